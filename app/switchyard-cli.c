@@ -1,0 +1,96 @@
+/* switchyard-cli.c: the command line of Switchyard (../shared/docs/cli.md)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sy-cli.h"
+
+static const SyCliCommand commands[] = {
+  { NULL, NULL, NULL }
+};
+
+int
+sy_cli_error (const char *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  /* One readable line: fold any newline the message carries. */
+  g_strdelimit (message, "\r\n", ' ');
+  fprintf (stderr, "switchyard-cli: %s\n", message);
+  return 1;
+}
+
+int
+sy_cli_error_from (const GError *error)
+{
+  return sy_cli_error ("%s", error ? error->message : "unknown error");
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: switchyard-cli COMMAND [OPTION...]\n"
+           "\n"
+           "A microscope for Mixture-of-Experts routing, on the command line.\n"
+           "\n"
+           "Commands:\n");
+  for (const SyCliCommand *c = commands; c->name != NULL; c++)
+    fprintf (out, "  %-18s %s\n", c->name, c->summary);
+  fprintf (out,
+           "\n"
+           "Options:\n"
+           "  -h, --help         Show this help\n"
+           "  --version          Show the version\n"
+           "\n"
+           "Run 'switchyard-cli COMMAND --help' for the options of a command.\n"
+           "Without --model, commands use the embedded demo model.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *name;
+
+  setlocale (LC_ALL, "");
+  /* Numbers in JSON and CSV are written with a '.', whatever the locale. */
+  setlocale (LC_NUMERIC, "C");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 2;
+    }
+
+  name = argv[1];
+  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0)
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  if (strcmp (name, "--version") == 0)
+    {
+      printf ("switchyard-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  for (const SyCliCommand *c = commands; c->name != NULL; c++)
+    if (strcmp (c->name, name) == 0)
+      return c->func (argc - 1, argv + 1);
+
+  return sy_cli_error ("unknown command '%s' (see 'switchyard-cli --help')", name);
+}

@@ -1,0 +1,38 @@
+/* sy-engine-error.h: the engine's GError domain
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SY_ENGINE_ERROR (sy_engine_error_quark ())
+
+typedef enum
+{
+  SY_ENGINE_ERROR_FAILED,            /* anything else */
+  SY_ENGINE_ERROR_IO,                /* a file could not be opened or read */
+  SY_ENGINE_ERROR_BAD_MAGIC,         /* not the file format it claims to be */
+  SY_ENGINE_ERROR_TRUNCATED,         /* a file ends before what it announces */
+  SY_ENGINE_ERROR_CORRUPT,           /* a header lies: bad JSON, overlapping ranges, ... */
+  SY_ENGINE_ERROR_UNSUPPORTED_ARCH,  /* unknown model_type */
+  SY_ENGINE_ERROR_UNSUPPORTED,       /* a dtype, tokenizer component, ... we do not handle */
+  SY_ENGINE_ERROR_SHAPE_MISMATCH,    /* a tensor has the wrong shape */
+  SY_ENGINE_ERROR_MISSING,           /* a required tensor or config key is absent */
+  SY_ENGINE_ERROR_INVALID_VALUE,     /* a value out of range (config, router spec, ...) */
+  SY_ENGINE_ERROR_BAD_INPUT,         /* user input: invalid UTF-8, empty text, ... */
+  SY_ENGINE_ERROR_NAN,               /* NaN or Inf found in weights */
+  SY_ENGINE_ERROR_CANCELLED,         /* the progress callback asked to stop */
+} SyEngineError;
+
+GQuark sy_engine_error_quark (void);
+
+/* Progress and cancellation: return FALSE to cancel.  @fraction is in [0, 1]. */
+typedef gboolean (*SyProgressFunc) (double      fraction,
+                                    const char *what,
+                                    gpointer    user_data);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* test-cli.c: switchyard-cli's general contract (help, version, errors)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <string.h>
+
+static void
+run_cli (const char  *args,
+         char       **out,
+         char       **err,
+         int         *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
+
+  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_cli_version (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  run_cli ("--version", &out, &err, &status);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_str_has_prefix (out, "switchyard-cli " PACKAGE_VERSION));
+}
+
+static void
+test_cli_help (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  run_cli ("--help", &out, &err, &status);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "Usage: switchyard-cli COMMAND"));
+}
+
+static void
+test_cli_unknown_command (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  run_cli ("frobnicate", &out, &err, &status);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_str_has_prefix (err, "switchyard-cli: unknown command 'frobnicate'"));
+  /* exactly one line */
+  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/version", test_cli_version);
+  g_test_add_func ("/cli/help", test_cli_help);
+  g_test_add_func ("/cli/unknown-command", test_cli_unknown_command);
+  return g_test_run ();
+}

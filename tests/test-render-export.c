@@ -1,0 +1,86 @@
+/* test-render-export.c: the export path writes valid SVG, PNG and PDF
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sy-render-export.h"
+
+static void
+draw_box (cairo_t  *cr,
+          double    width,
+          double    height,
+          gpointer  user_data)
+{
+  int *calls = user_data;
+
+  (*calls)++;
+  cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
+  cairo_rectangle (cr, 10, 10, width - 20, height - 20);
+  cairo_fill (cr);
+}
+
+static void
+check_export (const char *ext,
+              const char *magic)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sy-export-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, ext, NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  int calls = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (sy_render_to_file (path, 200, 100, 2, draw_box, &calls, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (calls, ==, 1);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, strlen (magic));
+  g_assert_nonnull (g_strstr_len (contents, MIN (len, 256), magic));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_export_formats (void)
+{
+  check_export ("out.svg", "<svg");
+  check_export ("out.png", "PNG");
+  check_export ("out.pdf", "%PDF");
+}
+
+static void
+test_export_bad_extension (void)
+{
+  g_autoptr (GError) error = NULL;
+  int calls = 0;
+
+  g_assert_false (sy_render_to_file ("/tmp/x.bmp", 10, 10, 1, draw_box, &calls, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "x.bmp"));
+  g_assert_cmpint (calls, ==, 0);
+}
+
+static void
+test_export_unwritable (void)
+{
+  g_autoptr (GError) error = NULL;
+  int calls = 0;
+
+  g_assert_false (sy_render_to_file ("/nonexistent-dir/x.png", 10, 10, 1, draw_box, &calls, &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/export/formats", test_export_formats);
+  g_test_add_func ("/ui/export/bad-extension", test_export_bad_extension);
+  g_test_add_func ("/ui/export/unwritable", test_export_unwritable);
+  return g_test_run ();
+}
