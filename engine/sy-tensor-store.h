@@ -1,0 +1,83 @@
+/* sy-tensor-store.h: the tensors of a model, memory-mapped, validated
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A store is every tensor of a model folder (model.safetensors, or the
+ * shards named by model.safetensors.index.json), or of one file.  Tensors
+ * stay in their stored precision inside read-only mappings; nothing is
+ * converted to float32 up front.  Every header is validated before any
+ * pointer into a mapping is handed out.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define SY_TENSOR_MAX_DIMS 4
+
+typedef enum
+{
+  SY_DTYPE_F32,
+  SY_DTYPE_F16,
+  SY_DTYPE_BF16,
+  /* quantized block formats (GGUF) are appended here */
+  SY_N_DTYPES
+} SyDType;
+
+typedef struct
+{
+  const char  *name;
+  const char  *file;                       /* base name of the file it lives in */
+  SyDType      dtype;
+  int          n_dims;
+  int64_t      shape[SY_TENSOR_MAX_DIMS];  /* row-major: shape[n_dims - 1] is contiguous */
+  const void  *data;                       /* inside a read-only mapping */
+  gsize        n_bytes;
+} SyTensor;
+
+typedef struct _SyTensorStore SyTensorStore;
+
+const char    *sy_dtype_name             (SyDType           dtype);
+/* Number of elements (product of the shape). */
+int64_t        sy_tensor_n_elements      (const SyTensor   *tensor);
+
+/* @path: a folder (model.safetensors or model.safetensors.index.json) or one
+ * .safetensors file. */
+SyTensorStore *sy_tensor_store_open      (const char       *path,
+                                          GError          **error);
+void           sy_tensor_store_free      (SyTensorStore    *self);
+
+/* NULL when absent.  Marks the tensor as used. */
+const SyTensor *sy_tensor_store_lookup   (SyTensorStore    *self,
+                                          const char       *name);
+/* The tensor @name with exactly @n_dims dims of @shape; otherwise an error
+ * naming the file, the tensor and the expected vs actual shape (or
+ * SY_ENGINE_ERROR_MISSING).  Marks the tensor as used. */
+const SyTensor *sy_tensor_store_get      (SyTensorStore    *self,
+                                          const char       *name,
+                                          int               n_dims,
+                                          const int64_t    *shape,
+                                          GError          **error);
+/* Names of the tensors never looked up (NULL-terminated, sorted; free with
+ * g_strfreev), to report as warnings after binding a model. */
+char         **sy_tensor_store_list_unused (SyTensorStore  *self);
+/* All tensor names, sorted (free with g_strfreev). */
+char         **sy_tensor_store_list      (SyTensorStore    *self);
+
+/* FALSE with SY_ENGINE_ERROR_NAN naming the tensor and the first bad index
+ * when the tensor holds a NaN or an infinity. */
+gboolean       sy_tensor_check_finite    (const SyTensor   *tensor,
+                                          GError          **error);
+
+/* Converts @n elements starting at element @offset of @tensor to float32. */
+void           sy_tensor_to_f32          (const SyTensor   *tensor,
+                                          int64_t           offset,
+                                          int64_t           n,
+                                          float            *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyTensorStore, sy_tensor_store_free)
+
+G_END_DECLS
