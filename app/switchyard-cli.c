@@ -13,6 +13,7 @@
 #include "sy-cli.h"
 
 static const SyCliCommand commands[] = {
+  { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
   { NULL, NULL, NULL }
 };
 
