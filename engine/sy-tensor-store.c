@@ -1093,6 +1093,13 @@ sy_tensor_store_open (const char  *path,
                    "%s: no such file or folder", path);
       return NULL;
     }
+  else if (g_str_has_suffix (path, ".index.json"))
+    {
+      g_autofree char *folder = g_path_get_dirname (path);
+
+      if (!open_index (self, folder, path, error))
+        return NULL;
+    }
   else if (!add_file (self, path, NULL, error))
     return NULL;
 

@@ -59,8 +59,8 @@ float          sy_f16_to_f32             (uint16_t          h);
 uint16_t       sy_f32_to_bf16            (float             f);
 uint16_t       sy_f32_to_f16             (float             f);
 
-/* @path: a folder (model.safetensors or model.safetensors.index.json) or one
- * .safetensors file. */
+/* @path: a folder (model.safetensors, else model.safetensors.index.json),
+ * one .safetensors file, or a *.index.json file (its shards beside it). */
 SyTensorStore *sy_tensor_store_open      (const char       *path,
                                           GError          **error);
 void           sy_tensor_store_free      (SyTensorStore    *self);
