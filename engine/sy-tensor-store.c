@@ -29,7 +29,8 @@ typedef struct
 {
   char        *path;      /* as opened, for messages */
   char        *base;      /* base name, what SyTensor.file points to */
-  GMappedFile *map;
+  GMappedFile *map;       /* either a mapping */
+  GBytes      *bytes;     /* or bytes in memory */
   const char  *contents;  /* NULL for an empty file */
   gsize        size;
 } SyShard;
@@ -498,6 +499,7 @@ sy_shard_free (SyShard *shard)
   g_free (shard->path);
   g_free (shard->base);
   g_clear_pointer (&shard->map, g_mapped_file_unref);
+  g_clear_pointer (&shard->bytes, g_bytes_unref);
   g_free (shard);
 }
 
@@ -1106,6 +1108,33 @@ sy_tensor_store_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+SyTensorStore *
+sy_tensor_store_new_from_bytes (GBytes      *bytes,
+                                const char  *name,
+                                GError     **error)
+{
+  g_autoptr (SyTensorStore) self = NULL;
+  SyShard *shard;
+  gsize size = 0;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  self = sy_tensor_store_new (name);
+  shard = g_new0 (SyShard, 1);
+  shard->path = g_strdup (name);
+  shard->base = g_path_get_basename (name);
+  shard->bytes = g_bytes_ref (bytes);
+  shard->contents = g_bytes_get_data (bytes, &size);
+  shard->size = size;
+  if (size == 0)
+    shard->contents = NULL;
+  g_ptr_array_add (self->shards, shard);
+  if (!parse_shard (self, shard, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 const SyTensor *
 sy_tensor_store_lookup (SyTensorStore *self,
                         const char    *name)
@@ -1215,7 +1244,7 @@ sy_tensor_store_prefetch (SyTensorStore *self)
       SyShard *shard = g_ptr_array_index (self->shards, i);
 
       /* a hint only: mappings start on a page boundary */
-      if (shard->contents != NULL && shard->size > 0)
+      if (shard->map != NULL && shard->contents != NULL && shard->size > 0)
         posix_madvise ((void *) shard->contents, shard->size, POSIX_MADV_WILLNEED);
     }
 }

@@ -63,6 +63,11 @@ uint16_t       sy_f32_to_f16             (float             f);
  * one .safetensors file, or a *.index.json file (its shards beside it). */
 SyTensorStore *sy_tensor_store_open      (const char       *path,
                                           GError          **error);
+/* One safetensors file held in memory (an embedded model, a test); @name
+ * names it in errors.  The store keeps a reference to @bytes. */
+SyTensorStore *sy_tensor_store_new_from_bytes (GBytes      *bytes,
+                                               const char  *name,
+                                               GError     **error);
 void           sy_tensor_store_free      (SyTensorStore    *self);
 
 /* NULL when absent.  Marks the tensor as used. */
