@@ -715,3 +715,24 @@ sy_router_route (const SyRouterSpec       *spec,
   }
   return TRUE;
 }
+
+void
+sy_router_attn_recv (const float *attn,
+                     int          n_heads,
+                     int          n_tokens,
+                     float       *recv)
+{
+  gsize nn = (gsize) n_tokens * n_tokens;
+
+  g_return_if_fail (n_heads > 0 && n_tokens >= 0);
+
+  for (int j = 0; j < n_tokens; j++)
+    {
+      double sum = 0;
+
+      for (int h = 0; h < n_heads; h++)
+        for (int i = j; i < n_tokens; i++)
+          sum += attn[h * nn + (gsize) i * n_tokens + j];
+      recv[j] = (float) (sum / n_heads);
+    }
+}

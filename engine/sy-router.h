@@ -159,6 +159,15 @@ gboolean      sy_router_route          (const SyRouterSpec       *spec,
                                         SyTraceLayer             *out,
                                         GError                  **error);
 
+/* recv_j of routing.md "da" from a full attention matrix: @attn holds
+ * (n_heads, n_tokens, n_tokens) softmax probabilities A^h[i,j] (query i,
+ * key j; entries j > i are ignored), @recv (n_tokens) receives
+ * (1/H) sum_h sum_{i=j..n-1} A^h[i,j]. */
+void          sy_router_attn_recv      (const float              *attn,
+                                        int                       n_heads,
+                                        int                       n_tokens,
+                                        float                    *recv);
+
 /* Names as they appear in SPEC strings ("topp", "descending"). */
 const char   *sy_router_policy_name    (SyPolicy                  policy);
 const char   *sy_router_schedule_name  (SySchedule                schedule);
