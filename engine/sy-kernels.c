@@ -184,75 +184,7 @@ sy_pool_run (SyPool         *self,
   g_mutex_unlock (&self->run_lock);
 }
 
-/* --------------------------------------------------------- conversions */
-
-float
-sy_bf16_to_f32 (uint16_t h)
-{
-  union { uint32_t u; float f; } v = { .u = (uint32_t) h << 16 };
-  return v.f;
-}
-
-uint16_t
-sy_f32_to_bf16 (float f)
-{
-  union { uint32_t u; float f; } v = { .f = f };
-
-  if (isnan (f))
-    return (uint16_t) ((v.u >> 16) | 0x40);
-  v.u += 0x7fff + ((v.u >> 16) & 1);
-  return (uint16_t) (v.u >> 16);
-}
-
-float
-sy_f16_to_f32 (uint16_t h)
-{
-  uint32_t sign = (uint32_t) (h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
-  union { uint32_t u; float f; } v;
-
-  if (exp == 0)
-    {
-      /* zero or subnormal: mant * 2^-24 */
-      float f = ldexpf ((float) mant, -24);
-      return sign ? -f : f;
-    }
-  if (exp == 31)
-    v.u = sign | 0x7f800000 | (mant << 13);
-  else
-    v.u = sign | ((exp + 112) << 23) | (mant << 13);
-  return v.f;
-}
-
-uint16_t
-sy_f32_to_f16 (float f)
-{
-  union { uint32_t u; float f; } v = { .f = f };
-  uint32_t sign = (v.u >> 16) & 0x8000;
-  float a = fabsf (f);
-
-  if (isnan (f))
-    return (uint16_t) (sign | 0x7e00);
-  if (a >= 65520.0f)               /* rounds to infinity */
-    return (uint16_t) (sign | 0x7c00);
-  if (a < 6.103515625e-05f)        /* subnormal range: multiples of 2^-24 */
-    {
-      float q = nearbyintf (a * 16777216.0f);   /* ties to even */
-      return (uint16_t) (sign | (uint32_t) q);
-    }
-  {
-    uint32_t u = v.u & 0x7fffffff;
-    uint32_t exp = (u >> 23) - 112;
-    uint32_t mant = u & 0x7fffff;
-    uint32_t h = (exp << 10) | (mant >> 13);
-    uint32_t rest = mant & 0x1fff;
-
-    if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
-      h++;
-    return (uint16_t) (sign | h);
-  }
-}
+/* Scalar conversions: sy_bf16_to_f32 () etc. of sy-tensor-store.h */
 
 /* ------------------------------------------------------ CPU features */
 

@@ -47,12 +47,6 @@ int     sy_n_cpus            (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyPool, sy_pool_free)
 
-/* Scalar conversions */
-float   sy_bf16_to_f32       (uint16_t        h);
-float   sy_f16_to_f32        (uint16_t        h);
-uint16_t sy_f32_to_bf16      (float           f);   /* round to nearest even */
-uint16_t sy_f32_to_f16       (float           f);   /* round to nearest even */
-
 /* @out[i] = row @row of @w, elements [col0, col0 + n), as float32. */
 void    sy_mat_row_to_f32    (const SyMat    *w,
                               int             row,
