@@ -432,15 +432,6 @@ legend_label (const SyHeatmapOptions *opts)
 }
 
 static char *
-subtitle (const SyTrace *trace)
-{
-  return g_strdup_printf ("%s · %s · %d tokens × %d MoE layers",
-                          trace->model ? trace->model : "model",
-                          trace->router ? trace->router : "native",
-                          trace->n_tokens, trace->n_moe_layers);
-}
-
-static char *
 row_label (const SyTrace *trace,
            int            i)
 {
@@ -468,17 +459,6 @@ cell_text (const SyHeatmapOptions *opts,
     default:
       return g_strdup_printf ("%.2f", v);
     }
-}
-
-/* Vertical space of the title block. */
-static double
-title_height (const SyRenderStyle *style)
-{
-  double th, sh;
-
-  _sy_text_size (style, "Ag", 1.2, TRUE, NULL, &th);
-  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &sh);
-  return th + sh + _sy_px (style, 2);
 }
 
 void
@@ -511,7 +491,7 @@ sy_heatmap_layout (const SyTrace          *trace,
 
   top = margin;
   if (opts->show_title)
-    top += title_height (style) + _sy_px (style, 10);
+    top += _sy_title_height (style);
 
   right = width - margin;
   if (opts->show_legend)
@@ -693,19 +673,9 @@ draw_title (cairo_t                *cr,
             double                  width)
 {
   g_autofree char *auto_title = sy_heatmap_measure_title (opts);
-  g_autofree char *sub = subtitle (trace);
-  SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double margin = _sy_px (style, 12), th;
+  g_autofree char *sub = _sy_trace_subtitle (trace);
 
-  text.size = 1.2;
-  text.bold = TRUE;
-  text.max_width = width - 2 * margin;
-  _sy_text_size (style, "Ag", 1.2, TRUE, NULL, &th);
-  _sy_draw_text (cr, style, opts->title ? opts->title : auto_title, margin, margin, &text);
-  text.size = 0.85;
-  text.bold = FALSE;
-  text.color = &style->muted;
-  _sy_draw_text (cr, style, sub, margin, margin + th + _sy_px (style, 2), &text);
+  _sy_draw_title (cr, style, opts->title ? opts->title : auto_title, sub, width);
 }
 
 void

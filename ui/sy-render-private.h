@@ -130,6 +130,17 @@ void         _sy_colorbar      (cairo_t             *cr,
                                 SyColorMapFunc       map,
                                 const char          *label);
 
+/* Title (bold) and subtitle (muted) at the top left; the height they take
+ * (including the gap below) is _sy_title_height(). */
+double       _sy_title_height  (const SyRenderStyle *style);
+void         _sy_draw_title    (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const char          *title,
+                                const char          *subtitle,
+                                double               width);
+/* "model · router · T tokens × L MoE layers" */
+char        *_sy_trace_subtitle (const SyTrace      *trace);
+
 /* p of a "topp:p=P..." router SPEC; FALSE when the SPEC is not top-p. */
 gboolean     _sy_router_topp_p (const char          *spec,
                                 double              *p);

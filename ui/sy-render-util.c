@@ -522,3 +522,43 @@ _sy_router_topp_p (const char *spec,
     }
   return FALSE;
 }
+
+double
+_sy_title_height (const SyRenderStyle *style)
+{
+  double th, sh;
+
+  _sy_text_size (style, "Ag", 1.2, TRUE, NULL, &th);
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &sh);
+  return th + sh + _sy_px (style, 12);
+}
+
+void
+_sy_draw_title (cairo_t             *cr,
+                const SyRenderStyle *style,
+                const char          *title,
+                const char          *subtitle,
+                double               width)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double margin = _sy_px (style, 12), th;
+
+  text.size = 1.2;
+  text.bold = TRUE;
+  text.max_width = width - 2 * margin;
+  _sy_text_size (style, "Ag", 1.2, TRUE, NULL, &th);
+  _sy_draw_text (cr, style, title, margin, margin, &text);
+  text.size = 0.85;
+  text.bold = FALSE;
+  text.color = &style->muted;
+  _sy_draw_text (cr, style, subtitle, margin, margin + th + _sy_px (style, 2), &text);
+}
+
+char *
+_sy_trace_subtitle (const SyTrace *trace)
+{
+  return g_strdup_printf ("%s · %s · %d tokens × %d MoE layers",
+                          trace->model ? trace->model : "model",
+                          trace->router ? trace->router : "native",
+                          trace->n_tokens, trace->n_moe_layers);
+}
