@@ -47,11 +47,11 @@ about_activated (GSimpleAction *action,
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "application-name", _("Switchyard"),
+                        "application-name", _ ("Switchyard"),
                         "application-icon", SY_ICON_NAME,
-                        "developer-name", _("The Switchyard authors"),
+                        "developer-name", _ ("The Switchyard authors"),
                         "version", PACKAGE_VERSION,
-                        "comments", _("See which experts a Mixture-of-Experts model routes each token to, "
+                        "comments", _ ("See which experts a Mixture-of-Experts model routes each token to, "
                                       "layer by layer, and what other routing policies would do."),
                         "website", "https://github.com/switchyard/switchyard",
                         "issue-url", "https://github.com/switchyard/switchyard/issues",
@@ -59,7 +59,7 @@ about_activated (GSimpleAction *action,
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "developers", developers,
                         /* Translators: your names, one per line */
-                        "translator-credits", _("translator-credits"),
+                        "translator-credits", _ ("translator-credits"),
                         "transient-for", gtk_application_get_active_window (app),
                         "modal", TRUE,
                         NULL);
