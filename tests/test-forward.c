@@ -618,6 +618,7 @@ test_converted (gconstpointer data)
     g_test_message ("%s as %s vs the same weights in F32: max |delta| logits %.3g", cc->arch,
                     sy_dtype_name (cc->dtype), d);
     g_assert_cmpfloat (d, <=, 1e-4);
+    g_clear_pointer (&s32, sy_session_free);
     g_clear_pointer (&m32, sy_model_free);
     g_unlink (st32);
     g_unlink (cfg32);
@@ -643,6 +644,8 @@ test_converted (gconstpointer data)
     g_assert_cmpfloat (max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
   }
 
+  /* sessions go before their model */
+  g_clear_pointer (&sb, sy_session_free);
   g_clear_pointer (&half, sy_model_free);
   {
     g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
