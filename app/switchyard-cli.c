@@ -13,6 +13,7 @@
 #include "sy-cli.h"
 
 static const SyCliCommand commands[] = {
+  { "route", sy_cli_route, "Run a text under a routing policy and print the trace" },
   { NULL, NULL, NULL }
 };
 

@@ -29,5 +29,6 @@ int  sy_cli_error      (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int  sy_cli_error_from (const GError *error);
 
 /* Subcommands (each defined in sy-cli-<name>.c) */
+int  sy_cli_route      (int argc, char **argv);
 
 G_END_DECLS

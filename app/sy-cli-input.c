@@ -1,0 +1,122 @@
+/* sy-cli-input.c: the model and token input shared by CLI subcommands
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-cli-input.h"
+
+SyModel *
+sy_cli_load_model (const char  *path,
+                   GError     **error)
+{
+  if (path == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "--model PATH is required (this build embeds no demo model)");
+      return NULL;
+    }
+  return sy_model_load (path, NULL, NULL, error);
+}
+
+static gboolean
+parse_ids (const char  *text,
+           int          vocab,
+           SyCliInput  *input,
+           GError     **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  int n = g_strv_length (parts);
+
+  if (n == 0 || *text == '\0')
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "--ids is empty");
+      return FALSE;
+    }
+  input->ids = g_new (int32_t, n);
+  input->n = n;
+  for (int i = 0; i < n; i++)
+    {
+      char *s = g_strstrip (parts[i]), *end = NULL;
+      gint64 v;
+
+      errno = 0;
+      v = g_ascii_strtoll (s, &end, 10);
+      if (*s == '\0' || *end != '\0' || errno != 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                       "--ids: entry %d ('%s') is not an integer", i + 1, s);
+          return FALSE;
+        }
+      if (v < 0 || v >= vocab)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                       "--ids: id %" G_GINT64_FORMAT " (entry %d) is outside the vocabulary 0..%d",
+                       v, i + 1, vocab - 1);
+          return FALSE;
+        }
+      input->ids[i] = (int32_t) v;
+    }
+  return TRUE;
+}
+
+SyCliInput *
+sy_cli_input_new (SyModel     *model,
+                  const char  *model_path,
+                  const char  *text,
+                  const char  *ids,
+                  GError     **error)
+{
+  g_autoptr (SyCliInput) input = g_new0 (SyCliInput, 1);
+  const SyModelInfo *info = sy_model_get_info (model);
+
+  (void) model_path;
+  if ((text == NULL) == (ids == NULL))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "give exactly one of --text TEXT and --ids 1,2,3");
+      return NULL;
+    }
+  if (ids)
+    {
+      if (!parse_ids (ids, info->vocab_size, input, error))
+        return NULL;
+      return g_steal_pointer (&input);
+    }
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+               "--text needs the tokenizer, which this build does not have yet; use --ids");
+  return NULL;
+}
+
+void
+sy_cli_input_free (SyCliInput *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->ids);
+  if (self->pieces)
+    for (int i = 0; i < self->n; i++)
+      g_free (self->pieces[i]);
+  g_free (self->pieces);
+  g_free (self->offsets);
+  g_free (self);
+}
+
+void
+sy_cli_input_fill_trace (const SyCliInput *self,
+                         SyTrace          *trace)
+{
+  if (self->pieces)
+    for (int i = 0; i < self->n && i < trace->n_tokens; i++)
+      {
+        g_free (trace->token_text[i]);
+        trace->token_text[i] = g_strdup (self->pieces[i]);
+      }
+  if (self->offsets && trace->offsets == NULL && trace->n_tokens == self->n)
+    trace->offsets = g_memdup2 (self->offsets, sizeof (int) * 2 * self->n);
+}
