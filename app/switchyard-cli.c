@@ -14,6 +14,8 @@
 
 static const SyCliCommand commands[] = {
   { "route", sy_cli_route, "Run a text under a routing policy and print the trace" },
+  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
+  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { NULL, NULL, NULL }
 };
 
