@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-cli-input.h"
+#include "sy-tokenizer.h"
 
 SyModel *
 sy_cli_load_model (const char  *path,
@@ -73,24 +74,62 @@ sy_cli_input_new (SyModel     *model,
                   GError     **error)
 {
   g_autoptr (SyCliInput) input = g_new0 (SyCliInput, 1);
+  g_autoptr (SyTokenizer) tok = NULL;
+  g_autoptr (SyEncoding) enc = NULL;
   const SyModelInfo *info = sy_model_get_info (model);
 
-  (void) model_path;
   if ((text == NULL) == (ids == NULL))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
                    "give exactly one of --text TEXT and --ids 1,2,3");
       return NULL;
     }
+
+  /* the tokenizer names the tokens; --ids works without one */
+  tok = sy_tokenizer_load (model_path, ids ? NULL : error);
+  if (tok == NULL && text)
+    return NULL;
+
   if (ids)
     {
       if (!parse_ids (ids, info->vocab_size, input, error))
         return NULL;
-      return g_steal_pointer (&input);
     }
-  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-               "--text needs the tokenizer, which this build does not have yet; use --ids");
-  return NULL;
+  else
+    {
+      if (*text == '\0')
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "--text is empty");
+          return NULL;
+        }
+      enc = sy_tokenizer_encode (tok, text, -1, TRUE, error);
+      if (enc == NULL)
+        return NULL;
+      if (enc->n == 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                       "--text gives no tokens");
+          return NULL;
+        }
+      input->n = enc->n;
+      input->ids = g_memdup2 (enc->ids, sizeof (int32_t) * enc->n);
+      input->offsets = g_memdup2 (enc->offsets, sizeof (int) * 2 * enc->n);
+      for (int i = 0; i < enc->n; i++)
+        if (enc->ids[i] < 0 || enc->ids[i] >= info->vocab_size)
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                         "token %d of the text has id %d, outside the model's vocabulary 0..%d",
+                         i, (int) enc->ids[i], info->vocab_size - 1);
+            return NULL;
+          }
+    }
+  if (tok)
+    {
+      input->pieces = g_new0 (char *, input->n + 1);
+      for (int i = 0; i < input->n; i++)
+        input->pieces[i] = sy_tokenizer_id_to_piece (tok, input->ids[i]);
+    }
+  return g_steal_pointer (&input);
 }
 
 void

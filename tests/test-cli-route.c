@@ -149,6 +149,44 @@ test_route_table (void)
   g_assert_nonnull (strstr (out, "   0s"));
 }
 
+/* --text tokenizes with special tokens, as `tokenize --special` does */
+static void
+test_route_text (void)
+{
+  g_autofree char *m = model ("olmoe");
+  g_autofree char *a1 = g_strdup_printf ("route --model '%s' --text 'The jury said it.' --json --no-compare", m);
+  g_autofree char *a2 = g_strdup_printf ("tokenize --model '%s' --text 'The jury said it.' --special", m);
+  g_autofree char *o1 = NULL, *o2 = NULL, *e1 = NULL, *e2 = NULL;
+  json_object *r1, *r2, *tokens, *idsj;
+  int s1, s2;
+  GString *text = g_string_new (NULL);
+
+  run_cli (a1, &o1, &e1, &s1);
+  run_cli (a2, &o2, &e2, &s2);
+  g_assert_true (g_spawn_check_wait_status (s1, NULL));
+  g_assert_true (g_spawn_check_wait_status (s2, NULL));
+  r1 = json_tokener_parse (o1);
+  r2 = json_tokener_parse (o2);
+  g_assert_nonnull (r1);
+  g_assert_nonnull (r2);
+  tokens = get (r1, "tokens");
+  idsj = get (r2, "ids");
+  g_assert_cmpint (json_object_array_length (tokens), ==, json_object_array_length (idsj));
+  for (size_t i = 0; i < json_object_array_length (tokens); i++)
+    {
+      json_object *t = json_object_array_get_idx (tokens, i);
+
+      g_assert_cmpint (json_object_get_int (get (t, "id")), ==,
+                       json_object_get_int (json_object_array_get_idx (idsj, i)));
+      g_assert_true (json_object_is_type (get (t, "text"), json_type_string));
+      g_string_append (text, json_object_get_string (get (t, "text")));
+    }
+  g_assert_nonnull (strstr (text->str, "jury"));
+  g_string_free (text, TRUE);
+  json_object_put (r1);
+  json_object_put (r2);
+}
+
 static void
 test_route_errors (void)
 {
@@ -162,6 +200,7 @@ test_route_errors (void)
     { "--router topk:k=2 --calibrate 2", "not on topk" },
     { "--router topp --calibrate x", "--calibrate x" },
     { "--router topp --calibrate 99", "out of reach" },
+    { "--text hello", "exactly one of --text" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -196,6 +235,7 @@ main (int    argc,
   g_test_add_func ("/cli-route/json", test_route_json);
   g_test_add_func ("/cli-route/calibrate", test_route_calibrate);
   g_test_add_func ("/cli-route/table", test_route_table);
+  g_test_add_func ("/cli-route/text", test_route_text);
   g_test_add_func ("/cli-route/errors", test_route_errors);
   return g_test_run ();
 }
