@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <string.h>
@@ -133,6 +134,29 @@ test_route_calibrate (void)
 }
 
 static void
+test_route_csv (void)
+{
+  g_autofree char *m = model ("olmoe");
+  g_autofree char *dir = g_dir_make_tmp ("sy-route-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
+  g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router minp:t=0.3 --csv '%s'",
+                                           m, ids, path);
+  g_autofree char *out = NULL, *err = NULL, *csv = NULL;
+  g_auto (GStrv) lines = NULL;
+  int status;
+
+  run_cli (args, &out, &err, &status);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+  lines = g_strsplit (csv, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "layer,moe,token,id,text,k,budget,experts,weights"));
+  g_assert_cmpint (g_strv_length (lines), ==, 1 + 8 * 3 + 1);
+  g_assert_true (g_str_has_prefix (lines[1], "0,0,0,1,"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
 test_route_table (void)
 {
   g_autofree char *m = model ("qwen2_moe");
@@ -235,6 +259,7 @@ main (int    argc,
   g_test_add_func ("/cli-route/json", test_route_json);
   g_test_add_func ("/cli-route/calibrate", test_route_calibrate);
   g_test_add_func ("/cli-route/table", test_route_table);
+  g_test_add_func ("/cli-route/csv", test_route_csv);
   g_test_add_func ("/cli-route/text", test_route_text);
   g_test_add_func ("/cli-route/errors", test_route_errors);
   return g_test_run ();
