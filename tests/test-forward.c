@@ -56,6 +56,26 @@ max_abs_diff (const float *a,
   return m;
 }
 
+/* max |a - b| / max (1, |b|): for values of a few units, float32 noise
+ * from a different summation order (one row vs a batch) is a few ulp */
+static double
+max_rel_diff (const float *a,
+              const float *b,
+              gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
 static float *
 ref_tensor (SyTensorStore *ref,
             const char    *name,
@@ -259,6 +279,236 @@ test_fixture (gconstpointer data)
                   arch, n_cases, max_logits, max_router, max_hidden);
 }
 
+static SyModel *
+load_fixture (const char *arch)
+{
+  g_autofree char *dir = fixture_path (arch, "");
+  g_autoptr (GError) error = NULL;
+  SyModel *model = sy_model_load (dir, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+static void
+assert_traces_equal (const SyTrace *a,
+                     const SyTrace *b,
+                     double         tol)
+{
+  int E = a->n_experts;
+
+  g_assert_cmpint (a->n_tokens, ==, b->n_tokens);
+  g_assert_cmpint (a->n_moe_layers, ==, b->n_moe_layers);
+  for (int i = 0; i < a->n_moe_layers; i++)
+    {
+      const SyTraceLayer *la = &a->layers[i], *lb = &b->layers[i];
+
+      /* router logits (up to ~10 here) amplify summation-order noise
+       * through the layers: the fixture tolerance, relative */
+      g_assert_cmpfloat (max_rel_diff (la->logits, lb->logits, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-4));
+      g_assert_cmpfloat (max_abs_diff (la->probs, lb->probs, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-5));
+      for (int t = 0; t < a->n_tokens; t++)
+        {
+          g_assert_cmpint (la->k[t], ==, lb->k[t]);
+          for (int j = 0; j < la->k[t]; j++)
+            g_assert_cmpint (la->experts[t * E + j], ==, lb->experts[t * E + j]);
+        }
+    }
+  g_assert_cmpfloat (max_abs_diff (a->nll, b->nll, MAX (a->n_tokens - 1, 0)), <=, tol);
+}
+
+/* prefill of a prefix, then one decode step per remaining token, equals a
+ * full prefill: logits (1e-5), routing, NLL */
+static void
+test_incremental (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SySession) full = sy_session_new (model);
+  g_autoptr (SySession) inc = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) ref = NULL;
+  g_autoptr (SyTrace) last = NULL;
+  int32_t ids[24];
+  const float *a, *b;
+  int n = 24, T, V;
+
+  for (int i = 0; i < n; i++)
+    ids[i] = (i * 131 + 7) % sy_model_get_info (model)->vocab_size;
+  ref = sy_session_run (full, ids, n, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  for (int len = 10; len <= n; len++)
+    {
+      g_clear_pointer (&last, sy_trace_free);
+      last = sy_session_run (inc, ids, len, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == 10 ? 0 : len - 1);
+    }
+  a = sy_session_get_logits (full, &T, &V);
+  b = sy_session_get_logits (inc, &T, &V);
+  g_assert_cmpint (T, ==, n);
+  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) n * V), <=, 1e-5);
+  assert_traces_equal (ref, last, 1e-5);
+  g_assert_cmpfloat (fabs (ref->perplexity - last->perplexity), <=, 1e-4 * ref->perplexity);
+}
+
+/* editing the middle of the text keeps the common prefix from the cache
+ * and gives what a fresh session gives */
+static void
+test_edit (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (SySession) fresh = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) t1 = NULL;
+  g_autoptr (SyTrace) t2 = NULL;
+  g_autoptr (SyTrace) t3 = NULL;
+  int32_t ids[20], edited[22];
+  const float *a, *b;
+  int T, V;
+
+  for (int i = 0; i < 20; i++)
+    ids[i] = (i * 97 + 3) % 3000;
+  /* replace token 9 by two tokens */
+  memcpy (edited, ids, sizeof (int32_t) * 9);
+  edited[9] = 42;
+  edited[10] = 43;
+  memcpy (edited + 11, ids + 10, sizeof (int32_t) * 10);
+  edited[21] = 5;
+
+  sy_session_set_capture_hidden (s, TRUE);
+  sy_session_set_capture_hidden (fresh, TRUE);
+  t1 = sy_session_run (s, ids, 20, NULL, NULL, &error);
+  g_assert_no_error (error);
+  t2 = sy_session_run (s, edited, 22, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (s), ==, 9);
+  t3 = sy_session_run (fresh, edited, 22, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (fresh), ==, 0);
+
+  a = sy_session_get_logits (s, &T, &V);
+  b = sy_session_get_logits (fresh, &T, &V);
+  g_assert_cmpint (T, ==, 22);
+  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) T * V), <=, 1e-5);
+  for (int i = 0; i <= sy_model_get_info (model)->n_layers; i++)
+    {
+      int H;
+      const float *ha = sy_session_get_hidden (s, i, &T, &H);
+      const float *hb = sy_session_get_hidden (fresh, i, &T, &H);
+
+      g_assert_nonnull (ha);
+      g_assert_cmpfloat (max_abs_diff (ha, hb, (gsize) T * H), <=, 1e-5);
+    }
+  assert_traces_equal (t2, t3, 1e-5);
+  for (int t = 0; t < 22; t++)
+    g_assert_cmpint (t2->ids[t], ==, edited[t]);
+}
+
+/* a non-causal policy never reuses the cache; changing the policy drops it */
+static void
+test_policy_cache (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("olmoe");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da", &error);
+  g_autoptr (SyRouterSpec) topk = sy_router_spec_parse ("topk:k=4", &error);
+  int32_t ids[12];
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 12; i++)
+    ids[i] = 100 + i * 11;
+
+  g_assert_true (sy_session_set_router (s, da, &error));
+  for (int len = 8; len <= 12; len += 4)
+    {
+      g_autoptr (SyTrace) t = sy_session_run (s, ids, len, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_false (t->causal);
+      g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+      /* DA importance comes from this run's attention */
+      for (int tok = 0; tok < len; tok++)
+        g_assert_false (isnan (t->layers[0].importance[tok]));
+    }
+
+  /* topk:k=native equals native */
+  {
+    g_autoptr (SySession) native = sy_session_new (model);
+    g_autoptr (SyTrace) a = NULL;
+    g_autoptr (SyTrace) b = NULL;
+
+    g_assert_true (sy_session_set_router (s, topk, &error));
+    a = sy_session_run (s, ids, 12, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+    g_assert_true (a->causal);
+    b = sy_session_run (native, ids, 12, NULL, NULL, &error);
+    g_assert_no_error (error);
+    assert_traces_equal (a, b, 0);
+    g_assert_cmpfloat (a->avg_k, ==, 4);
+    g_assert_cmpfloat (a->activated_params, >, 0);
+    g_assert_cmpfloat (a->flops, >, 2 * a->activated_params);
+  }
+}
+
+static void
+test_bad_ids (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("mixtral");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  int32_t ids[3] = { 5, 3000, 7 };
+  SyTrace *t;
+
+  t = sy_session_run (s, ids, 0, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+
+  t = sy_session_run (s, ids, 3, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
+  g_assert_nonnull (strstr (error->message, "3000"));
+  g_clear_error (&error);
+
+  ids[1] = -1;
+  t = sy_session_run (s, ids, 3, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_nonnull (strstr (error->message, "-1"));
+}
+
+static gboolean
+cancel_at_half (double      fraction,
+                const char *what,
+                gpointer    data)
+{
+  return fraction < 0.5;
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("qwen3_moe");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) t = NULL;
+  int32_t ids[4] = { 1, 2, 3, 4 };
+
+  g_assert_null (sy_session_run (s, ids, 4, cancel_at_half, NULL, &error));
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* the session still works, from scratch */
+  t = sy_session_run (s, ids, 4, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -271,5 +521,16 @@ main (int    argc,
 
       g_test_add_data_func (path, archs[i], test_fixture);
     }
+  for (int i = 0; archs[i]; i++)
+    {
+      g_autofree char *inc = g_strdup_printf ("/engine/forward/incremental/%s", archs[i]);
+      g_autofree char *edit = g_strdup_printf ("/engine/forward/edit/%s", archs[i]);
+
+      g_test_add_data_func (inc, archs[i], test_incremental);
+      g_test_add_data_func (edit, archs[i], test_edit);
+    }
+  g_test_add_func ("/engine/forward/policy-cache", test_policy_cache);
+  g_test_add_func ("/engine/forward/bad-ids", test_bad_ids);
+  g_test_add_func ("/engine/forward/cancel", test_cancel);
   return g_test_run ();
 }
