@@ -12,19 +12,6 @@
 #include "sy-cli-input.h"
 #include "sy-tokenizer.h"
 
-SyModel *
-sy_cli_load_model (const char  *path,
-                   GError     **error)
-{
-  if (path == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "--model PATH is required (this build embeds no demo model)");
-      return NULL;
-    }
-  return sy_model_load (path, NULL, NULL, error);
-}
-
 static gboolean
 parse_ids (const char  *text,
            int          vocab,

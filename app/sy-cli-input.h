@@ -1,4 +1,4 @@
-/* sy-cli-input.h: the model and token input shared by CLI subcommands
+/* sy-cli-input.h: token input with the tokenizer's pieces (route)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,10 +20,6 @@ typedef struct
   char    **pieces;    /* (n) display text of each token, or NULL */
   int      *offsets;   /* (n, 2) code-point offsets into the text, or NULL */
 } SyCliInput;
-
-/* Loads --model PATH; an error names what is missing. */
-SyModel    *sy_cli_load_model        (const char   *path,
-                                      GError      **error);
 
 /* The ids of --text (tokenized with special tokens, as cli.md says) or
  * of --ids "1,2,3" (exactly one of the two), checked against the model's

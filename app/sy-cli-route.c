@@ -22,6 +22,7 @@
 #include "sy-calibrate.h"
 #include "sy-cli.h"
 #include "sy-cli-input.h"
+#include "sy-cli-model.h"
 #include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-router.h"
