@@ -164,7 +164,7 @@ bad_logit (float v)
   return isnan (v) || v == INFINITY;
 }
 
-/* Step 1: pi into @probs, s into @s (sigmoid routers); returns TRUE when
+/* Step 1: pi into @probs, s into @s (sigmoid routers only); returns TRUE when
  * the row is bad (NaN / +Inf logits). */
 static gboolean
 row_probs (const SyRouterModelInfo *info,
@@ -226,8 +226,6 @@ row_probs (const SyRouterModelInfo *info,
           for (int e = 0; e < E; e++)
             probs[e] = probs[e] / sum;
         }
-      if (s != NULL)
-        memcpy (s, probs, sizeof (float) * E);
     }
 
   for (int e = 0; e < E; e++)
