@@ -213,6 +213,7 @@ static const SyArchSpec arch_olmoe = {
   .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
   .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
   .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_FULL,
   .expert_layout = SY_EXPERTS_SEPARATE,
   .router_activation = SY_ROUTER_SOFTMAX,
@@ -247,6 +248,7 @@ static const SyArchSpec arch_qwen3_moe = {
   QWEN_MLP_NAMES,
   .q_norm = "model.layers.%d.self_attn.q_norm.weight",
   .k_norm = "model.layers.%d.self_attn.k_norm.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_HEAD,
   .expert_layout = SY_EXPERTS_SEPARATE,
   .router_activation = SY_ROUTER_SOFTMAX,
@@ -262,6 +264,7 @@ static const SyArchSpec arch_granitemoe = {
   .router = "model.layers.%d.block_sparse_moe.router.layer.weight",
   .experts_in = "model.layers.%d.block_sparse_moe.input_linear.weight",
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,
   .router_activation = SY_ROUTER_SOFTMAX,
