@@ -13,6 +13,10 @@
 #include "sy-cli.h"
 
 static const SyCliCommand commands[] = {
+  { "forward", sy_cli_forward, "Run one forward pass and dump logits, router logits, hidden states" },
+  { "generate", sy_cli_generate, "Greedy decoding with the KV cache" },
+  { "bench", sy_cli_bench, "Measure prefill and decode speed and peak memory" },
+  { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
   { NULL, NULL, NULL }
 };
 

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * position computed so far. */
 typedef struct
 {
+  int      n_layers;
   int      cap;          /* positions allocated */
   float  **k_cache;      /* (n_layers) x (cap, model->k_cache_dim), after rope */
   float  **v_cache;      /* (n_layers) x (cap, model->v_cache_dim) */

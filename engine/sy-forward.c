@@ -34,6 +34,7 @@ _sy_run_state_init (SyRunState *rs,
   int L = model->config.n_layers;
 
   memset (rs, 0, sizeof *rs);
+  rs->n_layers = L;
   rs->k_cache = g_new0 (float *, L);
   rs->v_cache = g_new0 (float *, L);
 }
@@ -42,7 +43,7 @@ void
 _sy_run_state_clear (SyRunState *rs,
                      SyModel    *model)
 {
-  int L = model->config.n_layers;
+  int L = rs->n_layers;     /* not the model's: it may be gone already */
 
   for (int l = 0; l < L; l++)
     {

@@ -41,6 +41,14 @@ const SyRouterSpec *sy_session_get_router (SySession           *self);
 void         sy_session_set_capture_hidden (SySession          *self,
                                            gboolean             capture);
 
+/* For a non-causal policy (da, quantile): a run whose ids extend the
+ * previous run's keeps that run's routing and cache and routes only the
+ * new tokens with the model's native policy (routing.md: generate under
+ * da uses native k for newly generated tokens).  Off by default: every
+ * run of a non-causal policy starts from scratch. */
+void         sy_session_set_extend_native (SySession           *self,
+                                           gboolean             extend_native);
+
 /* Runs the model over @ids and returns a new trace of all @n tokens.
  * Reuses the cache for the common prefix with the previous run when the
  * policy is causal. */
