@@ -41,8 +41,22 @@ typedef struct
 typedef struct _SyTensorStore SyTensorStore;
 
 const char    *sy_dtype_name             (SyDType           dtype);
+/* Bytes per element (0 for an invalid dtype). */
+gsize          sy_dtype_size             (SyDType           dtype);
+/* "F32", "F16", "BF16" (case-insensitive) -> dtype; FALSE when unknown. */
+gboolean       sy_dtype_from_name        (const char       *name,
+                                          SyDType          *out);
 /* Number of elements (product of the shape). */
 int64_t        sy_tensor_n_elements      (const SyTensor   *tensor);
+/* "[3000, 64]" (free with g_free). */
+char          *sy_tensor_shape_string    (const SyTensor   *tensor);
+
+/* Scalar conversions.  f32 -> f16/bf16 round to nearest, ties to even;
+ * overflow gives inf, NaN stays NaN; f16 subnormals are exact both ways. */
+float          sy_bf16_to_f32            (uint16_t          h);
+float          sy_f16_to_f32             (uint16_t          h);
+uint16_t       sy_f32_to_bf16            (float             f);
+uint16_t       sy_f32_to_f16             (float             f);
 
 /* @path: a folder (model.safetensors or model.safetensors.index.json) or one
  * .safetensors file. */
@@ -66,6 +80,13 @@ const SyTensor *sy_tensor_store_get      (SyTensorStore    *self,
 char         **sy_tensor_store_list_unused (SyTensorStore  *self);
 /* All tensor names, sorted (free with g_strfreev). */
 char         **sy_tensor_store_list      (SyTensorStore    *self);
+guint          sy_tensor_store_get_n_tensors (SyTensorStore *self);
+/* Number of safetensors files mapped (shards). */
+guint          sy_tensor_store_get_n_files   (SyTensorStore *self);
+/* Sum of the tensors' byte sizes. */
+guint64        sy_tensor_store_get_n_bytes   (SyTensorStore *self);
+/* The path given to sy_tensor_store_open(). */
+const char    *sy_tensor_store_get_path      (SyTensorStore *self);
 
 /* FALSE with SY_ENGINE_ERROR_NAN naming the tensor and the first bad index
  * when the tensor holds a NaN or an infinity. */
@@ -77,6 +98,9 @@ void           sy_tensor_to_f32          (const SyTensor   *tensor,
                                           int64_t           offset,
                                           int64_t           n,
                                           float            *out);
+/* Element @index (flat, row-major) as float32. */
+float          sy_tensor_get_f32         (const SyTensor   *tensor,
+                                          int64_t           index);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyTensorStore, sy_tensor_store_free)
 
