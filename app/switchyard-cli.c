@@ -13,6 +13,8 @@
 #include "sy-cli.h"
 
 static const SyCliCommand commands[] = {
+  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
+  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { NULL, NULL, NULL }
 };
 
