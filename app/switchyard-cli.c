@@ -15,6 +15,7 @@
 static const SyCliCommand commands[] = {
   { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
   { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
+  { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
   { NULL, NULL, NULL }
 };
 

@@ -31,5 +31,6 @@ int  sy_cli_error_from (const GError *error);
 /* Subcommands (each defined in sy-cli-<name>.c) */
 int  sy_cli_tokenize         (int argc, char **argv);
 int  sy_cli_bench_tokenizer  (int argc, char **argv);
+int  sy_cli_render           (int argc, char **argv);
 
 G_END_DECLS
