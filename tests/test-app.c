@@ -436,6 +436,31 @@ test_app_open_model (void)
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
 
+  /* So does a folder dropped on the window. */
+  {
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+    g_autoptr (GFile) file = g_file_new_for_path (a);
+    GtkDropTarget *drop = NULL;
+    GValue value = G_VALUE_INIT;
+    gboolean accepted = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+      {
+        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          drop = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (drop);
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+    g_value_unset (&value);
+    g_assert_true (accepted);
+    g_assert_true (g_file_equal (opened, file));
+    g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
+  }
+
   g_signal_handler_disconnect (window, handler);
   remove_model_folder (a);
   remove_model_folder (b);
