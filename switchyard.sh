@@ -107,7 +107,9 @@ configure ()
   local dir=$1
   shift
   if [ -f "$dir/build.ninja" ]; then
-    meson configure "$dir" "$@" >&2
+    if [ $# -gt 0 ]; then
+      meson configure "$dir" "$@" >/dev/null
+    fi
   else
     meson setup "$dir" "$@" >&2
   fi

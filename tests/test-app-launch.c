@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define WINDOW_TITLE "Switchyard"
 
@@ -104,6 +105,14 @@ count_png_colours (const char *path,
   return n;
 }
 
+/* In the app, before exec: if this test dies (a failed assertion aborts
+ * it), the app goes too instead of staying on the display. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static gboolean
 wait_a_little (gpointer loop)
 {
@@ -156,6 +165,7 @@ test_launch_screenshot (void)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", "cairo", FALSE);
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", FALSE);
   /* No session bus: never hand the folder to a Switchyard already running. */
