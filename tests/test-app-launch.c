@@ -195,19 +195,11 @@ test_launch_screenshot (void)
       g_assert_nonnull (g_subprocess_get_identifier (app));
       argv[3] = target;
       out = run_sync (argv, &ok);
-      if (!ok)
-        {
-          /* Found but not yet viewable (a loaded machine): try again; the
-           * meson timeout bounds a window that never maps. */
-          g_assert_nonnull (g_subprocess_get_identifier (app));
-          sleep_ms (200);
-          continue;
-        }
-      colours = count_png_colours (shot, &width, &height);
-      g_test_message ("screenshot %dx%d, %u colours", width, height, colours);
       if (ok)
+        {
           colours = count_png_colours (shot, &width, &height);
           g_test_message ("screenshot %dx%d, %u colours", width, height, colours);
+        }
       if (colours <= 16)
         sleep_ms (200);
     }
