@@ -230,7 +230,7 @@ test_output_changes (gconstpointer data)
 {
   const char *arch = data;
   const char *specs[] = {
-    "topk:k=native,weights=raw", "topk:k=native,weights=renorm", "topk:k=1",
+    "topk:k=native", "topk:k=native,weights=raw", "topk:k=native,weights=renorm", "topk:k=1",
     "topp:p=0.3", "topp:p=0.999", "minp:t=0.5", "adr:theta=0.9", "topk:schedule=descending",
   };
   Fixture fx;
