@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-model-private.h"
+#include "sy-tokenizer.h"
 
 typedef struct
 {
@@ -718,6 +719,20 @@ sy_model_load (const char      *path,
 
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
+
+  /* tokenizer.json when the folder has one (ids work without it); one
+   * that is there but broken is an error naming it */
+  {
+    g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
+
+    if (g_file_test (tok_file, G_FILE_TEST_IS_REGULAR))
+      {
+        m->tokenizer = sy_tokenizer_load (path, error);
+        if (m->tokenizer == NULL)
+          return NULL;
+        m->tokenizer_free = (GDestroyNotify) sy_tokenizer_free;
+      }
+  }
 
   /* info */
   m->info.model_type = m->arch->model_type;

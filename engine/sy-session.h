@@ -17,6 +17,7 @@
 #include "sy-engine-error.h"
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-tokenizer.h"
 #include "sy-trace.h"
 
 G_BEGIN_DECLS
@@ -73,6 +74,22 @@ const float *sy_session_get_hidden        (SySession           *self,
 int          sy_session_get_n_reused      (SySession           *self);
 /* Forgets the cache. */
 void         sy_session_reset             (SySession           *self);
+
+/* Defined in sy-session-text.c. */
+
+/* Tokenizes @text with the model's tokenizer (with its special tokens),
+ * runs it like sy_session_run() and names the tokens in the trace. */
+SyTrace     *sy_session_run_text          (SySession           *self,
+                                           const char          *text,
+                                           SyProgressFunc       progress,
+                                           gpointer             user_data,
+                                           GError             **error);
+
+/* Names the tokens of @trace: their decoded pieces (through @tokenizer) and
+ * their code-point offsets (from @encoding, when it matches the trace). */
+void         sy_trace_set_tokens          (SyTrace             *trace,
+                                           SyTokenizer         *tokenizer,
+                                           const SyEncoding    *encoding);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySession, sy_session_free)
 
