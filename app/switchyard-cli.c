@@ -17,6 +17,8 @@ static const SyCliCommand commands[] = {
   { "generate", sy_cli_generate, "Greedy decoding with the KV cache" },
   { "bench", sy_cli_bench, "Measure prefill and decode speed and peak memory" },
   { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
+  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
+  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { NULL, NULL, NULL }
 };
 
