@@ -560,8 +560,7 @@ sy_model_free (SyModel *self)
   g_free (self->inv_freq);
   g_free (self->selection_bias);
   g_strfreev (self->unused);
-  if (self->tokenizer && self->tokenizer_free)
-    self->tokenizer_free (self->tokenizer);
+  g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -720,17 +719,14 @@ sy_model_load (const char      *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
-  /* tokenizer.json when the folder has one (ids work without it); one
-   * that is there but broken is an error naming it */
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 
-    if (g_file_test (tok_file, G_FILE_TEST_IS_REGULAR))
+    if (g_file_test (tok_file, G_FILE_TEST_EXISTS))
       {
         m->tokenizer = sy_tokenizer_load (path, error);
         if (m->tokenizer == NULL)
           return NULL;
-        m->tokenizer_free = (GDestroyNotify) sy_tokenizer_free;
       }
   }
 
@@ -815,7 +811,7 @@ sy_model_get_unused_tensors (SyModel *self)
   return self->unused ? (const char * const *) self->unused : none;
 }
 
-gpointer
+SyTokenizer *
 sy_model_get_tokenizer (SyModel *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
