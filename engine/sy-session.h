@@ -1,0 +1,79 @@
+/* sy-session.h: a model, a routing policy and the text run so far
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The single door through which everything above the engine runs a model.
+ * A session keeps the KV cache of its last run: a new run whose ids share
+ * a prefix with the previous ones (under the same causal policy) computes
+ * only the rest, so decoding is "run with one more id" and editing text
+ * recomputes from the first changed token.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sy-engine-error.h"
+#include "sy-model.h"
+#include "sy-router.h"
+#include "sy-trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SySession SySession;
+
+/* The session borrows @model, which must outlive it. */
+SySession   *sy_session_new               (SyModel             *model);
+void         sy_session_free              (SySession           *self);
+SyModel     *sy_session_get_model         (SySession           *self);
+
+/* @spec NULL = native.  Checks the spec against the model.  Changing the
+ * policy drops the cache. */
+gboolean     sy_session_set_router        (SySession           *self,
+                                           const SyRouterSpec  *spec,
+                                           GError             **error);
+/* The spec in use (never NULL). */
+const SyRouterSpec *sy_session_get_router (SySession           *self);
+
+/* Keep hidden states hidden.0 .. hidden.L (fixtures/README.md) of every
+ * position, for sy_session_get_hidden().  Off by default. */
+void         sy_session_set_capture_hidden (SySession          *self,
+                                           gboolean             capture);
+
+/* For a non-causal policy (da, quantile): a run whose ids extend the
+ * previous run's keeps that run's routing and cache and routes only the
+ * new tokens with the model's native policy (routing.md: generate under
+ * da uses native k for newly generated tokens).  Off by default: every
+ * run of a non-causal policy starts from scratch. */
+void         sy_session_set_extend_native (SySession           *self,
+                                           gboolean             extend_native);
+
+/* Runs the model over @ids and returns a new trace of all @n tokens.
+ * Reuses the cache for the common prefix with the previous run when the
+ * policy is causal. */
+SyTrace     *sy_session_run               (SySession           *self,
+                                           const int32_t       *ids,
+                                           int                  n,
+                                           SyProgressFunc       progress,
+                                           gpointer             user_data,
+                                           GError             **error);
+
+/* Next-token logits (T, V) of the last run (after any logit scaling). */
+const float *sy_session_get_logits        (SySession           *self,
+                                           int                 *n_tokens,
+                                           int                 *n_vocab);
+/* hidden.@index (T, H), 0 <= index <= n_layers, of the last run; NULL
+ * unless capturing. */
+const float *sy_session_get_hidden        (SySession           *self,
+                                           int                  index,
+                                           int                 *n_tokens,
+                                           int                 *hidden_size);
+/* How many leading tokens the last run took from the cache. */
+int          sy_session_get_n_reused      (SySession           *self);
+/* Forgets the cache. */
+void         sy_session_reset             (SySession           *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySession, sy_session_free)
+
+G_END_DECLS
