@@ -166,6 +166,7 @@ test_launch_screenshot (void)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", "cairo", FALSE);
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", FALSE);
   /* No session bus: never hand the folder to a Switchyard already running. */

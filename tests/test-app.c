@@ -611,6 +611,8 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* Never the developer's own settings, even when run outside meson test. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Software rendering and no accessibility bus: the same pixels on any machine. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
