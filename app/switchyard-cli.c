@@ -14,6 +14,7 @@
 
 static const SyCliCommand commands[] = {
   { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
+  { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
   { NULL, NULL, NULL }
 };
 

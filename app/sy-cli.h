@@ -30,5 +30,6 @@ int  sy_cli_error_from (const GError *error);
 
 /* Subcommands (each defined in sy-cli-<name>.c) */
 int  sy_cli_make_random_model (int argc, char **argv);
+int  sy_cli_convert           (int argc, char **argv);
 
 G_END_DECLS
