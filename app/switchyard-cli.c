@@ -23,6 +23,7 @@ static const SyCliCommand commands[] = {
   { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
   { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
   { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
+  { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
   { NULL, NULL, NULL }
 };
 
