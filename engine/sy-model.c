@@ -20,6 +20,7 @@ typedef struct
   int             n_steps;
   int             step;
   int             n_f32, n_f16, n_bf16;
+  int             n_quant[SY_N_DTYPES];
 } Binder;
 
 static gboolean
@@ -59,7 +60,15 @@ bind (Binder        *b,
   t = sy_tensor_store_get (b->model->store, name, n_dims, shape, error);
   if (t == NULL)
     return NULL;
-  if (t->dtype != SY_DTYPE_F32 && t->dtype != SY_DTYPE_F16 && t->dtype != SY_DTYPE_BF16)
+  if (sy_dtype_is_quantized (t->dtype) && n_dims > 0
+      && t->shape[n_dims - 1] % sy_dtype_block_elems (t->dtype) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: tensor '%s' (%s) has rows of %" G_GINT64_FORMAT " values, not whole blocks",
+                   t->file, name, sy_dtype_name (t->dtype), t->shape[n_dims - 1]);
+      return NULL;
+    }
+  if (t->dtype >= SY_N_DTYPES)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has dtype %s, which the engine cannot compute with",
@@ -73,8 +82,10 @@ bind (Binder        *b,
     b->n_f32++;
   else if (t->dtype == SY_DTYPE_F16)
     b->n_f16++;
-  else
+  else if (t->dtype == SY_DTYPE_BF16)
     b->n_bf16++;
+  else
+    b->n_quant[t->dtype]++;
   return t;
 }
 
@@ -84,8 +95,7 @@ mat_of (const SyTensor *t,
         int             cols,
         int64_t         row0)
 {
-  gsize esz = t->dtype == SY_DTYPE_F32 ? 4 : 2;
-  SyMat m = { (const char *) t->data + (gsize) row0 * cols * esz, t->dtype, rows, cols };
+  SyMat m = { (const char *) t->data + sy_dtype_n_bytes (t->dtype, row0 * cols), t->dtype, rows, cols };
 
   return m;
 }
@@ -184,6 +194,13 @@ bind_experts_interleaved (Binder  *b,
       || (in_b = bind (b, error, 2, in_bias_shape, a->experts_in_bias, l)) == NULL
       || (out_b = bind (b, error, 2, out_bias_shape, a->experts_out_bias, l)) == NULL)
     return FALSE;
+  if (sy_dtype_is_quantized (in->dtype) || sy_dtype_is_quantized (out->dtype))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: layer %d experts are %s: interleaved gate/up columns cannot be "
+                   "re-laid out in quantized blocks", in->file, l, sy_dtype_name (in->dtype));
+      return FALSE;
+    }
   if (in->dtype != out->dtype)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
@@ -738,6 +755,16 @@ sy_model_load (const char      *path,
   m->info.dtype = (b.n_f16 == 0 && b.n_bf16 == 0) ? "F32"
                   : (b.n_f32 == 0 && b.n_bf16 == 0) ? "F16"
                   : (b.n_f32 == 0 && b.n_f16 == 0) ? "BF16" : "mixed";
+  {
+    /* quantized: the format of most weights (norms stay F32 in GGUF) */
+    int best = -1;
+
+    for (int d = 0; d < SY_N_DTYPES; d++)
+      if (b.n_quant[d] > 0 && (best < 0 || b.n_quant[d] > b.n_quant[best]))
+        best = d;
+    if (best >= 0)
+      m->info.dtype = sy_dtype_name (best);
+  }
   m->info.n_layers = c->n_layers;
   m->info.n_moe_layers = n_moe;
   m->info.layer_is_moe = m->layer_is_moe;
