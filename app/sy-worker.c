@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include "sy-calibrate.h"
 #include "sy-session.h"
+#include "sy-tokenizer.h"
 #include "sy-worker.h"
 
 struct _SyWorker
@@ -31,6 +33,7 @@ struct _SyWorker
   gboolean       running;
   gint           generation;      /* atomic: bumped by every input change */
   guint          n_loads;
+  GQueue         calibrations;    /* GTask *: waiting for the run thread */
 };
 
 G_DEFINE_FINAL_TYPE (SyWorker, sy_worker, G_TYPE_OBJECT)
@@ -47,6 +50,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void schedule_run (SyWorker *self);
+static gboolean start_calibration (SyWorker *self);
 
 /* One run: a snapshot of the inputs, and its results. */
 typedef struct
@@ -169,6 +173,11 @@ run_done (GObject      *object,
       install_model (self, g_steal_pointer (&self->pending_model));
       return;
     }
+  if (start_calibration (self))
+    {
+      g_atomic_int_inc (&self->generation);   /* results of this run are dropped; rerun after */
+      return;
+    }
 
   if (!stale)
     {
@@ -207,6 +216,8 @@ start_run (gpointer user_data)
   RunJob *job;
 
   self->debounce_id = 0;
+  if (!self->running && start_calibration (self))
+    return G_SOURCE_REMOVE;
   if (self->running || self->model == NULL || self->text == NULL || self->text[0] == '\0')
     return G_SOURCE_REMOVE;
 
@@ -362,6 +373,162 @@ sy_worker_load_model_finish (SyWorker      *self,
   return TRUE;
 }
 
+/* Calibration ("match native cost", routing.md "Calibration"): bisection
+ * on the current text, in the run thread's place (never beside a run). */
+
+typedef struct
+{
+  SyRouterSpec *base;
+  double        target;
+  char         *text;
+  SyModel      *model;     /* borrowed: the model cannot change while running */
+  char         *result;
+} CalJob;
+
+static void
+cal_job_free (CalJob *job)
+{
+  g_clear_pointer (&job->base, sy_router_spec_free);
+  g_free (job->text);
+  g_free (job->result);
+  g_free (job);
+}
+
+static gboolean
+cal_progress (double      fraction,
+              const char *what,
+              gpointer    user_data)
+{
+  return !g_cancellable_is_cancelled (user_data);
+}
+
+static void
+cal_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  CalJob *job = task_data;
+  SyTokenizer *tokenizer = sy_model_get_tokenizer (job->model);
+  g_autoptr (SyEncoding) encoding = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (SyCalibration) cal = NULL;
+  GError *error = NULL;
+
+  if (tokenizer == NULL || job->text == NULL || job->text[0] == '\0')
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               "calibration needs a text and a model with a tokenizer");
+      return;
+    }
+  encoding = sy_tokenizer_encode (tokenizer, job->text, -1, TRUE, &error);
+  if (encoding == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  session = sy_session_new (job->model);
+  cal = sy_calibrate (session, job->base, encoding->ids, encoding->n, job->target,
+                      cal_progress, cancellable ? cancellable : g_cancellable_get_current (),
+                      &error);
+  if (cal == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->result = sy_router_spec_to_string (cal->spec);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+cal_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SyWorker *self = SY_WORKER (object);
+  GTask *outer = user_data;
+  CalJob *job = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  set_running (self, FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, g_steal_pointer (&job->result), g_free);
+  g_object_unref (outer);
+
+  if (self->pending_model != NULL)
+    install_model (self, g_steal_pointer (&self->pending_model));
+  else if (!start_calibration (self))
+    schedule_run (self);
+}
+
+/* Starts the next waiting calibration; FALSE when there is none. */
+static gboolean
+start_calibration (SyWorker *self)
+{
+  GTask *outer;
+  g_autoptr (GTask) inner = NULL;
+  CalJob *job;
+
+  while ((outer = g_queue_pop_head (&self->calibrations)) != NULL)
+    {
+      if (self->model != NULL)
+        break;
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "no model is loaded");
+      g_object_unref (outer);
+    }
+  if (outer == NULL)
+    return FALSE;
+
+  job = g_new0 (CalJob, 1);
+  job->base = sy_router_spec_copy (g_task_get_task_data (outer));
+  job->target = g_task_get_priority (outer) / 1000.0;
+  job->text = g_strdup (self->text);
+  job->model = self->model;
+
+  set_running (self, TRUE);
+  inner = g_task_new (self, g_task_get_cancellable (outer), cal_done, outer);
+  g_task_set_task_data (inner, job, (GDestroyNotify) cal_job_free);
+  g_task_run_in_thread (inner, cal_thread);
+  return TRUE;
+}
+
+void
+sy_worker_calibrate_async (SyWorker            *self,
+                           const SyRouterSpec  *base,
+                           double               target,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SY_IS_WORKER (self));
+  g_return_if_fail (base != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_worker_calibrate_async);
+  g_task_set_task_data (task, sy_router_spec_copy (base), (GDestroyNotify) sy_router_spec_free);
+  /* the target rides in the priority, in thousandths (K is at most E) */
+  g_task_set_priority (task, (int) (target * 1000 + 0.5));
+  g_queue_push_tail (&self->calibrations, task);
+  if (!self->running)
+    {
+      g_clear_handle_id (&self->debounce_id, g_source_remove);
+      start_calibration (self);
+    }
+}
+
+char *
+sy_worker_calibrate_finish (SyWorker      *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Inputs and results */
 
 SyModel *
@@ -477,7 +644,8 @@ gboolean
 sy_worker_is_busy (SyWorker *self)
 {
   g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
-  return self->running || self->debounce_id != 0 || self->n_loads > 0;
+  return self->running || self->debounce_id != 0 || self->n_loads > 0 ||
+         !g_queue_is_empty (&self->calibrations);
 }
 
 static void
@@ -505,6 +673,7 @@ sy_worker_finalize (GObject *object)
   g_clear_pointer (&self->pending_model, sy_model_free);
   g_clear_pointer (&self->model, sy_model_free);
   g_free (self->text);
+  g_queue_clear_full (&self->calibrations, g_object_unref);
   G_OBJECT_CLASS (sy_worker_parent_class)->finalize (object);
 }
 

@@ -73,6 +73,19 @@ void           sy_worker_set_debounce      (SyWorker            *self,
 /* The latest trace of @slot (borrowed; valid until the next ::trace-ready), or NULL. */
 const SyTrace *sy_worker_get_trace         (SyWorker            *self,
                                             SySlot               slot);
+/* Finds, on the current text, the threshold of @base (p of topp, t of
+ * minp, q of quantile) whose average K equals @target; the result is the
+ * calibrated spec as a string.  Runs in the run thread's place. */
+void           sy_worker_calibrate_async   (SyWorker            *self,
+                                            const SyRouterSpec  *base,
+                                            double               target,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+char          *sy_worker_calibrate_finish  (SyWorker            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
 /* Next-token logits (n_tokens, n_vocab) of the latest run of @slot (borrowed), or NULL. */
 const float   *sy_worker_get_logits        (SyWorker            *self,
                                             SySlot               slot,
