@@ -122,7 +122,8 @@ sy_cli_render (int    argc,
     { "token", 0, 0, G_OPTION_ARG_INT, &token, "Token selected (inspector: inspected, default 0)", "I" },
     { "layer", 0, 0, G_OPTION_ARG_INT, &layer, "MoE layer selected (inspector: of the bar chart)", "L" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &width, "Picture width (default 1200)", "W" },
-    { "height", 'H', 0, G_OPTION_ARG_INT, &height, "Picture height (default 600)", "H" },
+    { "height", 'H', 0, G_OPTION_ARG_INT, &height,
+      "Picture height (default: what heatmap and strip need, 600 for the others)", "H" },
     { "cell-width", 0, 0, G_OPTION_ARG_DOUBLE, &cell_width, "heatmap: column width (default: fit)", "PX" },
     { "style", 0, 0, G_OPTION_ARG_STRING, &style_name, "light (default) or dark", "STYLE" },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per unit (2 for HiDPI)", "S" },
@@ -185,9 +186,7 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: unknown style '%s' (use light or dark)", style_name);
   if (width == 0)
     width = 1200;
-  if (height == 0)
-    height = 600;
-  if (width < 50 || height < 50 || width > 20000 || height > 20000)
+  if (width < 50 || (height != 0 && height < 50) || width > 20000 || height > 20000)
     return sy_cli_error ("render: picture size %d × %d out of range (50 to 20000)", width, height);
   if (!(scale > 0 && scale <= 8))
     return sy_cli_error ("render: --scale %g out of range (0 to 8)", scale);
@@ -271,6 +270,17 @@ sy_cli_render (int    argc,
   job.strip.selected_token = token;
   job.inspector.token = MAX (token, 0);
   job.inspector.layer = MAX (layer, 0);
+
+  /* Without --height: as tall as the picture needs, no empty band */
+  if (height == 0)
+    {
+      if (job.view == VIEW_HEATMAP)
+        height = (int) CLAMP (sy_heatmap_natural_height (trace, &job.heatmap, &job.style, width), 200, 20000);
+      else if (job.view == VIEW_STRIP)
+        height = (int) CLAMP (sy_strip_natural_height (trace, &job.strip, &job.style, width), 120, 20000);
+      else
+        height = 600;
+    }
 
   if (!sy_render_to_file (out, width, height, scale, draw_job, &job, &error))
     return sy_cli_error_from (error);

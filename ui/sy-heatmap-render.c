@@ -531,7 +531,7 @@ sy_heatmap_layout (const SyTrace          *trace,
 
   bottom = height - margin - axis_h - layout->label_h;
   avail_h = MAX (bottom - top, 1);
-  layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 44)) : 0;
+  layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 56)) : 0;
   layout->grid_h = layout->cell_h * trace->n_moe_layers;
 
   if (opts->show_legend)
@@ -565,6 +565,23 @@ sy_heatmap_layout (const SyTrace          *trace,
                          && layout->cell_w >= tw + _sy_px (style, 6)
                          && layout->cell_h >= th + _sy_px (style, 2);
   }
+}
+
+double
+sy_heatmap_natural_height (const SyTrace          *trace,
+                           const SyHeatmapOptions *opts,
+                           const SyRenderStyle    *style,
+                           double                  width)
+{
+  SyHeatmapLayout layout;
+  double margin = _sy_px (style, 12), axis_h, h;
+
+  sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
+  h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
+  if (opts->show_legend)
+    h = MAX (h, layout.grid_y + _sy_px (style, 140) + margin);
+  return ceil (h);
 }
 
 gboolean
