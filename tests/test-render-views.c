@@ -461,6 +461,46 @@ test_heatmap_svg (void)
   }
 }
 
+static void
+test_natural_heights (void)
+{
+  g_autoptr (SyTrace) trace = sy_test_trace_new (26, 3, 8, 12);
+  const SyRenderStyle *style = sy_render_style_light ();
+  SyHeatmapOptions hopts;
+  SyStripOptions sopts;
+  SyHeatmapLayout tall, natural;
+  double h;
+
+  /* heatmap: at its natural height the rows are as large as they get
+   * and nothing is cut off */
+  sy_heatmap_options_init (&hopts);
+  h = sy_heatmap_natural_height (trace, &hopts, style, 1200);
+  g_assert_cmpfloat (h, <, 600);
+  sy_heatmap_layout (trace, &hopts, style, 1200, 4000, &tall);
+  sy_heatmap_layout (trace, &hopts, style, 1200, h, &natural);
+  g_assert_cmpfloat (natural.cell_h, ==, tall.cell_h);
+  g_assert_cmpfloat (natural.label_h, ==, tall.label_h);
+  g_assert_cmpfloat (natural.grid_y + natural.grid_h + natural.label_h, <, h);
+  g_assert_cmpfloat (natural.legend_y + natural.legend_h, <=, h);
+
+  /* strip: every token placed at the natural height, not much below it */
+  {
+    g_autoptr (SyTrace) long_text = sy_test_trace_new (120, 3, 8, 13);
+    g_autoptr (SyStripLayout) fits = NULL;
+    g_autoptr (SyStripLayout) cut = NULL;
+
+    sy_strip_options_init (&sopts);
+    h = sy_strip_natural_height (long_text, &sopts, style, 600);
+    fits = sy_strip_layout_new (long_text, &sopts, style, 600, h);
+    g_assert_cmpint (fits->n_placed, ==, 120);
+    g_assert_cmpint (fits->n_lines, >, 3);
+    cut = sy_strip_layout_new (long_text, &sopts, style, 600, h - 40);
+    g_assert_cmpint (cut->n_placed, <, 120);
+    /* narrower pictures need more height */
+    g_assert_cmpfloat (sy_strip_natural_height (long_text, &sopts, style, 400), >, h);
+  }
+}
+
 /* ---- strip ---- */
 
 static void
@@ -773,6 +813,7 @@ main (int    argc,
   g_test_add_func ("/ui/heatmap/selection-and-styles", test_heatmap_selection_and_styles);
   g_test_add_func ("/ui/heatmap/zoom-scroll", test_heatmap_zoom_scroll);
   g_test_add_func ("/ui/heatmap/svg", test_heatmap_svg);
+  g_test_add_func ("/ui/natural-heights", test_natural_heights);
   g_test_add_func ("/ui/strip", test_strip);
   g_test_add_func ("/ui/inspector", test_inspector);
   g_test_add_func ("/ui/inspector/many-experts", test_inspector_many_experts);

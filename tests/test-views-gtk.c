@@ -102,6 +102,16 @@ test_click_and_keys (Fixture       *f,
   g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w / 2, y + h / 2));
   g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
   g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
+  /* ... anywhere in the cell, edges included */
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w - 1, y + 1));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w + 1, y + h + 1));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 6);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 3);
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + 1, y + h - 1));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
   g_assert_true (sy_trace_view_get_selection (SY_TRACE_VIEW (f->strip)) == f->selection);
   {
     SyInspectorOptions io;

@@ -71,6 +71,23 @@ double       _sy_draw_paragraph (cairo_t            *cr,
                                 double               y,
                                 const SyTextOpts    *opts);
 
+/* Many short labels of one font (cell values): each distinct text is laid
+ * out once per drawing and then only shown. */
+typedef struct _SyTextCache SyTextCache;
+
+SyTextCache *_sy_text_cache_new  (cairo_t             *cr,
+                                  const SyRenderStyle *style,
+                                  double               size,
+                                  gboolean             bold);
+void         _sy_text_cache_draw (SyTextCache         *cache,
+                                  const char          *text,
+                                  double               x,
+                                  double               y,
+                                  double               xalign,
+                                  double               yalign,
+                                  const SyColor       *color);
+void         _sy_text_cache_free (SyTextCache         *cache);
+
 /* Diagonal hatch lines inside a rectangle. */
 void         _sy_hatch         (cairo_t             *cr,
                                 double               x,

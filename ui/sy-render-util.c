@@ -198,6 +198,65 @@ _sy_draw_paragraph (cairo_t             *cr,
   return (double) h / PANGO_SCALE;
 }
 
+struct _SyTextCache
+{
+  cairo_t             *cr;
+  const SyRenderStyle *style;
+  SyTextOpts           opts;
+  GHashTable          *layouts;   /* text -> PangoLayout */
+};
+
+SyTextCache *
+_sy_text_cache_new (cairo_t             *cr,
+                    const SyRenderStyle *style,
+                    double               size,
+                    gboolean             bold)
+{
+  SyTextCache *cache = g_new0 (SyTextCache, 1);
+
+  cache->cr = cr;
+  cache->style = style;
+  cache->opts.size = size;
+  cache->opts.bold = bold;
+  cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  return cache;
+}
+
+void
+_sy_text_cache_draw (SyTextCache   *cache,
+                     const char    *text,
+                     double         x,
+                     double         y,
+                     double         xalign,
+                     double         yalign,
+                     const SyColor *color)
+{
+  PangoLayout *layout;
+  SyTextOpts opts = cache->opts;
+
+  if (text == NULL || *text == '\0')
+    return;
+  layout = g_hash_table_lookup (cache->layouts, text);
+  if (layout == NULL)
+    {
+      layout = create_layout (cache->cr, cache->style, text, &cache->opts);
+      g_hash_table_insert (cache->layouts, g_strdup (text), layout);
+    }
+  opts.xalign = xalign;
+  opts.yalign = yalign;
+  opts.color = color;
+  draw_layout (cache->cr, cache->style, layout, x, y, &opts);
+}
+
+void
+_sy_text_cache_free (SyTextCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->layouts);
+  g_free (cache);
+}
+
 void
 _sy_hatch (cairo_t       *cr,
            double         x,
