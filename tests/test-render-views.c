@@ -448,8 +448,23 @@ test_heatmap_svg (void)
     }
   chars += count_chars ("Layer") + count_chars ("Token") + count_chars ("Experts per token (K)");
   g_assert_cmpint (count_of (counts, "use"), >=, chars);
-  /* the colour bar is a vector gradient */
-  g_assert_cmpint (count_of (counts, "linearGradient"), >=, 1);
+  /* K's colour bar: one block per value of K, no gradient */
+  {
+    double vmin, vmax;
+
+    sy_heatmap_scale (trace, &opts, &vmin, &vmax);
+    g_assert_cmpint (count_of (counts, "path"), >=, 12 * 6 + (int) (vmax - vmin + 1));
+    g_assert_cmpint (count_of (counts, "linearGradient"), ==, 0);
+  }
+  /* a continuous measure's colour bar is a vector gradient */
+  {
+    g_autoptr (GHashTable) entropy = NULL;
+
+    opts.measure = SY_HEATMAP_ENTROPY;
+    entropy = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
+    g_assert_cmpint (count_of (entropy, "linearGradient"), >=, 1);
+    opts.measure = SY_HEATMAP_K;
+  }
 
   /* the same trace with numbers in the cells draws more glyphs */
   {

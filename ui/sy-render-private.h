@@ -130,7 +130,9 @@ char        *_sy_token_label   (const SyTrace       *trace,
                                 int                  t);
 
 /* A vertical colour bar with ticks and a label above; @map maps t in
- * [0, 1] to a colour.  _sy_colorbar_width() is the width it needs. */
+ * [0, 1] to a colour.  An @integer scale of at most 17 values is drawn as
+ * one block per value; others as a vector gradient.
+ * _sy_colorbar_width() is the width it needs. */
 typedef void (*SyColorMapFunc) (double t, SyColor *out);
 
 double       _sy_colorbar_width (const SyRenderStyle *style,
