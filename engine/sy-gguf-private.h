@@ -42,6 +42,7 @@ typedef struct
   const char          *model_type;
   const SyGgufKeyRule *keys;          /* terminated by gguf == NULL */
   gboolean             norm_topk_default; /* when expert_weights_norm is absent */
+  gboolean             qk_pairs;      /* q / k rows permuted for pairwise rope (llama) */
 } SyGgufArch;
 
 const SyGgufNameRule *_sy_gguf_name_rules (void);   /* terminated by gguf == NULL */

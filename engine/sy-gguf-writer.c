@@ -324,11 +324,33 @@ sy_gguf_writer_write (SyGgufWriter *self,
 
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
+/* Rows of each head of @head_dim from halves (HF rotate_half order) to
+ * pairs: row j * D/2 + i goes to 2 i + j (what llama.cpp's converter does
+ * for its pairwise rope).  @cols = 1 for biases. */
+static void
+permute_pairs (float   *v,
+               int64_t  rows,
+               int64_t  cols,
+               int      head_dim)
+{
+  g_autofree float *tmp = g_memdup2 (v, sizeof (float) * rows * cols);
+  int half = head_dim / 2;
+
+  for (int64_t r = 0; r < rows; r++)
+    {
+      int64_t h = r / head_dim, k = r % head_dim;
+      int64_t dst = h * head_dim + 2 * (k % half) + k / half;
+
+      memcpy (v + dst * cols, tmp + r * cols, sizeof (float) * cols);
+    }
+}
+
 static gboolean
 add_from_store (SyGgufWriter    *w,
                 const char      *gguf_name,
                 const SyTensor  *t,
                 SyDType          wanted,
+                int              pair_head_dim,   /* > 0: permute rows for pairwise rope */
                 GError         **error)
 {
   int64_t n = sy_tensor_n_elements (t);
@@ -336,6 +358,8 @@ add_from_store (SyGgufWriter    *w,
   SyDType dtype = wanted;
 
   sy_tensor_to_f32 (t, 0, n, v);
+  if (pair_head_dim > 0)
+    permute_pairs (v, t->shape[0], t->n_dims == 2 ? t->shape[1] : 1, pair_head_dim);
   if (t->n_dims < 2 || t->shape[t->n_dims - 1] % sy_dtype_block_elems (wanted) != 0
       || strstr (gguf_name, "ffn_gate_inp") != NULL)
     dtype = SY_DTYPE_F32;
@@ -583,7 +607,12 @@ sy_gguf_convert (const char  *hf_dir,
                   return FALSE;
                 }
             }
-          else if (!add_from_store (w, gguf, t, weight_type, error))
+          else if (!add_from_store (w, gguf, t, weight_type,
+                                    g->qk_pairs && (g_str_has_suffix (r->gguf, "attn_q.weight")
+                                                    || g_str_has_suffix (r->gguf, "attn_k.weight")
+                                                    || g_str_has_suffix (r->gguf, "attn_q.bias")
+                                                    || g_str_has_suffix (r->gguf, "attn_k.bias"))
+                                    ? c.head_dim : 0, error))
             {
               sy_config_clear (&c);
               return FALSE;

@@ -843,12 +843,12 @@ static const SyGgufNameRule name_rules[] = {
   { "attention.layer_norm_rms_epsilon", "rms_norm_eps", SY_KEY_FLOAT, C (rms_norm_eps) }, \
   { "rope.freq_base", "rope_theta", SY_KEY_FLOAT, C (rope_theta) }, \
   { "expert_used_count", "num_experts_per_tok", SY_KEY_INT, C (n_experts_per_tok) }, \
-  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) }, \
   { "expert_weights_norm", "norm_topk_prob", SY_KEY_BOOL, C (norm_topk_prob) }, \
   { "vocab_size", "vocab_size", SY_KEY_INT, C (vocab_size) }
 
 static const SyGgufKeyRule qwen3moe_keys[] = {
   COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
   { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
   { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
   { NULL }
@@ -856,6 +856,7 @@ static const SyGgufKeyRule qwen3moe_keys[] = {
 
 static const SyGgufKeyRule qwen2moe_keys[] = {
   COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
   { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
   { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
   { "expert_shared_feed_forward_length", "shared_expert_intermediate_size", SY_KEY_INT, C (shared_ffn) },
@@ -864,12 +865,22 @@ static const SyGgufKeyRule qwen2moe_keys[] = {
 
 static const SyGgufKeyRule olmoe_keys[] = {
   COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
   { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
   { "attention.clamp_kqv", "clip_qkv", SY_KEY_FLOAT, C (clip_qkv) },
   { NULL }
 };
 
+/* Mixtral is GGUF "llama" with experts */
+static const SyGgufKeyRule llama_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { NULL }
+};
+
 static const SyGgufArch gguf_archs[] = {
+  { "llama", "mixtral", llama_keys, TRUE, TRUE },
   /* Qwen3-MoE checkpoints renormalise their top-k (llama.cpp always does) */
   { "qwen3moe", "qwen3_moe", qwen3moe_keys, TRUE },
   { "qwen2moe", "qwen2_moe", qwen2moe_keys, FALSE },
@@ -904,7 +915,7 @@ _sy_gguf_rule_pattern (const SyArchSpec     *arch,
 const char *
 sy_gguf_supported_archs (void)
 {
-  return "olmoe, qwen2moe, qwen3moe";
+  return "llama (Mixtral), olmoe, qwen2moe, qwen3moe";
 }
 
 const SyArchSpec *
@@ -952,6 +963,16 @@ sy_gguf_model_config (SyGguf            *self,
   *arch = sy_arch_lookup (g->model_type, error);
   if (*arch == NULL)
     return NULL;
+  {
+    g_autofree char *key = g_strdup_printf ("%s.expert_count", name);
+
+    if (!sy_gguf_has_key (self, key))
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED_ARCH,
+                     "%s: metadata '%s' is missing: not a Mixture-of-Experts model", self->path, key);
+        return NULL;
+      }
+  }
 
   root = json_object_new_object ();
   json_object_object_add (root, "model_type", json_object_new_string (g->model_type));
@@ -1034,6 +1055,14 @@ rule_matches (const SyGgufNameRule *rule,
     return FALSE;
   *layer = (int) n;
   return TRUE;
+}
+
+gboolean
+sy_gguf_model_rope_pairs (SyGguf *self)
+{
+  const SyGgufArch *g = _sy_gguf_arch_find (sy_gguf_get_string (self, "general.architecture"), NULL);
+
+  return g != NULL && g->qk_pairs;
 }
 
 SyTensorStore *

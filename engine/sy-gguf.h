@@ -121,6 +121,9 @@ const char     *sy_gguf_arch_name        (const char    *model_type);
 json_object    *sy_gguf_model_config     (SyGguf            *self,
                                           const SyArchSpec **arch,
                                           GError           **error);
+/* TRUE when the file's q / k rows are laid out for pairwise rope (GGUF
+ * "llama": the converter permuted them), which the model must then use. */
+gboolean        sy_gguf_model_rope_pairs (SyGguf            *self);
 /* A tensor store holding the file's tensors under the Hugging Face names
  * of @arch (stacked experts split into one view per expert); tensors the
  * arch does not name keep their GGUF names (they show as unused). */

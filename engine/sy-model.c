@@ -695,6 +695,8 @@ sy_model_load (const char      *path,
     }
   json_object_put (root);
   c = &m->config;
+  if (gguf && sy_gguf_model_rope_pairs (gguf))
+    c->rope_interleave = TRUE;
 
   /* generation_config.json: what generate() stops at */
   gen_file = g_build_filename (path, "generation_config.json", NULL);
