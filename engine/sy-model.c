@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sy-gguf.h"
 #include "sy-model-private.h"
 #include "sy-tokenizer.h"
 
@@ -634,23 +635,41 @@ sy_model_load (const char      *path,
   Binder b = { 0 };
   SyConfig *c;
   int n_moe = 0;
+  g_autoptr (SyGguf) gguf = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) && !sy_gguf_is_gguf (path))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: not a model folder (expected config.json and *.safetensors)", path);
+                   "%s: not a model folder (expected config.json and *.safetensors) "
+                   "nor a GGUF file", path);
       return NULL;
     }
 
   m = g_new0 (SyModel, 1);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  config_file = g_build_filename (path, "config.json", NULL);
-  root = read_json (config_file, config_file, FALSE, error);
-  if (root == NULL)
-    return NULL;
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* GGUF: the metadata stands in for config.json */
+      const SyArchSpec *arch = NULL;
+
+      gguf = sy_gguf_open (path, error);
+      if (gguf == NULL)
+        return NULL;
+      root = sy_gguf_model_config (gguf, &arch, error);
+      if (root == NULL)
+        return NULL;
+      config_file = g_strdup_printf ("%s (metadata)", path);
+    }
+  else
+    {
+      config_file = g_build_filename (path, "config.json", NULL);
+      root = read_json (config_file, config_file, FALSE, error);
+      if (root == NULL)
+        return NULL;
+    }
   if (json_object_object_get_ex (root, "model_type", &v) && v
       && json_object_get_type (v) == json_type_string)
     model_type = json_object_get_string (v);
@@ -676,10 +695,12 @@ sy_model_load (const char      *path,
     }
   json_object_put (root);
   c = &m->config;
+  if (gguf && sy_gguf_model_rope_pairs (gguf))
+    c->rope_interleave = TRUE;
 
   /* generation_config.json: what generate() stops at */
   gen_file = g_build_filename (path, "generation_config.json", NULL);
-  gen = read_json (gen_file, gen_file, TRUE, error);
+  gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
   if (gen == NULL && error && *error)
     return NULL;
   if (gen)
@@ -708,7 +729,7 @@ sy_model_load (const char      *path,
         return NULL;
     }
 
-  m->store = sy_tensor_store_open (path, error);
+  m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
   if (m->store == NULL)
     return NULL;
 
