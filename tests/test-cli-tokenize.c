@@ -36,31 +36,52 @@ check_one_line_error (const char *err)
   g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
 }
 
-/* Every case of a fixture family through the CLI: ids, tokens, offsets,
- * decoded; and ids with --special. */
+/* Every case of a fixture family through the CLI (one run with --jsonl
+ * for all texts, one with --special too): ids, tokens, offsets, decoded,
+ * and the ids with BOS/EOS. */
 static void
 test_cli_tokenize_family (gconstpointer data)
 {
   const char *family = data;
   g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", family, NULL);
   g_autofree char *cases_path = g_build_filename (dir, "cases.json", NULL);
+  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-tok-XXXXXX", NULL);
+  g_autofree char *list = g_build_filename (tmp, "texts.jsonl", NULL);
+  g_autofree char *out = NULL, *err = NULL, *out_sp = NULL, *err_sp = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_auto (GStrv) lines_sp = NULL;
+  g_autoptr (GString) texts = g_string_new (NULL);
   json_object *root = json_object_from_file (cases_path), *cases;
+  char *args[] = { "tokenize", "--model", dir, "--jsonl", list, NULL };
+  char *args_sp[] = { "tokenize", "--model", dir, "--jsonl", list, "--special", NULL };
+  const char *keys[] = { "ids", "tokens", "offsets", "decoded" };
+  size_t n;
 
   g_assert_nonnull (root);
   g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  for (size_t c = 0; c < json_object_array_length (cases); c++)
+  n = json_object_array_length (cases);
+  for (size_t c = 0; c < n; c++)
+    {
+      json_object *text = json_object_object_get (json_object_array_get_idx (cases, c), "text");
+      g_string_append_printf (texts, "%s\n", json_object_to_json_string (text));
+    }
+  g_assert_true (g_file_set_contents (list, texts->str, texts->len, NULL));
+  g_assert_true (run_cli (args, &out, &err));
+  g_assert_true (run_cli (args_sp, &out_sp, &err_sp));
+  g_unlink (list);
+  g_rmdir (tmp);
+  lines = g_strsplit (out, "\n", -1);
+  lines_sp = g_strsplit (out_sp, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, n + 1);   /* + the empty string after the last newline */
+  g_assert_cmpuint (g_strv_length (lines_sp), ==, n + 1);
+  for (size_t c = 0; c < n; c++)
     {
       json_object *cs = json_object_array_get_idx (cases, c);
-      char *text = (char *) json_object_get_string (json_object_object_get (cs, "text"));
-      g_autofree char *out = NULL, *err = NULL, *out_sp = NULL, *err_sp = NULL;
-      char *args[] = { "tokenize", "--model", dir, "--text", text, NULL };
-      char *args_sp[] = { "tokenize", "--model", dir, "--text", text, "--special", NULL };
-      json_object *got, *got_sp;
-      const char *keys[] = { "ids", "tokens", "offsets", "decoded" };
+      json_object *got = json_tokener_parse (lines[c]);
+      json_object *got_sp = json_tokener_parse (lines_sp[c]);
 
-      g_assert_true (run_cli (args, &out, &err));
-      got = json_tokener_parse (out);
       g_assert_nonnull (got);
+      g_assert_nonnull (got_sp);
       for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
         {
           json_object *want = json_object_object_get (cs, keys[k]);
@@ -70,9 +91,6 @@ test_cli_tokenize_family (gconstpointer data)
                             json_object_to_json_string (have));
           g_assert_true (json_object_equal (want, have));
         }
-      g_assert_true (run_cli (args_sp, &out_sp, &err_sp));
-      got_sp = json_tokener_parse (out_sp);
-      g_assert_nonnull (got_sp);
       g_assert_true (json_object_equal (json_object_object_get (cs, "ids_with_special"),
                                         json_object_object_get (got_sp, "ids")));
       json_object_put (got);
