@@ -26,7 +26,7 @@
 #define TOL 1e-4
 
 static const char *const archs[] = {
-  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", NULL
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
 
 static char *
@@ -131,6 +131,60 @@ topk_set (const float *z,
       out[j++] = e;
 }
 
+/* DeepSeek-V3's selection (DeepseekV3TopkRouter), from the raw logits:
+ * s = sigmoid (z), ranked by s + bias; groups scored by the sum of their
+ * two best, the topk_group best groups kept, the others' experts scored
+ * 0; then the k best.  Written here independently of sy-router.c. */
+static void
+deepseek_set (const float *z,
+              const float *bias,
+              int          E,
+              int          k,
+              int          n_group,
+              int          topk_group,
+              int         *out)
+{
+  float v[256], gs[32];
+  gboolean keep[32] = { FALSE };
+  int size = E / n_group;
+
+  g_assert_cmpint (E, <=, 256);
+  g_assert_cmpint (n_group, <=, 32);
+  for (int e = 0; e < E; e++)
+    v[e] = 1.0f / (1.0f + expf (-z[e])) + bias[e];
+  for (int g = 0; g < n_group; g++)
+    {
+      float a = -INFINITY, b = -INFINITY;
+
+      for (int j = 0; j < size; j++)
+        {
+          float x = v[g * size + j];
+
+          if (x > a)
+            {
+              b = a;
+              a = x;
+            }
+          else if (x > b)
+            b = x;
+        }
+      gs[g] = a + b;
+    }
+  for (int i = 0; i < topk_group; i++)
+    {
+      int best = -1;
+
+      for (int g = 0; g < n_group; g++)
+        if (!keep[g] && (best < 0 || gs[g] > gs[best]))
+          best = g;
+      keep[best] = TRUE;
+    }
+  for (int e = 0; e < E; e++)
+    if (!keep[e / size])
+      v[e] = 0.0f;
+  topk_set (v, E, k, out);
+}
+
 static int
 cmp_int (gconstpointer a,
          gconstpointer b)
@@ -149,7 +203,9 @@ test_fixture (gconstpointer data)
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
+  g_autoptr (SyTensorStore) weights = NULL;
   const SyModelInfo *info;
+  const SyRouterModelInfo *rinfo;
   json_object *root, *cases;
   double max_logits = 0, max_router = 0, max_hidden = 0;
   int n_cases;
@@ -157,7 +213,10 @@ test_fixture (gconstpointer data)
   model = sy_model_load (dir, NULL, NULL, &error);
   g_assert_no_error (error);
   info = sy_model_get_info (model);
+  rinfo = sy_model_get_router_info (model);
   g_assert_cmpstr (info->model_type, ==, arch);
+  weights = sy_tensor_store_open (dir, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (sy_model_get_unused_tensors (model)[0] == NULL, ==, TRUE);
   session = sy_session_new (model);
   sy_session_set_capture_hidden (session, TRUE);
@@ -223,6 +282,24 @@ test_fixture (gconstpointer data)
           g_autofree float *r = ref_tensor (ref, name, n, E);
           const SyTraceLayer *tl = &trace->layers[i];
           double d = max_abs_diff (tl->logits, r, (gsize) n * E);
+          g_autofree float *bias = NULL;
+
+          if (rinfo->selection_bias)
+            {
+              int layer = -1, seen = -1;
+              g_autofree char *bname = NULL;
+              int64_t shape[1] = { E };
+              const SyTensor *bt;
+
+              while (seen < i)
+                if (info->layer_is_moe[++layer])
+                  seen++;
+              bname = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", layer);
+              bt = sy_tensor_store_get (weights, bname, 1, shape, &error);
+              g_assert_no_error (error);
+              bias = g_new (float, E);
+              sy_tensor_to_f32 (bt, 0, E, bias);
+            }
 
           max_router = MAX (max_router, d);
           if (d > TOL)
@@ -232,10 +309,24 @@ test_fixture (gconstpointer data)
             {
               int want[256], got[256];
 
-              topk_set (r + (gsize) t * E, E, k, want);
+              if (bias)
+                deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
+                              rinfo->topk_group, want);
+              else
+                topk_set (r + (gsize) t * E, E, k, want);
               g_assert_cmpint (tl->k[t], ==, k);
               memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
               qsort (got, k, sizeof (int), cmp_int);
+              if (rinfo->n_group > 1)
+                {
+                  /* the trace records the kept groups; the experts lie in them */
+                  int mask = tl->group_mask[t], size = E / rinfo->n_group;
+
+                  g_assert_cmpint (g_bit_storage (mask), <=, rinfo->n_group);
+                  g_assert_cmpint (__builtin_popcount (mask), ==, rinfo->topk_group);
+                  for (int j = 0; j < k; j++)
+                    g_assert_true (mask & (1 << (got[j] / size)));
+                }
               for (int j = 0; j < k; j++)
                 if (got[j] != want[j])
                   g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
