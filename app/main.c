@@ -38,7 +38,7 @@ main (int    argc,
   if (schema == NULL)
     {
       g_printerr ("switchyard: ");
-      g_printerr (_("the GSettings schema %s is not installed (run “meson install”, "
+      g_printerr (_ ("the GSettings schema %s is not installed (run “meson install”, "
                     "or set GSETTINGS_SCHEMA_DIR to the build’s data/ folder)"),
                   SY_SETTINGS_SCHEMA_ID);
       g_printerr ("\n");

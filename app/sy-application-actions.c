@@ -47,11 +47,11 @@ about_activated (GSimpleAction *action,
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "application-name", _("Switchyard"),
+                        "application-name", _ ("Switchyard"),
                         "application-icon", SY_ICON_NAME,
-                        "developer-name", _("The Switchyard authors"),
+                        "developer-name", _ ("The Switchyard authors"),
                         "version", PACKAGE_VERSION,
-                        "comments", _("See which experts a Mixture-of-Experts model routes each token to, "
+                        "comments", _ ("See which experts a Mixture-of-Experts model routes each token to, "
                                       "layer by layer, and what other routing policies would do."),
                         "website", "https://github.com/switchyard/switchyard",
                         "issue-url", "https://github.com/switchyard/switchyard/issues",
@@ -59,7 +59,7 @@ about_activated (GSimpleAction *action,
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "developers", developers,
                         /* Translators: your names, one per line */
-                        "translator-credits", _("translator-credits"),
+                        "translator-credits", _ ("translator-credits"),
                         "transient-for", gtk_application_get_active_window (app),
                         "modal", TRUE,
                         NULL);
@@ -72,13 +72,15 @@ shortcuts_activated (GSimpleAction *action,
                      gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (app);
   g_autoptr (GtkBuilder) builder = NULL;
   GtkWindow *window;
 
   builder = gtk_builder_new_from_resource ("/io/github/switchyard/Switchyard/ui/sy-shortcuts-window.ui");
   window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+  /* (the parent first: once in the application, the new window is the active one) */
+  gtk_window_set_transient_for (window, parent);
   gtk_window_set_application (window, app);
-  gtk_window_set_transient_for (window, gtk_application_get_active_window (app));
   gtk_window_present (window);
 }
 

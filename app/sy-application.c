@@ -100,7 +100,7 @@ sy_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (app);
 
-  g_set_application_name (_("Switchyard"));
+  g_set_application_name (_ ("Switchyard"));
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
   _sy_application_actions_init (self);

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sy-cli-model.h"
 #include "sy-cli.h"
@@ -24,6 +25,17 @@ static double
 now_s (void)
 {
   return g_get_monotonic_time () / 1e6;
+}
+
+/* CPU time of the whole process (all threads): on a machine shared with
+ * other work, wall time alone says little */
+static double
+cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double
@@ -45,14 +57,16 @@ timed_run (SySession     *session,
            const int32_t *ids,
            int            n,
            double        *seconds,
+           double        *cpu,
            GError       **error)
 {
-  double t0 = now_s ();
+  double t0 = now_s (), c0 = cpu_s ();
   SyTrace *trace = sy_session_run (session, ids, n, NULL, NULL, error);
 
   if (trace == NULL)
     return FALSE;
   *seconds = now_s () - t0;
+  *cpu = cpu_s () - c0;
   sy_trace_free (trace);
   return TRUE;
 }
@@ -79,7 +93,8 @@ sy_cli_bench (int    argc,
   g_autofree int32_t *ids = NULL;
   const SyModelInfo *info;
   const int prompts[2] = { 32, 128 };
-  double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, load_s, decode_s = 0, t0, s;
+  double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, prefill_cpu[2] = { 0, 0 };
+  double load_s, decode_s = 0, decode_cpu = 0, t0, s, c;
   int n_max;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -105,23 +120,28 @@ sy_cli_bench (int    argc,
     ids[0] = info->bos_token_id;
 
   session = sy_session_new (model);
-  if (!timed_run (session, ids, 8, &s, &error))       /* warm-up */
+  if (!timed_run (session, ids, 8, &s, &c, &error))       /* warm-up */
     return sy_cli_error_from (error);
 
   for (int r = 0; r < repeat; r++)
     for (int i = 0; i < 2; i++)
       {
         sy_session_reset (session);
-        if (!timed_run (session, ids, prompts[i], &s, &error))
+        if (!timed_run (session, ids, prompts[i], &s, &c, &error))
           return sy_cli_error_from (error);
-        prefill_s[i] = MIN (prefill_s[i], s);
+        if (s < prefill_s[i])
+          {
+            prefill_s[i] = s;
+            prefill_cpu[i] = c;
+          }
       }
   /* the session holds the 128-token prompt: decode from there */
   for (int i = 0; i < decode_tokens; i++)
     {
-      if (!timed_run (session, ids, 128 + i + 1, &s, &error))
+      if (!timed_run (session, ids, 128 + i + 1, &s, &c, &error))
         return sy_cli_error_from (error);
       decode_s += s;
+      decode_cpu += c;
     }
 
   if (json)
@@ -136,7 +156,10 @@ sy_cli_bench (int    argc,
       json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / prefill_s[0]));
       json_object_object_add (root, "prefill128_s", json_object_new_double (prefill_s[1]));
       json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / prefill_s[1]));
+      json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (prefill_cpu[0]));
+      json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (prefill_cpu[1]));
       json_object_object_add (root, "decode_tok_s", json_object_new_double (decode_tokens / decode_s));
+      json_object_object_add (root, "decode_cpu_s_per_tok", json_object_new_double (decode_cpu / decode_tokens));
       json_object_object_add (root, "peak_rss_mib", json_object_new_double (peak_rss_mib ()));
       printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY));
       json_object_put (root);
@@ -146,9 +169,11 @@ sy_cli_bench (int    argc,
       printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
               info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
       printf ("load           %.2f s\n", load_s);
-      printf ("prefill 32     %.3f s  %.1f tokens/s\n", prefill_s[0], 32 / prefill_s[0]);
-      printf ("prefill 128    %.3f s  %.1f tokens/s\n", prefill_s[1], 128 / prefill_s[1]);
-      printf ("decode         %.1f tokens/s (%d tokens after 128)\n", decode_tokens / decode_s, decode_tokens);
+      printf ("threads        %d\n", g_get_num_processors ());
+      printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
+      printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
+      printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
+              decode_tokens / decode_s, decode_tokens, decode_cpu / decode_tokens);
       printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
     }
   return 0;

@@ -88,9 +88,28 @@ sy_cli_input_ids (SyModel     *model,
   if (ids)
     return sy_cli_parse_ids (ids, n_ids, error);
 
-  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-               "--text needs the tokenizer, which this build does not have yet; use --ids");
-  return NULL;
+  {
+    SyTokenizer *tok = sy_model_get_tokenizer (model);
+    g_autoptr (SyEncoding) enc = NULL;
+
+    if (tok == NULL)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                     "--text: the model folder has no tokenizer.json; use --ids");
+        return NULL;
+      }
+    enc = sy_tokenizer_encode (tok, text, -1, TRUE, error);
+    if (enc == NULL)
+      return NULL;
+    if (enc->n == 0)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                     "--text: the text has no tokens");
+        return NULL;
+      }
+    *n_ids = enc->n;
+    return g_memdup2 (enc->ids, sizeof (int32_t) * enc->n);
+  }
 }
 
 SyRouterSpec *
@@ -107,5 +126,7 @@ sy_cli_decode (SyModel       *model,
                const int32_t *ids,
                int            n)
 {
-  return NULL;
+  SyTokenizer *tok = sy_model_get_tokenizer (model);
+
+  return tok ? sy_tokenizer_decode (tok, ids, n, TRUE) : NULL;
 }

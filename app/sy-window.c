@@ -81,13 +81,13 @@ check_model_folder (GFile   *folder,
   if (type == G_FILE_TYPE_UNKNOWN)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("“%s” does not exist"), name);
+                   _ ("“%s” does not exist"), name);
       return FALSE;
     }
   if (type != G_FILE_TYPE_DIRECTORY)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                   _("“%s” is not a folder: open a model folder"), name);
+                   _ ("“%s” is not a folder: open a model folder"), name);
       return FALSE;
     }
 
@@ -95,7 +95,7 @@ check_model_folder (GFile   *folder,
   if (g_file_query_file_type (config, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("“%s” has no config.json: not a Hugging Face model folder"), name);
+                   _ ("“%s” has no config.json: not a Hugging Face model folder"), name);
       return FALSE;
     }
 
@@ -123,7 +123,7 @@ update_recent_menu (SyWindow *self)
       g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
       g_menu_append_item (submenu, item);
     }
-  g_menu_append_submenu (self->recent_section, _("Open _Recent"), G_MENU_MODEL (submenu));
+  g_menu_append_submenu (self->recent_section, _ ("Open _Recent"), G_MENU_MODEL (submenu));
 }
 
 static void
@@ -241,11 +241,11 @@ open_action (GtkWidget  *widget,
   g_autofree char *last = g_settings_get_string (self->settings, "last-model");
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Open Model Folder"),
+  chooser = gtk_file_chooser_native_new (_ ("Open Model Folder"),
                                          GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                         _("_Open"),
-                                         _("_Cancel"));
+                                         _ ("_Open"),
+                                         _ ("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
 
   /* Start beside the last model: models usually live side by side. */

@@ -85,8 +85,7 @@ struct _SyModel
   gboolean          *layer_is_moe;   /* (n_layers) */
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
-  gpointer           tokenizer;
-  GDestroyNotify     tokenizer_free;
+  SyTokenizer       *tokenizer;
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */
   float              attn_scale;     /* softmax scale of the attention scores */

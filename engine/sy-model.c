@@ -577,8 +577,7 @@ sy_model_free (SyModel *self)
   g_free (self->inv_freq);
   g_free (self->selection_bias);
   g_strfreev (self->unused);
-  if (self->tokenizer && self->tokenizer_free)
-    self->tokenizer_free (self->tokenizer);
+  g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -757,6 +756,17 @@ sy_model_load (const char      *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  {
+    g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
+
+    if (g_file_test (tok_file, G_FILE_TEST_EXISTS))
+      {
+        m->tokenizer = sy_tokenizer_load (path, error);
+        if (m->tokenizer == NULL)
+          return NULL;
+      }
+  }
+
   /* info */
   m->info.model_type = m->arch->model_type;
   m->info.hf_class = m->arch->hf_class;
@@ -848,7 +858,7 @@ sy_model_get_unused_tensors (SyModel *self)
   return self->unused ? (const char * const *) self->unused : none;
 }
 
-gpointer
+SyTokenizer *
 sy_model_get_tokenizer (SyModel *self)
 {
   g_return_val_if_fail (self != NULL, NULL);

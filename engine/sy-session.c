@@ -278,6 +278,9 @@ sy_session_run (SySession      *self,
   trace->causal = causal;
   trace->native_k = c->n_experts_per_tok;
   memcpy (trace->ids, ids, sizeof (int32_t) * n);
+  if (m->tokenizer)
+    for (int t = 0; t < n; t++)
+      trace->token_text[t] = sy_tokenizer_id_to_piece (m->tokenizer, ids[t]);
   for (int i = 0; i < m->info.n_moe_layers; i++)
     {
       trace->layers[i].layer = m->moe_layer[i];

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sy-engine-error.h"
 #include "sy-quant.h"
@@ -29,7 +30,8 @@ typedef struct
 {
   char        *path;      /* as opened, for messages */
   char        *base;      /* base name, what SyTensor.file points to */
-  GMappedFile *map;
+  GMappedFile *map;       /* either a mapping */
+  GBytes      *bytes;     /* or bytes in memory */
   const char  *contents;  /* NULL for an empty file */
   gsize        size;
 } SyShard;
@@ -192,6 +194,96 @@ f16_to_f32 (uint16_t h)
   return bits_to_f32 (sign | f32_to_bits ((float) mantissa * 0x1p-24f));
 }
 
+/* ---- vector paths (x86-64 with AVX2 + F16C, chosen at run time) ---- */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SY_X86_SIMD 1
+
+static gboolean
+have_avx2_f16c (void)
+{
+  static int have = -1;
+
+  if (have < 0)
+    have = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("f16c");
+  return have;
+}
+
+__attribute__ ((target ("avx2,f16c")))
+static int64_t
+bf16_to_f32_avx2 (const guint8 *p,
+                  float        *out,
+                  int64_t       n)
+{
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      __m128i h = _mm_loadu_si128 ((const __m128i *) (p + 2 * i));
+      __m256i w = _mm256_slli_epi32 (_mm256_cvtepu16_epi32 (h), 16);
+
+      _mm256_storeu_ps (out + i, _mm256_castsi256_ps (w));
+    }
+  return i;
+}
+
+__attribute__ ((target ("avx2,f16c")))
+static int64_t
+f16_to_f32_f16c (const guint8 *p,
+                 float        *out,
+                 int64_t       n)
+{
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 2 * i))));
+  return i;
+}
+
+/* Index of the first block of 16 half-width elements whose exponent field
+ * (@mask) is all ones, scanning from 0; the caller finishes with scalar code
+ * from the returned index. */
+__attribute__ ((target ("avx2")))
+static int64_t
+skip_finite_16_avx2 (const guint8 *p,
+                     int64_t       n,
+                     uint16_t      mask)
+{
+  const __m256i m = _mm256_set1_epi16 ((short) mask);
+  int64_t i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    {
+      __m256i v = _mm256_and_si256 (_mm256_loadu_si256 ((const __m256i *) (p + 2 * i)), m);
+      __m256i e = _mm256_cmpeq_epi16 (v, m);
+
+      if (!_mm256_testz_si256 (e, e))
+        break;
+    }
+  return i;
+}
+
+__attribute__ ((target ("avx2")))
+static int64_t
+skip_finite_32_avx2 (const guint8 *p,
+                     int64_t       n)
+{
+  const __m256i m = _mm256_set1_epi32 (0x7f800000);
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      __m256i v = _mm256_and_si256 (_mm256_loadu_si256 ((const __m256i *) (p + 4 * i)), m);
+      __m256i e = _mm256_cmpeq_epi32 (v, m);
+
+      if (!_mm256_testz_si256 (e, e))
+        break;
+    }
+  return i;
+}
+#endif
+
 float
 sy_bf16_to_f32 (uint16_t h)
 {
@@ -262,27 +354,50 @@ sy_tensor_to_f32 (const SyTensor *tensor,
       break;
 
     case SY_DTYPE_BF16:
-      for (int64_t i = 0; i < n; i++)
-        {
-          uint16_t h;
-          memcpy (&h, p + 2 * i, 2);
-          out[i] = bf16_to_f32 (h);
-        }
+      {
+        int64_t i = 0;
+
+#ifdef SY_X86_SIMD
+        if (have_avx2_f16c ())
+          i = bf16_to_f32_avx2 (p, out, n);
+#endif
+        for (; i < n; i++)
+          {
+            uint16_t h;
+            memcpy (&h, p + 2 * i, 2);
+            out[i] = bf16_to_f32 (h);
+          }
+      }
       break;
 
     case SY_DTYPE_F16:
-      for (int64_t i = 0; i < n; i++)
-        {
-          uint16_t h;
-          memcpy (&h, p + 2 * i, 2);
-          out[i] = f16_to_f32 (h);
-        }
+      {
+        int64_t i = 0;
+
+#ifdef SY_X86_SIMD
+        if (have_avx2_f16c ())
+          i = f16_to_f32_f16c (p, out, n);
+#endif
+        for (; i < n; i++)
+          {
+            uint16_t h;
+            memcpy (&h, p + 2 * i, 2);
+            out[i] = f16_to_f32 (h);
+          }
+      }
       break;
 
     case SY_N_DTYPES:
     default:
       g_return_if_reached ();
     }
+}
+
+gboolean
+sy_tensor_is_aligned (const SyTensor *tensor)
+{
+  g_return_val_if_fail (tensor != NULL, FALSE);
+  return ((guintptr) tensor->data % sy_dtype_size (tensor->dtype)) == 0;
 }
 
 float
@@ -323,6 +438,7 @@ sy_tensor_check_finite (const SyTensor  *tensor,
   int64_t n = sy_tensor_n_elements (tensor);
   const guint8 *p = tensor->data;
   int64_t bad = -1;
+  int64_t start = 0;
   float bad_value = 0;
 
   if (sy_dtype_is_quantized (tensor->dtype))
@@ -337,10 +453,22 @@ sy_tensor_check_finite (const SyTensor  *tensor,
                    tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?", blk);
       return FALSE;
     }
+#ifdef SY_X86_SIMD
+  if (have_avx2_f16c ())
+    {
+      if (tensor->dtype == SY_DTYPE_F32)
+        start = skip_finite_32_avx2 (p, n);
+      else if (tensor->dtype == SY_DTYPE_BF16)
+        start = skip_finite_16_avx2 (p, n, 0x7f80u);
+      else if (tensor->dtype == SY_DTYPE_F16)
+        start = skip_finite_16_avx2 (p, n, 0x7c00u);
+    }
+#endif
+
   switch (tensor->dtype)
     {
     case SY_DTYPE_F32:
-      for (int64_t i = 0; i < n; i++)
+      for (int64_t i = start; i < n; i++)
         {
           uint32_t bits;
           memcpy (&bits, p + 4 * i, 4);
@@ -354,7 +482,7 @@ sy_tensor_check_finite (const SyTensor  *tensor,
       break;
 
     case SY_DTYPE_BF16:
-      for (int64_t i = 0; i < n; i++)
+      for (int64_t i = start; i < n; i++)
         {
           uint16_t h;
           memcpy (&h, p + 2 * i, 2);
@@ -368,7 +496,7 @@ sy_tensor_check_finite (const SyTensor  *tensor,
       break;
 
     case SY_DTYPE_F16:
-      for (int64_t i = 0; i < n; i++)
+      for (int64_t i = start; i < n; i++)
         {
           uint16_t h;
           memcpy (&h, p + 2 * i, 2);
@@ -434,6 +562,7 @@ sy_shard_free (SyShard *shard)
   g_free (shard->path);
   g_free (shard->base);
   g_clear_pointer (&shard->map, g_mapped_file_unref);
+  g_clear_pointer (&shard->bytes, g_bytes_unref);
   g_free (shard);
 }
 
@@ -1029,6 +1158,13 @@ sy_tensor_store_open (const char  *path,
                    "%s: no such file or folder", path);
       return NULL;
     }
+  else if (g_str_has_suffix (path, ".index.json"))
+    {
+      g_autofree char *folder = g_path_get_dirname (path);
+
+      if (!open_index (self, folder, path, error))
+        return NULL;
+    }
   else if (!add_file (self, path, NULL, error))
     return NULL;
 
@@ -1087,6 +1223,33 @@ _sy_tensor_store_add (SyTensorStore  *self,
   g_ptr_array_add (self->entries, entry);
   g_hash_table_insert (self->by_name, entry->name, entry);
   return TRUE;
+}
+
+SyTensorStore *
+sy_tensor_store_new_from_bytes (GBytes      *bytes,
+                                const char  *name,
+                                GError     **error)
+{
+  g_autoptr (SyTensorStore) self = NULL;
+  SyShard *shard;
+  gsize size = 0;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  self = sy_tensor_store_new (name);
+  shard = g_new0 (SyShard, 1);
+  shard->path = g_strdup (name);
+  shard->base = g_path_get_basename (name);
+  shard->bytes = g_bytes_ref (bytes);
+  shard->contents = g_bytes_get_data (bytes, &size);
+  shard->size = size;
+  if (size == 0)
+    shard->contents = NULL;
+  g_ptr_array_add (self->shards, shard);
+  if (!parse_shard (self, shard, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 const SyTensor *
@@ -1186,6 +1349,21 @@ sy_tensor_store_list (SyTensorStore *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return list_names (self, FALSE);
+}
+
+void
+sy_tensor_store_prefetch (SyTensorStore *self)
+{
+  g_return_if_fail (self != NULL);
+
+  for (guint i = 0; i < self->shards->len; i++)
+    {
+      SyShard *shard = g_ptr_array_index (self->shards, i);
+
+      /* a hint only: mappings start on a page boundary */
+      if (shard->map != NULL && shard->contents != NULL && shard->size > 0)
+        posix_madvise ((void *) shard->contents, shard->size, POSIX_MADV_WILLNEED);
+    }
 }
 
 guint

@@ -39,7 +39,8 @@ typedef struct
   SyDType      dtype;
   int          n_dims;
   int64_t      shape[SY_TENSOR_MAX_DIMS];  /* row-major: shape[n_dims - 1] is contiguous */
-  const void  *data;                       /* inside a read-only mapping */
+  const void  *data;                       /* inside a read-only mapping; maybe unaligned,
+                                            * see sy_tensor_is_aligned() */
   gsize        n_bytes;
 } SyTensor;
 
@@ -71,10 +72,15 @@ float          sy_f16_to_f32             (uint16_t          h);
 uint16_t       sy_f32_to_bf16            (float             f);
 uint16_t       sy_f32_to_f16             (float             f);
 
-/* @path: a folder (model.safetensors or model.safetensors.index.json) or one
- * .safetensors file. */
+/* @path: a folder (model.safetensors, else model.safetensors.index.json),
+ * one .safetensors file, or a *.index.json file (its shards beside it). */
 SyTensorStore *sy_tensor_store_open      (const char       *path,
                                           GError          **error);
+/* One safetensors file held in memory (an embedded model, a test); @name
+ * names it in errors.  The store keeps a reference to @bytes. */
+SyTensorStore *sy_tensor_store_new_from_bytes (GBytes      *bytes,
+                                               const char  *name,
+                                               GError     **error);
 void           sy_tensor_store_free      (SyTensorStore    *self);
 
 /* NULL when absent.  Marks the tensor as used. */
@@ -94,6 +100,9 @@ char         **sy_tensor_store_list_unused (SyTensorStore  *self);
 /* All tensor names, sorted (free with g_strfreev). */
 char         **sy_tensor_store_list      (SyTensorStore    *self);
 guint          sy_tensor_store_get_n_tensors (SyTensorStore *self);
+/* Asks the kernel to start reading every mapped file in the background
+ * (posix_madvise WILLNEED); returns at once. */
+void           sy_tensor_store_prefetch      (SyTensorStore *self);
 /* Number of safetensors files mapped (shards). */
 guint          sy_tensor_store_get_n_files   (SyTensorStore *self);
 /* Sum of the tensors' byte sizes. */
@@ -106,11 +115,17 @@ const char    *sy_tensor_store_get_path      (SyTensorStore *self);
 gboolean       sy_tensor_check_finite    (const SyTensor   *tensor,
                                           GError          **error);
 
-/* Converts @n elements starting at element @offset of @tensor to float32. */
+/* Converts @n elements starting at element @offset of @tensor to float32
+ * (AVX2/F16C when the CPU has them; any alignment). */
 void           sy_tensor_to_f32          (const SyTensor   *tensor,
                                           int64_t           offset,
                                           int64_t           n,
                                           float            *out);
+/* TRUE when @tensor->data is aligned to its element size, so it may be
+ * read as float / uint16_t arrays directly.  Files written by
+ * save_pretrained (and by SySafetensorsWriter) always are; a hand-made file
+ * need not be, and sy_tensor_to_f32() copes with either. */
+gboolean       sy_tensor_is_aligned      (const SyTensor   *tensor);
 /* Element @index (flat, row-major) as float32. */
 float          sy_tensor_get_f32         (const SyTensor   *tensor,
                                           int64_t           index);

@@ -35,9 +35,10 @@ fixture (const char *arch,
 
 /* the first case of reference.json: its key, ids as "1,2,3", continuation */
 static char *
-first_case (const char  *arch,
-            char       **ids,
-            int         *cont)
+first_case_full (const char  *arch,
+                 char       **ids,
+                 int         *cont,
+                 char       **text)
 {
   g_autofree char *path = fixture (arch, "reference.json");
   json_object *root = json_object_from_file (path), *cases, *c, *v;
@@ -55,9 +56,20 @@ first_case (const char  *arch,
     cont[i] = json_object_get_int (json_object_array_get_idx (v, i));
   g_assert_true (json_object_object_get_ex (c, "key", &v));
   key = g_strdup (json_object_get_string (v));
+  g_assert_true (json_object_object_get_ex (c, "text", &v));
+  if (text)
+    *text = g_strdup (json_object_get_string (v));
   json_object_put (root);
   *ids = g_string_free (s, FALSE);
   return key;
+}
+
+static char *
+first_case (const char  *arch,
+            char       **ids,
+            int         *cont)
+{
+  return first_case_full (arch, ids, cont, NULL);
 }
 
 static double
@@ -138,6 +150,63 @@ test_forward_dump (void)
   g_clear_pointer (&dump, sy_tensor_store_free);
   g_unlink (out_path);
   g_rmdir (tmp);
+}
+
+/* --text tokenises as the reference did (input_ids = tokenizer (text)) */
+static void
+test_forward_text (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-XXXXXX", &error);
+  g_autofree char *out_path = g_build_filename (tmp, "dump.safetensors", NULL);
+  g_autofree char *model = fixture (arch, NULL);
+  g_autofree char *ref_path = fixture (arch, "reference.safetensors");
+  g_autofree char *ids = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (SyTensorStore) dump = NULL;
+  g_autoptr (SyTensorStore) ref = NULL;
+  g_autofree char *r = NULL;
+  int cont[8], status;
+
+  key = first_case_full (arch, &ids, cont, &text);
+  quoted = g_shell_quote (text);
+  args = g_strdup_printf ("forward --model '%s' --text %s --dump '%s'", model, quoted, out_path);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("forward failed: %s", err);
+  dump = sy_tensor_store_open (out_path, &error);
+  g_assert_no_error (error);
+  ref = sy_tensor_store_open (ref_path, &error);
+  g_assert_no_error (error);
+  r = g_strdup_printf ("%s.logits", key);
+  g_assert_cmpfloat (compare (dump, ref, "logits", r), <=, 1e-4);
+  g_clear_pointer (&dump, sy_tensor_store_free);
+  g_unlink (out_path);
+  g_rmdir (tmp);
+
+  /* generate prints the decoded continuation */
+  g_clear_pointer (&args, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  args = g_strdup_printf ("generate --model '%s' --text %s --max-tokens 3 --json", model, quoted);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("generate failed: %s", err);
+  {
+    json_object *root = json_tokener_parse (out), *v;
+
+    g_assert_nonnull (root);
+    g_assert_true (json_object_object_get_ex (root, "text", &v));
+    g_assert_true (json_object_is_type (v, json_type_string));
+    g_assert_true (json_object_object_get_ex (root, "ids", &v));
+    g_assert_cmpint (json_object_get_int (json_object_array_get_idx (v, 0)), ==, cont[0]);
+    json_object_put (root);
+  }
 }
 
 static void
@@ -230,6 +299,11 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/forward/dump", test_forward_dump);
   g_test_add_func ("/cli/forward/generate-json", test_generate_json);
+  g_test_add_data_func ("/cli/forward/text/mixtral", "mixtral", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/olmoe", "olmoe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/qwen2_moe", "qwen2_moe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/qwen3_moe", "qwen3_moe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/granitemoe", "granitemoe", test_forward_text);
   g_test_add_func ("/cli/forward/bench", test_bench);
   g_test_add_func ("/cli/forward/errors", test_errors);
   return g_test_run ();

@@ -377,6 +377,10 @@ test_fixture_sharded (void)
       g_assert_true (sy_safetensors_writer_write_sharded (w, dir, n_shards[k], NULL, NULL, &error));
       g_assert_no_error (error);
 
+      out = sy_tensor_store_open (index, &error);    /* the index file itself */
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_tensor_store_get_n_files (out), ==, n_shards[k]);
+      g_clear_pointer (&out, sy_tensor_store_free);
       out = sy_tensor_store_open (dir, &error);
       g_assert_no_error (error);
       g_assert_cmpint (sy_tensor_store_get_n_files (out), ==, n_shards[k]);
