@@ -45,6 +45,11 @@ typedef struct
   gboolean             qk_pairs;      /* q / k rows permuted for pairwise rope (llama) */
 } SyGgufArch;
 
+/* The pre-tokenizer regexes of the GGUF tokenizer.ggml.pre names we map
+ * (as tokenizer.json spells them). */
+#define SY_GGUF_REGEX_LLAMA3 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define SY_GGUF_REGEX_QWEN2 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
 const SyGgufNameRule *_sy_gguf_name_rules (void);   /* terminated by gguf == NULL */
 const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,
                                            const char *model_type);

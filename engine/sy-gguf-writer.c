@@ -375,7 +375,8 @@ add_tokenizer (SyGgufWriter    *w,
                GError         **error)
 {
   g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
-  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL;
+  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
+  const char *kind = "gpt2", *pre = NULL;
   g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
   g_autofree int32_t *types = NULL;
@@ -392,6 +393,34 @@ add_tokenizer (SyGgufWriter    *w,
                    "%s: not a BPE tokenizer.json with a vocab", file);
       json_object_put (root);
       return FALSE;
+    }
+  /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
+  if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
+    kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+  else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
+    {
+      json_object *type = NULL, *list = NULL;
+      const char *regex = NULL;
+
+      if (json_object_object_get_ex (v, "pretokenizers", &list)
+          && json_object_get_type (list) == json_type_array)
+        for (size_t i = 0; i < json_object_array_length (list); i++)
+          {
+            json_object *pt = json_object_array_get_idx (list, i), *pat = NULL, *re = NULL;
+
+            if (json_object_object_get_ex (pt, "pattern", &pat) && pat
+                && json_object_object_get_ex (pat, "Regex", &re) && re)
+              regex = json_object_get_string (re);
+          }
+      if (g_strcmp0 (regex, SY_GGUF_REGEX_LLAMA3) == 0)
+        pre = "llama-bpe";
+      else if (g_strcmp0 (regex, SY_GGUF_REGEX_QWEN2) == 0)
+        pre = "qwen2";
+      else if (regex == NULL && json_object_object_get_ex (v, "type", &type)
+               && g_strcmp0 (json_object_get_string (type), "ByteLevel") == 0)
+        pre = "gpt-2";
+      else
+        pre = "unknown";   /* readers must not guess GPT-2's regex */
     }
   g_ptr_array_set_size (tokens, n);
   types = g_new (int32_t, n);
@@ -410,7 +439,7 @@ add_tokenizer (SyGgufWriter    *w,
       && json_object_get_type (added) == json_type_array)
     for (size_t i = 0; i < json_object_array_length (added); i++)
       {
-        json_object *a = json_object_array_get_idx (added, i), *v;
+        json_object *a = json_object_array_get_idx (added, i);
         int id = json_object_object_get_ex (a, "id", &v) ? json_object_get_int (v) : -1;
 
         if (id < 0 || id >= n)
@@ -444,7 +473,9 @@ add_tokenizer (SyGgufWriter    *w,
       }
   json_object_put (root);
 
-  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", "gpt2");
+  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", kind);
+  if (pre)
+    sy_gguf_writer_add_string (w, "tokenizer.ggml.pre", pre);
   sy_gguf_writer_add_string_array (w, "tokenizer.ggml.tokens",
                                    (const char * const *) tokens->pdata, tokens->len);
   sy_gguf_writer_add_i32_array (w, "tokenizer.ggml.token_type", types, n);

@@ -1057,6 +1057,141 @@ rule_matches (const SyGgufNameRule *rule,
   return TRUE;
 }
 
+static json_object *
+byte_level (gboolean use_regex,
+            gboolean trim_offsets)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "type", json_object_new_string ("ByteLevel"));
+  json_object_object_add (o, "add_prefix_space", json_object_new_boolean (FALSE));
+  json_object_object_add (o, "trim_offsets", json_object_new_boolean (trim_offsets));
+  json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
+  return o;
+}
+
+json_object *
+sy_gguf_tokenizer_json (SyGguf  *self,
+                        GError **error)
+{
+  const char *model = sy_gguf_get_string (self, "tokenizer.ggml.model");
+  const char *pre = sy_gguf_get_string (self, "tokenizer.ggml.pre");
+  const char *regex = NULL;
+  g_auto (GStrv) tokens = NULL;
+  g_auto (GStrv) merges = NULL;
+  g_autofree int32_t *types = NULL;
+  guint64 n_types = 0;
+  json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok;
+  guint n;
+
+  if (g_strcmp0 (model, "gpt2") != 0)
+    return NULL;
+  if (pre == NULL || strcmp (pre, "gpt-2") == 0 || strcmp (pre, "olmo") == 0
+      || strcmp (pre, "default") == 0)
+    regex = NULL;
+  else if (strcmp (pre, "llama-bpe") == 0 || strcmp (pre, "llama3") == 0)
+    regex = SY_GGUF_REGEX_LLAMA3;
+  else if (strcmp (pre, "qwen2") == 0)
+    regex = SY_GGUF_REGEX_QWEN2;
+  else
+    return NULL;
+  tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
+  if (tokens == NULL || merges == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: a gpt2 tokenizer needs string arrays tokenizer.ggml.tokens and .merges",
+                   self->path);
+      return NULL;
+    }
+  n = g_strv_length (tokens);
+  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
+  if (types && n_types != n)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tokenizer.ggml.token_type has %" G_GUINT64_FORMAT " entries for %u tokens",
+                   self->path, n_types, n);
+      return NULL;
+    }
+
+  root = json_object_new_object ();
+  bpe = json_object_new_object ();
+  vocab = json_object_new_object ();
+  jmerges = json_object_new_array ();
+  added = json_object_new_array ();
+  json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
+  json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (FALSE));
+  for (guint i = 0; i < n; i++)
+    {
+      int type = types ? types[i] : 1;
+
+      /* 3 control, 4 user-defined: matched whole before the model runs */
+      if (type == 3 || type == 4)
+        {
+          json_object *a = json_object_new_object ();
+
+          json_object_object_add (a, "id", json_object_new_int (i));
+          json_object_object_add (a, "content", json_object_new_string (tokens[i]));
+          json_object_object_add (a, "single_word", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "lstrip", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "rstrip", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "normalized", json_object_new_boolean (type == 4));
+          json_object_object_add (a, "special", json_object_new_boolean (type == 3));
+          json_object_array_add (added, a);
+        }
+      if (!json_object_object_get_ex (vocab, tokens[i], NULL))
+        json_object_object_add (vocab, tokens[i], json_object_new_int (i));
+    }
+  for (guint i = 0; merges[i]; i++)
+    {
+      /* "a b": the pair, split at the first space */
+      const char *sp = strchr (merges[i], ' ');
+      json_object *pair = json_object_new_array ();
+
+      if (sp == NULL || sp == merges[i] || sp[1] == '\0')
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tokenizer merge %u ('%s') is not two tokens", self->path, i, merges[i]);
+          json_object_put (pair);
+          json_object_put (jmerges);
+          json_object_put (vocab);
+          json_object_put (bpe);
+          json_object_put (added);
+          json_object_put (root);
+          return NULL;
+        }
+      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) (sp - merges[i])));
+      json_object_array_add (pair, json_object_new_string (sp + 1));
+      json_object_array_add (jmerges, pair);
+    }
+  json_object_object_add (bpe, "vocab", vocab);
+  json_object_object_add (bpe, "merges", jmerges);
+  json_object_object_add (root, "model", bpe);
+  json_object_object_add (root, "added_tokens", added);
+  if (regex)
+    {
+      json_object *seq = json_object_new_array (), *split = json_object_new_object ();
+      json_object *pat = json_object_new_object ();
+
+      json_object_object_add (pat, "Regex", json_object_new_string (regex));
+      json_object_object_add (split, "type", json_object_new_string ("Split"));
+      json_object_object_add (split, "pattern", pat);
+      json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
+      json_object_object_add (split, "invert", json_object_new_boolean (FALSE));
+      json_object_array_add (seq, split);
+      json_object_array_add (seq, byte_level (FALSE, TRUE));
+      pre_tok = json_object_new_object ();
+      json_object_object_add (pre_tok, "type", json_object_new_string ("Sequence"));
+      json_object_object_add (pre_tok, "pretokenizers", seq);
+    }
+  else
+    pre_tok = byte_level (TRUE, TRUE);
+  json_object_object_add (root, "pre_tokenizer", pre_tok);
+  json_object_object_add (root, "post_processor", byte_level (TRUE, FALSE));
+  json_object_object_add (root, "decoder", byte_level (TRUE, TRUE));
+  return root;
+}
+
 gboolean
 sy_gguf_model_rope_pairs (SyGguf *self)
 {

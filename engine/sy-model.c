@@ -756,6 +756,22 @@ sy_model_load (const char      *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  if (gguf)
+    {
+      /* the tokenizer stored in the file, when it is one we can build */
+      json_object *tok = sy_gguf_tokenizer_json (gguf, error);
+
+      if (tok == NULL && error && *error)
+        return NULL;
+      if (tok)
+        {
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          json_object_put (tok);
+          if (m->tokenizer == NULL)
+            return NULL;
+        }
+    }
+  else
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 

@@ -27,6 +27,7 @@
 #include "sy-random-model.h"
 #include "sy-safetensors-writer.h"
 #include "sy-session.h"
+#include "sy-tokenizer.h"
 
 static char *
 fixture_dir (const char *arch)
@@ -367,6 +368,66 @@ test_fixture (gconstpointer data)
     }
 }
 
+/* The tokenizer stored in the file encodes and decodes as the model
+ * folder's tokenizer.json does. */
+static void
+test_tokenizer (gconstpointer data)
+{
+  const char *arch = data;
+  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *path = tmp_path ("tok.gguf");
+  g_autofree char *ref_json = g_build_filename (src, "reference.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SyTokenizer) want = sy_tokenizer_load (src, &error);
+  SyTokenizer *got;
+  json_object *root, *cases;
+  const char *extra[] = { "Hello,  world!\n\n  12345 it's <|endoftext|> done", "ünïcödé — 日本語", "" };
+
+  g_assert_no_error (error);
+  g_assert_true (sy_gguf_convert (src, path, SY_DTYPE_F32, &error));
+  g_assert_no_error (error);
+  model = sy_model_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  got = sy_model_get_tokenizer (model);
+  g_assert_nonnull (got);
+  g_assert_cmpint (sy_tokenizer_vocab_size (got), ==, sy_tokenizer_vocab_size (want));
+  g_assert_cmpint (sy_tokenizer_eos_id (got), ==, sy_model_get_info (model)->eos_token_id);
+
+  root = json_object_from_file (ref_json);
+  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  for (int i = 0; i < (int) json_object_array_length (cases) + (int) G_N_ELEMENTS (extra); i++)
+    {
+      const char *text;
+      g_autoptr (SyEncoding) a = NULL;
+      g_autoptr (SyEncoding) b = NULL;
+      g_autofree char *da = NULL;
+      g_autofree char *db = NULL;
+
+      if (i < (int) json_object_array_length (cases))
+        {
+          json_object *v;
+
+          g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
+          text = json_object_get_string (v);
+        }
+      else
+        text = extra[i - json_object_array_length (cases)];
+      a = sy_tokenizer_encode (got, text, -1, FALSE, &error);
+      g_assert_no_error (error);
+      b = sy_tokenizer_encode (want, text, -1, FALSE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (a->n, ==, b->n);
+      g_assert_cmpmem (a->ids, sizeof (int32_t) * a->n, b->ids, sizeof (int32_t) * b->n);
+      da = sy_tokenizer_decode (got, a->ids, a->n, TRUE);
+      db = sy_tokenizer_decode (want, b->ids, b->n, TRUE);
+      g_assert_cmpstr (da, ==, db);
+    }
+  json_object_put (root);
+  g_clear_pointer (&model, sy_model_free);
+  remove_path (path);
+}
+
 /* K-quants need rows of 256: a random Qwen3-MoE of hidden size 256. */
 static void
 test_k_quants (void)
@@ -636,6 +697,9 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/fixture/qwen2_moe", "qwen2_moe", test_fixture);
   g_test_add_data_func ("/engine/gguf/fixture/mixtral", "mixtral", test_fixture);
   g_test_add_func ("/engine/gguf/k-quants", test_k_quants);
+  g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
+  g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
+  g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
   g_test_add_func ("/engine/gguf/bad-version", test_bad_version);
   g_test_add_func ("/engine/gguf/unsupported-type", test_unsupported_type);
