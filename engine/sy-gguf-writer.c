@@ -527,8 +527,9 @@ sy_gguf_convert (const char  *hf_dir,
   if (!ok)
     return FALSE;
   for (int l = 0; l < c.n_layers; l++)
-    if (!sy_config_layer_is_moe (&c, l) || c.rope_type != SY_ROPE_DEFAULT
-        || sy_config_layer_window (&c, l) != 0)
+    if ((!sy_config_layer_is_moe (&c, l) && l >= c.first_k_dense) || c.rope_type != SY_ROPE_DEFAULT
+        || sy_config_layer_window (&c, l) != 0
+        || (arch->attn == SY_ATTN_MLA && !c.rope_interleave))
       {
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                      "%s: dense layers, rope scaling and sliding windows have no GGUF keys here",
@@ -559,6 +560,17 @@ sy_gguf_convert (const char  *hf_dir,
         default:
           break;
         }
+    }
+  if (arch->attn == SY_ATTN_MLA)
+    {
+      g_autofree char *kl = g_strdup_printf ("%s.attention.key_length", g->gguf_arch);
+      g_autofree char *ql = g_strdup_printf ("%s.attention.q_lora_rank", g->gguf_arch);
+      g_autofree char *gf = g_strdup_printf ("%s.expert_gating_func", g->gguf_arch);
+
+      sy_gguf_writer_add_u32 (w, kl, c.qk_nope_head_dim + c.head_dim);
+      if (c.q_lora_rank > 0)
+        sy_gguf_writer_add_u32 (w, ql, c.q_lora_rank);
+      sy_gguf_writer_add_u32 (w, gf, 2);   /* sigmoid */
     }
   if (!add_tokenizer (w, hf_dir, &c, error))
     {
@@ -639,7 +651,7 @@ sy_gguf_convert (const char  *hf_dir,
                 }
             }
           else if (!add_from_store (w, gguf, t, weight_type,
-                                    g->qk_pairs && (g_str_has_suffix (r->gguf, "attn_q.weight")
+                                    g->qk_pairs && arch->attn == SY_ATTN_GQA && (g_str_has_suffix (r->gguf, "attn_q.weight")
                                                     || g_str_has_suffix (r->gguf, "attn_k.weight")
                                                     || g_str_has_suffix (r->gguf, "attn_q.bias")
                                                     || g_str_has_suffix (r->gguf, "attn_k.bias"))

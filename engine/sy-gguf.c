@@ -827,24 +827,36 @@ static const SyGgufNameRule name_rules[] = {
   { "blk.%d.ffn_up_shexp.weight", F (shared_up), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_down_shexp.weight", F (shared_down), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_gate_inp_shexp.weight", F (shared_expert_gate), NULL, SY_GGUF_NAME_ROW },
+  { "blk.%d.attn_q_a.weight", F (q_a_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_a.bias", F (q_a_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_a_norm.weight", F (q_a_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_b.weight", F (q_b_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_mqa.weight", F (kv_a_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_mqa.bias", F (kv_a_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_norm.weight", F (kv_a_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_b.weight", F (kv_b_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.exp_probs_b.bias", F (selection_bias), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_gate.weight", F (mlp_gate), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_up.weight", F (mlp_up), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_down.weight", F (mlp_down), NULL, SY_GGUF_NAME_LAYER },
   { NULL }
 };
 
-#define COMMON_GGUF_KEYS \
+#define BASE_GGUF_KEYS \
   { "context_length", "max_position_embeddings", SY_KEY_INT, C (max_position_embeddings) }, \
   { "embedding_length", "hidden_size", SY_KEY_INT, C (hidden_size) }, \
   { "block_count", "num_hidden_layers", SY_KEY_INT, C (n_layers) }, \
   { "attention.head_count", "num_attention_heads", SY_KEY_INT, C (n_heads) }, \
   { "attention.head_count_kv", "num_key_value_heads", SY_KEY_INT, C (n_kv_heads) }, \
-  { "attention.key_length", "head_dim", SY_KEY_INT, C (head_dim) }, \
   { "attention.layer_norm_rms_epsilon", "rms_norm_eps", SY_KEY_FLOAT, C (rms_norm_eps) }, \
   { "rope.freq_base", "rope_theta", SY_KEY_FLOAT, C (rope_theta) }, \
   { "expert_used_count", "num_experts_per_tok", SY_KEY_INT, C (n_experts_per_tok) }, \
   { "expert_weights_norm", "norm_topk_prob", SY_KEY_BOOL, C (norm_topk_prob) }, \
   { "vocab_size", "vocab_size", SY_KEY_INT, C (vocab_size) }
+
+#define COMMON_GGUF_KEYS \
+  BASE_GGUF_KEYS, \
+  { "attention.key_length", "head_dim", SY_KEY_INT, C (head_dim) }
 
 static const SyGgufKeyRule qwen3moe_keys[] = {
   COMMON_GGUF_KEYS,
@@ -879,7 +891,27 @@ static const SyGgufKeyRule llama_keys[] = {
   { NULL }
 };
 
+/* DeepSeek-V3 is GGUF "deepseek2" (llama.cpp's layout with attn_kv_b);
+ * key_length (qk_nope + qk_rope), q_lora_rank and the gating function
+ * are translated in code (deepseek2_to_hf) */
+static const SyGgufKeyRule deepseek2_keys[] = {
+  BASE_GGUF_KEYS,
+  { "expert_count", "n_routed_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
+  { "leading_dense_block_count", "first_k_dense_replace", SY_KEY_INT, C (first_k_dense) },
+  { "expert_shared_count", "n_shared_experts", SY_KEY_INT, C (n_shared_experts) },
+  { "expert_weights_scale", "routed_scaling_factor", SY_KEY_FLOAT, C (routed_scaling_factor) },
+  { "expert_group_count", "n_group", SY_KEY_INT, C (n_group) },
+  { "expert_group_used_count", "topk_group", SY_KEY_INT, C (topk_group) },
+  { "attention.kv_lora_rank", "kv_lora_rank", SY_KEY_INT, C (kv_lora_rank) },
+  { "attention.value_length", "v_head_dim", SY_KEY_INT, C (v_head_dim) },
+  { "rope.dimension_count", "qk_rope_head_dim", SY_KEY_INT, C (head_dim) },
+  { NULL }
+};
+
 static const SyGgufArch gguf_archs[] = {
+  { "deepseek2", "deepseek_v3", deepseek2_keys, TRUE, TRUE },
   { "llama", "mixtral", llama_keys, TRUE, TRUE },
   /* Qwen3-MoE checkpoints renormalise their top-k (llama.cpp always does) */
   { "qwen3moe", "qwen3_moe", qwen3moe_keys, TRUE },
@@ -915,7 +947,7 @@ _sy_gguf_rule_pattern (const SyArchSpec     *arch,
 const char *
 sy_gguf_supported_archs (void)
 {
-  return "llama (Mixtral), olmoe, qwen2moe, qwen3moe";
+  return "deepseek2 (DeepSeek-V3), llama (Mixtral), olmoe, qwen2moe, qwen3moe";
 }
 
 const SyArchSpec *
@@ -932,6 +964,60 @@ sy_gguf_arch_name (const char *model_type)
   const SyGgufArch *g = _sy_gguf_arch_find (NULL, model_type);
 
   return g ? g->gguf_arch : NULL;
+}
+
+/* deepseek2: the keys that do not map one to one */
+static gboolean
+deepseek2_to_hf (SyGguf       *self,
+                 json_object  *root,
+                 GError      **error)
+{
+  int64_t key_len, rope, q_lora, gating;
+  double factor, orig, mult;
+
+  if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len)
+      || !sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: deepseek2.attention.key_length and .rope.dimension_count must give "
+                   "the query/key head width and its rotary part", self->path);
+      return FALSE;
+    }
+  json_object_object_add (root, "qk_nope_head_dim", json_object_new_int64 (key_len - rope));
+  /* no q LoRA when the rank is absent or 0 (q_proj instead) */
+  json_object_object_add (root, "q_lora_rank",
+                          sy_gguf_get_int (self, "deepseek2.attention.q_lora_rank", &q_lora) && q_lora > 0
+                          ? json_object_new_int64 (q_lora) : NULL);
+  if (sy_gguf_get_int (self, "deepseek2.expert_gating_func", &gating) && gating != 2)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: deepseek2.expert_gating_func %" G_GINT64_FORMAT
+                   " is not supported (DeepSeek-V3 routing is sigmoid, 2)", self->path, gating);
+      return FALSE;
+    }
+  /* the rotary pairs are stored interleaved, as rope_interleave */
+  json_object_object_add (root, "rope_interleave", json_object_new_boolean (TRUE));
+  if (g_strcmp0 (sy_gguf_get_string (self, "deepseek2.rope.scaling.type"), "yarn") == 0)
+    {
+      json_object *rs = json_object_new_object ();
+
+      json_object_object_add (rs, "type", json_object_new_string ("yarn"));
+      if (sy_gguf_get_float (self, "deepseek2.rope.scaling.factor", &factor))
+        json_object_object_add (rs, "factor", json_object_new_double (factor));
+      if (sy_gguf_get_int (self, "deepseek2.rope.scaling.original_context_length", &key_len))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (key_len));
+      else if (sy_gguf_get_float (self, "deepseek2.rope.scaling.original_context_length", &orig))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_double (orig));
+      /* yarn_log_multiplier = 0.1 mscale_all_dim (mscale taken equal, as
+       * DeepSeek-V3 configs have it) */
+      if (sy_gguf_get_float (self, "deepseek2.rope.scaling.yarn_log_multiplier", &mult) && mult > 0)
+        {
+          json_object_object_add (rs, "mscale_all_dim", json_object_new_double (mult / 0.1));
+          json_object_object_add (rs, "mscale", json_object_new_double (mult / 0.1));
+        }
+      json_object_object_add (root, "rope_scaling", rs);
+    }
+  return TRUE;
 }
 
 json_object *
@@ -1006,6 +1092,11 @@ sy_gguf_model_config (SyGguf            *self,
     bad:
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
                    "%s: metadata '%s' has the wrong type or an out-of-range value", self->path, key);
+      json_object_put (root);
+      return NULL;
+    }
+  if (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error))
+    {
       json_object_put (root);
       return NULL;
     }
