@@ -562,6 +562,66 @@ test_k_quants (void)
   }
 }
 
+/* switchyard-cli convert-gguf (F32), then the GGUF file generates what
+ * the folder generates, text through its own tokenizer included; an
+ * unknown type is an error. */
+static char *
+run_cli (const char *const *argv,
+         int               *status)
+{
+  g_autoptr (GError) error = NULL;
+  char *out = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, status, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+test_cli (void)
+{
+  const char *cli = g_getenv ("SY_CLI");
+  g_autofree char *src = fixture_dir ("qwen2_moe");
+  g_autofree char *path = tmp_path ("cli.gguf");
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  int status;
+
+  g_assert_nonnull (cli);
+  {
+    const char *argv[] = { cli, "convert-gguf", "--model", src, "--type", "f32", path, NULL };
+
+    g_free (run_cli (argv, &status));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    const char *argv[] = { cli, "generate", "--model", path, "--text", "The service is pretty good.",
+                           "--max-tokens", "4", "--json", NULL };
+
+    a = run_cli (argv, &status);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    const char *argv[] = { cli, "generate", "--model", src, "--text", "The service is pretty good.",
+                           "--max-tokens", "4", "--json", NULL };
+
+    b = run_cli (argv, &status);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_test_message ("GGUF: %s folder: %s", g_strstrip (a), g_strstrip (b));
+  g_assert_true (g_str_has_prefix (a, "{\"ids\":["));
+  g_assert_cmpstr (a, ==, b);
+  {
+    const char *argv[] = { cli, "convert-gguf", "--model", src, "--type", "q5_k", path, NULL };
+
+    c = run_cli (argv, &status);
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+  }
+  remove_path (path);
+}
+
 /* ---------------------------------------------------------- bad input */
 
 static void
@@ -711,6 +771,7 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
+  g_test_add_func ("/engine/gguf/cli", test_cli);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
   g_test_add_func ("/engine/gguf/bad-version", test_bad_version);
   g_test_add_func ("/engine/gguf/unsupported-type", test_unsupported_type);
