@@ -25,7 +25,11 @@ typedef struct
   gsize           field;
   const char     *suffix;
   SyGgufNameKind  kind;
+  const char     *arch;    /* NULL: every GGUF arch; "a": only a; "!a": all but a */
 } SyGgufNameRule;
+
+gboolean              _sy_gguf_rule_applies (const SyGgufNameRule *rule,
+                                             const char           *gguf_arch);
 
 /* <arch>.@gguf ↔ config.json @hf (whose value sits at @offset in SyConfig) */
 typedef struct

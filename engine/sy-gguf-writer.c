@@ -366,6 +366,83 @@ add_from_store (SyGgufWriter    *w,
   return sy_gguf_writer_add_tensor (w, gguf_name, dtype, t->n_dims, t->shape, v, error);
 }
 
+/* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
+ * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
+ * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
+static gboolean
+add_interleaved_experts (SyGgufWriter    *w,
+                         SyTensorStore   *store,
+                         const SyArchSpec *arch,
+                         const SyConfig  *c,
+                         int              l,
+                         SyDType          weight_type,
+                         GError         **error)
+{
+  int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
+  int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
+  int64_t inb_shape[2] = { E, 2 * I }, outb_shape[2] = { E, H };
+  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
+  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
+  g_autofree char *inb_name = g_strdup_printf (arch->experts_in_bias, l);
+  g_autofree char *outb_name = g_strdup_printf (arch->experts_out_bias, l);
+  const SyTensor *in, *out, *inb, *outb;
+  g_autofree float *vin = NULL, *vout = NULL, *vinb = NULL, *voutb = NULL;
+  g_autofree float *gate = g_new (float, (gsize) E * I * H);
+  g_autofree float *up = g_new (float, (gsize) E * I * H);
+  g_autofree float *down = g_new (float, (gsize) E * H * I);
+  g_autofree float *gb = g_new (float, (gsize) E * I);
+  g_autofree float *ub = g_new (float, (gsize) E * I);
+  int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I }, ei[2] = { E, I };
+  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  char name[128];
+
+  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
+      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL
+      || (inb = sy_tensor_store_get (store, inb_name, 2, inb_shape, error)) == NULL
+      || (outb = sy_tensor_store_get (store, outb_name, 2, outb_shape, error)) == NULL)
+    return FALSE;
+  vin = g_new (float, (gsize) E * H * 2 * I);
+  vout = g_new (float, (gsize) E * I * H);
+  vinb = g_new (float, (gsize) E * 2 * I);
+  voutb = g_new (float, (gsize) E * H);
+  sy_tensor_to_f32 (in, 0, (int64_t) E * H * 2 * I, vin);
+  sy_tensor_to_f32 (out, 0, (int64_t) E * I * H, vout);
+  sy_tensor_to_f32 (inb, 0, (int64_t) E * 2 * I, vinb);
+  sy_tensor_to_f32 (outb, 0, (int64_t) E * H, voutb);
+  for (gsize e = 0; e < (gsize) E; e++)
+    {
+      for (gsize i = 0; i < (gsize) I; i++)
+        {
+          for (gsize h = 0; h < (gsize) H; h++)
+            {
+              gate[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i];
+              up[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i + 1];
+              down[(e * H + h) * I + i] = vout[(e * I + i) * H + h];
+            }
+          gb[e * I + i] = vinb[e * 2 * I + 2 * i];
+          ub[e * I + i] = vinb[e * 2 * I + 2 * i + 1];
+        }
+    }
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_out, 3, ehi, down, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.bias", l);
+  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, gb, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.bias", l);
+  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, ub, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
+  return sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, outb_shape, voutb, error);
+}
+
 /* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
  * token types (control for special added tokens). */
 static gboolean
@@ -503,7 +580,7 @@ sy_gguf_convert (const char  *hf_dir,
   const SyArchSpec *arch;
   json_object *root, *v = NULL;
   SyConfig c;
-  gboolean ok;
+  gboolean ok, gpt_oss;
 
   root = json_object_from_file (config_file);
   if (root == NULL)
@@ -523,17 +600,22 @@ sy_gguf_convert (const char  *hf_dir,
     }
   arch = sy_arch_lookup (g->model_type, error);
   ok = arch && sy_config_parse (arch, root, config_file, &c, error);
+  gpt_oss = arch && arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   json_object_put (root);
   if (!ok)
     return FALSE;
   for (int l = 0; l < c.n_layers; l++)
-    if ((!sy_config_layer_is_moe (&c, l) && l >= c.first_k_dense) || c.rope_type != SY_ROPE_DEFAULT
-        || sy_config_layer_window (&c, l) != 0
+    if ((!sy_config_layer_is_moe (&c, l) && l >= c.first_k_dense)
+        || (c.rope_type != SY_ROPE_DEFAULT && !gpt_oss)
+        || (gpt_oss && (c.rope_type != SY_ROPE_YARN || c.rope_truncate || c.rope_attention_factor != 0
+                        || c.rope_beta_fast != 32 || c.rope_beta_slow != 1))
+        || (sy_config_layer_window (&c, l) != 0 && !gpt_oss)
+        || (gpt_oss && (c.layer_sliding == NULL || c.layer_sliding[l] != (l + 1) % 2))
         || (arch->attn == SY_ATTN_MLA && !c.rope_interleave))
       {
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                     "%s: dense layers, rope scaling and sliding windows have no GGUF keys here",
-                     config_file);
+                     "%s: layer %d: its dense MLP, rope scaling or attention window has no "
+                     "GGUF keys here", config_file, l);
         sy_config_clear (&c);
         return FALSE;
       }
@@ -572,6 +654,16 @@ sy_gguf_convert (const char  *hf_dir,
         sy_gguf_writer_add_u32 (w, ql, c.q_lora_rank);
       sy_gguf_writer_add_u32 (w, gf, 2);   /* sigmoid */
     }
+  if (gpt_oss)
+    {
+      g_autofree char *t = g_strdup_printf ("%s.rope.scaling.type", g->gguf_arch);
+      g_autofree char *f = g_strdup_printf ("%s.rope.scaling.factor", g->gguf_arch);
+      g_autofree char *o = g_strdup_printf ("%s.rope.scaling.original_context_length", g->gguf_arch);
+
+      sy_gguf_writer_add_string (w, t, "yarn");
+      sy_gguf_writer_add_f32 (w, f, (float) c.rope_factor);
+      sy_gguf_writer_add_u32 (w, o, c.rope_original_max_pos);
+    }
   if (!add_tokenizer (w, hf_dir, &c, error))
     {
       sy_config_clear (&c);
@@ -589,7 +681,7 @@ sy_gguf_convert (const char  *hf_dir,
       const char *pattern = _sy_gguf_rule_pattern (arch, r);
       int n_layers = r->kind == SY_GGUF_NAME_GLOBAL ? 1 : c.n_layers;
 
-      if (pattern == NULL)
+      if (pattern == NULL || !_sy_gguf_rule_applies (r, g->gguf_arch))
         continue;
       for (int l = 0; l < n_layers; l++)
         {
@@ -662,6 +754,13 @@ sy_gguf_convert (const char  *hf_dir,
             }
         }
     }
+  if (gpt_oss)
+    for (int l = 0; l < c.n_layers; l++)
+      if (!add_interleaved_experts (w, store, arch, &c, l, weight_type, error))
+        {
+          sy_config_clear (&c);
+          return FALSE;
+        }
   sy_config_clear (&c);
   unused = sy_tensor_store_list_unused (store);
   if (unused[0] != NULL)

@@ -808,7 +808,13 @@ static const SyGgufNameRule name_rules[] = {
   { "output_norm.weight", F (final_norm), NULL, SY_GGUF_NAME_GLOBAL },
   { "output.weight", F (lm_head), NULL, SY_GGUF_NAME_GLOBAL },
   { "blk.%d.attn_norm.weight", F (attn_norm), NULL, SY_GGUF_NAME_LAYER },
-  { "blk.%d.ffn_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER, "!gpt-oss" },
+  { "blk.%d.post_attention_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER, "gpt-oss" },
+  { "blk.%d.attn_sinks.weight", F (sinks), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_inp.bias", F (router_bias), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_exps.bias", F (expert_gate_bias), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_up_exps.bias", F (expert_up_bias), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_down_exps.bias", F (expert_down_bias), NULL, SY_GGUF_NAME_EXPERTS },
   { "blk.%d.attn_q.weight", F (q_proj), "weight", SY_GGUF_NAME_LAYER },
   { "blk.%d.attn_k.weight", F (k_proj), "weight", SY_GGUF_NAME_LAYER },
   { "blk.%d.attn_v.weight", F (v_proj), "weight", SY_GGUF_NAME_LAYER },
@@ -910,7 +916,18 @@ static const SyGgufKeyRule deepseek2_keys[] = {
   { NULL }
 };
 
+/* gpt-oss: sliding on even layers (GptOssConfig's default pattern), yarn
+ * without truncation (gpt_oss_to_hf) */
+static const SyGgufKeyRule gpt_oss_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "attention.sliding_window", "sliding_window", SY_KEY_INT, C (sliding_window) },
+  { NULL }
+};
+
 static const SyGgufArch gguf_archs[] = {
+  { "gpt-oss", "gpt_oss", gpt_oss_keys, TRUE, FALSE },
   { "deepseek2", "deepseek_v3", deepseek2_keys, TRUE, TRUE },
   { "llama", "mixtral", llama_keys, TRUE, TRUE },
   /* Qwen3-MoE checkpoints renormalise their top-k (llama.cpp always does) */
@@ -937,6 +954,17 @@ _sy_gguf_arch_find (const char *gguf_arch,
   return NULL;
 }
 
+gboolean
+_sy_gguf_rule_applies (const SyGgufNameRule *rule,
+                       const char           *gguf_arch)
+{
+  if (rule->arch == NULL)
+    return TRUE;
+  if (rule->arch[0] == '!')
+    return g_strcmp0 (rule->arch + 1, gguf_arch) != 0;
+  return g_strcmp0 (rule->arch, gguf_arch) == 0;
+}
+
 const char *
 _sy_gguf_rule_pattern (const SyArchSpec     *arch,
                        const SyGgufNameRule *rule)
@@ -947,7 +975,7 @@ _sy_gguf_rule_pattern (const SyArchSpec     *arch,
 const char *
 sy_gguf_supported_archs (void)
 {
-  return "deepseek2 (DeepSeek-V3), llama (Mixtral), olmoe, qwen2moe, qwen3moe";
+  return "deepseek2 (DeepSeek-V3), gpt-oss, llama (Mixtral), olmoe, qwen2moe, qwen3moe";
 }
 
 const SyArchSpec *
@@ -964,6 +992,29 @@ sy_gguf_arch_name (const char *model_type)
   const SyGgufArch *g = _sy_gguf_arch_find (NULL, model_type);
 
   return g ? g->gguf_arch : NULL;
+}
+
+/* gpt-oss: yarn, kept as the HF config has it (no truncation; attention
+ * factor and betas at their defaults) */
+static void
+gpt_oss_to_hf (SyGguf      *self,
+               json_object *root)
+{
+  double factor;
+  int64_t orig;
+
+  if (g_strcmp0 (sy_gguf_get_string (self, "gpt-oss.rope.scaling.type"), "yarn") == 0)
+    {
+      json_object *rs = json_object_new_object ();
+
+      json_object_object_add (rs, "rope_type", json_object_new_string ("yarn"));
+      if (sy_gguf_get_float (self, "gpt-oss.rope.scaling.factor", &factor))
+        json_object_object_add (rs, "factor", json_object_new_double (factor));
+      if (sy_gguf_get_int (self, "gpt-oss.rope.scaling.original_context_length", &orig))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (orig));
+      json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
+      json_object_object_add (root, "rope_scaling", rs);
+    }
 }
 
 /* deepseek2: the keys that do not map one to one */
@@ -1095,6 +1146,8 @@ sy_gguf_model_config (SyGguf            *self,
       json_object_put (root);
       return NULL;
     }
+  if (strcmp (name, "gpt-oss") == 0)
+    gpt_oss_to_hf (self, root);
   if (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error))
     {
       json_object_put (root);
@@ -1297,6 +1350,7 @@ sy_gguf_model_store (SyGguf            *self,
                      GError           **error)
 {
   g_autoptr (SyTensorStore) store = _sy_tensor_store_new_mapped (self->path, self->map);
+  const char *gguf_arch = sy_gguf_get_string (self, "general.architecture");
 
   for (guint i = 0; i < self->n_tensors; i++)
     {
@@ -1306,7 +1360,7 @@ sy_gguf_model_store (SyGguf            *self,
       int layer = -1;
 
       for (const SyGgufNameRule *r = name_rules; r->gguf; r++)
-        if (rule_matches (r, t->name, &layer))
+        if (_sy_gguf_rule_applies (r, gguf_arch) && rule_matches (r, t->name, &layer))
           {
             rule = r;
             break;
@@ -1351,15 +1405,19 @@ sy_gguf_model_store (SyGguf            *self,
         case SY_GGUF_NAME_EXPERTS:
           {
             gsize per;
+            int64_t inner = 1;
 
-            if (t->n_dims != 3)
+            /* (E, rows, cols) matrices or (E, n) biases, split per expert */
+            if (t->n_dims != 3 && t->n_dims != 2)
               goto bad_shape;
-            per = sy_dtype_n_bytes (t->dtype, t->shape[1] * t->shape[2]);
+            for (int d = 1; d < t->n_dims; d++)
+              inner *= t->shape[d];
+            per = sy_dtype_n_bytes (t->dtype, inner);
             for (int64_t e = 0; e < t->shape[0]; e++)
               {
                 g_autofree char *hf = g_strdup_printf (pattern, layer, (int) e);
 
-                if (!_sy_tensor_store_add (store, hf, t->dtype, 2, t->shape + 1,
+                if (!_sy_tensor_store_add (store, hf, t->dtype, t->n_dims - 1, t->shape + 1,
                                            (const guint8 *) t->data + e * per, per, error))
                   return NULL;
               }
@@ -1374,7 +1432,7 @@ sy_gguf_model_store (SyGguf            *self,
 
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                      "%s: tensor '%s' has shape %s, expected %s", self->path, t->name, s,
-                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "3 dims (experts, rows, cols)");
+                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "2 or 3 dims (experts first)");
         return NULL;
       }
     }

@@ -253,6 +253,16 @@ bind_experts_interleaved (Binder  *b,
   return TRUE;
 }
 
+static gboolean
+has_tensor (SyTensorStore *store,
+            const char    *pattern,
+            int            l)
+{
+  g_autofree char *name = g_strdup_printf (pattern, l);
+
+  return sy_tensor_store_lookup (store, name) != NULL;
+}
+
 static void
 ffn_set_act (const SyModel *m,
              SyFfn         *f)
@@ -327,10 +337,40 @@ bind_layer (Binder  *b,
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
-  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED
+      && (a->expert_gate == NULL || has_tensor (m->store, a->experts_in, l)))
     {
       if (!bind_experts_interleaved (b, l, error))
         return FALSE;
+    }
+  else if (a->expert_gate_bias)
+    {
+      /* separate experts with biases (gpt-oss from GGUF) */
+      int I = c->expert_ffn;
+
+      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
+      for (int e = 0; e < E; e++)
+        {
+          SyFfn *f = &L->experts[e];
+          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          int64_t si[1] = { I }, sh[1] = { H };
+          const SyTensor *t;
+
+          if (!bind_ffn (b, f, I, a->expert_gate, a->expert_up, a->expert_down, l, e, error))
+            return FALSE;
+          if ((t = bind (b, error, 1, si, a->expert_gate_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb);
+          if ((t = bind (b, error, 1, si, a->expert_up_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb + I);
+          if ((t = bind (b, error, 1, sh, a->expert_down_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, H, gb + 2 * I);
+          f->gate_bias = gb;
+          f->up_bias = gb + I;
+          f->down_bias = gb + 2 * I;
+        }
     }
   else if (a->expert_layout == SY_EXPERTS_SEPARATE)
     {

@@ -767,6 +767,7 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/fixture/qwen2_moe", "qwen2_moe", test_fixture);
   g_test_add_data_func ("/engine/gguf/fixture/mixtral", "mixtral", test_fixture);
   g_test_add_data_func ("/engine/gguf/fixture/deepseek_v3", "deepseek_v3", test_fixture);
+  g_test_add_data_func ("/engine/gguf/fixture/gpt_oss", "gpt_oss", test_fixture);
   g_test_add_func ("/engine/gguf/k-quants", test_k_quants);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
