@@ -264,6 +264,11 @@ static const SyArchSpec arch_granitemoe = {
   .router = "model.layers.%d.block_sparse_moe.router.layer.weight",
   .experts_in = "model.layers.%d.block_sparse_moe.input_linear.weight",
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
+  /* the experts split per expert, gate and up apart (what a GGUF file
+   * holds; HF checkpoints have the fused tensors above) */
+  .expert_gate = "model.layers.%d.block_sparse_moe.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.block_sparse_moe.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.block_sparse_moe.experts.%d.down_proj.weight",
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,

@@ -443,6 +443,51 @@ add_interleaved_experts (SyGgufWriter    *w,
   return sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, outb_shape, voutb, error);
 }
 
+/* Granite: input_linear (E, 2 I, H) = [gate; up] rows per expert, output
+ * (E, H, I) to ffn_gate_exps, ffn_up_exps (E, I, H), ffn_down_exps. */
+static gboolean
+add_fused_experts (SyGgufWriter    *w,
+                   SyTensorStore   *store,
+                   const SyArchSpec *arch,
+                   const SyConfig  *c,
+                   int              l,
+                   SyDType          weight_type,
+                   GError         **error)
+{
+  int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
+  int64_t in_shape[3] = { E, 2 * I, H }, out_shape[3] = { E, H, I }, eih[3] = { E, I, H };
+  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
+  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
+  const SyTensor *in, *out;
+  g_autofree float *vin = NULL, *vout = NULL;
+  g_autofree float *gate = g_new (float, (gsize) E * I * H);
+  g_autofree float *up = g_new (float, (gsize) E * I * H);
+  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  char name[128];
+
+  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
+      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL)
+    return FALSE;
+  vin = g_new (float, (gsize) E * 2 * I * H);
+  vout = g_new (float, (gsize) E * H * I);
+  sy_tensor_to_f32 (in, 0, (int64_t) E * 2 * I * H, vin);
+  sy_tensor_to_f32 (out, 0, (int64_t) E * H * I, vout);
+  for (gsize e = 0; e < (gsize) E; e++)
+    {
+      memcpy (gate + e * I * H, vin + e * 2 * I * H, sizeof (float) * I * H);
+      memcpy (up + e * I * H, vin + e * 2 * I * H + (gsize) I * H, sizeof (float) * I * H);
+    }
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
+  return sy_gguf_writer_add_tensor (w, name, wt_out, 3, out_shape, vout, error);
+}
+
 /* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
  * token types (control for special added tokens). */
 static gboolean
@@ -754,9 +799,10 @@ sy_gguf_convert (const char  *hf_dir,
             }
         }
     }
-  if (gpt_oss)
+  if (gpt_oss || arch->expert_layout == SY_EXPERTS_FUSED)
     for (int l = 0; l < c.n_layers; l++)
-      if (!add_interleaved_experts (w, store, arch, &c, l, weight_type, error))
+      if (!(gpt_oss ? add_interleaved_experts (w, store, arch, &c, l, weight_type, error)
+                    : add_fused_experts (w, store, arch, &c, l, weight_type, error)))
         {
           sy_config_clear (&c);
           return FALSE;

@@ -926,7 +926,21 @@ static const SyGgufKeyRule gpt_oss_keys[] = {
   { NULL }
 };
 
+/* Granite's multipliers */
+static const SyGgufKeyRule granitemoe_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "embedding_scale", "embedding_multiplier", SY_KEY_FLOAT, C (embedding_multiplier) },
+  { "residual_scale", "residual_multiplier", SY_KEY_FLOAT, C (residual_multiplier) },
+  { "attention.scale", "attention_multiplier", SY_KEY_FLOAT, C (attention_multiplier) },
+  { "logit_scale", "logits_scaling", SY_KEY_FLOAT, C (logits_scaling) },
+  { NULL }
+};
+
 static const SyGgufArch gguf_archs[] = {
+  /* llama-based: q / k rows permuted for pairwise rope as for llama */
+  { "granitemoe", "granitemoe", granitemoe_keys, TRUE, TRUE },
   { "gpt-oss", "gpt_oss", gpt_oss_keys, TRUE, FALSE },
   { "deepseek2", "deepseek_v3", deepseek2_keys, TRUE, TRUE },
   { "llama", "mixtral", llama_keys, TRUE, TRUE },
@@ -975,7 +989,7 @@ _sy_gguf_rule_pattern (const SyArchSpec     *arch,
 const char *
 sy_gguf_supported_archs (void)
 {
-  return "deepseek2 (DeepSeek-V3), gpt-oss, llama (Mixtral), olmoe, qwen2moe, qwen3moe";
+  return "deepseek2 (DeepSeek-V3), gpt-oss, granitemoe, llama (Mixtral), olmoe, qwen2moe, qwen3moe";
 }
 
 const SyArchSpec *

@@ -372,8 +372,10 @@ bind_layer (Binder  *b,
           f->down_bias = gb + 2 * I;
         }
     }
-  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE
+           || (a->expert_gate && !has_tensor (m->store, a->experts_in, l)))
     {
+      /* (fused layouts: the experts as a GGUF file splits them) */
       for (int e = 0; e < E; e++)
         if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))

@@ -4,10 +4,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * - metadata of every value type (arrays, nested arrays) round trips;
- * - the fixtures (qwen3_moe, olmoe, qwen2_moe) converted to F32 GGUF give
- *   the HF reference within 1e-4 (logits, router logits, hidden states),
- *   the same experts and greedy continuation; F16, BF16, Q8_0 and Q4_0
- *   files stay within their precision of it (max |delta| reported);
+ * - all seven fixtures converted to F32 GGUF give the HF reference within
+ *   1e-4 (logits, router logits, hidden states), the same experts and
+ *   greedy continuation; F16, BF16, Q8_0 and Q4_0 files stay within their
+ *   precision of it (max |delta| reported);
+ * - the tokenizer stored in the file encodes and decodes as tokenizer.json;
+ * - switchyard-cli convert-gguf, and generate from the result;
  * - Q4_K and Q6_K (256-value blocks, wider than the fixtures' rows) on a
  *   random qwen3_moe of hidden size 256, against its F32 safetensors;
  * - broken files: bad magic, versions 1 and 4, an unsupported tensor
@@ -768,6 +770,7 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/fixture/mixtral", "mixtral", test_fixture);
   g_test_add_data_func ("/engine/gguf/fixture/deepseek_v3", "deepseek_v3", test_fixture);
   g_test_add_data_func ("/engine/gguf/fixture/gpt_oss", "gpt_oss", test_fixture);
+  g_test_add_data_func ("/engine/gguf/fixture/granitemoe", "granitemoe", test_fixture);
   g_test_add_func ("/engine/gguf/k-quants", test_k_quants);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
