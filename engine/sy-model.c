@@ -285,6 +285,16 @@ bind_experts_interleaved (Binder  *b,
   return TRUE;
 }
 
+static gboolean
+has_tensor (SyTensorStore *store,
+            const char    *pattern,
+            int            l)
+{
+  g_autofree char *name = g_strdup_printf (pattern, l);
+
+  return sy_tensor_store_lookup (store, name) != NULL;
+}
+
 static void
 ffn_set_act (const SyModel *m,
              SyFfn         *f)
@@ -359,13 +369,45 @@ bind_layer (Binder  *b,
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
-  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED
+      && (a->expert_gate == NULL || has_tensor (m->store, a->experts_in, l)))
     {
       if (!bind_experts_interleaved (b, l, error))
         return FALSE;
     }
-  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  else if (a->expert_gate_bias)
     {
+      /* separate experts with biases (gpt-oss from GGUF) */
+      int I = c->expert_ffn;
+
+      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
+      for (int e = 0; e < E; e++)
+        {
+          SyFfn *f = &L->experts[e];
+          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          int64_t si[1] = { I }, sh[1] = { H };
+          const SyTensor *t;
+
+          if (!bind_ffn (b, f, I, a->expert_gate, a->expert_up, a->expert_down, l, e, error))
+            return FALSE;
+          if ((t = bind (b, error, 1, si, a->expert_gate_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb);
+          if ((t = bind (b, error, 1, si, a->expert_up_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb + I);
+          if ((t = bind (b, error, 1, sh, a->expert_down_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, H, gb + 2 * I);
+          f->gate_bias = gb;
+          f->up_bias = gb + I;
+          f->down_bias = gb + 2 * I;
+        }
+    }
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE
+           || (a->expert_gate && !has_tensor (m->store, a->experts_in, l)))
+    {
+      /* (fused layouts: the experts as a GGUF file splits them) */
       for (int e = 0; e < E; e++)
         if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))
@@ -810,6 +852,22 @@ sy_model_load_full (const char        *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  if (gguf)
+    {
+      /* the tokenizer stored in the file, when it is one we can build */
+      json_object *tok = sy_gguf_tokenizer_json (gguf, error);
+
+      if (tok == NULL && error && *error)
+        return NULL;
+      if (tok)
+        {
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          json_object_put (tok);
+          if (m->tokenizer == NULL)
+            return NULL;
+        }
+    }
+  else
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 
