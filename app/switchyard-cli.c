@@ -14,6 +14,7 @@
 
 static const SyCliCommand commands[] = {
   { "route", sy_cli_route, "Run a text under a routing policy and print the trace" },
+  { "compare", sy_cli_compare, "Run a text under two routing policies and show what changes" },
   { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
   { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { "forward", sy_cli_forward, "Run one forward pass and dump logits, router logits, hidden states" },
