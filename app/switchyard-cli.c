@@ -24,6 +24,7 @@ static const SyCliCommand commands[] = {
   { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
   { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
+  { "profile", sy_cli_profile, "Routing and cost over a corpus (profile.json, CSVs, Chrome trace)" },
   { NULL, NULL, NULL }
 };
 

@@ -40,5 +40,6 @@ int  sy_cli_render           (int argc, char **argv);
 int  sy_cli_tokenize         (int argc, char **argv);
 int  sy_cli_bench_tokenizer  (int argc, char **argv);
 int  sy_cli_convert           (int argc, char **argv);
+int  sy_cli_profile           (int argc, char **argv);
 
 G_END_DECLS
