@@ -20,10 +20,52 @@
 #include "sy-cli-model.h"
 #include "sy-corpus.h"
 #include "sy-profile.h"
+#include "sy-profile-render.h"
+#include "sy-render-export.h"
 
 #ifndef SY_BROWN_CORPUS_DIR
 #define SY_BROWN_CORPUS_DIR ""
 #endif
+
+typedef struct
+{
+  const SyProfile *prof;
+  int              chart;   /* -1 = dashboard */
+} ChartJob;
+
+static void
+draw_chart (cairo_t  *cr,
+            double    width,
+            double    height,
+            gpointer  user_data)
+{
+  ChartJob *job = user_data;
+
+  if (job->chart < 0)
+    sy_profile_render_dashboard (cr, job->prof, NULL, NULL, width, height);
+  else
+    sy_profile_render_chart (cr, job->prof, job->chart, NULL, NULL, width, height);
+}
+
+/* chart-<name>.<ext> for every chart and dashboard.<ext> */
+static gboolean
+write_charts (const SyProfile  *prof,
+              const char       *dir,
+              const char       *ext,
+              GError          **error)
+{
+  for (int i = -1; i < SY_PROFILE_N_CHARTS; i++)
+    {
+      ChartJob job = { prof, i };
+      g_autofree char *name = i < 0 ? g_strdup_printf ("dashboard.%s", ext)
+                                    : g_strdup_printf ("chart-%s.%s", sy_profile_chart_name (i), ext);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (!sy_render_to_file (path, i < 0 ? 1500 : 640, i < 0 ? 1100 : 400, 1.0, draw_chart, &job, error))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 typedef struct
 {
@@ -78,6 +120,7 @@ sy_cli_profile (int    argc,
   g_autofree char *split_arg = NULL;
   g_autofree char *out = NULL;
   g_autofree char *brown = NULL;
+  g_autofree char *charts = NULL;
   int limit = 0, max_tokens = 256;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -90,6 +133,7 @@ sy_cli_profile (int    argc,
     { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, "Tokens per chunk at most (default 256)", "N" },
     { "brown", 0, 0, G_OPTION_ARG_FILENAME, &brown, "Folder of the Brown corpus (default: $SY_BROWN_CORPUS or the build's)", "DIR" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Folder for profile.json, the CSVs and trace.json", "DIR" },
+    { "charts", 0, 0, G_OPTION_ARG_STRING, &charts, "Also draw every chart and a dashboard as svg, png or pdf", "FORMAT" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on stderr", NULL },
     { NULL }
   };
@@ -122,6 +166,9 @@ sy_cli_profile (int    argc,
   if (split_arg && !sy_corpus_split_parse (split_arg, &split))
     return sy_cli_error ("profile: --split %s: expected test, train or all", split_arg);
   cp.quiet = quiet;
+  if (charts && g_strcmp0 (charts, "svg") != 0 && g_strcmp0 (charts, "png") != 0 &&
+      g_strcmp0 (charts, "pdf") != 0)
+    return sy_cli_error ("profile: --charts %s: expected svg, png or pdf", charts);
 
   sy_profile_options_init (&options);
   options.limit = limit;
@@ -156,6 +203,8 @@ sy_cli_profile (int    argc,
   if (prof == NULL)
     return sy_cli_error_from (error);
   if (!sy_profile_write_dir (prof, out, &error))
+    return sy_cli_error_from (error);
+  if (charts && !write_charts (prof, out, charts, &error))
     return sy_cli_error_from (error);
   if (!quiet)
     {
