@@ -247,6 +247,11 @@ attention (SyModel    *m,
           cos_t[i] = (float) cos ((double) angle) * m->rope_mscale;
           sin_t[i] = (float) sin ((double) angle) * m->rope_mscale;
         }
+      if (c->rope_interleave)
+        {
+          _sy_rope_deinterleave (qt, c->n_heads, D);
+          _sy_rope_deinterleave (kt, c->n_kv_heads, D);
+        }
       sy_rope (qt, c->n_heads, D, D, cos_t, sin_t);
       sy_rope (kt, c->n_kv_heads, D, D, cos_t, sin_t);
     }

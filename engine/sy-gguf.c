@@ -1,0 +1,1156 @@
+/* sy-gguf.c: reading GGUF files, and GGUF models onto our arch table
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Facts of the format (from the GGUF specification): little-endian;
+ * strings are a u64 byte length and UTF-8 bytes without a terminator;
+ * version 1 used 32-bit counts and is not read; metadata values are typed
+ * (scalar types 0-7 and 10-12, 8 string, 9 array of one element type,
+ * which may itself be an array); tensor dims are listed innermost first;
+ * tensor offsets are relative to the data section and multiples of the
+ * alignment.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-gguf-private.h"
+#include "sy-quant.h"
+#include "sy-tensor-store-private.h"
+
+#define GGUF_MAGIC "GGUF"
+#define GGUF_DEFAULT_ALIGNMENT 32
+#define GGUF_MAX_DIMS 4
+#define GGUF_MAX_NESTING 4
+
+typedef struct
+{
+  char          *key;
+  SyGgufType     type;
+  guint64        u;        /* unsigned integers, bool */
+  gint64         i;        /* signed integers */
+  double         f;        /* floats */
+  char          *str;      /* STRING */
+  SyGgufType     elem;     /* ARRAY: element type, count, first element */
+  guint64        n;
+  const guint8  *data;
+} SyGgufKv;
+
+struct _SyGguf
+{
+  char          *path;
+  GMappedFile   *map;
+  const guint8  *bytes;
+  gsize          size;
+  guint32        version;
+  guint64        alignment;
+  guint64        data_start;
+  GPtrArray     *kvs;        /* SyGgufKv*, owned */
+  GHashTable    *by_key;     /* borrowed */
+  SyTensor      *tensors;    /* (n_tensors) */
+  char         **names;      /* (n_tensors) owned */
+  guint64       *offsets;    /* (n_tensors) into the data section */
+  guint          n_tensors;
+  GHashTable    *by_name;    /* name -> index + 1 */
+};
+
+typedef struct
+{
+  const guint8 *base;
+  const guint8 *p;
+  const guint8 *end;
+  const char   *path;
+} Cursor;
+
+static const struct
+{
+  guint32     id;
+  const char *name;
+  SyDType     dtype;      /* SY_N_DTYPES: a type we do not read */
+} ggml_types[] = {
+  { 0, "F32", SY_DTYPE_F32 }, { 1, "F16", SY_DTYPE_F16 }, { 2, "Q4_0", SY_DTYPE_Q4_0 },
+  { 3, "Q4_1", SY_N_DTYPES }, { 6, "Q5_0", SY_N_DTYPES }, { 7, "Q5_1", SY_N_DTYPES },
+  { 8, "Q8_0", SY_DTYPE_Q8_0 }, { 9, "Q8_1", SY_N_DTYPES }, { 10, "Q2_K", SY_N_DTYPES },
+  { 11, "Q3_K", SY_N_DTYPES }, { 12, "Q4_K", SY_DTYPE_Q4_K }, { 13, "Q5_K", SY_N_DTYPES },
+  { 14, "Q6_K", SY_DTYPE_Q6_K }, { 15, "Q8_K", SY_N_DTYPES }, { 16, "IQ2_XXS", SY_N_DTYPES },
+  { 17, "IQ2_XS", SY_N_DTYPES }, { 18, "IQ3_XXS", SY_N_DTYPES }, { 19, "IQ1_S", SY_N_DTYPES },
+  { 20, "IQ4_NL", SY_N_DTYPES }, { 21, "IQ3_S", SY_N_DTYPES }, { 22, "IQ2_S", SY_N_DTYPES },
+  { 23, "IQ4_XS", SY_N_DTYPES }, { 24, "I8", SY_N_DTYPES }, { 25, "I16", SY_N_DTYPES },
+  { 26, "I32", SY_N_DTYPES }, { 27, "I64", SY_N_DTYPES }, { 28, "F64", SY_N_DTYPES },
+  { 29, "IQ1_M", SY_N_DTYPES }, { 30, "BF16", SY_DTYPE_BF16 }, { 34, "TQ1_0", SY_N_DTYPES },
+  { 35, "TQ2_0", SY_N_DTYPES }, { 39, "MXFP4", SY_N_DTYPES },
+};
+
+static void
+kv_free (SyGgufKv *kv)
+{
+  g_free (kv->key);
+  g_free (kv->str);
+  g_free (kv);
+}
+
+void
+sy_gguf_free (SyGguf *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->by_key, g_hash_table_unref);
+  g_clear_pointer (&self->kvs, g_ptr_array_unref);
+  g_clear_pointer (&self->by_name, g_hash_table_unref);
+  if (self->names)
+    for (guint i = 0; i < self->n_tensors; i++)
+      g_free (self->names[i]);
+  g_free (self->names);
+  g_free (self->tensors);
+  g_free (self->offsets);
+  g_clear_pointer (&self->map, g_mapped_file_unref);
+  g_free (self->path);
+  g_free (self);
+}
+
+gboolean
+sy_gguf_is_gguf (const char *path)
+{
+  char magic[4];
+  FILE *f;
+  gboolean ok;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return FALSE;
+  f = fopen (path, "rb");
+  if (f == NULL)
+    return FALSE;
+  ok = fread (magic, 1, 4, f) == 4 && memcmp (magic, GGUF_MAGIC, 4) == 0;
+  fclose (f);
+  return ok;
+}
+
+/* ------------------------------------------------------------- cursor */
+
+static gboolean
+need (Cursor      *c,
+      guint64      n,
+      const char  *what,
+      GError     **error)
+{
+  if ((guint64) (c->end - c->p) >= n)
+    return TRUE;
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
+               "%s: the file ends inside %s (at byte %td, %" G_GUINT64_FORMAT " more bytes needed)",
+               c->path, what, c->p - c->base, n);
+  return FALSE;
+}
+
+static gboolean
+rd_u32 (Cursor      *c,
+        guint32     *out,
+        const char  *what,
+        GError     **error)
+{
+  if (!need (c, 4, what, error))
+    return FALSE;
+  memcpy (out, c->p, 4);
+  *out = GUINT32_FROM_LE (*out);
+  c->p += 4;
+  return TRUE;
+}
+
+static gboolean
+rd_u64 (Cursor      *c,
+        guint64     *out,
+        const char  *what,
+        GError     **error)
+{
+  if (!need (c, 8, what, error))
+    return FALSE;
+  memcpy (out, c->p, 8);
+  *out = GUINT64_FROM_LE (*out);
+  c->p += 8;
+  return TRUE;
+}
+
+/* A GGUF string: the bytes stay in the mapping. */
+static gboolean
+rd_str (Cursor        *c,
+        const char   **s,
+        guint64       *len,
+        const char    *what,
+        GError       **error)
+{
+  if (!rd_u64 (c, len, what, error) || !need (c, *len, what, error))
+    return FALSE;
+  *s = (const char *) c->p;
+  c->p += *len;
+  return TRUE;
+}
+
+static int
+scalar_size (guint32 type)
+{
+  switch (type)
+    {
+    case SY_GGUF_UINT8: case SY_GGUF_INT8: case SY_GGUF_BOOL: return 1;
+    case SY_GGUF_UINT16: case SY_GGUF_INT16: return 2;
+    case SY_GGUF_UINT32: case SY_GGUF_INT32: case SY_GGUF_FLOAT32: return 4;
+    case SY_GGUF_UINT64: case SY_GGUF_INT64: case SY_GGUF_FLOAT64: return 8;
+    default: return 0;
+    }
+}
+
+/* Skips @n values of @type (checking every length). */
+static gboolean
+skip_values (Cursor      *c,
+             guint32      type,
+             guint64      n,
+             int          depth,
+             const char  *key,
+             GError     **error)
+{
+  int size = scalar_size (type);
+
+  if (size > 0)
+    {
+      if (n > G_MAXUINT64 / size)
+        goto too_long;
+      return need (c, n * size, key, error) && (c->p += n * size, TRUE);
+    }
+  if (type == SY_GGUF_STRING)
+    {
+      for (guint64 i = 0; i < n; i++)
+        {
+          const char *s;
+          guint64 len;
+
+          if (!rd_str (c, &s, &len, key, error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (type == SY_GGUF_ARRAY)
+    {
+      if (depth >= GGUF_MAX_NESTING)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: metadata '%s' nests arrays deeper than %d", c->path, key, GGUF_MAX_NESTING);
+          return FALSE;
+        }
+      for (guint64 i = 0; i < n; i++)
+        {
+          guint32 elem;
+          guint64 m;
+
+          if (!rd_u32 (c, &elem, key, error) || !rd_u64 (c, &m, key, error)
+              || !skip_values (c, elem, m, depth + 1, key, error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+               "%s: metadata '%s' has an unknown value type %u", c->path, key, type);
+  return FALSE;
+
+too_long:
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+               "%s: metadata '%s' claims %" G_GUINT64_FORMAT " values", c->path, key, n);
+  return FALSE;
+}
+
+static gboolean
+read_kv (Cursor     *c,
+         SyGguf     *self,
+         guint64     index,
+         GError    **error)
+{
+  g_autofree char *what = g_strdup_printf ("metadata entry %" G_GUINT64_FORMAT, index);
+  const char *kbytes;
+  guint64 klen;
+  guint32 type;
+  SyGgufKv *kv;
+
+  if (!rd_str (c, &kbytes, &klen, what, error))
+    return FALSE;
+  if (klen == 0 || !g_utf8_validate (kbytes, klen, NULL) || memchr (kbytes, 0, klen))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: %s has an empty or invalid key", c->path, what);
+      return FALSE;
+    }
+  kv = g_new0 (SyGgufKv, 1);
+  kv->key = g_strndup (kbytes, klen);
+  g_ptr_array_add (self->kvs, kv);
+  if (g_hash_table_contains (self->by_key, kv->key))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: metadata key '%s' appears twice", c->path, kv->key);
+      return FALSE;
+    }
+  g_hash_table_insert (self->by_key, kv->key, kv);
+  if (!rd_u32 (c, &type, kv->key, error))
+    return FALSE;
+  kv->type = type;
+
+  switch (type)
+    {
+    case SY_GGUF_UINT8: case SY_GGUF_UINT16: case SY_GGUF_UINT32: case SY_GGUF_UINT64:
+    case SY_GGUF_BOOL:
+      {
+        int size = scalar_size (type);
+
+        if (!need (c, size, kv->key, error))
+          return FALSE;
+        kv->u = 0;
+        for (int b = size - 1; b >= 0; b--)
+          kv->u = (kv->u << 8) | c->p[b];
+        kv->i = (gint64) kv->u;
+        kv->f = (double) kv->u;
+        c->p += size;
+        if (type == SY_GGUF_BOOL && kv->u > 1)
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "%s: metadata '%s' is a bool of value %" G_GUINT64_FORMAT,
+                         c->path, kv->key, kv->u);
+            return FALSE;
+          }
+      }
+      break;
+    case SY_GGUF_INT8: case SY_GGUF_INT16: case SY_GGUF_INT32: case SY_GGUF_INT64:
+      {
+        int size = scalar_size (type);
+        guint64 u = 0;
+
+        if (!need (c, size, kv->key, error))
+          return FALSE;
+        for (int b = size - 1; b >= 0; b--)
+          u = (u << 8) | c->p[b];
+        if (size < 8 && (u >> (8 * size - 1)) & 1)
+          u |= ~(guint64) 0 << (8 * size);      /* sign-extend */
+        kv->i = (gint64) u;
+        kv->f = (double) kv->i;
+        c->p += size;
+      }
+      break;
+    case SY_GGUF_FLOAT32:
+      {
+        float f;
+
+        if (!need (c, 4, kv->key, error))
+          return FALSE;
+        memcpy (&f, c->p, 4);
+        kv->f = f;
+        c->p += 4;
+      }
+      break;
+    case SY_GGUF_FLOAT64:
+      if (!need (c, 8, kv->key, error))
+        return FALSE;
+      memcpy (&kv->f, c->p, 8);
+      c->p += 8;
+      break;
+    case SY_GGUF_STRING:
+      {
+        const char *s;
+        guint64 len;
+
+        if (!rd_str (c, &s, &len, kv->key, error))
+          return FALSE;
+        if (!g_utf8_validate (s, len, NULL))
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "%s: metadata '%s' is not valid UTF-8", c->path, kv->key);
+            return FALSE;
+          }
+        kv->str = g_strndup (s, len);
+      }
+      break;
+    case SY_GGUF_ARRAY:
+      {
+        guint32 elem;
+
+        if (!rd_u32 (c, &elem, kv->key, error) || !rd_u64 (c, &kv->n, kv->key, error))
+          return FALSE;
+        kv->elem = elem;
+        kv->data = c->p;
+        if (!skip_values (c, elem, kv->n, 1, kv->key, error))
+          return FALSE;
+      }
+      break;
+    default:
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: metadata '%s' has an unknown value type %u", c->path, kv->key, type);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+compare_by_offset (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      user_data)
+{
+  const guint64 *off = user_data;
+  guint ia = *(const guint *) a, ib = *(const guint *) b;
+
+  return off[ia] < off[ib] ? -1 : off[ia] > off[ib] ? 1 : 0;
+}
+
+static const char *
+ggml_type_name (guint32 id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ggml_types); i++)
+    if (ggml_types[i].id == id)
+      return ggml_types[i].name;
+  return NULL;
+}
+
+static gboolean
+read_tensor_info (Cursor   *c,
+                  SyGguf   *self,
+                  guint     i,
+                  GError  **error)
+{
+  g_autofree char *what = g_strdup_printf ("tensor info %u", i);
+  SyTensor *t = &self->tensors[i];
+  const char *nbytes_s;
+  guint64 nlen, dims[GGUF_MAX_DIMS], n = 1;
+  guint32 n_dims, type;
+  const char *tname;
+  SyDType dtype = SY_N_DTYPES;
+
+  if (!rd_str (c, &nbytes_s, &nlen, what, error))
+    return FALSE;
+  if (nlen == 0 || !g_utf8_validate (nbytes_s, nlen, NULL) || memchr (nbytes_s, 0, nlen))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: %s has an empty or invalid name", c->path, what);
+      return FALSE;
+    }
+  self->names[i] = g_strndup (nbytes_s, nlen);
+  t->name = self->names[i];
+  t->file = self->path;
+  if (g_hash_table_contains (self->by_name, t->name))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tensor '%s' appears twice", c->path, t->name);
+      return FALSE;
+    }
+  g_hash_table_insert (self->by_name, self->names[i], GUINT_TO_POINTER (i + 1));
+
+  if (!rd_u32 (c, &n_dims, t->name, error))
+    return FALSE;
+  if (n_dims < 1 || n_dims > GGUF_MAX_DIMS)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tensor '%s' has %u dims (1 to %d allowed)", c->path, t->name,
+                   n_dims, GGUF_MAX_DIMS);
+      return FALSE;
+    }
+  for (guint d = 0; d < n_dims; d++)
+    {
+      if (!rd_u64 (c, &dims[d], t->name, error))
+        return FALSE;
+      if (dims[d] == 0 || dims[d] > G_MAXINT32 || n > (guint64) G_MAXINT64 / dims[d])
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tensor '%s' has an invalid dim %" G_GUINT64_FORMAT, c->path,
+                       t->name, dims[d]);
+          return FALSE;
+        }
+      n *= dims[d];
+    }
+  if (!rd_u32 (c, &type, t->name, error) || !rd_u64 (c, &self->offsets[i], t->name, error))
+    return FALSE;
+
+  tname = ggml_type_name (type);
+  for (guint k = 0; k < G_N_ELEMENTS (ggml_types); k++)
+    if (ggml_types[k].id == type)
+      dtype = ggml_types[k].dtype;
+  if (dtype == SY_N_DTYPES)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: tensor '%s' has type %s (%u), which is not supported "
+                   "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)",
+                   c->path, t->name, tname ? tname : "unknown", type);
+      return FALSE;
+    }
+  if (dims[0] % sy_dtype_block_elems (dtype) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tensor '%s' (%s) has rows of %" G_GUINT64_FORMAT
+                   " values, not a multiple of its block of %d",
+                   c->path, t->name, tname, dims[0], sy_dtype_block_elems (dtype));
+      return FALSE;
+    }
+  t->dtype = dtype;
+  t->n_dims = (int) n_dims;
+  for (guint d = 0; d < n_dims; d++)
+    t->shape[d] = (int64_t) dims[n_dims - 1 - d];
+  t->n_bytes = sy_dtype_n_bytes (dtype, (int64_t) n);
+  return TRUE;
+}
+
+SyGguf *
+sy_gguf_open (const char  *path,
+              GError     **error)
+{
+  g_autoptr (SyGguf) self = g_new0 (SyGguf, 1);
+  g_autoptr (GError) local = NULL;
+  g_autofree guint *order = NULL;
+  guint64 n_tensors, n_kv, data_size;
+  Cursor c;
+
+  self->path = g_strdup (path);
+  self->kvs = g_ptr_array_new_with_free_func ((GDestroyNotify) kv_free);
+  self->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->map = g_mapped_file_new (path, FALSE, &local);
+  if (self->map == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
+      return NULL;
+    }
+  self->size = g_mapped_file_get_length (self->map);
+  self->bytes = (const guint8 *) g_mapped_file_get_contents (self->map);
+  c.base = c.p = self->bytes;
+  c.end = self->bytes + self->size;
+  c.path = path;
+
+  if (self->size < 4 || memcmp (self->bytes, GGUF_MAGIC, 4) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_MAGIC,
+                   "%s: not a GGUF file (it does not start with \"GGUF\")", path);
+      return NULL;
+    }
+  c.p += 4;
+  if (!rd_u32 (&c, &self->version, "the header", error))
+    return NULL;
+  if (self->version != 2 && self->version != 3)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: GGUF version %u is not supported (supported: 2, 3)", path, self->version);
+      return NULL;
+    }
+  if (!rd_u64 (&c, &n_tensors, "the header", error) || !rd_u64 (&c, &n_kv, "the header", error))
+    return NULL;
+  /* every entry takes at least 8 bytes: counts beyond the file are lies */
+  if (n_tensors > self->size / 8 || n_kv > self->size / 8)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: the header claims %" G_GUINT64_FORMAT " tensors and %" G_GUINT64_FORMAT
+                   " metadata entries, more than the file can hold", path, n_tensors, n_kv);
+      return NULL;
+    }
+
+  for (guint64 i = 0; i < n_kv; i++)
+    if (!read_kv (&c, self, i, error))
+      return NULL;
+
+  self->alignment = GGUF_DEFAULT_ALIGNMENT;
+  {
+    SyGgufKv *kv = g_hash_table_lookup (self->by_key, "general.alignment");
+
+    if (kv != NULL)
+      {
+        if (kv->type != SY_GGUF_UINT32 || kv->u == 0 || (kv->u & (kv->u - 1)) != 0)
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "%s: general.alignment must be a power of two (u32)", path);
+            return NULL;
+          }
+        self->alignment = kv->u;
+      }
+  }
+
+  self->n_tensors = (guint) n_tensors;
+  self->tensors = g_new0 (SyTensor, MAX (n_tensors, 1));
+  self->names = g_new0 (char *, MAX (n_tensors, 1));
+  self->offsets = g_new0 (guint64, MAX (n_tensors, 1));
+  for (guint i = 0; i < self->n_tensors; i++)
+    if (!read_tensor_info (&c, self, i, error))
+      return NULL;
+
+  self->data_start = ((guint64) (c.p - c.base) + self->alignment - 1) / self->alignment * self->alignment;
+  if (self->data_start > self->size && self->n_tensors > 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
+                   "%s: the file ends before its data section (byte %" G_GUINT64_FORMAT ")",
+                   path, self->data_start);
+      return NULL;
+    }
+  data_size = self->data_start <= self->size ? self->size - self->data_start : 0;
+
+  order = g_new (guint, MAX (self->n_tensors, 1));
+  for (guint i = 0; i < self->n_tensors; i++)
+    {
+      SyTensor *t = &self->tensors[i];
+      guint64 off = self->offsets[i];
+
+      order[i] = i;
+      if (off % self->alignment != 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tensor '%s' data offset %" G_GUINT64_FORMAT
+                       " is not a multiple of the alignment %" G_GUINT64_FORMAT,
+                       path, t->name, off, self->alignment);
+          return NULL;
+        }
+      if (off > data_size || t->n_bytes > data_size - off)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
+                       "%s: tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                       ") runs past the end of the data section (%" G_GUINT64_FORMAT
+                       " bytes; truncated file?)",
+                       path, t->name, off, off + t->n_bytes, data_size);
+          return NULL;
+        }
+      t->data = self->bytes + self->data_start + off;
+    }
+  g_qsort_with_data (order, self->n_tensors, sizeof (guint), compare_by_offset, self->offsets);
+  for (guint k = 1; k < self->n_tensors; k++)
+    {
+      guint a = order[k - 1], b = order[k];
+
+      if (self->offsets[b] < self->offsets[a] + self->tensors[a].n_bytes)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tensor '%s' data overlaps tensor '%s'", path,
+                       self->tensors[b].name, self->tensors[a].name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&self);
+}
+
+guint32
+sy_gguf_get_version (SyGguf *self)
+{
+  return self->version;
+}
+
+const char *
+sy_gguf_get_path (SyGguf *self)
+{
+  return self->path;
+}
+
+guint
+sy_gguf_get_n_tensors (SyGguf *self)
+{
+  return self->n_tensors;
+}
+
+const SyTensor *
+sy_gguf_get_tensor (SyGguf *self,
+                    guint   i)
+{
+  g_return_val_if_fail (i < self->n_tensors, NULL);
+  return &self->tensors[i];
+}
+
+const SyTensor *
+sy_gguf_find_tensor (SyGguf     *self,
+                     const char *name)
+{
+  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_name, name));
+
+  return i ? &self->tensors[i - 1] : NULL;
+}
+
+/* ----------------------------------------------------------- metadata */
+
+gboolean
+sy_gguf_has_key (SyGguf     *self,
+                 const char *key)
+{
+  return g_hash_table_contains (self->by_key, key);
+}
+
+gboolean
+sy_gguf_get_int (SyGguf     *self,
+                 const char *key,
+                 int64_t    *out)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  if (kv == NULL)
+    return FALSE;
+  switch (kv->type)
+    {
+    case SY_GGUF_UINT8: case SY_GGUF_UINT16: case SY_GGUF_UINT32: case SY_GGUF_UINT64:
+      if (kv->u > (guint64) G_MAXINT64)
+        return FALSE;
+      *out = (int64_t) kv->u;
+      return TRUE;
+    case SY_GGUF_INT8: case SY_GGUF_INT16: case SY_GGUF_INT32: case SY_GGUF_INT64:
+      *out = kv->i;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+sy_gguf_get_float (SyGguf     *self,
+                   const char *key,
+                   double     *out)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  if (kv == NULL || (kv->type != SY_GGUF_FLOAT32 && kv->type != SY_GGUF_FLOAT64))
+    return FALSE;
+  *out = kv->f;
+  return TRUE;
+}
+
+gboolean
+sy_gguf_get_bool (SyGguf     *self,
+                  const char *key,
+                  gboolean   *out)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  if (kv == NULL || kv->type != SY_GGUF_BOOL)
+    return FALSE;
+  *out = kv->u != 0;
+  return TRUE;
+}
+
+const char *
+sy_gguf_get_string (SyGguf     *self,
+                    const char *key)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  return kv && kv->type == SY_GGUF_STRING ? kv->str : NULL;
+}
+
+gboolean
+sy_gguf_get_array_info (SyGguf     *self,
+                        const char *key,
+                        SyGgufType *elem_type,
+                        guint64    *n)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  if (kv == NULL || kv->type != SY_GGUF_ARRAY)
+    return FALSE;
+  *elem_type = kv->elem;
+  *n = kv->n;
+  return TRUE;
+}
+
+char **
+sy_gguf_get_string_array (SyGguf     *self,
+                          const char *key)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  const guint8 *p;
+  char **out;
+
+  if (kv == NULL || kv->type != SY_GGUF_ARRAY || kv->elem != SY_GGUF_STRING)
+    return NULL;
+  out = g_new0 (char *, kv->n + 1);
+  p = kv->data;
+  /* lengths were checked when the file was opened */
+  for (guint64 i = 0; i < kv->n; i++)
+    {
+      guint64 len;
+
+      memcpy (&len, p, 8);
+      len = GUINT64_FROM_LE (len);
+      out[i] = g_strndup ((const char *) p + 8, len);
+      p += 8 + len;
+    }
+  return out;
+}
+
+int32_t *
+sy_gguf_get_int_array (SyGguf     *self,
+                       const char *key,
+                       guint64    *n)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  int size;
+  int32_t *out;
+
+  if (kv == NULL || kv->type != SY_GGUF_ARRAY)
+    return NULL;
+  size = scalar_size (kv->elem);
+  if (size == 0 || kv->elem == SY_GGUF_FLOAT32 || kv->elem == SY_GGUF_FLOAT64 || size > 4)
+    return NULL;
+  out = g_new (int32_t, MAX (kv->n, 1));
+  for (guint64 i = 0; i < kv->n; i++)
+    {
+      const guint8 *p = kv->data + i * size;
+      guint32 u = 0;
+
+      for (int b = size - 1; b >= 0; b--)
+        u = (u << 8) | p[b];
+      if (kv->elem == SY_GGUF_INT8 || kv->elem == SY_GGUF_INT16)
+        u = (size == 1) ? (guint32) (int32_t) (int8_t) u : (guint32) (int32_t) (int16_t) u;
+      out[i] = (int32_t) u;
+    }
+  *n = kv->n;
+  return out;
+}
+
+/* ------------------------------------------------------------- models */
+
+#define F(field) offsetof (SyArchSpec, field)
+#define C(field) offsetof (SyConfig, field)
+
+/* Tensor names of the llama.cpp conventions for these architectures. */
+static const SyGgufNameRule name_rules[] = {
+  { "token_embd.weight", F (embed), NULL, SY_GGUF_NAME_GLOBAL },
+  { "output_norm.weight", F (final_norm), NULL, SY_GGUF_NAME_GLOBAL },
+  { "output.weight", F (lm_head), NULL, SY_GGUF_NAME_GLOBAL },
+  { "blk.%d.attn_norm.weight", F (attn_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q.weight", F (q_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_k.weight", F (k_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_v.weight", F (v_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_output.weight", F (o_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q.bias", F (q_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_k.bias", F (k_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_v.bias", F (v_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_output.bias", F (o_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_norm.weight", F (q_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_k_norm.weight", F (k_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_inp.weight", F (router), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_exps.weight", F (expert_gate), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_up_exps.weight", F (expert_up), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_down_exps.weight", F (expert_down), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_gate_shexp.weight", F (shared_gate), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_up_shexp.weight", F (shared_up), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_down_shexp.weight", F (shared_down), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_inp_shexp.weight", F (shared_expert_gate), NULL, SY_GGUF_NAME_ROW },
+  { "blk.%d.ffn_gate.weight", F (mlp_gate), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_up.weight", F (mlp_up), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_down.weight", F (mlp_down), NULL, SY_GGUF_NAME_LAYER },
+  { NULL }
+};
+
+#define COMMON_GGUF_KEYS \
+  { "context_length", "max_position_embeddings", SY_KEY_INT, C (max_position_embeddings) }, \
+  { "embedding_length", "hidden_size", SY_KEY_INT, C (hidden_size) }, \
+  { "block_count", "num_hidden_layers", SY_KEY_INT, C (n_layers) }, \
+  { "attention.head_count", "num_attention_heads", SY_KEY_INT, C (n_heads) }, \
+  { "attention.head_count_kv", "num_key_value_heads", SY_KEY_INT, C (n_kv_heads) }, \
+  { "attention.key_length", "head_dim", SY_KEY_INT, C (head_dim) }, \
+  { "attention.layer_norm_rms_epsilon", "rms_norm_eps", SY_KEY_FLOAT, C (rms_norm_eps) }, \
+  { "rope.freq_base", "rope_theta", SY_KEY_FLOAT, C (rope_theta) }, \
+  { "expert_used_count", "num_experts_per_tok", SY_KEY_INT, C (n_experts_per_tok) }, \
+  { "expert_weights_norm", "norm_topk_prob", SY_KEY_BOOL, C (norm_topk_prob) }, \
+  { "vocab_size", "vocab_size", SY_KEY_INT, C (vocab_size) }
+
+static const SyGgufKeyRule qwen3moe_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
+  { NULL }
+};
+
+static const SyGgufKeyRule qwen2moe_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
+  { "expert_shared_feed_forward_length", "shared_expert_intermediate_size", SY_KEY_INT, C (shared_ffn) },
+  { NULL }
+};
+
+static const SyGgufKeyRule olmoe_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_experts", SY_KEY_INT, C (n_experts) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "attention.clamp_kqv", "clip_qkv", SY_KEY_FLOAT, C (clip_qkv) },
+  { NULL }
+};
+
+/* Mixtral is GGUF "llama" with experts */
+static const SyGgufKeyRule llama_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { NULL }
+};
+
+static const SyGgufArch gguf_archs[] = {
+  { "llama", "mixtral", llama_keys, TRUE, TRUE },
+  /* Qwen3-MoE checkpoints renormalise their top-k (llama.cpp always does) */
+  { "qwen3moe", "qwen3_moe", qwen3moe_keys, TRUE },
+  { "qwen2moe", "qwen2_moe", qwen2moe_keys, FALSE },
+  { "olmoe", "olmoe", olmoe_keys, FALSE },
+  { NULL }
+};
+
+const SyGgufNameRule *
+_sy_gguf_name_rules (void)
+{
+  return name_rules;
+}
+
+const SyGgufArch *
+_sy_gguf_arch_find (const char *gguf_arch,
+                    const char *model_type)
+{
+  for (int i = 0; gguf_archs[i].gguf_arch; i++)
+    if ((gguf_arch && strcmp (gguf_archs[i].gguf_arch, gguf_arch) == 0)
+        || (model_type && strcmp (gguf_archs[i].model_type, model_type) == 0))
+      return &gguf_archs[i];
+  return NULL;
+}
+
+const char *
+_sy_gguf_rule_pattern (const SyArchSpec     *arch,
+                       const SyGgufNameRule *rule)
+{
+  return G_STRUCT_MEMBER (const char *, arch, rule->field);
+}
+
+const char *
+sy_gguf_supported_archs (void)
+{
+  return "llama (Mixtral), olmoe, qwen2moe, qwen3moe";
+}
+
+const SyArchSpec *
+sy_gguf_arch_lookup (const char *gguf_arch)
+{
+  const SyGgufArch *g = _sy_gguf_arch_find (gguf_arch, NULL);
+
+  return g ? sy_arch_lookup (g->model_type, NULL) : NULL;
+}
+
+const char *
+sy_gguf_arch_name (const char *model_type)
+{
+  const SyGgufArch *g = _sy_gguf_arch_find (NULL, model_type);
+
+  return g ? g->gguf_arch : NULL;
+}
+
+json_object *
+sy_gguf_model_config (SyGguf            *self,
+                      const SyArchSpec **arch,
+                      GError           **error)
+{
+  const char *name = sy_gguf_get_string (self, "general.architecture");
+  const SyGgufArch *g;
+  json_object *root;
+  int64_t iv;
+  double fv;
+  gboolean bv;
+
+  if (name == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: metadata 'general.architecture' is missing", self->path);
+      return NULL;
+    }
+  g = _sy_gguf_arch_find (name, NULL);
+  if (g == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED_ARCH,
+                   "%s: GGUF architecture '%s' is not supported (supported: %s)",
+                   self->path, name, sy_gguf_supported_archs ());
+      return NULL;
+    }
+  *arch = sy_arch_lookup (g->model_type, error);
+  if (*arch == NULL)
+    return NULL;
+  {
+    g_autofree char *key = g_strdup_printf ("%s.expert_count", name);
+
+    if (!sy_gguf_has_key (self, key))
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED_ARCH,
+                     "%s: metadata '%s' is missing: not a Mixture-of-Experts model", self->path, key);
+        return NULL;
+      }
+  }
+
+  root = json_object_new_object ();
+  json_object_object_add (root, "model_type", json_object_new_string (g->model_type));
+  for (const SyGgufKeyRule *k = g->keys; k->gguf; k++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s.%s", name, k->gguf);
+
+      if (!sy_gguf_has_key (self, key))
+        continue;
+      switch (k->type)
+        {
+        case SY_KEY_INT:
+          if (!sy_gguf_get_int (self, key, &iv) || iv < G_MININT || iv > G_MAXINT)
+            goto bad;
+          json_object_object_add (root, k->hf, json_object_new_int64 (iv));
+          break;
+        case SY_KEY_FLOAT:
+          if (!sy_gguf_get_float (self, key, &fv))
+            goto bad;
+          json_object_object_add (root, k->hf, json_object_new_double (fv));
+          break;
+        case SY_KEY_BOOL:
+          if (!sy_gguf_get_bool (self, key, &bv))
+            goto bad;
+          json_object_object_add (root, k->hf, json_object_new_boolean (bv));
+          break;
+        default:
+          break;
+        }
+      continue;
+    bad:
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: metadata '%s' has the wrong type or an out-of-range value", self->path, key);
+      json_object_put (root);
+      return NULL;
+    }
+  if (!json_object_object_get_ex (root, "norm_topk_prob", NULL))
+    json_object_object_add (root, "norm_topk_prob", json_object_new_boolean (g->norm_topk_default));
+  if (!json_object_object_get_ex (root, "vocab_size", NULL))
+    {
+      SyGgufType et;
+      guint64 n;
+      const SyTensor *emb = sy_gguf_find_tensor (self, "token_embd.weight");
+
+      if (sy_gguf_get_array_info (self, "tokenizer.ggml.tokens", &et, &n))
+        json_object_object_add (root, "vocab_size", json_object_new_int64 ((int64_t) n));
+      else if (emb && emb->n_dims == 2)
+        json_object_object_add (root, "vocab_size", json_object_new_int64 (emb->shape[0]));
+    }
+  json_object_object_add (root, "tie_word_embeddings",
+                          json_object_new_boolean (sy_gguf_find_tensor (self, "output.weight") == NULL));
+  if (sy_gguf_get_int (self, "tokenizer.ggml.bos_token_id", &iv))
+    json_object_object_add (root, "bos_token_id", json_object_new_int64 (iv));
+  if (sy_gguf_get_int (self, "tokenizer.ggml.eos_token_id", &iv))
+    json_object_object_add (root, "eos_token_id", json_object_new_int64 (iv));
+  return root;
+}
+
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* Matches @gguf_name against @rule; *layer gets the block number. */
+static gboolean
+rule_matches (const SyGgufNameRule *rule,
+              const char           *gguf_name,
+              int                  *layer)
+{
+  const char *rest;
+  char *end;
+  long n;
+
+  if (rule->kind == SY_GGUF_NAME_GLOBAL)
+    return strcmp (rule->gguf, gguf_name) == 0;
+  if (!g_str_has_prefix (gguf_name, "blk."))
+    return FALSE;
+  n = strtol (gguf_name + 4, &end, 10);
+  if (end == gguf_name + 4 || *end != '.' || n < 0 || n > G_MAXINT || !g_ascii_isdigit (gguf_name[4]))
+    return FALSE;
+  rest = end + 1;
+  if (strcmp (rest, rule->gguf + strlen ("blk.%d.")) != 0)
+    return FALSE;
+  *layer = (int) n;
+  return TRUE;
+}
+
+gboolean
+sy_gguf_model_rope_pairs (SyGguf *self)
+{
+  const SyGgufArch *g = _sy_gguf_arch_find (sy_gguf_get_string (self, "general.architecture"), NULL);
+
+  return g != NULL && g->qk_pairs;
+}
+
+SyTensorStore *
+sy_gguf_model_store (SyGguf            *self,
+                     const SyArchSpec  *arch,
+                     GError           **error)
+{
+  g_autoptr (SyTensorStore) store = _sy_tensor_store_new_mapped (self->path, self->map);
+
+  for (guint i = 0; i < self->n_tensors; i++)
+    {
+      const SyTensor *t = &self->tensors[i];
+      const SyGgufNameRule *rule = NULL;
+      const char *pattern = NULL;
+      int layer = -1;
+
+      for (const SyGgufNameRule *r = name_rules; r->gguf; r++)
+        if (rule_matches (r, t->name, &layer))
+          {
+            rule = r;
+            break;
+          }
+      if (rule)
+        pattern = _sy_gguf_rule_pattern (arch, rule);
+      if (pattern == NULL)
+        {
+          /* not something this arch binds: kept, reported as unused */
+          if (!_sy_tensor_store_add (store, t->name, t->dtype, t->n_dims, t->shape,
+                                     t->data, t->n_bytes, error))
+            return NULL;
+          continue;
+        }
+      switch (rule->kind)
+        {
+        case SY_GGUF_NAME_GLOBAL:
+          if (!_sy_tensor_store_add (store, pattern, t->dtype, t->n_dims, t->shape,
+                                     t->data, t->n_bytes, error))
+            return NULL;
+          break;
+        case SY_GGUF_NAME_LAYER:
+          {
+            g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
+
+            if (!_sy_tensor_store_add (store, hf, t->dtype, t->n_dims, t->shape,
+                                       t->data, t->n_bytes, error))
+              return NULL;
+          }
+          break;
+        case SY_GGUF_NAME_ROW:
+          {
+            g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
+            int64_t shape[2] = { 1, t->shape[t->n_dims - 1] };
+
+            if (t->n_dims != 1)
+              goto bad_shape;
+            if (!_sy_tensor_store_add (store, hf, t->dtype, 2, shape, t->data, t->n_bytes, error))
+              return NULL;
+          }
+          break;
+        case SY_GGUF_NAME_EXPERTS:
+          {
+            gsize per;
+
+            if (t->n_dims != 3)
+              goto bad_shape;
+            per = sy_dtype_n_bytes (t->dtype, t->shape[1] * t->shape[2]);
+            for (int64_t e = 0; e < t->shape[0]; e++)
+              {
+                g_autofree char *hf = g_strdup_printf (pattern, layer, (int) e);
+
+                if (!_sy_tensor_store_add (store, hf, t->dtype, 2, t->shape + 1,
+                                           (const guint8 *) t->data + e * per, per, error))
+                  return NULL;
+              }
+          }
+          break;
+        }
+      continue;
+
+    bad_shape:
+      {
+        g_autofree char *s = sy_tensor_shape_string (t);
+
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                     "%s: tensor '%s' has shape %s, expected %s", self->path, t->name, s,
+                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "3 dims (experts, rows, cols)");
+        return NULL;
+      }
+    }
+  return g_steal_pointer (&store);
+}
