@@ -24,6 +24,7 @@ static const SyCliCommand commands[] = {
   { "convert-gguf", sy_cli_convert_gguf, "Write a model folder as a GGUF file (F32 to Q4_K)" },
   { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
   { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
+  { "profile", sy_cli_profile, "Routing and cost over a corpus (profile.json, CSVs, Chrome trace)" },
   { NULL, NULL, NULL }
 };
 

@@ -40,5 +40,6 @@ int  sy_cli_render           (int argc, char **argv);
 int  sy_cli_convert           (int argc, char **argv);
 int  sy_cli_convert_gguf     (int argc, char **argv);
 int  sy_cli_compare           (int argc, char **argv);
+int  sy_cli_profile           (int argc, char **argv);
 
 G_END_DECLS

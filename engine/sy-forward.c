@@ -570,6 +570,9 @@ _sy_forward_from (SyModel            *m,
     {
       const SyLayer *L = &m->layers[l];
       double tl0 = now_s ();
+      double op0[SY_N_OPS];
+
+      memcpy (op0, trace->op_time_s, sizeof op0);
 
       if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
         {
@@ -613,7 +616,13 @@ _sy_forward_from (SyModel            *m,
       trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
       if (L->is_moe)
-        trace->layers[L->moe].time_s = now_s () - tl0;
+        {
+          SyTraceLayer *tl = &trace->layers[L->moe];
+
+          tl->time_s = now_s () - tl0;
+          for (int o = 0; o < SY_N_OPS; o++)
+            tl->op_time_s[o] = trace->op_time_s[o] - op0[o];
+        }
       if (recv)
         memset (recv, 0, sizeof (float) * n);
     }
