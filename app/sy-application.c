@@ -72,7 +72,19 @@ get_or_create_window (SyApplication *self)
 static void
 sy_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_or_create_window (SY_APPLICATION (app))));
+  GtkWindow *existing = gtk_application_get_active_window (GTK_APPLICATION (app));
+  SyWindow *window = get_or_create_window (SY_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* A new window starts on the shipped demo model, so there is something
+   * to see at once; without one it shows the empty state. */
+  if (existing == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!sy_window_open_default_model (window, &error))
+        g_debug ("%s", error->message);
+    }
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sy-cli-model.h"
+#include "sy-default-model.h"
 #include "sy-engine-error.h"
 
 SyModel *
@@ -27,12 +28,13 @@ sy_cli_load_model_full (const char        *path,
 {
   SyModel *model;
   const char * const *unused;
+  g_autofree char *fallback = NULL;
 
   if (path == NULL)
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "no --model given, and this build has no embedded demo model yet");
-      return NULL;
+      path = fallback = sy_default_model_path (error);
+      if (path == NULL)
+        return NULL;
     }
   model = sy_model_load_full (path, flags, NULL, NULL, error);
   if (model == NULL)

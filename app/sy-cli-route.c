@@ -21,7 +21,6 @@
 
 #include "sy-calibrate.h"
 #include "sy-cli.h"
-#include "sy-cli-input.h"
 #include "sy-cli-model.h"
 #include "sy-metrics.h"
 #include "sy-model.h"
@@ -170,7 +169,8 @@ sy_cli_route (int    argc,
   g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autoptr (SyCalibration) cal = NULL;
-  g_autoptr (SyCliInput) input = NULL;
+  g_autofree int32_t *ids = NULL;
+  int n_ids = 0;
   g_autofree float *logits = NULL;
   const SyModelInfo *info;
   Quality q = { 0, };
@@ -192,8 +192,8 @@ sy_cli_route (int    argc,
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
 
-  input = sy_cli_input_new (model, model_path, text, ids_text, &error);
-  if (input == NULL)
+  ids = sy_cli_input_ids (model, text, ids_text, &n_ids, &error);
+  if (ids == NULL)
     return sy_cli_error_from (error);
 
   session = sy_session_new (model);
@@ -209,7 +209,7 @@ sy_cli_route (int    argc,
       target = g_ascii_strtod (calibrate, &end);
       if (*calibrate == '\0' || *end != '\0' || errno != 0 || !isfinite (target) || target < 0)
         return sy_cli_error ("route: --calibrate %s: not a number of experts", calibrate);
-      cal = sy_calibrate (session, spec, input->ids, input->n, target, NULL, NULL, &error);
+      cal = sy_calibrate (session, spec, ids, n_ids, target, NULL, NULL, &error);
       if (cal == NULL)
         return sy_cli_error_from (error);
       g_clear_pointer (&spec, sy_router_spec_free);
@@ -217,10 +217,9 @@ sy_cli_route (int    argc,
       sy_session_reset (session);
     }
 
-  trace = sy_session_run (session, input->ids, input->n, NULL, NULL, &error);
+  trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
-  sy_cli_input_fill_trace (input, trace);
   {
     const float *l = sy_session_get_logits (session, &T, &V);
 
@@ -235,7 +234,7 @@ sy_cli_route (int    argc,
 
       if (!sy_session_set_router (session, NULL, &error))
         return sy_cli_error_from (error);
-      native = sy_session_run (session, input->ids, input->n, NULL, NULL, &error);
+      native = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
       if (native == NULL)
         return sy_cli_error_from (error);
       ln = sy_session_get_logits (session, NULL, NULL);

@@ -12,48 +12,27 @@
 #include "sy-cli.h"
 #include "sy-tokenizer.h"
 
-int
-sy_cli_tokenize (int    argc,
-                 char **argv)
+/* The JSON object of one text: {"ids", "tokens", "offsets", "decoded"}. */
+static json_object *
+tokenize_json (SyTokenizer  *tok,
+               const char   *text,
+               gsize         len,
+               gboolean      special,
+               GError      **error)
 {
-  g_autofree char *model = NULL;
-  g_autofree char *text = NULL;
-  gboolean special = FALSE;
-  GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
-      "Model folder, or a folder holding tokenizer.json, or a tokenizer.json", "M" },
-    { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to tokenize", "TEXT" },
-    { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Add BOS/EOS as the post-processor does", NULL },
-    { NULL }
-  };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- tokenize a text");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) tok = NULL;
   g_autoptr (SyEncoding) enc = NULL;
+  g_autoptr (SyEncoding) plain = NULL;
   g_autofree char *decoded = NULL;
   json_object *root, *ids, *tokens, *offsets;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
-  if (text == NULL)
-    return sy_cli_error ("tokenize: --text TEXT is required");
-  if (model == NULL)
-    return sy_cli_error ("tokenize: no --model given and there is no embedded demo model yet; "
-                         "pass --model with a model folder or a tokenizer.json");
-
-  tok = sy_tokenizer_load (model, &error);
-  if (tok == NULL)
-    return sy_cli_error_from (error);
-  enc = sy_tokenizer_encode (tok, text, -1, special, &error);
+  enc = sy_tokenizer_encode (tok, text, len, special, error);
   if (enc == NULL)
-    return sy_cli_error_from (error);
-  /* "decoded" turns the ids without added BOS/EOS back into text */
-  {
-    g_autoptr (SyEncoding) plain = special ? sy_tokenizer_encode (tok, text, -1, FALSE, NULL) : NULL;
-    const SyEncoding *e = plain != NULL ? plain : enc;
-    decoded = sy_tokenizer_decode (tok, e->ids, e->n, TRUE);
-  }
+    return NULL;
+  /* "decoded" turns the text's own ids (no added BOS/EOS) back into text */
+  plain = special ? sy_tokenizer_encode (tok, text, len, FALSE, error) : NULL;
+  if (special && plain == NULL)
+    return NULL;
+  decoded = sy_tokenizer_decode (tok, (plain ? plain : enc)->ids, (plain ? plain : enc)->n, TRUE);
 
   root = json_object_new_object ();
   ids = json_object_new_array_ext (enc->n);
@@ -73,8 +52,96 @@ sy_cli_tokenize (int    argc,
   json_object_object_add (root, "tokens", tokens);
   json_object_object_add (root, "offsets", offsets);
   json_object_object_add (root, "decoded", json_object_new_string (decoded));
-  printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-  json_object_put (root);
+  return root;
+}
+
+static void
+print_json (json_object *obj)
+{
+  printf ("%s\n", json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* --jsonl FILE: one JSON string per line in, one object per line out
+ * (with "error" for a text that fails). */
+static int
+tokenize_jsonl (SyTokenizer *tok,
+                const char  *path,
+                gboolean     special)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    return sy_cli_error_from (error);
+  lines = g_strsplit (contents, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      json_object *in, *out;
+
+      if (lines[i][0] == '\0')
+        continue;
+      in = json_tokener_parse (lines[i]);
+      if (in == NULL || !json_object_is_type (in, json_type_string))
+        {
+          json_object_put (in);
+          return sy_cli_error ("%s:%d: not a JSON string", path, i + 1);
+        }
+      out = tokenize_json (tok, json_object_get_string (in), json_object_get_string_len (in), special, &error);
+      if (out == NULL)
+        {
+          out = json_object_new_object ();
+          json_object_object_add (out, "error", json_object_new_string (error->message));
+          g_clear_error (&error);
+        }
+      print_json (out);
+      json_object_put (out);
+      json_object_put (in);
+    }
+  return 0;
+}
+
+int
+sy_cli_tokenize (int    argc,
+                 char **argv)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *jsonl = NULL;
+  gboolean special = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
+      "Model folder, or a folder holding tokenizer.json, or a tokenizer.json", "M" },
+    { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to tokenize", "TEXT" },
+    { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Add BOS/EOS as the post-processor does", NULL },
+    { "jsonl", 0, 0, G_OPTION_ARG_FILENAME, &jsonl,
+      "Tokenize each line of FILE (a JSON string), one JSON object per line", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- tokenize a text");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTokenizer) tok = NULL;
+  json_object *out;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error_from (error);
+  if (text == NULL && jsonl == NULL)
+    return sy_cli_error ("tokenize: --text TEXT is required");
+  if (model == NULL)
+    return sy_cli_error ("tokenize: no --model given and there is no embedded demo model yet; "
+                         "pass --model with a model folder or a tokenizer.json");
+
+  tok = sy_tokenizer_load (model, &error);
+  if (tok == NULL)
+    return sy_cli_error_from (error);
+  if (jsonl != NULL)
+    return tokenize_jsonl (tok, jsonl, special);
+  out = tokenize_json (tok, text, strlen (text), special, &error);
+  if (out == NULL)
+    return sy_cli_error_from (error);
+  print_json (out);
+  json_object_put (out);
   return 0;
 }
 

@@ -14,6 +14,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "sy-analysis-view.h"
+#include "sy-default-model.h"
+#include "sy-profiler-window.h"
 #include "sy-window.h"
 
 /* How many folders 'recent-models' keeps. */
@@ -27,12 +30,18 @@ struct _SyWindow
   AdwWindowTitle  *window_title;
   AdwToastOverlay *toast_overlay;
   GtkStack        *stack;
-  AdwStatusPage   *empty_page;
   GMenu           *recent_section;
 
   /* Owned */
   GSettings       *settings;
   GFile           *model_folder;
+  GFile           *loading_folder;
+
+  /* Children (owned by the stack) */
+  SyAnalysisView  *analysis;
+  GtkWidget       *loading_page;
+  GtkWidget       *loading_bar;
+  gboolean         restored;      /* settings applied to the first model */
 };
 
 G_DEFINE_FINAL_TYPE (SyWindow, sy_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -164,17 +173,204 @@ sy_window_open_model (SyWindow *self,
       sy_window_show_toast (self, error->message);
       return FALSE;
     }
-
   path = g_file_get_path (folder);
-  if (path != NULL)
-    remember_model (self, path);
+  if (path == NULL)
+    {
+      sy_window_show_toast (self, _("Only local model folders can be opened"));
+      return FALSE;
+    }
 
-  g_set_object (&self->model_folder, folder);
+  /* Loading runs in the background; the model in use stays until the new
+   * one has loaded (on_model_loaded) or failed (on_load_failed). */
+  g_set_object (&self->loading_folder, folder);
   shown = display_path (folder);
+  adw_status_page_set_description (ADW_STATUS_PAGE (self->loading_page), shown);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), 0);
+  gtk_stack_set_visible_child (self->stack, self->loading_page);
+  sy_analysis_view_load_model (self->analysis, path);
+  return TRUE;
+}
+
+gboolean
+sy_window_open_default_model (SyWindow  *self,
+                              GError   **error)
+{
+  g_autofree char *path = sy_default_model_path (error);
+  g_autoptr (GFile) folder = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  folder = g_file_new_for_path (path);
+  return sy_window_open_model (self, folder);
+}
+
+SyAnalysisView *
+sy_window_get_analysis_view (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+  return self->analysis;
+}
+
+static void
+update_export_action (SyWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export",
+                                 sy_analysis_view_has_trace (self->analysis));
+}
+
+static void
+on_model_loaded (SyAnalysisView *view,
+                 const char     *path,
+                 SyWindow       *self)
+{
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *shown = display_path (folder);
+
+  g_clear_object (&self->loading_folder);
+  remember_model (self, path);
+  g_set_object (&self->model_folder, folder);
   adw_window_title_set_subtitle (self->window_title, shown);
+  gtk_stack_set_visible_child_name (self->stack, "views");
+
+  if (!self->restored)
+    {
+      g_autofree char *policy = g_settings_get_string (self->settings, "last-policy");
+      g_autofree char *view_name = g_settings_get_string (self->settings, "view");
+      g_autofree char *measure = g_settings_get_string (self->settings, "measure");
+
+      self->restored = TRUE;
+      /* a saved policy that does not fit this model is left out quietly */
+      sy_analysis_view_set_router (self->analysis, policy, NULL);
+      sy_analysis_view_set_view (self->analysis, view_name);
+      sy_analysis_view_set_measure (self->analysis, measure, NULL);
+    }
 
   g_signal_emit (self, signals[MODEL_OPENED], 0, folder);
-  return TRUE;
+}
+
+static void
+on_load_failed (SyAnalysisView *view,
+                const char     *path,
+                const GError   *error,
+                SyWindow       *self)
+{
+  AdwMessageDialog *dialog;
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *shown = display_path (folder);
+
+  g_clear_object (&self->loading_folder);
+  /* back to what was there: the previous model's views, or the empty state */
+  gtk_stack_set_visible_child_name (self->stack, self->model_folder ? "views" : "empty");
+  if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED))
+    {
+      sy_window_show_toast (self, _("Loading cancelled"));
+      return;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Model"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, error->message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_load_progress (SyAnalysisView *view,
+                  double          fraction,
+                  SyWindow       *self)
+{
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), CLAMP (fraction, 0, 1));
+}
+
+static void
+on_trace_changed (SyAnalysisView *view,
+                  SyWindow       *self)
+{
+  update_export_action (self);
+}
+
+static void
+save_view_settings (SyWindow *self)
+{
+  g_autofree char *policy = sy_analysis_view_get_router (self->analysis);
+  const char *view = sy_analysis_view_get_view (self->analysis);
+  const char *measure = sy_analysis_view_get_measure (self->analysis);
+
+  if (!self->restored)
+    return;
+  g_settings_set_string (self->settings, "last-policy", policy);
+  if (view)
+    g_settings_set_string (self->settings, "view", view);
+  if (measure)
+    g_settings_set_string (self->settings, "measure", measure);
+}
+
+static void
+on_cancel_load (GtkButton *button,
+                SyWindow  *self)
+{
+  sy_analysis_view_cancel_load (self->analysis);
+}
+
+static void
+on_export_response (GtkNativeDialog *chooser,
+                    int              response,
+                    gpointer         user_data)
+{
+  g_autoptr (SyWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path == NULL)
+        sy_window_show_toast (self, _("Choose a local file to export to"));
+      else if (!sy_analysis_view_export (self->analysis, path, FALSE, &error))
+        sy_window_show_toast (self, error->message);
+      else
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *message = g_strdup_printf (_("Exported %s"), base);
+          sy_window_show_toast (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *name = sy_analysis_view_suggest_filename (self->analysis);
+  GtkFileChooserNative *chooser;
+  GtkFileFilter *filter;
+  const struct { const char *label; const char *pattern; } formats[] = {
+    { N_("SVG image (vector)"), "*.svg" },
+    { N_("PNG image"), "*.png" },
+    { N_("PDF document"), "*.pdf" },
+  };
+
+  chooser = gtk_file_chooser_native_new (_("Export View"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, _(formats[i].label));
+      gtk_file_filter_add_pattern (filter, formats[i].pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      g_object_unref (filter);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 GFile *
@@ -321,6 +517,7 @@ sy_window_close_request (GtkWindow *window)
         }
     }
   g_settings_set_boolean (self->settings, "window-maximized", maximized);
+  save_view_settings (self);
 
   return GTK_WINDOW_CLASS (sy_window_parent_class)->close_request (window);
 }
@@ -342,8 +539,22 @@ sy_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->model_folder);
+  g_clear_object (&self->loading_folder);
 
   G_OBJECT_CLASS (sy_window_parent_class)->finalize (object);
+}
+
+static void
+profile_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *path = self->model_folder ? g_file_get_path (self->model_folder) : NULL;
+  g_autofree char *router = self->analysis ? sy_analysis_view_get_router (self->analysis) : NULL;
+  SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, router);
+
+  gtk_window_present (GTK_WINDOW (profiler));
 }
 
 static void
@@ -361,7 +572,7 @@ sy_window_class_init (SyWindowClass *klass)
    * SyWindow::model-opened:
    * @folder: the model folder
    *
-   * A model folder was chosen (and recorded).  The views load it.
+   * A model folder has loaded (and is recorded in the settings).
    */
   signals[MODEL_OPENED] =
     g_signal_new ("model-opened",
@@ -375,13 +586,14 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, SyWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, recent_section);
 
   /* Accelerators: sy-application-actions.c */
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
 }
 
 static void
@@ -405,6 +617,31 @@ sy_window_init (SyWindow *self)
 #ifdef DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 #endif
+
+  /* the working area and the loading page */
+  self->analysis = SY_ANALYSIS_VIEW (sy_analysis_view_new ());
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->analysis), "views");
+  g_signal_connect_object (self->analysis, "model-loaded", G_CALLBACK (on_model_loaded), self, 0);
+  g_signal_connect_object (self->analysis, "load-failed", G_CALLBACK (on_load_failed), self, 0);
+  g_signal_connect_object (self->analysis, "load-progress", G_CALLBACK (on_load_progress), self, 0);
+  g_signal_connect_object (self->analysis, "trace-changed", G_CALLBACK (on_trace_changed), self, 0);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+    GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+    self->loading_bar = gtk_progress_bar_new ();
+    gtk_widget_set_size_request (self->loading_bar, 300, -1);
+    gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (cancel, "pill");
+    g_signal_connect_object (cancel, "clicked", G_CALLBACK (on_cancel_load), self, 0);
+    gtk_box_append (GTK_BOX (box), self->loading_bar);
+    gtk_box_append (GTK_BOX (box), cancel);
+    self->loading_page = adw_status_page_new ();
+    adw_status_page_set_title (ADW_STATUS_PAGE (self->loading_page), _("Loading Model…"));
+    adw_status_page_set_child (ADW_STATUS_PAGE (self->loading_page), box);
+    gtk_stack_add_named (self->stack, self->loading_page, "loading");
+  }
+  update_export_action (self);
 
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);

@@ -26,6 +26,11 @@ gboolean         sy_window_open_model        (SyWindow      *self,
                                               GFile         *folder);
 /* The folder last opened in this window, or NULL. */
 GFile           *sy_window_get_model_folder  (SyWindow      *self);
+/* Opens the shipped demo model; FALSE with @error when there is none. */
+gboolean         sy_window_open_default_model (SyWindow     *self,
+                                              GError       **error);
+/* The working area (text, views, router controls). */
+struct _SyAnalysisView *sy_window_get_analysis_view (SyWindow *self);
 
 /* Shows @message in a toast. */
 void             sy_window_show_toast        (SyWindow      *self,

@@ -476,6 +476,43 @@ sy_json_get_int_array (json_object  *obj,
 }
 
 gboolean
+sy_json_get_string_array (json_object   *obj,
+                          const char    *file,
+                          const char    *key,
+                          char        ***out,
+                          GError       **error)
+{
+  json_object *value = lookup (obj, key);
+  g_autoptr (GPtrArray) strings = NULL;
+  gsize n;
+
+  *out = NULL;
+  if (value == NULL)
+    return TRUE;
+  if (!json_object_is_type (value, json_type_array))
+    return wrong_type (file, key, "an array of strings", value, error);
+  n = json_object_array_length (value);
+  strings = g_ptr_array_new_full ((guint) n + 1, g_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      json_object *item = json_object_array_get_idx (value, i);
+
+      if (item == NULL || !json_object_is_type (item, json_type_string))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                       "%s: key '%s' must be an array of strings, item %" G_GSIZE_FORMAT " is %s",
+                       file, key, i, item ? type_name (item) : "null");
+          return FALSE;
+        }
+      g_ptr_array_add (strings, g_strndup (json_object_get_string (item), json_object_get_string_len (item)));
+    }
+  g_ptr_array_add (strings, NULL);
+  g_ptr_array_set_free_func (strings, NULL);
+  *out = (char **) g_ptr_array_free (g_steal_pointer (&strings), FALSE);
+  return TRUE;
+}
+
+gboolean
 sy_json_get_object (json_object  *obj,
                     const char   *file,
                     const char   *key,

@@ -106,6 +106,13 @@ gboolean     sy_json_get_int_array  (json_object   *obj,
                                      int64_t      **out,
                                      gsize         *n_out,
                                      GError       **error);
+/* An array of strings as a NULL-terminated GStrv (g_strfreev); absent gives
+ * *@out = NULL. */
+gboolean     sy_json_get_string_array (json_object   *obj,
+                                       const char    *file,
+                                       const char    *key,
+                                       char        ***out,
+                                       GError       **error);
 /* A nested object (borrowed from @obj); absent gives *@out = NULL. */
 gboolean     sy_json_get_object     (json_object   *obj,
                                      const char    *file,

@@ -11,7 +11,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "sy-gguf.h"
 #include "sy-model-private.h"
+#include "sy-tokenizer.h"
 
 typedef struct
 {
@@ -21,6 +23,7 @@ typedef struct
   int             n_steps;
   int             step;
   int             n_f32, n_f16, n_bf16;
+  int             n_quant[SY_N_DTYPES];
 } Binder;
 
 static gboolean
@@ -60,7 +63,15 @@ bind (Binder        *b,
   t = sy_tensor_store_get (b->model->store, name, n_dims, shape, error);
   if (t == NULL)
     return NULL;
-  if (t->dtype != SY_DTYPE_F32 && t->dtype != SY_DTYPE_F16 && t->dtype != SY_DTYPE_BF16)
+  if (sy_dtype_is_quantized (t->dtype) && n_dims > 0
+      && t->shape[n_dims - 1] % sy_dtype_block_elems (t->dtype) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: tensor '%s' (%s) has rows of %" G_GINT64_FORMAT " values, not whole blocks",
+                   t->file, name, sy_dtype_name (t->dtype), t->shape[n_dims - 1]);
+      return NULL;
+    }
+  if (t->dtype >= SY_N_DTYPES)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has dtype %s, which the engine cannot compute with",
@@ -103,8 +114,10 @@ bind (Binder        *b,
     b->n_f32++;
   else if (t->dtype == SY_DTYPE_F16)
     b->n_f16++;
-  else
+  else if (t->dtype == SY_DTYPE_BF16)
     b->n_bf16++;
+  else
+    b->n_quant[t->dtype]++;
   return t;
 }
 
@@ -114,8 +127,7 @@ mat_of (const SyTensor *t,
         int             cols,
         int64_t         row0)
 {
-  gsize esz = t->dtype == SY_DTYPE_F32 ? 4 : 2;
-  SyMat m = { (const char *) t->data + (gsize) row0 * cols * esz, t->dtype, rows, cols };
+  SyMat m = { (const char *) t->data + sy_dtype_n_bytes (t->dtype, row0 * cols), t->dtype, rows, cols };
 
   return m;
 }
@@ -214,6 +226,13 @@ bind_experts_interleaved (Binder  *b,
       || (in_b = bind (b, error, 2, in_bias_shape, a->experts_in_bias, l)) == NULL
       || (out_b = bind (b, error, 2, out_bias_shape, a->experts_out_bias, l)) == NULL)
     return FALSE;
+  if (sy_dtype_is_quantized (in->dtype) || sy_dtype_is_quantized (out->dtype))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: layer %d experts are %s: interleaved gate/up columns cannot be "
+                   "re-laid out in quantized blocks", in->file, l, sy_dtype_name (in->dtype));
+      return FALSE;
+    }
   if (in->dtype != out->dtype)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
@@ -264,6 +283,16 @@ bind_experts_interleaved (Binder  *b,
       f->down_bias = L->owned_bias + (gsize) E * 2 * I + (gsize) e * H;
     }
   return TRUE;
+}
+
+static gboolean
+has_tensor (SyTensorStore *store,
+            const char    *pattern,
+            int            l)
+{
+  g_autofree char *name = g_strdup_printf (pattern, l);
+
+  return sy_tensor_store_lookup (store, name) != NULL;
 }
 
 static void
@@ -340,13 +369,45 @@ bind_layer (Binder  *b,
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
-  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED
+      && (a->expert_gate == NULL || has_tensor (m->store, a->experts_in, l)))
     {
       if (!bind_experts_interleaved (b, l, error))
         return FALSE;
     }
-  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  else if (a->expert_gate_bias)
     {
+      /* separate experts with biases (gpt-oss from GGUF) */
+      int I = c->expert_ffn;
+
+      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
+      for (int e = 0; e < E; e++)
+        {
+          SyFfn *f = &L->experts[e];
+          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          int64_t si[1] = { I }, sh[1] = { H };
+          const SyTensor *t;
+
+          if (!bind_ffn (b, f, I, a->expert_gate, a->expert_up, a->expert_down, l, e, error))
+            return FALSE;
+          if ((t = bind (b, error, 1, si, a->expert_gate_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb);
+          if ((t = bind (b, error, 1, si, a->expert_up_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb + I);
+          if ((t = bind (b, error, 1, sh, a->expert_down_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, H, gb + 2 * I);
+          f->gate_bias = gb;
+          f->up_bias = gb + I;
+          f->down_bias = gb + 2 * I;
+        }
+    }
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE
+           || (a->expert_gate && !has_tensor (m->store, a->experts_in, l)))
+    {
+      /* (fused layouts: the experts as a GGUF file splits them) */
       for (int e = 0; e < E; e++)
         if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))
@@ -667,13 +728,15 @@ sy_model_load_full (const char        *path,
   Binder b = { 0 };
   SyConfig *c;
   int n_moe = 0;
+  g_autoptr (SyGguf) gguf = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) && !sy_gguf_is_gguf (path))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: not a model folder (expected config.json and *.safetensors)", path);
+                   "%s: not a model folder (expected config.json and *.safetensors) "
+                   "nor a GGUF file", path);
       return NULL;
     }
 
@@ -682,10 +745,26 @@ sy_model_load_full (const char        *path,
   m->name = g_path_get_basename (path);
   m->resident = (flags & SY_MODEL_LOAD_RESIDENT) != 0;
   m->owned_tensors = g_ptr_array_new_with_free_func (owned_tensor_free);
-  config_file = g_build_filename (path, "config.json", NULL);
-  root = read_json (config_file, config_file, FALSE, error);
-  if (root == NULL)
-    return NULL;
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* GGUF: the metadata stands in for config.json */
+      const SyArchSpec *arch = NULL;
+
+      gguf = sy_gguf_open (path, error);
+      if (gguf == NULL)
+        return NULL;
+      root = sy_gguf_model_config (gguf, &arch, error);
+      if (root == NULL)
+        return NULL;
+      config_file = g_strdup_printf ("%s (metadata)", path);
+    }
+  else
+    {
+      config_file = g_build_filename (path, "config.json", NULL);
+      root = read_json (config_file, config_file, FALSE, error);
+      if (root == NULL)
+        return NULL;
+    }
   if (json_object_object_get_ex (root, "model_type", &v) && v
       && json_object_get_type (v) == json_type_string)
     model_type = json_object_get_string (v);
@@ -711,10 +790,12 @@ sy_model_load_full (const char        *path,
     }
   json_object_put (root);
   c = &m->config;
+  if (gguf && sy_gguf_model_rope_pairs (gguf))
+    c->rope_interleave = TRUE;
 
   /* generation_config.json: what generate() stops at */
   gen_file = g_build_filename (path, "generation_config.json", NULL);
-  gen = read_json (gen_file, gen_file, TRUE, error);
+  gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
   if (gen == NULL && error && *error)
     return NULL;
   if (gen)
@@ -743,7 +824,7 @@ sy_model_load_full (const char        *path,
         return NULL;
     }
 
-  m->store = sy_tensor_store_open (path, error);
+  m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
   if (m->store == NULL)
     return NULL;
 
@@ -771,6 +852,22 @@ sy_model_load_full (const char        *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  if (gguf)
+    {
+      /* the tokenizer stored in the file, when it is one we can build */
+      json_object *tok = sy_gguf_tokenizer_json (gguf, error);
+
+      if (tok == NULL && error && *error)
+        return NULL;
+      if (tok)
+        {
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          json_object_put (tok);
+          if (m->tokenizer == NULL)
+            return NULL;
+        }
+    }
+  else
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 
@@ -790,6 +887,16 @@ sy_model_load_full (const char        *path,
   m->info.dtype = (b.n_f16 == 0 && b.n_bf16 == 0) ? "F32"
                   : (b.n_f32 == 0 && b.n_bf16 == 0) ? "F16"
                   : (b.n_f32 == 0 && b.n_f16 == 0) ? "BF16" : "mixed";
+  {
+    /* quantized: the format of most weights (norms stay F32 in GGUF) */
+    int best = -1;
+
+    for (int d = 0; d < SY_N_DTYPES; d++)
+      if (b.n_quant[d] > 0 && (best < 0 || b.n_quant[d] > b.n_quant[best]))
+        best = d;
+    if (best >= 0)
+      m->info.dtype = sy_dtype_name (best);
+  }
   m->info.n_layers = c->n_layers;
   m->info.n_moe_layers = n_moe;
   m->info.layer_is_moe = m->layer_is_moe;

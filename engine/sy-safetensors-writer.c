@@ -119,10 +119,10 @@ new_entry (SySafetensorsWriter  *self,
                    "safetensors writer: a tensor name is not valid UTF-8");
       return NULL;
     }
-  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES || sy_dtype_is_quantized (dtype))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "safetensors writer: tensor '%s' has an invalid dtype", name);
+                   "safetensors writer: tensor '%s' has a dtype safetensors cannot hold", name);
       return NULL;
     }
   if (n_dims < 0 || n_dims > SY_TENSOR_MAX_DIMS || (n_dims > 0 && shape == NULL))
@@ -636,4 +636,128 @@ sy_safetensors_writer_write_sharded (SySafetensorsWriter  *self,
 
   index_path = g_build_filename (folder, "model.safetensors.index.json", NULL);
   return sy_safetensors_write_index (index_path, total, n, names, name_files, error);
+}
+
+static gboolean
+copy_file (const char  *from,
+           const char  *to,
+           GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (from, &contents, &len, &local_error) ||
+      !g_file_set_contents (to, contents, (gssize) len, &local_error))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Streams a tensor of a store that outlives the write. */
+static gboolean
+fill_from_tensor (float     *out,
+                  int64_t    offset,
+                  int64_t    n,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  sy_tensor_to_f32 (user_data, offset, n, out);
+  return TRUE;
+}
+
+gboolean
+sy_safetensors_convert_folder (const char      *src,
+                               const char      *dst,
+                               SyDType          dtype,
+                               int              n_shards,
+                               SyProgressFunc   progress,
+                               gpointer         progress_data,
+                               GError         **error)
+{
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SySafetensorsWriter) w = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) names = NULL;
+  GDir *dir;
+  const char *entry;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (src != NULL && dst != NULL, FALSE);
+
+  if (!g_file_test (src, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: not a folder", src);
+      return FALSE;
+    }
+  store = sy_tensor_store_open (src, error);
+  if (store == NULL)
+    return FALSE;
+  if (g_mkdir_with_parents (dst, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                   "%s: cannot create the folder: %s", dst, g_strerror (saved));
+      return FALSE;
+    }
+  {
+    g_autofree char *a = g_canonicalize_filename (src, NULL);
+    g_autofree char *b = g_canonicalize_filename (dst, NULL);
+
+    if (strcmp (a, b) == 0)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                     "%s: cannot convert a folder into itself", dst);
+        return FALSE;
+      }
+  }
+
+  /* the weights, streamed from the mapping (f16/bf16 -> f32 -> same dtype
+   * is exact) */
+  w = sy_safetensors_writer_new ();
+  names = sy_tensor_store_list (store);
+  for (char **n = names; *n; n++)
+    {
+      const SyTensor *t = sy_tensor_store_lookup (store, *n);
+
+      if (!sy_safetensors_writer_add_generated (w, *n, dtype, t->n_dims, t->shape,
+                                                fill_from_tensor, (gpointer) t, NULL, error))
+        return FALSE;
+    }
+  {
+    g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
+    g_autofree char *index = g_build_filename (dst, "model.safetensors.index.json", NULL);
+
+    g_unlink (n_shards <= 1 ? index : single);
+    if (n_shards <= 1)
+      ok = sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
+    else
+      ok = sy_safetensors_writer_write_sharded (w, dst, n_shards, progress, progress_data, error);
+    if (!ok)
+      return FALSE;
+  }
+
+  /* everything else */
+  dir = g_dir_open (src, 0, &local_error);
+  if (dir == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
+      return FALSE;
+    }
+  while (ok && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (src, entry, NULL);
+      g_autofree char *to = g_build_filename (dst, entry, NULL);
+
+      if (g_str_has_suffix (entry, ".safetensors") ||
+          strcmp (entry, "model.safetensors.index.json") == 0 ||
+          !g_file_test (from, G_FILE_TEST_IS_REGULAR))
+        continue;
+      ok = copy_file (from, to, error);
+    }
+  g_dir_close (dir);
+  return ok;
 }

@@ -119,6 +119,19 @@ gboolean             sy_safetensors_write_index          (const char          *p
                                                           const char * const  *files,
                                                           GError             **error);
 
+/* Copies the model folder @src into @dst (created if needed): the weights
+ * (model.safetensors or the shards of its index) re-written in @dtype as one
+ * file (@n_shards <= 1) or @n_shards shards + index; every other regular
+ * file except *.safetensors (config.json, generation_config.json,
+ * tokenizer files, ...) copied as is.  @dst must not be @src. */
+gboolean             sy_safetensors_convert_folder       (const char          *src,
+                                                          const char          *dst,
+                                                          SyDType              dtype,
+                                                          int                  n_shards,
+                                                          SyProgressFunc       progress,
+                                                          gpointer             progress_data,
+                                                          GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySafetensorsWriter, sy_safetensors_writer_free)
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "sy-engine-error.h"
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-tokenizer.h"
 #include "sy-trace.h"
 
 G_BEGIN_DECLS
@@ -71,8 +72,37 @@ const float *sy_session_get_hidden        (SySession           *self,
                                            int                 *hidden_size);
 /* How many leading tokens the last run took from the cache. */
 int          sy_session_get_n_reused      (SySession           *self);
+/* Compare mode: @source (borrowed; another session on the same model, or
+ * NULL to stop) runs the same ids just before each run of @self under
+ * another policy.  A run of @self then takes from @source's last run the
+ * outputs of the leading decoder layers whose routing is identical under
+ * both policies for every token (the embedding, dense layers, and MoE
+ * layers while @self's policy picks the same experts and weights from the
+ * same router logits) and computes only the layers after them.  The result
+ * is bitwise that of a run without a source.  Turns on hidden capture in
+ * @source (its hidden states are the resume points). */
+void         sy_session_set_share_source  (SySession           *self,
+                                           SySession           *source);
+/* Decoder layers the last run took from the share source (0: none). */
+int          sy_session_get_n_shared_layers (SySession         *self);
 /* Forgets the cache. */
 void         sy_session_reset             (SySession           *self);
+
+/* Defined in sy-session-text.c. */
+
+/* Tokenizes @text with the model's tokenizer (with its special tokens),
+ * runs it like sy_session_run() and names the tokens in the trace. */
+SyTrace     *sy_session_run_text          (SySession           *self,
+                                           const char          *text,
+                                           SyProgressFunc       progress,
+                                           gpointer             user_data,
+                                           GError             **error);
+
+/* Names the tokens of @trace: their decoded pieces (through @tokenizer) and
+ * their code-point offsets (from @encoding, when it matches the trace). */
+void         sy_trace_set_tokens          (SyTrace             *trace,
+                                           SyTokenizer         *tokenizer,
+                                           const SyEncoding    *encoding);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySession, sy_session_free)
 

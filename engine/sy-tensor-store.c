@@ -21,7 +21,8 @@
 #include <sys/mman.h>
 
 #include "sy-engine-error.h"
-#include "sy-tensor-store.h"
+#include "sy-quant.h"
+#include "sy-tensor-store-private.h"
 
 #define SY_SAFETENSORS_MAX_HEADER (100 * 1024 * 1024)
 
@@ -56,11 +57,21 @@ struct _SyTensorStore
 static const struct
 {
   const char *name;
-  gsize       size;
+  gsize       size;         /* bytes per element, 0 for block formats */
+  int         block_elems;
+  gsize       block_bytes;
 } dtype_info[SY_N_DTYPES] = {
-  [SY_DTYPE_F32]  = { "F32", 4 },
-  [SY_DTYPE_F16]  = { "F16", 2 },
-  [SY_DTYPE_BF16] = { "BF16", 2 },
+  [SY_DTYPE_F32]  = { "F32", 4, 1, 4 },
+  [SY_DTYPE_F16]  = { "F16", 2, 1, 2 },
+  [SY_DTYPE_BF16] = { "BF16", 2, 1, 2 },
+  /* GGUF block layouts: Q8_0 f16 d + 32 int8; Q4_0 f16 d + 16 bytes of
+   * nibbles; Q4_K f16 d, f16 dmin, 12 bytes of 6-bit scales / mins, 128
+   * bytes of nibbles; Q6_K 128 bytes low nibbles, 64 bytes high bits, 16
+   * int8 scales, f16 d */
+  [SY_DTYPE_Q8_0] = { "Q8_0", 0, 32, 34 },
+  [SY_DTYPE_Q4_0] = { "Q4_0", 0, 32, 18 },
+  [SY_DTYPE_Q4_K] = { "Q4_K", 0, 256, 144 },
+  [SY_DTYPE_Q6_K] = { "Q6_K", 0, 256, 210 },
 };
 
 /* safetensors dtypes that exist but that the engine does not compute with */
@@ -86,11 +97,46 @@ sy_dtype_size (SyDType dtype)
 }
 
 gboolean
+sy_dtype_is_quantized (SyDType dtype)
+{
+  return (int) dtype >= 0 && dtype < SY_N_DTYPES && dtype_info[dtype].block_elems > 1;
+}
+
+int
+sy_dtype_block_elems (SyDType dtype)
+{
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+    return 0;
+  return dtype_info[dtype].block_elems;
+}
+
+gsize
+sy_dtype_block_bytes (SyDType dtype)
+{
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+    return 0;
+  return dtype_info[dtype].block_bytes;
+}
+
+gsize
+sy_dtype_n_bytes (SyDType dtype,
+                  int64_t n)
+{
+  int be = sy_dtype_block_elems (dtype);
+
+  if (be <= 0 || n < 0 || n % be != 0)
+    return 0;
+  return (gsize) (n / be) * dtype_info[dtype].block_bytes;
+}
+
+/* Names of the safetensors dtypes only: the block formats exist in GGUF
+ * files, never in a safetensors header. */
+gboolean
 sy_dtype_from_name (const char *name,
                     SyDType    *out)
 {
   for (int i = 0; i < SY_N_DTYPES; i++)
-    if (g_ascii_strcasecmp (name, dtype_info[i].name) == 0)
+    if (dtype_info[i].block_elems == 1 && g_ascii_strcasecmp (name, dtype_info[i].name) == 0)
       {
         *out = (SyDType) i;
         return TRUE;
@@ -295,6 +341,11 @@ sy_tensor_to_f32 (const SyTensor *tensor,
   g_return_if_fail (offset >= 0 && n >= 0);
   g_return_if_fail (offset + n <= sy_tensor_n_elements (tensor));
 
+  if (sy_dtype_is_quantized (tensor->dtype))
+    {
+      sy_quant_to_f32 (tensor->dtype, tensor->data, offset, n, out);
+      return;
+    }
   p = (const guint8 *) tensor->data + offset * (int64_t) sy_dtype_size (tensor->dtype);
   switch (tensor->dtype)
     {
@@ -389,6 +440,19 @@ sy_tensor_check_finite (const SyTensor  *tensor,
   int64_t bad = -1;
   int64_t start = 0;
   float bad_value = 0;
+
+  if (sy_dtype_is_quantized (tensor->dtype))
+    {
+      int64_t blk = sy_quant_find_nonfinite (tensor->dtype, tensor->data,
+                                             n / sy_dtype_block_elems (tensor->dtype));
+
+      if (blk < 0)
+        return TRUE;
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
+                   "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
+                   tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?", blk);
+      return FALSE;
+    }
 
 #ifdef SY_X86_SIMD
   if (have_avx2_f16c ())
@@ -1133,6 +1197,60 @@ sy_tensor_store_new_from_bytes (GBytes      *bytes,
   if (!parse_shard (self, shard, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+SyTensorStore *
+_sy_tensor_store_new_mapped (const char  *path,
+                             GMappedFile *map)
+{
+  SyTensorStore *self = sy_tensor_store_new (path);
+  SyShard *shard = g_new0 (SyShard, 1);
+
+  shard->path = g_strdup (path);
+  shard->base = g_path_get_basename (path);
+  shard->map = g_mapped_file_ref (map);
+  shard->size = g_mapped_file_get_length (map);
+  shard->contents = shard->size ? g_mapped_file_get_contents (map) : NULL;
+  g_ptr_array_add (self->shards, shard);
+  return self;
+}
+
+gboolean
+_sy_tensor_store_add (SyTensorStore  *self,
+                      const char     *name,
+                      SyDType         dtype,
+                      int             n_dims,
+                      const int64_t  *shape,
+                      const void     *data,
+                      gsize           n_bytes,
+                      GError        **error)
+{
+  SyShard *shard = g_ptr_array_index (self->shards, 0);
+  SyEntry *entry;
+
+  g_return_val_if_fail (n_dims >= 0 && n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
+  if (g_hash_table_contains (self->by_name, name))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tensor '%s' appears twice", shard->path, name);
+      return FALSE;
+    }
+  entry = g_new0 (SyEntry, 1);
+  entry->name = g_strdup (name);
+  entry->shard = shard;
+  entry->begin = (uint64_t) ((const char *) data - shard->contents);
+  entry->end = entry->begin + n_bytes;
+  entry->tensor.name = entry->name;
+  entry->tensor.file = shard->base;
+  entry->tensor.dtype = dtype;
+  entry->tensor.n_dims = n_dims;
+  for (int d = 0; d < n_dims; d++)
+    entry->tensor.shape[d] = shape[d];
+  entry->tensor.n_bytes = n_bytes;
+  entry->tensor.data = data;
+  g_ptr_array_add (self->entries, entry);
+  g_hash_table_insert (self->by_name, entry->name, entry);
+  return TRUE;
 }
 
 const SyTensor *

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sy-application.h"
 #include "sy-window.h"
@@ -184,8 +185,38 @@ has_accel (const char *action,
   return FALSE;
 }
 
+/* The files of a model folder: a real (tiny) model from the fixtures,
+ * linked into a folder of the given name. */
+static const char * const model_files[] = {
+  "config.json", "generation_config.json", "model.safetensors",
+  "tokenizer.json", "tokenizer_config.json",
+};
+
 static char *
 make_model_folder (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("switchyard-test-XXXXXX", &error);
+  g_autofree char *folder = NULL;
+  const char *fixtures = g_getenv ("SY_FIXTURES");
+
+  g_assert_no_error (error);
+  g_assert_nonnull (fixtures);
+  folder = g_build_filename (tmp, name, NULL);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (model_files); i++)
+    {
+      g_autofree char *from = g_build_filename (fixtures, "models", "olmoe", model_files[i], NULL);
+      g_autofree char *to = g_build_filename (folder, model_files[i], NULL);
+
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  return g_steal_pointer (&folder);
+}
+
+/* A folder that looks like a model (it has a config.json) but is not one. */
+static char *
+make_broken_model_folder (const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("switchyard-test-XXXXXX", &error);
@@ -196,7 +227,7 @@ make_model_folder (const char *name)
   folder = g_build_filename (tmp, name, NULL);
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
   config = g_build_filename (folder, "config.json", NULL);
-  g_file_set_contents (config, "{}", -1, &error);
+  g_file_set_contents (config, "{\"model_type\": \"olmoe\"}", -1, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&folder);
 }
@@ -204,12 +235,26 @@ make_model_folder (const char *name)
 static void
 remove_model_folder (const char *folder)
 {
-  g_autofree char *config = g_build_filename (folder, "config.json", NULL);
   g_autofree char *parent = g_path_get_dirname (folder);
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
 
-  g_assert_cmpint (g_remove (config), ==, 0);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
   g_assert_cmpint (g_rmdir (folder), ==, 0);
   g_assert_cmpint (g_rmdir (parent), ==, 0);
+}
+
+/* Iterates the main loop until *@done (the meson timeout bounds it). */
+static void
+wait_for (gpointer *done)
+{
+  while (*done == NULL)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 static void
@@ -373,22 +418,28 @@ test_app_open_model (void)
     g_autoptr (GFile) file = g_file_new_for_path (a);
     g_autofree char *last = NULL;
 
+    /* loading runs in the background: ::model-opened comes when it has loaded */
     g_assert_true (sy_window_open_model (window, file));
-    g_assert_nonnull (opened);
+    wait_for ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_file_equal (sy_window_get_model_folder (window), file));
     last = g_settings_get_string (settings, "last-model");
     g_assert_cmpstr (last, ==, a);
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
   }
   {
     g_autoptr (GFile) file = g_file_new_for_path (b);
 
+    g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
+    wait_for ((gpointer *) &opened);
     /* and a again: it moves to the front, once */
     g_clear_object (&file);
+    g_clear_object (&opened);
     file = g_file_new_for_path (a);
     g_assert_true (sy_window_open_model (window, file));
+    wait_for ((gpointer *) &opened);
   }
   recent = g_settings_get_strv (settings, "recent-models");
   g_assert_cmpuint (g_strv_length (recent), ==, 2);
@@ -405,7 +456,7 @@ test_app_open_model (void)
     g_assert_true (g_ptr_array_find_with_equal_func (actions, item_b, g_str_equal, NULL));
   }
 
-  /* What is not a model folder is refused and changes nothing. */
+  /* What is not a model folder is refused at once and changes nothing. */
   g_clear_object (&opened);
   {
     g_autofree char *config = g_build_filename (a, "config.json", NULL);
@@ -426,12 +477,44 @@ test_app_open_model (void)
   g_assert_null (opened);
   g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
 
+  /* A folder that fails to load: an error dialog naming the problem, and
+   * the model in use stays (views, subtitle, settings). */
+  {
+    g_autofree char *broken = make_broken_model_folder ("broken");
+    g_autoptr (GFile) file = g_file_new_for_path (broken);
+    g_autofree char *last = NULL;
+    GtkWindow *dialog = NULL;
+
+    g_assert_true (sy_window_open_model (window, file));
+    while (dialog == NULL)
+      {
+        GListModel *toplevels = gtk_window_get_toplevels ();
+
+        g_main_context_iteration (NULL, TRUE);
+        for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+          {
+            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+            if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), "sy-load-error"))
+              dialog = w;
+          }
+      }
+    g_assert_true (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "required key") != NULL);
+    gtk_window_destroy (dialog);
+    g_assert_null (opened);
+    last = g_settings_get_string (settings, "last-model");
+    g_assert_cmpstr (last, ==, a);
+    g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
+    remove_model_folder (broken);
+  }
+
   /* The command line (switchyard MODEL_DIR) goes the same way. */
   {
     g_autoptr (GFile) file = g_file_new_for_path (b);
 
     g_application_open (G_APPLICATION (app), &file, 1, "");
-    g_assert_nonnull (opened);
+    wait_for ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
@@ -452,11 +535,13 @@ test_app_open_model (void)
           drop = GTK_DROP_TARGET (controller);
       }
     g_assert_nonnull (drop);
+    g_clear_object (&opened);
     g_value_init (&value, G_TYPE_FILE);
     g_value_set_object (&value, file);
     g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
     g_value_unset (&value);
     g_assert_true (accepted);
+    wait_for ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
   }
@@ -611,6 +696,8 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* Never the developer's own settings, even when run outside meson test. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Software rendering and no accessibility bus: the same pixels on any machine. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);

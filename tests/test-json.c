@@ -91,6 +91,27 @@ test_getters (void)
 
   g_assert_true (sy_json_get_object (c, "config.json", "sub", &sub, &error));
   g_assert_nonnull (sub);
+  {
+    g_autoptr (SyJson) lt = parse ("{\"layer_types\": [\"sliding_attention\", \"full_attention\"], \"bad\": [\"a\", 1],"
+                                   " \"empty\": []}");
+    g_auto (GStrv) types = NULL;
+
+    g_assert_true (sy_json_get_string_array (lt, "config.json", "layer_types", &types, &error));
+    g_assert_cmpint (g_strv_length (types), ==, 2);
+    g_assert_cmpstr (types[1], ==, "full_attention");
+    g_clear_pointer (&types, g_strfreev);
+    g_assert_true (sy_json_get_string_array (lt, "config.json", "empty", &types, &error));
+    g_assert_nonnull (types);
+    g_assert_cmpint (g_strv_length (types), ==, 0);
+    g_clear_pointer (&types, g_strfreev);
+    g_assert_true (sy_json_get_string_array (lt, "config.json", "absent", &types, &error));
+    g_assert_null (types);
+    g_assert_false (sy_json_get_string_array (lt, "config.json", "bad", &types, &error));
+    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+    g_assert_nonnull (strstr (error->message, "config.json: key 'bad' must be an array of strings, item 1 is integer"));
+    g_assert_null (types);
+    g_clear_error (&error);
+  }
   g_assert_true (sy_json_get_object (c, "config.json", "absent", &sub, &error));
   g_assert_null (sub);
 

@@ -407,6 +407,83 @@ test_fixture_sharded (void)
     }
 }
 
+static gboolean
+same_file (const char *a,
+           const char *b)
+{
+  g_autofree char *ca = NULL;
+  g_autofree char *cb = NULL;
+  gsize la = 0, lb = 0;
+
+  return g_file_get_contents (a, &ca, &la, NULL) && g_file_get_contents (b, &cb, &lb, NULL) &&
+         la == lb && memcmp (ca, cb, la) == 0;
+}
+
+static void
+test_convert_folder (void)
+{
+  g_autofree char *src = fixture_model ("granitemoe");
+  g_autofree char *dst = case_path ("granitemoe-f16-2");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTensorStore) a = NULL;
+  g_autoptr (SyTensorStore) b = NULL;
+  const char *copied[] = { "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json" };
+
+  g_assert_true (sy_safetensors_convert_folder (src, dst, SY_DTYPE_F16, 2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  a = sy_tensor_store_open (src, &error);
+  g_assert_no_error (error);
+  b = sy_tensor_store_open (dst, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_tensor_store_get_n_files (b), ==, 2);
+  compare_stores (a, b, SY_DTYPE_F16);
+  for (gsize i = 0; i < G_N_ELEMENTS (copied); i++)
+    {
+      g_autofree char *from = g_build_filename (src, copied[i], NULL);
+      g_autofree char *to = g_build_filename (dst, copied[i], NULL);
+
+      g_assert_true (same_file (from, to));
+    }
+  {
+    g_autofree char *ref = g_build_filename (dst, "reference.safetensors", NULL);
+    g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
+
+    g_assert_false (g_file_test (ref, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+
+    /* converting again into one file replaces the shards' index */
+    g_assert_true (sy_safetensors_convert_folder (src, dst, SY_DTYPE_BF16, 1, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (single, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&b, sy_tensor_store_free);
+    b = sy_tensor_store_open (dst, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_tensor_store_get_n_files (b), ==, 1);
+    compare_stores (a, b, SY_DTYPE_BF16);
+  }
+
+  /* errors */
+  g_assert_false (sy_safetensors_convert_folder (dst, dst, SY_DTYPE_F32, 1, NULL, NULL, &error));
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "into itself"));
+  g_clear_error (&error);
+  {
+    g_autofree char *file = g_build_filename (src, "config.json", NULL);
+    g_autofree char *empty = case_path ("empty-folder");
+    g_autofree char *out = case_path ("never-written");
+
+    g_assert_false (sy_safetensors_convert_folder (file, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
+    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, "not a folder"));
+    g_clear_error (&error);
+    g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+    g_assert_false (sy_safetensors_convert_folder (empty, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
+    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -444,6 +521,7 @@ main (int    argc,
   g_test_add_func ("/engine/safetensors-writer/generated", test_generated);
   g_test_add_func ("/engine/safetensors-writer/fixture-converted", test_fixture_converted);
   g_test_add_func ("/engine/safetensors-writer/fixture-sharded", test_fixture_sharded);
+  g_test_add_func ("/engine/safetensors-writer/convert-folder", test_convert_folder);
 
   ret = g_test_run ();
   remove_tree (tmp_dir);

@@ -42,6 +42,7 @@ typedef struct
   gboolean         show_legend;
   gboolean         show_values;     /* numbers in cells when they fit */
   const char      *title;           /* NULL: derived from the measure, model and router */
+  int              k_scale_max;     /* K measure: the scale reaches at least this K (0 = from the trace); compare views share one scale */
 } SyHeatmapOptions;
 
 typedef struct
@@ -106,6 +107,12 @@ void         sy_heatmap_layout        (const SyTrace          *trace,
                                        double                  width,
                                        double                  height,
                                        SyHeatmapLayout        *layout);
+/* The height at which the picture has no empty band at the bottom: the
+ * rows at their largest and the legend whole (for export sizes). */
+double       sy_heatmap_natural_height (const SyTrace         *trace,
+                                        const SyHeatmapOptions *opts,
+                                        const SyRenderStyle   *style,
+                                        double                 width);
 /* The cell rectangle (unclipped); FALSE when it is scrolled out of view. */
 gboolean     sy_heatmap_cell_rect     (const SyHeatmapLayout  *layout,
                                        int                     moe_layer,
