@@ -288,7 +288,11 @@ test_errors (void)
   assert_one_line_error (b, "'x'");
   assert_one_line_error (c, "k");
   assert_one_line_error (d, "--dump");
-  assert_one_line_error ("generate --ids 1,2", "--model");
+  {
+    g_autofree char *e = g_strdup_printf ("generate --model '%s' --ids 1,2 --max-tokens -1", model);
+
+    assert_one_line_error (e, "--max-tokens");
+  }
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
 }
 
