@@ -115,8 +115,14 @@ typedef struct
   int                 n_group;        /* group-limited top-k (DeepSeek-V3); 0 or 1 = none */
   int                 topk_group;
   gboolean            has_shared_experts;
+  int                 n_shallow_experts; /* dual-scale experts (DASG-MoE demo models):
+                                          * experts [0, n) are shallow, [n, E) deep, and
+                                          * adr picks inside the group it decides; 0 = none */
   const SyRouterSpec *native;         /* a model trained with a dynamic policy: its own
                                        * policy and parameters; NULL for top-k models */
+  const float * const *selection_bias; /* (n_moe_layers) per MoE layer, E floats of the
+                                        * selection-only bias (DeepSeek-V3
+                                        * e_score_correction_bias), or NULL (entries too) */
 } SyRouterModelInfo;
 
 SyRouterSpec *sy_router_spec_parse     (const char               *spec,
@@ -155,6 +161,19 @@ gboolean      sy_router_route          (const SyRouterSpec       *spec,
                                         const float              *attn_recv,
                                         SyTraceLayer             *out,
                                         GError                  **error);
+
+/* recv_j of routing.md "da" from a full attention matrix: @attn holds
+ * (n_heads, n_tokens, n_tokens) softmax probabilities A^h[i,j] (query i,
+ * key j; entries j > i are ignored), @recv (n_tokens) receives
+ * (1/H) sum_h sum_{i=j..n-1} A^h[i,j]. */
+void          sy_router_attn_recv      (const float              *attn,
+                                        int                       n_heads,
+                                        int                       n_tokens,
+                                        float                    *recv);
+
+/* Names as they appear in SPEC strings ("topp", "descending"). */
+const char   *sy_router_policy_name    (SyPolicy                  policy);
+const char   *sy_router_schedule_name  (SySchedule                schedule);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyRouterSpec, sy_router_spec_free)
 

@@ -1,0 +1,701 @@
+/* sy-analysis-view.c
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "sy-analysis-view.h"
+#include "sy-heatmap-view.h"
+#include "sy-inspector-view.h"
+#include "sy-router-controls.h"
+#include "sy-selection.h"
+#include "sy-summary-view.h"
+#include "sy-token-strip.h"
+
+/* The first sentence of the Brown corpus: something to look at at once. */
+#define SY_DEFAULT_TEXT \
+  "The Fulton County Grand Jury said Friday an investigation of Atlanta's recent " \
+  "primary election produced no evidence that any irregularities took place."
+
+/* Measures of the drop-down: heatmap name, strip name (NULL: the strip keeps K). */
+static const struct
+{
+  const char *id;
+  const char *label;
+  const char *heatmap;
+  const char *strip;
+} measures[] = {
+  { "k", N_("Experts (K)"), "k", "k" },
+  { "importance", N_("Importance"), "importance", "importance" },
+  { "expert", N_("Top expert"), "expert", NULL },
+  { "entropy", N_("Router entropy"), "entropy", NULL },
+  { "depth", N_("Depth (shallow/deep)"), "depth", "depth" },
+  { "surprisal", N_("Surprisal (NLL)"), NULL, "surprisal" },
+  { "gate", N_("Gate weight of expert…"), "gate", NULL },
+};
+
+struct _SyAnalysisView
+{
+  GtkWidget         parent_instance;
+
+  /* Children */
+  GtkWidget        *paned;
+  SyRouterControls *controls;
+  GtkTextView      *text_view;
+  GtkWidget        *strip;
+  GtkWidget        *heatmap;
+  GtkWidget        *inspector;
+  GtkWidget        *summary;
+  GtkStack         *stack;
+  GtkDropDown      *measure;
+  GtkSpinButton    *gate_expert;
+  GtkWidget        *status;
+  GtkWidget        *spinner;
+  GtkWidget        *last_view;        /* the view last focused, for export */
+
+  /* Owned */
+  SyWorker         *worker;
+  SySelection      *selection;
+  GCancellable     *load_cancellable;
+  char             *loading_path;
+  char             *measure_id;
+};
+
+G_DEFINE_FINAL_TYPE (SyAnalysisView, sy_analysis_view, GTK_TYPE_WIDGET)
+
+enum { MODEL_LOADED, LOAD_FAILED, LOAD_PROGRESS, TRACE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+for_each_view (SyAnalysisView *self,
+               void          (*func) (SyTraceView *, gpointer),
+               gpointer        data)
+{
+  GtkWidget *all[] = { self->strip, self->heatmap, self->inspector, self->summary };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    func (SY_TRACE_VIEW (all[i]), data);
+}
+
+static void
+set_trace_cb (SyTraceView *view,
+              gpointer     trace)
+{
+  sy_trace_view_set_trace (view, trace);
+}
+
+static void
+update_status (SyAnalysisView *self)
+{
+  const SyTrace *trace = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  SyModel *model = sy_worker_get_model (self->worker);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (self->spinner, sy_worker_is_busy (self->worker));
+  g_object_set (self->spinner, "spinning", sy_worker_is_busy (self->worker), NULL);
+
+  if (model == NULL)
+    text = g_strdup (self->loading_path ? _("Loading model…") : _("No model"));
+  else if (trace == NULL)
+    text = g_strdup_printf (_("%s · type a text to see its routing"),
+                            sy_model_get_info (model)->name);
+  else
+    {
+      /* TRANSLATORS: model · tokens · average experts · perplexity · activated parameters · time */
+      text = g_strdup_printf (_("%s · %d tokens · average K %.2f of %d · perplexity %.2f · %.2fM activated parameters per token · %.0f ms"),
+                              sy_model_get_info (model)->name, trace->n_tokens,
+                              trace->avg_k, trace->n_experts,
+                              trace->perplexity, trace->activated_params / 1e6,
+                              trace->total_time_s * 1000);
+    }
+  gtk_label_set_text (GTK_LABEL (self->status), text);
+}
+
+static void
+on_trace_ready (SyWorker       *worker,
+                int             slot,
+                SyAnalysisView *self)
+{
+  const SyTrace *trace;
+  g_autofree char *status = NULL;
+
+  if (slot != SY_SLOT_A)
+    return;
+  trace = sy_worker_get_trace (worker, SY_SLOT_A);
+  for_each_view (self, set_trace_cb, (gpointer) trace);
+  if (trace && sy_selection_get_token (self->selection) >= trace->n_tokens)
+    sy_selection_set_token (self->selection, trace->n_tokens - 1);
+  if (trace)
+    status = g_strdup_printf (_("Average K on this text: %.2f (native k = %d)"),
+                              trace->avg_k, trace->native_k);
+  sy_router_controls_set_status (self->controls, status);
+  update_status (self);
+  g_signal_emit (self, signals[TRACE_CHANGED], 0);
+}
+
+static void
+on_run_failed (SyWorker       *worker,
+               int             slot,
+               const GError   *error,
+               SyAnalysisView *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Could not run the model: %s"), error->message);
+
+  gtk_label_set_text (GTK_LABEL (self->status), text);
+}
+
+static void
+on_busy_changed (SyWorker       *worker,
+                 SyAnalysisView *self)
+{
+  update_status (self);
+}
+
+static void
+on_model_changed (SyWorker       *worker,
+                  SyAnalysisView *self)
+{
+  SyModel *model = sy_worker_get_model (worker);
+  g_autofree char *spec = sy_router_controls_get_spec_string (self->controls);
+
+  sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
+  gtk_spin_button_set_range (self->gate_expert, 0, sy_model_get_info (model)->n_experts - 1);
+  /* keep the policy when it fits the new model */
+  sy_router_controls_set_spec_string (self->controls, spec, NULL);
+  for_each_view (self, set_trace_cb, NULL);
+  update_status (self);
+}
+
+static void
+on_controls_changed (SyRouterControls *controls,
+                     SyAnalysisView   *self)
+{
+  g_autofree char *text = sy_router_controls_get_spec_string (controls);
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (GError) error = NULL;
+
+  spec = sy_router_spec_parse (text, &error);
+  if (spec == NULL || !sy_worker_set_router (self->worker, SY_SLOT_A, spec, &error))
+    {
+      sy_router_controls_set_status (controls, error->message);
+      return;
+    }
+}
+
+static void
+on_calibrated (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyAnalysisView *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
+
+  if (spec == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sy_router_controls_set_status (self->controls, error->message);
+    }
+  else
+    sy_router_controls_set_spec_string (self->controls, spec, NULL);
+  g_object_unref (self);
+}
+
+static void
+on_calibrate (SyRouterControls *controls,
+              SyAnalysisView   *self)
+{
+  g_autofree char *text = sy_router_controls_get_spec_string (controls);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
+  SyModel *model = sy_worker_get_model (self->worker);
+
+  if (spec == NULL || model == NULL)
+    return;
+  sy_router_controls_set_status (controls, _("Matching the native cost…"));
+  sy_worker_calibrate_async (self->worker, spec, sy_model_get_info (model)->native_k,
+                             NULL, on_calibrated, g_object_ref (self));
+}
+
+static void
+on_text_changed (GtkTextBuffer  *buffer,
+                 SyAnalysisView *self)
+{
+  g_autofree char *text = sy_analysis_view_get_text (self);
+
+  sy_worker_set_text (self->worker, text);
+}
+
+static void
+apply_measure (SyAnalysisView *self)
+{
+  guint i = gtk_drop_down_get_selected (self->measure);
+  g_autofree char *heatmap_measure = NULL;
+
+  if (i >= G_N_ELEMENTS (measures))
+    return;
+  g_free (self->measure_id);
+  if (g_str_equal (measures[i].id, "gate"))
+    {
+      int e = gtk_spin_button_get_value_as_int (self->gate_expert);
+      heatmap_measure = g_strdup_printf ("gate:%d", e);
+      self->measure_id = g_strdup (heatmap_measure);
+    }
+  else
+    {
+      heatmap_measure = g_strdup (measures[i].heatmap);
+      self->measure_id = g_strdup (measures[i].id);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), g_str_equal (measures[i].id, "gate"));
+  if (heatmap_measure)
+    sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), heatmap_measure, NULL);
+  sy_token_strip_set_measure (SY_TOKEN_STRIP (self->strip),
+                              measures[i].strip ? measures[i].strip : "k", NULL);
+}
+
+static void
+on_measure_changed (SyAnalysisView *self)
+{
+  apply_measure (self);
+}
+
+static void
+on_focus_enter (GtkEventControllerFocus *controller,
+                SyAnalysisView          *self)
+{
+  self->last_view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+}
+
+static void
+on_stack_page_changed (SyAnalysisView *self)
+{
+  self->last_view = gtk_stack_get_visible_child (self->stack);
+}
+
+static void
+on_load_progress (SyWorker       *worker,
+                  double          fraction,
+                  SyAnalysisView *self)
+{
+  g_signal_emit (self, signals[LOAD_PROGRESS], 0, fraction);
+}
+
+static void
+on_model_loaded (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SyAnalysisView *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_steal_pointer (&self->loading_path);
+
+  g_clear_object (&self->load_cancellable);
+  if (!sy_worker_load_model_finish (SY_WORKER (object), result, &error))
+    g_signal_emit (self, signals[LOAD_FAILED], 0, path, error);
+  else
+    g_signal_emit (self, signals[MODEL_LOADED], 0, path);
+  update_status (self);
+  g_object_unref (self);
+}
+
+void
+sy_analysis_view_load_model (SyAnalysisView *self,
+                             const char     *path)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  g_return_if_fail (path != NULL);
+
+  sy_analysis_view_cancel_load (self);
+  self->load_cancellable = g_cancellable_new ();
+  g_free (self->loading_path);
+  self->loading_path = g_strdup (path);
+  sy_worker_load_model_async (self->worker, path, self->load_cancellable,
+                              on_model_loaded, g_object_ref (self));
+  update_status (self);
+}
+
+void
+sy_analysis_view_cancel_load (SyAnalysisView *self)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+}
+
+SyWorker *
+sy_analysis_view_get_worker (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return self->worker;
+}
+
+void
+sy_analysis_view_set_text (SyAnalysisView *self,
+                           const char     *text)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), text ? text : "", -1);
+}
+
+char *
+sy_analysis_view_get_text (SyAnalysisView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+gboolean
+sy_analysis_view_set_router (SyAnalysisView  *self,
+                             const char      *spec,
+                             GError         **error)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+  return sy_router_controls_set_spec_string (self->controls, spec, error);
+}
+
+char *
+sy_analysis_view_get_router (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return sy_router_controls_get_spec_string (self->controls);
+}
+
+void
+sy_analysis_view_set_view (SyAnalysisView *self,
+                           const char     *view)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+
+  if (g_strcmp0 (view, "strip") == 0)
+    {
+      self->last_view = self->strip;
+      gtk_widget_grab_focus (self->strip);
+    }
+  else if (view && gtk_stack_get_child_by_name (self->stack, view))
+    gtk_stack_set_visible_child_name (self->stack, view);
+}
+
+const char *
+sy_analysis_view_get_view (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+
+  if (self->last_view == self->strip)
+    return "strip";
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+gboolean
+sy_analysis_view_set_measure (SyAnalysisView  *self,
+                              const char      *measure,
+                              GError         **error)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+  g_return_val_if_fail (measure != NULL, FALSE);
+
+  if (g_str_has_prefix (measure, "gate:"))
+    {
+      char *end = NULL;
+      gint64 e = g_ascii_strtoll (measure + 5, &end, 10);
+
+      if (end == measure + 5 || *end != '\0' || e < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "unknown measure '%s'", measure);
+          return FALSE;
+        }
+      gtk_spin_button_set_value (self->gate_expert, (double) e);
+      measure = "gate";
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
+    if (g_str_equal (measures[i].id, measure))
+      {
+        gtk_drop_down_set_selected (self->measure, i);
+        apply_measure (self);
+        return TRUE;
+      }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "unknown measure '%s'", measure);
+  return FALSE;
+}
+
+const char *
+sy_analysis_view_get_measure (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return self->measure_id;
+}
+
+static SyTraceView *
+export_view (SyAnalysisView *self)
+{
+  GtkWidget *view = self->last_view ? self->last_view : gtk_stack_get_visible_child (self->stack);
+
+  return SY_TRACE_VIEW (view);
+}
+
+gboolean
+sy_analysis_view_export (SyAnalysisView  *self,
+                         const char      *path,
+                         gboolean         dark,
+                         GError         **error)
+{
+  SyTraceView *view;
+  SyRenderStyle style;
+  double width, height;
+
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+
+  view = export_view (self);
+  if (sy_trace_view_get_trace (view) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   _("There is nothing to export yet: type a text first"));
+      return FALSE;
+    }
+  if (dark)
+    sy_render_style_init_dark (&style);
+  else
+    sy_render_style_init_light (&style);
+  width = MAX (gtk_widget_get_width (GTK_WIDGET (view)), 480);
+  height = MAX (gtk_widget_get_height (GTK_WIDGET (view)), 200);
+  return sy_trace_view_export (view, path, width, height, &style, error);
+}
+
+char *
+sy_analysis_view_suggest_filename (SyAnalysisView *self)
+{
+  SyModel *model = sy_worker_get_model (self->worker);
+
+  return g_strdup_printf ("%s-%s.svg",
+                          model ? sy_model_get_info (model)->name : "switchyard",
+                          sy_analysis_view_get_view (self));
+}
+
+gboolean
+sy_analysis_view_has_trace (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+  return sy_worker_get_trace (self->worker, SY_SLOT_A) != NULL;
+}
+
+/* Construction */
+
+static GtkWidget *
+framed (GtkWidget *child)
+{
+  GtkWidget *frame = gtk_frame_new (NULL);
+
+  gtk_frame_set_child (GTK_FRAME (frame), child);
+  return frame;
+}
+
+static void
+track_focus (SyAnalysisView *self,
+             GtkWidget      *view)
+{
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+
+  g_signal_connect (focus, "enter", G_CALLBACK (on_focus_enter), self);
+  gtk_widget_add_controller (view, focus);
+}
+
+static void
+sy_analysis_view_dispose (GObject *object)
+{
+  SyAnalysisView *self = SY_ANALYSIS_VIEW (object);
+
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  if (self->worker)
+    g_signal_handlers_disconnect_by_data (self->worker, self);
+  g_clear_pointer (&self->paned, gtk_widget_unparent);
+  G_OBJECT_CLASS (sy_analysis_view_parent_class)->dispose (object);
+}
+
+static void
+sy_analysis_view_finalize (GObject *object)
+{
+  SyAnalysisView *self = SY_ANALYSIS_VIEW (object);
+
+  g_clear_object (&self->worker);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->load_cancellable);
+  g_free (self->loading_path);
+  g_free (self->measure_id);
+  G_OBJECT_CLASS (sy_analysis_view_parent_class)->finalize (object);
+}
+
+static void
+sy_analysis_view_class_init (SyAnalysisViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_analysis_view_dispose;
+  object_class->finalize = sy_analysis_view_finalize;
+
+  /* (path) */
+  signals[MODEL_LOADED] =
+    g_signal_new ("model-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* (path, error) */
+  signals[LOAD_FAILED] =
+    g_signal_new ("load-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+  /* (fraction) */
+  signals[LOAD_PROGRESS] =
+    g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+  signals[TRACE_CHANGED] =
+    g_signal_new ("trace-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "analysisview");
+}
+
+static void
+sy_analysis_view_init (SyAnalysisView *self)
+{
+  GtkWidget *right, *scroller, *text_scroller, *toolbar, *switcher, *status_box, *measure_label;
+  g_autoptr (GtkStringList) measure_names = gtk_string_list_new (NULL);
+  GtkTextBuffer *buffer;
+
+  self->worker = sy_worker_new ();
+  self->selection = sy_selection_new ();
+  g_signal_connect (self->worker, "trace-ready", G_CALLBACK (on_trace_ready), self);
+  g_signal_connect (self->worker, "run-failed", G_CALLBACK (on_run_failed), self);
+  g_signal_connect (self->worker, "busy-changed", G_CALLBACK (on_busy_changed), self);
+  g_signal_connect (self->worker, "model-changed", G_CALLBACK (on_model_changed), self);
+  g_signal_connect (self->worker, "load-progress", G_CALLBACK (on_load_progress), self);
+
+  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_parent (self->paned, GTK_WIDGET (self));
+
+  /* left: router controls */
+  self->controls = SY_ROUTER_CONTROLS (sy_router_controls_new ());
+  g_signal_connect (self->controls, "changed", G_CALLBACK (on_controls_changed), self);
+  g_signal_connect (self->controls, "calibrate", G_CALLBACK (on_calibrate), self);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->controls));
+  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self->controls), 280, -1);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), scroller);
+  gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
+  /* a narrow window may fold the controls away (drag the handle back) */
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), TRUE);
+
+  /* right: text, strip, views, status */
+  right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_start (right, 12);
+  gtk_widget_set_margin_end (right, 12);
+  gtk_widget_set_margin_top (right, 12);
+  gtk_widget_set_margin_bottom (right, 8);
+  gtk_paned_set_end_child (GTK_PANED (self->paned), right);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
+
+  self->text_view = GTK_TEXT_VIEW (gtk_text_view_new ());
+  gtk_text_view_set_wrap_mode (self->text_view, GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_top_margin (self->text_view, 6);
+  gtk_text_view_set_bottom_margin (self->text_view, 6);
+  gtk_text_view_set_left_margin (self->text_view, 8);
+  gtk_text_view_set_right_margin (self->text_view, 8);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Text to route"), -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->text_view),
+                               _("Type or paste text: every edit re-runs the model"));
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  text_scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (text_scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (text_scroller), 64);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (text_scroller), 120);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (text_scroller), TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroller), GTK_WIDGET (self->text_view));
+  gtk_box_append (GTK_BOX (right), framed (text_scroller));
+
+  self->strip = sy_token_strip_new ();
+  gtk_widget_set_size_request (self->strip, -1, 96);
+  sy_trace_view_set_selection (SY_TRACE_VIEW (self->strip), self->selection);
+  track_focus (self, self->strip);
+  gtk_box_append (GTK_BOX (right), framed (self->strip));
+
+  /* the view switcher and the measure */
+  toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+  switcher = gtk_stack_switcher_new ();
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->stack);
+  gtk_box_append (GTK_BOX (toolbar), switcher);
+
+  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
+    gtk_string_list_append (measure_names, _(measures[i].label));
+  measure_label = gtk_label_new_with_mnemonic (_("Colour _by"));
+  gtk_widget_set_hexpand (measure_label, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (measure_label), 1);
+  self->measure = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&measure_names)), NULL));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (measure_label), GTK_WIDGET (self->measure));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->measure), _("What the heatmap and the token strip colour by"));
+  g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
+  self->gate_expert = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 63, 1));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->gate_expert), _("Expert whose gate weight is shown"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gate_expert),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert"), -1);
+  g_signal_connect_swapped (self->gate_expert, "value-changed", G_CALLBACK (on_measure_changed), self);
+  gtk_box_append (GTK_BOX (toolbar), measure_label);
+  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->measure));
+  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->gate_expert));
+  gtk_box_append (GTK_BOX (right), toolbar);
+
+  self->heatmap = sy_heatmap_view_new ();
+  self->inspector = sy_inspector_view_new ();
+  self->summary = sy_summary_view_new ();
+  gtk_stack_add_titled (self->stack, self->heatmap, "heatmap", _("Heatmap"));
+  gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Token Inspector"));
+  gtk_stack_add_titled (self->stack, self->summary, "summary", _("Summary"));
+  {
+    GtkWidget *pages[] = { self->heatmap, self->inspector, self->summary };
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        sy_trace_view_set_selection (SY_TRACE_VIEW (pages[i]), self->selection);
+        track_focus (self, pages[i]);
+      }
+  }
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (on_stack_page_changed), self);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  gtk_box_append (GTK_BOX (right), framed (GTK_WIDGET (self->stack)));
+
+  status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->spinner = gtk_spinner_new ();
+  self->status = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->status), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (self->status, "dim-label");
+  gtk_box_append (GTK_BOX (status_box), self->spinner);
+  gtk_box_append (GTK_BOX (status_box), self->status);
+  gtk_box_append (GTK_BOX (right), status_box);
+
+  apply_measure (self);
+  gtk_text_buffer_set_text (buffer, SY_DEFAULT_TEXT, -1);
+  sy_worker_set_text (self->worker, SY_DEFAULT_TEXT);
+  g_signal_connect (buffer, "changed", G_CALLBACK (on_text_changed), self);
+  update_status (self);
+}
+
+GtkWidget *
+sy_analysis_view_new (void)
+{
+  return g_object_new (SY_TYPE_ANALYSIS_VIEW, NULL);
+}

@@ -1,0 +1,62 @@
+/* sy-analysis-view.h: the window's working area
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Router controls on the left; on the right the text input, the token
+ * strip, and the routing views (heatmap, token inspector, summary) sharing
+ * one selection; a status line under them.  It owns the SyWorker: every
+ * edit of the text or of the controls re-runs the engine in the background
+ * and every view updates when the trace arrives.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sy-worker.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_ANALYSIS_VIEW (sy_analysis_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyAnalysisView, sy_analysis_view, SY, ANALYSIS_VIEW, GtkWidget)
+
+GtkWidget  *sy_analysis_view_new              (void);
+SyWorker   *sy_analysis_view_get_worker       (SyAnalysisView  *self);
+
+/* Loads a model folder in the background (::model-loaded or ::load-failed). */
+void        sy_analysis_view_load_model       (SyAnalysisView  *self,
+                                               const char      *path);
+void        sy_analysis_view_cancel_load      (SyAnalysisView  *self);
+
+void        sy_analysis_view_set_text         (SyAnalysisView  *self,
+                                               const char      *text);
+char       *sy_analysis_view_get_text         (SyAnalysisView  *self);
+
+/* The router of configuration A, as a spec string. */
+gboolean    sy_analysis_view_set_router       (SyAnalysisView  *self,
+                                               const char      *spec,
+                                               GError         **error);
+char       *sy_analysis_view_get_router       (SyAnalysisView  *self);
+
+/* "heatmap", "strip", "inspector", "summary" */
+void        sy_analysis_view_set_view         (SyAnalysisView  *self,
+                                               const char      *view);
+const char *sy_analysis_view_get_view         (SyAnalysisView  *self);
+gboolean    sy_analysis_view_set_measure      (SyAnalysisView  *self,
+                                               const char      *measure,
+                                               GError         **error);
+const char *sy_analysis_view_get_measure      (SyAnalysisView  *self);
+
+/* Writes the current view (SVG, PNG or PDF by extension) as it is on
+ * screen, in the light style unless @dark. */
+gboolean    sy_analysis_view_export           (SyAnalysisView  *self,
+                                               const char      *path,
+                                               gboolean         dark,
+                                               GError         **error);
+/* A file name for the current view's export, e.g. "olmoe-heatmap.svg". */
+char       *sy_analysis_view_suggest_filename (SyAnalysisView  *self);
+
+gboolean    sy_analysis_view_has_trace        (SyAnalysisView  *self);
+
+G_END_DECLS

@@ -1,0 +1,138 @@
+/* sy-application.c: the Switchyard GtkApplication
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One application, any number of windows.  `switchyard [MODEL_DIR...]`
+ * opens each folder in a window (G_APPLICATION_HANDLES_OPEN).  The colour
+ * scheme is left to AdwStyleManager, which follows the system's light or
+ * dark preference.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-app-resources.h"
+#include "sy-application-private.h"
+#include "sy-window.h"
+
+G_DEFINE_FINAL_TYPE (SyApplication, sy_application, ADW_TYPE_APPLICATION)
+
+GSettingsSchema *
+sy_settings_schema_lookup (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchemaSource) build_source = NULL;
+  GSettingsSchema *schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SY_SETTINGS_SCHEMA_ID, TRUE);
+  if (schema != NULL)
+    return schema;
+
+  /* Not installed: the schema compiled in the build tree (data/). */
+  build_source = g_settings_schema_source_new_from_directory (SY_BUILD_SCHEMADIR, source,
+                                                              FALSE, NULL);
+  if (build_source != NULL)
+    schema = g_settings_schema_source_lookup (build_source, SY_SETTINGS_SCHEMA_ID, FALSE);
+  return schema;
+}
+
+GSettings *
+sy_settings_new (void)
+{
+  g_autoptr (GSettingsSchema) schema = sy_settings_schema_lookup ();
+
+  /* main() checks the schema before running; a caller that does not gets told. */
+  g_return_val_if_fail (schema != NULL, NULL);
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+SyApplication *
+sy_application_new (void)
+{
+  return g_object_new (SY_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/switchyard/Switchyard",
+                       NULL);
+}
+
+static SyWindow *
+get_or_create_window (SyApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (SY_IS_WINDOW (window))
+    return SY_WINDOW (window);
+  return sy_window_new (self);
+}
+
+static void
+sy_application_activate (GApplication *app)
+{
+  GtkWindow *existing = gtk_application_get_active_window (GTK_APPLICATION (app));
+  SyWindow *window = get_or_create_window (SY_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* A new window starts on the shipped demo model, so there is something
+   * to see at once; without one it shows the empty state. */
+  if (existing == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!sy_window_open_default_model (window, &error))
+        g_debug ("%s", error->message);
+    }
+}
+
+static void
+sy_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  SyApplication *self = SY_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      /* The first folder goes into the current window, each other one into its own. */
+      SyWindow *window = i == 0 ? get_or_create_window (self) : sy_window_new (self);
+
+      gtk_window_present (GTK_WINDOW (window));
+      sy_window_open_model (window, files[i]);
+    }
+}
+
+static void
+sy_application_startup (GApplication *app)
+{
+  SyApplication *self = SY_APPLICATION (app);
+
+  G_APPLICATION_CLASS (sy_application_parent_class)->startup (app);
+
+  g_set_application_name (_ ("Switchyard"));
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+
+  _sy_application_actions_init (self);
+}
+
+static void
+sy_application_class_init (SyApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = sy_application_activate;
+  app_class->open = sy_application_open;
+  app_class->startup = sy_application_startup;
+
+  /* Registered here (--manual-register) so that linking the static
+   * library can never drop the resources. */
+  sy_app_register_resource ();
+}
+
+static void
+sy_application_init (SyApplication *self)
+{
+}

@@ -1,0 +1,155 @@
+/* sy-cli-make-random-model.c: write a random-weight model of real shapes
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   switchyard-cli make-random-model --preset olmoe-1b-7b --dtype bf16 [--seed N]
+ *                                    [--layers N] [--shards N] [--tokenizer FILE]
+ *                                    [--dry-run] DIR
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sy-cli.h"
+#include "sy-random-model.h"
+
+typedef struct
+{
+  gint64  start;
+  double  last_shown;
+  gboolean tty;
+} Progress;
+
+static gboolean
+show_progress (double      fraction,
+               const char *what,
+               gpointer    user_data)
+{
+  Progress *p = user_data;
+
+  if (p->tty && (fraction - p->last_shown >= 0.01 || fraction >= 1.0))
+    {
+      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
+
+      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)", what, 100.0 * fraction, elapsed);
+      fflush (stderr);
+      p->last_shown = fraction;
+    }
+  return TRUE;
+}
+
+int
+sy_cli_make_random_model (int    argc,
+                          char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *preset_name = NULL;
+  g_autofree char *dtype_name = NULL;
+  g_autofree char *tokenizer = NULL;
+  g_autofree char *names = sy_random_model_preset_names ();
+  g_autofree char *summary = NULL;
+  g_autoptr (SySafetensorsWriter) w = NULL;
+  g_auto (GStrv) args = NULL;
+  gint64 seed = 0;
+  int layers = 0;
+  int shards = 1;
+  gboolean dry_run = FALSE;
+  const SyRandomModelSpec *preset;
+  SyRandomModelSpec spec;
+  SyDType dtype = SY_DTYPE_BF16;
+  Progress progress = { 0 };
+  const char *dir;
+  double seconds;
+  GOptionEntry entries[] = {
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name, "Model shape (one of the presets listed above)", "NAME" },
+    { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype_name, "bf16 (default), f16 or f32", "DTYPE" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 0)", "N" },
+    { "layers", 0, 0, G_OPTION_ARG_INT, &layers, "Number of decoder layers (default: the preset's)", "N" },
+    { "shards", 0, 0, G_OPTION_ARG_INT, &shards, "Split the weights into N files + index (default 1)", "N" },
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer, "Copy this tokenizer.json into DIR", "FILE" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Print what would be written, write nothing", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
+    { NULL }
+  };
+
+  summary = g_strdup_printf ("Writes a Hugging Face model folder with random weights of real shapes\n"
+                             "(config.json, generation_config.json, model.safetensors).\n\n"
+                             "Presets: %s", names);
+  context = g_option_context_new ("DIR");
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error ("make-random-model: %s", error->message);
+
+  if (args == NULL || args[0] == NULL)
+    return sy_cli_error ("make-random-model: no output folder given (see --help)");
+  if (args[1] != NULL)
+    return sy_cli_error ("make-random-model: unexpected argument '%s'", args[1]);
+  dir = args[0];
+
+  if (preset_name == NULL)
+    return sy_cli_error ("make-random-model: --preset is required (one of: %s)", names);
+  preset = sy_random_model_find_preset (preset_name);
+  if (preset == NULL)
+    return sy_cli_error ("make-random-model: unknown preset '%s' (one of: %s)", preset_name, names);
+  if (dtype_name != NULL && !sy_dtype_from_name (dtype_name, &dtype))
+    return sy_cli_error ("make-random-model: unknown dtype '%s' (one of: bf16, f16, f32)", dtype_name);
+  if (seed < 0)
+    return sy_cli_error ("make-random-model: --seed must not be negative");
+  if (layers < 0 || layers > 1000)
+    return sy_cli_error ("make-random-model: --layers must be between 1 and 1000");
+  if (shards < 1 || shards > 99999)
+    return sy_cli_error ("make-random-model: --shards must be between 1 and 99999");
+  if (tokenizer != NULL && !g_file_test (tokenizer, G_FILE_TEST_IS_REGULAR))
+    return sy_cli_error ("make-random-model: %s: no such file", tokenizer);
+
+  spec = *preset;
+  if (layers > 0)
+    spec.n_layers = layers;
+
+  w = sy_random_model_new_writer (&spec, dtype, (guint64) seed, &error);
+  if (w == NULL)
+    return sy_cli_error_from (error);
+
+  if (dry_run)
+    {
+      printf ("%s: %s, %d layers, %s, %u tensors, %" G_GUINT64_FORMAT " bytes of weights\n",
+              dir, spec.name, spec.n_layers, sy_dtype_name (dtype),
+              sy_safetensors_writer_get_n_tensors (w), sy_safetensors_writer_get_n_bytes (w));
+      return 0;
+    }
+
+  progress.start = g_get_monotonic_time ();
+  progress.tty = isatty (fileno (stderr));
+  progress.last_shown = -1;
+  if (!sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
+                              show_progress, &progress, &error))
+    {
+      if (progress.tty)
+        fputc ('\n', stderr);
+      return sy_cli_error_from (error);
+    }
+  if (progress.tty)
+    fputc ('\n', stderr);
+
+  if (tokenizer != NULL)
+    {
+      g_autofree char *contents = NULL;
+      g_autofree char *dest = g_build_filename (dir, "tokenizer.json", NULL);
+      gsize len = 0;
+
+      if (!g_file_get_contents (tokenizer, &contents, &len, &error) ||
+          !g_file_set_contents (dest, contents, (gssize) len, &error))
+        return sy_cli_error ("make-random-model: %s", error->message);
+    }
+
+  seconds = (double) (g_get_monotonic_time () - progress.start) / G_USEC_PER_SEC;
+  printf ("%s: %s, %d layers, %s, %u tensors, %" G_GUINT64_FORMAT " bytes of weights, written in %.1f s\n",
+          dir, spec.name, spec.n_layers, sy_dtype_name (dtype),
+          sy_safetensors_writer_get_n_tensors (w), sy_safetensors_writer_get_n_bytes (w), seconds);
+  return 0;
+}

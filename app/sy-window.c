@@ -1,0 +1,657 @@
+/* sy-window.c: the main window
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A header bar (open button, title with the model's path as subtitle,
+ * primary menu), then a toast overlay around a stack.  The stack holds
+ * the empty state until the views land in it.  Every way of choosing a
+ * model (file chooser, recent list, drag and drop, command line) ends in
+ * sy_window_open_model().
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "sy-analysis-view.h"
+#include "sy-default-model.h"
+#include "sy-profiler-window.h"
+#include "sy-window.h"
+
+/* How many folders 'recent-models' keeps. */
+#define SY_RECENT_MAX 10
+
+struct _SyWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwWindowTitle  *window_title;
+  AdwToastOverlay *toast_overlay;
+  GtkStack        *stack;
+  GMenu           *recent_section;
+
+  /* Owned */
+  GSettings       *settings;
+  GFile           *model_folder;
+  GFile           *loading_folder;
+
+  /* Children (owned by the stack) */
+  SyAnalysisView  *analysis;
+  GtkWidget       *loading_page;
+  GtkWidget       *loading_bar;
+  gboolean         restored;      /* settings applied to the first model */
+};
+
+G_DEFINE_FINAL_TYPE (SyWindow, sy_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum
+{
+  MODEL_OPENED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* The path as a person reads it: ~ for the home folder. */
+static char *
+display_path (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  const char *home = g_get_home_dir ();
+  gsize home_len = strlen (home);
+
+  if (path == NULL)
+    return g_file_get_parse_name (file);
+  if (home_len > 1 && strncmp (path, home, home_len) == 0 && path[home_len] == '/')
+    return g_strconcat ("~", path + home_len, NULL);
+  return g_steal_pointer (&path);
+}
+
+/* Menu labels read '_' as a mnemonic: double it to show it. */
+static char *
+escape_mnemonic (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
+static gboolean
+check_model_folder (GFile   *folder,
+                    GError **error)
+{
+  g_autofree char *name = display_path (folder);
+  g_autoptr (GFile) config = NULL;
+  GFileType type;
+
+  type = g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL);
+  if (type == G_FILE_TYPE_UNKNOWN)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _ ("“%s” does not exist"), name);
+      return FALSE;
+    }
+  if (type != G_FILE_TYPE_DIRECTORY)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                   _ ("“%s” is not a folder: open a model folder"), name);
+      return FALSE;
+    }
+
+  config = g_file_get_child (folder, "config.json");
+  if (g_file_query_file_type (config, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _ ("“%s” has no config.json: not a Hugging Face model folder"), name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+update_recent_menu (SyWindow *self)
+{
+  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-models");
+  g_autoptr (GMenu) submenu = NULL;
+
+  g_menu_remove_all (self->recent_section);
+  if (recent[0] == NULL)
+    return;
+
+  submenu = g_menu_new ();
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (recent[i]);
+      g_autofree char *shown = display_path (file);
+      g_autofree char *label = escape_mnemonic (shown);
+      g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
+      g_menu_append_item (submenu, item);
+    }
+  g_menu_append_submenu (self->recent_section, _ ("Open _Recent"), G_MENU_MODEL (submenu));
+}
+
+static void
+remember_model (SyWindow   *self,
+                const char *path)
+{
+  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-models");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) recent = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] != NULL && n < SY_RECENT_MAX; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+
+  g_settings_set_string (self->settings, "last-model", path);
+  g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
+}
+
+gboolean
+sy_window_open_model (SyWindow *self,
+                      GFile    *folder)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *shown = NULL;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (folder), FALSE);
+
+  if (!check_model_folder (folder, &error))
+    {
+      sy_window_show_toast (self, error->message);
+      return FALSE;
+    }
+  path = g_file_get_path (folder);
+  if (path == NULL)
+    {
+      sy_window_show_toast (self, _("Only local model folders can be opened"));
+      return FALSE;
+    }
+
+  /* Loading runs in the background; the model in use stays until the new
+   * one has loaded (on_model_loaded) or failed (on_load_failed). */
+  g_set_object (&self->loading_folder, folder);
+  shown = display_path (folder);
+  adw_status_page_set_description (ADW_STATUS_PAGE (self->loading_page), shown);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), 0);
+  gtk_stack_set_visible_child (self->stack, self->loading_page);
+  sy_analysis_view_load_model (self->analysis, path);
+  return TRUE;
+}
+
+gboolean
+sy_window_open_default_model (SyWindow  *self,
+                              GError   **error)
+{
+  g_autofree char *path = sy_default_model_path (error);
+  g_autoptr (GFile) folder = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  folder = g_file_new_for_path (path);
+  return sy_window_open_model (self, folder);
+}
+
+SyAnalysisView *
+sy_window_get_analysis_view (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+  return self->analysis;
+}
+
+static void
+update_export_action (SyWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export",
+                                 sy_analysis_view_has_trace (self->analysis));
+}
+
+static void
+on_model_loaded (SyAnalysisView *view,
+                 const char     *path,
+                 SyWindow       *self)
+{
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *shown = display_path (folder);
+
+  g_clear_object (&self->loading_folder);
+  remember_model (self, path);
+  g_set_object (&self->model_folder, folder);
+  adw_window_title_set_subtitle (self->window_title, shown);
+  gtk_stack_set_visible_child_name (self->stack, "views");
+
+  if (!self->restored)
+    {
+      g_autofree char *policy = g_settings_get_string (self->settings, "last-policy");
+      g_autofree char *view_name = g_settings_get_string (self->settings, "view");
+      g_autofree char *measure = g_settings_get_string (self->settings, "measure");
+
+      self->restored = TRUE;
+      /* a saved policy that does not fit this model is left out quietly */
+      sy_analysis_view_set_router (self->analysis, policy, NULL);
+      sy_analysis_view_set_view (self->analysis, view_name);
+      sy_analysis_view_set_measure (self->analysis, measure, NULL);
+    }
+
+  g_signal_emit (self, signals[MODEL_OPENED], 0, folder);
+}
+
+static void
+on_load_failed (SyAnalysisView *view,
+                const char     *path,
+                const GError   *error,
+                SyWindow       *self)
+{
+  AdwMessageDialog *dialog;
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *shown = display_path (folder);
+
+  g_clear_object (&self->loading_folder);
+  /* back to what was there: the previous model's views, or the empty state */
+  gtk_stack_set_visible_child_name (self->stack, self->model_folder ? "views" : "empty");
+  if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED))
+    {
+      sy_window_show_toast (self, _("Loading cancelled"));
+      return;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Model"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, error->message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_load_progress (SyAnalysisView *view,
+                  double          fraction,
+                  SyWindow       *self)
+{
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), CLAMP (fraction, 0, 1));
+}
+
+static void
+on_trace_changed (SyAnalysisView *view,
+                  SyWindow       *self)
+{
+  update_export_action (self);
+}
+
+static void
+save_view_settings (SyWindow *self)
+{
+  g_autofree char *policy = sy_analysis_view_get_router (self->analysis);
+  const char *view = sy_analysis_view_get_view (self->analysis);
+  const char *measure = sy_analysis_view_get_measure (self->analysis);
+
+  if (!self->restored)
+    return;
+  g_settings_set_string (self->settings, "last-policy", policy);
+  if (view)
+    g_settings_set_string (self->settings, "view", view);
+  if (measure)
+    g_settings_set_string (self->settings, "measure", measure);
+}
+
+static void
+on_cancel_load (GtkButton *button,
+                SyWindow  *self)
+{
+  sy_analysis_view_cancel_load (self->analysis);
+}
+
+static void
+on_export_response (GtkNativeDialog *chooser,
+                    int              response,
+                    gpointer         user_data)
+{
+  g_autoptr (SyWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path == NULL)
+        sy_window_show_toast (self, _("Choose a local file to export to"));
+      else if (!sy_analysis_view_export (self->analysis, path, FALSE, &error))
+        sy_window_show_toast (self, error->message);
+      else
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *message = g_strdup_printf (_("Exported %s"), base);
+          sy_window_show_toast (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *name = sy_analysis_view_suggest_filename (self->analysis);
+  GtkFileChooserNative *chooser;
+  GtkFileFilter *filter;
+  const struct { const char *label; const char *pattern; } formats[] = {
+    { N_("SVG image (vector)"), "*.svg" },
+    { N_("PNG image"), "*.png" },
+    { N_("PDF document"), "*.pdf" },
+  };
+
+  chooser = gtk_file_chooser_native_new (_("Export View"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, _(formats[i].label));
+      gtk_file_filter_add_pattern (filter, formats[i].pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      g_object_unref (filter);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+GFile *
+sy_window_get_model_folder (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  return self->model_folder;
+}
+
+void
+sy_window_show_toast (SyWindow   *self,
+                      const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (SY_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+GtkStack *
+sy_window_get_stack (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  return self->stack;
+}
+
+AdwToastOverlay *
+sy_window_get_toast_overlay (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  return self->toast_overlay;
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     gpointer         user_data)
+{
+  g_autoptr (SyWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (folder != NULL)
+        sy_window_open_model (self, folder);
+    }
+
+  g_object_unref (chooser);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *last = g_settings_get_string (self->settings, "last-model");
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_ ("Open Model Folder"),
+                                         GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _ ("_Open"),
+                                         _ ("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+
+  /* Start beside the last model: models usually live side by side. */
+  if (last[0] != '\0')
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (last);
+      g_autoptr (GFile) parent = g_file_get_parent (file);
+
+      if (parent != NULL && g_file_query_exists (parent, NULL))
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), parent, NULL);
+    }
+
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  g_autoptr (GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  sy_window_open_model (SY_WINDOW (widget), folder);
+}
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         gpointer       user_data)
+{
+  GFile *file = g_value_get_object (value);
+
+  if (file == NULL)
+    return FALSE;
+  return sy_window_open_model (SY_WINDOW (user_data), file);
+}
+
+static void
+on_recent_changed (GSettings  *settings,
+                   const char *key,
+                   gpointer    user_data)
+{
+  update_recent_menu (SY_WINDOW (user_data));
+}
+
+static gboolean
+sy_window_close_request (GtkWindow *window)
+{
+  SyWindow *self = SY_WINDOW (window);
+  gboolean maximized = gtk_window_is_maximized (window);
+
+  /* The size to come back to is the unmaximized one. */
+  if (!maximized)
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+    }
+  g_settings_set_boolean (self->settings, "window-maximized", maximized);
+  save_view_settings (self);
+
+  return GTK_WINDOW_CLASS (sy_window_parent_class)->close_request (window);
+}
+
+static void
+sy_window_dispose (GObject *object)
+{
+  SyWindow *self = SY_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (sy_window_parent_class)->dispose (object);
+}
+
+static void
+sy_window_finalize (GObject *object)
+{
+  SyWindow *self = SY_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->model_folder);
+  g_clear_object (&self->loading_folder);
+
+  G_OBJECT_CLASS (sy_window_parent_class)->finalize (object);
+}
+
+static void
+profile_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *path = self->model_folder ? g_file_get_path (self->model_folder) : NULL;
+  g_autofree char *router = self->analysis ? sy_analysis_view_get_router (self->analysis) : NULL;
+  SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, router);
+
+  gtk_window_present (GTK_WINDOW (profiler));
+}
+
+static void
+sy_window_class_init (SyWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sy_window_dispose;
+  object_class->finalize = sy_window_finalize;
+  window_class->close_request = sy_window_close_request;
+
+  /**
+   * SyWindow::model-opened:
+   * @folder: the model folder
+   *
+   * A model folder has loaded (and is recorded in the settings).
+   */
+  signals[MODEL_OPENED] =
+    g_signal_new ("model-opened",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_FILE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/switchyard/Switchyard/ui/sy-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, recent_section);
+
+  /* Accelerators: sy-application-actions.c */
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
+}
+
+static void
+sy_window_init (SyWindow *self)
+{
+  GtkDropTarget *drop;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = sy_settings_new ();
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_connect_object (self->settings, "changed::recent-models",
+                           G_CALLBACK (on_recent_changed), self, 0);
+  update_recent_menu (self);
+
+#ifdef DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+
+  /* the working area and the loading page */
+  self->analysis = SY_ANALYSIS_VIEW (sy_analysis_view_new ());
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->analysis), "views");
+  g_signal_connect_object (self->analysis, "model-loaded", G_CALLBACK (on_model_loaded), self, 0);
+  g_signal_connect_object (self->analysis, "load-failed", G_CALLBACK (on_load_failed), self, 0);
+  g_signal_connect_object (self->analysis, "load-progress", G_CALLBACK (on_load_progress), self, 0);
+  g_signal_connect_object (self->analysis, "trace-changed", G_CALLBACK (on_trace_changed), self, 0);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+    GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+    self->loading_bar = gtk_progress_bar_new ();
+    gtk_widget_set_size_request (self->loading_bar, 300, -1);
+    gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (cancel, "pill");
+    g_signal_connect_object (cancel, "clicked", G_CALLBACK (on_cancel_load), self, 0);
+    gtk_box_append (GTK_BOX (box), self->loading_bar);
+    gtk_box_append (GTK_BOX (box), cancel);
+    self->loading_page = adw_status_page_new ();
+    adw_status_page_set_title (ADW_STATUS_PAGE (self->loading_page), _("Loading Model…"));
+    adw_status_page_set_child (ADW_STATUS_PAGE (self->loading_page), box);
+    gtk_stack_add_named (self->stack, self->loading_page, "loading");
+  }
+  update_export_action (self);
+
+  drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+  g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+}
+
+SyWindow *
+sy_window_new (SyApplication *application)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (application), NULL);
+
+  return g_object_new (SY_TYPE_WINDOW, "application", application, NULL);
+}

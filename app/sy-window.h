@@ -1,0 +1,44 @@
+/* sy-window.h: the main window
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-application.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_WINDOW (sy_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyWindow, sy_window, SY, WINDOW, AdwApplicationWindow)
+
+SyWindow        *sy_window_new               (SyApplication *application);
+
+/* Checks that @folder looks like a model folder (a directory holding a
+ * config.json); if it does, records it (GSettings 'last-model' and
+ * 'recent-models'), shows it in the subtitle and emits ::model-opened.
+ * If not, says why in a toast and returns FALSE.  Used by the file
+ * chooser, the recent list, drag and drop and the command line alike. */
+gboolean         sy_window_open_model        (SyWindow      *self,
+                                              GFile         *folder);
+/* The folder last opened in this window, or NULL. */
+GFile           *sy_window_get_model_folder  (SyWindow      *self);
+/* Opens the shipped demo model; FALSE with @error when there is none. */
+gboolean         sy_window_open_default_model (SyWindow     *self,
+                                              GError       **error);
+/* The working area (text, views, router controls). */
+struct _SyAnalysisView *sy_window_get_analysis_view (SyWindow *self);
+
+/* Shows @message in a toast. */
+void             sy_window_show_toast        (SyWindow      *self,
+                                              const char    *message);
+
+/* Where the views go: a stack whose "empty" page is the no-model state,
+ * inside the window's toast overlay. */
+GtkStack        *sy_window_get_stack         (SyWindow      *self);
+AdwToastOverlay *sy_window_get_toast_overlay (SyWindow      *self);
+
+G_END_DECLS

@@ -1,0 +1,650 @@
+/* sy-forward.c: the forward pass of a MoE decoder
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Read top to bottom: embed → per layer [RMSNorm → attention (q/k norms,
+ * rope, grouped-query, causal / windowed) → residual → RMSNorm → MoE
+ * (router → policy → experts grouped by expert → shared expert) or dense
+ * MLP → residual] → final norm → LM head.  Every architecture difference
+ * comes from the SyArchSpec / SyConfig of the model, never from its name.
+ *
+ * Rows are processed as a batch of T = n - p positions (prefill) or one
+ * (decode); the KV cache holds every position's keys and values.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-forward-private.h"
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+/* ------------------------------------------------------------ run state */
+
+void
+_sy_run_state_init (SyRunState *rs,
+                    SyModel    *model)
+{
+  int L = model->config.n_layers;
+
+  memset (rs, 0, sizeof *rs);
+  rs->n_layers = L;
+  rs->k_cache = g_new0 (float *, L);
+  rs->v_cache = g_new0 (float *, L);
+}
+
+void
+_sy_run_state_clear (SyRunState *rs,
+                     SyModel    *model)
+{
+  int L = rs->n_layers;     /* not the model's: it may be gone already */
+
+  for (int l = 0; l < L; l++)
+    {
+      g_free (rs->k_cache[l]);
+      g_free (rs->v_cache[l]);
+    }
+  g_free (rs->k_cache);
+  g_free (rs->v_cache);
+  g_free (rs->logits);
+  g_free (rs->lse);
+  if (rs->hidden)
+    for (int i = 0; i <= L; i++)
+      g_free (rs->hidden[i]);
+  g_free (rs->hidden);
+  memset (rs, 0, sizeof *rs);
+}
+
+void
+_sy_run_state_reserve (SyRunState *rs,
+                       SyModel    *model,
+                       int         n,
+                       gboolean    capture)
+{
+  const SyConfig *c = &model->config;
+  gsize k_dim = model->k_cache_dim, v_dim = model->v_cache_dim;
+  int L = c->n_layers;
+
+  if (capture && rs->hidden == NULL)
+    {
+      rs->hidden = g_new0 (float *, L + 1);
+      for (int i = 0; i <= L; i++)
+        rs->hidden[i] = g_new0 (float, (gsize) MAX (rs->cap, 1) * c->hidden_size);
+    }
+  if (n <= rs->cap)
+    return;
+
+  {
+    int cap = MAX (n, MAX (16, rs->cap + rs->cap / 2));
+
+    for (int l = 0; l < L; l++)
+      {
+        rs->k_cache[l] = g_renew (float, rs->k_cache[l], (gsize) cap * k_dim);
+        rs->v_cache[l] = g_renew (float, rs->v_cache[l], (gsize) cap * v_dim);
+      }
+    rs->logits = g_renew (float, rs->logits, (gsize) cap * c->vocab_size);
+    rs->lse = g_renew (double, rs->lse, cap);
+    if (rs->hidden)
+      for (int i = 0; i <= L; i++)
+        rs->hidden[i] = g_renew (float, rs->hidden[i], (gsize) cap * c->hidden_size);
+    rs->cap = cap;
+  }
+}
+
+/* ------------------------------------------------------------ attention */
+
+typedef struct
+{
+  const SyConfig *c;
+  const float    *q;          /* (T, n_heads * D) */
+  const float    *k_cache;    /* (n, kv_dim) */
+  const float    *v_cache;
+  float          *out;        /* (T, n_heads * D) */
+  float          *recv;       /* (n_heads, n) or NULL: attention received */
+  float          *scores;     /* (n_heads, n) scratch */
+  int             p;
+  int             T;
+  int             n;
+  int             window;
+  float           scale;
+  const float    *sinks;      /* (n_heads) or NULL */
+} AttnJob;
+
+static void
+attn_head (int      h,
+           gpointer data)
+{
+  AttnJob *job = data;
+  const SyConfig *c = job->c;
+  int D = c->head_dim;
+  int q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
+  int g = h / (c->n_heads / c->n_kv_heads);
+  float *s = job->scores + (gsize) h * job->n;
+
+  for (int t = 0; t < job->T; t++)
+    {
+      int pos = job->p + t;
+      int lo = job->window > 0 ? MAX (0, pos - job->window + 1) : 0;
+      const float *q = job->q + (gsize) t * q_dim + (gsize) h * D;
+      float *o = job->out + (gsize) t * q_dim + (gsize) h * D;
+
+      for (int j = lo; j <= pos; j++)
+        {
+          const float *k = job->k_cache + (gsize) j * kv_dim + (gsize) g * D;
+          float dot = 0;
+
+          for (int i = 0; i < D; i++)
+            dot += q[i] * k[i];
+          s[j - lo] = dot * job->scale;
+        }
+      if (job->sinks)
+        {
+          /* the head's sink logit joins the softmax denominator */
+          float max = job->sinks[h], sum;
+
+          for (int j = 0; j <= pos - lo; j++)
+            max = MAX (max, s[j]);
+          sum = expf (job->sinks[h] - max);
+          for (int j = 0; j <= pos - lo; j++)
+            {
+              s[j] = expf (s[j] - max);
+              sum += s[j];
+            }
+          for (int j = 0; j <= pos - lo; j++)
+            s[j] /= sum;
+        }
+      else
+        sy_softmax (s, pos - lo + 1);
+
+      memset (o, 0, sizeof (float) * D);
+      for (int j = lo; j <= pos; j++)
+        {
+          const float *v = job->v_cache + (gsize) j * kv_dim + (gsize) g * D;
+          float a = s[j - lo];
+
+          for (int i = 0; i < D; i++)
+            o[i] += a * v[i];
+          if (job->recv)
+            job->recv[(gsize) h * job->n + j] += a;
+        }
+    }
+}
+
+static void
+attention (SyModel    *m,
+           SyPool     *pool,
+           SyRunState *rs,
+           int         l,
+           const float *xn,       /* (T, H) normalised input */
+           int          p,
+           int          n,
+           float       *q,        /* (T, q_dim) scratch */
+           float       *k,        /* (T, kv_dim) scratch */
+           float       *att,      /* (T, q_dim) out */
+           float       *recv)     /* (n) attention received, or NULL */
+{
+  const SyConfig *c = &m->config;
+  const SyLayer *L = &m->layers[l];
+  int T = n - p, D = c->head_dim;
+  int q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
+  float *kc = rs->k_cache[l] + (gsize) p * kv_dim;
+  float *vc = rs->v_cache[l] + (gsize) p * kv_dim;
+  g_autofree float *cos_t = g_new (float, D / 2);
+  g_autofree float *sin_t = g_new (float, D / 2);
+  AttnJob job;
+
+  if (m->arch->attn == SY_ATTN_MLA)
+    {
+      _sy_attention_mla (m, pool, rs, l, xn, p, n, att, recv);
+      return;
+    }
+  sy_matmul (pool, q, xn, T, &L->q, L->q_bias);
+  sy_matmul (pool, k, xn, T, &L->k, L->k_bias);
+  sy_matmul (pool, vc, xn, T, &L->v, L->v_bias);
+
+  for (int t = 0; t < T; t++)
+    {
+      float *qt = q + (gsize) t * q_dim, *kt = k + (gsize) t * kv_dim;
+      float *vt = vc + (gsize) t * kv_dim;
+      float pos = (float) (p + t);
+
+      if (m->arch->qk_norm == SY_QK_NORM_FULL)
+        {
+          sy_rmsnorm (qt, qt, L->q_norm, q_dim, (float) c->rms_norm_eps);
+          sy_rmsnorm (kt, kt, L->k_norm, kv_dim, (float) c->rms_norm_eps);
+        }
+      else if (m->arch->qk_norm == SY_QK_NORM_HEAD)
+        {
+          for (int h = 0; h < c->n_heads; h++)
+            sy_rmsnorm (qt + h * D, qt + h * D, L->q_norm, D, (float) c->rms_norm_eps);
+          for (int h = 0; h < c->n_kv_heads; h++)
+            sy_rmsnorm (kt + h * D, kt + h * D, L->k_norm, D, (float) c->rms_norm_eps);
+        }
+      if (c->clip_qkv > 0)
+        {
+          float cl = (float) c->clip_qkv;
+
+          for (int i = 0; i < q_dim; i++)
+            qt[i] = CLAMP (qt[i], -cl, cl);
+          for (int i = 0; i < kv_dim; i++)
+            {
+              kt[i] = CLAMP (kt[i], -cl, cl);
+              vt[i] = CLAMP (vt[i], -cl, cl);
+            }
+        }
+
+      /* angles in float32 as HF computes them: inv_freq * position */
+      for (int i = 0; i < D / 2; i++)
+        {
+          float angle = m->inv_freq[i] * pos;
+
+          cos_t[i] = (float) cos ((double) angle) * m->rope_mscale;
+          sin_t[i] = (float) sin ((double) angle) * m->rope_mscale;
+        }
+      if (c->rope_interleave)
+        {
+          _sy_rope_deinterleave (qt, c->n_heads, D);
+          _sy_rope_deinterleave (kt, c->n_kv_heads, D);
+        }
+      sy_rope (qt, c->n_heads, D, D, cos_t, sin_t);
+      sy_rope (kt, c->n_kv_heads, D, D, cos_t, sin_t);
+    }
+  memcpy (kc, k, sizeof (float) * T * kv_dim);
+
+  job.c = c;
+  job.q = q;
+  job.k_cache = rs->k_cache[l];
+  job.v_cache = rs->v_cache[l];
+  job.out = att;
+  job.recv = recv ? g_new0 (float, (gsize) c->n_heads * n) : NULL;
+  job.scores = g_new (float, (gsize) c->n_heads * n);
+  job.p = p;
+  job.T = T;
+  job.n = n;
+  job.window = L->window;
+  job.scale = m->attn_scale;
+  job.sinks = L->sinks;
+  sy_pool_run ((gsize) T * n * D * c->n_heads < 65536 ? NULL : pool,
+               c->n_heads, attn_head, &job);
+  if (recv)
+    {
+      for (int j = 0; j < n; j++)
+        {
+          double s = 0;
+
+          for (int h = 0; h < c->n_heads; h++)
+            s += job.recv[(gsize) h * n + j];
+          recv[j] = (float) (s / c->n_heads);
+        }
+      g_free (job.recv);
+    }
+  g_free (job.scores);
+}
+
+/* ------------------------------------------------------------------ FFN */
+
+/* out (T, H) = down (silu (x gate^T) * (x up^T)) */
+static void
+ffn_forward (SyPool      *pool,
+             const SyFfn *f,
+             const float *x,
+             int          T,
+             float       *out)
+{
+  int I = f->gate.rows;
+  g_autofree float *g = g_new (float, (gsize) T * I);
+  g_autofree float *u = g_new (float, (gsize) T * I);
+
+  sy_matmul (pool, g, x, T, &f->gate, f->gate_bias);
+  sy_matmul (pool, u, x, T, &f->up, f->up_bias);
+  _sy_ffn_act (f, g, g, u, T * I);
+  sy_matmul (pool, out, g, T, &f->down, f->down_bias);
+}
+
+typedef struct
+{
+  const SyLayer *L;
+  SyPool        *pool;
+  const float   *xn;        /* (T, H) */
+  int            H;
+  const int     *active;    /* (n_active) expert ids */
+  const int     *start;     /* (E + 1) offsets into rows / out */
+  const int     *rows;      /* (n_assign) batch row of each assignment */
+  float         *out;       /* (n_assign, H) expert outputs */
+} ExpertJob;
+
+static void
+expert_task (int      i,
+             gpointer data)
+{
+  ExpertJob *job = data;
+  int e = job->active[i];
+  int c = job->start[e + 1] - job->start[e];
+  const int *rows = job->rows + job->start[e];
+  g_autofree float *x = g_new (float, (gsize) c * job->H);
+
+  /* gather the rows routed to e, one product per matrix */
+  for (int r = 0; r < c; r++)
+    memcpy (x + (gsize) r * job->H, job->xn + (gsize) rows[r] * job->H, sizeof (float) * job->H);
+  ffn_forward (job->pool, &job->L->experts[e], x, c,
+               job->out + (gsize) job->start[e] * job->H);
+}
+
+static gboolean
+moe_forward (SyModel            *m,
+             SyPool             *pool,
+             const SyRouterSpec *spec,
+             int                 l,
+             const float        *xn,     /* (T, H) */
+             int                 p,
+             int                 n,
+             const float        *recv,   /* (n) or NULL */
+             SyTrace            *trace,
+             float              *y,      /* (T, H) out */
+             GError            **error)
+{
+  const SyConfig *c = &m->config;
+  const SyLayer *L = &m->layers[l];
+  SyTraceLayer *tl = &trace->layers[L->moe];
+  int T = n - p, H = c->hidden_size, E = c->n_experts;
+  g_autofree int *start = g_new0 (int, E + 1);
+  g_autofree int *fill = g_new0 (int, E);
+  g_autofree int *active = g_new (int, E);
+  g_autofree int *rows = NULL;
+  g_autofree float *wts = NULL;
+  g_autofree float *out = NULL;
+  int n_assign = 0, n_active = 0;
+  double t0 = now_s ();
+  ExpertJob job;
+
+  /* router: z = x W_r^T, written where the policy reads it */
+  sy_matmul (pool, tl->logits + (gsize) p * E, xn, T, &L->router, L->router_bias);
+  tl->layer = l;
+  tl->moe = L->moe;
+  if (!sy_router_route (spec, &m->router_info, L->moe, n, p, recv, tl, error))
+    return FALSE;
+  trace->op_time_s[SY_OP_ROUTER] += now_s () - t0;
+  t0 = now_s ();
+
+  /* group the assignments by expert */
+  for (int t = p; t < n; t++)
+    {
+      int k = tl->k[t];
+
+      if (k < 0 || k > E)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                       "routing chose %d experts at layer %d token %d", k, l, t);
+          return FALSE;
+        }
+      for (int i = 0; i < k; i++)
+        {
+          int e = tl->experts[(gsize) t * E + i];
+
+          if (e < 0 || e >= E)
+            {
+              g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                           "routing chose expert %d of %d at layer %d token %d", e, E, l, t);
+              return FALSE;
+            }
+          start[e + 1]++;
+        }
+      n_assign += k;
+    }
+  for (int e = 0; e < E; e++)
+    {
+      if (start[e + 1] > 0)
+        active[n_active++] = e;
+      start[e + 1] += start[e];
+    }
+  rows = g_new (int, MAX (n_assign, 1));
+  wts = g_new (float, MAX (n_assign, 1));
+  for (int t = p; t < n; t++)
+    for (int i = 0; i < tl->k[t]; i++)
+      {
+        int e = tl->experts[(gsize) t * E + i];
+        int slot = start[e] + fill[e]++;
+
+        rows[slot] = t - p;
+        wts[slot] = tl->weights[(gsize) t * E + i];
+      }
+
+  out = g_new (float, (gsize) MAX (n_assign, 1) * H);
+  job.L = L;
+  job.pool = pool;
+  job.xn = xn;
+  job.H = H;
+  job.active = active;
+  job.start = start;
+  job.rows = rows;
+  job.out = out;
+  if (n_active >= 2 * sy_pool_n_threads (pool))
+    sy_pool_run (pool, n_active, expert_task, &job);      /* experts side by side */
+  else
+    for (int i = 0; i < n_active; i++)
+      expert_task (i, &job);                              /* each product split */
+
+  /* scatter-add with the weights, expert by expert */
+  memset (y, 0, sizeof (float) * T * H);
+  for (int a = 0; a < n_assign; a++)
+    {
+      float *yr = y + (gsize) rows[a] * H;
+      const float *o = out + (gsize) a * H;
+      float w = wts[a];
+
+      for (int i = 0; i < H; i++)
+        yr[i] += w * o[i];
+    }
+
+  /* shared expert, gated by sigmoid (x . g) where the model has a gate */
+  if (L->shared.gate.rows > 0)
+    {
+      g_autofree float *s = g_new (float, (gsize) T * H);
+
+      ffn_forward (pool, &L->shared, xn, T, s);
+      for (int t = 0; t < T; t++)
+        {
+          float gate = 1.0f;
+
+          if (L->shared_gate)
+            {
+              float d = 0;
+
+              for (int i = 0; i < H; i++)
+                d += xn[(gsize) t * H + i] * L->shared_gate[i];
+              gate = 1.0f / (1.0f + expf (-d));
+            }
+          for (int i = 0; i < H; i++)
+            y[(gsize) t * H + i] += gate * s[(gsize) t * H + i];
+        }
+    }
+  trace->op_time_s[SY_OP_EXPERTS] += now_s () - t0;
+  return TRUE;
+}
+
+/* --------------------------------------------------------------- driver */
+
+typedef struct
+{
+  const float *logits;
+  double      *lse;
+  int          V;
+} LseJob;
+
+static void
+lse_row (int      t,
+         gpointer data)
+{
+  LseJob *job = data;
+  const float *r = job->logits + (gsize) t * job->V;
+  double max = -INFINITY, s = 0;
+
+  for (int i = 0; i < job->V; i++)
+    max = MAX (max, r[i]);
+  for (int i = 0; i < job->V; i++)
+    s += exp (r[i] - max);
+  job->lse[t] = max + log (s);
+}
+
+gboolean
+_sy_forward (SyModel            *m,
+             SyRunState         *rs,
+             SyPool             *pool,
+             const SyRouterSpec *spec,
+             const int32_t      *ids,
+             int                 p,
+             int                 n,
+             gboolean            capture,
+             SyTrace            *trace,
+             SyProgressFunc      progress,
+             gpointer            user_data,
+             GError            **error)
+{
+  return _sy_forward_from (m, rs, pool, spec, ids, p, n, 0, NULL, capture, trace,
+                           progress, user_data, error);
+}
+
+gboolean
+_sy_forward_from (SyModel            *m,
+                  SyRunState         *rs,
+                  SyPool             *pool,
+                  const SyRouterSpec *spec,
+                  const int32_t      *ids,
+                  int                 p,
+                  int                 n,
+                  int                 l0,
+                  const float        *x0,
+                  gboolean            capture,
+                  SyTrace            *trace,
+                  SyProgressFunc      progress,
+                  gpointer            user_data,
+                  GError            **error)
+{
+  const SyConfig *c = &m->config;
+  int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
+  int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
+  float res_mult = (float) c->residual_multiplier;
+  g_autofree float *x = g_new (float, (gsize) T * H);
+  g_autofree float *xn = g_new (float, (gsize) T * H);
+  g_autofree float *y = g_new (float, (gsize) T * H);
+  g_autofree float *q = g_new (float, (gsize) T * q_dim);
+  g_autofree float *k = g_new (float, (gsize) T * kv_dim);
+  g_autofree float *att = g_new (float, (gsize) T * m->attn_out_dim);
+  g_autofree float *recv = NULL;
+  double t0 = now_s ();
+
+  if (spec->policy == SY_POLICY_DA)
+    recv = g_new0 (float, n);
+
+  if (x0 != NULL)
+    {
+      /* resume: x0 is the input of layer l0 (the caller filled the caches
+       * and trace rows of the layers before it) */
+      memcpy (x, x0, sizeof (float) * T * H);
+    }
+  else
+    {
+      /* embedding (times Granite's embedding multiplier) */
+      l0 = 0;
+      for (int t = 0; t < T; t++)
+        {
+          float *xt = x + (gsize) t * H;
+
+          sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
+          if (c->embedding_multiplier != 1.0)
+            for (int i = 0; i < H; i++)
+              xt[i] *= (float) c->embedding_multiplier;
+        }
+      if (capture)
+        memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
+    }
+  trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+
+  for (int l = l0; l < NL; l++)
+    {
+      const SyLayer *L = &m->layers[l];
+      double tl0 = now_s ();
+      double op0[SY_N_OPS];
+
+      memcpy (op0, trace->op_time_s, sizeof op0);
+
+      if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "the run was cancelled");
+          return FALSE;
+        }
+
+      /* attention block */
+      t0 = now_s ();
+      for (int t = 0; t < T; t++)
+        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->attn_norm, H, (float) c->rms_norm_eps);
+      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+      t0 = now_s ();
+      attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
+      sy_matmul (pool, y, att, T, &L->o, L->o_bias);
+      trace->op_time_s[SY_OP_ATTENTION] += now_s () - t0;
+      t0 = now_s ();
+      for (gsize i = 0; i < (gsize) T * H; i++)
+        x[i] += y[i] * res_mult;
+
+      /* feed-forward block */
+      for (int t = 0; t < T; t++)
+        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->ffn_norm, H, (float) c->rms_norm_eps);
+      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+      if (L->is_moe)
+        {
+          if (!moe_forward (m, pool, spec, l, xn, p, n, recv, trace, y, error))
+            return FALSE;
+        }
+      else
+        {
+          t0 = now_s ();
+          ffn_forward (pool, &L->mlp, xn, T, y);
+          trace->op_time_s[SY_OP_EXPERTS] += now_s () - t0;
+        }
+      t0 = now_s ();
+      for (gsize i = 0; i < (gsize) T * H; i++)
+        x[i] += y[i] * res_mult;
+      if (capture && l < NL - 1)
+        memcpy (rs->hidden[l + 1] + (gsize) p * H, x, sizeof (float) * T * H);
+      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+
+      if (L->is_moe)
+        {
+          SyTraceLayer *tl = &trace->layers[L->moe];
+
+          tl->time_s = now_s () - tl0;
+          for (int o = 0; o < SY_N_OPS; o++)
+            tl->op_time_s[o] = trace->op_time_s[o] - op0[o];
+        }
+      if (recv)
+        memset (recv, 0, sizeof (float) * n);
+    }
+
+  /* final norm, LM head */
+  t0 = now_s ();
+  for (int t = 0; t < T; t++)
+    sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H, (float) c->rms_norm_eps);
+  if (capture)
+    memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
+  trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+  t0 = now_s ();
+  {
+    float *lg = rs->logits + (gsize) p * V;
+    LseJob job = { lg, rs->lse + p, V };
+
+    sy_matmul (pool, lg, xn, T, &m->lm_head, NULL);
+    if (c->logits_scaling != 1.0)
+      for (gsize i = 0; i < (gsize) T * V; i++)
+        lg[i] /= (float) c->logits_scaling;
+    sy_pool_run (T > 1 ? pool : NULL, T, lse_row, &job);
+  }
+  trace->op_time_s[SY_OP_LM_HEAD] += now_s () - t0;
+  return TRUE;
+}

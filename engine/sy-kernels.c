@@ -1,0 +1,830 @@
+/* sy-kernels.c: the numeric kernels of the forward pass
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Matrix products go through OpenBLAS (cblas_sgemm) with OpenBLAS itself
+ * kept single-threaded: the parallelism is ours (SyPool), one row range
+ * of the weight matrix per thread, so every product uses both cores the
+ * same way whether the weights are F32, BF16 or F16.  Half-precision
+ * weights are converted to float32 one panel of rows at a time into a
+ * small scratch buffer that stays in cache; for one to three rows of
+ * activations (decoding) a fused convert-and-dot kernel reads the weights
+ * exactly once.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SY_HAVE_X86 1
+#endif
+
+#include "sy-kernels.h"
+#include "sy-quant.h"
+
+/* ---------------------------------------------------------------- pool */
+
+struct _SyPool
+{
+  int             n_threads;
+  GThread       **workers;      /* (n_threads - 1) */
+
+  GMutex          run_lock;     /* one sy_pool_run at a time */
+  GMutex          lock;
+  GCond           start_cond;
+  GCond           done_cond;
+  guint64         generation;
+  gboolean        quit;
+
+  SyParallelFunc  func;
+  gpointer        data;
+  int             n_tasks;
+  int             next_task;    /* atomic */
+  int             n_busy;       /* workers not yet done with this generation */
+};
+
+static GPrivate in_pool_task;
+
+static void
+pool_do_tasks (SyPool *self)
+{
+  g_private_set (&in_pool_task, GINT_TO_POINTER (1));
+  for (;;)
+    {
+      int task = g_atomic_int_add (&self->next_task, 1);
+
+      if (task >= self->n_tasks)
+        break;
+      self->func (task, self->data);
+    }
+  g_private_set (&in_pool_task, NULL);
+}
+
+static gpointer
+pool_worker (gpointer data)
+{
+  SyPool *self = data;
+  guint64 seen = 0;
+
+  for (;;)
+    {
+      g_mutex_lock (&self->lock);
+      while (self->generation == seen && !self->quit)
+        g_cond_wait (&self->start_cond, &self->lock);
+      if (self->quit)
+        {
+          g_mutex_unlock (&self->lock);
+          return NULL;
+        }
+      seen = self->generation;
+      g_mutex_unlock (&self->lock);
+
+      pool_do_tasks (self);
+
+      g_mutex_lock (&self->lock);
+      if (--self->n_busy == 0)
+        g_cond_signal (&self->done_cond);
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+int
+sy_n_cpus (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+
+  return n < 1 ? 1 : (int) MIN (n, 64);
+}
+
+SyPool *
+sy_pool_new (int n_threads)
+{
+  SyPool *self = g_new0 (SyPool, 1);
+
+  if (n_threads <= 0)
+    n_threads = sy_n_cpus ();
+  self->n_threads = n_threads;
+  g_mutex_init (&self->run_lock);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->start_cond);
+  g_cond_init (&self->done_cond);
+  self->workers = g_new0 (GThread *, MAX (n_threads - 1, 1));
+  for (int i = 0; i < n_threads - 1; i++)
+    self->workers[i] = g_thread_new ("sy-worker", pool_worker, self);
+
+#ifdef OPENBLAS_VERSION
+  /* Our threads split the work; OpenBLAS must not split it again. */
+  openblas_set_num_threads (1);
+#endif
+  return self;
+}
+
+void
+sy_pool_free (SyPool *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  g_cond_broadcast (&self->start_cond);
+  g_mutex_unlock (&self->lock);
+  for (int i = 0; i < self->n_threads - 1; i++)
+    g_thread_join (self->workers[i]);
+  g_free (self->workers);
+  g_mutex_clear (&self->run_lock);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->start_cond);
+  g_cond_clear (&self->done_cond);
+  g_free (self);
+}
+
+int
+sy_pool_n_threads (SyPool *self)
+{
+  return self ? self->n_threads : 1;
+}
+
+void
+sy_pool_run (SyPool         *self,
+             int             n_tasks,
+             SyParallelFunc  func,
+             gpointer        data)
+{
+  if (n_tasks <= 0)
+    return;
+  if (self == NULL || self->n_threads == 1 || n_tasks == 1
+      || g_private_get (&in_pool_task) != NULL)
+    {
+      for (int i = 0; i < n_tasks; i++)
+        func (i, data);
+      return;
+    }
+
+  g_mutex_lock (&self->run_lock);
+  g_mutex_lock (&self->lock);
+  self->func = func;
+  self->data = data;
+  self->n_tasks = n_tasks;
+  g_atomic_int_set (&self->next_task, 0);
+  self->n_busy = self->n_threads - 1;
+  self->generation++;
+  g_cond_broadcast (&self->start_cond);
+  g_mutex_unlock (&self->lock);
+
+  pool_do_tasks (self);
+
+  g_mutex_lock (&self->lock);
+  while (self->n_busy > 0)
+    g_cond_wait (&self->done_cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->run_lock);
+}
+
+/* Scalar conversions: sy_bf16_to_f32 () etc. of sy-tensor-store.h */
+
+/* ------------------------------------------------------ CPU features */
+
+#ifdef SY_HAVE_X86
+static int
+have_avx2_fma_f16c (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
+               && __builtin_cpu_supports ("f16c");
+    }
+  return cached;
+}
+
+__attribute__ ((target ("avx2,fma,f16c")))
+static void
+row_to_f32_avx2 (const void *src,
+                 SyDType     dtype,
+                 int         n,
+                 float      *out)
+{
+  const uint16_t *h = src;
+  int i = 0;
+
+  if (dtype == SY_DTYPE_BF16)
+    for (; i + 8 <= n; i += 8)
+      {
+        __m256i w = _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) (h + i)));
+        _mm256_storeu_ps (out + i, _mm256_castsi256_ps (_mm256_slli_epi32 (w, 16)));
+      }
+  else
+    for (; i + 8 <= n; i += 8)
+      _mm256_storeu_ps (out + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (h + i))));
+  for (; i < n; i++)
+    out[i] = dtype == SY_DTYPE_BF16 ? sy_bf16_to_f32 (h[i]) : sy_f16_to_f32 (h[i]);
+}
+
+__attribute__ ((target ("avx2,fma,f16c")))
+static inline __m256
+load8_half (const uint16_t *h,
+            SyDType         dtype)
+{
+  __m128i raw = _mm_loadu_si128 ((const __m128i *) h);
+
+  if (dtype == SY_DTYPE_BF16)
+    return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (raw), 16));
+  return _mm256_cvtph_ps (raw);
+}
+
+__attribute__ ((target ("avx2,fma,f16c")))
+static inline float
+hsum256 (__m256 v)
+{
+  __m128 lo = _mm256_castps256_ps128 (v);
+  __m128 hi = _mm256_extractf128_ps (v, 1);
+
+  lo = _mm_add_ps (lo, hi);
+  lo = _mm_add_ps (lo, _mm_movehl_ps (lo, lo));
+  lo = _mm_add_ss (lo, _mm_shuffle_ps (lo, lo, 1));
+  return _mm_cvtss_f32 (lo);
+}
+
+/* y[t] = dot (w_row, x[t]) for t < T (T <= 4): the row is read once. */
+__attribute__ ((target ("avx2,fma,f16c")))
+static void
+dot_half_avx2 (const uint16_t *w,
+               SyDType         dtype,
+               const float    *x,
+               int             ldx,
+               int             T,
+               int             n,
+               float          *y,
+               int             ldy)
+{
+  __m256 acc[4][2];
+  int i = 0;
+
+  for (int t = 0; t < 4; t++)
+    acc[t][0] = acc[t][1] = _mm256_setzero_ps ();
+  for (; i + 16 <= n; i += 16)
+    {
+      __m256 w0 = load8_half (w + i, dtype);
+      __m256 w1 = load8_half (w + i + 8, dtype);
+
+      for (int t = 0; t < T; t++)
+        {
+          acc[t][0] = _mm256_fmadd_ps (w0, _mm256_loadu_ps (x + (gsize) t * ldx + i), acc[t][0]);
+          acc[t][1] = _mm256_fmadd_ps (w1, _mm256_loadu_ps (x + (gsize) t * ldx + i + 8), acc[t][1]);
+        }
+    }
+  for (int t = 0; t < T; t++)
+    {
+      float s = hsum256 (_mm256_add_ps (acc[t][0], acc[t][1]));
+
+      for (int j = i; j < n; j++)
+        s += (dtype == SY_DTYPE_BF16 ? sy_bf16_to_f32 (w[j]) : sy_f16_to_f32 (w[j]))
+             * x[(gsize) t * ldx + j];
+      y[(gsize) t * ldy] = s;
+    }
+}
+
+/* AVX-512 register tile: R weight rows x TB activation rows, 16 columns
+ * per step.  Each converted weight vector serves TB tokens and each
+ * activation vector R rows; float32 accumulation (exact products of the
+ * stored weights).  R <= 4, TB <= 6: 24 accumulators of the 32 registers. */
+static int
+have_avx512 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+               && __builtin_cpu_supports ("avx512vl");
+    }
+  return cached;
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl"), always_inline))
+static inline __m512
+load16_half (const uint16_t *h,
+             SyDType         dtype,
+             __mmask16       m)
+{
+  __m256i raw = _mm256_maskz_loadu_epi16 (m, h);
+
+  if (dtype == SY_DTYPE_BF16)
+    return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (raw), 16));
+  return _mm512_cvtph_ps (raw);
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl"), always_inline))
+static inline void
+tile_half_512 (const uint16_t *w,
+               gsize           ldw,
+               SyDType         dtype,
+               const float    *x,
+               gsize           ldx,
+               float          *y,
+               gsize           ldy,
+               int             K,
+               const int       R,
+               const int       TB)
+{
+  __m512 acc[4][6];
+
+  /* fully unrolled, so that the accumulators live in registers */
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      acc[r][t] = _mm512_setzero_ps ();
+
+  for (int k = 0; k < K; k += 16)
+    {
+      __mmask16 m = K - k >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (K - k)) - 1);
+      __m512 wv[4];
+
+#pragma GCC unroll 4
+      for (int r = 0; r < R; r++)
+        wv[r] = load16_half (w + r * ldw + k, dtype, m);
+#pragma GCC unroll 6
+      for (int t = 0; t < TB; t++)
+        {
+          __m512 xv = _mm512_maskz_loadu_ps (m, x + t * ldx + k);
+
+#pragma GCC unroll 4
+          for (int r = 0; r < R; r++)
+            acc[r][t] = _mm512_fmadd_ps (wv[r], xv, acc[r][t]);
+        }
+    }
+
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      y[t * ldy + r] = _mm512_reduce_add_ps (acc[r][t]);
+}
+
+#define TILE_CASE(r, tb) \
+  case (r) * 8 + (tb): \
+    tile_half_512 (w, ldw, dtype, x, ldx, y, ldy, K, r, tb); \
+    break;
+#define TILE_ROW(r) \
+  TILE_CASE (r, 1) TILE_CASE (r, 2) TILE_CASE (r, 3) \
+  TILE_CASE (r, 4) TILE_CASE (r, 5) TILE_CASE (r, 6)
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl")))
+static void
+tile_dispatch_512 (const uint16_t *w,
+                   gsize           ldw,
+                   SyDType         dtype,
+                   const float    *x,
+                   gsize           ldx,
+                   float          *y,
+                   gsize           ldy,
+                   int             K,
+                   int             R,
+                   int             TB)
+{
+  switch (R * 8 + TB)
+    {
+      TILE_ROW (1) TILE_ROW (2) TILE_ROW (3) TILE_ROW (4)
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* rows [r0, r1) of y (T, N) = x (T, K) @ w^T for half weights */
+static void
+matmul_half_512 (const SyMat *w,
+                 const float *x,
+                 int          T,
+                 float       *y,
+                 int          r0,
+                 int          r1)
+{
+  const uint16_t *wd = w->data;
+  int K = w->cols, N = w->rows;
+
+  for (int r = r0; r < r1; r += 4)
+    {
+      int R = MIN (4, r1 - r);
+
+      for (int t = 0; t < T; t += 6)
+        tile_dispatch_512 (wd + (gsize) r * K, K, w->dtype, x + (gsize) t * K, K,
+                           y + (gsize) t * N + r, N, K, R, MIN (6, T - t));
+    }
+}
+#endif
+
+static gsize
+dtype_size (SyDType dtype)
+{
+  return dtype == SY_DTYPE_F32 ? 4 : 2;
+}
+
+void
+sy_mat_row_to_f32_ref (const SyMat *w,
+                       int          row,
+                       int          col0,
+                       int          n,
+                       float       *out)
+{
+  gsize base = (gsize) row * w->cols + col0;
+
+  if (sy_dtype_is_quantized (w->dtype))
+    {
+      /* rows are whole blocks: cols is a multiple of the block size */
+      sy_quant_to_f32_ref (w->dtype, (const char *) w->data + sy_dtype_n_bytes (w->dtype, (int64_t) row * w->cols),
+                           col0, n, out);
+      return;
+    }
+
+  for (int i = 0; i < n; i++)
+    {
+      switch (w->dtype)
+        {
+        case SY_DTYPE_F32:
+          out[i] = ((const float *) w->data)[base + i];
+          break;
+        case SY_DTYPE_BF16:
+          out[i] = sy_bf16_to_f32 (((const uint16_t *) w->data)[base + i]);
+          break;
+        case SY_DTYPE_F16:
+          out[i] = sy_f16_to_f32 (((const uint16_t *) w->data)[base + i]);
+          break;
+        default:
+          out[i] = NAN;
+          break;
+        }
+    }
+}
+
+void
+sy_mat_row_to_f32 (const SyMat *w,
+                   int          row,
+                   int          col0,
+                   int          n,
+                   float       *out)
+{
+  const char *src;
+
+  if (sy_dtype_is_quantized (w->dtype))
+    {
+      sy_quant_to_f32 (w->dtype, (const char *) w->data + sy_dtype_n_bytes (w->dtype, (int64_t) row * w->cols),
+                       col0, n, out);
+      return;
+    }
+  src = (const char *) w->data + ((gsize) row * w->cols + col0) * dtype_size (w->dtype);
+
+  if (w->dtype == SY_DTYPE_F32)
+    {
+      memcpy (out, src, (gsize) n * sizeof (float));
+      return;
+    }
+#ifdef SY_HAVE_X86
+  if (have_avx2_fma_f16c ())
+    {
+      row_to_f32_avx2 (src, w->dtype, n, out);
+      return;
+    }
+#endif
+  sy_mat_row_to_f32_ref (w, row, col0, n, out);
+}
+
+/* --------------------------------------------------------- elementwise */
+
+void
+sy_rmsnorm_ref (float       *out,
+                const float *x,
+                const float *w,
+                int          n,
+                float        eps)
+{
+  double ss = 0;
+  float scale;
+
+  for (int i = 0; i < n; i++)
+    ss += (double) x[i] * x[i];
+  scale = 1.0f / sqrtf ((float) (ss / n) + eps);
+  for (int i = 0; i < n; i++)
+    out[i] = (w ? w[i] : 1.0f) * (x[i] * scale);
+}
+
+void
+sy_rmsnorm (float       *out,
+            const float *x,
+            const float *w,
+            int          n,
+            float        eps)
+{
+  float s[8] = { 0 };
+  float ss, scale;
+  int i = 0;
+
+  /* Eight independent partial sums: vectorisable, and closer to the
+   * pairwise sums of the reference than one long chain. */
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++)
+      s[j] += x[i + j] * x[i + j];
+  ss = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; i++)
+    ss += x[i] * x[i];
+  scale = 1.0f / sqrtf (ss / n + eps);
+  if (w)
+    for (i = 0; i < n; i++)
+      out[i] = w[i] * (x[i] * scale);
+  else
+    for (i = 0; i < n; i++)
+      out[i] = x[i] * scale;
+}
+
+void
+sy_rope_ref (float       *x,
+             int          n_heads,
+             int          head_dim,
+             int          rot_dim,
+             const float *cos,
+             const float *sin)
+{
+  int half = rot_dim / 2;
+
+  for (int h = 0; h < n_heads; h++)
+    {
+      float *v = x + (gsize) h * head_dim;
+
+      for (int i = 0; i < half; i++)
+        {
+          float a = v[i];
+          float b = v[i + half];
+
+          v[i] = a * cos[i] - b * sin[i];
+          v[i + half] = b * cos[i] + a * sin[i];
+        }
+    }
+}
+
+void
+sy_rope (float       *x,
+         int          n_heads,
+         int          head_dim,
+         int          rot_dim,
+         const float *cos,
+         const float *sin)
+{
+  int half = rot_dim / 2;
+
+  for (int h = 0; h < n_heads; h++)
+    {
+      float *restrict lo = x + (gsize) h * head_dim;
+      float *restrict hi = lo + half;
+
+      for (int i = 0; i < half; i++)
+        {
+          float a = lo[i];
+          float b = hi[i];
+
+          lo[i] = a * cos[i] - b * sin[i];
+          hi[i] = b * cos[i] + a * sin[i];
+        }
+    }
+}
+
+void
+sy_softmax_ref (float *x,
+                int    n)
+{
+  double max = -INFINITY, sum = 0;
+
+  for (int i = 0; i < n; i++)
+    max = MAX (max, x[i]);
+  for (int i = 0; i < n; i++)
+    sum += exp (x[i] - max);
+  for (int i = 0; i < n; i++)
+    x[i] = (float) (exp (x[i] - max) / sum);
+}
+
+void
+sy_softmax (float *x,
+            int    n)
+{
+  float max = -INFINITY, sum = 0, inv;
+
+  for (int i = 0; i < n; i++)
+    max = MAX (max, x[i]);
+  if (max == -INFINITY)
+    {
+      /* every entry masked: nothing to attend to */
+      for (int i = 0; i < n; i++)
+        x[i] = 0;
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      x[i] = expf (x[i] - max);
+      sum += x[i];
+    }
+  inv = 1.0f / sum;
+  for (int i = 0; i < n; i++)
+    x[i] *= inv;
+}
+
+void
+sy_silu_mul_ref (float       *out,
+                 const float *gate,
+                 const float *up,
+                 int          n)
+{
+  for (int i = 0; i < n; i++)
+    out[i] = (float) (gate[i] / (1.0 + exp (-(double) gate[i])) * up[i]);
+}
+
+void
+sy_silu_mul (float       *out,
+             const float *gate,
+             const float *up,
+             int          n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      float g = gate[i];
+
+      out[i] = g / (1.0f + expf (-g)) * up[i];
+    }
+}
+
+/* -------------------------------------------------------------- matmul */
+
+void
+sy_matmul_ref (float       *y,
+               const float *x,
+               int          T,
+               const SyMat *w,
+               const float *bias)
+{
+  g_autofree float *row = g_new (float, MAX (w->cols, 1));
+
+  for (int r = 0; r < w->rows; r++)
+    {
+      sy_mat_row_to_f32_ref (w, r, 0, w->cols, row);
+      for (int t = 0; t < T; t++)
+        {
+          double s = 0;
+
+          for (int i = 0; i < w->cols; i++)
+            s += (double) row[i] * x[(gsize) t * w->cols + i];
+          y[(gsize) t * w->rows + r] = (float) (s + (bias ? bias[r] : 0));
+        }
+    }
+}
+
+#define PANEL_BYTES (256 * 1024)   /* converted panel: fits in L2 */
+/* Up to this many activation rows, half weights go through the AVX-512
+ * tile kernel (each weight converted once per 6 rows, in registers);
+ * beyond, a converted panel and OpenBLAS win. */
+#ifndef SY_TILE_MAX_T
+#define SY_TILE_MAX_T 48
+#endif
+
+typedef struct
+{
+  float       *y;
+  const float *x;
+  int          T;
+  const SyMat *w;
+  int          n_tasks;
+  int          panel;        /* rows per converted panel */
+  float       *scratch;      /* (n_tasks, panel, cols) */
+} MatmulJob;
+
+static void
+matmul_rows (MatmulJob *job,
+             int        task,
+             int        r0,
+             int        r1)
+{
+  const SyMat *w = job->w;
+  int K = w->cols, N = w->rows, T = job->T;
+
+  if (r1 <= r0)
+    return;
+
+  if (w->dtype == SY_DTYPE_F32)
+    {
+      const float *wf = (const float *) w->data + (gsize) r0 * K;
+
+      if (T == 1)
+        cblas_sgemv (CblasRowMajor, CblasNoTrans, r1 - r0, K, 1.0f, wf, K,
+                     job->x, 1, 0.0f, job->y + r0, 1);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, r1 - r0, K,
+                     1.0f, job->x, K, wf, K, 0.0f, job->y + r0, N);
+      return;
+    }
+
+  if (T <= 2 && sy_dtype_is_quantized (w->dtype))
+    {
+      /* decode: fused block dot products, the weights never unpacked */
+      gsize row_bytes = sy_dtype_n_bytes (w->dtype, K);
+
+      for (int t = 0; t < T; t++)
+        for (int r = r0; r < r1; r++)
+          job->y[(gsize) t * N + r] = sy_quant_dot (w->dtype, (const char *) w->data + (gsize) r * row_bytes,
+                                                    job->x + (gsize) t * K, K);
+      return;
+    }
+
+#ifdef SY_HAVE_X86
+  if (T <= SY_TILE_MAX_T && !sy_dtype_is_quantized (w->dtype) && have_avx512 ())
+    {
+      matmul_half_512 (w, job->x, T, job->y, r0, r1);
+      return;
+    }
+  if (T <= 4 && !sy_dtype_is_quantized (w->dtype) && have_avx2_fma_f16c ())
+    {
+      gsize esz = dtype_size (w->dtype);
+
+      for (int r = r0; r < r1; r++)
+        dot_half_avx2 ((const uint16_t *) ((const char *) w->data + (gsize) r * K * esz),
+                       w->dtype, job->x, K, T, K, job->y + r, N);
+      return;
+    }
+#endif
+
+  {
+    float *panel = job->scratch + (gsize) task * job->panel * K;
+
+    for (int p0 = r0; p0 < r1; p0 += job->panel)
+      {
+        int np = MIN (job->panel, r1 - p0);
+
+        for (int r = 0; r < np; r++)
+          sy_mat_row_to_f32 (w, p0 + r, 0, K, panel + (gsize) r * K);
+        if (T == 1)
+          cblas_sgemv (CblasRowMajor, CblasNoTrans, np, K, 1.0f, panel, K,
+                       job->x, 1, 0.0f, job->y + p0, 1);
+        else
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, np, K,
+                       1.0f, job->x, K, panel, K, 0.0f, job->y + p0, N);
+      }
+  }
+}
+
+static void
+matmul_task (int      task,
+             gpointer data)
+{
+  MatmulJob *job = data;
+  int N = job->w->rows;
+  /* contiguous row ranges, multiples of 16 rows */
+  int per = ((N + job->n_tasks - 1) / job->n_tasks + 15) / 16 * 16;
+  int r0 = MIN (N, task * per);
+  int r1 = MIN (N, r0 + per);
+
+  matmul_rows (job, task, r0, r1);
+}
+
+void
+sy_matmul (SyPool      *pool,
+           float       *y,
+           const float *x,
+           int          T,
+           const SyMat *w,
+           const float *bias)
+{
+  MatmulJob job = { y, x, T, w, 1, 0, NULL };
+  g_autofree float *scratch = NULL;
+  gsize work = (gsize) T * w->rows * w->cols;
+
+  if (T <= 0 || w->rows <= 0)
+    return;
+  if (w->cols <= 0)
+    {
+      for (gsize i = 0; i < (gsize) T * w->rows; i++)
+        y[i] = 0;
+    }
+  else
+    {
+      /* Small products are not worth waking the other threads for. */
+      job.n_tasks = work < 32768 ? 1 : MIN (sy_pool_n_threads (pool), (w->rows + 15) / 16);
+      job.n_tasks = MAX (job.n_tasks, 1);
+      if (w->dtype != SY_DTYPE_F32)
+        {
+          job.panel = MAX (16, PANEL_BYTES / (int) (sizeof (float) * w->cols));
+          job.panel = MIN (job.panel, w->rows);
+          scratch = g_new (float, (gsize) job.n_tasks * job.panel * w->cols);
+          job.scratch = scratch;
+        }
+      sy_pool_run (pool, job.n_tasks, matmul_task, &job);
+    }
+
+  if (bias)
+    for (int t = 0; t < T; t++)
+      for (int r = 0; r < w->rows; r++)
+        y[(gsize) t * w->rows + r] += bias[r];
+}

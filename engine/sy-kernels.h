@@ -1,0 +1,123 @@
+/* sy-kernels.h: the numeric kernels of the forward pass
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Output-first free functions over float32 activations.  Weights may stay
+ * in their stored precision (F32, F16, BF16): a SyMat is a view of a
+ * row-major (rows, cols) matrix inside a mapping.  Every optimised kernel
+ * has a naive `_ref` twin that the tests compare it with.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sy-tensor-store.h"
+
+G_BEGIN_DECLS
+
+/* A (rows, cols) row-major weight matrix in its stored precision. */
+typedef struct
+{
+  const void *data;
+  SyDType     dtype;
+  int         rows;
+  int         cols;
+} SyMat;
+
+/* A pool of worker threads for data-parallel loops.  The caller's thread
+ * takes part, so a pool of n threads starts n - 1 workers. */
+typedef struct _SyPool SyPool;
+
+typedef void (*SyParallelFunc) (int task, gpointer data);
+
+SyPool *sy_pool_new          (int             n_threads);
+void    sy_pool_free         (SyPool         *self);
+int     sy_pool_n_threads    (SyPool         *self);
+/* Runs @func (task, data) for task = 0..n_tasks-1 across the threads and
+ * returns when all are done.  @self may be NULL (serial).  A call from
+ * inside a task runs serially (no nesting). */
+void    sy_pool_run          (SyPool         *self,
+                              int             n_tasks,
+                              SyParallelFunc  func,
+                              gpointer        data);
+/* The number of CPUs this process may use. */
+int     sy_n_cpus            (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyPool, sy_pool_free)
+
+/* @out[i] = row @row of @w, elements [col0, col0 + n), as float32. */
+void    sy_mat_row_to_f32    (const SyMat    *w,
+                              int             row,
+                              int             col0,
+                              int             n,
+                              float          *out);
+void    sy_mat_row_to_f32_ref (const SyMat   *w,
+                              int             row,
+                              int             col0,
+                              int             n,
+                              float          *out);
+
+/* out = x / sqrt (mean (x^2) + eps) * w, over @n elements (float32, as
+ * the HF RMSNorm does).  @w may be NULL (no scale).  @out may be @x. */
+void    sy_rmsnorm           (float          *out,
+                              const float    *x,
+                              const float    *w,
+                              int             n,
+                              float           eps);
+void    sy_rmsnorm_ref       (float          *out,
+                              const float    *x,
+                              const float    *w,
+                              int             n,
+                              float           eps);
+
+/* Rotary embedding, half-rotation ("neox", HF rotate_half) style, in place
+ * on @n_heads heads of @head_dim, the first @rot_dim dims of each rotated:
+ * x1' = x1 cos - x2 sin, x2' = x2 cos + x1 sin with x1 = x[0..rot/2),
+ * x2 = x[rot/2..rot).  @cos, @sin: (rot_dim / 2) of this position. */
+void    sy_rope              (float          *x,
+                              int             n_heads,
+                              int             head_dim,
+                              int             rot_dim,
+                              const float    *cos,
+                              const float    *sin);
+void    sy_rope_ref          (float          *x,
+                              int             n_heads,
+                              int             head_dim,
+                              int             rot_dim,
+                              const float    *cos,
+                              const float    *sin);
+
+/* In-place softmax over @n elements (max-subtracted). */
+void    sy_softmax           (float          *x,
+                              int             n);
+void    sy_softmax_ref       (float          *x,
+                              int             n);
+
+/* out = silu (gate) * up, @n elements.  @out may alias @gate. */
+void    sy_silu_mul          (float          *out,
+                              const float    *gate,
+                              const float    *up,
+                              int             n);
+void    sy_silu_mul_ref      (float          *out,
+                              const float    *gate,
+                              const float    *up,
+                              int             n);
+
+/* y (T, w->rows) = x (T, w->cols) @ w^T [+ bias (w->rows)], float32
+ * accumulation.  BF16/F16 weights are converted tile by tile into a
+ * per-thread scratch (no full copy).  @pool may be NULL. */
+void    sy_matmul            (SyPool         *pool,
+                              float          *y,
+                              const float    *x,
+                              int             T,
+                              const SyMat    *w,
+                              const float    *bias);
+void    sy_matmul_ref        (float          *y,
+                              const float    *x,
+                              int             T,
+                              const SyMat    *w,
+                              const float    *bias);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* sy-metrics.h: quality metrics of a run (../shared/docs/routing.md, cli.md)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * All logits are row-major (T, V) float32; every sum is in double.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sy-trace.h"
+
+G_BEGIN_DECLS
+
+/* @nll (T - 1): nll[t] = -log softmax (logits[t])[ids[t + 1]] (natural
+ * log).  Fails (naming the position) on an id outside 0..V-1. */
+gboolean sy_metrics_nll               (const float    *logits,
+                                       int             T,
+                                       int             V,
+                                       const int32_t  *ids,
+                                       float          *nll,
+                                       GError        **error);
+
+/* exp (mean (nll)); NaN for n = 0. */
+double   sy_metrics_perplexity        (const float    *nll,
+                                       int             n);
+
+/* Fills trace->nll and trace->perplexity from the run's logits (T = n_tokens). */
+gboolean sy_metrics_fill_trace        (SyTrace        *trace,
+                                       const float    *logits,
+                                       int             V,
+                                       GError        **error);
+
+/* KL (A || B) of the next-token distributions softmax (a[t]), softmax (b[t])
+ * at one position, and its mean over the T positions (NaN for T = 0). */
+double   sy_metrics_kl_row            (const float    *a,
+                                       const float    *b,
+                                       int             V);
+double   sy_metrics_mean_kl           (const float    *a,
+                                       const float    *b,
+                                       int             T,
+                                       int             V);
+
+/* Index of the largest logit (the lowest index among equals). */
+int      sy_metrics_argmax            (const float    *row,
+                                       int             V);
+
+/* Share of the T positions whose argmax agrees (NaN for T = 0). */
+double   sy_metrics_greedy_agreement  (const float    *a,
+                                       const float    *b,
+                                       int             T,
+                                       int             V);
+
+/* |A ∩ B| / |A ∪ B| of two expert sets (1 when both are empty). */
+double   sy_metrics_jaccard           (const int      *a,
+                                       int             ka,
+                                       const int      *b,
+                                       int             kb);
+
+/* Jaccard of the chosen expert sets of trace cell (moe, t) in A and B. */
+double   sy_metrics_cell_jaccard      (const SyTrace  *a,
+                                       const SyTrace  *b,
+                                       int             moe,
+                                       int             t);
+
+G_END_DECLS

@@ -1,0 +1,80 @@
+/* sy-model.h: a model loaded from a Hugging Face folder
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * sy_model_load() reads config.json (+ generation_config.json), opens the
+ * safetensors through the tensor store, binds every tensor the
+ * architecture expects with its expected shape and checks the weights are
+ * finite.  Weights stay memory-mapped in their stored precision.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sy-engine-error.h"
+#include "sy-router.h"
+#include "sy-tokenizer.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SyModel SyModel;
+
+typedef struct
+{
+  const char     *model_type;     /* "mixtral", ... */
+  const char     *hf_class;       /* "MixtralForCausalLM", ... */
+  const char     *name;           /* the folder's base name */
+  const char     *path;           /* the folder */
+  const char     *dtype;          /* stored precision of the weights ("BF16", "F32", "mixed") */
+  int             n_layers;
+  int             n_moe_layers;
+  const gboolean *layer_is_moe;   /* (n_layers) */
+  int             n_experts;
+  int             native_k;
+  int             vocab_size;
+  int             hidden_size;
+  int             n_heads;
+  int             n_kv_heads;
+  int             head_dim;
+  int             expert_ffn;
+  int             shared_ffn;     /* 0 without a shared expert */
+  int             bos_token_id;   /* -1 = none */
+  int             eos_token_id;   /* -1 = none */
+  int64_t         n_params;       /* every bound tensor */
+} SyModelInfo;
+
+typedef enum
+{
+  SY_MODEL_LOAD_DEFAULT  = 0,
+  /* Copy the weights (still in their stored precision) out of the file
+   * mapping into the process's own memory.  Costs a copy at load; pays
+   * where reading mapped page cache is slow (seen on some VMs: ~10x) or
+   * where the kernel pages mapped weights out between runs. */
+  SY_MODEL_LOAD_RESIDENT = 1 << 0,
+} SyModelLoadFlags;
+
+SyModel                 *sy_model_load              (const char      *path,
+                                                     SyProgressFunc   progress,
+                                                     gpointer         user_data,
+                                                     GError         **error);
+SyModel                 *sy_model_load_full         (const char      *path,
+                                                     SyModelLoadFlags flags,
+                                                     SyProgressFunc   progress,
+                                                     gpointer         user_data,
+                                                     GError         **error);
+void                     sy_model_free              (SyModel         *self);
+
+const SyModelInfo       *sy_model_get_info          (SyModel         *self);
+const SyRouterModelInfo *sy_model_get_router_info   (SyModel         *self);
+/* Tensors of the files that the architecture does not use (NULL-terminated,
+ * owned by the model), reported as warnings by callers. */
+const char * const      *sy_model_get_unused_tensors (SyModel        *self);
+/* The model's tokenizer (owned by the model), or NULL when the folder has
+ * no tokenizer.json. */
+SyTokenizer             *sy_model_get_tokenizer     (SyModel         *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyModel, sy_model_free)
+
+G_END_DECLS

@@ -1,0 +1,479 @@
+/* sy-random-model.c: random-weight models of real shapes
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "sy-random-model.h"
+
+#define INIT_STD 0.02
+
+/* Shapes from the models' published config.json files. */
+static const SyRandomModelSpec presets[] = {
+  {
+    .name = "tiny",
+    .description = "OLMoE layout, 2 layers, hidden 64, 8 experts top-2, vocab 3000 (tests)",
+    .layout = SY_RANDOM_LAYOUT_OLMOE,
+    .vocab_size = 3000, .hidden_size = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
+    .n_experts = 8, .top_k = 2, .expert_size = 32, .max_position_embeddings = 512,
+    .rms_norm_eps = 1e-5, .rope_theta = 10000.0, .norm_topk_prob = FALSE,
+    .bos_token_id = -1, .eos_token_id = 0, .pad_token_id = 1,
+  },
+  {
+    .name = "olmoe-1b-7b",
+    .description = "OLMoE-1B-7B: 16 layers, hidden 2048, 64 experts top-8, expert size 1024",
+    .layout = SY_RANDOM_LAYOUT_OLMOE,
+    .vocab_size = 50304, .hidden_size = 2048, .n_layers = 16, .n_heads = 16, .n_kv_heads = 16,
+    .n_experts = 64, .top_k = 8, .expert_size = 1024, .max_position_embeddings = 4096,
+    .rms_norm_eps = 1e-5, .rope_theta = 10000.0, .norm_topk_prob = FALSE,
+    .bos_token_id = -1, .eos_token_id = 50279, .pad_token_id = 1,
+  },
+  {
+    .name = "mixtral-8x7b",
+    .description = "Mixtral-8x7B: 32 layers, hidden 4096, 8 experts top-2, expert size 14336, GQA 32/8",
+    .layout = SY_RANDOM_LAYOUT_MIXTRAL,
+    .vocab_size = 32000, .hidden_size = 4096, .n_layers = 32, .n_heads = 32, .n_kv_heads = 8,
+    .n_experts = 8, .top_k = 2, .expert_size = 14336, .max_position_embeddings = 32768,
+    .rms_norm_eps = 1e-5, .rope_theta = 1e6, .norm_topk_prob = TRUE,
+    .bos_token_id = 1, .eos_token_id = 2, .pad_token_id = -1,
+  },
+  {
+    .name = "qwen3-30b-a3b",
+    .description = "Qwen3-30B-A3B: 48 layers, hidden 2048, 128 experts top-8, expert size 768, GQA 32/4",
+    .layout = SY_RANDOM_LAYOUT_QWEN3_MOE,
+    .vocab_size = 151936, .hidden_size = 2048, .n_layers = 48, .n_heads = 32, .n_kv_heads = 4,
+    .head_dim = 128, .n_experts = 128, .top_k = 8, .expert_size = 768,
+    .max_position_embeddings = 40960, .rms_norm_eps = 1e-6, .rope_theta = 1e6,
+    .norm_topk_prob = TRUE, .bos_token_id = 151643, .eos_token_id = 151645, .pad_token_id = -1,
+  },
+};
+
+const SyRandomModelSpec *
+sy_random_model_get_presets (guint *n_presets)
+{
+  if (n_presets)
+    *n_presets = G_N_ELEMENTS (presets);
+  return presets;
+}
+
+const SyRandomModelSpec *
+sy_random_model_find_preset (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (presets[i].name, name) == 0)
+      return &presets[i];
+  return NULL;
+}
+
+char *
+sy_random_model_preset_names (void)
+{
+  GString *s = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", presets[i].name);
+  return g_string_free (s, FALSE);
+}
+
+static int
+head_dim_of (const SyRandomModelSpec *spec)
+{
+  return spec->head_dim > 0 ? spec->head_dim : spec->hidden_size / spec->n_heads;
+}
+
+static gboolean
+check_spec (const SyRandomModelSpec  *spec,
+            GError                  **error)
+{
+  if (spec->vocab_size <= 0 || spec->hidden_size <= 0 || spec->n_layers <= 0 ||
+      spec->n_heads <= 0 || spec->n_kv_heads <= 0 || spec->n_experts <= 0 ||
+      spec->top_k <= 0 || spec->top_k > spec->n_experts || spec->expert_size <= 0 ||
+      spec->n_heads % spec->n_kv_heads != 0 ||
+      (spec->head_dim <= 0 && spec->hidden_size % spec->n_heads != 0))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "random model '%s': inconsistent dimensions", spec->name ? spec->name : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- config ---- */
+
+/* A JSON number written the short way ("1e-05", "10000.0"), locale-free. */
+static json_object *
+new_double (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.10g", value);
+  if (strpbrk (buf, ".eEn") == NULL)
+    g_strlcat (buf, ".0", sizeof buf);
+  return json_object_new_double_s (value, buf);
+}
+
+static json_object *
+id_or_null (int64_t id)
+{
+  return id >= 0 ? json_object_new_int64 (id) : NULL;
+}
+
+char *
+sy_random_model_config_json (const SyRandomModelSpec *spec,
+                             SyDType                  dtype)
+{
+  json_object *c = json_object_new_object ();
+  json_object *archs = json_object_new_array ();
+  const char *arch, *model_type;
+  char *text;
+
+  switch (spec->layout)
+    {
+    case SY_RANDOM_LAYOUT_MIXTRAL:
+      arch = "MixtralForCausalLM";
+      model_type = "mixtral";
+      break;
+    case SY_RANDOM_LAYOUT_QWEN3_MOE:
+      arch = "Qwen3MoeForCausalLM";
+      model_type = "qwen3_moe";
+      break;
+    case SY_RANDOM_LAYOUT_OLMOE:
+    default:
+      arch = "OlmoeForCausalLM";
+      model_type = "olmoe";
+      break;
+    }
+
+  json_object_array_add (archs, json_object_new_string (arch));
+  json_object_object_add (c, "architectures", archs);
+  json_object_object_add (c, "model_type", json_object_new_string (model_type));
+  json_object_object_add (c, "vocab_size", json_object_new_int (spec->vocab_size));
+  json_object_object_add (c, "hidden_size", json_object_new_int (spec->hidden_size));
+  json_object_object_add (c, "num_hidden_layers", json_object_new_int (spec->n_layers));
+  json_object_object_add (c, "num_attention_heads", json_object_new_int (spec->n_heads));
+  json_object_object_add (c, "num_key_value_heads", json_object_new_int (spec->n_kv_heads));
+  if (spec->head_dim > 0)
+    json_object_object_add (c, "head_dim", json_object_new_int (spec->head_dim));
+  json_object_object_add (c, "hidden_act", json_object_new_string ("silu"));
+  json_object_object_add (c, "max_position_embeddings", json_object_new_int (spec->max_position_embeddings));
+  json_object_object_add (c, "initializer_range", new_double (INIT_STD));
+  json_object_object_add (c, "rms_norm_eps", new_double (spec->rms_norm_eps));
+  json_object_object_add (c, "rope_theta", new_double (spec->rope_theta));
+  json_object_object_add (c, "rope_scaling", NULL);
+  json_object_object_add (c, "attention_dropout", new_double (0.0));
+  json_object_object_add (c, "num_experts_per_tok", json_object_new_int (spec->top_k));
+  json_object_object_add (c, "output_router_logits", json_object_new_boolean (FALSE));
+  json_object_object_add (c, "tie_word_embeddings", json_object_new_boolean (FALSE));
+  json_object_object_add (c, "use_cache", json_object_new_boolean (TRUE));
+  json_object_object_add (c, "bos_token_id", id_or_null (spec->bos_token_id));
+  json_object_object_add (c, "eos_token_id", id_or_null (spec->eos_token_id));
+  json_object_object_add (c, "pad_token_id", id_or_null (spec->pad_token_id));
+  json_object_object_add (c, "torch_dtype",
+                          json_object_new_string (dtype == SY_DTYPE_BF16 ? "bfloat16" :
+                                                  dtype == SY_DTYPE_F16 ? "float16" : "float32"));
+
+  switch (spec->layout)
+    {
+    case SY_RANDOM_LAYOUT_OLMOE:
+      json_object_object_add (c, "intermediate_size", json_object_new_int (spec->expert_size));
+      json_object_object_add (c, "num_experts", json_object_new_int (spec->n_experts));
+      json_object_object_add (c, "norm_topk_prob", json_object_new_boolean (spec->norm_topk_prob));
+      json_object_object_add (c, "attention_bias", json_object_new_boolean (FALSE));
+      json_object_object_add (c, "clip_qkv", NULL);
+      json_object_object_add (c, "router_aux_loss_coef", new_double (0.01));
+      break;
+    case SY_RANDOM_LAYOUT_MIXTRAL:
+      json_object_object_add (c, "intermediate_size", json_object_new_int (spec->expert_size));
+      json_object_object_add (c, "num_local_experts", json_object_new_int (spec->n_experts));
+      json_object_object_add (c, "sliding_window", NULL);
+      json_object_object_add (c, "router_aux_loss_coef", new_double (0.02));
+      json_object_object_add (c, "router_jitter_noise", new_double (0.0));
+      break;
+    case SY_RANDOM_LAYOUT_QWEN3_MOE:
+      json_object_object_add (c, "intermediate_size", json_object_new_int (spec->expert_size * 8));
+      json_object_object_add (c, "moe_intermediate_size", json_object_new_int (spec->expert_size));
+      json_object_object_add (c, "num_experts", json_object_new_int (spec->n_experts));
+      json_object_object_add (c, "norm_topk_prob", json_object_new_boolean (spec->norm_topk_prob));
+      json_object_object_add (c, "decoder_sparse_step", json_object_new_int (1));
+      json_object_object_add (c, "mlp_only_layers", json_object_new_array ());
+      json_object_object_add (c, "attention_bias", json_object_new_boolean (FALSE));
+      json_object_object_add (c, "use_sliding_window", json_object_new_boolean (FALSE));
+      json_object_object_add (c, "sliding_window", NULL);
+      json_object_object_add (c, "max_window_layers", json_object_new_int (spec->n_layers));
+      json_object_object_add (c, "router_aux_loss_coef", new_double (0.001));
+      break;
+    default:
+      break;
+    }
+
+  text = g_strconcat (json_object_to_json_string_ext (c, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE), "\n", NULL);
+  json_object_put (c);
+  return text;
+}
+
+static char *
+generation_config_json (const SyRandomModelSpec *spec)
+{
+  json_object *c = json_object_new_object ();
+  char *text;
+
+  json_object_object_add (c, "_from_model_config", json_object_new_boolean (TRUE));
+  if (spec->bos_token_id >= 0)
+    json_object_object_add (c, "bos_token_id", json_object_new_int64 (spec->bos_token_id));
+  json_object_object_add (c, "eos_token_id", id_or_null (spec->eos_token_id));
+  if (spec->pad_token_id >= 0)
+    json_object_object_add (c, "pad_token_id", json_object_new_int64 (spec->pad_token_id));
+  text = g_strconcat (json_object_to_json_string_ext (c, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED), "\n", NULL);
+  json_object_put (c);
+  return text;
+}
+
+/* ---- random numbers ---- */
+
+/* SplitMix64's output function: element i of a tensor is
+ * mix (key + (i + 1) × golden), so any chunk can be produced on its own. */
+static inline guint64
+mix64 (guint64 z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+#define GOLDEN 0x9e3779b97f4a7c15ull
+
+typedef struct
+{
+  guint64 key;
+  float   std;       /* 0: constant */
+  float   constant;
+} FillData;
+
+static gboolean
+fill_random (float     *out,
+             int64_t    offset,
+             int64_t    n,
+             gpointer   user_data,
+             GError   **error)
+{
+  const FillData *d = user_data;
+
+  if (d->std == 0)
+    {
+      for (int64_t i = 0; i < n; i++)
+        out[i] = d->constant;
+      return TRUE;
+    }
+  {
+    /* sum of four 16-bit uniforms: mean 4 × 32767.5, variance 4 × (65536² - 1) / 12 */
+    const double mean = 4 * 32767.5;
+    const float scale = (float) (d->std / sqrt (4.0 * (65536.0 * 65536.0 - 1.0) / 12.0));
+    guint64 z = d->key + (guint64) (offset + 1) * GOLDEN;
+
+    for (int64_t i = 0; i < n; i++, z += GOLDEN)
+      {
+        guint64 r = mix64 (z);
+        guint32 sum = (guint32) (r & 0xffff) + (guint32) ((r >> 16) & 0xffff) +
+                      (guint32) ((r >> 32) & 0xffff) + (guint32) (r >> 48);
+
+        out[i] = (float) ((double) sum - mean) * scale;
+      }
+  }
+  return TRUE;
+}
+
+static guint64
+name_key (guint64     seed,
+          const char *name)
+{
+  guint64 h = 0xcbf29ce484222325ull;     /* FNV-1a */
+
+  for (const guchar *p = (const guchar *) name; *p; p++)
+    h = (h ^ *p) * 0x100000001b3ull;
+  return mix64 (h ^ mix64 (seed + GOLDEN));
+}
+
+static gboolean
+add (SySafetensorsWriter  *w,
+     guint64               seed,
+     SyDType               dtype,
+     gboolean              is_norm,
+     GError              **error,
+     int64_t               d0,
+     int64_t               d1,
+     const char           *format,
+     ...) G_GNUC_PRINTF (8, 9);
+
+/* Adds tensor NAME of shape [d0] (d1 == 0) or [d0, d1]. */
+static gboolean
+add (SySafetensorsWriter  *w,
+     guint64               seed,
+     SyDType               dtype,
+     gboolean              is_norm,
+     GError              **error,
+     int64_t               d0,
+     int64_t               d1,
+     const char           *format,
+     ...)
+{
+  g_autofree char *name = NULL;
+  FillData *d = g_new0 (FillData, 1);
+  int64_t shape[2] = { d0, d1 };
+  va_list args;
+
+  va_start (args, format);
+  name = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  d->key = name_key (seed, name);
+  d->std = is_norm ? 0.0f : (float) INIT_STD;
+  d->constant = 1.0f;
+  return sy_safetensors_writer_add_generated (w, name, dtype, d1 ? 2 : 1, shape, fill_random, d, g_free, error);
+}
+
+SySafetensorsWriter *
+sy_random_model_new_writer (const SyRandomModelSpec  *spec,
+                            SyDType                   dtype,
+                            guint64                   seed,
+                            GError                  **error)
+{
+  g_autoptr (SySafetensorsWriter) w = NULL;
+  int64_t H, V, E, I, q_dim, kv_dim, hd;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (!check_spec (spec, error))
+    return NULL;
+
+  w = sy_safetensors_writer_new ();
+  H = spec->hidden_size;
+  V = spec->vocab_size;
+  E = spec->n_experts;
+  I = spec->expert_size;
+  hd = head_dim_of (spec);
+  q_dim = (int64_t) spec->n_heads * hd;
+  kv_dim = (int64_t) spec->n_kv_heads * hd;
+
+#define ADD(norm, d0, d1, ...) \
+  G_STMT_START { if (!add (w, seed, dtype, norm, error, d0, d1, __VA_ARGS__)) return NULL; } G_STMT_END
+
+  ADD (FALSE, V, H, "model.embed_tokens.weight");
+  for (int l = 0; l < spec->n_layers; l++)
+    {
+      ADD (TRUE, H, 0, "model.layers.%d.input_layernorm.weight", l);
+      ADD (FALSE, q_dim, H, "model.layers.%d.self_attn.q_proj.weight", l);
+      ADD (FALSE, kv_dim, H, "model.layers.%d.self_attn.k_proj.weight", l);
+      ADD (FALSE, kv_dim, H, "model.layers.%d.self_attn.v_proj.weight", l);
+      ADD (FALSE, H, q_dim, "model.layers.%d.self_attn.o_proj.weight", l);
+      if (spec->layout == SY_RANDOM_LAYOUT_OLMOE)
+        {
+          ADD (TRUE, q_dim, 0, "model.layers.%d.self_attn.q_norm.weight", l);
+          ADD (TRUE, kv_dim, 0, "model.layers.%d.self_attn.k_norm.weight", l);
+        }
+      else if (spec->layout == SY_RANDOM_LAYOUT_QWEN3_MOE)
+        {
+          ADD (TRUE, hd, 0, "model.layers.%d.self_attn.q_norm.weight", l);
+          ADD (TRUE, hd, 0, "model.layers.%d.self_attn.k_norm.weight", l);
+        }
+      ADD (TRUE, H, 0, "model.layers.%d.post_attention_layernorm.weight", l);
+      if (spec->layout == SY_RANDOM_LAYOUT_MIXTRAL)
+        {
+          ADD (FALSE, E, H, "model.layers.%d.block_sparse_moe.gate.weight", l);
+          for (int e = 0; e < E; e++)
+            {
+              ADD (FALSE, I, H, "model.layers.%d.block_sparse_moe.experts.%d.w1.weight", l, e);
+              ADD (FALSE, H, I, "model.layers.%d.block_sparse_moe.experts.%d.w2.weight", l, e);
+              ADD (FALSE, I, H, "model.layers.%d.block_sparse_moe.experts.%d.w3.weight", l, e);
+            }
+        }
+      else
+        {
+          ADD (FALSE, E, H, "model.layers.%d.mlp.gate.weight", l);
+          for (int e = 0; e < E; e++)
+            {
+              ADD (FALSE, I, H, "model.layers.%d.mlp.experts.%d.gate_proj.weight", l, e);
+              ADD (FALSE, I, H, "model.layers.%d.mlp.experts.%d.up_proj.weight", l, e);
+              ADD (FALSE, H, I, "model.layers.%d.mlp.experts.%d.down_proj.weight", l, e);
+            }
+        }
+    }
+  ADD (TRUE, H, 0, "model.norm.weight");
+  ADD (FALSE, V, H, "lm_head.weight");
+#undef ADD
+
+  sy_safetensors_writer_set_metadata (w, "producer", "switchyard make-random-model");
+  return g_steal_pointer (&w);
+}
+
+static gboolean
+write_text (const char  *dir,
+            const char  *name,
+            const char  *text,
+            GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_set_contents (path, text, -1, &local_error))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sy_random_model_write (const SyRandomModelSpec  *spec,
+                       const char               *dir,
+                       SyDType                   dtype,
+                       guint64                   seed,
+                       int                       n_shards,
+                       SyProgressFunc            progress,
+                       gpointer                  progress_data,
+                       GError                  **error)
+{
+  g_autoptr (SySafetensorsWriter) w = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *gen = NULL;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (dir != NULL, FALSE);
+
+  w = sy_random_model_new_writer (spec, dtype, seed, error);
+  if (w == NULL)
+    return FALSE;
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                   "%s: cannot create the folder: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  config = sy_random_model_config_json (spec, dtype);
+  gen = generation_config_json (spec);
+  if (!write_text (dir, "config.json", config, error) ||
+      !write_text (dir, "generation_config.json", gen, error))
+    return FALSE;
+
+  /* a weights file of the other layout left from an earlier run would
+   * shadow (or be shadowed by) the new one */
+  {
+    g_autofree char *single = g_build_filename (dir, "model.safetensors", NULL);
+    g_autofree char *index = g_build_filename (dir, "model.safetensors.index.json", NULL);
+
+    g_unlink (n_shards <= 1 ? index : single);
+    if (n_shards <= 1)
+      return sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
+  }
+  return sy_safetensors_writer_write_sharded (w, dir, n_shards, progress, progress_data, error);
+}

@@ -1,0 +1,384 @@
+/* sy-session.c: runs, the KV cache across runs, and the trace metrics
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-forward-private.h"
+#include "sy-session-private.h"
+
+
+static SyRouterSpec *
+native_spec (void)
+{
+  SyRouterSpec *spec = g_new0 (SyRouterSpec, 1);
+
+  spec->policy = SY_POLICY_NATIVE;
+  spec->weights = SY_WEIGHTS_NATIVE;
+  spec->p = spec->t = spec->q = NAN;
+  spec->theta = spec->gamma = spec->u = NAN;
+  spec->cycles = NAN;
+  return spec;
+}
+
+SySession *
+sy_session_new (SyModel *model)
+{
+  SySession *self;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  self = g_new0 (SySession, 1);
+  self->model = model;
+  self->pool = sy_pool_new (0);
+  _sy_run_state_init (&self->rs, model);
+  if (model->router_info.native)
+    self->spec = sy_router_spec_copy (model->router_info.native);
+  else
+    self->spec = native_spec ();
+  self->spec_string = sy_router_spec_to_string (self->spec);
+  self->native = model->router_info.native ? sy_router_spec_copy (model->router_info.native)
+                                           : native_spec ();
+  return self;
+}
+
+void
+sy_session_free (SySession *self)
+{
+  if (self == NULL)
+    return;
+  _sy_run_state_clear (&self->rs, self->model);
+  sy_pool_free (self->pool);
+  sy_router_spec_free (self->spec);
+  sy_router_spec_free (self->native);
+  g_free (self->spec_string);
+  g_clear_pointer (&self->last, sy_trace_free);
+  g_free (self->ids);
+  g_free (self);
+}
+
+SyModel *
+sy_session_get_model (SySession *self)
+{
+  return self->model;
+}
+
+void
+sy_session_reset (SySession *self)
+{
+  self->n_cached = 0;
+  self->captured = FALSE;
+  g_clear_pointer (&self->last, sy_trace_free);
+}
+
+gboolean
+sy_session_set_router (SySession           *self,
+                       const SyRouterSpec  *spec,
+                       GError             **error)
+{
+  g_autoptr (SyRouterSpec) copy = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (spec == NULL)
+    copy = self->model->router_info.native ? sy_router_spec_copy (self->model->router_info.native)
+                                           : native_spec ();
+  else
+    copy = sy_router_spec_copy (spec);
+  if (!sy_router_spec_check (copy, &self->model->router_info, error))
+    return FALSE;
+  text = sy_router_spec_to_string (copy);
+  if (g_strcmp0 (text, self->spec_string) != 0)
+    sy_session_reset (self);
+  sy_router_spec_free (self->spec);
+  self->spec = g_steal_pointer (&copy);
+  g_free (self->spec_string);
+  self->spec_string = g_steal_pointer (&text);
+  return TRUE;
+}
+
+const SyRouterSpec *
+sy_session_get_router (SySession *self)
+{
+  return self->spec;
+}
+
+void
+sy_session_set_extend_native (SySession *self,
+                              gboolean   extend_native)
+{
+  self->extend_native = extend_native;
+}
+
+void
+sy_session_set_capture_hidden (SySession *self,
+                               gboolean   capture)
+{
+  self->capture = capture;
+}
+
+static void
+copy_layer_rows (SyTraceLayer       *dst,
+                 const SyTraceLayer *src,
+                 int                 n,
+                 int                 E)
+{
+  gsize te = (gsize) n * E;
+
+  memcpy (dst->k, src->k, sizeof (int) * n);
+  memcpy (dst->experts, src->experts, sizeof (int) * te);
+  memcpy (dst->weights, src->weights, sizeof (float) * te);
+  memcpy (dst->probs, src->probs, sizeof (float) * te);
+  memcpy (dst->logits, src->logits, sizeof (float) * te);
+  memcpy (dst->cum, src->cum, sizeof (float) * n);
+  memcpy (dst->importance, src->importance, sizeof (float) * n);
+  memcpy (dst->complexity, src->complexity, sizeof (float) * n);
+  memcpy (dst->entropy, src->entropy, sizeof (float) * n);
+  memcpy (dst->depth, src->depth, sizeof (int8_t) * n);
+  memcpy (dst->flags, src->flags, sizeof (guint8) * n);
+  memcpy (dst->group_mask, src->group_mask, sizeof (int) * n);
+  dst->budget = src->budget;
+}
+
+/* Activated parameters and FLOPs of token @t: attention, router, the
+ * routed experts it chose, shared experts, dense MLPs, the LM head. */
+static void
+token_cost (SyModel       *m,
+            const SyTrace *trace,
+            int            t,
+            double        *params,
+            double        *flops)
+{
+  const SyConfig *c = &m->config;
+  double H = c->hidden_size, D = c->head_dim;
+  double q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
+  double P = 0, F = 0;
+
+  for (int l = 0; l < c->n_layers; l++)
+    {
+      const SyLayer *L = &m->layers[l];
+      double attn = H * q_dim * 2 + H * kv_dim * 2 + (c->attention_bias ? q_dim + 2 * kv_dim : 0);
+      int ctx = L->window > 0 ? MIN (t + 1, L->window) : t + 1;
+
+      P += attn;
+      F += 2 * attn + 4.0 * c->n_heads * D * ctx;   /* projections, scores, mixing */
+      if (L->is_moe)
+        {
+          double expert = 3 * H * c->expert_ffn;
+          int k = trace->layers[L->moe].k[t];
+
+          P += H * c->n_experts + k * expert;
+          F += 2 * (H * c->n_experts + k * expert);
+          if (L->shared.gate.rows > 0)
+            {
+              double shared = 3 * H * L->shared.gate.rows + (L->shared_gate ? H : 0);
+
+              P += shared;
+              F += 2 * shared;
+            }
+        }
+      else
+        {
+          P += 3 * H * L->mlp.gate.rows;
+          F += 2 * 3 * H * L->mlp.gate.rows;
+        }
+    }
+  P += H * c->vocab_size;
+  F += 2 * H * c->vocab_size;
+  *params = P;
+  *flops = F;
+}
+
+SyTrace *
+sy_session_run (SySession      *self,
+                const int32_t  *ids,
+                int             n,
+                SyProgressFunc  progress,
+                gpointer        user_data,
+                GError        **error)
+{
+  SyModel *m;
+  const SyConfig *c;
+  g_autoptr (SyTrace) trace = NULL;
+  gboolean causal;
+  const SyRouterSpec *route;
+  int p = 0, V, E;
+  double t_start = g_get_monotonic_time () / 1e6;
+  double sum_nll = 0, sum_p = 0, sum_f = 0;
+  gboolean sharing;
+  const float *x0 = NULL;
+  int l0 = 0;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  m = self->model;
+  c = &m->config;
+  V = c->vocab_size;
+  E = c->n_experts;
+
+  if (ids == NULL || n <= 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "no tokens to run (the input is empty)");
+      return NULL;
+    }
+  for (int t = 0; t < n; t++)
+    if (ids[t] < 0 || ids[t] >= V)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                     "token id %d at position %d is outside the vocabulary (0..%d)",
+                     ids[t], t, V - 1);
+        return NULL;
+      }
+
+  route = self->spec;
+  causal = sy_router_spec_is_causal (self->spec);
+  if (self->last && (self->captured || !self->capture))
+    {
+      int max = MIN (self->n_cached, n - 1);
+
+      while (p < max && self->ids[p] == ids[p])
+        p++;
+      if (!causal)
+        {
+          /* only a pure extension, routed natively, may keep the cache */
+          if (self->extend_native && p == self->n_cached && p > 0)
+            route = self->native;
+          else
+            p = 0;
+        }
+    }
+  /* compare: the source session ran the same ids under another policy */
+  sharing = self->share != NULL && route == self->spec
+            && _sy_session_share_check (self, ids, n, &p);
+  self->n_reused = p;
+  self->n_shared_layers = 0;
+
+  _sy_run_state_reserve (&self->rs, m, n, self->capture);
+  trace = sy_trace_new (n, E, c->n_layers, m->info.n_moe_layers);
+  trace->model = g_strdup (m->info.name);
+  trace->router = g_strdup (self->spec_string);
+  trace->causal = causal;
+  trace->native_k = c->n_experts_per_tok;
+  memcpy (trace->ids, ids, sizeof (int32_t) * n);
+  if (m->tokenizer)
+    for (int t = 0; t < n; t++)
+      trace->token_text[t] = sy_tokenizer_id_to_piece (m->tokenizer, ids[t]);
+  for (int i = 0; i < m->info.n_moe_layers; i++)
+    {
+      trace->layers[i].layer = m->moe_layer[i];
+      trace->layers[i].moe = i;
+      if (p > 0)
+        copy_layer_rows (&trace->layers[i], &self->last->layers[i], p, E);
+    }
+
+  /* From here on the cache beyond p is being rewritten. */
+  self->n_cached = MIN (self->n_cached, p);
+  if (sharing)
+    {
+      l0 = _sy_session_share_fill (self, route, p, n, trace, &x0, error);
+      if (l0 < 0)
+        {
+          sy_session_reset (self);
+          return NULL;
+        }
+      self->n_shared_layers = l0;
+    }
+  if (!_sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
+                         trace, progress, user_data, error))
+    {
+      sy_session_reset (self);
+      return NULL;
+    }
+
+  /* the cache now holds ids[0..n) */
+  self->ids = g_renew (int32_t, self->ids, n);
+  memcpy (self->ids, ids, sizeof (int32_t) * n);
+  self->n_cached = n;
+  self->n_last = n;
+  self->captured = self->capture && (p == 0 || self->captured);
+
+  /* metrics */
+  for (int t = 0; t + 1 < n; t++)
+    {
+      double nll = self->rs.lse[t] - self->rs.logits[(gsize) t * V + ids[t + 1]];
+
+      trace->nll[t] = (float) nll;
+      sum_nll += nll;
+    }
+  trace->perplexity = n >= 2 ? exp (sum_nll / (n - 1)) : NAN;
+  for (int t = 0; t < n; t++)
+    {
+      double pp, ff;
+
+      token_cost (m, trace, t, &pp, &ff);
+      sum_p += pp;
+      sum_f += ff;
+    }
+  trace->activated_params = sum_p / n;
+  trace->flops = sum_f / n;
+  sy_trace_update_avg_k (trace);
+  trace->total_time_s = g_get_monotonic_time () / 1e6 - t_start;
+
+  g_clear_pointer (&self->last, sy_trace_free);
+  self->last = sy_trace_copy (trace);
+  if (progress)
+    progress (1.0, "done", user_data);
+  return g_steal_pointer (&trace);
+}
+
+const float *
+sy_session_get_logits (SySession *self,
+                       int       *n_tokens,
+                       int       *n_vocab)
+{
+  if (n_tokens)
+    *n_tokens = self->n_last;
+  if (n_vocab)
+    *n_vocab = self->model->config.vocab_size;
+  return self->n_last > 0 ? self->rs.logits : NULL;
+}
+
+const float *
+sy_session_get_hidden (SySession *self,
+                       int        index,
+                       int       *n_tokens,
+                       int       *hidden_size)
+{
+  if (n_tokens)
+    *n_tokens = self->n_last;
+  if (hidden_size)
+    *hidden_size = self->model->config.hidden_size;
+  if (!self->captured || self->rs.hidden == NULL || self->n_last == 0
+      || index < 0 || index > self->model->config.n_layers)
+    return NULL;
+  return self->rs.hidden[index];
+}
+
+int
+sy_session_get_n_reused (SySession *self)
+{
+  return self->n_reused;
+}
+
+void
+sy_session_set_share_source (SySession *self,
+                             SySession *source)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (source != self);
+
+  self->share = source;
+  if (source != NULL)
+    sy_session_set_capture_hidden (source, TRUE);
+}
+
+int
+sy_session_get_n_shared_layers (SySession *self)
+{
+  return self->n_shared_layers;
+}

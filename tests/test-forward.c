@@ -1,0 +1,800 @@
+/* test-forward.c: the forward pass against the HF reference fixtures
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * For every fixture model and every case of its reference.json: logits,
+ * router logits of every MoE layer and hidden states hidden.0..L within
+ * 1e-4, the same chosen experts, the same 8-token greedy continuation.
+ * Then the cache: prefix + decode == full prefill, and edits reuse the
+ * common prefix.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "sy-model.h"
+#include "sy-router.h"
+#include "sy-safetensors-writer.h"
+#include "sy-session.h"
+#include "sy-tensor-store.h"
+
+#define TOL 1e-4
+
+static const char *const archs[] = {
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
+};
+
+static char *
+fixture_path (const char *arch,
+              const char *file)
+{
+  const char *root = g_getenv ("SY_FIXTURES");
+
+  g_assert_nonnull (root);
+  return g_build_filename (root, "models", arch, file, NULL);
+}
+
+/* max |a - b| over n floats; NaN on either side is an infinite error */
+static double
+max_abs_diff (const float *a,
+              const float *b,
+              gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]);
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
+/* max |a - b| / max (1, |b|): for values of a few units, float32 noise
+ * from a different summation order (one row vs a batch) is a few ulp */
+static double
+max_rel_diff (const float *a,
+              const float *b,
+              gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
+static float *
+ref_tensor (SyTensorStore *ref,
+            const char    *name,
+            int64_t        rows,
+            int64_t        cols)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { rows, cols };
+  const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
+  float *out;
+
+  g_assert_no_error (error);
+  out = g_new (float, rows * cols);
+  sy_tensor_to_f32 (t, 0, rows * cols, out);
+  return out;
+}
+
+static int
+argmax (const float *x,
+        int          n)
+{
+  int best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* top-k indices by value, ties to the lower index, as a sorted set */
+static void
+topk_set (const float *z,
+          int          E,
+          int          k,
+          int         *out)
+{
+  gboolean taken[256] = { FALSE };
+
+  g_assert_cmpint (E, <=, 256);
+  for (int i = 0; i < k; i++)
+    {
+      int best = -1;
+
+      for (int e = 0; e < E; e++)
+        if (!taken[e] && (best < 0 || z[e] > z[best]))
+          best = e;
+      taken[best] = TRUE;
+    }
+  for (int e = 0, j = 0; e < E; e++)
+    if (taken[e])
+      out[j++] = e;
+}
+
+/* DeepSeek-V3's selection (DeepseekV3TopkRouter), from the raw logits:
+ * s = sigmoid (z), ranked by s + bias; groups scored by the sum of their
+ * two best, the topk_group best groups kept, the others' experts scored
+ * 0; then the k best.  Written here independently of sy-router.c. */
+static void
+deepseek_set (const float *z,
+              const float *bias,
+              int          E,
+              int          k,
+              int          n_group,
+              int          topk_group,
+              int         *out)
+{
+  float v[256], gs[32];
+  gboolean keep[32] = { FALSE };
+  int size = E / n_group;
+
+  g_assert_cmpint (E, <=, 256);
+  g_assert_cmpint (n_group, <=, 32);
+  for (int e = 0; e < E; e++)
+    v[e] = 1.0f / (1.0f + expf (-z[e])) + bias[e];
+  for (int g = 0; g < n_group; g++)
+    {
+      float a = -INFINITY, b = -INFINITY;
+
+      for (int j = 0; j < size; j++)
+        {
+          float x = v[g * size + j];
+
+          if (x > a)
+            {
+              b = a;
+              a = x;
+            }
+          else if (x > b)
+            b = x;
+        }
+      gs[g] = a + b;
+    }
+  for (int i = 0; i < topk_group; i++)
+    {
+      int best = -1;
+
+      for (int g = 0; g < n_group; g++)
+        if (!keep[g] && (best < 0 || gs[g] > gs[best]))
+          best = g;
+      keep[best] = TRUE;
+    }
+  for (int e = 0; e < E; e++)
+    if (!keep[e / size])
+      v[e] = 0.0f;
+  topk_set (v, E, k, out);
+}
+
+static int
+cmp_int (gconstpointer a,
+         gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+static void
+test_fixture (gconstpointer data)
+{
+  const char *arch = data;
+  g_autofree char *dir = fixture_path (arch, "");
+  g_autofree char *ref_json = fixture_path (arch, "reference.json");
+  g_autofree char *ref_st = fixture_path (arch, "reference.safetensors");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (SyTensorStore) ref = NULL;
+  g_autoptr (SyTensorStore) weights = NULL;
+  const SyModelInfo *info;
+  const SyRouterModelInfo *rinfo;
+  json_object *root, *cases;
+  double max_logits = 0, max_router = 0, max_hidden = 0;
+  int n_cases;
+
+  model = sy_model_load (dir, NULL, NULL, &error);
+  g_assert_no_error (error);
+  info = sy_model_get_info (model);
+  rinfo = sy_model_get_router_info (model);
+  g_assert_cmpstr (info->model_type, ==, arch);
+  weights = sy_tensor_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_model_get_unused_tensors (model)[0] == NULL, ==, TRUE);
+  session = sy_session_new (model);
+  sy_session_set_capture_hidden (session, TRUE);
+
+  ref = sy_tensor_store_open (ref_st, &error);
+  g_assert_no_error (error);
+  root = json_object_from_file (ref_json);
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  n_cases = (int) json_object_array_length (cases);
+  g_assert_cmpint (n_cases, >, 0);
+
+  for (int ci = 0; ci < n_cases; ci++)
+    {
+      json_object *cs = json_object_array_get_idx (cases, ci), *v;
+      g_autoptr (SyTrace) trace = NULL;
+      g_autofree int32_t *ids = NULL;
+      const char *key;
+      int n, n_router, n_hidden, T, V, H, E = info->n_experts, k = info->native_k;
+      const float *logits;
+      int32_t cont[8];
+
+      g_assert_true (json_object_object_get_ex (cs, "key", &v));
+      key = json_object_get_string (v);
+      g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
+      n = (int) json_object_array_length (v);
+      ids = g_new (int32_t, n + 8);
+      for (int i = 0; i < n; i++)
+        ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
+      g_assert_true (json_object_object_get_ex (cs, "greedy_continuation", &v));
+      g_assert_cmpint (json_object_array_length (v), ==, 8);
+      for (int i = 0; i < 8; i++)
+        cont[i] = json_object_get_int (json_object_array_get_idx (v, i));
+      g_assert_true (json_object_object_get_ex (cs, "router_layers", &v));
+      n_router = json_object_get_int (v);
+      g_assert_true (json_object_object_get_ex (cs, "hidden_layers", &v));
+      n_hidden = json_object_get_int (v);
+      g_assert_cmpint (n_router, ==, info->n_moe_layers);
+      g_assert_cmpint (n_hidden, ==, info->n_layers + 1);
+
+      sy_session_reset (session);
+      trace = sy_session_run (session, ids, n, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (trace);
+      g_assert_cmpint (trace->n_tokens, ==, n);
+
+      logits = sy_session_get_logits (session, &T, &V);
+      g_assert_cmpint (T, ==, n);
+      g_assert_cmpint (V, ==, info->vocab_size);
+      {
+        g_autofree char *name = g_strdup_printf ("%s.logits", key);
+        g_autofree float *r = ref_tensor (ref, name, n, V);
+        double d = max_abs_diff (logits, r, (gsize) n * V);
+
+        max_logits = MAX (max_logits, d);
+        if (d > TOL)
+          g_error ("%s %s: logits differ by %g", arch, key, d);
+      }
+
+      for (int i = 0; i < n_router; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
+          g_autofree float *r = ref_tensor (ref, name, n, E);
+          const SyTraceLayer *tl = &trace->layers[i];
+          double d = max_abs_diff (tl->logits, r, (gsize) n * E);
+          g_autofree float *bias = NULL;
+
+          if (rinfo->selection_bias)
+            {
+              int layer = -1, seen = -1;
+              g_autofree char *bname = NULL;
+              int64_t shape[1] = { E };
+              const SyTensor *bt;
+
+              while (seen < i)
+                if (info->layer_is_moe[++layer])
+                  seen++;
+              bname = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", layer);
+              bt = sy_tensor_store_get (weights, bname, 1, shape, &error);
+              g_assert_no_error (error);
+              bias = g_new (float, E);
+              sy_tensor_to_f32 (bt, 0, E, bias);
+            }
+
+          max_router = MAX (max_router, d);
+          if (d > TOL)
+            g_error ("%s %s: router logits of MoE layer %d differ by %g", arch, key, i, d);
+
+          for (int t = 0; t < n; t++)
+            {
+              int want[256], got[256];
+
+              if (bias)
+                deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
+                              rinfo->topk_group, want);
+              else
+                topk_set (r + (gsize) t * E, E, k, want);
+              g_assert_cmpint (tl->k[t], ==, k);
+              memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
+              qsort (got, k, sizeof (int), cmp_int);
+              if (rinfo->n_group > 1)
+                {
+                  /* the trace records the kept groups; the experts lie in them */
+                  int mask = tl->group_mask[t], size = E / rinfo->n_group;
+
+                  g_assert_cmpint (g_bit_storage (mask), <=, rinfo->n_group);
+                  g_assert_cmpint (__builtin_popcount (mask), ==, rinfo->topk_group);
+                  for (int j = 0; j < k; j++)
+                    g_assert_true (mask & (1 << (got[j] / size)));
+                }
+              for (int j = 0; j < k; j++)
+                if (got[j] != want[j])
+                  g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
+                           arch, key, i, t, got[j], want[j]);
+            }
+        }
+
+      for (int i = 0; i < n_hidden; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
+          g_autofree float *r = ref_tensor (ref, name, n, info->hidden_size);
+          const float *h = sy_session_get_hidden (session, i, &T, &H);
+          double d;
+
+          g_assert_nonnull (h);
+          g_assert_cmpint (H, ==, info->hidden_size);
+          d = max_abs_diff (h, r, (gsize) n * H);
+          max_hidden = MAX (max_hidden, d);
+          if (d > TOL)
+            g_error ("%s %s: hidden.%d differs by %g", arch, key, i, d);
+        }
+
+      /* greedy continuation, decoding with the cache */
+      for (int s = 0; s < 8; s++)
+        {
+          g_autoptr (SyTrace) step = NULL;
+          int len = n + s;
+
+          logits = sy_session_get_logits (session, &T, &V);
+          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
+          if (ids[len] != cont[s])
+            g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len], cont[s]);
+          if (s == 7)
+            break;
+          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (sy_session_get_n_reused (session), ==, len);
+        }
+    }
+  json_object_put (root);
+
+  g_test_message ("%s: %d cases, max |delta| logits %.3g, router logits %.3g, hidden %.3g",
+                  arch, n_cases, max_logits, max_router, max_hidden);
+}
+
+static SyModel *
+load_fixture (const char *arch)
+{
+  g_autofree char *dir = fixture_path (arch, "");
+  g_autoptr (GError) error = NULL;
+  SyModel *model = sy_model_load (dir, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+static void
+assert_traces_equal (const SyTrace *a,
+                     const SyTrace *b,
+                     double         tol)
+{
+  int E = a->n_experts;
+
+  g_assert_cmpint (a->n_tokens, ==, b->n_tokens);
+  g_assert_cmpint (a->n_moe_layers, ==, b->n_moe_layers);
+  for (int i = 0; i < a->n_moe_layers; i++)
+    {
+      const SyTraceLayer *la = &a->layers[i], *lb = &b->layers[i];
+
+      /* router logits (up to ~10 here) amplify summation-order noise
+       * through the layers: the fixture tolerance, relative */
+      g_assert_cmpfloat (max_rel_diff (la->logits, lb->logits, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-4));
+      g_assert_cmpfloat (max_abs_diff (la->probs, lb->probs, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-5));
+      for (int t = 0; t < a->n_tokens; t++)
+        {
+          g_assert_cmpint (la->k[t], ==, lb->k[t]);
+          for (int j = 0; j < la->k[t]; j++)
+            g_assert_cmpint (la->experts[t * E + j], ==, lb->experts[t * E + j]);
+        }
+    }
+  g_assert_cmpfloat (max_abs_diff (a->nll, b->nll, MAX (a->n_tokens - 1, 0)), <=, tol);
+}
+
+/* prefill of a prefix, then one decode step per remaining token, equals a
+ * full prefill: logits (1e-5), routing, NLL */
+static void
+test_incremental (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SySession) full = sy_session_new (model);
+  g_autoptr (SySession) inc = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) ref = NULL;
+  g_autoptr (SyTrace) last = NULL;
+  int32_t ids[24];
+  const float *a, *b;
+  int n = 24, T, V;
+
+  for (int i = 0; i < n; i++)
+    ids[i] = (i * 131 + 7) % sy_model_get_info (model)->vocab_size;
+  ref = sy_session_run (full, ids, n, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  for (int len = 10; len <= n; len++)
+    {
+      g_clear_pointer (&last, sy_trace_free);
+      last = sy_session_run (inc, ids, len, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == 10 ? 0 : len - 1);
+    }
+  a = sy_session_get_logits (full, &T, &V);
+  b = sy_session_get_logits (inc, &T, &V);
+  g_assert_cmpint (T, ==, n);
+  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) n * V), <=, 1e-5);
+  assert_traces_equal (ref, last, 1e-5);
+  g_assert_cmpfloat (fabs (ref->perplexity - last->perplexity), <=, 1e-4 * ref->perplexity);
+}
+
+/* editing the middle of the text keeps the common prefix from the cache
+ * and gives what a fresh session gives */
+static void
+test_edit (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (SySession) fresh = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) t1 = NULL;
+  g_autoptr (SyTrace) t2 = NULL;
+  g_autoptr (SyTrace) t3 = NULL;
+  int32_t ids[20], edited[22];
+  const float *a, *b;
+  int T, V;
+
+  for (int i = 0; i < 20; i++)
+    ids[i] = (i * 97 + 3) % 3000;
+  /* replace token 9 by two tokens */
+  memcpy (edited, ids, sizeof (int32_t) * 9);
+  edited[9] = 42;
+  edited[10] = 43;
+  memcpy (edited + 11, ids + 10, sizeof (int32_t) * 10);
+  edited[21] = 5;
+
+  sy_session_set_capture_hidden (s, TRUE);
+  sy_session_set_capture_hidden (fresh, TRUE);
+  t1 = sy_session_run (s, ids, 20, NULL, NULL, &error);
+  g_assert_no_error (error);
+  t2 = sy_session_run (s, edited, 22, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (s), ==, 9);
+  t3 = sy_session_run (fresh, edited, 22, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (fresh), ==, 0);
+
+  a = sy_session_get_logits (s, &T, &V);
+  b = sy_session_get_logits (fresh, &T, &V);
+  g_assert_cmpint (T, ==, 22);
+  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) T * V), <=, 1e-5);
+  for (int i = 0; i <= sy_model_get_info (model)->n_layers; i++)
+    {
+      int H;
+      const float *ha = sy_session_get_hidden (s, i, &T, &H);
+      const float *hb = sy_session_get_hidden (fresh, i, &T, &H);
+
+      g_assert_nonnull (ha);
+      g_assert_cmpfloat (max_abs_diff (ha, hb, (gsize) T * H), <=, 1e-5);
+    }
+  assert_traces_equal (t2, t3, 1e-5);
+  for (int t = 0; t < 22; t++)
+    g_assert_cmpint (t2->ids[t], ==, edited[t]);
+}
+
+/* a non-causal policy never reuses the cache; changing the policy drops it */
+static void
+test_policy_cache (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("olmoe");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da", &error);
+  g_autoptr (SyRouterSpec) topk = sy_router_spec_parse ("topk:k=4", &error);
+  int32_t ids[12];
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 12; i++)
+    ids[i] = 100 + i * 11;
+
+  g_assert_true (sy_session_set_router (s, da, &error));
+  for (int len = 8; len <= 12; len += 4)
+    {
+      g_autoptr (SyTrace) t = sy_session_run (s, ids, len, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_false (t->causal);
+      g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+      /* DA importance comes from this run's attention */
+      for (int tok = 0; tok < len; tok++)
+        g_assert_false (isnan (t->layers[0].importance[tok]));
+    }
+
+  /* topk:k=native equals native */
+  {
+    g_autoptr (SySession) native = sy_session_new (model);
+    g_autoptr (SyTrace) a = NULL;
+    g_autoptr (SyTrace) b = NULL;
+
+    g_assert_true (sy_session_set_router (s, topk, &error));
+    a = sy_session_run (s, ids, 12, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+    g_assert_true (a->causal);
+    b = sy_session_run (native, ids, 12, NULL, NULL, &error);
+    g_assert_no_error (error);
+    assert_traces_equal (a, b, 0);
+    g_assert_cmpfloat (a->avg_k, ==, 4);
+    g_assert_cmpfloat (a->activated_params, >, 0);
+    g_assert_cmpfloat (a->flops, >, 2 * a->activated_params);
+  }
+}
+
+static void
+test_bad_ids (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("mixtral");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  int32_t ids[3] = { 5, 3000, 7 };
+  SyTrace *t;
+
+  t = sy_session_run (s, ids, 0, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+
+  t = sy_session_run (s, ids, 3, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
+  g_assert_nonnull (strstr (error->message, "3000"));
+  g_clear_error (&error);
+
+  ids[1] = -1;
+  t = sy_session_run (s, ids, 3, NULL, NULL, &error);
+  g_assert_null (t);
+  g_assert_nonnull (strstr (error->message, "-1"));
+}
+
+static gboolean
+cancel_at_half (double      fraction,
+                const char *what,
+                gpointer    data)
+{
+  return fraction < 0.5;
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (SyModel) model = load_fixture ("qwen3_moe");
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) t = NULL;
+  int32_t ids[4] = { 1, 2, 3, 4 };
+
+  g_assert_null (sy_session_run (s, ids, 4, cancel_at_half, NULL, &error));
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* the session still works, from scratch */
+  t = sy_session_run (s, ids, 4, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
+}
+
+/* The fixture converted to @dtype and split into two shards (with
+ * model.safetensors.index.json), run against the F32 original. */
+typedef struct
+{
+  const char *arch;
+  SyDType     dtype;
+  double      tol;
+} ConvertCase;
+
+static void
+test_converted (gconstpointer data)
+{
+  const ConvertCase *cc = data;
+  g_autofree char *src = fixture_path (cc->arch, "");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("sy-convert-XXXXXX", &error);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
+  g_autoptr (SyModel) f32 = NULL;
+  g_autoptr (SyModel) half = NULL;
+  g_autoptr (SySession) sa = NULL;
+  g_autoptr (SySession) sb = NULL;
+  g_autoptr (SyTrace) ta = NULL;
+  g_autoptr (SyTrace) tb = NULL;
+  g_auto (GStrv) names = NULL;
+  const char *copy[] = { "config.json", "generation_config.json", NULL };
+  int32_t ids[16];
+  const float *la, *lb;
+  double d, agree = 0;
+  int T, V, E;
+
+  g_assert_no_error (error);
+  store = sy_tensor_store_open (src, &error);
+  g_assert_no_error (error);
+  names = sy_tensor_store_list (store);
+  for (int i = 0; names[i]; i++)
+    {
+      const SyTensor *t = sy_tensor_store_lookup (store, names[i]);
+
+      g_assert_true (sy_safetensors_writer_add_tensor (w, names[i], cc->dtype, t, &error));
+    }
+  g_assert_true (sy_safetensors_writer_write_sharded (w, tmp, 2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; copy[i]; i++)
+    {
+      g_autofree char *from = g_build_filename (src, copy[i], NULL);
+      g_autofree char *to = g_build_filename (tmp, copy[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (from, &text, &len, &error));
+      g_assert_true (g_file_set_contents (to, text, len, &error));
+    }
+
+  f32 = sy_model_load (src, NULL, NULL, &error);
+  g_assert_no_error (error);
+  half = sy_model_load (tmp, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sy_model_get_info (half)->dtype, ==, sy_dtype_name (cc->dtype));
+  g_assert_cmpint (sy_model_get_info (half)->n_params, ==, sy_model_get_info (f32)->n_params);
+
+  for (int i = 0; i < 16; i++)
+    ids[i] = (i * 173 + 11) % 3000;
+  sa = sy_session_new (f32);
+  sb = sy_session_new (half);
+  ta = sy_session_run (sa, ids, 16, NULL, NULL, &error);
+  g_assert_no_error (error);
+  tb = sy_session_run (sb, ids, 16, NULL, NULL, &error);
+  g_assert_no_error (error);
+  la = sy_session_get_logits (sa, &T, &V);
+  lb = sy_session_get_logits (sb, &T, &V);
+  d = max_abs_diff (la, lb, (gsize) T * V);
+  g_test_message ("%s as %s in 2 shards: max |delta| logits %.3g", cc->arch,
+                  sy_dtype_name (cc->dtype), d);
+  g_assert_cmpfloat (d, <=, cc->tol);
+
+  /* the same rounded weights stored as F32 give the same numbers: the
+   * half-precision kernels add no error of their own */
+  {
+    g_autofree char *tmp32 = g_dir_make_tmp ("sy-convert32-XXXXXX", &error);
+    g_autoptr (SyTensorStore) hs = sy_tensor_store_open (tmp, &error);
+    g_autoptr (SySafetensorsWriter) w32 = sy_safetensors_writer_new ();
+    g_autoptr (SyModel) m32 = NULL;
+    g_autoptr (SySession) s32 = NULL;
+    g_autoptr (SyTrace) t32 = NULL;
+    g_autofree char *st32 = g_build_filename (tmp32, "model.safetensors", NULL);
+    g_autofree char *cfg32 = g_build_filename (tmp32, "config.json", NULL);
+    g_autofree char *cfg = g_build_filename (src, "config.json", NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+
+    g_assert_no_error (error);
+    for (int i = 0; names[i]; i++)
+      g_assert_true (sy_safetensors_writer_add_tensor (w32, names[i], SY_DTYPE_F32,
+                                                       sy_tensor_store_lookup (hs, names[i]), &error));
+    g_assert_true (sy_safetensors_writer_write (w32, st32, &error));
+    g_assert_true (g_file_get_contents (cfg, &text, &len, &error));
+    g_assert_true (g_file_set_contents (cfg32, text, len, &error));
+    m32 = sy_model_load (tmp32, NULL, NULL, &error);
+    g_assert_no_error (error);
+    s32 = sy_session_new (m32);
+    t32 = sy_session_run (s32, ids, 16, NULL, NULL, &error);
+    g_assert_no_error (error);
+    d = max_abs_diff (sy_session_get_logits (s32, &T, &V), lb, (gsize) T * V);
+    g_test_message ("%s as %s vs the same weights in F32: max |delta| logits %.3g", cc->arch,
+                    sy_dtype_name (cc->dtype), d);
+    g_assert_cmpfloat (d, <=, 1e-4);
+    g_clear_pointer (&s32, sy_session_free);
+    g_clear_pointer (&m32, sy_model_free);
+    g_unlink (st32);
+    g_unlink (cfg32);
+    g_rmdir (tmp32);
+  }
+
+  /* the routing mostly agrees (near-ties may flip) */
+  E = ta->n_experts;
+  for (int l = 0; l < ta->n_moe_layers; l++)
+    for (int t = 0; t < 16; t++)
+      agree += ta->layers[l].experts[t * E] == tb->layers[l].experts[t * E];
+  g_assert_cmpfloat (agree / (ta->n_moe_layers * 16), >=, 0.8);
+
+  /* a decode step on half weights (the T = 1 kernels) agrees with a prefill */
+  {
+    g_autoptr (SySession) sc = sy_session_new (half);
+    g_autoptr (SyTrace) t1 = sy_session_run (sc, ids, 15, NULL, NULL, &error);
+    g_autoptr (SyTrace) t2 = sy_session_run (sc, ids, 16, NULL, NULL, &error);
+    const float *lc = sy_session_get_logits (sc, &T, &V);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (sc), ==, 15);
+    g_assert_cmpfloat (max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
+  }
+
+  /* sessions go before their model */
+  g_clear_pointer (&sb, sy_session_free);
+  g_clear_pointer (&half, sy_model_free);
+  {
+    g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *path = g_build_filename (tmp, name, NULL);
+
+        g_unlink (path);
+      }
+  }
+  g_rmdir (tmp);
+}
+
+static const ConvertCase convert_cases[] = {
+  { "mixtral", SY_DTYPE_BF16, 0.3 },
+  { "mixtral", SY_DTYPE_F16, 0.03 },
+  { "olmoe", SY_DTYPE_BF16, 0.3 },
+  { "olmoe", SY_DTYPE_F16, 0.03 },
+  { "qwen2_moe", SY_DTYPE_BF16, 0.3 },
+  { "qwen2_moe", SY_DTYPE_F16, 0.03 },
+  { "qwen3_moe", SY_DTYPE_BF16, 0.3 },
+  { "qwen3_moe", SY_DTYPE_F16, 0.03 },
+  { "granitemoe", SY_DTYPE_BF16, 0.3 },
+  { "granitemoe", SY_DTYPE_F16, 0.03 },
+};
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (int i = 0; archs[i]; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/forward/fixture/%s", archs[i]);
+
+      g_test_add_data_func (path, archs[i], test_fixture);
+    }
+  for (int i = 0; archs[i]; i++)
+    {
+      g_autofree char *inc = g_strdup_printf ("/engine/forward/incremental/%s", archs[i]);
+      g_autofree char *edit = g_strdup_printf ("/engine/forward/edit/%s", archs[i]);
+
+      g_test_add_data_func (inc, archs[i], test_incremental);
+      g_test_add_data_func (edit, archs[i], test_edit);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",
+                                               convert_cases[i].arch,
+                                               sy_dtype_name (convert_cases[i].dtype));
+
+      g_test_add_data_func (path, &convert_cases[i], test_converted);
+    }
+  g_test_add_func ("/engine/forward/policy-cache", test_policy_cache);
+  g_test_add_func ("/engine/forward/bad-ids", test_bad_ids);
+  g_test_add_func ("/engine/forward/cancel", test_cancel);
+  return g_test_run ();
+}

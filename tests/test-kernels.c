@@ -1,0 +1,263 @@
+/* test-kernels.c: every optimised kernel against its naive _ref twin
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-kernels.h"
+
+static void
+fill_random (GRand *rand,
+             float *x,
+             gsize  n,
+             double scale)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) (g_rand_double_range (rand, -1, 1) * scale);
+}
+
+static double
+max_rel_diff (const float *a,
+              const float *b,
+              gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
+static void
+test_rmsnorm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+
+  for (int n = 1; n < 300; n += 37)
+    {
+      g_autofree float *x = g_new (float, n);
+      g_autofree float *w = g_new (float, n);
+      g_autofree float *a = g_new (float, n);
+      g_autofree float *b = g_new (float, n);
+
+      fill_random (rand, x, n, 3);
+      fill_random (rand, w, n, 1);
+      sy_rmsnorm (a, x, w, n, 1e-5f);
+      sy_rmsnorm_ref (b, x, w, n, 1e-5f);
+      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+      sy_rmsnorm (a, x, NULL, n, 1e-6f);
+      sy_rmsnorm_ref (b, x, NULL, n, 1e-6f);
+      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+      /* in place */
+      memcpy (a, x, sizeof (float) * n);
+      sy_rmsnorm (a, a, w, n, 1e-5f);
+      sy_rmsnorm_ref (b, x, w, n, 1e-5f);
+      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+    }
+  {
+    /* known value: x = (3, 4), rms = sqrt (12.5) */
+    float x[2] = { 3, 4 }, out[2];
+
+    sy_rmsnorm (out, x, NULL, 2, 0);
+    g_assert_cmpfloat_with_epsilon (out[0], 3 / sqrt (12.5), 1e-6);
+    g_assert_cmpfloat_with_epsilon (out[1], 4 / sqrt (12.5), 1e-6);
+  }
+}
+
+static void
+test_rope (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
+  int heads = 3, D = 16;
+  float x[48], y[48], cs[8], sn[8];
+
+  fill_random (rand, x, 48, 2);
+  for (int i = 0; i < 8; i++)
+    {
+      cs[i] = cosf (0.3f * i);
+      sn[i] = sinf (0.3f * i);
+    }
+  memcpy (y, x, sizeof x);
+  sy_rope (x, heads, D, D, cs, sn);
+  sy_rope_ref (y, heads, D, D, cs, sn);
+  g_assert_cmpfloat (max_rel_diff (x, y, 48), <, 1e-6);
+
+  {
+    /* rotation by a quarter turn of the pair (x0, x8): (1, 0) -> (0, 1) */
+    float v[16] = { 0 }, c1[8], s1[8];
+
+    for (int i = 0; i < 8; i++)
+      {
+        c1[i] = 0;
+        s1[i] = 1;
+      }
+    v[0] = 1;
+    sy_rope (v, 1, 16, 16, c1, s1);
+    g_assert_cmpfloat (fabsf (v[0]), <, 1e-7);
+    g_assert_cmpfloat_with_epsilon (v[8], 1.0, 1e-7);
+  }
+}
+
+static void
+test_softmax (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+
+  for (int n = 1; n < 200; n += 29)
+    {
+      g_autofree float *a = g_new (float, n);
+      g_autofree float *b = g_new (float, n);
+      double sum = 0;
+
+      fill_random (rand, a, n, 20);
+      memcpy (b, a, sizeof (float) * n);
+      sy_softmax (a, n);
+      sy_softmax_ref (b, n);
+      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-6);
+      for (int i = 0; i < n; i++)
+        sum += a[i];
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+    }
+}
+
+static void
+test_silu_mul (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  float g[100], u[100], a[100], b[100];
+
+  fill_random (rand, g, 100, 8);
+  fill_random (rand, u, 100, 2);
+  sy_silu_mul (a, g, u, 100);
+  sy_silu_mul_ref (b, g, u, 100);
+  g_assert_cmpfloat (max_rel_diff (a, b, 100), <, 1e-6);
+  g[0] = 0;
+  sy_silu_mul (a, g, u, 1);
+  g_assert_cmpfloat (a[0], ==, 0);
+}
+
+static void
+test_conversion (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  uint16_t h[77];
+  float a[77], b[77];
+
+  for (SyDType dt = SY_DTYPE_F16; dt <= SY_DTYPE_BF16; dt++)
+    {
+      SyMat m = { h, dt, 1, 77 };
+
+      for (int i = 0; i < 77; i++)
+        {
+          float f = (float) g_rand_double_range (rand, -100, 100);
+
+          h[i] = dt == SY_DTYPE_BF16 ? sy_f32_to_bf16 (f) : sy_f32_to_f16 (f);
+        }
+      for (int col0 = 0; col0 < 20; col0 += 3)
+        {
+          sy_mat_row_to_f32 (&m, 0, col0, 77 - col0, a);
+          sy_mat_row_to_f32_ref (&m, 0, col0, 77 - col0, b);
+          g_assert_cmpmem (a, sizeof (float) * (77 - col0), b, sizeof (float) * (77 - col0));
+        }
+    }
+}
+
+/* matmul for every dtype, batch sizes around the kernel switch points,
+ * with and without a pool and a bias */
+static void
+test_matmul (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  g_autoptr (SyPool) pool = sy_pool_new (2);
+  int shapes[][2] = { { 1, 1 }, { 5, 3 }, { 37, 70 }, { 130, 64 }, { 300, 257 } };
+  int batches[] = { 1, 2, 3, 4, 5, 9, 33 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (SyDType dt = SY_DTYPE_F32; dt <= SY_DTYPE_BF16; dt++)
+      {
+        int N = shapes[s][0], K = shapes[s][1];
+        g_autofree float *wf = g_new (float, (gsize) N * K);
+        g_autofree uint16_t *wh = g_new (uint16_t, (gsize) N * K);
+        g_autofree float *bias = g_new (float, N);
+        SyMat m = { dt == SY_DTYPE_F32 ? (const void *) wf : (const void *) wh, dt, N, K };
+
+        fill_random (rand, wf, (gsize) N * K, 1);
+        fill_random (rand, bias, N, 1);
+        for (gsize i = 0; i < (gsize) N * K; i++)
+          wh[i] = dt == SY_DTYPE_BF16 ? sy_f32_to_bf16 (wf[i]) : sy_f32_to_f16 (wf[i]);
+
+        for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++)
+          {
+            int T = batches[bi];
+            g_autofree float *x = g_new (float, (gsize) T * K);
+            g_autofree float *a = g_new (float, (gsize) T * N);
+            g_autofree float *b = g_new (float, (gsize) T * N);
+
+            fill_random (rand, x, (gsize) T * K, 1);
+            sy_matmul_ref (b, x, T, &m, bias);
+            sy_matmul (pool, a, x, T, &m, bias);
+            g_assert_cmpfloat (max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
+            sy_matmul (NULL, a, x, T, &m, NULL);
+            sy_matmul_ref (b, x, T, &m, NULL);
+            g_assert_cmpfloat (max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
+          }
+      }
+}
+
+typedef struct
+{
+  int *hits;
+  int  n;
+} CountJob;
+
+static void
+count_task (int      task,
+            gpointer data)
+{
+  CountJob *job = data;
+
+  g_atomic_int_inc (&job->hits[task]);
+}
+
+static void
+test_pool (void)
+{
+  g_autoptr (SyPool) pool = sy_pool_new (3);
+  int hits[100] = { 0 };
+  CountJob job = { hits, 100 };
+
+  g_assert_cmpint (sy_pool_n_threads (pool), ==, 3);
+  for (int round = 0; round < 50; round++)
+    sy_pool_run (pool, 100, count_task, &job);
+  for (int i = 0; i < 100; i++)
+    g_assert_cmpint (hits[i], ==, 50);
+  sy_pool_run (NULL, 10, count_task, &job);
+  g_assert_cmpint (hits[9], ==, 51);
+  g_assert_cmpint (hits[10], ==, 50);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/kernels/rmsnorm", test_rmsnorm);
+  g_test_add_func ("/engine/kernels/rope", test_rope);
+  g_test_add_func ("/engine/kernels/softmax", test_softmax);
+  g_test_add_func ("/engine/kernels/silu-mul", test_silu_mul);
+  g_test_add_func ("/engine/kernels/conversion", test_conversion);
+  g_test_add_func ("/engine/kernels/matmul", test_matmul);
+  g_test_add_func ("/engine/kernels/pool", test_pool);
+  return g_test_run ();
+}

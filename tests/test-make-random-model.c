@@ -1,0 +1,357 @@
+/* test-make-random-model.c: switchyard-cli make-random-model and sy-random-model
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sy-engine-error.h"
+#include "sy-json.h"
+#include "sy-random-model.h"
+#include "sy-tensor-store.h"
+
+static char *tmp_dir;
+
+/* Runs switchyard-cli with @args (NULL-terminated); returns the exit status. */
+static int
+run_cli (char      **out,
+         char      **err,
+         const char *first,
+         ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  const char *cli = g_getenv ("SY_CLI");
+  int status = -1;
+  va_list args;
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer) cli);
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error));
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+}
+
+static char *
+case_dir (const char *name)
+{
+  return g_build_filename (tmp_dir, name, NULL);
+}
+
+/* Every tensor of an OLMoE-layout model, checked against config.json. */
+static void
+check_olmoe_folder (const char *dir,
+                    SyDType     dtype)
+{
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyJson) config = sy_json_load_file (config_path, &error);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autofree char *model_type = NULL;
+  g_auto (GStrv) unused = NULL;
+  int64_t H, V, L, E, I, heads, k;
+  gboolean norm_topk = TRUE, tie = TRUE;
+  SyRopeParams rope;
+  SyGenerationConfig gen;
+  double sum = 0, sum2 = 0;
+  int64_t count = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (sy_json_require_string (config, "config.json", "model_type", &model_type, &error));
+  g_assert_cmpstr (model_type, ==, "olmoe");
+  g_assert_true (sy_json_require_int (config, "config.json", "hidden_size", &H, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "vocab_size", &V, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "num_hidden_layers", &L, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "num_experts", &E, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "intermediate_size", &I, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "num_attention_heads", &heads, &error));
+  g_assert_true (sy_json_require_int (config, "config.json", "num_experts_per_tok", &k, &error));
+  g_assert_true (sy_json_require_bool (config, "config.json", "norm_topk_prob", &norm_topk, &error));
+  g_assert_true (sy_json_require_bool (config, "config.json", "tie_word_embeddings", &tie, &error));
+  g_assert_true (sy_rope_params_read (config, "config.json", 1.0, &rope, &error));
+  g_assert_true (sy_generation_config_load (dir, &gen, &error));
+  g_assert_no_error (error);
+  g_assert_false (norm_topk);
+  g_assert_false (tie);
+  g_assert_cmpfloat (rope.theta, ==, 10000.0);
+  g_assert_cmpint (gen.n_eos_token_ids, ==, 1);
+
+  store = sy_tensor_store_open (dir, &error);
+  g_assert_no_error (error);
+
+#define GET(shape_n, d0, d1, ...) \
+  G_STMT_START { \
+    g_autofree char *name_ = g_strdup_printf (__VA_ARGS__); \
+    const int64_t shape_[2] = { d0, d1 }; \
+    const SyTensor *t_ = sy_tensor_store_get (store, name_, shape_n, shape_, &error); \
+    g_assert_no_error (error); \
+    g_assert_cmpint (t_->dtype, ==, dtype); \
+    g_assert_true (sy_tensor_check_finite (t_, &error)); \
+    if (shape_n == 1) \
+      for (int64_t i_ = 0; i_ < d0; i_++) \
+        g_assert_cmpfloat (sy_tensor_get_f32 (t_, i_), ==, 1.0f); \
+    else \
+      for (int64_t i_ = 0; i_ < MIN (d0 * d1, 4096); i_++) \
+        { \
+          float v_ = sy_tensor_get_f32 (t_, i_); \
+          sum += v_; sum2 += (double) v_ * v_; count++; \
+        } \
+  } G_STMT_END
+
+  GET (2, V, H, "model.embed_tokens.weight");
+  for (int l = 0; l < L; l++)
+    {
+      GET (2, H, H, "model.layers.%d.self_attn.q_proj.weight", l);
+      GET (2, H, H, "model.layers.%d.self_attn.k_proj.weight", l);
+      GET (2, H, H, "model.layers.%d.self_attn.v_proj.weight", l);
+      GET (2, H, H, "model.layers.%d.self_attn.o_proj.weight", l);
+      GET (1, H, 0, "model.layers.%d.self_attn.q_norm.weight", l);
+      GET (1, H, 0, "model.layers.%d.self_attn.k_norm.weight", l);
+      GET (1, H, 0, "model.layers.%d.input_layernorm.weight", l);
+      GET (1, H, 0, "model.layers.%d.post_attention_layernorm.weight", l);
+      GET (2, E, H, "model.layers.%d.mlp.gate.weight", l);
+      for (int e = 0; e < E; e++)
+        {
+          GET (2, I, H, "model.layers.%d.mlp.experts.%d.gate_proj.weight", l, e);
+          GET (2, I, H, "model.layers.%d.mlp.experts.%d.up_proj.weight", l, e);
+          GET (2, H, I, "model.layers.%d.mlp.experts.%d.down_proj.weight", l, e);
+        }
+    }
+  GET (1, H, 0, "model.norm.weight");
+  GET (2, V, H, "lm_head.weight");
+#undef GET
+
+  /* nothing else in the file */
+  unused = sy_tensor_store_list_unused (store);
+  g_assert_cmpint (g_strv_length (unused), ==, 0);
+
+  /* weights look like N(0, 0.02²) */
+  {
+    double mean = sum / (double) count;
+    double std = sqrt (sum2 / (double) count - mean * mean);
+
+    g_test_message ("%s: %" G_GINT64_FORMAT " samples, mean %g, std %g", dir, count, mean, std);
+    g_assert_cmpfloat (fabs (mean), <, 0.001);
+    g_assert_cmpfloat (fabs (std - 0.02), <, 0.001);
+  }
+}
+
+static void
+test_tiny (void)
+{
+  const struct { const char *dtype; SyDType d; } cases[] = {
+    { "bf16", SY_DTYPE_BF16 }, { "f16", SY_DTYPE_F16 }, { "f32", SY_DTYPE_F32 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = case_dir (cases[i].dtype);
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_cli (&out, &err, "make-random-model", "--preset", "tiny", "--dtype",
+                                cases[i].dtype, "--seed", "7", dir, NULL), ==, 0);
+      g_assert_cmpstr (err, ==, "");
+      g_assert_nonnull (strstr (out, "tiny, 2 layers"));
+      check_olmoe_folder (dir, cases[i].d);
+    }
+}
+
+static void
+test_deterministic (void)
+{
+  g_autofree char *a = case_dir ("seed-a");
+  g_autofree char *b = case_dir ("seed-b");
+  g_autofree char *c = case_dir ("seed-c");
+  g_autofree char *fa = g_build_filename (a, "model.safetensors", NULL);
+  g_autofree char *fb = g_build_filename (b, "model.safetensors", NULL);
+  g_autofree char *fc = g_build_filename (c, "model.safetensors", NULL);
+  g_autofree char *da = NULL, *db = NULL, *dc = NULL;
+  gsize la, lb, lc;
+
+  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", a, NULL), ==, 0);
+  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", b, NULL), ==, 0);
+  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "6", c, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (fa, &da, &la, NULL));
+  g_assert_true (g_file_get_contents (fb, &db, &lb, NULL));
+  g_assert_true (g_file_get_contents (fc, &dc, &lc, NULL));
+  g_assert_cmpmem (da, la, db, lb);
+  g_assert_cmpint (la, ==, lc);
+  g_assert_true (memcmp (da, dc, la) != 0);
+}
+
+static void
+test_layers_shards_tokenizer (void)
+{
+  g_autofree char *dir = case_dir ("sharded");
+  g_autofree char *tok = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", "bytelevel", "tokenizer.json", NULL);
+  g_autofree char *tok_copy = g_build_filename (dir, "tokenizer.json", NULL);
+  g_autofree char *index = g_build_filename (dir, "model.safetensors.index.json", NULL);
+  g_autofree char *single = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTensorStore) store = NULL;
+
+  /* a single file first: the sharded write must replace it */
+  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", dir, NULL), ==, 0);
+  g_assert_true (g_file_test (single, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", "3",
+                            "--shards", "3", "--tokenizer", tok, dir, NULL), ==, 0);
+  g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (index, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (tok_copy, G_FILE_TEST_EXISTS));
+  store = sy_tensor_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_tensor_store_get_n_files (store), ==, 3);
+  g_clear_pointer (&store, sy_tensor_store_free);
+  check_olmoe_folder (dir, SY_DTYPE_BF16);
+}
+
+static void
+test_real_shapes (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *dir = case_dir ("dry");
+  /* OLMoE-1B-7B in bf16, counted by hand: per layer 4·2048² attention,
+   * 2·2048 q/k norm, 2·2048 layer norms, 64·2048 router, 64·3·1024·2048
+   * experts; embeddings and lm_head 50304·2048 each; final norm 2048. */
+  const guint64 per_layer = 4ull * 2048 * 2048 + 4 * 2048 + 64 * 2048 + 64ull * 3 * 1024 * 2048;
+  const guint64 params = 16 * per_layer + 2ull * 50304 * 2048 + 2048;
+  g_autofree char *expect = g_strdup_printf ("olmoe-1b-7b, 16 layers, BF16, %d tensors, %" G_GUINT64_FORMAT " bytes",
+                                             1 + 16 * (9 + 64 * 3) + 2, 2 * params);
+  const SyRandomModelSpec *spec = sy_random_model_find_preset ("olmoe-1b-7b");
+
+  g_assert_cmpint (run_cli (&out, NULL, "make-random-model", "--preset", "olmoe-1b-7b", "--dtype", "bf16",
+                            "--dry-run", dir, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, expect));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+
+  g_assert_nonnull (spec);
+  g_assert_cmpint (spec->hidden_size, ==, 2048);
+  g_assert_cmpint (spec->n_layers, ==, 16);
+  g_assert_cmpint (spec->n_experts, ==, 64);
+  g_assert_cmpint (spec->top_k, ==, 8);
+  g_assert_cmpint (spec->expert_size, ==, 1024);
+  g_assert_cmpint (spec->vocab_size, ==, 50304);
+  g_assert_false (spec->norm_topk_prob);
+}
+
+static void
+test_other_presets (void)
+{
+  guint n = 0;
+  const SyRandomModelSpec *presets = sy_random_model_get_presets (&n);
+
+  g_assert_cmpint (n, >=, 4);
+  for (guint i = 0; i < n; i++)
+    {
+      SyRandomModelSpec spec = presets[i];
+      g_autoptr (GError) error = NULL;
+      g_autofree char *config = NULL;
+      g_autoptr (SyJson) json = NULL;
+      g_autoptr (SySafetensorsWriter) w = NULL;
+      g_autofree char *model_type = NULL;
+      int64_t layers;
+
+      spec.n_layers = 1;
+      w = sy_random_model_new_writer (&spec, SY_DTYPE_BF16, 0, &error);
+      g_assert_no_error (error);
+      config = sy_random_model_config_json (&spec, SY_DTYPE_BF16);
+      json = sy_json_parse (config, -1, "config.json", &error);
+      g_assert_no_error (error);
+      g_assert_true (sy_json_require_string (json, "config.json", "model_type", &model_type, &error));
+      g_assert_true (sy_json_require_int (json, "config.json", "num_hidden_layers", &layers, &error));
+      g_assert_cmpint (layers, ==, 1);
+      g_test_message ("%s: %s, %u tensors in one layer", spec.name, model_type,
+                      sy_safetensors_writer_get_n_tensors (w));
+      /* embeddings, lm_head, final norm + per layer: 4 attention, 2 norms, router, 3 per expert
+       * (+ 2 q/k norms except Mixtral) */
+      g_assert_cmpint (sy_safetensors_writer_get_n_tensors (w), ==,
+                       3 + 7 + 3 * spec.n_experts + (spec.layout == SY_RANDOM_LAYOUT_MIXTRAL ? 0 : 2));
+    }
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *dir = case_dir ("errors");
+  g_autofree char *blocker = case_dir ("blocker");
+
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "nope", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "switchyard-cli: make-random-model: unknown preset 'nope' (one of: tiny, olmoe-1b-7b"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--dtype", "int8", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "unknown dtype 'int8'"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no output folder"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--preset is required"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--shards", "0", dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--shards"));
+  g_clear_pointer (&err, g_free);
+
+  /* a file where the folder should be */
+  g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
+  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", blocker, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "blocker"));
+  g_assert_true (g_str_has_suffix (err, "\n"));
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);   /* one line */
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      GDir *d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      if (d)
+        g_dir_close (d);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("sy-test-random-model-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+
+  g_test_add_func ("/engine/make-random-model/tiny", test_tiny);
+  g_test_add_func ("/engine/make-random-model/deterministic", test_deterministic);
+  g_test_add_func ("/engine/make-random-model/layers-shards-tokenizer", test_layers_shards_tokenizer);
+  g_test_add_func ("/engine/make-random-model/real-shapes", test_real_shapes);
+  g_test_add_func ("/engine/make-random-model/other-presets", test_other_presets);
+  g_test_add_func ("/engine/make-random-model/errors", test_errors);
+
+  ret = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return ret;
+}

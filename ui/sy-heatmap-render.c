@@ -1,0 +1,968 @@
+/* sy-heatmap-render.c: the layer × token heatmap
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sy-heatmap-render.h"
+#include "sy-render-private.h"
+
+/* Okabe-Ito orange and blue: distinct in lightness and for every common
+ * colour-vision deficiency. */
+#define DEPTH_SHALLOW_HEX 0xe69f00
+#define DEPTH_DEEP_HEX    0x0072b2
+
+static const char *measure_names[SY_HEATMAP_N_MEASURES] = {
+  "k", "importance", "expert", "entropy", "depth", "gate",
+};
+
+void
+sy_heatmap_options_init (SyHeatmapOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->measure = SY_HEATMAP_K;
+  opts->selected_token = -1;
+  opts->selected_layer = -1;
+  opts->show_title = TRUE;
+  opts->show_legend = TRUE;
+  opts->show_values = TRUE;
+}
+
+gboolean
+sy_heatmap_measure_parse (const char        *text,
+                          SyHeatmapMeasure  *measure,
+                          int               *gate_expert,
+                          GError           **error)
+{
+  if (text == NULL)
+    text = "";
+  for (int i = 0; i < SY_HEATMAP_N_MEASURES; i++)
+    if (i != SY_HEATMAP_GATE && strcmp (text, measure_names[i]) == 0)
+      {
+        *measure = i;
+        return TRUE;
+      }
+  if (g_str_has_prefix (text, "gate:"))
+    {
+      const char *num = text + 5;
+      char *end = NULL;
+      gint64 e;
+
+      e = g_ascii_strtoll (num, &end, 10);
+      if (end != num && *end == '\0' && e >= 0 && e < G_MAXINT)
+        {
+          *measure = SY_HEATMAP_GATE;
+          if (gate_expert)
+            *gate_expert = (int) e;
+          return TRUE;
+        }
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "measure '%s': expected gate:E with E an expert index", text);
+      return FALSE;
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "unknown measure '%s' (use k, importance, expert, entropy, depth or gate:E)", text);
+  return FALSE;
+}
+
+const char *
+sy_heatmap_measure_name (SyHeatmapMeasure measure)
+{
+  g_return_val_if_fail (measure < SY_HEATMAP_N_MEASURES, NULL);
+  return measure_names[measure];
+}
+
+char *
+sy_heatmap_measure_title (const SyHeatmapOptions *opts)
+{
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_K:
+      return g_strdup ("Experts per token (K)");
+    case SY_HEATMAP_IMPORTANCE:
+      return g_strdup ("Token importance");
+    case SY_HEATMAP_EXPERT:
+      return g_strdup ("Top expert");
+    case SY_HEATMAP_ENTROPY:
+      return g_strdup ("Router entropy (nats)");
+    case SY_HEATMAP_DEPTH:
+      return g_strdup ("Depth: shallow or deep");
+    case SY_HEATMAP_GATE:
+      return g_strdup_printf ("Gate weight of expert %d", opts->gate_expert);
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      return g_strdup ("");
+    }
+}
+
+static gboolean
+is_categorical (SyHeatmapMeasure measure)
+{
+  return measure == SY_HEATMAP_EXPERT || measure == SY_HEATMAP_DEPTH;
+}
+
+double
+sy_heatmap_value (const SyTrace          *trace,
+                  const SyHeatmapOptions *opts,
+                  int                     moe_layer,
+                  int                     token)
+{
+  const SyTraceLayer *l;
+  int k;
+
+  g_return_val_if_fail (trace != NULL, NAN);
+  if (moe_layer < 0 || moe_layer >= trace->n_moe_layers || token < 0 || token >= trace->n_tokens)
+    return NAN;
+  l = &trace->layers[moe_layer];
+  k = l->k ? CLAMP (l->k[token], 0, trace->n_experts) : 0;
+
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_K:
+      return l->k ? l->k[token] : NAN;
+    case SY_HEATMAP_IMPORTANCE:
+      return l->importance ? l->importance[token] : NAN;
+    case SY_HEATMAP_EXPERT:
+      return k > 0 && l->experts ? l->experts[sy_trace_index (trace, token, 0)] : NAN;
+    case SY_HEATMAP_ENTROPY:
+      return l->entropy ? l->entropy[token] : NAN;
+    case SY_HEATMAP_DEPTH:
+      if (l->depth == NULL || l->depth[token] == SY_DEPTH_NONE)
+        return NAN;
+      return l->depth[token];
+    case SY_HEATMAP_GATE:
+      if (l->experts == NULL || l->weights == NULL)
+        return NAN;
+      for (int j = 0; j < k; j++)
+        if (l->experts[sy_trace_index (trace, token, j)] == opts->gate_expert)
+          return l->weights[sy_trace_index (trace, token, j)];
+      return 0;
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      return NAN;
+    }
+}
+
+void
+sy_heatmap_scale (const SyTrace          *trace,
+                  const SyHeatmapOptions *opts,
+                  double                 *vmin,
+                  double                 *vmax)
+{
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_K:
+      {
+        int max_k = 1;
+
+        for (int i = 0; i < trace->n_moe_layers; i++)
+          for (int t = 0; t < trace->n_tokens; t++)
+            max_k = MAX (max_k, trace->layers[i].k[t]);
+        /* Native K sits mid-scale, so that both fewer and more experts show. */
+        max_k = MAX (max_k, 2 * trace->native_k);
+        max_k = MAX (max_k, opts->k_scale_max);
+        max_k = MIN (max_k, MAX (trace->n_experts, 2));
+        *vmin = 1;
+        *vmax = MAX (max_k, 2);
+      }
+      break;
+    case SY_HEATMAP_ENTROPY:
+      *vmin = 0;
+      *vmax = trace->n_experts > 1 ? log (trace->n_experts) : 1;
+      break;
+    case SY_HEATMAP_EXPERT:
+      *vmin = 0;
+      *vmax = trace->n_experts - 1;
+      break;
+    case SY_HEATMAP_DEPTH:
+      *vmin = SY_DEPTH_SHALLOW;
+      *vmax = SY_DEPTH_DEEP;
+      break;
+    case SY_HEATMAP_IMPORTANCE:
+    case SY_HEATMAP_GATE:
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      *vmin = 0;
+      *vmax = 1;
+      break;
+    }
+}
+
+static SyPattern
+color_for_value (const SyHeatmapOptions *opts,
+                 const SyRenderStyle    *style,
+                 double                  v,
+                 double                  vmin,
+                 double                  vmax,
+                 SyColor                *out)
+{
+  if (isnan (v))
+    {
+      if (style)
+        *out = style->missing;
+      else
+        sy_colormap_sequential (NAN, out);
+      return SY_PATTERN_HATCH;
+    }
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_EXPERT:
+      return sy_colormap_categorical ((int) v, out);
+    case SY_HEATMAP_DEPTH:
+      sy_color_from_hex ((int) v == SY_DEPTH_DEEP ? DEPTH_DEEP_HEX : DEPTH_SHALLOW_HEX, out);
+      return SY_PATTERN_SOLID;
+    case SY_HEATMAP_K:
+    case SY_HEATMAP_IMPORTANCE:
+    case SY_HEATMAP_ENTROPY:
+    case SY_HEATMAP_GATE:
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      sy_colormap_sequential (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5, out);
+      return SY_PATTERN_SOLID;
+    }
+}
+
+SyPattern
+sy_heatmap_cell_color (const SyTrace          *trace,
+                       const SyHeatmapOptions *opts,
+                       int                     moe_layer,
+                       int                     token,
+                       SyColor                *out)
+{
+  double vmin, vmax;
+
+  sy_heatmap_scale (trace, opts, &vmin, &vmax);
+  return color_for_value (opts, NULL, sy_heatmap_value (trace, opts, moe_layer, token), vmin, vmax, out);
+}
+
+char *
+sy_heatmap_describe_cell (const SyTrace          *trace,
+                          const SyHeatmapOptions *opts,
+                          int                     moe_layer,
+                          int                     token)
+{
+  const SyTraceLayer *l;
+  g_autofree char *label = NULL;
+  GString *s;
+  int k;
+
+  if (moe_layer < 0 || moe_layer >= trace->n_moe_layers || token < 0 || token >= trace->n_tokens)
+    return NULL;
+  l = &trace->layers[moe_layer];
+  k = CLAMP (l->k[token], 0, trace->n_experts);
+  label = _sy_token_label (trace, token);
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "Token %d “%s” (id %d) · layer %d (MoE layer %d)\n",
+                          token, label, trace->ids[token], l->layer, l->moe);
+  g_string_append_printf (s, "K = %d of budget %d:", k, l->budget);
+  for (int j = 0; j < k; j++)
+    {
+      int e = l->experts[sy_trace_index (trace, token, j)];
+      double prob = e >= 0 && e < trace->n_experts ? l->probs[sy_trace_index (trace, token, e)] : NAN;
+
+      g_string_append_printf (s, "%s expert %d (w %.4f, π %.4f)", j ? "," : "", e,
+                              l->weights[sy_trace_index (trace, token, j)], prob);
+    }
+  g_string_append_printf (s, "\nΣπ chosen = %.4f · entropy = %.4f nats", l->cum[token], l->entropy[token]);
+  if (!isnan (l->importance[token]))
+    g_string_append_printf (s, " · importance = %.4f", l->importance[token]);
+  if (!isnan (l->complexity[token]))
+    g_string_append_printf (s, " · complexity = %.4f", l->complexity[token]);
+  if (l->depth[token] != SY_DEPTH_NONE)
+    g_string_append_printf (s, " · %s", l->depth[token] == SY_DEPTH_DEEP ? "deep" : "shallow");
+  if (opts && opts->measure == SY_HEATMAP_GATE)
+    g_string_append_printf (s, "\ngate weight of expert %d = %.4f", opts->gate_expert,
+                            sy_heatmap_value (trace, opts, moe_layer, token));
+  if (l->flags[token] & SY_CELL_NAN_FALLBACK)
+    g_string_append (s, "\nNaN router logits: native routing used");
+  if (l->flags[token] & SY_CELL_SINK)
+    g_string_append (s, "\nattention sink");
+  return g_string_free (s, FALSE);
+}
+
+/* Categorical legend entries: (value, label), most frequent first. */
+typedef struct
+{
+  int   value;
+  int   count;
+  char *label;
+} LegendEntry;
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const LegendEntry *ea = a, *eb = b;
+
+  if (ea->count != eb->count)
+    return eb->count - ea->count;
+  return ea->value - eb->value;
+}
+
+static void
+clear_entry (gpointer data)
+{
+  g_free (((LegendEntry *) data)->label);
+}
+
+static GArray *
+legend_entries (const SyTrace          *trace,
+                const SyHeatmapOptions *opts)
+{
+  GArray *entries = g_array_new (FALSE, TRUE, sizeof (LegendEntry));
+
+  g_array_set_clear_func (entries, clear_entry);
+  if (opts->measure == SY_HEATMAP_EXPERT)
+    {
+      g_autofree int *counts = g_new0 (int, trace->n_experts);
+
+      for (int i = 0; i < trace->n_moe_layers; i++)
+        for (int t = 0; t < trace->n_tokens; t++)
+          {
+            double v = sy_heatmap_value (trace, opts, i, t);
+
+            if (!isnan (v) && v >= 0 && v < trace->n_experts)
+              counts[(int) v]++;
+          }
+      for (int e = 0; e < trace->n_experts; e++)
+        if (counts[e] > 0)
+          {
+            LegendEntry entry = { e, counts[e], g_strdup_printf ("expert %d", e) };
+
+            g_array_append_val (entries, entry);
+          }
+      g_array_sort (entries, compare_entries);
+    }
+  else if (opts->measure == SY_HEATMAP_DEPTH)
+    {
+      int counts[3] = { 0, 0, 0 };
+      static const char *names[3] = { "none", "shallow", "deep" };
+
+      for (int i = 0; i < trace->n_moe_layers; i++)
+        for (int t = 0; t < trace->n_tokens; t++)
+          {
+            int d = trace->layers[i].depth[t];
+
+            counts[d >= 0 && d <= 2 ? d : 0]++;
+          }
+      for (int d = SY_DEPTH_SHALLOW; d <= SY_DEPTH_DEEP; d++)
+        {
+          LegendEntry entry = { d, counts[d], g_strdup (names[d]) };
+
+          g_array_append_val (entries, entry);
+        }
+      if (counts[SY_DEPTH_NONE] > 0)
+        {
+          LegendEntry entry = { -1, counts[0], g_strdup ("not computed") };
+
+          g_array_append_val (entries, entry);
+        }
+    }
+  return entries;
+}
+
+static double
+swatch_size (const SyRenderStyle *style)
+{
+  return _sy_px (style, 12);
+}
+
+static double
+row_height_legend (const SyRenderStyle *style)
+{
+  double h;
+
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &h);
+  return MAX (h, swatch_size (style)) + _sy_px (style, 4);
+}
+
+static double
+legend_width (const SyTrace          *trace,
+              const SyHeatmapOptions *opts,
+              const SyRenderStyle    *style,
+              const char             *legend_label)
+{
+  if (is_categorical (opts->measure))
+    {
+      g_autoptr (GArray) entries = legend_entries (trace, opts);
+      double w = 0, tw;
+
+      for (guint i = 0; i < entries->len; i++)
+        {
+          _sy_text_size (style, g_array_index (entries, LegendEntry, i).label, 0.85, FALSE, &tw, NULL);
+          w = MAX (w, tw);
+        }
+      _sy_text_size (style, "+ 999 more", 0.85, FALSE, &tw, NULL);
+      w = MAX (w, tw);
+      w += swatch_size (style) + _sy_px (style, 6);
+      _sy_text_size (style, legend_label, 0.85, FALSE, &tw, NULL);
+      return MAX (w, tw);
+    }
+  else
+    {
+      double vmin, vmax;
+
+      sy_heatmap_scale (trace, opts, &vmin, &vmax);
+      return _sy_colorbar_width (style, vmin, vmax, opts->measure == SY_HEATMAP_K, legend_label);
+    }
+}
+
+static const char *
+legend_label (const SyHeatmapOptions *opts)
+{
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_K:
+      return "K";
+    case SY_HEATMAP_IMPORTANCE:
+      return "importance";
+    case SY_HEATMAP_EXPERT:
+      return "top expert";
+    case SY_HEATMAP_ENTROPY:
+      return "H(π), nats";
+    case SY_HEATMAP_DEPTH:
+      return "depth";
+    case SY_HEATMAP_GATE:
+      return "weight";
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      return "";
+    }
+}
+
+static char *
+row_label (const SyTrace *trace,
+           int            i)
+{
+  return g_strdup_printf ("L%d", trace->layers[i].layer);
+}
+
+static char *
+cell_text (const SyHeatmapOptions *opts,
+           double                  v)
+{
+  if (isnan (v))
+    return NULL;
+  switch (opts->measure)
+    {
+    case SY_HEATMAP_K:
+    case SY_HEATMAP_EXPERT:
+      return g_strdup_printf ("%d", (int) v);
+    case SY_HEATMAP_DEPTH:
+      return g_strdup ((int) v == SY_DEPTH_DEEP ? "D" : "S");
+    case SY_HEATMAP_ENTROPY:
+      return g_strdup_printf ("%.1f", v);
+    case SY_HEATMAP_IMPORTANCE:
+    case SY_HEATMAP_GATE:
+    case SY_HEATMAP_N_MEASURES:
+    default:
+      return g_strdup_printf ("%.2f", v);
+    }
+}
+
+/* Width of the widest token label.  Long texts: measure only the labels
+ * with the most characters (a hover recomputes the layout), with room
+ * for wide glyphs among the rest. */
+static double
+widest_token_label (const SyTrace       *trace,
+                    const SyRenderStyle *style)
+{
+  enum { CANDIDATES = 32 };
+  double widest = 0, w;
+
+  if (trace->n_tokens <= CANDIDATES * 2)
+    {
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          g_autofree char *s = _sy_token_label (trace, t);
+
+          _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
+          widest = MAX (widest, w);
+        }
+      return widest;
+    }
+  else
+    {
+      g_autofree long *len = g_new (long, trace->n_tokens);
+      long threshold;
+      int measured = 0;
+
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          const char *s = trace->token_text ? trace->token_text[t] : NULL;
+
+          len[t] = s ? (long) g_utf8_strlen (s, -1) : 8;
+        }
+      /* the CANDIDATES-th longest length, by a counting pass */
+      {
+        long hist[65] = { 0 };
+        int acc = 0;
+
+        for (int t = 0; t < trace->n_tokens; t++)
+          hist[MIN (len[t], 64)]++;
+        threshold = 64;
+        while (threshold > 0 && acc + hist[threshold] < CANDIDATES)
+          acc += hist[threshold--];
+      }
+      for (int t = 0; t < trace->n_tokens && measured < 4 * CANDIDATES; t++)
+        if (len[t] >= threshold)
+          {
+            g_autofree char *s = _sy_token_label (trace, t);
+
+            _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
+            widest = MAX (widest, w);
+            measured++;
+          }
+      return widest * 1.1;
+    }
+}
+
+void
+sy_heatmap_layout (const SyTrace          *trace,
+                   const SyHeatmapOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height,
+                   SyHeatmapLayout        *layout)
+{
+  double margin = _sy_px (style, 12), gap = _sy_px (style, 16);
+  double left, top, right, bottom, label_text_h, avail_w, avail_h, max_label = 0, axis_h, w;
+
+  memset (layout, 0, sizeof *layout);
+  layout->n_rows = trace->n_moe_layers;
+  layout->n_cols = trace->n_tokens;
+  layout->last_col = -1;
+
+  /* Left: the "Layer" axis title (rotated) and the row labels. */
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &label_text_h);
+  left = margin + label_text_h + _sy_px (style, 4);
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    {
+      g_autofree char *s = row_label (trace, i);
+
+      _sy_text_size (style, s, 0.85, TRUE, &w, NULL);
+      max_label = MAX (max_label, w);
+    }
+  left += max_label + _sy_px (style, 6);
+
+  top = margin;
+  if (opts->show_title)
+    top += _sy_title_height (style);
+
+  right = width - margin;
+  if (opts->show_legend)
+    {
+      layout->legend_w = legend_width (trace, opts, style, legend_label (opts));
+      right -= layout->legend_w + gap;
+    }
+
+  avail_w = MAX (right - left, 1);
+  if (opts->cell_width > 0)
+    layout->cell_w = opts->cell_width;
+  else
+    layout->cell_w = trace->n_tokens > 0 ? MIN (avail_w / trace->n_tokens, _sy_px (style, 72)) : 0;
+  layout->content_w = layout->cell_w * trace->n_tokens;
+  layout->grid_x = left;
+  layout->grid_y = top;
+  layout->grid_w = MIN (layout->content_w, avail_w);
+
+  /* Bottom: token labels, horizontal when they fit in a column, else
+   * rotated and ellipsized; then the "Token" axis title. */
+  max_label = widest_token_label (trace, style);
+  axis_h = label_text_h + _sy_px (style, 2);
+  if (trace->n_tokens == 0)
+    layout->label_h = 0;
+  else if (max_label + _sy_px (style, 4) <= layout->cell_w)
+    layout->label_h = label_text_h + _sy_px (style, 6);
+  else
+    layout->label_h = MIN (max_label, MAX (_sy_px (style, 40), MIN (0.3 * height, _sy_px (style, 110))))
+                      + _sy_px (style, 8);
+
+  bottom = height - margin - axis_h - layout->label_h;
+  avail_h = MAX (bottom - top, 1);
+  layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 56)) : 0;
+  layout->grid_h = layout->cell_h * trace->n_moe_layers;
+
+  if (opts->show_legend)
+    {
+      layout->legend_x = layout->grid_x + layout->grid_w + gap;
+      layout->legend_y = top;
+      layout->legend_h = is_categorical (opts->measure)
+                         ? height - margin - top
+                         : MIN (MAX (layout->grid_h, _sy_px (style, 140)), height - margin - top);
+    }
+
+  /* Scrolling */
+  layout->origin_x = layout->grid_x - CLAMP (opts->x_offset, 0, MAX (0, layout->content_w - layout->grid_w));
+  if (layout->cell_w > 0 && trace->n_tokens > 0)
+    {
+      double x0 = layout->grid_x - layout->origin_x;
+
+      layout->first_col = CLAMP ((int) floor (x0 / layout->cell_w), 0, trace->n_tokens - 1);
+      layout->last_col = CLAMP ((int) ceil ((x0 + layout->grid_w) / layout->cell_w) - 1, 0, trace->n_tokens - 1);
+    }
+
+  /* Values fit when the widest number fits with a little air. */
+  {
+    g_autofree char *sample = cell_text (opts, opts->measure == SY_HEATMAP_EXPERT ? trace->n_experts - 1 :
+                                               opts->measure == SY_HEATMAP_K ? (double) trace->n_experts : 0.88);
+    double tw = 0, th = 0;
+
+    if (sample)
+      _sy_text_size (style, sample, 0.75, FALSE, &tw, &th);
+    layout->values_fit = opts->show_values && sample != NULL
+                         && layout->cell_w >= tw + _sy_px (style, 6)
+                         && layout->cell_h >= th + _sy_px (style, 2);
+  }
+}
+
+double
+sy_heatmap_natural_height (const SyTrace          *trace,
+                           const SyHeatmapOptions *opts,
+                           const SyRenderStyle    *style,
+                           double                  width)
+{
+  SyHeatmapLayout layout;
+  double margin = _sy_px (style, 12), axis_h, h;
+
+  sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
+  h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
+  if (opts->show_legend)
+    h = MAX (h, layout.grid_y + _sy_px (style, 140) + margin);
+  return ceil (h);
+}
+
+gboolean
+sy_heatmap_cell_rect (const SyHeatmapLayout *layout,
+                      int                    moe_layer,
+                      int                    token,
+                      double                *x,
+                      double                *y,
+                      double                *w,
+                      double                *h)
+{
+  double cx;
+
+  if (moe_layer < 0 || moe_layer >= layout->n_rows || token < 0 || token >= layout->n_cols)
+    return FALSE;
+  cx = layout->origin_x + token * layout->cell_w;
+  if (x)
+    *x = cx;
+  if (y)
+    *y = layout->grid_y + moe_layer * layout->cell_h;
+  if (w)
+    *w = layout->cell_w;
+  if (h)
+    *h = layout->cell_h;
+  return cx + layout->cell_w > layout->grid_x && cx < layout->grid_x + layout->grid_w;
+}
+
+gboolean
+sy_heatmap_hit (const SyHeatmapLayout *layout,
+                double                 x,
+                double                 y,
+                int                   *moe_layer,
+                int                   *token)
+{
+  int t, l;
+
+  if (layout->cell_w <= 0 || layout->cell_h <= 0)
+    return FALSE;
+  if (x < layout->grid_x || x >= layout->grid_x + layout->grid_w)
+    return FALSE;
+  t = (int) floor ((x - layout->origin_x) / layout->cell_w);
+  if (t < 0 || t >= layout->n_cols)
+    return FALSE;
+  if (y >= layout->grid_y && y < layout->grid_y + layout->grid_h)
+    l = (int) floor ((y - layout->grid_y) / layout->cell_h);
+  else if (y >= layout->grid_y + layout->grid_h && y < layout->grid_y + layout->grid_h + layout->label_h)
+    l = -1;
+  else
+    return FALSE;
+  if (l >= layout->n_rows)
+    return FALSE;
+  if (moe_layer)
+    *moe_layer = l;
+  if (token)
+    *token = t;
+  return TRUE;
+}
+
+static void
+draw_categorical_legend (cairo_t                *cr,
+                         const SyTrace          *trace,
+                         const SyHeatmapOptions *opts,
+                         const SyRenderStyle    *style,
+                         const SyHeatmapLayout  *layout)
+{
+  g_autoptr (GArray) entries = legend_entries (trace, opts);
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double y = layout->legend_y, row_h = row_height_legend (style), sw = swatch_size (style), lh;
+  guint fit;
+
+  text.size = 0.85;
+  text.color = &style->muted;
+  _sy_text_size (style, legend_label (opts), 0.85, FALSE, NULL, &lh);
+  _sy_draw_text (cr, style, legend_label (opts), layout->legend_x, y, &text);
+  y += lh + _sy_px (style, 4);
+
+  fit = (guint) MAX (0, floor ((layout->legend_y + layout->legend_h - y) / row_h));
+  if (fit < entries->len && fit > 0)
+    fit--;   /* room for "+ n more" */
+  text.color = &style->foreground;
+  text.yalign = 0.5;
+  for (guint i = 0; i < entries->len && i < fit; i++)
+    {
+      const LegendEntry *e = &g_array_index (entries, LegendEntry, i);
+      SyColor c;
+      SyPattern pattern = color_for_value (opts, style, e->value < 0 ? NAN : e->value, 0, 1, &c);
+
+      _sy_fill_cell (cr, style, layout->legend_x, y + (row_h - sw) / 2, sw, sw, &c, pattern);
+      _sy_draw_text (cr, style, e->label, layout->legend_x + sw + _sy_px (style, 6), y + row_h / 2, &text);
+      y += row_h;
+    }
+  if (fit < entries->len)
+    {
+      g_autofree char *more = g_strdup_printf ("+ %u more", entries->len - fit);
+
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, more, layout->legend_x, y + row_h / 2, &text);
+    }
+}
+
+static void
+draw_title (cairo_t                *cr,
+            const SyTrace          *trace,
+            const SyHeatmapOptions *opts,
+            const SyRenderStyle    *style,
+            double                  width)
+{
+  g_autofree char *auto_title = sy_heatmap_measure_title (opts);
+  g_autofree char *sub = _sy_trace_subtitle (trace);
+
+  _sy_draw_title (cr, style, opts->title ? opts->title : auto_title, sub, width);
+}
+
+void
+sy_heatmap_render (cairo_t                *cr,
+                   const SyTrace          *trace,
+                   const SyHeatmapOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height)
+{
+  SyHeatmapOptions defaults;
+  SyHeatmapLayout layout;
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double vmin, vmax, label_text_h, gx, gy, gw, gh;
+  SyTextCache *values;
+  int stride;
+
+  g_return_if_fail (cr != NULL);
+  if (style == NULL)
+    style = sy_render_style_light ();
+  if (opts == NULL)
+    {
+      sy_heatmap_options_init (&defaults);
+      opts = &defaults;
+    }
+
+  _sy_fill_background (cr, style, width, height);
+  if (trace == NULL)
+    return;
+  if (opts->show_title)
+    draw_title (cr, trace, opts, style, width);
+
+  sy_heatmap_layout (trace, opts, style, width, height, &layout);
+  if (trace->n_tokens == 0 || trace->n_moe_layers == 0)
+    {
+      text.xalign = text.yalign = 0.5;
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, trace->n_tokens == 0 ? "No tokens" : "This model has no MoE layers",
+                     width / 2, height / 2, &text);
+      return;
+    }
+
+  sy_heatmap_scale (trace, opts, &vmin, &vmax);
+  gx = layout.grid_x;
+  gy = layout.grid_y;
+  gw = layout.grid_w;
+  gh = layout.grid_h;
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &label_text_h);
+
+  /* Axis title and row labels */
+  text.size = 0.85;
+  text.color = &style->muted;
+  text.xalign = 0.5;
+  text.yalign = 0;
+  text.angle = -G_PI / 2;
+  _sy_draw_text (cr, style, "Layer", _sy_px (style, 12), gy + gh / 2, &text);
+  text.angle = 0;
+  text.xalign = 1;
+  text.yalign = 0.5;
+  stride = MAX (1, (int) ceil (label_text_h * 0.9 / layout.cell_h));
+  for (int i = 0; i < layout.n_rows; i++)
+    {
+      g_autofree char *s = NULL;
+      gboolean sel = i == opts->selected_layer;
+
+      if (i % stride != 0 && !sel)
+        continue;
+      s = row_label (trace, i);
+      text.bold = sel;
+      text.color = sel ? &style->accent : &style->foreground;
+      _sy_draw_text (cr, style, s, gx - _sy_px (style, 6), gy + (i + 0.5) * layout.cell_h, &text);
+    }
+  text.bold = FALSE;
+
+  /* Cells */
+  values = layout.values_fit ? _sy_text_cache_new (cr, style, 0.75, FALSE) : NULL;
+  cairo_save (cr);
+  cairo_rectangle (cr, gx, gy, gw, gh);
+  cairo_clip (cr);
+  for (int t = layout.first_col; t <= layout.last_col; t++)
+    for (int i = 0; i < layout.n_rows; i++)
+      {
+        double x, y, w, h, v = sy_heatmap_value (trace, opts, i, t);
+        SyColor c;
+        SyPattern pattern = color_for_value (opts, style, v, vmin, vmax, &c);
+
+        sy_heatmap_cell_rect (&layout, i, t, &x, &y, &w, &h);
+        _sy_fill_cell (cr, style, x, y, w, h, &c, pattern);
+        if (layout.values_fit)
+          {
+            g_autofree char *s = cell_text (opts, v);
+            SyColor fg;
+
+            if (s)
+              {
+                sy_color_text_on (&c, &fg);
+                _sy_text_cache_draw (values, s, x + w / 2, y + h / 2, 0.5, 0.5, &fg);
+              }
+          }
+      }
+  /* Hairline separators between cells, in the background colour */
+  if (layout.cell_w >= _sy_px (style, 8) && layout.cell_h >= _sy_px (style, 8))
+    {
+      _sy_set_color (cr, &style->background);
+      cairo_set_line_width (cr, _sy_px (style, 1));
+      for (int t = layout.first_col; t <= layout.last_col + 1; t++)
+        {
+          double x = layout.origin_x + t * layout.cell_w;
+
+          cairo_move_to (cr, x, gy);
+          cairo_line_to (cr, x, gy + gh);
+        }
+      for (int i = 0; i <= layout.n_rows; i++)
+        {
+          cairo_move_to (cr, gx, gy + i * layout.cell_h);
+          cairo_line_to (cr, gx + gw, gy + i * layout.cell_h);
+        }
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+  _sy_text_cache_free (values);
+
+  /* Selection: the column, and the cell when a layer is selected too */
+  if (opts->selected_token >= 0 && opts->selected_token < layout.n_cols)
+    {
+      double x = layout.origin_x + opts->selected_token * layout.cell_w;
+      double lw = _sy_px (style, 2.5);
+
+      cairo_save (cr);
+      cairo_rectangle (cr, gx - lw, gy - lw, gw + 2 * lw, gh + 2 * lw);
+      cairo_clip (cr);
+      cairo_set_line_width (cr, lw);
+      _sy_set_color (cr, &style->background);
+      cairo_rectangle (cr, x - lw / 2, gy - lw / 2, layout.cell_w + lw, gh + lw);
+      cairo_stroke (cr);
+      _sy_set_color (cr, &style->accent);
+      cairo_rectangle (cr, x - lw / 2, gy - lw / 2, layout.cell_w + lw, gh + lw);
+      cairo_set_line_width (cr, lw * 0.8);
+      cairo_stroke (cr);
+      if (opts->selected_layer >= 0 && opts->selected_layer < layout.n_rows)
+        {
+          cairo_set_line_width (cr, lw * 1.2);
+          cairo_rectangle (cr, x + lw * 0.6, gy + opts->selected_layer * layout.cell_h + lw * 0.6,
+                           layout.cell_w - 1.2 * lw, layout.cell_h - 1.2 * lw);
+          _sy_set_color (cr, &style->accent);
+          cairo_stroke (cr);
+        }
+      cairo_restore (cr);
+    }
+
+  /* Token labels: all of them when they fit, else every stride-th (and
+   * always the selected one). */
+  {
+    gboolean rotated = layout.label_h > label_text_h + _sy_px (style, 6) + 0.01;
+    double y0 = gy + gh + _sy_px (style, 4);
+
+    stride = rotated ? MAX (1, (int) ceil (label_text_h * 1.05 / layout.cell_w)) : 1;
+    cairo_save (cr);
+    cairo_rectangle (cr, gx - label_text_h, y0 - _sy_px (style, 2), gw + 2 * label_text_h, layout.label_h + _sy_px (style, 2));
+    cairo_clip (cr);
+    text.size = 0.85;
+    for (int t = layout.first_col; t <= layout.last_col; t++)
+      {
+        g_autofree char *s = NULL;
+        gboolean sel = t == opts->selected_token;
+        double cx = layout.origin_x + (t + 0.5) * layout.cell_w;
+
+        if (t % stride != 0 && !sel)
+          continue;
+        s = _sy_token_label (trace, t);
+        text.bold = sel;
+        text.color = sel ? &style->accent : &style->foreground;
+        if (rotated)
+          {
+            text.angle = -G_PI / 2;
+            text.xalign = 1;
+            text.yalign = 0.5;
+            text.max_width = layout.label_h - _sy_px (style, 8);
+          }
+        else
+          {
+            text.angle = 0;
+            text.xalign = 0.5;
+            text.yalign = 0;
+            text.max_width = layout.cell_w - _sy_px (style, 2);
+          }
+        _sy_draw_text (cr, style, s, cx, y0, &text);
+      }
+    cairo_restore (cr);
+    text.angle = 0;
+    text.bold = FALSE;
+    text.max_width = 0;
+  }
+
+  /* Token axis title, with the visible range when scrolled */
+  {
+    g_autofree char *axis = NULL;
+
+    if (layout.first_col > 0 || layout.last_col < layout.n_cols - 1)
+      axis = g_strdup_printf ("Tokens %d–%d of %d", layout.first_col, layout.last_col, layout.n_cols);
+    else
+      axis = g_strdup ("Token");
+    text.xalign = 0.5;
+    text.yalign = 0;
+    text.color = &style->muted;
+    _sy_draw_text (cr, style, axis, gx + gw / 2, gy + gh + layout.label_h + _sy_px (style, 2), &text);
+  }
+
+  /* Legend */
+  if (opts->show_legend)
+    {
+      if (is_categorical (opts->measure))
+        draw_categorical_legend (cr, trace, opts, style, &layout);
+      else
+        {
+          SyRect r = { layout.legend_x, layout.legend_y, layout.legend_w, layout.legend_h };
+
+          _sy_colorbar (cr, style, &r, vmin, vmax, opts->measure == SY_HEATMAP_K,
+                        sy_colormap_sequential, legend_label (opts));
+        }
+    }
+}

@@ -1,0 +1,605 @@
+/* sy-inspector-render.c: the token inspector
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sy-inspector-render.h"
+#include "sy-render-private.h"
+
+void
+sy_inspector_options_init (SyInspectorOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->token = 0;
+  opts->layer = 0;
+  opts->p = NAN;
+  opts->show_title = TRUE;
+}
+
+void
+sy_inspector_sorted (const SyTrace *trace,
+                     int            moe_layer,
+                     int            token,
+                     int           *order)
+{
+  const float *pi = trace->layers[moe_layer].probs + (gsize) token * trace->n_experts;
+  int n = trace->n_experts;
+
+  for (int e = 0; e < n; e++)
+    order[e] = e;
+  /* insertion sort: stable, so ties keep the lower index first */
+  for (int a = 1; a < n; a++)
+    {
+      int v = order[a], b = a;
+
+      while (b > 0 && pi[order[b - 1]] < pi[v])
+        {
+          order[b] = order[b - 1];
+          b--;
+        }
+      order[b] = v;
+    }
+}
+
+gboolean
+sy_inspector_is_chosen (const SyTrace *trace,
+                        int            moe_layer,
+                        int            token,
+                        int            expert)
+{
+  const SyTraceLayer *l = &trace->layers[moe_layer];
+  int k = CLAMP (l->k[token], 0, trace->n_experts);
+
+  for (int j = 0; j < k; j++)
+    if (l->experts[sy_trace_index (trace, token, j)] == expert)
+      return TRUE;
+  return FALSE;
+}
+
+static double
+text_h (const SyRenderStyle *style,
+        double               size)
+{
+  double h;
+
+  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
+  return h;
+}
+
+static double
+panel_title_h (const SyRenderStyle *style)
+{
+  return text_h (style, 0.95) + _sy_px (style, 8);
+}
+
+void
+sy_inspector_layout (const SyTrace            *trace,
+                     const SyInspectorOptions *opts,
+                     const SyRenderStyle      *style,
+                     double                    width,
+                     double                    height,
+                     SyInspectorLayout        *layout)
+{
+  double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = text_h (style, 0.8);
+  double top, gx0, gy0, gw, gh, bx0, by0, bw, bh, label_w = 0, w, vmax = 0;
+  gboolean wide = width >= 1.4 * height && width >= 640;
+
+  memset (layout, 0, sizeof *layout);
+  layout->n_rows = trace->n_moe_layers;
+  layout->n_cols = trace->n_experts;
+  layout->token = trace->n_tokens > 0 ? CLAMP (opts->token, 0, trace->n_tokens - 1) : -1;
+  layout->layer = trace->n_moe_layers > 0 ? CLAMP (opts->layer, 0, trace->n_moe_layers - 1) : -1;
+  layout->p = NAN;
+  if (opts->p >= 0)
+    layout->p = opts->p;
+  else if (isnan (opts->p))
+    {
+      double p;
+
+      if (_sy_router_topp_p (trace->router, &p))
+        layout->p = p;
+    }
+  if (layout->token < 0 || layout->layer < 0)
+    return;
+
+  top = margin + (opts->show_title ? _sy_title_height (style) : 0);
+  if (wide)
+    {
+      gx0 = margin;
+      gy0 = top;
+      gw = (width - 2 * margin - gap) * 0.5;
+      gh = height - margin - top;
+      bx0 = gx0 + gw + gap;
+      by0 = top;
+      bw = width - margin - bx0;
+      bh = gh;
+    }
+  else
+    {
+      gx0 = margin;
+      gy0 = top;
+      gw = width - 2 * margin;
+      gh = (height - margin - top - gap) * 0.5;
+      /* few layers: give the bar chart the room the grid does not need */
+      gh = MIN (gh, panel_title_h (style) + trace->n_moe_layers * _sy_px (style, 32)
+                    + 2 * (small_h + _sy_px (style, 4)) + _sy_px (style, 4));
+      gh = MAX (gh, _sy_px (style, 100));
+      bx0 = margin;
+      by0 = gy0 + gh + gap;
+      bw = gw;
+      bh = height - margin - by0;
+    }
+
+  /* Grid panel: title, row labels, cells, colour bar, expert ids, caption */
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    for (int e = 0; e < trace->n_experts; e++)
+      vmax = MAX (vmax, trace->layers[i].probs[sy_trace_index (trace, layout->token, e)]);
+  layout->vmax = MAX (0.1, ceil (vmax * 10 - 1e-6) / 10);
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    {
+      g_autofree char *s = g_strdup_printf ("L%d", trace->layers[i].layer);
+
+      _sy_text_size (style, s, 0.8, TRUE, &w, NULL);
+      label_w = MAX (label_w, w);
+    }
+  layout->legend_w = _sy_colorbar_width (style, 0, layout->vmax, FALSE, "π");
+  layout->grid_x = gx0 + label_w + _sy_px (style, 6);
+  layout->grid_y = gy0 + panel_title_h (style);
+  {
+    double avail_w = gx0 + gw - layout->legend_w - _sy_px (style, 12) - layout->grid_x;
+    double avail_h = gy0 + gh - 2 * (small_h + _sy_px (style, 4)) - layout->grid_y;
+
+    layout->cell_w = MAX (0.5, MIN (avail_w / trace->n_experts, _sy_px (style, 40)));
+    layout->cell_h = MAX (0.5, MIN (avail_h / MAX (trace->n_moe_layers, 1), _sy_px (style, 32)));
+  }
+  layout->legend_x = layout->grid_x + layout->cell_w * trace->n_experts + _sy_px (style, 12);
+  layout->legend_y = layout->grid_y;
+  layout->legend_h = MIN (MAX (layout->cell_h * trace->n_moe_layers, _sy_px (style, 100)),
+                          gy0 + gh - layout->grid_y);
+
+  /* Bar panel: title, key, y ticks, bars, expert ids, caption */
+  {
+    const SyTraceLayer *l = &trace->layers[layout->layer];
+    int k = CLAMP (l->k[layout->token], 0, trace->n_experts);
+    double tick_w, plot_w;
+
+    _sy_text_size (style, "0.0", 0.8, FALSE, &tick_w, NULL);
+    layout->bars_x = bx0 + tick_w + _sy_px (style, 8);
+    layout->bars_y = by0 + panel_title_h (style) + small_h + _sy_px (style, 10);
+    layout->bars_w = MAX (bx0 + bw - layout->bars_x - _sy_px (style, 4), 1);
+    layout->bars_h = MAX (by0 + bh - 2 * (small_h + _sy_px (style, 4)) - layout->bars_y, 1);
+    plot_w = layout->bars_w;
+    if (opts->max_bars > 0)
+      layout->n_bars = MIN (opts->max_bars, trace->n_experts);
+    else if (trace->n_experts <= 32)
+      layout->n_bars = trace->n_experts;
+    else
+      layout->n_bars = MIN (trace->n_experts, MAX (k + 8, 24));
+    layout->n_bars = MAX (1, MIN (layout->n_bars, (int) (plot_w / _sy_px (style, 6))));
+    layout->n_bars = MAX (layout->n_bars, MIN (k, trace->n_experts));
+    layout->bar_w = plot_w / layout->n_bars;
+  }
+}
+
+gboolean
+sy_inspector_hit_grid (const SyInspectorLayout *layout,
+                       double                   x,
+                       double                   y,
+                       int                     *moe_layer,
+                       int                     *expert)
+{
+  int i, e;
+
+  if (layout->token < 0 || x < layout->grid_x || y < layout->grid_y)
+    return FALSE;
+  e = (int) floor ((x - layout->grid_x) / layout->cell_w);
+  i = (int) floor ((y - layout->grid_y) / layout->cell_h);
+  if (e < 0 || e >= layout->n_cols || i < 0 || i >= layout->n_rows)
+    return FALSE;
+  if (moe_layer)
+    *moe_layer = i;
+  if (expert)
+    *expert = e;
+  return TRUE;
+}
+
+int
+sy_inspector_hit_bar (const SyInspectorLayout *layout,
+                      double                   x,
+                      double                   y)
+{
+  int r;
+
+  if (layout->token < 0 || y < layout->bars_y || y > layout->bars_y + layout->bars_h || x < layout->bars_x)
+    return -1;
+  r = (int) floor ((x - layout->bars_x) / layout->bar_w);
+  return r >= 0 && r < layout->n_bars ? r : -1;
+}
+
+static void
+draw_grid_panel (cairo_t                 *cr,
+                 const SyTrace           *trace,
+                 const SyRenderStyle     *style,
+                 const SyInspectorLayout *lay)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double gw = lay->cell_w * lay->n_cols, gh = lay->cell_h * lay->n_rows;
+  double small_h = text_h (style, 0.8);
+  int stride;
+
+  text.size = 0.95;
+  text.bold = TRUE;
+  _sy_draw_text (cr, style, "Router probabilities π by layer", lay->grid_x, lay->grid_y - panel_title_h (style), &text);
+
+  for (int i = 0; i < lay->n_rows; i++)
+    for (int e = 0; e < lay->n_cols; e++)
+      {
+        double x = lay->grid_x + e * lay->cell_w, y = lay->grid_y + i * lay->cell_h;
+        double v = trace->layers[i].probs[sy_trace_index (trace, lay->token, e)];
+        SyColor c;
+
+        sy_colormap_sequential (v / lay->vmax, &c);
+        _sy_fill_cell (cr, style, x, y, lay->cell_w, lay->cell_h, &c, SY_PATTERN_SOLID);
+      }
+  /* chosen experts: a dot in the contrasting colour */
+  for (int i = 0; i < lay->n_rows; i++)
+    {
+      const SyTraceLayer *l = &trace->layers[i];
+      int k = CLAMP (l->k[lay->token], 0, trace->n_experts);
+
+      for (int j = 0; j < k; j++)
+        {
+          int e = l->experts[sy_trace_index (trace, lay->token, j)];
+          double v, r;
+          SyColor c, fg;
+
+          if (e < 0 || e >= lay->n_cols)
+            continue;
+          v = l->probs[sy_trace_index (trace, lay->token, e)];
+          sy_colormap_sequential (v / lay->vmax, &c);
+          sy_color_text_on (&c, &fg);
+          r = MAX (1.0, MIN (lay->cell_w, lay->cell_h) * 0.22);
+          _sy_set_color (cr, &fg);
+          cairo_arc (cr, lay->grid_x + (e + 0.5) * lay->cell_w, lay->grid_y + (i + 0.5) * lay->cell_h, r, 0, 2 * G_PI);
+          cairo_fill (cr);
+        }
+    }
+  if (lay->cell_w >= _sy_px (style, 6) && lay->cell_h >= _sy_px (style, 6))
+    {
+      _sy_set_color (cr, &style->background);
+      cairo_set_line_width (cr, _sy_px (style, 1));
+      for (int e = 0; e <= lay->n_cols; e++)
+        {
+          cairo_move_to (cr, lay->grid_x + e * lay->cell_w, lay->grid_y);
+          cairo_line_to (cr, lay->grid_x + e * lay->cell_w, lay->grid_y + gh);
+        }
+      for (int i = 0; i <= lay->n_rows; i++)
+        {
+          cairo_move_to (cr, lay->grid_x, lay->grid_y + i * lay->cell_h);
+          cairo_line_to (cr, lay->grid_x + gw, lay->grid_y + i * lay->cell_h);
+        }
+      cairo_stroke (cr);
+    }
+  /* the layer of the bar chart */
+  cairo_set_line_width (cr, _sy_px (style, 2));
+  _sy_set_color (cr, &style->accent);
+  cairo_rectangle (cr, lay->grid_x - _sy_px (style, 1), lay->grid_y + lay->layer * lay->cell_h - _sy_px (style, 1),
+                   gw + _sy_px (style, 2), lay->cell_h + _sy_px (style, 2));
+  cairo_stroke (cr);
+
+  /* row labels */
+  text.size = 0.8;
+  text.xalign = 1;
+  text.yalign = 0.5;
+  stride = MAX (1, (int) ceil (small_h * 0.9 / lay->cell_h));
+  for (int i = 0; i < lay->n_rows; i++)
+    {
+      g_autofree char *s = NULL;
+
+      if (i % stride && i != lay->layer)
+        continue;
+      s = g_strdup_printf ("L%d", trace->layers[i].layer);
+      text.bold = i == lay->layer;
+      text.color = i == lay->layer ? &style->accent : &style->foreground;
+      _sy_draw_text (cr, style, s, lay->grid_x - _sy_px (style, 6), lay->grid_y + (i + 0.5) * lay->cell_h, &text);
+    }
+  /* expert ids */
+  {
+    double w;
+
+    _sy_text_size (style, "00", 0.8, FALSE, &w, NULL);
+    stride = 1;
+    while (stride * lay->cell_w < w + _sy_px (style, 4))
+      stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 8 ? 8 : stride * 2;
+  }
+  text.bold = FALSE;
+  text.color = &style->foreground;
+  text.xalign = 0.5;
+  text.yalign = 0;
+  for (int e = 0; e < lay->n_cols; e += stride)
+    {
+      g_autofree char *s = g_strdup_printf ("%d", e);
+
+      _sy_draw_text (cr, style, s, lay->grid_x + (e + 0.5) * lay->cell_w, lay->grid_y + gh + _sy_px (style, 3), &text);
+    }
+  text.color = &style->muted;
+  _sy_draw_text (cr, style, "Expert (● chosen)", lay->grid_x + gw / 2,
+                 lay->grid_y + gh + small_h + _sy_px (style, 6), &text);
+
+  {
+    SyRect r = { lay->legend_x, lay->legend_y, lay->legend_w, lay->legend_h };
+
+    _sy_colorbar (cr, style, &r, 0, lay->vmax, FALSE, sy_colormap_sequential, "π");
+  }
+}
+
+static void
+draw_bar_panel (cairo_t                 *cr,
+                const SyTrace           *trace,
+                const SyRenderStyle     *style,
+                const SyInspectorLayout *lay)
+{
+  const SyTraceLayer *l = &trace->layers[lay->layer];
+  g_autofree int *order = g_new (int, trace->n_experts);
+  g_autofree char *title = NULL;
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double ticks[SY_MAX_TICKS], step, cum = 0, small_h = text_h (style, 0.8);
+  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
+  int k = CLAMP (l->k[lay->token], 0, trace->n_experts), n;
+  SyColor unchosen;
+
+  sy_inspector_sorted (trace, lay->layer, lay->token, order);
+  sy_color_mix (&style->grid, &style->background, 0.15, &unchosen);
+
+  title = g_strdup_printf ("Layer L%d: π sorted, cumulative sum%s", l->layer, isnan (lay->p) ? "" : " and p");
+  text.size = 0.95;
+  text.bold = TRUE;
+  {
+    double tick_w, px;
+
+    _sy_text_size (style, "0.0", 0.8, FALSE, &tick_w, NULL);
+    px = x0 - tick_w - _sy_px (style, 8);
+    text.max_width = x0 + w - px;
+    _sy_draw_text (cr, style, title, px, y0 - panel_title_h (style) - small_h - _sy_px (style, 10), &text);
+  }
+  text.bold = FALSE;
+  text.max_width = 0;
+
+  /* key */
+  {
+    double kx = x0, ky = y0 - small_h - _sy_px (style, 6), sw = _sy_px (style, 10);
+    struct { const char *label; int kind; } keys[] = {
+      { "chosen", 0 }, { "not chosen", 1 }, { "cumulative", 2 }, { "p", 3 },
+    };
+
+    text.size = 0.8;
+    text.yalign = 0.5;
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      {
+        double cy = ky + small_h / 2;
+
+        if (keys[i].kind == 3 && isnan (lay->p))
+          continue;
+        if (keys[i].kind <= 1)
+          {
+            _sy_set_color (cr, keys[i].kind == 0 ? &style->bar : &unchosen);
+            cairo_rectangle (cr, kx, cy - sw / 2, sw, sw);
+            cairo_fill (cr);
+          }
+        else
+          {
+            cairo_save (cr);
+            _sy_set_color (cr, keys[i].kind == 2 ? &style->foreground : &style->accent);
+            cairo_set_line_width (cr, _sy_px (style, 1.5));
+            if (keys[i].kind == 3)
+              {
+                double dash = _sy_px (style, 4);
+
+                cairo_set_dash (cr, &dash, 1, 0);
+              }
+            cairo_move_to (cr, kx, cy);
+            cairo_line_to (cr, kx + sw, cy);
+            cairo_stroke (cr);
+            cairo_restore (cr);
+          }
+        kx += sw + _sy_px (style, 4);
+        kx += _sy_draw_text (cr, style, keys[i].label, kx, cy, &text) + _sy_px (style, 12);
+      }
+  }
+
+  /* axes and y grid */
+  n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
+  text.xalign = 1;
+  text.yalign = 0.5;
+  text.color = &style->muted;
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+      double y = y0 + h - ticks[i] * h;
+
+      _sy_set_color (cr, &style->grid);
+      cairo_move_to (cr, x0, y);
+      cairo_line_to (cr, x0 + w, y);
+      cairo_stroke (cr);
+      _sy_draw_text (cr, style, s, x0 - _sy_px (style, 4), y, &text);
+    }
+
+  /* bars */
+  for (int r = 0; r < lay->n_bars; r++)
+    {
+      int e = order[r];
+      double v = l->probs[sy_trace_index (trace, lay->token, e)];
+      double bx = x0 + r * lay->bar_w + lay->bar_w * 0.12, bw = lay->bar_w * 0.76;
+
+      _sy_set_color (cr, sy_inspector_is_chosen (trace, lay->layer, lay->token, e) ? &style->bar : &unchosen);
+      cairo_rectangle (cr, bx, y0 + h - CLAMP (v, 0, 1) * h, bw, CLAMP (v, 0, 1) * h);
+      cairo_fill (cr);
+    }
+  /* expert ids under the bars */
+  {
+    double tw;
+    int stride = 1;
+
+    _sy_text_size (style, "00", 0.8, FALSE, &tw, NULL);
+    while (stride * lay->bar_w < tw + _sy_px (style, 3))
+      stride++;
+    text.xalign = 0.5;
+    text.yalign = 0;
+    text.color = &style->foreground;
+    for (int r = 0; r < lay->n_bars; r += stride)
+      {
+        g_autofree char *s = g_strdup_printf ("%d", order[r]);
+
+        _sy_draw_text (cr, style, s, x0 + (r + 0.5) * lay->bar_w, y0 + h + _sy_px (style, 3), &text);
+      }
+    text.color = &style->muted;
+    {
+      g_autofree char *cap = lay->n_bars < trace->n_experts
+        ? g_strdup_printf ("Expert, by rank (top %d of %d)", lay->n_bars, trace->n_experts)
+        : g_strdup ("Expert, by rank");
+
+      _sy_draw_text (cr, style, cap, x0 + w / 2, y0 + h + small_h + _sy_px (style, 6), &text);
+    }
+  }
+
+  /* cumulative curve */
+  cairo_save (cr);
+  _sy_set_color (cr, &style->foreground);
+  cairo_set_line_width (cr, _sy_px (style, 1.5));
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cum = 0;
+  for (int r = 0; r < lay->n_bars; r++)
+    {
+      double x = x0 + (r + 0.5) * lay->bar_w, y;
+
+      cum += l->probs[sy_trace_index (trace, lay->token, order[r])];
+      y = y0 + h - CLAMP (cum, 0, 1) * h;
+      if (r == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  cairo_stroke (cr);
+  cum = 0;
+  for (int r = 0; r < lay->n_bars; r++)
+    {
+      cum += l->probs[sy_trace_index (trace, lay->token, order[r])];
+      cairo_arc (cr, x0 + (r + 0.5) * lay->bar_w, y0 + h - CLAMP (cum, 0, 1) * h,
+                 MIN (_sy_px (style, 2.5), lay->bar_w * 0.3), 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+  cairo_restore (cr);
+
+  /* threshold p */
+  if (!isnan (lay->p))
+    {
+      g_autofree char *s = g_strdup_printf ("p = %.2f", lay->p);
+      double y = y0 + h - CLAMP (lay->p, 0, 1) * h, dash = _sy_px (style, 5);
+
+      cairo_save (cr);
+      _sy_set_color (cr, &style->accent);
+      cairo_set_line_width (cr, _sy_px (style, 1.5));
+      cairo_set_dash (cr, &dash, 1, 0);
+      cairo_move_to (cr, x0, y);
+      cairo_line_to (cr, x0 + w, y);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      text.xalign = 1;
+      text.yalign = 1;
+      text.color = &style->accent;
+      text.bold = TRUE;
+      _sy_draw_text (cr, style, s, x0 + w - _sy_px (style, 2), y - _sy_px (style, 2), &text);
+      text.bold = FALSE;
+    }
+
+  /* K: a line after the K-th bar, annotated with K and Σπ */
+  if (k > 0 && k <= lay->n_bars)
+    {
+      g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
+      double x = x0 + k * lay->bar_w, dash = _sy_px (style, 2);
+      double tw;
+
+      cairo_save (cr);
+      _sy_set_color (cr, &style->foreground);
+      cairo_set_line_width (cr, _sy_px (style, 1));
+      cairo_set_dash (cr, &dash, 1, 0);
+      cairo_move_to (cr, x, y0);
+      cairo_line_to (cr, x, y0 + h);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
+      text.bold = TRUE;
+      text.yalign = 0;
+      text.color = &style->foreground;
+      /* right of the line when it fits, else left of it */
+      text.xalign = x + _sy_px (style, 4) + tw <= x0 + w ? 0 : 1;
+      {
+        double tx = text.xalign == 0 ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
+        double ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);
+        double pad = _sy_px (style, 2);
+        SyColor plate = style->background;
+
+        /* a plate under the label keeps it legible over the curve */
+        plate.a = 0.85;
+        _sy_set_color (cr, &plate);
+        cairo_rectangle (cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
+        cairo_fill (cr);
+        text.xalign = 0;
+        _sy_draw_text (cr, style, s, tx, ty, &text);
+      }
+      text.bold = FALSE;
+    }
+}
+
+void
+sy_inspector_render (cairo_t                  *cr,
+                     const SyTrace            *trace,
+                     const SyInspectorOptions *opts,
+                     const SyRenderStyle      *style,
+                     double                    width,
+                     double                    height)
+{
+  SyInspectorOptions defaults;
+  SyInspectorLayout layout;
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+
+  g_return_if_fail (cr != NULL);
+  if (style == NULL)
+    style = sy_render_style_light ();
+  if (opts == NULL)
+    {
+      sy_inspector_options_init (&defaults);
+      opts = &defaults;
+    }
+  _sy_fill_background (cr, style, width, height);
+  if (trace == NULL)
+    return;
+  sy_inspector_layout (trace, opts, style, width, height, &layout);
+  if (opts->show_title)
+    {
+      g_autofree char *sub = _sy_trace_subtitle (trace);
+      g_autofree char *title = NULL;
+
+      if (layout.token >= 0)
+        {
+          g_autofree char *label = _sy_token_label (trace, layout.token);
+
+          title = g_strdup_printf ("Token %d “%s” (id %d)", layout.token, label, trace->ids[layout.token]);
+        }
+      _sy_draw_title (cr, style, opts->title ? opts->title : title ? title : "Token inspector", sub, width);
+    }
+  if (layout.token < 0 || layout.layer < 0)
+    {
+      text.xalign = text.yalign = 0.5;
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, trace->n_tokens == 0 ? "No tokens" : "This model has no MoE layers",
+                     width / 2, height / 2, &text);
+      return;
+    }
+  draw_grid_panel (cr, trace, style, &layout);
+  draw_bar_panel (cr, trace, style, &layout);
+}

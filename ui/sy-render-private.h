@@ -1,0 +1,167 @@
+/* sy-render-private.h: drawing helpers shared by the renderers
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "sy-render-style.h"
+#include "sy-trace.h"
+
+G_BEGIN_DECLS
+
+#define SY_MAX_TICKS 16
+
+typedef struct
+{
+  double x, y, w, h;
+} SyRect;
+
+/* A label: text drawn with the style's font at @size times its base size,
+ * anchored at (x, y) by (xalign, yalign) (0 = left/top, 1 = right/bottom)
+ * in a frame rotated by @angle (radians, counter-clockwise negative as in
+ * cairo), ellipsized past @max_width when > 0.  All text goes through
+ * pango_cairo_create_layout() on the target cairo_t. */
+typedef struct
+{
+  double         size;
+  gboolean       bold;
+  double         xalign;
+  double         yalign;
+  double         angle;
+  double         max_width;
+  const SyColor *color;
+} SyTextOpts;
+
+#define SY_TEXT_OPTS_INIT { 1.0, FALSE, 0, 0, 0, 0, NULL }
+
+double       _sy_px            (const SyRenderStyle *style,
+                                double               v);
+void         _sy_set_color     (cairo_t             *cr,
+                                const SyColor       *color);
+void         _sy_fill_background (cairo_t           *cr,
+                                const SyRenderStyle *style,
+                                double               width,
+                                double               height);
+
+/* Size of a label, measured with the same font options the drawing uses
+ * (metric hinting off) so that layout is identical on every surface. */
+void         _sy_text_size     (const SyRenderStyle *style,
+                                const char          *text,
+                                double               size,
+                                gboolean             bold,
+                                double              *width,
+                                double              *height);
+/* Draws @text; returns its (unrotated, possibly ellipsized) width. */
+double       _sy_draw_text     (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const char          *text,
+                                double               x,
+                                double               y,
+                                const SyTextOpts    *opts);
+/* Like _sy_draw_text but wraps inside @max_width (the opts' max_width is
+ * the wrap width); returns the height used. */
+double       _sy_draw_paragraph (cairo_t            *cr,
+                                const SyRenderStyle *style,
+                                const char          *text,
+                                double               x,
+                                double               y,
+                                const SyTextOpts    *opts);
+
+/* Many short labels of one font (cell values): each distinct text is laid
+ * out once per drawing and then only shown. */
+typedef struct _SyTextCache SyTextCache;
+
+SyTextCache *_sy_text_cache_new  (cairo_t             *cr,
+                                  const SyRenderStyle *style,
+                                  double               size,
+                                  gboolean             bold);
+void         _sy_text_cache_draw (SyTextCache         *cache,
+                                  const char          *text,
+                                  double               x,
+                                  double               y,
+                                  double               xalign,
+                                  double               yalign,
+                                  const SyColor       *color);
+void         _sy_text_cache_free (SyTextCache         *cache);
+
+/* Diagonal hatch lines inside a rectangle. */
+void         _sy_hatch         (cairo_t             *cr,
+                                double               x,
+                                double               y,
+                                double               w,
+                                double               h,
+                                const SyColor       *color,
+                                double               spacing,
+                                double               line_width);
+/* Fills a cell the way every view draws a value: solid or hatched. */
+void         _sy_fill_cell     (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                double               x,
+                                double               y,
+                                double               w,
+                                double               h,
+                                const SyColor       *color,
+                                SyPattern            pattern);
+
+/* At most @max_ticks "nice" values (1, 2, 2.5, 5 × 10^n steps) covering
+ * [lo, hi]; integer steps only when @integer.  Returns the count. */
+int          _sy_nice_ticks    (double               lo,
+                                double               hi,
+                                int                  max_ticks,
+                                gboolean             integer,
+                                double              *ticks,
+                                double              *step);
+/* A value printed with as many decimals as @step needs. */
+char        *_sy_format_tick   (double               value,
+                                double               step);
+/* 1234567 -> "1.23 M", with SI suffixes k, M, G, T. */
+char        *_sy_format_si     (double               value);
+/* A value for a tooltip or a cell: "nan" -> "–". */
+char        *_sy_format_value  (double               value,
+                                int                  decimals);
+
+/* The text of token @t for a label: newlines and tabs made visible, outer
+ * spaces trimmed (a token of only spaces becomes "␣"), NULL text -> "#id". */
+char        *_sy_token_label   (const SyTrace       *trace,
+                                int                  t);
+
+/* A vertical colour bar with ticks and a label above; @map maps t in
+ * [0, 1] to a colour.  An @integer scale of at most 17 values is drawn as
+ * one block per value; others as a vector gradient.
+ * _sy_colorbar_width() is the width it needs. */
+typedef void (*SyColorMapFunc) (double t, SyColor *out);
+
+double       _sy_colorbar_width (const SyRenderStyle *style,
+                                double               vmin,
+                                double               vmax,
+                                gboolean             integer,
+                                const char          *label);
+void         _sy_colorbar      (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const SyRect        *rect,
+                                double               vmin,
+                                double               vmax,
+                                gboolean             integer,
+                                SyColorMapFunc       map,
+                                const char          *label);
+
+/* Title (bold) and subtitle (muted) at the top left; the height they take
+ * (including the gap below) is _sy_title_height(). */
+double       _sy_title_height  (const SyRenderStyle *style);
+void         _sy_draw_title    (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const char          *title,
+                                const char          *subtitle,
+                                double               width);
+/* "model · router · T tokens × L MoE layers" */
+char        *_sy_trace_subtitle (const SyTrace      *trace);
+
+/* p of a "topp:p=P..." router SPEC; FALSE when the SPEC is not top-p. */
+gboolean     _sy_router_topp_p (const char          *spec,
+                                double              *p);
+
+G_END_DECLS

@@ -1,0 +1,485 @@
+/* sy-summary-render.c: the summary of a run
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sy-render-private.h"
+#include "sy-summary-render.h"
+
+void
+sy_summary_options_init (SySummaryOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->show_title = TRUE;
+}
+
+void
+sy_summary_expert_load (const SyTrace *trace,
+                        double        *load)
+{
+  memset (load, 0, sizeof (double) * trace->n_experts);
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    {
+      const SyTraceLayer *l = &trace->layers[i];
+
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          int k = CLAMP (l->k[t], 0, trace->n_experts);
+
+          for (int j = 0; j < k; j++)
+            {
+              int e = l->experts[sy_trace_index (trace, t, j)];
+
+              if (e >= 0 && e < trace->n_experts)
+                load[e] += 1;
+            }
+        }
+    }
+}
+
+static double
+text_h (const SyRenderStyle *style,
+        double               size)
+{
+  double h;
+
+  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
+  return h;
+}
+
+/* Whether layer budgets are worth drawing: only when some layer is capped. */
+static gboolean
+has_budgets (const SyTrace *trace)
+{
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    if (trace->layers[i].budget > 0 && trace->layers[i].budget < trace->n_experts)
+      return TRUE;
+  return FALSE;
+}
+
+/* Values of a chart, newly allocated; *n their count. */
+static double *
+chart_values (const SyTrace    *trace,
+              SySummaryChartId  id,
+              int              *n)
+{
+  double *v;
+
+  switch (id)
+    {
+    case SY_SUMMARY_CHART_AVG_K:
+      *n = trace->n_moe_layers;
+      v = g_new0 (double, MAX (*n, 1));
+      for (int i = 0; i < *n; i++)
+        v[i] = trace->layers[i].avg_k;
+      return v;
+    case SY_SUMMARY_CHART_LOAD:
+      *n = trace->n_experts;
+      v = g_new0 (double, MAX (*n, 1));
+      sy_summary_expert_load (trace, v);
+      return v;
+    case SY_SUMMARY_CHART_TIME:
+    case SY_SUMMARY_N_CHARTS:
+    default:
+      *n = trace->n_moe_layers;
+      v = g_new0 (double, MAX (*n, 1));
+      for (int i = 0; i < *n; i++)
+        v[i] = trace->layers[i].time_s * 1000;
+      return v;
+    }
+}
+
+static double
+chart_ymax (const SyTrace    *trace,
+            SySummaryChartId  id)
+{
+  int n;
+  g_autofree double *v = chart_values (trace, id, &n);
+  double hi = 0;
+
+  for (int i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      hi = MAX (hi, v[i]);
+  if (id == SY_SUMMARY_CHART_AVG_K)
+    {
+      hi = MAX (hi, trace->native_k);
+      if (has_budgets (trace))
+        for (int i = 0; i < trace->n_moe_layers; i++)
+          hi = MAX (hi, trace->layers[i].budget);
+    }
+  if (hi <= 0)
+    hi = 1;
+  {
+    double ticks[SY_MAX_TICKS], step;
+    int nt = _sy_nice_ticks (0, hi, 5, id == SY_SUMMARY_CHART_LOAD, ticks, &step);
+
+    /* round up to the next tick */
+    if (nt > 0 && ticks[nt - 1] < hi - 1e-9)
+      hi = ticks[nt - 1] + step;
+  }
+  return hi;
+}
+
+static const char *chart_titles[SY_SUMMARY_N_CHARTS] = {
+  "Average K per layer",
+  "Expert load (tokens, all layers)",
+  "Time per layer (ms)",
+};
+
+/* Outer rectangles of the three charts. */
+static void
+chart_outer (const SyRenderStyle *style,
+             double               width,
+             double               top,
+             double               height,
+             SyRect              *outer)
+{
+  double margin = _sy_px (style, 12), gap = _sy_px (style, 24);
+  double w = width - 2 * margin, h = height - margin - top;
+
+  if (width >= 900)
+    {
+      double cw = (w - 2 * gap) / 3;
+
+      for (int i = 0; i < 3; i++)
+        outer[i] = (SyRect) { margin + i * (cw + gap), top, cw, h };
+    }
+  else
+    {
+      double cw = (w - gap) / 2, ch = (h - gap) / 2;
+
+      outer[SY_SUMMARY_CHART_AVG_K] = (SyRect) { margin, top, cw, ch };
+      outer[SY_SUMMARY_CHART_TIME] = (SyRect) { margin + cw + gap, top, cw, ch };
+      outer[SY_SUMMARY_CHART_LOAD] = (SyRect) { margin, top + ch + gap, w, ch };
+    }
+}
+
+static void
+plot_rect (const SyRenderStyle *style,
+           const SyRect        *outer,
+           double               ymax,
+           gboolean             integer,
+           SySummaryChart      *plot)
+{
+  double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = text_h (style, 0.8);
+  int n = _sy_nice_ticks (0, ymax, 6, integer, ticks, &step);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+
+      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
+      tick_w = MAX (tick_w, w);
+    }
+  plot->ox = outer->x;
+  plot->oy = outer->y;
+  plot->ow = outer->w;
+  plot->oh = outer->h;
+  plot->x = outer->x + tick_w + _sy_px (style, 8);
+  plot->y = outer->y + text_h (style, 0.95) + small_h + _sy_px (style, 14);
+  plot->w = MAX (outer->x + outer->w - plot->x, 1);
+  plot->h = MAX (outer->y + outer->h - 2 * small_h - _sy_px (style, 8) - plot->y, 1);
+}
+
+static double
+headline_height (const SyRenderStyle *style)
+{
+  return text_h (style, 0.8) + text_h (style, 1.6) + _sy_px (style, 8);
+}
+
+void
+sy_summary_layout (const SyTrace          *trace,
+                   const SySummaryOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height,
+                   SySummaryLayout        *layout)
+{
+  double margin = _sy_px (style, 12);
+  SyRect outer[SY_SUMMARY_N_CHARTS];
+
+  memset (layout, 0, sizeof *layout);
+  layout->headline_y = margin + (opts->show_title ? _sy_title_height (style) : 0);
+  layout->headline_h = headline_height (style);
+  chart_outer (style, width, layout->headline_y + layout->headline_h + _sy_px (style, 18), height, outer);
+  for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
+    {
+      int n;
+      g_autofree double *v = chart_values (trace, c, &n);
+
+      plot_rect (style, &outer[c], chart_ymax (trace, c), c == SY_SUMMARY_CHART_LOAD, &layout->charts[c]);
+      layout->charts[c].n = n;
+    }
+}
+
+gboolean
+sy_summary_hit (const SySummaryLayout *layout,
+                double                 x,
+                double                 y,
+                SySummaryChartId      *chart,
+                int                   *index)
+{
+  for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
+    {
+      const SySummaryChart *p = &layout->charts[c];
+      int i;
+
+      if (p->n <= 0 || x < p->x || x >= p->x + p->w || y < p->y || y > p->y + p->h)
+        continue;
+      i = (int) floor ((x - p->x) / (p->w / p->n));
+      if (i < 0 || i >= p->n)
+        return FALSE;
+      if (chart)
+        *chart = c;
+      if (index)
+        *index = i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+draw_headline (cairo_t             *cr,
+               const SyTrace       *trace,
+               const SyRenderStyle *style,
+               double               width,
+               double               y)
+{
+  double margin = _sy_px (style, 12), small_h = text_h (style, 0.8);
+  g_autofree char *ppl = isfinite (trace->perplexity) ? g_strdup_printf ("%.2f", trace->perplexity) : g_strdup ("–");
+  g_autofree char *avg_k = g_strdup_printf ("%.2f", trace->avg_k);
+  g_autofree char *params = _sy_format_si (trace->activated_params);
+  g_autofree char *flops = _sy_format_si (trace->flops);
+  g_autofree char *time = trace->total_time_s > 0 ? g_strdup_printf ("%.1f ms", trace->total_time_s * 1000) : g_strdup ("–");
+  g_autofree char *k_label = trace->native_k > 0 ? g_strdup_printf ("avg K (native %d)", trace->native_k)
+                                                 : g_strdup ("avg K");
+  const char *labels[] = { "perplexity", k_label, "active params / token", "FLOPs / token", "time of last run" };
+  const char *values[] = { ppl, avg_k, params, flops, time };
+  double cw = (width - 2 * margin) / G_N_ELEMENTS (labels);
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      double x = margin + i * cw;
+
+      text.size = 0.8;
+      text.bold = FALSE;
+      text.color = &style->muted;
+      text.max_width = cw - _sy_px (style, 10);
+      _sy_draw_text (cr, style, labels[i], x, y, &text);
+      text.size = 1.6;
+      text.bold = TRUE;
+      text.color = &style->foreground;
+      _sy_draw_text (cr, style, values[i], x, y + small_h + _sy_px (style, 2), &text);
+    }
+}
+
+static void
+draw_chart (cairo_t              *cr,
+            const SyTrace        *trace,
+            const SyRenderStyle  *style,
+            SySummaryChartId      id,
+            const SySummaryChart *p)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double ymax = chart_ymax (trace, id), ticks[SY_MAX_TICKS], step, small_h = text_h (style, 0.8);
+  double slot, ref = NAN, key_x;
+  int n, nt, stride;
+  g_autofree double *v = chart_values (trace, id, &n);
+  gboolean any = FALSE;
+  const char *ref_label = NULL;
+
+  /* title and key line */
+  text.size = 0.95;
+  text.bold = TRUE;
+  text.max_width = p->ow;
+  key_x = p->ox;
+  _sy_draw_text (cr, style, chart_titles[id], key_x, p->oy, &text);
+  text.bold = FALSE;
+  text.max_width = 0;
+
+  if (id == SY_SUMMARY_CHART_AVG_K && trace->native_k > 0)
+    {
+      ref = trace->native_k;
+      ref_label = "native k";
+    }
+  else if (id == SY_SUMMARY_CHART_LOAD && trace->n_experts > 0)
+    {
+      double total = 0;
+
+      for (int i = 0; i < n; i++)
+        total += v[i];
+      ref = total / trace->n_experts;
+      ref_label = "uniform";
+    }
+
+  for (int i = 0; i < n; i++)
+    any = any || v[i] > 0;
+  if (n == 0 || !any)
+    {
+      text.xalign = text.yalign = 0.5;
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_TIME ? "No timings recorded" : "No data",
+                     p->x + p->w / 2, p->y + p->h / 2, &text);
+      return;
+    }
+
+  /* y grid and ticks */
+  nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))), id == SY_SUMMARY_CHART_LOAD, ticks, &step);
+  text.size = 0.8;
+  text.xalign = 1;
+  text.yalign = 0.5;
+  text.color = &style->muted;
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  for (int i = 0; i < nt; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+      double y = p->y + p->h - ticks[i] / ymax * p->h;
+
+      _sy_set_color (cr, &style->grid);
+      cairo_move_to (cr, p->x, y);
+      cairo_line_to (cr, p->x + p->w, y);
+      cairo_stroke (cr);
+      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &text);
+    }
+
+  /* bars, and the layer budgets as marks */
+  slot = p->w / n;
+  _sy_set_color (cr, &style->bar);
+  for (int i = 0; i < n; i++)
+    {
+      double h = CLAMP (v[i] / ymax, 0, 1) * p->h;
+
+      cairo_rectangle (cr, p->x + i * slot + slot * 0.12, p->y + p->h - h, MAX (slot * 0.76, 0.5), h);
+    }
+  cairo_fill (cr);
+  if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
+    {
+      _sy_set_color (cr, &style->accent);
+      cairo_set_line_width (cr, _sy_px (style, 2.5));
+      for (int i = 0; i < n; i++)
+        {
+          double y = p->y + p->h - CLAMP (trace->layers[i].budget / ymax, 0, 1) * p->h;
+
+          cairo_move_to (cr, p->x + i * slot + slot * 0.05, y);
+          cairo_line_to (cr, p->x + (i + 0.95) * slot, y);
+        }
+      cairo_stroke (cr);
+    }
+  if (!isnan (ref))
+    {
+      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h, dash = _sy_px (style, 4);
+
+      cairo_save (cr);
+      _sy_set_color (cr, &style->foreground);
+      cairo_set_line_width (cr, _sy_px (style, 1.2));
+      cairo_set_dash (cr, &dash, 1, 0);
+      cairo_move_to (cr, p->x, y);
+      cairo_line_to (cr, p->x + p->w, y);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+    }
+
+  /* key under the title */
+  {
+    double ky = p->y - small_h - _sy_px (style, 8), sw = _sy_px (style, 10), x = key_x;
+
+    text.xalign = 0;
+    text.yalign = 0.5;
+    text.color = &style->muted;
+    _sy_set_color (cr, &style->bar);
+    cairo_rectangle (cr, x, ky + small_h / 2 - sw / 2, sw, sw);
+    cairo_fill (cr);
+    x += sw + _sy_px (style, 4);
+    x += _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_AVG_K ? "mean K" :
+                                   id == SY_SUMMARY_CHART_LOAD ? "tokens" : "ms",
+                        x, ky + small_h / 2, &text) + _sy_px (style, 12);
+    if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
+      {
+        _sy_set_color (cr, &style->accent);
+        cairo_set_line_width (cr, _sy_px (style, 2.5));
+        cairo_move_to (cr, x, ky + small_h / 2);
+        cairo_line_to (cr, x + sw, ky + small_h / 2);
+        cairo_stroke (cr);
+        x += sw + _sy_px (style, 4);
+        x += _sy_draw_text (cr, style, "budget", x, ky + small_h / 2, &text) + _sy_px (style, 12);
+      }
+    if (ref_label)
+      {
+        double dash = _sy_px (style, 4);
+        g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
+                                                         : g_strdup (ref_label);
+
+        cairo_save (cr);
+        _sy_set_color (cr, &style->foreground);
+        cairo_set_line_width (cr, _sy_px (style, 1.2));
+        cairo_set_dash (cr, &dash, 1, 0);
+        cairo_move_to (cr, x, ky + small_h / 2);
+        cairo_line_to (cr, x + sw * 1.5, ky + small_h / 2);
+        cairo_stroke (cr);
+        cairo_restore (cr);
+        x += sw * 1.5 + _sy_px (style, 4);
+        _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
+      }
+  }
+
+  /* x labels */
+  {
+    double tw;
+
+    _sy_text_size (style, id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
+    stride = 1;
+    while (stride * slot < tw + _sy_px (style, 4))
+      stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 5 ? 5 : stride < 8 ? 8 : stride * 2;
+  }
+  text.xalign = 0.5;
+  text.yalign = 0;
+  text.color = &style->foreground;
+  for (int i = 0; i < n; i += stride)
+    {
+      g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%d", i)
+                                                       : g_strdup_printf ("L%d", trace->layers[i].layer);
+
+      _sy_draw_text (cr, style, s, p->x + (i + 0.5) * slot, p->y + p->h + _sy_px (style, 3), &text);
+    }
+  text.color = &style->muted;
+  _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_LOAD ? "Expert" : "Layer",
+                 p->x + p->w / 2, p->y + p->h + small_h + _sy_px (style, 6), &text);
+}
+
+void
+sy_summary_render (cairo_t                *cr,
+                   const SyTrace          *trace,
+                   const SySummaryOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height)
+{
+  SySummaryOptions defaults;
+  SySummaryLayout layout;
+
+  g_return_if_fail (cr != NULL);
+  if (style == NULL)
+    style = sy_render_style_light ();
+  if (opts == NULL)
+    {
+      sy_summary_options_init (&defaults);
+      opts = &defaults;
+    }
+  _sy_fill_background (cr, style, width, height);
+  if (trace == NULL)
+    return;
+  if (opts->show_title)
+    {
+      g_autofree char *sub = _sy_trace_subtitle (trace);
+
+      _sy_draw_title (cr, style, opts->title ? opts->title : "Run summary", sub, width);
+    }
+  sy_summary_layout (trace, opts, style, width, height, &layout);
+  draw_headline (cr, trace, style, width, layout.headline_y);
+  for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
+    draw_chart (cr, trace, style, c, &layout.charts[c]);
+}
