@@ -86,6 +86,8 @@ struct _SyModel
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
   SyTokenizer       *tokenizer;
+  gboolean           resident;       /* weights copied out of the mapping */
+  GPtrArray         *owned_tensors;  /* (SyTensor *) copies, resident only */
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */
   float              attn_scale;     /* softmax scale of the attention scores */

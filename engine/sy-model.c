@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "sy-gguf.h"
 #include "sy-model-private.h"
@@ -74,6 +76,35 @@ bind (Binder        *b,
                    "%s: tensor '%s' has dtype %s, which the engine cannot compute with",
                    t->file, name, sy_dtype_name (t->dtype));
       return NULL;
+    }
+  if (b->model->resident)
+    {
+      SyTensor *copy = g_new (SyTensor, 1);
+      void *data = g_try_malloc (MAX (t->n_bytes, 1));
+
+      if (data == NULL)
+        {
+          g_free (copy);
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                       "%s: no memory for a copy of tensor '%s' (%" G_GSIZE_FORMAT " bytes)",
+                       t->file, name, t->n_bytes);
+          return NULL;
+        }
+      *copy = *t;
+      memcpy (data, t->data, t->n_bytes);
+      copy->data = data;
+      {
+        /* drop our mapping of the source pages (the file is unchanged):
+         * resident memory stays about one copy of the weights */
+        gsize page = sysconf (_SC_PAGESIZE);
+        guintptr lo = ((guintptr) t->data + page - 1) / page * page;
+        guintptr hi = ((guintptr) t->data + t->n_bytes) / page * page;
+
+        if (hi > lo)
+          madvise ((void *) lo, hi - lo, MADV_DONTNEED);
+      }
+      g_ptr_array_add (b->model->owned_tensors, copy);
+      t = copy;
     }
   if (!sy_tensor_check_finite (t, error))
     return NULL;
@@ -620,6 +651,7 @@ sy_model_free (SyModel *self)
   g_free (self->selection_bias);
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
+  g_clear_pointer (&self->owned_tensors, g_ptr_array_unref);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -662,11 +694,30 @@ bind_model (Binder  *b,
   return TRUE;
 }
 
+static void
+owned_tensor_free (gpointer data)
+{
+  SyTensor *t = data;
+
+  g_free ((gpointer) t->data);
+  g_free (t);
+}
+
 SyModel *
 sy_model_load (const char      *path,
                SyProgressFunc   progress,
                gpointer         user_data,
                GError         **error)
+{
+  return sy_model_load_full (path, SY_MODEL_LOAD_DEFAULT, progress, user_data, error);
+}
+
+SyModel *
+sy_model_load_full (const char        *path,
+                    SyModelLoadFlags   flags,
+                    SyProgressFunc     progress,
+                    gpointer           user_data,
+                    GError           **error)
 {
   g_autoptr (SyModel) m = NULL;
   g_autofree char *config_file = NULL;
@@ -691,6 +742,8 @@ sy_model_load (const char      *path,
   m = g_new0 (SyModel, 1);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
+  m->resident = (flags & SY_MODEL_LOAD_RESIDENT) != 0;
+  m->owned_tensors = g_ptr_array_new_with_free_func (owned_tensor_free);
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
