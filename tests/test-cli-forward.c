@@ -288,7 +288,8 @@ test_errors (void)
   assert_one_line_error (b, "'x'");
   assert_one_line_error (c, "k");
   assert_one_line_error (d, "--dump");
-  assert_one_line_error ("generate --ids 1,2", "--model");
+  /* no --model: the default demo model (data/models) runs; a bad one is named */
+  assert_one_line_error ("generate --model /nonexistent/m --ids 1,2", "/nonexistent/m");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
 }
 
