@@ -284,8 +284,10 @@ sy_session_run (SySession      *self,
         p++;
       if (!causal)
         {
-          /* only a pure extension, routed natively, may keep the cache */
-          if (self->extend_native && p == self->n_cached && p > 0)
+          /* only a pure extension, routed natively, may keep the cache
+           * (unless native itself is not causal: a da-trained model) */
+          if (self->extend_native && p == self->n_cached && p > 0
+              && sy_router_spec_is_causal (self->native))
             route = self->native;
           else
             p = 0;

@@ -485,6 +485,24 @@ test_native_spec (gconstpointer data)
                            t2->layers[i].weights[(gsize) t * ri->n_experts]);
       }
   g_assert_cmpfloat (t1->avg_k, ==, t2->avg_k);
+
+  /* generate's mode (a non-causal router, new tokens routed natively)
+   * keeps the cache only when native is causal */
+  {
+    g_autoptr (SySession) s3 = sy_session_new (model);
+    g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da", &error);
+    g_autoptr (SyTrace) a = NULL;
+    g_autoptr (SyTrace) b = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (sy_session_set_router (s3, da, &error));
+    sy_session_set_extend_native (s3, TRUE);
+    a = sy_session_run (s3, ids, 8, NULL, NULL, &error);
+    g_assert_no_error (error);
+    b = sy_session_run (s3, ids, 12, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (s3), ==, sy_router_spec_is_causal (nat) ? 8 : 0);
+  }
   json_object_put (cfg);
   json_object_put (ref);
 }
