@@ -282,6 +282,11 @@ static const SyArchSpec arch_granitemoe = {
   .router = "model.layers.%d.block_sparse_moe.router.layer.weight",
   .experts_in = "model.layers.%d.block_sparse_moe.input_linear.weight",
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
+  /* the experts split per expert, gate and up apart (what a GGUF file
+   * holds; HF checkpoints have the fused tensors above) */
+  .expert_gate = "model.layers.%d.block_sparse_moe.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.block_sparse_moe.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.block_sparse_moe.experts.%d.down_proj.weight",
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,
@@ -342,6 +347,14 @@ static const SyArchSpec arch_gpt_oss = {
   .experts_in_bias = "model.layers.%d.mlp.experts.gate_up_proj_bias",
   .experts_out = "model.layers.%d.mlp.experts.down_proj",
   .experts_out_bias = "model.layers.%d.mlp.experts.down_proj_bias",
+  /* the experts split per expert, gate and up apart (what a GGUF file
+   * holds; HF checkpoints have the fused tensors above) */
+  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  .expert_gate_bias = "model.layers.%d.mlp.experts.%d.gate_proj.bias",
+  .expert_up_bias = "model.layers.%d.mlp.experts.%d.up_proj.bias",
+  .expert_down_bias = "model.layers.%d.mlp.experts.%d.down_proj.bias",
   .attn = SY_ATTN_GQA,
   .ffn_act = SY_FFN_CLAMPED_SWIGLU,
   .swiglu_alpha = 1.702,

@@ -207,6 +207,9 @@ typedef struct
   const char        *sinks;              /* (n_heads) attention sink logits, or NULL */
   const char        *experts_in_bias;    /* fused layouts with biases: layer */
   const char        *experts_out_bias;
+  const char        *expert_gate_bias;   /* separate experts with biases: layer, expert */
+  const char        *expert_up_bias;
+  const char        *expert_down_bias;
   const char        *attn_group_gate;    /* (G, H) gmha group gate: layer */
 
   SyAttnKind         attn;

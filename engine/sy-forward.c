@@ -545,6 +545,26 @@ _sy_forward (SyModel            *m,
              gpointer            user_data,
              GError            **error)
 {
+  return _sy_forward_from (m, rs, pool, spec, ids, p, n, 0, NULL, capture, trace,
+                           progress, user_data, error);
+}
+
+gboolean
+_sy_forward_from (SyModel            *m,
+                  SyRunState         *rs,
+                  SyPool             *pool,
+                  const SyRouterSpec *spec,
+                  const int32_t      *ids,
+                  int                 p,
+                  int                 n,
+                  int                 l0,
+                  const float        *x0,
+                  gboolean            capture,
+                  SyTrace            *trace,
+                  SyProgressFunc      progress,
+                  gpointer            user_data,
+                  GError            **error)
+{
   const SyConfig *c = &m->config;
   int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
   int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
@@ -563,24 +583,37 @@ _sy_forward (SyModel            *m,
   if (spec->policy == SY_POLICY_DA)
     recv = g_new0 (float, n);
 
-  /* embedding (times Granite's embedding multiplier) */
-  for (int t = 0; t < T; t++)
+  if (x0 != NULL)
     {
-      float *xt = x + (gsize) t * H;
-
-      sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
-      if (c->embedding_multiplier != 1.0)
-        for (int i = 0; i < H; i++)
-          xt[i] *= (float) c->embedding_multiplier;
+      /* resume: x0 is the input of layer l0 (the caller filled the caches
+       * and trace rows of the layers before it) */
+      memcpy (x, x0, sizeof (float) * T * H);
     }
-  if (capture)
-    memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
+  else
+    {
+      /* embedding (times Granite's embedding multiplier) */
+      l0 = 0;
+      for (int t = 0; t < T; t++)
+        {
+          float *xt = x + (gsize) t * H;
+
+          sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
+          if (c->embedding_multiplier != 1.0)
+            for (int i = 0; i < H; i++)
+              xt[i] *= (float) c->embedding_multiplier;
+        }
+      if (capture)
+        memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
+    }
   trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
-  for (int l = 0; l < NL; l++)
+  for (int l = l0; l < NL; l++)
     {
       const SyLayer *L = &m->layers[l];
       double tl0 = now_s ();
+      double op0[SY_N_OPS];
+
+      memcpy (op0, trace->op_time_s, sizeof op0);
 
       if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
         {
@@ -624,7 +657,13 @@ _sy_forward (SyModel            *m,
       trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
       if (L->is_moe)
-        trace->layers[L->moe].time_s = now_s () - tl0;
+        {
+          SyTraceLayer *tl = &trace->layers[L->moe];
+
+          tl->time_s = now_s () - tl0;
+          for (int o = 0; o < SY_N_OPS; o++)
+            tl->op_time_s[o] = trace->op_time_s[o] - op0[o];
+        }
       if (recv)
         memset (recv, 0, sizeof (float) * n);
     }

@@ -87,6 +87,8 @@ struct _SyModel
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
   SyTokenizer       *tokenizer;
+  gboolean           resident;       /* weights copied out of the mapping */
+  GPtrArray         *owned_tensors;  /* (SyTensor *) copies, resident only */
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   double            *inv_freq_f64;   /* (head_dim / 2) the same in float64 (rope_angles_f64), or NULL */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */

@@ -9,28 +9,8 @@
 #include <string.h>
 
 #include "sy-forward-private.h"
-#include "sy-session.h"
+#include "sy-session-private.h"
 
-struct _SySession
-{
-  /* Borrowed */
-  SyModel       *model;
-
-  /* Owned */
-  SyPool        *pool;
-  SyRouterSpec  *spec;
-  char          *spec_string;
-  SyRunState     rs;
-  SyTrace       *last;          /* trace of the last run (prefix rows are reused) */
-  int32_t       *ids;           /* (n_cached) ids the cache holds */
-  int            n_cached;      /* valid positions in the cache */
-  int            n_last;        /* tokens of the last run */
-  int            n_reused;
-  gboolean       capture;
-  gboolean       extend_native;
-  SyRouterSpec  *native;        /* the model's own policy */
-  gboolean       captured;      /* the cache's hidden rows are valid */
-};
 
 static SyRouterSpec *
 native_spec (void)
@@ -250,6 +230,9 @@ sy_session_run (SySession      *self,
   int p = 0, V, E;
   double t_start = g_get_monotonic_time () / 1e6;
   double sum_nll = 0, sum_p = 0, sum_f = 0;
+  gboolean sharing;
+  const float *x0 = NULL;
+  int l0 = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
   m = self->model;
@@ -293,7 +276,11 @@ sy_session_run (SySession      *self,
             p = 0;
         }
     }
+  /* compare: the source session ran the same ids under another policy */
+  sharing = self->share != NULL && route == self->spec
+            && _sy_session_share_check (self, ids, n, &p);
   self->n_reused = p;
+  self->n_shared_layers = 0;
 
   _sy_run_state_reserve (&self->rs, m, n, self->capture);
   trace = sy_trace_new (n, E, c->n_layers, m->info.n_moe_layers);
@@ -315,8 +302,18 @@ sy_session_run (SySession      *self,
 
   /* From here on the cache beyond p is being rewritten. */
   self->n_cached = MIN (self->n_cached, p);
-  if (!_sy_forward (m, &self->rs, self->pool, route, ids, p, n, self->capture,
-                    trace, progress, user_data, error))
+  if (sharing)
+    {
+      l0 = _sy_session_share_fill (self, route, p, n, trace, &x0, error);
+      if (l0 < 0)
+        {
+          sy_session_reset (self);
+          return NULL;
+        }
+      self->n_shared_layers = l0;
+    }
+  if (!_sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
+                         trace, progress, user_data, error))
     {
       sy_session_reset (self);
       return NULL;
@@ -390,4 +387,22 @@ int
 sy_session_get_n_reused (SySession *self)
 {
   return self->n_reused;
+}
+
+void
+sy_session_set_share_source (SySession *self,
+                             SySession *source)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (source != self);
+
+  self->share = source;
+  if (source != NULL)
+    sy_session_set_capture_hidden (source, TRUE);
+}
+
+int
+sy_session_get_n_shared_layers (SySession *self)
+{
+  return self->n_shared_layers;
 }
