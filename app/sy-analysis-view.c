@@ -52,6 +52,7 @@ struct _SyAnalysisView
   GtkWidget        *inspector;
   GtkWidget        *summary;
   GtkWidget        *compare;          /* SyComparePane: compare mode while visible */
+  GtkWidget        *compare_page;     /* the stack page: compare in a horizontal scroller */
   GtkStack         *stack;
   GtkDropDown      *measure;
   GtkSpinButton    *gate_expert;
@@ -271,10 +272,19 @@ on_focus_enter (GtkEventControllerFocus *controller,
   self->last_view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
 }
 
+/* The view on the visible stack page. */
+static GtkWidget *
+visible_view (SyAnalysisView *self)
+{
+  GtkWidget *child = gtk_stack_get_visible_child (self->stack);
+
+  return child == self->compare_page ? self->compare : child;
+}
+
 static void
 on_stack_page_changed (SyAnalysisView *self)
 {
-  self->last_view = gtk_stack_get_visible_child (self->stack);
+  self->last_view = visible_view (self);
   sy_compare_pane_set_active (SY_COMPARE_PANE (self->compare), self->last_view == self->compare);
 }
 
@@ -445,8 +455,8 @@ sy_analysis_view_set_compare (SyAnalysisView *self,
 {
   g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
   if (compare)
-    gtk_stack_set_visible_child (self->stack, self->compare);
-  else if (gtk_stack_get_visible_child (self->stack) == self->compare)
+    gtk_stack_set_visible_child (self->stack, self->compare_page);
+  else if (visible_view (self) == self->compare)
     gtk_stack_set_visible_child (self->stack, self->heatmap);
 }
 
@@ -467,7 +477,7 @@ sy_analysis_view_get_compare_pane (SyAnalysisView *self)
 static SyTraceView *
 export_view (SyAnalysisView *self)
 {
-  GtkWidget *view = self->last_view ? self->last_view : gtk_stack_get_visible_child (self->stack);
+  GtkWidget *view = self->last_view ? self->last_view : visible_view (self);
 
   return SY_TRACE_VIEW (view);
 }
@@ -488,7 +498,7 @@ sy_analysis_view_export (SyAnalysisView  *self,
     sy_render_style_init_dark (&style);
   else
     sy_render_style_init_light (&style);
-  if ((self->last_view ? self->last_view : gtk_stack_get_visible_child (self->stack)) == self->compare)
+  if ((self->last_view ? self->last_view : visible_view (self)) == self->compare)
     return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style,
                                    MAX (gtk_widget_get_width (self->compare), 480),
                                    MAX (gtk_widget_get_height (self->compare), 200), error);
@@ -623,11 +633,11 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->controls));
   gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (self->controls), 280, -1);
+  gtk_widget_set_size_request (GTK_WIDGET (self->controls), 250, -1);
   gtk_paned_set_start_child (GTK_PANED (self->paned), scroller);
   gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
-  /* a narrow window may fold the controls away (drag the handle back) */
-  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), TRUE);
+  /* the controls keep their width: clipped controls help nobody */
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
 
   /* right: text, strip, views, status */
   right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
@@ -673,11 +683,12 @@ sy_analysis_view_init (SyAnalysisView *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
     gtk_string_list_append (measure_names, _(measures[i].label));
-  measure_label = gtk_label_new_with_mnemonic (_("Colour _by"));
+  /* the measure, at the end of the row; its name is its tooltip and accessible label */
+  measure_label = gtk_label_new (NULL);
   gtk_widget_set_hexpand (measure_label, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (measure_label), 1);
   self->measure = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&measure_names)), NULL));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (measure_label), GTK_WIDGET (self->measure));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->measure),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Colour by"), -1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->measure), _("What the heatmap and the token strip colour by"));
   g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
   self->gate_expert = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 63, 1));
@@ -694,10 +705,16 @@ sy_analysis_view_init (SyAnalysisView *self)
   self->inspector = sy_inspector_view_new ();
   self->summary = sy_summary_view_new ();
   gtk_stack_add_titled (self->stack, self->heatmap, "heatmap", _("Heatmap"));
-  gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Token Inspector"));
+  gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Inspector"));
   gtk_stack_add_titled (self->stack, self->summary, "summary", _("Summary"));
   self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
-  gtk_stack_add_titled (self->stack, self->compare, "compare", _("Compare"));
+  /* A and B side by side need room: on a narrow window the page scrolls
+   * sideways instead of widening every page of the stack */
+  self->compare_page = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
+  gtk_stack_add_titled (self->stack, self->compare_page, "compare", _("Compare"));
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
   {
     GtkWidget *pages[] = { self->heatmap, self->inspector, self->summary };

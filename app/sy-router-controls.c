@@ -301,7 +301,7 @@ add_row (SyRouterControls *self,
   GtkWidget *lab = gtk_label_new_with_mnemonic (label);
 
   gtk_label_set_xalign (GTK_LABEL (lab), 0);
-  gtk_widget_set_size_request (lab, 74, -1);
+  gtk_widget_set_size_request (lab, 64, -1);
   gtk_label_set_mnemonic_widget (GTK_LABEL (lab), control);
   gtk_widget_set_hexpand (control, TRUE);
   gtk_widget_set_tooltip_text (box, tooltip);
@@ -524,7 +524,7 @@ sy_router_controls_init (SyRouterControls *self)
   policy_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   policy_label = gtk_label_new_with_mnemonic (_("_Policy"));
   gtk_label_set_xalign (GTK_LABEL (policy_label), 0);
-  gtk_widget_set_size_request (policy_label, 74, -1);
+  gtk_widget_set_size_request (policy_label, 64, -1);
   gtk_label_set_mnemonic_widget (GTK_LABEL (policy_label), GTK_WIDGET (self->policy));
   gtk_widget_set_hexpand (GTK_WIDGET (self->policy), TRUE);
   gtk_widget_set_tooltip_text (policy_box, _("How the router picks experts at every MoE layer"));
@@ -594,8 +594,7 @@ sy_router_controls_init (SyRouterControls *self)
   gtk_widget_add_css_class (self->noncausal_note, "caption");
   gtk_box_append (GTK_BOX (self), self->noncausal_note);
 
-  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
+  buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->calibrate_button = gtk_button_new_with_mnemonic (_("_Match Native Cost"));
   gtk_widget_set_tooltip_text (self->calibrate_button,
                                _("Find the threshold whose average K on this text equals the model's native k"));
