@@ -11,9 +11,10 @@
  * The run loads its own SyModel from the model folder (memory-mapped, so
  * the weights are shared through the page cache): the main window's worker
  * may replace or free its model at any time, and a profile must not
- * depend on that.  Two sessions on one model could run at once (the
- * engine only reads the model), but owning the model keeps the lifetime
- * simple.
+ * depend on that.  Two sessions on one model may run at once (the engine
+ * only reads the model; tests/test-profile.c /engine/profile/threads), but
+ * the worker's model is not reference-counted, so owning one keeps the
+ * lifetime simple.
  */
 #pragma once
 

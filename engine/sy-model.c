@@ -335,6 +335,8 @@ bind_layer (Binder  *b,
       BIND_MAT (L->k, kv_dim, H, a->k_proj, l, "weight");
       BIND_MAT (L->v, kv_dim, H, a->v_proj, l, "weight");
     }
+  if (c->attn_groups > 0)
+    BIND_MAT (L->group_gate, c->attn_groups, H, a->attn_group_gate, l);
   if (c->attention_bias && a->attn == SY_ATTN_GQA)
     {
       BIND_VEC (L->q_bias, q_dim, a->q_proj, l, "bias");
@@ -409,7 +411,7 @@ bind_layer (Binder  *b,
     {
       /* (fused layouts: the experts as a GGUF file splits them) */
       for (int e = 0; e < E; e++)
-        if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
+        if (!bind_ffn (b, &L->experts[e], sy_config_expert_ffn (c, e), a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))
           return FALSE;
     }
@@ -532,6 +534,12 @@ init_rope (SyModel *m)
   m->rope_mscale = 1.0f;
   for (int i = 0; i < half; i++)
     m->inv_freq[i] = 1.0f / powf (base, (float) (2 * i) / (float) D);
+  if (m->arch->rope_angles_f64 && c->rope_type == SY_ROPE_DEFAULT)
+    {
+      m->inv_freq_f64 = g_new (double, half);
+      for (int i = 0; i < half; i++)
+        m->inv_freq_f64[i] = 1.0 / pow (c->rope_theta, (2.0 * i) / D);
+    }
 
   switch (c->rope_type)
     {
@@ -649,6 +657,7 @@ sy_model_free (SyModel *self)
   g_free (self->layer_is_moe);
   g_free (self->moe_layer);
   g_free (self->inv_freq);
+  g_free (self->inv_freq_f64);
   g_free (self->selection_bias);
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
@@ -938,7 +947,14 @@ sy_model_load_full (const char        *path,
       m->router_info.selection_bias = m->selection_bias;
     }
   m->router_info.has_shared_experts = m->info.shared_ffn > 0;
-  m->router_info.native = NULL;
+  /* a model trained with its own dynamic policy (switchyard demo models) */
+  m->router_info.native = c->native;
+  m->router_info.n_shallow_experts = c->n_shallow_experts;
+  if (c->native && !sy_router_spec_check (c->native, &m->router_info, error))
+    {
+      g_prefix_error (error, "%s: the model's native routing: ", config_file);
+      return NULL;
+    }
 
   b.step = b.n_steps;
   if (!report (&b, "done", error))

@@ -363,6 +363,18 @@ test_fixture (gconstpointer data)
                       arch, sy_dtype_name (formats[f].dtype), d.logits, d.router, d.router0, d.hidden,
                       d.expert_mismatch, d.greedy_mismatch);
       g_assert_cmpfloat (d.router0, <=, formats[f].tol);
+      if (formats[f].dtype != SY_DTYPE_F32)
+        {
+          /* resident (weights copied out of the mapping, quantized blocks
+           * included): the same numbers */
+          g_autoptr (SyModel) res = sy_model_load_full (path, SY_MODEL_LOAD_RESIDENT, NULL, NULL, &error);
+          Deltas dr;
+
+          g_assert_no_error (error);
+          compare_reference (res, folder, arch, &dr);
+          g_assert_cmpfloat (dr.logits, ==, d.logits);
+          g_assert_cmpfloat (dr.router0, ==, d.router0);
+        }
       if (formats[f].dtype == SY_DTYPE_F32)
         {
           g_assert_cmpstr (info->dtype, ==, "F32");

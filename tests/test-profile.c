@@ -724,6 +724,63 @@ test_profile_limit_cancel (void)
   remove_dir (dir);
 }
 
+typedef struct
+{
+  SyModel   *model;
+  SyCorpus  *corpus;
+  SyProfile *prof;
+} ThreadJob;
+
+static gpointer
+profile_thread (gpointer data)
+{
+  ThreadJob *job = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.6", &error);
+  const SyRouterSpec *specs[1] = { spec };
+
+  job->prof = sy_profile_run (job->model, job->corpus, specs, 1, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* Two sessions on one model in two threads at once give what one thread
+ * gives: the engine only reads the model. */
+static void
+test_profile_threads (void)
+{
+  g_autoptr (SyModel) model = load_olmoe ();
+  g_autofree char *dir = make_brown_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
+  ThreadJob jobs[3];
+  GThread *threads[2];
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    jobs[i] = (ThreadJob) { model, corpus, NULL };
+  profile_thread (&jobs[2]);
+  for (int i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("profile", profile_thread, &jobs[i]);
+  for (int i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+  for (int i = 0; i < 2; i++)
+    {
+      const SyProfileRun *a = g_ptr_array_index (jobs[i].prof->runs, 0);
+      const SyProfileRun *b = g_ptr_array_index (jobs[2].prof->runs, 0);
+
+      g_assert_cmpint (a->tokens, ==, b->tokens);
+      g_assert_cmpfloat (a->k_sum, ==, b->k_sum);
+      g_assert_cmpfloat_with_epsilon (a->nll_sum, b->nll_sum, 1e-9 * fabs (b->nll_sum));
+      for (int l = 0; l < a->n_layers; l++)
+        g_assert_cmpmem (a->layers[l].expert_load, sizeof (gint64) * a->n_experts,
+                         b->layers[l].expert_load, sizeof (gint64) * b->n_experts);
+    }
+  for (int i = 0; i < 3; i++)
+    sy_profile_free (jobs[i].prof);
+  remove_dir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -736,5 +793,6 @@ main (int    argc,
   g_test_add_func ("/engine/corpus/chunk", test_chunk);
   g_test_add_func ("/engine/profile/invariants", test_profile_invariants);
   g_test_add_func ("/engine/profile/limit-cancel", test_profile_limit_cancel);
+  g_test_add_func ("/engine/profile/threads", test_profile_threads);
   return g_test_run ();
 }

@@ -269,10 +269,18 @@ draw_table (cairo_t             *cr,
       _sy_text_size (style, rows[i].name, 1.0, FALSE, &w, &h);
       name_w = MAX (name_w, w);
     }
-  col[0] = x;
-  col[1] = x + name_w + _sy_px (style, 24);
-  col[2] = col[1] + MAX (_sy_px (style, 90), (width - col[1] + x) * 0.16);
-  col[3] = col[2] + MAX (_sy_px (style, 90), (width - col[1] + x) * 0.16);
+  {
+    g_autofree char *ha = g_strdup_printf ("A  %s", a->router ? a->router : "");
+    g_autofree char *hb = g_strdup_printf ("B  %s", b->router ? b->router : "");
+    double wa, wb, room = (width - name_w - _sy_px (style, 24)) / 3;
+
+    _sy_text_size (style, ha, 1.0, TRUE, &wa, &h);
+    _sy_text_size (style, hb, 1.0, TRUE, &wb, &h);
+    col[0] = x;
+    col[1] = x + name_w + _sy_px (style, 24);
+    col[2] = col[1] + MIN (room, MAX (_sy_px (style, 110), wa + _sy_px (style, 20)));
+    col[3] = col[2] + MIN (room, MAX (_sy_px (style, 110), wb + _sy_px (style, 20)));
+  }
 
   /* header: A and B with their routers */
   text.bold = TRUE;
@@ -475,7 +483,8 @@ sy_compare_render (cairo_t                *cr,
                                     : g_strdup_printf ("%s%d", cl->dk[t] > 0 ? "+" : "−", ABS (cl->dk[t]));
               g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
 
-              draw_cell_value (cr, style, sd, &c, x, yd, layout.cell_w, layout.cell_h);
+              if (cl->dk[t] != 0)
+                draw_cell_value (cr, style, sd, &c, x, yd, layout.cell_w, layout.cell_h);
               if (cl->jaccard[t] < 1)
                 draw_cell_value (cr, style, sj, &cj, x, yj, layout.cell_w, layout.cell_h);
             }

@@ -553,7 +553,8 @@ draw_load (cairo_t                      *cr,
   g_autofree double *v = g_new0 (double, MAX (L * E, 1));
   g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *sub = subtitle (prof, r ? r->router : NULL);
+  g_autofree char *extra_sub = g_strdup_printf ("%s · imbalance CV = std / mean of the load", r ? r->router : "");
+  g_autofree char *sub = subtitle (prof, extra_sub);
 
   for (int l = 0; l < L; l++)
     {
