@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sy-cli.h"
+#include "sy-default-model.h"
 #include "sy-tokenizer.h"
 
 /* The JSON object of one text: {"ids", "tokens", "offsets", "decoded"}. */
@@ -130,8 +131,13 @@ sy_cli_tokenize (int    argc,
   if (text == NULL && jsonl == NULL)
     return sy_cli_error ("tokenize: --text TEXT is required");
   if (model == NULL)
-    return sy_cli_error ("tokenize: no --model given and there is no embedded demo model yet; "
-                         "pass --model with a model folder or a tokenizer.json");
+    {
+      /* the embedded demo model (../shared/docs/cli.md) */
+      model = sy_default_model_path (&error);
+      if (model == NULL)
+        return sy_cli_error ("tokenize: no --model given and the demo model is not available: %s",
+                             error->message);
+    }
 
   tok = sy_tokenizer_load (model, &error);
   if (tok == NULL)

