@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "sy-analysis-view.h"
+#include "sy-compare-pane.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -50,6 +51,7 @@ struct _SyAnalysisView
   GtkWidget        *heatmap;
   GtkWidget        *inspector;
   GtkWidget        *summary;
+  GtkWidget        *compare;          /* SyComparePane: compare mode while visible */
   GtkStack         *stack;
   GtkDropDown      *measure;
   GtkSpinButton    *gate_expert;
@@ -273,6 +275,7 @@ static void
 on_stack_page_changed (SyAnalysisView *self)
 {
   self->last_view = gtk_stack_get_visible_child (self->stack);
+  sy_compare_pane_set_active (SY_COMPARE_PANE (self->compare), self->last_view == self->compare);
 }
 
 static void
@@ -436,6 +439,31 @@ sy_analysis_view_get_measure (SyAnalysisView *self)
   return self->measure_id;
 }
 
+void
+sy_analysis_view_set_compare (SyAnalysisView *self,
+                              gboolean        compare)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  if (compare)
+    gtk_stack_set_visible_child (self->stack, self->compare);
+  else if (gtk_stack_get_visible_child (self->stack) == self->compare)
+    gtk_stack_set_visible_child (self->stack, self->heatmap);
+}
+
+gboolean
+sy_analysis_view_get_compare (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+  return sy_compare_pane_get_active (SY_COMPARE_PANE (self->compare));
+}
+
+GtkWidget *
+sy_analysis_view_get_compare_pane (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return self->compare;
+}
+
 static SyTraceView *
 export_view (SyAnalysisView *self)
 {
@@ -456,6 +484,14 @@ sy_analysis_view_export (SyAnalysisView  *self,
 
   g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
 
+  if (dark)
+    sy_render_style_init_dark (&style);
+  else
+    sy_render_style_init_light (&style);
+  if ((self->last_view ? self->last_view : gtk_stack_get_visible_child (self->stack)) == self->compare)
+    return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style,
+                                   MAX (gtk_widget_get_width (self->compare), 480),
+                                   MAX (gtk_widget_get_height (self->compare), 200), error);
   view = export_view (self);
   if (sy_trace_view_get_trace (view) == NULL)
     {
@@ -463,10 +499,6 @@ sy_analysis_view_export (SyAnalysisView  *self,
                    _("There is nothing to export yet: type a text first"));
       return FALSE;
     }
-  if (dark)
-    sy_render_style_init_dark (&style);
-  else
-    sy_render_style_init_light (&style);
   width = MAX (gtk_widget_get_width (GTK_WIDGET (view)), 480);
   height = MAX (gtk_widget_get_height (GTK_WIDGET (view)), 200);
   return sy_trace_view_export (view, path, width, height, &style, error);
@@ -664,6 +696,9 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_stack_add_titled (self->stack, self->heatmap, "heatmap", _("Heatmap"));
   gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Token Inspector"));
   gtk_stack_add_titled (self->stack, self->summary, "summary", _("Summary"));
+  self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
+  gtk_stack_add_titled (self->stack, self->compare, "compare", _("Compare"));
+  track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
   {
     GtkWidget *pages[] = { self->heatmap, self->inspector, self->summary };
 

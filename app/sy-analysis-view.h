@@ -59,4 +59,11 @@ char       *sy_analysis_view_suggest_filename (SyAnalysisView  *self);
 
 gboolean    sy_analysis_view_has_trace        (SyAnalysisView  *self);
 
+/* Compare mode: the "compare" page (B's controls, A and B side by side,
+ * the difference); the worker runs slot B only while it is shown. */
+void            sy_analysis_view_set_compare      (SyAnalysisView  *self,
+                                                   gboolean         compare);
+gboolean        sy_analysis_view_get_compare      (SyAnalysisView  *self);
+GtkWidget      *sy_analysis_view_get_compare_pane (SyAnalysisView  *self);
+
 G_END_DECLS

@@ -100,6 +100,7 @@ static const struct
   { "app.shortcuts", { "<Primary>question", "<Primary>F1", NULL } },
   { "win.open", { "<Primary>o", NULL } },
   { "win.close", { "<Primary>w", NULL } },
+  { "win.compare", { "<Primary>d", NULL } },
 };
 
 void

@@ -544,6 +544,17 @@ sy_window_finalize (GObject *object)
   G_OBJECT_CLASS (sy_window_parent_class)->finalize (object);
 }
 
+/* Compare mode on and off (the "Compare" page of the views). */
+static void
+compare_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+
+  sy_analysis_view_set_compare (self->analysis, !sy_analysis_view_get_compare (self->analysis));
+}
+
 static void
 profile_action (GtkWidget  *widget,
                 const char *action_name,
@@ -594,6 +605,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
+  gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
 }
 
 static void

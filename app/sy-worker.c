@@ -101,6 +101,13 @@ run_thread (GTask        *task,
   SyWorker *self = source_object;
   RunJob *job = task_data;
 
+  /* compare: B runs after A, taking the layers whose routing agrees */
+  if (self->sessions[SY_SLOT_A] != NULL && self->sessions[SY_SLOT_B] != NULL)
+    {
+      sy_session_set_capture_hidden (self->sessions[SY_SLOT_A], job->slots[SY_SLOT_B]);
+      sy_session_set_share_source (self->sessions[SY_SLOT_B],
+                                   job->slots[SY_SLOT_B] ? self->sessions[SY_SLOT_A] : NULL);
+    }
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       SySession *session = self->sessions[s];

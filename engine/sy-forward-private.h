@@ -49,6 +49,24 @@ gboolean _sy_forward           (SyModel            *model,
                                 gpointer            user_data,
                                 GError            **error);
 
+/* Same, from decoder layer @l0 on: @x0 (n - p, H) is the input of layer
+ * @l0 at positions [p, n) (the caller has filled the caches, hidden rows
+ * and trace rows of layers < l0); @x0 NULL starts from the embedding. */
+gboolean _sy_forward_from      (SyModel            *model,
+                                SyRunState         *rs,
+                                SyPool             *pool,
+                                const SyRouterSpec *spec,
+                                const int32_t      *ids,
+                                int                 p,
+                                int                 n,
+                                int                 l0,
+                                const float        *x0,
+                                gboolean            capture,
+                                SyTrace            *trace,
+                                SyProgressFunc      progress,
+                                gpointer            user_data,
+                                GError            **error);
+
 /* One attention computation over the cache (sy-forward-mla.c): queries
  * (T, q_stride) of n_heads heads of dk, keys / values cached per position
  * with strides, group = query heads per cached head; an optional sink

@@ -25,7 +25,11 @@ typedef struct
   gsize           field;
   const char     *suffix;
   SyGgufNameKind  kind;
+  const char     *arch;    /* NULL: every GGUF arch; "a": only a; "!a": all but a */
 } SyGgufNameRule;
+
+gboolean              _sy_gguf_rule_applies (const SyGgufNameRule *rule,
+                                             const char           *gguf_arch);
 
 /* <arch>.@gguf ↔ config.json @hf (whose value sits at @offset in SyConfig) */
 typedef struct
@@ -44,6 +48,11 @@ typedef struct
   gboolean             norm_topk_default; /* when expert_weights_norm is absent */
   gboolean             qk_pairs;      /* q / k rows permuted for pairwise rope (llama) */
 } SyGgufArch;
+
+/* The pre-tokenizer regexes of the GGUF tokenizer.ggml.pre names we map
+ * (as tokenizer.json spells them). */
+#define SY_GGUF_REGEX_LLAMA3 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define SY_GGUF_REGEX_QWEN2 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
 const SyGgufNameRule *_sy_gguf_name_rules (void);   /* terminated by gguf == NULL */
 const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,

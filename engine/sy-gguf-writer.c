@@ -366,6 +366,128 @@ add_from_store (SyGgufWriter    *w,
   return sy_gguf_writer_add_tensor (w, gguf_name, dtype, t->n_dims, t->shape, v, error);
 }
 
+/* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
+ * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
+ * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
+static gboolean
+add_interleaved_experts (SyGgufWriter    *w,
+                         SyTensorStore   *store,
+                         const SyArchSpec *arch,
+                         const SyConfig  *c,
+                         int              l,
+                         SyDType          weight_type,
+                         GError         **error)
+{
+  int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
+  int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
+  int64_t inb_shape[2] = { E, 2 * I }, outb_shape[2] = { E, H };
+  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
+  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
+  g_autofree char *inb_name = g_strdup_printf (arch->experts_in_bias, l);
+  g_autofree char *outb_name = g_strdup_printf (arch->experts_out_bias, l);
+  const SyTensor *in, *out, *inb, *outb;
+  g_autofree float *vin = NULL, *vout = NULL, *vinb = NULL, *voutb = NULL;
+  g_autofree float *gate = g_new (float, (gsize) E * I * H);
+  g_autofree float *up = g_new (float, (gsize) E * I * H);
+  g_autofree float *down = g_new (float, (gsize) E * H * I);
+  g_autofree float *gb = g_new (float, (gsize) E * I);
+  g_autofree float *ub = g_new (float, (gsize) E * I);
+  int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I }, ei[2] = { E, I };
+  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  char name[128];
+
+  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
+      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL
+      || (inb = sy_tensor_store_get (store, inb_name, 2, inb_shape, error)) == NULL
+      || (outb = sy_tensor_store_get (store, outb_name, 2, outb_shape, error)) == NULL)
+    return FALSE;
+  vin = g_new (float, (gsize) E * H * 2 * I);
+  vout = g_new (float, (gsize) E * I * H);
+  vinb = g_new (float, (gsize) E * 2 * I);
+  voutb = g_new (float, (gsize) E * H);
+  sy_tensor_to_f32 (in, 0, (int64_t) E * H * 2 * I, vin);
+  sy_tensor_to_f32 (out, 0, (int64_t) E * I * H, vout);
+  sy_tensor_to_f32 (inb, 0, (int64_t) E * 2 * I, vinb);
+  sy_tensor_to_f32 (outb, 0, (int64_t) E * H, voutb);
+  for (gsize e = 0; e < (gsize) E; e++)
+    {
+      for (gsize i = 0; i < (gsize) I; i++)
+        {
+          for (gsize h = 0; h < (gsize) H; h++)
+            {
+              gate[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i];
+              up[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i + 1];
+              down[(e * H + h) * I + i] = vout[(e * I + i) * H + h];
+            }
+          gb[e * I + i] = vinb[e * 2 * I + 2 * i];
+          ub[e * I + i] = vinb[e * 2 * I + 2 * i + 1];
+        }
+    }
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_out, 3, ehi, down, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.bias", l);
+  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, gb, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.bias", l);
+  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, ub, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
+  return sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, outb_shape, voutb, error);
+}
+
+/* Granite: input_linear (E, 2 I, H) = [gate; up] rows per expert, output
+ * (E, H, I) to ffn_gate_exps, ffn_up_exps (E, I, H), ffn_down_exps. */
+static gboolean
+add_fused_experts (SyGgufWriter    *w,
+                   SyTensorStore   *store,
+                   const SyArchSpec *arch,
+                   const SyConfig  *c,
+                   int              l,
+                   SyDType          weight_type,
+                   GError         **error)
+{
+  int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
+  int64_t in_shape[3] = { E, 2 * I, H }, out_shape[3] = { E, H, I }, eih[3] = { E, I, H };
+  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
+  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
+  const SyTensor *in, *out;
+  g_autofree float *vin = NULL, *vout = NULL;
+  g_autofree float *gate = g_new (float, (gsize) E * I * H);
+  g_autofree float *up = g_new (float, (gsize) E * I * H);
+  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+  char name[128];
+
+  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
+      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL)
+    return FALSE;
+  vin = g_new (float, (gsize) E * 2 * I * H);
+  vout = g_new (float, (gsize) E * H * I);
+  sy_tensor_to_f32 (in, 0, (int64_t) E * 2 * I * H, vin);
+  sy_tensor_to_f32 (out, 0, (int64_t) E * H * I, vout);
+  for (gsize e = 0; e < (gsize) E; e++)
+    {
+      memcpy (gate + e * I * H, vin + e * 2 * I * H, sizeof (float) * I * H);
+      memcpy (up + e * I * H, vin + e * 2 * I * H + (gsize) I * H, sizeof (float) * I * H);
+    }
+  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
+  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
+    return FALSE;
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
+  return sy_gguf_writer_add_tensor (w, name, wt_out, 3, out_shape, vout, error);
+}
+
 /* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
  * token types (control for special added tokens). */
 static gboolean
@@ -375,7 +497,8 @@ add_tokenizer (SyGgufWriter    *w,
                GError         **error)
 {
   g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
-  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL;
+  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
+  const char *kind = "gpt2", *pre = NULL;
   g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
   g_autofree int32_t *types = NULL;
@@ -392,6 +515,34 @@ add_tokenizer (SyGgufWriter    *w,
                    "%s: not a BPE tokenizer.json with a vocab", file);
       json_object_put (root);
       return FALSE;
+    }
+  /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
+  if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
+    kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+  else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
+    {
+      json_object *type = NULL, *list = NULL;
+      const char *regex = NULL;
+
+      if (json_object_object_get_ex (v, "pretokenizers", &list)
+          && json_object_get_type (list) == json_type_array)
+        for (size_t i = 0; i < json_object_array_length (list); i++)
+          {
+            json_object *pt = json_object_array_get_idx (list, i), *pat = NULL, *re = NULL;
+
+            if (json_object_object_get_ex (pt, "pattern", &pat) && pat
+                && json_object_object_get_ex (pat, "Regex", &re) && re)
+              regex = json_object_get_string (re);
+          }
+      if (g_strcmp0 (regex, SY_GGUF_REGEX_LLAMA3) == 0)
+        pre = "llama-bpe";
+      else if (g_strcmp0 (regex, SY_GGUF_REGEX_QWEN2) == 0)
+        pre = "qwen2";
+      else if (regex == NULL && json_object_object_get_ex (v, "type", &type)
+               && g_strcmp0 (json_object_get_string (type), "ByteLevel") == 0)
+        pre = "gpt-2";
+      else
+        pre = "unknown";   /* readers must not guess GPT-2's regex */
     }
   g_ptr_array_set_size (tokens, n);
   types = g_new (int32_t, n);
@@ -410,7 +561,7 @@ add_tokenizer (SyGgufWriter    *w,
       && json_object_get_type (added) == json_type_array)
     for (size_t i = 0; i < json_object_array_length (added); i++)
       {
-        json_object *a = json_object_array_get_idx (added, i), *v;
+        json_object *a = json_object_array_get_idx (added, i);
         int id = json_object_object_get_ex (a, "id", &v) ? json_object_get_int (v) : -1;
 
         if (id < 0 || id >= n)
@@ -444,7 +595,9 @@ add_tokenizer (SyGgufWriter    *w,
       }
   json_object_put (root);
 
-  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", "gpt2");
+  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", kind);
+  if (pre)
+    sy_gguf_writer_add_string (w, "tokenizer.ggml.pre", pre);
   sy_gguf_writer_add_string_array (w, "tokenizer.ggml.tokens",
                                    (const char * const *) tokens->pdata, tokens->len);
   sy_gguf_writer_add_i32_array (w, "tokenizer.ggml.token_type", types, n);
@@ -472,7 +625,7 @@ sy_gguf_convert (const char  *hf_dir,
   const SyArchSpec *arch;
   json_object *root, *v = NULL;
   SyConfig c;
-  gboolean ok;
+  gboolean ok, gpt_oss;
 
   root = json_object_from_file (config_file);
   if (root == NULL)
@@ -492,16 +645,22 @@ sy_gguf_convert (const char  *hf_dir,
     }
   arch = sy_arch_lookup (g->model_type, error);
   ok = arch && sy_config_parse (arch, root, config_file, &c, error);
+  gpt_oss = arch && arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   json_object_put (root);
   if (!ok)
     return FALSE;
   for (int l = 0; l < c.n_layers; l++)
-    if (!sy_config_layer_is_moe (&c, l) || c.rope_type != SY_ROPE_DEFAULT
-        || sy_config_layer_window (&c, l) != 0)
+    if ((!sy_config_layer_is_moe (&c, l) && l >= c.first_k_dense)
+        || (c.rope_type != SY_ROPE_DEFAULT && !gpt_oss)
+        || (gpt_oss && (c.rope_type != SY_ROPE_YARN || c.rope_truncate || c.rope_attention_factor != 0
+                        || c.rope_beta_fast != 32 || c.rope_beta_slow != 1))
+        || (sy_config_layer_window (&c, l) != 0 && !gpt_oss)
+        || (gpt_oss && (c.layer_sliding == NULL || c.layer_sliding[l] != (l + 1) % 2))
+        || (arch->attn == SY_ATTN_MLA && !c.rope_interleave))
       {
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                     "%s: dense layers, rope scaling and sliding windows have no GGUF keys here",
-                     config_file);
+                     "%s: layer %d: its dense MLP, rope scaling or attention window has no "
+                     "GGUF keys here", config_file, l);
         sy_config_clear (&c);
         return FALSE;
       }
@@ -529,6 +688,27 @@ sy_gguf_convert (const char  *hf_dir,
           break;
         }
     }
+  if (arch->attn == SY_ATTN_MLA)
+    {
+      g_autofree char *kl = g_strdup_printf ("%s.attention.key_length", g->gguf_arch);
+      g_autofree char *ql = g_strdup_printf ("%s.attention.q_lora_rank", g->gguf_arch);
+      g_autofree char *gf = g_strdup_printf ("%s.expert_gating_func", g->gguf_arch);
+
+      sy_gguf_writer_add_u32 (w, kl, c.qk_nope_head_dim + c.head_dim);
+      if (c.q_lora_rank > 0)
+        sy_gguf_writer_add_u32 (w, ql, c.q_lora_rank);
+      sy_gguf_writer_add_u32 (w, gf, 2);   /* sigmoid */
+    }
+  if (gpt_oss)
+    {
+      g_autofree char *t = g_strdup_printf ("%s.rope.scaling.type", g->gguf_arch);
+      g_autofree char *f = g_strdup_printf ("%s.rope.scaling.factor", g->gguf_arch);
+      g_autofree char *o = g_strdup_printf ("%s.rope.scaling.original_context_length", g->gguf_arch);
+
+      sy_gguf_writer_add_string (w, t, "yarn");
+      sy_gguf_writer_add_f32 (w, f, (float) c.rope_factor);
+      sy_gguf_writer_add_u32 (w, o, c.rope_original_max_pos);
+    }
   if (!add_tokenizer (w, hf_dir, &c, error))
     {
       sy_config_clear (&c);
@@ -546,7 +726,7 @@ sy_gguf_convert (const char  *hf_dir,
       const char *pattern = _sy_gguf_rule_pattern (arch, r);
       int n_layers = r->kind == SY_GGUF_NAME_GLOBAL ? 1 : c.n_layers;
 
-      if (pattern == NULL)
+      if (pattern == NULL || !_sy_gguf_rule_applies (r, g->gguf_arch))
         continue;
       for (int l = 0; l < n_layers; l++)
         {
@@ -608,7 +788,7 @@ sy_gguf_convert (const char  *hf_dir,
                 }
             }
           else if (!add_from_store (w, gguf, t, weight_type,
-                                    g->qk_pairs && (g_str_has_suffix (r->gguf, "attn_q.weight")
+                                    g->qk_pairs && arch->attn == SY_ATTN_GQA && (g_str_has_suffix (r->gguf, "attn_q.weight")
                                                     || g_str_has_suffix (r->gguf, "attn_k.weight")
                                                     || g_str_has_suffix (r->gguf, "attn_q.bias")
                                                     || g_str_has_suffix (r->gguf, "attn_k.bias"))
@@ -619,6 +799,14 @@ sy_gguf_convert (const char  *hf_dir,
             }
         }
     }
+  if (gpt_oss || arch->expert_layout == SY_EXPERTS_FUSED)
+    for (int l = 0; l < c.n_layers; l++)
+      if (!(gpt_oss ? add_interleaved_experts (w, store, arch, &c, l, weight_type, error)
+                    : add_fused_experts (w, store, arch, &c, l, weight_type, error)))
+        {
+          sy_config_clear (&c);
+          return FALSE;
+        }
   sy_config_clear (&c);
   unused = sy_tensor_store_list_unused (store);
   if (unused[0] != NULL)

@@ -808,7 +808,13 @@ static const SyGgufNameRule name_rules[] = {
   { "output_norm.weight", F (final_norm), NULL, SY_GGUF_NAME_GLOBAL },
   { "output.weight", F (lm_head), NULL, SY_GGUF_NAME_GLOBAL },
   { "blk.%d.attn_norm.weight", F (attn_norm), NULL, SY_GGUF_NAME_LAYER },
-  { "blk.%d.ffn_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER, "!gpt-oss" },
+  { "blk.%d.post_attention_norm.weight", F (ffn_norm), NULL, SY_GGUF_NAME_LAYER, "gpt-oss" },
+  { "blk.%d.attn_sinks.weight", F (sinks), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_inp.bias", F (router_bias), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.ffn_gate_exps.bias", F (expert_gate_bias), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_up_exps.bias", F (expert_up_bias), NULL, SY_GGUF_NAME_EXPERTS },
+  { "blk.%d.ffn_down_exps.bias", F (expert_down_bias), NULL, SY_GGUF_NAME_EXPERTS },
   { "blk.%d.attn_q.weight", F (q_proj), "weight", SY_GGUF_NAME_LAYER },
   { "blk.%d.attn_k.weight", F (k_proj), "weight", SY_GGUF_NAME_LAYER },
   { "blk.%d.attn_v.weight", F (v_proj), "weight", SY_GGUF_NAME_LAYER },
@@ -827,24 +833,36 @@ static const SyGgufNameRule name_rules[] = {
   { "blk.%d.ffn_up_shexp.weight", F (shared_up), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_down_shexp.weight", F (shared_down), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_gate_inp_shexp.weight", F (shared_expert_gate), NULL, SY_GGUF_NAME_ROW },
+  { "blk.%d.attn_q_a.weight", F (q_a_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_a.bias", F (q_a_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_a_norm.weight", F (q_a_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_q_b.weight", F (q_b_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_mqa.weight", F (kv_a_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_mqa.bias", F (kv_a_proj), "bias", SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_a_norm.weight", F (kv_a_norm), NULL, SY_GGUF_NAME_LAYER },
+  { "blk.%d.attn_kv_b.weight", F (kv_b_proj), "weight", SY_GGUF_NAME_LAYER },
+  { "blk.%d.exp_probs_b.bias", F (selection_bias), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_gate.weight", F (mlp_gate), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_up.weight", F (mlp_up), NULL, SY_GGUF_NAME_LAYER },
   { "blk.%d.ffn_down.weight", F (mlp_down), NULL, SY_GGUF_NAME_LAYER },
   { NULL }
 };
 
-#define COMMON_GGUF_KEYS \
+#define BASE_GGUF_KEYS \
   { "context_length", "max_position_embeddings", SY_KEY_INT, C (max_position_embeddings) }, \
   { "embedding_length", "hidden_size", SY_KEY_INT, C (hidden_size) }, \
   { "block_count", "num_hidden_layers", SY_KEY_INT, C (n_layers) }, \
   { "attention.head_count", "num_attention_heads", SY_KEY_INT, C (n_heads) }, \
   { "attention.head_count_kv", "num_key_value_heads", SY_KEY_INT, C (n_kv_heads) }, \
-  { "attention.key_length", "head_dim", SY_KEY_INT, C (head_dim) }, \
   { "attention.layer_norm_rms_epsilon", "rms_norm_eps", SY_KEY_FLOAT, C (rms_norm_eps) }, \
   { "rope.freq_base", "rope_theta", SY_KEY_FLOAT, C (rope_theta) }, \
   { "expert_used_count", "num_experts_per_tok", SY_KEY_INT, C (n_experts_per_tok) }, \
   { "expert_weights_norm", "norm_topk_prob", SY_KEY_BOOL, C (norm_topk_prob) }, \
   { "vocab_size", "vocab_size", SY_KEY_INT, C (vocab_size) }
+
+#define COMMON_GGUF_KEYS \
+  BASE_GGUF_KEYS, \
+  { "attention.key_length", "head_dim", SY_KEY_INT, C (head_dim) }
 
 static const SyGgufKeyRule qwen3moe_keys[] = {
   COMMON_GGUF_KEYS,
@@ -879,7 +897,52 @@ static const SyGgufKeyRule llama_keys[] = {
   { NULL }
 };
 
+/* DeepSeek-V3 is GGUF "deepseek2" (llama.cpp's layout with attn_kv_b);
+ * key_length (qk_nope + qk_rope), q_lora_rank and the gating function
+ * are translated in code (deepseek2_to_hf) */
+static const SyGgufKeyRule deepseek2_keys[] = {
+  BASE_GGUF_KEYS,
+  { "expert_count", "n_routed_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "moe_intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (dense_ffn) },
+  { "leading_dense_block_count", "first_k_dense_replace", SY_KEY_INT, C (first_k_dense) },
+  { "expert_shared_count", "n_shared_experts", SY_KEY_INT, C (n_shared_experts) },
+  { "expert_weights_scale", "routed_scaling_factor", SY_KEY_FLOAT, C (routed_scaling_factor) },
+  { "expert_group_count", "n_group", SY_KEY_INT, C (n_group) },
+  { "expert_group_used_count", "topk_group", SY_KEY_INT, C (topk_group) },
+  { "attention.kv_lora_rank", "kv_lora_rank", SY_KEY_INT, C (kv_lora_rank) },
+  { "attention.value_length", "v_head_dim", SY_KEY_INT, C (v_head_dim) },
+  { "rope.dimension_count", "qk_rope_head_dim", SY_KEY_INT, C (head_dim) },
+  { NULL }
+};
+
+/* gpt-oss: sliding on even layers (GptOssConfig's default pattern), yarn
+ * without truncation (gpt_oss_to_hf) */
+static const SyGgufKeyRule gpt_oss_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "expert_feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "attention.sliding_window", "sliding_window", SY_KEY_INT, C (sliding_window) },
+  { NULL }
+};
+
+/* Granite's multipliers */
+static const SyGgufKeyRule granitemoe_keys[] = {
+  COMMON_GGUF_KEYS,
+  { "expert_count", "num_local_experts", SY_KEY_INT, C (n_experts) },
+  { "feed_forward_length", "intermediate_size", SY_KEY_INT, C (expert_ffn) },
+  { "embedding_scale", "embedding_multiplier", SY_KEY_FLOAT, C (embedding_multiplier) },
+  { "residual_scale", "residual_multiplier", SY_KEY_FLOAT, C (residual_multiplier) },
+  { "attention.scale", "attention_multiplier", SY_KEY_FLOAT, C (attention_multiplier) },
+  { "logit_scale", "logits_scaling", SY_KEY_FLOAT, C (logits_scaling) },
+  { NULL }
+};
+
 static const SyGgufArch gguf_archs[] = {
+  /* llama-based: q / k rows permuted for pairwise rope as for llama */
+  { "granitemoe", "granitemoe", granitemoe_keys, TRUE, TRUE },
+  { "gpt-oss", "gpt_oss", gpt_oss_keys, TRUE, FALSE },
+  { "deepseek2", "deepseek_v3", deepseek2_keys, TRUE, TRUE },
   { "llama", "mixtral", llama_keys, TRUE, TRUE },
   /* Qwen3-MoE checkpoints renormalise their top-k (llama.cpp always does) */
   { "qwen3moe", "qwen3_moe", qwen3moe_keys, TRUE },
@@ -905,6 +968,17 @@ _sy_gguf_arch_find (const char *gguf_arch,
   return NULL;
 }
 
+gboolean
+_sy_gguf_rule_applies (const SyGgufNameRule *rule,
+                       const char           *gguf_arch)
+{
+  if (rule->arch == NULL)
+    return TRUE;
+  if (rule->arch[0] == '!')
+    return g_strcmp0 (rule->arch + 1, gguf_arch) != 0;
+  return g_strcmp0 (rule->arch, gguf_arch) == 0;
+}
+
 const char *
 _sy_gguf_rule_pattern (const SyArchSpec     *arch,
                        const SyGgufNameRule *rule)
@@ -915,7 +989,7 @@ _sy_gguf_rule_pattern (const SyArchSpec     *arch,
 const char *
 sy_gguf_supported_archs (void)
 {
-  return "llama (Mixtral), olmoe, qwen2moe, qwen3moe";
+  return "deepseek2 (DeepSeek-V3), gpt-oss, granitemoe, llama (Mixtral), olmoe, qwen2moe, qwen3moe";
 }
 
 const SyArchSpec *
@@ -932,6 +1006,83 @@ sy_gguf_arch_name (const char *model_type)
   const SyGgufArch *g = _sy_gguf_arch_find (NULL, model_type);
 
   return g ? g->gguf_arch : NULL;
+}
+
+/* gpt-oss: yarn, kept as the HF config has it (no truncation; attention
+ * factor and betas at their defaults) */
+static void
+gpt_oss_to_hf (SyGguf      *self,
+               json_object *root)
+{
+  double factor;
+  int64_t orig;
+
+  if (g_strcmp0 (sy_gguf_get_string (self, "gpt-oss.rope.scaling.type"), "yarn") == 0)
+    {
+      json_object *rs = json_object_new_object ();
+
+      json_object_object_add (rs, "rope_type", json_object_new_string ("yarn"));
+      if (sy_gguf_get_float (self, "gpt-oss.rope.scaling.factor", &factor))
+        json_object_object_add (rs, "factor", json_object_new_double (factor));
+      if (sy_gguf_get_int (self, "gpt-oss.rope.scaling.original_context_length", &orig))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (orig));
+      json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
+      json_object_object_add (root, "rope_scaling", rs);
+    }
+}
+
+/* deepseek2: the keys that do not map one to one */
+static gboolean
+deepseek2_to_hf (SyGguf       *self,
+                 json_object  *root,
+                 GError      **error)
+{
+  int64_t key_len, rope, q_lora, gating;
+  double factor, orig, mult;
+
+  if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len)
+      || !sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: deepseek2.attention.key_length and .rope.dimension_count must give "
+                   "the query/key head width and its rotary part", self->path);
+      return FALSE;
+    }
+  json_object_object_add (root, "qk_nope_head_dim", json_object_new_int64 (key_len - rope));
+  /* no q LoRA when the rank is absent or 0 (q_proj instead) */
+  json_object_object_add (root, "q_lora_rank",
+                          sy_gguf_get_int (self, "deepseek2.attention.q_lora_rank", &q_lora) && q_lora > 0
+                          ? json_object_new_int64 (q_lora) : NULL);
+  if (sy_gguf_get_int (self, "deepseek2.expert_gating_func", &gating) && gating != 2)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: deepseek2.expert_gating_func %" G_GINT64_FORMAT
+                   " is not supported (DeepSeek-V3 routing is sigmoid, 2)", self->path, gating);
+      return FALSE;
+    }
+  /* the rotary pairs are stored interleaved, as rope_interleave */
+  json_object_object_add (root, "rope_interleave", json_object_new_boolean (TRUE));
+  if (g_strcmp0 (sy_gguf_get_string (self, "deepseek2.rope.scaling.type"), "yarn") == 0)
+    {
+      json_object *rs = json_object_new_object ();
+
+      json_object_object_add (rs, "type", json_object_new_string ("yarn"));
+      if (sy_gguf_get_float (self, "deepseek2.rope.scaling.factor", &factor))
+        json_object_object_add (rs, "factor", json_object_new_double (factor));
+      if (sy_gguf_get_int (self, "deepseek2.rope.scaling.original_context_length", &key_len))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (key_len));
+      else if (sy_gguf_get_float (self, "deepseek2.rope.scaling.original_context_length", &orig))
+        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_double (orig));
+      /* yarn_log_multiplier = 0.1 mscale_all_dim (mscale taken equal, as
+       * DeepSeek-V3 configs have it) */
+      if (sy_gguf_get_float (self, "deepseek2.rope.scaling.yarn_log_multiplier", &mult) && mult > 0)
+        {
+          json_object_object_add (rs, "mscale_all_dim", json_object_new_double (mult / 0.1));
+          json_object_object_add (rs, "mscale", json_object_new_double (mult / 0.1));
+        }
+      json_object_object_add (root, "rope_scaling", rs);
+    }
+  return TRUE;
 }
 
 json_object *
@@ -1009,6 +1160,13 @@ sy_gguf_model_config (SyGguf            *self,
       json_object_put (root);
       return NULL;
     }
+  if (strcmp (name, "gpt-oss") == 0)
+    gpt_oss_to_hf (self, root);
+  if (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error))
+    {
+      json_object_put (root);
+      return NULL;
+    }
   if (!json_object_object_get_ex (root, "norm_topk_prob", NULL))
     json_object_object_add (root, "norm_topk_prob", json_object_new_boolean (g->norm_topk_default));
   if (!json_object_object_get_ex (root, "vocab_size", NULL))
@@ -1057,6 +1215,141 @@ rule_matches (const SyGgufNameRule *rule,
   return TRUE;
 }
 
+static json_object *
+byte_level (gboolean use_regex,
+            gboolean trim_offsets)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "type", json_object_new_string ("ByteLevel"));
+  json_object_object_add (o, "add_prefix_space", json_object_new_boolean (FALSE));
+  json_object_object_add (o, "trim_offsets", json_object_new_boolean (trim_offsets));
+  json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
+  return o;
+}
+
+json_object *
+sy_gguf_tokenizer_json (SyGguf  *self,
+                        GError **error)
+{
+  const char *model = sy_gguf_get_string (self, "tokenizer.ggml.model");
+  const char *pre = sy_gguf_get_string (self, "tokenizer.ggml.pre");
+  const char *regex = NULL;
+  g_auto (GStrv) tokens = NULL;
+  g_auto (GStrv) merges = NULL;
+  g_autofree int32_t *types = NULL;
+  guint64 n_types = 0;
+  json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok;
+  guint n;
+
+  if (g_strcmp0 (model, "gpt2") != 0)
+    return NULL;
+  if (pre == NULL || strcmp (pre, "gpt-2") == 0 || strcmp (pre, "olmo") == 0
+      || strcmp (pre, "default") == 0)
+    regex = NULL;
+  else if (strcmp (pre, "llama-bpe") == 0 || strcmp (pre, "llama3") == 0)
+    regex = SY_GGUF_REGEX_LLAMA3;
+  else if (strcmp (pre, "qwen2") == 0)
+    regex = SY_GGUF_REGEX_QWEN2;
+  else
+    return NULL;
+  tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
+  if (tokens == NULL || merges == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: a gpt2 tokenizer needs string arrays tokenizer.ggml.tokens and .merges",
+                   self->path);
+      return NULL;
+    }
+  n = g_strv_length (tokens);
+  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
+  if (types && n_types != n)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tokenizer.ggml.token_type has %" G_GUINT64_FORMAT " entries for %u tokens",
+                   self->path, n_types, n);
+      return NULL;
+    }
+
+  root = json_object_new_object ();
+  bpe = json_object_new_object ();
+  vocab = json_object_new_object ();
+  jmerges = json_object_new_array ();
+  added = json_object_new_array ();
+  json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
+  json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (FALSE));
+  for (guint i = 0; i < n; i++)
+    {
+      int type = types ? types[i] : 1;
+
+      /* 3 control, 4 user-defined: matched whole before the model runs */
+      if (type == 3 || type == 4)
+        {
+          json_object *a = json_object_new_object ();
+
+          json_object_object_add (a, "id", json_object_new_int (i));
+          json_object_object_add (a, "content", json_object_new_string (tokens[i]));
+          json_object_object_add (a, "single_word", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "lstrip", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "rstrip", json_object_new_boolean (FALSE));
+          json_object_object_add (a, "normalized", json_object_new_boolean (type == 4));
+          json_object_object_add (a, "special", json_object_new_boolean (type == 3));
+          json_object_array_add (added, a);
+        }
+      if (!json_object_object_get_ex (vocab, tokens[i], NULL))
+        json_object_object_add (vocab, tokens[i], json_object_new_int (i));
+    }
+  for (guint i = 0; merges[i]; i++)
+    {
+      /* "a b": the pair, split at the first space */
+      const char *sp = strchr (merges[i], ' ');
+      json_object *pair = json_object_new_array ();
+
+      if (sp == NULL || sp == merges[i] || sp[1] == '\0')
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tokenizer merge %u ('%s') is not two tokens", self->path, i, merges[i]);
+          json_object_put (pair);
+          json_object_put (jmerges);
+          json_object_put (vocab);
+          json_object_put (bpe);
+          json_object_put (added);
+          json_object_put (root);
+          return NULL;
+        }
+      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) (sp - merges[i])));
+      json_object_array_add (pair, json_object_new_string (sp + 1));
+      json_object_array_add (jmerges, pair);
+    }
+  json_object_object_add (bpe, "vocab", vocab);
+  json_object_object_add (bpe, "merges", jmerges);
+  json_object_object_add (root, "model", bpe);
+  json_object_object_add (root, "added_tokens", added);
+  if (regex)
+    {
+      json_object *seq = json_object_new_array (), *split = json_object_new_object ();
+      json_object *pat = json_object_new_object ();
+
+      json_object_object_add (pat, "Regex", json_object_new_string (regex));
+      json_object_object_add (split, "type", json_object_new_string ("Split"));
+      json_object_object_add (split, "pattern", pat);
+      json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
+      json_object_object_add (split, "invert", json_object_new_boolean (FALSE));
+      json_object_array_add (seq, split);
+      json_object_array_add (seq, byte_level (FALSE, TRUE));
+      pre_tok = json_object_new_object ();
+      json_object_object_add (pre_tok, "type", json_object_new_string ("Sequence"));
+      json_object_object_add (pre_tok, "pretokenizers", seq);
+    }
+  else
+    pre_tok = byte_level (TRUE, TRUE);
+  json_object_object_add (root, "pre_tokenizer", pre_tok);
+  json_object_object_add (root, "post_processor", byte_level (TRUE, FALSE));
+  json_object_object_add (root, "decoder", byte_level (TRUE, TRUE));
+  return root;
+}
+
 gboolean
 sy_gguf_model_rope_pairs (SyGguf *self)
 {
@@ -1071,6 +1364,7 @@ sy_gguf_model_store (SyGguf            *self,
                      GError           **error)
 {
   g_autoptr (SyTensorStore) store = _sy_tensor_store_new_mapped (self->path, self->map);
+  const char *gguf_arch = sy_gguf_get_string (self, "general.architecture");
 
   for (guint i = 0; i < self->n_tensors; i++)
     {
@@ -1080,7 +1374,7 @@ sy_gguf_model_store (SyGguf            *self,
       int layer = -1;
 
       for (const SyGgufNameRule *r = name_rules; r->gguf; r++)
-        if (rule_matches (r, t->name, &layer))
+        if (_sy_gguf_rule_applies (r, gguf_arch) && rule_matches (r, t->name, &layer))
           {
             rule = r;
             break;
@@ -1125,15 +1419,19 @@ sy_gguf_model_store (SyGguf            *self,
         case SY_GGUF_NAME_EXPERTS:
           {
             gsize per;
+            int64_t inner = 1;
 
-            if (t->n_dims != 3)
+            /* (E, rows, cols) matrices or (E, n) biases, split per expert */
+            if (t->n_dims != 3 && t->n_dims != 2)
               goto bad_shape;
-            per = sy_dtype_n_bytes (t->dtype, t->shape[1] * t->shape[2]);
+            for (int d = 1; d < t->n_dims; d++)
+              inner *= t->shape[d];
+            per = sy_dtype_n_bytes (t->dtype, inner);
             for (int64_t e = 0; e < t->shape[0]; e++)
               {
                 g_autofree char *hf = g_strdup_printf (pattern, layer, (int) e);
 
-                if (!_sy_tensor_store_add (store, hf, t->dtype, 2, t->shape + 1,
+                if (!_sy_tensor_store_add (store, hf, t->dtype, t->n_dims - 1, t->shape + 1,
                                            (const guint8 *) t->data + e * per, per, error))
                   return NULL;
               }
@@ -1148,7 +1446,7 @@ sy_gguf_model_store (SyGguf            *self,
 
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                      "%s: tensor '%s' has shape %s, expected %s", self->path, t->name, s,
-                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "3 dims (experts, rows, cols)");
+                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "2 or 3 dims (experts first)");
         return NULL;
       }
     }

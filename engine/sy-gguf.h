@@ -121,6 +121,15 @@ const char     *sy_gguf_arch_name        (const char    *model_type);
 json_object    *sy_gguf_model_config     (SyGguf            *self,
                                           const SyArchSpec **arch,
                                           GError           **error);
+/* The file's tokenizer (tokenizer.ggml.*) as a tokenizer.json object: BPE
+ * vocabulary by id, merges, control / user tokens as added tokens, the
+ * byte-level pre-tokenizer of tokenizer.ggml.pre ("gpt-2" / "olmo" /
+ * "default": GPT-2's, "llama-bpe" / "llama3": Llama-3's, "qwen2").
+ * NULL without an error when the file has no tokenizer or one of another
+ * kind (e.g. "llama" SentencePiece scores); NULL with an error when its
+ * arrays are inconsistent. */
+json_object    *sy_gguf_tokenizer_json   (SyGguf            *self,
+                                          GError           **error);
 /* TRUE when the file's q / k rows are laid out for pairwise rope (GGUF
  * "llama": the converter permuted them), which the model must then use. */
 gboolean        sy_gguf_model_rope_pairs (SyGguf            *self);

@@ -285,6 +285,16 @@ bind_experts_interleaved (Binder  *b,
   return TRUE;
 }
 
+static gboolean
+has_tensor (SyTensorStore *store,
+            const char    *pattern,
+            int            l)
+{
+  g_autofree char *name = g_strdup_printf (pattern, l);
+
+  return sy_tensor_store_lookup (store, name) != NULL;
+}
+
 static void
 ffn_set_act (const SyModel *m,
              SyFfn         *f)
@@ -325,6 +335,8 @@ bind_layer (Binder  *b,
       BIND_MAT (L->k, kv_dim, H, a->k_proj, l, "weight");
       BIND_MAT (L->v, kv_dim, H, a->v_proj, l, "weight");
     }
+  if (c->attn_groups > 0)
+    BIND_MAT (L->group_gate, c->attn_groups, H, a->attn_group_gate, l);
   if (c->attention_bias && a->attn == SY_ATTN_GQA)
     {
       BIND_VEC (L->q_bias, q_dim, a->q_proj, l, "bias");
@@ -359,15 +371,47 @@ bind_layer (Binder  *b,
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
-  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED
+      && (a->expert_gate == NULL || has_tensor (m->store, a->experts_in, l)))
     {
       if (!bind_experts_interleaved (b, l, error))
         return FALSE;
     }
-  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  else if (a->expert_gate_bias)
     {
+      /* separate experts with biases (gpt-oss from GGUF) */
+      int I = c->expert_ffn;
+
+      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
       for (int e = 0; e < E; e++)
-        if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
+        {
+          SyFfn *f = &L->experts[e];
+          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          int64_t si[1] = { I }, sh[1] = { H };
+          const SyTensor *t;
+
+          if (!bind_ffn (b, f, I, a->expert_gate, a->expert_up, a->expert_down, l, e, error))
+            return FALSE;
+          if ((t = bind (b, error, 1, si, a->expert_gate_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb);
+          if ((t = bind (b, error, 1, si, a->expert_up_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb + I);
+          if ((t = bind (b, error, 1, sh, a->expert_down_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, H, gb + 2 * I);
+          f->gate_bias = gb;
+          f->up_bias = gb + I;
+          f->down_bias = gb + 2 * I;
+        }
+    }
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE
+           || (a->expert_gate && !has_tensor (m->store, a->experts_in, l)))
+    {
+      /* (fused layouts: the experts as a GGUF file splits them) */
+      for (int e = 0; e < E; e++)
+        if (!bind_ffn (b, &L->experts[e], sy_config_expert_ffn (c, e), a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))
           return FALSE;
     }
@@ -490,6 +534,12 @@ init_rope (SyModel *m)
   m->rope_mscale = 1.0f;
   for (int i = 0; i < half; i++)
     m->inv_freq[i] = 1.0f / powf (base, (float) (2 * i) / (float) D);
+  if (m->arch->rope_angles_f64 && c->rope_type == SY_ROPE_DEFAULT)
+    {
+      m->inv_freq_f64 = g_new (double, half);
+      for (int i = 0; i < half; i++)
+        m->inv_freq_f64[i] = 1.0 / pow (c->rope_theta, (2.0 * i) / D);
+    }
 
   switch (c->rope_type)
     {
@@ -607,6 +657,7 @@ sy_model_free (SyModel *self)
   g_free (self->layer_is_moe);
   g_free (self->moe_layer);
   g_free (self->inv_freq);
+  g_free (self->inv_freq_f64);
   g_free (self->selection_bias);
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
@@ -810,6 +861,22 @@ sy_model_load_full (const char        *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  if (gguf)
+    {
+      /* the tokenizer stored in the file, when it is one we can build */
+      json_object *tok = sy_gguf_tokenizer_json (gguf, error);
+
+      if (tok == NULL && error && *error)
+        return NULL;
+      if (tok)
+        {
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          json_object_put (tok);
+          if (m->tokenizer == NULL)
+            return NULL;
+        }
+    }
+  else
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 
@@ -880,7 +947,14 @@ sy_model_load_full (const char        *path,
       m->router_info.selection_bias = m->selection_bias;
     }
   m->router_info.has_shared_experts = m->info.shared_ffn > 0;
-  m->router_info.native = NULL;
+  /* a model trained with its own dynamic policy (switchyard demo models) */
+  m->router_info.native = c->native;
+  m->router_info.n_shallow_experts = c->n_shallow_experts;
+  if (c->native && !sy_router_spec_check (c->native, &m->router_info, error))
+    {
+      g_prefix_error (error, "%s: the model's native routing: ", config_file);
+      return NULL;
+    }
 
   b.step = b.n_steps;
   if (!report (&b, "done", error))

@@ -9,28 +9,8 @@
 #include <string.h>
 
 #include "sy-forward-private.h"
-#include "sy-session.h"
+#include "sy-session-private.h"
 
-struct _SySession
-{
-  /* Borrowed */
-  SyModel       *model;
-
-  /* Owned */
-  SyPool        *pool;
-  SyRouterSpec  *spec;
-  char          *spec_string;
-  SyRunState     rs;
-  SyTrace       *last;          /* trace of the last run (prefix rows are reused) */
-  int32_t       *ids;           /* (n_cached) ids the cache holds */
-  int            n_cached;      /* valid positions in the cache */
-  int            n_last;        /* tokens of the last run */
-  int            n_reused;
-  gboolean       capture;
-  gboolean       extend_native;
-  SyRouterSpec  *native;        /* the model's own policy */
-  gboolean       captured;      /* the cache's hidden rows are valid */
-};
 
 static SyRouterSpec *
 native_spec (void)
@@ -184,16 +164,36 @@ token_cost (SyModel       *m,
       const SyLayer *L = &m->layers[l];
       double attn = H * q_dim * 2 + H * kv_dim * 2 + (c->attention_bias ? q_dim + 2 * kv_dim : 0);
       int ctx = L->window > 0 ? MIN (t + 1, L->window) : t + 1;
+      double mix = 0;
 
+      if (L->group_gate.rows > 0)
+        {
+          /* gmha: each head group sees its own window, plus the group gate */
+          int G = L->group_gate.rows;
+
+          for (int g = 0; g < G; g++)
+            {
+              int w = c->group_windows[g];
+
+              mix += 4.0 * (c->n_heads / G) * D * (w > 0 ? MIN (t + 1, w) : t + 1);
+            }
+          attn += H * G;
+        }
+      else
+        mix = 4.0 * c->n_heads * D * ctx;
       P += attn;
-      F += 2 * attn + 4.0 * c->n_heads * D * ctx;   /* projections, scores, mixing */
+      F += 2 * attn + mix;   /* projections, scores, mixing */
       if (L->is_moe)
         {
-          double expert = 3 * H * c->expert_ffn;
-          int k = trace->layers[L->moe].k[t];
+          const SyTraceLayer *tl = &trace->layers[L->moe];
+          int k = tl->k[t];
+          double experts = 0;
 
-          P += H * c->n_experts + k * expert;
-          F += 2 * (H * c->n_experts + k * expert);
+          /* each chosen expert at its own width (dual-scale experts differ) */
+          for (int i = 0; i < k; i++)
+            experts += 3 * H * L->experts[tl->experts[(gsize) t * c->n_experts + i]].gate.rows;
+          P += H * c->n_experts + experts;
+          F += 2 * (H * c->n_experts + experts);
           if (L->shared.gate.rows > 0)
             {
               double shared = 3 * H * L->shared.gate.rows + (L->shared_gate ? H : 0);
@@ -230,6 +230,9 @@ sy_session_run (SySession      *self,
   int p = 0, V, E;
   double t_start = g_get_monotonic_time () / 1e6;
   double sum_nll = 0, sum_p = 0, sum_f = 0;
+  gboolean sharing;
+  const float *x0 = NULL;
+  int l0 = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
   m = self->model;
@@ -253,7 +256,9 @@ sy_session_run (SySession      *self,
       }
 
   route = self->spec;
-  causal = sy_router_spec_is_causal (self->spec);
+  /* `native` of a model with its own dynamic policy is that policy */
+  causal = sy_router_spec_is_causal (self->spec->policy == SY_POLICY_NATIVE && m->router_info.native
+                                     ? m->router_info.native : self->spec);
   if (self->last && (self->captured || !self->capture))
     {
       int max = MIN (self->n_cached, n - 1);
@@ -262,14 +267,20 @@ sy_session_run (SySession      *self,
         p++;
       if (!causal)
         {
-          /* only a pure extension, routed natively, may keep the cache */
-          if (self->extend_native && p == self->n_cached && p > 0)
+          /* only a pure extension, routed natively, may keep the cache
+           * (unless native itself is not causal: a da-trained model) */
+          if (self->extend_native && p == self->n_cached && p > 0
+              && sy_router_spec_is_causal (self->native))
             route = self->native;
           else
             p = 0;
         }
     }
+  /* compare: the source session ran the same ids under another policy */
+  sharing = self->share != NULL && route == self->spec
+            && _sy_session_share_check (self, ids, n, &p);
   self->n_reused = p;
+  self->n_shared_layers = 0;
 
   _sy_run_state_reserve (&self->rs, m, n, self->capture);
   trace = sy_trace_new (n, E, c->n_layers, m->info.n_moe_layers);
@@ -291,8 +302,18 @@ sy_session_run (SySession      *self,
 
   /* From here on the cache beyond p is being rewritten. */
   self->n_cached = MIN (self->n_cached, p);
-  if (!_sy_forward (m, &self->rs, self->pool, route, ids, p, n, self->capture,
-                    trace, progress, user_data, error))
+  if (sharing)
+    {
+      l0 = _sy_session_share_fill (self, route, p, n, trace, &x0, error);
+      if (l0 < 0)
+        {
+          sy_session_reset (self);
+          return NULL;
+        }
+      self->n_shared_layers = l0;
+    }
+  if (!_sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
+                         trace, progress, user_data, error))
     {
       sy_session_reset (self);
       return NULL;
@@ -366,4 +387,22 @@ int
 sy_session_get_n_reused (SySession *self)
 {
   return self->n_reused;
+}
+
+void
+sy_session_set_share_source (SySession *self,
+                             SySession *source)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (source != self);
+
+  self->share = source;
+  if (source != NULL)
+    sy_session_set_capture_hidden (source, TRUE);
+}
+
+int
+sy_session_get_n_shared_layers (SySession *self)
+{
+  return self->n_shared_layers;
 }

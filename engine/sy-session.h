@@ -72,6 +72,19 @@ const float *sy_session_get_hidden        (SySession           *self,
                                            int                 *hidden_size);
 /* How many leading tokens the last run took from the cache. */
 int          sy_session_get_n_reused      (SySession           *self);
+/* Compare mode: @source (borrowed; another session on the same model, or
+ * NULL to stop) runs the same ids just before each run of @self under
+ * another policy.  A run of @self then takes from @source's last run the
+ * outputs of the leading decoder layers whose routing is identical under
+ * both policies for every token (the embedding, dense layers, and MoE
+ * layers while @self's policy picks the same experts and weights from the
+ * same router logits) and computes only the layers after them.  The result
+ * is bitwise that of a run without a source.  Turns on hidden capture in
+ * @source (its hidden states are the resume points). */
+void         sy_session_set_share_source  (SySession           *self,
+                                           SySession           *source);
+/* Decoder layers the last run took from the share source (0: none). */
+int          sy_session_get_n_shared_layers (SySession         *self);
 /* Forgets the cache. */
 void         sy_session_reset             (SySession           *self);
 

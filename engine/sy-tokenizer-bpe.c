@@ -723,6 +723,9 @@ _sy_bpe_tokenize_words (SyBpe            *self,
       const SyTokPiece *w = &words[i];
       guint at = ids->len;
 
+      /* the table is larger than the caches: ask for a slot some words ahead */
+      if (i + 8 < n_words)
+        __builtin_prefetch (&self->fast[(guint) g_array_index (hashes, uint64_t, i + 8) & self->fast_mask]);
       if (w->added_id >= 0 || w->len <= 0)
         continue;
       if (w->len <= SY_BPE_CACHE_MAX_WORD

@@ -1081,6 +1081,8 @@ load_special_ids (SyTokenizer *self,
   g_clear_pointer (&c, json_object_put);
 }
 
+static SyTokenizer *tokenizer_from_root (json_object *root, const char *file, GError **error);
+
 SyTokenizer *
 sy_tokenizer_load (const char  *path,
                    GError     **error)
@@ -1088,7 +1090,7 @@ sy_tokenizer_load (const char  *path,
   g_autoptr (SyTokenizer) self = NULL;
   g_autofree char *file = NULL;
   g_autofree char *dir = NULL;
-  json_object *root, *v;
+  json_object *root;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -1116,8 +1118,28 @@ sy_tokenizer_load (const char  *path,
       return NULL;
     }
 
+  self = tokenizer_from_root (root, file, error);
+  json_object_put (root);
+  if (self == NULL)
+    return NULL;
+  load_special_ids (self, dir);
+  return g_steal_pointer (&self);
+}
+
+/* The tokenizer of a parsed tokenizer.json @root (borrowed); @file names
+ * it in messages.  BOS / EOS are left at -1. */
+static SyTokenizer *
+tokenizer_from_root (json_object  *root,
+                     const char   *file,
+                     GError      **error)
+{
+  g_autoptr (SyTokenizer) self = NULL;
+  json_object *v;
+
   self = g_new0 (SyTokenizer, 1);
   self->path = g_strdup (file);
+  self->bos_id = -1;
+  self->eos_id = -1;
   if ((v = jget (root, "model")) == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "%s: no \"model\"", file);
@@ -1140,13 +1162,28 @@ sy_tokenizer_load (const char  *path,
   self->vocab_size = _sy_bpe_max_id (self->model) + 1;
   for (guint i = 0; i < self->added->len; i++)
     self->vocab_size = MAX (self->vocab_size, ((AddedToken *) g_ptr_array_index (self->added, i))->id + 1);
-  load_special_ids (self, dir);
-  json_object_put (root);
   return g_steal_pointer (&self);
 
 fail:
-  json_object_put (root);
   return NULL;
+}
+
+SyTokenizer *
+sy_tokenizer_new_from_json (json_object  *root,
+                            const char   *name,
+                            int32_t       bos_id,
+                            int32_t       eos_id,
+                            GError      **error)
+{
+  SyTokenizer *self;
+
+  g_return_val_if_fail (root != NULL && name != NULL, NULL);
+  self = tokenizer_from_root (root, name, error);
+  if (self == NULL)
+    return NULL;
+  self->bos_id = bos_id >= 0 && bos_id < self->vocab_size ? bos_id : -1;
+  self->eos_id = eos_id >= 0 && eos_id < self->vocab_size ? eos_id : -1;
+  return self;
 }
 
 /* ---- encoding ------------------------------------------------------------------ */

@@ -16,36 +16,13 @@
 #include "sy-application.h"
 #include "sy-heatmap-view.h"
 #include "sy-token-strip.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 static SyApplication *app;
 
-#define SKIP_WITHOUT_DISPLAY()                                      \
-  G_STMT_START {                                                    \
-    if (app == NULL)                                                \
-      {                                                             \
-        g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)"); \
-        return;                                                     \
-      }                                                             \
-  } G_STMT_END
+#define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static void
 on_opened (SyWindow  *window,
@@ -93,41 +70,13 @@ same_trace (const SyTrace *a,
   return TRUE;
 }
 
-static gboolean
-set_flag (gpointer flag)
-{
-  *(gboolean *) flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
 
-/* Lets layout and a few frames happen. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (150, set_flag, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static GdkTexture *
 render_widget (GtkWidget *widget)
 {
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr (GskRenderNode) node = NULL;
-
-  settle ();
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                      node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  sy_test_settle (150);
+  return sy_test_render_widget (widget);
 }
 
 /* Share of pixels that differ between two renderings of the same size. */
@@ -240,9 +189,9 @@ test_visualizer_live (void)
   wait_for_trace (view, &traces, 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
 
-  heatmap = find_widget (GTK_WIDGET (window), SY_TYPE_HEATMAP_VIEW);
-  strip = find_widget (GTK_WIDGET (window), SY_TYPE_TOKEN_STRIP);
-  text_view = find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
+  heatmap = sy_test_find_widget (GTK_WIDGET (window), SY_TYPE_HEATMAP_VIEW);
+  strip = sy_test_find_widget (GTK_WIDGET (window), SY_TYPE_TOKEN_STRIP);
+  text_view = sy_test_find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
   g_assert_nonnull (heatmap);
   g_assert_nonnull (strip);
   g_assert_nonnull (text_view);
@@ -339,21 +288,8 @@ test_visualizer_live (void)
         g_assert_true (same_trace (sy_trace_view_get_trace (SY_TRACE_VIEW (page)), trace));
         shot = render_widget (page);
         save (shot, name);
-        {
-          int w = gdk_texture_get_width (shot), h = gdk_texture_get_height (shot);
-          gsize stride = (gsize) w * 4;
-          g_autofree guchar *px = g_malloc (stride * h);
-          g_autoptr (GHashTable) colours = g_hash_table_new (NULL, NULL);
-
-          gdk_texture_download (shot, px, stride);
-          for (gsize k = 0; k < stride * h; k += 4)
-            {
-              guint32 v;
-              memcpy (&v, px + k, 4);
-              g_hash_table_add (colours, GUINT_TO_POINTER (v));
-            }
-          g_assert_cmpuint (g_hash_table_size (colours), >, 16);
-        }
+        g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
+                                                 gdk_texture_get_height (shot)), >, 16);
       }
   }
 
@@ -377,29 +313,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
   /* no demo model at start: the test opens the fixture itself */
-  g_setenv ("SWITCHYARD_MODEL", "/nonexistent", TRUE);
-
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    {
-      if (!gtk_init_check ())
-        {
-          g_printerr ("test-visualizer: cannot open the display\n");
-          return 1;
-        }
-      app = sy_application_new ();
-      g_application_set_flags (G_APPLICATION (app),
-                               g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-      g_assert_no_error (error);
-    }
+  app = sy_test_gui_init ("test-visualizer", "/nonexistent");
 
   g_test_add_func ("/app/visualizer/live", test_visualizer_live);
   status = g_test_run ();

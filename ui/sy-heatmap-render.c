@@ -162,6 +162,7 @@ sy_heatmap_scale (const SyTrace          *trace,
             max_k = MAX (max_k, trace->layers[i].k[t]);
         /* Native K sits mid-scale, so that both fewer and more experts show. */
         max_k = MAX (max_k, 2 * trace->native_k);
+        max_k = MAX (max_k, opts->k_scale_max);
         max_k = MIN (max_k, MAX (trace->n_experts, 2));
         *vmin = 1;
         *vmax = MAX (max_k, 2);

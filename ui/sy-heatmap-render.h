@@ -42,6 +42,7 @@ typedef struct
   gboolean         show_legend;
   gboolean         show_values;     /* numbers in cells when they fit */
   const char      *title;           /* NULL: derived from the measure, model and router */
+  int              k_scale_max;     /* K measure: the scale reaches at least this K (0 = from the trace); compare views share one scale */
 } SyHeatmapOptions;
 
 typedef struct

@@ -20,6 +20,18 @@ struct _SyHeatmapView
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
 
+enum { VIEWPORT_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+viewport_changed (SyHeatmapView *self,
+                  double         old_cell_width,
+                  double         old_x_offset)
+{
+  if (self->opts.cell_width != old_cell_width || self->opts.x_offset != old_x_offset)
+    g_signal_emit (self, signals[VIEWPORT_CHANGED], 0);
+}
+
 void
 sy_heatmap_view_get_options (SyHeatmapView    *self,
                              SyHeatmapOptions *opts)
@@ -122,6 +134,7 @@ sy_heatmap_view_scroll (SyTraceView *view,
   SyRenderStyle style;
   SyHeatmapLayout layout;
   double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
+  double old_cw = self->opts.cell_width, old_x = self->opts.x_offset;
 
   if (sy_trace_view_get_trace (view) == NULL)
     return FALSE;
@@ -136,12 +149,14 @@ sy_heatmap_view_scroll (SyTraceView *view,
       self->opts.cell_width = cw;
       self->opts.x_offset = first * cw;
       clamp_offset (self);
+      viewport_changed (self, old_cw, old_x);
       return TRUE;
     }
   if (layout.content_w <= layout.grid_w + 0.5)
     return FALSE;
   self->opts.x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (layout.cell_w, 8) * 2;
   clamp_offset (self);
+  viewport_changed (self, old_cw, old_x);
   return TRUE;
 }
 
@@ -153,6 +168,7 @@ sy_heatmap_view_selection_changed (SyTraceView *view)
   SyRenderStyle style;
   SyHeatmapLayout layout;
   int t;
+  double old_x = self->opts.x_offset;
 
   if (sy_trace_view_get_trace (view) == NULL || selection == NULL)
     return;
@@ -169,6 +185,7 @@ sy_heatmap_view_selection_changed (SyTraceView *view)
   else if ((t + 1) * layout.cell_w > self->opts.x_offset + layout.grid_w)
     self->opts.x_offset = (t + 1) * layout.cell_w - layout.grid_w;
   clamp_offset (self);
+  viewport_changed (self, self->opts.cell_width, old_x);
 }
 
 static char *
@@ -208,6 +225,12 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->selection_changed = sy_heatmap_view_selection_changed;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "heatmap");
+
+  /* the cell width or the horizontal offset changed (zoom, scroll): lets
+   * compare mode keep two heatmaps on one token axis */
+  signals[VIEWPORT_CHANGED] =
+    g_signal_new ("viewport-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
 }
 
@@ -257,10 +280,15 @@ void
 sy_heatmap_view_set_cell_width (SyHeatmapView *self,
                                 double         cell_width)
 {
+  double old_cw, old_x;
+
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  old_cw = self->opts.cell_width;
+  old_x = self->opts.x_offset;
   self->opts.cell_width = cell_width <= 0 ? 0 : CLAMP (cell_width, MIN_CELL, MAX_CELL);
   clamp_offset (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  viewport_changed (self, old_cw, old_x);
 }
 
 double
@@ -275,4 +303,27 @@ sy_heatmap_view_get_x_offset (SyHeatmapView *self)
 {
   g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
   return self->opts.x_offset;
+}
+
+void
+sy_heatmap_view_set_x_offset (SyHeatmapView *self,
+                              double         x_offset)
+{
+  double old_x;
+
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  old_x = self->opts.x_offset;
+  self->opts.x_offset = MAX (0, x_offset);
+  clamp_offset (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  viewport_changed (self, self->opts.cell_width, old_x);
+}
+
+void
+sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
+                                 int            k)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  self->opts.k_scale_max = MAX (k, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

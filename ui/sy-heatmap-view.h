@@ -28,6 +28,12 @@ void        sy_heatmap_view_set_cell_width (SyHeatmapView  *self,
                                             double          cell_width);
 double      sy_heatmap_view_get_cell_width (SyHeatmapView  *self);
 double      sy_heatmap_view_get_x_offset   (SyHeatmapView  *self);
+/* Scrolls the grid (clamped to the content); emits ::viewport-changed. */
+void        sy_heatmap_view_set_x_offset   (SyHeatmapView  *self,
+                                            double          x_offset);
+/* K measure: the colour scale reaches at least @k (0: from the trace). */
+void        sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
+                                            int             k);
 /* The options the view draws with now (selection included). */
 void        sy_heatmap_view_get_options    (SyHeatmapView    *self,
                                             SyHeatmapOptions *opts);

@@ -1,0 +1,425 @@
+/* sy-compare-pane.c: compare mode (B's controls, side by side, difference)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-compare-pane.h"
+#include "sy-compare-view.h"
+#include "sy-heatmap-view.h"
+#include "sy-render-export.h"
+#include "sy-router-controls.h"
+
+struct _SyComparePane
+{
+  GtkWidget         parent_instance;
+
+  /* Children */
+  GtkWidget        *paned;
+  SyRouterControls *controls;
+  GtkStack         *stack;
+  GtkWidget        *heat[SY_N_SLOTS];
+  GtkWidget        *diff;
+  GtkWidget        *status;
+
+  /* Owned */
+  SyWorker         *worker;
+  gboolean          active;
+  gboolean          syncing;
+};
+
+G_DEFINE_FINAL_TYPE (SyComparePane, sy_compare_pane, GTK_TYPE_WIDGET)
+
+static void
+update (SyComparePane *self)
+{
+  const SyTrace *a = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  const SyTrace *b = sy_worker_get_trace (self->worker, SY_SLOT_B);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *status = NULL;
+  SyCompare *cmp = NULL;
+  int max_k = 0;
+
+  sy_trace_view_set_trace (SY_TRACE_VIEW (self->heat[SY_SLOT_A]), a);
+  sy_trace_view_set_trace (SY_TRACE_VIEW (self->heat[SY_SLOT_B]), self->active ? b : NULL);
+  if (a != NULL && b != NULL && self->active)
+    {
+      int Ta = 0, Tb = 0, Va = 0, Vb = 0;
+      const float *la = sy_worker_get_logits (self->worker, SY_SLOT_A, &Ta, &Va);
+      const float *lb = sy_worker_get_logits (self->worker, SY_SLOT_B, &Tb, &Vb);
+
+      if (la == NULL || lb == NULL || Ta != a->n_tokens || Tb != b->n_tokens || Va != Vb)
+        la = lb = NULL;
+      /* A and B arrive one after the other: compare only matching runs */
+      if (a->n_tokens == b->n_tokens)
+        cmp = sy_compare_new (a, la, b, lb, Va, &error);
+    }
+  if (cmp != NULL)
+    {
+      for (int i = 0; i < cmp->n_moe_layers; i++)
+        for (int t = 0; t < cmp->n_tokens; t++)
+          max_k = MAX (max_k, MAX (cmp->a->layers[i].k[t], cmp->b->layers[i].k[t]));
+      /* TRANSLATORS: average experts of A and B, KL divergence, greedy agreement */
+      status = g_strdup_printf (_("A: average K %.2f · B: average K %.2f · ΔK %+.2f · KL(A‖B) %.4f · greedy agreement %.0f%%"),
+                                cmp->a->avg_k, cmp->b->avg_k, cmp->b->avg_k - cmp->a->avg_k,
+                                cmp->kl, 100 * cmp->greedy_agreement);
+    }
+  else if (error != NULL)
+    status = g_strdup (error->message);
+  else if (self->active)
+    status = g_strdup (_("Running configuration B…"));
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    sy_heatmap_view_set_k_scale_max (SY_HEATMAP_VIEW (self->heat[s]), max_k);
+  if (cmp != NULL || !self->active)
+    sy_compare_view_set_compare (SY_COMPARE_VIEW (self->diff), cmp);
+  gtk_label_set_text (GTK_LABEL (self->status), status ? status : "");
+}
+
+static void
+on_trace_ready (SyWorker      *worker,
+                int            slot,
+                SyComparePane *self)
+{
+  /* the worker emits A then B for one run: compare when B's is in */
+  if (slot == SY_SLOT_B || !self->active)
+    update (self);
+}
+
+static void
+on_model_changed (SyWorker      *worker,
+                  SyComparePane *self)
+{
+  SyModel *model = sy_worker_get_model (worker);
+  g_autofree char *spec = sy_router_controls_get_spec_string (self->controls);
+
+  sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
+  sy_router_controls_set_spec_string (self->controls, spec, NULL);
+  update (self);
+}
+
+static void
+on_controls_changed (SyRouterControls *controls,
+                     SyComparePane    *self)
+{
+  g_autofree char *text = sy_router_controls_get_spec_string (controls);
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (GError) error = NULL;
+
+  spec = sy_router_spec_parse (text, &error);
+  if (spec == NULL || !sy_worker_set_router (self->worker, SY_SLOT_B, spec, &error))
+    sy_router_controls_set_status (controls, error->message);
+}
+
+static void
+on_calibrated (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyComparePane *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
+
+  if (spec == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sy_router_controls_set_status (self->controls, error->message);
+    }
+  else
+    sy_router_controls_set_spec_string (self->controls, spec, NULL);
+  g_object_unref (self);
+}
+
+static void
+on_calibrate (SyRouterControls *controls,
+              SyComparePane    *self)
+{
+  g_autofree char *text = sy_router_controls_get_spec_string (controls);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
+  SyModel *model = sy_worker_get_model (self->worker);
+
+  if (spec == NULL || model == NULL)
+    return;
+  sy_router_controls_set_status (controls, _("Matching the native cost…"));
+  sy_worker_calibrate_async (self->worker, spec, sy_model_get_info (model)->native_k,
+                             NULL, on_calibrated, g_object_ref (self));
+}
+
+/* One token axis: zoom and scroll of either heatmap move the other. */
+static void
+on_viewport_changed (SyHeatmapView *view,
+                     SyComparePane *self)
+{
+  SyHeatmapView *other = SY_HEATMAP_VIEW (self->heat[view == SY_HEATMAP_VIEW (self->heat[SY_SLOT_A])]);
+
+  if (self->syncing)
+    return;
+  self->syncing = TRUE;
+  sy_heatmap_view_set_cell_width (other, sy_heatmap_view_get_cell_width (view));
+  sy_heatmap_view_set_x_offset (other, sy_heatmap_view_get_x_offset (view));
+  self->syncing = FALSE;
+}
+
+void
+sy_compare_pane_set_active (SyComparePane *self,
+                            gboolean       active)
+{
+  g_return_if_fail (SY_IS_COMPARE_PANE (self));
+
+  active = !!active;
+  if (self->active == active)
+    return;
+  self->active = active;
+  if (active)
+    {
+      /* B's spec as the controls show it */
+      on_controls_changed (self->controls, self);
+    }
+  sy_worker_set_compare (self->worker, active);
+  update (self);
+}
+
+gboolean
+sy_compare_pane_get_active (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
+  return self->active;
+}
+
+void
+sy_compare_pane_set_page (SyComparePane *self,
+                          const char    *page)
+{
+  g_return_if_fail (SY_IS_COMPARE_PANE (self));
+  if (page && gtk_stack_get_child_by_name (self->stack, page))
+    gtk_stack_set_visible_child_name (self->stack, page);
+}
+
+const char *
+sy_compare_pane_get_page (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+gboolean
+sy_compare_pane_set_router_b (SyComparePane  *self,
+                              const char     *spec,
+                              GError        **error)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
+  return sy_router_controls_set_spec_string (self->controls, spec, error);
+}
+
+const SyCompare *
+sy_compare_pane_get_compare (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
+  return sy_compare_view_get_compare (SY_COMPARE_VIEW (self->diff));
+}
+
+GtkWidget *
+sy_compare_pane_get_diff_view (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
+  return self->diff;
+}
+
+GtkWidget *
+sy_compare_pane_get_heatmap (SyComparePane *self,
+                             SySlot         slot)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->heat[slot];
+}
+
+typedef struct
+{
+  const SyCompare     *cmp;
+  SyHeatmapOptions     heatmap;
+  SyCompareOptions     diff;
+  gboolean             side;
+  const SyRenderStyle *style;
+} ExportJob;
+
+static void
+export_draw (cairo_t  *cr,
+             double    width,
+             double    height,
+             gpointer  user_data)
+{
+  ExportJob *job = user_data;
+
+  if (job->side)
+    sy_compare_side_render (cr, job->cmp, &job->heatmap, job->style, width, height);
+  else
+    sy_compare_render (cr, job->cmp, &job->diff, job->style, width, height);
+}
+
+gboolean
+sy_compare_pane_export (SyComparePane        *self,
+                        const char           *path,
+                        const SyRenderStyle  *style,
+                        double                width,
+                        double                height,
+                        GError              **error)
+{
+  ExportJob job = { 0, };
+  SySelection *selection;
+
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
+
+  job.cmp = sy_compare_pane_get_compare (self);
+  if (job.cmp == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   _("There is nothing to compare yet: wait for configuration B's run"));
+      return FALSE;
+    }
+  job.style = style;
+  job.side = g_strcmp0 (sy_compare_pane_get_page (self), "side") == 0;
+  selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self->diff));
+  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), &job.heatmap);
+  job.heatmap.x_offset = 0;
+  job.heatmap.cell_width = 0;
+  sy_compare_options_init (&job.diff);
+  job.diff.selected_token = selection ? sy_selection_get_token (selection) : -1;
+  job.diff.selected_layer = selection ? sy_selection_get_layer (selection) : -1;
+  return sy_render_to_file (path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
+                            export_draw, &job, error);
+}
+
+static GtkWidget *
+framed (GtkWidget *child)
+{
+  GtkWidget *frame = gtk_frame_new (NULL);
+
+  gtk_frame_set_child (GTK_FRAME (frame), child);
+  return frame;
+}
+
+static void
+sy_compare_pane_dispose (GObject *object)
+{
+  SyComparePane *self = SY_COMPARE_PANE (object);
+
+  if (self->worker)
+    g_signal_handlers_disconnect_by_data (self->worker, self);
+  g_clear_pointer (&self->paned, gtk_widget_unparent);
+  G_OBJECT_CLASS (sy_compare_pane_parent_class)->dispose (object);
+}
+
+static void
+sy_compare_pane_finalize (GObject *object)
+{
+  g_clear_object (&SY_COMPARE_PANE (object)->worker);
+  G_OBJECT_CLASS (sy_compare_pane_parent_class)->finalize (object);
+}
+
+static void
+sy_compare_pane_class_init (SyComparePaneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_compare_pane_dispose;
+  object_class->finalize = sy_compare_pane_finalize;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "comparepane");
+}
+
+static void
+sy_compare_pane_init (SyComparePane *self)
+{
+}
+
+GtkWidget *
+sy_compare_pane_new (SyWorker    *worker,
+                     SySelection *selection,
+                     const char  *default_b)
+{
+  SyComparePane *self;
+  GtkWidget *left, *title, *scroller, *right, *switcher, *side;
+  SyModel *model;
+
+  g_return_val_if_fail (SY_IS_WORKER (worker), NULL);
+
+  self = g_object_new (SY_TYPE_COMPARE_PANE, NULL);
+  self->worker = g_object_ref (worker);
+
+  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_parent (self->paned, GTK_WIDGET (self));
+
+  /* left: configuration B */
+  left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  title = gtk_label_new (_("Configuration B"));
+  gtk_widget_add_css_class (title, "heading");
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_margin_start (title, 12);
+  gtk_widget_set_margin_top (title, 8);
+  gtk_box_append (GTK_BOX (left), title);
+  self->controls = SY_ROUTER_CONTROLS (sy_router_controls_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->controls), 240, -1);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->controls));
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_box_append (GTK_BOX (left), scroller);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), left);
+  gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
+
+  /* right: side by side | difference */
+  right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_margin_start (right, 6);
+  gtk_widget_set_margin_top (right, 6);
+  gtk_widget_set_margin_end (right, 6);
+  gtk_widget_set_margin_bottom (right, 6);
+  self->stack = GTK_STACK (gtk_stack_new ());
+  switcher = gtk_stack_switcher_new ();
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->stack);
+  gtk_widget_set_halign (switcher, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (right), switcher);
+
+  side = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_set_homogeneous (GTK_BOX (side), TRUE);
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      self->heat[s] = sy_heatmap_view_new ();
+      sy_trace_view_set_selection (SY_TRACE_VIEW (self->heat[s]), selection);
+      gtk_widget_set_hexpand (self->heat[s], TRUE);
+      g_signal_connect (self->heat[s], "viewport-changed", G_CALLBACK (on_viewport_changed), self);
+      gtk_box_append (GTK_BOX (side), framed (self->heat[s]));
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->heat[SY_SLOT_A]), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Configuration A heatmap"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->heat[SY_SLOT_B]), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Configuration B heatmap"), -1);
+  gtk_stack_add_titled (self->stack, side, "side", _("Side by Side"));
+  self->diff = sy_compare_view_new ();
+  sy_trace_view_set_selection (SY_TRACE_VIEW (self->diff), selection);
+  gtk_stack_add_titled (self->stack, framed (self->diff), "diff", _("Difference"));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->stack));
+
+  self->status = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->status), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (self->status, "dim-label");
+  gtk_box_append (GTK_BOX (right), self->status);
+  gtk_paned_set_end_child (GTK_PANED (self->paned), right);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
+
+  model = sy_worker_get_model (worker);
+  if (model != NULL)
+    sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
+  sy_router_controls_set_spec_string (self->controls, default_b ? default_b : "topp:p=0.4", NULL);
+  g_signal_connect (self->controls, "changed", G_CALLBACK (on_controls_changed), self);
+  g_signal_connect (self->controls, "calibrate", G_CALLBACK (on_calibrate), self);
+  g_signal_connect (worker, "trace-ready", G_CALLBACK (on_trace_ready), self);
+  g_signal_connect (worker, "model-changed", G_CALLBACK (on_model_changed), self);
+  return GTK_WIDGET (self);
+}

@@ -1,0 +1,369 @@
+/* sy-compare.c: ΔK, Jaccard, only-A / only-B experts, ΔNLL, KL, agreement
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-compare.h"
+#include "sy-metrics.h"
+
+static void
+compare_layer_clear (SyCompareLayer *l)
+{
+  g_free (l->dk);
+  g_free (l->jaccard);
+  g_free (l->n_only_a);
+  g_free (l->only_a);
+  g_free (l->n_only_b);
+  g_free (l->only_b);
+}
+
+void
+sy_compare_free (SyCompare *self)
+{
+  if (self == NULL)
+    return;
+  for (int i = 0; i < self->n_moe_layers && self->layers; i++)
+    compare_layer_clear (&self->layers[i]);
+  g_free (self->layers);
+  g_free (self->dnll);
+  g_free (self->kl_row);
+  g_free (self->agree);
+  sy_trace_free (self->a);
+  sy_trace_free (self->b);
+  g_free (self);
+}
+
+/* Experts of @x's cell not among @y's, ascending. */
+static int
+set_minus (const int *x,
+           int        kx,
+           const int *y,
+           int        ky,
+           int       *out)
+{
+  int n = 0;
+
+  for (int i = 0; i < kx; i++)
+    {
+      gboolean found = FALSE;
+
+      for (int j = 0; j < ky && !found; j++)
+        found = x[i] == y[j];
+      if (!found)
+        out[n++] = x[i];
+    }
+  /* insertion sort: n <= E is small */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && out[j - 1] > out[j]; j--)
+      {
+        int tmp = out[j];
+
+        out[j] = out[j - 1];
+        out[j - 1] = tmp;
+      }
+  return n;
+}
+
+SyCompare *
+sy_compare_new (const SyTrace  *a,
+                const float    *logits_a,
+                const SyTrace  *b,
+                const float    *logits_b,
+                int             n_vocab,
+                GError        **error)
+{
+  g_autoptr (SyCompare) self = NULL;
+  int T, E;
+
+  g_return_val_if_fail (a != NULL && b != NULL, NULL);
+
+  if (a->n_tokens != b->n_tokens)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                   "cannot compare runs of different texts: A has %d tokens, B has %d",
+                   a->n_tokens, b->n_tokens);
+      return NULL;
+    }
+  for (int t = 0; t < a->n_tokens; t++)
+    if (a->ids[t] != b->ids[t])
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                     "cannot compare runs of different texts: token %d is id %d in A and %d in B",
+                     t, (int) a->ids[t], (int) b->ids[t]);
+        return NULL;
+      }
+  if (a->n_moe_layers != b->n_moe_layers || a->n_experts != b->n_experts)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                   "cannot compare models of different MoE layouts: A has %d MoE layers of %d "
+                   "experts, B %d of %d", a->n_moe_layers, a->n_experts,
+                   b->n_moe_layers, b->n_experts);
+      return NULL;
+    }
+  for (int i = 0; i < a->n_moe_layers; i++)
+    if (a->layers[i].layer != b->layers[i].layer)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                     "cannot compare models of different MoE layouts: MoE layer %d is decoder "
+                     "layer %d in A and %d in B", i, a->layers[i].layer, b->layers[i].layer);
+        return NULL;
+      }
+  if ((logits_a == NULL) != (logits_b == NULL) || (logits_a != NULL && n_vocab <= 0))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "compare needs the next-token logits of both runs or of neither");
+      return NULL;
+    }
+
+  T = a->n_tokens;
+  E = a->n_experts;
+  self = g_new0 (SyCompare, 1);
+  self->a = sy_trace_copy (a);
+  self->b = sy_trace_copy (b);
+  self->n_tokens = T;
+  self->n_experts = E;
+  self->n_moe_layers = a->n_moe_layers;
+  self->layers = g_new0 (SyCompareLayer, self->n_moe_layers);
+  self->kl = NAN;
+  self->greedy_agreement = NAN;
+
+  for (int i = 0; i < self->n_moe_layers; i++)
+    {
+      SyCompareLayer *cl = &self->layers[i];
+      const SyTraceLayer *la = &a->layers[i], *lb = &b->layers[i];
+      double sum_dk = 0, sum_j = 0;
+
+      cl->layer = la->layer;
+      cl->moe = i;
+      cl->dk = g_new (int, MAX (T, 1));
+      cl->jaccard = g_new (float, MAX (T, 1));
+      cl->n_only_a = g_new (int, MAX (T, 1));
+      cl->n_only_b = g_new (int, MAX (T, 1));
+      cl->only_a = g_new (int, (gsize) MAX (T, 1) * E);
+      cl->only_b = g_new (int, (gsize) MAX (T, 1) * E);
+      for (int t = 0; t < T; t++)
+        {
+          gsize row = (gsize) t * E;
+          int ka = CLAMP (la->k[t], 0, E), kb = CLAMP (lb->k[t], 0, E);
+
+          cl->dk[t] = lb->k[t] - la->k[t];
+          cl->jaccard[t] = (float) sy_metrics_cell_jaccard (a, b, i, t);
+          cl->n_only_a[t] = set_minus (la->experts + row, ka, lb->experts + row, kb,
+                                       cl->only_a + row);
+          cl->n_only_b[t] = set_minus (lb->experts + row, kb, la->experts + row, ka,
+                                       cl->only_b + row);
+          sum_dk += cl->dk[t];
+          sum_j += cl->jaccard[t];
+          self->max_abs_dk = MAX (self->max_abs_dk, ABS (cl->dk[t]));
+        }
+      cl->avg_dk = T > 0 ? sum_dk / T : NAN;
+      cl->mean_jaccard = T > 0 ? sum_j / T : NAN;
+    }
+
+  self->dnll = g_new (float, MAX (T - 1, 1));
+  for (int t = 0; t + 1 < T; t++)
+    self->dnll[t] = b->nll[t] - a->nll[t];
+
+  if (logits_a != NULL)
+    {
+      self->kl_row = g_new (float, MAX (T, 1));
+      self->agree = g_new (guint8, MAX (T, 1));
+      for (int t = 0; t < T; t++)
+        {
+          const float *ra = logits_a + (gsize) t * n_vocab, *rb = logits_b + (gsize) t * n_vocab;
+
+          self->kl_row[t] = (float) sy_metrics_kl_row (ra, rb, n_vocab);
+          self->agree[t] = sy_metrics_argmax (ra, n_vocab) == sy_metrics_argmax (rb, n_vocab);
+        }
+      self->kl = sy_metrics_mean_kl (logits_a, logits_b, T, n_vocab);
+      self->greedy_agreement = sy_metrics_greedy_agreement (logits_a, logits_b, T, n_vocab);
+    }
+  return g_steal_pointer (&self);
+}
+
+SyCompare *
+sy_compare_run (SySession      *a,
+                SySession      *b,
+                const int32_t  *ids,
+                int             n,
+                SyProgressFunc  progress,
+                gpointer        user_data,
+                GError        **error)
+{
+  g_autoptr (SyTrace) ta = NULL;
+  g_autoptr (SyTrace) tb = NULL;
+  SyCompare *cmp;
+  const float *la, *lb;
+  int V = 0;
+
+  g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
+
+  sy_session_set_share_source (b, a);
+  ta = sy_session_run (a, ids, n, progress, user_data, error);
+  if (ta == NULL)
+    return NULL;
+  tb = sy_session_run (b, ids, n, progress, user_data, error);
+  if (tb == NULL)
+    return NULL;
+  la = sy_session_get_logits (a, NULL, &V);
+  lb = sy_session_get_logits (b, NULL, NULL);
+  cmp = sy_compare_new (ta, la, tb, lb, V, error);
+  if (cmp != NULL)
+    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
+  return cmp;
+}
+
+SyCompare *
+sy_compare_run_text (SySession      *a,
+                     SySession      *b,
+                     const char     *text,
+                     SyProgressFunc  progress,
+                     gpointer        user_data,
+                     GError        **error)
+{
+  g_autoptr (SyTrace) ta = NULL;
+  g_autoptr (SyTrace) tb = NULL;
+  SyCompare *cmp;
+  const float *la, *lb;
+  int V = 0;
+
+  g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
+
+  sy_session_set_share_source (b, a);
+  ta = sy_session_run_text (a, text, progress, user_data, error);
+  if (ta == NULL)
+    return NULL;
+  tb = sy_session_run_text (b, text, progress, user_data, error);
+  if (tb == NULL)
+    return NULL;
+  la = sy_session_get_logits (a, NULL, &V);
+  lb = sy_session_get_logits (b, NULL, NULL);
+  cmp = sy_compare_new (ta, la, tb, lb, V, error);
+  if (cmp != NULL)
+    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
+  return cmp;
+}
+
+/* ----------------------------------------------------------------- JSON */
+
+static json_object *
+num (double v)
+{
+  return isfinite (v) ? json_object_new_double (v) : NULL;
+}
+
+static json_object *
+int_array (const int *v,
+           int        n)
+{
+  json_object *arr = json_object_new_array_ext (n);
+
+  for (int i = 0; i < n; i++)
+    json_object_array_add (arr, json_object_new_int (v[i]));
+  return arr;
+}
+
+static json_object *
+side_json (const SyTrace *t)
+{
+  json_object *o = json_object_new_object ();
+  json_object *m = json_object_new_object ();
+  json_object *nll = json_object_new_array_ext (MAX (t->n_tokens - 1, 0));
+
+  for (int i = 0; i + 1 < t->n_tokens; i++)
+    json_object_array_add (nll, num (t->nll[i]));
+  json_object_object_add (m, "nll", nll);
+  json_object_object_add (m, "perplexity", num (t->perplexity));
+  json_object_object_add (m, "avg_k", num (t->avg_k));
+  json_object_object_add (m, "activated_params", num (t->activated_params));
+  json_object_object_add (m, "flops", num (t->flops));
+
+  json_object_object_add (o, "router", json_object_new_string (t->router ? t->router : ""));
+  if (t->model)
+    json_object_object_add (o, "model", json_object_new_string (t->model));
+  json_object_object_add (o, "metrics", m);
+  json_object_object_add (o, "avg_k", num (t->avg_k));
+  json_object_object_add (o, "perplexity", num (t->perplexity));
+  json_object_object_add (o, "activated_params", num (t->activated_params));
+  json_object_object_add (o, "flops", num (t->flops));
+  {
+    json_object *lk = json_object_new_array_ext (t->n_moe_layers);
+
+    for (int i = 0; i < t->n_moe_layers; i++)
+      json_object_array_add (lk, num (t->layers[i].avg_k));
+    json_object_object_add (o, "layer_avg_k", lk);
+  }
+  return o;
+}
+
+char *
+sy_compare_to_json (const SyCompare *self,
+                    gboolean         pretty)
+{
+  json_object *root = json_object_new_object ();
+  json_object *layers = json_object_new_array_ext (self->n_moe_layers);
+  json_object *tokens = json_object_new_array_ext (self->n_tokens);
+  int E = self->n_experts, flags;
+  char *out;
+
+  json_object_object_add (root, "a", side_json (self->a));
+  json_object_object_add (root, "b", side_json (self->b));
+  for (int i = 0; i < self->n_moe_layers; i++)
+    {
+      const SyCompareLayer *cl = &self->layers[i];
+      json_object *lo = json_object_new_object ();
+      json_object *cells = json_object_new_array_ext (self->n_tokens);
+
+      json_object_object_add (lo, "layer", json_object_new_int (cl->layer));
+      json_object_object_add (lo, "moe", json_object_new_int (cl->moe));
+      json_object_object_add (lo, "avg_dk", num (cl->avg_dk));
+      json_object_object_add (lo, "mean_jaccard", num (cl->mean_jaccard));
+      for (int t = 0; t < self->n_tokens; t++)
+        {
+          json_object *c = json_object_new_object ();
+          gsize row = (gsize) t * E;
+
+          json_object_object_add (c, "dk", json_object_new_int (cl->dk[t]));
+          json_object_object_add (c, "jaccard", num (cl->jaccard[t]));
+          json_object_object_add (c, "only_a", int_array (cl->only_a + row, cl->n_only_a[t]));
+          json_object_object_add (c, "only_b", int_array (cl->only_b + row, cl->n_only_b[t]));
+          json_object_array_add (cells, c);
+        }
+      json_object_object_add (lo, "tokens", cells);
+      json_object_array_add (layers, lo);
+    }
+  json_object_object_add (root, "layers", layers);
+
+  for (int t = 0; t < self->n_tokens; t++)
+    {
+      json_object *to = json_object_new_object ();
+      const char *text = self->a->token_text ? self->a->token_text[t] : NULL;
+
+      json_object_object_add (to, "id", json_object_new_int (self->a->ids[t]));
+      json_object_object_add (to, "text", text ? json_object_new_string (text) : NULL);
+      json_object_object_add (to, "dnll", t + 1 < self->n_tokens ? num (self->dnll[t]) : NULL);
+      if (self->kl_row)
+        {
+          json_object_object_add (to, "kl", num (self->kl_row[t]));
+          json_object_object_add (to, "agree", json_object_new_boolean (self->agree[t]));
+        }
+      json_object_array_add (tokens, to);
+    }
+  json_object_object_add (root, "tokens", tokens);
+  json_object_object_add (root, "kl", num (self->kl));
+  json_object_object_add (root, "greedy_agreement", num (self->greedy_agreement));
+  json_object_object_add (root, "n_tokens", json_object_new_int (self->n_tokens));
+  json_object_object_add (root, "n_moe_layers", json_object_new_int (self->n_moe_layers));
+  json_object_object_add (root, "shared_layers", json_object_new_int (self->n_shared_layers));
+
+  flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+  out = g_strdup (json_object_to_json_string_ext (root, flags));
+  json_object_put (root);
+  return out;
+}

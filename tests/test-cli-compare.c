@@ -1,0 +1,148 @@
+/* test-cli-compare.c: `switchyard-cli compare` on a fixture model
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+static int
+run_cli (const char  *args,
+         char       **out,
+         char       **err)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *m = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *cmd = g_strdup_printf ("'%s' compare --model '%s' %s", g_getenv ("SY_CLI"), m, args);
+  int status;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, out, err, &status, &error));
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+}
+
+static json_object *
+get (json_object *o,
+     const char  *key)
+{
+  json_object *v = NULL;
+
+  if (!json_object_object_get_ex (o, key, &v))
+    g_error ("missing \"%s\"", key);
+  return v;
+}
+
+static void
+test_json (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root, *layers, *tokens, *cell, *tok;
+  double ka, kb;
+
+  g_assert_cmpint (run_cli ("--text 'The jury said that the City' --a topp:p=0.2 --b topp:p=0.8 --json",
+                            &out, &err), ==, 0);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  g_assert_cmpstr (json_object_get_string (get (get (root, "a"), "router")), ==, "topp:p=0.2");
+  g_assert_cmpstr (json_object_get_string (get (get (root, "b"), "router")), ==, "topp:p=0.8");
+  ka = json_object_get_double (get (get (get (root, "a"), "metrics"), "avg_k"));
+  kb = json_object_get_double (get (get (get (root, "b"), "metrics"), "avg_k"));
+  g_assert_cmpfloat (kb, >, ka);
+  g_assert_true (json_object_get_double (get (get (get (root, "a"), "metrics"), "perplexity")) > 0);
+  g_assert_true (json_object_get_double (get (get (get (root, "b"), "metrics"), "activated_params")) > 0);
+  g_assert_true (json_object_get_double (get (get (get (root, "b"), "metrics"), "flops")) > 0);
+  layers = get (root, "layers");
+  g_assert_cmpint (json_object_array_length (layers), ==, 3);
+  tokens = get (root, "tokens");
+  g_assert_cmpint (json_object_array_length (tokens), >, 4);
+  for (size_t i = 0; i < json_object_array_length (layers); i++)
+    {
+      json_object *l = json_object_array_get_idx (layers, i);
+
+      g_assert_cmpint (json_object_get_int (get (l, "moe")), ==, (int) i);
+      g_assert_cmpint (json_object_get_int (get (l, "layer")), ==, (int) i);
+      g_assert_cmpint (json_object_array_length (get (l, "tokens")), ==, json_object_array_length (tokens));
+      cell = json_object_array_get_idx (get (l, "tokens"), 1);
+      g_assert_cmpint (json_object_get_int (get (cell, "dk")), >=, -16);
+      g_assert_true (json_object_get_double (get (cell, "jaccard")) >= 0 &&
+                     json_object_get_double (get (cell, "jaccard")) <= 1);
+      g_assert_true (json_object_is_type (get (cell, "only_a"), json_type_array));
+      g_assert_true (json_object_is_type (get (cell, "only_b"), json_type_array));
+    }
+  tok = json_object_array_get_idx (tokens, 1);
+  g_assert_true (json_object_is_type (get (tok, "id"), json_type_int));
+  g_assert_true (json_object_is_type (get (tok, "text"), json_type_string));
+  g_assert_true (json_object_is_type (get (tok, "dnll"), json_type_double));
+  g_assert_true (json_object_get_double (get (root, "kl")) > 0);
+  g_assert_true (json_object_get_double (get (root, "greedy_agreement")) >= 0 &&
+                 json_object_get_double (get (root, "greedy_agreement")) <= 1);
+  json_object_put (root);
+}
+
+static void
+test_self_and_table (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root;
+
+  g_assert_cmpint (run_cli ("--ids 1,50,60,70,80 --a native --b topk:k=native --json", &out, &err), ==, 0);
+  root = json_tokener_parse (out);
+  g_assert_cmpfloat (json_object_get_double (get (root, "kl")), ==, 0);
+  g_assert_cmpfloat (json_object_get_double (get (root, "greedy_agreement")), ==, 1);
+  g_assert_cmpint (json_object_get_int (get (root, "shared_layers")), ==, 2);
+  json_object_put (root);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("--ids 1,50,60,70,80 --b topp:p=0.3", &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "average K"));
+  g_assert_nonnull (strstr (out, "perplexity"));
+  g_assert_nonnull (strstr (out, "mean KL"));
+}
+
+static void
+test_out_and_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sy-cli-compare-XXXXXX", &error);
+  g_autofree char *svg = g_build_filename (dir, "diff.svg", NULL);
+  g_autofree char *args = g_strdup_printf ("--ids 1,50,60,70,80 --b topp:p=0.3 --out '%s'", svg);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, "<?xml"));
+  g_assert_nonnull (strstr (contents, "<svg"));
+  g_unlink (svg);
+  g_rmdir (dir);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("--ids 1,2,3", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "--b"));
+  g_assert_null (strchr (strchr (err, '\n') + 1, '\n'));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("--ids 1,2,3 --b bogus:x=1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "bogus"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("--ids 1,2,3 --b native --out x.bmp", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "switchyard-cli:"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/compare/json", test_json);
+  g_test_add_func ("/cli/compare/self-and-table", test_self_and_table);
+  g_test_add_func ("/cli/compare/out-and-errors", test_out_and_errors);
+  return g_test_run ();
+}

@@ -1,0 +1,245 @@
+/* test-compare-app.c: compare mode in the window (suite 'app')
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Opens the OLMoE fixture in the real window, turns compare mode on with
+ * win.compare, sets A to top-p 0.2 and B to top-p 0.8 and waits for the
+ * worker's runs: the side-by-side heatmaps show A's and B's traces, the
+ * difference page a comparison of those two policies with ΔK > 0; zoom
+ * and scroll of one heatmap move the other, the selection is shared; the
+ * window is rendered to test-compare-window.png (side by side) and
+ * test-compare-diff.png (difference) in the build folder.  Compare off
+ * stops slot B.  Skipped without a display.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "sy-analysis-view.h"
+#include "sy-application.h"
+#include "sy-compare-pane.h"
+#include "sy-compare-view.h"
+#include "sy-heatmap-view.h"
+#include "sy-window.h"
+
+static SyApplication *app;
+
+static gboolean
+set_flag (gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+on_model_opened (SyWindow *window,
+                 GFile    *folder,
+                 gboolean *opened)
+{
+  *opened = TRUE;
+}
+
+static void
+screenshot (GtkWidget  *window,
+            const char *name)
+{
+  GtkStack *stack = sy_window_get_stack (SY_WINDOW (window));
+
+  for (int i = 0; i < 100 && gtk_stack_get_transition_running (stack); i++)
+    settle (20);
+  g_test_message ("window stack shows %s", gtk_stack_get_visible_child_name (stack));
+
+  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("window rendered to %s", png);
+}
+
+/* The comparison shows @a vs @b once the worker delivered both runs. */
+static const SyCompare *
+wait_compare (SyComparePane *pane,
+              const char    *a,
+              const char    *b)
+{
+  for (int i = 0; i < 600; i++)
+    {
+      const SyCompare *cmp = sy_compare_pane_get_compare (pane);
+
+      if (cmp && g_strcmp0 (cmp->a->router, a) == 0 && g_strcmp0 (cmp->b->router, b) == 0)
+        return cmp;
+      settle (50);
+    }
+  g_error ("compare mode never showed %s vs %s", a, b);
+  return NULL;
+}
+
+static void
+test_compare_mode (void)
+{
+  SyWindow *window;
+  SyAnalysisView *view;
+  SyComparePane *pane;
+  SyWorker *worker;
+  SyHeatmapView *ha, *hb;
+  const SyCompare *cmp;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) folder = NULL;
+  gboolean opened = FALSE, some_up = FALSE;
+  const SyTrace *ta, *tb;
+  SySelection *sel;
+
+  if (app == NULL)
+    {
+      g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)");
+      return;
+    }
+
+  window = sy_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 950);
+  gtk_window_present (GTK_WINDOW (window));
+  view = sy_window_get_analysis_view (window);
+  pane = SY_COMPARE_PANE (sy_analysis_view_get_compare_pane (view));
+  worker = sy_analysis_view_get_worker (view);
+
+  path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  folder = g_file_new_for_path (path);
+  g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
+  g_assert_true (sy_window_open_model (window, folder));
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
+
+  /* compare off: only A runs */
+  g_assert_false (sy_worker_get_compare (worker));
+  g_assert_false (sy_analysis_view_get_compare (view));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare", NULL));
+  g_assert_true (sy_analysis_view_get_compare (view));
+  g_assert_true (sy_worker_get_compare (worker));
+  g_assert_cmpstr (sy_analysis_view_get_view (view), ==, "compare");
+
+  sy_analysis_view_set_text (view, "The jury further said in term-end presentments that the City "
+                                   "Executive Committee, which had over-all charge of the election, "
+                                   "deserves the praise and thanks of the City of Atlanta.");
+  g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.2", &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_compare_pane_set_router_b (pane, "topp:p=0.8", &error));
+  g_assert_no_error (error);
+  cmp = wait_compare (pane, "topp:p=0.2", "topp:p=0.8");
+
+  /* the worker delivered B's trace; the difference shows the two policies */
+  tb = sy_worker_get_trace (worker, SY_SLOT_B);
+  g_assert_nonnull (tb);
+  g_assert_cmpstr (tb->router, ==, "topp:p=0.8");
+  g_assert_cmpfloat (cmp->b->avg_k, >, cmp->a->avg_k);
+  g_assert_cmpfloat (cmp->max_abs_dk, >, 0);
+  for (int l = 0; l < cmp->n_moe_layers; l++)
+    for (int t = 0; t < cmp->n_tokens; t++)
+      some_up |= cmp->layers[l].dk[t] > 0;
+  g_assert_true (some_up);
+  g_assert_true (sy_compare_view_get_compare (SY_COMPARE_VIEW (sy_compare_pane_get_diff_view (pane))) == cmp);
+  g_assert_nonnull (sy_trace_view_get_trace (SY_TRACE_VIEW (sy_compare_pane_get_diff_view (pane))));
+
+  /* side by side: A left, B right, one token axis */
+  ha = SY_HEATMAP_VIEW (sy_compare_pane_get_heatmap (pane, SY_SLOT_A));
+  hb = SY_HEATMAP_VIEW (sy_compare_pane_get_heatmap (pane, SY_SLOT_B));
+  ta = sy_trace_view_get_trace (SY_TRACE_VIEW (ha));
+  g_assert_cmpstr (ta->router, ==, "topp:p=0.2");
+  g_assert_cmpstr (sy_trace_view_get_trace (SY_TRACE_VIEW (hb))->router, ==, "topp:p=0.8");
+  g_assert_cmpint (ta->n_tokens, ==, sy_trace_view_get_trace (SY_TRACE_VIEW (hb))->n_tokens);
+  settle (300);
+  screenshot (GTK_WIDGET (window), "test-compare-window.png");
+
+  sy_heatmap_view_set_cell_width (ha, 40);
+  g_assert_cmpfloat (sy_heatmap_view_get_cell_width (hb), ==, 40);
+  sy_heatmap_view_set_x_offset (hb, 120);
+  g_assert_cmpfloat (sy_heatmap_view_get_x_offset (ha), ==, sy_heatmap_view_get_x_offset (hb));
+  g_assert_cmpfloat (sy_heatmap_view_get_x_offset (ha), >, 0);
+  sel = sy_trace_view_get_selection (SY_TRACE_VIEW (ha));
+  g_assert_true (sel == sy_trace_view_get_selection (SY_TRACE_VIEW (hb)));
+  g_assert_true (sel == sy_trace_view_get_selection (SY_TRACE_VIEW (sy_compare_pane_get_diff_view (pane))));
+  sy_selection_set_token (sel, 2);
+  sy_trace_view_move_selection (SY_TRACE_VIEW (hb), 3, 1);
+  g_assert_cmpint (sy_selection_get_token (sel), ==, 5);
+  sy_heatmap_view_set_cell_width (hb, 0);
+  g_assert_cmpfloat (sy_heatmap_view_get_cell_width (ha), ==, 0);
+
+  /* the difference page, and its export */
+  sy_compare_pane_set_page (pane, "diff");
+  settle (300);
+  screenshot (GTK_WIDGET (window), "test-compare-diff.png");
+  {
+    g_autofree char *svg = g_test_build_filename (G_TEST_BUILT, "test-compare-diff.svg", NULL);
+    g_autofree char *contents = NULL;
+
+    g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "<svg"));
+  }
+
+  /* compare off: the worker runs A alone again */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare", NULL));
+  g_assert_false (sy_analysis_view_get_compare (view));
+  g_assert_false (sy_worker_get_compare (worker));
+  g_assert_cmpstr (sy_analysis_view_get_view (view), ==, "heatmap");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle (50);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+
+  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
+    {
+      if (!gtk_init_check ())
+        {
+          g_printerr ("test-compare-app: cannot open the display\n");
+          return 1;
+        }
+      app = sy_application_new ();
+      g_application_set_flags (G_APPLICATION (app),
+                               g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  g_test_add_func ("/app/compare/mode", test_compare_mode);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}

@@ -1,0 +1,662 @@
+/* sy-compare-render.c: the diff view (headline table, ΔK, Jaccard, ΔNLL)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-compare-render.h"
+#include "sy-render-private.h"
+
+void
+sy_compare_options_init (SyCompareOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->selected_token = -1;
+  opts->selected_layer = -1;
+  opts->show_title = TRUE;
+  opts->show_table = TRUE;
+  opts->show_values = TRUE;
+}
+
+static double
+dk_range (const SyCompare *cmp)
+{
+  return MAX (1.0, cmp->max_abs_dk);
+}
+
+void
+sy_compare_dk_color (const SyCompare *cmp,
+                     int              dk,
+                     SyColor         *out)
+{
+  sy_colormap_diverging (dk / dk_range (cmp), out);
+}
+
+static void
+dk_bar_map (double   t,
+            SyColor *out)
+{
+  sy_colormap_diverging (2 * t - 1, out);
+}
+
+/* Rows of the headline table, the line under it included. */
+#define TABLE_ROWS 6
+
+static double
+line_height (const SyRenderStyle *style)
+{
+  double w, h;
+
+  _sy_text_size (style, "Ag", 1.0, FALSE, &w, &h);
+  return h * 1.3;
+}
+
+static double
+max_label_width (const SyCompare     *cmp,
+                 const SyRenderStyle *style,
+                 double               size)
+{
+  double max = 0;
+
+  for (int t = 0; t < cmp->n_tokens; t++)
+    {
+      g_autofree char *s = _sy_token_label (cmp->a, t);
+      double w, h;
+
+      _sy_text_size (style, s, size, FALSE, &w, &h);
+      max = MAX (max, w);
+    }
+  return max;
+}
+
+void
+sy_compare_layout (const SyCompare        *cmp,
+                   const SyCompareOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height,
+                   SyCompareLayout        *layout)
+{
+  double margin = _sy_px (style, 12);
+  double lh = line_height (style);
+  double y = margin, bottom, avail, label_w = 0, text_h, w;
+  double legend_w = _sy_colorbar_width (style, -dk_range (cmp), dk_range (cmp), TRUE, "ΔK");
+  double gap = _sy_px (style, 6);
+  int rows = MAX (cmp->n_moe_layers, 1);
+
+  memset (layout, 0, sizeof *layout);
+  layout->n_rows = cmp->n_moe_layers;
+  layout->n_cols = cmp->n_tokens;
+
+  if (opts->show_title)
+    y += _sy_title_height (style);
+  layout->table_y = y;
+  layout->table_h = opts->show_table ? TABLE_ROWS * lh + gap : 0;
+  y += layout->table_h;
+
+  /* left: layer labels ("L12") and a panel title column */
+  for (int i = 0; i < cmp->n_moe_layers; i++)
+    {
+      g_autofree char *s = g_strdup_printf ("L%d", cmp->layers[i].layer);
+      double h;
+
+      _sy_text_size (style, s, 0.85, FALSE, &w, &h);
+      label_w = MAX (label_w, w);
+    }
+  _sy_text_size (style, "ΔNLL", 0.85, FALSE, &w, &text_h);
+  label_w = MAX (label_w, w);
+  layout->grid_x = margin + text_h + label_w + _sy_px (style, 8);
+  layout->legend_w = legend_w;
+  layout->legend_x = width - margin - legend_w;
+  layout->grid_w = MAX (1, layout->legend_x - _sy_px (style, 12) - layout->grid_x);
+
+  layout->cell_w = opts->cell_width > 0 ? opts->cell_width
+                   : layout->n_cols > 0 ? layout->grid_w / layout->n_cols : layout->grid_w;
+  layout->content_w = layout->n_cols * layout->cell_w;
+  layout->origin_x = layout->grid_x - MAX (0, MIN (opts->x_offset, layout->content_w - layout->grid_w));
+
+  /* token labels: upright when they fit the cells, else rotated */
+  {
+    double widest = max_label_width (cmp, style, 0.85);
+
+    if (widest + _sy_px (style, 2) <= layout->cell_w)
+      layout->label_h = text_h + _sy_px (style, 6);
+    else
+      layout->label_h = MIN (widest + _sy_px (style, 10), MAX (_sy_px (style, 40), 0.22 * height));
+  }
+
+  bottom = height - margin - layout->label_h;
+  avail = bottom - y;
+  /* two heatmaps of n rows, the ΔNLL bars worth ~3 rows, two panel gaps */
+  layout->cell_h = CLAMP ((avail - 3 * gap - 2 * text_h) / (2 * rows + 3), _sy_px (style, 4),
+                          _sy_px (style, 30));
+  layout->nll_h = MAX (_sy_px (style, 24), 3 * layout->cell_h);
+  layout->dk_y = y + text_h;
+  layout->jac_y = layout->dk_y + rows * layout->cell_h + gap + text_h;
+  layout->nll_y = layout->jac_y + rows * layout->cell_h + gap;
+  layout->labels_y = layout->nll_y + layout->nll_h + _sy_px (style, 2);
+
+  if (layout->n_cols == 0 || layout->cell_w <= 0)
+    {
+      layout->first_col = 0;
+      layout->last_col = -1;
+    }
+  else
+    {
+      layout->first_col = MAX (0, (int) floor ((layout->grid_x - layout->origin_x) / layout->cell_w));
+      layout->last_col = MIN (layout->n_cols - 1,
+                              (int) ceil ((layout->grid_x + layout->grid_w - layout->origin_x)
+                                          / layout->cell_w) - 1);
+    }
+}
+
+SyCompareHit
+sy_compare_hit (const SyCompareLayout *layout,
+                double                 x,
+                double                 y,
+                int                   *moe_layer,
+                int                   *token)
+{
+  int rows = MAX (layout->n_rows, 1);
+
+  *moe_layer = -1;
+  *token = -1;
+  if (x < layout->grid_x || x >= layout->grid_x + layout->grid_w || layout->cell_w <= 0)
+    return SY_COMPARE_HIT_NONE;
+  *token = (int) floor ((x - layout->origin_x) / layout->cell_w);
+  if (*token < 0 || *token >= layout->n_cols)
+    {
+      *token = -1;
+      return SY_COMPARE_HIT_NONE;
+    }
+  if (y >= layout->dk_y && y < layout->dk_y + rows * layout->cell_h && layout->n_rows > 0)
+    {
+      *moe_layer = (int) ((y - layout->dk_y) / layout->cell_h);
+      return SY_COMPARE_HIT_DK;
+    }
+  if (y >= layout->jac_y && y < layout->jac_y + rows * layout->cell_h && layout->n_rows > 0)
+    {
+      *moe_layer = (int) ((y - layout->jac_y) / layout->cell_h);
+      return SY_COMPARE_HIT_JACCARD;
+    }
+  if (y >= layout->nll_y && y < layout->nll_y + layout->nll_h)
+    return SY_COMPARE_HIT_NLL;
+  if (y >= layout->labels_y && y < layout->labels_y + layout->label_h)
+    return SY_COMPARE_HIT_LABEL;
+  *token = -1;
+  return SY_COMPARE_HIT_NONE;
+}
+
+static void
+append_list (GString   *s,
+             const int *v,
+             int        n)
+{
+  if (n == 0)
+    g_string_append (s, "none");
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%d", i ? ", " : "", v[i]);
+}
+
+char *
+sy_compare_describe (const SyCompare *cmp,
+                     int              moe_layer,
+                     int              token)
+{
+  GString *s = g_string_new (NULL);
+  g_autofree char *label = NULL;
+
+  if (token < 0 || token >= cmp->n_tokens)
+    return g_string_free (s, FALSE);
+  label = _sy_token_label (cmp->a, token);
+  g_string_append_printf (s, "Token %d “%s”", token, label);
+  if (moe_layer >= 0 && moe_layer < cmp->n_moe_layers)
+    {
+      const SyCompareLayer *cl = &cmp->layers[moe_layer];
+      gsize row = (gsize) token * cmp->n_experts;
+
+      g_string_append_printf (s, ", layer %d\nΔK %+d (A %d, B %d)\nJaccard %.2f\nonly A: ",
+                              cl->layer, cl->dk[token], cmp->a->layers[moe_layer].k[token],
+                              cmp->b->layers[moe_layer].k[token], cl->jaccard[token]);
+      append_list (s, cl->only_a + row, cl->n_only_a[token]);
+      g_string_append (s, "\nonly B: ");
+      append_list (s, cl->only_b + row, cl->n_only_b[token]);
+    }
+  if (token + 1 < cmp->n_tokens)
+    g_string_append_printf (s, "\nΔNLL of the next token %+.4f", cmp->dnll[token]);
+  if (cmp->kl_row)
+    g_string_append_printf (s, "\nKL(A‖B) %.4g, greedy next token %s", cmp->kl_row[token],
+                            cmp->agree[token] ? "agrees" : "differs");
+  return g_string_free (s, FALSE);
+}
+
+/* ---------------------------------------------------------------- table */
+
+static char *
+fmt_num (double v,
+         int    decimals)
+{
+  return _sy_format_value (v, decimals);
+}
+
+static void
+draw_table (cairo_t             *cr,
+            const SyCompare     *cmp,
+            const SyRenderStyle *style,
+            const SyCompareLayout *layout,
+            double               x,
+            double               width)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double lh = line_height (style);
+  double y = layout->table_y;
+  double col[4];
+  const SyTrace *a = cmp->a, *b = cmp->b;
+  struct { const char *name; double va, vb; gboolean si; int dec; } rows[] = {
+    { "Average K", a->avg_k, b->avg_k, FALSE, 3 },
+    { "Activated params / token", a->activated_params, b->activated_params, TRUE, 0 },
+    { "FLOPs / token", a->flops, b->flops, TRUE, 0 },
+    { "Perplexity", a->perplexity, b->perplexity, FALSE, 3 },
+  };
+  double name_w = 0, w, h;
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      _sy_text_size (style, rows[i].name, 1.0, FALSE, &w, &h);
+      name_w = MAX (name_w, w);
+    }
+  {
+    g_autofree char *ha = g_strdup_printf ("A  %s", a->router ? a->router : "");
+    g_autofree char *hb = g_strdup_printf ("B  %s", b->router ? b->router : "");
+    double wa, wb, room = (width - name_w - _sy_px (style, 24)) / 3;
+
+    _sy_text_size (style, ha, 1.0, TRUE, &wa, &h);
+    _sy_text_size (style, hb, 1.0, TRUE, &wb, &h);
+    col[0] = x;
+    col[1] = x + name_w + _sy_px (style, 24);
+    col[2] = col[1] + MIN (room, MAX (_sy_px (style, 110), wa + _sy_px (style, 20)));
+    col[3] = col[2] + MIN (room, MAX (_sy_px (style, 110), wb + _sy_px (style, 20)));
+  }
+
+  /* header: A and B with their routers */
+  text.bold = TRUE;
+  text.color = &style->foreground;
+  text.max_width = col[2] - col[1] - _sy_px (style, 8);
+  {
+    g_autofree char *ha = g_strdup_printf ("A  %s", a->router ? a->router : "");
+    g_autofree char *hb = g_strdup_printf ("B  %s", b->router ? b->router : "");
+
+    _sy_draw_text (cr, style, ha, col[1], y, &text);
+    _sy_draw_text (cr, style, hb, col[2], y, &text);
+    _sy_draw_text (cr, style, "B − A", col[3], y, &text);
+  }
+  text.bold = FALSE;
+  text.max_width = 0;
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  _sy_set_color (cr, &style->grid);
+  cairo_move_to (cr, x, y + lh - _sy_px (style, 2));
+  cairo_line_to (cr, col[3] + _sy_px (style, 90), y + lh - _sy_px (style, 2));
+  cairo_stroke (cr);
+  y += lh;
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *sa = rows[i].si ? _sy_format_si (rows[i].va) : fmt_num (rows[i].va, rows[i].dec);
+      g_autofree char *sb = rows[i].si ? _sy_format_si (rows[i].vb) : fmt_num (rows[i].vb, rows[i].dec);
+      double d = rows[i].vb - rows[i].va;
+      g_autofree char *sd = NULL;
+
+      if (!isfinite (d))
+        sd = g_strdup ("–");
+      else if (rows[i].si)
+        {
+          g_autofree char *m = _sy_format_si (fabs (d));
+
+          sd = g_strdup_printf ("%s%s (%+.1f%%)", d < 0 ? "−" : "+", m,
+                                rows[i].va != 0 ? 100 * d / rows[i].va : 0.0);
+        }
+      else
+        sd = g_strdup_printf ("%s%.*f", d < 0 ? "−" : "+", rows[i].dec, fabs (d));
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, rows[i].name, col[0], y, &text);
+      text.color = &style->foreground;
+      _sy_draw_text (cr, style, sa, col[1], y, &text);
+      _sy_draw_text (cr, style, sb, col[2], y, &text);
+      _sy_draw_text (cr, style, sd, col[3], y, &text);
+      y += lh;
+    }
+
+  {
+    g_autofree char *line = NULL;
+
+    if (isfinite (cmp->kl))
+      line = g_strdup_printf ("Mean KL(A‖B) of the next-token distributions %.4g nats  ·  "
+                              "greedy next token agrees at %.1f%% of positions",
+                              cmp->kl, 100 * cmp->greedy_agreement);
+    else
+      line = g_strdup ("KL and greedy agreement need the runs' logits");
+    text.color = &style->foreground;
+    text.max_width = width;
+    _sy_draw_text (cr, style, line, col[0], y, &text);
+  }
+}
+
+/* ------------------------------------------------------------- the view */
+
+static void
+draw_panel_title (cairo_t             *cr,
+                  const SyRenderStyle *style,
+                  const char          *title,
+                  double               x,
+                  double               y)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+
+  text.size = 0.85;
+  text.bold = TRUE;
+  text.yalign = 1;
+  text.color = &style->foreground;
+  _sy_draw_text (cr, style, title, x, y - _sy_px (style, 1), &text);
+}
+
+static void
+draw_row_labels (cairo_t               *cr,
+                 const SyCompare       *cmp,
+                 const SyRenderStyle   *style,
+                 const SyCompareLayout *layout,
+                 double                 y0,
+                 int                    selected)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  int stride = MAX (1, (int) ceil (line_height (style) * 0.8 / layout->cell_h));
+
+  text.size = 0.85;
+  text.xalign = 1;
+  text.yalign = 0.5;
+  for (int i = 0; i < cmp->n_moe_layers; i++)
+    {
+      g_autofree char *s = NULL;
+
+      if (i % stride != 0 && i != selected)
+        continue;
+      s = g_strdup_printf ("L%d", cmp->layers[i].layer);
+      text.bold = i == selected;
+      text.color = i == selected ? &style->accent : &style->muted;
+      _sy_draw_text (cr, style, s, layout->grid_x - _sy_px (style, 4),
+                     y0 + (i + 0.5) * layout->cell_h, &text);
+    }
+}
+
+static void
+draw_cell_value (cairo_t             *cr,
+                 const SyRenderStyle *style,
+                 const char          *s,
+                 const SyColor       *bg,
+                 double               x,
+                 double               y,
+                 double               w,
+                 double               h)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  SyColor fg = sy_color_luminance (bg) > 0.4 ? (SyColor) { 0, 0, 0, 1 } : (SyColor) { 1, 1, 1, 1 };
+  double tw, th;
+
+  _sy_text_size (style, s, 0.75, FALSE, &tw, &th);
+  if (tw + _sy_px (style, 2) > w || th > h)
+    return;
+  text.size = 0.75;
+  text.xalign = 0.5;
+  text.yalign = 0.5;
+  text.color = &fg;
+  _sy_draw_text (cr, style, s, x + w / 2, y + h / 2, &text);
+}
+
+void
+sy_compare_render (cairo_t                *cr,
+                   const SyCompare        *cmp,
+                   const SyCompareOptions *opts,
+                   const SyRenderStyle    *style,
+                   double                  width,
+                   double                  height)
+{
+  SyCompareLayout layout;
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double margin = _sy_px (style, 12);
+  double lw = _sy_px (style, 1);
+  double gx, gw, max_nll = 0;
+  int rows;
+
+  _sy_fill_background (cr, style, width, height);
+  if (cmp == NULL)
+    return;
+  sy_compare_layout (cmp, opts, style, width, height, &layout);
+  gx = layout.grid_x;
+  gw = layout.grid_w;
+  rows = cmp->n_moe_layers;
+
+  if (opts->show_title)
+    {
+      g_autofree char *title = g_strdup_printf ("Compare: A %s  vs  B %s",
+                                                cmp->a->router ? cmp->a->router : "?",
+                                                cmp->b->router ? cmp->b->router : "?");
+      g_autofree char *sub = g_strdup_printf ("%s · %d tokens × %d MoE layers%s",
+                                              cmp->a->model ? cmp->a->model : "model",
+                                              cmp->n_tokens, cmp->n_moe_layers,
+                                              cmp->n_shared_layers > 0 ? " · B reused A's leading layers" : "");
+
+      _sy_draw_title (cr, style, title, sub, width);
+    }
+  if (opts->show_table)
+    draw_table (cr, cmp, style, &layout, margin, width - 2 * margin);
+
+  draw_panel_title (cr, style, "ΔK = K_B − K_A", gx, layout.dk_y);
+  draw_panel_title (cr, style, "Jaccard overlap of the chosen experts", gx, layout.jac_y);
+  draw_row_labels (cr, cmp, style, &layout, layout.dk_y, opts->selected_layer);
+  draw_row_labels (cr, cmp, style, &layout, layout.jac_y, opts->selected_layer);
+
+  /* cells, clipped to the visible grid */
+  cairo_save (cr);
+  cairo_rectangle (cr, gx, layout.dk_y, gw, layout.labels_y + layout.label_h - layout.dk_y);
+  cairo_clip (cr);
+  for (int i = 0; i < rows; i++)
+    {
+      const SyCompareLayer *cl = &cmp->layers[i];
+
+      for (int t = layout.first_col; t <= layout.last_col; t++)
+        {
+          double x = layout.origin_x + t * layout.cell_w;
+          double yd = layout.dk_y + i * layout.cell_h, yj = layout.jac_y + i * layout.cell_h;
+          SyColor c, cj;
+
+          sy_compare_dk_color (cmp, cl->dk[t], &c);
+          _sy_fill_cell (cr, style, x, yd, layout.cell_w, layout.cell_h, &c, SY_PATTERN_SOLID);
+          sy_colormap_sequential (cl->jaccard[t], &cj);
+          _sy_fill_cell (cr, style, x, yj, layout.cell_w, layout.cell_h, &cj,
+                         isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
+          if (opts->show_values)
+            {
+              g_autofree char *sd = cl->dk[t] == 0 ? g_strdup ("0")
+                                    : g_strdup_printf ("%s%d", cl->dk[t] > 0 ? "+" : "−", ABS (cl->dk[t]));
+              g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
+
+              if (cl->dk[t] != 0)
+                draw_cell_value (cr, style, sd, &c, x, yd, layout.cell_w, layout.cell_h);
+              if (cl->jaccard[t] < 1)
+                draw_cell_value (cr, style, sj, &cj, x, yj, layout.cell_w, layout.cell_h);
+            }
+        }
+    }
+
+  /* ΔNLL bars around a zero line */
+  for (int t = 0; t + 1 < cmp->n_tokens; t++)
+    if (isfinite (cmp->dnll[t]))
+      max_nll = MAX (max_nll, fabs (cmp->dnll[t]));
+  {
+    double mid = layout.nll_y + layout.nll_h / 2, half = layout.nll_h / 2 - lw;
+
+    cairo_rectangle (cr, gx, layout.nll_y, gw, layout.nll_h);
+    _sy_set_color (cr, &style->surface);
+    cairo_fill (cr);
+    for (int t = layout.first_col; t <= layout.last_col && t + 1 < cmp->n_tokens; t++)
+      {
+        double v = cmp->dnll[t], x = layout.origin_x + t * layout.cell_w, bh;
+        double inset = layout.cell_w > 6 * lw ? 1.5 * lw : 0;
+        SyColor c;
+
+        if (!isfinite (v) || max_nll <= 0)
+          continue;
+        bh = half * fabs (v) / max_nll;
+        sy_colormap_diverging (CLAMP (v / max_nll, -1, 1) * 0.85, &c);
+        _sy_set_color (cr, &c);
+        cairo_rectangle (cr, x + inset, v > 0 ? mid - bh : mid, layout.cell_w - 2 * inset, bh);
+        cairo_fill (cr);
+      }
+    _sy_set_color (cr, &style->grid);
+    cairo_set_line_width (cr, lw);
+    cairo_move_to (cr, gx, mid);
+    cairo_line_to (cr, gx + gw, mid);
+    cairo_stroke (cr);
+  }
+
+  /* selection: the token's column across the panels, the layer's cells */
+  if (opts->selected_token >= layout.first_col && opts->selected_token <= layout.last_col)
+    {
+      double x = layout.origin_x + opts->selected_token * layout.cell_w;
+
+      _sy_set_color (cr, &style->accent);
+      cairo_set_line_width (cr, 2 * lw);
+      cairo_rectangle (cr, x + lw, layout.dk_y + lw, layout.cell_w - 2 * lw, rows * layout.cell_h - 2 * lw);
+      cairo_rectangle (cr, x + lw, layout.jac_y + lw, layout.cell_w - 2 * lw, rows * layout.cell_h - 2 * lw);
+      cairo_rectangle (cr, x + lw, layout.nll_y + lw, layout.cell_w - 2 * lw, layout.nll_h - 2 * lw);
+      cairo_stroke (cr);
+      if (opts->selected_layer >= 0 && opts->selected_layer < rows)
+        {
+          cairo_set_line_width (cr, 3 * lw);
+          cairo_rectangle (cr, x, layout.dk_y + opts->selected_layer * layout.cell_h, layout.cell_w, layout.cell_h);
+          cairo_rectangle (cr, x, layout.jac_y + opts->selected_layer * layout.cell_h, layout.cell_w, layout.cell_h);
+          cairo_stroke (cr);
+        }
+    }
+
+  /* token labels */
+  {
+    gboolean rotated = layout.label_h > line_height (style) + _sy_px (style, 6);
+    double th, tw;
+    int stride;
+
+    _sy_text_size (style, "Ag", 0.85, FALSE, &tw, &th);
+    stride = rotated ? MAX (1, (int) ceil (th * 1.05 / layout.cell_w)) : 1;
+    text.size = 0.85;
+    for (int t = layout.first_col; t <= layout.last_col; t++)
+      {
+        g_autofree char *s = NULL;
+        gboolean sel = t == opts->selected_token;
+        double cx = layout.origin_x + (t + 0.5) * layout.cell_w;
+
+        if (t % stride != 0 && !sel)
+          continue;
+        s = _sy_token_label (cmp->a, t);
+        text.bold = sel;
+        text.color = sel ? &style->accent : &style->foreground;
+        if (rotated)
+          {
+            text.angle = -G_PI / 2;
+            text.xalign = 1;
+            text.yalign = 0.5;
+            text.max_width = layout.label_h - _sy_px (style, 6);
+          }
+        else
+          {
+            text.xalign = 0.5;
+            text.yalign = 0;
+            text.max_width = layout.cell_w - _sy_px (style, 2);
+          }
+        _sy_draw_text (cr, style, s, cx, layout.labels_y + _sy_px (style, 2), &text);
+      }
+  }
+  cairo_restore (cr);
+
+  /* the ΔNLL axis label and scale */
+  {
+    g_autofree char *top = g_strdup_printf ("%+.2f", max_nll);
+
+    text = (SyTextOpts) SY_TEXT_OPTS_INIT;
+    text.size = 0.85;
+    text.bold = TRUE;
+    text.xalign = 1;
+    text.yalign = 0.5;
+    text.color = &style->foreground;
+    _sy_draw_text (cr, style, "ΔNLL", gx - _sy_px (style, 4), layout.nll_y + layout.nll_h / 2, &text);
+    text.bold = FALSE;
+    text.size = 0.75;
+    text.xalign = 0;
+    text.yalign = 0;
+    text.color = &style->muted;
+    text.max_width = 0;
+    _sy_draw_text (cr, style, top, gx + gw + _sy_px (style, 3), layout.nll_y, &text);
+  }
+
+  /* legends: ΔK (diverging) beside the ΔK panel, Jaccard beside its panel */
+  {
+    SyRect r = { layout.legend_x, layout.dk_y, layout.legend_w * 0.4,
+                 MAX (rows * layout.cell_h, _sy_px (style, 40)) };
+    SyRect rj = { layout.legend_x, layout.jac_y, layout.legend_w * 0.4,
+                  MAX (rows * layout.cell_h, _sy_px (style, 40)) };
+
+    if (rj.y < r.y + r.h + _sy_px (style, 16))
+      rj.y = r.y + r.h + _sy_px (style, 16);
+    _sy_colorbar (cr, style, &r, -dk_range (cmp), dk_range (cmp), TRUE, dk_bar_map, "ΔK");
+    if (rj.y + rj.h <= height)
+      _sy_colorbar (cr, style, &rj, 0, 1, FALSE, sy_colormap_sequential, "Jaccard");
+  }
+}
+
+/* ------------------------------------------------------- side by side */
+
+void
+sy_compare_side_render (cairo_t                *cr,
+                        const SyCompare        *cmp,
+                        const SyHeatmapOptions *opts,
+                        const SyRenderStyle    *style,
+                        double                  width,
+                        double                  height)
+{
+  SyHeatmapOptions o = *opts;
+  double half = width / 2;
+  double gap = _sy_px (style, 4);
+  int max_k = 0;
+
+  _sy_fill_background (cr, style, width, height);
+  if (cmp == NULL)
+    return;
+  for (int i = 0; i < cmp->n_moe_layers; i++)
+    for (int t = 0; t < cmp->n_tokens; t++)
+      max_k = MAX (max_k, MAX (cmp->a->layers[i].k[t], cmp->b->layers[i].k[t]));
+  o.k_scale_max = MAX (o.k_scale_max, max_k);
+
+  for (int side = 0; side < 2; side++)
+    {
+      const SyTrace *t = side == 0 ? cmp->a : cmp->b;
+      g_autofree char *base = sy_heatmap_measure_title (opts);
+      g_autofree char *title = g_strdup_printf ("%s: %s — %s", side == 0 ? "A" : "B",
+                                                t->router ? t->router : "?", base);
+
+      o.title = opts->title ? opts->title : title;
+      cairo_save (cr);
+      cairo_translate (cr, side * half, 0);
+      cairo_rectangle (cr, 0, 0, half - (side == 0 ? gap : 0), height);
+      cairo_clip (cr);
+      sy_heatmap_render (cr, t, &o, style, half - gap, height);
+      cairo_restore (cr);
+    }
+  /* a divider between the halves */
+  _sy_set_color (cr, &style->grid);
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  cairo_move_to (cr, half - gap / 2, _sy_px (style, 8));
+  cairo_line_to (cr, half - gap / 2, height - _sy_px (style, 8));
+  cairo_stroke (cr);
+}

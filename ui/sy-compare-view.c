@@ -1,0 +1,242 @@
+/* sy-compare-view.c: the diff view widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+
+#include "sy-compare-view.h"
+
+#define MIN_CELL 3.0
+#define MAX_CELL 120.0
+
+struct _SyCompareView
+{
+  SyTraceView       parent_instance;
+
+  SyCompareOptions  opts;
+  SyCompare        *cmp;
+};
+
+G_DEFINE_FINAL_TYPE (SyCompareView, sy_compare_view, SY_TYPE_TRACE_VIEW)
+
+static void
+get_options (SyCompareView    *self,
+             SyCompareOptions *opts)
+{
+  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+
+  *opts = self->opts;
+  opts->selected_token = selection ? sy_selection_get_token (selection) : -1;
+  opts->selected_layer = selection ? sy_selection_get_layer (selection) : -1;
+}
+
+static void
+layout_now (SyCompareView       *self,
+            const SyRenderStyle *style,
+            double               width,
+            double               height,
+            SyCompareLayout     *layout)
+{
+  SyCompareOptions opts;
+
+  get_options (self, &opts);
+  sy_compare_layout (self->cmp, &opts, style, width, height, layout);
+}
+
+static void
+sy_compare_view_draw (SyTraceView         *view,
+                      cairo_t             *cr,
+                      const SyRenderStyle *style,
+                      double               width,
+                      double               height)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SyCompareOptions opts;
+
+  get_options (self, &opts);
+  sy_compare_render (cr, self->cmp, &opts, style, width, height);
+}
+
+static gboolean
+sy_compare_view_hit (SyTraceView         *view,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height,
+                     double               x,
+                     double               y,
+                     int                 *layer,
+                     int                 *token)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SyCompareLayout layout;
+
+  if (self->cmp == NULL)
+    return FALSE;
+  layout_now (self, style, width, height, &layout);
+  return sy_compare_hit (&layout, x, y, layer, token) != SY_COMPARE_HIT_NONE;
+}
+
+static char *
+sy_compare_view_tooltip (SyTraceView         *view,
+                         const SyRenderStyle *style,
+                         double               width,
+                         double               height,
+                         double               x,
+                         double               y)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SyCompareLayout layout;
+  int layer, token;
+
+  if (self->cmp == NULL)
+    return NULL;
+  layout_now (self, style, width, height, &layout);
+  if (sy_compare_hit (&layout, x, y, &layer, &token) == SY_COMPARE_HIT_NONE)
+    return NULL;
+  return sy_compare_describe (self->cmp, layer, token);
+}
+
+static void
+clamp_offset (SyCompareView *self)
+{
+  SyRenderStyle style;
+  SyCompareLayout layout;
+
+  if (self->cmp == NULL)
+    return;
+  sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
+  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
+  self->opts.x_offset = CLAMP (self->opts.x_offset, 0, MAX (0, layout.content_w - layout.grid_w));
+}
+
+static gboolean
+sy_compare_view_scroll (SyTraceView *view,
+                        double       dx,
+                        double       dy,
+                        gboolean     zoom)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SyRenderStyle style;
+  SyCompareLayout layout;
+
+  if (self->cmp == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (view, &style);
+  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
+  if (zoom)
+    {
+      double first = layout.cell_w > 0 ? self->opts.x_offset / layout.cell_w : 0;
+      double cw = CLAMP (layout.cell_w * pow (1.15, -dy), MIN_CELL, MAX_CELL);
+
+      self->opts.cell_width = cw;
+      self->opts.x_offset = first * cw;
+      clamp_offset (self);
+      return TRUE;
+    }
+  if (layout.content_w <= layout.grid_w + 0.5)
+    return FALSE;
+  self->opts.x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (layout.cell_w, 8) * 2;
+  clamp_offset (self);
+  return TRUE;
+}
+
+static void
+sy_compare_view_selection_changed (SyTraceView *view)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SySelection *selection = sy_trace_view_get_selection (view);
+  SyRenderStyle style;
+  SyCompareLayout layout;
+  int t;
+
+  if (self->cmp == NULL || selection == NULL || (t = sy_selection_get_token (selection)) < 0)
+    return;
+  sy_trace_view_get_render_style (view, &style);
+  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
+  if (layout.cell_w <= 0 || layout.grid_w <= 0)
+    return;
+  if (t * layout.cell_w < self->opts.x_offset)
+    self->opts.x_offset = t * layout.cell_w;
+  else if ((t + 1) * layout.cell_w > self->opts.x_offset + layout.grid_w)
+    self->opts.x_offset = (t + 1) * layout.cell_w - layout.grid_w;
+  clamp_offset (self);
+}
+
+static char *
+sy_compare_view_describe_selection (SyTraceView *view)
+{
+  SyCompareView *self = SY_COMPARE_VIEW (view);
+  SyCompareOptions opts;
+
+  if (self->cmp == NULL)
+    return NULL;
+  get_options (self, &opts);
+  if (opts.selected_token < 0)
+    return NULL;
+  return sy_compare_describe (self->cmp, MAX (opts.selected_layer, 0), opts.selected_token);
+}
+
+static void
+sy_compare_view_finalize (GObject *object)
+{
+  g_clear_pointer (&SY_COMPARE_VIEW (object)->cmp, sy_compare_free);
+  G_OBJECT_CLASS (sy_compare_view_parent_class)->finalize (object);
+}
+
+static void
+sy_compare_view_class_init (SyCompareViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
+
+  object_class->finalize = sy_compare_view_finalize;
+  view_class->draw = sy_compare_view_draw;
+  view_class->hit = sy_compare_view_hit;
+  view_class->tooltip = sy_compare_view_tooltip;
+  view_class->scroll = sy_compare_view_scroll;
+  view_class->selection_changed = sy_compare_view_selection_changed;
+  view_class->describe_selection = sy_compare_view_describe_selection;
+  gtk_widget_class_set_css_name (widget_class, "compareview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
+}
+
+static void
+sy_compare_view_init (SyCompareView *self)
+{
+  sy_compare_options_init (&self->opts);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 200);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Difference between configuration A and B", -1);
+}
+
+GtkWidget *
+sy_compare_view_new (void)
+{
+  return g_object_new (SY_TYPE_COMPARE_VIEW, NULL);
+}
+
+void
+sy_compare_view_set_compare (SyCompareView *self,
+                             SyCompare     *cmp)
+{
+  g_return_if_fail (SY_IS_COMPARE_VIEW (self));
+
+  /* the base class borrows A's trace from the comparison */
+  sy_trace_view_set_trace (SY_TRACE_VIEW (self), cmp ? cmp->a : NULL);
+  g_clear_pointer (&self->cmp, sy_compare_free);
+  self->cmp = cmp;
+  clamp_offset (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const SyCompare *
+sy_compare_view_get_compare (SyCompareView *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_VIEW (self), NULL);
+  return self->cmp;
+}
