@@ -346,6 +346,7 @@ typedef struct
   SyProfileProgress      p;
   gint64                 t0;
   gboolean               cancelled;
+  gint64                 last_us;     /* when the callback was last called */
   char                   router[512];
 } Progress;
 
@@ -357,12 +358,14 @@ report (Progress *pr)
   pr->p.eta_s = pr->p.texts_done > 0
                   ? pr->p.elapsed_s / pr->p.texts_done * (pr->p.texts_total - pr->p.texts_done)
                   : NAN;
+  pr->last_us = g_get_monotonic_time ();
   if (pr->func && !pr->func (&pr->p, pr->user_data))
     pr->cancelled = TRUE;
   return !pr->cancelled;
 }
 
-/* Session progress: only a cancel check between layers. */
+/* Between layers of a long chunk: the callback again (at most every
+ * 100 ms), so that a cancel takes effect within a layer. */
 static gboolean
 session_progress (double      fraction,
                   const char *what,
@@ -372,9 +375,11 @@ session_progress (double      fraction,
 
   (void) fraction;
   (void) what;
-  if (pr->func == NULL)
-    return TRUE;
-  return !pr->cancelled;
+  if (pr->func == NULL || pr->cancelled)
+    return !pr->cancelled;
+  if (g_get_monotonic_time () - pr->last_us >= 100000)
+    return report (pr);
+  return TRUE;
 }
 
 static SyProfileRun *
