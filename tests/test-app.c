@@ -698,6 +698,9 @@ main (int    argc,
 
   /* Never the developer's own settings, even when run outside meson test. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Start on the empty state, not on the shipped demo model (tested in
+   * test-visualizer): these tests open their own models. */
+  g_setenv ("SWITCHYARD_MODEL", "/nonexistent", TRUE);
   /* Software rendering and no accessibility bus: the same pixels on any machine. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);

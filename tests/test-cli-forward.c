@@ -288,8 +288,10 @@ test_errors (void)
   assert_one_line_error (b, "'x'");
   assert_one_line_error (c, "k");
   assert_one_line_error (d, "--dump");
-  /* no --model: the default demo model (data/models) runs; a bad one is named */
-  assert_one_line_error ("generate --model /nonexistent/m --ids 1,2", "/nonexistent/m");
+  /* without --model the demo model is used; one that is not there is named */
+  g_setenv ("SWITCHYARD_MODEL", "/nonexistent/demo", TRUE);
+  assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
+  g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
 }
 
