@@ -21,10 +21,10 @@ static const SyCliCommand commands[] = {
   { "generate", sy_cli_generate, "Greedy decoding with the KV cache" },
   { "bench", sy_cli_bench, "Measure prefill and decode speed and peak memory" },
   { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
+  { "convert-gguf", sy_cli_convert_gguf, "Write a model folder as a GGUF file (F32 to Q4_K)" },
   { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
-  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
-  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
+  { "profile", sy_cli_profile, "Routing and cost over a corpus (profile.json, CSVs, Chrome trace)" },
   { NULL, NULL, NULL }
 };
 

@@ -12,9 +12,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "sy-cli-model.h"
@@ -52,6 +54,8 @@ peak_rss_mib (void)
   return g_ascii_strtod (line + 6, NULL) / 1024.0;
 }
 
+static double op_time[SY_N_OPS];
+
 static gboolean
 timed_run (SySession     *session,
            const int32_t *ids,
@@ -67,6 +71,7 @@ timed_run (SySession     *session,
     return FALSE;
   *seconds = now_s () - t0;
   *cpu = cpu_s () - c0;
+  memcpy (op_time, trace->op_time_s, sizeof op_time);
   sy_trace_free (trace);
   return TRUE;
 }
@@ -77,8 +82,12 @@ sy_cli_bench (int    argc,
 {
   g_autofree char *model_path = NULL;
   int decode_tokens = 16, repeat = 1;
-  gboolean json = FALSE;
+  gboolean json = FALSE, lock = FALSE, resident = FALSE;
   GOptionEntry entries[] = {
+    { "resident", 0, 0, G_OPTION_ARG_NONE, &resident,
+      "Copy the weights (stored precision) out of the file mapping into process memory", NULL },
+    { "mlock", 0, 0, G_OPTION_ARG_NONE, &lock,
+      "Lock the weights in memory (as llama.cpp --mlock) so the kernel cannot page them out between runs", NULL },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
     { "decode-tokens", 0, 0, G_OPTION_ARG_INT, &decode_tokens, "Decode steps to time (default 16)", "N" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of each prefill, best kept (default 1)", "N" },
@@ -95,6 +104,8 @@ sy_cli_bench (int    argc,
   const int prompts[2] = { 32, 128 };
   double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, prefill_cpu[2] = { 0, 0 };
   double load_s, decode_s = 0, decode_cpu = 0, t0, s, c;
+  double prefill_ops[2][SY_N_OPS];
+  static const char *const op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
   int n_max;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -106,11 +117,14 @@ sy_cli_bench (int    argc,
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 
   t0 = now_s ();
-  model = sy_cli_load_model (model_path, &error);
+  model = sy_cli_load_model_full (model_path, resident ? SY_MODEL_LOAD_RESIDENT : SY_MODEL_LOAD_DEFAULT,
+                                  &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   load_s = now_s () - t0;
   info = sy_model_get_info (model);
+  if (lock && mlockall (MCL_CURRENT) != 0)
+    fprintf (stderr, "switchyard-cli: warning: --mlock: %s\n", g_strerror (errno));
 
   n_max = 128 + decode_tokens;
   ids = g_new (int32_t, n_max);
@@ -133,6 +147,7 @@ sy_cli_bench (int    argc,
           {
             prefill_s[i] = s;
             prefill_cpu[i] = c;
+            memcpy (prefill_ops[i], op_time, sizeof op_time);
           }
       }
   /* the session holds the 128-token prompt: decode from there */
@@ -152,6 +167,7 @@ sy_cli_bench (int    argc,
       json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
       json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
       json_object_object_add (root, "load_s", json_object_new_double (load_s));
+      json_object_object_add (root, "resident", json_object_new_boolean (resident));
       json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
       json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / prefill_s[0]));
       json_object_object_add (root, "prefill128_s", json_object_new_double (prefill_s[1]));
@@ -168,13 +184,19 @@ sy_cli_bench (int    argc,
     {
       printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
               info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
-      printf ("load           %.2f s\n", load_s);
+      printf ("load           %.2f s%s\n", load_s, resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
       printf ("threads        %d\n", g_get_num_processors ());
       printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
       printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
       printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
               decode_tokens / decode_s, decode_tokens, decode_cpu / decode_tokens);
       printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
+      for (int i = 0; i < 2; i++)
+        {
+          printf ("prefill %-3d    ", prompts[i]);
+          for (int o = 0; o < SY_N_OPS; o++)
+            printf ("%s %.3f s%s", op_names[o], prefill_ops[i][o], o + 1 < SY_N_OPS ? ", " : "\n");
+        }
     }
   return 0;
 }

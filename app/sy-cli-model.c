@@ -18,6 +18,14 @@ SyModel *
 sy_cli_load_model (const char  *path,
                    GError     **error)
 {
+  return sy_cli_load_model_full (path, SY_MODEL_LOAD_DEFAULT, error);
+}
+
+SyModel *
+sy_cli_load_model_full (const char        *path,
+                        SyModelLoadFlags   flags,
+                        GError           **error)
+{
   SyModel *model;
   const char * const *unused;
   g_autofree char *fallback = NULL;
@@ -28,7 +36,7 @@ sy_cli_load_model (const char  *path,
       if (path == NULL)
         return NULL;
     }
-  model = sy_model_load (path, NULL, NULL, error);
+  model = sy_model_load_full (path, flags, NULL, NULL, error);
   if (model == NULL)
     return NULL;
   unused = sy_model_get_unused_tensors (model);

@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  * yet: an error).  Prints a warning line per leftover tensor on stderr. */
 SyModel      *sy_cli_load_model   (const char    *path,
                                    GError       **error);
+SyModel      *sy_cli_load_model_full (const char       *path,
+                                      SyModelLoadFlags  flags,
+                                      GError          **error);
 /* "1,2,3" -> ids. */
 int32_t      *sy_cli_parse_ids    (const char    *text,
                                    int           *n_ids,

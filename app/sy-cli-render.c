@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sy-cli.h"
+#include "sy-cli-model.h"
 #include "sy-heatmap-render.h"
 #include "sy-inspector-render.h"
 #include "sy-model.h"
@@ -21,7 +22,6 @@
 #include "sy-session.h"
 #include "sy-strip-render.h"
 #include "sy-summary-render.h"
-#include "sy-tokenizer.h"
 
 typedef enum
 {
@@ -68,35 +68,6 @@ draw_job (cairo_t  *cr,
     }
 }
 
-static gboolean
-parse_ids (const char  *text,
-           GArray      *ids,
-           GError     **error)
-{
-  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-
-  for (int i = 0; parts[i]; i++)
-    {
-      char *end = NULL;
-      gint64 v;
-
-      g_strstrip (parts[i]);
-      v = g_ascii_strtoll (parts[i], &end, 10);
-      if (parts[i][0] == '\0' || *end != '\0' || v < 0 || v > G_MAXINT32)
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--ids: '%s' is not a token id", parts[i]);
-          return FALSE;
-        }
-      {
-        int32_t id = (int32_t) v;
-
-        g_array_append_val (ids, id);
-      }
-    }
-  return TRUE;
-}
-
 int
 sy_cli_render (int    argc,
                char **argv)
@@ -122,7 +93,8 @@ sy_cli_render (int    argc,
     { "token", 0, 0, G_OPTION_ARG_INT, &token, "Token selected (inspector: inspected, default 0)", "I" },
     { "layer", 0, 0, G_OPTION_ARG_INT, &layer, "MoE layer selected (inspector: of the bar chart)", "L" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &width, "Picture width (default 1200)", "W" },
-    { "height", 'H', 0, G_OPTION_ARG_INT, &height, "Picture height (default 600)", "H" },
+    { "height", 'H', 0, G_OPTION_ARG_INT, &height,
+      "Picture height (default: what heatmap and strip need, 600 for the others)", "H" },
     { "cell-width", 0, 0, G_OPTION_ARG_DOUBLE, &cell_width, "heatmap: column width (default: fit)", "PX" },
     { "style", 0, 0, G_OPTION_ARG_STRING, &style_name, "light (default) or dark", "STYLE" },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per unit (2 for HiDPI)", "S" },
@@ -133,11 +105,10 @@ sy_cli_render (int    argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
-  g_autoptr (SyTokenizer) tokenizer = NULL;
-  g_autoptr (SyEncoding) encoding = NULL;
   g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  g_autofree int32_t *ids = NULL;
+  int n_ids = 0;
   SyExportFormat format;
   RenderJob job;
 
@@ -185,9 +156,7 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: unknown style '%s' (use light or dark)", style_name);
   if (width == 0)
     width = 1200;
-  if (height == 0)
-    height = 600;
-  if (width < 50 || height < 50 || width > 20000 || height > 20000)
+  if (width < 50 || (height != 0 && height < 50) || width > 20000 || height > 20000)
     return sy_cli_error ("render: picture size %d × %d out of range (50 to 20000)", width, height);
   if (!(scale > 0 && scale <= 8))
     return sy_cli_error ("render: --scale %g out of range (0 to 8)", scale);
@@ -199,63 +168,41 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: %s", error->message);
   if ((text == NULL) == (ids_text == NULL))
     return sy_cli_error ("render: give exactly one of --text TEXT and --ids 1,2,3");
-  if (model_path == NULL)
-    return sy_cli_error ("render: no --model given and there is no embedded demo model yet; "
-                         "pass --model with a model folder");
   if (router != NULL)
     {
-      spec = sy_router_spec_parse (router, &error);
+      spec = sy_cli_parse_router (router, &error);
       if (spec == NULL)
         return sy_cli_error ("render: --router: %s", error->message);
     }
-  if (ids_text != NULL && !parse_ids (ids_text, ids, &error))
-    return sy_cli_error ("render: %s", error->message);
+  if (ids_text != NULL)
+    {
+      g_autofree int32_t *check = sy_cli_parse_ids (ids_text, &n_ids, &error);
 
-  model = sy_model_load (model_path, NULL, NULL, &error);
+      if (check == NULL)
+        return sy_cli_error ("render: %s", error->message);
+    }
+
+  model = sy_cli_load_model (model_path, &error);
   if (model == NULL)
     return sy_cli_error_from (error);
-  {
-    g_autofree char *tok_path = g_build_filename (model_path, "tokenizer.json", NULL);
-
-    if (g_file_test (tok_path, G_FILE_TEST_EXISTS))
-      {
-        tokenizer = sy_tokenizer_load (model_path, &error);
-        if (tokenizer == NULL)
-          return sy_cli_error_from (error);
-      }
-    else if (text != NULL)
-      return sy_cli_error ("render: %s has no tokenizer.json; use --ids", model_path);
-  }
-  if (text != NULL)
-    {
-      encoding = sy_tokenizer_encode (tokenizer, text, -1, TRUE, &error);
-      if (encoding == NULL)
-        return sy_cli_error_from (error);
-      g_array_append_vals (ids, encoding->ids, encoding->n);
-    }
-  if (ids->len == 0)
-    return sy_cli_error ("render: the text has no tokens");
+  ids = sy_cli_input_ids (model, text, ids_text, &n_ids, &error);
+  if (ids == NULL)
+    return sy_cli_error ("render: %s", error->message);
   {
     int vocab = sy_model_get_info (model)->vocab_size;
 
-    for (guint i = 0; i < ids->len; i++)
-      if (g_array_index (ids, int32_t, i) >= vocab)
-        return sy_cli_error ("render: token id %d out of the vocabulary (%d ids)",
-                             g_array_index (ids, int32_t, i), vocab);
+    for (int i = 0; i < n_ids; i++)
+      if (ids[i] >= vocab)
+        return sy_cli_error ("render: token id %d out of the vocabulary (%d ids)", ids[i], vocab);
   }
 
   session = sy_session_new (model);
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
-  trace = sy_session_run (session, (const int32_t *) ids->data, (int) ids->len, NULL, NULL, &error);
+  /* The session names the tokens with the model's tokenizer. */
+  trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
-
-  /* Token texts for the labels, from the tokenizer */
-  if (tokenizer != NULL)
-    for (int t = 0; t < trace->n_tokens; t++)
-      if (trace->token_text[t] == NULL)
-        trace->token_text[t] = sy_tokenizer_id_to_piece (tokenizer, trace->ids[t]);
 
   if (token >= trace->n_tokens || token < -1)
     return sy_cli_error ("render: --token %d out of range (the text has %d tokens)", token, trace->n_tokens);
@@ -271,6 +218,17 @@ sy_cli_render (int    argc,
   job.strip.selected_token = token;
   job.inspector.token = MAX (token, 0);
   job.inspector.layer = MAX (layer, 0);
+
+  /* Without --height: as tall as the picture needs, no empty band */
+  if (height == 0)
+    {
+      if (job.view == VIEW_HEATMAP)
+        height = (int) CLAMP (sy_heatmap_natural_height (trace, &job.heatmap, &job.style, width), 200, 20000);
+      else if (job.view == VIEW_STRIP)
+        height = (int) CLAMP (sy_strip_natural_height (trace, &job.strip, &job.style, width), 120, 20000);
+      else
+        height = 600;
+    }
 
   if (!sy_render_to_file (out, width, height, scale, draw_job, &job, &error))
     return sy_cli_error_from (error);

@@ -8,52 +8,32 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sy-cli.h"
 #include "sy-tokenizer.h"
 
-int
-sy_cli_tokenize (int    argc,
-                 char **argv)
+/* The JSON object of one text: {"ids", "tokens", "offsets", "decoded"}. */
+static json_object *
+tokenize_json (SyTokenizer  *tok,
+               const char   *text,
+               gsize         len,
+               gboolean      special,
+               GError      **error)
 {
-  g_autofree char *model = NULL;
-  g_autofree char *text = NULL;
-  gboolean special = FALSE;
-  GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
-      "Model folder, or a folder holding tokenizer.json, or a tokenizer.json", "M" },
-    { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to tokenize", "TEXT" },
-    { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Add BOS/EOS as the post-processor does", NULL },
-    { NULL }
-  };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- tokenize a text");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) tok = NULL;
   g_autoptr (SyEncoding) enc = NULL;
+  g_autoptr (SyEncoding) plain = NULL;
   g_autofree char *decoded = NULL;
   json_object *root, *ids, *tokens, *offsets;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
-  if (text == NULL)
-    return sy_cli_error ("tokenize: --text TEXT is required");
-  if (model == NULL)
-    return sy_cli_error ("tokenize: no --model given and there is no embedded demo model yet; "
-                         "pass --model with a model folder or a tokenizer.json");
-
-  tok = sy_tokenizer_load (model, &error);
-  if (tok == NULL)
-    return sy_cli_error_from (error);
-  enc = sy_tokenizer_encode (tok, text, -1, special, &error);
+  enc = sy_tokenizer_encode (tok, text, len, special, error);
   if (enc == NULL)
-    return sy_cli_error_from (error);
-  /* "decoded" turns the ids without added BOS/EOS back into text */
-  {
-    g_autoptr (SyEncoding) plain = special ? sy_tokenizer_encode (tok, text, -1, FALSE, NULL) : NULL;
-    const SyEncoding *e = plain != NULL ? plain : enc;
-    decoded = sy_tokenizer_decode (tok, e->ids, e->n, TRUE);
-  }
+    return NULL;
+  /* "decoded" turns the text's own ids (no added BOS/EOS) back into text */
+  plain = special ? sy_tokenizer_encode (tok, text, len, FALSE, error) : NULL;
+  if (special && plain == NULL)
+    return NULL;
+  decoded = sy_tokenizer_decode (tok, (plain ? plain : enc)->ids, (plain ? plain : enc)->n, TRUE);
 
   root = json_object_new_object ();
   ids = json_object_new_array_ext (enc->n);
@@ -73,8 +53,96 @@ sy_cli_tokenize (int    argc,
   json_object_object_add (root, "tokens", tokens);
   json_object_object_add (root, "offsets", offsets);
   json_object_object_add (root, "decoded", json_object_new_string (decoded));
-  printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-  json_object_put (root);
+  return root;
+}
+
+static void
+print_json (json_object *obj)
+{
+  printf ("%s\n", json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* --jsonl FILE: one JSON string per line in, one object per line out
+ * (with "error" for a text that fails). */
+static int
+tokenize_jsonl (SyTokenizer *tok,
+                const char  *path,
+                gboolean     special)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    return sy_cli_error_from (error);
+  lines = g_strsplit (contents, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      json_object *in, *out;
+
+      if (lines[i][0] == '\0')
+        continue;
+      in = json_tokener_parse (lines[i]);
+      if (in == NULL || !json_object_is_type (in, json_type_string))
+        {
+          json_object_put (in);
+          return sy_cli_error ("%s:%d: not a JSON string", path, i + 1);
+        }
+      out = tokenize_json (tok, json_object_get_string (in), json_object_get_string_len (in), special, &error);
+      if (out == NULL)
+        {
+          out = json_object_new_object ();
+          json_object_object_add (out, "error", json_object_new_string (error->message));
+          g_clear_error (&error);
+        }
+      print_json (out);
+      json_object_put (out);
+      json_object_put (in);
+    }
+  return 0;
+}
+
+int
+sy_cli_tokenize (int    argc,
+                 char **argv)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *jsonl = NULL;
+  gboolean special = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
+      "Model folder, or a folder holding tokenizer.json, or a tokenizer.json", "M" },
+    { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to tokenize", "TEXT" },
+    { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Add BOS/EOS as the post-processor does", NULL },
+    { "jsonl", 0, 0, G_OPTION_ARG_FILENAME, &jsonl,
+      "Tokenize each line of FILE (a JSON string), one JSON object per line", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- tokenize a text");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTokenizer) tok = NULL;
+  json_object *out;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error_from (error);
+  if (text == NULL && jsonl == NULL)
+    return sy_cli_error ("tokenize: --text TEXT is required");
+  if (model == NULL)
+    return sy_cli_error ("tokenize: no --model given and there is no embedded demo model yet; "
+                         "pass --model with a model folder or a tokenizer.json");
+
+  tok = sy_tokenizer_load (model, &error);
+  if (tok == NULL)
+    return sy_cli_error_from (error);
+  if (jsonl != NULL)
+    return tokenize_jsonl (tok, jsonl, special);
+  out = tokenize_json (tok, text, strlen (text), special, &error);
+  if (out == NULL)
+    return sy_cli_error_from (error);
+  print_json (out);
+  json_object_put (out);
   return 0;
 }
 
@@ -96,6 +164,7 @@ sy_cli_bench_tokenizer (int    argc,
   g_autoptr (GArray) lens = g_array_new (FALSE, FALSE, sizeof (gsize));
   gsize bytes = 0, n_tokens = 0;
   gint64 t0, t1, t_first = 0;
+  struct timespec c0, c1;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -118,6 +187,7 @@ sy_cli_bench_tokenizer (int    argc,
       g_array_append_val (lens, len);
     }
   t0 = g_get_monotonic_time ();
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c0);
   for (int r = 0; r < MAX (repeat, 1); r++)
     {
       for (guint i = 0; i < texts->len; i++)
@@ -133,9 +203,18 @@ sy_cli_bench_tokenizer (int    argc,
         t_first = g_get_monotonic_time () - t0;
     }
   t1 = g_get_monotonic_time ();
-  printf ("{\"files\": %u, \"bytes\": %" G_GSIZE_FORMAT ", \"tokens\": %" G_GSIZE_FORMAT
-          ", \"seconds\": %.3f, \"mb_per_s\": %.2f, \"first_pass_mb_per_s\": %.2f}\n",
-          texts->len, bytes, n_tokens, (t1 - t0) / 1e6, bytes / 1e6 / ((t1 - t0) / 1e6),
-          (bytes / (double) MAX (repeat, 1)) / 1e6 / (MAX (t_first, 1) / 1e6));
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c1);
+  {
+    double wall = (t1 - t0) / 1e6;
+    double cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
+
+    /* on a shared machine the CPU time of this (single-threaded) process is
+     * the steadier measure of one core's speed */
+    printf ("{\"files\": %u, \"bytes\": %" G_GSIZE_FORMAT ", \"tokens\": %" G_GSIZE_FORMAT
+            ", \"seconds\": %.3f, \"cpu_seconds\": %.3f, \"mb_per_s\": %.2f, \"mb_per_cpu_s\": %.2f"
+            ", \"first_pass_mb_per_s\": %.2f}\n",
+            texts->len, bytes, n_tokens, wall, cpu, bytes / 1e6 / wall, bytes / 1e6 / MAX (cpu, 1e-9),
+            (bytes / (double) MAX (repeat, 1)) / 1e6 / (MAX (t_first, 1) / 1e6));
+  }
   return 0;
 }

@@ -37,9 +37,9 @@ int  sy_cli_generate   (int argc, char **argv);
 int  sy_cli_bench      (int argc, char **argv);
 int  sy_cli_make_random_model (int argc, char **argv);
 int  sy_cli_render           (int argc, char **argv);
-int  sy_cli_tokenize         (int argc, char **argv);
-int  sy_cli_bench_tokenizer  (int argc, char **argv);
 int  sy_cli_convert           (int argc, char **argv);
+int  sy_cli_convert_gguf     (int argc, char **argv);
 int  sy_cli_compare           (int argc, char **argv);
+int  sy_cli_profile           (int argc, char **argv);
 
 G_END_DECLS

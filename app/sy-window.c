@@ -16,6 +16,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-default-model.h"
+#include "sy-profiler-window.h"
 #include "sy-window.h"
 
 /* How many folders 'recent-models' keeps. */
@@ -555,6 +556,19 @@ compare_action (GtkWidget  *widget,
 }
 
 static void
+profile_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autofree char *path = self->model_folder ? g_file_get_path (self->model_folder) : NULL;
+  g_autofree char *router = self->analysis ? sy_analysis_view_get_router (self->analysis) : NULL;
+  SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, router);
+
+  gtk_window_present (GTK_WINDOW (profiler));
+}
+
+static void
 sy_window_class_init (SyWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -590,6 +604,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
 }
 

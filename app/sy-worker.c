@@ -715,7 +715,7 @@ sy_worker_class_init (SyWorkerClass *klass)
 static void
 sy_worker_init (SyWorker *self)
 {
-  self->debounce_ms = 40;
+  self->debounce_ms = 12;
 }
 
 SyWorker *

@@ -66,7 +66,7 @@ const SyRouterSpec *sy_worker_get_router   (SyWorker            *self,
 void           sy_worker_set_compare       (SyWorker            *self,
                                             gboolean             compare);
 gboolean       sy_worker_get_compare       (SyWorker            *self);
-/* Debounce delay in ms (default 40; 0 runs on the next main-loop turn). */
+/* Debounce delay in ms (default 12; 0 runs on the next main-loop turn). */
 void           sy_worker_set_debounce      (SyWorker            *self,
                                             guint                ms);
 

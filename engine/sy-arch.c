@@ -167,6 +167,24 @@ static const SyConfigKey gpt_oss_keys[] = {
   { NULL }
 };
 
+/* Our demo models (tools/train/ARCHITECTURE.md): the routing, gmha and
+ * schedule keys are strings / lists / objects, read by
+ * _sy_switchyard_parse_config() (sy-arch-switchyard.c). */
+static const SyConfigKey switchyard_keys[] = {
+  COMMON_KEYS,
+  REQ ("num_experts", SY_KEY_INT, n_experts),
+  DEF ("intermediate_size", SY_KEY_INT, expert_ffn, 0),
+  DEF ("num_key_value_heads", SY_KEY_INT, n_kv_heads, 0),
+  DEF ("rms_norm_eps", SY_KEY_FLOAT, rms_norm_eps, 1e-5),
+  DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 1024),
+  DEF ("num_shallow_experts", SY_KEY_INT, n_shallow_experts, 0),
+  DEF ("shallow_intermediate_size", SY_KEY_INT, shallow_ffn, 0),
+  DEF ("deep_intermediate_size", SY_KEY_INT, deep_ffn, 0),
+  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
+  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 0),
+  { NULL }
+};
+
 #define LLAMA_LIKE_NAMES \
   .embed = "model.embed_tokens.weight", \
   .final_norm = "model.norm.weight", \
@@ -264,6 +282,11 @@ static const SyArchSpec arch_granitemoe = {
   .router = "model.layers.%d.block_sparse_moe.router.layer.weight",
   .experts_in = "model.layers.%d.block_sparse_moe.input_linear.weight",
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
+  /* the experts split per expert, gate and up apart (what a GGUF file
+   * holds; HF checkpoints have the fused tensors above) */
+  .expert_gate = "model.layers.%d.block_sparse_moe.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.block_sparse_moe.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.block_sparse_moe.experts.%d.down_proj.weight",
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,
@@ -324,6 +347,14 @@ static const SyArchSpec arch_gpt_oss = {
   .experts_in_bias = "model.layers.%d.mlp.experts.gate_up_proj_bias",
   .experts_out = "model.layers.%d.mlp.experts.down_proj",
   .experts_out_bias = "model.layers.%d.mlp.experts.down_proj_bias",
+  /* the experts split per expert, gate and up apart (what a GGUF file
+   * holds; HF checkpoints have the fused tensors above) */
+  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  .expert_gate_bias = "model.layers.%d.mlp.experts.%d.gate_proj.bias",
+  .expert_up_bias = "model.layers.%d.mlp.experts.%d.up_proj.bias",
+  .expert_down_bias = "model.layers.%d.mlp.experts.%d.down_proj.bias",
   .attn = SY_ATTN_GQA,
   .ffn_act = SY_FFN_CLAMPED_SWIGLU,
   .swiglu_alpha = 1.702,
@@ -337,6 +368,25 @@ static const SyArchSpec arch_gpt_oss = {
   .keys = gpt_oss_keys,
 };
 
+static const SyArchSpec arch_switchyard = {
+  .model_type = "switchyard",
+  .hf_class = "SwitchyardForCausalLM",
+  LLAMA_LIKE_NAMES,
+  QWEN_MLP_NAMES,
+  .attn_group_gate = "model.layers.%d.self_attn.group_gate.weight",
+  .attn = SY_ATTN_GQA,
+  .ffn_act = SY_FFN_SILU,
+  .qk_norm = SY_QK_NORM_NONE,
+  .expert_layout = SY_EXPERTS_SEPARATE,
+  .router_activation = SY_ROUTER_SOFTMAX,
+  /* the native weights come with the model's own policy (config->native) */
+  .native_rule = SY_NATIVE_RULE_RENORM,
+  .rope_theta_default = 1e4,
+  .rope_angles_f64 = TRUE,
+  .keys = switchyard_keys,
+  .parse_extra = _sy_switchyard_parse_config,
+};
+
 static const SyArchSpec *const archs[] = {
   &arch_mixtral,
   &arch_olmoe,
@@ -345,6 +395,7 @@ static const SyArchSpec *const archs[] = {
   &arch_granitemoe,
   &arch_deepseek_v3,
   &arch_gpt_oss,
+  &arch_switchyard,
   NULL
 };
 
@@ -697,6 +748,8 @@ sy_config_parse (const SyArchSpec  *arch,
   for (const SyConfigKey *key = arch->keys; key->name; key++)
     if (!sy_config_parse_key (key, root, file, config, error))
       return FALSE;
+  if (arch->parse_extra && !arch->parse_extra (root, file, config, error))
+    return FALSE;
 
   if (!check_positive (file, "vocab_size", config->vocab_size, error)
       || !check_positive (file, "hidden_size", config->hidden_size, error)
@@ -815,6 +868,18 @@ sy_config_clear (SyConfig *config)
   config->n_mlp_only_layers = 0;
   g_clear_pointer (&config->layer_sliding, g_free);
   config->n_layer_types = 0;
+  g_clear_pointer (&config->group_windows, g_free);
+  config->attn_groups = 0;
+  g_clear_pointer (&config->native, sy_router_spec_free);
+}
+
+int
+sy_config_expert_ffn (const SyConfig *config,
+                      int             expert)
+{
+  if (config->n_shallow_experts > 0)
+    return expert < config->n_shallow_experts ? config->shallow_ffn : config->deep_ffn;
+  return config->expert_ffn;
 }
 
 gboolean

@@ -131,6 +131,14 @@ typedef struct
   int        *layer_sliding;      /* (n_layer_types) layer_types == sliding_attention */
   int         n_layer_types;
   double      swiglu_limit;
+
+  /* switchyard demo models (tools/train/ARCHITECTURE.md) */
+  int         attn_groups;        /* gmha: head groups G, 0 = plain attention */
+  int        *group_windows;      /* (attn_groups) causal window per group, 0 = unlimited */
+  int         n_shallow_experts;  /* dual-scale experts: [0, n) shallow, [n, E) deep; 0 = none */
+  int         shallow_ffn;        /* width of the shallow experts */
+  int         deep_ffn;           /* width of the deep experts */
+  SyRouterSpec *native;           /* the model's own routing policy (owned), or NULL */
 } SyConfig;
 
 typedef enum
@@ -199,6 +207,10 @@ typedef struct
   const char        *sinks;              /* (n_heads) attention sink logits, or NULL */
   const char        *experts_in_bias;    /* fused layouts with biases: layer */
   const char        *experts_out_bias;
+  const char        *expert_gate_bias;   /* separate experts with biases: layer, expert */
+  const char        *expert_up_bias;
+  const char        *expert_down_bias;
+  const char        *attn_group_gate;    /* (G, H) gmha group gate: layer */
 
   SyAttnKind         attn;
   SyFfnAct           ffn_act;
@@ -211,8 +223,17 @@ typedef struct
   gboolean           has_shared_expert;
   gboolean           shared_expert_gated;
   double             rope_theta_default; /* when the config names none */
+  gboolean           rope_angles_f64;    /* rope angles in float64 (inv_freq and
+                                          * position), cos / sin rounded to float32
+                                          * (switchyard); else float32 as HF */
 
   const SyConfigKey *keys;               /* terminated by name == NULL */
+  /* Reads what the key table cannot (strings, lists, objects) after the
+   * keys, before the checks; NULL for most architectures. */
+  gboolean         (*parse_extra)        (json_object  *root,
+                                          const char   *file,
+                                          SyConfig     *config,
+                                          GError      **error);
 } SyArchSpec;
 
 /* NULL with SY_ENGINE_ERROR_UNSUPPORTED_ARCH naming @model_type and the
@@ -242,8 +263,17 @@ void              sy_config_clear          (SyConfig            *config);
 /* Whether decoder layer @layer has a MoE block. */
 gboolean          sy_config_layer_is_moe   (const SyConfig      *config,
                                             int                  layer);
+/* Intermediate size of routed expert @expert (dual-scale experts differ). */
+int               sy_config_expert_ffn     (const SyConfig      *config,
+                                            int                  expert);
 /* Attention window of decoder layer @layer (0 = full causal). */
 int               sy_config_layer_window   (const SyConfig      *config,
                                             int                  layer);
+
+/* parse_extra of model_type "switchyard" (sy-arch-switchyard.c) */
+gboolean          _sy_switchyard_parse_config (json_object      *root,
+                                               const char       *file,
+                                               SyConfig         *config,
+                                               GError          **error);
 
 G_END_DECLS

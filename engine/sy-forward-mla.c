@@ -107,6 +107,28 @@ _sy_attention_core (SyPool     *pool,
 
 /* ----------------------------------------------------------------- MLA */
 
+void
+_sy_rope_deinterleave (float *x,
+                       int    n_heads,
+                       int    head_dim)
+{
+  float tmp[512];
+  int half = head_dim / 2;
+
+  g_return_if_fail (head_dim <= 512);
+  for (int h = 0; h < n_heads; h++)
+    {
+      float *v = x + (gsize) h * head_dim;
+
+      for (int i = 0; i < half; i++)
+        {
+          tmp[i] = v[2 * i];
+          tmp[half + i] = v[2 * i + 1];
+        }
+      memcpy (v, tmp, sizeof (float) * head_dim);
+    }
+}
+
 /* Rotates @x (R dims) at this position; interleaved pairs are gathered
  * into halves first (HF apply_rotary_pos_emb_interleave). */
 static void

@@ -114,6 +114,15 @@ void     _sy_attention_mla     (SyModel            *model,
                                 float              *att,
                                 float              *recv);
 
+/* Gathers each head's pairs (2i, 2i + 1) into halves (x0 x2 .. | x1 x3 ..),
+ * so that the half-rotation rope rotates the pairs: for weights laid out
+ * for pairwise rope (DeepSeek rope_interleave, llama.cpp's permuted q / k
+ * rows).  Queries and keys end up permuted alike; their dot products do
+ * not change. */
+void     _sy_rope_deinterleave (float              *x,
+                                int                 n_heads,
+                                int                 head_dim);
+
 /* out = the FFN's gated activation of (gate, up), @n elements; @out may
  * alias @gate (sy-forward-act.c). */
 void     _sy_ffn_act           (const SyFfn        *f,

@@ -112,6 +112,8 @@ typedef struct
   int             T;
   int             n;
   int             window;
+  const int      *group_windows; /* (G) gmha: window of each head group, or NULL */
+  int             group_heads;   /* heads per group */
   float           scale;
   const float    *sinks;      /* (n_heads) or NULL */
 } AttnJob;
@@ -126,11 +128,12 @@ attn_head (int      h,
   int q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
   int g = h / (c->n_heads / c->n_kv_heads);
   float *s = job->scores + (gsize) h * job->n;
+  int window = job->group_windows ? job->group_windows[h / job->group_heads] : job->window;
 
   for (int t = 0; t < job->T; t++)
     {
       int pos = job->p + t;
-      int lo = job->window > 0 ? MAX (0, pos - job->window + 1) : 0;
+      int lo = window > 0 ? MAX (0, pos - window + 1) : 0;
       const float *q = job->q + (gsize) t * q_dim + (gsize) h * D;
       float *o = job->out + (gsize) t * q_dim + (gsize) h * D;
 
@@ -172,6 +175,37 @@ attn_head (int      h,
             o[i] += a * v[i];
           if (job->recv)
             job->recv[(gsize) h * job->n + j] += a;
+        }
+    }
+}
+
+/* gmha aggregation: gamma_t = softmax (W_gate a_t) over the G head groups,
+ * every head of group g scaled by G gamma_t[g] (ARCHITECTURE.md §3). */
+static void
+group_gate (SyPool         *pool,
+            const SyLayer  *L,
+            const SyConfig *c,
+            const float    *xn,    /* (T, H) attention input */
+            int             T,
+            float          *att)   /* (T, n_heads * D) head outputs, scaled in place */
+{
+  int G = L->group_gate.rows, D = c->head_dim, q_dim = c->n_heads * D;
+  int per = q_dim / G;   /* (n_heads / G) heads of D values */
+  g_autofree float *gl = g_new (float, (gsize) T * G);
+
+  sy_matmul (pool, gl, xn, T, &L->group_gate, NULL);
+  for (int t = 0; t < T; t++)
+    {
+      float *gt = gl + (gsize) t * G;
+      float *at = att + (gsize) t * q_dim;
+
+      sy_softmax (gt, G);
+      for (int g = 0; g < G; g++)
+        {
+          float f = (float) G * gt[g];
+
+          for (int i = 0; i < per; i++)
+            at[g * per + i] *= f;
         }
     }
 }
@@ -242,10 +276,16 @@ attention (SyModel    *m,
       /* angles in float32 as HF computes them: inv_freq * position */
       for (int i = 0; i < D / 2; i++)
         {
-          float angle = m->inv_freq[i] * pos;
+          double angle = m->inv_freq_f64 ? m->inv_freq_f64[i] * (double) (p + t)
+                                          : (double) (m->inv_freq[i] * pos);
 
-          cos_t[i] = (float) cos ((double) angle) * m->rope_mscale;
-          sin_t[i] = (float) sin ((double) angle) * m->rope_mscale;
+          cos_t[i] = (float) cos (angle) * m->rope_mscale;
+          sin_t[i] = (float) sin (angle) * m->rope_mscale;
+        }
+      if (c->rope_interleave)
+        {
+          _sy_rope_deinterleave (qt, c->n_heads, D);
+          _sy_rope_deinterleave (kt, c->n_kv_heads, D);
         }
       sy_rope (qt, c->n_heads, D, D, cos_t, sin_t);
       sy_rope (kt, c->n_kv_heads, D, D, cos_t, sin_t);
@@ -263,6 +303,8 @@ attention (SyModel    *m,
   job.T = T;
   job.n = n;
   job.window = L->window;
+  job.group_windows = c->attn_groups > 0 ? c->group_windows : NULL;
+  job.group_heads = c->attn_groups > 0 ? c->n_heads / c->attn_groups : 1;
   job.scale = m->attn_scale;
   job.sinks = L->sinks;
   sy_pool_run ((gsize) T * n * D * c->n_heads < 65536 ? NULL : pool,
@@ -280,6 +322,8 @@ attention (SyModel    *m,
       g_free (job.recv);
     }
   g_free (job.scores);
+  if (L->group_gate.rows > 0)
+    group_gate (pool, L, c, xn, T, att);
 }
 
 /* ------------------------------------------------------------------ FFN */
@@ -534,6 +578,8 @@ _sy_forward_from (SyModel            *m,
   g_autofree float *recv = NULL;
   double t0 = now_s ();
 
+  if (spec->policy == SY_POLICY_NATIVE && m->router_info.native)
+    spec = m->router_info.native;    /* the model's own policy (demo models) */
   if (spec->policy == SY_POLICY_DA)
     recv = g_new0 (float, n);
 
@@ -565,6 +611,9 @@ _sy_forward_from (SyModel            *m,
     {
       const SyLayer *L = &m->layers[l];
       double tl0 = now_s ();
+      double op0[SY_N_OPS];
+
+      memcpy (op0, trace->op_time_s, sizeof op0);
 
       if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
         {
@@ -608,7 +657,13 @@ _sy_forward_from (SyModel            *m,
       trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
       if (L->is_moe)
-        trace->layers[L->moe].time_s = now_s () - tl0;
+        {
+          SyTraceLayer *tl = &trace->layers[L->moe];
+
+          tl->time_s = now_s () - tl0;
+          for (int o = 0; o < SY_N_OPS; o++)
+            tl->op_time_s[o] = trace->op_time_s[o] - op0[o];
+        }
       if (recv)
         memset (recv, 0, sizeof (float) * n);
     }

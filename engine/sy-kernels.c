@@ -290,6 +290,136 @@ dot_half_avx2 (const uint16_t *w,
       y[(gsize) t * ldy] = s;
     }
 }
+
+/* AVX-512 register tile: R weight rows x TB activation rows, 16 columns
+ * per step.  Each converted weight vector serves TB tokens and each
+ * activation vector R rows; float32 accumulation (exact products of the
+ * stored weights).  R <= 4, TB <= 6: 24 accumulators of the 32 registers. */
+static int
+have_avx512 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+               && __builtin_cpu_supports ("avx512vl");
+    }
+  return cached;
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl"), always_inline))
+static inline __m512
+load16_half (const uint16_t *h,
+             SyDType         dtype,
+             __mmask16       m)
+{
+  __m256i raw = _mm256_maskz_loadu_epi16 (m, h);
+
+  if (dtype == SY_DTYPE_BF16)
+    return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (raw), 16));
+  return _mm512_cvtph_ps (raw);
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl"), always_inline))
+static inline void
+tile_half_512 (const uint16_t *w,
+               gsize           ldw,
+               SyDType         dtype,
+               const float    *x,
+               gsize           ldx,
+               float          *y,
+               gsize           ldy,
+               int             K,
+               const int       R,
+               const int       TB)
+{
+  __m512 acc[4][6];
+
+  /* fully unrolled, so that the accumulators live in registers */
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      acc[r][t] = _mm512_setzero_ps ();
+
+  for (int k = 0; k < K; k += 16)
+    {
+      __mmask16 m = K - k >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (K - k)) - 1);
+      __m512 wv[4];
+
+#pragma GCC unroll 4
+      for (int r = 0; r < R; r++)
+        wv[r] = load16_half (w + r * ldw + k, dtype, m);
+#pragma GCC unroll 6
+      for (int t = 0; t < TB; t++)
+        {
+          __m512 xv = _mm512_maskz_loadu_ps (m, x + t * ldx + k);
+
+#pragma GCC unroll 4
+          for (int r = 0; r < R; r++)
+            acc[r][t] = _mm512_fmadd_ps (wv[r], xv, acc[r][t]);
+        }
+    }
+
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      y[t * ldy + r] = _mm512_reduce_add_ps (acc[r][t]);
+}
+
+#define TILE_CASE(r, tb) \
+  case (r) * 8 + (tb): \
+    tile_half_512 (w, ldw, dtype, x, ldx, y, ldy, K, r, tb); \
+    break;
+#define TILE_ROW(r) \
+  TILE_CASE (r, 1) TILE_CASE (r, 2) TILE_CASE (r, 3) \
+  TILE_CASE (r, 4) TILE_CASE (r, 5) TILE_CASE (r, 6)
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl")))
+static void
+tile_dispatch_512 (const uint16_t *w,
+                   gsize           ldw,
+                   SyDType         dtype,
+                   const float    *x,
+                   gsize           ldx,
+                   float          *y,
+                   gsize           ldy,
+                   int             K,
+                   int             R,
+                   int             TB)
+{
+  switch (R * 8 + TB)
+    {
+      TILE_ROW (1) TILE_ROW (2) TILE_ROW (3) TILE_ROW (4)
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* rows [r0, r1) of y (T, N) = x (T, K) @ w^T for half weights */
+static void
+matmul_half_512 (const SyMat *w,
+                 const float *x,
+                 int          T,
+                 float       *y,
+                 int          r0,
+                 int          r1)
+{
+  const uint16_t *wd = w->data;
+  int K = w->cols, N = w->rows;
+
+  for (int r = r0; r < r1; r += 4)
+    {
+      int R = MIN (4, r1 - r);
+
+      for (int t = 0; t < T; t += 6)
+        tile_dispatch_512 (wd + (gsize) r * K, K, w->dtype, x + (gsize) t * K, K,
+                           y + (gsize) t * N + r, N, K, R, MIN (6, T - t));
+    }
+}
 #endif
 
 static gsize
@@ -554,6 +684,12 @@ sy_matmul_ref (float       *y,
 }
 
 #define PANEL_BYTES (256 * 1024)   /* converted panel: fits in L2 */
+/* Up to this many activation rows, half weights go through the AVX-512
+ * tile kernel (each weight converted once per 6 rows, in registers);
+ * measured on par with or ahead of a converted panel + OpenBLAS at 128. */
+#ifndef SY_TILE_MAX_T
+#define SY_TILE_MAX_T 256
+#endif
 
 typedef struct
 {
@@ -604,6 +740,11 @@ matmul_rows (MatmulJob *job,
     }
 
 #ifdef SY_HAVE_X86
+  if (T <= SY_TILE_MAX_T && !sy_dtype_is_quantized (w->dtype) && have_avx512 ())
+    {
+      matmul_half_512 (w, job->x, T, job->y, r0, r1);
+      return;
+    }
   if (T <= 4 && !sy_dtype_is_quantized (w->dtype) && have_avx2_fma_f16c ())
     {
       gsize esz = dtype_size (w->dtype);

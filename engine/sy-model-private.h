@@ -52,6 +52,7 @@ typedef struct
   float   *shared_gate;       /* (H) sigmoid gate of the shared expert, or NULL */
   SyFfn    mlp;               /* dense layers */
   int      window;            /* attention window, 0 = full */
+  SyMat    group_gate;        /* (G, H) gmha gate over the head groups; rows 0 = none */
 
   float   *o_bias;            /* (H) or NULL */
   float   *sinks;             /* (n_heads) attention sink logits, or NULL */
@@ -86,7 +87,10 @@ struct _SyModel
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
   SyTokenizer       *tokenizer;
+  gboolean           resident;       /* weights copied out of the mapping */
+  GPtrArray         *owned_tensors;  /* (SyTensor *) copies, resident only */
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
+  double            *inv_freq_f64;   /* (head_dim / 2) the same in float64 (rope_angles_f64), or NULL */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */
   float              attn_scale;     /* softmax scale of the attention scores */
   int                q_dim;          /* per position: query width */

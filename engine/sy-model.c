@@ -8,7 +8,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "sy-gguf.h"
 #include "sy-model-private.h"
 #include "sy-tokenizer.h"
 
@@ -74,6 +77,35 @@ bind (Binder        *b,
                    "%s: tensor '%s' has dtype %s, which the engine cannot compute with",
                    t->file, name, sy_dtype_name (t->dtype));
       return NULL;
+    }
+  if (b->model->resident)
+    {
+      SyTensor *copy = g_new (SyTensor, 1);
+      void *data = g_try_malloc (MAX (t->n_bytes, 1));
+
+      if (data == NULL)
+        {
+          g_free (copy);
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                       "%s: no memory for a copy of tensor '%s' (%" G_GSIZE_FORMAT " bytes)",
+                       t->file, name, t->n_bytes);
+          return NULL;
+        }
+      *copy = *t;
+      memcpy (data, t->data, t->n_bytes);
+      copy->data = data;
+      {
+        /* drop our mapping of the source pages (the file is unchanged):
+         * resident memory stays about one copy of the weights */
+        gsize page = sysconf (_SC_PAGESIZE);
+        guintptr lo = ((guintptr) t->data + page - 1) / page * page;
+        guintptr hi = ((guintptr) t->data + t->n_bytes) / page * page;
+
+        if (hi > lo)
+          madvise ((void *) lo, hi - lo, MADV_DONTNEED);
+      }
+      g_ptr_array_add (b->model->owned_tensors, copy);
+      t = copy;
     }
   if (!sy_tensor_check_finite (t, error))
     return NULL;
@@ -253,6 +285,16 @@ bind_experts_interleaved (Binder  *b,
   return TRUE;
 }
 
+static gboolean
+has_tensor (SyTensorStore *store,
+            const char    *pattern,
+            int            l)
+{
+  g_autofree char *name = g_strdup_printf (pattern, l);
+
+  return sy_tensor_store_lookup (store, name) != NULL;
+}
+
 static void
 ffn_set_act (const SyModel *m,
              SyFfn         *f)
@@ -293,6 +335,8 @@ bind_layer (Binder  *b,
       BIND_MAT (L->k, kv_dim, H, a->k_proj, l, "weight");
       BIND_MAT (L->v, kv_dim, H, a->v_proj, l, "weight");
     }
+  if (c->attn_groups > 0)
+    BIND_MAT (L->group_gate, c->attn_groups, H, a->attn_group_gate, l);
   if (c->attention_bias && a->attn == SY_ATTN_GQA)
     {
       BIND_VEC (L->q_bias, q_dim, a->q_proj, l, "bias");
@@ -327,15 +371,47 @@ bind_layer (Binder  *b,
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
-  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED
+      && (a->expert_gate == NULL || has_tensor (m->store, a->experts_in, l)))
     {
       if (!bind_experts_interleaved (b, l, error))
         return FALSE;
     }
-  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  else if (a->expert_gate_bias)
     {
+      /* separate experts with biases (gpt-oss from GGUF) */
+      int I = c->expert_ffn;
+
+      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
       for (int e = 0; e < E; e++)
-        if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
+        {
+          SyFfn *f = &L->experts[e];
+          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          int64_t si[1] = { I }, sh[1] = { H };
+          const SyTensor *t;
+
+          if (!bind_ffn (b, f, I, a->expert_gate, a->expert_up, a->expert_down, l, e, error))
+            return FALSE;
+          if ((t = bind (b, error, 1, si, a->expert_gate_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb);
+          if ((t = bind (b, error, 1, si, a->expert_up_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, I, gb + I);
+          if ((t = bind (b, error, 1, sh, a->expert_down_bias, l, e)) == NULL)
+            return FALSE;
+          sy_tensor_to_f32 (t, 0, H, gb + 2 * I);
+          f->gate_bias = gb;
+          f->up_bias = gb + I;
+          f->down_bias = gb + 2 * I;
+        }
+    }
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE
+           || (a->expert_gate && !has_tensor (m->store, a->experts_in, l)))
+    {
+      /* (fused layouts: the experts as a GGUF file splits them) */
+      for (int e = 0; e < E; e++)
+        if (!bind_ffn (b, &L->experts[e], sy_config_expert_ffn (c, e), a->expert_gate, a->expert_up,
                        a->expert_down, l, e, error))
           return FALSE;
     }
@@ -458,6 +534,12 @@ init_rope (SyModel *m)
   m->rope_mscale = 1.0f;
   for (int i = 0; i < half; i++)
     m->inv_freq[i] = 1.0f / powf (base, (float) (2 * i) / (float) D);
+  if (m->arch->rope_angles_f64 && c->rope_type == SY_ROPE_DEFAULT)
+    {
+      m->inv_freq_f64 = g_new (double, half);
+      for (int i = 0; i < half; i++)
+        m->inv_freq_f64[i] = 1.0 / pow (c->rope_theta, (2.0 * i) / D);
+    }
 
   switch (c->rope_type)
     {
@@ -575,9 +657,11 @@ sy_model_free (SyModel *self)
   g_free (self->layer_is_moe);
   g_free (self->moe_layer);
   g_free (self->inv_freq);
+  g_free (self->inv_freq_f64);
   g_free (self->selection_bias);
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
+  g_clear_pointer (&self->owned_tensors, g_ptr_array_unref);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -620,11 +704,30 @@ bind_model (Binder  *b,
   return TRUE;
 }
 
+static void
+owned_tensor_free (gpointer data)
+{
+  SyTensor *t = data;
+
+  g_free ((gpointer) t->data);
+  g_free (t);
+}
+
 SyModel *
 sy_model_load (const char      *path,
                SyProgressFunc   progress,
                gpointer         user_data,
                GError         **error)
+{
+  return sy_model_load_full (path, SY_MODEL_LOAD_DEFAULT, progress, user_data, error);
+}
+
+SyModel *
+sy_model_load_full (const char        *path,
+                    SyModelLoadFlags   flags,
+                    SyProgressFunc     progress,
+                    gpointer           user_data,
+                    GError           **error)
 {
   g_autoptr (SyModel) m = NULL;
   g_autofree char *config_file = NULL;
@@ -634,23 +737,43 @@ sy_model_load (const char      *path,
   Binder b = { 0 };
   SyConfig *c;
   int n_moe = 0;
+  g_autoptr (SyGguf) gguf = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) && !sy_gguf_is_gguf (path))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: not a model folder (expected config.json and *.safetensors)", path);
+                   "%s: not a model folder (expected config.json and *.safetensors) "
+                   "nor a GGUF file", path);
       return NULL;
     }
 
   m = g_new0 (SyModel, 1);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  config_file = g_build_filename (path, "config.json", NULL);
-  root = read_json (config_file, config_file, FALSE, error);
-  if (root == NULL)
-    return NULL;
+  m->resident = (flags & SY_MODEL_LOAD_RESIDENT) != 0;
+  m->owned_tensors = g_ptr_array_new_with_free_func (owned_tensor_free);
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* GGUF: the metadata stands in for config.json */
+      const SyArchSpec *arch = NULL;
+
+      gguf = sy_gguf_open (path, error);
+      if (gguf == NULL)
+        return NULL;
+      root = sy_gguf_model_config (gguf, &arch, error);
+      if (root == NULL)
+        return NULL;
+      config_file = g_strdup_printf ("%s (metadata)", path);
+    }
+  else
+    {
+      config_file = g_build_filename (path, "config.json", NULL);
+      root = read_json (config_file, config_file, FALSE, error);
+      if (root == NULL)
+        return NULL;
+    }
   if (json_object_object_get_ex (root, "model_type", &v) && v
       && json_object_get_type (v) == json_type_string)
     model_type = json_object_get_string (v);
@@ -676,10 +799,12 @@ sy_model_load (const char      *path,
     }
   json_object_put (root);
   c = &m->config;
+  if (gguf && sy_gguf_model_rope_pairs (gguf))
+    c->rope_interleave = TRUE;
 
   /* generation_config.json: what generate() stops at */
   gen_file = g_build_filename (path, "generation_config.json", NULL);
-  gen = read_json (gen_file, gen_file, TRUE, error);
+  gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
   if (gen == NULL && error && *error)
     return NULL;
   if (gen)
@@ -708,7 +833,7 @@ sy_model_load (const char      *path,
         return NULL;
     }
 
-  m->store = sy_tensor_store_open (path, error);
+  m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
   if (m->store == NULL)
     return NULL;
 
@@ -736,6 +861,22 @@ sy_model_load (const char      *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  if (gguf)
+    {
+      /* the tokenizer stored in the file, when it is one we can build */
+      json_object *tok = sy_gguf_tokenizer_json (gguf, error);
+
+      if (tok == NULL && error && *error)
+        return NULL;
+      if (tok)
+        {
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          json_object_put (tok);
+          if (m->tokenizer == NULL)
+            return NULL;
+        }
+    }
+  else
   {
     g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
 
@@ -806,7 +947,14 @@ sy_model_load (const char      *path,
       m->router_info.selection_bias = m->selection_bias;
     }
   m->router_info.has_shared_experts = m->info.shared_ffn > 0;
-  m->router_info.native = NULL;
+  /* a model trained with its own dynamic policy (switchyard demo models) */
+  m->router_info.native = c->native;
+  m->router_info.n_shallow_experts = c->n_shallow_experts;
+  if (c->native && !sy_router_spec_check (c->native, &m->router_info, error))
+    {
+      g_prefix_error (error, "%s: the model's native routing: ", config_file);
+      return NULL;
+    }
 
   b.step = b.n_steps;
   if (!report (&b, "done", error))

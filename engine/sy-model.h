@@ -45,7 +45,22 @@ typedef struct
   int64_t         n_params;       /* every bound tensor */
 } SyModelInfo;
 
+typedef enum
+{
+  SY_MODEL_LOAD_DEFAULT  = 0,
+  /* Copy the weights (still in their stored precision) out of the file
+   * mapping into the process's own memory.  Costs a copy at load; pays
+   * where reading mapped page cache is slow (seen on some VMs: ~10x) or
+   * where the kernel pages mapped weights out between runs. */
+  SY_MODEL_LOAD_RESIDENT = 1 << 0,
+} SyModelLoadFlags;
+
 SyModel                 *sy_model_load              (const char      *path,
+                                                     SyProgressFunc   progress,
+                                                     gpointer         user_data,
+                                                     GError         **error);
+SyModel                 *sy_model_load_full         (const char      *path,
+                                                     SyModelLoadFlags flags,
                                                      SyProgressFunc   progress,
                                                      gpointer         user_data,
                                                      GError         **error);

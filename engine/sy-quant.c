@@ -13,6 +13,11 @@
 
 #include "sy-quant.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SY_QUANT_X86 1
+#endif
+
 #define QK 32     /* Q8_0 / Q4_0 block */
 #define QKK 256   /* K-quant super-block */
 
@@ -237,6 +242,195 @@ sy_quant_to_f32_ref (SyDType      dtype,
 
 /* ------------------------------------------------------------------ dot */
 
+#ifdef SY_QUANT_X86
+static gboolean
+have_avx2_fma (void)
+{
+  static int have = -1;
+
+  if (have < 0)
+    have = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+  return have;
+}
+
+__attribute__ ((target ("avx2,fma")))
+static inline float
+hsum256 (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
+}
+
+/* 8 int8 at @q as floats */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+i8x8 (const void *q)
+{
+  int64_t v;
+
+  memcpy (&v, q, 8);
+  return _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_cvtsi64_si128 (v)));
+}
+
+/* 8 bytes' low (hi = FALSE) or high nibbles minus 8, as floats */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+nib8 (const guint8 *q,
+      gboolean      hi)
+{
+  int64_t v;
+  __m256i w;
+
+  memcpy (&v, q, 8);
+  w = _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 (v));
+  w = hi ? _mm256_srli_epi32 (w, 4) : _mm256_and_si256 (w, _mm256_set1_epi32 (0xF));
+  return _mm256_cvtepi32_ps (_mm256_sub_epi32 (w, _mm256_set1_epi32 (8)));
+}
+
+/* 8 bytes as int32 lanes */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256i
+u8x8 (const guint8 *q)
+{
+  int64_t v;
+
+  memcpy (&v, q, 8);
+  return _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 (v));
+}
+
+/* Q4_K: sum_l (d sc q_l - dmin m) x_l = d sc (q . x) - dmin m sum (x), per
+ * sub-block of 32 */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_q4_k_avx2 (const guint8 *b,
+               const float  *x,
+               int           n)
+{
+  __m256i mask = _mm256_set1_epi32 (0xF);
+  float sum = 0;
+
+  for (int i = 0; i < n; i += QKK, b += 144)
+    {
+      float d = rd_f16 (b), dmin = rd_f16 (b + 2);
+      const guint8 *q = b + 16;
+
+      for (int p = 0; p < 4; p++)
+        {
+          __m256 s0 = _mm256_setzero_ps (), s1 = _mm256_setzero_ps ();
+          __m256 x0 = _mm256_setzero_ps (), x1 = _mm256_setzero_ps ();
+          const float *xp = x + i + 64 * p;
+          int sc0, m0, sc1, m1;
+
+          k4_scale_min (b + 4, 2 * p, &sc0, &m0);
+          k4_scale_min (b + 4, 2 * p + 1, &sc1, &m1);
+          for (int c = 0; c < 32; c += 8)
+            {
+              __m256i w = u8x8 (q + 32 * p + c);
+              __m256 xa = _mm256_loadu_ps (xp + c), xb = _mm256_loadu_ps (xp + 32 + c);
+
+              s0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_and_si256 (w, mask)), xa, s0);
+              s1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_srli_epi32 (w, 4)), xb, s1);
+              x0 = _mm256_add_ps (x0, xa);
+              x1 = _mm256_add_ps (x1, xb);
+            }
+          sum += d * sc0 * hsum256 (s0) - dmin * m0 * hsum256 (x0)
+                 + d * sc1 * hsum256 (s1) - dmin * m1 * hsum256 (x1);
+        }
+    }
+  return sum;
+}
+
+/* Q6_K: per half of 128, per 8 positions l: the four 6-bit values at l,
+ * l + 32, l + 64, l + 96 from ql (low nibbles) and qh (2 bits each) */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_q6_k_avx2 (const guint8 *b,
+               const float  *x,
+               int           n)
+{
+  __m256i m4 = _mm256_set1_epi32 (0xF), m2 = _mm256_set1_epi32 (3), k32 = _mm256_set1_epi32 (32);
+  float sum = 0;
+
+  for (int i = 0; i < n; i += QKK, b += 210)
+    {
+      const guint8 *ql = b, *qh = b + 128;
+      const int8_t *sc = (const int8_t *) (b + 192);
+      float d = rd_f16 (b + 208);
+      const float *xp = x + i;
+
+      for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8, xp += 128)
+        for (int l = 0; l < 32; l += 8)
+          {
+            __m256i a = u8x8 (ql + l), c = u8x8 (ql + l + 32), hb = u8x8 (qh + l);
+            __m256i q1 = _mm256_or_si256 (_mm256_and_si256 (a, m4),
+                                          _mm256_slli_epi32 (_mm256_and_si256 (hb, m2), 4));
+            __m256i q2 = _mm256_or_si256 (_mm256_and_si256 (c, m4),
+                                          _mm256_slli_epi32 (_mm256_and_si256 (_mm256_srli_epi32 (hb, 2), m2), 4));
+            __m256i q3 = _mm256_or_si256 (_mm256_srli_epi32 (a, 4),
+                                          _mm256_slli_epi32 (_mm256_and_si256 (_mm256_srli_epi32 (hb, 4), m2), 4));
+            __m256i q4 = _mm256_or_si256 (_mm256_srli_epi32 (c, 4),
+                                          _mm256_slli_epi32 (_mm256_srli_epi32 (hb, 6), 4));
+            int is = l / 16;
+            __m256 acc = _mm256_mul_ps (_mm256_set1_ps ((float) sc[is]),
+                                        _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q1, k32)),
+                                                       _mm256_loadu_ps (xp + l)));
+
+            acc = _mm256_fmadd_ps (_mm256_set1_ps ((float) sc[is + 2]),
+                                   _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q2, k32)),
+                                                  _mm256_loadu_ps (xp + l + 32)), acc);
+            acc = _mm256_fmadd_ps (_mm256_set1_ps ((float) sc[is + 4]),
+                                   _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q3, k32)),
+                                                  _mm256_loadu_ps (xp + l + 64)), acc);
+            acc = _mm256_fmadd_ps (_mm256_set1_ps ((float) sc[is + 6]),
+                                   _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q4, k32)),
+                                                  _mm256_loadu_ps (xp + l + 96)), acc);
+            sum += d * hsum256 (acc);
+          }
+    }
+  return sum;
+}
+
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_avx2 (SyDType      dtype,
+          const guint8 *b,
+          const float  *x,
+          int           n)
+{
+  __m256 acc = _mm256_setzero_ps ();
+
+  if (dtype == SY_DTYPE_Q8_0)
+    for (int i = 0; i < n; i += QK, b += 34)
+      {
+        __m256 s = _mm256_mul_ps (i8x8 (b + 2), _mm256_loadu_ps (x + i));
+
+        s = _mm256_fmadd_ps (i8x8 (b + 10), _mm256_loadu_ps (x + i + 8), s);
+        s = _mm256_fmadd_ps (i8x8 (b + 18), _mm256_loadu_ps (x + i + 16), s);
+        s = _mm256_fmadd_ps (i8x8 (b + 26), _mm256_loadu_ps (x + i + 24), s);
+        acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), s, acc);
+      }
+  else if (dtype == SY_DTYPE_Q4_0)
+    for (int i = 0; i < n; i += QK, b += 18)
+      {
+        __m256 s = _mm256_mul_ps (nib8 (b + 2, FALSE), _mm256_loadu_ps (x + i));
+
+        s = _mm256_fmadd_ps (nib8 (b + 10, FALSE), _mm256_loadu_ps (x + i + 8), s);
+        s = _mm256_fmadd_ps (nib8 (b + 2, TRUE), _mm256_loadu_ps (x + i + 16), s);
+        s = _mm256_fmadd_ps (nib8 (b + 10, TRUE), _mm256_loadu_ps (x + i + 24), s);
+        acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), s, acc);
+      }
+  else if (dtype == SY_DTYPE_Q4_K)
+    return dot_q4_k_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_Q6_K)
+    return dot_q6_k_avx2 (b, x, n);
+  return hsum256 (acc);
+}
+#endif
+
+
 float
 sy_quant_dot (SyDType      dtype,
               const void  *row,
@@ -245,6 +439,11 @@ sy_quant_dot (SyDType      dtype,
 {
   const guint8 *b = row;
   float sum = 0;
+
+#ifdef SY_QUANT_X86
+  if (have_avx2_fma () && block_func (dtype) != NULL)
+    return dot_avx2 (dtype, row, x, n);
+#endif
 
   switch (dtype)
     {

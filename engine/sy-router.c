@@ -305,6 +305,27 @@ row_rank (RouteCtx    *ctx,
   return mask;
 }
 
+/* Dual-scale experts (info->n_shallow_experts): after adr has decided
+ * shallow or deep, rank only inside that group, experts [lo, hi). */
+static void
+row_restrict (RouteCtx    *ctx,
+              const float *probs,
+              int          lo,
+              int          hi)
+{
+  int E = ctx->E;
+
+  for (int e = 0; e < E; e++)
+    {
+      ctx->heap[e].v = (e >= lo && e < hi) ? probs[e] : -INFINITY;
+      ctx->heap[e].i = e;
+    }
+  ctx->n_ranked = 0;
+  ctx->heap_n = E;
+  for (int i = E / 2 - 1; i >= 0; i--)
+    heap_sift_down (ctx->heap, E, i);
+}
+
 static int
 resolve_kmin (const SyRouterSpec *spec)
 {
@@ -758,6 +779,16 @@ sy_router_route (const SyRouterSpec       *spec,
         {
           out->group_mask[t] = row_rank (&ctx, z, probs, grouped);
           K = row_k (&ctx, row_spec, probs, t, h, &complexity, &depth);
+          if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
+              depth != SY_DEPTH_NONE && K > 0)
+            {
+              int Es = info->n_shallow_experts;
+              gboolean deep = depth == SY_DEPTH_DEEP;
+
+              row_restrict (&ctx, probs, deep ? Es : 0, deep ? E : Es);
+              K = MIN (K, deep ? E - Es : Es);
+              out->group_mask[t] = deep ? 2 : 1;   /* group 0 shallow, 1 deep */
+            }
         }
 
       out->k[t] = K;

@@ -115,6 +115,9 @@ typedef struct
   int                 n_group;        /* group-limited top-k (DeepSeek-V3); 0 or 1 = none */
   int                 topk_group;
   gboolean            has_shared_experts;
+  int                 n_shallow_experts; /* dual-scale experts (DASG-MoE demo models):
+                                          * experts [0, n) are shallow, [n, E) deep, and
+                                          * adr picks inside the group it decides; 0 = none */
   const SyRouterSpec *native;         /* a model trained with a dynamic policy: its own
                                        * policy and parameters; NULL for top-k models */
   const float * const *selection_bias; /* (n_moe_layers) per MoE layer, E floats of the

@@ -164,16 +164,36 @@ token_cost (SyModel       *m,
       const SyLayer *L = &m->layers[l];
       double attn = H * q_dim * 2 + H * kv_dim * 2 + (c->attention_bias ? q_dim + 2 * kv_dim : 0);
       int ctx = L->window > 0 ? MIN (t + 1, L->window) : t + 1;
+      double mix = 0;
 
+      if (L->group_gate.rows > 0)
+        {
+          /* gmha: each head group sees its own window, plus the group gate */
+          int G = L->group_gate.rows;
+
+          for (int g = 0; g < G; g++)
+            {
+              int w = c->group_windows[g];
+
+              mix += 4.0 * (c->n_heads / G) * D * (w > 0 ? MIN (t + 1, w) : t + 1);
+            }
+          attn += H * G;
+        }
+      else
+        mix = 4.0 * c->n_heads * D * ctx;
       P += attn;
-      F += 2 * attn + 4.0 * c->n_heads * D * ctx;   /* projections, scores, mixing */
+      F += 2 * attn + mix;   /* projections, scores, mixing */
       if (L->is_moe)
         {
-          double expert = 3 * H * c->expert_ffn;
-          int k = trace->layers[L->moe].k[t];
+          const SyTraceLayer *tl = &trace->layers[L->moe];
+          int k = tl->k[t];
+          double experts = 0;
 
-          P += H * c->n_experts + k * expert;
-          F += 2 * (H * c->n_experts + k * expert);
+          /* each chosen expert at its own width (dual-scale experts differ) */
+          for (int i = 0; i < k; i++)
+            experts += 3 * H * L->experts[tl->experts[(gsize) t * c->n_experts + i]].gate.rows;
+          P += H * c->n_experts + experts;
+          F += 2 * (H * c->n_experts + experts);
           if (L->shared.gate.rows > 0)
             {
               double shared = 3 * H * L->shared.gate.rows + (L->shared_gate ? H : 0);
@@ -236,7 +256,9 @@ sy_session_run (SySession      *self,
       }
 
   route = self->spec;
-  causal = sy_router_spec_is_causal (self->spec);
+  /* `native` of a model with its own dynamic policy is that policy */
+  causal = sy_router_spec_is_causal (self->spec->policy == SY_POLICY_NATIVE && m->router_info.native
+                                     ? m->router_info.native : self->spec);
   if (self->last && (self->captured || !self->capture))
     {
       int max = MIN (self->n_cached, n - 1);
@@ -245,8 +267,10 @@ sy_session_run (SySession      *self,
         p++;
       if (!causal)
         {
-          /* only a pure extension, routed natively, may keep the cache */
-          if (self->extend_native && p == self->n_cached && p > 0)
+          /* only a pure extension, routed natively, may keep the cache
+           * (unless native itself is not causal: a da-trained model) */
+          if (self->extend_native && p == self->n_cached && p > 0
+              && sy_router_spec_is_causal (self->native))
             route = self->native;
           else
             p = 0;

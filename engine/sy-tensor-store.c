@@ -22,7 +22,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-quant.h"
-#include "sy-tensor-store.h"
+#include "sy-tensor-store-private.h"
 
 #define SY_SAFETENSORS_MAX_HEADER (100 * 1024 * 1024)
 
@@ -1197,6 +1197,60 @@ sy_tensor_store_new_from_bytes (GBytes      *bytes,
   if (!parse_shard (self, shard, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+SyTensorStore *
+_sy_tensor_store_new_mapped (const char  *path,
+                             GMappedFile *map)
+{
+  SyTensorStore *self = sy_tensor_store_new (path);
+  SyShard *shard = g_new0 (SyShard, 1);
+
+  shard->path = g_strdup (path);
+  shard->base = g_path_get_basename (path);
+  shard->map = g_mapped_file_ref (map);
+  shard->size = g_mapped_file_get_length (map);
+  shard->contents = shard->size ? g_mapped_file_get_contents (map) : NULL;
+  g_ptr_array_add (self->shards, shard);
+  return self;
+}
+
+gboolean
+_sy_tensor_store_add (SyTensorStore  *self,
+                      const char     *name,
+                      SyDType         dtype,
+                      int             n_dims,
+                      const int64_t  *shape,
+                      const void     *data,
+                      gsize           n_bytes,
+                      GError        **error)
+{
+  SyShard *shard = g_ptr_array_index (self->shards, 0);
+  SyEntry *entry;
+
+  g_return_val_if_fail (n_dims >= 0 && n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
+  if (g_hash_table_contains (self->by_name, name))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: tensor '%s' appears twice", shard->path, name);
+      return FALSE;
+    }
+  entry = g_new0 (SyEntry, 1);
+  entry->name = g_strdup (name);
+  entry->shard = shard;
+  entry->begin = (uint64_t) ((const char *) data - shard->contents);
+  entry->end = entry->begin + n_bytes;
+  entry->tensor.name = entry->name;
+  entry->tensor.file = shard->base;
+  entry->tensor.dtype = dtype;
+  entry->tensor.n_dims = n_dims;
+  for (int d = 0; d < n_dims; d++)
+    entry->tensor.shape[d] = shape[d];
+  entry->tensor.n_bytes = n_bytes;
+  entry->tensor.data = data;
+  g_ptr_array_add (self->entries, entry);
+  g_hash_table_insert (self->by_name, entry->name, entry);
+  return TRUE;
 }
 
 const SyTensor *

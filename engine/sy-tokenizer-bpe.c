@@ -11,8 +11,8 @@
  * O(n log n); a stale heap entry is recognised when the pair at its
  * position no longer merges into the id it was pushed with.
  *
- * Words of up to SY_BPE_CACHE_MAX_WORD bytes are cached (guarded by a
- * mutex, so encode may run on several threads).
+ * Words of up to SY_BPE_CACHE_MAX_WORD bytes are cached, guarded by a
+ * mutex (so encode may run on several threads), taken twice per call.
  */
 #include "sy-tokenizer-private.h"
 
@@ -21,7 +21,7 @@
 #include "sy-engine-error.h"
 
 #define SY_BPE_CACHE_MAX_WORD     256
-#define SY_BPE_CACHE_MAX_ENTRIES  200000
+#define SY_BPE_CACHE_MAX_ENTRIES  50000
 
 typedef struct
 {
@@ -29,10 +29,29 @@ typedef struct
   int32_t data[];   /* ids (n) then byte lengths (n) */
 } CacheEntry;
 
+/* The cache of short words: one 64-byte slot holds the word and its
+ * tokens, so a hit costs one cache line. */
+#define FAST_KEY        28
+#define FAST_TOKENS     6
+#define FAST_MAX_SLOTS  (1u << 17)
+
+typedef struct
+{
+  uint32_t hash;               /* high half of the word's hash */
+  uint8_t  klen;               /* 0: empty */
+  uint8_t  n;
+  uint8_t  lens[FAST_TOKENS];
+  int32_t  ids[FAST_TOKENS];
+  char     key[FAST_KEY];
+} FastSlot;
+
+G_STATIC_ASSERT (sizeof (FastSlot) == 64);
+
 struct _SyBpe
 {
   SyStrMap   vocab;          /* token -> id */
   char     **vocab_r;        /* (n_vocab_r) id -> token, NULL for holes; owned */
+  int       *vocab_len;      /* (n_vocab_r) strlen of each */
   int        n_vocab_r;
   SyPairMap  merges;         /* (left id, right id) -> (rank, merged id) */
 
@@ -45,7 +64,10 @@ struct _SyBpe
   int32_t    byte_ids[256];  /* id of <0xNN>, or -1 */
 
   GMutex     cache_lock;
-  SyStrMap   cache;          /* word -> CacheEntry * */
+  FastSlot  *fast;           /* (fast_mask + 1) */
+  guint      fast_mask;
+  guint      fast_count;
+  SyStrMap   cache;          /* longer words -> CacheEntry * */
 };
 
 int32_t
@@ -70,6 +92,15 @@ _sy_bpe_id_to_token (const SyBpe *self,
 }
 
 int
+_sy_bpe_id_to_token_len (const SyBpe *self,
+                         int32_t      id)
+{
+  if (id < 0 || id >= self->n_vocab_r || self->vocab_r[id] == NULL)
+    return 0;
+  return self->vocab_len[id];
+}
+
+int
 _sy_bpe_max_id (const SyBpe *self)
 {
   return self->n_vocab_r - 1;
@@ -84,11 +115,13 @@ _sy_bpe_free (SyBpe *self)
   for (int i = 0; i < self->n_vocab_r; i++)
     g_free (self->vocab_r[i]);
   g_free (self->vocab_r);
+  g_free (self->vocab_len);
   _sy_pair_map_clear (&self->merges);
   g_free (self->prefix);
   g_free (self->suffix);
   g_mutex_clear (&self->cache_lock);
   _sy_str_map_clear (&self->cache, g_free);
+  g_free (self->fast);
   g_free (self);
 }
 
@@ -154,6 +187,8 @@ _sy_bpe_parse (json_object  *model,
   self = g_new0 (SyBpe, 1);
   g_mutex_init (&self->cache_lock);
   _sy_str_map_init (&self->cache, 1024);
+  self->fast = g_new0 (FastSlot, 4096);
+  self->fast_mask = 4096 - 1;
   _sy_str_map_init (&self->vocab, json_object_object_length (vocab));
 
   json_object_object_foreach (vocab, key, val)
@@ -177,6 +212,9 @@ _sy_bpe_parse (json_object  *model,
       if (self->vocab_r[id] == NULL)
         self->vocab_r[id] = g_strdup (key2);
     }
+  self->vocab_len = g_new0 (int, MAX (self->n_vocab_r, 1));
+  for (int i = 0; i < self->n_vocab_r; i++)
+    self->vocab_len[i] = self->vocab_r[i] ? strlen (self->vocab_r[i]) : 0;
 
   self->prefix = g_strdup (opt_string (model, "continuing_subword_prefix"));
   self->suffix = g_strdup (opt_string (model, "end_of_word_suffix"));
@@ -496,41 +534,16 @@ merge_word (SyBpe  *self,
     g_free (heap);
 }
 
-void
-_sy_bpe_tokenize (SyBpe      *self,
-                  const char *word,
-                  int         len,
-                  GArray     *ids,
-                  GArray     *lens)
+/* The merged tokens of one word, uncached. */
+static void
+bpe_compute (SyBpe      *self,
+             const char *word,
+             int         len,
+             GArray     *syms,
+             GArray     *ids,
+             GArray     *lens)
 {
-  g_autoptr (GArray) syms = NULL;
-  uint64_t hash = 0;
-  gboolean cacheable = len <= SY_BPE_CACHE_MAX_WORD;
-  CacheEntry *entry;
-  int n = 0;
-
-  if (len <= 0)
-    return;
-  if (cacheable)
-    {
-      gintptr v;
-      gboolean hit;
-
-      hash = _sy_hash_bytes (word, len);
-      g_mutex_lock (&self->cache_lock);
-      hit = _sy_str_map_lookup (&self->cache, word, len, hash, &v);
-      if (hit)
-        {
-          entry = (CacheEntry *) v;
-          g_array_append_vals (ids, entry->data, entry->n);
-          g_array_append_vals (lens, entry->data + entry->n, entry->n);
-        }
-      g_mutex_unlock (&self->cache_lock);
-      if (hit)
-        return;
-    }
-
-  syms = g_array_sized_new (FALSE, FALSE, sizeof (Symbol), len);
+  g_array_set_size (syms, 0);
   if (self->ignore_merges)
     {
       int32_t id = _sy_bpe_token_to_id (self, word, len);
@@ -542,7 +555,6 @@ _sy_bpe_tokenize (SyBpe      *self,
       initial_symbols (self, word, len, syms);
       merge_word (self, syms);
     }
-
   for (guint i = 0; i < syms->len; i++)
     {
       const Symbol *s = &g_array_index (syms, Symbol, i);
@@ -550,27 +562,204 @@ _sy_bpe_tokenize (SyBpe      *self,
         {
           g_array_append_val (ids, s->id);
           g_array_append_val (lens, s->len);
-          n++;
         }
     }
+}
 
-  if (cacheable)
+/* ---- the word cache -------------------------------------------------------- */
+
+static inline FastSlot *
+fast_find (SyBpe      *self,
+           const char *word,
+           int         len,
+           uint64_t    hash)
+{
+  uint32_t h32 = (uint32_t) (hash >> 32);
+  guint i = (guint) hash & self->fast_mask;
+
+  for (;;)
     {
+      FastSlot *slot = &self->fast[i];
+      if (slot->klen == 0)
+        return slot;
+      if (slot->hash == h32 && slot->klen == len && memcmp (slot->key, word, len) == 0)
+        return slot;
+      i = (i + 1) & self->fast_mask;
+    }
+}
+
+static void
+fast_grow (SyBpe *self)
+{
+  FastSlot *old = self->fast;
+  guint old_cap = self->fast_mask + 1, cap = old_cap * 2;
+
+  self->fast = g_new0 (FastSlot, cap);
+  self->fast_mask = cap - 1;
+  for (guint k = 0; k < old_cap; k++)
+    if (old[k].klen != 0)
+      {
+        /* the low bits of the full hash are not stored: rehash the key */
+        uint64_t hash = _sy_hash_bytes (old[k].key, old[k].klen);
+        *fast_find (self, old[k].key, old[k].klen, hash) = old[k];
+      }
+  g_free (old);
+}
+
+/* Looks @word up; on a hit appends its tokens and returns TRUE. */
+static gboolean
+cache_lookup (SyBpe      *self,
+              const char *word,
+              int         len,
+              uint64_t    hash,
+              GArray     *ids,
+              GArray     *lens)
+{
+  if (len <= FAST_KEY)
+    {
+      const FastSlot *slot = fast_find (self, word, len, hash);
+      guint at;
+
+      if (slot->klen == 0)
+        goto slow;
+      at = ids->len;
+      g_array_set_size (ids, at + slot->n);
+      g_array_set_size (lens, at + slot->n);
+      for (int k = 0; k < slot->n; k++)
+        {
+          g_array_index (ids, int32_t, at + k) = slot->ids[k];
+          g_array_index (lens, int32_t, at + k) = slot->lens[k];
+        }
+      return TRUE;
+    }
+slow:
+    {
+      gintptr v;
+      const CacheEntry *entry;
+
+      if (!_sy_str_map_lookup (&self->cache, word, len, hash, &v))
+        return FALSE;
+      entry = (const CacheEntry *) v;
+      g_array_append_vals (ids, entry->data, entry->n);
+      g_array_append_vals (lens, entry->data + entry->n, entry->n);
+      return TRUE;
+    }
+}
+
+static void
+cache_insert (SyBpe         *self,
+              const char    *word,
+              int            len,
+              uint64_t       hash,
+              const int32_t *ids,
+              const int32_t *lens,
+              int            n)
+{
+  if (len <= FAST_KEY && n <= FAST_TOKENS)
+    {
+      FastSlot *slot;
+
+      if ((self->fast_count + 1) * 2 > self->fast_mask + 1)
+        {
+          if (self->fast_mask + 1 >= FAST_MAX_SLOTS)
+            return;
+          fast_grow (self);
+        }
+      slot = fast_find (self, word, len, hash);
+      if (slot->klen != 0)
+        return; /* cached meanwhile by another thread */
+      slot->hash = (uint32_t) (hash >> 32);
+      slot->klen = (uint8_t) len;
+      slot->n = (uint8_t) n;
+      for (int k = 0; k < n; k++)
+        {
+          slot->ids[k] = ids[k];
+          slot->lens[k] = (uint8_t) lens[k];
+        }
+      memcpy (slot->key, word, len);
+      self->fast_count++;
+    }
+  else if (len <= SY_BPE_CACHE_MAX_WORD && self->cache.count < SY_BPE_CACHE_MAX_ENTRIES)
+    {
+      gintptr v;
+      CacheEntry *entry;
+
+      if (_sy_str_map_lookup (&self->cache, word, len, hash, &v))
+        return;
       entry = g_malloc (sizeof (CacheEntry) + sizeof (int32_t) * 2 * n);
       entry->n = n;
-      memcpy (entry->data, &g_array_index (ids, int32_t, ids->len - n), sizeof (int32_t) * n);
-      memcpy (entry->data + n, &g_array_index (lens, int32_t, lens->len - n), sizeof (int32_t) * n);
-      gintptr v;
+      memcpy (entry->data, ids, sizeof (int32_t) * n);
+      memcpy (entry->data + n, lens, sizeof (int32_t) * n);
+      _sy_str_map_insert (&self->cache, word, len, hash, (gintptr) entry);
+    }
+}
 
-      g_mutex_lock (&self->cache_lock);
-      /* another thread may have cached the word meanwhile: keep its entry */
-      if (self->cache.count < SY_BPE_CACHE_MAX_ENTRIES
-          && !_sy_str_map_lookup (&self->cache, word, len, hash, &v))
+void
+_sy_bpe_tokenize_words (SyBpe            *self,
+                        const SyTokPiece *words,
+                        guint             n_words,
+                        GArray           *ids,
+                        GArray           *lens,
+                        int              *ranges)
+{
+  g_autoptr (GArray) misses = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) hashes = g_array_sized_new (FALSE, FALSE, sizeof (uint64_t), n_words);
+  g_autoptr (GArray) syms = g_array_new (FALSE, FALSE, sizeof (Symbol));
+
+  g_array_set_size (hashes, n_words);
+  for (guint i = 0; i < n_words; i++)
+    {
+      ranges[2 * i] = 0;
+      ranges[2 * i + 1] = 0;
+      if (words[i].added_id < 0 && words[i].len > 0 && words[i].len <= SY_BPE_CACHE_MAX_WORD)
+        g_array_index (hashes, uint64_t, i) = _sy_hash_bytes (words[i].s, words[i].len);
+    }
+
+  /* one pass under the lock for the hits, the misses computed outside it,
+   * then one more locked pass to cache them */
+  g_mutex_lock (&self->cache_lock);
+  for (guint i = 0; i < n_words; i++)
+    {
+      const SyTokPiece *w = &words[i];
+      guint at = ids->len;
+
+      /* the table is larger than the caches: ask for a slot some words ahead */
+      if (i + 8 < n_words)
+        __builtin_prefetch (&self->fast[(guint) g_array_index (hashes, uint64_t, i + 8) & self->fast_mask]);
+      if (w->added_id >= 0 || w->len <= 0)
+        continue;
+      if (w->len <= SY_BPE_CACHE_MAX_WORD
+          && cache_lookup (self, w->s, w->len, g_array_index (hashes, uint64_t, i), ids, lens))
         {
-          _sy_str_map_insert (&self->cache, word, len, hash, (gintptr) entry);
-          entry = NULL;
+          ranges[2 * i] = at;
+          ranges[2 * i + 1] = ids->len - at;
+        }
+      else
+        g_array_append_val (misses, i);
+    }
+  g_mutex_unlock (&self->cache_lock);
+
+  for (guint k = 0; k < misses->len; k++)
+    {
+      guint i = g_array_index (misses, guint, k);
+      guint at = ids->len;
+
+      bpe_compute (self, words[i].s, words[i].len, syms, ids, lens);
+      ranges[2 * i] = at;
+      ranges[2 * i + 1] = ids->len - at;
+    }
+
+  if (misses->len > 0)
+    {
+      g_mutex_lock (&self->cache_lock);
+      for (guint k = 0; k < misses->len; k++)
+        {
+          guint i = g_array_index (misses, guint, k);
+          if (words[i].len <= SY_BPE_CACHE_MAX_WORD)
+            cache_insert (self, words[i].s, words[i].len, g_array_index (hashes, uint64_t, i),
+                          &g_array_index (ids, int32_t, ranges[2 * i]),
+                          &g_array_index (lens, int32_t, ranges[2 * i]), ranges[2 * i + 1]);
         }
       g_mutex_unlock (&self->cache_lock);
-      g_free (entry);
     }
 }

@@ -158,6 +158,8 @@ typedef struct
 
 const SyByteLevelTable *_sy_byte_level_table (void);
 
+/* Like g_utf8_validate_len(), but U+0000 is a character like any other. */
+gboolean _sy_utf8_validate (const char *bytes, gsize len, const char **end);
 /* Lossy UTF-8: each maximal invalid subpart becomes U+FFFD. */
 void _sy_append_utf8_lossy (GString *out, const char *bytes, gsize len);
 
@@ -230,9 +232,13 @@ SyBpe       *_sy_bpe_parse       (json_object *model, GError **error);
 void         _sy_bpe_free        (SyBpe *self);
 int32_t      _sy_bpe_token_to_id (const SyBpe *self, const char *token, gsize len);
 const char  *_sy_bpe_id_to_token (const SyBpe *self, int32_t id);
+int          _sy_bpe_id_to_token_len (const SyBpe *self, int32_t id);
 int          _sy_bpe_max_id      (const SyBpe *self);
-/* Tokenizes one word: appends ids and the byte length of each token
- * (in the word) to @ids / @lens (GArrays of int32_t). */
-void         _sy_bpe_tokenize    (SyBpe *self, const char *word, int len, GArray *ids, GArray *lens);
+/* Tokenizes the words that are not added tokens: appends ids and the byte
+ * length of each token (within its word) to @ids / @lens (GArrays of
+ * int32_t); @ranges (n_words, 2) receives each word's first index and count
+ * in them (0, 0 for added tokens). */
+void         _sy_bpe_tokenize_words (SyBpe *self, const SyTokPiece *words, guint n_words,
+                                     GArray *ids, GArray *lens, int *ranges);
 
 G_END_DECLS

@@ -300,69 +300,18 @@ piece_is_ascii (const SyTokPiece *p)
   return TRUE;
 }
 
-/* Unicode normalization with spans: the text is cut into groups that
- * normalize independently (a starter and its combining marks, joined with
- * the next group when normalizing them together differs, e.g. Hangul
- * jamo); within a group, characters map one to one when the count is kept,
- * a composition takes the span of its first character, a decomposition
- * the span of what it came from. */
-static gboolean
-norm_concat_equal (const char     *s,
-                   int             a,
-                   int             b,
-                   int             c,
-                   GNormalizeMode  mode)
+/* Unicode normalization with spans, the way the reference aligns it:
+ * every character is fully decomposed, each piece keeping the span of the
+ * character it came from; marks are put in canonical order; for NFC/NFKC
+ * a composition keeps the span of its starter.  (The result is checked
+ * against GLib's own normalizer; should they ever disagree, the text is
+ * normalized as a whole, every character spanning the piece.) */
+typedef struct
 {
-  g_autofree char *left = g_utf8_normalize (s + a, b - a, mode);
-  g_autofree char *right = g_utf8_normalize (s + b, c - b, mode);
-  g_autofree char *both = g_utf8_normalize (s + a, c - a, mode);
-  size_t nl, nr;
-
-  if (left == NULL || right == NULL || both == NULL)
-    return FALSE;
-  nl = strlen (left);
-  nr = strlen (right);
-  return strlen (both) == nl + nr && memcmp (both, left, nl) == 0 && memcmp (both + nl, right, nr) == 0;
-}
-
-static void
-norm_group (Builder          *b,
-            const SyTokPiece *p,
-            int               from,
-            int               to,
-            GNormalizeMode    mode)
-{
-  g_autofree char *n = g_utf8_normalize (p->s + from, to - from, mode);
-  glong n_in = g_utf8_strlen (p->s + from, to - from);
-  glong n_out;
-  const char *q;
-  int i = from;
-
-  if (n == NULL)
-    {
-      builder_put_span (b, p, from, to);
-      return;
-    }
-  n_out = g_utf8_strlen (n, -1);
-  q = n;
-  while (*q)
-    {
-      int k = _sy_utf8_char_len ((guchar) *q);
-      SyTokAlign al;
-
-      if (n_out == n_in)
-        {
-          al = p->al[i];
-          i += _sy_utf8_char_len ((guchar) p->s[i]);
-        }
-      else if (n_in == 1 || n_out == 1)
-        al = p->al[from];
-      else
-        al = span_union (p, from, to);
-      builder_put (b, q, k, al);
-      q += k;
-    }
-}
+  gunichar c;
+  int      origin;   /* byte of the source character in the piece */
+  int      ccc;
+} NChar;
 
 static void
 norm_unicode (GNormalizeMode    mode,
@@ -370,45 +319,93 @@ norm_unicode (GNormalizeMode    mode,
               const SyTokPiece *in,
               SyTokPiece       *out)
 {
-  g_autoptr (GArray) chunks = NULL;
+  gboolean compat = mode == G_NORMALIZE_NFKC || mode == G_NORMALIZE_NFKD;
+  gboolean compose = mode == G_NORMALIZE_NFC || mode == G_NORMALIZE_NFKC;
+  g_autoptr (GArray) seq = NULL;
+  g_autofree char *expected = NULL;
+  NChar *q;
+  int n = 0;
   Builder b;
-  guint c = 0;
 
   if (piece_is_ascii (in))
     {
       *out = *in;
       return;
     }
-  /* chunk starts: each starter (canonical combining class 0) */
-  chunks = g_array_new (FALSE, FALSE, sizeof (int));
+  seq = g_array_sized_new (FALSE, FALSE, sizeof (NChar), in->len + 8);
   for (int i = 0; i < in->len;)
     {
-      int n;
-      gunichar ch = _sy_utf8_decode (in->s + i, &n);
-      if (i == 0 || g_unichar_combining_class (ch) == 0)
-        g_array_append_val (chunks, i);
-      i += n;
+      int k;
+      gunichar c = _sy_utf8_decode (in->s + i, &k);
+
+      if (c < 0x80)
+        g_array_append_val (seq, ((NChar) { c, i, 0 }));
+      else
+        {
+          gunichar d[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+          gsize nd = g_unichar_fully_decompose (c, compat, d, G_N_ELEMENTS (d));
+
+          for (gsize m = 0; m < nd; m++)
+            g_array_append_val (seq, ((NChar) { d[m], i, g_unichar_combining_class (d[m]) }));
+        }
+      i += k;
     }
-  g_array_append_val (chunks, in->len);
+  q = (NChar *) seq->data;
+  n = seq->len;
+  /* canonical ordering: stable sort of each run of marks by class */
+  for (int i = 1; i < n; i++)
+    {
+      NChar x = q[i];
+      int j = i;
+
+      if (x.ccc == 0)
+        continue;
+      while (j > 0 && q[j - 1].ccc > x.ccc)
+        {
+          q[j] = q[j - 1];
+          j--;
+        }
+      q[j] = x;
+    }
+  if (compose)
+    {
+      int starter = -1, last_cc = 0, m = 0;
+
+      for (int i = 0; i < n; i++)
+        {
+          NChar x = q[i];
+          gunichar composed;
+
+          if (starter >= 0)
+            {
+              gboolean blocked = m - 1 != starter && (last_cc == 0 || last_cc >= x.ccc);
+              if (!blocked && g_unichar_compose (q[starter].c, x.c, &composed))
+                {
+                  q[starter].c = composed;
+                  continue;
+                }
+            }
+          if (x.ccc == 0)
+            starter = m;
+          last_cc = x.ccc;
+          q[m++] = x;
+        }
+      n = m;
+    }
 
   builder_init (&b, in->len + 16);
-  while (c + 1 < chunks->len)
+  for (int i = 0; i < n; i++)
     {
-      int start = g_array_index (chunks, int, c);
-      guint end_c = c + 1;
+      char buf[8];
+      int k = g_unichar_to_utf8 (q[i].c, buf);
+      builder_put (&b, buf, k, in->al[q[i].origin]);
+    }
 
-      /* join the next chunk while the two do not normalize apart */
-      while (end_c + 1 < chunks->len && end_c - c < 32)
-        {
-          int mid = g_array_index (chunks, int, end_c);
-          int next = g_array_index (chunks, int, end_c + 1);
-
-          if ((guchar) in->s[mid] < 0x80 || norm_concat_equal (in->s, start, mid, next, mode))
-            break;
-          end_c++;
-        }
-      norm_group (&b, in, start, g_array_index (chunks, int, end_c), mode);
-      c = end_c;
+  expected = g_utf8_normalize (in->s, in->len, mode);
+  if (expected != NULL && (strlen (expected) != (gsize) b.len || memcmp (expected, b.s, b.len) != 0))
+    {
+      b.len = 0;
+      builder_put (&b, expected, strlen (expected), span_union (in, 0, in->len));
     }
   builder_finish (&b, ctx, out);
 }
@@ -435,7 +432,8 @@ norm_replace (const SyNormalizer *self,
       int a = g_array_index (m, int, i), e = g_array_index (m, int, i + 1);
 
       builder_put_span (&b, in, prev, a);
-      builder_put (&b, self->text, self->text_len, span_union (in, a, e));
+      /* the replacement stands where the match ended (as the library aligns it) */
+      builder_put (&b, self->text, self->text_len, in->al[e - 1]);
       prev = e;
     }
   builder_put_span (&b, in, prev, in->len);
@@ -468,6 +466,10 @@ norm_lowercase (SyTokCtx         *ctx,
           memcpy (buf, "i\xCC\x87", 3);
           k = 3;
         }
+      else if (c >= 0x2160 && c <= 0x216F)
+        k = g_unichar_to_utf8 (c + 0x10, buf);   /* Roman numerals (Nl, Other_Uppercase) */
+      else if (c >= 0x24B6 && c <= 0x24CF)
+        k = g_unichar_to_utf8 (c + 26, buf);     /* circled capital letters (So) */
       else
         k = g_unichar_to_utf8 (g_unichar_tolower (c), buf);
       builder_put (&b, buf, k, in->al[i]);

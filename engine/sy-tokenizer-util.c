@@ -390,6 +390,65 @@ _sy_byte_level_table (void)
   return &byte_level_table;
 }
 
+/* ---- UTF-8 -------------------------------------------------------------- */
+
+gboolean
+_sy_utf8_validate (const char  *bytes,
+                   gsize        len,
+                   const char **end)
+{
+  const guchar *u = (const guchar *) bytes;
+  gsize i = 0;
+
+  while (i < len)
+    {
+      guchar c = u[i];
+      int need;
+      guchar lo = 0x80, hi = 0xBF;
+
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+      else if (c >= 0xE0 && c <= 0xEF)
+        {
+          need = 2;
+          if (c == 0xE0)
+            lo = 0xA0;
+          else if (c == 0xED)
+            hi = 0x9F;   /* no surrogates */
+        }
+      else if (c >= 0xF0 && c <= 0xF4)
+        {
+          need = 3;
+          if (c == 0xF0)
+            lo = 0x90;
+          else if (c == 0xF4)
+            hi = 0x8F;
+        }
+      else
+        break;
+      if (i + need >= len)
+        {
+          /* truncated: stop at the lead byte */
+          break;
+        }
+      if (u[i + 1] < lo || u[i + 1] > hi)
+        break;
+      for (int k = 2; k <= need; k++)
+        if (u[i + k] < 0x80 || u[i + k] > 0xBF)
+          goto bad;
+      i += need + 1;
+    }
+bad:
+  if (end != NULL)
+    *end = bytes + i;
+  return i == len;
+}
+
 /* ---- lossy UTF-8 ---------------------------------------------------------- */
 
 void
@@ -407,7 +466,7 @@ _sy_append_utf8_lossy (GString    *out,
       int need, k;
       guchar lo = 0x80, hi = 0xBF;
 
-      if (g_utf8_validate_len (bytes + i, len - i, &end))
+      if (_sy_utf8_validate (bytes + i, len - i, &end))
         {
           g_string_append_len (out, bytes + i, len - i);
           return;

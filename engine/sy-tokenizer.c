@@ -23,6 +23,7 @@ typedef struct
 {
   char     *content;
   int       len;
+  char     *text;        /* what decoding writes: content, normalized when normalized = true */
   int32_t   id;
   gboolean  special;
   gboolean  lstrip;
@@ -118,7 +119,6 @@ struct _SyTokenizer
   GHashTable      *added_by_id;    /* id -> AddedToken * */
   Matcher          raw_matcher;    /* added tokens with normalized = false */
   Matcher          norm_matcher;   /* the others, normalized */
-  GPtrArray       *norm_texts;     /* owned normalized contents */
 
   int              vocab_size;
   int32_t          bos_id;
@@ -130,7 +130,8 @@ typedef struct
   int32_t     id;
   int32_t     start;
   int32_t     end;
-  const char *str;
+  const char *str;   /* not NUL-terminated for added tokens: use len */
+  int         len;
 } Tok;
 
 /* ---- small JSON helpers ---------------------------------------------------- */
@@ -492,7 +493,7 @@ trim_byte_level_offsets (GArray   *toks,
     {
       Tok *t = &g_array_index (toks, Tok, i);
       const char *s = t->str;
-      int len = strlen (s), n, leading = 0, trailing = 0, k;
+      int len = t->len, n, leading = 0, trailing = 0, k;
 
       for (k = 0; k < len && is_bytelevel_space (s + k, &n); k += n)
         leading++;
@@ -546,7 +547,8 @@ post_apply (const Post *self,
               else
                 for (guint k = 0; k < item->ids->len; k++)
                   {
-                    Tok t = { g_array_index (item->ids, int32_t, k), 0, 0, g_ptr_array_index (item->tokens, k) };
+                    const char *str = g_ptr_array_index (item->tokens, k);
+                    Tok t = { g_array_index (item->ids, int32_t, k), 0, 0, str, strlen (str) };
                     g_array_append_val (toks, t);
                   }
             }
@@ -558,7 +560,8 @@ post_apply (const Post *self,
         trim_byte_level_offsets (toks, self->add_prefix_space);
       if (add_special)
         {
-          Tok cls = { self->cls_id, 0, 0, self->cls }, sep = { self->sep_id, 0, 0, self->sep };
+          Tok cls = { self->cls_id, 0, 0, self->cls, strlen (self->cls) };
+          Tok sep = { self->sep_id, 0, 0, self->sep, strlen (self->sep) };
           g_array_prepend_val (toks, cls);
           g_array_append_val (toks, sep);
         }
@@ -718,7 +721,7 @@ append_bytes_display (GString    *out,
       const char *end;
       gsize ok;
 
-      if (g_utf8_validate_len (bytes + i, len - i, &end))
+      if (_sy_utf8_validate (bytes + i, len - i, &end))
         {
           g_string_append_len (out, bytes + i, len - i);
           return;
@@ -751,7 +754,7 @@ flush_bytes (GPtrArray *out,
 {
   if (bytes->len == 0)
     return;
-  if (g_utf8_validate_len ((const char *) bytes->data, bytes->len, NULL))
+  if (_sy_utf8_validate ((const char *) bytes->data, bytes->len, NULL))
     g_ptr_array_add (out, g_strndup ((const char *) bytes->data, bytes->len));
   else if (piece)
     {
@@ -946,7 +949,6 @@ sy_tokenizer_free (SyTokenizer *self)
   decoder_free (self->decoder);
   matcher_clear (&self->raw_matcher);
   matcher_clear (&self->norm_matcher);
-  g_clear_pointer (&self->norm_texts, g_ptr_array_unref);
   g_clear_pointer (&self->added_by_id, g_hash_table_unref);
   g_clear_pointer (&self->added, g_ptr_array_unref);
   g_free (self);
@@ -958,6 +960,8 @@ added_token_free (gpointer data)
   AddedToken *t = data;
 
   g_free (t->content);
+  if (t->text != t->content)
+    g_free (t->text);
   g_free (t);
 }
 
@@ -968,7 +972,6 @@ load_added_tokens (SyTokenizer  *self,
 {
   self->added = g_ptr_array_new_with_free_func (added_token_free);
   self->added_by_id = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->norm_texts = g_ptr_array_new_with_free_func (g_free);
   self->raw_matcher.empty = TRUE;
   self->norm_matcher.empty = TRUE;
   if (list == NULL)
@@ -1001,6 +1004,7 @@ load_added_tokens (SyTokenizer  *self,
       t->rstrip = jbool (obj, "rstrip", FALSE);
       t->single_word = jbool (obj, "single_word", FALSE);
       t->normalized = jbool (obj, "normalized", !t->special);
+      t->text = t->content;
       g_ptr_array_add (self->added, t);
       g_hash_table_insert (self->added_by_id, GINT_TO_POINTER (t->id), t);
     }
@@ -1010,9 +1014,9 @@ load_added_tokens (SyTokenizer  *self,
 
       if (t->normalized && self->normalizer != NULL)
         {
-          char *n = _sy_normalizer_string (self->normalizer, t->content);
-          g_ptr_array_add (self->norm_texts, n);
-          matcher_add (&self->norm_matcher, n, strlen (n), t);
+          /* matched, and decoded, in its normalized form (as the library does) */
+          t->text = _sy_normalizer_string (self->normalizer, t->content);
+          matcher_add (&self->norm_matcher, t->text, strlen (t->text), t);
         }
       else if (t->normalized)
         matcher_add (&self->norm_matcher, t->content, t->len, t);
@@ -1077,6 +1081,8 @@ load_special_ids (SyTokenizer *self,
   g_clear_pointer (&c, json_object_put);
 }
 
+static SyTokenizer *tokenizer_from_root (json_object *root, const char *file, GError **error);
+
 SyTokenizer *
 sy_tokenizer_load (const char  *path,
                    GError     **error)
@@ -1084,7 +1090,7 @@ sy_tokenizer_load (const char  *path,
   g_autoptr (SyTokenizer) self = NULL;
   g_autofree char *file = NULL;
   g_autofree char *dir = NULL;
-  json_object *root, *v;
+  json_object *root;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -1112,8 +1118,28 @@ sy_tokenizer_load (const char  *path,
       return NULL;
     }
 
+  self = tokenizer_from_root (root, file, error);
+  json_object_put (root);
+  if (self == NULL)
+    return NULL;
+  load_special_ids (self, dir);
+  return g_steal_pointer (&self);
+}
+
+/* The tokenizer of a parsed tokenizer.json @root (borrowed); @file names
+ * it in messages.  BOS / EOS are left at -1. */
+static SyTokenizer *
+tokenizer_from_root (json_object  *root,
+                     const char   *file,
+                     GError      **error)
+{
+  g_autoptr (SyTokenizer) self = NULL;
+  json_object *v;
+
   self = g_new0 (SyTokenizer, 1);
   self->path = g_strdup (file);
+  self->bos_id = -1;
+  self->eos_id = -1;
   if ((v = jget (root, "model")) == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "%s: no \"model\"", file);
@@ -1136,13 +1162,28 @@ sy_tokenizer_load (const char  *path,
   self->vocab_size = _sy_bpe_max_id (self->model) + 1;
   for (guint i = 0; i < self->added->len; i++)
     self->vocab_size = MAX (self->vocab_size, ((AddedToken *) g_ptr_array_index (self->added, i))->id + 1);
-  load_special_ids (self, dir);
-  json_object_put (root);
   return g_steal_pointer (&self);
 
 fail:
-  json_object_put (root);
   return NULL;
+}
+
+SyTokenizer *
+sy_tokenizer_new_from_json (json_object  *root,
+                            const char   *name,
+                            int32_t       bos_id,
+                            int32_t       eos_id,
+                            GError      **error)
+{
+  SyTokenizer *self;
+
+  g_return_val_if_fail (root != NULL && name != NULL, NULL);
+  self = tokenizer_from_root (root, name, error);
+  if (self == NULL)
+    return NULL;
+  self->bos_id = bos_id >= 0 && bos_id < self->vocab_size ? bos_id : -1;
+  self->eos_id = eos_id >= 0 && eos_id < self->vocab_size ? eos_id : -1;
+  return self;
 }
 
 /* ---- encoding ------------------------------------------------------------------ */
@@ -1160,19 +1201,6 @@ sy_encoding_free (SyEncoding *encoding)
   g_free (encoding);
 }
 
-static const char *
-token_string (SyTokenizer *self,
-              int32_t      id)
-{
-  const AddedToken *t = g_hash_table_lookup (self->added_by_id, GINT_TO_POINTER (id));
-  const char *s;
-
-  if (t != NULL)
-    return t->content;
-  s = _sy_bpe_id_to_token (self->model, id);
-  return s != NULL ? s : "";
-}
-
 SyEncoding *
 sy_tokenizer_encode (SyTokenizer  *self,
                      const char   *text,
@@ -1186,6 +1214,7 @@ sy_tokenizer_encode (SyTokenizer  *self,
   g_autoptr (GArray) toks = NULL;
   g_autoptr (GArray) ids = NULL;
   g_autoptr (GArray) lens = NULL;
+  g_autofree int *ranges = NULL;
   SyTokCtx ctx;
   SyTokPiece root;
   SyTokAlign *al;
@@ -1200,15 +1229,11 @@ sy_tokenizer_encode (SyTokenizer  *self,
     text = "";
   if (len < 0)
     len = strlen (text);
-  if (!g_utf8_validate_len (text, len, &bad))
+  if (!_sy_utf8_validate (text, len, &bad))
     {
-      if (*bad == '\0')
-        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                     "text has a NUL byte at byte %" G_GSIZE_FORMAT, (gsize) (bad - text));
-      else
-        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                     "text is not valid UTF-8 at byte %" G_GSIZE_FORMAT " (0x%02X)",
-                     (gsize) (bad - text), (guchar) *bad);
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "text is not valid UTF-8 at byte %" G_GSIZE_FORMAT " (0x%02X)",
+                   (gsize) (bad - text), (guchar) *bad);
       return NULL;
     }
   if (len > G_MAXINT32 / 2)
@@ -1268,8 +1293,10 @@ sy_tokenizer_encode (SyTokenizer  *self,
 
   /* 4. the model */
   toks = g_array_sized_new (FALSE, FALSE, sizeof (Tok), len / 3 + 4);
-  ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
-  lens = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
+  lens = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
+  ranges = g_new (int, 2 * MAX (words->len, 1));
+  _sy_bpe_tokenize_words (self->model, (const SyTokPiece *) words->data, words->len, ids, lens, ranges);
   for (guint i = 0; i < words->len; i++)
     {
       const SyTokPiece *w = &g_array_index (words, SyTokPiece, i);
@@ -1279,22 +1306,21 @@ sy_tokenizer_encode (SyTokenizer  *self,
         continue;
       if (w->added_id >= 0)
         {
-          Tok t = { w->added_id, w->al[0].start, w->al[w->len - 1].end, token_string (self, w->added_id) };
+          /* the token is the text it matched, spaces taken by lstrip/rstrip included */
+          Tok t = { w->added_id, w->al[0].start, w->al[w->len - 1].end, w->s, w->len };
           g_array_append_val (toks, t);
           continue;
         }
-      g_array_set_size (ids, 0);
-      g_array_set_size (lens, 0);
-      _sy_bpe_tokenize (self->model, w->s, w->len, ids, lens);
-      for (guint k = 0; k < ids->len; k++)
+      for (int k = ranges[2 * i]; k < ranges[2 * i] + ranges[2 * i + 1]; k++)
         {
           int32_t id = g_array_index (ids, int32_t, k);
           int a = MIN (pos, w->len - 1);
           int b = MIN (pos + g_array_index (lens, int32_t, k), w->len);
-          Tok t = { id, w->al[a].start, w->al[MAX (b - 1, a)].end, _sy_bpe_id_to_token (self->model, id) };
+          Tok t = { id, w->al[a].start, w->al[MAX (b - 1, a)].end, _sy_bpe_id_to_token (self->model, id), 0 };
 
           if (t.str == NULL)
             t.str = "";
+          t.len = _sy_bpe_id_to_token_len (self->model, id);
           g_array_append_val (toks, t);
           pos += g_array_index (lens, int32_t, k);
         }
@@ -1312,18 +1338,19 @@ sy_tokenizer_encode (SyTokenizer  *self,
   enc->tokens = g_new0 (char *, toks->len + 1);
   total = 1;
   for (guint i = 0; i < toks->len; i++)
-    total += strlen (g_array_index (toks, Tok, i).str) + 1;
+    total += g_array_index (toks, Tok, i).len + 1;
   block = g_malloc (total);
   enc->tokens[toks->len] = block;
   for (guint i = 0; i < toks->len; i++)
     {
       const Tok *t = &g_array_index (toks, Tok, i);
-      gsize n = strlen (t->str);
+      gsize n = t->len;
 
       enc->ids[i] = t->id;
       enc->offsets[2 * i] = t->start;
       enc->offsets[2 * i + 1] = t->end;
-      memcpy (block, t->str, n + 1);
+      memcpy (block, t->str, n);
+      block[n] = '\0';
       enc->tokens[i] = block;
       block += n + 1;
     }
@@ -1368,7 +1395,7 @@ sy_tokenizer_decode (SyTokenizer   *self,
   for (int i = 0; i < n; i++)
     {
       const AddedToken *t = g_hash_table_lookup (self->added_by_id, GINT_TO_POINTER (ids[i]));
-      const char *s = t != NULL ? t->content : _sy_bpe_id_to_token (self->model, ids[i]);
+      const char *s = t != NULL ? t->text : _sy_bpe_id_to_token (self->model, ids[i]);
 
       if (s == NULL || (skip_special && t != NULL && t->special))
         continue;
@@ -1387,9 +1414,9 @@ sy_tokenizer_id_to_piece (SyTokenizer *self,
 
   g_return_val_if_fail (self != NULL, NULL);
   t = g_hash_table_lookup (self->added_by_id, GINT_TO_POINTER (id));
-  if (t != NULL && !parse_byte_token (t->content, &(guchar) { 0 }))
-    return g_strdup (t->content);
-  s = t != NULL ? t->content : _sy_bpe_id_to_token (self->model, id);
+  if (t != NULL && !parse_byte_token (t->text, &(guchar) { 0 }))
+    return g_strdup (t->text);
+  s = t != NULL ? t->text : _sy_bpe_id_to_token (self->model, id);
   if (s == NULL)
     return g_strdup ("");
   g_ptr_array_add (strings, g_strdup (s));
@@ -1404,7 +1431,7 @@ sy_tokenizer_id_to_token (SyTokenizer *self,
 
   g_return_val_if_fail (self != NULL, NULL);
   t = g_hash_table_lookup (self->added_by_id, GINT_TO_POINTER (id));
-  return t != NULL ? t->content : _sy_bpe_id_to_token (self->model, id);
+  return t != NULL ? t->text : _sy_bpe_id_to_token (self->model, id);
 }
 
 int32_t

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
 #include <stdint.h>
 
 G_BEGIN_DECLS
@@ -34,6 +35,14 @@ typedef struct
 /* @path: a tokenizer.json, or a folder holding one (and optionally
  * tokenizer_config.json / config.json, which name BOS and EOS). */
 SyTokenizer *sy_tokenizer_load            (const char      *path,
+                                           GError         **error);
+/* The tokenizer of an already parsed tokenizer.json object @root (not
+ * taken), e.g. one built from a GGUF file's metadata; @name names it in
+ * messages; BOS / EOS ids as given (-1: none). */
+SyTokenizer *sy_tokenizer_new_from_json   (json_object     *root,
+                                           const char      *name,
+                                           int32_t          bos_id,
+                                           int32_t          eos_id,
                                            GError         **error);
 void         sy_tokenizer_free            (SyTokenizer     *self);
 

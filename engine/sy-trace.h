@@ -62,6 +62,7 @@ typedef struct
   guint8  *flags;        /* (n_tokens) SyCellFlags */
   int     *group_mask;   /* (n_tokens) bit g set = expert group g allowed (group-limited routers), else 0 */
   double   time_s;       /* wall time of this decoder layer in the last run */
+  double   op_time_s[SY_N_OPS]; /* the part of time_s spent in each operation */
   double   avg_k;        /* mean of k over tokens */
 } SyTraceLayer;
 

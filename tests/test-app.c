@@ -18,18 +18,12 @@
 #include <unistd.h>
 
 #include "sy-application.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 static SyApplication *app;
 
-#define SKIP_WITHOUT_DISPLAY()                                  \
-  G_STMT_START {                                                \
-    if (app == NULL)                                            \
-      {                                                         \
-        g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)"); \
-        return;                                                 \
-      }                                                         \
-  } G_STMT_END
+#define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
 
 /* Runs the main loop until @done returns TRUE.  The test's meson
  * timeout bounds a condition that never comes. */
@@ -85,23 +79,6 @@ get_window (void)
   return SY_WINDOW (window);
 }
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* Collects "action" or "action(target)" of every item, through sections and submenus. */
 static void
@@ -138,12 +115,12 @@ collect_menu_actions (GMenuModel *model,
 static GPtrArray *
 primary_menu_actions (SyWindow *window)
 {
-  GtkWidget *header = find_widget (GTK_WIDGET (window), ADW_TYPE_HEADER_BAR);
+  GtkWidget *header = sy_test_find_widget (GTK_WIDGET (window), ADW_TYPE_HEADER_BAR);
   GPtrArray *actions = g_ptr_array_new_with_free_func (g_free);
   GtkMenuButton *button;
 
   g_assert_nonnull (header);
-  button = GTK_MENU_BUTTON (find_widget (header, GTK_TYPE_MENU_BUTTON));
+  button = GTK_MENU_BUTTON (sy_test_find_widget (header, GTK_TYPE_MENU_BUTTON));
   g_assert_nonnull (button);
   g_assert_true (gtk_menu_button_get_primary (button));
   g_assert_nonnull (gtk_menu_button_get_menu_model (button));
@@ -296,7 +273,7 @@ test_app_window (void)
   window = get_window ();
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Switchyard");
 
-  title = find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE);
+  title = sy_test_find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE);
   g_assert_nonnull (title);
   g_assert_cmpstr (adw_window_title_get_title (ADW_WINDOW_TITLE (title)), ==, "Switchyard");
 
@@ -310,45 +287,20 @@ test_app_window (void)
   g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (sy_window_get_stack (window)),
                                          GTK_WIDGET (sy_window_get_toast_overlay (window))));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "empty");
-  status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  status = sy_test_find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Model Loaded");
   g_assert_true (gtk_widget_get_mapped (status));
 }
 
-static guint
-count_colours (const guchar *pixels,
-               gsize         stride,
-               int           x0,
-               int           y0,
-               int           width,
-               int           height)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-
-  for (int y = y0; y < y0 + height; y++)
-    for (int x = x0; x < x0 + width; x++)
-      {
-        guint32 pixel;
-
-        memcpy (&pixel, pixels + y * stride + x * 4, 4);
-        g_hash_table_add (seen, GUINT_TO_POINTER (pixel));
-      }
-  return g_hash_table_size (seen);
-}
 
 static void
 test_app_screenshot (void)
 {
   SyWindow *window;
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  g_autofree guchar *pixels = NULL;
   g_autofree char *png = NULL;
   int width, height;
-  gsize stride;
 
   SKIP_WITHOUT_DISPLAY ();
 
@@ -360,13 +312,7 @@ test_app_screenshot (void)
   g_assert_cmpint (width, >=, 360);
   g_assert_cmpint (height, >=, 294);
 
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = sy_test_render_widget (GTK_WIDGET (window));
   g_assert_nonnull (texture);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
 
@@ -374,14 +320,10 @@ test_app_screenshot (void)
   g_assert_true (gdk_texture_save_to_png (texture, png));
   g_test_message ("window rendered to %s", png);
 
-  stride = (gsize) width * 4;
-  pixels = g_malloc (stride * height);
-  gdk_texture_download (texture, pixels, stride);
-
   /* Not blank: the whole window, and its content below the header bar
    * (the empty state's icon, text and button), each show many colours. */
-  g_assert_cmpuint (count_colours (pixels, stride, 0, 0, width, height), >, 16);
-  g_assert_cmpuint (count_colours (pixels, stride, width / 4, height / 4, width / 2, height / 2), >, 16);
+  g_assert_cmpuint (sy_test_count_colours (texture, 0, 0, width, height), >, 16);
+  g_assert_cmpuint (sy_test_count_colours (texture, width / 4, height / 4, width / 2, height / 2), >, 16);
 }
 
 static void
@@ -407,7 +349,7 @@ test_app_open_model (void)
   SKIP_WITHOUT_DISPLAY ();
 
   window = get_window ();
-  title = ADW_WINDOW_TITLE (find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE));
+  title = ADW_WINDOW_TITLE (sy_test_find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE));
   settings = sy_settings_new ();
   handler = g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
 
@@ -691,32 +633,12 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-
-  /* Never the developer's own settings, even when run outside meson test. */
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  /* Software rendering and no accessibility bus: the same pixels on any machine. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    {
-      /* A display that is named but does not open is an error, not a skip. */
-      if (!gtk_init_check ())
-        {
-          g_printerr ("test-app: cannot open the display\n");
-          return 1;
-        }
-      app = sy_application_new ();
-      /* Never hand our work to a Switchyard the developer is running. */
-      g_application_set_flags (G_APPLICATION (app),
-                               g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-      g_assert_no_error (error);
-    }
+  /* Start on the empty state, not on the shipped demo model (tested in
+   * test-visualizer): these tests open their own models. */
+  app = sy_test_gui_init ("test-app", "/nonexistent");
 
   g_test_add_func ("/app/actions", test_app_actions);
   g_test_add_func ("/app/window", test_app_window);

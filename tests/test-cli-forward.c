@@ -288,7 +288,15 @@ test_errors (void)
   assert_one_line_error (b, "'x'");
   assert_one_line_error (c, "k");
   assert_one_line_error (d, "--dump");
-  assert_one_line_error ("generate --ids 1,2", "--model");
+  {
+    g_autofree char *e = g_strdup_printf ("generate --model '%s' --ids 1,2 --max-tokens -1", model);
+
+    assert_one_line_error (e, "--max-tokens");
+  }
+  /* without --model the demo model is used; one that is not there is named */
+  g_setenv ("SWITCHYARD_MODEL", "/nonexistent/demo", TRUE);
+  assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
+  g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
 }
 

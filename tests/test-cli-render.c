@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib.h>
+#include <cairo.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -172,6 +173,53 @@ test_render_png_pdf (void)
 }
 
 static void
+test_render_png_scale_and_style (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *err = NULL;
+  cairo_surface_t *png;
+  const guint8 *data;
+  guint32 px;
+
+  if (!have_fixture ())
+    return;
+  /* --scale 2: twice the pixels (HiDPI); --style dark: dark background */
+  path = g_build_filename (tmp_dir, "scaled.png", NULL);
+  args = g_strdup_printf ("--model '%s' --text 'Hello there' --view inspector --style dark --scale 2 "
+                          "--width 500 --height 300 --out '%s'", fixture_model, path);
+  g_assert_cmpint (run_render (args, &err), ==, 0);
+  png = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (png), ==, 1000);
+  g_assert_cmpint (cairo_image_surface_get_height (png), ==, 600);
+  data = cairo_image_surface_get_data (png);
+  px = *(const guint32 *) data;
+  g_assert_cmphex (px & 0xffffff, ==, 0x242424);
+  cairo_surface_destroy (png);
+  g_unlink (path);
+
+  /* without --height the heatmap is as tall as it needs: 3 layers of a
+   * 7-token text fit well under the 600 of the other views */
+  g_clear_pointer (&path, g_free);
+  g_clear_pointer (&args, g_free);
+  g_clear_pointer (&err, g_free);
+  path = g_build_filename (tmp_dir, "natural.png", NULL);
+  args = g_strdup_printf ("--model '%s' --text 'The service is pretty good.' --view heatmap --out '%s'",
+                          fixture_model, path);
+  g_assert_cmpint (run_render (args, &err), ==, 0);
+  png = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (png), ==, 1200);
+  g_assert_cmpint (cairo_image_surface_get_height (png), >, 150);
+  g_assert_cmpint (cairo_image_surface_get_height (png), <, 400);
+  px = *(const guint32 *) cairo_image_surface_get_data (png);
+  g_assert_cmphex (px & 0xffffff, ==, 0xffffff);
+  cairo_surface_destroy (png);
+  g_unlink (path);
+}
+
+static void
 test_render_errors (void)
 {
   struct { const char *args; const char *message; } cases[] = {
@@ -233,6 +281,7 @@ main (int    argc,
   g_test_add_func ("/cli/render/svg-views", test_render_svg_views);
   g_test_add_func ("/cli/render/heatmap-cells", test_render_heatmap_cells);
   g_test_add_func ("/cli/render/png-pdf", test_render_png_pdf);
+  g_test_add_func ("/cli/render/png-scale-and-style", test_render_png_scale_and_style);
   g_test_add_func ("/cli/render/errors", test_render_errors);
   ret = g_test_run ();
   g_rmdir (tmp_dir);

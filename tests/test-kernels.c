@@ -180,7 +180,7 @@ test_matmul (void)
   g_autoptr (GRand) rand = g_rand_new_with_seed (6);
   g_autoptr (SyPool) pool = sy_pool_new (2);
   int shapes[][2] = { { 1, 1 }, { 5, 3 }, { 37, 70 }, { 130, 64 }, { 300, 257 } };
-  int batches[] = { 1, 2, 3, 4, 5, 9, 33 };
+  int batches[] = { 1, 2, 3, 4, 5, 9, 33, 260 };   /* 260: past the tile kernel, panels */
 
   for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
     for (SyDType dt = SY_DTYPE_F32; dt <= SY_DTYPE_BF16; dt++)

@@ -376,6 +376,34 @@ test_rope_keys (void)
   remove_model (b_dir);
 }
 
+/* weights copied out of the mapping: the same numbers */
+static void
+test_resident (void)
+{
+  g_autofree char *dir = fixture_dir ("granitemoe");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) a = sy_model_load (dir, NULL, NULL, &error);
+  g_autoptr (SyModel) b = sy_model_load_full (dir, SY_MODEL_LOAD_RESIDENT, NULL, NULL, &error);
+  g_autoptr (SySession) sa = NULL;
+  g_autoptr (SySession) sb = NULL;
+  g_autoptr (SyTrace) ta = NULL;
+  g_autoptr (SyTrace) tb = NULL;
+  int32_t ids[5] = { 1, 100, 2000, 7, 42 };
+  int T, V;
+  const float *la, *lb;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_model_get_info (a)->n_params, ==, sy_model_get_info (b)->n_params);
+  sa = sy_session_new (a);
+  sb = sy_session_new (b);
+  ta = sy_session_run (sa, ids, 5, NULL, NULL, &error);
+  tb = sy_session_run (sb, ids, 5, NULL, NULL, &error);
+  g_assert_no_error (error);
+  la = sy_session_get_logits (sa, &T, &V);
+  lb = sy_session_get_logits (sb, &T, &V);
+  g_assert_cmpmem (la, sizeof (float) * T * V, lb, sizeof (float) * T * V);
+}
+
 static void
 unsupported_rope (json_object *obj,
                   gpointer     data)
@@ -406,6 +434,7 @@ main (int    argc,
   g_test_add_func ("/engine/model/info", test_info);
   g_test_add_func ("/engine/model/native-weights", test_native_weights);
   g_test_add_func ("/engine/model/rope-keys", test_rope_keys);
+  g_test_add_func ("/engine/model/resident", test_resident);
   g_test_add_func ("/engine/model/error/missing-key", test_missing_key);
   g_test_add_func ("/engine/model/error/unknown-arch", test_unknown_arch);
   g_test_add_func ("/engine/model/error/bad-value", test_bad_value);

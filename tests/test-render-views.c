@@ -448,8 +448,23 @@ test_heatmap_svg (void)
     }
   chars += count_chars ("Layer") + count_chars ("Token") + count_chars ("Experts per token (K)");
   g_assert_cmpint (count_of (counts, "use"), >=, chars);
-  /* the colour bar is a vector gradient */
-  g_assert_cmpint (count_of (counts, "linearGradient"), >=, 1);
+  /* K's colour bar: one block per value of K, no gradient */
+  {
+    double vmin, vmax;
+
+    sy_heatmap_scale (trace, &opts, &vmin, &vmax);
+    g_assert_cmpint (count_of (counts, "path"), >=, 12 * 6 + (int) (vmax - vmin + 1));
+    g_assert_cmpint (count_of (counts, "linearGradient"), ==, 0);
+  }
+  /* a continuous measure's colour bar is a vector gradient */
+  {
+    g_autoptr (GHashTable) entropy = NULL;
+
+    opts.measure = SY_HEATMAP_ENTROPY;
+    entropy = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
+    g_assert_cmpint (count_of (entropy, "linearGradient"), >=, 1);
+    opts.measure = SY_HEATMAP_K;
+  }
 
   /* the same trace with numbers in the cells draws more glyphs */
   {
@@ -458,6 +473,46 @@ test_heatmap_svg (void)
     opts.show_values = TRUE;
     with_values = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
     g_assert_cmpint (count_of (with_values, "use"), >=, count_of (counts, "use") + 12 * 6);
+  }
+}
+
+static void
+test_natural_heights (void)
+{
+  g_autoptr (SyTrace) trace = sy_test_trace_new (26, 3, 8, 12);
+  const SyRenderStyle *style = sy_render_style_light ();
+  SyHeatmapOptions hopts;
+  SyStripOptions sopts;
+  SyHeatmapLayout tall, natural;
+  double h;
+
+  /* heatmap: at its natural height the rows are as large as they get
+   * and nothing is cut off */
+  sy_heatmap_options_init (&hopts);
+  h = sy_heatmap_natural_height (trace, &hopts, style, 1200);
+  g_assert_cmpfloat (h, <, 600);
+  sy_heatmap_layout (trace, &hopts, style, 1200, 4000, &tall);
+  sy_heatmap_layout (trace, &hopts, style, 1200, h, &natural);
+  g_assert_cmpfloat (natural.cell_h, ==, tall.cell_h);
+  g_assert_cmpfloat (natural.label_h, ==, tall.label_h);
+  g_assert_cmpfloat (natural.grid_y + natural.grid_h + natural.label_h, <, h);
+  g_assert_cmpfloat (natural.legend_y + natural.legend_h, <=, h);
+
+  /* strip: every token placed at the natural height, not much below it */
+  {
+    g_autoptr (SyTrace) long_text = sy_test_trace_new (120, 3, 8, 13);
+    g_autoptr (SyStripLayout) fits = NULL;
+    g_autoptr (SyStripLayout) cut = NULL;
+
+    sy_strip_options_init (&sopts);
+    h = sy_strip_natural_height (long_text, &sopts, style, 600);
+    fits = sy_strip_layout_new (long_text, &sopts, style, 600, h);
+    g_assert_cmpint (fits->n_placed, ==, 120);
+    g_assert_cmpint (fits->n_lines, >, 3);
+    cut = sy_strip_layout_new (long_text, &sopts, style, 600, h - 40);
+    g_assert_cmpint (cut->n_placed, <, 120);
+    /* narrower pictures need more height */
+    g_assert_cmpfloat (sy_strip_natural_height (long_text, &sopts, style, 400), >, h);
   }
 }
 
@@ -773,6 +828,7 @@ main (int    argc,
   g_test_add_func ("/ui/heatmap/selection-and-styles", test_heatmap_selection_and_styles);
   g_test_add_func ("/ui/heatmap/zoom-scroll", test_heatmap_zoom_scroll);
   g_test_add_func ("/ui/heatmap/svg", test_heatmap_svg);
+  g_test_add_func ("/ui/natural-heights", test_natural_heights);
   g_test_add_func ("/ui/strip", test_strip);
   g_test_add_func ("/ui/inspector", test_inspector);
   g_test_add_func ("/ui/inspector/many-experts", test_inspector_many_experts);

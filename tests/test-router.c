@@ -1036,6 +1036,53 @@ test_spec_errors (void)
     }
 }
 
+/* Dual-scale experts (DASG-MoE demo models): adr decides shallow or deep,
+ * then picks the top experts inside that group only. */
+static void
+test_adr_dual_scale (void)
+{
+  const int E = 8, Es = 4, n = 200;
+  SyRouterModelInfo info = softmax_info (E, 2, 1, SY_NATIVE_WEIGHTS_RENORM);
+  g_autoptr (SyTrace) trace = random_trace (n, E, 1, 77, 3.0);
+  SyTraceLayer *l = &trace->layers[0];
+  int n_deep = 0, n_shallow = 0;
+
+  info.n_shallow_experts = Es;
+  route_ok ("adr:theta=0.6,kdeep=2,kshallow=2,weights=renorm", &info, trace, NULL);
+  for (int t = 0; t < n; t++)
+    {
+      const float *p = l->probs + t * E;
+      gboolean deep = l->depth[t] == SY_DEPTH_DEEP;
+      int lo = deep ? Es : 0, hi = deep ? E : Es;
+      float wsum = 0;
+
+      g_assert_cmpint (l->depth[t], !=, SY_DEPTH_NONE);
+      g_assert_cmpint (l->k[t], ==, 2);
+      g_assert_cmpint (l->group_mask[t], ==, deep ? 2 : 1);
+      n_deep += deep;
+      n_shallow += !deep;
+      for (int j = 0; j < l->k[t]; j++)
+        {
+          int e = l->experts[t * E + j];
+
+          g_assert_cmpint (e, >=, lo);
+          g_assert_cmpint (e, <, hi);
+          /* no expert of the group outranks a chosen one unchosen */
+          for (int o = lo; o < hi; o++)
+            {
+              gboolean chosen = o == l->experts[t * E] || o == l->experts[t * E + 1];
+              if (!chosen)
+                g_assert_cmpfloat (p[o], <=, p[e]);
+            }
+          wsum += l->weights[t * E + j];
+        }
+      g_assert_cmpfloat_with_epsilon (wsum, 1.0, 1e-5);
+    }
+  /* both decisions occur on random logits of this spread */
+  g_assert_cmpint (n_deep, >, 0);
+  g_assert_cmpint (n_shallow, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1056,5 +1103,6 @@ main (int argc, char **argv)
   g_test_add_func ("/router/dynamic-native", test_dynamic_native);
   g_test_add_func ("/router/spec-round-trip", test_spec_round_trip);
   g_test_add_func ("/router/spec-errors", test_spec_errors);
+  g_test_add_func ("/router/adr-dual-scale", test_adr_dual_scale);
   return g_test_run ();
 }

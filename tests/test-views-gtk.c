@@ -7,6 +7,7 @@
  * Needs a display (run under Xvfb); skipped without one.
  */
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -100,6 +101,16 @@ test_click_and_keys (Fixture       *f,
 
   /* a click on a cell selects its token and layer in every view */
   g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w / 2, y + h / 2));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
+  /* ... anywhere in the cell, edges included */
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w - 1, y + 1));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + w + 1, y + h + 1));
+  g_assert_cmpint (sy_selection_get_token (f->selection), ==, 6);
+  g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 3);
+  g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->heatmap), x + 1, y + h - 1));
   g_assert_cmpint (sy_selection_get_token (f->selection), ==, 5);
   g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
   g_assert_true (sy_trace_view_get_selection (SY_TRACE_VIEW (f->strip)) == f->selection);
@@ -208,6 +219,34 @@ test_screen_equals_export (Fixture       *f,
 }
 
 static void
+test_export (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sy-views-gtk-XXXXXX", &error);
+  GtkWidget *views[] = { f->heatmap, f->strip, f->inspector, f->summary };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/view%u.svg", dir, i);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      /* Ctrl+E's path: the widget's picture, light style, into a file */
+      g_assert_true (sy_trace_view_export (SY_TRACE_VIEW (views[i]), path, 900, 500, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+      g_assert_nonnull (strstr (contents, "<svg"));
+      g_assert_nonnull (strstr (contents, "</svg>"));
+      g_remove (path);
+    }
+  g_assert_false (sy_trace_view_export (SY_TRACE_VIEW (f->heatmap), "/nonexistent-dir/x.svg", 900, 500, NULL, &error));
+  g_assert_nonnull (error);
+  g_rmdir (dir);
+}
+
+static void
 test_zoom_scroll_and_style (Fixture       *f,
                             gconstpointer  data)
 {
@@ -280,6 +319,8 @@ main (int    argc,
               fixture_setup, test_click_and_keys, fixture_teardown);
   g_test_add ("/ui/views-gtk/screen-equals-export", Fixture, GINT_TO_POINTER (12),
               fixture_setup, test_screen_equals_export, fixture_teardown);
+  g_test_add ("/ui/views-gtk/export", Fixture, GINT_TO_POINTER (12),
+              fixture_setup, test_export, fixture_teardown);
   g_test_add ("/ui/views-gtk/zoom-scroll-and-style", Fixture, GINT_TO_POINTER (200),
               fixture_setup, test_zoom_scroll_and_style, fixture_teardown);
   return g_test_run ();

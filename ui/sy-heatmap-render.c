@@ -462,6 +462,63 @@ cell_text (const SyHeatmapOptions *opts,
     }
 }
 
+/* Width of the widest token label.  Long texts: measure only the labels
+ * with the most characters (a hover recomputes the layout), with room
+ * for wide glyphs among the rest. */
+static double
+widest_token_label (const SyTrace       *trace,
+                    const SyRenderStyle *style)
+{
+  enum { CANDIDATES = 32 };
+  double widest = 0, w;
+
+  if (trace->n_tokens <= CANDIDATES * 2)
+    {
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          g_autofree char *s = _sy_token_label (trace, t);
+
+          _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
+          widest = MAX (widest, w);
+        }
+      return widest;
+    }
+  else
+    {
+      g_autofree long *len = g_new (long, trace->n_tokens);
+      long threshold;
+      int measured = 0;
+
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          const char *s = trace->token_text ? trace->token_text[t] : NULL;
+
+          len[t] = s ? (long) g_utf8_strlen (s, -1) : 8;
+        }
+      /* the CANDIDATES-th longest length, by a counting pass */
+      {
+        long hist[65] = { 0 };
+        int acc = 0;
+
+        for (int t = 0; t < trace->n_tokens; t++)
+          hist[MIN (len[t], 64)]++;
+        threshold = 64;
+        while (threshold > 0 && acc + hist[threshold] < CANDIDATES)
+          acc += hist[threshold--];
+      }
+      for (int t = 0; t < trace->n_tokens && measured < 4 * CANDIDATES; t++)
+        if (len[t] >= threshold)
+          {
+            g_autofree char *s = _sy_token_label (trace, t);
+
+            _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
+            widest = MAX (widest, w);
+            measured++;
+          }
+      return widest * 1.1;
+    }
+}
+
 void
 sy_heatmap_layout (const SyTrace          *trace,
                    const SyHeatmapOptions *opts,
@@ -513,14 +570,7 @@ sy_heatmap_layout (const SyTrace          *trace,
 
   /* Bottom: token labels, horizontal when they fit in a column, else
    * rotated and ellipsized; then the "Token" axis title. */
-  max_label = 0;
-  for (int t = 0; t < trace->n_tokens; t++)
-    {
-      g_autofree char *s = _sy_token_label (trace, t);
-
-      _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
-      max_label = MAX (max_label, w);
-    }
+  max_label = widest_token_label (trace, style);
   axis_h = label_text_h + _sy_px (style, 2);
   if (trace->n_tokens == 0)
     layout->label_h = 0;
@@ -532,7 +582,7 @@ sy_heatmap_layout (const SyTrace          *trace,
 
   bottom = height - margin - axis_h - layout->label_h;
   avail_h = MAX (bottom - top, 1);
-  layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 44)) : 0;
+  layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 56)) : 0;
   layout->grid_h = layout->cell_h * trace->n_moe_layers;
 
   if (opts->show_legend)
@@ -566,6 +616,23 @@ sy_heatmap_layout (const SyTrace          *trace,
                          && layout->cell_w >= tw + _sy_px (style, 6)
                          && layout->cell_h >= th + _sy_px (style, 2);
   }
+}
+
+double
+sy_heatmap_natural_height (const SyTrace          *trace,
+                           const SyHeatmapOptions *opts,
+                           const SyRenderStyle    *style,
+                           double                  width)
+{
+  SyHeatmapLayout layout;
+  double margin = _sy_px (style, 12), axis_h, h;
+
+  sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
+  h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
+  if (opts->show_legend)
+    h = MAX (h, layout.grid_y + _sy_px (style, 140) + margin);
+  return ceil (h);
 }
 
 gboolean
@@ -691,6 +758,7 @@ sy_heatmap_render (cairo_t                *cr,
   SyHeatmapLayout layout;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   double vmin, vmax, label_text_h, gx, gy, gw, gh;
+  SyTextCache *values;
   int stride;
 
   g_return_if_fail (cr != NULL);
@@ -751,6 +819,7 @@ sy_heatmap_render (cairo_t                *cr,
   text.bold = FALSE;
 
   /* Cells */
+  values = layout.values_fit ? _sy_text_cache_new (cr, style, 0.75, FALSE) : NULL;
   cairo_save (cr);
   cairo_rectangle (cr, gx, gy, gw, gh);
   cairo_clip (cr);
@@ -770,13 +839,8 @@ sy_heatmap_render (cairo_t                *cr,
 
             if (s)
               {
-                SyTextOpts vt = SY_TEXT_OPTS_INIT;
-
                 sy_color_text_on (&c, &fg);
-                vt.size = 0.75;
-                vt.xalign = vt.yalign = 0.5;
-                vt.color = &fg;
-                _sy_draw_text (cr, style, s, x + w / 2, y + h / 2, &vt);
+                _sy_text_cache_draw (values, s, x + w / 2, y + h / 2, 0.5, 0.5, &fg);
               }
           }
       }
@@ -800,6 +864,7 @@ sy_heatmap_render (cairo_t                *cr,
       cairo_stroke (cr);
     }
   cairo_restore (cr);
+  _sy_text_cache_free (values);
 
   /* Selection: the column, and the cell when a layer is selected too */
   if (opts->selected_token >= 0 && opts->selected_token < layout.n_cols)

@@ -123,6 +123,10 @@ sy_inspector_layout (const SyTrace            *trace,
       gy0 = top;
       gw = width - 2 * margin;
       gh = (height - margin - top - gap) * 0.5;
+      /* few layers: give the bar chart the room the grid does not need */
+      gh = MIN (gh, panel_title_h (style) + trace->n_moe_layers * _sy_px (style, 32)
+                    + 2 * (small_h + _sy_px (style, 4)) + _sy_px (style, 4));
+      gh = MAX (gh, _sy_px (style, 100));
       bx0 = margin;
       by0 = gy0 + gh + gap;
       bw = gw;
@@ -407,7 +411,7 @@ draw_bar_panel (cairo_t                 *cr,
   }
 
   /* axes and y grid */
-  n = _sy_nice_ticks (0, 1, MAX (2, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
+  n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
   text.xalign = 1;
   text.yalign = 0.5;
   text.color = &style->muted;
@@ -533,8 +537,20 @@ draw_bar_panel (cairo_t                 *cr,
       text.color = &style->foreground;
       /* right of the line when it fits, else left of it */
       text.xalign = x + _sy_px (style, 4) + tw <= x0 + w ? 0 : 1;
-      _sy_draw_text (cr, style, s, text.xalign == 0 ? x + _sy_px (style, 4) : x - _sy_px (style, 4),
-                     y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6), &text);
+      {
+        double tx = text.xalign == 0 ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
+        double ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);
+        double pad = _sy_px (style, 2);
+        SyColor plate = style->background;
+
+        /* a plate under the label keeps it legible over the curve */
+        plate.a = 0.85;
+        _sy_set_color (cr, &plate);
+        cairo_rectangle (cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
+        cairo_fill (cr);
+        text.xalign = 0;
+        _sy_draw_text (cr, style, s, tx, ty, &text);
+      }
       text.bold = FALSE;
     }
 }

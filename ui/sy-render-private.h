@@ -71,6 +71,23 @@ double       _sy_draw_paragraph (cairo_t            *cr,
                                 double               y,
                                 const SyTextOpts    *opts);
 
+/* Many short labels of one font (cell values): each distinct text is laid
+ * out once per drawing and then only shown. */
+typedef struct _SyTextCache SyTextCache;
+
+SyTextCache *_sy_text_cache_new  (cairo_t             *cr,
+                                  const SyRenderStyle *style,
+                                  double               size,
+                                  gboolean             bold);
+void         _sy_text_cache_draw (SyTextCache         *cache,
+                                  const char          *text,
+                                  double               x,
+                                  double               y,
+                                  double               xalign,
+                                  double               yalign,
+                                  const SyColor       *color);
+void         _sy_text_cache_free (SyTextCache         *cache);
+
 /* Diagonal hatch lines inside a rectangle. */
 void         _sy_hatch         (cairo_t             *cr,
                                 double               x,
@@ -113,7 +130,9 @@ char        *_sy_token_label   (const SyTrace       *trace,
                                 int                  t);
 
 /* A vertical colour bar with ticks and a label above; @map maps t in
- * [0, 1] to a colour.  _sy_colorbar_width() is the width it needs. */
+ * [0, 1] to a colour.  An @integer scale of at most 17 values is drawn as
+ * one block per value; others as a vector gradient.
+ * _sy_colorbar_width() is the width it needs. */
 typedef void (*SyColorMapFunc) (double t, SyColor *out);
 
 double       _sy_colorbar_width (const SyRenderStyle *style,

@@ -198,6 +198,65 @@ _sy_draw_paragraph (cairo_t             *cr,
   return (double) h / PANGO_SCALE;
 }
 
+struct _SyTextCache
+{
+  cairo_t             *cr;
+  const SyRenderStyle *style;
+  SyTextOpts           opts;
+  GHashTable          *layouts;   /* text -> PangoLayout */
+};
+
+SyTextCache *
+_sy_text_cache_new (cairo_t             *cr,
+                    const SyRenderStyle *style,
+                    double               size,
+                    gboolean             bold)
+{
+  SyTextCache *cache = g_new0 (SyTextCache, 1);
+
+  cache->cr = cr;
+  cache->style = style;
+  cache->opts.size = size;
+  cache->opts.bold = bold;
+  cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  return cache;
+}
+
+void
+_sy_text_cache_draw (SyTextCache   *cache,
+                     const char    *text,
+                     double         x,
+                     double         y,
+                     double         xalign,
+                     double         yalign,
+                     const SyColor *color)
+{
+  PangoLayout *layout;
+  SyTextOpts opts = cache->opts;
+
+  if (text == NULL || *text == '\0')
+    return;
+  layout = g_hash_table_lookup (cache->layouts, text);
+  if (layout == NULL)
+    {
+      layout = create_layout (cache->cr, cache->style, text, &cache->opts);
+      g_hash_table_insert (cache->layouts, g_strdup (text), layout);
+    }
+  opts.xalign = xalign;
+  opts.yalign = yalign;
+  opts.color = color;
+  draw_layout (cache->cr, cache->style, layout, x, y, &opts);
+}
+
+void
+_sy_text_cache_free (SyTextCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->layouts);
+  g_free (cache);
+}
+
 void
 _sy_hatch (cairo_t       *cr,
            double         x,
@@ -434,7 +493,7 @@ _sy_colorbar (cairo_t             *cr,
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   double ticks[SY_MAX_TICKS], step, y0 = rect->y, h = rect->h, bw = bar_width (style);
-  cairo_pattern_t *gradient;
+  gboolean stepped;
   int n;
 
   text.size = 0.85;
@@ -451,21 +510,42 @@ _sy_colorbar (cairo_t             *cr,
   if (h <= 4)
     return;
 
-  /* Bottom = vmin, top = vmax; a vector gradient with 32 stops. */
-  gradient = cairo_pattern_create_linear (0, y0 + h, 0, y0);
-  for (int i = 0; i <= 32; i++)
+  stepped = integer && vmax > vmin && vmax - vmin <= 16;
+  if (stepped)
     {
-      SyColor c;
+      /* Few integer values (K): one block per value, labelled at its centre. */
+      int n_steps = (int) (vmax - vmin) + 1;
+      double bh = h / n_steps;
 
-      map (i / 32.0, &c);
-      cairo_pattern_add_color_stop_rgb (gradient, i / 32.0, c.r, c.g, c.b);
+      for (int k = 0; k < n_steps; k++)
+        {
+          SyColor c;
+
+          map (k / (vmax - vmin), &c);
+          _sy_set_color (cr, &c);
+          cairo_rectangle (cr, rect->x, y0 + h - (k + 1) * bh, bw, bh);
+          cairo_fill (cr);
+        }
     }
-  cairo_save (cr);
-  cairo_set_source (cr, gradient);
-  cairo_rectangle (cr, rect->x, y0, bw, h);
-  cairo_fill (cr);
-  cairo_restore (cr);
-  cairo_pattern_destroy (gradient);
+  else
+    {
+      /* Bottom = vmin, top = vmax; a vector gradient with 32 stops. */
+      cairo_pattern_t *gradient = cairo_pattern_create_linear (0, y0 + h, 0, y0);
+
+      for (int i = 0; i <= 32; i++)
+        {
+          SyColor c;
+
+          map (i / 32.0, &c);
+          cairo_pattern_add_color_stop_rgb (gradient, i / 32.0, c.r, c.g, c.b);
+        }
+      cairo_save (cr);
+      cairo_set_source (cr, gradient);
+      cairo_rectangle (cr, rect->x, y0, bw, h);
+      cairo_fill (cr);
+      cairo_restore (cr);
+      cairo_pattern_destroy (gradient);
+    }
 
   cairo_save (cr);
   _sy_set_color (cr, &style->grid);
@@ -474,15 +554,19 @@ _sy_colorbar (cairo_t             *cr,
   cairo_stroke (cr);
   cairo_restore (cr);
 
-  n = _sy_nice_ticks (vmin, vmax, MAX (2, MIN (6, (int) (h / _sy_px (style, 24)))), integer, ticks, &step);
+  n = _sy_nice_ticks (vmin, vmax, MAX (2, MIN (stepped ? 17 : 6, (int) (h / _sy_px (style, stepped ? 16 : 24)))),
+                      integer, ticks, &step);
   text.yalign = 0.5;
   text.color = &style->foreground;
   for (int i = 0; i < n; i++)
     {
       g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double f = vmax > vmin ? (ticks[i] - vmin) / (vmax - vmin) : 0.5;
-      double y = y0 + h - f * h;
+      double y;
 
+      if (stepped)
+        y = y0 + h - (ticks[i] - vmin + 0.5) * h / (vmax - vmin + 1);
+      else
+        y = y0 + h - (vmax > vmin ? (ticks[i] - vmin) / (vmax - vmin) : 0.5) * h;
       cairo_save (cr);
       _sy_set_color (cr, &style->foreground);
       cairo_set_line_width (cr, _sy_px (style, 1));

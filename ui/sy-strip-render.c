@@ -279,6 +279,7 @@ sy_strip_layout_new (const SyTrace        *trace,
       layout->legend_x = right - layout->legend_w;
       layout->legend_y = layout->text_y;
       layout->legend_h = MIN (_sy_px (style, 160), height - margin - layout->text_y);
+      layout->legend_h = MAX (layout->legend_h, 0);
       right = layout->legend_x - _sy_px (style, 16);
     }
   layout->text_w = MAX (right - layout->text_x, 1);
@@ -319,6 +320,20 @@ sy_strip_layout_new (const SyTrace        *trace,
   layout->n_lines = trace->n_tokens > 0 ? line + 1 : 0;
   layout->content_h = trace->n_tokens > 0 ? layout->n_lines * box_h + (layout->n_lines - 1) * line_gap : 0;
   return layout;
+}
+
+double
+sy_strip_natural_height (const SyTrace        *trace,
+                         const SyStripOptions *opts,
+                         const SyRenderStyle  *style,
+                         double                width)
+{
+  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (trace, opts, style, width, 1e6);
+  double h = layout->text_y + layout->content_h;
+
+  if (opts->show_legend)
+    h = MAX (h, layout->legend_y + _sy_px (style, 120));
+  return ceil (h + _sy_px (style, 12));
 }
 
 void

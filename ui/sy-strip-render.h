@@ -85,6 +85,11 @@ SyStripLayout  *sy_strip_layout_new    (const SyTrace        *trace,
                                         double                width,
                                         double                height);
 void            sy_strip_layout_free   (SyStripLayout        *layout);
+/* The height the whole text (and the legend) needs at @width. */
+double          sy_strip_natural_height (const SyTrace        *trace,
+                                         const SyStripOptions *opts,
+                                         const SyRenderStyle  *style,
+                                         double                width);
 /* The token under (x, y), or -1. */
 int             sy_strip_hit           (const SyStripLayout  *layout,
                                         double                x,

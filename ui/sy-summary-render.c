@@ -165,7 +165,7 @@ plot_rect (const SyRenderStyle *style,
            SySummaryChart      *plot)
 {
   double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = text_h (style, 0.8);
-  int n = _sy_nice_ticks (0, ymax, 5, integer, ticks, &step);
+  int n = _sy_nice_ticks (0, ymax, 6, integer, ticks, &step);
 
   for (int i = 0; i < n; i++)
     {
@@ -328,7 +328,7 @@ draw_chart (cairo_t              *cr,
     }
 
   /* y grid and ticks */
-  nt = _sy_nice_ticks (0, ymax, 5, id == SY_SUMMARY_CHART_LOAD, ticks, &step);
+  nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))), id == SY_SUMMARY_CHART_LOAD, ticks, &step);
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 0.5;

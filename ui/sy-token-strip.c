@@ -125,7 +125,6 @@ sy_token_strip_measure (GtkWidget      *widget,
   else
     {
       SyRenderStyle style;
-      g_autoptr (SyStripLayout) layout = NULL;
       SyStripOptions opts;
       double width = for_size > 0 ? for_size : 600;
 
@@ -134,8 +133,7 @@ sy_token_strip_measure (GtkWidget      *widget,
         {
           sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
           sy_token_strip_get_options (self, &opts);
-          layout = sy_strip_layout_new (trace, &opts, &style, width, 1e6);
-          *minimum = *natural = (int) MAX (80, layout->text_y + MAX (layout->content_h, layout->legend_h) + 24);
+          *minimum = *natural = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
         }
     }
 }

@@ -1,0 +1,876 @@
+/* sy-profiler-window.c: the Profiler window
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Controls on top (corpus, genre, routers, limit, sweep, Run / Cancel and
+ * the progress bar), the chart below (the dashboard or one chart, and for
+ * per-run charts the router), export buttons in the header bar.  The run
+ * is a GTask in a thread; progress comes back to the main loop through
+ * idle callbacks; Cancel trips the task's GCancellable, which the
+ * profiler's progress callback reads between texts and between layers.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "sy-default-model.h"
+#include "sy-model.h"
+#include "sy-profile-render.h"
+#include "sy-profiler-window.h"
+#include "sy-render-export.h"
+#include "sy-render-style.h"
+
+#ifndef SY_BROWN_CORPUS_DIR
+#define SY_BROWN_CORPUS_DIR ""
+#endif
+
+enum
+{
+  CORPUS_BROWN,
+  CORPUS_BROWN_TEST,
+  CORPUS_FOLDER,
+  CORPUS_JSONL,
+};
+
+struct _SyProfilerWindow
+{
+  AdwWindow parent_instance;
+
+  /* Widgets */
+  AdwToastOverlay *toasts;
+  GtkDropDown     *corpus_drop;
+  GtkDropDown     *genre_drop;
+  GtkButton       *choose_button;
+  GtkLabel        *path_label;
+  GtkEntry        *routers_entry;
+  GtkSpinButton   *limit_spin;
+  GtkCheckButton  *sweep_check;
+  GtkEntry        *sweep_entry;
+  GtkButton       *run_button;
+  GtkButton       *cancel_button;
+  GtkProgressBar  *progress;
+  GtkDropDown     *chart_drop;
+  GtkDropDown     *run_drop;
+  GtkStringList   *run_list;
+  GtkDrawingArea  *area;
+  GtkWidget       *export_chart_button;
+  GtkWidget       *export_data_button;
+
+  /* Owned */
+  char            *model_path;
+  char            *path;          /* chosen folder / JSONL */
+  GCancellable    *cancellable;
+  SyProfile       *profile;
+  char            *error;
+  gboolean         running;
+  int              chart;         /* -1 = dashboard */
+};
+
+G_DEFINE_FINAL_TYPE (SyProfilerWindow, sy_profiler_window, ADW_TYPE_WINDOW)
+
+enum
+{
+  FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------ the job */
+
+typedef struct
+{
+  char             *model_path;
+  char             *source;
+  char             *brown_dir;
+  SyCorpusSplit     split;
+  char             *genre;
+  GPtrArray        *specs;       /* SyRouterSpec */
+  SyProfileOptions  options;
+  SyProfilerWindow *window;      /* a ref */
+  GCancellable     *cancellable;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->model_path);
+  g_free (job->source);
+  g_free (job->brown_dir);
+  g_free (job->genre);
+  g_ptr_array_unref (job->specs);
+  g_object_unref (job->window);
+  g_clear_object (&job->cancellable);
+  g_free (job);
+}
+
+typedef struct
+{
+  SyProfilerWindow *window;
+  SyProfileProgress p;
+  char             *router;
+} ProgressUpdate;
+
+static char *
+fmt_time (double s)
+{
+  if (!isfinite (s))
+    return g_strdup ("–");
+  if (s >= 3600)
+    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), ((int) s % 3600) / 60);
+  if (s >= 60)
+    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) s % 60);
+  return g_strdup_printf ("%.0f s", s);
+}
+
+static gboolean
+apply_progress (gpointer data)
+{
+  ProgressUpdate *u = data;
+  SyProfilerWindow *self = u->window;
+
+  if (self->running && self->progress)
+    {
+      g_autofree char *left = fmt_time (u->p.eta_s);
+      g_autofree char *text = g_strdup_printf (_("%d of %d texts · %s · %.0f tokens/s · %s left"),
+                                               u->p.texts_done, u->p.texts_total,
+                                               u->router ? u->router : "", u->p.tokens_per_s, left);
+
+      gtk_progress_bar_set_fraction (self->progress,
+                                     u->p.texts_total > 0 ? (double) u->p.texts_done / u->p.texts_total : 0);
+      gtk_progress_bar_set_text (self->progress, text);
+    }
+  g_object_unref (u->window);
+  g_free (u->router);
+  g_free (u);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+job_progress (const SyProfileProgress *p,
+              gpointer                 user_data)
+{
+  Job *job = user_data;
+  ProgressUpdate *u = g_new0 (ProgressUpdate, 1);
+
+  u->window = g_object_ref (job->window);
+  u->p = *p;
+  u->router = g_strdup (p->router);
+  u->p.router = NULL;
+  g_idle_add (apply_progress, u);
+  return !g_cancellable_is_cancelled (job->cancellable);
+}
+
+static void
+job_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Job *job = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SyCorpus) corpus = NULL;
+  SyProfile *prof;
+
+  (void) source_object;
+  (void) cancellable;
+  if (g_strcmp0 (job->source, "brown") == 0)
+    {
+      const char *genres[2] = { job->genre, NULL };
+
+      if (!g_file_test (job->brown_dir, G_FILE_TEST_IS_DIR))
+        corpus = sy_corpus_load ("brown", job->brown_dir, job->split, &error);
+      else
+        corpus = sy_corpus_load_brown (job->brown_dir, job->split, job->genre ? genres : NULL, &error);
+    }
+  else
+    corpus = sy_corpus_load (job->source, NULL, SY_CORPUS_SPLIT_ALL, &error);
+  if (corpus == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  model = sy_model_load (job->model_path, NULL, NULL, &error);
+  if (model == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  prof = sy_profile_run (model, corpus, (const SyRouterSpec * const *) job->specs->pdata,
+                         (int) job->specs->len, &job->options, job_progress, job, &error);
+  if (prof == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, prof, (GDestroyNotify) sy_profile_free);
+}
+
+/* ------------------------------------------------------------ UI */
+
+static void
+toast (SyProfilerWindow *self,
+       const char       *message)
+{
+  AdwToast *t = adw_toast_new (message);
+
+  adw_toast_set_timeout (t, 6);
+  adw_toast_overlay_add_toast (self->toasts, t);
+}
+
+static void
+update_sensitivity (SyProfilerWindow *self)
+{
+  guint corpus = gtk_drop_down_get_selected (self->corpus_drop);
+  gboolean brown = corpus == CORPUS_BROWN || corpus == CORPUS_BROWN_TEST;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_button), !self->running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), self->running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->genre_drop), brown && !self->running);
+  gtk_widget_set_visible (GTK_WIDGET (self->choose_button), !brown);
+  gtk_widget_set_visible (GTK_WIDGET (self->path_label), !brown);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sweep_entry), gtk_check_button_get_active (self->sweep_check));
+  gtk_widget_set_sensitive (self->export_chart_button, self->profile != NULL);
+  gtk_widget_set_sensitive (self->export_data_button, self->profile != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_drop), self->profile != NULL && self->profile->runs->len > 1);
+}
+
+static void
+draw_area (GtkDrawingArea *area,
+           cairo_t        *cr,
+           int             width,
+           int             height,
+           gpointer        user_data)
+{
+  SyProfilerWindow *self = user_data;
+  SyRenderStyle style;
+  SyProfileRenderOptions opts;
+
+  (void) area;
+  sy_render_style_init_light (&style);
+  if (adw_style_manager_get_dark (adw_style_manager_get_default ()))
+    sy_render_style_init_dark (&style);
+  if (self->profile == NULL)
+    {
+      PangoLayout *layout = pango_cairo_create_layout (cr);
+      int tw, th;
+
+      cairo_set_source_rgba (cr, style.muted.r, style.muted.g, style.muted.b, 1);
+      pango_layout_set_text (layout, self->running ? _("Profiling…") :
+                                     _("Choose a corpus and routers, then Run."), -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, (width - tw) / 2.0, (height - th) / 2.0);
+      pango_cairo_show_layout (cr, layout);
+      g_object_unref (layout);
+      return;
+    }
+  sy_profile_render_options_init (&opts);
+  opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
+  if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
+    opts.run = 0;
+  if (self->chart < 0)
+    sy_profile_render_dashboard (cr, self->profile, &opts, &style, width, height);
+  else
+    sy_profile_render_chart (cr, self->profile, self->chart, &opts, &style, width, height);
+}
+
+static void
+on_chart_changed (SyProfilerWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->chart_drop);
+
+  self->chart = i == 0 || i == GTK_INVALID_LIST_POSITION ? -1 : (int) i - 1;
+  gtk_widget_queue_draw (GTK_WIDGET (self->area));
+}
+
+static void
+on_job_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SyProfilerWindow *self = SY_PROFILER_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  SyProfile *prof = g_task_propagate_pointer (G_TASK (result), &error);
+
+  (void) user_data;
+  self->running = FALSE;
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->error, g_free);
+  if (prof == NULL)
+    {
+      self->error = g_strdup (error->message);
+      if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED))
+        gtk_progress_bar_set_text (self->progress, _("Cancelled"));
+      else
+        {
+          gtk_progress_bar_set_text (self->progress, _("Failed"));
+          toast (self, error->message);
+        }
+    }
+  else
+    {
+      g_autofree char *text = NULL;
+
+      g_clear_pointer (&self->profile, sy_profile_free);
+      self->profile = prof;
+      gtk_string_list_splice (self->run_list, 0,
+                              g_list_model_get_n_items (G_LIST_MODEL (self->run_list)), NULL);
+      for (guint i = 0; i < prof->runs->len; i++)
+        gtk_string_list_append (self->run_list, ((SyProfileRun *) g_ptr_array_index (prof->runs, i))->router);
+      gtk_drop_down_set_selected (self->run_drop, 0);
+      text = g_strdup_printf (_("%d chunks of at most %d tokens · %d runs · done"), prof->n_texts,
+                              prof->max_tokens, (int) prof->runs->len + (int) prof->sweep->len);
+      gtk_progress_bar_set_fraction (self->progress, 1);
+      gtk_progress_bar_set_text (self->progress, text);
+    }
+  update_sensitivity (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->area));
+  g_signal_emit (self, signals[FINISHED], 0, prof != NULL);
+}
+
+gboolean
+sy_profiler_window_run (SyProfilerWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GTask) task = NULL;
+  guint corpus = gtk_drop_down_get_selected (self->corpus_drop);
+  guint genre = gtk_drop_down_get_selected (self->genre_drop);
+  const char *brown = g_getenv ("SY_BROWN_CORPUS");
+  Job *job;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), FALSE);
+  if (self->running)
+    return FALSE;
+  job = g_new0 (Job, 1);
+  job->window = g_object_ref (self);
+  job->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_router_spec_free);
+  sy_profile_options_init (&job->options);
+  job->options.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
+
+  if (self->model_path)
+    job->model_path = g_strdup (self->model_path);
+  else if ((job->model_path = sy_default_model_path (&error)) == NULL)
+    goto bad;
+
+  parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->routers_entry)), ";", -1);
+  for (int i = 0; parts[i]; i++)
+    {
+      const char *s = g_strstrip (parts[i]);
+      SyRouterSpec *spec;
+
+      if (*s == '\0')
+        continue;
+      if ((spec = sy_router_spec_parse (s, &error)) == NULL)
+        goto bad;
+      g_ptr_array_add (job->specs, spec);
+    }
+  if (job->specs->len == 0)
+    {
+      g_set_error (&error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   _("Give at least one router, e.g. native; topp:p=0.5"));
+      goto bad;
+    }
+  if (gtk_check_button_get_active (self->sweep_check) &&
+      !sy_profile_parse_sweep (gtk_editable_get_text (GTK_EDITABLE (self->sweep_entry)),
+                               &job->options, &error))
+    goto bad;
+
+  if (corpus == CORPUS_BROWN || corpus == CORPUS_BROWN_TEST)
+    {
+      job->source = g_strdup ("brown");
+      job->split = corpus == CORPUS_BROWN_TEST ? SY_CORPUS_SPLIT_TEST : SY_CORPUS_SPLIT_ALL;
+      job->brown_dir = g_strdup (brown && *brown ? brown : SY_BROWN_CORPUS_DIR);
+      if (genre > 0 && genre != GTK_INVALID_LIST_POSITION)
+        job->genre = g_strdup (sy_brown_genre_ids ()[genre - 1]);
+    }
+  else
+    {
+      if (self->path == NULL)
+        {
+          g_set_error (&error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                       corpus == CORPUS_FOLDER ? _("Choose a folder of .txt files first")
+                                               : _("Choose a JSONL file first"));
+          goto bad;
+        }
+      job->source = g_strdup (self->path);
+    }
+
+  self->running = TRUE;
+  self->cancellable = g_cancellable_new ();
+  job->cancellable = g_object_ref (self->cancellable);
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  gtk_progress_bar_set_text (self->progress, _("Starting…"));
+  task = g_task_new (self, self->cancellable, on_job_done, NULL);
+  g_task_set_source_tag (task, sy_profiler_window_run);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, job_thread);
+  update_sensitivity (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->area));
+  return TRUE;
+
+bad:
+  g_clear_pointer (&self->error, g_free);
+  self->error = g_strdup (error->message);
+  toast (self, error->message);
+  job_free (job);
+  return FALSE;
+}
+
+void
+sy_profiler_window_cancel (SyProfilerWindow *self)
+{
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+}
+
+gboolean
+sy_profiler_window_is_running (SyProfilerWindow *self)
+{
+  return self->running;
+}
+
+const SyProfile *
+sy_profiler_window_get_profile (SyProfilerWindow *self)
+{
+  return self->profile;
+}
+
+const char *
+sy_profiler_window_get_error (SyProfilerWindow *self)
+{
+  return self->error;
+}
+
+void
+sy_profiler_window_set_corpus (SyProfilerWindow *self,
+                               const char       *source,
+                               SyCorpusSplit     split,
+                               const char       *genre)
+{
+  const char * const *ids = sy_brown_genre_ids ();
+
+  if (g_strcmp0 (source, "brown") == 0)
+    gtk_drop_down_set_selected (self->corpus_drop, split == SY_CORPUS_SPLIT_TEST ? CORPUS_BROWN_TEST : CORPUS_BROWN);
+  else
+    {
+      g_free (self->path);
+      self->path = g_strdup (source);
+      gtk_label_set_text (self->path_label, source);
+      gtk_drop_down_set_selected (self->corpus_drop,
+                                  g_file_test (source, G_FILE_TEST_IS_DIR) ? CORPUS_FOLDER : CORPUS_JSONL);
+    }
+  gtk_drop_down_set_selected (self->genre_drop, 0);
+  for (int i = 0; genre && ids[i]; i++)
+    if (g_strcmp0 (ids[i], genre) == 0)
+      gtk_drop_down_set_selected (self->genre_drop, i + 1);
+  update_sensitivity (self);
+}
+
+void
+sy_profiler_window_set_routers (SyProfilerWindow *self,
+                                const char       *routers)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->routers_entry), routers);
+}
+
+void
+sy_profiler_window_set_limit (SyProfilerWindow *self,
+                              int               limit)
+{
+  gtk_spin_button_set_value (self->limit_spin, limit);
+}
+
+void
+sy_profiler_window_set_sweep (SyProfilerWindow *self,
+                              gboolean          sweep,
+                              const char       *range)
+{
+  gtk_check_button_set_active (self->sweep_check, sweep);
+  if (range)
+    gtk_editable_set_text (GTK_EDITABLE (self->sweep_entry), range);
+  update_sensitivity (self);
+}
+
+/* ------------------------------------------------------------ export */
+
+static void
+export_draw (cairo_t  *cr,
+             double    width,
+             double    height,
+             gpointer  user_data)
+{
+  SyProfilerWindow *self = user_data;
+  SyProfileRenderOptions opts;
+
+  sy_profile_render_options_init (&opts);
+  opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
+  if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
+    opts.run = 0;
+  if (self->chart < 0)
+    sy_profile_render_dashboard (cr, self->profile, &opts, NULL, width, height);
+  else
+    sy_profile_render_chart (cr, self->profile, self->chart, &opts, NULL, width, height);
+}
+
+gboolean
+sy_profiler_window_export_chart (SyProfilerWindow  *self,
+                                 const char        *path,
+                                 GError           **error)
+{
+  if (self->profile == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("Nothing to export yet: run a profile"));
+      return FALSE;
+    }
+  return sy_render_to_file (path, self->chart < 0 ? 1500 : 800, self->chart < 0 ? 1100 : 500, 1.0,
+                            export_draw, self, error);
+}
+
+gboolean
+sy_profiler_window_export_data (SyProfilerWindow  *self,
+                                const char        *dir,
+                                GError           **error)
+{
+  if (self->profile == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("Nothing to export yet: run a profile"));
+      return FALSE;
+    }
+  return sy_profile_write_dir (self->profile, dir, error);
+}
+
+static void
+on_export_chart_response (GtkNativeDialog  *dialog,
+                          int               response,
+                          SyProfilerWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path && !sy_profiler_window_export_chart (self, path, &error))
+        toast (self, error->message);
+      else if (path)
+        toast (self, _("Chart exported"));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_export_chart (SyProfilerWindow *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Export Chart"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                 _("_Export"), _("_Cancel"));
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     self->chart < 0 ? "profile-dashboard.svg" : "profile-chart.svg");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chart_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_export_data_response (GtkNativeDialog  *dialog,
+                         int               response,
+                         SyProfilerWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path && !sy_profiler_window_export_data (self, path, &error))
+        toast (self, error->message);
+      else if (path)
+        toast (self, _("Wrote profile.json, the CSV tables and trace.json"));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_export_data (SyProfilerWindow *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Export Data to a Folder"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), _("_Cancel"));
+
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_data_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_choose_response (GtkNativeDialog  *dialog,
+                    int               response,
+                    SyProfilerWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path)
+        {
+          g_free (self->path);
+          self->path = g_steal_pointer (&path);
+          gtk_label_set_text (self->path_label, self->path);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_choose (SyProfilerWindow *self)
+{
+  gboolean folder = gtk_drop_down_get_selected (self->corpus_drop) == CORPUS_FOLDER;
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (folder ? _("Choose a Folder of .txt Files") : _("Choose a JSONL File"),
+                                 GTK_WINDOW (self),
+                                 folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 _("_Choose"), _("_Cancel"));
+
+  if (!folder)
+    {
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("JSON Lines"));
+      gtk_file_filter_add_pattern (filter, "*.jsonl");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (on_choose_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* ------------------------------------------------------------ build */
+
+static void
+on_run_drop_changed (SyProfilerWindow *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self->area));
+}
+
+static GtkWidget *
+caption (const char *text)
+{
+  GtkWidget *l = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (l), 1);
+  gtk_widget_add_css_class (l, "dim-label");
+  return l;
+}
+
+static void
+build (SyProfilerWindow *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *row, *frame;
+  g_autoptr (GPtrArray) genres = g_ptr_array_new ();
+  g_autoptr (GPtrArray) chart_names = g_ptr_array_new ();
+  const char *corpora[] = { N_("Brown corpus"), N_("Brown corpus, test files"),
+                            N_("Folder of .txt files"), N_("JSONL file"), NULL };
+  const char * const *ids = sy_brown_genre_ids ();
+
+  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
+  adw_window_set_content (ADW_WINDOW (self), GTK_WIDGET (self->toasts));
+  adw_toast_overlay_set_child (self->toasts, box);
+  gtk_box_append (GTK_BOX (box), header);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
+                                   adw_window_title_new (_("Profiler"), _("routing and cost over a corpus")));
+  self->export_data_button = gtk_button_new_with_mnemonic (_("Export _Data…"));
+  gtk_widget_set_tooltip_text (self->export_data_button,
+                               _("profile.json, a CSV file per table and a Chrome trace (Perfetto) into a folder"));
+  self->export_chart_button = gtk_button_new_with_mnemonic (_("Export _Chart…"));
+  gtk_widget_set_tooltip_text (self->export_chart_button, _("The chart on show as SVG, PNG or PDF"));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_data_button);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_chart_button);
+  g_signal_connect_swapped (self->export_chart_button, "clicked", G_CALLBACK (on_export_chart), self);
+  g_signal_connect_swapped (self->export_data_button, "clicked", G_CALLBACK (on_export_data), self);
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  gtk_widget_set_margin_start (grid, 12);
+  gtk_widget_set_margin_end (grid, 12);
+  gtk_widget_set_margin_top (grid, 10);
+  gtk_widget_set_margin_bottom (grid, 8);
+  gtk_box_append (GTK_BOX (box), grid);
+
+  /* corpus */
+  gtk_grid_attach (GTK_GRID (grid), caption (_("Corpus")), 0, 0, 1, 1);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->corpus_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (corpora));
+  g_ptr_array_add (genres, (gpointer) _("All genres"));
+  for (int i = 0; ids[i]; i++)
+    g_ptr_array_add (genres, (gpointer) sy_brown_genre_name (ids[i]));
+  g_ptr_array_add (genres, NULL);
+  self->genre_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char * const *) genres->pdata));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->genre_drop), _("Brown genre"));
+  self->choose_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("C_hoose…")));
+  self->path_label = GTK_LABEL (gtk_label_new (_("nothing chosen")));
+  gtk_label_set_ellipsize (self->path_label, PANGO_ELLIPSIZE_START);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->path_label), TRUE);
+  gtk_label_set_xalign (self->path_label, 0);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->corpus_drop));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->genre_drop));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->choose_button));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->path_label));
+  gtk_grid_attach (GTK_GRID (grid), row, 1, 0, 1, 1);
+  g_signal_connect_swapped (self->corpus_drop, "notify::selected", G_CALLBACK (update_sensitivity), self);
+  g_signal_connect_swapped (self->choose_button, "clicked", G_CALLBACK (on_choose), self);
+
+  /* routers, limit, sweep */
+  gtk_grid_attach (GTK_GRID (grid), caption (_("Routers")), 0, 1, 1, 1);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->routers_entry = GTK_ENTRY (gtk_entry_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->routers_entry), TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->routers_entry),
+                               _("Router SPECs separated by “;”, e.g. native; topp:p=0.5,kmax=4"));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->routers_entry));
+  gtk_box_append (GTK_BOX (row), caption (_("Limit")));
+  self->limit_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 100000, 1));
+  gtk_spin_button_set_value (self->limit_spin, 20);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->limit_spin), _("Chunks to profile at most (0 = all)"));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->limit_spin));
+  self->sweep_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_p-sweep")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sweep_check),
+                               _("Also run top-p at each p of the range, and native, for the experts-vs-perplexity curve"));
+  self->sweep_entry = GTK_ENTRY (gtk_entry_new ());
+  gtk_editable_set_text (GTK_EDITABLE (self->sweep_entry), "p=0.1:0.9:0.1");
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->sweep_entry), 14);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->sweep_check));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->sweep_entry));
+  gtk_grid_attach (GTK_GRID (grid), row, 1, 1, 1, 1);
+  g_signal_connect_swapped (self->sweep_check, "toggled", G_CALLBACK (update_sensitivity), self);
+
+  /* run */
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->run_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Run")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
+  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("C_ancel")));
+  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_progress_bar_set_show_text (self->progress, TRUE);
+  gtk_progress_bar_set_text (self->progress, _("Not run yet"));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->run_button));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->cancel_button));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->progress));
+  gtk_grid_attach (GTK_GRID (grid), row, 1, 2, 1, 1);
+  g_signal_connect_swapped (self->run_button, "clicked", G_CALLBACK (sy_profiler_window_run), self);
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (sy_profiler_window_cancel), self);
+
+  /* chart choice */
+  gtk_grid_attach (GTK_GRID (grid), caption (_("Show")), 0, 3, 1, 1);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  g_ptr_array_add (chart_names, (gpointer) _("Dashboard (all charts)"));
+  for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
+    g_ptr_array_add (chart_names, (gpointer) sy_profile_chart_title (i));
+  g_ptr_array_add (chart_names, NULL);
+  self->chart_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char * const *) chart_names->pdata));
+  self->run_list = gtk_string_list_new (NULL);
+  self->run_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->run_list)), NULL));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_drop),
+                               _("The router whose load, co-activation, entropy and time are drawn"));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->chart_drop));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->run_drop));
+  gtk_grid_attach (GTK_GRID (grid), row, 1, 3, 1, 1);
+  g_signal_connect_swapped (self->chart_drop, "notify::selected", G_CALLBACK (on_chart_changed), self);
+  g_signal_connect_swapped (self->run_drop, "notify::selected", G_CALLBACK (on_run_drop_changed), self);
+
+  /* the charts */
+  self->area = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_drawing_area_set_content_width (self->area, 900);
+  gtk_drawing_area_set_content_height (self->area, 560);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->area), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->area), TRUE);
+  gtk_drawing_area_set_draw_func (self->area, draw_area, self, NULL);
+  frame = gtk_frame_new (NULL);
+  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->area));
+  gtk_widget_set_margin_start (frame, 12);
+  gtk_widget_set_margin_end (frame, 12);
+  gtk_widget_set_margin_bottom (frame, 12);
+  gtk_box_append (GTK_BOX (box), frame);
+  self->chart = -1;
+}
+
+static gboolean
+sy_profiler_window_close_request (GtkWindow *window)
+{
+  sy_profiler_window_cancel (SY_PROFILER_WINDOW (window));
+  return GTK_WINDOW_CLASS (sy_profiler_window_parent_class)->close_request (window);
+}
+
+static void
+sy_profiler_window_dispose (GObject *object)
+{
+  SyProfilerWindow *self = SY_PROFILER_WINDOW (object);
+
+  sy_profiler_window_cancel (self);
+  G_OBJECT_CLASS (sy_profiler_window_parent_class)->dispose (object);
+}
+
+static void
+sy_profiler_window_finalize (GObject *object)
+{
+  SyProfilerWindow *self = SY_PROFILER_WINDOW (object);
+
+  g_free (self->model_path);
+  g_free (self->path);
+  g_free (self->error);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->run_list);
+  g_clear_pointer (&self->profile, sy_profile_free);
+  G_OBJECT_CLASS (sy_profiler_window_parent_class)->finalize (object);
+}
+
+static void
+sy_profiler_window_class_init (SyProfilerWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sy_profiler_window_dispose;
+  object_class->finalize = sy_profiler_window_finalize;
+  window_class->close_request = sy_profiler_window_close_request;
+
+  /**
+   * SyProfilerWindow::finished:
+   * @ok: whether a profile came out (FALSE: cancelled or failed)
+   */
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+sy_profiler_window_init (SyProfilerWindow *self)
+{
+  gtk_window_set_title (GTK_WINDOW (self), _("Profiler"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 1200, 860);
+  build (self);
+  update_sensitivity (self);
+}
+
+SyProfilerWindow *
+sy_profiler_window_new (GtkWindow  *parent,
+                        const char *model_path,
+                        const char *router)
+{
+  SyProfilerWindow *self = g_object_new (SY_TYPE_PROFILER_WINDOW, NULL);
+  g_autofree char *routers = NULL;
+
+  if (parent)
+    gtk_window_set_transient_for (GTK_WINDOW (self), parent);
+  self->model_path = g_strdup (model_path);
+  if (router && g_strcmp0 (router, "native") != 0)
+    routers = g_strdup_printf ("native; %s", router);
+  else
+    routers = g_strdup ("native");
+  gtk_editable_set_text (GTK_EDITABLE (self->routers_entry), routers);
+  return self;
+}

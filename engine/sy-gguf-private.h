@@ -1,0 +1,64 @@
+/* sy-gguf-private.h: the GGUF name and key maps, shared by reader and writer
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "sy-gguf.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SY_GGUF_NAME_GLOBAL,      /* one tensor, no layer */
+  SY_GGUF_NAME_LAYER,       /* blk.%d.… ↔ the arch pattern of layer %d */
+  SY_GGUF_NAME_EXPERTS,     /* blk.%d.…_exps (E, rows, cols) ↔ one tensor per expert */
+  SY_GGUF_NAME_ROW,         /* (cols) in GGUF ↔ (1, cols) in HF */
+} SyGgufNameKind;
+
+/* GGUF tensor name ↔ a name pattern of SyArchSpec (at @field), formatted
+ * with the layer [, expert] [, @suffix ("weight" / "bias")]. */
+typedef struct
+{
+  const char     *gguf;
+  gsize           field;
+  const char     *suffix;
+  SyGgufNameKind  kind;
+  const char     *arch;    /* NULL: every GGUF arch; "a": only a; "!a": all but a */
+} SyGgufNameRule;
+
+gboolean              _sy_gguf_rule_applies (const SyGgufNameRule *rule,
+                                             const char           *gguf_arch);
+
+/* <arch>.@gguf ↔ config.json @hf (whose value sits at @offset in SyConfig) */
+typedef struct
+{
+  const char *gguf;
+  const char *hf;
+  SyKeyType   type;
+  gsize       offset;
+} SyGgufKeyRule;
+
+typedef struct
+{
+  const char          *gguf_arch;
+  const char          *model_type;
+  const SyGgufKeyRule *keys;          /* terminated by gguf == NULL */
+  gboolean             norm_topk_default; /* when expert_weights_norm is absent */
+  gboolean             qk_pairs;      /* q / k rows permuted for pairwise rope (llama) */
+} SyGgufArch;
+
+/* The pre-tokenizer regexes of the GGUF tokenizer.ggml.pre names we map
+ * (as tokenizer.json spells them). */
+#define SY_GGUF_REGEX_LLAMA3 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define SY_GGUF_REGEX_QWEN2 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+const SyGgufNameRule *_sy_gguf_name_rules (void);   /* terminated by gguf == NULL */
+const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,
+                                           const char *model_type);
+/* The arch table's pattern at @rule->field, or NULL. */
+const char           *_sy_gguf_rule_pattern (const SyArchSpec     *arch,
+                                             const SyGgufNameRule *rule);
+
+G_END_DECLS

@@ -1,0 +1,1357 @@
+/* sy-profile.c: runs a corpus under router specs and accumulates the tables
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sy-engine-error.h"
+#include "sy-profile.h"
+#include "sy-session.h"
+
+static const char *op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
+
+void
+sy_profile_options_init (SyProfileOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->max_tokens = 256;
+  options->sweep_from = 0.1;
+  options->sweep_to = 0.9;
+  options->sweep_step = 0.1;
+  options->record_events = TRUE;
+}
+
+static gboolean
+parse_double (const char *s,
+              double     *v)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *v = g_ascii_strtod (s, &end);
+  return *s != '\0' && end != NULL && *end == '\0' && errno == 0 && isfinite (*v);
+}
+
+gboolean
+sy_profile_parse_sweep (const char       *text,
+                        SyProfileOptions *options,
+                        GError          **error)
+{
+  const char *s = text;
+  g_auto (GStrv) parts = NULL;
+  double a, b, c;
+
+  if (g_str_has_prefix (s, "p="))
+    s += 2;
+  parts = g_strsplit (s, ":", -1);
+  if (g_strv_length (parts) != 3 || !parse_double (parts[0], &a) ||
+      !parse_double (parts[1], &b) || !parse_double (parts[2], &c))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "sweep '%s': expected p=FROM:TO:STEP, e.g. p=0.1:0.9:0.1", text);
+      return FALSE;
+    }
+  if (!(a > 0 && a <= b && b <= 1 && c > 0))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "sweep '%s': need 0 < FROM <= TO <= 1 and STEP > 0", text);
+      return FALSE;
+    }
+  if ((b - a) / c > 1000)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "sweep '%s': more than 1000 points", text);
+      return FALSE;
+    }
+  options->sweep = TRUE;
+  options->sweep_from = a;
+  options->sweep_to = b;
+  options->sweep_step = c;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ runs */
+
+static SyProfileGroup *
+group_get (GHashTable *table,
+           const char *key)
+{
+  SyProfileGroup *g = g_hash_table_lookup (table, key);
+
+  if (g == NULL)
+    {
+      g = g_new0 (SyProfileGroup, 1);
+      g_hash_table_insert (table, g_strdup (key), g);
+    }
+  return g;
+}
+
+static SyProfileRun *
+run_new (const char *router,
+         int         n_layers,
+         int         n_experts)
+{
+  SyProfileRun *r = g_new0 (SyProfileRun, 1);
+
+  r->router = g_strdup (router);
+  r->n_layers = n_layers;
+  r->n_experts = n_experts;
+  r->layers = g_new0 (SyProfileLayer, MAX (n_layers, 1));
+  for (int l = 0; l < n_layers; l++)
+    {
+      r->layers[l].moe = l;
+      r->layers[l].expert_load = g_new0 (gint64, n_experts);
+      r->layers[l].coactivation = g_new0 (gint64, (gsize) n_experts * n_experts);
+    }
+  r->by_genre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r->by_pos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return r;
+}
+
+static void
+run_free (SyProfileRun *r)
+{
+  if (r == NULL)
+    return;
+  for (int l = 0; l < r->n_layers; l++)
+    {
+      g_free (r->layers[l].expert_load);
+      g_free (r->layers[l].coactivation);
+    }
+  g_free (r->layers);
+  g_hash_table_unref (r->by_genre);
+  g_hash_table_unref (r->by_pos);
+  g_free (r->router);
+  g_free (r);
+}
+
+static void
+event_free (SyProfileEvent *e)
+{
+  g_free (e->name);
+  g_free (e->genre);
+  g_free (e->layer_s);
+  g_free (e->layer_op_s);
+  g_free (e);
+}
+
+void
+sy_profile_free (SyProfile *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->model);
+  g_free (self->corpus_kind);
+  g_free (self->corpus_source);
+  g_free (self->split);
+  g_free (self->chunking);
+  g_ptr_array_unref (self->runs);
+  g_array_unref (self->sweep);
+  g_ptr_array_unref (self->events);
+  g_free (self);
+}
+
+static void
+accumulate (SyProfileRun       *r,
+            const SyTrace      *trace,
+            const SyCorpusText *chunk,
+            const int          *word_of,
+            double              ln_e)
+{
+  int T = trace->n_tokens, E = r->n_experts, L = MIN (r->n_layers, trace->n_moe_layers);
+  SyProfileGroup *genre = group_get (r->by_genre, chunk->genre ? chunk->genre : "unknown");
+
+  r->texts++;
+  r->tokens += T;
+  r->flops += trace->flops * T;
+  r->activated_params_sum += trace->activated_params * T;
+  for (int o = 0; o < SY_N_OPS; o++)
+    r->op_time_s[o] += trace->op_time_s[o];
+  r->total_time_s += trace->total_time_s;
+
+  for (int l = 0; l < L; l++)
+    {
+      const SyTraceLayer *tl = &trace->layers[l];
+      SyProfileLayer *pl = &r->layers[l];
+
+      pl->layer = tl->layer;
+      pl->time_s += tl->time_s;
+      for (int o = 0; o < SY_N_OPS; o++)
+        pl->op_time_s[o] += tl->op_time_s[o];
+      for (int t = 0; t < T; t++)
+        {
+          const int *ex = tl->experts + (gsize) t * E;
+          int k = tl->k[t];
+
+          pl->k_sum += k;
+          r->k_sum += k;
+          for (int i = 0; i < k; i++)
+            {
+              if (ex[i] < 0 || ex[i] >= E)
+                continue;
+              pl->expert_load[ex[i]]++;
+              for (int j = 0; j < k; j++)
+                if (ex[j] >= 0 && ex[j] < E)
+                  pl->coactivation[(gsize) ex[i] * E + ex[j]]++;
+            }
+          if (isfinite (tl->entropy[t]))
+            {
+              int bin = ln_e > 0 ? (int) floor (tl->entropy[t] / ln_e * SY_PROFILE_ENTROPY_BINS) : 0;
+
+              pl->entropy_sum += tl->entropy[t];
+              pl->entropy_count++;
+              pl->entropy_hist[CLAMP (bin, 0, SY_PROFILE_ENTROPY_BINS - 1)]++;
+            }
+        }
+    }
+
+  for (int t = 0; t < T; t++)
+    {
+      double kt = 0;
+
+      for (int l = 0; l < L; l++)
+        kt += trace->layers[l].k[t];
+      kt = L > 0 ? kt / L : 0;
+      genre->tokens++;
+      genre->k_sum += kt;
+      if (t + 1 < T && isfinite (trace->nll[t]))
+        {
+          genre->nll_sum += trace->nll[t];
+          genre->nll_count++;
+          r->nll_sum += trace->nll[t];
+          r->nll_count++;
+        }
+      if (chunk->pos && word_of && word_of[t] >= 0)
+        {
+          SyProfileGroup *pos = group_get (r->by_pos, chunk->pos[word_of[t]]);
+
+          pos->tokens++;
+          pos->k_sum += kt;
+          r->tagged_tokens++;
+          r->tagged_k_sum += kt;
+        }
+    }
+}
+
+static void
+chunks_free (gpointer p)
+{
+  if (p)
+    g_ptr_array_unref (p);
+}
+
+/* The order texts are visited in: the first text of every genre (in
+ * corpus order), then the second of every genre, ... */
+static int *
+genre_order (SyCorpus *corpus)
+{
+  int n = sy_corpus_get_n_texts (corpus);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree int *rank = g_new0 (int, MAX (n, 1));
+  g_autofree int *group = g_new0 (int, MAX (n, 1));
+  int *order = g_new (int, MAX (n, 1));
+  int k = 0, max_rank = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      const char *g = sy_corpus_get_text (corpus, i)->genre;
+      gpointer v;
+
+      if (g == NULL)
+        g = "";
+      v = g_hash_table_lookup (seen, g);
+      if (v == NULL)
+        {
+          group[i] = (int) g_hash_table_size (seen);
+          g_hash_table_insert (seen, (gpointer) g, GINT_TO_POINTER ((group[i] + 1) << 16 | 1));
+          rank[i] = 0;
+        }
+      else
+        {
+          int packed = GPOINTER_TO_INT (v);
+
+          group[i] = (packed >> 16) - 1;
+          rank[i] = packed & 0xffff;
+          g_hash_table_insert (seen, (gpointer) g, GINT_TO_POINTER ((packed & ~0xffff) | (rank[i] + 1)));
+        }
+      max_rank = MAX (max_rank, rank[i]);
+    }
+  for (int r = 0; r <= max_rank; r++)
+    for (guint gi = 0; gi < g_hash_table_size (seen); gi++)
+      for (int i = 0; i < n; i++)
+        if (rank[i] == r && group[i] == (int) gi)
+          order[k++] = i;
+  return order;
+}
+
+/* Chunks in the order they are profiled: round-robin over the texts. */
+static GPtrArray *
+make_chunks (SyCorpus     *corpus,
+             SyTokenizer  *tokenizer,
+             int           max_tokens,
+             int           limit,
+             GError      **error)
+{
+  int n = sy_corpus_get_n_texts (corpus);
+  g_autoptr (GPtrArray) per_text = g_ptr_array_new_with_free_func (chunks_free);
+  g_autofree int *order = genre_order (corpus);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_corpus_text_free);
+  gboolean any = TRUE;
+
+  g_ptr_array_set_size (per_text, n);
+  for (int round = 0; any; round++)
+    {
+      any = FALSE;
+      for (int oi = 0; oi < n; oi++)
+        {
+          int i = order[oi];
+          GPtrArray *chunks = g_ptr_array_index (per_text, i);
+
+          if (limit > 0 && (int) out->len >= limit)
+            return out;
+          if (chunks == NULL)
+            {
+              chunks = sy_corpus_text_chunk (sy_corpus_get_text (corpus, i), tokenizer,
+                                             max_tokens, error);
+              if (chunks == NULL)
+                {
+                  g_ptr_array_unref (out);
+                  return NULL;
+                }
+              g_ptr_array_index (per_text, i) = chunks;
+            }
+          if (round < (int) chunks->len)
+            {
+              g_ptr_array_add (out, g_ptr_array_index (chunks, round));
+              g_ptr_array_index (chunks, round) = NULL;
+              any = TRUE;
+            }
+        }
+    }
+  return out;
+}
+
+typedef struct
+{
+  SyProfileProgressFunc  func;
+  gpointer               user_data;
+  SyProfileProgress      p;
+  gint64                 t0;
+  gboolean               cancelled;
+  char                   router[512];
+} Progress;
+
+static gboolean
+report (Progress *pr)
+{
+  pr->p.elapsed_s = (g_get_monotonic_time () - pr->t0) / 1e6;
+  pr->p.tokens_per_s = pr->p.elapsed_s > 0 ? pr->p.tokens_done / pr->p.elapsed_s : 0;
+  pr->p.eta_s = pr->p.texts_done > 0
+                  ? pr->p.elapsed_s / pr->p.texts_done * (pr->p.texts_total - pr->p.texts_done)
+                  : NAN;
+  if (pr->func && !pr->func (&pr->p, pr->user_data))
+    pr->cancelled = TRUE;
+  return !pr->cancelled;
+}
+
+/* Session progress: only a cancel check between layers. */
+static gboolean
+session_progress (double      fraction,
+                  const char *what,
+                  gpointer    user_data)
+{
+  Progress *pr = user_data;
+
+  (void) fraction;
+  (void) what;
+  if (pr->func == NULL)
+    return TRUE;
+  return !pr->cancelled;
+}
+
+static SyProfileRun *
+profile_one (SySession           *session,
+             SyTokenizer         *tokenizer,
+             const SyRouterSpec  *spec,
+             GPtrArray           *chunks,
+             SyProfile           *prof,
+             int                  run_index,
+             gboolean             record,
+             Progress            *pr,
+             GError             **error)
+{
+  SyProfileRun *r;
+  g_autofree char *name = NULL;
+  double ln_e = log (MAX (prof->n_experts, 2));
+
+  if (!sy_session_set_router (session, spec, error))
+    return NULL;
+  name = sy_router_spec_to_string (sy_session_get_router (session));
+  r = run_new (name, prof->n_layers, prof->n_experts);
+  g_strlcpy (pr->router, r->router, sizeof pr->router);
+  pr->p.router = pr->router;
+  pr->p.run = run_index;
+
+  for (guint c = 0; c < chunks->len; c++)
+    {
+      const SyCorpusText *chunk = g_ptr_array_index (chunks, c);
+      g_autoptr (SyEncoding) enc = NULL;
+      g_autoptr (SyTrace) trace = NULL;
+      g_autofree int *word_of = NULL;
+      SyEncoding view;
+      double start;
+
+      if (!report (pr))
+        goto cancelled;
+      enc = sy_tokenizer_encode (tokenizer, chunk->text, -1, TRUE, error);
+      if (enc == NULL)
+        goto fail;
+      if (enc->n == 0)
+        {
+          pr->p.texts_done++;
+          continue;
+        }
+      view = *enc;
+      if (view.n > prof->max_tokens)
+        {
+          view.n = prof->max_tokens;
+          if (run_index == 0)
+            prof->n_truncated++;
+        }
+      sy_session_reset (session);
+      start = (g_get_monotonic_time () - pr->t0) / 1e6;
+      trace = sy_session_run (session, view.ids, view.n, session_progress, pr, error);
+      if (trace == NULL)
+        {
+          if (pr->cancelled)
+            goto cancelled;
+          g_prefix_error (error, "%s: ", chunk->name);
+          goto fail;
+        }
+      sy_trace_set_tokens (trace, NULL, &view);
+      word_of = g_new (int, view.n);
+      if (trace->offsets)
+        sy_corpus_text_map_tokens (chunk, trace->offsets, view.n, word_of);
+      else
+        for (int t = 0; t < view.n; t++)
+          word_of[t] = -1;
+      accumulate (r, trace, chunk, word_of, ln_e);
+
+      if (record)
+        {
+          SyProfileEvent *e = g_new0 (SyProfileEvent, 1);
+          int L = MIN (prof->n_layers, trace->n_moe_layers);
+
+          e->run = run_index;
+          e->name = g_strdup (chunk->name);
+          e->genre = g_strdup (chunk->genre);
+          e->tokens = view.n;
+          e->start_s = start;
+          e->total_s = trace->total_time_s;
+          e->lm_head_s = trace->op_time_s[SY_OP_LM_HEAD];
+          e->layer_s = g_new0 (double, MAX (prof->n_layers, 1));
+          e->layer_op_s = g_new0 (double, (gsize) MAX (prof->n_layers, 1) * SY_N_OPS);
+          for (int l = 0; l < L; l++)
+            {
+              e->layer_s[l] = trace->layers[l].time_s;
+              memcpy (e->layer_op_s + (gsize) l * SY_N_OPS, trace->layers[l].op_time_s,
+                      sizeof (double) * SY_N_OPS);
+            }
+          g_ptr_array_add (prof->events, e);
+        }
+      pr->p.texts_done++;
+      pr->p.tokens_done += view.n;
+    }
+  return r;
+
+cancelled:
+  g_clear_error (error);
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "the profile was cancelled");
+fail:
+  run_free (r);
+  return NULL;
+}
+
+static void
+mark_pareto (GArray *points)
+{
+  for (guint i = 0; i < points->len; i++)
+    {
+      SyProfileSweepPoint *a = &g_array_index (points, SyProfileSweepPoint, i);
+
+      a->pareto = isfinite (a->avg_k) && isfinite (a->perplexity);
+      for (guint j = 0; j < points->len && a->pareto; j++)
+        {
+          const SyProfileSweepPoint *b = &g_array_index (points, SyProfileSweepPoint, j);
+
+          if (j != i && b->avg_k <= a->avg_k && b->perplexity <= a->perplexity &&
+              (b->avg_k < a->avg_k || b->perplexity < a->perplexity))
+            a->pareto = FALSE;
+        }
+    }
+}
+
+SyProfile *
+sy_profile_run (SyModel                    *model,
+                SyCorpus                   *corpus,
+                const SyRouterSpec * const *specs,
+                int                         n_specs,
+                const SyProfileOptions     *options,
+                SyProfileProgressFunc       progress,
+                gpointer                    user_data,
+                GError                    **error)
+{
+  SyProfileOptions defaults;
+  const SyModelInfo *info;
+  SyTokenizer *tokenizer;
+  g_autoptr (SyProfile) prof = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (GPtrArray) chunks = NULL;
+  g_autoptr (GArray) ps = g_array_new (FALSE, FALSE, sizeof (double));
+  Progress pr = { 0, };
+  int n_runs, run_index = 0;
+  gboolean native_asked = FALSE;
+
+  g_return_val_if_fail (model != NULL && corpus != NULL, NULL);
+  if (options == NULL)
+    {
+      sy_profile_options_init (&defaults);
+      options = &defaults;
+    }
+  if (n_specs < 1)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "profile: no router spec given");
+      return NULL;
+    }
+  info = sy_model_get_info (model);
+  tokenizer = sy_model_get_tokenizer (model);
+  if (tokenizer == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: the model has no tokenizer.json, so it cannot read a corpus", info->name);
+      return NULL;
+    }
+
+  prof = g_new0 (SyProfile, 1);
+  prof->model = g_strdup (info->name);
+  prof->n_experts = info->n_experts;
+  prof->native_k = info->native_k;
+  prof->n_layers = info->n_moe_layers;
+  prof->corpus_kind = g_strdup (sy_corpus_get_kind (corpus));
+  prof->corpus_source = g_strdup (sy_corpus_get_source (corpus));
+  prof->split = g_strdup (sy_corpus_split_name (sy_corpus_get_split (corpus)));
+  prof->max_tokens = options->max_tokens > 0 ? options->max_tokens : 256;
+  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
+  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  prof->chunking = g_strdup_printf (
+    "texts cut into chunks of at most %d model tokens (special tokens included) at sentence "
+    "boundaries, a longer sentence at word boundaries; chunks taken round-robin over the %d "
+    "texts (chunk 0 of each first)%s; every chunk runs from an empty KV cache",
+    prof->max_tokens, sy_corpus_get_n_texts (corpus),
+    options->limit > 0 ? ", up to the limit" : "");
+
+  chunks = make_chunks (corpus, tokenizer, prof->max_tokens, options->limit, error);
+  if (chunks == NULL)
+    return NULL;
+  if (chunks->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "%s: the corpus gives no text to profile", sy_corpus_get_source (corpus));
+      return NULL;
+    }
+  prof->n_texts = (int) chunks->len;
+
+  if (options->sweep)
+    {
+      for (int i = 0;; i++)
+        {
+          double p = options->sweep_from + i * options->sweep_step;
+
+          if (p > options->sweep_to + 1e-9)
+            break;
+          p = round (p * 1e6) / 1e6;
+          g_array_append_val (ps, p);
+        }
+      for (int i = 0; i < n_specs; i++)
+        if (specs[i] == NULL || specs[i]->policy == SY_POLICY_NATIVE)
+          native_asked = TRUE;
+    }
+
+  n_runs = n_specs + (int) ps->len + (options->sweep && !native_asked ? 1 : 0);
+  pr.func = progress;
+  pr.user_data = user_data;
+  pr.t0 = g_get_monotonic_time ();
+  pr.p.n_runs = n_runs;
+  pr.p.texts_total = n_runs * (int) chunks->len;
+  pr.p.eta_s = NAN;
+
+  session = sy_session_new (model);
+  for (int i = 0; i < n_specs; i++)
+    {
+      SyProfileRun *r = profile_one (session, tokenizer, specs[i], chunks, prof, run_index++,
+                                     options->record_events, &pr, error);
+
+      if (r == NULL)
+        return NULL;
+      g_ptr_array_add (prof->runs, r);
+      if (options->sweep && (specs[i] == NULL || specs[i]->policy == SY_POLICY_NATIVE) &&
+          !prof->have_native_point)
+        {
+          prof->have_native_point = TRUE;
+          prof->native_point.p = NAN;
+          prof->native_point.avg_k = sy_profile_run_avg_k (r);
+          prof->native_point.perplexity = sy_profile_run_perplexity (r);
+        }
+    }
+  if (options->sweep && !prof->have_native_point)
+    {
+      SyProfileRun *r = profile_one (session, tokenizer, NULL, chunks, prof, run_index++,
+                                     FALSE, &pr, error);
+
+      if (r == NULL)
+        return NULL;
+      prof->have_native_point = TRUE;
+      prof->native_point.p = NAN;
+      prof->native_point.avg_k = sy_profile_run_avg_k (r);
+      prof->native_point.perplexity = sy_profile_run_perplexity (r);
+      run_free (r);
+    }
+  for (guint i = 0; i < ps->len; i++)
+    {
+      double p = g_array_index (ps, double, i);
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *text = g_strdup_printf ("topp:p=%s", g_ascii_formatd (buf, sizeof buf, "%.6g", p));
+      g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, error);
+      SyProfileRun *r;
+      SyProfileSweepPoint pt;
+
+      if (spec == NULL)
+        return NULL;
+      r = profile_one (session, tokenizer, spec, chunks, prof, run_index++, FALSE, &pr, error);
+      if (r == NULL)
+        return NULL;
+      pt.p = p;
+      pt.avg_k = sy_profile_run_avg_k (r);
+      pt.perplexity = sy_profile_run_perplexity (r);
+      pt.pareto = FALSE;
+      g_array_append_val (prof->sweep, pt);
+      run_free (r);
+    }
+  mark_pareto (prof->sweep);
+  report (&pr);
+  return g_steal_pointer (&prof);
+}
+
+/* ------------------------------------------------------------ numbers */
+
+double
+sy_profile_run_avg_k (const SyProfileRun *run)
+{
+  return run->tokens > 0 && run->n_layers > 0 ? run->k_sum / ((double) run->tokens * run->n_layers)
+                                              : NAN;
+}
+
+double
+sy_profile_run_perplexity (const SyProfileRun *run)
+{
+  return run->nll_count > 0 ? exp (run->nll_sum / run->nll_count) : NAN;
+}
+
+double
+sy_profile_run_tagged_avg_k (const SyProfileRun *run)
+{
+  return run->tagged_tokens > 0 ? run->tagged_k_sum / run->tagged_tokens : NAN;
+}
+
+double
+sy_profile_layer_avg_k (const SyProfileRun *run,
+                        int                 moe)
+{
+  return run->tokens > 0 ? run->layers[moe].k_sum / run->tokens : NAN;
+}
+
+double
+sy_profile_layer_entropy_mean (const SyProfileRun *run,
+                               int                 moe)
+{
+  const SyProfileLayer *l = &run->layers[moe];
+
+  return l->entropy_count > 0 ? l->entropy_sum / l->entropy_count : NAN;
+}
+
+double
+sy_profile_layer_imbalance (const SyProfileRun *run,
+                            int                 moe)
+{
+  const SyProfileLayer *l = &run->layers[moe];
+  int E = run->n_experts;
+  double mean = 0, var = 0;
+
+  for (int e = 0; e < E; e++)
+    mean += l->expert_load[e];
+  mean /= MAX (E, 1);
+  if (mean <= 0)
+    return NAN;
+  for (int e = 0; e < E; e++)
+    var += (l->expert_load[e] - mean) * (l->expert_load[e] - mean);
+  return sqrt (var / E) / mean;
+}
+
+double
+sy_profile_layer_max_over_mean (const SyProfileRun *run,
+                                int                 moe)
+{
+  const SyProfileLayer *l = &run->layers[moe];
+  int E = run->n_experts;
+  double mean = 0, mx = 0;
+
+  for (int e = 0; e < E; e++)
+    {
+      mean += l->expert_load[e];
+      mx = MAX (mx, (double) l->expert_load[e]);
+    }
+  mean /= MAX (E, 1);
+  return mean > 0 ? mx / mean : NAN;
+}
+
+double
+sy_profile_group_avg_k (const SyProfileGroup *group)
+{
+  return group->tokens > 0 ? group->k_sum / group->tokens : NAN;
+}
+
+double
+sy_profile_group_perplexity (const SyProfileGroup *group)
+{
+  return group->nll_count > 0 ? exp (group->nll_sum / group->nll_count) : NAN;
+}
+
+double
+sy_profile_entropy_max (const SyProfile *self)
+{
+  return log (MAX (self->n_experts, 2));
+}
+
+static int
+genre_rank (const char *id)
+{
+  const char * const *ids = sy_brown_genre_ids ();
+
+  for (int i = 0; ids[i]; i++)
+    if (strcmp (ids[i], id) == 0)
+      return i;
+  return 1000;
+}
+
+static GHashTable *sort_table;
+
+static int
+compare_genres (gconstpointer a,
+                gconstpointer b)
+{
+  const char *x = *(const char * const *) a, *y = *(const char * const *) b;
+  int rx = genre_rank (x), ry = genre_rank (y);
+
+  return rx != ry ? rx - ry : strcmp (x, y);
+}
+
+static int
+compare_pos (gconstpointer a,
+             gconstpointer b)
+{
+  const char *x = *(const char * const *) a, *y = *(const char * const *) b;
+  const SyProfileGroup *gx = g_hash_table_lookup (sort_table, x);
+  const SyProfileGroup *gy = g_hash_table_lookup (sort_table, y);
+
+  if (gx->tokens != gy->tokens)
+    return gx->tokens > gy->tokens ? -1 : 1;
+  return strcmp (x, y);
+}
+
+const char **
+sy_profile_sorted_keys (GHashTable *table,
+                        gboolean    genres,
+                        int        *n_keys)
+{
+  guint n = 0;
+  const char **keys = (const char **) g_hash_table_get_keys_as_array (table, &n);
+
+  if (genres)
+    qsort (keys, n, sizeof *keys, compare_genres);
+  else
+    {
+      /* g_qsort_with_data would avoid the static, but needs glib 2.82 */
+      static GMutex lock;
+
+      g_mutex_lock (&lock);
+      sort_table = table;
+      qsort (keys, n, sizeof *keys, compare_pos);
+      sort_table = NULL;
+      g_mutex_unlock (&lock);
+    }
+  if (n_keys)
+    *n_keys = (int) n;
+  return keys;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static json_object *
+jnum (double v)
+{
+  return isfinite (v) ? json_object_new_double (v) : NULL;
+}
+
+static json_object *
+run_to_json (const SyProfile    *self,
+             const SyProfileRun *r)
+{
+  json_object *o = json_object_new_object ();
+  json_object *layers = json_object_new_array ();
+  json_object *genres = json_object_new_object ();
+  json_object *pos = json_object_new_object ();
+  json_object *time = json_object_new_object ();
+  json_object *range = json_object_new_array ();
+  g_autofree const char **gk = NULL, **pk = NULL;
+  int ng = 0, np = 0, E = r->n_experts;
+
+  json_object_object_add (o, "router", json_object_new_string (r->router));
+  json_object_object_add (o, "texts", json_object_new_int (r->texts));
+  json_object_object_add (o, "tokens", json_object_new_int64 (r->tokens));
+  json_object_object_add (o, "perplexity", jnum (sy_profile_run_perplexity (r)));
+  json_object_object_add (o, "avg_k", jnum (sy_profile_run_avg_k (r)));
+  json_object_object_add (o, "tagged_tokens", json_object_new_int64 (r->tagged_tokens));
+  json_object_object_add (o, "tagged_avg_k", jnum (sy_profile_run_tagged_avg_k (r)));
+  json_object_object_add (o, "flops", jnum (r->flops));
+  json_object_object_add (o, "flops_per_token", jnum (r->tokens ? r->flops / r->tokens : NAN));
+  json_object_object_add (o, "activated_params_per_token",
+                          jnum (r->tokens ? r->activated_params_sum / r->tokens : NAN));
+  json_object_array_add (range, json_object_new_double (0));
+  json_object_array_add (range, json_object_new_double (sy_profile_entropy_max (self)));
+  json_object_object_add (o, "entropy_hist_range", range);
+
+  for (int l = 0; l < r->n_layers; l++)
+    {
+      const SyProfileLayer *pl = &r->layers[l];
+      json_object *lo = json_object_new_object ();
+      json_object *load = json_object_new_array ();
+      json_object *co = json_object_new_array ();
+      json_object *hist = json_object_new_array ();
+      json_object *lt = json_object_new_object ();
+
+      for (int e = 0; e < E; e++)
+        {
+          json_object *row = json_object_new_array ();
+
+          json_object_array_add (load, json_object_new_int64 (pl->expert_load[e]));
+          for (int f = 0; f < E; f++)
+            json_object_array_add (row, json_object_new_int64 (pl->coactivation[(gsize) e * E + f]));
+          json_object_array_add (co, row);
+        }
+      for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
+        json_object_array_add (hist, json_object_new_int64 (pl->entropy_hist[b]));
+      for (int op = 0; op < SY_N_OPS; op++)
+        json_object_object_add (lt, op_names[op], json_object_new_double (pl->op_time_s[op]));
+      json_object_object_add (lt, "total", json_object_new_double (pl->time_s));
+      json_object_object_add (lo, "layer", json_object_new_int (pl->layer));
+      json_object_object_add (lo, "moe", json_object_new_int (pl->moe));
+      json_object_object_add (lo, "expert_load", load);
+      json_object_object_add (lo, "avg_k", jnum (sy_profile_layer_avg_k (r, l)));
+      json_object_object_add (lo, "entropy_mean", jnum (sy_profile_layer_entropy_mean (r, l)));
+      json_object_object_add (lo, "entropy_hist", hist);
+      json_object_object_add (lo, "imbalance_cv", jnum (sy_profile_layer_imbalance (r, l)));
+      json_object_object_add (lo, "max_over_mean", jnum (sy_profile_layer_max_over_mean (r, l)));
+      json_object_object_add (lo, "coactivation", co);
+      json_object_object_add (lo, "time", lt);
+      json_object_array_add (layers, lo);
+    }
+  json_object_object_add (o, "layers", layers);
+
+  gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
+  for (int i = 0; i < ng; i++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[i]);
+      json_object *go = json_object_new_object ();
+      const char *name = sy_brown_genre_name (gk[i]);
+
+      json_object_object_add (go, "tokens", json_object_new_int64 (g->tokens));
+      json_object_object_add (go, "avg_k", jnum (sy_profile_group_avg_k (g)));
+      json_object_object_add (go, "perplexity", jnum (sy_profile_group_perplexity (g)));
+      if (name && g_strcmp0 (self->corpus_kind, "brown") == 0)
+        json_object_object_add (go, "name", json_object_new_string (name));
+      json_object_object_add (genres, gk[i], go);
+    }
+  json_object_object_add (o, "by_genre", genres);
+
+  pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
+  for (int i = 0; i < np; i++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[i]);
+      json_object *po = json_object_new_object ();
+
+      json_object_object_add (po, "tokens", json_object_new_int64 (g->tokens));
+      json_object_object_add (po, "avg_k", jnum (sy_profile_group_avg_k (g)));
+      json_object_object_add (pos, pk[i], po);
+    }
+  json_object_object_add (o, "by_pos", pos);
+
+  for (int op = 0; op < SY_N_OPS; op++)
+    json_object_object_add (time, op_names[op], json_object_new_double (r->op_time_s[op]));
+  json_object_object_add (time, "total", json_object_new_double (r->total_time_s));
+  json_object_object_add (o, "time", time);
+  return o;
+}
+
+static json_object *
+point_to_json (const SyProfileSweepPoint *p,
+               gboolean                   with_pareto)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "p", jnum (p->p));
+  json_object_object_add (o, "avg_k", jnum (p->avg_k));
+  json_object_object_add (o, "perplexity", jnum (p->perplexity));
+  if (with_pareto)
+    json_object_object_add (o, "pareto", json_object_new_boolean (p->pareto));
+  return o;
+}
+
+char *
+sy_profile_to_json (const SyProfile *self)
+{
+  json_object *root = json_object_new_object ();
+  json_object *runs = json_object_new_array ();
+  json_object *sweep = json_object_new_array ();
+  json_object *corpus = json_object_new_object ();
+  char *out;
+
+  json_object_object_add (root, "model", json_object_new_string (self->model));
+  json_object_object_add (corpus, "kind", json_object_new_string (self->corpus_kind));
+  json_object_object_add (corpus, "source", json_object_new_string (self->corpus_source));
+  json_object_object_add (corpus, "split", json_object_new_string (self->split));
+  json_object_object_add (corpus, "texts", json_object_new_int (self->n_texts));
+  json_object_object_add (corpus, "max_tokens", json_object_new_int (self->max_tokens));
+  json_object_object_add (corpus, "truncated", json_object_new_int (self->n_truncated));
+  json_object_object_add (corpus, "chunking", json_object_new_string (self->chunking));
+  json_object_object_add (root, "corpus", corpus);
+  json_object_object_add (root, "n_experts", json_object_new_int (self->n_experts));
+  json_object_object_add (root, "native_k", json_object_new_int (self->native_k));
+  for (guint i = 0; i < self->runs->len; i++)
+    json_object_array_add (runs, run_to_json (self, g_ptr_array_index (self->runs, i)));
+  json_object_object_add (root, "runs", runs);
+  for (guint i = 0; i < self->sweep->len; i++)
+    json_object_array_add (sweep, point_to_json (&g_array_index (self->sweep, SyProfileSweepPoint, i), TRUE));
+  json_object_object_add (root, "sweep", sweep);
+  if (self->have_native_point)
+    {
+      json_object *n = point_to_json (&self->native_point, FALSE);
+
+      json_object_object_del (n, "p");
+      json_object_object_add (n, "router", json_object_new_string ("native"));
+      json_object_object_add (root, "sweep_native", n);
+    }
+  out = g_strdup (json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (root);
+  return out;
+}
+
+static gboolean
+write_file (const char  *path,
+            const char  *contents,
+            gssize       len,
+            GError     **error)
+{
+  GError *local = NULL;
+
+  if (!g_file_set_contents (path, contents, len, &local))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sy_profile_write_json (const SyProfile  *self,
+                       const char       *path,
+                       GError          **error)
+{
+  g_autofree char *s = sy_profile_to_json (self);
+
+  return write_file (path, s, -1, error);
+}
+
+/* ------------------------------------------------------------ CSV */
+
+static void
+csv_str (GString    *s,
+         const char *v)
+{
+  if (v == NULL)
+    return;
+  if (strpbrk (v, ",\"\n\r") == NULL)
+    {
+      g_string_append (s, v);
+      return;
+    }
+  g_string_append_c (s, '"');
+  for (const char *p = v; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (s, '"');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+}
+
+static void
+csv_num (GString *s,
+         double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (s, ',');
+  if (isfinite (v))
+    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+}
+
+static gboolean
+csv_write (const char  *dir,
+           const char  *name,
+           GString     *s,
+           GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  gboolean ok = write_file (path, s->str, (gssize) s->len, error);
+
+  g_string_free (s, TRUE);
+  return ok;
+}
+
+gboolean
+sy_profile_write_csv (const SyProfile  *self,
+                      const char       *dir,
+                      GError          **error)
+{
+  GString *runs = g_string_new ("router,texts,tokens,perplexity,avg_k,tagged_tokens,tagged_avg_k,flops,time_s\n");
+  GString *layers = g_string_new ("router,layer,moe,avg_k,entropy_mean,imbalance_cv,max_over_mean,time_s\n");
+  GString *load = g_string_new ("router,layer,moe,expert,load\n");
+  GString *co = g_string_new ("router,layer,moe,expert_a,expert_b,tokens\n");
+  GString *ent = g_string_new ("router,layer,moe,bin_from,bin_to,tokens\n");
+  GString *genre = g_string_new ("router,genre,name,tokens,avg_k,perplexity\n");
+  GString *pos = g_string_new ("router,pos,tokens,avg_k\n");
+  GString *time = g_string_new ("router,op,time_s\n");
+  GString *ltime = g_string_new ("router,layer,moe,op,time_s\n");
+  GString *sweep = g_string_new ("p,avg_k,perplexity,pareto\n");
+  double emax = sy_profile_entropy_max (self);
+  gboolean ok;
+
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
+      g_autofree const char **gk = NULL, **pk = NULL;
+      int ng = 0, np = 0;
+
+      csv_str (runs, r->router);
+      csv_num (runs, r->texts);
+      csv_num (runs, (double) r->tokens);
+      csv_num (runs, sy_profile_run_perplexity (r));
+      csv_num (runs, sy_profile_run_avg_k (r));
+      csv_num (runs, (double) r->tagged_tokens);
+      csv_num (runs, sy_profile_run_tagged_avg_k (r));
+      csv_num (runs, r->flops);
+      csv_num (runs, r->total_time_s);
+      g_string_append_c (runs, '\n');
+
+      for (int l = 0; l < r->n_layers; l++)
+        {
+          const SyProfileLayer *pl = &r->layers[l];
+
+          csv_str (layers, r->router);
+          csv_num (layers, pl->layer);
+          csv_num (layers, pl->moe);
+          csv_num (layers, sy_profile_layer_avg_k (r, l));
+          csv_num (layers, sy_profile_layer_entropy_mean (r, l));
+          csv_num (layers, sy_profile_layer_imbalance (r, l));
+          csv_num (layers, sy_profile_layer_max_over_mean (r, l));
+          csv_num (layers, pl->time_s);
+          g_string_append_c (layers, '\n');
+          for (int e = 0; e < r->n_experts; e++)
+            {
+              csv_str (load, r->router);
+              csv_num (load, pl->layer);
+              csv_num (load, pl->moe);
+              csv_num (load, e);
+              csv_num (load, (double) pl->expert_load[e]);
+              g_string_append_c (load, '\n');
+              for (int f = 0; f < r->n_experts; f++)
+                {
+                  csv_str (co, r->router);
+                  csv_num (co, pl->layer);
+                  csv_num (co, pl->moe);
+                  csv_num (co, e);
+                  csv_num (co, f);
+                  csv_num (co, (double) pl->coactivation[(gsize) e * r->n_experts + f]);
+                  g_string_append_c (co, '\n');
+                }
+            }
+          for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
+            {
+              csv_str (ent, r->router);
+              csv_num (ent, pl->layer);
+              csv_num (ent, pl->moe);
+              csv_num (ent, emax * b / SY_PROFILE_ENTROPY_BINS);
+              csv_num (ent, emax * (b + 1) / SY_PROFILE_ENTROPY_BINS);
+              csv_num (ent, (double) pl->entropy_hist[b]);
+              g_string_append_c (ent, '\n');
+            }
+          for (int op = 0; op < SY_N_OPS; op++)
+            {
+              csv_str (ltime, r->router);
+              csv_num (ltime, pl->layer);
+              csv_num (ltime, pl->moe);
+              g_string_append_printf (ltime, ",%s", op_names[op]);
+              csv_num (ltime, pl->op_time_s[op]);
+              g_string_append_c (ltime, '\n');
+            }
+        }
+
+      gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
+      for (int k = 0; k < ng; k++)
+        {
+          const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[k]);
+
+          csv_str (genre, r->router);
+          g_string_append_c (genre, ',');
+          csv_str (genre, gk[k]);
+          g_string_append_c (genre, ',');
+          csv_str (genre, sy_brown_genre_name (gk[k]));
+          csv_num (genre, (double) g->tokens);
+          csv_num (genre, sy_profile_group_avg_k (g));
+          csv_num (genre, sy_profile_group_perplexity (g));
+          g_string_append_c (genre, '\n');
+        }
+      pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
+      for (int k = 0; k < np; k++)
+        {
+          const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[k]);
+
+          csv_str (pos, r->router);
+          g_string_append_c (pos, ',');
+          csv_str (pos, pk[k]);
+          csv_num (pos, (double) g->tokens);
+          csv_num (pos, sy_profile_group_avg_k (g));
+          g_string_append_c (pos, '\n');
+        }
+      for (int op = 0; op < SY_N_OPS; op++)
+        {
+          csv_str (time, r->router);
+          g_string_append_printf (time, ",%s", op_names[op]);
+          csv_num (time, r->op_time_s[op]);
+          g_string_append_c (time, '\n');
+        }
+      csv_str (time, r->router);
+      g_string_append (time, ",total");
+      csv_num (time, r->total_time_s);
+      g_string_append_c (time, '\n');
+    }
+  for (guint i = 0; i < self->sweep->len; i++)
+    {
+      const SyProfileSweepPoint *p = &g_array_index (self->sweep, SyProfileSweepPoint, i);
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append (sweep, g_ascii_formatd (buf, sizeof buf, "%.6g", p->p));
+      csv_num (sweep, p->avg_k);
+      csv_num (sweep, p->perplexity);
+      g_string_append (sweep, p->pareto ? ",true\n" : ",false\n");
+    }
+  if (self->have_native_point)
+    {
+      g_string_append (sweep, "native");
+      csv_num (sweep, self->native_point.avg_k);
+      csv_num (sweep, self->native_point.perplexity);
+      g_string_append (sweep, ",\n");
+    }
+
+  {
+    const char *names[] = { "runs.csv", "layers.csv", "expert_load.csv", "coactivation.csv",
+                            "entropy.csv", "by_genre.csv", "by_pos.csv", "time.csv",
+                            "layer_time.csv", "sweep.csv" };
+    GString *all[] = { runs, layers, load, co, ent, genre, pos, time, ltime, sweep };
+
+    ok = TRUE;
+    for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+      {
+        if (ok)
+          ok = csv_write (dir, names[i], all[i], error);
+        else
+          g_string_free (all[i], TRUE);
+      }
+  }
+  return ok;
+}
+
+/* ------------------------------------------------------------ Chrome trace */
+
+static void
+json_escape (GString    *s,
+             const char *v)
+{
+  g_string_append_c (s, '"');
+  for (const char *p = v ? v : ""; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (s, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (s, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+}
+
+/* One complete event; times in integer nanoseconds, written in µs. */
+static void
+event_x (GString    *s,
+         gboolean   *first,
+         const char *name,
+         const char *cat,
+         gint64      ts_ns,
+         gint64      dur_ns,
+         int         tid,
+         const char *args)
+{
+  if (!*first)
+    g_string_append (s, ",\n");
+  *first = FALSE;
+  g_string_append (s, "{\"name\":");
+  json_escape (s, name);
+  g_string_append_printf (s, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%" G_GINT64_FORMAT ".%03d,"
+                          "\"dur\":%" G_GINT64_FORMAT ".%03d,\"pid\":1,\"tid\":%d",
+                          cat, ts_ns / 1000, (int) (ts_ns % 1000), dur_ns / 1000,
+                          (int) (dur_ns % 1000), tid);
+  if (args)
+    g_string_append_printf (s, ",\"args\":%s", args);
+  g_string_append_c (s, '}');
+}
+
+char *
+sy_profile_to_chrome_trace (const SyProfile *self)
+{
+  GString *s = g_string_new ("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+  gboolean first = TRUE;
+  int n_runs = 0;
+
+  g_string_append (s, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+                      "\"args\":{\"name\":");
+  {
+    g_autofree char *pn = g_strdup_printf ("switchyard profile: %s", self->model);
+
+    json_escape (s, pn);
+  }
+  g_string_append (s, "}}");
+  first = FALSE;
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
+
+      g_string_append_printf (s, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
+                                 "\"args\":{\"name\":", i + 1);
+      json_escape (s, r->router);
+      g_string_append (s, "}}");
+      n_runs++;
+    }
+
+  for (guint i = 0; i < self->events->len; i++)
+    {
+      const SyProfileEvent *e = g_ptr_array_index (self->events, i);
+      int tid = e->run + 1;
+      gint64 t0 = (gint64) llround (e->start_s * 1e9);
+      gint64 tot = MAX ((gint64) llround (e->total_s * 1e9), 1);
+      gint64 end = t0 + tot, cur = t0;
+      g_autofree char *args = NULL;
+      GString *a = g_string_new ("{\"tokens\":");
+
+      if (e->run >= n_runs)
+        {
+          g_string_free (a, TRUE);
+          continue;
+        }
+      g_string_append_printf (a, "%d,\"genre\":", e->tokens);
+      json_escape (a, e->genre ? e->genre : "");
+      g_string_append_c (a, '}');
+      args = g_string_free (a, FALSE);
+      event_x (s, &first, e->name, "text", t0, tot, tid, args);
+
+      for (int l = 0; l < self->n_layers && cur < end; l++)
+        {
+          gint64 ld = MIN ((gint64) llround (e->layer_s[l] * 1e9), end - cur);
+          gint64 lend = cur + ld, oc = cur;
+          g_autofree char *ln = g_strdup_printf ("layer %d", l);
+
+          if (ld <= 0)
+            continue;
+          event_x (s, &first, ln, "layer", cur, ld, tid, NULL);
+          for (int op = 0; op < SY_N_OPS && oc < lend; op++)
+            {
+              gint64 od = MIN ((gint64) llround (e->layer_op_s[(gsize) l * SY_N_OPS + op] * 1e9),
+                               lend - oc);
+
+              if (od <= 0)
+                continue;
+              event_x (s, &first, op_names[op], "op", oc, od, tid, NULL);
+              oc += od;
+            }
+          cur = lend;
+        }
+      {
+        gint64 hd = MIN ((gint64) llround (e->lm_head_s * 1e9), end - cur);
+
+        if (hd > 0)
+          event_x (s, &first, "lm_head", "op", cur, hd, tid, NULL);
+      }
+    }
+  g_string_append (s, "\n]}\n");
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+sy_profile_write_chrome_trace (const SyProfile  *self,
+                               const char       *path,
+                               GError          **error)
+{
+  g_autofree char *s = sy_profile_to_chrome_trace (self);
+
+  return write_file (path, s, -1, error);
+}
+
+gboolean
+sy_profile_write_dir (const SyProfile  *self,
+                      const char       *dir,
+                      GError          **error)
+{
+  g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
+  g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
+                   dir, g_strerror (errno));
+      return FALSE;
+    }
+  return sy_profile_write_json (self, json, error) &&
+         sy_profile_write_csv (self, dir, error) &&
+         sy_profile_write_chrome_trace (self, trace, error);
+}

@@ -1,0 +1,33 @@
+/* sy-tensor-store-private.h: stores built from other containers (GGUF)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A reader that has validated its own file (sy-gguf.c) hands the store
+ * the mapping and then one view per tensor, under the names the model
+ * binds; lookups, shape checks, the unused list and the messages then
+ * work as for safetensors.
+ */
+#pragma once
+
+#include "sy-tensor-store.h"
+
+G_BEGIN_DECLS
+
+/* A store over one mapped file (a reference to @map is taken); @path
+ * names the file in messages. */
+SyTensorStore *_sy_tensor_store_new_mapped (const char     *path,
+                                            GMappedFile    *map);
+/* Adds a view: @data must lie inside the mapping and hold @n_bytes (the
+ * caller checked both).  FALSE (SY_ENGINE_ERROR_CORRUPT) on a duplicate
+ * name. */
+gboolean       _sy_tensor_store_add        (SyTensorStore  *self,
+                                            const char     *name,
+                                            SyDType         dtype,
+                                            int             n_dims,
+                                            const int64_t  *shape,
+                                            const void     *data,
+                                            gsize           n_bytes,
+                                            GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,122 @@
+/* sy-test-gui.c
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-test-gui.h"
+
+SyApplication *
+sy_test_gui_init (const char *program,
+                  const char *demo_model)
+{
+  g_autoptr (GError) error = NULL;
+  SyApplication *app;
+
+  /* Never the developer's own settings, even when run outside meson test. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Software rendering and no accessibility bus: the same pixels on any machine. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  if (demo_model != NULL)
+    g_setenv ("SWITCHYARD_MODEL", demo_model, TRUE);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    return NULL;
+  /* A display that is named but does not open is an error, not a skip. */
+  if (!gtk_init_check ())
+    {
+      g_printerr ("%s: cannot open the display\n", program);
+      exit (1);
+    }
+  app = sy_application_new ();
+  /* Never hand our work to a Switchyard the developer is running. */
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  return app;
+}
+
+GtkWidget *
+sy_test_find_widget (GtkWidget *root,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = sy_test_find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+set_flag (gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+sy_test_settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+GdkTexture *
+sy_test_render_widget (GtkWidget *widget)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                      node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+guint
+sy_test_count_colours (GdkTexture *texture,
+                       int         x0,
+                       int         y0,
+                       int         width,
+                       int         height)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  gsize stride = (gsize) w * 4;
+  g_autofree guchar *pixels = g_malloc (stride * h);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  g_assert_cmpint (x0 + width, <=, w);
+  g_assert_cmpint (y0 + height, <=, h);
+  gdk_texture_download (texture, pixels, stride);
+  for (int y = y0; y < y0 + height; y++)
+    for (int x = x0; x < x0 + width; x++)
+      {
+        guint32 pixel;
+
+        memcpy (&pixel, pixels + y * stride + x * 4, 4);
+        g_hash_table_add (seen, GUINT_TO_POINTER (pixel));
+      }
+  return g_hash_table_size (seen);
+}

@@ -1,0 +1,290 @@
+/* test-profiler-window.c: the Profiler window runs a small profile in its
+ * thread, shows the charts, cancels, refuses bad input, exports, and is
+ * rendered to a screenshot (test-profiler-window.png in the build folder)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Without a display every test is skipped (switchyard.sh test starts Xvfb).
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sy-profiler-window.h"
+
+static gboolean have_display;
+static char *brown_tmp;
+
+#define SKIP_WITHOUT_DISPLAY()                                      \
+  G_STMT_START {                                                    \
+    if (!have_display)                                              \
+      {                                                             \
+        g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)"); \
+        return;                                                     \
+      }                                                             \
+  } G_STMT_END
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+} Finished;
+
+static void
+on_finished (SyProfilerWindow *window,
+             gboolean          ok,
+             Finished         *f)
+{
+  (void) window;
+  f->done = TRUE;
+  f->ok = ok;
+}
+
+static void
+iterate_until_flag (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+set_flag (gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+settle (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (300, set_flag, &done);
+  iterate_until_flag (&done);
+}
+
+static SyProfilerWindow *
+new_window (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  SyProfilerWindow *w = sy_profiler_window_new (NULL, model, "topp:p=0.5");
+
+  sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
+  sy_profiler_window_set_limit (w, 3);
+  sy_profiler_window_set_sweep (w, TRUE, "p=0.3:0.9:0.3");
+  return w;
+}
+
+static guint
+count_colours (const guchar *pixels,
+               gsize         stride,
+               int           x0,
+               int           y0,
+               int           w,
+               int           h)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++)
+      {
+        guint32 px;
+
+        memcpy (&px, pixels + y * stride + x * 4, 4);
+        g_hash_table_add (seen, GUINT_TO_POINTER (px));
+      }
+  return g_hash_table_size (seen);
+}
+
+static void
+test_run_and_screenshot (void)
+{
+  SyProfilerWindow *w;
+  Finished f = { FALSE, FALSE };
+  const SyProfile *prof;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  g_autofree char *png = NULL;
+  int width, height;
+
+  SKIP_WITHOUT_DISPLAY ();
+  w = new_window ();
+  g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
+  gtk_window_present (GTK_WINDOW (w));
+  settle ();
+
+  g_assert_true (sy_profiler_window_run (w));
+  g_assert_true (sy_profiler_window_is_running (w));
+  g_assert_false (sy_profiler_window_run (w));     /* one run at a time */
+  iterate_until_flag (&f.done);
+  if (!f.ok)
+    g_error ("the profile failed: %s", sy_profiler_window_get_error (w));
+  g_assert_false (sy_profiler_window_is_running (w));
+  prof = sy_profiler_window_get_profile (w);
+  g_assert_nonnull (prof);
+  g_assert_cmpint (prof->n_texts, ==, 3);
+  g_assert_cmpint (prof->runs->len, ==, 2);
+  g_assert_cmpstr (((SyProfileRun *) g_ptr_array_index (prof->runs, 1))->router, ==, "topp:p=0.5");
+  g_assert_cmpint (prof->sweep->len, ==, 3);
+  g_assert_cmpstr (prof->split, ==, "test");
+  settle ();
+
+  width = gtk_widget_get_width (GTK_WIDGET (w));
+  height = gtk_widget_get_height (GTK_WIDGET (w));
+  g_assert_cmpint (width, >=, 600);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (w));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (w)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  png = g_test_build_filename (G_TEST_BUILT, "test-profiler-window.png", NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("profiler window rendered to %s", png);
+  pixels = g_malloc ((gsize) width * 4 * height);
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  /* the charts in the lower half: many colours */
+  g_assert_cmpuint (count_colours (pixels, (gsize) width * 4, 0, height / 2, width, height / 2 - 10), >, 64);
+
+  /* export */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("sy-profiler-window-XXXXXX", NULL);
+    g_autofree char *svg = g_build_filename (dir, "chart.svg", NULL);
+    g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
+    g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
+    g_autofree char *csv = g_build_filename (dir, "by_pos.csv", NULL);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (sy_profiler_window_export_chart (w, svg, &error));
+    g_assert_no_error (error);
+    g_assert_true (sy_profiler_window_export_data (w, dir, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (svg, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (json, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (trace, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+    {
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *n;
+
+      while ((n = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *p = g_build_filename (dir, n, NULL);
+
+          g_remove (p);
+        }
+    }
+    g_rmdir (dir);
+  }
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_cancel_and_errors (void)
+{
+  SyProfilerWindow *w;
+  Finished f = { FALSE, TRUE };
+
+  SKIP_WITHOUT_DISPLAY ();
+  w = new_window ();
+  g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
+  sy_profiler_window_set_limit (w, 0);    /* every test file: long enough to cancel */
+  gtk_window_present (GTK_WINDOW (w));
+  g_assert_true (sy_profiler_window_run (w));
+  sy_profiler_window_cancel (w);
+  iterate_until_flag (&f.done);
+  g_assert_false (f.ok);
+  g_assert_false (sy_profiler_window_is_running (w));
+  g_assert_null (sy_profiler_window_get_profile (w));
+  g_assert_nonnull (strstr (sy_profiler_window_get_error (w), "cancelled"));
+
+  /* bad input is refused before any thread starts */
+  sy_profiler_window_set_routers (w, "native; bogus:x=1");
+  g_assert_false (sy_profiler_window_run (w));
+  g_assert_nonnull (strstr (sy_profiler_window_get_error (w), "bogus"));
+  sy_profiler_window_set_routers (w, " ; ");
+  g_assert_false (sy_profiler_window_run (w));
+  sy_profiler_window_set_routers (w, "native");
+  sy_profiler_window_set_sweep (w, TRUE, "p=5:1:1");
+  g_assert_false (sy_profiler_window_run (w));
+  g_assert_nonnull (strstr (sy_profiler_window_get_error (w), "sweep"));
+  g_assert_false (sy_profiler_window_is_running (w));
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (sy_profiler_window_export_data (w, "/tmp", &error));
+    g_assert_nonnull (error);
+  }
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* A Brown-shaped corpus when the real one is not installed. */
+static void
+make_brown (void)
+{
+  const char *files[][2] = {
+    { "ca10", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n" },
+    { "cr10", "\tHe/pps laughed/vbd so/ql hard/rb that/cs the/at chair/nn broke/vbd ./.\n" },
+    { "ck20", "\tIt/pps was/bedz a/at dark/jj and/cc stormy/jj night/nn ./.\n" },
+    { "cj30", "\tThe/at data/nns show/vb a/at clear/jj trend/nn ./.\n" },
+  };
+
+  brown_tmp = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *p = g_build_filename (brown_tmp, files[i][0], NULL);
+
+      g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
+    }
+  g_setenv ("SY_BROWN_CORPUS", brown_tmp, TRUE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *brown = g_getenv ("SY_BROWN_CORPUS");
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  if (brown == NULL || !g_file_test (brown, G_FILE_TEST_IS_DIR))
+    make_brown ();
+
+  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
+    {
+      if (!gtk_init_check ())
+        {
+          g_printerr ("test-profiler-window: cannot open the display\n");
+          return 1;
+        }
+      adw_init ();
+      have_display = TRUE;
+    }
+  g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
+  g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
+  status = g_test_run ();
+  if (brown_tmp)
+    {
+      const char *names[] = { "ca10", "cr10", "ck20", "cj30" };
+
+      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree char *p = g_build_filename (brown_tmp, names[i], NULL);
+
+          g_remove (p);
+        }
+      g_rmdir (brown_tmp);
+      g_free (brown_tmp);
+    }
+  return status;
+}

@@ -1,0 +1,326 @@
+/* test-visualizer.c: the live routing views in the real window, under a
+ * display (suite 'app'): open a model, type a sentence, change p, and see
+ * the views follow.
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-analysis-view.h"
+#include "sy-application.h"
+#include "sy-heatmap-view.h"
+#include "sy-token-strip.h"
+#include "sy-test-gui.h"
+#include "sy-window.h"
+
+static SyApplication *app;
+
+#define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
+
+
+static void
+on_opened (SyWindow  *window,
+           GFile     *folder,
+           gboolean  *opened)
+{
+  *opened = TRUE;
+}
+
+static void
+on_trace_changed (SyAnalysisView *view,
+                  int            *count)
+{
+  (*count)++;
+}
+
+/* Iterates until the worker is idle and at least one new trace came. */
+static void
+wait_for_trace (SyAnalysisView *view,
+                int            *count,
+                int             before)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+
+  while (*count == before || sy_worker_is_busy (worker))
+    g_main_context_iteration (NULL, TRUE);
+  /* a few frames for the views to repaint */
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* Views keep their own copy of a trace: the same run shows the same ids and K. */
+static gboolean
+same_trace (const SyTrace *a,
+            const SyTrace *b)
+{
+  if (a == NULL || b == NULL || a->n_tokens != b->n_tokens ||
+      a->n_moe_layers != b->n_moe_layers || g_strcmp0 (a->router, b->router) != 0)
+    return FALSE;
+  if (memcmp (a->ids, b->ids, sizeof (int32_t) * a->n_tokens) != 0)
+    return FALSE;
+  for (int l = 0; l < a->n_moe_layers; l++)
+    if (memcmp (a->layers[l].k, b->layers[l].k, sizeof (int) * a->n_tokens) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+
+
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  sy_test_settle (150);
+  return sy_test_render_widget (widget);
+}
+
+/* Share of pixels that differ between two renderings of the same size. */
+static double
+pixel_difference (GdkTexture *a,
+                  GdkTexture *b)
+{
+  int w = gdk_texture_get_width (a), h = gdk_texture_get_height (a);
+  gsize stride = (gsize) w * 4;
+  g_autofree guchar *pa = g_malloc (stride * h);
+  g_autofree guchar *pb = g_malloc (stride * h);
+  gsize differ = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (b), ==, w);
+  g_assert_cmpint (gdk_texture_get_height (b), ==, h);
+  gdk_texture_download (a, pa, stride);
+  gdk_texture_download (b, pb, stride);
+  for (gsize i = 0; i < stride * h; i += 4)
+    differ += memcmp (pa + i, pb + i, 4) != 0;
+  return (double) differ / ((double) w * h);
+}
+
+static void
+save (GdkTexture *texture,
+      const char *name)
+{
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("screenshot: %s", png);
+}
+
+/* Every cell of a top-p trace follows routing.md's rule on its own probabilities. */
+static void
+check_topp (const SyTrace *trace,
+            double         p)
+{
+  int E = trace->n_experts;
+
+  g_assert_nonnull (trace->router);
+  g_assert_true (g_str_has_prefix (trace->router, "topp"));
+  for (int l = 0; l < trace->n_moe_layers; l++)
+    for (int t = 0; t < trace->n_tokens; t++)
+      {
+        const float *pi = trace->layers[l].probs + (gsize) t * E;
+        g_autofree float *sorted = g_memdup2 (pi, sizeof (float) * E);
+        float cum = 0;
+        int K = E;
+
+        /* descending */
+        for (int i = 0; i < E; i++)
+          for (int j = i + 1; j < E; j++)
+            if (sorted[j] > sorted[i])
+              {
+                float tmp = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = tmp;
+              }
+        for (int j = 0; j < E; j++)
+          {
+            cum += sorted[j];
+            if (cum > (float) p)
+              {
+                K = j + 1;
+                break;
+              }
+          }
+        g_assert_cmpint (trace->layers[l].k[t], ==, K);
+      }
+}
+
+static void
+test_visualizer_live (void)
+{
+  const char *fixtures = g_getenv ("SY_FIXTURES");
+  const char *sentence = " The jury further said in term-end presentments that the City Executive Committee deserves praise.";
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) folder = NULL;
+  g_autoptr (GdkTexture) before = NULL;
+  g_autoptr (GdkTexture) typed = NULL;
+  g_autoptr (GdkTexture) low_p = NULL;
+  g_autoptr (GdkTexture) high_p = NULL;
+  g_autoptr (GError) error = NULL;
+  SyWindow *window;
+  SyAnalysisView *view;
+  GtkWidget *heatmap, *strip, *text_view;
+  GtkTextBuffer *buffer;
+  const SyTrace *trace;
+  gboolean opened = FALSE;
+  int traces = 0, n_tokens_before;
+  double avg_low, avg_high;
+
+  SKIP_WITHOUT_DISPLAY ();
+  g_assert_nonnull (fixtures);
+
+  g_application_activate (G_APPLICATION (app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  view = sy_window_get_analysis_view (window);
+  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
+  g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
+
+  /* open the model: the views fill with the starting text */
+  path = g_build_filename (fixtures, "models", "olmoe", NULL);
+  folder = g_file_new_for_path (path);
+  g_assert_true (sy_window_open_model (window, folder));
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_trace (view, &traces, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
+
+  heatmap = sy_test_find_widget (GTK_WIDGET (window), SY_TYPE_HEATMAP_VIEW);
+  strip = sy_test_find_widget (GTK_WIDGET (window), SY_TYPE_TOKEN_STRIP);
+  text_view = sy_test_find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
+  g_assert_nonnull (heatmap);
+  g_assert_nonnull (strip);
+  g_assert_nonnull (text_view);
+  g_assert_true (gtk_widget_get_mapped (heatmap));
+  g_assert_cmpint (gtk_widget_get_width (heatmap), >, 300);
+  g_assert_cmpint (gtk_widget_get_height (heatmap), >, 100);
+
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_assert_nonnull (trace);
+  g_assert_true (same_trace (trace, sy_trace_view_get_trace (SY_TRACE_VIEW (strip))));
+  n_tokens_before = trace->n_tokens;
+  before = render_widget (GTK_WIDGET (window));
+  save (before, "test-visualizer-start.png");
+
+  /* type a sentence at the end, a character at a time, as a person does */
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+  gtk_widget_grab_focus (text_view);
+  for (const char *c = sentence; *c; c = g_utf8_next_char (c))
+    {
+      GtkTextIter end;
+
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      gtk_text_buffer_insert (buffer, &end, c, g_utf8_next_char (c) - c);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  /* the newest edit wins: wait for the run of the whole sentence */
+  while (sy_worker_is_busy (sy_analysis_view_get_worker (view)))
+    g_main_context_iteration (NULL, TRUE);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_assert_cmpint (trace->n_tokens, >, n_tokens_before + 10);
+  {
+    g_autoptr (GString) spelled = g_string_new (NULL);
+    g_autofree char *text = sy_analysis_view_get_text (view);
+
+    for (int t = 0; t < trace->n_tokens; t++)
+      if (trace->token_text[t])
+        g_string_append (spelled, trace->token_text[t]);
+    g_assert_cmpstr (spelled->str, ==, text);
+    g_assert_true (g_str_has_suffix (text, sentence));
+  }
+  typed = render_widget (GTK_WIDGET (window));
+  save (typed, "test-visualizer-typed.png");
+  g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
+
+  /* top-p at a low p: K follows the rule everywhere, and the picture changes */
+  {
+    int n = traces;
+
+    g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.20", &error));
+    g_assert_no_error (error);
+    wait_for_trace (view, &traces, n);
+  }
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  check_topp (trace, 0.20);
+  avg_low = trace->avg_k;
+  low_p = render_widget (GTK_WIDGET (window));
+  save (low_p, "test-visualizer-p020.png");
+  g_assert_cmpfloat (pixel_difference (typed, low_p), >, 0.002);
+
+  /* a higher p: more experts, and again a different picture */
+  {
+    int n = traces;
+
+    g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.80", &error));
+    g_assert_no_error (error);
+    wait_for_trace (view, &traces, n);
+  }
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  check_topp (trace, 0.80);
+  avg_high = trace->avg_k;
+  g_test_message ("average K: p=0.2 %.3f, p=0.8 %.3f", avg_low, avg_high);
+  g_assert_cmpfloat (avg_high, >, avg_low);
+  high_p = render_widget (GTK_WIDGET (window));
+  save (high_p, "test-visualizer-p080.png");
+  g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
+
+  /* every view shows the same trace, and each one draws something */
+  {
+    const char *pages[] = { "heatmap", "inspector", "summary" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        GtkStack *stack = GTK_STACK (gtk_widget_get_parent (heatmap));
+        GtkWidget *page = gtk_stack_get_child_by_name (stack, pages[i]);
+        g_autoptr (GdkTexture) shot = NULL;
+        g_autofree char *name = g_strdup_printf ("test-visualizer-%s.png", pages[i]);
+
+        sy_analysis_view_set_view (view, pages[i]);
+        for (int f = 0; f < 30; f++)
+          g_main_context_iteration (NULL, FALSE);
+        g_assert_true (same_trace (sy_trace_view_get_trace (SY_TRACE_VIEW (page)), trace));
+        shot = render_widget (page);
+        save (shot, name);
+        g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
+                                                 gdk_texture_get_height (shot)), >, 16);
+      }
+  }
+
+  /* export writes the view the user looks at, as valid SVG */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("sy-vis-XXXXXX", NULL);
+    g_autofree char *svg = g_build_filename (dir, "summary.svg", NULL);
+    g_autofree char *contents = NULL;
+
+    g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "<svg"));
+    g_assert_nonnull (strstr (contents, "</svg>"));
+    g_remove (svg);
+    g_rmdir (dir);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  /* no demo model at start: the test opens the fixture itself */
+  app = sy_test_gui_init ("test-visualizer", "/nonexistent");
+
+  g_test_add_func ("/app/visualizer/live", test_visualizer_live);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
