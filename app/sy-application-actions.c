@@ -101,6 +101,7 @@ static const struct
   { "win.open", { "<Primary>o", NULL } },
   { "win.close", { "<Primary>w", NULL } },
   { "win.compare", { "<Primary>d", NULL } },
+  { "win.export", { "<Primary>e", NULL } },
 };
 
 void

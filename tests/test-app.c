@@ -257,6 +257,8 @@ test_app_actions (void)
   g_assert_true (has_accel ("app.shortcuts", "<Primary>question"));
   g_assert_true (has_accel ("win.open", "<Primary>o"));
   g_assert_true (has_accel ("win.close", "<Primary>w"));
+  g_assert_true (has_accel ("win.export", "<Primary>e"));
+  g_assert_true (has_accel ("win.compare", "<Primary>d"));
   g_assert_false (has_accel ("win.open", "<Primary>q"));
 }
 
