@@ -97,6 +97,12 @@ sy_cli_input_ids (SyModel     *model,
     }
   if (ids)
     return sy_cli_parse_ids (ids, n_ids, error);
+  /* Not a run of the BOS token alone: an empty text is a mistake to name. */
+  if (text[0] == '\0')
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "--text is empty");
+      return NULL;
+    }
 
   {
     SyTokenizer *tok = sy_model_get_tokenizer (model);

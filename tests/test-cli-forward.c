@@ -298,6 +298,11 @@ test_errors (void)
   assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
   g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
+  {
+    g_autofree char *f = g_strdup_printf ("generate --model '%s' --text ''", model);
+
+    assert_one_line_error (f, "--text is empty");
+  }
 }
 
 int
