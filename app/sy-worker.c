@@ -470,6 +470,20 @@ cal_done (GObject      *object,
     schedule_run (self);
 }
 
+/* What sy_worker_calibrate_async() was asked for, kept until its turn. */
+typedef struct
+{
+  SyRouterSpec *base;
+  double        target;
+} CalRequest;
+
+static void
+cal_request_free (CalRequest *request)
+{
+  sy_router_spec_free (request->base);
+  g_free (request);
+}
+
 /* Starts the next waiting calibration; FALSE when there is none. */
 static gboolean
 start_calibration (SyWorker *self)
@@ -488,9 +502,13 @@ start_calibration (SyWorker *self)
   if (outer == NULL)
     return FALSE;
 
-  job = g_new0 (CalJob, 1);
-  job->base = sy_router_spec_copy (g_task_get_task_data (outer));
-  job->target = g_task_get_priority (outer) / 1000.0;
+  {
+    const CalRequest *request = g_task_get_task_data (outer);
+
+    job = g_new0 (CalJob, 1);
+    job->base = sy_router_spec_copy (request->base);
+    job->target = request->target;
+  }
   job->text = g_strdup (self->text);
   job->model = self->model;
 
@@ -509,16 +527,18 @@ sy_worker_calibrate_async (SyWorker            *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
+  CalRequest *request;
   GTask *task;
 
   g_return_if_fail (SY_IS_WORKER (self));
   g_return_if_fail (base != NULL);
 
+  request = g_new0 (CalRequest, 1);
+  request->base = sy_router_spec_copy (base);
+  request->target = target;
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sy_worker_calibrate_async);
-  g_task_set_task_data (task, sy_router_spec_copy (base), (GDestroyNotify) sy_router_spec_free);
-  /* the target rides in the priority, in thousandths (K is at most E) */
-  g_task_set_priority (task, (int) (target * 1000 + 0.5));
+  g_task_set_task_data (task, request, (GDestroyNotify) cal_request_free);
   g_queue_push_tail (&self->calibrations, task);
   if (!self->running)
     {

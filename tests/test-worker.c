@@ -235,6 +235,56 @@ test_worker_failed_load_keeps_model (void)
   counters_clear (&c);
 }
 
+static void
+on_calibrated (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* "Match native cost": the calibrated top-p spec runs at the native average K. */
+static void
+test_worker_calibrate (void)
+{
+  g_autofree char *path = fixture ("olmoe");
+  g_autoptr (SyWorker) worker = NULL;
+  g_autoptr (SyRouterSpec) base = NULL;
+  g_autoptr (SyRouterSpec) calibrated = NULL;
+  g_autofree char *result = NULL;
+  const SyTrace *trace;
+  Counters c;
+  int before;
+
+  worker = worker_new (&c);
+  load (worker, &c, path);
+  g_assert_no_error (c.error);
+  sy_worker_set_debounce (worker, 0);
+  sy_worker_set_text (worker, "The jury said it did find that many of the voters were registered.");
+  g_main_loop_run (c.loop);
+
+  base = sy_router_spec_parse ("topp:p=0.3", NULL);
+  sy_worker_calibrate_async (worker, base, 2.0, NULL, on_calibrated, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("calibrated: %s", result);
+  g_assert_true (g_str_has_prefix (result, "topp:"));
+
+  calibrated = sy_router_spec_parse (result, NULL);
+  g_assert_nonnull (calibrated);
+  before = c.ready[SY_SLOT_A];
+  g_assert_true (sy_worker_set_router (worker, SY_SLOT_A, calibrated, NULL));
+  while (sy_worker_is_busy (worker) || c.ready[SY_SLOT_A] == before)
+    g_main_context_iteration (NULL, TRUE);
+  trace = sy_worker_get_trace (worker, SY_SLOT_A);
+  g_assert_cmpfloat_with_epsilon (trace->avg_k, 2.0, 0.05);
+  counters_clear (&c);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -243,5 +293,6 @@ main (int    argc,
   g_test_add_func ("/app/worker/newest-text-wins", test_worker_runs_newest_text);
   g_test_add_func ("/app/worker/router-and-compare", test_worker_router_and_compare);
   g_test_add_func ("/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model);
+  g_test_add_func ("/app/worker/calibrate", test_worker_calibrate);
   return g_test_run ();
 }
