@@ -64,7 +64,8 @@ struct _SyAnalysisView
   SyWorker         *worker;
   SySelection      *selection;
   GCancellable     *load_cancellable;
-  char             *loading_path;
+  char             *loading_path;     /* the latest load's, NULL when none is under way */
+  guint             load_serial;      /* bumped by every load: older completions are stale */
   char             *measure_id;
 };
 
@@ -296,37 +297,61 @@ on_load_progress (SyWorker       *worker,
   g_signal_emit (self, signals[LOAD_PROGRESS], 0, fraction);
 }
 
+typedef struct
+{
+  SyAnalysisView *self;     /* a reference */
+  char           *path;
+  guint           serial;
+} LoadRequest;
+
 static void
 on_model_loaded (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  SyAnalysisView *self = user_data;
+  LoadRequest *request = user_data;
+  SyAnalysisView *self = request->self;
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_steal_pointer (&self->loading_path);
+  gboolean ok = sy_worker_load_model_finish (SY_WORKER (object), result, &error);
 
-  g_clear_object (&self->load_cancellable);
-  if (!sy_worker_load_model_finish (SY_WORKER (object), result, &error))
-    g_signal_emit (self, signals[LOAD_FAILED], 0, path, error);
-  else
-    g_signal_emit (self, signals[MODEL_LOADED], 0, path);
-  update_status (self);
-  g_object_unref (self);
+  /* Only the latest load speaks: one that a newer load superseded is
+   * silent (and, cancelled, was not installed by the worker). */
+  if (request->serial == self->load_serial)
+    {
+      g_clear_object (&self->load_cancellable);
+      g_clear_pointer (&self->loading_path, g_free);
+      if (ok)
+        g_signal_emit (self, signals[MODEL_LOADED], 0, request->path);
+      else
+        g_signal_emit (self, signals[LOAD_FAILED], 0, request->path, error);
+      update_status (self);
+    }
+  g_object_unref (request->self);
+  g_free (request->path);
+  g_free (request);
 }
 
 void
 sy_analysis_view_load_model (SyAnalysisView *self,
                              const char     *path)
 {
+  LoadRequest *request;
+
   g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
   g_return_if_fail (path != NULL);
 
   sy_analysis_view_cancel_load (self);
+  g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
   g_free (self->loading_path);
   self->loading_path = g_strdup (path);
+
+  request = g_new0 (LoadRequest, 1);
+  request->self = g_object_ref (self);
+  request->path = g_strdup (path);
+  request->serial = ++self->load_serial;
   sy_worker_load_model_async (self->worker, path, self->load_cancellable,
-                              on_model_loaded, g_object_ref (self));
+                              on_model_loaded, request);
   update_status (self);
 }
 

@@ -261,7 +261,8 @@ on_load_failed (SyAnalysisView *view,
   g_clear_object (&self->loading_folder);
   /* back to what was there: the previous model's views, or the empty state */
   gtk_stack_set_visible_child_name (self->stack, self->model_folder ? "views" : "empty");
-  if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED))
+  if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       sy_window_show_toast (self, _("Loading cancelled"));
       return;

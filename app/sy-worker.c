@@ -369,6 +369,12 @@ sy_worker_load_model_finish (SyWorker      *self,
     return FALSE;
 
   job = g_task_get_task_data (G_TASK (result));
+  /* A load cancelled (or superseded) after its model was built is not installed. */
+  if (g_cancellable_is_cancelled (job->cancellable))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "loading %s was cancelled", job->path);
+      return FALSE;
+    }
   if (self->running)
     {
       g_clear_pointer (&self->pending_model, sy_model_free);
@@ -735,7 +741,7 @@ sy_worker_class_init (SyWorkerClass *klass)
 static void
 sy_worker_init (SyWorker *self)
 {
-  self->debounce_ms = 12;
+  self->debounce_ms = 0;
 }
 
 SyWorker *

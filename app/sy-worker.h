@@ -5,8 +5,8 @@
  *
  * The worker owns the model and one engine session per configuration
  * (slot A, and slot B in compare mode).  Every edit (text, router) asks for
- * a run; runs happen in a background thread, one at a time, debounced, and
- * the newest request wins: a run whose inputs are already stale is
+ * a run; runs happen in a background thread, one at a time, and the newest
+ * request wins: a run whose inputs are already stale is
  * cancelled, and when a run ends with newer inputs waiting, the next run
  * starts at once.  Sessions keep their KV cache, so typing at the end of a
  * text recomputes only the new tokens.  Results arrive on the main thread
@@ -52,7 +52,7 @@ gboolean       sy_worker_load_model_finish (SyWorker            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 
-/* Inputs.  Each change schedules a run (debounced). */
+/* Inputs.  Each change schedules a run. */
 void           sy_worker_set_text          (SyWorker            *self,
                                             const char          *text);
 const char    *sy_worker_get_text          (SyWorker            *self);
@@ -66,7 +66,8 @@ const SyRouterSpec *sy_worker_get_router   (SyWorker            *self,
 void           sy_worker_set_compare       (SyWorker            *self,
                                             gboolean             compare);
 gboolean       sy_worker_get_compare       (SyWorker            *self);
-/* Debounce delay in ms (default 12; 0 runs on the next main-loop turn). */
+/* Delay before a run starts, in ms (default 0: at once, on the next main-loop
+ * turn; edits made while a run is in flight cancel it and coalesce). */
 void           sy_worker_set_debounce      (SyWorker            *self,
                                             guint                ms);
 

@@ -285,6 +285,33 @@ test_worker_calibrate (void)
   counters_clear (&c);
 }
 
+/* A load cancelled before it ends installs nothing: the model in use stays. */
+static void
+test_worker_cancelled_load (void)
+{
+  g_autofree char *olmoe = fixture ("olmoe");
+  g_autofree char *mixtral = fixture ("mixtral");
+  g_autoptr (SyWorker) worker = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  SyModel *before;
+  Counters c;
+
+  worker = worker_new (&c);
+  load (worker, &c, olmoe);
+  g_assert_no_error (c.error);
+  before = sy_worker_get_model (worker);
+
+  sy_worker_load_model_async (worker, mixtral, cancellable, on_loaded, &c);
+  g_cancellable_cancel (cancellable);
+  g_main_loop_run (c.loop);
+  g_assert_nonnull (c.error);
+  g_assert_true (g_error_matches (c.error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                 g_error_matches (c.error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED));
+  g_assert_true (sy_worker_get_model (worker) == before);
+  g_assert_cmpint (c.model_changed, ==, 1);
+  counters_clear (&c);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -294,5 +321,6 @@ main (int    argc,
   g_test_add_func ("/app/worker/router-and-compare", test_worker_router_and_compare);
   g_test_add_func ("/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model);
   g_test_add_func ("/app/worker/calibrate", test_worker_calibrate);
+  g_test_add_func ("/app/worker/cancelled-load", test_worker_cancelled_load);
   return g_test_run ();
 }
