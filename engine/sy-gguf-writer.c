@@ -201,6 +201,7 @@ ggml_id (SyDType dtype)
     case SY_DTYPE_Q4_0: return SY_GGML_Q4_0;
     case SY_DTYPE_Q4_K: return SY_GGML_Q4_K;
     case SY_DTYPE_Q6_K: return SY_GGML_Q6_K;
+    case SY_DTYPE_MXFP4: return SY_GGML_MXFP4;
     default: return G_MAXUINT32;
     }
 }

@@ -82,7 +82,7 @@ static const struct
   { 23, "IQ4_XS", SY_N_DTYPES }, { 24, "I8", SY_N_DTYPES }, { 25, "I16", SY_N_DTYPES },
   { 26, "I32", SY_N_DTYPES }, { 27, "I64", SY_N_DTYPES }, { 28, "F64", SY_N_DTYPES },
   { 29, "IQ1_M", SY_N_DTYPES }, { 30, "BF16", SY_DTYPE_BF16 }, { 34, "TQ1_0", SY_N_DTYPES },
-  { 35, "TQ2_0", SY_N_DTYPES }, { 39, "MXFP4", SY_N_DTYPES },
+  { 35, "TQ2_0", SY_N_DTYPES }, { 39, "MXFP4", SY_DTYPE_MXFP4 },
 };
 
 static void
@@ -472,7 +472,7 @@ read_tensor_info (Cursor   *c,
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s (%u), which is not supported "
-                   "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)",
+                   "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, MXFP4)",
                    c->path, t->name, tname ? tname : "unknown", type);
       return FALSE;
     }

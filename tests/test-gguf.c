@@ -6,7 +6,7 @@
  * - metadata of every value type (arrays, nested arrays) round trips;
  * - all seven fixtures converted to F32 GGUF give the HF reference within
  *   1e-4 (logits, router logits, hidden states), the same experts and
- *   greedy continuation; F16, BF16, Q8_0 and Q4_0 files stay within their
+ *   greedy continuation; F16, BF16, Q8_0, Q4_0 and MXFP4 files stay within their
  *   precision of it (max |delta| reported);
  * - the tokenizer stored in the file encodes and decodes as tokenizer.json;
  * - switchyard-cli convert-gguf, and generate from the result;
@@ -339,13 +339,13 @@ test_fixture (gconstpointer data)
    * decision has touched yet (downstream, a near tie that flips an expert
    * changes a logit by whole units, whatever the format): about twice
    * the worst seen over the five fixtures (F16 0.0091, BF16 0.078, Q8_0
-   * 0.245, Q4_0 3.52, all DeepSeek-V3's, whose first MoE layer comes
-   * after a dense one), in line with their rounding steps (F16 2^-11 and
-   * BF16 2^-8 of each weight, Q8_0 1/254 and Q4_0 1/16 of each block's
-   * largest).  Logits, hidden states and flips are reported. */
+   * 0.245, Q4_0 3.52, MXFP4 4.35, all DeepSeek-V3's, whose first MoE
+   * layer comes after a dense one), in line with their rounding steps
+   * (F16 2^-11 and BF16 2^-8 of each weight, Q8_0 1/254 and Q4_0 1/16 of
+   * each block's largest, MXFP4 up to 1/6 of it).  Logits, hidden states and flips are reported. */
   static const struct { SyDType dtype; double tol; } formats[] = {
     { SY_DTYPE_F32, 1e-4 }, { SY_DTYPE_F16, 0.02 }, { SY_DTYPE_BF16, 0.15 },
-    { SY_DTYPE_Q8_0, 0.5 }, { SY_DTYPE_Q4_0, 7.0 },
+    { SY_DTYPE_Q8_0, 0.5 }, { SY_DTYPE_Q4_0, 7.0 }, { SY_DTYPE_MXFP4, 9.0 },
   };
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
