@@ -405,7 +405,8 @@ test_tokenizer (gconstpointer data)
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SyTokenizer) want = sy_tokenizer_load (src, &error);
   SyTokenizer *got;
-  json_object *root, *cases;
+  json_object *root, *cases, *spm_root = NULL;
+  GPtrArray *texts;
   const char *extra[] = { "Hello,  world!\n\n  12345 it's <|endoftext|> done", "ünïcödé — 日本語", "" };
 
   g_assert_no_error (error);
@@ -418,28 +419,49 @@ test_tokenizer (gconstpointer data)
   g_assert_cmpint (sy_tokenizer_vocab_size (got), ==, sy_tokenizer_vocab_size (want));
   g_assert_cmpint (sy_tokenizer_eos_id (got), ==, sy_model_get_info (model)->eos_token_id);
 
+  /* the model's reference texts; for the SentencePiece family (mixtral)
+   * also every text of the spm tokenizer cases */
+  texts = g_ptr_array_new ();
   root = json_object_from_file (ref_json);
   g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  for (int i = 0; i < (int) json_object_array_length (cases) + (int) G_N_ELEMENTS (extra); i++)
+  for (size_t i = 0; i < json_object_array_length (cases); i++)
     {
-      const char *text;
+      json_object *v;
+
+      g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
+      g_ptr_array_add (texts, (gpointer) json_object_get_string (v));
+    }
+  if (strcmp (arch, "mixtral") == 0)
+    {
+      g_autofree char *spm = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", "spm",
+                                               "cases.json", NULL);
+
+      spm_root = json_object_from_file (spm);
+      g_assert_nonnull (spm_root);
+      g_assert_true (json_object_object_get_ex (spm_root, "cases", &cases));
+      for (size_t i = 0; i < json_object_array_length (cases); i++)
+        {
+          json_object *v;
+
+          g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
+          g_ptr_array_add (texts, (gpointer) json_object_get_string (v));
+        }
+      g_test_message ("mixtral (SentencePiece BPE) from GGUF: %u texts", texts->len);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    g_ptr_array_add (texts, (gpointer) extra[i]);
+  for (guint i = 0; i < texts->len * 2; i++)
+    {
+      const char *text = texts->pdata[i / 2];
+      gboolean special = i % 2;   /* with and without BOS / post-processing */
       g_autoptr (SyEncoding) a = NULL;
       g_autoptr (SyEncoding) b = NULL;
       g_autofree char *da = NULL;
       g_autofree char *db = NULL;
 
-      if (i < (int) json_object_array_length (cases))
-        {
-          json_object *v;
-
-          g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
-          text = json_object_get_string (v);
-        }
-      else
-        text = extra[i - json_object_array_length (cases)];
-      a = sy_tokenizer_encode (got, text, -1, FALSE, &error);
+      a = sy_tokenizer_encode (got, text, -1, special, &error);
       g_assert_no_error (error);
-      b = sy_tokenizer_encode (want, text, -1, FALSE, &error);
+      b = sy_tokenizer_encode (want, text, -1, special, &error);
       g_assert_no_error (error);
       g_assert_cmpint (a->n, ==, b->n);
       g_assert_cmpmem (a->ids, sizeof (int32_t) * a->n, b->ids, sizeof (int32_t) * b->n);
@@ -447,7 +469,9 @@ test_tokenizer (gconstpointer data)
       db = sy_tokenizer_decode (want, b->ids, b->n, TRUE);
       g_assert_cmpstr (da, ==, db);
     }
+  g_ptr_array_unref (texts);
   json_object_put (root);
+  json_object_put (spm_root);
   g_clear_pointer (&model, sy_model_free);
   remove_path (path);
 }
@@ -787,6 +811,7 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
+  g_test_add_data_func ("/engine/gguf/tokenizer/mixtral", "mixtral", test_tokenizer);
   g_test_add_func ("/engine/gguf/cli", test_cli);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
   g_test_add_func ("/engine/gguf/bad-version", test_bad_version);
