@@ -8,7 +8,10 @@
  *   1e-4 (logits, router logits, hidden states), the same experts and
  *   greedy continuation; F16, BF16, Q8_0, Q4_0 and MXFP4 files stay within their
  *   precision of it (max |delta| reported);
- * - the tokenizer stored in the file encodes and decodes as tokenizer.json;
+ * - the tokenizer stored in the file encodes and decodes as tokenizer.json
+ *   (gpt2 kinds, and mixtral's SentencePiece BPE on the spm cases too);
+ *   a SentencePiece file without merges derives them from the scores; an
+ *   unsupported tokenizer kind loads with a warning and --text says so;
  * - switchyard-cli convert-gguf, and generate from the result;
  * - Q4_K and Q6_K (256-value blocks, wider than the fixtures' rows) on a
  *   random qwen3_moe of hidden size 256, against its F32 safetensors;
@@ -660,6 +663,110 @@ test_cli (void)
   remove_path (path);
 }
 
+static char *
+find_bytes (char       *hay,
+            gsize       len,
+            const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (hay + i, needle, n) == 0)
+      return hay + i;
+  return NULL;
+}
+
+/* @path with the first @from (after the key @key) replaced by @to, same
+ * length: metadata edits in place */
+static void
+patch_file (const char *path,
+            const char *key,
+            const char *from,
+            const char *to)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  char *k, *v;
+
+  g_assert_cmpuint (strlen (from), ==, strlen (to));
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  k = find_bytes (bytes, len, key);
+  g_assert_nonnull (k);
+  v = find_bytes (k, len - (k - bytes), from);
+  g_assert_nonnull (v);
+  memcpy (v, to, strlen (to));
+  g_assert_true (g_file_set_contents (path, bytes, len, NULL));
+}
+
+/* A SentencePiece GGUF without merges (as llama.cpp writes them): the
+ * merges follow from the scores, and text round trips through them.  A
+ * tokenizer kind we cannot build: the model loads with a warning naming
+ * it, without a tokenizer, and the CLI's --text says so. */
+static void
+test_tokenizer_kinds (void)
+{
+  g_autofree char *src = fixture_dir ("mixtral");
+  g_autofree char *path = tmp_path ("kind.gguf");
+  g_autoptr (GError) error = NULL;
+  const char *cli = g_getenv ("SY_CLI");
+  const char *texts[] = { "The quick brown fox jumps over the lazy dog.", "ünïcödé — 日本語 \t 12345" };
+
+  g_assert_true (sy_gguf_convert (src, path, SY_DTYPE_F32, &error));
+  g_assert_no_error (error);
+  patch_file (path, "tokenizer.ggml.merges", "merges", "mergez");
+  {
+    g_autoptr (SyModel) model = sy_model_load (path, NULL, NULL, &error);
+    SyTokenizer *tok;
+
+    g_assert_no_error (error);
+    tok = sy_model_get_tokenizer (model);
+    g_assert_nonnull (tok);
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      {
+        g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, texts[i], -1, TRUE, &error);
+        g_autoptr (SyEncoding) plain = NULL;
+        g_autofree char *back = NULL;
+
+        g_assert_no_error (error);
+        g_assert_cmpint (enc->n, >, 1);
+        g_assert_cmpint (enc->ids[0], ==, 1);   /* BOS: add_bos_token */
+        /* (this fixture's byte pieces are special tokens: kept in decoding) */
+        plain = sy_tokenizer_encode (tok, texts[i], -1, FALSE, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (plain->n, ==, enc->n - 1);
+        back = sy_tokenizer_decode (tok, plain->ids, plain->n, FALSE);
+        g_assert_cmpstr (back, ==, texts[i]);
+        g_test_message ("merges from scores: '%s' -> %d tokens", texts[i], enc->n);
+      }
+  }
+  patch_file (path, "tokenizer.ggml.model", "llama", "bertx");
+  {
+    g_autoptr (SyModel) model = NULL;
+
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*tokenizer kind 'bertx'*not supported*");
+    model = sy_model_load (path, NULL, NULL, &error);
+    g_test_assert_expected_messages ();
+    g_assert_no_error (error);
+    g_assert_null (sy_model_get_tokenizer (model));
+  }
+  g_assert_nonnull (cli);
+  {
+    const char *argv[] = { cli, "generate", "--model", path, "--text", "Hello", "--max-tokens", "1", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "bertx"));
+    g_assert_nonnull (strstr (err, "--text"));
+  }
+  remove_path (path);
+}
+
 /* ---------------------------------------------------------- bad input */
 
 static void
@@ -812,6 +919,7 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/mixtral", "mixtral", test_tokenizer);
+  g_test_add_func ("/engine/gguf/tokenizer-kinds", test_tokenizer_kinds);
   g_test_add_func ("/engine/gguf/cli", test_cli);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
   g_test_add_func ("/engine/gguf/bad-version", test_bad_version);
