@@ -3,7 +3,7 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   switchyard-cli convert-gguf --model DIR [--type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K] OUT.gguf
+ *   switchyard-cli convert-gguf --model DIR [--type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K|MXFP4] OUT.gguf
  *
  * Matrices are stored in the type where their rows are whole blocks
  * (F32 otherwise); norms, biases and routers stay F32.  The result opens
@@ -30,7 +30,7 @@ sy_cli_convert_gguf (int    argc,
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Hugging Face model folder", "DIR" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name,
-      "Weight type: F32 (default), F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K", "TYPE" },
+      "Weight type: F32 (default), F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K or MXFP4", "TYPE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL }
   };
@@ -57,7 +57,7 @@ sy_cli_convert_gguf (int    argc,
           break;
       if (d == SY_N_DTYPES)
         return sy_cli_error ("convert-gguf: unknown type '%s' (one of: F32, F16, BF16, Q8_0, Q4_0, "
-                             "Q4_K, Q6_K)", type_name);
+                             "Q4_K, Q6_K, MXFP4)", type_name);
       dtype = d;
     }
   if (!sy_gguf_convert (model, args[0], dtype, &error))

@@ -111,7 +111,8 @@ sy_cli_input_ids (SyModel     *model,
     if (tok == NULL)
       {
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                     "--text: the model folder has no tokenizer.json; use --ids");
+                     "--text: the model has no tokenizer we can use (no tokenizer.json in the "
+                     "folder, or a GGUF tokenizer kind not supported, as warned above); use --ids");
         return NULL;
       }
     enc = sy_tokenizer_encode (tok, text, -1, TRUE, error);

@@ -179,6 +179,24 @@ sy_gguf_writer_add_i32_array (SyGgufWriter  *self,
 }
 
 void
+sy_gguf_writer_add_f32_array (SyGgufWriter *self,
+                              const char   *key,
+                              const float  *values,
+                              guint64       n)
+{
+  kv_head (self, key, SY_GGUF_ARRAY);
+  put_u32 (self->kv, SY_GGUF_FLOAT32);
+  put_u64 (self->kv, n);
+  for (guint64 i = 0; i < n; i++)
+    {
+      guint32 u;
+
+      memcpy (&u, &values[i], 4);
+      put_u32 (self->kv, u);
+    }
+}
+
+void
 sy_gguf_writer_add_raw_kv (SyGgufWriter *self,
                            const char   *key,
                            guint32       type,
@@ -201,6 +219,7 @@ ggml_id (SyDType dtype)
     case SY_DTYPE_Q4_0: return SY_GGML_Q4_0;
     case SY_DTYPE_Q4_K: return SY_GGML_Q4_K;
     case SY_DTYPE_Q6_K: return SY_GGML_Q6_K;
+    case SY_DTYPE_MXFP4: return SY_GGML_MXFP4;
     default: return G_MAXUINT32;
     }
 }
@@ -499,6 +518,7 @@ add_tokenizer (SyGgufWriter    *w,
   g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
   json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
   const char *kind = "gpt2", *pre = NULL;
+  gboolean add_bos = FALSE;
   g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
   g_autofree int32_t *types = NULL;
@@ -518,7 +538,17 @@ add_tokenizer (SyGgufWriter    *w,
     }
   /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
   if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
-    kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+    {
+      json_object *pp = NULL, *single = NULL;
+
+      kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+      /* BOS added when the post-processor's single template starts with it */
+      if (json_object_object_get_ex (root, "post_processor", &pp) && pp
+          && json_object_object_get_ex (pp, "single", &single)
+          && json_object_get_type (single) == json_type_array && json_object_array_length (single) > 0
+          && json_object_object_get_ex (json_object_array_get_idx (single, 0), "SpecialToken", NULL))
+        add_bos = TRUE;
+    }
   else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
     {
       json_object *type = NULL, *list = NULL;
@@ -595,6 +625,37 @@ add_tokenizer (SyGgufWriter    *w,
       }
   json_object_put (root);
 
+  if (strcmp (kind, "llama") == 0)
+    {
+      /* SentencePiece scores: a token made by merge r scores -r, so that
+       * ranking the merges by score keeps their order; others score 0
+       * (readers that have the merges use them) */
+      g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree float *scores = g_new0 (float, n);
+      g_autofree gboolean *made = g_new0 (gboolean, n);
+
+      for (int i = 0; i < n; i++)
+        if (!g_hash_table_contains (ids, tokens->pdata[i]))
+          g_hash_table_insert (ids, tokens->pdata[i], GINT_TO_POINTER (i + 1));
+      for (guint r = 0; r < merge_strs->len; r++)
+        {
+          g_autofree char *joined = g_strdup (merge_strs->pdata[r]);
+          char *sp = strchr (joined, ' ');
+          int id;
+
+          if (sp == NULL)
+            continue;
+          memmove (sp, sp + 1, strlen (sp + 1) + 1);
+          id = GPOINTER_TO_INT (g_hash_table_lookup (ids, joined)) - 1;
+          if (id >= 0 && !made[id])
+            {
+              made[id] = TRUE;
+              scores[id] = -(float) r;
+            }
+        }
+      sy_gguf_writer_add_f32_array (w, "tokenizer.ggml.scores", scores, n);
+      sy_gguf_writer_add_bool (w, "tokenizer.ggml.add_bos_token", add_bos);
+    }
   sy_gguf_writer_add_string (w, "tokenizer.ggml.model", kind);
   if (pre)
     sy_gguf_writer_add_string (w, "tokenizer.ggml.pre", pre);

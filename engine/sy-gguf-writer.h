@@ -51,6 +51,10 @@ void          sy_gguf_writer_add_i32_array    (SyGgufWriter        *self,
                                                const char          *key,
                                                const int32_t       *values,
                                                guint64              n);
+void          sy_gguf_writer_add_f32_array    (SyGgufWriter        *self,
+                                               const char          *key,
+                                               const float         *values,
+                                               guint64              n);
 /* A raw metadata entry: @type and already-encoded value bytes (tests). */
 void          sy_gguf_writer_add_raw_kv       (SyGgufWriter        *self,
                                                const char          *key,

@@ -11,7 +11,7 @@
  *
  * sy_gguf_open() checks all of it before handing anything out: the magic,
  * the version, every length against the file, value types, alignment,
- * tensor types (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K), sizes, every
+ * tensor types (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, MXFP4), sizes, every
  * tensor inside the data section and no two overlapping.  Tensors keep
  * their GGUF names here and their dims in row-major order (the GGUF dims
  * reversed).
@@ -59,6 +59,7 @@ enum
   SY_GGML_Q4_K = 12,
   SY_GGML_Q6_K = 14,
   SY_GGML_BF16 = 30,
+  SY_GGML_MXFP4 = 39,
 };
 
 typedef struct _SyGguf SyGguf;

@@ -58,6 +58,17 @@ k4_scale_min (const guint8 *q,
     }
 }
 
+/* MXFP4: E2M1 values times two (sign bit 3, exponent bits 2..1, mantissa
+ * bit 0: 0, 0.5, 1, 1.5, 2, 3, 4, 6), so that they are integers */
+static const int8_t e2m1_x2[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
+
+/* half the E8M0 scale 2^(e - 127), to go with e2m1_x2 */
+static inline float
+e8m0_half (guint8 e)
+{
+  return ldexpf (1.0f, (int) e - 128);
+}
+
 /* --------------------------------------------------------- block decode */
 
 static void
@@ -141,6 +152,20 @@ block_q6_k (const guint8 *b,
     }
 }
 
+static void
+block_mxfp4 (const guint8 *b,
+             float        *y)
+{
+  float d = e8m0_half (b[0]);
+  const guint8 *q = b + 1;
+
+  for (int j = 0; j < QK / 2; j++)
+    {
+      y[j] = d * e2m1_x2[q[j] & 0xF];
+      y[j + QK / 2] = d * e2m1_x2[q[j] >> 4];
+    }
+}
+
 typedef void (*BlockFunc) (const guint8 *b, float *y);
 
 static BlockFunc
@@ -152,6 +177,7 @@ block_func (SyDType dtype)
     case SY_DTYPE_Q4_0: return block_q4_0;
     case SY_DTYPE_Q4_K: return block_q4_k;
     case SY_DTYPE_Q6_K: return block_q6_k;
+    case SY_DTYPE_MXFP4: return block_mxfp4;
     default: return NULL;
     }
 }
@@ -223,6 +249,14 @@ element_ref (SyDType       dtype,
         int8_t sc = (int8_t) b[192 + 8 * h + l / 16 + 2 * k];
 
         return rd_f16 (b + 208) * (float) sc * (float) ((lo | (hi << 4)) - 32);
+      }
+    case SY_DTYPE_MXFP4:
+      {
+        int q = j < 16 ? (b[1 + j] & 0xF) : (b[1 + j - 16] >> 4);
+        /* sign, then 2^(exp - 1) (1 + m / 2), or m / 2 for exp = 0 */
+        float v = (q & 6) ? ldexpf (1.0f + 0.5f * (q & 1), ((q >> 1) & 3) - 1) : 0.5f * (q & 1);
+
+        return ldexpf ((q & 8) ? -v : v, (int) b[0] - 127);
       }
     default:
       return NAN;
@@ -422,6 +456,29 @@ dot_avx2 (SyDType      dtype,
         s = _mm256_fmadd_ps (nib8 (b + 10, TRUE), _mm256_loadu_ps (x + i + 24), s);
         acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), s, acc);
       }
+  else if (dtype == SY_DTYPE_MXFP4)
+    {
+      __m128i table = _mm_loadu_si128 ((const __m128i *) e2m1_x2);
+      __m128i mask = _mm_set1_epi8 (0xF);
+
+      for (int i = 0; i < n; i += QK, b += 17)
+        {
+          __m128i q = _mm_loadu_si128 ((const __m128i *) (b + 1));
+          __m128i lo = _mm_shuffle_epi8 (table, _mm_and_si128 (q, mask));
+          __m128i hi = _mm_shuffle_epi8 (table, _mm_and_si128 (_mm_srli_epi16 (q, 4), mask));
+          __m256 s;
+
+          s = _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (lo)),
+                             _mm256_loadu_ps (x + i));
+          s = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_srli_si128 (lo, 8))),
+                               _mm256_loadu_ps (x + i + 8), s);
+          s = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (hi)),
+                               _mm256_loadu_ps (x + i + 16), s);
+          s = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_srli_si128 (hi, 8))),
+                               _mm256_loadu_ps (x + i + 24), s);
+          acc = _mm256_fmadd_ps (_mm256_set1_ps (e8m0_half (b[0])), s, acc);
+        }
+    }
   else if (dtype == SY_DTYPE_Q4_K)
     return dot_q4_k_avx2 (b, x, n);
   else if (dtype == SY_DTYPE_Q6_K)
@@ -466,6 +523,16 @@ sy_quant_dot (SyDType      dtype,
           for (int j = 0; j < QK / 2; j++)
             s += ((b[2 + j] & 0xF) - 8) * x[i + j] + ((b[2 + j] >> 4) - 8) * x[i + j + 16];
           sum += rd_f16 (b) * s;
+        }
+      return sum;
+    case SY_DTYPE_MXFP4:
+      for (int i = 0; i < n; i += QK, b += 17)
+        {
+          float s = 0;
+
+          for (int j = 0; j < QK / 2; j++)
+            s += e2m1_x2[b[1 + j] & 0xF] * x[i + j] + e2m1_x2[b[1 + j] >> 4] * x[i + j + 16];
+          sum += e8m0_half (b[0]) * s;
         }
       return sum;
     default:
@@ -517,6 +584,68 @@ quantize_q8_0 (const float *x,
   wr_f16 (b, d);
   for (int j = 0; j < QK; j++)
     b[2 + j] = (guint8) (int8_t) lrintf (x[j] * id);
+}
+
+/* the E2M1 code (0..15) nearest to @v (in units of the E2M1 values) */
+static int
+nearest_e2m1 (float v)
+{
+  int best = 0;
+  float best_err = INFINITY;
+
+  for (int k = 0; k < 16; k++)
+    {
+      float err = fabsf (v - 0.5f * e2m1_x2[k]);
+
+      if (err < best_err)
+        {
+          best_err = err;
+          best = k;
+        }
+    }
+  return best;
+}
+
+/* MXFP4: the scale is a power of two; of the smallest one that keeps the
+ * largest magnitude within 6 (the largest E2M1 value) and the one below
+ * it (which clips that value), keep the one with the smaller squared
+ * error. */
+static void
+quantize_mxfp4 (const float *x,
+                guint8      *b)
+{
+  float amax = 0, best_err = INFINITY, d;
+  int e0, best_e = 0;
+
+  for (int j = 0; j < QK; j++)
+    amax = MAX (amax, fabsf (x[j]));
+  memset (b, 0, 17);
+  if (!(amax > 0) || !isfinite (amax))
+    return;
+  /* 2^(e - 127) >= amax / 6 */
+  e0 = (int) ceilf (log2f (amax / 6.0f)) + 127;
+  for (int e = e0 - 1; e <= e0; e++)
+    {
+      int ec = CLAMP (e, 0, 254);
+      float err = 0;
+
+      d = ldexpf (1.0f, ec - 127);
+      for (int j = 0; j < QK; j++)
+        {
+          float r = x[j] - d * 0.5f * e2m1_x2[nearest_e2m1 (x[j] / d)];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_e = ec;
+        }
+    }
+  b[0] = (guint8) best_e;
+  d = ldexpf (1.0f, best_e - 127);
+  for (int j = 0; j < QK / 2; j++)
+    b[1 + j] = (guint8) (nearest_e2m1 (x[j] / d) | (nearest_e2m1 (x[j + QK / 2] / d) << 4));
 }
 
 static void
@@ -670,6 +799,7 @@ sy_quantize (SyDType      dtype,
       case SY_DTYPE_Q4_0: quantize_q4_0 (x + i, b); break;
       case SY_DTYPE_Q4_K: quantize_q4_k (x + i, b); break;
       case SY_DTYPE_Q6_K: quantize_q6_k (x + i, b); break;
+      case SY_DTYPE_MXFP4: quantize_mxfp4 (x + i, b); break;
       default: g_return_if_reached ();
       }
 }
@@ -694,6 +824,10 @@ sy_quant_find_nonfinite (SyDType      dtype,
           break;
         case SY_DTYPE_Q6_K:
           a = rd_f16 (b + 208);
+          break;
+        case SY_DTYPE_MXFP4:
+          /* E8M0 0xFF is NaN (OCP MX) */
+          a = b[0] == 0xFF ? NAN : 1.0f;
           break;
         default:
           a = rd_f16 (b);

@@ -1,4 +1,4 @@
-/* sy-quant.h: GGUF block-quantized weights (Q8_0, Q4_0, Q4_K, Q6_K)
+/* sy-quant.h: GGUF block-quantized weights (Q8_0, Q4_0, Q4_K, Q6_K, MXFP4)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,6 +16,11 @@
  *   Q6_K  256 values, 210 bytes: ql[128] (low 4 bits), qh[64] (high 2
  *         bits), sc[16] (int8, one per 16 values), d (f16);
  *         x = d sc (q - 32)
+ *
+ *   MXFP4 32 values, 17 bytes: e (E8M0, scale 2^(e - 127)), 16 bytes of
+ *         E2M1 codes (sign, 2-bit exponent, 1-bit mantissa: 0, 0.5, 1,
+ *         1.5, 2, 3, 4, 6) placed like Q4_0's nibbles; x = 2^(e - 127) v;
+ *         e = 0xFF (NaN) is rejected
  *
  * Weights stay in these blocks in memory; the kernels decode them on the
  * fly.  Every kernel has a naive _ref twin (element by element) that the
@@ -62,7 +67,7 @@ void     sy_quantize            (SyDType        dtype,
                                  int64_t        n,
                                  void          *out);
 
-/* Index of the first block whose f16 scales are NaN or infinite, or -1. */
+/* Index of the first block whose scales are NaN or infinite, or -1. */
 int64_t  sy_quant_find_nonfinite (SyDType       dtype,
                                   const void   *data,
                                   int64_t       n_blocks);

@@ -72,6 +72,8 @@ static const struct
   [SY_DTYPE_Q4_0] = { "Q4_0", 0, 32, 18 },
   [SY_DTYPE_Q4_K] = { "Q4_K", 0, 256, 144 },
   [SY_DTYPE_Q6_K] = { "Q6_K", 0, 256, 210 },
+  /* MXFP4 (OCP MX): E8M0 scale byte + 16 bytes of E2M1 nibbles */
+  [SY_DTYPE_MXFP4] = { "MXFP4", 0, 32, 17 },
 };
 
 /* safetensors dtypes that exist but that the engine does not compute with */

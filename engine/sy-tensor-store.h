@@ -29,6 +29,7 @@ typedef enum
   SY_DTYPE_Q4_0,
   SY_DTYPE_Q4_K,
   SY_DTYPE_Q6_K,
+  SY_DTYPE_MXFP4,
   SY_N_DTYPES
 } SyDType;
 

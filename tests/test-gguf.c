@@ -6,9 +6,12 @@
  * - metadata of every value type (arrays, nested arrays) round trips;
  * - all seven fixtures converted to F32 GGUF give the HF reference within
  *   1e-4 (logits, router logits, hidden states), the same experts and
- *   greedy continuation; F16, BF16, Q8_0 and Q4_0 files stay within their
+ *   greedy continuation; F16, BF16, Q8_0, Q4_0 and MXFP4 files stay within their
  *   precision of it (max |delta| reported);
- * - the tokenizer stored in the file encodes and decodes as tokenizer.json;
+ * - the tokenizer stored in the file encodes and decodes as tokenizer.json
+ *   (gpt2 kinds, and mixtral's SentencePiece BPE on the spm cases too);
+ *   a SentencePiece file without merges derives them from the scores; an
+ *   unsupported tokenizer kind loads with a warning and --text says so;
  * - switchyard-cli convert-gguf, and generate from the result;
  * - Q4_K and Q6_K (256-value blocks, wider than the fixtures' rows) on a
  *   random qwen3_moe of hidden size 256, against its F32 safetensors;
@@ -339,13 +342,13 @@ test_fixture (gconstpointer data)
    * decision has touched yet (downstream, a near tie that flips an expert
    * changes a logit by whole units, whatever the format): about twice
    * the worst seen over the five fixtures (F16 0.0091, BF16 0.078, Q8_0
-   * 0.245, Q4_0 3.52, all DeepSeek-V3's, whose first MoE layer comes
-   * after a dense one), in line with their rounding steps (F16 2^-11 and
-   * BF16 2^-8 of each weight, Q8_0 1/254 and Q4_0 1/16 of each block's
-   * largest).  Logits, hidden states and flips are reported. */
+   * 0.245, Q4_0 3.52, MXFP4 4.35, all DeepSeek-V3's, whose first MoE
+   * layer comes after a dense one), in line with their rounding steps
+   * (F16 2^-11 and BF16 2^-8 of each weight, Q8_0 1/254 and Q4_0 1/16 of
+   * each block's largest, MXFP4 up to 1/6 of it).  Logits, hidden states and flips are reported. */
   static const struct { SyDType dtype; double tol; } formats[] = {
     { SY_DTYPE_F32, 1e-4 }, { SY_DTYPE_F16, 0.02 }, { SY_DTYPE_BF16, 0.15 },
-    { SY_DTYPE_Q8_0, 0.5 }, { SY_DTYPE_Q4_0, 7.0 },
+    { SY_DTYPE_Q8_0, 0.5 }, { SY_DTYPE_Q4_0, 7.0 }, { SY_DTYPE_MXFP4, 9.0 },
   };
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
@@ -405,7 +408,8 @@ test_tokenizer (gconstpointer data)
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SyTokenizer) want = sy_tokenizer_load (src, &error);
   SyTokenizer *got;
-  json_object *root, *cases;
+  json_object *root, *cases, *spm_root = NULL;
+  GPtrArray *texts;
   const char *extra[] = { "Hello,  world!\n\n  12345 it's <|endoftext|> done", "ünïcödé — 日本語", "" };
 
   g_assert_no_error (error);
@@ -418,28 +422,49 @@ test_tokenizer (gconstpointer data)
   g_assert_cmpint (sy_tokenizer_vocab_size (got), ==, sy_tokenizer_vocab_size (want));
   g_assert_cmpint (sy_tokenizer_eos_id (got), ==, sy_model_get_info (model)->eos_token_id);
 
+  /* the model's reference texts; for the SentencePiece family (mixtral)
+   * also every text of the spm tokenizer cases */
+  texts = g_ptr_array_new ();
   root = json_object_from_file (ref_json);
   g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  for (int i = 0; i < (int) json_object_array_length (cases) + (int) G_N_ELEMENTS (extra); i++)
+  for (size_t i = 0; i < json_object_array_length (cases); i++)
     {
-      const char *text;
+      json_object *v;
+
+      g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
+      g_ptr_array_add (texts, (gpointer) json_object_get_string (v));
+    }
+  if (strcmp (arch, "mixtral") == 0)
+    {
+      g_autofree char *spm = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", "spm",
+                                               "cases.json", NULL);
+
+      spm_root = json_object_from_file (spm);
+      g_assert_nonnull (spm_root);
+      g_assert_true (json_object_object_get_ex (spm_root, "cases", &cases));
+      for (size_t i = 0; i < json_object_array_length (cases); i++)
+        {
+          json_object *v;
+
+          g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
+          g_ptr_array_add (texts, (gpointer) json_object_get_string (v));
+        }
+      g_test_message ("mixtral (SentencePiece BPE) from GGUF: %u texts", texts->len);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    g_ptr_array_add (texts, (gpointer) extra[i]);
+  for (guint i = 0; i < texts->len * 2; i++)
+    {
+      const char *text = texts->pdata[i / 2];
+      gboolean special = i % 2;   /* with and without BOS / post-processing */
       g_autoptr (SyEncoding) a = NULL;
       g_autoptr (SyEncoding) b = NULL;
       g_autofree char *da = NULL;
       g_autofree char *db = NULL;
 
-      if (i < (int) json_object_array_length (cases))
-        {
-          json_object *v;
-
-          g_assert_true (json_object_object_get_ex (json_object_array_get_idx (cases, i), "text", &v));
-          text = json_object_get_string (v);
-        }
-      else
-        text = extra[i - json_object_array_length (cases)];
-      a = sy_tokenizer_encode (got, text, -1, FALSE, &error);
+      a = sy_tokenizer_encode (got, text, -1, special, &error);
       g_assert_no_error (error);
-      b = sy_tokenizer_encode (want, text, -1, FALSE, &error);
+      b = sy_tokenizer_encode (want, text, -1, special, &error);
       g_assert_no_error (error);
       g_assert_cmpint (a->n, ==, b->n);
       g_assert_cmpmem (a->ids, sizeof (int32_t) * a->n, b->ids, sizeof (int32_t) * b->n);
@@ -447,7 +472,9 @@ test_tokenizer (gconstpointer data)
       db = sy_tokenizer_decode (want, b->ids, b->n, TRUE);
       g_assert_cmpstr (da, ==, db);
     }
+  g_ptr_array_unref (texts);
   json_object_put (root);
+  json_object_put (spm_root);
   g_clear_pointer (&model, sy_model_free);
   remove_path (path);
 }
@@ -636,6 +663,110 @@ test_cli (void)
   remove_path (path);
 }
 
+static char *
+find_bytes (char       *hay,
+            gsize       len,
+            const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (hay + i, needle, n) == 0)
+      return hay + i;
+  return NULL;
+}
+
+/* @path with the first @from (after the key @key) replaced by @to, same
+ * length: metadata edits in place */
+static void
+patch_file (const char *path,
+            const char *key,
+            const char *from,
+            const char *to)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  char *k, *v;
+
+  g_assert_cmpuint (strlen (from), ==, strlen (to));
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  k = find_bytes (bytes, len, key);
+  g_assert_nonnull (k);
+  v = find_bytes (k, len - (k - bytes), from);
+  g_assert_nonnull (v);
+  memcpy (v, to, strlen (to));
+  g_assert_true (g_file_set_contents (path, bytes, len, NULL));
+}
+
+/* A SentencePiece GGUF without merges (as llama.cpp writes them): the
+ * merges follow from the scores, and text round trips through them.  A
+ * tokenizer kind we cannot build: the model loads with a warning naming
+ * it, without a tokenizer, and the CLI's --text says so. */
+static void
+test_tokenizer_kinds (void)
+{
+  g_autofree char *src = fixture_dir ("mixtral");
+  g_autofree char *path = tmp_path ("kind.gguf");
+  g_autoptr (GError) error = NULL;
+  const char *cli = g_getenv ("SY_CLI");
+  const char *texts[] = { "The quick brown fox jumps over the lazy dog.", "ünïcödé — 日本語 \t 12345" };
+
+  g_assert_true (sy_gguf_convert (src, path, SY_DTYPE_F32, &error));
+  g_assert_no_error (error);
+  patch_file (path, "tokenizer.ggml.merges", "merges", "mergez");
+  {
+    g_autoptr (SyModel) model = sy_model_load (path, NULL, NULL, &error);
+    SyTokenizer *tok;
+
+    g_assert_no_error (error);
+    tok = sy_model_get_tokenizer (model);
+    g_assert_nonnull (tok);
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      {
+        g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, texts[i], -1, TRUE, &error);
+        g_autoptr (SyEncoding) plain = NULL;
+        g_autofree char *back = NULL;
+
+        g_assert_no_error (error);
+        g_assert_cmpint (enc->n, >, 1);
+        g_assert_cmpint (enc->ids[0], ==, 1);   /* BOS: add_bos_token */
+        /* (this fixture's byte pieces are special tokens: kept in decoding) */
+        plain = sy_tokenizer_encode (tok, texts[i], -1, FALSE, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (plain->n, ==, enc->n - 1);
+        back = sy_tokenizer_decode (tok, plain->ids, plain->n, FALSE);
+        g_assert_cmpstr (back, ==, texts[i]);
+        g_test_message ("merges from scores: '%s' -> %d tokens", texts[i], enc->n);
+      }
+  }
+  patch_file (path, "tokenizer.ggml.model", "llama", "bertx");
+  {
+    g_autoptr (SyModel) model = NULL;
+
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*tokenizer kind 'bertx'*not supported*");
+    model = sy_model_load (path, NULL, NULL, &error);
+    g_test_assert_expected_messages ();
+    g_assert_no_error (error);
+    g_assert_null (sy_model_get_tokenizer (model));
+  }
+  g_assert_nonnull (cli);
+  {
+    const char *argv[] = { cli, "generate", "--model", path, "--text", "Hello", "--max-tokens", "1", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "bertx"));
+    g_assert_nonnull (strstr (err, "--text"));
+  }
+  remove_path (path);
+}
+
 /* ---------------------------------------------------------- bad input */
 
 static void
@@ -787,6 +918,8 @@ main (int    argc,
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
   g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
+  g_test_add_data_func ("/engine/gguf/tokenizer/mixtral", "mixtral", test_tokenizer);
+  g_test_add_func ("/engine/gguf/tokenizer-kinds", test_tokenizer_kinds);
   g_test_add_func ("/engine/gguf/cli", test_cli);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
   g_test_add_func ("/engine/gguf/bad-version", test_bad_version);

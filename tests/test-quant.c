@@ -3,7 +3,7 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For Q8_0, Q4_0, Q4_K, Q6_K: block decoding equals the element-by-element
+ * For Q8_0, Q4_0, Q4_K, Q6_K, MXFP4: block decoding equals the element-by-element
  * reference exactly (whole rows and unaligned ranges), the fused dot
  * product agrees with the reference dot, quantization error stays within
  * what each format's step allows, hand-built blocks decode to the values
@@ -18,7 +18,8 @@
 #include "sy-kernels.h"
 #include "sy-quant.h"
 
-static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
+static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K,
+                                 SY_DTYPE_MXFP4 };
 
 static float *
 random_values (int n,
@@ -82,8 +83,10 @@ test_quantization_error (void)
 {
   /* bounds: half a step of each format (Q4_K: (max - min) / 15 / 2 plus
    * the 6-bit scale and min rounding; Q4_0: a whole step on the side
-   * opposite the largest value, which maps to -8) */
-  const double bound[] = { 0.5 / 127 + 1e-3, 1.0 / 8 + 1e-3, 0.12, 0.5 / 32 + 0.02 };
+   * opposite the largest value, which maps to -8; MXFP4: half the step
+   * 2 s between E2M1 4 and 6, s the power-of-two scale, over a largest
+   * value above 3 s) */
+  const double bound[] = { 0.5 / 127 + 1e-3, 1.0 / 8 + 1e-3, 0.12, 0.5 / 32 + 0.02, 1.0 / 3 };
   int n = 4096;
   g_autofree float *x = random_values (n, 4);
 
@@ -179,6 +182,26 @@ test_layouts (void)
     g_assert_cmpfloat (y[212], ==, 0.25f * -2 * (63 - 32));
     g_assert_cmpfloat (y[1], ==, 0.25f * 4 * -32);
   }
+  {
+    /* every E2M1 code, in the low nibbles (elements 0..15) and the high
+     * ones (16..31), at scale 2^(130 - 127) */
+    static const float e2m1[16] = { 0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6 };
+    guint8 b[17];
+
+    b[0] = 130;
+    for (int j = 0; j < 16; j++)
+      b[1 + j] = (guint8) (j | ((15 - j) << 4));
+    sy_quant_to_f32 (SY_DTYPE_MXFP4, b, 0, 32, y);
+    for (int j = 0; j < 16; j++)
+      {
+        g_assert_cmpfloat (y[j], ==, 8.0f * e2m1[j]);
+        g_assert_cmpfloat (y[16 + j], ==, 8.0f * e2m1[15 - j]);
+      }
+    /* the smallest scale, 2^-127 (a subnormal float) */
+    b[0] = 0;
+    sy_quant_to_f32 (SY_DTYPE_MXFP4, b, 0, 32, y);
+    g_assert_cmpfloat (y[7], ==, ldexpf (6.0f, -127));
+  }
 }
 
 static void
@@ -231,7 +254,10 @@ test_nonfinite (void)
 
       sy_quantize (t, x, 512, q);
       g_assert_cmpint (sy_quant_find_nonfinite (t, q, nb), ==, -1);
-      memcpy (q + bb * (nb - 1) + (t == SY_DTYPE_Q6_K ? 208 : 0), &inf, 2);
+      if (t == SY_DTYPE_MXFP4)
+        q[bb * (nb - 1)] = 0xFF;   /* E8M0 NaN */
+      else
+        memcpy (q + bb * (nb - 1) + (t == SY_DTYPE_Q6_K ? 208 : 0), &inf, 2);
       g_assert_cmpint (sy_quant_find_nonfinite (t, q, nb), ==, nb - 1);
     }
 }
