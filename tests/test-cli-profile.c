@@ -11,18 +11,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
+/* switchyard-cli profile <args>: its exit code */
 static int
 run_cli (const char  *args,
          char       **out,
          char       **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' profile %s", g_getenv ("SY_CLI"), args);
-  int status = 0;
+  g_autofree char *line = g_strconcat ("profile ", args, NULL);
+  int status;
 
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
 }
 
 static char *
@@ -224,9 +225,7 @@ test_profile_errors (void)
       g_autofree char *out = NULL, *err = NULL;
 
       g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_nonnull (strstr (err, cases[i].message));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);   /* one line */
+      sy_test_assert_cli_error (err, cases[i].message);
     }
 }
 

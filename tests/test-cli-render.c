@@ -15,22 +15,22 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-static char *fixture_model;
-static char *tmp_dir;
+#include "sy-test-util.h"
 
+/* switchyard-cli render <args>: its exit code */
 static int
 run_render (const char  *args,
             char       **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' render %s", g_getenv ("SY_CLI"), args);
-  g_autofree char *out = NULL;
+  g_autofree char *line = g_strconcat ("render ", args, NULL);
   int status;
 
-  g_assert_true (g_spawn_command_line_sync (cmd, &out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+  sy_test_cli_line (line, NULL, err, &status);
+  return sy_test_exit_code (status);
 }
+
+static char *fixture_model;
+static char *tmp_dir;
 
 static gboolean
 have_fixture (void)
@@ -246,9 +246,7 @@ test_render_errors (void)
       g_autofree char *err = NULL;
 
       g_assert_cmpint (run_render (args, &err), !=, 0);
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_nonnull (strstr (err, cases[i].message));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+      sy_test_assert_cli_error (err, cases[i].message);
     }
   if (fixture_model != NULL)
     {

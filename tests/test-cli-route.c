@@ -11,20 +11,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
 static const char *ids = "1,50,60,70,80,90,100,110";
-
-static void
-run_cli (const char  *args,
-         char       **out,
-         char       **err,
-         int         *status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
-
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
-  g_assert_no_error (error);
-}
 
 static char *
 model (const char *arch)
@@ -42,7 +31,7 @@ route_json (const char *arch,
   json_object *root;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("route %s failed: %s", extra, err);
   root = json_tokener_parse (out);
@@ -145,7 +134,7 @@ test_route_csv (void)
   g_auto (GStrv) lines = NULL;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   lines = g_strsplit (csv, "\n", -1);
@@ -164,7 +153,7 @@ test_route_table (void)
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (out, "router: adr:theta=1,shallow=shared"));
   g_assert_nonnull (strstr (out, "average K: 0.000"));
@@ -185,8 +174,8 @@ test_route_text (void)
   int s1, s2;
   GString *text = g_string_new (NULL);
 
-  run_cli (a1, &o1, &e1, &s1);
-  run_cli (a2, &o2, &e2, &s2);
+  sy_test_cli_line (a1, &o1, &e1, &s1);
+  sy_test_cli_line (a2, &o2, &e2, &s2);
   g_assert_true (g_spawn_check_wait_status (s1, NULL));
   g_assert_true (g_spawn_check_wait_status (s2, NULL));
   r1 = json_tokener_parse (o1);
@@ -233,19 +222,17 @@ test_route_errors (void)
       g_autofree char *out = NULL, *err = NULL;
       int status;
 
-      run_cli (args, &out, &err, &status);
+      sy_test_cli_line (args, &out, &err, &status);
       g_assert_false (g_spawn_check_wait_status (status, NULL));
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
-      if (strstr (err, cases[i].message) == NULL)
-        g_error ("route %s: '%s' lacks '%s'", cases[i].args, err, cases[i].message);
+      g_test_message ("route %s", cases[i].args);
+      sy_test_assert_cli_error (err, cases[i].message);
     }
   {
     g_autofree char *args = g_strdup_printf ("route --model '%s' --ids 1,99999", m);
     g_autofree char *out = NULL, *err = NULL;
     int status;
 
-    run_cli (args, &out, &err, &status);
+    sy_test_cli_line (args, &out, &err, &status);
     g_assert_false (g_spawn_check_wait_status (status, NULL));
     g_assert_nonnull (strstr (err, "outside the vocabulary"));
   }

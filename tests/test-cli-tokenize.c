@@ -10,6 +10,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
 static gboolean
 run_cli (char **argv_tail,
          char **out,
@@ -32,8 +34,7 @@ run_cli (char **argv_tail,
 static void
 check_one_line_error (const char *err)
 {
-  g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+  sy_test_assert_cli_error (err, NULL);
 }
 
 /* Every case of a fixture family through the CLI (one run with --jsonl

@@ -28,6 +28,7 @@
 #include "sy-session.h"
 #include "sy-tensor-store.h"
 #include "sy-tokenizer.h"
+#include "sy-test-util.h"
 
 #define TOL 1e-4
 #define WEIGHT_TOL 1e-5
@@ -74,24 +75,6 @@ model_dir_of (const char  *name,
   if (g_strcmp0 (dir, ".") == 0)
     return data_path (name, NULL);
   return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), dir, NULL);
-}
-
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]);
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
 }
 
 static float *
@@ -248,7 +231,7 @@ test_parity (gconstpointer data)
       {
         g_autofree char *tn = g_strdup_printf ("%s.logits", key);
         g_autofree float *r = ref_tensor (ref, tn, n, V);
-        double d = max_abs_diff (logits, r, (gsize) n * V);
+        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
 
         max_logits = MAX (max_logits, d);
         if (d > TOL)
@@ -258,7 +241,7 @@ test_parity (gconstpointer data)
         {
           g_autofree char *tn = g_strdup_printf ("%s.router_logits.%d", key, i);
           g_autofree float *r = ref_tensor (ref, tn, n, E);
-          double d = max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
+          double d = sy_test_max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
 
           max_router = MAX (max_router, d);
           if (d > TOL)
@@ -274,7 +257,7 @@ test_parity (gconstpointer data)
           double d;
 
           g_assert_nonnull (h);
-          d = max_abs_diff (h, r, (gsize) n * H);
+          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
           max_hidden = MAX (max_hidden, d);
           if (d > TOL)
             g_error ("%s %s: hidden.%d differs by %g", name, key, i, d);
@@ -356,7 +339,7 @@ test_incremental (gconstpointer data)
   a = sy_session_get_logits (full, &T, &V);
   b = sy_session_get_logits (inc, &T, &V);
   g_assert_cmpint (T, ==, n);
-  d = max_abs_diff (a, b, (gsize) n * V);
+  d = sy_test_max_abs_diff (a, b, (gsize) n * V);
   g_test_message ("%s: incremental vs prefill, max |delta| logits %.3g over %d tokens", name, d, n);
   g_assert_cmpfloat (d, <=, TOL);
   if (sy_router_spec_is_causal (sy_model_get_router_info (model)->native))
@@ -369,7 +352,7 @@ test_incremental (gconstpointer data)
 
       g_assert_no_error (error);
       r = ref_tensor (store, tn, n, V);
-      d = max_abs_diff (b, r, (gsize) n * V);
+      d = sy_test_max_abs_diff (b, r, (gsize) n * V);
       g_test_message ("%s: incremental vs PyTorch, max |delta| logits %.3g", name, d);
       g_assert_cmpfloat (d, <=, TOL);
     }

@@ -1,0 +1,169 @@
+/* sy-test-util.c: helpers the GLib tests share
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sy-test-util.h"
+
+char *
+sy_test_fixture_path (const char *first,
+                      ...)
+{
+  const char *root = g_getenv ("SY_FIXTURES");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+char *
+sy_test_model_path (const char *arch,
+                    const char *file)
+{
+  return sy_test_fixture_path ("models", arch, file, NULL);
+}
+
+void
+sy_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      GDir *d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          sy_test_remove_tree (child);
+        }
+      if (d)
+        g_dir_close (d);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static const char *
+cli_path (void)
+{
+  const char *cli = g_getenv ("SY_CLI");
+
+  g_assert_nonnull (cli);
+  return cli;
+}
+
+void
+sy_test_cli_line (const char  *args,
+                  char       **out,
+                  char       **err,
+                  int         *wait_status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmd = g_strdup_printf ("'%s' %s", cli_path (), args);
+  g_autofree char *out_dropped = NULL;
+  g_autofree char *err_dropped = NULL;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, out ? out : &out_dropped, err ? err : &err_dropped,
+                                            wait_status, &error));
+  g_assert_no_error (error);
+}
+
+int
+sy_test_exit_code (int wait_status)
+{
+  if (g_spawn_check_wait_status (wait_status, NULL))
+    return 0;
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+int
+sy_test_cli (char      **out,
+             char      **err,
+             const char *first,
+             ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out_dropped = NULL;
+  g_autofree char *err_dropped = NULL;
+  int status = -1;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) cli_path ());
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out ? out : &out_dropped, err ? err : &err_dropped,
+                               &status, &error));
+  g_assert_no_error (error);
+  return sy_test_exit_code (status);
+}
+
+void
+sy_test_assert_cli_error_at (const char *err,
+                             const char *needle,
+                             const char *where)
+{
+  if (err == NULL || !g_str_has_prefix (err, "switchyard-cli: "))
+    g_error ("%s: expected 'switchyard-cli: ...' on stderr, got '%s'", where, err ? err : "(null)");
+  if (strchr (err, '\n') != err + strlen (err) - 1)
+    g_error ("%s: expected one line ending in a newline, got '%s'", where, err);
+  if (needle != NULL && strstr (err, needle) == NULL)
+    g_error ("%s: '%s' not found in '%s'", where, needle, err);
+}
+
+double
+sy_test_max_abs_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]);
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
+double
+sy_test_max_rel_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
