@@ -28,6 +28,7 @@
 #include "sy-session.h"
 #include "sy-tensor-store.h"
 #include "sy-tokenizer.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 #define TOL 1e-4
@@ -75,23 +76,6 @@ model_dir_of (const char  *name,
   if (g_strcmp0 (dir, ".") == 0)
     return data_path (name, NULL);
   return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), dir, NULL);
-}
-
-static float *
-ref_tensor (SyTensorStore *ref,
-            const char    *name,
-            int64_t        rows,
-            int64_t        cols)
-{
-  g_autoptr (GError) error = NULL;
-  int64_t shape[2] = { rows, cols };
-  const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
-  float *out;
-
-  g_assert_no_error (error);
-  out = g_new (float, rows * cols);
-  sy_tensor_to_f32 (t, 0, rows * cols, out);
-  return out;
 }
 
 static int
@@ -230,7 +214,7 @@ test_parity (gconstpointer data)
       g_assert_cmpint (T, ==, n);
       {
         g_autofree char *tn = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = ref_tensor (ref, tn, n, V);
+        g_autofree float *r = sy_test_ref_tensor (ref, tn, n, V);
         double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
 
         max_logits = MAX (max_logits, d);
@@ -240,7 +224,7 @@ test_parity (gconstpointer data)
       for (int i = 0; i < info->n_moe_layers; i++)
         {
           g_autofree char *tn = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, tn, n, E);
+          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, E);
           double d = sy_test_max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
 
           max_router = MAX (max_router, d);
@@ -252,7 +236,7 @@ test_parity (gconstpointer data)
       for (int i = 0; i <= info->n_layers; i++)
         {
           g_autofree char *tn = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, tn, n, info->hidden_size);
+          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, info->hidden_size);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
           double d;
 
@@ -351,7 +335,7 @@ test_incremental (gconstpointer data)
       g_autofree float *r = NULL;
 
       g_assert_no_error (error);
-      r = ref_tensor (store, tn, n, V);
+      r = sy_test_ref_tensor (store, tn, n, V);
       d = sy_test_max_abs_diff (b, r, (gsize) n * V);
       g_test_message ("%s: incremental vs PyTorch, max |delta| logits %.3g", name, d);
       g_assert_cmpfloat (d, <=, TOL);

@@ -22,6 +22,7 @@
 #include "sy-safetensors-writer.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 #define TOL 1e-4
@@ -29,23 +30,6 @@
 static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
-
-static float *
-ref_tensor (SyTensorStore *ref,
-            const char    *name,
-            int64_t        rows,
-            int64_t        cols)
-{
-  g_autoptr (GError) error = NULL;
-  int64_t shape[2] = { rows, cols };
-  const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
-  float *out;
-
-  g_assert_no_error (error);
-  out = g_new (float, rows * cols);
-  sy_tensor_to_f32 (t, 0, rows * cols, out);
-  return out;
-}
 
 static int
 argmax (const float *x,
@@ -220,7 +204,7 @@ test_fixture (gconstpointer data)
       g_assert_cmpint (V, ==, info->vocab_size);
       {
         g_autofree char *name = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = ref_tensor (ref, name, n, V);
+        g_autofree float *r = sy_test_ref_tensor (ref, name, n, V);
         double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
 
         max_logits = MAX (max_logits, d);
@@ -231,7 +215,7 @@ test_fixture (gconstpointer data)
       for (int i = 0; i < n_router; i++)
         {
           g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, name, n, E);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
           const SyTraceLayer *tl = &trace->layers[i];
           double d = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
           g_autofree float *bias = NULL;
@@ -289,7 +273,7 @@ test_fixture (gconstpointer data)
       for (int i = 0; i < n_hidden; i++)
         {
           g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, name, n, info->hidden_size);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, info->hidden_size);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
           double d;
 
