@@ -132,6 +132,61 @@ sy_test_assert_cli_error_at (const char *err,
     g_error ("%s: '%s' not found in '%s'", where, needle, err);
 }
 
+static void
+count_element (GMarkupParseContext  *context,
+               const char           *element,
+               const char          **names,
+               const char          **values,
+               gpointer              user_data,
+               GError              **error)
+{
+  GHashTable *counts = user_data;
+
+  g_hash_table_insert (counts, g_strdup (element),
+                       GINT_TO_POINTER (sy_test_count_of (counts, element) + 1));
+}
+
+GHashTable *
+sy_test_svg_count_elements (const char *path)
+{
+  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GMarkupParseContext *context;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  g_assert_no_error (error);
+  context = g_markup_parse_context_new (&parser, 0, counts, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+  return counts;
+}
+
+int
+sy_test_count_of (GHashTable *counts,
+                  const char *element)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (counts, element));
+}
+
+int
+sy_test_count_total (GHashTable *counts)
+{
+  GHashTableIter iter;
+  gpointer value;
+  int total = 0;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    total += GPOINTER_TO_INT (value);
+  return total;
+}
+
 double
 sy_test_max_abs_diff (const float *a,
                       const float *b,

@@ -51,6 +51,17 @@ void    sy_test_assert_cli_error_at (const char *err,
                                      const char *needle,
                                      const char *where);
 
+/* Parses the SVG file at path as XML (asserting it is well-formed) and
+ * returns element name -> count (free with g_hash_table_unref) */
+GHashTable *sy_test_svg_count_elements (const char *path);
+
+/* The count of one element name, 0 when absent */
+int     sy_test_count_of     (GHashTable *counts,
+                              const char *element);
+
+/* The number of elements of all names */
+int     sy_test_count_total  (GHashTable *counts);
+
 /* max |a - b| over n floats; NaN on either side is an infinite error */
 double  sy_test_max_abs_diff (const float *a,
                               const float *b,
