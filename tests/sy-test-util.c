@@ -132,6 +132,30 @@ sy_test_assert_cli_error_at (const char *err,
     g_error ("%s: '%s' not found in '%s'", where, needle, err);
 }
 
+json_object *
+sy_test_json_get (json_object *o,
+                  const char  *key)
+{
+  json_object *v = NULL;
+
+  if (!json_object_object_get_ex (o, key, &v))
+    g_error ("JSON key \"%s\" is missing in %s", key,
+             json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  return v;
+}
+
+json_object *
+sy_test_json_get_nonnull (json_object *o,
+                          const char  *key)
+{
+  json_object *v = sy_test_json_get (o, key);
+
+  if (v == NULL)
+    g_error ("JSON key \"%s\" is null in %s", key,
+             json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  return v;
+}
+
 static void
 count_element (GMarkupParseContext  *context,
                const char           *element,

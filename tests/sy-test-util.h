@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,15 @@ int     sy_test_exit_code    (int wait_status);
 void    sy_test_assert_cli_error_at (const char *err,
                                      const char *needle,
                                      const char *where);
+
+/* The member key of JSON object o (NULL for a JSON null); g_error when
+ * it is missing */
+json_object *sy_test_json_get      (json_object *o,
+                                    const char  *key);
+
+/* The same, and g_error when it is null too */
+json_object *sy_test_json_get_nonnull (json_object *o,
+                                       const char  *key);
 
 /* Parses the SVG file at path as XML (asserting it is well-formed) and
  * returns element name -> count (free with g_hash_table_unref) */
