@@ -100,17 +100,30 @@ sy_test_cli (char      **out,
              ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out_dropped = NULL;
-  g_autofree char *err_dropped = NULL;
-  int status = -1;
   va_list args;
 
-  g_ptr_array_add (argv, (gpointer) cli_path ());
   va_start (args, first);
   for (const char *a = first; a != NULL; a = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) a);
   va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return sy_test_cliv ((const char *const *) argv->pdata, out, err);
+}
+
+int
+sy_test_cliv (const char *const *args,
+              char             **out,
+              char             **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out_dropped = NULL;
+  g_autofree char *err_dropped = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, (gpointer) cli_path ());
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
   g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                out ? out : &out_dropped, err ? err : &err_dropped,

@@ -41,6 +41,11 @@ int     sy_test_cli          (char      **out,
                               const char *first,
                               ...) G_GNUC_NULL_TERMINATED;
 
+/* The same with the arguments as a NULL-terminated array */
+int     sy_test_cliv         (const char *const *args,
+                              char             **out,
+                              char             **err);
+
 /* The exit code of a wait status: 0 on success, the code, or -1 */
 int     sy_test_exit_code    (int wait_status);
 
