@@ -41,29 +41,6 @@ widget_is_mapped (gpointer widget)
   return gtk_widget_get_mapped (GTK_WIDGET (widget));
 }
 
-static gboolean
-flag_is_set (gpointer flag)
-{
-  return *(gboolean *) flag;
-}
-
-static gboolean
-set_flag (gpointer flag)
-{
-  *(gboolean *) flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets pending work (layout, a few frames) happen. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (100, set_flag, &done);
-  iterate_until (flag_is_set, &done);
-}
-
 static SyWindow *
 get_window (void)
 {
@@ -307,7 +284,7 @@ test_app_screenshot (void)
   SKIP_WITHOUT_DISPLAY ();
 
   window = get_window ();
-  settle ();
+  sy_test_settle (100);
 
   width = gtk_widget_get_width (GTK_WIDGET (window));
   height = gtk_widget_get_height (GTK_WIDGET (window));
@@ -516,9 +493,9 @@ test_app_window_size (void)
   iterate_until (widget_is_mapped, window);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 650);
-  settle ();
+  sy_test_settle (100);
   gtk_window_close (GTK_WINDOW (window));
-  settle ();
+  sy_test_settle (100);
 
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
@@ -627,7 +604,7 @@ test_app_quit (void)
   get_window ();
   g_assert_nonnull (gtk_application_get_windows (GTK_APPLICATION (app)));
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  settle ();
+  sy_test_settle (100);
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
 }
 

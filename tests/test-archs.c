@@ -20,44 +20,24 @@
 #include "sy-model.h"
 #include "sy-safetensors-writer.h"
 #include "sy-session.h"
-
-typedef void (*EditFunc) (json_object *config, gpointer data);
-
-static char *
-fixture_dir (const char *arch)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, NULL);
-}
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 /* A temporary model folder: the fixture's config edited by @edit, its
  * tensors, plus @n_extra extra (1-D, 8 floats) tensors named @extra. */
 static char *
 make_model (const char         *arch,
-            EditFunc            edit,
+            SyTestEditFunc      edit,
             gpointer            data,
             const char *const  *extra)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *src = fixture_dir (arch);
-  g_autofree char *tmp = g_dir_make_tmp ("sy-archs-XXXXXX", &error);
-  g_autofree char *src_config = g_build_filename (src, "config.json", NULL);
-  g_autofree char *dst_config = g_build_filename (tmp, "config.json", NULL);
+  g_autofree char *src = sy_test_model_path (arch, "");
+  g_autofree char *tmp = sy_test_model_copy_config (arch, "sy-archs-XXXXXX", edit, data);
   g_autofree char *dst_st = g_build_filename (tmp, "model.safetensors", NULL);
   g_autoptr (SyTensorStore) store = NULL;
   g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
   g_auto (GStrv) names = NULL;
-  json_object *config;
-
-  g_assert_no_error (error);
-  config = json_object_from_file (src_config);
-  g_assert_nonnull (config);
-  if (edit)
-    edit (config, data);
-  g_assert_cmpint (json_object_to_file (dst_config, config), ==, 0);
-  json_object_put (config);
 
   store = sy_tensor_store_open (src, &error);
   g_assert_no_error (error);
@@ -79,17 +59,6 @@ make_model (const char         *arch,
   g_assert_true (sy_safetensors_writer_write (w, dst_st, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&tmp);
-}
-
-static void
-remove_model (const char *dir)
-{
-  g_autofree char *c = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *s = g_build_filename (dir, "model.safetensors", NULL);
-
-  g_unlink (c);
-  g_unlink (s);
-  g_rmdir (dir);
 }
 
 /* Logits of a fixed 12-token input. */
@@ -116,7 +85,7 @@ static void
 assert_same_logits (const char *dir,
                     const char *arch)
 {
-  g_autofree char *fx = fixture_dir (arch);
+  g_autofree char *fx = sy_test_model_path (arch, "");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) a = sy_model_load (dir, NULL, NULL, &error);
   g_autoptr (SyModel) b = NULL;
@@ -130,22 +99,6 @@ assert_same_logits (const char *dir,
   lb = run_logits (b);
   for (int i = 0; i < 12 * 3000; i++)
     g_assert_cmpfloat (la[i], ==, lb[i]);
-}
-
-static void
-assert_load_fails (const char        *dir,
-                   int                code,
-                   const char *const *needles)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
-
-  g_assert_null (model);
-  g_assert_error (error, SY_ENGINE_ERROR, code);
-  for (int i = 0; needles[i]; i++)
-    if (strstr (error->message, needles[i]) == NULL)
-      g_error ("error '%s' does not mention '%s'", error->message, needles[i]);
-  g_test_message ("%s", error->message);
 }
 
 /* DeepSeek-V3 checkpoints carry the multi-token-prediction layer as
@@ -166,7 +119,7 @@ test_mtp_ignored (void)
   g_assert_true (g_strv_contains (unused, extra[0]));
   g_assert_true (g_strv_contains (unused, extra[1]));
   assert_same_logits (dir, "deepseek_v3");
-  remove_model (dir);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -184,7 +137,7 @@ test_layer_types_default (void)
   g_autofree char *dir = make_model ("gpt_oss", del_key, "layer_types", NULL);
 
   assert_same_logits (dir, "gpt_oss");
-  remove_model (dir);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -203,8 +156,8 @@ test_bad_groups (void)
   g_autofree char *dir = make_model ("deepseek_v3", set_int, "n_group=3", NULL);
   const char *needles[] = { "config.json", "n_group 3", "16", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -227,16 +180,16 @@ test_bad_layer_types (void)
                                        "sliding_attention,full_attention", NULL);
     const char *needles[] = { "config.json", "layer_types", "2 entries", "3 layers", NULL };
 
-    assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-    remove_model (dir);
+    sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+    sy_test_remove_tree (dir);
   }
   {
     g_autofree char *dir = make_model ("gpt_oss", set_layer_types,
                                        "sliding_attention,chunked_attention,full_attention", NULL);
     const char *needles[] = { "config.json", "layer_types", "chunked_attention", NULL };
 
-    assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-    remove_model (dir);
+    sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+    sy_test_remove_tree (dir);
   }
 }
 
@@ -255,8 +208,8 @@ test_q_lora_null (void)
   g_autofree char *dir = make_model ("deepseek_v3", null_q_lora, NULL, NULL);
   const char *needles[] = { "model.layers.0.self_attn.q_proj.weight", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
+  sy_test_remove_tree (dir);
 }
 
 int

@@ -11,30 +11,20 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
+/* switchyard-cli compare --model <olmoe fixture> <args>: its exit code */
 static int
 run_cli (const char  *args,
          char       **out,
          char       **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *m = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autofree char *cmd = g_strdup_printf ("'%s' compare --model '%s' %s", g_getenv ("SY_CLI"), m, args);
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
+  g_autofree char *line = g_strdup_printf ("compare --model '%s' %s", m, args);
   int status;
 
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-}
-
-static json_object *
-get (json_object *o,
-     const char  *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v))
-    g_error ("missing \"%s\"", key);
-  return v;
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
 }
 
 static void
@@ -48,39 +38,39 @@ test_json (void)
                             &out, &err), ==, 0);
   root = json_tokener_parse (out);
   g_assert_nonnull (root);
-  g_assert_cmpstr (json_object_get_string (get (get (root, "a"), "router")), ==, "topp:p=0.2");
-  g_assert_cmpstr (json_object_get_string (get (get (root, "b"), "router")), ==, "topp:p=0.8");
-  ka = json_object_get_double (get (get (get (root, "a"), "metrics"), "avg_k"));
-  kb = json_object_get_double (get (get (get (root, "b"), "metrics"), "avg_k"));
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "a"), "router")), ==, "topp:p=0.2");
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "b"), "router")), ==, "topp:p=0.8");
+  ka = json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "a"), "metrics"), "avg_k"));
+  kb = json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "b"), "metrics"), "avg_k"));
   g_assert_cmpfloat (kb, >, ka);
-  g_assert_true (json_object_get_double (get (get (get (root, "a"), "metrics"), "perplexity")) > 0);
-  g_assert_true (json_object_get_double (get (get (get (root, "b"), "metrics"), "activated_params")) > 0);
-  g_assert_true (json_object_get_double (get (get (get (root, "b"), "metrics"), "flops")) > 0);
-  layers = get (root, "layers");
+  g_assert_true (json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "a"), "metrics"), "perplexity")) > 0);
+  g_assert_true (json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "b"), "metrics"), "activated_params")) > 0);
+  g_assert_true (json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "b"), "metrics"), "flops")) > 0);
+  layers = sy_test_json_get (root, "layers");
   g_assert_cmpint (json_object_array_length (layers), ==, 3);
-  tokens = get (root, "tokens");
+  tokens = sy_test_json_get (root, "tokens");
   g_assert_cmpint (json_object_array_length (tokens), >, 4);
   for (size_t i = 0; i < json_object_array_length (layers); i++)
     {
       json_object *l = json_object_array_get_idx (layers, i);
 
-      g_assert_cmpint (json_object_get_int (get (l, "moe")), ==, (int) i);
-      g_assert_cmpint (json_object_get_int (get (l, "layer")), ==, (int) i);
-      g_assert_cmpint (json_object_array_length (get (l, "tokens")), ==, json_object_array_length (tokens));
-      cell = json_object_array_get_idx (get (l, "tokens"), 1);
-      g_assert_cmpint (json_object_get_int (get (cell, "dk")), >=, -16);
-      g_assert_true (json_object_get_double (get (cell, "jaccard")) >= 0 &&
-                     json_object_get_double (get (cell, "jaccard")) <= 1);
-      g_assert_true (json_object_is_type (get (cell, "only_a"), json_type_array));
-      g_assert_true (json_object_is_type (get (cell, "only_b"), json_type_array));
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (l, "moe")), ==, (int) i);
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (l, "layer")), ==, (int) i);
+      g_assert_cmpint (json_object_array_length (sy_test_json_get (l, "tokens")), ==, json_object_array_length (tokens));
+      cell = json_object_array_get_idx (sy_test_json_get (l, "tokens"), 1);
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (cell, "dk")), >=, -16);
+      g_assert_true (json_object_get_double (sy_test_json_get (cell, "jaccard")) >= 0 &&
+                     json_object_get_double (sy_test_json_get (cell, "jaccard")) <= 1);
+      g_assert_true (json_object_is_type (sy_test_json_get (cell, "only_a"), json_type_array));
+      g_assert_true (json_object_is_type (sy_test_json_get (cell, "only_b"), json_type_array));
     }
   tok = json_object_array_get_idx (tokens, 1);
-  g_assert_true (json_object_is_type (get (tok, "id"), json_type_int));
-  g_assert_true (json_object_is_type (get (tok, "text"), json_type_string));
-  g_assert_true (json_object_is_type (get (tok, "dnll"), json_type_double));
-  g_assert_true (json_object_get_double (get (root, "kl")) > 0);
-  g_assert_true (json_object_get_double (get (root, "greedy_agreement")) >= 0 &&
-                 json_object_get_double (get (root, "greedy_agreement")) <= 1);
+  g_assert_true (json_object_is_type (sy_test_json_get (tok, "id"), json_type_int));
+  g_assert_true (json_object_is_type (sy_test_json_get (tok, "text"), json_type_string));
+  g_assert_true (json_object_is_type (sy_test_json_get (tok, "dnll"), json_type_double));
+  g_assert_true (json_object_get_double (sy_test_json_get (root, "kl")) > 0);
+  g_assert_true (json_object_get_double (sy_test_json_get (root, "greedy_agreement")) >= 0 &&
+                 json_object_get_double (sy_test_json_get (root, "greedy_agreement")) <= 1);
   json_object_put (root);
 }
 
@@ -92,9 +82,9 @@ test_self_and_table (void)
 
   g_assert_cmpint (run_cli ("--ids 1,50,60,70,80 --a native --b topk:k=native --json", &out, &err), ==, 0);
   root = json_tokener_parse (out);
-  g_assert_cmpfloat (json_object_get_double (get (root, "kl")), ==, 0);
-  g_assert_cmpfloat (json_object_get_double (get (root, "greedy_agreement")), ==, 1);
-  g_assert_cmpint (json_object_get_int (get (root, "shared_layers")), ==, 2);
+  g_assert_cmpfloat (json_object_get_double (sy_test_json_get (root, "kl")), ==, 0);
+  g_assert_cmpfloat (json_object_get_double (sy_test_json_get (root, "greedy_agreement")), ==, 1);
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (root, "shared_layers")), ==, 2);
   json_object_put (root);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -124,8 +114,7 @@ test_out_and_errors (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli ("--ids 1,2,3", &out, &err), ==, 1);
-  g_assert_nonnull (strstr (err, "--b"));
-  g_assert_null (strchr (strchr (err, '\n') + 1, '\n'));
+  sy_test_assert_cli_error (err, "--b");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli ("--ids 1,2,3 --b bogus:x=1", &out, &err), ==, 1);

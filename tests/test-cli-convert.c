@@ -8,32 +8,9 @@
 
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
+#include "sy-test-util.h"
 
 static char *tmp_dir;
-
-static int
-run_cli (char       **err,
-         const char  *first,
-         ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
-  int status = -1;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SY_CLI"));
-  va_start (args, first);
-  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  g_assert_nonnull (argv->pdata[0]);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-}
 
 static void
 test_convert (void)
@@ -46,7 +23,7 @@ test_convert (void)
   g_auto (GStrv) names = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (run_cli (&err, "convert", "--dtype", "bf16", "--shards", "2", src, dst, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "bf16", "--shards", "2", src, dst, NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
   a = sy_tensor_store_open (src, &error);
   g_assert_no_error (error);
@@ -75,39 +52,18 @@ test_errors (void)
   g_autofree char *dst = g_build_filename (tmp_dir, "out", NULL);
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (run_cli (&err, "convert", src, dst, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert", src, dst, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "switchyard-cli: convert: --dtype is required"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&err, "convert", "--dtype", "q4", src, dst, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "q4", src, dst, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "unknown dtype 'q4'"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&err, "convert", "--dtype", "f16", src, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", src, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "needs a source and a destination"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (&err, "convert", "--dtype", "f16", missing, dst, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", missing, dst, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "no-such-model: not a folder"));
   g_assert_false (g_file_test (dst, G_FILE_TEST_EXISTS));
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      GDir *d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      if (d)
-        g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 int
@@ -122,7 +78,7 @@ main (int    argc,
   g_test_add_func ("/engine/cli/convert", test_convert);
   g_test_add_func ("/engine/cli/convert-errors", test_errors);
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -12,19 +12,7 @@
 #include <string.h>
 
 #include "sy-tensor-store.h"
-
-static void
-run_cli (const char  *args,
-         char       **out,
-         char       **err,
-         int         *status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
-
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
-  g_assert_no_error (error);
-}
+#include "sy-test-util.h"
 
 static char *
 fixture (const char *arch,
@@ -120,7 +108,7 @@ test_forward_dump (void)
   g_assert_no_error (error);
   key = first_case ("granitemoe", &ids, cont);
   args = g_strdup_printf ("forward --model '%s' --ids %s --dump '%s'", model, ids, out_path);
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("forward failed: %s", err);
 
@@ -176,7 +164,7 @@ test_forward_text (gconstpointer data)
   key = first_case_full (arch, &ids, cont, &text);
   quoted = g_shell_quote (text);
   args = g_strdup_printf ("forward --model '%s' --text %s --dump '%s'", model, quoted, out_path);
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("forward failed: %s", err);
   dump = sy_tensor_store_open (out_path, &error);
@@ -194,7 +182,7 @@ test_forward_text (gconstpointer data)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   args = g_strdup_printf ("generate --model '%s' --text %s --max-tokens 3 --json", model, quoted);
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("generate failed: %s", err);
   {
@@ -222,7 +210,7 @@ test_generate_json (void)
 
   key = first_case ("qwen2_moe", &ids, cont);
   args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("generate failed: %s", err);
   root = json_tokener_parse (out);
@@ -247,7 +235,7 @@ test_bench (void)
   int status;
   const char *keys[] = { "prefill32_tok_s", "prefill128_tok_s", "decode_tok_s", "peak_rss_mib", NULL };
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("bench failed: %s", err);
   root = json_tokener_parse (out);
@@ -267,12 +255,9 @@ assert_one_line_error (const char *args,
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   g_assert_false (g_spawn_check_wait_status (status, NULL));
-  g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
-  if (strstr (err, needle) == NULL)
-    g_error ("'%s' does not mention '%s'", err, needle);
+  sy_test_assert_cli_error (err, needle);
 }
 
 static void

@@ -11,50 +11,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
+/* switchyard-cli profile <args>: its exit code */
 static int
 run_cli (const char  *args,
          char       **out,
          char       **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' profile %s", g_getenv ("SY_CLI"), args);
-  int status = 0;
+  g_autofree char *line = g_strconcat ("profile ", args, NULL);
+  int status;
 
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-}
-
-static char *
-olmoe (void)
-{
-  return g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-}
-
-static json_object *
-get (json_object *o,
-     const char  *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v))
-    g_error ("missing \"%s\"", key);
-  return v;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *n;
-
-  while (d && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, n, NULL);
-
-      g_remove (p);
-    }
-  g_rmdir (dir);
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
 }
 
 /* Every field of cli.md "profile" */
@@ -70,30 +39,30 @@ check_profile_json (const char *path,
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   root = json_tokener_parse (text);
   g_assert_nonnull (root);
-  runs = get (root, "runs");
+  runs = sy_test_json_get (root, "runs");
   g_assert_cmpint (json_object_array_length (runs), ==, n_runs);
   for (int i = 0; i < n_runs; i++)
     {
       json_object *r = json_object_array_get_idx (runs, i);
-      json_object *layers = get (r, "layers"), *genres = get (r, "by_genre"), *pos = get (r, "by_pos");
-      json_object *time = get (r, "time");
-      gint64 tokens = json_object_get_int64 (get (r, "tokens"));
-      double avg_k = json_object_get_double (get (r, "avg_k")), gk = 0, gt = 0;
+      json_object *layers = sy_test_json_get (r, "layers"), *genres = sy_test_json_get (r, "by_genre"), *pos = sy_test_json_get (r, "by_pos");
+      json_object *time = sy_test_json_get (r, "time");
+      gint64 tokens = json_object_get_int64 (sy_test_json_get (r, "tokens"));
+      double avg_k = json_object_get_double (sy_test_json_get (r, "avg_k")), gk = 0, gt = 0;
 
-      g_assert_nonnull (json_object_get_string (get (r, "router")));
-      g_assert_cmpint (json_object_get_int (get (r, "texts")), ==, texts);
+      g_assert_nonnull (json_object_get_string (sy_test_json_get (r, "router")));
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (r, "texts")), ==, texts);
       g_assert_cmpint (tokens, >, texts);
-      g_assert_true (json_object_get_double (get (r, "perplexity")) > 1);
+      g_assert_true (json_object_get_double (sy_test_json_get (r, "perplexity")) > 1);
       g_assert_true (avg_k >= 1 && avg_k <= 16);
       g_assert_cmpint (json_object_array_length (layers), ==, 3);
       for (int l = 0; l < 3; l++)
         {
           json_object *lo = json_object_array_get_idx (layers, l);
-          json_object *load = get (lo, "expert_load"), *co = get (lo, "coactivation");
-          double sum = 0, lk = json_object_get_double (get (lo, "avg_k"));
+          json_object *load = sy_test_json_get (lo, "expert_load"), *co = sy_test_json_get (lo, "coactivation");
+          double sum = 0, lk = json_object_get_double (sy_test_json_get (lo, "avg_k"));
 
-          g_assert_cmpint (json_object_get_int (get (lo, "layer")), ==, l);
-          g_assert_cmpint (json_object_get_int (get (lo, "moe")), ==, l);
+          g_assert_cmpint (json_object_get_int (sy_test_json_get (lo, "layer")), ==, l);
+          g_assert_cmpint (json_object_get_int (sy_test_json_get (lo, "moe")), ==, l);
           g_assert_cmpint (json_object_array_length (load), ==, 16);
           g_assert_cmpint (json_object_array_length (co), ==, 16);
           for (int e = 0; e < 16; e++)
@@ -102,15 +71,15 @@ check_profile_json (const char *path,
               g_assert_cmpint (json_object_array_length (json_object_array_get_idx (co, e)), ==, 16);
             }
           g_assert_cmpfloat (fabs (sum - tokens * lk), <, 1e-6 * sum + 1e-6);
-          g_assert_true (json_object_get_double (get (lo, "entropy_mean")) >= 0);
+          g_assert_true (json_object_get_double (sy_test_json_get (lo, "entropy_mean")) >= 0);
         }
       json_object_object_foreach (genres, gname, g)
         {
-          gt += json_object_get_double (get (g, "tokens"));
-          gk += json_object_get_double (get (g, "tokens")) * json_object_get_double (get (g, "avg_k"));
-          g_assert_true (json_object_get_double (get (g, "perplexity")) > 1);
+          gt += json_object_get_double (sy_test_json_get (g, "tokens"));
+          gk += json_object_get_double (sy_test_json_get (g, "tokens")) * json_object_get_double (sy_test_json_get (g, "avg_k"));
+          g_assert_true (json_object_get_double (sy_test_json_get (g, "perplexity")) > 1);
           if (brown)
-            g_assert_nonnull (json_object_get_string (get (g, "name")));
+            g_assert_nonnull (json_object_get_string (sy_test_json_get (g, "name")));
           (void) gname;
         }
       g_assert_cmpfloat (gt, ==, tokens);
@@ -118,15 +87,15 @@ check_profile_json (const char *path,
       if (brown)
         {
           g_assert_nonnull (json_object_object_get (pos, "NN"));
-          g_assert_true (json_object_get_double (get (get (pos, "NN"), "tokens")) > 0);
+          g_assert_true (json_object_get_double (sy_test_json_get (sy_test_json_get (pos, "NN"), "tokens")) > 0);
         }
       else
         g_assert_cmpint (json_object_object_length (pos), ==, 0);
-      g_assert_true (json_object_get_double (get (time, "attention")) > 0);
-      g_assert_true (json_object_get_double (get (time, "router")) > 0);
-      g_assert_true (json_object_get_double (get (time, "experts")) > 0);
-      g_assert_true (json_object_get_double (get (time, "lm_head")) > 0);
-      g_assert_true (json_object_get_double (get (time, "total")) > 0);
+      g_assert_true (json_object_get_double (sy_test_json_get (time, "attention")) > 0);
+      g_assert_true (json_object_get_double (sy_test_json_get (time, "router")) > 0);
+      g_assert_true (json_object_get_double (sy_test_json_get (time, "experts")) > 0);
+      g_assert_true (json_object_get_double (sy_test_json_get (time, "lm_head")) > 0);
+      g_assert_true (json_object_get_double (sy_test_json_get (time, "total")) > 0);
     }
   json_object_put (root);
 }
@@ -135,7 +104,7 @@ static void
 test_profile_brown (void)
 {
   const char *brown = g_getenv ("SY_BROWN_CORPUS");
-  g_autofree char *m = olmoe ();
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
   g_autofree char *dir = g_dir_make_tmp ("sy-cli-profile-XXXXXX", NULL);
   g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
   g_autofree char *args = NULL, *out = NULL, *err = NULL, *sweep = NULL;
@@ -177,16 +146,16 @@ test_profile_brown (void)
   }
   g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
   root = json_tokener_parse (text);
-  g_assert_cmpint (json_object_array_length (get (root, "sweep")), ==, 3);
-  g_assert_cmpstr (json_object_get_string (get (get (root, "corpus"), "split")), ==, "test");
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (root, "sweep")), ==, 3);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "corpus"), "split")), ==, "test");
   json_object_put (root);
-  remove_dir (dir);
+  sy_test_remove_tree (dir);
 }
 
 static void
 test_profile_jsonl (void)
 {
-  g_autofree char *m = olmoe ();
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
   g_autofree char *dir = g_dir_make_tmp ("sy-cli-profile-XXXXXX", NULL);
   g_autofree char *jl = g_build_filename (dir, "texts.jsonl", NULL);
   g_autofree char *outdir = g_build_filename (dir, "out", NULL);
@@ -198,7 +167,7 @@ test_profile_jsonl (void)
   args = g_strdup_printf ("--model '%s' --router topk:k=2 --corpus '%s' --out '%s'", m, jl, outdir);
   g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
   check_profile_json (json, 1, 2, FALSE);
-  remove_dir (outdir);
+  sy_test_remove_tree (outdir);
   g_remove (jl);
   g_rmdir (dir);
 }
@@ -206,7 +175,7 @@ test_profile_jsonl (void)
 static void
 test_profile_errors (void)
 {
-  g_autofree char *m = olmoe ();
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
   struct { const char *args; const char *message; } cases[] = {
     { "--corpus brown --out /tmp/x", "--router" },
     { "--router native --out /tmp/x", "--corpus" },
@@ -224,9 +193,7 @@ test_profile_errors (void)
       g_autofree char *out = NULL, *err = NULL;
 
       g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_nonnull (strstr (err, cases[i].message));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);   /* one line */
+      sy_test_assert_cli_error (err, cases[i].message);
     }
 }
 

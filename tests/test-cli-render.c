@@ -15,22 +15,22 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-static char *fixture_model;
-static char *tmp_dir;
+#include "sy-test-util.h"
 
+/* switchyard-cli render <args>: its exit code */
 static int
 run_render (const char  *args,
             char       **err)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' render %s", g_getenv ("SY_CLI"), args);
-  g_autofree char *out = NULL;
+  g_autofree char *line = g_strconcat ("render ", args, NULL);
   int status;
 
-  g_assert_true (g_spawn_command_line_sync (cmd, &out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+  sy_test_cli_line (line, NULL, err, &status);
+  return sy_test_exit_code (status);
 }
+
+static char *fixture_model;
+static char *tmp_dir;
 
 static gboolean
 have_fixture (void)
@@ -41,48 +41,6 @@ have_fixture (void)
       return FALSE;
     }
   return TRUE;
-}
-
-static void
-count_element (GMarkupParseContext  *context,
-               const char           *element,
-               const char          **names,
-               const char          **values,
-               gpointer              user_data,
-               GError              **error)
-{
-  GHashTable *counts = user_data;
-
-  g_hash_table_insert (counts, g_strdup (element),
-                       GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (counts, element)) + 1));
-}
-
-static GHashTable *
-parse_svg (const char *path)
-{
-  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
-  g_autoptr (GError) error = NULL;
-  g_autofree char *contents = NULL;
-  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GMarkupParseContext *context;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
-  g_assert_no_error (error);
-  context = g_markup_parse_context_new (&parser, 0, counts, NULL);
-  g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_markup_parse_context_end_parse (context, &error));
-  g_assert_no_error (error);
-  g_markup_parse_context_free (context);
-  return counts;
-}
-
-static int
-count_of (GHashTable *counts,
-          const char *name)
-{
-  return GPOINTER_TO_INT (g_hash_table_lookup (counts, name));
 }
 
 static void
@@ -103,11 +61,11 @@ test_render_svg_views (void)
 
       g_assert_cmpint (run_render (args, &err), ==, 0);
       g_assert_cmpstr (err, ==, "");
-      counts = parse_svg (path);
-      g_assert_cmpint (count_of (counts, "svg"), ==, 1);
+      counts = sy_test_svg_count_elements (path);
+      g_assert_cmpint (sy_test_count_of (counts, "svg"), ==, 1);
       /* text is drawn as glyph references: a view with labels has many */
-      g_assert_cmpint (count_of (counts, "use"), >, 30);
-      g_assert_cmpint (count_of (counts, "path"), >, 10);
+      g_assert_cmpint (sy_test_count_of (counts, "use"), >, 30);
+      g_assert_cmpint (sy_test_count_of (counts, "path"), >, 10);
       g_unlink (path);
     }
 }
@@ -128,9 +86,9 @@ test_render_heatmap_cells (void)
   args = g_strdup_printf ("--model '%s' --ids 504,1828,327,2509,772,834,15 --view heatmap "
                           "--measure entropy --width 1200 --height 600 --out '%s'", fixture_model, path);
   g_assert_cmpint (run_render (args, &err), ==, 0);
-  counts = parse_svg (path);
-  g_assert_cmpint (count_of (counts, "path"), >=, 21);
-  g_assert_cmpint (count_of (counts, "linearGradient"), >=, 1);
+  counts = sy_test_svg_count_elements (path);
+  g_assert_cmpint (sy_test_count_of (counts, "path"), >=, 21);
+  g_assert_cmpint (sy_test_count_of (counts, "linearGradient"), >=, 1);
   g_unlink (path);
 
   /* --text tokenizes to the same 7 ids: the same 21 cells */
@@ -141,8 +99,8 @@ test_render_heatmap_cells (void)
     g_autofree char *err2 = NULL;
 
     g_assert_cmpint (run_render (args2, &err2), ==, 0);
-    with_values = parse_svg (path2);
-    g_assert_cmpint (count_of (with_values, "path"), >=, 21);
+    with_values = sy_test_svg_count_elements (path2);
+    g_assert_cmpint (sy_test_count_of (with_values, "path"), >=, 21);
     g_unlink (path2);
   }
 }
@@ -246,9 +204,7 @@ test_render_errors (void)
       g_autofree char *err = NULL;
 
       g_assert_cmpint (run_render (args, &err), !=, 0);
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_nonnull (strstr (err, cases[i].message));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+      sy_test_assert_cli_error (err, cases[i].message);
     }
   if (fixture_model != NULL)
     {

@@ -11,20 +11,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-test-util.h"
+
 static const char *ids = "1,50,60,70,80,90,100,110";
-
-static void
-run_cli (const char  *args,
-         char       **out,
-         char       **err,
-         int         *status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
-
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
-  g_assert_no_error (error);
-}
 
 static char *
 model (const char *arch)
@@ -42,7 +31,7 @@ route_json (const char *arch,
   json_object *root;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("route %s failed: %s", extra, err);
   root = json_tokener_parse (out);
@@ -50,39 +39,29 @@ route_json (const char *arch,
   return root;
 }
 
-static json_object *
-get (json_object *o, const char *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v))
-    g_error ("missing \"%s\"", key);
-  return v;
-}
-
 static void
 test_route_json (void)
 {
   json_object *root = route_json ("olmoe", "--router topp:p=0.5");
-  json_object *layers = get (root, "layers"), *metrics = get (root, "metrics"), *q = get (root, "quality");
+  json_object *layers = sy_test_json_get (root, "layers"), *metrics = sy_test_json_get (root, "metrics"), *q = sy_test_json_get (root, "quality");
   double sum = 0;
   int cells = 0;
 
-  g_assert_cmpstr (json_object_get_string (get (root, "router")), ==, "topp:p=0.5");
-  g_assert_true (json_object_get_boolean (get (root, "causal")));
-  g_assert_cmpint (json_object_array_length (get (root, "tokens")), ==, 8);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "router")), ==, "topp:p=0.5");
+  g_assert_true (json_object_get_boolean (sy_test_json_get (root, "causal")));
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (root, "tokens")), ==, 8);
   g_assert_cmpint (json_object_array_length (layers), ==, 3);
   for (int l = 0; l < 3; l++)
     {
-      json_object *cellsj = get (json_object_array_get_idx (layers, l), "tokens");
+      json_object *cellsj = sy_test_json_get (json_object_array_get_idx (layers, l), "tokens");
 
       for (int t = 0; t < 8; t++)
         {
           json_object *c = json_object_array_get_idx (cellsj, t);
-          int k = json_object_get_int (get (c, "k"));
-          double cum = json_object_get_double (get (c, "cum"));
-          json_object *probs = get (c, "probs");
-          json_object *experts = get (c, "experts");
+          int k = json_object_get_int (sy_test_json_get (c, "k"));
+          double cum = json_object_get_double (sy_test_json_get (c, "cum"));
+          json_object *probs = sy_test_json_get (c, "probs");
+          json_object *experts = sy_test_json_get (c, "experts");
           /* OLMoE weights are raw: the last expert is the least probable */
           int last = json_object_get_int (json_object_array_get_idx (experts, k - 1));
           double p_last = json_object_get_double (json_object_array_get_idx (probs, last));
@@ -91,28 +70,28 @@ test_route_json (void)
           g_assert_cmpint (k, >=, 1);
           g_assert_cmpfloat (cum, >, 0.5);
           g_assert_cmpfloat (cum - p_last, <=, 0.5 + 1e-6);   /* without its last expert, the prefix was short */
-          g_assert_null (get (c, "importance"));
-          g_assert_null (get (c, "depth"));
+          g_assert_null (sy_test_json_get (c, "importance"));
+          g_assert_null (sy_test_json_get (c, "depth"));
           sum += k;
           cells++;
         }
     }
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (metrics, "avg_k")), sum / cells, 1e-9);
-  g_assert_cmpint (json_object_array_length (get (metrics, "nll")), ==, 7);
-  g_assert_true (json_object_get_double (get (metrics, "perplexity")) > 1);
-  g_assert_true (json_object_get_double (get (metrics, "flops")) > 0);
-  g_assert_true (json_object_get_double (get (metrics, "activated_params")) > 0);
-  g_assert_true (json_object_get_double (get (q, "kl")) >= 0);
-  g_assert_cmpint (json_object_get_int (get (q, "positions")), ==, 8);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (metrics, "avg_k")), sum / cells, 1e-9);
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (metrics, "nll")), ==, 7);
+  g_assert_true (json_object_get_double (sy_test_json_get (metrics, "perplexity")) > 1);
+  g_assert_true (json_object_get_double (sy_test_json_get (metrics, "flops")) > 0);
+  g_assert_true (json_object_get_double (sy_test_json_get (metrics, "activated_params")) > 0);
+  g_assert_true (json_object_get_double (sy_test_json_get (q, "kl")) >= 0);
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (q, "positions")), ==, 8);
   json_object_put (root);
 
   /* native: no comparison; non-causal da says so */
   root = route_json ("mixtral", "");
-  g_assert_cmpstr (json_object_get_string (get (root, "router")), ==, "native");
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "router")), ==, "native");
   g_assert_false (json_object_object_get_ex (root, "quality", NULL));
   json_object_put (root);
   root = route_json ("mixtral", "--router da");
-  g_assert_false (json_object_get_boolean (get (root, "causal")));
+  g_assert_false (json_object_get_boolean (sy_test_json_get (root, "causal")));
   json_object_put (root);
 }
 
@@ -120,15 +99,15 @@ static void
 test_route_calibrate (void)
 {
   json_object *root = route_json ("olmoe", "--router topp --calibrate 2");
-  json_object *cal = get (root, "calibration");
+  json_object *cal = sy_test_json_get (root, "calibration");
   g_autofree char *want = NULL;
 
-  g_assert_cmpfloat (json_object_get_double (get (cal, "target")), ==, 2);
-  g_assert_cmpfloat (fabs (json_object_get_double (get (cal, "avg_k")) - 2), <, 0.35);
-  g_assert_cmpfloat (json_object_get_double (get (get (root, "metrics"), "avg_k")), ==,
-                     json_object_get_double (get (cal, "avg_k")));
-  want = g_strdup (json_object_get_string (get (cal, "router")));
-  g_assert_cmpstr (json_object_get_string (get (root, "router")), ==, want);
+  g_assert_cmpfloat (json_object_get_double (sy_test_json_get (cal, "target")), ==, 2);
+  g_assert_cmpfloat (fabs (json_object_get_double (sy_test_json_get (cal, "avg_k")) - 2), <, 0.35);
+  g_assert_cmpfloat (json_object_get_double (sy_test_json_get (sy_test_json_get (root, "metrics"), "avg_k")), ==,
+                     json_object_get_double (sy_test_json_get (cal, "avg_k")));
+  want = g_strdup (json_object_get_string (sy_test_json_get (cal, "router")));
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "router")), ==, want);
   g_assert_true (g_str_has_prefix (want, "topp:p="));
   json_object_put (root);
 }
@@ -145,7 +124,7 @@ test_route_csv (void)
   g_auto (GStrv) lines = NULL;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   lines = g_strsplit (csv, "\n", -1);
@@ -164,7 +143,7 @@ test_route_table (void)
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli (args, &out, &err, &status);
+  sy_test_cli_line (args, &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (out, "router: adr:theta=1,shallow=shared"));
   g_assert_nonnull (strstr (out, "average K: 0.000"));
@@ -185,25 +164,25 @@ test_route_text (void)
   int s1, s2;
   GString *text = g_string_new (NULL);
 
-  run_cli (a1, &o1, &e1, &s1);
-  run_cli (a2, &o2, &e2, &s2);
+  sy_test_cli_line (a1, &o1, &e1, &s1);
+  sy_test_cli_line (a2, &o2, &e2, &s2);
   g_assert_true (g_spawn_check_wait_status (s1, NULL));
   g_assert_true (g_spawn_check_wait_status (s2, NULL));
   r1 = json_tokener_parse (o1);
   r2 = json_tokener_parse (o2);
   g_assert_nonnull (r1);
   g_assert_nonnull (r2);
-  tokens = get (r1, "tokens");
-  idsj = get (r2, "ids");
+  tokens = sy_test_json_get (r1, "tokens");
+  idsj = sy_test_json_get (r2, "ids");
   g_assert_cmpint (json_object_array_length (tokens), ==, json_object_array_length (idsj));
   for (size_t i = 0; i < json_object_array_length (tokens); i++)
     {
       json_object *t = json_object_array_get_idx (tokens, i);
 
-      g_assert_cmpint (json_object_get_int (get (t, "id")), ==,
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (t, "id")), ==,
                        json_object_get_int (json_object_array_get_idx (idsj, i)));
-      g_assert_true (json_object_is_type (get (t, "text"), json_type_string));
-      g_string_append (text, json_object_get_string (get (t, "text")));
+      g_assert_true (json_object_is_type (sy_test_json_get (t, "text"), json_type_string));
+      g_string_append (text, json_object_get_string (sy_test_json_get (t, "text")));
     }
   g_assert_nonnull (strstr (text->str, "jury"));
   g_string_free (text, TRUE);
@@ -233,19 +212,17 @@ test_route_errors (void)
       g_autofree char *out = NULL, *err = NULL;
       int status;
 
-      run_cli (args, &out, &err, &status);
+      sy_test_cli_line (args, &out, &err, &status);
       g_assert_false (g_spawn_check_wait_status (status, NULL));
-      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
-      if (strstr (err, cases[i].message) == NULL)
-        g_error ("route %s: '%s' lacks '%s'", cases[i].args, err, cases[i].message);
+      g_test_message ("route %s", cases[i].args);
+      sy_test_assert_cli_error (err, cases[i].message);
     }
   {
     g_autofree char *args = g_strdup_printf ("route --model '%s' --ids 1,99999", m);
     g_autofree char *out = NULL, *err = NULL;
     int status;
 
-    run_cli (args, &out, &err, &status);
+    sy_test_cli_line (args, &out, &err, &status);
     g_assert_false (g_spawn_check_wait_status (status, NULL));
     g_assert_nonnull (strstr (err, "outside the vocabulary"));
   }

@@ -10,30 +10,12 @@
 #include <json-c/json.h>
 #include <string.h>
 
-static gboolean
-run_cli (char **argv_tail,
-         char **out,
-         char **err)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int status;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("SY_CLI"));
-  for (int i = 0; argv_tail[i] != NULL; i++)
-    g_ptr_array_add (argv, argv_tail[i]);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL);
-}
+#include "sy-test-util.h"
 
 static void
 check_one_line_error (const char *err)
 {
-  g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
-  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+  sy_test_assert_cli_error (err, NULL);
 }
 
 /* Every case of a fixture family through the CLI (one run with --jsonl
@@ -52,8 +34,8 @@ test_cli_tokenize_family (gconstpointer data)
   g_auto (GStrv) lines_sp = NULL;
   g_autoptr (GString) texts = g_string_new (NULL);
   json_object *root = json_object_from_file (cases_path), *cases;
-  char *args[] = { "tokenize", "--model", dir, "--jsonl", list, NULL };
-  char *args_sp[] = { "tokenize", "--model", dir, "--jsonl", list, "--special", NULL };
+  const char *args[] = { "tokenize", "--model", dir, "--jsonl", list, NULL };
+  const char *args_sp[] = { "tokenize", "--model", dir, "--jsonl", list, "--special", NULL };
   const char *keys[] = { "ids", "tokens", "offsets", "decoded" };
   size_t n;
 
@@ -66,8 +48,8 @@ test_cli_tokenize_family (gconstpointer data)
       g_string_append_printf (texts, "%s\n", json_object_to_json_string (text));
     }
   g_assert_true (g_file_set_contents (list, texts->str, texts->len, NULL));
-  g_assert_true (run_cli (args, &out, &err));
-  g_assert_true (run_cli (args_sp, &out_sp, &err_sp));
+  g_assert_cmpint (sy_test_cliv (args, &out, &err), ==, 0);
+  g_assert_cmpint (sy_test_cliv (args_sp, &out_sp, &err_sp), ==, 0);
   g_unlink (list);
   g_rmdir (tmp);
   lines = g_strsplit (out, "\n", -1);
@@ -110,14 +92,14 @@ test_cli_tokenize_model_folder (void)
   g_autofree char *contents = NULL;
   g_autofree char *out1 = NULL, *err1 = NULL, *out2 = NULL, *err2 = NULL;
   gsize len;
-  char *args1[] = { "tokenize", "--model", model, "--text", "The service is pretty good.", "--special", NULL };
-  char *args2[] = { "tokenize", "--model", tmp, "--text", "The service is pretty good.", "--special", NULL };
+  const char *args1[] = { "tokenize", "--model", model, "--text", "The service is pretty good.", "--special", NULL };
+  const char *args2[] = { "tokenize", "--model", tmp, "--text", "The service is pretty good.", "--special", NULL };
   json_object *a, *b;
 
   g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (dst, contents, len, NULL));
-  g_assert_true (run_cli (args1, &out1, &err1));
-  g_assert_true (run_cli (args2, &out2, &err2));
+  g_assert_cmpint (sy_test_cliv (args1, &out1, &err1), ==, 0);
+  g_assert_cmpint (sy_test_cliv (args2, &out2, &err2), ==, 0);
   g_unlink (dst);
   g_rmdir (tmp);
   a = json_tokener_parse (out1);
@@ -136,12 +118,12 @@ test_cli_tokenize_errors (void)
 {
   g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", "bytelevel", NULL);
   g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL, *err3 = NULL;
-  char *no_model[] = { "tokenize", "--text", "hello", NULL };
-  char *missing[] = { "tokenize", "--model", "/nonexistent/model", "--text", "hello", NULL };
-  char *no_text[] = { "tokenize", "--model", dir, NULL };
+  const char *no_model[] = { "tokenize", "--text", "hello", NULL };
+  const char *missing[] = { "tokenize", "--model", "/nonexistent/model", "--text", "hello", NULL };
+  const char *no_text[] = { "tokenize", "--model", dir, NULL };
 
   /* without --model: the demo model's tokenizer (lossless byte-level BPE) */
-  g_assert_true (run_cli (no_model, &out, &err));
+  g_assert_cmpint (sy_test_cliv (no_model, &out, &err), ==, 0);
   {
     json_object *got = json_tokener_parse (out);
     g_assert_nonnull (got);
@@ -149,10 +131,10 @@ test_cli_tokenize_errors (void)
     g_assert_cmpint (json_object_array_length (json_object_object_get (got, "ids")), >, 0);
     json_object_put (got);
   }
-  g_assert_false (run_cli (missing, &out2, &err2));
+  g_assert_cmpint (sy_test_cliv (missing, &out2, &err2), !=, 0);
   check_one_line_error (err2);
   g_assert_nonnull (strstr (err2, "/nonexistent/model"));
-  g_assert_false (run_cli (no_text, &out3, &err3));
+  g_assert_cmpint (sy_test_cliv (no_text, &out3, &err3), !=, 0);
   check_one_line_error (err3);
 }
 

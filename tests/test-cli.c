@@ -8,18 +8,7 @@
 #include <glib.h>
 #include <string.h>
 
-static void
-run_cli (const char  *args,
-         char       **out,
-         char       **err,
-         int         *status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
-
-  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
-  g_assert_no_error (error);
-}
+#include "sy-test-util.h"
 
 static void
 test_cli_version (void)
@@ -27,7 +16,7 @@ test_cli_version (void)
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli ("--version", &out, &err, &status);
+  sy_test_cli_line ("--version", &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_str_has_prefix (out, "switchyard-cli " PACKAGE_VERSION));
 }
@@ -38,7 +27,7 @@ test_cli_help (void)
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli ("--help", &out, &err, &status);
+  sy_test_cli_line ("--help", &out, &err, &status);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (out, "Usage: switchyard-cli COMMAND"));
 }
@@ -49,11 +38,10 @@ test_cli_unknown_command (void)
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  run_cli ("frobnicate", &out, &err, &status);
+  sy_test_cli_line ("frobnicate", &out, &err, &status);
   g_assert_false (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_str_has_prefix (err, "switchyard-cli: unknown command 'frobnicate'"));
-  /* exactly one line */
-  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+  sy_test_assert_cli_error (err, NULL);
 }
 
 int

@@ -18,6 +18,7 @@
 #include "sy-compare-render.h"
 #include "sy-render-export.h"
 #include "sy-test-trace.h"
+#include "sy-test-util.h"
 
 static void
 set_cell (SyTrace   *t,
@@ -164,20 +165,6 @@ test_scroll (void)
   g_assert_cmpint (layout.last_col, <, 19);
 }
 
-static void
-count_element (GMarkupParseContext  *context,
-               const char           *element,
-               const char          **names,
-               const char          **values,
-               gpointer              user_data,
-               GError              **error)
-{
-  int *n = user_data;
-
-  n[0]++;
-  n[1] += strcmp (element, "svg") == 0;
-}
-
 typedef struct
 {
   const SyCompare *cmp;
@@ -205,7 +192,6 @@ draw (cairo_t  *cr,
 static void
 test_svg (void)
 {
-  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
   g_autoptr (SyCompare) cmp = make_compare ();
 
   for (int side = 0; side < 2; side++)
@@ -213,23 +199,14 @@ test_svg (void)
       g_autoptr (GError) error = NULL;
       g_autofree char *dir = g_dir_make_tmp ("sy-compare-XXXXXX", &error);
       g_autofree char *path = g_build_filename (dir, "diff.svg", NULL);
-      g_autofree char *contents = NULL;
-      GMarkupParseContext *context;
+      g_autoptr (GHashTable) counts = NULL;
       Draw d = { cmp, side };
-      int n[2] = { 0, 0 };
-      gsize len;
 
       g_assert_true (sy_render_to_file (path, 1000, 700, 1, draw, &d, &error));
       g_assert_no_error (error);
-      g_assert_true (g_file_get_contents (path, &contents, &len, &error));
-      context = g_markup_parse_context_new (&parser, 0, n, NULL);
-      g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
-      g_assert_no_error (error);
-      g_assert_true (g_markup_parse_context_end_parse (context, &error));
-      g_assert_no_error (error);
-      g_markup_parse_context_free (context);
-      g_assert_cmpint (n[1], ==, 1);
-      g_assert_cmpint (n[0], >, 100);   /* cells, bars, glyphs */
+      counts = sy_test_svg_count_elements (path);
+      g_assert_cmpint (sy_test_count_of (counts, "svg"), ==, 1);
+      g_assert_cmpint (sy_test_count_total (counts), >, 100);   /* cells, bars, glyphs */
       g_unlink (path);
       g_rmdir (dir);
     }

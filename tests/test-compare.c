@@ -13,6 +13,7 @@
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
+#include "sy-test-util.h"
 
 static const char *text =
   "The jury further said in term-end presentments that the City Executive Committee, "
@@ -272,17 +273,6 @@ test_errors (void)
   g_assert_cmpint (sy_session_get_n_shared_layers (b), ==, 0);
 }
 
-static json_object *
-get (json_object *o,
-     const char  *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v))
-    g_error ("missing \"%s\"", key);
-  return v;
-}
-
 static void
 test_json (void)
 {
@@ -296,31 +286,31 @@ test_json (void)
   json_object *layers, *tokens, *cell;
 
   g_assert_nonnull (root);
-  g_assert_cmpstr (json_object_get_string (get (get (root, "a"), "router")), ==, cmp->a->router);
-  g_assert_cmpstr (json_object_get_string (get (get (root, "b"), "router")), ==, "topp:p=0.3");
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (get (get (root, "b"), "metrics"), "avg_k")),
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "a"), "router")), ==, cmp->a->router);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "b"), "router")), ==, "topp:p=0.3");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "b"), "metrics"), "avg_k")),
                                   cmp->b->avg_k, 1e-9);
-  g_assert_cmpint (json_object_array_length (get (get (get (root, "a"), "metrics"), "nll")), ==,
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (sy_test_json_get (sy_test_json_get (root, "a"), "metrics"), "nll")), ==,
                    cmp->n_tokens - 1);
-  layers = get (root, "layers");
+  layers = sy_test_json_get (root, "layers");
   g_assert_cmpint (json_object_array_length (layers), ==, cmp->n_moe_layers);
-  g_assert_cmpint (json_object_get_int (get (json_object_array_get_idx (layers, 1), "layer")), ==, 1);
-  cell = json_object_array_get_idx (get (json_object_array_get_idx (layers, 0), "tokens"), 3);
-  g_assert_cmpint (json_object_get_int (get (cell, "dk")), ==, cmp->layers[0].dk[3]);
-  g_assert_cmpint (json_object_array_length (get (cell, "only_a")), ==, cmp->layers[0].n_only_a[3]);
-  g_assert_cmpint (json_object_array_length (get (cell, "only_b")), ==, cmp->layers[0].n_only_b[3]);
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (cell, "jaccard")),
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (layers, 1), "layer")), ==, 1);
+  cell = json_object_array_get_idx (sy_test_json_get (json_object_array_get_idx (layers, 0), "tokens"), 3);
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (cell, "dk")), ==, cmp->layers[0].dk[3]);
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (cell, "only_a")), ==, cmp->layers[0].n_only_a[3]);
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (cell, "only_b")), ==, cmp->layers[0].n_only_b[3]);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (cell, "jaccard")),
                                   cmp->layers[0].jaccard[3], 1e-6);
-  tokens = get (root, "tokens");
+  tokens = sy_test_json_get (root, "tokens");
   g_assert_cmpint (json_object_array_length (tokens), ==, cmp->n_tokens);
-  g_assert_cmpint (json_object_get_int (get (json_object_array_get_idx (tokens, 2), "id")), ==,
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (tokens, 2), "id")), ==,
                    cmp->a->ids[2]);
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (json_object_array_get_idx (tokens, 2), "dnll")),
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (json_object_array_get_idx (tokens, 2), "dnll")),
                                   cmp->dnll[2], 1e-6);
-  g_assert_true (json_object_is_type (get (json_object_array_get_idx (tokens, cmp->n_tokens - 1), "dnll"),
+  g_assert_true (json_object_is_type (sy_test_json_get (json_object_array_get_idx (tokens, cmp->n_tokens - 1), "dnll"),
                                       json_type_null));
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (root, "kl")), cmp->kl, 1e-9);
-  g_assert_cmpfloat_with_epsilon (json_object_get_double (get (root, "greedy_agreement")),
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (root, "kl")), cmp->kl, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (root, "greedy_agreement")),
                                   cmp->greedy_agreement, 1e-9);
   json_object_put (root);
 }

@@ -28,6 +28,8 @@
 #include "sy-session.h"
 #include "sy-tensor-store.h"
 #include "sy-tokenizer.h"
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 #define TOL 1e-4
 #define WEIGHT_TOL 1e-5
@@ -52,63 +54,17 @@ read_json (const char *file)
   return root;
 }
 
-static json_object *
-get (json_object *o,
-     const char  *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v) || v == NULL)
-    g_error ("reference: key '%s' is missing", key);
-  return v;
-}
-
 /* The model folder of a reference: "." = the reference's own folder, else
  * relative to the source root. */
 static char *
 model_dir_of (const char  *name,
               json_object *ref)
 {
-  const char *dir = json_object_get_string (get (ref, "model_dir"));
+  const char *dir = json_object_get_string (sy_test_json_get_nonnull (ref, "model_dir"));
 
   if (g_strcmp0 (dir, ".") == 0)
     return data_path (name, NULL);
   return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), dir, NULL);
-}
-
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]);
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
-}
-
-static float *
-ref_tensor (SyTensorStore *ref,
-            const char    *name,
-            int64_t        rows,
-            int64_t        cols)
-{
-  g_autoptr (GError) error = NULL;
-  int64_t shape[2] = { rows, cols };
-  const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
-  float *out;
-
-  g_assert_no_error (error);
-  out = g_new (float, rows * cols);
-  sy_tensor_to_f32 (t, 0, rows * cols, out);
-  return out;
 }
 
 static int
@@ -150,7 +106,7 @@ check_routing (const char         *name,
                int                 E,
                double             *max_w)
 {
-  json_object *ks = get (entry, "k"), *ex = get (entry, "experts"), *ws = get (entry, "weights");
+  json_object *ks = sy_test_json_get_nonnull (entry, "k"), *ex = sy_test_json_get_nonnull (entry, "experts"), *ws = sy_test_json_get_nonnull (entry, "weights");
 
   for (int t = 0; t < n; t++)
     {
@@ -185,13 +141,13 @@ test_parity (gconstpointer data)
   g_autofree char *ref_json = data_path (name, "reference.json");
   g_autofree char *ref_st = data_path (name, "reference.safetensors");
   json_object *root = read_json (ref_json);
-  json_object *cases = get (root, "cases");
+  json_object *cases = sy_test_json_get_nonnull (root, "cases");
   g_autofree char *dir = model_dir_of (name, root);
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   const SyModelInfo *info;
-  gboolean da = g_strcmp0 (json_object_get_string (get (root, "routing")), "da") == 0;
+  gboolean da = g_strcmp0 (json_object_get_string (sy_test_json_get_nonnull (root, "routing")), "da") == 0;
   double max_logits = 0, max_router = 0, max_hidden = 0, max_w = 0;
   int n_tokens = 0;
 
@@ -209,19 +165,19 @@ test_parity (gconstpointer data)
   for (gsize c = 0; c < json_object_array_length (cases); c++)
     {
       json_object *cs = json_object_array_get_idx (cases, c);
-      const char *key = json_object_get_string (get (cs, "key"));
-      json_object *routing = get (cs, "routing"), *v = NULL;
+      const char *key = json_object_get_string (sy_test_json_get_nonnull (cs, "key"));
+      json_object *routing = sy_test_json_get_nonnull (cs, "routing"), *v = NULL;
       g_autofree int32_t *ids = NULL;
       g_autofree int32_t *cont = NULL;
       g_autoptr (SyTrace) trace = NULL;
       const float *logits;
       int n, n_cont, T, V, H, E = info->n_experts;
 
-      ids = json_ids (get (cs, "input_ids"), 8, &n);
-      cont = json_ids (get (cs, "greedy_continuation"), 0, &n_cont);
+      ids = json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 8, &n);
+      cont = json_ids (sy_test_json_get_nonnull (cs, "greedy_continuation"), 0, &n_cont);
       g_assert_cmpint (n_cont, <=, 8);
-      g_assert_cmpint (json_object_get_int (get (cs, "router_layers")), ==, info->n_moe_layers);
-      g_assert_cmpint (json_object_get_int (get (cs, "hidden_layers")), ==, info->n_layers + 1);
+      g_assert_cmpint (json_object_get_int (sy_test_json_get_nonnull (cs, "router_layers")), ==, info->n_moe_layers);
+      g_assert_cmpint (json_object_get_int (sy_test_json_get_nonnull (cs, "hidden_layers")), ==, info->n_layers + 1);
       n_tokens += n;
 
       /* the trainer's own tokenization, where the case has a text */
@@ -247,8 +203,8 @@ test_parity (gconstpointer data)
       g_assert_cmpint (T, ==, n);
       {
         g_autofree char *tn = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = ref_tensor (ref, tn, n, V);
-        double d = max_abs_diff (logits, r, (gsize) n * V);
+        g_autofree float *r = sy_test_ref_tensor (ref, tn, n, V);
+        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
 
         max_logits = MAX (max_logits, d);
         if (d > TOL)
@@ -257,8 +213,8 @@ test_parity (gconstpointer data)
       for (int i = 0; i < info->n_moe_layers; i++)
         {
           g_autofree char *tn = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, tn, n, E);
-          double d = max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
+          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, E);
+          double d = sy_test_max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
 
           max_router = MAX (max_router, d);
           if (d > TOL)
@@ -269,12 +225,12 @@ test_parity (gconstpointer data)
       for (int i = 0; i <= info->n_layers; i++)
         {
           g_autofree char *tn = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, tn, n, info->hidden_size);
+          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, info->hidden_size);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
           double d;
 
           g_assert_nonnull (h);
-          d = max_abs_diff (h, r, (gsize) n * H);
+          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
           max_hidden = MAX (max_hidden, d);
           if (d > TOL)
             g_error ("%s %s: hidden.%d differs by %g", name, key, i, d);
@@ -318,7 +274,7 @@ test_incremental (gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *ref_json = data_path (name, "reference.json");
   json_object *root = read_json (ref_json);
-  json_object *cases = get (root, "cases");
+  json_object *cases = sy_test_json_get_nonnull (root, "cases");
   json_object *cs = json_object_array_get_idx (cases, json_object_array_length (cases) - 1);
   g_autofree char *dir = model_dir_of (name, root);
   g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
@@ -333,7 +289,7 @@ test_incremental (gconstpointer data)
 
   g_assert_no_error (error);
   E = sy_model_get_info (model)->n_experts;
-  ids = json_ids (get (cs, "input_ids"), 0, &n);
+  ids = json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 0, &n);
   full = sy_session_new (model);
   inc = sy_session_new (model);
   if (!sy_router_spec_is_causal (sy_model_get_router_info (model)->native))
@@ -356,7 +312,7 @@ test_incremental (gconstpointer data)
   a = sy_session_get_logits (full, &T, &V);
   b = sy_session_get_logits (inc, &T, &V);
   g_assert_cmpint (T, ==, n);
-  d = max_abs_diff (a, b, (gsize) n * V);
+  d = sy_test_max_abs_diff (a, b, (gsize) n * V);
   g_test_message ("%s: incremental vs prefill, max |delta| logits %.3g over %d tokens", name, d, n);
   g_assert_cmpfloat (d, <=, TOL);
   if (sy_router_spec_is_causal (sy_model_get_router_info (model)->native))
@@ -364,12 +320,12 @@ test_incremental (gconstpointer data)
       /* and against the trainer's forward of the whole text */
       g_autofree char *ref_st = data_path (name, "reference.safetensors");
       g_autoptr (SyTensorStore) store = sy_tensor_store_open (ref_st, &error);
-      g_autofree char *tn = g_strdup_printf ("%s.logits", json_object_get_string (get (cs, "key")));
+      g_autofree char *tn = g_strdup_printf ("%s.logits", json_object_get_string (sy_test_json_get_nonnull (cs, "key")));
       g_autofree float *r = NULL;
 
       g_assert_no_error (error);
-      r = ref_tensor (store, tn, n, V);
-      d = max_abs_diff (b, r, (gsize) n * V);
+      r = sy_test_ref_tensor (store, tn, n, V);
+      d = sy_test_max_abs_diff (b, r, (gsize) n * V);
       g_test_message ("%s: incremental vs PyTorch, max |delta| logits %.3g", name, d);
       g_assert_cmpfloat (d, <=, TOL);
     }
@@ -398,7 +354,7 @@ test_native_spec (gconstpointer data)
   g_autofree char *dir = model_dir_of (name, ref);
   g_autofree char *cfg_file = g_build_filename (dir, "config.json", NULL);
   json_object *cfg = read_json (cfg_file);
-  const char *routing = json_object_get_string (get (cfg, "routing"));
+  const char *routing = json_object_get_string (sy_test_json_get_nonnull (cfg, "routing"));
   g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
   const SyRouterModelInfo *ri;
   const SyRouterSpec *nat;
@@ -414,20 +370,20 @@ test_native_spec (gconstpointer data)
   ri = sy_model_get_router_info (model);
   nat = ri->native;
   g_assert_nonnull (nat);
-  g_assert_cmpint (ri->native_k, ==, json_object_get_int (get (cfg, "num_experts_per_tok")));
+  g_assert_cmpint (ri->native_k, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "num_experts_per_tok")));
   if (g_strcmp0 (routing, "topp") == 0)
     {
       g_assert_cmpint (nat->policy, ==, SY_POLICY_TOPP);
-      g_assert_cmpfloat (nat->p, ==, json_object_get_double (get (cfg, "top_p")));
+      g_assert_cmpfloat (nat->p, ==, json_object_get_double (sy_test_json_get_nonnull (cfg, "top_p")));
       g_assert_cmpint (nat->weights, ==, SY_WEIGHTS_RAW);
       g_assert_cmpint (ri->n_shallow_experts, ==, 0);
     }
   else if (g_strcmp0 (routing, "da") == 0)
     {
       g_assert_cmpint (nat->policy, ==, SY_POLICY_DA);
-      g_assert_cmpint (nat->k, ==, json_object_get_int (get (cfg, "da_k")));
-      g_assert_cmpint (nat->kmin, ==, json_object_get_int (get (cfg, "da_kmin")));
-      g_assert_cmpint (nat->kmax, ==, json_object_get_int (get (cfg, "da_kmax")));
+      g_assert_cmpint (nat->k, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "da_k")));
+      g_assert_cmpint (nat->kmin, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "da_kmin")));
+      g_assert_cmpint (nat->kmax, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "da_kmax")));
       g_assert_cmpint (nat->map, ==, SY_DA_MAP_BUDGET);
       g_assert_cmpint (nat->weights, ==, SY_WEIGHTS_RENORM);
       g_assert_false (sy_router_spec_is_causal (nat));
@@ -436,23 +392,23 @@ test_native_spec (gconstpointer data)
     {
       g_assert_cmpstr (routing, ==, "dasg");
       g_assert_cmpint (nat->policy, ==, SY_POLICY_ADR);
-      g_assert_cmpfloat (nat->theta, ==, json_object_get_double (get (cfg, "theta")));
-      g_assert_cmpfloat (nat->gamma, ==, json_object_get_double (get (cfg, "gamma")));
-      g_assert_cmpfloat (nat->u, ==, json_object_get_double (get (cfg, "urgency")));
-      g_assert_cmpint (nat->kdeep, ==, json_object_get_int (get (cfg, "kdeep")));
-      g_assert_cmpint (nat->kshallow, ==, json_object_get_int (get (cfg, "kshallow")));
+      g_assert_cmpfloat (nat->theta, ==, json_object_get_double (sy_test_json_get_nonnull (cfg, "theta")));
+      g_assert_cmpfloat (nat->gamma, ==, json_object_get_double (sy_test_json_get_nonnull (cfg, "gamma")));
+      g_assert_cmpfloat (nat->u, ==, json_object_get_double (sy_test_json_get_nonnull (cfg, "urgency")));
+      g_assert_cmpint (nat->kdeep, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "kdeep")));
+      g_assert_cmpint (nat->kshallow, ==, json_object_get_int (sy_test_json_get_nonnull (cfg, "kshallow")));
       g_assert_cmpint (nat->weights, ==, SY_WEIGHTS_RENORM);
       g_assert_cmpint (ri->n_shallow_experts, ==,
-                       json_object_get_int (get (cfg, "num_shallow_experts")));
+                       json_object_get_int (sy_test_json_get_nonnull (cfg, "num_shallow_experts")));
     }
   if (json_object_object_get_ex (cfg, "schedule", &sch) && sch)
     {
-      const char *sname = json_object_get_string (get (sch, "name"));
+      const char *sname = json_object_get_string (sy_test_json_get_nonnull (sch, "name"));
 
       g_assert_cmpstr (sy_router_schedule_name (nat->schedule), ==, sname);
       if (g_strcmp0 (sname, "custom") == 0)
         {
-          json_object *cu = get (sch, "custom");
+          json_object *cu = sy_test_json_get_nonnull (sch, "custom");
 
           g_assert_cmpint (nat->n_custom, ==, (int) json_object_array_length (cu));
           for (int i = 0; i < nat->n_custom; i++)
@@ -527,10 +483,10 @@ test_dasg_cost (void)
 
   g_assert_no_error (error);
   info = sy_model_get_info (model);
-  Es = json_object_get_int (get (cfg, "num_shallow_experts"));
-  Fs = json_object_get_int (get (cfg, "shallow_intermediate_size"));
-  Fd = json_object_get_int (get (cfg, "deep_intermediate_size"));
-  G = json_object_get_int (get (cfg, "gmha_groups"));
+  Es = json_object_get_int (sy_test_json_get_nonnull (cfg, "num_shallow_experts"));
+  Fs = json_object_get_int (sy_test_json_get_nonnull (cfg, "shallow_intermediate_size"));
+  Fd = json_object_get_int (sy_test_json_get_nonnull (cfg, "deep_intermediate_size"));
+  G = json_object_get_int (sy_test_json_get_nonnull (cfg, "gmha_groups"));
   E = info->n_experts;
   H = info->hidden_size;
   D = info->head_dim;
@@ -675,9 +631,9 @@ test_default_model (void)
     g_error ("route without --model failed: %s", err);
   trace = json_tokener_parse (out);
   g_assert_nonnull (trace);
-  g_assert_cmpstr (json_object_get_string (get (trace, "model")), ==, SY_DEFAULT_MODEL_NAME);
-  g_assert_true (json_object_get_boolean (get (trace, "causal")));
-  g_assert_cmpint (json_object_array_length (get (trace, "tokens")), >, 5);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get_nonnull (trace, "model")), ==, SY_DEFAULT_MODEL_NAME);
+  g_assert_true (json_object_get_boolean (sy_test_json_get_nonnull (trace, "causal")));
+  g_assert_cmpint (json_object_array_length (sy_test_json_get_nonnull (trace, "tokens")), >, 5);
   json_object_put (trace);
 }
 
@@ -712,7 +668,7 @@ main (int    argc,
       g_autofree char *q = g_strdup_printf ("/demo-models/native-spec/%s", n);
 
       g_test_add_data_func (p, n, test_parity);
-      if (g_strcmp0 (json_object_get_string (get (ref, "attention")), "gmha") == 0)
+      if (g_strcmp0 (json_object_get_string (sy_test_json_get_nonnull (ref, "attention")), "gmha") == 0)
         {
           g_autofree char *r = g_strdup_printf ("/demo-models/incremental/%s", n);
 

@@ -22,78 +22,14 @@
 #include "sy-safetensors-writer.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 #define TOL 1e-4
 
 static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
-
-static char *
-fixture_path (const char *arch,
-              const char *file)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, file, NULL);
-}
-
-/* max |a - b| over n floats; NaN on either side is an infinite error */
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]);
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
-}
-
-/* max |a - b| / max (1, |b|): for values of a few units, float32 noise
- * from a different summation order (one row vs a batch) is a few ulp */
-static double
-max_rel_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
-}
-
-static float *
-ref_tensor (SyTensorStore *ref,
-            const char    *name,
-            int64_t        rows,
-            int64_t        cols)
-{
-  g_autoptr (GError) error = NULL;
-  int64_t shape[2] = { rows, cols };
-  const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
-  float *out;
-
-  g_assert_no_error (error);
-  out = g_new (float, rows * cols);
-  sy_tensor_to_f32 (t, 0, rows * cols, out);
-  return out;
-}
 
 static int
 argmax (const float *x,
@@ -196,9 +132,9 @@ static void
 test_fixture (gconstpointer data)
 {
   const char *arch = data;
-  g_autofree char *dir = fixture_path (arch, "");
-  g_autofree char *ref_json = fixture_path (arch, "reference.json");
-  g_autofree char *ref_st = fixture_path (arch, "reference.safetensors");
+  g_autofree char *dir = sy_test_model_path (arch, "");
+  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
+  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
@@ -268,8 +204,8 @@ test_fixture (gconstpointer data)
       g_assert_cmpint (V, ==, info->vocab_size);
       {
         g_autofree char *name = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = ref_tensor (ref, name, n, V);
-        double d = max_abs_diff (logits, r, (gsize) n * V);
+        g_autofree float *r = sy_test_ref_tensor (ref, name, n, V);
+        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
 
         max_logits = MAX (max_logits, d);
         if (d > TOL)
@@ -279,9 +215,9 @@ test_fixture (gconstpointer data)
       for (int i = 0; i < n_router; i++)
         {
           g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, name, n, E);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
           const SyTraceLayer *tl = &trace->layers[i];
-          double d = max_abs_diff (tl->logits, r, (gsize) n * E);
+          double d = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
           g_autofree float *bias = NULL;
 
           if (rinfo->selection_bias)
@@ -337,13 +273,13 @@ test_fixture (gconstpointer data)
       for (int i = 0; i < n_hidden; i++)
         {
           g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = ref_tensor (ref, name, n, info->hidden_size);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, info->hidden_size);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
           double d;
 
           g_assert_nonnull (h);
           g_assert_cmpint (H, ==, info->hidden_size);
-          d = max_abs_diff (h, r, (gsize) n * H);
+          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
           max_hidden = MAX (max_hidden, d);
           if (d > TOL)
             g_error ("%s %s: hidden.%d differs by %g", arch, key, i, d);
@@ -375,7 +311,7 @@ test_fixture (gconstpointer data)
 static SyModel *
 load_fixture (const char *arch)
 {
-  g_autofree char *dir = fixture_path (arch, "");
+  g_autofree char *dir = sy_test_model_path (arch, "");
   g_autoptr (GError) error = NULL;
   SyModel *model = sy_model_load (dir, NULL, NULL, &error);
 
@@ -398,8 +334,8 @@ assert_traces_equal (const SyTrace *a,
 
       /* router logits (up to ~10 here) amplify summation-order noise
        * through the layers: the fixture tolerance, relative */
-      g_assert_cmpfloat (max_rel_diff (la->logits, lb->logits, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-4));
-      g_assert_cmpfloat (max_abs_diff (la->probs, lb->probs, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-5));
+      g_assert_cmpfloat (sy_test_max_rel_diff (la->logits, lb->logits, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-4));
+      g_assert_cmpfloat (sy_test_max_abs_diff (la->probs, lb->probs, (gsize) a->n_tokens * E), <=, MAX (tol, 1e-5));
       for (int t = 0; t < a->n_tokens; t++)
         {
           g_assert_cmpint (la->k[t], ==, lb->k[t]);
@@ -407,7 +343,7 @@ assert_traces_equal (const SyTrace *a,
             g_assert_cmpint (la->experts[t * E + j], ==, lb->experts[t * E + j]);
         }
     }
-  g_assert_cmpfloat (max_abs_diff (a->nll, b->nll, MAX (a->n_tokens - 1, 0)), <=, tol);
+  g_assert_cmpfloat (sy_test_max_abs_diff (a->nll, b->nll, MAX (a->n_tokens - 1, 0)), <=, tol);
 }
 
 /* prefill of a prefix, then one decode step per remaining token, equals a
@@ -441,7 +377,7 @@ test_incremental (gconstpointer data)
   a = sy_session_get_logits (full, &T, &V);
   b = sy_session_get_logits (inc, &T, &V);
   g_assert_cmpint (T, ==, n);
-  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) n * V), <=, 1e-5);
+  g_assert_cmpfloat (sy_test_max_abs_diff (a, b, (gsize) n * V), <=, 1e-5);
   assert_traces_equal (ref, last, 1e-5);
   g_assert_cmpfloat (fabs (ref->perplexity - last->perplexity), <=, 1e-4 * ref->perplexity);
 }
@@ -486,7 +422,7 @@ test_edit (gconstpointer data)
   a = sy_session_get_logits (s, &T, &V);
   b = sy_session_get_logits (fresh, &T, &V);
   g_assert_cmpint (T, ==, 22);
-  g_assert_cmpfloat (max_abs_diff (a, b, (gsize) T * V), <=, 1e-5);
+  g_assert_cmpfloat (sy_test_max_abs_diff (a, b, (gsize) T * V), <=, 1e-5);
   for (int i = 0; i <= sy_model_get_info (model)->n_layers; i++)
     {
       int H;
@@ -494,7 +430,7 @@ test_edit (gconstpointer data)
       const float *hb = sy_session_get_hidden (fresh, i, &T, &H);
 
       g_assert_nonnull (ha);
-      g_assert_cmpfloat (max_abs_diff (ha, hb, (gsize) T * H), <=, 1e-5);
+      g_assert_cmpfloat (sy_test_max_abs_diff (ha, hb, (gsize) T * H), <=, 1e-5);
     }
   assert_traces_equal (t2, t3, 1e-5);
   for (int t = 0; t < 22; t++)
@@ -615,7 +551,7 @@ static void
 test_converted (gconstpointer data)
 {
   const ConvertCase *cc = data;
-  g_autofree char *src = fixture_path (cc->arch, "");
+  g_autofree char *src = sy_test_model_path (cc->arch, "");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("sy-convert-XXXXXX", &error);
   g_autoptr (SyTensorStore) store = NULL;
@@ -673,7 +609,7 @@ test_converted (gconstpointer data)
   g_assert_no_error (error);
   la = sy_session_get_logits (sa, &T, &V);
   lb = sy_session_get_logits (sb, &T, &V);
-  d = max_abs_diff (la, lb, (gsize) T * V);
+  d = sy_test_max_abs_diff (la, lb, (gsize) T * V);
   g_test_message ("%s as %s in 2 shards: max |delta| logits %.3g", cc->arch,
                   sy_dtype_name (cc->dtype), d);
   g_assert_cmpfloat (d, <=, cc->tol);
@@ -705,7 +641,7 @@ test_converted (gconstpointer data)
     s32 = sy_session_new (m32);
     t32 = sy_session_run (s32, ids, 16, NULL, NULL, &error);
     g_assert_no_error (error);
-    d = max_abs_diff (sy_session_get_logits (s32, &T, &V), lb, (gsize) T * V);
+    d = sy_test_max_abs_diff (sy_session_get_logits (s32, &T, &V), lb, (gsize) T * V);
     g_test_message ("%s as %s vs the same weights in F32: max |delta| logits %.3g", cc->arch,
                     sy_dtype_name (cc->dtype), d);
     g_assert_cmpfloat (d, <=, 1e-4);
@@ -732,7 +668,7 @@ test_converted (gconstpointer data)
 
     g_assert_no_error (error);
     g_assert_cmpint (sy_session_get_n_reused (sc), ==, 15);
-    g_assert_cmpfloat (max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
+    g_assert_cmpfloat (sy_test_max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
   }
 
   /* sessions go before their model */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sy-kernels.h"
+#include "sy-test-util.h"
 
 static void
 fill_random (GRand *rand,
@@ -18,24 +19,6 @@ fill_random (GRand *rand,
 {
   for (gsize i = 0; i < n; i++)
     x[i] = (float) (g_rand_double_range (rand, -1, 1) * scale);
-}
-
-static double
-max_rel_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
 }
 
 static void
@@ -54,15 +37,15 @@ test_rmsnorm (void)
       fill_random (rand, w, n, 1);
       sy_rmsnorm (a, x, w, n, 1e-5f);
       sy_rmsnorm_ref (b, x, w, n, 1e-5f);
-      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+      g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-5);
       sy_rmsnorm (a, x, NULL, n, 1e-6f);
       sy_rmsnorm_ref (b, x, NULL, n, 1e-6f);
-      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+      g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-5);
       /* in place */
       memcpy (a, x, sizeof (float) * n);
       sy_rmsnorm (a, a, w, n, 1e-5f);
       sy_rmsnorm_ref (b, x, w, n, 1e-5f);
-      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-5);
+      g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-5);
     }
   {
     /* known value: x = (3, 4), rms = sqrt (12.5) */
@@ -90,7 +73,7 @@ test_rope (void)
   memcpy (y, x, sizeof x);
   sy_rope (x, heads, D, D, cs, sn);
   sy_rope_ref (y, heads, D, D, cs, sn);
-  g_assert_cmpfloat (max_rel_diff (x, y, 48), <, 1e-6);
+  g_assert_cmpfloat (sy_test_max_rel_diff (x, y, 48), <, 1e-6);
 
   {
     /* rotation by a quarter turn of the pair (x0, x8): (1, 0) -> (0, 1) */
@@ -123,7 +106,7 @@ test_softmax (void)
       memcpy (b, a, sizeof (float) * n);
       sy_softmax (a, n);
       sy_softmax_ref (b, n);
-      g_assert_cmpfloat (max_rel_diff (a, b, n), <, 1e-6);
+      g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-6);
       for (int i = 0; i < n; i++)
         sum += a[i];
       g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
@@ -140,7 +123,7 @@ test_silu_mul (void)
   fill_random (rand, u, 100, 2);
   sy_silu_mul (a, g, u, 100);
   sy_silu_mul_ref (b, g, u, 100);
-  g_assert_cmpfloat (max_rel_diff (a, b, 100), <, 1e-6);
+  g_assert_cmpfloat (sy_test_max_rel_diff (a, b, 100), <, 1e-6);
   g[0] = 0;
   sy_silu_mul (a, g, u, 1);
   g_assert_cmpfloat (a[0], ==, 0);
@@ -206,10 +189,10 @@ test_matmul (void)
             fill_random (rand, x, (gsize) T * K, 1);
             sy_matmul_ref (b, x, T, &m, bias);
             sy_matmul (pool, a, x, T, &m, bias);
-            g_assert_cmpfloat (max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
+            g_assert_cmpfloat (sy_test_max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
             sy_matmul (NULL, a, x, T, &m, NULL);
             sy_matmul_ref (b, x, T, &m, NULL);
-            g_assert_cmpfloat (max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
+            g_assert_cmpfloat (sy_test_max_rel_diff (a, b, (gsize) T * N), <, 1e-5);
           }
       }
 }

@@ -12,34 +12,9 @@
 #include "sy-json.h"
 #include "sy-random-model.h"
 #include "sy-tensor-store.h"
+#include "sy-test-util.h"
 
 static char *tmp_dir;
-
-/* Runs switchyard-cli with @args (NULL-terminated); returns the exit status. */
-static int
-run_cli (char      **out,
-         char      **err,
-         const char *first,
-         ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  const char *cli = g_getenv ("SY_CLI");
-  int status = -1;
-  va_list args;
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer) cli);
-  va_start (args, first);
-  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               out, err, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
-}
 
 static char *
 case_dir (const char *name)
@@ -158,7 +133,7 @@ test_tiny (void)
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
 
-      g_assert_cmpint (run_cli (&out, &err, "make-random-model", "--preset", "tiny", "--dtype",
+      g_assert_cmpint (sy_test_cli (&out, &err, "make-random-model", "--preset", "tiny", "--dtype",
                                 cases[i].dtype, "--seed", "7", dir, NULL), ==, 0);
       g_assert_cmpstr (err, ==, "");
       g_assert_nonnull (strstr (out, "tiny, 2 layers"));
@@ -178,9 +153,9 @@ test_deterministic (void)
   g_autofree char *da = NULL, *db = NULL, *dc = NULL;
   gsize la, lb, lc;
 
-  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", a, NULL), ==, 0);
-  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", b, NULL), ==, 0);
-  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "6", c, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", a, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "5", b, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "6", c, NULL), ==, 0);
   g_assert_true (g_file_get_contents (fa, &da, &la, NULL));
   g_assert_true (g_file_get_contents (fb, &db, &lb, NULL));
   g_assert_true (g_file_get_contents (fc, &dc, &lc, NULL));
@@ -201,9 +176,9 @@ test_layers_shards_tokenizer (void)
   g_autoptr (SyTensorStore) store = NULL;
 
   /* a single file first: the sharded write must replace it */
-  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", dir, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", dir, NULL), ==, 0);
   g_assert_true (g_file_test (single, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (run_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", "3",
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", "3",
                             "--shards", "3", "--tokenizer", tok, dir, NULL), ==, 0);
   g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (index, G_FILE_TEST_EXISTS));
@@ -229,7 +204,7 @@ test_real_shapes (void)
                                              1 + 16 * (9 + 64 * 3) + 2, 2 * params);
   const SyRandomModelSpec *spec = sy_random_model_find_preset ("olmoe-1b-7b");
 
-  g_assert_cmpint (run_cli (&out, NULL, "make-random-model", "--preset", "olmoe-1b-7b", "--dtype", "bf16",
+  g_assert_cmpint (sy_test_cli (&out, NULL, "make-random-model", "--preset", "olmoe-1b-7b", "--dtype", "bf16",
                             "--dry-run", dir, NULL), ==, 0);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, expect));
@@ -287,50 +262,27 @@ test_errors (void)
   g_autofree char *dir = case_dir ("errors");
   g_autofree char *blocker = case_dir ("blocker");
 
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "nope", dir, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "nope", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "switchyard-cli: make-random-model: unknown preset 'nope' (one of: tiny, olmoe-1b-7b"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--dtype", "int8", dir, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--dtype", "int8", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "unknown dtype 'int8'"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "no output folder"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", dir, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--preset is required"));
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--shards", "0", dir, NULL), ==, 1);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--shards", "0", dir, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--shards"));
   g_clear_pointer (&err, g_free);
 
   /* a file where the folder should be */
   g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
-  g_assert_cmpint (run_cli (NULL, &err, "make-random-model", "--preset", "tiny", blocker, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "blocker"));
-  g_assert_true (g_str_has_suffix (err, "\n"));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);   /* one line */
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", blocker, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "blocker");
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      GDir *d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      if (d)
-        g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 int
@@ -351,7 +303,7 @@ main (int    argc,
   g_test_add_func ("/engine/make-random-model/errors", test_errors);
 
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -18,47 +18,26 @@
 #include "sy-arch.h"
 #include "sy-model.h"
 #include "sy-session.h"
-
-static char *
-fixture_dir (const char *arch)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, NULL);
-}
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 /* A temporary copy of fixture @arch: config.json rewritten by @edit_config,
  * model.safetensors with its header rewritten by @edit_header and then
  * @patch applied to the data (offset from the data start, 4 bytes). */
-typedef void (*EditFunc) (json_object *obj, gpointer data);
-
 static char *
-make_model (const char *arch,
-            EditFunc    edit_config,
-            EditFunc    edit_header,
-            gpointer    data,
-            gssize      patch_offset,
-            float       patch_value)
+make_model (const char     *arch,
+            SyTestEditFunc  edit_config,
+            SyTestEditFunc  edit_header,
+            gpointer        data,
+            gssize          patch_offset,
+            float           patch_value)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *src = fixture_dir (arch);
-  g_autofree char *tmp = g_dir_make_tmp ("sy-model-XXXXXX", &error);
-  g_autofree char *src_config = g_build_filename (src, "config.json", NULL);
-  g_autofree char *src_st = g_build_filename (src, "model.safetensors", NULL);
-  g_autofree char *dst_config = g_build_filename (tmp, "config.json", NULL);
+  g_autofree char *src_st = sy_test_model_path (arch, "model.safetensors");
+  g_autofree char *tmp = sy_test_model_copy_config (arch, "sy-model-XXXXXX", edit_config, data);
   g_autofree char *dst_st = g_build_filename (tmp, "model.safetensors", NULL);
   g_autofree char *bytes = NULL;
   gsize len;
-  json_object *config;
-
-  g_assert_no_error (error);
-  config = json_object_from_file (src_config);
-  g_assert_nonnull (config);
-  if (edit_config)
-    edit_config (config, data);
-  g_assert_cmpint (json_object_to_file (dst_config, config), ==, 0);
-  json_object_put (config);
 
   g_assert_true (g_file_get_contents (src_st, &bytes, &len, &error));
   {
@@ -91,33 +70,6 @@ make_model (const char *arch,
 }
 
 static void
-remove_model (const char *dir)
-{
-  g_autofree char *c = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *s = g_build_filename (dir, "model.safetensors", NULL);
-
-  g_unlink (c);
-  g_unlink (s);
-  g_rmdir (dir);
-}
-
-static void
-assert_load_fails (const char *dir,
-                   int         code,
-                   const char *const *needles)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
-
-  g_assert_null (model);
-  g_assert_error (error, SY_ENGINE_ERROR, code);
-  for (int i = 0; needles[i]; i++)
-    if (strstr (error->message, needles[i]) == NULL)
-      g_error ("error '%s' does not mention '%s'", error->message, needles[i]);
-  g_test_message ("%s", error->message);
-}
-
-static void
 delete_key (json_object *obj,
             gpointer     data)
 {
@@ -141,15 +93,15 @@ test_missing_key (void)
       g_autofree char *dir = make_model ("mixtral", delete_key, NULL, (gpointer) keys[i], -1, 0);
       const char *needles[] = { "config.json", keys[i], "missing", NULL };
 
-      assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
-      remove_model (dir);
+      sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
+      sy_test_remove_tree (dir);
     }
   {
     g_autofree char *dir = make_model ("olmoe", delete_key, NULL, "model_type", -1, 0);
     const char *needles[] = { "config.json", "model_type", NULL };
 
-    assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
-    remove_model (dir);
+    sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
+    sy_test_remove_tree (dir);
   }
 }
 
@@ -160,8 +112,8 @@ test_unknown_arch (void)
   const char *needles[] = { "llama4_moe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe",
                             "granitemoe", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_UNSUPPORTED_ARCH, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_UNSUPPORTED_ARCH, needles);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -177,8 +129,8 @@ test_bad_value (void)
   g_autofree char *dir = make_model ("granitemoe", bad_value, NULL, NULL, -1, 0);
   const char *needles[] = { "config.json", "num_experts_per_tok", "two", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+  sy_test_remove_tree (dir);
 }
 
 /* renames the tensor: the model misses it (and has a leftover) */
@@ -201,8 +153,8 @@ test_missing_tensor (void)
   g_autofree char *dir = make_model ("qwen3_moe", NULL, rename_tensor, (gpointer) name, -1, 0);
   const char *needles[] = { name, NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
+  sy_test_remove_tree (dir);
 }
 
 /* (64, 64) -> (32, 128): the same bytes, the wrong shape */
@@ -226,15 +178,15 @@ test_wrong_shape (void)
   g_autofree char *dir = make_model ("olmoe", NULL, reshape_tensor, (gpointer) name, -1, 0);
   const char *needles[] = { "model.safetensors", name, "64", "128", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_SHAPE_MISMATCH, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_SHAPE_MISMATCH, needles);
+  sy_test_remove_tree (dir);
 }
 
 static gssize
 tensor_offset (const char *arch,
                const char *name)
 {
-  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *src = sy_test_model_path (arch, "");
   g_autofree char *st = g_build_filename (src, "model.safetensors", NULL);
   g_autofree char *bytes = NULL;
   g_autofree char *htext = NULL;
@@ -262,8 +214,8 @@ test_nan_weight (void)
   g_autofree char *dir = make_model ("qwen2_moe", NULL, NULL, NULL, off + 4 * 17, NAN);
   const char *needles[] = { name, NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_NAN, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_NAN, needles);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -280,7 +232,7 @@ test_not_a_folder (void)
 static void
 test_info (void)
 {
-  g_autofree char *dir = fixture_dir ("qwen2_moe");
+  g_autofree char *dir = sy_test_model_path ("qwen2_moe", "");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
   const SyModelInfo *info;
@@ -329,7 +281,7 @@ test_native_weights (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *dir = fixture_dir (cases[i].arch);
+      g_autofree char *dir = sy_test_model_path (cases[i].arch, "");
       g_autoptr (GError) error = NULL;
       g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
 
@@ -351,7 +303,7 @@ old_rope_keys (json_object *obj,
 static void
 test_rope_keys (void)
 {
-  g_autofree char *a_dir = fixture_dir ("qwen3_moe");
+  g_autofree char *a_dir = sy_test_model_path ("qwen3_moe", "");
   g_autofree char *b_dir = make_model ("qwen3_moe", old_rope_keys, NULL, NULL, -1, 0);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) a = sy_model_load (a_dir, NULL, NULL, &error);
@@ -373,14 +325,14 @@ test_rope_keys (void)
   la = sy_session_get_logits (sa, &T, &V);
   lb = sy_session_get_logits (sb, &T, &V);
   g_assert_cmpmem (la, sizeof (float) * T * V, lb, sizeof (float) * T * V);
-  remove_model (b_dir);
+  sy_test_remove_tree (b_dir);
 }
 
 /* weights copied out of the mapping: the same numbers */
 static void
 test_resident (void)
 {
-  g_autofree char *dir = fixture_dir ("granitemoe");
+  g_autofree char *dir = sy_test_model_path ("granitemoe", "");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) a = sy_model_load (dir, NULL, NULL, &error);
   g_autoptr (SyModel) b = sy_model_load_full (dir, SY_MODEL_LOAD_RESIDENT, NULL, NULL, &error);
@@ -421,8 +373,8 @@ test_unsupported_rope (void)
   g_autofree char *dir = make_model ("mixtral", unsupported_rope, NULL, NULL, -1, 0);
   const char *needles[] = { "config.json", "longrope", NULL };
 
-  assert_load_fails (dir, SY_ENGINE_ERROR_UNSUPPORTED, needles);
-  remove_model (dir);
+  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_UNSUPPORTED, needles);
+  sy_test_remove_tree (dir);
 }
 
 int

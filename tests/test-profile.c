@@ -16,6 +16,7 @@
 #include "sy-model.h"
 #include "sy-profile.h"
 #include "sy-session.h"
+#include "sy-test-util.h"
 
 static const char *brown_a =
   "\n\n\tThe/at Fulton/np-tl County/nn-tl Jury/nn-tl said/vbd ``/`` no/at evidence/nn ''/'' "
@@ -307,21 +308,6 @@ make_brown_dir (void)
       g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
     }
   return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *n;
-
-  while (d && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, n, NULL);
-
-      g_remove (p);
-    }
-  g_rmdir (dir);
 }
 
 typedef struct
@@ -683,9 +669,9 @@ test_profile_invariants (void)
       g_assert_true (g_str_has_prefix (c, "router,texts,tokens,perplexity,avg_k"));
       g_assert_nonnull (strstr (c, "\nnative,4,"));
     }
-    remove_dir (out);
+    sy_test_remove_tree (out);
   }
-  remove_dir (dir);
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -721,7 +707,7 @@ test_profile_limit_cancel (void)
   g_clear_error (&error);
   g_assert_false (sy_profile_parse_sweep ("p=a:b", &opt, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  remove_dir (dir);
+  sy_test_remove_tree (dir);
 }
 
 typedef struct
@@ -778,7 +764,7 @@ test_profile_threads (void)
     }
   for (int i = 0; i < 3; i++)
     sy_profile_free (jobs[i].prof);
-  remove_dir (dir);
+  sy_test_remove_tree (dir);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sy-profiler-window.h"
+#include "sy-test-gui.h"
 
 static gboolean have_display;
 static char *brown_tmp;
@@ -48,22 +49,6 @@ iterate_until_flag (gboolean *flag)
 {
   while (!*flag)
     g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-set_flag (gpointer flag)
-{
-  *(gboolean *) flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (300, set_flag, &done);
-  iterate_until_flag (&done);
 }
 
 static SyProfilerWindow *
@@ -117,7 +102,7 @@ test_run_and_screenshot (void)
   w = new_window ();
   g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
   gtk_window_present (GTK_WINDOW (w));
-  settle ();
+  sy_test_settle (300);
 
   g_assert_true (sy_profiler_window_run (w));
   g_assert_true (sy_profiler_window_is_running (w));
@@ -133,7 +118,7 @@ test_run_and_screenshot (void)
   g_assert_cmpstr (((SyProfileRun *) g_ptr_array_index (prof->runs, 1))->router, ==, "topp:p=0.5");
   g_assert_cmpint (prof->sweep->len, ==, 3);
   g_assert_cmpstr (prof->split, ==, "test");
-  settle ();
+  sy_test_settle (300);
 
   width = gtk_widget_get_width (GTK_WIDGET (w));
   height = gtk_widget_get_height (GTK_WIDGET (w));

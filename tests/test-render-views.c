@@ -19,6 +19,7 @@
 #include "sy-strip-render.h"
 #include "sy-summary-render.h"
 #include "sy-test-trace.h"
+#include "sy-test-util.h"
 
 typedef void (*ViewFunc) (cairo_t *cr, const SyTrace *trace, gconstpointer opts,
                           const SyRenderStyle *style, double width, double height);
@@ -130,21 +131,6 @@ count_color (cairo_surface_t *surface,
   return n;
 }
 
-/* SVG: parse as XML and count elements by name */
-static void
-count_element (GMarkupParseContext  *context,
-               const char           *element,
-               const char          **names,
-               const char          **values,
-               gpointer              user_data,
-               GError              **error)
-{
-  GHashTable *counts = user_data;
-  int n = GPOINTER_TO_INT (g_hash_table_lookup (counts, element));
-
-  g_hash_table_insert (counts, g_strdup (element), GINT_TO_POINTER (n + 1));
-}
-
 static GHashTable *
 render_svg (ViewFunc             func,
             const SyTrace       *trace,
@@ -153,37 +139,20 @@ render_svg (ViewFunc             func,
             double               width,
             double               height)
 {
-  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("sy-views-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "view.svg", NULL);
-  g_autofree char *contents = NULL;
-  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GMarkupParseContext *context;
+  GHashTable *counts;
   Draw d = { func, trace, opts, style };
-  gsize len;
 
   g_assert_no_error (error);
   g_assert_true (sy_render_to_file (path, width, height, 1, draw_cb, &d, &error));
   g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
-  context = g_markup_parse_context_new (&parser, 0, counts, NULL);
-  g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_markup_parse_context_end_parse (context, &error));
-  g_assert_no_error (error);
-  g_markup_parse_context_free (context);
+  counts = sy_test_svg_count_elements (path);
   g_unlink (path);
   g_rmdir (dir);
-  g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (counts, "svg")), ==, 1);
+  g_assert_cmpint (sy_test_count_of (counts, "svg"), ==, 1);
   return counts;
-}
-
-static int
-count_of (GHashTable *counts,
-          const char *element)
-{
-  return GPOINTER_TO_INT (g_hash_table_lookup (counts, element));
 }
 
 /* cairo writes each glyph once as a symbol and every drawn character as
@@ -438,7 +407,7 @@ test_heatmap_svg (void)
   opts.show_values = FALSE;
   counts = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
   /* vector cells: at least one path per cell */
-  g_assert_cmpint (count_of (counts, "path"), >=, 12 * 6);
+  g_assert_cmpint (sy_test_count_of (counts, "path"), >=, 12 * 6);
   /* the labels are there as glyphs: row labels, axis titles, title */
   for (int i = 0; i < 6; i++)
     {
@@ -447,14 +416,14 @@ test_heatmap_svg (void)
       chars += count_chars (s);
     }
   chars += count_chars ("Layer") + count_chars ("Token") + count_chars ("Experts per token (K)");
-  g_assert_cmpint (count_of (counts, "use"), >=, chars);
+  g_assert_cmpint (sy_test_count_of (counts, "use"), >=, chars);
   /* K's colour bar: one block per value of K, no gradient */
   {
     double vmin, vmax;
 
     sy_heatmap_scale (trace, &opts, &vmin, &vmax);
-    g_assert_cmpint (count_of (counts, "path"), >=, 12 * 6 + (int) (vmax - vmin + 1));
-    g_assert_cmpint (count_of (counts, "linearGradient"), ==, 0);
+    g_assert_cmpint (sy_test_count_of (counts, "path"), >=, 12 * 6 + (int) (vmax - vmin + 1));
+    g_assert_cmpint (sy_test_count_of (counts, "linearGradient"), ==, 0);
   }
   /* a continuous measure's colour bar is a vector gradient */
   {
@@ -462,7 +431,7 @@ test_heatmap_svg (void)
 
     opts.measure = SY_HEATMAP_ENTROPY;
     entropy = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
-    g_assert_cmpint (count_of (entropy, "linearGradient"), >=, 1);
+    g_assert_cmpint (sy_test_count_of (entropy, "linearGradient"), >=, 1);
     opts.measure = SY_HEATMAP_K;
   }
 
@@ -472,7 +441,7 @@ test_heatmap_svg (void)
 
     opts.show_values = TRUE;
     with_values = render_svg (HEATMAP (sy_heatmap_render), trace, &opts, sy_render_style_light (), 1200, 600);
-    g_assert_cmpint (count_of (with_values, "use"), >=, count_of (counts, "use") + 12 * 6);
+    g_assert_cmpint (sy_test_count_of (with_values, "use"), >=, sy_test_count_of (counts, "use") + 12 * 6);
   }
 }
 
@@ -585,8 +554,8 @@ test_strip (void)
   {
     g_autoptr (GHashTable) counts = render_svg ((ViewFunc) sy_strip_render, trace, &opts, style, 1200, 600);
 
-    g_assert_cmpint (count_of (counts, "path"), >=, 40);
-    g_assert_cmpint (count_of (counts, "use"), >=, 40);
+    g_assert_cmpint (sy_test_count_of (counts, "path"), >=, 40);
+    g_assert_cmpint (sy_test_count_of (counts, "use"), >=, 40);
   }
 }
 
@@ -686,8 +655,8 @@ test_inspector (void)
   {
     g_autoptr (GHashTable) counts = render_svg ((ViewFunc) sy_inspector_render, trace, &opts, style, 600, 400);
 
-    g_assert_cmpint (count_of (counts, "path"), >=, 6 * 8);
-    g_assert_cmpint (count_of (counts, "use"), >=, count_chars ("Router probabilities π by layer"));
+    g_assert_cmpint (sy_test_count_of (counts, "path"), >=, 6 * 8);
+    g_assert_cmpint (sy_test_count_of (counts, "use"), >=, count_chars ("Router probabilities π by layer"));
   }
 }
 
@@ -762,7 +731,7 @@ test_summary (void)
   {
     g_autoptr (GHashTable) counts = render_svg ((ViewFunc) sy_summary_render, trace, NULL, sy_render_style_dark (), 600, 400);
 
-    g_assert_cmpint (count_of (counts, "use"), >=, count_chars ("Run summary perplexity"));
+    g_assert_cmpint (sy_test_count_of (counts, "use"), >=, count_chars ("Run summary perplexity"));
   }
 }
 
@@ -814,7 +783,7 @@ test_all_views_edge_cases (void)
     {
       g_autoptr (GHashTable) counts = render_svg (views[v], normal, NULL, sy_render_style_light (), 600, 400);
 
-      g_assert_cmpint (count_of (counts, "svg"), ==, 1);
+      g_assert_cmpint (sy_test_count_of (counts, "svg"), ==, 1);
     }
 }
 

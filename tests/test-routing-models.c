@@ -23,6 +23,7 @@
 #include "sy-router.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
+#include "sy-test-util.h"
 
 static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
@@ -37,24 +38,14 @@ typedef struct
   float     *ref_router;   /* (L, n, E) reference router logits of case 0 */
 } Fixture;
 
-static char *
-fixture_path (const char *arch,
-              const char *file)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, file, NULL);
-}
-
 /* FALSE (test skipped) when the engine does not support the architecture yet */
 static gboolean
 fixture_load (const char *arch,
               Fixture    *fx)
 {
-  g_autofree char *dir = fixture_path (arch, "");
-  g_autofree char *ref_json = fixture_path (arch, "reference.json");
-  g_autofree char *ref_st = fixture_path (arch, "reference.safetensors");
+  g_autofree char *dir = sy_test_model_path (arch, "");
+  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
+  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   json_object *root, *cases, *cs, *v;
@@ -496,9 +487,9 @@ test_da_model (void)
 static void
 test_deepseek_groups (void)
 {
-  g_autofree char *ref_json = fixture_path ("deepseek_v3", "reference.json");
-  g_autofree char *ref_st = fixture_path ("deepseek_v3", "reference.safetensors");
-  g_autofree char *model_st = fixture_path ("deepseek_v3", "model.safetensors");
+  g_autofree char *ref_json = sy_test_model_path ("deepseek_v3", "reference.json");
+  g_autofree char *ref_st = sy_test_model_path ("deepseek_v3", "reference.safetensors");
+  g_autofree char *model_st = sy_test_model_path ("deepseek_v3", "model.safetensors");
   g_autoptr (SyTensorStore) ref = NULL;
   g_autoptr (SyTensorStore) weights = NULL;
   g_autoptr (GError) error = NULL;

@@ -11,6 +11,7 @@
 #include "sy-engine-error.h"
 #include "sy-safetensors-writer.h"
 #include "sy-tensor-store.h"
+#include "sy-test-util.h"
 
 static char *tmp_dir;
 
@@ -484,27 +485,6 @@ test_convert_folder (void)
   }
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      GDir *d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      if (d)
-        g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -524,7 +504,7 @@ main (int    argc,
   g_test_add_func ("/engine/safetensors-writer/convert-folder", test_convert_folder);
 
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -11,32 +11,13 @@
 
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
+#include "sy-test-util.h"
 
 static char *tmp_dir;
 
 static const char * const fixture_models[] = {
   "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe",
 };
-
-static char *
-fixture_path (const char *first, ...)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-  GPtrArray *parts = g_ptr_array_new ();
-  va_list args;
-  char *path;
-
-  g_assert_nonnull (root);
-  g_ptr_array_add (parts, (gpointer) root);
-  va_start (args, first);
-  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
-    g_ptr_array_add (parts, (gpointer) p);
-  va_end (args);
-  g_ptr_array_add (parts, NULL);
-  path = g_build_filenamev ((char **) parts->pdata);
-  g_ptr_array_free (parts, TRUE);
-  return path;
-}
 
 /* A fresh empty folder under tmp_dir. */
 static char *
@@ -184,9 +165,9 @@ test_fixtures (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (fixture_models); i++)
     {
-      g_autofree char *dir = fixture_path ("models", fixture_models[i], NULL);
-      g_autofree char *file = fixture_path ("models", fixture_models[i], "model.safetensors", NULL);
-      g_autofree char *ref = fixture_path ("models", fixture_models[i], "reference.safetensors", NULL);
+      g_autofree char *dir = sy_test_fixture_path ("models", fixture_models[i], NULL);
+      g_autofree char *file = sy_test_fixture_path ("models", fixture_models[i], "model.safetensors", NULL);
+      g_autofree char *ref = sy_test_fixture_path ("models", fixture_models[i], "reference.safetensors", NULL);
 
       g_test_message ("%s", dir);
       check_against_header (file, dir);    /* the folder */
@@ -198,7 +179,7 @@ test_fixtures (void)
 static void
 test_fixture_get_and_unused (void)
 {
-  g_autofree char *dir = fixture_path ("models", "olmoe", NULL);
+  g_autofree char *dir = sy_test_fixture_path ("models", "olmoe", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) store = sy_tensor_store_open (dir, &error);
   g_auto (GStrv) all = NULL;
@@ -426,7 +407,7 @@ test_to_f32_unaligned (void)
 static void
 test_bad_truncated_file (void)
 {
-  g_autofree char *src = fixture_path ("models", "olmoe", "model.safetensors", NULL);
+  g_autofree char *src = sy_test_fixture_path ("models", "olmoe", "model.safetensors", NULL);
   g_autofree char *dir = make_case_dir ("truncated");
   g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *contents = NULL;
@@ -840,27 +821,6 @@ test_fuzz_headers (void)
   g_assert_cmpint (n_loaded, >, 0);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      GDir *d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      if (d)
-        g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -895,7 +855,7 @@ main (int    argc,
   g_test_add_func ("/engine/tensor-store/fuzz-headers", test_fuzz_headers);
 
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -12,6 +12,7 @@
 #include "sy-engine-error.h"
 #include "sy-router.h"
 #include "sy-trace-json.h"
+#include "sy-test-util.h"
 
 #define N 4
 #define E 4
@@ -59,16 +60,6 @@ make_trace (const char *router)
   trace->op_time_s[SY_OP_ATTENTION] = 0.25;
   trace->total_time_s = 1.0;
   return trace;
-}
-
-static json_object *
-get (json_object *o, const char *key)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (o, key, &v))
-    g_error ("missing key %s", key);
-  return v;
 }
 
 static void
@@ -144,44 +135,44 @@ test_json_fields (void)
         g_autoptr (SyTrace) back = NULL;
 
         g_assert_nonnull (root);
-        g_assert_cmpstr (json_object_get_string (get (root, "model")), ==, "hand");
-        g_assert_cmpstr (json_object_get_string (get (root, "router")), ==, trace->router);
-        g_assert_cmpint (json_object_get_boolean (get (root, "causal")), ==, r != 1);
-        tokens = get (root, "tokens");
+        g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "model")), ==, "hand");
+        g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "router")), ==, trace->router);
+        g_assert_cmpint (json_object_get_boolean (sy_test_json_get (root, "causal")), ==, r != 1);
+        tokens = sy_test_json_get (root, "tokens");
         g_assert_cmpint (json_object_array_length (tokens), ==, N);
-        g_assert_cmpint (json_object_get_int (get (json_object_array_get_idx (tokens, 2), "id")), ==, 102);
-        g_assert_cmpstr (json_object_get_string (get (json_object_array_get_idx (tokens, 1), "text")),
+        g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (tokens, 2), "id")), ==, 102);
+        g_assert_cmpstr (json_object_get_string (sy_test_json_get (json_object_array_get_idx (tokens, 1), "text")),
                          ==, " \"quoted\"");
-        g_assert_cmpstr (json_object_get_string (get (json_object_array_get_idx (tokens, 3), "text")),
+        g_assert_cmpstr (json_object_get_string (sy_test_json_get (json_object_array_get_idx (tokens, 3), "text")),
                          ==, " caf\xc3\xa9");
 
-        layers = get (root, "layers");
+        layers = sy_test_json_get (root, "layers");
         g_assert_cmpint (json_object_array_length (layers), ==, L);
         for (int l = 0; l < L; l++)
           {
             json_object *lo = json_object_array_get_idx (layers, l);
-            json_object *cells = get (lo, "tokens");
+            json_object *cells = sy_test_json_get (lo, "tokens");
 
-            g_assert_cmpint (json_object_get_int (get (lo, "layer")), ==, l + 1);
-            g_assert_cmpint (json_object_get_int (get (lo, "moe")), ==, l);
-            g_assert_cmpint (json_object_get_int (get (lo, "budget")), ==, E);
-            g_assert_cmpfloat (json_object_get_double (get (lo, "avg_k")), ==, trace->layers[l].avg_k);
+            g_assert_cmpint (json_object_get_int (sy_test_json_get (lo, "layer")), ==, l + 1);
+            g_assert_cmpint (json_object_get_int (sy_test_json_get (lo, "moe")), ==, l);
+            g_assert_cmpint (json_object_get_int (sy_test_json_get (lo, "budget")), ==, E);
+            g_assert_cmpfloat (json_object_get_double (sy_test_json_get (lo, "avg_k")), ==, trace->layers[l].avg_k);
             g_assert_cmpint (json_object_array_length (cells), ==, N);
             for (int t = 0; t < N; t++)
               {
                 json_object *c = json_object_array_get_idx (cells, t);
                 const SyTraceLayer *tl = &trace->layers[l];
-                int k = json_object_get_int (get (c, "k"));
-                json_object *imp = get (c, "importance"), *cx = get (c, "complexity"), *d = get (c, "depth");
+                int k = json_object_get_int (sy_test_json_get (c, "k"));
+                json_object *imp = sy_test_json_get (c, "importance"), *cx = sy_test_json_get (c, "complexity"), *d = sy_test_json_get (c, "depth");
 
                 g_assert_cmpint (k, ==, tl->k[t]);
-                g_assert_cmpint (json_object_array_length (get (c, "experts")), ==, k);
-                g_assert_cmpint (json_object_array_length (get (c, "weights")), ==, k);
-                g_assert_cmpint (json_object_array_length (get (c, "probs")), ==, E);
-                g_assert_cmpint (json_object_get_int (json_object_array_get_idx (get (c, "experts"), 0)),
+                g_assert_cmpint (json_object_array_length (sy_test_json_get (c, "experts")), ==, k);
+                g_assert_cmpint (json_object_array_length (sy_test_json_get (c, "weights")), ==, k);
+                g_assert_cmpint (json_object_array_length (sy_test_json_get (c, "probs")), ==, E);
+                g_assert_cmpint (json_object_get_int (json_object_array_get_idx (sy_test_json_get (c, "experts"), 0)),
                                  ==, tl->experts[t * E]);
-                g_assert_cmpfloat ((float) json_object_get_double (get (c, "cum")), ==, tl->cum[t]);
-                g_assert_cmpfloat ((float) json_object_get_double (get (c, "entropy")), ==, tl->entropy[t]);
+                g_assert_cmpfloat ((float) json_object_get_double (sy_test_json_get (c, "cum")), ==, tl->cum[t]);
+                g_assert_cmpfloat ((float) json_object_get_double (sy_test_json_get (c, "entropy")), ==, tl->entropy[t]);
                 /* fields a policy does not compute are null */
                 g_assert_true ((imp == NULL) == (r != 1));
                 g_assert_true ((cx == NULL) == (r != 2));
@@ -190,16 +181,16 @@ test_json_fields (void)
                   g_assert_cmpstr (json_object_get_string (d), ==,
                                    tl->depth[t] == SY_DEPTH_DEEP ? "deep" : "shallow");
                 if (r == 1 && t == 0)
-                  g_assert_true (json_object_get_boolean (get (c, "sink")));
+                  g_assert_true (json_object_get_boolean (sy_test_json_get (c, "sink")));
               }
           }
 
-        metrics = get (root, "metrics");
-        g_assert_cmpint (json_object_array_length (get (metrics, "nll")), ==, N - 1);
-        g_assert_cmpfloat (json_object_get_double (get (metrics, "perplexity")), ==, trace->perplexity);
-        g_assert_cmpfloat (json_object_get_double (get (metrics, "avg_k")), ==, trace->avg_k);
-        g_assert_cmpfloat (json_object_get_double (get (metrics, "activated_params")), ==, 123456);
-        g_assert_cmpfloat (json_object_get_double (get (metrics, "flops")), ==, 2.5e6);
+        metrics = sy_test_json_get (root, "metrics");
+        g_assert_cmpint (json_object_array_length (sy_test_json_get (metrics, "nll")), ==, N - 1);
+        g_assert_cmpfloat (json_object_get_double (sy_test_json_get (metrics, "perplexity")), ==, trace->perplexity);
+        g_assert_cmpfloat (json_object_get_double (sy_test_json_get (metrics, "avg_k")), ==, trace->avg_k);
+        g_assert_cmpfloat (json_object_get_double (sy_test_json_get (metrics, "activated_params")), ==, 123456);
+        g_assert_cmpfloat (json_object_get_double (sy_test_json_get (metrics, "flops")), ==, 2.5e6);
         json_object_put (root);
 
         back = sy_trace_from_json (text, -1, &error);
@@ -220,9 +211,9 @@ test_json_nan_metrics (void)
   text = sy_trace_to_json (trace, FALSE);
   root = json_tokener_parse (text);
   g_assert_nonnull (root);
-  g_assert_null (get (get (root, "metrics"), "perplexity"));
-  g_assert_null (get (root, "model"));
-  g_assert_cmpint (json_object_array_length (get (get (root, "metrics"), "nll")), ==, 0);
+  g_assert_null (sy_test_json_get (sy_test_json_get (root, "metrics"), "perplexity"));
+  g_assert_null (sy_test_json_get (root, "model"));
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (sy_test_json_get (root, "metrics"), "nll")), ==, 0);
   json_object_put (root);
   back = sy_trace_from_json (text, -1, NULL);
   g_assert_nonnull (back);

@@ -1,0 +1,40 @@
+/* sy-test-model.h: engine-level helpers the model tests share
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Reading reference tensors, asserting that a model folder fails to load
+ * with a given error, and temporary copies of a fixture model with an
+ * edited config.json.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "sy-tensor-store.h"
+
+G_BEGIN_DECLS
+
+typedef void (*SyTestEditFunc) (json_object *obj,
+                                gpointer     data);
+
+/* The 2-D f32 copy of reference tensor name, asserted to be (rows, cols) */
+float *sy_test_ref_tensor         (SyTensorStore     *ref,
+                                   const char        *name,
+                                   int64_t            rows,
+                                   int64_t            cols);
+
+/* Asserts that sy_model_load (dir) fails with SY_ENGINE_ERROR code and a
+ * message that mentions every one of the NULL-terminated needles */
+void   sy_test_assert_load_fails  (const char        *dir,
+                                   int                code,
+                                   const char *const *needles);
+
+/* A new temporary folder (g_dir_make_tmp (tmpl)) holding the config.json of
+ * fixture model arch, rewritten by edit (may be NULL) */
+char  *sy_test_model_copy_config  (const char        *arch,
+                                   const char        *tmpl,
+                                   SyTestEditFunc     edit,
+                                   gpointer           data);
+
+G_END_DECLS

@@ -1,0 +1,261 @@
+/* sy-test-util.c: helpers the GLib tests share
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sy-test-util.h"
+
+char *
+sy_test_fixture_path (const char *first,
+                      ...)
+{
+  const char *root = g_getenv ("SY_FIXTURES");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+char *
+sy_test_model_path (const char *arch,
+                    const char *file)
+{
+  return sy_test_fixture_path ("models", arch, file, NULL);
+}
+
+void
+sy_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      GDir *d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          sy_test_remove_tree (child);
+        }
+      if (d)
+        g_dir_close (d);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static const char *
+cli_path (void)
+{
+  const char *cli = g_getenv ("SY_CLI");
+
+  g_assert_nonnull (cli);
+  return cli;
+}
+
+void
+sy_test_cli_line (const char  *args,
+                  char       **out,
+                  char       **err,
+                  int         *wait_status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmd = g_strdup_printf ("'%s' %s", cli_path (), args);
+  g_autofree char *out_dropped = NULL;
+  g_autofree char *err_dropped = NULL;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, out ? out : &out_dropped, err ? err : &err_dropped,
+                                            wait_status, &error));
+  g_assert_no_error (error);
+}
+
+int
+sy_test_exit_code (int wait_status)
+{
+  if (g_spawn_check_wait_status (wait_status, NULL))
+    return 0;
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+int
+sy_test_cli (char      **out,
+             char      **err,
+             const char *first,
+             ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return sy_test_cliv ((const char *const *) argv->pdata, out, err);
+}
+
+int
+sy_test_cliv (const char *const *args,
+              char             **out,
+              char             **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out_dropped = NULL;
+  g_autofree char *err_dropped = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, (gpointer) cli_path ());
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out ? out : &out_dropped, err ? err : &err_dropped,
+                               &status, &error));
+  g_assert_no_error (error);
+  return sy_test_exit_code (status);
+}
+
+void
+sy_test_assert_cli_error_at (const char *err,
+                             const char *needle,
+                             const char *where)
+{
+  if (err == NULL || !g_str_has_prefix (err, "switchyard-cli: "))
+    g_error ("%s: expected 'switchyard-cli: ...' on stderr, got '%s'", where, err ? err : "(null)");
+  if (strchr (err, '\n') != err + strlen (err) - 1)
+    g_error ("%s: expected one line ending in a newline, got '%s'", where, err);
+  if (needle != NULL && strstr (err, needle) == NULL)
+    g_error ("%s: '%s' not found in '%s'", where, needle, err);
+}
+
+json_object *
+sy_test_json_get (json_object *o,
+                  const char  *key)
+{
+  json_object *v = NULL;
+
+  if (!json_object_object_get_ex (o, key, &v))
+    g_error ("JSON key \"%s\" is missing in %s", key,
+             json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  return v;
+}
+
+json_object *
+sy_test_json_get_nonnull (json_object *o,
+                          const char  *key)
+{
+  json_object *v = sy_test_json_get (o, key);
+
+  if (v == NULL)
+    g_error ("JSON key \"%s\" is null in %s", key,
+             json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  return v;
+}
+
+static void
+count_element (GMarkupParseContext  *context,
+               const char           *element,
+               const char          **names,
+               const char          **values,
+               gpointer              user_data,
+               GError              **error)
+{
+  GHashTable *counts = user_data;
+
+  g_hash_table_insert (counts, g_strdup (element),
+                       GINT_TO_POINTER (sy_test_count_of (counts, element) + 1));
+}
+
+GHashTable *
+sy_test_svg_count_elements (const char *path)
+{
+  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GMarkupParseContext *context;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  g_assert_no_error (error);
+  context = g_markup_parse_context_new (&parser, 0, counts, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+  return counts;
+}
+
+int
+sy_test_count_of (GHashTable *counts,
+                  const char *element)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (counts, element));
+}
+
+int
+sy_test_count_total (GHashTable *counts)
+{
+  GHashTableIter iter;
+  gpointer value;
+  int total = 0;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    total += GPOINTER_TO_INT (value);
+  return total;
+}
+
+double
+sy_test_max_abs_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]);
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}
+
+double
+sy_test_max_rel_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
+
+      if (isnan (d))
+        return INFINITY;
+      m = MAX (m, d);
+    }
+  return m;
+}

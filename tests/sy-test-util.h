@@ -1,0 +1,92 @@
+/* sy-test-util.h: helpers the GLib tests share (glib only, no engine)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Fixture paths under $SY_FIXTURES, running $SY_CLI and capturing its
+ * stdout, stderr and status, removing a temporary tree, comparing float
+ * arrays.  Every helper asserts what it relies on (the variables are set,
+ * the process could be spawned), so a broken setup fails the test.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+
+G_BEGIN_DECLS
+
+/* $SY_FIXTURES/first/... (NULL-terminated parts); asserts SY_FIXTURES is set */
+char   *sy_test_fixture_path (const char *first,
+                              ...) G_GNUC_NULL_TERMINATED;
+
+/* $SY_FIXTURES/models/<arch>/<file> ("" for the folder itself) */
+char   *sy_test_model_path   (const char *arch,
+                              const char *file);
+
+/* rm -r path (a file or a folder); no error when it does not exist */
+void    sy_test_remove_tree  (const char *path);
+
+/* Runs "'$SY_CLI' <args>" (args parsed like a shell command line) and
+ * stores its stdout, stderr (either may be NULL: captured and dropped)
+ * and its raw wait status (for g_spawn_check_wait_status). */
+void    sy_test_cli_line     (const char  *args,
+                              char       **out,
+                              char       **err,
+                              int         *wait_status);
+
+/* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code
+ * (0 on success, -1 when it did not exit normally, e.g. a signal). */
+int     sy_test_cli          (char      **out,
+                              char      **err,
+                              const char *first,
+                              ...) G_GNUC_NULL_TERMINATED;
+
+/* The same with the arguments as a NULL-terminated array */
+int     sy_test_cliv         (const char *const *args,
+                              char             **out,
+                              char             **err);
+
+/* The exit code of a wait status: 0 on success, the code, or -1 */
+int     sy_test_exit_code    (int wait_status);
+
+/* Asserts that err is a switchyard-cli error: exactly one line
+ * "switchyard-cli: ...\n" that contains needle (when not NULL) */
+#define sy_test_assert_cli_error(err, needle) \
+  sy_test_assert_cli_error_at ((err), (needle), G_STRLOC)
+void    sy_test_assert_cli_error_at (const char *err,
+                                     const char *needle,
+                                     const char *where);
+
+/* The member key of JSON object o (NULL for a JSON null); g_error when
+ * it is missing */
+json_object *sy_test_json_get      (json_object *o,
+                                    const char  *key);
+
+/* The same, and g_error when it is null too */
+json_object *sy_test_json_get_nonnull (json_object *o,
+                                       const char  *key);
+
+/* Parses the SVG file at path as XML (asserting it is well-formed) and
+ * returns element name -> count (free with g_hash_table_unref) */
+GHashTable *sy_test_svg_count_elements (const char *path);
+
+/* The count of one element name, 0 when absent */
+int     sy_test_count_of     (GHashTable *counts,
+                              const char *element);
+
+/* The number of elements of all names */
+int     sy_test_count_total  (GHashTable *counts);
+
+/* max |a - b| over n floats; NaN on either side is an infinite error */
+double  sy_test_max_abs_diff (const float *a,
+                              const float *b,
+                              gsize        n);
+
+/* max |a - b| / max (1, |b|); NaN is an infinite error.  For values of a
+ * few units, float32 noise from a different summation order (one row vs
+ * a batch) is a few ulp. */
+double  sy_test_max_rel_diff (const float *a,
+                              const float *b,
+                              gsize        n);
+
+G_END_DECLS
