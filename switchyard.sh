@@ -13,8 +13,9 @@ set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
 
-# Debian 12 packages: build tools, libraries, data validators, and what the
-# GUI tests use (Xvfb, xwininfo/xprop, ImageMagick's import).
+# Debian 12 packages: build tools, libraries, data validators, a session
+# bus for `run` outside a desktop, and what the GUI tests use (Xvfb,
+# xwininfo/xprop, ImageMagick's import).
 PACKAGES=(
   build-essential
   meson
@@ -36,6 +37,7 @@ PACKAGES=(
   librsvg2-common
   adwaita-icon-theme
   fonts-dejavu-core
+  dbus-daemon
   xvfb
   xauth
   x11-utils
@@ -107,7 +109,9 @@ configure ()
   local dir=$1
   shift
   if [ -f "$dir/build.ninja" ]; then
-    meson configure "$dir" "$@" >&2
+    if [ $# -gt 0 ]; then
+      meson configure "$dir" "$@" >/dev/null
+    fi
   else
     meson setup "$dir" "$@" >&2
   fi
@@ -162,6 +166,11 @@ cmd_run ()
   ninja -C build
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     die "no display (DISPLAY and WAYLAND_DISPLAY are unset); for a virtual one: Xvfb :99 & DISPLAY=:99 $0 run"
+  fi
+  # Outside a desktop session (e.g. under a bare Xvfb) there is no session
+  # bus, and without one settings are not saved: bring a private one.
+  if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ ! -S "${XDG_RUNTIME_DIR:-/nonexistent}/bus" ]; then
+    exec dbus-run-session -- build/app/switchyard "$@"
   fi
   exec build/app/switchyard "$@"
 }

@@ -13,7 +13,16 @@
 #include "sy-cli.h"
 
 static const SyCliCommand commands[] = {
+  { "route", sy_cli_route, "Run a text under a routing policy and print the trace" },
+  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
+  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
+  { "forward", sy_cli_forward, "Run one forward pass and dump logits, router logits, hidden states" },
+  { "generate", sy_cli_generate, "Greedy decoding with the KV cache" },
+  { "bench", sy_cli_bench, "Measure prefill and decode speed and peak memory" },
   { "make-random-model", sy_cli_make_random_model, "Write a random-weight model of real shapes (benchmarks)" },
+  { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
+  { "tokenize", sy_cli_tokenize, "Tokenize a text with a model's tokenizer (JSON)" },
+  { "bench-tokenizer", sy_cli_bench_tokenizer, "Tokenize text files, report MB/s" },
   { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
   { NULL, NULL, NULL }
 };

@@ -72,13 +72,15 @@ shortcuts_activated (GSimpleAction *action,
                      gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (app);
   g_autoptr (GtkBuilder) builder = NULL;
   GtkWindow *window;
 
   builder = gtk_builder_new_from_resource ("/io/github/switchyard/Switchyard/ui/sy-shortcuts-window.ui");
   window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+  /* (the parent first: once in the application, the new window is the active one) */
+  gtk_window_set_transient_for (window, parent);
   gtk_window_set_application (window, app);
-  gtk_window_set_transient_for (window, gtk_application_get_active_window (app));
   gtk_window_present (window);
 }
 

@@ -29,7 +29,16 @@ int  sy_cli_error      (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int  sy_cli_error_from (const GError *error);
 
 /* Subcommands (each defined in sy-cli-<name>.c) */
+int  sy_cli_route      (int argc, char **argv);
+int  sy_cli_tokenize         (int argc, char **argv);
+int  sy_cli_bench_tokenizer  (int argc, char **argv);
+int  sy_cli_forward    (int argc, char **argv);
+int  sy_cli_generate   (int argc, char **argv);
+int  sy_cli_bench      (int argc, char **argv);
 int  sy_cli_make_random_model (int argc, char **argv);
+int  sy_cli_render           (int argc, char **argv);
+int  sy_cli_tokenize         (int argc, char **argv);
+int  sy_cli_bench_tokenizer  (int argc, char **argv);
 int  sy_cli_convert           (int argc, char **argv);
 
 G_END_DECLS

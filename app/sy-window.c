@@ -27,7 +27,6 @@ struct _SyWindow
   AdwWindowTitle  *window_title;
   AdwToastOverlay *toast_overlay;
   GtkStack        *stack;
-  AdwStatusPage   *empty_page;
   GMenu           *recent_section;
 
   /* Owned */
@@ -375,7 +374,6 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, SyWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, recent_section);
 
   /* Accelerators: sy-application-actions.c */

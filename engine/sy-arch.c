@@ -119,6 +119,54 @@ static const SyConfigKey granitemoe_keys[] = {
   { NULL }
 };
 
+static const SyConfigKey deepseek_v3_keys[] = {
+  REQ ("vocab_size", SY_KEY_INT, vocab_size),
+  REQ ("hidden_size", SY_KEY_INT, hidden_size),
+  REQ ("num_hidden_layers", SY_KEY_INT, n_layers),
+  REQ ("num_attention_heads", SY_KEY_INT, n_heads),
+  REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok),
+  REQ ("n_routed_experts", SY_KEY_INT, n_experts),
+  REQ ("moe_intermediate_size", SY_KEY_INT, expert_ffn),
+  REQ ("intermediate_size", SY_KEY_INT, dense_ffn),
+  REQ ("kv_lora_rank", SY_KEY_INT, kv_lora_rank),
+  REQ ("qk_nope_head_dim", SY_KEY_INT, qk_nope_head_dim),
+  /* HF DeepseekV3Config sets head_dim = qk_rope_head_dim: the rotary part */
+  REQ ("qk_rope_head_dim", SY_KEY_INT, head_dim),
+  REQ ("v_head_dim", SY_KEY_INT, v_head_dim),
+  { "q_lora_rank", NULL, SY_KEY_INT_OR_NULL, OFF (q_lora_rank), FALSE, 1536 },
+  DEF ("num_key_value_heads", SY_KEY_INT, n_kv_heads, 0),
+  DEF ("n_shared_experts", SY_KEY_INT, n_shared_experts, 1),
+  DEF ("first_k_dense_replace", SY_KEY_INT, first_k_dense, 3),
+  DEF ("n_group", SY_KEY_INT, n_group, 8),
+  DEF ("topk_group", SY_KEY_INT, topk_group, 4),
+  DEF ("norm_topk_prob", SY_KEY_BOOL, norm_topk_prob, 1),
+  DEF ("routed_scaling_factor", SY_KEY_FLOAT, routed_scaling_factor, 2.5),
+  DEF ("rope_interleave", SY_KEY_BOOL, rope_interleave, 1),
+  DEF ("rms_norm_eps", SY_KEY_FLOAT, rms_norm_eps, 1e-6),
+  DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 0),
+  DEF ("tie_word_embeddings", SY_KEY_BOOL, tie_word_embeddings, 0),
+  DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
+  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
+  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 1),
+  { NULL }
+};
+
+static const SyConfigKey gpt_oss_keys[] = {
+  COMMON_KEYS,
+  REQ ("intermediate_size", SY_KEY_INT, expert_ffn),
+  REQ ("num_local_experts", SY_KEY_INT, n_experts),
+  DEF ("num_key_value_heads", SY_KEY_INT, n_kv_heads, 8),
+  DEF ("rms_norm_eps", SY_KEY_FLOAT, rms_norm_eps, 1e-5),
+  DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 1),
+  DEF ("sliding_window", SY_KEY_INT, sliding_window, 128),
+  DEF ("layer_types", SY_KEY_LAYER_TYPES, layer_sliding, 1),
+  DEF ("swiglu_limit", SY_KEY_FLOAT, swiglu_limit, 7.0),
+  DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 131072),
+  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
+  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, -1),
+  { NULL }
+};
+
 #define LLAMA_LIKE_NAMES \
   .embed = "model.embed_tokens.weight", \
   .final_norm = "model.norm.weight", \
@@ -165,6 +213,7 @@ static const SyArchSpec arch_olmoe = {
   .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
   .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
   .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_FULL,
   .expert_layout = SY_EXPERTS_SEPARATE,
   .router_activation = SY_ROUTER_SOFTMAX,
@@ -199,6 +248,7 @@ static const SyArchSpec arch_qwen3_moe = {
   QWEN_MLP_NAMES,
   .q_norm = "model.layers.%d.self_attn.q_norm.weight",
   .k_norm = "model.layers.%d.self_attn.k_norm.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_HEAD,
   .expert_layout = SY_EXPERTS_SEPARATE,
   .router_activation = SY_ROUTER_SOFTMAX,
@@ -214,6 +264,7 @@ static const SyArchSpec arch_granitemoe = {
   .router = "model.layers.%d.block_sparse_moe.router.layer.weight",
   .experts_in = "model.layers.%d.block_sparse_moe.input_linear.weight",
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
+  .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,
   .router_activation = SY_ROUTER_SOFTMAX,
@@ -223,12 +274,77 @@ static const SyArchSpec arch_granitemoe = {
   .keys = granitemoe_keys,
 };
 
+static const SyArchSpec arch_deepseek_v3 = {
+  .model_type = "deepseek_v3",
+  .hf_class = "DeepseekV3ForCausalLM",
+  .embed = "model.embed_tokens.weight",
+  .final_norm = "model.norm.weight",
+  .lm_head = "lm_head.weight",
+  .attn_norm = "model.layers.%d.input_layernorm.weight",
+  .ffn_norm = "model.layers.%d.post_attention_layernorm.weight",
+  .q_proj = "model.layers.%d.self_attn.q_proj.%s",
+  .o_proj = "model.layers.%d.self_attn.o_proj.%s",
+  .q_a_proj = "model.layers.%d.self_attn.q_a_proj.%s",
+  .q_a_norm = "model.layers.%d.self_attn.q_a_layernorm.weight",
+  .q_b_proj = "model.layers.%d.self_attn.q_b_proj.%s",
+  .kv_a_proj = "model.layers.%d.self_attn.kv_a_proj_with_mqa.%s",
+  .kv_a_norm = "model.layers.%d.self_attn.kv_a_layernorm.weight",
+  .kv_b_proj = "model.layers.%d.self_attn.kv_b_proj.%s",
+  .router = "model.layers.%d.mlp.gate.weight",
+  .selection_bias = "model.layers.%d.mlp.gate.e_score_correction_bias",
+  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
+  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
+  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  .shared_gate = "model.layers.%d.mlp.shared_experts.gate_proj.weight",
+  .shared_up = "model.layers.%d.mlp.shared_experts.up_proj.weight",
+  .shared_down = "model.layers.%d.mlp.shared_experts.down_proj.weight",
+  .mlp_gate = "model.layers.%d.mlp.gate_proj.weight",
+  .mlp_up = "model.layers.%d.mlp.up_proj.weight",
+  .mlp_down = "model.layers.%d.mlp.down_proj.weight",
+  .attn = SY_ATTN_MLA,
+  .ffn_act = SY_FFN_SILU,
+  .o_proj_bias = TRUE,
+  .qk_norm = SY_QK_NORM_NONE,
+  .expert_layout = SY_EXPERTS_SEPARATE,
+  .router_activation = SY_ROUTER_SIGMOID,
+  .native_rule = SY_NATIVE_RULE_SIGMOID,
+  .has_shared_expert = TRUE,
+  .rope_theta_default = 1e4,
+  .keys = deepseek_v3_keys,
+};
+
+static const SyArchSpec arch_gpt_oss = {
+  .model_type = "gpt_oss",
+  .hf_class = "GptOssForCausalLM",
+  LLAMA_LIKE_NAMES,
+  .sinks = "model.layers.%d.self_attn.sinks",
+  .router = "model.layers.%d.mlp.router.weight",
+  .router_bias = "model.layers.%d.mlp.router.bias",
+  .experts_in = "model.layers.%d.mlp.experts.gate_up_proj",
+  .experts_in_bias = "model.layers.%d.mlp.experts.gate_up_proj_bias",
+  .experts_out = "model.layers.%d.mlp.experts.down_proj",
+  .experts_out_bias = "model.layers.%d.mlp.experts.down_proj_bias",
+  .attn = SY_ATTN_GQA,
+  .ffn_act = SY_FFN_CLAMPED_SWIGLU,
+  .swiglu_alpha = 1.702,
+  .o_proj_bias = TRUE,
+  .qk_norm = SY_QK_NORM_NONE,
+  .expert_layout = SY_EXPERTS_FUSED_INTERLEAVED,
+  .router_activation = SY_ROUTER_SOFTMAX,
+  /* softmax over the top-k logits = probabilities renormalised over S */
+  .native_rule = SY_NATIVE_RULE_RENORM,
+  .rope_theta_default = 150000,
+  .keys = gpt_oss_keys,
+};
+
 static const SyArchSpec *const archs[] = {
   &arch_mixtral,
   &arch_olmoe,
   &arch_qwen2_moe,
   &arch_qwen3_moe,
   &arch_granitemoe,
+  &arch_deepseek_v3,
+  &arch_gpt_oss,
   NULL
 };
 
@@ -306,11 +422,20 @@ sy_config_parse_key (const SyConfigKey *key,
   json_object *v = NULL;
   const char *found = key->name;
   char *field = (char *) config + key->offset;
+  gboolean present;
 
-  if (!json_object_object_get_ex (root, key->name, &v) && key->alias
-      && json_object_object_get_ex (root, key->alias, &v))
-    found = key->alias;
+  present = json_object_object_get_ex (root, key->name, &v);
+  if (!present && key->alias && json_object_object_get_ex (root, key->alias, &v))
+    {
+      found = key->alias;
+      present = TRUE;
+    }
 
+  if (v == NULL && present && key->type == SY_KEY_INT_OR_NULL)
+    {
+      *(int *) field = 0;
+      return TRUE;
+    }
   if (v == NULL)   /* absent or null */
     {
       if (key->required)
@@ -322,9 +447,21 @@ sy_config_parse_key (const SyConfigKey *key,
       switch (key->type)
         {
         case SY_KEY_INT:
+        case SY_KEY_INT_OR_NULL:
         case SY_KEY_TOKEN_ID:
         case SY_KEY_BOOL:
           *(int *) field = (int) key->def;
+          break;
+        case SY_KEY_LAYER_TYPES:
+          /* default 1: GptOssConfig's pattern, sliding on even layers */
+          if (key->def != 0 && config->n_layers > 0)
+            {
+              g_free (config->layer_sliding);
+              config->layer_sliding = g_new0 (int, config->n_layers);
+              config->n_layer_types = config->n_layers;
+              for (int i = 0; i < config->n_layers; i++)
+                config->layer_sliding[i] = (i + 1) % 2;
+            }
           break;
         case SY_KEY_FLOAT:
           *(double *) field = key->def;
@@ -338,8 +475,31 @@ sy_config_parse_key (const SyConfigKey *key,
   switch (key->type)
     {
     case SY_KEY_INT:
+    case SY_KEY_INT_OR_NULL:
       if (!json_get_int (v, (int *) field))
         goto bad;
+      break;
+    case SY_KEY_LAYER_TYPES:
+      {
+        /* only layer_types uses this type */
+        gsize n;
+
+        if (json_object_get_type (v) != json_type_array)
+          goto bad;
+        n = json_object_array_length (v);
+        g_free (config->layer_sliding);
+        config->layer_sliding = g_new0 (int, MAX (n, 1));
+        config->n_layer_types = (int) n;
+        for (gsize i = 0; i < n; i++)
+          {
+            const char *type = json_object_get_string (json_object_array_get_idx (v, i));
+
+            if (g_strcmp0 (type, "sliding_attention") == 0)
+              config->layer_sliding[i] = 1;
+            else if (g_strcmp0 (type, "full_attention") != 0)
+              goto bad;
+          }
+      }
       break;
     case SY_KEY_FLOAT:
       if (!json_get_number (v, (double *) field) || !isfinite (*(double *) field))
@@ -464,10 +624,23 @@ parse_rope (json_object *root,
       || !get_rope_number (params, "beta_fast", 32.0, &config->rope_beta_fast, file, error)
       || !get_rope_number (params, "beta_slow", 1.0, &config->rope_beta_slow, file, error)
       || !get_rope_number (params, "attention_factor", 0.0, &config->rope_attention_factor, file, error)
+      || !get_rope_number (params, "mscale", 0.0, &config->rope_mscale, file, error)
+      || !get_rope_number (params, "mscale_all_dim", 0.0, &config->rope_mscale_all_dim, file, error)
       || !get_rope_number (params, "original_max_position_embeddings",
                            config->max_position_embeddings, &d, file, error))
     return FALSE;
   config->rope_original_max_pos = (int) d;
+  config->rope_truncate = TRUE;
+  if (params && json_object_object_get_ex (params, "truncate", &v) && v)
+    {
+      if (json_object_get_type (v) != json_type_boolean)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                       "%s: rope key 'truncate' is not a boolean", file);
+          return FALSE;
+        }
+      config->rope_truncate = json_object_get_boolean (v);
+    }
 
   if (g_strcmp0 (type, "default") == 0)
     config->rope_type = SY_ROPE_DEFAULT;
@@ -588,6 +761,44 @@ sy_config_parse (const SyArchSpec  *arch,
       return FALSE;
     }
 
+  /* DeepSeek-V3: the shared experts form one MLP of n_shared * moe size;
+   * the latent attention needs its ranks. */
+  if (config->n_shared_experts > 0 && config->shared_ffn == 0)
+    config->shared_ffn = config->n_shared_experts * config->expert_ffn;
+  if (config->v_head_dim > 0
+      && (!check_positive (file, "kv_lora_rank", config->kv_lora_rank, error)
+          || !check_positive (file, "qk_nope_head_dim", config->qk_nope_head_dim, error)))
+    return FALSE;
+  if (config->q_lora_rank < 0 || config->first_k_dense < 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: '%s' must not be negative", file,
+                   config->q_lora_rank < 0 ? "q_lora_rank" : "first_k_dense_replace");
+      return FALSE;
+    }
+  if (config->n_group > 1
+      && (config->n_group > 31 || config->n_experts % config->n_group != 0
+          || config->topk_group < 1 || config->topk_group > config->n_group))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: n_group %d and topk_group %d do not fit %d routed experts",
+                   file, config->n_group, config->topk_group, config->n_experts);
+      return FALSE;
+    }
+  if (config->layer_sliding && config->n_layer_types != config->n_layers)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: 'layer_types' has %d entries for %d layers",
+                   file, config->n_layer_types, config->n_layers);
+      return FALSE;
+    }
+  if (config->swiglu_limit < 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: swiglu_limit must not be negative", file);
+      return FALSE;
+    }
+
   /* Dense layers need their own MLP size. */
   for (int l = 0; l < config->n_layers; l++)
     if (!sy_config_layer_is_moe (config, l)
@@ -602,6 +813,8 @@ sy_config_clear (SyConfig *config)
 {
   g_clear_pointer (&config->mlp_only_layers, g_free);
   config->n_mlp_only_layers = 0;
+  g_clear_pointer (&config->layer_sliding, g_free);
+  config->n_layer_types = 0;
 }
 
 gboolean
@@ -611,6 +824,8 @@ sy_config_layer_is_moe (const SyConfig *config,
   for (int i = 0; i < config->n_mlp_only_layers; i++)
     if (config->mlp_only_layers[i] == layer)
       return FALSE;
+  if (layer < config->first_k_dense)
+    return FALSE;
   return config->n_experts > 0 && (layer + 1) % config->decoder_sparse_step == 0;
 }
 
@@ -618,6 +833,8 @@ int
 sy_config_layer_window (const SyConfig *config,
                         int             layer)
 {
+  if (config->layer_sliding)
+    return config->layer_sliding[layer] ? config->sliding_window : 0;
   if (config->use_sliding_window)
     return layer >= config->max_window_layers ? config->sliding_window : 0;
   /* Mixtral: sliding_window applies to every layer when set; Qwen keeps

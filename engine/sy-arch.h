@@ -31,6 +31,9 @@ typedef enum
 {
   SY_EXPERTS_SEPARATE,  /* one gate / up / down matrix per expert */
   SY_EXPERTS_FUSED,     /* input (E, 2 I, H) = [gate; up], output (E, H, I) (Granite) */
+  SY_EXPERTS_FUSED_INTERLEAVED, /* gate_up (E, H, 2 I), gate = columns 0, 2, ..,
+                                 * up = columns 1, 3, ..; down (E, I, H); both
+                                 * x @ W with biases (gpt-oss) */
 } SyExpertLayout;
 
 /* How the native weights depend on the config. */
@@ -38,7 +41,24 @@ typedef enum
 {
   SY_NATIVE_RULE_RENORM,        /* always renormalised over the chosen set */
   SY_NATIVE_RULE_NORM_TOPK,     /* renormalised iff norm_topk_prob */
+  SY_NATIVE_RULE_SIGMOID,       /* sigmoid scores [renormalised iff norm_topk_prob]
+                                 * times routed_scaling_factor (DeepSeek-V3) */
 } SyNativeRule;
+
+/* How attention computes its queries, keys and values. */
+typedef enum
+{
+  SY_ATTN_GQA,          /* q / k / v projections, grouped-query heads */
+  SY_ATTN_MLA,          /* DeepSeek multi-head latent attention (sy-forward-mla.c) */
+} SyAttnKind;
+
+/* The gated activation of the feed-forward blocks. */
+typedef enum
+{
+  SY_FFN_SILU,          /* silu (gate) * up */
+  SY_FFN_CLAMPED_SWIGLU,/* gpt-oss: g = min (gate, L), u = clamp (up, -L, L),
+                         * (u + 1) * g * sigmoid (alpha g) */
+} SyFfnAct;
 
 typedef enum
 {
@@ -91,6 +111,26 @@ typedef struct
   double      rope_beta_fast;
   double      rope_beta_slow;
   double      rope_attention_factor; /* 0 = computed (yarn) */
+  double      rope_mscale;        /* yarn mscale / mscale_all_dim (DeepSeek), 0 = unset */
+  double      rope_mscale_all_dim;
+  gboolean    rope_truncate;      /* yarn: floor / ceil the correction range (default) */
+  gboolean    rope_interleave;    /* rotate pairs (2i, 2i + 1) (DeepSeek rope_interleave) */
+
+  /* DeepSeek-V3 */
+  int         first_k_dense;      /* first_k_dense_replace: layers < this are dense */
+  int         n_shared_experts;   /* shared_ffn = n_shared_experts * expert_ffn */
+  int         q_lora_rank;        /* 0 = plain q_proj */
+  int         kv_lora_rank;
+  int         qk_nope_head_dim;   /* head_dim is qk_rope_head_dim then */
+  int         v_head_dim;
+  int         n_group;
+  int         topk_group;
+  double      routed_scaling_factor;
+
+  /* gpt-oss */
+  int        *layer_sliding;      /* (n_layer_types) layer_types == sliding_attention */
+  int         n_layer_types;
+  double      swiglu_limit;
 } SyConfig;
 
 typedef enum
@@ -100,6 +140,8 @@ typedef enum
   SY_KEY_BOOL,
   SY_KEY_INT_LIST,      /* int array (mlp_only_layers) */
   SY_KEY_TOKEN_ID,      /* int, list of ints (the first counts) or null */
+  SY_KEY_INT_OR_NULL,   /* int; absent: the default, null: 0 (DeepSeek q_lora_rank) */
+  SY_KEY_LAYER_TYPES,   /* list of "sliding_attention" / "full_attention" */
 } SyKeyType;
 
 /* One config.json key: its name, its aliases, where it goes, its HF
@@ -145,7 +187,23 @@ typedef struct
   const char        *mlp_gate;           /* dense (non-MoE) layers */
   const char        *mlp_up;
   const char        *mlp_down;
+  /* MLA (SY_ATTN_MLA): layer */
+  const char        *q_a_proj;
+  const char        *q_a_norm;
+  const char        *q_b_proj;
+  const char        *kv_a_proj;
+  const char        *kv_a_norm;
+  const char        *kv_b_proj;
+  const char        *router_bias;        /* (E) added to the router logits, or NULL */
+  const char        *selection_bias;     /* (E) selection-only bias, or NULL */
+  const char        *sinks;              /* (n_heads) attention sink logits, or NULL */
+  const char        *experts_in_bias;    /* fused layouts with biases: layer */
+  const char        *experts_out_bias;
 
+  SyAttnKind         attn;
+  SyFfnAct           ffn_act;
+  double             swiglu_alpha;       /* SY_FFN_CLAMPED_SWIGLU */
+  gboolean           o_proj_bias;        /* o_proj has a bias when attention_bias is set */
   SyQkNorm           qk_norm;
   SyExpertLayout     expert_layout;
   SyRouterActivation router_activation;

@@ -15,9 +15,10 @@ G_BEGIN_DECLS
  * position computed so far. */
 typedef struct
 {
+  int      n_layers;
   int      cap;          /* positions allocated */
-  float  **k_cache;      /* (n_layers) x (cap, n_kv_heads * head_dim), after rope */
-  float  **v_cache;      /* (n_layers) x (cap, n_kv_heads * head_dim) */
+  float  **k_cache;      /* (n_layers) x (cap, model->k_cache_dim), after rope */
+  float  **v_cache;      /* (n_layers) x (cap, model->v_cache_dim) */
   float   *logits;       /* (cap, V) */
   double  *lse;          /* (cap) log-sum-exp of each logits row */
   float  **hidden;       /* (n_layers + 1) x (cap, H), or NULL */
@@ -47,5 +48,60 @@ gboolean _sy_forward           (SyModel            *model,
                                 SyProgressFunc      progress,
                                 gpointer            user_data,
                                 GError            **error);
+
+/* One attention computation over the cache (sy-forward-mla.c): queries
+ * (T, q_stride) of n_heads heads of dk, keys / values cached per position
+ * with strides, group = query heads per cached head; an optional sink
+ * logit per head joins the softmax denominator; a window > 0 limits the
+ * keys to the last `window` positions. */
+typedef struct
+{
+  const float *q;
+  int          q_stride;
+  const float *k_cache;
+  int          k_stride;
+  const float *v_cache;
+  int          v_stride;
+  float       *out;        /* (T, out_stride), head h at h * dv */
+  int          out_stride;
+  int          n_heads;
+  int          group;
+  int          dk;
+  int          dv;
+  const float *sinks;      /* (n_heads) or NULL */
+  float        scale;
+  int          p;
+  int          T;
+  int          n;
+  int          window;
+  float       *scores;     /* scratch, set by _sy_attention_core */
+  float       *recv;
+} SyAttnCore;
+
+/* Runs @job over its heads; fills @recv (n) with the attention each key
+ * received (summed over queries, averaged over heads) when non-NULL. */
+void     _sy_attention_core    (SyPool             *pool,
+                                SyAttnCore         *job,
+                                float              *recv);
+
+/* DeepSeek latent attention of layer @l for positions [p, n): fills the
+ * caches' rows and @att (T, attn_out_dim). */
+void     _sy_attention_mla     (SyModel            *model,
+                                SyPool             *pool,
+                                SyRunState         *rs,
+                                int                 l,
+                                const float        *xn,
+                                int                 p,
+                                int                 n,
+                                float              *att,
+                                float              *recv);
+
+/* out = the FFN's gated activation of (gate, up), @n elements; @out may
+ * alias @gate (sy-forward-act.c). */
+void     _sy_ffn_act           (const SyFfn        *f,
+                                float              *out,
+                                const float        *gate,
+                                const float        *up,
+                                int                 n);
 
 G_END_DECLS

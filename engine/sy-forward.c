@@ -34,6 +34,7 @@ _sy_run_state_init (SyRunState *rs,
   int L = model->config.n_layers;
 
   memset (rs, 0, sizeof *rs);
+  rs->n_layers = L;
   rs->k_cache = g_new0 (float *, L);
   rs->v_cache = g_new0 (float *, L);
 }
@@ -42,7 +43,7 @@ void
 _sy_run_state_clear (SyRunState *rs,
                      SyModel    *model)
 {
-  int L = model->config.n_layers;
+  int L = rs->n_layers;     /* not the model's: it may be gone already */
 
   for (int l = 0; l < L; l++)
     {
@@ -67,7 +68,7 @@ _sy_run_state_reserve (SyRunState *rs,
                        gboolean    capture)
 {
   const SyConfig *c = &model->config;
-  gsize kv_dim = (gsize) c->n_kv_heads * c->head_dim;
+  gsize k_dim = model->k_cache_dim, v_dim = model->v_cache_dim;
   int L = c->n_layers;
 
   if (capture && rs->hidden == NULL)
@@ -84,8 +85,8 @@ _sy_run_state_reserve (SyRunState *rs,
 
     for (int l = 0; l < L; l++)
       {
-        rs->k_cache[l] = g_renew (float, rs->k_cache[l], (gsize) cap * kv_dim);
-        rs->v_cache[l] = g_renew (float, rs->v_cache[l], (gsize) cap * kv_dim);
+        rs->k_cache[l] = g_renew (float, rs->k_cache[l], (gsize) cap * k_dim);
+        rs->v_cache[l] = g_renew (float, rs->v_cache[l], (gsize) cap * v_dim);
       }
     rs->logits = g_renew (float, rs->logits, (gsize) cap * c->vocab_size);
     rs->lse = g_renew (double, rs->lse, cap);
@@ -112,6 +113,7 @@ typedef struct
   int             n;
   int             window;
   float           scale;
+  const float    *sinks;      /* (n_heads) or NULL */
 } AttnJob;
 
 static void
@@ -141,7 +143,24 @@ attn_head (int      h,
             dot += q[i] * k[i];
           s[j - lo] = dot * job->scale;
         }
-      sy_softmax (s, pos - lo + 1);
+      if (job->sinks)
+        {
+          /* the head's sink logit joins the softmax denominator */
+          float max = job->sinks[h], sum;
+
+          for (int j = 0; j <= pos - lo; j++)
+            max = MAX (max, s[j]);
+          sum = expf (job->sinks[h] - max);
+          for (int j = 0; j <= pos - lo; j++)
+            {
+              s[j] = expf (s[j] - max);
+              sum += s[j];
+            }
+          for (int j = 0; j <= pos - lo; j++)
+            s[j] /= sum;
+        }
+      else
+        sy_softmax (s, pos - lo + 1);
 
       memset (o, 0, sizeof (float) * D);
       for (int j = lo; j <= pos; j++)
@@ -180,6 +199,11 @@ attention (SyModel    *m,
   g_autofree float *sin_t = g_new (float, D / 2);
   AttnJob job;
 
+  if (m->arch->attn == SY_ATTN_MLA)
+    {
+      _sy_attention_mla (m, pool, rs, l, xn, p, n, att, recv);
+      return;
+    }
   sy_matmul (pool, q, xn, T, &L->q, L->q_bias);
   sy_matmul (pool, k, xn, T, &L->k, L->k_bias);
   sy_matmul (pool, vc, xn, T, &L->v, L->v_bias);
@@ -239,8 +263,8 @@ attention (SyModel    *m,
   job.T = T;
   job.n = n;
   job.window = L->window;
-  job.scale = c->attention_multiplier != 0 ? (float) c->attention_multiplier
-                                           : 1.0f / sqrtf ((float) D);
+  job.scale = m->attn_scale;
+  job.sinks = L->sinks;
   sy_pool_run ((gsize) T * n * D * c->n_heads < 65536 ? NULL : pool,
                c->n_heads, attn_head, &job);
   if (recv)
@@ -272,10 +296,10 @@ ffn_forward (SyPool      *pool,
   g_autofree float *g = g_new (float, (gsize) T * I);
   g_autofree float *u = g_new (float, (gsize) T * I);
 
-  sy_matmul (pool, g, x, T, &f->gate, NULL);
-  sy_matmul (pool, u, x, T, &f->up, NULL);
-  sy_silu_mul (g, g, u, T * I);
-  sy_matmul (pool, out, g, T, &f->down, NULL);
+  sy_matmul (pool, g, x, T, &f->gate, f->gate_bias);
+  sy_matmul (pool, u, x, T, &f->up, f->up_bias);
+  _sy_ffn_act (f, g, g, u, T * I);
+  sy_matmul (pool, out, g, T, &f->down, f->down_bias);
 }
 
 typedef struct
@@ -335,7 +359,7 @@ moe_forward (SyModel            *m,
   ExpertJob job;
 
   /* router: z = x W_r^T, written where the policy reads it */
-  sy_matmul (pool, tl->logits + (gsize) p * E, xn, T, &L->router, NULL);
+  sy_matmul (pool, tl->logits + (gsize) p * E, xn, T, &L->router, L->router_bias);
   tl->layer = l;
   tl->moe = L->moe;
   if (!sy_router_route (spec, &m->router_info, L->moe, n, p, recv, tl, error))
@@ -479,14 +503,14 @@ _sy_forward (SyModel            *m,
 {
   const SyConfig *c = &m->config;
   int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
-  int q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+  int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
   float res_mult = (float) c->residual_multiplier;
   g_autofree float *x = g_new (float, (gsize) T * H);
   g_autofree float *xn = g_new (float, (gsize) T * H);
   g_autofree float *y = g_new (float, (gsize) T * H);
   g_autofree float *q = g_new (float, (gsize) T * q_dim);
   g_autofree float *k = g_new (float, (gsize) T * kv_dim);
-  g_autofree float *att = g_new (float, (gsize) T * q_dim);
+  g_autofree float *att = g_new (float, (gsize) T * m->attn_out_dim);
   g_autofree float *recv = NULL;
   double t0 = now_s ();
 
@@ -525,7 +549,7 @@ _sy_forward (SyModel            *m,
       trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
       t0 = now_s ();
       attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
-      sy_matmul (pool, y, att, T, &L->o, NULL);
+      sy_matmul (pool, y, att, T, &L->o, L->o_bias);
       trace->op_time_s[SY_OP_ATTENTION] += now_s () - t0;
       t0 = now_s ();
       for (gsize i = 0; i < (gsize) T * H; i++)

@@ -25,6 +25,7 @@
 #endif
 
 #include "sy-kernels.h"
+#include "sy-quant.h"
 
 /* ---------------------------------------------------------------- pool */
 
@@ -306,6 +307,14 @@ sy_mat_row_to_f32_ref (const SyMat *w,
 {
   gsize base = (gsize) row * w->cols + col0;
 
+  if (sy_dtype_is_quantized (w->dtype))
+    {
+      /* rows are whole blocks: cols is a multiple of the block size */
+      sy_quant_to_f32_ref (w->dtype, (const char *) w->data + sy_dtype_n_bytes (w->dtype, (int64_t) row * w->cols),
+                           col0, n, out);
+      return;
+    }
+
   for (int i = 0; i < n; i++)
     {
       switch (w->dtype)
@@ -333,8 +342,15 @@ sy_mat_row_to_f32 (const SyMat *w,
                    int          n,
                    float       *out)
 {
-  const char *src = (const char *) w->data
-                    + ((gsize) row * w->cols + col0) * dtype_size (w->dtype);
+  const char *src;
+
+  if (sy_dtype_is_quantized (w->dtype))
+    {
+      sy_quant_to_f32 (w->dtype, (const char *) w->data + sy_dtype_n_bytes (w->dtype, (int64_t) row * w->cols),
+                       col0, n, out);
+      return;
+    }
+  src = (const char *) w->data + ((gsize) row * w->cols + col0) * dtype_size (w->dtype);
 
   if (w->dtype == SY_DTYPE_F32)
     {
@@ -575,8 +591,20 @@ matmul_rows (MatmulJob *job,
       return;
     }
 
+  if (T <= 2 && sy_dtype_is_quantized (w->dtype))
+    {
+      /* decode: fused block dot products, the weights never unpacked */
+      gsize row_bytes = sy_dtype_n_bytes (w->dtype, K);
+
+      for (int t = 0; t < T; t++)
+        for (int r = r0; r < r1; r++)
+          job->y[(gsize) t * N + r] = sy_quant_dot (w->dtype, (const char *) w->data + (gsize) r * row_bytes,
+                                                    job->x + (gsize) t * K, K);
+      return;
+    }
+
 #ifdef SY_HAVE_X86
-  if (T <= 4 && have_avx2_fma_f16c ())
+  if (T <= 4 && !sy_dtype_is_quantized (w->dtype) && have_avx2_fma_f16c ())
     {
       gsize esz = dtype_size (w->dtype);
 

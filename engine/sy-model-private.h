@@ -19,9 +19,15 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  SyMat  gate;      /* (ffn, H) */
-  SyMat  up;        /* (ffn, H) */
-  SyMat  down;      /* (H, ffn) */
+  SyMat        gate;      /* (ffn, H) */
+  SyMat        up;        /* (ffn, H) */
+  SyMat        down;      /* (H, ffn) */
+  const float *gate_bias; /* (ffn) or NULL (borrowed from the layer) */
+  const float *up_bias;   /* (ffn) or NULL */
+  const float *down_bias; /* (H) or NULL */
+  SyFfnAct     act;
+  float        alpha;     /* SY_FFN_CLAMPED_SWIGLU */
+  float        limit;
 } SyFfn;
 
 typedef struct
@@ -46,6 +52,25 @@ typedef struct
   float   *shared_gate;       /* (H) sigmoid gate of the shared expert, or NULL */
   SyFfn    mlp;               /* dense layers */
   int      window;            /* attention window, 0 = full */
+
+  float   *o_bias;            /* (H) or NULL */
+  float   *sinks;             /* (n_heads) attention sink logits, or NULL */
+  float   *router_bias;       /* (E) part of the router's linear layer, or NULL */
+  float   *selection_bias;    /* (E) selection-only bias, or NULL */
+
+  /* MLA (SY_ATTN_MLA) */
+  SyMat    q_a;               /* (q_lora_rank, H); rows 0 without a q LoRA */
+  float   *q_a_norm;          /* (q_lora_rank) */
+  float   *q_a_bias;
+  SyMat    q_b;               /* (n_heads * qk_head_dim, q_lora_rank); else q is q_proj */
+  SyMat    kv_a;              /* (kv_lora_rank + rope dim, H) */
+  float   *kv_a_norm;         /* (kv_lora_rank) */
+  float   *kv_a_bias;
+  SyMat    kv_b;              /* (n_heads * (qk_nope + v_head_dim), kv_lora_rank) */
+
+  /* Expert matrices re-laid out at load (SY_EXPERTS_FUSED_INTERLEAVED) */
+  gpointer owned_weights;
+  float   *owned_bias;
 } SyLayer;
 
 struct _SyModel
@@ -60,10 +85,15 @@ struct _SyModel
   gboolean          *layer_is_moe;   /* (n_layers) */
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
-  gpointer           tokenizer;
-  GDestroyNotify     tokenizer_free;
+  SyTokenizer       *tokenizer;
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */
+  float              attn_scale;     /* softmax scale of the attention scores */
+  int                q_dim;          /* per position: query width */
+  int                k_cache_dim;    /* per position: cached key width */
+  int                v_cache_dim;    /* per position: cached value width */
+  int                attn_out_dim;   /* per position: attention output (o_proj input) */
+  const float      **selection_bias; /* (n_moe_layers) borrowed from the layers */
 
   /* Borrowed (from the arch table) */
   const SyArchSpec  *arch;

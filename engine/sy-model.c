@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-model-private.h"
+#include "sy-tokenizer.h"
 
 typedef struct
 {
@@ -19,6 +20,7 @@ typedef struct
   int             n_steps;
   int             step;
   int             n_f32, n_f16, n_bf16;
+  int             n_quant[SY_N_DTYPES];
 } Binder;
 
 static gboolean
@@ -58,7 +60,15 @@ bind (Binder        *b,
   t = sy_tensor_store_get (b->model->store, name, n_dims, shape, error);
   if (t == NULL)
     return NULL;
-  if (t->dtype != SY_DTYPE_F32 && t->dtype != SY_DTYPE_F16 && t->dtype != SY_DTYPE_BF16)
+  if (sy_dtype_is_quantized (t->dtype) && n_dims > 0
+      && t->shape[n_dims - 1] % sy_dtype_block_elems (t->dtype) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: tensor '%s' (%s) has rows of %" G_GINT64_FORMAT " values, not whole blocks",
+                   t->file, name, sy_dtype_name (t->dtype), t->shape[n_dims - 1]);
+      return NULL;
+    }
+  if (t->dtype >= SY_N_DTYPES)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has dtype %s, which the engine cannot compute with",
@@ -72,8 +82,10 @@ bind (Binder        *b,
     b->n_f32++;
   else if (t->dtype == SY_DTYPE_F16)
     b->n_f16++;
-  else
+  else if (t->dtype == SY_DTYPE_BF16)
     b->n_bf16++;
+  else
+    b->n_quant[t->dtype]++;
   return t;
 }
 
@@ -83,8 +95,7 @@ mat_of (const SyTensor *t,
         int             cols,
         int64_t         row0)
 {
-  gsize esz = t->dtype == SY_DTYPE_F32 ? 4 : 2;
-  SyMat m = { (const char *) t->data + (gsize) row0 * cols * esz, t->dtype, rows, cols };
+  SyMat m = { (const char *) t->data + sy_dtype_n_bytes (t->dtype, row0 * cols), t->dtype, rows, cols };
 
   return m;
 }
@@ -127,6 +138,130 @@ bind_ffn (Binder      *b,
   return TRUE;
 }
 
+/* DeepSeek multi-head latent attention: q through a LoRA (or q_proj),
+ * keys and values through the compressed kv_a / kv_b pair. */
+static gboolean
+bind_mla (Binder  *b,
+          int      l,
+          GError **error)
+{
+  SyModel *m = b->model;
+  const SyArchSpec *a = m->arch;
+  const SyConfig *c = &m->config;
+  SyLayer *L = &m->layers[l];
+  int H = c->hidden_size, R = c->head_dim;
+  int kv_b_rows = c->n_heads * (c->qk_nope_head_dim + c->v_head_dim);
+
+  if (c->q_lora_rank > 0)
+    {
+      BIND_MAT (L->q_a, c->q_lora_rank, H, a->q_a_proj, l, "weight");
+      if (c->attention_bias)
+        BIND_VEC (L->q_a_bias, c->q_lora_rank, a->q_a_proj, l, "bias");
+      BIND_VEC (L->q_a_norm, c->q_lora_rank, a->q_a_norm, l);
+      BIND_MAT (L->q_b, m->q_dim, c->q_lora_rank, a->q_b_proj, l, "weight");
+    }
+  else
+    BIND_MAT (L->q, m->q_dim, H, a->q_proj, l, "weight");
+  BIND_MAT (L->kv_a, c->kv_lora_rank + R, H, a->kv_a_proj, l, "weight");
+  if (c->attention_bias)
+    BIND_VEC (L->kv_a_bias, c->kv_lora_rank + R, a->kv_a_proj, l, "bias");
+  BIND_VEC (L->kv_a_norm, c->kv_lora_rank, a->kv_a_norm, l);
+  BIND_MAT (L->kv_b, kv_b_rows, c->kv_lora_rank, a->kv_b_proj, l, "weight");
+  return TRUE;
+}
+
+/* gpt-oss experts: gate_up (E, H, 2 I) used as x @ W, gate the even
+ * columns and up the odd ones, down (E, I, H).  Re-laid out once into
+ * (out, in) row-major matrices in the stored precision, biases split. */
+static gboolean
+bind_experts_interleaved (Binder  *b,
+                          int      l,
+                          GError **error)
+{
+  SyModel *m = b->model;
+  const SyArchSpec *a = m->arch;
+  const SyConfig *c = &m->config;
+  SyLayer *L = &m->layers[l];
+  int H = c->hidden_size, E = c->n_experts, I = c->expert_ffn;
+  int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
+  int64_t in_bias_shape[2] = { E, 2 * I }, out_bias_shape[2] = { E, H };
+  const SyTensor *in, *out, *in_b, *out_b;
+  gsize esz, mat = (gsize) I * H;
+  char *w;
+
+  in = bind (b, error, 3, in_shape, a->experts_in, l);
+  if (in == NULL || (out = bind (b, error, 3, out_shape, a->experts_out, l)) == NULL
+      || (in_b = bind (b, error, 2, in_bias_shape, a->experts_in_bias, l)) == NULL
+      || (out_b = bind (b, error, 2, out_bias_shape, a->experts_out_bias, l)) == NULL)
+    return FALSE;
+  if (sy_dtype_is_quantized (in->dtype) || sy_dtype_is_quantized (out->dtype))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: layer %d experts are %s: interleaved gate/up columns cannot be "
+                   "re-laid out in quantized blocks", in->file, l, sy_dtype_name (in->dtype));
+      return FALSE;
+    }
+  if (in->dtype != out->dtype)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: layer %d experts mix dtypes %s and %s", in->file, l,
+                   sy_dtype_name (in->dtype), sy_dtype_name (out->dtype));
+      return FALSE;
+    }
+  esz = in->dtype == SY_DTYPE_F32 ? 4 : 2;
+  w = g_malloc (esz * mat * 3 * E);
+  L->owned_weights = w;
+  L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
+  sy_tensor_to_f32 (in_b, 0, (int64_t) E * 2 * I, L->owned_bias);
+  sy_tensor_to_f32 (out_b, 0, (int64_t) E * H, L->owned_bias + (gsize) E * 2 * I);
+
+  for (int e = 0; e < E; e++)
+    {
+      const char *src_in = (const char *) in->data + esz * (gsize) e * H * 2 * I;
+      const char *src_out = (const char *) out->data + esz * (gsize) e * I * H;
+      char *gate = w + esz * mat * (3 * (gsize) e);
+      char *up = gate + esz * mat;
+      char *down = up + esz * mat;
+      SyFfn *f = &L->experts[e];
+      float *bias_in = L->owned_bias + (gsize) e * 2 * I;
+
+      for (int i = 0; i < I; i++)
+        for (int h = 0; h < H; h++)
+          {
+            memcpy (gate + esz * ((gsize) i * H + h), src_in + esz * ((gsize) h * 2 * I + 2 * i), esz);
+            memcpy (up + esz * ((gsize) i * H + h), src_in + esz * ((gsize) h * 2 * I + 2 * i + 1), esz);
+            memcpy (down + esz * ((gsize) h * I + i), src_out + esz * ((gsize) i * H + h), esz);
+          }
+      /* the biases: gate the even entries, up the odd ones (in place, as
+       * [gate (I) | up (I)] per expert) */
+      {
+        g_autofree float *tmp = g_memdup2 (bias_in, sizeof (float) * 2 * I);
+
+        for (int i = 0; i < I; i++)
+          {
+            bias_in[i] = tmp[2 * i];
+            bias_in[I + i] = tmp[2 * i + 1];
+          }
+      }
+      f->gate = (SyMat) { gate, in->dtype, I, H };
+      f->up = (SyMat) { up, in->dtype, I, H };
+      f->down = (SyMat) { down, in->dtype, H, I };
+      f->gate_bias = bias_in;
+      f->up_bias = bias_in + I;
+      f->down_bias = L->owned_bias + (gsize) E * 2 * I + (gsize) e * H;
+    }
+  return TRUE;
+}
+
+static void
+ffn_set_act (const SyModel *m,
+             SyFfn         *f)
+{
+  f->act = m->arch->ffn_act;
+  f->alpha = (float) m->arch->swiglu_alpha;
+  f->limit = (float) m->config.swiglu_limit;
+}
+
 static gboolean
 bind_layer (Binder  *b,
             int      l,
@@ -142,11 +277,23 @@ bind_layer (Binder  *b,
   L->window = sy_config_layer_window (c, l);
   BIND_VEC (L->attn_norm, H, a->attn_norm, l);
   BIND_VEC (L->ffn_norm, H, a->ffn_norm, l);
-  BIND_MAT (L->q, q_dim, H, a->q_proj, l, "weight");
-  BIND_MAT (L->k, kv_dim, H, a->k_proj, l, "weight");
-  BIND_MAT (L->v, kv_dim, H, a->v_proj, l, "weight");
-  BIND_MAT (L->o, H, q_dim, a->o_proj, l, "weight");
-  if (c->attention_bias)
+  BIND_MAT (L->o, H, m->attn_out_dim, a->o_proj, l, "weight");
+  if (a->o_proj_bias && c->attention_bias)
+    BIND_VEC (L->o_bias, H, a->o_proj, l, "bias");
+  if (a->sinks)
+    BIND_VEC (L->sinks, c->n_heads, a->sinks, l);
+  if (a->attn == SY_ATTN_MLA)
+    {
+      if (!bind_mla (b, l, error))
+        return FALSE;
+    }
+  else
+    {
+      BIND_MAT (L->q, q_dim, H, a->q_proj, l, "weight");
+      BIND_MAT (L->k, kv_dim, H, a->k_proj, l, "weight");
+      BIND_MAT (L->v, kv_dim, H, a->v_proj, l, "weight");
+    }
+  if (c->attention_bias && a->attn == SY_ATTN_GQA)
     {
       BIND_VEC (L->q_bias, q_dim, a->q_proj, l, "bias");
       BIND_VEC (L->k_bias, kv_dim, a->k_proj, l, "bias");
@@ -167,12 +314,25 @@ bind_layer (Binder  *b,
   if (!L->is_moe)
     {
       L->moe = -1;
+      ffn_set_act (m, &L->mlp);
       return bind_ffn (b, &L->mlp, c->dense_ffn, a->mlp_gate, a->mlp_up, a->mlp_down, l, 0, error);
     }
 
   BIND_MAT (L->router, E, H, a->router, l);
+  if (a->router_bias)
+    BIND_VEC (L->router_bias, E, a->router_bias, l);
+  if (a->selection_bias)
+    BIND_VEC (L->selection_bias, E, a->selection_bias, l);
   L->experts = g_new0 (SyFfn, E);
-  if (a->expert_layout == SY_EXPERTS_SEPARATE)
+  for (int e = 0; e < E; e++)
+    ffn_set_act (m, &L->experts[e]);
+  ffn_set_act (m, &L->shared);
+  if (a->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED)
+    {
+      if (!bind_experts_interleaved (b, l, error))
+        return FALSE;
+    }
+  else if (a->expert_layout == SY_EXPERTS_SEPARATE)
     {
       for (int e = 0; e < E; e++)
         if (!bind_ffn (b, &L->experts[e], c->expert_ffn, a->expert_gate, a->expert_up,
@@ -229,6 +389,61 @@ layer_clear (SyLayer *L)
   g_free (L->k_norm);
   g_free (L->experts);
   g_free (L->shared_gate);
+  g_free (L->o_bias);
+  g_free (L->sinks);
+  g_free (L->router_bias);
+  g_free (L->selection_bias);
+  g_free (L->q_a_norm);
+  g_free (L->q_a_bias);
+  g_free (L->kv_a_norm);
+  g_free (L->kv_a_bias);
+  g_free (L->owned_weights);
+  g_free (L->owned_bias);
+}
+
+/* YaRN's magnitude correction, 0.1 m ln (s) + 1 for a scale s > 1. */
+static double
+yarn_mscale (double scale,
+             double mscale)
+{
+  return scale <= 1 ? 1.0 : 0.1 * mscale * log (scale) + 1.0;
+}
+
+/* Widths of the attention's vectors and the softmax scale: grouped-query
+ * heads of head_dim, or DeepSeek's latent attention (queries and keys of
+ * qk_nope + qk_rope per head, values of v_head_dim; scale qk_head^-1/2,
+ * times mscale (factor, mscale_all_dim)^2 under yarn). */
+static void
+init_attention_dims (SyModel *m)
+{
+  const SyConfig *c = &m->config;
+  double scale;
+
+  if (m->arch->attn == SY_ATTN_MLA)
+    {
+      int qk = c->qk_nope_head_dim + c->head_dim;
+
+      m->q_dim = c->n_heads * qk;
+      m->k_cache_dim = c->n_heads * qk;
+      m->v_cache_dim = c->n_heads * c->v_head_dim;
+      m->attn_out_dim = c->n_heads * c->v_head_dim;
+      scale = pow (qk, -0.5);
+      if (c->rope_type != SY_ROPE_DEFAULT && c->rope_mscale_all_dim != 0)
+        {
+          double ms = yarn_mscale (c->rope_factor, c->rope_mscale_all_dim);
+
+          scale *= ms * ms;
+        }
+    }
+  else
+    {
+      m->q_dim = c->n_heads * c->head_dim;
+      m->k_cache_dim = c->n_kv_heads * c->head_dim;
+      m->v_cache_dim = c->n_kv_heads * c->head_dim;
+      m->attn_out_dim = m->q_dim;
+      scale = c->attention_multiplier != 0 ? c->attention_multiplier : pow (c->head_dim, -0.5);
+    }
+  m->attn_scale = (float) scale;
 }
 
 /* Rotary frequencies per the HF rope initialisation functions. */
@@ -281,6 +496,12 @@ init_rope (SyModel *m)
         double lo = floor (D * log (max_pos / (c->rope_beta_fast * 2 * G_PI)) / (2 * log (c->rope_theta)));
         double hi = ceil (D * log (max_pos / (c->rope_beta_slow * 2 * G_PI)) / (2 * log (c->rope_theta)));
 
+        if (!c->rope_truncate)
+          {
+            /* truncate: false (gpt-oss) keeps the fractional range */
+            lo = D * log (max_pos / (c->rope_beta_fast * 2 * G_PI)) / (2 * log (c->rope_theta));
+            hi = D * log (max_pos / (c->rope_beta_slow * 2 * G_PI)) / (2 * log (c->rope_theta));
+          }
         lo = MAX (lo, 0);
         hi = MIN (hi, D - 1);
         if (lo == hi)
@@ -294,9 +515,13 @@ init_rope (SyModel *m)
 
             m->inv_freq[i] = (float) (interp * (1 - extrap_factor) + extrap * extrap_factor);
           }
-        m->rope_mscale = c->rope_attention_factor > 0
-                         ? (float) c->rope_attention_factor
-                         : (float) (c->rope_factor <= 1 ? 1.0 : 0.1 * log (c->rope_factor) + 1.0);
+        if (c->rope_attention_factor > 0)
+          m->rope_mscale = (float) c->rope_attention_factor;
+        else if (c->rope_mscale != 0 && c->rope_mscale_all_dim != 0)
+          m->rope_mscale = (float) (yarn_mscale (c->rope_factor, c->rope_mscale)
+                                    / yarn_mscale (c->rope_factor, c->rope_mscale_all_dim));
+        else
+          m->rope_mscale = (float) yarn_mscale (c->rope_factor, 1.0);
       }
       break;
     }
@@ -350,9 +575,9 @@ sy_model_free (SyModel *self)
   g_free (self->layer_is_moe);
   g_free (self->moe_layer);
   g_free (self->inv_freq);
+  g_free (self->selection_bias);
   g_strfreev (self->unused);
-  if (self->tokenizer && self->tokenizer_free)
-    self->tokenizer_free (self->tokenizer);
+  g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -498,6 +723,7 @@ sy_model_load (const char      *path,
         m->moe_layer[n_moe++] = l;
       }
 
+  init_attention_dims (m);
   b.model = m;
   b.progress = progress;
   b.user_data = user_data;
@@ -510,6 +736,17 @@ sy_model_load (const char      *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
+  {
+    g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
+
+    if (g_file_test (tok_file, G_FILE_TEST_EXISTS))
+      {
+        m->tokenizer = sy_tokenizer_load (path, error);
+        if (m->tokenizer == NULL)
+          return NULL;
+      }
+  }
+
   /* info */
   m->info.model_type = m->arch->model_type;
   m->info.hf_class = m->arch->hf_class;
@@ -518,6 +755,16 @@ sy_model_load (const char      *path,
   m->info.dtype = (b.n_f16 == 0 && b.n_bf16 == 0) ? "F32"
                   : (b.n_f32 == 0 && b.n_bf16 == 0) ? "F16"
                   : (b.n_f32 == 0 && b.n_f16 == 0) ? "BF16" : "mixed";
+  {
+    /* quantized: the format of most weights (norms stay F32 in GGUF) */
+    int best = -1;
+
+    for (int d = 0; d < SY_N_DTYPES; d++)
+      if (b.n_quant[d] > 0 && (best < 0 || b.n_quant[d] > b.n_quant[best]))
+        best = d;
+    if (best >= 0)
+      m->info.dtype = sy_dtype_name (best);
+  }
   m->info.n_layers = c->n_layers;
   m->info.n_moe_layers = n_moe;
   m->info.layer_is_moe = m->layer_is_moe;
@@ -544,6 +791,20 @@ sy_model_load (const char      *path,
   m->router_info.routed_scaling_factor = 1.0f;
   m->router_info.n_group = 0;
   m->router_info.topk_group = 0;
+  if (m->arch->native_rule == SY_NATIVE_RULE_SIGMOID)
+    {
+      m->router_info.native_weights = SY_NATIVE_WEIGHTS_SIGMOID;
+      m->router_info.routed_scaling_factor = (float) c->routed_scaling_factor;
+      m->router_info.n_group = c->n_group;
+      m->router_info.topk_group = c->topk_group;
+    }
+  if (m->arch->selection_bias)
+    {
+      m->selection_bias = g_new0 (const float *, MAX (n_moe, 1));
+      for (int i = 0; i < n_moe; i++)
+        m->selection_bias[i] = m->layers[m->moe_layer[i]].selection_bias;
+      m->router_info.selection_bias = m->selection_bias;
+    }
   m->router_info.has_shared_experts = m->info.shared_ffn > 0;
   m->router_info.native = NULL;
 
@@ -577,7 +838,7 @@ sy_model_get_unused_tensors (SyModel *self)
   return self->unused ? (const char * const *) self->unused : none;
 }
 
-gpointer
+SyTokenizer *
 sy_model_get_tokenizer (SyModel *self)
 {
   g_return_val_if_fail (self != NULL, NULL);

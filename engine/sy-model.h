@@ -15,6 +15,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-router.h"
+#include "sy-tokenizer.h"
 
 G_BEGIN_DECLS
 
@@ -55,8 +56,9 @@ const SyRouterModelInfo *sy_model_get_router_info   (SyModel         *self);
 /* Tensors of the files that the architecture does not use (NULL-terminated,
  * owned by the model), reported as warnings by callers. */
 const char * const      *sy_model_get_unused_tensors (SyModel        *self);
-/* The model's tokenizer (a SyTokenizer *), or NULL without tokenizer.json. */
-gpointer                 sy_model_get_tokenizer     (SyModel         *self);
+/* The model's tokenizer (owned by the model), or NULL when the folder has
+ * no tokenizer.json. */
+SyTokenizer             *sy_model_get_tokenizer     (SyModel         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyModel, sy_model_free)
 

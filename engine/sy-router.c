@@ -60,7 +60,10 @@ typedef struct
   int                      budget;
   const float             *bias;    /* selection bias or NULL */
   gboolean                 grouped; /* group-limited ranking */
-  Ranked                  *rank;    /* (E) */
+  Ranked                  *rank;    /* (E) ranking, valid up to n_ranked */
+  Ranked                  *heap;    /* (E) the experts not ranked yet */
+  int                      n_ranked;
+  int                      heap_n;
   float                   *s;       /* (E) sigmoid scores */
   float                   *gscore;  /* (n_group) */
   /* da */
@@ -71,26 +74,88 @@ typedef struct
   float                    tau;
 } RouteCtx;
 
-static int
-cmp_ranked (const void *a,
-            const void *b)
+/* The ranking order: higher score first, ties to the lower index. */
+static inline gboolean
+ranks_before (const Ranked *a,
+              const Ranked *b)
 {
-  const Ranked *x = a, *y = b;
-
-  if (x->v > y->v)
-    return -1;
-  if (x->v < y->v)
-    return 1;
-  return (x->i > y->i) - (x->i < y->i);
+  return a->v > b->v || (a->v == b->v && a->i < b->i);
 }
 
-static int
-cmp_float (const void *a,
-           const void *b)
+static void
+heap_sift_down (Ranked *h,
+                int     n,
+                int     i)
 {
-  float x = *(const float *) a, y = *(const float *) b;
+  Ranked x = h[i];
 
-  return (x > y) - (x < y);
+  for (;;)
+    {
+      int c = 2 * i + 1;
+
+      if (c >= n)
+        break;
+      if (c + 1 < n && ranks_before (&h[c + 1], &h[c]))
+        c++;
+      if (!ranks_before (&h[c], &x))
+        break;
+      h[i] = h[c];
+      i = c;
+    }
+  h[i] = x;
+}
+
+/* The ranking is produced lazily from a heap: a policy that needs the top
+ * K of E experts pays O(E + K log E), not a full sort. */
+static inline void
+rank_upto (RouteCtx *ctx,
+           int       j)
+{
+  while (ctx->n_ranked <= j && ctx->heap_n > 0)
+    {
+      ctx->rank[ctx->n_ranked++] = ctx->heap[0];
+      ctx->heap[0] = ctx->heap[--ctx->heap_n];
+      heap_sift_down (ctx->heap, ctx->heap_n, 0);
+    }
+}
+
+/* The k-th smallest of a[0..n) (a is reordered): quickselect with a
+ * median-of-three pivot, O(n) on average; the value is the same as the
+ * one at index k after sorting ascending. */
+static float
+select_kth (float *a,
+            gsize  n,
+            gsize  k)
+{
+  gsize lo = 0, hi = n - 1;
+
+  while (hi > lo)
+    {
+      gsize mid = lo + (hi - lo) / 2, i = lo, j = hi;
+      float x = a[lo], y = a[mid], z = a[hi];
+      float pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+
+      /* Hoare partition: [lo, j] <= pivot <= [i, hi] */
+      for (;;)
+        {
+          while (a[i] < pivot)
+            i++;
+          while (a[j] > pivot)
+            j--;
+          if (i >= j)
+            break;
+          float tmp = a[i];
+          a[i] = a[j];
+          a[j] = tmp;
+          i++;
+          j--;
+        }
+      if (k <= j)
+        hi = j;
+      else
+        lo = j + 1;
+    }
+  return a[k];
 }
 
 static inline gboolean
@@ -99,7 +164,7 @@ bad_logit (float v)
   return isnan (v) || v == INFINITY;
 }
 
-/* Step 1: pi into @probs, s into @s (sigmoid routers); returns TRUE when
+/* Step 1: pi into @probs, s into @s (sigmoid routers only); returns TRUE when
  * the row is bad (NaN / +Inf logits). */
 static gboolean
 row_probs (const SyRouterModelInfo *info,
@@ -161,8 +226,6 @@ row_probs (const SyRouterModelInfo *info,
           for (int e = 0; e < E; e++)
             probs[e] = probs[e] / sum;
         }
-      if (s != NULL)
-        memcpy (s, probs, sizeof (float) * E);
     }
 
   for (int e = 0; e < E; e++)
@@ -172,7 +235,8 @@ row_probs (const SyRouterModelInfo *info,
   return bad;
 }
 
-/* Step 2: fill ctx->rank (sorted) for one row; returns the group mask. */
+/* Step 2: prepare the ranking of one row (read through rank_upto());
+ * returns the group mask. */
 static int
 row_rank (RouteCtx    *ctx,
           const float *z,
@@ -191,8 +255,8 @@ row_rank (RouteCtx    *ctx,
         v = isnan (z[e]) ? -INFINITY : ctx->s[e] + (ctx->bias ? ctx->bias[e] : 0.0f);
       else
         v = probs[e];
-      ctx->rank[e].v = v;
-      ctx->rank[e].i = e;
+      ctx->heap[e].v = v;
+      ctx->heap[e].i = e;
     }
 
   if (grouped)
@@ -207,7 +271,7 @@ row_rank (RouteCtx    *ctx,
 
           for (int j = 0; j < size; j++)
             {
-              float v = ctx->rank[g * size + j].v;
+              float v = ctx->heap[g * size + j].v;
 
               if (v > a)
                 {
@@ -231,10 +295,13 @@ row_rank (RouteCtx    *ctx,
         }
       for (int e = 0; e < E; e++)
         if (!(mask & (1 << (e / size))))
-          ctx->rank[e].v = 0.0f;
+          ctx->heap[e].v = 0.0f;
     }
 
-  qsort (ctx->rank, E, sizeof (Ranked), cmp_ranked);
+  ctx->n_ranked = 0;
+  ctx->heap_n = E;
+  for (int i = E / 2 - 1; i >= 0; i--)
+    heap_sift_down (ctx->heap, E, i);
   return mask;
 }
 
@@ -296,6 +363,7 @@ row_k (RouteCtx           *ctx,
             K = E;
             for (int j = 0; j < E; j++)
               {
+                rank_upto (ctx, j);
                 c += probs[ctx->rank[j].i];
                 if (c > pf)
                   {
@@ -311,7 +379,10 @@ row_k (RouteCtx           *ctx,
     case SY_POLICY_MINP:
       {
         double T = isnan (spec->t) ? 0.0 : spec->t;
-        double thr = T * (double) probs[ctx->rank[0].i];
+        double thr;
+
+        rank_upto (ctx, 0);
+        thr = T * (double) probs[ctx->rank[0].i];
 
         if (info->activation == SY_ROUTER_SIGMOID)
           {
@@ -390,6 +461,8 @@ row_weights (RouteCtx     *ctx,
   gboolean done = FALSE;
   float cum = 0;
 
+  if (K > 0)
+    rank_upto (ctx, K - 1);
   for (int j = 0; j < K; j++)
     cum += probs[ctx->rank[j].i];
 
@@ -600,12 +673,13 @@ sy_router_route (const SyRouterSpec       *spec,
     (eff->policy == SY_POLICY_NATIVE || eff->policy == SY_POLICY_TOPK);
   out->budget = ctx.budget;
 
-  off = sizeof (Ranked) * E + sizeof (float) * E + sizeof (float) * MAX (info->n_group, 1);
+  off = 2 * sizeof (Ranked) * E + sizeof (float) * E + sizeof (float) * MAX (info->n_group, 1);
   if (eff->policy == SY_POLICY_DA)
     off += (sizeof (int) + sizeof (float) + 1) * MAX (n, 1);
   scratch = g_malloc (off);
   ctx.rank = scratch;
-  ctx.s = (float *) (ctx.rank + E);
+  ctx.heap = ctx.rank + E;
+  ctx.s = (float *) (ctx.heap + E);
   ctx.gscore = ctx.s + E;
   if (eff->policy == SY_POLICY_DA)
     {
@@ -642,8 +716,7 @@ sy_router_route (const SyRouterSpec       *spec,
           }
       if (N > 0)
         {
-          qsort (pool, N, sizeof (float), cmp_float);
-          ctx.tau = pool[(gsize) floor (Q * (double) (N - 1))];
+          ctx.tau = select_kth (pool, N, (gsize) floor (Q * (double) (N - 1)));
         }
       else
         ctx.tau = INFINITY;

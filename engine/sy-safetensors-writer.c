@@ -119,10 +119,10 @@ new_entry (SySafetensorsWriter  *self,
                    "safetensors writer: a tensor name is not valid UTF-8");
       return NULL;
     }
-  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES || sy_dtype_is_quantized (dtype))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "safetensors writer: tensor '%s' has an invalid dtype", name);
+                   "safetensors writer: tensor '%s' has a dtype safetensors cannot hold", name);
       return NULL;
     }
   if (n_dims < 0 || n_dims > SY_TENSOR_MAX_DIMS || (n_dims > 0 && shape == NULL))

@@ -27,6 +27,8 @@ struct _SySession
   int            n_last;        /* tokens of the last run */
   int            n_reused;
   gboolean       capture;
+  gboolean       extend_native;
+  SyRouterSpec  *native;        /* the model's own policy */
   gboolean       captured;      /* the cache's hidden rows are valid */
 };
 
@@ -59,6 +61,8 @@ sy_session_new (SyModel *model)
   else
     self->spec = native_spec ();
   self->spec_string = sy_router_spec_to_string (self->spec);
+  self->native = model->router_info.native ? sy_router_spec_copy (model->router_info.native)
+                                           : native_spec ();
   return self;
 }
 
@@ -70,6 +74,7 @@ sy_session_free (SySession *self)
   _sy_run_state_clear (&self->rs, self->model);
   sy_pool_free (self->pool);
   sy_router_spec_free (self->spec);
+  sy_router_spec_free (self->native);
   g_free (self->spec_string);
   g_clear_pointer (&self->last, sy_trace_free);
   g_free (self->ids);
@@ -121,6 +126,13 @@ const SyRouterSpec *
 sy_session_get_router (SySession *self)
 {
   return self->spec;
+}
+
+void
+sy_session_set_extend_native (SySession *self,
+                              gboolean   extend_native)
+{
+  self->extend_native = extend_native;
 }
 
 void
@@ -214,6 +226,7 @@ sy_session_run (SySession      *self,
   const SyConfig *c;
   g_autoptr (SyTrace) trace = NULL;
   gboolean causal;
+  const SyRouterSpec *route;
   int p = 0, V, E;
   double t_start = g_get_monotonic_time () / 1e6;
   double sum_nll = 0, sum_p = 0, sum_f = 0;
@@ -239,13 +252,22 @@ sy_session_run (SySession      *self,
         return NULL;
       }
 
+  route = self->spec;
   causal = sy_router_spec_is_causal (self->spec);
-  if (causal && self->last && (self->captured || !self->capture))
+  if (self->last && (self->captured || !self->capture))
     {
       int max = MIN (self->n_cached, n - 1);
 
       while (p < max && self->ids[p] == ids[p])
         p++;
+      if (!causal)
+        {
+          /* only a pure extension, routed natively, may keep the cache */
+          if (self->extend_native && p == self->n_cached && p > 0)
+            route = self->native;
+          else
+            p = 0;
+        }
     }
   self->n_reused = p;
 
@@ -256,6 +278,9 @@ sy_session_run (SySession      *self,
   trace->causal = causal;
   trace->native_k = c->n_experts_per_tok;
   memcpy (trace->ids, ids, sizeof (int32_t) * n);
+  if (m->tokenizer)
+    for (int t = 0; t < n; t++)
+      trace->token_text[t] = sy_tokenizer_id_to_piece (m->tokenizer, ids[t]);
   for (int i = 0; i < m->info.n_moe_layers; i++)
     {
       trace->layers[i].layer = m->moe_layer[i];
@@ -266,7 +291,7 @@ sy_session_run (SySession      *self,
 
   /* From here on the cache beyond p is being rewritten. */
   self->n_cached = MIN (self->n_cached, p);
-  if (!_sy_forward (m, &self->rs, self->pool, self->spec, ids, p, n, self->capture,
+  if (!_sy_forward (m, &self->rs, self->pool, route, ids, p, n, self->capture,
                     trace, progress, user_data, error))
     {
       sy_session_reset (self);

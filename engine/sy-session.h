@@ -17,6 +17,7 @@
 #include "sy-engine-error.h"
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-tokenizer.h"
 #include "sy-trace.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,14 @@ const SyRouterSpec *sy_session_get_router (SySession           *self);
  * position, for sy_session_get_hidden().  Off by default. */
 void         sy_session_set_capture_hidden (SySession          *self,
                                            gboolean             capture);
+
+/* For a non-causal policy (da, quantile): a run whose ids extend the
+ * previous run's keeps that run's routing and cache and routes only the
+ * new tokens with the model's native policy (routing.md: generate under
+ * da uses native k for newly generated tokens).  Off by default: every
+ * run of a non-causal policy starts from scratch. */
+void         sy_session_set_extend_native (SySession           *self,
+                                           gboolean             extend_native);
 
 /* Runs the model over @ids and returns a new trace of all @n tokens.
  * Reuses the cache for the common prefix with the previous run when the
@@ -65,6 +74,22 @@ const float *sy_session_get_hidden        (SySession           *self,
 int          sy_session_get_n_reused      (SySession           *self);
 /* Forgets the cache. */
 void         sy_session_reset             (SySession           *self);
+
+/* Defined in sy-session-text.c. */
+
+/* Tokenizes @text with the model's tokenizer (with its special tokens),
+ * runs it like sy_session_run() and names the tokens in the trace. */
+SyTrace     *sy_session_run_text          (SySession           *self,
+                                           const char          *text,
+                                           SyProgressFunc       progress,
+                                           gpointer             user_data,
+                                           GError             **error);
+
+/* Names the tokens of @trace: their decoded pieces (through @tokenizer) and
+ * their code-point offsets (from @encoding, when it matches the trace). */
+void         sy_trace_set_tokens          (SyTrace             *trace,
+                                           SyTokenizer         *tokenizer,
+                                           const SyEncoding    *encoding);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySession, sy_session_free)
 

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "sy-engine-error.h"
+#include "sy-quant.h"
 #include "sy-tensor-store.h"
 
 #define SY_SAFETENSORS_MAX_HEADER (100 * 1024 * 1024)
@@ -57,11 +58,21 @@ struct _SyTensorStore
 static const struct
 {
   const char *name;
-  gsize       size;
+  gsize       size;         /* bytes per element, 0 for block formats */
+  int         block_elems;
+  gsize       block_bytes;
 } dtype_info[SY_N_DTYPES] = {
-  [SY_DTYPE_F32]  = { "F32", 4 },
-  [SY_DTYPE_F16]  = { "F16", 2 },
-  [SY_DTYPE_BF16] = { "BF16", 2 },
+  [SY_DTYPE_F32]  = { "F32", 4, 1, 4 },
+  [SY_DTYPE_F16]  = { "F16", 2, 1, 2 },
+  [SY_DTYPE_BF16] = { "BF16", 2, 1, 2 },
+  /* GGUF block layouts: Q8_0 f16 d + 32 int8; Q4_0 f16 d + 16 bytes of
+   * nibbles; Q4_K f16 d, f16 dmin, 12 bytes of 6-bit scales / mins, 128
+   * bytes of nibbles; Q6_K 128 bytes low nibbles, 64 bytes high bits, 16
+   * int8 scales, f16 d */
+  [SY_DTYPE_Q8_0] = { "Q8_0", 0, 32, 34 },
+  [SY_DTYPE_Q4_0] = { "Q4_0", 0, 32, 18 },
+  [SY_DTYPE_Q4_K] = { "Q4_K", 0, 256, 144 },
+  [SY_DTYPE_Q6_K] = { "Q6_K", 0, 256, 210 },
 };
 
 /* safetensors dtypes that exist but that the engine does not compute with */
@@ -87,11 +98,46 @@ sy_dtype_size (SyDType dtype)
 }
 
 gboolean
+sy_dtype_is_quantized (SyDType dtype)
+{
+  return (int) dtype >= 0 && dtype < SY_N_DTYPES && dtype_info[dtype].block_elems > 1;
+}
+
+int
+sy_dtype_block_elems (SyDType dtype)
+{
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+    return 0;
+  return dtype_info[dtype].block_elems;
+}
+
+gsize
+sy_dtype_block_bytes (SyDType dtype)
+{
+  if ((int) dtype < 0 || dtype >= SY_N_DTYPES)
+    return 0;
+  return dtype_info[dtype].block_bytes;
+}
+
+gsize
+sy_dtype_n_bytes (SyDType dtype,
+                  int64_t n)
+{
+  int be = sy_dtype_block_elems (dtype);
+
+  if (be <= 0 || n < 0 || n % be != 0)
+    return 0;
+  return (gsize) (n / be) * dtype_info[dtype].block_bytes;
+}
+
+/* Names of the safetensors dtypes only: the block formats exist in GGUF
+ * files, never in a safetensors header. */
+gboolean
 sy_dtype_from_name (const char *name,
                     SyDType    *out)
 {
   for (int i = 0; i < SY_N_DTYPES; i++)
-    if (g_ascii_strcasecmp (name, dtype_info[i].name) == 0)
+    if (dtype_info[i].block_elems == 1 && g_ascii_strcasecmp (name, dtype_info[i].name) == 0)
       {
         *out = (SyDType) i;
         return TRUE;
@@ -296,6 +342,11 @@ sy_tensor_to_f32 (const SyTensor *tensor,
   g_return_if_fail (offset >= 0 && n >= 0);
   g_return_if_fail (offset + n <= sy_tensor_n_elements (tensor));
 
+  if (sy_dtype_is_quantized (tensor->dtype))
+    {
+      sy_quant_to_f32 (tensor->dtype, tensor->data, offset, n, out);
+      return;
+    }
   p = (const guint8 *) tensor->data + offset * (int64_t) sy_dtype_size (tensor->dtype);
   switch (tensor->dtype)
     {
@@ -390,6 +441,19 @@ sy_tensor_check_finite (const SyTensor  *tensor,
   int64_t bad = -1;
   int64_t start = 0;
   float bad_value = 0;
+
+  if (sy_dtype_is_quantized (tensor->dtype))
+    {
+      int64_t blk = sy_quant_find_nonfinite (tensor->dtype, tensor->data,
+                                             n / sy_dtype_block_elems (tensor->dtype));
+
+      if (blk < 0)
+        return TRUE;
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
+                   "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
+                   tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?", blk);
+      return FALSE;
+    }
 
 #ifdef SY_X86_SIMD
   if (have_avx2_f16c ())

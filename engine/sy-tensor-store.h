@@ -23,7 +23,12 @@ typedef enum
   SY_DTYPE_F32,
   SY_DTYPE_F16,
   SY_DTYPE_BF16,
-  /* quantized block formats (GGUF) are appended here */
+  /* quantized block formats (GGUF, sy-quant.h): blocks of
+   * sy_dtype_block_elems () values in sy_dtype_block_bytes () bytes */
+  SY_DTYPE_Q8_0,
+  SY_DTYPE_Q4_0,
+  SY_DTYPE_Q4_K,
+  SY_DTYPE_Q6_K,
   SY_N_DTYPES
 } SyDType;
 
@@ -44,7 +49,15 @@ typedef struct _SyTensorStore SyTensorStore;
 
 const char    *sy_dtype_name             (SyDType           dtype);
 /* Bytes per element (0 for an invalid dtype). */
+/* Bytes per element; 0 for the block formats. */
 gsize          sy_dtype_size             (SyDType           dtype);
+gboolean       sy_dtype_is_quantized     (SyDType           dtype);
+/* Elements per block (1 for F32 / F16 / BF16) and bytes per block. */
+int            sy_dtype_block_elems      (SyDType           dtype);
+gsize          sy_dtype_block_bytes      (SyDType           dtype);
+/* Bytes of @n elements (a multiple of the block size), 0 when it is not. */
+gsize          sy_dtype_n_bytes          (SyDType           dtype,
+                                          int64_t           n);
 /* "F32", "F16", "BF16" (case-insensitive) -> dtype; FALSE when unknown. */
 gboolean       sy_dtype_from_name        (const char       *name,
                                           SyDType          *out);

@@ -132,6 +132,14 @@ char *
 sy_trace_to_json (const SyTrace *trace,
                   gboolean       pretty)
 {
+  return sy_trace_to_json_full (trace, pretty, NULL);
+}
+
+char *
+sy_trace_to_json_full (const SyTrace *trace,
+                       gboolean       pretty,
+                       const char    *extra_members)
+{
   GString *s;
   int E, n;
   const char *nl = pretty ? "\n" : "";
@@ -255,7 +263,10 @@ sy_trace_to_json (const SyTrace *trace,
     }
   g_string_append (s, "\"total\":");
   put_double (s, trace->total_time_s);
-  g_string_append_printf (s, "}}%s}%s", nl, pretty ? "\n" : "");
+  g_string_append (s, "}}");
+  if (extra_members && *extra_members)
+    g_string_append_printf (s, ",%s%s%s", nl, in1, extra_members);
+  g_string_append_printf (s, "%s}%s", nl, pretty ? "\n" : "");
 
   return g_string_free (s, FALSE);
 }

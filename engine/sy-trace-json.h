@@ -26,6 +26,12 @@ G_BEGIN_DECLS
 char    *sy_trace_to_json   (const SyTrace  *trace,
                              gboolean        pretty);
 
+/* Same, with @extra_members (NULL, or raw JSON members such as
+ * "\"quality\": {...}", no leading comma) added at the end of the object. */
+char    *sy_trace_to_json_full (const SyTrace *trace,
+                                gboolean       pretty,
+                                const char    *extra_members);
+
 /* Reads what sy_trace_to_json() writes; errors name the offending field. */
 SyTrace *sy_trace_from_json (const char     *json,
                              gssize          length,

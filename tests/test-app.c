@@ -436,6 +436,31 @@ test_app_open_model (void)
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
 
+  /* So does a folder dropped on the window. */
+  {
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+    g_autoptr (GFile) file = g_file_new_for_path (a);
+    GtkDropTarget *drop = NULL;
+    GValue value = G_VALUE_INIT;
+    gboolean accepted = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+      {
+        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          drop = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (drop);
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+    g_value_unset (&value);
+    g_assert_true (accepted);
+    g_assert_true (g_file_equal (opened, file));
+    g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
+  }
+
   g_signal_handler_disconnect (window, handler);
   remove_model_folder (a);
   remove_model_folder (b);
@@ -471,6 +496,100 @@ test_app_window_size (void)
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}
+
+/* Every accelerator the app has set, parsed. */
+static gboolean
+app_has_accel (guint           key,
+               GdkModifierType mods)
+{
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+
+      for (guint j = 0; accels[j] != NULL; j++)
+        {
+          guint k;
+          GdkModifierType m;
+
+          if (gtk_accelerator_parse (accels[j], &k, &m) && k == key && m == mods)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+collect_shortcuts (GtkWidget *root,
+                   GPtrArray *out)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (root))
+    {
+      char *accelerator = NULL;
+
+      g_object_get (root, "accelerator", &accelerator, NULL);
+      g_ptr_array_add (out, accelerator);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shortcuts (child, out);
+}
+
+static void
+test_app_dialogs (void)
+{
+  SyWindow *window;
+  GtkWindow *shortcuts;
+  GtkWindow *about;
+  g_autoptr (GPtrArray) accels = g_ptr_array_new_with_free_func (g_free);
+
+  SKIP_WITHOUT_DISPLAY ();
+
+  window = get_window ();
+
+  /* The shortcuts window lists accelerators the app really has. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (shortcuts);
+  g_assert_true (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (window));
+  collect_shortcuts (GTK_WIDGET (shortcuts), accels);
+  g_assert_cmpuint (accels->len, >=, 4);
+  for (guint i = 0; i < accels->len; i++)
+    {
+      guint key;
+      GdkModifierType mods;
+
+      g_test_message ("shortcuts window: %s", (char *) accels->pdata[i]);
+      g_assert_true (gtk_accelerator_parse (accels->pdata[i], &key, &mods));
+      g_assert_true (app_has_accel (key, mods));
+    }
+  gtk_window_destroy (shortcuts);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, "Switchyard");
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_true (gtk_window_get_transient_for (about) == GTK_WINDOW (window));
+  gtk_window_destroy (about);
+}
+
 static void
 test_app_quit (void)
 {
@@ -492,6 +611,8 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* Never the developer's own settings, even when run outside meson test. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Software rendering and no accessibility bus: the same pixels on any machine. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
@@ -515,6 +636,7 @@ main (int    argc,
   g_test_add_func ("/app/actions", test_app_actions);
   g_test_add_func ("/app/window", test_app_window);
   g_test_add_func ("/app/screenshot", test_app_screenshot);
+  g_test_add_func ("/app/dialogs", test_app_dialogs);
   g_test_add_func ("/app/open-model", test_app_open_model);
   g_test_add_func ("/app/window-size", test_app_window_size);
   g_test_add_func ("/app/quit", test_app_quit);

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -18,13 +19,14 @@
 
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-safetensors-writer.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
 
 #define TOL 1e-4
 
 static const char *const archs[] = {
-  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", NULL
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
 
 static char *
@@ -129,6 +131,60 @@ topk_set (const float *z,
       out[j++] = e;
 }
 
+/* DeepSeek-V3's selection (DeepseekV3TopkRouter), from the raw logits:
+ * s = sigmoid (z), ranked by s + bias; groups scored by the sum of their
+ * two best, the topk_group best groups kept, the others' experts scored
+ * 0; then the k best.  Written here independently of sy-router.c. */
+static void
+deepseek_set (const float *z,
+              const float *bias,
+              int          E,
+              int          k,
+              int          n_group,
+              int          topk_group,
+              int         *out)
+{
+  float v[256], gs[32];
+  gboolean keep[32] = { FALSE };
+  int size = E / n_group;
+
+  g_assert_cmpint (E, <=, 256);
+  g_assert_cmpint (n_group, <=, 32);
+  for (int e = 0; e < E; e++)
+    v[e] = 1.0f / (1.0f + expf (-z[e])) + bias[e];
+  for (int g = 0; g < n_group; g++)
+    {
+      float a = -INFINITY, b = -INFINITY;
+
+      for (int j = 0; j < size; j++)
+        {
+          float x = v[g * size + j];
+
+          if (x > a)
+            {
+              b = a;
+              a = x;
+            }
+          else if (x > b)
+            b = x;
+        }
+      gs[g] = a + b;
+    }
+  for (int i = 0; i < topk_group; i++)
+    {
+      int best = -1;
+
+      for (int g = 0; g < n_group; g++)
+        if (!keep[g] && (best < 0 || gs[g] > gs[best]))
+          best = g;
+      keep[best] = TRUE;
+    }
+  for (int e = 0; e < E; e++)
+    if (!keep[e / size])
+      v[e] = 0.0f;
+  topk_set (v, E, k, out);
+}
+
 static int
 cmp_int (gconstpointer a,
          gconstpointer b)
@@ -147,7 +203,9 @@ test_fixture (gconstpointer data)
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
+  g_autoptr (SyTensorStore) weights = NULL;
   const SyModelInfo *info;
+  const SyRouterModelInfo *rinfo;
   json_object *root, *cases;
   double max_logits = 0, max_router = 0, max_hidden = 0;
   int n_cases;
@@ -155,7 +213,10 @@ test_fixture (gconstpointer data)
   model = sy_model_load (dir, NULL, NULL, &error);
   g_assert_no_error (error);
   info = sy_model_get_info (model);
+  rinfo = sy_model_get_router_info (model);
   g_assert_cmpstr (info->model_type, ==, arch);
+  weights = sy_tensor_store_open (dir, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (sy_model_get_unused_tensors (model)[0] == NULL, ==, TRUE);
   session = sy_session_new (model);
   sy_session_set_capture_hidden (session, TRUE);
@@ -221,6 +282,24 @@ test_fixture (gconstpointer data)
           g_autofree float *r = ref_tensor (ref, name, n, E);
           const SyTraceLayer *tl = &trace->layers[i];
           double d = max_abs_diff (tl->logits, r, (gsize) n * E);
+          g_autofree float *bias = NULL;
+
+          if (rinfo->selection_bias)
+            {
+              int layer = -1, seen = -1;
+              g_autofree char *bname = NULL;
+              int64_t shape[1] = { E };
+              const SyTensor *bt;
+
+              while (seen < i)
+                if (info->layer_is_moe[++layer])
+                  seen++;
+              bname = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", layer);
+              bt = sy_tensor_store_get (weights, bname, 1, shape, &error);
+              g_assert_no_error (error);
+              bias = g_new (float, E);
+              sy_tensor_to_f32 (bt, 0, E, bias);
+            }
 
           max_router = MAX (max_router, d);
           if (d > TOL)
@@ -230,10 +309,24 @@ test_fixture (gconstpointer data)
             {
               int want[256], got[256];
 
-              topk_set (r + (gsize) t * E, E, k, want);
+              if (bias)
+                deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
+                              rinfo->topk_group, want);
+              else
+                topk_set (r + (gsize) t * E, E, k, want);
               g_assert_cmpint (tl->k[t], ==, k);
               memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
               qsort (got, k, sizeof (int), cmp_int);
+              if (rinfo->n_group > 1)
+                {
+                  /* the trace records the kept groups; the experts lie in them */
+                  int mask = tl->group_mask[t], size = E / rinfo->n_group;
+
+                  g_assert_cmpint (g_bit_storage (mask), <=, rinfo->n_group);
+                  g_assert_cmpint (__builtin_popcount (mask), ==, rinfo->topk_group);
+                  for (int j = 0; j < k; j++)
+                    g_assert_true (mask & (1 << (got[j] / size)));
+                }
               for (int j = 0; j < k; j++)
                 if (got[j] != want[j])
                   g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
@@ -509,6 +602,169 @@ test_cancel (void)
   g_assert_cmpint (sy_session_get_n_reused (s), ==, 0);
 }
 
+/* The fixture converted to @dtype and split into two shards (with
+ * model.safetensors.index.json), run against the F32 original. */
+typedef struct
+{
+  const char *arch;
+  SyDType     dtype;
+  double      tol;
+} ConvertCase;
+
+static void
+test_converted (gconstpointer data)
+{
+  const ConvertCase *cc = data;
+  g_autofree char *src = fixture_path (cc->arch, "");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("sy-convert-XXXXXX", &error);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
+  g_autoptr (SyModel) f32 = NULL;
+  g_autoptr (SyModel) half = NULL;
+  g_autoptr (SySession) sa = NULL;
+  g_autoptr (SySession) sb = NULL;
+  g_autoptr (SyTrace) ta = NULL;
+  g_autoptr (SyTrace) tb = NULL;
+  g_auto (GStrv) names = NULL;
+  const char *copy[] = { "config.json", "generation_config.json", NULL };
+  int32_t ids[16];
+  const float *la, *lb;
+  double d, agree = 0;
+  int T, V, E;
+
+  g_assert_no_error (error);
+  store = sy_tensor_store_open (src, &error);
+  g_assert_no_error (error);
+  names = sy_tensor_store_list (store);
+  for (int i = 0; names[i]; i++)
+    {
+      const SyTensor *t = sy_tensor_store_lookup (store, names[i]);
+
+      g_assert_true (sy_safetensors_writer_add_tensor (w, names[i], cc->dtype, t, &error));
+    }
+  g_assert_true (sy_safetensors_writer_write_sharded (w, tmp, 2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; copy[i]; i++)
+    {
+      g_autofree char *from = g_build_filename (src, copy[i], NULL);
+      g_autofree char *to = g_build_filename (tmp, copy[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (from, &text, &len, &error));
+      g_assert_true (g_file_set_contents (to, text, len, &error));
+    }
+
+  f32 = sy_model_load (src, NULL, NULL, &error);
+  g_assert_no_error (error);
+  half = sy_model_load (tmp, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sy_model_get_info (half)->dtype, ==, sy_dtype_name (cc->dtype));
+  g_assert_cmpint (sy_model_get_info (half)->n_params, ==, sy_model_get_info (f32)->n_params);
+
+  for (int i = 0; i < 16; i++)
+    ids[i] = (i * 173 + 11) % 3000;
+  sa = sy_session_new (f32);
+  sb = sy_session_new (half);
+  ta = sy_session_run (sa, ids, 16, NULL, NULL, &error);
+  g_assert_no_error (error);
+  tb = sy_session_run (sb, ids, 16, NULL, NULL, &error);
+  g_assert_no_error (error);
+  la = sy_session_get_logits (sa, &T, &V);
+  lb = sy_session_get_logits (sb, &T, &V);
+  d = max_abs_diff (la, lb, (gsize) T * V);
+  g_test_message ("%s as %s in 2 shards: max |delta| logits %.3g", cc->arch,
+                  sy_dtype_name (cc->dtype), d);
+  g_assert_cmpfloat (d, <=, cc->tol);
+
+  /* the same rounded weights stored as F32 give the same numbers: the
+   * half-precision kernels add no error of their own */
+  {
+    g_autofree char *tmp32 = g_dir_make_tmp ("sy-convert32-XXXXXX", &error);
+    g_autoptr (SyTensorStore) hs = sy_tensor_store_open (tmp, &error);
+    g_autoptr (SySafetensorsWriter) w32 = sy_safetensors_writer_new ();
+    g_autoptr (SyModel) m32 = NULL;
+    g_autoptr (SySession) s32 = NULL;
+    g_autoptr (SyTrace) t32 = NULL;
+    g_autofree char *st32 = g_build_filename (tmp32, "model.safetensors", NULL);
+    g_autofree char *cfg32 = g_build_filename (tmp32, "config.json", NULL);
+    g_autofree char *cfg = g_build_filename (src, "config.json", NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+
+    g_assert_no_error (error);
+    for (int i = 0; names[i]; i++)
+      g_assert_true (sy_safetensors_writer_add_tensor (w32, names[i], SY_DTYPE_F32,
+                                                       sy_tensor_store_lookup (hs, names[i]), &error));
+    g_assert_true (sy_safetensors_writer_write (w32, st32, &error));
+    g_assert_true (g_file_get_contents (cfg, &text, &len, &error));
+    g_assert_true (g_file_set_contents (cfg32, text, len, &error));
+    m32 = sy_model_load (tmp32, NULL, NULL, &error);
+    g_assert_no_error (error);
+    s32 = sy_session_new (m32);
+    t32 = sy_session_run (s32, ids, 16, NULL, NULL, &error);
+    g_assert_no_error (error);
+    d = max_abs_diff (sy_session_get_logits (s32, &T, &V), lb, (gsize) T * V);
+    g_test_message ("%s as %s vs the same weights in F32: max |delta| logits %.3g", cc->arch,
+                    sy_dtype_name (cc->dtype), d);
+    g_assert_cmpfloat (d, <=, 1e-4);
+    g_clear_pointer (&s32, sy_session_free);
+    g_clear_pointer (&m32, sy_model_free);
+    g_unlink (st32);
+    g_unlink (cfg32);
+    g_rmdir (tmp32);
+  }
+
+  /* the routing mostly agrees (near-ties may flip) */
+  E = ta->n_experts;
+  for (int l = 0; l < ta->n_moe_layers; l++)
+    for (int t = 0; t < 16; t++)
+      agree += ta->layers[l].experts[t * E] == tb->layers[l].experts[t * E];
+  g_assert_cmpfloat (agree / (ta->n_moe_layers * 16), >=, 0.8);
+
+  /* a decode step on half weights (the T = 1 kernels) agrees with a prefill */
+  {
+    g_autoptr (SySession) sc = sy_session_new (half);
+    g_autoptr (SyTrace) t1 = sy_session_run (sc, ids, 15, NULL, NULL, &error);
+    g_autoptr (SyTrace) t2 = sy_session_run (sc, ids, 16, NULL, NULL, &error);
+    const float *lc = sy_session_get_logits (sc, &T, &V);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (sc), ==, 15);
+    g_assert_cmpfloat (max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
+  }
+
+  /* sessions go before their model */
+  g_clear_pointer (&sb, sy_session_free);
+  g_clear_pointer (&half, sy_model_free);
+  {
+    g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *path = g_build_filename (tmp, name, NULL);
+
+        g_unlink (path);
+      }
+  }
+  g_rmdir (tmp);
+}
+
+static const ConvertCase convert_cases[] = {
+  { "mixtral", SY_DTYPE_BF16, 0.3 },
+  { "mixtral", SY_DTYPE_F16, 0.03 },
+  { "olmoe", SY_DTYPE_BF16, 0.3 },
+  { "olmoe", SY_DTYPE_F16, 0.03 },
+  { "qwen2_moe", SY_DTYPE_BF16, 0.3 },
+  { "qwen2_moe", SY_DTYPE_F16, 0.03 },
+  { "qwen3_moe", SY_DTYPE_BF16, 0.3 },
+  { "qwen3_moe", SY_DTYPE_F16, 0.03 },
+  { "granitemoe", SY_DTYPE_BF16, 0.3 },
+  { "granitemoe", SY_DTYPE_F16, 0.03 },
+};
+
 int
 main (int    argc,
       char **argv)
@@ -528,6 +784,14 @@ main (int    argc,
 
       g_test_add_data_func (inc, archs[i], test_incremental);
       g_test_add_data_func (edit, archs[i], test_edit);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",
+                                               convert_cases[i].arch,
+                                               sy_dtype_name (convert_cases[i].dtype));
+
+      g_test_add_data_func (path, &convert_cases[i], test_converted);
     }
   g_test_add_func ("/engine/forward/policy-cache", test_policy_cache);
   g_test_add_func ("/engine/forward/bad-ids", test_bad_ids);

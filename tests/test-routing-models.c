@@ -230,7 +230,7 @@ test_output_changes (gconstpointer data)
 {
   const char *arch = data;
   const char *specs[] = {
-    "topk:k=native,weights=raw", "topk:k=native,weights=renorm", "topk:k=1",
+    "topk:k=native", "topk:k=native,weights=raw", "topk:k=native,weights=renorm", "topk:k=1",
     "topp:p=0.3", "topp:p=0.999", "minp:t=0.5", "adr:theta=0.9", "topk:schedule=descending",
   };
   Fixture fx;
@@ -488,6 +488,138 @@ test_da_model (void)
   fixture_clear (&fx);
 }
 
+/* DeepSeek-V3 group-limited routing on the fixture's reference router
+ * logits and its e_score_correction_bias, against an independent
+ * implementation of the reference rule (sigmoid; s + b ranks; group score
+ * = sum of a group's two best; the topk_group best groups stay, the
+ * others' experts score 0; top-k; weights s / (sum s + 1e-20) x scale). */
+static void
+test_deepseek_groups (void)
+{
+  g_autofree char *ref_json = fixture_path ("deepseek_v3", "reference.json");
+  g_autofree char *ref_st = fixture_path ("deepseek_v3", "reference.safetensors");
+  g_autofree char *model_st = fixture_path ("deepseek_v3", "model.safetensors");
+  g_autoptr (SyTensorStore) ref = NULL;
+  g_autoptr (SyTensorStore) weights = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyRouterSpec) native = sy_router_spec_parse ("native", NULL);
+  json_object *root, *cases, *cs, *v;
+  const int E = 16, K = 4, G = 4, KG = 2, L = 2;
+  float bias[2][16];
+  const float *biases[2] = { bias[0], bias[1] };
+  SyRouterModelInfo info = {
+    .n_experts = E, .native_k = K, .n_moe_layers = L,
+    .activation = SY_ROUTER_SIGMOID, .native_weights = SY_NATIVE_WEIGHTS_SIGMOID,
+    .norm_topk_prob = TRUE, .routed_scaling_factor = 2.5f,
+    .n_group = G, .topk_group = KG, .has_shared_experts = TRUE,
+    .selection_bias = biases,
+  };
+  const char *key;
+  int n, n_outside = 0;
+
+  ref = sy_tensor_store_open (ref_st, &error);
+  g_assert_no_error (error);
+  weights = sy_tensor_store_open (model_st, &error);
+  g_assert_no_error (error);
+  for (int l = 0; l < L; l++)
+    {
+      g_autofree char *name = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", l + 1);
+      int64_t shape[1] = { E };
+      const SyTensor *t = sy_tensor_store_get (weights, name, 1, shape, &error);
+
+      g_assert_no_error (error);
+      sy_tensor_to_f32 (t, 0, E, bias[l]);
+    }
+  root = json_object_from_file (ref_json);
+  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  cs = json_object_array_get_idx (cases, 0);
+  g_assert_true (json_object_object_get_ex (cs, "key", &v));
+  key = json_object_get_string (v);
+  g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
+  n = (int) json_object_array_length (v);
+
+  for (int l = 0; l < L; l++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, l);
+      int64_t shape[2] = { n, E };
+      const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
+      g_autoptr (SyTrace) trace = sy_trace_new (n, E, 3, L);
+      SyTraceLayer *tl = &trace->layers[l];
+
+      g_assert_no_error (error);
+      sy_tensor_to_f32 (t, 0, (int64_t) n * E, tl->logits);
+      g_assert_true (sy_router_route (native, &info, l, n, 0, NULL, tl, &error));
+      g_assert_no_error (error);
+
+      for (int tk = 0; tk < n; tk++)
+        {
+          const float *z = tl->logits + tk * E;
+          float sg[16], sc[16], gs[4], sum = 0;
+          gboolean keep[4] = { FALSE, }, taken[16] = { FALSE, };
+          int chosen[4], mask = 0;
+
+          for (int e = 0; e < E; e++)
+            {
+              sg[e] = 1.0f / (1.0f + expf (-z[e]));
+              sc[e] = sg[e] + bias[l][e];
+            }
+          for (int g = 0; g < G; g++)
+            {
+              float a = MAX (sc[4 * g], sc[4 * g + 1]), b = MIN (sc[4 * g], sc[4 * g + 1]);
+
+              for (int j = 2; j < 4; j++)
+                {
+                  float x = sc[4 * g + j];
+
+                  if (x > a)
+                    b = a, a = x;
+                  else if (x > b)
+                    b = x;
+                }
+              gs[g] = a + b;
+            }
+          for (int r = 0; r < KG; r++)
+            {
+              int best = -1;
+
+              for (int g = 0; g < G; g++)
+                if (!keep[g] && (best < 0 || gs[g] > gs[best]))
+                  best = g;
+              keep[best] = TRUE;
+              mask |= 1 << best;
+            }
+          for (int e = 0; e < E; e++)
+            if (!keep[e / 4])
+              sc[e] = 0.0f;
+          for (int r = 0; r < K; r++)
+            {
+              int best = -1;
+
+              for (int e = 0; e < E; e++)
+                if (!taken[e] && (best < 0 || sc[e] > sc[best]))
+                  best = e;
+              taken[best] = TRUE;
+              chosen[r] = best;
+              sum += sg[best];
+            }
+          g_assert_cmpint (tl->group_mask[tk], ==, mask);
+          g_assert_cmpint (tl->k[tk], ==, K);
+          for (int r = 0; r < K; r++)
+            {
+              int e = tl->experts[tk * E + r];
+
+              g_assert_true (taken[e]);
+              g_assert_cmpfloat_with_epsilon (tl->weights[tk * E + r], sg[e] / (sum + 1e-20f) * 2.5f, 1e-5);
+              n_outside += !keep[e / 4];
+            }
+          (void) chosen;
+        }
+    }
+  /* with these scores every chosen expert lies in a kept group */
+  g_assert_cmpint (n_outside, ==, 0);
+  json_object_put (root);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -506,5 +638,6 @@ main (int    argc,
   g_test_add_func ("/routing-models/calibrate", test_calibrate);
   g_test_add_func ("/routing-models/adr-shared", test_adr_shared);
   g_test_add_func ("/routing-models/da", test_da_model);
+  g_test_add_func ("/routing-models/deepseek-groups", test_deepseek_groups);
   return g_test_run ();
 }

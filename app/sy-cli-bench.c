@@ -1,0 +1,180 @@
+/* sy-cli-bench.c: `switchyard-cli bench`, prefill and decode speed
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   bench --model M [--decode-tokens N] [--repeat N] [--json]
+ *
+ * Prefill tokens/s for a 32- and a 128-token prompt (fresh cache each
+ * time), decode tokens/s after the 128-token prompt, and the peak
+ * resident memory (VmHWM, which counts the mapped weights touched).
+ * One untimed 8-token run first brings the weights into memory.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sy-cli-model.h"
+#include "sy-cli.h"
+#include "sy-session.h"
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+/* CPU time of the whole process (all threads): on a machine shared with
+ * other work, wall time alone says little */
+static double
+cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+peak_rss_mib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmHWM:");
+  if (line == NULL)
+    return -1;
+  return g_ascii_strtod (line + 6, NULL) / 1024.0;
+}
+
+static gboolean
+timed_run (SySession     *session,
+           const int32_t *ids,
+           int            n,
+           double        *seconds,
+           double        *cpu,
+           GError       **error)
+{
+  double t0 = now_s (), c0 = cpu_s ();
+  SyTrace *trace = sy_session_run (session, ids, n, NULL, NULL, error);
+
+  if (trace == NULL)
+    return FALSE;
+  *seconds = now_s () - t0;
+  *cpu = cpu_s () - c0;
+  sy_trace_free (trace);
+  return TRUE;
+}
+
+int
+sy_cli_bench (int    argc,
+              char **argv)
+{
+  g_autofree char *model_path = NULL;
+  int decode_tokens = 16, repeat = 1;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
+    { "decode-tokens", 0, 0, G_OPTION_ARG_INT, &decode_tokens, "Decode steps to time (default 16)", "N" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of each prefill, best kept (default 1)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the figures as JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- measure prefill and decode speed");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  g_autofree int32_t *ids = NULL;
+  const SyModelInfo *info;
+  const int prompts[2] = { 32, 128 };
+  double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, prefill_cpu[2] = { 0, 0 };
+  double load_s, decode_s = 0, decode_cpu = 0, t0, s, c;
+  int n_max;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error_from (error);
+  if (argc > 1)
+    return sy_cli_error ("bench: unexpected argument '%s'", argv[1]);
+  if (decode_tokens < 1 || decode_tokens > 4096 || repeat < 1 || repeat > 100)
+    return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
+
+  t0 = now_s ();
+  model = sy_cli_load_model (model_path, &error);
+  if (model == NULL)
+    return sy_cli_error_from (error);
+  load_s = now_s () - t0;
+  info = sy_model_get_info (model);
+
+  n_max = 128 + decode_tokens;
+  ids = g_new (int32_t, n_max);
+  for (int i = 0; i < n_max; i++)
+    ids[i] = g_rand_int_range (rand, 0, info->vocab_size);
+  if (info->bos_token_id >= 0)
+    ids[0] = info->bos_token_id;
+
+  session = sy_session_new (model);
+  if (!timed_run (session, ids, 8, &s, &c, &error))       /* warm-up */
+    return sy_cli_error_from (error);
+
+  for (int r = 0; r < repeat; r++)
+    for (int i = 0; i < 2; i++)
+      {
+        sy_session_reset (session);
+        if (!timed_run (session, ids, prompts[i], &s, &c, &error))
+          return sy_cli_error_from (error);
+        if (s < prefill_s[i])
+          {
+            prefill_s[i] = s;
+            prefill_cpu[i] = c;
+          }
+      }
+  /* the session holds the 128-token prompt: decode from there */
+  for (int i = 0; i < decode_tokens; i++)
+    {
+      if (!timed_run (session, ids, 128 + i + 1, &s, &c, &error))
+        return sy_cli_error_from (error);
+      decode_s += s;
+      decode_cpu += c;
+    }
+
+  if (json)
+    {
+      json_object *root = json_object_new_object ();
+
+      json_object_object_add (root, "model", json_object_new_string (info->name));
+      json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
+      json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
+      json_object_object_add (root, "load_s", json_object_new_double (load_s));
+      json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
+      json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / prefill_s[0]));
+      json_object_object_add (root, "prefill128_s", json_object_new_double (prefill_s[1]));
+      json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / prefill_s[1]));
+      json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (prefill_cpu[0]));
+      json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (prefill_cpu[1]));
+      json_object_object_add (root, "decode_tok_s", json_object_new_double (decode_tokens / decode_s));
+      json_object_object_add (root, "decode_cpu_s_per_tok", json_object_new_double (decode_cpu / decode_tokens));
+      json_object_object_add (root, "peak_rss_mib", json_object_new_double (peak_rss_mib ()));
+      printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY));
+      json_object_put (root);
+    }
+  else
+    {
+      printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
+              info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
+      printf ("load           %.2f s\n", load_s);
+      printf ("threads        %d\n", g_get_num_processors ());
+      printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
+      printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
+      printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
+              decode_tokens / decode_s, decode_tokens, decode_cpu / decode_tokens);
+      printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
+    }
+  return 0;
+}

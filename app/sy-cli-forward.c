@@ -1,0 +1,106 @@
+/* sy-cli-forward.c: `switchyard-cli forward`, one pass, tensors dumped
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   forward --model M (--text T | --ids 1,2,3) [--router SPEC] --dump OUT.safetensors
+ *
+ * Writes F32 `logits` [T, V], `router_logits.I` [T, E] per MoE layer and
+ * `hidden.I` [T, H] for I = 0..L (../shared/fixtures/README.md).
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "sy-cli-model.h"
+#include "sy-cli.h"
+#include "sy-safetensors-writer.h"
+#include "sy-session.h"
+
+int
+sy_cli_forward (int    argc,
+                char **argv)
+{
+  g_autofree char *model_path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *ids_text = NULL;
+  g_autofree char *router = NULL;
+  g_autofree char *dump = NULL;
+  GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Input text", "TEXT" },
+    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Input token ids", "1,2,3" },
+    { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },
+    { "dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Output .safetensors", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- run one forward pass and dump its tensors");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  g_autoptr (SySafetensorsWriter) writer = NULL;
+  g_autofree int32_t *ids = NULL;
+  const SyModelInfo *info;
+  const float *logits;
+  int n = 0, T, V;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error_from (error);
+  if (argc > 1)
+    return sy_cli_error ("forward: unexpected argument '%s'", argv[1]);
+  if (dump == NULL)
+    return sy_cli_error ("forward: --dump OUT.safetensors is required");
+
+  model = sy_cli_load_model (model_path, &error);
+  if (model == NULL)
+    return sy_cli_error_from (error);
+  info = sy_model_get_info (model);
+  ids = sy_cli_input_ids (model, text, ids_text, &n, &error);
+  if (ids == NULL)
+    return sy_cli_error_from (error);
+  spec = sy_cli_parse_router (router, &error);
+  if (router && spec == NULL)
+    return sy_cli_error_from (error);
+
+  session = sy_session_new (model);
+  sy_session_set_capture_hidden (session, TRUE);
+  if (!sy_session_set_router (session, spec, &error))
+    return sy_cli_error_from (error);
+  trace = sy_session_run (session, ids, n, NULL, NULL, &error);
+  if (trace == NULL)
+    return sy_cli_error_from (error);
+
+  writer = sy_safetensors_writer_new ();
+  logits = sy_session_get_logits (session, &T, &V);
+  {
+    int64_t shape[2] = { T, V };
+
+    if (!sy_safetensors_writer_add_f32 (writer, "logits", SY_DTYPE_F32, 2, shape, logits, &error))
+      return sy_cli_error_from (error);
+  }
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("router_logits.%d", i);
+      int64_t shape[2] = { T, trace->n_experts };
+
+      if (!sy_safetensors_writer_add_f32 (writer, name, SY_DTYPE_F32, 2, shape,
+                                          trace->layers[i].logits, &error))
+        return sy_cli_error_from (error);
+    }
+  for (int i = 0; i <= info->n_layers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("hidden.%d", i);
+      int H;
+      const float *h = sy_session_get_hidden (session, i, &T, &H);
+      int64_t shape[2] = { T, H };
+
+      if (!sy_safetensors_writer_add_f32 (writer, name, SY_DTYPE_F32, 2, shape, h, &error))
+        return sy_cli_error_from (error);
+    }
+  if (!sy_safetensors_writer_write (writer, dump, &error))
+    return sy_cli_error_from (error);
+  return 0;
+}

@@ -1,0 +1,132 @@
+/* sy-cli-model.c: what the model-running subcommands share
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-cli-model.h"
+#include "sy-engine-error.h"
+
+SyModel *
+sy_cli_load_model (const char  *path,
+                   GError     **error)
+{
+  SyModel *model;
+  const char * const *unused;
+
+  if (path == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "no --model given, and this build has no embedded demo model yet");
+      return NULL;
+    }
+  model = sy_model_load (path, NULL, NULL, error);
+  if (model == NULL)
+    return NULL;
+  unused = sy_model_get_unused_tensors (model);
+  for (int i = 0; unused[i]; i++)
+    fprintf (stderr, "switchyard-cli: warning: %s: tensor '%s' is not used by %s\n",
+             path, unused[i], sy_model_get_info (model)->hf_class);
+  return model;
+}
+
+int32_t *
+sy_cli_parse_ids (const char  *text,
+                  int         *n_ids,
+                  GError     **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  g_autofree int32_t *ids = g_new (int32_t, g_strv_length (parts) + 1);
+  int n = 0;
+
+  for (int i = 0; parts[i]; i++)
+    {
+      char *item = g_strstrip (parts[i]);
+      char *end = NULL;
+      long long v;
+
+      if (*item == '\0' && parts[i + 1] == NULL && i > 0)
+        break;    /* a trailing comma */
+      errno = 0;
+      v = strtoll (item, &end, 10);
+      if (*item == '\0' || *end != '\0' || errno != 0 || v < G_MININT32 || v > G_MAXINT32)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                       "--ids: '%s' is not a token id", item);
+          return NULL;
+        }
+      ids[n++] = (int32_t) v;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "--ids: no token ids given");
+      return NULL;
+    }
+  *n_ids = n;
+  return g_steal_pointer (&ids);
+}
+
+int32_t *
+sy_cli_input_ids (SyModel     *model,
+                  const char  *text,
+                  const char  *ids,
+                  int         *n_ids,
+                  GError     **error)
+{
+  if ((text == NULL) == (ids == NULL))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "give exactly one of --text and --ids");
+      return NULL;
+    }
+  if (ids)
+    return sy_cli_parse_ids (ids, n_ids, error);
+
+  {
+    SyTokenizer *tok = sy_model_get_tokenizer (model);
+    g_autoptr (SyEncoding) enc = NULL;
+
+    if (tok == NULL)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                     "--text: the model folder has no tokenizer.json; use --ids");
+        return NULL;
+      }
+    enc = sy_tokenizer_encode (tok, text, -1, TRUE, error);
+    if (enc == NULL)
+      return NULL;
+    if (enc->n == 0)
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                     "--text: the text has no tokens");
+        return NULL;
+      }
+    *n_ids = enc->n;
+    return g_memdup2 (enc->ids, sizeof (int32_t) * enc->n);
+  }
+}
+
+SyRouterSpec *
+sy_cli_parse_router (const char  *spec,
+                     GError     **error)
+{
+  if (spec == NULL)
+    return NULL;
+  return sy_router_spec_parse (spec, error);
+}
+
+char *
+sy_cli_decode (SyModel       *model,
+               const int32_t *ids,
+               int            n)
+{
+  SyTokenizer *tok = sy_model_get_tokenizer (model);
+
+  return tok ? sy_tokenizer_decode (tok, ids, n, TRUE) : NULL;
+}

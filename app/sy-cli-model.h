@@ -1,0 +1,39 @@
+/* sy-cli-model.h: what the model-running subcommands share
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sy-model.h"
+#include "sy-router.h"
+
+G_BEGIN_DECLS
+
+/* Loads --model PATH (NULL: the embedded demo model, which is not built
+ * yet: an error).  Prints a warning line per leftover tensor on stderr. */
+SyModel      *sy_cli_load_model   (const char    *path,
+                                   GError       **error);
+/* "1,2,3" -> ids. */
+int32_t      *sy_cli_parse_ids    (const char    *text,
+                                   int           *n_ids,
+                                   GError       **error);
+/* The input ids from --text (tokenised with special tokens, as the
+ * model's tokenizer does) or --ids; exactly one of them. */
+int32_t      *sy_cli_input_ids    (SyModel       *model,
+                                   const char    *text,
+                                   const char    *ids,
+                                   int           *n_ids,
+                                   GError       **error);
+/* --router SPEC (NULL: native) */
+SyRouterSpec *sy_cli_parse_router (const char    *spec,
+                                   GError       **error);
+/* The text of @ids, or NULL without a tokenizer. */
+char         *sy_cli_decode       (SyModel       *model,
+                                   const int32_t *ids,
+                                   int            n);
+
+G_END_DECLS

@@ -1,0 +1,278 @@
+/* sy-cli-render.c: `switchyard-cli render`
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs a text through a model under a routing policy and draws one view
+ * of the trace with the window's own renderer into SVG, PNG or PDF.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sy-cli.h"
+#include "sy-heatmap-render.h"
+#include "sy-inspector-render.h"
+#include "sy-model.h"
+#include "sy-render-export.h"
+#include "sy-router.h"
+#include "sy-session.h"
+#include "sy-strip-render.h"
+#include "sy-summary-render.h"
+#include "sy-tokenizer.h"
+
+typedef enum
+{
+  VIEW_HEATMAP,
+  VIEW_STRIP,
+  VIEW_INSPECTOR,
+  VIEW_SUMMARY,
+} View;
+
+typedef struct
+{
+  View                view;
+  const SyTrace      *trace;
+  SyRenderStyle       style;
+  SyHeatmapOptions    heatmap;
+  SyStripOptions      strip;
+  SyInspectorOptions  inspector;
+  SySummaryOptions    summary;
+} RenderJob;
+
+static void
+draw_job (cairo_t  *cr,
+          double    width,
+          double    height,
+          gpointer  user_data)
+{
+  RenderJob *job = user_data;
+
+  switch (job->view)
+    {
+    case VIEW_HEATMAP:
+      sy_heatmap_render (cr, job->trace, &job->heatmap, &job->style, width, height);
+      break;
+    case VIEW_STRIP:
+      sy_strip_render (cr, job->trace, &job->strip, &job->style, width, height);
+      break;
+    case VIEW_INSPECTOR:
+      sy_inspector_render (cr, job->trace, &job->inspector, &job->style, width, height);
+      break;
+    case VIEW_SUMMARY:
+    default:
+      sy_summary_render (cr, job->trace, &job->summary, &job->style, width, height);
+      break;
+    }
+}
+
+static gboolean
+parse_ids (const char  *text,
+           GArray      *ids,
+           GError     **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (int i = 0; parts[i]; i++)
+    {
+      char *end = NULL;
+      gint64 v;
+
+      g_strstrip (parts[i]);
+      v = g_ascii_strtoll (parts[i], &end, 10);
+      if (parts[i][0] == '\0' || *end != '\0' || v < 0 || v > G_MAXINT32)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--ids: '%s' is not a token id", parts[i]);
+          return FALSE;
+        }
+      {
+        int32_t id = (int32_t) v;
+
+        g_array_append_val (ids, id);
+      }
+    }
+  return TRUE;
+}
+
+int
+sy_cli_render (int    argc,
+               char **argv)
+{
+  g_autofree char *model_path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *ids_text = NULL;
+  g_autofree char *router = NULL;
+  g_autofree char *view_name = NULL;
+  g_autofree char *measure = NULL;
+  g_autofree char *style_name = NULL;
+  g_autofree char *out = NULL;
+  int token = -1, layer = -1, width = 0, height = 0;
+  double scale = 1, cell_width = 0;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "M" },
+    { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
+    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of a text", "1,2,3" },
+    { "router", 'r', 0, G_OPTION_ARG_STRING, &router, "Routing policy SPEC (default native)", "SPEC" },
+    { "view", 'v', 0, G_OPTION_ARG_STRING, &view_name, "heatmap, strip, inspector or summary", "VIEW" },
+    { "measure", 0, 0, G_OPTION_ARG_STRING, &measure,
+      "heatmap: k|importance|expert|entropy|depth|gate:E; strip: k|importance|depth|surprisal", "MEASURE" },
+    { "token", 0, 0, G_OPTION_ARG_INT, &token, "Token selected (inspector: inspected, default 0)", "I" },
+    { "layer", 0, 0, G_OPTION_ARG_INT, &layer, "MoE layer selected (inspector: of the bar chart)", "L" },
+    { "width", 'W', 0, G_OPTION_ARG_INT, &width, "Picture width (default 1200)", "W" },
+    { "height", 'H', 0, G_OPTION_ARG_INT, &height, "Picture height (default 600)", "H" },
+    { "cell-width", 0, 0, G_OPTION_ARG_DOUBLE, &cell_width, "heatmap: column width (default: fit)", "PX" },
+    { "style", 0, 0, G_OPTION_ARG_STRING, &style_name, "light (default) or dark", "STYLE" },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per unit (2 for HiDPI)", "S" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output file: .svg, .png or .pdf", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- draw a view of a routing trace");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (SyTokenizer) tokenizer = NULL;
+  g_autoptr (SyEncoding) encoding = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  SyExportFormat format;
+  RenderJob job;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return sy_cli_error_from (error);
+  if (argc > 1)
+    return sy_cli_error ("render: unexpected argument '%s'", argv[1]);
+
+  /* Check every option before the (slow) model load. */
+  memset (&job, 0, sizeof job);
+  if (view_name == NULL || strcmp (view_name, "heatmap") == 0)
+    job.view = VIEW_HEATMAP;
+  else if (strcmp (view_name, "strip") == 0)
+    job.view = VIEW_STRIP;
+  else if (strcmp (view_name, "inspector") == 0)
+    job.view = VIEW_INSPECTOR;
+  else if (strcmp (view_name, "summary") == 0)
+    job.view = VIEW_SUMMARY;
+  else
+    return sy_cli_error ("render: unknown view '%s' (use heatmap, strip, inspector or summary)", view_name);
+
+  sy_heatmap_options_init (&job.heatmap);
+  sy_strip_options_init (&job.strip);
+  sy_inspector_options_init (&job.inspector);
+  sy_summary_options_init (&job.summary);
+  if (measure != NULL)
+    {
+      if (job.view == VIEW_HEATMAP)
+        {
+          if (!sy_heatmap_measure_parse (measure, &job.heatmap.measure, &job.heatmap.gate_expert, &error))
+            return sy_cli_error ("render: %s", error->message);
+        }
+      else if (job.view == VIEW_STRIP)
+        {
+          if (!sy_strip_measure_parse (measure, &job.strip.measure, &error))
+            return sy_cli_error ("render: %s", error->message);
+        }
+      else
+        return sy_cli_error ("render: --measure applies to the heatmap and strip views only");
+    }
+  if (style_name == NULL)
+    sy_render_style_init_light (&job.style);
+  else if (!sy_render_style_init_named (&job.style, style_name))
+    return sy_cli_error ("render: unknown style '%s' (use light or dark)", style_name);
+  if (width == 0)
+    width = 1200;
+  if (height == 0)
+    height = 600;
+  if (width < 50 || height < 50 || width > 20000 || height > 20000)
+    return sy_cli_error ("render: picture size %d × %d out of range (50 to 20000)", width, height);
+  if (!(scale > 0 && scale <= 8))
+    return sy_cli_error ("render: --scale %g out of range (0 to 8)", scale);
+  if (cell_width < 0 || cell_width > 1000)
+    return sy_cli_error ("render: --cell-width %g out of range", cell_width);
+  if (out == NULL)
+    return sy_cli_error ("render: --out FILE.svg|.png|.pdf is required");
+  if (!sy_export_format_from_path (out, &format, &error))
+    return sy_cli_error ("render: %s", error->message);
+  if ((text == NULL) == (ids_text == NULL))
+    return sy_cli_error ("render: give exactly one of --text TEXT and --ids 1,2,3");
+  if (model_path == NULL)
+    return sy_cli_error ("render: no --model given and there is no embedded demo model yet; "
+                         "pass --model with a model folder");
+  if (router != NULL)
+    {
+      spec = sy_router_spec_parse (router, &error);
+      if (spec == NULL)
+        return sy_cli_error ("render: --router: %s", error->message);
+    }
+  if (ids_text != NULL && !parse_ids (ids_text, ids, &error))
+    return sy_cli_error ("render: %s", error->message);
+
+  model = sy_model_load (model_path, NULL, NULL, &error);
+  if (model == NULL)
+    return sy_cli_error_from (error);
+  {
+    g_autofree char *tok_path = g_build_filename (model_path, "tokenizer.json", NULL);
+
+    if (g_file_test (tok_path, G_FILE_TEST_EXISTS))
+      {
+        tokenizer = sy_tokenizer_load (model_path, &error);
+        if (tokenizer == NULL)
+          return sy_cli_error_from (error);
+      }
+    else if (text != NULL)
+      return sy_cli_error ("render: %s has no tokenizer.json; use --ids", model_path);
+  }
+  if (text != NULL)
+    {
+      encoding = sy_tokenizer_encode (tokenizer, text, -1, TRUE, &error);
+      if (encoding == NULL)
+        return sy_cli_error_from (error);
+      g_array_append_vals (ids, encoding->ids, encoding->n);
+    }
+  if (ids->len == 0)
+    return sy_cli_error ("render: the text has no tokens");
+  {
+    int vocab = sy_model_get_info (model)->vocab_size;
+
+    for (guint i = 0; i < ids->len; i++)
+      if (g_array_index (ids, int32_t, i) >= vocab)
+        return sy_cli_error ("render: token id %d out of the vocabulary (%d ids)",
+                             g_array_index (ids, int32_t, i), vocab);
+  }
+
+  session = sy_session_new (model);
+  if (!sy_session_set_router (session, spec, &error))
+    return sy_cli_error_from (error);
+  trace = sy_session_run (session, (const int32_t *) ids->data, (int) ids->len, NULL, NULL, &error);
+  if (trace == NULL)
+    return sy_cli_error_from (error);
+
+  /* Token texts for the labels, from the tokenizer */
+  if (tokenizer != NULL)
+    for (int t = 0; t < trace->n_tokens; t++)
+      if (trace->token_text[t] == NULL)
+        trace->token_text[t] = sy_tokenizer_id_to_piece (tokenizer, trace->ids[t]);
+
+  if (token >= trace->n_tokens || token < -1)
+    return sy_cli_error ("render: --token %d out of range (the text has %d tokens)", token, trace->n_tokens);
+  if (layer >= trace->n_moe_layers || layer < -1)
+    return sy_cli_error ("render: --layer %d out of range (the model has %d MoE layers)", layer, trace->n_moe_layers);
+  if (job.heatmap.measure == SY_HEATMAP_GATE && job.heatmap.gate_expert >= trace->n_experts)
+    return sy_cli_error ("render: gate:%d: the model has %d experts", job.heatmap.gate_expert, trace->n_experts);
+
+  job.trace = trace;
+  job.heatmap.selected_token = token;
+  job.heatmap.selected_layer = layer;
+  job.heatmap.cell_width = cell_width;
+  job.strip.selected_token = token;
+  job.inspector.token = MAX (token, 0);
+  job.inspector.layer = MAX (layer, 0);
+
+  if (!sy_render_to_file (out, width, height, scale, draw_job, &job, &error))
+    return sy_cli_error_from (error);
+  return 0;
+}

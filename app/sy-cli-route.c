@@ -1,0 +1,290 @@
+/* sy-cli-route.c: `switchyard-cli route` (../shared/docs/cli.md "route")
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs a text under a routing policy and prints the trace: a table by
+ * default (per MoE layer the budget and average K, per token K at each
+ * layer, and the price against `native`: mean KL(native || policy) of the
+ * next-token distributions and the positions whose argmax changes), the
+ * trace JSON of cli.md with --json (plus "quality" and "calibration"
+ * members).  --calibrate K first finds the p / t / q whose average K on the
+ * text is K.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-calibrate.h"
+#include "sy-cli.h"
+#include "sy-cli-input.h"
+#include "sy-cli-model.h"
+#include "sy-metrics.h"
+#include "sy-model.h"
+#include "sy-router.h"
+#include "sy-session.h"
+#include "sy-trace-json.h"
+
+typedef struct
+{
+  gboolean have;
+  double   kl;               /* mean KL (native || policy) */
+  int      changed;          /* positions whose argmax changed */
+  int      positions;
+  double   native_perplexity;
+  double   native_avg_k;
+} Quality;
+
+static char *
+fmt_count (double v)
+{
+  if (!isfinite (v))
+    return g_strdup ("-");
+  if (v >= 1e9)
+    return g_strdup_printf ("%.2fG", v / 1e9);
+  if (v >= 1e6)
+    return g_strdup_printf ("%.2fM", v / 1e6);
+  if (v >= 1e3)
+    return g_strdup_printf ("%.1fk", v / 1e3);
+  return g_strdup_printf ("%.0f", v);
+}
+
+/* A token's text for the table: escaped, quoted, at most 14 bytes wide. */
+static char *
+fmt_token (const char *text)
+{
+  g_autofree char *esc = NULL;
+  GString *s;
+
+  if (text == NULL)
+    return g_strdup ("");
+  esc = g_strescape (text, "\xc2\xc3\xc4\xc5\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xf0");
+  s = g_string_new ("\"");
+  if (g_utf8_strlen (esc, -1) > 12)
+    {
+      const char *end = g_utf8_offset_to_pointer (esc, 11);
+
+      g_string_append_len (s, esc, end - esc);
+      g_string_append (s, "\xe2\x80\xa6");
+    }
+  else
+    g_string_append (s, esc);
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_table (const SyTrace     *trace,
+             const SyModelInfo *info,
+             const Quality     *q,
+             const SyCalibration *cal)
+{
+  g_autofree char *params = fmt_count (trace->activated_params);
+  g_autofree char *flops = fmt_count (trace->flops);
+  g_autofree char *ppl = isfinite (trace->perplexity) ? g_strdup_printf ("%.3f", trace->perplexity)
+                                                      : g_strdup ("-");
+
+  printf ("model: %s   router: %s%s\n", trace->model ? trace->model : "?", trace->router,
+          trace->causal ? "" : "   (not causal: recomputed over the whole text)");
+  if (cal)
+    printf ("calibrated: %s gives average K %.3f (target %g, %d runs)\n",
+            trace->router, cal->avg_k, cal->target, cal->n_runs);
+  printf ("tokens: %d   experts: %d (native top-%d)   MoE layers: %d\n",
+          trace->n_tokens, trace->n_experts, info->native_k, trace->n_moe_layers);
+  printf ("average K: %.3f   perplexity: %s   activated params/token: %s   FLOPs/token: %s\n",
+          trace->avg_k, ppl, params, flops);
+  if (q->have)
+    printf ("vs native: mean KL %.6f nats, argmax changed at %d of %d positions (%.1f%%), "
+            "native perplexity %.3f, native average K %.3f\n",
+            q->kl, q->changed, q->positions,
+            q->positions > 0 ? 100.0 * q->changed / q->positions : 0.0,
+            q->native_perplexity, q->native_avg_k);
+
+  printf ("\n%5s %5s %6s %7s %9s\n", "layer", "moe", "budget", "avg K", "time ms");
+  for (int l = 0; l < trace->n_moe_layers; l++)
+    {
+      const SyTraceLayer *tl = &trace->layers[l];
+
+      printf ("%5d %5d %6d %7.3f %9.3f\n", tl->layer, tl->moe, tl->budget, tl->avg_k,
+              tl->time_s * 1e3);
+    }
+
+  printf ("\nK per token and MoE layer:\n%5s %6s  %-16s", "token", "id", "text");
+  for (int l = 0; l < trace->n_moe_layers; l++)
+    printf ("  L%-2d", trace->layers[l].layer);
+  printf ("  %s\n", "nll");
+  for (int t = 0; t < trace->n_tokens; t++)
+    {
+      g_autofree char *tok = fmt_token (trace->token_text ? trace->token_text[t] : NULL);
+      int width = 16 + (int) strlen (tok) - (int) g_utf8_strlen (tok, -1);
+
+      printf ("%5d %6d  %-*s", t, (int) trace->ids[t], width, tok);
+      for (int l = 0; l < trace->n_moe_layers; l++)
+        {
+          const SyTraceLayer *tl = &trace->layers[l];
+          char mark = (tl->flags[t] & SY_CELL_SINK) ? '*' :
+                      (tl->flags[t] & SY_CELL_NAN_FALLBACK) ? '!' :
+                      tl->depth[t] == SY_DEPTH_SHALLOW ? 's' : ' ';
+
+          printf (" %3d%c", tl->k[t], mark);
+        }
+      if (t + 1 < trace->n_tokens)
+        printf (" %.3f", trace->nll[t]);
+      printf ("\n");
+    }
+  printf ("(* attention sink, s shallow, ! NaN fallback; nll of the next token)\n");
+}
+
+int
+sy_cli_route (int    argc,
+              char **argv)
+{
+  g_autofree char *model_path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *ids_text = NULL;
+  g_autofree char *router = NULL;
+  g_autofree char *calibrate = NULL;
+  g_autofree char *csv = NULL;
+  gboolean json = FALSE, pretty = FALSE, no_compare = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
+    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
+    { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy (default native)", "SPEC" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the trace as JSON", NULL },
+    { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON", NULL },
+    { "calibrate", 0, 0, G_OPTION_ARG_STRING, &calibrate,
+      "Find the p (topp), t (minp) or q (quantile) whose average K is K (native k if 0)", "K" },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Also write the per-token-per-layer table", "FILE" },
+    { "no-compare", 0, 0, G_OPTION_ARG_NONE, &no_compare, "Skip the comparison with native", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a text under a routing policy");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = NULL;
+  g_autoptr (SySession) session = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  g_autoptr (SyCalibration) cal = NULL;
+  g_autoptr (SyCliInput) input = NULL;
+  g_autofree float *logits = NULL;
+  const SyModelInfo *info;
+  Quality q = { 0, };
+  int T = 0, V = 0;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_help_enabled (ctx, TRUE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return sy_cli_error ("route: %s", error->message);
+  if (argc > 1)
+    return sy_cli_error ("route: unexpected argument '%s'", argv[1]);
+
+  spec = sy_router_spec_parse (router ? router : "native", &error);
+  if (spec == NULL)
+    return sy_cli_error_from (error);
+
+  model = sy_cli_load_model (model_path, &error);
+  if (model == NULL)
+    return sy_cli_error_from (error);
+  info = sy_model_get_info (model);
+
+  input = sy_cli_input_new (model, model_path, text, ids_text, &error);
+  if (input == NULL)
+    return sy_cli_error_from (error);
+
+  session = sy_session_new (model);
+  if (!sy_session_set_router (session, spec, &error))
+    return sy_cli_error_from (error);
+
+  if (calibrate)
+    {
+      char *end = NULL;
+      double target;
+
+      errno = 0;
+      target = g_ascii_strtod (calibrate, &end);
+      if (*calibrate == '\0' || *end != '\0' || errno != 0 || !isfinite (target) || target < 0)
+        return sy_cli_error ("route: --calibrate %s: not a number of experts", calibrate);
+      cal = sy_calibrate (session, spec, input->ids, input->n, target, NULL, NULL, &error);
+      if (cal == NULL)
+        return sy_cli_error_from (error);
+      g_clear_pointer (&spec, sy_router_spec_free);
+      spec = sy_router_spec_copy (cal->spec);
+      sy_session_reset (session);
+    }
+
+  trace = sy_session_run (session, input->ids, input->n, NULL, NULL, &error);
+  if (trace == NULL)
+    return sy_cli_error_from (error);
+  sy_cli_input_fill_trace (input, trace);
+  {
+    const float *l = sy_session_get_logits (session, &T, &V);
+
+    logits = g_memdup2 (l, sizeof (float) * T * V);
+  }
+
+  /* the price against native */
+  if (!no_compare && !(spec->policy == SY_POLICY_NATIVE && spec->weights == SY_WEIGHTS_NATIVE))
+    {
+      g_autoptr (SyTrace) native = NULL;
+      const float *ln;
+
+      if (!sy_session_set_router (session, NULL, &error))
+        return sy_cli_error_from (error);
+      native = sy_session_run (session, input->ids, input->n, NULL, NULL, &error);
+      if (native == NULL)
+        return sy_cli_error_from (error);
+      ln = sy_session_get_logits (session, NULL, NULL);
+      q.have = TRUE;
+      q.kl = sy_metrics_mean_kl (ln, logits, T, V);
+      q.positions = T;
+      for (int t = 0; t < T; t++)
+        q.changed += sy_metrics_argmax (ln + (gsize) t * V, V) !=
+                     sy_metrics_argmax (logits + (gsize) t * V, V);
+      q.native_perplexity = native->perplexity;
+      q.native_avg_k = native->avg_k;
+    }
+
+  if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
+    return sy_cli_error_from (error);
+
+  if (json)
+    {
+      GString *extra = g_string_new (NULL);
+      g_autofree char *out = NULL;
+      char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE];
+
+      if (q.have)
+        g_string_append_printf (extra,
+                                "\"quality\":{\"reference\":\"native\",\"kl\":%s,"
+                                "\"argmax_changed\":%d,\"positions\":%d,\"greedy_agreement\":%s,"
+                                "\"native_perplexity\":%s}",
+                                g_ascii_formatd (b1, sizeof b1, "%.9g", q.kl), q.changed, q.positions,
+                                g_ascii_formatd (b2, sizeof b2, "%.9g",
+                                                 q.positions ? 1.0 - (double) q.changed / q.positions : 1.0),
+                                g_ascii_formatd (b3, sizeof b3, "%.9g", q.native_perplexity));
+      if (cal)
+        {
+          g_autofree char *cs = sy_router_spec_to_string (cal->spec);
+
+          g_string_append_printf (extra, "%s\"calibration\":{\"router\":\"%s\",\"value\":%s,"
+                                  "\"target\":%s,\"avg_k\":%s,\"runs\":%d}",
+                                  extra->len ? "," : "", cs,
+                                  g_ascii_formatd (b1, sizeof b1, "%.9g", cal->value),
+                                  g_ascii_formatd (b2, sizeof b2, "%.9g", cal->target),
+                                  g_ascii_formatd (b3, sizeof b3, "%.9g", cal->avg_k), cal->n_runs);
+        }
+      out = sy_trace_to_json_full (trace, pretty, extra->str);
+      g_string_free (extra, TRUE);
+      fputs (out, stdout);
+      if (!pretty)
+        fputc ('\n', stdout);
+    }
+  else
+    print_table (trace, info, &q, cal);
+  return 0;
+}

@@ -1,0 +1,549 @@
+/* sy-worker.c
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "sy-session.h"
+#include "sy-worker.h"
+
+struct _SyWorker
+{
+  GObject        parent_instance;
+
+  /* Owned.  Sessions and the model are touched by the run thread only while
+   * a run is in flight (self->running); the main thread swaps them only
+   * when no run is in flight. */
+  SyModel       *model;
+  SySession     *sessions[SY_N_SLOTS];
+  SyRouterSpec  *specs[SY_N_SLOTS];
+  SyTrace       *traces[SY_N_SLOTS];
+  float         *logits[SY_N_SLOTS];
+  int            logits_t[SY_N_SLOTS];
+  int            logits_v[SY_N_SLOTS];
+  char          *text;
+  SyModel       *pending_model;   /* loaded while a run was in flight */
+
+  gboolean       compare;
+  guint          debounce_ms;
+  guint          debounce_id;
+  gboolean       running;
+  gint           generation;      /* atomic: bumped by every input change */
+  guint          n_loads;
+};
+
+G_DEFINE_FINAL_TYPE (SyWorker, sy_worker, G_TYPE_OBJECT)
+
+enum {
+  MODEL_CHANGED,
+  TRACE_READY,
+  RUN_FAILED,
+  LOAD_PROGRESS,
+  BUSY_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void schedule_run (SyWorker *self);
+
+/* One run: a snapshot of the inputs, and its results. */
+typedef struct
+{
+  SyWorker     *self;               /* borrowed: the task holds a ref */
+  gint          generation;
+  char         *text;
+  SyRouterSpec *specs[SY_N_SLOTS];
+  gboolean      slots[SY_N_SLOTS];
+  SyTrace      *traces[SY_N_SLOTS];
+  float        *logits[SY_N_SLOTS];
+  int           logits_t[SY_N_SLOTS];
+  int           logits_v[SY_N_SLOTS];
+  GError       *errors[SY_N_SLOTS];
+} RunJob;
+
+static void
+run_job_free (RunJob *job)
+{
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      g_clear_pointer (&job->specs[s], sy_router_spec_free);
+      g_clear_pointer (&job->traces[s], sy_trace_free);
+      g_clear_pointer (&job->logits[s], g_free);
+      g_clear_error (&job->errors[s]);
+    }
+  g_free (job->text);
+  g_free (job);
+}
+
+static gboolean
+run_progress (double      fraction,
+              const char *what,
+              gpointer    user_data)
+{
+  RunJob *job = user_data;
+
+  /* Newest edit wins: stop as soon as the inputs changed. */
+  return g_atomic_int_get (&job->self->generation) == job->generation;
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  SyWorker *self = source_object;
+  RunJob *job = task_data;
+
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      SySession *session = self->sessions[s];
+      const float *logits;
+
+      if (!job->slots[s] || session == NULL)
+        continue;
+      if (!sy_session_set_router (session, job->specs[s], &job->errors[s]))
+        continue;
+      job->traces[s] = sy_session_run_text (session, job->text,
+                                            run_progress, job, &job->errors[s]);
+      if (job->traces[s] == NULL)
+        continue;
+      logits = sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]);
+      if (logits != NULL)
+        job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+set_running (SyWorker *self,
+             gboolean  running)
+{
+  if (self->running == running)
+    return;
+  self->running = running;
+  g_signal_emit (self, signals[BUSY_CHANGED], 0);
+}
+
+static void
+install_model (SyWorker *self,
+               SyModel  *model)
+{
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      g_clear_pointer (&self->sessions[s], sy_session_free);
+      g_clear_pointer (&self->traces[s], sy_trace_free);
+      g_clear_pointer (&self->logits[s], g_free);
+    }
+  g_clear_pointer (&self->model, sy_model_free);
+  self->model = model;
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    self->sessions[s] = sy_session_new (model);
+
+  /* A router spec that does not fit the new model (k > E, ...) falls back to native. */
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    if (self->specs[s] != NULL &&
+        !sy_router_spec_check (self->specs[s], sy_model_get_router_info (model), NULL))
+      g_clear_pointer (&self->specs[s], sy_router_spec_free);
+
+  g_signal_emit (self, signals[MODEL_CHANGED], 0);
+  g_atomic_int_inc (&self->generation);
+  schedule_run (self);
+}
+
+static void
+run_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SyWorker *self = SY_WORKER (object);
+  RunJob *job = g_task_get_task_data (G_TASK (result));
+  gboolean stale = g_atomic_int_get (&self->generation) != job->generation;
+
+  set_running (self, FALSE);
+
+  if (self->pending_model != NULL)
+    {
+      install_model (self, g_steal_pointer (&self->pending_model));
+      return;
+    }
+
+  if (!stale)
+    {
+      for (int s = 0; s < SY_N_SLOTS; s++)
+        {
+          if (!job->slots[s])
+            continue;
+          if (job->errors[s] != NULL)
+            {
+              g_signal_emit (self, signals[RUN_FAILED], 0, s, job->errors[s]);
+              continue;
+            }
+          g_clear_pointer (&self->traces[s], sy_trace_free);
+          g_clear_pointer (&self->logits[s], g_free);
+          self->traces[s] = g_steal_pointer (&job->traces[s]);
+          self->logits[s] = g_steal_pointer (&job->logits[s]);
+          self->logits_t[s] = job->logits_t[s];
+          self->logits_v[s] = job->logits_v[s];
+        }
+      for (int s = 0; s < SY_N_SLOTS; s++)
+        if (job->slots[s] && job->errors[s] == NULL)
+          g_signal_emit (self, signals[TRACE_READY], 0, s);
+    }
+  else
+    {
+      /* Inputs changed while running: the newest request runs now. */
+      schedule_run (self);
+    }
+}
+
+static gboolean
+start_run (gpointer user_data)
+{
+  SyWorker *self = user_data;
+  g_autoptr (GTask) task = NULL;
+  RunJob *job;
+
+  self->debounce_id = 0;
+  if (self->running || self->model == NULL || self->text == NULL || self->text[0] == '\0')
+    return G_SOURCE_REMOVE;
+
+  job = g_new0 (RunJob, 1);
+  job->self = self;
+  job->generation = g_atomic_int_get (&self->generation);
+  job->text = g_strdup (self->text);
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      job->slots[s] = s == SY_SLOT_A || self->compare;
+      job->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
+    }
+
+  set_running (self, TRUE);
+  task = g_task_new (self, NULL, run_done, NULL);
+  g_task_set_source_tag (task, start_run);
+  g_task_set_task_data (task, job, (GDestroyNotify) run_job_free);
+  g_task_run_in_thread (task, run_thread);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_run (SyWorker *self)
+{
+  if (self->running)
+    return;   /* run_done notices the newer generation and reschedules */
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  self->debounce_id = g_timeout_add (self->debounce_ms, start_run, self);
+}
+
+static void
+inputs_changed (SyWorker *self)
+{
+  g_atomic_int_inc (&self->generation);
+  schedule_run (self);
+}
+
+/* Loading */
+
+typedef struct
+{
+  SyWorker     *self;
+  char         *path;
+  GCancellable *cancellable;
+  SyModel      *model;
+} LoadJob;
+
+typedef struct
+{
+  SyWorker *self;
+  double    fraction;
+} LoadProgress;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_clear_pointer (&job->model, sy_model_free);
+  g_clear_object (&job->cancellable);
+  g_free (job->path);
+  g_free (job);
+}
+
+static gboolean
+emit_load_progress (gpointer user_data)
+{
+  LoadProgress *p = user_data;
+
+  g_signal_emit (p->self, signals[LOAD_PROGRESS], 0, p->fraction);
+  g_object_unref (p->self);
+  g_free (p);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+load_progress (double      fraction,
+               const char *what,
+               gpointer    user_data)
+{
+  LoadJob *job = user_data;
+  LoadProgress *p = g_new0 (LoadProgress, 1);
+
+  p->self = g_object_ref (job->self);
+  p->fraction = fraction;
+  g_idle_add (emit_load_progress, p);
+  return !g_cancellable_is_cancelled (job->cancellable);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  GError *error = NULL;
+
+  job->model = sy_model_load (job->path, load_progress, job, &error);
+  if (job->model == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sy_worker_load_model_async (SyWorker            *self,
+                            const char          *path,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  LoadJob *job;
+
+  g_return_if_fail (SY_IS_WORKER (self));
+  g_return_if_fail (path != NULL);
+
+  job = g_new0 (LoadJob, 1);
+  job->self = self;
+  job->path = g_strdup (path);
+  job->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+
+  self->n_loads++;
+  g_signal_emit (self, signals[BUSY_CHANGED], 0);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_worker_load_model_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+gboolean
+sy_worker_load_model_finish (SyWorker      *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  LoadJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  self->n_loads--;
+  g_signal_emit (self, signals[BUSY_CHANGED], 0);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  job = g_task_get_task_data (G_TASK (result));
+  if (self->running)
+    {
+      g_clear_pointer (&self->pending_model, sy_model_free);
+      self->pending_model = g_steal_pointer (&job->model);
+      g_atomic_int_inc (&self->generation);   /* the run in flight is stale */
+    }
+  else
+    install_model (self, g_steal_pointer (&job->model));
+  return TRUE;
+}
+
+/* Inputs and results */
+
+SyModel *
+sy_worker_get_model (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  return self->model;
+}
+
+void
+sy_worker_set_text (SyWorker   *self,
+                    const char *text)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+
+  if (g_strcmp0 (self->text, text) == 0)
+    return;
+  g_free (self->text);
+  self->text = g_strdup (text);
+  inputs_changed (self);
+}
+
+const char *
+sy_worker_get_text (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  return self->text;
+}
+
+gboolean
+sy_worker_set_router (SyWorker            *self,
+                      SySlot               slot,
+                      const SyRouterSpec  *spec,
+                      GError             **error)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (slot < SY_N_SLOTS, FALSE);
+
+  if (spec != NULL && self->model != NULL &&
+      !sy_router_spec_check (spec, sy_model_get_router_info (self->model), error))
+    return FALSE;
+
+  g_clear_pointer (&self->specs[slot], sy_router_spec_free);
+  self->specs[slot] = spec ? sy_router_spec_copy (spec) : NULL;
+  inputs_changed (self);
+  return TRUE;
+}
+
+const SyRouterSpec *
+sy_worker_get_router (SyWorker *self,
+                      SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->specs[slot];
+}
+
+void
+sy_worker_set_compare (SyWorker *self,
+                       gboolean  compare)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+
+  compare = !!compare;
+  if (self->compare == compare)
+    return;
+  self->compare = compare;
+  if (compare)
+    inputs_changed (self);
+}
+
+gboolean
+sy_worker_get_compare (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
+  return self->compare;
+}
+
+void
+sy_worker_set_debounce (SyWorker *self,
+                        guint     ms)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+  self->debounce_ms = ms;
+}
+
+const SyTrace *
+sy_worker_get_trace (SyWorker *self,
+                     SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->traces[slot];
+}
+
+const float *
+sy_worker_get_logits (SyWorker *self,
+                      SySlot    slot,
+                      int      *n_tokens,
+                      int      *n_vocab)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+
+  if (n_tokens)
+    *n_tokens = self->logits[slot] ? self->logits_t[slot] : 0;
+  if (n_vocab)
+    *n_vocab = self->logits[slot] ? self->logits_v[slot] : 0;
+  return self->logits[slot];
+}
+
+gboolean
+sy_worker_is_busy (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
+  return self->running || self->debounce_id != 0 || self->n_loads > 0;
+}
+
+static void
+sy_worker_dispose (GObject *object)
+{
+  SyWorker *self = SY_WORKER (object);
+
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  G_OBJECT_CLASS (sy_worker_parent_class)->dispose (object);
+}
+
+static void
+sy_worker_finalize (GObject *object)
+{
+  SyWorker *self = SY_WORKER (object);
+
+  /* A run or a load task holds a reference, so none is in flight here. */
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      g_clear_pointer (&self->sessions[s], sy_session_free);
+      g_clear_pointer (&self->specs[s], sy_router_spec_free);
+      g_clear_pointer (&self->traces[s], sy_trace_free);
+      g_clear_pointer (&self->logits[s], g_free);
+    }
+  g_clear_pointer (&self->pending_model, sy_model_free);
+  g_clear_pointer (&self->model, sy_model_free);
+  g_free (self->text);
+  G_OBJECT_CLASS (sy_worker_parent_class)->finalize (object);
+}
+
+static void
+sy_worker_class_init (SyWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_worker_dispose;
+  object_class->finalize = sy_worker_finalize;
+
+  signals[MODEL_CHANGED] =
+    g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* (slot) */
+  signals[TRACE_READY] =
+    g_signal_new ("trace-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  /* (slot, error) */
+  signals[RUN_FAILED] =
+    g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_ERROR);
+  /* (fraction) */
+  signals[LOAD_PROGRESS] =
+    g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+  signals[BUSY_CHANGED] =
+    g_signal_new ("busy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+sy_worker_init (SyWorker *self)
+{
+  self->debounce_ms = 40;
+}
+
+SyWorker *
+sy_worker_new (void)
+{
+  return g_object_new (SY_TYPE_WORKER, NULL);
+}

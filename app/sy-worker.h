@@ -1,0 +1,84 @@
+/* sy-worker.h: runs the engine off the UI thread for the window
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The worker owns the model and one engine session per configuration
+ * (slot A, and slot B in compare mode).  Every edit (text, router) asks for
+ * a run; runs happen in a background thread, one at a time, debounced, and
+ * the newest request wins: a run whose inputs are already stale is
+ * cancelled, and when a run ends with newer inputs waiting, the next run
+ * starts at once.  Sessions keep their KV cache, so typing at the end of a
+ * text recomputes only the new tokens.  Results arrive on the main thread
+ * through ::trace-ready; failures through ::run-failed; nothing blocks the
+ * UI.  Loading a model also runs in a thread with progress and cancel; a
+ * model that fails to load leaves the previous one in place.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sy-model.h"
+#include "sy-router.h"
+#include "sy-trace.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_WORKER (sy_worker_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyWorker, sy_worker, SY, WORKER, GObject)
+
+typedef enum
+{
+  SY_SLOT_A,
+  SY_SLOT_B,
+  SY_N_SLOTS
+} SySlot;
+
+SyWorker      *sy_worker_new               (void);
+
+/* The model currently in use (borrowed), or NULL. */
+SyModel       *sy_worker_get_model         (SyWorker            *self);
+
+/* Loads @path in a thread; on success replaces the model (and resets the
+ * sessions) and emits ::model-changed; the task's error otherwise, and the
+ * previous model stays.  Progress is reported through ::load-progress. */
+void           sy_worker_load_model_async  (SyWorker            *self,
+                                            const char          *path,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean       sy_worker_load_model_finish (SyWorker            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+/* Inputs.  Each change schedules a run (debounced). */
+void           sy_worker_set_text          (SyWorker            *self,
+                                            const char          *text);
+const char    *sy_worker_get_text          (SyWorker            *self);
+/* @spec is copied; NULL means native. */
+gboolean       sy_worker_set_router        (SyWorker            *self,
+                                            SySlot               slot,
+                                            const SyRouterSpec  *spec,
+                                            GError             **error);
+const SyRouterSpec *sy_worker_get_router   (SyWorker            *self,
+                                            SySlot               slot);
+void           sy_worker_set_compare       (SyWorker            *self,
+                                            gboolean             compare);
+gboolean       sy_worker_get_compare       (SyWorker            *self);
+/* Debounce delay in ms (default 40; 0 runs on the next main-loop turn). */
+void           sy_worker_set_debounce      (SyWorker            *self,
+                                            guint                ms);
+
+/* The latest trace of @slot (borrowed; valid until the next ::trace-ready), or NULL. */
+const SyTrace *sy_worker_get_trace         (SyWorker            *self,
+                                            SySlot               slot);
+/* Next-token logits (n_tokens, n_vocab) of the latest run of @slot (borrowed), or NULL. */
+const float   *sy_worker_get_logits        (SyWorker            *self,
+                                            SySlot               slot,
+                                            int                 *n_tokens,
+                                            int                 *n_vocab);
+/* TRUE while a run or a load is in flight or scheduled. */
+gboolean       sy_worker_is_busy           (SyWorker            *self);
+
+G_END_DECLS

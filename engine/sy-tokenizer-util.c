@@ -1,0 +1,545 @@
+/* sy-tokenizer-util.c: containers and Unicode helpers of the tokenizer
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "sy-tokenizer-private.h"
+
+#include <string.h>
+
+#include "sy-engine-error.h"
+
+/* ---- arena ------------------------------------------------------------- */
+
+#define SY_ARENA_BLOCK (64 * 1024)
+
+void
+_sy_arena_init (SyArena *arena)
+{
+  arena->blocks = NULL;
+  arena->cur = NULL;
+  arena->left = 0;
+}
+
+void *
+_sy_arena_alloc (SyArena *arena,
+                 gsize    size)
+{
+  void *p;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (size > arena->left)
+    {
+      gsize block = MAX (size, SY_ARENA_BLOCK);
+      char *mem = g_malloc (block);
+
+      if (block > SY_ARENA_BLOCK)
+        {
+          /* A big one gets its own block; the current block stays in use. */
+          arena->blocks = g_slist_append (arena->blocks, mem);
+          return mem;
+        }
+      arena->blocks = g_slist_prepend (arena->blocks, mem);
+      arena->cur = mem;
+      arena->left = block;
+    }
+  p = arena->cur;
+  arena->cur += size;
+  arena->left -= size;
+  return p;
+}
+
+void
+_sy_arena_clear (SyArena *arena)
+{
+  g_slist_free_full (arena->blocks, g_free);
+  _sy_arena_init (arena);
+}
+
+/* ---- string map ----------------------------------------------------------- */
+
+uint64_t
+_sy_hash_bytes (const char *s,
+                gsize       len)
+{
+  /* FNV-1a, 8 bytes at a time where it can, then a final mix. */
+  uint64_t h = 0xcbf29ce484222325ull ^ (len * 0x9E3779B97F4A7C15ull);
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      uint64_t w;
+      memcpy (&w, s + i, 8);
+      h = (h ^ w) * 0x100000001b3ull;
+      h ^= h >> 29;
+    }
+  for (; i < len; i++)
+    h = (h ^ (guchar) s[i]) * 0x100000001b3ull;
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ull;
+  h ^= h >> 32;
+  return h;
+}
+
+void
+_sy_str_map_init (SyStrMap *map,
+                  guint     expected)
+{
+  guint cap = 16;
+
+  while (cap < expected * 2)
+    cap <<= 1;
+  map->slots = g_new0 (SyStrSlot, cap);
+  map->mask = cap - 1;
+  map->count = 0;
+}
+
+void
+_sy_str_map_clear (SyStrMap       *map,
+                   GDestroyNotify  free_value)
+{
+  if (map->slots == NULL)
+    return;
+  for (guint i = 0; i <= map->mask; i++)
+    if (map->slots[i].key != NULL)
+      {
+        g_free (map->slots[i].key);
+        if (free_value != NULL)
+          free_value ((gpointer) map->slots[i].value);
+      }
+  g_clear_pointer (&map->slots, g_free);
+  map->mask = 0;
+  map->count = 0;
+}
+
+static void
+str_map_grow (SyStrMap *map)
+{
+  SyStrSlot *old = map->slots;
+  guint old_cap = map->mask + 1;
+  guint cap = old_cap * 2;
+
+  map->slots = g_new0 (SyStrSlot, cap);
+  map->mask = cap - 1;
+  for (guint i = 0; i < old_cap; i++)
+    if (old[i].key != NULL)
+      {
+        guint j = (guint) old[i].hash & map->mask;
+        while (map->slots[j].key != NULL)
+          j = (j + 1) & map->mask;
+        map->slots[j] = old[i];
+      }
+  g_free (old);
+}
+
+gboolean
+_sy_str_map_insert (SyStrMap   *map,
+                    const char *key,
+                    gsize       len,
+                    uint64_t    hash,
+                    gintptr     value)
+{
+  guint i;
+
+  if ((map->count + 1) * 2 > map->mask + 1)
+    str_map_grow (map);
+  i = (guint) hash & map->mask;
+  while (map->slots[i].key != NULL)
+    {
+      SyStrSlot *slot = &map->slots[i];
+      if (slot->hash == hash && slot->klen == (int32_t) len && memcmp (slot->key, key, len) == 0)
+        {
+          slot->value = value;
+          return FALSE;
+        }
+      i = (i + 1) & map->mask;
+    }
+  map->slots[i].hash = hash;
+  map->slots[i].key = g_malloc (len + 1);
+  memcpy (map->slots[i].key, key, len);
+  map->slots[i].key[len] = '\0';
+  map->slots[i].klen = (int32_t) len;
+  map->slots[i].value = value;
+  map->count++;
+  return TRUE;
+}
+
+gboolean
+_sy_str_map_lookup (const SyStrMap *map,
+                    const char     *key,
+                    gsize           len,
+                    uint64_t        hash,
+                    gintptr        *value)
+{
+  guint i;
+
+  if (map->slots == NULL)
+    return FALSE;
+  i = (guint) hash & map->mask;
+  while (map->slots[i].key != NULL)
+    {
+      const SyStrSlot *slot = &map->slots[i];
+      if (slot->hash == hash && slot->klen == (int32_t) len && memcmp (slot->key, key, len) == 0)
+        {
+          *value = slot->value;
+          return TRUE;
+        }
+      i = (i + 1) & map->mask;
+    }
+  return FALSE;
+}
+
+/* ---- pair map ----------------------------------------------------------- */
+
+void
+_sy_pair_map_init (SyPairMap *map,
+                   guint      expected)
+{
+  guint cap = 16;
+
+  while (cap < expected * 2)
+    cap <<= 1;
+  map->slots = g_new (SyPairSlot, cap);
+  for (guint i = 0; i < cap; i++)
+    map->slots[i].rank = -1;
+  map->mask = cap - 1;
+  map->count = 0;
+}
+
+void
+_sy_pair_map_clear (SyPairMap *map)
+{
+  g_clear_pointer (&map->slots, g_free);
+  map->mask = 0;
+  map->count = 0;
+}
+
+void
+_sy_pair_map_insert (SyPairMap *map,
+                     int32_t    a,
+                     int32_t    b,
+                     int32_t    rank,
+                     int32_t    new_id)
+{
+  uint64_t key = ((uint64_t) (uint32_t) a << 32) | (uint32_t) b;
+  guint i;
+
+  if ((map->count + 1) * 2 > map->mask + 1)
+    {
+      SyPairSlot *old = map->slots;
+      guint old_cap = map->mask + 1;
+
+      _sy_pair_map_init (map, old_cap);
+      for (guint k = 0; k < old_cap; k++)
+        if (old[k].rank >= 0)
+          _sy_pair_map_insert (map, (int32_t) (old[k].key >> 32), (int32_t) (uint32_t) old[k].key,
+                               old[k].rank, old[k].new_id);
+      g_free (old);
+    }
+  i = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 32) & map->mask;
+  while (map->slots[i].rank >= 0)
+    {
+      if (map->slots[i].key == key)
+        return; /* the first (lowest) rank of a pair wins */
+      i = (i + 1) & map->mask;
+    }
+  map->slots[i].key = key;
+  map->slots[i].rank = rank;
+  map->slots[i].new_id = new_id;
+  map->count++;
+}
+
+/* ---- Unicode ----------------------------------------------------------- */
+
+gboolean
+_sy_unichar_is_space (gunichar c)
+{
+  if (c < 0x80)
+    return c == ' ' || (c >= 0x09 && c <= 0x0D);
+  switch (c)
+    {
+    case 0x85: case 0xA0: case 0x1680:
+    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+      return TRUE;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+    }
+}
+
+gboolean
+_sy_unichar_is_letter (gunichar c)
+{
+  if (c < 0x80)
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_LOWERCASE_LETTER:
+    case G_UNICODE_MODIFIER_LETTER:
+    case G_UNICODE_OTHER_LETTER:
+    case G_UNICODE_TITLECASE_LETTER:
+    case G_UNICODE_UPPERCASE_LETTER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_sy_unichar_is_number (gunichar c)
+{
+  if (c < 0x80)
+    return c >= '0' && c <= '9';
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_DECIMAL_NUMBER:
+    case G_UNICODE_LETTER_NUMBER:
+    case G_UNICODE_OTHER_NUMBER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_sy_unichar_is_mark (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_SPACING_MARK:
+    case G_UNICODE_ENCLOSING_MARK:
+    case G_UNICODE_NON_SPACING_MARK:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_sy_unichar_is_word (gunichar c)
+{
+  if (c < 0x80)
+    return g_ascii_isalnum (c) || c == '_';
+  if (c == 0x200C || c == 0x200D)
+    return TRUE;
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_LOWERCASE_LETTER:
+    case G_UNICODE_MODIFIER_LETTER:
+    case G_UNICODE_OTHER_LETTER:
+    case G_UNICODE_TITLECASE_LETTER:
+    case G_UNICODE_UPPERCASE_LETTER:
+    case G_UNICODE_LETTER_NUMBER:
+    case G_UNICODE_DECIMAL_NUMBER:
+    case G_UNICODE_SPACING_MARK:
+    case G_UNICODE_ENCLOSING_MARK:
+    case G_UNICODE_NON_SPACING_MARK:
+    case G_UNICODE_CONNECT_PUNCTUATION:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_sy_unichar_is_punct (gunichar c)
+{
+  if (c < 0x80)
+    return g_ascii_ispunct (c);
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONNECT_PUNCTUATION:
+    case G_UNICODE_DASH_PUNCTUATION:
+    case G_UNICODE_CLOSE_PUNCTUATION:
+    case G_UNICODE_FINAL_PUNCTUATION:
+    case G_UNICODE_INITIAL_PUNCTUATION:
+    case G_UNICODE_OTHER_PUNCTUATION:
+    case G_UNICODE_OPEN_PUNCTUATION:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* ---- GPT-2 byte-level alphabet ------------------------------------------ */
+
+static SyByteLevelTable byte_level_table;
+
+const SyByteLevelTable *
+_sy_byte_level_table (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      int n = 0;
+
+      for (int i = 0; i < 324; i++)
+        byte_level_table.char_to_byte[i] = -1;
+      /* Printable bytes stand for themselves; the others are moved to
+       * U+0100 and up, in byte order. */
+      for (int b = 0; b < 256; b++)
+        {
+          gboolean printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
+          gunichar c = printable ? (gunichar) b : (gunichar) (256 + n++);
+
+          byte_level_table.utf8_len[b] = (guint8) g_unichar_to_utf8 (c, byte_level_table.utf8[b]);
+          byte_level_table.char_to_byte[c] = (int16_t) b;
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return &byte_level_table;
+}
+
+/* ---- lossy UTF-8 ---------------------------------------------------------- */
+
+void
+_sy_append_utf8_lossy (GString    *out,
+                       const char *bytes,
+                       gsize       len)
+{
+  const guchar *u = (const guchar *) bytes;
+  gsize i = 0;
+
+  while (i < len)
+    {
+      const char *end;
+      gsize ok;
+      int need, k;
+      guchar lo = 0x80, hi = 0xBF;
+
+      if (g_utf8_validate_len (bytes + i, len - i, &end))
+        {
+          g_string_append_len (out, bytes + i, len - i);
+          return;
+        }
+      ok = end - (bytes + i);
+      g_string_append_len (out, bytes + i, ok);
+      i += ok;
+      /* The maximal subpart of an ill-formed sequence (Unicode 3.9, D93b):
+       * the longest prefix of a well-formed sequence, or one byte. */
+      if (u[i] >= 0xC2 && u[i] <= 0xDF)
+        need = 1;
+      else if (u[i] >= 0xE0 && u[i] <= 0xEF)
+        {
+          need = 2;
+          if (u[i] == 0xE0)
+            lo = 0xA0;
+          else if (u[i] == 0xED)
+            hi = 0x9F;
+        }
+      else if (u[i] >= 0xF0 && u[i] <= 0xF4)
+        {
+          need = 3;
+          if (u[i] == 0xF0)
+            lo = 0x90;
+          else if (u[i] == 0xF4)
+            hi = 0x8F;
+        }
+      else
+        need = 0;
+      k = 1;
+      if (need > 0 && i + 1 < len && u[i + 1] >= lo && u[i + 1] <= hi)
+        {
+          k = 2;
+          while (k <= need && i + k < len && u[i + k] >= 0x80 && u[i + k] <= 0xBF)
+            k++;
+        }
+      g_string_append (out, "\xEF\xBF\xBD");
+      i += k;
+    }
+}
+
+/* ---- patterns ----------------------------------------------------------- */
+
+gboolean
+_sy_tok_pattern_parse (SyTokPattern  *pattern,
+                       json_object   *obj,
+                       const char    *where,
+                       GError       **error)
+{
+  json_object *v;
+
+  memset (pattern, 0, sizeof *pattern);
+  if (obj != NULL && json_object_get_type (obj) == json_type_object)
+    {
+      if (json_object_object_get_ex (obj, "String", &v) && json_object_is_type (v, json_type_string))
+        {
+          pattern->literal = g_strdup (json_object_get_string (v));
+          pattern->literal_len = json_object_get_string_len (v);
+          return TRUE;
+        }
+      if (json_object_object_get_ex (obj, "Regex", &v) && json_object_is_type (v, json_type_string))
+        {
+          g_autoptr (GError) local = NULL;
+
+          pattern->regex = g_regex_new (json_object_get_string (v), G_REGEX_OPTIMIZE, 0, &local);
+          if (pattern->regex == NULL)
+            {
+              g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                           "tokenizer.json: %s: regex '%s' is not supported: %s",
+                           where, json_object_get_string (v), local->message);
+              return FALSE;
+            }
+          return TRUE;
+        }
+    }
+  else if (obj != NULL && json_object_is_type (obj, json_type_string))
+    {
+      pattern->literal = g_strdup (json_object_get_string (obj));
+      pattern->literal_len = json_object_get_string_len (obj);
+      return TRUE;
+    }
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+               "tokenizer.json: %s: pattern must be {\"String\": ...} or {\"Regex\": ...}", where);
+  return FALSE;
+}
+
+void
+_sy_tok_pattern_clear (SyTokPattern *pattern)
+{
+  g_clear_pointer (&pattern->literal, g_free);
+  g_clear_pointer (&pattern->regex, g_regex_unref);
+}
+
+void
+_sy_tok_pattern_find (const SyTokPattern *pattern,
+                      const char         *s,
+                      int                 len,
+                      GArray             *out)
+{
+  if (pattern->regex != NULL)
+    {
+      GMatchInfo *info = NULL;
+
+      if (len > 0)
+        {
+          g_regex_match_full (pattern->regex, s, len, 0, 0, &info, NULL);
+          while (g_match_info_matches (info))
+            {
+              int pos[2];
+
+              g_match_info_fetch_pos (info, 0, &pos[0], &pos[1]);
+              if (pos[1] > pos[0])
+                g_array_append_vals (out, pos, 2);
+              g_match_info_next (info, NULL);
+            }
+        }
+      g_clear_pointer (&info, g_match_info_free);
+    }
+  else if (pattern->literal != NULL && pattern->literal_len > 0)
+    {
+      int n = pattern->literal_len;
+
+      for (int i = 0; i + n <= len;)
+        {
+          if (s[i] == pattern->literal[0] && memcmp (s + i, pattern->literal, n) == 0)
+            {
+              int pos[2] = { i, i + n };
+              g_array_append_vals (out, pos, 2);
+              i += n;
+            }
+          else
+            i++;
+        }
+    }
+}

@@ -1,0 +1,273 @@
+/* test-archs.c: DeepSeek-V3 and gpt-oss specifics beyond the fixtures
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Copies of the deepseek_v3 / gpt_oss fixtures with one thing changed:
+ * multi-token-prediction weights left in the checkpoint (ignored, listed
+ * as unused, results unchanged), the config's defaults (layer_types
+ * absent = the alternating pattern), and broken configs (groups that do
+ * not divide the experts, layer_types of the wrong length or kind, a
+ * q_lora_rank of null without q_proj).
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-model.h"
+#include "sy-safetensors-writer.h"
+#include "sy-session.h"
+
+typedef void (*EditFunc) (json_object *config, gpointer data);
+
+static char *
+fixture_dir (const char *arch)
+{
+  const char *root = g_getenv ("SY_FIXTURES");
+
+  g_assert_nonnull (root);
+  return g_build_filename (root, "models", arch, NULL);
+}
+
+/* A temporary model folder: the fixture's config edited by @edit, its
+ * tensors, plus @n_extra extra (1-D, 8 floats) tensors named @extra. */
+static char *
+make_model (const char         *arch,
+            EditFunc            edit,
+            gpointer            data,
+            const char *const  *extra)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *tmp = g_dir_make_tmp ("sy-archs-XXXXXX", &error);
+  g_autofree char *src_config = g_build_filename (src, "config.json", NULL);
+  g_autofree char *dst_config = g_build_filename (tmp, "config.json", NULL);
+  g_autofree char *dst_st = g_build_filename (tmp, "model.safetensors", NULL);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
+  g_auto (GStrv) names = NULL;
+  json_object *config;
+
+  g_assert_no_error (error);
+  config = json_object_from_file (src_config);
+  g_assert_nonnull (config);
+  if (edit)
+    edit (config, data);
+  g_assert_cmpint (json_object_to_file (dst_config, config), ==, 0);
+  json_object_put (config);
+
+  store = sy_tensor_store_open (src, &error);
+  g_assert_no_error (error);
+  names = sy_tensor_store_list (store);
+  for (int i = 0; names[i]; i++)
+    {
+      g_assert_true (sy_safetensors_writer_add_tensor (w, names[i], SY_DTYPE_F32,
+                                                       sy_tensor_store_lookup (store, names[i]),
+                                                       &error));
+      g_assert_no_error (error);
+    }
+  for (int i = 0; extra && extra[i]; i++)
+    {
+      float v[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+      int64_t shape[1] = { 8 };
+
+      g_assert_true (sy_safetensors_writer_add_f32 (w, extra[i], SY_DTYPE_F32, 1, shape, v, &error));
+    }
+  g_assert_true (sy_safetensors_writer_write (w, dst_st, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&tmp);
+}
+
+static void
+remove_model (const char *dir)
+{
+  g_autofree char *c = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *s = g_build_filename (dir, "model.safetensors", NULL);
+
+  g_unlink (c);
+  g_unlink (s);
+  g_rmdir (dir);
+}
+
+/* Logits of a fixed 12-token input. */
+static float *
+run_logits (SyModel *model)
+{
+  g_autoptr (SySession) s = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  int32_t ids[12];
+  const float *l;
+  int T, V;
+
+  for (int i = 0; i < 12; i++)
+    ids[i] = (i * 211 + 5) % 3000;
+  trace = sy_session_run (s, ids, 12, NULL, NULL, &error);
+  g_assert_no_error (error);
+  l = sy_session_get_logits (s, &T, &V);
+  g_assert_cmpint (T, ==, 12);
+  return g_memdup2 (l, sizeof (float) * T * V);
+}
+
+static void
+assert_same_logits (const char *dir,
+                    const char *arch)
+{
+  g_autofree char *fx = fixture_dir (arch);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) a = sy_model_load (dir, NULL, NULL, &error);
+  g_autoptr (SyModel) b = NULL;
+  g_autofree float *la = NULL;
+  g_autofree float *lb = NULL;
+
+  g_assert_no_error (error);
+  b = sy_model_load (fx, NULL, NULL, &error);
+  g_assert_no_error (error);
+  la = run_logits (a);
+  lb = run_logits (b);
+  for (int i = 0; i < 12 * 3000; i++)
+    g_assert_cmpfloat (la[i], ==, lb[i]);
+}
+
+static void
+assert_load_fails (const char        *dir,
+                   int                code,
+                   const char *const *needles)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+
+  g_assert_null (model);
+  g_assert_error (error, SY_ENGINE_ERROR, code);
+  for (int i = 0; needles[i]; i++)
+    if (strstr (error->message, needles[i]) == NULL)
+      g_error ("error '%s' does not mention '%s'", error->message, needles[i]);
+  g_test_message ("%s", error->message);
+}
+
+/* DeepSeek-V3 checkpoints carry the multi-token-prediction layer as
+ * decoder layer num_hidden_layers: inference ignores it, the model lists
+ * it as unused. */
+static void
+test_mtp_ignored (void)
+{
+  const char *extra[] = { "model.layers.3.enorm.weight", "model.layers.3.hnorm.weight", NULL };
+  g_autofree char *dir = make_model ("deepseek_v3", NULL, NULL, extra);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+  const char *const *unused;
+
+  g_assert_no_error (error);
+  unused = sy_model_get_unused_tensors (model);
+  g_assert_cmpint (g_strv_length ((char **) unused), ==, 2);
+  g_assert_true (g_strv_contains (unused, extra[0]));
+  g_assert_true (g_strv_contains (unused, extra[1]));
+  assert_same_logits (dir, "deepseek_v3");
+  remove_model (dir);
+}
+
+static void
+del_key (json_object *config,
+         gpointer     data)
+{
+  json_object_object_del (config, data);
+}
+
+/* GptOssConfig's default layer_types: sliding on even layers, which is
+ * what the fixture spells out */
+static void
+test_layer_types_default (void)
+{
+  g_autofree char *dir = make_model ("gpt_oss", del_key, "layer_types", NULL);
+
+  assert_same_logits (dir, "gpt_oss");
+  remove_model (dir);
+}
+
+static void
+set_int (json_object *config,
+         gpointer     data)
+{
+  const char *spec = data;   /* "key=value" */
+  g_auto (GStrv) kv = g_strsplit (spec, "=", 2);
+
+  json_object_object_add (config, kv[0], json_object_new_int (atoi (kv[1])));
+}
+
+static void
+test_bad_groups (void)
+{
+  g_autofree char *dir = make_model ("deepseek_v3", set_int, "n_group=3", NULL);
+  const char *needles[] = { "config.json", "n_group 3", "16", NULL };
+
+  assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+  remove_model (dir);
+}
+
+static void
+set_layer_types (json_object *config,
+                 gpointer     data)
+{
+  g_auto (GStrv) types = g_strsplit (data, ",", -1);
+  json_object *a = json_object_new_array ();
+
+  for (int i = 0; types[i]; i++)
+    json_object_array_add (a, json_object_new_string (types[i]));
+  json_object_object_add (config, "layer_types", a);
+}
+
+static void
+test_bad_layer_types (void)
+{
+  {
+    g_autofree char *dir = make_model ("gpt_oss", set_layer_types,
+                                       "sliding_attention,full_attention", NULL);
+    const char *needles[] = { "config.json", "layer_types", "2 entries", "3 layers", NULL };
+
+    assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+    remove_model (dir);
+  }
+  {
+    g_autofree char *dir = make_model ("gpt_oss", set_layer_types,
+                                       "sliding_attention,chunked_attention,full_attention", NULL);
+    const char *needles[] = { "config.json", "layer_types", "chunked_attention", NULL };
+
+    assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
+    remove_model (dir);
+  }
+}
+
+static void
+null_q_lora (json_object *config,
+             gpointer     data)
+{
+  json_object_object_add (config, "q_lora_rank", NULL);
+}
+
+/* q_lora_rank null: the queries come from q_proj, which this checkpoint
+ * lacks */
+static void
+test_q_lora_null (void)
+{
+  g_autofree char *dir = make_model ("deepseek_v3", null_q_lora, NULL, NULL);
+  const char *needles[] = { "model.layers.0.self_attn.q_proj.weight", NULL };
+
+  assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
+  remove_model (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/archs/deepseek-mtp-ignored", test_mtp_ignored);
+  g_test_add_func ("/engine/archs/deepseek-bad-groups", test_bad_groups);
+  g_test_add_func ("/engine/archs/deepseek-q-lora-null", test_q_lora_null);
+  g_test_add_func ("/engine/archs/gpt-oss-layer-types-default", test_layer_types_default);
+  g_test_add_func ("/engine/archs/gpt-oss-bad-layer-types", test_bad_layer_types);
+  return g_test_run ();
+}

@@ -1,0 +1,310 @@
+/* test-cli-forward.c: `forward --dump`, `generate --json`, `bench` on the fixtures
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-tensor-store.h"
+
+static void
+run_cli (const char  *args,
+         char       **out,
+         char       **err,
+         int         *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("SY_CLI"), args);
+
+  g_assert_true (g_spawn_command_line_sync (cmd, out, err, status, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+fixture (const char *arch,
+         const char *file)
+{
+  return g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, file, NULL);
+}
+
+/* the first case of reference.json: its key, ids as "1,2,3", continuation */
+static char *
+first_case_full (const char  *arch,
+                 char       **ids,
+                 int         *cont,
+                 char       **text)
+{
+  g_autofree char *path = fixture (arch, "reference.json");
+  json_object *root = json_object_from_file (path), *cases, *c, *v;
+  GString *s = g_string_new (NULL);
+  char *key;
+
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  c = json_object_array_get_idx (cases, 0);
+  g_assert_true (json_object_object_get_ex (c, "input_ids", &v));
+  for (gsize i = 0; i < json_object_array_length (v); i++)
+    g_string_append_printf (s, "%s%d", i ? "," : "", json_object_get_int (json_object_array_get_idx (v, i)));
+  g_assert_true (json_object_object_get_ex (c, "greedy_continuation", &v));
+  for (int i = 0; i < 8; i++)
+    cont[i] = json_object_get_int (json_object_array_get_idx (v, i));
+  g_assert_true (json_object_object_get_ex (c, "key", &v));
+  key = g_strdup (json_object_get_string (v));
+  g_assert_true (json_object_object_get_ex (c, "text", &v));
+  if (text)
+    *text = g_strdup (json_object_get_string (v));
+  json_object_put (root);
+  *ids = g_string_free (s, FALSE);
+  return key;
+}
+
+static char *
+first_case (const char  *arch,
+            char       **ids,
+            int         *cont)
+{
+  return first_case_full (arch, ids, cont, NULL);
+}
+
+static double
+compare (SyTensorStore *dump,
+         SyTensorStore *ref,
+         const char    *name,
+         const char    *ref_name)
+{
+  const SyTensor *a = sy_tensor_store_lookup (dump, name);
+  const SyTensor *b = sy_tensor_store_lookup (ref, ref_name);
+  int64_t n;
+  g_autofree float *fa = NULL;
+  g_autofree float *fb = NULL;
+  double m = 0;
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (a->dtype, ==, SY_DTYPE_F32);
+  g_assert_cmpint (a->n_dims, ==, 2);
+  g_assert_cmpint (a->shape[0], ==, b->shape[0]);
+  g_assert_cmpint (a->shape[1], ==, b->shape[1]);
+  n = sy_tensor_n_elements (a);
+  fa = g_new (float, n);
+  fb = g_new (float, n);
+  sy_tensor_to_f32 (a, 0, n, fa);
+  sy_tensor_to_f32 (b, 0, n, fb);
+  for (int64_t i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) fa[i] - fb[i]));
+  return m;
+}
+
+static void
+test_forward_dump (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-XXXXXX", &error);
+  g_autofree char *out_path = g_build_filename (tmp, "dump.safetensors", NULL);
+  g_autofree char *model = fixture ("granitemoe", NULL);
+  g_autofree char *ref_path = fixture ("granitemoe", "reference.safetensors");
+  g_autofree char *ids = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (SyTensorStore) dump = NULL;
+  g_autoptr (SyTensorStore) ref = NULL;
+  int cont[8], status;
+
+  g_assert_no_error (error);
+  key = first_case ("granitemoe", &ids, cont);
+  args = g_strdup_printf ("forward --model '%s' --ids %s --dump '%s'", model, ids, out_path);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("forward failed: %s", err);
+
+  dump = sy_tensor_store_open (out_path, &error);
+  g_assert_no_error (error);
+  ref = sy_tensor_store_open (ref_path, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *r = g_strdup_printf ("%s.logits", key);
+
+    g_assert_cmpfloat (compare (dump, ref, "logits", r), <=, 1e-4);
+  }
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *n = g_strdup_printf ("router_logits.%d", i);
+      g_autofree char *r = g_strdup_printf ("%s.router_logits.%d", key, i);
+
+      g_assert_cmpfloat (compare (dump, ref, n, r), <=, 1e-4);
+    }
+  for (int i = 0; i <= 3; i++)
+    {
+      g_autofree char *n = g_strdup_printf ("hidden.%d", i);
+      g_autofree char *r = g_strdup_printf ("%s.hidden.%d", key, i);
+
+      g_assert_cmpfloat (compare (dump, ref, n, r), <=, 1e-4);
+    }
+  g_clear_pointer (&dump, sy_tensor_store_free);
+  g_unlink (out_path);
+  g_rmdir (tmp);
+}
+
+/* --text tokenises as the reference did (input_ids = tokenizer (text)) */
+static void
+test_forward_text (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-XXXXXX", &error);
+  g_autofree char *out_path = g_build_filename (tmp, "dump.safetensors", NULL);
+  g_autofree char *model = fixture (arch, NULL);
+  g_autofree char *ref_path = fixture (arch, "reference.safetensors");
+  g_autofree char *ids = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (SyTensorStore) dump = NULL;
+  g_autoptr (SyTensorStore) ref = NULL;
+  g_autofree char *r = NULL;
+  int cont[8], status;
+
+  key = first_case_full (arch, &ids, cont, &text);
+  quoted = g_shell_quote (text);
+  args = g_strdup_printf ("forward --model '%s' --text %s --dump '%s'", model, quoted, out_path);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("forward failed: %s", err);
+  dump = sy_tensor_store_open (out_path, &error);
+  g_assert_no_error (error);
+  ref = sy_tensor_store_open (ref_path, &error);
+  g_assert_no_error (error);
+  r = g_strdup_printf ("%s.logits", key);
+  g_assert_cmpfloat (compare (dump, ref, "logits", r), <=, 1e-4);
+  g_clear_pointer (&dump, sy_tensor_store_free);
+  g_unlink (out_path);
+  g_rmdir (tmp);
+
+  /* generate prints the decoded continuation */
+  g_clear_pointer (&args, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  args = g_strdup_printf ("generate --model '%s' --text %s --max-tokens 3 --json", model, quoted);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("generate failed: %s", err);
+  {
+    json_object *root = json_tokener_parse (out), *v;
+
+    g_assert_nonnull (root);
+    g_assert_true (json_object_object_get_ex (root, "text", &v));
+    g_assert_true (json_object_is_type (v, json_type_string));
+    g_assert_true (json_object_object_get_ex (root, "ids", &v));
+    g_assert_cmpint (json_object_get_int (json_object_array_get_idx (v, 0)), ==, cont[0]);
+    json_object_put (root);
+  }
+}
+
+static void
+test_generate_json (void)
+{
+  g_autofree char *model = fixture ("qwen2_moe", NULL);
+  g_autofree char *ids = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root, *arr, *v;
+  int cont[8], status;
+
+  key = first_case ("qwen2_moe", &ids, cont);
+  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("generate failed: %s", err);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "ids", &arr));
+  g_assert_true (json_object_object_get_ex (root, "text", &v));
+  /* stops early only at the end-of-sequence token */
+  for (gsize i = 0; i < json_object_array_length (arr); i++)
+    g_assert_cmpint (json_object_get_int (json_object_array_get_idx (arr, i)), ==, cont[i]);
+  if (json_object_array_length (arr) < 8)
+    g_assert_cmpint (cont[json_object_array_length (arr) - 1], ==, 0);
+  json_object_put (root);
+}
+
+static void
+test_bench (void)
+{
+  g_autofree char *model = fixture ("mixtral", NULL);
+  g_autofree char *args = g_strdup_printf ("bench --model '%s' --decode-tokens 4 --json", model);
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root, *v;
+  int status;
+  const char *keys[] = { "prefill32_tok_s", "prefill128_tok_s", "decode_tok_s", "peak_rss_mib", NULL };
+
+  run_cli (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("bench failed: %s", err);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  for (int i = 0; keys[i]; i++)
+    {
+      g_assert_true (json_object_object_get_ex (root, keys[i], &v));
+      g_assert_cmpfloat (json_object_get_double (v), >, 0);
+    }
+  json_object_put (root);
+}
+
+static void
+assert_one_line_error (const char *args,
+                       const char *needle)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  run_cli (args, &out, &err, &status);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
+  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+  if (strstr (err, needle) == NULL)
+    g_error ("'%s' does not mention '%s'", err, needle);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *model = fixture ("olmoe", NULL);
+  g_autofree char *a = g_strdup_printf ("forward --model '%s' --ids 1,2,99999 --dump /nonexistent/x.safetensors", model);
+  g_autofree char *b = g_strdup_printf ("generate --model '%s' --ids 1,x", model);
+  g_autofree char *c = g_strdup_printf ("generate --model '%s' --ids 1,2 --router topk:k=99", model);
+  g_autofree char *d = g_strdup_printf ("forward --model '%s' --ids 1,2", model);
+
+  assert_one_line_error (a, "99999");
+  assert_one_line_error (b, "'x'");
+  assert_one_line_error (c, "k");
+  assert_one_line_error (d, "--dump");
+  assert_one_line_error ("generate --ids 1,2", "--model");
+  assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/forward/dump", test_forward_dump);
+  g_test_add_func ("/cli/forward/generate-json", test_generate_json);
+  g_test_add_data_func ("/cli/forward/text/mixtral", "mixtral", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/olmoe", "olmoe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/qwen2_moe", "qwen2_moe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/qwen3_moe", "qwen3_moe", test_forward_text);
+  g_test_add_data_func ("/cli/forward/text/granitemoe", "granitemoe", test_forward_text);
+  g_test_add_func ("/cli/forward/bench", test_bench);
+  g_test_add_func ("/cli/forward/errors", test_errors);
+  return g_test_run ();
+}

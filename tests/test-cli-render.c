@@ -1,0 +1,242 @@
+/* test-cli-render.c: `switchyard-cli render` draws a fixture model's trace
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the real binary on ../shared/fixtures/models/olmoe (SY_FIXTURES)
+ * and checks the files: the SVG parses as XML and holds the heatmap's
+ * cells and the glyphs of its labels; PNG and PDF have their magic; bad
+ * options give one-line errors and no file.
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *fixture_model;
+static char *tmp_dir;
+
+static int
+run_render (const char  *args,
+            char       **err)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmd = g_strdup_printf ("'%s' render %s", g_getenv ("SY_CLI"), args);
+  g_autofree char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, err, &status, &error));
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+}
+
+static gboolean
+have_fixture (void)
+{
+  if (fixture_model == NULL)
+    {
+      g_test_skip ("SY_FIXTURES/models/olmoe not found");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+count_element (GMarkupParseContext  *context,
+               const char           *element,
+               const char          **names,
+               const char          **values,
+               gpointer              user_data,
+               GError              **error)
+{
+  GHashTable *counts = user_data;
+
+  g_hash_table_insert (counts, g_strdup (element),
+                       GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (counts, element)) + 1));
+}
+
+static GHashTable *
+parse_svg (const char *path)
+{
+  static const GMarkupParser parser = { count_element, NULL, NULL, NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GMarkupParseContext *context;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  g_assert_no_error (error);
+  context = g_markup_parse_context_new (&parser, 0, counts, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, len, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+  return counts;
+}
+
+static int
+count_of (GHashTable *counts,
+          const char *name)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (counts, name));
+}
+
+static void
+test_render_svg_views (void)
+{
+  const char *views[] = { "heatmap", "strip", "inspector", "summary" };
+
+  if (!have_fixture ())
+    return;
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s.svg", tmp_dir, views[v]);
+      g_autofree char *args = g_strdup_printf ("--model '%s' --text 'The service is pretty good.' "
+                                               "--router topp:p=0.5 --view %s --token 2 --out '%s'",
+                                               fixture_model, views[v], path);
+      g_autofree char *err = NULL;
+      g_autoptr (GHashTable) counts = NULL;
+
+      g_assert_cmpint (run_render (args, &err), ==, 0);
+      g_assert_cmpstr (err, ==, "");
+      counts = parse_svg (path);
+      g_assert_cmpint (count_of (counts, "svg"), ==, 1);
+      /* text is drawn as glyph references: a view with labels has many */
+      g_assert_cmpint (count_of (counts, "use"), >, 30);
+      g_assert_cmpint (count_of (counts, "path"), >, 10);
+      g_unlink (path);
+    }
+}
+
+static void
+test_render_heatmap_cells (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "cells.svg", NULL);
+  g_autofree char *args = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GHashTable) counts = NULL;
+  g_autoptr (GHashTable) with_values = NULL;
+
+  if (!have_fixture ())
+    return;
+  /* "The service is pretty good." is 7 tokens (fixture input_ids); the
+   * olmoe fixture has 3 MoE layers: 21 cells, each a filled path. */
+  args = g_strdup_printf ("--model '%s' --ids 504,1828,327,2509,772,834,15 --view heatmap "
+                          "--measure entropy --width 1200 --height 600 --out '%s'", fixture_model, path);
+  g_assert_cmpint (run_render (args, &err), ==, 0);
+  counts = parse_svg (path);
+  g_assert_cmpint (count_of (counts, "path"), >=, 21);
+  g_assert_cmpint (count_of (counts, "linearGradient"), >=, 1);
+  g_unlink (path);
+
+  /* --text tokenizes to the same 7 ids: the same 21 cells */
+  {
+    g_autofree char *path2 = g_build_filename (tmp_dir, "cells2.svg", NULL);
+    g_autofree char *args2 = g_strdup_printf ("--model '%s' --text 'The service is pretty good.' --view heatmap "
+                                              "--measure entropy --out '%s'", fixture_model, path2);
+    g_autofree char *err2 = NULL;
+
+    g_assert_cmpint (run_render (args2, &err2), ==, 0);
+    with_values = parse_svg (path2);
+    g_assert_cmpint (count_of (with_values, "path"), >=, 21);
+    g_unlink (path2);
+  }
+}
+
+static void
+test_render_png_pdf (void)
+{
+  const char *exts[] = { "png", "pdf" };
+  const char *magic[] = { "\x89PNG", "%PDF" };
+
+  if (!have_fixture ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (exts); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/out.%s", tmp_dir, exts[i]);
+      g_autofree char *args = g_strdup_printf ("--model '%s' --text 'Hello there' --view summary --style dark "
+                                               "--width 600 --height 400 --out '%s'", fixture_model, path);
+      g_autofree char *err = NULL;
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      g_assert_cmpint (run_render (args, &err), ==, 0);
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      g_assert_cmpuint (len, >, 1000);
+      g_assert_true (memcmp (contents, magic[i], strlen (magic[i])) == 0);
+      g_unlink (path);
+    }
+}
+
+static void
+test_render_errors (void)
+{
+  struct { const char *args; const char *message; } cases[] = {
+    { "--text hi --view pie --out x.svg", "unknown view 'pie'" },
+    { "--text hi --view heatmap --measure nonsense --out x.svg", "nonsense" },
+    { "--text hi --view strip --measure expert --out x.svg", "expert" },
+    { "--text hi --view summary --measure k --out x.svg", "--measure" },
+    { "--text hi --view heatmap --out x.bmp", "x.bmp" },
+    { "--text hi --view heatmap", "--out" },
+    { "--text hi --ids 1 --out x.svg", "--ids" },
+    { "--text hi --style sepia --out x.svg", "sepia" },
+    { "--text hi --width 10 --out x.svg", "size" },
+    { "--model /nonexistent/model --text hi --out x.svg", "/nonexistent/model" },
+    { "--text hi --router bogus:q=1 --out x.svg", "bogus" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *args = g_strdup_printf ("%s%s%s %s",
+                                               fixture_model && !strstr (cases[i].args, "--model") ? "--model '" : "",
+                                               fixture_model && !strstr (cases[i].args, "--model") ? fixture_model : "",
+                                               fixture_model && !strstr (cases[i].args, "--model") ? "'" : "",
+                                               cases[i].args);
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_render (args, &err), !=, 0);
+      g_assert_true (g_str_has_prefix (err, "switchyard-cli: "));
+      g_assert_nonnull (strstr (err, cases[i].message));
+      g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+    }
+  if (fixture_model != NULL)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, "never.svg", NULL);
+      g_autofree char *args = g_strdup_printf ("--model '%s' --text 'Hello' --view inspector --token 99 --out '%s'",
+                                               fixture_model, path);
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_render (args, &err), !=, 0);
+      g_assert_nonnull (strstr (err, "--token 99"));
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *fixtures = g_getenv ("SY_FIXTURES");
+  g_autofree char *model = fixtures ? g_build_filename (fixtures, "models", "olmoe", NULL) : NULL;
+  g_autoptr (GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  if (model && g_file_test (model, G_FILE_TEST_IS_DIR))
+    fixture_model = g_steal_pointer (&model);
+  tmp_dir = g_dir_make_tmp ("sy-cli-render-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/render/svg-views", test_render_svg_views);
+  g_test_add_func ("/cli/render/heatmap-cells", test_render_heatmap_cells);
+  g_test_add_func ("/cli/render/png-pdf", test_render_png_pdf);
+  g_test_add_func ("/cli/render/errors", test_render_errors);
+  ret = g_test_run ();
+  g_rmdir (tmp_dir);
+  g_free (tmp_dir);
+  g_free (fixture_model);
+  return ret;
+}

@@ -1,0 +1,251 @@
+/* test-quant.c: GGUF block formats against their _ref twins
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * For Q8_0, Q4_0, Q4_K, Q6_K: block decoding equals the element-by-element
+ * reference exactly (whole rows and unaligned ranges), the fused dot
+ * product agrees with the reference dot, quantization error stays within
+ * what each format's step allows, hand-built blocks decode to the values
+ * the layout defines, matmul on quantized weights equals its _ref, and
+ * non-finite scales are found.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-kernels.h"
+#include "sy-quant.h"
+
+static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
+
+static float *
+random_values (int n,
+               guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  float *x = g_new (float, n);
+
+  for (int i = 0; i < n; i++)
+    x[i] = (float) g_rand_double_range (r, -1.0, 1.0) * (i % 7 == 0 ? 3.0f : 1.0f);
+  g_rand_free (r);
+  return x;
+}
+
+static void
+test_decode_matches_ref (void)
+{
+  int n = 1024;
+  g_autofree float *x = random_values (n, 1);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, n));
+      g_autofree float *a = g_new (float, n);
+      g_autofree float *b = g_new (float, n);
+
+      sy_quantize (t, x, n, q);
+      sy_quant_to_f32 (t, q, 0, n, a);
+      sy_quant_to_f32_ref (t, q, 0, n, b);
+      g_assert_cmpmem (a, sizeof (float) * n, b, sizeof (float) * n);
+      /* an unaligned range */
+      sy_quant_to_f32 (t, q, 37, 300, a);
+      g_assert_cmpmem (a, sizeof (float) * 300, b + 37, sizeof (float) * 300);
+    }
+}
+
+static void
+test_dot_matches_ref (void)
+{
+  int n = 512;
+  g_autofree float *w = random_values (n, 2);
+  g_autofree float *x = random_values (n, 3);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, n));
+      float a, b;
+
+      sy_quantize (t, w, n, q);
+      a = sy_quant_dot (t, q, x, n);
+      b = sy_quant_dot_ref (t, q, x, n);
+      g_assert_cmpfloat (fabsf (a - b), <=, 1e-4f * MAX (1.0f, fabsf (b)));
+    }
+}
+
+/* max |x - deq (q (x))| relative to the block's largest |x| */
+static void
+test_quantization_error (void)
+{
+  /* bounds: half a step of each format (Q4_K: (max - min) / 15 / 2 plus
+   * the 6-bit scale and min rounding; Q4_0: a whole step on the side
+   * opposite the largest value, which maps to -8) */
+  const double bound[] = { 0.5 / 127 + 1e-3, 1.0 / 8 + 1e-3, 0.12, 0.5 / 32 + 0.02 };
+  int n = 4096;
+  g_autofree float *x = random_values (n, 4);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      int be = sy_dtype_block_elems (t);
+      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, n));
+      g_autofree float *y = g_new (float, n);
+      double worst = 0;
+
+      sy_quantize (t, x, n, q);
+      sy_quant_to_f32 (t, q, 0, n, y);
+      for (int b0 = 0; b0 < n; b0 += be)
+        {
+          double amax = 0, err = 0;
+
+          for (int i = b0; i < b0 + be; i++)
+            {
+              amax = MAX (amax, fabs (x[i]));
+              err = MAX (err, fabs ((double) x[i] - y[i]));
+            }
+          worst = MAX (worst, err / amax);
+        }
+      g_test_message ("%s: worst error %.4g of the block's max", sy_dtype_name (t), worst);
+      g_assert_cmpfloat (worst, <=, bound[k]);
+    }
+}
+
+/* Blocks built by hand from the layout decode to the values it defines. */
+static void
+test_layouts (void)
+{
+  float y[256];
+
+  {
+    guint8 b[34] = { 0 };
+    uint16_t d = sy_f32_to_f16 (0.5f);
+
+    memcpy (b, &d, 2);
+    b[2] = 4;
+    b[3] = (guint8) -6;
+    sy_quant_to_f32 (SY_DTYPE_Q8_0, b, 0, 32, y);
+    g_assert_cmpfloat (y[0], ==, 2.0f);
+    g_assert_cmpfloat (y[1], ==, -3.0f);
+    g_assert_cmpfloat (y[2], ==, 0.0f);
+  }
+  {
+    guint8 b[18] = { 0 };
+    uint16_t d = sy_f32_to_f16 (2.0f);
+
+    memcpy (b, &d, 2);
+    b[2] = 0x3A;   /* element 0: 0xA - 8 = 2, element 16: 3 - 8 = -5 */
+    sy_quant_to_f32 (SY_DTYPE_Q4_0, b, 0, 32, y);
+    g_assert_cmpfloat (y[0], ==, 4.0f);
+    g_assert_cmpfloat (y[16], ==, -10.0f);
+    g_assert_cmpfloat (y[1], ==, -16.0f);
+  }
+  {
+    guint8 b[144] = { 0 };
+    uint16_t d = sy_f32_to_f16 (1.0f), dmin = sy_f32_to_f16 (0.5f);
+
+    memcpy (b, &d, 2);
+    memcpy (b + 2, &dmin, 2);
+    /* sub-block 1: scale 3, min 2; sub-block 5: scale 17 (0x11), min 33 (0x21) */
+    b[4 + 1] = 3;
+    b[4 + 5] = 2;
+    b[4 + 9] = 0x11 & 0xF;          /* low scale bits of sub-block 5 */
+    b[4 + 9] |= (0x21 & 0xF) << 4;  /* low min bits */
+    b[4 + 1] |= (0x11 >> 4) << 6;   /* high scale bits ride on byte j - 4 */
+    b[4 + 5] |= (0x21 >> 4) << 6;   /* high min bits on byte j */
+    b[16 + 0] = 0x70;               /* sub-block 1 element 0 (high nibble): 7 */
+    b[16 + 32 * 2 + 3] = 0x90;      /* sub-block 5 element 3: 9 */
+    sy_quant_to_f32 (SY_DTYPE_Q4_K, b, 0, 256, y);
+    g_assert_cmpfloat (y[32], ==, 3.0f * 7 - 0.5f * 2);
+    g_assert_cmpfloat (y[5 * 32 + 3], ==, 17.0f * 9 - 0.5f * 33);
+    g_assert_cmpfloat (y[0], ==, 0.0f);
+  }
+  {
+    guint8 b[210] = { 0 };
+    uint16_t d = sy_f32_to_f16 (0.25f);
+
+    memcpy (b + 208, &d, 2);
+    b[192 + 0] = 4;            /* scale of elements 0..15 */
+    b[192 + 13] = (guint8) -2; /* scale of elements 208..223 (half 1, is 1, k 2) */
+    b[0] = 0x05;               /* element 0 low bits 5 */
+    b[128] = 0x02;             /* element 0 high bits 2: q = 37 - 32 = 5 */
+    /* element 128 + 64 + 20 = 212: half 1, k 2, l 20: ql[64 + 20] high nibble, qh[32 + 20] bits 4-5 */
+    b[64 + 20] = 0xF0;
+    b[128 + 32 + 20] = 0x30;
+    sy_quant_to_f32 (SY_DTYPE_Q6_K, b, 0, 256, y);
+    g_assert_cmpfloat (y[0], ==, 0.25f * 4 * 5);
+    g_assert_cmpfloat (y[212], ==, 0.25f * -2 * (63 - 32));
+    g_assert_cmpfloat (y[1], ==, 0.25f * 4 * -32);
+  }
+}
+
+static void
+test_matmul (void)
+{
+  int rows = 48, cols = 512;
+  g_autofree float *w = random_values (rows * cols, 5);
+  g_autofree float *x = random_values (3 * cols, 6);
+  g_autoptr (SyPool) pool = sy_pool_new (2);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
+      SyMat m = { q, t, rows, cols };
+      float a[3 * 48], b[3 * 48], bias[48];
+
+      for (int r = 0; r < rows; r++)
+        bias[r] = r * 0.01f;
+      sy_quantize (t, w, (int64_t) rows * cols, q);
+      for (int T = 1; T <= 3; T += 2)
+        {
+          sy_matmul (pool, a, x, T, &m, bias);
+          sy_matmul_ref (b, x, T, &m, bias);
+          for (int i = 0; i < T * rows; i++)
+            g_assert_cmpfloat (fabsf (a[i] - b[i]), <=, 1e-4f * MAX (1.0f, fabsf (b[i])));
+        }
+      {
+        float row[512], ref[512];
+
+        sy_mat_row_to_f32 (&m, 7, 0, cols, row);
+        sy_mat_row_to_f32_ref (&m, 7, 0, cols, ref);
+        g_assert_cmpmem (row, sizeof row, ref, sizeof ref);
+      }
+    }
+}
+
+static void
+test_nonfinite (void)
+{
+  g_autofree float *x = random_values (512, 7);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      gsize bb = sy_dtype_block_bytes (t);
+      int nb = 512 / sy_dtype_block_elems (t);
+      g_autofree guint8 *q = g_malloc (bb * nb);
+      uint16_t inf = 0x7c00;
+
+      sy_quantize (t, x, 512, q);
+      g_assert_cmpint (sy_quant_find_nonfinite (t, q, nb), ==, -1);
+      memcpy (q + bb * (nb - 1) + (t == SY_DTYPE_Q6_K ? 208 : 0), &inf, 2);
+      g_assert_cmpint (sy_quant_find_nonfinite (t, q, nb), ==, nb - 1);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/quant/decode-ref", test_decode_matches_ref);
+  g_test_add_func ("/engine/quant/dot-ref", test_dot_matches_ref);
+  g_test_add_func ("/engine/quant/error", test_quantization_error);
+  g_test_add_func ("/engine/quant/layouts", test_layouts);
+  g_test_add_func ("/engine/quant/matmul", test_matmul);
+  g_test_add_func ("/engine/quant/nonfinite", test_nonfinite);
+  return g_test_run ();
+}

@@ -1,0 +1,278 @@
+/* sy-heatmap-view.c: the layer × token heatmap widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+
+#include "sy-heatmap-view.h"
+
+#define MIN_CELL 3.0
+#define MAX_CELL 120.0
+
+struct _SyHeatmapView
+{
+  SyTraceView      parent_instance;
+
+  SyHeatmapOptions opts;
+  char            *measure;
+};
+
+G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
+
+void
+sy_heatmap_view_get_options (SyHeatmapView    *self,
+                             SyHeatmapOptions *opts)
+{
+  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+
+  *opts = self->opts;
+  opts->selected_token = selection ? sy_selection_get_token (selection) : -1;
+  opts->selected_layer = selection ? sy_selection_get_layer (selection) : -1;
+}
+
+static void
+layout_now (SyHeatmapView       *self,
+            const SyRenderStyle *style,
+            double               width,
+            double               height,
+            SyHeatmapLayout     *layout)
+{
+  SyHeatmapOptions opts;
+
+  sy_heatmap_view_get_options (self, &opts);
+  sy_heatmap_layout (sy_trace_view_get_trace (SY_TRACE_VIEW (self)), &opts, style, width, height, layout);
+}
+
+static void
+sy_heatmap_view_draw (SyTraceView         *view,
+                      cairo_t             *cr,
+                      const SyRenderStyle *style,
+                      double               width,
+                      double               height)
+{
+  SyHeatmapOptions opts;
+
+  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (view), &opts);
+  sy_heatmap_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
+}
+
+static gboolean
+sy_heatmap_view_hit (SyTraceView         *view,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height,
+                     double               x,
+                     double               y,
+                     int                 *layer,
+                     int                 *token)
+{
+  SyHeatmapLayout layout;
+
+  layout_now (SY_HEATMAP_VIEW (view), style, width, height, &layout);
+  return sy_heatmap_hit (&layout, x, y, layer, token);
+}
+
+static char *
+sy_heatmap_view_tooltip (SyTraceView         *view,
+                         const SyRenderStyle *style,
+                         double               width,
+                         double               height,
+                         double               x,
+                         double               y)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SyHeatmapLayout layout;
+  int layer, token;
+
+  layout_now (self, style, width, height, &layout);
+  if (!sy_heatmap_hit (&layout, x, y, &layer, &token))
+    return NULL;
+  if (layer < 0)
+    return g_strdup_printf ("Token %d “%s” (id %d)", token,
+                            trace->token_text[token] ? trace->token_text[token] : "", trace->ids[token]);
+  return sy_heatmap_describe_cell (trace, &self->opts, layer, token);
+}
+
+/* Keeps the horizontal offset inside the content. */
+static void
+clamp_offset (SyHeatmapView *self)
+{
+  SyTraceView *view = SY_TRACE_VIEW (self);
+  SyRenderStyle style;
+  SyHeatmapLayout layout;
+  double max;
+
+  if (sy_trace_view_get_trace (view) == NULL)
+    return;
+  sy_trace_view_get_render_style (view, &style);
+  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)), &layout);
+  max = MAX (0, layout.content_w - layout.grid_w);
+  self->opts.x_offset = CLAMP (self->opts.x_offset, 0, max);
+}
+
+static gboolean
+sy_heatmap_view_scroll (SyTraceView *view,
+                        double       dx,
+                        double       dy,
+                        gboolean     zoom)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  SyRenderStyle style;
+  SyHeatmapLayout layout;
+  double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (sy_trace_view_get_trace (view) == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (view, &style);
+  layout_now (self, &style, width, height, &layout);
+  if (zoom)
+    {
+      /* zoom about the left edge of the visible grid's first column */
+      double first = layout.cell_w > 0 ? self->opts.x_offset / layout.cell_w : 0;
+      double cw = CLAMP (layout.cell_w * pow (1.15, -dy), MIN_CELL, MAX_CELL);
+
+      self->opts.cell_width = cw;
+      self->opts.x_offset = first * cw;
+      clamp_offset (self);
+      return TRUE;
+    }
+  if (layout.content_w <= layout.grid_w + 0.5)
+    return FALSE;
+  self->opts.x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (layout.cell_w, 8) * 2;
+  clamp_offset (self);
+  return TRUE;
+}
+
+static void
+sy_heatmap_view_selection_changed (SyTraceView *view)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  SySelection *selection = sy_trace_view_get_selection (view);
+  SyRenderStyle style;
+  SyHeatmapLayout layout;
+  int t;
+
+  if (sy_trace_view_get_trace (view) == NULL || selection == NULL)
+    return;
+  t = sy_selection_get_token (selection);
+  if (t < 0)
+    return;
+  sy_trace_view_get_render_style (view, &style);
+  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)), &layout);
+  if (layout.cell_w <= 0 || layout.grid_w <= 0)
+    return;
+  /* scroll the selected column into view */
+  if (t * layout.cell_w < self->opts.x_offset)
+    self->opts.x_offset = t * layout.cell_w;
+  else if ((t + 1) * layout.cell_w > self->opts.x_offset + layout.grid_w)
+    self->opts.x_offset = (t + 1) * layout.cell_w - layout.grid_w;
+  clamp_offset (self);
+}
+
+static char *
+sy_heatmap_view_describe_selection (SyTraceView *view)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SyHeatmapOptions opts;
+
+  if (trace == NULL)
+    return NULL;
+  sy_heatmap_view_get_options (self, &opts);
+  if (opts.selected_token < 0)
+    return NULL;
+  return sy_heatmap_describe_cell (trace, &opts, MAX (opts.selected_layer, 0), opts.selected_token);
+}
+
+static void
+sy_heatmap_view_finalize (GObject *object)
+{
+  g_free (SY_HEATMAP_VIEW (object)->measure);
+  G_OBJECT_CLASS (sy_heatmap_view_parent_class)->finalize (object);
+}
+
+static void
+sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
+
+  object_class->finalize = sy_heatmap_view_finalize;
+  view_class->draw = sy_heatmap_view_draw;
+  view_class->hit = sy_heatmap_view_hit;
+  view_class->tooltip = sy_heatmap_view_tooltip;
+  view_class->scroll = sy_heatmap_view_scroll;
+  view_class->selection_changed = sy_heatmap_view_selection_changed;
+  view_class->describe_selection = sy_heatmap_view_describe_selection;
+  gtk_widget_class_set_css_name (widget_class, "heatmap");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
+}
+
+static void
+sy_heatmap_view_init (SyHeatmapView *self)
+{
+  sy_heatmap_options_init (&self->opts);
+  self->measure = g_strdup ("k");
+  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 150);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Layer by token heatmap", -1);
+}
+
+GtkWidget *
+sy_heatmap_view_new (void)
+{
+  return g_object_new (SY_TYPE_HEATMAP_VIEW, NULL);
+}
+
+gboolean
+sy_heatmap_view_set_measure (SyHeatmapView  *self,
+                             const char     *measure,
+                             GError        **error)
+{
+  SyHeatmapMeasure m;
+  int expert = 0;
+
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), FALSE);
+  if (!sy_heatmap_measure_parse (measure, &m, &expert, error))
+    return FALSE;
+  self->opts.measure = m;
+  self->opts.gate_expert = expert;
+  g_free (self->measure);
+  self->measure = g_strdup (measure);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+char *
+sy_heatmap_view_get_measure (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), NULL);
+  return g_strdup (self->measure);
+}
+
+void
+sy_heatmap_view_set_cell_width (SyHeatmapView *self,
+                                double         cell_width)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  self->opts.cell_width = cell_width <= 0 ? 0 : CLAMP (cell_width, MIN_CELL, MAX_CELL);
+  clamp_offset (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+sy_heatmap_view_get_cell_width (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
+  return self->opts.cell_width;
+}
+
+double
+sy_heatmap_view_get_x_offset (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
+  return self->opts.x_offset;
+}

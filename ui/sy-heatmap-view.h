@@ -1,0 +1,35 @@
+/* sy-heatmap-view.h: the layer × token heatmap widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Draws with sy_heatmap_render().  Scrolling moves along the tokens when
+ * the text is wider than the view; Ctrl+scroll zooms the columns.
+ */
+#pragma once
+
+#include "sy-heatmap-render.h"
+#include "sy-trace-view.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_HEATMAP_VIEW (sy_heatmap_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY, HEATMAP_VIEW, SyTraceView)
+
+GtkWidget  *sy_heatmap_view_new            (void);
+/* "k", "importance", "expert", "entropy", "depth", "gate:E". */
+gboolean    sy_heatmap_view_set_measure    (SyHeatmapView  *self,
+                                            const char     *measure,
+                                            GError        **error);
+char       *sy_heatmap_view_get_measure    (SyHeatmapView  *self);
+/* Column width; 0 fits the text to the width. */
+void        sy_heatmap_view_set_cell_width (SyHeatmapView  *self,
+                                            double          cell_width);
+double      sy_heatmap_view_get_cell_width (SyHeatmapView  *self);
+double      sy_heatmap_view_get_x_offset   (SyHeatmapView  *self);
+/* The options the view draws with now (selection included). */
+void        sy_heatmap_view_get_options    (SyHeatmapView    *self,
+                                            SyHeatmapOptions *opts);
+
+G_END_DECLS

@@ -1,0 +1,165 @@
+/* sy-inspector-view.c: the token inspector widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+
+#include "sy-inspector-view.h"
+
+struct _SyInspectorView
+{
+  SyTraceView        parent_instance;
+
+  SyInspectorOptions opts;
+};
+
+G_DEFINE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY_TYPE_TRACE_VIEW)
+
+void
+sy_inspector_view_get_options (SyInspectorView    *self,
+                               SyInspectorOptions *opts)
+{
+  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+
+  *opts = self->opts;
+  opts->token = selection ? MAX (sy_selection_get_token (selection), 0) : 0;
+  opts->layer = selection ? MAX (sy_selection_get_layer (selection), 0) : 0;
+}
+
+static void
+sy_inspector_view_draw (SyTraceView         *view,
+                        cairo_t             *cr,
+                        const SyRenderStyle *style,
+                        double               width,
+                        double               height)
+{
+  SyInspectorOptions opts;
+
+  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
+  sy_inspector_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
+}
+
+static gboolean
+sy_inspector_view_hit (SyTraceView         *view,
+                       const SyRenderStyle *style,
+                       double               width,
+                       double               height,
+                       double               x,
+                       double               y,
+                       int                 *layer,
+                       int                 *token)
+{
+  SyInspectorOptions opts;
+  SyInspectorLayout layout;
+  int expert;
+
+  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
+  sy_inspector_layout (sy_trace_view_get_trace (view), &opts, style, width, height, &layout);
+  if (!sy_inspector_hit_grid (&layout, x, y, layer, &expert))
+    return FALSE;
+  *token = -1;   /* a row picks the layer of the bar chart */
+  return TRUE;
+}
+
+static char *
+sy_inspector_view_tooltip (SyTraceView         *view,
+                           const SyRenderStyle *style,
+                           double               width,
+                           double               height,
+                           double               x,
+                           double               y)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SyInspectorOptions opts;
+  SyInspectorLayout layout;
+  int layer, expert, rank;
+
+  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
+  sy_inspector_layout (trace, &opts, style, width, height, &layout);
+  if (sy_inspector_hit_grid (&layout, x, y, &layer, &expert))
+    {
+      const SyTraceLayer *l = &trace->layers[layer];
+      int i = sy_trace_index (trace, layout.token, expert);
+      gboolean chosen = sy_inspector_is_chosen (trace, layer, layout.token, expert);
+      g_autofree char *status = NULL;
+      double w = 0;
+
+      for (int j = 0; chosen && j < l->k[layout.token]; j++)
+        if (l->experts[sy_trace_index (trace, layout.token, j)] == expert)
+          w = l->weights[sy_trace_index (trace, layout.token, j)];
+      status = chosen ? g_strdup_printf ("chosen, weight %.4f", w) : g_strdup ("not chosen");
+      return g_strdup_printf ("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s",
+                              l->layer, expert, l->probs[i], l->logits[i], status);
+    }
+  rank = sy_inspector_hit_bar (&layout, x, y);
+  if (rank >= 0)
+    {
+      g_autofree int *order = g_new (int, trace->n_experts);
+      const SyTraceLayer *l = &trace->layers[layout.layer];
+      double cum = 0;
+
+      sy_inspector_sorted (trace, layout.layer, layout.token, order);
+      for (int r = 0; r <= rank; r++)
+        cum += l->probs[sy_trace_index (trace, layout.token, order[r])];
+      return g_strdup_printf ("Rank %d: expert %d\nπ = %.4f · cumulative = %.4f%s", rank + 1, order[rank],
+                              l->probs[sy_trace_index (trace, layout.token, order[rank])], cum,
+                              sy_inspector_is_chosen (trace, layout.layer, layout.token, order[rank]) ? " · chosen" : "");
+    }
+  return NULL;
+}
+
+static char *
+sy_inspector_view_describe_selection (SyTraceView *view)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SyInspectorOptions opts;
+  const SyTraceLayer *l;
+
+  if (trace == NULL || trace->n_tokens == 0 || trace->n_moe_layers == 0)
+    return NULL;
+  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
+  opts.token = MIN (opts.token, trace->n_tokens - 1);
+  opts.layer = MIN (opts.layer, trace->n_moe_layers - 1);
+  l = &trace->layers[opts.layer];
+  return g_strdup_printf ("Token %d at layer L%d: K = %d, chosen probability %.3f",
+                          opts.token, l->layer, l->k[opts.token], l->cum[opts.token]);
+}
+
+static void
+sy_inspector_view_class_init (SyInspectorViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
+
+  view_class->draw = sy_inspector_view_draw;
+  view_class->hit = sy_inspector_view_hit;
+  view_class->tooltip = sy_inspector_view_tooltip;
+  view_class->describe_selection = sy_inspector_view_describe_selection;
+  gtk_widget_class_set_css_name (widget_class, "inspector");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+sy_inspector_view_init (SyInspectorView *self)
+{
+  sy_inspector_options_init (&self->opts);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 300, 240);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Token inspector", -1);
+}
+
+GtkWidget *
+sy_inspector_view_new (void)
+{
+  return g_object_new (SY_TYPE_INSPECTOR_VIEW, NULL);
+}
+
+void
+sy_inspector_view_set_threshold (SyInspectorView *self,
+                                 double           p)
+{
+  g_return_if_fail (SY_IS_INSPECTOR_VIEW (self));
+  self->opts.p = p;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}

@@ -1,0 +1,183 @@
+/* sy-token-strip.c: the token strip widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "sy-token-strip.h"
+
+struct _SyTokenStrip
+{
+  SyTraceView    parent_instance;
+
+  SyStripOptions opts;
+};
+
+G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
+
+void
+sy_token_strip_get_options (SyTokenStrip   *self,
+                            SyStripOptions *opts)
+{
+  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+
+  *opts = self->opts;
+  opts->selected_token = selection ? sy_selection_get_token (selection) : -1;
+}
+
+static void
+sy_token_strip_draw (SyTraceView         *view,
+                     cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height)
+{
+  SyStripOptions opts;
+
+  sy_token_strip_get_options (SY_TOKEN_STRIP (view), &opts);
+  sy_strip_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
+}
+
+static int
+hit_token (SyTokenStrip        *self,
+           const SyRenderStyle *style,
+           double               width,
+           double               height,
+           double               x,
+           double               y)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
+  g_autoptr (SyStripLayout) layout = NULL;
+  SyStripOptions opts;
+
+  if (trace == NULL)
+    return -1;
+  sy_token_strip_get_options (self, &opts);
+  layout = sy_strip_layout_new (trace, &opts, style, width, height);
+  return sy_strip_hit (layout, x, y);
+}
+
+static gboolean
+sy_token_strip_hit (SyTraceView         *view,
+                    const SyRenderStyle *style,
+                    double               width,
+                    double               height,
+                    double               x,
+                    double               y,
+                    int                 *layer,
+                    int                 *token)
+{
+  int t = hit_token (SY_TOKEN_STRIP (view), style, width, height, x, y);
+
+  if (t < 0)
+    return FALSE;
+  *layer = -1;
+  *token = t;
+  return TRUE;
+}
+
+static char *
+sy_token_strip_tooltip (SyTraceView         *view,
+                        const SyRenderStyle *style,
+                        double               width,
+                        double               height,
+                        double               x,
+                        double               y)
+{
+  int t = hit_token (SY_TOKEN_STRIP (view), style, width, height, x, y);
+
+  return t < 0 ? NULL : sy_strip_describe (sy_trace_view_get_trace (view), t);
+}
+
+static char *
+sy_token_strip_describe_selection (SyTraceView *view)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SySelection *selection = sy_trace_view_get_selection (view);
+
+  if (trace == NULL || selection == NULL || sy_selection_get_token (selection) < 0)
+    return NULL;
+  return sy_strip_describe (trace, sy_selection_get_token (selection));
+}
+
+static GtkSizeRequestMode
+sy_token_strip_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+sy_token_strip_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  SyTokenStrip *self = SY_TOKEN_STRIP (widget);
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 200;
+      *natural = 600;
+    }
+  else
+    {
+      SyRenderStyle style;
+      g_autoptr (SyStripLayout) layout = NULL;
+      SyStripOptions opts;
+      double width = for_size > 0 ? for_size : 600;
+
+      *minimum = *natural = 80;
+      if (trace != NULL)
+        {
+          sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
+          sy_token_strip_get_options (self, &opts);
+          layout = sy_strip_layout_new (trace, &opts, &style, width, 1e6);
+          *minimum = *natural = (int) MAX (80, layout->text_y + MAX (layout->content_h, layout->legend_h) + 24);
+        }
+    }
+}
+
+static void
+sy_token_strip_class_init (SyTokenStripClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
+
+  widget_class->get_request_mode = sy_token_strip_get_request_mode;
+  widget_class->measure = sy_token_strip_measure;
+  view_class->draw = sy_token_strip_draw;
+  view_class->hit = sy_token_strip_hit;
+  view_class->tooltip = sy_token_strip_tooltip;
+  view_class->describe_selection = sy_token_strip_describe_selection;
+  gtk_widget_class_set_css_name (widget_class, "tokenstrip");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LIST);
+}
+
+static void
+sy_token_strip_init (SyTokenStrip *self)
+{
+  sy_strip_options_init (&self->opts);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Token strip", -1);
+}
+
+GtkWidget *
+sy_token_strip_new (void)
+{
+  return g_object_new (SY_TYPE_TOKEN_STRIP, NULL);
+}
+
+gboolean
+sy_token_strip_set_measure (SyTokenStrip  *self,
+                            const char    *measure,
+                            GError       **error)
+{
+  g_return_val_if_fail (SY_IS_TOKEN_STRIP (self), FALSE);
+  if (!sy_strip_measure_parse (measure, &self->opts.measure, error))
+    return FALSE;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  return TRUE;
+}

@@ -1,0 +1,490 @@
+/* sy-trace-view.c: base class of the widgets that draw a trace
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+#include <math.h>
+
+#include "sy-render-export.h"
+#include "sy-trace-view.h"
+
+G_DEFINE_BOXED_TYPE (SyTrace, sy_trace, sy_trace_copy, sy_trace_free)
+
+typedef struct
+{
+  /* Owned */
+  SyTrace     *trace;
+  SySelection *selection;
+
+  gulong       token_handler;
+  gulong       layer_handler;
+  gulong       dark_handler;
+  int          dark;          /* -1 follow the desktop */
+} SyTraceViewPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SyTraceView, sy_trace_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_TRACE,
+  PROP_SELECTION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+const SyTrace *
+sy_trace_view_get_trace (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), NULL);
+  return priv->trace;
+}
+
+static void
+update_accessible_description (SyTraceView *self)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  g_autofree char *text = klass->describe_selection ? klass->describe_selection (self) : NULL;
+
+  if (text)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
+void
+sy_trace_view_set_trace (SyTraceView   *self,
+                         const SyTrace *trace)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  if (trace == priv->trace)
+    return;
+  g_clear_pointer (&priv->trace, sy_trace_free);
+  priv->trace = sy_trace_copy (trace);
+  /* Keep the selection inside the new text. */
+  if (priv->trace && priv->selection)
+    {
+      if (sy_selection_get_token (priv->selection) >= priv->trace->n_tokens)
+        sy_selection_set_token (priv->selection, priv->trace->n_tokens - 1);
+      if (sy_selection_get_layer (priv->selection) >= priv->trace->n_moe_layers)
+        sy_selection_set_layer (priv->selection, priv->trace->n_moe_layers - 1);
+    }
+  update_accessible_description (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRACE]);
+}
+
+SySelection *
+sy_trace_view_get_selection (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), NULL);
+  return priv->selection;
+}
+
+static void
+selection_changed (SyTraceView *self)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+
+  if (klass->selection_changed)
+    klass->selection_changed (self);
+  update_accessible_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+sy_trace_view_set_selection (SyTraceView *self,
+                             SySelection *selection)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  g_autoptr (SySelection) fresh = NULL;
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  g_return_if_fail (selection == NULL || SY_IS_SELECTION (selection));
+  if (selection == NULL)
+    selection = fresh = sy_selection_new ();
+  if (selection == priv->selection)
+    return;
+  if (priv->selection)
+    {
+      g_clear_signal_handler (&priv->token_handler, priv->selection);
+      g_clear_signal_handler (&priv->layer_handler, priv->selection);
+      g_clear_object (&priv->selection);
+    }
+  priv->selection = g_object_ref (selection);
+  priv->token_handler = g_signal_connect_swapped (selection, "notify::token", G_CALLBACK (selection_changed), self);
+  priv->layer_handler = g_signal_connect_swapped (selection, "notify::layer", G_CALLBACK (selection_changed), self);
+  selection_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION]);
+}
+
+void
+sy_trace_view_set_dark (SyTraceView *self,
+                        int          dark)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  priv->dark = dark < 0 ? -1 : !!dark;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+sy_trace_view_get_render_style (SyTraceView   *self,
+                                SyRenderStyle *style)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  gboolean dark = priv->dark > 0;
+  PangoContext *context;
+  const PangoFontDescription *desc;
+
+  if (priv->dark < 0)
+    dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  if (dark)
+    sy_render_style_init_dark (style);
+  else
+    sy_render_style_init_light (style);
+
+  /* The desktop's interface font, a little smaller for chart labels. */
+  context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  desc = context ? pango_context_get_font_description (context) : NULL;
+  if (desc)
+    {
+      const char *family = pango_font_description_get_family (desc);
+      double size = pango_font_description_get_size (desc) / (double) PANGO_SCALE;
+
+      if (!pango_font_description_get_size_is_absolute (desc))
+        size *= 96.0 / 72.0;
+      if (family)
+        g_strlcpy (style->font_family, family, sizeof style->font_family);
+      if (size > 0)
+        style->font_size = CLAMP (size * 0.85, 9, 24);
+    }
+}
+
+void
+sy_trace_view_draw (SyTraceView         *self,
+                    cairo_t             *cr,
+                    const SyRenderStyle *style,
+                    double               width,
+                    double               height)
+{
+  SyTraceViewClass *klass;
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  klass = SY_TRACE_VIEW_GET_CLASS (self);
+  if (klass->draw)
+    klass->draw (self, cr, style, width, height);
+}
+
+typedef struct
+{
+  SyTraceView         *view;
+  const SyRenderStyle *style;
+} ExportData;
+
+static void
+export_draw (cairo_t  *cr,
+             double    width,
+             double    height,
+             gpointer  user_data)
+{
+  ExportData *data = user_data;
+
+  sy_trace_view_draw (data->view, cr, data->style, width, height);
+}
+
+gboolean
+sy_trace_view_export (SyTraceView          *self,
+                      const char           *path,
+                      double                width,
+                      double                height,
+                      const SyRenderStyle  *style,
+                      GError              **error)
+{
+  ExportData data = { self, style ? style : sy_render_style_light () };
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  return sy_render_to_file (path, width, height, 2, export_draw, &data, error);
+}
+
+static void
+sy_trace_view_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  SyTraceView *self = SY_TRACE_VIEW (widget);
+  double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  SyRenderStyle style;
+  cairo_t *cr;
+
+  if (width <= 0 || height <= 0)
+    return;
+  sy_trace_view_get_render_style (self, &style);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  sy_trace_view_draw (self, cr, &style, width, height);
+  cairo_destroy (cr);
+}
+
+char *
+sy_trace_view_get_tooltip_at (SyTraceView *self,
+                              double       x,
+                              double       y)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+
+  if (priv->trace == NULL || klass->tooltip == NULL)
+    return NULL;
+  sy_trace_view_get_render_style (self, &style);
+  return klass->tooltip (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                         gtk_widget_get_height (GTK_WIDGET (self)), x, y);
+}
+
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  g_autofree char *text = sy_trace_view_get_tooltip_at (SY_TRACE_VIEW (widget), x, y);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+gboolean
+sy_trace_view_select_at (SyTraceView *self,
+                         double       x,
+                         double       y)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+  int layer = -1, token = -1;
+
+  if (priv->trace == NULL || klass->hit == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  if (!klass->hit (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                   gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &token))
+    return FALSE;
+  if (token >= 0)
+    sy_selection_set_token (priv->selection, token);
+  if (layer >= 0)
+    sy_selection_set_layer (priv->selection, layer);
+  return TRUE;
+}
+
+static void
+on_click (GtkGestureClick *gesture,
+          int              n_press,
+          double           x,
+          double           y,
+          SyTraceView     *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (sy_trace_view_select_at (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+void
+sy_trace_view_move_selection (SyTraceView *self,
+                              int          d_token,
+                              int          d_layer)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  int t, l;
+
+  if (priv->trace == NULL)
+    return;
+  if (d_token != 0 && priv->trace->n_tokens > 0)
+    {
+      t = sy_selection_get_token (priv->selection);
+      if (t < 0)
+        t = d_token > 0 ? -1 : priv->trace->n_tokens;
+      t = (int) CLAMP ((gint64) t + d_token, 0, priv->trace->n_tokens - 1);
+      sy_selection_set_token (priv->selection, t);
+    }
+  if (d_layer != 0 && priv->trace->n_moe_layers > 0)
+    {
+      l = sy_selection_get_layer (priv->selection);
+      if (l < 0)
+        l = d_layer > 0 ? -1 : priv->trace->n_moe_layers;
+      l = (int) CLAMP ((gint64) l + d_layer, 0, priv->trace->n_moe_layers - 1);
+      sy_selection_set_layer (priv->selection, l);
+    }
+}
+
+static void
+move_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  int dt = 0, dl = 0;
+
+  g_variant_get (parameter, "(ii)", &dt, &dl);
+  sy_trace_view_move_selection (SY_TRACE_VIEW (widget), dt, dl);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           SyTraceView              *self)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+
+  if (klass->scroll == NULL)
+    return FALSE;
+  if (klass->scroll (self, dx, dy, (state & GDK_CONTROL_MASK) != 0))
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_dark_changed (SyTraceView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+sy_trace_view_dispose (GObject *object)
+{
+  SyTraceView *self = SY_TRACE_VIEW (object);
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  if (priv->selection)
+    {
+      g_clear_signal_handler (&priv->token_handler, priv->selection);
+      g_clear_signal_handler (&priv->layer_handler, priv->selection);
+      g_clear_object (&priv->selection);
+    }
+  g_clear_signal_handler (&priv->dark_handler, adw_style_manager_get_default ());
+  G_OBJECT_CLASS (sy_trace_view_parent_class)->dispose (object);
+}
+
+static void
+sy_trace_view_finalize (GObject *object)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (SY_TRACE_VIEW (object));
+
+  g_clear_pointer (&priv->trace, sy_trace_free);
+  G_OBJECT_CLASS (sy_trace_view_parent_class)->finalize (object);
+}
+
+static void
+sy_trace_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SyTraceView *self = SY_TRACE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRACE:
+      g_value_set_boxed (value, sy_trace_view_get_trace (self));
+      break;
+    case PROP_SELECTION:
+      g_value_set_object (value, sy_trace_view_get_selection (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_trace_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SyTraceView *self = SY_TRACE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRACE:
+      sy_trace_view_set_trace (self, g_value_get_boxed (value));
+      break;
+    case PROP_SELECTION:
+      sy_trace_view_set_selection (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_trace_view_class_init (SyTraceViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  static const struct { guint key; int dt, dl; } keys[] = {
+    { GDK_KEY_Left, -1, 0 }, { GDK_KEY_Right, 1, 0 },
+    { GDK_KEY_Up, 0, -1 }, { GDK_KEY_Down, 0, 1 },
+    { GDK_KEY_KP_Left, -1, 0 }, { GDK_KEY_KP_Right, 1, 0 },
+    { GDK_KEY_KP_Up, 0, -1 }, { GDK_KEY_KP_Down, 0, 1 },
+    { GDK_KEY_Home, -G_MAXINT / 2, 0 }, { GDK_KEY_End, G_MAXINT / 2, 0 },
+  };
+
+  object_class->dispose = sy_trace_view_dispose;
+  object_class->finalize = sy_trace_view_finalize;
+  object_class->get_property = sy_trace_view_get_property;
+  object_class->set_property = sy_trace_view_set_property;
+  widget_class->snapshot = sy_trace_view_snapshot;
+
+  properties[PROP_TRACE] =
+    g_param_spec_boxed ("trace", NULL, NULL, SY_TYPE_TRACE,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTION] =
+    g_param_spec_object ("selection", NULL, NULL, SY_TYPE_SELECTION,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "view.move", "(ii)", move_action);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_widget_class_add_binding_action (widget_class, keys[i].key, 0, "view.move", "(ii)",
+                                         keys[i].dt, keys[i].dl);
+}
+
+static void
+sy_trace_view_init (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  GtkGesture *click;
+  GtkEventController *scroll;
+
+  priv->dark = -1;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  priv->dark_handler = g_signal_connect_swapped (adw_style_manager_get_default (), "notify::dark",
+                                                 G_CALLBACK (on_dark_changed), self);
+  sy_trace_view_set_selection (self, NULL);
+}

@@ -1,0 +1,108 @@
+/* sy-trace-view.h: base class of the widgets that draw a trace
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A SyTraceView holds a copy of a trace and a shared SySelection, draws
+ * through its class's renderer (the same function export and the CLI
+ * use) from its snapshot, follows the GNOME dark style, shows tooltips
+ * with exact numbers, selects on click and moves the selection with the
+ * arrow keys (Left/Right: token, Up/Down: layer, Home/End).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sy-render-style.h"
+#include "sy-selection.h"
+#include "sy-trace.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_TRACE (sy_trace_get_type ())
+GType sy_trace_get_type (void) G_GNUC_CONST;
+
+#define SY_TYPE_TRACE_VIEW (sy_trace_view_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (SyTraceView, sy_trace_view, SY, TRACE_VIEW, GtkWidget)
+
+struct _SyTraceViewClass
+{
+  GtkWidgetClass parent_class;
+
+  /* Draws the view with its renderer. */
+  void      (*draw)        (SyTraceView         *self,
+                            cairo_t             *cr,
+                            const SyRenderStyle *style,
+                            double               width,
+                            double               height);
+  /* The (layer, token) under a point; layer -1 keeps the selected layer,
+   * token -1 keeps the selected token. */
+  gboolean  (*hit)         (SyTraceView         *self,
+                            const SyRenderStyle *style,
+                            double               width,
+                            double               height,
+                            double               x,
+                            double               y,
+                            int                 *layer,
+                            int                 *token);
+  /* Tooltip text for a point, or NULL. */
+  char     *(*tooltip)     (SyTraceView         *self,
+                            const SyRenderStyle *style,
+                            double               width,
+                            double               height,
+                            double               x,
+                            double               y);
+  /* Scroll (dx, dy in steps); @zoom with Ctrl held.  TRUE if handled. */
+  gboolean  (*scroll)      (SyTraceView         *self,
+                            double               dx,
+                            double               dy,
+                            gboolean             zoom);
+  /* The selection changed: e.g. scroll the token into view. */
+  void      (*selection_changed) (SyTraceView   *self);
+  /* Accessible description of the selection, or NULL. */
+  char     *(*describe_selection) (SyTraceView  *self);
+
+  gpointer padding[8];
+};
+
+const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
+/* Copies @trace (NULL clears). */
+void           sy_trace_view_set_trace        (SyTraceView    *self,
+                                               const SyTrace  *trace);
+SySelection   *sy_trace_view_get_selection    (SyTraceView    *self);
+void           sy_trace_view_set_selection    (SyTraceView    *self,
+                                               SySelection    *selection);
+/* Force light or dark (-1: follow the desktop, the default). */
+void           sy_trace_view_set_dark         (SyTraceView    *self,
+                                               int             dark);
+/* The style the widget draws with now. */
+void           sy_trace_view_get_render_style (SyTraceView    *self,
+                                               SyRenderStyle  *style);
+/* Draws what the widget shows into any cairo_t (export, tests). */
+void           sy_trace_view_draw             (SyTraceView         *self,
+                                               cairo_t             *cr,
+                                               const SyRenderStyle *style,
+                                               double               width,
+                                               double               height);
+/* Writes the view to an SVG, PNG or PDF file with @style (NULL: light). */
+gboolean       sy_trace_view_export           (SyTraceView         *self,
+                                               const char          *path,
+                                               double               width,
+                                               double               height,
+                                               const SyRenderStyle *style,
+                                               GError             **error);
+/* The tooltip text at (x, y) in widget coordinates, or NULL. */
+char          *sy_trace_view_get_tooltip_at   (SyTraceView    *self,
+                                               double          x,
+                                               double          y);
+/* Selects what is under (x, y), as a click does; FALSE when nothing. */
+gboolean       sy_trace_view_select_at        (SyTraceView    *self,
+                                               double          x,
+                                               double          y);
+/* Moves the selection as the arrow keys do. */
+void           sy_trace_view_move_selection   (SyTraceView    *self,
+                                               int             d_token,
+                                               int             d_layer);
+
+G_END_DECLS
