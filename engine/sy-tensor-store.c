@@ -44,6 +44,7 @@ typedef struct
   uint64_t  begin;        /* byte range inside the data section */
   uint64_t  end;
   gboolean  used;
+  void     *copy;         /* owned aligned copy when the file's data is misaligned */
 } SyEntry;
 
 struct _SyTensorStore
@@ -572,6 +573,7 @@ sy_shard_free (SyShard *shard)
 static void
 sy_entry_free (SyEntry *entry)
 {
+  g_free (entry->copy);
   g_free (entry->name);
   g_free (entry);
 }
@@ -959,6 +961,22 @@ parse_shard (SyTensorStore  *self,
         prev = e;
       }
   }
+
+  /* Consumers read tensors as float / uint16_t arrays: give them aligned
+   * data.  save_pretrained and our writer always align it; a file that does
+   * not gets those tensors copied once. */
+  for (guint i = 0; i < added->len; i++)
+    {
+      SyEntry *e = g_ptr_array_index (added, i);
+
+      if (e->tensor.n_bytes > 0 &&
+          (guintptr) e->tensor.data % dtype_info[e->tensor.dtype].size != 0)
+        {
+          e->copy = g_malloc (e->tensor.n_bytes);
+          memcpy (e->copy, e->tensor.data, e->tensor.n_bytes);
+          e->tensor.data = e->copy;
+        }
+    }
   ok = TRUE;
 
 out:

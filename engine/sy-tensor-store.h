@@ -40,8 +40,9 @@ typedef struct
   SyDType      dtype;
   int          n_dims;
   int64_t      shape[SY_TENSOR_MAX_DIMS];  /* row-major: shape[n_dims - 1] is contiguous */
-  const void  *data;                       /* inside a read-only mapping; maybe unaligned,
-                                            * see sy_tensor_is_aligned() */
+  const void  *data;                       /* inside a read-only mapping (or, when the
+                                            * file leaves it misaligned, an aligned
+                                            * copy): aligned to the element size */
   gsize        n_bytes;
 } SyTensor;
 
@@ -123,8 +124,8 @@ void           sy_tensor_to_f32          (const SyTensor   *tensor,
                                           int64_t           n,
                                           float            *out);
 /* TRUE when @tensor->data is aligned to its element size, so it may be
- * read as float / uint16_t arrays directly.  Files written by
- * save_pretrained (and by SySafetensorsWriter) always are; a hand-made file
+ * read as float / uint16_t arrays directly.  Always TRUE for tensors of a
+ * store (misaligned file data is copied at open); a SyTensor made by hand
  * need not be, and sy_tensor_to_f32() copes with either. */
 gboolean       sy_tensor_is_aligned      (const SyTensor   *tensor);
 /* Element @index (flat, row-major) as float32. */
