@@ -174,55 +174,8 @@ on_model_changed (SyWorker       *worker,
   update_status (self);
 }
 
-static void
-on_controls_changed (SyRouterControls *controls,
-                     SyAnalysisView   *self)
-{
-  g_autofree char *text = sy_router_controls_get_spec_string (controls);
-  g_autoptr (SyRouterSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
 
-  spec = sy_router_spec_parse (text, &error);
-  if (spec == NULL || !sy_worker_set_router (self->worker, SY_SLOT_A, spec, &error))
-    {
-      sy_router_controls_set_status (controls, error->message);
-      return;
-    }
-}
 
-static void
-on_calibrated (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  SyAnalysisView *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *spec = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
-
-  if (spec == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        sy_router_controls_set_status (self->controls, error->message);
-    }
-  else
-    sy_router_controls_set_spec_string (self->controls, spec, NULL);
-  g_object_unref (self);
-}
-
-static void
-on_calibrate (SyRouterControls *controls,
-              SyAnalysisView   *self)
-{
-  g_autofree char *text = sy_router_controls_get_spec_string (controls);
-  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
-  SyModel *model = sy_worker_get_model (self->worker);
-
-  if (spec == NULL || model == NULL)
-    return;
-  sy_router_controls_set_status (controls, _("Matching the native cost…"));
-  sy_worker_calibrate_async (self->worker, spec, sy_model_get_info (model)->native_k,
-                             NULL, on_calibrated, g_object_ref (self));
-}
 
 static void
 on_text_changed (GtkTextBuffer  *buffer,
@@ -652,8 +605,7 @@ sy_analysis_view_init (SyAnalysisView *self)
 
   /* left: router controls */
   self->controls = SY_ROUTER_CONTROLS (sy_router_controls_new ());
-  g_signal_connect (self->controls, "changed", G_CALLBACK (on_controls_changed), self);
-  g_signal_connect (self->controls, "calibrate", G_CALLBACK (on_calibrate), self);
+  sy_router_controls_bind_worker (self->controls, self->worker, SY_SLOT_A);
   scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->controls));

@@ -100,52 +100,8 @@ on_model_changed (SyWorker      *worker,
   update (self);
 }
 
-static void
-on_controls_changed (SyRouterControls *controls,
-                     SyComparePane    *self)
-{
-  g_autofree char *text = sy_router_controls_get_spec_string (controls);
-  g_autoptr (SyRouterSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
 
-  spec = sy_router_spec_parse (text, &error);
-  if (spec == NULL || !sy_worker_set_router (self->worker, SY_SLOT_B, spec, &error))
-    sy_router_controls_set_status (controls, error->message);
-}
 
-static void
-on_calibrated (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  SyComparePane *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *spec = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
-
-  if (spec == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        sy_router_controls_set_status (self->controls, error->message);
-    }
-  else
-    sy_router_controls_set_spec_string (self->controls, spec, NULL);
-  g_object_unref (self);
-}
-
-static void
-on_calibrate (SyRouterControls *controls,
-              SyComparePane    *self)
-{
-  g_autofree char *text = sy_router_controls_get_spec_string (controls);
-  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
-  SyModel *model = sy_worker_get_model (self->worker);
-
-  if (spec == NULL || model == NULL)
-    return;
-  sy_router_controls_set_status (controls, _("Matching the native cost…"));
-  sy_worker_calibrate_async (self->worker, spec, sy_model_get_info (model)->native_k,
-                             NULL, on_calibrated, g_object_ref (self));
-}
 
 /* One token axis: zoom and scroll of either heatmap move the other. */
 static void
@@ -175,7 +131,7 @@ sy_compare_pane_set_active (SyComparePane *self,
   if (active)
     {
       /* B's spec as the controls show it */
-      on_controls_changed (self->controls, self);
+      sy_router_controls_apply (self->controls);
     }
   sy_worker_set_compare (self->worker, active);
   update (self);
@@ -417,8 +373,7 @@ sy_compare_pane_new (SyWorker    *worker,
   if (model != NULL)
     sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
   sy_router_controls_set_spec_string (self->controls, default_b ? default_b : "topp:p=0.4", NULL);
-  g_signal_connect (self->controls, "changed", G_CALLBACK (on_controls_changed), self);
-  g_signal_connect (self->controls, "calibrate", G_CALLBACK (on_calibrate), self);
+  sy_router_controls_bind_worker (self->controls, self->worker, SY_SLOT_B);
   g_signal_connect (worker, "trace-ready", G_CALLBACK (on_trace_ready), self);
   g_signal_connect (worker, "model-changed", G_CALLBACK (on_model_changed), self);
   return GTK_WIDGET (self);

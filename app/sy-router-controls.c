@@ -85,6 +85,10 @@ struct _SyRouterControls
   SyRouterModelInfo  info;
   gboolean           has_info;
   gboolean           updating;
+
+  /* Bound (sy_router_controls_bind_worker) */
+  SyWorker          *worker;
+  SySlot             slot;
 };
 
 G_DEFINE_FINAL_TYPE (SyRouterControls, sy_router_controls, GTK_TYPE_BOX)
@@ -482,10 +486,95 @@ on_calibrate_clicked (SyRouterControls *self)
   g_signal_emit (self, signals[CALIBRATE], 0);
 }
 
+gboolean
+sy_router_controls_apply (SyRouterControls *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (SY_IS_ROUTER_CONTROLS (self), FALSE);
+  g_return_val_if_fail (self->worker != NULL, FALSE);
+
+  text = sy_router_controls_get_spec_string (self);
+  spec = sy_router_spec_parse (text, &error);
+  if (spec == NULL || !sy_worker_set_router (self->worker, self->slot, spec, &error))
+    {
+      sy_router_controls_set_status (self, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_bound_changed (SyRouterControls *self)
+{
+  sy_router_controls_apply (self);
+}
+
+static void
+on_calibrated (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (SyRouterControls) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = sy_worker_calibrate_finish (SY_WORKER (object), result, &error);
+
+  if (spec == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sy_router_controls_set_status (self, error->message);
+    }
+  else
+    sy_router_controls_set_spec_string (self, spec, NULL);
+}
+
+static void
+on_bound_calibrate (SyRouterControls *self)
+{
+  g_autofree char *text = sy_router_controls_get_spec_string (self);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
+  SyModel *model = sy_worker_get_model (self->worker);
+
+  if (spec == NULL || model == NULL)
+    return;
+  sy_router_controls_set_status (self, _("Matching the native cost…"));
+  sy_worker_calibrate_async (self->worker, spec, sy_model_get_info (model)->native_k,
+                             NULL, on_calibrated, g_object_ref (self));
+}
+
+void
+sy_router_controls_bind_worker (SyRouterControls *self,
+                                SyWorker         *worker,
+                                SySlot            slot)
+{
+  g_return_if_fail (SY_IS_ROUTER_CONTROLS (self));
+  g_return_if_fail (SY_IS_WORKER (worker));
+  g_return_if_fail (self->worker == NULL);
+
+  self->worker = g_object_ref (worker);
+  self->slot = slot;
+  g_signal_connect (self, "changed", G_CALLBACK (on_bound_changed), NULL);
+  g_signal_connect (self, "calibrate", G_CALLBACK (on_bound_calibrate), NULL);
+}
+
+static void
+sy_router_controls_dispose (GObject *object)
+{
+  SyRouterControls *self = SY_ROUTER_CONTROLS (object);
+
+  g_clear_object (&self->worker);
+  G_OBJECT_CLASS (sy_router_controls_parent_class)->dispose (object);
+}
+
 static void
 sy_router_controls_class_init (SyRouterControlsClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_router_controls_dispose;
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);

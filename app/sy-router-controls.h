@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 
 #include "sy-router.h"
+#include "sy-worker.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,15 @@ char      *sy_router_controls_get_spec_string   (SyRouterControls        *self);
 gboolean   sy_router_controls_set_spec_string   (SyRouterControls        *self,
                                                  const char              *spec,
                                                  GError                 **error);
+/* Makes the controls drive @slot of @worker: every change sets that slot's
+ * router (an error shows in the status line), "Match Native Cost"
+ * calibrates on the worker and shows the result. */
+void       sy_router_controls_bind_worker       (SyRouterControls        *self,
+                                                 SyWorker                *worker,
+                                                 SySlot                   slot);
+/* Sends the spec the controls show to the bound slot now; FALSE (and the
+ * reason in the status line) when the worker refuses it. */
+gboolean   sy_router_controls_apply             (SyRouterControls        *self);
 /* Average K of the latest run, shown beside the calibration button. */
 void       sy_router_controls_set_status        (SyRouterControls        *self,
                                                  const char              *text);
