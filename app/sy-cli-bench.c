@@ -82,10 +82,12 @@ sy_cli_bench (int    argc,
 {
   g_autofree char *model_path = NULL;
   int decode_tokens = 16, repeat = 1;
-  gboolean json = FALSE, lock = FALSE, resident = FALSE;
+  gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE;
   GOptionEntry entries[] = {
     { "resident", 0, 0, G_OPTION_ARG_NONE, &resident,
-      "Copy the weights (stored precision) out of the file mapping into process memory", NULL },
+      "Copy the weights (stored precision) into process memory even where they would not fit by the default rule", NULL },
+    { "mmap", 0, 0, G_OPTION_ARG_NONE, &mapped,
+      "Read the weights in place from the file mapping (no copy at load)", NULL },
     { "mlock", 0, 0, G_OPTION_ARG_NONE, &lock,
       "Lock the weights in memory (as llama.cpp --mlock) so the kernel cannot page them out between runs", NULL },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
@@ -104,7 +106,7 @@ sy_cli_bench (int    argc,
   const int prompts[2] = { 32, 128 };
   double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, prefill_cpu[2] = { 0, 0 };
   double load_s, decode_s = 0, decode_cpu = 0, t0, s, c;
-  double prefill_ops[2][SY_N_OPS];
+  double prefill_ops[2][SY_N_OPS], decode_ops[SY_N_OPS] = { 0 };
   static const char *const op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
   int n_max;
 
@@ -117,7 +119,8 @@ sy_cli_bench (int    argc,
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 
   t0 = now_s ();
-  model = sy_cli_load_model_full (model_path, resident ? SY_MODEL_LOAD_RESIDENT : SY_MODEL_LOAD_DEFAULT,
+  model = sy_cli_load_model_full (model_path, resident ? SY_MODEL_LOAD_RESIDENT
+                                  : mapped ? SY_MODEL_LOAD_MAPPED : SY_MODEL_LOAD_DEFAULT,
                                   &error);
   if (model == NULL)
     return sy_cli_error_from (error);
@@ -157,6 +160,8 @@ sy_cli_bench (int    argc,
         return sy_cli_error_from (error);
       decode_s += s;
       decode_cpu += c;
+      for (int o = 0; o < SY_N_OPS; o++)
+        decode_ops[o] += op_time[o] / decode_tokens;
     }
 
   if (json)
@@ -167,7 +172,7 @@ sy_cli_bench (int    argc,
       json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
       json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
       json_object_object_add (root, "load_s", json_object_new_double (load_s));
-      json_object_object_add (root, "resident", json_object_new_boolean (resident));
+      json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
       json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
       json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / prefill_s[0]));
       json_object_object_add (root, "prefill128_s", json_object_new_double (prefill_s[1]));
@@ -184,7 +189,7 @@ sy_cli_bench (int    argc,
     {
       printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
               info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
-      printf ("load           %.2f s%s\n", load_s, resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
+      printf ("load           %.2f s%s\n", load_s, info->resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
       printf ("threads        %d\n", g_get_num_processors ());
       printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
       printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
@@ -197,6 +202,9 @@ sy_cli_bench (int    argc,
           for (int o = 0; o < SY_N_OPS; o++)
             printf ("%s %.3f s%s", op_names[o], prefill_ops[i][o], o + 1 < SY_N_OPS ? ", " : "\n");
         }
+      printf ("decode/token   ");
+      for (int o = 0; o < SY_N_OPS; o++)
+        printf ("%s %.1f ms%s", op_names[o], 1e3 * decode_ops[o], o + 1 < SY_N_OPS ? ", " : "\n");
     }
   return 0;
 }

@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ typedef struct
   const float    *v_cache;
   float          *out;        /* (T, n_heads * D) */
   float          *recv;       /* (n_heads, n) or NULL: attention received */
-  float          *scores;     /* (n_heads, n) scratch */
+  float          *scores;     /* (n_heads, MIN (T, ATTN_BLOCK), n) scratch */
   int             p;
   int             T;
   int             n;
@@ -118,6 +119,13 @@ typedef struct
   const float    *sinks;      /* (n_heads) or NULL */
 } AttnJob;
 
+/* Rows of the queries per block: the block's scores (rows x keys) are a
+ * scratch of their own, so long prompts do not need T x n floats. */
+#define ATTN_BLOCK 64
+
+/* One head: S = scale Q K^T and O = softmax (S) V as BLAS products over a
+ * block of query rows and the keys any row of the block can see; the
+ * causal / window mask is applied to each row before its softmax. */
 static void
 attn_head (int      h,
            gpointer data)
@@ -127,55 +135,58 @@ attn_head (int      h,
   int D = c->head_dim;
   int q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
   int g = h / (c->n_heads / c->n_kv_heads);
-  float *s = job->scores + (gsize) h * job->n;
   int window = job->group_windows ? job->group_windows[h / job->group_heads] : job->window;
+  const float *kh = job->k_cache + (gsize) g * D;
+  const float *vh = job->v_cache + (gsize) g * D;
+  float *s = job->scores + (gsize) h * MIN (job->T, ATTN_BLOCK) * job->n;
 
-  for (int t = 0; t < job->T; t++)
+  for (int t0 = 0; t0 < job->T; t0 += ATTN_BLOCK)
     {
-      int pos = job->p + t;
-      int lo = window > 0 ? MAX (0, pos - window + 1) : 0;
-      const float *q = job->q + (gsize) t * q_dim + (gsize) h * D;
-      float *o = job->out + (gsize) t * q_dim + (gsize) h * D;
+      int tb = MIN (ATTN_BLOCK, job->T - t0);
+      int hi = job->p + t0 + tb;                     /* keys [lo0, hi) */
+      int lo0 = window > 0 ? MAX (0, job->p + t0 - window + 1) : 0;
+      int w = hi - lo0;
 
-      for (int j = lo; j <= pos; j++)
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tb, w, D, job->scale,
+                   job->q + (gsize) t0 * q_dim + (gsize) h * D, q_dim,
+                   kh + (gsize) lo0 * kv_dim, kv_dim, 0.0f, s, w);
+      for (int r = 0; r < tb; r++)
         {
-          const float *k = job->k_cache + (gsize) j * kv_dim + (gsize) g * D;
-          float dot = 0;
+          int pos = job->p + t0 + r;
+          int lo = window > 0 ? MAX (0, pos - window + 1) : 0;
+          float *row = s + (gsize) r * w;
+          float *seen = row + (lo - lo0);
+          int m = pos - lo + 1;
 
-          for (int i = 0; i < D; i++)
-            dot += q[i] * k[i];
-          s[j - lo] = dot * job->scale;
-        }
-      if (job->sinks)
-        {
-          /* the head's sink logit joins the softmax denominator */
-          float max = job->sinks[h], sum;
-
-          for (int j = 0; j <= pos - lo; j++)
-            max = MAX (max, s[j]);
-          sum = expf (job->sinks[h] - max);
-          for (int j = 0; j <= pos - lo; j++)
+          if (job->sinks)
             {
-              s[j] = expf (s[j] - max);
-              sum += s[j];
+              /* the head's sink logit joins the softmax denominator */
+              float max = job->sinks[h], sum;
+
+              for (int j = 0; j < m; j++)
+                max = MAX (max, seen[j]);
+              sum = expf (job->sinks[h] - max);
+              for (int j = 0; j < m; j++)
+                {
+                  seen[j] = expf (seen[j] - max);
+                  sum += seen[j];
+                }
+              for (int j = 0; j < m; j++)
+                seen[j] /= sum;
             }
-          for (int j = 0; j <= pos - lo; j++)
-            s[j] /= sum;
-        }
-      else
-        sy_softmax (s, pos - lo + 1);
-
-      memset (o, 0, sizeof (float) * D);
-      for (int j = lo; j <= pos; j++)
-        {
-          const float *v = job->v_cache + (gsize) j * kv_dim + (gsize) g * D;
-          float a = s[j - lo];
-
-          for (int i = 0; i < D; i++)
-            o[i] += a * v[i];
+          else
+            sy_softmax (seen, m);
+          for (int j = 0; j < lo - lo0; j++)
+            row[j] = 0;
+          for (int j = pos + 1 - lo0; j < w; j++)
+            row[j] = 0;
           if (job->recv)
-            job->recv[(gsize) h * job->n + j] += a;
+            for (int j = 0; j < m; j++)
+              job->recv[(gsize) h * job->n + lo + j] += seen[j];
         }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tb, D, w, 1.0f,
+                   s, w, vh + (gsize) lo0 * kv_dim, kv_dim, 0.0f,
+                   job->out + (gsize) t0 * q_dim + (gsize) h * D, q_dim);
     }
 }
 
@@ -298,7 +309,7 @@ attention (SyModel    *m,
   job.v_cache = rs->v_cache[l];
   job.out = att;
   job.recv = recv ? g_new0 (float, (gsize) c->n_heads * n) : NULL;
-  job.scores = g_new (float, (gsize) c->n_heads * n);
+  job.scores = g_new (float, (gsize) c->n_heads * MIN (T, ATTN_BLOCK) * n);
   job.p = p;
   job.T = T;
   job.n = n;
@@ -336,13 +347,13 @@ ffn_forward (SyPool      *pool,
              int          T,
              float       *out)
 {
-  int I = f->gate.rows;
-  g_autofree float *g = g_new (float, (gsize) T * I);
-  g_autofree float *u = g_new (float, (gsize) T * I);
+  int inner = f->gate.rows;
+  g_autofree float *g = g_new (float, (gsize) T * inner);
+  g_autofree float *u = g_new (float, (gsize) T * inner);
 
   sy_matmul (pool, g, x, T, &f->gate, f->gate_bias);
   sy_matmul (pool, u, x, T, &f->up, f->up_bias);
-  _sy_ffn_act (f, g, g, u, T * I);
+  _sy_ffn_act (f, g, g, u, T * inner);
   sy_matmul (pool, out, g, T, &f->down, f->down_bias);
 }
 

@@ -13,6 +13,7 @@
 #include "sy-arch.h"
 #include "sy-kernels.h"
 #include "sy-model.h"
+#include "sy-weight-memory.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -87,8 +88,8 @@ struct _SyModel
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
   SyTokenizer       *tokenizer;
-  gboolean           resident;       /* weights copied out of the mapping */
-  GPtrArray         *owned_tensors;  /* (SyTensor *) copies, resident only */
+  SyWeightArena     *arena;          /* the weights' copies, or NULL: read in place */
+  GPtrArray         *owned_tensors;  /* (SyTensor *) views of the copies in the arena */
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   double            *inv_freq_f64;   /* (head_dim / 2) the same in float64 (rope_angles_f64), or NULL */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */

@@ -14,6 +14,7 @@
 #include "sy-gguf.h"
 #include "sy-model-private.h"
 #include "sy-tokenizer.h"
+#include "sy-weight-memory.h"
 
 typedef struct
 {
@@ -24,6 +25,8 @@ typedef struct
   int             step;
   int             n_f32, n_f16, n_bf16;
   int             n_quant[SY_N_DTYPES];
+  SyPool         *pool;         /* copies and checks in parallel */
+  gboolean        drop_cache;   /* reclaim the page cache behind the copy */
 } Binder;
 
 static gboolean
@@ -78,10 +81,11 @@ bind (Binder        *b,
                    t->file, name, sy_dtype_name (t->dtype));
       return NULL;
     }
-  if (b->model->resident)
+  if (b->model->arena != NULL)
     {
+      /* copy into the arena, checking the copy; give the mapping back */
       SyTensor *copy = g_new (SyTensor, 1);
-      void *data = g_try_malloc (MAX (t->n_bytes, 1));
+      void *data = sy_weight_arena_alloc (b->model->arena, t->n_bytes);
 
       if (data == NULL)
         {
@@ -92,22 +96,15 @@ bind (Binder        *b,
           return NULL;
         }
       *copy = *t;
-      memcpy (data, t->data, t->n_bytes);
       copy->data = data;
-      {
-        /* drop our mapping of the source pages (the file is unchanged):
-         * resident memory stays about one copy of the weights */
-        gsize page = sysconf (_SC_PAGESIZE);
-        guintptr lo = ((guintptr) t->data + page - 1) / page * page;
-        guintptr hi = ((guintptr) t->data + t->n_bytes) / page * page;
-
-        if (hi > lo)
-          madvise ((void *) lo, hi - lo, MADV_DONTNEED);
-      }
       g_ptr_array_add (b->model->owned_tensors, copy);
+      if (!sy_tensor_copy_checked (b->pool, t, data, error))
+        return NULL;
+      if (sy_tensor_store_is_mapped_data (b->model->store, t->data))
+        sy_mapping_release (t->data, t->n_bytes, b->drop_cache);
       t = copy;
     }
-  if (!sy_tensor_check_finite (t, error))
+  else if (!sy_tensor_copy_checked (b->pool, t, NULL, error))
     return NULL;
   b->model->info.n_params += sy_tensor_n_elements (t);
   if (t->dtype == SY_DTYPE_F32)
@@ -662,6 +659,7 @@ sy_model_free (SyModel *self)
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
   g_clear_pointer (&self->owned_tensors, g_ptr_array_unref);
+  g_clear_pointer (&self->arena, sy_weight_arena_free);
   g_clear_pointer (&self->store, sy_tensor_store_free);
   sy_config_clear (&self->config);
   g_free (self->path);
@@ -704,13 +702,30 @@ bind_model (Binder  *b,
   return TRUE;
 }
 
+/* Where the weights will live: copied into the arena unless the caller
+ * asked for the mapping, or (by default) when the copy would not fit in
+ * the memory available with room to spare. */
 static void
-owned_tensor_free (gpointer data)
+choose_weight_memory (SyModel          *m,
+                      SyModelLoadFlags  flags,
+                      Binder           *b)
 {
-  SyTensor *t = data;
+  guint64 total = sy_tensor_store_get_n_bytes (m->store);
+  gint64 avail = sy_mem_available ();
+  gboolean resident;
 
-  g_free ((gpointer) t->data);
-  g_free (t);
+  if (flags & SY_MODEL_LOAD_MAPPED)
+    resident = FALSE;
+  else if (flags & SY_MODEL_LOAD_RESIDENT)
+    resident = TRUE;
+  else
+    resident = avail < 0 || total + MAX ((guint64) 512 << 20, (guint64) avail / 8) <= (guint64) avail;
+  if (resident)
+    m->arena = sy_weight_arena_new ();
+  /* MemAvailable counts the file's page cache: when both copies cannot
+   * stay, drop the cache behind the copy so that the pages still to be
+   * copied are not the ones evicted */
+  b->drop_cache = resident && avail >= 0 && 2 * total > (guint64) avail;
 }
 
 SyModel *
@@ -737,6 +752,7 @@ sy_model_load_full (const char        *path,
   Binder b = { 0 };
   SyConfig *c;
   int n_moe = 0;
+  gboolean bound;
   g_autoptr (SyGguf) gguf = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -752,8 +768,7 @@ sy_model_load_full (const char        *path,
   m = g_new0 (SyModel, 1);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  m->resident = (flags & SY_MODEL_LOAD_RESIDENT) != 0;
-  m->owned_tensors = g_ptr_array_new_with_free_func (owned_tensor_free);
+  m->owned_tensors = g_ptr_array_new_with_free_func (g_free);
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
@@ -849,12 +864,17 @@ sy_model_load_full (const char        *path,
       }
 
   init_attention_dims (m);
+  choose_weight_memory (m, flags, &b);
+  b.pool = sy_pool_new (0);
   b.model = m;
   b.progress = progress;
   b.user_data = user_data;
   b.n_steps = c->n_layers;
-  if (!bind_model (&b, error))
+  bound = bind_model (&b, error);
+  sy_pool_free (b.pool);
+  if (!bound)
     return NULL;
+  m->info.resident = m->arena != NULL;
   for (int l = 0; l < c->n_layers; l++)
     m->layers[l].moe = m->layer_is_moe[l] ? m->layers[l].moe : -1;
 

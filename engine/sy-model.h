@@ -43,16 +43,23 @@ typedef struct
   int             bos_token_id;   /* -1 = none */
   int             eos_token_id;   /* -1 = none */
   int64_t         n_params;       /* every bound tensor */
+  gboolean        resident;       /* weights copied into the process (else mapped) */
 } SyModelInfo;
 
 typedef enum
 {
+  /* The weights are copied, in their stored precision, out of the file
+   * mapping into memory of the process's own (huge pages where the
+   * kernel allows) when they fit in the memory available with room to
+   * spare, and read in place from the mapping otherwise.  The copy costs
+   * time at load and pays on every run: mapped page cache reads at half
+   * the speed or less on the VMs we measure on (DEVELOPERS.md). */
   SY_MODEL_LOAD_DEFAULT  = 0,
-  /* Copy the weights (still in their stored precision) out of the file
-   * mapping into the process's own memory.  Costs a copy at load; pays
-   * where reading mapped page cache is slow (seen on some VMs: ~10x) or
-   * where the kernel pages mapped weights out between runs. */
+  /* Always copy (fails when the memory runs out). */
   SY_MODEL_LOAD_RESIDENT = 1 << 0,
+  /* Never copy: read the weights from the mapping (several processes
+   * share one page cache; loading is only the checks). */
+  SY_MODEL_LOAD_MAPPED   = 1 << 1,
 } SyModelLoadFlags;
 
 SyModel                 *sy_model_load              (const char      *path,

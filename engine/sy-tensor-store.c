@@ -434,106 +434,95 @@ format_index (GString        *s,
   g_string_append_c (s, ']');
 }
 
-gboolean
-sy_tensor_check_finite (const SyTensor  *tensor,
-                        GError         **error)
+int64_t
+sy_tensor_find_nonfinite (const SyTensor *tensor)
 {
   int64_t n = sy_tensor_n_elements (tensor);
   const guint8 *p = tensor->data;
-  int64_t bad = -1;
-  int64_t start = 0;
-  float bad_value = 0;
+  int64_t i = 0;
+  uint32_t mask32 = 0x7f800000u;
+  uint16_t mask16 = tensor->dtype == SY_DTYPE_F16 ? 0x7c00u : 0x7f80u;
 
   if (sy_dtype_is_quantized (tensor->dtype))
     {
-      int64_t blk = sy_quant_find_nonfinite (tensor->dtype, tensor->data,
-                                             n / sy_dtype_block_elems (tensor->dtype));
+      int64_t be = sy_dtype_block_elems (tensor->dtype);
+      int64_t blk = sy_quant_find_nonfinite (tensor->dtype, tensor->data, n / be);
 
-      if (blk < 0)
-        return TRUE;
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
-                   "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
-                   tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?", blk);
-      return FALSE;
+      return blk < 0 ? -1 : blk * be;
     }
 
 #ifdef SY_X86_SIMD
   if (have_avx2_f16c ())
     {
       if (tensor->dtype == SY_DTYPE_F32)
-        start = skip_finite_32_avx2 (p, n);
-      else if (tensor->dtype == SY_DTYPE_BF16)
-        start = skip_finite_16_avx2 (p, n, 0x7f80u);
-      else if (tensor->dtype == SY_DTYPE_F16)
-        start = skip_finite_16_avx2 (p, n, 0x7c00u);
+        i = skip_finite_32_avx2 (p, n);
+      else if (tensor->dtype == SY_DTYPE_BF16 || tensor->dtype == SY_DTYPE_F16)
+        i = skip_finite_16_avx2 (p, n, mask16);
     }
 #endif
 
-  switch (tensor->dtype)
+  if (tensor->dtype == SY_DTYPE_F32)
     {
-    case SY_DTYPE_F32:
-      for (int64_t i = start; i < n; i++)
+      for (; i < n; i++)
         {
           uint32_t bits;
+
           memcpy (&bits, p + 4 * i, 4);
-          if ((bits & 0x7f800000u) == 0x7f800000u)
-            {
-              bad = i;
-              bad_value = bits_to_f32 (bits);
-              break;
-            }
+          if ((bits & mask32) == mask32)
+            return i;
         }
-      break;
-
-    case SY_DTYPE_BF16:
-      for (int64_t i = start; i < n; i++)
+      return -1;
+    }
+  if (tensor->dtype == SY_DTYPE_BF16 || tensor->dtype == SY_DTYPE_F16)
+    {
+      for (; i < n; i++)
         {
           uint16_t h;
-          memcpy (&h, p + 2 * i, 2);
-          if ((h & 0x7f80u) == 0x7f80u)
-            {
-              bad = i;
-              bad_value = bf16_to_f32 (h);
-              break;
-            }
-        }
-      break;
 
-    case SY_DTYPE_F16:
-      for (int64_t i = start; i < n; i++)
-        {
-          uint16_t h;
           memcpy (&h, p + 2 * i, 2);
-          if ((h & 0x7c00u) == 0x7c00u)
-            {
-              bad = i;
-              bad_value = f16_to_f32 (h);
-              break;
-            }
+          if ((h & mask16) == mask16)
+            return i;
         }
-      break;
+      return -1;
+    }
+  return 0;   /* an invalid dtype: nothing in it is a number */
+}
 
-    case SY_N_DTYPES:
-    default:
+gboolean
+sy_tensor_check_finite (const SyTensor  *tensor,
+                        GError         **error)
+{
+  int64_t bad;
+  float bad_value;
+  g_autoptr (GString) where = NULL;
+
+  if (tensor->dtype >= SY_N_DTYPES)
+    {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has an invalid dtype",
                    tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?");
       return FALSE;
     }
-
-  if (bad >= 0)
+  bad = sy_tensor_find_nonfinite (tensor);
+  if (bad < 0)
+    return TRUE;
+  if (sy_dtype_is_quantized (tensor->dtype))
     {
-      g_autoptr (GString) where = g_string_new (NULL);
-
-      format_index (where, tensor, bad);
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
-                   "%s: tensor '%s' holds %s at element %" G_GINT64_FORMAT " %s",
+                   "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
                    tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?",
-                   isnan (bad_value) ? "NaN" : (bad_value > 0 ? "+inf" : "-inf"),
-                   bad, where->str);
+                   bad / sy_dtype_block_elems (tensor->dtype));
       return FALSE;
     }
-  return TRUE;
+  bad_value = sy_tensor_get_f32 (tensor, bad);
+  where = g_string_new (NULL);
+  format_index (where, tensor, bad);
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
+               "%s: tensor '%s' holds %s at element %" G_GINT64_FORMAT " %s",
+               tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?",
+               isnan (bad_value) ? "NaN" : (bad_value > 0 ? "+inf" : "-inf"),
+               bad, where->str);
+  return FALSE;
 }
 
 /* ---- shapes ---- */
@@ -1385,6 +1374,24 @@ sy_tensor_store_prefetch (SyTensorStore *self)
       if (shard->map != NULL && shard->contents != NULL && shard->size > 0)
         posix_madvise ((void *) shard->contents, shard->size, POSIX_MADV_WILLNEED);
     }
+}
+
+gboolean
+sy_tensor_store_is_mapped_data (SyTensorStore *self,
+                                const void    *data)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < self->shards->len; i++)
+    {
+      SyShard *shard = g_ptr_array_index (self->shards, i);
+
+      if (shard->map != NULL && shard->contents != NULL
+          && (const char *) data >= shard->contents
+          && (const char *) data < shard->contents + shard->size)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 guint

@@ -105,6 +105,10 @@ guint          sy_tensor_store_get_n_tensors (SyTensorStore *self);
 /* Asks the kernel to start reading every mapped file in the background
  * (posix_madvise WILLNEED); returns at once. */
 void           sy_tensor_store_prefetch      (SyTensorStore *self);
+/* Whether @data lies in one of the store's file mappings (not in memory
+ * the store or its caller allocated). */
+gboolean       sy_tensor_store_is_mapped_data (SyTensorStore *self,
+                                               const void    *data);
 /* Number of safetensors files mapped (shards). */
 guint          sy_tensor_store_get_n_files   (SyTensorStore *self);
 /* Sum of the tensors' byte sizes. */
@@ -116,6 +120,9 @@ const char    *sy_tensor_store_get_path      (SyTensorStore *self);
  * when the tensor holds a NaN or an infinity. */
 gboolean       sy_tensor_check_finite    (const SyTensor   *tensor,
                                           GError          **error);
+/* The first element holding a NaN or an infinity (for quantized tensors
+ * the first element of the first block with a non-finite scale), or -1. */
+int64_t        sy_tensor_find_nonfinite  (const SyTensor   *tensor);
 
 /* Converts @n elements starting at element @offset of @tensor to float32
  * (AVX2/F16C when the CPU has them; any alignment). */
