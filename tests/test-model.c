@@ -212,9 +212,16 @@ test_nan_weight (void)
   const char *name = "model.layers.0.mlp.shared_expert.down_proj.weight";
   gssize off = tensor_offset ("qwen2_moe", name);
   g_autofree char *dir = make_model ("qwen2_moe", NULL, NULL, NULL, off + 4 * 17, NAN);
-  const char *needles[] = { name, NULL };
+  const char *needles[] = { name, "NaN at element 17", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) mapped = NULL;
 
   sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_NAN, needles);
+  /* the same error when the weights are checked in place */
+  mapped = sy_model_load_full (dir, SY_MODEL_LOAD_MAPPED, NULL, NULL, &error);
+  g_assert_null (mapped);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
+  g_assert_nonnull (strstr (error->message, "NaN at element 17"));
   sy_test_remove_tree (dir);
 }
 
@@ -328,32 +335,41 @@ test_rope_keys (void)
   sy_test_remove_tree (b_dir);
 }
 
-/* weights copied out of the mapping: the same numbers */
+/* weights copied into the arena (the default for a model that fits, or
+ * forced) or read in place from the mapping: the same numbers */
 static void
-test_resident (void)
+test_weight_memory (void)
 {
   g_autofree char *dir = sy_test_model_path ("granitemoe", "");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) a = sy_model_load (dir, NULL, NULL, &error);
-  g_autoptr (SyModel) b = sy_model_load_full (dir, SY_MODEL_LOAD_RESIDENT, NULL, NULL, &error);
-  g_autoptr (SySession) sa = NULL;
-  g_autoptr (SySession) sb = NULL;
-  g_autoptr (SyTrace) ta = NULL;
-  g_autoptr (SyTrace) tb = NULL;
+  const SyModelLoadFlags modes[3] = { SY_MODEL_LOAD_DEFAULT, SY_MODEL_LOAD_MAPPED, SY_MODEL_LOAD_RESIDENT };
+  const gboolean resident[3] = { TRUE, FALSE, TRUE };
+  g_autofree float *first = NULL;
   int32_t ids[5] = { 1, 100, 2000, 7, 42 };
-  int T, V;
-  const float *la, *lb;
+  int64_t n_params = 0;
 
-  g_assert_no_error (error);
-  g_assert_cmpint (sy_model_get_info (a)->n_params, ==, sy_model_get_info (b)->n_params);
-  sa = sy_session_new (a);
-  sb = sy_session_new (b);
-  ta = sy_session_run (sa, ids, 5, NULL, NULL, &error);
-  tb = sy_session_run (sb, ids, 5, NULL, NULL, &error);
-  g_assert_no_error (error);
-  la = sy_session_get_logits (sa, &T, &V);
-  lb = sy_session_get_logits (sb, &T, &V);
-  g_assert_cmpmem (la, sizeof (float) * T * V, lb, sizeof (float) * T * V);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyModel) m = sy_model_load_full (dir, modes[i], NULL, NULL, &error);
+      g_autoptr (SySession) s = NULL;
+      g_autoptr (SyTrace) t = NULL;
+      const float *l;
+      int T, V;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_model_get_info (m)->resident, ==, resident[i]);
+      if (i == 0)
+        n_params = sy_model_get_info (m)->n_params;
+      g_assert_cmpint (sy_model_get_info (m)->n_params, ==, n_params);
+      s = sy_session_new (m);
+      t = sy_session_run (s, ids, 5, NULL, NULL, &error);
+      g_assert_no_error (error);
+      l = sy_session_get_logits (s, &T, &V);
+      if (first == NULL)
+        first = g_memdup2 (l, sizeof (float) * T * V);
+      else
+        g_assert_cmpmem (l, sizeof (float) * T * V, first, sizeof (float) * T * V);
+    }
 }
 
 static void
@@ -386,7 +402,7 @@ main (int    argc,
   g_test_add_func ("/engine/model/info", test_info);
   g_test_add_func ("/engine/model/native-weights", test_native_weights);
   g_test_add_func ("/engine/model/rope-keys", test_rope_keys);
-  g_test_add_func ("/engine/model/resident", test_resident);
+  g_test_add_func ("/engine/model/weight-memory", test_weight_memory);
   g_test_add_func ("/engine/model/error/missing-key", test_missing_key);
   g_test_add_func ("/engine/model/error/unknown-arch", test_unknown_arch);
   g_test_add_func ("/engine/model/error/bad-value", test_bad_value);
