@@ -88,8 +88,7 @@ struct _SyModel
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */
   char             **unused;
   SyTokenizer       *tokenizer;
-  SyWeightArena     *arena;          /* the weights' copies, or NULL: read in place */
-  GPtrArray         *owned_tensors;  /* (SyTensor *) views of the copies in the arena */
+  SyWeightArena     *arena;          /* the weight files read into memory, or NULL: mapped */
   float             *inv_freq;       /* (head_dim / 2) rope frequencies */
   double            *inv_freq_f64;   /* (head_dim / 2) the same in float64 (rope_angles_f64), or NULL */
   float              rope_mscale;    /* yarn attention factor, 1 otherwise */

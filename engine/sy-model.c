@@ -25,8 +25,8 @@ typedef struct
   int             step;
   int             n_f32, n_f16, n_bf16;
   int             n_quant[SY_N_DTYPES];
-  SyPool         *pool;         /* copies and checks in parallel */
-  gboolean        drop_cache;   /* reclaim the page cache behind the copy */
+  SyPool         *pool;         /* checks in parallel */
+  double          base;         /* progress: binding covers [base, 1] */
 } Binder;
 
 static gboolean
@@ -34,7 +34,8 @@ report (Binder      *b,
         const char  *what,
         GError     **error)
 {
-  if (b->progress && !b->progress (b->n_steps ? (double) b->step / b->n_steps : 0, what, b->user_data))
+  if (b->progress && !b->progress (b->base + (1 - b->base) * (b->n_steps ? (double) b->step / b->n_steps : 0),
+                                   what, b->user_data))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "loading was cancelled");
       return FALSE;
@@ -81,30 +82,7 @@ bind (Binder        *b,
                    t->file, name, sy_dtype_name (t->dtype));
       return NULL;
     }
-  if (b->model->arena != NULL)
-    {
-      /* copy into the arena, checking the copy; give the mapping back */
-      SyTensor *copy = g_new (SyTensor, 1);
-      void *data = sy_weight_arena_alloc (b->model->arena, t->n_bytes);
-
-      if (data == NULL)
-        {
-          g_free (copy);
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
-                       "%s: no memory for a copy of tensor '%s' (%" G_GSIZE_FORMAT " bytes)",
-                       t->file, name, t->n_bytes);
-          return NULL;
-        }
-      *copy = *t;
-      copy->data = data;
-      g_ptr_array_add (b->model->owned_tensors, copy);
-      if (!sy_tensor_copy_checked (b->pool, t, data, error))
-        return NULL;
-      if (sy_tensor_store_is_mapped_data (b->model->store, t->data))
-        sy_mapping_release (t->data, t->n_bytes, b->drop_cache);
-      t = copy;
-    }
-  else if (!sy_tensor_copy_checked (b->pool, t, NULL, error))
+  if (!sy_tensor_check_finite_parallel (b->pool, t, error))
     return NULL;
   b->model->info.n_params += sy_tensor_n_elements (t);
   if (t->dtype == SY_DTYPE_F32)
@@ -658,9 +636,8 @@ sy_model_free (SyModel *self)
   g_free (self->selection_bias);
   g_strfreev (self->unused);
   g_clear_pointer (&self->tokenizer, sy_tokenizer_free);
-  g_clear_pointer (&self->owned_tensors, g_ptr_array_unref);
-  g_clear_pointer (&self->arena, sy_weight_arena_free);
   g_clear_pointer (&self->store, sy_tensor_store_free);
+  g_clear_pointer (&self->arena, sy_weight_arena_free);
   sy_config_clear (&self->config);
   g_free (self->path);
   g_free (self->name);
@@ -702,17 +679,36 @@ bind_model (Binder  *b,
   return TRUE;
 }
 
-/* Where the weights will live: copied into the arena unless the caller
- * asked for the mapping, or (by default) when the copy would not fit in
- * the memory available with room to spare. */
-static void
-choose_weight_memory (SyModel          *m,
-                      SyModelLoadFlags  flags,
-                      Binder           *b)
+typedef struct
+{
+  SyProgressFunc progress;
+  gpointer       user_data;
+  double         span;
+} ReadProgress;
+
+static gboolean
+read_progress (double      fraction,
+               const char *what,
+               gpointer    user_data)
+{
+  ReadProgress *rp = user_data;
+
+  return rp->progress (fraction * rp->span, what, rp->user_data);
+}
+
+/* Where the weights will live: read into the arena unless the caller
+ * asked for the mapping, or (by default) when they would not fit in the
+ * memory available with room to spare. */
+static gboolean
+place_weights (SyModel          *m,
+               SyModelLoadFlags  flags,
+               Binder           *b,
+               GError          **error)
 {
   guint64 total = sy_tensor_store_get_n_bytes (m->store);
   gint64 avail = sy_mem_available ();
   gboolean resident;
+  ReadProgress rp = { b->progress, b->user_data, 0.8 };
 
   if (flags & SY_MODEL_LOAD_MAPPED)
     resident = FALSE;
@@ -720,12 +716,11 @@ choose_weight_memory (SyModel          *m,
     resident = TRUE;
   else
     resident = avail < 0 || total + MAX ((guint64) 512 << 20, (guint64) avail / 8) <= (guint64) avail;
-  if (resident)
-    m->arena = sy_weight_arena_new ();
-  /* MemAvailable counts the file's page cache: when both copies cannot
-   * stay, drop the cache behind the copy so that the pages still to be
-   * copied are not the ones evicted */
-  b->drop_cache = resident && avail >= 0 && 2 * total > (guint64) avail;
+  if (!resident)
+    return TRUE;
+  m->arena = sy_weight_arena_new ();
+  b->base = rp.span;   /* reading is the long part */
+  return sy_tensor_store_read_into (m->store, m->arena, b->pool, b->progress ? read_progress : NULL, &rp, error);
 }
 
 SyModel *
@@ -768,7 +763,6 @@ sy_model_load_full (const char        *path,
   m = g_new0 (SyModel, 1);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  m->owned_tensors = g_ptr_array_new_with_free_func (g_free);
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
@@ -864,13 +858,12 @@ sy_model_load_full (const char        *path,
       }
 
   init_attention_dims (m);
-  choose_weight_memory (m, flags, &b);
   b.pool = sy_pool_new (0);
   b.model = m;
   b.progress = progress;
   b.user_data = user_data;
   b.n_steps = c->n_layers;
-  bound = bind_model (&b, error);
+  bound = place_weights (m, flags, &b, error) && bind_model (&b, error);
   sy_pool_free (b.pool);
   if (!bound)
     return NULL;

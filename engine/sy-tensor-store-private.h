@@ -30,4 +30,18 @@ gboolean       _sy_tensor_store_add        (SyTensorStore  *self,
                                             gsize           n_bytes,
                                             GError        **error);
 
+/* The shards, for sy-weight-memory.c: the mapping of shard @i (NULL when
+ * it is bytes in memory), its path, and moving its tensors to @copy, a
+ * copy of the whole file that outlives the store (the mapping is
+ * released). */
+guint          _sy_tensor_store_get_n_shards (SyTensorStore *self);
+const char    *_sy_tensor_store_shard_mapping (SyTensorStore *self,
+                                               guint          i,
+                                               gsize         *size);
+const char    *_sy_tensor_store_shard_path   (SyTensorStore  *self,
+                                              guint           i);
+void           _sy_tensor_store_shard_move   (SyTensorStore  *self,
+                                              guint           i,
+                                              const char     *copy);
+
 G_END_DECLS

@@ -1376,6 +1376,51 @@ sy_tensor_store_prefetch (SyTensorStore *self)
     }
 }
 
+guint
+_sy_tensor_store_get_n_shards (SyTensorStore *self)
+{
+  return self->shards->len;
+}
+
+const char *
+_sy_tensor_store_shard_mapping (SyTensorStore *self,
+                                guint          i,
+                                gsize         *size)
+{
+  SyShard *shard = g_ptr_array_index (self->shards, i);
+
+  *size = shard->size;
+  return shard->map != NULL ? shard->contents : NULL;
+}
+
+const char *
+_sy_tensor_store_shard_path (SyTensorStore *self,
+                             guint          i)
+{
+  return ((SyShard *) g_ptr_array_index (self->shards, i))->path;
+}
+
+void
+_sy_tensor_store_shard_move (SyTensorStore *self,
+                             guint          i,
+                             const char    *copy)
+{
+  SyShard *shard = g_ptr_array_index (self->shards, i);
+
+  g_return_if_fail (shard->map != NULL);
+  for (guint e = 0; e < self->entries->len; e++)
+    {
+      SyEntry *entry = g_ptr_array_index (self->entries, e);
+      const char *d = entry->tensor.data;
+
+      /* misaligned tensors keep the aligned copy they have */
+      if (entry->shard == shard && d >= shard->contents && d < shard->contents + shard->size)
+        entry->tensor.data = copy + (d - shard->contents);
+    }
+  g_clear_pointer (&shard->map, g_mapped_file_unref);
+  shard->contents = copy;
+}
+
 gboolean
 sy_tensor_store_is_mapped_data (SyTensorStore *self,
                                 const void    *data)

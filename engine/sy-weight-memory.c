@@ -5,15 +5,21 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "sy-engine-error.h"
+#include "sy-tensor-store-private.h"
 #include "sy-weight-memory.h"
 
 #define ARENA_CHUNK  ((gsize) 256 << 20)   /* 256 MiB per mapping */
 #define HUGE_PAGE    ((gsize) 2 << 20)     /* x86-64 and arm64 transparent huge page */
-#define COPY_PIECE   ((gsize) 4 << 20)     /* bytes per copy task */
+#define CHECK_PIECE  ((gsize) 4 << 20)     /* bytes per check task */
+#define READ_PIECE   ((gsize) 32 << 20)    /* bytes per read task */
+#define DIRECT_ALIGN ((gsize) 4096)        /* O_DIRECT offsets, lengths, buffers */
 
 typedef struct
 {
@@ -86,12 +92,16 @@ chunk_new (Chunk *c,
 
 void *
 sy_weight_arena_alloc (SyWeightArena *self,
-                       gsize          n_bytes)
+                       gsize          n_bytes,
+                       gsize          align)
 {
   Chunk *last = self->chunks->len ? &g_array_index (self->chunks, Chunk, self->chunks->len - 1) : NULL;
   gsize need = (MAX (n_bytes, 1) + 63) / 64 * 64;
   void *p;
 
+  g_return_val_if_fail (align >= 64 && align <= HUGE_PAGE && (align & (align - 1)) == 0, NULL);
+  if (last != NULL)
+    last->used = MIN (last->size, (last->used + align - 1) / align * align);
   if (last == NULL || last->size - last->used < need)
     {
       Chunk c;
@@ -128,88 +138,211 @@ sy_mem_available (void)
   return (gint64) g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10) * 1024;
 }
 
-/* ------------------------------------------------------ checked copy */
+/* ------------------------------------------------------ parallel check */
 
 typedef struct
 {
-  const SyTensor *src;
-  char           *dst;
+  const SyTensor *t;
   gsize           unit_bytes;   /* one element, or one block */
   int64_t         unit_elems;
   int64_t         n_units;
   int64_t         piece_units;
   int             bad;          /* atomic: a piece holds a non-finite value */
-} CopyJob;
+} CheckJob;
 
 static void
-copy_piece (int      i,
-            gpointer data)
+check_piece (int      i,
+             gpointer data)
 {
-  CopyJob *job = data;
+  CheckJob *job = data;
   int64_t u0 = (int64_t) i * job->piece_units;
   int64_t u1 = MIN (job->n_units, u0 + job->piece_units);
-  gsize off = (gsize) u0 * job->unit_bytes, len = (gsize) (u1 - u0) * job->unit_bytes;
-  SyTensor view = *job->src;
+  SyTensor view = *job->t;
 
-  if (job->dst)
-    memcpy (job->dst + off, (const char *) job->src->data + off, len);
   view.n_dims = 1;
   view.shape[0] = (u1 - u0) * job->unit_elems;
-  view.data = (job->dst ? job->dst : (const char *) job->src->data) + off;
-  view.n_bytes = len;
+  view.data = (const char *) job->t->data + (gsize) u0 * job->unit_bytes;
+  view.n_bytes = (gsize) (u1 - u0) * job->unit_bytes;
   if (sy_tensor_find_nonfinite (&view) >= 0)
     g_atomic_int_set (&job->bad, 1);
 }
 
 gboolean
-sy_tensor_copy_checked (SyPool         *pool,
-                        const SyTensor *src,
-                        void           *dst,
-                        GError        **error)
+sy_tensor_check_finite_parallel (SyPool         *pool,
+                                 const SyTensor *t,
+                                 GError        **error)
 {
-  CopyJob job = { 0 };
+  CheckJob job = { 0 };
   int n_pieces;
 
-  if (src->dtype >= SY_N_DTYPES)
-    return sy_tensor_check_finite (src, error);   /* names the bad dtype */
+  if (t->dtype >= SY_N_DTYPES)
+    return sy_tensor_check_finite (t, error);   /* names the bad dtype */
 
-  job.src = src;
-  job.dst = dst;
-  job.unit_elems = sy_dtype_is_quantized (src->dtype) ? sy_dtype_block_elems (src->dtype) : 1;
-  job.unit_bytes = sy_dtype_n_bytes (src->dtype, job.unit_elems);
-  job.n_units = sy_tensor_n_elements (src) / job.unit_elems;
-  job.piece_units = MAX (1, (int64_t) (COPY_PIECE / job.unit_bytes));
+  job.t = t;
+  job.unit_elems = sy_dtype_is_quantized (t->dtype) ? sy_dtype_block_elems (t->dtype) : 1;
+  job.unit_bytes = sy_dtype_n_bytes (t->dtype, job.unit_elems);
+  job.n_units = sy_tensor_n_elements (t) / job.unit_elems;
+  job.piece_units = MAX (1, (int64_t) (CHECK_PIECE / job.unit_bytes));
   n_pieces = (int) ((job.n_units + job.piece_units - 1) / job.piece_units);
+  sy_pool_run (n_pieces > 1 ? pool : NULL, n_pieces, check_piece, &job);
+  /* the precise error (the first index) from one pass over the whole */
+  return job.bad ? sy_tensor_check_finite (t, error) : TRUE;
+}
 
-  sy_pool_run (n_pieces > 1 ? pool : NULL, n_pieces, copy_piece, &job);
-  if (job.bad)
+/* ------------------------------------------------------ reading files */
+
+typedef struct
+{
+  int     fd;
+  char   *dst;
+  gsize   size;       /* bytes of the file */
+  gsize   first;      /* first piece of this round */
+  int     failed;     /* atomic: errno of a failed read, or -1 for a short file */
+} ReadJob;
+
+static void
+read_piece (int      i,
+            gpointer data)
+{
+  ReadJob *job = data;
+  gsize off = (job->first + i) * READ_PIECE;
+  gsize len, got = 0;
+
+  if (off >= job->size)
+    return;
+  len = MIN (READ_PIECE, job->size - off);
+  while (got < len)
     {
-      /* the precise error (first index) from one pass over the whole */
-      SyTensor whole = *src;
+      /* O_DIRECT wants whole blocks: ask for them, the file ends earlier */
+      gsize want = ((len - got) + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+      ssize_t r = pread (job->fd, job->dst + off + got, want, (off_t) (off + got));
 
-      if (dst)
-        whole.data = dst;
-      return sy_tensor_check_finite (&whole, error);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          g_atomic_int_set (&job->failed, r < 0 ? errno : -1);
+          return;
+        }
+      got += r;
+    }
+}
+
+static gboolean
+read_file (const char     *path,
+           gboolean        direct,
+           char           *dst,
+           gsize           size,
+           SyPool         *pool,
+           SyProgressFunc  progress,
+           gpointer        user_data,
+           guint64         done,
+           guint64         total,
+           GError        **error)
+{
+  int n = MAX (1, sy_pool_n_threads (pool));
+  ReadJob job = { -1, dst, size, 0, 0 };
+  int flags = O_RDONLY | O_CLOEXEC;
+
+#ifdef O_DIRECT
+  if (direct)
+    flags |= O_DIRECT;
+#endif
+  job.fd = open (path, flags);
+  if (job.fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                   "%s: cannot open for reading: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+#ifdef POSIX_FADV_DONTNEED
+  /* The copy is ours: the file's pages in the page cache (clean, so
+   * dropped at no cost) would only be evicted page by page, with
+   * compaction, to make room for the huge pages the copy goes into. */
+  if (direct)
+    posix_fadvise (job.fd, 0, 0, POSIX_FADV_DONTNEED);
+#endif
+  for (job.first = 0; job.first * READ_PIECE < size; job.first += n)
+    {
+      sy_pool_run (pool, n, read_piece, &job);
+      if (job.failed != 0)
+        break;
+      done += MIN ((gsize) n * READ_PIECE, size - job.first * READ_PIECE);
+      if (progress && !progress ((double) done / MAX (total, 1), "reading weights", user_data))
+        {
+          close (job.fd);
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "loading was cancelled");
+          return FALSE;
+        }
+    }
+  close (job.fd);
+  if (job.failed != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", path,
+                   job.failed > 0 ? g_strerror (job.failed) : "the file became shorter while it was read");
+      return FALSE;
     }
   return TRUE;
 }
 
-void
-sy_mapping_release (const void *data,
-                    gsize       n_bytes,
-                    gboolean    drop_cache)
+gboolean
+sy_tensor_store_read_into (SyTensorStore  *store,
+                           SyWeightArena  *arena,
+                           SyPool         *pool,
+                           SyProgressFunc  progress,
+                           gpointer        user_data,
+                           GError        **error)
 {
-  gsize page = sysconf (_SC_PAGESIZE);
-  guintptr lo = ((guintptr) data + page - 1) / page * page;
-  guintptr hi = ((guintptr) data + n_bytes) / page * page;
+  guint n = _sy_tensor_store_get_n_shards (store);
+  guint64 total = 0, done = 0;
 
-  if (hi <= lo)
-    return;
-#ifdef MADV_PAGEOUT
-  if (drop_cache)
-    madvise ((void *) lo, hi - lo, MADV_PAGEOUT);
-#else
-  (void) drop_cache;
-#endif
-  madvise ((void *) lo, hi - lo, MADV_DONTNEED);
+  for (guint i = 0; i < n; i++)
+    {
+      gsize size;
+
+      if (_sy_tensor_store_shard_mapping (store, i, &size) != NULL)
+        total += size;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      gsize size;
+      const char *map = _sy_tensor_store_shard_mapping (store, i, &size);
+      const char *path = _sy_tensor_store_shard_path (store, i);
+      g_autoptr (GError) direct_error = NULL;
+      char *copy;
+
+      if (map == NULL || size == 0)
+        continue;   /* bytes in memory already */
+      copy = sy_weight_arena_alloc (arena, (size + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN, HUGE_PAGE);
+      if (copy == NULL)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                       "%s: no memory for the weights (%" G_GSIZE_FORMAT " bytes)", path, size);
+          return FALSE;
+        }
+      /* around the page cache (no second copy of the file in memory),
+       * else, where the file system cannot, through it */
+      if (!read_file (path, TRUE, copy, size, pool, progress, user_data, done, total, &direct_error))
+        {
+          if (g_error_matches (direct_error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&direct_error));
+              return FALSE;
+            }
+          if (!read_file (path, FALSE, copy, size, pool, progress, user_data, done, total, error))
+            return FALSE;
+        }
+      /* what was read is what was validated */
+      if (memcmp (copy, map, MIN (size, 4096)) != 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                       "%s: the file changed while it was loaded", path);
+          return FALSE;
+        }
+      _sy_tensor_store_shard_move (store, i, copy);
+      done += size;
+    }
+  return TRUE;
 }

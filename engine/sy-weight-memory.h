@@ -4,16 +4,18 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Weights are either read in place from the read-only file mapping or
- * copied, in their stored precision, into an arena of anonymous memory
- * advised to use transparent huge pages.  The copy is what makes the
+ * read, in their stored precision, into an arena of anonymous memory
+ * advised to use transparent huge pages.  The arena is what makes the
  * forward pass fast on machines where mapped page cache reads slowly
- * (measured on our 2-core VMs: ~10-20 GB/s mapped vs ~40 GB/s from the
- * arena, see DEVELOPERS.md); the check for NaN/inf runs on the copy.
+ * (measured on our 2-core VMs: ~10-40 GB/s mapped, depending on how the
+ * page cache was filled, vs ~40 GB/s steadily from the arena; see
+ * DEVELOPERS.md).
  */
 #pragma once
 
 #include <glib.h>
 
+#include "sy-engine-error.h"
 #include "sy-kernels.h"
 #include "sy-tensor-store.h"
 
@@ -23,29 +25,31 @@ typedef struct _SyWeightArena SyWeightArena;
 
 SyWeightArena *sy_weight_arena_new       (void);
 void           sy_weight_arena_free      (SyWeightArena *self);
-/* @n_bytes of memory aligned to 64 bytes, owned by the arena; NULL when
- * the system has no more. */
+/* @n_bytes of memory aligned to @align (a power of two, 64 to 2 MiB),
+ * owned by the arena; NULL when the system has no more. */
 void          *sy_weight_arena_alloc     (SyWeightArena *self,
-                                          gsize          n_bytes);
+                                          gsize          n_bytes,
+                                          gsize          align);
 guint64        sy_weight_arena_get_n_bytes (SyWeightArena *self);
 
 /* MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */
 gint64         sy_mem_available          (void);
 
-/* Copies @src's bytes to @dst (NULL: copies nothing) and checks the values
- * for NaN/inf, split over @pool's threads.  FALSE with the error of
- * sy_tensor_check_finite () when a value is not finite. */
-gboolean       sy_tensor_copy_checked    (SyPool         *pool,
-                                          const SyTensor *src,
-                                          void           *dst,
+/* Reads every file the store maps into @arena (with O_DIRECT where the
+ * file system allows, so the file does not also fill the page cache; in
+ * pieces over @pool's threads, reporting "reading weights") and moves
+ * the store's tensors there; the mappings are released. */
+gboolean       sy_tensor_store_read_into (SyTensorStore  *store,
+                                          SyWeightArena  *arena,
+                                          SyPool         *pool,
+                                          SyProgressFunc  progress,
+                                          gpointer        user_data,
                                           GError        **error);
 
-/* Gives back the pages of a read-only mapping whose bytes were copied:
- * unmaps them, and with @drop_cache also asks the kernel to reclaim their
- * page cache (so that a model larger than half the memory does not evict
- * the file pages it has yet to copy). */
-void           sy_mapping_release        (const void    *data,
-                                          gsize          n_bytes,
-                                          gboolean       drop_cache);
+/* sy_tensor_check_finite () split over @pool's threads (the error, when
+ * there is one, is the same). */
+gboolean       sy_tensor_check_finite_parallel (SyPool         *pool,
+                                                const SyTensor *t,
+                                                GError        **error);
 
 G_END_DECLS

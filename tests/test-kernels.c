@@ -202,40 +202,44 @@ test_matmul (void)
       }
 }
 
-/* the checked copy into the weight arena: the bytes, and the first bad
- * value named even when it lies in a later piece of a multi-piece copy */
+/* the check split over threads names the first bad value even when it
+ * lies in a later piece; the arena's alignment */
 static void
-test_copy_checked (void)
+test_check_parallel (void)
 {
   g_autoptr (SyPool) pool = sy_pool_new (2);
   SyWeightArena *arena = sy_weight_arena_new ();
   int64_t n = 3 * 1024 * 1024;   /* 6 MiB of bf16: two pieces */
-  g_autofree uint16_t *h = g_new (uint16_t, n);
+  uint16_t *h = sy_weight_arena_alloc (arena, n * 2, 64);
   SyTensor t = { "w", "model.safetensors", SY_DTYPE_BF16, 2, { 3 * 1024, 1024 }, h, n * 2 };
   gsize qblocks = 300000, qb = sy_dtype_block_bytes (SY_DTYPE_Q8_0);
-  g_autofree guint8 *q = g_malloc0 (qblocks * qb);
+  guint8 *q = sy_weight_arena_alloc (arena, qblocks * qb, 4096);
   SyTensor tq = { "q", "model.gguf", SY_DTYPE_Q8_0, 1, { (int64_t) qblocks * 32 }, q, qblocks * qb };
   g_autoptr (GError) error = NULL;
-  void *dst;
+  void *big;
+
+  g_assert_nonnull (h);
+  g_assert_cmpuint ((guintptr) h % 64, ==, 0);
+  g_assert_cmpuint ((guintptr) q % 4096, ==, 0);
+  g_assert_cmpuint (sy_weight_arena_get_n_bytes (arena), ==, n * 2 + qblocks * qb);
+  big = sy_weight_arena_alloc (arena, (gsize) 300 << 20, 2 << 20);   /* a chunk of its own */
+  g_assert_nonnull (big);
+  g_assert_cmpuint ((guintptr) big % (2 << 20), ==, 0);
+  memset (big, 1, (gsize) 300 << 20);
 
   for (int64_t i = 0; i < n; i++)
     h[i] = sy_f32_to_bf16 ((float) (i % 1000) / 1000.0f);
-  dst = sy_weight_arena_alloc (arena, t.n_bytes);
-  g_assert_nonnull (dst);
-  g_assert_cmpuint ((guintptr) dst % 64, ==, 0);
-  g_assert_true (sy_tensor_copy_checked (pool, &t, dst, &error));
+  g_assert_true (sy_tensor_check_finite_parallel (pool, &t, &error));
   g_assert_no_error (error);
-  g_assert_cmpmem (dst, t.n_bytes, h, t.n_bytes);
-  g_assert_cmpuint (sy_weight_arena_get_n_bytes (arena), ==, t.n_bytes);
-
   h[2600000] = 0x7f80;   /* +inf */
   h[2500000] = 0x7fc1;   /* NaN, first */
-  g_assert_false (sy_tensor_copy_checked (pool, &t, dst, &error));
+  g_assert_false (sy_tensor_check_finite_parallel (pool, &t, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
   g_assert_nonnull (strstr (error->message, "NaN at element 2500000 [2441, 416]"));
   g_clear_error (&error);
-  g_assert_false (sy_tensor_copy_checked (pool, &t, NULL, &error));   /* check in place */
-  g_assert_nonnull (strstr (error->message, "element 2500000"));
+  h[2500000] = 0;
+  g_assert_false (sy_tensor_check_finite_parallel (NULL, &t, &error));
+  g_assert_nonnull (strstr (error->message, "+inf at element 2600000"));
   g_clear_error (&error);
 
   /* quantized: a NaN scale (f16 0x7e00) in a late block */
@@ -244,10 +248,10 @@ test_copy_checked (void)
       q[b * qb] = 0x00;
       q[b * qb + 1] = 0x3c;   /* scale 1.0 */
     }
-  g_assert_true (sy_tensor_copy_checked (pool, &tq, NULL, &error));
+  g_assert_true (sy_tensor_check_finite_parallel (pool, &tq, &error));
   q[250000 * qb] = 0x00;
   q[250000 * qb + 1] = 0x7e;
-  g_assert_false (sy_tensor_copy_checked (pool, &tq, NULL, &error));
+  g_assert_false (sy_tensor_check_finite_parallel (pool, &tq, &error));
   g_assert_nonnull (strstr (error->message, "block 250000"));
   sy_weight_arena_free (arena);
 }
@@ -297,6 +301,6 @@ main (int    argc,
   g_test_add_func ("/engine/kernels/conversion", test_conversion);
   g_test_add_func ("/engine/kernels/matmul", test_matmul);
   g_test_add_func ("/engine/kernels/pool", test_pool);
-  g_test_add_func ("/engine/kernels/copy-checked", test_copy_checked);
+  g_test_add_func ("/engine/kernels/check-parallel", test_check_parallel);
   return g_test_run ();
 }
