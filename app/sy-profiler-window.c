@@ -60,6 +60,7 @@ struct _SyProfilerWindow
 
   /* Owned */
   char            *model_path;
+  SyModel         *model;         /* the main window's, shared; or NULL: load model_path */
   char            *path;          /* chosen folder / JSONL */
   GCancellable    *cancellable;
   SyProfile       *profile;
@@ -83,6 +84,7 @@ static guint signals[N_SIGNALS];
 typedef struct
 {
   char             *model_path;
+  SyModel          *model;       /* a ref, or NULL: load model_path */
   char             *source;
   char             *brown_dir;
   SyCorpusSplit     split;
@@ -97,6 +99,7 @@ static void
 job_free (Job *job)
 {
   g_free (job->model_path);
+  g_clear_pointer (&job->model, sy_model_unref);
   g_free (job->source);
   g_free (job->brown_dir);
   g_free (job->genre);
@@ -193,7 +196,9 @@ job_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  model = sy_model_load (job->model_path, NULL, NULL, &error);
+  /* the main window's model when it has one open (no second copy of the
+   * weights in memory), else the model at the path */
+  model = job->model ? sy_model_ref (job->model) : sy_model_load (job->model_path, NULL, NULL, &error);
   if (model == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -349,6 +354,8 @@ sy_profiler_window_run (SyProfilerWindow *self)
   sy_profile_options_init (&job->options);
   job->options.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
 
+  if (self->model)
+    job->model = sy_model_ref (self->model);
   if (self->model_path)
     job->model_path = g_strdup (self->model_path);
   else if ((job->model_path = sy_default_model_path (&error)) == NULL)
@@ -821,6 +828,7 @@ sy_profiler_window_finalize (GObject *object)
   SyProfilerWindow *self = SY_PROFILER_WINDOW (object);
 
   g_free (self->model_path);
+  g_clear_pointer (&self->model, sy_model_unref);
   g_free (self->path);
   g_free (self->error);
   g_clear_object (&self->cancellable);
@@ -859,6 +867,7 @@ sy_profiler_window_init (SyProfilerWindow *self)
 SyProfilerWindow *
 sy_profiler_window_new (GtkWindow  *parent,
                         const char *model_path,
+                        SyModel    *model,
                         const char *router)
 {
   SyProfilerWindow *self = g_object_new (SY_TYPE_PROFILER_WINDOW, NULL);
@@ -867,6 +876,7 @@ sy_profiler_window_new (GtkWindow  *parent,
   if (parent)
     gtk_window_set_transient_for (GTK_WINDOW (self), parent);
   self->model_path = g_strdup (model_path);
+  self->model = model ? sy_model_ref (model) : NULL;
   if (router && g_strcmp0 (router, "native") != 0)
     routers = g_strdup_printf ("native; %s", router);
   else

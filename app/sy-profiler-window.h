@@ -20,6 +20,8 @@
 
 #include <adwaita.h>
 
+#include "sy-model.h"
+
 #include "sy-corpus.h"
 #include "sy-profile.h"
 
@@ -31,8 +33,11 @@ G_DECLARE_FINAL_TYPE (SyProfilerWindow, sy_profiler_window, SY, PROFILER_WINDOW,
 
 /* @model_path: the model folder (NULL: the demo model); @router: the main
  * window's current router SPEC (NULL: native only). */
+/* @model (nullable): the model open in @parent, shared by the runs;
+ * without it each run loads @model_path (NULL: the default demo model). */
 SyProfilerWindow *sy_profiler_window_new          (GtkWindow          *parent,
                                                    const char         *model_path,
+                                                   SyModel            *model,
                                                    const char         *router);
 
 /* Inputs, as the controls show them.  @source: "brown" or a folder or a

@@ -564,7 +564,8 @@ profile_action (GtkWidget  *widget,
   SyWindow *self = SY_WINDOW (widget);
   g_autofree char *path = self->model_folder ? g_file_get_path (self->model_folder) : NULL;
   g_autofree char *router = self->analysis ? sy_analysis_view_get_router (self->analysis) : NULL;
-  SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, router);
+  SyModel *model = self->analysis ? sy_worker_get_model (sy_analysis_view_get_worker (self->analysis)) : NULL;
+  SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, model, router);
 
   gtk_window_present (GTK_WINDOW (profiler));
 }

@@ -148,7 +148,7 @@ install_model (SyWorker *self,
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
     }
-  g_clear_pointer (&self->model, sy_model_free);
+  g_clear_pointer (&self->model, sy_model_unref);
   self->model = model;
   for (int s = 0; s < SY_N_SLOTS; s++)
     self->sessions[s] = sy_session_new (model);
@@ -281,7 +281,7 @@ typedef struct
 static void
 load_job_free (LoadJob *job)
 {
-  g_clear_pointer (&job->model, sy_model_free);
+  g_clear_pointer (&job->model, sy_model_unref);
   g_clear_object (&job->cancellable);
   g_free (job->path);
   g_free (job);
@@ -377,7 +377,7 @@ sy_worker_load_model_finish (SyWorker      *self,
     }
   if (self->running)
     {
-      g_clear_pointer (&self->pending_model, sy_model_free);
+      g_clear_pointer (&self->pending_model, sy_model_unref);
       self->pending_model = g_steal_pointer (&job->model);
       g_atomic_int_inc (&self->generation);   /* the run in flight is stale */
     }
@@ -703,8 +703,8 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
     }
-  g_clear_pointer (&self->pending_model, sy_model_free);
-  g_clear_pointer (&self->model, sy_model_free);
+  g_clear_pointer (&self->pending_model, sy_model_unref);
+  g_clear_pointer (&self->model, sy_model_unref);
   g_free (self->text);
   g_queue_clear_full (&self->calibrations, g_object_unref);
   G_OBJECT_CLASS (sy_worker_parent_class)->finalize (object);

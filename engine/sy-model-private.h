@@ -78,6 +78,7 @@ typedef struct
 struct _SyModel
 {
   /* Owned */
+  gint               ref_count;
   char              *path;
   char              *name;
   SyConfig           config;

@@ -619,10 +619,18 @@ read_json (const char  *file,
   return root;
 }
 
-void
-sy_model_free (SyModel *self)
+SyModel *
+sy_model_ref (SyModel *self)
 {
-  if (self == NULL)
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+sy_model_unref (SyModel *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
   if (self->layers)
     for (int l = 0; l < self->config.n_layers; l++)
@@ -761,6 +769,7 @@ sy_model_load_full (const char        *path,
     }
 
   m = g_new0 (SyModel, 1);
+  m->ref_count = 1;
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))

@@ -71,7 +71,10 @@ SyModel                 *sy_model_load_full         (const char      *path,
                                                      SyProgressFunc   progress,
                                                      gpointer         user_data,
                                                      GError         **error);
-void                     sy_model_free              (SyModel         *self);
+/* A loaded model is read-only and may run in several sessions and threads
+ * at once; each holder keeps a reference. */
+SyModel                 *sy_model_ref               (SyModel         *self);
+void                     sy_model_unref             (SyModel         *self);
 
 const SyModelInfo       *sy_model_get_info          (SyModel         *self);
 const SyRouterModelInfo *sy_model_get_router_info   (SyModel         *self);
@@ -82,6 +85,6 @@ const char * const      *sy_model_get_unused_tensors (SyModel        *self);
  * no tokenizer.json. */
 SyTokenizer             *sy_model_get_tokenizer     (SyModel         *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyModel, sy_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyModel, sy_model_unref)
 
 G_END_DECLS

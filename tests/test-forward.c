@@ -646,7 +646,7 @@ test_converted (gconstpointer data)
                     sy_dtype_name (cc->dtype), d);
     g_assert_cmpfloat (d, <=, 1e-4);
     g_clear_pointer (&s32, sy_session_free);
-    g_clear_pointer (&m32, sy_model_free);
+    g_clear_pointer (&m32, sy_model_unref);
     g_unlink (st32);
     g_unlink (cfg32);
     g_rmdir (tmp32);
@@ -673,7 +673,7 @@ test_converted (gconstpointer data)
 
   /* sessions go before their model */
   g_clear_pointer (&sb, sy_session_free);
-  g_clear_pointer (&half, sy_model_free);
+  g_clear_pointer (&half, sy_model_unref);
   {
     g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
     const char *name;

@@ -390,7 +390,7 @@ test_fixture (gconstpointer data)
         g_assert_cmpstr (info->dtype, ==, sy_dtype_name (formats[f].dtype));
       else
         g_assert_cmpstr (info->dtype, ==, "mixed");   /* norms stay F32 */
-      g_clear_pointer (&model, sy_model_free);
+      g_clear_pointer (&model, sy_model_unref);
       remove_path (path);
     }
 }
@@ -475,7 +475,7 @@ test_tokenizer (gconstpointer data)
   g_ptr_array_unref (texts);
   json_object_put (root);
   json_object_put (spm_root);
-  g_clear_pointer (&model, sy_model_free);
+  g_clear_pointer (&model, sy_model_unref);
   remove_path (path);
 }
 
@@ -588,7 +588,7 @@ test_k_quants (void)
       if (formats[f].dtype == SY_DTYPE_F32)
         g_assert_cmpfloat (dl, ==, 0);
       g_clear_pointer (&s, sy_session_free);
-      g_clear_pointer (&model, sy_model_free);
+      g_clear_pointer (&model, sy_model_unref);
       remove_path (path);
     }
   {

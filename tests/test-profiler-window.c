@@ -55,7 +55,7 @@ static SyProfilerWindow *
 new_window (void)
 {
   g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  SyProfilerWindow *w = sy_profiler_window_new (NULL, model, "topp:p=0.5");
+  SyProfilerWindow *w = sy_profiler_window_new (NULL, model, NULL, "topp:p=0.5");
 
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
   sy_profiler_window_set_limit (w, 3);
@@ -231,6 +231,31 @@ make_brown (void)
   g_setenv ("SY_BROWN_CORPUS", brown_tmp, TRUE);
 }
 
+/* the main window's model is shared, not loaded again: a path that does
+ * not exist beside it is never read */
+static void
+test_shared_model (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+  SyProfilerWindow *w;
+  Finished f = { FALSE, FALSE };
+
+  SKIP_WITHOUT_DISPLAY ();
+  g_assert_no_error (error);
+  w = sy_profiler_window_new (NULL, "/nonexistent/model", model, "topp:p=0.5");
+  sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
+  sy_profiler_window_set_limit (w, 2);
+  g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
+  g_assert_true (sy_profiler_window_run (w));
+  iterate_until_flag (&f.done);
+  if (!f.ok)
+    g_error ("the profile failed: %s", sy_profiler_window_get_error (w));
+  g_assert_cmpint (sy_profiler_window_get_profile (w)->n_texts, ==, 2);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -257,6 +282,7 @@ main (int    argc,
     }
   g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
   g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
+  g_test_add_func ("/app/profiler/shared-model", test_shared_model);
   status = g_test_run ();
   if (brown_tmp)
     {

@@ -98,7 +98,7 @@ static void
 fixture_clear (Fixture *fx)
 {
   g_clear_pointer (&fx->session, sy_session_free);
-  g_clear_pointer (&fx->model, sy_model_free);
+  g_clear_pointer (&fx->model, sy_model_unref);
   g_clear_pointer (&fx->ids, g_free);
   g_clear_pointer (&fx->ref_router, g_free);
 }
