@@ -3,6 +3,7 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE 1   /* O_DIRECT */
 #include "config.h"
 
 #include <errno.h>
