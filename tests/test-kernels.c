@@ -279,13 +279,22 @@ test_pool (void)
   CountJob job = { hits, 100 };
 
   g_assert_cmpint (sy_pool_n_threads (pool), ==, 3);
-  for (int round = 0; round < 50; round++)
-    sy_pool_run (pool, 100, count_task, &job);
+  /* back to back (workers still spinning) and after pauses (asleep) */
+  for (int round = 0; round < 2000; round++)
+    {
+      sy_pool_run (pool, 100, count_task, &job);
+      if (round % 500 == 0)
+        g_usleep (2000);
+    }
   for (int i = 0; i < 100; i++)
-    g_assert_cmpint (hits[i], ==, 50);
+    g_assert_cmpint (hits[i], ==, 2000);
   sy_pool_run (NULL, 10, count_task, &job);
-  g_assert_cmpint (hits[9], ==, 51);
-  g_assert_cmpint (hits[10], ==, 50);
+  g_assert_cmpint (hits[9], ==, 2001);
+  g_assert_cmpint (hits[10], ==, 2000);
+  /* freed while its workers spin, and right after creation */
+  sy_pool_run (pool, 3, count_task, &job);
+  g_clear_pointer (&pool, sy_pool_free);
+  sy_pool_free (sy_pool_new (4));
 }
 
 int
