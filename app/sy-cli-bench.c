@@ -22,6 +22,7 @@
 #include "sy-cli-model.h"
 #include "sy-cli.h"
 #include "sy-session.h"
+#include "sy-weight-memory.h"
 
 static double
 now_s (void)
@@ -43,15 +44,9 @@ cpu_s (void)
 static double
 peak_rss_mib (void)
 {
-  g_autofree char *status = NULL;
-  const char *line;
+  gint64 kib = sy_proc_kib ("/proc/self/status", "VmHWM");
 
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, "VmHWM:");
-  if (line == NULL)
-    return -1;
-  return g_ascii_strtod (line + 6, NULL) / 1024.0;
+  return kib < 0 ? -1 : kib / 1024.0;
 }
 
 static double op_time[SY_N_OPS];

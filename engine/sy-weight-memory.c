@@ -126,17 +126,27 @@ sy_weight_arena_get_n_bytes (SyWeightArena *self)
 }
 
 gint64
+sy_proc_kib (const char *file,
+             const char *key)
+{
+  g_autofree char *text = NULL;
+  const char *line;
+  gsize key_len = strlen (key);
+
+  if (!g_file_get_contents (file, &text, NULL, NULL))
+    return -1;
+  for (line = text; line != NULL && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+    if (strncmp (line, key, key_len) == 0 && line[key_len] == ':')
+      return (gint64) g_ascii_strtoull (line + key_len + 1, NULL, 10);
+  return -1;
+}
+
+gint64
 sy_mem_available (void)
 {
-  g_autofree char *info = NULL;
-  const char *line;
+  gint64 kib = sy_proc_kib ("/proc/meminfo", "MemAvailable");
 
-  if (!g_file_get_contents ("/proc/meminfo", &info, NULL, NULL))
-    return -1;
-  line = strstr (info, "MemAvailable:");
-  if (line == NULL)
-    return -1;
-  return (gint64) g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10) * 1024;
+  return kib < 0 ? -1 : kib * 1024;
 }
 
 /* ------------------------------------------------------ parallel check */

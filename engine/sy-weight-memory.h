@@ -34,6 +34,10 @@ guint64        sy_weight_arena_get_n_bytes (SyWeightArena *self);
 
 /* MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */
 gint64         sy_mem_available          (void);
+/* The number after "@key:" in a /proc file such as /proc/meminfo or
+ * /proc/self/status (kB there), or -1. */
+gint64         sy_proc_kib               (const char    *file,
+                                          const char    *key);
 
 /* Reads every file the store maps into @arena (with O_DIRECT where the
  * file system allows, so the file does not also fill the page cache; in
