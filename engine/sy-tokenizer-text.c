@@ -190,6 +190,53 @@ _sy_normalizer_free (SyNormalizer *self)
   g_free (self);
 }
 
+/* The "type" of a component object ("normalizer", "pre_tokenizer"), or
+ * NULL with an error. */
+static const char *
+component_type (json_object  *obj,
+                const char   *what,
+                GError      **error)
+{
+  const char *type = json_object_is_type (obj, json_type_object) ? jstr (obj, "type") : NULL;
+
+  if (type == NULL)
+    g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                 "tokenizer.json: %s has no \"type\"", what);
+  return type;
+}
+
+typedef gpointer (*ComponentParseFunc) (json_object *obj,
+                                        GError     **error);
+
+/* The children of a Sequence component: the list @key of @obj, each
+ * parsed by @parse into @children. */
+static gboolean
+parse_sequence (json_object         *obj,
+                const char          *what,
+                const char          *key,
+                ComponentParseFunc   parse,
+                GPtrArray           *children,
+                GError             **error)
+{
+  json_object *list;
+
+  if (!json_object_object_get_ex (obj, key, &list) || !json_object_is_type (list, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: %s Sequence has no \"%s\" list", what, key);
+      return FALSE;
+    }
+  for (size_t i = 0; i < json_object_array_length (list); i++)
+    {
+      gpointer child = parse (json_object_array_get_idx (list, i), error);
+
+      if (child == NULL)
+        return FALSE;
+      g_ptr_array_add (children, child);
+    }
+  return TRUE;
+}
+
 SyNormalizer *
 _sy_normalizer_parse (json_object  *obj,
                       GError      **error)
@@ -198,33 +245,17 @@ _sy_normalizer_parse (json_object  *obj,
   SyNormalizer *self;
   const char *type;
 
-  type = json_object_is_type (obj, json_type_object) ? jstr (obj, "type") : NULL;
+  type = component_type (obj, "normalizer", error);
   if (type == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "tokenizer.json: normalizer has no \"type\"");
-      return NULL;
-    }
+    return NULL;
   self = g_new0 (SyNormalizer, 1);
   if (strcmp (type, "Sequence") == 0)
     {
-      json_object *list;
-
       self->type = NORM_SEQUENCE;
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_normalizer_free);
-      if (!json_object_object_get_ex (obj, "normalizers", &list) || !json_object_is_type (list, json_type_array))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: normalizer Sequence has no \"normalizers\" list");
-          goto fail;
-        }
-      for (size_t i = 0; i < json_object_array_length (list); i++)
-        {
-          SyNormalizer *child = _sy_normalizer_parse (json_object_array_get_idx (list, i), error);
-          if (child == NULL)
-            goto fail;
-          g_ptr_array_add (self->children, child);
-        }
+      if (!parse_sequence (obj, "normalizer", "normalizers", (ComponentParseFunc) _sy_normalizer_parse,
+                           self->children, error))
+        goto fail;
     }
   else if (strcmp (type, "Prepend") == 0)
     {
@@ -745,33 +776,17 @@ _sy_pre_tokenizer_parse (json_object  *obj,
   SyPreTokenizer *self;
   const char *type;
 
-  type = json_object_is_type (obj, json_type_object) ? jstr (obj, "type") : NULL;
+  type = component_type (obj, "pre_tokenizer", error);
   if (type == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "tokenizer.json: pre_tokenizer has no \"type\"");
-      return NULL;
-    }
+    return NULL;
   self = g_new0 (SyPreTokenizer, 1);
   if (strcmp (type, "Sequence") == 0)
     {
-      json_object *list;
-
       self->type = PRE_SEQUENCE;
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_pre_tokenizer_free);
-      if (!json_object_object_get_ex (obj, "pretokenizers", &list) || !json_object_is_type (list, json_type_array))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: pre_tokenizer Sequence has no \"pretokenizers\" list");
-          goto fail;
-        }
-      for (size_t i = 0; i < json_object_array_length (list); i++)
-        {
-          SyPreTokenizer *child = _sy_pre_tokenizer_parse (json_object_array_get_idx (list, i), error);
-          if (child == NULL)
-            goto fail;
-          g_ptr_array_add (self->children, child);
-        }
+      if (!parse_sequence (obj, "pre_tokenizer", "pretokenizers", (ComponentParseFunc) _sy_pre_tokenizer_parse,
+                           self->children, error))
+        goto fail;
     }
   else if (strcmp (type, "ByteLevel") == 0)
     {
