@@ -9,6 +9,7 @@
  * Jaccard, per token ΔK at each layer and ΔNLL), the JSON of cli.md with
  * --json; --out draws the diff view (or, with --view side, A's and B's
  * heatmaps side by side) to SVG/PNG/PDF with the window's renderers.
+ * --session FILE gives the model, the text and A and B; options override it.
  */
 #include "config.h"
 
@@ -150,11 +151,15 @@ sy_cli_compare (int    argc,
   g_autofree char *out = NULL;
   g_autofree char *view = NULL;
   g_autofree char *style_name = NULL;
+  g_autofree char *session_path = NULL;
+  g_autoptr (SySessionFile) saved = NULL;
   gboolean json = FALSE, pretty = FALSE;
   int width = 0, height = 0;
   double scale = 1.0;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_path,
+      "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
     { "a", 0, 0, G_OPTION_ARG_STRING, &spec_a, "Configuration A (default native)", "SPEC" },
@@ -187,6 +192,20 @@ sy_cli_compare (int    argc,
     return sy_cli_error ("compare: %s", error->message);
   if (argc > 1)
     return sy_cli_error ("compare: unexpected argument '%s'", argv[1]);
+  if (session_path != NULL)
+    {
+      saved = sy_cli_load_session (session_path, &model_path, &error);
+      if (saved == NULL)
+        return sy_cli_error ("compare: %s", error->message);
+      if (text == NULL && ids_text == NULL)
+        text = g_strdup (saved->text);
+      if (spec_a == NULL)
+        spec_a = g_strdup (saved->router_a);
+      if (spec_b == NULL && saved->router_b != NULL)
+        spec_b = g_strdup (saved->router_b);
+      if (spec_b == NULL)
+        return sy_cli_error ("compare: %s has no configuration B: give --b SPEC", session_path);
+    }
   if (spec_b == NULL)
     return sy_cli_error ("compare: --b SPEC is required (configuration B)");
   if ((text == NULL) == (ids_text == NULL))

@@ -147,3 +147,42 @@ sy_cli_decode (SyModel       *model,
 
   return tok ? sy_tokenizer_decode (tok, ids, n, TRUE) : NULL;
 }
+
+SySessionFile *
+sy_cli_load_session (const char  *path,
+                     char       **model_path,
+                     GError     **error)
+{
+  g_autoptr (SySessionFile) session = sy_session_file_load (path, error);
+  g_autofree char *resolved = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (session == NULL || *model_path != NULL)
+    return g_steal_pointer (&session);
+
+  resolved = sy_session_file_resolve_model (session, path, &local);
+  if (resolved == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "%s: %s", path, local->message);
+      return NULL;
+    }
+  if (!g_file_test (resolved, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                   "%s: the model %s does not exist", path, resolved);
+      return NULL;
+    }
+  if (session->model_fingerprint != NULL)
+    {
+      fingerprint = sy_model_fingerprint (resolved, &local);
+      if (fingerprint == NULL)
+        fprintf (stderr, "switchyard-cli: warning: %s: cannot check the model: %s\n",
+                 path, local->message);
+      else if (strcmp (fingerprint, session->model_fingerprint) != 0)
+        fprintf (stderr, "switchyard-cli: warning: %s: the model %s changed since the session "
+                 "was saved (its fingerprint differs)\n", path, resolved);
+    }
+  *model_path = g_steal_pointer (&resolved);
+  return g_steal_pointer (&session);
+}

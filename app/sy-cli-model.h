@@ -10,6 +10,7 @@
 
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-session-file.h"
 
 G_BEGIN_DECLS
 
@@ -38,5 +39,13 @@ SyRouterSpec *sy_cli_parse_router (const char    *spec,
 char         *sy_cli_decode       (SyModel       *model,
                                    const int32_t *ids,
                                    int            n);
+
+/* --session FILE: loads the session; when *@model_path is NULL (no
+ * --model) sets it to the model the session names, which must exist, and
+ * prints a warning line on stderr when that model's fingerprint differs
+ * from the one saved.  Errors name the session file. */
+SySessionFile *sy_cli_load_session (const char    *path,
+                                    char         **model_path,
+                                    GError       **error);
 
 G_END_DECLS

@@ -5,6 +5,9 @@
  *
  * Runs a text through a model under a routing policy and draws one view
  * of the trace with the window's own renderer into SVG, PNG or PDF.
+ * --session FILE (a .switchyard file saved by the window) gives the
+ * model, text, router A, view, measure, token, layer and zoom; options
+ * given as well override it.
  */
 #include "config.h"
 
@@ -80,9 +83,16 @@ sy_cli_render (int    argc,
   g_autofree char *measure = NULL;
   g_autofree char *style_name = NULL;
   g_autofree char *out = NULL;
-  int token = -1, layer = -1, width = 0, height = 0;
-  double scale = 1, cell_width = 0;
+  g_autofree char *session_path = NULL;
+  /* G_MININT, NAN: not given (the session's, else the default) */
+  int token = G_MININT, layer = G_MININT, width = 0, height = 0;
+  double scale = 1, cell_width = NAN;
+  gboolean session_token = FALSE, session_layer = FALSE;
+  g_autoptr (SySessionFile) saved = NULL;
   GOptionEntry entries[] = {
+    { "session", 's', 0, G_OPTION_ARG_FILENAME, &session_path,
+      "Session file (.switchyard): model, text, router, view, measure, token, zoom; "
+      "other options override it; --out defaults to FILE.svg beside it", "FILE" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "M" },
     { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of a text", "1,2,3" },
@@ -118,6 +128,46 @@ sy_cli_render (int    argc,
   if (argc > 1)
     return sy_cli_error ("render: unexpected argument '%s'", argv[1]);
 
+  if (session_path != NULL)
+    {
+      saved = sy_cli_load_session (session_path, &model_path, &error);
+      if (saved == NULL)
+        return sy_cli_error ("render: %s", error->message);
+      if (text == NULL && ids_text == NULL)
+        text = g_strdup (saved->text);
+      if (router == NULL)
+        router = g_strdup (saved->router_a);
+      /* compare mode is `compare --session`; here it draws A's heatmap */
+      if (view_name == NULL && strcmp (saved->view, "compare") != 0)
+        view_name = g_strdup (saved->view);
+      if (token == G_MININT && saved->token >= 0)
+        {
+          token = saved->token;
+          session_token = TRUE;
+        }
+      if (layer == G_MININT && saved->layer >= 0)
+        {
+          layer = saved->layer;
+          session_layer = TRUE;
+        }
+      if (isnan (cell_width))
+        cell_width = saved->heatmap_cell_width;
+      if (out == NULL)
+        {
+          g_autofree char *stem = g_str_has_suffix (session_path, SY_SESSION_FILE_EXTENSION)
+            ? g_strndup (session_path, strlen (session_path) - strlen (SY_SESSION_FILE_EXTENSION))
+            : g_strdup (session_path);
+
+          out = g_strconcat (stem, ".svg", NULL);
+        }
+    }
+  if (token == G_MININT)
+    token = -1;
+  if (layer == G_MININT)
+    layer = -1;
+  if (isnan (cell_width))
+    cell_width = 0;
+
   /* Check every option before the (slow) model load. */
   memset (&job, 0, sizeof job);
   if (view_name == NULL || strcmp (view_name, "heatmap") == 0)
@@ -135,6 +185,18 @@ sy_cli_render (int    argc,
   sy_strip_options_init (&job.strip);
   sy_inspector_options_init (&job.inspector);
   sy_summary_options_init (&job.summary);
+  /* the session's measure where the view has it (the window keeps one
+   * measure for the heatmap and the strip, which know different ones) */
+  if (measure == NULL && saved != NULL)
+    {
+      SyHeatmapMeasure heatmap_measure;
+      SyStripMeasure strip_measure;
+      int gate = 0;
+
+      if ((job.view == VIEW_HEATMAP && sy_heatmap_measure_parse (saved->measure, &heatmap_measure, &gate, NULL)) ||
+          (job.view == VIEW_STRIP && sy_strip_measure_parse (saved->measure, &strip_measure, NULL)))
+        measure = g_strdup (saved->measure);
+    }
   if (measure != NULL)
     {
       if (job.view == VIEW_HEATMAP)
@@ -204,6 +266,11 @@ sy_cli_render (int    argc,
   if (trace == NULL)
     return sy_cli_error_from (error);
 
+  /* a selection saved with the session that this text does not have: none */
+  if (session_token && token >= trace->n_tokens)
+    token = -1;
+  if (session_layer && layer >= trace->n_moe_layers)
+    layer = -1;
   if (token >= trace->n_tokens || token < -1)
     return sy_cli_error ("render: --token %d out of range (the text has %d tokens)", token, trace->n_tokens);
   if (layer >= trace->n_moe_layers || layer < -1)
