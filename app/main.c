@@ -3,7 +3,7 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Usage: switchyard [MODEL_DIR...]
+ * Usage: switchyard [MODEL_DIR|SESSION.switchyard...]
  */
 #include "config.h"
 

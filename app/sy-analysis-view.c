@@ -452,6 +452,61 @@ sy_analysis_view_get_compare_pane (SyAnalysisView *self)
   return self->compare;
 }
 
+char *
+sy_analysis_view_get_router_b (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return sy_compare_pane_get_router_b (SY_COMPARE_PANE (self->compare));
+}
+
+gboolean
+sy_analysis_view_set_router_b (SyAnalysisView  *self,
+                               const char      *spec,
+                               GError         **error)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
+  return sy_compare_pane_set_router_b (SY_COMPARE_PANE (self->compare), spec, error);
+}
+
+int
+sy_analysis_view_get_selected_token (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), -1);
+  return sy_selection_get_token (self->selection);
+}
+
+int
+sy_analysis_view_get_selected_layer (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), -1);
+  return sy_selection_get_layer (self->selection);
+}
+
+void
+sy_analysis_view_select (SyAnalysisView *self,
+                         int             token,
+                         int             layer)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  sy_selection_set_token (self->selection, MAX (token, -1));
+  sy_selection_set_layer (self->selection, MAX (layer, -1));
+}
+
+double
+sy_analysis_view_get_heatmap_zoom (SyAnalysisView *self)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), 0);
+  return sy_heatmap_view_get_cell_width (SY_HEATMAP_VIEW (self->heatmap));
+}
+
+void
+sy_analysis_view_set_heatmap_zoom (SyAnalysisView *self,
+                                   double          cell_width)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  sy_heatmap_view_set_cell_width (SY_HEATMAP_VIEW (self->heatmap), cell_width);
+}
+
 static SyTraceView *
 export_view (SyAnalysisView *self)
 {

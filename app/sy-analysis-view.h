@@ -65,5 +65,21 @@ void            sy_analysis_view_set_compare      (SyAnalysisView  *self,
                                                    gboolean         compare);
 gboolean        sy_analysis_view_get_compare      (SyAnalysisView  *self);
 GtkWidget      *sy_analysis_view_get_compare_pane (SyAnalysisView  *self);
+/* Configuration B's router spec (free with g_free). */
+char           *sy_analysis_view_get_router_b     (SyAnalysisView  *self);
+gboolean        sy_analysis_view_set_router_b     (SyAnalysisView  *self,
+                                                   const char      *spec,
+                                                   GError         **error);
+
+/* The selection every view shares (-1: none). */
+int             sy_analysis_view_get_selected_token (SyAnalysisView *self);
+int             sy_analysis_view_get_selected_layer (SyAnalysisView *self);
+void            sy_analysis_view_select             (SyAnalysisView *self,
+                                                     int             token,
+                                                     int             layer);
+/* The heatmap's zoom: its column width, 0 when it fits the text. */
+double          sy_analysis_view_get_heatmap_zoom   (SyAnalysisView *self);
+void            sy_analysis_view_set_heatmap_zoom   (SyAnalysisView *self,
+                                                     double          cell_width);
 
 G_END_DECLS

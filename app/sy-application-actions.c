@@ -99,6 +99,8 @@ static const struct
   { "app.quit", { "<Primary>q", NULL } },
   { "app.shortcuts", { "<Primary>question", "<Primary>F1", NULL } },
   { "win.open", { "<Primary>o", NULL } },
+  { "win.open-session", { "<Primary><Shift>o", NULL } },
+  { "win.save-session", { "<Primary>s", NULL } },
   { "win.close", { "<Primary>w", NULL } },
   { "win.compare", { "<Primary>d", NULL } },
   { "win.export", { "<Primary>e", NULL } },

@@ -3,8 +3,8 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One application, any number of windows.  `switchyard [MODEL_DIR...]`
- * opens each folder in a window (G_APPLICATION_HANDLES_OPEN).  The colour
+ * One application, any number of windows.  `switchyard [MODEL_DIR|FILE.switchyard...]`
+ * opens each model folder or session in a window (G_APPLICATION_HANDLES_OPEN).  The colour
  * scheme is left to AdwStyleManager, which follows the system's light or
  * dark preference.
  */
@@ -101,7 +101,10 @@ sy_application_open (GApplication  *app,
       SyWindow *window = i == 0 ? get_or_create_window (self) : sy_window_new (self);
 
       gtk_window_present (GTK_WINDOW (window));
-      sy_window_open_model (window, files[i]);
+      if (sy_window_is_session_file (files[i]))
+        sy_window_open_session (window, files[i]);
+      else
+        sy_window_open_model (window, files[i]);
     }
 }
 

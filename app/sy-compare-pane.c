@@ -169,6 +169,13 @@ sy_compare_pane_set_router_b (SyComparePane  *self,
   return sy_router_controls_set_spec_string (self->controls, spec, error);
 }
 
+char *
+sy_compare_pane_get_router_b (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
+  return sy_router_controls_get_spec_string (self->controls);
+}
+
 const SyCompare *
 sy_compare_pane_get_compare (SyComparePane *self)
 {

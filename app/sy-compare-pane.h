@@ -40,6 +40,8 @@ const char      *sy_compare_pane_get_page     (SyComparePane *self);
 gboolean         sy_compare_pane_set_router_b (SyComparePane *self,
                                                const char    *spec,
                                                GError       **error);
+/* B's spec as its controls show it (free with g_free). */
+char            *sy_compare_pane_get_router_b (SyComparePane *self);
 /* The latest comparison, or NULL (borrowed). */
 const SyCompare *sy_compare_pane_get_compare  (SyComparePane *self);
 GtkWidget       *sy_compare_pane_get_diff_view (SyComparePane *self);

@@ -7,7 +7,10 @@
  * primary menu), then a toast overlay around a stack.  The stack holds
  * the empty state until the views land in it.  Every way of choosing a
  * model (file chooser, recent list, drag and drop, command line) ends in
- * sy_window_open_model().
+ * sy_window_open_model().  Sessions (.switchyard files, sy-session-file.h)
+ * are saved from and restored into the analysis view; opening one loads
+ * its model through sy_window_open_model() and applies the rest when the
+ * model has loaded.
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include "sy-analysis-view.h"
 #include "sy-default-model.h"
 #include "sy-profiler-window.h"
+#include "sy-session-file.h"
 #include "sy-window.h"
 
 /* How many folders 'recent-models' keeps. */
@@ -36,6 +40,9 @@ struct _SyWindow
   GSettings       *settings;
   GFile           *model_folder;
   GFile           *loading_folder;
+  SySessionFile   *pending_session;      /* applied once its model has loaded */
+  GFile           *pending_session_file;
+  GFile           *session_file;         /* the last saved or opened: where dialogs start */
 
   /* Children (owned by the stack) */
   SyAnalysisView  *analysis;
@@ -49,6 +56,7 @@ G_DEFINE_FINAL_TYPE (SyWindow, sy_window, ADW_TYPE_APPLICATION_WINDOW)
 enum
 {
   MODEL_OPENED,
+  SESSION_OPENED,
   N_SIGNALS
 };
 
@@ -181,7 +189,10 @@ sy_window_open_model (SyWindow *self,
     }
 
   /* Loading runs in the background; the model in use stays until the new
-   * one has loaded (on_model_loaded) or failed (on_load_failed). */
+   * one has loaded (on_model_loaded) or failed (on_load_failed).  A
+   * session waiting for its model gives way to any other model opened. */
+  g_clear_pointer (&self->pending_session, sy_session_file_free);
+  g_clear_object (&self->pending_session_file);
   g_set_object (&self->loading_folder, folder);
   shown = display_path (folder);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->loading_page), shown);
@@ -218,6 +229,11 @@ update_export_action (SyWindow *self)
                                  sy_analysis_view_has_trace (self->analysis));
 }
 
+static void apply_session (SyWindow            *self,
+                           const SySessionFile *session,
+                           GFile               *file,
+                           const char          *model_path);
+
 static void
 on_model_loaded (SyAnalysisView *view,
                  const char     *path,
@@ -245,7 +261,16 @@ on_model_loaded (SyAnalysisView *view,
       sy_analysis_view_set_measure (self->analysis, measure, NULL);
     }
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-session", TRUE);
   g_signal_emit (self, signals[MODEL_OPENED], 0, folder);
+
+  if (self->pending_session != NULL)
+    {
+      g_autoptr (SySessionFile) session = g_steal_pointer (&self->pending_session);
+      g_autoptr (GFile) file = g_steal_pointer (&self->pending_session_file);
+
+      apply_session (self, session, file, path);
+    }
 }
 
 static void
@@ -259,6 +284,9 @@ on_load_failed (SyAnalysisView *view,
   g_autofree char *shown = display_path (folder);
 
   g_clear_object (&self->loading_folder);
+  /* a session whose model did not load changes nothing */
+  g_clear_pointer (&self->pending_session, sy_session_file_free);
+  g_clear_object (&self->pending_session_file);
   /* back to what was there: the previous model's views, or the empty state */
   gtk_stack_set_visible_child_name (self->stack, self->model_folder ? "views" : "empty");
   if (g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED) ||
@@ -488,6 +516,8 @@ on_drop (GtkDropTarget *target,
 
   if (file == NULL)
     return FALSE;
+  if (sy_window_is_session_file (file))
+    return sy_window_open_session (SY_WINDOW (user_data), file);
   return sy_window_open_model (SY_WINDOW (user_data), file);
 }
 
@@ -541,6 +571,9 @@ sy_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->model_folder);
   g_clear_object (&self->loading_folder);
+  g_clear_pointer (&self->pending_session, sy_session_file_free);
+  g_clear_object (&self->pending_session_file);
+  g_clear_object (&self->session_file);
 
   G_OBJECT_CLASS (sy_window_parent_class)->finalize (object);
 }
@@ -570,6 +603,330 @@ profile_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (profiler));
 }
 
+/* Sessions */
+
+gboolean
+sy_window_is_session_file (GFile *file)
+{
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  name = g_file_get_basename (file);
+  return name != NULL && g_str_has_suffix (name, SY_SESSION_FILE_EXTENSION);
+}
+
+/* An error dialog like the one of a model that failed to load. */
+static void
+show_session_error (SyWindow   *self,
+                    GFile      *file,
+                    const char *message)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *shown = display_path (file);
+  g_autofree char *path = g_file_get_path (file);
+  gsize len = path ? strlen (path) : 0;
+
+  /* the engine's messages start with the file's path: it is above already */
+  if (path != NULL && strncmp (message, path, len) == 0 && strncmp (message + len, ": ", 2) == 0)
+    message += len + 2;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Session"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-session-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+apply_session (SyWindow            *self,
+               const SySessionFile *session,
+               GFile               *file,
+               const char          *model_path)
+{
+  gboolean compare = session->compare || g_str_equal (session->view, "compare");
+  g_autoptr (GError) error = NULL;
+
+  sy_analysis_view_set_text (self->analysis, session->text);
+  if (!sy_analysis_view_set_router (self->analysis, session->router_a, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Configuration A of the session does not fit this model: %s"),
+                                                  error->message);
+      sy_window_show_toast (self, message);
+      g_clear_error (&error);
+    }
+  if (session->router_b != NULL && !sy_analysis_view_set_router_b (self->analysis, session->router_b, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Configuration B of the session does not fit this model: %s"),
+                                                  error->message);
+      sy_window_show_toast (self, message);
+      g_clear_error (&error);
+    }
+  sy_analysis_view_set_compare (self->analysis, compare);
+  if (!compare)
+    sy_analysis_view_set_view (self->analysis, session->view);
+  sy_analysis_view_set_measure (self->analysis, session->measure, NULL);
+  sy_analysis_view_select (self->analysis, session->token, session->layer);
+  sy_analysis_view_set_heatmap_zoom (self->analysis, session->heatmap_cell_width);
+
+  if (session->model_fingerprint != NULL)
+    {
+      g_autofree char *fingerprint = sy_model_fingerprint (model_path, NULL);
+
+      if (g_strcmp0 (fingerprint, session->model_fingerprint) != 0)
+        sy_window_show_toast (self, _("The model changed since this session was saved"));
+    }
+
+  g_set_object (&self->session_file, file);
+  g_signal_emit (self, signals[SESSION_OPENED], 0, file);
+}
+
+gboolean
+sy_window_open_session (SyWindow *self,
+                        GFile    *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SySessionFile) session = NULL;
+  g_autoptr (GFile) model = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *model_path = NULL;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      show_session_error (self, file, _("Only local session files can be opened"));
+      return FALSE;
+    }
+  session = sy_session_file_load (path, &error);
+  if (session == NULL)
+    {
+      show_session_error (self, file, error->message);
+      return FALSE;
+    }
+  model_path = sy_session_file_resolve_model (session, path, &error);
+  if (model_path == NULL)
+    {
+      show_session_error (self, file, error->message);
+      return FALSE;
+    }
+  model = g_file_new_for_path (model_path);
+  if (!check_model_folder (model, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The session’s model cannot be opened: %s"),
+                                                  error->message);
+      show_session_error (self, file, message);
+      return FALSE;
+    }
+
+  /* its model is the one open: restore at once */
+  if (self->model_folder != NULL && self->loading_folder == NULL &&
+      g_file_equal (self->model_folder, model))
+    {
+      apply_session (self, session, file, model_path);
+      return TRUE;
+    }
+  if (!sy_window_open_model (self, model))
+    return FALSE;
+  self->pending_session = g_steal_pointer (&session);
+  g_set_object (&self->pending_session_file, file);
+  return TRUE;
+}
+
+gboolean
+sy_window_save_session (SyWindow  *self,
+                        GFile     *file,
+                        GError   **error)
+{
+  g_autoptr (SySessionFile) session = sy_session_file_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *model_path = NULL;
+  g_autofree char *demo = NULL;
+  const char *view, *measure;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  if (self->model_folder == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("Open a model first"));
+      return FALSE;
+    }
+  path = g_file_get_path (file);
+  model_path = g_file_get_path (self->model_folder);
+  if (path == NULL || model_path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Choose a local file to save the session to"));
+      return FALSE;
+    }
+
+  /* the shipped demo model is saved as null: it opens wherever it is installed */
+  demo = sy_default_model_path (NULL);
+  if (demo != NULL)
+    {
+      g_autoptr (GFile) demo_folder = g_file_new_for_path (demo);
+
+      if (!g_file_equal (self->model_folder, demo_folder))
+        session->model = g_strdup (model_path);
+    }
+  else
+    session->model = g_strdup (model_path);
+  session->model_fingerprint = sy_model_fingerprint (model_path, NULL);
+  g_free (session->text);
+  session->text = sy_analysis_view_get_text (self->analysis);
+  g_free (session->router_a);
+  session->router_a = sy_analysis_view_get_router (self->analysis);
+  session->router_b = sy_analysis_view_get_router_b (self->analysis);
+  session->compare = sy_analysis_view_get_compare (self->analysis);
+  view = sy_analysis_view_get_view (self->analysis);
+  if (sy_session_file_view_is_valid (view))
+    {
+      g_free (session->view);
+      session->view = g_strdup (view);
+    }
+  measure = sy_analysis_view_get_measure (self->analysis);
+  if (sy_session_file_measure_is_valid (measure))
+    {
+      g_free (session->measure);
+      session->measure = g_strdup (measure);
+    }
+  session->token = sy_analysis_view_get_selected_token (self->analysis);
+  session->layer = sy_analysis_view_get_selected_layer (self->analysis);
+  session->heatmap_cell_width = sy_analysis_view_get_heatmap_zoom (self->analysis);
+
+  if (!sy_session_file_save (session, path, error))
+    return FALSE;
+  g_set_object (&self->session_file, file);
+  return TRUE;
+}
+
+static void
+on_save_session_response (GtkNativeDialog *chooser,
+                          int              response,
+                          gpointer         user_data)
+{
+  g_autoptr (SyWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *name = file ? g_file_get_basename (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      /* a name given without an extension gets the session's */
+      if (file != NULL && name != NULL && strchr (name, '.') == NULL)
+        {
+          g_autoptr (GFile) parent = g_file_get_parent (file);
+          g_autofree char *full = g_strconcat (name, SY_SESSION_FILE_EXTENSION, NULL);
+
+          g_clear_object (&file);
+          file = g_file_get_child (parent, full);
+          g_free (name);
+          name = g_steal_pointer (&full);
+        }
+      if (file == NULL)
+        sy_window_show_toast (self, _("Choose a local file to save the session to"));
+      else if (!sy_window_save_session (self, file, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not save the session: %s"), error->message);
+          sy_window_show_toast (self, message);
+        }
+      else
+        {
+          g_autofree char *message = g_strdup_printf (_("Saved session “%s”"), name);
+          sy_window_show_toast (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+add_session_filters (GtkFileChooser *chooser)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Switchyard sessions"));
+  gtk_file_filter_add_pattern (filter, "*" SY_SESSION_FILE_EXTENSION);
+  gtk_file_filter_add_mime_type (filter, SY_SESSION_FILE_MIME_TYPE);
+  gtk_file_chooser_add_filter (chooser, filter);
+  g_object_unref (filter);
+}
+
+static void
+save_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  add_session_filters (GTK_FILE_CHOOSER (chooser));
+  if (self->session_file != NULL)
+    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), self->session_file, NULL);
+  else
+    {
+      g_autofree char *model = self->model_folder ? g_file_get_basename (self->model_folder) : NULL;
+      g_autofree char *name = g_strconcat (model ? model : "switchyard", SY_SESSION_FILE_EXTENSION, NULL);
+
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_session_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_open_session_response (GtkNativeDialog *chooser,
+                          int              response,
+                          gpointer         user_data)
+{
+  g_autoptr (SyWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        sy_window_open_session (self, file);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+open_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  GtkFileFilter *all;
+
+  chooser = gtk_file_chooser_native_new (_("Open Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  add_session_filters (GTK_FILE_CHOOSER (chooser));
+  all = gtk_file_filter_new ();
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  g_object_unref (all);
+  if (self->session_file != NULL)
+    {
+      g_autoptr (GFile) parent = g_file_get_parent (self->session_file);
+
+      if (parent != NULL && g_file_query_exists (parent, NULL))
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), parent, NULL);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_session_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 sy_window_class_init (SyWindowClass *klass)
 {
@@ -594,6 +951,20 @@ sy_window_class_init (SyWindowClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_FILE);
 
+  /**
+   * SyWindow::session-opened:
+   * @file: the session file
+   *
+   * A session's model is open and its text, routers, view, measure,
+   * selection and zoom are in place.
+   */
+  signals[SESSION_OPENED] =
+    g_signal_new ("session-opened",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_FILE);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/switchyard/Switchyard/ui/sy-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SyWindow, window_title);
@@ -608,6 +979,8 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
+  gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
+  gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
 }
 
 static void
@@ -656,6 +1029,8 @@ sy_window_init (SyWindow *self)
     gtk_stack_add_named (self->stack, self->loading_page, "loading");
   }
   update_export_action (self);
+  /* a session needs a model */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-session", FALSE);
 
   drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop), self, 0);

@@ -24,6 +24,22 @@ SyWindow        *sy_window_new               (SyApplication *application);
  * chooser, the recent list, drag and drop and the command line alike. */
 gboolean         sy_window_open_model        (SyWindow      *self,
                                               GFile         *folder);
+/* Sessions (.switchyard files): everything it takes to draw the picture
+ * again.  Saving writes the model (path and fingerprint), the text,
+ * routers A and B, compare, view, measure, selection and zoom.  Opening
+ * loads the session's model when it is not the one open (in the
+ * background) and then restores the rest, and emits ::session-opened; a
+ * session that cannot be read or whose model is missing or fails to load
+ * gives an error dialog and changes nothing; a model whose fingerprint
+ * differs says so in a toast. */
+gboolean         sy_window_save_session      (SyWindow      *self,
+                                              GFile         *file,
+                                              GError       **error);
+gboolean         sy_window_open_session      (SyWindow      *self,
+                                              GFile         *file);
+/* TRUE for a file named *.switchyard (command line, drag and drop). */
+gboolean         sy_window_is_session_file   (GFile         *file);
+
 /* The folder last opened in this window, or NULL. */
 GFile           *sy_window_get_model_folder  (SyWindow      *self);
 /* Opens the shipped demo model; FALSE with @error when there is none. */

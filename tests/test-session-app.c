@@ -1,0 +1,465 @@
+/* test-session-app.c: Save Session and Open Session in the real window
+ * (suite 'app', in-process, under a display)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Sets a state (model, text, routers A and B, view, measure, selection,
+ * zoom), saves it, changes everything (another model included), opens the
+ * session and finds the state back; the same through the command line and
+ * drag and drop.  A session whose model is missing or does not load, or
+ * that cannot be read, gives an error dialog and leaves the state alone; a
+ * changed model gives a toast.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "sy-analysis-view.h"
+#include "sy-application.h"
+#include "sy-session-file.h"
+#include "sy-test-gui.h"
+#include "sy-test-util.h"
+#include "sy-window.h"
+
+static SyApplication *app;
+static char *tmp_dir;
+
+#define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
+
+static void
+on_file_signal (SyWindow *window,
+                GFile    *file,
+                GFile   **out)
+{
+  g_set_object (out, file);
+}
+
+static void
+wait_for_file (GFile **file)
+{
+  while (*file == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+wait_idle (SyAnalysisView *view)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+
+  do
+    sy_test_settle (50);
+  while (sy_worker_is_busy (worker));
+}
+
+/* The message dialog with @css_class, waiting for it to come. */
+static GtkWindow *
+wait_for_dialog (const char *css_class)
+{
+  for (;;)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), css_class) &&
+              gtk_widget_get_visible (GTK_WIDGET (w)))
+            return w;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  char   *text;
+  char   *router_a;
+  char   *router_b;
+  char   *view;
+  char   *measure;
+  int     token;
+  int     layer;
+  double  zoom;
+} State;
+
+static void
+state_clear (State *s)
+{
+  g_free (s->text);
+  g_free (s->router_a);
+  g_free (s->router_b);
+  g_free (s->view);
+  g_free (s->measure);
+}
+
+static void
+get_state (SyAnalysisView *view,
+           State          *s)
+{
+  s->text = sy_analysis_view_get_text (view);
+  s->router_a = sy_analysis_view_get_router (view);
+  s->router_b = sy_analysis_view_get_router_b (view);
+  s->view = g_strdup (sy_analysis_view_get_view (view));
+  s->measure = g_strdup (sy_analysis_view_get_measure (view));
+  s->token = sy_analysis_view_get_selected_token (view);
+  s->layer = sy_analysis_view_get_selected_layer (view);
+  s->zoom = sy_analysis_view_get_heatmap_zoom (view);
+}
+
+static void
+assert_state (SyAnalysisView *view,
+              const State    *expected)
+{
+  State now = { 0 };
+
+  get_state (view, &now);
+  g_assert_cmpstr (now.text, ==, expected->text);
+  g_assert_cmpstr (now.router_a, ==, expected->router_a);
+  g_assert_cmpstr (now.router_b, ==, expected->router_b);
+  g_assert_cmpstr (now.view, ==, expected->view);
+  g_assert_cmpstr (now.measure, ==, expected->measure);
+  g_assert_cmpint (now.token, ==, expected->token);
+  g_assert_cmpint (now.layer, ==, expected->layer);
+  g_assert_cmpfloat (now.zoom, ==, expected->zoom);
+  state_clear (&now);
+}
+
+static char *
+fixture (const char *arch)
+{
+  g_autofree char *path = sy_test_model_path (arch, "");
+
+  return g_canonicalize_filename (path, NULL);
+}
+
+static void
+test_session_round_trip (void)
+{
+  g_autofree char *olmoe = NULL, *other = NULL;
+  g_autofree char *path = g_build_filename (tmp_dir, "state.switchyard", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) opened = NULL;
+  g_autoptr (GFile) session_opened = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SySessionFile) saved = NULL;
+  SyWindow *window;
+  SyAnalysisView *view;
+  State state = { 0 }, changed = { 0 };
+
+  SKIP_WITHOUT_DISPLAY ();
+  olmoe = fixture ("olmoe");
+  other = fixture ("qwen2_moe");
+
+  g_application_activate (G_APPLICATION (app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  view = sy_window_get_analysis_view (window);
+  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+
+  /* nothing to save before a model is open */
+  g_assert_false (sy_window_save_session (window, file, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_clear_error (&error);
+
+  {
+    g_autoptr (GFile) folder = g_file_new_for_path (olmoe);
+
+    g_assert_true (sy_window_open_model (window, folder));
+    wait_for_file (&opened);
+  }
+  wait_idle (view);
+
+  /* a state in every part */
+  sy_analysis_view_set_text (view, "The service is pretty good, said nobody.");
+  g_assert_true (sy_analysis_view_set_router (view, "topk:k=1", &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_analysis_view_set_router_b (view, "topp:p=0.6", &error));
+  g_assert_no_error (error);
+  sy_analysis_view_set_view (view, "inspector");
+  g_assert_true (sy_analysis_view_set_measure (view, "entropy", &error));
+  sy_analysis_view_select (view, 3, 1);
+  sy_analysis_view_set_heatmap_zoom (view, 24);
+  wait_idle (view);
+  get_state (view, &state);
+  g_assert_cmpstr (state.view, ==, "inspector");
+  g_assert_cmpstr (state.measure, ==, "entropy");
+  g_assert_true (g_str_has_prefix (state.router_a, "topk"));
+  g_assert_true (g_str_has_prefix (state.router_b, "topp"));
+  g_assert_cmpint (state.token, ==, 3);
+  g_assert_cmpfloat (state.zoom, ==, 24);
+
+  g_assert_true (sy_window_save_session (window, file, &error));
+  g_assert_no_error (error);
+  saved = sy_session_file_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (saved->model, ==, olmoe);
+  g_assert_nonnull (saved->model_fingerprint);
+  g_assert_cmpstr (saved->text, ==, state.text);
+  g_assert_cmpstr (saved->router_a, ==, state.router_a);
+  g_assert_cmpstr (saved->router_b, ==, state.router_b);
+  g_assert_cmpstr (saved->view, ==, "inspector");
+  g_assert_false (saved->compare);
+
+  /* change everything, the model included */
+  {
+    g_autoptr (GFile) folder = g_file_new_for_path (other);
+
+    g_clear_object (&opened);
+    g_assert_true (sy_window_open_model (window, folder));
+    wait_for_file (&opened);
+  }
+  sy_analysis_view_set_text (view, "Something else entirely.");
+  g_assert_true (sy_analysis_view_set_router (view, "native", NULL));
+  g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=3", NULL));
+  sy_analysis_view_set_view (view, "summary");
+  g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
+  sy_analysis_view_select (view, 0, 0);
+  sy_analysis_view_set_heatmap_zoom (view, 0);
+  wait_idle (view);
+  get_state (view, &changed);
+  g_assert_cmpstr (changed.text, !=, state.text);
+  g_assert_cmpstr (changed.router_a, !=, state.router_a);
+  g_assert_cmpstr (changed.router_b, !=, state.router_b);
+  g_assert_cmpstr (changed.view, !=, state.view);
+  g_assert_cmpstr (changed.measure, !=, state.measure);
+
+  /* open the session: the model loads, then the rest comes back */
+  g_clear_object (&opened);
+  g_assert_true (sy_window_open_session (window, file));
+  wait_for_file (&session_opened);
+  g_assert_true (g_file_equal (session_opened, file));
+  g_assert_nonnull (opened);
+  {
+    g_autofree char *model = g_file_get_path (sy_window_get_model_folder (window));
+
+    g_assert_cmpstr (model, ==, olmoe);
+  }
+  wait_idle (view);
+  assert_state (view, &state);
+
+  /* the same model open: restored at once */
+  sy_analysis_view_set_text (view, "Changed again.");
+  sy_analysis_view_set_view (view, "heatmap");
+  g_clear_object (&session_opened);
+  g_assert_true (sy_window_open_session (window, file));
+  g_assert_nonnull (session_opened);
+  assert_state (view, &state);
+
+  /* compare mode comes back as the compare page */
+  sy_analysis_view_set_compare (view, TRUE);
+  g_assert_true (sy_window_save_session (window, file, &error));
+  sy_analysis_view_set_compare (view, FALSE);
+  g_assert_false (sy_analysis_view_get_compare (view));
+  g_clear_object (&session_opened);
+  g_assert_true (sy_window_open_session (window, file));
+  g_assert_nonnull (session_opened);
+  g_assert_true (sy_analysis_view_get_compare (view));
+  g_assert_cmpstr (sy_analysis_view_get_view (view), ==, "compare");
+  sy_analysis_view_set_compare (view, FALSE);
+  sy_analysis_view_set_view (view, "inspector");
+  g_assert_true (sy_window_save_session (window, file, &error));
+
+  /* the command line (switchyard FILE.switchyard) and a drop do the same */
+  sy_analysis_view_set_text (view, "From elsewhere.");
+  g_clear_object (&session_opened);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  wait_for_file (&session_opened);
+  assert_state (view, &state);
+
+  sy_analysis_view_set_text (view, "Dropped.");
+  g_clear_object (&session_opened);
+  {
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+    GtkDropTarget *drop = NULL;
+    GValue value = G_VALUE_INIT;
+    gboolean accepted = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+      {
+        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          drop = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (drop);
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+    g_value_unset (&value);
+    g_assert_true (accepted);
+  }
+  wait_for_file (&session_opened);
+  assert_state (view, &state);
+
+  /* a model that changed since: a toast says so, the state comes back */
+  {
+    g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
+    g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
+
+    g_free (saved->model_fingerprint);
+    saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
+    g_assert_true (sy_session_file_save (saved, changed_path, &error));
+    g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                               "The model changed since this session was saved"));
+    sy_analysis_view_set_text (view, "Before the changed one.");
+    g_clear_object (&session_opened);
+    g_assert_true (sy_window_open_session (window, changed_file));
+    g_assert_nonnull (session_opened);
+    sy_test_settle (100);
+    g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                              "The model changed since this session was saved"));
+    assert_state (view, &state);
+  }
+
+  state_clear (&state);
+  state_clear (&changed);
+  g_signal_handlers_disconnect_by_data (window, &opened);
+  g_signal_handlers_disconnect_by_data (window, &session_opened);
+}
+
+/* Sessions that cannot be opened: a dialog, and nothing changes. */
+static void
+test_session_errors (void)
+{
+  g_autofree char *olmoe = NULL;
+  g_autofree char *missing_model = g_build_filename (tmp_dir, "no-such-model", NULL);
+  g_autofree char *broken = g_build_filename (tmp_dir, "broken-model", NULL);
+  g_autofree char *broken_config = g_build_filename (broken, "config.json", NULL);
+  g_autoptr (GFile) opened = NULL;
+  g_autoptr (GFile) session_opened = NULL;
+  g_autoptr (GError) error = NULL;
+  SyWindow *window;
+  SyAnalysisView *view;
+  State before = { 0 };
+  const char *text = "Keep this text.";
+  struct
+  {
+    const char *name;
+    const char *json;       /* NULL: a session naming @model */
+    const char *model;
+    const char *needle;     /* in the dialog's body */
+    const char *dialog;     /* css class */
+  } cases[] = {
+    { "missing.switchyard", NULL, missing_model, "no-such-model", "sy-session-error" },
+    { "garbage.switchyard", "{ not json", NULL, "not valid JSON", "sy-session-error" },
+    { "newer.switchyard", "{\"format\": \"switchyard-session\", \"version\": 9, \"text\": \"x\"}", NULL,
+      "key 'version'", "sy-session-error" },
+    { "broken.switchyard", NULL, broken, "required key", "sy-load-error" },
+  };
+
+  SKIP_WITHOUT_DISPLAY ();
+  olmoe = fixture ("olmoe");
+  g_assert_cmpint (g_mkdir_with_parents (broken, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (broken_config, "{\"model_type\": \"olmoe\"}", -1, NULL));
+
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  view = sy_window_get_analysis_view (window);
+  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  sy_analysis_view_set_text (view, text);
+  g_assert_true (sy_analysis_view_set_router (view, "topk:k=2", NULL));
+  wait_idle (view);
+  get_state (view, &before);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, cases[i].name, NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      g_autofree char *model_path = NULL;
+      GtkWindow *dialog;
+
+      if (cases[i].json)
+        g_assert_true (g_file_set_contents (path, cases[i].json, -1, NULL));
+      else
+        {
+          g_autoptr (SySessionFile) s = sy_session_file_new ();
+
+          s->model = g_strdup (cases[i].model);
+          g_free (s->text);
+          s->text = g_strdup ("A text that must not arrive.");
+          g_assert_true (sy_session_file_save (s, path, &error));
+          g_assert_no_error (error);
+        }
+      sy_window_open_session (window, file);
+      dialog = wait_for_dialog (cases[i].dialog);
+      g_test_message ("%s: %s", cases[i].name, adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+      g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), cases[i].needle));
+      gtk_window_destroy (dialog);
+      sy_test_settle (50);
+
+      g_assert_null (session_opened);
+      model_path = g_file_get_path (sy_window_get_model_folder (window));
+      g_assert_cmpstr (model_path, ==, olmoe);
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
+      assert_state (view, &before);
+    }
+
+  state_clear (&before);
+  sy_test_remove_tree (broken);
+  g_signal_handlers_disconnect_by_data (window, &opened);
+  g_signal_handlers_disconnect_by_data (window, &session_opened);
+}
+
+static void
+test_session_actions (void)
+{
+  SyWindow *window;
+  g_auto (GStrv) save = NULL;
+  g_auto (GStrv) open = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  save = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.save-session");
+  open = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.open-session");
+  g_assert_cmpstr (save[0], ==, "<Control>s");
+  g_assert_cmpstr (open[0], ==, "<Shift><Control>o");
+  /* a model is open (the tests before): saving is possible */
+  g_assert_true (sy_window_get_model_folder (window) != NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *olmoe = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  app = sy_test_gui_init ("test-session-app", "/nonexistent");
+  olmoe = sy_test_model_path ("olmoe", "");
+  if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
+    g_clear_object (&app);
+  tmp_dir = g_dir_make_tmp ("sy-session-app-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/app/session/round-trip", test_session_round_trip);
+  g_test_add_func ("/app/session/errors", test_session_errors);
+  g_test_add_func ("/app/session/actions", test_session_actions);
+  status = g_test_run ();
+
+  sy_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_clear_object (&app);
+  return status;
+}
