@@ -168,24 +168,16 @@ check_router (const char  *name,
   return TRUE;
 }
 
-SySessionFile *
-sy_session_file_parse (const char  *data,
-                       gssize       len,
-                       const char  *name,
-                       GError     **error)
+/* The session in a parsed file (@name names it in errors). */
+static SySessionFile *
+session_from_json (SyJson      *root,
+                   const char  *name,
+                   GError     **error)
 {
-  g_autoptr (SyJson) root = NULL;
   g_autoptr (SySessionFile) session = NULL;
   g_autofree char *format = NULL;
   int64_t version = 0, token = -1, layer = -1;
   double cell_width = 0;
-
-  g_return_val_if_fail (data != NULL, NULL);
-  g_return_val_if_fail (name != NULL, NULL);
-
-  root = sy_json_parse (data, len, name, error);
-  if (root == NULL)
-    return NULL;
 
   /* what it is, then which version, before anything else */
   if (!sy_json_has (root, "format"))
@@ -281,21 +273,30 @@ sy_session_file_parse (const char  *data,
 }
 
 SySessionFile *
+sy_session_file_parse (const char  *data,
+                       gssize       len,
+                       const char  *name,
+                       GError     **error)
+{
+  g_autoptr (SyJson) root = NULL;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  root = sy_json_parse (data, len, name, error);
+  return root ? session_from_json (root, name, error) : NULL;
+}
+
+SySessionFile *
 sy_session_file_load (const char  *path,
                       GError     **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autofree char *data = NULL;
-  gsize len = 0;
+  g_autoptr (SyJson) root = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  return sy_session_file_parse (data, (gssize) len, path, error);
+  root = sy_json_load_file (path, error);
+  return root ? session_from_json (root, path, error) : NULL;
 }
 
 /* ---- writing ---- */
