@@ -8,8 +8,6 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "sy-gguf.h"
 #include "sy-model-private.h"

@@ -1421,24 +1421,6 @@ _sy_tensor_store_shard_move (SyTensorStore *self,
   shard->contents = copy;
 }
 
-gboolean
-sy_tensor_store_is_mapped_data (SyTensorStore *self,
-                                const void    *data)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  for (guint i = 0; i < self->shards->len; i++)
-    {
-      SyShard *shard = g_ptr_array_index (self->shards, i);
-
-      if (shard->map != NULL && shard->contents != NULL
-          && (const char *) data >= shard->contents
-          && (const char *) data < shard->contents + shard->size)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 guint
 sy_tensor_store_get_n_tensors (SyTensorStore *self)
 {

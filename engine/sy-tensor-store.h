@@ -105,10 +105,6 @@ guint          sy_tensor_store_get_n_tensors (SyTensorStore *self);
 /* Asks the kernel to start reading every mapped file in the background
  * (posix_madvise WILLNEED); returns at once. */
 void           sy_tensor_store_prefetch      (SyTensorStore *self);
-/* Whether @data lies in one of the store's file mappings (not in memory
- * the store or its caller allocated). */
-gboolean       sy_tensor_store_is_mapped_data (SyTensorStore *self,
-                                               const void    *data);
 /* Number of safetensors files mapped (shards). */
 guint          sy_tensor_store_get_n_files   (SyTensorStore *self);
 /* Sum of the tensors' byte sizes. */

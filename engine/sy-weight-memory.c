@@ -1,4 +1,5 @@
-/* sy-weight-memory.c: the weight arena and the checked copy into it
+/* sy-weight-memory.c: the weight arena, reading weight files into it, and
+ * the NaN check split over threads
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
