@@ -1,4 +1,4 @@
-/* switchyard-cli.c: the command line of Switchyard (../shared/docs/cli.md)
+/* switchyard-cli.c: the command line of Switchyard (docs/cli.md)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

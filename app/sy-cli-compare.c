@@ -1,4 +1,4 @@
-/* sy-cli-compare.c: `switchyard-cli compare` (../shared/docs/cli.md "compare")
+/* sy-cli-compare.c: `switchyard-cli compare` (docs/cli.md "compare")
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

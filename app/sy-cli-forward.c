@@ -6,7 +6,7 @@
  *   forward --model M (--text T | --ids 1,2,3) [--router SPEC] --dump OUT.safetensors
  *
  * Writes F32 `logits` [T, V], `router_logits.I` [T, E] per MoE layer and
- * `hidden.I` [T, H] for I = 0..L (../shared/fixtures/README.md).
+ * `hidden.I` [T, H] for I = 0..L (tests/fixtures/README.md).
  */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* sy-cli-profile.c: `switchyard-cli profile` (../shared/docs/cli.md "profile")
+/* sy-cli-profile.c: `switchyard-cli profile` (docs/cli.md "profile")
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

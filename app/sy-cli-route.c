@@ -1,4 +1,4 @@
-/* sy-cli-route.c: `switchyard-cli route` (../shared/docs/cli.md "route")
+/* sy-cli-route.c: `switchyard-cli route` (docs/cli.md "route")
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -132,7 +132,7 @@ sy_cli_tokenize (int    argc,
     return sy_cli_error ("tokenize: --text TEXT is required");
   if (model == NULL)
     {
-      /* the embedded demo model (../shared/docs/cli.md) */
+      /* the embedded demo model (docs/cli.md) */
       model = sy_default_model_path (&error);
       if (model == NULL)
         return sy_cli_error ("tokenize: no --model given and the demo model is not available: %s",

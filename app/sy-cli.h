@@ -1,4 +1,4 @@
-/* sy-cli.h: subcommands of switchyard-cli (../shared/docs/cli.md)
+/* sy-cli.h: subcommands of switchyard-cli (docs/cli.md)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

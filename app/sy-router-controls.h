@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Policy, its parameters, the weight rule and a DynaMoE schedule with a
- * preview of the per-layer budget (../shared/docs/routing.md).  Every
+ * preview of the per-layer budget (docs/routing.md).  Every
  * change emits ::changed; the spec is read with
  * sy_router_controls_get_spec_string().  "Reset to Native" and "Match
  * Native Cost" emit ::reset and ::calibrate.

@@ -1,4 +1,4 @@
-/* sy-calibrate.h: match a target average K (../shared/docs/routing.md "Calibration")
+/* sy-calibrate.h: match a target average K (docs/routing.md "Calibration")
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

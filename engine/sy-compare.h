@@ -5,7 +5,7 @@
  *
  * Configuration A and configuration B (two routing policies on one model,
  * or two models of one tokenizer with the same MoE layout) run over the
- * same token ids; SyCompare holds what changes (../shared/docs/cli.md
+ * same token ids; SyCompare holds what changes (docs/cli.md
  * "compare"): per MoE layer and token ΔK = K_B − K_A, the Jaccard overlap
  * of the chosen expert sets and the experts only A or only B chose; per
  * token ΔNLL (B's NLL minus A's for the token after t); the mean KL(A‖B)

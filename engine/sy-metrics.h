@@ -1,4 +1,4 @@
-/* sy-metrics.h: quality metrics of a run (../shared/docs/routing.md, cli.md)
+/* sy-metrics.h: quality metrics of a run (docs/routing.md, cli.md)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,4 +1,4 @@
-/* sy-router-spec.c: router SPEC strings (../shared/docs/cli.md "Router SPEC")
+/* sy-router-spec.c: router SPEC strings (docs/cli.md "Router SPEC")
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,4 +1,4 @@
-/* sy-router.c: the routing policies of ../shared/docs/routing.md
+/* sy-router.c: the routing policies of docs/routing.md
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,4 +1,4 @@
-/* sy-router.h: routing policies (../shared/docs/routing.md)
+/* sy-router.h: routing policies (docs/routing.md)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

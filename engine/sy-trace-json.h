@@ -1,4 +1,4 @@
-/* sy-trace-json.h: the trace as JSON (../shared/docs/cli.md "Trace") and CSV
+/* sy-trace-json.h: the trace as JSON (docs/cli.md "Trace") and CSV
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -5,8 +5,8 @@
  *
  * The trace is the contract between the engine and everything above it
  * (renderers, CLI, app, profiler): nothing above the engine reads engine
- * internals, only this.  See ../shared/docs/cli.md ("Trace") and
- * ../shared/docs/routing.md ("What the trace records").
+ * internals, only this.  See docs/cli.md ("Trace") and
+ * docs/routing.md ("What the trace records").
  *
  * Layout: plain structs with flat arrays, cheap enough to record always.
  * For a layer, per-token arrays are indexed [t] and per-token-per-expert

@@ -3,7 +3,7 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Runs the real binary on ../shared/fixtures/models/olmoe (SY_FIXTURES)
+ * Runs the real binary on tests/fixtures/models/olmoe (SY_FIXTURES)
  * and checks the files: the SVG parses as XML and holds the heatmap's
  * cells and the glyphs of its labels; PNG and PDF have their magic; bad
  * options give one-line errors and no file.

@@ -5,7 +5,7 @@
  *
  * No model needed: router logits are written into a trace layer by hand
  * (or from a seeded random generator) and every rule of
- * ../shared/docs/routing.md is checked independently of the engine code.
+ * docs/routing.md is checked independently of the engine code.
  */
 #include <math.h>
 #include <string.h>

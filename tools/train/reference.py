@@ -7,7 +7,7 @@
 Runs the trainer's own PyTorch forward (tools/train/model.py) in float32 on
 the model's BF16 weights upcast to F32 (exactly what the engine loads) and
 writes reference.json + reference.safetensors in the conventions of
-../shared/fixtures/README.md, plus the native routing decisions.
+tests/fixtures/README.md, plus the native routing decisions.
 """
 
 import json
