@@ -61,4 +61,7 @@ const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,
 const char           *_sy_gguf_rule_pattern (const SyArchSpec     *arch,
                                              const SyGgufNameRule *rule);
 
+/* The reader's mapping of the file, for the model side */
+GMappedFile          *_sy_gguf_map  (SyGguf *self);
+
 G_END_DECLS

@@ -108,7 +108,12 @@ int32_t        *sy_gguf_get_int_array    (SyGguf        *self,
                                           const char    *key,
                                           guint64       *n);
 
-/* ---- models ---- */
+/* A float32 array as a new array of *n entries, or NULL. */
+float          *sy_gguf_get_float_array  (SyGguf        *self,
+                                          const char    *key,
+                                          guint64       *n);
+
+/* ---- models (sy-gguf-arch.c) ---- */
 
 /* The GGUF architecture names we map ("olmoe, qwen2moe, qwen3moe"). */
 const char     *sy_gguf_supported_archs  (void);
@@ -122,7 +127,7 @@ const char     *sy_gguf_arch_name        (const char    *model_type);
 json_object    *sy_gguf_model_config     (SyGguf            *self,
                                           const SyArchSpec **arch,
                                           GError           **error);
-/* The file's tokenizer (tokenizer.ggml.*) as a tokenizer.json object: BPE
+/* The file's tokenizer (sy-gguf-tokenizer.c: tokenizer.ggml.*) as a tokenizer.json object: BPE
  * vocabulary by id, merges, control / user tokens as added tokens, the
  * byte-level pre-tokenizer of tokenizer.ggml.pre ("gpt-2" / "olmo" /
  * "default": GPT-2's, "llama-bpe" / "llama3": Llama-3's, "qwen2").
