@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One application, any number of windows.  `switchyard [MODEL_DIR|FILE.switchyard...]`
- * opens each model folder or session in a window (G_APPLICATION_HANDLES_OPEN).  The colour
+ * opens each model (folder or GGUF file) or session in a window (G_APPLICATION_HANDLES_OPEN).  The colour
  * scheme is left to AdwStyleManager, which follows the system's light or
  * dark preference.
  */
@@ -97,7 +97,7 @@ sy_application_open (GApplication  *app,
 
   for (int i = 0; i < n_files; i++)
     {
-      /* The first folder goes into the current window, each other one into its own. */
+      /* The first model goes into the current window, each other one into its own. */
       SyWindow *window = i == 0 ? get_or_create_window (self) : sy_window_new (self);
 
       gtk_window_present (GTK_WINDOW (window));

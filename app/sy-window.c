@@ -19,6 +19,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-default-model.h"
+#include "sy-gguf.h"
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
 #include "sy-window.h"
@@ -86,37 +87,73 @@ escape_mnemonic (const char *text)
   return g_strjoinv ("__", parts);
 }
 
+/* A file that a person picks inside a Hugging Face model folder (the
+ * file chooser shows files): it stands for its folder. */
 static gboolean
-check_model_folder (GFile   *folder,
-                    GError **error)
+is_model_folder_member (GFile *file)
 {
-  g_autofree char *name = display_path (folder);
+  g_autofree char *name = g_file_get_basename (file);
+
+  return name != NULL &&
+         (g_str_equal (name, "config.json") || g_str_equal (name, "tokenizer.json") ||
+          g_str_equal (name, "model.safetensors.index.json") ||
+          g_str_has_suffix (name, ".safetensors"));
+}
+
+/* What @file names as a model: a Hugging Face folder (config.json inside),
+ * a GGUF file (any part of a split one; the engine finds the others), or
+ * a file inside a model folder, which stands for the folder.  Returns the
+ * folder or GGUF file to load, or NULL with an error naming the problem. */
+static GFile *
+resolve_model (GFile   *file,
+               GError **error)
+{
+  g_autofree char *name = display_path (file);
+  g_autoptr (GFile) folder = NULL;
   g_autoptr (GFile) config = NULL;
   GFileType type;
 
-  type = g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL);
+  type = g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL);
   if (type == G_FILE_TYPE_UNKNOWN)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _ ("“%s” does not exist"), name);
-      return FALSE;
+      return NULL;
     }
-  if (type != G_FILE_TYPE_DIRECTORY)
+  if (type == G_FILE_TYPE_REGULAR)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                   _ ("“%s” is not a folder: open a model folder"), name);
-      return FALSE;
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL && sy_gguf_is_gguf (path))
+        return g_object_ref (file);
+      if (!is_model_folder_member (file))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("“%s” is neither a GGUF file nor a model folder: open a .gguf file "
+                          "or a folder with config.json"), name);
+          return NULL;
+        }
+      folder = g_file_get_parent (file);
+    }
+  else if (type == G_FILE_TYPE_DIRECTORY)
+    folder = g_object_ref (file);
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                   _ ("“%s” is neither a GGUF file nor a model folder"), name);
+      return NULL;
     }
 
   config = g_file_get_child (folder, "config.json");
   if (g_file_query_file_type (config, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _ ("“%s” has no config.json: not a Hugging Face model folder"), name);
-      return FALSE;
-    }
+      g_autofree char *folder_name = display_path (folder);
 
-  return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _ ("“%s” has no config.json: not a Hugging Face model folder"), folder_name);
+      return NULL;
+    }
+  return g_steal_pointer (&folder);
 }
 
 static void
@@ -167,16 +204,18 @@ remember_model (SyWindow   *self,
 
 gboolean
 sy_window_open_model (SyWindow *self,
-                      GFile    *folder)
+                      GFile    *file)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) folder = NULL;
   g_autofree char *path = NULL;
   g_autofree char *shown = NULL;
 
   g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (G_IS_FILE (folder), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  if (!check_model_folder (folder, &error))
+  folder = resolve_model (file, &error);
+  if (folder == NULL)
     {
       sy_window_show_toast (self, error->message);
       return FALSE;
@@ -184,7 +223,7 @@ sy_window_open_model (SyWindow *self,
   path = g_file_get_path (folder);
   if (path == NULL)
     {
-      sy_window_show_toast (self, _("Only local model folders can be opened"));
+      sy_window_show_toast (self, _("Only local models can be opened"));
       return FALSE;
     }
 
@@ -458,6 +497,25 @@ on_chooser_response (GtkNativeDialog *chooser,
 }
 
 static void
+add_model_filters (GtkFileChooser *chooser)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _ ("Models (.gguf, config.json, .safetensors)"));
+  gtk_file_filter_add_pattern (filter, "*.gguf");
+  gtk_file_filter_add_pattern (filter, "config.json");
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_chooser_add_filter (chooser, filter);
+  g_object_unref (filter);
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _ ("All Files"));
+  gtk_file_filter_add_pattern (filter, "*");
+  gtk_file_chooser_add_filter (chooser, filter);
+  g_object_unref (filter);
+}
+
+static void
 open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -466,12 +524,15 @@ open_action (GtkWidget  *widget,
   g_autofree char *last = g_settings_get_string (self->settings, "last-model");
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_ ("Open Model Folder"),
+  /* A GGUF file, or a model folder through one of its files (a chooser
+   * shows either folders or files, not both to pick) */
+  chooser = gtk_file_chooser_native_new (_ ("Open Model: a .gguf File or a Model Folder’s config.json"),
                                          GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
                                          _ ("_Open"),
                                          _ ("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  add_model_filters (GTK_FILE_CHOOSER (chooser));
 
   /* Start beside the last model: models usually live side by side. */
   if (last[0] != '\0')
@@ -712,8 +773,12 @@ sy_window_open_session (SyWindow *self,
       show_session_error (self, file, error->message);
       return FALSE;
     }
-  model = g_file_new_for_path (model_path);
-  if (!check_model_folder (model, &error))
+  {
+    g_autoptr (GFile) named = g_file_new_for_path (model_path);
+
+    model = resolve_model (named, &error);
+  }
+  if (model == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The session’s model cannot be opened: %s"),
                                                   error->message);

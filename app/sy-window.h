@@ -17,13 +17,15 @@ G_DECLARE_FINAL_TYPE (SyWindow, sy_window, SY, WINDOW, AdwApplicationWindow)
 
 SyWindow        *sy_window_new               (SyApplication *application);
 
-/* Checks that @folder looks like a model folder (a directory holding a
- * config.json); if it does, records it (GSettings 'last-model' and
- * 'recent-models'), shows it in the subtitle and emits ::model-opened.
- * If not, says why in a toast and returns FALSE.  Used by the file
- * chooser, the recent list, drag and drop and the command line alike. */
+/* Checks that @file names a model: a GGUF file (any part of a split
+ * one), a model folder (a directory holding a config.json), or a file in
+ * such a folder (which stands for the folder); if it does, loads it in the
+ * background, then records it (GSettings 'last-model' and 'recent-models'),
+ * shows it in the subtitle and emits ::model-opened.  If not, says why in a
+ * toast and returns FALSE.  Used by the file chooser, the recent list, drag
+ * and drop, sessions and the command line alike. */
 gboolean         sy_window_open_model        (SyWindow      *self,
-                                              GFile         *folder);
+                                              GFile         *file);
 /* Sessions (.switchyard files): everything it takes to draw the picture
  * again.  Saving writes the model (path and fingerprint), the text,
  * routers A and B, compare, view, measure, selection and zoom.  Opening
@@ -40,7 +42,7 @@ gboolean         sy_window_open_session      (SyWindow      *self,
 /* TRUE for a file named *.switchyard (command line, drag and drop). */
 gboolean         sy_window_is_session_file   (GFile         *file);
 
-/* The folder last opened in this window, or NULL. */
+/* The model (folder or GGUF file) last opened in this window, or NULL. */
 GFile           *sy_window_get_model_folder  (SyWindow      *self);
 /* Opens the shipped demo model; FALSE with @error when there is none. */
 gboolean         sy_window_open_default_model (SyWindow     *self,

@@ -19,6 +19,7 @@
 
 #include "sy-application.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 
 static SyApplication *app;
@@ -377,13 +378,19 @@ test_app_open_model (void)
     g_assert_true (g_ptr_array_find_with_equal_func (actions, item_b, g_str_equal, NULL));
   }
 
-  /* What is not a model folder is refused at once and changes nothing. */
+  /* What is not a model is refused at once and changes nothing: a folder
+   * without config.json, a missing path, a file that is neither a GGUF
+   * (whatever its name says) nor in a model folder. */
   g_clear_object (&opened);
   {
-    g_autofree char *config = g_build_filename (a, "config.json", NULL);
     g_autofree char *parent = g_path_get_dirname (a);
     g_autofree char *missing = g_build_filename (a, "no-such-folder", NULL);
-    const char *bad[] = { config, parent, missing };
+    g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
+    g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
+    const char *bad[] = { parent, missing, fake_gguf, notes };
+
+    g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
+    g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
 
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
@@ -394,6 +401,8 @@ test_app_open_model (void)
         last = g_settings_get_string (settings, "last-model");
         g_assert_cmpstr (last, ==, a);
       }
+    g_assert_cmpint (g_remove (fake_gguf), ==, 0);
+    g_assert_cmpint (g_remove (notes), ==, 0);
   }
   g_assert_null (opened);
   g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
@@ -465,6 +474,34 @@ test_app_open_model (void)
     wait_for ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
+  }
+
+  /* A file the chooser picks inside a model folder stands for the folder. */
+  {
+    g_autofree char *config = g_build_filename (b, "config.json", NULL);
+    g_autoptr (GFile) file = g_file_new_for_path (config);
+    g_autoptr (GFile) folder = g_file_new_for_path (b);
+
+    g_clear_object (&opened);
+    g_assert_true (sy_window_open_model (window, file));
+    wait_for ((gpointer *) &opened);
+    g_assert_true (g_file_equal (opened, folder));
+    g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
+  }
+
+  /* A GGUF file opens like a folder, and is remembered as one. */
+  {
+    g_autofree char *gguf = sy_test_fixture_path ("gguf-llamacpp", "olmoe.gguf", NULL);
+    g_autoptr (GFile) file = g_file_new_for_path (gguf);
+    g_auto (GStrv) recent_now = NULL;
+
+    g_clear_object (&opened);
+    g_assert_true (sy_window_open_model (window, file));
+    wait_for ((gpointer *) &opened);
+    g_assert_true (g_file_equal (opened, file));
+    g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/olmoe.gguf"));
+    recent_now = g_settings_get_strv (settings, "recent-models");
+    g_assert_cmpstr (recent_now[0], ==, gguf);
   }
 
   g_signal_handler_disconnect (window, handler);

@@ -307,6 +307,86 @@ test_visualizer_live (void)
     g_remove (svg);
     g_rmdir (dir);
   }
+  /* the handlers point into this frame */
+  g_signal_handlers_disconnect_by_data (window, &opened);
+  g_signal_handlers_disconnect_by_data (view, &traces);
+}
+
+/* A GGUF file that llama.cpp's converter wrote, given on the command line
+ * (switchyard FILE.gguf): it opens like a model folder, its tokenizer comes
+ * from the file's metadata, and every view draws the typed text. */
+static void
+test_visualizer_gguf (void)
+{
+  const char *fixtures = g_getenv ("SY_FIXTURES");
+  const char *sentence = " Experts in a GGUF file.";
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GdkTexture) shot = NULL;
+  SyWindow *window;
+  SyAnalysisView *view;
+  GtkWidget *heatmap, *text_view;
+  GtkTextBuffer *buffer;
+  GtkTextIter end;
+  const SyTrace *trace;
+  gboolean opened = FALSE;
+  int traces = 0, before;
+
+  SKIP_WITHOUT_DISPLAY ();
+  g_assert_nonnull (fixtures);
+
+  g_application_activate (G_APPLICATION (app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  view = sy_window_get_analysis_view (window);
+  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
+  g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
+
+  sy_analysis_view_set_view (view, "heatmap");
+  path = g_build_filename (fixtures, "gguf-llamacpp", "olmoe.gguf", NULL);
+  file = g_file_new_for_path (path);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_file_equal (sy_window_get_model_folder (window), file));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
+
+  text_view = sy_test_find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
+  heatmap = sy_test_find_widget (GTK_WIDGET (window), SY_TYPE_HEATMAP_VIEW);
+  g_assert_nonnull (text_view);
+  g_assert_nonnull (heatmap);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+  before = traces;
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert (buffer, &end, sentence, -1);
+  wait_for_trace (view, &traces, before);
+
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_assert_nonnull (trace);
+  g_assert_cmpint (trace->n_layers, ==, 3);
+  {
+    g_autoptr (GString) spelled = g_string_new (NULL);
+    g_autofree char *text = sy_analysis_view_get_text (view);
+
+    for (int t = 0; t < trace->n_tokens; t++)
+      if (trace->token_text[t])
+        g_string_append (spelled, trace->token_text[t]);
+    g_assert_cmpstr (spelled->str, ==, text);
+    g_assert_true (g_str_has_suffix (text, sentence));
+  }
+  sy_test_settle (600);   /* past the stack's crossfades */
+  shot = render_widget (GTK_WIDGET (window));
+  save (shot, "test-visualizer-gguf.png");
+  g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
+                                           gdk_texture_get_height (shot)), >, 64);
+  {
+    g_autoptr (GdkTexture) map = render_widget (heatmap);
+
+    g_assert_cmpuint (sy_test_count_colours (map, 0, 0, gdk_texture_get_width (map),
+                                             gdk_texture_get_height (map)), >, 16);
+  }
+  g_signal_handlers_disconnect_by_data (window, &opened);
+  g_signal_handlers_disconnect_by_data (view, &traces);
 }
 
 int
@@ -320,6 +400,7 @@ main (int    argc,
   app = sy_test_gui_init ("test-visualizer", "/nonexistent");
 
   g_test_add_func ("/app/visualizer/live", test_visualizer_live);
+  g_test_add_func ("/app/visualizer/gguf", test_visualizer_gguf);
   status = g_test_run ();
   g_clear_object (&app);
   return status;
