@@ -271,6 +271,27 @@ test_visualizer_live (void)
   save (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
+  /* SER in the policy list: the controls read back its spec, and K stays
+   * within [kmin, native k] */
+  {
+    int n = traces;
+    g_autofree char *spec = NULL;
+
+    g_assert_true (sy_analysis_view_set_router (view, "ser:kmin=1,t=0.6", &error));
+    g_assert_no_error (error);
+    spec = sy_analysis_view_get_router (view);
+    g_assert_cmpstr (spec, ==, "ser:kmin=1,t=0.60");
+    wait_for_trace (view, &traces, n);
+    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+    g_assert_cmpstr (trace->router, ==, "ser:kmin=1,t=0.6");
+    for (int l = 0; l < trace->n_moe_layers; l++)
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          g_assert_cmpint (trace->layers[l].k[t], >=, 1);
+          g_assert_cmpint (trace->layers[l].k[t], <=, trace->native_k);
+        }
+  }
+
   /* every view shows the same trace, and each one draws something */
   {
     const char *pages[] = { "heatmap", "inspector", "summary" };
