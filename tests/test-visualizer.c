@@ -292,6 +292,33 @@ test_visualizer_live (void)
         }
   }
 
+  /* Continue: the model writes on token by token; the views follow (more
+   * columns), the text gets the continuation (italic, not an edit) */
+  {
+    SyWorker *worker = sy_analysis_view_get_worker (view);
+    g_autofree char *before_text = sy_analysis_view_get_text (view);
+    g_autofree char *after_text = NULL;
+    int n_before = trace->n_tokens, n = traces;
+    g_autoptr (GdkTexture) continued = NULL;
+
+    sy_analysis_view_continue (view);
+    g_assert_true (sy_worker_is_generating (worker));
+    while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
+      g_main_context_iteration (NULL, TRUE);
+    for (int i = 0; i < 20; i++)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpint (traces, >, n);
+    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+    g_assert_cmpint (trace->n_tokens, >, n_before);
+    g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_before);
+    after_text = sy_analysis_view_get_text (view);
+    g_assert_true (g_str_has_prefix (after_text, before_text));
+    g_assert_cmpstr (after_text + strlen (before_text), ==, sy_worker_get_continuation (worker, SY_SLOT_A));
+    g_assert_cmpstr (sy_worker_get_text (worker), ==, after_text);
+    continued = render_widget (GTK_WIDGET (window));
+    save (continued, "test-visualizer-continued.png");
+  }
+
   /* every view shows the same trace, and each one draws something */
   {
     const char *pages[] = { "heatmap", "inspector", "summary" };
