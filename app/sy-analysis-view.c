@@ -59,6 +59,11 @@ struct _SyAnalysisView
   GtkWidget        *status;
   GtkWidget        *spinner;
   GtkWidget        *last_view;        /* the view last focused, for export */
+  GtkWidget        *continue_button;  /* Continue / Stop */
+  GtkSpinButton    *continue_length;
+  GtkTextTag       *generated_tag;
+  GtkTextMark      *generated_mark;   /* where the model's text starts */
+  gulong            text_changed_id;
 
   /* Owned */
   SyWorker         *worker;
@@ -119,6 +124,25 @@ update_status (SyAnalysisView *self)
   gtk_label_set_text (GTK_LABEL (self->status), text);
 }
 
+/* The model's continuation of A into the text, after the typed text and
+ * marked apart; not an edit (no re-run). */
+static void
+show_continuation (SyAnalysisView *self)
+{
+  const char *continuation = sy_worker_get_continuation (self->worker, SY_SLOT_A);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter start, end;
+
+  if (continuation == NULL || self->generated_mark == NULL)
+    return;
+  g_signal_handler_block (buffer, self->text_changed_id);
+  gtk_text_buffer_get_iter_at_mark (buffer, &start, self->generated_mark);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_delete (buffer, &start, &end);
+  gtk_text_buffer_insert_with_tags (buffer, &start, continuation, -1, self->generated_tag, NULL);
+  g_signal_handler_unblock (buffer, self->text_changed_id);
+}
+
 static void
 on_trace_ready (SyWorker       *worker,
                 int             slot,
@@ -126,10 +150,15 @@ on_trace_ready (SyWorker       *worker,
 {
   const SyTrace *trace;
   g_autofree char *status = NULL;
+  int generated_from;
 
   if (slot != SY_SLOT_A)
     return;
   trace = sy_worker_get_trace (worker, SY_SLOT_A);
+  generated_from = sy_worker_get_generated_from (worker, SY_SLOT_A);
+  show_continuation (self);
+  sy_token_strip_set_marks (SY_TOKEN_STRIP (self->strip), generated_from, 0);
+  sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heatmap), generated_from, 0);
   for_each_view (self, set_trace_cb, (gpointer) trace);
   if (trace && sy_selection_get_token (self->selection) >= trace->n_tokens)
     sy_selection_set_token (self->selection, trace->n_tokens - 1);
@@ -153,10 +182,77 @@ on_run_failed (SyWorker       *worker,
 }
 
 static void
+update_continue_button (SyAnalysisView *self)
+{
+  gboolean generating = sy_worker_is_generating (self->worker);
+
+  gtk_button_set_label (GTK_BUTTON (self->continue_button), generating ? _("_Stop") : _("_Continue"));
+  gtk_widget_set_tooltip_text (self->continue_button,
+                               generating ? _("Stop writing (Escape)")
+                                          : _("Let the model continue the text under configuration A (Ctrl+Return)"));
+}
+
+static void
 on_busy_changed (SyWorker       *worker,
                  SyAnalysisView *self)
 {
+  update_continue_button (self);
   update_status (self);
+}
+
+void
+sy_analysis_view_continue (SyAnalysisView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter end;
+
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  if (self->generated_mark == NULL)
+    self->generated_mark = gtk_text_buffer_create_mark (buffer, NULL, &end, TRUE);
+  else
+    gtk_text_buffer_move_mark (buffer, self->generated_mark, &end);
+  sy_worker_generate (self->worker, gtk_spin_button_get_value_as_int (self->continue_length), NULL);
+  update_continue_button (self);
+}
+
+void
+sy_analysis_view_stop (SyAnalysisView *self)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  sy_worker_stop_generation (self->worker);
+  update_continue_button (self);
+}
+
+static void
+on_continue_clicked (SyAnalysisView *self)
+{
+  if (sy_worker_is_generating (self->worker))
+    sy_analysis_view_stop (self);
+  else
+    sy_analysis_view_continue (self);
+}
+
+static gboolean
+on_continue_shortcut (GtkWidget *widget,
+                      GVariant  *args,
+                      gpointer   user_data)
+{
+  sy_analysis_view_continue (SY_ANALYSIS_VIEW (widget));
+  return TRUE;
+}
+
+static gboolean
+on_stop_shortcut (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  if (!sy_worker_is_generating (SY_ANALYSIS_VIEW (widget)->worker))
+    return FALSE;
+  sy_analysis_view_stop (SY_ANALYSIS_VIEW (widget));
+  return TRUE;
 }
 
 static void
@@ -698,6 +794,43 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (text_scroller), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroller), GTK_WIDGET (self->text_view));
   gtk_box_append (GTK_BOX (right), framed (text_scroller));
+  self->generated_tag = gtk_text_buffer_create_tag (buffer, "generated",
+                                                    "style", PANGO_STYLE_ITALIC,
+                                                    "underline", PANGO_UNDERLINE_SINGLE,
+                                                    NULL);
+
+  /* Continue: the model writes on; how many tokens at most */
+  {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *label = gtk_label_new_with_mnemonic (_("_Length"));
+    GtkWidget *hint = gtk_label_new (_("tokens · generated text is in italics"));
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    self->continue_button = gtk_button_new_with_mnemonic (_("_Continue"));
+    gtk_widget_add_css_class (self->continue_button, "suggested-action");
+    g_signal_connect_swapped (self->continue_button, "clicked", G_CALLBACK (on_continue_clicked), self);
+    self->continue_length = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 2048, 1));
+    gtk_spin_button_set_value (self->continue_length, 32);
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->continue_length));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->continue_length),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tokens to generate"), -1);
+    gtk_widget_add_css_class (hint, "dim-label");
+    gtk_box_append (GTK_BOX (row), self->continue_button);
+    gtk_box_append (GTK_BOX (row), label);
+    gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->continue_length));
+    gtk_box_append (GTK_BOX (row), hint);
+    gtk_box_append (GTK_BOX (right), row);
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+      gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
+                        gtk_callback_action_new (on_continue_shortcut, NULL, NULL)));
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+      gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Escape"),
+                        gtk_callback_action_new (on_stop_shortcut, NULL, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+    update_continue_button (self);
+  }
 
   self->strip = sy_token_strip_new ();
   gtk_widget_set_size_request (self->strip, -1, 96);
@@ -774,7 +907,7 @@ sy_analysis_view_init (SyAnalysisView *self)
   apply_measure (self);
   gtk_text_buffer_set_text (buffer, SY_DEFAULT_TEXT, -1);
   sy_worker_set_text (self->worker, SY_DEFAULT_TEXT);
-  g_signal_connect (buffer, "changed", G_CALLBACK (on_text_changed), self);
+  self->text_changed_id = g_signal_connect (buffer, "changed", G_CALLBACK (on_text_changed), self);
   update_status (self);
 }
 

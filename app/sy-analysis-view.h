@@ -82,4 +82,9 @@ double          sy_analysis_view_get_heatmap_zoom   (SyAnalysisView *self);
 void            sy_analysis_view_set_heatmap_zoom   (SyAnalysisView *self,
                                                      double          cell_width);
 
+/* Continue (Ctrl+Return): the model continues the text under A (and B in
+ * compare mode) by the length setting; Stop (Escape). */
+void           sy_analysis_view_continue     (SyAnalysisView  *self);
+void           sy_analysis_view_stop         (SyAnalysisView  *self);
+
 G_END_DECLS

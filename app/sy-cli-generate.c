@@ -3,21 +3,27 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   generate --model M (--text T | --ids 1,2,3) [--max-tokens N] [--router SPEC] [--json]
+ *   generate --model M (--text T | --ids 1,2,3) [--max-tokens N] [--router SPEC]
+ *            [--temperature T] [--top-k K] [--seed S] [--json]
  *
- * Each step is a session run with one more id: the KV cache makes it a
- * decode step.  Under a non-causal policy the prompt is routed by it and
- * the new tokens natively (routing.md).
+ * sy_generate(): each step is a session run with one more id, which the
+ * KV cache makes a decode step.  Under a non-causal policy the prompt is
+ * routed by it and the new tokens natively (routing.md).  --json adds the
+ * trace of prompt and continuation (route --json's) as "trace".
  */
 #include "config.h"
 
+#include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sy-cli-model.h"
 #include "sy-cli.h"
+#include "sy-generate.h"
 #include "sy-session.h"
+#include "sy-trace-json.h"
 
 int
 sy_cli_generate (int    argc,
@@ -27,7 +33,9 @@ sy_cli_generate (int    argc,
   g_autofree char *text = NULL;
   g_autofree char *ids_text = NULL;
   g_autofree char *router = NULL;
-  int max_tokens = 32;
+  g_autofree char *seed_text = NULL;
+  int max_tokens = 32, top_k = 0;
+  double temperature = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
@@ -35,18 +43,25 @@ sy_cli_generate (int    argc,
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Prompt token ids", "1,2,3" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, "Tokens to generate (default 32)", "N" },
     { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {\"ids\": [...], \"text\": \"...\"}", NULL },
+    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature,
+      "Sample at this temperature (default 0: greedy)", "T" },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Sample among the K most likely tokens (default 0: all)", "K" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Seed of the sampler (default 0)", "S" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print {\"ids\": [...], \"text\": \"...\", \"trace\": {...}}", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- greedy decoding");
+  g_autoptr (GOptionContext) context = g_option_context_new ("- decoding, greedy or sampled");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) trace = NULL;
   g_autofree int32_t *prompt = NULL;
-  g_autofree int32_t *ids = NULL;
   g_autofree char *out_text = NULL;
   const SyModelInfo *info;
+  SySampling sampling;
+  const int32_t *new_ids;
   int n = 0, n_new = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -56,6 +71,22 @@ sy_cli_generate (int    argc,
     return sy_cli_error ("generate: unexpected argument '%s'", argv[1]);
   if (max_tokens < 0 || max_tokens > 1 << 20)
     return sy_cli_error ("generate: --max-tokens %d is out of range", max_tokens);
+  if (!isfinite (temperature) || temperature < 0 || temperature > 100)
+    return sy_cli_error ("generate: --temperature %g is out of range (0 to 100)", temperature);
+  if (top_k < 0)
+    return sy_cli_error ("generate: --top-k %d must not be negative", top_k);
+  sy_sampling_init (&sampling);
+  sampling.temperature = temperature;
+  sampling.top_k = top_k;
+  if (seed_text != NULL)
+    {
+      char *end = NULL;
+
+      errno = 0;
+      sampling.seed = g_ascii_strtoull (seed_text, &end, 10);
+      if (*seed_text == '\0' || *seed_text == '-' || *end != '\0' || errno != 0)
+        return sy_cli_error ("generate: --seed %s: not a non-negative integer", seed_text);
+    }
 
   model = sy_cli_load_model (model_path, &error);
   if (model == NULL)
@@ -73,36 +104,30 @@ sy_cli_generate (int    argc,
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
 
-  ids = g_new (int32_t, n + max_tokens + 1);
-  memcpy (ids, prompt, sizeof (int32_t) * n);
-  for (int s = 0; s < max_tokens; s++)
-    {
-      g_autoptr (SyTrace) trace = sy_session_run (session, ids, n + n_new, NULL, NULL, &error);
-      const float *logits, *last;
-      int T, V, best = 0;
+  trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_id,
+                       NULL, NULL, &n_new, &error);
+  if (trace == NULL)
+    return sy_cli_error_from (error);
+  new_ids = trace->ids + n;
 
-      if (trace == NULL)
-        return sy_cli_error_from (error);
-      logits = sy_session_get_logits (session, &T, &V);
-      last = logits + (gsize) (T - 1) * V;
-      for (int i = 1; i < V; i++)
-        if (last[i] > last[best])
-          best = i;
-      ids[n + n_new++] = best;
-      if (best == info->eos_token_id)
-        break;
-    }
-
-  out_text = sy_cli_decode (model, ids + n, n_new);
+  out_text = sy_cli_decode (model, new_ids, n_new);
   if (json)
     {
+      g_autofree char *trace_json = sy_trace_to_json (trace, FALSE);
       json_object *root = json_object_new_object ();
       json_object *arr = json_object_new_array ();
+      json_object *samp = json_object_new_object ();
 
       for (int i = 0; i < n_new; i++)
-        json_object_array_add (arr, json_object_new_int (ids[n + i]));
+        json_object_array_add (arr, json_object_new_int (new_ids[i]));
       json_object_object_add (root, "ids", arr);
       json_object_object_add (root, "text", out_text ? json_object_new_string (out_text) : NULL);
+      json_object_object_add (root, "prompt_tokens", json_object_new_int (n));
+      json_object_object_add (samp, "temperature", json_object_new_double (temperature));
+      json_object_object_add (samp, "top_k", json_object_new_int (top_k));
+      json_object_object_add (samp, "seed", json_object_new_uint64 (sampling.seed));
+      json_object_object_add (root, "sampling", samp);
+      json_object_object_add (root, "trace", json_tokener_parse (trace_json));
       printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN
                                                            | JSON_C_TO_STRING_NOSLASHESCAPE));
       json_object_put (root);
@@ -112,7 +137,7 @@ sy_cli_generate (int    argc,
   else
     {
       for (int i = 0; i < n_new; i++)
-        printf ("%s%d", i ? " " : "", ids[n + i]);
+        printf ("%s%d", i ? " " : "", new_ids[i]);
       printf ("\n");
     }
   return 0;

@@ -7,7 +7,9 @@
  * of the trace with the window's own renderer into SVG, PNG or PDF.
  * --session FILE (a .switchyard file saved by the window) gives the
  * model, text, router A, view, measure, token, layer and zoom; options
- * given as well override it.
+ * given as well override it.  --generate N draws the text and N tokens
+ * the model continues it with (greedy, or sampled with --temperature,
+ * --top-k, --seed), the generated ones marked.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 
 #include "sy-cli.h"
 #include "sy-cli-model.h"
+#include "sy-generate.h"
 #include "sy-heatmap-render.h"
 #include "sy-inspector-render.h"
 #include "sy-model.h"
@@ -86,6 +89,9 @@ sy_cli_render (int    argc,
   g_autofree char *session_path = NULL;
   /* G_MININT, NAN: not given (the session's, else the default) */
   int token = G_MININT, layer = G_MININT, width = 0, height = 0;
+  int generate = 0, top_k = 0;
+  double temperature = 0;
+  gint64 seed = 0;
   double scale = 1, cell_width = NAN;
   gboolean session_token = FALSE, session_layer = FALSE;
   g_autoptr (SySessionFile) saved = NULL;
@@ -109,6 +115,11 @@ sy_cli_render (int    argc,
     { "style", 0, 0, G_OPTION_ARG_STRING, &style_name, "light (default) or dark", "STYLE" },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "PNG pixels per unit (2 for HiDPI)", "S" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output file: .svg, .png or .pdf", "FILE" },
+    { "generate", 0, 0, G_OPTION_ARG_INT, &generate,
+      "Let the model continue the text by N tokens and draw them too (marked)", "N" },
+    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, "--generate: sampling temperature (0: greedy)", "T" },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "--generate: sample among the K most likely tokens", "K" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "--generate: seed of the sampler (default 0)", "S" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- draw a view of a routing trace");
@@ -224,6 +235,12 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: --scale %g out of range (0 to 8)", scale);
   if (cell_width < 0 || cell_width > 1000)
     return sy_cli_error ("render: --cell-width %g out of range", cell_width);
+  if (generate < 0 || generate > 100000)
+    return sy_cli_error ("render: --generate %d out of range (0 to 100000)", generate);
+  if (!isfinite (temperature) || temperature < 0 || temperature > 100)
+    return sy_cli_error ("render: --temperature %g out of range (0 to 100)", temperature);
+  if (top_k < 0 || seed < 0)
+    return sy_cli_error ("render: --top-k and --seed must not be negative");
   if (out == NULL)
     return sy_cli_error ("render: --out FILE.svg|.png|.pdf is required");
   if (!sy_export_format_from_path (out, &format, &error))
@@ -262,9 +279,23 @@ sy_cli_render (int    argc,
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
   /* The session names the tokens with the model's tokenizer. */
-  trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
+  if (generate > 0)
+    {
+      SySampling sampling = { .temperature = temperature, .top_k = top_k, .seed = (guint64) seed };
+
+      sy_session_set_extend_native (session, TRUE);
+      trace = sy_generate (session, ids, n_ids, generate, &sampling,
+                           sy_model_get_info (model)->eos_token_id, NULL, NULL, NULL, &error);
+    }
+  else
+    trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
+  if (generate > 0 && trace->n_tokens > n_ids)
+    {
+      job.heatmap.generated_from = n_ids;
+      job.strip.generated_from = n_ids;
+    }
 
   /* a selection saved with the session that this text does not have: none */
   if (session_token && token >= trace->n_tokens)

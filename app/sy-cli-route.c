@@ -157,7 +157,7 @@ sy_cli_route (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the trace as JSON", NULL },
     { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON", NULL },
     { "calibrate", 0, 0, G_OPTION_ARG_STRING, &calibrate,
-      "Find the p (topp), t (minp) or q (quantile) whose average K is K (native k if 0)", "K" },
+      "Find the p (topp), t (minp, ser) or q (quantile) whose average K is K (native k if 0)", "K" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Also write the per-token-per-layer table", "FILE" },
     { "no-compare", 0, 0, G_OPTION_ARG_NONE, &no_compare, "Skip the comparison with native", NULL },
     { NULL }

@@ -45,6 +45,22 @@ update (SyComparePane *self)
 
   sy_trace_view_set_trace (SY_TRACE_VIEW (self->heat[SY_SLOT_A]), a);
   sy_trace_view_set_trace (SY_TRACE_VIEW (self->heat[SY_SLOT_B]), self->active ? b : NULL);
+  /* two continuations: the generated tokens, and the first where they part */
+  {
+    int ga = sy_worker_get_generated_from (self->worker, SY_SLOT_A);
+    int gb = sy_worker_get_generated_from (self->worker, SY_SLOT_B);
+    int diff = 0;
+
+    if (a != NULL && b != NULL && ga > 0 && gb > 0)
+      for (int t = MIN (ga, gb); t < MIN (a->n_tokens, b->n_tokens); t++)
+        if (a->ids[t] != b->ids[t])
+          {
+            diff = t;
+            break;
+          }
+    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), ga, diff);
+    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_B]), gb, diff);
+  }
   if (a != NULL && b != NULL && self->active)
     {
       int Ta = 0, Tb = 0, Va = 0, Vb = 0;
@@ -53,8 +69,19 @@ update (SyComparePane *self)
 
       if (la == NULL || lb == NULL || Ta != a->n_tokens || Tb != b->n_tokens || Va != Vb)
         la = lb = NULL;
-      /* A and B arrive one after the other: compare only matching runs */
-      if (a->n_tokens == b->n_tokens)
+      /* A and B arrive one after the other: compare only matching runs
+       * (two continuations are different texts: the marks tell them) */
+      if (sy_worker_get_generated_from (self->worker, SY_SLOT_B) > 0)
+        {
+          int diff = sy_heatmap_view_get_first_difference (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]));
+
+          status = diff > 0
+            ? g_strdup_printf (_("Two continuations: A %d tokens, B %d tokens; they part at token %d (▼)"),
+                               a->n_tokens, b->n_tokens, diff)
+            : g_strdup_printf (_("Two continuations: A %d tokens, B %d tokens, the same so far"),
+                               a->n_tokens, b->n_tokens);
+        }
+      else if (a->n_tokens == b->n_tokens)
         cmp = sy_compare_new (a, la, b, lb, Va, &error);
     }
   if (cmp != NULL)
@@ -69,7 +96,7 @@ update (SyComparePane *self)
     }
   else if (error != NULL)
     status = g_strdup (error->message);
-  else if (self->active)
+  else if (self->active && status == NULL)
     status = g_strdup (_("Running configuration B…"));
   for (int s = 0; s < SY_N_SLOTS; s++)
     sy_heatmap_view_set_k_scale_max (SY_HEATMAP_VIEW (self->heat[s]), max_k);

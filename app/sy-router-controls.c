@@ -20,6 +20,7 @@ static const struct
   { SY_POLICY_TOPK, N_("Top-k") },
   { SY_POLICY_TOPP, N_("Top-p") },
   { SY_POLICY_MINP, N_("Min-p (relative)") },
+  { SY_POLICY_SER, N_("SER (smart expert reduction)") },
   { SY_POLICY_DA, N_("DA-MoE (importance)") },
   { SY_POLICY_QUANTILE, N_("Quantile (DynaMoE)") },
   { SY_POLICY_ADR, N_("ADR (shallow/deep)") },
@@ -38,7 +39,7 @@ static const char * const weight_labels[] = {
 };
 
 #define P(x) (1u << SY_POLICY_##x)
-#define ALL_BUT_NATIVE (P (TOPK) | P (TOPP) | P (MINP) | P (DA) | P (QUANTILE) | P (ADR))
+#define ALL_BUT_NATIVE (P (TOPK) | P (TOPP) | P (MINP) | P (DA) | P (QUANTILE) | P (ADR) | P (SER))
 
 typedef enum
 {
@@ -51,9 +52,9 @@ typedef enum
 static const guint row_policies[N_ROWS] = {
   [ROW_K] = P (TOPK) | P (DA),
   [ROW_P] = P (TOPP),
-  [ROW_T] = P (MINP),
+  [ROW_T] = P (MINP) | P (SER),
   [ROW_Q] = P (QUANTILE),
-  [ROW_KMIN] = P (TOPP) | P (MINP) | P (DA),
+  [ROW_KMIN] = P (TOPP) | P (MINP) | P (DA) | P (SER),
   [ROW_KMAX] = P (TOPP) | P (MINP) | P (DA),
   [ROW_MAP] = P (DA),
   [ROW_THETA] = P (ADR),
@@ -161,6 +162,12 @@ sy_router_controls_get_spec_string (SyRouterControls *self)
       g_string_append (s, "minp");
       OPT ("t=%.2f", scale_value (self, ROW_T));
       break;
+    case SY_POLICY_SER:
+      /* ik_llama.cpp's -ser Kmin,t: both always written */
+      g_string_append (s, "ser");
+      OPT ("kmin=%d", spin_value (self, ROW_KMIN));
+      OPT ("t=%.2f", scale_value (self, ROW_T));
+      break;
     case SY_POLICY_DA:
       g_string_append (s, "da");
       OPT ("k=%d", spin_value (self, ROW_K));
@@ -186,7 +193,7 @@ sy_router_controls_get_spec_string (SyRouterControls *self)
       break;
     }
 
-  if (row_policies[ROW_KMIN] & (1u << policy))
+  if ((row_policies[ROW_KMIN] & (1u << policy)) && policy != SY_POLICY_SER)
     {
       int kmin = spin_value (self, ROW_KMIN);
       int kmax = spin_value (self, ROW_KMAX);
@@ -233,6 +240,8 @@ update_visibility (SyRouterControls *self)
         visible = visible && sched == SY_SCHEDULE_WAVE;
       if (r == ROW_SHALLOW)
         visible = visible && self->info.has_shared_experts;
+      if (r == ROW_KMAX && policy == SY_POLICY_SER)
+        visible = FALSE;   /* ser goes up to the model's own k */
       gtk_widget_set_visible (self->rows[r], visible);
     }
   gtk_widget_set_visible (self->noncausal_note,
@@ -240,7 +249,7 @@ update_visibility (SyRouterControls *self)
   gtk_widget_set_visible (self->preview, policy != SY_POLICY_NATIVE && sched > 0);
   gtk_widget_set_sensitive (self->calibrate_button,
                             policy == SY_POLICY_TOPP || policy == SY_POLICY_MINP ||
-                            policy == SY_POLICY_QUANTILE);
+                            policy == SY_POLICY_SER || policy == SY_POLICY_QUANTILE);
 }
 
 static void

@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "sy-calibrate.h"
+#include "sy-generate.h"
 #include "sy-session.h"
 #include "sy-tokenizer.h"
 #include "sy-worker.h"
@@ -34,6 +37,19 @@ struct _SyWorker
   gint           generation;      /* atomic: bumped by every input change */
   guint          n_loads;
   GQueue         calibrations;    /* GTask *: waiting for the run thread */
+
+  /* Continue (generation): in the run thread's place, like a run */
+  int            gen_request;     /* tokens asked for, 0 = none waiting */
+  SySampling     gen_sampling;
+  gboolean       generating;
+  gint           gen_stop;        /* atomic: Stop asked */
+  int            generated_from[SY_N_SLOTS]; /* of traces[s]: first generated token, 0 = none */
+  char          *continuation[SY_N_SLOTS];   /* decoded generated text of traces[s] */
+  GMutex         gen_lock;        /* guards the gen_pending* fields */
+  SyTrace       *gen_pending[SY_N_SLOTS];    /* newest step not delivered yet */
+  char          *gen_pending_text[SY_N_SLOTS];
+  int            gen_pending_from;
+  guint          gen_deliver_id;
 };
 
 G_DEFINE_FINAL_TYPE (SyWorker, sy_worker, G_TYPE_OBJECT)
@@ -51,6 +67,7 @@ static guint signals[N_SIGNALS];
 
 static void schedule_run (SyWorker *self);
 static gboolean start_calibration (SyWorker *self);
+static void start_generation (SyWorker *self);
 
 /* One run: a snapshot of the inputs, and its results. */
 typedef struct
@@ -199,6 +216,8 @@ run_done (GObject      *object,
             }
           g_clear_pointer (&self->traces[s], sy_trace_free);
           g_clear_pointer (&self->logits[s], g_free);
+          g_clear_pointer (&self->continuation[s], g_free);
+          self->generated_from[s] = 0;
           self->traces[s] = g_steal_pointer (&job->traces[s]);
           self->logits[s] = g_steal_pointer (&job->logits[s]);
           self->logits_t[s] = job->logits_t[s];
@@ -227,6 +246,11 @@ start_run (gpointer user_data)
     return G_SOURCE_REMOVE;
   if (self->running || self->model == NULL || self->text == NULL || self->text[0] == '\0')
     return G_SOURCE_REMOVE;
+  if (self->gen_request > 0)
+    {
+      start_generation (self);
+      return G_SOURCE_REMOVE;
+    }
 
   job = g_new0 (RunJob, 1);
   job->self = self;
@@ -681,12 +705,327 @@ sy_worker_is_busy (SyWorker *self)
          !g_queue_is_empty (&self->calibrations);
 }
 
+/* Continue: the model writes on, token by token, under A's (and in compare
+ * mode B's) configuration.  The thread hands each step's trace over
+ * through gen_pending; the main thread takes the newest at most every
+ * GEN_FRAME_MS, so the views cost nothing per token: decoding never waits
+ * for them. */
+
+#define GEN_FRAME_MS 16
+
+typedef struct
+{
+  SyWorker     *self;               /* borrowed: the task holds a ref */
+  gint          generation;
+  char         *text;
+  int           n_tokens;
+  SySampling    sampling;
+  SyRouterSpec *specs[SY_N_SLOTS];
+  gboolean      slots[SY_N_SLOTS];
+  int           n_prompt;
+  char         *continuation[SY_N_SLOTS];
+  GError       *error;
+  int           error_slot;
+} GenJob;
+
+static void
+gen_job_free (GenJob *job)
+{
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      g_clear_pointer (&job->specs[s], sy_router_spec_free);
+      g_free (job->continuation[s]);
+    }
+  g_clear_error (&job->error);
+  g_free (job->text);
+  g_free (job);
+}
+
+static gboolean
+gen_deliver (gpointer user_data)
+{
+  SyWorker *self = user_data;
+  SyTrace *traces[SY_N_SLOTS] = { NULL, };
+  char *texts[SY_N_SLOTS] = { NULL, };
+  int from;
+
+  g_mutex_lock (&self->gen_lock);
+  self->gen_deliver_id = 0;
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      traces[s] = g_steal_pointer (&self->gen_pending[s]);
+      texts[s] = g_steal_pointer (&self->gen_pending_text[s]);
+    }
+  from = self->gen_pending_from;
+  g_mutex_unlock (&self->gen_lock);
+
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      if (traces[s] == NULL)
+        continue;
+      g_clear_pointer (&self->traces[s], sy_trace_free);
+      g_clear_pointer (&self->logits[s], g_free);
+      g_free (self->continuation[s]);
+      self->traces[s] = traces[s];
+      self->continuation[s] = texts[s];
+      self->generated_from[s] = from;
+    }
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    if (traces[s] != NULL)
+      g_signal_emit (self, signals[TRACE_READY], 0, s);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+gen_post (GenJob  *job,
+          int      slot,
+          SyTrace *trace,
+          char    *text)
+{
+  SyWorker *self = job->self;
+
+  g_mutex_lock (&self->gen_lock);
+  g_clear_pointer (&self->gen_pending[slot], sy_trace_free);
+  g_free (self->gen_pending_text[slot]);
+  self->gen_pending[slot] = trace;
+  self->gen_pending_text[slot] = text;
+  self->gen_pending_from = job->n_prompt;
+  if (self->gen_deliver_id == 0)
+    self->gen_deliver_id = g_timeout_add_full (G_PRIORITY_DEFAULT, GEN_FRAME_MS, gen_deliver,
+                                               g_object_ref (self), g_object_unref);
+  g_mutex_unlock (&self->gen_lock);
+}
+
+static gboolean
+gen_should_stop (GenJob *job)
+{
+  return g_atomic_int_get (&job->self->generation) != job->generation ||
+         g_atomic_int_get (&job->self->gen_stop);
+}
+
+static void
+gen_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  SyWorker *self = source_object;
+  GenJob *job = task_data;
+  SyTokenizer *tokenizer = sy_model_get_tokenizer (self->model);
+  const SyModelInfo *info = sy_model_get_info (self->model);
+  g_autoptr (SyEncoding) encoding = NULL;
+  int32_t *ids[SY_N_SLOTS] = { NULL, };
+  SySampler *samplers[SY_N_SLOTS] = { NULL, };
+  gboolean done[SY_N_SLOTS] = { FALSE, };
+  int n = 0;
+
+  if (tokenizer == NULL)
+    {
+      g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the model has no tokenizer");
+      goto out;
+    }
+  encoding = sy_tokenizer_encode (tokenizer, job->text, -1, TRUE, &job->error);
+  if (encoding == NULL || encoding->n < 1)
+    goto out;
+  job->n_prompt = encoding->n;
+  /* B's continuation is not A's: no sharing of layers between them */
+  if (self->sessions[SY_SLOT_B] != NULL)
+    sy_session_set_share_source (self->sessions[SY_SLOT_B], NULL);
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      SyTrace *trace;
+
+      if (!job->slots[s])
+        continue;
+      ids[s] = g_new (int32_t, encoding->n + job->n_tokens);
+      memcpy (ids[s], encoding->ids, sizeof (int32_t) * encoding->n);
+      samplers[s] = sy_sampler_new (&job->sampling);
+      sy_session_set_extend_native (self->sessions[s], TRUE);
+      if (!sy_session_set_router (self->sessions[s], job->specs[s], &job->error) ||
+          !(trace = sy_session_run (self->sessions[s], ids[s], encoding->n, NULL, NULL, &job->error)))
+        {
+          job->error_slot = s;
+          goto out;
+        }
+      sy_trace_free (trace);
+    }
+
+  for (n = 0; n < job->n_tokens && !gen_should_stop (job); n++)
+    {
+      gboolean any = FALSE;
+
+      for (int s = 0; s < SY_N_SLOTS; s++)
+        {
+          const float *logits;
+          int T, V, len = encoding->n + n + 1;
+          SyTrace *trace;
+
+          if (!job->slots[s] || done[s])
+            continue;
+          logits = sy_session_get_logits (self->sessions[s], &T, &V);
+          if (logits == NULL || T < 1)
+            {
+              done[s] = TRUE;
+              continue;
+            }
+          ids[s][len - 1] = sy_sampler_pick (samplers[s], logits + (gsize) (T - 1) * V, V);
+          trace = sy_session_run (self->sessions[s], ids[s], len, NULL, NULL, &job->error);
+          if (trace == NULL)
+            {
+              job->error_slot = s;
+              goto out;
+            }
+          g_free (job->continuation[s]);
+          job->continuation[s] = sy_tokenizer_decode (tokenizer, ids[s] + encoding->n, n + 1, TRUE);
+          gen_post (job, s, trace, g_strdup (job->continuation[s]));
+          if (ids[s][len - 1] == info->eos_token_id)
+            done[s] = TRUE;
+          any = TRUE;
+        }
+      if (!any)
+        break;
+    }
+
+out:
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      if (self->sessions[s] != NULL)
+        sy_session_set_extend_native (self->sessions[s], FALSE);
+      g_free (ids[s]);
+      sy_sampler_free (samplers[s]);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+gen_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SyWorker *self = SY_WORKER (object);
+  GenJob *job = g_task_get_task_data (G_TASK (result));
+  gboolean stale = g_atomic_int_get (&self->generation) != job->generation;
+
+  /* the last step now */
+  g_mutex_lock (&self->gen_lock);
+  g_clear_handle_id (&self->gen_deliver_id, g_source_remove);
+  g_mutex_unlock (&self->gen_lock);
+  gen_deliver (self);
+
+  self->generating = FALSE;
+  /* the text now ends with A's continuation, which the traces already hold */
+  if (!stale && job->continuation[SY_SLOT_A] != NULL && g_strcmp0 (self->text, job->text) == 0)
+    {
+      char *text = g_strconcat (job->text, job->continuation[SY_SLOT_A], NULL);
+
+      g_free (self->text);
+      self->text = text;
+    }
+  if (job->error != NULL && !stale)
+    g_signal_emit (self, signals[RUN_FAILED], 0, job->error_slot, job->error);
+  set_running (self, FALSE);
+
+  if (self->pending_model != NULL)
+    {
+      install_model (self, g_steal_pointer (&self->pending_model));
+      return;
+    }
+  if (start_calibration (self))
+    return;
+  if (stale)
+    schedule_run (self);
+}
+
+static void
+start_generation (SyWorker *self)
+{
+  g_autoptr (GTask) task = NULL;
+  GenJob *job = g_new0 (GenJob, 1);
+
+  job->self = self;
+  job->generation = g_atomic_int_get (&self->generation);
+  job->text = g_strdup (self->text);
+  job->n_tokens = self->gen_request;
+  job->sampling = self->gen_sampling;
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      job->slots[s] = s == SY_SLOT_A || self->compare;
+      job->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
+    }
+  self->gen_request = 0;
+  self->generating = TRUE;
+  g_atomic_int_set (&self->gen_stop, FALSE);
+
+  set_running (self, TRUE);
+  task = g_task_new (self, NULL, gen_done, NULL);
+  g_task_set_source_tag (task, start_generation);
+  g_task_set_task_data (task, job, (GDestroyNotify) gen_job_free);
+  g_task_run_in_thread (task, gen_thread);
+}
+
+gboolean
+sy_worker_generate (SyWorker         *self,
+                    int               n_tokens,
+                    const SySampling *sampling)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
+
+  if (self->model == NULL || self->text == NULL || self->text[0] == '\0' || n_tokens < 1)
+    return FALSE;
+  self->gen_request = n_tokens;
+  if (sampling)
+    self->gen_sampling = *sampling;
+  else
+    sy_sampling_init (&self->gen_sampling);
+  /* a run in flight is superseded; the generation starts in its place */
+  g_atomic_int_inc (&self->generation);
+  schedule_run (self);
+  return TRUE;
+}
+
+void
+sy_worker_stop_generation (SyWorker *self)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+  self->gen_request = 0;
+  if (self->generating)
+    g_atomic_int_set (&self->gen_stop, TRUE);
+}
+
+gboolean
+sy_worker_is_generating (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
+  return self->generating || self->gen_request > 0;
+}
+
+int
+sy_worker_get_generated_from (SyWorker *self,
+                              SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), 0);
+  g_return_val_if_fail (slot < SY_N_SLOTS, 0);
+  return self->traces[slot] ? self->generated_from[slot] : 0;
+}
+
+const char *
+sy_worker_get_continuation (SyWorker *self,
+                            SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->generated_from[slot] > 0 ? self->continuation[slot] : NULL;
+}
+
 static void
 sy_worker_dispose (GObject *object)
 {
   SyWorker *self = SY_WORKER (object);
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_mutex_lock (&self->gen_lock);
+  g_clear_handle_id (&self->gen_deliver_id, g_source_remove);
+  g_mutex_unlock (&self->gen_lock);
   G_OBJECT_CLASS (sy_worker_parent_class)->dispose (object);
 }
 
@@ -702,7 +1041,11 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->specs[s], sy_router_spec_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->continuation[s], g_free);
+      g_clear_pointer (&self->gen_pending[s], sy_trace_free);
+      g_clear_pointer (&self->gen_pending_text[s], g_free);
     }
+  g_mutex_clear (&self->gen_lock);
   g_clear_pointer (&self->pending_model, sy_model_unref);
   g_clear_pointer (&self->model, sy_model_unref);
   g_free (self->text);
@@ -742,6 +1085,8 @@ static void
 sy_worker_init (SyWorker *self)
 {
   self->debounce_ms = 0;
+  g_mutex_init (&self->gen_lock);
+  sy_sampling_init (&self->gen_sampling);
 }
 
 SyWorker *

@@ -18,6 +18,7 @@
 
 #include <gio/gio.h>
 
+#include "sy-generate.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-trace.h"
@@ -92,6 +93,24 @@ const float   *sy_worker_get_logits        (SyWorker            *self,
                                             SySlot               slot,
                                             int                 *n_tokens,
                                             int                 *n_vocab);
+/* Continue: the model continues the current text by up to @n_tokens
+ * under A's configuration (and B's in compare mode, each its own
+ * continuation), token by token (@sampling NULL: greedy).  Each step
+ * arrives as ::trace-ready (coalesced to the frame rate: decoding never
+ * waits for the views); then the worker's text ends with A's
+ * continuation.  Any input change stops it (and runs as usual), as does
+ * sy_worker_stop_generation().  FALSE when there is nothing to continue. */
+gboolean       sy_worker_generate          (SyWorker            *self,
+                                            int                  n_tokens,
+                                            const SySampling    *sampling);
+void           sy_worker_stop_generation   (SyWorker            *self);
+gboolean       sy_worker_is_generating     (SyWorker            *self);
+/* For the latest trace of @slot: the index of its first generated token
+ * (0 for a plain run), and the generated text (NULL for a plain run). */
+int            sy_worker_get_generated_from (SyWorker           *self,
+                                             SySlot              slot);
+const char    *sy_worker_get_continuation  (SyWorker            *self,
+                                            SySlot              slot);
 /* TRUE while a run or a load is in flight or scheduled. */
 gboolean       sy_worker_is_busy           (SyWorker            *self);
 

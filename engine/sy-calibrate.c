@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Per token, K is monotone in the threshold (non-decreasing in p for topp,
- * non-increasing in t for minp and q for quantile).  Over a whole model it
+ * non-increasing in t for minp and ser and q for quantile).  Over a whole model it
  * is only nearly so, since the choices of one layer move the router inputs
  * of the next; bisection still brackets a crossing of the target.  The
  * value is searched on a grid of 1e-6 so it prints short.
@@ -34,6 +34,7 @@ value_of (SyRouterSpec *spec)
     case SY_POLICY_TOPP:
       return &spec->p;
     case SY_POLICY_MINP:
+    case SY_POLICY_SER:
       return &spec->t;
     case SY_POLICY_QUANTILE:
       return &spec->q;
@@ -91,7 +92,7 @@ sy_calibrate (SySession          *session,
   if (value_of (spec) == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "calibration works on topp (p), minp (t) or quantile (q), not on %s",
+                   "calibration works on topp (p), minp or ser (t) or quantile (q), not on %s",
                    sy_router_policy_name (base->policy));
       return NULL;
     }

@@ -26,6 +26,7 @@ static const char * const policy_names[] = {
   [SY_POLICY_DA] = "da",
   [SY_POLICY_QUANTILE] = "quantile",
   [SY_POLICY_ADR] = "adr",
+  [SY_POLICY_SER] = "ser",
 };
 
 static const char * const schedule_names[] = {
@@ -54,7 +55,7 @@ typedef enum
 } Opt;
 
 #define P(x) (1u << SY_POLICY_##x)
-#define ALL_BUT_NATIVE (P (TOPK) | P (TOPP) | P (MINP) | P (DA) | P (QUANTILE) | P (ADR))
+#define ALL_BUT_NATIVE (P (TOPK) | P (TOPP) | P (MINP) | P (DA) | P (QUANTILE) | P (ADR) | P (SER))
 
 static const struct
 {
@@ -63,9 +64,9 @@ static const struct
 } options[N_OPTS] = {
   [OPT_K] = { "k", P (TOPK) | P (DA) },
   [OPT_P] = { "p", P (TOPP) },
-  [OPT_T] = { "t", P (MINP) },
+  [OPT_T] = { "t", P (MINP) | P (SER) },
   [OPT_Q] = { "q", P (QUANTILE) },
-  [OPT_KMIN] = { "kmin", P (TOPP) | P (MINP) | P (DA) },
+  [OPT_KMIN] = { "kmin", P (TOPP) | P (MINP) | P (DA) | P (SER) },
   [OPT_KMAX] = { "kmax", P (TOPP) | P (MINP) | P (DA) },
   [OPT_MAP] = { "map", P (DA) },
   [OPT_THETA] = { "theta", P (ADR) },
@@ -351,7 +352,7 @@ sy_router_spec_parse (const char  *text,
   if (!found)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: unknown policy '%s' (native, topk, topp, minp, da, "
+                   "router spec: unknown policy '%s' (native, topk, topp, minp, ser, da, "
                    "quantile or adr)", name);
       return NULL;
     }
@@ -470,6 +471,13 @@ sy_router_spec_parse (const char  *text,
       return NULL;
     }
 
+  if (spec->policy == SY_POLICY_SER && !seen[OPT_T])
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "router spec: ser needs t=T (add experts while pi > T x the top one's)");
+      return NULL;
+    }
+
   return g_steal_pointer (&spec);
 }
 
@@ -535,9 +543,12 @@ sy_router_spec_to_string (const SyRouterSpec *spec)
   s = g_string_new (NULL);
   append_int (s, "k", spec->k);
   append_double (s, "p", spec->p);
+  if (spec->policy == SY_POLICY_SER)
+    append_int (s, "kmin", spec->kmin);   /* ser:kmin=A,t=T as ik_llama.cpp's -ser Kmin,t */
   append_double (s, "t", spec->t);
   append_double (s, "q", spec->q);
-  append_int (s, "kmin", spec->kmin);
+  if (spec->policy != SY_POLICY_SER)
+    append_int (s, "kmin", spec->kmin);
   append_int (s, "kmax", spec->kmax);
   if (spec->policy == SY_POLICY_DA && spec->map == SY_DA_MAP_LINEAR)
     g_string_append (s, ",map=linear");

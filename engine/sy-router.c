@@ -22,8 +22,8 @@
  *   model's native rule (top native_k, or the model's own per-token
  *   policy), is flagged SY_CELL_NAN_FALLBACK, and its pi is the softmax of
  *   its finite entries (uniform when none is finite).
- * - Group-limited selection applies to `native` and `topk` (the rule it
- *   belongs to); other policies rank among all experts.  As the reference
+ * - Group-limited selection applies to `native`, `topk` and `ser` (a
+ *   reduction of the native top-k); other policies rank among all experts.  As the reference
  *   implementation does, experts of dropped groups score 0 (not -inf).
  * - da: if every non-sink token has zero importance, norm_j = 1 / n_eff;
  *   the linear map takes min and max over non-sink tokens, and maps every
@@ -421,6 +421,29 @@ row_k (RouteCtx           *ctx,
       }
       break;
 
+    case SY_POLICY_SER:
+      {
+        /* ik_llama.cpp's smart expert reduction: the top kmin always, then
+         * the next ranked experts up to the native k while pi > t * pi_0
+         * (strict), pi_0 the top-ranked expert's. */
+        double T = isnan (spec->t) ? 0.0 : spec->t;
+        int k = info->native_k;
+        int kmin = MIN (resolve_kmin (spec), k);
+        double thr;
+
+        rank_upto (ctx, 0);
+        thr = T * (double) probs[ctx->rank[0].i];
+        K = kmin;
+        while (K < k)
+          {
+            rank_upto (ctx, K);
+            if (K >= ctx->n_ranked || !((double) probs[ctx->rank[K].i] > thr))
+              break;
+            K++;
+          }
+      }
+      break;
+
     case SY_POLICY_DA:
       K = ctx->da_k[t];
       break;
@@ -691,7 +714,8 @@ sy_router_route (const SyRouterSpec       *spec,
   ctx.budget = sy_router_layer_budget (eff, info, moe);
   ctx.bias = info->selection_bias ? info->selection_bias[moe] : NULL;
   ctx.grouped = info->n_group > 1 &&
-    (eff->policy == SY_POLICY_NATIVE || eff->policy == SY_POLICY_TOPK);
+    (eff->policy == SY_POLICY_NATIVE || eff->policy == SY_POLICY_TOPK ||
+     eff->policy == SY_POLICY_SER);
   out->budget = ctx.budget;
 
   off = 2 * sizeof (Ranked) * E + sizeof (float) * E + sizeof (float) * MAX (info->n_group, 1);

@@ -26,6 +26,7 @@ typedef enum
   SY_POLICY_DA,
   SY_POLICY_QUANTILE,
   SY_POLICY_ADR,
+  SY_POLICY_SER,
 } SyPolicy;
 
 typedef enum
@@ -69,9 +70,9 @@ typedef struct
 
   int           k;          /* topk, da */
   double        p;          /* topp */
-  double        t;          /* minp */
+  double        t;          /* minp, ser */
   double        q;          /* quantile */
-  int           kmin;
+  int           kmin;       /* topp, minp, da, ser */
   int           kmax;
   SyDaMap       map;        /* da */
   double        theta;      /* adr */

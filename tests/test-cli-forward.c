@@ -225,6 +225,118 @@ test_generate_json (void)
   json_object_put (root);
 }
 
+static json_object *
+generate_json (const char *model,
+               const char *extra)
+{
+  g_autofree char *args = g_strdup_printf ("generate --model '%s' --ids 1,17,42,7 --max-tokens 6 --json %s",
+                                           model, extra);
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root;
+  int status;
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("generate failed: %s", err);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  return root;
+}
+
+static char *
+ids_of (json_object *root)
+{
+  json_object *arr = NULL;
+
+  g_assert_true (json_object_object_get_ex (root, "ids", &arr));
+  return g_strdup (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN));
+}
+
+/* --json carries route --json's trace of prompt + continuation; sampling
+ * is reproducible by seed, greedy by default */
+static void
+test_generate_trace_sampling (void)
+{
+  g_autofree char *model = fixture ("olmoe", NULL);
+  json_object *greedy = generate_json (model, "--router ser:kmin=1,t=0.3");
+  json_object *trace = NULL, *tokens, *layers, *v;
+  g_autofree char *greedy_ids = ids_of (greedy);
+  g_autofree char *route_args = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *route;
+  int status, n_new;
+  GString *ids = g_string_new ("1,17,42,7");
+
+  g_assert_true (json_object_object_get_ex (greedy, "trace", &trace));
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (greedy, "prompt_tokens")), ==, 4);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (trace, "router")), ==, "ser:kmin=1,t=0.3");
+  n_new = json_object_array_length (sy_test_json_get (greedy, "ids"));
+  g_assert_cmpint (n_new, ==, 6);
+  tokens = sy_test_json_get (trace, "tokens");
+  layers = sy_test_json_get (trace, "layers");
+  g_assert_cmpint (json_object_array_length (tokens), ==, 4 + n_new);
+  for (int i = 0; i < n_new; i++)
+    {
+      int id = json_object_get_int (json_object_array_get_idx (sy_test_json_get (greedy, "ids"), i));
+
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (tokens, 4 + i), "id")), ==, id);
+      g_string_append_printf (ids, ",%d", id);
+    }
+  /* the same routing as route over the same ids */
+  route_args = g_strdup_printf ("route --model '%s' --ids %s --router ser:kmin=1,t=0.3 --json", model, ids->str);
+  sy_test_cli_line (route_args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("route failed: %s", err);
+  route = json_tokener_parse (out);
+  g_assert_nonnull (route);
+  for (gsize l = 0; l < json_object_array_length (layers); l++)
+    {
+      json_object *a = sy_test_json_get (json_object_array_get_idx (layers, l), "tokens");
+      json_object *b = sy_test_json_get (json_object_array_get_idx (sy_test_json_get (route, "layers"), l), "tokens");
+
+      g_assert_cmpint (json_object_array_length (a), ==, json_object_array_length (b));
+      for (gsize t = 0; t < json_object_array_length (a); t++)
+        g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (a, t), "k")), ==,
+                         json_object_get_int (sy_test_json_get (json_object_array_get_idx (b, t), "k")));
+    }
+  json_object_put (route);
+  g_string_free (ids, TRUE);
+
+  /* greedy by default: --temperature 0 and --top-k 1 are the same */
+  {
+    json_object *a = generate_json (model, "--router ser:kmin=1,t=0.3 --temperature 0.7 --top-k 1 --seed 9");
+    g_autofree char *a_ids = ids_of (a);
+
+    g_assert_cmpstr (a_ids, ==, greedy_ids);
+    g_assert_true (json_object_object_get_ex (a, "sampling", &v));
+    g_assert_cmpint (json_object_get_int (sy_test_json_get (v, "seed")), ==, 9);
+    json_object_put (a);
+  }
+  /* seeded sampling: the same seed the same tokens; other seeds differ */
+  {
+    json_object *a = generate_json (model, "--temperature 1.5 --seed 11");
+    json_object *b = generate_json (model, "--temperature 1.5 --seed 11");
+    g_autofree char *a_ids = ids_of (a);
+    g_autofree char *b_ids = ids_of (b);
+    gboolean any_differs = FALSE;
+
+    g_assert_cmpstr (a_ids, ==, b_ids);
+    for (int seed = 12; seed < 15 && !any_differs; seed++)
+      {
+        g_autofree char *extra = g_strdup_printf ("--temperature 1.5 --seed %d", seed);
+        json_object *c = generate_json (model, extra);
+        g_autofree char *c_ids = ids_of (c);
+
+        any_differs = g_strcmp0 (c_ids, a_ids) != 0;
+        json_object_put (c);
+      }
+    g_assert_true (any_differs);
+    json_object_put (a);
+    json_object_put (b);
+  }
+  json_object_put (greedy);
+}
+
 static void
 test_bench (void)
 {
@@ -278,6 +390,15 @@ test_errors (void)
 
     assert_one_line_error (e, "--max-tokens");
   }
+  {
+    g_autofree char *e = g_strdup_printf ("generate --model '%s' --ids 1,2 --temperature -1", model);
+    g_autofree char *f = g_strdup_printf ("generate --model '%s' --ids 1,2 --seed x", model);
+    g_autofree char *g = g_strdup_printf ("generate --model '%s' --ids 1,2 --top-k -3", model);
+
+    assert_one_line_error (e, "--temperature");
+    assert_one_line_error (f, "--seed x");
+    assert_one_line_error (g, "--top-k");
+  }
   /* without --model the demo model is used; one that is not there is named */
   g_setenv ("SWITCHYARD_MODEL", "/nonexistent/demo", TRUE);
   assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
@@ -297,6 +418,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/forward/dump", test_forward_dump);
   g_test_add_func ("/cli/forward/generate-json", test_generate_json);
+  g_test_add_func ("/cli/forward/generate-trace-sampling", test_generate_trace_sampling);
   g_test_add_data_func ("/cli/forward/text/mixtral", "mixtral", test_forward_text);
   g_test_add_data_func ("/cli/forward/text/olmoe", "olmoe", test_forward_text);
   g_test_add_data_func ("/cli/forward/text/qwen2_moe", "qwen2_moe", test_forward_text);

@@ -105,6 +105,44 @@ test_render_heatmap_cells (void)
   }
 }
 
+/* --generate N: the text and its continuation, one column more per
+ * generated token (3 MoE layers: 3 cells each), reproducible by seed */
+static void
+test_render_generate (void)
+{
+  g_autofree char *plain = g_build_filename (tmp_dir, "plain.svg", NULL);
+  g_autofree char *gen = g_build_filename (tmp_dir, "gen.svg", NULL);
+  g_autofree char *gen2 = g_build_filename (tmp_dir, "gen2.svg", NULL);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *err = NULL;
+  g_autofree char *svg = NULL, *svg2 = NULL;
+  g_autoptr (GHashTable) n_plain = NULL;
+  g_autoptr (GHashTable) n_gen = NULL;
+
+  if (!have_fixture ())
+    return;
+  a = g_strdup_printf ("--model '%s' --ids 504,1828,327,2509,772,834,15 --measure entropy --out '%s'",
+                       fixture_model, plain);
+  b = g_strdup_printf ("--model '%s' --ids 504,1828,327,2509,772,834,15 --measure entropy --generate 5 "
+                       "--temperature 0.8 --seed 3 --out '%s'", fixture_model, gen);
+  c = g_strdup_printf ("--model '%s' --ids 504,1828,327,2509,772,834,15 --measure entropy --generate 5 "
+                       "--temperature 0.8 --seed 3 --out '%s'", fixture_model, gen2);
+  g_assert_cmpint (run_render (a, &err), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_render (b, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_render (c, &err), ==, 0);
+  n_plain = sy_test_svg_count_elements (plain);
+  n_gen = sy_test_svg_count_elements (gen);
+  g_assert_cmpint (sy_test_count_of (n_gen, "path"), >=, sy_test_count_of (n_plain, "path") + 3);
+  g_assert_true (g_file_get_contents (gen, &svg, NULL, NULL));
+  g_assert_true (g_file_get_contents (gen2, &svg2, NULL, NULL));
+  g_assert_cmpstr (svg, ==, svg2);
+  g_unlink (plain);
+  g_unlink (gen);
+  g_unlink (gen2);
+}
+
 static void
 test_render_png_pdf (void)
 {
@@ -192,6 +230,8 @@ test_render_errors (void)
     { "--text hi --width 10 --out x.svg", "size" },
     { "--model /nonexistent/model --text hi --out x.svg", "/nonexistent/model" },
     { "--text hi --router bogus:q=1 --out x.svg", "bogus" },
+    { "--text hi --generate -1 --out x.svg", "--generate" },
+    { "--text hi --generate 3 --temperature -2 --out x.svg", "--temperature" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -237,6 +277,7 @@ main (int    argc,
   g_test_add_func ("/cli/render/svg-views", test_render_svg_views);
   g_test_add_func ("/cli/render/heatmap-cells", test_render_heatmap_cells);
   g_test_add_func ("/cli/render/png-pdf", test_render_png_pdf);
+  g_test_add_func ("/cli/render/generate", test_render_generate);
   g_test_add_func ("/cli/render/png-scale-and-style", test_render_png_scale_and_style);
   g_test_add_func ("/cli/render/errors", test_render_errors);
   ret = g_test_run ();

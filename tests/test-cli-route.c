@@ -110,6 +110,14 @@ test_route_calibrate (void)
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (root, "router")), ==, want);
   g_assert_true (g_str_has_prefix (want, "topp:p="));
   json_object_put (root);
+
+  /* ser calibrates t, keeps kmin, and reads back in its own order */
+  root = route_json ("olmoe", "--router ser:t=0.5,kmin=1 --calibrate 3");
+  cal = sy_test_json_get (root, "calibration");
+  g_assert_cmpfloat (fabs (json_object_get_double (sy_test_json_get (cal, "avg_k")) - 3), <, 0.35);
+  g_assert_true (g_str_has_prefix (json_object_get_string (sy_test_json_get (cal, "router")),
+                                   "ser:kmin=1,t="));
+  json_object_put (root);
 }
 
 static void

@@ -380,6 +380,97 @@ test_minp (void)
       }
 }
 
+/* ser:kmin=A,t=T (routing.md): an independent reference in double, and
+ * hand-made cases for the strict comparison and kmin above k. */
+static void
+test_ser (void)
+{
+  const int E = 16, k = 6, n = 200;
+  SyRouterModelInfo info = softmax_info (E, k, 1, SY_NATIVE_WEIGHTS_RENORM);
+  double ts[] = { 0.0, 0.05, 0.2, 0.5, 0.9, 1.0 };
+  int kmins[] = { 1, 2, 6, 9 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ts); i++)
+    for (guint m = 0; m < G_N_ELEMENTS (kmins); m++)
+      {
+        g_autoptr (SyTrace) trace = random_trace (n, E, 1, 21, 3.0);
+        g_autoptr (SyTrace) minp = random_trace (n, E, 1, 21, 3.0);
+        g_autoptr (SyTrace) native = random_trace (n, E, 1, 21, 3.0);
+        g_autofree char *spec = g_strdup_printf ("ser:kmin=%d,t=%g", kmins[m], ts[i]);
+        g_autofree char *minp_spec = g_strdup_printf ("minp:t=%g,kmin=%d,kmax=%d",
+                                                      ts[i], MIN (kmins[m], k), k);
+        const SyTraceLayer *l = &trace->layers[0];
+        int sum_k = 0;
+
+        route_ok (spec, &info, trace, NULL);
+        route_ok (minp_spec, &info, minp, NULL);
+        route_ok ("native", &info, native, NULL);
+        for (int t = 0; t < n; t++)
+          {
+            const float *pr = l->probs + t * E;
+            int order[16];
+            int K = MIN (kmins[m], k);
+
+            check_cell (l, t, E);
+            ref_order (pr, E, order);
+            while (K < k && (double) pr[order[K]] > ts[i] * (double) pr[order[0]])
+              K++;
+            g_assert_cmpint (l->k[t], ==, K);
+            g_assert_cmpint (l->k[t], <=, k);
+            sum_k += l->k[t];
+            /* the chosen set is the top K of the ranking (= native's first K) */
+            for (int j = 0; j < K; j++)
+              {
+                gboolean in_native = FALSE;
+
+                for (int jj = 0; jj < k; jj++)
+                  in_native |= native->layers[0].experts[t * E + jj] == l->experts[t * E + j];
+                g_assert_true (in_native);
+              }
+            /* no ties in random logits: the same as minp with kmax = k
+             * (except t = 1, where ser keeps kmin and minp the top one) */
+            if (ts[i] < 1.0)
+              g_assert_cmpint (l->k[t], ==, minp->layers[0].k[t]);
+          }
+        if (ts[i] == 0.0 || kmins[m] >= k)
+          g_assert_cmpint (sum_k, ==, n * k);   /* no reduction: native cost */
+        if (ts[i] == 1.0)
+          g_assert_cmpint (sum_k, ==, n * MIN (kmins[m], k));
+        /* native weights (renorm) over the reduced set */
+        for (int t = 0; t < n; t++)
+          {
+            float w = 0;
+
+            for (int j = 0; j < l->k[t]; j++)
+              w += l->weights[t * E + j];
+            g_assert_cmpfloat_with_epsilon (w, 1.0, 1e-5);
+          }
+      }
+
+  /* strict >: z = (0, 0, -1, -3, -3), pi = (.405, .405, .149, .020, .020),
+   * k = 4.  t = 1: the tie with the top one is not > t * pi_0, so K = kmin
+   * (minp's >= keeps both) */
+  {
+    SyRouterModelInfo info5 = softmax_info (5, 4, 1, SY_NATIVE_WEIGHTS_RAW);
+    const float z[5] = { 0, 0, -1, -3, -3 };
+    const struct { const char *spec; int K; } cases[] = {
+      { "ser:kmin=1,t=1", 1 }, { "minp:t=1", 2 }, { "ser:kmin=1,t=0.3", 3 },
+      { "ser:kmin=1,t=0.4", 2 }, { "ser:kmin=3,t=0.4", 3 }, { "ser:t=0", 4 },
+      { "ser:kmin=5,t=0.9", 4 }, { "ser:kmin=1,t=0.04", 4 }, { "ser:t=0.4", 2 },
+    };
+
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+      {
+        g_autoptr (SyTrace) trace = sy_trace_new (1, 5, 1, 1);
+
+        memcpy (trace->layers[0].logits, z, sizeof z);
+        route_ok (cases[c].spec, &info5, trace, NULL);
+        g_assert_cmpint (trace->layers[0].k[0], ==, cases[c].K);
+        g_assert_cmpint (trace->layers[0].experts[0], ==, 0);
+      }
+  }
+}
+
 static gboolean
 non_increasing (const int *v, int n)
 {
@@ -906,6 +997,7 @@ test_spec_round_trip (void)
     "topp:p=0.3,schedule=wave,klo=1,khi=6,cycles=3", "topp:p=0.4,schedule=custom,custom=4/3/2",
     "topk:schedule=pyramid,weights=renorm", " topp : p = 0.25 , weights = raw ",
     "minp:t=0.123456789012345", "topp:p=0.1,schedule=valley,klo=2",
+    "ser:kmin=2,t=0.3", "ser:t=0.5", "ser:kmin=1,t=0.2,schedule=descending,weights=raw",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
@@ -943,6 +1035,13 @@ test_spec_round_trip (void)
     g_autofree char *text = sy_router_spec_to_string (a);
 
     g_assert_cmpstr (text, ==, "topp:p=0.25,weights=raw");
+  }
+  {
+    g_autoptr (SyRouterSpec) a = parse_ok ("ser:t=0.25,kmin=2");
+    g_autofree char *text = sy_router_spec_to_string (a);
+
+    g_assert_cmpstr (text, ==, "ser:kmin=2,t=0.25");
+    g_assert_true (sy_router_spec_is_causal (a));
   }
   {
     g_autoptr (SyRouterSpec) a = parse_ok ("topp:p=0.4,custom=4/3/2");
@@ -992,6 +1091,10 @@ test_spec_errors (void)
     { "topp:p=0.4,kmin=5,kmax=2", "kmin=5 is larger than kmax=2" },
     { "topk:k=2,schedule=uniform", "topk takes either k= or schedule=" },
     { "minp", "minp needs t=" },
+    { "ser:kmin=2", "ser needs t=" },
+    { "ser:t=1.5", "t=1.5 is outside [0,1]" },
+    { "ser:t=0.5,kmax=3", "option 'kmax' does not apply to policy ser" },
+    { "ser:t=0.5,k=3", "option 'k' does not apply to policy ser" },
     { "adr:gamma=-1", "gamma=-1 must not be negative" },
     { "topp:p=0.4,schedule=wave,cycles=0", "cycles=0 must be positive" },
   };
@@ -1093,6 +1196,7 @@ main (int argc, char **argv)
   g_test_add_func ("/router/topp", test_topp);
   g_test_add_func ("/router/topp-options", test_topp_options);
   g_test_add_func ("/router/minp", test_minp);
+  g_test_add_func ("/router/ser", test_ser);
   g_test_add_func ("/router/schedules", test_schedules);
   g_test_add_func ("/router/da-hand", test_da_hand);
   g_test_add_func ("/router/da-sinks-mean", test_da_sinks_and_mean);

@@ -223,6 +223,7 @@ test_output_changes (gconstpointer data)
   const char *specs[] = {
     "topk:k=native", "topk:k=native,weights=raw", "topk:k=native,weights=renorm", "topk:k=1",
     "topp:p=0.3", "topp:p=0.999", "minp:t=0.5", "adr:theta=0.9", "topk:schedule=descending",
+    "ser:kmin=1,t=0.5",
   };
   Fixture fx;
   const SyModelInfo *info;
@@ -366,6 +367,26 @@ test_calibrate (void)
         g_assert_cmpfloat (again->avg_k, ==, cal->avg_k);
         g_assert_cmpstr (again->router, ==, text);
       }
+  /* ser (olmoe k = 4) reaches [kmin, k]: 2.5 in between, and never
+   * above k; t = 0 is native cost */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SyRouterSpec) base = sy_router_spec_parse ("ser:kmin=1,t=0.5", NULL);
+    g_autoptr (SyCalibration) cal = sy_calibrate (fx.session, base, fx.ids, fx.n, 2.5,
+                                                  NULL, NULL, &error);
+    g_autoptr (SyCalibration) native = NULL;
+
+    g_assert_no_error (error);
+    g_test_message ("olmoe ser target 2.5: t %g avg K %.3f in %d runs", cal->value, cal->avg_k, cal->n_runs);
+    g_assert_cmpfloat (fabs (cal->avg_k - 2.5), <, 0.35);
+    g_assert_cmpint (cal->spec->policy, ==, SY_POLICY_SER);
+    g_assert_cmpint (cal->spec->kmin, ==, 1);
+    native = sy_calibrate (fx.session, base, fx.ids, fx.n, info->native_k, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (native->avg_k, ==, info->native_k);
+    g_assert_null (sy_calibrate (fx.session, base, fx.ids, fx.n, info->native_k + 1, NULL, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "out of reach"));
+  }
   /* targets out of reach and policies without a threshold are errors */
   {
     g_autoptr (GError) error = NULL;

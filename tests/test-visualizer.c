@@ -271,6 +271,54 @@ test_visualizer_live (void)
   save (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
+  /* SER in the policy list: the controls read back its spec, and K stays
+   * within [kmin, native k] */
+  {
+    int n = traces;
+    g_autofree char *spec = NULL;
+
+    g_assert_true (sy_analysis_view_set_router (view, "ser:kmin=1,t=0.6", &error));
+    g_assert_no_error (error);
+    spec = sy_analysis_view_get_router (view);
+    g_assert_cmpstr (spec, ==, "ser:kmin=1,t=0.60");
+    wait_for_trace (view, &traces, n);
+    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+    g_assert_cmpstr (trace->router, ==, "ser:kmin=1,t=0.6");
+    for (int l = 0; l < trace->n_moe_layers; l++)
+      for (int t = 0; t < trace->n_tokens; t++)
+        {
+          g_assert_cmpint (trace->layers[l].k[t], >=, 1);
+          g_assert_cmpint (trace->layers[l].k[t], <=, trace->native_k);
+        }
+  }
+
+  /* Continue: the model writes on token by token; the views follow (more
+   * columns), the text gets the continuation (italic, not an edit) */
+  {
+    SyWorker *worker = sy_analysis_view_get_worker (view);
+    g_autofree char *before_text = sy_analysis_view_get_text (view);
+    g_autofree char *after_text = NULL;
+    int n_before = trace->n_tokens, n = traces;
+    g_autoptr (GdkTexture) continued = NULL;
+
+    sy_analysis_view_continue (view);
+    g_assert_true (sy_worker_is_generating (worker));
+    while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
+      g_main_context_iteration (NULL, TRUE);
+    for (int i = 0; i < 20; i++)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpint (traces, >, n);
+    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+    g_assert_cmpint (trace->n_tokens, >, n_before);
+    g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_before);
+    after_text = sy_analysis_view_get_text (view);
+    g_assert_true (g_str_has_prefix (after_text, before_text));
+    g_assert_cmpstr (after_text + strlen (before_text), ==, sy_worker_get_continuation (worker, SY_SLOT_A));
+    g_assert_cmpstr (sy_worker_get_text (worker), ==, after_text);
+    continued = render_widget (GTK_WIDGET (window));
+    save (continued, "test-visualizer-continued.png");
+  }
+
   /* every view shows the same trace, and each one draws something */
   {
     const char *pages[] = { "heatmap", "inspector", "summary" };

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sy-session.h"
 #include "sy-worker.h"
 
 typedef struct
@@ -312,6 +313,113 @@ test_worker_cancelled_load (void)
   counters_clear (&c);
 }
 
+static void
+wait_idle (SyWorker *worker)
+{
+  while (sy_worker_is_busy (worker) || sy_worker_is_generating (worker))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Continue: greedy tokens as sy_generate() writes them, each one routed,
+ * the text extended; A and B continue apart in compare mode; Stop and an
+ * edit end it */
+static void
+test_worker_generate (void)
+{
+  g_autofree char *path = fixture ("olmoe");
+  g_autoptr (SyWorker) worker = NULL;
+  g_autoptr (SyRouterSpec) ser = sy_router_spec_parse ("ser:kmin=1,t=0.3", NULL);
+  g_autoptr (SyRouterSpec) topk1 = sy_router_spec_parse ("topk:k=1", NULL);
+  g_autoptr (GError) error = NULL;
+  const char *prompt = "The jury said it did find that";
+  const SyTrace *a, *b;
+  Counters c;
+  int n_prompt, steps;
+
+  worker = worker_new (&c);
+  load (worker, &c, path);
+  g_assert_true (sy_worker_set_router (worker, SY_SLOT_A, ser, &error));
+  sy_worker_set_text (worker, prompt);
+  wait_idle (worker);
+  n_prompt = sy_worker_get_trace (worker, SY_SLOT_A)->n_tokens;
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, 0);
+
+  steps = c.ready[SY_SLOT_A];
+  g_assert_true (sy_worker_generate (worker, 6, NULL));
+  g_assert_true (sy_worker_is_generating (worker));
+  wait_idle (worker);
+  g_assert_cmpint (c.failed, ==, 0);
+  g_assert_cmpint (c.ready[SY_SLOT_A], >, steps);
+  a = sy_worker_get_trace (worker, SY_SLOT_A);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_prompt);
+  g_assert_cmpint (a->n_tokens, <=, n_prompt + 6);
+  g_assert_cmpint (a->n_tokens, >, n_prompt);
+  /* the text now ends with the continuation */
+  {
+    g_autofree char *want = g_strconcat (prompt, sy_worker_get_continuation (worker, SY_SLOT_A), NULL);
+
+    g_assert_cmpstr (sy_worker_get_text (worker), ==, want);
+  }
+  /* the same tokens and routing as the engine's own loop */
+  {
+    SyModel *model = sy_worker_get_model (worker);
+    g_autoptr (SySession) session = sy_session_new (model);
+    g_autoptr (SyTrace) ref = NULL;
+
+    g_assert_true (sy_session_set_router (session, ser, &error));
+    ref = sy_generate (session, a->ids, n_prompt, a->n_tokens - n_prompt, NULL,
+                       sy_model_get_info (model)->eos_token_id, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (ref->n_tokens, ==, a->n_tokens);
+    g_assert_cmpmem (ref->ids, sizeof (int32_t) * ref->n_tokens, a->ids, sizeof (int32_t) * a->n_tokens);
+    for (int l = 0; l < a->n_moe_layers; l++)
+      g_assert_cmpmem (ref->layers[l].k, sizeof (int) * a->n_tokens, a->layers[l].k, sizeof (int) * a->n_tokens);
+  }
+
+  /* compare: B writes its own continuation of the same prompt */
+  sy_worker_set_text (worker, prompt);
+  g_assert_true (sy_worker_set_router (worker, SY_SLOT_B, topk1, &error));
+  sy_worker_set_compare (worker, TRUE);
+  wait_idle (worker);
+  g_assert_true (sy_worker_generate (worker, 5, NULL));
+  wait_idle (worker);
+  a = sy_worker_get_trace (worker, SY_SLOT_A);
+  b = sy_worker_get_trace (worker, SY_SLOT_B);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_B), ==, n_prompt);
+  g_assert_cmpint (b->n_tokens, >, n_prompt);
+  g_assert_cmpstr (b->router, ==, "topk:k=1");
+  g_assert_cmpstr (a->router, ==, "ser:kmin=1,t=0.3");
+  g_assert_cmpmem (a->ids, sizeof (int32_t) * n_prompt, b->ids, sizeof (int32_t) * n_prompt);
+  sy_worker_set_compare (worker, FALSE);
+
+  /* Stop: fewer tokens than asked */
+  sy_worker_set_text (worker, prompt);
+  wait_idle (worker);
+  g_assert_true (sy_worker_generate (worker, 2000, NULL));
+  while (c.ready[SY_SLOT_A] == steps || sy_worker_get_generated_from (worker, SY_SLOT_A) == 0)
+    {
+      steps = c.ready[SY_SLOT_A];
+      g_main_context_iteration (NULL, TRUE);
+    }
+  sy_worker_stop_generation (worker);
+  wait_idle (worker);
+  a = sy_worker_get_trace (worker, SY_SLOT_A);
+  g_assert_cmpint (a->n_tokens, <, n_prompt + 2000);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_prompt);
+
+  /* an edit stops it and runs the text as usual */
+  sy_worker_set_text (worker, prompt);
+  wait_idle (worker);
+  g_assert_true (sy_worker_generate (worker, 2000, NULL));
+  g_main_context_iteration (NULL, TRUE);
+  sy_worker_set_text (worker, "Another text.");
+  wait_idle (worker);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, 0);
+  g_assert_cmpstr (sy_worker_get_text (worker), ==, "Another text.");
+  g_assert_null (sy_worker_get_continuation (worker, SY_SLOT_A));
+  counters_clear (&c);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -321,6 +429,7 @@ main (int    argc,
   g_test_add_func ("/app/worker/router-and-compare", test_worker_router_and_compare);
   g_test_add_func ("/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model);
   g_test_add_func ("/app/worker/calibrate", test_worker_calibrate);
+  g_test_add_func ("/app/worker/generate", test_worker_generate);
   g_test_add_func ("/app/worker/cancelled-load", test_worker_cancelled_load);
   return g_test_run ();
 }

@@ -866,6 +866,52 @@ sy_heatmap_render (cairo_t                *cr,
   cairo_restore (cr);
   _sy_text_cache_free (values);
 
+  /* Typed | generated: a line before the first generated token; the
+   * first token where two continuations differ: a triangle above it */
+  if (opts->generated_from > 0 && opts->generated_from < layout.n_cols)
+    {
+      double x = layout.origin_x + opts->generated_from * layout.cell_w;
+      static const double dash[] = { 4, 3 };
+
+      if (x >= gx - 0.5 && x <= gx + gw + 0.5)
+        {
+          cairo_save (cr);
+          cairo_set_line_width (cr, _sy_px (style, 2));
+          cairo_set_dash (cr, dash, 2, 0);
+          _sy_set_color (cr, &style->foreground);
+          cairo_move_to (cr, x, gy - _sy_px (style, 4));
+          cairo_line_to (cr, x, gy + gh + _sy_px (style, 4));
+          cairo_stroke (cr);
+          cairo_restore (cr);
+          if (x + _sy_px (style, 70) < gx + gw)
+            {
+              SyTextOpts note = SY_TEXT_OPTS_INIT;
+
+              note.size = 0.8;
+              note.yalign = 1;
+              note.color = &style->muted;
+              _sy_draw_text (cr, style, "generated →", x + _sy_px (style, 3), gy - _sy_px (style, 1), &note);
+            }
+        }
+    }
+  if (opts->first_difference > 0 && opts->first_difference < layout.n_cols)
+    {
+      double cx = layout.origin_x + (opts->first_difference + 0.5) * layout.cell_w;
+      double s = _sy_px (style, 5);
+
+      if (cx >= gx && cx <= gx + gw)
+        {
+          cairo_save (cr);
+          _sy_set_color (cr, &style->foreground);
+          cairo_move_to (cr, cx - s, gy - s - _sy_px (style, 2));
+          cairo_line_to (cr, cx + s, gy - s - _sy_px (style, 2));
+          cairo_line_to (cr, cx, gy - _sy_px (style, 1));
+          cairo_close_path (cr);
+          cairo_fill (cr);
+          cairo_restore (cr);
+        }
+    }
+
   /* Selection: the column, and the cell when a layer is selected too */
   if (opts->selected_token >= 0 && opts->selected_token < layout.n_cols)
     {

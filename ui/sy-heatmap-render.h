@@ -43,6 +43,8 @@ typedef struct
   gboolean         show_values;     /* numbers in cells when they fit */
   const char      *title;           /* NULL: derived from the measure, model and router */
   int              k_scale_max;     /* K measure: the scale reaches at least this K (0 = from the trace); compare views share one scale */
+  int              generated_from;  /* tokens from this index on were generated (a line before it); 0 = none */
+  int              first_difference; /* Compare: first token where two continuations differ (marked); 0 = none */
 } SyHeatmapOptions;
 
 typedef struct

@@ -320,6 +320,27 @@ sy_heatmap_view_set_x_offset (SyHeatmapView *self,
 }
 
 void
+sy_heatmap_view_set_marks (SyHeatmapView *self,
+                           int            generated_from,
+                           int            first_difference)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  if (self->opts.generated_from == MAX (generated_from, 0) &&
+      self->opts.first_difference == MAX (first_difference, 0))
+    return;
+  self->opts.generated_from = MAX (generated_from, 0);
+  self->opts.first_difference = MAX (first_difference, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+sy_heatmap_view_get_first_difference (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
+  return self->opts.first_difference;
+}
+
+void
 sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                  int            k)
 {

@@ -442,6 +442,29 @@ sy_strip_render (cairo_t              *cr,
       text.color = &fg;
       text.max_width = b->w - _sy_px (style, 4);
       _sy_draw_text (cr, style, s, b->x + b->w / 2, b->y + b->h / 2, &text);
+      if (opts->generated_from > 0 && t >= opts->generated_from)
+        {
+          /* generated, not typed: a line under the token */
+          cairo_save (cr);
+          _sy_set_color (cr, &style->foreground);
+          cairo_rectangle (cr, b->x + radius, b->y + b->h + _sy_px (style, 1.5),
+                           MAX (0, b->w - 2 * radius), _sy_px (style, 2));
+          cairo_fill (cr);
+          cairo_restore (cr);
+        }
+      if (opts->first_difference > 0 && t == opts->first_difference)
+        {
+          double lw = _sy_px (style, 1.5);
+          static const double dash[] = { 3, 2 };
+
+          cairo_save (cr);
+          cairo_set_line_width (cr, lw);
+          cairo_set_dash (cr, dash, 2, 0);
+          _sy_set_color (cr, &style->foreground);
+          rounded_rect (cr, b->x - 2 * lw, b->y - 2 * lw, b->w + 4 * lw, b->h + 4 * lw, radius + 2 * lw);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+        }
       if (t == opts->selected_token)
         {
           double lw = _sy_px (style, 2.5);

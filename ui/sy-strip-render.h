@@ -33,6 +33,8 @@ typedef struct
   gboolean        show_title;
   gboolean        show_legend;
   const char     *title;           /* NULL: derived from the measure */
+  int             generated_from;  /* tokens from this index on were generated (underlined); 0 = none */
+  int             first_difference; /* Compare: first token where two continuations differ (outlined); 0 = none */
 } SyStripOptions;
 
 typedef struct

@@ -168,6 +168,20 @@ sy_token_strip_new (void)
   return g_object_new (SY_TYPE_TOKEN_STRIP, NULL);
 }
 
+void
+sy_token_strip_set_marks (SyTokenStrip *self,
+                          int           generated_from,
+                          int           first_difference)
+{
+  g_return_if_fail (SY_IS_TOKEN_STRIP (self));
+  if (self->opts.generated_from == MAX (generated_from, 0) &&
+      self->opts.first_difference == MAX (first_difference, 0))
+    return;
+  self->opts.generated_from = MAX (generated_from, 0);
+  self->opts.first_difference = MAX (first_difference, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 gboolean
 sy_token_strip_set_measure (SyTokenStrip  *self,
                             const char    *measure,

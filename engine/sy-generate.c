@@ -1,0 +1,224 @@
+/* sy-generate.c: decoding with the KV cache, greedy or sampled
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-generate.h"
+
+struct _SySampler
+{
+  SySampling  params;
+  guint64     state;     /* splitmix64 */
+  int        *top;       /* (cap) candidate ids, by descending logit */
+  double     *p;         /* (cap) their probabilities */
+  int         cap;
+};
+
+void
+sy_sampling_init (SySampling *sampling)
+{
+  g_return_if_fail (sampling != NULL);
+  sampling->temperature = 0;
+  sampling->top_k = 0;
+  sampling->seed = 0;
+}
+
+SySampler *
+sy_sampler_new (const SySampling *sampling)
+{
+  SySampler *self = g_new0 (SySampler, 1);
+
+  if (sampling)
+    self->params = *sampling;
+  else
+    sy_sampling_init (&self->params);
+  self->state = self->params.seed;
+  return self;
+}
+
+void
+sy_sampler_free (SySampler *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->top);
+  g_free (self->p);
+  g_free (self);
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): a uniform double in [0, 1). */
+static double
+next_uniform (SySampler *self)
+{
+  guint64 z = (self->state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  z = z ^ (z >> 31);
+  return (double) (z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* a before b in the candidate order: higher logit, ties to the lower id */
+static inline gboolean
+before (const float *logits,
+        int          a,
+        int          b)
+{
+  return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+}
+
+static int
+argmax (const float *logits,
+        int          n)
+{
+  int best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (logits[i] > logits[best])
+      best = i;
+  return best;
+}
+
+int32_t
+sy_sampler_pick (SySampler   *self,
+                 const float *logits,
+                 int          n_vocab)
+{
+  double T = self->params.temperature;
+  int k = self->params.top_k;
+  int n = 0;
+  double m, sum = 0, u, c = 0;
+
+  g_return_val_if_fail (self != NULL && logits != NULL && n_vocab > 0, 0);
+
+  if (!(T > 0) || k == 1)
+    return argmax (logits, n_vocab);
+  if (k <= 0 || k > n_vocab)
+    k = n_vocab;
+
+  if (self->cap < k)
+    {
+      self->top = g_renew (int, self->top, k);
+      self->p = g_renew (double, self->p, k);
+      self->cap = k;
+    }
+  /* the k best by insertion into a sorted list (k is small in practice;
+   * for k = V it is a full sort, done once per token) */
+  if (k == n_vocab)
+    {
+      for (int i = 0; i < n_vocab; i++)
+        self->top[i] = i;
+      n = n_vocab;
+    }
+  else
+    for (int i = 0; i < n_vocab; i++)
+      {
+        int j;
+
+        if (n == k && !before (logits, i, self->top[n - 1]))
+          continue;
+        j = n < k ? n++ : n - 1;
+        while (j > 0 && before (logits, i, self->top[j - 1]))
+          {
+            self->top[j] = self->top[j - 1];
+            j--;
+          }
+        self->top[j] = i;
+      }
+
+  m = -INFINITY;
+  for (int j = 0; j < n; j++)
+    if (isfinite (logits[self->top[j]]))
+      m = MAX (m, (double) logits[self->top[j]]);
+  if (m == -INFINITY)
+    return argmax (logits, n_vocab);
+  for (int j = 0; j < n; j++)
+    {
+      double v = logits[self->top[j]];
+
+      self->p[j] = isfinite (v) ? exp ((v - m) / T) : 0.0;
+      sum += self->p[j];
+    }
+  /* one draw: candidates in id order (all) or by rank (top k) */
+  u = next_uniform (self) * sum;
+  for (int j = 0; j < n; j++)
+    {
+      c += self->p[j];
+      if (u < c)
+        return self->top[j];
+    }
+  /* rounding: the last candidate with a non-zero probability */
+  for (int j = n - 1; j >= 0; j--)
+    if (self->p[j] > 0)
+      return self->top[j];
+  return self->top[0];
+}
+
+SyTrace *
+sy_generate (SySession         *session,
+             const int32_t     *prompt,
+             int                n_prompt,
+             int                max_new,
+             const SySampling  *sampling,
+             int32_t            eos_id,
+             SyGenerateFunc     step,
+             gpointer           user_data,
+             int               *n_new,
+             GError           **error)
+{
+  g_autoptr (SySampler) sampler = NULL;
+  g_autofree int32_t *ids = NULL;
+  SyTrace *trace = NULL;
+  int n = n_prompt;
+
+  g_return_val_if_fail (session != NULL, NULL);
+  if (n_new)
+    *n_new = 0;
+  if (prompt == NULL || n_prompt < 1)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "generate: the prompt is empty (it needs at least one token)");
+      return NULL;
+    }
+  max_new = MAX (max_new, 0);
+
+  sampler = sy_sampler_new (sampling);
+  ids = g_new (int32_t, (gsize) n_prompt + max_new);
+  memcpy (ids, prompt, sizeof (int32_t) * n_prompt);
+
+  trace = sy_session_run (session, ids, n, NULL, NULL, error);
+  if (trace == NULL)
+    return NULL;
+  while (n - n_prompt < max_new)
+    {
+      const float *logits;
+      int T, V;
+      SyTrace *next;
+
+      logits = sy_session_get_logits (session, &T, &V);
+      if (logits == NULL || T < 1)
+        break;
+      ids[n] = sy_sampler_pick (sampler, logits + (gsize) (T - 1) * V, V);
+      n++;
+      /* the new token's routing (and the next logits) */
+      next = sy_session_run (session, ids, n, NULL, NULL, error);
+      if (next == NULL)
+        {
+          sy_trace_free (trace);
+          return NULL;
+        }
+      sy_trace_free (trace);
+      trace = next;
+      if (n_new)
+        *n_new = n - n_prompt;
+      if (step && !step (trace, n - 1, user_data))
+        break;
+      if (eos_id >= 0 && ids[n - 1] == eos_id)
+        break;
+    }
+  return trace;
+}
