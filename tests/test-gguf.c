@@ -31,6 +31,7 @@
 #include "sy-model.h"
 #include "sy-random-model.h"
 #include "sy-safetensors-writer.h"
+#include "sy-test-util.h"
 #include "sy-session.h"
 #include "sy-tokenizer.h"
 
@@ -651,9 +652,24 @@ test_cli (void)
     b = run_cli (argv, &status);
     g_assert_true (g_spawn_check_wait_status (status, NULL));
   }
-  g_test_message ("GGUF: %s folder: %s", g_strstrip (a), g_strstrip (b));
+  /* the same continuation (the traces differ in the model's name and timings) */
   g_assert_true (g_str_has_prefix (a, "{\"ids\":["));
-  g_assert_cmpstr (a, ==, b);
+  {
+    json_object *ja = json_tokener_parse (a), *jb = json_tokener_parse (b);
+
+    g_assert_nonnull (ja);
+    g_assert_nonnull (jb);
+    for (guint i = 0; i < 2; i++)
+      {
+        const char *key = i == 0 ? "ids" : "text";
+
+        g_test_message ("GGUF %s: %s", key, json_object_to_json_string (sy_test_json_get (ja, key)));
+        g_assert_cmpstr (json_object_to_json_string (sy_test_json_get (ja, key)), ==,
+                         json_object_to_json_string (sy_test_json_get (jb, key)));
+      }
+    json_object_put (ja);
+    json_object_put (jb);
+  }
   {
     const char *argv[] = { cli, "convert-gguf", "--model", src, "--type", "q5_k", path, NULL };
 

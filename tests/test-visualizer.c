@@ -405,6 +405,9 @@ test_visualizer_gguf (void)
   g_assert_nonnull (heatmap);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
   before = traces;
+  sy_analysis_view_set_text (view, "The jury said.");
+  wait_for_trace (view, &traces, before);
+  before = traces;
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert (buffer, &end, sentence, -1);
   wait_for_trace (view, &traces, before);
