@@ -255,15 +255,36 @@ deepseek2_to_hf (SyGguf       *self,
                  json_object  *root,
                  GError      **error)
 {
-  int64_t key_len, rope, q_lora, gating;
+  int64_t key_len, rope, q_lora, gating, v_len, n_heads;
   double factor, orig, mult;
+  gboolean mla_keys = sy_gguf_has_key (self, "deepseek2.attention.key_length_mla");
 
-  if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len)
-      || !sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
+  /* llama.cpp's converter stores attention as the MQA it runs (one kv
+   * head; key_length = kv_lora_rank + rope, value_length = kv_lora_rank)
+   * and the per-head widths under *_mla; ours stores the per-head widths
+   * under key_length / value_length and the heads as they are */
+  if (mla_keys)
+    {
+      if (!sy_gguf_get_int (self, "deepseek2.attention.key_length_mla", &key_len)
+          || !sy_gguf_get_int (self, "deepseek2.attention.value_length_mla", &v_len) || v_len <= 0
+          || !sy_gguf_get_int (self, "deepseek2.attention.head_count", &n_heads))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                       "%s: deepseek2.attention.key_length_mla needs .value_length_mla and "
+                       ".head_count (integers)", sy_gguf_get_path (self));
+          return FALSE;
+        }
+      json_object_object_add (root, "v_head_dim", json_object_new_int64 (v_len));
+      json_object_object_add (root, "num_key_value_heads", json_object_new_int64 (n_heads));
+    }
+  else if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len))
+    key_len = 0;
+  if (!sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "%s: deepseek2.attention.key_length and .rope.dimension_count must give "
-                   "the query/key head width and its rotary part", sy_gguf_get_path (self));
+                   "%s: deepseek2.attention.key_length%s and .rope.dimension_count must give "
+                   "the query/key head width and its rotary part", sy_gguf_get_path (self),
+                   mla_keys ? "_mla" : "");
       return FALSE;
     }
   json_object_object_add (root, "qk_nope_head_dim", json_object_new_int64 (key_len - rope));
@@ -432,6 +453,80 @@ rule_matches (const SyGgufNameRule *rule,
   *layer = (int) n;
   return TRUE;
 }
+/* llama.cpp stores DeepSeek's kv_b (n_heads (nope + dv), rank) as two
+ * tensors per layer: attn_k_b (n_heads, rank, nope), each head's key part
+ * transposed, and attn_v_b (n_heads, dv, rank), its value part. */
+static gboolean
+is_split_kv_b (const char *name,
+               int        *layer)
+{
+  static const SyGgufNameRule k_b = { "blk.%d.attn_k_b.weight", 0, NULL, SY_GGUF_NAME_LAYER };
+  static const SyGgufNameRule v_b = { "blk.%d.attn_v_b.weight", 0, NULL, SY_GGUF_NAME_LAYER };
+
+  return rule_matches (&k_b, name, layer) || rule_matches (&v_b, name, layer);
+}
+
+/* Rebuilds layer @layer's kv_b from attn_k_b and attn_v_b, in F32 (the
+ * key half is transposed, which block formats cannot be without
+ * re-quantizing; decoded values are exact). */
+static gboolean
+add_kv_b (SyGguf            *self,
+          SyTensorStore     *store,
+          const SyArchSpec  *arch,
+          int                layer,
+          GError           **error)
+{
+  g_autofree char *kn = g_strdup_printf ("blk.%d.attn_k_b.weight", layer);
+  g_autofree char *vn = g_strdup_printf ("blk.%d.attn_v_b.weight", layer);
+  g_autofree char *hf = NULL;
+  const SyTensor *k = sy_gguf_find_tensor (self, kn), *v = sy_gguf_find_tensor (self, vn);
+  int64_t NH, rank, nope, dv, shape[2];
+  g_autofree float *krow = NULL;
+  float *kv;
+
+  if (k == NULL || v == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: tensor '%s' is missing (it comes with '%s')", sy_gguf_get_path (self),
+                   k == NULL ? kn : vn, k == NULL ? vn : kn);
+      return FALSE;
+    }
+  if (k->n_dims != 3 || v->n_dims != 3 || k->shape[0] != v->shape[0]
+      || k->shape[1] != v->shape[2])
+    {
+      g_autofree char *ks = sy_tensor_shape_string (k);
+      g_autofree char *vs = sy_tensor_shape_string (v);
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                   "%s: tensors '%s' %s and '%s' %s are not (heads, rank, qk_nope) and "
+                   "(heads, v_head_dim, rank)", sy_gguf_get_path (self), kn, ks, vn, vs);
+      return FALSE;
+    }
+  NH = k->shape[0];
+  rank = k->shape[1];
+  nope = k->shape[2];
+  dv = v->shape[1];
+  shape[0] = NH * (nope + dv);
+  shape[1] = rank;
+  kv = g_new (float, (gsize) shape[0] * rank);
+  krow = g_new (float, (gsize) rank * nope);
+  for (int64_t h = 0; h < NH; h++)
+    {
+      float *out = kv + (gsize) h * (nope + dv) * rank;
+
+      /* key rows: row i of the head is column i of its (rank, nope) block */
+      sy_tensor_to_f32 (k, h * rank * nope, rank * nope, krow);
+      for (int64_t i = 0; i < nope; i++)
+        for (int64_t j = 0; j < rank; j++)
+          out[i * rank + j] = krow[j * nope + i];
+      /* value rows as they are */
+      sy_tensor_to_f32 (v, h * dv * rank, dv * rank, out + nope * rank);
+    }
+  hf = g_strdup_printf (arch->kv_b_proj, layer, "weight");
+  return _sy_tensor_store_add_owned (store, hf, SY_DTYPE_F32, 2, shape, kv,
+                                     sizeof (float) * (gsize) shape[0] * rank, error);
+}
+
 gboolean
 sy_gguf_model_rope_pairs (SyGguf *self)
 {
@@ -445,15 +540,32 @@ sy_gguf_model_store (SyGguf            *self,
                      const SyArchSpec  *arch,
                      GError           **error)
 {
-  g_autoptr (SyTensorStore) store = _sy_tensor_store_new_mapped (sy_gguf_get_path (self), _sy_gguf_map (self));
+  g_autoptr (SyTensorStore) store = NULL;
   const char *gguf_arch = sy_gguf_get_string (self, "general.architecture");
+  const char *file;
+  GMappedFile *map = _sy_gguf_get_file (self, 0, &file);
 
+  store = _sy_tensor_store_new_mapped (file, map);
+  for (guint i = 1; i < _sy_gguf_get_n_files (self); i++)
+    {
+      map = _sy_gguf_get_file (self, i, &file);
+      _sy_tensor_store_add_mapped (store, file, map);
+    }
   for (guint i = 0; i < sy_gguf_get_n_tensors (self); i++)
     {
       const SyTensor *t = sy_gguf_get_tensor (self, i);
       const SyGgufNameRule *rule = NULL;
       const char *pattern = NULL;
       int layer = -1;
+
+      if (arch->kv_b_proj && is_split_kv_b (t->name, &layer))
+        {
+          /* llama.cpp's MLA halves: kv_b rebuilt from them once per layer */
+          if (g_str_has_suffix (t->name, ".attn_k_b.weight")
+              && !add_kv_b (self, store, arch, layer, error))
+            return NULL;
+          continue;
+        }
 
       for (const SyGgufNameRule *r = name_rules; r->gguf; r++)
         if (_sy_gguf_rule_applies (r, gguf_arch) && rule_matches (r, t->name, &layer))
@@ -492,7 +604,8 @@ sy_gguf_model_store (SyGguf            *self,
             g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
             int64_t shape[2] = { 1, t->shape[t->n_dims - 1] };
 
-            if (t->n_dims != 1)
+            /* our writer stores (cols); llama.cpp's converter (1, cols) */
+            if (t->n_dims != 1 && !(t->n_dims == 2 && t->shape[0] == 1))
               goto bad_shape;
             if (!_sy_tensor_store_add (store, hf, t->dtype, 2, shape, t->data, t->n_bytes, error))
               return NULL;
@@ -528,7 +641,7 @@ sy_gguf_model_store (SyGguf            *self,
 
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                      "%s: tensor '%s' has shape %s, expected %s", sy_gguf_get_path (self), t->name, s,
-                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "2 or 3 dims (experts first)");
+                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim or [1, n]" : "2 or 3 dims (experts first)");
         return NULL;
       }
     }

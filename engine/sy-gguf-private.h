@@ -61,7 +61,11 @@ const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,
 const char           *_sy_gguf_rule_pattern (const SyArchSpec     *arch,
                                              const SyGgufNameRule *rule);
 
-/* The reader's mapping of the file, for the model side */
-GMappedFile          *_sy_gguf_map  (SyGguf *self);
+/* The reader's mappings, for the model side: one file, or the parts of a
+ * split model (the first, with the metadata, at 0); *@path gets its name. */
+guint                 _sy_gguf_get_n_files (SyGguf      *self);
+GMappedFile          *_sy_gguf_get_file    (SyGguf      *self,
+                                            guint        i,
+                                            const char **path);
 
 G_END_DECLS
