@@ -608,10 +608,10 @@ open_one (const char  *path,
       if (off > data_size || t->n_bytes > data_size - off)
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
-                       "%s: tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                       "%s: tensor '%s' data (%" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
                        ") runs past the end of the data section (%" G_GUINT64_FORMAT
                        " bytes; truncated file?)",
-                       path, t->name, off, off + t->n_bytes, data_size);
+                       path, t->name, t->n_bytes, off, data_size);
           return NULL;
         }
       t->data = self->bytes + self->data_start + off;
@@ -701,6 +701,33 @@ merge_part (SyGguf  *self,
       self->n_tensors++;
     }
   return TRUE;
+}
+
+char **
+sy_gguf_split_paths (const char *path)
+{
+  gsize len = strlen (path), tail = strlen ("-00001-of-00002.gguf");
+  const char *t;
+  GPtrArray *out;
+  int no, count;
+
+  if (len < tail || !g_str_has_suffix (path, ".gguf"))
+    return NULL;
+  t = path + len - tail;
+  for (int i = 0; i < 5; i++)
+    if (!g_ascii_isdigit (t[1 + i]) || !g_ascii_isdigit (t[10 + i]))
+      return NULL;
+  if (t[0] != '-' || strncmp (t + 6, "-of-", 4) != 0)
+    return NULL;
+  no = atoi (t + 1);
+  count = atoi (t + 10);
+  if (no < 1 || no > count)
+    return NULL;
+  out = g_ptr_array_new ();
+  for (int i = 1; i <= count; i++)
+    g_ptr_array_add (out, g_strdup_printf ("%.*s" SPLIT_SUFFIX, (int) (t - path), path, i, count));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }
 
 SyGguf *
