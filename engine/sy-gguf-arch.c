@@ -226,27 +226,109 @@ sy_gguf_arch_name (const char *model_type)
   return g ? g->gguf_arch : NULL;
 }
 
-/* gpt-oss: yarn, kept as the HF config has it (no truncation; attention
- * factor and betas at their defaults) */
-static void
-gpt_oss_to_hf (SyGguf      *self,
-               json_object *root)
+/* <arch>.@key as a float (stored as float or integer) */
+static gboolean
+arch_number (SyGguf     *self,
+             const char *name,
+             const char *key,
+             double     *out)
 {
-  double factor;
-  int64_t orig;
+  g_autofree char *full = g_strdup_printf ("%s.%s", name, key);
+  int64_t iv;
 
-  if (g_strcmp0 (sy_gguf_get_string (self, "gpt-oss.rope.scaling.type"), "yarn") == 0)
+  if (sy_gguf_get_float (self, full, out))
+    return TRUE;
+  if (!sy_gguf_get_int (self, full, &iv))
+    return FALSE;
+  *out = (double) iv;
+  return TRUE;
+}
+
+/* rope.scaling.* (llama.cpp: type none / linear / yarn, factor,
+ * original_context_length, yarn_beta_fast / _slow) as HF rope_scaling;
+ * gpt-oss's yarn without truncation as its config has it.  Other types
+ * go through, for the config parser to name. */
+static void
+rope_scaling_to_hf (SyGguf      *self,
+                    const char  *name,
+                    json_object *root)
+{
+  g_autofree char *tkey = g_strdup_printf ("%s.rope.scaling.type", name);
+  const char *type = sy_gguf_get_string (self, tkey);
+  json_object *rs;
+  double v;
+
+  if (type == NULL || strcmp (type, "none") == 0)
+    return;
+  rs = json_object_new_object ();
+  json_object_object_add (rs, "rope_type", json_object_new_string (type));
+  if (arch_number (self, name, "rope.scaling.factor", &v))
+    json_object_object_add (rs, "factor", json_object_new_double (v));
+  if (arch_number (self, name, "rope.scaling.original_context_length", &v))
+    json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 ((int64_t) v));
+  if (arch_number (self, name, "rope.scaling.yarn_beta_fast", &v))
+    json_object_object_add (rs, "beta_fast", json_object_new_double (v));
+  if (arch_number (self, name, "rope.scaling.yarn_beta_slow", &v))
+    json_object_object_add (rs, "beta_slow", json_object_new_double (v));
+  if (strcmp (name, "gpt-oss") == 0)
+    json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
+  json_object_object_add (root, "rope_scaling", rs);
+}
+
+/* What llama.cpp's metadata may say that these archs (other than
+ * DeepSeek's, deepseek2_to_hf) do not do: refused, not ignored.
+ * expert_gating_func: 1 softmax, 2 sigmoid, 3 softmax over the chosen
+ * (gpt-oss); expert_weights_scale: a factor on the expert mix;
+ * rope.dimension_count: the rotary part of each head. */
+static gboolean
+check_llamacpp_keys (SyGguf            *self,
+                     const char        *name,
+                     const SyArchSpec  *arch,
+                     json_object       *root,
+                     GError           **error)
+{
+  g_autofree char *gkey = g_strdup_printf ("%s.expert_gating_func", name);
+  int64_t gating, head_dim = 0;
+  double v;
+  json_object *jv;
+
+  if (sy_gguf_get_int (self, gkey, &gating)
+      && (arch->router_activation == SY_ROUTER_SIGMOID ? gating != 2 : gating == 2))
     {
-      json_object *rs = json_object_new_object ();
-
-      json_object_object_add (rs, "rope_type", json_object_new_string ("yarn"));
-      if (sy_gguf_get_float (self, "gpt-oss.rope.scaling.factor", &factor))
-        json_object_object_add (rs, "factor", json_object_new_double (factor));
-      if (sy_gguf_get_int (self, "gpt-oss.rope.scaling.original_context_length", &orig))
-        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (orig));
-      json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
-      json_object_object_add (root, "rope_scaling", rs);
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s %" G_GINT64_FORMAT " is not supported for %s (its routing is %s)",
+                   sy_gguf_get_path (self), gkey, gating, name,
+                   arch->router_activation == SY_ROUTER_SIGMOID ? "sigmoid, 2" : "softmax, 1");
+      return FALSE;
     }
+  if (strcmp (name, "deepseek2") == 0)
+    return TRUE;
+  if (arch_number (self, name, "expert_weights_scale", &v) && v != 1.0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s.expert_weights_scale %g is not supported for %s (1 only)",
+                   sy_gguf_get_path (self), name, v, name);
+      return FALSE;
+    }
+  if (json_object_object_get_ex (root, "head_dim", &jv) && jv)
+    head_dim = json_object_get_int64 (jv);
+  else
+    {
+      json_object *h, *n;
+
+      if (json_object_object_get_ex (root, "hidden_size", &h) && json_object_object_get_ex (root, "num_attention_heads", &n)
+          && json_object_get_int64 (n) > 0)
+        head_dim = json_object_get_int64 (h) / json_object_get_int64 (n);
+    }
+  if (arch_number (self, name, "rope.dimension_count", &v) && head_dim > 0 && v != (double) head_dim)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s.rope.dimension_count %g (rotary part of the %" G_GINT64_FORMAT
+                   "-wide heads) is not supported: rope over whole heads only",
+                   sy_gguf_get_path (self), name, v, head_dim);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* deepseek2: the keys that do not map one to one */
@@ -255,7 +337,7 @@ deepseek2_to_hf (SyGguf       *self,
                  json_object  *root,
                  GError      **error)
 {
-  int64_t key_len, rope, q_lora, gating, v_len, n_heads;
+  int64_t key_len, rope, q_lora, v_len, n_heads;
   double factor, orig, mult;
   gboolean mla_keys = sy_gguf_has_key (self, "deepseek2.attention.key_length_mla");
 
@@ -292,13 +374,9 @@ deepseek2_to_hf (SyGguf       *self,
   json_object_object_add (root, "q_lora_rank",
                           sy_gguf_get_int (self, "deepseek2.attention.q_lora_rank", &q_lora) && q_lora > 0
                           ? json_object_new_int64 (q_lora) : NULL);
-  if (sy_gguf_get_int (self, "deepseek2.expert_gating_func", &gating) && gating != 2)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: deepseek2.expert_gating_func %" G_GINT64_FORMAT
-                   " is not supported (DeepSeek-V3 routing is sigmoid, 2)", sy_gguf_get_path (self), gating);
-      return FALSE;
-    }
+  /* expert_gating_func: checked against the arch (check_llamacpp_keys);
+   * absent, as llama.cpp's converter leaves it when the HF config has no
+   * scoring_func, it is DeepSeek-V3's sigmoid */
   /* the rotary pairs are stored interleaved, as rope_interleave */
   json_object_object_add (root, "rope_interleave", json_object_new_boolean (TRUE));
   if (g_strcmp0 (sy_gguf_get_string (self, "deepseek2.rope.scaling.type"), "yarn") == 0)
@@ -399,9 +477,10 @@ sy_gguf_model_config (SyGguf            *self,
       json_object_put (root);
       return NULL;
     }
-  if (strcmp (name, "gpt-oss") == 0)
-    gpt_oss_to_hf (self, root);
-  if (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error))
+  if (strcmp (name, "deepseek2") != 0)
+    rope_scaling_to_hf (self, name, root);
+  if (!check_llamacpp_keys (self, name, *arch, root, error)
+      || (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error)))
     {
       json_object_put (root);
       return NULL;

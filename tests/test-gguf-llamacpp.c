@@ -15,7 +15,8 @@
  * - bad input: a truncated file (at every 97th byte), tensor data past the
  *   end, a row not a multiple of its block, a huge array length, an unknown
  *   type id, a missing or misnamed split part: each a one-line error
- *   naming the problem.
+ *   naming the problem; metadata we would not run as written (a gating
+ *   function, partial rotary, a missing MLA key or half) refused.
  */
 #include "config.h"
 
@@ -557,6 +558,105 @@ test_bad_split (void)
   sy_test_remove_tree (dir);
 }
 
+/* A copy of fixture @src in @dir as @name with the first @find renamed
+ * @replace (the same length) and, when @value >= 0, the u32 value of that
+ * metadata key set to @value. */
+static char *
+edit_copy (const char *src,
+           const char *dir,
+           const char *name,
+           const char *find,
+           const char *replace,
+           gint64      value)
+{
+  g_autofree char *from = gguf_path (src);
+  g_autofree char *bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+  gsize size, n = strlen (find);
+  char *at;
+
+  g_assert_cmpuint (strlen (replace), ==, n);
+  g_assert_true (g_file_get_contents (from, &bytes, &size, &error));
+  at = NULL;
+  for (gsize i = 0; at == NULL && i + n <= size; i++)
+    if (memcmp (bytes + i, find, n) == 0)
+      at = bytes + i;
+  g_assert_nonnull (at);
+  memcpy (at, replace, n);
+  if (value >= 0)
+    {
+      guint32 type, v = GUINT32_TO_LE ((guint32) value);
+
+      memcpy (&type, at + n, 4);
+      g_assert_cmpuint (GUINT32_FROM_LE (type), ==, SY_GGUF_UINT32);
+      memcpy (at + n + 4, &v, 4);
+    }
+  g_assert_true (g_file_set_contents (path, bytes, size, &error));
+  return path;
+}
+
+/* llama.cpp metadata we do not run is refused, never ignored */
+static void
+test_bad_metadata (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autoptr (GError) error = NULL;
+
+  {
+    /* softmax gating on DeepSeek-V3 (expert_group_count renamed) */
+    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "gating.gguf", "deepseek2.expert_group_count",
+                                    "deepseek2.expert_gating_func", 1);
+    static const char *const needles[] = { "gating.gguf", "deepseek2.expert_gating_func", "sigmoid", NULL };
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    g_assert_null (m);
+    g_assert_nonnull (error);
+    for (int i = 0; needles[i]; i++)
+      g_assert_nonnull (strstr (error->message, needles[i]));
+    g_clear_error (&error);
+  }
+  {
+    /* sigmoid (2) on DeepSeek-V3: what it is; loads */
+    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "sigmoid.gguf", "deepseek2.expert_group_count",
+                                    "deepseek2.expert_gating_func", 2);
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    /* (the groups are gone with the renamed key: no group limit) */
+    g_assert_no_error (error);
+    g_assert_nonnull (m);
+  }
+  {
+    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "vlen.gguf", "deepseek2.attention.value_length_mla",
+                                    "deepseek2.attention.value_length_xyz", -1);
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    g_assert_null (m);
+    g_assert_nonnull (strstr (error->message, "value_length_mla"));
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "vb.gguf", "blk.1.attn_v_b.weight",
+                                    "blk.1.attn_v_x.weight", -1);
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    g_assert_null (m);
+    g_assert_nonnull (strstr (error->message, "'blk.1.attn_v_b.weight' is missing"));
+    g_clear_error (&error);
+  }
+  {
+    /* partial rotary: not what these archs do */
+    g_autofree char *p = edit_copy ("granitemoe.gguf", dir, "rope.gguf", "granitemoe.rope.dimension_count",
+                                    "granitemoe.rope.dimension_count", 8);
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    g_assert_null (m);
+    g_assert_nonnull (strstr (error->message, "granitemoe.rope.dimension_count 8"));
+    g_clear_error (&error);
+  }
+  sy_test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -579,5 +679,6 @@ main (int    argc,
   g_test_add_func ("/engine/gguf-llamacpp/bad/huge-array", test_bad_huge_array);
   g_test_add_func ("/engine/gguf-llamacpp/bad/unknown-type", test_bad_unknown_type);
   g_test_add_func ("/engine/gguf-llamacpp/bad/split", test_bad_split);
+  g_test_add_func ("/engine/gguf-llamacpp/bad/metadata", test_bad_metadata);
   return g_test_run ();
 }
