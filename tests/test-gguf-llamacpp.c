@@ -12,6 +12,9 @@
  *   model and router descriptions equal the folder's;
  * - a split model (llama-gguf-split) opens from either part as the single
  *   file does (the same logits, bit for bit; one fingerprint);
+ * - forward, generate, route, compare, render, bench and profile take
+ *   --model FILE.gguf (DeepSeek-V3's, a split part), render a session that
+ *   names a split part;
  * - bad input: a truncated file (at every 97th byte), tensor data past the
  *   end, a row not a multiple of its block, a huge array length, an unknown
  *   type id, a missing or misnamed split part: each a one-line error
@@ -58,6 +61,16 @@ cmp_int (gconstpointer a,
          gconstpointer b)
 {
   return *(const int *) a - *(const int *) b;
+}
+
+static char *
+tmp_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("sy-gguf-llamacpp-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
 }
 
 /* ------------------------------------------------------ the seven files */
@@ -299,17 +312,108 @@ test_split (void)
   g_assert_cmpstr (f1, ==, f2);
 }
 
-/* ----------------------------------------------------------- bad input */
-
-static char *
-tmp_dir (void)
+/* every model-running command takes --model FILE.gguf, a split part too,
+ * and a saved session naming one */
+static void
+test_cli (void)
 {
+  g_autofree char *part2 = gguf_path ("olmoe256-Q4_K_M-00002-of-00002.gguf");
+  g_autofree char *single = gguf_path ("olmoe256-Q4_K_M.gguf");
+  g_autofree char *ds = gguf_path ("deepseek_v3.gguf");
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *dump_a = g_build_filename (dir, "a.safetensors", NULL);
+  g_autofree char *dump_b = g_build_filename (dir, "b.safetensors", NULL);
+  g_autofree char *svg = g_build_filename (dir, "x.svg", NULL);
+  g_autofree char *corpus = g_build_filename (dir, "c.jsonl", NULL);
+  g_autofree char *prof = g_build_filename (dir, "prof", NULL);
+  g_autofree char *sess = g_build_filename (dir, "s.switchyard", NULL);
   g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("sy-gguf-bad-XXXXXX", &error);
+  const char *models[] = { part2, ds };
 
-  g_assert_no_error (error);
-  return dir;
+  g_assert_true (g_file_set_contents (corpus, "{\"text\": \"The cat sat on the mat. It was good.\"}\n",
+                                      -1, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
+    {
+      const char *m = models[i];
+      g_autofree char *out = NULL, *err = NULL;
+
+      g_assert_cmpint (sy_test_cli (NULL, &err, "forward", "--model", m, "--ids", "1,2,3",
+                                    "--dump", dump_a, NULL), ==, 0);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (sy_test_cli (&out, NULL, "generate", "--model", m, "--ids", "1,2,3",
+                                    "--max-tokens", "3", "--json", NULL), ==, 0);
+      g_assert_nonnull (strstr (out, "\"ids\""));
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (sy_test_cli (&out, NULL, "route", "--model", m, "--text", "The cat sat",
+                                    "--router", "native", "--json", NULL), ==, 0);
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (sy_test_cli (&out, NULL, "compare", "--model", m, "--text", "The cat sat",
+                                    "--a", "native", "--b", "topk:k=1", "--json", NULL), ==, 0);
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (sy_test_cli (NULL, NULL, "render", "--model", m, "--text", "The cat sat",
+                                    "--view", "heatmap", "--out", svg, NULL), ==, 0);
+      g_assert_true (g_file_test (svg, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (sy_test_cli (&out, NULL, "bench", "--model", m, "--decode-tokens", "2",
+                                    "--json", NULL), ==, 0);
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (sy_test_cli (NULL, NULL, "profile", "--model", m, "--router", "native",
+                                    "--corpus", corpus, "--out", prof, NULL), ==, 0);
+      {
+        g_autofree char *pj = g_build_filename (prof, "profile.json", NULL);
+
+        g_assert_true (g_file_test (pj, G_FILE_TEST_EXISTS));
+      }
+      sy_test_remove_tree (prof);
+    }
+
+  /* the split model's dump equals the single file's */
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "forward", "--model", part2, "--ids", "1,2,3",
+                                "--dump", dump_a, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "forward", "--model", single, "--ids", "1,2,3",
+                                "--dump", dump_b, NULL), ==, 0);
+  {
+    g_autofree char *a = NULL, *b = NULL;
+    gsize na, nb;
+
+    g_assert_true (g_file_get_contents (dump_a, &a, &na, &error));
+    g_assert_true (g_file_get_contents (dump_b, &b, &nb, &error));
+    g_assert_cmpmem (a, na, b, nb);
+  }
+
+  /* a session naming the split model: opened, the fingerprint agrees */
+  {
+    g_autoptr (SySessionFile) s = sy_session_file_new ();
+    g_autofree char *err = NULL;
+
+    s->model = g_canonicalize_filename (part2, NULL);
+    s->model_fingerprint = sy_model_fingerprint (part2, &error);
+    g_assert_no_error (error);
+    g_free (s->text);
+    s->text = g_strdup ("The cat sat");
+    g_assert_true (sy_session_file_save (s, sess, &error));
+    g_assert_no_error (error);
+    if (sy_test_cli (NULL, &err, "render", "--session", sess, "--out", svg, NULL) != 0
+        || strstr (err, "warning"))
+      g_error ("render --session: %s", err);
+  }
+
+  /* a missing part: one line naming it */
+  {
+    g_autofree char *p1 = gguf_path ("olmoe256-Q4_K_M-00001-of-00002.gguf");
+    g_autofree char *c1 = g_build_filename (dir, "m-00001-of-00002.gguf", NULL);
+    g_autofree char *bytes = NULL, *err = NULL;
+    gsize n;
+
+    g_assert_true (g_file_get_contents (p1, &bytes, &n, &error));
+    g_assert_true (g_file_set_contents (c1, bytes, n, &error));
+    g_assert_cmpint (sy_test_cli (NULL, &err, "forward", "--model", c1, "--ids", "1",
+                                  "--dump", dump_a, NULL), !=, 0);
+    sy_test_assert_cli_error (err, "m-00002-of-00002.gguf: part 2 of 2 of the split model");
+  }
+  sy_test_remove_tree (dir);
 }
+
+/* ----------------------------------------------------------- bad input */
 
 /* Asserts that opening @path and loading it as a model both fail with a
  * one-line message holding every needle. */
@@ -673,6 +777,7 @@ main (int    argc,
       g_test_add_data_func (name, archs[i], test_fixture);
     }
   g_test_add_func ("/engine/gguf-llamacpp/split", test_split);
+  g_test_add_func ("/engine/gguf-llamacpp/cli", test_cli);
   g_test_add_func ("/engine/gguf-llamacpp/bad/truncated", test_bad_truncated);
   g_test_add_func ("/engine/gguf-llamacpp/bad/data-past-end", test_bad_data_past_end);
   g_test_add_func ("/engine/gguf-llamacpp/bad/block-size", test_bad_block_size);
