@@ -230,12 +230,13 @@ test_fixture (gconstpointer data)
 /* --------------------------------------------------------------- split */
 
 static float *
-run_logits (const char *path,
-            int        *n_out)
+run_logits (const char       *path,
+            SyModelLoadFlags  flags,
+            int              *n_out)
 {
   static const int32_t ids[] = { 1, 17, 250, 999, 2048, 5, 2999, 42 };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (path, NULL, NULL, &error);
+  g_autoptr (SyModel) model = sy_model_load_full (path, flags, NULL, NULL, &error);
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTrace) trace = NULL;
   const float *logits;
@@ -257,17 +258,29 @@ test_split (void)
   g_autofree char *p1 = gguf_path ("olmoe256-Q4_K_M-00001-of-00002.gguf");
   g_autofree char *p2 = gguf_path ("olmoe256-Q4_K_M-00002-of-00002.gguf");
   g_autoptr (GError) error = NULL;
-  g_autofree float *a = NULL, *b = NULL, *c = NULL;
+  g_autofree float *a = NULL, *b = NULL, *c = NULL, *d = NULL;
   g_autofree char *f1 = NULL, *f2 = NULL;
-  int na, nb, nc;
+  int na, nb, nc, nd;
 
-  a = run_logits (single, &na);
-  b = run_logits (p1, &nb);
-  c = run_logits (p2, &nc);
+  a = run_logits (single, SY_MODEL_LOAD_DEFAULT, &na);
+  b = run_logits (p1, SY_MODEL_LOAD_DEFAULT, &nb);
+  c = run_logits (p2, SY_MODEL_LOAD_DEFAULT, &nc);
+  /* the weights of both parts read into memory */
+  d = run_logits (p2, SY_MODEL_LOAD_RESIDENT, &nd);
   g_assert_cmpint (na, ==, nb);
   g_assert_cmpint (na, ==, nc);
+  g_assert_cmpint (na, ==, nd);
   g_assert_cmpmem (a, sizeof (float) * na, b, sizeof (float) * nb);
   g_assert_cmpmem (a, sizeof (float) * na, c, sizeof (float) * nc);
+  g_assert_cmpmem (a, sizeof (float) * na, d, sizeof (float) * nd);
+  {
+    /* DeepSeek-V3's rebuilt kv_b stays put when the file's weights move */
+    g_autofree char *ds = gguf_path ("deepseek_v3.gguf");
+    g_autofree float *m = run_logits (ds, SY_MODEL_LOAD_DEFAULT, &na);
+    g_autofree float *r = run_logits (ds, SY_MODEL_LOAD_RESIDENT, &nb);
+
+    g_assert_cmpmem (m, sizeof (float) * na, r, sizeof (float) * nb);
+  }
 
   /* one model: every tensor, the metadata of part 1, whichever part */
   {
