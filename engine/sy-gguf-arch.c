@@ -376,7 +376,23 @@ deepseek2_to_hf (SyGguf       *self,
                           ? json_object_new_int64 (q_lora) : NULL);
   /* expert_gating_func: checked against the arch (check_llamacpp_keys);
    * absent, as llama.cpp's converter leaves it when the HF config has no
-   * scoring_func, it is DeepSeek-V3's sigmoid */
+   * scoring_func, it is DeepSeek-V3's sigmoid when the selection bias
+   * (exp_probs_b) is there, else DeepSeek-V2's softmax, which we do not run */
+  if (!sy_gguf_has_key (self, "deepseek2.expert_gating_func"))
+    {
+      gboolean has_bias = FALSE;
+
+      for (guint i = 0; i < sy_gguf_get_n_tensors (self) && !has_bias; i++)
+        has_bias = g_str_has_suffix (sy_gguf_get_tensor (self, i)->name, ".exp_probs_b.bias");
+      if (!has_bias)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                       "%s: no deepseek2.expert_gating_func and no exp_probs_b: DeepSeek-V2's "
+                       "softmax routing, which is not supported (DeepSeek-V3's sigmoid is)",
+                       sy_gguf_get_path (self));
+          return FALSE;
+        }
+    }
   /* the rotary pairs are stored interleaved, as rope_interleave */
   json_object_object_add (root, "rope_interleave", json_object_new_boolean (TRUE));
   if (g_strcmp0 (sy_gguf_get_string (self, "deepseek2.rope.scaling.type"), "yarn") == 0)
@@ -639,6 +655,16 @@ sy_gguf_model_store (SyGguf            *self,
 
       if (arch->kv_b_proj && is_split_kv_b (t->name, &layer))
         {
+          g_autofree char *kv_b = g_strdup_printf ("blk.%d.attn_kv_b.weight", layer);
+
+          /* a file with kv_b itself too: that one is used (the halves unused) */
+          if (sy_gguf_find_tensor (self, kv_b) != NULL)
+            {
+              if (!_sy_tensor_store_add (store, t->name, t->dtype, t->n_dims, t->shape,
+                                         t->data, t->n_bytes, error))
+                return NULL;
+              continue;
+            }
           /* llama.cpp's MLA halves: kv_b rebuilt from them once per layer */
           if (g_str_has_suffix (t->name, ".attn_k_b.weight")
               && !add_kv_b (self, store, arch, layer, error))

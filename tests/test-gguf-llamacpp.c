@@ -675,9 +675,9 @@ test_bad_split (void)
   sy_test_remove_tree (dir);
 }
 
-/* A copy of fixture @src in @dir as @name with the first @find renamed
- * @replace (the same length) and, when @value >= 0, the u32 value of that
- * metadata key set to @value. */
+/* A copy of fixture @src in @dir as @name with every @find renamed
+ * @replace (the same length) and, when @value >= 0, the u32 value of the
+ * first (a metadata key) set to @value. */
 static char *
 edit_copy (const char *src,
            const char *dir,
@@ -696,11 +696,13 @@ edit_copy (const char *src,
   g_assert_cmpuint (strlen (replace), ==, n);
   g_assert_true (g_file_get_contents (from, &bytes, &size, &error));
   at = NULL;
-  for (gsize i = 0; at == NULL && i + n <= size; i++)
+  for (gsize i = 0; i + n <= size; i++)
     if (memcmp (bytes + i, find, n) == 0)
-      at = bytes + i;
+      {
+        at = at ? at : bytes + i;
+        memcpy (bytes + i, replace, n);
+      }
   g_assert_nonnull (at);
-  memcpy (at, replace, n);
   if (value >= 0)
     {
       guint32 type, v = GUINT32_TO_LE ((guint32) value);
@@ -742,6 +744,16 @@ test_bad_metadata (void)
     /* (the groups are gone with the renamed key: no group limit) */
     g_assert_no_error (error);
     g_assert_nonnull (m);
+  }
+  {
+    /* no gating function and no selection bias: DeepSeek-V2's softmax */
+    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "v2.gguf", "exp_probs_b.bias",
+                                    "exp_probs_x.bias", -1);
+    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+
+    g_assert_null (m);
+    g_assert_nonnull (strstr (error->message, "DeepSeek-V2's softmax routing"));
+    g_clear_error (&error);
   }
   {
     g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "vlen.gguf", "deepseek2.attention.value_length_mla",
