@@ -14,7 +14,7 @@ typedef enum
   SY_GGUF_NAME_GLOBAL,      /* one tensor, no layer */
   SY_GGUF_NAME_LAYER,       /* blk.%d.… ↔ the arch pattern of layer %d */
   SY_GGUF_NAME_EXPERTS,     /* blk.%d.…_exps (E, rows, cols) ↔ one tensor per expert */
-  SY_GGUF_NAME_ROW,         /* (cols) in GGUF ↔ (1, cols) in HF */
+  SY_GGUF_NAME_ROW,         /* (cols) (ours) or (1, cols) (llama.cpp's) in GGUF ↔ (1, cols) in HF */
 } SyGgufNameKind;
 
 /* GGUF tensor name ↔ a name pattern of SyArchSpec (at @field), formatted

@@ -18,7 +18,10 @@
  *
  * The model side maps a GGUF architecture onto our arch table: metadata
  * keys onto config.json keys, tensor names (blk.N.ffn_gate_exps.weight,
- * experts stacked) onto the Hugging Face names the arch table binds.
+ * experts stacked) onto the Hugging Face names the arch table binds.  It
+ * reads llama.cpp's own layouts as well as our writer's: DeepSeek-V3's
+ * attn_k_b / attn_v_b (kv_b rebuilt from them) and *_mla keys, 2-D gates,
+ * rope.scaling.*; metadata it would not run as written is refused.
  */
 #pragma once
 
