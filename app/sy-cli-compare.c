@@ -157,7 +157,7 @@ sy_cli_compare (int    argc,
   int width = 0, height = 0;
   double scale = 1.0;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_path,
       "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },

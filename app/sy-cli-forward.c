@@ -27,7 +27,7 @@ sy_cli_forward (int    argc,
   g_autofree char *router = NULL;
   g_autofree char *dump = NULL;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Input text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Input token ids", "1,2,3" },
     { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },

@@ -38,7 +38,7 @@ sy_cli_generate (int    argc,
   double temperature = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "PATH" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Prompt text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Prompt token ids", "1,2,3" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, "Tokens to generate (default 32)", "N" },

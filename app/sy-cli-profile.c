@@ -124,7 +124,7 @@ sy_cli_profile (int    argc,
   int limit = 0, max_tokens = 256;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "router", 0, 0, G_OPTION_ARG_STRING_ARRAY, &routers, "Routing policy (repeatable)", "SPEC" },
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus_arg, "brown, a folder of .txt or a .jsonl", "CORPUS" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Profile at most N chunks", "N" },

@@ -99,7 +99,7 @@ sy_cli_render (int    argc,
     { "session", 's', 0, G_OPTION_ARG_FILENAME, &session_path,
       "Session file (.switchyard): model, text, router, view, measure, token, zoom; "
       "other options override it; --out defaults to FILE.svg beside it", "FILE" },
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder", "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "M" },
     { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of a text", "1,2,3" },
     { "router", 'r', 0, G_OPTION_ARG_STRING, &router, "Routing policy SPEC (default native)", "SPEC" },

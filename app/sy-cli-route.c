@@ -150,7 +150,7 @@ sy_cli_route (int    argc,
   g_autofree char *csv = NULL;
   gboolean json = FALSE, pretty = FALSE, no_compare = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
     { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy (default native)", "SPEC" },

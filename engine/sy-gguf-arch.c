@@ -226,27 +226,109 @@ sy_gguf_arch_name (const char *model_type)
   return g ? g->gguf_arch : NULL;
 }
 
-/* gpt-oss: yarn, kept as the HF config has it (no truncation; attention
- * factor and betas at their defaults) */
-static void
-gpt_oss_to_hf (SyGguf      *self,
-               json_object *root)
+/* <arch>.@key as a float (stored as float or integer) */
+static gboolean
+arch_number (SyGguf     *self,
+             const char *name,
+             const char *key,
+             double     *out)
 {
-  double factor;
-  int64_t orig;
+  g_autofree char *full = g_strdup_printf ("%s.%s", name, key);
+  int64_t iv;
 
-  if (g_strcmp0 (sy_gguf_get_string (self, "gpt-oss.rope.scaling.type"), "yarn") == 0)
+  if (sy_gguf_get_float (self, full, out))
+    return TRUE;
+  if (!sy_gguf_get_int (self, full, &iv))
+    return FALSE;
+  *out = (double) iv;
+  return TRUE;
+}
+
+/* rope.scaling.* (llama.cpp: type none / linear / yarn, factor,
+ * original_context_length, yarn_beta_fast / _slow) as HF rope_scaling;
+ * gpt-oss's yarn without truncation as its config has it.  Other types
+ * go through, for the config parser to name. */
+static void
+rope_scaling_to_hf (SyGguf      *self,
+                    const char  *name,
+                    json_object *root)
+{
+  g_autofree char *tkey = g_strdup_printf ("%s.rope.scaling.type", name);
+  const char *type = sy_gguf_get_string (self, tkey);
+  json_object *rs;
+  double v;
+
+  if (type == NULL || strcmp (type, "none") == 0)
+    return;
+  rs = json_object_new_object ();
+  json_object_object_add (rs, "rope_type", json_object_new_string (type));
+  if (arch_number (self, name, "rope.scaling.factor", &v))
+    json_object_object_add (rs, "factor", json_object_new_double (v));
+  if (arch_number (self, name, "rope.scaling.original_context_length", &v))
+    json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 ((int64_t) v));
+  if (arch_number (self, name, "rope.scaling.yarn_beta_fast", &v))
+    json_object_object_add (rs, "beta_fast", json_object_new_double (v));
+  if (arch_number (self, name, "rope.scaling.yarn_beta_slow", &v))
+    json_object_object_add (rs, "beta_slow", json_object_new_double (v));
+  if (strcmp (name, "gpt-oss") == 0)
+    json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
+  json_object_object_add (root, "rope_scaling", rs);
+}
+
+/* What llama.cpp's metadata may say that these archs (other than
+ * DeepSeek's, deepseek2_to_hf) do not do: refused, not ignored.
+ * expert_gating_func: 1 softmax, 2 sigmoid, 3 softmax over the chosen
+ * (gpt-oss); expert_weights_scale: a factor on the expert mix;
+ * rope.dimension_count: the rotary part of each head. */
+static gboolean
+check_llamacpp_keys (SyGguf            *self,
+                     const char        *name,
+                     const SyArchSpec  *arch,
+                     json_object       *root,
+                     GError           **error)
+{
+  g_autofree char *gkey = g_strdup_printf ("%s.expert_gating_func", name);
+  int64_t gating, head_dim = 0;
+  double v;
+  json_object *jv;
+
+  if (sy_gguf_get_int (self, gkey, &gating)
+      && (arch->router_activation == SY_ROUTER_SIGMOID ? gating != 2 : gating == 2))
     {
-      json_object *rs = json_object_new_object ();
-
-      json_object_object_add (rs, "rope_type", json_object_new_string ("yarn"));
-      if (sy_gguf_get_float (self, "gpt-oss.rope.scaling.factor", &factor))
-        json_object_object_add (rs, "factor", json_object_new_double (factor));
-      if (sy_gguf_get_int (self, "gpt-oss.rope.scaling.original_context_length", &orig))
-        json_object_object_add (rs, "original_max_position_embeddings", json_object_new_int64 (orig));
-      json_object_object_add (rs, "truncate", json_object_new_boolean (FALSE));
-      json_object_object_add (root, "rope_scaling", rs);
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s %" G_GINT64_FORMAT " is not supported for %s (its routing is %s)",
+                   sy_gguf_get_path (self), gkey, gating, name,
+                   arch->router_activation == SY_ROUTER_SIGMOID ? "sigmoid, 2" : "softmax, 1");
+      return FALSE;
     }
+  if (strcmp (name, "deepseek2") == 0)
+    return TRUE;
+  if (arch_number (self, name, "expert_weights_scale", &v) && v != 1.0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s.expert_weights_scale %g is not supported for %s (1 only)",
+                   sy_gguf_get_path (self), name, v, name);
+      return FALSE;
+    }
+  if (json_object_object_get_ex (root, "head_dim", &jv) && jv)
+    head_dim = json_object_get_int64 (jv);
+  else
+    {
+      json_object *h, *n;
+
+      if (json_object_object_get_ex (root, "hidden_size", &h) && json_object_object_get_ex (root, "num_attention_heads", &n)
+          && json_object_get_int64 (n) > 0)
+        head_dim = json_object_get_int64 (h) / json_object_get_int64 (n);
+    }
+  if (arch_number (self, name, "rope.dimension_count", &v) && head_dim > 0 && v != (double) head_dim)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s.rope.dimension_count %g (rotary part of the %" G_GINT64_FORMAT
+                   "-wide heads) is not supported: rope over whole heads only",
+                   sy_gguf_get_path (self), name, v, head_dim);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* deepseek2: the keys that do not map one to one */
@@ -255,15 +337,36 @@ deepseek2_to_hf (SyGguf       *self,
                  json_object  *root,
                  GError      **error)
 {
-  int64_t key_len, rope, q_lora, gating;
+  int64_t key_len, rope, q_lora, v_len, n_heads;
   double factor, orig, mult;
+  gboolean mla_keys = sy_gguf_has_key (self, "deepseek2.attention.key_length_mla");
 
-  if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len)
-      || !sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
+  /* llama.cpp's converter stores attention as the MQA it runs (one kv
+   * head; key_length = kv_lora_rank + rope, value_length = kv_lora_rank)
+   * and the per-head widths under *_mla; ours stores the per-head widths
+   * under key_length / value_length and the heads as they are */
+  if (mla_keys)
+    {
+      if (!sy_gguf_get_int (self, "deepseek2.attention.key_length_mla", &key_len)
+          || !sy_gguf_get_int (self, "deepseek2.attention.value_length_mla", &v_len) || v_len <= 0
+          || !sy_gguf_get_int (self, "deepseek2.attention.head_count", &n_heads))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                       "%s: deepseek2.attention.key_length_mla needs .value_length_mla and "
+                       ".head_count (integers)", sy_gguf_get_path (self));
+          return FALSE;
+        }
+      json_object_object_add (root, "v_head_dim", json_object_new_int64 (v_len));
+      json_object_object_add (root, "num_key_value_heads", json_object_new_int64 (n_heads));
+    }
+  else if (!sy_gguf_get_int (self, "deepseek2.attention.key_length", &key_len))
+    key_len = 0;
+  if (!sy_gguf_get_int (self, "deepseek2.rope.dimension_count", &rope) || key_len <= rope)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "%s: deepseek2.attention.key_length and .rope.dimension_count must give "
-                   "the query/key head width and its rotary part", sy_gguf_get_path (self));
+                   "%s: deepseek2.attention.key_length%s and .rope.dimension_count must give "
+                   "the query/key head width and its rotary part", sy_gguf_get_path (self),
+                   mla_keys ? "_mla" : "");
       return FALSE;
     }
   json_object_object_add (root, "qk_nope_head_dim", json_object_new_int64 (key_len - rope));
@@ -271,12 +374,24 @@ deepseek2_to_hf (SyGguf       *self,
   json_object_object_add (root, "q_lora_rank",
                           sy_gguf_get_int (self, "deepseek2.attention.q_lora_rank", &q_lora) && q_lora > 0
                           ? json_object_new_int64 (q_lora) : NULL);
-  if (sy_gguf_get_int (self, "deepseek2.expert_gating_func", &gating) && gating != 2)
+  /* expert_gating_func: checked against the arch (check_llamacpp_keys);
+   * absent, as llama.cpp's converter leaves it when the HF config has no
+   * scoring_func, it is DeepSeek-V3's sigmoid when the selection bias
+   * (exp_probs_b) is there, else DeepSeek-V2's softmax, which we do not run */
+  if (!sy_gguf_has_key (self, "deepseek2.expert_gating_func"))
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: deepseek2.expert_gating_func %" G_GINT64_FORMAT
-                   " is not supported (DeepSeek-V3 routing is sigmoid, 2)", sy_gguf_get_path (self), gating);
-      return FALSE;
+      gboolean has_bias = FALSE;
+
+      for (guint i = 0; i < sy_gguf_get_n_tensors (self) && !has_bias; i++)
+        has_bias = g_str_has_suffix (sy_gguf_get_tensor (self, i)->name, ".exp_probs_b.bias");
+      if (!has_bias)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                       "%s: no deepseek2.expert_gating_func and no exp_probs_b: DeepSeek-V2's "
+                       "softmax routing, which is not supported (DeepSeek-V3's sigmoid is)",
+                       sy_gguf_get_path (self));
+          return FALSE;
+        }
     }
   /* the rotary pairs are stored interleaved, as rope_interleave */
   json_object_object_add (root, "rope_interleave", json_object_new_boolean (TRUE));
@@ -378,9 +493,10 @@ sy_gguf_model_config (SyGguf            *self,
       json_object_put (root);
       return NULL;
     }
-  if (strcmp (name, "gpt-oss") == 0)
-    gpt_oss_to_hf (self, root);
-  if (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error))
+  if (strcmp (name, "deepseek2") != 0)
+    rope_scaling_to_hf (self, name, root);
+  if (!check_llamacpp_keys (self, name, *arch, root, error)
+      || (strcmp (name, "deepseek2") == 0 && !deepseek2_to_hf (self, root, error)))
     {
       json_object_put (root);
       return NULL;
@@ -432,6 +548,80 @@ rule_matches (const SyGgufNameRule *rule,
   *layer = (int) n;
   return TRUE;
 }
+/* llama.cpp stores DeepSeek's kv_b (n_heads (nope + dv), rank) as two
+ * tensors per layer: attn_k_b (n_heads, rank, nope), each head's key part
+ * transposed, and attn_v_b (n_heads, dv, rank), its value part. */
+static gboolean
+is_split_kv_b (const char *name,
+               int        *layer)
+{
+  static const SyGgufNameRule k_b = { "blk.%d.attn_k_b.weight", 0, NULL, SY_GGUF_NAME_LAYER };
+  static const SyGgufNameRule v_b = { "blk.%d.attn_v_b.weight", 0, NULL, SY_GGUF_NAME_LAYER };
+
+  return rule_matches (&k_b, name, layer) || rule_matches (&v_b, name, layer);
+}
+
+/* Rebuilds layer @layer's kv_b from attn_k_b and attn_v_b, in F32 (the
+ * key half is transposed, which block formats cannot be without
+ * re-quantizing; decoded values are exact). */
+static gboolean
+add_kv_b (SyGguf            *self,
+          SyTensorStore     *store,
+          const SyArchSpec  *arch,
+          int                layer,
+          GError           **error)
+{
+  g_autofree char *kn = g_strdup_printf ("blk.%d.attn_k_b.weight", layer);
+  g_autofree char *vn = g_strdup_printf ("blk.%d.attn_v_b.weight", layer);
+  g_autofree char *hf = NULL;
+  const SyTensor *k = sy_gguf_find_tensor (self, kn), *v = sy_gguf_find_tensor (self, vn);
+  int64_t NH, rank, nope, dv, shape[2];
+  g_autofree float *krow = NULL;
+  float *kv;
+
+  if (k == NULL || v == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: tensor '%s' is missing (it comes with '%s')", sy_gguf_get_path (self),
+                   k == NULL ? kn : vn, k == NULL ? vn : kn);
+      return FALSE;
+    }
+  if (k->n_dims != 3 || v->n_dims != 3 || k->shape[0] != v->shape[0]
+      || k->shape[1] != v->shape[2])
+    {
+      g_autofree char *ks = sy_tensor_shape_string (k);
+      g_autofree char *vs = sy_tensor_shape_string (v);
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                   "%s: tensors '%s' %s and '%s' %s are not (heads, rank, qk_nope) and "
+                   "(heads, v_head_dim, rank)", sy_gguf_get_path (self), kn, ks, vn, vs);
+      return FALSE;
+    }
+  NH = k->shape[0];
+  rank = k->shape[1];
+  nope = k->shape[2];
+  dv = v->shape[1];
+  shape[0] = NH * (nope + dv);
+  shape[1] = rank;
+  kv = g_new (float, (gsize) shape[0] * rank);
+  krow = g_new (float, (gsize) rank * nope);
+  for (int64_t h = 0; h < NH; h++)
+    {
+      float *out = kv + (gsize) h * (nope + dv) * rank;
+
+      /* key rows: row i of the head is column i of its (rank, nope) block */
+      sy_tensor_to_f32 (k, h * rank * nope, rank * nope, krow);
+      for (int64_t i = 0; i < nope; i++)
+        for (int64_t j = 0; j < rank; j++)
+          out[i * rank + j] = krow[j * nope + i];
+      /* value rows as they are */
+      sy_tensor_to_f32 (v, h * dv * rank, dv * rank, out + nope * rank);
+    }
+  hf = g_strdup_printf (arch->kv_b_proj, layer, "weight");
+  return _sy_tensor_store_add_owned (store, hf, SY_DTYPE_F32, 2, shape, kv,
+                                     sizeof (float) * (gsize) shape[0] * rank, error);
+}
+
 gboolean
 sy_gguf_model_rope_pairs (SyGguf *self)
 {
@@ -445,15 +635,42 @@ sy_gguf_model_store (SyGguf            *self,
                      const SyArchSpec  *arch,
                      GError           **error)
 {
-  g_autoptr (SyTensorStore) store = _sy_tensor_store_new_mapped (sy_gguf_get_path (self), _sy_gguf_map (self));
+  g_autoptr (SyTensorStore) store = NULL;
   const char *gguf_arch = sy_gguf_get_string (self, "general.architecture");
+  const char *file;
+  GMappedFile *map = _sy_gguf_get_file (self, 0, &file);
 
+  store = _sy_tensor_store_new_mapped (file, map);
+  for (guint i = 1; i < _sy_gguf_get_n_files (self); i++)
+    {
+      map = _sy_gguf_get_file (self, i, &file);
+      _sy_tensor_store_add_mapped (store, file, map);
+    }
   for (guint i = 0; i < sy_gguf_get_n_tensors (self); i++)
     {
       const SyTensor *t = sy_gguf_get_tensor (self, i);
       const SyGgufNameRule *rule = NULL;
       const char *pattern = NULL;
       int layer = -1;
+
+      if (arch->kv_b_proj && is_split_kv_b (t->name, &layer))
+        {
+          g_autofree char *kv_b = g_strdup_printf ("blk.%d.attn_kv_b.weight", layer);
+
+          /* a file with kv_b itself too: that one is used (the halves unused) */
+          if (sy_gguf_find_tensor (self, kv_b) != NULL)
+            {
+              if (!_sy_tensor_store_add (store, t->name, t->dtype, t->n_dims, t->shape,
+                                         t->data, t->n_bytes, error))
+                return NULL;
+              continue;
+            }
+          /* llama.cpp's MLA halves: kv_b rebuilt from them once per layer */
+          if (g_str_has_suffix (t->name, ".attn_k_b.weight")
+              && !add_kv_b (self, store, arch, layer, error))
+            return NULL;
+          continue;
+        }
 
       for (const SyGgufNameRule *r = name_rules; r->gguf; r++)
         if (_sy_gguf_rule_applies (r, gguf_arch) && rule_matches (r, t->name, &layer))
@@ -492,7 +709,8 @@ sy_gguf_model_store (SyGguf            *self,
             g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
             int64_t shape[2] = { 1, t->shape[t->n_dims - 1] };
 
-            if (t->n_dims != 1)
+            /* our writer stores (cols); llama.cpp's converter (1, cols) */
+            if (t->n_dims != 1 && !(t->n_dims == 2 && t->shape[0] == 1))
               goto bad_shape;
             if (!_sy_tensor_store_add (store, hf, t->dtype, 2, shape, t->data, t->n_bytes, error))
               return NULL;
@@ -528,7 +746,7 @@ sy_gguf_model_store (SyGguf            *self,
 
         g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                      "%s: tensor '%s' has shape %s, expected %s", sy_gguf_get_path (self), t->name, s,
-                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim" : "2 or 3 dims (experts first)");
+                     rule->kind == SY_GGUF_NAME_ROW ? "1 dim or [1, n]" : "2 or 3 dims (experts first)");
         return NULL;
       }
     }

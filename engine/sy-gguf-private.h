@@ -14,7 +14,7 @@ typedef enum
   SY_GGUF_NAME_GLOBAL,      /* one tensor, no layer */
   SY_GGUF_NAME_LAYER,       /* blk.%d.… ↔ the arch pattern of layer %d */
   SY_GGUF_NAME_EXPERTS,     /* blk.%d.…_exps (E, rows, cols) ↔ one tensor per expert */
-  SY_GGUF_NAME_ROW,         /* (cols) in GGUF ↔ (1, cols) in HF */
+  SY_GGUF_NAME_ROW,         /* (cols) (ours) or (1, cols) (llama.cpp's) in GGUF ↔ (1, cols) in HF */
 } SyGgufNameKind;
 
 /* GGUF tensor name ↔ a name pattern of SyArchSpec (at @field), formatted
@@ -61,7 +61,11 @@ const SyGgufArch     *_sy_gguf_arch_find  (const char *gguf_arch,
 const char           *_sy_gguf_rule_pattern (const SyArchSpec     *arch,
                                              const SyGgufNameRule *rule);
 
-/* The reader's mapping of the file, for the model side */
-GMappedFile          *_sy_gguf_map  (SyGguf *self);
+/* The reader's mappings, for the model side: one file, or the parts of a
+ * split model (the first, with the metadata, at 0); *@path gets its name. */
+guint                 _sy_gguf_get_n_files (SyGguf      *self);
+GMappedFile          *_sy_gguf_get_file    (SyGguf      *self,
+                                            guint        i,
+                                            const char **path);
 
 G_END_DECLS

@@ -57,6 +57,9 @@ struct _SyGguf
   guint64       *offsets;    /* (n_tensors) into the data section */
   guint          n_tensors;
   GHashTable    *by_name;    /* name -> index + 1 */
+  GPtrArray     *parts;      /* SyGguf*, owned: the other files of a split
+                              * model, whose tensors were merged into this,
+                              * its first part; NULL for one file */
 };
 
 typedef struct
@@ -109,6 +112,7 @@ sy_gguf_free (SyGguf *self)
   g_free (self->tensors);
   g_free (self->offsets);
   g_clear_pointer (&self->map, g_mapped_file_unref);
+  g_clear_pointer (&self->parts, g_ptr_array_unref);
   g_free (self->path);
   g_free (self);
 }
@@ -212,13 +216,15 @@ skip_values (Cursor      *c,
              GError     **error)
 {
   int size = scalar_size (type);
+  /* every value takes at least this many bytes (a string its length, an
+   * array its type and count) */
+  guint64 min_size = size > 0 ? (guint64) size : type == SY_GGUF_STRING ? 8 : 12;
 
+  if (type == SY_GGUF_STRING || type == SY_GGUF_ARRAY || size > 0)
+    if (n > (guint64) (c->end - c->p) / min_size)
+      goto too_long;
   if (size > 0)
-    {
-      if (n > G_MAXUINT64 / size)
-        goto too_long;
-      return need (c, n * size, key, error) && (c->p += n * size, TRUE);
-    }
+    return need (c, n * size, key, error) && (c->p += n * size, TRUE);
   if (type == SY_GGUF_STRING)
     {
       for (guint64 i = 0; i < n; i++)
@@ -256,7 +262,8 @@ skip_values (Cursor      *c,
 
 too_long:
   g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-               "%s: metadata '%s' claims %" G_GUINT64_FORMAT " values", c->path, key, n);
+               "%s: metadata '%s' claims %" G_GUINT64_FORMAT " values, more than the rest "
+               "of the file (%td bytes) can hold", c->path, key, n, c->end - c->p);
   return FALSE;
 }
 
@@ -493,9 +500,9 @@ read_tensor_info (Cursor   *c,
   return TRUE;
 }
 
-SyGguf *
-sy_gguf_open (const char  *path,
-              GError     **error)
+static SyGguf *
+open_one (const char  *path,
+          GError     **error)
 {
   g_autoptr (SyGguf) self = g_new0 (SyGguf, 1);
   g_autoptr (GError) local = NULL;
@@ -601,10 +608,10 @@ sy_gguf_open (const char  *path,
       if (off > data_size || t->n_bytes > data_size - off)
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
-                       "%s: tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                       "%s: tensor '%s' data (%" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
                        ") runs past the end of the data section (%" G_GUINT64_FORMAT
                        " bytes; truncated file?)",
-                       path, t->name, off, off + t->n_bytes, data_size);
+                       path, t->name, t->n_bytes, off, data_size);
           return NULL;
         }
       t->data = self->bytes + self->data_start + off;
@@ -623,6 +630,184 @@ sy_gguf_open (const char  *path,
         }
     }
   return g_steal_pointer (&self);
+}
+
+/* ----------------------------------------------------- split models */
+
+/* llama.cpp's gguf-split: NAME-00001-of-00003.gguf ... every part has
+ * split.no (0-based), split.count and split.tensors.count (all parts);
+ * the first holds the model's metadata, each its share of the tensors
+ * with offsets into its own data section. */
+#define SPLIT_SUFFIX "-%05d-of-%05d.gguf"
+
+static gboolean
+split_info (SyGguf   *part,
+            int64_t  *no,
+            int64_t  *count,
+            int64_t  *n_tensors,
+            GError  **error)
+{
+  if (!sy_gguf_get_int (part, "split.count", count))
+    {
+      *count = 1;
+      *no = 0;
+      return TRUE;
+    }
+  if (*count < 1 || *count > 99999
+      || !sy_gguf_get_int (part, "split.no", no) || *no < 0 || *no >= *count
+      || !sy_gguf_get_int (part, "split.tensors.count", n_tensors) || *n_tensors < 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: invalid split metadata (split.no, split.count and split.tensors.count "
+                   "must give a part of a split model)", part->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Appends @part's tensors to @self's (the data stays in @part's mapping). */
+static gboolean
+merge_part (SyGguf  *self,
+            SyGguf  *part,
+            GError **error)
+{
+  guint n = self->n_tensors + part->n_tensors;
+
+  self->tensors = g_renew (SyTensor, self->tensors, MAX (n, 1));
+  self->names = g_renew (char *, self->names, MAX (n, 1));
+  self->offsets = g_renew (guint64, self->offsets, MAX (n, 1));
+  /* the names moved: the table points at them again */
+  g_hash_table_remove_all (self->by_name);
+  for (guint i = 0; i < self->n_tensors; i++)
+    {
+      self->tensors[i].name = self->names[i];
+      g_hash_table_insert (self->by_name, self->names[i], GUINT_TO_POINTER (i + 1));
+    }
+  for (guint k = 0; k < part->n_tensors; k++)
+    {
+      guint i = self->n_tensors;
+
+      if (g_hash_table_contains (self->by_name, part->names[k]))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tensor '%s' is also in %s", part->path, part->names[k], self->path);
+          return FALSE;
+        }
+      self->tensors[i] = part->tensors[k];
+      self->names[i] = g_strdup (part->names[k]);
+      self->offsets[i] = part->offsets[k];
+      self->tensors[i].name = self->names[i];
+      g_hash_table_insert (self->by_name, self->names[i], GUINT_TO_POINTER (i + 1));
+      self->n_tensors++;
+    }
+  return TRUE;
+}
+
+char **
+sy_gguf_split_paths (const char *path)
+{
+  gsize len = strlen (path), tail = strlen ("-00001-of-00002.gguf");
+  const char *t;
+  GPtrArray *out;
+  int no, count;
+
+  if (len < tail || !g_str_has_suffix (path, ".gguf"))
+    return NULL;
+  t = path + len - tail;
+  for (int i = 0; i < 5; i++)
+    if (!g_ascii_isdigit (t[1 + i]) || !g_ascii_isdigit (t[10 + i]))
+      return NULL;
+  if (t[0] != '-' || strncmp (t + 6, "-of-", 4) != 0)
+    return NULL;
+  no = atoi (t + 1);
+  count = atoi (t + 10);
+  if (no < 1 || no > count)
+    return NULL;
+  out = g_ptr_array_new ();
+  for (int i = 1; i <= count; i++)
+    g_ptr_array_add (out, g_strdup_printf ("%.*s" SPLIT_SUFFIX, (int) (t - path), path, i, count));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+SyGguf *
+sy_gguf_open (const char  *path,
+              GError     **error)
+{
+  g_autoptr (SyGguf) given = open_one (path, error);
+  g_autoptr (GPtrArray) parts = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *suffix = NULL;
+  int64_t no, count, n_tensors, total = 0;
+  SyGguf *first;
+
+  if (given == NULL || !split_info (given, &no, &count, &n_tensors, error))
+    return NULL;
+  if (count == 1)
+    return g_steal_pointer (&given);
+
+  suffix = g_strdup_printf (SPLIT_SUFFIX, (int) no + 1, (int) count);
+  if (!g_str_has_suffix (path, suffix))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: part %d of %d of a split model, but its name does not end in '%s' "
+                   "(the parts are found by name)", path, (int) no + 1, (int) count, suffix);
+      return NULL;
+    }
+  prefix = g_strndup (path, strlen (path) - strlen (suffix));
+  parts = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_gguf_free);
+  for (int64_t i = 0; i < count; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s" SPLIT_SUFFIX, prefix, (int) i + 1, (int) count);
+      SyGguf *part;
+      int64_t pno, pcount, pn;
+
+      if (i == no)
+        {
+          g_ptr_array_add (parts, g_steal_pointer (&given));
+          total += ((SyGguf *) g_ptr_array_index (parts, i))->n_tensors;
+          continue;
+        }
+      if (!g_file_test (name, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                       "%s: part %d of %d of the split model %s is missing",
+                       name, (int) i + 1, (int) count, path);
+          return NULL;
+        }
+      part = open_one (name, error);
+      if (part == NULL)
+        return NULL;
+      g_ptr_array_add (parts, part);
+      if (!split_info (part, &pno, &pcount, &pn, error))
+        return NULL;
+      if (pno != i || pcount != count || pn != n_tensors)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: says it is part %d of %d (%d tensors), expected part %d of %d "
+                       "(%d tensors) as %s says", name, (int) pno + 1, (int) pcount, (int) pn,
+                       (int) i + 1, (int) count, (int) n_tensors, path);
+          return NULL;
+        }
+      total += part->n_tensors;
+    }
+  if (total != n_tensors)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: the %d parts hold %d tensors, split.tensors.count says %d",
+                   path, (int) count, (int) total, (int) n_tensors);
+      return NULL;
+    }
+  /* the first part (the metadata) is the model; the others stay open */
+  first = g_ptr_array_steal_index (parts, 0);
+  first->parts = g_steal_pointer (&parts);
+  for (guint i = 0; i < first->parts->len; i++)
+    if (!merge_part (first, g_ptr_array_index (first->parts, i), error))
+      {
+        sy_gguf_free (first);
+        return NULL;
+      }
+  return first;
 }
 
 guint32
@@ -821,8 +1006,19 @@ sy_gguf_get_float_array (SyGguf     *self,
   return out;
 }
 
-GMappedFile *
-_sy_gguf_map (SyGguf *self)
+guint
+_sy_gguf_get_n_files (SyGguf *self)
 {
-  return self->map;
+  return 1 + (self->parts ? self->parts->len : 0);
+}
+
+GMappedFile *
+_sy_gguf_get_file (SyGguf      *self,
+                   guint        i,
+                   const char **path)
+{
+  SyGguf *part = i == 0 ? self : g_ptr_array_index (self->parts, i - 1);
+
+  *path = part->path;
+  return part->map;
 }

@@ -18,7 +18,10 @@
  *
  * The model side maps a GGUF architecture onto our arch table: metadata
  * keys onto config.json keys, tensor names (blk.N.ffn_gate_exps.weight,
- * experts stacked) onto the Hugging Face names the arch table binds.
+ * experts stacked) onto the Hugging Face names the arch table binds.  It
+ * reads llama.cpp's own layouts as well as our writer's: DeepSeek-V3's
+ * attn_k_b / attn_v_b (kv_b rebuilt from them) and *_mla keys, 2-D gates,
+ * rope.scaling.*; metadata it would not run as written is refused.
  */
 #pragma once
 
@@ -67,8 +70,15 @@ typedef struct _SyGguf SyGguf;
 /* TRUE when @path is a regular file starting with the GGUF magic. */
 gboolean        sy_gguf_is_gguf          (const char    *path);
 
+/* Opens @path; a part of a split model (llama.cpp's gguf-split:
+ * NAME-00001-of-00003.gguf, split.no / split.count / split.tensors.count)
+ * opens with all its parts, as one model whatever part @path names. */
 SyGguf         *sy_gguf_open             (const char    *path,
                                           GError       **error);
+/* The files of the split model @path names by its NAME-0000i-of-0000n.gguf
+ * name, part 1 first (a new NULL-terminated vector), or NULL when the name
+ * is not a split part's.  No file is read. */
+char          **sy_gguf_split_paths      (const char    *path);
 void            sy_gguf_free             (SyGguf        *self);
 
 guint32         sy_gguf_get_version      (SyGguf        *self);

@@ -13,6 +13,7 @@
 
 #include "sy-default-model.h"
 #include "sy-engine-error.h"
+#include "sy-gguf.h"
 #include "sy-json.h"
 #include "sy-router.h"
 #include "sy-session-file.h"
@@ -497,8 +498,26 @@ sy_model_fingerprint (const char  *path,
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_autofree char *base = g_path_get_basename (path);
+      g_auto (GStrv) parts = sy_gguf_split_paths (path);
 
-      if (!feed_file (sum, path, g_str_has_suffix (base, ".gguf") ? "model.gguf" : base, error))
+      /* a split GGUF: all its parts, whichever names the model */
+      for (guint i = 0; parts && parts[i]; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("model-%05u-of-%05u.gguf", i + 1,
+                                                   g_strv_length (parts));
+
+          if (!g_file_test (parts[i], G_FILE_TEST_IS_REGULAR))
+            {
+              g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                           "%s: part %u of %u of the split model %s is missing",
+                           parts[i], i + 1, g_strv_length (parts), path);
+              return NULL;
+            }
+          if (!feed_file (sum, parts[i], name, error))
+            return NULL;
+        }
+      if (parts == NULL
+          && !feed_file (sum, path, g_str_has_suffix (base, ".gguf") ? "model.gguf" : base, error))
         return NULL;
       return g_strconcat ("sha256:", g_checksum_get_string (sum), NULL);
     }

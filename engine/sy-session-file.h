@@ -91,7 +91,9 @@ gboolean       sy_session_file_measure_is_valid (const char *measure);
  *     length and the JSON of tensor names, dtypes, shapes and offsets) and
  *     the first and last 64 KiB of its data;
  *   - each *.gguf file (a folder's, or @path itself): its name, size, first
- *     MiB (header, metadata, tensor table) and last 64 KiB.
+ *     MiB (header, metadata, tensor table) and last 64 KiB; for a part of a
+ *     split GGUF (NAME-00002-of-00003.gguf) every part in order, so that
+ *     any part gives the model's fingerprint (a missing part: an error).
  * It reads well under 1 MiB per weight file whatever the model's size, so
  * it does not see every weight: a change of shapes, dtypes, config or
  * tokenizer always changes it, a retrained model with the same layout

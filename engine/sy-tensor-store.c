@@ -1213,6 +1213,16 @@ _sy_tensor_store_new_mapped (const char  *path,
                              GMappedFile *map)
 {
   SyTensorStore *self = sy_tensor_store_new (path);
+
+  _sy_tensor_store_add_mapped (self, path, map);
+  return self;
+}
+
+void
+_sy_tensor_store_add_mapped (SyTensorStore *self,
+                             const char    *path,
+                             GMappedFile   *map)
+{
   SyShard *shard = g_new0 (SyShard, 1);
 
   shard->path = g_strdup (path);
@@ -1221,7 +1231,22 @@ _sy_tensor_store_new_mapped (const char  *path,
   shard->size = g_mapped_file_get_length (map);
   shard->contents = shard->size ? g_mapped_file_get_contents (map) : NULL;
   g_ptr_array_add (self->shards, shard);
-  return self;
+}
+
+/* The shard whose contents hold @data (the first when none does). */
+static SyShard *
+shard_of (SyTensorStore *self,
+          const void    *data)
+{
+  for (guint i = 0; i < self->shards->len; i++)
+    {
+      SyShard *shard = g_ptr_array_index (self->shards, i);
+
+      if (shard->contents && (const char *) data >= shard->contents
+          && (const char *) data < shard->contents + shard->size)
+        return shard;
+    }
+  return g_ptr_array_index (self->shards, 0);
 }
 
 gboolean
@@ -1234,7 +1259,7 @@ _sy_tensor_store_add (SyTensorStore  *self,
                       gsize           n_bytes,
                       GError        **error)
 {
-  SyShard *shard = g_ptr_array_index (self->shards, 0);
+  SyShard *shard = shard_of (self, data);
   SyEntry *entry;
 
   g_return_val_if_fail (n_dims >= 0 && n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
@@ -1259,6 +1284,29 @@ _sy_tensor_store_add (SyTensorStore  *self,
   entry->tensor.data = data;
   g_ptr_array_add (self->entries, entry);
   g_hash_table_insert (self->by_name, entry->name, entry);
+  return TRUE;
+}
+
+gboolean
+_sy_tensor_store_add_owned (SyTensorStore  *self,
+                            const char     *name,
+                            SyDType         dtype,
+                            int             n_dims,
+                            const int64_t  *shape,
+                            void           *data,
+                            gsize           n_bytes,
+                            GError        **error)
+{
+  SyEntry *entry;
+
+  if (!_sy_tensor_store_add (self, name, dtype, n_dims, shape, data, n_bytes, error))
+    {
+      g_free (data);
+      return FALSE;
+    }
+  entry = g_hash_table_lookup (self->by_name, name);
+  entry->begin = entry->end = 0;
+  entry->copy = data;
   return TRUE;
 }
 
