@@ -12,6 +12,7 @@
 
 #include "sy-cli.h"
 #include "sy-default-model.h"
+#include "sy-gguf.h"
 #include "sy-tokenizer.h"
 
 /* The JSON object of one text: {"ids", "tokens", "offsets", "decoded"}. */
@@ -55,6 +56,22 @@ tokenize_json (SyTokenizer  *tok,
   json_object_object_add (root, "offsets", offsets);
   json_object_object_add (root, "decoded", json_object_new_string (decoded));
   return root;
+}
+
+/* The tokenizer of --model: a GGUF file's own (from its metadata), or a
+ * tokenizer.json / the folder holding one. */
+static SyTokenizer *
+load_tokenizer (const char  *model,
+                GError     **error)
+{
+  g_autoptr (SyGguf) gguf = NULL;
+
+  if (!g_file_test (model, G_FILE_TEST_IS_REGULAR) || !sy_gguf_is_gguf (model))
+    return sy_tokenizer_load (model, error);
+  gguf = sy_gguf_open (model, error);
+  if (gguf == NULL)
+    return NULL;
+  return sy_gguf_tokenizer_new (gguf, error);
 }
 
 static void
@@ -113,7 +130,7 @@ sy_cli_tokenize (int    argc,
   gboolean special = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
-      "Model folder, or a folder holding tokenizer.json, or a tokenizer.json", "M" },
+      "Model folder, a folder holding tokenizer.json, a tokenizer.json, or a GGUF file", "M" },
     { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to tokenize", "TEXT" },
     { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Add BOS/EOS as the post-processor does", NULL },
     { "jsonl", 0, 0, G_OPTION_ARG_FILENAME, &jsonl,
@@ -139,7 +156,7 @@ sy_cli_tokenize (int    argc,
                              error->message);
     }
 
-  tok = sy_tokenizer_load (model, &error);
+  tok = load_tokenizer (model, &error);
   if (tok == NULL)
     return sy_cli_error_from (error);
   if (jsonl != NULL)
@@ -159,7 +176,7 @@ sy_cli_bench_tokenizer (int    argc,
   g_autofree char *model = NULL;
   int repeat = 1;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "Model folder or tokenizer.json", "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "Model folder, tokenizer.json or GGUF file", "M" },
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "Passes over the files (default 1)", "N" },
     { NULL }
   };
@@ -179,7 +196,7 @@ sy_cli_bench_tokenizer (int    argc,
     return sy_cli_error ("bench-tokenizer: --model M is required");
   if (argc < 2)
     return sy_cli_error ("bench-tokenizer: give at least one text file");
-  tok = sy_tokenizer_load (model, &error);
+  tok = load_tokenizer (model, &error);
   if (tok == NULL)
     return sy_cli_error_from (error);
   for (int i = 1; i < argc; i++)

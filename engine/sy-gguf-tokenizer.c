@@ -6,6 +6,25 @@
  * tokenizer.ggml.* (vocabulary, merges or scores, token types, special
  * ids, the pre-tokenizer name) described as the tokenizer.json that gives
  * the same tokenizer, so that one tokenizer implementation serves both.
+ * "Same" means: as llama.cpp tokenizes the file, which is what the file's
+ * users get.
+ *
+ * - gpt2 (BPE): the pre-tokenizer regexes llama.cpp gives the
+ *   tokenizer.ggml.pre name, each splitting the pieces of the previous one
+ *   (matches and the text between them), then GPT-2's byte-to-character
+ *   map and the merges; llama.cpp's defaults for adding BOS and for
+ *   ignore_merges per name.
+ * - llama (SentencePiece): llama.cpp's SPM algorithm: the text, with a
+ *   space in front (tokenizer.ggml.add_space_prefix, default on) and
+ *   spaces as "▁", starts as one symbol per character; the neighbouring
+ *   pair whose concatenation is a token of the highest score merges,
+ *   leftmost first among equal scores, until none does; characters that
+ *   are no token become their <0xNN> bytes.  That is BPE over the merges
+ *   "every split of a token into two tokens", ranked by the token's score
+ *   with equal scores sharing a rank ("merge_ranks").  Files our writer
+ *   made carry tokenizer.ggml.merges: those keep the merges they store.
+ * - BOS / EOS: tokenizer.ggml.add_bos_token / add_eos_token and the ids,
+ *   with llama.cpp's defaults where they are missing.
  */
 #include "config.h"
 
@@ -13,6 +32,102 @@
 #include <string.h>
 
 #include "sy-gguf-private.h"
+#include "sy-tokenizer.h"
+
+/* ---- llama.cpp's pre-tokenizers (src/llama-vocab.cpp), as PCRE ------------
+ *
+ * Written for GRegex (PCRE2 with Unicode properties), which matches as
+ * llama.cpp's splitters do: its hand-written GPT-2 / Llama-3 splitters
+ * implement exactly these regexes, and its std::regex fallback sees every
+ * non-ASCII character as its Unicode category (whitespace as \v), which
+ * \p{..} and \s give here.  Two differences of that fallback are written
+ * out: "$" is the end of the piece (\z), and "~" is no \p{S} there. */
+
+#define RE_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)"
+#define RE_CONTRACTIONS "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
+#define RE_LLAMA3 RE_CONTRACTIONS "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*" \
+                  "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_QWEN2 RE_CONTRACTIONS "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*" \
+                 "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_QWEN35 RE_CONTRACTIONS "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*" \
+                  "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_UPPER_LOWER_WORDS \
+  "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+" \
+  "|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*"
+#define RE_GPT4O \
+  "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+" RE_CONTRACTIONS "?" \
+  "|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*" RE_CONTRACTIONS "?" \
+  "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_TEKKEN RE_UPPER_LOWER_WORDS "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+/* DeepSeek-V3: [\p{P}\p{S}] without "~", [^…\p{P}\p{S}] with it */
+#define RE_DEEPSEEK3 \
+  "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+" \
+  "|(?:~|[^\\r\\n\\p{L}\\p{P}\\p{S}])?[\\p{L}\\p{M}]+" \
+  "| ?(?:(?!~)[\\p{P}\\p{S}])+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_BLOOM " ?[^(\\s|.,!?\\x{2026}\\x{3002}\\x{FF0C}\\x{3001}\\x{964}\\x{6D4}\\x{60C})]+"
+#define RE_DEEPSEEK_LLM_LETTERS \
+  "\\s?[A-Za-z" \
+  "\\x{B5}\\x{C0}-\\x{D6}\\x{D8}-\\x{F6}\\x{F8}-\\x{1BA}\\x{1BC}-\\x{1BF}" \
+  "\\x{1C4}-\\x{293}\\x{295}-\\x{2AF}\\x{370}-\\x{373}\\x{376}\\x{377}\\x{37B}-\\x{37D}" \
+  "\\x{37F}\\x{386}\\x{388}-\\x{38A}\\x{38C}\\x{38E}-\\x{3A1}\\x{3A3}-\\x{3F5}" \
+  "\\x{3F7}-\\x{481}\\x{48A}-\\x{52F}\\x{531}-\\x{556}\\x{10A0}-\\x{10C5}" \
+  "\\x{13A0}-\\x{13F5}\\x{13F8}-\\x{13FD}\\x{1C90}-\\x{1CBA}\\x{1CBD}-\\x{1CBF}" \
+  "\\x{1D00}-\\x{1D2B}\\x{1D6B}-\\x{1D77}\\x{1D79}-\\x{1D9A}\\x{1E00}-\\x{1F15}" \
+  "\\x{1F18}-\\x{1F1D}\\x{1F20}-\\x{1F45}\\x{1F48}-\\x{1F4D}\\x{1F50}-\\x{1F57}" \
+  "\\x{1F59}\\x{1F5B}\\x{1F5D}\\x{1F5F}-\\x{1F7D}\\x{1F80}-\\x{1FB4}\\x{1FB6}-\\x{1FBC}" \
+  "\\x{1FBE}\\x{1FC2}-\\x{1FC4}\\x{1FC6}-\\x{1FCC}\\x{1FD0}-\\x{1FD3}" \
+  "\\x{1FD6}-\\x{1FDB}\\x{1FE0}-\\x{1FEC}\\x{1FF2}-\\x{1FF4}\\x{1FF6}-\\x{1FFC}" \
+  "\\x{2102}\\x{2107}\\x{210A}-\\x{2113}\\x{2115}\\x{2119}-\\x{211D}\\x{2124}\\x{2126}" \
+  "\\x{2128}\\x{212A}-\\x{212D}\\x{212F}-\\x{2134}\\x{2139}\\x{213C}-\\x{213F}" \
+  "\\x{2145}-\\x{2149}\\x{214E}\\x{2183}\\x{2184}\\x{2C00}-\\x{2C7B}\\x{2C7E}-\\x{2CE4}" \
+  "\\x{2CEB}-\\x{2CEE}\\x{2CF2}\\x{2CF3}\\x{A640}-\\x{A66D}\\x{A680}-\\x{A69B}" \
+  "\\x{A722}-\\x{A76F}\\x{A771}-\\x{A787}\\x{A78B}-\\x{A78E}\\x{AB70}-\\x{ABBF}" \
+  "\\x{FB00}-\\x{FB06}\\x{FB13}-\\x{FB17}\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A}" \
+  "\\x{10400}-\\x{1044F}\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}" \
+  "\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{118DF}\\x{1E900}-\\x{1E943}" "]+"
+
+typedef struct
+{
+  const char *names;          /* space-separated tokenizer.ggml.pre names */
+  const char *regexes[7];     /* NULL-terminated; RE_GPT2 alone: GPT-2's ByteLevel */
+  gboolean    ignore_merges;  /* a word that is a token is that token */
+  gboolean    add_bos;        /* llama.cpp's default for add_bos_token */
+} PreSpec;
+
+static const PreSpec pre_specs[] = {
+  { "default", { "[\\p{P}\\$\\+<=>\\^~\\|]+", RE_GPT2, "\\p{N}+", "[0-9][0-9][0-9]" }, FALSE, FALSE },
+  { "llama3 llama-v3 llama-bpe falcon3 falcon-h1 pixtral midm-2.0 lfm2", { RE_LLAMA3 }, TRUE, TRUE },
+  { "dbrx smaug-bpe chatglm-bpe glm4", { RE_LLAMA3 }, FALSE, FALSE },
+  { "gpt-2 phi-2 jina-es jina-de gigachat jina-v2-es jina-v2-de a.x-4.0 mellum modern-bert mpt olmo "
+    "jais trillion granite-docling exaone4 jina-v1-en jina-v2-code roberta-bpe", { RE_GPT2 }, FALSE, FALSE },
+  { "qwen2 deepseek-r1-qwen kormo f2llmv2 megrez stablelm2 hunyuan solar-open", { RE_QWEN2 }, FALSE, FALSE },
+  { "qwen35", { RE_QWEN35 }, FALSE, FALSE },
+  { "deepseek-llm", { "[\r\n]", RE_DEEPSEEK_LLM_LETTERS, "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+", "\\s+\\z",
+                      "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+", "\\p{N}+" }, FALSE, FALSE },
+  { "deepseek-coder", { "[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+", "\\p{N}" }, FALSE, FALSE },
+  { "deepseek-v3 hunyuan-dense joyai-llm", { "\\p{N}{1,3}", "[\\x{4E00}-\\x{9FA5}\\x{3040}-\\x{309F}\\x{30A0}-\\x{30FF}]+", RE_DEEPSEEK3 }, FALSE, FALSE },
+  { "falcon", { "[\\p{P}\\$\\+<=>\\^~\\|`]+", RE_GPT2, "[0-9][0-9][0-9]" }, FALSE, FALSE },
+  { "starcoder refact command-r smollm codeshell exaone minerva-7b", { "\\p{N}", RE_GPT2 }, FALSE, FALSE },
+  { "gpt-4o llama4 kanana2 talkie minimax-m2", { RE_GPT4O }, FALSE, FALSE },
+  { "tekken", { RE_TEKKEN }, TRUE, TRUE },
+  { "poro-chat bloom gpt3-finnish", { RE_BLOOM }, FALSE, FALSE },
+  { "viking", { RE_BLOOM, "\\p{N}" }, FALSE, FALSE },
+};
+
+static const PreSpec *
+pre_spec_find (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pre_specs); i++)
+    {
+      g_auto (GStrv) names = g_strsplit (pre_specs[i].names, " ", -1);
+
+      if (g_strv_contains ((const char *const *) names, name))
+        return &pre_specs[i];
+    }
+  return NULL;
+}
+
+/* ---- pieces of tokenizer.json ------------------------------------------- */
 
 static json_object *
 byte_level (gboolean use_regex,
@@ -26,6 +141,136 @@ byte_level (gboolean use_regex,
   json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
   return o;
 }
+
+static json_object *
+json_string_pattern (const char *s)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "String", json_object_new_string (s));
+  return o;
+}
+
+static json_object *
+added_token (guint       id,
+             const char *content,
+             gboolean    special,
+             gboolean    normalized)
+{
+  json_object *a = json_object_new_object ();
+
+  json_object_object_add (a, "id", json_object_new_int (id));
+  json_object_object_add (a, "content", json_object_new_string (content));
+  json_object_object_add (a, "single_word", json_object_new_boolean (FALSE));
+  json_object_object_add (a, "lstrip", json_object_new_boolean (FALSE));
+  json_object_object_add (a, "rstrip", json_object_new_boolean (FALSE));
+  json_object_object_add (a, "normalized", json_object_new_boolean (normalized));
+  json_object_object_add (a, "special", json_object_new_boolean (special));
+  return a;
+}
+
+static void
+template_special (json_object *single,
+                  json_object *specials,
+                  int64_t      id,
+                  const char  *token)
+{
+  json_object *st = json_object_new_object (), *o = json_object_new_object ();
+  json_object *entry = json_object_new_object (), *idl = json_object_new_array (), *tl = json_object_new_array ();
+
+  json_object_object_add (o, "id", json_object_new_string (token));
+  json_object_object_add (o, "type_id", json_object_new_int (0));
+  json_object_object_add (st, "SpecialToken", o);
+  json_object_array_add (single, st);
+  json_object_array_add (idl, json_object_new_int ((int) id));
+  json_object_array_add (tl, json_object_new_string (token));
+  json_object_object_add (entry, "id", json_object_new_string (token));
+  json_object_object_add (entry, "ids", idl);
+  json_object_object_add (entry, "tokens", tl);
+  json_object_object_add (specials, token, entry);
+}
+
+/* BOS / EOS around the text as the file says: a TemplateProcessing, or
+ * NULL when nothing is added. */
+static json_object *
+bos_eos_template (char  **tokens,
+                  int64_t bos,
+                  int64_t eos)
+{
+  json_object *single, *seq, *o, *specials;
+
+  if (bos < 0 && eos < 0)
+    return NULL;
+  single = json_object_new_array ();
+  specials = json_object_new_object ();
+  if (bos >= 0)
+    template_special (single, specials, bos, tokens[bos]);
+  seq = json_object_new_object ();
+  o = json_object_new_object ();
+  json_object_object_add (o, "id", json_object_new_string ("A"));
+  json_object_object_add (o, "type_id", json_object_new_int (0));
+  json_object_object_add (seq, "Sequence", o);
+  json_object_array_add (single, seq);
+  if (eos >= 0)
+    template_special (single, specials, eos, tokens[eos]);
+  o = json_object_new_object ();
+  json_object_object_add (o, "type", json_object_new_string ("TemplateProcessing"));
+  json_object_object_add (o, "single", single);
+  json_object_object_add (o, "special_tokens", specials);
+  return o;
+}
+
+/* The BOS / EOS ids the file's text gets (-1: none): add_bos_token /
+ * add_eos_token (defaults @add_bos_default, FALSE) with the ids of
+ * bos_token_id / eos_token_id (defaults @bos_default / @eos_default, as
+ * llama.cpp's); an id out of range is not added. */
+static void
+special_ids (SyGguf   *self,
+             guint     n,
+             gboolean  add_bos_default,
+             int64_t   bos_default,
+             int64_t   eos_default,
+             int64_t  *bos_out,
+             int64_t  *eos_out,
+             int64_t  *bos_id,
+             int64_t  *eos_id)
+{
+  gboolean add_bos = add_bos_default, add_eos = FALSE;
+  int64_t bos = bos_default, eos = eos_default;
+
+  sy_gguf_get_bool (self, "tokenizer.ggml.add_bos_token", &add_bos);
+  sy_gguf_get_bool (self, "tokenizer.ggml.add_eos_token", &add_eos);
+  sy_gguf_get_int (self, "tokenizer.ggml.bos_token_id", &bos);
+  sy_gguf_get_int (self, "tokenizer.ggml.eos_token_id", &eos);
+  if (bos < 0 || bos >= n)
+    bos = -1;
+  if (eos < 0 || eos >= n)
+    eos = -1;
+  *bos_out = add_bos ? bos : -1;
+  *eos_out = add_eos ? eos : -1;
+  if (bos_id)
+    *bos_id = bos;
+  if (eos_id)
+    *eos_id = eos;
+}
+
+/* A merge "a b" split as llama.cpp does (at the first space after the
+ * first byte); FALSE when it is not two tokens. */
+static gboolean
+split_merge (const char  *m,
+             const char **second,
+             gsize       *first_len)
+{
+  const char *sp = m[0] ? strchr (m + 1, ' ') : NULL;
+
+  if (sp == NULL || sp[1] == '\0')
+    return FALSE;
+  *first_len = sp - m;
+  *second = sp + 1;
+  return TRUE;
+}
+
+/* ---- SentencePiece ------------------------------------------------------------ */
 
 typedef struct
 {
@@ -46,23 +291,12 @@ spm_merge_cmp (gconstpointer a,
   return (x->right > y->right) - (x->right < y->right);
 }
 
-static json_object *
-json_string_pattern (const char *s)
-{
-  json_object *o = json_object_new_object ();
-
-  json_object_object_add (o, "String", json_object_new_string (s));
-  return o;
-}
-
-/* A SentencePiece BPE vocabulary (tokenizer.ggml.model "llama") as the
- * tokenizer.json that describes the same tokenizer: BPE with byte
- * fallback over "▁"-for-space text (prepended once), no pre-tokenizer.
- * The merges are the file's tokenizer.ggml.merges when it has them (our
- * writer stores them); otherwise they follow from the scores, as for a
- * SentencePiece model: every split of a normal token into two tokens is
- * a merge, ranked by the merged token's score (highest first), then by
- * the ids of the pair. */
+/* A SentencePiece vocabulary (tokenizer.ggml.model "llama") as the
+ * tokenizer.json of the same tokenizer: BPE with byte fallback over
+ * "▁"-for-space text, no pre-tokenizer.  The merges are the file's
+ * tokenizer.ggml.merges when it has them (our writer stores them);
+ * otherwise they follow from the scores, as llama.cpp's SPM algorithm
+ * merges (the file comment). */
 static json_object *
 spm_tokenizer_json (SyGguf  *self,
                     GError **error)
@@ -72,10 +306,10 @@ spm_tokenizer_json (SyGguf  *self,
   g_autofree int32_t *types = NULL;
   g_autofree float *scores = NULL;
   guint64 n_types = 0, n_scores = 0;
-  gboolean add_bos = TRUE;
-  gint64 bos = -1;
+  gboolean add_space_prefix = TRUE;
+  int64_t bos, eos;
   const char *unk = NULL;
-  json_object *root, *bpe, *vocab, *jmerges, *added, *norm, *norms, *o, *dec, *decs;
+  json_object *root, *bpe, *vocab, *jmerges, *jranks = NULL, *added, *norm, *norms, *o, *dec, *decs, *post;
   guint n;
 
   if (tokens == NULL)
@@ -102,14 +336,8 @@ spm_tokenizer_json (SyGguf  *self,
                    "(or tokenizer.ggml.merges)", sy_gguf_get_path (self));
       return NULL;
     }
-  sy_gguf_get_bool (self, "tokenizer.ggml.add_bos_token", &add_bos);
-  if (sy_gguf_get_int (self, "tokenizer.ggml.bos_token_id", &bos) && (bos < 0 || bos >= n))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tokenizer.ggml.bos_token_id %" G_GINT64_FORMAT " is not one of the %u tokens",
-                   sy_gguf_get_path (self), bos, n);
-      return NULL;
-    }
+  special_ids (self, n, TRUE, 1, 2, &bos, &eos, NULL, NULL);
+  sy_gguf_get_bool (self, "tokenizer.ggml.add_space_prefix", &add_space_prefix);
 
   root = json_object_new_object ();
   bpe = json_object_new_object ();
@@ -122,29 +350,22 @@ spm_tokenizer_json (SyGguf  *self,
 
       if (type == 2 && unk == NULL)
         unk = tokens[i];
+      /* control and user-defined tokens are cut out of the raw text, and
+       * the text after each gets its own leading space, as in llama.cpp
+       * (normalized = false; our writer's files keep the HF meaning) */
       if (type == 3 || type == 4)
-        {
-          json_object *a = json_object_new_object ();
-
-          json_object_object_add (a, "id", json_object_new_int (i));
-          json_object_object_add (a, "content", json_object_new_string (tokens[i]));
-          json_object_object_add (a, "single_word", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "lstrip", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "rstrip", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "normalized", json_object_new_boolean (type == 4));
-          json_object_object_add (a, "special", json_object_new_boolean (type == 3));
-          json_object_array_add (added, a);
-        }
+        json_object_array_add (added, added_token (i, tokens[i], type == 3, merges != NULL && type == 4));
       if (!json_object_object_get_ex (vocab, tokens[i], NULL))
         json_object_object_add (vocab, tokens[i], json_object_new_int (i));
     }
   if (merges)
     for (guint i = 0; merges[i]; i++)
       {
-        const char *sp = strchr (merges[i], ' ');
+        const char *second;
+        gsize first_len;
         json_object *pair;
 
-        if (sp == NULL || sp == merges[i] || sp[1] == '\0')
+        if (!split_merge (merges[i], &second, &first_len))
           {
             g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
                          "%s: tokenizer merge %u ('%s') is not two tokens", sy_gguf_get_path (self), i, merges[i]);
@@ -156,14 +377,17 @@ spm_tokenizer_json (SyGguf  *self,
             return NULL;
           }
         pair = json_object_new_array ();
-        json_object_array_add (pair, json_object_new_string_len (merges[i], (int) (sp - merges[i])));
-        json_object_array_add (pair, json_object_new_string (sp + 1));
+        json_object_array_add (pair, json_object_new_string_len (merges[i], (int) first_len));
+        json_object_array_add (pair, json_object_new_string (second));
         json_object_array_add (jmerges, pair);
       }
   else
     {
+      /* every split of a token into two tokens, ranked by the token's
+       * score: equal scores share a rank (the leftmost pair merges first) */
       g_autoptr (GArray) cand = g_array_new (FALSE, FALSE, sizeof (SpmMerge));
       g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+      int rank = -1;
 
       for (guint i = 0; i < n; i++)
         if (!g_hash_table_contains (ids, tokens[i]))
@@ -173,8 +397,8 @@ spm_tokenizer_json (SyGguf  *self,
           const char *t = tokens[i];
           gsize len = strlen (t);
 
-          if (types && types[i] != 1)
-            continue;
+          if (GPOINTER_TO_UINT (g_hash_table_lookup (ids, t)) != i + 1)
+            continue;   /* a duplicate: llama.cpp keeps the first */
           for (const char *c = g_utf8_next_char (t); c < t + len; c = g_utf8_next_char (c))
             {
               g_autofree char *left = g_strndup (t, c - t);
@@ -190,14 +414,18 @@ spm_tokenizer_json (SyGguf  *self,
             }
         }
       g_array_sort (cand, spm_merge_cmp);
+      jranks = json_object_new_array_ext (cand->len);
       for (guint k = 0; k < cand->len; k++)
         {
           const SpmMerge *m = &g_array_index (cand, SpmMerge, k);
-          json_object *pair = json_object_new_array ();
+          json_object *pair = json_object_new_array_ext (2);
 
+          if (k == 0 || m->score != g_array_index (cand, SpmMerge, k - 1).score)
+            rank++;
           json_object_array_add (pair, json_object_new_string (tokens[m->left]));
           json_object_array_add (pair, json_object_new_string (tokens[m->right]));
           json_object_array_add (jmerges, pair);
+          json_object_array_add (jranks, json_object_new_int (rank));
         }
     }
   json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
@@ -206,15 +434,20 @@ spm_tokenizer_json (SyGguf  *self,
   json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (TRUE));
   json_object_object_add (bpe, "vocab", vocab);
   json_object_object_add (bpe, "merges", jmerges);
+  if (jranks)
+    json_object_object_add (bpe, "merge_ranks", jranks);
   json_object_object_add (root, "model", bpe);
   json_object_object_add (root, "added_tokens", added);
 
   /* normalizer: "▁" prepended, spaces as "▁" */
   norms = json_object_new_array ();
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("Prepend"));
-  json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
-  json_object_array_add (norms, o);
+  if (add_space_prefix)
+    {
+      o = json_object_new_object ();
+      json_object_object_add (o, "type", json_object_new_string ("Prepend"));
+      json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
+      json_object_array_add (norms, o);
+    }
   o = json_object_new_object ();
   json_object_object_add (o, "type", json_object_new_string ("Replace"));
   json_object_object_add (o, "pattern", json_string_pattern (" "));
@@ -225,42 +458,8 @@ spm_tokenizer_json (SyGguf  *self,
   json_object_object_add (norm, "normalizers", norms);
   json_object_object_add (root, "normalizer", norm);
   json_object_object_add (root, "pre_tokenizer", NULL);
-
-  /* BOS in front when the file says so */
-  if (add_bos && bos >= 0)
-    {
-      json_object *single = json_object_new_array (), *st, *seq, *special, *entry, *idl, *tl;
-
-      st = json_object_new_object ();
-      o = json_object_new_object ();
-      json_object_object_add (o, "id", json_object_new_string (tokens[bos]));
-      json_object_object_add (o, "type_id", json_object_new_int (0));
-      json_object_object_add (st, "SpecialToken", o);
-      json_object_array_add (single, st);
-      seq = json_object_new_object ();
-      o = json_object_new_object ();
-      json_object_object_add (o, "id", json_object_new_string ("A"));
-      json_object_object_add (o, "type_id", json_object_new_int (0));
-      json_object_object_add (seq, "Sequence", o);
-      json_object_array_add (single, seq);
-      special = json_object_new_object ();
-      entry = json_object_new_object ();
-      idl = json_object_new_array ();
-      tl = json_object_new_array ();
-      json_object_array_add (idl, json_object_new_int ((int) bos));
-      json_object_array_add (tl, json_object_new_string (tokens[bos]));
-      json_object_object_add (entry, "id", json_object_new_string (tokens[bos]));
-      json_object_object_add (entry, "ids", idl);
-      json_object_object_add (entry, "tokens", tl);
-      json_object_object_add (special, tokens[bos], entry);
-      o = json_object_new_object ();
-      json_object_object_add (o, "type", json_object_new_string ("TemplateProcessing"));
-      json_object_object_add (o, "single", single);
-      json_object_object_add (o, "special_tokens", special);
-      json_object_object_add (root, "post_processor", o);
-    }
-  else
-    json_object_object_add (root, "post_processor", NULL);
+  post = bos_eos_template (tokens, bos, eos);
+  json_object_object_add (root, "post_processor", post);
 
   /* decoder: "▁" back to spaces, <0xXX> pieces to bytes, the first space off */
   decs = json_object_new_array ();
@@ -275,12 +474,15 @@ spm_tokenizer_json (SyGguf  *self,
   o = json_object_new_object ();
   json_object_object_add (o, "type", json_object_new_string ("Fuse"));
   json_object_array_add (decs, o);
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("Strip"));
-  json_object_object_add (o, "content", json_object_new_string (" "));
-  json_object_object_add (o, "start", json_object_new_int (1));
-  json_object_object_add (o, "stop", json_object_new_int (0));
-  json_object_array_add (decs, o);
+  if (add_space_prefix)
+    {
+      o = json_object_new_object ();
+      json_object_object_add (o, "type", json_object_new_string ("Strip"));
+      json_object_object_add (o, "content", json_object_new_string (" "));
+      json_object_object_add (o, "start", json_object_new_int (1));
+      json_object_object_add (o, "stop", json_object_new_int (0));
+      json_object_array_add (decs, o);
+    }
   dec = json_object_new_object ();
   json_object_object_add (dec, "type", json_object_new_string ("Sequence"));
   json_object_object_add (dec, "decoders", decs);
@@ -288,42 +490,32 @@ spm_tokenizer_json (SyGguf  *self,
   return root;
 }
 
-json_object *
-sy_gguf_tokenizer_json (SyGguf  *self,
-                        GError **error)
+/* ---- BPE (gpt2) --------------------------------------------------------------- */
+
+static json_object *
+gpt2_tokenizer_json (SyGguf  *self,
+                     GError **error)
 {
-  const char *model = sy_gguf_get_string (self, "tokenizer.ggml.model");
   const char *pre = sy_gguf_get_string (self, "tokenizer.ggml.pre");
-  const char *regex = NULL;
+  const PreSpec *spec = pre ? pre_spec_find (pre) : NULL;
   g_auto (GStrv) tokens = NULL;
   g_auto (GStrv) merges = NULL;
   g_autofree int32_t *types = NULL;
+  g_autoptr (GHashTable) ids = NULL;
+  g_autoptr (GString) merged = g_string_new (NULL);
   guint64 n_types = 0;
-  json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok;
+  int64_t bos, eos;
+  json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok, *post, *tmpl;
   guint n;
 
-  if (model == NULL)
-    return NULL;
-  if (strcmp (model, "llama") == 0)
-    return spm_tokenizer_json (self, error);
-  if (strcmp (model, "gpt2") != 0)
+  if (spec == NULL)
     {
-      g_warning ("%s: tokenizer kind '%s' (tokenizer.ggml.model) is not supported "
-                 "(supported: gpt2, llama); the model loads without a tokenizer", sy_gguf_get_path (self), model);
-      return NULL;
-    }
-  if (pre == NULL || strcmp (pre, "gpt-2") == 0 || strcmp (pre, "olmo") == 0
-      || strcmp (pre, "default") == 0)
-    regex = NULL;
-  else if (strcmp (pre, "llama-bpe") == 0 || strcmp (pre, "llama3") == 0)
-    regex = SY_GGUF_REGEX_LLAMA3;
-  else if (strcmp (pre, "qwen2") == 0)
-    regex = SY_GGUF_REGEX_QWEN2;
-  else
-    {
-      g_warning ("%s: tokenizer kind gpt2 with pre-tokenizer '%s' (tokenizer.ggml.pre) is not "
-                 "supported; the model loads without a tokenizer", sy_gguf_get_path (self), pre);
-      return NULL;
+      /* llama.cpp refuses a name it does not know; we warn and go on as it
+       * does for a file without one */
+      spec = &pre_specs[0];
+      g_warning ("%s: pre-tokenizer '%s' (tokenizer.ggml.pre) is not supported; "
+                 "using llama.cpp's 'default' pre-tokenizer, so some texts may tokenize differently",
+                 sy_gguf_get_path (self), pre ? pre : "(none)");
     }
   tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
   merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
@@ -343,46 +535,44 @@ sy_gguf_tokenizer_json (SyGguf  *self,
                    sy_gguf_get_path (self), n_types, n);
       return NULL;
     }
+  special_ids (self, n, spec->add_bos, 11, 11, &bos, &eos, NULL, NULL);
 
   root = json_object_new_object ();
   bpe = json_object_new_object ();
   vocab = json_object_new_object ();
   jmerges = json_object_new_array ();
   added = json_object_new_array ();
+  ids = g_hash_table_new (g_str_hash, g_str_equal);
   json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
   json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (FALSE));
+  json_object_object_add (bpe, "ignore_merges", json_object_new_boolean (spec->ignore_merges));
+  /* a character that is no token (after the byte map: only in vocabularies
+   * that are not byte-level) stays between its neighbours, unmerged, and
+   * is then left out, as llama.cpp does */
+  json_object_object_add (bpe, "drop_unknown_after_merges", json_object_new_boolean (TRUE));
   for (guint i = 0; i < n; i++)
     {
       int type = types ? types[i] : 1;
 
       /* 3 control, 4 user-defined: matched whole before the model runs */
       if (type == 3 || type == 4)
+        json_object_array_add (added, added_token (i, tokens[i], type == 3, type == 4));
+      if (!g_hash_table_contains (ids, tokens[i]))
         {
-          json_object *a = json_object_new_object ();
-
-          json_object_object_add (a, "id", json_object_new_int (i));
-          json_object_object_add (a, "content", json_object_new_string (tokens[i]));
-          json_object_object_add (a, "single_word", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "lstrip", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "rstrip", json_object_new_boolean (FALSE));
-          json_object_object_add (a, "normalized", json_object_new_boolean (type == 4));
-          json_object_object_add (a, "special", json_object_new_boolean (type == 3));
-          json_object_array_add (added, a);
+          g_hash_table_insert (ids, tokens[i], GUINT_TO_POINTER (i + 1));
+          json_object_object_add (vocab, tokens[i], json_object_new_int (i));
         }
-      if (!json_object_object_get_ex (vocab, tokens[i], NULL))
-        json_object_object_add (vocab, tokens[i], json_object_new_int (i));
     }
   for (guint i = 0; merges[i]; i++)
     {
-      /* "a b": the pair, split at the first space */
-      const char *sp = strchr (merges[i], ' ');
-      json_object *pair = json_object_new_array ();
+      const char *second;
+      gsize first_len;
+      json_object *pair;
 
-      if (sp == NULL || sp == merges[i] || sp[1] == '\0')
+      if (!split_merge (merges[i], &second, &first_len))
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
                        "%s: tokenizer merge %u ('%s') is not two tokens", sy_gguf_get_path (self), i, merges[i]);
-          json_object_put (pair);
           json_object_put (jmerges);
           json_object_put (vocab);
           json_object_put (bpe);
@@ -390,34 +580,107 @@ sy_gguf_tokenizer_json (SyGguf  *self,
           json_object_put (root);
           return NULL;
         }
-      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) (sp - merges[i])));
-      json_object_array_add (pair, json_object_new_string (sp + 1));
+      /* a merge of (or into) something that is no token can never give a
+       * token: left out (llama.cpp would merge and then spell it out) */
+      g_string_truncate (merged, 0);
+      g_string_append_len (merged, merges[i], first_len);
+      if (!g_hash_table_contains (ids, merged->str) || !g_hash_table_contains (ids, second))
+        continue;
+      g_string_append (merged, second);
+      if (!g_hash_table_contains (ids, merged->str))
+        continue;
+      pair = json_object_new_array_ext (2);
+      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) first_len));
+      json_object_array_add (pair, json_object_new_string (second));
       json_object_array_add (jmerges, pair);
     }
   json_object_object_add (bpe, "vocab", vocab);
   json_object_object_add (bpe, "merges", jmerges);
   json_object_object_add (root, "model", bpe);
   json_object_object_add (root, "added_tokens", added);
-  if (regex)
+  if (spec->regexes[1] == NULL && strcmp (spec->regexes[0], RE_GPT2) == 0)
+    pre_tok = byte_level (TRUE, TRUE);    /* GPT-2's own: the fast path */
+  else
     {
-      json_object *seq = json_object_new_array (), *split = json_object_new_object ();
-      json_object *pat = json_object_new_object ();
+      json_object *seq = json_object_new_array ();
 
-      json_object_object_add (pat, "Regex", json_object_new_string (regex));
-      json_object_object_add (split, "type", json_object_new_string ("Split"));
-      json_object_object_add (split, "pattern", pat);
-      json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
-      json_object_object_add (split, "invert", json_object_new_boolean (FALSE));
-      json_object_array_add (seq, split);
+      for (guint k = 0; k < G_N_ELEMENTS (spec->regexes) && spec->regexes[k]; k++)
+        {
+          json_object *split = json_object_new_object (), *pat = json_object_new_object ();
+
+          json_object_object_add (pat, "Regex", json_object_new_string (spec->regexes[k]));
+          json_object_object_add (split, "type", json_object_new_string ("Split"));
+          json_object_object_add (split, "pattern", pat);
+          json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
+          json_object_object_add (split, "invert", json_object_new_boolean (FALSE));
+          json_object_array_add (seq, split);
+        }
       json_object_array_add (seq, byte_level (FALSE, TRUE));
       pre_tok = json_object_new_object ();
       json_object_object_add (pre_tok, "type", json_object_new_string ("Sequence"));
       json_object_object_add (pre_tok, "pretokenizers", seq);
     }
-  else
-    pre_tok = byte_level (TRUE, TRUE);
   json_object_object_add (root, "pre_tokenizer", pre_tok);
-  json_object_object_add (root, "post_processor", byte_level (TRUE, FALSE));
+  tmpl = bos_eos_template (tokens, bos, eos);
+  if (tmpl)
+    {
+      json_object *list = json_object_new_array ();
+
+      json_object_array_add (list, byte_level (TRUE, FALSE));
+      json_object_array_add (list, tmpl);
+      post = json_object_new_object ();
+      json_object_object_add (post, "type", json_object_new_string ("Sequence"));
+      json_object_object_add (post, "processors", list);
+    }
+  else
+    post = byte_level (TRUE, FALSE);
+  json_object_object_add (root, "post_processor", post);
   json_object_object_add (root, "decoder", byte_level (TRUE, TRUE));
   return root;
+}
+
+json_object *
+sy_gguf_tokenizer_json (SyGguf  *self,
+                        GError **error)
+{
+  const char *model = sy_gguf_get_string (self, "tokenizer.ggml.model");
+
+  if (model == NULL)
+    return NULL;
+  if (strcmp (model, "llama") == 0)
+    return spm_tokenizer_json (self, error);
+  if (strcmp (model, "gpt2") == 0)
+    return gpt2_tokenizer_json (self, error);
+  g_warning ("%s: tokenizer kind '%s' (tokenizer.ggml.model) is not supported "
+             "(supported: gpt2, llama); the model loads without a tokenizer", sy_gguf_get_path (self), model);
+  return NULL;
+}
+
+SyTokenizer *
+sy_gguf_tokenizer_new (SyGguf  *self,
+                       GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  json_object *root = sy_gguf_tokenizer_json (self, &local);
+  const char *model = sy_gguf_get_string (self, "tokenizer.ggml.model");
+  gboolean spm = g_strcmp0 (model, "llama") == 0;
+  int64_t bos = spm ? 1 : 11, eos = spm ? 2 : 11;
+  SyTokenizer *tok;
+
+  if (root == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                     "%s: the file has no tokenizer we can build (tokenizer.ggml.model %s)",
+                     sy_gguf_get_path (self), model ? model : "missing");
+      return NULL;
+    }
+  sy_gguf_get_int (self, "tokenizer.ggml.bos_token_id", &bos);
+  sy_gguf_get_int (self, "tokenizer.ggml.eos_token_id", &eos);
+  tok = sy_tokenizer_new_from_json (root, sy_gguf_get_path (self), (int32_t) CLAMP (bos, -1, G_MAXINT32),
+                                    (int32_t) CLAMP (eos, -1, G_MAXINT32), error);
+  json_object_put (root);
+  return tok;
 }

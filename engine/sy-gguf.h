@@ -32,6 +32,7 @@
 #include "sy-arch.h"
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
+#include "sy-tokenizer.h"
 
 G_BEGIN_DECLS
 
@@ -137,14 +138,18 @@ const char     *sy_gguf_arch_name        (const char    *model_type);
 json_object    *sy_gguf_model_config     (SyGguf            *self,
                                           const SyArchSpec **arch,
                                           GError           **error);
-/* The file's tokenizer (sy-gguf-tokenizer.c: tokenizer.ggml.*) as a tokenizer.json object: BPE
- * vocabulary by id, merges, control / user tokens as added tokens, the
- * byte-level pre-tokenizer of tokenizer.ggml.pre ("gpt-2" / "olmo" /
- * "default": GPT-2's, "llama-bpe" / "llama3": Llama-3's, "qwen2").
- * NULL without an error when the file has no tokenizer or one of another
- * kind (e.g. "llama" SentencePiece scores); NULL with an error when its
- * arrays are inconsistent. */
+/* The file's tokenizer (sy-gguf-tokenizer.c: tokenizer.ggml.*) as a
+ * tokenizer.json object that tokenizes as llama.cpp does: "gpt2" BPE with
+ * the pre-tokenizer tokenizer.ggml.pre names (an unknown name: a warning
+ * and llama.cpp's "default"), "llama" SentencePiece by its scores, BOS /
+ * EOS as the metadata says.  NULL without an error when the file has no
+ * tokenizer or one of another kind (with a warning naming it); NULL with
+ * an error when its arrays are inconsistent. */
 json_object    *sy_gguf_tokenizer_json   (SyGguf            *self,
+                                          GError           **error);
+/* That tokenizer, with the file's BOS / EOS ids; an error when the file
+ * has none we can build. */
+SyTokenizer    *sy_gguf_tokenizer_new    (SyGguf            *self,
                                           GError           **error);
 /* TRUE when the file's q / k rows are laid out for pairwise rope (GGUF
  * "llama": the converter permuted them), which the model must then use. */

@@ -59,6 +59,7 @@ struct _SyBpe
   gboolean   fuse_unk;
   gboolean   byte_fallback;
   gboolean   ignore_merges;
+  gboolean   keep_unknown;   /* drop_unknown_after_merges (ours): as llama.cpp */
   char      *prefix;         /* continuing_subword_prefix, or NULL */
   char      *suffix;         /* end_of_word_suffix, or NULL */
   int32_t    byte_ids[256];  /* id of <0xNN>, or -1 */
@@ -151,7 +152,7 @@ _sy_bpe_parse (json_object  *model,
                GError      **error)
 {
   g_autoptr (GString) merged = g_string_new (NULL);
-  json_object *vocab, *merges, *v;
+  json_object *vocab, *merges, *v, *ranks = NULL;
   const char *type = opt_string (model, "type");
   SyBpe *self;
   int max_id = -1;
@@ -221,6 +222,7 @@ _sy_bpe_parse (json_object  *model,
   self->fuse_unk = opt_bool (model, "fuse_unk");
   self->byte_fallback = opt_bool (model, "byte_fallback");
   self->ignore_merges = opt_bool (model, "ignore_merges");
+  self->keep_unknown = opt_bool (model, "drop_unknown_after_merges");
   self->unk_id = -1;
   if (opt_string (model, "unk_token") != NULL)
     {
@@ -240,6 +242,17 @@ _sy_bpe_parse (json_object  *model,
       self->byte_ids[b] = _sy_bpe_token_to_id (self, name, 6);
     }
 
+  /* "merge_ranks" (our extension, for SentencePiece vocabularies): the
+   * rank of each merge, equal ranks merging leftmost first; by default a
+   * merge's rank is its index */
+  if (json_object_object_get_ex (model, "merge_ranks", &ranks)
+      && (!json_object_is_type (ranks, json_type_array)
+          || json_object_array_length (ranks) != json_object_array_length (merges)))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: model.merge_ranks is not a list with one rank per merge");
+      goto fail;
+    }
   _sy_pair_map_init (&self->merges, json_object_array_length (merges));
   for (size_t r = 0; r < json_object_array_length (merges); r++)
     {
@@ -247,7 +260,7 @@ _sy_bpe_parse (json_object  *model,
       g_autofree char *owned = NULL;
       const char *a = NULL, *b = NULL;
       gsize la = 0, lb = 0, prefix_len = self->prefix ? strlen (self->prefix) : 0;
-      int32_t ia, ib, inew;
+      int32_t ia, ib, inew, rank;
 
       if (json_object_is_type (m, json_type_string))
         {
@@ -301,7 +314,14 @@ _sy_bpe_parse (json_object  *model,
                        "tokenizer.json: model.merges[%zu]: merged token '%s' is not in the vocab", r, merged->str);
           goto fail;
         }
-      _sy_pair_map_insert (&self->merges, ia, ib, (int32_t) r, inew);
+      rank = ranks ? json_object_get_int (json_object_array_get_idx (ranks, r)) : (int32_t) r;
+      if (rank < 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.merge_ranks[%zu] is negative", r);
+          goto fail;
+        }
+      _sy_pair_map_insert (&self->merges, ia, ib, rank, inew);
     }
   return self;
 
@@ -467,7 +487,18 @@ initial_symbols (SyBpe      *self,
                   unk_len = n;
                 }
             }
-          /* no unk token: the character is dropped, as the library does */
+          /* no unk token: the character is dropped, as the library does;
+           * llama.cpp keeps it as a symbol that merges with nothing and
+           * leaves it out of the output */
+          if (!done && self->unk_id < 0 && self->keep_unknown)
+            {
+              if (unk_id >= 0)
+                {
+                  symbols_add (syms, unk_id, unk_len);
+                  unk_id = -1;
+                }
+              symbols_add (syms, -1, n);
+            }
         }
       i += n;
     }
@@ -543,6 +574,9 @@ bpe_compute (SyBpe      *self,
              GArray     *ids,
              GArray     *lens)
 {
+  guint at;
+  int32_t pending = 0;
+
   g_array_set_size (syms, 0);
   if (self->ignore_merges)
     {
@@ -555,14 +589,26 @@ bpe_compute (SyBpe      *self,
       initial_symbols (self, word, len, syms);
       merge_word (self, syms);
     }
+  at = ids->len;
   for (guint i = 0; i < syms->len; i++)
     {
       const Symbol *s = &g_array_index (syms, Symbol, i);
-      if (s->len > 0)
+      int32_t tok_len = s->len + pending;
+
+      if (s->len <= 0)
+        continue;
+      if (s->id < 0)
         {
-          g_array_append_val (ids, s->id);
-          g_array_append_val (lens, s->len);
+          /* a character kept out (keep_unknown): its bytes go to a neighbour */
+          if (ids->len > at)
+            g_array_index (lens, int32_t, lens->len - 1) += s->len;
+          else
+            pending += s->len;
+          continue;
         }
+      pending = 0;
+      g_array_append_val (ids, s->id);
+      g_array_append_val (lens, tok_len);
     }
 }
 
