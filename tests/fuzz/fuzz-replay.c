@@ -60,7 +60,7 @@ add_path (const char *path)
       g_autofree char *base = g_path_get_basename (path);
       g_autofree char *test = g_strdup_printf ("/fuzz-replay/%03u-%s", n_added++, base);
 
-      g_test_add_data_func (test, g_strdup (path), replay_one);
+      g_test_add_data_func_full (test, g_strdup (path), replay_one, g_free);
     }
 }
 
