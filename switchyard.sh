@@ -4,7 +4,8 @@
 #   ./switchyard.sh run [MODEL_DIR]   install what is missing, build into build/, start the app
 #   ./switchyard.sh test              install what is missing, then a release build with
 #                                     -Dwerror=true and a debug build with ASan+UBSan, each
-#                                     with `meson test`; ends with "N passed, N failed"
+#                                     with `meson test`, and a clang libFuzzer build whose
+#                                     targets run 20 s each; ends with "N passed, N failed"
 #
 # For a Debian 12 machine.  Packages are installed only when missing (apt-get
 # update only then), as root or through sudo.  This file is the one list of
@@ -18,6 +19,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 # xwininfo/xprop, ImageMagick's import).
 PACKAGES=(
   build-essential
+  clang
   meson
   ninja-build
   pkg-config
@@ -247,6 +249,8 @@ cmd_test ()
 
   logs+=("$(build_and_test build-release -Dwerror=true -Dbuildtype=release)")
   logs+=("$(build_and_test build-asan -Db_sanitize=address,undefined -Dbuildtype=debug)")
+  # libFuzzer targets (tests/fuzz), 20 s each (SY_FUZZ_SECONDS): ~9 x 20 s
+  logs+=("$(CC=clang build_and_test build-fuzz -Dfuzz=true -Dgui=false)")
 
   summarize "${logs[@]}"
 }

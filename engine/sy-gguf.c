@@ -522,16 +522,16 @@ open_one (const char  *path,
     }
   self->size = g_mapped_file_get_length (self->map);
   self->bytes = (const guint8 *) g_mapped_file_get_contents (self->map);
-  c.base = c.p = self->bytes;
-  c.end = self->bytes + self->size;
-  c.path = path;
-
   if (self->size < 4 || memcmp (self->bytes, GGUF_MAGIC, 4) != 0)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_MAGIC,
                    "%s: not a GGUF file (it does not start with \"GGUF\")", path);
       return NULL;
     }
+  /* after the size check: an empty file maps to NULL (fuzz-gguf) */
+  c.base = c.p = self->bytes;
+  c.end = self->bytes + self->size;
+  c.path = path;
   c.p += 4;
   if (!rd_u32 (&c, &self->version, "the header", error))
     return NULL;

@@ -26,6 +26,7 @@
 
 #include "sy-kernels.h"
 #include "sy-quant.h"
+#include "sy-weight-memory.h"
 
 /* ---------------------------------------------------------------- pool */
 
@@ -93,19 +94,26 @@ spin_wait (int      *p,
     }
 }
 
+/* A task that faults reading a mapped file (sy_fault_guard_push) ends
+ * this thread's share of the run; the others finish theirs. */
 static void
 pool_do_tasks (SyPool *self)
 {
-  g_private_set (&in_pool_task, GINT_TO_POINTER (1));
-  for (;;)
-    {
-      int task = g_atomic_int_add (&self->next_task, 1);
+  sigjmp_buf jb;
+  sigjmp_buf *prev = sy_fault_guard_push (&jb);
 
-      if (task >= self->n_tasks)
-        break;
-      self->func (task, self->data);
-    }
+  g_private_set (&in_pool_task, GINT_TO_POINTER (1));
+  if (sigsetjmp (jb, 0) == 0)
+    for (;;)
+      {
+        int task = g_atomic_int_add (&self->next_task, 1);
+
+        if (task >= self->n_tasks)
+          break;
+        self->func (task, self->data);
+      }
   g_private_set (&in_pool_task, NULL);
+  sy_fault_guard_pop (prev);
 }
 
 static gpointer
@@ -246,6 +254,21 @@ sy_pool_run (SyPool         *self,
 
 /* ------------------------------------------------------ CPU features */
 
+/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
+ * clang): ask CPUID (leaf 1, ECX bit 29) there. */
+#if defined(__x86_64__) && defined(__clang__)
+#include <cpuid.h>
+static inline int
+sy_cpu_has_f16c (void)
+{
+  unsigned a, b, c, d;
+
+  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+#elif defined(__x86_64__)
+#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
+#endif
+
 #ifdef SY_HAVE_X86
 static int
 have_avx2_fma_f16c (void)
@@ -256,7 +279,7 @@ have_avx2_fma_f16c (void)
     {
       __builtin_cpu_init ();
       cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-               && __builtin_cpu_supports ("f16c");
+               && sy_cpu_has_f16c ();
     }
   return cached;
 }

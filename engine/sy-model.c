@@ -722,6 +722,25 @@ place_weights (SyModel          *m,
     resident = TRUE;
   else
     resident = avail < 0 || total + MAX ((guint64) 512 << 20, (guint64) avail / 8) <= (guint64) avail;
+  if (!resident && !(flags & SY_MODEL_LOAD_MAPPED))
+    {
+      /* said up front (stderr of the CLI, the load progress text of the
+       * app): every run may read the weights from disk again */
+      g_autofree char *size = g_format_size (total);
+      g_autofree char *room = g_format_size ((guint64) avail);
+      g_autofree char *note =
+        g_strdup_printf ("%s: the weights (%s) do not fit in the memory available (%s): "
+                         "they will be read from disk as needed, so a run may take about "
+                         "%.0f s or more (at 500 MB/s; slower from a hard disk)",
+                         m->path, size, room, (double) total / 500e6);
+
+      g_message ("%s", note);
+      if (b->progress && !b->progress (0.0, note, b->user_data))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "loading was cancelled");
+          return FALSE;
+        }
+    }
   if (!resident)
     return TRUE;
   m->arena = sy_weight_arena_new ();

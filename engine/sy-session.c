@@ -10,6 +10,7 @@
 
 #include "sy-forward-private.h"
 #include "sy-session-private.h"
+#include "sy-weight-memory.h"
 
 
 static SyRouterSpec *
@@ -214,6 +215,17 @@ token_cost (SyModel       *m,
   *flops = F;
 }
 
+static SyTrace *session_run (SySession      *self,
+                              const int32_t  *ids,
+                              int             n,
+                              SyProgressFunc  progress,
+                              gpointer        user_data,
+                              GError        **error);
+
+/* A mapped model's files may shrink while it is open (a re-download):
+ * checked before the run, and a read of a lost page (SIGBUS) stops the
+ * run with an error naming the file instead of killing the process.
+ * What the interrupted run allocated on this thread is lost. */
 SyTrace *
 sy_session_run (SySession      *self,
                 const int32_t  *ids,
@@ -221,6 +233,52 @@ sy_session_run (SySession      *self,
                 SyProgressFunc  progress,
                 gpointer        user_data,
                 GError        **error)
+{
+  SyModel *m;
+  SyTrace *volatile trace = NULL;
+  GError *volatile local = NULL;
+  sigjmp_buf jb;
+  sigjmp_buf *prev;
+  const void *addr = NULL;
+  guint faults;
+  const char *file;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  m = self->model;
+  if (m->arena != NULL)
+    return session_run (self, ids, n, progress, user_data, error);
+  if (!sy_tensor_store_check_files (m->store, error))
+    return NULL;
+  sy_fault_guard_install ();
+  faults = sy_fault_guard_n_faults (NULL);
+  prev = sy_fault_guard_push (&jb);
+  if (sigsetjmp (jb, 0) == 0)
+    trace = session_run (self, ids, n, progress, user_data, (GError **) &local);
+  sy_fault_guard_pop (prev);
+  if (sy_fault_guard_n_faults (&addr) == faults)
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      return trace;
+    }
+  if (trace != NULL)
+    sy_trace_free (trace);
+  g_clear_error ((GError **) &local);
+  sy_session_reset (self);
+  file = sy_tensor_store_file_at (m->store, addr);
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
+               "%s: the file changed on disk while the model was reading it "
+               "(truncated or being rewritten); reload the model", file ? file : m->path);
+  return NULL;
+}
+
+static SyTrace *
+session_run (SySession      *self,
+             const int32_t  *ids,
+             int             n,
+             SyProgressFunc  progress,
+             gpointer        user_data,
+             GError        **error)
 {
   SyModel *m;
   const SyConfig *c;

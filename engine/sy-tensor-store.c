@@ -203,13 +203,28 @@ f16_to_f32 (uint16_t h)
 #include <immintrin.h>
 #define SY_X86_SIMD 1
 
+/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
+ * clang): ask CPUID (leaf 1, ECX bit 29) there. */
+#if defined(__x86_64__) && defined(__clang__)
+#include <cpuid.h>
+static inline int
+sy_cpu_has_f16c (void)
+{
+  unsigned a, b, c, d;
+
+  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+#elif defined(__x86_64__)
+#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
+#endif
+
 static gboolean
 have_avx2_f16c (void)
 {
   static int have = -1;
 
   if (have < 0)
-    have = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("f16c");
+    have = __builtin_cpu_supports ("avx2") && sy_cpu_has_f16c ();
   return have;
 }
 

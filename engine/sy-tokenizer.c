@@ -1126,6 +1126,37 @@ sy_tokenizer_load (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* The first string (or object key) of @v that is not valid UTF-8, or
+ * NULL: the tokenizer walks its strings as valid UTF-8 (fuzz-tokenizer). */
+static const char *
+find_invalid_utf8 (json_object *v)
+{
+  if (json_object_is_type (v, json_type_string))
+    return g_utf8_validate (json_object_get_string (v), -1, NULL) ? NULL
+                                                                 : json_object_get_string (v);
+  if (json_object_is_type (v, json_type_array))
+    {
+      for (size_t i = 0; i < json_object_array_length (v); i++)
+        {
+          const char *bad = find_invalid_utf8 (json_object_array_get_idx (v, i));
+
+          if (bad)
+            return bad;
+        }
+    }
+  else if (json_object_is_type (v, json_type_object))
+    {
+      json_object_object_foreach (v, key, val)
+        {
+          const char *bad = g_utf8_validate (key, -1, NULL) ? find_invalid_utf8 (val) : key;
+
+          if (bad)
+            return bad;
+        }
+    }
+  return NULL;
+}
+
 /* The tokenizer of a parsed tokenizer.json @root (borrowed); @file names
  * it in messages.  BOS / EOS are left at -1. */
 static SyTokenizer *
@@ -1135,7 +1166,16 @@ tokenizer_from_root (json_object  *root,
 {
   g_autoptr (SyTokenizer) self = NULL;
   json_object *v;
+  const char *bad;
 
+  if ((bad = find_invalid_utf8 (root)) != NULL)
+    {
+      g_autofree char *shown = g_strescape (bad, NULL);
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: the string \"%.40s\" is not valid UTF-8", file, shown);
+      return NULL;
+    }
   self = g_new0 (SyTokenizer, 1);
   self->path = g_strdup (file);
   self->bos_id = -1;

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -357,4 +359,116 @@ sy_tensor_store_read_into (SyTensorStore  *store,
       done += size;
     }
   return TRUE;
+}
+
+/* ---- reads of mapped weights that fault (the file shrank under us) ---- */
+
+static __thread sigjmp_buf *guard_jb;
+static gint guard_n_faults;
+static gpointer guard_fault_addr;
+static struct sigaction guard_old;
+
+static void
+on_sigbus (int        sig,
+           siginfo_t *info,
+           void      *context)
+{
+  sigjmp_buf *jb = guard_jb;
+
+  if (jb != NULL)
+    {
+      g_atomic_pointer_set (&guard_fault_addr, info->si_addr);
+      g_atomic_int_inc (&guard_n_faults);
+      siglongjmp (*jb, 1);
+    }
+  /* not a guarded read: what happened before (a sanitizer's report, or
+   * death by SIGBUS) */
+  if ((guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_sigaction != NULL)
+    guard_old.sa_sigaction (sig, info, context);
+  else if (guard_old.sa_handler != SIG_DFL && guard_old.sa_handler != SIG_IGN)
+    guard_old.sa_handler (sig);
+  else
+    {
+      signal (SIGBUS, SIG_DFL);
+      raise (SIGBUS);
+    }
+}
+
+void
+sy_fault_guard_install (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      struct sigaction sa = { 0 };
+
+      sa.sa_sigaction = on_sigbus;
+      sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+      sigemptyset (&sa.sa_mask);
+      sigaction (SIGBUS, &sa, &guard_old);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+sigjmp_buf *
+sy_fault_guard_push (sigjmp_buf *jb)
+{
+  sigjmp_buf *prev = guard_jb;
+
+  guard_jb = jb;
+  return prev;
+}
+
+void
+sy_fault_guard_pop (sigjmp_buf *prev)
+{
+  guard_jb = prev;
+}
+
+guint
+sy_fault_guard_n_faults (const void **addr)
+{
+  if (addr)
+    *addr = g_atomic_pointer_get (&guard_fault_addr);
+  return (guint) g_atomic_int_get (&guard_n_faults);
+}
+
+gboolean
+sy_tensor_store_check_files (SyTensorStore  *store,
+                             GError        **error)
+{
+  for (guint i = 0; i < _sy_tensor_store_get_n_shards (store); i++)
+    {
+      gsize size = 0;
+      const char *path = _sy_tensor_store_shard_path (store, i);
+      GStatBuf st;
+
+      if (_sy_tensor_store_shard_mapping (store, i, &size) == NULL || path == NULL)
+        continue;
+      if (g_stat (path, &st) != 0 || (guint64) st.st_size < size)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
+                       "%s: the file changed on disk since the model was loaded "
+                       "(it is now %s, it was %" G_GSIZE_FORMAT " bytes); reload the model",
+                       path, g_file_test (path, G_FILE_TEST_EXISTS) ? "shorter" : "gone", size);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+const char *
+sy_tensor_store_file_at (SyTensorStore *store,
+                         const void    *addr)
+{
+  for (guint i = 0; i < _sy_tensor_store_get_n_shards (store); i++)
+    {
+      gsize size = 0;
+      const char *map = _sy_tensor_store_shard_mapping (store, i, &size);
+
+      if (map != NULL && (const char *) addr >= map && (const char *) addr < map + size)
+        return _sy_tensor_store_shard_path (store, i);
+    }
+  return NULL;
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <glib.h>
+#include <setjmp.h>
 
 #include "sy-engine-error.h"
 #include "sy-kernels.h"
@@ -55,5 +56,26 @@ gboolean       sy_tensor_store_read_into (SyTensorStore  *store,
 gboolean       sy_tensor_check_finite_parallel (SyPool         *pool,
                                                 const SyTensor *t,
                                                 GError        **error);
+
+/* Mapped weights whose file shrinks (a re-download, a truncation) make
+ * reads of the lost pages raise SIGBUS.  Once installed (a model loads
+ * mapped), a SIGBUS on a thread with a guard pushed jumps back to it
+ * (sigsetjmp (*jb, 0)), counting the fault; elsewhere it kills the
+ * process as before.  The pool guards its tasks, sy_session_run the
+ * forward of a mapped model. */
+void           sy_fault_guard_install    (void);
+/* Makes @jb the guard of this thread; returns the previous one for pop. */
+sigjmp_buf    *sy_fault_guard_push       (sigjmp_buf    *jb);
+void           sy_fault_guard_pop        (sigjmp_buf    *prev);
+/* Faults caught so far (and the address of the last one). */
+guint          sy_fault_guard_n_faults   (const void   **addr);
+
+/* SY_ENGINE_ERROR_TRUNCATED naming the file when a mapped file of
+ * @store is now shorter than its mapping (or gone). */
+gboolean       sy_tensor_store_check_files (SyTensorStore  *store,
+                                            GError        **error);
+/* The file whose mapping holds @addr, or NULL. */
+const char    *sy_tensor_store_file_at   (SyTensorStore  *store,
+                                          const void     *addr);
 
 G_END_DECLS
