@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "sy-cpu.h"
 #include "sy-engine-error.h"
 #include "sy-quant.h"
 #include "sy-tensor-store-private.h"
@@ -202,21 +203,6 @@ f16_to_f32 (uint16_t h)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SY_X86_SIMD 1
-
-/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
- * clang): ask CPUID (leaf 1, ECX bit 29) there. */
-#if defined(__x86_64__) && defined(__clang__)
-#include <cpuid.h>
-static inline int
-sy_cpu_has_f16c (void)
-{
-  unsigned a, b, c, d;
-
-  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
-}
-#elif defined(__x86_64__)
-#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
-#endif
 
 static gboolean
 have_avx2_f16c (void)
