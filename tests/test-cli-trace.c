@@ -223,6 +223,159 @@ test_errors (Fx            *fx,
   sy_test_assert_cli_error (err, "--trace-b needs --trace");
 }
 
+/* tests/data/import/FILE */
+static char *
+import_path (const char *file)
+{
+  return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "tests", "data", "import", file, NULL);
+}
+
+/* import FILE, then route --trace on it: T tokens, the decoder-layer
+ * indices and the experts of token 1 on the first MoE layer */
+static json_object *
+import_ok (Fx         *fx,
+           const char *from,
+           const char *file,
+           const char *extra)
+{
+  g_autofree char *in = import_path (file);
+  g_autofree char *out_path = g_strdup_printf ("%s/%s.trace.json", fx->dir, file);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[10] = { "import", "--from", from, NULL, };
+  int n = 3;
+
+  if (extra)
+    {
+      args[n++] = extra;
+      args[n++] = "2";
+    }
+  args[n++] = in;
+  args[n++] = out_path;
+  args[n] = NULL;
+  if (sy_test_cliv (args, NULL, &err) != 0)
+    g_error ("import %s %s: %s", from, file, err);
+  g_assert_cmpint (sy_test_cli (&out, &err, "route", "--trace", out_path, "--json", NULL), ==, 0);
+  return parse (out);
+}
+
+static void
+assert_expert_pair (json_object *trace,
+                    int          moe,
+                    int          t,
+                    int          a,
+                    int          b)
+{
+  json_object *l = json_object_array_get_idx (sy_test_json_get (trace, "layers"), moe);
+  json_object *cell = json_object_array_get_idx (sy_test_json_get (l, "tokens"), t);
+  json_object *ex = sy_test_json_get (cell, "experts");
+
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (cell, "k")), ==, 2);
+  g_assert_cmpint (json_object_get_int (json_object_array_get_idx (ex, 0)), ==, a);
+  g_assert_cmpint (json_object_get_int (json_object_array_get_idx (ex, 1)), ==, b);
+}
+
+static void
+test_import (Fx            *fx,
+             gconstpointer  data)
+{
+  /* tests/data/import/README.md: 4 positions, 3 MoE layers, top-2 of 8;
+   * position 1: layer 0 {1, 4}, layer 1 {6, 7}, layer 2 {3, 2} */
+  const char *vllm[] = { "vllm-completion.json", "vllm-routed-experts.npy", "vllm-offline.json", NULL };
+  g_autofree char *err = NULL;
+  json_object *tr;
+
+  (void) data;
+  for (int i = 0; vllm[i]; i++)
+    {
+      tr = import_ok (fx, "vllm", vllm[i], NULL);
+      g_assert_cmpint (json_object_array_length (sy_test_json_get (tr, "tokens")), ==, 4);
+      g_assert_cmpint (json_object_array_length (sy_test_json_get (tr, "layers")), ==, 3);
+      g_assert_cmpint (json_object_get_int (sy_test_json_get (tr, "n_experts")), ==, 8);
+      assert_expert_pair (tr, 0, 1, 1, 4);
+      assert_expert_pair (tr, 2, 1, 3, 2);
+      if (i != 1)
+        g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (
+                           sy_test_json_get (tr, "tokens"), 2), "id")), ==, 103);
+      json_object_put (tr);
+    }
+
+  /* SGLang: layer 0 is dense (-1), so two MoE layers, decoder layers 1 and 2 */
+  tr = import_ok (fx, "sglang", "sglang-generate.json", "--top-k");
+  g_assert_cmpint (json_object_array_length (sy_test_json_get (tr, "layers")), ==, 2);
+  g_assert_cmpint (json_object_get_int (sy_test_json_get (json_object_array_get_idx (
+                     sy_test_json_get (tr, "layers"), 0), "layer")), ==, 1);
+  assert_expert_pair (tr, 0, 1, 6, 7);
+  json_object_put (tr);
+
+  /* llama.cpp: weights, ids and quoted token text */
+  tr = import_ok (fx, "llamacpp", "llamacpp-moe-trace.csv", NULL);
+  {
+    json_object *l0 = json_object_array_get_idx (sy_test_json_get (tr, "layers"), 0);
+    json_object *c1 = json_object_array_get_idx (sy_test_json_get (l0, "tokens"), 1);
+    json_object *t3 = json_object_array_get_idx (sy_test_json_get (tr, "tokens"), 3);
+
+    g_assert_cmpint (json_object_get_int (sy_test_json_get (l0, "layer")), ==, 1);
+    assert_expert_pair (tr, 0, 1, 1, 4);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double (json_object_array_get_idx (
+                                      sy_test_json_get (c1, "weights"), 0)), 0.6, 1e-6);
+    g_assert_cmpstr (json_object_get_string (sy_test_json_get (t3, "text")), ==, " \"jumps\"");
+  }
+  json_object_put (tr);
+
+  /* policies need probabilities */
+  {
+    g_autofree char *p = g_strdup_printf ("%s/vllm-completion.json.trace.json", fx->dir);
+
+    g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", p, "--router", "topp:p=0.5",
+                                  NULL), ==, 1);
+    sy_test_assert_cli_error (err, "holds expert ids only");
+  }
+}
+
+static void
+test_import_errors (Fx            *fx,
+                    gconstpointer  data)
+{
+  g_autofree char *sg = import_path ("sglang-generate.json");
+  g_autofree char *npy = import_path ("vllm-routed-experts.npy");
+  g_autofree char *cut = g_build_filename (fx->dir, "cut.npy", NULL);
+  g_autofree char *csv = g_build_filename (fx->dir, "bad.csv", NULL);
+  g_autofree char *out = g_build_filename (fx->dir, "out.json", NULL);
+  g_autofree char *bytes = NULL;
+  g_autofree char *err = NULL;
+  gsize len;
+
+  (void) data;
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "sglang", sg, out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "needs --layers N and --top-k K");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "sglang", "--top-k", "5", sg, out,
+                                NULL), ==, 1);
+  sy_test_assert_cli_error (err, "not positions x");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "vllm", "--experts", "4", npy, out,
+                                NULL), ==, 1);
+  sy_test_assert_cli_error (err, "outside the 4 experts given");
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_get_contents (npy, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (cut, bytes, (gssize) len - 20, NULL));
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "vllm", cut, out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, ".npy data holds");
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_set_contents (csv, "tok,layer,expert\n0,1,2\n", -1, NULL));
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "must name the columns token, layer and expert");
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_set_contents (csv, "token,layer,expert\n0,1,x\n", -1, NULL));
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "line 2: expert 'x' is not an index");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "tgi", csv, out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "unknown source 'tgi'");
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -231,5 +384,7 @@ main (int    argc,
   g_test_add ("/cli-trace/route", Fx, NULL, fx_setup, test_route, fx_teardown);
   g_test_add ("/cli-trace/render-compare", Fx, NULL, fx_setup, test_render_compare, fx_teardown);
   g_test_add ("/cli-trace/errors", Fx, NULL, fx_setup, test_errors, fx_teardown);
+  g_test_add ("/cli-trace/import", Fx, NULL, fx_setup, test_import, fx_teardown);
+  g_test_add ("/cli-trace/import-errors", Fx, NULL, fx_setup, test_import_errors, fx_teardown);
   return g_test_run ();
 }
