@@ -376,6 +376,53 @@ test_import_errors (Fx            *fx,
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
+static void
+test_profile (Fx            *fx,
+              gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (fx->dir, "traces", NULL);
+  g_autofree char *second = g_build_filename (dir, "b.json", NULL);
+  g_autofree char *first = g_build_filename (dir, "a.json", NULL);
+  g_autofree char *out = g_build_filename (fx->dir, "prof", NULL);
+  g_autofree char *pj = g_build_filename (out, "profile.json", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *data_text = NULL;
+  g_autofree char *csv = import_path ("llamacpp-moe-trace.csv");
+  json_object *prof, *runs, *l0, *load;
+  gint64 sum = 0;
+
+  (void) data;
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_true (g_file_get_contents (fx->trace, &data_text, NULL, NULL));
+  g_assert_true (g_file_set_contents (first, data_text, -1, NULL));
+  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", "Another one.",
+                                "--no-compare", "--save-trace", second, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "profile", "--traces", dir, "--router", "recorded",
+                                "--router", "topk:k=1", "--out", out, "--quiet", NULL), ==, 0);
+  prof = json_object_from_file (pj);
+  g_assert_nonnull (prof);
+  runs = sy_test_json_get (prof, "runs");
+  g_assert_cmpint (json_object_array_length (runs), ==, 2);
+  /* topk:k=1: the load of a layer sums to the tokens */
+  l0 = json_object_array_get_idx (sy_test_json_get (json_object_array_get_idx (runs, 1), "layers"), 0);
+  load = sy_test_json_get (l0, "expert_load");
+  for (gsize e = 0; e < json_object_array_length (load); e++)
+    sum += json_object_get_int64 (json_object_array_get_idx (load, e));
+  g_assert_cmpint (sum, ==, json_object_get_int64 (sy_test_json_get (json_object_array_get_idx (runs, 1),
+                                                                     "tokens")));
+  g_assert_cmpfloat (json_object_get_double (sy_test_json_get (json_object_array_get_idx (runs, 0),
+                                                               "avg_k")), ==, 4.0);
+  json_object_put (prof);
+
+  /* traces of another shape: an error naming the file */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, first, NULL),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "profile", "--traces", dir, "--out", out, NULL), ==, 1);
+  sy_test_assert_cli_error (err, "b.json: 3 MoE layers of 16 experts, unlike the first trace");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -386,5 +433,6 @@ main (int    argc,
   g_test_add ("/cli-trace/errors", Fx, NULL, fx_setup, test_errors, fx_teardown);
   g_test_add ("/cli-trace/import", Fx, NULL, fx_setup, test_import, fx_teardown);
   g_test_add ("/cli-trace/import-errors", Fx, NULL, fx_setup, test_import_errors, fx_teardown);
+  g_test_add ("/cli-trace/profile", Fx, NULL, fx_setup, test_profile, fx_teardown);
   return g_test_run ();
 }
