@@ -1261,6 +1261,9 @@ sy_trace_file_describe_limits (const SyTraceFile  *self,
   else if (spec != NULL)
     g_string_append (s, ": the policy is re-applied to the recorded router probabilities "
                         "of each layer; later layers are not re-run");
+  else
+    g_string_append (s, ": the routing as recorded; a policy is re-applied to each layer's "
+                        "recorded router probabilities, later layers are not re-run");
   if (spec != NULL || !self->has_nll)
     g_string_append (s, "; NLL, perplexity, KL and greedy agreement unavailable");
   if (self->values == SY_TRACE_ROUTER_TOP)
