@@ -191,14 +191,17 @@ route_trace (const char                    *path,
       g_autofree char *out = NULL;
       g_autofree char *extra = NULL;
       json_object *lim = json_object_new_string (limits);
+      json_object *src = json_object_new_string (tf->source ? tf->source : "?");
 
-      extra = g_strdup_printf ("\"recorded\":{\"source\":\"%s\",\"reapplied\":%s,"
+      extra = g_strdup_printf ("\"recorded\":{\"source\":%s,\"reapplied\":%s,"
                                "\"router_values\":%s,\"nll\":%s,\"limits\":%s}",
-                               tf->source ? tf->source : "?", spec ? "true" : "false",
+                               json_object_to_json_string_ext (src, JSON_C_TO_STRING_PLAIN),
+                               spec ? "true" : "false",
                                sy_trace_file_has_router (tf) ? "true" : "false",
                                isfinite (trace->perplexity) ? "true" : "false",
                                json_object_to_json_string_ext (lim, JSON_C_TO_STRING_PLAIN));
       json_object_put (lim);
+      json_object_put (src);
       out = sy_trace_to_json_full (trace, pretty, extra);
       fputs (out, stdout);
       if (!pretty)

@@ -34,6 +34,7 @@ fx_setup (Fx            *fx,
   g_assert_no_error (error);
   fx->model = sy_test_model_path ("olmoe", "");
   fx->trace = g_build_filename (fx->dir, "run.json", NULL);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
                                 "--no-compare", "--save-trace", fx->trace, NULL), ==, 0);
 }
@@ -89,9 +90,12 @@ test_route (Fx            *fx,
   g_autoptr (GArray) ka = NULL;
 
   (void) data;
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&live_out, &err, "route", "--model", fx->model, "--text", TEXT,
                                 "--router", "topp:p=0.5", "--no-compare", "--json", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&rec_out, &err, "route", "--trace", fx->trace, "--json", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&app_out, &err, "route", "--trace", fx->trace,
                                 "--router", "topp:p=0.5", "--json", NULL), ==, 0);
   live = parse (live_out);
@@ -123,10 +127,13 @@ test_route (Fx            *fx,
     g_autofree char *top = g_build_filename (fx->dir, "top.json", NULL);
     GStatBuf a, b, c;
 
+    g_clear_pointer (&err, g_free);
     g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--save-trace", f16,
                                   "--trace-dtype", "f16", NULL), ==, 0);
+    g_clear_pointer (&err, g_free);
     g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--save-trace", top,
                                   "--trace-top", "4", "--trace-dtype", "f16", NULL), ==, 0);
+    g_clear_pointer (&err, g_free);
     g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", top, "--router", "minp:t=0.3",
                                   NULL), ==, 0);
     g_assert_cmpint (g_stat (fx->trace, &a), ==, 0);
@@ -153,12 +160,14 @@ test_render_compare (Fx            *fx,
       g_autofree char *svg = g_strdup_printf ("%s/%s.svg", fx->dir, views[v]);
       g_autoptr (GHashTable) counts = NULL;
 
+      g_clear_pointer (&err, g_free);
       g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--trace", fx->trace, "--router",
                                     "topp:p=0.5", "--view", views[v], "--out", svg, NULL), ==, 0);
       counts = sy_test_svg_count_elements (svg);
       g_assert_cmpint (sy_test_count_total (counts), >, 20);
     }
 
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--trace", fx->trace, "--b", "topk:k=2",
                                 "--json", NULL), ==, 0);
   cmp = parse (out);
@@ -168,9 +177,11 @@ test_render_compare (Fx            *fx,
   g_clear_pointer (&out, g_free);
 
   /* two traces of the same text */
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
                                 "--router", "topk:k=2", "--no-compare", "--save-trace", second,
                                 NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--trace", fx->trace, "--trace-b", second,
                                 "--json", NULL), ==, 0);
   cmp = parse (out);
@@ -197,6 +208,7 @@ test_errors (Fx            *fx,
   (void) data;
   g_assert_true (g_file_get_contents (fx->trace, &data_text, &len, NULL));
   g_assert_true (g_file_set_contents (cut, data_text, (gssize) len / 2, NULL));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", cut, NULL), ==, 1);
   sy_test_assert_cli_error (err, "unexpected end of file");
   g_clear_pointer (&err, g_free);
@@ -255,6 +267,7 @@ import_ok (Fx         *fx,
   args[n] = NULL;
   if (sy_test_cliv (args, NULL, &err) != 0)
     g_error ("import %s %s: %s", from, file, err);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (&out, &err, "route", "--trace", out_path, "--json", NULL), ==, 0);
   return parse (out);
 }
@@ -327,6 +340,7 @@ test_import (Fx            *fx,
   {
     g_autofree char *p = g_strdup_printf ("%s/vllm-completion.json.trace.json", fx->dir);
 
+    g_clear_pointer (&err, g_free);
     g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", p, "--router", "topp:p=0.5",
                                   NULL), ==, 1);
     sy_test_assert_cli_error (err, "holds expert ids only");
@@ -347,6 +361,7 @@ test_import_errors (Fx            *fx,
   gsize len;
 
   (void) data;
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "sglang", sg, out, NULL), ==, 1);
   sy_test_assert_cli_error (err, "needs --layers N and --top-k K");
   g_clear_pointer (&err, g_free);
@@ -360,14 +375,17 @@ test_import_errors (Fx            *fx,
   g_clear_pointer (&err, g_free);
   g_assert_true (g_file_get_contents (npy, &bytes, &len, NULL));
   g_assert_true (g_file_set_contents (cut, bytes, (gssize) len - 20, NULL));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "vllm", cut, out, NULL), ==, 1);
   sy_test_assert_cli_error (err, ".npy data holds");
   g_clear_pointer (&err, g_free);
   g_assert_true (g_file_set_contents (csv, "tok,layer,expert\n0,1,2\n", -1, NULL));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, out, NULL), ==, 1);
   sy_test_assert_cli_error (err, "must name the columns token, layer and expert");
   g_clear_pointer (&err, g_free);
   g_assert_true (g_file_set_contents (csv, "token,layer,expert\n0,1,x\n", -1, NULL));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, out, NULL), ==, 1);
   sy_test_assert_cli_error (err, "line 2: expert 'x' is not an index");
   g_clear_pointer (&err, g_free);
@@ -395,8 +413,10 @@ test_profile (Fx            *fx,
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
   g_assert_true (g_file_get_contents (fx->trace, &data_text, NULL, NULL));
   g_assert_true (g_file_set_contents (first, data_text, -1, NULL));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", "Another one.",
                                 "--no-compare", "--save-trace", second, NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "profile", "--traces", dir, "--router", "recorded",
                                 "--router", "topk:k=1", "--out", out, "--quiet", NULL), ==, 0);
   prof = json_object_from_file (pj);
