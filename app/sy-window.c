@@ -23,6 +23,7 @@
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
 #include "sy-window.h"
+#include "sy-trace-window.h"
 
 /* How many folders 'recent-models' keeps. */
 #define SY_RECENT_MAX 10
@@ -579,7 +580,18 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   if (sy_window_is_session_file (file))
     return sy_window_open_session (SY_WINDOW (user_data), file);
+  if (sy_trace_window_is_trace_file (file))
+    return sy_trace_window_open_or_report (GTK_APPLICATION (gtk_window_get_application (
+                                             GTK_WINDOW (user_data))), GTK_WINDOW (user_data), file);
   return sy_window_open_model (SY_WINDOW (user_data), file);
+}
+
+static void
+open_trace_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  sy_trace_window_choose (GTK_WINDOW (widget));
 }
 
 static void
@@ -1046,6 +1058,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
 }
 
 static void
