@@ -101,6 +101,7 @@ static const struct
   { "win.open", { "<Primary>o", NULL } },
   { "win.open-session", { "<Primary><Shift>o", NULL } },
   { "win.save-session", { "<Primary>s", NULL } },
+  { "win.save-trace", { "<Primary><Shift>s", NULL } },
   { "win.close", { "<Primary>w", NULL } },
   { "win.compare", { "<Primary>d", NULL } },
   { "win.export", { "<Primary>e", NULL } },

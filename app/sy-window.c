@@ -267,6 +267,8 @@ update_export_action (SyWindow *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export",
                                  sy_analysis_view_has_trace (self->analysis));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-trace",
+                                 sy_analysis_view_has_trace (self->analysis));
 }
 
 static void apply_session (SyWindow            *self,
@@ -584,6 +586,14 @@ on_drop (GtkDropTarget *target,
     return sy_trace_window_open_or_report (GTK_APPLICATION (gtk_window_get_application (
                                              GTK_WINDOW (user_data))), GTK_WINDOW (user_data), file);
   return sy_window_open_model (SY_WINDOW (user_data), file);
+}
+
+static void
+save_trace_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  sy_window_choose_save_trace (SY_WINDOW (widget));
 }
 
 static void
@@ -1059,6 +1069,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
   gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
+  gtk_widget_class_install_action (widget_class, "win.save-trace", NULL, save_trace_action);
 }
 
 static void

@@ -39,6 +39,19 @@ gboolean         sy_window_save_session      (SyWindow      *self,
                                               GError       **error);
 gboolean         sy_window_open_session      (SyWindow      *self,
                                               GFile         *file);
+/* Save Trace… (sy-window-trace.c): the live run of configuration A
+ * (@b FALSE) or B (Compare on) as a trace file (docs/trace-format.md),
+ * with the writer of `switchyard-cli route --save-trace`. */
+gboolean         sy_window_save_trace        (SyWindow      *self,
+                                              GFile         *file,
+                                              gboolean       b,
+                                              GError       **error);
+gboolean         sy_window_can_save_trace    (SyWindow      *self,
+                                              gboolean       b);
+/* Where "A and B" puts B's trace: NAME-b.json beside @file (NAME.json). */
+GFile           *sy_window_trace_b_file      (GFile         *file);
+/* The file chooser of Save Trace… (a choice A, B, A and B when Compare is on). */
+void             sy_window_choose_save_trace (SyWindow      *self);
 /* TRUE for a file named *.switchyard (command line, drag and drop). */
 gboolean         sy_window_is_session_file   (GFile         *file);
 

@@ -14,12 +14,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-analysis-view.h"
 #include "sy-model.h"
 #include "sy-session.h"
 #include "sy-test-gui.h"
 #include "sy-test-util.h"
 #include "sy-trace-view.h"
 #include "sy-trace-window.h"
+#include "sy-window.h"
 
 static SyApplication *app;
 static char *tmp_dir;
@@ -187,6 +189,213 @@ test_bad_file (void)
   gtk_window_destroy (dialog);
 }
 
+static void
+on_file_signal (SyWindow *window,
+                GFile    *file,
+                GFile   **out)
+{
+  g_set_object (out, file);
+}
+
+static void
+wait_idle (SyAnalysisView *view)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+
+  do
+    sy_test_settle (50);
+  while (sy_worker_is_busy (worker));
+}
+
+/* The main window with the olmoe fixture open. */
+static SyWindow *
+main_window_with_model (void)
+{
+  g_autofree char *dir = sy_test_model_path ("olmoe", "");
+  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  g_autoptr (GFile) opened = NULL;
+  SyWindow *window;
+  gulong id;
+
+  g_application_activate (G_APPLICATION (app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  if (!SY_IS_WINDOW (window))
+    {
+      GList *l = gtk_application_get_windows (GTK_APPLICATION (app));
+
+      for (; l != NULL && !SY_IS_WINDOW (l->data); l = l->next)
+        ;
+      g_assert_nonnull (l);
+      window = SY_WINDOW (l->data);
+    }
+  if (sy_window_get_model_folder (window) != NULL &&
+      g_file_equal (sy_window_get_model_folder (window), folder))
+    return window;
+  id = g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
+  g_assert_true (sy_window_open_model (window, folder));
+  while (opened == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (window, id);
+  wait_idle (sy_window_get_analysis_view (window));
+  return window;
+}
+
+/* @a and @b route every token alike (k, experts, weights) on every layer. */
+static void
+assert_same_routing (const SyTrace *a,
+                     const SyTrace *b)
+{
+  g_assert_cmpint (a->n_tokens, ==, b->n_tokens);
+  g_assert_cmpint (a->n_moe_layers, ==, b->n_moe_layers);
+  g_assert_cmpint (a->n_experts, ==, b->n_experts);
+  for (int t = 0; t < a->n_tokens; t++)
+    g_assert_cmpint (a->ids[t], ==, b->ids[t]);
+  for (int l = 0; l < a->n_moe_layers; l++)
+    for (int t = 0; t < a->n_tokens; t++)
+      {
+        g_assert_cmpint (a->layers[l].k[t], ==, b->layers[l].k[t]);
+        for (int j = 0; j < a->layers[l].k[t]; j++)
+          {
+            int i = sy_trace_index (a, t, j);
+
+            g_assert_cmpint (a->layers[l].experts[i], ==, b->layers[l].experts[i]);
+            g_assert_cmpfloat (a->layers[l].weights[i], ==, b->layers[l].weights[i]);
+          }
+      }
+  g_assert_cmpfloat_with_epsilon (a->avg_k, b->avg_k, 1e-12);
+}
+
+static void
+test_save_from_window (void)
+{
+  g_autofree char *path_a = NULL;
+  g_autofree char *path_b = NULL;
+  g_autoptr (GFile) file_a = NULL;
+  g_autoptr (GFile) file_b = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTraceFile) back_a = NULL;
+  g_autoptr (SyTraceFile) back_b = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) again = NULL;
+  g_auto (GStrv) accels = NULL;
+  g_auto (GStrv) owners = NULL;
+  const char *text = "The service is pretty good, and the food was great.";
+  SyWindow *window;
+  SyAnalysisView *view;
+  SyWorker *worker;
+  const SyTrace *live_a, *live_b;
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+
+  /* the accelerator is Save Trace's alone */
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.save-trace");
+  g_assert_nonnull (accels[0]);
+  {
+    guint key = 0;
+    GdkModifierType mods = 0;
+
+    g_assert_true (gtk_accelerator_parse (accels[0], &key, &mods));
+    g_assert_cmpuint (key, ==, GDK_KEY_s);
+    g_assert_cmpuint (mods, ==, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  }
+  owners = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), accels[0]);
+  g_assert_cmpuint (g_strv_length (owners), ==, 1);
+  g_assert_cmpstr (owners[0], ==, "win.save-trace");
+
+  window = main_window_with_model ();
+  view = sy_window_get_analysis_view (window);
+  worker = sy_analysis_view_get_worker (view);
+  sy_analysis_view_set_text (view, text);
+  g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.5", &error));
+  g_assert_no_error (error);
+  sy_analysis_view_set_compare (view, FALSE);
+  wait_idle (view);
+
+  /* without Compare there is no B to save */
+  path_a = g_build_filename (tmp_dir, "window-a.json", NULL);
+  file_a = g_file_new_for_path (path_a);
+  g_assert_true (sy_window_can_save_trace (window, FALSE));
+  g_assert_false (sy_window_can_save_trace (window, TRUE));
+  g_assert_false (sy_window_save_trace (window, file_a, TRUE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path_a, G_FILE_TEST_EXISTS));
+
+  g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=1", &error));
+  g_assert_no_error (error);
+  sy_analysis_view_set_compare (view, TRUE);
+  wait_idle (view);
+  g_assert_true (sy_window_can_save_trace (window, TRUE));
+  file_b = sy_window_trace_b_file (file_a);
+  path_b = g_file_get_path (file_b);
+  g_assert_true (g_str_has_suffix (path_b, "window-a-b.json"));
+  g_assert_true (sy_window_save_trace (window, file_a, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_window_save_trace (window, file_b, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* read back: the live runs as the views draw them */
+  live_a = sy_worker_get_trace (worker, SY_SLOT_A);
+  live_b = sy_worker_get_trace (worker, SY_SLOT_B);
+  back_a = sy_trace_file_load (path_a, &error);
+  g_assert_no_error (error);
+  back_b = sy_trace_file_load (path_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back_a->source, ==, "switchyard");
+  g_assert_cmpstr (back_a->text, ==, text);
+  g_assert_cmpint (back_a->values, ==, SY_TRACE_ROUTER_LOGITS);
+  g_assert_true (back_a->has_nll);
+  g_assert_cmpstr (back_a->trace->router, ==, live_a->router);
+  g_assert_cmpstr (back_b->trace->router, ==, live_b->router);
+  assert_same_routing (back_a->trace, live_a);
+  assert_same_routing (back_b->trace, live_b);
+  g_assert_cmpfloat (live_b->avg_k, ==, 1.0);
+  g_assert_cmpfloat (back_a->trace->avg_k, !=, back_b->trace->avg_k);
+  g_assert_cmpfloat_with_epsilon (back_a->trace->perplexity, live_a->perplexity, 1e-5 * live_a->perplexity);
+
+  /* A's policy re-applied to the saved trace gives the live picks */
+  spec = sy_router_spec_parse ("topp:p=0.5", &error);
+  g_assert_no_error (error);
+  again = sy_trace_file_apply (back_a, spec, &error);
+  g_assert_no_error (error);
+  assert_same_routing (again, live_a);
+
+  /* the action shows the chooser, with the choice of configuration */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-trace", NULL));
+  {
+    GtkWindow *chooser = NULL;
+
+    for (int i = 0; i < 200 && chooser == NULL; i++)
+      {
+        GListModel *toplevels = gtk_window_get_toplevels ();
+
+        sy_test_settle (20);
+        for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
+          {
+            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
+
+            if (GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+              chooser = w;
+          }
+      }
+    g_assert_nonnull (chooser);
+    g_assert_cmpstr (gtk_window_get_title (chooser), ==, "Save Trace");
+    g_assert_cmpstr (gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "configuration"), ==, "both");
+    if (g_getenv ("SY_TEST_SHOT") != NULL)
+      {
+        g_autofree char *cmd = g_strdup_printf ("import -window root %s/save-trace-chooser.png",
+                                                g_getenv ("SY_TEST_SHOT"));
+        sy_test_settle (500);
+        g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+      }
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+    sy_test_settle (50);
+  }
+
+  sy_analysis_view_set_compare (view, FALSE);
+  wait_idle (view);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -200,6 +409,7 @@ main (int    argc,
   g_assert_no_error (error);
   g_test_add_func ("/app/trace/open", test_open);
   g_test_add_func ("/app/trace/bad-file", test_bad_file);
+  g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
   status = g_test_run ();
   sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
