@@ -259,18 +259,24 @@ sy_cli_compare (int    argc,
       saved = sy_cli_load_session (session_path, &model_path, &error);
       if (saved == NULL)
         return sy_cli_error ("compare: %s", error->message);
-      if (text == NULL && ids_text == NULL)
+      if (saved->trace != NULL && trace_path == NULL)
+        {
+          trace_path = sy_session_file_resolve_trace (saved, session_path, FALSE);
+          if (trace_b_path == NULL)
+            trace_b_path = sy_session_file_resolve_trace (saved, session_path, TRUE);
+        }
+      else if (text == NULL && ids_text == NULL && saved->trace == NULL)
         text = g_strdup (saved->text);
       if (spec_a == NULL)
         spec_a = g_strdup (saved->router_a);
       if (spec_b == NULL && saved->router_b != NULL)
         spec_b = g_strdup (saved->router_b);
-      if (spec_b == NULL)
+      if (spec_b == NULL && trace_b_path == NULL)
         return sy_cli_error ("compare: %s has no configuration B: give --b SPEC", session_path);
     }
   if (trace_b_path != NULL && trace_path == NULL)
     return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
-  if (trace_path != NULL && (text || ids_text || model_path || session_path))
+  if (trace_path != NULL && (text || ids_text || model_path || (session_path && saved->trace == NULL)))
     return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
                          "(the trace holds the run)");
   if (spec_b == NULL && trace_b_path == NULL)

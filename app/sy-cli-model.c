@@ -158,7 +158,8 @@ sy_cli_load_session (const char  *path,
   g_autofree char *fingerprint = NULL;
   g_autoptr (GError) local = NULL;
 
-  if (session == NULL || *model_path != NULL)
+  /* a session of a recorded trace has no model (sy_session_file_resolve_trace) */
+  if (session == NULL || *model_path != NULL || session->trace != NULL)
     return g_steal_pointer (&session);
 
   resolved = sy_session_file_resolve_model (session, path, &local);

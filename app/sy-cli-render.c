@@ -148,9 +148,11 @@ sy_cli_render (int    argc,
       saved = sy_cli_load_session (session_path, &model_path, &error);
       if (saved == NULL)
         return sy_cli_error ("render: %s", error->message);
-      if (text == NULL && ids_text == NULL)
+      if (saved->trace != NULL && trace_path == NULL)
+        trace_path = sy_session_file_resolve_trace (saved, session_path, FALSE);
+      else if (text == NULL && ids_text == NULL && saved->trace == NULL)
         text = g_strdup (saved->text);
-      if (router == NULL)
+      if (router == NULL && g_strcmp0 (saved->router_a, "recorded") != 0)
         router = g_strdup (saved->router_a);
       /* compare mode is `compare --session`; here it draws A's heatmap */
       if (view_name == NULL && strcmp (saved->view, "compare") != 0)
@@ -249,7 +251,7 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: --out FILE.svg|.png|.pdf is required");
   if (!sy_export_format_from_path (out, &format, &error))
     return sy_cli_error ("render: %s", error->message);
-  if (trace_path != NULL && (text || ids_text || model_path || session_path))
+  if (trace_path != NULL && (text || ids_text || model_path || (session_path && saved->trace == NULL)))
     return sy_cli_error ("render: --trace takes no --model, --text, --ids or --session "
                          "(the trace holds the run)");
   if (trace_path == NULL && (text == NULL) == (ids_text == NULL))

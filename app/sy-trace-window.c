@@ -6,12 +6,15 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "sy-application.h"
 #include "sy-compare.h"
 #include "sy-compare-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-selection.h"
+#include "sy-session-file.h"
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-trace-window.h"
@@ -22,6 +25,7 @@ struct _SyTraceWindow
 
   SyTraceFile          *file;
   char                 *name;        /* the file's base name */
+  char                 *path;        /* the file's path */
   SyTrace              *trace_a;     /* configuration A as drawn */
   SyRouterSpec         *spec_a;      /* NULL: recorded */
   SyRouterSpec         *spec_b;      /* NULL: none (or recorded when compare_b) */
@@ -37,8 +41,25 @@ struct _SyTraceWindow
   GtkWidget            *inspector;
   GtkWidget            *summary;
   GtkWidget            *compare;
+  GtkWidget            *measure;
   SySelection          *selection;
 };
+
+/* Measures of the heatmap's drop-down (the session names them so). */
+static const struct
+{
+  const char *id;
+  const char *label;
+} measures[] = {
+  { "k", N_("Experts (K)") },
+  { "importance", N_("Importance") },
+  { "expert", N_("Top expert") },
+  { "entropy", N_("Router entropy") },
+  { "depth", N_("Depth (shallow/deep)") },
+};
+
+/* How many entries 'recent-models' keeps (as the main window). */
+#define SY_RECENT_MAX 10
 
 G_DEFINE_FINAL_TYPE (SyTraceWindow, sy_trace_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -164,6 +185,225 @@ sy_trace_window_set_view (SyTraceWindow *self,
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), view);
 }
 
+const char *
+sy_trace_window_get_view (SyTraceWindow *self)
+{
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}
+
+gboolean
+sy_trace_window_set_measure (SyTraceWindow *self,
+                             const char    *measure,
+                             GError       **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
+    if (g_strcmp0 (measures[i].id, measure) == 0)
+      {
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (self->measure), i);
+        return TRUE;
+      }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               _("The trace window has no measure “%s”"), measure);
+  return FALSE;
+}
+
+const char *
+sy_trace_window_get_measure (SyTraceWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure));
+
+  return i < G_N_ELEMENTS (measures) ? measures[i].id : "k";
+}
+
+static void
+on_measure_changed (SyTraceWindow *self)
+{
+  sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), sy_trace_window_get_measure (self), NULL);
+}
+
+void
+sy_trace_window_select (SyTraceWindow *self,
+                        int            token,
+                        int            layer)
+{
+  const SyTrace *t = self->trace_a;
+
+  sy_selection_set_token (self->selection, token >= 0 && token < t->n_tokens ? token : -1);
+  sy_selection_set_layer (self->selection, layer >= 0 && layer < t->n_moe_layers ? layer : -1);
+}
+
+int
+sy_trace_window_get_selected_token (SyTraceWindow *self)
+{
+  return sy_selection_get_token (self->selection);
+}
+
+int
+sy_trace_window_get_selected_layer (SyTraceWindow *self)
+{
+  return sy_selection_get_layer (self->selection);
+}
+
+char *
+sy_trace_window_get_router (SyTraceWindow *self,
+                            gboolean       b)
+{
+  SyRouterSpec *spec = b ? self->spec_b : self->spec_a;
+
+  if (b && !self->have_b)
+    return NULL;
+  return spec ? sy_router_spec_to_string (spec) : g_strdup ("recorded");
+}
+
+const char *
+sy_trace_window_get_path (SyTraceWindow *self)
+{
+  return self->path;
+}
+
+gboolean
+sy_trace_window_save_session (SyTraceWindow *self,
+                              GFile         *file,
+                              GError       **error)
+{
+  g_autoptr (SySessionFile) session = sy_session_file_new ();
+  g_autofree char *path = g_file_get_path (file);
+  const char *view = sy_trace_window_get_view (self);
+
+  if (path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Choose a local file to save the session to"));
+      return FALSE;
+    }
+  session->trace = g_strdup (self->path);
+  g_free (session->text);
+  session->text = g_strdup (self->file->text ? self->file->text : "");
+  g_free (session->router_a);
+  session->router_a = sy_trace_window_get_router (self, FALSE);
+  session->router_b = sy_trace_window_get_router (self, TRUE);
+  session->compare = g_strcmp0 (view, "compare") == 0;
+  if (sy_session_file_view_is_valid (view))
+    {
+      g_free (session->view);
+      session->view = g_strdup (view);
+    }
+  g_free (session->measure);
+  session->measure = g_strdup (sy_trace_window_get_measure (self));
+  session->token = sy_trace_window_get_selected_token (self);
+  session->layer = sy_trace_window_get_selected_layer (self);
+  session->heatmap_cell_width = sy_heatmap_view_get_cell_width (SY_HEATMAP_VIEW (self->heatmap));
+  return sy_session_file_save (session, path, error);
+}
+
+gboolean
+sy_trace_window_apply_session (SyTraceWindow       *self,
+                               const SySessionFile *session,
+                               GError             **error)
+{
+  if (!sy_trace_window_set_router (self, FALSE, session->router_a, error))
+    {
+      g_prefix_error (error, _("Configuration A: "));
+      return FALSE;
+    }
+  if (!sy_trace_window_set_router (self, TRUE, session->router_b, error))
+    {
+      g_prefix_error (error, _("Configuration B: "));
+      return FALSE;
+    }
+  /* a measure the window does not draw (surprisal, gate:E) keeps K */
+  sy_trace_window_set_measure (self, session->measure, NULL);
+  sy_heatmap_view_set_cell_width (SY_HEATMAP_VIEW (self->heatmap), session->heatmap_cell_width);
+  sy_trace_window_set_view (self, session->compare ? "compare"
+                                  : g_strcmp0 (session->view, "strip") == 0 ? "heatmap" : session->view);
+  sy_trace_window_select (self, session->token, session->layer);
+  return TRUE;
+}
+
+SyTraceWindow *
+sy_trace_window_open_session (GtkApplication      *application,
+                              const SySessionFile *session,
+                              const char          *session_path,
+                              GError             **error)
+{
+  g_autofree char *path = sy_session_file_resolve_trace (session, session_path, FALSE);
+  g_autoptr (GFile) file = NULL;
+  SyTraceWindow *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  file = g_file_new_for_path (path);
+  self = sy_trace_window_open (application, file, error);
+  if (self == NULL)
+    return NULL;
+  if (!sy_trace_window_apply_session (self, session, error))
+    {
+      gtk_window_destroy (GTK_WINDOW (self));
+      return NULL;
+    }
+  return self;
+}
+
+static void
+on_save_session_response (GtkNativeDialog *chooser,
+                          int              response,
+                          gpointer         user_data)
+{
+  SyTraceWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autoptr (GError) error = NULL;
+
+      if (!sy_trace_window_save_session (self, file, &error))
+        show_error (GTK_WINDOW (self), _("Could Not Save Session"), error->message);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+save_session_action (GtkWidget  *widget,
+                     const char *action,
+                     GVariant   *param)
+{
+  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autofree char *stem = g_str_has_suffix (self->name, ".json")
+    ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
+  g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
+
+  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_session_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Puts @path first in the main window's recent list ('recent-models'),
+ * without making it the model opened at start. */
+static void
+remember_trace (const char *path)
+{
+  g_autoptr (GSettings) settings = sy_settings_new ();
+  g_auto (GStrv) old = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) recent = NULL;
+  guint n = 1;
+
+  if (settings == NULL)
+    return;
+  old = g_settings_get_strv (settings, "recent-models");
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] != NULL && n < SY_RECENT_MAX; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "recent-models", (const char * const *) recent);
+}
+
 gboolean
 sy_trace_window_save (SyTraceWindow *self,
                       GFile         *file,
@@ -229,6 +469,7 @@ sy_trace_window_finalize (GObject *object)
   sy_router_spec_free (self->spec_a);
   sy_router_spec_free (self->spec_b);
   g_free (self->name);
+  g_free (self->path);
   g_free (self->limits);
   G_OBJECT_CLASS (sy_trace_window_parent_class)->finalize (object);
 }
@@ -242,7 +483,11 @@ sy_trace_window_class_init (SyTraceWindowClass *klass)
   object_class->dispose = sy_trace_window_dispose;
   object_class->finalize = sy_trace_window_finalize;
   gtk_widget_class_install_action (widget_class, "trace.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "trace.save", NULL);
+  gtk_widget_class_install_action (widget_class, "trace.save-session", NULL, save_session_action);
+  /* as in the main window: Ctrl+S the session, Ctrl+Shift+S the trace */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "trace.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "trace.save-session", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 
@@ -277,8 +522,22 @@ sy_trace_window_init (SyTraceWindow *self)
 
   gtk_window_set_default_size (GTK_WINDOW (self), 1100, 760);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "trace.save");
-  gtk_widget_set_tooltip_text (save, _("Save Trace… (configuration A's routing)"));
+  gtk_widget_set_tooltip_text (save, _("Save Trace… (configuration A's routing, Ctrl+Shift+S)"));
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
+  {
+    GtkWidget *session = gtk_button_new_from_icon_name ("document-save-as-symbolic");
+    g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (session), "trace.save-session");
+    gtk_widget_set_tooltip_text (session, _("Save Session… (this trace, policies, view, selection; Ctrl+S)"));
+    adw_header_bar_pack_end (ADW_HEADER_BAR (header), session);
+    for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
+      gtk_string_list_append (names, _(measures[i].label));
+    self->measure = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
+    gtk_widget_set_tooltip_text (self->measure, _("What the heatmap shows"));
+    g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
+    adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->measure);
+  }
   gtk_box_append (GTK_BOX (box), header);
 
   self->limits_label = gtk_label_new (NULL);
@@ -360,6 +619,8 @@ sy_trace_window_open (GtkApplication *application,
   self = g_object_new (SY_TYPE_TRACE_WINDOW, "application", application, NULL);
   self->file = g_steal_pointer (&tf);
   self->name = g_file_get_basename (file);
+  self->path = g_steal_pointer (&path);
+  remember_trace (self->path);
   self->trace_a = sy_trace_copy (self->file->trace);
   /* Translators: the window title of a recorded trace, "FILE — Recorded Trace" */
   title = g_strdup_printf (_("%s — Recorded Trace"), self->name);

@@ -15,6 +15,7 @@
 
 #include <adwaita.h>
 
+#include "sy-session-file.h"
 #include "sy-trace-file.h"
 
 G_BEGIN_DECLS
@@ -54,5 +55,39 @@ void               sy_trace_window_set_view     (SyTraceWindow  *self,
 gboolean           sy_trace_window_save         (SyTraceWindow  *self,
                                                  GFile          *file,
                                                  GError        **error);
+const char        *sy_trace_window_get_view     (SyTraceWindow  *self);
+/* The heatmap's measure: "k", "importance", "expert", "entropy", "depth". */
+gboolean           sy_trace_window_set_measure  (SyTraceWindow  *self,
+                                                 const char     *measure,
+                                                 GError        **error);
+const char        *sy_trace_window_get_measure  (SyTraceWindow  *self);
+/* The selection every view shares (-1: none; out of range: none). */
+void               sy_trace_window_select       (SyTraceWindow  *self,
+                                                 int             token,
+                                                 int             layer);
+int                sy_trace_window_get_selected_token (SyTraceWindow *self);
+int                sy_trace_window_get_selected_layer (SyTraceWindow *self);
+/* A's or B's policy as a spec, "recorded" for the recorded routing; B's
+ * is NULL when there is no B. */
+char              *sy_trace_window_get_router   (SyTraceWindow  *self,
+                                                 gboolean        b);
+const char        *sy_trace_window_get_path     (SyTraceWindow  *self);
+
+/* Sessions (.switchyard) of a trace: the trace's path instead of a model,
+ * policies A and B, view, measure, selection and zoom (sy-session-file.h).
+ * Opening one opens the trace in a new window and restores the rest; an
+ * error (missing trace, a policy the trace cannot take) opens nothing. */
+gboolean           sy_trace_window_save_session (SyTraceWindow  *self,
+                                                 GFile          *file,
+                                                 GError        **error);
+gboolean           sy_trace_window_apply_session (SyTraceWindow       *self,
+                                                  const SySessionFile *session,
+                                                  GError             **error);
+/* A new window on the session's trace (@session_path resolves a relative
+ * path), with the session's state; NULL with @error. */
+SyTraceWindow     *sy_trace_window_open_session (GtkApplication      *application,
+                                                 const SySessionFile *session,
+                                                 const char          *session_path,
+                                                 GError             **error);
 
 G_END_DECLS

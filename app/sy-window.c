@@ -172,7 +172,10 @@ update_recent_menu (SyWindow *self)
     {
       g_autoptr (GFile) file = g_file_new_for_path (recent[i]);
       g_autofree char *shown = display_path (file);
-      g_autofree char *label = escape_mnemonic (shown);
+      g_autofree char *escaped = escape_mnemonic (shown);
+      /* a recorded trace (remembered by its window) opens in a trace window */
+      g_autofree char *label = g_str_has_suffix (recent[i], ".json")
+        ? g_strdup_printf (_("%s (trace)"), escaped) : g_strdup (escaped);
       g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
@@ -558,7 +561,11 @@ open_recent_action (GtkWidget  *widget,
 {
   g_autoptr (GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
 
-  sy_window_open_model (SY_WINDOW (widget), folder);
+  if (g_str_has_suffix (g_variant_get_string (parameter, NULL), ".json"))
+    sy_trace_window_open_or_report (gtk_window_get_application (GTK_WINDOW (widget)),
+                                    GTK_WINDOW (widget), folder);
+  else
+    sy_window_open_model (SY_WINDOW (widget), folder);
 }
 
 static void
@@ -788,6 +795,20 @@ sy_window_open_session (SyWindow *self,
     {
       show_session_error (self, file, error->message);
       return FALSE;
+    }
+  /* a session of a recorded trace opens in a trace window */
+  if (session->trace != NULL)
+    {
+      SyTraceWindow *tw = sy_trace_window_open_session (gtk_window_get_application (GTK_WINDOW (self)),
+                                                        session, path, &error);
+
+      if (tw == NULL)
+        {
+          show_session_error (self, file, error->message);
+          return FALSE;
+        }
+      gtk_window_present (GTK_WINDOW (tw));
+      return TRUE;
     }
   model_path = sy_session_file_resolve_model (session, path, &error);
   if (model_path == NULL)

@@ -50,6 +50,8 @@ sy_session_file_free (SySessionFile *session)
   g_free (session->router_b);
   g_free (session->view);
   g_free (session->measure);
+  g_free (session->trace);
+  g_free (session->trace_b);
   g_free (session);
 }
 
@@ -61,6 +63,8 @@ sy_session_file_equal (const SySessionFile *a,
 
   return g_strcmp0 (a->model, b->model) == 0 &&
          g_strcmp0 (a->model_fingerprint, b->model_fingerprint) == 0 &&
+         g_strcmp0 (a->trace, b->trace) == 0 &&
+         g_strcmp0 (a->trace_b, b->trace_b) == 0 &&
          g_strcmp0 (a->text, b->text) == 0 &&
          g_strcmp0 (a->router_a, b->router_a) == 0 &&
          g_strcmp0 (a->router_b, b->router_b) == 0 &&
@@ -209,9 +213,13 @@ session_from_json (SyJson      *root,
     }
 
   session = sy_session_file_new ();
+  if (!get_text (root, name, "trace", FALSE, NULL, &session->trace, error) ||
+      !get_text (root, name, "trace_b", FALSE, NULL, &session->trace_b, error))
+    return NULL;
+  /* a trace holds its text: "text" is required of model sessions only */
   if (!get_text (root, name, "model", FALSE, NULL, &session->model, error) ||
       !get_text (root, name, "model_fingerprint", FALSE, NULL, &session->model_fingerprint, error) ||
-      !get_text (root, name, "text", TRUE, NULL, &session->text, error) ||
+      !get_text (root, name, "text", session->trace == NULL, "", &session->text, error) ||
       !get_text (root, name, "router_a", FALSE, "native", &session->router_a, error) ||
       !get_text (root, name, "router_b", FALSE, NULL, &session->router_b, error) ||
       !sy_json_get_bool (root, name, "compare", FALSE, &session->compare, error) ||
@@ -227,13 +235,33 @@ session_from_json (SyJson      *root,
       bad_value (error, name, "model", "empty path (use null for the demo model)");
       return NULL;
     }
+  if (session->trace != NULL && session->trace[0] == '\0')
+    {
+      bad_value (error, name, "trace", "empty path");
+      return NULL;
+    }
+  if (session->trace_b != NULL && (session->trace_b[0] == '\0' || session->trace == NULL))
+    {
+      bad_value (error, name, "trace_b", session->trace == NULL ? "B's trace without A's (key 'trace')"
+                                                              : "empty path");
+      return NULL;
+    }
+  if (session->trace != NULL && session->model != NULL)
+    {
+      bad_value (error, name, "trace", "a session names a model or a trace, not both");
+      return NULL;
+    }
   if (session->model_fingerprint != NULL && !g_str_has_prefix (session->model_fingerprint, "sha256:"))
     {
       bad_value (error, name, "model_fingerprint", "\"%s\" is not a sha256: fingerprint",
                  session->model_fingerprint);
       return NULL;
     }
-  if (!check_router (name, "router_a", session->router_a, error) ||
+  /* "recorded" (a trace's own routing) only in a session of a trace */
+  if ((session->trace == NULL || g_strcmp0 (session->router_a, "recorded") != 0) &&
+      !check_router (name, "router_a", session->router_a, error))
+    return NULL;
+  if ((session->trace == NULL || g_strcmp0 (session->router_b, "recorded") != 0) &&
       !check_router (name, "router_b", session->router_b, error))
     return NULL;
   if (!sy_session_file_view_is_valid (session->view))
@@ -318,8 +346,16 @@ sy_session_file_to_data (const SySessionFile *session)
   json_object_object_add (root, "format", json_object_new_string (SY_SESSION_FILE_FORMAT));
   json_object_object_add (root, "version", json_object_new_int (SY_SESSION_FILE_VERSION));
   json_object_object_add (root, "generator", json_object_new_string ("Switchyard " PACKAGE_VERSION));
-  json_object_object_add (root, "model", string_or_null (session->model));
-  json_object_object_add (root, "model_fingerprint", string_or_null (session->model_fingerprint));
+  if (session->trace != NULL)
+    {
+      json_object_object_add (root, "trace", json_object_new_string (session->trace));
+      json_object_object_add (root, "trace_b", string_or_null (session->trace_b));
+    }
+  else
+    {
+      json_object_object_add (root, "model", string_or_null (session->model));
+      json_object_object_add (root, "model_fingerprint", string_or_null (session->model_fingerprint));
+    }
   json_object_object_add (root, "text", json_object_new_string (session->text ? session->text : ""));
   json_object_object_add (root, "router_a", json_object_new_string (session->router_a ? session->router_a
                                                                                       : "native"));
@@ -357,23 +393,44 @@ sy_session_file_save (const SySessionFile  *session,
   return TRUE;
 }
 
+/* A path as stored: absolute, "~/...", or relative to the session's folder. */
+static char *
+resolve_stored (const char *stored,
+                const char *session_path)
+{
+  g_autofree char *dir = NULL;
+
+  if (g_path_is_absolute (stored))
+    return g_strdup (stored);
+  if (strcmp (stored, "~") == 0 || g_str_has_prefix (stored, "~/"))
+    return g_build_filename (g_get_home_dir (), stored + 1, NULL);
+  dir = session_path ? g_path_get_dirname (session_path) : g_get_current_dir ();
+  return g_canonicalize_filename (stored, dir);
+}
+
 char *
 sy_session_file_resolve_model (const SySessionFile  *session,
                                const char           *session_path,
                                GError              **error)
 {
-  g_autofree char *dir = NULL;
-
   g_return_val_if_fail (session != NULL, NULL);
 
   if (session->model == NULL)
     return sy_default_model_path (error);
-  if (g_path_is_absolute (session->model))
-    return g_strdup (session->model);
-  if (strcmp (session->model, "~") == 0 || g_str_has_prefix (session->model, "~/"))
-    return g_build_filename (g_get_home_dir (), session->model + 1, NULL);
-  dir = session_path ? g_path_get_dirname (session_path) : g_get_current_dir ();
-  return g_canonicalize_filename (session->model, dir);
+  return resolve_stored (session->model, session_path);
+}
+
+char *
+sy_session_file_resolve_trace (const SySessionFile *session,
+                               const char          *session_path,
+                               gboolean             b)
+{
+  const char *stored;
+
+  g_return_val_if_fail (session != NULL, NULL);
+
+  stored = b ? session->trace_b : session->trace;
+  return stored ? resolve_stored (stored, session_path) : NULL;
 }
 
 /* ---- fingerprint ---- */

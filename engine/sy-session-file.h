@@ -18,7 +18,15 @@
  *    "token": 3 | null, "layer": 0 | null,
  *    "heatmap_cell_width": 0}             (column width in px; 0 fits the text)
  *
- * "format", "version" and "text" are required, every other key has the
+ * A session of a recorded trace (docs/trace-format.md) names the trace
+ * file instead of the model, and B's trace when B is another recording of
+ * the same text; its routers are re-applied to the recording ("recorded":
+ * the routing as recorded) and "text" may be left out:
+ *
+ *   {..., "trace": "runs/olmoe.json", "trace_b": "runs/olmoe-f16.json" | null,
+ *    "router_a": "recorded", "router_b": "topp:p=0.5", ...}
+ *
+ * "format", "version" and "text" (unless "trace") are required, every other key has the
  * default above; unknown keys are ignored (a newer minor addition reads
  * fine), a wrong type or value is an error naming the file and the key.
  * (Not SySession: that is the engine's run session with its KV cache.)
@@ -47,6 +55,8 @@ typedef struct
   int       token;              /* selected token, -1: none */
   int       layer;              /* selected MoE layer, -1: none */
   double    heatmap_cell_width; /* heatmap zoom: column width, 0 fits */
+  char     *trace;              /* a trace file instead of a model, or NULL */
+  char     *trace_b;            /* B's trace file (compare two recordings), or NULL */
 } SySessionFile;
 
 /* Defaults: demo model, empty text, native, heatmap, k, nothing selected. */
@@ -77,6 +87,12 @@ gboolean       sy_session_file_save       (const SySessionFile  *session,
 char          *sy_session_file_resolve_model (const SySessionFile *session,
                                               const char          *session_path,
                                               GError             **error);
+
+/* The trace file (@b: B's) the session names, resolved as the model is;
+ * NULL when it names none. */
+char          *sy_session_file_resolve_trace (const SySessionFile *session,
+                                              const char          *session_path,
+                                              gboolean             b);
 
 /* Valid view and measure names, as the file and switchyard-cli spell them. */
 gboolean       sy_session_file_view_is_valid    (const char *view);

@@ -195,6 +195,59 @@ test_render_compare (Fx            *fx,
   json_object_put (cmp);
 }
 
+/* A session that names a trace: render --session and compare --session
+ * draw and compare it, B's trace included. */
+static void
+test_session (Fx            *fx,
+              gconstpointer  data)
+{
+  g_autofree char *second = g_build_filename (fx->dir, "topk.json", NULL);
+  g_autofree char *session = g_build_filename (fx->dir, "t.switchyard", NULL);
+  g_autofree char *svg = g_build_filename (fx->dir, "t.svg", NULL);
+  g_autofree char *direct = g_build_filename (fx->dir, "direct.svg", NULL);
+  g_autofree char *from_session = NULL, *from_options = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  json_object *cmp;
+
+  (void) data;
+  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
+                                "--router", "topk:k=2", "--no-compare", "--save-trace", second,
+                                NULL), ==, 0);
+  /* relative paths: beside the session */
+  g_assert_true (g_file_set_contents (session,
+                                      "{\"format\": \"switchyard-session\", \"version\": 1,"
+                                      " \"trace\": \"run.json\", \"trace_b\": \"topk.json\","
+                                      " \"router_a\": \"topp:p=0.5\", \"router_b\": \"recorded\","
+                                      " \"view\": \"heatmap\", \"measure\": \"entropy\", \"token\": 2}",
+                                      -1, NULL));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--session", session, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (svg, &from_session, NULL, NULL));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--trace", fx->trace, "--router", "topp:p=0.5",
+                                "--measure", "entropy", "--token", "2", "--out", direct, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (direct, &from_options, NULL, NULL));
+  g_assert_cmpstr (from_session, ==, from_options);
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--session", session, "--json", NULL), ==, 0);
+  cmp = parse (out);
+  g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (cmp, "a"), "router")),
+                   ==, "topp:p=0.5");
+  g_assert_true (g_str_has_prefix (json_object_get_string (sy_test_json_get (sy_test_json_get (cmp, "b"),
+                                                                            "router")), "recorded topk"));
+  json_object_put (cmp);
+
+  /* a session whose trace is missing: one line naming it */
+  g_assert_true (g_file_set_contents (session,
+                                      "{\"format\": \"switchyard-session\", \"version\": 1,"
+                                      " \"trace\": \"gone.json\"}", -1, NULL));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--session", session, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "gone.json"));
+}
+
 static void
 test_errors (Fx            *fx,
              gconstpointer  data)
@@ -451,6 +504,7 @@ main (int    argc,
   g_test_add ("/cli-trace/route", Fx, NULL, fx_setup, test_route, fx_teardown);
   g_test_add ("/cli-trace/render-compare", Fx, NULL, fx_setup, test_render_compare, fx_teardown);
   g_test_add ("/cli-trace/errors", Fx, NULL, fx_setup, test_errors, fx_teardown);
+  g_test_add ("/cli-trace/session", Fx, NULL, fx_setup, test_session, fx_teardown);
   g_test_add ("/cli-trace/import", Fx, NULL, fx_setup, test_import, fx_teardown);
   g_test_add ("/cli-trace/import-errors", Fx, NULL, fx_setup, test_import_errors, fx_teardown);
   g_test_add ("/cli-trace/profile", Fx, NULL, fx_setup, test_profile, fx_teardown);

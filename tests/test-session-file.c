@@ -163,6 +163,15 @@ test_bad_input (void)
       SY_ENGINE_ERROR_INVALID_VALUE },
     { HEAD "\"text\": \"x\", \"heatmap_cell_width\": true}", "key 'heatmap_cell_width' must be a number",
       SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"trace\": \"\"}", "key 'trace': empty path", SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"trace\": 3}", "key 'trace' must be a string", SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"text\": \"x\", \"trace_b\": \"b.json\"}", "key 'trace_b': B's trace without A's",
+      SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"trace\": \"a.json\", \"model\": \"/m\"}", "key 'trace': a session names a model or a trace, not both",
+      SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"text\": \"x\", \"router_a\": \"recorded\"}", "key 'router_a': ", SY_ENGINE_ERROR_INVALID_VALUE },
+    { HEAD "\"trace\": \"a.json\", \"router_b\": \"topp:q=3\"}", "key 'router_b': ",
+      SY_ENGINE_ERROR_INVALID_VALUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -192,6 +201,52 @@ test_bad_input (void)
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
     g_assert_nonnull (strstr (error->message, missing));
   }
+}
+
+/* A session of a recorded trace: no model, no text needed, "recorded". */
+static void
+test_trace_session (void)
+{
+  g_autoptr (SySessionFile) s = sy_session_file_new ();
+  g_autoptr (SySessionFile) back = NULL;
+  g_autoptr (SySessionFile) min = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *session_path = g_build_filename (tmp_dir, "runs", "t.switchyard", NULL);
+  g_autofree char *a = NULL, *b = NULL, *expect = NULL;
+
+  s->trace = g_strdup ("olmoe.json");
+  s->trace_b = g_strdup ("/data/olmoe-f16.json");
+  g_free (s->router_a);
+  s->router_a = g_strdup ("recorded");
+  s->router_b = g_strdup ("topp:p=0.5");
+  s->compare = TRUE;
+  data = sy_session_file_to_data (s);
+  g_assert_nonnull (strstr (data, "\"trace\": \"olmoe.json\""));
+  g_assert_null (strstr (data, "\"model\""));
+  back = sy_session_file_parse (data, -1, "t.switchyard", &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_session_file_equal (s, back));
+  g_free (back->trace_b);
+  back->trace_b = NULL;
+  g_assert_false (sy_session_file_equal (s, back));
+
+  min = sy_session_file_parse (HEAD "\"trace\": \"~/t.json\"}", -1, "m.switchyard", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (min->text, ==, "");
+  g_assert_null (min->model);
+
+  a = sy_session_file_resolve_trace (s, session_path, FALSE);
+  b = sy_session_file_resolve_trace (s, session_path, TRUE);
+  expect = g_build_filename (tmp_dir, "runs", "olmoe.json", NULL);
+  g_assert_cmpstr (a, ==, expect);
+  g_assert_cmpstr (b, ==, "/data/olmoe-f16.json");
+  g_free (a);
+  a = sy_session_file_resolve_trace (min, NULL, FALSE);
+  g_free (expect);
+  expect = g_build_filename (g_get_home_dir (), "t.json", NULL);
+  g_assert_cmpstr (a, ==, expect);
+  g_assert_null (sy_session_file_resolve_trace (min, NULL, TRUE));
 }
 
 static void
@@ -399,6 +454,7 @@ main (int    argc,
   g_test_add_func ("/session-file/minimal-and-unknown-keys", test_minimal_and_unknown_keys);
   g_test_add_func ("/session-file/bad-input", test_bad_input);
   g_test_add_func ("/session-file/resolve-model", test_resolve_model);
+  g_test_add_func ("/session-file/trace", test_trace_session);
   g_test_add_func ("/session-file/fingerprint", test_fingerprint);
   status = g_test_run ();
 

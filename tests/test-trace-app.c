@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "sy-analysis-view.h"
+#include "sy-application.h"
 #include "sy-model.h"
 #include "sy-session.h"
+#include "sy-session-file.h"
 #include "sy-test-gui.h"
 #include "sy-test-util.h"
 #include "sy-trace-view.h"
@@ -396,6 +398,135 @@ test_save_from_window (void)
   wait_idle (view);
 }
 
+static SyTraceWindow *
+wait_for_trace_window (SyTraceWindow *other)
+{
+  for (int i = 0; i < 300; i++)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
+        {
+          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
+
+          if (SY_IS_TRACE_WINDOW (w) && (SyTraceWindow *) w != other)
+            return SY_TRACE_WINDOW (w);
+        }
+      sy_test_settle (20);
+    }
+  return NULL;
+}
+
+/* Sessions that name a trace, and traces in Open Recent. */
+static void
+test_session_and_recent (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *session_path = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFile) session_file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SySessionFile) saved = NULL;
+  g_autoptr (GSettings) settings = NULL;
+  g_auto (GStrv) recent = NULL;
+  g_autofree char *router_b = NULL;
+  SyWindow *window;
+  SyTraceWindow *tw, *back;
+  double avg_k;
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  window = main_window_with_model ();
+  path = save_live_trace ();
+  file = g_file_new_for_path (path);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  tw = wait_for_trace_window (NULL);
+  g_assert_nonnull (tw);
+  sy_test_settle (100);
+
+  /* the trace is first in the recent list, shown as a trace */
+  settings = sy_settings_new ();
+  recent = g_settings_get_strv (settings, "recent-models");
+  g_assert_cmpstr (recent[0], ==, path);
+
+  /* a state, saved as a session */
+  g_assert_true (sy_trace_window_set_router (tw, FALSE, "topp:p=0.5", &error));
+  g_assert_true (sy_trace_window_set_router (tw, TRUE, "topk:k=1", &error));
+  g_assert_no_error (error);
+  sy_trace_window_set_view (tw, "inspector");
+  g_assert_true (sy_trace_window_set_measure (tw, "entropy", &error));
+  g_assert_false (sy_trace_window_set_measure (tw, "surprisal", NULL));
+  sy_trace_window_select (tw, 3, 1);
+  avg_k = sy_trace_window_get_trace (tw)->avg_k;
+  session_path = g_build_filename (tmp_dir, "trace.switchyard", NULL);
+  session_file = g_file_new_for_path (session_path);
+  g_assert_true (sy_trace_window_save_session (tw, session_file, &error));
+  g_assert_no_error (error);
+  saved = sy_session_file_load (session_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (saved->trace, ==, path);
+  g_assert_null (saved->model);
+  g_assert_cmpstr (saved->router_a, ==, "topp:p=0.5");
+  g_assert_cmpstr (saved->router_b, ==, "topk:k=1");
+  g_assert_cmpstr (saved->view, ==, "inspector");
+  g_assert_cmpstr (saved->measure, ==, "entropy");
+  g_assert_cmpint (saved->token, ==, 3);
+  g_assert_cmpint (saved->layer, ==, 1);
+  gtk_window_destroy (GTK_WINDOW (tw));
+  sy_test_settle (50);
+
+  /* opened from the main window: a trace window in that state */
+  g_assert_true (sy_window_open_session (window, session_file));
+  back = wait_for_trace_window (NULL);
+  g_assert_nonnull (back);
+  sy_test_settle (100);
+  g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
+  g_assert_cmpfloat (sy_trace_window_get_trace (back)->avg_k, ==, avg_k);
+  router_b = sy_trace_window_get_router (back, TRUE);
+  g_assert_cmpstr (router_b, ==, "topk:k=1");
+  g_assert_cmpstr (sy_trace_window_get_view (back), ==, "inspector");
+  g_assert_cmpstr (sy_trace_window_get_measure (back), ==, "entropy");
+  g_assert_cmpint (sy_trace_window_get_selected_token (back), ==, 3);
+  g_assert_cmpint (sy_trace_window_get_selected_layer (back), ==, 1);
+  assert_drawn (GTK_WIDGET (back));
+  gtk_window_destroy (GTK_WINDOW (back));
+  sy_test_settle (50);
+
+  /* Open Recent on the trace: a trace window, the model stays */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", path));
+  back = wait_for_trace_window (NULL);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
+  g_assert_nonnull (sy_window_get_model_folder (window));
+  gtk_window_destroy (GTK_WINDOW (back));
+  sy_test_settle (50);
+
+  /* a session whose trace is gone: the error dialog, no window */
+  g_assert_true (g_file_set_contents (session_path,
+                                      "{\"format\": \"switchyard-session\", \"version\": 1,"
+                                      " \"trace\": \"gone.json\"}", -1, NULL));
+  g_assert_false (sy_window_open_session (window, session_file));
+  {
+    GtkWindow *dialog = NULL;
+
+    for (int i = 0; i < 100 && dialog == NULL; i++)
+      {
+        GListModel *toplevels = gtk_window_get_toplevels ();
+
+        sy_test_settle (20);
+        for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
+          {
+            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
+
+            if (gtk_widget_has_css_class (GTK_WIDGET (w), "sy-session-error"))
+              dialog = w;
+          }
+      }
+    g_assert_nonnull (dialog);
+    gtk_window_destroy (dialog);
+  }
+  g_assert_null (find_trace_window ());
+}
+
 int
 main (int    argc,
       char **argv)
@@ -410,6 +541,7 @@ main (int    argc,
   g_test_add_func ("/app/trace/open", test_open);
   g_test_add_func ("/app/trace/bad-file", test_bad_file);
   g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
+  g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
   status = g_test_run ();
   sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
