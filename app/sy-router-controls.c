@@ -87,6 +87,13 @@ struct _SyRouterControls
   gboolean           has_info;
   gboolean           updating;
 
+  /* The policies the drop-down offers (sy_router_controls_limit_policies):
+   * indices into policies[], in order; Native is always first. */
+  guint              shown[G_N_ELEMENTS (policies)];
+  guint              n_shown;
+  char              *native_label;       /* NULL: "Native" */
+  char              *limit_reason;       /* shown when policies are left out */
+
   /* Bound (sy_router_controls_bind_worker) */
   SyWorker          *worker;
   SySlot             slot;
@@ -102,7 +109,18 @@ current_policy (SyRouterControls *self)
 {
   guint i = gtk_drop_down_get_selected (self->policy);
 
-  return i < G_N_ELEMENTS (policies) ? policies[i].policy : SY_POLICY_NATIVE;
+  return i < self->n_shown ? policies[self->shown[i]].policy : SY_POLICY_NATIVE;
+}
+
+/* The drop-down's position of @policy, or G_MAXUINT when it is not shown. */
+static guint
+policy_position (SyRouterControls *self,
+                 SyPolicy          policy)
+{
+  for (guint i = 0; i < self->n_shown; i++)
+    if (policies[self->shown[i]].policy == policy)
+      return i;
+  return G_MAXUINT;
 }
 
 static int
@@ -435,10 +453,15 @@ sy_router_controls_set_spec_string (SyRouterControls  *self,
   E = self->has_info ? self->info.n_experts : 64;
   k = self->has_info ? self->info.native_k : 2;
 
+  if (policy_position (self, spec->policy) == G_MAXUINT)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s",
+                   self->limit_reason ? self->limit_reason : _("This policy is not available here"));
+      return FALSE;
+    }
+
   self->updating = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
-    if (policies[i].policy == spec->policy)
-      gtk_drop_down_set_selected (self->policy, i);
+  gtk_drop_down_set_selected (self->policy, policy_position (self, spec->policy));
 
 #define SPIN(row, v, def) gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->controls[row]), (v) > 0 ? (v) : (def))
 #define SCALE(row, v, def) gtk_range_set_value (GTK_RANGE (self->controls[row]), isnan (v) ? (def) : (v))
@@ -568,6 +591,44 @@ sy_router_controls_bind_worker (SyRouterControls *self,
   g_signal_connect (self, "calibrate", G_CALLBACK (on_bound_calibrate), NULL);
 }
 
+/* Fills the policy drop-down with the policies of @mask (Native always). */
+static void
+fill_policies (SyRouterControls *self,
+               guint             mask)
+{
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+
+  self->n_shown = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    if (policies[i].policy == SY_POLICY_NATIVE || (mask & (1u << policies[i].policy)))
+      {
+        self->shown[self->n_shown++] = i;
+        gtk_string_list_append (names, policies[i].policy == SY_POLICY_NATIVE && self->native_label
+                                       ? self->native_label : _(policies[i].label));
+      }
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->policy, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->policy, 0);
+  self->updating = FALSE;
+}
+
+void
+sy_router_controls_limit_policies (SyRouterControls *self,
+                                   guint             mask,
+                                   const char       *native_label,
+                                   const char       *reason)
+{
+  g_return_if_fail (SY_IS_ROUTER_CONTROLS (self));
+
+  g_free (self->native_label);
+  self->native_label = g_strdup (native_label);
+  g_free (self->limit_reason);
+  self->limit_reason = g_strdup (reason);
+  fill_policies (self, mask);
+  sy_router_controls_set_status (self, reason);
+  emit_changed (self);
+}
+
 static void
 sy_router_controls_dispose (GObject *object)
 {
@@ -578,12 +639,23 @@ sy_router_controls_dispose (GObject *object)
 }
 
 static void
+sy_router_controls_finalize (GObject *object)
+{
+  SyRouterControls *self = SY_ROUTER_CONTROLS (object);
+
+  g_free (self->native_label);
+  g_free (self->limit_reason);
+  G_OBJECT_CLASS (sy_router_controls_parent_class)->finalize (object);
+}
+
+static void
 sy_router_controls_class_init (SyRouterControlsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sy_router_controls_dispose;
+  object_class->finalize = sy_router_controls_finalize;
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -616,7 +688,11 @@ sy_router_controls_init (SyRouterControls *self)
   gtk_box_append (GTK_BOX (self), heading);
 
   for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
-    gtk_string_list_append (names, _(policies[i].label));
+    {
+      gtk_string_list_append (names, _(policies[i].label));
+      self->shown[i] = i;
+    }
+  self->n_shown = G_N_ELEMENTS (policies);
   self->policy = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL));
   g_signal_connect_swapped (self->policy, "notify::selected", G_CALLBACK (on_value_changed), self);
   policy_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);

@@ -45,6 +45,14 @@ void       sy_router_controls_bind_worker       (SyRouterControls        *self,
 /* Sends the spec the controls show to the bound slot now; FALSE (and the
  * reason in the status line) when the worker refuses it. */
 gboolean   sy_router_controls_apply             (SyRouterControls        *self);
+/* Offers only the policies of @mask (bits 1 << SyPolicy; Native always,
+ * labelled @native_label when not NULL) and shows @reason (may be NULL)
+ * in the status line: for recorded traces, which take π-only policies,
+ * or none.  A spec of another policy is refused with @reason. */
+void       sy_router_controls_limit_policies    (SyRouterControls        *self,
+                                                 guint                    mask,
+                                                 const char              *native_label,
+                                                 const char              *reason);
 /* Average K of the latest run, shown beside the calibration button. */
 void       sy_router_controls_set_status        (SyRouterControls        *self,
                                                  const char              *text);

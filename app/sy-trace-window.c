@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "sy-application.h"
@@ -13,6 +14,7 @@
 #include "sy-compare-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
+#include "sy-router-controls.h"
 #include "sy-selection.h"
 #include "sy-session-file.h"
 #include "sy-summary-view.h"
@@ -33,8 +35,10 @@ struct _SyTraceWindow
   char                 *limits;
 
   GtkWidget            *limits_label;
-  GtkWidget            *entry_a;
-  GtkWidget            *entry_b;
+  GtkWidget            *controls_a;
+  GtkWidget            *controls_b;
+  GtkWidget            *compare_switch;
+  gboolean              syncing;     /* the controls follow set_router */
   GtkWidget            *stack;
   GtkWidget            *strip;
   GtkWidget            *heatmap;
@@ -42,6 +46,7 @@ struct _SyTraceWindow
   GtkWidget            *summary;
   GtkWidget            *compare;
   GtkWidget            *measure;
+  GMenu                *menu;        /* the primary menu */
   SySelection          *selection;
 };
 
@@ -106,6 +111,80 @@ update_compare (SyTraceWindow *self)
   sy_compare_view_set_compare (SY_COMPARE_VIEW (self->compare), cmp);
 }
 
+static guint trace_policies (const SyTraceFile *f, char **reason);
+
+/* The controls of A or B show the window's policy ("recorded": Native). */
+static void
+sync_controls (SyTraceWindow *self,
+               gboolean       b)
+{
+  GtkWidget *controls = b ? self->controls_b : self->controls_a;
+  SyRouterSpec *spec = b ? self->spec_b : self->spec_a;
+  g_autofree char *text = spec ? sy_router_spec_to_string (spec) : g_strdup ("native");
+  g_autofree char *now = sy_router_controls_get_spec_string (SY_ROUTER_CONTROLS (controls));
+  gboolean was = self->syncing;
+
+  self->syncing = TRUE;
+  if (g_strcmp0 (text, now) != 0)
+    sy_router_controls_set_spec_string (SY_ROUTER_CONTROLS (controls), text, NULL);
+  if (b)
+    gtk_switch_set_active (GTK_SWITCH (self->compare_switch), self->have_b);
+  if (!b && sy_trace_file_has_router (self->file))
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *status = NULL;
+
+      trace_policies (self->file, &reason);
+      status = g_strdup_printf (_("Average K on this trace: %.2f (native k = %d)%s%s"),
+                                self->trace_a->avg_k, self->trace_a->native_k,
+                                reason ? "\n" : "", reason ? reason : "");
+      sy_router_controls_set_status (SY_ROUTER_CONTROLS (controls), status);
+    }
+  self->syncing = was;
+}
+
+/* The policies a trace takes (bits 1 << SyPolicy besides Native): π-only
+ * ones, da only with recorded attention, none for an id-only trace; and
+ * why some are left out (NULL: none are). */
+static guint
+trace_policies (const SyTraceFile  *f,
+                char              **reason)
+{
+  guint mask;
+
+  *reason = NULL;
+  if (!sy_trace_file_has_router (f))
+    {
+      *reason = g_strdup_printf (_("This trace (from %s) holds expert ids only: no policy can be "
+                                   "re-applied, the recorded routing is shown"), f->source ? f->source : "?");
+      return 0;
+    }
+  mask = 1u << SY_POLICY_TOPK | 1u << SY_POLICY_TOPP | 1u << SY_POLICY_MINP | 1u << SY_POLICY_SER |
+         1u << SY_POLICY_QUANTILE | 1u << SY_POLICY_ADR;
+  if (f->recv != NULL)
+    mask |= 1u << SY_POLICY_DA;
+  else
+    *reason = g_strdup (_("DA-MoE is left out: this trace does not record the attention each token received"));
+  return mask;
+}
+
+/* What the controls of @f offer (trace_policies), the reason in the status. */
+static void
+configure_controls (SyTraceWindow     *self,
+                    GtkWidget         *controls,
+                    const SyTraceFile *f)
+{
+  guint mask;
+  g_autofree char *reason = NULL;
+  g_autofree char *native = NULL;
+
+  sy_router_controls_set_model_info (SY_ROUTER_CONTROLS (controls), &f->info);
+  mask = trace_policies (f, &reason);
+  /* Translators: the first policy of a recorded trace's controls, e.g. "As recorded (native)" */
+  native = g_strdup_printf (_("As recorded (%s)"), f->trace->router ? f->trace->router : "?");
+  sy_router_controls_limit_policies (SY_ROUTER_CONTROLS (controls), mask, native, reason);
+}
+
 gboolean
 sy_trace_window_set_router (SyTraceWindow *self,
                             gboolean       b,
@@ -142,22 +221,144 @@ sy_trace_window_set_router (SyTraceWindow *self,
       update_views (self);
     }
   update_compare (self);
+  sync_controls (self, b);
   return TRUE;
 }
 
+/* A policy chosen in A's or B's controls: re-applied at once; what the
+ * trace cannot take is said in the controls' status line. */
 static void
-on_apply (GtkWidget *widget,
-          gpointer   user_data)
+on_controls_changed (SyRouterControls *controls,
+                     SyTraceWindow    *self)
 {
-  SyTraceWindow *self = user_data;
-  gboolean b = widget == self->entry_b;
+  gboolean b = GTK_WIDGET (controls) == self->controls_b;
+  g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!sy_trace_window_set_router (self, b, gtk_editable_get_text (GTK_EDITABLE (widget)), &error))
-    show_error (GTK_WINDOW (self), b ? _("Configuration B Not Applied")
-                                     : _("Configuration A Not Applied"), error->message);
-  else if (b && self->have_b)
-    sy_trace_window_set_view (self, "compare");
+  if (self->syncing || self->file == NULL)
+    return;
+  if (b && !gtk_switch_get_active (GTK_SWITCH (self->compare_switch)))
+    return;
+  text = sy_router_controls_get_spec_string (controls);
+  self->syncing = TRUE;
+  if (!sy_trace_window_set_router (self, b, g_strcmp0 (text, "native") == 0 ? "recorded" : text, &error))
+    sy_router_controls_set_status (controls, error->message);
+  self->syncing = FALSE;
+}
+
+static void
+on_compare_switch (GtkSwitch     *sw,
+                   GParamSpec    *pspec,
+                   SyTraceWindow *self)
+{
+  gboolean on = gtk_switch_get_active (sw);
+
+  gtk_widget_set_sensitive (self->controls_b, on);
+  if (self->syncing)
+    return;
+  if (on)
+    {
+      on_controls_changed (SY_ROUTER_CONTROLS (self->controls_b), self);
+      if (self->have_b)
+        sy_trace_window_set_view (self, "compare");
+    }
+  else
+    {
+      sy_trace_window_set_router (self, TRUE, NULL, NULL);
+      if (g_strcmp0 (sy_trace_window_get_view (self), "compare") == 0)
+        sy_trace_window_set_view (self, "heatmap");
+    }
+}
+
+/* Match Native Cost on the recorded probabilities: the threshold (on the
+ * controls' 0.01 grid) whose average K over layers and tokens is nearest
+ * the model's native k. */
+static void
+on_calibrate (SyRouterControls *controls,
+              SyTraceWindow    *self)
+{
+  const SyTraceFile *f = self->file;
+  g_autofree char *text = sy_router_controls_get_spec_string (controls);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
+  g_autofree char *result = NULL;
+  g_autofree char *status = NULL;
+  double *param, target, k_best = NAN;
+  gboolean rising;
+  int lo = 1, hi = 99, best = -1;
+
+  if (spec == NULL)
+    return;
+  switch (spec->policy)
+    {
+    case SY_POLICY_TOPP:
+      param = &spec->p;
+      rising = TRUE;
+      break;
+    case SY_POLICY_MINP:
+    case SY_POLICY_SER:
+      param = &spec->t;
+      rising = FALSE;
+      break;
+    case SY_POLICY_QUANTILE:
+      param = &spec->q;
+      rising = FALSE;
+      break;
+    default:
+      return;
+    }
+  target = f->info.native_k;
+
+  /* g(i) = average K at the i-th grid value, made rising in i */
+#define VALUE(i) ((rising ? (i) : 100 - (i)) / 100.0)
+  {
+    double k_at[101];
+
+    for (int i = 0; i <= 100; i++)
+      k_at[i] = NAN;
+    for (int step = 0; step < 2; step++)
+      while (lo < hi)
+        {
+          int mid = (lo + hi) / 2;
+          g_autoptr (SyTrace) t = NULL;
+
+          *param = VALUE (mid);
+          t = sy_trace_file_apply (f, spec, NULL);
+          k_at[mid] = t ? t->avg_k : NAN;
+          if (t != NULL && t->avg_k >= target)
+            hi = mid;
+          else
+            lo = mid + 1;
+        }
+    for (int i = MAX (1, lo - 1); i <= MIN (99, lo); i++)
+      {
+        if (isnan (k_at[i]))
+          {
+            g_autoptr (SyTrace) t = NULL;
+
+            *param = VALUE (i);
+            t = sy_trace_file_apply (f, spec, NULL);
+            k_at[i] = t ? t->avg_k : NAN;
+          }
+        if (!isnan (k_at[i]) && (best < 0 || fabs (k_at[i] - target) < fabs (k_best - target)))
+          {
+            best = i;
+            k_best = k_at[i];
+          }
+      }
+  }
+  if (best < 0)
+    {
+      sy_router_controls_set_status (controls, _("No threshold of this policy works on this trace"));
+      return;
+    }
+  *param = VALUE (best);
+#undef VALUE
+  result = sy_router_spec_to_string (spec);
+  sy_router_controls_set_spec_string (controls, result, NULL);
+  /* Translators: after Match Native Cost on a recorded trace */
+  status = g_strdup_printf (_("Average K %.2f on this trace (native k = %d): %s"), k_best,
+                            f->info.native_k, result);
+  sy_router_controls_set_status (controls, status);
 }
 
 const SyTraceFile *
@@ -253,6 +454,13 @@ sy_trace_window_get_router (SyTraceWindow *self,
   if (b && !self->have_b)
     return NULL;
   return spec ? sy_router_spec_to_string (spec) : g_strdup ("recorded");
+}
+
+GtkWidget *
+sy_trace_window_get_controls (SyTraceWindow *self,
+                              gboolean       b)
+{
+  return b ? self->controls_b : self->controls_a;
 }
 
 const char *
@@ -456,6 +664,7 @@ sy_trace_window_dispose (GObject *object)
   SyTraceWindow *self = SY_TRACE_WINDOW (object);
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->menu);
   G_OBJECT_CLASS (sy_trace_window_parent_class)->dispose (object);
 }
 
@@ -491,46 +700,29 @@ sy_trace_window_class_init (SyTraceWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 
-static GtkWidget *
-router_row (SyTraceWindow *self,
-            const char    *label,
-            const char    *placeholder,
-            GtkWidget    **entry)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *l = gtk_label_new_with_mnemonic (label);
-
-  *entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (*entry), placeholder);
-  gtk_widget_set_hexpand (*entry, TRUE);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), *entry);
-  gtk_box_append (GTK_BOX (box), l);
-  gtk_box_append (GTK_BOX (box), *entry);
-  g_signal_connect (*entry, "activate", G_CALLBACK (on_apply), self);
-  return box;
-}
-
 static void
 sy_trace_window_init (SyTraceWindow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *save = gtk_button_new_from_icon_name ("document-save-symbolic");
+  GtkWidget *save = gtk_menu_button_new ();
   GtkWidget *switcher = gtk_stack_switcher_new ();
-  GtkWidget *rows = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
-  GtkWidget *scroller;
+  GtkWidget *rows = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
 
-  gtk_window_set_default_size (GTK_WINDOW (self), 1100, 760);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "trace.save");
-  gtk_widget_set_tooltip_text (save, _("Save Trace… (configuration A's routing, Ctrl+Shift+S)"));
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
+  gtk_window_set_default_size (GTK_WINDOW (self), 1280, 800);
   {
-    GtkWidget *session = gtk_button_new_from_icon_name ("document-save-as-symbolic");
+    g_autoptr (GMenu) menu = g_menu_new ();
     g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
 
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (session), "trace.save-session");
-    gtk_widget_set_tooltip_text (session, _("Save Session… (this trace, policies, view, selection; Ctrl+S)"));
-    adw_header_bar_pack_end (ADW_HEADER_BAR (header), session);
+    g_menu_append (menu, _("Save _Session…"), "trace.save-session");
+    g_menu_append (menu, _("Save T_race…"), "trace.save");
+    gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (save), "open-menu-symbolic");
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (save), G_MENU_MODEL (menu));
+    gtk_menu_button_set_primary (GTK_MENU_BUTTON (save), TRUE);
+    gtk_widget_set_tooltip_text (save, _("Main Menu"));
+    adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
+    self->menu = g_object_ref (menu);
     for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
       gtk_string_list_append (names, _(measures[i].label));
     self->measure = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
@@ -548,15 +740,48 @@ sy_trace_window_init (SyTraceWindow *self)
   gtk_widget_set_margin_end (self->limits_label, 12);
   gtk_box_append (GTK_BOX (box), self->limits_label);
 
-  gtk_widget_set_margin_start (rows, 12);
-  gtk_widget_set_margin_end (rows, 12);
-  gtk_widget_set_hexpand (rows, TRUE);
-  gtk_box_append (GTK_BOX (rows), router_row (self, _("Policy _A"), _("recorded (Enter applies, e.g. topp:p=0.5)"),
-                                              &self->entry_a));
-  gtk_box_append (GTK_BOX (rows), router_row (self, _("Policy _B"), _("none (a policy to compare with A)"),
-                                              &self->entry_b));
-  gtk_widget_set_hexpand (gtk_widget_get_first_child (rows), TRUE);
-  gtk_widget_set_hexpand (gtk_widget_get_last_child (rows), TRUE);
+  /* left: the router controls of A and B, as in the main window */
+  {
+    GtkWidget *side = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    GtkWidget *side_scroller = gtk_scrolled_window_new ();
+    GtkWidget *heading_a = gtk_label_new (_("Configuration A"));
+    GtkWidget *row_b = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *heading_b = gtk_label_new_with_mnemonic (_("_Compare with B"));
+
+    for (GtkWidget **h = (GtkWidget *[]) { heading_a, heading_b, NULL }; *h; h++)
+      {
+        gtk_label_set_xalign (GTK_LABEL (*h), 0);
+        gtk_widget_add_css_class (*h, "title-4");
+      }
+    gtk_widget_set_margin_start (heading_a, 12);
+    gtk_box_append (GTK_BOX (side), heading_a);
+    self->controls_a = sy_router_controls_new ();
+    gtk_box_append (GTK_BOX (side), self->controls_a);
+    gtk_box_append (GTK_BOX (side), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+    self->compare_switch = gtk_switch_new ();
+    gtk_widget_set_valign (self->compare_switch, GTK_ALIGN_CENTER);
+    gtk_label_set_mnemonic_widget (GTK_LABEL (heading_b), self->compare_switch);
+    gtk_widget_set_hexpand (heading_b, TRUE);
+    gtk_widget_set_margin_start (row_b, 12);
+    gtk_widget_set_margin_end (row_b, 12);
+    gtk_widget_set_tooltip_text (row_b, _("Configuration B: another policy re-applied to this trace, "
+                                          "compared with A on the Compare page"));
+    gtk_box_append (GTK_BOX (row_b), heading_b);
+    gtk_box_append (GTK_BOX (row_b), self->compare_switch);
+    gtk_box_append (GTK_BOX (side), row_b);
+    self->controls_b = sy_router_controls_new ();
+    gtk_box_append (GTK_BOX (side), self->controls_b);
+    g_signal_connect (self->controls_a, "changed", G_CALLBACK (on_controls_changed), self);
+    g_signal_connect (self->controls_b, "changed", G_CALLBACK (on_controls_changed), self);
+    g_signal_connect (self->controls_a, "calibrate", G_CALLBACK (on_calibrate), self);
+    g_signal_connect (self->controls_b, "calibrate", G_CALLBACK (on_calibrate), self);
+    g_signal_connect (self->compare_switch, "notify::active", G_CALLBACK (on_compare_switch), self);
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (side_scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (side_scroller), side);
+    gtk_widget_set_size_request (side_scroller, 300, -1);
+    gtk_box_append (GTK_BOX (rows), side_scroller);
+  }
+  gtk_widget_set_vexpand (rows, TRUE);
   gtk_box_append (GTK_BOX (box), rows);
 
   self->selection = sy_selection_new ();
@@ -569,9 +794,8 @@ sy_trace_window_init (SyTraceWindow *self)
   sy_trace_view_set_selection (SY_TRACE_VIEW (self->heatmap), self->selection);
   sy_trace_view_set_selection (SY_TRACE_VIEW (self->inspector), self->selection);
   sy_trace_view_set_selection (SY_TRACE_VIEW (self->compare), self->selection);
-  gtk_widget_set_margin_start (self->strip, 12);
   gtk_widget_set_margin_end (self->strip, 12);
-  gtk_box_append (GTK_BOX (box), self->strip);
+  gtk_box_append (GTK_BOX (right), self->strip);
 
   self->stack = gtk_stack_new ();
   gtk_widget_set_vexpand (self->stack, TRUE);
@@ -581,11 +805,11 @@ sy_trace_window_init (SyTraceWindow *self)
   gtk_stack_add_titled (GTK_STACK (self->stack), self->compare, "compare", _("Compare A/B"));
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (self->stack));
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher);
-  scroller = self->stack;
-  gtk_widget_set_margin_start (scroller, 12);
-  gtk_widget_set_margin_end (scroller, 12);
-  gtk_widget_set_margin_bottom (scroller, 12);
-  gtk_box_append (GTK_BOX (box), scroller);
+  gtk_widget_set_margin_end (self->stack, 12);
+  gtk_widget_set_margin_bottom (self->stack, 12);
+  gtk_box_append (GTK_BOX (right), self->stack);
+  gtk_widget_set_hexpand (right, TRUE);
+  gtk_box_append (GTK_BOX (rows), right);
 
   adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), box);
 }
@@ -625,8 +849,12 @@ sy_trace_window_open (GtkApplication *application,
   /* Translators: the window title of a recorded trace, "FILE — Recorded Trace" */
   title = g_strdup_printf (_("%s — Recorded Trace"), self->name);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  configure_controls (self, self->controls_a, self->file);
+  configure_controls (self, self->controls_b, self->file);
+  gtk_widget_set_sensitive (self->controls_b, FALSE);
   update_views (self);
   update_compare (self);
+  sync_controls (self, FALSE);
   return self;
 }
 

@@ -7,9 +7,14 @@
  * Open Trace… in the main menu and a drop on the main window.  It shows the
  * heatmap, the token strip, the inspector and the summary of the recorded
  * run (no model: the main window keeps its own), a line saying what a
- * recorded trace cannot show, and configurations A and B: policies
- * re-applied to the recorded router probabilities, compared side by side.
- * Save Trace… writes configuration A's routing as a trace file.
+ * recorded trace cannot show, and configurations A and B in the main
+ * window's router controls (SyRouterControls), limited to the policies the
+ * trace can take (π-only; da only with recorded attention; none for an
+ * id-only trace, which says why): policies re-applied to the recorded
+ * router probabilities, compared side by side; Match Native Cost searches
+ * the threshold on the recording.  Save Trace… (Ctrl+Shift+S) writes
+ * configuration A's routing as a trace file, Save Session… (Ctrl+S) a
+ * session naming the trace.
  */
 #pragma once
 
@@ -72,6 +77,10 @@ int                sy_trace_window_get_selected_layer (SyTraceWindow *self);
 char              *sy_trace_window_get_router   (SyTraceWindow  *self,
                                                  gboolean        b);
 const char        *sy_trace_window_get_path     (SyTraceWindow  *self);
+/* The SyRouterControls of A or B (π-only policies; none for id-only
+ * traces; "Native" there is the recorded routing). */
+GtkWidget         *sy_trace_window_get_controls (SyTraceWindow  *self,
+                                                 gboolean        b);
 
 /* Sessions (.switchyard) of a trace: the trace's path instead of a model,
  * policies A and B, view, measure, selection and zoom (sy-session-file.h).

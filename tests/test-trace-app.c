@@ -16,6 +16,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
+#include "sy-router-controls.h"
 #include "sy-model.h"
 #include "sy-session.h"
 #include "sy-session-file.h"
@@ -527,6 +528,118 @@ test_session_and_recent (void)
   g_assert_null (find_trace_window ());
 }
 
+static void
+shoot (const char *name)
+{
+  if (g_getenv ("SY_TEST_SHOT") != NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("import -window root %s/%s.png", g_getenv ("SY_TEST_SHOT"), name);
+
+      sy_test_settle (400);
+      g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+    }
+}
+
+/* The router controls of the main window drive A and B, limited to what
+ * the trace can take. */
+static void
+test_controls (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *ids_path = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFile) ids_file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *shown = NULL;
+  SyRouterControls *ca, *cb;
+  SyTraceWindow *tw, *ids_tw;
+  GtkWidget *sw;
+  double native_k;
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  path = save_live_trace ();
+  file = g_file_new_for_path (path);
+  tw = sy_trace_window_open (GTK_APPLICATION (app), file, &error);
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (tw), 1400, 900);
+  gtk_window_present (GTK_WINDOW (tw));
+  sy_test_settle (300);
+  ca = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (tw, FALSE));
+  cb = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (tw, TRUE));
+  g_assert_true (sy_test_find_widget (GTK_WIDGET (tw), SY_TYPE_ROUTER_CONTROLS) == GTK_WIDGET (ca));
+  native_k = sy_trace_window_get_trace (tw)->avg_k;
+  shown = sy_router_controls_get_spec_string (ca);
+  g_assert_cmpstr (shown, ==, "native");
+  g_clear_pointer (&shown, g_free);
+
+  /* the controls apply to the trace at once, and follow set_router */
+  g_assert_true (sy_router_controls_set_spec_string (ca, "topk:k=2", &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (sy_trace_window_get_trace (tw)->avg_k, ==, 2.0);
+  g_assert_nonnull (strstr (sy_trace_window_get_limits (tw), "not re-run"));
+  g_assert_true (sy_trace_window_set_router (tw, FALSE, "minp:t=0.5", &error));
+  shown = sy_router_controls_get_spec_string (ca);
+  g_assert_true (g_str_has_prefix (shown, "minp:t=0.5"));
+  g_clear_pointer (&shown, g_free);
+
+  /* da needs recorded attention: not offered, and refused with the reason */
+  g_assert_false (sy_router_controls_set_spec_string (ca, "da:k=4", &error));
+  g_assert_nonnull (strstr (error->message, "attention"));
+  g_clear_error (&error);
+
+  /* Match Native Cost on the recorded probabilities */
+  g_assert_true (sy_router_controls_set_spec_string (ca, "topp:p=0.2", &error));
+  g_signal_emit_by_name (ca, "calibrate");
+  g_test_message ("calibrated: %s, average K %.3f (native %.0f)",
+                  sy_trace_window_get_router (tw, FALSE), sy_trace_window_get_trace (tw)->avg_k, native_k);
+  g_assert_cmpfloat (fabs (sy_trace_window_get_trace (tw)->avg_k - native_k), <, 0.5);
+
+  /* B through its switch and controls */
+  sw = sy_test_find_widget (GTK_WIDGET (tw), GTK_TYPE_SWITCH);
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (cb)));
+  g_assert_true (sy_router_controls_set_spec_string (cb, "topk:k=1", &error));
+  g_assert_null (sy_trace_window_get_router (tw, TRUE));
+  gtk_switch_set_active (GTK_SWITCH (sw), TRUE);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (cb)));
+  shown = sy_trace_window_get_router (tw, TRUE);
+  g_assert_cmpstr (shown, ==, "topk:k=1");
+  g_assert_cmpstr (sy_trace_window_get_view (tw), ==, "compare");
+  sy_test_settle (200);
+  assert_drawn (GTK_WIDGET (tw));
+  shoot ("trace-window-controls");
+  gtk_switch_set_active (GTK_SWITCH (sw), FALSE);
+  g_assert_null (sy_trace_window_get_router (tw, TRUE));
+
+  /* an id-only trace: no policy, the reason said */
+  {
+    g_autoptr (SyTraceFile) tf = sy_trace_file_load (path, &error);
+
+    g_assert_no_error (error);
+    tf->values = SY_TRACE_ROUTER_NONE;
+    g_free (tf->source);
+    tf->source = g_strdup ("vllm");
+    ids_path = g_build_filename (tmp_dir, "ids.json", NULL);
+    g_assert_true (sy_trace_file_save (tf, ids_path, NULL, &error));
+    g_assert_no_error (error);
+  }
+  ids_file = g_file_new_for_path (ids_path);
+  ids_tw = sy_trace_window_open (GTK_APPLICATION (app), ids_file, &error);
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (ids_tw), 1400, 900);
+  gtk_window_present (GTK_WINDOW (ids_tw));
+  sy_test_settle (300);
+  ca = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (ids_tw, FALSE));
+  g_assert_false (sy_router_controls_set_spec_string (ca, "topk:k=2", &error));
+  g_assert_nonnull (strstr (error->message, "expert ids only"));
+  g_clear_error (&error);
+  g_assert_nonnull (strstr (sy_trace_window_get_limits (ids_tw), "expert ids only"));
+  assert_drawn (GTK_WIDGET (ids_tw));
+  shoot ("trace-window-ids-only");
+  gtk_window_destroy (GTK_WINDOW (ids_tw));
+  gtk_window_destroy (GTK_WINDOW (tw));
+  sy_test_settle (50);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -542,6 +655,7 @@ main (int    argc,
   g_test_add_func ("/app/trace/bad-file", test_bad_file);
   g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
   g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
+  g_test_add_func ("/app/trace/controls", test_controls);
   status = g_test_run ();
   sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);

@@ -226,8 +226,10 @@ sy_compare_describe (const SyCompare *cmp,
       g_string_append (s, "\nonly B: ");
       append_list (s, cl->only_b + row, cl->n_only_b[token]);
     }
-  if (token + 1 < cmp->n_tokens)
+  if (token + 1 < cmp->n_tokens && isfinite (cmp->dnll[token]))
     g_string_append_printf (s, "\nΔNLL of the next token %+.4f", cmp->dnll[token]);
+  else if (token + 1 < cmp->n_tokens)
+    g_string_append (s, "\nΔNLL unavailable (no NLL recorded)");
   if (cmp->kl_row)
     g_string_append_printf (s, "\nKL(A‖B) %.4g, greedy next token %s", cmp->kl_row[token],
                             cmp->agree[token] ? "agrees" : "differs");
