@@ -28,6 +28,10 @@ struct _SyTraceWindow
   SyTraceFile          *file;
   char                 *name;        /* the file's base name */
   char                 *path;        /* the file's path */
+  SyTraceFile          *file_b;      /* B's recording of the same text, or NULL: B is on A's */
+  char                 *path_b;
+  GtkWidget            *heading_b;
+  char                 *session_path;  /* the session opened or saved last, or NULL */
   SyTrace              *trace_a;     /* configuration A as drawn */
   SyRouterSpec         *spec_a;      /* NULL: recorded */
   SyRouterSpec         *spec_b;      /* NULL: none (or recorded when compare_b) */
@@ -95,6 +99,9 @@ update_views (SyTraceWindow *self)
   gtk_label_set_text (GTK_LABEL (self->limits_label), self->limits);
 }
 
+/* The recording B's policy is re-applied to. */
+#define B_FILE(self) ((self)->file_b ? (self)->file_b : (self)->file)
+
 static void
 update_compare (SyTraceWindow *self)
 {
@@ -104,7 +111,7 @@ update_compare (SyTraceWindow *self)
 
   if (self->have_b)
     {
-      b = sy_trace_file_apply (self->file, self->spec_b, &error);
+      b = sy_trace_file_apply (B_FILE (self), self->spec_b, &error);
       if (b != NULL)
         cmp = sy_compare_new (self->trace_a, NULL, b, NULL, 0, &error);
     }
@@ -203,7 +210,7 @@ sy_trace_window_set_router (SyTraceWindow *self,
         return FALSE;
     }
   /* check before changing anything */
-  trace = sy_trace_file_apply (self->file, parsed, error);
+  trace = sy_trace_file_apply (b ? B_FILE (self) : self->file, parsed, error);
   if (trace == NULL)
     return FALSE;
   if (b)
@@ -277,7 +284,7 @@ static void
 on_calibrate (SyRouterControls *controls,
               SyTraceWindow    *self)
 {
-  const SyTraceFile *f = self->file;
+  const SyTraceFile *f = GTK_WIDGET (controls) == self->controls_b ? B_FILE (self) : self->file;
   g_autofree char *text = sy_router_controls_get_spec_string (controls);
   g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (text, NULL);
   g_autofree char *result = NULL;
@@ -359,6 +366,130 @@ on_calibrate (SyRouterControls *controls,
   status = g_strdup_printf (_("Average K %.2f on this trace (native k = %d): %s"), k_best,
                             f->info.native_k, result);
   sy_router_controls_set_status (controls, status);
+}
+
+static void
+update_heading_b (SyTraceWindow *self)
+{
+  g_autofree char *base = self->path_b ? g_path_get_basename (self->path_b) : NULL;
+  g_autofree char *text = NULL;
+
+  /* Translators: B is another recording of the same text, named by its file */
+  text = base ? g_strdup_printf (_("_Compare with B: %s"), base) : g_strdup (_("_Compare with B"));
+  gtk_label_set_text_with_mnemonic (GTK_LABEL (self->heading_b), text);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "trace.clear-b", self->file_b != NULL);
+}
+
+gboolean
+sy_trace_window_open_b (SyTraceWindow *self,
+                        GFile         *file,
+                        GError       **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (SyTraceFile) tf = NULL;
+  g_autoptr (SyCompare) check = NULL;
+
+  g_return_val_if_fail (SY_IS_TRACE_WINDOW (self), FALSE);
+
+  if (path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
+      return FALSE;
+    }
+  tf = sy_trace_file_load (path, error);
+  if (tf == NULL)
+    return FALSE;
+  /* the same text and MoE layout, checked on the recorded runs */
+  check = sy_compare_new (self->file->trace, NULL, tf->trace, NULL, 0, error);
+  if (check == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  sy_trace_file_free (self->file_b);
+  self->file_b = g_steal_pointer (&tf);
+  g_free (self->path_b);
+  self->path_b = g_steal_pointer (&path);
+  g_clear_pointer (&self->spec_b, sy_router_spec_free);
+  self->have_b = TRUE;
+  self->syncing = TRUE;
+  configure_controls (self, self->controls_b, self->file_b);
+  self->syncing = FALSE;
+  update_heading_b (self);
+  update_compare (self);
+  sync_controls (self, TRUE);
+  sy_trace_window_set_view (self, "compare");
+  return TRUE;
+}
+
+void
+sy_trace_window_clear_b (SyTraceWindow *self)
+{
+  g_return_if_fail (SY_IS_TRACE_WINDOW (self));
+
+  if (self->file_b == NULL)
+    return;
+  g_clear_pointer (&self->file_b, sy_trace_file_free);
+  g_clear_pointer (&self->path_b, g_free);
+  g_clear_pointer (&self->spec_b, sy_router_spec_free);
+  self->syncing = TRUE;
+  configure_controls (self, self->controls_b, self->file);
+  self->syncing = FALSE;
+  update_heading_b (self);
+  update_compare (self);
+  sync_controls (self, TRUE);
+}
+
+const char *
+sy_trace_window_get_path_b (SyTraceWindow *self)
+{
+  return self->path_b;
+}
+
+static void
+on_open_b_response (GtkNativeDialog *chooser,
+                    int              response,
+                    gpointer         user_data)
+{
+  SyTraceWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autoptr (GError) error = NULL;
+
+      if (file != NULL && !sy_trace_window_open_b (self, file, &error))
+        show_error (GTK_WINDOW (self), _("Could Not Open Trace B"), error->message);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+open_b_action (GtkWidget  *widget,
+               const char *action,
+               GVariant   *param)
+{
+  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open Trace as B (the same text)"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_filter_set_name (filter, _("Switchyard traces (.json)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_b_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+clear_b_action (GtkWidget  *widget,
+                const char *action,
+                GVariant   *param)
+{
+  sy_trace_window_clear_b (SY_TRACE_WINDOW (widget));
 }
 
 const SyTraceFile *
@@ -489,6 +620,7 @@ sy_trace_window_save_session (SyTraceWindow *self,
   g_free (session->router_a);
   session->router_a = sy_trace_window_get_router (self, FALSE);
   session->router_b = sy_trace_window_get_router (self, TRUE);
+  session->trace_b = g_strdup (self->path_b);
   session->compare = g_strcmp0 (view, "compare") == 0;
   if (sy_session_file_view_is_valid (view))
     {
@@ -500,7 +632,11 @@ sy_trace_window_save_session (SyTraceWindow *self,
   session->token = sy_trace_window_get_selected_token (self);
   session->layer = sy_trace_window_get_selected_layer (self);
   session->heatmap_cell_width = sy_heatmap_view_get_cell_width (SY_HEATMAP_VIEW (self->heatmap));
-  return sy_session_file_save (session, path, error);
+  if (!sy_session_file_save (session, path, error))
+    return FALSE;
+  g_free (self->session_path);
+  self->session_path = g_steal_pointer (&path);
+  return TRUE;
 }
 
 gboolean
@@ -513,6 +649,16 @@ sy_trace_window_apply_session (SyTraceWindow       *self,
       g_prefix_error (error, _("Configuration A: "));
       return FALSE;
     }
+  if (session->trace_b != NULL)
+    {
+      g_autofree char *path = sy_session_file_resolve_trace (session, self->session_path, TRUE);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+
+      if (!sy_trace_window_open_b (self, file, error))
+        return FALSE;
+    }
+  else
+    sy_trace_window_clear_b (self);
   if (!sy_trace_window_set_router (self, TRUE, session->router_b, error))
     {
       g_prefix_error (error, _("Configuration B: "));
@@ -542,6 +688,7 @@ sy_trace_window_open_session (GtkApplication      *application,
   self = sy_trace_window_open (application, file, error);
   if (self == NULL)
     return NULL;
+  self->session_path = g_strdup (session_path);
   if (!sy_trace_window_apply_session (self, session, error))
     {
       gtk_window_destroy (GTK_WINDOW (self));
@@ -679,6 +826,9 @@ sy_trace_window_finalize (GObject *object)
   sy_router_spec_free (self->spec_b);
   g_free (self->name);
   g_free (self->path);
+  sy_trace_file_free (self->file_b);
+  g_free (self->path_b);
+  g_free (self->session_path);
   g_free (self->limits);
   G_OBJECT_CLASS (sy_trace_window_parent_class)->finalize (object);
 }
@@ -693,6 +843,8 @@ sy_trace_window_class_init (SyTraceWindowClass *klass)
   object_class->finalize = sy_trace_window_finalize;
   gtk_widget_class_install_action (widget_class, "trace.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "trace.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "trace.open-b", NULL, open_b_action);
+  gtk_widget_class_install_action (widget_class, "trace.clear-b", NULL, clear_b_action);
   /* as in the main window: Ctrl+S the session, Ctrl+Shift+S the trace */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "trace.save", NULL);
@@ -717,6 +869,8 @@ sy_trace_window_init (SyTraceWindow *self)
 
     g_menu_append (menu, _("Save _Session…"), "trace.save-session");
     g_menu_append (menu, _("Save T_race…"), "trace.save");
+    g_menu_append (menu, _("Open Trace as _B…"), "trace.open-b");
+    g_menu_append (menu, _("B on _This Trace"), "trace.clear-b");
     gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (save), "open-menu-symbolic");
     gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (save), G_MENU_MODEL (menu));
     gtk_menu_button_set_primary (GTK_MENU_BUTTON (save), TRUE);
@@ -746,7 +900,7 @@ sy_trace_window_init (SyTraceWindow *self)
     GtkWidget *side_scroller = gtk_scrolled_window_new ();
     GtkWidget *heading_a = gtk_label_new (_("Configuration A"));
     GtkWidget *row_b = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *heading_b = gtk_label_new_with_mnemonic (_("_Compare with B"));
+    GtkWidget *heading_b = self->heading_b = gtk_label_new_with_mnemonic (_("_Compare with B"));
 
     for (GtkWidget **h = (GtkWidget *[]) { heading_a, heading_b, NULL }; *h; h++)
       {
@@ -764,7 +918,8 @@ sy_trace_window_init (SyTraceWindow *self)
     gtk_widget_set_hexpand (heading_b, TRUE);
     gtk_widget_set_margin_start (row_b, 12);
     gtk_widget_set_margin_end (row_b, 12);
-    gtk_widget_set_tooltip_text (row_b, _("Configuration B: another policy re-applied to this trace, "
+    gtk_widget_set_tooltip_text (row_b, _("Configuration B: another policy re-applied to this trace, or to "
+                                          "another recording of the same text (Open Trace as B…), "
                                           "compared with A on the Compare page"));
     gtk_box_append (GTK_BOX (row_b), heading_b);
     gtk_box_append (GTK_BOX (row_b), self->compare_switch);
@@ -852,6 +1007,7 @@ sy_trace_window_open (GtkApplication *application,
   configure_controls (self, self->controls_a, self->file);
   configure_controls (self, self->controls_b, self->file);
   gtk_widget_set_sensitive (self->controls_b, FALSE);
+  update_heading_b (self);
   update_views (self);
   update_compare (self);
   sync_controls (self, FALSE);

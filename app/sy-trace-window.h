@@ -82,6 +82,18 @@ const char        *sy_trace_window_get_path     (SyTraceWindow  *self);
 GtkWidget         *sy_trace_window_get_controls (SyTraceWindow  *self,
                                                  gboolean        b);
 
+/* Compare two traces of the same text (two models, or one model in two
+ * precisions), as `compare --trace A --trace-b B`: B's policy is then
+ * re-applied to @file's recording (its controls offer what that trace
+ * takes).  A file of another text or MoE layout is an error and B stays.
+ * sy_trace_window_clear_b() puts B back on A's trace. */
+gboolean           sy_trace_window_open_b       (SyTraceWindow  *self,
+                                                 GFile          *file,
+                                                 GError        **error);
+void               sy_trace_window_clear_b      (SyTraceWindow  *self);
+/* B's trace file, or NULL when B is on A's. */
+const char        *sy_trace_window_get_path_b   (SyTraceWindow  *self);
+
 /* Sessions (.switchyard) of a trace: the trace's path instead of a model,
  * policies A and B, view, measure, selection and zoom (sy-session-file.h).
  * Opening one opens the trace in a new window and restores the rest; an

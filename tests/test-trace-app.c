@@ -16,6 +16,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
+#include "sy-compare-view.h"
 #include "sy-router-controls.h"
 #include "sy-model.h"
 #include "sy-session.h"
@@ -640,6 +641,126 @@ test_controls (void)
   sy_test_settle (50);
 }
 
+/* Two recordings of the same text in one window, as compare --trace A
+ * --trace-b B: the same numbers as the engine's compare of the two files. */
+static void
+test_two_traces (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *path_b = g_build_filename (tmp_dir, "topk2.json", NULL);
+  g_autofree char *other = g_build_filename (tmp_dir, "other-text.json", NULL);
+  g_autofree char *session_path = g_build_filename (tmp_dir, "two.switchyard", NULL);
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFile) file_b = NULL;
+  g_autoptr (GFile) other_file = NULL;
+  g_autoptr (GFile) session_file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SySessionFile) saved = NULL;
+  g_autoptr (SyCompare) expect = NULL;
+  g_autofree char *router_b = NULL;
+  SyRouterControls *cb;
+  SyTraceWindow *tw, *back;
+  const SyCompare *cmp;
+  GtkWidget *compare;
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  path = save_live_trace ();
+  {
+    g_autofree char *dir = sy_test_model_path ("olmoe", "");
+    g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+    g_autoptr (SySession) session = sy_session_new (model);
+    g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topk:k=2", NULL);
+    g_autoptr (SyTrace) t2 = NULL;
+    g_autoptr (SyTrace) t3 = NULL;
+    g_autoptr (SyTraceFile) tf2 = NULL;
+    g_autoptr (SyTraceFile) tf3 = NULL;
+    SyTraceFileWriteOptions f16 = { .dtype = SY_TRACE_DTYPE_F16 };
+    const SyModelInfo *info = sy_model_get_info (model);
+
+    g_assert_no_error (error);
+    g_assert_true (sy_session_set_router (session, spec, &error));
+    t2 = sy_session_run_text (session, "The service is pretty good, and the food was great.", NULL, NULL, &error);
+    g_assert_no_error (error);
+    tf2 = sy_trace_file_new (t2, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    /* B in the other precision */
+    g_assert_true (sy_trace_file_save (tf2, path_b, &f16, &error));
+    t3 = sy_session_run_text (session, "Something else.", NULL, NULL, &error);
+    tf3 = sy_trace_file_new (t3, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    g_assert_true (sy_trace_file_save (tf3, other, NULL, &error));
+  }
+  file = g_file_new_for_path (path);
+  file_b = g_file_new_for_path (path_b);
+  other_file = g_file_new_for_path (other);
+  tw = sy_trace_window_open (GTK_APPLICATION (app), file, &error);
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (tw), 1400, 900);
+  gtk_window_present (GTK_WINDOW (tw));
+  sy_test_settle (200);
+
+  /* another text is refused, B stays as it was */
+  g_assert_false (sy_trace_window_open_b (tw, other_file, &error));
+  g_assert_nonnull (strstr (error->message, "different texts"));
+  g_clear_error (&error);
+  g_assert_null (sy_trace_window_get_path_b (tw));
+
+  g_assert_true (sy_trace_window_open_b (tw, file_b, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sy_trace_window_get_path_b (tw), ==, path_b);
+  g_assert_cmpstr (sy_trace_window_get_view (tw), ==, "compare");
+  router_b = sy_trace_window_get_router (tw, TRUE);
+  g_assert_cmpstr (router_b, ==, "recorded");
+  compare = sy_test_find_widget (GTK_WIDGET (tw), SY_TYPE_COMPARE_VIEW);
+  cmp = sy_compare_view_get_compare (SY_COMPARE_VIEW (compare));
+  g_assert_nonnull (cmp);
+  {
+    g_autoptr (SyTraceFile) a = sy_trace_file_load (path, NULL);
+    g_autoptr (SyTraceFile) b = sy_trace_file_load (path_b, NULL);
+
+    expect = sy_compare_new (a->trace, NULL, b->trace, NULL, 0, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (cmp->n_moe_layers, ==, expect->n_moe_layers);
+  for (int l = 0; l < cmp->n_moe_layers; l++)
+    for (int t = 0; t < cmp->n_tokens; t++)
+      g_assert_cmpint (cmp->layers[l].dk[t], ==, expect->layers[l].dk[t]);
+  /* native top-4 against top-2 */
+  g_assert_cmpint (cmp->layers[0].dk[0], ==, -2);
+  sy_test_settle (200);
+  assert_drawn (GTK_WIDGET (tw));
+  shoot ("trace-window-two-traces");
+
+  /* B's policy goes to B's recording */
+  cb = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (tw, TRUE));
+  g_assert_true (sy_router_controls_set_spec_string (cb, "topk:k=1", &error));
+  g_assert_no_error (error);
+  cmp = sy_compare_view_get_compare (SY_COMPARE_VIEW (compare));
+  g_assert_cmpfloat (cmp->b->avg_k, ==, 1.0);
+
+  /* a session keeps both traces */
+  session_file = g_file_new_for_path (session_path);
+  g_assert_true (sy_trace_window_save_session (tw, session_file, &error));
+  g_assert_no_error (error);
+  saved = sy_session_file_load (session_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (saved->trace, ==, path);
+  g_assert_cmpstr (saved->trace_b, ==, path_b);
+  g_assert_cmpstr (saved->router_b, ==, "topk:k=1");
+  back = sy_trace_window_open_session (GTK_APPLICATION (app), saved, session_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sy_trace_window_get_path_b (back), ==, path_b);
+  g_assert_cmpfloat (sy_compare_view_get_compare (SY_COMPARE_VIEW (sy_test_find_widget (
+                       GTK_WIDGET (back), SY_TYPE_COMPARE_VIEW)))->b->avg_k, ==, 1.0);
+  gtk_window_destroy (GTK_WINDOW (back));
+
+  /* B back on A's trace */
+  sy_trace_window_clear_b (tw);
+  g_assert_null (sy_trace_window_get_path_b (tw));
+  cmp = sy_compare_view_get_compare (SY_COMPARE_VIEW (compare));
+  g_assert_cmpint (cmp->layers[0].dk[0], ==, 0);
+  gtk_window_destroy (GTK_WINDOW (tw));
+  sy_test_settle (50);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -656,6 +777,7 @@ main (int    argc,
   g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
   g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
   g_test_add_func ("/app/trace/controls", test_controls);
+  g_test_add_func ("/app/trace/two-traces", test_two_traces);
   status = g_test_run ();
   sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
