@@ -22,6 +22,8 @@ typedef struct
   float   *logits;       /* (cap, V) */
   double  *lse;          /* (cap) log-sum-exp of each logits row */
   float  **hidden;       /* (n_layers + 1) x (cap, H), or NULL */
+  float   *recv_out;     /* borrowed: (n_moe_layers, n) attention received per
+                          * MoE layer from the queries of the run, or NULL */
 } SyRunState;
 
 void     _sy_run_state_init    (SyRunState         *rs,

@@ -591,7 +591,7 @@ _sy_forward_from (SyModel            *m,
 
   if (spec->policy == SY_POLICY_NATIVE && m->router_info.native)
     spec = m->router_info.native;    /* the model's own policy (demo models) */
-  if (spec->policy == SY_POLICY_DA)
+  if (spec->policy == SY_POLICY_DA || rs->recv_out != NULL)
     recv = g_new0 (float, n);
 
   if (x0 != NULL)
@@ -639,6 +639,8 @@ _sy_forward_from (SyModel            *m,
       trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
       t0 = now_s ();
       attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
+      if (rs->recv_out != NULL && L->is_moe)
+        memcpy (rs->recv_out + (gsize) L->moe * n, recv, sizeof (float) * n);
       sy_matmul (pool, y, att, T, &L->o, L->o_bias);
       trace->op_time_s[SY_OP_ATTENTION] += now_s () - t0;
       t0 = now_s ();

@@ -29,6 +29,9 @@ struct _SySession
   gboolean       extend_native;
   SyRouterSpec  *native;        /* the model's own policy */
   gboolean       captured;      /* the cache's hidden rows are valid */
+  gboolean       record_attention;
+  float         *recv;          /* (n_moe_layers, n_recv) attention received, or NULL */
+  int            n_recv;        /* tokens of the recording, 0: none valid */
 
   /* Borrowed */
   SySession     *share;         /* compare: the session run just before on the same ids */

@@ -59,6 +59,7 @@ sy_session_free (SySession *self)
   g_free (self->spec_string);
   g_clear_pointer (&self->last, sy_trace_free);
   g_free (self->ids);
+  g_free (self->recv);
   g_free (self);
 }
 
@@ -73,7 +74,27 @@ sy_session_reset (SySession *self)
 {
   self->n_cached = 0;
   self->captured = FALSE;
+  self->n_recv = 0;
+  self->rs.recv_out = NULL;
   g_clear_pointer (&self->last, sy_trace_free);
+}
+
+void
+sy_session_set_record_attention (SySession *self,
+                                 gboolean   record)
+{
+  g_return_if_fail (self != NULL);
+  self->record_attention = record;
+}
+
+const float *
+sy_session_get_attention_received (SySession *self,
+                                   int       *n_tokens)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (n_tokens)
+    *n_tokens = self->n_recv;
+  return self->n_recv > 0 ? self->recv : NULL;
 }
 
 gboolean
@@ -334,8 +355,11 @@ session_run (SySession      *self,
             p = 0;
         }
     }
+  /* recording attention: every query must run (recv sums over all) */
+  if (self->record_attention)
+    p = 0;
   /* compare: the source session ran the same ids under another policy */
-  sharing = self->share != NULL && route == self->spec
+  sharing = !self->record_attention && self->share != NULL && route == self->spec
             && _sy_session_share_check (self, ids, n, &p);
   self->n_reused = p;
   self->n_shared_layers = 0;
@@ -370,11 +394,23 @@ session_run (SySession      *self,
         }
       self->n_shared_layers = l0;
     }
+  self->n_recv = 0;
+  if (self->record_attention)
+    {
+      self->recv = g_renew (float, self->recv, (gsize) MAX (m->info.n_moe_layers, 1) * n);
+      self->rs.recv_out = self->recv;
+    }
   if (!_sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
                          trace, progress, user_data, error))
     {
+      self->rs.recv_out = NULL;
       sy_session_reset (self);
       return NULL;
+    }
+  if (self->record_attention)
+    {
+      self->rs.recv_out = NULL;
+      self->n_recv = n;
     }
 
   /* the cache now holds ids[0..n) */

@@ -50,6 +50,19 @@ void         sy_session_set_capture_hidden (SySession          *self,
 void         sy_session_set_extend_native (SySession           *self,
                                            gboolean             extend_native);
 
+/* Record, in every run, the attention each token receives at every MoE
+ * layer (recv_j of routing.md "da": summed over the queries that see it,
+ * averaged over heads), for trace files (DA-MoE re-applied to a
+ * recording).  It costs a sum over the attention probabilities the
+ * forward pass computes anyway, but a recording run computes every
+ * position: the cache is not reused.  Off by default. */
+void         sy_session_set_record_attention (SySession        *self,
+                                              gboolean          record);
+/* (n_moe_layers, n_tokens) of the last run when it recorded attention,
+ * else NULL. */
+const float *sy_session_get_attention_received (SySession      *self,
+                                                int            *n_tokens);
+
 /* Runs the model over @ids and returns a new trace of all @n tokens.
  * Reuses the cache for the common prefix with the previous run when the
  * policy is causal. */

@@ -127,6 +127,23 @@ sy_trace_file_new (const SyTrace           *trace,
 }
 
 gboolean
+sy_trace_file_set_attention (SyTraceFile *self,
+                             const float *recv)
+{
+  gsize n;
+
+  g_return_val_if_fail (self != NULL && recv != NULL, FALSE);
+
+  n = (gsize) self->trace->n_moe_layers * self->trace->n_tokens;
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (recv[i]) || recv[i] < 0)
+      return FALSE;
+  g_free (self->recv);
+  self->recv = g_memdup2 (recv, sizeof (float) * MAX (n, 1));
+  return TRUE;
+}
+
+gboolean
 sy_trace_file_has_router (const SyTraceFile *self)
 {
   return self->values != SY_TRACE_ROUTER_NONE;

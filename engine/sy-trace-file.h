@@ -107,6 +107,13 @@ gboolean     sy_trace_file_save      (const SyTraceFile         *self,
 /* TRUE when policies can be re-applied (router output recorded). */
 gboolean     sy_trace_file_has_router (const SyTraceFile        *self);
 
+/* Records the attention each token received at every MoE layer, @recv
+ * (n_moe_layers, n_tokens) as sy_session_get_attention_received() gives
+ * it (copied), so that da can be re-applied; FALSE (nothing kept) when a
+ * value is not finite or negative. */
+gboolean     sy_trace_file_set_attention (SyTraceFile           *self,
+                                          const float           *recv);
+
 /* A new trace: @spec re-applied to the recorded router output of every
  * MoE layer.  @spec NULL returns a copy of the recorded run.  Fails with
  * a message naming what is missing (id-only traces; da without recorded

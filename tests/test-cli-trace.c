@@ -144,6 +144,55 @@ test_route (Fx            *fx,
   }
 }
 
+/* A saved trace carries the attention each token received: da re-applied
+ * to it routes layer 0 as a live da run does (layer 0's attention does
+ * not depend on the routing). */
+static void
+test_attention (Fx            *fx,
+                gconstpointer  data)
+{
+  g_autofree char *live_out = NULL;
+  g_autofree char *app_out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *contents = NULL;
+  json_object *file, *live, *app, *layers;
+
+  (void) data;
+  g_assert_true (g_file_get_contents (fx->trace, &contents, NULL, NULL));
+  file = parse (contents);
+  layers = sy_test_json_get (file, "layers");
+  for (gsize l = 0; l < json_object_array_length (layers); l++)
+    g_assert_nonnull (sy_test_json_get (json_object_array_get_idx (layers, l), "attention_received"));
+  json_object_put (file);
+
+  g_assert_cmpint (sy_test_cli (&live_out, &err, "route", "--model", fx->model, "--text", TEXT,
+                                "--router", "da:k=2", "--no-compare", "--json", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (&app_out, &err, "route", "--trace", fx->trace, "--router", "da:k=2",
+                                "--json", NULL), ==, 0);
+  live = parse (live_out);
+  app = parse (app_out);
+  {
+    json_object *tl = sy_test_json_get (json_object_array_get_idx (sy_test_json_get (live, "layers"), 0), "tokens");
+    json_object *ta = sy_test_json_get (json_object_array_get_idx (sy_test_json_get (app, "layers"), 0), "tokens");
+    int differ = 0;
+
+    g_assert_cmpuint (json_object_array_length (tl), ==, json_object_array_length (ta));
+    for (gsize t = 0; t < json_object_array_length (tl); t++)
+      {
+        const char *el = json_object_to_json_string (sy_test_json_get (json_object_array_get_idx (tl, t), "experts"));
+        const char *ea = json_object_to_json_string (sy_test_json_get (json_object_array_get_idx (ta, t), "experts"));
+
+        g_assert_cmpstr (el, ==, ea);
+        differ += json_object_get_int (sy_test_json_get (json_object_array_get_idx (ta, t), "k")) != 2;
+      }
+    /* da moves the budget between tokens (not every token has k = 2) */
+    g_assert_cmpint (differ, >, 0);
+  }
+  json_object_put (live);
+  json_object_put (app);
+}
+
 static void
 test_render_compare (Fx            *fx,
                      gconstpointer  data)
@@ -271,9 +320,23 @@ test_errors (Fx            *fx,
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", "/nonexistent/t.json", NULL), ==, 1);
   sy_test_assert_cli_error (err, "/nonexistent/t.json");
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--router", "da", NULL),
-                   ==, 1);
-  sy_test_assert_cli_error (err, "da needs the attention");
+  /* a trace without attention_received (as record_hf.py without it) */
+  {
+    g_autofree char *contents = NULL;
+    g_autofree char *no_attention = g_build_filename (fx->dir, "no-attention.json", NULL);
+    json_object *root, *layers;
+
+    g_assert_true (g_file_get_contents (fx->trace, &contents, NULL, NULL));
+    root = parse (contents);
+    layers = sy_test_json_get (root, "layers");
+    for (gsize l = 0; l < json_object_array_length (layers); l++)
+      json_object_object_del (json_object_array_get_idx (layers, l), "attention_received");
+    g_assert_true (g_file_set_contents (no_attention, json_object_to_json_string (root), -1, NULL));
+    json_object_put (root);
+    g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", no_attention, "--router", "da", NULL),
+                     ==, 1);
+    sy_test_assert_cli_error (err, "da needs the attention");
+  }
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--router",
                                 "topk:k=99", NULL), ==, 1);
@@ -502,6 +565,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cli-trace/route", Fx, NULL, fx_setup, test_route, fx_teardown);
+  g_test_add ("/cli-trace/attention", Fx, NULL, fx_setup, test_attention, fx_teardown);
   g_test_add ("/cli-trace/render-compare", Fx, NULL, fx_setup, test_render_compare, fx_teardown);
   g_test_add ("/cli-trace/errors", Fx, NULL, fx_setup, test_errors, fx_teardown);
   g_test_add ("/cli-trace/session", Fx, NULL, fx_setup, test_session, fx_teardown);
