@@ -253,6 +253,62 @@ test_layouts (void)
     g_assert_cmpfloat (y[1], ==, 0.25f * 4 * -32);
   }
   {
+    guint8 b[22] = { 0 };
+    uint16_t d = sy_f32_to_f16 (0.5f);
+
+    memcpy (b, &d, 2);
+    b[2] = 1 << 3;             /* qh bit 3: fifth bit of element 3 */
+    b[2 + 2] = 1 << 4;         /* qh bit 20 */
+    b[6 + 3] = 0x02;           /* element 3 low bits 2: q = 18 */
+    b[6 + 4] = 0x50;           /* element 20 (high nibble of byte 4) 5: q = 21 */
+    sy_quant_to_f32 (SY_DTYPE_Q5_0, b, 0, 32, y);
+    g_assert_cmpfloat (y[3], ==, 0.5f * 2);
+    g_assert_cmpfloat (y[20], ==, 0.5f * 5);
+    g_assert_cmpfloat (y[0], ==, 0.5f * -16);
+  }
+  {
+    guint8 b[84] = { 0 };
+    uint16_t d = sy_f32_to_f16 (1.0f), dmin = sy_f32_to_f16 (0.5f);
+
+    memcpy (b + 80, &d, 2);
+    memcpy (b + 82, &dmin, 2);
+    b[5] = 0x32;               /* group 5 (elements 80..95): scale 2, min 3 */
+    b[16 + 21] = 3 << 4;       /* element 85: half 0, k 2, l 21 */
+    sy_quant_to_f32 (SY_DTYPE_Q2_K, b, 0, 256, y);
+    g_assert_cmpfloat (y[85], ==, 2.0f * 3 - 0.5f * 3);
+    g_assert_cmpfloat (y[86], ==, -0.5f * 3);
+  }
+  {
+    guint8 b[110] = { 0 };
+    uint16_t d = sy_f32_to_f16 (2.0f);
+
+    memcpy (b + 108, &d, 2);
+    /* group 9 (elements 144..159): scale 43 = 0x2B, i.e. 11 */
+    b[96 + 1] = 0xB0;          /* low 4 bits: high nibble of byte 9 % 8 */
+    b[96 + 8 + 1] = 2 << 4;    /* high 2 bits: bits 2 (9 / 4) of byte 8 + 9 % 4 */
+    /* element 150: half 1, k 0, l 22; low bits 3, hmask bit 150 / 32 = 4 set */
+    b[32 + 32 + 22] = 3;
+    b[22] = 1 << 4;
+    sy_quant_to_f32 (SY_DTYPE_Q3_K, b, 0, 256, y);
+    g_assert_cmpfloat (y[150], ==, 2.0f * 11 * 3);
+    g_assert_cmpfloat (y[151], ==, 2.0f * 11 * -4);
+    g_assert_cmpfloat (y[0], ==, 2.0f * -32 * -4);
+  }
+  {
+    guint8 b[136] = { 0 };
+    uint16_t d = sy_f32_to_f16 (0.25f);
+
+    memcpy (b, &d, 2);
+    /* sub-block 5: scale 39 = 0x27, i.e. 7 */
+    b[4 + 2] = 0x70;           /* low 4 bits: high nibble of scales_l[5 / 2] */
+    b[3] = 2 << 2;             /* high 2 bits: bits 10..11 of scales_h */
+    b[8 + 16 * 5 + 1] = 0xF0;  /* element 5 * 32 + 17: level 15 (113) */
+    sy_quant_to_f32 (SY_DTYPE_IQ4_XS, b, 0, 256, y);
+    g_assert_cmpfloat (y[5 * 32 + 17], ==, 0.25f * 7 * 113);
+    g_assert_cmpfloat (y[5 * 32 + 1], ==, 0.25f * 7 * -127);
+    g_assert_cmpfloat (y[0], ==, 0.25f * -32 * -127);
+  }
+  {
     /* every E2M1 code, in the low nibbles (elements 0..15) and the high
      * ones (16..31), at scale 2^(130 - 127) */
     static const float e2m1[16] = { 0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6 };
