@@ -11,7 +11,8 @@
  * model, and its forward pass (the fused block dot products at T <= 2,
  * the decoded rows beyond) equals the forward pass on an F32 copy of the
  * same decoded weights (written here: the file with each tensor's type
- * set to F32 and its data decoded).
+ * set to F32 and its data decoded).  Our quantizers err no more than
+ * llama-quantize's on the same weights.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 
 #include "sy-gguf.h"
 #include "sy-model.h"
+#include "sy-quant.h"
 #include "sy-session.h"
 #include "sy-test-util.h"
 
@@ -341,6 +343,69 @@ test_forward_equals_f32 (void)
   json_object_put (root);
 }
 
+/* Our quantizers against llama-quantize's (no importance matrix): the
+ * olmoe256-Q8_0 weights stand in for the original ones (their own error,
+ * ~0.4% rms, is small beside the others'); each block type of the other
+ * files, quantized again by sy_quantize from them, may err at most 5%
+ * more (rms) than llama.cpp's version of the same tensors. */
+static void
+test_quantizer_quality (void)
+{
+  static const char * const files[] = {
+    "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_S", "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS",
+  };
+  g_autofree char *ref_path = sy_test_fixture_path ("gguf-llamacpp", "olmoe256-Q8_0.gguf", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) ref = sy_gguf_open (ref_path, &error);
+  double se_l[SY_N_DTYPES] = { 0 }, se_o[SY_N_DTYPES] = { 0 }, ss[SY_N_DTYPES] = { 0 };
+
+  g_assert_no_error (error);
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *name = g_strdup_printf ("olmoe256-%s.gguf", files[f]);
+      g_autofree char *path = sy_test_fixture_path ("gguf-llamacpp", name, NULL);
+      g_autoptr (SyGguf) g = sy_gguf_open (path, &error);
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < sy_gguf_get_n_tensors (g); i++)
+        {
+          const SyTensor *t = sy_gguf_get_tensor (g, i);
+          const SyTensor *r = sy_gguf_find_tensor (ref, t->name);
+          int64_t n = sy_tensor_n_elements (t);
+          g_autofree float *x = NULL;
+          g_autofree float *y = NULL;
+          g_autofree float *z = NULL;
+          g_autofree guint8 *q = NULL;
+
+          if (!sy_dtype_is_quantized (t->dtype) || r == NULL || r->dtype != SY_DTYPE_Q8_0
+              || t->dtype == SY_DTYPE_Q8_0)
+            continue;
+          x = g_new (float, n);
+          y = g_new (float, n);
+          z = g_new (float, n);
+          q = g_malloc (sy_dtype_n_bytes (t->dtype, n));
+          sy_tensor_to_f32 (r, 0, n, x);
+          sy_tensor_to_f32 (t, 0, n, y);
+          sy_quantize (t->dtype, x, n, q);
+          sy_quant_to_f32 (t->dtype, q, 0, n, z);
+          for (int64_t j = 0; j < n; j++)
+            {
+              se_l[t->dtype] += ((double) y[j] - x[j]) * ((double) y[j] - x[j]);
+              se_o[t->dtype] += ((double) z[j] - x[j]) * ((double) z[j] - x[j]);
+              ss[t->dtype] += (double) x[j] * x[j];
+            }
+        }
+    }
+  for (int d = 0; d < SY_N_DTYPES; d++)
+    if (ss[d] > 0)
+      {
+        double l = sqrt (se_l[d] / ss[d]), o = sqrt (se_o[d] / ss[d]);
+
+        g_test_message ("%s: rms error over rms: llama.cpp %.4f, ours %.4f", sy_dtype_name (d), l, o);
+        g_assert_cmpfloat (o, <=, 1.05 * l);
+      }
+}
+
 /* The CLI opens each file (route --json) */
 static void
 test_cli_route (void)
@@ -371,6 +436,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/gguf-llamacpp/decode", test_decode);
   g_test_add_func ("/engine/gguf-llamacpp/forward-f32", test_forward_equals_f32);
+  g_test_add_func ("/engine/gguf-llamacpp/quantizer-quality", test_quantizer_quality);
   g_test_add_func ("/engine/gguf-llamacpp/cli-route", test_cli_route);
   return g_test_run ();
 }
