@@ -127,6 +127,12 @@ resolve_model (GFile   *file,
 
       if (path != NULL && sy_gguf_is_gguf (path))
         return g_object_ref (file);
+      if (g_str_has_suffix (name, ".gguf"))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("“%s” is not a GGUF file: it does not start with the GGUF magic"), name);
+          return NULL;
+        }
       if (!is_model_folder_member (file))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -206,6 +212,25 @@ remember_model (SyWindow   *self,
   g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
 }
 
+/* The error dialog of a model that cannot be opened: what was asked for,
+ * and why not.  The model in use stays. */
+static void
+show_open_error (SyWindow   *self,
+                 GFile      *file,
+                 const char *message)
+{
+  g_autofree char *shown = display_path (file);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Model"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 gboolean
 sy_window_open_model (SyWindow *self,
                       GFile    *file)
@@ -221,7 +246,7 @@ sy_window_open_model (SyWindow *self,
   folder = resolve_model (file, &error);
   if (folder == NULL)
     {
-      sy_window_show_toast (self, error->message);
+      show_open_error (self, file, error->message);
       return FALSE;
     }
   path = g_file_get_path (folder);
@@ -324,9 +349,7 @@ on_load_failed (SyAnalysisView *view,
                 const GError   *error,
                 SyWindow       *self)
 {
-  AdwMessageDialog *dialog;
   g_autoptr (GFile) folder = g_file_new_for_path (path);
-  g_autofree char *shown = display_path (folder);
 
   g_clear_object (&self->loading_folder);
   /* a session whose model did not load changes nothing */
@@ -341,13 +364,7 @@ on_load_failed (SyAnalysisView *view,
       return;
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Could Not Open Model"), NULL));
-  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, error->message);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
-  gtk_window_present (GTK_WINDOW (dialog));
+  show_open_error (self, folder, error->message);
 }
 
 static void
