@@ -46,6 +46,18 @@ gboolean         sy_window_save_trace        (SyWindow      *self,
                                               GFile         *file,
                                               gboolean       b,
                                               GError       **error);
+/* The same in a thread (the toast of the chooser says when it is done).
+ * Both re-run the text once with a recording session so that the file
+ * carries the attention received (da re-applied to it), unless the run
+ * is a continuation of a non-causal policy. */
+void             sy_window_save_trace_async  (SyWindow      *self,
+                                              GFile         *file,
+                                              gboolean       b,
+                                              GAsyncReadyCallback callback,
+                                              gpointer       user_data);
+gboolean         sy_window_save_trace_finish (SyWindow      *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
 gboolean         sy_window_can_save_trace    (SyWindow      *self,
                                               gboolean       b);
 /* Where "A and B" puts B's trace: NAME-b.json beside @file (NAME.json). */

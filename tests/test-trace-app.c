@@ -270,6 +270,14 @@ assert_same_routing (const SyTrace *a,
 }
 
 static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
 test_save_from_window (void)
 {
   g_autofree char *path_a = NULL;
@@ -356,6 +364,38 @@ test_save_from_window (void)
   g_assert_cmpfloat (live_b->avg_k, ==, 1.0);
   g_assert_cmpfloat (back_a->trace->avg_k, !=, back_b->trace->avg_k);
   g_assert_cmpfloat_with_epsilon (back_a->trace->perplexity, live_a->perplexity, 1e-5 * live_a->perplexity);
+
+  /* the attention received is recorded: da can be re-applied */
+  g_assert_nonnull (back_a->recv);
+  g_assert_nonnull (back_b->recv);
+  {
+    g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da:k=2", NULL);
+    g_autoptr (SyTrace) re = sy_trace_file_apply (back_a, da, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (re);
+    g_assert_cmpstr (re->router, ==, "da:k=2");
+  }
+
+  /* the chooser's way: in a thread */
+  {
+    g_autofree char *path_c = g_build_filename (tmp_dir, "window-async.json", NULL);
+    g_autoptr (GFile) file_c = g_file_new_for_path (path_c);
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (SyTraceFile) back_c = NULL;
+
+    sy_window_save_trace_async (window, file_c, FALSE, on_async_done, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (sy_window_save_trace_finish (window, result, &error));
+    g_assert_no_error (error);
+    back_c = sy_trace_file_load (path_c, &error);
+    g_assert_no_error (error);
+    assert_same_routing (back_c->trace, live_a);
+    g_assert_nonnull (back_c->recv);
+    g_assert_cmpmem (back_c->recv, sizeof (float) * live_a->n_tokens * live_a->n_moe_layers,
+                     back_a->recv, sizeof (float) * live_a->n_tokens * live_a->n_moe_layers);
+  }
 
   /* A's policy re-applied to the saved trace gives the live picks */
   spec = sy_router_spec_parse ("topp:p=0.5", &error);
