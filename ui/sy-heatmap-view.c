@@ -348,3 +348,43 @@ sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
   self->opts.k_scale_max = MAX (k, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
+
+void
+sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
+                                     gboolean       hide)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  if (self->opts.hide_token_axis == !!hide)
+    return;
+  self->opts.hide_token_axis = !!hide;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+sy_heatmap_view_get_hide_token_axis (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), FALSE);
+  return self->opts.hide_token_axis;
+}
+
+double
+sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
+                                       double         width,
+                                       double         height)
+{
+  const SyTrace *trace;
+  SyRenderStyle style;
+  SyHeatmapOptions opts;
+  SyHeatmapLayout layout;
+
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
+  if (trace == NULL)
+    return 0;
+  sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
+  sy_heatmap_view_get_options (self, &opts);
+  opts.hide_token_axis = FALSE;
+  sy_heatmap_layout (trace, &opts, &style, width, height, &layout);
+  /* labels, the axis title under them */
+  return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
+}
