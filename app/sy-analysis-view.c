@@ -10,6 +10,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-compare-pane.h"
+#include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -318,6 +319,48 @@ on_split_pressed (GtkGestureClick *gesture,
 
   if (y >= position - 4 && y <= position + 16)
     self->split_placed = TRUE;
+}
+
+GtkWidget *
+sy_analysis_view_show_expert (SyAnalysisView *self,
+                              int             moe,
+                              int             expert)
+{
+  const SyTrace *trace;
+  GtkWidget *window, *card;
+  GtkRoot *root;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  trace = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  if (trace == NULL || moe < 0 || moe >= trace->n_moe_layers || expert < 0 || expert >= trace->n_experts)
+    return NULL;
+  card = sy_expert_view_new ();
+  sy_trace_view_set_trace (SY_TRACE_VIEW (card), trace);
+  sy_expert_view_set_expert (SY_EXPERT_VIEW (card), moe, expert);
+  window = gtk_window_new ();
+  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+      gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (root)));
+    }
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_child (GTK_WINDOW (window), card);
+  gtk_window_present (GTK_WINDOW (window));
+  return card;
+}
+
+static void
+on_expert_activated (SyTraceView    *view,
+                     int             moe,
+                     int             expert,
+                     SyAnalysisView *self)
+{
+  sy_analysis_view_show_expert (self, moe, expert);
 }
 
 static void
@@ -977,6 +1020,7 @@ sy_analysis_view_init (SyAnalysisView *self)
       {
         sy_trace_view_set_selection (SY_TRACE_VIEW (pages[i]), self->selection);
         track_focus (self, pages[i]);
+        g_signal_connect (pages[i], "expert-activated", G_CALLBACK (on_expert_activated), self);
       }
   }
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (on_stack_page_changed), self);

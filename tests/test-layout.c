@@ -18,6 +18,7 @@
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-compare-pane.h"
+#include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-summary-view.h"
@@ -154,6 +155,9 @@ shoot_all (SyWindow       *window,
   sy_test_settle (100);
 }
 
+static void check_expert_card (SyAnalysisView *view,
+                               int             width);
+
 static void
 run_size (int width,
           int height)
@@ -200,6 +204,7 @@ run_size (int width,
   sy_test_settle (200);
   shoot_all (window, view, width, height, "dark");
   adw_style_manager_set_color_scheme (styles, ADW_COLOR_SCHEME_DEFAULT);
+  check_expert_card (view, width);
 
   /* the split between the text and the views moves: the views grow */
   {
@@ -225,6 +230,58 @@ run_size (int width,
   g_signal_handlers_disconnect_by_data (window, &opened);
   gtk_window_destroy (GTK_WINDOW (window));
   sy_test_settle (100);
+}
+
+static void
+on_expert_activated (SyTraceView *view,
+                     int          moe,
+                     int          expert,
+                     int         *got)
+{
+  got[0] = moe;
+  got[1] = expert;
+}
+
+/* A double click on a top-expert cell names that expert; the card opens
+ * in its own window and draws the text's half. */
+static void
+check_expert_card (SyAnalysisView *view,
+                   int             width)
+{
+  GtkWidget *heatmap = sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_HEATMAP_VIEW);
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_autoptr (GdkTexture) shot = NULL;
+  g_autofree char *name = g_strdup_printf ("test-layout-%d-expert-card.png", width);
+  int got[2] = { -1, -1 };
+  GtkWidget *card;
+  SyExpertTextStats stats;
+
+  g_assert_true (sy_analysis_view_set_measure (view, "expert", NULL));
+  sy_analysis_view_set_view (view, "heatmap");
+  sy_test_settle (150);
+  g_signal_connect (heatmap, "expert-activated", G_CALLBACK (on_expert_activated), got);
+  g_assert_true (sy_trace_view_activate_expert_at (SY_TRACE_VIEW (heatmap), gtk_widget_get_width (heatmap) / 2.0,
+                                                   gtk_widget_get_height (heatmap) / 3.0));
+  g_signal_handlers_disconnect_by_data (heatmap, got);
+  g_assert_cmpint (got[0], >=, 0);
+  g_assert_cmpint (got[0], <, trace->n_moe_layers);
+  g_assert_cmpint (got[1], >=, 0);
+  g_assert_cmpint (got[1], <, trace->n_experts);
+  g_assert_true (sy_expert_text_stats (trace, got[0], got[1], &stats));
+  g_assert_cmpint (stats.n_routed, >, 0);   /* it is some token's top expert */
+
+  card = sy_analysis_view_show_expert (view, got[0], got[1]);
+  g_assert_nonnull (card);
+  g_assert_cmpint (sy_expert_view_get_expert (SY_EXPERT_VIEW (card)), ==, got[1]);
+  sy_test_settle (300);
+  shot = sy_test_render_widget (card);
+  save (shot, name);
+  g_assert_cmpint (gtk_widget_get_width (card), >=, 480);
+  g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
+                                           gdk_texture_get_height (shot)), >, 16);
+  gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (card)));
+  g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
+  g_assert_null (sy_analysis_view_show_expert (view, 0, 100000));
 }
 
 static void

@@ -85,6 +85,39 @@ sy_heatmap_view_hit (SyTraceView         *view,
   return sy_heatmap_hit (&layout, x, y, layer, token);
 }
 
+/* Top expert measure: the cell's expert; gate measure: the gate's expert. */
+static gboolean
+sy_heatmap_view_expert_at (SyTraceView         *view,
+                           const SyRenderStyle *style,
+                           double               width,
+                           double               height,
+                           double               x,
+                           double               y,
+                           int                 *layer,
+                           int                 *expert)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  SyHeatmapLayout layout;
+  int token = -1;
+  double v;
+
+  if (self->opts.measure != SY_HEATMAP_EXPERT && self->opts.measure != SY_HEATMAP_GATE)
+    return FALSE;
+  layout_now (self, style, width, height, &layout);
+  if (!sy_heatmap_hit (&layout, x, y, layer, &token) || *layer < 0 || token < 0)
+    return FALSE;
+  if (self->opts.measure == SY_HEATMAP_GATE)
+    {
+      *expert = self->opts.gate_expert;
+      return TRUE;
+    }
+  v = sy_heatmap_value (sy_trace_view_get_trace (view), &self->opts, *layer, token);
+  if (!isfinite (v))
+    return FALSE;
+  *expert = (int) v;
+  return TRUE;
+}
+
 static char *
 sy_heatmap_view_tooltip (SyTraceView         *view,
                          const SyRenderStyle *style,
@@ -221,6 +254,7 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->draw = sy_heatmap_view_draw;
   view_class->hit = sy_heatmap_view_hit;
   view_class->tooltip = sy_heatmap_view_tooltip;
+  view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->scroll = sy_heatmap_view_scroll;
   view_class->selection_changed = sy_heatmap_view_selection_changed;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
