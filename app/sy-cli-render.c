@@ -29,6 +29,7 @@
 #include "sy-session.h"
 #include "sy-strip-render.h"
 #include "sy-summary-render.h"
+#include "sy-trace-file.h"
 
 typedef enum
 {
@@ -98,6 +99,7 @@ sy_cli_render (int    argc,
   g_autofree char *profile_path = NULL;
   g_autoptr (SyProfileExpert) profile = NULL;
   int expert = -1;
+  g_autofree char *trace_path = NULL;
   /* G_MININT, NAN: not given (the session's, else the default) */
   int token = G_MININT, layer = G_MININT, width = 0, height = 0;
   int generate = 0, top_k = 0;
@@ -110,6 +112,8 @@ sy_cli_render (int    argc,
     { "session", 's', 0, G_OPTION_ARG_FILENAME, &session_path,
       "Session file (.switchyard): model, text, router, view, measure, token, zoom; "
       "other options override it; --out defaults to FILE.svg beside it", "FILE" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      "Draw a recorded trace file (no model; --router re-applies a policy to it)", "FILE" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "M" },
     { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of a text", "1,2,3" },
@@ -275,13 +279,16 @@ sy_cli_render (int    argc,
       job.expert = expert;
     }
   /* a card from the profile alone: no model to run */
-  if (profile != NULL && text == NULL && ids_text == NULL && model_path == NULL)
+  if (profile != NULL && text == NULL && ids_text == NULL && model_path == NULL && trace_path == NULL)
     {
       if (!sy_render_to_file (out, width, height ? height : 720, scale, draw_job, &job, &error))
         return sy_cli_error_from (error);
       return 0;
     }
-  if ((text == NULL) == (ids_text == NULL))
+  if (trace_path != NULL && (text || ids_text || model_path || session_path))
+    return sy_cli_error ("render: --trace takes no --model, --text, --ids or --session "
+                         "(the trace holds the run)");
+  if (trace_path == NULL && (text == NULL) == (ids_text == NULL))
     return sy_cli_error ("render: give exactly one of --text TEXT and --ids 1,2,3");
   if (router != NULL)
     {
@@ -295,6 +302,18 @@ sy_cli_render (int    argc,
 
       if (check == NULL)
         return sy_cli_error ("render: %s", error->message);
+    }
+
+  if (trace_path != NULL)
+    {
+      g_autoptr (SyTraceFile) tf = sy_trace_file_load (trace_path, &error);
+
+      if (tf == NULL)
+        return sy_cli_error_from (error);
+      trace = sy_trace_file_apply (tf, spec, &error);
+      if (trace == NULL)
+        return sy_cli_error ("render: %s", error->message);
+      goto draw;
     }
 
   model = sy_cli_load_model (model_path, &error);
@@ -333,6 +352,7 @@ sy_cli_render (int    argc,
       job.strip.generated_from = n_ids;
     }
 
+draw:
   /* a selection saved with the session that this text does not have: none */
   if (session_token && token >= trace->n_tokens)
     token = -1;

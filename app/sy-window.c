@@ -23,6 +23,7 @@
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
 #include "sy-window.h"
+#include "sy-trace-window.h"
 
 /* How many folders 'recent-models' keeps. */
 #define SY_RECENT_MAX 10
@@ -126,6 +127,12 @@ resolve_model (GFile   *file,
 
       if (path != NULL && sy_gguf_is_gguf (path))
         return g_object_ref (file);
+      if (g_str_has_suffix (name, ".gguf"))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("“%s” is not a GGUF file: it does not start with the GGUF magic"), name);
+          return NULL;
+        }
       if (!is_model_folder_member (file))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -202,6 +209,25 @@ remember_model (SyWindow   *self,
   g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
 }
 
+/* The error dialog of a model that cannot be opened: what was asked for,
+ * and why not.  The model in use stays. */
+static void
+show_open_error (SyWindow   *self,
+                 GFile      *file,
+                 const char *message)
+{
+  g_autofree char *shown = display_path (file);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Model"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 gboolean
 sy_window_open_model (SyWindow *self,
                       GFile    *file)
@@ -217,7 +243,7 @@ sy_window_open_model (SyWindow *self,
   folder = resolve_model (file, &error);
   if (folder == NULL)
     {
-      sy_window_show_toast (self, error->message);
+      show_open_error (self, file, error->message);
       return FALSE;
     }
   path = g_file_get_path (folder);
@@ -318,9 +344,7 @@ on_load_failed (SyAnalysisView *view,
                 const GError   *error,
                 SyWindow       *self)
 {
-  AdwMessageDialog *dialog;
   g_autoptr (GFile) folder = g_file_new_for_path (path);
-  g_autofree char *shown = display_path (folder);
 
   g_clear_object (&self->loading_folder);
   /* a session whose model did not load changes nothing */
@@ -335,13 +359,7 @@ on_load_failed (SyAnalysisView *view,
       return;
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Could Not Open Model"), NULL));
-  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, error->message);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
-  gtk_window_present (GTK_WINDOW (dialog));
+  show_open_error (self, folder, error->message);
 }
 
 static void
@@ -579,7 +597,18 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   if (sy_window_is_session_file (file))
     return sy_window_open_session (SY_WINDOW (user_data), file);
+  if (sy_trace_window_is_trace_file (file))
+    return sy_trace_window_open_or_report (GTK_APPLICATION (gtk_window_get_application (
+                                             GTK_WINDOW (user_data))), GTK_WINDOW (user_data), file);
   return sy_window_open_model (SY_WINDOW (user_data), file);
+}
+
+static void
+open_trace_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  sy_trace_window_choose (GTK_WINDOW (widget));
 }
 
 static void
@@ -1046,6 +1075,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
 }
 
 static void

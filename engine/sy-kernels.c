@@ -24,6 +24,7 @@
 #define SY_HAVE_X86 1
 #endif
 
+#include "sy-cpu.h"
 #include "sy-kernels.h"
 #include "sy-quant.h"
 #include "sy-weight-memory.h"
@@ -253,21 +254,6 @@ sy_pool_run (SyPool         *self,
 /* Scalar conversions: sy_bf16_to_f32 () etc. of sy-tensor-store.h */
 
 /* ------------------------------------------------------ CPU features */
-
-/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
- * clang): ask CPUID (leaf 1, ECX bit 29) there. */
-#if defined(__x86_64__) && defined(__clang__)
-#include <cpuid.h>
-static inline int
-sy_cpu_has_f16c (void)
-{
-  unsigned a, b, c, d;
-
-  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
-}
-#elif defined(__x86_64__)
-#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
-#endif
 
 #ifdef SY_HAVE_X86
 static int

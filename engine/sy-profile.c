@@ -16,6 +16,7 @@
 #include "sy-json.h"
 #include "sy-profile.h"
 #include "sy-session.h"
+#include "sy-trace-file.h"
 
 static const char *op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
 
@@ -1771,4 +1772,125 @@ sy_profile_write_dir (const SyProfile  *self,
   return sy_profile_write_json (self, json, error) &&
          sy_profile_write_csv (self, dir, error) &&
          sy_profile_write_chrome_trace (self, trace, error);
+}
+
+/* ---- profiles of recorded traces (sy_profile_from_traces) ---- */
+
+static int
+cmp_str (gconstpointer a,
+         gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+SyProfile *
+sy_profile_from_traces (const char                 *dir,
+                        const SyRouterSpec * const *specs,
+                        int                         n_specs,
+                        GError                    **error)
+{
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_trace_file_free);
+  g_autoptr (SyProfile) prof = NULL;
+  g_autoptr (GError) local = NULL;
+  const SyRouterSpec *recorded[1] = { NULL };
+  const SyTrace *first;
+  const char *name;
+  int max_t = 0;
+
+  d = g_dir_open (dir, 0, &local);
+  if (d == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", dir, local->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      g_ptr_array_add (names, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (names, cmp_str);
+  for (guint i = 0; i < names->len; i++)
+    {
+      SyTraceFile *tf = sy_trace_file_load (g_ptr_array_index (names, i), error);
+
+      if (tf == NULL)
+        return NULL;
+      g_ptr_array_add (files, tf);
+    }
+  if (files->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: no trace files (*.json) in the folder", dir);
+      return NULL;
+    }
+  first = ((SyTraceFile *) g_ptr_array_index (files, 0))->trace;
+  for (guint i = 0; i < files->len; i++)
+    {
+      const SyTrace *t = ((SyTraceFile *) g_ptr_array_index (files, i))->trace;
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (names, i));
+
+      if (t->n_experts != first->n_experts || t->n_moe_layers != first->n_moe_layers)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                       "%s: %d MoE layers of %d experts, unlike the first trace (%d of %d): "
+                       "profile traces of one model", base, t->n_moe_layers, t->n_experts,
+                       first->n_moe_layers, first->n_experts);
+          return NULL;
+        }
+      max_t = MAX (max_t, t->n_tokens);
+    }
+  if (n_specs < 1)
+    {
+      specs = recorded;
+      n_specs = 1;
+    }
+
+  prof = g_new0 (SyProfile, 1);
+  prof->model = g_strdup (first->model ? first->model : "?");
+  prof->n_experts = first->n_experts;
+  prof->native_k = first->native_k;
+  prof->n_layers = first->n_moe_layers;
+  prof->corpus_kind = g_strdup ("traces");
+  prof->corpus_source = g_strdup (dir);
+  prof->split = g_strdup ("all");
+  prof->max_tokens = max_t;
+  prof->n_texts = (int) files->len;
+  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
+  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  prof->chunking = g_strdup_printf ("%u recorded trace files, one text each; policies re-applied "
+                                    "to the recorded router output of every layer (later layers "
+                                    "not re-run)", files->len);
+
+  for (int s = 0; s < n_specs; s++)
+    {
+      g_autofree char *rname = specs[s] ? sy_router_spec_to_string (specs[s])
+                                        : g_strdup ("recorded");
+      SyProfileRun *r = run_new (rname, prof->n_layers, prof->n_experts);
+
+      g_ptr_array_add (prof->runs, r);
+      for (guint i = 0; i < files->len; i++)
+        {
+          const SyTraceFile *tf = g_ptr_array_index (files, i);
+          g_autoptr (SyTrace) trace = sy_trace_file_apply (tf, specs[s], error);
+          SyCorpusText chunk = { 0, };
+
+          if (trace == NULL)
+            {
+              g_autofree char *base = g_path_get_basename (g_ptr_array_index (names, i));
+
+              g_prefix_error (error, "%s: ", base);
+              return NULL;
+            }
+          /* unknown costs count as none */
+          if (!isfinite (trace->flops))
+            trace->flops = 0;
+          if (!isfinite (trace->activated_params))
+            trace->activated_params = 0;
+          chunk.name = g_ptr_array_index (names, i);
+          chunk.genre = tf->source;
+          accumulate (r, trace, &chunk, NULL, log (MAX (prof->n_experts, 2)));
+        }
+    }
+  return g_steal_pointer (&prof);
 }

@@ -185,6 +185,15 @@ SyProfile  *sy_profile_run               (SyModel                 *model,
                                           GError                 **error);
 void        sy_profile_free              (SyProfile               *self);
 
+/* The same tables over every trace file (*.json, docs/trace-format.md) in
+ * @dir, one run per spec re-applied to the recorded router output (NULL
+ * entries, or none at all: the recorded routing).  "by_genre" groups by
+ * the traces' source.  All traces must have the same layers and experts. */
+SyProfile  *sy_profile_from_traces       (const char              *dir,
+                                          const SyRouterSpec * const *specs,
+                                          int                      n_specs,
+                                          GError                 **error);
+
 /* Derived numbers */
 double      sy_profile_run_avg_k         (const SyProfileRun      *run);
 double      sy_profile_run_perplexity    (const SyProfileRun      *run);
