@@ -219,6 +219,14 @@ ggml_id (SyDType dtype)
     case SY_DTYPE_Q4_0: return SY_GGML_Q4_0;
     case SY_DTYPE_Q4_K: return SY_GGML_Q4_K;
     case SY_DTYPE_Q6_K: return SY_GGML_Q6_K;
+    case SY_DTYPE_Q4_1: return SY_GGML_Q4_1;
+    case SY_DTYPE_Q5_0: return SY_GGML_Q5_0;
+    case SY_DTYPE_Q5_1: return SY_GGML_Q5_1;
+    case SY_DTYPE_Q2_K: return SY_GGML_Q2_K;
+    case SY_DTYPE_Q3_K: return SY_GGML_Q3_K;
+    case SY_DTYPE_Q5_K: return SY_GGML_Q5_K;
+    case SY_DTYPE_IQ4_NL: return SY_GGML_IQ4_NL;
+    case SY_DTYPE_IQ4_XS: return SY_GGML_IQ4_XS;
     case SY_DTYPE_MXFP4: return SY_GGML_MXFP4;
     default: return G_MAXUINT32;
     }
