@@ -1,0 +1,513 @@
+/* sy-quant-matmul.c: block-quantized weights x float32 activations
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Decoding is the work here, not the bytes: a Q4_K weight is half a byte
+ * but several instructions.  So every weight is decoded once per pass,
+ * into registers, and used for as many activation rows as the pass has:
+ *
+ * - decode (T <= SY_QUANT_FUSED_MAX_T): per row of w, per unit of 256
+ *   values, the unit is decoded into 16 AVX-512 registers of 16 floats
+ *   (the dequantized weights: scale times integer, minus the min) and
+ *   multiplied into T x 8/T accumulators (eight independent FMA chains
+ *   whatever T is, enough to cover the FMA latency);
+ * - prefill (larger T): a panel of rows is decoded once into float32
+ *   scratch that stays in L2, then a 4-row x 6-token register tile runs
+ *   over the panel for all T activation rows.
+ *
+ * Units of 256 values: one Q4_K / Q6_K super-block, eight Q8_0 blocks;
+ * rows whose length is not a multiple of 256 take the generic path.  CPUs
+ * without AVX-512 take sy_quant_dot (AVX2) per row and activation row
+ * (the row stays in L1 for the T passes).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-quant.h"
+#include "sy-quant-matmul.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SY_QM_X86 1
+#endif
+
+#define UNIT 256
+
+static int forced_level;
+
+void
+sy_quant_matmul_set_level (int level)
+{
+  forced_level = level;
+}
+
+void
+sy_quant_matmul_rows_ref (SyDType      dtype,
+                          const void  *w,
+                          int          K,
+                          const float *x,
+                          int          T,
+                          float       *y,
+                          gsize        ldy,
+                          int          r0,
+                          int          r1)
+{
+  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+  for (int r = r0; r < r1; r++)
+    for (int t = 0; t < T; t++)
+      y[(gsize) t * ldy + r] = sy_quant_dot_ref (dtype, (const guint8 *) w + (gsize) r * row_bytes,
+                                                 x + (gsize) t * K, K);
+}
+
+static gboolean
+fused_dtype (SyDType dtype)
+{
+  return dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K;
+}
+
+#ifdef SY_QM_X86
+
+static gboolean
+have_avx512 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+               && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("f16c")
+               && __builtin_cpu_supports ("fma");
+    }
+  return cached && forced_level == 0;
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    }
+  return cached;
+}
+
+#define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
+
+INLINE512 float
+f16_at (const guint8 *p)
+{
+  uint16_t h;
+
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
+/* Q4_K: the 6-bit scale and min of sub-block @j (0..7) from the 12 bytes
+ * (as sy-quant.c) */
+static inline void
+k4_scale_min (const guint8 *q,
+              int           j,
+              int          *sc,
+              int          *m)
+{
+  if (j < 4)
+    {
+      *sc = q[j] & 63;
+      *m = q[j + 4] & 63;
+    }
+  else
+    {
+      *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+      *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+INLINE512 __m512i
+u8x16 (const guint8 *p)
+{
+  return _mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const __m128i *) p));
+}
+
+/* Q8_0: eight blocks of 34 bytes; w = d q */
+INLINE512 void
+dec_q8_0 (const guint8 *b,
+          __m512        w[16])
+{
+  for (int i = 0; i < 8; i++, b += 34)
+    {
+      __m512 d = _mm512_set1_ps (f16_at (b));
+
+      w[2 * i] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                  _mm_loadu_si128 ((const __m128i *) (b + 2)))));
+      w[2 * i + 1] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                      _mm_loadu_si128 ((const __m128i *) (b + 18)))));
+    }
+}
+
+/* Q4_K: pair p of sub-blocks in bytes 32 p .. 32 p + 31 (low nibbles:
+ * sub-block 2 p, high: 2 p + 1); w = (d sc) q - (dmin m) */
+INLINE512 void
+dec_q4_k (const guint8 *b,
+          __m512        w[16])
+{
+  float d = f16_at (b), dmin = f16_at (b + 2);
+  const guint8 *q = b + 16;
+  __m512i m4 = _mm512_set1_epi32 (0xF);
+
+  for (int p = 0; p < 4; p++)
+    {
+      int sc0, mn0, sc1, mn1;
+      __m512 d0, o0, d1, o1;
+
+      k4_scale_min (b + 4, 2 * p, &sc0, &mn0);
+      k4_scale_min (b + 4, 2 * p + 1, &sc1, &mn1);
+      d0 = _mm512_set1_ps (d * sc0);
+      o0 = _mm512_set1_ps (dmin * mn0);
+      d1 = _mm512_set1_ps (d * sc1);
+      o1 = _mm512_set1_ps (dmin * mn1);
+      for (int c = 0; c < 2; c++)
+        {
+          __m512i v = u8x16 (q + 32 * p + 16 * c);
+
+          w[4 * p + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (_mm512_and_si512 (v, m4)), d0, o0);
+          w[4 * p + 2 + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (_mm512_srli_epi32 (v, 4)), d1, o1);
+        }
+    }
+}
+
+/* Q6_K: per half of 128 values, position l (0..31) holds values l, l +
+ * 32, l + 64, l + 96: low 4 bits from the nibbles of ql[l] / ql[l + 32],
+ * high 2 bits from qh[l]; w = (d sc) (q - 32), one scale per 16 */
+INLINE512 void
+dec_q6_k (const guint8 *b,
+          __m512        w[16])
+{
+  const guint8 *ql = b, *qh = b + 128;
+  const int8_t *sc = (const int8_t *) (b + 192);
+  float d = f16_at (b + 208);
+  __m512i m4 = _mm512_set1_epi32 (0xF), m3 = _mm512_set1_epi32 (3), k32 = _mm512_set1_epi32 (32);
+
+  for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8)
+    for (int c = 0; c < 2; c++)
+      {
+        int l0 = 16 * c;
+        __m512i a = u8x16 (ql + l0), e = u8x16 (ql + 32 + l0), hb = u8x16 (qh + l0);
+        __m512i q1 = _mm512_or_si512 (_mm512_and_si512 (a, m4),
+                                      _mm512_slli_epi32 (_mm512_and_si512 (hb, m3), 4));
+        __m512i q2 = _mm512_or_si512 (_mm512_and_si512 (e, m4),
+                                      _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (hb, 2), m3), 4));
+        __m512i q3 = _mm512_or_si512 (_mm512_srli_epi32 (a, 4),
+                                      _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (hb, 4), m3), 4));
+        __m512i q4 = _mm512_or_si512 (_mm512_srli_epi32 (e, 4),
+                                      _mm512_slli_epi32 (_mm512_srli_epi32 (hb, 6), 4));
+
+        w[8 * h + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c]),
+                                      _mm512_cvtepi32_ps (_mm512_sub_epi32 (q1, k32)));
+        w[8 * h + 2 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 2]),
+                                          _mm512_cvtepi32_ps (_mm512_sub_epi32 (q2, k32)));
+        w[8 * h + 4 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 4]),
+                                          _mm512_cvtepi32_ps (_mm512_sub_epi32 (q3, k32)));
+        w[8 * h + 6 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 6]),
+                                          _mm512_cvtepi32_ps (_mm512_sub_epi32 (q4, k32)));
+      }
+}
+
+static gsize
+unit_bytes (SyDType dtype)
+{
+  return sy_dtype_n_bytes (dtype, UNIT);
+}
+
+INLINE512 void
+dec_unit (const SyDType  dtype,
+          const guint8  *b,
+          __m512         w[16])
+{
+  if (dtype == SY_DTYPE_Q8_0)
+    dec_q8_0 (b, w);
+  else if (dtype == SY_DTYPE_Q4_K)
+    dec_q4_k (b, w);
+  else
+    dec_q6_k (b, w);
+}
+
+/* rows [r0, r1): y[t * ldy + r] = w_r . x_t for t < T (T <= 8) */
+INLINE512 void
+rows_fused (const SyDType  dtype,
+            const guint8  *w,
+            int            K,
+            const float   *x,
+            const int      T,
+            float         *y,
+            gsize          ldy,
+            int            r0,
+            int            r1)
+{
+  const int NA = T == 1 ? 8 : T == 2 ? 4 : T <= 4 ? 2 : 1;
+  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144 : 210;
+  gsize row_bytes = ub * (K / UNIT);
+
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m512 acc[8];
+
+#pragma GCC unroll 8
+      for (int i = 0; i < T * NA; i++)
+        acc[i] = _mm512_setzero_ps ();
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          __m512 wv[16];
+
+          /* four units ahead: rows run on across 4 KiB pages, where the
+           * hardware prefetcher stops */
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
+          dec_unit (dtype, b, wv);
+#pragma GCC unroll 16
+          for (int j = 0; j < 16; j++)
+#pragma GCC unroll 8
+            for (int t = 0; t < T; t++)
+              acc[t * NA + j % NA] = _mm512_fmadd_ps (wv[j], _mm512_loadu_ps (x + (gsize) t * K + u + 16 * j),
+                                                      acc[t * NA + j % NA]);
+        }
+#pragma GCC unroll 8
+      for (int t = 0; t < T; t++)
+        {
+          __m512 s = acc[t * NA];
+
+#pragma GCC unroll 8
+          for (int a = 1; a < NA; a++)
+            s = _mm512_add_ps (s, acc[t * NA + a]);
+          y[(gsize) t * ldy + r] = _mm512_reduce_add_ps (s);
+        }
+    }
+}
+
+#define FUSED_FN(name, DT) \
+  TGT512 static void \
+  name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
+  { \
+    switch (T) \
+      { \
+      case 1: rows_fused (DT, w, K, x, 1, y, ldy, r0, r1); break; \
+      case 2: rows_fused (DT, w, K, x, 2, y, ldy, r0, r1); break; \
+      case 3: rows_fused (DT, w, K, x, 3, y, ldy, r0, r1); break; \
+      case 4: rows_fused (DT, w, K, x, 4, y, ldy, r0, r1); break; \
+      case 5: rows_fused (DT, w, K, x, 5, y, ldy, r0, r1); break; \
+      case 6: rows_fused (DT, w, K, x, 6, y, ldy, r0, r1); break; \
+      case 7: rows_fused (DT, w, K, x, 7, y, ldy, r0, r1); break; \
+      case 8: rows_fused (DT, w, K, x, 8, y, ldy, r0, r1); break; \
+      default: g_assert_not_reached (); \
+      } \
+  }
+
+FUSED_FN (fused_q8_0, SY_DTYPE_Q8_0)
+FUSED_FN (fused_q4_k, SY_DTYPE_Q4_K)
+FUSED_FN (fused_q6_k, SY_DTYPE_Q6_K)
+
+/* rows [r, r + n) decoded into @out (n, K) */
+TGT512 static void
+decode_rows_512 (SyDType       dtype,
+                 const guint8 *w,
+                 int           K,
+                 int           r,
+                 int           n,
+                 float        *out)
+{
+  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+  if (!fused_dtype (dtype))
+    {
+      for (int i = 0; i < n; i++)
+        sy_quant_to_f32 (dtype, w + (gsize) (r + i) * row_bytes, 0, K, out + (gsize) i * K);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      const guint8 *b = w + (gsize) (r + i) * row_bytes;
+      float *o = out + (gsize) i * K;
+      gsize ub = unit_bytes (dtype);
+
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          __m512 wv[16];
+
+          for (gsize off = 0; off < ub; off += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + off, _MM_HINT_T0);
+          switch (dtype)
+            {
+            case SY_DTYPE_Q8_0: dec_q8_0 (b, wv); break;
+            case SY_DTYPE_Q4_K: dec_q4_k (b, wv); break;
+            default: dec_q6_k (b, wv); break;
+            }
+          for (int j = 0; j < 16; j++)
+            _mm512_storeu_ps (o + u + 16 * j, wv[j]);
+        }
+    }
+}
+
+/* float32 register tile: R panel rows x TB activation rows (R <= 4, TB
+ * <= 6, 24 accumulators), K a multiple of 16 */
+INLINE512 void
+tile_f32 (const float *w,
+          const float *x,
+          float       *y,
+          gsize        ldy,
+          int          K,
+          const int    R,
+          const int    TB)
+{
+  __m512 acc[4][6];
+
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      acc[r][t] = _mm512_setzero_ps ();
+  for (int k = 0; k < K; k += 16)
+    {
+      __m512 wv[4];
+
+#pragma GCC unroll 4
+      for (int r = 0; r < R; r++)
+        wv[r] = _mm512_loadu_ps (w + (gsize) r * K + k);
+#pragma GCC unroll 6
+      for (int t = 0; t < TB; t++)
+        {
+          __m512 xv = _mm512_loadu_ps (x + (gsize) t * K + k);
+
+#pragma GCC unroll 4
+          for (int r = 0; r < R; r++)
+            acc[r][t] = _mm512_fmadd_ps (wv[r], xv, acc[r][t]);
+        }
+    }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      y[t * ldy + r] = _mm512_reduce_add_ps (acc[r][t]);
+}
+
+#define TILE_CASE(r, tb) \
+  case (r) * 8 + (tb): tile_f32 (w, x, y, ldy, K, r, tb); break;
+#define TILE_ROW(r) \
+  TILE_CASE (r, 1) TILE_CASE (r, 2) TILE_CASE (r, 3) \
+  TILE_CASE (r, 4) TILE_CASE (r, 5) TILE_CASE (r, 6)
+
+TGT512 static void
+tile_f32_dispatch (const float *w,
+                   const float *x,
+                   float       *y,
+                   gsize        ldy,
+                   int          K,
+                   int          R,
+                   int          TB)
+{
+  switch (R * 8 + TB)
+    {
+      TILE_ROW (1) TILE_ROW (2) TILE_ROW (3) TILE_ROW (4)
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* prefill: panels of decoded rows, each used for all T activation rows */
+static void
+rows_panel_512 (SyDType       dtype,
+                const guint8 *w,
+                int           K,
+                const float  *x,
+                int           T,
+                float        *y,
+                gsize         ldy,
+                int           r0,
+                int           r1,
+                float        *panel,
+                int           panel_rows)
+{
+  for (int p0 = r0; p0 < r1; p0 += panel_rows)
+    {
+      int np = MIN (panel_rows, r1 - p0);
+
+      decode_rows_512 (dtype, w, K, p0, np, panel);
+      for (int r = 0; r < np; r += 4)
+        for (int t = 0; t < T; t += 6)
+          tile_f32_dispatch (panel + (gsize) r * K, x + (gsize) t * K, y + (gsize) t * ldy + p0 + r,
+                             ldy, K, MIN (4, np - r), MIN (6, T - t));
+    }
+}
+
+#endif /* SY_QM_X86 */
+
+const char *
+sy_quant_matmul_path (SyDType dtype)
+{
+  if (!sy_dtype_is_quantized (dtype))
+    return "not quantized";
+#ifdef SY_QM_X86
+  if (have_avx512 () && fused_dtype (dtype))
+    return "avx512 fused";
+  if (have_avx2 ())
+    return have_avx512 () ? "avx2 dot, avx512 panel" : "avx2 dot";
+#endif
+  return "scalar";
+}
+
+gboolean
+sy_quant_matmul_rows (SyDType      dtype,
+                      const void  *w,
+                      int          K,
+                      const float *x,
+                      int          T,
+                      float       *y,
+                      gsize        ldy,
+                      int          r0,
+                      int          r1,
+                      float       *scratch,
+                      int          scratch_rows)
+{
+  if (r1 <= r0 || T <= 0 || K <= 0)
+    return TRUE;
+#ifdef SY_QM_X86
+  if (have_avx512 () && K % UNIT == 0)
+    {
+      if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
+        {
+          switch (dtype)
+            {
+            case SY_DTYPE_Q8_0: fused_q8_0 (w, K, x, T, y, ldy, r0, r1); break;
+            case SY_DTYPE_Q4_K: fused_q4_k (w, K, x, T, y, ldy, r0, r1); break;
+            default: fused_q6_k (w, K, x, T, y, ldy, r0, r1); break;
+            }
+          return TRUE;
+        }
+      if (T > SY_QUANT_FUSED_MAX_T && scratch != NULL && scratch_rows >= 4)
+        {
+          rows_panel_512 (dtype, w, K, x, T, y, ldy, r0, r1, scratch, scratch_rows);
+          return TRUE;
+        }
+    }
+  if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)
+    {
+      gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+      /* the row stays in L1 for the T dot products */
+      for (int r = r0; r < r1; r++)
+        for (int t = 0; t < T; t++)
+          y[(gsize) t * ldy + r] = sy_quant_dot (dtype, (const guint8 *) w + (gsize) r * row_bytes,
+                                                 x + (gsize) t * K, K);
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}
