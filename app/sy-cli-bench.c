@@ -23,6 +23,7 @@
 #include "sy-cli.h"
 #include "sy-session.h"
 #include "sy-weight-memory.h"
+#include "sy-quant-matmul.h"
 
 static double
 now_s (void)
@@ -166,6 +167,21 @@ sy_cli_bench (int    argc,
       json_object_object_add (root, "model", json_object_new_string (info->name));
       json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
       json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
+      {
+        json_object *types = json_object_new_object ();
+
+        for (int d = 0; d < SY_N_DTYPES; d++)
+          if (info->n_by_dtype[d] > 0)
+            {
+              json_object *o = json_object_new_object ();
+
+              json_object_object_add (o, "tensors", json_object_new_int (info->n_by_dtype[d]));
+              json_object_object_add (o, "kernels", json_object_new_string (
+                sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels"));
+              json_object_object_add (types, sy_dtype_name (d), o);
+            }
+        json_object_object_add (root, "weight_types", types);
+      }
       json_object_object_add (root, "load_s", json_object_new_double (load_s));
       json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
       json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
@@ -186,6 +202,11 @@ sy_cli_bench (int    argc,
               info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
       printf ("load           %.2f s%s\n", load_s, info->resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
       printf ("threads        %d\n", g_get_num_processors ());
+      /* each stored type and the kernels this CPU runs for it */
+      for (int d = 0; d < SY_N_DTYPES; d++)
+        if (info->n_by_dtype[d] > 0)
+          printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d],
+                  sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
       printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
       printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
       printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",

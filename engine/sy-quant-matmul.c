@@ -111,26 +111,6 @@ f16_at (const guint8 *p)
   return _cvtsh_ss (h);
 }
 
-/* Q4_K: the 6-bit scale and min of sub-block @j (0..7) from the 12 bytes
- * (as sy-quant.c) */
-static inline void
-k4_scale_min (const guint8 *q,
-              int           j,
-              int          *sc,
-              int          *m)
-{
-  if (j < 4)
-    {
-      *sc = q[j] & 63;
-      *m = q[j + 4] & 63;
-    }
-  else
-    {
-      *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-      *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 INLINE512 __m512i
 u8x16 (const guint8 *p)
 {
@@ -153,6 +133,26 @@ dec_q8_0 (const guint8 *b,
     }
 }
 
+/* Q4_K: the eight 6-bit scales (sc) and mins (m) of the 12 bytes at @q,
+ * as bytes: for j < 4 sc_j = q[j] & 63, m_j = q[j + 4] & 63; for j >= 4
+ * sc_j = (q[j + 4] & 15) | (q[j - 4] >> 6) << 4, m_j = (q[j + 4] >> 4) |
+ * (q[j] >> 6) << 4, four at a time in 32-bit words */
+static inline void
+k4_scales_mins (const guint8 *q,
+                guint64      *sc,
+                guint64      *m)
+{
+  guint32 u0, u1, u2;
+
+  memcpy (&u0, q, 4);
+  memcpy (&u1, q + 4, 4);
+  memcpy (&u2, q + 8, 4);
+  *sc = (u0 & 0x3f3f3f3fu)
+        | (guint64) ((u2 & 0x0f0f0f0fu) | ((u0 >> 6) & 0x03030303u) << 4) << 32;
+  *m = (u1 & 0x3f3f3f3fu)
+       | (guint64) (((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 6) & 0x03030303u) << 4) << 32;
+}
+
 /* Q4_K: pair p of sub-blocks in bytes 32 p .. 32 p + 31 (low nibbles:
  * sub-block 2 p, high: 2 p + 1); w = (d sc) q - (dmin m) */
 INLINE512 void
@@ -162,18 +162,20 @@ dec_q4_k (const guint8 *b,
   float d = f16_at (b), dmin = f16_at (b + 2);
   const guint8 *q = b + 16;
   __m512i m4 = _mm512_set1_epi32 (0xF);
+  guint64 sc8, m8;
+  float ds[8] __attribute__ ((aligned (32))), dm[8] __attribute__ ((aligned (32)));
 
+  /* the 16 products d sc_j, dmin m_j, as the scalar decoder rounds them */
+  k4_scales_mins (b + 4, &sc8, &m8);
+  _mm256_store_ps (ds, _mm256_mul_ps (_mm256_set1_ps (d), _mm256_cvtepi32_ps (
+                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8)))));
+  _mm256_store_ps (dm, _mm256_mul_ps (_mm256_set1_ps (dmin), _mm256_cvtepi32_ps (
+                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8)))));
   for (int p = 0; p < 4; p++)
     {
-      int sc0, mn0, sc1, mn1;
-      __m512 d0, o0, d1, o1;
+      __m512 d0 = _mm512_set1_ps (ds[2 * p]), o0 = _mm512_set1_ps (dm[2 * p]);
+      __m512 d1 = _mm512_set1_ps (ds[2 * p + 1]), o1 = _mm512_set1_ps (dm[2 * p + 1]);
 
-      k4_scale_min (b + 4, 2 * p, &sc0, &mn0);
-      k4_scale_min (b + 4, 2 * p + 1, &sc1, &mn1);
-      d0 = _mm512_set1_ps (d * sc0);
-      o0 = _mm512_set1_ps (dmin * mn0);
-      d1 = _mm512_set1_ps (d * sc1);
-      o1 = _mm512_set1_ps (dmin * mn1);
       for (int c = 0; c < 2; c++)
         {
           __m512i v = u8x16 (q + 32 * p + 16 * c);
@@ -194,9 +196,13 @@ dec_q6_k (const guint8 *b,
   const guint8 *ql = b, *qh = b + 128;
   const int8_t *sc = (const int8_t *) (b + 192);
   float d = f16_at (b + 208);
+  float ds[16] __attribute__ ((aligned (64)));
   __m512i m4 = _mm512_set1_epi32 (0xF), m3 = _mm512_set1_epi32 (3), k32 = _mm512_set1_epi32 (32);
 
-  for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8)
+  /* the 16 products d sc_g, as the scalar decoder rounds them */
+  _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (d), _mm512_cvtepi32_ps (
+                                        _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) sc)))));
+  for (int h = 0; h < 2; h++, ql += 64, qh += 32)
     for (int c = 0; c < 2; c++)
       {
         int l0 = 16 * c;
@@ -210,13 +216,13 @@ dec_q6_k (const guint8 *b,
         __m512i q4 = _mm512_or_si512 (_mm512_srli_epi32 (e, 4),
                                       _mm512_slli_epi32 (_mm512_srli_epi32 (hb, 6), 4));
 
-        w[8 * h + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c]),
+        w[8 * h + c] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + c]),
                                       _mm512_cvtepi32_ps (_mm512_sub_epi32 (q1, k32)));
-        w[8 * h + 2 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 2]),
+        w[8 * h + 2 + c] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + c + 2]),
                                           _mm512_cvtepi32_ps (_mm512_sub_epi32 (q2, k32)));
-        w[8 * h + 4 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 4]),
+        w[8 * h + 4 + c] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + c + 4]),
                                           _mm512_cvtepi32_ps (_mm512_sub_epi32 (q3, k32)));
-        w[8 * h + 6 + c] = _mm512_mul_ps (_mm512_set1_ps (d * sc[c + 6]),
+        w[8 * h + 6 + c] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + c + 6]),
                                           _mm512_cvtepi32_ps (_mm512_sub_epi32 (q4, k32)));
       }
 }
@@ -456,11 +462,12 @@ sy_quant_matmul_path (SyDType dtype)
     return "not quantized";
 #ifdef SY_QM_X86
   if (have_avx512 () && fused_dtype (dtype))
-    return "avx512 fused";
+    return "fast: avx512 fused decode, avx512 panels";
   if (have_avx2 ())
-    return have_avx512 () ? "avx2 dot, avx512 panel" : "avx2 dot";
+    return have_avx512 () ? "partly: avx2 dot decode (no fused kernel), avx512 panels"
+                          : "partly: avx2 dot decode, panels + BLAS";
 #endif
-  return "scalar";
+  return "none: scalar decode";
 }
 
 gboolean

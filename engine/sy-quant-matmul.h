@@ -49,9 +49,10 @@ void         sy_quant_matmul_rows_ref (SyDType        dtype,
                                        int            r0,
                                        int            r1);
 
-/* Which kernels this CPU runs for @dtype: "avx512 fused" (decode + dot
- * in registers, several activation rows per pass), "avx2 dot" (one
- * vectorised dot per row and activation row), "scalar" (no fast path). */
+/* Which kernels this CPU runs for @dtype, one line for `bench`: "fast:
+ * avx512 fused decode, avx512 panels" (decode + dot in registers, several
+ * activation rows per pass; prefill on decoded panels), "partly: ..." (a
+ * vectorised dot per row and activation row), "none: scalar decode". */
 const char  *sy_quant_matmul_path     (SyDType        dtype);
 
 /* For tests: 0 = as the CPU allows, 1 = no AVX-512 (AVX2 / scalar). */
