@@ -86,6 +86,18 @@ have_avx512 (void)
   return cached && forced_level == 0;
 }
 
+/* SY_QUANT_KERNELS=generic: none of these kernels (the dequantized path of
+ * sy-kernels.c), to measure what they change */
+static gboolean
+kernels_off (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    cached = g_strcmp0 (g_getenv ("SY_QUANT_KERNELS"), "generic") == 0;
+  return cached;
+}
+
 static gboolean
 have_avx2 (void)
 {
@@ -484,6 +496,8 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (r1 <= r0 || T <= 0 || K <= 0)
     return TRUE;
 #ifdef SY_QM_X86
+  if (kernels_off ())
+    return FALSE;
   if (have_avx512 () && K % UNIT == 0)
     {
       if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
