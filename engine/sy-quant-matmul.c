@@ -16,7 +16,10 @@
  *   scratch that stays in L2, then a 4-row x 6-token register tile runs
  *   over the panel for all T activation rows.
  *
- * Units of 256 values: one Q4_K / Q6_K super-block, eight Q8_0 blocks;
+ * Fused kernels for Q8_0, Q4_K, Q5_K and Q6_K (llama.cpp's Q4_K_M, Q5_K_M,
+ * Q6_K and Q8_0 mixes); the other types decode their panels with
+ * sy_quant_to_f32 and take sy_quant_dot for T <= 8.
+ * Units of 256 values: one K-quant super-block, eight Q8_0 blocks;
  * rows whose length is not a multiple of 256 take the generic path.  CPUs
  * without AVX-512 take sy_quant_dot (AVX2) per row and activation row
  * (the row stays in L1 for the T passes).
@@ -66,7 +69,8 @@ sy_quant_matmul_rows_ref (SyDType      dtype,
 static gboolean
 fused_dtype (SyDType dtype)
 {
-  return dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K;
+  return dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K
+         || dtype == SY_DTYPE_Q6_K;
 }
 
 #ifdef SY_QM_X86
@@ -165,15 +169,18 @@ k4_scales_mins (const guint8 *q,
        | (guint64) (((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 6) & 0x03030303u) << 4) << 32;
 }
 
-/* Q4_K: pair p of sub-blocks in bytes 32 p .. 32 p + 31 (low nibbles:
- * sub-block 2 p, high: 2 p + 1); w = (d sc) q - (dmin m) */
+/* Q4_K (@five FALSE): pair p of sub-blocks in bytes 32 p .. 32 p + 31 of
+ * the nibbles (low nibbles: sub-block 2 p, high: 2 p + 1); Q5_K: the same
+ * with the fifth bit of element l of sub-block s at bit s of qh[l];
+ * w = (d sc) q - (dmin m) */
 INLINE512 void
-dec_q4_k (const guint8 *b,
-          __m512        w[16])
+dec_q45_k (const guint8   *b,
+           const gboolean  five,
+           __m512          w[16])
 {
   float d = f16_at (b), dmin = f16_at (b + 2);
-  const guint8 *q = b + 16;
-  __m512i m4 = _mm512_set1_epi32 (0xF);
+  const guint8 *q = b + (five ? 48 : 16), *qh = b + 16;
+  __m512i m4 = _mm512_set1_epi32 (0xF), one = _mm512_set1_epi32 (1);
   guint64 sc8, m8;
   float ds[8] __attribute__ ((aligned (32))), dm[8] __attribute__ ((aligned (32)));
 
@@ -191,9 +198,17 @@ dec_q4_k (const guint8 *b,
       for (int c = 0; c < 2; c++)
         {
           __m512i v = u8x16 (q + 32 * p + 16 * c);
+          __m512i lo = _mm512_and_si512 (v, m4), hi = _mm512_srli_epi32 (v, 4);
 
-          w[4 * p + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (_mm512_and_si512 (v, m4)), d0, o0);
-          w[4 * p + 2 + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (_mm512_srli_epi32 (v, 4)), d1, o1);
+          if (five)
+            {
+              __m512i h = u8x16 (qh + 16 * c);
+
+              lo = _mm512_or_si512 (lo, _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (h, 2 * p), one), 4));
+              hi = _mm512_or_si512 (hi, _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (h, 2 * p + 1), one), 4));
+            }
+          w[4 * p + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (lo), d0, o0);
+          w[4 * p + 2 + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (hi), d1, o1);
         }
     }
 }
@@ -255,7 +270,9 @@ dec_unit (const SyDType  dtype,
   if (dtype == SY_DTYPE_Q8_0)
     dec_q8_0 (b, w);
   else if (dtype == SY_DTYPE_Q4_K)
-    dec_q4_k (b, w);
+    dec_q45_k (b, FALSE, w);
+  else if (dtype == SY_DTYPE_Q5_K)
+    dec_q45_k (b, TRUE, w);
   else
     dec_q6_k (b, w);
 }
@@ -273,7 +290,8 @@ rows_fused (const SyDType  dtype,
             int            r1)
 {
   const int NA = T == 1 ? 8 : T == 2 ? 4 : 2;
-  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144 : 210;
+  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144
+                   : dtype == SY_DTYPE_Q5_K ? 176 : 210;
   gsize row_bytes = ub * (K / UNIT);
 
   for (int r = r0; r < r1; r++)
@@ -329,6 +347,7 @@ rows_fused (const SyDType  dtype,
 
 FUSED_FN (fused_q8_0, SY_DTYPE_Q8_0)
 FUSED_FN (fused_q4_k, SY_DTYPE_Q4_K)
+FUSED_FN (fused_q5_k, SY_DTYPE_Q5_K)
 FUSED_FN (fused_q6_k, SY_DTYPE_Q6_K)
 
 /* rows [r, r + n) decoded into @out (n, K) */
@@ -363,7 +382,8 @@ decode_rows_512 (SyDType       dtype,
           switch (dtype)
             {
             case SY_DTYPE_Q8_0: dec_q8_0 (b, wv); break;
-            case SY_DTYPE_Q4_K: dec_q4_k (b, wv); break;
+            case SY_DTYPE_Q4_K: dec_q45_k (b, FALSE, wv); break;
+            case SY_DTYPE_Q5_K: dec_q45_k (b, TRUE, wv); break;
             default: dec_q6_k (b, wv); break;
             }
           for (int j = 0; j < 16; j++)
@@ -515,6 +535,7 @@ sy_quant_matmul_rows (SyDType      dtype,
                 {
                 case SY_DTYPE_Q8_0: fused_q8_0 (w, K, xt, n, yt, ldy, r0, r1); break;
                 case SY_DTYPE_Q4_K: fused_q4_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q5_K: fused_q5_k (w, K, xt, n, yt, ldy, r0, r1); break;
                 default: fused_q6_k (w, K, xt, n, yt, ldy, r0, r1); break;
                 }
               t0 += n;
