@@ -79,7 +79,10 @@ sy_cli_bench (int    argc,
   g_autofree char *model_path = NULL;
   int decode_tokens = 16, repeat = 1;
   gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE;
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "resident", 0, 0, G_OPTION_ARG_NONE, &resident,
       "Copy the weights (stored precision) into process memory even where they would not fit by the default rule", NULL },
     { "mmap", 0, 0, G_OPTION_ARG_NONE, &mapped,
@@ -111,6 +114,8 @@ sy_cli_bench (int    argc,
     return sy_cli_error_from (error);
   if (argc > 1)
     return sy_cli_error ("bench: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("bench", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("bench", activations));
   if (decode_tokens < 1 || decode_tokens > 4096 || repeat < 1 || repeat > 100)
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 

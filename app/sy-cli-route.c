@@ -149,7 +149,10 @@ sy_cli_route (int    argc,
   g_autofree char *calibrate = NULL;
   g_autofree char *csv = NULL;
   gboolean json = FALSE, pretty = FALSE, no_compare = FALSE;
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Hugging Face model folder", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
@@ -182,6 +185,8 @@ sy_cli_route (int    argc,
     return sy_cli_error ("route: %s", error->message);
   if (argc > 1)
     return sy_cli_error ("route: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("route", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", activations));
 
   spec = sy_router_spec_parse (router ? router : "native", &error);
   if (spec == NULL)
