@@ -393,13 +393,17 @@ decode_rows_512 (SyDType       dtype,
 }
 
 /* float32 register tile: R panel rows x TB activation rows (R <= 4, TB
- * <= 6, 24 accumulators), K a multiple of 16 */
+ * <= 6, 24 accumulators) over @len columns (a multiple of 16); the sums
+ * are stored, or added to y where @add */
 INLINE512 void
 tile_f32 (const float *w,
+          gsize        ldw,
           const float *x,
+          gsize        ldx,
           float       *y,
           gsize        ldy,
-          int          K,
+          int          len,
+          gboolean     add,
           const int    R,
           const int    TB)
 {
@@ -410,17 +414,17 @@ tile_f32 (const float *w,
 #pragma GCC unroll 6
     for (int t = 0; t < TB; t++)
       acc[r][t] = _mm512_setzero_ps ();
-  for (int k = 0; k < K; k += 16)
+  for (int k = 0; k < len; k += 16)
     {
       __m512 wv[4];
 
 #pragma GCC unroll 4
       for (int r = 0; r < R; r++)
-        wv[r] = _mm512_loadu_ps (w + (gsize) r * K + k);
+        wv[r] = _mm512_loadu_ps (w + r * ldw + k);
 #pragma GCC unroll 6
       for (int t = 0; t < TB; t++)
         {
-          __m512 xv = _mm512_loadu_ps (x + (gsize) t * K + k);
+          __m512 xv = _mm512_loadu_ps (x + t * ldx + k);
 
 #pragma GCC unroll 4
           for (int r = 0; r < R; r++)
@@ -431,21 +435,24 @@ tile_f32 (const float *w,
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 6
     for (int t = 0; t < TB; t++)
-      y[t * ldy + r] = _mm512_reduce_add_ps (acc[r][t]);
+      y[t * ldy + r] = (add ? y[t * ldy + r] : 0.0f) + _mm512_reduce_add_ps (acc[r][t]);
 }
 
 #define TILE_CASE(r, tb) \
-  case (r) * 8 + (tb): tile_f32 (w, x, y, ldy, K, r, tb); break;
+  case (r) * 8 + (tb): tile_f32 (w, ldw, x, ldx, y, ldy, len, add, r, tb); break;
 #define TILE_ROW(r) \
   TILE_CASE (r, 1) TILE_CASE (r, 2) TILE_CASE (r, 3) \
   TILE_CASE (r, 4) TILE_CASE (r, 5) TILE_CASE (r, 6)
 
 TGT512 static void
 tile_f32_dispatch (const float *w,
+                   gsize        ldw,
                    const float *x,
+                   gsize        ldx,
                    float       *y,
                    gsize        ldy,
-                   int          K,
+                   int          len,
+                   gboolean     add,
                    int          R,
                    int          TB)
 {
@@ -456,6 +463,10 @@ tile_f32_dispatch (const float *w,
       g_assert_not_reached ();
     }
 }
+
+#ifndef SY_QM_PANEL_KB
+#define SY_QM_PANEL_KB 512
+#endif
 
 /* prefill: panels of decoded rows, each used for all T activation rows */
 static void
@@ -476,10 +487,13 @@ rows_panel_512 (SyDType       dtype,
       int np = MIN (panel_rows, r1 - p0);
 
       decode_rows_512 (dtype, w, K, p0, np, panel);
-      for (int r = 0; r < np; r += 4)
-        for (int t = 0; t < T; t += 6)
-          tile_f32_dispatch (panel + (gsize) r * K, x + (gsize) t * K, y + (gsize) t * ldy + p0 + r,
-                             ldy, K, MIN (4, np - r), MIN (6, T - t));
+      /* in column blocks: 4 panel rows and 6 rows of x stay in L1 */
+      for (int k0 = 0; k0 < K; k0 += SY_QM_PANEL_KB)
+        for (int r = 0; r < np; r += 4)
+          for (int t = 0; t < T; t += 6)
+            tile_f32_dispatch (panel + (gsize) r * K + k0, K, x + (gsize) t * K + k0, K,
+                               y + (gsize) t * ldy + p0 + r, ldy, MIN (SY_QM_PANEL_KB, K - k0), k0 > 0,
+                               MIN (4, np - r), MIN (6, T - t));
     }
 }
 
