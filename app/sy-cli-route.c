@@ -235,7 +235,10 @@ sy_cli_route (int    argc,
   gboolean record_attention = TRUE;
   g_autofree float *recv_copy = NULL;
   SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
@@ -276,6 +279,8 @@ sy_cli_route (int    argc,
     return sy_cli_error ("route: %s", error->message);
   if (argc > 1)
     return sy_cli_error ("route: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("route", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", activations));
 
   if (trace_dtype && strcmp (trace_dtype, "f16") == 0)
     wopts.dtype = SY_TRACE_DTYPE_F16;

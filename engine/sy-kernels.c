@@ -27,6 +27,7 @@
 #include "sy-cpu.h"
 #include "sy-kernels.h"
 #include "sy-quant.h"
+#include "sy-quant-matmul.h"
 #include "sy-weight-memory.h"
 
 /* ---------------------------------------------------------------- pool */
@@ -812,6 +813,12 @@ matmul_rows (MatmulJob *job,
                      1.0f, job->x, K, wf, K, 0.0f, job->y + r0, N);
       return;
     }
+
+  if (sy_dtype_is_quantized (w->dtype)
+      && sy_quant_matmul_rows (w->dtype, w->data, K, job->x, T, job->y, N, r0, r1,
+                               job->scratch ? job->scratch + (gsize) task * job->panel * K : NULL,
+                               job->panel))
+    return;     /* sy-quant-matmul.c: fused decode + dot, or decoded panels */
 
   if (T <= 2 && sy_dtype_is_quantized (w->dtype))
     {

@@ -326,7 +326,9 @@ test_visualizer_live (void)
     for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
       {
         GtkStack *stack = GTK_STACK (gtk_widget_get_parent (heatmap));
-        GtkWidget *page = gtk_stack_get_child_by_name (stack, pages[i]);
+        /* the summary's page is a scroller around it */
+        GtkWidget *page = sy_test_find_widget (gtk_stack_get_child_by_name (stack, pages[i]),
+                                               SY_TYPE_TRACE_VIEW);
         g_autoptr (GdkTexture) shot = NULL;
         g_autofree char *name = g_strdup_printf ("test-visualizer-%s.png", pages[i]);
 
