@@ -263,6 +263,28 @@ main (int argc, char **argv)
         }
       report ("strip height for a new width", wrap_ms, N_WRAP);
     }
+  /* SY_BENCH_PNG=FILE: the window with the strip scrolled to the middle */
+  if (g_getenv ("SY_BENCH_PNG") != NULL && strip != NULL)
+    {
+      GtkWidget *scroller = gtk_widget_get_ancestor (strip, GTK_TYPE_SCROLLED_WINDOW);
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+      g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr (GskRenderNode) node = NULL;
+      g_autoptr (GdkTexture) texture = NULL;
+      GdkPaintable *paintable;
+
+      sy_analysis_view_set_heatmap_zoom (view, 0);
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) / 2);
+      settle ();
+      wait_painted (g_get_monotonic_time ());
+      paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (GTK_WIDGET (window)),
+                              gtk_widget_get_height (GTK_WIDGET (window)));
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
+      gdk_texture_save_to_png (texture, g_getenv ("SY_BENCH_PNG"));
+      g_object_unref (paintable);
+    }
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
