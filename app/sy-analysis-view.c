@@ -149,6 +149,24 @@ show_continuation (SyAnalysisView *self)
   g_signal_handler_unblock (buffer, self->text_changed_id);
 }
 
+/* Compare with two continuations: the first token where B's differs from
+ * A's (0: none, or not comparing), as the compare heatmaps mark it. */
+static int
+first_difference (SyAnalysisView *self)
+{
+  const SyTrace *a = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  const SyTrace *b = sy_worker_get_trace (self->worker, SY_SLOT_B);
+  int ga = sy_worker_get_generated_from (self->worker, SY_SLOT_A);
+  int gb = sy_worker_get_generated_from (self->worker, SY_SLOT_B);
+
+  if (!sy_worker_get_compare (self->worker) || a == NULL || b == NULL || ga <= 0 || gb <= 0)
+    return 0;
+  for (int t = MIN (ga, gb); t < MIN (a->n_tokens, b->n_tokens); t++)
+    if (a->ids[t] != b->ids[t])
+      return t;
+  return 0;
+}
+
 static void
 on_trace_ready (SyWorker       *worker,
                 int             slot,
@@ -158,12 +176,12 @@ on_trace_ready (SyWorker       *worker,
   g_autofree char *status = NULL;
   int generated_from;
 
+  generated_from = sy_worker_get_generated_from (worker, SY_SLOT_A);
+  sy_token_strip_set_marks (SY_TOKEN_STRIP (self->strip), generated_from, first_difference (self));
   if (slot != SY_SLOT_A)
     return;
   trace = sy_worker_get_trace (worker, SY_SLOT_A);
-  generated_from = sy_worker_get_generated_from (worker, SY_SLOT_A);
   show_continuation (self);
-  sy_token_strip_set_marks (SY_TOKEN_STRIP (self->strip), generated_from, 0);
   sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heatmap), generated_from, 0);
   for_each_view (self, set_trace_cb, (gpointer) trace);
   if (trace && sy_selection_get_token (self->selection) >= trace->n_tokens)

@@ -138,7 +138,10 @@ run_thread (GTask        *task,
                                             run_progress, job, &job->errors[s]);
       if (job->traces[s] == NULL)
         continue;
-      logits = sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]);
+      /* the logits of every token (T × V floats, 32 MB for a 2,000-token
+       * text) are kept only for Compare's KL and agreement */
+      logits = job->slots[SY_SLOT_B]
+        ? sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]) : NULL;
       if (logits != NULL)
         job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
     }

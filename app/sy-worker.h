@@ -88,7 +88,8 @@ char          *sy_worker_calibrate_finish  (SyWorker            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 
-/* Next-token logits (n_tokens, n_vocab) of the latest run of @slot (borrowed), or NULL. */
+/* Next-token logits (n_tokens, n_vocab) of the latest run of @slot (borrowed), or
+ * NULL; kept only while Compare is on (they are what it compares). */
 const float   *sy_worker_get_logits        (SyWorker            *self,
                                             SySlot               slot,
                                             int                 *n_tokens,

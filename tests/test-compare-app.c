@@ -23,6 +23,7 @@
 #include "sy-compare-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-test-gui.h"
+#include "sy-token-strip.h"
 #include "sy-window.h"
 
 static SyApplication *app;
@@ -193,6 +194,42 @@ test_compare_mode (void)
     g_assert_no_error (error);
     g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
     g_assert_nonnull (strstr (contents, "<svg"));
+  }
+
+  /* Continue in compare: A and B write apart; the strip marks the first
+   * token where B's continuation leaves A's, as the heatmaps do */
+  {
+    SyTokenStrip *strip = SY_TOKEN_STRIP (sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_TOKEN_STRIP));
+    SyHeatmapView *heat_a = SY_HEATMAP_VIEW (sy_compare_pane_get_heatmap (pane, SY_SLOT_A));
+    SyStripOptions sopts;
+    int diff = 0;
+
+    g_assert_true (sy_analysis_view_set_router (view, "topk:k=1", &error));
+    g_assert_no_error (error);
+    g_assert_true (sy_compare_pane_set_router_b (pane, "native", &error));
+    g_assert_no_error (error);
+    settle (20);
+    while (sy_worker_is_busy (worker))
+      g_main_context_iteration (NULL, TRUE);
+    sy_analysis_view_continue (view);
+    while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
+      g_main_context_iteration (NULL, TRUE);
+    settle (20);
+    ta = sy_worker_get_trace (worker, SY_SLOT_A);
+    tb = sy_worker_get_trace (worker, SY_SLOT_B);
+    g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), >, 0);
+    for (int t = sy_worker_get_generated_from (worker, SY_SLOT_A); t < MIN (ta->n_tokens, tb->n_tokens); t++)
+      if (ta->ids[t] != tb->ids[t])
+        {
+          diff = t;
+          break;
+        }
+    sy_token_strip_get_options (strip, &sopts);
+    g_test_message ("continuations part at token %d", diff);
+    g_assert_cmpint (sopts.first_difference, ==, diff);
+    g_assert_cmpint (sy_heatmap_view_get_first_difference (heat_a), ==, diff);
+    g_assert_cmpint (sopts.generated_from, ==, sy_worker_get_generated_from (worker, SY_SLOT_A));
+    screenshot (GTK_WIDGET (window), "test-compare-continued.png");
   }
 
   /* compare off: the worker runs A alone again */

@@ -85,6 +85,13 @@ get_measure_context (void)
   return context;
 }
 
+/* Text sizes measured in this thread, by font, size and text: a long
+ * text's strip is wrapped again at every width and every keystroke, and
+ * measuring its 2,000 tokens through Pango each time is what made it slow. */
+#define TEXT_SIZE_CACHE_MAX 50000
+
+static GPrivate text_size_cache = G_PRIVATE_INIT ((GDestroyNotify) g_hash_table_unref);
+
 void
 _sy_text_size (const SyRenderStyle *style,
                const char          *text,
@@ -93,16 +100,37 @@ _sy_text_size (const SyRenderStyle *style,
                double              *width,
                double              *height)
 {
-  PangoLayout *layout = pango_layout_new (get_measure_context ());
-  int w, h;
+  GHashTable *cache = g_private_get (&text_size_cache);
+  g_autofree char *key = NULL;
+  double *wh;
 
-  layout_setup (layout, style, text, size, bold);
-  pango_layout_get_size (layout, &w, &h);
+  if (cache == NULL)
+    {
+      cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_private_set (&text_size_cache, cache);
+    }
+  key = g_strdup_printf ("%s\x1f%.17g\x1f%d\x1f%s", style->font_family,
+                         _sy_px (style, style->font_size * size), bold, text ? text : "");
+  wh = g_hash_table_lookup (cache, key);
+  if (wh == NULL)
+    {
+      PangoLayout *layout = pango_layout_new (get_measure_context ());
+      int w, h;
+
+      layout_setup (layout, style, text, size, bold);
+      pango_layout_get_size (layout, &w, &h);
+      g_object_unref (layout);
+      if (g_hash_table_size (cache) >= TEXT_SIZE_CACHE_MAX)
+        g_hash_table_remove_all (cache);
+      wh = g_new (double, 2);
+      wh[0] = (double) w / PANGO_SCALE;
+      wh[1] = (double) h / PANGO_SCALE;
+      g_hash_table_insert (cache, g_steal_pointer (&key), wh);
+    }
   if (width)
-    *width = (double) w / PANGO_SCALE;
+    *width = wh[0];
   if (height)
-    *height = (double) h / PANGO_SCALE;
-  g_object_unref (layout);
+    *height = wh[1];
 }
 
 static PangoLayout *

@@ -197,15 +197,32 @@ sy_strip_scale (const SyTrace        *trace,
     }
 }
 
+static SyPattern token_color (const SyTrace *trace, const SyStripOptions *opts, int t,
+                              double vmin, double vmax, SyColor *out);
+
 SyPattern
 sy_strip_token_color (const SyTrace        *trace,
                       const SyStripOptions *opts,
                       int                   t,
                       SyColor              *out)
 {
-  double vmin, vmax, v = sy_strip_value (trace, opts, t);
+  double vmin, vmax;
 
   sy_strip_scale (trace, opts, &vmin, &vmax);
+  return token_color (trace, opts, t, vmin, vmax, out);
+}
+
+/* sy_strip_token_color() on a scale found once for all the tokens */
+static SyPattern
+token_color (const SyTrace        *trace,
+             const SyStripOptions *opts,
+             int                   t,
+             double                vmin,
+             double                vmax,
+             SyColor              *out)
+{
+  double v = sy_strip_value (trace, opts, t);
+
   if (isnan (v))
     {
       sy_colormap_sequential (NAN, out);
@@ -388,7 +405,7 @@ sy_strip_render (cairo_t              *cr,
   SyStripOptions defaults;
   g_autoptr (SyStripLayout) layout = NULL;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double radius;
+  double radius, vmin, vmax, cx0, cy0, cx1, cy1;
 
   g_return_if_fail (cr != NULL);
   if (style == NULL)
@@ -416,6 +433,9 @@ sy_strip_render (cairo_t              *cr,
     }
 
   layout = sy_strip_layout_new (trace, opts, style, width, height);
+  sy_strip_scale (trace, opts, &vmin, &vmax);
+  /* only the tokens inside the clip: a long text's strip is scrolled */
+  cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
   radius = _sy_px (style, 3);
   text.size = TOKEN_SIZE;
   text.xalign = 0.5;
@@ -427,9 +447,9 @@ sy_strip_render (cairo_t              *cr,
       SyColor c, fg;
       SyPattern pattern;
 
-      if (b->w <= 0)
+      if (b->w <= 0 || b->y > cy1 + 8 || b->y + b->h < cy0 - 8)
         continue;
-      pattern = sy_strip_token_color (trace, opts, t, &c);
+      pattern = token_color (trace, opts, t, vmin, vmax, &c);
       if (pattern == SY_PATTERN_HATCH)
         c = style->missing;
       cairo_save (cr);
@@ -490,10 +510,8 @@ sy_strip_render (cairo_t              *cr,
     }
   if (opts->show_legend)
     {
-      double vmin, vmax;
       SyRect r = { layout->legend_x, layout->legend_y, layout->legend_w, layout->legend_h };
 
-      sy_strip_scale (trace, opts, &vmin, &vmax);
       _sy_colorbar (cr, style, &r, vmin, vmax, FALSE, sy_colormap_sequential, legend_label (opts->measure));
     }
 }

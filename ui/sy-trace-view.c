@@ -21,6 +21,7 @@ typedef struct
   gulong       layer_handler;
   gulong       dark_handler;
   int          dark;          /* -1 follow the desktop */
+  GtkAdjustment *scroll_adjustment; /* weak: the scroller's, redraws on scrolling */
 } SyTraceViewPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SyTraceView, sy_trace_view, GTK_TYPE_WIDGET)
@@ -230,8 +231,31 @@ sy_trace_view_snapshot (GtkWidget   *widget,
 
   if (width <= 0 || height <= 0)
     return;
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  graphene_rect_t visible = GRAPHENE_RECT_INIT (0, 0, width, height);
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+
+  /* In a scroller (a long text's strip) only the visible part is drawn,
+   * into a surface of that size; scrolling then has to redraw. */
+  if (scroller != NULL)
+    {
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+      graphene_rect_t bounds;
+
+      if (gtk_widget_compute_bounds (scroller, widget, &bounds)
+          && !graphene_rect_intersection (&visible, &bounds, &visible))
+        return;
+      if (adjustment != priv->scroll_adjustment)
+        {
+          if (priv->scroll_adjustment != NULL)
+            g_signal_handlers_disconnect_by_data (priv->scroll_adjustment, self);
+          g_set_weak_pointer (&priv->scroll_adjustment, adjustment);
+          g_signal_connect_object (adjustment, "value-changed",
+                                   G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
+        }
+    }
   sy_trace_view_get_render_style (self, &style);
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cr = gtk_snapshot_append_cairo (snapshot, &visible);
   sy_trace_view_draw (self, cr, &style, width, height);
   cairo_destroy (cr);
 }
@@ -402,6 +426,7 @@ sy_trace_view_dispose (GObject *object)
       g_clear_object (&priv->selection);
     }
   g_clear_signal_handler (&priv->dark_handler, adw_style_manager_get_default ());
+  g_clear_weak_pointer (&priv->scroll_adjustment);
   G_OBJECT_CLASS (sy_trace_view_parent_class)->dispose (object);
 }
 
