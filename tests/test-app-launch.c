@@ -188,7 +188,10 @@ test_launch_screenshot (void)
    * the picture is blank: try again while the app runs.  RGB only: X
    * hands over the alpha byte of GTK's RGBA visual as it finds it, and a
    * near-zero alpha would premultiply the colours away. */
-  for (guint attempt = 0; colours <= 16 && attempt < 150; attempt++)
+  /* (bounded by time, not tries: on a loaded machine one import takes
+   * seconds) */
+  for (gint64 until = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+       colours <= 16 && g_get_monotonic_time () < until;)
     {
       const char *argv[] = { "import", "-window", window_id, NULL, NULL };
       g_autofree char *target = g_strconcat ("PNG24:", shot, NULL);
