@@ -91,7 +91,9 @@ typedef struct
   char             *genre;
   GPtrArray        *specs;       /* SyRouterSpec */
   SyProfileOptions  options;
-  SyProfilerWindow *window;      /* a ref */
+  SyProfilerWindow *window;      /* borrowed: the task's callback holds a ref until
+                                  * the thread is done (a window must never be
+                                  * finalized in the worker thread) */
   GCancellable     *cancellable;
 } Job;
 
@@ -104,7 +106,6 @@ job_free (Job *job)
   g_free (job->brown_dir);
   g_free (job->genre);
   g_ptr_array_unref (job->specs);
-  g_object_unref (job->window);
   g_clear_object (&job->cancellable);
   g_free (job);
 }
@@ -294,11 +295,12 @@ on_job_done (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  SyProfilerWindow *self = SY_PROFILER_WINDOW (source);
+  /* the ref taken in sy_profiler_window_run, dropped here in the main thread */
+  g_autoptr (SyProfilerWindow) self = user_data;
   g_autoptr (GError) error = NULL;
   SyProfile *prof = g_task_propagate_pointer (G_TASK (result), &error);
 
-  (void) user_data;
+  (void) source;
   self->running = FALSE;
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->error, g_free);
@@ -349,7 +351,7 @@ sy_profiler_window_run (SyProfilerWindow *self)
   if (self->running)
     return FALSE;
   job = g_new0 (Job, 1);
-  job->window = g_object_ref (self);
+  job->window = self;
   job->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_router_spec_free);
   sy_profile_options_init (&job->options);
   job->options.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
@@ -409,7 +411,9 @@ sy_profiler_window_run (SyProfilerWindow *self)
   job->cancellable = g_object_ref (self->cancellable);
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_progress_bar_set_text (self->progress, _("Starting…"));
-  task = g_task_new (self, self->cancellable, on_job_done, NULL);
+  /* no source object: the task may be freed in the worker thread, and the
+   * window's last reference must be dropped in the main thread (on_job_done) */
+  task = g_task_new (NULL, self->cancellable, on_job_done, g_object_ref (self));
   g_task_set_source_tag (task, sy_profiler_window_run);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_set_return_on_cancel (task, FALSE);
