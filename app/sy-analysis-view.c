@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "sy-analysis-view.h"
+#include "sy-profiler-window.h"
 #include "sy-compare-pane.h"
 #include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
@@ -49,6 +50,7 @@ struct _SyAnalysisView
   GtkWidget        *split;            /* vertical: text and strip | views */
   GtkWidget        *summary_page;     /* the stack page: the summary in a vertical scroller */
   gboolean          split_placed;     /* the user moved the split: it stays */
+  GtkWidget        *profiler;         /* weak: the Profiler window whose profile feeds expert cards */
   SyRouterControls *controls;
   GtkTextView      *text_view;
   GtkWidget        *strip;
@@ -356,6 +358,10 @@ sy_analysis_view_show_expert (SyAnalysisView *self,
   card = sy_expert_view_new ();
   sy_trace_view_set_trace (SY_TRACE_VIEW (card), trace);
   sy_expert_view_set_expert (SY_EXPERT_VIEW (card), moe, expert);
+  if (self->profiler)
+    sy_expert_view_set_profile (SY_EXPERT_VIEW (card),
+                                sy_profiler_window_get_expert (SY_PROFILER_WINDOW (self->profiler),
+                                                               trace->model, moe, expert, NULL));
   window = gtk_window_new ();
   title = g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
   gtk_window_set_title (GTK_WINDOW (window), title);
@@ -370,6 +376,15 @@ sy_analysis_view_show_expert (SyAnalysisView *self,
   gtk_window_set_child (GTK_WINDOW (window), card);
   gtk_window_present (GTK_WINDOW (window));
   return card;
+}
+
+void
+sy_analysis_view_set_profiler (SyAnalysisView *self,
+                               GtkWidget      *profiler)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  g_return_if_fail (profiler == NULL || SY_IS_PROFILER_WINDOW (profiler));
+  g_set_weak_pointer (&self->profiler, profiler);
 }
 
 static void
@@ -800,6 +815,7 @@ sy_analysis_view_dispose (GObject *object)
     g_cancellable_cancel (self->load_cancellable);
   if (self->worker)
     g_signal_handlers_disconnect_by_data (self->worker, self);
+  g_clear_weak_pointer (&self->profiler);
   g_clear_pointer (&self->paned, gtk_widget_unparent);
   G_OBJECT_CLASS (sy_analysis_view_parent_class)->dispose (object);
 }

@@ -91,6 +91,11 @@ void           sy_analysis_view_stop         (SyAnalysisView  *self);
  * window of its own (what a double click on an expert in the inspector or
  * the top-expert/gate heatmap does); returns the card (SyExpertView), or
  * NULL without a trace or out of range. */
+/* Expert cards opened from here take their corpus half from @profiler (a
+ * SyProfilerWindow, held weakly; NULL: none) when its profile is of the
+ * same model. */
+void           sy_analysis_view_set_profiler (SyAnalysisView  *self,
+                                              GtkWidget       *profiler);
 GtkWidget     *sy_analysis_view_show_expert  (SyAnalysisView  *self,
                                               int              moe,
                                               int              expert);

@@ -15,12 +15,15 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "sy-analysis-view.h"
 #include "sy-default-model.h"
+#include "sy-expert-view.h"
 #include "sy-model.h"
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-render-export.h"
 #include "sy-render-style.h"
+#include "sy-window.h"
 
 #ifndef SY_BROWN_CORPUS_DIR
 #define SY_BROWN_CORPUS_DIR ""
@@ -57,6 +60,7 @@ struct _SyProfilerWindow
   GtkDrawingArea  *area;
   GtkWidget       *export_chart_button;
   GtkWidget       *export_data_button;
+  GtkWidget       *open_button;
 
   /* Owned */
   char            *model_path;
@@ -64,6 +68,7 @@ struct _SyProfilerWindow
   char            *path;          /* chosen folder / JSONL */
   GCancellable    *cancellable;
   SyProfile       *profile;
+  char            *profile_file;  /* the profile.json it was read from, or NULL: run here */
   char            *error;
   gboolean         running;
   int              chart;         /* -1 = dashboard */
@@ -290,6 +295,23 @@ on_chart_changed (SyProfilerWindow *self)
   gtk_widget_queue_draw (GTK_WIDGET (self->area));
 }
 
+/* Takes @prof; @file: the profile.json it came from (NULL: a run here). */
+static void
+set_profile (SyProfilerWindow *self,
+             SyProfile        *prof,
+             const char       *file)
+{
+  g_clear_pointer (&self->profile, sy_profile_free);
+  self->profile = prof;
+  g_free (self->profile_file);
+  self->profile_file = g_strdup (file);
+  gtk_string_list_splice (self->run_list, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->run_list)), NULL);
+  for (guint i = 0; i < prof->runs->len; i++)
+    gtk_string_list_append (self->run_list, ((SyProfileRun *) g_ptr_array_index (prof->runs, i))->router);
+  gtk_drop_down_set_selected (self->run_drop, 0);
+}
+
 static void
 on_job_done (GObject      *source,
              GAsyncResult *result,
@@ -319,13 +341,7 @@ on_job_done (GObject      *source,
     {
       g_autofree char *text = NULL;
 
-      g_clear_pointer (&self->profile, sy_profile_free);
-      self->profile = prof;
-      gtk_string_list_splice (self->run_list, 0,
-                              g_list_model_get_n_items (G_LIST_MODEL (self->run_list)), NULL);
-      for (guint i = 0; i < prof->runs->len; i++)
-        gtk_string_list_append (self->run_list, ((SyProfileRun *) g_ptr_array_index (prof->runs, i))->router);
-      gtk_drop_down_set_selected (self->run_drop, 0);
+      set_profile (self, prof, NULL);
       text = g_strdup_printf (_("%d chunks of at most %d tokens · %d runs · done"), prof->n_texts,
                               prof->max_tokens, (int) prof->runs->len + (int) prof->sweep->len);
       gtk_progress_bar_set_fraction (self->progress, 1);
@@ -657,6 +673,197 @@ on_choose (SyProfilerWindow *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ------------------------------------------------------------ profile.json, cards */
+
+gboolean
+sy_profiler_window_open_profile (SyProfilerWindow  *self,
+                                 const char        *path,
+                                 GError           **error)
+{
+  g_autofree char *file = NULL, *text = NULL;
+  SyProfile *prof;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (self->running)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, _("A profile is running: cancel it first"));
+      return FALSE;
+    }
+  file = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  prof = sy_profile_read_json (file, error);
+  if (prof == NULL)
+    return FALSE;
+  set_profile (self, prof, file);
+  text = g_strdup_printf (_("%s · %s · %d runs"), file, prof->model, (int) prof->runs->len);
+  gtk_progress_bar_set_fraction (self->progress, 1);
+  gtk_progress_bar_set_text (self->progress, text);
+  /* only the load and co-activation tables come back from the file */
+  gtk_drop_down_set_selected (self->chart_drop, 1 + SY_PROFILE_CHART_LOAD);
+  update_sensitivity (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->area));
+  return TRUE;
+}
+
+SyProfileExpert *
+sy_profiler_window_get_expert (SyProfilerWindow  *self,
+                               const char        *model,
+                               int                moe,
+                               int                expert,
+                               GError           **error)
+{
+  guint run;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
+  if (self->profile == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("No profile loaded"));
+      return NULL;
+    }
+  if (model != NULL && g_strcmp0 (model, self->profile->model) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   _("The profile is of model %s, not %s"), self->profile->model, model);
+      return NULL;
+    }
+  run = gtk_drop_down_get_selected (self->run_drop);
+  if (run >= self->profile->runs->len)
+    run = 0;
+  if (self->profile_file)
+    return sy_profile_read_expert (self->profile_file,
+                                   ((SyProfileRun *) g_ptr_array_index (self->profile->runs, run))->router,
+                                   moe, expert, error);
+  return sy_profile_get_expert (self->profile, (int) run, moe, expert, error);
+}
+
+GtkWidget *
+sy_profiler_window_show_expert (SyProfilerWindow *self,
+                                int               moe,
+                                int               expert)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyProfileExpert) x = NULL;
+  GtkWindow *parent;
+  GtkWidget *card = NULL, *window;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
+  x = sy_profiler_window_get_expert (self, NULL, moe, expert, &error);
+  if (x == NULL)
+    {
+      toast (self, error->message);
+      return NULL;
+    }
+  /* on the main window's text when it shows the same model */
+  parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  if (SY_IS_WINDOW (parent) && sy_window_get_analysis_view (SY_WINDOW (parent)))
+    {
+      SyAnalysisView *analysis = sy_window_get_analysis_view (SY_WINDOW (parent));
+      const SyTrace *trace = sy_worker_get_trace (sy_analysis_view_get_worker (analysis), SY_SLOT_A);
+
+      if (trace && g_strcmp0 (trace->model, self->profile->model) == 0)
+        card = sy_analysis_view_show_expert (analysis, moe, expert);
+    }
+  if (card)
+    {
+      sy_expert_view_set_profile (SY_EXPERT_VIEW (card), g_steal_pointer (&x));
+      return card;
+    }
+  /* the corpus half alone */
+  card = sy_expert_view_new ();
+  sy_expert_view_set_expert (SY_EXPERT_VIEW (card), moe, expert);
+  window = gtk_window_new ();
+  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, x->layer);
+  sy_expert_view_set_profile (SY_EXPERT_VIEW (card), g_steal_pointer (&x));
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (self)));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_child (GTK_WINDOW (window), card);
+  gtk_window_present (GTK_WINDOW (window));
+  return card;
+}
+
+static void
+chart_opts (SyProfilerWindow       *self,
+            SyProfileRenderOptions *opts,
+            SyRenderStyle          *style)
+{
+  sy_render_style_init_light (style);
+  if (adw_style_manager_get_dark (adw_style_manager_get_default ()))
+    sy_render_style_init_dark (style);
+  sy_profile_render_options_init (opts);
+  opts->run = (int) gtk_drop_down_get_selected (self->run_drop);
+  if (self->profile == NULL || opts->run < 0 || opts->run >= (int) self->profile->runs->len)
+    opts->run = 0;
+}
+
+GtkWidget *
+sy_profiler_window_activate_at (SyProfilerWindow *self,
+                                double            x,
+                                double            y)
+{
+  SyProfileRenderOptions opts;
+  SyRenderStyle style;
+  int moe, expert;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
+  if (self->profile == NULL)
+    return NULL;
+  chart_opts (self, &opts, &style);
+  if (!sy_profile_render_expert_at (self->profile, self->chart, &opts, &style,
+                                    gtk_widget_get_width (GTK_WIDGET (self->area)),
+                                    gtk_widget_get_height (GTK_WIDGET (self->area)),
+                                    x, y, &moe, &expert))
+    return NULL;
+  return sy_profiler_window_show_expert (self, moe, expert);
+}
+
+static void
+on_area_released (GtkGestureClick  *gesture,
+                  int               n_press,
+                  double            x,
+                  double            y,
+                  SyProfilerWindow *self)
+{
+  (void) gesture;
+  if (n_press == 1)
+    sy_profiler_window_activate_at (self, x, y);
+}
+
+static void
+on_open_response (GtkNativeDialog  *dialog,
+                  int               response,
+                  SyProfilerWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path && !sy_profiler_window_open_profile (self, path, &error))
+        toast (self, error->message);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_open_profile (SyProfilerWindow *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Open a profile.json"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 _("_Open"), _("_Cancel"));
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Profile (profile.json)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 /* ------------------------------------------------------------ build */
 
 static void
@@ -699,6 +906,11 @@ build (SyProfilerWindow *self)
                                _("profile.json, a CSV file per table and a Chrome trace (Perfetto) into a folder"));
   self->export_chart_button = gtk_button_new_with_mnemonic (_("Export _Chart…"));
   gtk_widget_set_tooltip_text (self->export_chart_button, _("The chart on show as SVG, PNG or PDF"));
+  self->open_button = gtk_button_new_with_mnemonic (_("_Open Profile…"));
+  gtk_widget_set_tooltip_text (self->open_button,
+                               _("A profile.json exported before: its charts, and its corpus half on expert cards"));
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->open_button);
+  g_signal_connect_swapped (self->open_button, "clicked", G_CALLBACK (on_open_profile), self);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_data_button);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_chart_button);
   g_signal_connect_swapped (self->export_chart_button, "clicked", G_CALLBACK (on_export_chart), self);
@@ -801,6 +1013,14 @@ build (SyProfilerWindow *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->area), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self->area), TRUE);
   gtk_drawing_area_set_draw_func (self->area, draw_area, self, NULL);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    g_signal_connect (click, "released", G_CALLBACK (on_area_released), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->area), GTK_EVENT_CONTROLLER (click));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->area),
+                                 _("Click an expert in the load or co-activation chart for its card"));
+  }
   frame = gtk_frame_new (NULL);
   gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->area));
   gtk_widget_set_margin_start (frame, 12);
@@ -838,6 +1058,7 @@ sy_profiler_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->run_list);
   g_clear_pointer (&self->profile, sy_profile_free);
+  g_free (self->profile_file);
   G_OBJECT_CLASS (sy_profiler_window_parent_class)->finalize (object);
 }
 
@@ -887,4 +1108,13 @@ sy_profiler_window_new (GtkWindow  *parent,
     routers = g_strdup ("native");
   gtk_editable_set_text (GTK_EDITABLE (self->routers_entry), routers);
   return self;
+}
+
+void
+sy_profiler_window_set_chart (SyProfilerWindow *self,
+                              int               chart)
+{
+  g_return_if_fail (SY_IS_PROFILER_WINDOW (self));
+  g_return_if_fail (chart >= -1 && chart < SY_PROFILE_N_CHARTS);
+  gtk_drop_down_set_selected (self->chart_drop, chart + 1);
 }

@@ -74,4 +74,33 @@ gboolean          sy_profiler_window_export_data  (SyProfilerWindow   *self,
                                                    const char         *dir,
                                                    GError            **error);
 
+/* Opens a profile.json (or its folder) instead of running: the load and
+ * co-activation charts and the expert cards' corpus half come from it
+ * (the "Open Profile…" button). */
+gboolean          sy_profiler_window_open_profile (SyProfilerWindow   *self,
+                                                   const char         *path,
+                                                   GError            **error);
+/* The corpus half of an expert card from the loaded profile (the run
+ * chosen in the run list); NULL with @error when none is loaded or it is
+ * of another model than @model (NULL: any). */
+SyProfileExpert  *sy_profiler_window_get_expert   (SyProfilerWindow   *self,
+                                                   const char         *model,
+                                                   int                 moe,
+                                                   int                 expert,
+                                                   GError            **error);
+/* Opens the expert card (on the main window's text when it shows the
+ * profile's model, else the corpus half alone); returns the SyExpertView. */
+GtkWidget        *sy_profiler_window_show_expert  (SyProfilerWindow   *self,
+                                                   int                 moe,
+                                                   int                 expert);
+/* What a click at (@x, @y) on the charts does: the card of the expert
+ * under it (load or co-activation chart), or NULL. */
+GtkWidget        *sy_profiler_window_activate_at  (SyProfilerWindow   *self,
+                                                   double              x,
+                                                   double              y);
+
+/* The chart on show (SyProfileChart, -1: the dashboard). */
+void              sy_profiler_window_set_chart    (SyProfilerWindow   *self,
+                                                   int                 chart);
+
 G_END_DECLS

@@ -707,6 +707,8 @@ profile_action (GtkWidget  *widget,
   SyModel *model = self->analysis ? sy_worker_get_model (sy_analysis_view_get_worker (self->analysis)) : NULL;
   SyProfilerWindow *profiler = sy_profiler_window_new (GTK_WINDOW (self), path, model, router);
 
+  if (self->analysis)
+    sy_analysis_view_set_profiler (self->analysis, GTK_WIDGET (profiler));
   gtk_window_present (GTK_WINDOW (profiler));
 }
 

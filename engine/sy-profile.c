@@ -1105,6 +1105,101 @@ read_groups (json_object  *experts,
   return TRUE;
 }
 
+static gint64
+json_int64_at (json_object *array,
+               size_t       i)
+{
+  return json_object_get_int64 (json_object_array_get_idx (array, i));
+}
+
+SyProfile *
+sy_profile_read_json (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
+                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  json_object *root = sy_json_load_file (file, error), *runs = NULL, *o = NULL;
+  SyProfile *prof;
+  int E;
+
+  if (root == NULL)
+    return NULL;
+  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
+      json_object_array_length (runs) == 0 || !json_object_object_get_ex (root, "n_experts", &o) ||
+      (E = json_object_get_int (o)) <= 0 || E > 4096)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs or experts (not a profile.json)", file);
+      json_object_put (root);
+      return NULL;
+    }
+  prof = g_new0 (SyProfile, 1);
+  prof->model = g_strdup (json_object_object_get_ex (root, "model", &o) ? json_object_get_string (o) : "?");
+  prof->n_experts = E;
+  prof->native_k = json_object_object_get_ex (root, "native_k", &o) ? json_object_get_int (o) : 0;
+  prof->corpus_kind = g_strdup ("profile.json");
+  prof->corpus_source = g_strdup (file);
+  prof->split = g_strdup ("all");
+  prof->chunking = g_strdup ("read from profile.json");
+  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
+  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  if (json_object_object_get_ex (root, "corpus", &o) && json_object_object_get_ex (o, "texts", &o))
+    prof->n_texts = json_object_get_int (o);
+  for (size_t i = 0; i < json_object_array_length (runs); i++)
+    {
+      json_object *ro = json_object_array_get_idx (runs, i), *layers = NULL;
+      SyProfileRun *r;
+      int L;
+
+      if (!json_object_object_get_ex (ro, "layers", &layers) || !json_object_is_type (layers, json_type_array))
+        continue;
+      L = (int) json_object_array_length (layers);
+      if (prof->runs->len > 0 && L != prof->n_layers)
+        continue;
+      prof->n_layers = L;
+      r = run_new (json_object_object_get_ex (ro, "router", &o) ? json_object_get_string (o) : "?", L, E);
+      if (json_object_object_get_ex (ro, "texts", &o))
+        r->texts = json_object_get_int (o);
+      if (json_object_object_get_ex (ro, "tokens", &o))
+        r->tokens = json_object_get_int64 (o);
+      for (int l = 0; l < L; l++)
+        {
+          json_object *lo = json_object_array_get_idx (layers, l), *a = NULL;
+          SyProfileLayer *pl = &r->layers[l];
+
+          pl->layer = json_object_object_get_ex (lo, "layer", &o) ? json_object_get_int (o) : l;
+          pl->moe = l;
+          if (json_object_object_get_ex (lo, "expert_load", &a) && json_object_is_type (a, json_type_array))
+            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
+              pl->expert_load[e] = json_int64_at (a, e);
+          if (json_object_object_get_ex (lo, "coactivation", &a) && json_object_is_type (a, json_type_array))
+            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
+              {
+                json_object *row = json_object_array_get_idx (a, e);
+
+                if (json_object_is_type (row, json_type_array))
+                  for (int f = 0; f < E && f < (int) json_object_array_length (row); f++)
+                    pl->coactivation[(gsize) e * E + f] = json_int64_at (row, f);
+              }
+          if (json_object_object_get_ex (lo, "entropy_hist", &a) && json_object_is_type (a, json_type_array))
+            for (int b = 0; b < SY_PROFILE_ENTROPY_BINS && b < (int) json_object_array_length (a); b++)
+              {
+                pl->entropy_hist[b] = json_int64_at (a, b);
+                pl->entropy_count += pl->entropy_hist[b];
+              }
+        }
+      g_ptr_array_add (prof->runs, r);
+    }
+  json_object_put (root);
+  if (prof->runs->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run has layers", file);
+      sy_profile_free (prof);
+      return NULL;
+    }
+  return prof;
+}
+
 SyProfileExpert *
 sy_profile_read_expert (const char  *path,
                         const char  *router,

@@ -266,6 +266,13 @@ SyProfileExpert *sy_profile_read_expert  (const char              *path,
                                           int                      moe,
                                           int                      expert,
                                           GError                 **error);
+/* A profile.json (or its folder) back into memory, in part: the model,
+ * experts, runs and per layer the expert load, co-activation and entropy
+ * histogram (what the load and co-activation charts and the expert cards'
+ * run list need); K, perplexity, groups, times and tokens are left empty
+ * (take the expert cards' corpus half from sy_profile_read_expert). */
+SyProfile  *sy_profile_read_json         (const char              *path,
+                                          GError                 **error);
 void        sy_profile_expert_free       (SyProfileExpert         *expert);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyProfileExpert, sy_profile_expert_free)
 

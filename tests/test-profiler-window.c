@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sy-expert-view.h"
+#include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-test-gui.h"
 
@@ -82,6 +84,66 @@ count_colours (const guchar *pixels,
         g_hash_table_add (seen, GUINT_TO_POINTER (px));
       }
   return g_hash_table_size (seen);
+}
+
+/* Clicks over the load chart until one lands on a cell: the card that
+ * opens has the corpus half (top tokens over the corpus). */
+static GtkWidget *
+click_expert (SyProfilerWindow *w)
+{
+  sy_profiler_window_set_chart (w, SY_PROFILE_CHART_LOAD);
+  sy_test_settle (100);
+  for (int y = 100; y < 700; y += 25)
+    for (int x = 60; x < 900; x += 25)
+      {
+        GtkWidget *card = sy_profiler_window_activate_at (w, x, y);
+
+        if (card)
+          {
+            const SyProfileExpert *x_prof;
+
+            g_assert_true (SY_IS_EXPERT_VIEW (card));
+            x_prof = sy_expert_view_get_profile (SY_EXPERT_VIEW (card));
+            g_assert_nonnull (x_prof);
+            g_assert_cmpint (x_prof->moe, ==, sy_expert_view_get_layer (SY_EXPERT_VIEW (card)));
+            g_assert_cmpint (x_prof->expert, ==, sy_expert_view_get_expert (SY_EXPERT_VIEW (card)));
+            g_assert_cmpuint (x_prof->top_tokens->len, >, 0);
+            g_assert_cmpuint (x_prof->top_tokens->len, <=, SY_PROFILE_TOP_TOKENS);
+            g_assert_cmpstr (g_array_index (x_prof->top_tokens, SyProfileExpertToken, 0).text, !=, NULL);
+            g_assert_cmpint (g_array_index (x_prof->top_tokens, SyProfileExpertToken, 0).count, >, 0);
+            return card;
+          }
+      }
+  g_error ("no click on the load chart opened an expert card");
+  return NULL;
+}
+
+static void
+card_screenshot (GtkWidget  *card,
+                 const char *name)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (card));
+  int width, height;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *png = NULL;
+
+  sy_test_settle (300);
+  width = gtk_widget_get_width (root);
+  height = gtk_widget_get_height (root);
+  paintable = gtk_widget_paintable_new (root);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (root)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("expert card rendered to %s", png);
+  g_assert_cmpuint (sy_test_count_colours (texture, 0, 0, width, height), >, 16);
 }
 
 static void
@@ -155,6 +217,46 @@ test_run_and_screenshot (void)
     g_assert_true (g_file_test (json, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (trace, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+
+    /* expert cards: from the profile run here, then from its profile.json */
+    {
+      GtkWidget *card = click_expert (w);
+      SyProfilerWindow *w2 = sy_profiler_window_new (NULL, NULL, NULL, NULL);
+      g_autoptr (SyProfileExpert) other = NULL;
+      int n_top = (int) sy_expert_view_get_profile (SY_EXPERT_VIEW (card))->top_tokens->len;
+
+      card_screenshot (card, "test-profiler-expert-card.png");
+      g_assert_null (sy_profiler_window_get_expert (w, "another-model", 0, 0, &error));
+      g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+      g_clear_error (&error);
+      other = sy_profiler_window_get_expert (w, prof->model, 0, 0, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (other);
+      gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (card)));
+
+      g_assert_false (sy_profiler_window_open_profile (w2, svg, &error));
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+      g_assert_true (sy_profiler_window_open_profile (w2, dir, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (sy_profiler_window_get_profile (w2)->model, ==, prof->model);
+      g_assert_cmpint (sy_profiler_window_get_profile (w2)->runs->len, ==, prof->runs->len);
+      gtk_window_present (GTK_WINDOW (w2));
+      sy_test_settle (300);
+      card = click_expert (w2);
+      {
+        const SyProfileExpert *a = sy_expert_view_get_profile (SY_EXPERT_VIEW (card));
+        g_autoptr (SyProfileExpert) b = sy_profile_get_expert (prof, 0, a->moe, a->expert, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (a->assignments, ==, b->assignments);
+        g_assert_cmpuint (a->top_tokens->len, ==, b->top_tokens->len);
+        g_assert_cmpstr (g_array_index (a->top_tokens, SyProfileExpertToken, 0).text, ==,
+                         g_array_index (b->top_tokens, SyProfileExpertToken, 0).text);
+      }
+      g_assert_cmpint (n_top, >, 0);
+      gtk_window_destroy (GTK_WINDOW (w2));
+    }
     {
       g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
       const char *n;

@@ -391,6 +391,17 @@ get_run (const SyProfile              *prof,
 
 /* A heatmap of rows × cols in [0, vmax] with a colour bar; optional
  * right-hand column of per-row text. */
+/* Where heatmap() put its cells, recorded for sy_profile_render_expert_at()
+ * while it draws on a scratch surface. */
+typedef struct
+{
+  double x0, y0, cw, ch;
+  int    rows, cols;
+  gboolean set;
+} HeatGrid;
+
+static _Thread_local HeatGrid *heat_grid;
+
 static void
 heatmap (cairo_t             *cr,
          const SyRenderStyle *style,
@@ -459,6 +470,8 @@ heatmap (cairo_t             *cr,
       gh = ch * rows;
     }
 
+  if (heat_grid)
+    *heat_grid = (HeatGrid) { x0, y0, cw, ch, rows, cols, TRUE };
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < cols; c++)
       {
@@ -1056,4 +1069,77 @@ sy_profile_render_dashboard (cairo_t                      *cr,
       sy_profile_render_chart (cr, profile, i, opts, style, cw, ch);
       cairo_restore (cr);
     }
+}
+
+gboolean
+sy_profile_render_expert_at (const SyProfile              *profile,
+                             int                           chart,
+                             const SyProfileRenderOptions *opts,
+                             const SyRenderStyle          *style,
+                             double                        width,
+                             double                        height,
+                             double                        x,
+                             double                        y,
+                             int                          *moe,
+                             int                          *expert)
+{
+  SyProfileRenderOptions defaults;
+  const SyProfileRun *r;
+  HeatGrid grid = { 0, };
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  int row, col;
+
+  g_return_val_if_fail (profile != NULL && moe != NULL && expert != NULL, FALSE);
+  if (opts == NULL)
+    {
+      sy_profile_render_options_init (&defaults);
+      opts = &defaults;
+    }
+  if (style == NULL)
+    style = sy_render_style_light ();
+  if (chart < 0)
+    {
+      /* the dashboard's tile under the point (as sy_profile_render_dashboard lays them) */
+      int cols = width >= 1100 ? 3 : 2, rows = (SY_PROFILE_N_CHARTS + cols - 1) / cols, i;
+      double gap = _sy_px (style, 8), cw = (width - (cols - 1) * gap) / cols, ch = (height - (rows - 1) * gap) / rows;
+      int tc = (int) floor (x / (cw + gap)), tr = (int) floor (y / (ch + gap));
+
+      if (tc < 0 || tc >= cols || tr < 0 || tr >= rows)
+        return FALSE;
+      i = tr * cols + tc;
+      if (i >= SY_PROFILE_N_CHARTS)
+        return FALSE;
+      return sy_profile_render_expert_at (profile, i, opts, style, cw, ch, x - tc * (cw + gap),
+                                          y - tr * (ch + gap), moe, expert);
+    }
+  if (chart != SY_PROFILE_CHART_LOAD && chart != SY_PROFILE_CHART_COACTIVATION)
+    return FALSE;
+  r = get_run (profile, opts);
+  if (r == NULL || r->n_layers == 0)
+    return FALSE;
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cr = cairo_create (surface);
+  heat_grid = &grid;
+  sy_profile_render_chart (cr, profile, chart, opts, style, width, height);
+  heat_grid = NULL;
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  if (!grid.set || grid.cw <= 0 || grid.ch <= 0 || x < grid.x0 || y < grid.y0)
+    return FALSE;
+  col = (int) floor ((x - grid.x0) / grid.cw);
+  row = (int) floor ((y - grid.y0) / grid.ch);
+  if (row < 0 || row >= grid.rows || col < 0 || col >= grid.cols)
+    return FALSE;
+  if (chart == SY_PROFILE_CHART_LOAD)
+    {
+      *moe = row;
+      *expert = col;
+    }
+  else
+    {
+      *moe = CLAMP (opts->layer, 0, r->n_layers - 1);
+      *expert = row;
+    }
+  return TRUE;
 }

@@ -68,4 +68,19 @@ void         sy_profile_render_dashboard (cairo_t                    *cr,
                                         double                        width,
                                         double                        height);
 
+/* The expert under (@x, @y) of a chart drawn at @width × @height (@chart
+ * -1: the dashboard): the load heatmap's cell gives (MoE layer, expert),
+ * the co-activation matrix's its row expert in @opts->layer.  FALSE
+ * elsewhere and on the other charts. */
+gboolean     sy_profile_render_expert_at (const SyProfile              *profile,
+                                        int                           chart,
+                                        const SyProfileRenderOptions *opts,
+                                        const SyRenderStyle          *style,
+                                        double                        width,
+                                        double                        height,
+                                        double                        x,
+                                        double                        y,
+                                        int                          *moe,
+                                        int                          *expert);
+
 G_END_DECLS
