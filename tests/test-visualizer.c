@@ -148,6 +148,22 @@ check_topp (const SyTrace *trace,
       }
 }
 
+/* The trace's tokens spell the view's whole text, which ends in @typed. */
+static void
+assert_shows_text (const SyTrace  *trace,
+                   SyAnalysisView *view,
+                   const char     *typed)
+{
+  g_autoptr (GString) spelled = g_string_new (NULL);
+  g_autofree char *text = sy_analysis_view_get_text (view);
+
+  for (int t = 0; t < trace->n_tokens; t++)
+    if (trace->token_text[t])
+      g_string_append (spelled, trace->token_text[t]);
+  g_assert_cmpstr (spelled->str, ==, text);
+  g_assert_true (g_str_has_suffix (text, typed));
+}
+
 static void
 test_visualizer_live (void)
 {
@@ -225,16 +241,7 @@ test_visualizer_live (void)
 
   trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
   g_assert_cmpint (trace->n_tokens, >, n_tokens_before + 10);
-  {
-    g_autoptr (GString) spelled = g_string_new (NULL);
-    g_autofree char *text = sy_analysis_view_get_text (view);
-
-    for (int t = 0; t < trace->n_tokens; t++)
-      if (trace->token_text[t])
-        g_string_append (spelled, trace->token_text[t]);
-    g_assert_cmpstr (spelled->str, ==, text);
-    g_assert_true (g_str_has_suffix (text, sentence));
-  }
+  assert_shows_text (trace, view, sentence);
   typed = render_widget (GTK_WIDGET (window));
   save (typed, "test-visualizer-typed.png");
   g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
@@ -417,16 +424,7 @@ test_visualizer_gguf (void)
   trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
   g_assert_nonnull (trace);
   g_assert_cmpint (trace->n_layers, ==, 3);
-  {
-    g_autoptr (GString) spelled = g_string_new (NULL);
-    g_autofree char *text = sy_analysis_view_get_text (view);
-
-    for (int t = 0; t < trace->n_tokens; t++)
-      if (trace->token_text[t])
-        g_string_append (spelled, trace->token_text[t]);
-    g_assert_cmpstr (spelled->str, ==, text);
-    g_assert_true (g_str_has_suffix (text, sentence));
-  }
+  assert_shows_text (trace, view, sentence);
   sy_test_settle (600);   /* past the stack's crossfades */
   shot = render_widget (GTK_WIDGET (window));
   save (shot, "test-visualizer-gguf.png");
