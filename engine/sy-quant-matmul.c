@@ -392,14 +392,20 @@ dec_q23_k (const guint8   *b,
 
   if (three)
     {
-      const guint8 *s = b + 96;
-      int8_t sc[16];
+      /* the 16 scales four at a time in 32-bit words: low 4 bits from
+       * the nibbles of bytes 0..7, high 2 bits from bytes 8..11 */
+      guint32 a0, a1, a2;
+      __m128i sc;
 
-      for (int i = 0; i < 16; i++)
-        sc[i] = (int8_t) (((i < 8 ? s[i] & 0xF : s[i - 8] >> 4)
-                           | (((s[8 + i % 4] >> (2 * (i / 4))) & 3) << 4)) - 32);
+      memcpy (&a0, b + 96, 4);
+      memcpy (&a1, b + 100, 4);
+      memcpy (&a2, b + 104, 4);
+      sc = _mm_setr_epi32 ((int) ((a0 & 0x0f0f0f0fu) | (a2 & 0x03030303u) << 4),
+                           (int) ((a1 & 0x0f0f0f0fu) | ((a2 >> 2) & 0x03030303u) << 4),
+                           (int) (((a0 >> 4) & 0x0f0f0f0fu) | ((a2 >> 4) & 0x03030303u) << 4),
+                           (int) (((a1 >> 4) & 0x0f0f0f0fu) | ((a2 >> 6) & 0x03030303u) << 4));
       _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 108)), _mm512_cvtepi32_ps (
-                                            _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) sc)))));
+                                            _mm512_cvtepi8_epi32 (_mm_sub_epi8 (sc, _mm_set1_epi8 (32))))));
     }
   else
     {
