@@ -16,10 +16,11 @@
  *   scratch that stays in L2, then a 4-row x 6-token register tile runs
  *   over the panel for all T activation rows.
  *
- * Fused kernels for Q8_0, Q4_K, Q5_K and Q6_K (llama.cpp's Q4_K_M, Q5_K_M,
- * Q6_K and Q8_0 mixes); the other types decode their panels with
- * sy_quant_to_f32 and take sy_quant_dot for T <= 8.
- * Units of 256 values: one K-quant super-block, eight Q8_0 blocks;
+ * Every GGUF block type we read has a register decoder (dec_unit): Q8_0,
+ * Q4_K, Q5_K, Q6_K (llama.cpp's Q4_K_M, Q5_K_M, Q6_K and Q8_0 mixes), the
+ * 32-value types Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4 (one kernel
+ * shape, dec_q32), Q2_K, Q3_K and IQ4_XS.
+ * Units of 256 values: one K-quant super-block, eight 32-value blocks;
  * rows whose length is not a multiple of 256 take the generic path.  CPUs
  * without AVX-512 take sy_quant_dot (AVX2) per row and activation row
  * (the row stays in L1 for the T passes).
