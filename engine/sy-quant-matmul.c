@@ -16,10 +16,11 @@
  *   scratch that stays in L2, then a 4-row x 6-token register tile runs
  *   over the panel for all T activation rows.
  *
- * Fused kernels for Q8_0, Q4_K, Q5_K and Q6_K (llama.cpp's Q4_K_M, Q5_K_M,
- * Q6_K and Q8_0 mixes); the other types decode their panels with
- * sy_quant_to_f32 and take sy_quant_dot for T <= 8.
- * Units of 256 values: one K-quant super-block, eight Q8_0 blocks;
+ * Every GGUF block type we read has a register decoder (dec_unit): Q8_0,
+ * Q4_K, Q5_K, Q6_K (llama.cpp's Q4_K_M, Q5_K_M, Q6_K and Q8_0 mixes), the
+ * 32-value types Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and MXFP4 (one kernel
+ * shape, dec_q32), Q2_K, Q3_K and IQ4_XS.
+ * Units of 256 values: one K-quant super-block, eight 32-value blocks;
  * rows whose length is not a multiple of 256 take the generic path.  CPUs
  * without AVX-512 take sy_quant_dot (AVX2) per row and activation row
  * (the row stays in L1 for the T passes).
@@ -69,8 +70,16 @@ sy_quant_matmul_rows_ref (SyDType      dtype,
 static gboolean
 fused_dtype (SyDType dtype)
 {
-  return dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K
-         || dtype == SY_DTYPE_Q6_K;
+  switch (dtype)
+    {
+    case SY_DTYPE_Q8_0: case SY_DTYPE_Q4_K: case SY_DTYPE_Q5_K: case SY_DTYPE_Q6_K:
+    case SY_DTYPE_Q4_0: case SY_DTYPE_Q4_1: case SY_DTYPE_Q5_0: case SY_DTYPE_Q5_1:
+    case SY_DTYPE_IQ4_NL: case SY_DTYPE_MXFP4: case SY_DTYPE_Q2_K: case SY_DTYPE_Q3_K:
+    case SY_DTYPE_IQ4_XS:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 #ifdef SY_QM_X86
@@ -256,6 +265,202 @@ dec_q6_k (const guint8 *b,
     }
 }
 
+
+/* IQ4_NL / IQ4_XS levels and MXFP4's E2M1 values times two, as floats,
+ * for a 16-entry permute */
+static const float iq4_levels_f[16] __attribute__ ((aligned (64))) = {
+  -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+};
+static const float e2m1_x2_f[16] __attribute__ ((aligned (64))) = {
+  0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12
+};
+
+/* The 32-value types (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, MXFP4): eight
+ * blocks; in each, 16 bytes of nibbles (low nibble of byte j: value j,
+ * high: value j + 16), a 5th bit per value at bit j of a u32 for Q5_x.
+ * Q4_0 w = d (q - 8), Q5_0 w = d (q - 16), Q4_1 / Q5_1 w = d q + m,
+ * IQ4_NL w = d level[q], MXFP4 w = (2^(e - 128)) e2m1_x2[q] */
+INLINE512 void
+dec_q32 (const SyDType  dtype,
+         const guint8  *b,
+         __m512         w[16])
+{
+  const gsize bb = dtype == SY_DTYPE_Q4_0 || dtype == SY_DTYPE_IQ4_NL ? 18
+                   : dtype == SY_DTYPE_Q4_1 ? 20 : dtype == SY_DTYPE_Q5_0 ? 22
+                   : dtype == SY_DTYPE_Q5_1 ? 24 : 17;
+  const int qoff = dtype == SY_DTYPE_Q4_0 || dtype == SY_DTYPE_IQ4_NL ? 2
+                   : dtype == SY_DTYPE_Q4_1 ? 4 : dtype == SY_DTYPE_Q5_0 ? 6
+                   : dtype == SY_DTYPE_Q5_1 ? 8 : 1;
+  const __m512i m4 = _mm512_set1_epi32 (0xF), b16 = _mm512_set1_epi32 (16);
+  __m512 tab = _mm512_setzero_ps ();
+
+  if (dtype == SY_DTYPE_IQ4_NL)
+    tab = _mm512_load_ps (iq4_levels_f);
+  else if (dtype == SY_DTYPE_MXFP4)
+    tab = _mm512_load_ps (e2m1_x2_f);
+  for (int i = 0; i < 8; i++, b += bb)
+    {
+      __m512i v = u8x16 (b + qoff);
+      __m512i lo = _mm512_and_si512 (v, m4), hi = _mm512_srli_epi32 (v, 4);
+      __m512 d, f0, f1;
+
+      if (dtype == SY_DTYPE_MXFP4)
+        {
+          /* 2^(e - 128): exponent field e - 1, or the subnormal 2^-128 */
+          guint32 bits = b[0] ? (guint32) (b[0] - 1) << 23 : 0x00200000u;
+          float f;
+
+          memcpy (&f, &bits, 4);
+          d = _mm512_set1_ps (f);
+        }
+      else
+        d = _mm512_set1_ps (f16_at (b));
+      if (dtype == SY_DTYPE_Q5_0 || dtype == SY_DTYPE_Q5_1)
+        {
+          guint32 qh;
+
+          memcpy (&qh, b + (dtype == SY_DTYPE_Q5_0 ? 2 : 4), 4);
+          lo = _mm512_mask_or_epi32 (lo, (__mmask16) (qh & 0xFFFF), lo, b16);
+          hi = _mm512_mask_or_epi32 (hi, (__mmask16) (qh >> 16), hi, b16);
+        }
+      if (dtype == SY_DTYPE_IQ4_NL || dtype == SY_DTYPE_MXFP4)
+        {
+          w[2 * i] = _mm512_mul_ps (d, _mm512_permutexvar_ps (lo, tab));
+          w[2 * i + 1] = _mm512_mul_ps (d, _mm512_permutexvar_ps (hi, tab));
+          continue;
+        }
+      if (dtype == SY_DTYPE_Q4_0 || dtype == SY_DTYPE_Q5_0)
+        {
+          __m512i o = _mm512_set1_epi32 (dtype == SY_DTYPE_Q4_0 ? 8 : 16);
+
+          lo = _mm512_sub_epi32 (lo, o);
+          hi = _mm512_sub_epi32 (hi, o);
+        }
+      f0 = _mm512_cvtepi32_ps (lo);
+      f1 = _mm512_cvtepi32_ps (hi);
+      if (dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_1)
+        {
+          __m512 m = _mm512_set1_ps (f16_at (b + 2));
+
+          w[2 * i] = _mm512_fmadd_ps (d, f0, m);
+          w[2 * i + 1] = _mm512_fmadd_ps (d, f1, m);
+        }
+      else
+        {
+          w[2 * i] = _mm512_mul_ps (d, f0);
+          w[2 * i + 1] = _mm512_mul_ps (d, f1);
+        }
+    }
+}
+
+/* IQ4_XS: eight sub-blocks of 32 with a 6-bit scale (biased by 32) each:
+ * low 4 bits in nibble s % 2 of byte 4 + s / 2, high 2 bits at bit 2 s of
+ * the u16 at 2; nibbles at 8 + 16 s; w = (d (sc - 32)) level[q] */
+INLINE512 void
+dec_iq4_xs (const guint8 *b,
+            __m512        w[16])
+{
+  float d = f16_at (b);
+  const __m512 tab = _mm512_load_ps (iq4_levels_f);
+  const __m512i m4 = _mm512_set1_epi32 (0xF);
+  int sh = b[2] | (b[3] << 8);
+
+  for (int s = 0; s < 8; s++)
+    {
+      int sc = ((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | (((sh >> (2 * s)) & 3) << 4);
+      __m512 dl = _mm512_set1_ps (d * (sc - 32));
+      __m512i v = u8x16 (b + 8 + 16 * s);
+
+      w[2 * s] = _mm512_mul_ps (dl, _mm512_permutexvar_ps (_mm512_and_si512 (v, m4), tab));
+      w[2 * s + 1] = _mm512_mul_ps (dl, _mm512_permutexvar_ps (_mm512_srli_epi32 (v, 4), tab));
+    }
+}
+
+/* Q2_K (84 bytes: 16 scale bytes, 64 bytes of 2-bit codes, d, dmin) and
+ * Q3_K (110 bytes: 32 bytes of high bits, 64 of 2-bit codes, 12 of 6-bit
+ * scales, d): vector j (values 16 j .. 16 j + 15) has h = j / 8, k = j / 2
+ * % 4, g = j % 2; its codes are bits 2k of bytes 32 h + 16 g ..; Q2_K:
+ * w = (d (sc_j & 15)) q - dmin (sc_j >> 4); Q3_K: w = (d (sc_j - 32))
+ * (q - (bit 4 h + k of hm[16 g + i] ? 0 : 4)) */
+INLINE512 void
+dec_q23_k (const guint8   *b,
+           const gboolean  three,
+           __m512          w[16])
+{
+  const guint8 *q = b + (three ? 32 : 16);
+  const __m512i m3 = _mm512_set1_epi32 (3), four = _mm512_set1_epi32 (4);
+  float ds[16] __attribute__ ((aligned (64))), dm[16] __attribute__ ((aligned (64)));
+
+  if (three)
+    {
+      /* the 16 scales four at a time in 32-bit words: low 4 bits from
+       * the nibbles of bytes 0..7, high 2 bits from bytes 8..11 */
+      guint32 a0, a1, a2;
+      __m128i sc;
+
+      memcpy (&a0, b + 96, 4);
+      memcpy (&a1, b + 100, 4);
+      memcpy (&a2, b + 104, 4);
+      sc = _mm_setr_epi32 ((int) ((a0 & 0x0f0f0f0fu) | (a2 & 0x03030303u) << 4),
+                           (int) ((a1 & 0x0f0f0f0fu) | ((a2 >> 2) & 0x03030303u) << 4),
+                           (int) (((a0 >> 4) & 0x0f0f0f0fu) | ((a2 >> 4) & 0x03030303u) << 4),
+                           (int) (((a1 >> 4) & 0x0f0f0f0fu) | ((a2 >> 6) & 0x03030303u) << 4));
+      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 108)), _mm512_cvtepi32_ps (
+                                            _mm512_cvtepi8_epi32 (_mm_sub_epi8 (sc, _mm_set1_epi8 (32))))));
+    }
+  else
+    {
+      __m512i sc = u8x16 (b);
+
+      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 80)), _mm512_cvtepi32_ps (
+                                            _mm512_and_si512 (sc, _mm512_set1_epi32 (0xF)))));
+      _mm512_store_ps (dm, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 82)), _mm512_cvtepi32_ps (
+                                            _mm512_srli_epi32 (sc, 4))));
+    }
+  for (int h = 0; h < 2; h++)
+    for (int g = 0; g < 2; g++)
+      {
+        __m512i v = u8x16 (q + 32 * h + 16 * g);
+        __m512i hb = three ? u8x16 (b + 16 * g) : _mm512_setzero_si512 ();
+
+        for (int k = 0; k < 4; k++)
+          {
+            int j = 8 * h + 2 * k + g;
+            __m512i c = _mm512_and_si512 (_mm512_srli_epi32 (v, 2 * k), m3);
+
+            if (three)
+              {
+                __mmask16 no = _mm512_testn_epi32_mask (hb, _mm512_set1_epi32 (1 << (4 * h + k)));
+
+                c = _mm512_mask_sub_epi32 (c, no, c, four);
+                w[j] = _mm512_mul_ps (_mm512_set1_ps (ds[j]), _mm512_cvtepi32_ps (c));
+              }
+            else
+              w[j] = _mm512_fmsub_ps (_mm512_set1_ps (ds[j]), _mm512_cvtepi32_ps (c),
+                                      _mm512_set1_ps (dm[j]));
+          }
+      }
+}
+
+/* bytes of 256 values, a constant where @dtype is one */
+INLINE512 gsize
+unit_bytes_const (const SyDType dtype)
+{
+  switch (dtype)
+    {
+    case SY_DTYPE_Q8_0: return 272;
+    case SY_DTYPE_Q4_K: case SY_DTYPE_Q4_0: case SY_DTYPE_IQ4_NL: return 144;
+    case SY_DTYPE_Q5_K: case SY_DTYPE_Q5_0: return 176;
+    case SY_DTYPE_Q6_K: return 210;
+    case SY_DTYPE_Q4_1: return 160;
+    case SY_DTYPE_Q5_1: return 192;
+    case SY_DTYPE_MXFP4: case SY_DTYPE_IQ4_XS: return 136;
+    case SY_DTYPE_Q2_K: return 84;
+    case SY_DTYPE_Q3_K: return 110;
+    default: return 0;
+    }
+}
+
 static gsize
 unit_bytes (SyDType dtype)
 {
@@ -267,14 +472,17 @@ dec_unit (const SyDType  dtype,
           const guint8  *b,
           __m512         w[16])
 {
-  if (dtype == SY_DTYPE_Q8_0)
-    dec_q8_0 (b, w);
-  else if (dtype == SY_DTYPE_Q4_K)
-    dec_q45_k (b, FALSE, w);
-  else if (dtype == SY_DTYPE_Q5_K)
-    dec_q45_k (b, TRUE, w);
-  else
-    dec_q6_k (b, w);
+  switch (dtype)
+    {
+    case SY_DTYPE_Q8_0: dec_q8_0 (b, w); break;
+    case SY_DTYPE_Q4_K: dec_q45_k (b, FALSE, w); break;
+    case SY_DTYPE_Q5_K: dec_q45_k (b, TRUE, w); break;
+    case SY_DTYPE_Q6_K: dec_q6_k (b, w); break;
+    case SY_DTYPE_Q2_K: dec_q23_k (b, FALSE, w); break;
+    case SY_DTYPE_Q3_K: dec_q23_k (b, TRUE, w); break;
+    case SY_DTYPE_IQ4_XS: dec_iq4_xs (b, w); break;
+    default: dec_q32 (dtype, b, w); break;
+    }
 }
 
 /* rows [r0, r1): y[t * ldy + r] = w_r . x_t for t < T (T <= 4) */
@@ -290,8 +498,7 @@ rows_fused (const SyDType  dtype,
             int            r1)
 {
   const int NA = T == 1 ? 8 : T == 2 ? 4 : 2;
-  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144
-                   : dtype == SY_DTYPE_Q5_K ? 176 : 210;
+  const gsize ub = unit_bytes_const (dtype);
   gsize row_bytes = ub * (K / UNIT);
 
   for (int r = r0; r < r1; r++)
@@ -349,6 +556,15 @@ FUSED_FN (fused_q8_0, SY_DTYPE_Q8_0)
 FUSED_FN (fused_q4_k, SY_DTYPE_Q4_K)
 FUSED_FN (fused_q5_k, SY_DTYPE_Q5_K)
 FUSED_FN (fused_q6_k, SY_DTYPE_Q6_K)
+FUSED_FN (fused_q4_0, SY_DTYPE_Q4_0)
+FUSED_FN (fused_q4_1, SY_DTYPE_Q4_1)
+FUSED_FN (fused_q5_0, SY_DTYPE_Q5_0)
+FUSED_FN (fused_q5_1, SY_DTYPE_Q5_1)
+FUSED_FN (fused_iq4_nl, SY_DTYPE_IQ4_NL)
+FUSED_FN (fused_mxfp4, SY_DTYPE_MXFP4)
+FUSED_FN (fused_q2_k, SY_DTYPE_Q2_K)
+FUSED_FN (fused_q3_k, SY_DTYPE_Q3_K)
+FUSED_FN (fused_iq4_xs, SY_DTYPE_IQ4_XS)
 
 /* rows [r, r + n) decoded into @out (n, K) */
 TGT512 static void
@@ -379,13 +595,7 @@ decode_rows_512 (SyDType       dtype,
 
           for (gsize off = 0; off < ub; off += 64)
             _mm_prefetch ((const char *) b + 4 * ub + off, _MM_HINT_T0);
-          switch (dtype)
-            {
-            case SY_DTYPE_Q8_0: dec_q8_0 (b, wv); break;
-            case SY_DTYPE_Q4_K: dec_q45_k (b, FALSE, wv); break;
-            case SY_DTYPE_Q5_K: dec_q45_k (b, TRUE, wv); break;
-            default: dec_q6_k (b, wv); break;
-            }
+          dec_unit (dtype, b, wv);
           for (int j = 0; j < 16; j++)
             _mm512_storeu_ps (o + u + 16 * j, wv[j]);
         }
@@ -550,7 +760,16 @@ sy_quant_matmul_rows (SyDType      dtype,
                 case SY_DTYPE_Q8_0: fused_q8_0 (w, K, xt, n, yt, ldy, r0, r1); break;
                 case SY_DTYPE_Q4_K: fused_q4_k (w, K, xt, n, yt, ldy, r0, r1); break;
                 case SY_DTYPE_Q5_K: fused_q5_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                default: fused_q6_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q6_K: fused_q6_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q4_0: fused_q4_0 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q4_1: fused_q4_1 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q5_0: fused_q5_0 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q5_1: fused_q5_1 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_IQ4_NL: fused_iq4_nl (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_MXFP4: fused_mxfp4 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q2_K: fused_q2_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q3_K: fused_q3_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                default: fused_iq4_xs (w, K, xt, n, yt, ldy, r0, r1); break;
                 }
               t0 += n;
             }
