@@ -300,6 +300,7 @@ typedef struct
 {
   SyWorker *self;
   double    fraction;
+  char     *text;
 } LoadProgress;
 
 static void
@@ -316,8 +317,9 @@ emit_load_progress (gpointer user_data)
 {
   LoadProgress *p = user_data;
 
-  g_signal_emit (p->self, signals[LOAD_PROGRESS], 0, p->fraction);
+  g_signal_emit (p->self, signals[LOAD_PROGRESS], 0, p->fraction, p->text);
   g_object_unref (p->self);
+  g_free (p->text);
   g_free (p);
   return G_SOURCE_REMOVE;
 }
@@ -332,6 +334,7 @@ load_progress (double      fraction,
 
   p->self = g_object_ref (job->self);
   p->fraction = fraction;
+  p->text = g_strdup (what);
   g_idle_add (emit_load_progress, p);
   return !g_cancellable_is_cancelled (job->cancellable);
 }
@@ -1072,10 +1075,10 @@ sy_worker_class_init (SyWorkerClass *klass)
   signals[RUN_FAILED] =
     g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_ERROR);
-  /* (fraction) */
+  /* (fraction, text or NULL) */
   signals[LOAD_PROGRESS] =
     g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
   signals[BUSY_CHANGED] =
     g_signal_new ("busy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
