@@ -250,7 +250,7 @@ cmd_test ()
   logs+=("$(build_and_test build-release -Dwerror=true -Dbuildtype=release)")
   logs+=("$(build_and_test build-asan -Db_sanitize=address,undefined -Dbuildtype=debug)")
   # libFuzzer targets (tests/fuzz), 20 s each (SY_FUZZ_SECONDS): ~9 x 20 s
-  logs+=("$(CC=clang build_and_test build-fuzz -Dfuzz=true -Dgui=false)")
+  logs+=("$(SY_FUZZ_SEED=${SY_FUZZ_SEED:-1} CC=clang build_and_test build-fuzz -Dfuzz=true -Dgui=false)")
 
   summarize "${logs[@]}"
 }

@@ -25,6 +25,7 @@ static const SyCliCommand commands[] = {
   { "render", sy_cli_render, "Draw a view (heatmap, strip, inspector, summary) to SVG, PNG or PDF" },
   { "convert", sy_cli_convert, "Copy a model folder with its weights in another dtype or sharded" },
   { "profile", sy_cli_profile, "Routing and cost over a corpus (profile.json, CSVs, Chrome trace)" },
+  { "import", sy_cli_import, "Turn vLLM, SGLang or llama.cpp routing dumps into a trace file" },
   { NULL, NULL, NULL }
 };
 

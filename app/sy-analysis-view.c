@@ -10,6 +10,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-compare-pane.h"
+#include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -45,6 +46,9 @@ struct _SyAnalysisView
 
   /* Children */
   GtkWidget        *paned;
+  GtkWidget        *split;            /* vertical: text and strip | views */
+  GtkWidget        *summary_page;     /* the stack page: the summary in a vertical scroller */
+  gboolean          split_placed;     /* the user moved the split: it stays */
   SyRouterControls *controls;
   GtkTextView      *text_view;
   GtkWidget        *strip;
@@ -78,6 +82,8 @@ G_DEFINE_FINAL_TYPE (SyAnalysisView, sy_analysis_view, GTK_TYPE_WIDGET)
 
 enum { MODEL_LOADED, LOAD_FAILED, LOAD_PROGRESS, TRACE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+static void place_split (SyAnalysisView *self);
 
 static void
 for_each_view (SyAnalysisView *self,
@@ -167,6 +173,7 @@ on_trace_ready (SyWorker       *worker,
                               trace->avg_k, trace->native_k);
   sy_router_controls_set_status (self->controls, status);
   update_status (self);
+  place_split (self);
   g_signal_emit (self, signals[TRACE_CHANGED], 0);
 }
 
@@ -273,6 +280,89 @@ on_model_changed (SyWorker       *worker,
 
 
 
+/* Until the user drags it, the split follows the text and strip: their
+ * natural height (the strip up to its scroller's maximum), leaving the
+ * views at least 45% of the height. */
+static void
+place_split (SyAnalysisView *self)
+{
+  GtkPaned *split = GTK_PANED (self->split);
+  GtkWidget *top = gtk_paned_get_start_child (split);
+  int max = 0, natural = 0, width = gtk_widget_get_width (top);
+
+  g_object_get (split, "max-position", &max, NULL);
+  if (self->split_placed || max <= 0 || width <= 0)
+    return;
+  gtk_widget_measure (top, GTK_ORIENTATION_VERTICAL, width, NULL, &natural, NULL, NULL);
+  natural = MAX (MIN (natural, (int) (0.55 * gtk_widget_get_height (self->split))), 0);
+  if (natural != gtk_paned_get_position (split))
+    gtk_paned_set_position (split, natural);
+}
+
+static void
+on_split_max_position (GtkPaned       *split,
+                       GParamSpec     *pspec,
+                       SyAnalysisView *self)
+{
+  place_split (self);
+}
+
+/* A press on the handle: from now on the split is where the user puts it. */
+static void
+on_split_pressed (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  SyAnalysisView  *self)
+{
+  int position = gtk_paned_get_position (GTK_PANED (self->split));
+
+  if (y >= position - 4 && y <= position + 16)
+    self->split_placed = TRUE;
+}
+
+GtkWidget *
+sy_analysis_view_show_expert (SyAnalysisView *self,
+                              int             moe,
+                              int             expert)
+{
+  const SyTrace *trace;
+  GtkWidget *window, *card;
+  GtkRoot *root;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  trace = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  if (trace == NULL || moe < 0 || moe >= trace->n_moe_layers || expert < 0 || expert >= trace->n_experts)
+    return NULL;
+  card = sy_expert_view_new ();
+  sy_trace_view_set_trace (SY_TRACE_VIEW (card), trace);
+  sy_expert_view_set_expert (SY_EXPERT_VIEW (card), moe, expert);
+  window = gtk_window_new ();
+  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+      gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (root)));
+    }
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_child (GTK_WINDOW (window), card);
+  gtk_window_present (GTK_WINDOW (window));
+  return card;
+}
+
+static void
+on_expert_activated (SyTraceView    *view,
+                     int             moe,
+                     int             expert,
+                     SyAnalysisView *self)
+{
+  sy_analysis_view_show_expert (self, moe, expert);
+}
+
 static void
 on_text_changed (GtkTextBuffer  *buffer,
                  SyAnalysisView *self)
@@ -328,6 +418,8 @@ visible_view (SyAnalysisView *self)
 {
   GtkWidget *child = gtk_stack_get_visible_child (self->stack);
 
+  if (child == self->summary_page)
+    return self->summary;
   return child == self->compare_page ? self->compare : child;
 }
 
@@ -740,7 +832,7 @@ sy_analysis_view_class_init (SyAnalysisViewClass *klass)
 static void
 sy_analysis_view_init (SyAnalysisView *self)
 {
-  GtkWidget *right, *scroller, *text_scroller, *toolbar, *switcher, *status_box, *measure_label;
+  GtkWidget *right, *top, *views, *scroller, *text_scroller, *toolbar, *switcher, *status_box, *measure_label;
   g_autoptr (GtkStringList) measure_names = gtk_string_list_new (NULL);
   GtkTextBuffer *buffer;
 
@@ -768,8 +860,32 @@ sy_analysis_view_init (SyAnalysisView *self)
   /* the controls keep their width: clipped controls help nobody */
   gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
 
-  /* right: text, strip, views, status */
+  /* right: text and strip over the views (a split the user moves), status */
   right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  self->split = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  gtk_widget_set_vexpand (self->split, TRUE);
+  /* the text and strip keep their natural height; the views get the rest */
+  gtk_paned_set_resize_start_child (GTK_PANED (self->split), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->split), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->split), FALSE);
+  gtk_paned_set_wide_handle (GTK_PANED (self->split), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->split), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Split between the text and the views"), -1);
+  top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_bottom (top, 4);
+  views = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_top (views, 4);
+  gtk_paned_set_start_child (GTK_PANED (self->split), top);
+  gtk_paned_set_end_child (GTK_PANED (self->split), views);
+  gtk_box_append (GTK_BOX (right), self->split);
+  g_signal_connect (self->split, "notify::max-position", G_CALLBACK (on_split_max_position), self);
+  {
+    GtkGesture *press = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+    g_signal_connect (press, "pressed", G_CALLBACK (on_split_pressed), self);
+    gtk_widget_add_controller (self->split, GTK_EVENT_CONTROLLER (press));
+  }
   gtk_widget_set_margin_start (right, 12);
   gtk_widget_set_margin_end (right, 12);
   gtk_widget_set_margin_top (right, 12);
@@ -794,7 +910,7 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (text_scroller), 120);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (text_scroller), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroller), GTK_WIDGET (self->text_view));
-  gtk_box_append (GTK_BOX (right), framed (text_scroller));
+  gtk_box_append (GTK_BOX (top), framed (text_scroller));
   self->generated_tag = gtk_text_buffer_create_tag (buffer, "generated",
                                                     "style", PANGO_STYLE_ITALIC,
                                                     "underline", PANGO_UNDERLINE_SINGLE,
@@ -820,7 +936,7 @@ sy_analysis_view_init (SyAnalysisView *self)
     gtk_box_append (GTK_BOX (row), label);
     gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->continue_length));
     gtk_box_append (GTK_BOX (row), hint);
-    gtk_box_append (GTK_BOX (right), row);
+    gtk_box_append (GTK_BOX (top), row);
 
     gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
@@ -834,10 +950,21 @@ sy_analysis_view_init (SyAnalysisView *self)
   }
 
   self->strip = sy_token_strip_new ();
-  gtk_widget_set_size_request (self->strip, -1, 96);
+  gtk_widget_set_size_request (self->strip, -1, 72);
   sy_trace_view_set_selection (SY_TRACE_VIEW (self->strip), self->selection);
   track_focus (self, self->strip);
-  gtk_box_append (GTK_BOX (right), framed (self->strip));
+  /* a long text's strip scrolls when the split gives the views more room */
+  {
+    GtkWidget *strip_scroller = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (strip_scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (strip_scroller), 72);
+    gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (strip_scroller), 160);
+    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (strip_scroller), TRUE);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (strip_scroller), self->strip);
+    gtk_widget_set_vexpand (strip_scroller, TRUE);
+    gtk_box_append (GTK_BOX (top), framed (strip_scroller));
+  }
 
   /* the view switcher and the measure */
   toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
@@ -865,20 +992,25 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_box_append (GTK_BOX (toolbar), measure_label);
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->measure));
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->gate_expert));
-  gtk_box_append (GTK_BOX (right), toolbar);
+  gtk_box_append (GTK_BOX (views), toolbar);
 
   self->heatmap = sy_heatmap_view_new ();
   self->inspector = sy_inspector_view_new ();
   self->summary = sy_summary_view_new ();
   gtk_stack_add_titled (self->stack, self->heatmap, "heatmap", _("Heatmap"));
   gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Inspector"));
-  gtk_stack_add_titled (self->stack, self->summary, "summary", _("Summary"));
+  /* the summary's charts keep a readable height: a low pane scrolls */
+  self->summary_page = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->summary_page),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->summary_page), self->summary);
+  gtk_stack_add_titled (self->stack, self->summary_page, "summary", _("Summary"));
   self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
   /* A and B side by side need room: on a narrow window the page scrolls
    * sideways instead of widening every page of the stack */
   self->compare_page = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
-                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
   gtk_stack_add_titled (self->stack, self->compare_page, "compare", _("Compare"));
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
@@ -889,11 +1021,12 @@ sy_analysis_view_init (SyAnalysisView *self)
       {
         sy_trace_view_set_selection (SY_TRACE_VIEW (pages[i]), self->selection);
         track_focus (self, pages[i]);
+        g_signal_connect (pages[i], "expert-activated", G_CALLBACK (on_expert_activated), self);
       }
   }
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (on_stack_page_changed), self);
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
-  gtk_box_append (GTK_BOX (right), framed (GTK_WIDGET (self->stack)));
+  gtk_box_append (GTK_BOX (views), framed (GTK_WIDGET (self->stack)));
 
   status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->spinner = gtk_spinner_new ();

@@ -87,4 +87,12 @@ void            sy_analysis_view_set_heatmap_zoom   (SyAnalysisView *self,
 void           sy_analysis_view_continue     (SyAnalysisView  *self);
 void           sy_analysis_view_stop         (SyAnalysisView  *self);
 
+/* Opens the expert card of (MoE layer, expert) on the current text in a
+ * window of its own (what a double click on an expert in the inspector or
+ * the top-expert/gate heatmap does); returns the card (SyExpertView), or
+ * NULL without a trace or out of range. */
+GtkWidget     *sy_analysis_view_show_expert  (SyAnalysisView  *self,
+                                              int              moe,
+                                              int              expert);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "sy-app-resources.h"
 #include "sy-application-private.h"
 #include "sy-window.h"
+#include "sy-trace-window.h"
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, ADW_TYPE_APPLICATION)
 
@@ -97,8 +98,27 @@ sy_application_open (GApplication  *app,
 
   for (int i = 0; i < n_files; i++)
     {
+      SyWindow *window;
+
+      /* A recorded trace gets a window of its own (sy-trace-window.c);
+       * the main window shows only when it cannot be opened. */
+      if (sy_trace_window_is_trace_file (files[i]))
+        {
+          g_autoptr (GError) error = NULL;
+          SyTraceWindow *tw = sy_trace_window_open (GTK_APPLICATION (app), files[i], &error);
+
+          if (tw != NULL)
+            {
+              gtk_window_present (GTK_WINDOW (tw));
+              continue;
+            }
+          window = get_or_create_window (self);
+          gtk_window_present (GTK_WINDOW (window));
+          sy_trace_window_open_or_report (GTK_APPLICATION (app), GTK_WINDOW (window), files[i]);
+          continue;
+        }
       /* The first model goes into the current window, each other one into its own. */
-      SyWindow *window = i == 0 ? get_or_create_window (self) : sy_window_new (self);
+      window = i == 0 ? get_or_create_window (self) : sy_window_new (self);
 
       gtk_window_present (GTK_WINDOW (window));
       if (sy_window_is_session_file (files[i]))

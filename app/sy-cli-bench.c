@@ -23,6 +23,7 @@
 #include "sy-cli.h"
 #include "sy-session.h"
 #include "sy-weight-memory.h"
+#include "sy-quant-matmul.h"
 
 static double
 now_s (void)
@@ -78,7 +79,10 @@ sy_cli_bench (int    argc,
   g_autofree char *model_path = NULL;
   int decode_tokens = 16, repeat = 1;
   gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE;
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "resident", 0, 0, G_OPTION_ARG_NONE, &resident,
       "Copy the weights (stored precision) into process memory even where they would not fit by the default rule", NULL },
     { "mmap", 0, 0, G_OPTION_ARG_NONE, &mapped,
@@ -110,6 +114,8 @@ sy_cli_bench (int    argc,
     return sy_cli_error_from (error);
   if (argc > 1)
     return sy_cli_error ("bench: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("bench", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("bench", activations));
   if (decode_tokens < 1 || decode_tokens > 4096 || repeat < 1 || repeat > 100)
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 
@@ -166,6 +172,21 @@ sy_cli_bench (int    argc,
       json_object_object_add (root, "model", json_object_new_string (info->name));
       json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
       json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
+      {
+        json_object *types = json_object_new_object ();
+
+        for (int d = 0; d < SY_N_DTYPES; d++)
+          if (info->n_by_dtype[d] > 0)
+            {
+              json_object *o = json_object_new_object ();
+
+              json_object_object_add (o, "tensors", json_object_new_int (info->n_by_dtype[d]));
+              json_object_object_add (o, "kernels", json_object_new_string (
+                sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels"));
+              json_object_object_add (types, sy_dtype_name (d), o);
+            }
+        json_object_object_add (root, "weight_types", types);
+      }
       json_object_object_add (root, "load_s", json_object_new_double (load_s));
       json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
       json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
@@ -186,6 +207,11 @@ sy_cli_bench (int    argc,
               info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
       printf ("load           %.2f s%s\n", load_s, info->resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
       printf ("threads        %d\n", g_get_num_processors ());
+      /* each stored type and the kernels this CPU runs for it */
+      for (int d = 0; d < SY_N_DTYPES; d++)
+        if (info->n_by_dtype[d] > 0)
+          printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d],
+                  sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
       printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
       printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
       printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",

@@ -23,6 +23,7 @@
 #include "sy-compare-render.h"
 #include "sy-render-export.h"
 #include "sy-session.h"
+#include "sy-trace-file.h"
 
 typedef struct
 {
@@ -67,12 +68,13 @@ print_row (const char *name,
            double      b,
            gboolean    count)
 {
-  g_autofree char *sa = count ? fmt_count (a) : g_strdup_printf ("%.4f", a);
-  g_autofree char *sb = count ? fmt_count (b) : g_strdup_printf ("%.4f", b);
-  g_autofree char *sd = count ? fmt_count (b - a) : g_strdup_printf ("%+.4f", b - a);
+  g_autofree char *sa = count || !isfinite (a) ? fmt_count (a) : g_strdup_printf ("%.4f", a);
+  g_autofree char *sb = count || !isfinite (b) ? fmt_count (b) : g_strdup_printf ("%.4f", b);
+  g_autofree char *sd = count || !isfinite (b - a) ? fmt_count (b - a)
+                                                   : g_strdup_printf ("%+.4f", b - a);
 
   printf ("%-26s %14s %14s %14s", name, sa, sb, sd);
-  if (count && a != 0 && isfinite (a))
+  if (count && a != 0 && isfinite (a) && isfinite (b))
     printf (" (%+.1f%%)", 100 * (b - a) / a);
   printf ("\n");
 }
@@ -133,10 +135,63 @@ print_table (const SyCompare *cmp)
           else
             printf (" %+4d", dk);
         }
-      if (t + 1 < cmp->n_tokens)
+      if (t + 1 < cmp->n_tokens && isfinite (cmp->dnll[t]))
         printf ("  %+.4f", cmp->dnll[t]);
       printf ("\n");
     }
+}
+
+/* One side of compare --trace: @spec ("recorded" or NULL: the trace's own
+ * routing) re-applied to the trace in @path. */
+static SyTrace *
+trace_side (const char  *path,
+            const char  *spec_text,
+            const char  *side,
+            GError     **error)
+{
+  g_autoptr (SyTraceFile) tf = sy_trace_file_load (path, error);
+  g_autoptr (SyRouterSpec) spec = NULL;
+  SyTrace *trace;
+
+  if (tf == NULL)
+    return NULL;
+  if (spec_text != NULL && strcmp (spec_text, "recorded") != 0)
+    {
+      spec = sy_router_spec_parse (spec_text, error);
+      if (spec == NULL)
+        {
+          g_prefix_error (error, "--%s: ", side);
+          return NULL;
+        }
+    }
+  trace = sy_trace_file_apply (tf, spec, error);
+  if (trace == NULL)
+    g_prefix_error (error, "--%s: ", side);
+  else if (spec == NULL)
+    {
+      g_autofree char *r = trace->router;
+
+      trace->router = g_strdup_printf ("recorded %s", r ? r : "");
+    }
+  return trace;
+}
+
+static SyCompare *
+compare_traces (const char  *path_a,
+                const char  *path_b,
+                const char  *spec_a,
+                const char  *spec_b,
+                GError     **error)
+{
+  g_autoptr (SyTrace) a = trace_side (path_a, spec_a, "a", error);
+  g_autoptr (SyTrace) b = NULL;
+
+  if (a == NULL)
+    return NULL;
+  b = trace_side (path_b, spec_b, "b", error);
+  if (b == NULL)
+    return NULL;
+  return sy_compare_new (a, NULL, b, NULL, 0, error);
 }
 
 int
@@ -152,12 +207,19 @@ sy_cli_compare (int    argc,
   g_autofree char *view = NULL;
   g_autofree char *style_name = NULL;
   g_autofree char *session_path = NULL;
+  g_autofree char *trace_path = NULL;
+  g_autofree char *trace_b_path = NULL;
   g_autoptr (SySessionFile) saved = NULL;
   gboolean json = FALSE, pretty = FALSE;
   int width = 0, height = 0;
   double scale = 1.0;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      "Compare on a recorded trace file (no model): --a and --b are re-applied to it "
+      "(\"recorded\", the default, is its own routing)", "FILE" },
+    { "trace-b", 0, 0, G_OPTION_ARG_FILENAME, &trace_b_path,
+      "B's trace: a second recording of the same text (another model or precision)", "FILE" },
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_path,
       "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
@@ -206,9 +268,14 @@ sy_cli_compare (int    argc,
       if (spec_b == NULL)
         return sy_cli_error ("compare: %s has no configuration B: give --b SPEC", session_path);
     }
-  if (spec_b == NULL)
+  if (trace_b_path != NULL && trace_path == NULL)
+    return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
+  if (trace_path != NULL && (text || ids_text || model_path || session_path))
+    return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
+                         "(the trace holds the run)");
+  if (spec_b == NULL && trace_b_path == NULL)
     return sy_cli_error ("compare: --b SPEC is required (configuration B)");
-  if ((text == NULL) == (ids_text == NULL))
+  if (trace_path == NULL && (text == NULL) == (ids_text == NULL))
     return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
 
   memset (&job, 0, sizeof job);
@@ -232,6 +299,15 @@ sy_cli_compare (int    argc,
     return sy_cli_error ("compare: --scale %g out of range (0 to 8)", scale);
   if (out != NULL && !sy_export_format_from_path (out, &format, &error))
     return sy_cli_error ("compare: %s", error->message);
+
+  if (trace_path != NULL)
+    {
+      cmp = compare_traces (trace_path, trace_b_path ? trace_b_path : trace_path,
+                            spec_a, spec_b, &error);
+      if (cmp == NULL)
+        return sy_cli_error ("compare: %s", error->message);
+      goto report;
+    }
 
   ra = sy_router_spec_parse (spec_a ? spec_a : "native", &error);
   if (ra == NULL)
@@ -257,6 +333,7 @@ sy_cli_compare (int    argc,
   if (cmp == NULL)
     return sy_cli_error_from (error);
 
+report:
   if (json)
     {
       g_autofree char *s = sy_compare_to_json (cmp, pretty);

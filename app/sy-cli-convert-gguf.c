@@ -3,19 +3,51 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   switchyard-cli convert-gguf --model DIR [--type F32|F16|BF16|Q8_0|Q4_0|Q4_K|Q6_K|MXFP4] OUT.gguf
+ *   switchyard-cli convert-gguf --model DIR [--type TYPE] [--pure] OUT.gguf
  *
- * Matrices are stored in the type where their rows are whole blocks
- * (F32 otherwise); norms, biases and routers stay F32.  The result opens
- * anywhere a model folder does (--model OUT.gguf).
+ * TYPE: a llama-quantize preset (Q4_K_M, Q5_K_M, Q6_K, Q8_0), which mixes
+ * block types by llama-quantize's rules (more bits for the output and for
+ * some attn_v / ffn_down tensors), or one type for every matrix (F32, the
+ * default, F16, BF16, Q4_0, Q4_K, MXFP4; Q6_K and Q8_0 with --pure) where
+ * its rows are whole blocks (F32 otherwise).  Norms, biases and routers
+ * stay F32.  The file is written tensor by tensor (a model of any size).
+ * The result opens anywhere a model folder does (--model OUT.gguf).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "sy-cli.h"
 #include "sy-gguf.h"
 #include "sy-gguf-writer.h"
+
+/* The single types --type takes (the presets are sy_gguf_mix_from_name's) */
+static const char * const plain_types[] = { "F32", "F16", "BF16", "Q4_0", "Q4_K", "MXFP4", "Q6_K", "Q8_0" };
+
+typedef struct
+{
+  gint64 start;
+  double last_shown;
+} Progress;
+
+static gboolean
+show_progress (double      fraction,
+               const char *what,
+               gpointer    user_data)
+{
+  Progress *p = user_data;
+
+  if (fraction - p->last_shown >= 0.01 || fraction >= 1.0)
+    {
+      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
+
+      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)%s", what, 100.0 * fraction, elapsed, fraction >= 1.0 ? "\n" : "");
+      fflush (stderr);
+      p->last_shown = fraction;
+    }
+  return TRUE;
+}
 
 int
 sy_cli_convert_gguf (int    argc,
@@ -26,11 +58,17 @@ sy_cli_convert_gguf (int    argc,
   g_autofree char *model = NULL;
   g_autofree char *type_name = NULL;
   g_auto (GStrv) args = NULL;
+  gboolean pure = FALSE;
   SyDType dtype = SY_DTYPE_F32;
+  SyGgufMix mix = SY_GGUF_MIX_NONE;
+  Progress progress = { g_get_monotonic_time (), 0 };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Hugging Face model folder", "DIR" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name,
-      "Weight type: F32 (default), F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K or MXFP4", "TYPE" },
+      "Weight type: a llama-quantize preset (Q4_K_M, Q5_K_M, Q6_K, Q8_0) or one type "
+      "(F32, the default, F16, BF16, Q4_0, Q4_K, MXFP4)", "TYPE" },
+    { "pure", 0, 0, G_OPTION_ARG_NONE, &pure,
+      "One type for every matrix, no preset mix (Q6_K, Q8_0: today's single-type files)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL }
   };
@@ -50,17 +88,29 @@ sy_cli_convert_gguf (int    argc,
     return sy_cli_error ("convert-gguf: unexpected argument '%s'", args[1]);
   if (type_name != NULL)
     {
-      int d;
+      gboolean plain = FALSE;
 
-      for (d = 0; d < SY_N_DTYPES; d++)
-        if (g_ascii_strcasecmp (type_name, sy_dtype_name (d)) == 0)
-          break;
-      if (d == SY_N_DTYPES)
-        return sy_cli_error ("convert-gguf: unknown type '%s' (one of: F32, F16, BF16, Q8_0, Q4_0, "
-                             "Q4_K, Q6_K, MXFP4)", type_name);
-      dtype = d;
+      for (gsize i = 0; i < G_N_ELEMENTS (plain_types); i++)
+        plain |= g_ascii_strcasecmp (type_name, plain_types[i]) == 0;
+      if (!sy_gguf_mix_from_name (type_name, &mix) || pure)
+        {
+          mix = SY_GGUF_MIX_NONE;
+          if (g_ascii_strcasecmp (type_name, "Q4_K_M") == 0)
+            type_name = (g_free (type_name), g_strdup ("Q4_K"));
+          else if (g_ascii_strcasecmp (type_name, "Q5_K_M") == 0)
+            type_name = (g_free (type_name), g_strdup ("Q5_K"));
+          else if (!plain)
+            return sy_cli_error ("convert-gguf: unknown type '%s' (one of: Q4_K_M, Q5_K_M, Q6_K, Q8_0, "
+                                 "F32, F16, BF16, Q4_0, Q4_K, MXFP4)", type_name);
+          for (dtype = 0; dtype < SY_N_DTYPES; dtype++)
+            if (g_ascii_strcasecmp (type_name, sy_dtype_name (dtype)) == 0)
+              break;
+          if (dtype == SY_N_DTYPES || !sy_gguf_writer_can_store (dtype))
+            return sy_cli_error ("convert-gguf: type '%s' cannot be written by this build", type_name);
+        }
     }
-  if (!sy_gguf_convert (model, args[0], dtype, &error))
+  if (!sy_gguf_convert_full (model, args[0], dtype, mix,
+                             isatty (STDERR_FILENO) ? show_progress : NULL, &progress, &error))
     return sy_cli_error_from (error);
   return 0;
 }

@@ -26,7 +26,10 @@ sy_cli_forward (int    argc,
   g_autofree char *ids_text = NULL;
   g_autofree char *router = NULL;
   g_autofree char *dump = NULL;
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Input text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Input token ids", "1,2,3" },
@@ -51,6 +54,8 @@ sy_cli_forward (int    argc,
     return sy_cli_error_from (error);
   if (argc > 1)
     return sy_cli_error ("forward: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("forward", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("forward", activations));
   if (dump == NULL)
     return sy_cli_error ("forward: --dump OUT.safetensors is required");
 

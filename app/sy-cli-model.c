@@ -186,3 +186,19 @@ sy_cli_load_session (const char  *path,
   *model_path = g_steal_pointer (&resolved);
   return g_steal_pointer (&session);
 }
+
+const char *
+sy_cli_activations_error (const char *command,
+                          const char *value)
+{
+  static char msg[200];
+
+  if (value == NULL || g_strcmp0 (value, "f32") == 0)
+    return NULL;
+  if (g_strcmp0 (value, "q8") == 0)
+    g_snprintf (msg, sizeof msg, "%s: --activations q8 (8-bit activations) is not built in this "
+                "version; f32 (exact) is the only path", command);
+  else
+    g_snprintf (msg, sizeof msg, "%s: --activations '%.40s': expected f32 or q8", command, value);
+  return msg;
+}

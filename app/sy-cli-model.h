@@ -48,4 +48,10 @@ SySessionFile *sy_cli_load_session (const char    *path,
                                     char         **model_path,
                                     GError       **error);
 
+/* --activations of bench / forward / route: NULL where @value (NULL: the
+ * default) names a path this build runs ("f32"), else the one-line error
+ * (static) for @command */
+const char    *sy_cli_activations_error (const char    *command,
+                                         const char    *value);
+
 G_END_DECLS

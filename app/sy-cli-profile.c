@@ -121,12 +121,16 @@ sy_cli_profile (int    argc,
   g_autofree char *out = NULL;
   g_autofree char *brown = NULL;
   g_autofree char *charts = NULL;
+  g_autofree char *traces_dir = NULL;
   int limit = 0, max_tokens = 256;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "router", 0, 0, G_OPTION_ARG_STRING_ARRAY, &routers, "Routing policy (repeatable)", "SPEC" },
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus_arg, "brown, a folder of .txt or a .jsonl", "CORPUS" },
+    { "traces", 0, 0, G_OPTION_ARG_FILENAME, &traces_dir,
+      "A folder of recorded trace files instead of a model and a corpus "
+      "(--router re-applies policies; default: the recorded routing)", "DIR" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Profile at most N chunks", "N" },
     { "sweep", 0, 0, G_OPTION_ARG_STRING, &sweep, "Top-p sweep p=FROM:TO:STEP (plus native)", "p=0.1:0.9:0.1" },
     { "split", 0, 0, G_OPTION_ARG_STRING, &split_arg, "Brown files: test (number ends in 0), train or all (default)", "SPLIT" },
@@ -153,6 +157,27 @@ sy_cli_profile (int    argc,
     return sy_cli_error ("profile: %s", error->message);
   if (argc > 1)
     return sy_cli_error ("profile: unexpected argument '%s'", argv[1]);
+  if (traces_dir != NULL)
+    {
+      if (model_path || corpus_arg || sweep)
+        return sy_cli_error ("profile: --traces takes no --model, --corpus or --sweep");
+      if (out == NULL)
+        return sy_cli_error ("profile: --out DIR is required");
+      for (int i = 0; routers && routers[i]; i++)
+        {
+          SyRouterSpec *spec = g_strcmp0 (routers[i], "recorded") == 0
+            ? NULL : sy_router_spec_parse (routers[i], &error);
+
+          if (spec == NULL && error != NULL)
+            return sy_cli_error_from (error);
+          g_ptr_array_add (specs, spec);
+        }
+      prof = sy_profile_from_traces (traces_dir, (const SyRouterSpec * const *) specs->pdata,
+                                     (int) specs->len, &error);
+      if (prof == NULL)
+        return sy_cli_error ("profile: %s", error->message);
+      goto write;
+    }
   if (routers == NULL || routers[0] == NULL)
     return sy_cli_error ("profile: --router SPEC is required (e.g. --router native)");
   if (corpus_arg == NULL)
@@ -202,6 +227,7 @@ sy_cli_profile (int    argc,
     fprintf (stderr, "\n");
   if (prof == NULL)
     return sy_cli_error_from (error);
+write:
   if (!sy_profile_write_dir (prof, out, &error))
     return sy_cli_error_from (error);
   if (charts && !write_charts (prof, out, charts, &error))

@@ -19,6 +19,7 @@
 
 #include "sy-cli.h"
 #include "sy-cli-model.h"
+#include "sy-expert-render.h"
 #include "sy-generate.h"
 #include "sy-heatmap-render.h"
 #include "sy-inspector-render.h"
@@ -28,6 +29,7 @@
 #include "sy-session.h"
 #include "sy-strip-render.h"
 #include "sy-summary-render.h"
+#include "sy-trace-file.h"
 
 typedef enum
 {
@@ -35,6 +37,7 @@ typedef enum
   VIEW_STRIP,
   VIEW_INSPECTOR,
   VIEW_SUMMARY,
+  VIEW_EXPERT,
 } View;
 
 typedef struct
@@ -46,6 +49,9 @@ typedef struct
   SyStripOptions      strip;
   SyInspectorOptions  inspector;
   SySummaryOptions    summary;
+  int                 expert_layer;
+  int                 expert;
+  SyProfileExpert    *profile;
 } RenderJob;
 
 static void
@@ -67,6 +73,9 @@ draw_job (cairo_t  *cr,
     case VIEW_INSPECTOR:
       sy_inspector_render (cr, job->trace, &job->inspector, &job->style, width, height);
       break;
+    case VIEW_EXPERT:
+      sy_expert_render (cr, job->trace, job->expert_layer, job->expert, job->profile, &job->style, width, height);
+      break;
     case VIEW_SUMMARY:
     default:
       sy_summary_render (cr, job->trace, &job->summary, &job->style, width, height);
@@ -87,6 +96,10 @@ sy_cli_render (int    argc,
   g_autofree char *style_name = NULL;
   g_autofree char *out = NULL;
   g_autofree char *session_path = NULL;
+  g_autofree char *profile_path = NULL;
+  g_autoptr (SyProfileExpert) profile = NULL;
+  int expert = -1;
+  g_autofree char *trace_path = NULL;
   /* G_MININT, NAN: not given (the session's, else the default) */
   int token = G_MININT, layer = G_MININT, width = 0, height = 0;
   int generate = 0, top_k = 0;
@@ -99,11 +112,16 @@ sy_cli_render (int    argc,
     { "session", 's', 0, G_OPTION_ARG_FILENAME, &session_path,
       "Session file (.switchyard): model, text, router, view, measure, token, zoom; "
       "other options override it; --out defaults to FILE.svg beside it", "FILE" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      "Draw a recorded trace file (no model; --router re-applies a policy to it)", "FILE" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "M" },
     { "text", 't', 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of a text", "1,2,3" },
     { "router", 'r', 0, G_OPTION_ARG_STRING, &router, "Routing policy SPEC (default native)", "SPEC" },
-    { "view", 'v', 0, G_OPTION_ARG_STRING, &view_name, "heatmap, strip, inspector or summary", "VIEW" },
+    { "view", 'v', 0, G_OPTION_ARG_STRING, &view_name, "heatmap, strip, inspector, summary or expert", "VIEW" },
+    { "expert", 'e', 0, G_OPTION_ARG_INT, &expert, "expert: the expert of --layer whose card is drawn", "E" },
+    { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile_path,
+      "expert: a profile folder (or its profile.json) for the corpus half of the card", "DIR" },
     { "measure", 0, 0, G_OPTION_ARG_STRING, &measure,
       "heatmap: k|importance|expert|entropy|depth|gate:E; strip: k|importance|depth|surprisal", "MEASURE" },
     { "token", 0, 0, G_OPTION_ARG_INT, &token, "Token selected (inspector: inspected, default 0)", "I" },
@@ -189,8 +207,14 @@ sy_cli_render (int    argc,
     job.view = VIEW_INSPECTOR;
   else if (strcmp (view_name, "summary") == 0)
     job.view = VIEW_SUMMARY;
+  else if (strcmp (view_name, "expert") == 0)
+    job.view = VIEW_EXPERT;
   else
-    return sy_cli_error ("render: unknown view '%s' (use heatmap, strip, inspector or summary)", view_name);
+    return sy_cli_error ("render: unknown view '%s' (use heatmap, strip, inspector, summary or expert)", view_name);
+  if (job.view == VIEW_EXPERT && (layer < 0 || expert < 0))
+    return sy_cli_error ("render: the expert view needs --layer L (a MoE layer) and --expert E");
+  if (job.view != VIEW_EXPERT && (expert >= 0 || profile_path != NULL))
+    return sy_cli_error ("render: --expert and --profile apply to the expert view only");
 
   sy_heatmap_options_init (&job.heatmap);
   sy_strip_options_init (&job.strip);
@@ -245,7 +269,26 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: --out FILE.svg|.png|.pdf is required");
   if (!sy_export_format_from_path (out, &format, &error))
     return sy_cli_error ("render: %s", error->message);
-  if ((text == NULL) == (ids_text == NULL))
+  if (profile_path != NULL)
+    {
+      profile = sy_profile_read_expert (profile_path, NULL, layer, expert, &error);
+      if (profile == NULL)
+        return sy_cli_error ("render: --profile: %s", error->message);
+      job.profile = profile;
+      job.expert_layer = layer;
+      job.expert = expert;
+    }
+  /* a card from the profile alone: no model to run */
+  if (profile != NULL && text == NULL && ids_text == NULL && model_path == NULL && trace_path == NULL)
+    {
+      if (!sy_render_to_file (out, width, height ? height : 720, scale, draw_job, &job, &error))
+        return sy_cli_error_from (error);
+      return 0;
+    }
+  if (trace_path != NULL && (text || ids_text || model_path || session_path))
+    return sy_cli_error ("render: --trace takes no --model, --text, --ids or --session "
+                         "(the trace holds the run)");
+  if (trace_path == NULL && (text == NULL) == (ids_text == NULL))
     return sy_cli_error ("render: give exactly one of --text TEXT and --ids 1,2,3");
   if (router != NULL)
     {
@@ -259,6 +302,18 @@ sy_cli_render (int    argc,
 
       if (check == NULL)
         return sy_cli_error ("render: %s", error->message);
+    }
+
+  if (trace_path != NULL)
+    {
+      g_autoptr (SyTraceFile) tf = sy_trace_file_load (trace_path, &error);
+
+      if (tf == NULL)
+        return sy_cli_error_from (error);
+      trace = sy_trace_file_apply (tf, spec, &error);
+      if (trace == NULL)
+        return sy_cli_error ("render: %s", error->message);
+      goto draw;
     }
 
   model = sy_cli_load_model (model_path, &error);
@@ -297,6 +352,7 @@ sy_cli_render (int    argc,
       job.strip.generated_from = n_ids;
     }
 
+draw:
   /* a selection saved with the session that this text does not have: none */
   if (session_token && token >= trace->n_tokens)
     token = -1;
@@ -306,6 +362,8 @@ sy_cli_render (int    argc,
     return sy_cli_error ("render: --token %d out of range (the text has %d tokens)", token, trace->n_tokens);
   if (layer >= trace->n_moe_layers || layer < -1)
     return sy_cli_error ("render: --layer %d out of range (the model has %d MoE layers)", layer, trace->n_moe_layers);
+  if (job.view == VIEW_EXPERT && expert >= trace->n_experts)
+    return sy_cli_error ("render: --expert %d out of range (the model has %d experts)", expert, trace->n_experts);
   if (job.heatmap.measure == SY_HEATMAP_GATE && job.heatmap.gate_expert >= trace->n_experts)
     return sy_cli_error ("render: gate:%d: the model has %d experts", job.heatmap.gate_expert, trace->n_experts);
 
@@ -316,6 +374,8 @@ sy_cli_render (int    argc,
   job.strip.selected_token = token;
   job.inspector.token = MAX (token, 0);
   job.inspector.layer = MAX (layer, 0);
+  job.expert_layer = layer;
+  job.expert = expert;
 
   /* Without --height: as tall as the picture needs, no empty band */
   if (height == 0)
@@ -324,6 +384,8 @@ sy_cli_render (int    argc,
         height = (int) CLAMP (sy_heatmap_natural_height (trace, &job.heatmap, &job.style, width), 200, 20000);
       else if (job.view == VIEW_STRIP)
         height = (int) CLAMP (sy_strip_natural_height (trace, &job.strip, &job.style, width), 120, 20000);
+      else if (job.view == VIEW_EXPERT)
+        height = 720;
       else
         height = 600;
     }

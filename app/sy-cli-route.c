@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "sy-calibrate.h"
 #include "sy-cli.h"
 #include "sy-cli-model.h"
@@ -26,6 +28,7 @@
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
+#include "sy-trace-file.h"
 #include "sy-trace-json.h"
 
 typedef struct
@@ -78,7 +81,7 @@ fmt_token (const char *text)
 
 static void
 print_table (const SyTrace     *trace,
-             const SyModelInfo *info,
+             int                native_k,
              const Quality     *q,
              const SyCalibration *cal)
 {
@@ -93,7 +96,7 @@ print_table (const SyTrace     *trace,
     printf ("calibrated: %s gives average K %.3f (target %g, %d runs)\n",
             trace->router, cal->avg_k, cal->target, cal->n_runs);
   printf ("tokens: %d   experts: %d (native top-%d)   MoE layers: %d\n",
-          trace->n_tokens, trace->n_experts, info->native_k, trace->n_moe_layers);
+          trace->n_tokens, trace->n_experts, native_k, trace->n_moe_layers);
   printf ("average K: %.3f   perplexity: %s   activated params/token: %s   FLOPs/token: %s\n",
           trace->avg_k, ppl, params, flops);
   if (q->have)
@@ -131,11 +134,85 @@ print_table (const SyTrace     *trace,
 
           printf (" %3d%c", tl->k[t], mark);
         }
-      if (t + 1 < trace->n_tokens)
+      if (t + 1 < trace->n_tokens && isfinite (trace->nll[t]))
         printf (" %.3f", trace->nll[t]);
       printf ("\n");
     }
   printf ("(* attention sink, s shallow, ! NaN fallback; nll of the next token)\n");
+}
+
+/* route --trace FILE [--router SPEC]: the policy re-applied to the
+ * recorded router output, no model. */
+static int
+route_trace (const char                    *path,
+             const char                    *router,
+             gboolean                       json,
+             gboolean                       pretty,
+             const char                    *csv,
+             const char                    *save_trace,
+             const SyTraceFileWriteOptions *wopts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTraceFile) tf = NULL;
+  g_autoptr (SyRouterSpec) spec = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  g_autofree char *limits = NULL;
+  Quality q = { 0, };
+
+  tf = sy_trace_file_load (path, &error);
+  if (tf == NULL)
+    return sy_cli_error_from (error);
+  if (router)
+    {
+      spec = sy_router_spec_parse (router, &error);
+      if (spec == NULL)
+        return sy_cli_error_from (error);
+    }
+  trace = sy_trace_file_apply (tf, spec, &error);
+  if (trace == NULL)
+    return sy_cli_error_from (error);
+  limits = sy_trace_file_describe_limits (tf, spec);
+
+  if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
+    return sy_cli_error_from (error);
+  if (save_trace)
+    {
+      SyTraceFile copy = *tf;
+
+      /* the re-applied routing under the same header */
+      copy.trace = trace;
+      copy.has_nll = FALSE;
+      if (!sy_trace_file_save (&copy, save_trace, wopts, &error))
+        return sy_cli_error_from (error);
+    }
+
+  if (json)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *extra = NULL;
+      json_object *lim = json_object_new_string (limits);
+      json_object *src = json_object_new_string (tf->source ? tf->source : "?");
+
+      extra = g_strdup_printf ("\"recorded\":{\"source\":%s,\"reapplied\":%s,"
+                               "\"router_values\":%s,\"nll\":%s,\"limits\":%s}",
+                               json_object_to_json_string_ext (src, JSON_C_TO_STRING_PLAIN),
+                               spec ? "true" : "false",
+                               sy_trace_file_has_router (tf) ? "true" : "false",
+                               isfinite (trace->perplexity) ? "true" : "false",
+                               json_object_to_json_string_ext (lim, JSON_C_TO_STRING_PLAIN));
+      json_object_put (lim);
+      json_object_put (src);
+      out = sy_trace_to_json_full (trace, pretty, extra);
+      fputs (out, stdout);
+      if (!pretty)
+        fputc ('\n', stdout);
+    }
+  else
+    {
+      printf ("%s\n", limits);
+      print_table (trace, trace->native_k, &q, NULL);
+    }
+  return 0;
 }
 
 int
@@ -148,8 +225,16 @@ sy_cli_route (int    argc,
   g_autofree char *router = NULL;
   g_autofree char *calibrate = NULL;
   g_autofree char *csv = NULL;
+  g_autofree char *save_trace = NULL;
+  g_autofree char *trace_path = NULL;
+  g_autofree char *trace_dtype = NULL;
+  int trace_top = 0;
   gboolean json = FALSE, pretty = FALSE, no_compare = FALSE;
+  SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
+      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
@@ -160,6 +245,14 @@ sy_cli_route (int    argc,
       "Find the p (topp), t (minp, ser) or q (quantile) whose average K is K (native k if 0)", "K" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Also write the per-token-per-layer table", "FILE" },
     { "no-compare", 0, 0, G_OPTION_ARG_NONE, &no_compare, "Skip the comparison with native", NULL },
+    { "save-trace", 0, 0, G_OPTION_ARG_FILENAME, &save_trace,
+      "Write the run as a trace file (docs/trace-format.md)", "FILE" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      "Re-apply --router to a recorded trace file instead of running a model", "FILE" },
+    { "trace-dtype", 0, 0, G_OPTION_ARG_STRING, &trace_dtype,
+      "Floats of --save-trace: f32 (default) or f16", "f32|f16" },
+    { "trace-top", 0, 0, G_OPTION_ARG_INT, &trace_top,
+      "--save-trace keeps only the top N probabilities per token (the rest summed)", "N" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a text under a routing policy");
@@ -182,6 +275,24 @@ sy_cli_route (int    argc,
     return sy_cli_error ("route: %s", error->message);
   if (argc > 1)
     return sy_cli_error ("route: unexpected argument '%s'", argv[1]);
+  if (sy_cli_activations_error ("route", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", activations));
+
+  if (trace_dtype && strcmp (trace_dtype, "f16") == 0)
+    wopts.dtype = SY_TRACE_DTYPE_F16;
+  else if (trace_dtype && strcmp (trace_dtype, "f32") != 0)
+    return sy_cli_error ("route: --trace-dtype %s: f32 or f16", trace_dtype);
+  if (trace_top < 0)
+    return sy_cli_error ("route: --trace-top %d: not a number of experts", trace_top);
+  wopts.top_n = trace_top;
+
+  if (trace_path)
+    {
+      if (model_path || text || ids_text || calibrate)
+        return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
+                             "(the trace holds the run)");
+      return route_trace (trace_path, router, json, pretty, csv, save_trace, &wopts);
+    }
 
   spec = sy_router_spec_parse (router ? router : "native", &error);
   if (spec == NULL)
@@ -251,6 +362,15 @@ sy_cli_route (int    argc,
   if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
     return sy_cli_error_from (error);
 
+  if (save_trace)
+    {
+      g_autoptr (SyTraceFile) tf = sy_trace_file_new (trace, sy_model_get_router_info (model),
+                                                      info->model_type, info->vocab_size, text);
+
+      if (!sy_trace_file_save (tf, save_trace, &wopts, &error))
+        return sy_cli_error_from (error);
+    }
+
   if (json)
     {
       GString *extra = g_string_new (NULL);
@@ -284,6 +404,6 @@ sy_cli_route (int    argc,
         fputc ('\n', stdout);
     }
   else
-    print_table (trace, info, &q, cal);
+    print_table (trace, info->native_k, &q, cal);
   return 0;
 }

@@ -41,5 +41,6 @@ int  sy_cli_convert           (int argc, char **argv);
 int  sy_cli_convert_gguf     (int argc, char **argv);
 int  sy_cli_compare           (int argc, char **argv);
 int  sy_cli_profile           (int argc, char **argv);
+int  sy_cli_import            (int argc, char **argv);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ struct _SyComparePane
   GtkWidget        *heat[SY_N_SLOTS];
   GtkWidget        *diff;
   GtkWidget        *status;
+  GtkWidget        *sides;            /* SyCompareSides */
 
   /* Owned */
   SyWorker         *worker;
@@ -32,6 +33,145 @@ struct _SyComparePane
 };
 
 G_DEFINE_FINAL_TYPE (SyComparePane, sy_compare_pane, GTK_TYPE_WIDGET)
+
+/* SyCompareSides: A's and B's heatmaps, side by side when the pane is wide
+ * enough for both at a readable column width, else (two heatmaps wider
+ * than tall) A above B sharing B's token axis.  The views keep one zoom,
+ * scroll and selection either way. */
+#define SY_TYPE_COMPARE_SIDES (sy_compare_sides_get_type ())
+G_DECLARE_FINAL_TYPE (SyCompareSides, sy_compare_sides, SY, COMPARE_SIDES, GtkWidget)
+
+#define SIDES_GAP 6
+#define SIDES_MIN_COLUMN 14    /* px per token that side by side must leave */
+#define SIDES_OVERHEAD 170     /* row labels, legend and margins of one heatmap */
+
+struct _SyCompareSides
+{
+  GtkWidget  parent_instance;
+  GtkWidget *child[SY_N_SLOTS];  /* frames */
+  GtkWidget *heat[SY_N_SLOTS];
+  gboolean   stacked;
+};
+
+G_DEFINE_FINAL_TYPE (SyCompareSides, sy_compare_sides, GTK_TYPE_WIDGET)
+
+static void
+sy_compare_sides_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  SyCompareSides *self = SY_COMPARE_SIDES (widget);
+  int min[SY_N_SLOTS], nat[SY_N_SLOTS];
+
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    gtk_widget_measure (self->child[s], orientation, -1, &min[s], &nat[s], NULL, NULL);
+  /* wide: one column at least (stacked); high: two rows (stacked always fits) */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = MAX (min[0], min[1]);
+      *natural = nat[0] + nat[1] + SIDES_GAP;
+    }
+  else
+    {
+      *minimum = min[0] + min[1] + SIDES_GAP;
+      *natural = MAX (*minimum, MAX (nat[0], nat[1]));
+    }
+}
+
+/* Side by side when each half leaves SIDES_MIN_COLUMN px per token, or the
+ * heatmaps are taller than wide (fewer tokens than layers); else stacked. */
+gboolean
+sy_compare_sides_choose_stacked (int width,
+                                 int height,
+                                 int n_tokens,
+                                 int n_layers)
+{
+  double half = (width - SIDES_GAP) / 2.0 - SIDES_OVERHEAD;
+
+  if (n_tokens <= 0)
+    return FALSE;
+  if (half >= (double) n_tokens * SIDES_MIN_COLUMN)
+    return FALSE;
+  if (n_tokens <= n_layers && width >= height)
+    return FALSE;
+  return TRUE;
+}
+
+static void
+sy_compare_sides_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  SyCompareSides *self = SY_COMPARE_SIDES (widget);
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self->heat[SY_SLOT_A]));
+  int min_w[SY_N_SLOTS], min_h[SY_N_SLOTS];
+  gboolean stacked;
+
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      gtk_widget_measure (self->child[s], GTK_ORIENTATION_HORIZONTAL, -1, &min_w[s], NULL, NULL, NULL);
+      gtk_widget_measure (self->child[s], GTK_ORIENTATION_VERTICAL, -1, &min_h[s], NULL, NULL, NULL);
+    }
+  stacked = trace == NULL
+            ? width < 2 * 480
+            : sy_compare_sides_choose_stacked (width, height, trace->n_tokens, trace->n_moe_layers);
+  /* what fits wins over what reads better */
+  if (!stacked && (width - SIDES_GAP) / 2 < MAX (min_w[0], min_w[1]))
+    stacked = TRUE;
+  if (stacked)
+    {
+      /* B carries the token axis: the grids get the same height */
+      int axis = (int) sy_heatmap_view_get_token_axis_height (SY_HEATMAP_VIEW (self->heat[SY_SLOT_B]),
+                                                               width, height / 2.0);
+      int top = (height - SIDES_GAP - axis) / 2;
+
+      top = CLAMP (top, min_h[0], MAX (min_h[0], height - SIDES_GAP - min_h[1]));
+      gtk_widget_allocate (self->child[SY_SLOT_A], width, top, -1, NULL);
+      gtk_widget_allocate (self->child[SY_SLOT_B], width, MAX (height - top - SIDES_GAP, min_h[1]), -1,
+                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, top + SIDES_GAP)));
+    }
+  else
+    {
+      int left = (width - SIDES_GAP) / 2;
+
+      gtk_widget_allocate (self->child[SY_SLOT_A], left, height, -1, NULL);
+      gtk_widget_allocate (self->child[SY_SLOT_B], MAX (width - left - SIDES_GAP, min_w[1]), height, -1,
+                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (left + SIDES_GAP, 0)));
+    }
+  if (stacked != self->stacked)
+    {
+      self->stacked = stacked;
+      sy_heatmap_view_set_hide_token_axis (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), stacked);
+    }
+}
+
+static void
+sy_compare_sides_dispose (GObject *object)
+{
+  SyCompareSides *self = SY_COMPARE_SIDES (object);
+
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    g_clear_pointer (&self->child[s], gtk_widget_unparent);
+  G_OBJECT_CLASS (sy_compare_sides_parent_class)->dispose (object);
+}
+
+static void
+sy_compare_sides_class_init (SyCompareSidesClass *klass)
+{
+  GTK_WIDGET_CLASS (klass)->measure = sy_compare_sides_measure;
+  GTK_WIDGET_CLASS (klass)->size_allocate = sy_compare_sides_size_allocate;
+  G_OBJECT_CLASS (klass)->dispose = sy_compare_sides_dispose;
+}
+
+static void
+sy_compare_sides_init (SyCompareSides *self)
+{
+}
 
 static void
 update (SyComparePane *self)
@@ -217,6 +357,13 @@ sy_compare_pane_get_diff_view (SyComparePane *self)
   return self->diff;
 }
 
+gboolean
+sy_compare_pane_get_stacked (SyComparePane *self)
+{
+  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
+  return SY_COMPARE_SIDES (self->sides)->stacked;
+}
+
 GtkWidget *
 sy_compare_pane_get_heatmap (SyComparePane *self,
                              SySlot         slot)
@@ -374,15 +521,19 @@ sy_compare_pane_new (SyWorker    *worker,
   gtk_widget_set_halign (switcher, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (right), switcher);
 
-  side = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_set_homogeneous (GTK_BOX (side), TRUE);
+  side = g_object_new (SY_TYPE_COMPARE_SIDES, NULL);
+  self->sides = side;
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       self->heat[s] = sy_heatmap_view_new ();
+      /* two rows of them fit under the text at the default size */
+      gtk_widget_set_size_request (self->heat[s], 200, 60);
       sy_trace_view_set_selection (SY_TRACE_VIEW (self->heat[s]), selection);
       gtk_widget_set_hexpand (self->heat[s], TRUE);
       g_signal_connect (self->heat[s], "viewport-changed", G_CALLBACK (on_viewport_changed), self);
-      gtk_box_append (GTK_BOX (side), framed (self->heat[s]));
+      SY_COMPARE_SIDES (side)->heat[s] = self->heat[s];
+      SY_COMPARE_SIDES (side)->child[s] = framed (self->heat[s]);
+      gtk_widget_set_parent (SY_COMPARE_SIDES (side)->child[s], side);
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->heat[SY_SLOT_A]), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Configuration A heatmap"), -1);

@@ -47,6 +47,15 @@ const SyCompare *sy_compare_pane_get_compare  (SyComparePane *self);
 GtkWidget       *sy_compare_pane_get_diff_view (SyComparePane *self);
 GtkWidget       *sy_compare_pane_get_heatmap  (SyComparePane *self,
                                                SySlot         slot);
+/* Whether A's heatmap is above B's (sharing B's token axis) rather than
+ * beside it: the pane is too narrow for both at a readable column width. */
+gboolean         sy_compare_pane_get_stacked  (SyComparePane *self);
+/* The rule: stacked in @width × @height for a trace of @n_tokens and
+ * @n_layers MoE layers. */
+gboolean         sy_compare_sides_choose_stacked (int width,
+                                                  int height,
+                                                  int n_tokens,
+                                                  int n_layers);
 /* Draws the visible page to SVG/PNG/PDF. */
 gboolean         sy_compare_pane_export       (SyComparePane       *self,
                                                const char          *path,

@@ -25,6 +25,7 @@
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
 #include "sy-window.h"
+#include "sy-trace-window.h"
 
 /* How many folders 'recent-models' keeps. */
 #define SY_RECENT_MAX 10
@@ -130,6 +131,12 @@ resolve_model (GFile   *file,
 
       if (path != NULL && sy_gguf_is_gguf (path))
         return g_object_ref (file);
+      if (g_str_has_suffix (name, ".gguf"))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("“%s” is not a GGUF file: it does not start with the GGUF magic"), name);
+          return NULL;
+        }
       if (!is_model_folder_member (file))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -206,6 +213,35 @@ remember_model (SyWindow   *self,
   g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
 }
 
+/* The error dialog of a model that cannot be opened: what was asked for,
+ * and why not.  The model in use stays. */
+static void
+show_open_error (SyWindow   *self,
+                 GFile      *file,
+                 const char *message)
+{
+  g_autofree char *shown = display_path (file);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Could Not Open Model"), NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The model is being loaded again: the toast offering it is done with.
+ * It is not dismissed from here: libadwaita 1.2 can crash when a toast
+ * is dismissed during its show animation (its Reload button dismisses
+ * it, and its timeout); forgotten, a new failure can offer again. */
+static void
+forget_reload_toast (SyWindow *self)
+{
+  g_clear_weak_pointer (&self->reload_toast);
+}
+
 gboolean
 sy_window_open_model (SyWindow *self,
                       GFile    *file)
@@ -221,7 +257,7 @@ sy_window_open_model (SyWindow *self,
   folder = resolve_model (file, &error);
   if (folder == NULL)
     {
-      sy_window_show_toast (self, error->message);
+      show_open_error (self, file, error->message);
       return FALSE;
     }
   path = g_file_get_path (folder);
@@ -242,8 +278,7 @@ sy_window_open_model (SyWindow *self,
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), 0);
   gtk_label_set_text (GTK_LABEL (self->loading_note), "");
   gtk_widget_set_visible (self->loading_note, FALSE);
-  if (self->reload_toast != NULL)
-    adw_toast_dismiss (self->reload_toast);
+  forget_reload_toast (self);
   gtk_stack_set_visible_child (self->stack, self->loading_page);
   sy_analysis_view_load_model (self->analysis, path);
   return TRUE;
@@ -326,9 +361,7 @@ on_load_failed (SyAnalysisView *view,
                 const GError   *error,
                 SyWindow       *self)
 {
-  AdwMessageDialog *dialog;
   g_autoptr (GFile) folder = g_file_new_for_path (path);
-  g_autofree char *shown = display_path (folder);
 
   g_clear_object (&self->loading_folder);
   /* a session whose model did not load changes nothing */
@@ -343,13 +376,7 @@ on_load_failed (SyAnalysisView *view,
       return;
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Could Not Open Model"), NULL));
-  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, error->message);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
-  gtk_window_present (GTK_WINDOW (dialog));
+  show_open_error (self, folder, error->message);
 }
 
 static void
@@ -377,7 +404,8 @@ on_reload_toast_dismissed (AdwToast *toast,
 
 /* A run stopped because a file of the (mapped) model changed on disk:
  * the text stays, the status line names the file, and a toast offers to
- * load the model again (once, until it is dismissed or used). */
+ * load the model again (once, until it is dismissed, times out or is
+ * used; the next failed run offers again). */
 static void
 on_run_failed (SyWorker     *worker,
                int           slot,
@@ -392,7 +420,7 @@ on_run_failed (SyWorker     *worker,
   toast = adw_toast_new (_("The model’s files changed on disk"));
   adw_toast_set_button_label (toast, _("_Reload"));
   adw_toast_set_action_name (toast, "win.reload-model");
-  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_timeout (toast, 15);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_set_weak_pointer (&self->reload_toast, toast);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_reload_toast_dismissed), self, 0);
@@ -407,8 +435,7 @@ reload_model_action (GtkWidget  *widget,
   SyWindow *self = SY_WINDOW (widget);
   g_autoptr (GFile) folder = NULL;
 
-  if (self->reload_toast != NULL)
-    adw_toast_dismiss (self->reload_toast);
+  forget_reload_toast (self);
   if (self->model_folder == NULL || self->loading_folder != NULL)
     return;
   /* the text, policy and views stay: only the model is read again */
@@ -650,7 +677,18 @@ on_drop (GtkDropTarget *target,
     return FALSE;
   if (sy_window_is_session_file (file))
     return sy_window_open_session (SY_WINDOW (user_data), file);
+  if (sy_trace_window_is_trace_file (file))
+    return sy_trace_window_open_or_report (GTK_APPLICATION (gtk_window_get_application (
+                                             GTK_WINDOW (user_data))), GTK_WINDOW (user_data), file);
   return sy_window_open_model (SY_WINDOW (user_data), file);
+}
+
+static void
+open_trace_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  sy_trace_window_choose (GTK_WINDOW (widget));
 }
 
 static void
@@ -1119,6 +1157,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
   gtk_widget_class_install_action (widget_class, "win.reload-model", NULL, reload_model_action);
+  gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
 }
 
 static void

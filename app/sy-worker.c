@@ -336,7 +336,8 @@ load_progress (double      fraction,
   p->self = g_object_ref (job->self);
   p->fraction = fraction;
   p->text = g_strdup (what);
-  g_idle_add (emit_load_progress, p);
+  /* at the task's own priority: every report arrives before the load's end */
+  g_idle_add_full (G_PRIORITY_DEFAULT, emit_load_progress, p, NULL);
   return !g_cancellable_is_cancelled (job->cancellable);
 }
 

@@ -764,7 +764,9 @@ sy_corpus_text_map_tokens (const SyCorpusText *text,
       word_of_token[t] = -1;
       if (e <= s)
         continue;
-      /* spans are sorted; token spans are non-decreasing in start */
+      /* spans are sorted; token spans are non-decreasing in start (w may
+       * have run past the last word on the previous token) */
+      w = MIN (w, MAX (text->n_words - 1, 0));
       while (w > 0 && text->spans[2 * w] > s)
         w--;
       while (w < text->n_words && text->spans[2 * w + 1] <= s)

@@ -684,3 +684,174 @@ sy_gguf_tokenizer_new (SyGguf  *self,
   json_object_put (root);
   return tok;
 }
+
+/* ------------------------------------------------------------ writing */
+
+/* The writer's twin of the above: a tokenizer.json becomes tokenizer.ggml.*
+ * (sy_gguf_convert) */
+
+#include "sy-gguf-writer.h"
+
+/* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
+ * token types (control for special added tokens). */
+gboolean
+_sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
+                               const char      *hf_dir,
+                               const SyConfig  *c,
+                               GError         **error)
+{
+  g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
+  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
+  const char *kind = "gpt2", *pre = NULL;
+  gboolean add_bos = FALSE;
+  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
+  g_autofree int32_t *types = NULL;
+  int n = c->vocab_size;
+
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    return TRUE;
+  root = json_object_from_file (file);
+  if (root == NULL || !json_object_object_get_ex (root, "model", &model)
+      || !json_object_object_get_ex (model, "vocab", &vocab)
+      || json_object_get_type (vocab) != json_type_object)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: not a BPE tokenizer.json with a vocab", file);
+      json_object_put (root);
+      return FALSE;
+    }
+  /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
+  if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
+    {
+      json_object *pp = NULL, *single = NULL;
+
+      kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+      /* BOS added when the post-processor's single template starts with it */
+      if (json_object_object_get_ex (root, "post_processor", &pp) && pp
+          && json_object_object_get_ex (pp, "single", &single)
+          && json_object_get_type (single) == json_type_array && json_object_array_length (single) > 0
+          && json_object_object_get_ex (json_object_array_get_idx (single, 0), "SpecialToken", NULL))
+        add_bos = TRUE;
+    }
+  else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
+    {
+      json_object *type = NULL, *list = NULL;
+      const char *regex = NULL;
+
+      if (json_object_object_get_ex (v, "pretokenizers", &list)
+          && json_object_get_type (list) == json_type_array)
+        for (size_t i = 0; i < json_object_array_length (list); i++)
+          {
+            json_object *pt = json_object_array_get_idx (list, i), *pat = NULL, *re = NULL;
+
+            if (json_object_object_get_ex (pt, "pattern", &pat) && pat
+                && json_object_object_get_ex (pat, "Regex", &re) && re)
+              regex = json_object_get_string (re);
+          }
+      if (g_strcmp0 (regex, SY_GGUF_REGEX_LLAMA3) == 0)
+        pre = "llama-bpe";
+      else if (g_strcmp0 (regex, SY_GGUF_REGEX_QWEN2) == 0)
+        pre = "qwen2";
+      else if (regex == NULL && json_object_object_get_ex (v, "type", &type)
+               && g_strcmp0 (json_object_get_string (type), "ByteLevel") == 0)
+        pre = "gpt-2";
+      else
+        pre = "unknown";   /* readers must not guess GPT-2's regex */
+    }
+  g_ptr_array_set_size (tokens, n);
+  types = g_new (int32_t, n);
+  for (int i = 0; i < n; i++)
+    types[i] = 1;   /* normal */
+  {
+    json_object_object_foreach (vocab, tok, idv)
+      {
+        int id = json_object_get_int (idv);
+
+        if (id >= 0 && id < n && tokens->pdata[id] == NULL)
+          tokens->pdata[id] = g_strdup (tok);
+      }
+  }
+  if (json_object_object_get_ex (root, "added_tokens", &added)
+      && json_object_get_type (added) == json_type_array)
+    for (size_t i = 0; i < json_object_array_length (added); i++)
+      {
+        json_object *a = json_object_array_get_idx (added, i);
+        int id = json_object_object_get_ex (a, "id", &v) ? json_object_get_int (v) : -1;
+
+        if (id < 0 || id >= n)
+          continue;
+        if (json_object_object_get_ex (a, "content", &v))
+          {
+            g_free (tokens->pdata[id]);
+            tokens->pdata[id] = g_strdup (json_object_get_string (v));
+          }
+        if (json_object_object_get_ex (a, "special", &v) && json_object_get_boolean (v))
+          types[id] = 3;   /* control */
+      }
+  for (int i = 0; i < n; i++)
+    if (tokens->pdata[i] == NULL)
+      {
+        tokens->pdata[i] = g_strdup_printf ("[PAD%d]", i);
+        types[i] = 5;      /* unused */
+      }
+  if (json_object_object_get_ex (model, "merges", &merges)
+      && json_object_get_type (merges) == json_type_array)
+    for (size_t i = 0; i < json_object_array_length (merges); i++)
+      {
+        json_object *m = json_object_array_get_idx (merges, i);
+
+        if (json_object_get_type (m) == json_type_array && json_object_array_length (m) == 2)
+          g_ptr_array_add (merge_strs, g_strdup_printf ("%s %s",
+                                                        json_object_get_string (json_object_array_get_idx (m, 0)),
+                                                        json_object_get_string (json_object_array_get_idx (m, 1))));
+        else
+          g_ptr_array_add (merge_strs, g_strdup (json_object_get_string (m)));
+      }
+  json_object_put (root);
+
+  if (strcmp (kind, "llama") == 0)
+    {
+      /* SentencePiece scores: a token made by merge r scores -r, so that
+       * ranking the merges by score keeps their order; others score 0
+       * (readers that have the merges use them) */
+      g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree float *scores = g_new0 (float, n);
+      g_autofree gboolean *made = g_new0 (gboolean, n);
+
+      for (int i = 0; i < n; i++)
+        if (!g_hash_table_contains (ids, tokens->pdata[i]))
+          g_hash_table_insert (ids, tokens->pdata[i], GINT_TO_POINTER (i + 1));
+      for (guint r = 0; r < merge_strs->len; r++)
+        {
+          g_autofree char *joined = g_strdup (merge_strs->pdata[r]);
+          char *sp = strchr (joined, ' ');
+          int id;
+
+          if (sp == NULL)
+            continue;
+          memmove (sp, sp + 1, strlen (sp + 1) + 1);
+          id = GPOINTER_TO_INT (g_hash_table_lookup (ids, joined)) - 1;
+          if (id >= 0 && !made[id])
+            {
+              made[id] = TRUE;
+              scores[id] = -(float) r;
+            }
+        }
+      sy_gguf_writer_add_f32_array (w, "tokenizer.ggml.scores", scores, n);
+      sy_gguf_writer_add_bool (w, "tokenizer.ggml.add_bos_token", add_bos);
+    }
+  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", kind);
+  if (pre)
+    sy_gguf_writer_add_string (w, "tokenizer.ggml.pre", pre);
+  sy_gguf_writer_add_string_array (w, "tokenizer.ggml.tokens",
+                                   (const char * const *) tokens->pdata, tokens->len);
+  sy_gguf_writer_add_i32_array (w, "tokenizer.ggml.token_type", types, n);
+  sy_gguf_writer_add_string_array (w, "tokenizer.ggml.merges",
+                                   (const char * const *) merge_strs->pdata, merge_strs->len);
+  if (c->bos_token_id >= 0)
+    sy_gguf_writer_add_u32 (w, "tokenizer.ggml.bos_token_id", c->bos_token_id);
+  if (c->eos_token_id >= 0)
+    sy_gguf_writer_add_u32 (w, "tokenizer.ggml.eos_token_id", c->eos_token_id);
+  return TRUE;
+}

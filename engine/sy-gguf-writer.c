@@ -5,8 +5,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sy-gguf-private.h"
 #include "sy-gguf-writer.h"
@@ -14,27 +19,36 @@
 
 typedef struct
 {
-  char     *name;
-  guint32   type;
-  int       n_dims;
-  int64_t   shape[SY_TENSOR_MAX_DIMS];
-  GBytes   *data;
+  char          *name;
+  guint32        type;       /* ggml type id */
+  SyDType        dtype;      /* for @fill: what its values are stored as */
+  int            n_dims;
+  int64_t        shape[SY_TENSOR_MAX_DIMS];
+  guint64        n_bytes;
+  GBytes        *data;       /* the stored bytes, or NULL: made by @fill */
+  SyGgufFillFunc fill;
+  gpointer       fill_data;
+  GDestroyNotify fill_destroy;
 } WTensor;
 
 struct _SyGgufWriter
 {
-  guint32     version;
-  guint32     alignment;
-  GByteArray *kv;          /* encoded metadata entries */
-  guint64     n_kv;
-  GPtrArray  *tensors;     /* WTensor* */
+  guint32         version;
+  guint32         alignment;
+  GByteArray     *kv;          /* encoded metadata entries */
+  guint64         n_kv;
+  GPtrArray      *tensors;     /* WTensor* */
+  SyProgressFunc  progress;
+  gpointer        progress_data;
 };
 
 static void
 wtensor_free (WTensor *t)
 {
   g_free (t->name);
-  g_bytes_unref (t->data);
+  g_clear_pointer (&t->data, g_bytes_unref);
+  if (t->fill_destroy)
+    t->fill_destroy (t->fill_data);
   g_free (t);
 }
 
@@ -58,6 +72,15 @@ sy_gguf_writer_free (SyGgufWriter *self)
   g_byte_array_unref (self->kv);
   g_ptr_array_unref (self->tensors);
   g_free (self);
+}
+
+void
+sy_gguf_writer_set_progress (SyGgufWriter   *self,
+                             SyProgressFunc  progress,
+                             gpointer        progress_data)
+{
+  self->progress = progress;
+  self->progress_data = progress_data;
 }
 
 static void
@@ -207,21 +230,58 @@ sy_gguf_writer_add_raw_kv (SyGgufWriter *self,
   g_byte_array_append (self->kv, bytes, n_bytes);
 }
 
+/* Our types and their ggml type ids, for the types the writer stores */
+static const struct
+{
+  SyDType dtype;
+  guint32 ggml;
+} ggml_ids[] = {
+  { SY_DTYPE_F32, SY_GGML_F32 },
+  { SY_DTYPE_F16, SY_GGML_F16 },
+  { SY_DTYPE_BF16, SY_GGML_BF16 },
+  { SY_DTYPE_Q8_0, SY_GGML_Q8_0 },
+  { SY_DTYPE_Q4_0, SY_GGML_Q4_0 },
+  { SY_DTYPE_Q4_K, SY_GGML_Q4_K },
+  { SY_DTYPE_Q6_K, SY_GGML_Q6_K },
+  { SY_DTYPE_Q4_1, SY_GGML_Q4_1 },
+  { SY_DTYPE_Q5_0, SY_GGML_Q5_0 },
+  { SY_DTYPE_Q5_1, SY_GGML_Q5_1 },
+  { SY_DTYPE_Q2_K, SY_GGML_Q2_K },
+  { SY_DTYPE_Q3_K, SY_GGML_Q3_K },
+  { SY_DTYPE_Q5_K, SY_GGML_Q5_K },
+  { SY_DTYPE_IQ4_NL, SY_GGML_IQ4_NL },
+  { SY_DTYPE_IQ4_XS, SY_GGML_IQ4_XS },
+  { SY_DTYPE_MXFP4, SY_GGML_MXFP4 },
+};
+
 static guint32
 ggml_id (SyDType dtype)
 {
-  switch (dtype)
-    {
-    case SY_DTYPE_F32: return SY_GGML_F32;
-    case SY_DTYPE_F16: return SY_GGML_F16;
-    case SY_DTYPE_BF16: return SY_GGML_BF16;
-    case SY_DTYPE_Q8_0: return SY_GGML_Q8_0;
-    case SY_DTYPE_Q4_0: return SY_GGML_Q4_0;
-    case SY_DTYPE_Q4_K: return SY_GGML_Q4_K;
-    case SY_DTYPE_Q6_K: return SY_GGML_Q6_K;
-    case SY_DTYPE_MXFP4: return SY_GGML_MXFP4;
-    default: return G_MAXUINT32;
-    }
+  for (gsize i = 0; i < G_N_ELEMENTS (ggml_ids); i++)
+    if (ggml_ids[i].dtype == dtype)
+      return ggml_ids[i].ggml;
+  return G_MAXUINT32;
+}
+
+gboolean
+sy_gguf_writer_can_store (SyDType dtype)
+{
+  return ggml_id (dtype) != G_MAXUINT32;
+}
+
+static WTensor *
+wtensor_new (const char    *name,
+             guint32        ggml_type,
+             int            n_dims,
+             const int64_t *shape)
+{
+  WTensor *t = g_new0 (WTensor, 1);
+
+  t->name = g_strdup (name);
+  t->type = ggml_type;
+  t->n_dims = n_dims;
+  memcpy (t->shape, shape, sizeof (int64_t) * n_dims);
+  return t;
 }
 
 void
@@ -233,14 +293,64 @@ sy_gguf_writer_add_raw_tensor (SyGgufWriter  *self,
                                const void    *bytes,
                                gsize          n_bytes)
 {
-  WTensor *t = g_new0 (WTensor, 1);
+  WTensor *t = wtensor_new (name, ggml_type, n_dims, shape);
 
-  t->name = g_strdup (name);
-  t->type = ggml_type;
-  t->n_dims = n_dims;
-  memcpy (t->shape, shape, sizeof (int64_t) * n_dims);
   t->data = g_bytes_new (bytes, n_bytes);
+  t->n_bytes = n_bytes;
   g_ptr_array_add (self->tensors, t);
+}
+
+/* The byte size of @name stored as @dtype, or 0 (and @error) when it
+ * cannot be: no ggml id, or rows that are not whole blocks. */
+static gsize
+check_tensor (const char     *name,
+              SyDType         dtype,
+              int             n_dims,
+              const int64_t  *shape,
+              GError        **error)
+{
+  int64_t n = 1;
+  gsize n_bytes = 0;
+
+  if (n_dims >= 1 && n_dims <= SY_TENSOR_MAX_DIMS && ggml_id (dtype) != G_MAXUINT32
+      && shape[n_dims - 1] % sy_dtype_block_elems (dtype) == 0)
+    {
+      for (int d = 0; d < n_dims; d++)
+        n *= shape[d];
+      n_bytes = sy_dtype_n_bytes (dtype, n);
+    }
+  if (n_bytes == 0)
+    g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                 "GGUF writer: tensor '%s' cannot be stored as %s (rows of %" G_GINT64_FORMAT ")",
+                 name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
+  return n_bytes;
+}
+
+/* @values (@n of them) as @dtype into @out (sy_dtype_n_bytes (dtype, n)) */
+static void
+encode (SyDType      dtype,
+        const float *values,
+        int64_t      n,
+        guint8      *out)
+{
+  switch (dtype)
+    {
+    case SY_DTYPE_F32:
+      memcpy (out, values, sizeof (float) * n);
+      break;
+    case SY_DTYPE_F16:
+    case SY_DTYPE_BF16:
+      for (int64_t i = 0; i < n; i++)
+        {
+          uint16_t h = dtype == SY_DTYPE_F16 ? sy_f32_to_f16 (values[i]) : sy_f32_to_bf16 (values[i]);
+
+          memcpy (out + 2 * i, &h, 2);
+        }
+      break;
+    default:
+      sy_quantize (dtype, values, n, out);
+      break;
+    }
 }
 
 gboolean
@@ -252,91 +362,380 @@ sy_gguf_writer_add_tensor (SyGgufWriter  *self,
                            const float   *values,
                            GError       **error)
 {
-  int64_t n = 1;
-  gsize n_bytes;
+  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  WTensor *t;
   guint8 *buf;
 
-  for (int d = 0; d < n_dims; d++)
-    n *= shape[d];
-  n_bytes = sy_dtype_n_bytes (dtype, n);
-  if (n_dims < 1 || n_dims > SY_TENSOR_MAX_DIMS || ggml_id (dtype) == G_MAXUINT32
-      || shape[n_dims - 1] % sy_dtype_block_elems (dtype) != 0 || n_bytes == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "GGUF writer: tensor '%s' cannot be stored as %s (rows of %" G_GINT64_FORMAT ")",
-                   name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
-      return FALSE;
-    }
+  if (n_bytes == 0)
+    return FALSE;
   buf = g_malloc (n_bytes);
-  switch (dtype)
-    {
-    case SY_DTYPE_F32:
-      memcpy (buf, values, n_bytes);
-      break;
-    case SY_DTYPE_F16:
-    case SY_DTYPE_BF16:
-      for (int64_t i = 0; i < n; i++)
-        {
-          uint16_t h = dtype == SY_DTYPE_F16 ? sy_f32_to_f16 (values[i]) : sy_f32_to_bf16 (values[i]);
-
-          memcpy (buf + 2 * i, &h, 2);
-        }
-      break;
-    default:
-      sy_quantize (dtype, values, n, buf);
-      break;
-    }
-  sy_gguf_writer_add_raw_tensor (self, name, ggml_id (dtype), n_dims, shape, buf, n_bytes);
-  g_free (buf);
+  encode (dtype, values, (int64_t) (n_bytes / sy_dtype_block_bytes (dtype)) * sy_dtype_block_elems (dtype), buf);
+  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
+  t->data = g_bytes_new_take (buf, n_bytes);
+  t->n_bytes = n_bytes;
+  g_ptr_array_add (self->tensors, t);
   return TRUE;
 }
 
+gboolean
+sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
+                                    const char      *name,
+                                    SyDType          dtype,
+                                    int              n_dims,
+                                    const int64_t   *shape,
+                                    SyGgufFillFunc   fill,
+                                    gpointer         fill_data,
+                                    GDestroyNotify   fill_destroy,
+                                    GError         **error)
+{
+  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  WTensor *t;
+
+  if (n_bytes == 0)
+    {
+      if (fill_destroy)
+        fill_destroy (fill_data);
+      return FALSE;
+    }
+  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
+  t->dtype = dtype;
+  t->n_bytes = n_bytes;
+  t->fill = fill;
+  t->fill_data = fill_data;
+  t->fill_destroy = fill_destroy;
+  g_ptr_array_add (self->tensors, t);
+  return TRUE;
+}
+
+static void
+pad_to (GByteArray *b,
+        guint32     alignment)
+{
+  static const guint8 zeros[64] = { 0 };
+
+  while (b->len % alignment)
+    g_byte_array_append (b, zeros, MIN (sizeof zeros, alignment - b->len % alignment));
+}
+
+static gboolean
+write_bytes (FILE        *f,
+             const char  *path,
+             const void  *bytes,
+             gsize        n,
+             GError     **error)
+{
+  if (n > 0 && fwrite (bytes, 1, n, f) != n)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s",
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Zeros after @n bytes of data up to the alignment */
+static gboolean
+write_padding (FILE        *f,
+               const char  *path,
+               guint64      n,
+               guint32      alignment,
+               GError     **error)
+{
+  g_autofree guint8 *zeros = g_malloc0 (alignment);
+  guint64 pad = (alignment - n % alignment) % alignment;
+
+  return write_bytes (f, path, zeros, pad, error);
+}
+
+/* The head (magic, counts, metadata, tensor infos with the offsets that
+ * follow from the sizes) and then each tensor in turn: made by its fill
+ * function where it has one, stored, written and freed, so that at most
+ * one tensor is held at a time.  Written to a temporary file beside
+ * @path, renamed over it at the end. */
 gboolean
 sy_gguf_writer_write (SyGgufWriter *self,
                       const char   *path,
                       GError      **error)
 {
-  g_autoptr (GByteArray) out = g_byte_array_new ();
-  g_autoptr (GError) local = NULL;
-  guint64 off = 0;
-  static const guint8 zeros[64] = { 0 };
+  g_autoptr (GByteArray) head = g_byte_array_new ();
+  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
+  guint64 off = 0, total = 0, done = 0;
+  gboolean ok = TRUE;
+  FILE *f;
+  int fd;
 
-  g_byte_array_append (out, (const guint8 *) "GGUF", 4);
-  put_u32 (out, self->version);
-  put_u64 (out, self->tensors->len);
-  put_u64 (out, self->n_kv);
-  g_byte_array_append (out, self->kv->data, self->kv->len);
+  g_byte_array_append (head, (const guint8 *) "GGUF", 4);
+  put_u32 (head, self->version);
+  put_u64 (head, self->tensors->len);
+  put_u64 (head, self->n_kv);
+  g_byte_array_append (head, self->kv->data, self->kv->len);
   for (guint i = 0; i < self->tensors->len; i++)
     {
       WTensor *t = g_ptr_array_index (self->tensors, i);
 
-      put_str (out, t->name);
-      put_u32 (out, t->n_dims);
+      put_str (head, t->name);
+      put_u32 (head, t->n_dims);
       for (int d = t->n_dims - 1; d >= 0; d--)
-        put_u64 (out, (guint64) t->shape[d]);
-      put_u32 (out, t->type);
-      put_u64 (out, off);
-      off += g_bytes_get_size (t->data);
+        put_u64 (head, (guint64) t->shape[d]);
+      put_u32 (head, t->type);
+      put_u64 (head, off);
+      off += t->n_bytes;
       off = (off + self->alignment - 1) / self->alignment * self->alignment;
+      total += t->n_bytes;
     }
-  while (out->len % self->alignment)
-    g_byte_array_append (out, zeros, MIN (sizeof zeros, self->alignment - out->len % self->alignment));
-  for (guint i = 0; i < self->tensors->len; i++)
-    {
-      WTensor *t = g_ptr_array_index (self->tensors, i);
-      gsize n;
-      const guint8 *d = g_bytes_get_data (t->data, &n);
+  pad_to (head, self->alignment);
 
-      g_byte_array_append (out, d, n);
-      while (out->len % self->alignment)
-        g_byte_array_append (out, zeros, MIN (sizeof zeros, self->alignment - out->len % self->alignment));
-    }
-  if (!g_file_set_contents (path, (const char *) out->data, out->len, &local))
+  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
+  if (fd < 0 || (f = fdopen (fd, "wb")) == NULL)
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot create it: %s",
+                   path, g_strerror (saved));
+      if (fd >= 0)
+        {
+          close (fd);
+          g_unlink (tmp);
+        }
       return FALSE;
     }
-  return TRUE;
+  ok = write_bytes (f, path, head->data, head->len, error);
+  for (guint i = 0; ok && i < self->tensors->len; i++)
+    {
+      WTensor *t = g_ptr_array_index (self->tensors, i);
+
+      if (t->data)
+        ok = write_bytes (f, path, g_bytes_get_data (t->data, NULL), t->n_bytes, error);
+      else
+        {
+          int64_t n = (int64_t) (t->n_bytes / sy_dtype_block_bytes (t->dtype)) * sy_dtype_block_elems (t->dtype);
+          g_autofree float *values = g_try_new (float, MAX (n, 1));
+          g_autofree guint8 *bytes = t->dtype == SY_DTYPE_F32 ? NULL : g_try_malloc (t->n_bytes);
+
+          if (values == NULL || (t->dtype != SY_DTYPE_F32 && bytes == NULL))
+            {
+              g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                           "GGUF writer: not enough memory for tensor '%s' (%" G_GINT64_FORMAT " values)",
+                           t->name, n);
+              ok = FALSE;
+              break;
+            }
+          ok = t->fill (values, n, t->fill_data, error);
+          if (ok && bytes)
+            encode (t->dtype, values, n, bytes);
+          if (ok)
+            ok = write_bytes (f, path, bytes ? (const void *) bytes : (const void *) values, t->n_bytes, error);
+        }
+      if (ok)
+        ok = write_padding (f, path, t->n_bytes, self->alignment, error);
+      done += t->n_bytes;
+      if (ok && self->progress && !self->progress (total ? (double) done / total : 1.0, "Writing GGUF",
+                                                   self->progress_data))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "%s: cancelled", path);
+          ok = FALSE;
+        }
+    }
+  if (fclose (f) != 0 && ok)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s",
+                   path, g_strerror (saved));
+      ok = FALSE;
+    }
+  if (ok && g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot rename %s to it: %s",
+                   path, tmp, g_strerror (saved));
+      ok = FALSE;
+    }
+  if (!ok)
+    g_unlink (tmp);
+  return ok;
+}
+
+/* ---------------------------------------------------------- the mixes */
+
+/* llama-quantize's presets, as llama.cpp's src/llama-quant.cpp
+ * (llama_tensor_get_type, tensor_type_fallback) chooses each tensor's type:
+ *
+ * - Only matrices are quantized: 2 or more dims, a name ending in "weight",
+ *   not a norm (*_norm.weight) nor a router (ffn_gate_inp.weight).  The rest
+ *   (norms, biases, routers, sinks) stays F32.
+ * - A matrix's category comes from its name, tested in this order:
+ *   output.weight; token_embd.weight; attn_v-like (containing
+ *   attn_qkv.weight, attn_kv_b.weight or attn_v.weight); attn_k.weight;
+ *   attn_q.weight; attn_output.weight; ffn_up; ffn_gate; ffn_down.  Expert
+ *   and shared-expert tensors (ffn_down_exps, ffn_down_shexp) count as
+ *   their dense twin.  token_embd counts as output when the model has no
+ *   output.weight (tied embeddings).
+ * - The first row of mix_rules that names the preset, the category and
+ *   whose condition holds gives the type; no row: the preset's base type
+ *   (Q4_K_M: Q4_K, Q5_K_M: Q5_K, Q6_K: Q6_K, Q8_0: Q8_0).  Conditions:
+ *     rows_not_base   the row width is not a multiple of the base type's block
+ *     eight_experts   the model has exactly 8 experts (Mixtral)
+ *     more_bits       use_more_bits (i, n) = i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2
+ *                     (integer division): for attn_v-like tensors i counts them in
+ *                     llama.cpp's order (by layer, globals first, then by name) and n
+ *                     is their number; for ffn_down i is the layer in the name (with
+ *                     experts; without, the count of ffn_down tensors so far) and n
+ *                     the number of layers.
+ * - Fallback when the row width is not a multiple of the chosen type's
+ *   block: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0; F16 when that does
+ *   not fit either (llama.cpp has no fallback from Q8_0 and gives up; we
+ *   write F16).
+ * Left out (no such model here): Falcon's and 70B's own rules, tensor
+ * overrides, imatrix-dependent choices.
+ */
+
+typedef enum
+{
+  CAT_OTHER,
+  CAT_OUTPUT,
+  CAT_TOKEN_EMBD,
+  CAT_ATTN_V,
+  CAT_ATTN_K,
+  CAT_ATTN_Q,
+  CAT_ATTN_OUTPUT,
+  CAT_FFN_UP,
+  CAT_FFN_GATE,
+  CAT_FFN_DOWN,
+} Category;
+
+typedef enum
+{
+  WHEN_ALWAYS,
+  WHEN_ROWS_NOT_BASE,
+  WHEN_EIGHT_EXPERTS,
+  WHEN_MORE_BITS,
+} Condition;
+
+#define MIX(m) (1u << SY_GGUF_MIX_##m)
+#define ALL_MIXES (MIX (Q4_K_M) | MIX (Q5_K_M) | MIX (Q6_K) | MIX (Q8_0))
+
+static const struct
+{
+  guint       mixes;
+  Category    category;
+  Condition   when;
+  const char *type;
+} mix_rules[] = {
+  { ALL_MIXES, CAT_OUTPUT, WHEN_ROWS_NOT_BASE, "Q8_0" },
+  { MIX (Q4_K_M) | MIX (Q5_K_M) | MIX (Q6_K), CAT_OUTPUT, WHEN_ALWAYS, "Q6_K" },
+  { ALL_MIXES, CAT_ATTN_V, WHEN_EIGHT_EXPERTS, "Q8_0" },
+  { MIX (Q4_K_M) | MIX (Q5_K_M), CAT_ATTN_V, WHEN_MORE_BITS, "Q6_K" },
+  { ALL_MIXES, CAT_ATTN_K, WHEN_EIGHT_EXPERTS, "Q8_0" },
+  { MIX (Q4_K_M) | MIX (Q5_K_M), CAT_FFN_DOWN, WHEN_MORE_BITS, "Q6_K" },
+  { MIX (Q4_K_M), CAT_ATTN_OUTPUT, WHEN_EIGHT_EXPERTS, "Q5_K" },
+};
+
+static const struct
+{
+  const char *name;
+  const char *base;
+  guint32     file_type;    /* general.file_type (llama_ftype) */
+} mixes[SY_GGUF_N_MIXES] = {
+  [SY_GGUF_MIX_Q4_K_M] = { "Q4_K_M", "Q4_K", 15 },
+  [SY_GGUF_MIX_Q5_K_M] = { "Q5_K_M", "Q5_K", 17 },
+  [SY_GGUF_MIX_Q6_K] = { "Q6_K", "Q6_K", 18 },
+  [SY_GGUF_MIX_Q8_0] = { "Q8_0", "Q8_0", 7 },
+};
+
+/* type -> its fallback when a row is not whole blocks of it */
+static const char * const fallbacks[][2] = {
+  { "Q4_K", "Q5_0" },
+  { "Q5_K", "Q5_1" },
+  { "Q6_K", "Q8_0" },
+};
+
+/* name substrings -> category, in llama.cpp's order */
+static const struct
+{
+  const char *part;
+  Category    category;
+} categories[] = {
+  { "attn_qkv.weight", CAT_ATTN_V },
+  { "attn_kv_b.weight", CAT_ATTN_V },
+  { "attn_v.weight", CAT_ATTN_V },
+  { "attn_k.weight", CAT_ATTN_K },
+  { "attn_q.weight", CAT_ATTN_Q },
+  { "attn_output.weight", CAT_ATTN_OUTPUT },
+  { "ffn_up", CAT_FFN_UP },
+  { "ffn_gate", CAT_FFN_GATE },
+  { "ffn_down", CAT_FFN_DOWN },
+};
+
+const char *
+sy_gguf_mix_name (SyGgufMix mix)
+{
+  return mix > SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES ? mixes[mix].name : NULL;
+}
+
+gboolean
+sy_gguf_mix_from_name (const char *name,
+                       SyGgufMix  *out)
+{
+  for (int m = SY_GGUF_MIX_NONE + 1; m < SY_GGUF_N_MIXES; m++)
+    if (g_ascii_strcasecmp (name, mixes[m].name) == 0)
+      {
+        *out = (SyGgufMix) m;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static Category
+category_of (const char *name)
+{
+  if (strcmp (name, "output.weight") == 0)
+    return CAT_OUTPUT;
+  if (strcmp (name, "token_embd.weight") == 0)
+    return CAT_TOKEN_EMBD;
+  for (gsize i = 0; i < G_N_ELEMENTS (categories); i++)
+    if (strstr (name, categories[i].part) != NULL)
+      return categories[i].category;
+  return CAT_OTHER;
+}
+
+/* A matrix that a mix (or a plain weight type) quantizes */
+static gboolean
+is_quantizable (const char *name,
+                int         n_dims)
+{
+  return n_dims >= 2 && g_str_has_suffix (name, "weight")
+         && strstr (name, "_norm.weight") == NULL && strstr (name, "ffn_gate_inp.weight") == NULL;
+}
+
+static int
+layer_of (const char *name)
+{
+  int l = -1;
+
+  if (sscanf (name, "blk.%d.", &l) != 1)
+    l = -1;
+  return l;
+}
+
+static gboolean
+use_more_bits (int i,
+               int n)
+{
+  return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}
+
+/* Our type named @name ("Q5_K"), or SY_N_DTYPES when we have none */
+static SyDType
+dtype_named (const char *name)
+{
+  for (int d = 0; d < SY_N_DTYPES; d++)
+    if (strcmp (sy_dtype_name (d), name) == 0)
+      return (SyDType) d;
+  return SY_N_DTYPES;
 }
 
 /* ---------------------------------------------------------- converting */
@@ -364,38 +763,231 @@ permute_pairs (float   *v,
     }
 }
 
-static gboolean
-add_from_store (SyGgufWriter    *w,
-                const char      *gguf_name,
-                const SyTensor  *t,
-                SyDType          wanted,
-                int              pair_head_dim,   /* > 0: permute rows for pairwise rope */
-                GError         **error)
+/* Where a GGUF tensor's values come from (all inside the store's
+ * mappings, read when the writer reaches the tensor). */
+typedef enum
 {
-  int64_t n = sy_tensor_n_elements (t);
-  g_autofree float *v = g_new (float, MAX (n, 1));
-  SyDType dtype = wanted;
+  SRC_COPY,      /* @t as is (any shape), rows permuted when @pair_head_dim > 0 */
+  SRC_STACK,     /* @parts[0 .. n_parts) one after the other (E experts) */
+  SRC_ROWS,      /* per expert e of @t (E, R, C): rows @first .. @first + shape[1] */
+  SRC_COLUMNS,   /* per expert e of @t (E, R, C) or (E, C) (R = 1): out[e][j][r] =
+                  * t[e][r][@stride j + @first], j < shape[1] */
+} SourceKind;
 
-  sy_tensor_to_f32 (t, 0, n, v);
-  if (pair_head_dim > 0)
-    permute_pairs (v, t->shape[0], t->n_dims == 2 ? t->shape[1] : 1, pair_head_dim);
-  if (t->n_dims < 2 || t->shape[t->n_dims - 1] % sy_dtype_block_elems (wanted) != 0
-      || strstr (gguf_name, "ffn_gate_inp") != NULL)
-    dtype = SY_DTYPE_F32;
-  return sy_gguf_writer_add_tensor (w, gguf_name, dtype, t->n_dims, t->shape, v, error);
+typedef struct
+{
+  char            *name;          /* GGUF name */
+  int              n_dims;
+  int64_t          shape[SY_TENSOR_MAX_DIMS];
+  SyDType          dtype;         /* chosen by choose_types () */
+  SourceKind       kind;
+  const SyTensor  *t;
+  const SyTensor **parts;
+  int              n_parts;
+  int              pair_head_dim;
+  int64_t          first, stride;
+} Planned;
+
+static void
+planned_free (Planned *p)
+{
+  g_free (p->name);
+  g_free (p->parts);
+  g_free (p);
+}
+
+static Planned *
+plan_add (GPtrArray      *plan,
+          const char     *name,
+          SourceKind      kind,
+          const SyTensor *t,
+          int             n_dims,
+          const int64_t  *shape)
+{
+  Planned *p = g_new0 (Planned, 1);
+
+  p->name = g_strdup (name);
+  p->kind = kind;
+  p->t = t;
+  p->n_dims = n_dims;
+  memcpy (p->shape, shape, sizeof (int64_t) * n_dims);
+  g_ptr_array_add (plan, p);
+  return p;
+}
+
+static gboolean
+fill_planned (float     *v,
+              int64_t    n,
+              gpointer   user_data,
+              GError   **error)
+{
+  const Planned *p = user_data;
+
+  switch (p->kind)
+    {
+    case SRC_COPY:
+      sy_tensor_to_f32 (p->t, 0, n, v);
+      if (p->pair_head_dim > 0)
+        permute_pairs (v, p->t->shape[0], p->t->n_dims == 2 ? p->t->shape[1] : 1, p->pair_head_dim);
+      break;
+    case SRC_STACK:
+      for (int e = 0; e < p->n_parts; e++)
+        sy_tensor_to_f32 (p->parts[e], 0, n / p->n_parts, v + e * (n / p->n_parts));
+      break;
+    case SRC_ROWS:
+      {
+        int64_t E = p->t->shape[0], R = p->t->shape[1], C = p->t->shape[2], rows = p->shape[1];
+
+        for (int64_t e = 0; e < E; e++)
+          sy_tensor_to_f32 (p->t, (e * R + p->first) * C, rows * C, v + e * rows * C);
+      }
+      break;
+    case SRC_COLUMNS:
+      {
+        int64_t E = p->t->shape[0], C = p->t->shape[p->t->n_dims - 1];
+        int64_t R = p->t->n_dims == 3 ? p->t->shape[1] : 1, J = p->shape[1];
+        g_autofree float *tmp = g_new (float, R * C);
+
+        for (int64_t e = 0; e < E; e++)
+          {
+            sy_tensor_to_f32 (p->t, e * R * C, R * C, tmp);
+            for (int64_t j = 0; j < J; j++)
+              for (int64_t r = 0; r < R; r++)
+                v[(e * J + j) * R + r] = tmp[r * C + p->stride * j + p->first];
+          }
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+static int
+compare_llama_order (gconstpointer a,
+                     gconstpointer b)
+{
+  const Planned *pa = *(Planned * const *) a, *pb = *(Planned * const *) b;
+  int la = layer_of (pa->name), lb = layer_of (pb->name);
+
+  return la != lb ? (la < lb ? -1 : 1) : strcmp (pa->name, pb->name);
+}
+
+/* Each planned tensor's type: @weight_type for quantizable matrices whose
+ * rows fit it (F32 otherwise) without a mix, the mix's rules with one. */
+static gboolean
+choose_types (GPtrArray       *plan,
+              SyGgufMix        mix,
+              SyDType          weight_type,
+              const SyConfig  *c,
+              GError         **error)
+{
+  g_autoptr (GPtrArray) order = g_ptr_array_sized_new (plan->len);   /* not owning */
+  gboolean tied = TRUE;
+  int n_attn_v = 0, i_attn_v = 0, i_ffn_down = 0;
+
+  for (guint i = 0; i < plan->len; i++)
+    g_ptr_array_add (order, plan->pdata[i]);
+  /* llama.cpp's order: by layer (globals first), then by name */
+  g_ptr_array_sort (order, compare_llama_order);
+  for (guint i = 0; i < order->len; i++)
+    {
+      const Planned *p = order->pdata[i];
+
+      if (category_of (p->name) == CAT_ATTN_V)
+        n_attn_v++;
+      if (category_of (p->name) == CAT_OUTPUT)
+        tied = FALSE;
+    }
+  for (guint i = 0; i < order->len; i++)
+    {
+      Planned *p = order->pdata[i];
+      int64_t cols = p->shape[p->n_dims - 1];
+      Category cat = category_of (p->name);
+      const char *type;
+      int more_bits_i = 0, more_bits_n = 0;
+
+      /* the counters advance for every tensor of the category, as llama.cpp's */
+      if (cat == CAT_ATTN_V)
+        {
+          more_bits_i = i_attn_v++;
+          more_bits_n = n_attn_v;
+        }
+      else if (cat == CAT_FFN_DOWN && is_quantizable (p->name, p->n_dims))
+        {
+          more_bits_i = c->n_experts > 1 ? layer_of (p->name) : i_ffn_down;
+          more_bits_n = c->n_layers;
+          i_ffn_down++;
+        }
+      if (!is_quantizable (p->name, p->n_dims))
+        {
+          p->dtype = SY_DTYPE_F32;
+          continue;
+        }
+      if (mix == SY_GGUF_MIX_NONE)
+        {
+          p->dtype = cols % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
+          continue;
+        }
+      if (cat == CAT_TOKEN_EMBD && tied)
+        cat = CAT_OUTPUT;
+      type = mixes[mix].base;
+      for (gsize r = 0; r < G_N_ELEMENTS (mix_rules); r++)
+        {
+          gboolean when = FALSE;
+
+          if (!(mix_rules[r].mixes & (1u << mix)) || mix_rules[r].category != cat)
+            continue;
+          switch (mix_rules[r].when)
+            {
+            case WHEN_ALWAYS: when = TRUE; break;
+            case WHEN_ROWS_NOT_BASE:
+              when = dtype_named (type) == SY_N_DTYPES || cols % sy_dtype_block_elems (dtype_named (type)) != 0;
+              break;
+            case WHEN_EIGHT_EXPERTS: when = c->n_experts == 8; break;
+            case WHEN_MORE_BITS: when = use_more_bits (more_bits_i, more_bits_n); break;
+            default: g_assert_not_reached ();
+            }
+          if (when)
+            {
+              type = mix_rules[r].type;
+              break;
+            }
+        }
+      p->dtype = dtype_named (type);
+      if (p->dtype != SY_N_DTYPES && cols % sy_dtype_block_elems (p->dtype) != 0)
+        {
+          const char *fb = "F16";
+
+          for (gsize f = 0; f < G_N_ELEMENTS (fallbacks); f++)
+            if (strcmp (fallbacks[f][0], type) == 0)
+              fb = fallbacks[f][1];
+          type = fb;
+          p->dtype = dtype_named (type);
+          if (p->dtype != SY_N_DTYPES && cols % sy_dtype_block_elems (p->dtype) != 0)
+            p->dtype = dtype_named (type = "F16");
+        }
+      if (p->dtype == SY_N_DTYPES || !sy_gguf_writer_can_store (p->dtype))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                       "%s: tensor '%s' would be %s, a type this build cannot write yet",
+                       mixes[mix].name, p->name, type);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
  * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
  * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
 static gboolean
-add_interleaved_experts (SyGgufWriter    *w,
-                         SyTensorStore   *store,
-                         const SyArchSpec *arch,
-                         const SyConfig  *c,
-                         int              l,
-                         SyDType          weight_type,
-                         GError         **error)
+plan_interleaved_experts (GPtrArray        *plan,
+                          SyTensorStore    *store,
+                          const SyArchSpec *arch,
+                          const SyConfig   *c,
+                          int               l,
+                          GError          **error)
 {
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
@@ -405,269 +997,149 @@ add_interleaved_experts (SyGgufWriter    *w,
   g_autofree char *inb_name = g_strdup_printf (arch->experts_in_bias, l);
   g_autofree char *outb_name = g_strdup_printf (arch->experts_out_bias, l);
   const SyTensor *in, *out, *inb, *outb;
-  g_autofree float *vin = NULL, *vout = NULL, *vinb = NULL, *voutb = NULL;
-  g_autofree float *gate = g_new (float, (gsize) E * I * H);
-  g_autofree float *up = g_new (float, (gsize) E * I * H);
-  g_autofree float *down = g_new (float, (gsize) E * H * I);
-  g_autofree float *gb = g_new (float, (gsize) E * I);
-  g_autofree float *ub = g_new (float, (gsize) E * I);
   int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I }, ei[2] = { E, I };
-  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
-  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
   char name[128];
+  Planned *p;
 
   if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
       || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL
       || (inb = sy_tensor_store_get (store, inb_name, 2, inb_shape, error)) == NULL
       || (outb = sy_tensor_store_get (store, outb_name, 2, outb_shape, error)) == NULL)
     return FALSE;
-  vin = g_new (float, (gsize) E * H * 2 * I);
-  vout = g_new (float, (gsize) E * I * H);
-  vinb = g_new (float, (gsize) E * 2 * I);
-  voutb = g_new (float, (gsize) E * H);
-  sy_tensor_to_f32 (in, 0, (int64_t) E * H * 2 * I, vin);
-  sy_tensor_to_f32 (out, 0, (int64_t) E * I * H, vout);
-  sy_tensor_to_f32 (inb, 0, (int64_t) E * 2 * I, vinb);
-  sy_tensor_to_f32 (outb, 0, (int64_t) E * H, voutb);
-  for (gsize e = 0; e < (gsize) E; e++)
+  for (int half = 0; half < 2; half++)
     {
-      for (gsize i = 0; i < (gsize) I; i++)
-        {
-          for (gsize h = 0; h < (gsize) H; h++)
-            {
-              gate[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i];
-              up[(e * I + i) * H + h] = vin[(e * H + h) * 2 * I + 2 * i + 1];
-              down[(e * H + h) * I + i] = vout[(e * I + i) * H + h];
-            }
-          gb[e * I + i] = vinb[e * 2 * I + 2 * i];
-          ub[e * I + i] = vinb[e * 2 * I + 2 * i + 1];
-        }
+      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
+      p = plan_add (plan, name, SRC_COLUMNS, in, 3, eih);
+      p->first = half;
+      p->stride = 2;
     }
-  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
-  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
-    return FALSE;
-  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
-  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
-    return FALSE;
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
-  if (!sy_gguf_writer_add_tensor (w, name, wt_out, 3, ehi, down, error))
-    return FALSE;
-  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.bias", l);
-  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, gb, error))
-    return FALSE;
-  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.bias", l);
-  if (!sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, ei, ub, error))
-    return FALSE;
+  p = plan_add (plan, name, SRC_COLUMNS, out, 3, ehi);
+  p->stride = 1;
+  for (int half = 0; half < 2; half++)
+    {
+      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.bias", l, half ? "up" : "gate");
+      p = plan_add (plan, name, SRC_COLUMNS, inb, 2, ei);
+      p->first = half;
+      p->stride = 2;
+    }
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
-  return sy_gguf_writer_add_tensor (w, name, SY_DTYPE_F32, 2, outb_shape, voutb, error);
+  plan_add (plan, name, SRC_COPY, outb, 2, outb_shape);
+  return TRUE;
 }
 
 /* Granite: input_linear (E, 2 I, H) = [gate; up] rows per expert, output
  * (E, H, I) to ffn_gate_exps, ffn_up_exps (E, I, H), ffn_down_exps. */
 static gboolean
-add_fused_experts (SyGgufWriter    *w,
-                   SyTensorStore   *store,
-                   const SyArchSpec *arch,
-                   const SyConfig  *c,
-                   int              l,
-                   SyDType          weight_type,
-                   GError         **error)
+plan_fused_experts (GPtrArray        *plan,
+                    SyTensorStore    *store,
+                    const SyArchSpec *arch,
+                    const SyConfig   *c,
+                    int               l,
+                    GError          **error)
 {
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t in_shape[3] = { E, 2 * I, H }, out_shape[3] = { E, H, I }, eih[3] = { E, I, H };
   g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
   g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
   const SyTensor *in, *out;
-  g_autofree float *vin = NULL, *vout = NULL;
-  g_autofree float *gate = g_new (float, (gsize) E * I * H);
-  g_autofree float *up = g_new (float, (gsize) E * I * H);
-  SyDType wt_in = H % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
-  SyDType wt_out = I % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
   char name[128];
 
   if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
       || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL)
     return FALSE;
-  vin = g_new (float, (gsize) E * 2 * I * H);
-  vout = g_new (float, (gsize) E * H * I);
-  sy_tensor_to_f32 (in, 0, (int64_t) E * 2 * I * H, vin);
-  sy_tensor_to_f32 (out, 0, (int64_t) E * H * I, vout);
-  for (gsize e = 0; e < (gsize) E; e++)
+  for (int half = 0; half < 2; half++)
     {
-      memcpy (gate + e * I * H, vin + e * 2 * I * H, sizeof (float) * I * H);
-      memcpy (up + e * I * H, vin + e * 2 * I * H + (gsize) I * H, sizeof (float) * I * H);
+      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
+      plan_add (plan, name, SRC_ROWS, in, 3, eih)->first = half * I;
     }
-  g_snprintf (name, sizeof name, "blk.%d.ffn_gate_exps.weight", l);
-  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, gate, error))
-    return FALSE;
-  g_snprintf (name, sizeof name, "blk.%d.ffn_up_exps.weight", l);
-  if (!sy_gguf_writer_add_tensor (w, name, wt_in, 3, eih, up, error))
-    return FALSE;
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
-  return sy_gguf_writer_add_tensor (w, name, wt_out, 3, out_shape, vout, error);
+  plan_add (plan, name, SRC_COPY, out, 3, out_shape);
+  return TRUE;
 }
 
-/* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
- * token types (control for special added tokens). */
+/* The GGUF tensors of the model in @store, in the order of the name
+ * rules; every source tensor is looked up (and its shape checked) here,
+ * before anything is written. */
 static gboolean
-add_tokenizer (SyGgufWriter    *w,
-               const char      *hf_dir,
-               const SyConfig  *c,
-               GError         **error)
+plan_tensors (GPtrArray        *plan,
+              SyTensorStore    *store,
+              const SyGgufArch *g,
+              const SyArchSpec *arch,
+              const SyConfig   *c,
+              GError          **error)
 {
-  g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
-  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
-  const char *kind = "gpt2", *pre = NULL;
-  gboolean add_bos = FALSE;
-  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
-  g_autofree int32_t *types = NULL;
-  int n = c->vocab_size;
+  gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
 
-  if (!g_file_test (file, G_FILE_TEST_EXISTS))
-    return TRUE;
-  root = json_object_from_file (file);
-  if (root == NULL || !json_object_object_get_ex (root, "model", &model)
-      || !json_object_object_get_ex (model, "vocab", &vocab)
-      || json_object_get_type (vocab) != json_type_object)
+  for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: not a BPE tokenizer.json with a vocab", file);
-      json_object_put (root);
-      return FALSE;
-    }
-  /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
-  if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
-    {
-      json_object *pp = NULL, *single = NULL;
+      const char *pattern = _sy_gguf_rule_pattern (arch, r);
+      int n_layers = r->kind == SY_GGUF_NAME_GLOBAL ? 1 : c->n_layers;
 
-      kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
-      /* BOS added when the post-processor's single template starts with it */
-      if (json_object_object_get_ex (root, "post_processor", &pp) && pp
-          && json_object_object_get_ex (pp, "single", &single)
-          && json_object_get_type (single) == json_type_array && json_object_array_length (single) > 0
-          && json_object_object_get_ex (json_object_array_get_idx (single, 0), "SpecialToken", NULL))
-        add_bos = TRUE;
-    }
-  else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
-    {
-      json_object *type = NULL, *list = NULL;
-      const char *regex = NULL;
-
-      if (json_object_object_get_ex (v, "pretokenizers", &list)
-          && json_object_get_type (list) == json_type_array)
-        for (size_t i = 0; i < json_object_array_length (list); i++)
-          {
-            json_object *pt = json_object_array_get_idx (list, i), *pat = NULL, *re = NULL;
-
-            if (json_object_object_get_ex (pt, "pattern", &pat) && pat
-                && json_object_object_get_ex (pat, "Regex", &re) && re)
-              regex = json_object_get_string (re);
-          }
-      if (g_strcmp0 (regex, SY_GGUF_REGEX_LLAMA3) == 0)
-        pre = "llama-bpe";
-      else if (g_strcmp0 (regex, SY_GGUF_REGEX_QWEN2) == 0)
-        pre = "qwen2";
-      else if (regex == NULL && json_object_object_get_ex (v, "type", &type)
-               && g_strcmp0 (json_object_get_string (type), "ByteLevel") == 0)
-        pre = "gpt-2";
-      else
-        pre = "unknown";   /* readers must not guess GPT-2's regex */
-    }
-  g_ptr_array_set_size (tokens, n);
-  types = g_new (int32_t, n);
-  for (int i = 0; i < n; i++)
-    types[i] = 1;   /* normal */
-  {
-    json_object_object_foreach (vocab, tok, idv)
-      {
-        int id = json_object_get_int (idv);
-
-        if (id >= 0 && id < n && tokens->pdata[id] == NULL)
-          tokens->pdata[id] = g_strdup (tok);
-      }
-  }
-  if (json_object_object_get_ex (root, "added_tokens", &added)
-      && json_object_get_type (added) == json_type_array)
-    for (size_t i = 0; i < json_object_array_length (added); i++)
-      {
-        json_object *a = json_object_array_get_idx (added, i);
-        int id = json_object_object_get_ex (a, "id", &v) ? json_object_get_int (v) : -1;
-
-        if (id < 0 || id >= n)
-          continue;
-        if (json_object_object_get_ex (a, "content", &v))
-          {
-            g_free (tokens->pdata[id]);
-            tokens->pdata[id] = g_strdup (json_object_get_string (v));
-          }
-        if (json_object_object_get_ex (a, "special", &v) && json_object_get_boolean (v))
-          types[id] = 3;   /* control */
-      }
-  for (int i = 0; i < n; i++)
-    if (tokens->pdata[i] == NULL)
-      {
-        tokens->pdata[i] = g_strdup_printf ("[PAD%d]", i);
-        types[i] = 5;      /* unused */
-      }
-  if (json_object_object_get_ex (model, "merges", &merges)
-      && json_object_get_type (merges) == json_type_array)
-    for (size_t i = 0; i < json_object_array_length (merges); i++)
-      {
-        json_object *m = json_object_array_get_idx (merges, i);
-
-        if (json_object_get_type (m) == json_type_array && json_object_array_length (m) == 2)
-          g_ptr_array_add (merge_strs, g_strdup_printf ("%s %s",
-                                                        json_object_get_string (json_object_array_get_idx (m, 0)),
-                                                        json_object_get_string (json_object_array_get_idx (m, 1))));
-        else
-          g_ptr_array_add (merge_strs, g_strdup (json_object_get_string (m)));
-      }
-  json_object_put (root);
-
-  if (strcmp (kind, "llama") == 0)
-    {
-      /* SentencePiece scores: a token made by merge r scores -r, so that
-       * ranking the merges by score keeps their order; others score 0
-       * (readers that have the merges use them) */
-      g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
-      g_autofree float *scores = g_new0 (float, n);
-      g_autofree gboolean *made = g_new0 (gboolean, n);
-
-      for (int i = 0; i < n; i++)
-        if (!g_hash_table_contains (ids, tokens->pdata[i]))
-          g_hash_table_insert (ids, tokens->pdata[i], GINT_TO_POINTER (i + 1));
-      for (guint r = 0; r < merge_strs->len; r++)
+      if (pattern == NULL || !_sy_gguf_rule_applies (r, g->gguf_arch))
+        continue;
+      for (int l = 0; l < n_layers; l++)
         {
-          g_autofree char *joined = g_strdup (merge_strs->pdata[r]);
-          char *sp = strchr (joined, ' ');
-          int id;
+          g_autofree char *gguf = g_strdup_printf (r->gguf, l);
+          g_autofree char *hf = NULL;
+          const SyTensor *t;
 
-          if (sp == NULL)
+          if (r->kind == SY_GGUF_NAME_GLOBAL)
+            hf = g_strdup (pattern);
+          else if (r->kind == SY_GGUF_NAME_EXPERTS)
+            hf = g_strdup_printf (pattern, l, 0, r->suffix);
+          else
+            hf = g_strdup_printf (pattern, l, r->suffix);
+          t = sy_tensor_store_lookup (store, hf);
+          if (t == NULL)
             continue;
-          memmove (sp, sp + 1, strlen (sp + 1) + 1);
-          id = GPOINTER_TO_INT (g_hash_table_lookup (ids, joined)) - 1;
-          if (id >= 0 && !made[id])
+          if (r->kind == SY_GGUF_NAME_EXPERTS)
             {
-              made[id] = TRUE;
-              scores[id] = -(float) r;
+              /* stack the E experts' tensors into (E, ...) */
+              int64_t shape[SY_TENSOR_MAX_DIMS] = { c->n_experts };
+              Planned *p;
+
+              if (t->n_dims + 1 > SY_TENSOR_MAX_DIMS)
+                {
+                  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                               "tensor '%s' has too many dims to stack its experts", hf);
+                  return FALSE;
+                }
+              memcpy (shape + 1, t->shape, sizeof (int64_t) * t->n_dims);
+              p = plan_add (plan, gguf, SRC_STACK, NULL, t->n_dims + 1, shape);
+              p->n_parts = c->n_experts;
+              p->parts = g_new (const SyTensor *, c->n_experts);
+              for (int e = 0; e < c->n_experts; e++)
+                {
+                  g_autofree char *name = g_strdup_printf (pattern, l, e);
+
+                  p->parts[e] = sy_tensor_store_get (store, name, t->n_dims, t->shape, error);
+                  if (p->parts[e] == NULL)
+                    return FALSE;
+                }
+            }
+          else if (r->kind == SY_GGUF_NAME_ROW)
+            {
+              int64_t n = sy_tensor_n_elements (t);
+
+              plan_add (plan, gguf, SRC_COPY, t, 1, &n);
+            }
+          else
+            {
+              Planned *p = plan_add (plan, gguf, SRC_COPY, t, t->n_dims, t->shape);
+
+              if (g->qk_pairs && arch->attn == SY_ATTN_GQA
+                  && (g_str_has_suffix (r->gguf, "attn_q.weight") || g_str_has_suffix (r->gguf, "attn_k.weight")
+                      || g_str_has_suffix (r->gguf, "attn_q.bias") || g_str_has_suffix (r->gguf, "attn_k.bias")))
+                p->pair_head_dim = c->head_dim;
             }
         }
-      sy_gguf_writer_add_f32_array (w, "tokenizer.ggml.scores", scores, n);
-      sy_gguf_writer_add_bool (w, "tokenizer.ggml.add_bos_token", add_bos);
     }
-  sy_gguf_writer_add_string (w, "tokenizer.ggml.model", kind);
-  if (pre)
-    sy_gguf_writer_add_string (w, "tokenizer.ggml.pre", pre);
-  sy_gguf_writer_add_string_array (w, "tokenizer.ggml.tokens",
-                                   (const char * const *) tokens->pdata, tokens->len);
-  sy_gguf_writer_add_i32_array (w, "tokenizer.ggml.token_type", types, n);
-  sy_gguf_writer_add_string_array (w, "tokenizer.ggml.merges",
-                                   (const char * const *) merge_strs->pdata, merge_strs->len);
-  if (c->bos_token_id >= 0)
-    sy_gguf_writer_add_u32 (w, "tokenizer.ggml.bos_token_id", c->bos_token_id);
-  if (c->eos_token_id >= 0)
-    sy_gguf_writer_add_u32 (w, "tokenizer.ggml.eos_token_id", c->eos_token_id);
+  if (gpt_oss || arch->expert_layout == SY_EXPERTS_FUSED)
+    for (int l = 0; l < c->n_layers; l++)
+      if (!(gpt_oss ? plan_interleaved_experts (plan, store, arch, c, l, error)
+                    : plan_fused_experts (plan, store, arch, c, l, error)))
+        return FALSE;
   return TRUE;
 }
 
@@ -677,9 +1149,22 @@ sy_gguf_convert (const char  *hf_dir,
                  SyDType      weight_type,
                  GError     **error)
 {
+  return sy_gguf_convert_full (hf_dir, out, weight_type, SY_GGUF_MIX_NONE, NULL, NULL, error);
+}
+
+gboolean
+sy_gguf_convert_full (const char      *hf_dir,
+                      const char      *out,
+                      SyDType          weight_type,
+                      SyGgufMix        mix,
+                      SyProgressFunc   progress,
+                      gpointer         progress_data,
+                      GError         **error)
+{
   g_autofree char *config_file = g_build_filename (hf_dir, "config.json", NULL);
-  g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_free);
+  g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   g_auto (GStrv) unused = NULL;
   g_autofree char *base = g_path_get_basename (hf_dir);
   const SyGgufArch *g;
@@ -688,7 +1173,9 @@ sy_gguf_convert (const char  *hf_dir,
   SyConfig c;
   gboolean ok, gpt_oss;
 
+  g_return_val_if_fail (mix >= SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES, FALSE);
   root = json_object_from_file (config_file);
+
   if (root == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot read it as JSON", config_file);
@@ -770,105 +1257,24 @@ sy_gguf_convert (const char  *hf_dir,
       sy_gguf_writer_add_f32 (w, f, (float) c.rope_factor);
       sy_gguf_writer_add_u32 (w, o, c.rope_original_max_pos);
     }
-  if (!add_tokenizer (w, hf_dir, &c, error))
+  if (!_sy_gguf_writer_add_tokenizer (w, hf_dir, &c, error))
     {
       sy_config_clear (&c);
       return FALSE;
+    }
+
+  if (mix != SY_GGUF_MIX_NONE)
+    {
+      sy_gguf_writer_add_u32 (w, "general.quantization_version", 2);
+      sy_gguf_writer_add_u32 (w, "general.file_type", mixes[mix].file_type);
     }
 
   store = sy_tensor_store_open (hf_dir, error);
-  if (store == NULL)
-    {
-      sy_config_clear (&c);
-      return FALSE;
-    }
-  for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
-    {
-      const char *pattern = _sy_gguf_rule_pattern (arch, r);
-      int n_layers = r->kind == SY_GGUF_NAME_GLOBAL ? 1 : c.n_layers;
-
-      if (pattern == NULL || !_sy_gguf_rule_applies (r, g->gguf_arch))
-        continue;
-      for (int l = 0; l < n_layers; l++)
-        {
-          g_autofree char *gguf = g_strdup_printf (r->gguf, l);
-          g_autofree char *hf = g_strdup_printf (pattern, l, r->kind == SY_GGUF_NAME_EXPERTS ? 0 : 0,
-                                                 r->suffix);
-          const SyTensor *t;
-
-          if (r->kind == SY_GGUF_NAME_GLOBAL)
-            {
-              g_free (hf);
-              hf = g_strdup (pattern);
-            }
-          else if (r->kind == SY_GGUF_NAME_LAYER || r->kind == SY_GGUF_NAME_ROW)
-            {
-              g_free (hf);
-              hf = g_strdup_printf (pattern, l, r->suffix);
-            }
-          t = sy_tensor_store_lookup (store, hf);
-          if (t == NULL)
-            continue;
-          if (r->kind == SY_GGUF_NAME_EXPERTS)
-            {
-              /* stack the E experts' (rows, cols) into (E, rows, cols) */
-              int E = c.n_experts;
-              int64_t per = sy_tensor_n_elements (t);
-              int64_t shape[3] = { E, t->shape[0], t->shape[1] };
-              g_autofree float *v3 = g_new (float, E * per);
-              SyDType dtype = shape[2] % sy_dtype_block_elems (weight_type) == 0 ? weight_type : SY_DTYPE_F32;
-
-              for (int e = 0; e < E; e++)
-                {
-                  g_autofree char *name = g_strdup_printf (pattern, l, e);
-                  const SyTensor *te = sy_tensor_store_get (store, name, 2, t->shape, error);
-
-                  if (te == NULL)
-                    {
-                      sy_config_clear (&c);
-                      return FALSE;
-                    }
-                  sy_tensor_to_f32 (te, 0, per, v3 + e * per);
-                }
-              if (!sy_gguf_writer_add_tensor (w, gguf, dtype, 3, shape, v3, error))
-                {
-                  sy_config_clear (&c);
-                  return FALSE;
-                }
-            }
-          else if (r->kind == SY_GGUF_NAME_ROW)
-            {
-              int64_t n = sy_tensor_n_elements (t);
-              g_autofree float *row = g_new (float, n);
-
-              sy_tensor_to_f32 (t, 0, n, row);
-              if (!sy_gguf_writer_add_tensor (w, gguf, SY_DTYPE_F32, 1, &n, row, error))
-                {
-                  sy_config_clear (&c);
-                  return FALSE;
-                }
-            }
-          else if (!add_from_store (w, gguf, t, weight_type,
-                                    g->qk_pairs && arch->attn == SY_ATTN_GQA && (g_str_has_suffix (r->gguf, "attn_q.weight")
-                                                    || g_str_has_suffix (r->gguf, "attn_k.weight")
-                                                    || g_str_has_suffix (r->gguf, "attn_q.bias")
-                                                    || g_str_has_suffix (r->gguf, "attn_k.bias"))
-                                    ? c.head_dim : 0, error))
-            {
-              sy_config_clear (&c);
-              return FALSE;
-            }
-        }
-    }
-  if (gpt_oss || arch->expert_layout == SY_EXPERTS_FUSED)
-    for (int l = 0; l < c.n_layers; l++)
-      if (!(gpt_oss ? add_interleaved_experts (w, store, arch, &c, l, weight_type, error)
-                    : add_fused_experts (w, store, arch, &c, l, weight_type, error)))
-        {
-          sy_config_clear (&c);
-          return FALSE;
-        }
+  ok = store != NULL && plan_tensors (plan, store, g, arch, &c, error)
+       && choose_types (plan, mix, weight_type, &c, error);
   sy_config_clear (&c);
+  if (!ok)
+    return FALSE;
   unused = sy_tensor_store_list_unused (store);
   if (unused[0] != NULL)
     {
@@ -876,5 +1282,14 @@ sy_gguf_convert (const char  *hf_dir,
                    "%s: tensor '%s' has no GGUF name", hf_dir, unused[0]);
       return FALSE;
     }
+  for (guint i = 0; i < plan->len; i++)
+    {
+      Planned *p = plan->pdata[i];
+
+      if (!sy_gguf_writer_add_tensor_deferred (w, p->name, p->dtype, p->n_dims, p->shape,
+                                               fill_planned, p, NULL, error))
+        return FALSE;
+    }
+  sy_gguf_writer_set_progress (w, progress, progress_data);
   return sy_gguf_writer_write (w, out, error);
 }

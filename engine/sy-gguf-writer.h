@@ -3,17 +3,20 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Metadata and tensors are collected in memory, then written in one go:
- * header, metadata, tensor infos, the data section aligned to the
- * alignment (32 unless set).  Tensors are given as float32 values (row-
- * major, HF order) and stored in the requested type, quantized where it
- * is a block format.
+ * Metadata and tensor descriptions are collected, then written: header,
+ * metadata, tensor infos, the data section aligned to the alignment (32
+ * unless set).  Tensors are given as float32 values (row-major, HF order)
+ * and stored in the requested type, quantized where it is a block format;
+ * either at once (held until written) or as a function that makes the
+ * values when the tensor's turn comes, so that a file of any size is
+ * written holding one tensor at a time.
  */
 #pragma once
 
 #include <glib.h>
 #include <stdint.h>
 
+#include "sy-arch.h"
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
 
@@ -70,6 +73,28 @@ gboolean      sy_gguf_writer_add_tensor       (SyGgufWriter        *self,
                                                const int64_t       *shape,
                                                const float         *values,
                                                GError             **error);
+/* Fills @values (@n float32, row-major) with a deferred tensor's values;
+ * FALSE with @error set to stop the writing. */
+typedef gboolean (*SyGgufFillFunc) (float     *values,
+                                    int64_t    n,
+                                    gpointer   user_data,
+                                    GError   **error);
+
+/* A tensor whose values @fill makes when sy_gguf_writer_write() reaches it
+ * (then they are stored and freed).  @fill_destroy frees @fill_data with
+ * the writer (or at once when FALSE is returned). */
+gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter   *self,
+                                                  const char     *name,
+                                                  SyDType         dtype,
+                                                  int             n_dims,
+                                                  const int64_t  *shape,
+                                                  SyGgufFillFunc  fill,
+                                                  gpointer        fill_data,
+                                                  GDestroyNotify  fill_destroy,
+                                                  GError        **error);
+/* Whether the writer stores tensors of @dtype. */
+gboolean      sy_gguf_writer_can_store        (SyDType              dtype);
+
 /* A tensor of ggml type id @ggml_type with the given bytes as its data
  * (any type id, for tests of unsupported types). */
 void          sy_gguf_writer_add_raw_tensor   (SyGgufWriter        *self,
@@ -80,9 +105,32 @@ void          sy_gguf_writer_add_raw_tensor   (SyGgufWriter        *self,
                                                const void          *bytes,
                                                gsize                n_bytes);
 
+/* Called after each tensor written (fraction of the data bytes). */
+void          sy_gguf_writer_set_progress     (SyGgufWriter        *self,
+                                               SyProgressFunc       progress,
+                                               gpointer             progress_data);
+/* Writes to a temporary file beside @path, renamed to @path when done. */
 gboolean      sy_gguf_writer_write            (SyGgufWriter        *self,
                                                const char          *path,
                                                GError             **error);
+
+/* llama-quantize's mixes of block types (see sy-gguf-writer.c for the
+ * rules): a base type, with more bits for the tensors that need them. */
+typedef enum
+{
+  SY_GGUF_MIX_NONE,      /* one type for every matrix whose rows fit it, F32 otherwise */
+  SY_GGUF_MIX_Q4_K_M,
+  SY_GGUF_MIX_Q5_K_M,
+  SY_GGUF_MIX_Q6_K,
+  SY_GGUF_MIX_Q8_0,
+  SY_GGUF_N_MIXES
+} SyGgufMix;
+
+/* "Q4_K_M", ...; NULL for SY_GGUF_MIX_NONE. */
+const char   *sy_gguf_mix_name                (SyGgufMix            mix);
+/* Case-insensitive; FALSE when @name is not a mix. */
+gboolean      sy_gguf_mix_from_name           (const char          *name,
+                                               SyGgufMix           *out);
 
 /* Converts the Hugging Face model folder @hf_dir (config.json,
  * safetensors, tokenizer.json when present) to a GGUF file at @out:
@@ -92,6 +140,23 @@ gboolean      sy_gguf_writer_write            (SyGgufWriter        *self,
 gboolean      sy_gguf_convert                 (const char          *hf_dir,
                                                const char          *out,
                                                SyDType              weight_type,
+                                               GError             **error);
+/* The same with @mix (then @weight_type is ignored): each matrix gets the
+ * type llama-quantize gives it in that preset, and general.file_type
+ * says which preset.  @progress as sy_gguf_writer_set_progress(). */
+gboolean      sy_gguf_convert_full            (const char          *hf_dir,
+                                               const char          *out,
+                                               SyDType              weight_type,
+                                               SyGgufMix            mix,
+                                               SyProgressFunc       progress,
+                                               gpointer             progress_data,
+                                               GError             **error);
+
+/* private: tokenizer.json of @hf_dir (when present) as tokenizer.ggml.*
+ * (in sy-gguf-tokenizer.c, beside its reader twin) */
+gboolean      _sy_gguf_writer_add_tokenizer   (SyGgufWriter        *w,
+                                               const char          *hf_dir,
+                                               const SyConfig      *c,
                                                GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyGgufWriter, sy_gguf_writer_free)

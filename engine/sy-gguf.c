@@ -77,13 +77,13 @@ static const struct
   SyDType     dtype;      /* SY_N_DTYPES: a type we do not read */
 } ggml_types[] = {
   { 0, "F32", SY_DTYPE_F32 }, { 1, "F16", SY_DTYPE_F16 }, { 2, "Q4_0", SY_DTYPE_Q4_0 },
-  { 3, "Q4_1", SY_N_DTYPES }, { 6, "Q5_0", SY_N_DTYPES }, { 7, "Q5_1", SY_N_DTYPES },
-  { 8, "Q8_0", SY_DTYPE_Q8_0 }, { 9, "Q8_1", SY_N_DTYPES }, { 10, "Q2_K", SY_N_DTYPES },
-  { 11, "Q3_K", SY_N_DTYPES }, { 12, "Q4_K", SY_DTYPE_Q4_K }, { 13, "Q5_K", SY_N_DTYPES },
+  { 3, "Q4_1", SY_DTYPE_Q4_1 }, { 6, "Q5_0", SY_DTYPE_Q5_0 }, { 7, "Q5_1", SY_DTYPE_Q5_1 },
+  { 8, "Q8_0", SY_DTYPE_Q8_0 }, { 9, "Q8_1", SY_N_DTYPES }, { 10, "Q2_K", SY_DTYPE_Q2_K },
+  { 11, "Q3_K", SY_DTYPE_Q3_K }, { 12, "Q4_K", SY_DTYPE_Q4_K }, { 13, "Q5_K", SY_DTYPE_Q5_K },
   { 14, "Q6_K", SY_DTYPE_Q6_K }, { 15, "Q8_K", SY_N_DTYPES }, { 16, "IQ2_XXS", SY_N_DTYPES },
   { 17, "IQ2_XS", SY_N_DTYPES }, { 18, "IQ3_XXS", SY_N_DTYPES }, { 19, "IQ1_S", SY_N_DTYPES },
-  { 20, "IQ4_NL", SY_N_DTYPES }, { 21, "IQ3_S", SY_N_DTYPES }, { 22, "IQ2_S", SY_N_DTYPES },
-  { 23, "IQ4_XS", SY_N_DTYPES }, { 24, "I8", SY_N_DTYPES }, { 25, "I16", SY_N_DTYPES },
+  { 20, "IQ4_NL", SY_DTYPE_IQ4_NL }, { 21, "IQ3_S", SY_N_DTYPES }, { 22, "IQ2_S", SY_N_DTYPES },
+  { 23, "IQ4_XS", SY_DTYPE_IQ4_XS }, { 24, "I8", SY_N_DTYPES }, { 25, "I16", SY_N_DTYPES },
   { 26, "I32", SY_N_DTYPES }, { 27, "I64", SY_N_DTYPES }, { 28, "F64", SY_N_DTYPES },
   { 29, "IQ1_M", SY_N_DTYPES }, { 30, "BF16", SY_DTYPE_BF16 }, { 34, "TQ1_0", SY_N_DTYPES },
   { 35, "TQ2_0", SY_N_DTYPES }, { 39, "MXFP4", SY_DTYPE_MXFP4 },
@@ -480,7 +480,8 @@ read_tensor_info (Cursor   *c,
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s (%u), which is not supported "
-                   "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, MXFP4)",
+                   "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, "
+                   "Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4)",
                    c->path, t->name, tname ? tname : "unknown", type);
       return FALSE;
     }

@@ -24,8 +24,10 @@
 #define SY_HAVE_X86 1
 #endif
 
+#include "sy-cpu.h"
 #include "sy-kernels.h"
 #include "sy-quant.h"
+#include "sy-quant-matmul.h"
 #include "sy-weight-memory.h"
 
 /* ---------------------------------------------------------------- pool */
@@ -253,21 +255,6 @@ sy_pool_run (SyPool         *self,
 /* Scalar conversions: sy_bf16_to_f32 () etc. of sy-tensor-store.h */
 
 /* ------------------------------------------------------ CPU features */
-
-/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
- * clang): ask CPUID (leaf 1, ECX bit 29) there. */
-#if defined(__x86_64__) && defined(__clang__)
-#include <cpuid.h>
-static inline int
-sy_cpu_has_f16c (void)
-{
-  unsigned a, b, c, d;
-
-  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
-}
-#elif defined(__x86_64__)
-#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
-#endif
 
 #ifdef SY_HAVE_X86
 static int
@@ -826,6 +813,12 @@ matmul_rows (MatmulJob *job,
                      1.0f, job->x, K, wf, K, 0.0f, job->y + r0, N);
       return;
     }
+
+  if (sy_dtype_is_quantized (w->dtype)
+      && sy_quant_matmul_rows (w->dtype, w->data, K, job->x, T, job->y, N, r0, r1,
+                               job->scratch ? job->scratch + (gsize) task * job->panel * K : NULL,
+                               job->panel))
+    return;     /* sy-quant-matmul.c: fused decode + dot, or decoded panels */
 
   if (T <= 2 && sy_dtype_is_quantized (w->dtype))
     {

@@ -84,6 +84,7 @@ struct _SyModel
   SyConfig           config;
   SyTensorStore     *store;
   SyLayer           *layers;         /* (n_layers) */
+  int                n_by_dtype[SY_N_DTYPES];   /* tensors bound, per stored type */
   float             *final_norm;     /* (H) */
   gboolean          *layer_is_moe;   /* (n_layers) */
   int               *moe_layer;      /* (n_moe_layers) decoder-layer index */

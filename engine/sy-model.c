@@ -83,6 +83,7 @@ bind (Binder        *b,
   if (!sy_tensor_check_finite_parallel (b->pool, t, error))
     return NULL;
   b->model->info.n_params += sy_tensor_n_elements (t);
+  b->model->n_by_dtype[t->dtype]++;
   if (t->dtype == SY_DTYPE_F32)
     b->n_f32++;
   else if (t->dtype == SY_DTYPE_F16)
@@ -945,6 +946,7 @@ sy_model_load_full (const char        *path,
     if (best >= 0)
       m->info.dtype = sy_dtype_name (best);
   }
+  m->info.n_by_dtype = m->n_by_dtype;
   m->info.n_layers = c->n_layers;
   m->info.n_moe_layers = n_moe;
   m->info.layer_is_moe = m->layer_is_moe;

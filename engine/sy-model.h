@@ -44,6 +44,7 @@ typedef struct
   int             eos_token_id;   /* -1 = none */
   int64_t         n_params;       /* every bound tensor */
   gboolean        resident;       /* weights copied into the process (else mapped) */
+  const int      *n_by_dtype;     /* tensors bound per stored type (SyDType, SY_N_DTYPES) */
 } SyModelInfo;
 
 typedef enum

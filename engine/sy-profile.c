@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-json.h"
 #include "sy-profile.h"
 #include "sy-session.h"
+#include "sy-trace-file.h"
 
 static const char *op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
 
@@ -110,7 +112,13 @@ run_new (const char *router,
       r->layers[l].moe = l;
       r->layers[l].expert_load = g_new0 (gint64, n_experts);
       r->layers[l].coactivation = g_new0 (gint64, (gsize) n_experts * n_experts);
+      r->layers[l].expert_tokens = g_new0 (GHashTable *, MAX (n_experts, 1));
+      for (int e = 0; e < n_experts; e++)
+        r->layers[l].expert_tokens[e] = g_hash_table_new (g_direct_hash, g_direct_equal);
+      r->layers[l].expert_pos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      r->layers[l].expert_genre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     }
+  r->token_text = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->by_genre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   r->by_pos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return r;
@@ -125,7 +133,13 @@ run_free (SyProfileRun *r)
     {
       g_free (r->layers[l].expert_load);
       g_free (r->layers[l].coactivation);
+      for (int e = 0; e < r->n_experts; e++)
+        g_hash_table_unref (r->layers[l].expert_tokens[e]);
+      g_free (r->layers[l].expert_tokens);
+      g_hash_table_unref (r->layers[l].expert_pos);
+      g_hash_table_unref (r->layers[l].expert_genre);
     }
+  g_hash_table_unref (r->token_text);
   g_free (r->layers);
   g_hash_table_unref (r->by_genre);
   g_hash_table_unref (r->by_pos);
@@ -159,6 +173,22 @@ sy_profile_free (SyProfile *self)
   g_free (self);
 }
 
+/* The gint64[E] row of @key in @table, made on first use. */
+static gint64 *
+expert_row (GHashTable *table,
+            const char *key,
+            int         n_experts)
+{
+  gint64 *row = g_hash_table_lookup (table, key);
+
+  if (row == NULL)
+    {
+      row = g_new0 (gint64, MAX (n_experts, 1));
+      g_hash_table_insert (table, g_strdup (key), row);
+    }
+  return row;
+}
+
 static void
 accumulate (SyProfileRun       *r,
             const SyTrace      *trace,
@@ -186,10 +216,15 @@ accumulate (SyProfileRun       *r,
       pl->time_s += tl->time_s;
       for (int o = 0; o < SY_N_OPS; o++)
         pl->op_time_s[o] += tl->op_time_s[o];
+      gint64 *genre_row = expert_row (pl->expert_genre, chunk->genre ? chunk->genre : "unknown", E);
+
       for (int t = 0; t < T; t++)
         {
           const int *ex = tl->experts + (gsize) t * E;
           int k = tl->k[t];
+          gint64 *pos_row = chunk->pos && word_of && word_of[t] >= 0
+                            ? expert_row (pl->expert_pos, chunk->pos[word_of[t]], E) : NULL;
+          gpointer id_key = GINT_TO_POINTER (trace->ids[t]);
 
           pl->k_sum += k;
           r->k_sum += k;
@@ -198,6 +233,11 @@ accumulate (SyProfileRun       *r,
               if (ex[i] < 0 || ex[i] >= E)
                 continue;
               pl->expert_load[ex[i]]++;
+              genre_row[ex[i]]++;
+              if (pos_row)
+                pos_row[ex[i]]++;
+              g_hash_table_insert (pl->expert_tokens[ex[i]], id_key,
+                                   GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (pl->expert_tokens[ex[i]], id_key)) + 1));
               for (int j = 0; j < k; j++)
                 if (ex[j] >= 0 && ex[j] < E)
                   pl->coactivation[(gsize) ex[i] * E + ex[j]]++;
@@ -212,6 +252,11 @@ accumulate (SyProfileRun       *r,
             }
         }
     }
+
+  for (int t = 0; t < T; t++)
+    if (trace->token_text && trace->token_text[t] &&
+        !g_hash_table_contains (r->token_text, GINT_TO_POINTER (trace->ids[t])))
+      g_hash_table_insert (r->token_text, GINT_TO_POINTER (trace->ids[t]), g_strdup (trace->token_text[t]));
 
   for (int t = 0; t < T; t++)
     {
@@ -817,6 +862,342 @@ jnum (double v)
   return isfinite (v) ? json_object_new_double (v) : NULL;
 }
 
+/* ------------------------------------------------------------ experts */
+
+static void
+expert_token_clear (gpointer p)
+{
+  g_free (((SyProfileExpertToken *) p)->text);
+}
+
+static void
+expert_group_clear (gpointer p)
+{
+  g_free (((SyProfileExpertGroup *) p)->name);
+}
+
+static SyProfileExpert *
+expert_new (void)
+{
+  SyProfileExpert *x = g_new0 (SyProfileExpert, 1);
+
+  x->top_tokens = g_array_new (FALSE, TRUE, sizeof (SyProfileExpertToken));
+  g_array_set_clear_func (x->top_tokens, expert_token_clear);
+  x->pos = g_array_new (FALSE, TRUE, sizeof (SyProfileExpertGroup));
+  g_array_set_clear_func (x->pos, expert_group_clear);
+  x->genres = g_array_new (FALSE, TRUE, sizeof (SyProfileExpertGroup));
+  g_array_set_clear_func (x->genres, expert_group_clear);
+  return x;
+}
+
+void
+sy_profile_expert_free (SyProfileExpert *x)
+{
+  if (x == NULL)
+    return;
+  g_free (x->router);
+  g_array_unref (x->top_tokens);
+  g_array_unref (x->pos);
+  g_array_unref (x->genres);
+  g_free (x);
+}
+
+static int
+cmp_expert_token (gconstpointer a,
+                  gconstpointer b)
+{
+  const SyProfileExpertToken *x = a, *y = b;
+
+  if (x->count != y->count)
+    return x->count > y->count ? -1 : 1;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+cmp_expert_group (gconstpointer a,
+                  gconstpointer b)
+{
+  const SyProfileExpertGroup *x = a, *y = b;
+
+  if (x->layer_count != y->layer_count)
+    return x->layer_count > y->layer_count ? -1 : 1;
+  return g_strcmp0 (x->name, y->name);
+}
+
+static void
+expert_groups (GHashTable *table,
+               int         expert,
+               int         n_experts,
+               GArray     *out)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const gint64 *row = value;
+      SyProfileExpertGroup g = { g_strdup (key), row[expert], 0 };
+
+      for (int e = 0; e < n_experts; e++)
+        g.layer_count += row[e];
+      g_array_append_val (out, g);
+    }
+  g_array_sort (out, cmp_expert_group);
+}
+
+static SyProfileExpert *
+run_expert (const SyProfileRun *r,
+            int                 moe,
+            int                 expert)
+{
+  const SyProfileLayer *pl = &r->layers[moe];
+  SyProfileExpert *x = expert_new ();
+  g_autoptr (GArray) all = g_array_new (FALSE, TRUE, sizeof (SyProfileExpertToken));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  x->router = g_strdup (r->router);
+  x->layer = pl->layer;
+  x->moe = moe;
+  x->expert = expert;
+  x->n_experts = r->n_experts;
+  x->assignments = pl->expert_load[expert];
+  for (int e = 0; e < r->n_experts; e++)
+    x->layer_assignments += pl->expert_load[e];
+  g_hash_table_iter_init (&iter, pl->expert_tokens[expert]);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      SyProfileExpertToken t = { GPOINTER_TO_INT (key), NULL, GPOINTER_TO_INT (value), 0 };
+
+      g_array_append_val (all, t);
+    }
+  g_array_sort (all, cmp_expert_token);
+  for (guint i = 0; i < MIN (all->len, SY_PROFILE_TOP_TOKENS); i++)
+    {
+      SyProfileExpertToken t = g_array_index (all, SyProfileExpertToken, i);
+      const char *text = g_hash_table_lookup (r->token_text, GINT_TO_POINTER (t.id));
+
+      t.text = g_strdup (text ? text : "");
+      t.share = x->assignments > 0 ? (double) t.count / (double) x->assignments : 0;
+      g_array_append_val (x->top_tokens, t);
+    }
+  expert_groups (pl->expert_pos, expert, r->n_experts, x->pos);
+  expert_groups (pl->expert_genre, expert, r->n_experts, x->genres);
+  return x;
+}
+
+SyProfileExpert *
+sy_profile_get_expert (const SyProfile  *self,
+                       int               run,
+                       int               moe,
+                       int               expert,
+                       GError          **error)
+{
+  const SyProfileRun *r;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (run < 0 || run >= (int) self->runs->len)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "profile: no run %d (it has %u)", run, self->runs->len);
+      return NULL;
+    }
+  r = g_ptr_array_index (self->runs, run);
+  if (moe < 0 || moe >= r->n_layers || expert < 0 || expert >= r->n_experts)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "profile: no expert %d in MoE layer %d (%d layers of %d experts)",
+                   expert, moe, r->n_layers, r->n_experts);
+      return NULL;
+    }
+  return run_expert (r, moe, expert);
+}
+
+static json_object *
+expert_to_json (const SyProfileExpert *x)
+{
+  json_object *o = json_object_new_object ();
+  json_object *top = json_object_new_array ();
+  json_object *pos = json_object_new_object ();
+  json_object *genres = json_object_new_object ();
+
+  for (guint i = 0; i < x->top_tokens->len; i++)
+    {
+      const SyProfileExpertToken *t = &g_array_index (x->top_tokens, SyProfileExpertToken, i);
+      json_object *to = json_object_new_object ();
+
+      json_object_object_add (to, "text", json_object_new_string (t->text));
+      json_object_object_add (to, "id", json_object_new_int (t->id));
+      json_object_object_add (to, "count", json_object_new_int64 (t->count));
+      json_object_object_add (to, "share", json_object_new_double (t->share));
+      json_object_array_add (top, to);
+    }
+  for (guint i = 0; i < x->pos->len; i++)
+    {
+      const SyProfileExpertGroup *g = &g_array_index (x->pos, SyProfileExpertGroup, i);
+
+      json_object_object_add (pos, g->name, json_object_new_int64 (g->count));
+    }
+  for (guint i = 0; i < x->genres->len; i++)
+    {
+      const SyProfileExpertGroup *g = &g_array_index (x->genres, SyProfileExpertGroup, i);
+
+      json_object_object_add (genres, g->name, json_object_new_int64 (g->count));
+    }
+  json_object_object_add (o, "expert", json_object_new_int (x->expert));
+  json_object_object_add (o, "assignments", json_object_new_int64 (x->assignments));
+  json_object_object_add (o, "top_tokens", top);
+  json_object_object_add (o, "pos", pos);
+  json_object_object_add (o, "genres", genres);
+  return o;
+}
+
+/* Reads the counts of an object of name -> count into groups; the layer's
+ * counts are the sums over every expert's object. */
+static gboolean
+read_groups (json_object  *experts,
+             const char   *member,
+             int           expert,
+             GArray       *out,
+             GError      **error)
+{
+  g_autoptr (GHashTable) layer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  json_object *mine = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (size_t e = 0; e < json_object_array_length (experts); e++)
+    {
+      json_object *xo = json_object_array_get_idx (experts, e), *groups = NULL;
+
+      if (!json_object_object_get_ex (xo, member, &groups) || !json_object_is_type (groups, json_type_object))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                       "profile.json: expert %zu has no '%s' object", e, member);
+          return FALSE;
+        }
+      if ((int) e == expert)
+        mine = groups;
+      json_object_object_foreach (groups, name, count)
+        {
+          gint64 *sum = g_hash_table_lookup (layer, name);
+
+          if (sum == NULL)
+            {
+              sum = g_new0 (gint64, 1);
+              g_hash_table_insert (layer, g_strdup (name), sum);
+            }
+          *sum += json_object_get_int64 (count);
+        }
+    }
+  g_hash_table_iter_init (&iter, layer);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_object *count = NULL;
+      SyProfileExpertGroup g = { g_strdup (key), 0, *(gint64 *) value };
+
+      if (mine && json_object_object_get_ex (mine, key, &count))
+        g.count = json_object_get_int64 (count);
+      g_array_append_val (out, g);
+    }
+  g_array_sort (out, cmp_expert_group);
+  return TRUE;
+}
+
+SyProfileExpert *
+sy_profile_read_expert (const char  *path,
+                        const char  *router,
+                        int          moe,
+                        int          expert,
+                        GError     **error)
+{
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
+                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  json_object *root = sy_json_load_file (file, error), *runs = NULL, *run = NULL;
+  json_object *layers = NULL, *lo = NULL, *experts = NULL, *xo = NULL, *load = NULL, *top = NULL;
+  g_autoptr (SyProfileExpert) x = NULL;
+
+  if (root == NULL)
+    return NULL;
+  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
+      json_object_array_length (runs) == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs (not a profile.json)", file);
+      goto fail;
+    }
+  for (size_t i = 0; i < json_object_array_length (runs) && run == NULL; i++)
+    {
+      json_object *ro = json_object_array_get_idx (runs, i), *name = NULL;
+
+      if (router == NULL ||
+          (json_object_object_get_ex (ro, "router", &name) && g_strcmp0 (json_object_get_string (name), router) == 0))
+        run = ro;
+    }
+  if (run == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run of router '%s'", file, router);
+      goto fail;
+    }
+  if (!json_object_object_get_ex (run, "layers", &layers) || !json_object_is_type (layers, json_type_array) ||
+      moe < 0 || moe >= (int) json_object_array_length (layers))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no MoE layer %d", file, moe);
+      goto fail;
+    }
+  lo = json_object_array_get_idx (layers, moe);
+  if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", file, moe);
+      goto fail;
+    }
+  if (expert < 0 || expert >= (int) json_object_array_length (experts) ||
+      !json_object_object_get_ex (lo, "expert_load", &load) || !json_object_is_type (load, json_type_array) ||
+      json_object_array_length (load) != json_object_array_length (experts))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
+      goto fail;
+    }
+  x = expert_new ();
+  x->router = g_strdup (json_object_get_string (json_object_object_get (run, "router")));
+  x->layer = json_object_get_int (json_object_object_get (lo, "layer"));
+  x->moe = moe;
+  x->expert = expert;
+  x->n_experts = (int) json_object_array_length (experts);
+  for (int e = 0; e < x->n_experts; e++)
+    x->layer_assignments += json_object_get_int64 (json_object_array_get_idx (load, e));
+  x->assignments = json_object_get_int64 (json_object_array_get_idx (load, expert));
+  xo = json_object_array_get_idx (experts, expert);
+  if (!json_object_object_get_ex (xo, "top_tokens", &top) || !json_object_is_type (top, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no 'top_tokens'", file, expert);
+      goto fail;
+    }
+  for (size_t i = 0; i < json_object_array_length (top); i++)
+    {
+      json_object *to = json_object_array_get_idx (top, i);
+      SyProfileExpertToken t = { 0, };
+
+      t.id = json_object_get_int (json_object_object_get (to, "id"));
+      t.text = g_strdup (json_object_get_string (json_object_object_get (to, "text")));
+      t.count = json_object_get_int64 (json_object_object_get (to, "count"));
+      t.share = json_object_get_double (json_object_object_get (to, "share"));
+      if (t.text == NULL)
+        t.text = g_strdup ("");
+      g_array_append_val (x->top_tokens, t);
+    }
+  if (!read_groups (experts, "pos", expert, x->pos, error) ||
+      !read_groups (experts, "genres", expert, x->genres, error))
+    goto fail;
+  json_object_put (root);
+  return g_steal_pointer (&x);
+
+fail:
+  json_object_put (root);
+  return NULL;
+}
+
 static json_object *
 run_to_json (const SyProfile    *self,
              const SyProfileRun *r)
@@ -878,6 +1259,17 @@ run_to_json (const SyProfile    *self,
       json_object_object_add (lo, "max_over_mean", jnum (sy_profile_layer_max_over_mean (r, l)));
       json_object_object_add (lo, "coactivation", co);
       json_object_object_add (lo, "time", lt);
+      {
+        json_object *experts = json_object_new_array ();
+
+        for (int e = 0; e < E; e++)
+          {
+            g_autoptr (SyProfileExpert) x = run_expert (r, l, e);
+
+            json_object_array_add (experts, expert_to_json (x));
+          }
+        json_object_object_add (lo, "experts", experts);
+      }
       json_object_array_add (layers, lo);
     }
   json_object_object_add (o, "layers", layers);
@@ -1053,6 +1445,7 @@ sy_profile_write_csv (const SyProfile  *self,
   GString *runs = g_string_new ("router,texts,tokens,perplexity,avg_k,tagged_tokens,tagged_avg_k,flops,time_s\n");
   GString *layers = g_string_new ("router,layer,moe,avg_k,entropy_mean,imbalance_cv,max_over_mean,time_s\n");
   GString *load = g_string_new ("router,layer,moe,expert,load\n");
+  GString *xtok = g_string_new ("router,layer,moe,expert,rank,id,text,count,share\n");
   GString *co = g_string_new ("router,layer,moe,expert_a,expert_b,tokens\n");
   GString *ent = g_string_new ("router,layer,moe,bin_from,bin_to,tokens\n");
   GString *genre = g_string_new ("router,genre,name,tokens,avg_k,perplexity\n");
@@ -1101,6 +1494,26 @@ sy_profile_write_csv (const SyProfile  *self,
               csv_num (load, e);
               csv_num (load, (double) pl->expert_load[e]);
               g_string_append_c (load, '\n');
+              {
+                g_autoptr (SyProfileExpert) x = run_expert (r, l, e);
+
+                for (guint rank = 0; rank < x->top_tokens->len; rank++)
+                  {
+                    const SyProfileExpertToken *t = &g_array_index (x->top_tokens, SyProfileExpertToken, rank);
+
+                    csv_str (xtok, r->router);
+                    csv_num (xtok, pl->layer);
+                    csv_num (xtok, pl->moe);
+                    csv_num (xtok, e);
+                    csv_num (xtok, rank + 1);
+                    csv_num (xtok, t->id);
+                    g_string_append_c (xtok, ',');
+                    csv_str (xtok, t->text);
+                    csv_num (xtok, (double) t->count);
+                    csv_num (xtok, t->share);
+                    g_string_append_c (xtok, '\n');
+                  }
+              }
               for (int f = 0; f < r->n_experts; f++)
                 {
                   csv_str (co, r->router);
@@ -1193,8 +1606,8 @@ sy_profile_write_csv (const SyProfile  *self,
   {
     const char *names[] = { "runs.csv", "layers.csv", "expert_load.csv", "coactivation.csv",
                             "entropy.csv", "by_genre.csv", "by_pos.csv", "time.csv",
-                            "layer_time.csv", "sweep.csv" };
-    GString *all[] = { runs, layers, load, co, ent, genre, pos, time, ltime, sweep };
+                            "layer_time.csv", "sweep.csv", "expert_tokens.csv" };
+    GString *all[] = { runs, layers, load, co, ent, genre, pos, time, ltime, sweep, xtok };
 
     ok = TRUE;
     for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
@@ -1359,4 +1772,125 @@ sy_profile_write_dir (const SyProfile  *self,
   return sy_profile_write_json (self, json, error) &&
          sy_profile_write_csv (self, dir, error) &&
          sy_profile_write_chrome_trace (self, trace, error);
+}
+
+/* ---- profiles of recorded traces (sy_profile_from_traces) ---- */
+
+static int
+cmp_str (gconstpointer a,
+         gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+SyProfile *
+sy_profile_from_traces (const char                 *dir,
+                        const SyRouterSpec * const *specs,
+                        int                         n_specs,
+                        GError                    **error)
+{
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_trace_file_free);
+  g_autoptr (SyProfile) prof = NULL;
+  g_autoptr (GError) local = NULL;
+  const SyRouterSpec *recorded[1] = { NULL };
+  const SyTrace *first;
+  const char *name;
+  int max_t = 0;
+
+  d = g_dir_open (dir, 0, &local);
+  if (d == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", dir, local->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      g_ptr_array_add (names, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (names, cmp_str);
+  for (guint i = 0; i < names->len; i++)
+    {
+      SyTraceFile *tf = sy_trace_file_load (g_ptr_array_index (names, i), error);
+
+      if (tf == NULL)
+        return NULL;
+      g_ptr_array_add (files, tf);
+    }
+  if (files->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                   "%s: no trace files (*.json) in the folder", dir);
+      return NULL;
+    }
+  first = ((SyTraceFile *) g_ptr_array_index (files, 0))->trace;
+  for (guint i = 0; i < files->len; i++)
+    {
+      const SyTrace *t = ((SyTraceFile *) g_ptr_array_index (files, i))->trace;
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (names, i));
+
+      if (t->n_experts != first->n_experts || t->n_moe_layers != first->n_moe_layers)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                       "%s: %d MoE layers of %d experts, unlike the first trace (%d of %d): "
+                       "profile traces of one model", base, t->n_moe_layers, t->n_experts,
+                       first->n_moe_layers, first->n_experts);
+          return NULL;
+        }
+      max_t = MAX (max_t, t->n_tokens);
+    }
+  if (n_specs < 1)
+    {
+      specs = recorded;
+      n_specs = 1;
+    }
+
+  prof = g_new0 (SyProfile, 1);
+  prof->model = g_strdup (first->model ? first->model : "?");
+  prof->n_experts = first->n_experts;
+  prof->native_k = first->native_k;
+  prof->n_layers = first->n_moe_layers;
+  prof->corpus_kind = g_strdup ("traces");
+  prof->corpus_source = g_strdup (dir);
+  prof->split = g_strdup ("all");
+  prof->max_tokens = max_t;
+  prof->n_texts = (int) files->len;
+  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
+  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  prof->chunking = g_strdup_printf ("%u recorded trace files, one text each; policies re-applied "
+                                    "to the recorded router output of every layer (later layers "
+                                    "not re-run)", files->len);
+
+  for (int s = 0; s < n_specs; s++)
+    {
+      g_autofree char *rname = specs[s] ? sy_router_spec_to_string (specs[s])
+                                        : g_strdup ("recorded");
+      SyProfileRun *r = run_new (rname, prof->n_layers, prof->n_experts);
+
+      g_ptr_array_add (prof->runs, r);
+      for (guint i = 0; i < files->len; i++)
+        {
+          const SyTraceFile *tf = g_ptr_array_index (files, i);
+          g_autoptr (SyTrace) trace = sy_trace_file_apply (tf, specs[s], error);
+          SyCorpusText chunk = { 0, };
+
+          if (trace == NULL)
+            {
+              g_autofree char *base = g_path_get_basename (g_ptr_array_index (names, i));
+
+              g_prefix_error (error, "%s: ", base);
+              return NULL;
+            }
+          /* unknown costs count as none */
+          if (!isfinite (trace->flops))
+            trace->flops = 0;
+          if (!isfinite (trace->activated_params))
+            trace->activated_params = 0;
+          chunk.name = g_ptr_array_index (names, i);
+          chunk.genre = tf->source;
+          accumulate (r, trace, &chunk, NULL, log (MAX (prof->n_experts, 2)));
+        }
+    }
+  return g_steal_pointer (&prof);
 }

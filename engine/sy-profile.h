@@ -104,6 +104,9 @@ typedef struct
   gint64   entropy_count;
   double   time_s;
   double   op_time_s[SY_N_OPS];
+  GHashTable **expert_tokens; /* (E) token id -> assignments to the expert (GINT_TO_POINTER) */
+  GHashTable  *expert_pos;    /* POS tag -> gint64[E]: the expert's tagged assignments */
+  GHashTable  *expert_genre;  /* genre -> gint64[E]: the expert's assignments by genre */
 } SyProfileLayer;
 
 typedef struct
@@ -125,6 +128,7 @@ typedef struct
   SyProfileLayer  *layers;
   GHashTable      *by_genre;      /* char * -> SyProfileGroup * */
   GHashTable      *by_pos;        /* char * -> SyProfileGroup * */
+  GHashTable      *token_text;    /* token id (GINT_TO_POINTER) -> its text */
 } SyProfileRun;
 
 typedef struct
@@ -181,6 +185,15 @@ SyProfile  *sy_profile_run               (SyModel                 *model,
                                           GError                 **error);
 void        sy_profile_free              (SyProfile               *self);
 
+/* The same tables over every trace file (*.json, docs/trace-format.md) in
+ * @dir, one run per spec re-applied to the recorded router output (NULL
+ * entries, or none at all: the recorded routing).  "by_genre" groups by
+ * the traces' source.  All traces must have the same layers and experts. */
+SyProfile  *sy_profile_from_traces       (const char              *dir,
+                                          const SyRouterSpec * const *specs,
+                                          int                      n_specs,
+                                          GError                 **error);
+
 /* Derived numbers */
 double      sy_profile_run_avg_k         (const SyProfileRun      *run);
 double      sy_profile_run_perplexity    (const SyProfileRun      *run);
@@ -205,13 +218,65 @@ const char **sy_profile_sorted_keys      (GHashTable              *table,
 /* The upper bound of the entropy histogram: ln E. */
 double      sy_profile_entropy_max       (const SyProfile         *self);
 
+/* What one expert of one layer does over the corpus (the expert card).
+ * Assignments are (token, expert) pairs of the top-k: an expert's add up
+ * to its expert_load.  POS and genre counts are the expert's and its
+ * layer's (all experts), to set against each other as shares. */
+#define SY_PROFILE_TOP_TOKENS 20
+
+typedef struct
+{
+  int      id;
+  char    *text;
+  gint64   count;
+  double   share;                 /* count / the expert's assignments */
+} SyProfileExpertToken;
+
+typedef struct
+{
+  char    *name;                  /* tag, or genre letter/name */
+  gint64   count;                 /* the expert's assignments in it */
+  gint64   layer_count;           /* the layer's (every expert) */
+} SyProfileExpertGroup;
+
+typedef struct
+{
+  char     *router;
+  int       layer;                /* decoder layer */
+  int       moe;
+  int       expert;
+  int       n_experts;
+  gint64    assignments;          /* expert_load[expert] */
+  gint64    layer_assignments;    /* sum of the layer's expert_load */
+  GArray   *top_tokens;           /* SyProfileExpertToken, at most SY_PROFILE_TOP_TOKENS, by count */
+  GArray   *pos;                  /* SyProfileExpertGroup, by layer_count */
+  GArray   *genres;               /* SyProfileExpertGroup, by layer_count */
+} SyProfileExpert;
+
+/* From a profile in memory (run index, MoE layer index, expert). */
+SyProfileExpert *sy_profile_get_expert   (const SyProfile         *self,
+                                          int                      run,
+                                          int                      moe,
+                                          int                      expert,
+                                          GError                 **error);
+/* From a profile.json (or the folder holding it); @router NULL: the
+ * first run. */
+SyProfileExpert *sy_profile_read_expert  (const char              *path,
+                                          const char              *router,
+                                          int                      moe,
+                                          int                      expert,
+                                          GError                 **error);
+void        sy_profile_expert_free       (SyProfileExpert         *expert);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyProfileExpert, sy_profile_expert_free)
+
 /* Output (cli.md "profile") */
 char       *sy_profile_to_json           (const SyProfile         *self);
 gboolean    sy_profile_write_json        (const SyProfile         *self,
                                           const char              *path,
                                           GError                 **error);
 /* runs.csv, layers.csv, expert_load.csv, coactivation.csv, entropy.csv,
- * by_genre.csv, by_pos.csv, time.csv, layer_time.csv, sweep.csv */
+ * by_genre.csv, by_pos.csv, time.csv, layer_time.csv, sweep.csv,
+ * expert_tokens.csv */
 gboolean    sy_profile_write_csv         (const SyProfile         *self,
                                           const char              *dir,
                                           GError                 **error);

@@ -58,6 +58,35 @@ k4_scale_min (const guint8 *q,
     }
 }
 
+/* Q3_K: the 6-bit scale (biased by 32) of group @i (0..15, 16 values
+ * each) from its 12 bytes: the low 4 bits are nibble i / 8 of byte i % 8,
+ * the high 2 bits are bits 2 (i / 4) of byte 8 + i % 4 */
+static inline int
+k3_scale (const guint8 *s,
+          int           i)
+{
+  int lo = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
+
+  return lo | (((s[8 + i % 4] >> (2 * (i / 4))) & 3) << 4);
+}
+
+/* IQ4_XS: the 6-bit scale (biased by 32) of sub-block @s (0..7) of the
+ * block at @b: low 4 bits in nibble s % 2 of scales_l[s / 2], high 2 bits
+ * at bit 2 s of scales_h */
+static inline int
+xs_scale (const guint8 *b,
+          int           s)
+{
+  int sh = b[2] | (b[3] << 8);
+
+  return ((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | (((sh >> (2 * s)) & 3) << 4);
+}
+
+/* IQ4_NL / IQ4_XS: the 16 non-linear levels a 4-bit code stands for */
+static const int8_t iq4_levels[16] = {
+  -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+};
+
 /* MXFP4: E2M1 values times two (sign bit 3, exponent bits 2..1, mantissa
  * bit 0: 0, 0.5, 1, 1.5, 2, 3, 4, 6), so that they are integers */
 static const int8_t e2m1_x2[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
@@ -166,6 +195,164 @@ block_mxfp4 (const guint8 *b,
     }
 }
 
+static void
+block_q4_1 (const guint8 *b,
+            float        *y)
+{
+  float d = rd_f16 (b), m = rd_f16 (b + 2);
+  const guint8 *q = b + 4;
+
+  for (int j = 0; j < QK / 2; j++)
+    {
+      y[j] = d * (q[j] & 0xF) + m;
+      y[j + QK / 2] = d * (q[j] >> 4) + m;
+    }
+}
+
+/* Q5_0 / Q5_1: the fifth bit of value j is bit j of the u32 at @qh */
+static inline guint32
+rd_u32le (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+block_q5_0 (const guint8 *b,
+            float        *y)
+{
+  float d = rd_f16 (b);
+  guint32 qh = rd_u32le (b + 2);
+  const guint8 *q = b + 6;
+
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = (q[j] & 0xF) | (((qh >> j) & 1) << 4);
+      int q1 = (q[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+
+      y[j] = d * (q0 - 16);
+      y[j + QK / 2] = d * (q1 - 16);
+    }
+}
+
+static void
+block_q5_1 (const guint8 *b,
+            float        *y)
+{
+  float d = rd_f16 (b), m = rd_f16 (b + 2);
+  guint32 qh = rd_u32le (b + 4);
+  const guint8 *q = b + 8;
+
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = (q[j] & 0xF) | (((qh >> j) & 1) << 4);
+      int q1 = (q[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+
+      y[j] = d * q0 + m;
+      y[j + QK / 2] = d * q1 + m;
+    }
+}
+
+static void
+block_iq4_nl (const guint8 *b,
+              float        *y)
+{
+  float d = rd_f16 (b);
+  const guint8 *q = b + 2;
+
+  for (int j = 0; j < QK / 2; j++)
+    {
+      y[j] = d * iq4_levels[q[j] & 0xF];
+      y[j + QK / 2] = d * iq4_levels[q[j] >> 4];
+    }
+}
+
+static void
+block_q2_k (const guint8 *b,
+            float        *y)
+{
+  const guint8 *sc = b, *q = b + 16;
+  float d = rd_f16 (b + 80), dmin = rd_f16 (b + 82);
+
+  for (int h = 0; h < 2; h++)
+    for (int k = 0; k < 4; k++)
+      for (int g = 0; g < 2; g++)
+        {
+          int s = sc[8 * h + 2 * k + g];
+          float dl = d * (s & 0xF), ml = dmin * (s >> 4);
+
+          for (int l = 16 * g; l < 16 * g + 16; l++)
+            y[128 * h + 32 * k + l] = dl * ((q[32 * h + l] >> (2 * k)) & 3) - ml;
+        }
+}
+
+static void
+block_q3_k (const guint8 *b,
+            float        *y)
+{
+  const guint8 *hm = b, *q = b + 32;
+  float d = rd_f16 (b + 108);
+
+  for (int h = 0; h < 2; h++)
+    for (int k = 0; k < 4; k++)
+      for (int g = 0; g < 2; g++)
+        {
+          float dl = d * (k3_scale (b + 96, 8 * h + 2 * k + g) - 32);
+          int bit = 4 * h + k;
+
+          for (int l = 16 * g; l < 16 * g + 16; l++)
+            y[128 * h + 32 * k + l] = dl * (((q[32 * h + l] >> (2 * k)) & 3)
+                                            - ((hm[l] >> bit) & 1 ? 0 : 4));
+        }
+}
+
+static void
+block_q5_k (const guint8 *b,
+            float        *y)
+{
+  float d = rd_f16 (b), dmin = rd_f16 (b + 2);
+  const guint8 *scales = b + 4, *qh = b + 16, *q = b + 48;
+
+  for (int p = 0; p < 4; p++)
+    {
+      int sc0, m0, sc1, m1;
+      float d0, d1, o0, o1;
+
+      k4_scale_min (scales, 2 * p, &sc0, &m0);
+      k4_scale_min (scales, 2 * p + 1, &sc1, &m1);
+      d0 = d * sc0;
+      o0 = dmin * m0;
+      d1 = d * sc1;
+      o1 = dmin * m1;
+      for (int l = 0; l < 32; l++)
+        {
+          int q0 = (q[32 * p + l] & 0xF) | (((qh[l] >> (2 * p)) & 1) << 4);
+          int q1 = (q[32 * p + l] >> 4) | (((qh[l] >> (2 * p + 1)) & 1) << 4);
+
+          y[64 * p + l] = d0 * q0 - o0;
+          y[64 * p + 32 + l] = d1 * q1 - o1;
+        }
+    }
+}
+
+static void
+block_iq4_xs (const guint8 *b,
+              float        *y)
+{
+  float d = rd_f16 (b);
+  const guint8 *q = b + 8;
+
+  for (int s = 0; s < 8; s++)
+    {
+      float dl = d * (xs_scale (b, s) - 32);
+
+      for (int j = 0; j < 16; j++)
+        {
+          y[32 * s + j] = dl * iq4_levels[q[16 * s + j] & 0xF];
+          y[32 * s + 16 + j] = dl * iq4_levels[q[16 * s + j] >> 4];
+        }
+    }
+}
+
 typedef void (*BlockFunc) (const guint8 *b, float *y);
 
 static BlockFunc
@@ -178,6 +365,14 @@ block_func (SyDType dtype)
     case SY_DTYPE_Q4_K: return block_q4_k;
     case SY_DTYPE_Q6_K: return block_q6_k;
     case SY_DTYPE_MXFP4: return block_mxfp4;
+    case SY_DTYPE_Q4_1: return block_q4_1;
+    case SY_DTYPE_Q5_0: return block_q5_0;
+    case SY_DTYPE_Q5_1: return block_q5_1;
+    case SY_DTYPE_Q2_K: return block_q2_k;
+    case SY_DTYPE_Q3_K: return block_q3_k;
+    case SY_DTYPE_Q5_K: return block_q5_k;
+    case SY_DTYPE_IQ4_NL: return block_iq4_nl;
+    case SY_DTYPE_IQ4_XS: return block_iq4_xs;
     default: return NULL;
     }
 }
@@ -257,6 +452,61 @@ element_ref (SyDType       dtype,
         float v = (q & 6) ? ldexpf (1.0f + 0.5f * (q & 1), ((q >> 1) & 3) - 1) : 0.5f * (q & 1);
 
         return ldexpf ((q & 8) ? -v : v, (int) b[0] - 127);
+      }
+    case SY_DTYPE_Q4_1:
+      {
+        int q = j < 16 ? (b[4 + j] & 0xF) : (b[4 + j - 16] >> 4);
+
+        return rd_f16 (b) * (float) q + rd_f16 (b + 2);
+      }
+    case SY_DTYPE_Q5_0:
+    case SY_DTYPE_Q5_1:
+      {
+        /* Q5_1 has a min after d; then qh (4 bytes), then the nibbles */
+        int o = dtype == SY_DTYPE_Q5_1 ? 4 : 2;
+        int lo = j < 16 ? (b[o + 4 + j] & 0xF) : (b[o + 4 + j - 16] >> 4);
+        int hi = (b[o + j / 8] >> (j % 8)) & 1;
+        int q = lo | (hi << 4);
+
+        if (dtype == SY_DTYPE_Q5_0)
+          return rd_f16 (b) * (float) (q - 16);
+        return rd_f16 (b) * (float) q + rd_f16 (b + 2);
+      }
+    case SY_DTYPE_IQ4_NL:
+      {
+        int q = j < 16 ? (b[2 + j] & 0xF) : (b[2 + j - 16] >> 4);
+
+        return rd_f16 (b) * (float) iq4_levels[q];
+      }
+    case SY_DTYPE_Q2_K:
+      {
+        int h = j / 128, k = (j % 128) / 32, l = j % 32;
+        int q = (b[16 + 32 * h + l] >> (2 * k)) & 3, s = b[j / 16];
+
+        return rd_f16 (b + 80) * (float) (s & 0xF) * (float) q - rd_f16 (b + 82) * (float) (s >> 4);
+      }
+    case SY_DTYPE_Q3_K:
+      {
+        int h = j / 128, k = (j % 128) / 32, l = j % 32;
+        int lo = (b[32 + 32 * h + l] >> (2 * k)) & 3;
+        int set = (b[l] >> (j / 32)) & 1;
+
+        return rd_f16 (b + 108) * (float) (k3_scale (b + 96, j / 16) - 32) * (float) (lo - (set ? 0 : 4));
+      }
+    case SY_DTYPE_Q5_K:
+      {
+        int s = j / 32, l = j % 32, sc, m;
+        int q = ((b[48 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF) | (((b[16 + l] >> s) & 1) << 4);
+
+        k4_scale_min (b + 4, s, &sc, &m);
+        return rd_f16 (b) * (float) sc * (float) q - rd_f16 (b + 2) * (float) m;
+      }
+    case SY_DTYPE_IQ4_XS:
+      {
+        int s = j / 32, l = j % 32;
+        int q = (b[8 + 16 * s + l % 16] >> (4 * (l / 16))) & 0xF;
+
+        return rd_f16 (b) * (float) (xs_scale (b, s) - 32) * (float) iq4_levels[q];
       }
     default:
       return NAN;
@@ -427,6 +677,248 @@ dot_q6_k_avx2 (const guint8 *b,
   return sum;
 }
 
+/* sum of the 32 int8 of @q times x[0..31], as 8 partial sums */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+dot32_i8 (__m256i      q,
+          const float *x)
+{
+  __m128i lo = _mm256_castsi256_si128 (q), hi = _mm256_extracti128_si256 (q, 1);
+  __m256 s = _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (lo)), _mm256_loadu_ps (x));
+
+  s = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_srli_si128 (lo, 8))),
+                       _mm256_loadu_ps (x + 8), s);
+  s = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (hi)), _mm256_loadu_ps (x + 16), s);
+  return _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_srli_si128 (hi, 8))),
+                          _mm256_loadu_ps (x + 24), s);
+}
+
+/* the same for 16 int8 */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+dot16_i8 (__m128i      q,
+          const float *x)
+{
+  __m256 s = _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (q)), _mm256_loadu_ps (x));
+
+  return _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_srli_si128 (q, 8))),
+                          _mm256_loadu_ps (x + 8), s);
+}
+
+__attribute__ ((target ("avx2,fma")))
+static inline __m256
+sum32 (const float *x)
+{
+  return _mm256_add_ps (_mm256_add_ps (_mm256_loadu_ps (x), _mm256_loadu_ps (x + 8)),
+                        _mm256_add_ps (_mm256_loadu_ps (x + 16), _mm256_loadu_ps (x + 24)));
+}
+
+/* the 16 bytes at @q as 32 nibbles: low nibbles in bytes 0..15, high
+ * nibbles in 16..31 (the Q4_0 order) */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256i
+nibbles32 (const guint8 *q)
+{
+  __m128i v = _mm_loadu_si128 ((const __m128i *) q), m = _mm_set1_epi8 (0xF);
+
+  return _mm256_set_m128i (_mm_and_si128 (_mm_srli_epi16 (v, 4), m), _mm_and_si128 (v, m));
+}
+
+/* byte j = 0x10 where bit j of @qh is set, else 0 */
+__attribute__ ((target ("avx2,fma")))
+static inline __m256i
+bits32_x16 (guint32 qh)
+{
+  __m256i v = _mm256_shuffle_epi8 (_mm256_set1_epi32 ((int) qh),
+                                   _mm256_set_epi64x (0x0303030303030303LL, 0x0202020202020202LL,
+                                                      0x0101010101010101LL, 0));
+  __m256i bit = _mm256_set1_epi64x ((long long) 0x8040201008040201ULL);
+
+  return _mm256_and_si256 (_mm256_cmpeq_epi8 (_mm256_and_si256 (v, bit), bit), _mm256_set1_epi8 (0x10));
+}
+
+/* Q4_1 / Q5_0 / Q5_1 / IQ4_NL: 32 small integers per block with one
+ * scale (and a min: d (q . x) + m sum (x)) */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_small_avx2 (SyDType       dtype,
+                const guint8 *b,
+                const float  *x,
+                int           n)
+{
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
+  __m256i table = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const __m128i *) iq4_levels));
+  __m256i k16 = _mm256_set1_epi8 (16);
+  gsize bb = sy_dtype_block_bytes (dtype);
+
+  for (int i = 0; i < n; i += QK, b += bb)
+    {
+      const float *xp = x + i;
+
+      switch (dtype)
+        {
+        case SY_DTYPE_Q4_1:
+          acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), dot32_i8 (nibbles32 (b + 4), xp), acc);
+          accm = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b + 2)), sum32 (xp), accm);
+          break;
+        case SY_DTYPE_Q5_0:
+          {
+            __m256i q = _mm256_or_si256 (nibbles32 (b + 6), bits32_x16 (rd_u32le (b + 2)));
+
+            acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), dot32_i8 (_mm256_sub_epi8 (q, k16), xp), acc);
+          }
+          break;
+        case SY_DTYPE_Q5_1:
+          {
+            __m256i q = _mm256_or_si256 (nibbles32 (b + 8), bits32_x16 (rd_u32le (b + 4)));
+
+            acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)), dot32_i8 (q, xp), acc);
+            accm = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b + 2)), sum32 (xp), accm);
+          }
+          break;
+        default: /* IQ4_NL */
+          acc = _mm256_fmadd_ps (_mm256_set1_ps (rd_f16 (b)),
+                                 dot32_i8 (_mm256_shuffle_epi8 (table, nibbles32 (b + 2)), xp), acc);
+          break;
+        }
+    }
+  return hsum256 (_mm256_add_ps (acc, accm));
+}
+
+/* Q2_K: per group of 16, d sc (q . x) - dmin m sum (x) */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_q2_k_avx2 (const guint8 *b,
+               const float  *x,
+               int           n)
+{
+  __m256i m3 = _mm256_set1_epi8 (3);
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
+
+  for (int i = 0; i < n; i += QKK, b += 84)
+    {
+      float d = rd_f16 (b + 80), dmin = rd_f16 (b + 82);
+
+      for (int h = 0; h < 2; h++)
+        {
+          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b + 16 + 32 * h));
+
+          for (int k = 0; k < 4; k++)
+            {
+              __m256i v = _mm256_and_si256 (_mm256_srl_epi16 (q, _mm_cvtsi32_si128 (2 * k)), m3);
+              const float *xp = x + i + 128 * h + 32 * k;
+              int s0 = b[8 * h + 2 * k], s1 = b[8 * h + 2 * k + 1];
+
+              acc = _mm256_fmadd_ps (_mm256_set1_ps (d * (s0 & 0xF)),
+                                     dot16_i8 (_mm256_castsi256_si128 (v), xp), acc);
+              acc = _mm256_fmadd_ps (_mm256_set1_ps (d * (s1 & 0xF)),
+                                     dot16_i8 (_mm256_extracti128_si256 (v, 1), xp + 16), acc);
+              accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * (s0 >> 4)),
+                                      _mm256_add_ps (_mm256_loadu_ps (xp), _mm256_loadu_ps (xp + 8)), accm);
+              accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * (s1 >> 4)),
+                                      _mm256_add_ps (_mm256_loadu_ps (xp + 16), _mm256_loadu_ps (xp + 24)), accm);
+            }
+        }
+    }
+  return hsum256 (_mm256_sub_ps (acc, accm));
+}
+
+/* Q3_K: q = low 2 bits + 4 hmask bit - 4, per group of 16 d (sc - 32) (q . x) */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_q3_k_avx2 (const guint8 *b,
+               const float  *x,
+               int           n)
+{
+  __m256i m3 = _mm256_set1_epi8 (3), m1 = _mm256_set1_epi8 (1), k4 = _mm256_set1_epi8 (4);
+  __m256 acc = _mm256_setzero_ps ();
+
+  for (int i = 0; i < n; i += QKK, b += 110)
+    {
+      float d = rd_f16 (b + 108);
+      __m256i hm = _mm256_loadu_si256 ((const __m256i *) b);
+
+      for (int h = 0; h < 2; h++)
+        {
+          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b + 32 + 32 * h));
+
+          for (int k = 0; k < 4; k++)
+            {
+              __m256i lo = _mm256_and_si256 (_mm256_srl_epi16 (q, _mm_cvtsi32_si128 (2 * k)), m3);
+              __m256i hb = _mm256_and_si256 (_mm256_srl_epi16 (hm, _mm_cvtsi32_si128 (4 * h + k)), m1);
+              __m256i v = _mm256_sub_epi8 (_mm256_or_si256 (lo, _mm256_slli_epi16 (hb, 2)), k4);
+              const float *xp = x + i + 128 * h + 32 * k;
+              int g = 8 * h + 2 * k;
+
+              acc = _mm256_fmadd_ps (_mm256_set1_ps (d * (k3_scale (b + 96, g) - 32)),
+                                     dot16_i8 (_mm256_castsi256_si128 (v), xp), acc);
+              acc = _mm256_fmadd_ps (_mm256_set1_ps (d * (k3_scale (b + 96, g + 1) - 32)),
+                                     dot16_i8 (_mm256_extracti128_si256 (v, 1), xp + 16), acc);
+            }
+        }
+    }
+  return hsum256 (acc);
+}
+
+/* Q5_K: as Q4_K, with the fifth bits from qh */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_q5_k_avx2 (const guint8 *b,
+               const float  *x,
+               int           n)
+{
+  __m256i m4 = _mm256_set1_epi8 (0xF), m1 = _mm256_set1_epi8 (1);
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
+
+  for (int i = 0; i < n; i += QKK, b += 176)
+    {
+      float d = rd_f16 (b), dmin = rd_f16 (b + 2);
+      __m256i qh = _mm256_loadu_si256 ((const __m256i *) (b + 16));
+
+      for (int p = 0; p < 4; p++)
+        {
+          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b + 48 + 32 * p));
+          __m256i h0 = _mm256_and_si256 (_mm256_srl_epi16 (qh, _mm_cvtsi32_si128 (2 * p)), m1);
+          __m256i h1 = _mm256_and_si256 (_mm256_srl_epi16 (qh, _mm_cvtsi32_si128 (2 * p + 1)), m1);
+          __m256i v0 = _mm256_or_si256 (_mm256_and_si256 (q, m4), _mm256_slli_epi16 (h0, 4));
+          __m256i v1 = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (q, 4), m4),
+                                        _mm256_slli_epi16 (h1, 4));
+          const float *xp = x + i + 64 * p;
+          int sc0, mn0, sc1, mn1;
+
+          k4_scale_min (b + 4, 2 * p, &sc0, &mn0);
+          k4_scale_min (b + 4, 2 * p + 1, &sc1, &mn1);
+          acc = _mm256_fmadd_ps (_mm256_set1_ps (d * sc0), dot32_i8 (v0, xp), acc);
+          acc = _mm256_fmadd_ps (_mm256_set1_ps (d * sc1), dot32_i8 (v1, xp + 32), acc);
+          accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * mn0), sum32 (xp), accm);
+          accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * mn1), sum32 (xp + 32), accm);
+        }
+    }
+  return hsum256 (_mm256_sub_ps (acc, accm));
+}
+
+/* IQ4_XS: per sub-block of 32, d (ls - 32) (level (q) . x) */
+__attribute__ ((target ("avx2,fma")))
+static float
+dot_iq4_xs_avx2 (const guint8 *b,
+                 const float  *x,
+                 int           n)
+{
+  __m256i table = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const __m128i *) iq4_levels));
+  __m256 acc = _mm256_setzero_ps ();
+
+  for (int i = 0; i < n; i += QKK, b += 136)
+    {
+      float d = rd_f16 (b);
+
+      for (int s = 0; s < 8; s++)
+        acc = _mm256_fmadd_ps (_mm256_set1_ps (d * (xs_scale (b, s) - 32)),
+                               dot32_i8 (_mm256_shuffle_epi8 (table, nibbles32 (b + 8 + 16 * s)),
+                                         x + i + 32 * s), acc);
+    }
+  return hsum256 (acc);
+}
+
 __attribute__ ((target ("avx2,fma")))
 static float
 dot_avx2 (SyDType      dtype,
@@ -483,6 +975,17 @@ dot_avx2 (SyDType      dtype,
     return dot_q4_k_avx2 (b, x, n);
   else if (dtype == SY_DTYPE_Q6_K)
     return dot_q6_k_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_Q5_K)
+    return dot_q5_k_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_Q3_K)
+    return dot_q3_k_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_Q2_K)
+    return dot_q2_k_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_IQ4_XS)
+    return dot_iq4_xs_avx2 (b, x, n);
+  else if (dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_0 || dtype == SY_DTYPE_Q5_1
+           || dtype == SY_DTYPE_IQ4_NL)
+    return dot_small_avx2 (dtype, b, x, n);
   return hsum256 (acc);
 }
 #endif
@@ -674,62 +1177,6 @@ quantize_q4_0 (const float *x,
 }
 
 static void
-quantize_q4_k (const float *x,
-               guint8      *b)
-{
-  float scale[8], min[8], max_scale = 0, max_min = 0, d, dmin;
-  int sc[8], m[8];
-  guint8 *s = b + 4, *q = b + 16;
-
-  /* per 32: x ~ scale * q - min with q in 0..15, min >= 0 */
-  for (int k = 0; k < 8; k++)
-    {
-      float lo = 0, hi = -INFINITY;
-
-      for (int l = 0; l < 32; l++)
-        {
-          lo = MIN (lo, x[32 * k + l]);
-          hi = MAX (hi, x[32 * k + l]);
-        }
-      scale[k] = (hi - lo) / 15.0f;
-      min[k] = -lo;
-      max_scale = MAX (max_scale, scale[k]);
-      max_min = MAX (max_min, min[k]);
-    }
-  d = max_scale / 63.0f;
-  dmin = max_min / 63.0f;
-  wr_f16 (b, d);
-  wr_f16 (b + 2, dmin);
-  d = rd_f16 (b);        /* quantize against the stored scales */
-  dmin = rd_f16 (b + 2);
-  for (int k = 0; k < 8; k++)
-    {
-      sc[k] = d > 0 ? CLAMP ((int) lrintf (scale[k] / d), 0, 63) : 0;
-      m[k] = dmin > 0 ? CLAMP ((int) lrintf (min[k] / dmin), 0, 63) : 0;
-    }
-  for (int j = 0; j < 4; j++)
-    {
-      s[j] = (guint8) ((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
-      s[j + 4] = (guint8) ((m[j] & 63) | ((m[j + 4] >> 4) << 6));
-      s[j + 8] = (guint8) ((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
-    }
-  for (int p = 0; p < 4; p++)
-    for (int l = 0; l < 32; l++)
-      {
-        int qq[2];
-
-        for (int h = 0; h < 2; h++)
-          {
-            int k = 2 * p + h;
-            float ds = d * sc[k], off = dmin * m[k];
-
-            qq[h] = ds > 0 ? CLAMP ((int) lrintf ((x[32 * k + l] + off) / ds), 0, 15) : 0;
-          }
-        q[32 * p + l] = (guint8) (qq[0] | (qq[1] << 4));
-      }
-}
-
-static void
 quantize_q6_k (const float *x,
                guint8      *b)
 {
@@ -781,6 +1228,487 @@ quantize_q6_k (const float *x,
       }
 }
 
+/* Fits x[0..n) ~ a q + o with q in 0..@nmax (o <= 0 unless @free_offset):
+ * rounds against scales around (max - min) / nmax, refits a and o by
+ * least squares for each rounding, keeps the fit of least squared error. */
+static void
+fit_affine (const float *x,
+            int          n,
+            int          nmax,
+            gboolean     free_offset,
+            float       *a_out,
+            float       *o_out)
+{
+  float lo = x[0], hi = x[0], best_a, best_o;
+  double best_err = 0;
+
+  for (int j = 1; j < n; j++)
+    {
+      lo = MIN (lo, x[j]);
+      hi = MAX (hi, x[j]);
+    }
+  if (!free_offset)
+    lo = MIN (lo, 0.0f);
+  best_a = (hi - lo) / nmax;
+  best_o = lo;
+  if (!(hi > lo) || !isfinite (best_a))
+    {
+      *a_out = 0;
+      *o_out = isfinite (lo) ? lo : 0;
+      return;
+    }
+  for (int j = 0; j < n; j++)
+    {
+      float q = CLAMP (rintf ((x[j] - lo) / best_a), 0, nmax);
+      double r = best_a * q + best_o - x[j];
+
+      best_err += r * r;
+    }
+  for (int k = -10; k <= 10; k++)
+    {
+      float iscale = (nmax + 0.1f * k) / (hi - lo), a, o;
+      double sq = 0, sqq = 0, sx = 0, sqx = 0, det, err = 0;
+      float q[QKK];
+
+      for (int j = 0; j < n; j++)
+        {
+          q[j] = CLAMP (rintf ((x[j] - lo) * iscale), 0, nmax);
+          sq += q[j];
+          sqq += (double) q[j] * q[j];
+          sx += x[j];
+          sqx += (double) q[j] * x[j];
+        }
+      det = n * sqq - sq * sq;
+      if (!(det > 0))
+        continue;
+      a = (float) ((n * sqx - sq * sx) / det);
+      o = (float) ((sqq * sx - sq * sqx) / det);
+      if (!free_offset && o > 0)
+        {
+          o = 0;
+          a = (float) (sqx / sqq);
+        }
+      if (!(a > 0))
+        continue;
+      for (int j = 0; j < n; j++)
+        {
+          double r = a * q[j] + o - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_a = a;
+          best_o = o;
+        }
+    }
+  *a_out = best_a;
+  *o_out = best_o;
+}
+
+/* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
+ * magnitude maps to about -nlo; a few scales around that, each refit by
+ * least squares; the one of least squared error. */
+static float
+fit_symmetric (const float *x,
+               int          n,
+               int          nlo)
+{
+  float v = 0, best_a;
+  double best_err = INFINITY;
+
+  for (int j = 0; j < n; j++)
+    if (fabsf (x[j]) > fabsf (v))
+      v = x[j];
+  best_a = v / -nlo;
+  if (!(v != 0) || !isfinite (best_a))
+    return 0;
+  for (int k = -8; k <= 8; k++)
+    {
+      float a = v / -(nlo + 0.1f * k);
+      double sqx = 0, sqq = 0, err = 0;
+      int q[QKK];
+
+      for (int j = 0; j < n; j++)
+        {
+          q[j] = CLAMP ((int) rintf (x[j] / a), -nlo, nlo - 1);
+          sqx += (double) q[j] * x[j];
+          sqq += (double) q[j] * q[j];
+        }
+      if (k != 0 && sqq > 0)   /* k = 0: the plain rounding */
+        a = (float) (sqx / sqq);
+      for (int j = 0; j < n; j++)
+        {
+          double r = a * CLAMP ((int) rintf (x[j] / a), -nlo, nlo - 1) - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_a = a;
+        }
+    }
+  return best_a;
+}
+
+/* the IQ4 level nearest to @v (in units of the scale) */
+static int
+nearest_iq4 (float v)
+{
+  int k = 0;
+
+  while (k < 15 && v > 0.5f * (iq4_levels[k] + iq4_levels[k + 1]))
+    k++;
+  return k;
+}
+
+/* Fits x[0..n) ~ d level (q): scales that map the value of largest
+ * magnitude near the outer levels, each refit by least squares */
+static float
+fit_iq4 (const float *x,
+         int          n)
+{
+  float v = 0, best_d = 0;
+  double best_err = INFINITY;
+
+  for (int j = 0; j < n; j++)
+    if (fabsf (x[j]) > fabsf (v))
+      v = x[j];
+  if (!(v != 0) || !isfinite (v))
+    return 0;
+  for (int k = -10; k <= 10; k++)
+    {
+      float d = v / (iq4_levels[0] + k);
+      double sxl = 0, sll = 0, err = 0;
+
+      for (int j = 0; j < n; j++)
+        {
+          int l = iq4_levels[nearest_iq4 (x[j] / d)];
+
+          sxl += (double) x[j] * l;
+          sll += (double) l * l;
+        }
+      if (sll > 0)
+        d = (float) (sxl / sll);
+      if (!(d != 0))
+        continue;
+      for (int j = 0; j < n; j++)
+        {
+          double r = d * iq4_levels[nearest_iq4 (x[j] / d)] - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_d = d;
+        }
+    }
+  return best_d;
+}
+
+static int
+round_clamp (float v,
+             int   lo,
+             int   hi)
+{
+  return isfinite (v) ? CLAMP ((int) lrintf (CLAMP (v, -1e6f, 1e6f)), lo, hi) : 0;
+}
+
+static void
+quantize_q4_1 (const float *x,
+               guint8      *b)
+{
+  float a, o, d, m;
+
+  fit_affine (x, QK, 15, TRUE, &a, &o);
+  wr_f16 (b, a);
+  wr_f16 (b + 2, o);
+  d = rd_f16 (b);
+  m = rd_f16 (b + 2);
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = d > 0 ? round_clamp ((x[j] - m) / d, 0, 15) : 0;
+      int q1 = d > 0 ? round_clamp ((x[j + 16] - m) / d, 0, 15) : 0;
+
+      b[4 + j] = (guint8) (q0 | (q1 << 4));
+    }
+}
+
+/* Q5_0 / Q5_1: 5-bit codes @q into qh (4 bytes) and the nibbles (16) */
+static void
+pack_q5 (const int *q,
+         guint8    *qh,
+         guint8    *qs)
+{
+  guint32 h = 0;
+
+  for (int j = 0; j < QK; j++)
+    h |= (guint32) ((q[j] >> 4) & 1) << j;
+  for (int k = 0; k < 4; k++)
+    qh[k] = (guint8) (h >> (8 * k));
+  for (int j = 0; j < QK / 2; j++)
+    qs[j] = (guint8) ((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4));
+}
+
+static void
+quantize_q5_0 (const float *x,
+               guint8      *b)
+{
+  int q[QK];
+  float d;
+
+  wr_f16 (b, fit_symmetric (x, QK, 16));
+  d = rd_f16 (b);
+  for (int j = 0; j < QK; j++)
+    q[j] = d != 0 ? round_clamp (x[j] / d, -16, 15) + 16 : 16;
+  pack_q5 (q, b + 2, b + 6);
+}
+
+static void
+quantize_q5_1 (const float *x,
+               guint8      *b)
+{
+  int q[QK];
+  float a, o, d, m;
+
+  fit_affine (x, QK, 31, TRUE, &a, &o);
+  wr_f16 (b, a);
+  wr_f16 (b + 2, o);
+  d = rd_f16 (b);
+  m = rd_f16 (b + 2);
+  for (int j = 0; j < QK; j++)
+    q[j] = d > 0 ? round_clamp ((x[j] - m) / d, 0, 31) : 0;
+  pack_q5 (q, b + 4, b + 8);
+}
+
+static void
+quantize_iq4_nl (const float *x,
+                 guint8      *b)
+{
+  float d;
+
+  wr_f16 (b, fit_iq4 (x, QK));
+  d = rd_f16 (b);
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = d != 0 ? nearest_iq4 (x[j] / d) : 8;
+      int q1 = d != 0 ? nearest_iq4 (x[j + 16] / d) : 8;
+
+      b[2 + j] = (guint8) (q0 | (q1 << 4));
+    }
+}
+
+static void
+quantize_iq4_xs (const float *x,
+                 guint8      *b)
+{
+  float s[8], v = 0, d;
+  int ls[8], sh = 0;
+
+  for (int k = 0; k < 8; k++)
+    {
+      s[k] = fit_iq4 (x + 32 * k, 32);
+      if (fabsf (s[k]) > fabsf (v))
+        v = s[k];
+    }
+  memset (b, 0, 136);
+  wr_f16 (b, v / -32.0f);
+  d = rd_f16 (b);
+  for (int k = 0; k < 8; k++)
+    {
+      float dl;
+
+      ls[k] = d != 0 ? round_clamp (s[k] / d, -32, 31) : 0;
+      b[4 + k / 2] |= (guint8) (((ls[k] + 32) & 0xF) << (4 * (k % 2)));
+      sh |= ((ls[k] + 32) >> 4) << (2 * k);
+      dl = d * ls[k];
+      for (int j = 0; j < 16; j++)
+        {
+          int q0 = dl != 0 ? nearest_iq4 (x[32 * k + j] / dl) : 8;
+          int q1 = dl != 0 ? nearest_iq4 (x[32 * k + 16 + j] / dl) : 8;
+
+          b[8 + 16 * k + j] = (guint8) (q0 | (q1 << 4));
+        }
+    }
+  b[2] = (guint8) (sh & 0xFF);
+  b[3] = (guint8) (sh >> 8);
+}
+
+/* Q4_K / Q5_K: fits each sub-block of 32 as scale q - min (q in
+ * 0..@nmax), stores d, dmin and the 6-bit scales and mins (12 bytes at
+ * b + 4); @sc and @m get the stored values */
+static void
+k_scales_mins (const float *x,
+               int          nmax,
+               guint8      *b,
+               int         *sc,
+               int         *m,
+               float       *d_out,
+               float       *dmin_out)
+{
+  float scale[8], min[8], max_scale = 0, max_min = 0, d, dmin;
+  guint8 *s = b + 4;
+
+  for (int k = 0; k < 8; k++)
+    {
+      float o;
+
+      fit_affine (x + 32 * k, 32, nmax, FALSE, &scale[k], &o);
+      min[k] = -o;
+      max_scale = MAX (max_scale, scale[k]);
+      max_min = MAX (max_min, min[k]);
+    }
+  wr_f16 (b, max_scale / 63.0f);
+  wr_f16 (b + 2, max_min / 63.0f);
+  d = rd_f16 (b);        /* quantize against the stored scales */
+  dmin = rd_f16 (b + 2);
+  for (int k = 0; k < 8; k++)
+    {
+      sc[k] = d > 0 ? round_clamp (scale[k] / d, 0, 63) : 0;
+      m[k] = dmin > 0 ? round_clamp (min[k] / dmin, 0, 63) : 0;
+    }
+  for (int j = 0; j < 4; j++)
+    {
+      s[j] = (guint8) ((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+      s[j + 4] = (guint8) ((m[j] & 63) | ((m[j + 4] >> 4) << 6));
+      s[j + 8] = (guint8) ((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+    }
+  *d_out = d;
+  *dmin_out = dmin;
+}
+
+static void
+quantize_q5_k (const float *x,
+               guint8      *b)
+{
+  int sc[8], m[8];
+  float d, dmin;
+  guint8 *qh = b + 16, *q = b + 48;
+
+  k_scales_mins (x, 31, b, sc, m, &d, &dmin);
+  memset (qh, 0, 32);
+  for (int p = 0; p < 4; p++)
+    for (int l = 0; l < 32; l++)
+      {
+        int qq[2];
+
+        for (int h = 0; h < 2; h++)
+          {
+            int k = 2 * p + h;
+            float ds = d * sc[k], off = dmin * m[k];
+
+            qq[h] = ds > 0 ? round_clamp ((x[32 * k + l] + off) / ds, 0, 31) : 0;
+            qh[l] |= (guint8) ((qq[h] >> 4) << k);
+          }
+        q[32 * p + l] = (guint8) ((qq[0] & 0xF) | ((qq[1] & 0xF) << 4));
+      }
+}
+
+static void
+quantize_q4_k (const float *x,
+               guint8      *b)
+{
+  int sc[8], m[8];
+  float d, dmin;
+  guint8 *q = b + 16;
+
+  k_scales_mins (x, 15, b, sc, m, &d, &dmin);
+  for (int p = 0; p < 4; p++)
+    for (int l = 0; l < 32; l++)
+      {
+        int qq[2];
+
+        for (int h = 0; h < 2; h++)
+          {
+            int k = 2 * p + h;
+            float ds = d * sc[k], off = dmin * m[k];
+
+            qq[h] = ds > 0 ? round_clamp ((x[32 * k + l] + off) / ds, 0, 15) : 0;
+          }
+        q[32 * p + l] = (guint8) (qq[0] | (qq[1] << 4));
+      }
+}
+
+static void
+quantize_q2_k (const float *x,
+               guint8      *b)
+{
+  float scale[16], min[16], max_scale = 0, max_min = 0, d, dmin;
+  int q[QKK];
+
+  for (int g = 0; g < 16; g++)
+    {
+      float o;
+
+      fit_affine (x + 16 * g, 16, 3, FALSE, &scale[g], &o);
+      min[g] = -o;
+      max_scale = MAX (max_scale, scale[g]);
+      max_min = MAX (max_min, min[g]);
+    }
+  wr_f16 (b + 80, max_scale / 15.0f);
+  wr_f16 (b + 82, max_min / 15.0f);
+  d = rd_f16 (b + 80);
+  dmin = rd_f16 (b + 82);
+  for (int g = 0; g < 16; g++)
+    {
+      int sc = d > 0 ? round_clamp (scale[g] / d, 0, 15) : 0;
+      int m = dmin > 0 ? round_clamp (min[g] / dmin, 0, 15) : 0;
+      float ds = d * sc, off = dmin * m;
+
+      b[g] = (guint8) (sc | (m << 4));
+      for (int l = 0; l < 16; l++)
+        q[16 * g + l] = ds > 0 ? round_clamp ((x[16 * g + l] + off) / ds, 0, 3) : 0;
+    }
+  for (int h = 0; h < 2; h++)
+    for (int l = 0; l < 32; l++)
+      {
+        const int *v = q + 128 * h + l;
+
+        b[16 + 32 * h + l] = (guint8) (v[0] | (v[32] << 2) | (v[64] << 4) | (v[96] << 6));
+      }
+}
+
+static void
+quantize_q3_k (const float *x,
+               guint8      *b)
+{
+  float scale[16], v = 0, d;
+  int q[QKK];
+
+  for (int g = 0; g < 16; g++)
+    {
+      scale[g] = fit_symmetric (x + 16 * g, 16, 4);
+      if (fabsf (scale[g]) > fabsf (v))
+        v = scale[g];
+    }
+  memset (b, 0, 110);
+  wr_f16 (b + 108, v / -32.0f);
+  d = rd_f16 (b + 108);
+  for (int g = 0; g < 16; g++)
+    {
+      int ls = d != 0 ? round_clamp (scale[g] / d, -32, 31) : 0;
+      int u = ls + 32;
+      float ds = d * ls;
+
+      /* low 4 bits: nibble g / 8 of byte g % 8; high 2 bits: bits 2 (g / 4) of byte 8 + g % 4 */
+      b[96 + g % 8] |= (guint8) ((u & 0xF) << (4 * (g / 8)));
+      b[96 + 8 + g % 4] |= (guint8) ((u >> 4) << (2 * (g / 4)));
+      for (int l = 0; l < 16; l++)
+        q[16 * g + l] = (ds != 0 ? round_clamp (x[16 * g + l] / ds, -4, 3) : 0) + 4;
+    }
+  for (int j = 0; j < QKK; j++)
+    {
+      int h = j / 128, k = (j % 128) / 32, l = j % 32;
+
+      /* hmask bit set: no offset, so it holds q >= 4 (q - 4 >= 0) */
+      b[32 + 32 * h + l] |= (guint8) ((q[j] & 3) << (2 * k));
+      b[l] |= (guint8) ((q[j] >> 2) << (j / 32));
+    }
+}
+
 void
 sy_quantize (SyDType      dtype,
              const float *x,
@@ -800,6 +1728,14 @@ sy_quantize (SyDType      dtype,
       case SY_DTYPE_Q4_K: quantize_q4_k (x + i, b); break;
       case SY_DTYPE_Q6_K: quantize_q6_k (x + i, b); break;
       case SY_DTYPE_MXFP4: quantize_mxfp4 (x + i, b); break;
+      case SY_DTYPE_Q4_1: quantize_q4_1 (x + i, b); break;
+      case SY_DTYPE_Q5_0: quantize_q5_0 (x + i, b); break;
+      case SY_DTYPE_Q5_1: quantize_q5_1 (x + i, b); break;
+      case SY_DTYPE_Q2_K: quantize_q2_k (x + i, b); break;
+      case SY_DTYPE_Q3_K: quantize_q3_k (x + i, b); break;
+      case SY_DTYPE_Q5_K: quantize_q5_k (x + i, b); break;
+      case SY_DTYPE_IQ4_NL: quantize_iq4_nl (x + i, b); break;
+      case SY_DTYPE_IQ4_XS: quantize_iq4_xs (x + i, b); break;
       default: g_return_if_reached ();
       }
 }
@@ -819,11 +1755,21 @@ sy_quant_find_nonfinite (SyDType      dtype,
       switch (dtype)
         {
         case SY_DTYPE_Q4_K:
+        case SY_DTYPE_Q5_K:
+        case SY_DTYPE_Q4_1:
+        case SY_DTYPE_Q5_1:
           a = rd_f16 (b);
           c = rd_f16 (b + 2);
           break;
         case SY_DTYPE_Q6_K:
           a = rd_f16 (b + 208);
+          break;
+        case SY_DTYPE_Q2_K:
+          a = rd_f16 (b + 80);
+          c = rd_f16 (b + 82);
+          break;
+        case SY_DTYPE_Q3_K:
+          a = rd_f16 (b + 108);
           break;
         case SY_DTYPE_MXFP4:
           /* E8M0 0xFF is NaN (OCP MX) */

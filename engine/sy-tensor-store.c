@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "sy-cpu.h"
 #include "sy-engine-error.h"
 #include "sy-quant.h"
 #include "sy-tensor-store-private.h"
@@ -75,6 +76,15 @@ static const struct
   [SY_DTYPE_Q6_K] = { "Q6_K", 0, 256, 210 },
   /* MXFP4 (OCP MX): E8M0 scale byte + 16 bytes of E2M1 nibbles */
   [SY_DTYPE_MXFP4] = { "MXFP4", 0, 32, 17 },
+  /* more of GGUF's (sy-quant.h has every layout) */
+  [SY_DTYPE_Q4_1] = { "Q4_1", 0, 32, 20 },
+  [SY_DTYPE_Q5_0] = { "Q5_0", 0, 32, 22 },
+  [SY_DTYPE_Q5_1] = { "Q5_1", 0, 32, 24 },
+  [SY_DTYPE_Q2_K] = { "Q2_K", 0, 256, 84 },
+  [SY_DTYPE_Q3_K] = { "Q3_K", 0, 256, 110 },
+  [SY_DTYPE_Q5_K] = { "Q5_K", 0, 256, 176 },
+  [SY_DTYPE_IQ4_NL] = { "IQ4_NL", 0, 32, 18 },
+  [SY_DTYPE_IQ4_XS] = { "IQ4_XS", 0, 256, 136 },
 };
 
 /* safetensors dtypes that exist but that the engine does not compute with */
@@ -202,21 +212,6 @@ f16_to_f32 (uint16_t h)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SY_X86_SIMD 1
-
-/* clang 14's __builtin_cpu_supports knows no "f16c" (fuzz builds use
- * clang): ask CPUID (leaf 1, ECX bit 29) there. */
-#if defined(__x86_64__) && defined(__clang__)
-#include <cpuid.h>
-static inline int
-sy_cpu_has_f16c (void)
-{
-  unsigned a, b, c, d;
-
-  return __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C);
-}
-#elif defined(__x86_64__)
-#define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
-#endif
 
 static gboolean
 have_avx2_f16c (void)

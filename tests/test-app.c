@@ -20,6 +20,7 @@
 #include "sy-application.h"
 #include "sy-test-gui.h"
 #include "sy-test-util.h"
+#include "sy-analysis-view.h"
 #include "sy-window.h"
 
 static SyApplication *app;
@@ -212,6 +213,32 @@ wait_for (gpointer *done)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* Waits for the model error dialog (sy_window_open_model and a failed
+ * load show it), checks that its body names @needle, and closes it. */
+static void
+expect_load_error (const char *needle)
+{
+  GtkWindow *dialog = NULL;
+
+  while (dialog == NULL)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+        {
+          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), "sy-load-error"))
+            dialog = w;
+        }
+      if (dialog == NULL)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_test_message ("error dialog: %s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), needle));
+  gtk_window_destroy (dialog);
+}
+
 static void
 test_app_actions (void)
 {
@@ -378,9 +405,10 @@ test_app_open_model (void)
     g_assert_true (g_ptr_array_find_with_equal_func (actions, item_b, g_str_equal, NULL));
   }
 
-  /* What is not a model is refused at once and changes nothing: a folder
-   * without config.json, a missing path, a file that is neither a GGUF
-   * (whatever its name says) nor in a model folder. */
+  /* What is not a model is refused at once, with the error dialog naming
+   * the problem, and changes nothing: a folder without config.json, a
+   * missing path, a file that is neither a GGUF (whatever its name says)
+   * nor in a model folder. */
   g_clear_object (&opened);
   {
     g_autofree char *parent = g_path_get_dirname (a);
@@ -388,6 +416,7 @@ test_app_open_model (void)
     g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
     g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
     const char *bad[] = { parent, missing, fake_gguf, notes };
+    const char *why[] = { "no config.json", "does not exist", "GGUF magic", "neither a GGUF file" };
 
     g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
     g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
@@ -398,6 +427,7 @@ test_app_open_model (void)
         g_autofree char *last = NULL;
 
         g_assert_false (sy_window_open_model (window, file));
+        expect_load_error (why[i]);
         last = g_settings_get_string (settings, "last-model");
         g_assert_cmpstr (last, ==, a);
       }
@@ -413,24 +443,9 @@ test_app_open_model (void)
     g_autofree char *broken = make_broken_model_folder ("broken");
     g_autoptr (GFile) file = g_file_new_for_path (broken);
     g_autofree char *last = NULL;
-    GtkWindow *dialog = NULL;
 
     g_assert_true (sy_window_open_model (window, file));
-    while (dialog == NULL)
-      {
-        GListModel *toplevels = gtk_window_get_toplevels ();
-
-        g_main_context_iteration (NULL, TRUE);
-        for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
-          {
-            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-            if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), "sy-load-error"))
-              dialog = w;
-          }
-      }
-    g_assert_true (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "required key") != NULL);
-    gtk_window_destroy (dialog);
+    expect_load_error ("required key");
     g_assert_null (opened);
     last = g_settings_get_string (settings, "last-model");
     g_assert_cmpstr (last, ==, a);
@@ -594,6 +609,33 @@ collect_shortcuts (GtkWidget *root,
     collect_shortcuts (child, out);
 }
 
+/* Whether a shortcut controller of @widget has the key trigger (Continue
+ * and Stop are the analysis view's shortcuts, not app accelerators). */
+static gboolean
+widget_has_shortcut (GtkWidget       *widget,
+                     guint            key,
+                     GdkModifierType  mods)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr (GtkShortcutTrigger) wanted = gtk_keyval_trigger_new (key, mods);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), wanted))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 test_app_dialogs (void)
 {
@@ -620,7 +662,8 @@ test_app_dialogs (void)
 
       g_test_message ("shortcuts window: %s", (char *) accels->pdata[i]);
       g_assert_true (gtk_accelerator_parse (accels->pdata[i], &key, &mods));
-      g_assert_true (app_has_accel (key, mods));
+      g_assert_true (app_has_accel (key, mods) ||
+                     widget_has_shortcut (GTK_WIDGET (sy_window_get_analysis_view (window)), key, mods));
     }
   gtk_window_destroy (shortcuts);
 

@@ -360,6 +360,45 @@ test_bench (void)
   json_object_put (root);
 }
 
+/* bench on a llama.cpp Q4_K_M file names each stored type with its
+ * tensors and its kernels: Q4_K and Q6_K fast (or at least vectorised),
+ * the F32 norms on the half / float kernels */
+static void
+test_bench_types (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "gguf-llamacpp",
+                                             "olmoe256-Q4_K_M.gguf", NULL);
+  g_autofree char *args = g_strdup_printf ("bench --model '%s' --decode-tokens 2 --json", model);
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *root, *types, *v;
+  int status;
+  const char *quant[] = { "Q4_K", "Q6_K", NULL };
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("bench failed: %s", err);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "weight_types", &types));
+  for (int i = 0; quant[i]; i++)
+    {
+      const char *k;
+
+      if (!json_object_object_get_ex (types, quant[i], &v))
+        g_error ("bench: no %s in weight_types: %s", quant[i], out);
+      g_assert_cmpint (json_object_get_int (json_object_object_get (v, "tensors")), >, 0);
+      k = json_object_get_string (json_object_object_get (v, "kernels"));
+#if defined(__x86_64__)
+      g_assert_true (g_str_has_prefix (k, "fast:") || g_str_has_prefix (k, "partly:"));
+#else
+      g_assert_true (g_str_has_prefix (k, "fast:") || g_str_has_prefix (k, "partly:")
+                     || g_str_has_prefix (k, "none:"));
+#endif
+    }
+  g_assert_true (json_object_object_get_ex (types, "F32", &v));
+  json_object_put (root);
+}
+
 static void
 assert_one_line_error (const char *args,
                        const char *needle)
@@ -404,6 +443,16 @@ test_errors (void)
   assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
   g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
+  /* --activations: f32 is the only path built; q8 and unknown values are
+   * refused by name */
+  {
+    g_autofree char *q8 = g_strdup_printf ("forward --model '%s' --ids 1,2 --activations q8 --dump x", model);
+    g_autofree char *bad = g_strdup_printf ("route --model '%s' --ids 1,2 --activations f16", model);
+
+    assert_one_line_error (q8, "--activations q8");
+    assert_one_line_error (bad, "'f16'");
+    assert_one_line_error ("bench --model /nonexistent/m --activations q8", "--activations q8");
+  }
   {
     g_autofree char *f = g_strdup_printf ("generate --model '%s' --text ''", model);
 
@@ -425,6 +474,7 @@ main (int    argc,
   g_test_add_data_func ("/cli/forward/text/qwen3_moe", "qwen3_moe", test_forward_text);
   g_test_add_data_func ("/cli/forward/text/granitemoe", "granitemoe", test_forward_text);
   g_test_add_func ("/cli/forward/bench", test_bench);
+  g_test_add_func ("/cli/forward/bench-types", test_bench_types);
   g_test_add_func ("/cli/forward/errors", test_errors);
   return g_test_run ();
 }

@@ -26,6 +26,24 @@ run_cli (const char  *args,
   return sy_test_exit_code (status);
 }
 
+/* switchyard-cli COMMAND <args>: its exit code */
+static int
+run_cli_cmd (const char  *command,
+             const char  *args,
+             char       **out,
+             char       **err)
+{
+  g_autofree char *line = g_strconcat (command, " ", args, NULL);
+  int status;
+
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
+}
+
+static void check_experts (const char *dir,
+                           const char *model,
+                           gboolean    tagged);
+
 /* Every field of cli.md "profile" */
 static void
 check_profile_json (const char *path,
@@ -110,7 +128,7 @@ test_profile_brown (void)
   g_autofree char *args = NULL, *out = NULL, *err = NULL, *sweep = NULL;
   const char *csvs[] = { "runs.csv", "layers.csv", "expert_load.csv", "coactivation.csv",
                          "entropy.csv", "by_genre.csv", "by_pos.csv", "time.csv",
-                         "layer_time.csv", "sweep.csv", "trace.json" };
+                         "layer_time.csv", "sweep.csv", "expert_tokens.csv", "trace.json" };
   g_autofree char *sweep_path = g_build_filename (dir, "sweep.csv", NULL);
   json_object *root;
   g_autofree char *text = NULL;
@@ -147,9 +165,100 @@ test_profile_brown (void)
   g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
   root = json_tokener_parse (text);
   g_assert_cmpint (json_object_array_length (sy_test_json_get (root, "sweep")), ==, 3);
+  check_experts (dir, m, TRUE);
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (root, "corpus"), "split")), ==, "test");
   json_object_put (root);
   sy_test_remove_tree (dir);
+}
+
+/* Each layer's experts carry their top tokens (by count, shares of the
+ * expert's assignments, at most 20) and POS/genre counts within the load;
+ * the expert card draws from the folder, with and without a text. */
+static void
+check_experts (const char *dir,
+               const char *model,
+               gboolean    tagged)
+{
+  g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
+  g_autofree char *csv_path = g_build_filename (dir, "expert_tokens.csv", NULL);
+  g_autofree char *csv = NULL, *text = NULL, *png = g_build_filename (dir, "card.png", NULL);
+  json_object *root, *layer;
+  gint64 listed = 0;
+
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "router,layer,moe,expert,rank,id,text,count,share\n"));
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  root = json_tokener_parse (text);
+  layer = json_object_array_get_idx (sy_test_json_get (json_object_array_get_idx (sy_test_json_get (root, "runs"), 0),
+                                                       "layers"), 0);
+  for (size_t e = 0; e < json_object_array_length (sy_test_json_get (layer, "experts")); e++)
+    {
+      json_object *x = json_object_array_get_idx (sy_test_json_get (layer, "experts"), e);
+      json_object *top = sy_test_json_get (x, "top_tokens");
+      gint64 load = json_object_get_int64 (json_object_array_get_idx (sy_test_json_get (layer, "expert_load"), e));
+      gint64 prev = G_MAXINT64, genres = 0, pos = 0;
+
+      g_assert_cmpint (json_object_get_int64 (sy_test_json_get (x, "assignments")), ==, load);
+      g_assert_cmpuint (json_object_array_length (top), <=, 20);
+      for (size_t i = 0; i < json_object_array_length (top); i++)
+        {
+          json_object *t = json_object_array_get_idx (top, i);
+          gint64 count = json_object_get_int64 (sy_test_json_get (t, "count"));
+
+          g_assert_cmpint (count, <=, prev);
+          g_assert_cmpfloat_with_epsilon (json_object_get_double (sy_test_json_get (t, "share")),
+                                          (double) count / load, 1e-9);
+          g_assert_nonnull (json_object_get_string (sy_test_json_get (t, "text")));
+          prev = count;
+          listed++;
+        }
+      json_object_object_foreach (sy_test_json_get (x, "genres"), g, gc)
+        {
+          (void) g;
+          genres += json_object_get_int64 (gc);
+        }
+      json_object_object_foreach (sy_test_json_get (x, "pos"), tag, pc)
+        {
+          (void) tag;
+          pos += json_object_get_int64 (pc);
+        }
+      /* every assignment has a genre; only tagged tokens have a POS */
+      g_assert_cmpint (genres, ==, load);
+      g_assert_cmpint (pos, <=, load);
+      if (!tagged)
+        g_assert_cmpint (pos, ==, 0);
+    }
+  g_assert_cmpint (listed, >, 0);
+  json_object_put (root);
+
+  /* the card, from the profile alone, then with a text */
+  {
+    g_autofree char *args = g_strdup_printf ("--view expert --layer 0 --expert 1 --profile '%s' --out '%s'", dir, png);
+    g_autofree char *out = NULL, *err = NULL;
+    gsize len = 0;
+    g_autofree char *bytes = NULL;
+
+    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), ==, 0);
+    g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+    g_assert_cmpuint (len, >, 5000);
+    g_remove (png);
+  }
+  {
+    g_autofree char *args = g_strdup_printf ("--model '%s' --text 'The cat sat.' --view expert --layer 0 --expert 1 "
+                                             "--profile '%s' --out '%s'", model, dir, png);
+    g_autofree char *out = NULL, *err = NULL;
+
+    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), ==, 0);
+    g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+    g_remove (png);
+  }
+  {
+    g_autofree char *args = g_strdup_printf ("--view expert --layer 0 --expert 999 --profile '%s' --out '%s'", dir, png);
+    g_autofree char *out = NULL, *err = NULL;
+
+    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), !=, 0);
+    g_assert_nonnull (strstr (err, "no expert 999"));
+  }
 }
 
 static void
@@ -167,6 +276,7 @@ test_profile_jsonl (void)
   args = g_strdup_printf ("--model '%s' --router topk:k=2 --corpus '%s' --out '%s'", m, jl, outdir);
   g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
   check_profile_json (json, 1, 2, FALSE);
+  check_experts (outdir, m, FALSE);
   sy_test_remove_tree (outdir);
   g_remove (jl);
   g_rmdir (dir);

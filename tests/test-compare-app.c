@@ -22,6 +22,7 @@
 #include "sy-compare-pane.h"
 #include "sy-compare-view.h"
 #include "sy-heatmap-view.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 static SyApplication *app;
@@ -61,18 +62,10 @@ screenshot (GtkWidget  *window,
     settle (20);
   g_test_message ("window stack shows %s", gtk_stack_get_visible_child_name (stack));
 
-  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  /* (waits for a frame: a loaded machine snapshots an undrawn window to nothing) */
+  g_autoptr (GdkTexture) texture = sy_test_render_widget (window);
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_nonnull (texture);
   g_assert_true (gdk_texture_save_to_png (texture, png));
   g_test_message ("window rendered to %s", png);

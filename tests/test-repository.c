@@ -106,12 +106,13 @@ static void
 test_fixtures_inside (void)
 {
   const char *root = g_getenv ("SY_SOURCE_ROOT");
-  g_autofree char *fixtures = sy_test_fixture_path (NULL);
+  const char *fixtures = g_getenv ("SY_FIXTURES");
   g_autofree char *inside = NULL;
   g_autofree char *readme = NULL;
   char *real_fixtures, *real_root;
 
   g_assert_nonnull (root);
+  g_assert_nonnull (fixtures);
   real_root = realpath (root, NULL);
   real_fixtures = realpath (fixtures, NULL);
   g_assert_nonnull (real_root);

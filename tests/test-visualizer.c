@@ -326,7 +326,9 @@ test_visualizer_live (void)
     for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
       {
         GtkStack *stack = GTK_STACK (gtk_widget_get_parent (heatmap));
-        GtkWidget *page = gtk_stack_get_child_by_name (stack, pages[i]);
+        /* the summary's page is a scroller around it */
+        GtkWidget *page = sy_test_find_widget (gtk_stack_get_child_by_name (stack, pages[i]),
+                                               SY_TYPE_TRACE_VIEW);
         g_autoptr (GdkTexture) shot = NULL;
         g_autofree char *name = g_strdup_printf ("test-visualizer-%s.png", pages[i]);
 
@@ -435,6 +437,42 @@ test_visualizer_gguf (void)
 
     g_assert_cmpuint (sy_test_count_colours (map, 0, 0, gdk_texture_get_width (map),
                                              gdk_texture_get_height (map)), >, 16);
+  }
+
+  /* every file that llama.cpp wrote opens in the window and is drawn: the
+   * seven families in F32, the fourteen llama-quantize presets, and a split
+   * model from its second part */
+  {
+    g_autofree char *dir = g_build_filename (fixtures, "gguf-llamacpp", NULL);
+    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    int n_files = 0;
+
+    g_assert_nonnull (d);
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *gguf = g_build_filename (dir, name, NULL);
+        g_autoptr (GFile) f = g_file_new_for_path (gguf);
+
+        if (!g_str_has_suffix (name, ".gguf") || g_file_equal (f, file))
+          continue;
+        opened = FALSE;
+        g_assert_true (sy_window_open_model (window, f));
+        while (!opened)
+          g_main_context_iteration (NULL, TRUE);
+        before = traces;
+        sy_analysis_view_set_text (view, "The jury said it.");
+        wait_for_trace (view, &traces, before);
+        trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+        g_assert_nonnull (trace);
+        g_test_message ("%s: %d tokens x %d layers, average K %.2f", name, trace->n_tokens,
+                        trace->n_layers, trace->avg_k);
+        g_assert_cmpint (trace->n_tokens, >=, 4);
+        g_assert_cmpint (trace->n_layers, >=, 1);
+        g_assert_cmpfloat (trace->avg_k, >=, 1.0);
+        n_files++;
+      }
+    g_assert_cmpint (n_files, ==, 22);
   }
   g_signal_handlers_disconnect_by_data (window, &opened);
   g_signal_handlers_disconnect_by_data (view, &traces);

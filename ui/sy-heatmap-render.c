@@ -571,8 +571,8 @@ sy_heatmap_layout (const SyTrace          *trace,
   /* Bottom: token labels, horizontal when they fit in a column, else
    * rotated and ellipsized; then the "Token" axis title. */
   max_label = widest_token_label (trace, style);
-  axis_h = label_text_h + _sy_px (style, 2);
-  if (trace->n_tokens == 0)
+  axis_h = opts->hide_token_axis ? 0 : label_text_h + _sy_px (style, 2);
+  if (trace->n_tokens == 0 || opts->hide_token_axis)
     layout->label_h = 0;
   else if (max_label + _sy_px (style, 4) <= layout->cell_w)
     layout->label_h = label_text_h + _sy_px (style, 6);
@@ -942,6 +942,7 @@ sy_heatmap_render (cairo_t                *cr,
 
   /* Token labels: all of them when they fit, else every stride-th (and
    * always the selected one). */
+  if (!opts->hide_token_axis)
   {
     gboolean rotated = layout.label_h > label_text_h + _sy_px (style, 6) + 0.01;
     double y0 = gy + gh + _sy_px (style, 4);
@@ -985,6 +986,7 @@ sy_heatmap_render (cairo_t                *cr,
   }
 
   /* Token axis title, with the visible range when scrolled */
+  if (!opts->hide_token_axis)
   {
     g_autofree char *axis = NULL;
 

@@ -45,6 +45,7 @@ typedef struct
   int              k_scale_max;     /* K measure: the scale reaches at least this K (0 = from the trace); compare views share one scale */
   int              generated_from;  /* tokens from this index on were generated (a line before it); 0 = none */
   int              first_difference; /* Compare: first token where two continuations differ (marked); 0 = none */
+  gboolean         hide_token_axis; /* no token labels nor axis title (a heatmap stacked above another sharing its axis) */
 } SyHeatmapOptions;
 
 typedef struct

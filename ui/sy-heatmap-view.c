@@ -85,6 +85,39 @@ sy_heatmap_view_hit (SyTraceView         *view,
   return sy_heatmap_hit (&layout, x, y, layer, token);
 }
 
+/* Top expert measure: the cell's expert; gate measure: the gate's expert. */
+static gboolean
+sy_heatmap_view_expert_at (SyTraceView         *view,
+                           const SyRenderStyle *style,
+                           double               width,
+                           double               height,
+                           double               x,
+                           double               y,
+                           int                 *layer,
+                           int                 *expert)
+{
+  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
+  SyHeatmapLayout layout;
+  int token = -1;
+  double v;
+
+  if (self->opts.measure != SY_HEATMAP_EXPERT && self->opts.measure != SY_HEATMAP_GATE)
+    return FALSE;
+  layout_now (self, style, width, height, &layout);
+  if (!sy_heatmap_hit (&layout, x, y, layer, &token) || *layer < 0 || token < 0)
+    return FALSE;
+  if (self->opts.measure == SY_HEATMAP_GATE)
+    {
+      *expert = self->opts.gate_expert;
+      return TRUE;
+    }
+  v = sy_heatmap_value (sy_trace_view_get_trace (view), &self->opts, *layer, token);
+  if (!isfinite (v))
+    return FALSE;
+  *expert = (int) v;
+  return TRUE;
+}
+
 static char *
 sy_heatmap_view_tooltip (SyTraceView         *view,
                          const SyRenderStyle *style,
@@ -221,6 +254,7 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->draw = sy_heatmap_view_draw;
   view_class->hit = sy_heatmap_view_hit;
   view_class->tooltip = sy_heatmap_view_tooltip;
+  view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->scroll = sy_heatmap_view_scroll;
   view_class->selection_changed = sy_heatmap_view_selection_changed;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
@@ -347,4 +381,44 @@ sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
   self->opts.k_scale_max = MAX (k, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
+                                     gboolean       hide)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  if (self->opts.hide_token_axis == !!hide)
+    return;
+  self->opts.hide_token_axis = !!hide;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+sy_heatmap_view_get_hide_token_axis (SyHeatmapView *self)
+{
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), FALSE);
+  return self->opts.hide_token_axis;
+}
+
+double
+sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
+                                       double         width,
+                                       double         height)
+{
+  const SyTrace *trace;
+  SyRenderStyle style;
+  SyHeatmapOptions opts;
+  SyHeatmapLayout layout;
+
+  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
+  if (trace == NULL)
+    return 0;
+  sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
+  sy_heatmap_view_get_options (self, &opts);
+  opts.hide_token_axis = FALSE;
+  sy_heatmap_layout (trace, &opts, &style, width, height, &layout);
+  /* labels, the axis title under them */
+  return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
 }

@@ -40,6 +40,15 @@ void        sy_heatmap_view_set_marks       (SyHeatmapView *self,
 int         sy_heatmap_view_get_first_difference (SyHeatmapView *self);
 void        sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                             int             k);
+/* Without token labels and axis title: a heatmap stacked above another
+ * that shows the shared token axis. */
+void        sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
+                                                 gboolean       hide);
+gboolean    sy_heatmap_view_get_hide_token_axis (SyHeatmapView *self);
+/* Height of the token labels and axis title at @width × @height. */
+double      sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
+                                                   double         width,
+                                                   double         height);
 /* The options the view draws with now (selection included). */
 void        sy_heatmap_view_get_options    (SyHeatmapView    *self,
                                             SyHeatmapOptions *opts);

@@ -62,6 +62,38 @@ sy_inspector_view_hit (SyTraceView         *view,
   return TRUE;
 }
 
+static gboolean
+sy_inspector_view_expert_at (SyTraceView         *view,
+                             const SyRenderStyle *style,
+                             double               width,
+                             double               height,
+                             double               x,
+                             double               y,
+                             int                 *layer,
+                             int                 *expert)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  SyInspectorOptions opts;
+  SyInspectorLayout layout;
+  int rank;
+
+  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
+  sy_inspector_layout (trace, &opts, style, width, height, &layout);
+  if (sy_inspector_hit_grid (&layout, x, y, layer, expert))
+    return TRUE;
+  rank = sy_inspector_hit_bar (&layout, x, y);
+  if (rank < 0 || layout.layer < 0 || layout.layer >= trace->n_moe_layers)
+    return FALSE;
+  {
+    g_autofree int *order = g_new (int, trace->n_experts);
+
+    sy_inspector_sorted (trace, layout.layer, layout.token, order);
+    *layer = layout.layer;
+    *expert = order[rank];
+  }
+  return TRUE;
+}
+
 static char *
 sy_inspector_view_tooltip (SyTraceView         *view,
                            const SyRenderStyle *style,
@@ -135,6 +167,7 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
   view_class->draw = sy_inspector_view_draw;
   view_class->hit = sy_inspector_view_hit;
   view_class->tooltip = sy_inspector_view_tooltip;
+  view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "inspector");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -85,12 +85,48 @@ sy_summary_view_tooltip (SyTraceView         *view,
     }
 }
 
+/* Height for width: the charts keep ~150 px of plot each (three in a row
+ * from 900 px on, else two rows); a lower pane scrolls the view. */
+#define SY_SUMMARY_MIN_ROW 210
+#define SY_SUMMARY_HEAD 110
+
+static GtkSizeRequestMode
+sy_summary_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+sy_summary_view_measure (GtkWidget      *widget,
+                         GtkOrientation  orientation,
+                         int             for_size,
+                         int            *minimum,
+                         int            *natural,
+                         int            *minimum_baseline,
+                         int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 300;
+      *natural = 900;
+    }
+  else
+    {
+      int rows = for_size >= 900 ? 1 : 2;
+
+      *minimum = SY_SUMMARY_HEAD + rows * SY_SUMMARY_MIN_ROW;
+      *natural = *minimum;
+    }
+}
+
 static void
 sy_summary_view_class_init (SySummaryViewClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
+  widget_class->get_request_mode = sy_summary_view_get_request_mode;
+  widget_class->measure = sy_summary_view_measure;
   view_class->draw = sy_summary_view_draw;
   view_class->hit = sy_summary_view_hit;
   view_class->tooltip = sy_summary_view_tooltip;
@@ -102,7 +138,7 @@ static void
 sy_summary_view_init (SySummaryView *self)
 {
   sy_summary_options_init (&self->opts);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 300, 240);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "Run summary", -1);
 }

@@ -34,6 +34,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum { EXPERT_ACTIVATED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 const SyTrace *
 sy_trace_view_get_trace (SyTraceView *self)
 {
@@ -298,6 +301,28 @@ on_click (GtkGestureClick *gesture,
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (sy_trace_view_select_at (self, x, y))
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  if (n_press == 2)
+    sy_trace_view_activate_expert_at (self, x, y);
+}
+
+gboolean
+sy_trace_view_activate_expert_at (SyTraceView *self,
+                                  double       x,
+                                  double       y)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+  int layer = -1, expert = -1;
+
+  if (klass->expert_at == NULL || sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  if (!klass->expert_at (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                         gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &expert) ||
+      layer < 0 || expert < 0)
+    return FALSE;
+  g_signal_emit (self, signals[EXPERT_ACTIVATED], 0, layer, expert);
+  return TRUE;
 }
 
 void
@@ -457,6 +482,10 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
     g_param_spec_object ("selection", NULL, NULL, SY_TYPE_SELECTION,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* (MoE layer, expert): a double click on an expert */
+  signals[EXPERT_ACTIVATED] =
+    g_signal_new ("expert-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 
   gtk_widget_class_install_action (widget_class, "view.move", "(ii)", move_action);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

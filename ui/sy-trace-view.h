@@ -62,11 +62,26 @@ struct _SyTraceViewClass
   void      (*selection_changed) (SyTraceView   *self);
   /* Accessible description of the selection, or NULL. */
   char     *(*describe_selection) (SyTraceView  *self);
+  /* The (MoE layer, expert) under a point, for ::expert-activated
+   * (a double click opens its card); FALSE where there is none. */
+  gboolean  (*expert_at)   (SyTraceView         *self,
+                            const SyRenderStyle *style,
+                            double               width,
+                            double               height,
+                            double               x,
+                            double               y,
+                            int                 *layer,
+                            int                 *expert);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
+/* Emits ::expert-activated for the expert at (x, y), if any (what a
+ * double click does). */
+gboolean       sy_trace_view_activate_expert_at (SyTraceView  *self,
+                                                 double        x,
+                                                 double        y);
 /* Copies @trace (NULL clears). */
 void           sy_trace_view_set_trace        (SyTraceView    *self,
                                                const SyTrace  *trace);

@@ -1,0 +1,578 @@
+/* sy-quant-matmul.c: block-quantized weights x float32 activations
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Decoding is the work here, not the bytes: a Q4_K weight is half a byte
+ * but several instructions.  So every weight is decoded once per pass,
+ * into registers, and used for as many activation rows as the pass has:
+ *
+ * - decode (T <= SY_QUANT_FUSED_MAX_T): per row of w, per unit of 256
+ *   values, the unit is decoded into 16 AVX-512 registers of 16 floats
+ *   (the dequantized weights: scale times integer, minus the min) and
+ *   multiplied into T x 8/T accumulators (eight independent FMA chains
+ *   whatever T is, enough to cover the FMA latency);
+ * - prefill (larger T): a panel of rows is decoded once into float32
+ *   scratch that stays in L2, then a 4-row x 6-token register tile runs
+ *   over the panel for all T activation rows.
+ *
+ * Fused kernels for Q8_0, Q4_K, Q5_K and Q6_K (llama.cpp's Q4_K_M, Q5_K_M,
+ * Q6_K and Q8_0 mixes); the other types decode their panels with
+ * sy_quant_to_f32 and take sy_quant_dot for T <= 8.
+ * Units of 256 values: one K-quant super-block, eight Q8_0 blocks;
+ * rows whose length is not a multiple of 256 take the generic path.  CPUs
+ * without AVX-512 take sy_quant_dot (AVX2) per row and activation row
+ * (the row stays in L1 for the T passes).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-quant.h"
+#include "sy-quant-matmul.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SY_QM_X86 1
+#endif
+
+#define UNIT 256
+
+static int forced_level;
+
+void
+sy_quant_matmul_set_level (int level)
+{
+  forced_level = level;
+}
+
+void
+sy_quant_matmul_rows_ref (SyDType      dtype,
+                          const void  *w,
+                          int          K,
+                          const float *x,
+                          int          T,
+                          float       *y,
+                          gsize        ldy,
+                          int          r0,
+                          int          r1)
+{
+  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+  for (int r = r0; r < r1; r++)
+    for (int t = 0; t < T; t++)
+      y[(gsize) t * ldy + r] = sy_quant_dot_ref (dtype, (const guint8 *) w + (gsize) r * row_bytes,
+                                                 x + (gsize) t * K, K);
+}
+
+static gboolean
+fused_dtype (SyDType dtype)
+{
+  return dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K
+         || dtype == SY_DTYPE_Q6_K;
+}
+
+#ifdef SY_QM_X86
+
+static gboolean
+have_avx512 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+               && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("f16c")
+               && __builtin_cpu_supports ("fma");
+    }
+  return cached && forced_level == 0;
+}
+
+/* SY_QUANT_KERNELS=generic: none of these kernels (the dequantized path of
+ * sy-kernels.c), to measure what they change */
+static gboolean
+kernels_off (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    cached = g_strcmp0 (g_getenv ("SY_QUANT_KERNELS"), "generic") == 0;
+  return cached;
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    }
+  return cached;
+}
+
+#define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
+
+INLINE512 float
+f16_at (const guint8 *p)
+{
+  uint16_t h;
+
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
+INLINE512 __m512i
+u8x16 (const guint8 *p)
+{
+  return _mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const __m128i *) p));
+}
+
+/* Q8_0: eight blocks of 34 bytes; w = d q */
+INLINE512 void
+dec_q8_0 (const guint8 *b,
+          __m512        w[16])
+{
+  for (int i = 0; i < 8; i++, b += 34)
+    {
+      __m512 d = _mm512_set1_ps (f16_at (b));
+
+      w[2 * i] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                  _mm_loadu_si128 ((const __m128i *) (b + 2)))));
+      w[2 * i + 1] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                      _mm_loadu_si128 ((const __m128i *) (b + 18)))));
+    }
+}
+
+/* Q4_K: the eight 6-bit scales (sc) and mins (m) of the 12 bytes at @q,
+ * as bytes: for j < 4 sc_j = q[j] & 63, m_j = q[j + 4] & 63; for j >= 4
+ * sc_j = (q[j + 4] & 15) | (q[j - 4] >> 6) << 4, m_j = (q[j + 4] >> 4) |
+ * (q[j] >> 6) << 4, four at a time in 32-bit words */
+static inline void
+k4_scales_mins (const guint8 *q,
+                guint64      *sc,
+                guint64      *m)
+{
+  guint32 u0, u1, u2;
+
+  memcpy (&u0, q, 4);
+  memcpy (&u1, q + 4, 4);
+  memcpy (&u2, q + 8, 4);
+  *sc = (u0 & 0x3f3f3f3fu)
+        | (guint64) ((u2 & 0x0f0f0f0fu) | ((u0 >> 6) & 0x03030303u) << 4) << 32;
+  *m = (u1 & 0x3f3f3f3fu)
+       | (guint64) (((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 6) & 0x03030303u) << 4) << 32;
+}
+
+/* Q4_K (@five FALSE): pair p of sub-blocks in bytes 32 p .. 32 p + 31 of
+ * the nibbles (low nibbles: sub-block 2 p, high: 2 p + 1); Q5_K: the same
+ * with the fifth bit of element l of sub-block s at bit s of qh[l];
+ * w = (d sc) q - (dmin m) */
+INLINE512 void
+dec_q45_k (const guint8   *b,
+           const gboolean  five,
+           __m512          w[16])
+{
+  float d = f16_at (b), dmin = f16_at (b + 2);
+  const guint8 *q = b + (five ? 48 : 16), *qh = b + 16;
+  __m512i m4 = _mm512_set1_epi32 (0xF), one = _mm512_set1_epi32 (1);
+  guint64 sc8, m8;
+  float ds[8] __attribute__ ((aligned (32))), dm[8] __attribute__ ((aligned (32)));
+
+  /* the 16 products d sc_j, dmin m_j, as the scalar decoder rounds them */
+  k4_scales_mins (b + 4, &sc8, &m8);
+  _mm256_store_ps (ds, _mm256_mul_ps (_mm256_set1_ps (d), _mm256_cvtepi32_ps (
+                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8)))));
+  _mm256_store_ps (dm, _mm256_mul_ps (_mm256_set1_ps (dmin), _mm256_cvtepi32_ps (
+                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8)))));
+  for (int p = 0; p < 4; p++)
+    {
+      __m512 d0 = _mm512_set1_ps (ds[2 * p]), o0 = _mm512_set1_ps (dm[2 * p]);
+      __m512 d1 = _mm512_set1_ps (ds[2 * p + 1]), o1 = _mm512_set1_ps (dm[2 * p + 1]);
+
+      for (int c = 0; c < 2; c++)
+        {
+          __m512i v = u8x16 (q + 32 * p + 16 * c);
+          __m512i lo = _mm512_and_si512 (v, m4), hi = _mm512_srli_epi32 (v, 4);
+
+          if (five)
+            {
+              __m512i h = u8x16 (qh + 16 * c);
+
+              lo = _mm512_or_si512 (lo, _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (h, 2 * p), one), 4));
+              hi = _mm512_or_si512 (hi, _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (h, 2 * p + 1), one), 4));
+            }
+          w[4 * p + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (lo), d0, o0);
+          w[4 * p + 2 + c] = _mm512_fmsub_ps (_mm512_cvtepi32_ps (hi), d1, o1);
+        }
+    }
+}
+
+/* Q6_K: per half of 128 values, position l (0..31) holds values l, l +
+ * 32, l + 64, l + 96: low 4 bits from the nibbles of ql[l] / ql[l + 32],
+ * high 2 bits from qh[l]; w = (d sc) (q - 32), one scale per 16 */
+INLINE512 void
+dec_q6_k (const guint8 *b,
+          __m512        w[16])
+{
+  const guint8 *ql = b, *qh = b + 128;
+  const int8_t *sc = (const int8_t *) (b + 192);
+  float d = f16_at (b + 208);
+  float ds[16] __attribute__ ((aligned (64)));
+
+  /* the 16 products d sc_g, as the scalar decoder rounds them */
+  _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (d), _mm512_cvtepi32_ps (
+                                        _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) sc)))));
+  for (int h = 0; h < 2; h++, ql += 64, qh += 32)
+    {
+      /* the 128 6-bit values of this half as bytes minus 32, assembled 32
+       * at a time; then widened 16 at a time */
+      __m256i a = _mm256_loadu_si256 ((const __m256i *) ql);
+      __m256i e = _mm256_loadu_si256 ((const __m256i *) (ql + 32));
+      __m256i hb = _mm256_loadu_si256 ((const __m256i *) qh);
+      __m256i n4 = _mm256_set1_epi8 (0xF), n3 = _mm256_set1_epi8 (3 << 4), k32b = _mm256_set1_epi8 (32);
+      __m256i q[4];
+
+      q[0] = _mm256_or_si256 (_mm256_and_si256 (a, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 4), n3));
+      q[1] = _mm256_or_si256 (_mm256_and_si256 (e, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 2), n3));
+      q[2] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (a, 4), n4), _mm256_and_si256 (hb, n3));
+      q[3] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (e, 4), n4),
+                              _mm256_and_si256 (_mm256_srli_epi16 (hb, 2), n3));
+      for (int k = 0; k < 4; k++)
+        {
+          __m256i v = _mm256_sub_epi8 (q[k], k32b);
+
+          w[8 * h + 2 * k] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + 2 * k]),
+                                            _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (_mm256_castsi256_si128 (v))));
+          w[8 * h + 2 * k + 1] = _mm512_mul_ps (_mm512_set1_ps (ds[8 * h + 2 * k + 1]),
+                                                _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                                  _mm256_extracti128_si256 (v, 1))));
+        }
+    }
+}
+
+static gsize
+unit_bytes (SyDType dtype)
+{
+  return sy_dtype_n_bytes (dtype, UNIT);
+}
+
+INLINE512 void
+dec_unit (const SyDType  dtype,
+          const guint8  *b,
+          __m512         w[16])
+{
+  if (dtype == SY_DTYPE_Q8_0)
+    dec_q8_0 (b, w);
+  else if (dtype == SY_DTYPE_Q4_K)
+    dec_q45_k (b, FALSE, w);
+  else if (dtype == SY_DTYPE_Q5_K)
+    dec_q45_k (b, TRUE, w);
+  else
+    dec_q6_k (b, w);
+}
+
+/* rows [r0, r1): y[t * ldy + r] = w_r . x_t for t < T (T <= 4) */
+INLINE512 void
+rows_fused (const SyDType  dtype,
+            const guint8  *w,
+            int            K,
+            const float   *x,
+            const int      T,
+            float         *y,
+            gsize          ldy,
+            int            r0,
+            int            r1)
+{
+  const int NA = T == 1 ? 8 : T == 2 ? 4 : 2;
+  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144
+                   : dtype == SY_DTYPE_Q5_K ? 176 : 210;
+  gsize row_bytes = ub * (K / UNIT);
+
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m512 acc[8];
+
+#pragma GCC unroll 8
+      for (int i = 0; i < T * NA; i++)
+        acc[i] = _mm512_setzero_ps ();
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          __m512 wv[16];
+
+          /* four units ahead: rows run on across 4 KiB pages, where the
+           * hardware prefetcher stops */
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
+          dec_unit (dtype, b, wv);
+#pragma GCC unroll 16
+          for (int j = 0; j < 16; j++)
+#pragma GCC unroll 8
+            for (int t = 0; t < T; t++)
+              acc[t * NA + j % NA] = _mm512_fmadd_ps (wv[j], _mm512_loadu_ps (x + (gsize) t * K + u + 16 * j),
+                                                      acc[t * NA + j % NA]);
+        }
+#pragma GCC unroll 8
+      for (int t = 0; t < T; t++)
+        {
+          __m512 s = acc[t * NA];
+
+#pragma GCC unroll 8
+          for (int a = 1; a < NA; a++)
+            s = _mm512_add_ps (s, acc[t * NA + a]);
+          y[(gsize) t * ldy + r] = _mm512_reduce_add_ps (s);
+        }
+    }
+}
+
+#define FUSED_FN(name, DT) \
+  TGT512 static void \
+  name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
+  { \
+    switch (T) \
+      { \
+      case 1: rows_fused (DT, w, K, x, 1, y, ldy, r0, r1); break; \
+      case 2: rows_fused (DT, w, K, x, 2, y, ldy, r0, r1); break; \
+      case 3: rows_fused (DT, w, K, x, 3, y, ldy, r0, r1); break; \
+      case 4: rows_fused (DT, w, K, x, 4, y, ldy, r0, r1); break; \
+      default: g_assert_not_reached (); \
+      } \
+  }
+
+FUSED_FN (fused_q8_0, SY_DTYPE_Q8_0)
+FUSED_FN (fused_q4_k, SY_DTYPE_Q4_K)
+FUSED_FN (fused_q5_k, SY_DTYPE_Q5_K)
+FUSED_FN (fused_q6_k, SY_DTYPE_Q6_K)
+
+/* rows [r, r + n) decoded into @out (n, K) */
+TGT512 static void
+decode_rows_512 (SyDType       dtype,
+                 const guint8 *w,
+                 int           K,
+                 int           r,
+                 int           n,
+                 float        *out)
+{
+  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+  if (!fused_dtype (dtype))
+    {
+      for (int i = 0; i < n; i++)
+        sy_quant_to_f32 (dtype, w + (gsize) (r + i) * row_bytes, 0, K, out + (gsize) i * K);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      const guint8 *b = w + (gsize) (r + i) * row_bytes;
+      float *o = out + (gsize) i * K;
+      gsize ub = unit_bytes (dtype);
+
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          __m512 wv[16];
+
+          for (gsize off = 0; off < ub; off += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + off, _MM_HINT_T0);
+          switch (dtype)
+            {
+            case SY_DTYPE_Q8_0: dec_q8_0 (b, wv); break;
+            case SY_DTYPE_Q4_K: dec_q45_k (b, FALSE, wv); break;
+            case SY_DTYPE_Q5_K: dec_q45_k (b, TRUE, wv); break;
+            default: dec_q6_k (b, wv); break;
+            }
+          for (int j = 0; j < 16; j++)
+            _mm512_storeu_ps (o + u + 16 * j, wv[j]);
+        }
+    }
+}
+
+/* float32 register tile: R panel rows x TB activation rows (R <= 4, TB
+ * <= 6, 24 accumulators) over @len columns (a multiple of 16); the sums
+ * are stored, or added to y where @add */
+INLINE512 void
+tile_f32 (const float *w,
+          gsize        ldw,
+          const float *x,
+          gsize        ldx,
+          float       *y,
+          gsize        ldy,
+          int          len,
+          gboolean     add,
+          const int    R,
+          const int    TB)
+{
+  __m512 acc[4][6];
+
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      acc[r][t] = _mm512_setzero_ps ();
+  for (int k = 0; k < len; k += 16)
+    {
+      __m512 wv[4];
+
+#pragma GCC unroll 4
+      for (int r = 0; r < R; r++)
+        wv[r] = _mm512_loadu_ps (w + r * ldw + k);
+#pragma GCC unroll 6
+      for (int t = 0; t < TB; t++)
+        {
+          __m512 xv = _mm512_loadu_ps (x + t * ldx + k);
+
+#pragma GCC unroll 4
+          for (int r = 0; r < R; r++)
+            acc[r][t] = _mm512_fmadd_ps (wv[r], xv, acc[r][t]);
+        }
+    }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; t++)
+      y[t * ldy + r] = (add ? y[t * ldy + r] : 0.0f) + _mm512_reduce_add_ps (acc[r][t]);
+}
+
+#define TILE_CASE(r, tb) \
+  case (r) * 8 + (tb): tile_f32 (w, ldw, x, ldx, y, ldy, len, add, r, tb); break;
+#define TILE_ROW(r) \
+  TILE_CASE (r, 1) TILE_CASE (r, 2) TILE_CASE (r, 3) \
+  TILE_CASE (r, 4) TILE_CASE (r, 5) TILE_CASE (r, 6)
+
+TGT512 static void
+tile_f32_dispatch (const float *w,
+                   gsize        ldw,
+                   const float *x,
+                   gsize        ldx,
+                   float       *y,
+                   gsize        ldy,
+                   int          len,
+                   gboolean     add,
+                   int          R,
+                   int          TB)
+{
+  switch (R * 8 + TB)
+    {
+      TILE_ROW (1) TILE_ROW (2) TILE_ROW (3) TILE_ROW (4)
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+#ifndef SY_QM_PANEL_KB
+#define SY_QM_PANEL_KB 512
+#endif
+
+/* prefill: panels of decoded rows, each used for all T activation rows */
+static void
+rows_panel_512 (SyDType       dtype,
+                const guint8 *w,
+                int           K,
+                const float  *x,
+                int           T,
+                float        *y,
+                gsize         ldy,
+                int           r0,
+                int           r1,
+                float        *panel,
+                int           panel_rows)
+{
+  for (int p0 = r0; p0 < r1; p0 += panel_rows)
+    {
+      int np = MIN (panel_rows, r1 - p0);
+
+      decode_rows_512 (dtype, w, K, p0, np, panel);
+      /* in column blocks: 4 panel rows and 6 rows of x stay in L1 */
+      for (int k0 = 0; k0 < K; k0 += SY_QM_PANEL_KB)
+        for (int r = 0; r < np; r += 4)
+          for (int t = 0; t < T; t += 6)
+            tile_f32_dispatch (panel + (gsize) r * K + k0, K, x + (gsize) t * K + k0, K,
+                               y + (gsize) t * ldy + p0 + r, ldy, MIN (SY_QM_PANEL_KB, K - k0), k0 > 0,
+                               MIN (4, np - r), MIN (6, T - t));
+    }
+}
+
+#endif /* SY_QM_X86 */
+
+const char *
+sy_quant_matmul_path (SyDType dtype)
+{
+  if (!sy_dtype_is_quantized (dtype))
+    return "not quantized";
+#ifdef SY_QM_X86
+  if (have_avx512 () && fused_dtype (dtype))
+    return "fast: avx512 fused decode, avx512 panels";
+  if (have_avx2 ())
+    return have_avx512 () ? "partly: avx2 dot decode (no fused kernel), avx512 panels"
+                          : "partly: avx2 dot decode, panels + BLAS";
+#endif
+  return "none: scalar decode";
+}
+
+gboolean
+sy_quant_matmul_rows (SyDType      dtype,
+                      const void  *w,
+                      int          K,
+                      const float *x,
+                      int          T,
+                      float       *y,
+                      gsize        ldy,
+                      int          r0,
+                      int          r1,
+                      float       *scratch,
+                      int          scratch_rows)
+{
+  if (r1 <= r0 || T <= 0 || K <= 0)
+    return TRUE;
+#ifdef SY_QM_X86
+  if (kernels_off ())
+    return FALSE;
+  if (have_avx512 () && K % UNIT == 0)
+    {
+      if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
+        {
+          /* more than 4 activation rows in two passes: 8 rows of a
+           * 2048-wide x are 64 KiB, more than L1, and a pass over 8 ran
+           * slower than two over 4 (74 vs 90 GFLOP/s on one core) */
+          for (int t0 = 0; t0 < T;)
+            {
+              int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
+              const float *xt = x + (gsize) t0 * K;
+              float *yt = y + (gsize) t0 * ldy;
+
+              switch (dtype)
+                {
+                case SY_DTYPE_Q8_0: fused_q8_0 (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q4_K: fused_q4_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                case SY_DTYPE_Q5_K: fused_q5_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                default: fused_q6_k (w, K, xt, n, yt, ldy, r0, r1); break;
+                }
+              t0 += n;
+            }
+          return TRUE;
+        }
+      if (T > SY_QUANT_FUSED_MAX_T && scratch != NULL && scratch_rows >= 4)
+        {
+          rows_panel_512 (dtype, w, K, x, T, y, ldy, r0, r1, scratch, scratch_rows);
+          return TRUE;
+        }
+    }
+  if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)
+    {
+      gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+
+      /* the row stays in L1 for the T dot products */
+      for (int r = r0; r < r1; r++)
+        for (int t = 0; t < T; t++)
+          y[(gsize) t * ldy + r] = sy_quant_dot (dtype, (const guint8 *) w + (gsize) r * row_bytes,
+                                                 x + (gsize) t * K, K);
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}

@@ -1,0 +1,532 @@
+/* test-gguf-mix.c: convert-gguf's llama-quantize presets (Q4_K_M, Q5_K_M,
+ * Q6_K, Q8_0) and its tensor-by-tensor writing
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Random OLMoE-layout models are converted with each preset; the file is
+ * read back and must hold, per tensor, the type llama-quantize's rules
+ * give it (written out below by hand for each model), values that are
+ * exactly the source quantized to that type, and a forward pass equal to
+ * the same weights dequantized (and near the F32 model's).
+ */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-engine-error.h"
+#include "sy-gguf.h"
+#include "sy-gguf-writer.h"
+#include "sy-model.h"
+#include "sy-quant.h"
+#include "sy-random-model.h"
+#include "sy-safetensors-writer.h"
+#include "sy-session.h"
+#include "sy-test-util.h"
+
+static char *tmp_dir;
+
+/* 8 layers of 256-wide rows, 4 experts: every K-quant fits, so the types
+ * are the mixes' own; use_more_bits (i, 8) holds for layers 0, 3, 6, 7 */
+static const SyRandomModelSpec wide = {
+  .name = "wide", .layout = SY_RANDOM_LAYOUT_OLMOE,
+  .vocab_size = 512, .hidden_size = 256, .n_layers = 8, .n_heads = 4, .n_kv_heads = 4,
+  .n_experts = 4, .top_k = 2, .expert_size = 256, .max_position_embeddings = 256,
+  .rms_norm_eps = 1e-5, .rope_theta = 10000.0, .bos_token_id = -1, .eos_token_id = 0, .pad_token_id = 1,
+};
+
+/* The same with 8 experts (Mixtral's count: attn_v and attn_k go to Q8_0,
+ * attn_output of Q4_K_M to Q5_K); 2 layers: use_more_bits (i, 2) holds
+ * for layer 1 */
+static const SyRandomModelSpec eight = {
+  .name = "eight", .layout = SY_RANDOM_LAYOUT_OLMOE,
+  .vocab_size = 512, .hidden_size = 256, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
+  .n_experts = 8, .top_k = 2, .expert_size = 256, .max_position_embeddings = 256,
+  .rms_norm_eps = 1e-5, .rope_theta = 10000.0, .bos_token_id = -1, .eos_token_id = 0, .pad_token_id = 1,
+};
+
+/* Rows of 64 (hidden) and 32 (expert): no K-quant fits, the fallbacks do */
+static const SyRandomModelSpec narrow = {
+  .name = "narrow", .layout = SY_RANDOM_LAYOUT_OLMOE,
+  .vocab_size = 300, .hidden_size = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
+  .n_experts = 8, .top_k = 2, .expert_size = 32, .max_position_embeddings = 256,
+  .rms_norm_eps = 1e-5, .rope_theta = 10000.0, .bos_token_id = -1, .eos_token_id = 0, .pad_token_id = 1,
+};
+
+typedef const char *(*ExpectFunc) (const char *mix,
+                                   const char *name,
+                                   int         layer);
+
+static gboolean
+is_more_bits_8 (int layer)
+{
+  return layer == 0 || layer == 3 || layer == 6 || layer == 7;
+}
+
+static gboolean
+has (const char *name,
+     const char *part)
+{
+  return strstr (name, part) != NULL;
+}
+
+static gboolean
+is_f32 (const char *name)
+{
+  return !g_str_has_suffix (name, ".weight") || has (name, "_norm.weight") || has (name, "ffn_gate_inp");
+}
+
+static const char *
+expect_wide (const char *mix,
+             const char *name,
+             int         layer)
+{
+  const char *base = strcmp (mix, "Q4_K_M") == 0 ? "Q4_K" : strcmp (mix, "Q5_K_M") == 0 ? "Q5_K" : mix;
+  gboolean k_m = g_str_has_suffix (mix, "_K_M");
+
+  if (is_f32 (name))
+    return "F32";
+  if (strcmp (name, "output.weight") == 0)
+    return strcmp (mix, "Q8_0") == 0 ? "Q8_0" : "Q6_K";
+  if (k_m && (has (name, "attn_v.") || has (name, "ffn_down_exps.")) && is_more_bits_8 (layer))
+    return "Q6_K";
+  return base;
+}
+
+static const char *
+expect_eight (const char *mix,
+              const char *name,
+              int         layer)
+{
+  const char *base = strcmp (mix, "Q4_K_M") == 0 ? "Q4_K" : strcmp (mix, "Q5_K_M") == 0 ? "Q5_K" : mix;
+  gboolean k_m = g_str_has_suffix (mix, "_K_M");
+
+  if (is_f32 (name))
+    return "F32";
+  if (strcmp (name, "output.weight") == 0)
+    return strcmp (mix, "Q8_0") == 0 ? "Q8_0" : "Q6_K";
+  if (has (name, "attn_v.") || has (name, "attn_k."))
+    return "Q8_0";
+  if (strcmp (mix, "Q4_K_M") == 0 && has (name, "attn_output."))
+    return "Q5_K";
+  if (k_m && has (name, "ffn_down_exps.") && layer == 1)
+    return "Q6_K";
+  return base;
+}
+
+/* K-quant -> fallback: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0 */
+static const char *
+expect_narrow (const char *mix,
+               const char *name,
+               int         layer)
+{
+  const char *t = expect_eight (mix, name, layer);
+
+  if (strcmp (name, "output.weight") == 0)
+    return "Q8_0";   /* rows not whole blocks of the base type: Q8_0 */
+  if (strcmp (t, "Q4_K") == 0)
+    return "Q5_0";
+  if (strcmp (t, "Q5_K") == 0)
+    return "Q5_1";
+  if (strcmp (t, "Q6_K") == 0)
+    return "Q8_0";
+  return t;
+}
+
+static gboolean
+build_has_type (const char *name)
+{
+  for (int d = 0; d < SY_N_DTYPES; d++)
+    if (strcmp (sy_dtype_name (d), name) == 0)
+      return sy_gguf_writer_can_store (d);
+  return FALSE;
+}
+
+static char *
+make_model (const SyRandomModelSpec *spec)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_build_filename (tmp_dir, spec->name, NULL);
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_assert_true (sy_random_model_write (spec, dir, SY_DTYPE_F32, 7, 1, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  return dir;
+}
+
+/* Largest |a - b| */
+static double
+max_abs_diff (const float *a,
+              const float *b,
+              gsize        n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) a[i] - b[i]));
+  return m;
+}
+
+/* Logits of @model on a fixed 12-token text */
+static float *
+run_logits (SyModel *model,
+            int     *n_out)
+{
+  g_autoptr (SySession) session = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) trace = NULL;
+  static const int32_t ids[12] = { 3, 17, 250, 9, 41, 100, 7, 299, 33, 12, 5, 64 };
+  const float *logits;
+  int T, V;
+
+  trace = sy_session_run (session, ids, G_N_ELEMENTS (ids), NULL, NULL, &error);
+  g_assert_no_error (error);
+  logits = sy_session_get_logits (session, &T, &V);
+  *n_out = T * V;
+  return g_memdup2 (logits, sizeof (float) * T * V);
+}
+
+/* The GGUF's tensors under HF names, dequantized, as a safetensors
+ * folder beside config.json: the weights the quantized file holds */
+static char *
+write_dequantized (const char *src,
+                   const char *gguf_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) gguf = sy_gguf_open (gguf_path, &error);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SySafetensorsWriter) sw = sy_safetensors_writer_new ();
+  g_autofree char *dir = g_strconcat (gguf_path, ".dequantized", NULL);
+  g_autofree char *config_src = g_build_filename (src, "config.json", NULL);
+  g_autofree char *config_dst = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *config = NULL;
+  g_auto (GStrv) names = NULL;
+
+  g_assert_no_error (error);
+  store = sy_gguf_model_store (gguf, sy_gguf_arch_lookup ("olmoe"), &error);
+  g_assert_no_error (error);
+  names = sy_tensor_store_list (store);
+  for (char **n = names; *n; n++)
+    {
+      const SyTensor *t = sy_tensor_store_lookup (store, *n);
+      int64_t ne = sy_tensor_n_elements (t);
+      g_autofree float *v = g_new (float, ne);
+
+      sy_tensor_to_f32 (t, 0, ne, v);
+      g_assert_true (sy_safetensors_writer_add_f32 (sw, *n, SY_DTYPE_F32, t->n_dims, t->shape, v, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (sy_safetensors_writer_write (sw, st, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (config_src, &config, NULL, NULL));
+  g_assert_true (g_file_set_contents (config_dst, config, -1, NULL));
+  return g_steal_pointer (&dir);
+}
+
+/* Every source tensor, quantized to the type its GGUF twin has and
+ * dequantized, equals that twin's values exactly */
+static void
+check_values (const char *src,
+              const char *gguf_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) gguf = sy_gguf_open (gguf_path, &error);
+  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SyTensorStore) ref = sy_tensor_store_open (src, &error);
+  g_auto (GStrv) names = NULL;
+  int n_checked = 0;
+
+  g_assert_no_error (error);
+  store = sy_gguf_model_store (gguf, sy_gguf_arch_lookup ("olmoe"), &error);
+  g_assert_no_error (error);
+  names = sy_tensor_store_list (ref);
+  for (char **n = names; *n; n++)
+    {
+      const SyTensor *r = sy_tensor_store_lookup (ref, *n);
+      const SyTensor *t = sy_tensor_store_lookup (store, *n);
+      int64_t ne = sy_tensor_n_elements (r);
+      g_autofree float *want = g_new (float, ne);
+      g_autofree float *got = g_new (float, ne);
+
+      g_assert_nonnull (t);
+      g_assert_cmpint (sy_tensor_n_elements (t), ==, ne);
+      sy_tensor_to_f32 (r, 0, ne, want);
+      sy_tensor_to_f32 (t, 0, ne, got);
+      if (sy_dtype_is_quantized (t->dtype))
+        {
+          g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t->dtype, ne));
+
+          sy_quantize (t->dtype, want, ne, q);
+          sy_quant_to_f32 (t->dtype, q, 0, ne, want);
+        }
+      else if (t->dtype == SY_DTYPE_F16)
+        for (int64_t i = 0; i < ne; i++)
+          want[i] = sy_f16_to_f32 (sy_f32_to_f16 (want[i]));
+      else
+        g_assert_cmpint (t->dtype, ==, SY_DTYPE_F32);
+      g_assert_cmpint (memcmp (want, got, sizeof (float) * ne), ==, 0);
+      n_checked++;
+    }
+  g_assert_cmpint (n_checked, >, 0);
+}
+
+/* Converts @spec's model with @mix; checks the type of every tensor
+ * against @expect, the values against the source, and the forward pass
+ * against the dequantized weights (<= 1e-4) and the F32 model (@bound:
+ * max |delta| logits over max |logit|).  Returns FALSE (after checking the
+ * error) when the mix needs a type this build does not write. */
+static gboolean
+check_mix (const SyRandomModelSpec *spec,
+           const char              *mix_name,
+           ExpectFunc               expect,
+           double                   bound)
+{
+  g_autofree char *src = make_model (spec);
+  g_autofree char *name = g_strdup_printf ("%s-%s.gguf", spec->name, mix_name);
+  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *deq = NULL;
+  g_autofree float *l_gguf = NULL, *l_f32 = NULL, *l_deq = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) gguf = NULL;
+  g_autoptr (SyModel) m_gguf = NULL;
+  g_autoptr (SyModel) m_f32 = NULL;
+  g_autoptr (SyModel) m_deq = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean buildable = TRUE;
+  SyGgufMix mix;
+  int64_t file_type = 0;
+  int n, n2, n_q = 0;
+  double d_deq, d_f32, scale = 0;
+
+  g_assert_true (sy_gguf_mix_from_name (mix_name, &mix));
+  g_assert_cmpstr (sy_gguf_mix_name (mix), ==, mix_name);
+  /* which types the expectations need */
+  {
+    const char *types[] = { "Q5_0", "Q5_1", "Q5_K" };
+    g_autoptr (SyGguf) f32 = NULL;
+    g_autofree char *f32_path = g_build_filename (tmp_dir, "names.gguf", NULL);
+
+    g_assert_true (sy_gguf_convert (src, f32_path, SY_DTYPE_F32, &error));
+    g_assert_no_error (error);
+    f32 = sy_gguf_open (f32_path, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < sy_gguf_get_n_tensors (f32); i++)
+      {
+        const SyTensor *t = sy_gguf_get_tensor (f32, i);
+        const char *want = expect (mix_name, t->name, g_str_has_prefix (t->name, "blk.") ? atoi (t->name + 4) : -1);
+
+        for (gsize k = 0; k < G_N_ELEMENTS (types); k++)
+          if (strcmp (want, types[k]) == 0 && !build_has_type (want))
+            buildable = FALSE;
+      }
+  }
+  if (!buildable)
+    {
+      g_assert_false (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+      g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, "a type this build cannot write yet"));
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_test_message ("%s %s: needs a type this build does not write (%s)", spec->name, mix_name,
+                      error->message);
+      return FALSE;
+    }
+  g_assert_true (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  gguf = sy_gguf_open (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < sy_gguf_get_n_tensors (gguf); i++)
+    {
+      const SyTensor *t = sy_gguf_get_tensor (gguf, i);
+      int layer = g_str_has_prefix (t->name, "blk.") ? atoi (t->name + 4) : -1;
+      const char *want = expect (mix_name, t->name, layer);
+
+      if (strcmp (sy_dtype_name (t->dtype), want) != 0)
+        g_error ("%s %s: tensor %s is %s, expected %s", spec->name, mix_name, t->name,
+                 sy_dtype_name (t->dtype), want);
+      n_q += sy_dtype_is_quantized (t->dtype);
+      g_hash_table_add (seen, (gpointer) sy_dtype_name (t->dtype));
+    }
+  g_assert_cmpint (n_q, >, 0);
+  g_assert_true (sy_gguf_get_int (gguf, "general.file_type", &file_type));
+  g_assert_cmpint (file_type, ==, strcmp (mix_name, "Q4_K_M") == 0 ? 15 : strcmp (mix_name, "Q5_K_M") == 0 ? 17
+                                  : strcmp (mix_name, "Q6_K") == 0 ? 18 : 7);
+  g_clear_pointer (&gguf, sy_gguf_free);
+
+  check_values (src, path);
+
+  m_gguf = sy_model_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  m_f32 = sy_model_load (src, NULL, NULL, &error);
+  g_assert_no_error (error);
+  deq = write_dequantized (src, path);
+  m_deq = sy_model_load (deq, NULL, NULL, &error);
+  g_assert_no_error (error);
+  l_gguf = run_logits (m_gguf, &n);
+  l_f32 = run_logits (m_f32, &n2);
+  g_assert_cmpint (n, ==, n2);
+  l_deq = run_logits (m_deq, &n2);
+  g_assert_cmpint (n, ==, n2);
+  for (int i = 0; i < n; i++)
+    scale = MAX (scale, fabs (l_f32[i]));
+  d_deq = max_abs_diff (l_gguf, l_deq, n);
+  d_f32 = max_abs_diff (l_gguf, l_f32, n);
+  g_test_message ("%s %s: %u types; max |delta| logits vs dequantized %.3g, vs F32 %.3g (max |logit| %.3g)",
+                  spec->name, mix_name, g_hash_table_size (seen), d_deq, d_f32, scale);
+  g_assert_cmpfloat (d_deq, <=, 1e-4);
+  g_assert_cmpfloat (d_f32, <=, bound * scale);
+  sy_test_remove_tree (deq);
+  g_unlink (path);
+  return TRUE;
+}
+
+/* Bounds on max |delta| logits / max |logit| against the F32 model */
+#define BOUND_Q8 0.03
+#define BOUND_Q6 0.12
+#define BOUND_Q4 0.35
+
+static void
+test_wide (void)
+{
+  check_mix (&wide, "Q8_0", expect_wide, BOUND_Q8);
+  check_mix (&wide, "Q6_K", expect_wide, BOUND_Q6);
+  check_mix (&wide, "Q4_K_M", expect_wide, BOUND_Q4);
+  check_mix (&wide, "Q5_K_M", expect_wide, BOUND_Q4);
+}
+
+static void
+test_eight_experts (void)
+{
+  check_mix (&eight, "Q6_K", expect_eight, BOUND_Q6);
+  check_mix (&eight, "Q8_0", expect_eight, BOUND_Q8);
+  check_mix (&eight, "Q4_K_M", expect_eight, BOUND_Q4);
+  check_mix (&eight, "Q5_K_M", expect_eight, BOUND_Q4);
+}
+
+static void
+test_fallbacks (void)
+{
+  check_mix (&narrow, "Q6_K", expect_narrow, BOUND_Q8);
+  check_mix (&narrow, "Q8_0", expect_narrow, BOUND_Q8);
+  check_mix (&narrow, "Q4_K_M", expect_narrow, BOUND_Q4);
+  check_mix (&narrow, "Q5_K_M", expect_narrow, BOUND_Q4);
+}
+
+/* The CLI: presets, --pure, unknown types; a failed conversion leaves no file */
+static void
+test_cli (void)
+{
+  g_autofree char *src = make_model (&wide);
+  g_autofree char *out = g_build_filename (tmp_dir, "cli.gguf", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) gguf = NULL;
+
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", src, "--type", "q6_k", out, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  gguf = sy_gguf_open (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_gguf_find_tensor (gguf, "token_embd.weight")->dtype, ==, SY_DTYPE_Q6_K);
+  g_assert_cmpint (sy_gguf_find_tensor (gguf, "blk.0.attn_norm.weight")->dtype, ==, SY_DTYPE_F32);
+  g_clear_pointer (&gguf, sy_gguf_free);
+  g_clear_pointer (&err, g_free);
+  /* --pure: one type; the old file is replaced */
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", src, "--type", "Q8_0", "--pure", out, NULL), ==, 0);
+  gguf = sy_gguf_open (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sy_gguf_find_tensor (gguf, "output.weight")->dtype, ==, SY_DTYPE_Q8_0);
+  g_assert_false (sy_gguf_has_key (gguf, "general.file_type"));
+  g_clear_pointer (&gguf, sy_gguf_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", src, "--type", "q3_k_m", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "unknown type 'q3_k_m'"));
+  g_clear_pointer (&err, g_free);
+  g_unlink (out);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", tmp_dir, "--type", "Q4_K_M", out, NULL), ==, 1);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
+/* Deferred tensors: made when written, in order; an error from one stops
+ * the writing and leaves no file */
+static gboolean
+fill_ramp (float    *v,
+           int64_t   n,
+           gpointer  user_data,
+           GError  **error)
+{
+  int *calls = user_data;
+
+  if (++*calls > 2)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED, "third fill refused");
+      return FALSE;
+    }
+  for (int64_t i = 0; i < n; i++)
+    v[i] = (float) i * 0.25f;
+  return TRUE;
+}
+
+static void
+test_deferred (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "deferred.gguf", NULL);
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 2, 64 };
+  int calls = 0;
+
+  {
+    g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
+    g_autoptr (SyGguf) gguf = NULL;
+    float got[128];
+
+    sy_gguf_writer_add_string (w, "general.architecture", "olmoe");
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "a", SY_DTYPE_F32, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "b", SY_DTYPE_Q8_0, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_false (sy_gguf_writer_add_tensor_deferred (w, "c", SY_DTYPE_Q4_K, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+    g_clear_error (&error);
+    g_assert_cmpint (calls, ==, 0);
+    g_assert_true (sy_gguf_writer_write (w, path, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (calls, ==, 2);
+    gguf = sy_gguf_open (path, &error);
+    g_assert_no_error (error);
+    sy_tensor_to_f32 (sy_gguf_find_tensor (gguf, "a"), 0, 128, got);
+    g_assert_cmpfloat (got[127], ==, 127 * 0.25f);
+    g_assert_cmpint (sy_gguf_find_tensor (gguf, "b")->dtype, ==, SY_DTYPE_Q8_0);
+  }
+  {
+    g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
+
+    g_unlink (path);
+    calls = 2;
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "a", SY_DTYPE_F32, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_false (sy_gguf_writer_write (w, path, &error));
+    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("sy-test-gguf-mix-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+  g_test_add_func ("/engine/gguf-mix/deferred", test_deferred);
+  g_test_add_func ("/engine/gguf-mix/wide", test_wide);
+  g_test_add_func ("/engine/gguf-mix/eight-experts", test_eight_experts);
+  g_test_add_func ("/engine/gguf-mix/fallbacks", test_fallbacks);
+  g_test_add_func ("/engine/gguf-mix/cli", test_cli);
+  ret = g_test_run ();
+  sy_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return ret;
+}

@@ -1,0 +1,584 @@
+/* test-trace-file.c: trace files (docs/trace-format.md)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A trace saved from a live run of every fixture model and read back holds
+ * the same run; every π-only policy re-applied to it gives the live run's
+ * K and expert sets on MoE layer 0 and, on every layer, the sets the
+ * policy's rule (routing.md, written again here) gives on the recorded π.
+ * Bad files are errors naming the problem.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-model.h"
+#include "sy-router.h"
+#include "sy-session.h"
+#include "sy-trace-file.h"
+#include "sy-test-util.h"
+
+static const char *const archs[] = {
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
+};
+
+static const char *const policies[] = {
+  "native", "topk:k=2", "topk:k=1", "topp:p=0.5", "topp:p=0.7,kmax=3", "topp:p=0.3,kmin=2",
+  "minp:t=0.5", "minp:t=0.2,kmax=3", "quantile:q=0.8", "quantile:q=0.95", "adr",
+  "adr:theta=0.9", "topp:p=0.6,schedule=descending", "topk:schedule=ascending,khi=3",
+  "minp:t=0.3,schedule=pyramid,khi=3", NULL
+};
+
+#define TEXT "The service is pretty good, and the food was great."
+
+/* the sorted set of the first k experts of row t */
+static void
+row_set (const SyTraceLayer *tl,
+         int                 E,
+         int                 t,
+         int                *out)
+{
+  int k = tl->k[t];
+
+  memcpy (out, tl->experts + (gsize) t * E, sizeof (int) * k);
+  for (int i = 1; i < k; i++)
+    for (int j = i; j > 0 && out[j - 1] > out[j]; j--)
+      {
+        int x = out[j];
+
+        out[j] = out[j - 1];
+        out[j - 1] = x;
+      }
+}
+
+static void
+assert_rows_equal (const SyTraceLayer *a,
+                   const SyTraceLayer *b,
+                   int                 E,
+                   int                 T,
+                   const char         *what)
+{
+  g_autofree int *sa = g_new (int, E);
+  g_autofree int *sb = g_new (int, E);
+
+  for (int t = 0; t < T; t++)
+    {
+      if (a->k[t] != b->k[t])
+        g_error ("%s: token %d: K %d vs %d", what, t, a->k[t], b->k[t]);
+      row_set (a, E, t, sa);
+      row_set (b, E, t, sb);
+      for (int j = 0; j < a->k[t]; j++)
+        if (sa[j] != sb[j])
+          g_error ("%s: token %d: expert sets differ at %d (%d vs %d)", what, t, j, sa[j], sb[j]);
+    }
+}
+
+/* ---- the rules of routing.md, on one layer of recorded probabilities ---- */
+
+typedef struct
+{
+  const SyTraceFile *tf;
+  int                l;
+  int                E;
+  float             *key;    /* (E) ranking key */
+  int               *order;  /* (E) experts by descending key */
+} Ref;
+
+static void
+ref_rank (Ref     *r,
+          int      t,
+          gboolean grouped)
+{
+  const SyTraceLayer *tl = &r->tf->trace->layers[r->l];
+  const SyRouterModelInfo *info = &r->tf->info;
+  int E = r->E;
+
+  for (int e = 0; e < E; e++)
+    {
+      /* traces of pi only rank by pi (no logits, no selection bias) */
+      if (info->activation == SY_ROUTER_SIGMOID && r->tf->values == SY_TRACE_ROUTER_LOGITS)
+        {
+          float z = tl->logits[(gsize) t * E + e];
+
+          r->key[e] = 1.0f / (1.0f + expf (-z)) +
+                      (r->tf->bias ? r->tf->bias[(gsize) r->l * E + e] : 0.0f);
+        }
+      else
+        r->key[e] = tl->probs[(gsize) t * E + e];
+    }
+  if (grouped && info->n_group > 1)
+    {
+      int G = info->n_group, size = E / G;
+      float score[32];
+      gboolean keep[32] = { 0, };
+
+      for (int g = 0; g < G; g++)
+        {
+          float a = -INFINITY, b = -INFINITY;
+
+          for (int j = 0; j < size; j++)
+            {
+              float v = r->key[g * size + j];
+
+              if (v > a)
+                {
+                  b = a;
+                  a = v;
+                }
+              else if (v > b)
+                b = v;
+            }
+          score[g] = size >= 2 ? a + b : a;
+        }
+      for (int n = 0; n < info->topk_group; n++)
+        {
+          int best = -1;
+
+          for (int g = 0; g < G; g++)
+            if (!keep[g] && (best < 0 || score[g] > score[best]))
+              best = g;
+          keep[best] = TRUE;
+        }
+      for (int e = 0; e < E; e++)
+        if (!keep[e / size])
+          r->key[e] = 0.0f;
+    }
+  for (int e = 0; e < E; e++)
+    r->order[e] = e;
+  for (int i = 1; i < E; i++)
+    for (int j = i; j > 0; j--)
+      {
+        int a = r->order[j - 1], b = r->order[j];
+
+        if (r->key[b] > r->key[a])
+          {
+            r->order[j - 1] = b;
+            r->order[j] = a;
+          }
+        else
+          break;
+      }
+}
+
+/* K of token t under @spec by the rules of routing.md */
+static int
+ref_k (Ref                *r,
+       const SyRouterSpec *spec,
+       int                 t,
+       int                 budget,
+       float               tau)
+{
+  const SyTraceLayer *tl = &r->tf->trace->layers[r->l];
+  const float *p = tl->probs + (gsize) t * r->E;
+  int E = r->E, nk = r->tf->info.native_k, K = nk;
+  int kmin = spec->kmin > 0 ? spec->kmin : 1, kmax = spec->kmax > 0 ? spec->kmax : E;
+
+  switch (spec->policy)
+    {
+    case SY_POLICY_NATIVE:
+      K = nk;
+      break;
+    case SY_POLICY_TOPK:
+      K = spec->schedule != SY_SCHEDULE_NONE ? budget : spec->k;
+      break;
+    case SY_POLICY_TOPP:
+      {
+        float c = 0;
+
+        K = E;
+        for (int j = 0; j < E; j++)
+          {
+            c += p[r->order[j]];
+            if (c > (float) spec->p)
+              {
+                K = j + 1;
+                break;
+              }
+          }
+        K = CLAMP (K, kmin, kmax);
+      }
+      break;
+    case SY_POLICY_MINP:
+      {
+        float top = 0;
+
+        for (int e = 0; e < E; e++)
+          top = MAX (top, p[e]);
+        K = 0;
+        for (int e = 0; e < E; e++)
+          K += (double) p[e] >= spec->t * (double) top;
+        K = CLAMP (K, kmin, kmax);
+      }
+      break;
+    case SY_POLICY_QUANTILE:
+      K = 0;
+      for (int e = 0; e < E; e++)
+        K += p[e] >= tau;
+      K = MAX (K, 1);
+      break;
+    case SY_POLICY_ADR:
+      {
+        double h = 0, c;
+        double theta = isnan (spec->theta) ? 0.5 : spec->theta;
+
+        for (int e = 0; e < E; e++)
+          if (p[e] > 0)
+            h -= p[e] * log (p[e]);
+        c = CLAMP (h / log (E), 0.0, 1.0);
+        K = c >= theta ? nk : 1;
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return MIN (K, budget);
+}
+
+static int
+cmp_float (const void *a,
+           const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+check_reference (const SyTraceFile  *tf,
+                 const SyRouterSpec *spec,
+                 const SyTrace      *applied,
+                 const char         *what)
+{
+  int E = tf->trace->n_experts, T = tf->trace->n_tokens;
+  g_autofree float *key = g_new (float, E);
+  g_autofree int *order = g_new (int, E);
+  g_autofree int *got = g_new (int, E);
+  g_autofree int *want = g_new (int, E);
+  g_autofree float *pool = g_new (float, (gsize) T * E);
+
+  for (int l = 0; l < tf->trace->n_moe_layers; l++)
+    {
+      Ref r = { tf, l, E, key, order };
+      const SyTraceLayer *tl = &tf->trace->layers[l];
+      int budget = sy_router_layer_budget (spec, &tf->info, l);
+      gboolean grouped = spec->policy == SY_POLICY_NATIVE || spec->policy == SY_POLICY_TOPK;
+      float tau = 0;
+
+      if (spec->policy == SY_POLICY_QUANTILE)
+        {
+          gsize N = (gsize) T * E;
+
+          memcpy (pool, tl->probs, sizeof (float) * N);
+          qsort (pool, N, sizeof (float), cmp_float);
+          tau = pool[(gsize) floor (spec->q * (double) (N - 1))];
+        }
+      for (int t = 0; t < T; t++)
+        {
+          int K;
+
+          ref_rank (&r, t, grouped);
+          K = ref_k (&r, spec, t, budget, tau);
+          if (applied->layers[l].k[t] != K)
+            g_error ("%s: layer %d token %d: K %d, the rule gives %d", what, l, t,
+                     applied->layers[l].k[t], K);
+          memcpy (want, order, sizeof (int) * K);
+          for (int i = 1; i < K; i++)
+            for (int j = i; j > 0 && want[j - 1] > want[j]; j--)
+              {
+                int x = want[j];
+
+                want[j] = want[j - 1];
+                want[j - 1] = x;
+              }
+          row_set (&applied->layers[l], E, t, got);
+          for (int j = 0; j < K; j++)
+            if (got[j] != want[j])
+              g_error ("%s: layer %d token %d: expert %d, the rule gives %d", what, l, t, got[j],
+                       want[j]);
+        }
+    }
+}
+
+static void
+test_live_models (void)
+{
+  for (int a = 0; archs[a]; a++)
+    {
+      g_autofree char *dir = sy_test_model_path (archs[a], "");
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+      g_autoptr (SySession) session = NULL;
+      g_autoptr (SyTrace) native = NULL;
+      g_autoptr (SyTraceFile) tf = NULL;
+      g_autoptr (SyTraceFile) back = NULL;
+      g_autoptr (SyTraceFile) back16 = NULL;
+      g_autoptr (SyTraceFile) backtop = NULL;
+      g_autofree char *json = NULL;
+      g_autofree char *json16 = NULL;
+      g_autofree char *jsontop = NULL;
+      const SyModelInfo *info;
+      SyTraceFileWriteOptions f16 = { SY_TRACE_DTYPE_F16, 0 };
+      SyTraceFileWriteOptions top = { SY_TRACE_DTYPE_F16, 0 };
+      int E, T, L;
+
+      g_assert_no_error (error);
+      info = sy_model_get_info (model);
+      session = sy_session_new (model);
+      native = sy_session_run_text (session, TEXT, NULL, NULL, &error);
+      g_assert_no_error (error);
+      tf = sy_trace_file_new (native, sy_model_get_router_info (model), info->model_type,
+                              info->vocab_size, TEXT);
+      json = sy_trace_file_to_json (tf, NULL);
+      back = sy_trace_file_parse (json, -1, "t.json", &error);
+      g_assert_no_error (error);
+
+      /* the recorded run, exactly */
+      E = native->n_experts;
+      T = native->n_tokens;
+      L = native->n_moe_layers;
+      g_assert_cmpint (back->trace->n_tokens, ==, T);
+      g_assert_cmpint (back->trace->n_moe_layers, ==, L);
+      g_assert_cmpint (back->trace->n_layers, ==, native->n_layers);
+      g_assert_cmpstr (back->text, ==, TEXT);
+      g_assert_cmpstr (back->model_type, ==, info->model_type);
+      g_assert_cmpint (back->info.activation, ==, sy_model_get_router_info (model)->activation);
+      g_assert_true (back->has_nll);
+      g_assert_cmpfloat_with_epsilon (back->trace->perplexity, native->perplexity,
+                                      1e-4 * native->perplexity);
+      for (int t = 0; t < T; t++)
+        {
+          g_assert_cmpint (back->trace->ids[t], ==, native->ids[t]);
+          g_assert_cmpstr (back->trace->token_text[t], ==, native->token_text[t]);
+        }
+      for (int l = 0; l < L; l++)
+        {
+          const SyTraceLayer *x = &native->layers[l], *y = &back->trace->layers[l];
+
+          g_assert_cmpint (x->layer, ==, y->layer);
+          g_assert_cmpint (memcmp (x->logits, y->logits, sizeof (float) * T * E), ==, 0);
+          g_assert_cmpfloat (sy_test_max_abs_diff (x->probs, y->probs, (gsize) T * E), <=, 1e-6);
+          for (int t = 0; t < T; t++)
+            {
+              g_assert_cmpint (x->k[t], ==, y->k[t]);
+              for (int j = 0; j < x->k[t]; j++)
+                {
+                  g_assert_cmpint (x->experts[t * E + j], ==, y->experts[t * E + j]);
+                  g_assert_cmpfloat (x->weights[t * E + j], ==, y->weights[t * E + j]);
+                }
+              g_assert_cmpfloat_with_epsilon (x->entropy[t], y->entropy[t], 1e-5);
+            }
+        }
+
+      /* every π-only policy */
+      for (int p = 0; policies[p]; p++)
+        {
+          g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (policies[p], &error);
+          g_autoptr (SyTrace) live = NULL;
+          g_autoptr (SyTrace) applied = NULL;
+          g_autofree char *what = g_strdup_printf ("%s %s", archs[a], policies[p]);
+
+          g_assert_no_error (error);
+          if (spec->kmax > E || spec->k > E)
+            continue;
+          g_assert_true (sy_session_set_router (session, spec, &error));
+          g_assert_no_error (error);
+          live = sy_session_run_text (session, TEXT, NULL, NULL, &error);
+          g_assert_no_error (error);
+          applied = sy_trace_file_apply (back, spec, &error);
+          g_assert_no_error (error);
+          g_assert_true (isnan (applied->perplexity));
+          g_assert_cmpint (applied->layers[0].budget, ==, live->layers[0].budget);
+          assert_rows_equal (&live->layers[0], &applied->layers[0], E, T, what);
+          check_reference (back, spec, applied, what);
+        }
+
+      /* float16 and top-N: readable, close, smaller */
+      json16 = sy_trace_file_to_json (tf, &f16);
+      back16 = sy_trace_file_parse (json16, -1, "t16.json", &error);
+      g_assert_no_error (error);
+      top.top_n = MIN (4, E - 1);
+      jsontop = sy_trace_file_to_json (tf, &top);
+      backtop = sy_trace_file_parse (jsontop, -1, "ttop.json", &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (backtop->values, ==, SY_TRACE_ROUTER_TOP);
+      g_assert_cmpuint (strlen (json16), <, strlen (json));
+      for (int l = 0; l < L; l++)
+        {
+          g_assert_cmpfloat (sy_test_max_abs_diff (native->layers[l].probs,
+                                                   back16->trace->layers[l].probs,
+                                                   (gsize) T * E), <=, 2e-3);
+          for (int t = 0; t < T; t++)
+            g_assert_cmpint (backtop->trace->layers[l].k[t], ==, native->layers[l].k[t]);
+        }
+      {
+        g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.5", NULL);
+        g_autoptr (SyTrace) applied = sy_trace_file_apply (backtop, spec, &error);
+
+        g_assert_no_error (error);
+        check_reference (backtop, spec, applied, "top-N");
+      }
+      g_test_message ("%s: %zu bytes f32, %zu f16, %zu top-%d", archs[a], strlen (json),
+                      strlen (json16), strlen (jsontop), top.top_n);
+    }
+}
+
+/* ---- bad files ---- */
+
+static const char good[] =
+  "{\"format\": \"switchyard-trace\", \"version\": 1, \"source\": \"test\","
+  " \"model\": {\"name\": \"m\", \"n_layers\": 2, \"n_experts\": 4, \"native_k\": 2,"
+  " \"vocab_size\": 10, \"moe_layers\": [0, 1]},"
+  " \"tokens\": {\"ids\": [1, 2, 3]},"
+  " \"values\": \"probs\", \"dtype\": \"f32\", \"weights\": false,"
+  " \"layers\": ["
+  "  {\"layer\": 0, \"k\": [2, 2, 1], \"experts\": [0, 1, 2, 3, 1], \"router\": \"@P0@\"},"
+  "  {\"layer\": 1, \"k\": [1, 1, 1], \"experts\": [3, 2, 1], \"router\": \"@P1@\"}]}";
+
+static char *
+b64_floats (const float *v,
+            int          n)
+{
+  return g_base64_encode ((const guchar *) v, sizeof (float) * n);
+}
+
+static char *
+make_file (const char *edit_from,
+           const char *edit_to,
+           gboolean    nan)
+{
+  float p0[12] = { .5f, .3f, .1f, .1f, .1f, .2f, .3f, .4f, .25f, .25f, .25f, .25f };
+  float p1[12] = { .1f, .1f, .1f, .7f, .1f, .1f, .7f, .1f, .1f, .7f, .1f, .1f };
+  g_autofree char *b0 = NULL;
+  g_autofree char *b1 = NULL;
+  g_autoptr (GString) s = g_string_new (good);
+
+  if (nan)
+    p1[5] = NAN;
+  b0 = b64_floats (p0, 12);
+  b1 = b64_floats (p1, 12);
+  g_string_replace (s, "@P0@", b0, 0);
+  g_string_replace (s, "@P1@", b1, 0);
+  if (edit_from)
+    g_assert_cmpuint (g_string_replace (s, edit_from, edit_to, 1), ==, 1);
+  return g_strdup (s->str);
+}
+
+static void
+test_good (void)
+{
+  g_autofree char *json = make_file (NULL, NULL, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTraceFile) tf = sy_trace_file_parse (json, -1, "good.json", &error);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.65", NULL);
+  g_autoptr (SyTrace) tr = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (tf->has_weights);
+  g_assert_false (tf->has_nll);
+  g_assert_cmpfloat_with_epsilon (tf->trace->layers[0].weights[0], 0.5, 1e-6);
+  g_assert_cmpint (tf->trace->layers[1].experts[4 * 1], ==, 2);
+  tr = sy_trace_file_apply (tf, spec, &error);
+  g_assert_no_error (error);
+  /* token 0, layer 0: .5 + .3 > .65 -> {0, 1}; token 2: .25 x 3 > .65 -> 3 */
+  g_assert_cmpint (tr->layers[0].k[0], ==, 2);
+  g_assert_cmpint (tr->layers[0].k[2], ==, 3);
+  g_assert_cmpint (tr->layers[1].k[0], ==, 1);
+  g_assert_cmpint (tr->layers[1].experts[0], ==, 3);
+}
+
+static void
+assert_bad (const char *from,
+            const char *to,
+            gboolean    nan,
+            gssize      cut,
+            const char *needle)
+{
+  g_autofree char *json = make_file (from, to, nan);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTraceFile) tf = NULL;
+
+  if (cut >= 0)
+    json[cut] = '\0';
+  tf = sy_trace_file_parse (json, -1, "bad.json", &error);
+  g_assert_null (tf);
+  g_assert_nonnull (error);
+  if (strstr (error->message, needle) == NULL || strchr (error->message, '\n') != NULL)
+    g_error ("expected '%s' in one line: %s", needle, error->message);
+  g_assert_true (g_str_has_prefix (error->message, "bad.json") ||
+                 strstr (error->message, "bad.json") != NULL);
+}
+
+static void
+test_bad (void)
+{
+  g_autofree char *json = make_file (NULL, NULL, FALSE);
+
+  assert_bad ("\"k\": [2, 2, 1]", "\"k\": [2, 2]", FALSE, -1, "layers[0].k has 2 entries, expected 3");
+  assert_bad ("\"experts\": [3, 2, 1]", "\"experts\": [3, 2]", FALSE, -1,
+              "layers[1].experts has 2 entries, expected 3");
+  assert_bad (NULL, NULL, TRUE, -1, "value 5 is NaN");
+  assert_bad ("\"ids\": [1, 2, 3]", "\"ids\": [1, 2, 10]", FALSE, -1,
+              "token id 10 (tokens.ids[2]) is outside the vocabulary of 10 ids");
+  assert_bad ("\"moe_layers\": [0, 1]", "\"moe_layers\": [0]", FALSE, -1,
+              "2 layers, but the header's model.moe_layers lists 1");
+  assert_bad ("\"experts\": [3, 2, 1]", "\"experts\": [3, 2, 4]", FALSE, -1,
+              "layers[1].experts[2] = 4 is outside 0..3");
+  assert_bad (NULL, NULL, FALSE, (gssize) strlen (json) / 2, "unexpected end of file");
+  assert_bad ("\"switchyard-trace\"", "\"switchyard-session\"", FALSE, -1,
+              "not a Switchyard trace");
+  assert_bad ("\"version\": 1", "\"version\": 2", FALSE, -1, "version 2");
+  assert_bad ("\"dtype\": \"f32\"", "\"dtype\": \"f16\"", FALSE, -1,
+              "layers[0].router holds 24 values, expected 12");
+  assert_bad ("\"values\": \"probs\"", "\"values\": \"bits\"", FALSE, -1, "'values' is \"bits\"");
+}
+
+static void
+test_id_only (void)
+{
+  g_autofree char *json = make_file ("\"values\": \"probs\"", "\"values\": \"none\"", FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTraceFile) tf = sy_trace_file_parse (json, -1, "ids.json", &error);
+  g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topk:k=1", NULL);
+  g_autoptr (SyTrace) tr = NULL;
+  g_autofree char *limits = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (sy_trace_file_has_router (tf));
+  g_assert_true (isnan (tf->trace->layers[0].entropy[0]));
+  tr = sy_trace_file_apply (tf, spec, &error);
+  g_assert_null (tr);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "holds expert ids only"));
+  g_clear_error (&error);
+  tr = sy_trace_file_apply (tf, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tr->layers[0].k[0], ==, 2);
+  limits = sy_trace_file_describe_limits (tf, NULL);
+  g_assert_nonnull (strstr (limits, "expert ids only"));
+  /* da needs the recorded attention */
+  g_clear_pointer (&tr, sy_trace_free);
+  {
+    g_autofree char *j2 = make_file (NULL, NULL, FALSE);
+    g_autoptr (SyTraceFile) t2 = sy_trace_file_parse (j2, -1, "p.json", &error);
+    g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da", NULL);
+
+    g_assert_no_error (error);
+    tr = sy_trace_file_apply (t2, da, &error);
+    g_assert_null (tr);
+    g_assert_nonnull (strstr (error->message, "attention"));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trace-file/live-models", test_live_models);
+  g_test_add_func ("/trace-file/good", test_good);
+  g_test_add_func ("/trace-file/bad", test_bad);
+  g_test_add_func ("/trace-file/id-only", test_id_only);
+  return g_test_run ();
+}

@@ -1,0 +1,101 @@
+/* sy-expert-view.c: the expert card widget
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "sy-expert-view.h"
+
+struct _SyExpertView
+{
+  SyTraceView      parent_instance;
+
+  int              moe;
+  int              expert;
+  SyProfileExpert *profile;
+};
+
+G_DEFINE_FINAL_TYPE (SyExpertView, sy_expert_view, SY_TYPE_TRACE_VIEW)
+
+static void
+sy_expert_view_draw (SyTraceView         *view,
+                     cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height)
+{
+  SyExpertView *self = SY_EXPERT_VIEW (view);
+
+  sy_expert_render (cr, sy_trace_view_get_trace (view), self->moe, self->expert, self->profile,
+                    style, width, height);
+}
+
+static void
+sy_expert_view_finalize (GObject *object)
+{
+  g_clear_pointer (&SY_EXPERT_VIEW (object)->profile, sy_profile_expert_free);
+  G_OBJECT_CLASS (sy_expert_view_parent_class)->finalize (object);
+}
+
+static void
+sy_expert_view_class_init (SyExpertViewClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sy_expert_view_finalize;
+  SY_TRACE_VIEW_CLASS (klass)->draw = sy_expert_view_draw;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "expertcard");
+  gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+sy_expert_view_init (SyExpertView *self)
+{
+  gtk_widget_set_size_request (GTK_WIDGET (self), 480, 400);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, "Expert card", -1);
+}
+
+GtkWidget *
+sy_expert_view_new (void)
+{
+  return g_object_new (SY_TYPE_EXPERT_VIEW, NULL);
+}
+
+void
+sy_expert_view_set_expert (SyExpertView *self,
+                           int           moe,
+                           int           expert)
+{
+  g_return_if_fail (SY_IS_EXPERT_VIEW (self));
+  self->moe = moe;
+  self->expert = expert;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+sy_expert_view_get_expert (SyExpertView *self)
+{
+  g_return_val_if_fail (SY_IS_EXPERT_VIEW (self), -1);
+  return self->expert;
+}
+
+int
+sy_expert_view_get_layer (SyExpertView *self)
+{
+  g_return_val_if_fail (SY_IS_EXPERT_VIEW (self), -1);
+  return self->moe;
+}
+
+void
+sy_expert_view_set_profile (SyExpertView    *self,
+                            SyProfileExpert *profile)
+{
+  g_return_if_fail (SY_IS_EXPERT_VIEW (self));
+  g_clear_pointer (&self->profile, sy_profile_expert_free);
+  self->profile = profile;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const SyProfileExpert *
+sy_expert_view_get_profile (SyExpertView *self)
+{
+  g_return_val_if_fail (SY_IS_EXPERT_VIEW (self), NULL);
+  return self->profile;
+}
