@@ -466,9 +466,10 @@ on_stack_page_changed (SyAnalysisView *self)
 static void
 on_load_progress (SyWorker       *worker,
                   double          fraction,
+                  const char     *text,
                   SyAnalysisView *self)
 {
-  g_signal_emit (self, signals[LOAD_PROGRESS], 0, fraction);
+  g_signal_emit (self, signals[LOAD_PROGRESS], 0, fraction, text);
 }
 
 typedef struct
@@ -850,10 +851,10 @@ sy_analysis_view_class_init (SyAnalysisViewClass *klass)
   signals[LOAD_FAILED] =
     g_signal_new ("load-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
-  /* (fraction) */
+  /* (fraction, text or NULL: see sy_worker_load_model_async) */
   signals[LOAD_PROGRESS] =
     g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
   signals[TRACE_CHANGED] =
     g_signal_new ("trace-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);

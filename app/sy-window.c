@@ -10,7 +10,9 @@
  * sy_window_open_model().  Sessions (.switchyard files, sy-session-file.h)
  * are saved from and restored into the analysis view; opening one loads
  * its model through sy_window_open_model() and applies the rest when the
- * model has loaded.
+ * model has loaded.  A run that stops because the model's file changed
+ * on disk (a mapped model, re-downloaded or truncated) keeps the text
+ * and offers to reload the model (a toast with a Reload button).
  */
 #include "config.h"
 
@@ -50,6 +52,8 @@ struct _SyWindow
   SyAnalysisView  *analysis;
   GtkWidget       *loading_page;
   GtkWidget       *loading_bar;
+  GtkWidget       *loading_note;  /* the load's note: read from disk as needed */
+  AdwToast        *reload_toast;  /* weak: the model's file changed on disk */
   gboolean         restored;      /* settings applied to the first model */
 };
 
@@ -231,6 +235,16 @@ show_open_error (SyWindow   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The model is being loaded again: the toast offering it is done with.
+ * It is not dismissed from here: libadwaita 1.2 can crash when a toast
+ * is dismissed during its show animation (its Reload button dismisses
+ * it, and its timeout); forgotten, a new failure can offer again. */
+static void
+forget_reload_toast (SyWindow *self)
+{
+  g_clear_weak_pointer (&self->reload_toast);
+}
+
 gboolean
 sy_window_open_model (SyWindow *self,
                       GFile    *file)
@@ -265,6 +279,9 @@ sy_window_open_model (SyWindow *self,
   shown = display_path (folder);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->loading_page), shown);
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), 0);
+  gtk_label_set_text (GTK_LABEL (self->loading_note), "");
+  gtk_widget_set_visible (self->loading_note, FALSE);
+  forget_reload_toast (self);
   gtk_stack_set_visible_child (self->stack, self->loading_page);
   sy_analysis_view_load_model (self->analysis, path);
   return TRUE;
@@ -370,9 +387,72 @@ on_load_failed (SyAnalysisView *view,
 static void
 on_load_progress (SyAnalysisView *view,
                   double          fraction,
+                  const char     *text,
                   SyWindow       *self)
 {
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), CLAMP (fraction, 0, 1));
+  /* a note (a sentence, not a step like "layer 3") stays for the load */
+  if (text != NULL && strlen (text) > 40)
+    {
+      gtk_label_set_text (GTK_LABEL (self->loading_note), text);
+      gtk_widget_set_visible (self->loading_note, TRUE);
+    }
+}
+
+static void
+on_reload_toast_dismissed (AdwToast *toast,
+                           SyWindow *self)
+{
+  if (self->reload_toast == toast)
+    g_clear_weak_pointer (&self->reload_toast);
+}
+
+/* A run stopped because a file of the (mapped) model changed on disk:
+ * the text stays, the status line names the file, and a toast offers to
+ * load the model again (once, until it is dismissed, times out or is
+ * used; the next failed run offers again). */
+static void
+on_run_failed (SyWorker     *worker,
+               int           slot,
+               const GError *error,
+               SyWindow     *self)
+{
+  AdwToast *toast;
+
+  if (!g_error_matches (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED)
+      || self->reload_toast != NULL || self->model_folder == NULL)
+    return;
+  toast = adw_toast_new (_("The model’s files changed on disk"));
+  adw_toast_set_button_label (toast, _("_Reload"));
+  adw_toast_set_action_name (toast, "win.reload-model");
+  adw_toast_set_timeout (toast, 15);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_set_weak_pointer (&self->reload_toast, toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_reload_toast_dismissed), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+reload_model_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  g_autoptr (GFile) folder = NULL;
+
+  forget_reload_toast (self);
+  if (self->model_folder == NULL || self->loading_folder != NULL)
+    return;
+  /* the text, policy and views stay: only the model is read again */
+  folder = g_object_ref (self->model_folder);
+  sy_window_open_model (self, folder);
+}
+
+AdwToast *
+sy_window_get_reload_toast (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+  return self->reload_toast;
 }
 
 static void
@@ -665,6 +745,7 @@ sy_window_dispose (GObject *object)
 {
   SyWindow *self = SY_WINDOW (object);
 
+  g_clear_weak_pointer (&self->reload_toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sy_window_parent_class)->dispose (object);
@@ -1108,6 +1189,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "win.reload-model", NULL, reload_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
   gtk_widget_class_install_action (widget_class, "win.save-trace", NULL, save_trace_action);
 }
@@ -1141,6 +1223,8 @@ sy_window_init (SyWindow *self)
   g_signal_connect_object (self->analysis, "load-failed", G_CALLBACK (on_load_failed), self, 0);
   g_signal_connect_object (self->analysis, "load-progress", G_CALLBACK (on_load_progress), self, 0);
   g_signal_connect_object (self->analysis, "trace-changed", G_CALLBACK (on_trace_changed), self, 0);
+  g_signal_connect_object (sy_analysis_view_get_worker (self->analysis), "run-failed",
+                           G_CALLBACK (on_run_failed), self, 0);
   {
     GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
     GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
@@ -1150,7 +1234,14 @@ sy_window_init (SyWindow *self)
     gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
     gtk_widget_add_css_class (cancel, "pill");
     g_signal_connect_object (cancel, "clicked", G_CALLBACK (on_cancel_load), self, 0);
+    self->loading_note = gtk_label_new (NULL);
+    gtk_label_set_wrap (GTK_LABEL (self->loading_note), TRUE);
+    gtk_label_set_max_width_chars (GTK_LABEL (self->loading_note), 60);
+    gtk_label_set_justify (GTK_LABEL (self->loading_note), GTK_JUSTIFY_CENTER);
+    gtk_widget_add_css_class (self->loading_note, "sy-load-note");
+    gtk_widget_set_visible (self->loading_note, FALSE);
     gtk_box_append (GTK_BOX (box), self->loading_bar);
+    gtk_box_append (GTK_BOX (box), self->loading_note);
     gtk_box_append (GTK_BOX (box), cancel);
     self->loading_page = adw_status_page_new ();
     adw_status_page_set_title (ADW_STATUS_PAGE (self->loading_page), _("Loading Model…"));

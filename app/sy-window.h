@@ -83,5 +83,8 @@ void             sy_window_show_toast        (SyWindow      *self,
  * inside the window's toast overlay. */
 GtkStack        *sy_window_get_stack         (SyWindow      *self);
 AdwToastOverlay *sy_window_get_toast_overlay (SyWindow      *self);
+/* The toast offering to reload the model after its files changed on
+ * disk while a run read them (win.reload-model), or NULL (tests). */
+AdwToast        *sy_window_get_reload_toast  (SyWindow      *self);
 
 G_END_DECLS

@@ -48,6 +48,7 @@ struct _SyWorker
   GMutex         gen_lock;        /* guards the gen_pending* fields */
   SyTrace       *gen_pending[SY_N_SLOTS];    /* newest step not delivered yet */
   char          *gen_pending_text[SY_N_SLOTS];
+  char          *gen_text;        /* the text the generation in flight continues */
   int            gen_pending_from;
   guint          gen_deliver_id;
 };
@@ -303,6 +304,7 @@ typedef struct
 {
   SyWorker *self;
   double    fraction;
+  char     *text;
 } LoadProgress;
 
 static void
@@ -319,8 +321,9 @@ emit_load_progress (gpointer user_data)
 {
   LoadProgress *p = user_data;
 
-  g_signal_emit (p->self, signals[LOAD_PROGRESS], 0, p->fraction);
+  g_signal_emit (p->self, signals[LOAD_PROGRESS], 0, p->fraction, p->text);
   g_object_unref (p->self);
+  g_free (p->text);
   g_free (p);
   return G_SOURCE_REMOVE;
 }
@@ -335,7 +338,9 @@ load_progress (double      fraction,
 
   p->self = g_object_ref (job->self);
   p->fraction = fraction;
-  g_idle_add (emit_load_progress, p);
+  p->text = g_strdup (what);
+  /* at the task's own priority: every report arrives before the load's end */
+  g_idle_add_full (G_PRIORITY_DEFAULT, emit_load_progress, p, NULL);
   return !g_cancellable_is_cancelled (job->cancellable);
 }
 
@@ -762,6 +767,18 @@ gen_deliver (gpointer user_data)
   from = self->gen_pending_from;
   g_mutex_unlock (&self->gen_lock);
 
+  /* the text was edited since the generation started: its steps would
+   * land in a text that is no longer theirs (the edit runs instead) */
+  if (g_strcmp0 (self->text, self->gen_text) != 0)
+    {
+      for (int s = 0; s < SY_N_SLOTS; s++)
+        {
+          g_clear_pointer (&traces[s], sy_trace_free);
+          g_free (texts[s]);
+        }
+      return G_SOURCE_REMOVE;
+    }
+
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       if (traces[s] == NULL)
@@ -916,8 +933,11 @@ gen_done (GObject      *object,
   gen_deliver (self);
 
   self->generating = FALSE;
-  /* the text now ends with A's continuation, which the traces already hold */
-  if (!stale && job->continuation[SY_SLOT_A] != NULL && g_strcmp0 (self->text, job->text) == 0)
+  g_clear_pointer (&self->gen_text, g_free);
+  /* the text now ends with A's continuation, which the traces (and the
+   * window's text) already hold, also when another input (a policy, compare,
+   * a model) stopped it: what runs next is the text shown */
+  if (job->continuation[SY_SLOT_A] != NULL && g_strcmp0 (self->text, job->text) == 0)
     {
       char *text = g_strconcat (job->text, job->continuation[SY_SLOT_A], NULL);
 
@@ -935,7 +955,11 @@ gen_done (GObject      *object,
     }
   if (start_calibration (self))
     return;
-  if (stale)
+  /* newer inputs wait; and a generation stopped before its first token
+   * delivered no trace at all: the views may still show an older text's
+   * (its last plain run was superseded by this generation), so the text
+   * runs as usual (the sessions' caches make that cheap) */
+  if (stale || (job->continuation[SY_SLOT_A] == NULL && job->error == NULL))
     schedule_run (self);
 }
 
@@ -957,6 +981,8 @@ start_generation (SyWorker *self)
     }
   self->gen_request = 0;
   self->generating = TRUE;
+  g_free (self->gen_text);
+  self->gen_text = g_strdup (job->text);
   g_atomic_int_set (&self->gen_stop, FALSE);
 
   set_running (self, TRUE);
@@ -1048,6 +1074,7 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->gen_pending[s], sy_trace_free);
       g_clear_pointer (&self->gen_pending_text[s], g_free);
     }
+  g_free (self->gen_text);
   g_mutex_clear (&self->gen_lock);
   g_clear_pointer (&self->pending_model, sy_model_unref);
   g_clear_pointer (&self->model, sy_model_unref);
@@ -1075,10 +1102,10 @@ sy_worker_class_init (SyWorkerClass *klass)
   signals[RUN_FAILED] =
     g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_ERROR);
-  /* (fraction) */
+  /* (fraction, text or NULL) */
   signals[LOAD_PROGRESS] =
     g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
   signals[BUSY_CHANGED] =
     g_signal_new ("busy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);

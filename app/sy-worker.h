@@ -43,7 +43,10 @@ SyModel       *sy_worker_get_model         (SyWorker            *self);
 
 /* Loads @path in a thread; on success replaces the model (and resets the
  * sessions) and emits ::model-changed; the task's error otherwise, and the
- * previous model stays.  Progress is reported through ::load-progress. */
+ * previous model stays.  Progress is reported through ::load-progress
+ * (fraction, text): the text is what the engine is at ("layer 3"), or a
+ * note for the person waiting (a sentence: the weights do not fit in
+ * memory and will be read from disk as needed), or NULL. */
 void           sy_worker_load_model_async  (SyWorker            *self,
                                             const char          *path,
                                             GCancellable        *cancellable,

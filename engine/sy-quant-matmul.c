@@ -30,6 +30,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-cpu.h"
 #include "sy-quant.h"
 #include "sy-quant-matmul.h"
 
@@ -93,7 +94,7 @@ have_avx512 (void)
     {
       __builtin_cpu_init ();
       cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
-               && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("f16c")
+               && __builtin_cpu_supports ("avx512vl") && sy_cpu_has_f16c ()
                && __builtin_cpu_supports ("fma");
     }
   return cached && forced_level == 0;

@@ -147,7 +147,13 @@ sy_proc_kib (const char *file,
 gint64
 sy_mem_available (void)
 {
-  gint64 kib = sy_proc_kib ("/proc/meminfo", "MemAvailable");
+  const char *pretend = g_getenv ("SY_MEM_AVAILABLE");
+  gint64 kib;
+
+  /* tests: a machine with that many bytes free (models that do not fit) */
+  if (pretend != NULL && *pretend)
+    return (gint64) g_ascii_strtoll (pretend, NULL, 10);
+  kib = sy_proc_kib ("/proc/meminfo", "MemAvailable");
 
   return kib < 0 ? -1 : kib * 1024;
 }

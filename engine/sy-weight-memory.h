@@ -33,7 +33,8 @@ void          *sy_weight_arena_alloc     (SyWeightArena *self,
                                           gsize          align);
 guint64        sy_weight_arena_get_n_bytes (SyWeightArena *self);
 
-/* MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */
+/* MemAvailable of /proc/meminfo in bytes, or -1 where unknown (tests
+ * set SY_MEM_AVAILABLE to pretend a number of bytes). */
 gint64         sy_mem_available          (void);
 /* The number after "@key:" in a /proc file such as /proc/meminfo or
  * /proc/self/status (kB there), or -1. */

@@ -6,6 +6,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The input is written to a temporary file (sy_gguf_open maps a path).
+ * An input holding a second GGUF header ("GGUF" and version 2 or 3) is
+ * two files: written as the parts fuzz-00001-of-00002.gguf and
+ * fuzz-00002-of-00002.gguf of a split model, opened by the first.
+ * Vocabulary-only files (llama.cpp's ggml-vocab-*.gguf: tokenizer
+ * metadata, no tensors) go through the tokenizer paths like any other.
  */
 #include "sy-arch.h"
 #include "sy-fuzz.h"
@@ -19,6 +24,11 @@ static const char *const array_keys[] = {
   "tokenizer.ggml.scores",
   "general.tags",
 };
+
+/* Text reaching the pre-tokenizers' rules: contractions, digit runs,
+ * punctuation, runs of spaces and newlines, accents, CJK, an emoji. */
+static const char sample_text[] =
+  "Hello world, 123! I'm   here -- they'll\n\n\tcafé 12345678 ÄÖÜ 你好世界 🦙 <s></s> ...";
 
 static void
 read_tensor (const SyTensor *t)
@@ -55,13 +65,24 @@ read_model (SyGguf *gguf)
 
       if (tok != NULL)
         {
-          g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, "Hello world, 123!", -1, TRUE, NULL);
+          g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, sample_text, -1, TRUE, NULL);
 
           if (enc != NULL)
             g_free (sy_tokenizer_decode (tok, enc->ids, enc->n, FALSE));
         }
       json_object_put (tok_json);
     }
+  {
+    g_autoptr (SyTokenizer) tok = sy_gguf_tokenizer_new (gguf, NULL);
+
+    if (tok != NULL)
+      {
+        g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, sample_text, -1, FALSE, NULL);
+
+        if (enc != NULL)
+          g_free (sy_tokenizer_decode (tok, enc->ids, enc->n, TRUE));
+      }
+  }
   sy_gguf_model_rope_pairs (gguf);
 
   if (arch != NULL)
@@ -85,8 +106,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree char *path = NULL;
   g_autoptr (SyGguf) gguf = NULL;
 
+  const uint8_t *second = NULL;
+
   sy_fuzz_init ();
-  path = sy_fuzz_write_file ("fuzz.gguf", data, size);
+  for (size_t i = 4; i + 8 <= size && second == NULL; i++)
+    if (memcmp (data + i, "GGUF", 4) == 0 && (data[i + 4] == 2 || data[i + 4] == 3)
+        && data[i + 5] == 0 && data[i + 6] == 0 && data[i + 7] == 0)
+      second = data + i;
+  if (second != NULL)
+    {
+      g_free (sy_fuzz_write_file ("fuzz-00002-of-00002.gguf", second, size - (second - data)));
+      path = sy_fuzz_write_file ("fuzz-00001-of-00002.gguf", data, second - data);
+    }
+  else
+    path = sy_fuzz_write_file ("fuzz.gguf", data, size);
   gguf = sy_gguf_open (path, NULL);
   if (gguf == NULL)
     return 0;

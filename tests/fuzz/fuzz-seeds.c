@@ -176,6 +176,134 @@ seeds_safetensors (void)
 
 /* A tiny model (random weights, the cut bytelevel tokenizer) as GGUF in
  * @dtype, and a file holding every metadata type and every tensor type. */
+/* llama.cpp's vocabulary-only file @name (tests/fixtures/gguf-llamacpp/
+ * vocab/) cut to its first @n_keep tokens and the merges among them (at
+ * most 300), with its tokenizer settings: a small vocabulary-only seed. */
+static void
+seed_vocab_only (const char *name,
+                 guint       n_keep)
+{
+  g_autofree char *rel = g_strdup_printf ("gguf-llamacpp/vocab/ggml-vocab-%s.gguf", name);
+  g_autofree char *path = g_build_filename (fixtures, rel, NULL);
+  g_autofree char *out_path = g_build_filename (out_dir, "vocab.tmp", NULL);
+  g_autofree char *out_name = g_strdup_printf ("vocab-%s.gguf", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyGguf) g = sy_gguf_open (path, &error);
+  g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
+  g_autoptr (GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) kept_merges = g_ptr_array_new ();
+  g_auto (GStrv) tokens = NULL;
+  g_auto (GStrv) merges = NULL;
+  g_autofree int32_t *types = NULL;
+  g_autofree float *scores = NULL;
+  g_autofree char *data = NULL;
+  static const char *const strings[] = { "general.architecture", "tokenizer.ggml.model",
+                                         "tokenizer.ggml.pre" };
+  static const char *const ids[] = { "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
+                                     "tokenizer.ggml.unknown_token_id",
+                                     "tokenizer.ggml.padding_token_id" };
+  static const char *const bools[] = { "tokenizer.ggml.add_bos_token", "tokenizer.ggml.add_eos_token",
+                                       "tokenizer.ggml.add_space_prefix" };
+  guint64 n_types = 0, n_scores = 0;
+  guint n;
+  gsize len;
+
+  if (g == NULL)
+    g_error ("%s", error->message);
+  tokens = sy_gguf_get_string_array (g, "tokenizer.ggml.tokens");
+  g_assert (tokens != NULL);
+  n = MIN (g_strv_length (tokens), n_keep);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_add (kept, tokens[i]);
+  merges = sy_gguf_get_string_array (g, "tokenizer.ggml.merges");
+  for (guint i = 0; merges && merges[i] && kept_merges->len < 300; i++)
+    {
+      g_auto (GStrv) parts = g_strsplit (merges[i], " ", 2);
+      g_autofree char *joined = NULL;
+
+      if (g_strv_length (parts) != 2)
+        continue;
+      joined = g_strconcat (parts[0], parts[1], NULL);
+      if (g_hash_table_contains (kept, parts[0]) && g_hash_table_contains (kept, parts[1])
+          && g_hash_table_contains (kept, joined))
+        g_ptr_array_add (kept_merges, merges[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    if (sy_gguf_get_string (g, strings[i]) != NULL)
+      sy_gguf_writer_add_string (w, strings[i], sy_gguf_get_string (g, strings[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      int64_t v;
+
+      if (sy_gguf_get_int (g, ids[i], &v))
+        sy_gguf_writer_add_u32 (w, ids[i], (guint32) MIN (v, (int64_t) n - 1));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bools); i++)
+    {
+      gboolean v;
+
+      if (sy_gguf_get_bool (g, bools[i], &v))
+        sy_gguf_writer_add_bool (w, bools[i], v);
+    }
+  sy_gguf_writer_add_string_array (w, "tokenizer.ggml.tokens", (const char *const *) tokens, n);
+  if (kept_merges->len > 0)
+    sy_gguf_writer_add_string_array (w, "tokenizer.ggml.merges",
+                                     (const char *const *) kept_merges->pdata, kept_merges->len);
+  types = sy_gguf_get_int_array (g, "tokenizer.ggml.token_type", &n_types);
+  if (types != NULL)
+    sy_gguf_writer_add_i32_array (w, "tokenizer.ggml.token_type", types, MIN (n_types, n));
+  scores = sy_gguf_get_float_array (g, "tokenizer.ggml.scores", &n_scores);
+  if (scores != NULL)
+    sy_gguf_writer_add_f32_array (w, "tokenizer.ggml.scores", scores, MIN (n_scores, n));
+  if (!sy_gguf_writer_write (w, out_path, &error))
+    g_error ("%s", error->message);
+  g_assert (g_file_get_contents (out_path, &data, &len, NULL));
+  put ("gguf", out_name, data, (gssize) len);
+  g_unlink (out_path);
+}
+
+/* A split model of two parts (llama.cpp's gguf-split metadata), one
+ * tensor each, the parts back to back: fuzz-gguf writes an input holding
+ * a second GGUF header as the two files of a split model. */
+static void
+seed_split (void)
+{
+  g_autofree char *out_path = g_build_filename (out_dir, "split.tmp", NULL);
+  GString *both = g_string_new (NULL);
+  const int64_t shape[2] = { 2, 32 };
+  float values[64];
+
+  for (int i = 0; i < 64; i++)
+    values[i] = (float) (i % 7) - 3.0f;
+  for (guint16 no = 0; no < 2; no++)
+    {
+      g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *data = NULL;
+      const guint16 count = 2;
+      const int32_t n_tensors = 2;
+      gsize len;
+
+      if (no == 0)
+        {
+          sy_gguf_writer_add_string (w, "general.architecture", "olmoe");
+          sy_gguf_writer_add_u32 (w, "olmoe.block_count", 1);
+        }
+      sy_gguf_writer_add_raw_kv (w, "split.no", SY_GGUF_UINT16, &no, 2);
+      sy_gguf_writer_add_raw_kv (w, "split.count", SY_GGUF_UINT16, &count, 2);
+      sy_gguf_writer_add_raw_kv (w, "split.tensors.count", SY_GGUF_INT32, &n_tensors, 4);
+      if (!sy_gguf_writer_add_tensor (w, no ? "output.weight" : "token_embd.weight",
+                                      no ? SY_DTYPE_Q8_0 : SY_DTYPE_F16, 2, shape, values, &error)
+          || !sy_gguf_writer_write (w, out_path, &error))
+        g_error ("%s", error->message);
+      g_assert (g_file_get_contents (out_path, &data, &len, NULL));
+      g_string_append_len (both, data, (gssize) len);
+    }
+  put ("gguf", "split.gguf", both->str, (gssize) both->len);
+  g_string_free (both, TRUE);
+  g_unlink (out_path);
+}
+
 static void
 seeds_gguf (void)
 {
@@ -257,6 +385,13 @@ seeds_gguf (void)
       put ("gguf", name, data, (gssize) len);
     }
   g_unlink (gguf_path);
+  seed_split ();
+  seed_vocab_only ("llama-bpe", 600);
+  seed_vocab_only ("llama-spm", 600);
+  seed_vocab_only ("qwen2", 600);
+  seed_vocab_only ("gpt-2", 600);
+  seed_vocab_only ("deepseek-llm", 600);
+  seed_vocab_only ("phi-3", 600);
   {
     g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
     const char *name;

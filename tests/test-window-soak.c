@@ -1,0 +1,356 @@
+/* test-window-soak.c: thousands of edits in the real window (suite 'app',
+ * under a display)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A seeded random walk over what a person does in the window: edits of
+ * the text at random places (inserts of words, punctuation, accents and
+ * CJK, deletes of a few characters, now and then a new text), policy and
+ * parameter changes for A and B, view and measure switches, compare on and
+ * off, Continue started and stopped, and model reloads (the demo model,
+ * the OLMoE fixture folder and its GGUF file), without waiting for the
+ * runs in between: the newest edit must win.  At checkpoints (every 50
+ * steps, and at the end) the worker is let finish, and every view that
+ * shows a trace shows one of the newest text: its token ids decode to
+ * the text in the buffer.  Under ASan/LSan (switchyard.sh test) it also
+ * checks that nothing crashes or leaks.
+ *
+ * SY_SOAK_STEPS sets the number of steps (default 5000: about 25 s in a
+ * release build, 90 s under ASan on a busy 2-core machine); SY_SOAK_SEED
+ * the seed (default 18); SY_SOAK_VERBOSE prints each step's texts.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-analysis-view.h"
+#include "sy-application.h"
+#include "sy-test-gui.h"
+#include "sy-tokenizer.h"
+#include "sy-trace-view.h"
+#include "sy-window.h"
+#include "sy-worker.h"
+
+#define DEFAULT_STEPS 5000
+
+static SyApplication *app;
+
+static const char *const snippets[] = {
+  " the", " jury", " said", " experts", " route", "s", ",", ".", "!", " 42", "1999",
+  " ", "  ", "\n", "\t", "-", "'s", " café", "é", "ü", "ß", "你好", "世界", "🦙",
+  " Mixture", " of", " Experts", "The", " a", "?", "\"", "(", ")",
+};
+static const char *const texts[] = {
+  "The jury said the city deserves praise.",
+  "Experts route tokens.",
+  "A",
+  "Grüße aus Köln, 你好!",
+  "one two three four five six seven eight nine ten",
+};
+static const char *const policies[] = {
+  "native", "topk:k=1", "topk:k=2", "topp:p=0.3", "topp:p=0.5", "topp:p=0.9",
+  "topp:p=0.6,kmin=1,kmax=2", "minp:t=0.3", "minp:t=0.6", "quantile:q=0.5",
+};
+static const char *const views[] = { "heatmap", "strip", "inspector", "summary", "compare" };
+static const char *const measures[] = { "k", "importance", "expert", "entropy", "depth", "surprisal" };
+
+typedef struct
+{
+  SyWindow       *window;
+  SyAnalysisView *view;
+  SyWorker       *worker;
+  GtkTextBuffer  *buffer;
+  GRand          *rand;
+  int             opened;
+  int             failed;
+  guint           n_edits, n_policies, n_views, n_compare, n_continue, n_reloads, n_checks;
+} Soak;
+
+static void
+on_opened (SyWindow *window,
+           GFile    *folder,
+           Soak     *s)
+{
+  s->opened++;
+}
+
+static void
+on_load_failed (SyAnalysisView *view,
+                const char     *path,
+                const GError   *error,
+                Soak           *s)
+{
+  g_printerr ("load of %s failed: %s\n", path, error->message);
+  s->failed++;
+}
+
+static void
+on_run_failed (SyWorker     *worker,
+               int           slot,
+               const GError *error,
+               Soak         *s)
+{
+  g_printerr ("run of slot %d failed: %s\n", slot, error->message);
+}
+
+static void
+iterate (guint n)
+{
+  for (guint i = 0; i < n; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* Until no load, run or continuation is in flight. */
+static void
+settle (Soak *s)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  if (sy_worker_is_generating (s->worker))
+    sy_analysis_view_stop (s->view);
+  while (sy_worker_is_busy (s->worker) || sy_worker_is_generating (s->worker)
+         || g_strcmp0 (gtk_stack_get_visible_child_name (sy_window_get_stack (s->window)), "loading") == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  iterate (20);
+}
+
+static void
+collect_views (GtkWidget *root,
+               GPtrArray *out)
+{
+  if (SY_IS_TRACE_VIEW (root))
+    g_ptr_array_add (out, root);
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_views (c, out);
+}
+
+/* Every view that shows a trace shows one of the text in the buffer (B's
+ * views only while compare is on); the main views show one. */
+static void
+check_views (Soak       *s,
+             const char *where)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  SyTokenizer *tok;
+  GtkWidget *compare = sy_analysis_view_get_compare_pane (s->view);
+  gboolean compare_on = sy_analysis_view_get_compare (s->view);
+  guint shown = 0;
+
+  settle (s);
+  text = sy_analysis_view_get_text (s->view);
+  tok = sy_model_get_tokenizer (sy_worker_get_model (s->worker));
+  g_assert_nonnull (tok);
+  s->n_checks++;
+  if (text[0] == '\0')
+    return;   /* nothing to run: the views keep the last picture */
+  collect_views (GTK_WIDGET (s->view), list);
+  g_assert_cmpuint (list->len, >, 0);
+  for (guint i = 0; i < list->len; i++)
+    {
+      GtkWidget *w = g_ptr_array_index (list, i);
+      const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (w));
+      g_autofree char *decoded = NULL;
+
+      if (!compare_on && gtk_widget_is_ancestor (w, compare))
+        continue;
+      if (trace == NULL)
+        continue;
+      decoded = sy_tokenizer_decode (tok, trace->ids, trace->n_tokens, TRUE);
+      if (g_strcmp0 (decoded, text) != 0)
+        {
+          const SyTrace *wt = sy_worker_get_trace (s->worker, SY_SLOT_A);
+          g_autofree char *wd = wt ? sy_tokenizer_decode (tok, wt->ids, wt->n_tokens, TRUE) : NULL;
+
+          g_error ("%s: %s shows a trace of \"%s\", the text is \"%s\" (worker: text \"%s\", trace \"%s\")",
+                   where, G_OBJECT_TYPE_NAME (w), decoded, text, sy_worker_get_text (s->worker), wd);
+        }
+      shown++;
+    }
+  g_assert_cmpuint (shown, >, 0);
+}
+
+static void
+random_edit (Soak *s)
+{
+  GtkTextIter a, b;
+  int n = gtk_text_buffer_get_char_count (s->buffer);
+  guint32 r = g_rand_int_range (s->rand, 0, 100);
+
+  s->n_edits++;
+  if (r < 2)
+    {
+      gtk_text_buffer_set_text (s->buffer, texts[g_rand_int_range (s->rand, 0, G_N_ELEMENTS (texts))], -1);
+      return;
+    }
+  if (r < 55 && n < 400)
+    {
+      const char *snip = snippets[g_rand_int_range (s->rand, 0, G_N_ELEMENTS (snippets))];
+
+      gtk_text_buffer_get_iter_at_offset (s->buffer, &a, g_rand_int_range (s->rand, 0, n + 1));
+      gtk_text_buffer_insert (s->buffer, &a, snip, -1);
+      return;
+    }
+  if (n == 0)
+    return;
+  {
+    int start = g_rand_int_range (s->rand, 0, n);
+    int len = g_rand_int_range (s->rand, 1, n > 400 ? 40 : 8);
+
+    gtk_text_buffer_get_iter_at_offset (s->buffer, &a, start);
+    gtk_text_buffer_get_iter_at_offset (s->buffer, &b, MIN (n, start + len));
+    gtk_text_buffer_delete (s->buffer, &a, &b);
+  }
+}
+
+static void
+reload (Soak *s,
+        guint which)
+{
+  g_autoptr (GError) error = NULL;
+
+  s->n_reloads++;
+  if (which % 3 == 0)
+    {
+      g_assert_true (sy_window_open_default_model (s->window, &error));
+      g_assert_no_error (error);
+    }
+  else
+    {
+      g_autofree char *path = which % 3 == 1
+        ? g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL)
+        : g_build_filename (g_getenv ("SY_FIXTURES"), "gguf-llamacpp", "olmoe.gguf", NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+
+      g_assert_true (sy_window_open_model (s->window, file));
+    }
+}
+
+static void
+test_soak (void)
+{
+  const char *steps_env = g_getenv ("SY_SOAK_STEPS");
+  const char *seed_env = g_getenv ("SY_SOAK_SEED");
+  guint n_steps = steps_env ? (guint) atoi (steps_env) : DEFAULT_STEPS;
+  guint32 seed = seed_env ? (guint32) atoi (seed_env) : 18;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *text_view;
+  guint reloads = 0;
+  gint64 t0 = g_get_monotonic_time ();
+  Soak s = { 0 };
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  g_assert_nonnull (g_getenv ("SY_FIXTURES"));
+
+  g_application_activate (G_APPLICATION (app));
+  s.window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (s.window);
+  gtk_window_set_default_size (GTK_WINDOW (s.window), 1200, 800);
+  s.view = sy_window_get_analysis_view (s.window);
+  s.worker = sy_analysis_view_get_worker (s.view);
+  s.rand = g_rand_new_with_seed (seed);
+  g_signal_connect (s.window, "model-opened", G_CALLBACK (on_opened), &s);
+  g_signal_connect (s.view, "load-failed", G_CALLBACK (on_load_failed), &s);
+  g_signal_connect (s.worker, "run-failed", G_CALLBACK (on_run_failed), &s);
+  text_view = sy_test_find_widget (GTK_WIDGET (s.view), GTK_TYPE_TEXT_VIEW);
+  g_assert_nonnull (text_view);
+  s.buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+
+  reload (&s, reloads++);
+  settle (&s);
+  g_assert_cmpint (s.opened, ==, 1);
+  sy_analysis_view_set_text (s.view, texts[0]);
+  check_views (&s, "start");
+
+  for (guint i = 1; i <= n_steps; i++)
+    {
+      guint32 r = g_rand_int_range (s.rand, 0, 1000);
+
+      if (g_getenv ("SY_SOAK_VERBOSE"))
+        {
+          g_autofree char *bt = sy_analysis_view_get_text (s.view);
+
+          g_printerr ("step %u: r=%u busy=%d gen=%d buffer=\"%s\" worker=\"%s\"\n", i, r,
+                      sy_worker_is_busy (s.worker), sy_worker_is_generating (s.worker), bt,
+                      sy_worker_get_text (s.worker));
+        }
+
+      if (r < 880)
+        random_edit (&s);
+      else if (r < 930)
+        {
+          const char *spec = policies[g_rand_int_range (s.rand, 0, G_N_ELEMENTS (policies))];
+
+          s.n_policies++;
+          /* a policy that does not fit the model is refused; nothing changes */
+          if (g_rand_boolean (s.rand))
+            sy_analysis_view_set_router (s.view, spec, NULL);
+          else
+            sy_analysis_view_set_router_b (s.view, spec, NULL);
+        }
+      else if (r < 955)
+        {
+          s.n_views++;
+          if (g_rand_boolean (s.rand))
+            sy_analysis_view_set_view (s.view, views[g_rand_int_range (s.rand, 0, G_N_ELEMENTS (views))]);
+          else
+            sy_analysis_view_set_measure (s.view, measures[g_rand_int_range (s.rand, 0, G_N_ELEMENTS (measures))],
+                                          NULL);
+        }
+      else if (r < 970)
+        {
+          s.n_compare++;
+          sy_analysis_view_set_compare (s.view, !sy_analysis_view_get_compare (s.view));
+        }
+      else if (r < 995)
+        {
+          s.n_continue++;
+          if (sy_worker_is_generating (s.worker))
+            sy_analysis_view_stop (s.view);
+          else
+            sy_analysis_view_continue (s.view);
+        }
+      else if (r < 997 || i % 1000 == 0)
+        reload (&s, reloads++);
+      iterate (g_rand_int_range (s.rand, 0, 4));
+      if (i % 50 == 0)
+        {
+          g_autofree char *where = g_strdup_printf ("step %u", i);
+
+          check_views (&s, where);
+        }
+    }
+  check_views (&s, "end");
+  g_assert_cmpint (s.failed, ==, 0);
+  g_assert_cmpint (s.opened, >=, 1);
+  g_test_message ("%u steps (seed %u) in %.1f s: %u edits, %u policy changes, %u view/measure switches, "
+                  "%u compare toggles, %u continue/stop, %u model loads, %u checkpoints",
+                  n_steps, seed, (g_get_monotonic_time () - t0) / 1e6, s.n_edits, s.n_policies,
+                  s.n_views, s.n_compare, s.n_continue, s.n_reloads, s.n_checks);
+
+  g_signal_handlers_disconnect_by_data (s.window, &s);
+  g_signal_handlers_disconnect_by_data (s.view, &s);
+  g_signal_handlers_disconnect_by_data (s.worker, &s);
+  g_rand_free (s.rand);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  app = sy_test_gui_init ("test-window-soak", NULL);
+
+  g_test_add_func ("/app/window-soak", test_soak);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
