@@ -30,6 +30,13 @@ typedef enum
 
 GQuark sy_engine_error_quark (void);
 
+/* Sets *@error (SY_ENGINE_ERROR, @code, the formatted message) and returns
+ * FALSE, for `return sy_engine_fail (error, ...);`. */
+gboolean sy_engine_fail (GError    **error,
+                         int         code,
+                         const char *format,
+                         ...) G_GNUC_PRINTF (3, 4);
+
 /* Progress and cancellation: return FALSE to cancel.  @fraction is in [0, 1]. */
 typedef gboolean (*SyProgressFunc) (double      fraction,
                                     const char *what,

@@ -436,28 +436,6 @@ typedef struct
   SyTraceDtype dtype;
 } Reader;
 
-static gboolean
-fail (GError    **error,
-      int         code,
-      const char *format,
-      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError    **error,
-      int         code,
-      const char *format,
-      ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, SY_ENGINE_ERROR, code, msg);
-  return FALSE;
-}
-
 static json_object *
 member (json_object *o,
         const char  *key)
@@ -488,7 +466,7 @@ read_floats (const Reader *r,
 
   if (o == NULL || !json_object_is_type (o, json_type_string))
     {
-      fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
             r->name, what, n);
       return NULL;
     }
@@ -496,14 +474,14 @@ read_floats (const Reader *r,
   for (const char *c = b64; *c; c++)
     if (!g_ascii_isalnum (*c) && *c != '+' && *c != '/' && *c != '=')
       {
-        fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
+        sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
               c - b64);
         return NULL;
       }
   raw = g_base64_decode (b64, &len);
   if (len != n * width)
     {
-      fail (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
             "%s: %s holds %zu values, expected %zu", r->name, what, len / width, n);
       return NULL;
     }
@@ -527,7 +505,7 @@ read_floats (const Reader *r,
         }
       if (isnan (v[i]) || (!allow_inf && isinf (v[i])) || (allow_inf && v[i] == INFINITY))
         {
-          fail (error, SY_ENGINE_ERROR_NAN, "%s: %s: value %zu is %s", r->name, what, i,
+          sy_engine_fail (error, SY_ENGINE_ERROR_NAN, "%s: %s: value %zu is %s", r->name, what, i,
                 isnan (v[i]) ? "NaN" : "infinite");
           g_free (v);
           return NULL;
@@ -553,13 +531,13 @@ read_ints (const Reader *r,
 
   if (o == NULL || !json_object_is_type (o, json_type_array))
     {
-      fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
       return NULL;
     }
   len = json_object_array_length (o);
   if (n >= 0 && len != (gsize) n)
     {
-      fail (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
             "%s: %s has %zu entries, expected %zd", r->name, what, len, n);
       return NULL;
     }
@@ -571,7 +549,7 @@ read_ints (const Reader *r,
 
       if (e == NULL || !json_object_is_type (e, json_type_int))
         {
-          fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: %s[%zu] is not an integer", r->name,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: %s[%zu] is not an integer", r->name,
                 what, i);
           g_free (v);
           return NULL;
@@ -579,7 +557,7 @@ read_ints (const Reader *r,
       x = json_object_get_int64 (e);
       if (x < lo || x > hi)
         {
-          fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: %s[%zu] = %" G_GINT64_FORMAT
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: %s[%zu] = %" G_GINT64_FORMAT
                 " is outside %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT, r->name, what, i, x, lo, hi);
           g_free (v);
           return NULL;
@@ -616,7 +594,7 @@ read_enum (const Reader       *r,
         *out = i;
         return TRUE;
       }
-  return fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: '%s' is \"%s\", not one this version "
+  return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: '%s' is \"%s\", not one this version "
                "reads", r->name, key, v);
 }
 
@@ -673,13 +651,13 @@ read_layer (const Reader *r,
   int64_t layer, moe = l, budget = E;
 
   if (!json_object_is_type (lo, json_type_object))
-    return fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: layers[%d] is not an object", r->name, l);
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: layers[%d] is not an object", r->name, l);
   if (!sy_json_require_int (lo, r->name, "layer", &layer, error) ||
       !sy_json_get_int (lo, r->name, "moe", l, &moe, error) ||
       !sy_json_get_int_range (lo, r->name, "budget", E, 0, E, &budget, error))
     return FALSE;
   if (layer != expect_layer || moe != l)
-    return fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+    return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                  "%s: layers[%d] is decoder layer %" G_GINT64_FORMAT " (MoE layer %" G_GINT64_FORMAT
                  "), the header's moe_layers say %d (MoE layer %d)",
                  r->name, l, layer, moe, expect_layer, l);
@@ -722,7 +700,7 @@ read_layer (const Reader *r,
         {
           for (int i = 0; i < j; i++)
             if (ex[i] == experts[off + j])
-              return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+              return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                            "%s: layers[%d]: token %d lists expert %d twice", r->name, l, t, ex[i]);
           ex[j] = experts[off + j];
           w[j] = weights ? weights[off + j] : 1.0f / k[t];
@@ -758,13 +736,13 @@ read_layer (const Reader *r,
               for (int e = 0; e < E; e++)
                 {
                   if (z[e] < 0 || z[e] > 1.001f)
-                    return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                                  "%s: %s: token %d, expert %d: probability %g outside [0, 1]",
                                  r->name, what, t, e, z[e]);
                   sum += z[e];
                 }
               if (fabs (sum - 1.0) > 0.02)
-                return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                              "%s: %s: token %d: probabilities sum to %g, not 1", r->name, what, t,
                              sum);
               for (int e = 0; e < E; e++)
@@ -803,17 +781,17 @@ read_layer (const Reader *r,
               float v = tp[(gsize) t * top + j];
 
               if (p[e] >= 0)
-                return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                              "%s: %s: token %d lists expert %d twice", r->name, what, t, e);
               if (v < 0 || v > 1.001f)
-                return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                              "%s: %s: token %d: probability %g outside [0, 1]", r->name, what,
                              t, v);
               p[e] = v;
               sum += v;
             }
           if (sum > 1.02)
-            return fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+            return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                          "%s: %s: token %d: the top %d probabilities sum to %g, more than 1",
                          r->name, what, t, top, sum);
           rest = MAX (0.0, 1.0 - sum) / (E - top);
@@ -860,7 +838,7 @@ read_layer (const Reader *r,
       if (tf->recv == NULL)
         {
           if (l > 0)
-            return fail (error, SY_ENGINE_ERROR_MISSING,
+            return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                          "%s: attention_received is recorded from layers[%d] on, not for every layer",
                          r->name, l);
           tf->recv = g_new0 (float, (gsize) MAX (r->L, 1) * MAX (T, 1));
@@ -877,7 +855,7 @@ read_layer (const Reader *r,
       }
     }
   else if (tf->recv != NULL)
-    return fail (error, SY_ENGINE_ERROR_MISSING,
+    return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                  "%s: layers[%d] has no attention_received while layer 0 has", r->name, l);
   return TRUE;
 }
@@ -913,7 +891,7 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   if (format == NULL || strcmp (format, SY_TRACE_FILE_FORMAT) != 0)
     {
-      fail (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a Switchyard trace (\"format\" is %s%s%s)",
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a Switchyard trace (\"format\" is %s%s%s)",
             name, format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
       return NULL;
     }
@@ -921,7 +899,7 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   if (version != SY_TRACE_FILE_VERSION)
     {
-      fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
             "%s: trace format version %" G_GINT64_FORMAT " (this Switchyard reads version %d)",
             name, version, SY_TRACE_FILE_VERSION);
       return NULL;
@@ -932,7 +910,7 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   if (model == NULL)
     {
-      fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
       return NULL;
     }
   if (!sy_json_require_int_range (model, name, "n_experts", 1, 1 << 16, &E, error) ||
@@ -948,7 +926,7 @@ sy_trace_file_parse (const char  *data,
   for (gsize i = 1; i < n_moe; i++)
     if (moe_layers[i] <= moe_layers[i - 1])
       {
-        fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
               "%s: model.moe_layers must be increasing decoder-layer indices", name);
         return NULL;
       }
@@ -958,7 +936,7 @@ sy_trace_file_parse (const char  *data,
   tokens = member (root, "tokens");
   if (tokens == NULL || !json_object_is_type (tokens, json_type_object))
     {
-      fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
       return NULL;
     }
   ids = read_ints (&r, member (tokens, "ids"), "tokens.ids", -1, 0, G_MAXINT32, &T, error);
@@ -967,7 +945,7 @@ sy_trace_file_parse (const char  *data,
   for (gsize t = 0; vocab > 0 && t < T; t++)
     if (ids[t] >= vocab)
       {
-        fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
               "%s: token id %d (tokens.ids[%zu]) is outside the vocabulary of %" G_GINT64_FORMAT
               " ids", name, ids[t], t, vocab);
         return NULL;
@@ -988,14 +966,14 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   if (tf->text && !g_utf8_validate (tf->text, -1, NULL))
     {
-      fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
       return NULL;
     }
   if ((o = member (tokens, "text")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         {
-          fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                 "%s: tokens.text must be an array of %zu strings, one per id", name, T);
           return NULL;
         }
@@ -1007,7 +985,7 @@ sy_trace_file_parse (const char  *data,
             tr->token_text[t] = g_strdup (json_object_get_string (e));
           else if (e != NULL && !json_object_is_type (e, json_type_null))
             {
-              fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
+              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
                     name, t);
               return NULL;
             }
@@ -1017,7 +995,7 @@ sy_trace_file_parse (const char  *data,
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         {
-          fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                 "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
           return NULL;
         }
@@ -1064,7 +1042,7 @@ sy_trace_file_parse (const char  *data,
         return NULL;
       if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
         {
-          fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                 "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
                 " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
           return NULL;
@@ -1111,7 +1089,7 @@ sy_trace_file_parse (const char  *data,
     r.dtype = SY_TRACE_DTYPE_F16;
   else
     {
-      fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
       return NULL;
     }
   if (!sy_json_get_int_range (root, name, "top_n", 0, 0, E, &top, error) ||
@@ -1119,7 +1097,7 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   if (tf->values == SY_TRACE_ROUTER_TOP && (top < 1 || top >= E))
     {
-      fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+      sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
             "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
       return NULL;
     }
@@ -1128,12 +1106,12 @@ sy_trace_file_parse (const char  *data,
   layers = member (root, "layers");
   if (layers == NULL || !json_object_is_type (layers, json_type_array))
     {
-      fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
       return NULL;
     }
   if (json_object_array_length (layers) != n_moe)
     {
-      fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
             "%s: %zu layers, but the header's model.moe_layers lists %zu MoE layers", name,
             json_object_array_length (layers), n_moe);
       return NULL;
@@ -1153,7 +1131,7 @@ sy_trace_file_parse (const char  *data,
 
       if (T < 2)
         {
-          fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
           return NULL;
         }
       nll = read_floats (&r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);

@@ -50,28 +50,6 @@ grid_clear (Grid *g)
   g_free (g->full_text);
 }
 
-static gboolean
-bad (GError    **error,
-     int         code,
-     const char *format,
-     ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-bad (GError    **error,
-     int         code,
-     const char *format,
-     ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, SY_ENGINE_ERROR, code, msg);
-  return FALSE;
-}
-
 gboolean
 sy_import_source_parse (const char     *name,
                         SyImportSource *out,
@@ -84,7 +62,7 @@ sy_import_source_parse (const char     *name,
   else if (g_strcmp0 (name, "llamacpp") == 0 || g_strcmp0 (name, "llama.cpp") == 0)
     *out = SY_IMPORT_LLAMACPP;
   else
-    return bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                 "import: unknown source '%s' (use vllm, sglang or llamacpp)", name ? name : "");
   return TRUE;
 }
@@ -103,7 +81,7 @@ grid_to_file (Grid                  *g,
 
   if (g->T < 1)
     {
-      bad (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no tokens in the routing dump", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no tokens in the routing dump", name);
       return NULL;
     }
   /* MoE layers: columns with at least one expert (others are dense) */
@@ -120,14 +98,14 @@ grid_to_file (Grid                  *g,
     }
   if (Lm == 0)
     {
-      bad (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no routed experts in the routing dump", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no routed experts in the routing dump", name);
       return NULL;
     }
   for (gsize i = 0; i < (gsize) g->T * g->L * g->K; i++)
     {
       if (g->sel[i] < -1)
         {
-          bad (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert id %d is negative", name,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert id %d is negative", name,
                g->sel[i]);
           return NULL;
         }
@@ -137,7 +115,7 @@ grid_to_file (Grid                  *g,
     {
       if (E > o->n_experts)
         {
-          bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                "%s: expert id %d is outside the %d experts given", name, E - 1, o->n_experts);
           return NULL;
         }
@@ -147,7 +125,7 @@ grid_to_file (Grid                  *g,
     for (int t = 0; t < g->T; t++)
       if (g->ids[t] < 0 || g->ids[t] >= o->vocab_size)
         {
-          bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                "%s: token id %d (token %d) is outside the vocabulary of %d ids", name,
                g->ids[t], t, o->vocab_size);
           return NULL;
@@ -197,7 +175,7 @@ grid_to_file (Grid                  *g,
               for (int i = 0; i < k; i++)
                 if (ex[i] == row[j])
                   {
-                    bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                    sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                          "%s: token %d, layer %d lists expert %d twice", name, t, tl->layer,
                          row[j]);
                     return NULL;
@@ -279,7 +257,7 @@ ints_from_bytes (const guint8 *p,
       read_int_le (p + i * width, width, is_signed, &x);
       if (x < -1 || x > G_MAXINT32)
         {
-          bad (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert id %" G_GINT64_FORMAT
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert id %" G_GINT64_FORMAT
                " at index %zu is not a valid id", name, x, i);
           g_free (v);
           return NULL;
@@ -308,7 +286,7 @@ npy_parse (const guint8 *data,
 
   if (len < 10 || memcmp (data, "\x93NUMPY", 6) != 0)
     {
-      bad (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a .npy file", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a .npy file", name);
       return NULL;
     }
   if (data[6] == 1)
@@ -320,7 +298,7 @@ npy_parse (const guint8 *data,
     {
       if (len < 12)
         {
-          bad (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy header truncated", name);
+          sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy header truncated", name);
           return NULL;
         }
       hlen = data[8] | (data[9] << 8) | ((gsize) data[10] << 16) | ((gsize) data[11] << 24);
@@ -328,7 +306,7 @@ npy_parse (const guint8 *data,
     }
   if (off + hlen > len)
     {
-      bad (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy header truncated", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy header truncated", name);
       return NULL;
     }
   header = g_strndup ((const char *) data + off, hlen);
@@ -336,7 +314,7 @@ npy_parse (const guint8 *data,
   d = strstr (header, "'descr'");
   if (d == NULL || (d = strchr (d + 7, '\'')) == NULL)
     {
-      bad (error, SY_ENGINE_ERROR_CORRUPT, "%s: .npy header without 'descr'", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: .npy header without 'descr'", name);
       return NULL;
     }
   for (int i = 0; i < 7 && d[1 + i] && d[1 + i] != '\''; i++)
@@ -344,7 +322,7 @@ npy_parse (const guint8 *data,
   if ((descr[0] != '<' && descr[0] != '|') || (descr[1] != 'i' && descr[1] != 'u') ||
       descr[2] < '1' || descr[2] > '8' || descr[3] != '\0')
     {
-      bad (error, SY_ENGINE_ERROR_UNSUPPORTED,
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
            "%s: .npy dtype '%s' (expert ids must be little-endian integers)", name, descr);
       return NULL;
     }
@@ -352,18 +330,18 @@ npy_parse (const guint8 *data,
   is_signed = descr[1] == 'i';
   if (width != 1 && width != 2 && width != 4 && width != 8)
     {
-      bad (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: .npy dtype '%s'", name, descr);
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: .npy dtype '%s'", name, descr);
       return NULL;
     }
   if (strstr (header, "'fortran_order': True"))
     {
-      bad (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: .npy in Fortran order", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: .npy in Fortran order", name);
       return NULL;
     }
   s = strstr (header, "'shape'");
   if (s == NULL || (s = strchr (s, '(')) == NULL)
     {
-      bad (error, SY_ENGINE_ERROR_CORRUPT, "%s: .npy header without 'shape'", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: .npy header without 'shape'", name);
       return NULL;
     }
   *ndim = 0;
@@ -381,7 +359,7 @@ npy_parse (const guint8 *data,
       v = strtol (s, &end, 10);
       if (end == s || errno || v < 0 || v > G_MAXINT32 || *ndim >= 3)
         {
-          bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                "%s: .npy shape must be [seq_len, n_layers, top_k]", name);
           return NULL;
         }
@@ -391,13 +369,13 @@ npy_parse (const guint8 *data,
     }
   if (*ndim != 3)
     {
-      bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
            "%s: .npy array has %d dimensions, expected 3 [seq_len, n_layers, top_k]", name, *ndim);
       return NULL;
     }
   if (len - off < n * width)
     {
-      bad (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy data holds %zu of %zu values", name,
+      sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED, "%s: .npy data holds %zu of %zu values", name,
            (len - off) / width, n);
       return NULL;
     }
@@ -439,7 +417,7 @@ nested_parse (json_object *o,
       if (!json_object_is_type (r, json_type_array) || json_object_array_length (r) != L)
         {
           g_free (v);
-          bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                "%s: routed_experts[%zu] does not have %zu layers like row 0", name, t, L);
           return NULL;
         }
@@ -450,7 +428,7 @@ nested_parse (json_object *o,
           if (!json_object_is_type (c, json_type_array) || json_object_array_length (c) != K)
             {
               g_free (v);
-              bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+              sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
                    "%s: routed_experts[%zu][%zu] does not have %zu experts like [0][0]", name, t,
                    l, K);
               return NULL;
@@ -462,7 +440,7 @@ nested_parse (json_object *o,
               if (!json_object_is_type (e, json_type_int))
                 {
                   g_free (v);
-                  bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                  sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                        "%s: routed_experts[%zu][%zu][%zu] is not an integer", name, t, l, j);
                   return NULL;
                 }
@@ -476,7 +454,7 @@ nested_parse (json_object *o,
   return v;
 
 shape:
-  bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+  sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
        "%s: routed_experts must be nested lists [seq_len][n_layers][top_k]", name);
   return NULL;
 }
@@ -521,7 +499,7 @@ grid_ids (Grid        *g,
     }
   if (ids->len < (guint) g->T)
     {
-      bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
            "%s: the routing has %d positions but only %u token ids are given", name, g->T,
            ids->len);
       g_array_free (ids, TRUE);
@@ -561,7 +539,7 @@ import_vllm (const guint8          *data,
       re = get (holder, "routed_experts");
       if (re == NULL)
         {
-          bad (error, SY_ENGINE_ERROR_MISSING,
+          sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                "%s: no routed_experts (run vLLM with --enable-return-routed-experts)", name);
           return NULL;
         }
@@ -576,7 +554,7 @@ import_vllm (const guint8          *data,
         g.sel = nested_parse (re, name, shape, error);
       else
         {
-          bad (error, SY_ENGINE_ERROR_INVALID_VALUE,
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                "%s: routed_experts must be a base64 .npy string or nested lists", name);
           return NULL;
         }
@@ -629,13 +607,13 @@ import_sglang (const guint8          *data,
   meta = get (obj, "meta_info");
   if (meta == NULL)
     {
-      bad (error, SY_ENGINE_ERROR_MISSING, "%s: no meta_info (an SGLang /generate response)", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: no meta_info (an SGLang /generate response)", name);
       return NULL;
     }
   re = get (meta, "routed_experts");
   if (re == NULL)
     {
-      bad (error, SY_ENGINE_ERROR_MISSING,
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
            "%s: meta_info has no routed_experts (run SGLang with --enable-return-routed-experts "
            "and ask with return_routed_experts)", name);
       return NULL;
@@ -651,13 +629,13 @@ import_sglang (const guint8          *data,
         return NULL;
       if (!dtype_parse (dt, &width, &is_signed))
         {
-          bad (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: routed_experts_dtype '%s'", name, dt);
+          sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: routed_experts_dtype '%s'", name, dt);
           return NULL;
         }
       raw = g_base64_decode (json_object_get_string (re), &n);
       if (n % width != 0)
         {
-          bad (error, SY_ENGINE_ERROR_TRUNCATED, "%s: routed_experts holds %zu bytes, not a whole "
+          sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED, "%s: routed_experts holds %zu bytes, not a whole "
                "number of %s values", name, n, dt);
           return NULL;
         }
@@ -680,7 +658,7 @@ import_sglang (const guint8          *data,
     }
   else
     {
-      bad (error, SY_ENGINE_ERROR_UNSUPPORTED,
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
            "%s: meta_info.routed_experts is neither a base64 string nor nested lists", name);
       return NULL;
     }
@@ -696,14 +674,14 @@ import_sglang (const guint8          *data,
     K = (int) (n / ((gsize) rows * L));
   if (L <= 0 || K <= 0)
     {
-      bad (error, SY_ENGINE_ERROR_MISSING,
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
            "%s: the flat routed_experts needs --layers N and --top-k K (or one of them and "
            "meta_info prompt_tokens/completion_tokens)", name);
       return NULL;
     }
   if (n % ((gsize) L * K) != 0 || (rows > 0 && n != (gsize) rows * L * K))
     {
-      bad (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
            "%s: routed_experts holds %zu ids, not %s%d layers x %d experts", name, n,
            rows > 0 ? "positions x " : "a multiple of ", L, K);
       return NULL;
@@ -815,7 +793,7 @@ import_llamacpp (const guint8          *data,
 
   if (!g_utf8_validate (text, -1, NULL))
     {
-      bad (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: not UTF-8 text", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: not UTF-8 text", name);
       return NULL;
     }
   lines = g_strsplit (text, "\n", -1);
@@ -823,7 +801,7 @@ import_llamacpp (const guint8          *data,
     line_no++;
   if (lines[line_no] == NULL)
     {
-      bad (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: empty CSV", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: empty CSV", name);
       return NULL;
     }
   header = csv_split (lines[line_no]);
@@ -835,7 +813,7 @@ import_llamacpp (const guint8          *data,
   cx = column (header, c_text);
   if (ct < 0 || cl < 0 || ce < 0)
     {
-      bad (error, SY_ENGINE_ERROR_MISSING,
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
            "%s: the CSV header must name the columns token, layer and expert (got '%s')", name,
            lines[line_no]);
       return NULL;
@@ -854,7 +832,7 @@ import_llamacpp (const guint8          *data,
       f = csv_split (lines[i]);
       if ((int) f->len <= MAX (MAX (ct, cl), ce))
         {
-          bad (error, SY_ENGINE_ERROR_TRUNCATED, "%s: line %d has %u fields, the header %u", name,
+          sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED, "%s: line %d has %u fields, the header %u", name,
                i + 1, f->len, header->len);
           return NULL;
         }
@@ -868,7 +846,7 @@ import_llamacpp (const guint8          *data,
           v = strtol (s, &end, 10);
           if (*s == '\0' || *end != '\0' || errno || v < 0 || v > 1 << 24)
             {
-              bad (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: %s '%s' is not an index",
+              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: %s '%s' is not an index",
                    name, i + 1, (const char *) g_ptr_array_index (header, idx[c]), s);
               return NULL;
             }
@@ -882,7 +860,7 @@ import_llamacpp (const guint8          *data,
           r.w = (float) g_ascii_strtod (s, &end);
           if (*s == '\0' || *end != '\0' || !isfinite (r.w))
             {
-              bad (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: weight '%s' is not a number",
+              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: weight '%s' is not a number",
                    name, i + 1, s);
               return NULL;
             }
@@ -912,7 +890,7 @@ import_llamacpp (const guint8          *data,
   if (rows->len == 0)
     {
       grid_clear (&g);
-      bad (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no rows", name);
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: no rows", name);
       return NULL;
     }
   if (ci < 0)
@@ -922,7 +900,7 @@ import_llamacpp (const guint8          *data,
       if (g.ids[t] < 0)
         {
           grid_clear (&g);
-          bad (error, SY_ENGINE_ERROR_MISSING, "%s: token %d has no rows (no id)", name, t);
+          sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: token %d has no rows (no id)", name, t);
           return NULL;
         }
 
