@@ -631,8 +631,12 @@ test_controls (void)
   /* Match Native Cost on the recorded probabilities */
   g_assert_true (sy_router_controls_set_spec_string (ca, "topp:p=0.2", &error));
   g_signal_emit_by_name (ca, "calibrate");
-  g_test_message ("calibrated: %s, average K %.3f (native %.0f)",
-                  sy_trace_window_get_router (tw, FALSE), sy_trace_window_get_trace (tw)->avg_k, native_k);
+  {
+    g_autofree char *calibrated = sy_trace_window_get_router (tw, FALSE);
+
+    g_test_message ("calibrated: %s, average K %.3f (native %.0f)",
+                    calibrated, sy_trace_window_get_trace (tw)->avg_k, native_k);
+  }
   g_assert_cmpfloat (fabs (sy_trace_window_get_trace (tw)->avg_k - native_k), <, 0.5);
 
   /* B through its switch and controls */
