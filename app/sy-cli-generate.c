@@ -104,8 +104,8 @@ sy_cli_generate (int    argc,
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
 
-  trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_id,
-                       NULL, NULL, &n_new, &error);
+  trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_ids,
+                       info->n_eos_token_ids, NULL, NULL, &n_new, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
   new_ids = trace->ids + n;

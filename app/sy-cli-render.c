@@ -342,7 +342,8 @@ sy_cli_render (int    argc,
 
       sy_session_set_extend_native (session, TRUE);
       trace = sy_generate (session, ids, n_ids, generate, &sampling,
-                           sy_model_get_info (model)->eos_token_id, NULL, NULL, NULL, &error);
+                           sy_model_get_info (model)->eos_token_ids,
+                           sy_model_get_info (model)->n_eos_token_ids, NULL, NULL, NULL, &error);
     }
   else
     trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);

@@ -898,7 +898,7 @@ gen_thread (GTask        *task,
           g_free (job->continuation[s]);
           job->continuation[s] = sy_tokenizer_decode (tokenizer, ids[s] + encoding->n, n + 1, TRUE);
           gen_post (job, s, trace, g_strdup (job->continuation[s]));
-          if (ids[s][len - 1] == info->eos_token_id)
+          if (sy_model_info_is_eos (info, ids[s][len - 1]))
             done[s] = TRUE;
           any = TRUE;
         }

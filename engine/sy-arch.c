@@ -17,6 +17,7 @@
 
 #include "sy-arch.h"
 #include "sy-engine-error.h"
+#include "sy-json.h"
 
 #define OFF(field) offsetof (SyConfig, field)
 #define REQ(name, type, field) { name, NULL, type, OFF (field), TRUE, 0 }
@@ -42,7 +43,7 @@ static const SyConfigKey mixtral_keys[] = {
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096 * 32),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 2),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
   { NULL }
 };
 
@@ -57,7 +58,7 @@ static const SyConfigKey olmoe_keys[] = {
   DEF ("clip_qkv", SY_KEY_FLOAT, clip_qkv, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 50279),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 50279),
   { NULL }
 };
 
@@ -78,7 +79,7 @@ static const SyConfigKey qwen2_moe_keys[] = {
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, -1),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
   { NULL }
 };
 
@@ -98,7 +99,7 @@ static const SyConfigKey qwen3_moe_keys[] = {
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, -1),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
   { NULL }
 };
 
@@ -115,7 +116,7 @@ static const SyConfigKey granitemoe_keys[] = {
   DEF ("logits_scaling", SY_KEY_FLOAT, logits_scaling, 1.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 2048),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 2),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
   { NULL }
 };
 
@@ -147,7 +148,7 @@ static const SyConfigKey deepseek_v3_keys[] = {
   DEF ("tie_word_embeddings", SY_KEY_BOOL, tie_word_embeddings, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 1),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 1),
   { NULL }
 };
 
@@ -163,7 +164,7 @@ static const SyConfigKey gpt_oss_keys[] = {
   DEF ("swiglu_limit", SY_KEY_FLOAT, swiglu_limit, 7.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 131072),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, -1),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
   { NULL }
 };
 
@@ -181,7 +182,7 @@ static const SyConfigKey switchyard_keys[] = {
   DEF ("shallow_intermediate_size", SY_KEY_INT, shallow_ffn, 0),
   DEF ("deep_intermediate_size", SY_KEY_INT, deep_ffn, 0),
   DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_ID, eos_token_id, 0),
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 0),
   { NULL }
 };
 
@@ -463,6 +464,51 @@ json_get_int (json_object *v,
   return TRUE;
 }
 
+/* The end-of-sequence ids: @ids that are token ids (not negative, below
+ * @vocab_size when it is known), at most SY_MAX_EOS_TOKENS of them. */
+static void
+set_eos_ids (SyConfig  *config,
+             const int *ids,
+             int        n,
+             int        vocab_size)
+{
+  int kept = 0;
+
+  for (int i = 0; i < n && kept < SY_MAX_EOS_TOKENS; i++)
+    if (ids[i] >= 0 && (vocab_size <= 0 || ids[i] < vocab_size))
+      config->eos_token_ids[kept++] = ids[i];
+  config->n_eos_token_ids = kept;
+  config->eos_token_id = kept > 0 ? config->eos_token_ids[0] : -1;
+}
+
+/* An id or a list of ids into config->eos_token_ids. */
+static gboolean
+parse_token_ids (json_object *v,
+                 SyConfig    *config)
+{
+  int ids[SY_MAX_EOS_TOKENS];
+  int n = 0;
+
+  if (json_object_get_type (v) != json_type_array)
+    {
+      if (!json_get_int (v, &ids[0]))
+        return FALSE;
+      set_eos_ids (config, ids, 1, 0);
+      return TRUE;
+    }
+  for (gsize i = 0; i < json_object_array_length (v); i++)
+    {
+      int id;
+
+      if (!json_get_int (json_object_array_get_idx (v, i), &id))
+        return FALSE;
+      if (id >= 0 && n < SY_MAX_EOS_TOKENS)
+        ids[n++] = id;
+    }
+  set_eos_ids (config, ids, n, 0);
+  return TRUE;
+}
+
 gboolean
 sy_config_parse_key (const SyConfigKey *key,
            json_object       *root,
@@ -502,6 +548,13 @@ sy_config_parse_key (const SyConfigKey *key,
         case SY_KEY_TOKEN_ID:
         case SY_KEY_BOOL:
           *(int *) field = (int) key->def;
+          break;
+        case SY_KEY_TOKEN_IDS:
+          {
+            int def = (int) key->def;
+
+            set_eos_ids (config, &def, 1, 0);
+          }
           break;
         case SY_KEY_LAYER_TYPES:
           /* default 1: GptOssConfig's pattern, sliding on even layers */
@@ -570,6 +623,11 @@ sy_config_parse_key (const SyConfigKey *key,
             goto bad;
         }
       else if (!json_get_int (v, (int *) field))
+        goto bad;
+      break;
+    case SY_KEY_TOKEN_IDS:
+      /* only eos_token_id uses this type */
+      if (!parse_token_ids (v, config))
         goto bad;
       break;
     case SY_KEY_INT_LIST:
@@ -803,8 +861,7 @@ sy_config_parse (const SyArchSpec  *arch,
     }
   if (config->bos_token_id >= config->vocab_size)
     config->bos_token_id = -1;
-  if (config->eos_token_id >= config->vocab_size)
-    config->eos_token_id = -1;
+  set_eos_ids (config, config->eos_token_ids, config->n_eos_token_ids, config->vocab_size);
   if (config->sliding_window < 0)
     config->sliding_window = 0;
   if (config->logits_scaling == 0)
@@ -859,6 +916,32 @@ sy_config_parse (const SyArchSpec  *arch,
       return FALSE;
 
   return parse_rope (root, file, arch->rope_theta_default, config, error);
+}
+
+gboolean
+sy_config_parse_generation (SyConfig     *config,
+                            json_object  *root,
+                            const char   *file,
+                            GError      **error)
+{
+  static const SyConfigKey keys[] = {
+    { "eos_token_id", NULL, SY_KEY_TOKEN_IDS, G_STRUCT_OFFSET (SyConfig, eos_token_id), FALSE, -1 },
+    { "bos_token_id", NULL, SY_KEY_TOKEN_ID, G_STRUCT_OFFSET (SyConfig, bos_token_id), FALSE, -1 },
+  };
+  json_object *v = NULL;
+  SyConfig tmp = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (json_object_object_get_ex (root, keys[i].name, &v) && v &&
+        !sy_config_parse_key (&keys[i], root, file, &tmp, error))
+      return FALSE;
+  /* ids outside the vocabulary leave config.json's in place */
+  set_eos_ids (&tmp, tmp.eos_token_ids, tmp.n_eos_token_ids, config->vocab_size);
+  if (tmp.n_eos_token_ids > 0)
+    set_eos_ids (config, tmp.eos_token_ids, tmp.n_eos_token_ids, config->vocab_size);
+  if (sy_json_has (root, "bos_token_id") && tmp.bos_token_id >= 0 && tmp.bos_token_id < config->vocab_size)
+    config->bos_token_id = tmp.bos_token_id;
+  return TRUE;
 }
 
 void

@@ -68,6 +68,9 @@ typedef enum
   SY_ROPE_YARN,
 } SyRopeType;
 
+/* The most end-of-sequence ids a model may name (the rest are ignored). */
+#define SY_MAX_EOS_TOKENS 16
+
 /* Hyper-parameters, whatever key each architecture stores them under. */
 typedef struct
 {
@@ -99,7 +102,9 @@ typedef struct
   double      attention_multiplier; /* 0 = 1 / sqrt (head_dim) */
   double      logits_scaling;
   int         bos_token_id;       /* -1 = none */
-  int         eos_token_id;       /* -1 = none (first of a list) */
+  int         eos_token_id;       /* -1 = none; the first of eos_token_ids */
+  int         n_eos_token_ids;    /* every id that ends a generation */
+  int         eos_token_ids[SY_MAX_EOS_TOKENS];
 
   /* rope */
   double      rope_theta;
@@ -148,6 +153,7 @@ typedef enum
   SY_KEY_BOOL,
   SY_KEY_INT_LIST,      /* int array (mlp_only_layers) */
   SY_KEY_TOKEN_ID,      /* int, list of ints (the first counts) or null */
+  SY_KEY_TOKEN_IDS,     /* int, list of ints or null: eos_token_ids, the first at the offset */
   SY_KEY_INT_OR_NULL,   /* int; absent: the default, null: 0 (DeepSeek q_lora_rank) */
   SY_KEY_LAYER_TYPES,   /* list of "sliding_attention" / "full_attention" */
 } SyKeyType;
@@ -258,6 +264,13 @@ gboolean          sy_config_parse_key      (const SyConfigKey   *key,
                                             const char          *file,
                                             SyConfig            *config,
                                             GError             **error);
+/* generation_config.json over config.json: its bos_token_id and its
+ * eos_token_id (one id or a list) replace @config's when they name tokens
+ * of the vocabulary. */
+gboolean          sy_config_parse_generation (SyConfig          *config,
+                                              json_object       *root,
+                                              const char        *file,
+                                              GError           **error);
 void              sy_config_clear          (SyConfig            *config);
 
 /* Whether decoder layer @layer has a MoE block. */

@@ -158,13 +158,25 @@ sy_sampler_pick (SySampler   *self,
   return self->top[0];
 }
 
+static gboolean
+is_eos (const int *eos_ids,
+        int        n_eos,
+        int32_t    token)
+{
+  for (int i = 0; i < n_eos; i++)
+    if (eos_ids[i] == token)
+      return TRUE;
+  return FALSE;
+}
+
 SyTrace *
 sy_generate (SySession         *session,
              const int32_t     *prompt,
              int                n_prompt,
              int                max_new,
              const SySampling  *sampling,
-             int32_t            eos_id,
+             const int         *eos_ids,
+             int                n_eos,
              SyGenerateFunc     step,
              gpointer           user_data,
              int               *n_new,
@@ -217,7 +229,7 @@ sy_generate (SySession         *session,
         *n_new = n - n_prompt;
       if (step && !step (trace, n - 1, user_data))
         break;
-      if (eos_id >= 0 && ids[n - 1] == eos_id)
+      if (is_eos (eos_ids, n_eos, ids[n - 1]))
         break;
     }
   return trace;

@@ -51,8 +51,9 @@ typedef gboolean (*SyGenerateFunc) (const SyTrace *trace,
                                     gpointer       user_data);
 
 /* Generates up to @max_new tokens after @prompt (n_prompt >= 1) with
- * @session (its router as set), stopping after @eos_id (-1: never) or
- * when @step returns FALSE.  Returns the trace of prompt + generated
+ * @session (its router as set), stopping after any of the @n_eos ids of
+ * @eos_ids (the model's: SyModelInfo.eos_token_ids; none: never) or when
+ * @step returns FALSE.  Returns the trace of prompt + generated
  * tokens (every token routed; *n_new of them generated), or NULL with
  * @error.  @step may be NULL. */
 SyTrace    *sy_generate           (SySession         *session,
@@ -60,7 +61,8 @@ SyTrace    *sy_generate           (SySession         *session,
                                    int                n_prompt,
                                    int                max_new,
                                    const SySampling  *sampling,
-                                   int32_t            eos_id,
+                                   const int         *eos_ids,
+                                   int                n_eos,
                                    SyGenerateFunc     step,
                                    gpointer           user_data,
                                    int               *n_new,

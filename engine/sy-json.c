@@ -1,4 +1,4 @@
-/* sy-json.c: typed reading of config.json and generation_config.json
+/* sy-json.c: JSON read with typed getters, and written (strings, numbers, CSV fields)
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -109,10 +109,11 @@ sy_json_load_file (const char  *path,
   return sy_json_parse (text, (gssize) len, path, error);
 }
 
-/* The value of @key, or NULL when absent or null. */
-static json_object *
-lookup (json_object *obj,
-        const char  *key)
+/* ---- reading: lenient look-ups ---- */
+
+json_object *
+sy_json_lookup (json_object *obj,
+                const char  *key)
 {
   json_object *value = NULL;
 
@@ -129,8 +130,31 @@ gboolean
 sy_json_has (json_object *obj,
              const char  *key)
 {
-  return lookup (obj, key) != NULL;
+  return sy_json_lookup (obj, key) != NULL;
 }
+
+const char *
+sy_json_peek_string (json_object *obj,
+                     const char  *key)
+{
+  json_object *value = sy_json_lookup (obj, key);
+
+  return value && json_object_is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
+}
+
+gboolean
+sy_json_peek_bool (json_object *obj,
+                   const char  *key,
+                   gboolean     fallback)
+{
+  json_object *value = sy_json_lookup (obj, key);
+
+  if (value && json_object_is_type (value, json_type_boolean))
+    return json_object_get_boolean (value) ? TRUE : FALSE;
+  return fallback;
+}
+
+/* ---- reading: typed getters ---- */
 
 static gboolean
 missing (const char  *file,
@@ -177,26 +201,92 @@ value_to_int (json_object *value,
   return FALSE;
 }
 
+typedef enum
+{
+  KIND_INT,
+  KIND_DOUBLE,
+  KIND_BOOL,
+  KIND_STRING,
+} Kind;
+
+typedef union
+{
+  int64_t     i;
+  double      d;
+  gboolean    b;
+  const char *s;
+} Default;
+
+/* A present value of @kind into @out. */
 static gboolean
-get_int (json_object  *obj,
+convert (json_object  *value,
          const char   *file,
          const char   *key,
-         gboolean      required,
-         int64_t       default_value,
-         int64_t      *out,
+         Kind          kind,
+         void         *out,
          GError      **error)
 {
-  json_object *value = lookup (obj, key);
-
-  if (value == NULL)
+  switch (kind)
     {
-      if (required)
-        return missing (file, key, error);
-      *out = default_value;
+    case KIND_INT:
+      if (!value_to_int (value, out))
+        return wrong_type (file, key, "an integer", value, error);
       return TRUE;
+    case KIND_DOUBLE:
+      if (json_object_is_type (value, json_type_int))
+        *(double *) out = (double) json_object_get_int64 (value);
+      else if (json_object_is_type (value, json_type_double))
+        *(double *) out = json_object_get_double (value);
+      else
+        return wrong_type (file, key, "a number", value, error);
+      if (!isfinite (*(double *) out))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                       "%s: key '%s' must be a finite number", file, key);
+          return FALSE;
+        }
+      return TRUE;
+    case KIND_BOOL:
+      if (!json_object_is_type (value, json_type_boolean))
+        return wrong_type (file, key, "true or false", value, error);
+      *(gboolean *) out = json_object_get_boolean (value) ? TRUE : FALSE;
+      return TRUE;
+    case KIND_STRING:
+      if (!json_object_is_type (value, json_type_string))
+        return wrong_type (file, key, "a string", value, error);
+      *(char **) out = g_strndup (json_object_get_string (value), json_object_get_string_len (value));
+      return TRUE;
+    default:
+      g_return_val_if_reached (FALSE);
     }
-  if (!value_to_int (value, out))
-    return wrong_type (file, key, "an integer", value, error);
+}
+
+/* Every typed getter: absent gives @def (or SY_ENGINE_ERROR_MISSING when
+ * @required), present is converted to @kind. */
+static gboolean
+get_typed (json_object  *obj,
+           const char   *file,
+           const char   *key,
+           Kind          kind,
+           gboolean      required,
+           Default       def,
+           void         *out,
+           GError      **error)
+{
+  json_object *value = sy_json_lookup (obj, key);
+
+  if (value != NULL)
+    return convert (value, file, key, kind, out, error);
+  if (required)
+    return missing (file, key, error);
+  switch (kind)
+    {
+    case KIND_INT:    *(int64_t *) out = def.i; break;
+    case KIND_DOUBLE: *(double *) out = def.d; break;
+    case KIND_BOOL:   *(gboolean *) out = def.b; break;
+    case KIND_STRING: *(char **) out = g_strdup (def.s); break;
+    default:          g_return_val_if_reached (FALSE);
+    }
   return TRUE;
 }
 
@@ -208,7 +298,7 @@ sy_json_get_int (json_object  *obj,
                  int64_t      *out,
                  GError      **error)
 {
-  return get_int (obj, file, key, FALSE, default_value, out, error);
+  return get_typed (obj, file, key, KIND_INT, FALSE, (Default) { .i = default_value }, out, error);
 }
 
 gboolean
@@ -218,7 +308,7 @@ sy_json_require_int (json_object  *obj,
                      int64_t      *out,
                      GError      **error)
 {
-  return get_int (obj, file, key, TRUE, 0, out, error);
+  return get_typed (obj, file, key, KIND_INT, TRUE, (Default) { .i = 0 }, out, error);
 }
 
 static gboolean
@@ -239,7 +329,7 @@ get_int_range (json_object  *obj,
       *out = default_value;
       return TRUE;
     }
-  if (!get_int (obj, file, key, required, default_value, &v, error))
+  if (!get_typed (obj, file, key, KIND_INT, required, (Default) { .i = default_value }, &v, error))
     return FALSE;
   if (v < min || v > max)
     {
@@ -282,39 +372,6 @@ sy_json_require_int_range (json_object  *obj,
   return get_int_range (obj, file, key, TRUE, 0, min, max, out, error);
 }
 
-static gboolean
-get_double (json_object  *obj,
-            const char   *file,
-            const char   *key,
-            gboolean      required,
-            double        default_value,
-            double       *out,
-            GError      **error)
-{
-  json_object *value = lookup (obj, key);
-
-  if (value == NULL)
-    {
-      if (required)
-        return missing (file, key, error);
-      *out = default_value;
-      return TRUE;
-    }
-  if (json_object_is_type (value, json_type_int))
-    *out = (double) json_object_get_int64 (value);
-  else if (json_object_is_type (value, json_type_double))
-    *out = json_object_get_double (value);
-  else
-    return wrong_type (file, key, "a number", value, error);
-  if (!isfinite (*out))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: key '%s' must be a finite number", file, key);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 sy_json_get_double (json_object  *obj,
                     const char   *file,
@@ -323,7 +380,7 @@ sy_json_get_double (json_object  *obj,
                     double       *out,
                     GError      **error)
 {
-  return get_double (obj, file, key, FALSE, default_value, out, error);
+  return get_typed (obj, file, key, KIND_DOUBLE, FALSE, (Default) { .d = default_value }, out, error);
 }
 
 gboolean
@@ -333,31 +390,7 @@ sy_json_require_double (json_object  *obj,
                         double       *out,
                         GError      **error)
 {
-  return get_double (obj, file, key, TRUE, 0, out, error);
-}
-
-static gboolean
-get_bool (json_object  *obj,
-          const char   *file,
-          const char   *key,
-          gboolean      required,
-          gboolean      default_value,
-          gboolean     *out,
-          GError      **error)
-{
-  json_object *value = lookup (obj, key);
-
-  if (value == NULL)
-    {
-      if (required)
-        return missing (file, key, error);
-      *out = default_value;
-      return TRUE;
-    }
-  if (!json_object_is_type (value, json_type_boolean))
-    return wrong_type (file, key, "true or false", value, error);
-  *out = json_object_get_boolean (value) ? TRUE : FALSE;
-  return TRUE;
+  return get_typed (obj, file, key, KIND_DOUBLE, TRUE, (Default) { .d = 0 }, out, error);
 }
 
 gboolean
@@ -368,7 +401,7 @@ sy_json_get_bool (json_object  *obj,
                   gboolean     *out,
                   GError      **error)
 {
-  return get_bool (obj, file, key, FALSE, default_value, out, error);
+  return get_typed (obj, file, key, KIND_BOOL, FALSE, (Default) { .b = default_value }, out, error);
 }
 
 gboolean
@@ -378,31 +411,7 @@ sy_json_require_bool (json_object  *obj,
                       gboolean     *out,
                       GError      **error)
 {
-  return get_bool (obj, file, key, TRUE, FALSE, out, error);
-}
-
-static gboolean
-get_string (json_object  *obj,
-            const char   *file,
-            const char   *key,
-            gboolean      required,
-            const char   *default_value,
-            char        **out,
-            GError      **error)
-{
-  json_object *value = lookup (obj, key);
-
-  if (value == NULL)
-    {
-      if (required)
-        return missing (file, key, error);
-      *out = g_strdup (default_value);
-      return TRUE;
-    }
-  if (!json_object_is_type (value, json_type_string))
-    return wrong_type (file, key, "a string", value, error);
-  *out = g_strndup (json_object_get_string (value), json_object_get_string_len (value));
-  return TRUE;
+  return get_typed (obj, file, key, KIND_BOOL, TRUE, (Default) { .b = FALSE }, out, error);
 }
 
 gboolean
@@ -413,7 +422,7 @@ sy_json_get_string (json_object  *obj,
                     char        **out,
                     GError      **error)
 {
-  return get_string (obj, file, key, FALSE, default_value, out, error);
+  return get_typed (obj, file, key, KIND_STRING, FALSE, (Default) { .s = default_value }, out, error);
 }
 
 gboolean
@@ -423,7 +432,7 @@ sy_json_require_string (json_object  *obj,
                         char        **out,
                         GError      **error)
 {
-  return get_string (obj, file, key, TRUE, NULL, out, error);
+  return get_typed (obj, file, key, KIND_STRING, TRUE, (Default) { .s = NULL }, out, error);
 }
 
 gboolean
@@ -435,7 +444,7 @@ sy_json_get_int_array (json_object  *obj,
                        gsize        *n_out,
                        GError      **error)
 {
-  json_object *value = lookup (obj, key);
+  json_object *value = sy_json_lookup (obj, key);
   g_autofree int64_t *values = NULL;
   gsize n;
 
@@ -482,7 +491,7 @@ sy_json_get_string_array (json_object   *obj,
                           char        ***out,
                           GError       **error)
 {
-  json_object *value = lookup (obj, key);
+  json_object *value = sy_json_lookup (obj, key);
   g_autoptr (GPtrArray) strings = NULL;
   gsize n;
 
@@ -519,7 +528,7 @@ sy_json_get_object (json_object  *obj,
                     json_object **out,
                     GError      **error)
 {
-  json_object *value = lookup (obj, key);
+  json_object *value = sy_json_lookup (obj, key);
 
   *out = NULL;
   if (value == NULL)
@@ -530,224 +539,118 @@ sy_json_get_object (json_object  *obj,
   return TRUE;
 }
 
-/* ---- rope ---- */
+/* ---- writing ---- */
 
-gboolean
-sy_rope_params_read (json_object   *config,
-                     const char    *file,
-                     double         default_theta,
-                     SyRopeParams  *out,
-                     GError       **error)
+void
+sy_json_append_string (GString    *s,
+                       const char *str)
 {
-  json_object *params = NULL;
-  g_autofree char *type = NULL;
-  g_autofree char *key_theta = NULL;
-  const char *where;
-  double theta;
+  g_autofree char *valid = NULL;
 
-  memset (out, 0, sizeof *out);
-  out->factor = 1.0;
-  out->beta_fast = 32.0;
-  out->beta_slow = 1.0;
-  out->truncate = TRUE;
-  out->low_freq_factor = 1.0;
-  out->high_freq_factor = 4.0;
-  out->partial_rotary_factor = 1.0;
-
-  /* top-level theta first (older configs); rope_parameters overrides it */
-  if (!sy_json_get_double (config, file, "rope_theta", default_theta, &theta, error))
-    return FALSE;
-
-  if (!sy_json_get_object (config, file, "rope_parameters", &params, error))
-    return FALSE;
-  if (params != NULL)
+  if (str == NULL)
     {
-      json_object_iter it;
-
-      where = "rope_parameters";
-      /* transformers 5 allows {layer_type: {...}} for models with several
-       * attention kinds; the architectures here use one. */
-      json_object_object_foreachC (params, it)
-        if (it.val != NULL && json_object_is_type (it.val, json_type_object))
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                         "%s: key 'rope_parameters' holds per-layer-type parameters ('%s'), "
-                         "which are not supported", file, it.key);
-            return FALSE;
-          }
+      g_string_append (s, "null");
+      return;
     }
-  else
+  if (!g_utf8_validate (str, -1, NULL))
+    str = valid = g_utf8_make_valid (str, -1);
+  g_string_append_c (s, '"');
+  for (const unsigned char *p = (const unsigned char *) str; *p; p++)
     {
-      if (!sy_json_get_object (config, file, "rope_scaling", &params, error))
-        return FALSE;
-      where = "rope_scaling";
-    }
-
-  if (params != NULL)
-    {
-      g_autofree char *file_where = g_strdup_printf ("%s: %s", file, where);
-
-      if (!sy_json_get_double (params, file_where, "rope_theta", theta, &theta, error) ||
-          !sy_json_get_string (params, file_where, "rope_type", NULL, &type, error))
-        return FALSE;
-      if (type == NULL && !sy_json_get_string (params, file_where, "type", NULL, &type, error))
-        return FALSE;
-      if (!sy_json_get_double (params, file_where, "factor", 1.0, &out->factor, error) ||
-          !sy_json_get_double (params, file_where, "original_max_position_embeddings", 0,
-                               &out->original_max_position_embeddings, error) ||
-          !sy_json_get_double (params, file_where, "attention_factor", 0, &out->attention_factor, error) ||
-          !sy_json_get_double (params, file_where, "beta_fast", 32.0, &out->beta_fast, error) ||
-          !sy_json_get_double (params, file_where, "beta_slow", 1.0, &out->beta_slow, error) ||
-          !sy_json_get_double (params, file_where, "mscale", 0, &out->mscale, error) ||
-          !sy_json_get_double (params, file_where, "mscale_all_dim", 0, &out->mscale_all_dim, error) ||
-          !sy_json_get_bool (params, file_where, "truncate", TRUE, &out->truncate, error) ||
-          !sy_json_get_double (params, file_where, "low_freq_factor", 1.0, &out->low_freq_factor, error) ||
-          !sy_json_get_double (params, file_where, "high_freq_factor", 4.0, &out->high_freq_factor, error) ||
-          !sy_json_get_double (params, file_where, "partial_rotary_factor", 1.0,
-                               &out->partial_rotary_factor, error))
-        return FALSE;
-    }
-  /* a top-level partial_rotary_factor (older configs) */
-  if (!sy_json_has (params, "partial_rotary_factor") &&
-      !sy_json_get_double (config, file, "partial_rotary_factor", 1.0, &out->partial_rotary_factor, error))
-    return FALSE;
-
-  if (type == NULL)
-    type = g_strdup ("default");
-  if (strlen (type) >= sizeof out->type)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: rope type '%.40s...' is not supported", file, type);
-      return FALSE;
-    }
-  g_strlcpy (out->type, type, sizeof out->type);
-  out->theta = theta;
-
-  if (!(out->theta > 0))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: rope theta must be positive, got %g", file, out->theta);
-      return FALSE;
-    }
-  if (!(out->factor > 0))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: rope scaling factor must be positive, got %g", file, out->factor);
-      return FALSE;
-    }
-  if (!(out->partial_rotary_factor > 0 && out->partial_rotary_factor <= 1))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: partial_rotary_factor must be in (0, 1], got %g", file,
-                   out->partial_rotary_factor);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ---- generation config ---- */
-
-static gboolean
-read_token_id (json_object  *obj,
-               const char   *file,
-               const char   *key,
-               int64_t      *inout,
-               GError      **error)
-{
-  int64_t *ids = NULL;
-  gsize n = 0;
-
-  /* some configs give a list even for bos/pad; the first one counts */
-  if (!sy_json_get_int_array (obj, file, key, TRUE, &ids, &n, error))
-    return FALSE;
-  if (n > 0)
-    {
-      if (ids[0] < 0)
+      switch (*p)
         {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "%s: key '%s' is %" G_GINT64_FORMAT ", token ids are not negative",
-                       file, key, ids[0]);
-          g_free (ids);
-          return FALSE;
+        case '"':
+          g_string_append (s, "\\\"");
+          break;
+        case '\\':
+          g_string_append (s, "\\\\");
+          break;
+        case '\n':
+          g_string_append (s, "\\n");
+          break;
+        case '\r':
+          g_string_append (s, "\\r");
+          break;
+        case '\t':
+          g_string_append (s, "\\t");
+          break;
+        default:
+          if (*p < 0x20)
+            g_string_append_printf (s, "\\u%04x", *p);
+          else
+            g_string_append_c (s, (char) *p);
         }
-      *inout = ids[0];
     }
-  g_free (ids);
-  return TRUE;
+  g_string_append_c (s, '"');
 }
 
-gboolean
-sy_generation_config_read (json_object         *obj,
-                           const char          *file,
-                           SyGenerationConfig  *out,
-                           GError             **error)
+void
+sy_json_append_float (GString *s,
+                      float    v)
 {
-  g_autofree int64_t *eos = NULL;
-  gsize n_eos = 0;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  static const char * const fmts[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
 
-  if (!read_token_id (obj, file, "bos_token_id", &out->bos_token_id, error) ||
-      !read_token_id (obj, file, "pad_token_id", &out->pad_token_id, error) ||
-      !sy_json_get_int_array (obj, file, "eos_token_id", TRUE, &eos, &n_eos, error))
-    return FALSE;
-  if (eos != NULL)
+  if (!isfinite (v))
     {
-      if (n_eos > SY_MAX_EOS_TOKENS)
+      g_string_append (s, "null");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (fmts); i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, fmts[i], v);
+      if ((float) g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  g_string_append (s, buf);
+}
+
+void
+sy_json_append_double (GString *s,
+                       double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    {
+      g_string_append (s, "null");
+      return;
+    }
+  g_ascii_formatd (buf, sizeof buf, "%.17g", v);
+  /* prefer a shorter form when it reads back the same */
+  for (int prec = 6; prec < 17; prec++)
+    {
+      char fmt[8], b2[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_ascii_formatd (b2, sizeof b2, fmt, v);
+      if (g_ascii_strtod (b2, NULL) == v)
         {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "%s: key 'eos_token_id' lists %" G_GSIZE_FORMAT " ids, at most %d are supported",
-                       file, n_eos, SY_MAX_EOS_TOKENS);
-          return FALSE;
+          memcpy (buf, b2, sizeof buf);
+          break;
         }
-      for (gsize i = 0; i < n_eos; i++)
-        if (eos[i] < 0)
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                         "%s: key 'eos_token_id' holds %" G_GINT64_FORMAT ", token ids are not negative",
-                         file, eos[i]);
-            return FALSE;
-          }
-      memcpy (out->eos_token_ids, eos, n_eos * sizeof eos[0]);
-      out->n_eos_token_ids = (int) n_eos;
     }
-  return TRUE;
+  g_string_append (s, buf);
 }
 
-gboolean
-sy_generation_config_load (const char          *folder,
-                           SyGenerationConfig  *out,
-                           GError             **error)
+void
+sy_csv_append_string (GString    *s,
+                      const char *str,
+                      SyCsvQuote  quote)
 {
-  g_autofree char *config_path = g_build_filename (folder, "config.json", NULL);
-  g_autofree char *gen_path = g_build_filename (folder, "generation_config.json", NULL);
-  g_autoptr (SyJson) config = NULL;
-
-  memset (out, 0, sizeof *out);
-  out->bos_token_id = -1;
-  out->pad_token_id = -1;
-
-  config = sy_json_load_file (config_path, error);
-  if (config == NULL)
-    return FALSE;
-  if (!sy_generation_config_read (config, "config.json", out, error))
-    return FALSE;
-  if (g_file_test (gen_path, G_FILE_TEST_EXISTS))
+  if (str == NULL)
+    return;
+  if (quote == SY_CSV_QUOTE_AS_NEEDED && strpbrk (str, ",\"\n\r") == NULL)
     {
-      g_autoptr (SyJson) gen = sy_json_load_file (gen_path, error);
-
-      if (gen == NULL)
-        return FALSE;
-      if (!sy_generation_config_read (gen, "generation_config.json", out, error))
-        return FALSE;
+      g_string_append (s, str);
+      return;
     }
-  return TRUE;
-}
-
-gboolean
-sy_generation_config_is_eos (const SyGenerationConfig *config,
-                             int64_t                   token)
-{
-  for (int i = 0; i < config->n_eos_token_ids; i++)
-    if (config->eos_token_ids[i] == token)
-      return TRUE;
-  return FALSE;
+  g_string_append_c (s, '"');
+  for (const char *p = str; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (s, '"');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
 }

@@ -1,9 +1,9 @@
-/* sy-json.h: typed reading of config.json and generation_config.json
+/* sy-json.h: JSON read with typed getters, and written
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Small getters over json-c that produce the engine's errors:
+ * Reading: small getters over json-c that produce the engine's errors:
  *   "config.json: required key 'hidden_size' is missing"
  *   "config.json: key 'num_experts_per_tok' must be an integer, got string"
  * A key whose value is null counts as absent.  Integers are accepted where
@@ -13,6 +13,12 @@
  * sy_json_get_*: absent → @default_value, TRUE.
  * sy_json_require_*: absent → SY_ENGINE_ERROR_MISSING.
  * Present with the wrong type → SY_ENGINE_ERROR_INVALID_VALUE.
+ * For a key of a nested object, pass its path as @file
+ * ("config.json: rope_scaling"), so that messages name where it is.
+ *
+ * Writing: the one JSON string escaper, the float/double formats of the
+ * trace files, and the one CSV field quoter; writers build text in a
+ * GString directly (a trace holds millions of numbers: no object tree).
  */
 #pragma once
 
@@ -32,9 +38,21 @@ json_object *sy_json_parse          (const char    *text,
                                      const char    *what,
                                      GError       **error);
 
+/* The value of @key, borrowed; NULL when @obj is not an object or @key is
+ * absent or null. */
+json_object *sy_json_lookup         (json_object   *obj,
+                                     const char    *key);
 /* TRUE when @key is present and not null. */
 gboolean     sy_json_has            (json_object   *obj,
                                      const char    *key);
+/* Lenient reads, for formats that ignore what they do not understand: the
+ * string (borrowed) or NULL, the boolean or @fallback, when the value is
+ * absent or of another type. */
+const char  *sy_json_peek_string    (json_object   *obj,
+                                     const char    *key);
+gboolean     sy_json_peek_bool      (json_object   *obj,
+                                     const char    *key,
+                                     gboolean       fallback);
 
 gboolean     sy_json_get_int        (json_object   *obj,
                                      const char    *file,
@@ -120,62 +138,32 @@ gboolean     sy_json_get_object     (json_object   *obj,
                                      json_object  **out,
                                      GError       **error);
 
-/* ---- rope ---- */
+/* ---- writing ---- */
 
-typedef struct
+/* @str as a JSON string: quoted, '"' '\\' and control characters escaped
+ * (\n \r \t, the others as \u00XX), invalid UTF-8 replaced (U+FFFD);
+ * NULL writes null. */
+void         sy_json_append_string  (GString       *s,
+                                     const char    *str);
+/* The shortest decimal that reads back as the same float (up to 9
+ * digits); null when not finite. */
+void         sy_json_append_float   (GString       *s,
+                                     float          v);
+/* The same for a double (up to 17 digits). */
+void         sy_json_append_double  (GString       *s,
+                                     double         v);
+
+typedef enum
 {
-  double   theta;                 /* base frequency */
-  char     type[32];              /* "default", "linear", "dynamic", "yarn", "llama3", "longrope" */
-  double   factor;                /* scaling factor, 1 when absent */
-  double   original_max_position_embeddings;  /* 0 when absent */
-  double   attention_factor;      /* yarn/longrope; 0 when absent (computed by the user) */
-  double   beta_fast;             /* yarn, default 32 */
-  double   beta_slow;             /* yarn, default 1 */
-  double   mscale;                /* yarn (DeepSeek), 0 when absent */
-  double   mscale_all_dim;        /* yarn (DeepSeek), 0 when absent */
-  gboolean truncate;              /* yarn, default TRUE */
-  double   low_freq_factor;       /* llama3, default 1 */
-  double   high_freq_factor;      /* llama3, default 4 */
-  double   partial_rotary_factor; /* 1 when absent */
-} SyRopeParams;
+  SY_CSV_QUOTE_ALWAYS,     /* "text", always quoted */
+  SY_CSV_QUOTE_AS_NEEDED,  /* quoted only when it holds , " or a line break */
+} SyCsvQuote;
 
-/* Reads rope from @config: either `rope_parameters` (transformers 5:
- * {rope_theta, rope_type, factor, ...}) or the older top-level `rope_theta`
- * and `rope_scaling` ({type|rope_type, factor, ...} or null).  @default_theta
- * is the architecture's default when no theta is given. */
-gboolean     sy_rope_params_read    (json_object   *config,
-                                     const char    *file,
-                                     double         default_theta,
-                                     SyRopeParams  *out,
-                                     GError       **error);
-
-/* ---- generation config ---- */
-
-#define SY_MAX_EOS_TOKENS 16
-
-typedef struct
-{
-  int64_t bos_token_id;                        /* -1 when absent */
-  int64_t pad_token_id;                        /* -1 when absent */
-  int     n_eos_token_ids;
-  int64_t eos_token_ids[SY_MAX_EOS_TOKENS];
-} SyGenerationConfig;
-
-/* Reads bos/eos/pad token ids from one object (config.json or
- * generation_config.json); ids present in @obj replace those in @out, so
- * call it on config.json first and on generation_config.json second. */
-gboolean     sy_generation_config_read (json_object        *obj,
-                                        const char         *file,
-                                        SyGenerationConfig *out,
-                                        GError            **error);
-/* For a model folder: config.json's ids, overridden by those of
- * generation_config.json when that file exists.  config.json must exist. */
-gboolean     sy_generation_config_load (const char         *folder,
-                                        SyGenerationConfig *out,
-                                        GError            **error);
-/* TRUE when @token is one of the eos ids. */
-gboolean     sy_generation_config_is_eos (const SyGenerationConfig *config,
-                                          int64_t                   token);
+/* @str as one CSV field (RFC 4180: '"' doubled inside quotes); NULL
+ * writes nothing (an empty field). */
+void         sy_csv_append_string   (GString       *s,
+                                     const char    *str,
+                                     SyCsvQuote     quote);
 
 typedef json_object SyJson;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyJson, json_object_put)

@@ -845,25 +845,8 @@ sy_model_load_full (const char        *path,
     return NULL;
   if (gen)
     {
-      static const SyConfigKey gen_keys[] = {
-        { "eos_token_id", NULL, SY_KEY_TOKEN_ID, G_STRUCT_OFFSET (SyConfig, eos_token_id), FALSE, -1 },
-        { "bos_token_id", NULL, SY_KEY_TOKEN_ID, G_STRUCT_OFFSET (SyConfig, bos_token_id), FALSE, -1 },
-      };
-      SyConfig tmp = { 0 };
-      gboolean ok = TRUE;
+      gboolean ok = sy_config_parse_generation (c, gen, gen_file, error);
 
-      for (guint i = 0; ok && i < G_N_ELEMENTS (gen_keys); i++)
-        {
-          int *field = (int *) ((char *) &tmp + gen_keys[i].offset);
-
-          if (json_object_object_get_ex (gen, gen_keys[i].name, &v) && v)
-            {
-              /* sy_config_parse's key reader, on this one key */
-              ok = sy_config_parse_key (&gen_keys[i], gen, gen_file, &tmp, error);
-              if (ok && *field >= 0 && *field < c->vocab_size)
-                *(int *) ((char *) c + gen_keys[i].offset) = *field;
-            }
-        }
       json_object_put (gen);
       if (!ok)
         return NULL;
@@ -961,6 +944,8 @@ sy_model_load_full (const char        *path,
   m->info.shared_ffn = m->arch->has_shared_expert ? c->shared_ffn : 0;
   m->info.bos_token_id = c->bos_token_id;
   m->info.eos_token_id = c->eos_token_id;
+  m->info.n_eos_token_ids = c->n_eos_token_ids;
+  m->info.eos_token_ids = c->eos_token_ids;
 
   m->router_info.n_experts = c->n_experts;
   m->router_info.native_k = c->n_experts_per_tok;
@@ -1009,6 +994,17 @@ sy_model_get_info (SyModel *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return &self->info;
+}
+
+gboolean
+sy_model_info_is_eos (const SyModelInfo *info,
+                      int32_t            token)
+{
+  g_return_val_if_fail (info != NULL, FALSE);
+  for (int i = 0; i < info->n_eos_token_ids; i++)
+    if (info->eos_token_ids[i] == token)
+      return TRUE;
+  return FALSE;
 }
 
 const SyRouterModelInfo *

@@ -41,7 +41,9 @@ typedef struct
   int             expert_ffn;
   int             shared_ffn;     /* 0 without a shared expert */
   int             bos_token_id;   /* -1 = none */
-  int             eos_token_id;   /* -1 = none */
+  int             eos_token_id;   /* -1 = none; the first of eos_token_ids */
+  int             n_eos_token_ids;
+  const int      *eos_token_ids;  /* every id that ends a generation (n_eos_token_ids) */
   int64_t         n_params;       /* every bound tensor */
   gboolean        resident;       /* weights copied into the process (else mapped) */
   const int      *n_by_dtype;     /* tensors bound per stored type (SyDType, SY_N_DTYPES) */
@@ -78,6 +80,9 @@ SyModel                 *sy_model_ref               (SyModel         *self);
 void                     sy_model_unref             (SyModel         *self);
 
 const SyModelInfo       *sy_model_get_info          (SyModel         *self);
+/* TRUE when @token is one of the model's end-of-sequence ids. */
+gboolean                 sy_model_info_is_eos       (const SyModelInfo *info,
+                                                     int32_t            token);
 const SyRouterModelInfo *sy_model_get_router_info   (SyModel         *self);
 /* Tensors of the files that the architecture does not use (NULL-terminated,
  * owned by the model), reported as warnings by callers. */

@@ -14,11 +14,9 @@
 
 #include "sy-engine-error.h"
 #include "sy-json.h"
-#include "sy-profile.h"
+#include "sy-profile-private.h"
 #include "sy-session.h"
 #include "sy-trace-file.h"
-
-static const char *op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
 
 void
 sy_profile_options_init (SyProfileOptions *options)
@@ -96,10 +94,10 @@ group_get (GHashTable *table,
   return g;
 }
 
-static SyProfileRun *
-run_new (const char *router,
-         int         n_layers,
-         int         n_experts)
+SyProfileRun *
+_sy_profile_run_new (const char *router,
+                     int         n_layers,
+                     int         n_experts)
 {
   SyProfileRun *r = g_new0 (SyProfileRun, 1);
 
@@ -155,6 +153,17 @@ event_free (SyProfileEvent *e)
   g_free (e->layer_s);
   g_free (e->layer_op_s);
   g_free (e);
+}
+
+SyProfile *
+_sy_profile_new (void)
+{
+  SyProfile *prof = g_new0 (SyProfile, 1);
+
+  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
+  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  return prof;
 }
 
 void
@@ -445,7 +454,7 @@ profile_one (SySession           *session,
   if (!sy_session_set_router (session, spec, error))
     return NULL;
   name = sy_router_spec_to_string (sy_session_get_router (session));
-  r = run_new (name, prof->n_layers, prof->n_experts);
+  r = _sy_profile_run_new (name, prof->n_layers, prof->n_experts);
   g_strlcpy (pr->router, r->router, sizeof pr->router);
   pr->p.router = pr->router;
   pr->p.run = run_index;
@@ -591,7 +600,7 @@ sy_profile_run (SyModel                    *model,
       return NULL;
     }
 
-  prof = g_new0 (SyProfile, 1);
+  prof = _sy_profile_new ();
   prof->model = g_strdup (info->name);
   prof->n_experts = info->n_experts;
   prof->native_k = info->native_k;
@@ -600,9 +609,6 @@ sy_profile_run (SyModel                    *model,
   prof->corpus_source = g_strdup (sy_corpus_get_source (corpus));
   prof->split = g_strdup (sy_corpus_split_name (sy_corpus_get_split (corpus)));
   prof->max_tokens = options->max_tokens > 0 ? options->max_tokens : 256;
-  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
-  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
-  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   prof->chunking = g_strdup_printf (
     "texts cut into chunks of at most %d model tokens (special tokens included) at sentence "
     "boundaries, a longer sentence at word boundaries; chunks taken round-robin over the %d "
@@ -854,14 +860,6 @@ sy_profile_sorted_keys (GHashTable *table,
   return keys;
 }
 
-/* ------------------------------------------------------------ JSON */
-
-static json_object *
-jnum (double v)
-{
-  return isfinite (v) ? json_object_new_double (v) : NULL;
-}
-
 /* ------------------------------------------------------------ experts */
 
 static void
@@ -876,8 +874,8 @@ expert_group_clear (gpointer p)
   g_free (((SyProfileExpertGroup *) p)->name);
 }
 
-static SyProfileExpert *
-expert_new (void)
+SyProfileExpert *
+_sy_profile_expert_new (void)
 {
   SyProfileExpert *x = g_new0 (SyProfileExpert, 1);
 
@@ -913,9 +911,9 @@ cmp_expert_token (gconstpointer a,
   return (x->id > y->id) - (x->id < y->id);
 }
 
-static int
-cmp_expert_group (gconstpointer a,
-                  gconstpointer b)
+int
+_sy_profile_cmp_expert_group (gconstpointer a,
+                              gconstpointer b)
 {
   const SyProfileExpertGroup *x = a, *y = b;
 
@@ -943,16 +941,16 @@ expert_groups (GHashTable *table,
         g.layer_count += row[e];
       g_array_append_val (out, g);
     }
-  g_array_sort (out, cmp_expert_group);
+  g_array_sort (out, _sy_profile_cmp_expert_group);
 }
 
-static SyProfileExpert *
-run_expert (const SyProfileRun *r,
-            int                 moe,
-            int                 expert)
+SyProfileExpert *
+_sy_profile_run_expert (const SyProfileRun *r,
+                        int                 moe,
+                        int                 expert)
 {
   const SyProfileLayer *pl = &r->layers[moe];
-  SyProfileExpert *x = expert_new ();
+  SyProfileExpert *x = _sy_profile_expert_new ();
   g_autoptr (GArray) all = g_array_new (FALSE, TRUE, sizeof (SyProfileExpertToken));
   GHashTableIter iter;
   gpointer key, value;
@@ -1011,862 +1009,7 @@ sy_profile_get_expert (const SyProfile  *self,
                    expert, moe, r->n_layers, r->n_experts);
       return NULL;
     }
-  return run_expert (r, moe, expert);
-}
-
-static json_object *
-expert_to_json (const SyProfileExpert *x)
-{
-  json_object *o = json_object_new_object ();
-  json_object *top = json_object_new_array ();
-  json_object *pos = json_object_new_object ();
-  json_object *genres = json_object_new_object ();
-
-  for (guint i = 0; i < x->top_tokens->len; i++)
-    {
-      const SyProfileExpertToken *t = &g_array_index (x->top_tokens, SyProfileExpertToken, i);
-      json_object *to = json_object_new_object ();
-
-      json_object_object_add (to, "text", json_object_new_string (t->text));
-      json_object_object_add (to, "id", json_object_new_int (t->id));
-      json_object_object_add (to, "count", json_object_new_int64 (t->count));
-      json_object_object_add (to, "share", json_object_new_double (t->share));
-      json_object_array_add (top, to);
-    }
-  for (guint i = 0; i < x->pos->len; i++)
-    {
-      const SyProfileExpertGroup *g = &g_array_index (x->pos, SyProfileExpertGroup, i);
-
-      json_object_object_add (pos, g->name, json_object_new_int64 (g->count));
-    }
-  for (guint i = 0; i < x->genres->len; i++)
-    {
-      const SyProfileExpertGroup *g = &g_array_index (x->genres, SyProfileExpertGroup, i);
-
-      json_object_object_add (genres, g->name, json_object_new_int64 (g->count));
-    }
-  json_object_object_add (o, "expert", json_object_new_int (x->expert));
-  json_object_object_add (o, "assignments", json_object_new_int64 (x->assignments));
-  json_object_object_add (o, "top_tokens", top);
-  json_object_object_add (o, "pos", pos);
-  json_object_object_add (o, "genres", genres);
-  return o;
-}
-
-/* Reads the counts of an object of name -> count into groups; the layer's
- * counts are the sums over every expert's object. */
-static gboolean
-read_groups (json_object  *experts,
-             const char   *member,
-             int           expert,
-             GArray       *out,
-             GError      **error)
-{
-  g_autoptr (GHashTable) layer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *mine = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  for (size_t e = 0; e < json_object_array_length (experts); e++)
-    {
-      json_object *xo = json_object_array_get_idx (experts, e), *groups = NULL;
-
-      if (!json_object_object_get_ex (xo, member, &groups) || !json_object_is_type (groups, json_type_object))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "profile.json: expert %zu has no '%s' object", e, member);
-          return FALSE;
-        }
-      if ((int) e == expert)
-        mine = groups;
-      json_object_object_foreach (groups, name, count)
-        {
-          gint64 *sum = g_hash_table_lookup (layer, name);
-
-          if (sum == NULL)
-            {
-              sum = g_new0 (gint64, 1);
-              g_hash_table_insert (layer, g_strdup (name), sum);
-            }
-          *sum += json_object_get_int64 (count);
-        }
-    }
-  g_hash_table_iter_init (&iter, layer);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_object *count = NULL;
-      SyProfileExpertGroup g = { g_strdup (key), 0, *(gint64 *) value };
-
-      if (mine && json_object_object_get_ex (mine, key, &count))
-        g.count = json_object_get_int64 (count);
-      g_array_append_val (out, g);
-    }
-  g_array_sort (out, cmp_expert_group);
-  return TRUE;
-}
-
-static gint64
-json_int64_at (json_object *array,
-               size_t       i)
-{
-  return json_object_get_int64 (json_object_array_get_idx (array, i));
-}
-
-SyProfile *
-sy_profile_read_json (const char  *path,
-                      GError     **error)
-{
-  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
-                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
-  json_object *root = sy_json_load_file (file, error), *runs = NULL, *o = NULL;
-  SyProfile *prof;
-  int E;
-
-  if (root == NULL)
-    return NULL;
-  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
-      json_object_array_length (runs) == 0 || !json_object_object_get_ex (root, "n_experts", &o) ||
-      (E = json_object_get_int (o)) <= 0 || E > 4096)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs or experts (not a profile.json)", file);
-      json_object_put (root);
-      return NULL;
-    }
-  prof = g_new0 (SyProfile, 1);
-  prof->model = g_strdup (json_object_object_get_ex (root, "model", &o) ? json_object_get_string (o) : "?");
-  prof->n_experts = E;
-  prof->native_k = json_object_object_get_ex (root, "native_k", &o) ? json_object_get_int (o) : 0;
-  prof->corpus_kind = g_strdup ("profile.json");
-  prof->corpus_source = g_strdup (file);
-  prof->split = g_strdup ("all");
-  prof->chunking = g_strdup ("read from profile.json");
-  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
-  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
-  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
-  if (json_object_object_get_ex (root, "corpus", &o) && json_object_object_get_ex (o, "texts", &o))
-    prof->n_texts = json_object_get_int (o);
-  for (size_t i = 0; i < json_object_array_length (runs); i++)
-    {
-      json_object *ro = json_object_array_get_idx (runs, i), *layers = NULL;
-      SyProfileRun *r;
-      int L;
-
-      if (!json_object_object_get_ex (ro, "layers", &layers) || !json_object_is_type (layers, json_type_array))
-        continue;
-      L = (int) json_object_array_length (layers);
-      if (prof->runs->len > 0 && L != prof->n_layers)
-        continue;
-      prof->n_layers = L;
-      r = run_new (json_object_object_get_ex (ro, "router", &o) ? json_object_get_string (o) : "?", L, E);
-      if (json_object_object_get_ex (ro, "texts", &o))
-        r->texts = json_object_get_int (o);
-      if (json_object_object_get_ex (ro, "tokens", &o))
-        r->tokens = json_object_get_int64 (o);
-      for (int l = 0; l < L; l++)
-        {
-          json_object *lo = json_object_array_get_idx (layers, l), *a = NULL;
-          SyProfileLayer *pl = &r->layers[l];
-
-          pl->layer = json_object_object_get_ex (lo, "layer", &o) ? json_object_get_int (o) : l;
-          pl->moe = l;
-          if (json_object_object_get_ex (lo, "expert_load", &a) && json_object_is_type (a, json_type_array))
-            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
-              pl->expert_load[e] = json_int64_at (a, e);
-          if (json_object_object_get_ex (lo, "coactivation", &a) && json_object_is_type (a, json_type_array))
-            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
-              {
-                json_object *row = json_object_array_get_idx (a, e);
-
-                if (json_object_is_type (row, json_type_array))
-                  for (int f = 0; f < E && f < (int) json_object_array_length (row); f++)
-                    pl->coactivation[(gsize) e * E + f] = json_int64_at (row, f);
-              }
-          if (json_object_object_get_ex (lo, "entropy_hist", &a) && json_object_is_type (a, json_type_array))
-            for (int b = 0; b < SY_PROFILE_ENTROPY_BINS && b < (int) json_object_array_length (a); b++)
-              {
-                pl->entropy_hist[b] = json_int64_at (a, b);
-                pl->entropy_count += pl->entropy_hist[b];
-              }
-        }
-      g_ptr_array_add (prof->runs, r);
-    }
-  json_object_put (root);
-  if (prof->runs->len == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run has layers", file);
-      sy_profile_free (prof);
-      return NULL;
-    }
-  return prof;
-}
-
-SyProfileExpert *
-sy_profile_read_expert (const char  *path,
-                        const char  *router,
-                        int          moe,
-                        int          expert,
-                        GError     **error)
-{
-  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
-                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
-  json_object *root = sy_json_load_file (file, error), *runs = NULL, *run = NULL;
-  json_object *layers = NULL, *lo = NULL, *experts = NULL, *xo = NULL, *load = NULL, *top = NULL;
-  g_autoptr (SyProfileExpert) x = NULL;
-
-  if (root == NULL)
-    return NULL;
-  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
-      json_object_array_length (runs) == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs (not a profile.json)", file);
-      goto fail;
-    }
-  for (size_t i = 0; i < json_object_array_length (runs) && run == NULL; i++)
-    {
-      json_object *ro = json_object_array_get_idx (runs, i), *name = NULL;
-
-      if (router == NULL ||
-          (json_object_object_get_ex (ro, "router", &name) && g_strcmp0 (json_object_get_string (name), router) == 0))
-        run = ro;
-    }
-  if (run == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run of router '%s'", file, router);
-      goto fail;
-    }
-  if (!json_object_object_get_ex (run, "layers", &layers) || !json_object_is_type (layers, json_type_array) ||
-      moe < 0 || moe >= (int) json_object_array_length (layers))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no MoE layer %d", file, moe);
-      goto fail;
-    }
-  lo = json_object_array_get_idx (layers, moe);
-  if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", file, moe);
-      goto fail;
-    }
-  if (expert < 0 || expert >= (int) json_object_array_length (experts) ||
-      !json_object_object_get_ex (lo, "expert_load", &load) || !json_object_is_type (load, json_type_array) ||
-      json_object_array_length (load) != json_object_array_length (experts))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
-      goto fail;
-    }
-  x = expert_new ();
-  x->router = g_strdup (json_object_get_string (json_object_object_get (run, "router")));
-  x->layer = json_object_get_int (json_object_object_get (lo, "layer"));
-  x->moe = moe;
-  x->expert = expert;
-  x->n_experts = (int) json_object_array_length (experts);
-  for (int e = 0; e < x->n_experts; e++)
-    x->layer_assignments += json_object_get_int64 (json_object_array_get_idx (load, e));
-  x->assignments = json_object_get_int64 (json_object_array_get_idx (load, expert));
-  xo = json_object_array_get_idx (experts, expert);
-  if (!json_object_object_get_ex (xo, "top_tokens", &top) || !json_object_is_type (top, json_type_array))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no 'top_tokens'", file, expert);
-      goto fail;
-    }
-  for (size_t i = 0; i < json_object_array_length (top); i++)
-    {
-      json_object *to = json_object_array_get_idx (top, i);
-      SyProfileExpertToken t = { 0, };
-
-      t.id = json_object_get_int (json_object_object_get (to, "id"));
-      t.text = g_strdup (json_object_get_string (json_object_object_get (to, "text")));
-      t.count = json_object_get_int64 (json_object_object_get (to, "count"));
-      t.share = json_object_get_double (json_object_object_get (to, "share"));
-      if (t.text == NULL)
-        t.text = g_strdup ("");
-      g_array_append_val (x->top_tokens, t);
-    }
-  if (!read_groups (experts, "pos", expert, x->pos, error) ||
-      !read_groups (experts, "genres", expert, x->genres, error))
-    goto fail;
-  json_object_put (root);
-  return g_steal_pointer (&x);
-
-fail:
-  json_object_put (root);
-  return NULL;
-}
-
-static json_object *
-run_to_json (const SyProfile    *self,
-             const SyProfileRun *r)
-{
-  json_object *o = json_object_new_object ();
-  json_object *layers = json_object_new_array ();
-  json_object *genres = json_object_new_object ();
-  json_object *pos = json_object_new_object ();
-  json_object *time = json_object_new_object ();
-  json_object *range = json_object_new_array ();
-  g_autofree const char **gk = NULL, **pk = NULL;
-  int ng = 0, np = 0, E = r->n_experts;
-
-  json_object_object_add (o, "router", json_object_new_string (r->router));
-  json_object_object_add (o, "texts", json_object_new_int (r->texts));
-  json_object_object_add (o, "tokens", json_object_new_int64 (r->tokens));
-  json_object_object_add (o, "perplexity", jnum (sy_profile_run_perplexity (r)));
-  json_object_object_add (o, "avg_k", jnum (sy_profile_run_avg_k (r)));
-  json_object_object_add (o, "tagged_tokens", json_object_new_int64 (r->tagged_tokens));
-  json_object_object_add (o, "tagged_avg_k", jnum (sy_profile_run_tagged_avg_k (r)));
-  json_object_object_add (o, "flops", jnum (r->flops));
-  json_object_object_add (o, "flops_per_token", jnum (r->tokens ? r->flops / r->tokens : NAN));
-  json_object_object_add (o, "activated_params_per_token",
-                          jnum (r->tokens ? r->activated_params_sum / r->tokens : NAN));
-  json_object_array_add (range, json_object_new_double (0));
-  json_object_array_add (range, json_object_new_double (sy_profile_entropy_max (self)));
-  json_object_object_add (o, "entropy_hist_range", range);
-
-  for (int l = 0; l < r->n_layers; l++)
-    {
-      const SyProfileLayer *pl = &r->layers[l];
-      json_object *lo = json_object_new_object ();
-      json_object *load = json_object_new_array ();
-      json_object *co = json_object_new_array ();
-      json_object *hist = json_object_new_array ();
-      json_object *lt = json_object_new_object ();
-
-      for (int e = 0; e < E; e++)
-        {
-          json_object *row = json_object_new_array ();
-
-          json_object_array_add (load, json_object_new_int64 (pl->expert_load[e]));
-          for (int f = 0; f < E; f++)
-            json_object_array_add (row, json_object_new_int64 (pl->coactivation[(gsize) e * E + f]));
-          json_object_array_add (co, row);
-        }
-      for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
-        json_object_array_add (hist, json_object_new_int64 (pl->entropy_hist[b]));
-      for (int op = 0; op < SY_N_OPS; op++)
-        json_object_object_add (lt, op_names[op], json_object_new_double (pl->op_time_s[op]));
-      json_object_object_add (lt, "total", json_object_new_double (pl->time_s));
-      json_object_object_add (lo, "layer", json_object_new_int (pl->layer));
-      json_object_object_add (lo, "moe", json_object_new_int (pl->moe));
-      json_object_object_add (lo, "expert_load", load);
-      json_object_object_add (lo, "avg_k", jnum (sy_profile_layer_avg_k (r, l)));
-      json_object_object_add (lo, "entropy_mean", jnum (sy_profile_layer_entropy_mean (r, l)));
-      json_object_object_add (lo, "entropy_hist", hist);
-      json_object_object_add (lo, "imbalance_cv", jnum (sy_profile_layer_imbalance (r, l)));
-      json_object_object_add (lo, "max_over_mean", jnum (sy_profile_layer_max_over_mean (r, l)));
-      json_object_object_add (lo, "coactivation", co);
-      json_object_object_add (lo, "time", lt);
-      {
-        json_object *experts = json_object_new_array ();
-
-        for (int e = 0; e < E; e++)
-          {
-            g_autoptr (SyProfileExpert) x = run_expert (r, l, e);
-
-            json_object_array_add (experts, expert_to_json (x));
-          }
-        json_object_object_add (lo, "experts", experts);
-      }
-      json_object_array_add (layers, lo);
-    }
-  json_object_object_add (o, "layers", layers);
-
-  gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
-  for (int i = 0; i < ng; i++)
-    {
-      const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[i]);
-      json_object *go = json_object_new_object ();
-      const char *name = sy_brown_genre_name (gk[i]);
-
-      json_object_object_add (go, "tokens", json_object_new_int64 (g->tokens));
-      json_object_object_add (go, "avg_k", jnum (sy_profile_group_avg_k (g)));
-      json_object_object_add (go, "perplexity", jnum (sy_profile_group_perplexity (g)));
-      if (name && g_strcmp0 (self->corpus_kind, "brown") == 0)
-        json_object_object_add (go, "name", json_object_new_string (name));
-      json_object_object_add (genres, gk[i], go);
-    }
-  json_object_object_add (o, "by_genre", genres);
-
-  pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
-  for (int i = 0; i < np; i++)
-    {
-      const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[i]);
-      json_object *po = json_object_new_object ();
-
-      json_object_object_add (po, "tokens", json_object_new_int64 (g->tokens));
-      json_object_object_add (po, "avg_k", jnum (sy_profile_group_avg_k (g)));
-      json_object_object_add (pos, pk[i], po);
-    }
-  json_object_object_add (o, "by_pos", pos);
-
-  for (int op = 0; op < SY_N_OPS; op++)
-    json_object_object_add (time, op_names[op], json_object_new_double (r->op_time_s[op]));
-  json_object_object_add (time, "total", json_object_new_double (r->total_time_s));
-  json_object_object_add (o, "time", time);
-  return o;
-}
-
-static json_object *
-point_to_json (const SyProfileSweepPoint *p,
-               gboolean                   with_pareto)
-{
-  json_object *o = json_object_new_object ();
-
-  json_object_object_add (o, "p", jnum (p->p));
-  json_object_object_add (o, "avg_k", jnum (p->avg_k));
-  json_object_object_add (o, "perplexity", jnum (p->perplexity));
-  if (with_pareto)
-    json_object_object_add (o, "pareto", json_object_new_boolean (p->pareto));
-  return o;
-}
-
-char *
-sy_profile_to_json (const SyProfile *self)
-{
-  json_object *root = json_object_new_object ();
-  json_object *runs = json_object_new_array ();
-  json_object *sweep = json_object_new_array ();
-  json_object *corpus = json_object_new_object ();
-  char *out;
-
-  json_object_object_add (root, "model", json_object_new_string (self->model));
-  json_object_object_add (corpus, "kind", json_object_new_string (self->corpus_kind));
-  json_object_object_add (corpus, "source", json_object_new_string (self->corpus_source));
-  json_object_object_add (corpus, "split", json_object_new_string (self->split));
-  json_object_object_add (corpus, "texts", json_object_new_int (self->n_texts));
-  json_object_object_add (corpus, "max_tokens", json_object_new_int (self->max_tokens));
-  json_object_object_add (corpus, "truncated", json_object_new_int (self->n_truncated));
-  json_object_object_add (corpus, "chunking", json_object_new_string (self->chunking));
-  json_object_object_add (root, "corpus", corpus);
-  json_object_object_add (root, "n_experts", json_object_new_int (self->n_experts));
-  json_object_object_add (root, "native_k", json_object_new_int (self->native_k));
-  for (guint i = 0; i < self->runs->len; i++)
-    json_object_array_add (runs, run_to_json (self, g_ptr_array_index (self->runs, i)));
-  json_object_object_add (root, "runs", runs);
-  for (guint i = 0; i < self->sweep->len; i++)
-    json_object_array_add (sweep, point_to_json (&g_array_index (self->sweep, SyProfileSweepPoint, i), TRUE));
-  json_object_object_add (root, "sweep", sweep);
-  if (self->have_native_point)
-    {
-      json_object *n = point_to_json (&self->native_point, FALSE);
-
-      json_object_object_del (n, "p");
-      json_object_object_add (n, "router", json_object_new_string ("native"));
-      json_object_object_add (root, "sweep_native", n);
-    }
-  out = g_strdup (json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN |
-                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
-  json_object_put (root);
-  return out;
-}
-
-static gboolean
-write_file (const char  *path,
-            const char  *contents,
-            gssize       len,
-            GError     **error)
-{
-  GError *local = NULL;
-
-  if (!g_file_set_contents (path, contents, len, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-sy_profile_write_json (const SyProfile  *self,
-                       const char       *path,
-                       GError          **error)
-{
-  g_autofree char *s = sy_profile_to_json (self);
-
-  return write_file (path, s, -1, error);
-}
-
-/* ------------------------------------------------------------ CSV */
-
-static void
-csv_str (GString    *s,
-         const char *v)
-{
-  if (v == NULL)
-    return;
-  if (strpbrk (v, ",\"\n\r") == NULL)
-    {
-      g_string_append (s, v);
-      return;
-    }
-  g_string_append_c (s, '"');
-  for (const char *p = v; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
-static void
-csv_num (GString *s,
-         double   v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_string_append_c (s, ',');
-  if (isfinite (v))
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
-}
-
-static gboolean
-csv_write (const char  *dir,
-           const char  *name,
-           GString     *s,
-           GError     **error)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  gboolean ok = write_file (path, s->str, (gssize) s->len, error);
-
-  g_string_free (s, TRUE);
-  return ok;
-}
-
-gboolean
-sy_profile_write_csv (const SyProfile  *self,
-                      const char       *dir,
-                      GError          **error)
-{
-  GString *runs = g_string_new ("router,texts,tokens,perplexity,avg_k,tagged_tokens,tagged_avg_k,flops,time_s\n");
-  GString *layers = g_string_new ("router,layer,moe,avg_k,entropy_mean,imbalance_cv,max_over_mean,time_s\n");
-  GString *load = g_string_new ("router,layer,moe,expert,load\n");
-  GString *xtok = g_string_new ("router,layer,moe,expert,rank,id,text,count,share\n");
-  GString *co = g_string_new ("router,layer,moe,expert_a,expert_b,tokens\n");
-  GString *ent = g_string_new ("router,layer,moe,bin_from,bin_to,tokens\n");
-  GString *genre = g_string_new ("router,genre,name,tokens,avg_k,perplexity\n");
-  GString *pos = g_string_new ("router,pos,tokens,avg_k\n");
-  GString *time = g_string_new ("router,op,time_s\n");
-  GString *ltime = g_string_new ("router,layer,moe,op,time_s\n");
-  GString *sweep = g_string_new ("p,avg_k,perplexity,pareto\n");
-  double emax = sy_profile_entropy_max (self);
-  gboolean ok;
-
-  for (guint i = 0; i < self->runs->len; i++)
-    {
-      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
-      g_autofree const char **gk = NULL, **pk = NULL;
-      int ng = 0, np = 0;
-
-      csv_str (runs, r->router);
-      csv_num (runs, r->texts);
-      csv_num (runs, (double) r->tokens);
-      csv_num (runs, sy_profile_run_perplexity (r));
-      csv_num (runs, sy_profile_run_avg_k (r));
-      csv_num (runs, (double) r->tagged_tokens);
-      csv_num (runs, sy_profile_run_tagged_avg_k (r));
-      csv_num (runs, r->flops);
-      csv_num (runs, r->total_time_s);
-      g_string_append_c (runs, '\n');
-
-      for (int l = 0; l < r->n_layers; l++)
-        {
-          const SyProfileLayer *pl = &r->layers[l];
-
-          csv_str (layers, r->router);
-          csv_num (layers, pl->layer);
-          csv_num (layers, pl->moe);
-          csv_num (layers, sy_profile_layer_avg_k (r, l));
-          csv_num (layers, sy_profile_layer_entropy_mean (r, l));
-          csv_num (layers, sy_profile_layer_imbalance (r, l));
-          csv_num (layers, sy_profile_layer_max_over_mean (r, l));
-          csv_num (layers, pl->time_s);
-          g_string_append_c (layers, '\n');
-          for (int e = 0; e < r->n_experts; e++)
-            {
-              csv_str (load, r->router);
-              csv_num (load, pl->layer);
-              csv_num (load, pl->moe);
-              csv_num (load, e);
-              csv_num (load, (double) pl->expert_load[e]);
-              g_string_append_c (load, '\n');
-              {
-                g_autoptr (SyProfileExpert) x = run_expert (r, l, e);
-
-                for (guint rank = 0; rank < x->top_tokens->len; rank++)
-                  {
-                    const SyProfileExpertToken *t = &g_array_index (x->top_tokens, SyProfileExpertToken, rank);
-
-                    csv_str (xtok, r->router);
-                    csv_num (xtok, pl->layer);
-                    csv_num (xtok, pl->moe);
-                    csv_num (xtok, e);
-                    csv_num (xtok, rank + 1);
-                    csv_num (xtok, t->id);
-                    g_string_append_c (xtok, ',');
-                    csv_str (xtok, t->text);
-                    csv_num (xtok, (double) t->count);
-                    csv_num (xtok, t->share);
-                    g_string_append_c (xtok, '\n');
-                  }
-              }
-              for (int f = 0; f < r->n_experts; f++)
-                {
-                  csv_str (co, r->router);
-                  csv_num (co, pl->layer);
-                  csv_num (co, pl->moe);
-                  csv_num (co, e);
-                  csv_num (co, f);
-                  csv_num (co, (double) pl->coactivation[(gsize) e * r->n_experts + f]);
-                  g_string_append_c (co, '\n');
-                }
-            }
-          for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
-            {
-              csv_str (ent, r->router);
-              csv_num (ent, pl->layer);
-              csv_num (ent, pl->moe);
-              csv_num (ent, emax * b / SY_PROFILE_ENTROPY_BINS);
-              csv_num (ent, emax * (b + 1) / SY_PROFILE_ENTROPY_BINS);
-              csv_num (ent, (double) pl->entropy_hist[b]);
-              g_string_append_c (ent, '\n');
-            }
-          for (int op = 0; op < SY_N_OPS; op++)
-            {
-              csv_str (ltime, r->router);
-              csv_num (ltime, pl->layer);
-              csv_num (ltime, pl->moe);
-              g_string_append_printf (ltime, ",%s", op_names[op]);
-              csv_num (ltime, pl->op_time_s[op]);
-              g_string_append_c (ltime, '\n');
-            }
-        }
-
-      gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
-      for (int k = 0; k < ng; k++)
-        {
-          const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[k]);
-
-          csv_str (genre, r->router);
-          g_string_append_c (genre, ',');
-          csv_str (genre, gk[k]);
-          g_string_append_c (genre, ',');
-          csv_str (genre, sy_brown_genre_name (gk[k]));
-          csv_num (genre, (double) g->tokens);
-          csv_num (genre, sy_profile_group_avg_k (g));
-          csv_num (genre, sy_profile_group_perplexity (g));
-          g_string_append_c (genre, '\n');
-        }
-      pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
-      for (int k = 0; k < np; k++)
-        {
-          const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[k]);
-
-          csv_str (pos, r->router);
-          g_string_append_c (pos, ',');
-          csv_str (pos, pk[k]);
-          csv_num (pos, (double) g->tokens);
-          csv_num (pos, sy_profile_group_avg_k (g));
-          g_string_append_c (pos, '\n');
-        }
-      for (int op = 0; op < SY_N_OPS; op++)
-        {
-          csv_str (time, r->router);
-          g_string_append_printf (time, ",%s", op_names[op]);
-          csv_num (time, r->op_time_s[op]);
-          g_string_append_c (time, '\n');
-        }
-      csv_str (time, r->router);
-      g_string_append (time, ",total");
-      csv_num (time, r->total_time_s);
-      g_string_append_c (time, '\n');
-    }
-  for (guint i = 0; i < self->sweep->len; i++)
-    {
-      const SyProfileSweepPoint *p = &g_array_index (self->sweep, SyProfileSweepPoint, i);
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_string_append (sweep, g_ascii_formatd (buf, sizeof buf, "%.6g", p->p));
-      csv_num (sweep, p->avg_k);
-      csv_num (sweep, p->perplexity);
-      g_string_append (sweep, p->pareto ? ",true\n" : ",false\n");
-    }
-  if (self->have_native_point)
-    {
-      g_string_append (sweep, "native");
-      csv_num (sweep, self->native_point.avg_k);
-      csv_num (sweep, self->native_point.perplexity);
-      g_string_append (sweep, ",\n");
-    }
-
-  {
-    const char *names[] = { "runs.csv", "layers.csv", "expert_load.csv", "coactivation.csv",
-                            "entropy.csv", "by_genre.csv", "by_pos.csv", "time.csv",
-                            "layer_time.csv", "sweep.csv", "expert_tokens.csv" };
-    GString *all[] = { runs, layers, load, co, ent, genre, pos, time, ltime, sweep, xtok };
-
-    ok = TRUE;
-    for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
-      {
-        if (ok)
-          ok = csv_write (dir, names[i], all[i], error);
-        else
-          g_string_free (all[i], TRUE);
-      }
-  }
-  return ok;
-}
-
-/* ------------------------------------------------------------ Chrome trace */
-
-static void
-json_escape (GString    *s,
-             const char *v)
-{
-  g_string_append_c (s, '"');
-  for (const char *p = v ? v : ""; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (s, "\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        g_string_append_printf (s, "\\u%04x", (guchar) *p);
-      else
-        g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
-/* One complete event; times in integer nanoseconds, written in µs. */
-static void
-event_x (GString    *s,
-         gboolean   *first,
-         const char *name,
-         const char *cat,
-         gint64      ts_ns,
-         gint64      dur_ns,
-         int         tid,
-         const char *args)
-{
-  if (!*first)
-    g_string_append (s, ",\n");
-  *first = FALSE;
-  g_string_append (s, "{\"name\":");
-  json_escape (s, name);
-  g_string_append_printf (s, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%" G_GINT64_FORMAT ".%03d,"
-                          "\"dur\":%" G_GINT64_FORMAT ".%03d,\"pid\":1,\"tid\":%d",
-                          cat, ts_ns / 1000, (int) (ts_ns % 1000), dur_ns / 1000,
-                          (int) (dur_ns % 1000), tid);
-  if (args)
-    g_string_append_printf (s, ",\"args\":%s", args);
-  g_string_append_c (s, '}');
-}
-
-char *
-sy_profile_to_chrome_trace (const SyProfile *self)
-{
-  GString *s = g_string_new ("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-  gboolean first = TRUE;
-  int n_runs = 0;
-
-  g_string_append (s, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
-                      "\"args\":{\"name\":");
-  {
-    g_autofree char *pn = g_strdup_printf ("switchyard profile: %s", self->model);
-
-    json_escape (s, pn);
-  }
-  g_string_append (s, "}}");
-  first = FALSE;
-  for (guint i = 0; i < self->runs->len; i++)
-    {
-      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
-
-      g_string_append_printf (s, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
-                                 "\"args\":{\"name\":", i + 1);
-      json_escape (s, r->router);
-      g_string_append (s, "}}");
-      n_runs++;
-    }
-
-  for (guint i = 0; i < self->events->len; i++)
-    {
-      const SyProfileEvent *e = g_ptr_array_index (self->events, i);
-      int tid = e->run + 1;
-      gint64 t0 = (gint64) llround (e->start_s * 1e9);
-      gint64 tot = MAX ((gint64) llround (e->total_s * 1e9), 1);
-      gint64 end = t0 + tot, cur = t0;
-      g_autofree char *args = NULL;
-      GString *a = g_string_new ("{\"tokens\":");
-
-      if (e->run >= n_runs)
-        {
-          g_string_free (a, TRUE);
-          continue;
-        }
-      g_string_append_printf (a, "%d,\"genre\":", e->tokens);
-      json_escape (a, e->genre ? e->genre : "");
-      g_string_append_c (a, '}');
-      args = g_string_free (a, FALSE);
-      event_x (s, &first, e->name, "text", t0, tot, tid, args);
-
-      for (int l = 0; l < self->n_layers && cur < end; l++)
-        {
-          gint64 ld = MIN ((gint64) llround (e->layer_s[l] * 1e9), end - cur);
-          gint64 lend = cur + ld, oc = cur;
-          g_autofree char *ln = g_strdup_printf ("layer %d", l);
-
-          if (ld <= 0)
-            continue;
-          event_x (s, &first, ln, "layer", cur, ld, tid, NULL);
-          for (int op = 0; op < SY_N_OPS && oc < lend; op++)
-            {
-              gint64 od = MIN ((gint64) llround (e->layer_op_s[(gsize) l * SY_N_OPS + op] * 1e9),
-                               lend - oc);
-
-              if (od <= 0)
-                continue;
-              event_x (s, &first, op_names[op], "op", oc, od, tid, NULL);
-              oc += od;
-            }
-          cur = lend;
-        }
-      {
-        gint64 hd = MIN ((gint64) llround (e->lm_head_s * 1e9), end - cur);
-
-        if (hd > 0)
-          event_x (s, &first, "lm_head", "op", cur, hd, tid, NULL);
-      }
-    }
-  g_string_append (s, "\n]}\n");
-  return g_string_free (s, FALSE);
-}
-
-gboolean
-sy_profile_write_chrome_trace (const SyProfile  *self,
-                               const char       *path,
-                               GError          **error)
-{
-  g_autofree char *s = sy_profile_to_chrome_trace (self);
-
-  return write_file (path, s, -1, error);
-}
-
-gboolean
-sy_profile_write_dir (const SyProfile  *self,
-                      const char       *dir,
-                      GError          **error)
-{
-  g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
-  g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
-
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
-                   dir, g_strerror (errno));
-      return FALSE;
-    }
-  return sy_profile_write_json (self, json, error) &&
-         sy_profile_write_csv (self, dir, error) &&
-         sy_profile_write_chrome_trace (self, trace, error);
+  return _sy_profile_run_expert (r, moe, expert);
 }
 
 /* ---- profiles of recorded traces (sy_profile_from_traces) ---- */
@@ -1940,7 +1083,7 @@ sy_profile_from_traces (const char                 *dir,
       n_specs = 1;
     }
 
-  prof = g_new0 (SyProfile, 1);
+  prof = _sy_profile_new ();
   prof->model = g_strdup (first->model ? first->model : "?");
   prof->n_experts = first->n_experts;
   prof->native_k = first->native_k;
@@ -1950,9 +1093,6 @@ sy_profile_from_traces (const char                 *dir,
   prof->split = g_strdup ("all");
   prof->max_tokens = max_t;
   prof->n_texts = (int) files->len;
-  prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
-  prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
-  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   prof->chunking = g_strdup_printf ("%u recorded trace files, one text each; policies re-applied "
                                     "to the recorded router output of every layer (later layers "
                                     "not re-run)", files->len);
@@ -1961,7 +1101,7 @@ sy_profile_from_traces (const char                 *dir,
     {
       g_autofree char *rname = specs[s] ? sy_router_spec_to_string (specs[s])
                                         : g_strdup ("recorded");
-      SyProfileRun *r = run_new (rname, prof->n_layers, prof->n_experts);
+      SyProfileRun *r = _sy_profile_run_new (rname, prof->n_layers, prof->n_experts);
 
       g_ptr_array_add (prof->runs, r);
       for (guint i = 0; i < files->len; i++)

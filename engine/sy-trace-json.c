@@ -12,112 +12,192 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-json.h"
 #include "sy-trace-json.h"
-
-static const char * const op_names[SY_N_OPS] = {
-  [SY_OP_ATTENTION] = "attention",
-  [SY_OP_ROUTER] = "router",
-  [SY_OP_EXPERTS] = "experts",
-  [SY_OP_LM_HEAD] = "lm_head",
-  [SY_OP_OTHER] = "other",
-};
 
 static const char * const depth_names[] = { NULL, "shallow", "deep" };
 
+/* ---- the cell fields ---------------------------------------------------- */
+
+/* What a cell (one token in one layer) holds, described once for both
+ * writers: in the table's order in JSON, in csv_column's order in CSV. */
+typedef enum
+{
+  FIELD_K,           /* int: the routed K */
+  FIELD_BUDGET,      /* int: the layer's budget (CSV only: a layer member in JSON) */
+  FIELD_EXPERTS,     /* the first k experts: [3,1] in JSON, 3/1 in CSV */
+  FIELD_WEIGHTS,     /* their weights, the same way */
+  FIELD_PROBS,       /* π of every expert: an array in JSON, columns p0, p1, … in CSV */
+  FIELD_FLOAT,       /* a per-token float: null in JSON, empty in CSV when not finite */
+  FIELD_DEPTH,       /* "shallow", "deep" or none */
+  FIELD_FLAG,        /* a SyCellFlags bit: present only when set in JSON, 0/1 in CSV */
+  FIELD_GROUP_MASK,  /* JSON only, present only when not 0 */
+  FIELD_NLL,         /* the NLL of the next token (CSV only: a metric in JSON) */
+} FieldKind;
+
+typedef struct
+{
+  const char *name;
+  FieldKind   kind;
+  gsize       offset;      /* FIELD_FLOAT: of the (n_tokens) float array in SyTraceLayer */
+  guint8      flag;        /* FIELD_FLAG */
+  gboolean    json;        /* written in the JSON cell */
+  int         csv_column;  /* after layer,moe,token,id,text; -1: not in the CSV */
+} CellField;
+
+#define FLOAT_FIELD(name, json, col) \
+  { #name, FIELD_FLOAT, G_STRUCT_OFFSET (SyTraceLayer, name), 0, json, col }
+
+static const CellField cell_fields[] = {
+  { "k",            FIELD_K,          0, 0, TRUE,   0 },
+  { "budget",       FIELD_BUDGET,     0, 0, FALSE,  1 },
+  { "experts",      FIELD_EXPERTS,    0, 0, TRUE,   2 },
+  { "weights",      FIELD_WEIGHTS,    0, 0, TRUE,   3 },
+  { "probs",        FIELD_PROBS,      0, 0, TRUE,  12 },
+  FLOAT_FIELD (cum,        TRUE, 4),
+  FLOAT_FIELD (importance, TRUE, 6),
+  FLOAT_FIELD (complexity, TRUE, 7),
+  { "depth",        FIELD_DEPTH,      0, 0, TRUE,   8 },
+  FLOAT_FIELD (entropy,    TRUE, 5),
+  { "sink",         FIELD_FLAG,       0, SY_CELL_SINK, TRUE, 9 },
+  { "nan_fallback", FIELD_FLAG,       0, SY_CELL_NAN_FALLBACK, TRUE, 10 },
+  { "group_mask",   FIELD_GROUP_MASK, 0, 0, TRUE,  -1 },
+  { "nll",          FIELD_NLL,        0, 0, FALSE, 11 },
+};
+
+#define N_CSV_COLUMNS 12  /* columns 0..11; the probs (12) come last, when asked for */
+
+static const float *
+field_floats (const CellField    *f,
+              const SyTraceLayer *l)
+{
+  return *(float * const *) ((const char *) l + f->offset);
+}
+
+/* TRUE when the JSON cell holds @f for token @t. */
+static gboolean
+field_in_json (const CellField    *f,
+               const SyTraceLayer *l,
+               int                 t)
+{
+  if (!f->json)
+    return FALSE;
+  if (f->kind == FIELD_FLAG)
+    return (l->flags[t] & f->flag) != 0;
+  if (f->kind == FIELD_GROUP_MASK)
+    return l->group_mask[t] != 0;
+  return TRUE;
+}
+
+/* A list of the first k experts or weights, joined by @sep. */
+static void
+append_chosen (GString            *s,
+               const CellField    *f,
+               const SyTraceLayer *l,
+               gsize               row,
+               int                 k,
+               char                sep)
+{
+  for (int j = 0; j < k; j++)
+    {
+      if (j)
+        g_string_append_c (s, sep);
+      if (f->kind == FIELD_EXPERTS)
+        g_string_append_printf (s, "%d", l->experts[row + j]);
+      else
+        sy_json_append_float (s, l->weights[row + j]);
+    }
+}
+
+static void
+append_csv_float (GString *s,
+                  float    v)
+{
+  if (isfinite (v))
+    sy_json_append_float (s, v);
+}
+
+/* The value of @f for token @t: as JSON, or as a CSV field (FIELD_PROBS:
+ * every expert's column, each after a comma). */
+static void
+append_field (GString            *s,
+              const CellField    *f,
+              const SyTrace      *trace,
+              const SyTraceLayer *l,
+              int                 t,
+              gboolean            csv)
+{
+  int E = trace->n_experts;
+  gsize row = (gsize) t * E;
+  int k = CLAMP (l->k[t], 0, E);
+  SyDepth depth = l->depth[t];
+  gboolean has_depth = depth == SY_DEPTH_SHALLOW || depth == SY_DEPTH_DEEP;
+
+  switch (f->kind)
+    {
+    case FIELD_K:
+      g_string_append_printf (s, "%d", l->k[t]);
+      break;
+    case FIELD_BUDGET:
+      g_string_append_printf (s, "%d", l->budget);
+      break;
+    case FIELD_EXPERTS:
+    case FIELD_WEIGHTS:
+      if (!csv)
+        g_string_append_c (s, '[');
+      append_chosen (s, f, l, row, k, csv ? '/' : ',');
+      if (!csv)
+        g_string_append_c (s, ']');
+      break;
+    case FIELD_PROBS:
+      if (!csv)
+        g_string_append_c (s, '[');
+      for (int e = 0; e < E; e++)
+        {
+          if (csv)
+            {
+              g_string_append_c (s, ',');
+              append_csv_float (s, l->probs[row + e]);
+              continue;
+            }
+          if (e)
+            g_string_append_c (s, ',');
+          sy_json_append_float (s, l->probs[row + e]);
+        }
+      if (!csv)
+        g_string_append_c (s, ']');
+      break;
+    case FIELD_FLOAT:
+      if (csv)
+        append_csv_float (s, field_floats (f, l)[t]);
+      else
+        sy_json_append_float (s, field_floats (f, l)[t]);
+      break;
+    case FIELD_DEPTH:
+      if (csv && has_depth)
+        g_string_append (s, depth_names[depth]);
+      else if (!csv)
+        sy_json_append_string (s, has_depth ? depth_names[depth] : NULL);
+      break;
+    case FIELD_FLAG:
+      if (csv)
+        g_string_append_printf (s, "%d", !!(l->flags[t] & f->flag));
+      else
+        g_string_append (s, "true");
+      break;
+    case FIELD_GROUP_MASK:
+      g_string_append_printf (s, "%d", l->group_mask[t]);
+      break;
+    case FIELD_NLL:
+      if (t + 1 < trace->n_tokens)
+        append_csv_float (s, trace->nll[t]);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
 /* ---- writing ---------------------------------------------------------- */
-
-static void
-put_string (GString    *s,
-            const char *str)
-{
-  g_autofree char *valid = NULL;
-
-  if (str == NULL)
-    {
-      g_string_append (s, "null");
-      return;
-    }
-  if (!g_utf8_validate (str, -1, NULL))
-    str = valid = g_utf8_make_valid (str, -1);
-  g_string_append_c (s, '"');
-  for (const unsigned char *p = (const unsigned char *) str; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (s, "\\\"");
-          break;
-        case '\\':
-          g_string_append (s, "\\\\");
-          break;
-        case '\n':
-          g_string_append (s, "\\n");
-          break;
-        case '\r':
-          g_string_append (s, "\\r");
-          break;
-        case '\t':
-          g_string_append (s, "\\t");
-          break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (s, "\\u%04x", *p);
-          else
-            g_string_append_c (s, (char) *p);
-        }
-    }
-  g_string_append_c (s, '"');
-}
-
-/* Shortest decimal text that reads back as the same float. */
-static void
-put_float (GString *s,
-           float    v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  static const char * const fmts[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
-
-  if (!isfinite (v))
-    {
-      g_string_append (s, "null");
-      return;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (fmts); i++)
-    {
-      g_ascii_formatd (buf, sizeof buf, fmts[i], v);
-      if ((float) g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  g_string_append (s, buf);
-}
-
-static void
-put_double (GString *s,
-            double   v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (v))
-    {
-      g_string_append (s, "null");
-      return;
-    }
-  g_ascii_formatd (buf, sizeof buf, "%.17g", v);
-  /* prefer a shorter form when it reads back the same */
-  for (int prec = 6; prec < 17; prec++)
-    {
-      char fmt[8], b2[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-      g_ascii_formatd (b2, sizeof b2, fmt, v);
-      if (g_ascii_strtod (b2, NULL) == v)
-        {
-          memcpy (buf, b2, sizeof buf);
-          break;
-        }
-    }
-  g_string_append (s, buf);
-}
 
 static void
 put_key (GString    *s,
@@ -128,11 +208,87 @@ put_key (GString    *s,
   g_string_append (s, "\":");
 }
 
+static void
+put_cell (GString            *s,
+          const SyTrace      *trace,
+          const SyTraceLayer *l,
+          int                 t)
+{
+  gboolean first = TRUE;
+
+  g_string_append_c (s, '{');
+  for (gsize i = 0; i < G_N_ELEMENTS (cell_fields); i++)
+    {
+      const CellField *f = &cell_fields[i];
+
+      if (!field_in_json (f, l, t))
+        continue;
+      if (!first)
+        g_string_append_c (s, ',');
+      first = FALSE;
+      put_key (s, f->name);
+      append_field (s, f, trace, l, t, FALSE);
+    }
+  g_string_append_c (s, '}');
+}
+
 char *
 sy_trace_to_json (const SyTrace *trace,
                   gboolean       pretty)
 {
   return sy_trace_to_json_full (trace, pretty, NULL);
+}
+
+static void
+put_tokens (GString       *s,
+            const SyTrace *trace)
+{
+  put_key (s, "tokens");
+  g_string_append_c (s, '[');
+  for (int t = 0; t < trace->n_tokens; t++)
+    {
+      if (t)
+        g_string_append_c (s, ',');
+      g_string_append_printf (s, "{\"id\":%d,\"text\":", (int) trace->ids[t]);
+      sy_json_append_string (s, trace->token_text ? trace->token_text[t] : NULL);
+      if (trace->offsets)
+        g_string_append_printf (s, ",\"offsets\":[%d,%d]",
+                                trace->offsets[2 * t], trace->offsets[2 * t + 1]);
+      g_string_append_c (s, '}');
+    }
+  g_string_append_c (s, ']');
+}
+
+static void
+put_metrics (GString       *s,
+             const SyTrace *trace)
+{
+  put_key (s, "metrics");
+  g_string_append (s, "{\"nll\":[");
+  for (int t = 0; t + 1 < trace->n_tokens; t++)
+    {
+      if (t)
+        g_string_append_c (s, ',');
+      sy_json_append_float (s, trace->nll[t]);
+    }
+  g_string_append (s, "],\"perplexity\":");
+  sy_json_append_double (s, trace->perplexity);
+  g_string_append (s, ",\"avg_k\":");
+  sy_json_append_double (s, trace->avg_k);
+  g_string_append (s, ",\"activated_params\":");
+  sy_json_append_double (s, trace->activated_params);
+  g_string_append (s, ",\"flops\":");
+  sy_json_append_double (s, trace->flops);
+  g_string_append (s, ",\"time\":{");
+  for (int o = 0; o < SY_N_OPS; o++)
+    {
+      put_key (s, sy_trace_op_name (o));
+      sy_json_append_double (s, trace->op_time_s[o]);
+      g_string_append_c (s, ',');
+    }
+  g_string_append (s, "\"total\":");
+  sy_json_append_double (s, trace->total_time_s);
+  g_string_append (s, "}}");
 }
 
 char *
@@ -155,29 +311,16 @@ sy_trace_to_json_full (const SyTrace *trace,
 
   g_string_append_printf (s, "{%s%s", nl, in1);
   put_key (s, "model");
-  put_string (s, trace->model);
+  sy_json_append_string (s, trace->model);
   g_string_append_printf (s, ",%s%s", nl, in1);
   put_key (s, "router");
-  put_string (s, trace->router);
+  sy_json_append_string (s, trace->router);
   g_string_append_printf (s, ",%s%s", nl, in1);
   g_string_append_printf (s, "\"causal\":%s,\"n_experts\":%d,\"native_k\":%d,\"n_layers\":%d,%s%s",
                           trace->causal ? "true" : "false", E, trace->native_k,
                           trace->n_layers, nl, in1);
-
-  put_key (s, "tokens");
-  g_string_append_c (s, '[');
-  for (int t = 0; t < n; t++)
-    {
-      if (t)
-        g_string_append_c (s, ',');
-      g_string_append_printf (s, "{\"id\":%d,\"text\":", (int) trace->ids[t]);
-      put_string (s, trace->token_text ? trace->token_text[t] : NULL);
-      if (trace->offsets)
-        g_string_append_printf (s, ",\"offsets\":[%d,%d]",
-                                trace->offsets[2 * t], trace->offsets[2 * t + 1]);
-      g_string_append_c (s, '}');
-    }
-  g_string_append_printf (s, "],%s%s", nl, in1);
+  put_tokens (s, trace);
+  g_string_append_printf (s, ",%s%s", nl, in1);
 
   put_key (s, "layers");
   g_string_append_c (s, '[');
@@ -187,83 +330,20 @@ sy_trace_to_json_full (const SyTrace *trace,
 
       g_string_append_printf (s, "%s%s%s{\"layer\":%d,\"moe\":%d,\"budget\":%d,\"avg_k\":",
                               i ? "," : "", nl, in2, l->layer, l->moe, l->budget);
-      put_double (s, l->avg_k);
+      sy_json_append_double (s, l->avg_k);
       g_string_append (s, ",\"time_s\":");
-      put_double (s, l->time_s);
+      sy_json_append_double (s, l->time_s);
       g_string_append (s, ",\"tokens\":[");
       for (int t = 0; t < n; t++)
         {
-          gsize row = (gsize) t * E;
-          int k = CLAMP (l->k[t], 0, E);
-
-          g_string_append_printf (s, "%s%s%s{\"k\":%d,\"experts\":[", t ? "," : "", nl, in3, l->k[t]);
-          for (int j = 0; j < k; j++)
-            g_string_append_printf (s, "%s%d", j ? "," : "", l->experts[row + j]);
-          g_string_append (s, "],\"weights\":[");
-          for (int j = 0; j < k; j++)
-            {
-              if (j)
-                g_string_append_c (s, ',');
-              put_float (s, l->weights[row + j]);
-            }
-          g_string_append (s, "],\"probs\":[");
-          for (int e = 0; e < E; e++)
-            {
-              if (e)
-                g_string_append_c (s, ',');
-              put_float (s, l->probs[row + e]);
-            }
-          g_string_append (s, "],\"cum\":");
-          put_float (s, l->cum[t]);
-          g_string_append (s, ",\"importance\":");
-          put_float (s, l->importance[t]);
-          g_string_append (s, ",\"complexity\":");
-          put_float (s, l->complexity[t]);
-          g_string_append (s, ",\"depth\":");
-          if (l->depth[t] == SY_DEPTH_SHALLOW || l->depth[t] == SY_DEPTH_DEEP)
-            put_string (s, depth_names[l->depth[t]]);
-          else
-            g_string_append (s, "null");
-          g_string_append (s, ",\"entropy\":");
-          put_float (s, l->entropy[t]);
-          if (l->flags[t] & SY_CELL_SINK)
-            g_string_append (s, ",\"sink\":true");
-          if (l->flags[t] & SY_CELL_NAN_FALLBACK)
-            g_string_append (s, ",\"nan_fallback\":true");
-          if (l->group_mask[t] != 0)
-            g_string_append_printf (s, ",\"group_mask\":%d", l->group_mask[t]);
-          g_string_append_c (s, '}');
+          g_string_append_printf (s, "%s%s%s", t ? "," : "", nl, in3);
+          put_cell (s, trace, l, t);
         }
       g_string_append (s, "]}");
     }
   g_string_append_printf (s, "%s%s],%s%s", nl, in1, nl, in1);
 
-  put_key (s, "metrics");
-  g_string_append (s, "{\"nll\":[");
-  for (int t = 0; t + 1 < n; t++)
-    {
-      if (t)
-        g_string_append_c (s, ',');
-      put_float (s, trace->nll[t]);
-    }
-  g_string_append (s, "],\"perplexity\":");
-  put_double (s, trace->perplexity);
-  g_string_append (s, ",\"avg_k\":");
-  put_double (s, trace->avg_k);
-  g_string_append (s, ",\"activated_params\":");
-  put_double (s, trace->activated_params);
-  g_string_append (s, ",\"flops\":");
-  put_double (s, trace->flops);
-  g_string_append (s, ",\"time\":{");
-  for (int o = 0; o < SY_N_OPS; o++)
-    {
-      put_key (s, op_names[o]);
-      put_double (s, trace->op_time_s[o]);
-      g_string_append_c (s, ',');
-    }
-  g_string_append (s, "\"total\":");
-  put_double (s, trace->total_time_s);
-  g_string_append (s, "}}");
+  put_metrics (s, trace);
   if (extra_members && *extra_members)
     g_string_append_printf (s, ",%s%s%s", nl, in1, extra_members);
   g_string_append_printf (s, "%s}%s", nl, pretty ? "\n" : "");
@@ -271,12 +351,11 @@ sy_trace_to_json_full (const SyTrace *trace,
   return g_string_free (s, FALSE);
 }
 
-gboolean
-sy_trace_write_json (const SyTrace  *trace,
-                     const char     *path,
-                     GError        **error)
+static gboolean
+write_text (const char  *path,
+            const char  *text,
+            GError     **error)
 {
-  g_autofree char *text = sy_trace_to_json (trace, FALSE);
   g_autoptr(GError) local = NULL;
 
   if (!g_file_set_contents (path, text, -1, &local))
@@ -287,45 +366,43 @@ sy_trace_write_json (const SyTrace  *trace,
   return TRUE;
 }
 
+gboolean
+sy_trace_write_json (const SyTrace  *trace,
+                     const char     *path,
+                     GError        **error)
+{
+  g_autofree char *text = sy_trace_to_json (trace, FALSE);
+
+  return write_text (path, text, error);
+}
+
 /* ---- CSV -------------------------------------------------------------- */
-
-static void
-csv_string (GString    *s,
-            const char *str)
-{
-  if (str == NULL)
-    return;
-  g_string_append_c (s, '"');
-  for (const char *p = str; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
-static void
-csv_float (GString *s,
-           float    v)
-{
-  if (isfinite (v))
-    put_float (s, v);
-}
 
 char *
 sy_trace_to_csv (const SyTrace *trace,
                  gboolean       with_probs)
 {
+  const CellField *columns[G_N_ELEMENTS (cell_fields)] = { NULL };
+  const CellField *probs = NULL;
   GString *s;
   int E, n;
 
   g_return_val_if_fail (trace != NULL, NULL);
 
+  for (gsize i = 0; i < G_N_ELEMENTS (cell_fields); i++)
+    {
+      const CellField *f = &cell_fields[i];
+
+      if (f->kind == FIELD_PROBS)
+        probs = f;
+      else if (f->csv_column >= 0)
+        columns[f->csv_column] = f;
+    }
   E = trace->n_experts;
   n = trace->n_tokens;
-  s = g_string_new ("layer,moe,token,id,text,k,budget,experts,weights,cum,entropy,"
-                    "importance,complexity,depth,sink,nan_fallback,nll");
+  s = g_string_new ("layer,moe,token,id,text");
+  for (int c = 0; c < N_CSV_COLUMNS; c++)
+    g_string_append_printf (s, ",%s", columns[c]->name);
   if (with_probs)
     for (int e = 0; e < E; e++)
       g_string_append_printf (s, ",p%d", e);
@@ -337,42 +414,15 @@ sy_trace_to_csv (const SyTrace *trace,
 
       for (int t = 0; t < n; t++)
         {
-          gsize row = (gsize) t * E;
-          int k = CLAMP (l->k[t], 0, E);
-
           g_string_append_printf (s, "%d,%d,%d,%d,", l->layer, l->moe, t, (int) trace->ids[t]);
-          csv_string (s, trace->token_text ? trace->token_text[t] : NULL);
-          g_string_append_printf (s, ",%d,%d,", l->k[t], l->budget);
-          for (int j = 0; j < k; j++)
-            g_string_append_printf (s, "%s%d", j ? "/" : "", l->experts[row + j]);
-          g_string_append_c (s, ',');
-          for (int j = 0; j < k; j++)
+          sy_csv_append_string (s, trace->token_text ? trace->token_text[t] : NULL, SY_CSV_QUOTE_ALWAYS);
+          for (int c = 0; c < N_CSV_COLUMNS; c++)
             {
-              if (j)
-                g_string_append_c (s, '/');
-              put_float (s, l->weights[row + j]);
+              g_string_append_c (s, ',');
+              append_field (s, columns[c], trace, l, t, TRUE);
             }
-          g_string_append_c (s, ',');
-          csv_float (s, l->cum[t]);
-          g_string_append_c (s, ',');
-          csv_float (s, l->entropy[t]);
-          g_string_append_c (s, ',');
-          csv_float (s, l->importance[t]);
-          g_string_append_c (s, ',');
-          csv_float (s, l->complexity[t]);
-          g_string_append_c (s, ',');
-          if (l->depth[t] == SY_DEPTH_SHALLOW || l->depth[t] == SY_DEPTH_DEEP)
-            g_string_append (s, depth_names[l->depth[t]]);
-          g_string_append_printf (s, ",%d,%d,", !!(l->flags[t] & SY_CELL_SINK),
-                                  !!(l->flags[t] & SY_CELL_NAN_FALLBACK));
-          if (t + 1 < n)
-            csv_float (s, trace->nll[t]);
           if (with_probs)
-            for (int e = 0; e < E; e++)
-              {
-                g_string_append_c (s, ',');
-                csv_float (s, l->probs[row + e]);
-              }
+            append_field (s, probs, trace, l, t, TRUE);
           g_string_append_c (s, '\n');
         }
     }
@@ -386,14 +436,8 @@ sy_trace_write_csv (const SyTrace  *trace,
                     GError        **error)
 {
   g_autofree char *text = sy_trace_to_csv (trace, with_probs);
-  g_autoptr(GError) local = NULL;
 
-  if (!g_file_set_contents (path, text, -1, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return write_text (path, text, error);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -784,7 +828,7 @@ sy_trace_from_json (const char  *json,
       json_object *x = NULL;
 
       for (int o = 0; o < SY_N_OPS; o++)
-        if (json_object_object_get_ex (v, op_names[o], &x) && x != NULL)
+        if (json_object_object_get_ex (v, sy_trace_op_name (o), &x) && x != NULL)
           trace->op_time_s[o] = json_object_get_double (x);
       if (json_object_object_get_ex (v, "total", &x) && x != NULL)
         trace->total_time_s = json_object_get_double (x);

@@ -82,6 +82,21 @@ sy_trace_new (int n_tokens,
   return self;
 }
 
+const char *
+sy_trace_op_name (SyOp op)
+{
+  static const char * const names[SY_N_OPS] = {
+    [SY_OP_ATTENTION] = "attention",
+    [SY_OP_ROUTER] = "router",
+    [SY_OP_EXPERTS] = "experts",
+    [SY_OP_LM_HEAD] = "lm_head",
+    [SY_OP_OTHER] = "other",
+  };
+
+  g_return_val_if_fail ((int) op >= 0 && op < SY_N_OPS, NULL);
+  return names[op];
+}
+
 void
 sy_trace_free (SyTrace *self)
 {

@@ -104,6 +104,10 @@ SyTrace *sy_trace_copy           (const SyTrace *self);
 /* Recompute avg_k (per layer and overall) from the per-token k. */
 void     sy_trace_update_avg_k   (SyTrace       *self);
 
+/* "attention", "router", "experts", "lm_head", "other": the names of the
+ * timed operations in the trace's JSON and the profile's files. */
+const char *sy_trace_op_name     (SyOp           op);
+
 static inline int
 sy_trace_index (const SyTrace *self, int t, int j)
 {

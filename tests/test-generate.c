@@ -143,7 +143,7 @@ test_loop (void)
   g_assert_no_error (error);
   session = sy_session_new (model);
   g_assert_true (sy_session_set_router (session, spec, &error));
-  trace = sy_generate (session, prompt, 4, 6, &s, -1, on_step, &d, &n_new, &error);
+  trace = sy_generate (session, prompt, 4, 6, &s, NULL, 0, on_step, &d, &n_new, &error);
   g_assert_no_error (error);
   g_assert_cmpint (n_new, ==, 6);
   g_assert_cmpint (d.calls, ==, 6);
@@ -168,25 +168,36 @@ test_loop (void)
     StepData d2 = { .n_prompt = 4, .stop_after = 3 };
 
     g_assert_true (sy_session_set_router (other, spec, &error));
-    t2 = sy_generate (other, prompt, 4, 6, &s, -1, on_step, &d2, &n_new, &error);
+    t2 = sy_generate (other, prompt, 4, 6, &s, NULL, 0, on_step, &d2, &n_new, &error);
     g_assert_no_error (error);
     g_assert_cmpint (n_new, ==, 3);
     g_assert_cmpint (t2->n_tokens, ==, 7);
     g_assert_cmpmem (t2->ids, 7 * sizeof (int32_t), trace->ids, 7 * sizeof (int32_t));
   }
-  /* an end-of-sequence token stops it, after being routed */
+  /* any of the end-of-sequence tokens stops it, after being routed: here
+   * the second of two, the first being one it does not generate */
   {
     g_autoptr (SySession) other = sy_session_new (model);
     g_autoptr (SyTrace) t3 = NULL;
     int want = trace->ids[4] == trace->ids[5] ? 1 : 2;
+    int eos[2] = { -1, trace->ids[5] };
 
+    for (int v = 0; eos[0] < 0; v++)
+      {
+        gboolean generated = FALSE;
+
+        for (int t = 4; t < trace->n_tokens; t++)
+          generated |= trace->ids[t] == v;
+        if (!generated)
+          eos[0] = v;
+      }
     g_assert_true (sy_session_set_router (other, spec, &error));
-    t3 = sy_generate (other, prompt, 4, 6, &s, trace->ids[5], NULL, NULL, &n_new, &error);
+    t3 = sy_generate (other, prompt, 4, 6, &s, eos, 2, NULL, NULL, &n_new, &error);
     g_assert_no_error (error);
     g_assert_cmpint (n_new, ==, want);
     g_assert_cmpint (t3->n_tokens, ==, 4 + want);
   }
-  g_assert_null (sy_generate (session, prompt, 0, 3, NULL, -1, NULL, NULL, &n_new, &error));
+  g_assert_null (sy_generate (session, prompt, 0, 3, NULL, NULL, 0, NULL, NULL, &n_new, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
 }
 

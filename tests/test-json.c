@@ -1,13 +1,18 @@
-/* test-json.c: typed config getters, rope parameters, generation config
+/* test-json.c: typed getters, the JSON and CSV writers, and the rope and
+ * end-of-sequence keys as the model loader reads them
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sy-arch.h"
 #include "sy-engine-error.h"
 #include "sy-json.h"
+#include "sy-model.h"
 
 static json_object *
 parse (const char *text)
@@ -206,6 +211,33 @@ test_parse_errors (void)
   g_rmdir (dir);
 }
 
+/* ---- config.json and generation_config.json as the model loader reads them ---- */
+
+/* The olmoe fixture's config.json without its rope keys, @members (a JSON
+ * object's members, may be "") merged in, through sy_config_parse. */
+static gboolean
+parse_olmoe_with (const char  *members,
+                  SyConfig    *c,
+                  GError     **error)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", "config.json", NULL);
+  g_autoptr (SyJson) root = sy_json_load_file (path, NULL);
+  g_autofree char *text = g_strdup_printf ("{%s}", members);
+  g_autoptr (SyJson) extra = parse (text);
+  gboolean ok;
+
+  g_assert_nonnull (root);
+  json_object_object_del (root, "rope_parameters");
+  json_object_object_del (root, "rope_theta");
+  json_object_object_del (root, "rope_scaling");
+  json_object_object_foreach (extra, key, value)
+    json_object_object_add (root, key, json_object_get (value));
+  ok = sy_config_parse (sy_arch_lookup ("olmoe", NULL), root, "config.json", c, error);
+  if (!ok)
+    sy_config_clear (c);
+  return ok;
+}
+
 static void
 test_rope_fixtures (void)
 {
@@ -213,14 +245,14 @@ test_rope_fixtures (void)
   {
     const char *model;
     double      theta;
-    const char *type;
+    SyRopeType  type;
   } expected[] = {
-    { "mixtral", 1e6, "default" },
-    { "olmoe", 1e4, "default" },
-    { "qwen2_moe", 1e6, "default" },
-    { "qwen3_moe", 1e6, "default" },
-    { "granitemoe", 1e4, "default" },
-    { "gpt_oss", 150000.0, "yarn" },
+    { "mixtral", 1e6, SY_ROPE_DEFAULT },
+    { "olmoe", 1e4, SY_ROPE_DEFAULT },
+    { "qwen2_moe", 1e6, SY_ROPE_DEFAULT },
+    { "qwen3_moe", 1e6, SY_ROPE_DEFAULT },
+    { "granitemoe", 1e4, SY_ROPE_DEFAULT },
+    { "gpt_oss", 150000.0, SY_ROPE_YARN },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -228,25 +260,27 @@ test_rope_fixtures (void)
       g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models",
                                                 expected[i].model, "config.json", NULL);
       g_autoptr (GError) error = NULL;
-      g_autoptr (SyJson) c = sy_json_load_file (path, &error);
-      SyRopeParams rope;
+      g_autoptr (SyJson) root = sy_json_load_file (path, &error);
+      g_autofree char *model_type = NULL;
+      SyConfig c;
 
       g_assert_no_error (error);
-      /* a default that differs from every fixture: the file's value wins */
-      g_assert_true (sy_rope_params_read (c, "config.json", 12345.0, &rope, &error));
+      g_assert_true (sy_json_require_string (root, "config.json", "model_type", &model_type, &error));
+      g_assert_true (sy_config_parse (sy_arch_lookup (model_type, NULL), root, "config.json", &c, &error));
       g_assert_no_error (error);
-      g_assert_cmpfloat (rope.theta, ==, expected[i].theta);
-      g_assert_cmpstr (rope.type, ==, expected[i].type);
-      if (strcmp (expected[i].type, "yarn") == 0)
+      g_assert_cmpfloat (c.rope_theta, ==, expected[i].theta);
+      g_assert_cmpint (c.rope_type, ==, expected[i].type);
+      if (expected[i].type == SY_ROPE_YARN)
         {
-          g_assert_cmpfloat (rope.factor, ==, 32.0);
-          g_assert_cmpfloat (rope.beta_fast, ==, 32.0);
-          g_assert_cmpfloat (rope.beta_slow, ==, 1.0);
-          g_assert_cmpfloat (rope.original_max_position_embeddings, ==, 4096.0);
-          g_assert_false (rope.truncate);
+          g_assert_cmpfloat (c.rope_factor, ==, 32.0);
+          g_assert_cmpfloat (c.rope_beta_fast, ==, 32.0);
+          g_assert_cmpfloat (c.rope_beta_slow, ==, 1.0);
+          g_assert_cmpint (c.rope_original_max_pos, ==, 4096);
+          g_assert_false (c.rope_truncate);
         }
       else
-        g_assert_cmpfloat (rope.factor, ==, 1.0);
+        g_assert_cmpfloat (c.rope_factor, ==, 1.0);
+      sy_config_clear (&c);
     }
 }
 
@@ -254,158 +288,272 @@ static void
 test_rope_forms (void)
 {
   g_autoptr (GError) error = NULL;
-  SyRopeParams rope;
+  SyConfig c;
 
   /* older keys: top-level rope_theta, rope_scaling null */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_theta\": 500000, \"rope_scaling\": null}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 10000.0, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 500000.0);
-    g_assert_cmpstr (rope.type, ==, "default");
-    g_assert_cmpfloat (rope.factor, ==, 1.0);
-    g_assert_true (rope.truncate);
-  }
+  g_assert_true (parse_olmoe_with ("\"rope_theta\": 500000, \"rope_scaling\": null", &c, &error));
+  g_assert_cmpfloat (c.rope_theta, ==, 500000.0);
+  g_assert_cmpint (c.rope_type, ==, SY_ROPE_DEFAULT);
+  g_assert_cmpfloat (c.rope_factor, ==, 1.0);
+  g_assert_true (c.rope_truncate);
+  sy_config_clear (&c);
   /* nothing: the architecture's default */
-  {
-    g_autoptr (SyJson) c = parse ("{}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 1e6, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 1e6);
-    g_assert_cmpstr (rope.type, ==, "default");
-  }
+  g_assert_true (parse_olmoe_with ("", &c, &error));
+  g_assert_cmpfloat (c.rope_theta, ==, sy_arch_lookup ("olmoe", NULL)->rope_theta_default);
+  g_assert_cmpint (c.rope_type, ==, SY_ROPE_DEFAULT);
+  sy_config_clear (&c);
   /* older rope_scaling with "type" */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_theta\": 10000.0, \"rope_scaling\": {\"type\": \"linear\", \"factor\": 4}}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 10000.0);
-    g_assert_cmpstr (rope.type, ==, "linear");
-    g_assert_cmpfloat (rope.factor, ==, 4.0);
-  }
+  g_assert_true (parse_olmoe_with ("\"rope_theta\": 10000.0, \"rope_scaling\": {\"type\": \"linear\", \"factor\": 4}",
+                                   &c, &error));
+  g_assert_cmpint (c.rope_type, ==, SY_ROPE_LINEAR);
+  g_assert_cmpfloat (c.rope_factor, ==, 4.0);
+  sy_config_clear (&c);
   /* older rope_scaling with rope_type yarn */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_theta\": 150000, \"rope_scaling\": {\"rope_type\": \"yarn\","
-                                  " \"factor\": 32.0, \"beta_fast\": 16, \"original_max_position_embeddings\": 4096,"
-                                  " \"truncate\": false}}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 150000.0);
-    g_assert_cmpstr (rope.type, ==, "yarn");
-    g_assert_cmpfloat (rope.beta_fast, ==, 16.0);
-    g_assert_cmpfloat (rope.beta_slow, ==, 1.0);
-    g_assert_cmpfloat (rope.original_max_position_embeddings, ==, 4096.0);
-    g_assert_false (rope.truncate);
-  }
+  g_assert_true (parse_olmoe_with ("\"rope_theta\": 150000, \"rope_scaling\": {\"rope_type\": \"yarn\","
+                                   " \"factor\": 32.0, \"beta_fast\": 16, \"original_max_position_embeddings\": 4096,"
+                                   " \"truncate\": false}", &c, &error));
+  g_assert_cmpfloat (c.rope_theta, ==, 150000.0);
+  g_assert_cmpint (c.rope_type, ==, SY_ROPE_YARN);
+  g_assert_cmpfloat (c.rope_beta_fast, ==, 16.0);
+  g_assert_cmpfloat (c.rope_beta_slow, ==, 1.0);
+  g_assert_cmpint (c.rope_original_max_pos, ==, 4096);
+  g_assert_false (c.rope_truncate);
+  sy_config_clear (&c);
   /* transformers 5 rope_parameters win over a stale top-level theta */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_theta\": 1, \"rope_parameters\": {\"rope_theta\": 1000000.0,"
-                                  " \"rope_type\": \"default\"}}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 1e6);
-  }
+  g_assert_true (parse_olmoe_with ("\"rope_theta\": 1, \"rope_parameters\": {\"rope_theta\": 1000000.0,"
+                                   " \"rope_type\": \"default\"}", &c, &error));
+  g_assert_cmpfloat (c.rope_theta, ==, 1e6);
+  sy_config_clear (&c);
   /* rope_parameters without a theta: top-level, then the default */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8,"
-                                  " \"low_freq_factor\": 1, \"high_freq_factor\": 4}}");
-    g_assert_true (sy_rope_params_read (c, "config.json", 500000.0, &rope, &error));
-    g_assert_cmpfloat (rope.theta, ==, 500000.0);
-    g_assert_cmpstr (rope.type, ==, "llama3");
-    g_assert_cmpfloat (rope.factor, ==, 8.0);
-  }
+  g_assert_true (parse_olmoe_with ("\"rope_theta\": 500000, \"rope_parameters\": {\"rope_type\": \"llama3\","
+                                   " \"factor\": 8, \"low_freq_factor\": 1, \"high_freq_factor\": 4}", &c, &error));
+  g_assert_cmpfloat (c.rope_theta, ==, 500000.0);
+  g_assert_cmpint (c.rope_type, ==, SY_ROPE_LLAMA3);
+  g_assert_cmpfloat (c.rope_factor, ==, 8.0);
+  sy_config_clear (&c);
   g_assert_no_error (error);
 
   /* errors */
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_theta\": \"big\"}");
-    g_assert_false (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "config.json: key 'rope_theta' must be a number, got string");
-    g_clear_error (&error);
-  }
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_parameters\": {\"rope_theta\": -5}}");
-    g_assert_false (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "rope theta must be positive");
-    g_clear_error (&error);
-  }
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_scaling\": {\"type\": \"linear\", \"factor\": \"x\"}}");
-    g_assert_false (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "config.json: rope_scaling: key 'factor' must be a number");
-    g_clear_error (&error);
-  }
-  {
-    g_autoptr (SyJson) c = parse ("{\"rope_parameters\": {\"full_attention\": {\"rope_theta\": 1}}}");
-    g_assert_false (sy_rope_params_read (c, "config.json", 1.0, &rope, &error));
-    assert_message (error, SY_ENGINE_ERROR_UNSUPPORTED, "per-layer-type");
-    g_clear_error (&error);
-  }
+  g_assert_false (parse_olmoe_with ("\"rope_theta\": \"big\"", &c, &error));
+  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "config.json: rope key 'rope_theta' has an invalid value");
+  g_clear_error (&error);
+  g_assert_false (parse_olmoe_with ("\"rope_parameters\": {\"rope_theta\": -5}", &c, &error));
+  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "rope_theta must be positive");
+  g_clear_error (&error);
+  g_assert_false (parse_olmoe_with ("\"rope_scaling\": {\"type\": \"linear\", \"factor\": \"x\"}", &c, &error));
+  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "config.json: rope key 'factor' has an invalid value");
+  g_clear_error (&error);
+}
+
+/* A copy of the olmoe fixture folder with @config_eos as config.json's
+ * eos_token_id and @gen (NULL: none) as its generation_config.json,
+ * loaded as a model. */
+static SyModel *
+load_olmoe_with (const char  *config_eos,
+                 const char  *gen,
+                 GError     **error)
+{
+  g_autofree char *src = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
+  const char *links[] = { "model.safetensors", "tokenizer.json", "tokenizer_config.json" };
+  g_autofree char *config_path = g_build_filename (src, "config.json", NULL);
+  g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *gen_out = g_build_filename (dir, "generation_config.json", NULL);
+  g_autoptr (SyJson) config = sy_json_load_file (config_path, NULL);
+  SyModel *model;
+
+  g_assert_nonnull (config);
+  json_object_object_add (config, "eos_token_id", json_tokener_parse (config_eos));
+  g_assert_true (json_object_to_file (config_out, config) == 0);
+  if (gen)
+    g_assert_true (g_file_set_contents (gen_out, gen, -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *from = g_build_filename (src, links[i], NULL);
+      g_autofree char *to = g_build_filename (dir, links[i], NULL);
+
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  model = sy_model_load (dir, NULL, NULL, error);
+  for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *to = g_build_filename (dir, links[i], NULL);
+
+      g_unlink (to);
+    }
+  g_unlink (gen_out);
+  g_unlink (config_out);
+  g_rmdir (dir);
+  return model;
+}
+
+static void
+assert_eos (const SyModelInfo *info,
+            const int         *ids,
+            int                n)
+{
+  g_assert_cmpint (info->n_eos_token_ids, ==, n);
+  g_assert_cmpint (info->eos_token_id, ==, n > 0 ? ids[0] : -1);
+  for (int i = 0; i < n; i++)
+    {
+      g_assert_cmpint (info->eos_token_ids[i], ==, ids[i]);
+      g_assert_true (sy_model_info_is_eos (info, ids[i]));
+    }
 }
 
 static void
 test_generation_config (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
-  g_autofree char *config = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *gen = g_build_filename (dir, "generation_config.json", NULL);
-  SyGenerationConfig g;
 
-  /* config.json only */
-  g_assert_true (g_file_set_contents (config, "{\"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": null}", -1, NULL));
-  g_assert_true (sy_generation_config_load (dir, &g, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g.bos_token_id, ==, 1);
-  g_assert_cmpint (g.pad_token_id, ==, -1);
-  g_assert_cmpint (g.n_eos_token_ids, ==, 1);
-  g_assert_cmpint (g.eos_token_ids[0], ==, 2);
+  /* config.json only: one id */
+  {
+    g_autoptr (SyModel) m = load_olmoe_with ("2", NULL, &error);
+    const int want[] = { 2 };
 
-  /* generation_config.json overrides, eos as a list */
-  g_assert_true (g_file_set_contents (gen, "{\"eos_token_id\": [7, 8, 9], \"pad_token_id\": 0}", -1, NULL));
-  g_assert_true (sy_generation_config_load (dir, &g, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g.bos_token_id, ==, 1);
-  g_assert_cmpint (g.pad_token_id, ==, 0);
-  g_assert_cmpint (g.n_eos_token_ids, ==, 3);
-  g_assert_true (sy_generation_config_is_eos (&g, 8));
-  g_assert_false (sy_generation_config_is_eos (&g, 2));
+    g_assert_no_error (error);
+    assert_eos (sy_model_get_info (m), want, 1);
+    g_assert_false (sy_model_info_is_eos (sy_model_get_info (m), 0));
+  }
+  /* a list in config.json: every id, those outside the vocabulary dropped */
+  {
+    g_autoptr (SyModel) m = load_olmoe_with ("[5, -1, 99999, 6]", NULL, &error);
+    const int want[] = { 5, 6 };
 
+    g_assert_no_error (error);
+    assert_eos (sy_model_get_info (m), want, 2);
+  }
+  /* generation_config.json overrides, eos as a list, bos too */
+  {
+    g_autoptr (SyModel) m = load_olmoe_with ("2", "{\"eos_token_id\": [7, 8, 9], \"bos_token_id\": 1}", &error);
+    const int want[] = { 7, 8, 9 };
+
+    g_assert_no_error (error);
+    assert_eos (sy_model_get_info (m), want, 3);
+    g_assert_false (sy_model_info_is_eos (sy_model_get_info (m), 2));
+    g_assert_cmpint (sy_model_get_info (m)->bos_token_id, ==, 1);
+  }
+  /* at most SY_MAX_EOS_TOKENS are kept */
+  {
+    g_autoptr (GString) list = g_string_new ("[");
+    g_autoptr (SyModel) m = NULL;
+    int want[SY_MAX_EOS_TOKENS];
+
+    for (int i = 0; i < SY_MAX_EOS_TOKENS + 4; i++)
+      g_string_append_printf (list, "%s%d", i ? ", " : "", 10 + i);
+    g_string_append_c (list, ']');
+    for (int i = 0; i < SY_MAX_EOS_TOKENS; i++)
+      want[i] = 10 + i;
+    m = load_olmoe_with (list->str, NULL, &error);
+    g_assert_no_error (error);
+    assert_eos (sy_model_get_info (m), want, SY_MAX_EOS_TOKENS);
+  }
+  /* ids outside the vocabulary leave config.json's in place */
+  {
+    g_autoptr (SyModel) m = load_olmoe_with ("[3, 4]", "{\"eos_token_id\": 99999}", &error);
+    const int want[] = { 3, 4 };
+
+    g_assert_no_error (error);
+    assert_eos (sy_model_get_info (m), want, 2);
+  }
   /* bad values */
-  g_assert_true (g_file_set_contents (gen, "{\"eos_token_id\": \"</s>\"}", -1, NULL));
-  g_assert_false (sy_generation_config_load (dir, &g, &error));
-  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                  "generation_config.json: key 'eos_token_id' must be an integer or an array of integers, got string");
+  g_assert_null (load_olmoe_with ("2", "{\"eos_token_id\": \"</s>\"}", &error));
+  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "generation_config.json: key 'eos_token_id'");
   g_clear_error (&error);
-  g_assert_true (g_file_set_contents (gen, "{\"bos_token_id\": -3}", -1, NULL));
-  g_assert_false (sy_generation_config_load (dir, &g, &error));
-  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "key 'bos_token_id' is -3");
-  g_clear_error (&error);
-  g_assert_true (g_file_set_contents (gen, "{\"bos_token_id\": ", -1, NULL));
-  g_assert_false (sy_generation_config_load (dir, &g, &error));
-  assert_message (error, SY_ENGINE_ERROR_CORRUPT, "generation_config.json: not valid JSON");
+  g_assert_null (load_olmoe_with ("2", "{\"bos_token_id\": ", &error));
+  assert_message (error, SY_ENGINE_ERROR_CORRUPT, "generation_config.json: not a JSON object");
   g_clear_error (&error);
 
-  g_unlink (gen);
-  g_unlink (config);
-  g_assert_false (sy_generation_config_load (dir, &g, &error));
-  assert_message (error, SY_ENGINE_ERROR_IO, "config.json");
-  g_clear_error (&error);
-  g_rmdir (dir);
-
-  /* every fixture model */
+  /* every fixture model, as its files say */
   {
     const char *models[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss" };
-    const int64_t bos[] = { 1, -1, -1, 0, 1, 0, -1 };
-    const int64_t eos[] = { 2, 0, 0, 1, 2, 1, 0 };
+    const int bos[] = { 1, -1, -1, 0, 1, 0, -1 };
+    const int eos[] = { 2, 0, 0, 1, 2, 1, 0 };
 
     for (gsize i = 0; i < G_N_ELEMENTS (models); i++)
       {
         g_autofree char *folder = g_build_filename (g_getenv ("SY_FIXTURES"), "models", models[i], NULL);
+        g_autoptr (SyModel) m = sy_model_load (folder, NULL, NULL, &error);
 
-        g_assert_true (sy_generation_config_load (folder, &g, &error));
         g_assert_no_error (error);
-        g_assert_cmpint (g.bos_token_id, ==, bos[i]);
-        g_assert_cmpint (g.n_eos_token_ids, ==, 1);
-        g_assert_cmpint (g.eos_token_ids[0], ==, eos[i]);
-        g_assert_cmpint (g.pad_token_id, ==, -1);
+        g_assert_cmpint (sy_model_get_info (m)->bos_token_id, ==, bos[i]);
+        assert_eos (sy_model_get_info (m), &eos[i], 1);
       }
   }
+}
+
+/* ---- writing ---- */
+
+static char *
+json_string (const char *str)
+{
+  GString *s = g_string_new (NULL);
+
+  sy_json_append_string (s, str);
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_write (void)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  /* strings: the short escapes, other control characters as \u00XX,
+   * invalid UTF-8 replaced, NULL as null */
+  {
+    g_autofree char *a = json_string ("a\"b\\c\nd\re\tf\001g/é");
+    g_autofree char *b = json_string ("bad \xff byte");
+    g_autofree char *c = json_string (NULL);
+
+    g_assert_cmpstr (a, ==, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g/é\"");
+    g_assert_cmpstr (b, ==, "\"bad \xef\xbf\xbd byte\"");
+    g_assert_cmpstr (c, ==, "null");
+  }
+  /* numbers: the shortest that reads back; null when not finite */
+  sy_json_append_float (s, 0.1f);
+  g_string_append_c (s, ' ');
+  sy_json_append_float (s, 1.0f / 3.0f);
+  g_string_append_c (s, ' ');
+  sy_json_append_float (s, NAN);
+  g_string_append_c (s, ' ');
+  sy_json_append_double (s, 0.1);
+  g_string_append_c (s, ' ');
+  sy_json_append_double (s, 1.0 / 3.0);
+  g_string_append_c (s, ' ');
+  sy_json_append_double (s, -INFINITY);
+  g_assert_cmpstr (s->str, ==, "0.1 0.33333334 null 0.1 0.3333333333333333 null");
+
+  /* CSV fields: always quoted, or only when needed; quotes doubled */
+  g_string_truncate (s, 0);
+  sy_csv_append_string (s, "plain", SY_CSV_QUOTE_ALWAYS);
+  g_string_append_c (s, '|');
+  sy_csv_append_string (s, "plain", SY_CSV_QUOTE_AS_NEEDED);
+  g_string_append_c (s, '|');
+  sy_csv_append_string (s, "a,b", SY_CSV_QUOTE_AS_NEEDED);
+  g_string_append_c (s, '|');
+  sy_csv_append_string (s, "say \"hi\"", SY_CSV_QUOTE_AS_NEEDED);
+  g_string_append_c (s, '|');
+  sy_csv_append_string (s, "two\nlines", SY_CSV_QUOTE_AS_NEEDED);
+  g_string_append_c (s, '|');
+  sy_csv_append_string (s, NULL, SY_CSV_QUOTE_ALWAYS);
+  g_assert_cmpstr (s->str, ==, "\"plain\"|plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|");
+}
+
+static void
+test_peek (void)
+{
+  g_autoptr (SyJson) c = parse ("{\"s\": \"x\", \"b\": true, \"n\": null, \"i\": 3}");
+
+  g_assert_cmpstr (sy_json_peek_string (c, "s"), ==, "x");
+  g_assert_null (sy_json_peek_string (c, "i"));
+  g_assert_null (sy_json_peek_string (c, "absent"));
+  g_assert_null (sy_json_peek_string (NULL, "s"));
+  g_assert_true (sy_json_peek_bool (c, "b", FALSE));
+  g_assert_false (sy_json_peek_bool (c, "s", FALSE));
+  g_assert_true (sy_json_peek_bool (c, "n", TRUE));
+  g_assert_null (sy_json_lookup (c, "n"));
+  g_assert_nonnull (sy_json_lookup (c, "i"));
+  g_assert_null (sy_json_lookup (json_object_object_get (c, "i"), "x"));
 }
 
 int
@@ -416,8 +564,10 @@ main (int    argc,
   g_test_add_func ("/engine/json/getters", test_getters);
   g_test_add_func ("/engine/json/getter-errors", test_getter_errors);
   g_test_add_func ("/engine/json/parse-errors", test_parse_errors);
-  g_test_add_func ("/engine/json/rope-fixtures", test_rope_fixtures);
-  g_test_add_func ("/engine/json/rope-forms", test_rope_forms);
-  g_test_add_func ("/engine/json/generation-config", test_generation_config);
+  g_test_add_func ("/engine/json/peek", test_peek);
+  g_test_add_func ("/engine/json/write", test_write);
+  g_test_add_func ("/engine/json/config-rope-fixtures", test_rope_fixtures);
+  g_test_add_func ("/engine/json/config-rope-forms", test_rope_forms);
+  g_test_add_func ("/engine/json/config-generation", test_generation_config);
   return g_test_run ();
 }

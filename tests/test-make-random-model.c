@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sy-arch.h"
 #include "sy-engine-error.h"
 #include "sy-json.h"
 #include "sy-random-model.h"
@@ -35,8 +36,9 @@ check_olmoe_folder (const char *dir,
   g_auto (GStrv) unused = NULL;
   int64_t H, V, L, E, I, heads, k;
   gboolean norm_topk = TRUE, tie = TRUE;
-  SyRopeParams rope;
-  SyGenerationConfig gen;
+  g_autofree char *gen_path = g_build_filename (dir, "generation_config.json", NULL);
+  g_autoptr (SyJson) gen = NULL;
+  SyConfig c;
   double sum = 0, sum2 = 0;
   int64_t count = 0;
 
@@ -52,13 +54,21 @@ check_olmoe_folder (const char *dir,
   g_assert_true (sy_json_require_int (config, "config.json", "num_experts_per_tok", &k, &error));
   g_assert_true (sy_json_require_bool (config, "config.json", "norm_topk_prob", &norm_topk, &error));
   g_assert_true (sy_json_require_bool (config, "config.json", "tie_word_embeddings", &tie, &error));
-  g_assert_true (sy_rope_params_read (config, "config.json", 1.0, &rope, &error));
-  g_assert_true (sy_generation_config_load (dir, &gen, &error));
+  g_assert_no_error (error);
+  /* as the model loader reads it */
+  g_assert_true (sy_config_parse (sy_arch_lookup (model_type, NULL), config, "config.json", &c, &error));
+  if (g_file_test (gen_path, G_FILE_TEST_EXISTS))
+    {
+      gen = sy_json_load_file (gen_path, &error);
+      g_assert_nonnull (gen);
+      g_assert_true (sy_config_parse_generation (&c, gen, "generation_config.json", &error));
+    }
   g_assert_no_error (error);
   g_assert_false (norm_topk);
   g_assert_false (tie);
-  g_assert_cmpfloat (rope.theta, ==, 10000.0);
-  g_assert_cmpint (gen.n_eos_token_ids, ==, 1);
+  g_assert_cmpfloat (c.rope_theta, ==, 10000.0);
+  g_assert_cmpint (c.n_eos_token_ids, ==, 1);
+  sy_config_clear (&c);
 
   store = sy_tensor_store_open (dir, &error);
   g_assert_no_error (error);

@@ -368,7 +368,8 @@ test_worker_generate (void)
 
     g_assert_true (sy_session_set_router (session, ser, &error));
     ref = sy_generate (session, a->ids, n_prompt, a->n_tokens - n_prompt, NULL,
-                       sy_model_get_info (model)->eos_token_id, NULL, NULL, NULL, &error);
+                       sy_model_get_info (model)->eos_token_ids,
+                       sy_model_get_info (model)->n_eos_token_ids, NULL, NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpint (ref->n_tokens, ==, a->n_tokens);
     g_assert_cmpmem (ref->ids, sizeof (int32_t) * ref->n_tokens, a->ids, sizeof (int32_t) * a->n_tokens);

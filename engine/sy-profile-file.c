@@ -1,0 +1,887 @@
+/* sy-profile-file.c: a profile as files: profile.json (written and read
+ * back), the CSV tables and the Chrome trace
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+#include "sy-corpus.h"
+#include "sy-engine-error.h"
+#include "sy-json.h"
+#include "sy-profile-private.h"
+
+/* ------------------------------------------------------------ JSON */
+
+static json_object *
+jnum (double v)
+{
+  return isfinite (v) ? json_object_new_double (v) : NULL;
+}
+
+static json_object *
+expert_to_json (const SyProfileExpert *x)
+{
+  json_object *o = json_object_new_object ();
+  json_object *top = json_object_new_array ();
+  json_object *pos = json_object_new_object ();
+  json_object *genres = json_object_new_object ();
+
+  for (guint i = 0; i < x->top_tokens->len; i++)
+    {
+      const SyProfileExpertToken *t = &g_array_index (x->top_tokens, SyProfileExpertToken, i);
+      json_object *to = json_object_new_object ();
+
+      json_object_object_add (to, "text", json_object_new_string (t->text));
+      json_object_object_add (to, "id", json_object_new_int (t->id));
+      json_object_object_add (to, "count", json_object_new_int64 (t->count));
+      json_object_object_add (to, "share", json_object_new_double (t->share));
+      json_object_array_add (top, to);
+    }
+  for (guint i = 0; i < x->pos->len; i++)
+    {
+      const SyProfileExpertGroup *g = &g_array_index (x->pos, SyProfileExpertGroup, i);
+
+      json_object_object_add (pos, g->name, json_object_new_int64 (g->count));
+    }
+  for (guint i = 0; i < x->genres->len; i++)
+    {
+      const SyProfileExpertGroup *g = &g_array_index (x->genres, SyProfileExpertGroup, i);
+
+      json_object_object_add (genres, g->name, json_object_new_int64 (g->count));
+    }
+  json_object_object_add (o, "expert", json_object_new_int (x->expert));
+  json_object_object_add (o, "assignments", json_object_new_int64 (x->assignments));
+  json_object_object_add (o, "top_tokens", top);
+  json_object_object_add (o, "pos", pos);
+  json_object_object_add (o, "genres", genres);
+  return o;
+}
+
+/* Reads the counts of an object of name -> count into groups; the layer's
+ * counts are the sums over every expert's object. */
+static gboolean
+read_groups (json_object  *experts,
+             const char   *member,
+             int           expert,
+             GArray       *out,
+             GError      **error)
+{
+  g_autoptr (GHashTable) layer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  json_object *mine = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (size_t e = 0; e < json_object_array_length (experts); e++)
+    {
+      json_object *xo = json_object_array_get_idx (experts, e), *groups = NULL;
+
+      if (!json_object_object_get_ex (xo, member, &groups) || !json_object_is_type (groups, json_type_object))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                       "profile.json: expert %zu has no '%s' object", e, member);
+          return FALSE;
+        }
+      if ((int) e == expert)
+        mine = groups;
+      json_object_object_foreach (groups, name, count)
+        {
+          gint64 *sum = g_hash_table_lookup (layer, name);
+
+          if (sum == NULL)
+            {
+              sum = g_new0 (gint64, 1);
+              g_hash_table_insert (layer, g_strdup (name), sum);
+            }
+          *sum += json_object_get_int64 (count);
+        }
+    }
+  g_hash_table_iter_init (&iter, layer);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_object *count = NULL;
+      SyProfileExpertGroup g = { g_strdup (key), 0, *(gint64 *) value };
+
+      if (mine && json_object_object_get_ex (mine, key, &count))
+        g.count = json_object_get_int64 (count);
+      g_array_append_val (out, g);
+    }
+  g_array_sort (out, _sy_profile_cmp_expert_group);
+  return TRUE;
+}
+
+static gint64
+json_int64_at (json_object *array,
+               size_t       i)
+{
+  return json_object_get_int64 (json_object_array_get_idx (array, i));
+}
+
+SyProfile *
+sy_profile_read_json (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
+                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  json_object *root = sy_json_load_file (file, error), *runs = NULL, *o = NULL;
+  SyProfile *prof;
+  int E;
+
+  if (root == NULL)
+    return NULL;
+  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
+      json_object_array_length (runs) == 0 || !json_object_object_get_ex (root, "n_experts", &o) ||
+      (E = json_object_get_int (o)) <= 0 || E > 4096)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs or experts (not a profile.json)", file);
+      json_object_put (root);
+      return NULL;
+    }
+  prof = _sy_profile_new ();
+  prof->model = g_strdup (json_object_object_get_ex (root, "model", &o) ? json_object_get_string (o) : "?");
+  prof->n_experts = E;
+  prof->native_k = json_object_object_get_ex (root, "native_k", &o) ? json_object_get_int (o) : 0;
+  prof->corpus_kind = g_strdup ("profile.json");
+  prof->corpus_source = g_strdup (file);
+  prof->split = g_strdup ("all");
+  prof->chunking = g_strdup ("read from profile.json");
+  if (json_object_object_get_ex (root, "corpus", &o) && json_object_object_get_ex (o, "texts", &o))
+    prof->n_texts = json_object_get_int (o);
+  for (size_t i = 0; i < json_object_array_length (runs); i++)
+    {
+      json_object *ro = json_object_array_get_idx (runs, i), *layers = NULL;
+      SyProfileRun *r;
+      int L;
+
+      if (!json_object_object_get_ex (ro, "layers", &layers) || !json_object_is_type (layers, json_type_array))
+        continue;
+      L = (int) json_object_array_length (layers);
+      if (prof->runs->len > 0 && L != prof->n_layers)
+        continue;
+      prof->n_layers = L;
+      r = _sy_profile_run_new (json_object_object_get_ex (ro, "router", &o) ? json_object_get_string (o) : "?", L, E);
+      if (json_object_object_get_ex (ro, "texts", &o))
+        r->texts = json_object_get_int (o);
+      if (json_object_object_get_ex (ro, "tokens", &o))
+        r->tokens = json_object_get_int64 (o);
+      for (int l = 0; l < L; l++)
+        {
+          json_object *lo = json_object_array_get_idx (layers, l), *a = NULL;
+          SyProfileLayer *pl = &r->layers[l];
+
+          pl->layer = json_object_object_get_ex (lo, "layer", &o) ? json_object_get_int (o) : l;
+          pl->moe = l;
+          if (json_object_object_get_ex (lo, "expert_load", &a) && json_object_is_type (a, json_type_array))
+            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
+              pl->expert_load[e] = json_int64_at (a, e);
+          if (json_object_object_get_ex (lo, "coactivation", &a) && json_object_is_type (a, json_type_array))
+            for (int e = 0; e < E && e < (int) json_object_array_length (a); e++)
+              {
+                json_object *row = json_object_array_get_idx (a, e);
+
+                if (json_object_is_type (row, json_type_array))
+                  for (int f = 0; f < E && f < (int) json_object_array_length (row); f++)
+                    pl->coactivation[(gsize) e * E + f] = json_int64_at (row, f);
+              }
+          if (json_object_object_get_ex (lo, "entropy_hist", &a) && json_object_is_type (a, json_type_array))
+            for (int b = 0; b < SY_PROFILE_ENTROPY_BINS && b < (int) json_object_array_length (a); b++)
+              {
+                pl->entropy_hist[b] = json_int64_at (a, b);
+                pl->entropy_count += pl->entropy_hist[b];
+              }
+        }
+      g_ptr_array_add (prof->runs, r);
+    }
+  json_object_put (root);
+  if (prof->runs->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run has layers", file);
+      sy_profile_free (prof);
+      return NULL;
+    }
+  return prof;
+}
+
+SyProfileExpert *
+sy_profile_read_expert (const char  *path,
+                        const char  *router,
+                        int          moe,
+                        int          expert,
+                        GError     **error)
+{
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
+                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  json_object *root = sy_json_load_file (file, error), *runs = NULL, *run = NULL;
+  json_object *layers = NULL, *lo = NULL, *experts = NULL, *xo = NULL, *load = NULL, *top = NULL;
+  g_autoptr (SyProfileExpert) x = NULL;
+
+  if (root == NULL)
+    return NULL;
+  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
+      json_object_array_length (runs) == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs (not a profile.json)", file);
+      goto fail;
+    }
+  for (size_t i = 0; i < json_object_array_length (runs) && run == NULL; i++)
+    {
+      json_object *ro = json_object_array_get_idx (runs, i), *name = NULL;
+
+      if (router == NULL ||
+          (json_object_object_get_ex (ro, "router", &name) && g_strcmp0 (json_object_get_string (name), router) == 0))
+        run = ro;
+    }
+  if (run == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run of router '%s'", file, router);
+      goto fail;
+    }
+  if (!json_object_object_get_ex (run, "layers", &layers) || !json_object_is_type (layers, json_type_array) ||
+      moe < 0 || moe >= (int) json_object_array_length (layers))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no MoE layer %d", file, moe);
+      goto fail;
+    }
+  lo = json_object_array_get_idx (layers, moe);
+  if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", file, moe);
+      goto fail;
+    }
+  if (expert < 0 || expert >= (int) json_object_array_length (experts) ||
+      !json_object_object_get_ex (lo, "expert_load", &load) || !json_object_is_type (load, json_type_array) ||
+      json_object_array_length (load) != json_object_array_length (experts))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
+      goto fail;
+    }
+  x = _sy_profile_expert_new ();
+  x->router = g_strdup (json_object_get_string (json_object_object_get (run, "router")));
+  x->layer = json_object_get_int (json_object_object_get (lo, "layer"));
+  x->moe = moe;
+  x->expert = expert;
+  x->n_experts = (int) json_object_array_length (experts);
+  for (int e = 0; e < x->n_experts; e++)
+    x->layer_assignments += json_object_get_int64 (json_object_array_get_idx (load, e));
+  x->assignments = json_object_get_int64 (json_object_array_get_idx (load, expert));
+  xo = json_object_array_get_idx (experts, expert);
+  if (!json_object_object_get_ex (xo, "top_tokens", &top) || !json_object_is_type (top, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no 'top_tokens'", file, expert);
+      goto fail;
+    }
+  for (size_t i = 0; i < json_object_array_length (top); i++)
+    {
+      json_object *to = json_object_array_get_idx (top, i);
+      SyProfileExpertToken t = { 0, };
+
+      t.id = json_object_get_int (json_object_object_get (to, "id"));
+      t.text = g_strdup (json_object_get_string (json_object_object_get (to, "text")));
+      t.count = json_object_get_int64 (json_object_object_get (to, "count"));
+      t.share = json_object_get_double (json_object_object_get (to, "share"));
+      if (t.text == NULL)
+        t.text = g_strdup ("");
+      g_array_append_val (x->top_tokens, t);
+    }
+  if (!read_groups (experts, "pos", expert, x->pos, error) ||
+      !read_groups (experts, "genres", expert, x->genres, error))
+    goto fail;
+  json_object_put (root);
+  return g_steal_pointer (&x);
+
+fail:
+  json_object_put (root);
+  return NULL;
+}
+
+static json_object *
+run_to_json (const SyProfile    *self,
+             const SyProfileRun *r)
+{
+  json_object *o = json_object_new_object ();
+  json_object *layers = json_object_new_array ();
+  json_object *genres = json_object_new_object ();
+  json_object *pos = json_object_new_object ();
+  json_object *time = json_object_new_object ();
+  json_object *range = json_object_new_array ();
+  g_autofree const char **gk = NULL, **pk = NULL;
+  int ng = 0, np = 0, E = r->n_experts;
+
+  json_object_object_add (o, "router", json_object_new_string (r->router));
+  json_object_object_add (o, "texts", json_object_new_int (r->texts));
+  json_object_object_add (o, "tokens", json_object_new_int64 (r->tokens));
+  json_object_object_add (o, "perplexity", jnum (sy_profile_run_perplexity (r)));
+  json_object_object_add (o, "avg_k", jnum (sy_profile_run_avg_k (r)));
+  json_object_object_add (o, "tagged_tokens", json_object_new_int64 (r->tagged_tokens));
+  json_object_object_add (o, "tagged_avg_k", jnum (sy_profile_run_tagged_avg_k (r)));
+  json_object_object_add (o, "flops", jnum (r->flops));
+  json_object_object_add (o, "flops_per_token", jnum (r->tokens ? r->flops / r->tokens : NAN));
+  json_object_object_add (o, "activated_params_per_token",
+                          jnum (r->tokens ? r->activated_params_sum / r->tokens : NAN));
+  json_object_array_add (range, json_object_new_double (0));
+  json_object_array_add (range, json_object_new_double (sy_profile_entropy_max (self)));
+  json_object_object_add (o, "entropy_hist_range", range);
+
+  for (int l = 0; l < r->n_layers; l++)
+    {
+      const SyProfileLayer *pl = &r->layers[l];
+      json_object *lo = json_object_new_object ();
+      json_object *load = json_object_new_array ();
+      json_object *co = json_object_new_array ();
+      json_object *hist = json_object_new_array ();
+      json_object *lt = json_object_new_object ();
+
+      for (int e = 0; e < E; e++)
+        {
+          json_object *row = json_object_new_array ();
+
+          json_object_array_add (load, json_object_new_int64 (pl->expert_load[e]));
+          for (int f = 0; f < E; f++)
+            json_object_array_add (row, json_object_new_int64 (pl->coactivation[(gsize) e * E + f]));
+          json_object_array_add (co, row);
+        }
+      for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
+        json_object_array_add (hist, json_object_new_int64 (pl->entropy_hist[b]));
+      for (int op = 0; op < SY_N_OPS; op++)
+        json_object_object_add (lt, sy_trace_op_name (op), json_object_new_double (pl->op_time_s[op]));
+      json_object_object_add (lt, "total", json_object_new_double (pl->time_s));
+      json_object_object_add (lo, "layer", json_object_new_int (pl->layer));
+      json_object_object_add (lo, "moe", json_object_new_int (pl->moe));
+      json_object_object_add (lo, "expert_load", load);
+      json_object_object_add (lo, "avg_k", jnum (sy_profile_layer_avg_k (r, l)));
+      json_object_object_add (lo, "entropy_mean", jnum (sy_profile_layer_entropy_mean (r, l)));
+      json_object_object_add (lo, "entropy_hist", hist);
+      json_object_object_add (lo, "imbalance_cv", jnum (sy_profile_layer_imbalance (r, l)));
+      json_object_object_add (lo, "max_over_mean", jnum (sy_profile_layer_max_over_mean (r, l)));
+      json_object_object_add (lo, "coactivation", co);
+      json_object_object_add (lo, "time", lt);
+      {
+        json_object *experts = json_object_new_array ();
+
+        for (int e = 0; e < E; e++)
+          {
+            g_autoptr (SyProfileExpert) x = _sy_profile_run_expert (r, l, e);
+
+            json_object_array_add (experts, expert_to_json (x));
+          }
+        json_object_object_add (lo, "experts", experts);
+      }
+      json_object_array_add (layers, lo);
+    }
+  json_object_object_add (o, "layers", layers);
+
+  gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
+  for (int i = 0; i < ng; i++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[i]);
+      json_object *go = json_object_new_object ();
+      const char *name = sy_brown_genre_name (gk[i]);
+
+      json_object_object_add (go, "tokens", json_object_new_int64 (g->tokens));
+      json_object_object_add (go, "avg_k", jnum (sy_profile_group_avg_k (g)));
+      json_object_object_add (go, "perplexity", jnum (sy_profile_group_perplexity (g)));
+      if (name && g_strcmp0 (self->corpus_kind, "brown") == 0)
+        json_object_object_add (go, "name", json_object_new_string (name));
+      json_object_object_add (genres, gk[i], go);
+    }
+  json_object_object_add (o, "by_genre", genres);
+
+  pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
+  for (int i = 0; i < np; i++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[i]);
+      json_object *po = json_object_new_object ();
+
+      json_object_object_add (po, "tokens", json_object_new_int64 (g->tokens));
+      json_object_object_add (po, "avg_k", jnum (sy_profile_group_avg_k (g)));
+      json_object_object_add (pos, pk[i], po);
+    }
+  json_object_object_add (o, "by_pos", pos);
+
+  for (int op = 0; op < SY_N_OPS; op++)
+    json_object_object_add (time, sy_trace_op_name (op), json_object_new_double (r->op_time_s[op]));
+  json_object_object_add (time, "total", json_object_new_double (r->total_time_s));
+  json_object_object_add (o, "time", time);
+  return o;
+}
+
+static json_object *
+point_to_json (const SyProfileSweepPoint *p,
+               gboolean                   with_pareto)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "p", jnum (p->p));
+  json_object_object_add (o, "avg_k", jnum (p->avg_k));
+  json_object_object_add (o, "perplexity", jnum (p->perplexity));
+  if (with_pareto)
+    json_object_object_add (o, "pareto", json_object_new_boolean (p->pareto));
+  return o;
+}
+
+char *
+sy_profile_to_json (const SyProfile *self)
+{
+  json_object *root = json_object_new_object ();
+  json_object *runs = json_object_new_array ();
+  json_object *sweep = json_object_new_array ();
+  json_object *corpus = json_object_new_object ();
+  char *out;
+
+  json_object_object_add (root, "model", json_object_new_string (self->model));
+  json_object_object_add (corpus, "kind", json_object_new_string (self->corpus_kind));
+  json_object_object_add (corpus, "source", json_object_new_string (self->corpus_source));
+  json_object_object_add (corpus, "split", json_object_new_string (self->split));
+  json_object_object_add (corpus, "texts", json_object_new_int (self->n_texts));
+  json_object_object_add (corpus, "max_tokens", json_object_new_int (self->max_tokens));
+  json_object_object_add (corpus, "truncated", json_object_new_int (self->n_truncated));
+  json_object_object_add (corpus, "chunking", json_object_new_string (self->chunking));
+  json_object_object_add (root, "corpus", corpus);
+  json_object_object_add (root, "n_experts", json_object_new_int (self->n_experts));
+  json_object_object_add (root, "native_k", json_object_new_int (self->native_k));
+  for (guint i = 0; i < self->runs->len; i++)
+    json_object_array_add (runs, run_to_json (self, g_ptr_array_index (self->runs, i)));
+  json_object_object_add (root, "runs", runs);
+  for (guint i = 0; i < self->sweep->len; i++)
+    json_object_array_add (sweep, point_to_json (&g_array_index (self->sweep, SyProfileSweepPoint, i), TRUE));
+  json_object_object_add (root, "sweep", sweep);
+  if (self->have_native_point)
+    {
+      json_object *n = point_to_json (&self->native_point, FALSE);
+
+      json_object_object_del (n, "p");
+      json_object_object_add (n, "router", json_object_new_string ("native"));
+      json_object_object_add (root, "sweep_native", n);
+    }
+  out = g_strdup (json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (root);
+  return out;
+}
+
+static gboolean
+write_file (const char  *path,
+            const char  *contents,
+            gssize       len,
+            GError     **error)
+{
+  GError *local = NULL;
+
+  if (!g_file_set_contents (path, contents, len, &local))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sy_profile_write_json (const SyProfile  *self,
+                       const char       *path,
+                       GError          **error)
+{
+  g_autofree char *s = sy_profile_to_json (self);
+
+  return write_file (path, s, -1, error);
+}
+
+/* ------------------------------------------------------------ CSV */
+
+/* The tables, in the order they are written. */
+typedef enum
+{
+  CSV_RUNS,
+  CSV_LAYERS,
+  CSV_LOAD,
+  CSV_COACTIVATION,
+  CSV_ENTROPY,
+  CSV_GENRE,
+  CSV_POS,
+  CSV_TIME,
+  CSV_LAYER_TIME,
+  CSV_SWEEP,
+  CSV_EXPERT_TOKENS,
+  N_CSV
+} CsvTable;
+
+static const struct
+{
+  const char *file;
+  const char *header;
+} csv_tables[N_CSV] = {
+  [CSV_RUNS] = { "runs.csv", "router,texts,tokens,perplexity,avg_k,tagged_tokens,tagged_avg_k,flops,time_s\n" },
+  [CSV_LAYERS] = { "layers.csv", "router,layer,moe,avg_k,entropy_mean,imbalance_cv,max_over_mean,time_s\n" },
+  [CSV_LOAD] = { "expert_load.csv", "router,layer,moe,expert,load\n" },
+  [CSV_COACTIVATION] = { "coactivation.csv", "router,layer,moe,expert_a,expert_b,tokens\n" },
+  [CSV_ENTROPY] = { "entropy.csv", "router,layer,moe,bin_from,bin_to,tokens\n" },
+  [CSV_GENRE] = { "by_genre.csv", "router,genre,name,tokens,avg_k,perplexity\n" },
+  [CSV_POS] = { "by_pos.csv", "router,pos,tokens,avg_k\n" },
+  [CSV_TIME] = { "time.csv", "router,op,time_s\n" },
+  [CSV_LAYER_TIME] = { "layer_time.csv", "router,layer,moe,op,time_s\n" },
+  [CSV_SWEEP] = { "sweep.csv", "p,avg_k,perplexity,pareto\n" },
+  [CSV_EXPERT_TOKENS] = { "expert_tokens.csv", "router,layer,moe,expert,rank,id,text,count,share\n" },
+};
+
+static void
+csv_str (GString    *s,
+         const char *v)
+{
+  sy_csv_append_string (s, v, SY_CSV_QUOTE_AS_NEEDED);
+}
+
+/* ",v" (an empty field when not finite). */
+static void
+csv_num (GString *s,
+         double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (s, ',');
+  if (isfinite (v))
+    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+}
+
+/* "router,layer,moe", the start of every per-layer row. */
+static void
+csv_layer_row (GString              *s,
+               const SyProfileRun   *r,
+               const SyProfileLayer *pl)
+{
+  csv_str (s, r->router);
+  csv_num (s, pl->layer);
+  csv_num (s, pl->moe);
+}
+
+static void
+csv_run (GString            *s,
+         const SyProfileRun *r)
+{
+  csv_str (s, r->router);
+  csv_num (s, r->texts);
+  csv_num (s, (double) r->tokens);
+  csv_num (s, sy_profile_run_perplexity (r));
+  csv_num (s, sy_profile_run_avg_k (r));
+  csv_num (s, (double) r->tagged_tokens);
+  csv_num (s, sy_profile_run_tagged_avg_k (r));
+  csv_num (s, r->flops);
+  csv_num (s, r->total_time_s);
+  g_string_append_c (s, '\n');
+}
+
+/* Expert @e of MoE layer @l: its load, its top tokens, its co-activations. */
+static void
+csv_expert (GString            **t,
+            const SyProfileRun  *r,
+            int                  l,
+            int                  e)
+{
+  const SyProfileLayer *pl = &r->layers[l];
+  g_autoptr (SyProfileExpert) x = _sy_profile_run_expert (r, l, e);
+
+  csv_layer_row (t[CSV_LOAD], r, pl);
+  csv_num (t[CSV_LOAD], e);
+  csv_num (t[CSV_LOAD], (double) pl->expert_load[e]);
+  g_string_append_c (t[CSV_LOAD], '\n');
+  for (guint rank = 0; rank < x->top_tokens->len; rank++)
+    {
+      const SyProfileExpertToken *tok = &g_array_index (x->top_tokens, SyProfileExpertToken, rank);
+      GString *s = t[CSV_EXPERT_TOKENS];
+
+      csv_layer_row (s, r, pl);
+      csv_num (s, e);
+      csv_num (s, rank + 1);
+      csv_num (s, tok->id);
+      g_string_append_c (s, ',');
+      csv_str (s, tok->text);
+      csv_num (s, (double) tok->count);
+      csv_num (s, tok->share);
+      g_string_append_c (s, '\n');
+    }
+  for (int f = 0; f < r->n_experts; f++)
+    {
+      csv_layer_row (t[CSV_COACTIVATION], r, pl);
+      csv_num (t[CSV_COACTIVATION], e);
+      csv_num (t[CSV_COACTIVATION], f);
+      csv_num (t[CSV_COACTIVATION], (double) pl->coactivation[(gsize) e * r->n_experts + f]);
+      g_string_append_c (t[CSV_COACTIVATION], '\n');
+    }
+}
+
+static void
+csv_layer (GString            **t,
+           const SyProfileRun  *r,
+           int                  l,
+           double               emax)
+{
+  const SyProfileLayer *pl = &r->layers[l];
+
+  csv_layer_row (t[CSV_LAYERS], r, pl);
+  csv_num (t[CSV_LAYERS], sy_profile_layer_avg_k (r, l));
+  csv_num (t[CSV_LAYERS], sy_profile_layer_entropy_mean (r, l));
+  csv_num (t[CSV_LAYERS], sy_profile_layer_imbalance (r, l));
+  csv_num (t[CSV_LAYERS], sy_profile_layer_max_over_mean (r, l));
+  csv_num (t[CSV_LAYERS], pl->time_s);
+  g_string_append_c (t[CSV_LAYERS], '\n');
+  for (int e = 0; e < r->n_experts; e++)
+    csv_expert (t, r, l, e);
+  for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
+    {
+      csv_layer_row (t[CSV_ENTROPY], r, pl);
+      csv_num (t[CSV_ENTROPY], emax * b / SY_PROFILE_ENTROPY_BINS);
+      csv_num (t[CSV_ENTROPY], emax * (b + 1) / SY_PROFILE_ENTROPY_BINS);
+      csv_num (t[CSV_ENTROPY], (double) pl->entropy_hist[b]);
+      g_string_append_c (t[CSV_ENTROPY], '\n');
+    }
+  for (int op = 0; op < SY_N_OPS; op++)
+    {
+      csv_layer_row (t[CSV_LAYER_TIME], r, pl);
+      g_string_append_printf (t[CSV_LAYER_TIME], ",%s", sy_trace_op_name (op));
+      csv_num (t[CSV_LAYER_TIME], pl->op_time_s[op]);
+      g_string_append_c (t[CSV_LAYER_TIME], '\n');
+    }
+}
+
+/* by_genre.csv, by_pos.csv and time.csv rows of one run. */
+static void
+csv_groups (GString            **t,
+            const SyProfileRun  *r)
+{
+  g_autofree const char **gk = NULL, **pk = NULL;
+  int ng = 0, np = 0;
+
+  gk = sy_profile_sorted_keys (r->by_genre, TRUE, &ng);
+  for (int k = 0; k < ng; k++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_genre, gk[k]);
+      GString *s = t[CSV_GENRE];
+
+      csv_str (s, r->router);
+      g_string_append_c (s, ',');
+      csv_str (s, gk[k]);
+      g_string_append_c (s, ',');
+      csv_str (s, sy_brown_genre_name (gk[k]));
+      csv_num (s, (double) g->tokens);
+      csv_num (s, sy_profile_group_avg_k (g));
+      csv_num (s, sy_profile_group_perplexity (g));
+      g_string_append_c (s, '\n');
+    }
+  pk = sy_profile_sorted_keys (r->by_pos, FALSE, &np);
+  for (int k = 0; k < np; k++)
+    {
+      const SyProfileGroup *g = g_hash_table_lookup (r->by_pos, pk[k]);
+
+      csv_str (t[CSV_POS], r->router);
+      g_string_append_c (t[CSV_POS], ',');
+      csv_str (t[CSV_POS], pk[k]);
+      csv_num (t[CSV_POS], (double) g->tokens);
+      csv_num (t[CSV_POS], sy_profile_group_avg_k (g));
+      g_string_append_c (t[CSV_POS], '\n');
+    }
+  for (int op = 0; op <= SY_N_OPS; op++)
+    {
+      csv_str (t[CSV_TIME], r->router);
+      g_string_append_printf (t[CSV_TIME], ",%s", op < SY_N_OPS ? sy_trace_op_name (op) : "total");
+      csv_num (t[CSV_TIME], op < SY_N_OPS ? r->op_time_s[op] : r->total_time_s);
+      g_string_append_c (t[CSV_TIME], '\n');
+    }
+}
+
+static void
+csv_sweep (GString         *s,
+           const SyProfile *self)
+{
+  for (guint i = 0; i < self->sweep->len; i++)
+    {
+      const SyProfileSweepPoint *p = &g_array_index (self->sweep, SyProfileSweepPoint, i);
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", p->p));
+      csv_num (s, p->avg_k);
+      csv_num (s, p->perplexity);
+      g_string_append (s, p->pareto ? ",true\n" : ",false\n");
+    }
+  if (self->have_native_point)
+    {
+      g_string_append (s, "native");
+      csv_num (s, self->native_point.avg_k);
+      csv_num (s, self->native_point.perplexity);
+      g_string_append (s, ",\n");
+    }
+}
+
+gboolean
+sy_profile_write_csv (const SyProfile  *self,
+                      const char       *dir,
+                      GError          **error)
+{
+  GString *t[N_CSV];
+  double emax = sy_profile_entropy_max (self);
+  gboolean ok = TRUE;
+
+  for (int i = 0; i < N_CSV; i++)
+    t[i] = g_string_new (csv_tables[i].header);
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
+
+      csv_run (t[CSV_RUNS], r);
+      for (int l = 0; l < r->n_layers; l++)
+        csv_layer (t, r, l, emax);
+      csv_groups (t, r);
+    }
+  csv_sweep (t[CSV_SWEEP], self);
+
+  for (int i = 0; i < N_CSV; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, csv_tables[i].file, NULL);
+
+      if (ok)
+        ok = write_file (path, t[i]->str, (gssize) t[i]->len, error);
+      g_string_free (t[i], TRUE);
+    }
+  return ok;
+}
+
+/* ------------------------------------------------------------ Chrome trace */
+
+/* One complete event; times in integer nanoseconds, written in µs. */
+static void
+event_x (GString    *s,
+         gboolean   *first,
+         const char *name,
+         const char *cat,
+         gint64      ts_ns,
+         gint64      dur_ns,
+         int         tid,
+         const char *args)
+{
+  if (!*first)
+    g_string_append (s, ",\n");
+  *first = FALSE;
+  g_string_append (s, "{\"name\":");
+  sy_json_append_string (s, name ? name : "");
+  g_string_append_printf (s, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%" G_GINT64_FORMAT ".%03d,"
+                          "\"dur\":%" G_GINT64_FORMAT ".%03d,\"pid\":1,\"tid\":%d",
+                          cat, ts_ns / 1000, (int) (ts_ns % 1000), dur_ns / 1000,
+                          (int) (dur_ns % 1000), tid);
+  if (args)
+    g_string_append_printf (s, ",\"args\":%s", args);
+  g_string_append_c (s, '}');
+}
+
+char *
+sy_profile_to_chrome_trace (const SyProfile *self)
+{
+  GString *s = g_string_new ("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+  gboolean first = TRUE;
+  int n_runs = 0;
+
+  g_string_append (s, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+                      "\"args\":{\"name\":");
+  {
+    g_autofree char *pn = g_strdup_printf ("switchyard profile: %s", self->model);
+
+    sy_json_append_string (s, pn);
+  }
+  g_string_append (s, "}}");
+  first = FALSE;
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      const SyProfileRun *r = g_ptr_array_index (self->runs, i);
+
+      g_string_append_printf (s, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
+                                 "\"args\":{\"name\":", i + 1);
+      sy_json_append_string (s, r->router ? r->router : "");
+      g_string_append (s, "}}");
+      n_runs++;
+    }
+
+  for (guint i = 0; i < self->events->len; i++)
+    {
+      const SyProfileEvent *e = g_ptr_array_index (self->events, i);
+      int tid = e->run + 1;
+      gint64 t0 = (gint64) llround (e->start_s * 1e9);
+      gint64 tot = MAX ((gint64) llround (e->total_s * 1e9), 1);
+      gint64 end = t0 + tot, cur = t0;
+      g_autofree char *args = NULL;
+      GString *a = g_string_new ("{\"tokens\":");
+
+      if (e->run >= n_runs)
+        {
+          g_string_free (a, TRUE);
+          continue;
+        }
+      g_string_append_printf (a, "%d,\"genre\":", e->tokens);
+      sy_json_append_string (a, e->genre ? e->genre : "");
+      g_string_append_c (a, '}');
+      args = g_string_free (a, FALSE);
+      event_x (s, &first, e->name, "text", t0, tot, tid, args);
+
+      for (int l = 0; l < self->n_layers && cur < end; l++)
+        {
+          gint64 ld = MIN ((gint64) llround (e->layer_s[l] * 1e9), end - cur);
+          gint64 lend = cur + ld, oc = cur;
+          g_autofree char *ln = g_strdup_printf ("layer %d", l);
+
+          if (ld <= 0)
+            continue;
+          event_x (s, &first, ln, "layer", cur, ld, tid, NULL);
+          for (int op = 0; op < SY_N_OPS && oc < lend; op++)
+            {
+              gint64 od = MIN ((gint64) llround (e->layer_op_s[(gsize) l * SY_N_OPS + op] * 1e9),
+                               lend - oc);
+
+              if (od <= 0)
+                continue;
+              event_x (s, &first, sy_trace_op_name (op), "op", oc, od, tid, NULL);
+              oc += od;
+            }
+          cur = lend;
+        }
+      {
+        gint64 hd = MIN ((gint64) llround (e->lm_head_s * 1e9), end - cur);
+
+        if (hd > 0)
+          event_x (s, &first, "lm_head", "op", cur, hd, tid, NULL);
+      }
+    }
+  g_string_append (s, "\n]}\n");
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+sy_profile_write_chrome_trace (const SyProfile  *self,
+                               const char       *path,
+                               GError          **error)
+{
+  g_autofree char *s = sy_profile_to_chrome_trace (self);
+
+  return write_file (path, s, -1, error);
+}
+
+gboolean
+sy_profile_write_dir (const SyProfile  *self,
+                      const char       *dir,
+                      GError          **error)
+{
+  g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
+  g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
+                   dir, g_strerror (errno));
+      return FALSE;
+    }
+  return sy_profile_write_json (self, json, error) &&
+         sy_profile_write_csv (self, dir, error) &&
+         sy_profile_write_chrome_trace (self, trace, error);
+}
