@@ -458,23 +458,17 @@ sy_tensor_check_finite (const SyTensor  *tensor,
   g_autoptr (GString) where = NULL;
 
   if (tensor->dtype >= SY_N_DTYPES)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: tensor '%s' has an invalid dtype",
-                   tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?");
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
+                           "%s: tensor '%s' has an invalid dtype",
+                           tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?");
   bad = sy_tensor_find_nonfinite (tensor);
   if (bad < 0)
     return TRUE;
   if (sy_dtype_is_quantized (tensor->dtype))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN,
-                   "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
-                   tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?",
-                   bad / sy_dtype_block_elems (tensor->dtype));
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_NAN,
+                           "%s: tensor '%s' has a NaN or infinite scale in block %" G_GINT64_FORMAT,
+                           tensor->file ? tensor->file : "?", tensor->name ? tensor->name : "?",
+                           bad / sy_dtype_block_elems (tensor->dtype));
   bad_value = sy_tensor_get_f32 (tensor, bad);
   where = g_string_new (NULL);
   format_index (where, tensor, bad);

@@ -240,11 +240,8 @@ convert (json_object  *value,
       else
         return wrong_type (file, key, "a number", value, error);
       if (!isfinite (*(double *) out))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "%s: key '%s' must be a finite number", file, key);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "%s: key '%s' must be a finite number", file, key);
       return TRUE;
     case KIND_BOOL:
       if (!json_object_is_type (value, json_type_boolean))
@@ -472,12 +469,9 @@ sy_json_get_int_array (json_object  *obj,
       json_object *item = json_object_array_get_idx (value, i);
 
       if (item == NULL || !value_to_int (item, &values[i]))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "%s: key '%s' must be an array of integers, item %" G_GSIZE_FORMAT " is %s",
-                       file, key, i, item ? type_name (item) : "null");
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "%s: key '%s' must be an array of integers, item %" G_GSIZE_FORMAT " is %s",
+                               file, key, i, item ? type_name (item) : "null");
     }
   *out = g_steal_pointer (&values);
   *n_out = n;
@@ -507,12 +501,9 @@ sy_json_get_string_array (json_object   *obj,
       json_object *item = json_object_array_get_idx (value, i);
 
       if (item == NULL || !json_object_is_type (item, json_type_string))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "%s: key '%s' must be an array of strings, item %" G_GSIZE_FORMAT " is %s",
-                       file, key, i, item ? type_name (item) : "null");
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "%s: key '%s' must be an array of strings, item %" G_GSIZE_FORMAT " is %s",
+                               file, key, i, item ? type_name (item) : "null");
       g_ptr_array_add (strings, g_strndup (json_object_get_string (item), json_object_get_string_len (item)));
     }
   g_ptr_array_add (strings, NULL);

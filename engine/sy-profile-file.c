@@ -83,11 +83,8 @@ read_groups (json_object  *experts,
       json_object *xo = json_object_array_get_idx (experts, e), *groups = NULL;
 
       if (!json_object_object_get_ex (xo, member, &groups) || !json_object_is_type (groups, json_type_object))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                       "profile.json: expert %zu has no '%s' object", e, member);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "profile.json: expert %zu has no '%s' object", e, member);
       if ((int) e == expert)
         mine = groups;
       json_object_object_foreach (groups, name, count)
@@ -876,11 +873,8 @@ sy_profile_write_dir (const SyProfile  *self,
   g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
 
   if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
-                   dir, g_strerror (errno));
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
+                           dir, g_strerror (errno));
   return sy_profile_write_json (self, json, error) &&
          sy_profile_write_csv (self, dir, error) &&
          sy_profile_write_chrome_trace (self, trace, error);

@@ -54,23 +54,14 @@ sy_profile_parse_sweep (const char       *text,
   parts = g_strsplit (s, ":", -1);
   if (g_strv_length (parts) != 3 || !parse_double (parts[0], &a) ||
       !parse_double (parts[1], &b) || !parse_double (parts[2], &c))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "sweep '%s': expected p=FROM:TO:STEP, e.g. p=0.1:0.9:0.1", text);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "sweep '%s': expected p=FROM:TO:STEP, e.g. p=0.1:0.9:0.1", text);
   if (!(a > 0 && a <= b && b <= 1 && c > 0))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "sweep '%s': need 0 < FROM <= TO <= 1 and STEP > 0", text);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "sweep '%s': need 0 < FROM <= TO <= 1 and STEP > 0", text);
   if ((b - a) / c > 1000)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "sweep '%s': more than 1000 points", text);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "sweep '%s': more than 1000 points", text);
   options->sweep = TRUE;
   options->sweep_from = a;
   options->sweep_to = b;

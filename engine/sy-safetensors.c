@@ -170,11 +170,8 @@ parse_dtype (const char  *path,
 
   if (!json_object_object_get_ex (desc, "dtype", &jdtype) ||
       !json_object_is_type (jdtype, json_type_string))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s' has no dtype string", path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s' has no dtype string", path, name);
   dtype_name = json_object_get_string (jdtype);
   if (strcmp (dtype_name, "F32") == 0)
     *out = SY_DTYPE_F32;
@@ -183,14 +180,11 @@ parse_dtype (const char  *path,
   else if (strcmp (dtype_name, "BF16") == 0)
     *out = SY_DTYPE_BF16;
   else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: tensor '%s' has %s dtype '%.32s' (supported: F32, F16, BF16)",
-                   path, name,
-                   is_known_other_dtype (dtype_name) ? "unsupported" : "unknown",
-                   dtype_name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
+                           "%s: tensor '%s' has %s dtype '%.32s' (supported: F32, F16, BF16)",
+                           path, name,
+                           is_known_other_dtype (dtype_name) ? "unsupported" : "unknown",
+                           dtype_name);
   return TRUE;
 }
 
@@ -208,37 +202,25 @@ parse_shape (const char          *path,
 
   if (!json_object_object_get_ex (desc, "shape", &jshape) ||
       !json_object_is_type (jshape, json_type_array))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s' has no shape array", path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s' has no shape array", path, name);
   n_dims = json_object_array_length (jshape);
   if (n_dims > SY_TENSOR_MAX_DIMS)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: tensor '%s' has %zu dimensions (at most %d are supported)",
-                   path, name, n_dims, SY_TENSOR_MAX_DIMS);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
+                           "%s: tensor '%s' has %zu dimensions (at most %d are supported)",
+                           path, name, n_dims, SY_TENSOR_MAX_DIMS);
   t->n_dims = (int) n_dims;
   *n_elements = 1;
   for (size_t d = 0; d < n_dims; d++)
     {
       if (!json_nonneg_int (json_object_array_get_idx (jshape, d), &t->shape[d]))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s': shape dimension %zu is not a non-negative integer",
-                       path, name, d);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s': shape dimension %zu is not a non-negative integer",
+                               path, name, d);
       if (__builtin_mul_overflow (*n_elements, t->shape[d], n_elements))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s': shape overflows the element count",
-                       path, name);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s': shape overflows the element count",
+                               path, name);
     }
   return TRUE;
 }
@@ -263,34 +245,22 @@ parse_range (const char          *path,
       json_object_array_length (joffsets) != 2 ||
       !json_nonneg_int (json_object_array_get_idx (joffsets, 0), &begin) ||
       !json_nonneg_int (json_object_array_get_idx (joffsets, 1), &end))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s' has no data_offsets pair of non-negative integers",
-                   path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s' has no data_offsets pair of non-negative integers",
+                           path, name);
   if (end < begin)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                   ") ends before it begins", path, name, begin, end);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                           ") ends before it begins", path, name, begin, end);
   if ((uint64_t) end > data_size)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
-                   "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                   ") exceeds the data section of %" G_GUINT64_FORMAT
-                   " bytes (file size %" G_GSIZE_FORMAT ")",
-                   path, name, begin, end, data_size, file_size);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED,
+                           "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                           ") exceeds the data section of %" G_GUINT64_FORMAT
+                           " bytes (file size %" G_GSIZE_FORMAT ")",
+                           path, name, begin, end, data_size, file_size);
   if (__builtin_mul_overflow ((uint64_t) n_elements, (uint64_t) sy_dtype_size (t->dtype), &expected))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s': shape overflows the byte count", path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s': shape overflows the byte count", path, name);
   if (expected != (uint64_t) (end - begin))
     {
       g_autoptr (GString) s = g_string_new (NULL);
@@ -327,26 +297,17 @@ parse_entry (const char          *path,
   if (strcmp (name, "__metadata__") == 0)
     {
       if (!json_object_is_type (desc, json_type_object))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: header entry '__metadata__' is not an object", path);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: header entry '__metadata__' is not an object", path);
       *skip = TRUE;
       return TRUE;
     }
   if (name[0] == '\0')
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: header has a tensor with an empty name", path);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: header has a tensor with an empty name", path);
   if (!json_object_is_type (desc, json_type_object))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s': header entry is not an object", path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s': header entry is not an object", path, name);
   return parse_dtype (path, name, desc, &t->dtype, error) &&
          parse_shape (path, name, desc, t, &n_elements, error) &&
          parse_range (path, name, desc, data_size, file_size, n_elements, t, error);
@@ -385,13 +346,10 @@ check_overlaps (const char                *path,
       if (t->begin == t->end)
         continue;
       if (prev != NULL && t->begin < prev->end)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-                       ") overlaps tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")",
-                       path, t->name, t->begin, t->end, prev->name, prev->begin, prev->end);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                               ") overlaps tensor '%s' data [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")",
+                               path, t->name, t->begin, t->end, prev->name, prev->begin, prev->end);
       prev = t;
     }
   return TRUE;

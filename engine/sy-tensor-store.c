@@ -220,12 +220,9 @@ open_index (SyTensorStore  *self,
         continue;
       path = g_build_filename (folder, file, NULL);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                       "%s: shard '%s' (holding tensor '%s') does not exist",
-                       index_path, file, index->names[i]);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                               "%s: shard '%s' (holding tensor '%s') does not exist",
+                               index_path, file, index->names[i]);
       if (!add_file (self, path, &shard, error))
         return FALSE;
       g_hash_table_insert (shards, (gpointer) file, shard);
@@ -237,19 +234,13 @@ open_index (SyTensorStore  *self,
       SyEntry *entry = g_hash_table_lookup (self->by_name, index->names[i]);
 
       if (entry == NULL)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                       "%s: tensor '%s' is named in the index but absent from shard %s",
-                       index_path, index->names[i], file);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                               "%s: tensor '%s' is named in the index but absent from shard %s",
+                               index_path, index->names[i], file);
       if (entry->shard != g_hash_table_lookup (shards, file))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s' is mapped to shard %s but lives in %s",
-                       index_path, index->names[i], file, entry->shard->base);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s' is mapped to shard %s but lives in %s",
+                               index_path, index->names[i], file, entry->shard->base);
     }
   return TRUE;
 }
@@ -390,11 +381,8 @@ _sy_tensor_store_add (SyTensorStore  *self,
 
   g_return_val_if_fail (n_dims >= 0 && n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
   if (g_hash_table_contains (self->by_name, name))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: tensor '%s' appears twice", shard->path, name);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: tensor '%s' appears twice", shard->path, name);
   entry = g_new0 (SyEntry, 1);
   entry->name = g_strdup (name);
   entry->shard = shard;

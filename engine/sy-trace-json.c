@@ -359,10 +359,7 @@ write_text (const char  *path,
   g_autoptr(GError) local = NULL;
 
   if (!g_file_set_contents (path, text, -1, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
   return TRUE;
 }
 
@@ -481,22 +478,16 @@ read_number (json_object  *obj,
   json_object *v = NULL;
 
   if (!json_object_object_get_ex (obj, key, &v))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "trace JSON: %s: missing \"%s\"", where, key);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                           "trace JSON: %s: missing \"%s\"", where, key);
   if (v == NULL)
     {
       *out = NAN;
       return TRUE;
     }
   if (!json_object_is_type (v, json_type_double) && !json_object_is_type (v, json_type_int))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"%s\" is not a number", where, key);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: \"%s\" is not a number", where, key);
   *out = json_object_get_double (v);
   return TRUE;
 }
@@ -517,12 +508,9 @@ read_int (json_object  *obj,
     return FALSE;
   x = json_object_get_int64 (v);
   if (x < lo || x > hi)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"%s\" = %" G_GINT64_FORMAT " is outside %d..%d",
-                   where, key, x, lo, hi);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: \"%s\" = %" G_GINT64_FORMAT " is outside %d..%d",
+                           where, key, x, lo, hi);
   *out = (int) x;
   return TRUE;
 }
@@ -536,12 +524,9 @@ read_float_array (json_object  *arr,
                   GError      **error)
 {
   if ((int) json_object_array_length (arr) != n)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"%s\" has %d entries, expected %d",
-                   where, what, (int) json_object_array_length (arr), n);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: \"%s\" has %d entries, expected %d",
+                           where, what, (int) json_object_array_length (arr), n);
   for (int i = 0; i < n; i++)
     {
       json_object *v = json_object_array_get_idx (arr, i);
@@ -551,11 +536,8 @@ read_float_array (json_object  *arr,
       else if (json_object_is_type (v, json_type_double) || json_object_is_type (v, json_type_int))
         out[i] = (float) json_object_get_double (v);
       else
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "trace JSON: %s: \"%s\"[%d] is not a number", where, what, i);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "trace JSON: %s: \"%s\"[%d] is not a number", where, what, i);
     }
   return TRUE;
 }
@@ -574,11 +556,8 @@ read_cell (json_object   *cell,
   int k;
 
   if (!json_object_is_type (cell, json_type_object))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s is not an object", where);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s is not an object", where);
   if (!read_int (cell, "k", 0, E, &k, where, error))
     return FALSE;
   l->k[t] = k;
@@ -587,12 +566,9 @@ read_cell (json_object   *cell,
       !(probs = member (cell, "probs", json_type_array, FALSE, where, error)))
     return FALSE;
   if ((int) json_object_array_length (experts) != k)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"experts\" has %d entries but k = %d",
-                   where, (int) json_object_array_length (experts), k);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: \"experts\" has %d entries but k = %d",
+                           where, (int) json_object_array_length (experts), k);
   for (int j = 0; j < E; j++)
     {
       l->experts[row + j] = -1;
@@ -604,12 +580,9 @@ read_cell (json_object   *cell,
       gint64 x = json_object_is_type (e, json_type_int) ? json_object_get_int64 (e) : -1;
 
       if (x < 0 || x >= E)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "trace JSON: %s: \"experts\"[%d] is not an expert index 0..%d",
-                       where, j, E - 1);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "trace JSON: %s: \"experts\"[%d] is not an expert index 0..%d",
+                               where, j, E - 1);
       l->experts[row + j] = (int) x;
     }
   if (!read_float_array (weights, l->weights + row, k, "weights", where, error) ||
@@ -630,11 +603,8 @@ read_cell (json_object   *cell,
   l->entropy[t] = (float) d;
 
   if (!json_object_object_get_ex (cell, "depth", &v))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "trace JSON: %s: missing \"depth\"", where);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                           "trace JSON: %s: missing \"depth\"", where);
   if (v == NULL)
     l->depth[t] = SY_DEPTH_NONE;
   else if (json_object_is_type (v, json_type_string) &&
@@ -644,11 +614,8 @@ read_cell (json_object   *cell,
            g_strcmp0 (json_object_get_string (v), "deep") == 0)
     l->depth[t] = SY_DEPTH_DEEP;
   else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"depth\" must be \"shallow\", \"deep\" or null", where);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: \"depth\" must be \"shallow\", \"deep\" or null", where);
 
   l->flags[t] = 0;
   if (json_object_object_get_ex (cell, "sink", &v) && json_object_get_boolean (v))
@@ -659,6 +626,170 @@ read_cell (json_object   *cell,
   return TRUE;
 }
 
+/* E: "n_experts" when present, else the length of the first probs. */
+static gboolean
+read_n_experts (json_object  *root,
+                json_object  *layers,
+                int           n,
+                int          *E,
+                GError      **error)
+{
+  json_object *first, *cells, *probs, *v = NULL;
+
+  if (json_object_object_get_ex (root, "n_experts", &v))
+    return read_int (root, "n_experts", 1, 1 << 16, E, "trace", error);
+  if (json_object_array_length (layers) == 0 || n == 0 ||
+      !(first = json_object_array_get_idx (layers, 0)) ||
+      !json_object_is_type (first, json_type_object) ||
+      !(cells = member (first, "tokens", json_type_array, FALSE, "layers[0]", error)) ||
+      json_object_array_length (cells) == 0 ||
+      !json_object_is_type (json_object_array_get_idx (cells, 0), json_type_object) ||
+      !(probs = member (json_object_array_get_idx (cells, 0), "probs", json_type_array,
+                        FALSE, "layers[0].tokens[0]", error)) ||
+      json_object_array_length (probs) == 0)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                     "trace JSON: cannot tell the number of experts (no \"n_experts\", no probs)");
+      return FALSE;
+    }
+  *E = json_object_array_length (probs);
+  return TRUE;
+}
+
+static gboolean
+read_token (SyTrace      *trace,
+            json_object  *tk,
+            int           t,
+            GError      **error)
+{
+  g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
+  json_object *v = NULL, *off = NULL;
+  int id = 0;
+
+  if (!json_object_is_type (tk, json_type_object))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s is not an object", where);
+  if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
+    return FALSE;
+  trace->ids[t] = id;
+  if (json_object_object_get_ex (tk, "text", &v) && json_object_is_type (v, json_type_string))
+    trace->token_text[t] = g_strdup (json_object_get_string (v));
+  if (json_object_object_get_ex (tk, "offsets", &off) &&
+      json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
+    {
+      if (trace->offsets == NULL)
+        trace->offsets = g_new0 (int, 2 * (gsize) MAX (trace->n_tokens, 1));
+      trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
+      trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
+    }
+  return TRUE;
+}
+
+/* A number member that may be absent (@out keeps its value then). */
+static gboolean
+read_optional_number (json_object  *obj,
+                      const char   *key,
+                      double       *out,
+                      const char   *where,
+                      GError      **error)
+{
+  json_object *v = NULL;
+
+  if (!json_object_object_get_ex (obj, key, &v))
+    return TRUE;
+  return read_number (obj, key, out, where, error);
+}
+
+static gboolean
+read_layer (SyTrace      *trace,
+            json_object  *lo,
+            int           i,
+            GError      **error)
+{
+  g_autofree char *where = g_strdup_printf ("layers[%d]", i);
+  SyTraceLayer *l = &trace->layers[i];
+  int n = trace->n_tokens, E = trace->n_experts;
+  json_object *cells;
+
+  if (!json_object_is_type (lo, json_type_object))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s is not an object", where);
+  if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
+      !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
+      !read_int (lo, "budget", 0, E, &l->budget, where, error) ||
+      !read_optional_number (lo, "avg_k", &l->avg_k, where, error) ||
+      !read_optional_number (lo, "time_s", &l->time_s, where, error))
+    return FALSE;
+  if (!(cells = member (lo, "tokens", json_type_array, FALSE, where, error)))
+    return FALSE;
+  if ((int) json_object_array_length (cells) != n)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "trace JSON: %s: %d tokens, expected %d", where,
+                           (int) json_object_array_length (cells), n);
+  for (int t = 0; t < n; t++)
+    {
+      g_autofree char *cw = g_strdup_printf ("layers[%d].tokens[%d]", i, t);
+
+      if (!read_cell (json_object_array_get_idx (cells, t), l, t, E, cw, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_metrics (SyTrace      *trace,
+              json_object  *metrics,
+              GError      **error)
+{
+  json_object *nll, *v = NULL;
+
+  if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
+      !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error) ||
+      !read_number (metrics, "perplexity", &trace->perplexity, "metrics", error) ||
+      !read_number (metrics, "avg_k", &trace->avg_k, "metrics", error) ||
+      !read_number (metrics, "activated_params", &trace->activated_params, "metrics", error) ||
+      !read_number (metrics, "flops", &trace->flops, "metrics", error))
+    return FALSE;
+  if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
+    {
+      json_object *x = NULL;
+
+      for (int o = 0; o < SY_N_OPS; o++)
+        if (json_object_object_get_ex (v, sy_trace_op_name (o), &x) && x != NULL)
+          trace->op_time_s[o] = json_object_get_double (x);
+      if (json_object_object_get_ex (v, "total", &x) && x != NULL)
+        trace->total_time_s = json_object_get_double (x);
+    }
+  return TRUE;
+}
+
+/* Everything of the trace once the counts are known. */
+static gboolean
+read_trace (SyTrace      *trace,
+            json_object  *root,
+            json_object  *tokens,
+            json_object  *layers,
+            json_object  *metrics,
+            GError      **error)
+{
+  json_object *v = NULL;
+
+  if (json_object_object_get_ex (root, "model", &v) && json_object_is_type (v, json_type_string))
+    trace->model = g_strdup (json_object_get_string (v));
+  if (json_object_object_get_ex (root, "router", &v) && json_object_is_type (v, json_type_string))
+    trace->router = g_strdup (json_object_get_string (v));
+  if (json_object_object_get_ex (root, "causal", &v))
+    trace->causal = json_object_get_boolean (v);
+  for (int t = 0; t < trace->n_tokens; t++)
+    if (!read_token (trace, json_object_array_get_idx (tokens, t), t, error))
+      return FALSE;
+  for (int i = 0; i < trace->n_moe_layers; i++)
+    if (!read_layer (trace, json_object_array_get_idx (layers, i), i, error))
+      return FALSE;
+  return read_metrics (trace, metrics, error);
+}
+
 SyTrace *
 sy_trace_from_json (const char  *json,
                     gssize       length,
@@ -666,9 +797,9 @@ sy_trace_from_json (const char  *json,
 {
   g_autoptr(SyTrace) trace = NULL;
   json_tokener *tok;
-  json_object *root, *tokens, *layers, *metrics, *nll, *first, *probs, *v = NULL;
+  json_object *root, *tokens, *layers, *metrics, *v = NULL;
   enum json_tokener_error jerr;
-  int n, E, L, n_layers = 0, native_k = 0;
+  int n, E = 0, n_layers = 0, native_k = 0;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (json != NULL, NULL);
@@ -697,35 +828,8 @@ sy_trace_from_json (const char  *json,
       !(metrics = member (root, "metrics", json_type_object, FALSE, "trace", error)))
     goto out;
   n = json_object_array_length (tokens);
-  L = json_object_array_length (layers);
-
-  /* E: "n_experts" when present, else the length of the first probs */
-  if (json_object_object_get_ex (root, "n_experts", &v))
-    {
-      if (!read_int (root, "n_experts", 1, 1 << 16, &E, "trace", error))
-        goto out;
-    }
-  else
-    {
-      json_object *cells;
-
-      if (L == 0 || n == 0 ||
-          !(first = json_object_array_get_idx (layers, 0)) ||
-          !json_object_is_type (first, json_type_object) ||
-          !(cells = member (first, "tokens", json_type_array, FALSE, "layers[0]", error)) ||
-          json_object_array_length (cells) == 0 ||
-          !json_object_is_type (json_object_array_get_idx (cells, 0), json_type_object) ||
-          !(probs = member (json_object_array_get_idx (cells, 0), "probs", json_type_array,
-                            FALSE, "layers[0].tokens[0]", error)) ||
-          json_object_array_length (probs) == 0)
-        {
-          if (error && *error == NULL)
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                         "trace JSON: cannot tell the number of experts (no \"n_experts\", no probs)");
-          goto out;
-        }
-      E = json_object_array_length (probs);
-    }
+  if (!read_n_experts (root, layers, n, &E, error))
+    goto out;
   if (json_object_object_get_ex (root, "n_layers", &v) &&
       !read_int (root, "n_layers", 0, 1 << 16, &n_layers, "trace", error))
     goto out;
@@ -733,107 +837,9 @@ sy_trace_from_json (const char  *json,
       !read_int (root, "native_k", 0, E, &native_k, "trace", error))
     goto out;
 
-  trace = sy_trace_new (n, E, n_layers, L);
+  trace = sy_trace_new (n, E, n_layers, json_object_array_length (layers));
   trace->native_k = native_k;
-  if (json_object_object_get_ex (root, "model", &v) && json_object_is_type (v, json_type_string))
-    trace->model = g_strdup (json_object_get_string (v));
-  if (json_object_object_get_ex (root, "router", &v) && json_object_is_type (v, json_type_string))
-    trace->router = g_strdup (json_object_get_string (v));
-  if (json_object_object_get_ex (root, "causal", &v))
-    trace->causal = json_object_get_boolean (v);
-
-  for (int t = 0; t < n; t++)
-    {
-      json_object *tk = json_object_array_get_idx (tokens, t), *off = NULL;
-      g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
-      int id;
-
-      if (!json_object_is_type (tk, json_type_object))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "trace JSON: %s is not an object", where);
-          goto out;
-        }
-      if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
-        goto out;
-      trace->ids[t] = id;
-      if (json_object_object_get_ex (tk, "text", &v) && json_object_is_type (v, json_type_string))
-        trace->token_text[t] = g_strdup (json_object_get_string (v));
-      if (json_object_object_get_ex (tk, "offsets", &off) &&
-          json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
-        {
-          if (trace->offsets == NULL)
-            trace->offsets = g_new0 (int, 2 * (gsize) MAX (n, 1));
-          trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
-          trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
-        }
-    }
-
-  for (int i = 0; i < L; i++)
-    {
-      json_object *lo = json_object_array_get_idx (layers, i), *cells;
-      SyTraceLayer *l = &trace->layers[i];
-      g_autofree char *where = g_strdup_printf ("layers[%d]", i);
-      double d;
-
-      if (!json_object_is_type (lo, json_type_object))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "trace JSON: %s is not an object", where);
-          goto out;
-        }
-      if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
-          !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
-          !read_int (lo, "budget", 0, E, &l->budget, where, error))
-        goto out;
-      if (json_object_object_get_ex (lo, "avg_k", &v))
-        {
-          if (!read_number (lo, "avg_k", &d, where, error))
-            goto out;
-          l->avg_k = d;
-        }
-      if (json_object_object_get_ex (lo, "time_s", &v))
-        {
-          if (!read_number (lo, "time_s", &d, where, error))
-            goto out;
-          l->time_s = d;
-        }
-      if (!(cells = member (lo, "tokens", json_type_array, FALSE, where, error)))
-        goto out;
-      if ((int) json_object_array_length (cells) != n)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "trace JSON: %s: %d tokens, expected %d", where,
-                       (int) json_object_array_length (cells), n);
-          goto out;
-        }
-      for (int t = 0; t < n; t++)
-        {
-          g_autofree char *cw = g_strdup_printf ("layers[%d].tokens[%d]", i, t);
-
-          if (!read_cell (json_object_array_get_idx (cells, t), l, t, E, cw, error))
-            goto out;
-        }
-    }
-
-  if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
-      !read_float_array (nll, trace->nll, MAX (n - 1, 0), "nll", "metrics", error) ||
-      !read_number (metrics, "perplexity", &trace->perplexity, "metrics", error) ||
-      !read_number (metrics, "avg_k", &trace->avg_k, "metrics", error) ||
-      !read_number (metrics, "activated_params", &trace->activated_params, "metrics", error) ||
-      !read_number (metrics, "flops", &trace->flops, "metrics", error))
-    goto out;
-  if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
-    {
-      json_object *x = NULL;
-
-      for (int o = 0; o < SY_N_OPS; o++)
-        if (json_object_object_get_ex (v, sy_trace_op_name (o), &x) && x != NULL)
-          trace->op_time_s[o] = json_object_get_double (x);
-      if (json_object_object_get_ex (v, "total", &x) && x != NULL)
-        trace->total_time_s = json_object_get_double (x);
-    }
-  ok = TRUE;
+  ok = read_trace (trace, root, tokens, layers, metrics, error);
 
 out:
   json_object_put (root);
