@@ -20,7 +20,8 @@ static const char * const depth_names[] = { NULL, "shallow", "deep" };
 /* ---- the cell fields ---------------------------------------------------- */
 
 /* What a cell (one token in one layer) holds, described once for both
- * writers: in the table's order in JSON, in csv_column's order in CSV. */
+ * writers: in the table's order in JSON, in csv_column's order in CSV (the
+ * reader takes the float fields from it too). */
 typedef enum
 {
   FIELD_K,           /* int: the routed K */
@@ -67,7 +68,8 @@ static const CellField cell_fields[] = {
 
 #define N_CSV_COLUMNS 12  /* columns 0..11; the probs (12) come last, when asked for */
 
-static const float *
+/* The (n_tokens) array of a FIELD_FLOAT. */
+static float *
 field_floats (const CellField    *f,
               const SyTraceLayer *l)
 {
@@ -467,10 +469,12 @@ member (json_object  *obj,
   return v;
 }
 
-/* A number or null (NaN); FALSE with @error on anything else. */
+/* A number or null (NaN); FALSE with @error on anything else.  Absent:
+ * an error when @required, else @out keeps its value. */
 static gboolean
 read_number (json_object  *obj,
              const char   *key,
+             gboolean      required,
              double       *out,
              const char   *where,
              GError      **error)
@@ -478,8 +482,8 @@ read_number (json_object  *obj,
   json_object *v = NULL;
 
   if (!json_object_object_get_ex (obj, key, &v))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                           "trace JSON: %s: missing \"%s\"", where, key);
+    return !required || sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                                         "trace JSON: %s: missing \"%s\"", where, key);
   if (v == NULL)
     {
       *out = NAN;
@@ -589,18 +593,13 @@ read_cell (json_object   *cell,
       !read_float_array (probs, l->probs + row, E, "probs", where, error))
     return FALSE;
 
-  if (!read_number (cell, "cum", &d, where, error))
-    return FALSE;
-  l->cum[t] = (float) d;
-  if (!read_number (cell, "importance", &d, where, error))
-    return FALSE;
-  l->importance[t] = (float) d;
-  if (!read_number (cell, "complexity", &d, where, error))
-    return FALSE;
-  l->complexity[t] = (float) d;
-  if (!read_number (cell, "entropy", &d, where, error))
-    return FALSE;
-  l->entropy[t] = (float) d;
+  for (gsize i = 0; i < G_N_ELEMENTS (cell_fields); i++)
+    if (cell_fields[i].kind == FIELD_FLOAT)
+      {
+        if (!read_number (cell, cell_fields[i].name, TRUE, &d, where, error))
+          return FALSE;
+        field_floats (&cell_fields[i], l)[t] = (float) d;
+      }
 
   if (!json_object_object_get_ex (cell, "depth", &v))
     return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
@@ -686,21 +685,6 @@ read_token (SyTrace      *trace,
   return TRUE;
 }
 
-/* A number member that may be absent (@out keeps its value then). */
-static gboolean
-read_optional_number (json_object  *obj,
-                      const char   *key,
-                      double       *out,
-                      const char   *where,
-                      GError      **error)
-{
-  json_object *v = NULL;
-
-  if (!json_object_object_get_ex (obj, key, &v))
-    return TRUE;
-  return read_number (obj, key, out, where, error);
-}
-
 static gboolean
 read_layer (SyTrace      *trace,
             json_object  *lo,
@@ -718,8 +702,8 @@ read_layer (SyTrace      *trace,
   if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
       !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
       !read_int (lo, "budget", 0, E, &l->budget, where, error) ||
-      !read_optional_number (lo, "avg_k", &l->avg_k, where, error) ||
-      !read_optional_number (lo, "time_s", &l->time_s, where, error))
+      !read_number (lo, "avg_k", FALSE, &l->avg_k, where, error) ||
+      !read_number (lo, "time_s", FALSE, &l->time_s, where, error))
     return FALSE;
   if (!(cells = member (lo, "tokens", json_type_array, FALSE, where, error)))
     return FALSE;
@@ -746,10 +730,10 @@ read_metrics (SyTrace      *trace,
 
   if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
       !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error) ||
-      !read_number (metrics, "perplexity", &trace->perplexity, "metrics", error) ||
-      !read_number (metrics, "avg_k", &trace->avg_k, "metrics", error) ||
-      !read_number (metrics, "activated_params", &trace->activated_params, "metrics", error) ||
-      !read_number (metrics, "flops", &trace->flops, "metrics", error))
+      !read_number (metrics, "perplexity", TRUE, &trace->perplexity, "metrics", error) ||
+      !read_number (metrics, "avg_k", TRUE, &trace->avg_k, "metrics", error) ||
+      !read_number (metrics, "activated_params", TRUE, &trace->activated_params, "metrics", error) ||
+      !read_number (metrics, "flops", TRUE, &trace->flops, "metrics", error))
     return FALSE;
   if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
     {
