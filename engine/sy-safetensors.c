@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-json.h"
 #include "sy-safetensors.h"
 
 #define SY_SAFETENSORS_MAX_HEADER (100 * 1024 * 1024)
@@ -58,104 +59,75 @@ sy_safetensors_header_free (SySafetensorsHeader *header)
 }
 
 /* The header's length, checked against the file, and its JSON object. */
-static json_object *
-parse_header_json (const char  *path,
-                   const char  *contents,
-                   gsize        size,
-                   uint64_t    *header_len_out,
-                   GError     **error)
+static gboolean
+parse_header_json (const char   *path,
+                   const char   *contents,
+                   gsize         size,
+                   uint64_t     *header_len_out,
+                   json_object **root_out,
+                   GError      **error)
 {
+  g_autoptr (SyJson) root = NULL;
   json_tokener *tok;
-  json_object *root;
   enum json_tokener_error jerr;
   uint64_t header_len = 0;
   const char *header;
   size_t parse_end;
 
   if (size < 8)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
-                   "%s: file is %" G_GSIZE_FORMAT " bytes, too short for a safetensors header",
-                   path, size);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED,
+                           "%s: file is %" G_GSIZE_FORMAT " bytes, too short for a safetensors header",
+                           path, size);
   for (int i = 7; i >= 0; i--)
     header_len = (header_len << 8) | (guint8) contents[i];
 
   if (header_len > size - 8)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED,
-                   "%s: header length %" G_GUINT64_FORMAT " exceeds the file size %" G_GSIZE_FORMAT
-                   " (truncated file or not a safetensors file)",
-                   path, header_len, size);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED,
+                           "%s: header length %" G_GUINT64_FORMAT " exceeds the file size %" G_GSIZE_FORMAT
+                           " (truncated file or not a safetensors file)",
+                           path, header_len, size);
   if (header_len < 2 || header_len > SY_SAFETENSORS_MAX_HEADER)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_MAGIC,
-                   "%s: header length %" G_GUINT64_FORMAT " is not plausible "
-                   "(not a safetensors file?)", path, header_len);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC,
+                           "%s: header length %" G_GUINT64_FORMAT " is not plausible "
+                           "(not a safetensors file?)", path, header_len);
   header = contents + 8;
   if (header[0] != '{')
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_MAGIC,
-                   "%s: header is not a JSON object (it starts with byte 0x%02x)",
-                   path, (guint8) header[0]);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC,
+                           "%s: header is not a JSON object (it starts with byte 0x%02x)",
+                           path, (guint8) header[0]);
   if (memchr (header, '\0', header_len) != NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: header contains a NUL byte at offset %td",
-                   path, (const char *) memchr (header, '\0', header_len) - header + 8);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: header contains a NUL byte at offset %td",
+                           path, (const char *) memchr (header, '\0', header_len) - header + 8);
 
   tok = json_tokener_new_ex (64);
   if (tok == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
-                   "%s: cannot create a JSON parser", path);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_FAILED,
+                           "%s: cannot create a JSON parser", path);
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
   root = json_tokener_parse_ex (tok, header, (int) header_len);
   jerr = json_tokener_get_error (tok);
   parse_end = json_tokener_get_parse_end (tok);
   json_tokener_free (tok);
   if (root == NULL || jerr != json_tokener_success)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: header is not valid JSON: %s (near byte %zu of the header)",
-                   path,
-                   jerr == json_tokener_continue ? "unexpected end of the header"
-                                                 : json_tokener_error_desc (jerr),
-                   parse_end);
-      if (root != NULL)
-        json_object_put (root);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: header is not valid JSON: %s (near byte %zu of the header)",
+                           path,
+                           jerr == json_tokener_continue ? "unexpected end of the header"
+                                                         : json_tokener_error_desc (jerr),
+                           parse_end);
   /* safetensors pads the header with spaces */
   for (size_t i = parse_end; i < header_len; i++)
     if (!g_ascii_isspace (header[i]))
-      {
-        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                     "%s: header has unexpected bytes after its JSON object (at byte %zu of the header)",
-                     path, i);
-        json_object_put (root);
-        return NULL;
-      }
+      return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                             "%s: header has unexpected bytes after its JSON object (at byte %zu of the header)",
+                             path, i);
   if (!json_object_is_type (root, json_type_object))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: header is not a JSON object", path);
-      json_object_put (root);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: header is not a JSON object", path);
   *header_len_out = header_len;
-  return root;
+  *root_out = g_steal_pointer (&root);
+  return TRUE;
 }
 
 static gboolean
@@ -362,12 +334,11 @@ sy_safetensors_header_parse (const char  *path,
                              GError     **error)
 {
   g_autoptr (SySafetensorsHeader) header = NULL;
-  json_object *root;
+  g_autoptr (SyJson) root = NULL;
   json_object_iter it;
   uint64_t header_len = 0;
 
-  root = parse_header_json (path, contents, size, &header_len, error);
-  if (root == NULL)
+  if (!parse_header_json (path, contents, size, &header_len, &root, error))
     return NULL;
   header = g_new0 (SySafetensorsHeader, 1);
   header->data_offset = 8 + header_len;
@@ -379,16 +350,12 @@ sy_safetensors_header_parse (const char  *path,
       gboolean skip;
 
       if (!parse_entry (path, it.key, it.val, header->data_size, size, t, &skip, error))
-        {
-          json_object_put (root);
-          return NULL;
-        }
+        return NULL;
       if (skip)
         continue;
       t->name = g_strdup (it.key);
       header->n_tensors++;
     }
-  json_object_put (root);
   if (!check_overlaps (path, header, error))
     return NULL;
   return g_steal_pointer (&header);
@@ -406,54 +373,41 @@ sy_safetensors_index_free (SySafetensorsIndex *index)
   g_free (index);
 }
 
-static json_object *
-read_weight_map (const char  *index_path,
+/* The index file's JSON (*@root_out) and its weight map in it. */
+static gboolean
+read_weight_map (const char   *index_path,
                  json_object **root_out,
-                 GError     **error)
+                 json_object **weight_map,
+                 GError      **error)
 {
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (SyJson) root = NULL;
   g_autofree char *text = NULL;
   json_tokener *tok;
-  json_object *root, *weight_map = NULL;
   enum json_tokener_error jerr;
   gsize len = 0;
 
   if (!g_file_get_contents (index_path, &text, &len, &local_error))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local_error->message);
   if (len > G_MAXINT)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: file is too large for an index", index_path);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: file is too large for an index", index_path);
   tok = json_tokener_new ();
   root = json_tokener_parse_ex (tok, text, (int) len);
   jerr = json_tokener_get_error (tok);
   json_tokener_free (tok);
   if (root == NULL || jerr != json_tokener_success)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: not valid JSON: %s", index_path,
-                   jerr == json_tokener_continue ? "unexpected end of file"
-                                                 : json_tokener_error_desc (jerr));
-      if (root != NULL)
-        json_object_put (root);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: not valid JSON: %s", index_path,
+                           jerr == json_tokener_continue ? "unexpected end of file"
+                                                         : json_tokener_error_desc (jerr));
   if (!json_object_is_type (root, json_type_object) ||
-      !json_object_object_get_ex (root, "weight_map", &weight_map) ||
-      !json_object_is_type (weight_map, json_type_object))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: has no 'weight_map' object", index_path);
-      json_object_put (root);
-      return NULL;
-    }
-  *root_out = root;
-  return weight_map;
+      !json_object_object_get_ex (root, "weight_map", weight_map) ||
+      !json_object_is_type (*weight_map, json_type_object))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: has no 'weight_map' object", index_path);
+  *root_out = g_steal_pointer (&root);
+  return TRUE;
 }
 
 static gboolean
@@ -463,53 +417,54 @@ is_plain_file_name (const char *file)
          strcmp (file, "..") != 0 && strcmp (file, ".") != 0;
 }
 
-SySafetensorsIndex *
-sy_safetensors_index_load (const char  *index_path,
-                           GError     **error)
+/* The weight map's entries into @index, each checked. */
+static gboolean
+read_entries (SySafetensorsIndex  *index,
+              json_object         *weight_map,
+              const char          *index_path,
+              GError             **error)
 {
-  g_autoptr (SySafetensorsIndex) index = NULL;
-  json_object *root = NULL, *weight_map;
   json_object_iter it;
-  gsize n;
 
-  weight_map = read_weight_map (index_path, &root, error);
-  if (weight_map == NULL)
-    return NULL;
-  n = (gsize) json_object_object_length (weight_map);
-  index = g_new0 (SySafetensorsIndex, 1);
-  index->names = g_new0 (char *, n + 1);
-  index->files = g_new0 (char *, n + 1);
   json_object_object_foreachC (weight_map, it)
     {
       const char *file;
 
       if (!json_object_is_type (it.val, json_type_string))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s' is mapped to something that is not a file name",
-                       index_path, it.key);
-          json_object_put (root);
-          return NULL;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s' is mapped to something that is not a file name",
+                               index_path, it.key);
       file = json_object_get_string (it.val);
       if (!is_plain_file_name (file))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tensor '%s' is mapped to '%s', which is not a file name in the folder",
-                       index_path, it.key, file);
-          json_object_put (root);
-          return NULL;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                               "%s: tensor '%s' is mapped to '%s', which is not a file name in the folder",
+                               index_path, it.key, file);
       index->names[index->n] = g_strdup (it.key);
       index->files[index->n] = g_strdup (file);
       index->n++;
     }
-  json_object_put (root);
   if (index->n == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: 'weight_map' names no tensors", index_path);
-      return NULL;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
+                           "%s: 'weight_map' names no tensors", index_path);
+  return TRUE;
+}
+
+SySafetensorsIndex *
+sy_safetensors_index_load (const char  *index_path,
+                           GError     **error)
+{
+  g_autoptr (SySafetensorsIndex) index = NULL;
+  g_autoptr (SyJson) root = NULL;
+  json_object *weight_map = NULL;
+  gsize n;
+
+  if (!read_weight_map (index_path, &root, &weight_map, error))
+    return NULL;
+  n = (gsize) json_object_object_length (weight_map);
+  index = g_new0 (SySafetensorsIndex, 1);
+  index->names = g_new0 (char *, n + 1);
+  index->files = g_new0 (char *, n + 1);
+  if (!read_entries (index, weight_map, index_path, error))
+    return NULL;
   return g_steal_pointer (&index);
 }
