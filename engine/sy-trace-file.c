@@ -631,39 +631,21 @@ probs_from_logits (const SyRouterModelInfo *info,
     p[e] = sum > 0 ? (float) (p[e] / sum) : 1.0f / E;
 }
 
+/* layers[l].k, .experts and .weights: each token's selection into @tl */
 static gboolean
-read_layer (const Reader *r,
-            SyTraceFile  *tf,
-            json_object  *lo,
-            int           l,
-            int           expect_layer,
-            int           top,
-            GError      **error)
+read_selection (const Reader  *r,
+                SyTraceFile   *tf,
+                json_object   *lo,
+                int            l,
+                SyTraceLayer  *tl,
+                GError       **error)
 {
-  SyTrace *tr = tf->trace;
-  SyTraceLayer *tl = &tr->layers[l];
   int T = r->T, E = r->E;
   g_autofree char *what = NULL;
   g_autofree int *k = NULL;
   g_autofree int *experts = NULL;
   g_autofree float *weights = NULL;
   gsize n_sel = 0, off = 0;
-  int64_t layer, moe = l, budget = E;
-
-  if (!json_object_is_type (lo, json_type_object))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: layers[%d] is not an object", r->name, l);
-  if (!sy_json_require_int (lo, r->name, "layer", &layer, error) ||
-      !sy_json_get_int (lo, r->name, "moe", l, &moe, error) ||
-      !sy_json_get_int_range (lo, r->name, "budget", E, 0, E, &budget, error))
-    return FALSE;
-  if (layer != expect_layer || moe != l)
-    return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                 "%s: layers[%d] is decoder layer %" G_GINT64_FORMAT " (MoE layer %" G_GINT64_FORMAT
-                 "), the header's moe_layers say %d (MoE layer %d)",
-                 r->name, l, layer, moe, expect_layer, l);
-  tl->layer = (int) layer;
-  tl->moe = l;
-  tl->budget = (int) budget;
 
   what = g_strdup_printf ("layers[%d].k", l);
   k = read_ints (r, member (lo, "k"), what, T, 0, E, NULL, error);
@@ -707,102 +689,202 @@ read_layer (const Reader *r,
         }
       off += k[t];
     }
+  return TRUE;
+}
 
-  /* the router's output */
-  if (tf->values == SY_TRACE_ROUTER_LOGITS || tf->values == SY_TRACE_ROUTER_PROBS)
+/* layers[l].router, logits or probabilities for every expert: π and
+ * logits into @tl */
+static gboolean
+read_router_full (const Reader  *r,
+                  SyTraceFile   *tf,
+                  json_object   *lo,
+                  int            l,
+                  SyTraceLayer  *tl,
+                  GError       **error)
+{
+  int T = r->T, E = r->E;
+  g_autofree char *what = g_strdup_printf ("layers[%d].router", l);
+  g_autofree float *v = NULL;
+  gboolean logits = tf->values == SY_TRACE_ROUTER_LOGITS;
+
+  v = read_floats (r, member (lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
+  if (v == NULL)
+    return FALSE;
+  for (int t = 0; t < T; t++)
     {
-      g_autofree float *v = NULL;
-      gboolean logits = tf->values == SY_TRACE_ROUTER_LOGITS;
+      float *z = v + (gsize) t * E;
+      float *p = tl->probs + (gsize) t * E;
+      double sum = 0;
 
-      g_free (what);
-      what = g_strdup_printf ("layers[%d].router", l);
-      v = read_floats (r, member (lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
-      if (v == NULL)
-        return FALSE;
-      for (int t = 0; t < T; t++)
+      if (logits)
         {
-          float *z = v + (gsize) t * E;
-          float *p = tl->probs + (gsize) t * E;
-
-          if (logits)
-            {
-              memcpy (tl->logits + (gsize) t * E, z, sizeof (float) * E);
-              probs_from_logits (&tf->info, z, p, E);
-            }
-          else
-            {
-              double sum = 0;
-
-              for (int e = 0; e < E; e++)
-                {
-                  if (z[e] < 0 || z[e] > 1.001f)
-                    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                                 "%s: %s: token %d, expert %d: probability %g outside [0, 1]",
-                                 r->name, what, t, e, z[e]);
-                  sum += z[e];
-                }
-              if (fabs (sum - 1.0) > 0.02)
-                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                             "%s: %s: token %d: probabilities sum to %g, not 1", r->name, what, t,
-                             sum);
-              for (int e = 0; e < E; e++)
-                {
-                  p[e] = (float) (z[e] / sum);
-                  tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
-                }
-            }
+          memcpy (tl->logits + (gsize) t * E, z, sizeof (float) * E);
+          probs_from_logits (&tf->info, z, p, E);
+          continue;
         }
-    }
-  else if (tf->values == SY_TRACE_ROUTER_TOP)
-    {
-      g_autofree int *te = NULL;
-      g_autofree float *tp = NULL;
-
-      g_free (what);
-      what = g_strdup_printf ("layers[%d].top_experts", l);
-      te = read_ints (r, member (lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL, error);
-      if (te == NULL)
-        return FALSE;
-      g_free (what);
-      what = g_strdup_printf ("layers[%d].top_probs", l);
-      tp = read_floats (r, member (lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE, error);
-      if (tp == NULL)
-        return FALSE;
-      for (int t = 0; t < T; t++)
+      for (int e = 0; e < E; e++)
         {
-          float *p = tl->probs + (gsize) t * E;
-          double sum = 0, rest;
-
-          for (int e = 0; e < E; e++)
-            p[e] = -1;
-          for (int j = 0; j < top; j++)
-            {
-              int e = te[(gsize) t * top + j];
-              float v = tp[(gsize) t * top + j];
-
-              if (p[e] >= 0)
-                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                             "%s: %s: token %d lists expert %d twice", r->name, what, t, e);
-              if (v < 0 || v > 1.001f)
-                return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                             "%s: %s: token %d: probability %g outside [0, 1]", r->name, what,
-                             t, v);
-              p[e] = v;
-              sum += v;
-            }
-          if (sum > 1.02)
+          if (z[e] < 0 || z[e] > 1.001f)
             return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                         "%s: %s: token %d: the top %d probabilities sum to %g, more than 1",
-                         r->name, what, t, top, sum);
-          rest = MAX (0.0, 1.0 - sum) / (E - top);
-          for (int e = 0; e < E; e++)
-            {
-              if (p[e] < 0)
-                p[e] = (float) rest;
-              tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
-            }
+                         "%s: %s: token %d, expert %d: probability %g outside [0, 1]",
+                         r->name, what, t, e, z[e]);
+          sum += z[e];
+        }
+      if (fabs (sum - 1.0) > 0.02)
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                     "%s: %s: token %d: probabilities sum to %g, not 1", r->name, what, t,
+                     sum);
+      for (int e = 0; e < E; e++)
+        {
+          p[e] = (float) (z[e] / sum);
+          tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
         }
     }
+  return TRUE;
+}
+
+/* layers[l].top_experts and .top_probs, the @top most probable experts:
+ * the rest of the probability spread evenly over the others */
+static gboolean
+read_router_top (const Reader  *r,
+                 json_object   *lo,
+                 int            l,
+                 int            top,
+                 SyTraceLayer  *tl,
+                 GError       **error)
+{
+  int T = r->T, E = r->E;
+  g_autofree char *what = NULL;
+  g_autofree int *te = NULL;
+  g_autofree float *tp = NULL;
+
+  what = g_strdup_printf ("layers[%d].top_experts", l);
+  te = read_ints (r, member (lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL, error);
+  if (te == NULL)
+    return FALSE;
+  g_free (what);
+  what = g_strdup_printf ("layers[%d].top_probs", l);
+  tp = read_floats (r, member (lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE, error);
+  if (tp == NULL)
+    return FALSE;
+  for (int t = 0; t < T; t++)
+    {
+      float *p = tl->probs + (gsize) t * E;
+      double sum = 0, rest;
+
+      for (int e = 0; e < E; e++)
+        p[e] = -1;
+      for (int j = 0; j < top; j++)
+        {
+          int e = te[(gsize) t * top + j];
+          float v = tp[(gsize) t * top + j];
+
+          if (p[e] >= 0)
+            return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                         "%s: %s: token %d lists expert %d twice", r->name, what, t, e);
+          if (v < 0 || v > 1.001f)
+            return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                         "%s: %s: token %d: probability %g outside [0, 1]", r->name, what,
+                         t, v);
+          p[e] = v;
+          sum += v;
+        }
+      if (sum > 1.02)
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                     "%s: %s: token %d: the top %d probabilities sum to %g, more than 1",
+                     r->name, what, t, top, sum);
+      rest = MAX (0.0, 1.0 - sum) / (E - top);
+      for (int e = 0; e < E; e++)
+        {
+          if (p[e] < 0)
+            p[e] = (float) rest;
+          tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
+        }
+    }
+  return TRUE;
+}
+
+/* layers[l].attention_received (all layers or none): into tf->recv, and
+ * the importance the views draw */
+static gboolean
+read_attention (const Reader  *r,
+                SyTraceFile   *tf,
+                json_object   *lo,
+                int            l,
+                SyTraceLayer  *tl,
+                GError       **error)
+{
+  int T = r->T;
+  g_autofree char *what = NULL;
+  g_autofree float *v = NULL;
+  double mx = 0;
+
+  if (member (lo, "attention_received") == NULL)
+    {
+      if (tf->recv != NULL)
+        return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                     "%s: layers[%d] has no attention_received while layer 0 has", r->name, l);
+      return TRUE;
+    }
+  what = g_strdup_printf ("layers[%d].attention_received", l);
+  v = read_floats (r, member (lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
+                   error);
+  if (v == NULL)
+    return FALSE;
+  if (tf->recv == NULL)
+    {
+      if (l > 0)
+        return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
+                     "%s: attention_received is recorded from layers[%d] on, not for every layer",
+                     r->name, l);
+      tf->recv = g_new0 (float, (gsize) MAX (r->L, 1) * MAX (T, 1));
+    }
+  memcpy (tf->recv + (gsize) l * T, v, sizeof (float) * T);
+  /* the importance the views draw (routing.md "da": imp_j / max) */
+  for (int t = 0; t < T; t++)
+    mx = MAX (mx, v[t] / (T - t));
+  for (int t = 0; t < T; t++)
+    tl->importance[t] = mx > 0 ? (float) (v[t] / (T - t) / mx) : 0.0f;
+  return TRUE;
+}
+
+static gboolean
+read_layer (const Reader *r,
+            SyTraceFile  *tf,
+            json_object  *lo,
+            int           l,
+            int           expect_layer,
+            int           top,
+            GError      **error)
+{
+  SyTrace *tr = tf->trace;
+  SyTraceLayer *tl = &tr->layers[l];
+  int T = r->T, E = r->E;
+  int64_t layer, moe = l, budget = E;
+
+  if (!json_object_is_type (lo, json_type_object))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: layers[%d] is not an object", r->name, l);
+  if (!sy_json_require_int (lo, r->name, "layer", &layer, error) ||
+      !sy_json_get_int (lo, r->name, "moe", l, &moe, error) ||
+      !sy_json_get_int_range (lo, r->name, "budget", E, 0, E, &budget, error))
+    return FALSE;
+  if (layer != expect_layer || moe != l)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                 "%s: layers[%d] is decoder layer %" G_GINT64_FORMAT " (MoE layer %" G_GINT64_FORMAT
+                 "), the header's moe_layers say %d (MoE layer %d)",
+                 r->name, l, layer, moe, expect_layer, l);
+  tl->layer = (int) layer;
+  tl->moe = l;
+  tl->budget = (int) budget;
+
+  if (!read_selection (r, tf, lo, l, tl, error))
+    return FALSE;
+  /* the router's output */
+  if ((tf->values == SY_TRACE_ROUTER_LOGITS || tf->values == SY_TRACE_ROUTER_PROBS)
+      && !read_router_full (r, tf, lo, l, tl, error))
+    return FALSE;
+  if (tf->values == SY_TRACE_ROUTER_TOP && !read_router_top (r, lo, l, top, tl, error))
+    return FALSE;
 
   /* what the views show: entropy and cum from pi */
   for (int t = 0; t < T; t++)
@@ -824,39 +906,248 @@ read_layer (const Reader *r,
       tl->entropy[t] = (float) h;
       tl->cum[t] = (float) cum;
     }
+  return read_attention (r, tf, lo, l, tl, error);
+}
 
-  if (member (lo, "attention_received"))
+/* "format" and "version" */
+static gboolean
+check_format (json_object  *root,
+              const char   *name,
+              GError      **error)
+{
+  g_autofree char *format = NULL;
+  int64_t version;
+
+  if (!sy_json_get_string (root, name, "format", NULL, &format, error))
+    return FALSE;
+  if (format == NULL || strcmp (format, SY_TRACE_FILE_FORMAT) != 0)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a Switchyard trace (\"format\" is %s%s%s)",
+                           name, format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
+  if (!sy_json_require_int (root, name, "version", &version, error))
+    return FALSE;
+  if (version != SY_TRACE_FILE_VERSION)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
+                           "%s: trace format version %" G_GINT64_FORMAT " (this Switchyard reads version %d)",
+                           name, version, SY_TRACE_FILE_VERSION);
+  return TRUE;
+}
+
+/* tokens.text and tokens.offsets, both optional */
+static gboolean
+read_token_extras (const Reader  *r,
+                   json_object   *tokens,
+                   SyTrace       *tr,
+                   GError       **error)
+{
+  const char *name = r->name;
+  gsize T = r->T;
+  json_object *o;
+
+  if ((o = member (tokens, "text")) != NULL)
     {
-      g_autofree float *v = NULL;
-
-      g_free (what);
-      what = g_strdup_printf ("layers[%d].attention_received", l);
-      v = read_floats (r, member (lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
-                       error);
-      if (v == NULL)
-        return FALSE;
-      if (tf->recv == NULL)
+      if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         {
-          if (l > 0)
-            return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                         "%s: attention_received is recorded from layers[%d] on, not for every layer",
-                         r->name, l);
-          tf->recv = g_new0 (float, (gsize) MAX (r->L, 1) * MAX (T, 1));
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                "%s: tokens.text must be an array of %zu strings, one per id", name, T);
+          return FALSE;
         }
-      memcpy (tf->recv + (gsize) l * T, v, sizeof (float) * T);
-      /* the importance the views draw (routing.md "da": imp_j / max) */
-      {
-        double mx = 0;
+      for (gsize t = 0; t < T; t++)
+        {
+          json_object *e = json_object_array_get_idx (o, t);
 
-        for (int t = 0; t < T; t++)
-          mx = MAX (mx, v[t] / (T - t));
-        for (int t = 0; t < T; t++)
-          tl->importance[t] = mx > 0 ? (float) (v[t] / (T - t) / mx) : 0.0f;
-      }
+          if (e != NULL && json_object_is_type (e, json_type_string))
+            tr->token_text[t] = g_strdup (json_object_get_string (e));
+          else if (e != NULL && !json_object_is_type (e, json_type_null))
+            {
+              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
+                    name, t);
+              return FALSE;
+            }
+        }
     }
-  else if (tf->recv != NULL)
-    return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                 "%s: layers[%d] has no attention_received while layer 0 has", r->name, l);
+  if ((o = member (tokens, "offsets")) != NULL)
+    {
+      if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
+        {
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
+          return FALSE;
+        }
+      tr->offsets = g_new0 (int, 2 * MAX (T, 1));
+      for (gsize t = 0; t < T; t++)
+        {
+          json_object *e = json_object_array_get_idx (o, t);
+          g_autofree int *pair = NULL;
+          g_autofree char *what = g_strdup_printf ("tokens.offsets[%zu]", t);
+
+          pair = read_ints (r, e, what, 2, 0, G_MAXINT32, NULL, error);
+          if (pair == NULL)
+            return FALSE;
+          tr->offsets[2 * t] = pair[0];
+          tr->offsets[2 * t + 1] = pair[1];
+        }
+    }
+  return TRUE;
+}
+
+/* the router's description (router_info, optional) */
+static gboolean
+read_router_info (const Reader  *r,
+                  SyTraceFile   *tf,
+                  json_object   *root,
+                  GError       **error)
+{
+  const char *name = r->name;
+  int64_t E = r->E;
+  gsize n_moe = r->L;
+  g_autofree char *native = NULL;
+  json_object *ri;
+  double d;
+
+  tf->info.n_experts = (int) E;
+  tf->info.native_k = tf->trace->native_k;
+  tf->info.n_moe_layers = (int) n_moe;
+  tf->info.routed_scaling_factor = 1.0f;
+  tf->info.native_weights = SY_NATIVE_WEIGHTS_RENORM;
+  if (!sy_json_get_object (root, name, "router_info", &ri, error))
+    return FALSE;
+  if (ri != NULL)
+    {
+      int act = 0, nw = 0;
+      int64_t ng = 0, tg = 0, sh = 0;
+
+      if (!read_enum (r, ri, "activation", activation_names, G_N_ELEMENTS (activation_names),
+                      SY_ROUTER_SOFTMAX, &act, error) ||
+          !read_enum (r, ri, "native_weights", native_weights_names,
+                      G_N_ELEMENTS (native_weights_names), SY_NATIVE_WEIGHTS_RENORM, &nw, error) ||
+          !sy_json_get_bool (ri, name, "norm_topk_prob", FALSE, &tf->info.norm_topk_prob, error) ||
+          !sy_json_get_double (ri, name, "routed_scaling_factor", 1.0, &d, error) ||
+          !sy_json_get_int_range (ri, name, "n_group", 0, 0, 30, &ng, error) ||
+          !sy_json_get_int_range (ri, name, "topk_group", 0, 0, 30, &tg, error) ||
+          !sy_json_get_bool (ri, name, "shared_experts", FALSE, &tf->info.has_shared_experts,
+                             error) ||
+          !sy_json_get_int_range (ri, name, "shallow_experts", 0, 0, E, &sh, error) ||
+          !sy_json_get_string (ri, name, "native_policy", NULL, &native, error))
+        return FALSE;
+      if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
+        {
+          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
+                " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
+          return FALSE;
+        }
+      tf->info.activation = act;
+      tf->info.native_weights = nw;
+      tf->info.routed_scaling_factor = (float) d;
+      tf->info.n_group = (int) ng;
+      tf->info.topk_group = (int) tg;
+      tf->info.n_shallow_experts = (int) sh;
+      if (native != NULL)
+        {
+          tf->native = sy_router_spec_parse (native, error);
+          if (tf->native == NULL)
+            {
+              g_prefix_error (error, "%s: router_info.native_policy: ", name);
+              return FALSE;
+            }
+        }
+      if (member (ri, "selection_bias"))
+        {
+          tf->bias = read_floats (r, member (ri, "selection_bias"), "router_info.selection_bias",
+                                  n_moe * E, SY_TRACE_DTYPE_F32, FALSE, error);
+          if (tf->bias == NULL)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* values, dtype, top_n and weights: how the layers are recorded */
+static gboolean
+read_encoding (Reader       *r,
+               SyTraceFile  *tf,
+               json_object  *root,
+               int64_t      *top,
+               GError      **error)
+{
+  const char *name = r->name;
+  int64_t E = r->E;
+  g_autofree char *dtype = NULL;
+  int v = 0;
+
+  if (!read_enum (r, root, "values", values_names, G_N_ELEMENTS (values_names),
+                  SY_TRACE_ROUTER_NONE, &v, error))
+    return FALSE;
+  tf->values = v;
+  if (!sy_json_get_string (root, name, "dtype", "f32", &dtype, error))
+    return FALSE;
+  if (strcmp (dtype, "f32") == 0)
+    r->dtype = SY_TRACE_DTYPE_F32;
+  else if (strcmp (dtype, "f16") == 0)
+    r->dtype = SY_TRACE_DTYPE_F16;
+  else
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
+      return FALSE;
+    }
+  if (!sy_json_get_int_range (root, name, "top_n", 0, 0, E, top, error) ||
+      !sy_json_get_bool (root, name, "weights", TRUE, &tf->has_weights, error))
+    return FALSE;
+  if (tf->values == SY_TRACE_ROUTER_TOP && (*top < 1 || *top >= E))
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+            "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* nll and metrics, both optional */
+static gboolean
+read_nll_metrics (const Reader  *r,
+                  SyTraceFile   *tf,
+                  json_object   *root,
+                  GError       **error)
+{
+  const char *name = r->name;
+  gsize T = r->T;
+  SyTrace *tr = tf->trace;
+  json_object *o;
+  double d;
+
+  /* NLL */
+  tf->has_nll = member (root, "nll") != NULL;
+  for (gsize t = 0; t < MAX (T, 1); t++)
+    tr->nll[t] = NAN;
+  if (tf->has_nll)
+    {
+      g_autofree float *nll = NULL;
+
+      if (T < 2)
+        {
+          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
+          return FALSE;
+        }
+      nll = read_floats (r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);
+      if (nll == NULL)
+        return FALSE;
+      memcpy (tr->nll, nll, sizeof (float) * (T - 1));
+      d = 0;
+      for (gsize t = 0; t + 1 < T; t++)
+        d += nll[t];
+      tr->perplexity = exp (d / (T - 1));
+    }
+  else
+    tr->perplexity = NAN;
+
+  o = member (root, "metrics");
+  tr->activated_params = tr->flops = NAN;
+  if (o != NULL && json_object_is_type (o, json_type_object))
+    {
+      if (!sy_json_get_double (o, name, "activated_params", NAN, &tr->activated_params, error) ||
+          !sy_json_get_double (o, name, "flops", NAN, &tr->flops, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -868,16 +1159,11 @@ sy_trace_file_parse (const char  *data,
 {
   g_autoptr (SyJson) root = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
-  g_autofree char *format = NULL;
-  g_autofree char *values = NULL;
-  g_autofree char *dtype = NULL;
-  g_autofree char *native = NULL;
   g_autofree int *moe_layers = NULL;
   g_autofree int *ids = NULL;
-  json_object *model, *ri, *tokens, *layers, *o;
-  int64_t version, n_layers, E, native_k, vocab = 0, top = 0;
+  json_object *model, *tokens, *layers;
+  int64_t n_layers, E, native_k, vocab = 0, top = 0;
   gsize n_moe = 0, T = 0;
-  double d;
   Reader r = { .name = name };
   SyTrace *tr;
 
@@ -887,23 +1173,8 @@ sy_trace_file_parse (const char  *data,
       /* json-c says "unexpected end of file" for a cut-off file */
       return NULL;
     }
-  if (!sy_json_get_string (root, name, "format", NULL, &format, error))
+  if (!check_format (root, name, error))
     return NULL;
-  if (format == NULL || strcmp (format, SY_TRACE_FILE_FORMAT) != 0)
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_MAGIC, "%s: not a Switchyard trace (\"format\" is %s%s%s)",
-            name, format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
-      return NULL;
-    }
-  if (!sy_json_require_int (root, name, "version", &version, error))
-    return NULL;
-  if (version != SY_TRACE_FILE_VERSION)
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
-            "%s: trace format version %" G_GINT64_FORMAT " (this Switchyard reads version %d)",
-            name, version, SY_TRACE_FILE_VERSION);
-      return NULL;
-    }
 
   /* the model */
   if (!sy_json_get_object (root, name, "model", &model, error))
@@ -969,138 +1240,16 @@ sy_trace_file_parse (const char  *data,
       sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
       return NULL;
     }
-  if ((o = member (tokens, "text")) != NULL)
-    {
-      if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.text must be an array of %zu strings, one per id", name, T);
-          return NULL;
-        }
-      for (gsize t = 0; t < T; t++)
-        {
-          json_object *e = json_object_array_get_idx (o, t);
-
-          if (e != NULL && json_object_is_type (e, json_type_string))
-            tr->token_text[t] = g_strdup (json_object_get_string (e));
-          else if (e != NULL && !json_object_is_type (e, json_type_null))
-            {
-              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
-                    name, t);
-              return NULL;
-            }
-        }
-    }
-  if ((o = member (tokens, "offsets")) != NULL)
-    {
-      if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
-          return NULL;
-        }
-      tr->offsets = g_new0 (int, 2 * MAX (T, 1));
-      for (gsize t = 0; t < T; t++)
-        {
-          json_object *e = json_object_array_get_idx (o, t);
-          g_autofree int *pair = NULL;
-          g_autofree char *what = g_strdup_printf ("tokens.offsets[%zu]", t);
-
-          pair = read_ints (&r, e, what, 2, 0, G_MAXINT32, NULL, error);
-          if (pair == NULL)
-            return NULL;
-          tr->offsets[2 * t] = pair[0];
-          tr->offsets[2 * t + 1] = pair[1];
-        }
-    }
+  if (!read_token_extras (&r, tokens, tr, error))
+    return NULL;
 
   /* the router */
-  tf->info.n_experts = (int) E;
-  tf->info.native_k = (int) native_k;
-  tf->info.n_moe_layers = (int) n_moe;
-  tf->info.routed_scaling_factor = 1.0f;
-  tf->info.native_weights = SY_NATIVE_WEIGHTS_RENORM;
-  if (!sy_json_get_object (root, name, "router_info", &ri, error))
+  if (!read_router_info (&r, tf, root, error))
     return NULL;
-  if (ri != NULL)
-    {
-      int act = 0, nw = 0;
-      int64_t ng = 0, tg = 0, sh = 0;
-
-      if (!read_enum (&r, ri, "activation", activation_names, G_N_ELEMENTS (activation_names),
-                      SY_ROUTER_SOFTMAX, &act, error) ||
-          !read_enum (&r, ri, "native_weights", native_weights_names,
-                      G_N_ELEMENTS (native_weights_names), SY_NATIVE_WEIGHTS_RENORM, &nw, error) ||
-          !sy_json_get_bool (ri, name, "norm_topk_prob", FALSE, &tf->info.norm_topk_prob, error) ||
-          !sy_json_get_double (ri, name, "routed_scaling_factor", 1.0, &d, error) ||
-          !sy_json_get_int_range (ri, name, "n_group", 0, 0, 30, &ng, error) ||
-          !sy_json_get_int_range (ri, name, "topk_group", 0, 0, 30, &tg, error) ||
-          !sy_json_get_bool (ri, name, "shared_experts", FALSE, &tf->info.has_shared_experts,
-                             error) ||
-          !sy_json_get_int_range (ri, name, "shallow_experts", 0, 0, E, &sh, error) ||
-          !sy_json_get_string (ri, name, "native_policy", NULL, &native, error))
-        return NULL;
-      if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
-                " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
-          return NULL;
-        }
-      tf->info.activation = act;
-      tf->info.native_weights = nw;
-      tf->info.routed_scaling_factor = (float) d;
-      tf->info.n_group = (int) ng;
-      tf->info.topk_group = (int) tg;
-      tf->info.n_shallow_experts = (int) sh;
-      if (native != NULL)
-        {
-          tf->native = sy_router_spec_parse (native, error);
-          if (tf->native == NULL)
-            {
-              g_prefix_error (error, "%s: router_info.native_policy: ", name);
-              return NULL;
-            }
-        }
-      if (member (ri, "selection_bias"))
-        {
-          tf->bias = read_floats (&r, member (ri, "selection_bias"), "router_info.selection_bias",
-                                  n_moe * E, SY_TRACE_DTYPE_F32, FALSE, error);
-          if (tf->bias == NULL)
-            return NULL;
-        }
-    }
   link_info (tf);
 
-  /* values */
-  {
-    int v = 0;
-
-    if (!read_enum (&r, root, "values", values_names, G_N_ELEMENTS (values_names),
-                    SY_TRACE_ROUTER_NONE, &v, error))
-      return NULL;
-    tf->values = v;
-  }
-  if (!sy_json_get_string (root, name, "dtype", "f32", &dtype, error))
+  if (!read_encoding (&r, tf, root, &top, error))
     return NULL;
-  if (strcmp (dtype, "f32") == 0)
-    r.dtype = SY_TRACE_DTYPE_F32;
-  else if (strcmp (dtype, "f16") == 0)
-    r.dtype = SY_TRACE_DTYPE_F16;
-  else
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
-      return NULL;
-    }
-  if (!sy_json_get_int_range (root, name, "top_n", 0, 0, E, &top, error) ||
-      !sy_json_get_bool (root, name, "weights", TRUE, &tf->has_weights, error))
-    return NULL;
-  if (tf->values == SY_TRACE_ROUTER_TOP && (top < 1 || top >= E))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-            "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
-      return NULL;
-    }
 
   /* layers */
   layers = member (root, "layers");
@@ -1121,39 +1270,8 @@ sy_trace_file_parse (const char  *data,
                      (int) top, error))
       return NULL;
 
-  /* NLL */
-  tf->has_nll = member (root, "nll") != NULL;
-  for (gsize t = 0; t < MAX (T, 1); t++)
-    tr->nll[t] = NAN;
-  if (tf->has_nll)
-    {
-      g_autofree float *nll = NULL;
-
-      if (T < 2)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
-          return NULL;
-        }
-      nll = read_floats (&r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);
-      if (nll == NULL)
-        return NULL;
-      memcpy (tr->nll, nll, sizeof (float) * (T - 1));
-      d = 0;
-      for (gsize t = 0; t + 1 < T; t++)
-        d += nll[t];
-      tr->perplexity = exp (d / (T - 1));
-    }
-  else
-    tr->perplexity = NAN;
-
-  o = member (root, "metrics");
-  tr->activated_params = tr->flops = NAN;
-  if (o != NULL && json_object_is_type (o, json_type_object))
-    {
-      if (!sy_json_get_double (o, name, "activated_params", NAN, &tr->activated_params, error) ||
-          !sy_json_get_double (o, name, "flops", NAN, &tr->flops, error))
-        return NULL;
-    }
+  if (!read_nll_metrics (&r, tf, root, error))
+    return NULL;
   sy_trace_update_avg_k (tr);
   return g_steal_pointer (&tf);
 }
