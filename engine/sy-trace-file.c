@@ -246,6 +246,134 @@ top_n (const float *p,
     }
 }
 
+/* "router_info": {... (the caller closes it) */
+static void
+append_router_info (GString           *s,
+                    const SyTraceFile *self)
+{
+  int L = self->trace->n_moe_layers, E = self->trace->n_experts;
+
+  g_string_append_printf (s, "\"router_info\": {\"activation\": \"%s\", \"native_weights\": \"%s\", "
+                          "\"norm_topk_prob\": %s, \"routed_scaling_factor\": ",
+                          activation_names[self->info.activation],
+                          native_weights_names[self->info.native_weights],
+                          self->info.norm_topk_prob ? "true" : "false");
+  append_double (s, self->info.routed_scaling_factor);
+  g_string_append_printf (s, ", \"n_group\": %d, \"topk_group\": %d, \"shared_experts\": %s, "
+                          "\"shallow_experts\": %d, \"native_policy\": ",
+                          self->info.n_group, self->info.topk_group,
+                          self->info.has_shared_experts ? "true" : "false",
+                          self->info.n_shallow_experts);
+  if (self->native)
+    {
+      g_autofree char *ns = sy_router_spec_to_string (self->native);
+
+      append_json_string (s, ns);
+    }
+  else
+    g_string_append (s, "null");
+  g_string_append (s, ", \"selection_bias\": ");
+  if (self->bias)
+    append_b64_floats (s, self->bias, (gsize) L * E, SY_TRACE_DTYPE_F32);
+  else
+    g_string_append (s, "null");
+}
+
+/* ,\n"tokens": {...} */
+static void
+append_tokens (GString       *s,
+               const SyTrace *tr)
+{
+  int T = tr->n_tokens;
+
+  g_string_append (s, ",\n\"tokens\": {\"ids\": [");
+  for (int t = 0; t < T; t++)
+    g_string_append_printf (s, "%s%d", t ? "," : "", (int) tr->ids[t]);
+  g_string_append (s, "], \"text\": [");
+  for (int t = 0; t < T; t++)
+    {
+      if (t)
+        g_string_append_c (s, ',');
+      append_json_string (s, tr->token_text ? tr->token_text[t] : NULL);
+    }
+  g_string_append (s, "]");
+  if (tr->offsets)
+    {
+      g_string_append (s, ", \"offsets\": [");
+      for (int t = 0; t < T; t++)
+        g_string_append_printf (s, "%s[%d,%d]", t ? "," : "", tr->offsets[2 * t],
+                                tr->offsets[2 * t + 1]);
+      g_string_append (s, "]");
+    }
+  g_string_append (s, "},\n");
+}
+
+/* layers[@l]: the selection, the router's values as @values (@top of
+ * them for TOP), attention; @tmp and @idx are scratch for T E floats and
+ * E ints */
+static void
+append_layer (GString             *s,
+              const SyTraceFile   *self,
+              int                  l,
+              SyTraceRouterValues  values,
+              SyTraceDtype         dtype,
+              int                  top,
+              float               *tmp,
+              int                 *idx)
+{
+  const SyTrace *tr = self->trace;
+  int T = tr->n_tokens, E = tr->n_experts;
+  const SyTraceLayer *tl = &tr->layers[l];
+  gsize n_sel = 0;
+
+  g_string_append_printf (s, "%s\n{\"layer\": %d, \"moe\": %d, \"budget\": %d, \"k\": [",
+                          l ? "," : "", tl->layer, tl->moe, tl->budget);
+  for (int t = 0; t < T; t++)
+    g_string_append_printf (s, "%s%d", t ? "," : "", tl->k[t]);
+  g_string_append (s, "], \"experts\": [");
+  for (int t = 0; t < T; t++)
+    for (int j = 0; j < tl->k[t]; j++)
+      {
+        g_string_append_printf (s, "%s%d", n_sel ? "," : "", tl->experts[(gsize) t * E + j]);
+        tmp[n_sel++] = tl->weights[(gsize) t * E + j];
+      }
+  g_string_append (s, "], \"weights\": ");
+  if (self->has_weights)
+    append_b64_floats (s, tmp, n_sel, dtype);
+  else
+    g_string_append (s, "null");
+
+  if (values == SY_TRACE_ROUTER_LOGITS || values == SY_TRACE_ROUTER_PROBS)
+    {
+      g_string_append (s, ", \"router\": ");
+      append_b64_floats (s, values == SY_TRACE_ROUTER_LOGITS ? tl->logits : tl->probs,
+                         (gsize) T * E, dtype);
+    }
+  else if (values == SY_TRACE_ROUTER_TOP)
+    {
+      gsize n = 0;
+
+      g_string_append (s, ", \"top_experts\": [");
+      for (int t = 0; t < T; t++)
+        {
+          top_n (tl->probs + (gsize) t * E, E, top, idx);
+          for (int j = 0; j < top; j++)
+            {
+              g_string_append_printf (s, "%s%d", n ? "," : "", idx[j]);
+              tmp[n++] = tl->probs[(gsize) t * E + idx[j]];
+            }
+        }
+      g_string_append (s, "], \"top_probs\": ");
+      append_b64_floats (s, tmp, n, dtype);
+    }
+  if (self->recv)
+    {
+      g_string_append (s, ", \"attention_received\": ");
+      append_b64_floats (s, self->recv + (gsize) l * T, T, SY_TRACE_DTYPE_F32);
+    }
+  g_string_append (s, "}");
+}
+
 char *
 sy_trace_file_to_json (const SyTraceFile             *self,
                        const SyTraceFileWriteOptions *options)
@@ -281,55 +409,13 @@ sy_trace_file_to_json (const SyTraceFile             *self,
     g_string_append_printf (s, "%s%d", l ? ", " : "", tr->layers[l].layer);
   g_string_append (s, "]},\n");
 
-  g_string_append_printf (s, "\"router_info\": {\"activation\": \"%s\", \"native_weights\": \"%s\", "
-                          "\"norm_topk_prob\": %s, \"routed_scaling_factor\": ",
-                          activation_names[self->info.activation],
-                          native_weights_names[self->info.native_weights],
-                          self->info.norm_topk_prob ? "true" : "false");
-  append_double (s, self->info.routed_scaling_factor);
-  g_string_append_printf (s, ", \"n_group\": %d, \"topk_group\": %d, \"shared_experts\": %s, "
-                          "\"shallow_experts\": %d, \"native_policy\": ",
-                          self->info.n_group, self->info.topk_group,
-                          self->info.has_shared_experts ? "true" : "false",
-                          self->info.n_shallow_experts);
-  if (self->native)
-    {
-      g_autofree char *ns = sy_router_spec_to_string (self->native);
-
-      append_json_string (s, ns);
-    }
-  else
-    g_string_append (s, "null");
-  g_string_append (s, ", \"selection_bias\": ");
-  if (self->bias)
-    append_b64_floats (s, self->bias, (gsize) L * E, SY_TRACE_DTYPE_F32);
-  else
-    g_string_append (s, "null");
+  append_router_info (s, self);
   g_string_append (s, "},\n\"router\": ");
   append_json_string (s, tr->router);
   g_string_append_printf (s, ", \"causal\": %s,\n\"text\": ", tr->causal ? "true" : "false");
   append_json_string (s, self->text);
 
-  g_string_append (s, ",\n\"tokens\": {\"ids\": [");
-  for (int t = 0; t < T; t++)
-    g_string_append_printf (s, "%s%d", t ? "," : "", (int) tr->ids[t]);
-  g_string_append (s, "], \"text\": [");
-  for (int t = 0; t < T; t++)
-    {
-      if (t)
-        g_string_append_c (s, ',');
-      append_json_string (s, tr->token_text ? tr->token_text[t] : NULL);
-    }
-  g_string_append (s, "]");
-  if (tr->offsets)
-    {
-      g_string_append (s, ", \"offsets\": [");
-      for (int t = 0; t < T; t++)
-        g_string_append_printf (s, "%s[%d,%d]", t ? "," : "", tr->offsets[2 * t],
-                                tr->offsets[2 * t + 1]);
-      g_string_append (s, "]");
-    }
-  g_string_append (s, "},\n");
+  append_tokens (s, tr);
 
   g_string_append_printf (s, "\"values\": \"%s\", \"dtype\": \"%s\", \"top_n\": %d, "
                           "\"weights\": %s,\n\"nll\": ",
@@ -353,57 +439,7 @@ sy_trace_file_to_json (const SyTraceFile             *self,
   tmp = g_new (float, (gsize) MAX (T, 1) * E);
   idx = g_new (int, MAX (E, 1));
   for (int l = 0; l < L; l++)
-    {
-      const SyTraceLayer *tl = &tr->layers[l];
-      gsize n_sel = 0;
-
-      g_string_append_printf (s, "%s\n{\"layer\": %d, \"moe\": %d, \"budget\": %d, \"k\": [",
-                              l ? "," : "", tl->layer, tl->moe, tl->budget);
-      for (int t = 0; t < T; t++)
-        g_string_append_printf (s, "%s%d", t ? "," : "", tl->k[t]);
-      g_string_append (s, "], \"experts\": [");
-      for (int t = 0; t < T; t++)
-        for (int j = 0; j < tl->k[t]; j++)
-          {
-            g_string_append_printf (s, "%s%d", n_sel ? "," : "", tl->experts[(gsize) t * E + j]);
-            tmp[n_sel++] = tl->weights[(gsize) t * E + j];
-          }
-      g_string_append (s, "], \"weights\": ");
-      if (self->has_weights)
-        append_b64_floats (s, tmp, n_sel, dtype);
-      else
-        g_string_append (s, "null");
-
-      if (values == SY_TRACE_ROUTER_LOGITS || values == SY_TRACE_ROUTER_PROBS)
-        {
-          g_string_append (s, ", \"router\": ");
-          append_b64_floats (s, values == SY_TRACE_ROUTER_LOGITS ? tl->logits : tl->probs,
-                             (gsize) T * E, dtype);
-        }
-      else if (values == SY_TRACE_ROUTER_TOP)
-        {
-          gsize n = 0;
-
-          g_string_append (s, ", \"top_experts\": [");
-          for (int t = 0; t < T; t++)
-            {
-              top_n (tl->probs + (gsize) t * E, E, top, idx);
-              for (int j = 0; j < top; j++)
-                {
-                  g_string_append_printf (s, "%s%d", n ? "," : "", idx[j]);
-                  tmp[n++] = tl->probs[(gsize) t * E + idx[j]];
-                }
-            }
-          g_string_append (s, "], \"top_probs\": ");
-          append_b64_floats (s, tmp, n, dtype);
-        }
-      if (self->recv)
-        {
-          g_string_append (s, ", \"attention_received\": ");
-          append_b64_floats (s, self->recv + (gsize) l * T, T, SY_TRACE_DTYPE_F32);
-        }
-      g_string_append (s, "}");
-    }
+    append_layer (s, self, l, values, dtype, top, tmp, idx);
   g_string_append (s, "]}\n");
   return g_string_free (s, FALSE);
 }
