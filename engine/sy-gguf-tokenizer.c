@@ -270,6 +270,49 @@ split_merge (const char  *m,
   return TRUE;
 }
 
+/* tokenizer.ggml.merges as [first, second] pairs into @jmerges; with @ids
+ * (token -> id + 1), a merge of (or into) something that is no token is
+ * left out: it can never give a token (llama.cpp would merge and then
+ * spell it out) */
+static gboolean
+merges_json (SyGguf       *self,
+             char        **merges,
+             GHashTable   *ids,
+             json_object  *jmerges,
+             GError      **error)
+{
+  g_autoptr (GString) merged = g_string_new (NULL);
+
+  for (guint i = 0; merges[i]; i++)
+    {
+      const char *second;
+      gsize first_len;
+      json_object *pair;
+
+      if (!split_merge (merges[i], &second, &first_len))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "%s: tokenizer merge %u ('%s') is not two tokens", sy_gguf_get_path (self), i, merges[i]);
+          return FALSE;
+        }
+      if (ids != NULL)
+        {
+          g_string_truncate (merged, 0);
+          g_string_append_len (merged, merges[i], first_len);
+          if (!g_hash_table_contains (ids, merged->str) || !g_hash_table_contains (ids, second))
+            continue;
+          g_string_append (merged, second);
+          if (!g_hash_table_contains (ids, merged->str))
+            continue;
+        }
+      pair = json_object_new_array_ext (2);
+      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) first_len));
+      json_object_array_add (pair, json_object_new_string (second));
+      json_object_array_add (jmerges, pair);
+    }
+  return TRUE;
+}
+
 /* ---- SentencePiece ------------------------------------------------------------ */
 
 typedef struct
@@ -291,6 +334,117 @@ spm_merge_cmp (gconstpointer a,
   return (x->right > y->right) - (x->right < y->right);
 }
 
+/* Every split of a token into two tokens, ranked by the token's score:
+ * equal scores share a rank (the leftmost pair merges first); the pairs
+ * go into @jmerges, their ranks are returned (llama.cpp's SPM merges) */
+static json_object *
+spm_score_merges (char        **tokens,
+                  guint         n,
+                  const float  *scores,
+                  json_object  *jmerges)
+{
+  g_autoptr (GArray) cand = g_array_new (FALSE, FALSE, sizeof (SpmMerge));
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  json_object *jranks;
+  int rank = -1;
+
+  for (guint i = 0; i < n; i++)
+    if (!g_hash_table_contains (ids, tokens[i]))
+      g_hash_table_insert (ids, tokens[i], GUINT_TO_POINTER (i + 1));
+  for (guint i = 0; i < n; i++)
+    {
+      const char *t = tokens[i];
+      gsize len = strlen (t);
+
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (ids, t)) != i + 1)
+        continue;   /* a duplicate: llama.cpp keeps the first */
+      for (const char *c = g_utf8_next_char (t); c < t + len; c = g_utf8_next_char (c))
+        {
+          g_autofree char *left = g_strndup (t, c - t);
+          guint l = GPOINTER_TO_UINT (g_hash_table_lookup (ids, left));
+          guint r = GPOINTER_TO_UINT (g_hash_table_lookup (ids, c));
+
+          if (l && r)
+            {
+              SpmMerge m = { scores[i], (int) l - 1, (int) r - 1 };
+
+              g_array_append_val (cand, m);
+            }
+        }
+    }
+  g_array_sort (cand, spm_merge_cmp);
+  jranks = json_object_new_array_ext (cand->len);
+  for (guint k = 0; k < cand->len; k++)
+    {
+      const SpmMerge *m = &g_array_index (cand, SpmMerge, k);
+      json_object *pair = json_object_new_array_ext (2);
+
+      if (k == 0 || m->score != g_array_index (cand, SpmMerge, k - 1).score)
+        rank++;
+      json_object_array_add (pair, json_object_new_string (tokens[m->left]));
+      json_object_array_add (pair, json_object_new_string (tokens[m->right]));
+      json_object_array_add (jmerges, pair);
+      json_object_array_add (jranks, json_object_new_int (rank));
+    }
+  return jranks;
+}
+
+/* {"type": @type} */
+static json_object *
+typed_object (const char *type)
+{
+  json_object *o = json_object_new_object ();
+
+  json_object_object_add (o, "type", json_object_new_string (type));
+  return o;
+}
+
+/* SentencePiece's normalizer: "▁" prepended, spaces as "▁" */
+static json_object *
+spm_normalizer (gboolean add_space_prefix)
+{
+  json_object *norms = json_object_new_array (), *o, *norm;
+
+  if (add_space_prefix)
+    {
+      o = typed_object ("Prepend");
+      json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
+      json_object_array_add (norms, o);
+    }
+  o = typed_object ("Replace");
+  json_object_object_add (o, "pattern", json_string_pattern (" "));
+  json_object_object_add (o, "content", json_object_new_string ("\u2581"));
+  json_object_array_add (norms, o);
+  norm = typed_object ("Sequence");
+  json_object_object_add (norm, "normalizers", norms);
+  return norm;
+}
+
+/* its decoder: "▁" back to spaces, <0xXX> pieces to bytes, the first space off */
+static json_object *
+spm_decoder (gboolean add_space_prefix)
+{
+  json_object *decs = json_object_new_array (), *o, *dec;
+
+  o = typed_object ("Replace");
+  json_object_object_add (o, "pattern", json_string_pattern ("\u2581"));
+  json_object_object_add (o, "content", json_object_new_string (" "));
+  json_object_array_add (decs, o);
+  json_object_array_add (decs, typed_object ("ByteFallback"));
+  json_object_array_add (decs, typed_object ("Fuse"));
+  if (add_space_prefix)
+    {
+      o = typed_object ("Strip");
+      json_object_object_add (o, "content", json_object_new_string (" "));
+      json_object_object_add (o, "start", json_object_new_int (1));
+      json_object_object_add (o, "stop", json_object_new_int (0));
+      json_object_array_add (decs, o);
+    }
+  dec = typed_object ("Sequence");
+  json_object_object_add (dec, "decoders", decs);
+  return dec;
+}
+
 /* A SentencePiece vocabulary (tokenizer.ggml.model "llama") as the
  * tokenizer.json of the same tokenizer: BPE with byte fallback over
  * "▁"-for-space text, no pre-tokenizer.  The merges are the file's
@@ -309,7 +463,7 @@ spm_tokenizer_json (SyGguf  *self,
   gboolean add_space_prefix = TRUE;
   int64_t bos, eos;
   const char *unk = NULL;
-  json_object *root, *bpe, *vocab, *jmerges, *jranks = NULL, *added, *norm, *norms, *o, *dec, *decs, *post;
+  json_object *root, *bpe, *vocab, *jmerges, *jranks = NULL, *added;
   guint n;
 
   if (tokens == NULL)
@@ -358,75 +512,16 @@ spm_tokenizer_json (SyGguf  *self,
       if (!json_object_object_get_ex (vocab, tokens[i], NULL))
         json_object_object_add (vocab, tokens[i], json_object_new_int (i));
     }
-  if (merges)
-    for (guint i = 0; merges[i]; i++)
-      {
-        const char *second;
-        gsize first_len;
-        json_object *pair;
-
-        if (!split_merge (merges[i], &second, &first_len))
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                         "%s: tokenizer merge %u ('%s') is not two tokens", sy_gguf_get_path (self), i, merges[i]);
-            json_object_put (jmerges);
-            json_object_put (vocab);
-            json_object_put (bpe);
-            json_object_put (added);
-            json_object_put (root);
-            return NULL;
-          }
-        pair = json_object_new_array ();
-        json_object_array_add (pair, json_object_new_string_len (merges[i], (int) first_len));
-        json_object_array_add (pair, json_object_new_string (second));
-        json_object_array_add (jmerges, pair);
-      }
-  else
+  if (merges == NULL)
+    jranks = spm_score_merges (tokens, n, scores, jmerges);
+  else if (!merges_json (self, merges, NULL, jmerges, error))
     {
-      /* every split of a token into two tokens, ranked by the token's
-       * score: equal scores share a rank (the leftmost pair merges first) */
-      g_autoptr (GArray) cand = g_array_new (FALSE, FALSE, sizeof (SpmMerge));
-      g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
-      int rank = -1;
-
-      for (guint i = 0; i < n; i++)
-        if (!g_hash_table_contains (ids, tokens[i]))
-          g_hash_table_insert (ids, tokens[i], GUINT_TO_POINTER (i + 1));
-      for (guint i = 0; i < n; i++)
-        {
-          const char *t = tokens[i];
-          gsize len = strlen (t);
-
-          if (GPOINTER_TO_UINT (g_hash_table_lookup (ids, t)) != i + 1)
-            continue;   /* a duplicate: llama.cpp keeps the first */
-          for (const char *c = g_utf8_next_char (t); c < t + len; c = g_utf8_next_char (c))
-            {
-              g_autofree char *left = g_strndup (t, c - t);
-              guint l = GPOINTER_TO_UINT (g_hash_table_lookup (ids, left));
-              guint r = GPOINTER_TO_UINT (g_hash_table_lookup (ids, c));
-
-              if (l && r)
-                {
-                  SpmMerge m = { scores[i], (int) l - 1, (int) r - 1 };
-
-                  g_array_append_val (cand, m);
-                }
-            }
-        }
-      g_array_sort (cand, spm_merge_cmp);
-      jranks = json_object_new_array_ext (cand->len);
-      for (guint k = 0; k < cand->len; k++)
-        {
-          const SpmMerge *m = &g_array_index (cand, SpmMerge, k);
-          json_object *pair = json_object_new_array_ext (2);
-
-          if (k == 0 || m->score != g_array_index (cand, SpmMerge, k - 1).score)
-            rank++;
-          json_object_array_add (pair, json_object_new_string (tokens[m->left]));
-          json_object_array_add (pair, json_object_new_string (tokens[m->right]));
-          json_object_array_add (jmerges, pair);
-          json_object_array_add (jranks, json_object_new_int (rank));
-        }
+      json_object_put (jmerges);
+      json_object_put (vocab);
+      json_object_put (bpe);
+      json_object_put (added);
+      json_object_put (root);
+      return NULL;
     }
   json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
   json_object_object_add (bpe, "unk_token", unk ? json_object_new_string (unk) : NULL);
@@ -438,55 +533,10 @@ spm_tokenizer_json (SyGguf  *self,
     json_object_object_add (bpe, "merge_ranks", jranks);
   json_object_object_add (root, "model", bpe);
   json_object_object_add (root, "added_tokens", added);
-
-  /* normalizer: "▁" prepended, spaces as "▁" */
-  norms = json_object_new_array ();
-  if (add_space_prefix)
-    {
-      o = json_object_new_object ();
-      json_object_object_add (o, "type", json_object_new_string ("Prepend"));
-      json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
-      json_object_array_add (norms, o);
-    }
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("Replace"));
-  json_object_object_add (o, "pattern", json_string_pattern (" "));
-  json_object_object_add (o, "content", json_object_new_string ("\u2581"));
-  json_object_array_add (norms, o);
-  norm = json_object_new_object ();
-  json_object_object_add (norm, "type", json_object_new_string ("Sequence"));
-  json_object_object_add (norm, "normalizers", norms);
-  json_object_object_add (root, "normalizer", norm);
+  json_object_object_add (root, "normalizer", spm_normalizer (add_space_prefix));
   json_object_object_add (root, "pre_tokenizer", NULL);
-  post = bos_eos_template (tokens, bos, eos);
-  json_object_object_add (root, "post_processor", post);
-
-  /* decoder: "▁" back to spaces, <0xXX> pieces to bytes, the first space off */
-  decs = json_object_new_array ();
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("Replace"));
-  json_object_object_add (o, "pattern", json_string_pattern ("\u2581"));
-  json_object_object_add (o, "content", json_object_new_string (" "));
-  json_object_array_add (decs, o);
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("ByteFallback"));
-  json_object_array_add (decs, o);
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("Fuse"));
-  json_object_array_add (decs, o);
-  if (add_space_prefix)
-    {
-      o = json_object_new_object ();
-      json_object_object_add (o, "type", json_object_new_string ("Strip"));
-      json_object_object_add (o, "content", json_object_new_string (" "));
-      json_object_object_add (o, "start", json_object_new_int (1));
-      json_object_object_add (o, "stop", json_object_new_int (0));
-      json_object_array_add (decs, o);
-    }
-  dec = json_object_new_object ();
-  json_object_object_add (dec, "type", json_object_new_string ("Sequence"));
-  json_object_object_add (dec, "decoders", decs);
-  json_object_object_add (root, "decoder", dec);
+  json_object_object_add (root, "post_processor", bos_eos_template (tokens, bos, eos));
+  json_object_object_add (root, "decoder", spm_decoder (add_space_prefix));
   return root;
 }
 
@@ -502,7 +552,6 @@ gpt2_tokenizer_json (SyGguf  *self,
   g_auto (GStrv) merges = NULL;
   g_autofree int32_t *types = NULL;
   g_autoptr (GHashTable) ids = NULL;
-  g_autoptr (GString) merged = g_string_new (NULL);
   guint64 n_types = 0;
   int64_t bos, eos;
   json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok, *post, *tmpl;
@@ -563,36 +612,14 @@ gpt2_tokenizer_json (SyGguf  *self,
           json_object_object_add (vocab, tokens[i], json_object_new_int (i));
         }
     }
-  for (guint i = 0; merges[i]; i++)
+  if (!merges_json (self, merges, ids, jmerges, error))
     {
-      const char *second;
-      gsize first_len;
-      json_object *pair;
-
-      if (!split_merge (merges[i], &second, &first_len))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "%s: tokenizer merge %u ('%s') is not two tokens", sy_gguf_get_path (self), i, merges[i]);
-          json_object_put (jmerges);
-          json_object_put (vocab);
-          json_object_put (bpe);
-          json_object_put (added);
-          json_object_put (root);
-          return NULL;
-        }
-      /* a merge of (or into) something that is no token can never give a
-       * token: left out (llama.cpp would merge and then spell it out) */
-      g_string_truncate (merged, 0);
-      g_string_append_len (merged, merges[i], first_len);
-      if (!g_hash_table_contains (ids, merged->str) || !g_hash_table_contains (ids, second))
-        continue;
-      g_string_append (merged, second);
-      if (!g_hash_table_contains (ids, merged->str))
-        continue;
-      pair = json_object_new_array_ext (2);
-      json_object_array_add (pair, json_object_new_string_len (merges[i], (int) first_len));
-      json_object_array_add (pair, json_object_new_string (second));
-      json_object_array_add (jmerges, pair);
+      json_object_put (jmerges);
+      json_object_put (vocab);
+      json_object_put (bpe);
+      json_object_put (added);
+      json_object_put (root);
+      return NULL;
     }
   json_object_object_add (bpe, "vocab", vocab);
   json_object_object_add (bpe, "merges", jmerges);
@@ -692,47 +719,29 @@ sy_gguf_tokenizer_new (SyGguf  *self,
 
 #include "sy-gguf-writer.h"
 
-/* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
- * token types (control for special added tokens). */
-gboolean
-_sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
-                               const char      *hf_dir,
-                               const SyConfig  *c,
-                               GError         **error)
+/* tokenizer.ggml.model ("llama" for a byte-fallback BPE, else "gpt2"),
+ * for gpt2 the pre-tokenizer's name (tokenizer.ggml.pre) from its regex,
+ * for llama whether BOS is added */
+static void
+writer_kind (json_object  *root,
+             json_object  *model,
+             const char  **kind,
+             const char  **pre,
+             gboolean     *add_bos)
 {
-  g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
-  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL, *added = NULL, *v;
-  const char *kind = "gpt2", *pre = NULL;
-  gboolean add_bos = FALSE;
-  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
-  g_autofree int32_t *types = NULL;
-  int n = c->vocab_size;
+  json_object *v;
 
-  if (!g_file_test (file, G_FILE_TEST_EXISTS))
-    return TRUE;
-  root = json_object_from_file (file);
-  if (root == NULL || !json_object_object_get_ex (root, "model", &model)
-      || !json_object_object_get_ex (model, "vocab", &vocab)
-      || json_object_get_type (vocab) != json_type_object)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: not a BPE tokenizer.json with a vocab", file);
-      json_object_put (root);
-      return FALSE;
-    }
-  /* which pre-tokenizer: GGUF names it (tokenizer.ggml.pre) */
   if (json_object_object_get_ex (model, "byte_fallback", &v) && json_object_get_boolean (v))
     {
       json_object *pp = NULL, *single = NULL;
 
-      kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
+      *kind = "llama";   /* SentencePiece-style BPE: not a gpt2 vocabulary */
       /* BOS added when the post-processor's single template starts with it */
       if (json_object_object_get_ex (root, "post_processor", &pp) && pp
           && json_object_object_get_ex (pp, "single", &single)
           && json_object_get_type (single) == json_type_array && json_object_array_length (single) > 0
           && json_object_object_get_ex (json_object_array_get_idx (single, 0), "SpecialToken", NULL))
-        add_bos = TRUE;
+        *add_bos = TRUE;
     }
   else if (json_object_object_get_ex (root, "pre_tokenizer", &v) && v)
     {
@@ -750,28 +759,39 @@ _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
               regex = json_object_get_string (re);
           }
       if (g_strcmp0 (regex, SY_GGUF_REGEX_LLAMA3) == 0)
-        pre = "llama-bpe";
+        *pre = "llama-bpe";
       else if (g_strcmp0 (regex, SY_GGUF_REGEX_QWEN2) == 0)
-        pre = "qwen2";
+        *pre = "qwen2";
       else if (regex == NULL && json_object_object_get_ex (v, "type", &type)
                && g_strcmp0 (json_object_get_string (type), "ByteLevel") == 0)
-        pre = "gpt-2";
+        *pre = "gpt-2";
       else
-        pre = "unknown";   /* readers must not guess GPT-2's regex */
+        *pre = "unknown";   /* readers must not guess GPT-2's regex */
     }
+}
+
+/* The tokens by id (added tokens' content over the vocab's, [PADn] for
+ * ids without one) into @tokens; returns their types */
+static int32_t *
+writer_tokens (json_object *root,
+               json_object *vocab,
+               int          n,
+               GPtrArray   *tokens)
+{
+  int32_t *types;
+  json_object *added = NULL, *v;
+
   g_ptr_array_set_size (tokens, n);
   types = g_new (int32_t, n);
   for (int i = 0; i < n; i++)
     types[i] = 1;   /* normal */
-  {
-    json_object_object_foreach (vocab, tok, idv)
-      {
-        int id = json_object_get_int (idv);
+  json_object_object_foreach (vocab, tok, idv)
+    {
+      int id = json_object_get_int (idv);
 
-        if (id >= 0 && id < n && tokens->pdata[id] == NULL)
-          tokens->pdata[id] = g_strdup (tok);
-      }
-  }
+      if (id >= 0 && id < n && tokens->pdata[id] == NULL)
+        tokens->pdata[id] = g_strdup (tok);
+    }
   if (json_object_object_get_ex (root, "added_tokens", &added)
       && json_object_get_type (added) == json_type_array)
     for (size_t i = 0; i < json_object_array_length (added); i++)
@@ -795,6 +815,74 @@ _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
         tokens->pdata[i] = g_strdup_printf ("[PAD%d]", i);
         types[i] = 5;      /* unused */
       }
+  return types;
+}
+
+/* SentencePiece scores: a token made by merge r scores -r, so that
+ * ranking the merges by score keeps their order; others score 0 (readers
+ * that have the merges use them) */
+static float *
+writer_spm_scores (GPtrArray *tokens,
+                   GPtrArray *merge_strs)
+{
+  int n = tokens->len;
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree float *scores = g_new0 (float, n);
+  g_autofree gboolean *made = g_new0 (gboolean, n);
+
+  for (int i = 0; i < n; i++)
+    if (!g_hash_table_contains (ids, tokens->pdata[i]))
+      g_hash_table_insert (ids, tokens->pdata[i], GINT_TO_POINTER (i + 1));
+  for (guint r = 0; r < merge_strs->len; r++)
+    {
+      g_autofree char *joined = g_strdup (merge_strs->pdata[r]);
+      char *sp = strchr (joined, ' ');
+      int id;
+
+      if (sp == NULL)
+        continue;
+      memmove (sp, sp + 1, strlen (sp + 1) + 1);
+      id = GPOINTER_TO_INT (g_hash_table_lookup (ids, joined)) - 1;
+      if (id >= 0 && !made[id])
+        {
+          made[id] = TRUE;
+          scores[id] = -(float) r;
+        }
+    }
+  return g_steal_pointer (&scores);
+}
+
+/* tokenizer.json (BPE) → tokenizer.ggml.*: the vocabulary by id, merges,
+ * token types (control for special added tokens). */
+gboolean
+_sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
+                               const char      *hf_dir,
+                               const SyConfig  *c,
+                               GError         **error)
+{
+  g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
+  json_object *root, *model = NULL, *vocab = NULL, *merges = NULL;
+  const char *kind = "gpt2", *pre = NULL;
+  gboolean add_bos = FALSE;
+  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) merge_strs = g_ptr_array_new_with_free_func (g_free);
+  g_autofree int32_t *types = NULL;
+  int n = c->vocab_size;
+
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    return TRUE;
+  root = json_object_from_file (file);
+  if (root == NULL || !json_object_object_get_ex (root, "model", &model)
+      || !json_object_object_get_ex (model, "vocab", &vocab)
+      || json_object_get_type (vocab) != json_type_object)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: not a BPE tokenizer.json with a vocab", file);
+      json_object_put (root);
+      return FALSE;
+    }
+  writer_kind (root, model, &kind, &pre, &add_bos);
+  types = writer_tokens (root, vocab, n, tokens);
   if (json_object_object_get_ex (model, "merges", &merges)
       && json_object_get_type (merges) == json_type_array)
     for (size_t i = 0; i < json_object_array_length (merges); i++)
@@ -812,32 +900,8 @@ _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
 
   if (strcmp (kind, "llama") == 0)
     {
-      /* SentencePiece scores: a token made by merge r scores -r, so that
-       * ranking the merges by score keeps their order; others score 0
-       * (readers that have the merges use them) */
-      g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
-      g_autofree float *scores = g_new0 (float, n);
-      g_autofree gboolean *made = g_new0 (gboolean, n);
+      g_autofree float *scores = writer_spm_scores (tokens, merge_strs);
 
-      for (int i = 0; i < n; i++)
-        if (!g_hash_table_contains (ids, tokens->pdata[i]))
-          g_hash_table_insert (ids, tokens->pdata[i], GINT_TO_POINTER (i + 1));
-      for (guint r = 0; r < merge_strs->len; r++)
-        {
-          g_autofree char *joined = g_strdup (merge_strs->pdata[r]);
-          char *sp = strchr (joined, ' ');
-          int id;
-
-          if (sp == NULL)
-            continue;
-          memmove (sp, sp + 1, strlen (sp + 1) + 1);
-          id = GPOINTER_TO_INT (g_hash_table_lookup (ids, joined)) - 1;
-          if (id >= 0 && !made[id])
-            {
-              made[id] = TRUE;
-              scores[id] = -(float) r;
-            }
-        }
       sy_gguf_writer_add_f32_array (w, "tokenizer.ggml.scores", scores, n);
       sy_gguf_writer_add_bool (w, "tokenizer.ggml.add_bos_token", add_bos);
     }

@@ -19,6 +19,9 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-json.h"
+
+#define FILE_NAME "tokenizer.json"
 
 #define SY_BPE_CACHE_MAX_WORD     256
 #define SY_BPE_CACHE_MAX_ENTRIES  50000
@@ -126,37 +129,194 @@ _sy_bpe_free (SyBpe *self)
   g_free (self);
 }
 
-static const char *
-opt_string (json_object *obj,
-            const char  *key)
+/* model.vocab: token -> id, and the ids back to tokens */
+static gboolean
+bpe_load_vocab (SyBpe        *self,
+                json_object  *vocab,
+                GError      **error)
 {
-  json_object *v;
+  int max_id = -1;
 
-  if (json_object_object_get_ex (obj, key, &v) && json_object_is_type (v, json_type_string))
-    return json_object_get_string (v);
-  return NULL;
+  _sy_str_map_init (&self->vocab, json_object_object_length (vocab));
+  json_object_object_foreach (vocab, key, val)
+    {
+      int64_t id;
+
+      if (!json_object_is_type (val, json_type_int) || (id = json_object_get_int64 (val)) < 0 || id > G_MAXINT32 / 2)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.vocab: token '%s' has no valid id", key);
+          return FALSE;
+        }
+      _sy_str_map_insert (&self->vocab, key, strlen (key), _sy_hash_bytes (key, strlen (key)), (gintptr) id);
+      max_id = MAX (max_id, (int) id);
+    }
+  self->n_vocab_r = max_id + 1;
+  self->vocab_r = g_new0 (char *, MAX (self->n_vocab_r, 1));
+  json_object_object_foreach (vocab, key2, val2)
+    {
+      int id = json_object_get_int (val2);
+      if (self->vocab_r[id] == NULL)
+        self->vocab_r[id] = g_strdup (key2);
+    }
+  self->vocab_len = g_new0 (int, MAX (self->n_vocab_r, 1));
+  for (int i = 0; i < self->n_vocab_r; i++)
+    self->vocab_len[i] = self->vocab_r[i] ? strlen (self->vocab_r[i]) : 0;
+  return TRUE;
 }
 
+/* The model's options: affixes, flags, the unknown token, the byte tokens */
 static gboolean
-opt_bool (json_object *obj,
-          const char  *key)
+bpe_load_options (SyBpe        *self,
+                  json_object  *model,
+                  GError      **error)
 {
-  json_object *v;
+  g_autofree char *unk = NULL;
 
-  return json_object_object_get_ex (obj, key, &v) && json_object_is_type (v, json_type_boolean)
-         && json_object_get_boolean (v);
+  if (!sy_json_get_string (model, FILE_NAME, "continuing_subword_prefix", NULL, &self->prefix, error)
+      || !sy_json_get_string (model, FILE_NAME, "end_of_word_suffix", NULL, &self->suffix, error)
+      || !sy_json_get_bool (model, FILE_NAME, "fuse_unk", FALSE, &self->fuse_unk, error)
+      || !sy_json_get_bool (model, FILE_NAME, "byte_fallback", FALSE, &self->byte_fallback, error)
+      || !sy_json_get_bool (model, FILE_NAME, "ignore_merges", FALSE, &self->ignore_merges, error)
+      || !sy_json_get_bool (model, FILE_NAME, "drop_unknown_after_merges", FALSE, &self->keep_unknown, error)
+      || !sy_json_get_string (model, FILE_NAME, "unk_token", NULL, &unk, error))
+    return FALSE;
+  self->unk_id = -1;
+  if (unk != NULL)
+    {
+      self->unk_id = _sy_bpe_token_to_id (self, unk, strlen (unk));
+      if (self->unk_id < 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.unk_token '%s' is not in the vocab", unk);
+          return FALSE;
+        }
+    }
+  for (int b = 0; b < 256; b++)
+    {
+      char name[8];
+      g_snprintf (name, sizeof name, "<0x%02X>", b);
+      self->byte_ids[b] = _sy_bpe_token_to_id (self, name, 6);
+    }
+  return TRUE;
+}
+
+/* The two tokens of merge @m, "a b" (exactly one space) or ["a", "b"];
+ * FALSE when it is neither */
+static gboolean
+merge_tokens (json_object  *m,
+              const char  **a,
+              gsize        *la,
+              const char  **b,
+              gsize        *lb)
+{
+  if (json_object_is_type (m, json_type_string))
+    {
+      const char *s = json_object_get_string (m);
+      const char *sp = strchr (s, ' ');
+
+      if (sp == NULL || strchr (sp + 1, ' ') != NULL)
+        return FALSE;
+      *a = s;
+      *la = sp - s;
+      *b = sp + 1;
+      *lb = strlen (*b);
+      return TRUE;
+    }
+  if (json_object_is_type (m, json_type_array) && json_object_array_length (m) == 2
+      && json_object_is_type (json_object_array_get_idx (m, 0), json_type_string)
+      && json_object_is_type (json_object_array_get_idx (m, 1), json_type_string))
+    {
+      *a = json_object_get_string (json_object_array_get_idx (m, 0));
+      *la = json_object_get_string_len (json_object_array_get_idx (m, 0));
+      *b = json_object_get_string (json_object_array_get_idx (m, 1));
+      *lb = json_object_get_string_len (json_object_array_get_idx (m, 1));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* model.merges, each with its rank */
+static gboolean
+bpe_load_merges (SyBpe        *self,
+                 json_object  *model,
+                 json_object  *merges,
+                 GError      **error)
+{
+  g_autoptr (GString) merged = g_string_new (NULL);
+  gsize prefix_len = self->prefix ? strlen (self->prefix) : 0;
+  json_object *ranks = NULL;
+
+  /* "merge_ranks" (our extension, for SentencePiece vocabularies): the
+   * rank of each merge, equal ranks merging leftmost first; by default a
+   * merge's rank is its index */
+  if (json_object_object_get_ex (model, "merge_ranks", &ranks)
+      && (!json_object_is_type (ranks, json_type_array)
+          || json_object_array_length (ranks) != json_object_array_length (merges)))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: model.merge_ranks is not a list with one rank per merge");
+      return FALSE;
+    }
+
+  _sy_pair_map_init (&self->merges, json_object_array_length (merges));
+  for (size_t r = 0; r < json_object_array_length (merges); r++)
+    {
+      const char *a = NULL, *b = NULL;
+      gsize la = 0, lb = 0;
+      int32_t ia, ib, inew, rank;
+
+      if (!merge_tokens (json_object_array_get_idx (merges, r), &a, &la, &b, &lb))
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]", r);
+          return FALSE;
+        }
+      ia = _sy_bpe_token_to_id (self, a, la);
+      ib = _sy_bpe_token_to_id (self, b, lb);
+      if (ia < 0 || ib < 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.merges[%zu]: '%.*s' is not in the vocab", r,
+                       (int) (ia < 0 ? la : lb), ia < 0 ? a : b);
+          return FALSE;
+        }
+      /* the merged token: a, then b without its continuing-subword prefix */
+      g_string_truncate (merged, 0);
+      g_string_append_len (merged, a, la);
+      if (prefix_len > 0 && lb >= prefix_len && memcmp (b, self->prefix, prefix_len) == 0)
+        g_string_append_len (merged, b + prefix_len, lb - prefix_len);
+      else
+        g_string_append_len (merged, b, lb);
+      inew = _sy_bpe_token_to_id (self, merged->str, merged->len);
+      if (inew < 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.merges[%zu]: merged token '%s' is not in the vocab", r, merged->str);
+          return FALSE;
+        }
+      rank = ranks ? json_object_get_int (json_object_array_get_idx (ranks, r)) : (int32_t) r;
+      if (rank < 0)
+        {
+          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                       "tokenizer.json: model.merge_ranks[%zu] is negative", r);
+          return FALSE;
+        }
+      _sy_pair_map_insert (&self->merges, ia, ib, rank, inew);
+    }
+  return TRUE;
 }
 
 SyBpe *
 _sy_bpe_parse (json_object  *model,
                GError      **error)
 {
-  g_autoptr (GString) merged = g_string_new (NULL);
-  json_object *vocab, *merges, *v, *ranks = NULL;
-  const char *type = opt_string (model, "type");
+  g_autofree char *type = NULL;
+  json_object *vocab, *merges, *v;
   SyBpe *self;
-  int max_id = -1;
 
+  if (!sy_json_get_string (model, FILE_NAME, "type", NULL, &type, error))
+    return NULL;
   if (type != NULL && strcmp (type, "BPE") != 0)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
@@ -190,144 +350,14 @@ _sy_bpe_parse (json_object  *model,
   _sy_str_map_init (&self->cache, 1024);
   self->fast = g_new0 (FastSlot, 4096);
   self->fast_mask = 4096 - 1;
-  _sy_str_map_init (&self->vocab, json_object_object_length (vocab));
-
-  json_object_object_foreach (vocab, key, val)
+  if (!bpe_load_vocab (self, vocab, error)
+      || !bpe_load_options (self, model, error)
+      || !bpe_load_merges (self, model, merges, error))
     {
-      int64_t id;
-
-      if (!json_object_is_type (val, json_type_int) || (id = json_object_get_int64 (val)) < 0 || id > G_MAXINT32 / 2)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.vocab: token '%s' has no valid id", key);
-          goto fail;
-        }
-      _sy_str_map_insert (&self->vocab, key, strlen (key), _sy_hash_bytes (key, strlen (key)), (gintptr) id);
-      max_id = MAX (max_id, (int) id);
-    }
-  self->n_vocab_r = max_id + 1;
-  self->vocab_r = g_new0 (char *, MAX (self->n_vocab_r, 1));
-  json_object_object_foreach (vocab, key2, val2)
-    {
-      int id = json_object_get_int (val2);
-      if (self->vocab_r[id] == NULL)
-        self->vocab_r[id] = g_strdup (key2);
-    }
-  self->vocab_len = g_new0 (int, MAX (self->n_vocab_r, 1));
-  for (int i = 0; i < self->n_vocab_r; i++)
-    self->vocab_len[i] = self->vocab_r[i] ? strlen (self->vocab_r[i]) : 0;
-
-  self->prefix = g_strdup (opt_string (model, "continuing_subword_prefix"));
-  self->suffix = g_strdup (opt_string (model, "end_of_word_suffix"));
-  self->fuse_unk = opt_bool (model, "fuse_unk");
-  self->byte_fallback = opt_bool (model, "byte_fallback");
-  self->ignore_merges = opt_bool (model, "ignore_merges");
-  self->keep_unknown = opt_bool (model, "drop_unknown_after_merges");
-  self->unk_id = -1;
-  if (opt_string (model, "unk_token") != NULL)
-    {
-      const char *unk = opt_string (model, "unk_token");
-      self->unk_id = _sy_bpe_token_to_id (self, unk, strlen (unk));
-      if (self->unk_id < 0)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.unk_token '%s' is not in the vocab", unk);
-          goto fail;
-        }
-    }
-  for (int b = 0; b < 256; b++)
-    {
-      char name[8];
-      g_snprintf (name, sizeof name, "<0x%02X>", b);
-      self->byte_ids[b] = _sy_bpe_token_to_id (self, name, 6);
-    }
-
-  /* "merge_ranks" (our extension, for SentencePiece vocabularies): the
-   * rank of each merge, equal ranks merging leftmost first; by default a
-   * merge's rank is its index */
-  if (json_object_object_get_ex (model, "merge_ranks", &ranks)
-      && (!json_object_is_type (ranks, json_type_array)
-          || json_object_array_length (ranks) != json_object_array_length (merges)))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "tokenizer.json: model.merge_ranks is not a list with one rank per merge");
-      goto fail;
-    }
-  _sy_pair_map_init (&self->merges, json_object_array_length (merges));
-  for (size_t r = 0; r < json_object_array_length (merges); r++)
-    {
-      json_object *m = json_object_array_get_idx (merges, r);
-      g_autofree char *owned = NULL;
-      const char *a = NULL, *b = NULL;
-      gsize la = 0, lb = 0, prefix_len = self->prefix ? strlen (self->prefix) : 0;
-      int32_t ia, ib, inew, rank;
-
-      if (json_object_is_type (m, json_type_string))
-        {
-          /* "a b": exactly one space */
-          const char *s = json_object_get_string (m);
-          const char *sp = strchr (s, ' ');
-
-          if (sp != NULL && strchr (sp + 1, ' ') == NULL)
-            {
-              a = s;
-              la = sp - s;
-              b = sp + 1;
-              lb = strlen (b);
-            }
-        }
-      else if (json_object_is_type (m, json_type_array) && json_object_array_length (m) == 2
-               && json_object_is_type (json_object_array_get_idx (m, 0), json_type_string)
-               && json_object_is_type (json_object_array_get_idx (m, 1), json_type_string))
-        {
-          a = json_object_get_string (json_object_array_get_idx (m, 0));
-          la = json_object_get_string_len (json_object_array_get_idx (m, 0));
-          b = json_object_get_string (json_object_array_get_idx (m, 1));
-          lb = json_object_get_string_len (json_object_array_get_idx (m, 1));
-        }
-      if (a == NULL)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]", r);
-          goto fail;
-        }
-      ia = _sy_bpe_token_to_id (self, a, la);
-      ib = _sy_bpe_token_to_id (self, b, lb);
-      if (ia < 0 || ib < 0)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.merges[%zu]: '%.*s' is not in the vocab", r,
-                       (int) (ia < 0 ? la : lb), ia < 0 ? a : b);
-          goto fail;
-        }
-      /* the merged token: a, then b without its continuing-subword prefix */
-      g_string_truncate (merged, 0);
-      g_string_append_len (merged, a, la);
-      if (prefix_len > 0 && lb >= prefix_len && memcmp (b, self->prefix, prefix_len) == 0)
-        g_string_append_len (merged, b + prefix_len, lb - prefix_len);
-      else
-        g_string_append_len (merged, b, lb);
-      inew = _sy_bpe_token_to_id (self, merged->str, merged->len);
-      if (inew < 0)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.merges[%zu]: merged token '%s' is not in the vocab", r, merged->str);
-          goto fail;
-        }
-      rank = ranks ? json_object_get_int (json_object_array_get_idx (ranks, r)) : (int32_t) r;
-      if (rank < 0)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: model.merge_ranks[%zu] is negative", r);
-          goto fail;
-        }
-      _sy_pair_map_insert (&self->merges, ia, ib, rank, inew);
+      _sy_bpe_free (self);
+      return NULL;
     }
   return self;
-
-fail:
-  _sy_bpe_free (self);
-  return NULL;
 }
 
 /* ---- merging ------------------------------------------------------------ */

@@ -210,6 +210,9 @@ void          _sy_normalizer_free    (SyNormalizer *self);
 void          _sy_normalizer_apply   (const SyNormalizer *self, SyTokCtx *ctx, const SyTokPiece *in, SyTokPiece *out);
 /* Normalizes a plain string (for added tokens with normalized = true). */
 char         *_sy_normalizer_string  (const SyNormalizer *self, const char *s);
+/* @in's bytes as the characters of the GPT-2 byte-level alphabet (the
+ * ByteLevel normalizer and pre-tokenizer) */
+void          _sy_tok_byte_level_map (SyTokCtx *ctx, const SyTokPiece *in, SyTokPiece *out);
 
 /* ---- pre-tokenizers (sy-tokenizer-text.c) -------------------------------- */
 
@@ -223,6 +226,40 @@ void            _sy_pre_tokenizer_apply (const SyPreTokenizer *self, SyTokCtx *c
 
 /* Allocates a piece of @len bytes in the arena (text and spans). */
 void _sy_tok_piece_alloc (SyTokCtx *ctx, SyTokPiece *piece, int len);
+
+/* New text with its spans, built byte by byte (sy-tokenizer-util.c) */
+typedef struct
+{
+  char       *s;
+  SyTokAlign *al;
+  int         len;
+  int         cap;
+} SyTokBuilder;
+
+void       _sy_tok_builder_init     (SyTokBuilder *b, int cap);
+/* @n bytes, each with the span @al */
+void       _sy_tok_builder_put      (SyTokBuilder *b, const char *bytes, int n, SyTokAlign al);
+/* bytes [from, to) of @p with their spans */
+void       _sy_tok_builder_put_span (SyTokBuilder *b, const SyTokPiece *p, int from, int to);
+/* the text as a piece in the arena; frees the builder's buffers */
+void       _sy_tok_builder_finish   (SyTokBuilder *b, SyTokCtx *ctx, SyTokPiece *out);
+/* the span from the start of byte @from to the end of byte @to - 1 */
+SyTokAlign _sy_tok_span_union       (const SyTokPiece *p, int from, int to);
+
+/* ---- tokenizer.json components (sy-tokenizer-util.c) ---------------------- */
+
+typedef gpointer (*SyTokParseFunc) (json_object *obj, GError **error);
+
+/* The "type" of a component (@what: "normalizer", "decoder", ...) as a new
+ * string, or NULL with an error. */
+char     *_sy_tok_component_type (json_object *obj, const char *what, GError **error);
+/* The children of a Sequence component: the list @key of @obj, each
+ * parsed by @parse into @children. */
+gboolean  _sy_tok_parse_sequence (json_object *obj, const char *what, const char *key,
+                                  SyTokParseFunc parse, GPtrArray *children, GError **error);
+/* The string @key of @obj, which must be one character. */
+gboolean  _sy_tok_json_char      (json_object *obj, const char *key, const char *where,
+                                  gunichar *c, GError **error);
 
 /* ---- the BPE model (sy-tokenizer-bpe.c) ---------------------------------- */
 
@@ -240,5 +277,37 @@ int          _sy_bpe_max_id      (const SyBpe *self);
  * in them (0, 0 for added tokens). */
 void         _sy_bpe_tokenize_words (SyBpe *self, const SyTokPiece *words, guint n_words,
                                      GArray *ids, GArray *lens, int *ranges);
+
+/* ---- post-processors and decoders (sy-tokenizer-post.c) ------------------ */
+
+/* One token of an encoding: id, offsets in the input, its string. */
+typedef struct
+{
+  int32_t     id;
+  int32_t     start;
+  int32_t     end;
+  const char *str;   /* not NUL-terminated for added tokens: use len */
+  int         len;
+} SyTokOut;
+
+typedef struct _SyTokPost SyTokPost;
+
+SyTokPost *_sy_post_parse (json_object *obj, GError **error);
+void       _sy_post_free  (SyTokPost *self);
+/* Trims offsets and, with @add_special, adds the special tokens to @toks
+ * (GArray of SyTokOut). */
+void       _sy_post_apply (const SyTokPost *self, GArray *toks, gboolean add_special);
+/* The id of the special token a TemplateProcessing starts with, or -1. */
+int32_t    _sy_post_leading_special (const SyTokPost *self);
+
+typedef struct _SyTokDecoder SyTokDecoder;
+
+SyTokDecoder *_sy_decoder_parse (json_object *obj, GError **error);
+void          _sy_decoder_free  (SyTokDecoder *self);
+/* Runs @self over the token strings @in (char *), giving a new array;
+ * @piece: decoding one token for display, as it reads inside a text. */
+GPtrArray    *_sy_decoder_chain (const SyTokDecoder *self, GPtrArray *in, gboolean piece);
+/* TRUE when @t is a byte token, <0xNN>; stores the byte. */
+gboolean      _sy_parse_byte_token (const char *t, guchar *byte);
 
 G_END_DECLS

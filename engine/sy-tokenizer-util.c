@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-json.h"
 
 /* ---- arena ------------------------------------------------------------- */
 
@@ -601,4 +602,155 @@ _sy_tok_pattern_find (const SyTokPattern *pattern,
             i++;
         }
     }
+}
+
+/* ---- pieces and a builder for new text (sy-tokenizer-text, -pre) ----------- */
+
+void
+_sy_tok_piece_alloc (SyTokCtx   *ctx,
+                     SyTokPiece *piece,
+                     int         len)
+{
+  piece->s = _sy_arena_alloc (&ctx->arena, len + 1);
+  piece->al = _sy_arena_alloc (&ctx->arena, sizeof (SyTokAlign) * MAX (len, 1));
+  piece->len = len;
+  piece->added_id = -1;
+}
+
+void
+_sy_tok_builder_init (SyTokBuilder *b,
+                      int           cap)
+{
+  b->cap = MAX (cap, 16);
+  b->s = g_malloc (b->cap);
+  b->al = g_new (SyTokAlign, b->cap);
+  b->len = 0;
+}
+
+static void
+_sy_tok_builder_reserve (SyTokBuilder *b,
+                         int           n)
+{
+  if (b->len + n > b->cap)
+    {
+      b->cap = MAX (b->cap * 2, b->len + n);
+      b->s = g_realloc (b->s, b->cap);
+      b->al = g_renew (SyTokAlign, b->al, b->cap);
+    }
+}
+
+void
+_sy_tok_builder_put (SyTokBuilder *b,
+                     const char   *bytes,
+                     int           n,
+                     SyTokAlign    al)
+{
+  _sy_tok_builder_reserve (b, n);
+  memcpy (b->s + b->len, bytes, n);
+  for (int i = 0; i < n; i++)
+    b->al[b->len + i] = al;
+  b->len += n;
+}
+
+void
+_sy_tok_builder_put_span (SyTokBuilder     *b,
+                          const SyTokPiece *p,
+                          int               from,
+                          int               to)
+{
+  int n = to - from;
+
+  if (n <= 0)
+    return;
+  _sy_tok_builder_reserve (b, n);
+  memcpy (b->s + b->len, p->s + from, n);
+  memcpy (b->al + b->len, p->al + from, sizeof (SyTokAlign) * n);
+  b->len += n;
+}
+
+void
+_sy_tok_builder_finish (SyTokBuilder *b,
+                        SyTokCtx     *ctx,
+                        SyTokPiece   *out)
+{
+  _sy_tok_piece_alloc (ctx, out, b->len);
+  memcpy ((char *) out->s, b->s, b->len);
+  ((char *) out->s)[b->len] = '\0';
+  memcpy ((SyTokAlign *) out->al, b->al, sizeof (SyTokAlign) * b->len);
+  g_free (b->s);
+  g_free (b->al);
+}
+
+SyTokAlign
+_sy_tok_span_union (const SyTokPiece *p,
+                    int               from,
+                    int               to)
+{
+  SyTokAlign a = { p->al[from].start, p->al[to - 1].end };
+  return a;
+}
+
+/* ---- components of tokenizer.json (sy-tokenizer-text, -pre, -post) -------- */
+
+char *
+_sy_tok_component_type (json_object  *obj,
+                        const char   *what,
+                        GError      **error)
+{
+  g_autofree char *type = NULL;
+
+  if (!sy_json_get_string (obj, "tokenizer.json", "type", NULL, &type, error))
+    return NULL;
+  if (type == NULL)
+    g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                 "tokenizer.json: %s has no \"type\"", what);
+  return g_steal_pointer (&type);
+}
+
+gboolean
+_sy_tok_parse_sequence (json_object     *obj,
+                        const char      *what,
+                        const char      *key,
+                        SyTokParseFunc   parse,
+                        GPtrArray       *children,
+                        GError         **error)
+{
+  json_object *list;
+
+  if (!json_object_object_get_ex (obj, key, &list) || !json_object_is_type (list, json_type_array))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: %s Sequence has no \"%s\" list", what, key);
+      return FALSE;
+    }
+  for (size_t i = 0; i < json_object_array_length (list); i++)
+    {
+      gpointer child = parse (json_object_array_get_idx (list, i), error);
+
+      if (child == NULL)
+        return FALSE;
+      g_ptr_array_add (children, child);
+    }
+  return TRUE;
+}
+
+gboolean
+_sy_tok_json_char (json_object  *obj,
+                   const char   *key,
+                   const char   *where,
+                   gunichar     *c,
+                   GError      **error)
+{
+  g_autofree char *s = NULL;
+
+  if (!sy_json_get_string (obj, "tokenizer.json", key, NULL, &s, error))
+    return FALSE;
+  if (s == NULL || *s == '\0' || g_utf8_strlen (s, -1) != 1)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: %s: '%s' must be one character", where, key);
+      return FALSE;
+    }
+  *c = g_utf8_get_char (s);
+  return TRUE;
 }

@@ -767,6 +767,98 @@ typedef struct
   float w;
 } Row;
 
+/* The token, layer and expert (fields @idx of @f) and the weight (field
+ * @cw, when there is one) of CSV line @line_no */
+static gboolean
+read_row (GPtrArray   *f,
+          GPtrArray   *header,
+          const int   *idx,
+          int          cw,
+          const char  *name,
+          int          line_no,
+          Row         *r,
+          GError     **error)
+{
+  int *cols[3] = { &r->t, &r->layer, &r->expert };
+
+  for (int c = 0; c < 3; c++)
+    {
+      const char *s = g_ptr_array_index (f, idx[c]);
+      char *end;
+      long v;
+
+      errno = 0;
+      v = strtol (s, &end, 10);
+      if (*s == '\0' || *end != '\0' || errno || v < 0 || v > 1 << 24)
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: %s '%s' is not an index",
+                               name, line_no, (const char *) g_ptr_array_index (header, idx[c]), s);
+      *cols[c] = (int) v;
+    }
+  if (cw >= 0 && cw < (int) f->len)
+    {
+      const char *s = g_ptr_array_index (f, cw);
+      char *end;
+
+      r->w = (float) g_ascii_strtod (s, &end);
+      if (*s == '\0' || *end != '\0' || !isfinite (r->w))
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: weight '%s' is not a number",
+                               name, line_no, s);
+    }
+  return TRUE;
+}
+
+/* @g's selections (and weights, @with_weights) from @rows: the columns
+ * are the layers of @layer_set (layer + 1 each, none above @maxl), in
+ * order; each cell keeps its rows' order */
+static void
+grid_fill (Grid       *g,
+           GArray     *rows,
+           GHashTable *layer_set,
+           int         maxl,
+           gboolean    with_weights)
+{
+  int T = g->T, L = (int) g_hash_table_size (layer_set), K = 0, n = 0;
+  g_autofree int *count = NULL;
+  g_autofree int *col_of = g_new (int, maxl + 1);
+
+  g->L = L;
+  g->layer_index = g_new (int, L);
+  for (int l = 0; l <= maxl; l++)
+    {
+      col_of[l] = -1;
+      if (g_hash_table_contains (layer_set, GINT_TO_POINTER (l + 1)))
+        {
+          col_of[l] = n;
+          g->layer_index[n++] = l;
+        }
+    }
+  count = g_new0 (int, (gsize) T * L);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+
+      r->layer = col_of[r->layer];
+      K = MAX (K, ++count[(gsize) r->t * L + r->layer]);
+    }
+  g->K = K;
+  g->sel = g_new (int, (gsize) T * L * K);
+  for (gsize i = 0; i < (gsize) T * L * K; i++)
+    g->sel[i] = -1;
+  if (with_weights)
+    g->w = g_new0 (float, (gsize) T * L * K);
+  memset (count, 0, sizeof (int) * T * L);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+      gsize cell = (gsize) r->t * L + r->layer;
+      int j = count[cell]++;
+
+      g->sel[cell * K + j] = r->expert;
+      if (g->w)
+        g->w[cell * K + j] = r->w;
+    }
+}
+
 static SyTraceFile *
 import_llamacpp (const guint8          *data,
                  gsize                  len,
@@ -785,8 +877,7 @@ import_llamacpp (const guint8          *data,
   g_autoptr (GPtrArray) header = NULL;
   g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
   g_autoptr (GHashTable) layer_set = g_hash_table_new (NULL, NULL);
-  g_autofree int *count = NULL;
-  int ct, cl, ce, cw, ci, cx, T = 0, maxl = -1, K = 0, L;
+  int ct, cl, ce, cw, ci, cx, T = 0, maxl = -1;
   Grid g = { 0, };
   SyTraceFile *tf;
   int line_no = 0;
@@ -824,7 +915,6 @@ import_llamacpp (const guint8          *data,
     {
       g_autoptr (GPtrArray) f = NULL;
       Row r = { 0, 0, 0, NAN };
-      int *cols[3] = { &r.t, &r.layer, &r.expert };
       int idx[3] = { ct, cl, ce };
 
       if (g_strstrip (lines[i])[0] == '\0' || lines[i][0] == '#')
@@ -836,35 +926,8 @@ import_llamacpp (const guint8          *data,
                i + 1, f->len, header->len);
           return NULL;
         }
-      for (int c = 0; c < 3; c++)
-        {
-          const char *s = g_ptr_array_index (f, idx[c]);
-          char *end;
-          long v;
-
-          errno = 0;
-          v = strtol (s, &end, 10);
-          if (*s == '\0' || *end != '\0' || errno || v < 0 || v > 1 << 24)
-            {
-              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: %s '%s' is not an index",
-                   name, i + 1, (const char *) g_ptr_array_index (header, idx[c]), s);
-              return NULL;
-            }
-          *cols[c] = (int) v;
-        }
-      if (cw >= 0 && cw < (int) f->len)
-        {
-          const char *s = g_ptr_array_index (f, cw);
-          char *end;
-
-          r.w = (float) g_ascii_strtod (s, &end);
-          if (*s == '\0' || *end != '\0' || !isfinite (r.w))
-            {
-              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: line %d: weight '%s' is not a number",
-                   name, i + 1, s);
-              return NULL;
-            }
-        }
+      if (!read_row (f, header, idx, cw, name, i + 1, &r, error))
+        return NULL;
       if (r.t >= T)
         {
           int old = T;
@@ -905,48 +968,7 @@ import_llamacpp (const guint8          *data,
         }
 
   /* columns: the layers that appear, in order */
-  L = (int) g_hash_table_size (layer_set);
-  g.L = L;
-  g.layer_index = g_new (int, L);
-  {
-    int n = 0;
-    g_autofree int *col_of = g_new (int, maxl + 1);
-
-    for (int l = 0; l <= maxl; l++)
-      {
-        col_of[l] = -1;
-        if (g_hash_table_contains (layer_set, GINT_TO_POINTER (l + 1)))
-          {
-            col_of[l] = n;
-            g.layer_index[n++] = l;
-          }
-      }
-    count = g_new0 (int, (gsize) T * L);
-    for (guint i = 0; i < rows->len; i++)
-      {
-        Row *r = &g_array_index (rows, Row, i);
-
-        r->layer = col_of[r->layer];
-        K = MAX (K, ++count[(gsize) r->t * L + r->layer]);
-      }
-  }
-  g.K = K;
-  g.sel = g_new (int, (gsize) T * L * K);
-  for (gsize i = 0; i < (gsize) T * L * K; i++)
-    g.sel[i] = -1;
-  if (cw >= 0)
-    g.w = g_new0 (float, (gsize) T * L * K);
-  memset (count, 0, sizeof (int) * T * L);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *r = &g_array_index (rows, Row, i);
-      gsize cell = (gsize) r->t * L + r->layer;
-      int j = count[cell]++;
-
-      g.sel[cell * K + j] = r->expert;
-      if (g.w)
-        g.w[cell * K + j] = r->w;
-    }
+  grid_fill (&g, rows, layer_set, maxl, cw >= 0);
   tf = grid_to_file (&g, "llamacpp", o, name, error);
   grid_clear (&g);
   return tf;

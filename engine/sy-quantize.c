@@ -1,0 +1,664 @@
+/* sy-quantize.c: float values into GGUF blocks (sy_quantize)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Round to nearest against scales fitted by least squares; the block
+ * layouts are documented in sy-quant.h, their decoders are in sy-quant.c.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sy-quant.h"
+#include "sy-quant-private.h"
+
+static inline void
+wr_f16 (guint8 *p,
+        float   f)
+{
+  uint16_t h = sy_f32_to_f16 (f);
+
+  memcpy (p, &h, 2);
+}
+
+/* the value of x[0..n) of largest magnitude (the first of equals; 0 when
+ * all are 0) */
+static float
+largest_magnitude (const float *x,
+                   int          n)
+{
+  float v = 0;
+
+  for (int j = 0; j < n; j++)
+    if (fabsf (x[j]) > fabsf (v))
+      v = x[j];
+  return v;
+}
+
+static void
+quantize_q8_0 (const float *x,
+               guint8      *b)
+{
+  float amax = 0, d, id;
+
+  for (int j = 0; j < QK; j++)
+    amax = MAX (amax, fabsf (x[j]));
+  d = amax / 127.0f;
+  id = d > 0 ? 1.0f / d : 0;
+  wr_f16 (b, d);
+  for (int j = 0; j < QK; j++)
+    b[2 + j] = (guint8) (int8_t) lrintf (x[j] * id);
+}
+
+/* the E2M1 code (0..15) nearest to @v (in units of the E2M1 values) */
+static int
+nearest_e2m1 (float v)
+{
+  int best = 0;
+  float best_err = INFINITY;
+
+  for (int k = 0; k < 16; k++)
+    {
+      float err = fabsf (v - 0.5f * e2m1_x2[k]);
+
+      if (err < best_err)
+        {
+          best_err = err;
+          best = k;
+        }
+    }
+  return best;
+}
+
+/* MXFP4: the scale is a power of two; of the smallest one that keeps the
+ * largest magnitude within 6 (the largest E2M1 value) and the one below
+ * it (which clips that value), keep the one with the smaller squared
+ * error. */
+static void
+quantize_mxfp4 (const float *x,
+                guint8      *b)
+{
+  float amax = 0, best_err = INFINITY, d;
+  int e0, best_e = 0;
+
+  for (int j = 0; j < QK; j++)
+    amax = MAX (amax, fabsf (x[j]));
+  memset (b, 0, 17);
+  if (!(amax > 0) || !isfinite (amax))
+    return;
+  /* 2^(e - 127) >= amax / 6 */
+  e0 = (int) ceilf (log2f (amax / 6.0f)) + 127;
+  for (int e = e0 - 1; e <= e0; e++)
+    {
+      int ec = CLAMP (e, 0, 254);
+      float err = 0;
+
+      d = ldexpf (1.0f, ec - 127);
+      for (int j = 0; j < QK; j++)
+        {
+          float r = x[j] - d * 0.5f * e2m1_x2[nearest_e2m1 (x[j] / d)];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_e = ec;
+        }
+    }
+  b[0] = (guint8) best_e;
+  d = ldexpf (1.0f, best_e - 127);
+  for (int j = 0; j < QK / 2; j++)
+    b[1 + j] = (guint8) (nearest_e2m1 (x[j] / d) | (nearest_e2m1 (x[j + QK / 2] / d) << 4));
+}
+
+static void
+quantize_q4_0 (const float *x,
+               guint8      *b)
+{
+  /* the value of largest magnitude maps to -8 exactly */
+  float d = largest_magnitude (x, QK) / -8.0f, id;
+
+  id = d != 0 ? 1.0f / d : 0;
+  wr_f16 (b, d);
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = CLAMP ((int) lrintf (x[j] * id) + 8, 0, 15);
+      int q1 = CLAMP ((int) lrintf (x[j + 16] * id) + 8, 0, 15);
+
+      b[2 + j] = (guint8) (q0 | (q1 << 4));
+    }
+}
+
+static void
+quantize_q6_k (const float *x,
+               guint8      *b)
+{
+  float scale[16], d;
+  int8_t sc[16];
+  guint8 *ql = b, *qh = b + 128;
+  int q[QKK];
+
+  /* per 16: x ~ scale * q with q in -32..31 */
+  for (int k = 0; k < 16; k++)
+    scale[k] = largest_magnitude (x + 16 * k, 16) / -32.0f;
+  d = largest_magnitude (scale, 16) / -128.0f;
+  wr_f16 (b + 208, d);
+  d = rd_f16 (b + 208);
+  for (int k = 0; k < 16; k++)
+    {
+      float ds;
+
+      sc[k] = (int8_t) (d != 0 ? CLAMP ((int) lrintf (scale[k] / d), -128, 127) : 0);
+      ds = d * sc[k];
+      for (int l = 0; l < 16; l++)
+        q[16 * k + l] = ds != 0 ? CLAMP ((int) lrintf (x[16 * k + l] / ds), -32, 31) + 32 : 32;
+    }
+  memcpy (b + 192, sc, 16);
+  for (int h = 0; h < 2; h++)
+    for (int l = 0; l < 32; l++)
+      {
+        const int *v = q + 128 * h;
+
+        ql[64 * h + l] = (guint8) ((v[l] & 0xF) | ((v[l + 64] & 0xF) << 4));
+        ql[64 * h + l + 32] = (guint8) ((v[l + 32] & 0xF) | ((v[l + 96] & 0xF) << 4));
+        qh[32 * h + l] = (guint8) ((v[l] >> 4) | ((v[l + 32] >> 4) << 2)
+                                   | ((v[l + 64] >> 4) << 4) | ((v[l + 96] >> 4) << 6));
+      }
+}
+
+/* Fits x[0..n) ~ a q + o with q in 0..@nmax (o <= 0 unless @free_offset):
+ * rounds against scales around (max - min) / nmax, refits a and o by
+ * least squares for each rounding, keeps the fit of least squared error. */
+static void
+fit_affine (const float *x,
+            int          n,
+            int          nmax,
+            gboolean     free_offset,
+            float       *a_out,
+            float       *o_out)
+{
+  float lo = x[0], hi = x[0], best_a, best_o;
+  double best_err = 0;
+
+  for (int j = 1; j < n; j++)
+    {
+      lo = MIN (lo, x[j]);
+      hi = MAX (hi, x[j]);
+    }
+  if (!free_offset)
+    lo = MIN (lo, 0.0f);
+  best_a = (hi - lo) / nmax;
+  best_o = lo;
+  if (!(hi > lo) || !isfinite (best_a))
+    {
+      *a_out = 0;
+      *o_out = isfinite (lo) ? lo : 0;
+      return;
+    }
+  for (int j = 0; j < n; j++)
+    {
+      float q = CLAMP (rintf ((x[j] - lo) / best_a), 0, nmax);
+      double r = best_a * q + best_o - x[j];
+
+      best_err += r * r;
+    }
+  for (int k = -10; k <= 10; k++)
+    {
+      float iscale = (nmax + 0.1f * k) / (hi - lo), a, o;
+      double sq = 0, sqq = 0, sx = 0, sqx = 0, det, err = 0;
+      float q[QKK];
+
+      for (int j = 0; j < n; j++)
+        {
+          q[j] = CLAMP (rintf ((x[j] - lo) * iscale), 0, nmax);
+          sq += q[j];
+          sqq += (double) q[j] * q[j];
+          sx += x[j];
+          sqx += (double) q[j] * x[j];
+        }
+      det = n * sqq - sq * sq;
+      if (!(det > 0))
+        continue;
+      a = (float) ((n * sqx - sq * sx) / det);
+      o = (float) ((sqq * sx - sq * sqx) / det);
+      if (!free_offset && o > 0)
+        {
+          o = 0;
+          a = (float) (sqx / sqq);
+        }
+      if (!(a > 0))
+        continue;
+      for (int j = 0; j < n; j++)
+        {
+          double r = a * q[j] + o - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_a = a;
+          best_o = o;
+        }
+    }
+  *a_out = best_a;
+  *o_out = best_o;
+}
+
+/* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
+ * magnitude maps to about -nlo; a few scales around that, each refit by
+ * least squares; the one of least squared error. */
+static float
+fit_symmetric (const float *x,
+               int          n,
+               int          nlo)
+{
+  float v = largest_magnitude (x, n), best_a = v / -nlo;
+  double best_err = INFINITY;
+
+  if (!(v != 0) || !isfinite (best_a))
+    return 0;
+  for (int k = -8; k <= 8; k++)
+    {
+      float a = v / -(nlo + 0.1f * k);
+      double sqx = 0, sqq = 0, err = 0;
+      int q[QKK];
+
+      for (int j = 0; j < n; j++)
+        {
+          q[j] = CLAMP ((int) rintf (x[j] / a), -nlo, nlo - 1);
+          sqx += (double) q[j] * x[j];
+          sqq += (double) q[j] * q[j];
+        }
+      if (k != 0 && sqq > 0)   /* k = 0: the plain rounding */
+        a = (float) (sqx / sqq);
+      for (int j = 0; j < n; j++)
+        {
+          double r = a * CLAMP ((int) rintf (x[j] / a), -nlo, nlo - 1) - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_a = a;
+        }
+    }
+  return best_a;
+}
+
+/* the IQ4 level nearest to @v (in units of the scale) */
+static int
+nearest_iq4 (float v)
+{
+  int k = 0;
+
+  while (k < 15 && v > 0.5f * (iq4_levels[k] + iq4_levels[k + 1]))
+    k++;
+  return k;
+}
+
+/* Fits x[0..n) ~ d level (q): scales that map the value of largest
+ * magnitude near the outer levels, each refit by least squares */
+static float
+fit_iq4 (const float *x,
+         int          n)
+{
+  float v = largest_magnitude (x, n), best_d = 0;
+  double best_err = INFINITY;
+
+  if (!(v != 0) || !isfinite (v))
+    return 0;
+  for (int k = -10; k <= 10; k++)
+    {
+      float d = v / (iq4_levels[0] + k);
+      double sxl = 0, sll = 0, err = 0;
+
+      for (int j = 0; j < n; j++)
+        {
+          int l = iq4_levels[nearest_iq4 (x[j] / d)];
+
+          sxl += (double) x[j] * l;
+          sll += (double) l * l;
+        }
+      if (sll > 0)
+        d = (float) (sxl / sll);
+      if (!(d != 0))
+        continue;
+      for (int j = 0; j < n; j++)
+        {
+          double r = d * iq4_levels[nearest_iq4 (x[j] / d)] - x[j];
+
+          err += r * r;
+        }
+      if (err < best_err)
+        {
+          best_err = err;
+          best_d = d;
+        }
+    }
+  return best_d;
+}
+
+static int
+round_clamp (float v,
+             int   lo,
+             int   hi)
+{
+  return isfinite (v) ? CLAMP ((int) lrintf (CLAMP (v, -1e6f, 1e6f)), lo, hi) : 0;
+}
+
+/* Q4_1 / Q5_1: fits the block as d q + m (q in 0..@nmax), stores d and m
+ * in its first 4 bytes and returns them as stored */
+static void
+store_affine (const float *x,
+              int          nmax,
+              guint8      *b,
+              float       *d,
+              float       *m)
+{
+  float a, o;
+
+  fit_affine (x, QK, nmax, TRUE, &a, &o);
+  wr_f16 (b, a);
+  wr_f16 (b + 2, o);
+  *d = rd_f16 (b);
+  *m = rd_f16 (b + 2);
+}
+
+static void
+quantize_q4_1 (const float *x,
+               guint8      *b)
+{
+  float d, m;
+
+  store_affine (x, 15, b, &d, &m);
+  for (int j = 0; j < QK / 2; j++)
+    {
+      int q0 = d > 0 ? round_clamp ((x[j] - m) / d, 0, 15) : 0;
+      int q1 = d > 0 ? round_clamp ((x[j + 16] - m) / d, 0, 15) : 0;
+
+      b[4 + j] = (guint8) (q0 | (q1 << 4));
+    }
+}
+
+/* Q5_0 / Q5_1: 5-bit codes @q into qh (4 bytes) and the nibbles (16) */
+static void
+pack_q5 (const int *q,
+         guint8    *qh,
+         guint8    *qs)
+{
+  guint32 h = 0;
+
+  for (int j = 0; j < QK; j++)
+    h |= (guint32) ((q[j] >> 4) & 1) << j;
+  for (int k = 0; k < 4; k++)
+    qh[k] = (guint8) (h >> (8 * k));
+  for (int j = 0; j < QK / 2; j++)
+    qs[j] = (guint8) ((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4));
+}
+
+static void
+quantize_q5_0 (const float *x,
+               guint8      *b)
+{
+  int q[QK];
+  float d;
+
+  wr_f16 (b, fit_symmetric (x, QK, 16));
+  d = rd_f16 (b);
+  for (int j = 0; j < QK; j++)
+    q[j] = d != 0 ? round_clamp (x[j] / d, -16, 15) + 16 : 16;
+  pack_q5 (q, b + 2, b + 6);
+}
+
+static void
+quantize_q5_1 (const float *x,
+               guint8      *b)
+{
+  int q[QK];
+  float d, m;
+
+  store_affine (x, 31, b, &d, &m);
+  for (int j = 0; j < QK; j++)
+    q[j] = d > 0 ? round_clamp ((x[j] - m) / d, 0, 31) : 0;
+  pack_q5 (q, b + 4, b + 8);
+}
+
+/* IQ4_NL / IQ4_XS: 32 values at scale @d as 16 bytes of level codes
+ * (values j and j + 16 in byte j) */
+static void
+pack_iq4 (const float *x,
+          float        d,
+          guint8      *q)
+{
+  for (int j = 0; j < 16; j++)
+    {
+      int q0 = d != 0 ? nearest_iq4 (x[j] / d) : 8;
+      int q1 = d != 0 ? nearest_iq4 (x[j + 16] / d) : 8;
+
+      q[j] = (guint8) (q0 | (q1 << 4));
+    }
+}
+
+static void
+quantize_iq4_nl (const float *x,
+                 guint8      *b)
+{
+  wr_f16 (b, fit_iq4 (x, QK));
+  pack_iq4 (x, rd_f16 (b), b + 2);
+}
+
+static void
+quantize_iq4_xs (const float *x,
+                 guint8      *b)
+{
+  float s[8], d;
+  int ls[8], sh = 0;
+
+  for (int k = 0; k < 8; k++)
+    s[k] = fit_iq4 (x + 32 * k, 32);
+  memset (b, 0, 136);
+  wr_f16 (b, largest_magnitude (s, 8) / -32.0f);
+  d = rd_f16 (b);
+  for (int k = 0; k < 8; k++)
+    {
+      ls[k] = d != 0 ? round_clamp (s[k] / d, -32, 31) : 0;
+      b[4 + k / 2] |= (guint8) (((ls[k] + 32) & 0xF) << (4 * (k % 2)));
+      sh |= ((ls[k] + 32) >> 4) << (2 * k);
+      pack_iq4 (x + 32 * k, d * ls[k], b + 8 + 16 * k);
+    }
+  b[2] = (guint8) (sh & 0xFF);
+  b[3] = (guint8) (sh >> 8);
+}
+
+/* Q2_K / Q4_K / Q5_K: fits each of @n_groups groups of @size values as
+ * scale q - min (q in 0..@nmax); returns the largest scale and min */
+static void
+fit_groups (const float *x,
+            int          n_groups,
+            int          size,
+            int          nmax,
+            float       *scale,
+            float       *min,
+            float       *max_scale,
+            float       *max_min)
+{
+  *max_scale = 0;
+  *max_min = 0;
+  for (int g = 0; g < n_groups; g++)
+    {
+      float o;
+
+      fit_affine (x + size * g, size, nmax, FALSE, &scale[g], &o);
+      min[g] = -o;
+      *max_scale = MAX (*max_scale, scale[g]);
+      *max_min = MAX (*max_min, min[g]);
+    }
+}
+
+/* Q4_K / Q5_K: fits each sub-block of 32 as scale q - min (q in
+ * 0..@nmax), stores d, dmin and the 6-bit scales and mins (12 bytes at
+ * b + 4); @sc and @m get the stored values */
+static void
+k_scales_mins (const float *x,
+               int          nmax,
+               guint8      *b,
+               int         *sc,
+               int         *m,
+               float       *d_out,
+               float       *dmin_out)
+{
+  float scale[8], min[8], max_scale, max_min, d, dmin;
+  guint8 *s = b + 4;
+
+  fit_groups (x, 8, 32, nmax, scale, min, &max_scale, &max_min);
+  wr_f16 (b, max_scale / 63.0f);
+  wr_f16 (b + 2, max_min / 63.0f);
+  d = rd_f16 (b);        /* quantize against the stored scales */
+  dmin = rd_f16 (b + 2);
+  for (int k = 0; k < 8; k++)
+    {
+      sc[k] = d > 0 ? round_clamp (scale[k] / d, 0, 63) : 0;
+      m[k] = dmin > 0 ? round_clamp (min[k] / dmin, 0, 63) : 0;
+    }
+  for (int j = 0; j < 4; j++)
+    {
+      s[j] = (guint8) ((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+      s[j + 4] = (guint8) ((m[j] & 63) | ((m[j + 4] >> 4) << 6));
+      s[j + 8] = (guint8) ((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+    }
+  *d_out = d;
+  *dmin_out = dmin;
+}
+
+/* Q4_K (@five_bits FALSE) / Q5_K: the same scales and nibbles, Q5_K
+ * with the fifth bits in 32 bytes (qh) before the nibbles */
+static void
+quantize_q45_k (const float *x,
+                gboolean     five_bits,
+                guint8      *b)
+{
+  int sc[8], m[8], nmax = five_bits ? 31 : 15;
+  float d, dmin;
+  guint8 *qh = b + 16, *q = five_bits ? b + 48 : b + 16;
+
+  k_scales_mins (x, nmax, b, sc, m, &d, &dmin);
+  if (five_bits)
+    memset (qh, 0, 32);
+  for (int p = 0; p < 4; p++)
+    for (int l = 0; l < 32; l++)
+      {
+        int qq[2];
+
+        for (int h = 0; h < 2; h++)
+          {
+            int k = 2 * p + h;
+            float ds = d * sc[k], off = dmin * m[k];
+
+            qq[h] = ds > 0 ? round_clamp ((x[32 * k + l] + off) / ds, 0, nmax) : 0;
+            if (five_bits)
+              qh[l] |= (guint8) ((qq[h] >> 4) << k);
+          }
+        q[32 * p + l] = (guint8) ((qq[0] & 0xF) | ((qq[1] & 0xF) << 4));
+      }
+}
+
+static void
+quantize_q2_k (const float *x,
+               guint8      *b)
+{
+  float scale[16], min[16], max_scale, max_min, d, dmin;
+  int q[QKK];
+
+  fit_groups (x, 16, 16, 3, scale, min, &max_scale, &max_min);
+  wr_f16 (b + 80, max_scale / 15.0f);
+  wr_f16 (b + 82, max_min / 15.0f);
+  d = rd_f16 (b + 80);
+  dmin = rd_f16 (b + 82);
+  for (int g = 0; g < 16; g++)
+    {
+      int sc = d > 0 ? round_clamp (scale[g] / d, 0, 15) : 0;
+      int m = dmin > 0 ? round_clamp (min[g] / dmin, 0, 15) : 0;
+      float ds = d * sc, off = dmin * m;
+
+      b[g] = (guint8) (sc | (m << 4));
+      for (int l = 0; l < 16; l++)
+        q[16 * g + l] = ds > 0 ? round_clamp ((x[16 * g + l] + off) / ds, 0, 3) : 0;
+    }
+  for (int h = 0; h < 2; h++)
+    for (int l = 0; l < 32; l++)
+      {
+        const int *v = q + 128 * h + l;
+
+        b[16 + 32 * h + l] = (guint8) (v[0] | (v[32] << 2) | (v[64] << 4) | (v[96] << 6));
+      }
+}
+
+static void
+quantize_q3_k (const float *x,
+               guint8      *b)
+{
+  float scale[16], d;
+  int q[QKK];
+
+  for (int g = 0; g < 16; g++)
+    scale[g] = fit_symmetric (x + 16 * g, 16, 4);
+  memset (b, 0, 110);
+  wr_f16 (b + 108, largest_magnitude (scale, 16) / -32.0f);
+  d = rd_f16 (b + 108);
+  for (int g = 0; g < 16; g++)
+    {
+      int ls = d != 0 ? round_clamp (scale[g] / d, -32, 31) : 0;
+      int u = ls + 32;
+      float ds = d * ls;
+
+      /* low 4 bits: nibble g / 8 of byte g % 8; high 2 bits: bits 2 (g / 4) of byte 8 + g % 4 */
+      b[96 + g % 8] |= (guint8) ((u & 0xF) << (4 * (g / 8)));
+      b[96 + 8 + g % 4] |= (guint8) ((u >> 4) << (2 * (g / 4)));
+      for (int l = 0; l < 16; l++)
+        q[16 * g + l] = (ds != 0 ? round_clamp (x[16 * g + l] / ds, -4, 3) : 0) + 4;
+    }
+  for (int j = 0; j < QKK; j++)
+    {
+      int h = j / 128, k = (j % 128) / 32, l = j % 32;
+
+      /* hmask bit set: no offset, so it holds q >= 4 (q - 4 >= 0) */
+      b[32 + 32 * h + l] |= (guint8) ((q[j] & 3) << (2 * k));
+      b[l] |= (guint8) ((q[j] >> 2) << (j / 32));
+    }
+}
+
+void
+sy_quantize (SyDType      dtype,
+             const float *x,
+             int64_t      n,
+             void        *out)
+{
+  int be = sy_dtype_block_elems (dtype);
+  gsize bb = sy_dtype_block_bytes (dtype);
+  guint8 *b = out;
+
+  g_return_if_fail (sy_dtype_is_quantized (dtype) && n % be == 0);
+  for (int64_t i = 0; i < n; i += be, b += bb)
+    switch (dtype)
+      {
+      case SY_DTYPE_Q8_0: quantize_q8_0 (x + i, b); break;
+      case SY_DTYPE_Q4_0: quantize_q4_0 (x + i, b); break;
+      case SY_DTYPE_Q4_K: quantize_q45_k (x + i, FALSE, b); break;
+      case SY_DTYPE_Q6_K: quantize_q6_k (x + i, b); break;
+      case SY_DTYPE_MXFP4: quantize_mxfp4 (x + i, b); break;
+      case SY_DTYPE_Q4_1: quantize_q4_1 (x + i, b); break;
+      case SY_DTYPE_Q5_0: quantize_q5_0 (x + i, b); break;
+      case SY_DTYPE_Q5_1: quantize_q5_1 (x + i, b); break;
+      case SY_DTYPE_Q2_K: quantize_q2_k (x + i, b); break;
+      case SY_DTYPE_Q3_K: quantize_q3_k (x + i, b); break;
+      case SY_DTYPE_Q5_K: quantize_q45_k (x + i, TRUE, b); break;
+      case SY_DTYPE_IQ4_NL: quantize_iq4_nl (x + i, b); break;
+      case SY_DTYPE_IQ4_XS: quantize_iq4_xs (x + i, b); break;
+      default: g_return_if_reached ();
+      }
+}
