@@ -11,8 +11,94 @@
 
 G_BEGIN_DECLS
 
+/* Scratch memory of the forward pass: blocks handed out in order and
+ * taken back all at once (to a mark, or at the start of the next pass).
+ * A pass that needs more than the scratch holds gets another block; the next
+ * reset makes them one, so that passes of the same size allocate nothing.
+ * Blocks are 64-byte aligned and not cleared.  Used by one thread at a
+ * time: the pool's tasks get slices cut before the pool runs. */
+typedef struct
+{
+  gpointer *mem;         /* (n_blocks) as g_malloc gave them */
+  guint8  **data;        /* (n_blocks) aligned starts */
+  gsize    *size;        /* (n_blocks) usable bytes */
+  guint     n_blocks;
+  guint     cur;         /* block being cut */
+  gsize     off;         /* bytes cut from it */
+} SyScratch;
+
+typedef struct
+{
+  guint cur;
+  gsize off;
+} SyScratchMark;
+
+gpointer _sy_scratch_alloc     (SyScratch          *scratch,
+                                gsize               bytes);
+gpointer _sy_scratch_alloc0    (SyScratch          *scratch,
+                                gsize               bytes);
+void     _sy_scratch_reset     (SyScratch          *scratch);
+void     _sy_scratch_clear     (SyScratch          *scratch);
+
+static inline SyScratchMark
+_sy_scratch_mark (const SyScratch *scratch)
+{
+  return (SyScratchMark) { scratch->cur, scratch->off };
+}
+
+/* Takes back everything cut since @mark. */
+static inline void
+_sy_scratch_release (SyScratch     *scratch,
+                     SyScratchMark  mark)
+{
+  scratch->cur = mark.cur;
+  scratch->off = mark.off;
+}
+
+#define SY_SCRATCH_NEW(scratch, type, n) \
+  ((type *) _sy_scratch_alloc ((scratch), sizeof (type) * (gsize) (n)))
+#define SY_SCRATCH_NEW0(scratch, type, n) \
+  ((type *) _sy_scratch_alloc0 ((scratch), sizeof (type) * (gsize) (n)))
+
+/* The time a block takes, added to trace->op_time_s[op]:
+ *
+ *   SY_OP_TIMED (trace, SY_OP_ATTENTION)
+ *     {
+ *       ...
+ *     }
+ *
+ * A return out of the block drops its time (the run fails then). */
+typedef struct
+{
+  double *acc;
+  double  t0;
+} SyOpTimer;
+
+static inline double
+_sy_now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static inline SyOpTimer
+_sy_op_timer_start (double *acc)
+{
+  return (SyOpTimer) { acc, _sy_now_s () };
+}
+
+static inline void
+_sy_op_timer_stop (SyOpTimer *timer)
+{
+  *timer->acc += _sy_now_s () - timer->t0;
+  timer->acc = NULL;
+}
+
+#define SY_OP_TIMED(trace, op) \
+  for (SyOpTimer sy_op_timer_ = _sy_op_timer_start (&(trace)->op_time_s[(op)]); \
+       sy_op_timer_.acc != NULL; _sy_op_timer_stop (&sy_op_timer_))
+
 /* What a run keeps between calls: the KV cache and the outputs of every
- * position computed so far. */
+ * position computed so far, and the forward pass's scratch. */
 typedef struct
 {
   int      n_layers;
@@ -24,6 +110,7 @@ typedef struct
   float  **hidden;       /* (n_layers + 1) x (cap, H), or NULL */
   float   *recv_out;     /* borrowed: (n_moe_layers, n) attention received per
                           * MoE layer from the queries of the run, or NULL */
+  SyScratch  scratch;      /* activations of the pass running now */
 } SyRunState;
 
 void     _sy_run_state_init    (SyRunState         *rs,
@@ -99,8 +186,10 @@ typedef struct
 } SyAttnCore;
 
 /* Runs @job over its heads; fills @recv (n) with the attention each key
- * received (summed over queries, averaged over heads) when non-NULL. */
+ * received (summed over queries, averaged over heads) when non-NULL.
+ * Its scratch comes from @scratch. */
 void     _sy_attention_core    (SyPool             *pool,
+                                SyScratch            *scratch,
                                 SyAttnCore         *job,
                                 float              *recv);
 

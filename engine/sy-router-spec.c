@@ -493,6 +493,30 @@ sy_router_spec_copy (const SyRouterSpec *spec)
   return copy;
 }
 
+SyRouterSpec *
+sy_router_spec_new_native (const SyRouterModelInfo *info)
+{
+  SyRouterSpec *spec;
+
+  if (info != NULL && info->native != NULL)
+    return sy_router_spec_copy (info->native);
+  spec = g_new (SyRouterSpec, 1);
+  spec_init (spec);
+  spec->policy = SY_POLICY_NATIVE;
+  spec->weights = SY_WEIGHTS_NATIVE;
+  return spec;
+}
+
+const SyRouterSpec *
+sy_router_spec_resolve (const SyRouterSpec      *spec,
+                        const SyRouterModelInfo *info)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (spec->policy == SY_POLICY_NATIVE && info != NULL && info->native != NULL)
+    return info->native;
+  return spec;
+}
+
 void
 sy_router_spec_free (SyRouterSpec *spec)
 {
@@ -697,7 +721,7 @@ sy_router_spec_check (const SyRouterSpec       *spec,
                    "router spec: shallow=shared needs a model with shared experts");
       return FALSE;
     }
-  if (spec->policy == SY_POLICY_NATIVE && info->native != NULL && info->native != spec)
+  if (sy_router_spec_resolve (spec, info) != spec)
     {
       if (info->native->policy == SY_POLICY_NATIVE)
         {

@@ -684,9 +684,7 @@ sy_router_route (const SyRouterSpec       *spec,
       return FALSE;
     }
 
-  eff = spec;
-  if (spec->policy == SY_POLICY_NATIVE && info->native != NULL)
-    eff = info->native;
+  eff = sy_router_spec_resolve (spec, info);
 
   if (!sy_router_spec_is_causal (eff) && t_begin != 0)
     {
