@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sy-model-private.h"
+#include "sy-progress.h"
 #include "sy-router.h"
 #include "sy-trace.h"
 
