@@ -83,7 +83,7 @@ core_head (int      h,
 
 void
 _sy_attention_core (SyPool     *pool,
-                    SyScratch    *scratch,
+                    SyScratch  *scratch,
                     SyAttnCore *job,
                     float      *recv)
 {

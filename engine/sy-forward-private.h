@@ -123,25 +123,13 @@ void     _sy_run_state_reserve (SyRunState         *rs,
                                 int                 n,
                                 gboolean            capture);
 
-/* Computes positions [p, n) given the cache of [0, p): fills the caches,
- * logits, lse, hidden rows [p, n) and the trace rows [p, n) of every MoE
- * layer (rows [0, p) of @trace must already hold the previous run's). */
-gboolean _sy_forward           (SyModel            *model,
-                                SyRunState         *rs,
-                                SyPool             *pool,
-                                const SyRouterSpec *spec,
-                                const int32_t      *ids,
-                                int                 p,
-                                int                 n,
-                                gboolean            capture,
-                                SyTrace            *trace,
-                                SyProgressFunc      progress,
-                                gpointer            user_data,
-                                GError            **error);
-
-/* Same, from decoder layer @l0 on: @x0 (n - p, H) is the input of layer
- * @l0 at positions [p, n) (the caller has filled the caches, hidden rows
- * and trace rows of layers < l0); @x0 NULL starts from the embedding. */
+/* Computes positions [p, n) given the cache of [0, p), from decoder layer
+ * @l0 on: fills the caches, logits, lse, hidden rows [p, n) and the trace
+ * rows [p, n) of every MoE layer (rows [0, p) of @trace must already hold
+ * the previous run's).  @x0 (n - p, H) is the input of layer @l0 at
+ * positions [p, n) (the caller has filled the caches, hidden rows and
+ * trace rows of layers < l0); @x0 NULL starts from the embedding (and
+ * @l0 is 0 then). */
 gboolean _sy_forward_from      (SyModel            *model,
                                 SyRunState         *rs,
                                 SyPool             *pool,
@@ -190,7 +178,7 @@ typedef struct
  * received (summed over queries, averaged over heads) when non-NULL.
  * Its scratch comes from @scratch. */
 void     _sy_attention_core    (SyPool             *pool,
-                                SyScratch            *scratch,
+                                SyScratch          *scratch,
                                 SyAttnCore         *job,
                                 float              *recv);
 

@@ -35,7 +35,8 @@ scratch_add_block (SyScratch *a,
   a->data = g_renew (guint8 *, a->data, a->n_blocks);
   a->size = g_renew (gsize, a->size, a->n_blocks);
   a->mem[i] = g_malloc (bytes + SCRATCH_ALIGN);
-  a->data[i] = (guint8 *) (((guintptr) a->mem[i] + SCRATCH_ALIGN - 1) & ~(guintptr) (SCRATCH_ALIGN - 1));
+  a->data[i] = (guint8 *) (((guintptr) a->mem[i] + SCRATCH_ALIGN - 1)
+                           & ~(guintptr) (SCRATCH_ALIGN - 1));
   a->size[i] = bytes;
 }
 
@@ -261,7 +262,7 @@ attn_head (int      h,
  * every head of group g scaled by G gamma_t[g] (ARCHITECTURE.md §3). */
 static void
 group_gate (SyPool         *pool,
-            SyScratch        *scratch,
+            SyScratch      *scratch,
             const SyLayer  *L,
             const SyConfig *c,
             const float    *xn,    /* (T, H) attention input */
@@ -514,7 +515,7 @@ group_by_expert (const SyTraceLayer  *tl,
  * model has a gate */
 static void
 shared_expert_add (SyPool        *pool,
-                   SyScratch       *scratch,
+                   SyScratch     *scratch,
                    const SyLayer *L,
                    const float   *xn,
                    int            T,
@@ -546,7 +547,7 @@ shared_expert_add (SyPool        *pool,
 static gboolean
 moe_forward (SyModel            *m,
              SyPool             *pool,
-             SyScratch            *scratch,
+             SyScratch          *scratch,
              const SyRouterSpec *spec,
              int                 l,
              const float        *xn,     /* (T, H) */
@@ -639,6 +640,19 @@ moe_forward (SyModel            *m,
 
 /* --------------------------------------------------------------- driver */
 
+/* out (T, H) = RMSNorm of each row of x (T, H) */
+static void
+norm_rows (float       *out,
+           const float *x,
+           const float *w,
+           int          T,
+           int          H,
+           double       eps)
+{
+  for (int t = 0; t < T; t++)
+    sy_rmsnorm (out + (gsize) t * H, x + (gsize) t * H, w, H, (float) eps);
+}
+
 typedef struct
 {
   const float *logits;
@@ -659,24 +673,6 @@ lse_row (int      t,
   for (int i = 0; i < job->V; i++)
     s += exp (r[i] - max);
   job->lse[t] = max + log (s);
-}
-
-gboolean
-_sy_forward (SyModel            *m,
-             SyRunState         *rs,
-             SyPool             *pool,
-             const SyRouterSpec *spec,
-             const int32_t      *ids,
-             int                 p,
-             int                 n,
-             gboolean            capture,
-             SyTrace            *trace,
-             SyProgressFunc      progress,
-             gpointer            user_data,
-             GError            **error)
-{
-  return _sy_forward_from (m, rs, pool, spec, ids, p, n, 0, NULL, capture, trace,
-                           progress, user_data, error);
 }
 
 gboolean
@@ -756,8 +752,7 @@ _sy_forward_from (SyModel            *m,
 
       /* attention block */
       SY_OP_TIMED (trace, SY_OP_OTHER)
-        for (int t = 0; t < T; t++)
-          sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->attn_norm, H, (float) c->rms_norm_eps);
+        norm_rows (xn, x, L->attn_norm, T, H, c->rms_norm_eps);
       SY_OP_TIMED (trace, SY_OP_ATTENTION)
         {
           attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
@@ -771,8 +766,7 @@ _sy_forward_from (SyModel            *m,
             x[i] += y[i] * res_mult;
 
           /* feed-forward block */
-          for (int t = 0; t < T; t++)
-            sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->ffn_norm, H, (float) c->rms_norm_eps);
+          norm_rows (xn, x, L->ffn_norm, T, H, c->rms_norm_eps);
         }
       if (L->is_moe)
         {
@@ -782,10 +776,10 @@ _sy_forward_from (SyModel            *m,
       else
         SY_OP_TIMED (trace, SY_OP_EXPERTS)
           {
-            int inner = L->mlp.gate.rows;
+            gsize gu = (gsize) T * L->mlp.gate.rows;
 
-            ffn_forward (pool, &L->mlp, xn, T, y, SY_SCRATCH_NEW (scratch, float, (gsize) T * inner),
-                         SY_SCRATCH_NEW (scratch, float, (gsize) T * inner));
+            ffn_forward (pool, &L->mlp, xn, T, y, SY_SCRATCH_NEW (scratch, float, gu),
+                         SY_SCRATCH_NEW (scratch, float, gu));
           }
       SY_OP_TIMED (trace, SY_OP_OTHER)
         {
@@ -811,8 +805,7 @@ _sy_forward_from (SyModel            *m,
   /* final norm, LM head */
   SY_OP_TIMED (trace, SY_OP_OTHER)
     {
-      for (int t = 0; t < T; t++)
-        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H, (float) c->rms_norm_eps);
+      norm_rows (xn, x, m->final_norm, T, H, c->rms_norm_eps);
       if (capture)
         memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
     }
