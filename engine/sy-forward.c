@@ -27,7 +27,7 @@
 
 static void
 scratch_add_block (SyScratch *a,
-                 gsize    bytes)
+                   gsize      bytes)
 {
   guint i = a->n_blocks++;
 
@@ -42,7 +42,7 @@ scratch_add_block (SyScratch *a,
 
 gpointer
 _sy_scratch_alloc (SyScratch *a,
-                 gsize    bytes)
+                   gsize      bytes)
 {
   gpointer ptr;
 
@@ -61,7 +61,7 @@ _sy_scratch_alloc (SyScratch *a,
 
 gpointer
 _sy_scratch_alloc0 (SyScratch *a,
-                  gsize    bytes)
+                    gsize      bytes)
 {
   return memset (_sy_scratch_alloc (a, bytes), 0, bytes);
 }
@@ -511,39 +511,6 @@ group_by_expert (const SyTraceLayer  *tl,
   return TRUE;
 }
 
-/* y (T, H) += the shared expert of @xn, gated by sigmoid (x . g) where the
- * model has a gate */
-static void
-shared_expert_add (SyPool        *pool,
-                   SyScratch     *scratch,
-                   const SyLayer *L,
-                   const float   *xn,
-                   int            T,
-                   int            H,
-                   float         *y)
-{
-  int inner = L->shared.gate.rows;
-  float *s = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
-
-  ffn_forward (pool, &L->shared, xn, T, s, SY_SCRATCH_NEW (scratch, float, (gsize) T * inner),
-               SY_SCRATCH_NEW (scratch, float, (gsize) T * inner));
-  for (int t = 0; t < T; t++)
-    {
-      float gate = 1.0f;
-
-      if (L->shared_gate)
-        {
-          float d = 0;
-
-          for (int i = 0; i < H; i++)
-            d += xn[(gsize) t * H + i] * L->shared_gate[i];
-          gate = 1.0f / (1.0f + expf (-d));
-        }
-      for (int i = 0; i < H; i++)
-        y[(gsize) t * H + i] += gate * s[(gsize) t * H + i];
-    }
-}
-
 static gboolean
 moe_forward (SyModel            *m,
              SyPool             *pool,
@@ -632,26 +599,37 @@ moe_forward (SyModel            *m,
           for (int i = 0; i < H; i++)
             yr[i] += w * o[i];
         }
-      if (L->shared.gate.rows > 0)
-        shared_expert_add (pool, scratch, L, xn, T, H, y);
     }
+
+  /* shared expert, gated by sigmoid (x . g) where the model has a gate */
+  if (L->shared.gate.rows > 0)
+    SY_OP_TIMED (trace, SY_OP_EXPERTS)
+      {
+        gsize gu = (gsize) T * L->shared.gate.rows;
+        float *s = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
+
+        ffn_forward (pool, &L->shared, xn, T, s, SY_SCRATCH_NEW (scratch, float, gu),
+                     SY_SCRATCH_NEW (scratch, float, gu));
+        for (int t = 0; t < T; t++)
+          {
+            float gate = 1.0f;
+
+            if (L->shared_gate)
+              {
+                float d = 0;
+
+                for (int i = 0; i < H; i++)
+                  d += xn[(gsize) t * H + i] * L->shared_gate[i];
+                gate = 1.0f / (1.0f + expf (-d));
+              }
+            for (int i = 0; i < H; i++)
+              y[(gsize) t * H + i] += gate * s[(gsize) t * H + i];
+          }
+      }
   return TRUE;
 }
 
 /* --------------------------------------------------------------- driver */
-
-/* out (T, H) = RMSNorm of each row of x (T, H) */
-static void
-norm_rows (float       *out,
-           const float *x,
-           const float *w,
-           int          T,
-           int          H,
-           double       eps)
-{
-  for (int t = 0; t < T; t++)
-    sy_rmsnorm (out + (gsize) t * H, x + (gsize) t * H, w, H, (float) eps);
-}
 
 typedef struct
 {
@@ -752,7 +730,9 @@ _sy_forward_from (SyModel            *m,
 
       /* attention block */
       SY_OP_TIMED (trace, SY_OP_OTHER)
-        norm_rows (xn, x, L->attn_norm, T, H, c->rms_norm_eps);
+        for (int t = 0; t < T; t++)
+          sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->attn_norm, H,
+                      (float) c->rms_norm_eps);
       SY_OP_TIMED (trace, SY_OP_ATTENTION)
         {
           attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
@@ -766,7 +746,9 @@ _sy_forward_from (SyModel            *m,
             x[i] += y[i] * res_mult;
 
           /* feed-forward block */
-          norm_rows (xn, x, L->ffn_norm, T, H, c->rms_norm_eps);
+          for (int t = 0; t < T; t++)
+            sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->ffn_norm, H,
+                        (float) c->rms_norm_eps);
         }
       if (L->is_moe)
         {
@@ -805,7 +787,9 @@ _sy_forward_from (SyModel            *m,
   /* final norm, LM head */
   SY_OP_TIMED (trace, SY_OP_OTHER)
     {
-      norm_rows (xn, x, m->final_norm, T, H, c->rms_norm_eps);
+      for (int t = 0; t < T; t++)
+        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H,
+                    (float) c->rms_norm_eps);
       if (capture)
         memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
     }
