@@ -24,13 +24,17 @@
 #define REQ2(name, alias, type, field) { name, alias, type, OFF (field), TRUE, 0 }
 #define DEF(name, type, field, def) { name, NULL, type, OFF (field), FALSE, def }
 
-/* Keys every architecture here reads the same way. */
-#define COMMON_KEYS \
+/* The dimensions every architecture here reads the same way. */
+#define SIZE_KEYS \
   REQ ("vocab_size", SY_KEY_INT, vocab_size), \
   REQ ("hidden_size", SY_KEY_INT, hidden_size), \
   REQ ("num_hidden_layers", SY_KEY_INT, n_layers), \
   REQ ("num_attention_heads", SY_KEY_INT, n_heads), \
-  REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok), \
+  REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok)
+
+/* ... and, but for DeepSeek-V3, head_dim and tied embeddings too */
+#define COMMON_KEYS \
+  SIZE_KEYS, \
   DEF ("head_dim", SY_KEY_INT, head_dim, 0), \
   DEF ("tie_word_embeddings", SY_KEY_BOOL, tie_word_embeddings, 0)
 
@@ -121,11 +125,7 @@ static const SyConfigKey granitemoe_keys[] = {
 };
 
 static const SyConfigKey deepseek_v3_keys[] = {
-  REQ ("vocab_size", SY_KEY_INT, vocab_size),
-  REQ ("hidden_size", SY_KEY_INT, hidden_size),
-  REQ ("num_hidden_layers", SY_KEY_INT, n_layers),
-  REQ ("num_attention_heads", SY_KEY_INT, n_heads),
-  REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok),
+  SIZE_KEYS,
   REQ ("n_routed_experts", SY_KEY_INT, n_experts),
   REQ ("moe_intermediate_size", SY_KEY_INT, expert_ffn),
   REQ ("intermediate_size", SY_KEY_INT, dense_ffn),
@@ -186,25 +186,61 @@ static const SyConfigKey switchyard_keys[] = {
   { NULL }
 };
 
-#define LLAMA_LIKE_NAMES \
+/* Tensor names that architectures share, as groups of fields.  An entry
+ * names every field once (a second initializer of a field is an error):
+ * the groups do not overlap. */
+
+/* Embedding, final norm, LM head, the layer norms, q and o (every model) */
+#define BASE_NAMES \
   .embed = "model.embed_tokens.weight", \
   .final_norm = "model.norm.weight", \
   .lm_head = "lm_head.weight", \
   .attn_norm = "model.layers.%d.input_layernorm.weight", \
   .ffn_norm = "model.layers.%d.post_attention_layernorm.weight", \
   .q_proj = "model.layers.%d.self_attn.q_proj.%s", \
-  .k_proj = "model.layers.%d.self_attn.k_proj.%s", \
-  .v_proj = "model.layers.%d.self_attn.v_proj.%s", \
   .o_proj = "model.layers.%d.self_attn.o_proj.%s"
 
-#define QWEN_MLP_NAMES \
+/* ... with k and v projections (all but MLA) */
+#define LLAMA_LIKE_NAMES \
+  BASE_NAMES, \
+  .k_proj = "model.layers.%d.self_attn.k_proj.%s", \
+  .v_proj = "model.layers.%d.self_attn.v_proj.%s"
+
+#define QK_NORM_NAMES \
+  .q_norm = "model.layers.%d.self_attn.q_norm.weight", \
+  .k_norm = "model.layers.%d.self_attn.k_norm.weight"
+
+/* Experts one by one, each with gate / up / down, under @moe
+ * ("model.layers.%d.mlp") */
+#define EXPERT_NAMES(moe) \
+  .expert_gate = moe ".experts.%d.gate_proj.weight", \
+  .expert_up = moe ".experts.%d.up_proj.weight", \
+  .expert_down = moe ".experts.%d.down_proj.weight"
+
+/* The router "gate" and the experts under mlp (OLMoE, Qwen, DeepSeek) */
+#define MLP_MOE_NAMES \
   .router = "model.layers.%d.mlp.gate.weight", \
-  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight", \
-  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight", \
-  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight", \
+  EXPERT_NAMES ("model.layers.%d.mlp")
+
+/* The dense MLP of non-MoE layers */
+#define DENSE_MLP_NAMES \
   .mlp_gate = "model.layers.%d.mlp.gate_proj.weight", \
   .mlp_up = "model.layers.%d.mlp.up_proj.weight", \
   .mlp_down = "model.layers.%d.mlp.down_proj.weight"
+
+#define QWEN_MLP_NAMES \
+  MLP_MOE_NAMES, \
+  DENSE_MLP_NAMES
+
+/* A shared expert under @name ("model.layers.%d.mlp.shared_expert") */
+#define SHARED_EXPERT_NAMES(name) \
+  .shared_gate = name ".gate_proj.weight", \
+  .shared_up = name ".up_proj.weight", \
+  .shared_down = name ".down_proj.weight"
+
+/* Fields an entry leaves out are 0: GQA attention, SiLU, no q / k norm,
+ * separate experts, a softmax router renormalising over the chosen set,
+ * no shared expert, float32 rope angles. */
 
 static const SyArchSpec arch_mixtral = {
   .model_type = "mixtral",
@@ -214,9 +250,6 @@ static const SyArchSpec arch_mixtral = {
   .expert_gate = "model.layers.%d.block_sparse_moe.experts.%d.w1.weight",
   .expert_up = "model.layers.%d.block_sparse_moe.experts.%d.w3.weight",
   .expert_down = "model.layers.%d.block_sparse_moe.experts.%d.w2.weight",
-  .qk_norm = SY_QK_NORM_NONE,
-  .expert_layout = SY_EXPERTS_SEPARATE,
-  .router_activation = SY_ROUTER_SOFTMAX,
   .native_rule = SY_NATIVE_RULE_RENORM,
   .rope_theta_default = 1e6,
   .keys = mixtral_keys,
@@ -226,16 +259,10 @@ static const SyArchSpec arch_olmoe = {
   .model_type = "olmoe",
   .hf_class = "OlmoeForCausalLM",
   LLAMA_LIKE_NAMES,
-  .q_norm = "model.layers.%d.self_attn.q_norm.weight",
-  .k_norm = "model.layers.%d.self_attn.k_norm.weight",
-  .router = "model.layers.%d.mlp.gate.weight",
-  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
-  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
-  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  QK_NORM_NAMES,
+  MLP_MOE_NAMES,
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_FULL,
-  .expert_layout = SY_EXPERTS_SEPARATE,
-  .router_activation = SY_ROUTER_SOFTMAX,
   .native_rule = SY_NATIVE_RULE_NORM_TOPK,
   .rope_theta_default = 1e4,
   .keys = olmoe_keys,
@@ -246,13 +273,8 @@ static const SyArchSpec arch_qwen2_moe = {
   .hf_class = "Qwen2MoeForCausalLM",
   LLAMA_LIKE_NAMES,
   QWEN_MLP_NAMES,
-  .shared_gate = "model.layers.%d.mlp.shared_expert.gate_proj.weight",
-  .shared_up = "model.layers.%d.mlp.shared_expert.up_proj.weight",
-  .shared_down = "model.layers.%d.mlp.shared_expert.down_proj.weight",
+  SHARED_EXPERT_NAMES ("model.layers.%d.mlp.shared_expert"),
   .shared_expert_gate = "model.layers.%d.mlp.shared_expert_gate.weight",
-  .qk_norm = SY_QK_NORM_NONE,
-  .expert_layout = SY_EXPERTS_SEPARATE,
-  .router_activation = SY_ROUTER_SOFTMAX,
   .native_rule = SY_NATIVE_RULE_NORM_TOPK,
   .has_shared_expert = TRUE,
   .shared_expert_gated = TRUE,
@@ -265,12 +287,9 @@ static const SyArchSpec arch_qwen3_moe = {
   .hf_class = "Qwen3MoeForCausalLM",
   LLAMA_LIKE_NAMES,
   QWEN_MLP_NAMES,
-  .q_norm = "model.layers.%d.self_attn.q_norm.weight",
-  .k_norm = "model.layers.%d.self_attn.k_norm.weight",
+  QK_NORM_NAMES,
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
   .qk_norm = SY_QK_NORM_HEAD,
-  .expert_layout = SY_EXPERTS_SEPARATE,
-  .router_activation = SY_ROUTER_SOFTMAX,
   .native_rule = SY_NATIVE_RULE_NORM_TOPK,
   .rope_theta_default = 1e4,
   .keys = qwen3_moe_keys,
@@ -285,13 +304,9 @@ static const SyArchSpec arch_granitemoe = {
   .experts_out = "model.layers.%d.block_sparse_moe.output_linear.weight",
   /* the experts split per expert, gate and up apart (what a GGUF file
    * holds; HF checkpoints have the fused tensors above) */
-  .expert_gate = "model.layers.%d.block_sparse_moe.experts.%d.gate_proj.weight",
-  .expert_up = "model.layers.%d.block_sparse_moe.experts.%d.up_proj.weight",
-  .expert_down = "model.layers.%d.block_sparse_moe.experts.%d.down_proj.weight",
+  EXPERT_NAMES ("model.layers.%d.block_sparse_moe"),
   .o_proj_bias = TRUE,     /* o_proj bias=config.attention_bias as in HF */
-  .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED,
-  .router_activation = SY_ROUTER_SOFTMAX,
   /* softmax over the top-k logits = probabilities renormalised over S */
   .native_rule = SY_NATIVE_RULE_RENORM,
   .rope_theta_default = 1e4,
@@ -301,35 +316,18 @@ static const SyArchSpec arch_granitemoe = {
 static const SyArchSpec arch_deepseek_v3 = {
   .model_type = "deepseek_v3",
   .hf_class = "DeepseekV3ForCausalLM",
-  .embed = "model.embed_tokens.weight",
-  .final_norm = "model.norm.weight",
-  .lm_head = "lm_head.weight",
-  .attn_norm = "model.layers.%d.input_layernorm.weight",
-  .ffn_norm = "model.layers.%d.post_attention_layernorm.weight",
-  .q_proj = "model.layers.%d.self_attn.q_proj.%s",
-  .o_proj = "model.layers.%d.self_attn.o_proj.%s",
+  BASE_NAMES,
   .q_a_proj = "model.layers.%d.self_attn.q_a_proj.%s",
   .q_a_norm = "model.layers.%d.self_attn.q_a_layernorm.weight",
   .q_b_proj = "model.layers.%d.self_attn.q_b_proj.%s",
   .kv_a_proj = "model.layers.%d.self_attn.kv_a_proj_with_mqa.%s",
   .kv_a_norm = "model.layers.%d.self_attn.kv_a_layernorm.weight",
   .kv_b_proj = "model.layers.%d.self_attn.kv_b_proj.%s",
-  .router = "model.layers.%d.mlp.gate.weight",
+  QWEN_MLP_NAMES,
   .selection_bias = "model.layers.%d.mlp.gate.e_score_correction_bias",
-  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
-  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
-  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
-  .shared_gate = "model.layers.%d.mlp.shared_experts.gate_proj.weight",
-  .shared_up = "model.layers.%d.mlp.shared_experts.up_proj.weight",
-  .shared_down = "model.layers.%d.mlp.shared_experts.down_proj.weight",
-  .mlp_gate = "model.layers.%d.mlp.gate_proj.weight",
-  .mlp_up = "model.layers.%d.mlp.up_proj.weight",
-  .mlp_down = "model.layers.%d.mlp.down_proj.weight",
+  SHARED_EXPERT_NAMES ("model.layers.%d.mlp.shared_experts"),
   .attn = SY_ATTN_MLA,
-  .ffn_act = SY_FFN_SILU,
   .o_proj_bias = TRUE,
-  .qk_norm = SY_QK_NORM_NONE,
-  .expert_layout = SY_EXPERTS_SEPARATE,
   .router_activation = SY_ROUTER_SIGMOID,
   .native_rule = SY_NATIVE_RULE_SIGMOID,
   .has_shared_expert = TRUE,
@@ -350,19 +348,14 @@ static const SyArchSpec arch_gpt_oss = {
   .experts_out_bias = "model.layers.%d.mlp.experts.down_proj_bias",
   /* the experts split per expert, gate and up apart (what a GGUF file
    * holds; HF checkpoints have the fused tensors above) */
-  .expert_gate = "model.layers.%d.mlp.experts.%d.gate_proj.weight",
-  .expert_up = "model.layers.%d.mlp.experts.%d.up_proj.weight",
-  .expert_down = "model.layers.%d.mlp.experts.%d.down_proj.weight",
+  EXPERT_NAMES ("model.layers.%d.mlp"),
   .expert_gate_bias = "model.layers.%d.mlp.experts.%d.gate_proj.bias",
   .expert_up_bias = "model.layers.%d.mlp.experts.%d.up_proj.bias",
   .expert_down_bias = "model.layers.%d.mlp.experts.%d.down_proj.bias",
-  .attn = SY_ATTN_GQA,
   .ffn_act = SY_FFN_CLAMPED_SWIGLU,
   .swiglu_alpha = 1.702,
   .o_proj_bias = TRUE,
-  .qk_norm = SY_QK_NORM_NONE,
   .expert_layout = SY_EXPERTS_FUSED_INTERLEAVED,
-  .router_activation = SY_ROUTER_SOFTMAX,
   /* softmax over the top-k logits = probabilities renormalised over S */
   .native_rule = SY_NATIVE_RULE_RENORM,
   .rope_theta_default = 150000,
@@ -375,11 +368,6 @@ static const SyArchSpec arch_switchyard = {
   LLAMA_LIKE_NAMES,
   QWEN_MLP_NAMES,
   .attn_group_gate = "model.layers.%d.self_attn.group_gate.weight",
-  .attn = SY_ATTN_GQA,
-  .ffn_act = SY_FFN_SILU,
-  .qk_norm = SY_QK_NORM_NONE,
-  .expert_layout = SY_EXPERTS_SEPARATE,
-  .router_activation = SY_ROUTER_SOFTMAX,
   /* the native weights come with the model's own policy (config->native) */
   .native_rule = SY_NATIVE_RULE_RENORM,
   .rope_theta_default = 1e4,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-router.h"
 #include "sy-session.h"
 #include "sy-trace.h"

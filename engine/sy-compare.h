@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-session.h"
 #include "sy-trace.h"
 

@@ -37,9 +37,4 @@ gboolean sy_engine_fail (GError    **error,
                          const char *format,
                          ...) G_GNUC_PRINTF (3, 4);
 
-/* Progress and cancellation: return FALSE to cancel.  @fraction is in [0, 1]. */
-typedef gboolean (*SyProgressFunc) (double      fraction,
-                                    const char *what,
-                                    gpointer    user_data);
-
 G_END_DECLS

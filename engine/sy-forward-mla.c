@@ -83,11 +83,12 @@ core_head (int      h,
 
 void
 _sy_attention_core (SyPool     *pool,
+                    SyScratch  *scratch,
                     SyAttnCore *job,
                     float      *recv)
 {
-  job->scores = g_new (float, (gsize) job->n_heads * job->n);
-  job->recv = recv ? g_new0 (float, (gsize) job->n_heads * job->n) : NULL;
+  job->scores = SY_SCRATCH_NEW (scratch, float, (gsize) job->n_heads * job->n);
+  job->recv = recv ? SY_SCRATCH_NEW0 (scratch, float, (gsize) job->n_heads * job->n) : NULL;
   sy_pool_run ((gsize) job->T * job->n * job->dk * job->n_heads < 65536 ? NULL : pool,
                job->n_heads, core_head, job);
   if (recv)
@@ -100,9 +101,9 @@ _sy_attention_core (SyPool     *pool,
             s += job->recv[(gsize) h * job->n + j];
           recv[j] = (float) (s / job->n_heads);
         }
-      g_clear_pointer (&job->recv, g_free);
     }
-  g_clear_pointer (&job->scores, g_free);
+  job->recv = NULL;
+  job->scores = NULL;
 }
 
 /* ----------------------------------------------------------------- MLA */
@@ -172,19 +173,20 @@ _sy_attention_mla (SyModel     *m,
   float eps = 1e-6f;
   float *kc = rs->k_cache[l] + (gsize) p * m->k_cache_dim;
   float *vc = rs->v_cache[l] + (gsize) p * m->v_cache_dim;
-  g_autofree float *q = g_new (float, (gsize) T * m->q_dim);
-  g_autofree float *ckv = g_new (float, (gsize) T * (rank + R));
-  g_autofree float *cn = g_new (float, (gsize) T * rank);
-  g_autofree float *kv = g_new (float, (gsize) T * kv_b_dim);
-  g_autofree float *cos_t = g_new (float, R / 2);
-  g_autofree float *sin_t = g_new (float, R / 2);
-  g_autofree float *tmp = g_new (float, R);
+  SyScratch *scratch = &rs->scratch;
+  float *q = SY_SCRATCH_NEW (scratch, float, (gsize) T * m->q_dim);
+  float *ckv = SY_SCRATCH_NEW (scratch, float, (gsize) T * (rank + R));
+  float *cn = SY_SCRATCH_NEW (scratch, float, (gsize) T * rank);
+  float *kv = SY_SCRATCH_NEW (scratch, float, (gsize) T * kv_b_dim);
+  float *cos_t = SY_SCRATCH_NEW (scratch, float, R / 2);
+  float *sin_t = SY_SCRATCH_NEW (scratch, float, R / 2);
+  float *tmp = SY_SCRATCH_NEW (scratch, float, R);
   SyAttnCore job = { 0 };
 
   (void) H;
   if (c->q_lora_rank > 0)
     {
-      g_autofree float *qa = g_new (float, (gsize) T * c->q_lora_rank);
+      float *qa = SY_SCRATCH_NEW (scratch, float, (gsize) T * c->q_lora_rank);
 
       sy_matmul (pool, qa, xn, T, &L->q_a, L->q_a_bias);
       for (int t = 0; t < T; t++)
@@ -244,5 +246,5 @@ _sy_attention_mla (SyModel     *m,
   job.T = T;
   job.n = n;
   job.window = L->window;
-  _sy_attention_core (pool, &job, recv);
+  _sy_attention_core (pool, scratch, &job, recv);
 }

@@ -6,13 +6,100 @@
 #pragma once
 
 #include "sy-model-private.h"
+#include "sy-progress.h"
 #include "sy-router.h"
 #include "sy-trace.h"
 
 G_BEGIN_DECLS
 
+/* Scratch memory of the forward pass: blocks handed out in order and
+ * taken back all at once (to a mark, or at the start of the next pass).
+ * A pass that needs more than the scratch holds gets another block; the next
+ * reset makes them one, so that passes of the same size allocate nothing.
+ * Blocks are 64-byte aligned and not cleared.  Used by one thread at a
+ * time: the pool's tasks get slices cut before the pool runs. */
+typedef struct
+{
+  gpointer *mem;         /* (n_blocks) as g_malloc gave them */
+  guint8  **data;        /* (n_blocks) aligned starts */
+  gsize    *size;        /* (n_blocks) usable bytes */
+  guint     n_blocks;
+  guint     cur;         /* block being cut */
+  gsize     off;         /* bytes cut from it */
+} SyScratch;
+
+typedef struct
+{
+  guint cur;
+  gsize off;
+} SyScratchMark;
+
+gpointer _sy_scratch_alloc     (SyScratch          *scratch,
+                                gsize               bytes);
+gpointer _sy_scratch_alloc0    (SyScratch          *scratch,
+                                gsize               bytes);
+void     _sy_scratch_reset     (SyScratch          *scratch);
+void     _sy_scratch_clear     (SyScratch          *scratch);
+
+static inline SyScratchMark
+_sy_scratch_mark (const SyScratch *scratch)
+{
+  return (SyScratchMark) { scratch->cur, scratch->off };
+}
+
+/* Takes back everything cut since @mark. */
+static inline void
+_sy_scratch_release (SyScratch     *scratch,
+                     SyScratchMark  mark)
+{
+  scratch->cur = mark.cur;
+  scratch->off = mark.off;
+}
+
+#define SY_SCRATCH_NEW(scratch, type, n) \
+  ((type *) _sy_scratch_alloc ((scratch), sizeof (type) * (gsize) (n)))
+#define SY_SCRATCH_NEW0(scratch, type, n) \
+  ((type *) _sy_scratch_alloc0 ((scratch), sizeof (type) * (gsize) (n)))
+
+/* The time a block takes, added to trace->op_time_s[op]:
+ *
+ *   SY_OP_TIMED (trace, SY_OP_ATTENTION)
+ *     {
+ *       ...
+ *     }
+ *
+ * A return out of the block drops its time (the run fails then). */
+typedef struct
+{
+  double *acc;
+  double  t0;
+} SyOpTimer;
+
+static inline double
+_sy_now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static inline SyOpTimer
+_sy_op_timer_start (double *acc)
+{
+  return (SyOpTimer) { acc, _sy_now_s () };
+}
+
+static inline void
+_sy_op_timer_stop (SyOpTimer *timer)
+{
+  *timer->acc += _sy_now_s () - timer->t0;
+  timer->acc = NULL;
+}
+
+#define SY_OP_TIMED(trace, op) \
+  for (SyOpTimer sy_op_timer_ = _sy_op_timer_start (&(trace)->op_time_s[(op)]); \
+       sy_op_timer_.acc != NULL; _sy_op_timer_stop (&sy_op_timer_))
+
 /* What a run keeps between calls: the KV cache and the outputs of every
- * position computed so far. */
+ * position computed so far, and the forward pass's scratch. */
 typedef struct
 {
   int      n_layers;
@@ -24,6 +111,7 @@ typedef struct
   float  **hidden;       /* (n_layers + 1) x (cap, H), or NULL */
   float   *recv_out;     /* borrowed: (n_moe_layers, n) attention received per
                           * MoE layer from the queries of the run, or NULL */
+  SyScratch  scratch;      /* activations of the pass running now */
 } SyRunState;
 
 void     _sy_run_state_init    (SyRunState         *rs,
@@ -35,25 +123,13 @@ void     _sy_run_state_reserve (SyRunState         *rs,
                                 int                 n,
                                 gboolean            capture);
 
-/* Computes positions [p, n) given the cache of [0, p): fills the caches,
- * logits, lse, hidden rows [p, n) and the trace rows [p, n) of every MoE
- * layer (rows [0, p) of @trace must already hold the previous run's). */
-gboolean _sy_forward           (SyModel            *model,
-                                SyRunState         *rs,
-                                SyPool             *pool,
-                                const SyRouterSpec *spec,
-                                const int32_t      *ids,
-                                int                 p,
-                                int                 n,
-                                gboolean            capture,
-                                SyTrace            *trace,
-                                SyProgressFunc      progress,
-                                gpointer            user_data,
-                                GError            **error);
-
-/* Same, from decoder layer @l0 on: @x0 (n - p, H) is the input of layer
- * @l0 at positions [p, n) (the caller has filled the caches, hidden rows
- * and trace rows of layers < l0); @x0 NULL starts from the embedding. */
+/* Computes positions [p, n) given the cache of [0, p), from decoder layer
+ * @l0 on: fills the caches, logits, lse, hidden rows [p, n) and the trace
+ * rows [p, n) of every MoE layer (rows [0, p) of @trace must already hold
+ * the previous run's).  @x0 (n - p, H) is the input of layer @l0 at
+ * positions [p, n) (the caller has filled the caches, hidden rows and
+ * trace rows of layers < l0); @x0 NULL starts from the embedding (and
+ * @l0 is 0 then). */
 gboolean _sy_forward_from      (SyModel            *model,
                                 SyRunState         *rs,
                                 SyPool             *pool,
@@ -99,8 +175,10 @@ typedef struct
 } SyAttnCore;
 
 /* Runs @job over its heads; fills @recv (n) with the attention each key
- * received (summed over queries, averaged over heads) when non-NULL. */
+ * received (summed over queries, averaged over heads) when non-NULL.
+ * Its scratch comes from @scratch. */
 void     _sy_attention_core    (SyPool             *pool,
+                                SyScratch          *scratch,
                                 SyAttnCore         *job,
                                 float              *recv);
 

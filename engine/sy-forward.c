@@ -20,10 +20,77 @@
 
 #include "sy-forward-private.h"
 
-static double
-now_s (void)
+/* -------------------------------------------------------------- scratch */
+
+#define SCRATCH_ALIGN 64
+#define SCRATCH_MIN_BLOCK ((gsize) 1 << 20)
+
+static void
+scratch_add_block (SyScratch *a,
+                   gsize      bytes)
 {
-  return g_get_monotonic_time () / 1e6;
+  guint i = a->n_blocks++;
+
+  a->mem = g_renew (gpointer, a->mem, a->n_blocks);
+  a->data = g_renew (guint8 *, a->data, a->n_blocks);
+  a->size = g_renew (gsize, a->size, a->n_blocks);
+  a->mem[i] = g_malloc (bytes + SCRATCH_ALIGN);
+  a->data[i] = (guint8 *) (((guintptr) a->mem[i] + SCRATCH_ALIGN - 1)
+                           & ~(guintptr) (SCRATCH_ALIGN - 1));
+  a->size[i] = bytes;
+}
+
+gpointer
+_sy_scratch_alloc (SyScratch *a,
+                   gsize      bytes)
+{
+  gpointer ptr;
+
+  bytes = MAX ((bytes + SCRATCH_ALIGN - 1) & ~(gsize) (SCRATCH_ALIGN - 1), SCRATCH_ALIGN);
+  while (a->cur < a->n_blocks && a->off + bytes > a->size[a->cur])
+    {
+      a->cur++;
+      a->off = 0;
+    }
+  if (a->cur == a->n_blocks)
+    scratch_add_block (a, MAX (bytes, SCRATCH_MIN_BLOCK));
+  ptr = a->data[a->cur] + a->off;
+  a->off += bytes;
+  return ptr;
+}
+
+gpointer
+_sy_scratch_alloc0 (SyScratch *a,
+                    gsize      bytes)
+{
+  return memset (_sy_scratch_alloc (a, bytes), 0, bytes);
+}
+
+void
+_sy_scratch_clear (SyScratch *a)
+{
+  for (guint i = 0; i < a->n_blocks; i++)
+    g_free (a->mem[i]);
+  g_free (a->mem);
+  g_free (a->data);
+  g_free (a->size);
+  memset (a, 0, sizeof *a);
+}
+
+void
+_sy_scratch_reset (SyScratch *a)
+{
+  if (a->n_blocks > 1)
+    {
+      gsize total = 0;
+
+      for (guint i = 0; i < a->n_blocks; i++)
+        total += a->size[i];
+      _sy_scratch_clear (a);
+      scratch_add_block (a, total);
+    }
+  a->cur = 0;
+  a->off = 0;
 }
 
 /* ------------------------------------------------------------ run state */
@@ -59,6 +126,7 @@ _sy_run_state_clear (SyRunState *rs,
     for (int i = 0; i <= L; i++)
       g_free (rs->hidden[i]);
   g_free (rs->hidden);
+  _sy_scratch_clear (&rs->scratch);
   memset (rs, 0, sizeof *rs);
 }
 
@@ -194,6 +262,7 @@ attn_head (int      h,
  * every head of group g scaled by G gamma_t[g] (ARCHITECTURE.md §3). */
 static void
 group_gate (SyPool         *pool,
+            SyScratch      *scratch,
             const SyLayer  *L,
             const SyConfig *c,
             const float    *xn,    /* (T, H) attention input */
@@ -202,7 +271,7 @@ group_gate (SyPool         *pool,
 {
   int G = L->group_gate.rows, D = c->head_dim, q_dim = c->n_heads * D;
   int per = q_dim / G;   /* (n_heads / G) heads of D values */
-  g_autofree float *gl = g_new (float, (gsize) T * G);
+  float *gl = SY_SCRATCH_NEW (scratch, float, (gsize) T * G);
 
   sy_matmul (pool, gl, xn, T, &L->group_gate, NULL);
   for (int t = 0; t < T; t++)
@@ -240,8 +309,8 @@ attention (SyModel    *m,
   int q_dim = c->n_heads * D, kv_dim = c->n_kv_heads * D;
   float *kc = rs->k_cache[l] + (gsize) p * kv_dim;
   float *vc = rs->v_cache[l] + (gsize) p * kv_dim;
-  g_autofree float *cos_t = g_new (float, D / 2);
-  g_autofree float *sin_t = g_new (float, D / 2);
+  float *cos_t = SY_SCRATCH_NEW (&rs->scratch, float, D / 2);
+  float *sin_t = SY_SCRATCH_NEW (&rs->scratch, float, D / 2);
   AttnJob job;
 
   if (m->arch->attn == SY_ATTN_MLA)
@@ -308,8 +377,8 @@ attention (SyModel    *m,
   job.k_cache = rs->k_cache[l];
   job.v_cache = rs->v_cache[l];
   job.out = att;
-  job.recv = recv ? g_new0 (float, (gsize) c->n_heads * n) : NULL;
-  job.scores = g_new (float, (gsize) c->n_heads * MIN (T, ATTN_BLOCK) * n);
+  job.recv = recv ? SY_SCRATCH_NEW0 (&rs->scratch, float, (gsize) c->n_heads * n) : NULL;
+  job.scores = SY_SCRATCH_NEW (&rs->scratch, float, (gsize) c->n_heads * MIN (T, ATTN_BLOCK) * n);
   job.p = p;
   job.T = T;
   job.n = n;
@@ -330,26 +399,25 @@ attention (SyModel    *m,
             s += job.recv[(gsize) h * n + j];
           recv[j] = (float) (s / c->n_heads);
         }
-      g_free (job.recv);
     }
-  g_free (job.scores);
   if (L->group_gate.rows > 0)
-    group_gate (pool, L, c, xn, T, att);
+    group_gate (pool, &rs->scratch, L, c, xn, T, att);
 }
 
 /* ------------------------------------------------------------------ FFN */
 
-/* out (T, H) = down (silu (x gate^T) * (x up^T)) */
+/* out (T, H) = down (silu (x gate^T) * (x up^T)); @g and @u are scratch
+ * of (T, f->gate.rows) */
 static void
 ffn_forward (SyPool      *pool,
              const SyFfn *f,
              const float *x,
              int          T,
-             float       *out)
+             float       *out,
+             float       *g,
+             float       *u)
 {
   int inner = f->gate.rows;
-  g_autofree float *g = g_new (float, (gsize) T * inner);
-  g_autofree float *u = g_new (float, (gsize) T * inner);
 
   sy_matmul (pool, g, x, T, &f->gate, f->gate_bias);
   sy_matmul (pool, u, x, T, &f->up, f->up_bias);
@@ -367,6 +435,11 @@ typedef struct
   const int     *start;     /* (E + 1) offsets into rows / out */
   const int     *rows;      /* (n_assign) batch row of each assignment */
   float         *out;       /* (n_assign, H) expert outputs */
+  gboolean       side_by_side; /* one task per expert on the pool's threads */
+  float         *x;         /* scratch: the gathered rows (rows, H) */
+  float         *g;         /* scratch of ffn_forward (rows, inner) */
+  float         *u;
+  int            inner;     /* the largest expert's intermediate size */
 } ExpertJob;
 
 static void
@@ -377,52 +450,34 @@ expert_task (int      i,
   int e = job->active[i];
   int c = job->start[e + 1] - job->start[e];
   const int *rows = job->rows + job->start[e];
-  g_autofree float *x = g_new (float, (gsize) c * job->H);
+  /* side by side, each expert has its rows of the scratch; else one after
+   * another in the same */
+  int r0 = job->side_by_side ? job->start[e] : 0;
+  float *x = job->x + (gsize) r0 * job->H;
+  gsize gu = (gsize) r0 * job->inner;
 
   /* gather the rows routed to e, one product per matrix */
   for (int r = 0; r < c; r++)
     memcpy (x + (gsize) r * job->H, job->xn + (gsize) rows[r] * job->H, sizeof (float) * job->H);
   ffn_forward (job->pool, &job->L->experts[e], x, c,
-               job->out + (gsize) job->start[e] * job->H);
+               job->out + (gsize) job->start[e] * job->H, job->g + gu, job->u + gu);
 }
 
+/* The chosen experts of rows [p, n) counted per expert: @start (E + 1,
+ * zeroed) becomes the offsets of each expert's assignments, @active the
+ * experts with any.  FALSE where the policy chose what is not there. */
 static gboolean
-moe_forward (SyModel            *m,
-             SyPool             *pool,
-             const SyRouterSpec *spec,
-             int                 l,
-             const float        *xn,     /* (T, H) */
-             int                 p,
-             int                 n,
-             const float        *recv,   /* (n) or NULL */
-             SyTrace            *trace,
-             float              *y,      /* (T, H) out */
-             GError            **error)
+group_by_expert (const SyTraceLayer  *tl,
+                 int                  l,
+                 int                  p,
+                 int                  n,
+                 int                  E,
+                 int                 *start,
+                 int                 *active,
+                 int                 *n_active,
+                 int                 *n_assign,
+                 GError             **error)
 {
-  const SyConfig *c = &m->config;
-  const SyLayer *L = &m->layers[l];
-  SyTraceLayer *tl = &trace->layers[L->moe];
-  int T = n - p, H = c->hidden_size, E = c->n_experts;
-  g_autofree int *start = g_new0 (int, E + 1);
-  g_autofree int *fill = g_new0 (int, E);
-  g_autofree int *active = g_new (int, E);
-  g_autofree int *rows = NULL;
-  g_autofree float *wts = NULL;
-  g_autofree float *out = NULL;
-  int n_assign = 0, n_active = 0;
-  double t0 = now_s ();
-  ExpertJob job;
-
-  /* router: z = x W_r^T, written where the policy reads it */
-  sy_matmul (pool, tl->logits + (gsize) p * E, xn, T, &L->router, L->router_bias);
-  tl->layer = l;
-  tl->moe = L->moe;
-  if (!sy_router_route (spec, &m->router_info, L->moe, n, p, recv, tl, error))
-    return FALSE;
-  trace->op_time_s[SY_OP_ROUTER] += now_s () - t0;
-  t0 = now_s ();
-
-  /* group the assignments by expert */
   for (int t = p; t < n; t++)
     {
       int k = tl->k[t];
@@ -445,76 +500,132 @@ moe_forward (SyModel            *m,
             }
           start[e + 1]++;
         }
-      n_assign += k;
+      *n_assign += k;
     }
   for (int e = 0; e < E; e++)
     {
       if (start[e + 1] > 0)
-        active[n_active++] = e;
+        active[(*n_active)++] = e;
       start[e + 1] += start[e];
     }
-  rows = g_new (int, MAX (n_assign, 1));
-  wts = g_new (float, MAX (n_assign, 1));
-  for (int t = p; t < n; t++)
-    for (int i = 0; i < tl->k[t]; i++)
-      {
-        int e = tl->experts[(gsize) t * E + i];
-        int slot = start[e] + fill[e]++;
+  return TRUE;
+}
 
-        rows[slot] = t - p;
-        wts[slot] = tl->weights[(gsize) t * E + i];
-      }
+static gboolean
+moe_forward (SyModel            *m,
+             SyPool             *pool,
+             SyScratch          *scratch,
+             const SyRouterSpec *spec,
+             int                 l,
+             const float        *xn,     /* (T, H) */
+             int                 p,
+             int                 n,
+             const float        *recv,   /* (n) or NULL */
+             SyTrace            *trace,
+             float              *y,      /* (T, H) out */
+             GError            **error)
+{
+  const SyConfig *c = &m->config;
+  const SyLayer *L = &m->layers[l];
+  SyTraceLayer *tl = &trace->layers[L->moe];
+  int T = n - p, H = c->hidden_size, E = c->n_experts;
+  int *start = SY_SCRATCH_NEW0 (scratch, int, E + 1);
+  int *fill = SY_SCRATCH_NEW0 (scratch, int, E);
+  int *active = SY_SCRATCH_NEW (scratch, int, E);
+  int *rows;
+  float *wts;
+  int n_assign = 0, n_active = 0, scratch_rows = 1;
+  ExpertJob job = { 0 };
 
-  out = g_new (float, (gsize) MAX (n_assign, 1) * H);
-  job.L = L;
-  job.pool = pool;
-  job.xn = xn;
-  job.H = H;
-  job.active = active;
-  job.start = start;
-  job.rows = rows;
-  job.out = out;
-  if (n_active >= 2 * sy_pool_n_threads (pool))
-    sy_pool_run (pool, n_active, expert_task, &job);      /* experts side by side */
-  else
-    for (int i = 0; i < n_active; i++)
-      expert_task (i, &job);                              /* each product split */
-
-  /* scatter-add with the weights, expert by expert */
-  memset (y, 0, sizeof (float) * T * H);
-  for (int a = 0; a < n_assign; a++)
+  /* router: z = x W_r^T, written where the policy reads it */
+  SY_OP_TIMED (trace, SY_OP_ROUTER)
     {
-      float *yr = y + (gsize) rows[a] * H;
-      const float *o = out + (gsize) a * H;
-      float w = wts[a];
+      sy_matmul (pool, tl->logits + (gsize) p * E, xn, T, &L->router, L->router_bias);
+      tl->layer = l;
+      tl->moe = L->moe;
+      if (!sy_router_route (spec, &m->router_info, L->moe, n, p, recv, tl, error))
+        return FALSE;
+    }
 
-      for (int i = 0; i < H; i++)
-        yr[i] += w * o[i];
+  SY_OP_TIMED (trace, SY_OP_EXPERTS)
+    {
+      if (!group_by_expert (tl, l, p, n, E, start, active, &n_active, &n_assign, error))
+        return FALSE;
+      rows = SY_SCRATCH_NEW (scratch, int, MAX (n_assign, 1));
+      wts = SY_SCRATCH_NEW (scratch, float, MAX (n_assign, 1));
+      for (int t = p; t < n; t++)
+        for (int i = 0; i < tl->k[t]; i++)
+          {
+            int e = tl->experts[(gsize) t * E + i];
+            int slot = start[e] + fill[e]++;
+
+            rows[slot] = t - p;
+            wts[slot] = tl->weights[(gsize) t * E + i];
+          }
+
+      job.L = L;
+      job.pool = pool;
+      job.xn = xn;
+      job.H = H;
+      job.active = active;
+      job.start = start;
+      job.rows = rows;
+      job.side_by_side = n_active >= 2 * sy_pool_n_threads (pool);
+      for (int i = 0; i < n_active; i++)
+        {
+          int e = active[i];
+
+          job.inner = MAX (job.inner, L->experts[e].gate.rows);
+          scratch_rows = MAX (scratch_rows, job.side_by_side ? n_assign : start[e + 1] - start[e]);
+        }
+      job.out = SY_SCRATCH_NEW (scratch, float, (gsize) MAX (n_assign, 1) * H);
+      job.x = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * H);
+      job.g = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
+      job.u = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
+      if (job.side_by_side)
+        sy_pool_run (pool, n_active, expert_task, &job);      /* experts side by side */
+      else
+        for (int i = 0; i < n_active; i++)
+          expert_task (i, &job);                              /* each product split */
+
+      /* scatter-add with the weights, expert by expert */
+      memset (y, 0, sizeof (float) * T * H);
+      for (int a = 0; a < n_assign; a++)
+        {
+          float *yr = y + (gsize) rows[a] * H;
+          const float *o = job.out + (gsize) a * H;
+          float w = wts[a];
+
+          for (int i = 0; i < H; i++)
+            yr[i] += w * o[i];
+        }
     }
 
   /* shared expert, gated by sigmoid (x . g) where the model has a gate */
   if (L->shared.gate.rows > 0)
-    {
-      g_autofree float *s = g_new (float, (gsize) T * H);
+    SY_OP_TIMED (trace, SY_OP_EXPERTS)
+      {
+        gsize gu = (gsize) T * L->shared.gate.rows;
+        float *s = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
 
-      ffn_forward (pool, &L->shared, xn, T, s);
-      for (int t = 0; t < T; t++)
-        {
-          float gate = 1.0f;
+        ffn_forward (pool, &L->shared, xn, T, s, SY_SCRATCH_NEW (scratch, float, gu),
+                     SY_SCRATCH_NEW (scratch, float, gu));
+        for (int t = 0; t < T; t++)
+          {
+            float gate = 1.0f;
 
-          if (L->shared_gate)
-            {
-              float d = 0;
+            if (L->shared_gate)
+              {
+                float d = 0;
 
-              for (int i = 0; i < H; i++)
-                d += xn[(gsize) t * H + i] * L->shared_gate[i];
-              gate = 1.0f / (1.0f + expf (-d));
-            }
-          for (int i = 0; i < H; i++)
-            y[(gsize) t * H + i] += gate * s[(gsize) t * H + i];
-        }
-    }
-  trace->op_time_s[SY_OP_EXPERTS] += now_s () - t0;
+                for (int i = 0; i < H; i++)
+                  d += xn[(gsize) t * H + i] * L->shared_gate[i];
+                gate = 1.0f / (1.0f + expf (-d));
+              }
+            for (int i = 0; i < H; i++)
+              y[(gsize) t * H + i] += gate * s[(gsize) t * H + i];
+          }
+      }
   return TRUE;
 }
 
@@ -543,24 +654,6 @@ lse_row (int      t,
 }
 
 gboolean
-_sy_forward (SyModel            *m,
-             SyRunState         *rs,
-             SyPool             *pool,
-             const SyRouterSpec *spec,
-             const int32_t      *ids,
-             int                 p,
-             int                 n,
-             gboolean            capture,
-             SyTrace            *trace,
-             SyProgressFunc      progress,
-             gpointer            user_data,
-             GError            **error)
-{
-  return _sy_forward_from (m, rs, pool, spec, ids, p, n, 0, NULL, capture, trace,
-                           progress, user_data, error);
-}
-
-gboolean
 _sy_forward_from (SyModel            *m,
                   SyRunState         *rs,
                   SyPool             *pool,
@@ -580,48 +673,51 @@ _sy_forward_from (SyModel            *m,
   int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
   int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
   float res_mult = (float) c->residual_multiplier;
-  g_autofree float *x = g_new (float, (gsize) T * H);
-  g_autofree float *xn = g_new (float, (gsize) T * H);
-  g_autofree float *y = g_new (float, (gsize) T * H);
-  g_autofree float *q = g_new (float, (gsize) T * q_dim);
-  g_autofree float *k = g_new (float, (gsize) T * kv_dim);
-  g_autofree float *att = g_new (float, (gsize) T * m->attn_out_dim);
-  g_autofree float *recv = NULL;
-  double t0 = now_s ();
+  SyScratch *scratch = &rs->scratch;
+  float *x, *xn, *y, *q, *k, *att, *recv = NULL;
 
-  if (spec->policy == SY_POLICY_NATIVE && m->router_info.native)
-    spec = m->router_info.native;    /* the model's own policy (demo models) */
+  _sy_scratch_reset (scratch);
+  x = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
+  xn = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
+  y = SY_SCRATCH_NEW (scratch, float, (gsize) T * H);
+  q = SY_SCRATCH_NEW (scratch, float, (gsize) T * q_dim);
+  k = SY_SCRATCH_NEW (scratch, float, (gsize) T * kv_dim);
+  att = SY_SCRATCH_NEW (scratch, float, (gsize) T * m->attn_out_dim);
+  spec = sy_router_spec_resolve (spec, &m->router_info);
   if (spec->policy == SY_POLICY_DA || rs->recv_out != NULL)
-    recv = g_new0 (float, n);
+    recv = SY_SCRATCH_NEW0 (scratch, float, n);
 
-  if (x0 != NULL)
+  SY_OP_TIMED (trace, SY_OP_OTHER)
     {
-      /* resume: x0 is the input of layer l0 (the caller filled the caches
-       * and trace rows of the layers before it) */
-      memcpy (x, x0, sizeof (float) * T * H);
-    }
-  else
-    {
-      /* embedding (times Granite's embedding multiplier) */
-      l0 = 0;
-      for (int t = 0; t < T; t++)
+      if (x0 != NULL)
         {
-          float *xt = x + (gsize) t * H;
-
-          sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
-          if (c->embedding_multiplier != 1.0)
-            for (int i = 0; i < H; i++)
-              xt[i] *= (float) c->embedding_multiplier;
+          /* resume: x0 is the input of layer l0 (the caller filled the
+           * caches and trace rows of the layers before it) */
+          memcpy (x, x0, sizeof (float) * T * H);
         }
-      if (capture)
-        memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
+      else
+        {
+          /* embedding (times Granite's embedding multiplier) */
+          l0 = 0;
+          for (int t = 0; t < T; t++)
+            {
+              float *xt = x + (gsize) t * H;
+
+              sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
+              if (c->embedding_multiplier != 1.0)
+                for (int i = 0; i < H; i++)
+                  xt[i] *= (float) c->embedding_multiplier;
+            }
+          if (capture)
+            memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
+        }
     }
-  trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
   for (int l = l0; l < NL; l++)
     {
       const SyLayer *L = &m->layers[l];
-      double tl0 = now_s ();
+      SyScratchMark mark = _sy_scratch_mark (scratch);
+      double tl0 = _sy_now_s ();
       double op0[SY_N_OPS];
 
       memcpy (op0, trace->op_time_s, sizeof op0);
@@ -633,72 +729,80 @@ _sy_forward_from (SyModel            *m,
         }
 
       /* attention block */
-      t0 = now_s ();
-      for (int t = 0; t < T; t++)
-        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->attn_norm, H, (float) c->rms_norm_eps);
-      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
-      t0 = now_s ();
-      attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
-      if (rs->recv_out != NULL && L->is_moe)
-        memcpy (rs->recv_out + (gsize) L->moe * n, recv, sizeof (float) * n);
-      sy_matmul (pool, y, att, T, &L->o, L->o_bias);
-      trace->op_time_s[SY_OP_ATTENTION] += now_s () - t0;
-      t0 = now_s ();
-      for (gsize i = 0; i < (gsize) T * H; i++)
-        x[i] += y[i] * res_mult;
+      SY_OP_TIMED (trace, SY_OP_OTHER)
+        for (int t = 0; t < T; t++)
+          sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->attn_norm, H,
+                      (float) c->rms_norm_eps);
+      SY_OP_TIMED (trace, SY_OP_ATTENTION)
+        {
+          attention (m, pool, rs, l, xn, p, n, q, k, att, recv);
+          if (rs->recv_out != NULL && L->is_moe)
+            memcpy (rs->recv_out + (gsize) L->moe * n, recv, sizeof (float) * n);
+          sy_matmul (pool, y, att, T, &L->o, L->o_bias);
+        }
+      SY_OP_TIMED (trace, SY_OP_OTHER)
+        {
+          for (gsize i = 0; i < (gsize) T * H; i++)
+            x[i] += y[i] * res_mult;
 
-      /* feed-forward block */
-      for (int t = 0; t < T; t++)
-        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->ffn_norm, H, (float) c->rms_norm_eps);
-      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
+          /* feed-forward block */
+          for (int t = 0; t < T; t++)
+            sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, L->ffn_norm, H,
+                        (float) c->rms_norm_eps);
+        }
       if (L->is_moe)
         {
-          if (!moe_forward (m, pool, spec, l, xn, p, n, recv, trace, y, error))
+          if (!moe_forward (m, pool, scratch, spec, l, xn, p, n, recv, trace, y, error))
             return FALSE;
         }
       else
+        SY_OP_TIMED (trace, SY_OP_EXPERTS)
+          {
+            gsize gu = (gsize) T * L->mlp.gate.rows;
+
+            ffn_forward (pool, &L->mlp, xn, T, y, SY_SCRATCH_NEW (scratch, float, gu),
+                         SY_SCRATCH_NEW (scratch, float, gu));
+          }
+      SY_OP_TIMED (trace, SY_OP_OTHER)
         {
-          t0 = now_s ();
-          ffn_forward (pool, &L->mlp, xn, T, y);
-          trace->op_time_s[SY_OP_EXPERTS] += now_s () - t0;
+          for (gsize i = 0; i < (gsize) T * H; i++)
+            x[i] += y[i] * res_mult;
+          if (capture && l < NL - 1)
+            memcpy (rs->hidden[l + 1] + (gsize) p * H, x, sizeof (float) * T * H);
         }
-      t0 = now_s ();
-      for (gsize i = 0; i < (gsize) T * H; i++)
-        x[i] += y[i] * res_mult;
-      if (capture && l < NL - 1)
-        memcpy (rs->hidden[l + 1] + (gsize) p * H, x, sizeof (float) * T * H);
-      trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
 
       if (L->is_moe)
         {
           SyTraceLayer *tl = &trace->layers[L->moe];
 
-          tl->time_s = now_s () - tl0;
+          tl->time_s = _sy_now_s () - tl0;
           for (int o = 0; o < SY_N_OPS; o++)
             tl->op_time_s[o] = trace->op_time_s[o] - op0[o];
         }
       if (recv)
         memset (recv, 0, sizeof (float) * n);
+      _sy_scratch_release (scratch, mark);
     }
 
   /* final norm, LM head */
-  t0 = now_s ();
-  for (int t = 0; t < T; t++)
-    sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H, (float) c->rms_norm_eps);
-  if (capture)
-    memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
-  trace->op_time_s[SY_OP_OTHER] += now_s () - t0;
-  t0 = now_s ();
-  {
-    float *lg = rs->logits + (gsize) p * V;
-    LseJob job = { lg, rs->lse + p, V };
+  SY_OP_TIMED (trace, SY_OP_OTHER)
+    {
+      for (int t = 0; t < T; t++)
+        sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H,
+                    (float) c->rms_norm_eps);
+      if (capture)
+        memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
+    }
+  SY_OP_TIMED (trace, SY_OP_LM_HEAD)
+    {
+      float *lg = rs->logits + (gsize) p * V;
+      LseJob job = { lg, rs->lse + p, V };
 
-    sy_matmul (pool, lg, xn, T, &m->lm_head, NULL);
-    if (c->logits_scaling != 1.0)
-      for (gsize i = 0; i < (gsize) T * V; i++)
-        lg[i] /= (float) c->logits_scaling;
-    sy_pool_run (T > 1 ? pool : NULL, T, lse_row, &job);
-  }
-  trace->op_time_s[SY_OP_LM_HEAD] += now_s () - t0;
+      sy_matmul (pool, lg, xn, T, &m->lm_head, NULL);
+      if (c->logits_scaling != 1.0)
+        for (gsize i = 0; i < (gsize) T * V; i++)
+          lg[i] /= (float) c->logits_scaling;
+      sy_pool_run (T > 1 ? pool : NULL, T, lse_row, &job);
+    }
   return TRUE;
 }

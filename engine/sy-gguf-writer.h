@@ -18,6 +18,7 @@
 
 #include "sy-arch.h"
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS

@@ -758,57 +758,38 @@ sy_model_load (const char      *path,
   return sy_model_load_full (path, SY_MODEL_LOAD_DEFAULT, progress, user_data, error);
 }
 
-SyModel *
-sy_model_load_full (const char        *path,
-                    SyModelLoadFlags   flags,
-                    SyProgressFunc     progress,
-                    gpointer           user_data,
-                    GError           **error)
+/* config.json, or the metadata of a GGUF file (opened into *@gguf): the
+ * architecture and configuration of @m; *@config_file names where they
+ * came from, for messages. */
+static gboolean
+load_config (SyModel     *m,
+             const char  *path,
+             SyGguf     **gguf,
+             char       **config_file,
+             GError     **error)
 {
-  g_autoptr (SyModel) m = NULL;
-  g_autofree char *config_file = NULL;
-  g_autofree char *gen_file = NULL;
-  json_object *root, *gen, *v = NULL;
+  json_object *root, *v = NULL;
   const char *model_type = NULL;
-  Binder b = { 0 };
-  SyConfig *c;
-  int n_moe = 0;
-  gboolean bound;
-  g_autoptr (SyGguf) gguf = NULL;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) && !sy_gguf_is_gguf (path))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: not a model folder (expected config.json and *.safetensors) "
-                   "nor a GGUF file", path);
-      return NULL;
-    }
-
-  m = g_new0 (SyModel, 1);
-  m->ref_count = 1;
-  m->path = g_strdup (path);
-  m->name = g_path_get_basename (path);
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
       const SyArchSpec *arch = NULL;
 
-      gguf = sy_gguf_open (path, error);
-      if (gguf == NULL)
-        return NULL;
-      root = sy_gguf_model_config (gguf, &arch, error);
+      *gguf = sy_gguf_open (path, error);
+      if (*gguf == NULL)
+        return FALSE;
+      root = sy_gguf_model_config (*gguf, &arch, error);
       if (root == NULL)
-        return NULL;
-      config_file = g_strdup_printf ("%s (metadata)", path);
+        return FALSE;
+      *config_file = g_strdup_printf ("%s (metadata)", path);
     }
   else
     {
-      config_file = g_build_filename (path, "config.json", NULL);
-      root = read_json (config_file, config_file, FALSE, error);
+      *config_file = g_build_filename (path, "config.json", NULL);
+      root = read_json (*config_file, *config_file, FALSE, error);
       if (root == NULL)
-        return NULL;
+        return FALSE;
     }
   if (json_object_object_get_ex (root, "model_type", &v) && v
       && json_object_get_type (v) == json_type_string)
@@ -817,86 +798,75 @@ sy_model_load_full (const char        *path,
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
                    "%s: required key 'model_type' is missing (supported: %s)",
-                   config_file, sy_arch_supported_list ());
+                   *config_file, sy_arch_supported_list ());
       json_object_put (root);
-      return NULL;
+      return FALSE;
     }
   m->arch = sy_arch_lookup (model_type, error);
   if (m->arch == NULL)
     {
-      g_prefix_error (error, "%s: ", config_file);
+      g_prefix_error (error, "%s: ", *config_file);
       json_object_put (root);
-      return NULL;
+      return FALSE;
     }
-  if (!sy_config_parse (m->arch, root, config_file, &m->config, error))
+  if (!sy_config_parse (m->arch, root, *config_file, &m->config, error))
     {
       json_object_put (root);
-      return NULL;
+      return FALSE;
     }
   json_object_put (root);
-  c = &m->config;
-  if (gguf && sy_gguf_model_rope_pairs (gguf))
-    c->rope_interleave = TRUE;
+  if (*gguf && sy_gguf_model_rope_pairs (*gguf))
+    m->config.rope_interleave = TRUE;
+  return TRUE;
+}
 
-  /* generation_config.json: what generate() stops at */
-  gen_file = g_build_filename (path, "generation_config.json", NULL);
+/* generation_config.json: what generate() stops at */
+static gboolean
+read_generation_config (SyModel     *m,
+                        const char  *path,
+                        SyGguf      *gguf,
+                        GError     **error)
+{
+  SyConfig *c = &m->config;
+  g_autofree char *gen_file = g_build_filename (path, "generation_config.json", NULL);
+  json_object *gen, *v = NULL;
+
   gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
   if (gen == NULL && error && *error)
-    return NULL;
+    return FALSE;
   if (gen)
     {
       gboolean ok = sy_config_parse_generation (c, gen, gen_file, error);
 
       json_object_put (gen);
       if (!ok)
-        return NULL;
+        return FALSE;
     }
+  return TRUE;
+}
 
-  m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
-  if (m->store == NULL)
-    return NULL;
-
-  m->layers = g_new0 (SyLayer, c->n_layers);
-  m->layer_is_moe = g_new0 (gboolean, c->n_layers);
-  m->moe_layer = g_new0 (int, c->n_layers);
-  for (int l = 0; l < c->n_layers; l++)
-    if (sy_config_layer_is_moe (c, l))
-      {
-        m->layer_is_moe[l] = TRUE;
-        m->layers[l].moe = n_moe;
-        m->moe_layer[n_moe++] = l;
-      }
-
-  init_attention_dims (m);
-  b.pool = sy_pool_new (0);
-  b.model = m;
-  b.progress = progress;
-  b.user_data = user_data;
-  b.n_steps = c->n_layers;
-  bound = place_weights (m, flags, &b, error) && bind_model (&b, error);
-  sy_pool_free (b.pool);
-  if (!bound)
-    return NULL;
-  m->info.resident = m->arena != NULL;
-  for (int l = 0; l < c->n_layers; l++)
-    m->layers[l].moe = m->layer_is_moe[l] ? m->layers[l].moe : -1;
-
-  m->unused = sy_tensor_store_list_unused (m->store);
-  init_rope (m);
-
+/* The tokenizer: tokenizer.json of a folder, or the one a GGUF file
+ * describes, when it is one we can build (none otherwise). */
+static gboolean
+load_tokenizer (SyModel     *m,
+                const char  *path,
+                SyGguf      *gguf,
+                GError     **error)
+{
   if (gguf)
     {
       /* the tokenizer stored in the file, when it is one we can build */
       json_object *tok = sy_gguf_tokenizer_json (gguf, error);
 
       if (tok == NULL && error && *error)
-        return NULL;
+        return FALSE;
       if (tok)
         {
-          m->tokenizer = sy_tokenizer_new_from_json (tok, path, c->bos_token_id, c->eos_token_id, error);
+          m->tokenizer = sy_tokenizer_new_from_json (tok, path, m->config.bos_token_id,
+                                                     m->config.eos_token_id, error);
           json_object_put (tok);
           if (m->tokenizer == NULL)
-            return NULL;
+            return FALSE;
         }
     }
   else
@@ -907,24 +877,33 @@ sy_model_load_full (const char        *path,
       {
         m->tokenizer = sy_tokenizer_load (path, error);
         if (m->tokenizer == NULL)
-          return NULL;
+          return FALSE;
       }
   }
+  return TRUE;
+}
 
-  /* info */
+/* m->info: what the model is, for the layers above */
+static void
+describe_model (SyModel      *m,
+                const Binder *b,
+                int           n_moe)
+{
+  const SyConfig *c = &m->config;
+
   m->info.model_type = m->arch->model_type;
   m->info.hf_class = m->arch->hf_class;
   m->info.name = m->name;
   m->info.path = m->path;
-  m->info.dtype = (b.n_f16 == 0 && b.n_bf16 == 0) ? "F32"
-                  : (b.n_f32 == 0 && b.n_bf16 == 0) ? "F16"
-                  : (b.n_f32 == 0 && b.n_f16 == 0) ? "BF16" : "mixed";
+  m->info.dtype = (b->n_f16 == 0 && b->n_bf16 == 0) ? "F32"
+                  : (b->n_f32 == 0 && b->n_bf16 == 0) ? "F16"
+                  : (b->n_f32 == 0 && b->n_f16 == 0) ? "BF16" : "mixed";
   {
     /* quantized: the format of most weights (norms stay F32 in GGUF) */
     int best = -1;
 
     for (int d = 0; d < SY_N_DTYPES; d++)
-      if (b.n_quant[d] > 0 && (best < 0 || b.n_quant[d] > b.n_quant[best]))
+      if (b->n_quant[d] > 0 && (best < 0 || b->n_quant[d] > b->n_quant[best]))
         best = d;
     if (best >= 0)
       m->info.dtype = sy_dtype_name (best);
@@ -946,6 +925,16 @@ sy_model_load_full (const char        *path,
   m->info.eos_token_id = c->eos_token_id;
   m->info.n_eos_token_ids = c->n_eos_token_ids;
   m->info.eos_token_ids = c->eos_token_ids;
+}
+
+/* m->router_info: how the model routes, for the policies */
+static gboolean
+describe_router (SyModel     *m,
+                 int          n_moe,
+                 const char  *config_file,
+                 GError     **error)
+{
+  const SyConfig *c = &m->config;
 
   m->router_info.n_experts = c->n_experts;
   m->router_info.native_k = c->n_experts_per_tok;
@@ -979,8 +968,84 @@ sy_model_load_full (const char        *path,
   if (c->native && !sy_router_spec_check (c->native, &m->router_info, error))
     {
       g_prefix_error (error, "%s: the model's native routing: ", config_file);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+SyModel *
+sy_model_load_full (const char        *path,
+                    SyModelLoadFlags   flags,
+                    SyProgressFunc     progress,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  g_autoptr (SyModel) m = NULL;
+  g_autofree char *config_file = NULL;
+  Binder b = { 0 };
+  SyConfig *c;
+  int n_moe = 0;
+  gboolean bound;
+  g_autoptr (SyGguf) gguf = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) && !sy_gguf_is_gguf (path))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
+                   "%s: not a model folder (expected config.json and *.safetensors) "
+                   "nor a GGUF file", path);
       return NULL;
     }
+
+  m = g_new0 (SyModel, 1);
+  m->ref_count = 1;
+  m->path = g_strdup (path);
+  m->name = g_path_get_basename (path);
+  if (!load_config (m, path, &gguf, &config_file, error))
+    return NULL;
+  c = &m->config;
+  if (!read_generation_config (m, path, gguf, error))
+    return NULL;
+
+  m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
+  if (m->store == NULL)
+    return NULL;
+
+  m->layers = g_new0 (SyLayer, c->n_layers);
+  m->layer_is_moe = g_new0 (gboolean, c->n_layers);
+  m->moe_layer = g_new0 (int, c->n_layers);
+  for (int l = 0; l < c->n_layers; l++)
+    if (sy_config_layer_is_moe (c, l))
+      {
+        m->layer_is_moe[l] = TRUE;
+        m->layers[l].moe = n_moe;
+        m->moe_layer[n_moe++] = l;
+      }
+
+  init_attention_dims (m);
+  b.pool = sy_pool_new (0);
+  b.model = m;
+  b.progress = progress;
+  b.user_data = user_data;
+  b.n_steps = c->n_layers;
+  bound = place_weights (m, flags, &b, error) && bind_model (&b, error);
+  sy_pool_free (b.pool);
+  if (!bound)
+    return NULL;
+  m->info.resident = m->arena != NULL;
+  for (int l = 0; l < c->n_layers; l++)
+    m->layers[l].moe = m->layer_is_moe[l] ? m->layers[l].moe : -1;
+
+  m->unused = sy_tensor_store_list_unused (m->store);
+  init_rope (m);
+
+  if (!load_tokenizer (m, path, gguf, error))
+    return NULL;
+
+  describe_model (m, &b, n_moe);
+  if (!describe_router (m, n_moe, config_file, error))
+    return NULL;
 
   b.step = b.n_steps;
   if (!report (&b, "done", error))

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-router.h"
 #include "sy-tokenizer.h"
 

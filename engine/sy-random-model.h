@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-safetensors-writer.h"
 #include "sy-tensor-store.h"
 

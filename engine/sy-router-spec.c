@@ -316,6 +316,49 @@ parse_option (SyRouterSpec  *spec,
   g_return_val_if_reached (FALSE);
 }
 
+/* The rules between options of one spec (parsed into @spec, @seen says
+ * which were given). */
+static gboolean
+check_option_rules (SyRouterSpec    *spec,
+                    const gboolean  *seen,
+                    GError         **error)
+{
+  if (seen[OPT_CUSTOM] && !seen[OPT_SCHEDULE])
+    spec->schedule = SY_SCHEDULE_CUSTOM;
+  if (spec->schedule == SY_SCHEDULE_CUSTOM && !seen[OPT_CUSTOM])
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: schedule=custom needs custom=K0/K1/... (one K per MoE layer)");
+  if (seen[OPT_CUSTOM] && spec->schedule != SY_SCHEDULE_CUSTOM)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: custom= needs schedule=custom, not schedule=%s",
+                           schedule_names[spec->schedule]);
+  if ((seen[OPT_KLO] || seen[OPT_KHI]) &&
+      (spec->schedule == SY_SCHEDULE_NONE || spec->schedule == SY_SCHEDULE_CUSTOM))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: option '%s' needs a schedule (uniform, descending, ascending, "
+                           "pyramid, valley or wave)", seen[OPT_KLO] ? "klo" : "khi");
+  if (seen[OPT_CYCLES] && spec->schedule != SY_SCHEDULE_WAVE)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: option 'cycles' applies only to schedule=wave");
+  if (seen[OPT_KLO] && seen[OPT_KHI] && spec->klo > spec->khi)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: klo=%d is larger than khi=%d", spec->klo, spec->khi);
+  if (seen[OPT_KMIN] && seen[OPT_KMAX] && spec->kmin > spec->kmax)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: kmin=%d is larger than kmax=%d", spec->kmin, spec->kmax);
+  /* (ours) a schedule sets K for topk, so k and a schedule contradict. */
+  if (spec->policy == SY_POLICY_TOPK && seen[OPT_K] && spec->schedule != SY_SCHEDULE_NONE)
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: topk takes either k= or schedule= (a schedule sets K per layer)");
+  if (spec->policy == SY_POLICY_MINP && !seen[OPT_T])
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: minp needs t=T (keep experts with pi >= T x the top one's)");
+  if (spec->policy == SY_POLICY_SER && !seen[OPT_T])
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "router spec: ser needs t=T (add experts while pi > T x the top one's)");
+  return TRUE;
+}
+
 SyRouterSpec *
 sy_router_spec_parse (const char  *text,
                       GError     **error)
@@ -415,69 +458,8 @@ sy_router_spec_parse (const char  *text,
         return NULL;
     }
 
-  /* Cross-option rules. */
-  if (seen[OPT_CUSTOM] && !seen[OPT_SCHEDULE])
-    spec->schedule = SY_SCHEDULE_CUSTOM;
-  if (spec->schedule == SY_SCHEDULE_CUSTOM && !seen[OPT_CUSTOM])
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: schedule=custom needs custom=K0/K1/... (one K per MoE layer)");
-      return NULL;
-    }
-  if (seen[OPT_CUSTOM] && spec->schedule != SY_SCHEDULE_CUSTOM)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: custom= needs schedule=custom, not schedule=%s",
-                   schedule_names[spec->schedule]);
-      return NULL;
-    }
-  if ((seen[OPT_KLO] || seen[OPT_KHI]) &&
-      (spec->schedule == SY_SCHEDULE_NONE || spec->schedule == SY_SCHEDULE_CUSTOM))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: option '%s' needs a schedule (uniform, descending, ascending, "
-                   "pyramid, valley or wave)", seen[OPT_KLO] ? "klo" : "khi");
-      return NULL;
-    }
-  if (seen[OPT_CYCLES] && spec->schedule != SY_SCHEDULE_WAVE)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: option 'cycles' applies only to schedule=wave");
-      return NULL;
-    }
-  if (seen[OPT_KLO] && seen[OPT_KHI] && spec->klo > spec->khi)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: klo=%d is larger than khi=%d", spec->klo, spec->khi);
-      return NULL;
-    }
-  if (seen[OPT_KMIN] && seen[OPT_KMAX] && spec->kmin > spec->kmax)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: kmin=%d is larger than kmax=%d", spec->kmin, spec->kmax);
-      return NULL;
-    }
-  if (spec->policy == SY_POLICY_TOPK && seen[OPT_K] && spec->schedule != SY_SCHEDULE_NONE)
-    {
-      /* (ours) a schedule sets K for topk, so k and a schedule contradict. */
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: topk takes either k= or schedule= (a schedule sets K per layer)");
-      return NULL;
-    }
-  if (spec->policy == SY_POLICY_MINP && !seen[OPT_T])
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: minp needs t=T (keep experts with pi >= T x the top one's)");
-      return NULL;
-    }
-
-  if (spec->policy == SY_POLICY_SER && !seen[OPT_T])
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "router spec: ser needs t=T (add experts while pi > T x the top one's)");
-      return NULL;
-    }
-
+  if (!check_option_rules (spec, seen, error))
+    return NULL;
   return g_steal_pointer (&spec);
 }
 
@@ -491,6 +473,30 @@ sy_router_spec_copy (const SyRouterSpec *spec)
   copy = g_memdup2 (spec, sizeof *spec);
   copy->custom = spec->custom ? g_memdup2 (spec->custom, sizeof (int) * spec->n_custom) : NULL;
   return copy;
+}
+
+SyRouterSpec *
+sy_router_spec_new_native (const SyRouterModelInfo *info)
+{
+  SyRouterSpec *spec;
+
+  if (info != NULL && info->native != NULL)
+    return sy_router_spec_copy (info->native);
+  spec = g_new (SyRouterSpec, 1);
+  spec_init (spec);
+  spec->policy = SY_POLICY_NATIVE;
+  spec->weights = SY_WEIGHTS_NATIVE;
+  return spec;
+}
+
+const SyRouterSpec *
+sy_router_spec_resolve (const SyRouterSpec      *spec,
+                        const SyRouterModelInfo *info)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (spec->policy == SY_POLICY_NATIVE && info != NULL && info->native != NULL)
+    return info->native;
+  return spec;
 }
 
 void
@@ -697,7 +703,7 @@ sy_router_spec_check (const SyRouterSpec       *spec,
                    "router spec: shallow=shared needs a model with shared experts");
       return FALSE;
     }
-  if (spec->policy == SY_POLICY_NATIVE && info->native != NULL && info->native != spec)
+  if (sy_router_spec_resolve (spec, info) != spec)
     {
       if (info->native->policy == SY_POLICY_NATIVE)
         {

@@ -651,6 +651,105 @@ da_prepare (RouteCtx                *ctx,
     }
 }
 
+/* quantile: the threshold tau, the Q-quantile of every probability of the
+ * layer's rows [0, n) that are not NaN fallbacks (INFINITY without any). */
+static float
+quantile_tau (const SyTraceLayer *out,
+              double              Q,
+              int                 n,
+              int                 E)
+{
+  g_autofree float *pool = g_new (float, (gsize) MAX (n, 1) * E);
+  gsize N = 0;
+
+  for (int t = 0; t < n; t++)
+    if (!(out->flags[t] & SY_CELL_NAN_FALLBACK))
+      {
+        memcpy (pool + N, out->probs + (gsize) t * E, sizeof (float) * E);
+        N += E;
+      }
+  if (N == 0)
+    return INFINITY;
+  return select_kth (pool, N, (gsize) floor (Q * (double) (N - 1)));
+}
+
+/* Pass 2 of routing, for row @t: ranking, K, experts and weights, and the
+ * row's complexity, depth and importance.  A NaN row takes @fallback (the
+ * model's own per-token rule) or plain top native_k. */
+static void
+route_row (RouteCtx           *ctx,
+           const SyRouterSpec *fallback,
+           int                 moe,
+           SyTraceLayer       *out,
+           int                 t)
+{
+  const SyRouterModelInfo *info = ctx->info;
+  const SyRouterSpec *eff = ctx->spec;
+  int E = ctx->E;
+  const float *z = out->logits + (gsize) t * E;
+  const float *probs = out->probs + (gsize) t * E;
+  int *experts = out->experts + (gsize) t * E;
+  float *weights = out->weights + (gsize) t * E;
+  gboolean bad = (out->flags[t] & SY_CELL_NAN_FALLBACK) != 0;
+  const SyRouterSpec *row_spec = eff;
+  SyWeightRule rule = ctx->weights;
+  float complexity = NAN;
+  SyDepth depth = SY_DEPTH_NONE;
+  gboolean grouped = ctx->grouped;
+  int K, budget = ctx->budget;
+  double h = out->entropy[t];
+
+  if (info->activation == SY_ROUTER_SIGMOID)
+    for (int e = 0; e < E; e++)
+      ctx->s[e] = isnan (z[e]) ? 0.0f : 1.0f / (1.0f + expf (-z[e]));
+
+  if (bad)
+    {
+      SyRouterSpec top = { .policy = SY_POLICY_NATIVE };
+
+      row_spec = fallback ? fallback : &top;
+      rule = fallback ? fallback->weights : SY_WEIGHTS_NATIVE;
+      grouped = info->n_group > 1 && fallback == NULL;
+      ctx->budget = sy_router_layer_budget (row_spec, info, moe);
+      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
+      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      ctx->budget = budget;
+    }
+  else
+    {
+      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
+      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
+          depth != SY_DEPTH_NONE && K > 0)
+        {
+          int Es = info->n_shallow_experts;
+          gboolean deep = depth == SY_DEPTH_DEEP;
+
+          row_restrict (ctx, probs, deep ? Es : 0, deep ? E : Es);
+          K = MIN (K, deep ? E - Es : Es);
+          out->group_mask[t] = deep ? 2 : 1;   /* group 0 shallow, 1 deep */
+        }
+    }
+
+  out->k[t] = K;
+  out->cum[t] = row_weights (ctx, rule, probs, K, experts, weights);
+  for (int j = K; j < E; j++)
+    {
+      experts[j] = -1;
+      weights[j] = 0.0f;
+    }
+  out->complexity[t] = complexity;
+  out->depth[t] = depth;
+  if (eff->policy == SY_POLICY_DA)
+    {
+      out->importance[t] = ctx->da_imp[t];
+      if (ctx->da_sink[t])
+        out->flags[t] |= SY_CELL_SINK;
+    }
+  else
+    out->importance[t] = NAN;
+}
+
 gboolean
 sy_router_route (const SyRouterSpec       *spec,
                  const SyRouterModelInfo  *info,
@@ -665,7 +764,6 @@ sy_router_route (const SyRouterSpec       *spec,
   const SyRouterSpec *eff;
   const SyRouterSpec *fallback;
   g_autofree void *scratch = NULL;
-  g_autofree float *pool = NULL;
   int E, n = n_tokens;
   gsize off;
 
@@ -684,9 +782,7 @@ sy_router_route (const SyRouterSpec       *spec,
       return FALSE;
     }
 
-  eff = spec;
-  if (spec->policy == SY_POLICY_NATIVE && info->native != NULL)
-    eff = info->native;
+  eff = sy_router_spec_resolve (spec, info);
 
   if (!sy_router_spec_is_causal (eff) && t_begin != 0)
     {
@@ -748,91 +844,11 @@ sy_router_route (const SyRouterSpec       *spec,
   if (eff->policy == SY_POLICY_DA && n > 0)
     da_prepare (&ctx, eff, info, n, attn_recv);
   if (eff->policy == SY_POLICY_QUANTILE)
-    {
-      double Q = isnan (eff->q) ? SY_QUANTILE_DEFAULT_Q : eff->q;
-      gsize N = 0;
-
-      pool = g_new (float, (gsize) MAX (n, 1) * E);
-      for (int t = 0; t < n; t++)
-        if (!(out->flags[t] & SY_CELL_NAN_FALLBACK))
-          {
-            memcpy (pool + N, out->probs + (gsize) t * E, sizeof (float) * E);
-            N += E;
-          }
-      if (N > 0)
-        {
-          ctx.tau = select_kth (pool, N, (gsize) floor (Q * (double) (N - 1)));
-        }
-      else
-        ctx.tau = INFINITY;
-    }
+    ctx.tau = quantile_tau (out, isnan (eff->q) ? SY_QUANTILE_DEFAULT_Q : eff->q, n, E);
 
   /* pass 2: ranking, K, weights */
   for (int t = t_begin; t < n; t++)
-    {
-      const float *z = out->logits + (gsize) t * E;
-      const float *probs = out->probs + (gsize) t * E;
-      int *experts = out->experts + (gsize) t * E;
-      float *weights = out->weights + (gsize) t * E;
-      gboolean bad = (out->flags[t] & SY_CELL_NAN_FALLBACK) != 0;
-      const SyRouterSpec *row_spec = eff;
-      SyWeightRule rule = ctx.weights;
-      float complexity = NAN;
-      SyDepth depth = SY_DEPTH_NONE;
-      gboolean grouped = ctx.grouped;
-      int K, budget = ctx.budget;
-      double h = out->entropy[t];
-
-      if (info->activation == SY_ROUTER_SIGMOID)
-        for (int e = 0; e < E; e++)
-          ctx.s[e] = isnan (z[e]) ? 0.0f : 1.0f / (1.0f + expf (-z[e]));
-
-      if (bad)
-        {
-          SyRouterSpec top = { .policy = SY_POLICY_NATIVE };
-
-          row_spec = fallback ? fallback : &top;
-          rule = fallback ? fallback->weights : SY_WEIGHTS_NATIVE;
-          grouped = info->n_group > 1 && fallback == NULL;
-          ctx.budget = sy_router_layer_budget (row_spec, info, moe);
-          out->group_mask[t] = row_rank (&ctx, z, probs, grouped);
-          K = row_k (&ctx, row_spec, probs, t, h, &complexity, &depth);
-          ctx.budget = budget;
-        }
-      else
-        {
-          out->group_mask[t] = row_rank (&ctx, z, probs, grouped);
-          K = row_k (&ctx, row_spec, probs, t, h, &complexity, &depth);
-          if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
-              depth != SY_DEPTH_NONE && K > 0)
-            {
-              int Es = info->n_shallow_experts;
-              gboolean deep = depth == SY_DEPTH_DEEP;
-
-              row_restrict (&ctx, probs, deep ? Es : 0, deep ? E : Es);
-              K = MIN (K, deep ? E - Es : Es);
-              out->group_mask[t] = deep ? 2 : 1;   /* group 0 shallow, 1 deep */
-            }
-        }
-
-      out->k[t] = K;
-      out->cum[t] = row_weights (&ctx, rule, probs, K, experts, weights);
-      for (int j = K; j < E; j++)
-        {
-          experts[j] = -1;
-          weights[j] = 0.0f;
-        }
-      out->complexity[t] = complexity;
-      out->depth[t] = depth;
-      if (eff->policy == SY_POLICY_DA)
-        {
-          out->importance[t] = ctx.da_imp[t];
-          if (ctx.da_sink[t])
-            out->flags[t] |= SY_CELL_SINK;
-        }
-      else
-        out->importance[t] = NAN;
-    }
+    route_row (&ctx, fallback, moe, out, t);
 
   {
     double sum = 0;

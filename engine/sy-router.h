@@ -134,6 +134,15 @@ void          sy_router_spec_free      (SyRouterSpec             *spec);
 char         *sy_router_spec_to_string (const SyRouterSpec       *spec);
 /* FALSE for policies whose decisions depend on later tokens (da, quantile). */
 gboolean      sy_router_spec_is_causal (const SyRouterSpec       *spec);
+/* The model's own routing as a new spec: a copy of @info->native where the
+ * model was trained with a dynamic policy of its own, else plain `native`. */
+SyRouterSpec *sy_router_spec_new_native (const SyRouterModelInfo  *info);
+/* What @spec runs on this model: the model's own policy (@info->native)
+ * where @spec is `native` and the model has one, else @spec itself.  The
+ * one place that decides what `native` means. */
+const SyRouterSpec *
+              sy_router_spec_resolve   (const SyRouterSpec       *spec,
+                                        const SyRouterModelInfo  *info);
 /* Checks the spec against a model: k in 1..E, custom list length = L, ... */
 gboolean      sy_router_spec_check     (const SyRouterSpec       *spec,
                                         const SyRouterModelInfo  *info,

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "sy-engine-error.h"
+#include "sy-progress.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS

@@ -79,32 +79,31 @@ _sy_session_share_fill (SySession           *self,
   int E = c->n_experts, H = c->hidden_size, T = n - p;
   gsize k_dim = m->k_cache_dim, v_dim = m->v_cache_dim;
   int l0 = 0;
-  double t0 = g_get_monotonic_time () / 1e6;
 
   *x0 = NULL;
   /* the last layer's output is kept only after the final norm: at most
    * every layer but the last is shared */
-  for (l0 = 0; l0 < c->n_layers - 1; l0++)
-    {
-      const SyLayer *L = &m->layers[l0];
+  SY_OP_TIMED (trace, SY_OP_ROUTER)
+    for (l0 = 0; l0 < c->n_layers - 1; l0++)
+      {
+        const SyLayer *L = &m->layers[l0];
 
-      if (L->is_moe)
-        {
-          SyTraceLayer *tl = &trace->layers[L->moe];
-          const SyTraceLayer *al = &a->last->layers[L->moe];
+        if (L->is_moe)
+          {
+            SyTraceLayer *tl = &trace->layers[L->moe];
+            const SyTraceLayer *al = &a->last->layers[L->moe];
 
-          /* da reads this layer's attention, which A does not keep */
-          if (route->policy == SY_POLICY_DA)
-            break;
-          memcpy (tl->logits + (gsize) p * E, al->logits + (gsize) p * E,
-                  sizeof (float) * T * E);
-          if (!sy_router_route (route, &m->router_info, L->moe, n, p, NULL, tl, error))
-            return -1;
-          if (!same_routing (tl, al, p, n, E))
-            break;
-        }
-    }
-  trace->op_time_s[SY_OP_ROUTER] += g_get_monotonic_time () / 1e6 - t0;
+            /* da reads this layer's attention, which A does not keep */
+            if (sy_router_spec_resolve (route, &m->router_info)->policy == SY_POLICY_DA)
+              break;
+            memcpy (tl->logits + (gsize) p * E, al->logits + (gsize) p * E,
+                    sizeof (float) * T * E);
+            if (!sy_router_route (route, &m->router_info, L->moe, n, p, NULL, tl, error))
+              return -1;
+            if (!same_routing (tl, al, p, n, E))
+              break;
+          }
+      }
   if (l0 == 0)
     return 0;
 

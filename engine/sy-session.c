@@ -12,20 +12,6 @@
 #include "sy-session-private.h"
 #include "sy-weight-memory.h"
 
-
-static SyRouterSpec *
-native_spec (void)
-{
-  SyRouterSpec *spec = g_new0 (SyRouterSpec, 1);
-
-  spec->policy = SY_POLICY_NATIVE;
-  spec->weights = SY_WEIGHTS_NATIVE;
-  spec->p = spec->t = spec->q = NAN;
-  spec->theta = spec->gamma = spec->u = NAN;
-  spec->cycles = NAN;
-  return spec;
-}
-
 SySession *
 sy_session_new (SyModel *model)
 {
@@ -37,13 +23,9 @@ sy_session_new (SyModel *model)
   self->model = model;
   self->pool = sy_pool_new (0);
   _sy_run_state_init (&self->rs, model);
-  if (model->router_info.native)
-    self->spec = sy_router_spec_copy (model->router_info.native);
-  else
-    self->spec = native_spec ();
+  self->spec = sy_router_spec_new_native (&model->router_info);
   self->spec_string = sy_router_spec_to_string (self->spec);
-  self->native = model->router_info.native ? sy_router_spec_copy (model->router_info.native)
-                                           : native_spec ();
+  self->native = sy_router_spec_new_native (&model->router_info);
   return self;
 }
 
@@ -108,8 +90,7 @@ sy_session_set_router (SySession           *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   if (spec == NULL)
-    copy = self->model->router_info.native ? sy_router_spec_copy (self->model->router_info.native)
-                                           : native_spec ();
+    copy = sy_router_spec_new_native (&self->model->router_info);
   else
     copy = sy_router_spec_copy (spec);
   if (!sy_router_spec_check (copy, &self->model->router_info, error))
@@ -335,9 +316,7 @@ session_run (SySession      *self,
       }
 
   route = self->spec;
-  /* `native` of a model with its own dynamic policy is that policy */
-  causal = sy_router_spec_is_causal (self->spec->policy == SY_POLICY_NATIVE && m->router_info.native
-                                     ? m->router_info.native : self->spec);
+  causal = sy_router_spec_is_causal (sy_router_spec_resolve (self->spec, &m->router_info));
   if (self->last && (self->captured || !self->capture))
     {
       int max = MIN (self->n_cached, n - 1);

@@ -16,6 +16,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-model.h"
+#include "sy-progress.h"
 #include "sy-router.h"
 #include "sy-tokenizer.h"
 #include "sy-trace.h"

@@ -17,7 +17,8 @@
 #include <setjmp.h>
 
 #include "sy-engine-error.h"
-#include "sy-kernels.h"
+#include "sy-pool.h"
+#include "sy-progress.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS

@@ -183,6 +183,40 @@ assert_same_run (SySession     *shared,
     }
 }
 
+/* B (@spec_b) sharing the layers of A (@spec_a) runs as B alone: a text,
+ * an extension (prefix reuse in both), an edit back */
+static void
+sharing_case (SyModel    *m,
+              const char *spec_a,
+              const char *spec_b,
+              int         min_shared)
+{
+  g_autoptr (SySession) a = session (m, spec_a);
+  g_autoptr (SySession) b = session (m, spec_b);
+  g_autoptr (SySession) alone = session (m, spec_b);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *longer = g_strconcat (text, " And more words at the end.", NULL);
+  const char *texts[] = { text, longer, text };
+
+  sy_session_set_share_source (b, a);
+  for (guint j = 0; j < G_N_ELEMENTS (texts); j++)
+    {
+      g_autoptr (SyTrace) ta = sy_session_run_text (a, texts[j], NULL, NULL, &error);
+      g_autoptr (SyTrace) tb = NULL;
+      g_autoptr (SyTrace) tz = NULL;
+
+      g_assert_no_error (error);
+      tb = sy_session_run_text (b, texts[j], NULL, NULL, &error);
+      g_assert_no_error (error);
+      tz = sy_session_run_text (alone, texts[j], NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (b), ==, sy_session_get_n_reused (alone));
+      if (j == 0)
+        g_assert_cmpint (sy_session_get_n_shared_layers (b), >=, min_shared);
+      assert_same_run (b, tb, alone, tz);
+    }
+}
+
 static void
 test_sharing_exact (void)
 {
@@ -202,33 +236,31 @@ test_sharing_exact (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (SyModel) m = load (cases[i].arch);
-      g_autoptr (SySession) a = session (m, cases[i].a);
-      g_autoptr (SySession) b = session (m, cases[i].b);
-      g_autoptr (SySession) alone = session (m, cases[i].b);
-      g_autoptr (GError) error = NULL;
-      g_autofree char *longer = g_strconcat (text, " And more words at the end.", NULL);
-      const char *texts[] = { text, longer, text };
 
       g_test_message ("%s: %s vs %s", cases[i].arch, cases[i].a, cases[i].b);
-      sy_session_set_share_source (b, a);
-      /* a text, an extension (prefix reuse in both), an edit back */
-      for (guint j = 0; j < G_N_ELEMENTS (texts); j++)
-        {
-          g_autoptr (SyTrace) ta = sy_session_run_text (a, texts[j], NULL, NULL, &error);
-          g_autoptr (SyTrace) tb = NULL;
-          g_autoptr (SyTrace) tz = NULL;
-
-          g_assert_no_error (error);
-          tb = sy_session_run_text (b, texts[j], NULL, NULL, &error);
-          g_assert_no_error (error);
-          tz = sy_session_run_text (alone, texts[j], NULL, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_cmpint (sy_session_get_n_reused (b), ==, sy_session_get_n_reused (alone));
-          if (j == 0)
-            g_assert_cmpint (sy_session_get_n_shared_layers (b), >=, cases[i].min_shared);
-          assert_same_run (b, tb, alone, tz);
-        }
+      sharing_case (m, cases[i].a, cases[i].b, cases[i].min_shared);
     }
+}
+
+/* `native` of a model trained with da is da: B shares no MoE layer (A
+ * does not keep the attention that da reads), and still runs */
+static void
+test_sharing_native_da (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "data", "models",
+                                            "switchyard-da", NULL);
+  g_autoptr (SyModel) m = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no data/models/switchyard-da");
+      return;
+    }
+  m = sy_model_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (sy_router_spec_is_causal (sy_model_get_router_info (m)->native));
+  sharing_case (m, "topk:k=2", "native", 0);
 }
 
 static void
@@ -324,6 +356,7 @@ main (int   argc,
   g_test_add_func ("/engine/compare/topp-order", test_topp_order);
   g_test_add_func ("/engine/compare/topp-order-demo", test_topp_order_demo);
   g_test_add_func ("/engine/compare/sharing-exact", test_sharing_exact);
+  g_test_add_func ("/engine/compare/sharing-native-da", test_sharing_native_da);
   g_test_add_func ("/engine/compare/errors", test_errors);
   g_test_add_func ("/engine/compare/json", test_json);
   return g_test_run ();
