@@ -829,7 +829,7 @@ read_generation_config (SyModel     *m,
 {
   SyConfig *c = &m->config;
   g_autofree char *gen_file = g_build_filename (path, "generation_config.json", NULL);
-  json_object *gen, *v = NULL;
+  json_object *gen;
 
   gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
   if (gen == NULL && error && *error)
