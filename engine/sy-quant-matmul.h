@@ -55,7 +55,8 @@ void         sy_quant_matmul_rows_ref (SyDType        dtype,
  * vectorised dot per row and activation row), "none: scalar decode". */
 const char  *sy_quant_matmul_path     (SyDType        dtype);
 
-/* For tests: 0 = as the CPU allows, 1 = no AVX-512 (AVX2 / scalar). */
+/* For tests and benchmarks: 0 = as the CPU allows, 1 = no AVX-512 (AVX2 /
+ * scalar), 2 = AVX-512 without the one-token (T = 1) kernels. */
 void         sy_quant_matmul_set_level (int           level);
 
 G_END_DECLS
