@@ -103,6 +103,18 @@ have_avx512 (void)
   return cached && forced_level != 1;
 }
 
+/* SY_QUANT_KERNELS=fused: not the one-token kernels (T = 1 runs the fused
+ * kernels of T <= 4, as before them), to measure what they change */
+static gboolean
+gemv_off (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    cached = g_strcmp0 (g_getenv ("SY_QUANT_KERNELS"), "fused") == 0;
+  return cached || forced_level == 2;
+}
+
 /* vpermb, for the one-token kernels */
 static gboolean
 have_vbmi (void)
@@ -964,7 +976,7 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (have_avx512 () && K % UNIT == 0)
     {
       /* one token: the GEMV kernels (level 2: without them, to compare) */
-      if (T == 1 && forced_level != 2 && have_vbmi ()
+      if (T == 1 && !gemv_off () && have_vbmi ()
           && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
         {
           if (dtype == SY_DTYPE_Q4_K)
