@@ -100,7 +100,7 @@ have_avx512 (void)
                && __builtin_cpu_supports ("avx512vl") && sy_cpu_has_f16c ()
                && __builtin_cpu_supports ("fma");
     }
-  return cached && forced_level != 1;
+  return cached && forced_level != 1 && forced_level != 3;
 }
 
 /* SY_QUANT_KERNELS=fused: not the one-token kernels (T = 1 runs the fused
@@ -938,6 +938,187 @@ rows_panel_512 (SyDType       dtype,
     }
 }
 
+/* ------------------------------------------------------------------
+ * AVX2 (CPUs without AVX-512): fused decode + dot for Q8_0, Q4_K and
+ * Q6_K at T = 2..4, each row decoded once, 32 weights at a time into four
+ * registers of 8 floats (rounded as the AVX-512 decoders round them), and
+ * used for the T activation rows.  T = 1 stays on sy_quant_dot, which is
+ * this already (one pass, the scales factored out).
+ */
+
+#define TGT2 __attribute__ ((target ("avx2,fma,f16c")))
+#define INLINE2 __attribute__ ((target ("avx2,fma,f16c"), always_inline)) static inline
+
+INLINE2 float
+f16_at2 (const guint8 *p)
+{
+  uint16_t h;
+
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
+/* 8 bytes at @p as 32-bit lanes */
+INLINE2 __m256i
+u8x8_2 (const guint8 *p)
+{
+  gint64 v;
+
+  memcpy (&v, p, 8);
+  return _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 (v));
+}
+
+/* the 32 weights of chunk @c (0..7) of the unit at @b */
+INLINE2 void
+dec32_avx2 (const SyDType  dtype,
+            const guint8  *b,
+            int            c,
+            const float   *ds,
+            const float   *dm,
+            __m256         w[4])
+{
+  if (dtype == SY_DTYPE_Q8_0)
+    {
+      const guint8 *q = b + 34 * c + 2;
+      __m256 d = _mm256_set1_ps (f16_at2 (b + 34 * c));
+
+      for (int k = 0; k < 4; k++)
+        {
+          gint64 v;
+
+          memcpy (&v, q + 8 * k, 8);
+          w[k] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_cvtsi64_si128 (v))));
+        }
+    }
+  else if (dtype == SY_DTYPE_Q4_K)
+    {
+      /* sub-block c: the low (c even) or high nibbles of bytes 32 (c / 2) .. */
+      const guint8 *q = b + 16 + 32 * (c / 2);
+      __m256 d = _mm256_set1_ps (ds[c]), o = _mm256_set1_ps (dm[c]);
+
+      for (int k = 0; k < 4; k++)
+        {
+          __m256i v = u8x8_2 (q + 8 * k);
+
+          v = c % 2 ? _mm256_srli_epi32 (v, 4) : _mm256_and_si256 (v, _mm256_set1_epi32 (0xF));
+          w[k] = _mm256_fmsub_ps (_mm256_cvtepi32_ps (v), d, o);
+        }
+    }
+  else
+    {
+      /* Q6_K: half h = c / 4, k = c % 4: values 128 h + 32 k + l, l <
+       * 32, low 4 bits in nibble k / 2 of ql[64 h + 32 (k % 2) + l], high
+       * 2 bits at bit 2 k of qh[32 h + l]; scale 8 h + 2 k + l / 16 */
+      int h = c / 4, k = c % 4;
+      const guint8 *ql = b + 64 * h + 32 * (k % 2), *qh = b + 128 + 32 * h;
+
+      for (int i = 0; i < 4; i++)
+        {
+          __m256i lo = u8x8_2 (ql + 8 * i), hb = u8x8_2 (qh + 8 * i);
+          __m256i q;
+
+          lo = _mm256_and_si256 (_mm256_srli_epi32 (lo, 4 * (k / 2)), _mm256_set1_epi32 (0xF));
+          hb = _mm256_and_si256 (_mm256_srli_epi32 (hb, 2 * k), _mm256_set1_epi32 (3));
+          q = _mm256_sub_epi32 (_mm256_or_si256 (lo, _mm256_slli_epi32 (hb, 4)), _mm256_set1_epi32 (32));
+          w[i] = _mm256_mul_ps (_mm256_set1_ps (ds[8 * h + 2 * k + i / 2]), _mm256_cvtepi32_ps (q));
+        }
+    }
+}
+
+/* rows [r0, r1), T <= 4 activation rows */
+INLINE2 void
+rows_fused_avx2 (const SyDType  dtype,
+                 const guint8  *w,
+                 int            K,
+                 const float   *x,
+                 const int      T,
+                 float         *y,
+                 gsize          ldy,
+                 int            r0,
+                 int            r1)
+{
+  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144 : 210;
+  gsize row_bytes = ub * (K / UNIT);
+
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m256 acc[4][2];
+
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++)
+        acc[t][0] = acc[t][1] = _mm256_setzero_ps ();
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          float ds[16], dm[8];
+
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
+          if (dtype == SY_DTYPE_Q4_K)
+            {
+              float d = f16_at2 (b), dmin = f16_at2 (b + 2);
+              guint64 sc8, m8;
+
+              k4_scales_mins (b + 4, &sc8, &m8);
+              for (int j = 0; j < 8; j++)
+                {
+                  ds[j] = d * (float) ((sc8 >> (8 * j)) & 0xFF);
+                  dm[j] = dmin * (float) ((m8 >> (8 * j)) & 0xFF);
+                }
+            }
+          else if (dtype == SY_DTYPE_Q6_K)
+            {
+              float d = f16_at2 (b + 208);
+
+              for (int g = 0; g < 16; g++)
+                ds[g] = d * (float) (int8_t) b[192 + g];
+            }
+          for (int c = 0; c < 8; c++)
+            {
+              __m256 wv[4];
+
+              dec32_avx2 (dtype, b, c, ds, dm, wv);
+#pragma GCC unroll 4
+              for (int t = 0; t < T; t++)
+                {
+                  const float *xt = x + (gsize) t * K + u + 32 * c;
+
+                  acc[t][0] = _mm256_fmadd_ps (wv[0], _mm256_loadu_ps (xt), acc[t][0]);
+                  acc[t][1] = _mm256_fmadd_ps (wv[1], _mm256_loadu_ps (xt + 8), acc[t][1]);
+                  acc[t][0] = _mm256_fmadd_ps (wv[2], _mm256_loadu_ps (xt + 16), acc[t][0]);
+                  acc[t][1] = _mm256_fmadd_ps (wv[3], _mm256_loadu_ps (xt + 24), acc[t][1]);
+                }
+            }
+        }
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++)
+        {
+          __m256 sv = _mm256_add_ps (acc[t][0], acc[t][1]);
+          __m128 h = _mm_add_ps (_mm256_castps256_ps128 (sv), _mm256_extractf128_ps (sv, 1));
+
+          h = _mm_add_ps (h, _mm_movehl_ps (h, h));
+          y[(gsize) t * ldy + r] = _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
+        }
+    }
+}
+
+#define FUSED2_FN(name, DT) \
+  TGT2 static void \
+  name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
+  { \
+    switch (T) \
+      { \
+      case 2: rows_fused_avx2 (DT, w, K, x, 2, y, ldy, r0, r1); break; \
+      case 3: rows_fused_avx2 (DT, w, K, x, 3, y, ldy, r0, r1); break; \
+      case 4: rows_fused_avx2 (DT, w, K, x, 4, y, ldy, r0, r1); break; \
+      default: g_assert_not_reached (); \
+      } \
+  }
+
+FUSED2_FN (fused2_q8_0, SY_DTYPE_Q8_0)
+FUSED2_FN (fused2_q4_k, SY_DTYPE_Q4_K)
+FUSED2_FN (fused2_q6_k, SY_DTYPE_Q6_K)
+
 #endif /* SY_QM_X86 */
 
 const char *
@@ -948,6 +1129,9 @@ sy_quant_matmul_path (SyDType dtype)
 #ifdef SY_QM_X86
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
+  if (have_avx2 () && !have_avx512 ()
+      && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+    return "partly: avx2 fused decode (avx2 dot at T = 1), panels + BLAS";
   if (have_avx2 ())
     return have_avx512 () ? "partly: avx2 dot decode (no fused kernel), avx512 panels"
                           : "partly: avx2 dot decode, panels + BLAS";
@@ -1021,6 +1205,26 @@ sy_quant_matmul_rows (SyDType      dtype,
           rows_panel_512 (dtype, w, K, x, T, y, ldy, r0, r1, scratch, scratch_rows);
           return TRUE;
         }
+    }
+  if (have_avx2 () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
+      && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+    {
+      /* passes of 2..4 activation rows, as the AVX-512 kernels */
+      for (int t0 = 0; t0 < T;)
+        {
+          int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
+          const float *xt = x + (gsize) t0 * K;
+          float *yt = y + (gsize) t0 * ldy;
+
+          if (dtype == SY_DTYPE_Q8_0)
+            fused2_q8_0 (w, K, xt, n, yt, ldy, r0, r1);
+          else if (dtype == SY_DTYPE_Q4_K)
+            fused2_q4_k (w, K, xt, n, yt, ldy, r0, r1);
+          else
+            fused2_q6_k (w, K, xt, n, yt, ldy, r0, r1);
+          t0 += n;
+        }
+      return TRUE;
     }
   if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)
     {

@@ -18,7 +18,10 @@
  * (wall time where it differs by more than 10%, a busy machine).
  * --old: also the T = 1 products without the one-token kernels
  * (sy_quant_matmul_set_level (2): the fused kernels of T = 1..4, what
- * decode ran before), in the same run.
+ * decode ran before), in the same run.  --avx2: also as on a CPU without
+ * AVX-512: the AVX2 fused kernels (level 1) and the AVX2 dot per row and
+ * token they replace (level 3); --tokens T: T activation rows per product
+ * (the AVX2 fused kernels run T = 2..8).
  */
 #include "config.h"
 
@@ -55,6 +58,7 @@ time_round (guint8      **mats,
             SyDType       dtype,
             int           rows,
             int           cols,
+            int           T,
             const float  *x,
             float        *y,
             double       *wall_per)
@@ -67,7 +71,7 @@ time_round (guint8      **mats,
     {
       SyMat m = { mats[i % n_mats], dtype, rows, cols };
 
-      sy_matmul (NULL, y, x, 1, &m, NULL);
+      sy_matmul (NULL, y, x, T, &m, NULL);
     }
   *wall_per = (now_s (CLOCK_MONOTONIC) - w0) / per_round;
   return (now_s (CLOCK_THREAD_CPUTIME_ID) - c0) / per_round;
@@ -78,6 +82,7 @@ time_round (guint8      **mats,
 static void
 bench_shape (int         rows,
              int         cols,
+             int         T,
              gboolean    stream,
              const Kind *kinds,
              int         n_kinds,
@@ -85,8 +90,8 @@ bench_shape (int         rows,
 {
   gsize n = (gsize) rows * cols;
   g_autofree float *w = g_new (float, n);
-  g_autofree float *x = g_new (float, cols);
-  g_autofree float *y = g_new (float, rows);
+  g_autofree float *x = g_new (float, (gsize) T * cols);
+  g_autofree float *y = g_new (float, (gsize) T * rows);
   g_autofree double *best = g_new (double, n_kinds);
   g_autofree double *best_wall = g_new (double, n_kinds);
   g_autofree int *n_mats = g_new0 (int, n_kinds);
@@ -95,7 +100,7 @@ bench_shape (int         rows,
 
   for (gsize i = 0; i < n; i++)
     w[i] = (float) g_rand_double_range (r, -1.0, 1.0) * (i % 5 == 0 ? 2.0f : 0.5f);
-  for (int i = 0; i < cols; i++)
+  for (int i = 0; i < T * cols; i++)
     x[i] = (float) g_rand_double_range (r, -1.0, 1.0);
   g_rand_free (r);
 
@@ -142,7 +147,7 @@ bench_shape (int         rows,
         double wall, s;
 
         sy_quant_matmul_set_level (kinds[k].level);
-        s = time_round (mats[k], n_mats[k], kinds[k].dtype, rows, cols, x, y, &wall);
+        s = time_round (mats[k], n_mats[k], kinds[k].dtype, rows, cols, T, x, y, &wall);
         sy_quant_matmul_set_level (0);
         best[k] = MIN (best[k], s);
         best_wall[k] = MIN (best_wall[k], wall);
@@ -152,7 +157,7 @@ bench_shape (int         rows,
     {
       gsize bytes = sy_dtype_n_bytes (kinds[k].dtype, (int64_t) n);
 
-      printf ("  %-12s %8.1f us %7.2f GB/s %6.2f Gw/s  x bf16 %5.2f%s\n",
+      printf ("  %-13s %8.1f us %7.2f GB/s %6.2f Gw/s  x bf16 %5.2f%s\n",
               kinds[k].label, best[k] * 1e6, bytes / best[k] * 1e-9, n / best[k] * 1e-9,
               best[0] / best[k], best_wall[k] > 1.1 * best[k] ? "  (wall > cpu: busy)" : "");
     }
@@ -175,16 +180,19 @@ int
 main (int    argc,
       char **argv)
 {
-  int repeat = 10;
-  gboolean all = FALSE, old = FALSE;
+  int repeat = 10, T = 1;
+  gboolean all = FALSE, old = FALSE, avx2 = FALSE;
   GOptionEntry entries[] = {
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "rounds (best of)", "N" },
     { "all-types", 'a', 0, G_OPTION_ARG_NONE, &all, "every block type with a fast path", NULL },
     { "old", 'o', 0, G_OPTION_ARG_NONE, &old, "also T = 1 without the one-token kernels", NULL },
+    { "avx2", 0, 0, G_OPTION_ARG_NONE, &avx2, "also without AVX-512: the AVX2 fused kernels and the AVX2 dot", NULL },
+    { "tokens", 't', 0, G_OPTION_ARG_INT, &T, "activation rows per product (1..8; default 1)", "T" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- quantized GEMV rates, one thread");
   GArray *kinds = g_array_new (FALSE, FALSE, sizeof (Kind));
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   static const struct { int rows, cols; gboolean stream; } shapes[] = {
     { 1024, 2048, FALSE }, { 2048, 1024, FALSE }, { 1024, 2048, TRUE }, { 2048, 1024, TRUE },
   };
@@ -208,9 +216,19 @@ main (int    argc,
     {
       k = (Kind) { sy_dtype_name (main_types[i]), main_types[i], 0 };
       g_array_append_val (kinds, k);
-      if (old)
+      if (old && main_types[i] != SY_DTYPE_Q8_0)
         {
           k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " old", NULL), main_types[i], 2 };
+          g_ptr_array_add (labels, (gpointer) k.label);
+          g_array_append_val (kinds, k);
+        }
+      if (avx2)
+        {
+          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " avx2", NULL), main_types[i], 1 };
+          g_ptr_array_add (labels, (gpointer) k.label);
+          g_array_append_val (kinds, k);
+          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " avx2 dot", NULL), main_types[i], 3 };
+          g_ptr_array_add (labels, (gpointer) k.label);
           g_array_append_val (kinds, k);
         }
     }
@@ -222,13 +240,14 @@ main (int    argc,
 
   if (getloadavg (load, 3) < 0)
     load[0] = -1;
-  printf ("quantized GEMV (T = 1), one thread, best of %d; load average %.2f %.2f %.2f\n",
-          repeat, load[0], load[1], load[2]);
+  T = CLAMP (T, 1, 8);
+  printf ("quantized products, T = %d, one thread, best of %d; load average %.2f %.2f %.2f\n",
+          T, repeat, load[0], load[1], load[2]);
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     {
       printf ("%d x %d%s\n", shapes[i].rows, shapes[i].cols,
               shapes[i].stream ? ", stream (a new copy each product: from memory)" : ", in cache");
-      bench_shape (shapes[i].rows, shapes[i].cols, shapes[i].stream, (Kind *) kinds->data,
+      bench_shape (shapes[i].rows, shapes[i].cols, T, shapes[i].stream, (Kind *) kinds->data,
                    kinds->len, repeat);
     }
   if (getloadavg (load, 3) >= 0)
