@@ -975,6 +975,7 @@ dec32_avx2 (const SyDType  dtype,
             int            c,
             const float   *ds,
             const float   *dm,
+            const gint8   *qb,
             __m256         w[4])
 {
   if (dtype == SY_DTYPE_Q8_0)
@@ -1006,22 +1007,44 @@ dec32_avx2 (const SyDType  dtype,
     }
   else
     {
-      /* Q6_K: half h = c / 4, k = c % 4: values 128 h + 32 k + l, l <
-       * 32, low 4 bits in nibble k / 2 of ql[64 h + 32 (k % 2) + l], high
-       * 2 bits at bit 2 k of qh[32 h + l]; scale 8 h + 2 k + l / 16 */
-      int h = c / 4, k = c % 4;
-      const guint8 *ql = b + 64 * h + 32 * (k % 2), *qh = b + 128 + 32 * h;
-
+      /* Q6_K: chunk c = values 32 c .. 32 c + 31, assembled as bytes
+       * minus 32 in @qb by q6_bytes_avx2; scale 2 c + l / 16 */
       for (int i = 0; i < 4; i++)
         {
-          __m256i lo = u8x8_2 (ql + 8 * i), hb = u8x8_2 (qh + 8 * i);
-          __m256i q;
+          gint64 v;
 
-          lo = _mm256_and_si256 (_mm256_srli_epi32 (lo, 4 * (k / 2)), _mm256_set1_epi32 (0xF));
-          hb = _mm256_and_si256 (_mm256_srli_epi32 (hb, 2 * k), _mm256_set1_epi32 (3));
-          q = _mm256_sub_epi32 (_mm256_or_si256 (lo, _mm256_slli_epi32 (hb, 4)), _mm256_set1_epi32 (32));
-          w[i] = _mm256_mul_ps (_mm256_set1_ps (ds[8 * h + 2 * k + i / 2]), _mm256_cvtepi32_ps (q));
+          memcpy (&v, qb + 32 * c + 8 * i, 8);
+          w[i] = _mm256_mul_ps (_mm256_set1_ps (ds[2 * c + i / 2]),
+                                _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_cvtsi64_si128 (v))));
         }
+    }
+}
+
+/* Q6_K: the 256 6-bit values of the block at @b minus 32, as bytes in
+ * value order: per half h of 128, position l (0..31) holds values l,
+ * l + 32, l + 64, l + 96: low 4 bits from the nibbles of ql[l] /
+ * ql[l + 32], high 2 bits from qh[l] (as dec_q6_k, 32 at a time) */
+INLINE2 void
+q6_bytes_avx2 (const guint8 *b,
+               gint8         qb[256])
+{
+  const __m256i n4 = _mm256_set1_epi8 (0xF), n3 = _mm256_set1_epi8 (3 << 4), k32b = _mm256_set1_epi8 (32);
+
+  for (int h = 0; h < 2; h++)
+    {
+      __m256i a = _mm256_loadu_si256 ((const __m256i *) (b + 64 * h));
+      __m256i e = _mm256_loadu_si256 ((const __m256i *) (b + 64 * h + 32));
+      __m256i hb = _mm256_loadu_si256 ((const __m256i *) (b + 128 + 32 * h));
+      gint8 *o = qb + 128 * h;
+
+      _mm256_storeu_si256 ((__m256i *) o, _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (a, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 4), n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 32), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (e, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 2), n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 64), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (_mm256_srli_epi16 (a, 4), n4), _mm256_and_si256 (hb, n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 96), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (_mm256_srli_epi16 (e, 4), n4), _mm256_and_si256 (_mm256_srli_epi16 (hb, 2), n3)), k32b));
     }
 }
 
@@ -1051,6 +1074,7 @@ rows_fused_avx2 (const SyDType  dtype,
       for (int u = 0; u < K; u += UNIT, b += ub)
         {
           float ds[16], dm[8];
+          gint8 qb[256];
 
           for (gsize o = 0; o < ub; o += 64)
             _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
@@ -1072,12 +1096,13 @@ rows_fused_avx2 (const SyDType  dtype,
 
               for (int g = 0; g < 16; g++)
                 ds[g] = d * (float) (int8_t) b[192 + g];
+              q6_bytes_avx2 (b, qb);
             }
           for (int c = 0; c < 8; c++)
             {
               __m256 wv[4];
 
-              dec32_avx2 (dtype, b, c, ds, dm, wv);
+              dec32_avx2 (dtype, b, c, ds, dm, qb, wv);
 #pragma GCC unroll 4
               for (int t = 0; t < T; t++)
                 {
