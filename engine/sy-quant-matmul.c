@@ -154,8 +154,11 @@ have_avx2 (void)
   return cached;
 }
 
-#define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma")))
-#define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma"), always_inline)) static inline
+#define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
+/* the one-token kernels: also vpermb */
+#define TGT512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma")))
+#define INLINE512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma"), always_inline)) static inline
 
 INLINE512 float
 f16_at (const guint8 *p)
@@ -619,7 +622,7 @@ static const float iota16[16] __attribute__ ((aligned (64))) = {
  * unit into @accm.  For the rest, the 16 values (d sc_j) q, q = 0..15,
  * are a table and a weight is one permute of its nibble (vpermps reads
  * the low 4 bits of each index: the low nibbles need no mask). */
-INLINE512 void
+INLINE512V void
 gemv_q4_k_unit (const guint8 *b,
                 const float  *x,
                 const float  *xs,
@@ -672,7 +675,7 @@ static const guint8 top_byte_idx[4][64] __attribute__ ((aligned (64))) = {
  * @accm.  The 6-bit values of both halves are assembled 64 at a time as
  * bytes (ql's nibbles, qh's bit pairs), then widened 16 at a time by one
  * vpermb each to the top byte (q 2^24; 2^-24 goes into d sc_g). */
-INLINE512 void
+INLINE512V void
 gemv_q6_k_unit (const guint8 *b,
                 const float  *x,
                 const float  *xs,
@@ -719,7 +722,7 @@ gemv_q6_k_unit (const guint8 *b,
 }
 
 /* rows [r0, r1) of y = w x for one activation row */
-INLINE512 void
+INLINE512V void
 gemv_rows (const SyDType  dtype,
            const guint8  *w,
            int            K,
@@ -785,13 +788,13 @@ gemv_rows (const SyDType  dtype,
   g_free (xs_heap);
 }
 
-TGT512 static void
+TGT512V static void
 gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
 {
   gemv_rows (SY_DTYPE_Q4_K, w, K, x, y, r0, r1);
 }
 
-TGT512 static void
+TGT512V static void
 gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
 {
   gemv_rows (SY_DTYPE_Q6_K, w, K, x, y, r0, r1);
