@@ -14,7 +14,10 @@
  *   whatever T is, enough to cover the FMA latency);
  * - prefill (larger T): a panel of rows is decoded once into float32
  *   scratch that stays in L2, then a 4-row x 6-token register tile runs
- *   over the panel for all T activation rows.
+ *   over the panel for all T activation rows;
+ * - one token (T = 1), Q4_K and Q6_K: GEMV kernels with fewer
+ *   instructions per weight (Q4_K: a 16-float table per sub-block looked
+ *   up by nibble; the mins and Q6_K's -32 against per-token sums of x).
  *
  * Every GGUF block type we read has a register decoder (dec_unit): Q8_0,
  * Q4_K, Q5_K, Q6_K (llama.cpp's Q4_K_M, Q5_K_M, Q6_K and Q8_0 mixes), the
@@ -97,7 +100,33 @@ have_avx512 (void)
                && __builtin_cpu_supports ("avx512vl") && sy_cpu_has_f16c ()
                && __builtin_cpu_supports ("fma");
     }
-  return cached && forced_level == 0;
+  return cached && forced_level != 1 && forced_level != 3;
+}
+
+/* SY_QUANT_KERNELS=fused: not the one-token kernels (T = 1 runs the fused
+ * kernels of T <= 4, as before them), to measure what they change */
+static gboolean
+gemv_off (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    cached = g_strcmp0 (g_getenv ("SY_QUANT_KERNELS"), "fused") == 0;
+  return cached || forced_level == 2;
+}
+
+/* vpermb, for the one-token kernels */
+static gboolean
+have_vbmi (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512vbmi");
+    }
+  return cached;
 }
 
 /* SY_QUANT_KERNELS=generic: none of these kernels (the dequantized path of
@@ -127,6 +156,9 @@ have_avx2 (void)
 
 #define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
 #define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
+/* the one-token kernels: also vpermb */
+#define TGT512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma")))
+#define INLINE512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma"), always_inline)) static inline
 
 INLINE512 float
 f16_at (const guint8 *p)
@@ -567,6 +599,207 @@ FUSED_FN (fused_q2_k, SY_DTYPE_Q2_K)
 FUSED_FN (fused_q3_k, SY_DTYPE_Q3_K)
 FUSED_FN (fused_iq4_xs, SY_DTYPE_IQ4_XS)
 
+/* ------------------------------------------------------------------
+ * Decode of one token (T = 1): GEMV kernels for Q4_K and Q6_K (llama.cpp's
+ * Q4_K_M files).  Nothing to share between activation rows here,
+ * so each weight should cost as few instructions as it can: one float
+ * product per 16 weights, few instructions to make the floats, and the
+ * per-block constants (Q4_K's mins, Q6_K's -32) factored out against
+ * sums of x over the blocks, made once per token for all rows.  (Two
+ * weight rows per pass, each load of x used twice, ran ~10% faster in
+ * cache but slower from memory: one row per pass.  A Q8_0 kernel of the
+ * same kind, its eight scales per unit gathered at once and applied to
+ * the block sums, ran no faster than rows_fused with T = 1: Q8_0 has
+ * none.)
+ */
+
+static const float iota16[16] __attribute__ ((aligned (64))) = {
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+};
+
+/* Q4_K: w = (d sc_j) q - (dmin m_j) over sub-block j of 32.  The mins
+ * go against the sums of x over each sub-block (@xs): one 8-wide FMA per
+ * unit into @accm.  For the rest, the 16 values (d sc_j) q, q = 0..15,
+ * are a table and a weight is one permute of its nibble (vpermps reads
+ * the low 4 bits of each index: the low nibbles need no mask). */
+INLINE512V void
+gemv_q4_k_unit (const guint8 *b,
+                const float  *x,
+                const float  *xs,
+                __m512        acc[4],
+                __m256       *accm)
+{
+  const __m512 iota = _mm512_load_ps (iota16);
+  float ds[8] __attribute__ ((aligned (32)));
+  guint64 sc8, m8;
+
+  k4_scales_mins (b + 4, &sc8, &m8);
+  _mm256_store_ps (ds, _mm256_mul_ps (_mm256_set1_ps (f16_at (b)), _mm256_cvtepi32_ps (
+                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8)))));
+  *accm = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (f16_at (b + 2)), _mm256_cvtepi32_ps (
+                                            _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8)))),
+                           _mm256_loadu_ps (xs), *accm);
+#pragma GCC unroll 4
+  for (int p = 0; p < 4; p++)
+    {
+      __m512 t0 = _mm512_mul_ps (iota, _mm512_set1_ps (ds[2 * p]));
+      __m512 t1 = _mm512_mul_ps (iota, _mm512_set1_ps (ds[2 * p + 1]));
+
+#pragma GCC unroll 2
+      for (int c = 0; c < 2; c++)
+        {
+          __m512i v = u8x16 (b + 16 + 32 * p + 16 * c);
+
+          acc[c] = _mm512_fmadd_ps (_mm512_permutexvar_ps (v, t0), _mm512_loadu_ps (x + 64 * p + 16 * c),
+                                    acc[c]);
+          acc[2 + c] = _mm512_fmadd_ps (_mm512_permutexvar_ps (_mm512_srli_epi32 (v, 4), t1),
+                                        _mm512_loadu_ps (x + 64 * p + 32 + 16 * c), acc[2 + c]);
+        }
+    }
+}
+
+/* byte 16 k + i of a 64-byte register to the top byte of 32-bit lane i,
+ * the other bytes zero (TOP_MASK): a signed byte v becomes v 2^24, exactly */
+static const guint8 top_byte_idx[4][64] __attribute__ ((aligned (64))) = {
+#define TB(k) { 0, 0, 0, 16 * k + 0, 0, 0, 0, 16 * k + 1, 0, 0, 0, 16 * k + 2, 0, 0, 0, 16 * k + 3, \
+                0, 0, 0, 16 * k + 4, 0, 0, 0, 16 * k + 5, 0, 0, 0, 16 * k + 6, 0, 0, 0, 16 * k + 7, \
+                0, 0, 0, 16 * k + 8, 0, 0, 0, 16 * k + 9, 0, 0, 0, 16 * k + 10, 0, 0, 0, 16 * k + 11, \
+                0, 0, 0, 16 * k + 12, 0, 0, 0, 16 * k + 13, 0, 0, 0, 16 * k + 14, 0, 0, 0, 16 * k + 15 }
+  TB (0), TB (1), TB (2), TB (3)
+#undef TB
+};
+#define TOP_MASK ((__mmask64) 0x8888888888888888ull)
+
+/* Q6_K: w = (d sc_g) (q - 32) over groups g of 16.  The -32 goes against
+ * the sums of x over each group (@xs, times 32): one FMA per unit into
+ * @accm.  The 6-bit values of both halves are assembled 64 at a time as
+ * bytes (ql's nibbles, qh's bit pairs), then widened 16 at a time by one
+ * vpermb each to the top byte (q 2^24; 2^-24 goes into d sc_g). */
+INLINE512V void
+gemv_q6_k_unit (const guint8 *b,
+                const float  *x,
+                const float  *xs,
+                __m512        acc[4],
+                __m512       *accm)
+{
+  const __m512i n4 = _mm512_set1_epi8 (0xF), n3 = _mm512_set1_epi8 (3 << 4);
+  const guint8 *ql = b, *qh = b + 128;
+  float ds[16] __attribute__ ((aligned (64)));
+  __m512i qv[4];
+  /* half h in the 256-bit half h of each register: a = ql[64 h ..], e =
+   * ql[64 h + 32 ..], hb = qh[32 h ..] */
+  __m512i a = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm256_loadu_si256 ((const __m256i *) ql)),
+                                  _mm256_loadu_si256 ((const __m256i *) (ql + 64)), 1);
+  __m512i e = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm256_loadu_si256 ((const __m256i *) (ql + 32))),
+                                  _mm256_loadu_si256 ((const __m256i *) (ql + 96)), 1);
+  __m512i hb = _mm512_loadu_si512 (qh);
+  __m512 dsv = _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 208)), _mm512_cvtepi32_ps (
+                                _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
+
+  *accm = _mm512_fnmadd_ps (dsv, _mm512_loadu_ps (xs), *accm);
+  _mm512_store_ps (ds, _mm512_mul_ps (dsv, _mm512_set1_ps (1.0f / 16777216.0f)));
+  qv[0] = _mm512_or_si512 (_mm512_and_si512 (a, n4), _mm512_and_si512 (_mm512_slli_epi16 (hb, 4), n3));
+  qv[1] = _mm512_or_si512 (_mm512_and_si512 (e, n4), _mm512_and_si512 (_mm512_slli_epi16 (hb, 2), n3));
+  qv[2] = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi16 (a, 4), n4), _mm512_and_si512 (hb, n3));
+  qv[3] = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi16 (e, 4), n4),
+                           _mm512_and_si512 (_mm512_srli_epi16 (hb, 2), n3));
+  /* register k holds, in its half h, the values 128 h + 32 k .. + 31:
+   * groups 8 h + 2 k and 8 h + 2 k + 1 */
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; h++)
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++)
+#pragma GCC unroll 2
+      for (int c = 0; c < 2; c++)
+        {
+          int g = 8 * h + 2 * k + c;
+          __m512 qf = _mm512_cvtepi32_ps (_mm512_maskz_permutexvar_epi8 (TOP_MASK, _mm512_load_si512 (top_byte_idx[2 * h + c]),
+                                                                         qv[k]));
+
+          acc[g % 4] = _mm512_fmadd_ps (_mm512_mul_ps (qf, _mm512_set1_ps (ds[g])),
+                                        _mm512_loadu_ps (x + 128 * h + 32 * k + 16 * c), acc[g % 4]);
+        }
+}
+
+/* rows [r0, r1) of y = w x for one activation row */
+INLINE512V void
+gemv_rows (const SyDType  dtype,
+           const guint8  *w,
+           int            K,
+           const float   *x,
+           float         *y,
+           int            r0,
+           int            r1)
+{
+  const gsize ub = unit_bytes_const (dtype);
+  const int gs = dtype == SY_DTYPE_Q4_K ? 32 : 16;
+  gsize row_bytes = ub * (K / UNIT);
+  /* the rows run on across 4 KiB pages, where the hardware prefetcher
+   * stops: the same place three rows on (from memory, nearer was slower) */
+  gsize ahead = 3 * row_bytes;
+  float xs_stack[512] __attribute__ ((aligned (64)));
+  float *xs = xs_stack, *xs_heap = NULL;
+
+  /* sums of x over Q4_K's sub-blocks of 32, Q6_K's groups of 16 (times
+   * 32, the offset) */
+    {
+      if (K / gs > (int) G_N_ELEMENTS (xs_stack))
+        xs = xs_heap = g_new (float, K / gs);
+      for (int g = 0; g < K / gs; g++)
+        {
+          __m512 s = _mm512_loadu_ps (x + g * gs);
+
+          if (gs == 32)
+            s = _mm512_add_ps (s, _mm512_loadu_ps (x + g * gs + 16));
+          xs[g] = _mm512_reduce_add_ps (s) * (gs == 16 ? 32.0f : 1.0f);
+        }
+    }
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m512 acc[4], accm6 = _mm512_setzero_ps (), s;
+      __m256 accm4 = _mm256_setzero_ps ();
+      float m = 0;
+
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; a++)
+        acc[a] = _mm512_setzero_ps ();
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
+          if (dtype == SY_DTYPE_Q4_K)
+            gemv_q4_k_unit (b, x + u, xs + u / 32, acc, &accm4);
+          else
+            gemv_q6_k_unit (b, x + u, xs + u / 16, acc, &accm6);
+        }
+      s = _mm512_add_ps (_mm512_add_ps (acc[0], acc[1]), _mm512_add_ps (acc[2], acc[3]));
+      if (dtype == SY_DTYPE_Q4_K)
+        {
+          __m128 h = _mm_add_ps (_mm256_castps256_ps128 (accm4), _mm256_extractf128_ps (accm4, 1));
+
+          h = _mm_add_ps (h, _mm_movehl_ps (h, h));
+          m = _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
+        }
+      else if (dtype == SY_DTYPE_Q6_K)
+        s = _mm512_add_ps (s, accm6);
+      y[r] = _mm512_reduce_add_ps (s) - m;
+    }
+  g_free (xs_heap);
+}
+
+TGT512V static void
+gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
+{
+  gemv_rows (SY_DTYPE_Q4_K, w, K, x, y, r0, r1);
+}
+
+TGT512V static void
+gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
+{
+  gemv_rows (SY_DTYPE_Q6_K, w, K, x, y, r0, r1);
+}
+
 /* rows [r, r + n) decoded into @out (n, K) */
 TGT512 static void
 decode_rows_512 (SyDType       dtype,
@@ -708,6 +941,212 @@ rows_panel_512 (SyDType       dtype,
     }
 }
 
+/* ------------------------------------------------------------------
+ * AVX2 (CPUs without AVX-512): fused decode + dot for Q8_0, Q4_K and
+ * Q6_K at T = 2..4, each row decoded once, 32 weights at a time into four
+ * registers of 8 floats (rounded as the AVX-512 decoders round them), and
+ * used for the T activation rows.  T = 1 stays on sy_quant_dot, which is
+ * this already (one pass, the scales factored out).
+ */
+
+#define TGT2 __attribute__ ((target ("avx2,fma,f16c")))
+#define INLINE2 __attribute__ ((target ("avx2,fma,f16c"), always_inline)) static inline
+
+INLINE2 float
+f16_at2 (const guint8 *p)
+{
+  uint16_t h;
+
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
+/* 8 bytes at @p as 32-bit lanes */
+INLINE2 __m256i
+u8x8_2 (const guint8 *p)
+{
+  gint64 v;
+
+  memcpy (&v, p, 8);
+  return _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 (v));
+}
+
+/* the 32 weights of chunk @c (0..7) of the unit at @b */
+INLINE2 void
+dec32_avx2 (const SyDType  dtype,
+            const guint8  *b,
+            int            c,
+            const float   *ds,
+            const float   *dm,
+            const gint8   *qb,
+            __m256         w[4])
+{
+  if (dtype == SY_DTYPE_Q8_0)
+    {
+      const guint8 *q = b + 34 * c + 2;
+      __m256 d = _mm256_set1_ps (f16_at2 (b + 34 * c));
+
+      for (int k = 0; k < 4; k++)
+        {
+          gint64 v;
+
+          memcpy (&v, q + 8 * k, 8);
+          w[k] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_cvtsi64_si128 (v))));
+        }
+    }
+  else if (dtype == SY_DTYPE_Q4_K)
+    {
+      /* sub-block c: the low (c even) or high nibbles of bytes 32 (c / 2) .. */
+      const guint8 *q = b + 16 + 32 * (c / 2);
+      __m256 d = _mm256_set1_ps (ds[c]), o = _mm256_set1_ps (dm[c]);
+
+      for (int k = 0; k < 4; k++)
+        {
+          __m256i v = u8x8_2 (q + 8 * k);
+
+          v = c % 2 ? _mm256_srli_epi32 (v, 4) : _mm256_and_si256 (v, _mm256_set1_epi32 (0xF));
+          w[k] = _mm256_fmsub_ps (_mm256_cvtepi32_ps (v), d, o);
+        }
+    }
+  else
+    {
+      /* Q6_K: chunk c = values 32 c .. 32 c + 31, assembled as bytes
+       * minus 32 in @qb by q6_bytes_avx2; scale 2 c + l / 16 */
+      for (int i = 0; i < 4; i++)
+        {
+          gint64 v;
+
+          memcpy (&v, qb + 32 * c + 8 * i, 8);
+          w[i] = _mm256_mul_ps (_mm256_set1_ps (ds[2 * c + i / 2]),
+                                _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (_mm_cvtsi64_si128 (v))));
+        }
+    }
+}
+
+/* Q6_K: the 256 6-bit values of the block at @b minus 32, as bytes in
+ * value order: per half h of 128, position l (0..31) holds values l,
+ * l + 32, l + 64, l + 96: low 4 bits from the nibbles of ql[l] /
+ * ql[l + 32], high 2 bits from qh[l] (as dec_q6_k, 32 at a time) */
+INLINE2 void
+q6_bytes_avx2 (const guint8 *b,
+               gint8         qb[256])
+{
+  const __m256i n4 = _mm256_set1_epi8 (0xF), n3 = _mm256_set1_epi8 (3 << 4), k32b = _mm256_set1_epi8 (32);
+
+  for (int h = 0; h < 2; h++)
+    {
+      __m256i a = _mm256_loadu_si256 ((const __m256i *) (b + 64 * h));
+      __m256i e = _mm256_loadu_si256 ((const __m256i *) (b + 64 * h + 32));
+      __m256i hb = _mm256_loadu_si256 ((const __m256i *) (b + 128 + 32 * h));
+      gint8 *o = qb + 128 * h;
+
+      _mm256_storeu_si256 ((__m256i *) o, _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (a, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 4), n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 32), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (e, n4), _mm256_and_si256 (_mm256_slli_epi16 (hb, 2), n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 64), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (_mm256_srli_epi16 (a, 4), n4), _mm256_and_si256 (hb, n3)), k32b));
+      _mm256_storeu_si256 ((__m256i *) (o + 96), _mm256_sub_epi8 (_mm256_or_si256 (
+        _mm256_and_si256 (_mm256_srli_epi16 (e, 4), n4), _mm256_and_si256 (_mm256_srli_epi16 (hb, 2), n3)), k32b));
+    }
+}
+
+/* rows [r0, r1), T <= 4 activation rows */
+INLINE2 void
+rows_fused_avx2 (const SyDType  dtype,
+                 const guint8  *w,
+                 int            K,
+                 const float   *x,
+                 const int      T,
+                 float         *y,
+                 gsize          ldy,
+                 int            r0,
+                 int            r1)
+{
+  const gsize ub = dtype == SY_DTYPE_Q8_0 ? 272 : dtype == SY_DTYPE_Q4_K ? 144 : 210;
+  gsize row_bytes = ub * (K / UNIT);
+
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m256 acc[4][2];
+
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++)
+        acc[t][0] = acc[t][1] = _mm256_setzero_ps ();
+      for (int u = 0; u < K; u += UNIT, b += ub)
+        {
+          float ds[16], dm[8];
+          gint8 qb[256];
+
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
+          if (dtype == SY_DTYPE_Q4_K)
+            {
+              float d = f16_at2 (b), dmin = f16_at2 (b + 2);
+              guint64 sc8, m8;
+
+              k4_scales_mins (b + 4, &sc8, &m8);
+              for (int j = 0; j < 8; j++)
+                {
+                  ds[j] = d * (float) ((sc8 >> (8 * j)) & 0xFF);
+                  dm[j] = dmin * (float) ((m8 >> (8 * j)) & 0xFF);
+                }
+            }
+          else if (dtype == SY_DTYPE_Q6_K)
+            {
+              float d = f16_at2 (b + 208);
+
+              for (int g = 0; g < 16; g++)
+                ds[g] = d * (float) (int8_t) b[192 + g];
+              q6_bytes_avx2 (b, qb);
+            }
+          for (int c = 0; c < 8; c++)
+            {
+              __m256 wv[4];
+
+              dec32_avx2 (dtype, b, c, ds, dm, qb, wv);
+#pragma GCC unroll 4
+              for (int t = 0; t < T; t++)
+                {
+                  const float *xt = x + (gsize) t * K + u + 32 * c;
+
+                  acc[t][0] = _mm256_fmadd_ps (wv[0], _mm256_loadu_ps (xt), acc[t][0]);
+                  acc[t][1] = _mm256_fmadd_ps (wv[1], _mm256_loadu_ps (xt + 8), acc[t][1]);
+                  acc[t][0] = _mm256_fmadd_ps (wv[2], _mm256_loadu_ps (xt + 16), acc[t][0]);
+                  acc[t][1] = _mm256_fmadd_ps (wv[3], _mm256_loadu_ps (xt + 24), acc[t][1]);
+                }
+            }
+        }
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++)
+        {
+          __m256 sv = _mm256_add_ps (acc[t][0], acc[t][1]);
+          __m128 h = _mm_add_ps (_mm256_castps256_ps128 (sv), _mm256_extractf128_ps (sv, 1));
+
+          h = _mm_add_ps (h, _mm_movehl_ps (h, h));
+          y[(gsize) t * ldy + r] = _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
+        }
+    }
+}
+
+#define FUSED2_FN(name, DT) \
+  TGT2 static void \
+  name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
+  { \
+    switch (T) \
+      { \
+      case 2: rows_fused_avx2 (DT, w, K, x, 2, y, ldy, r0, r1); break; \
+      case 3: rows_fused_avx2 (DT, w, K, x, 3, y, ldy, r0, r1); break; \
+      case 4: rows_fused_avx2 (DT, w, K, x, 4, y, ldy, r0, r1); break; \
+      default: g_assert_not_reached (); \
+      } \
+  }
+
+FUSED2_FN (fused2_q8_0, SY_DTYPE_Q8_0)
+FUSED2_FN (fused2_q4_k, SY_DTYPE_Q4_K)
+FUSED2_FN (fused2_q6_k, SY_DTYPE_Q6_K)
+
 #endif /* SY_QM_X86 */
 
 const char *
@@ -718,6 +1157,9 @@ sy_quant_matmul_path (SyDType dtype)
 #ifdef SY_QM_X86
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
+  if (have_avx2 () && !have_avx512 ()
+      && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+    return "partly: avx2 fused decode (avx2 dot at T = 1), panels + BLAS";
   if (have_avx2 ())
     return have_avx512 () ? "partly: avx2 dot decode (no fused kernel), avx512 panels"
                           : "partly: avx2 dot decode, panels + BLAS";
@@ -745,6 +1187,16 @@ sy_quant_matmul_rows (SyDType      dtype,
     return FALSE;
   if (have_avx512 () && K % UNIT == 0)
     {
+      /* one token: the GEMV kernels (level 2: without them, to compare) */
+      if (T == 1 && !gemv_off () && have_vbmi ()
+          && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+        {
+          if (dtype == SY_DTYPE_Q4_K)
+            gemv_q4_k (w, K, x, y, r0, r1);
+          else
+            gemv_q6_k (w, K, x, y, r0, r1);
+          return TRUE;
+        }
       if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
         {
           /* more than 4 activation rows in two passes: 8 rows of a
@@ -781,6 +1233,26 @@ sy_quant_matmul_rows (SyDType      dtype,
           rows_panel_512 (dtype, w, K, x, T, y, ldy, r0, r1, scratch, scratch_rows);
           return TRUE;
         }
+    }
+  if (have_avx2 () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
+      && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+    {
+      /* passes of 2..4 activation rows, as the AVX-512 kernels */
+      for (int t0 = 0; t0 < T;)
+        {
+          int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
+          const float *xt = x + (gsize) t0 * K;
+          float *yt = y + (gsize) t0 * ldy;
+
+          if (dtype == SY_DTYPE_Q8_0)
+            fused2_q8_0 (w, K, xt, n, yt, ldy, r0, r1);
+          else if (dtype == SY_DTYPE_Q4_K)
+            fused2_q4_k (w, K, xt, n, yt, ldy, r0, r1);
+          else
+            fused2_q6_k (w, K, xt, n, yt, ldy, r0, r1);
+          t0 += n;
+        }
+      return TRUE;
     }
   if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)
     {

@@ -55,7 +55,9 @@ void         sy_quant_matmul_rows_ref (SyDType        dtype,
  * vectorised dot per row and activation row), "none: scalar decode". */
 const char  *sy_quant_matmul_path     (SyDType        dtype);
 
-/* For tests: 0 = as the CPU allows, 1 = no AVX-512 (AVX2 / scalar). */
+/* For tests and benchmarks: 0 = as the CPU allows, 1 = no AVX-512 (AVX2 /
+ * scalar), 2 = AVX-512 without the one-token (T = 1) kernels, 3 = no
+ * AVX-512 and no fused AVX2 kernels (AVX2 dot per row and token). */
 void         sy_quant_matmul_set_level (int           level);
 
 G_END_DECLS

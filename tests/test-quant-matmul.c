@@ -158,6 +158,67 @@ test_no_avx512 (void)
   g_rand_free (r);
 }
 
+/* Edge scales: every block's f16 scale (and min scale) set to zero, the
+ * smallest and largest subnormals, the smallest normal, +-1 and +-65504,
+ * random codes (every 6-bit scale and min, every code): the one-token
+ * kernels (factored mins, tables, 2^-24 scaling) and the fused ones
+ * equal the scalar twin within 2e-6 of the sum of |terms|, tiny sums
+ * included (no floor of 1 here), with and without the one-token kernels */
+static void
+test_edge_scales (void)
+{
+  static const guint16 f16s[] = { 0x0000, 0x0001, 0x03FF, 0x0400, 0x3C00, 0xBC00, 0x7BFF, 0xFBFF };
+  static const SyDType edge_types[] = { SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q8_0, SY_DTYPE_Q5_K };
+  GRand *r = g_rand_new_with_seed (18);
+  int rows = 9, K = 2048;
+  g_autofree float *x = random_values (4 * K, 19);
+
+  for (guint k = 0; k < G_N_ELEMENTS (edge_types); k++)
+    for (guint e = 0; e < G_N_ELEMENTS (f16s); e++)
+      for (int level = 0; level <= 2; level += 2)
+        {
+          SyDType t = edge_types[k];
+          gsize nb = sy_dtype_n_bytes (t, (int64_t) rows * K), bb = sy_dtype_block_bytes (t);
+          g_autofree guint8 *q = g_malloc (nb);
+          g_autofree float *deq = g_new (float, (gsize) rows * K);
+          float y[4 * 9], ref[4 * 9];
+          guint16 d = f16s[e], dmin = f16s[(e + 3) % G_N_ELEMENTS (f16s)];
+
+          for (gsize i = 0; i < nb; i++)
+            q[i] = (guint8) g_rand_int (r);
+          for (gsize i = 0; i < nb; i += bb)
+            switch (t)
+              {
+              case SY_DTYPE_Q6_K: memcpy (q + i + 208, &d, 2); break;
+              case SY_DTYPE_Q4_K: case SY_DTYPE_Q5_K:
+                memcpy (q + i, &d, 2);
+                memcpy (q + i + 2, &dmin, 2);
+                break;
+              default: memcpy (q + i, &d, 2); break;
+              }
+          sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
+          sy_quant_matmul_set_level (level);
+          for (int T = 1; T <= 4; T += 3)
+            {
+              if (!sy_quant_matmul_rows (t, q, K, x, T, y, rows, 0, rows, NULL, 0))
+                continue;
+              sy_quant_matmul_rows_ref (t, q, K, x, T, ref, rows, 0, rows);
+              for (int i = 0; i < T * rows; i++)
+                {
+                  double mag = 0;
+
+                  for (int c = 0; c < K; c++)
+                    mag += fabs ((double) deq[(gsize) (i % rows) * K + c] * x[(gsize) (i / rows) * K + c]);
+                  if (!(fabs ((double) y[i] - ref[i]) <= 2e-6 * mag))
+                    g_error ("%s d 0x%04x dmin 0x%04x level %d T %d: y[%d] = %.9g, ref %.9g (terms %.4g)",
+                             sy_dtype_name (t), d, dmin, level, T, i, y[i], ref[i], mag);
+                }
+            }
+          sy_quant_matmul_set_level (0);
+        }
+  g_rand_free (r);
+}
+
 /* sy_matmul on a quantized matrix, split across the pool, equals its ref
  * for decode-sized and prefill-sized batches */
 static void
@@ -202,6 +263,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/quant-matmul/best-level", test_best_level);
   g_test_add_func ("/engine/quant-matmul/no-avx512", test_no_avx512);
+  g_test_add_func ("/engine/quant-matmul/edge-scales", test_edge_scales);
   g_test_add_func ("/engine/quant-matmul/sy-matmul", test_sy_matmul);
   return g_test_run ();
 }
