@@ -1041,10 +1041,13 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_stack_add_titled (self->stack, self->summary_page, "summary", _("Summary"));
   self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
   /* A and B side by side need room: on a narrow window the page scrolls
-   * sideways instead of widening every page of the stack */
+   * sideways instead of widening every page of the stack; A above B keep
+   * readable grids by moving the split up (the stack asks only the page
+   * shown for its height) */
   self->compare_page = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
-                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_stack_set_vhomogeneous (self->stack, FALSE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
   gtk_stack_add_titled (self->stack, self->compare_page, "compare", _("Compare"));
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
