@@ -123,6 +123,39 @@ close_cards (void)
   sy_test_settle (20);
 }
 
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *icon)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), icon) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button (c, icon);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The card open in a window of its own, if any. */
+static GtkWidget *
+find_card (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (!SY_IS_PROFILER_WINDOW (w) && !SY_IS_WINDOW (w) &&
+          sy_test_find_widget (w, SY_TYPE_EXPERT_VIEW) != NULL)
+        return sy_test_find_widget (w, SY_TYPE_EXPERT_VIEW);
+    }
+  return NULL;
+}
+
 /* Where a click selects nothing but names an expert (the inspector's
  * bars), one click opens its card; where it selects a token (a heatmap
  * cell, an inspector row), a double click or the context menu does. */
@@ -240,6 +273,28 @@ test_click (void)
   g_assert_cmpint (a.n, ==, 2);
   g_signal_handlers_disconnect_by_data (heatmap, &a);
   close_cards ();
+
+  /* the gate measure: the expert's card is a button beside its number */
+  g_assert_true (sy_analysis_view_set_measure (view, "gate:3", NULL));
+  sy_test_settle (100);
+  {
+    GtkWidget *button = find_button (GTK_WIDGET (view), "dialog-information-symbolic");
+    GtkWidget *c;
+
+    g_autoptr (GdkTexture) shot = sy_test_render_widget (GTK_WIDGET (window));
+    g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "test-expert-cards-gate.png", NULL);
+
+    g_assert_true (gdk_texture_save_to_png (shot, png));
+    g_assert_nonnull (button);
+    g_assert_true (gtk_widget_get_visible (button));
+    g_signal_emit_by_name (button, "clicked");
+    c = find_card ();
+    g_assert_nonnull (c);
+    g_assert_cmpint (sy_expert_view_get_expert (SY_EXPERT_VIEW (c)), ==, 3);
+    close_cards ();
+    g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
+    g_assert_false (gtk_widget_get_visible (button));
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
