@@ -62,6 +62,7 @@ struct _SyAnalysisView
   GtkStack         *stack;
   GtkDropDown      *measure;
   GtkSpinButton    *gate_expert;
+  GtkWidget        *gate_card;
   GtkWidget        *status;
   GtkWidget        *spinner;
   GtkWidget        *last_view;        /* the view last focused, for export */
@@ -388,6 +389,13 @@ sy_analysis_view_set_profiler (SyAnalysisView *self,
 }
 
 static void
+on_gate_card_clicked (SyAnalysisView *self)
+{
+  sy_analysis_view_show_expert (self, MAX (sy_selection_get_layer (self->selection), 0),
+                                gtk_spin_button_get_value_as_int (self->gate_expert));
+}
+
+static void
 on_expert_activated (SyTraceView    *view,
                      int             moe,
                      int             expert,
@@ -426,6 +434,7 @@ apply_measure (SyAnalysisView *self)
       self->measure_id = g_strdup (measures[i].id);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), g_str_equal (measures[i].id, "gate"));
+  gtk_widget_set_visible (self->gate_card, g_str_equal (measures[i].id, "gate"));
   if (heatmap_measure)
     sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), heatmap_measure, NULL);
   sy_token_strip_set_measure (SY_TOKEN_STRIP (self->strip),
@@ -1026,6 +1035,14 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_box_append (GTK_BOX (toolbar), measure_label);
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->measure));
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->gate_expert));
+  /* the gate's expert: its card in one click */
+  self->gate_card = gtk_button_new_from_icon_name ("dialog-information-symbolic");
+  gtk_widget_set_tooltip_text (self->gate_card, _("Open this expert's card (in the selected layer)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gate_card),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert Card"), -1);
+  gtk_widget_set_visible (self->gate_card, FALSE);
+  g_signal_connect_swapped (self->gate_card, "clicked", G_CALLBACK (on_gate_card_clicked), self);
+  gtk_box_append (GTK_BOX (toolbar), self->gate_card);
   gtk_box_append (GTK_BOX (views), toolbar);
 
   self->heatmap = sy_heatmap_view_new ();
@@ -1041,10 +1058,13 @@ sy_analysis_view_init (SyAnalysisView *self)
   gtk_stack_add_titled (self->stack, self->summary_page, "summary", _("Summary"));
   self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
   /* A and B side by side need room: on a narrow window the page scrolls
-   * sideways instead of widening every page of the stack */
+   * sideways instead of widening every page of the stack; A above B keep
+   * readable grids by moving the split up (the stack asks only the page
+   * shown for its height) */
   self->compare_page = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
-                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_stack_set_vhomogeneous (self->stack, FALSE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
   gtk_stack_add_titled (self->stack, self->compare_page, "compare", _("Compare"));
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "sy-compare-pane.h"
 #include "sy-compare-view.h"
@@ -44,6 +45,9 @@ G_DECLARE_FINAL_TYPE (SyCompareSides, sy_compare_sides, SY, COMPARE_SIDES, GtkWi
 #define SIDES_GAP 6
 #define SIDES_MIN_COLUMN 14    /* px per token that side by side must leave */
 #define SIDES_OVERHEAD 170     /* row labels, legend and margins of one heatmap */
+#define SIDES_MIN_ROW 10       /* px per layer row that stacked heatmaps keep ... */
+#define SIDES_MIN_GRID 30      /* ... and px of grid at least, at most SIDES_MAX_GRID */
+#define SIDES_MAX_GRID 80
 
 struct _SyCompareSides
 {
@@ -51,9 +55,45 @@ struct _SyCompareSides
   GtkWidget *child[SY_N_SLOTS];  /* frames */
   GtkWidget *heat[SY_N_SLOTS];
   gboolean   stacked;
+  int        width;              /* of the last allocation */
 };
 
 G_DEFINE_FINAL_TYPE (SyCompareSides, sy_compare_sides, GTK_TYPE_WIDGET)
+
+/* The height a stacked heatmap @view (in @frame) needs at @width to keep
+ * a readable grid: its title and margins, SIDES_MIN_ROW px per layer
+ * (within SIDES_MIN_GRID..SIDES_MAX_GRID) and, @with_axis, the token
+ * labels under it (their height at a grid of that size). */
+static int
+stacked_min_height (GtkWidget *frame,
+                    GtkWidget *view,
+                    int        width,
+                    gboolean   with_axis)
+{
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (view));
+  SyRenderStyle style;
+  SyHeatmapOptions opts;
+  SyHeatmapLayout layout;
+  int frame_min, view_min, grid, h;
+
+  gtk_widget_measure (frame, GTK_ORIENTATION_VERTICAL, -1, &frame_min, NULL, NULL, NULL);
+  if (trace == NULL || width <= 0)
+    return frame_min;
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, -1, &view_min, NULL, NULL, NULL);
+  sy_trace_view_get_render_style (SY_TRACE_VIEW (view), &style);
+  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (view), &opts);
+  /* the grid's top, its largest height (rows have a maximum) and the
+   * margin under it, as the renderer lays them out */
+  opts.hide_token_axis = TRUE;
+  sy_heatmap_layout (trace, &opts, &style, width, 2000, &layout);
+  grid = MIN (CLAMP (trace->n_moe_layers * SIDES_MIN_ROW, SIDES_MIN_GRID, SIDES_MAX_GRID), layout.grid_h);
+  h = (int) ceil (layout.grid_y + grid + 40);
+  sy_heatmap_layout (trace, &opts, &style, width, h, &layout);
+  h = (int) ceil (h - (layout.grid_h - grid));
+  if (with_axis)
+    h += (int) ceil (sy_heatmap_view_get_token_axis_height (SY_HEATMAP_VIEW (view), width, h + 60));
+  return MAX (frame_min, frame_min - view_min + h);
+}
 
 static void
 sy_compare_sides_measure (GtkWidget      *widget,
@@ -78,6 +118,14 @@ sy_compare_sides_measure (GtkWidget      *widget,
   else
     {
       *minimum = min[0] + min[1] + SIDES_GAP;
+      /* stacked, each keeps a readable grid: where the views are short
+       * (the default window size), this moves the split above them */
+      if (self->stacked)
+        *minimum = MAX (*minimum, stacked_min_height (self->child[SY_SLOT_A], self->heat[SY_SLOT_A],
+                                                      self->width, FALSE)
+                                  + stacked_min_height (self->child[SY_SLOT_B], self->heat[SY_SLOT_B],
+                                                        self->width, TRUE)
+                                  + SIDES_GAP);
       *natural = MAX (*minimum, MAX (nat[0], nat[1]));
     }
 }
@@ -130,6 +178,8 @@ sy_compare_sides_size_allocate (GtkWidget *widget,
                                                                width, height / 2.0);
       int top = (height - SIDES_GAP - axis) / 2;
 
+      min_h[SY_SLOT_A] = stacked_min_height (self->child[SY_SLOT_A], self->heat[SY_SLOT_A], width, FALSE);
+      min_h[SY_SLOT_B] = stacked_min_height (self->child[SY_SLOT_B], self->heat[SY_SLOT_B], width, TRUE);
       top = CLAMP (top, min_h[0], MAX (min_h[0], height - SIDES_GAP - min_h[1]));
       gtk_widget_allocate (self->child[SY_SLOT_A], width, top, -1, NULL);
       gtk_widget_allocate (self->child[SY_SLOT_B], width, MAX (height - top - SIDES_GAP, min_h[1]), -1,
@@ -143,10 +193,13 @@ sy_compare_sides_size_allocate (GtkWidget *widget,
       gtk_widget_allocate (self->child[SY_SLOT_B], MAX (width - left - SIDES_GAP, min_w[1]), height, -1,
                            gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (left + SIDES_GAP, 0)));
     }
-  if (stacked != self->stacked)
+  if (stacked != self->stacked || (stacked && width != self->width))
     {
+      /* the minimum height follows (see measure) */
       self->stacked = stacked;
+      self->width = width;
       sy_heatmap_view_set_hide_token_axis (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), stacked);
+      gtk_widget_queue_resize (widget);
     }
 }
 

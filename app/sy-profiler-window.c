@@ -247,6 +247,98 @@ update_sensitivity (SyProfilerWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->run_drop), self->profile != NULL && self->profile->runs->len > 1);
 }
 
+static gboolean
+groups_empty (GHashTable *groups,
+              gboolean    perplexity)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, groups);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    if (isfinite (perplexity ? sy_profile_group_perplexity (value) : sy_profile_group_avg_k (value)))
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+sy_profiler_window_get_missing (SyProfilerWindow *self)
+{
+  const SyProfile *prof;
+  const SyProfileRun *r;
+  gboolean empty = TRUE;
+  int run;
+
+  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
+  prof = self->profile;
+  if (prof == NULL || self->profile_file == NULL || self->chart < 0)
+    return NULL;
+  run = (int) gtk_drop_down_get_selected (self->run_drop);
+  r = g_ptr_array_index (prof->runs, run >= 0 && run < (int) prof->runs->len ? run : 0);
+  switch ((SyProfileChart) self->chart)
+    {
+    case SY_PROFILE_CHART_LOAD:
+    case SY_PROFILE_CHART_COACTIVATION:
+      for (int l = 0; l < r->n_layers && empty; l++)
+        for (int e = 0; e < r->n_experts && empty; e++)
+          empty = r->layers[l].expert_load[e] == 0;
+      return empty ? _("This profile.json has no expert loads for this run.") : NULL;
+    case SY_PROFILE_CHART_K_BY_LAYER:
+      for (int l = 0; l < r->n_layers && empty; l++)
+        empty = !isfinite (sy_profile_layer_avg_k (r, l));
+      return empty ? _("This profile.json has no average K per layer (it was written by an older Switchyard: "
+                       "run the profile again).") : NULL;
+    case SY_PROFILE_CHART_K_BY_GENRE:
+      return groups_empty (r->by_genre, FALSE)
+             ? _("This profile.json has no genres: its corpus has none, or it was written by an older Switchyard.")
+             : NULL;
+    case SY_PROFILE_CHART_PPL_BY_GENRE:
+      return groups_empty (r->by_genre, TRUE)
+             ? _("This profile.json has no perplexity by genre: its corpus has no genres, or it was "
+                 "written by an older Switchyard.") : NULL;
+    case SY_PROFILE_CHART_K_BY_POS:
+      return groups_empty (r->by_pos, FALSE)
+             ? _("This profile.json has no parts of speech: its corpus is not tagged, or it was "
+                 "written by an older Switchyard.") : NULL;
+    case SY_PROFILE_CHART_ENTROPY:
+      for (int l = 0; l < r->n_layers && empty; l++)
+        empty = r->layers[l].entropy_count == 0;
+      return empty ? _("This profile.json has no router entropy histograms.") : NULL;
+    case SY_PROFILE_CHART_SWEEP:
+      return prof->sweep->len == 0 ? _("This profile was run without a p-sweep.") : NULL;
+    case SY_PROFILE_CHART_TIME:
+      empty = r->total_time_s <= 0;
+      for (int l = 0; l < r->n_layers && empty; l++)
+        empty = r->layers[l].time_s <= 0;
+      return empty ? _("This profile.json has no timings.") : NULL;
+    case SY_PROFILE_N_CHARTS:
+    default:
+      return NULL;
+    }
+}
+
+/* @text centred in the muted colour, in @widget's font */
+static void
+draw_statement (GtkWidget           *widget,
+                cairo_t             *cr,
+                const SyRenderStyle *style,
+                int                  width,
+                int                  height,
+                const char          *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  int margin = 24, th;
+
+  cairo_set_source_rgba (cr, style->muted.r, style->muted.g, style->muted.b, 1);
+  pango_layout_set_width (layout, MAX (width - 2 * margin, 100) * PANGO_SCALE);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
+  pango_layout_get_pixel_size (layout, NULL, &th);
+  cairo_move_to (cr, margin, (height - th) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
 static void
 draw_area (GtkDrawingArea *area,
            cairo_t        *cr,
@@ -258,22 +350,20 @@ draw_area (GtkDrawingArea *area,
   SyRenderStyle style;
   SyProfileRenderOptions opts;
 
-  (void) area;
   sy_render_style_init_light (&style);
   if (adw_style_manager_get_dark (adw_style_manager_get_default ()))
     sy_render_style_init_dark (&style);
   if (self->profile == NULL)
     {
-      PangoLayout *layout = pango_cairo_create_layout (cr);
-      int tw, th;
-
-      cairo_set_source_rgba (cr, style.muted.r, style.muted.g, style.muted.b, 1);
-      pango_layout_set_text (layout, self->running ? _("Profiling…") :
-                                     _("Choose a corpus and routers, then Run."), -1);
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_move_to (cr, (width - tw) / 2.0, (height - th) / 2.0);
-      pango_cairo_show_layout (cr, layout);
-      g_object_unref (layout);
+      draw_statement (GTK_WIDGET (area), cr, &style, width, height,
+                      self->running ? _("Profiling…") : _("Choose a corpus and routers, then Run."));
+      return;
+    }
+  /* a chart whose data the opened profile.json does not hold: say so
+   * rather than draw empty axes */
+  if (sy_profiler_window_get_missing (self) != NULL)
+    {
+      draw_statement (GTK_WIDGET (area), cr, &style, width, height, sy_profiler_window_get_missing (self));
       return;
     }
   sy_profile_render_options_init (&opts);

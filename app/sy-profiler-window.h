@@ -100,6 +100,10 @@ GtkWidget        *sy_profiler_window_activate_at  (SyProfilerWindow   *self,
                                                    double              y);
 
 /* The chart on show (SyProfileChart, -1: the dashboard). */
+/* For a profile opened from a profile.json: what the chart shown needs
+ * and the file does not hold, as the sentence drawn in its place; NULL
+ * when the chart is drawn (and for a profile run here). */
+const char       *sy_profiler_window_get_missing  (SyProfilerWindow   *self);
 void              sy_profiler_window_set_chart    (SyProfilerWindow   *self,
                                                    int                 chart);
 

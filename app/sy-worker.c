@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "sy-calibrate.h"
 #include "sy-generate.h"
@@ -47,10 +48,13 @@ struct _SyWorker
   char          *continuation[SY_N_SLOTS];   /* decoded generated text of traces[s] */
   GMutex         gen_lock;        /* guards the gen_pending* fields */
   SyTrace       *gen_pending[SY_N_SLOTS];    /* newest step not delivered yet */
-  char          *gen_pending_text[SY_N_SLOTS];
+  GString       *gen_pending_text[SY_N_SLOTS]; /* text generated since the last delivery */
+  gboolean       gen_pending_reset[SY_N_SLOTS]; /* ... replacing the continuation */
   char          *gen_text;        /* the text the generation in flight continues */
   int            gen_pending_from;
   guint          gen_deliver_id;
+  gint           gen_interval_ms; /* atomic: between deliveries */
+  gint64         gen_cpu_mark;    /* main thread's CPU time (µs) at the last delivery */
 };
 
 G_DEFINE_FINAL_TYPE (SyWorker, sy_worker, G_TYPE_OBJECT)
@@ -714,12 +718,18 @@ sy_worker_is_busy (SyWorker *self)
 }
 
 /* Continue: the model writes on, token by token, under A's (and in compare
- * mode B's) configuration.  The thread hands each step's trace over
- * through gen_pending; the main thread takes the newest at most every
- * GEN_FRAME_MS, so the views cost nothing per token: decoding never waits
- * for them. */
+ * mode B's) configuration.  The thread hands each step's trace and the
+ * text it adds over through gen_pending; the main thread takes the newest
+ * trace at most every gen_interval_ms, so the views never hold decoding
+ * up, and decoding does no more per token than `switchyard-cli bench`
+ * does (the run, a sampled token, the new token's piece of text).  The
+ * interval starts at a frame and grows while updating the views takes
+ * the main thread more than GEN_VIEW_SHARE of its time: on a machine with
+ * no core to spare, the views take no more than that from decoding. */
 
 #define GEN_FRAME_MS 16
+#define GEN_MAX_INTERVAL_MS 250
+#define GEN_VIEW_SHARE 0.08
 
 typedef struct
 {
@@ -749,13 +759,33 @@ gen_job_free (GenJob *job)
   g_free (job);
 }
 
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_GINT64_CONSTANT (1000000) + ts.tv_nsec / 1000;
+}
+
 static gboolean
 gen_deliver (gpointer user_data)
 {
   SyWorker *self = user_data;
   SyTrace *traces[SY_N_SLOTS] = { NULL, };
-  char *texts[SY_N_SLOTS] = { NULL, };
+  GString *texts[SY_N_SLOTS] = { NULL, };
+  gboolean reset[SY_N_SLOTS] = { FALSE, };
+  gboolean changed[SY_N_SLOTS] = { FALSE, };
+  gint64 cpu = thread_cpu_us ();
   int from;
+
+  /* what the main thread spent since the last delivery (that one's views
+   * and their painting) sets the next interval */
+  if (self->gen_cpu_mark > 0)
+    g_atomic_int_set (&self->gen_interval_ms,
+                      (int) CLAMP ((cpu - self->gen_cpu_mark) / (1000 * GEN_VIEW_SHARE),
+                                   GEN_FRAME_MS, GEN_MAX_INTERVAL_MS));
+  self->gen_cpu_mark = cpu;
 
   g_mutex_lock (&self->gen_lock);
   self->gen_deliver_id = 0;
@@ -763,6 +793,8 @@ gen_deliver (gpointer user_data)
     {
       traces[s] = g_steal_pointer (&self->gen_pending[s]);
       texts[s] = g_steal_pointer (&self->gen_pending_text[s]);
+      reset[s] = self->gen_pending_reset[s];
+      self->gen_pending_reset[s] = FALSE;
     }
   from = self->gen_pending_from;
   g_mutex_unlock (&self->gen_lock);
@@ -774,46 +806,93 @@ gen_deliver (gpointer user_data)
       for (int s = 0; s < SY_N_SLOTS; s++)
         {
           g_clear_pointer (&traces[s], sy_trace_free);
-          g_free (texts[s]);
+          if (texts[s] != NULL)
+            g_string_free (texts[s], TRUE);
         }
       return G_SOURCE_REMOVE;
     }
 
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
+      if (texts[s] != NULL)
+        {
+          char *text = reset[s] || self->continuation[s] == NULL
+                       ? g_strdup (texts[s]->str)
+                       : g_strconcat (self->continuation[s], texts[s]->str, NULL);
+
+          g_free (self->continuation[s]);
+          self->continuation[s] = text;
+          g_string_free (texts[s], TRUE);
+          changed[s] = TRUE;
+        }
       if (traces[s] == NULL)
         continue;
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
-      g_free (self->continuation[s]);
       self->traces[s] = traces[s];
-      self->continuation[s] = texts[s];
       self->generated_from[s] = from;
+      changed[s] = TRUE;
     }
   for (int s = 0; s < SY_N_SLOTS; s++)
-    if (traces[s] != NULL)
+    if (changed[s] && self->traces[s] != NULL)
       g_signal_emit (self, signals[TRACE_READY], 0, s);
   return G_SOURCE_REMOVE;
 }
 
+/* Hands a step over: @trace (NULL: none new) and @text, the text it adds
+ * to the slot's continuation (@reset: the whole continuation). */
 static void
-gen_post (GenJob  *job,
-          int      slot,
-          SyTrace *trace,
-          char    *text)
+gen_post (GenJob     *job,
+          int         slot,
+          SyTrace    *trace,
+          const char *text,
+          gboolean    reset)
 {
   SyWorker *self = job->self;
 
   g_mutex_lock (&self->gen_lock);
-  g_clear_pointer (&self->gen_pending[slot], sy_trace_free);
-  g_free (self->gen_pending_text[slot]);
-  self->gen_pending[slot] = trace;
-  self->gen_pending_text[slot] = text;
+  if (trace != NULL)
+    {
+      g_clear_pointer (&self->gen_pending[slot], sy_trace_free);
+      self->gen_pending[slot] = trace;
+    }
+  if (reset && self->gen_pending_text[slot] != NULL)
+    g_string_truncate (self->gen_pending_text[slot], 0);
+  if (self->gen_pending_text[slot] == NULL)
+    self->gen_pending_text[slot] = g_string_new (NULL);
+  g_string_append (self->gen_pending_text[slot], text);
+  self->gen_pending_reset[slot] |= reset;
   self->gen_pending_from = job->n_prompt;
   if (self->gen_deliver_id == 0)
-    self->gen_deliver_id = g_timeout_add_full (G_PRIORITY_DEFAULT, GEN_FRAME_MS, gen_deliver,
-                                               g_object_ref (self), g_object_unref);
+    self->gen_deliver_id = g_timeout_add_full (G_PRIORITY_DEFAULT, g_atomic_int_get (&self->gen_interval_ms),
+                                               gen_deliver, g_object_ref (self), g_object_unref);
   g_mutex_unlock (&self->gen_lock);
+}
+
+/* The text that generated token ids[n - 1] adds to the decoded ids[0..n-1),
+ * decoding only a few tokens: ids[*prefix..*read) were decoded last time,
+ * and the new text is what decoding ids[*prefix..n) adds to theirs (so a
+ * decoder that treats the first token apart, or joins tokens with spaces,
+ * sees each token in context).  NULL while the new token ends inside a
+ * character (bytes of one character split across tokens): it waits for
+ * the next one. */
+static char *
+gen_decode_step (SyTokenizer   *tokenizer,
+                 const int32_t *ids,
+                 int            n,
+                 int           *prefix,
+                 int           *read)
+{
+  g_autofree char *before = sy_tokenizer_decode (tokenizer, ids + *prefix, *read - *prefix, TRUE);
+  g_autofree char *after = sy_tokenizer_decode (tokenizer, ids + *prefix, n - *prefix, TRUE);
+  size_t lb = strlen (before), la = strlen (after);
+
+  if (la < lb || strncmp (after, before, lb) != 0 || !g_utf8_validate (after + lb, -1, NULL) ||
+      (la >= lb + 3 && strcmp (after + la - 3, "\xef\xbf\xbd") == 0))
+    return NULL;
+  *prefix = *read;
+  *read = n;
+  return g_strdup (after + lb);
 }
 
 static gboolean
@@ -837,7 +916,9 @@ gen_thread (GTask        *task,
   int32_t *ids[SY_N_SLOTS] = { NULL, };
   SySampler *samplers[SY_N_SLOTS] = { NULL, };
   gboolean done[SY_N_SLOTS] = { FALSE, };
-  int n = 0;
+  GString *streamed[SY_N_SLOTS] = { NULL, };
+  int prefix[SY_N_SLOTS] = { 0, }, read[SY_N_SLOTS] = { 0, };
+  int n = 0, n_new[SY_N_SLOTS] = { 0, };
 
   if (tokenizer == NULL)
     {
@@ -860,6 +941,7 @@ gen_thread (GTask        *task,
       ids[s] = g_new (int32_t, encoding->n + job->n_tokens);
       memcpy (ids[s], encoding->ids, sizeof (int32_t) * encoding->n);
       samplers[s] = sy_sampler_new (&job->sampling);
+      streamed[s] = g_string_new (NULL);
       sy_session_set_extend_native (self->sessions[s], TRUE);
       if (!sy_session_set_router (self->sessions[s], job->specs[s], &job->error) ||
           !(trace = sy_session_run (self->sessions[s], ids[s], encoding->n, NULL, NULL, &job->error)))
@@ -879,6 +961,7 @@ gen_thread (GTask        *task,
           const float *logits;
           int T, V, len = encoding->n + n + 1;
           SyTrace *trace;
+          g_autofree char *piece = NULL;
 
           if (!job->slots[s] || done[s])
             continue;
@@ -895,9 +978,11 @@ gen_thread (GTask        *task,
               job->error_slot = s;
               goto out;
             }
-          g_free (job->continuation[s]);
-          job->continuation[s] = sy_tokenizer_decode (tokenizer, ids[s] + encoding->n, n + 1, TRUE);
-          gen_post (job, s, trace, g_strdup (job->continuation[s]));
+          n_new[s] = n + 1;
+          piece = gen_decode_step (tokenizer, ids[s] + encoding->n, n + 1, &prefix[s], &read[s]);
+          if (piece != NULL)
+            g_string_append (streamed[s], piece);
+          gen_post (job, s, trace, piece ? piece : "", n == 0);
           if (sy_model_info_is_eos (info, ids[s][len - 1]))
             done[s] = TRUE;
           any = TRUE;
@@ -907,12 +992,24 @@ gen_thread (GTask        *task,
     }
 
 out:
+  /* the continuations as one decode of all their tokens: where the
+   * streamed pieces say otherwise (a character still waiting for its
+   * bytes), the views get the right text with the last step */
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    if (n_new[s] > 0)
+      {
+        job->continuation[s] = sy_tokenizer_decode (tokenizer, ids[s] + encoding->n, n_new[s], TRUE);
+        if (strcmp (job->continuation[s], streamed[s]->str) != 0)
+          gen_post (job, s, NULL, job->continuation[s], TRUE);
+      }
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       if (self->sessions[s] != NULL)
         sy_session_set_extend_native (self->sessions[s], FALSE);
       g_free (ids[s]);
       sy_sampler_free (samplers[s]);
+      if (streamed[s] != NULL)
+        g_string_free (streamed[s], TRUE);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -984,6 +1081,8 @@ start_generation (SyWorker *self)
   g_free (self->gen_text);
   self->gen_text = g_strdup (job->text);
   g_atomic_int_set (&self->gen_stop, FALSE);
+  g_atomic_int_set (&self->gen_interval_ms, GEN_FRAME_MS);
+  self->gen_cpu_mark = 0;
 
   set_running (self, TRUE);
   task = g_task_new (self, NULL, gen_done, NULL);
@@ -1072,7 +1171,8 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->logits[s], g_free);
       g_clear_pointer (&self->continuation[s], g_free);
       g_clear_pointer (&self->gen_pending[s], sy_trace_free);
-      g_clear_pointer (&self->gen_pending_text[s], g_free);
+      if (self->gen_pending_text[s] != NULL)
+        g_string_free (g_steal_pointer (&self->gen_pending_text[s]), TRUE);
     }
   g_free (self->gen_text);
   g_mutex_clear (&self->gen_lock);
@@ -1116,6 +1216,7 @@ sy_worker_init (SyWorker *self)
 {
   self->debounce_ms = 0;
   g_mutex_init (&self->gen_lock);
+  self->gen_interval_ms = GEN_FRAME_MS;
   sy_sampling_init (&self->gen_sampling);
 }
 

@@ -120,6 +120,76 @@ json_int64_at (json_object *array,
   return json_object_get_int64 (json_object_array_get_idx (array, i));
 }
 
+/* @key of @o as a number; NaN where it is missing or null (jnum wrote a
+ * number that was not finite) */
+static double
+json_num (json_object *o,
+          const char  *key)
+{
+  json_object *v = NULL;
+
+  if (o == NULL || !json_object_object_get_ex (o, key, &v) ||
+      !(json_object_is_type (v, json_type_double) || json_object_is_type (v, json_type_int)))
+    return NAN;
+  return json_object_get_double (v);
+}
+
+/* A "time" object (op_names and "total") into @ops and @total. */
+static void
+read_times (json_object *o,
+            double      *ops,
+            double      *total)
+{
+  json_object *t = NULL;
+
+  if (!json_object_object_get_ex (o, "time", &t) || !json_object_is_type (t, json_type_object))
+    return;
+  for (int op = 0; op < SY_N_OPS; op++)
+    if (isfinite (json_num (t, sy_trace_op_name (op))))
+      ops[op] = json_num (t, sy_trace_op_name (op));
+  if (isfinite (json_num (t, "total")))
+    *total = json_num (t, "total");
+}
+
+/* "by_genre" or "by_pos" of a run: the groups back from their tokens,
+ * mean K and (genres) perplexity, as sums over their tokens */
+static void
+read_run_groups (json_object *ro,
+                 const char  *key,
+                 GHashTable  *groups)
+{
+  json_object *o = NULL;
+
+  if (!json_object_object_get_ex (ro, key, &o) || !json_object_is_type (o, json_type_object))
+    return;
+  json_object_object_foreach (o, name, go)
+    {
+      SyProfileGroup *g = g_new0 (SyProfileGroup, 1);
+      double k = json_num (go, "avg_k"), ppl = json_num (go, "perplexity");
+
+      g->tokens = (gint64) MAX (json_num (go, "tokens"), 0);
+      g->k_sum = k * g->tokens;     /* NaN when not in the file */
+      if (isfinite (ppl) && ppl > 0)
+        {
+          g->nll_count = g->tokens;
+          g->nll_sum = log (ppl) * g->tokens;
+        }
+      g_hash_table_replace (groups, g_strdup (name), g);
+    }
+}
+
+static void
+read_sweep_point (json_object         *o,
+                  SyProfileSweepPoint *p)
+{
+  json_object *v = NULL;
+
+  p->p = json_num (o, "p");
+  p->avg_k = json_num (o, "avg_k");
+  p->perplexity = json_num (o, "perplexity");
+  p->pareto = json_object_object_get_ex (o, "pareto", &v) && json_object_get_boolean (v);
+}
+
 SyProfile *
 sy_profile_read_json (const char  *path,
                       GError     **error)
@@ -144,12 +214,41 @@ sy_profile_read_json (const char  *path,
   prof->model = g_strdup (json_object_object_get_ex (root, "model", &o) ? json_object_get_string (o) : "?");
   prof->n_experts = E;
   prof->native_k = json_object_object_get_ex (root, "native_k", &o) ? json_object_get_int (o) : 0;
-  prof->corpus_kind = g_strdup ("profile.json");
   prof->corpus_source = g_strdup (file);
-  prof->split = g_strdup ("all");
   prof->chunking = g_strdup ("read from profile.json");
-  if (json_object_object_get_ex (root, "corpus", &o) && json_object_object_get_ex (o, "texts", &o))
-    prof->n_texts = json_object_get_int (o);
+  if (json_object_object_get_ex (root, "corpus", &o))
+    {
+      json_object *v = NULL;
+
+      if (json_object_object_get_ex (o, "kind", &v) && json_object_is_type (v, json_type_string))
+        prof->corpus_kind = g_strdup (json_object_get_string (v));
+      if (json_object_object_get_ex (o, "split", &v) && json_object_is_type (v, json_type_string))
+        prof->split = g_strdup (json_object_get_string (v));
+      if (json_object_object_get_ex (o, "max_tokens", &v))
+        prof->max_tokens = json_object_get_int (v);
+      if (json_object_object_get_ex (o, "truncated", &v))
+        prof->n_truncated = json_object_get_int (v);
+      if (json_object_object_get_ex (o, "texts", &v))
+        prof->n_texts = json_object_get_int (v);
+    }
+  if (prof->corpus_kind == NULL)
+    prof->corpus_kind = g_strdup ("profile.json");
+  if (prof->split == NULL)
+    prof->split = g_strdup ("all");
+  if (json_object_object_get_ex (root, "sweep", &o) && json_object_is_type (o, json_type_array))
+    for (size_t i = 0; i < json_object_array_length (o); i++)
+      {
+        SyProfileSweepPoint pt;
+
+        read_sweep_point (json_object_array_get_idx (o, i), &pt);
+        g_array_append_val (prof->sweep, pt);
+      }
+  if (json_object_object_get_ex (root, "sweep_native", &o) && json_object_is_type (o, json_type_object))
+    {
+      read_sweep_point (o, &prof->native_point);
+      prof->native_point.p = NAN;
+      prof->have_native_point = TRUE;
+    }
   for (size_t i = 0; i < json_object_array_length (runs); i++)
     {
       json_object *ro = json_object_array_get_idx (runs, i), *layers = NULL;
@@ -167,6 +266,27 @@ sy_profile_read_json (const char  *path,
         r->texts = json_object_get_int (o);
       if (json_object_object_get_ex (ro, "tokens", &o))
         r->tokens = json_object_get_int64 (o);
+      /* the sums the derived numbers come from, back from them */
+      {
+        double k = json_num (ro, "avg_k"), ppl = json_num (ro, "perplexity");
+        double tagged_k = json_num (ro, "tagged_avg_k"), params = json_num (ro, "activated_params_per_token");
+
+        r->k_sum = k * r->tokens * L;    /* NaN when not in the file */
+        if (isfinite (ppl) && ppl > 0)
+          {
+            r->nll_count = r->tokens;
+            r->nll_sum = log (ppl) * r->tokens;
+          }
+        r->tagged_tokens = (gint64) MAX (json_num (ro, "tagged_tokens"), 0);
+        r->tagged_k_sum = tagged_k * r->tagged_tokens;
+        if (isfinite (json_num (ro, "flops")))
+          r->flops = json_num (ro, "flops");
+        if (isfinite (params))
+          r->activated_params_sum = params * r->tokens;
+        read_times (ro, r->op_time_s, &r->total_time_s);
+        read_run_groups (ro, "by_genre", r->by_genre);
+        read_run_groups (ro, "by_pos", r->by_pos);
+      }
       for (int l = 0; l < L; l++)
         {
           json_object *lo = json_object_array_get_idx (layers, l), *a = NULL;
@@ -192,6 +312,9 @@ sy_profile_read_json (const char  *path,
                 pl->entropy_hist[b] = json_int64_at (a, b);
                 pl->entropy_count += pl->entropy_hist[b];
               }
+          pl->k_sum = json_num (lo, "avg_k") * r->tokens;
+          pl->entropy_sum = json_num (lo, "entropy_mean") * pl->entropy_count;
+          read_times (lo, pl->op_time_s, &pl->time_s);
         }
       g_ptr_array_add (prof->runs, r);
     }

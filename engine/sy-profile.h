@@ -267,10 +267,14 @@ SyProfileExpert *sy_profile_read_expert  (const char              *path,
                                           int                      expert,
                                           GError                 **error);
 /* A profile.json (or its folder) back into memory, in part: the model,
- * experts, runs and per layer the expert load, co-activation and entropy
- * histogram (what the load and co-activation charts and the expert cards'
- * run list need); K, perplexity, groups, times and tokens are left empty
- * (take the expert cards' corpus half from sy_profile_read_expert). */
+ * experts, runs, the sweep, per run its derived numbers, genre and POS
+ * groups and times, per layer the expert load, co-activation, entropy
+ * histogram, mean K and entropy and times: every chart's data.  The sums
+ * come back from the means written (K times tokens, log perplexity times
+ * tokens; a mean the file lacks gives a NaN sum), so the derived numbers
+ * are the file's.  Not in the file:
+ * per-chunk events and the tokens routed to each expert (take the expert
+ * cards' corpus half from sy_profile_read_expert). */
 SyProfile  *sy_profile_read_json         (const char              *path,
                                           GError                 **error);
 void        sy_profile_expert_free       (SyProfileExpert         *expert);

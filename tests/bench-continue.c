@@ -6,26 +6,37 @@
  * A benchmark (meson benchmark(), never a test): opens a model (argv[1],
  * or the demo model) in the window, routes a short prompt, then lets the
  * model continue it by N_GEN tokens (greedy, what Continue does) while
- * every view repaints, and prints the decode rate in tokens/s of wall
- * time and the process CPU time per token, to set against
- * `switchyard-cli bench`'s decode rate on the same model (issue 20: within
- * 10%).  Needs a display (Xvfb is fine).
+ * every view repaints.  In the same process, taking turns with the window
+ * (N_ROUNDS each, so that a machine busy with other work slows both
+ * alike), the engine alone decodes the same tokens from the same prompt
+ * the way `switchyard-cli bench` times its decode steps: one
+ * sy_session_run per token on a session of the same loaded model.  Prints
+ * both decode rates (medians, tokens/s of wall time), their ratio (issue
+ * 20: the window within 10% of bench), and the CPU time per token of the
+ * window's main thread (the views) and of the decoding threads.  Needs a
+ * display (Xvfb is fine).
  */
 #include "config.h"
 
 #include <gtk/gtk.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-default-model.h"
+#include "sy-generate.h"
+#include "sy-session.h"
 #include "sy-window.h"
 
-#define N_GEN 64
+#define N_GEN 64             /* SY_BENCH_TOKENS changes it */
+#define N_ROUNDS 6
+#define PROMPT "The Fulton County Grand Jury said Friday an investigation of"
 
 static gboolean opened;
 static int n_traces;
+static int n_gen_asked = N_GEN;
 
 static void
 on_opened (SyWindow *window, GFile *folder, gpointer data)
@@ -40,12 +51,119 @@ on_trace (SyAnalysisView *view, gpointer data)
 }
 
 static double
-cpu_s (void)
+clock_s (clockid_t id)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime (id, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+typedef struct
+{
+  double wall, cpu_main, cpu_decode;
+  int    n_gen, frames;
+} Round;
+
+/* One Continue in the window, from the prompt. */
+static gboolean
+window_round (SyAnalysisView *view,
+              SyWorker       *worker,
+              Round          *r)
+{
+  double t0, c0, m0;
+
+  n_traces = 0;
+  sy_analysis_view_set_text (view, PROMPT);
+  while (sy_worker_is_busy (worker) || n_traces == 0)
+    g_main_context_iteration (NULL, TRUE);
+  for (int k = 0; k < 20; k++)
+    g_main_context_iteration (NULL, FALSE);
+
+  n_traces = 0;
+  t0 = clock_s (CLOCK_MONOTONIC);
+  c0 = clock_s (CLOCK_PROCESS_CPUTIME_ID);
+  m0 = clock_s (CLOCK_THREAD_CPUTIME_ID);
+  if (!sy_worker_generate (worker, n_gen_asked, NULL))
+    return FALSE;
+  while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
+    g_main_context_iteration (NULL, TRUE);
+  r->wall = clock_s (CLOCK_MONOTONIC) - t0;
+  r->cpu_main = clock_s (CLOCK_THREAD_CPUTIME_ID) - m0;
+  r->cpu_decode = clock_s (CLOCK_PROCESS_CPUTIME_ID) - c0 - r->cpu_main;
+  r->frames = n_traces;
+  r->n_gen = sy_worker_get_trace (worker, SY_SLOT_A)->n_tokens
+             - sy_worker_get_generated_from (worker, SY_SLOT_A);
+  return r->n_gen > 0;
+}
+
+/* The same decode by the engine alone, as `switchyard-cli bench` times
+ * it: one sy_session_run per token after the prompt, greedy. */
+static gboolean
+engine_round (SySession          *session,
+              const SyRouterSpec *spec,
+              Round              *r,
+              GError            **error)
+{
+  SyModel *model = sy_session_get_model (session);
+  SyTokenizer *tokenizer = sy_model_get_tokenizer (model);
+  const SyModelInfo *info = sy_model_get_info (model);
+  g_autoptr (SyEncoding) encoding = sy_tokenizer_encode (tokenizer, PROMPT, -1, TRUE, error);
+  g_autoptr (SySampler) sampler = NULL;
+  g_autofree int32_t *ids = NULL;
+  SyTrace *trace;
+  double t0, c0;
+  int n;
+
+  sy_session_reset (session);
+  if (encoding == NULL || !sy_session_set_router (session, spec, error))
+    return FALSE;
+  sy_session_set_extend_native (session, TRUE);
+  sampler = sy_sampler_new (NULL);
+  ids = g_new (int32_t, encoding->n + n_gen_asked);
+  memcpy (ids, encoding->ids, sizeof (int32_t) * encoding->n);
+  if (!(trace = sy_session_run (session, ids, encoding->n, NULL, NULL, error)))
+    return FALSE;
+  sy_trace_free (trace);
+
+  t0 = clock_s (CLOCK_MONOTONIC);
+  c0 = clock_s (CLOCK_PROCESS_CPUTIME_ID);
+  for (n = 0; n < n_gen_asked; n++)
+    {
+      int T, V;
+      const float *logits = sy_session_get_logits (session, &T, &V);
+      int len = encoding->n + n + 1;
+
+      ids[len - 1] = sy_sampler_pick (sampler, logits + (gsize) (T - 1) * V, V);
+      if (!(trace = sy_session_run (session, ids, len, NULL, NULL, error)))
+        return FALSE;
+      sy_trace_free (trace);
+      if (ids[len - 1] == info->eos_token_id)
+        {
+          n++;
+          break;
+        }
+    }
+  r->wall = clock_s (CLOCK_MONOTONIC) - t0;
+  r->cpu_decode = clock_s (CLOCK_PROCESS_CPUTIME_ID) - c0;
+  r->cpu_main = 0;
+  r->n_gen = n;
+  r->frames = 0;
+  return TRUE;
 }
 
 int
@@ -58,11 +176,15 @@ main (int argc, char **argv)
   SyWindow *window;
   SyAnalysisView *view;
   SyWorker *worker;
-  const SyTrace *trace;
-  gint64 t0;
-  double c0, wall, cpu;
-  int n_prompt, n_gen, frames;
+  g_autoptr (SySession) session = NULL;
+  double win_rate[N_ROUNDS], eng_rate[N_ROUNDS], ratio[N_ROUNDS];
+  double win_main[N_ROUNDS], win_decode[N_ROUNDS], eng_decode[N_ROUNDS];
+  int frames = 0, n_gen = 0;
+  char load[64] = "";
+  FILE *f;
 
+  if (g_getenv ("SY_BENCH_TOKENS"))
+    n_gen_asked = CLAMP (atoi (g_getenv ("SY_BENCH_TOKENS")), 1, 400);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", FALSE);
   if (!gtk_init_check ())
@@ -89,32 +211,54 @@ main (int argc, char **argv)
   while (!opened)
     g_main_context_iteration (NULL, TRUE);
   worker = sy_analysis_view_get_worker (view);
+  /* the window's model: the engine's session borrows it (the worker keeps it) */
+  session = sy_session_new (sy_worker_get_model (worker));
 
-  n_traces = 0;
-  sy_analysis_view_set_text (view, "The Fulton County Grand Jury said Friday an investigation of");
-  while (sy_worker_is_busy (worker) || n_traces == 0)
-    g_main_context_iteration (NULL, TRUE);
-  n_prompt = sy_worker_get_trace (worker, SY_SLOT_A)->n_tokens;
-  for (int k = 0; k < 20; k++)
-    g_main_context_iteration (NULL, FALSE);
-
-  n_traces = 0;
-  t0 = g_get_monotonic_time ();
-  c0 = cpu_s ();
-  if (!sy_worker_generate (worker, N_GEN, NULL))
+  for (int i = 0; i < N_ROUNDS; i++)
     {
-      g_printerr ("bench-continue: nothing to continue\n");
-      return 1;
+      Round w = { 0, }, e = { 0, };
+
+      /* each goes first in every other round */
+      for (int k = 0; k < 2; k++)
+        if ((k + i) % 2 == 0 && !window_round (view, worker, &w))
+          {
+            g_printerr ("bench-continue: nothing was generated\n");
+            return 1;
+          }
+        else if ((k + i) % 2 == 1 &&
+                 !engine_round (session, sy_worker_get_router (worker, SY_SLOT_A), &e, &error))
+          {
+            g_printerr ("bench-continue: %s\n", error->message);
+            return 1;
+          }
+      win_rate[i] = w.n_gen / w.wall;
+      eng_rate[i] = e.n_gen / e.wall;
+      ratio[i] = win_rate[i] / eng_rate[i];
+      win_main[i] = 1e3 * w.cpu_main / w.n_gen;
+      win_decode[i] = 1e3 * w.cpu_decode / w.n_gen;
+      eng_decode[i] = 1e3 * e.cpu_decode / e.n_gen;
+      frames += w.frames;
+      n_gen = w.n_gen;
+      if (g_getenv ("SY_BENCH_VERBOSE"))
+        printf ("  round %d: window %d tokens %.3f s, engine %d tokens %.3f s\n",
+                i, w.n_gen, w.wall, e.n_gen, e.wall);
     }
-  while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
-    g_main_context_iteration (NULL, TRUE);
-  wall = (g_get_monotonic_time () - t0) / 1e6;
-  cpu = cpu_s () - c0;
-  frames = n_traces;
-  trace = sy_worker_get_trace (worker, SY_SLOT_A);
-  n_gen = trace->n_tokens - sy_worker_get_generated_from (worker, SY_SLOT_A);
-  printf ("bench-continue: %s: prompt %d tokens, generated %d in %.2f s wall, %.2f s CPU "
-          "(%d view updates): %.1f tokens/s wall, %.1f ms CPU per token\n",
-          path, n_prompt, n_gen, wall, cpu, frames, n_gen / wall, 1e3 * cpu / MAX (n_gen, 1));
+  if ((f = fopen ("/proc/loadavg", "r")) != NULL)
+    {
+      if (fgets (load, sizeof load, f) == NULL)
+        load[0] = '\0';
+      load[strcspn (load, "\n")] = '\0';
+      fclose (f);
+    }
+  printf ("bench-continue: %s: %d tokens generated, %d rounds (medians), load average %s\n"
+          "  window: %.1f tokens/s wall, CPU per token %.2f ms decoding + %.2f ms main thread "
+          "(%.1f view updates per round)\n"
+          "  engine alone (as bench): %.1f tokens/s wall, CPU per token %.2f ms\n"
+          "  window / engine: %.3f\n",
+          path, n_gen, N_ROUNDS, load,
+          median (win_rate, N_ROUNDS), median (win_decode, N_ROUNDS), median (win_main, N_ROUNDS),
+          (double) frames / N_ROUNDS,
+          median (eng_rate, N_ROUNDS), median (eng_decode, N_ROUNDS),
+          median (ratio, N_ROUNDS));
   return 0;
 }

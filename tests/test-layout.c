@@ -137,6 +137,23 @@ shoot_all (SyWindow       *window,
               g_assert_cmpint (gtk_widget_get_width (a), ==, gtk_widget_get_width (b));
               g_assert_true (sy_heatmap_view_get_hide_token_axis (SY_HEATMAP_VIEW (a)));
               g_assert_false (sy_heatmap_view_get_hide_token_axis (SY_HEATMAP_VIEW (b)));
+              /* both grids readable: 10 px a layer (30 px at least), the
+               * split moved up for them where the views are short */
+              for (int s = 0; s < SY_N_SLOTS; s++)
+                {
+                  GtkWidget *v = s == SY_SLOT_A ? a : b;
+                  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (v));
+                  SyHeatmapOptions opts;
+                  SyRenderStyle style;
+                  SyHeatmapLayout layout;
+
+                  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (v), &opts);
+                  sy_trace_view_get_render_style (SY_TRACE_VIEW (v), &style);
+                  sy_heatmap_layout (trace, &opts, &style, gtk_widget_get_width (v),
+                                     gtk_widget_get_height (v), &layout);
+                  g_test_message ("compare %c: grid %.0f px high", "AB"[s], layout.grid_h);
+                  g_assert_cmpfloat (layout.grid_h, >=, MIN (MAX (10 * trace->n_moe_layers, 30), 80) - 1);
+                }
             }
           else
             {

@@ -11,6 +11,8 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <math.h>
 #include <string.h>
 
 #include "sy-expert-view.h"
@@ -147,6 +149,141 @@ card_screenshot (GtkWidget  *card,
 }
 
 static void
+assert_close (double a,
+              double b)
+{
+  g_assert_cmpint (isfinite (a), ==, isfinite (b));
+  if (isfinite (a))
+    g_assert_cmpfloat (fabs (a - b), <=, 1e-9 * MAX (1, fabs (a)));
+}
+
+static void
+assert_same_groups (GHashTable *a,
+                    GHashTable *b)
+{
+  GHashTableIter it;
+  gpointer key, value;
+
+  g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
+  g_hash_table_iter_init (&it, a);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const SyProfileGroup *gb = g_hash_table_lookup (b, key);
+
+      g_assert_nonnull (gb);
+      g_assert_cmpint (((SyProfileGroup *) value)->tokens, ==, gb->tokens);
+      assert_close (sy_profile_group_avg_k (value), sy_profile_group_avg_k (gb));
+      assert_close (sy_profile_group_perplexity (value), sy_profile_group_perplexity (gb));
+    }
+}
+
+/* What each chart draws from @b (read from @a's profile.json) is @a's. */
+static void
+assert_same_charts (const SyProfile *a,
+                    const SyProfile *b)
+{
+  g_assert_cmpint (a->n_layers, ==, b->n_layers);
+  g_assert_cmpstr (a->corpus_kind, ==, b->corpus_kind);
+  g_assert_cmpstr (a->split, ==, b->split);
+  g_assert_cmpint (a->n_texts, ==, b->n_texts);
+  g_assert_cmpuint (a->sweep->len, ==, b->sweep->len);
+  for (guint i = 0; i < a->sweep->len; i++)
+    {
+      const SyProfileSweepPoint *pa = &g_array_index (a->sweep, SyProfileSweepPoint, i);
+      const SyProfileSweepPoint *pb = &g_array_index (b->sweep, SyProfileSweepPoint, i);
+
+      assert_close (pa->p, pb->p);
+      assert_close (pa->avg_k, pb->avg_k);
+      assert_close (pa->perplexity, pb->perplexity);
+      g_assert_cmpint (pa->pareto, ==, pb->pareto);
+    }
+  g_assert_cmpint (a->have_native_point, ==, b->have_native_point);
+  if (a->have_native_point)
+    assert_close (a->native_point.perplexity, b->native_point.perplexity);
+  for (guint i = 0; i < a->runs->len; i++)
+    {
+      const SyProfileRun *ra = g_ptr_array_index (a->runs, i), *rb = g_ptr_array_index (b->runs, i);
+
+      g_assert_cmpstr (ra->router, ==, rb->router);
+      g_assert_cmpint (ra->tokens, ==, rb->tokens);
+      assert_close (sy_profile_run_avg_k (ra), sy_profile_run_avg_k (rb));
+      assert_close (sy_profile_run_perplexity (ra), sy_profile_run_perplexity (rb));
+      assert_close (sy_profile_run_tagged_avg_k (ra), sy_profile_run_tagged_avg_k (rb));
+      assert_close (ra->total_time_s, rb->total_time_s);
+      for (int o = 0; o < SY_N_OPS; o++)
+        assert_close (ra->op_time_s[o], rb->op_time_s[o]);
+      assert_same_groups (ra->by_genre, rb->by_genre);
+      assert_same_groups (ra->by_pos, rb->by_pos);
+      for (int l = 0; l < ra->n_layers; l++)
+        {
+          g_assert_cmpint (ra->layers[l].layer, ==, rb->layers[l].layer);
+          assert_close (sy_profile_layer_avg_k (ra, l), sy_profile_layer_avg_k (rb, l));
+          assert_close (sy_profile_layer_entropy_mean (ra, l), sy_profile_layer_entropy_mean (rb, l));
+          assert_close (ra->layers[l].time_s, rb->layers[l].time_s);
+          for (int o = 0; o < SY_N_OPS; o++)
+            assert_close (ra->layers[l].op_time_s[o], rb->layers[l].op_time_s[o]);
+          g_assert_cmpmem (ra->layers[l].entropy_hist, sizeof ra->layers[l].entropy_hist,
+                           rb->layers[l].entropy_hist, sizeof rb->layers[l].entropy_hist);
+        }
+    }
+}
+
+/* A profile.json without the sweep, the POS groups, the times and the
+ * layers' mean K (an older one): those charts say so instead */
+static void
+check_missing (const char *json)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sy-profiler-missing-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "profile.json", NULL);
+  g_autoptr (GError) error = NULL;
+  json_object *root = json_object_from_file (json), *runs;
+  SyProfilerWindow *w = sy_profiler_window_new (NULL, NULL, NULL, NULL);
+  const SyProfileChart missing[] = { SY_PROFILE_CHART_SWEEP, SY_PROFILE_CHART_K_BY_POS,
+                                     SY_PROFILE_CHART_TIME, SY_PROFILE_CHART_K_BY_LAYER };
+  const SyProfileChart present[] = { SY_PROFILE_CHART_LOAD, SY_PROFILE_CHART_COACTIVATION,
+                                     SY_PROFILE_CHART_K_BY_GENRE, SY_PROFILE_CHART_PPL_BY_GENRE,
+                                     SY_PROFILE_CHART_ENTROPY };
+
+  g_assert_nonnull (root);
+  json_object_object_del (root, "sweep");
+  json_object_object_del (root, "sweep_native");
+  runs = json_object_object_get (root, "runs");
+  for (size_t i = 0; i < json_object_array_length (runs); i++)
+    {
+      json_object *run = json_object_array_get_idx (runs, i);
+      json_object *layers = json_object_object_get (run, "layers");
+
+      json_object_object_del (run, "by_pos");
+      json_object_object_del (run, "time");
+      for (size_t l = 0; l < json_object_array_length (layers); l++)
+        {
+          json_object_object_del (json_object_array_get_idx (layers, l), "avg_k");
+          json_object_object_del (json_object_array_get_idx (layers, l), "time");
+        }
+    }
+  g_assert_cmpint (json_object_to_file (file, root), ==, 0);
+  json_object_put (root);
+
+  g_assert_true (sy_profiler_window_open_profile (w, file, &error));
+  g_assert_no_error (error);
+  gtk_window_present (GTK_WINDOW (w));
+  for (gsize i = 0; i < G_N_ELEMENTS (missing); i++)
+    {
+      sy_profiler_window_set_chart (w, missing[i]);
+      g_assert_nonnull (sy_profiler_window_get_missing (w));
+    }
+  card_screenshot (GTK_WIDGET (w), "test-profiler-opened-missing.png");
+  for (gsize i = 0; i < G_N_ELEMENTS (present); i++)
+    {
+      sy_profiler_window_set_chart (w, present[i]);
+      g_assert_null (sy_profiler_window_get_missing (w));
+    }
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_remove (file);
+  g_rmdir (dir);
+}
+
+static void
 test_run_and_screenshot (void)
 {
   SyProfilerWindow *w;
@@ -241,8 +378,20 @@ test_run_and_screenshot (void)
       g_assert_no_error (error);
       g_assert_cmpstr (sy_profiler_window_get_profile (w2)->model, ==, prof->model);
       g_assert_cmpint (sy_profiler_window_get_profile (w2)->runs->len, ==, prof->runs->len);
+      assert_same_charts (prof, sy_profiler_window_get_profile (w2));
       gtk_window_present (GTK_WINDOW (w2));
       sy_test_settle (300);
+      /* every chart drawn from the profile.json, for the eye */
+      for (int c = 0; c < SY_PROFILE_N_CHARTS; c++)
+        {
+          g_autofree char *name = g_strdup_printf ("test-profiler-opened-%s.png",
+                                                   sy_profile_chart_name (c));
+
+          sy_profiler_window_set_chart (w2, c);
+          g_assert_null (sy_profiler_window_get_missing (w2));
+          card_screenshot (GTK_WIDGET (w2), name);
+        }
+      check_missing (json);
       card = click_expert (w2);
       {
         const SyProfileExpert *a = sy_expert_view_get_profile (SY_EXPERT_VIEW (card));

@@ -421,6 +421,71 @@ test_worker_generate (void)
   counters_clear (&c);
 }
 
+static void
+on_streamed (SyWorker *worker,
+             int       slot,
+             gpointer  data)
+{
+  int *n_checked = data;
+  const SyTrace *trace = sy_worker_get_trace (worker, slot);
+  int from = sy_worker_get_generated_from (worker, slot);
+  const char *shown = sy_worker_get_continuation (worker, slot);
+  g_autofree char *full = NULL;
+
+  if (slot != SY_SLOT_A || from <= 0 || shown == NULL)
+    return;
+  full = sy_tokenizer_decode (sy_model_get_tokenizer (sy_worker_get_model (worker)),
+                              trace->ids + from, trace->n_tokens - from, TRUE);
+  /* the whole decode, or (a character waiting for its next bytes) a
+   * prefix of it */
+  if (strcmp (shown, full) != 0)
+    {
+      g_assert_true (g_str_has_prefix (full, shown));
+      g_assert_cmpuint (strlen (full) - strlen (shown), <=, 64);
+    }
+  (*n_checked)++;
+}
+
+/* Continue decodes each new token's piece only: at every step the
+ * continuation the views get is the decode of all generated tokens (up to
+ * a character whose bytes are still coming), and at the end exactly it;
+ * sampled at a high temperature, so that pieces split characters */
+static void
+test_worker_generate_text (void)
+{
+  g_autofree char *path = fixture ("olmoe");
+  g_autoptr (SyWorker) worker = NULL;
+  SySampling sampling;
+  const SyTrace *a;
+  Counters c;
+  int n_checked = 0, from;
+  g_autofree char *full = NULL;
+
+  worker = worker_new (&c);
+  load (worker, &c, path);
+  g_signal_connect (worker, "trace-ready", G_CALLBACK (on_streamed), &n_checked);
+  for (guint64 seed = 1; seed <= 3; seed++)
+    {
+      sy_worker_set_text (worker, "Über die Brücke — 東京 ");
+      wait_idle (worker);
+      sy_sampling_init (&sampling);
+      sampling.temperature = 2.0;
+      sampling.seed = seed;
+      g_assert_true (sy_worker_generate (worker, 60, &sampling));
+      wait_idle (worker);
+      g_assert_cmpint (c.failed, ==, 0);
+      a = sy_worker_get_trace (worker, SY_SLOT_A);
+      from = sy_worker_get_generated_from (worker, SY_SLOT_A);
+      g_assert_cmpint (from, >, 0);
+      full = sy_tokenizer_decode (sy_model_get_tokenizer (sy_worker_get_model (worker)),
+                                  a->ids + from, a->n_tokens - from, TRUE);
+      g_assert_cmpstr (sy_worker_get_continuation (worker, SY_SLOT_A), ==, full);
+      g_clear_pointer (&full, g_free);
+    }
+  g_assert_cmpint (n_checked, >=, 3);
+  counters_clear (&c);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -431,6 +496,7 @@ main (int    argc,
   g_test_add_func ("/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model);
   g_test_add_func ("/app/worker/calibrate", test_worker_calibrate);
   g_test_add_func ("/app/worker/generate", test_worker_generate);
+  g_test_add_func ("/app/worker/generate-text", test_worker_generate_text);
   g_test_add_func ("/app/worker/cancelled-load", test_worker_cancelled_load);
   return g_test_run ();
 }

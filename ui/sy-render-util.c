@@ -109,8 +109,16 @@ _sy_text_size (const SyRenderStyle *style,
       cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_private_set (&text_size_cache, cache);
     }
-  key = g_strdup_printf ("%s\x1f%.17g\x1f%d\x1f%s", style->font_family,
-                         _sy_px (style, style->font_size * size), bold, text ? text : "");
+  /* the size by its bits: exact, and no float formatting (a 2,000-token
+   * strip asks for thousands of sizes per layout) */
+  {
+    double px = _sy_px (style, style->font_size * size);
+    guint64 bits;
+
+    memcpy (&bits, &px, sizeof bits);
+    key = g_strdup_printf ("%s\x1f%" G_GINT64_MODIFIER "x\x1f%d\x1f%s", style->font_family,
+                           bits, bold, text ? text : "");
+  }
   wh = g_hash_table_lookup (cache, key);
   if (wh == NULL)
     {

@@ -3,6 +3,8 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "sy-token-strip.h"
 
 struct _SyTokenStrip
@@ -10,6 +12,15 @@ struct _SyTokenStrip
   SyTraceView    parent_instance;
 
   SyStripOptions opts;
+
+  /* The height of the last trace at one width: a new trace is measured
+   * with no width first, then at the width it gets, both the same
+   * (laying 2,000 tokens out is the strip's cost). */
+  gboolean       cached;
+  double         cached_width;
+  int            cached_height;
+  SyStripMeasure cached_measure;
+  SyRenderStyle  cached_style;
 };
 
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
@@ -126,14 +137,26 @@ sy_token_strip_measure (GtkWidget      *widget,
     {
       SyRenderStyle style;
       SyStripOptions opts;
-      double width = for_size > 0 ? for_size : 600;
+      /* no width: the one it has (else its natural one) */
+      double width = for_size > 0 ? for_size
+                   : gtk_widget_get_width (widget) > 0 ? gtk_widget_get_width (widget) : 600;
 
       *minimum = *natural = 80;
       if (trace != NULL)
         {
           sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
           sy_token_strip_get_options (self, &opts);
-          *minimum = *natural = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
+          if (!self->cached || self->cached_width != width || self->cached_measure != opts.measure ||
+              self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
+              strcmp (self->cached_style.font_family, style.font_family) != 0)
+            {
+              self->cached_height = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
+              self->cached_width = width;
+              self->cached_measure = opts.measure;
+              self->cached_style = style;
+              self->cached = TRUE;
+            }
+          *minimum = *natural = self->cached_height;
         }
     }
 }
@@ -155,9 +178,20 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
 }
 
 static void
+on_trace_notify (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    data)
+{
+  SyTokenStrip *self = SY_TOKEN_STRIP (object);
+
+  self->cached = FALSE;
+}
+
+static void
 sy_token_strip_init (SyTokenStrip *self)
 {
   sy_strip_options_init (&self->opts);
+  g_signal_connect (self, "notify::trace", G_CALLBACK (on_trace_notify), NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "Token strip", -1);
 }

@@ -22,6 +22,7 @@ typedef struct
   gulong       dark_handler;
   int          dark;          /* -1 follow the desktop */
   GtkAdjustment *scroll_adjustment; /* weak: the scroller's, redraws on scrolling */
+  GtkWidget   *menu;          /* the context menu (expert card), or NULL */
 } SyTraceViewPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SyTraceView, sy_trace_view, GTK_TYPE_WIDGET)
@@ -276,6 +277,9 @@ sy_trace_view_get_tooltip_at (SyTraceView *self,
                          gtk_widget_get_height (GTK_WIDGET (self)), x, y);
 }
 
+static gboolean expert_at (SyTraceView *self, double x, double y, int *layer, int *expert);
+static gboolean selects_at (SyTraceView *self, double x, double y);
+
 static gboolean
 on_query_tooltip (GtkWidget  *widget,
                   int         x,
@@ -284,10 +288,23 @@ on_query_tooltip (GtkWidget  *widget,
                   GtkTooltip *tooltip,
                   gpointer    user_data)
 {
-  g_autofree char *text = sy_trace_view_get_tooltip_at (SY_TRACE_VIEW (widget), x, y);
+  SyTraceView *self = SY_TRACE_VIEW (widget);
+  g_autofree char *text = sy_trace_view_get_tooltip_at (self, x, y);
+  int layer, expert;
 
   if (text == NULL)
     return FALSE;
+  /* how to open the expert's card from here */
+  if (!keyboard && expert_at (self, x, y, &layer, &expert))
+    {
+      char *hint = g_strdup_printf ("%s\n%s", text,
+                                    selects_at (self, x, y)
+                                    ? "Double-click or right-click for the expert's card"
+                                    : "Click for the expert's card");
+
+      g_free (text);
+      text = hint;
+    }
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
@@ -315,6 +332,46 @@ sy_trace_view_select_at (SyTraceView *self,
   return TRUE;
 }
 
+/* Whether a click at (x, y) selects something (a token, a layer). */
+static gboolean
+selects_at (SyTraceView *self,
+            double       x,
+            double       y)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+  int layer = -1, token = -1;
+
+  if (priv->trace == NULL || klass->hit == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  return klass->hit (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                     gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &token);
+}
+
+static gboolean
+expert_at (SyTraceView *self,
+           double       x,
+           double       y,
+           int         *layer,
+           int         *expert)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+
+  *layer = *expert = -1;
+  if (klass->expert_at == NULL || sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  return klass->expert_at (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                           gtk_widget_get_height (GTK_WIDGET (self)), x, y, layer, expert) &&
+         *layer >= 0 && *expert >= 0;
+}
+
+/* A click selects what is under it; where that is an expert and a click
+ * selects nothing there (the inspector's bars), it opens the expert's
+ * card, else a double click does (and the context menu). */
 static void
 on_click (GtkGestureClick *gesture,
           int              n_press,
@@ -322,10 +379,13 @@ on_click (GtkGestureClick *gesture,
           double           y,
           SyTraceView     *self)
 {
+  gboolean selects;
+
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (sy_trace_view_select_at (self, x, y))
+  selects = sy_trace_view_select_at (self, x, y);
+  if (selects)
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  if (n_press == 2)
+  if (selects ? n_press == 2 : n_press == 1)
     sy_trace_view_activate_expert_at (self, x, y);
 }
 
@@ -334,19 +394,79 @@ sy_trace_view_activate_expert_at (SyTraceView *self,
                                   double       x,
                                   double       y)
 {
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyRenderStyle style;
-  int layer = -1, expert = -1;
+  int layer, expert;
 
-  if (klass->expert_at == NULL || sy_trace_view_get_trace (self) == NULL)
-    return FALSE;
-  sy_trace_view_get_render_style (self, &style);
-  if (!klass->expert_at (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                         gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &expert) ||
-      layer < 0 || expert < 0)
+  if (!expert_at (self, x, y, &layer, &expert))
     return FALSE;
   g_signal_emit (self, signals[EXPERT_ACTIVATED], 0, layer, expert);
   return TRUE;
+}
+
+static void
+open_expert_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  int layer, expert;
+
+  g_variant_get (parameter, "(ii)", &layer, &expert);
+  g_signal_emit (widget, signals[EXPERT_ACTIVATED], 0, layer, expert);
+}
+
+/* The context menu at (x, y): the card of the expert there, if any.
+ * TRUE if it opened. */
+gboolean
+sy_trace_view_popup_menu_at (SyTraceView *self,
+                             double       x,
+                             double       y)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  g_autoptr (GMenu) menu = NULL;
+  g_autoptr (GMenuItem) item = NULL;
+  g_autofree char *label = NULL;
+  int layer, expert;
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  if (!expert_at (self, x, y, &layer, &expert))
+    return FALSE;
+  menu = g_menu_new ();
+  label = g_strdup_printf ("Open Card of Expert %d (Layer L%d)", expert,
+                           priv->trace->layers[layer].layer);
+  item = g_menu_item_new (label, NULL);
+  g_menu_item_set_action_and_target (item, "view.open-expert", "(ii)", layer, expert);
+  g_menu_append_item (menu, item);
+  if (priv->menu == NULL)
+    {
+      priv->menu = gtk_popover_menu_new_from_model (NULL);
+      gtk_popover_set_has_arrow (GTK_POPOVER (priv->menu), FALSE);
+      gtk_widget_set_halign (priv->menu, GTK_ALIGN_START);
+      gtk_widget_set_parent (priv->menu, GTK_WIDGET (self));
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (priv->menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (priv->menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (priv->menu));
+  return TRUE;
+}
+
+static void
+on_secondary_click (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    SyTraceView     *self)
+{
+  if (n_press == 1 && sy_trace_view_popup_menu_at (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+on_long_press (GtkGestureLongPress *gesture,
+               double               x,
+               double               y,
+               SyTraceView         *self)
+{
+  if (sy_trace_view_popup_menu_at (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 void
@@ -427,7 +547,20 @@ sy_trace_view_dispose (GObject *object)
     }
   g_clear_signal_handler (&priv->dark_handler, adw_style_manager_get_default ());
   g_clear_weak_pointer (&priv->scroll_adjustment);
+  g_clear_pointer (&priv->menu, gtk_widget_unparent);
   G_OBJECT_CLASS (sy_trace_view_parent_class)->dispose (object);
+}
+
+static void
+sy_trace_view_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (SY_TRACE_VIEW (widget));
+
+  if (priv->menu != NULL)
+    gtk_popover_present (GTK_POPOVER (priv->menu));
 }
 
 static void
@@ -499,6 +632,7 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   object_class->get_property = sy_trace_view_get_property;
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
+  widget_class->size_allocate = sy_trace_view_size_allocate;
 
   properties[PROP_TRACE] =
     g_param_spec_boxed ("trace", NULL, NULL, SY_TYPE_TRACE,
@@ -507,12 +641,14 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
     g_param_spec_object ("selection", NULL, NULL, SY_TYPE_SELECTION,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-  /* (MoE layer, expert): a double click on an expert */
+  /* (MoE layer, expert): the expert's card asked for (a click, a double
+   * click or the context menu; sy_trace_view_activate_expert_at) */
   signals[EXPERT_ACTIVATED] =
     g_signal_new ("expert-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 
   gtk_widget_class_install_action (widget_class, "view.move", "(ii)", move_action);
+  gtk_widget_class_install_action (widget_class, "view.open-expert", "(ii)", open_expert_action);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     gtk_widget_class_add_binding_action (widget_class, keys[i].key, 0, "view.move", "(ii)",
                                          keys[i].dt, keys[i].dl);
@@ -532,6 +668,14 @@ sy_trace_view_init (SyTraceView *self)
 
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  click = gtk_gesture_long_press_new ();
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (click), TRUE);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_long_press), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);

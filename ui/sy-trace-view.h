@@ -63,7 +63,8 @@ struct _SyTraceViewClass
   /* Accessible description of the selection, or NULL. */
   char     *(*describe_selection) (SyTraceView  *self);
   /* The (MoE layer, expert) under a point, for ::expert-activated
-   * (a double click opens its card); FALSE where there is none. */
+   * (a click opens its card where it selects nothing, else a double
+   * click or the context menu); FALSE where there is none. */
   gboolean  (*expert_at)   (SyTraceView         *self,
                             const SyRenderStyle *style,
                             double               width,
@@ -78,10 +79,16 @@ struct _SyTraceViewClass
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
 /* Emits ::expert-activated for the expert at (x, y), if any (what a
- * double click does). */
+ * click does where it selects nothing, else a double click). */
 gboolean       sy_trace_view_activate_expert_at (SyTraceView  *self,
                                                  double        x,
                                                  double        y);
+/* The context menu at (x, y) (a right click, a long press): "Open Card
+ * of Expert E" for the expert there (action view.open-expert, which
+ * emits ::expert-activated).  FALSE, and no menu, where there is none. */
+gboolean       sy_trace_view_popup_menu_at    (SyTraceView    *self,
+                                               double          x,
+                                               double          y);
 /* Copies @trace (NULL clears). */
 void           sy_trace_view_set_trace        (SyTraceView    *self,
                                                const SyTrace  *trace);
