@@ -488,17 +488,9 @@ append_bytes_display (GString    *out,
     }
   for (gsize i = 0; i < len;)
     {
-      const char *end;
-      gsize ok;
-
-      if (_sy_utf8_validate (bytes + i, len - i, &end))
-        {
-          g_string_append_len (out, bytes + i, len - i);
-          return;
-        }
-      ok = end - (bytes + i);
-      g_string_append_len (out, bytes + i, ok);
-      i += ok;
+      i += _sy_append_utf8_valid (out, bytes + i, len - i);
+      if (i == len)
+        return;
       g_string_append_printf (out, "<0x%02X>", (guchar) bytes[i]);
       i++;
     }

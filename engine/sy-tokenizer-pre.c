@@ -274,38 +274,26 @@ split_by_matches (const SyTokPiece *p,
         }
       break;
     case SPLIT_MERGED_WITH_PREVIOUS:
-      {
-        /* a match joins the piece before it, unless that was a match too */
-        int start = -1, end = -1;
-        gboolean previous_match = FALSE;
-        for (int i = 0; i < n; i++)
-          {
-            if (segs[i].match && !previous_match && start >= 0)
-              end = segs[i].b;
-            else
-              {
-                if (start >= 0)
-                  emit (p, start, end, out);
-                start = segs[i].a;
-                end = segs[i].b;
-              }
-            previous_match = segs[i].match;
-          }
-        if (start >= 0)
-          emit (p, start, end, out);
-      }
-      break;
     case SPLIT_MERGED_WITH_NEXT:
       {
-        /* a match joins the piece after it, unless that is a match too:
-         * walk backwards, as the library does */
+        /* a match joins the piece before (after) it, unless that was a
+         * match too; for the next one, walk backwards, as the library
+         * does, and reverse what was appended */
+        gboolean next = behavior == SPLIT_MERGED_WITH_NEXT;
         int first = out->len;
         int start = -1, end = -1;
         gboolean previous_match = FALSE;
-        for (int i = n - 1; i >= 0; i--)
+        for (int k = 0; k < n; k++)
           {
+            int i = next ? n - 1 - k : k;
+
             if (segs[i].match && !previous_match && start >= 0)
-              start = segs[i].a;
+              {
+                if (next)
+                  start = segs[i].a;
+                else
+                  end = segs[i].b;
+              }
             else
               {
                 if (start >= 0)
@@ -317,8 +305,7 @@ split_by_matches (const SyTokPiece *p,
           }
         if (start >= 0)
           emit (p, start, end, out);
-        /* reverse what we appended */
-        for (int i = first, j = (int) out->len - 1; i < j; i++, j--)
+        for (int i = first, j = (int) out->len - 1; next && i < j; i++, j--)
           {
             SyTokPiece t = g_array_index (out, SyTokPiece, i);
             g_array_index (out, SyTokPiece, i) = g_array_index (out, SyTokPiece, j);

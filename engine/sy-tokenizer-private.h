@@ -162,6 +162,9 @@ const SyByteLevelTable *_sy_byte_level_table (void);
 gboolean _sy_utf8_validate (const char *bytes, gsize len, const char **end);
 /* Lossy UTF-8: each maximal invalid subpart becomes U+FFFD. */
 void _sy_append_utf8_lossy (GString *out, const char *bytes, gsize len);
+/* Appends the valid UTF-8 that @bytes start with; returns its length
+ * (@len when all of it is valid). */
+gsize _sy_append_utf8_valid (GString *out, const char *bytes, gsize len);
 
 /* ---- pieces ------------------------------------------------------------ */
 

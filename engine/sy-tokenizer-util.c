@@ -452,6 +452,19 @@ bad:
 
 /* ---- lossy UTF-8 ---------------------------------------------------------- */
 
+gsize
+_sy_append_utf8_valid (GString    *out,
+                       const char *bytes,
+                       gsize       len)
+{
+  const char *end;
+
+  if (_sy_utf8_validate (bytes, len, &end))
+    end = bytes + len;
+  g_string_append_len (out, bytes, end - bytes);
+  return end - bytes;
+}
+
 void
 _sy_append_utf8_lossy (GString    *out,
                        const char *bytes,
@@ -462,19 +475,12 @@ _sy_append_utf8_lossy (GString    *out,
 
   while (i < len)
     {
-      const char *end;
-      gsize ok;
       int need, k;
       guchar lo = 0x80, hi = 0xBF;
 
-      if (_sy_utf8_validate (bytes + i, len - i, &end))
-        {
-          g_string_append_len (out, bytes + i, len - i);
-          return;
-        }
-      ok = end - (bytes + i);
-      g_string_append_len (out, bytes + i, ok);
-      i += ok;
+      i += _sy_append_utf8_valid (out, bytes + i, len - i);
+      if (i == len)
+        return;
       /* The maximal subpart of an ill-formed sequence (Unicode 3.9, D93b):
        * the longest prefix of a well-formed sequence, or one byte. */
       if (u[i] >= 0xC2 && u[i] <= 0xDF)
