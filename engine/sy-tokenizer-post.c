@@ -16,7 +16,8 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define POST_FILE "tokenizer.json: post_processor"
+#define DECODER_FILE "tokenizer.json: decoder"
 
 /* ---- post-processors ------------------------------------------------------- */
 
@@ -139,8 +140,8 @@ parse_template_piece (json_object   *piece,
       item->is_sequence = TRUE;
       return TRUE;
     }
-  if (!sy_json_get_object (piece, FILE_NAME, "SpecialToken", &sp, error)
-      || !sy_json_get_string (sp, FILE_NAME, "id", NULL, &name, error))
+  if (!sy_json_get_object (piece, POST_FILE, "SpecialToken", &sp, error)
+      || !sy_json_get_string (sp, POST_FILE, "id", NULL, &name, error))
     return FALSE;
   if (name == NULL)
     {
@@ -149,7 +150,7 @@ parse_template_piece (json_object   *piece,
                    "Sequence nor SpecialToken", i);
       return FALSE;
     }
-  if (!sy_json_get_object (specials, FILE_NAME, name, &entry, error))
+  if (!sy_json_get_object (specials, POST_FILE, name, &entry, error))
     return FALSE;
   json_object_object_get_ex (entry, "ids", &ids);
   json_object_object_get_ex (entry, "tokens", &toks);
@@ -162,6 +163,15 @@ parse_template_piece (json_object   *piece,
                    "has no matching \"ids\" and \"tokens\"", name);
       return FALSE;
     }
+  for (size_t k = 0; k < json_object_array_length (ids); k++)
+    if (!json_object_is_type (json_object_array_get_idx (ids, k), json_type_int)
+        || !json_object_is_type (json_object_array_get_idx (toks, k), json_type_string))
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                     "tokenizer.json: post_processor TemplateProcessing: special token '%s': "
+                     "ids[%zu] is not an id or tokens[%zu] not a string", name, k, k);
+        return FALSE;
+      }
   item->ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
   item->tokens = g_ptr_array_new_with_free_func (g_free);
   for (size_t k = 0; k < json_object_array_length (ids); k++)
@@ -194,8 +204,8 @@ _sy_post_parse (json_object  *obj,
   else if (strcmp (type, "ByteLevel") == 0)
     {
       self->type = POST_BYTE_LEVEL;
-      if (!sy_json_get_bool (obj, FILE_NAME, "trim_offsets", TRUE, &self->trim_offsets, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error))
+      if (!sy_json_get_bool (obj, POST_FILE, "trim_offsets", TRUE, &self->trim_offsets, error)
+          || !sy_json_get_bool (obj, POST_FILE, "add_prefix_space", TRUE, &self->add_prefix_space, error))
         goto fail;
     }
   else if (strcmp (type, "TemplateProcessing") == 0)
@@ -203,7 +213,7 @@ _sy_post_parse (json_object  *obj,
       json_object *single, *specials;
 
       json_object_object_get_ex (obj, "single", &single);
-      if (!sy_json_get_object (obj, FILE_NAME, "special_tokens", &specials, error))
+      if (!sy_json_get_object (obj, POST_FILE, "special_tokens", &specials, error))
         goto fail;
       self->type = POST_TEMPLATE;
       self->single = g_array_new (FALSE, TRUE, sizeof (TemplateItem));
@@ -231,8 +241,8 @@ _sy_post_parse (json_object  *obj,
       if (!parse_token_pair (obj, "cls", type, &self->cls, &self->cls_id, error)
           || !parse_token_pair (obj, "sep", type, &self->sep, &self->sep_id, error))
         goto fail;
-      if (!sy_json_get_bool (obj, FILE_NAME, "trim_offsets", TRUE, &self->trim_offsets, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error))
+      if (!sy_json_get_bool (obj, POST_FILE, "trim_offsets", TRUE, &self->trim_offsets, error)
+          || !sy_json_get_bool (obj, POST_FILE, "add_prefix_space", TRUE, &self->add_prefix_space, error))
         goto fail;
       self->trim_offsets = roberta && self->trim_offsets;
     }
@@ -411,12 +421,12 @@ _sy_decoder_parse (json_object  *obj,
       g_autofree char *scheme = NULL;
 
       self->type = DEC_METASPACE;
-      if (!sy_json_get_string (obj, FILE_NAME, "prepend_scheme", NULL, &scheme, error)
+      if (!sy_json_get_string (obj, DECODER_FILE, "prepend_scheme", NULL, &scheme, error)
           || !decoder_char (obj, "replacement", "decoder Metaspace", self, error))
         goto fail;
       if (scheme != NULL)
         self->prepend = strcmp (scheme, "never") != 0;
-      else if (!sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->prepend, error))
+      else if (!sy_json_get_bool (obj, DECODER_FILE, "add_prefix_space", TRUE, &self->prepend, error))
         goto fail;
     }
   else if (strcmp (type, "Replace") == 0)
@@ -424,7 +434,7 @@ _sy_decoder_parse (json_object  *obj,
       json_object *pattern;
 
       self->type = DEC_REPLACE;
-      if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &self->content, error))
+      if (!sy_json_get_string (obj, DECODER_FILE, "content", NULL, &self->content, error))
         goto fail;
       if (self->content == NULL)
         {
@@ -455,7 +465,7 @@ _sy_decoder_parse (json_object  *obj,
   else if (strcmp (type, "BPEDecoder") == 0)
     {
       self->type = DEC_BPE;
-      if (!sy_json_get_string (obj, FILE_NAME, "suffix", "</w>", &self->suffix, error))
+      if (!sy_json_get_string (obj, DECODER_FILE, "suffix", "</w>", &self->suffix, error))
         goto fail;
     }
   else

@@ -15,7 +15,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define FILE_NAME "tokenizer.json: pre_tokenizer"
 
 typedef enum
 {

@@ -704,8 +704,9 @@ _sy_tok_component_type (json_object  *obj,
                         GError      **error)
 {
   g_autofree char *type = NULL;
+  g_autofree char *where = g_strdup_printf ("tokenizer.json: %s", what);
 
-  if (!sy_json_get_string (obj, "tokenizer.json", "type", NULL, &type, error))
+  if (!sy_json_get_string (obj, where, "type", NULL, &type, error))
     return NULL;
   if (type == NULL)
     g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
