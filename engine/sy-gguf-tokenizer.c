@@ -129,7 +129,7 @@ pre_spec_find (const char *name)
 
 /* ---- pieces of tokenizer.json ------------------------------------------- */
 
-/* {@key: @value} */
+/* {@key: @value}, as {"type": "BPE"} or a String pattern */
 static json_object *
 string_object (const char *key,
                const char *value)
@@ -140,29 +140,16 @@ string_object (const char *key,
   return o;
 }
 
-/* {"type": @type} */
-static json_object *
-typed_object (const char *type)
-{
-  return string_object ("type", type);
-}
-
 static json_object *
 byte_level (gboolean use_regex,
             gboolean trim_offsets)
 {
-  json_object *o = typed_object ("ByteLevel");
+  json_object *o = string_object ("type", "ByteLevel");
 
   json_object_object_add (o, "add_prefix_space", json_object_new_boolean (FALSE));
   json_object_object_add (o, "trim_offsets", json_object_new_boolean (trim_offsets));
   json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
   return o;
-}
-
-static json_object *
-json_string_pattern (const char *s)
-{
-  return string_object ("String", s);
 }
 
 static json_object *
@@ -227,7 +214,7 @@ bos_eos_template (char  **tokens,
   json_object_array_add (single, seq);
   if (eos >= 0)
     template_special (single, specials, eos, tokens[eos]);
-  o = typed_object ("TemplateProcessing");
+  o = string_object ("type", "TemplateProcessing");
   json_object_object_add (o, "single", single);
   json_object_object_add (o, "special_tokens", specials);
   return o;
@@ -410,15 +397,15 @@ spm_normalizer (gboolean add_space_prefix)
 
   if (add_space_prefix)
     {
-      o = typed_object ("Prepend");
+      o = string_object ("type", "Prepend");
       json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
       json_object_array_add (norms, o);
     }
-  o = typed_object ("Replace");
-  json_object_object_add (o, "pattern", json_string_pattern (" "));
+  o = string_object ("type", "Replace");
+  json_object_object_add (o, "pattern", string_object ("String", " "));
   json_object_object_add (o, "content", json_object_new_string ("\u2581"));
   json_object_array_add (norms, o);
-  norm = typed_object ("Sequence");
+  norm = string_object ("type", "Sequence");
   json_object_object_add (norm, "normalizers", norms);
   return norm;
 }
@@ -429,21 +416,21 @@ spm_decoder (gboolean add_space_prefix)
 {
   json_object *decs = json_object_new_array (), *o, *dec;
 
-  o = typed_object ("Replace");
-  json_object_object_add (o, "pattern", json_string_pattern ("\u2581"));
+  o = string_object ("type", "Replace");
+  json_object_object_add (o, "pattern", string_object ("String", "\u2581"));
   json_object_object_add (o, "content", json_object_new_string (" "));
   json_object_array_add (decs, o);
-  json_object_array_add (decs, typed_object ("ByteFallback"));
-  json_object_array_add (decs, typed_object ("Fuse"));
+  json_object_array_add (decs, string_object ("type", "ByteFallback"));
+  json_object_array_add (decs, string_object ("type", "Fuse"));
   if (add_space_prefix)
     {
-      o = typed_object ("Strip");
+      o = string_object ("type", "Strip");
       json_object_object_add (o, "content", json_object_new_string (" "));
       json_object_object_add (o, "start", json_object_new_int (1));
       json_object_object_add (o, "stop", json_object_new_int (0));
       json_object_array_add (decs, o);
     }
-  dec = typed_object ("Sequence");
+  dec = string_object ("type", "Sequence");
   json_object_object_add (dec, "decoders", decs);
   return dec;
 }
@@ -497,7 +484,7 @@ spm_tokenizer_json (SyGguf  *self,
   sy_gguf_get_bool (self, "tokenizer.ggml.add_space_prefix", &add_space_prefix);
 
   root = json_object_new_object ();
-  bpe = typed_object ("BPE");
+  bpe = string_object ("type", "BPE");
   vocab = json_object_new_object ();
   jmerges = json_object_new_array ();
   added = json_object_new_array ();
@@ -589,7 +576,7 @@ gpt2_tokenizer_json (SyGguf  *self,
   special_ids (self, n, spec->add_bos, 11, 11, &bos, &eos, NULL, NULL);
 
   root = json_object_new_object ();
-  bpe = typed_object ("BPE");
+  bpe = string_object ("type", "BPE");
   vocab = json_object_new_object ();
   jmerges = json_object_new_array ();
   added = json_object_new_array ();
@@ -634,7 +621,7 @@ gpt2_tokenizer_json (SyGguf  *self,
 
       for (guint k = 0; k < G_N_ELEMENTS (spec->regexes) && spec->regexes[k]; k++)
         {
-          json_object *split = typed_object ("Split");
+          json_object *split = string_object ("type", "Split");
 
           json_object_object_add (split, "pattern", string_object ("Regex", spec->regexes[k]));
           json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
@@ -642,7 +629,7 @@ gpt2_tokenizer_json (SyGguf  *self,
           json_object_array_add (seq, split);
         }
       json_object_array_add (seq, byte_level (FALSE, TRUE));
-      pre_tok = typed_object ("Sequence");
+      pre_tok = string_object ("type", "Sequence");
       json_object_object_add (pre_tok, "pretokenizers", seq);
     }
   json_object_object_add (root, "pre_tokenizer", pre_tok);
@@ -653,7 +640,7 @@ gpt2_tokenizer_json (SyGguf  *self,
 
       json_object_array_add (list, byte_level (TRUE, FALSE));
       json_object_array_add (list, tmpl);
-      post = typed_object ("Sequence");
+      post = string_object ("type", "Sequence");
       json_object_object_add (post, "processors", list);
     }
   else
