@@ -698,8 +698,8 @@ _sy_tok_span_union (const SyTokPiece *p,
 
 /* ---- components of tokenizer.json (sy-tokenizer-text, -pre, -post) -------- */
 
-char *
-_sy_tok_component_type (json_object  *obj,
+static char *
+component_type (json_object  *obj,
                         const char   *what,
                         GError      **error)
 {
@@ -712,6 +712,25 @@ _sy_tok_component_type (json_object  *obj,
     g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
                  "tokenizer.json: %s has no \"type\"", what);
   return g_steal_pointer (&type);
+}
+
+int
+_sy_tok_component_kind (json_object        *obj,
+                        const char         *what,
+                        const char * const *names,
+                        int                 n_names,
+                        GError            **error)
+{
+  g_autofree char *type = component_type (obj, what, error);
+
+  if (type == NULL)
+    return -1;
+  for (int i = 0; i < n_names; i++)
+    if (names[i] != NULL && strcmp (type, names[i]) == 0)
+      return i;
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+               "tokenizer.json: %s type '%s' is not supported", what, type);
+  return -1;
 }
 
 gboolean
