@@ -450,6 +450,31 @@ layer_tensor (SyTensorStore  *store,
   return sy_tensor_store_get (store, name, n_dims, shape, error);
 }
 
+/* blk.@l.ffn_gate_exps.@suffix and ffn_up_exps from the two halves of
+ * @t: the up half starts at @first_up (rows or columns, as @kind says),
+ * with @stride (0: contiguous) */
+static void
+plan_gate_up (GPtrArray      *plan,
+              int             l,
+              const char     *suffix,
+              SourceKind      kind,
+              const SyTensor *t,
+              int             n_dims,
+              const int64_t  *shape,
+              int             first_up,
+              int             stride)
+{
+  for (int half = 0; half < 2; half++)
+    {
+      g_autofree char *name = g_strdup_printf ("blk.%d.ffn_%s_exps.%s", l, half ? "up" : "gate", suffix);
+      Planned *p = plan_add (plan, name, kind, t, n_dims, shape);
+
+      p->first = half * first_up;
+      if (stride > 0)
+        p->stride = stride;
+    }
+}
+
 /* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
  * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
  * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
@@ -474,23 +499,11 @@ plan_interleaved_experts (GPtrArray        *plan,
       || (inb = layer_tensor (store, arch->experts_in_bias, l, 2, inb_shape, error)) == NULL
       || (outb = layer_tensor (store, arch->experts_out_bias, l, 2, outb_shape, error)) == NULL)
     return FALSE;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
-      p = plan_add (plan, name, SRC_COLUMNS, in, 3, eih);
-      p->first = half;
-      p->stride = 2;
-    }
+  plan_gate_up (plan, l, "weight", SRC_COLUMNS, in, 3, eih, 1, 2);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
   p = plan_add (plan, name, SRC_COLUMNS, out, 3, ehi);
   p->stride = 1;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.bias", l, half ? "up" : "gate");
-      p = plan_add (plan, name, SRC_COLUMNS, inb, 2, ei);
-      p->first = half;
-      p->stride = 2;
-    }
+  plan_gate_up (plan, l, "bias", SRC_COLUMNS, inb, 2, ei, 1, 2);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
   plan_add (plan, name, SRC_COPY, outb, 2, outb_shape);
   return TRUE;
@@ -514,11 +527,7 @@ plan_fused_experts (GPtrArray        *plan,
   if ((in = layer_tensor (store, arch->experts_in, l, 3, in_shape, error)) == NULL
       || (out = layer_tensor (store, arch->experts_out, l, 3, out_shape, error)) == NULL)
     return FALSE;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
-      plan_add (plan, name, SRC_ROWS, in, 3, eih)->first = half * I;
-    }
+  plan_gate_up (plan, l, "weight", SRC_ROWS, in, 3, eih, I, 0);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
   plan_add (plan, name, SRC_COPY, out, 3, out_shape);
   return TRUE;
