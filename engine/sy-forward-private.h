@@ -16,8 +16,10 @@ G_BEGIN_DECLS
  * taken back all at once (to a mark, or at the start of the next pass).
  * A pass that needs more than the scratch holds gets another block; the next
  * reset makes them one, so that passes of the same size allocate nothing.
- * Blocks are 64-byte aligned and not cleared.  Used by one thread at a
- * time: the pool's tasks get slices cut before the pool runs. */
+ * Pieces are 64-byte aligned and not cleared (under AddressSanitizer what
+ * is not handed out is poisoned, with a red zone after each piece).  Used
+ * by one thread at a time: the pool's tasks get slices cut before the
+ * pool runs. */
 typedef struct
 {
   gpointer *mem;         /* (n_blocks) as g_malloc gave them */
@@ -48,13 +50,8 @@ _sy_scratch_mark (const SyScratch *scratch)
 }
 
 /* Takes back everything cut since @mark. */
-static inline void
-_sy_scratch_release (SyScratch     *scratch,
-                     SyScratchMark  mark)
-{
-  scratch->cur = mark.cur;
-  scratch->off = mark.off;
-}
+void     _sy_scratch_release   (SyScratch          *scratch,
+                                SyScratchMark       mark);
 
 #define SY_SCRATCH_NEW(scratch, type, n) \
   ((type *) _sy_scratch_alloc ((scratch), sizeof (type) * (gsize) (n)))

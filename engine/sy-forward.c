@@ -22,6 +22,26 @@
 
 /* -------------------------------------------------------------- scratch */
 
+/* Under AddressSanitizer what is not handed out stays poisoned, and each
+ * piece has a red zone after it: overruns are caught as with g_new. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SY_SCRATCH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SY_SCRATCH_ASAN 1
+#endif
+
+#ifdef SY_SCRATCH_ASAN
+#include <sanitizer/asan_interface.h>
+#define SCRATCH_REDZONE 64
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void) (addr), (void) (size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void) (addr), (void) (size))
+#define SCRATCH_REDZONE 0
+#endif
+
 #define SCRATCH_ALIGN 64
 #define SCRATCH_MIN_BLOCK ((gsize) 1 << 20)
 
@@ -38,24 +58,27 @@ scratch_add_block (SyScratch *a,
   a->data[i] = (guint8 *) (((guintptr) a->mem[i] + SCRATCH_ALIGN - 1)
                            & ~(guintptr) (SCRATCH_ALIGN - 1));
   a->size[i] = bytes;
+  ASAN_POISON_MEMORY_REGION (a->data[i], bytes);
 }
 
 gpointer
 _sy_scratch_alloc (SyScratch *a,
                    gsize      bytes)
 {
+  gsize cut = MAX ((bytes + SCRATCH_ALIGN - 1) & ~(gsize) (SCRATCH_ALIGN - 1), SCRATCH_ALIGN)
+              + SCRATCH_REDZONE;
   gpointer ptr;
 
-  bytes = MAX ((bytes + SCRATCH_ALIGN - 1) & ~(gsize) (SCRATCH_ALIGN - 1), SCRATCH_ALIGN);
-  while (a->cur < a->n_blocks && a->off + bytes > a->size[a->cur])
+  while (a->cur < a->n_blocks && a->off + cut > a->size[a->cur])
     {
       a->cur++;
       a->off = 0;
     }
   if (a->cur == a->n_blocks)
-    scratch_add_block (a, MAX (bytes, SCRATCH_MIN_BLOCK));
+    scratch_add_block (a, MAX (cut, SCRATCH_MIN_BLOCK));
   ptr = a->data[a->cur] + a->off;
-  a->off += bytes;
+  a->off += cut;
+  ASAN_UNPOISON_MEMORY_REGION (ptr, bytes);
   return ptr;
 }
 
@@ -67,10 +90,27 @@ _sy_scratch_alloc0 (SyScratch *a,
 }
 
 void
+_sy_scratch_release (SyScratch     *a,
+                     SyScratchMark  mark)
+{
+  for (guint i = mark.cur; i < a->n_blocks && i <= a->cur; i++)
+    {
+      gsize from = i == mark.cur ? mark.off : 0;
+
+      ASAN_POISON_MEMORY_REGION (a->data[i] + from, a->size[i] - from);
+    }
+  a->cur = mark.cur;
+  a->off = mark.off;
+}
+
+void
 _sy_scratch_clear (SyScratch *a)
 {
   for (guint i = 0; i < a->n_blocks; i++)
-    g_free (a->mem[i]);
+    {
+      ASAN_UNPOISON_MEMORY_REGION (a->data[i], a->size[i]);
+      g_free (a->mem[i]);
+    }
   g_free (a->mem);
   g_free (a->data);
   g_free (a->size);
@@ -89,8 +129,7 @@ _sy_scratch_reset (SyScratch *a)
       _sy_scratch_clear (a);
       scratch_add_block (a, total);
     }
-  a->cur = 0;
-  a->off = 0;
+  _sy_scratch_release (a, (SyScratchMark) { 0, 0 });
 }
 
 /* ------------------------------------------------------------ run state */

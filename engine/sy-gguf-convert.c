@@ -436,6 +436,45 @@ choose_types (GPtrArray       *plan,
   return TRUE;
 }
 
+/* The tensor named @fmt for layer @l, of the given shape */
+static const SyTensor *
+layer_tensor (SyTensorStore  *store,
+              const char     *fmt,
+              int             l,
+              int             n_dims,
+              const int64_t  *shape,
+              GError        **error)
+{
+  g_autofree char *name = g_strdup_printf (fmt, l);
+
+  return sy_tensor_store_get (store, name, n_dims, shape, error);
+}
+
+/* blk.@l.ffn_gate_exps.@suffix and ffn_up_exps from the two halves of
+ * @t: the up half starts at @first_up (rows or columns, as @kind says),
+ * with @stride (0: contiguous) */
+static void
+plan_gate_up (GPtrArray      *plan,
+              int             l,
+              const char     *suffix,
+              SourceKind      kind,
+              const SyTensor *t,
+              int             n_dims,
+              const int64_t  *shape,
+              int             first_up,
+              int             stride)
+{
+  for (int half = 0; half < 2; half++)
+    {
+      g_autofree char *name = g_strdup_printf ("blk.%d.ffn_%s_exps.%s", l, half ? "up" : "gate", suffix);
+      Planned *p = plan_add (plan, name, kind, t, n_dims, shape);
+
+      p->first = half * first_up;
+      if (stride > 0)
+        p->stride = stride;
+    }
+}
+
 /* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
  * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
  * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
@@ -450,37 +489,21 @@ plan_interleaved_experts (GPtrArray        *plan,
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
   int64_t inb_shape[2] = { E, 2 * I }, outb_shape[2] = { E, H };
-  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
-  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
-  g_autofree char *inb_name = g_strdup_printf (arch->experts_in_bias, l);
-  g_autofree char *outb_name = g_strdup_printf (arch->experts_out_bias, l);
   const SyTensor *in, *out, *inb, *outb;
   int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I }, ei[2] = { E, I };
   char name[128];
   Planned *p;
 
-  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
-      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL
-      || (inb = sy_tensor_store_get (store, inb_name, 2, inb_shape, error)) == NULL
-      || (outb = sy_tensor_store_get (store, outb_name, 2, outb_shape, error)) == NULL)
+  if ((in = layer_tensor (store, arch->experts_in, l, 3, in_shape, error)) == NULL
+      || (out = layer_tensor (store, arch->experts_out, l, 3, out_shape, error)) == NULL
+      || (inb = layer_tensor (store, arch->experts_in_bias, l, 2, inb_shape, error)) == NULL
+      || (outb = layer_tensor (store, arch->experts_out_bias, l, 2, outb_shape, error)) == NULL)
     return FALSE;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
-      p = plan_add (plan, name, SRC_COLUMNS, in, 3, eih);
-      p->first = half;
-      p->stride = 2;
-    }
+  plan_gate_up (plan, l, "weight", SRC_COLUMNS, in, 3, eih, 1, 2);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
   p = plan_add (plan, name, SRC_COLUMNS, out, 3, ehi);
   p->stride = 1;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.bias", l, half ? "up" : "gate");
-      p = plan_add (plan, name, SRC_COLUMNS, inb, 2, ei);
-      p->first = half;
-      p->stride = 2;
-    }
+  plan_gate_up (plan, l, "bias", SRC_COLUMNS, inb, 2, ei, 1, 2);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
   plan_add (plan, name, SRC_COPY, outb, 2, outb_shape);
   return TRUE;
@@ -498,19 +521,13 @@ plan_fused_experts (GPtrArray        *plan,
 {
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t in_shape[3] = { E, 2 * I, H }, out_shape[3] = { E, H, I }, eih[3] = { E, I, H };
-  g_autofree char *in_name = g_strdup_printf (arch->experts_in, l);
-  g_autofree char *out_name = g_strdup_printf (arch->experts_out, l);
   const SyTensor *in, *out;
   char name[128];
 
-  if ((in = sy_tensor_store_get (store, in_name, 3, in_shape, error)) == NULL
-      || (out = sy_tensor_store_get (store, out_name, 3, out_shape, error)) == NULL)
+  if ((in = layer_tensor (store, arch->experts_in, l, 3, in_shape, error)) == NULL
+      || (out = layer_tensor (store, arch->experts_out, l, 3, out_shape, error)) == NULL)
     return FALSE;
-  for (int half = 0; half < 2; half++)
-    {
-      g_snprintf (name, sizeof name, "blk.%d.ffn_%s_exps.weight", l, half ? "up" : "gate");
-      plan_add (plan, name, SRC_ROWS, in, 3, eih)->first = half * I;
-    }
+  plan_gate_up (plan, l, "weight", SRC_ROWS, in, 3, eih, I, 0);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
   plan_add (plan, name, SRC_COPY, out, 3, out_shape);
   return TRUE;

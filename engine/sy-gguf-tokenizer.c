@@ -129,25 +129,26 @@ pre_spec_find (const char *name)
 
 /* ---- pieces of tokenizer.json ------------------------------------------- */
 
+/* {@key: @value}, as {"type": "BPE"} or a String pattern */
 static json_object *
-byte_level (gboolean use_regex,
-            gboolean trim_offsets)
+string_object (const char *key,
+               const char *value)
 {
   json_object *o = json_object_new_object ();
 
-  json_object_object_add (o, "type", json_object_new_string ("ByteLevel"));
-  json_object_object_add (o, "add_prefix_space", json_object_new_boolean (FALSE));
-  json_object_object_add (o, "trim_offsets", json_object_new_boolean (trim_offsets));
-  json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
+  json_object_object_add (o, key, json_object_new_string (value));
   return o;
 }
 
 static json_object *
-json_string_pattern (const char *s)
+byte_level (gboolean use_regex,
+            gboolean trim_offsets)
 {
-  json_object *o = json_object_new_object ();
+  json_object *o = string_object ("type", "ByteLevel");
 
-  json_object_object_add (o, "String", json_object_new_string (s));
+  json_object_object_add (o, "add_prefix_space", json_object_new_boolean (FALSE));
+  json_object_object_add (o, "trim_offsets", json_object_new_boolean (trim_offsets));
+  json_object_object_add (o, "use_regex", json_object_new_boolean (use_regex));
   return o;
 }
 
@@ -213,8 +214,7 @@ bos_eos_template (char  **tokens,
   json_object_array_add (single, seq);
   if (eos >= 0)
     template_special (single, specials, eos, tokens[eos]);
-  o = json_object_new_object ();
-  json_object_object_add (o, "type", json_object_new_string ("TemplateProcessing"));
+  o = string_object ("type", "TemplateProcessing");
   json_object_object_add (o, "single", single);
   json_object_object_add (o, "special_tokens", specials);
   return o;
@@ -389,16 +389,6 @@ spm_score_merges (char        **tokens,
   return jranks;
 }
 
-/* {"type": @type} */
-static json_object *
-typed_object (const char *type)
-{
-  json_object *o = json_object_new_object ();
-
-  json_object_object_add (o, "type", json_object_new_string (type));
-  return o;
-}
-
 /* SentencePiece's normalizer: "▁" prepended, spaces as "▁" */
 static json_object *
 spm_normalizer (gboolean add_space_prefix)
@@ -407,15 +397,15 @@ spm_normalizer (gboolean add_space_prefix)
 
   if (add_space_prefix)
     {
-      o = typed_object ("Prepend");
+      o = string_object ("type", "Prepend");
       json_object_object_add (o, "prepend", json_object_new_string ("\u2581"));
       json_object_array_add (norms, o);
     }
-  o = typed_object ("Replace");
-  json_object_object_add (o, "pattern", json_string_pattern (" "));
+  o = string_object ("type", "Replace");
+  json_object_object_add (o, "pattern", string_object ("String", " "));
   json_object_object_add (o, "content", json_object_new_string ("\u2581"));
   json_object_array_add (norms, o);
-  norm = typed_object ("Sequence");
+  norm = string_object ("type", "Sequence");
   json_object_object_add (norm, "normalizers", norms);
   return norm;
 }
@@ -426,21 +416,21 @@ spm_decoder (gboolean add_space_prefix)
 {
   json_object *decs = json_object_new_array (), *o, *dec;
 
-  o = typed_object ("Replace");
-  json_object_object_add (o, "pattern", json_string_pattern ("\u2581"));
+  o = string_object ("type", "Replace");
+  json_object_object_add (o, "pattern", string_object ("String", "\u2581"));
   json_object_object_add (o, "content", json_object_new_string (" "));
   json_object_array_add (decs, o);
-  json_object_array_add (decs, typed_object ("ByteFallback"));
-  json_object_array_add (decs, typed_object ("Fuse"));
+  json_object_array_add (decs, string_object ("type", "ByteFallback"));
+  json_object_array_add (decs, string_object ("type", "Fuse"));
   if (add_space_prefix)
     {
-      o = typed_object ("Strip");
+      o = string_object ("type", "Strip");
       json_object_object_add (o, "content", json_object_new_string (" "));
       json_object_object_add (o, "start", json_object_new_int (1));
       json_object_object_add (o, "stop", json_object_new_int (0));
       json_object_array_add (decs, o);
     }
-  dec = typed_object ("Sequence");
+  dec = string_object ("type", "Sequence");
   json_object_object_add (dec, "decoders", decs);
   return dec;
 }
@@ -494,7 +484,7 @@ spm_tokenizer_json (SyGguf  *self,
   sy_gguf_get_bool (self, "tokenizer.ggml.add_space_prefix", &add_space_prefix);
 
   root = json_object_new_object ();
-  bpe = json_object_new_object ();
+  bpe = string_object ("type", "BPE");
   vocab = json_object_new_object ();
   jmerges = json_object_new_array ();
   added = json_object_new_array ();
@@ -523,7 +513,6 @@ spm_tokenizer_json (SyGguf  *self,
       json_object_put (root);
       return NULL;
     }
-  json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
   json_object_object_add (bpe, "unk_token", unk ? json_object_new_string (unk) : NULL);
   json_object_object_add (bpe, "fuse_unk", json_object_new_boolean (TRUE));
   json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (TRUE));
@@ -587,12 +576,11 @@ gpt2_tokenizer_json (SyGguf  *self,
   special_ids (self, n, spec->add_bos, 11, 11, &bos, &eos, NULL, NULL);
 
   root = json_object_new_object ();
-  bpe = json_object_new_object ();
+  bpe = string_object ("type", "BPE");
   vocab = json_object_new_object ();
   jmerges = json_object_new_array ();
   added = json_object_new_array ();
   ids = g_hash_table_new (g_str_hash, g_str_equal);
-  json_object_object_add (bpe, "type", json_object_new_string ("BPE"));
   json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (FALSE));
   json_object_object_add (bpe, "ignore_merges", json_object_new_boolean (spec->ignore_merges));
   /* a character that is no token (after the byte map: only in vocabularies
@@ -633,18 +621,15 @@ gpt2_tokenizer_json (SyGguf  *self,
 
       for (guint k = 0; k < G_N_ELEMENTS (spec->regexes) && spec->regexes[k]; k++)
         {
-          json_object *split = json_object_new_object (), *pat = json_object_new_object ();
+          json_object *split = string_object ("type", "Split");
 
-          json_object_object_add (pat, "Regex", json_object_new_string (spec->regexes[k]));
-          json_object_object_add (split, "type", json_object_new_string ("Split"));
-          json_object_object_add (split, "pattern", pat);
+          json_object_object_add (split, "pattern", string_object ("Regex", spec->regexes[k]));
           json_object_object_add (split, "behavior", json_object_new_string ("Isolated"));
           json_object_object_add (split, "invert", json_object_new_boolean (FALSE));
           json_object_array_add (seq, split);
         }
       json_object_array_add (seq, byte_level (FALSE, TRUE));
-      pre_tok = json_object_new_object ();
-      json_object_object_add (pre_tok, "type", json_object_new_string ("Sequence"));
+      pre_tok = string_object ("type", "Sequence");
       json_object_object_add (pre_tok, "pretokenizers", seq);
     }
   json_object_object_add (root, "pre_tokenizer", pre_tok);
@@ -655,8 +640,7 @@ gpt2_tokenizer_json (SyGguf  *self,
 
       json_object_array_add (list, byte_level (TRUE, FALSE));
       json_object_array_add (list, tmpl);
-      post = json_object_new_object ();
-      json_object_object_add (post, "type", json_object_new_string ("Sequence"));
+      post = string_object ("type", "Sequence");
       json_object_object_add (post, "processors", list);
     }
   else

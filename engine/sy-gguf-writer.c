@@ -188,17 +188,33 @@ sy_gguf_writer_add_string_array (SyGgufWriter       *self,
     put_str (self->kv, values[i]);
 }
 
+/* an array of @n 4-byte values of @type (their bits as they are) */
+static void
+add_array32 (SyGgufWriter *self,
+             const char   *key,
+             guint32       type,
+             const void   *values,
+             guint64       n)
+{
+  kv_head (self, key, SY_GGUF_ARRAY);
+  put_u32 (self->kv, type);
+  put_u64 (self->kv, n);
+  for (guint64 i = 0; i < n; i++)
+    {
+      guint32 u;
+
+      memcpy (&u, (const guint8 *) values + 4 * i, 4);
+      put_u32 (self->kv, u);
+    }
+}
+
 void
 sy_gguf_writer_add_i32_array (SyGgufWriter  *self,
                               const char    *key,
                               const int32_t *values,
                               guint64        n)
 {
-  kv_head (self, key, SY_GGUF_ARRAY);
-  put_u32 (self->kv, SY_GGUF_INT32);
-  put_u64 (self->kv, n);
-  for (guint64 i = 0; i < n; i++)
-    put_u32 (self->kv, (guint32) values[i]);
+  add_array32 (self, key, SY_GGUF_INT32, values, n);
 }
 
 void
@@ -207,16 +223,7 @@ sy_gguf_writer_add_f32_array (SyGgufWriter *self,
                               const float  *values,
                               guint64       n)
 {
-  kv_head (self, key, SY_GGUF_ARRAY);
-  put_u32 (self->kv, SY_GGUF_FLOAT32);
-  put_u64 (self->kv, n);
-  for (guint64 i = 0; i < n; i++)
-    {
-      guint32 u;
-
-      memcpy (&u, &values[i], 4);
-      put_u32 (self->kv, u);
-    }
+  add_array32 (self, key, SY_GGUF_FLOAT32, values, n);
 }
 
 void

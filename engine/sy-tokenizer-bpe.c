@@ -21,7 +21,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define FILE_NAME "tokenizer.json: model"
 
 #define SY_BPE_CACHE_MAX_WORD     256
 #define SY_BPE_CACHE_MAX_ENTRIES  50000

@@ -16,7 +16,8 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define POST_FILE "tokenizer.json: post_processor"
+#define DECODER_FILE "tokenizer.json: decoder"
 
 /* ---- post-processors ------------------------------------------------------- */
 
@@ -28,6 +29,14 @@ typedef enum
   POST_ROBERTA,
   POST_BERT,
 } PostType;
+
+static const char *const post_types[] = {
+  [POST_SEQUENCE] = "Sequence",
+  [POST_BYTE_LEVEL] = "ByteLevel",
+  [POST_TEMPLATE] = "TemplateProcessing",
+  [POST_ROBERTA] = "RobertaProcessing",
+  [POST_BERT] = "BertProcessing",
+};
 
 typedef struct
 {
@@ -60,6 +69,17 @@ typedef enum
   DEC_STRIP,
   DEC_BPE,
 } DecType;
+
+static const char *const decoder_types[] = {
+  [DEC_SEQUENCE] = "Sequence",
+  [DEC_BYTE_LEVEL] = "ByteLevel",
+  [DEC_METASPACE] = "Metaspace",
+  [DEC_REPLACE] = "Replace",
+  [DEC_BYTE_FALLBACK] = "ByteFallback",
+  [DEC_FUSE] = "Fuse",
+  [DEC_STRIP] = "Strip",
+  [DEC_BPE] = "BPEDecoder",
+};
 
 struct _SyTokDecoder
 {
@@ -139,8 +159,8 @@ parse_template_piece (json_object   *piece,
       item->is_sequence = TRUE;
       return TRUE;
     }
-  if (!sy_json_get_object (piece, FILE_NAME, "SpecialToken", &sp, error)
-      || !sy_json_get_string (sp, FILE_NAME, "id", NULL, &name, error))
+  if (!sy_json_get_object (piece, POST_FILE, "SpecialToken", &sp, error)
+      || !sy_json_get_string (sp, POST_FILE, "id", NULL, &name, error))
     return FALSE;
   if (name == NULL)
     {
@@ -149,7 +169,7 @@ parse_template_piece (json_object   *piece,
                    "Sequence nor SpecialToken", i);
       return FALSE;
     }
-  if (!sy_json_get_object (specials, FILE_NAME, name, &entry, error))
+  if (!sy_json_get_object (specials, POST_FILE, name, &entry, error))
     return FALSE;
   json_object_object_get_ex (entry, "ids", &ids);
   json_object_object_get_ex (entry, "tokens", &toks);
@@ -162,6 +182,15 @@ parse_template_piece (json_object   *piece,
                    "has no matching \"ids\" and \"tokens\"", name);
       return FALSE;
     }
+  for (size_t k = 0; k < json_object_array_length (ids); k++)
+    if (!json_object_is_type (json_object_array_get_idx (ids, k), json_type_int)
+        || !json_object_is_type (json_object_array_get_idx (toks, k), json_type_string))
+      {
+        g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                     "tokenizer.json: post_processor TemplateProcessing: special token '%s': "
+                     "ids[%zu] is not an id or tokens[%zu] not a string", name, k, k);
+        return FALSE;
+      }
   item->ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
   item->tokens = g_ptr_array_new_with_free_func (g_free);
   for (size_t k = 0; k < json_object_array_length (ids); k++)
@@ -177,70 +206,68 @@ SyTokPost *
 _sy_post_parse (json_object  *obj,
                 GError      **error)
 {
-  g_autofree char *type = _sy_tok_component_type (obj, "post_processor", error);
+  int kind = _sy_tok_component_kind (obj, "post_processor", post_types, G_N_ELEMENTS (post_types), error);
   SyTokPost *self;
 
-  if (type == NULL)
+  if (kind < 0)
     return NULL;
   self = g_new0 (SyTokPost, 1);
-  if (strcmp (type, "Sequence") == 0)
+  self->type = kind;
+  switch (self->type)
     {
-      self->type = POST_SEQUENCE;
+    case POST_SEQUENCE:
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_post_free);
       if (!_sy_tok_parse_sequence (obj, "post_processor", "processors", (SyTokParseFunc) _sy_post_parse,
                                    self->children, error))
         goto fail;
-    }
-  else if (strcmp (type, "ByteLevel") == 0)
-    {
-      self->type = POST_BYTE_LEVEL;
-      if (!sy_json_get_bool (obj, FILE_NAME, "trim_offsets", TRUE, &self->trim_offsets, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error))
+      break;
+    case POST_BYTE_LEVEL:
+      if (!sy_json_get_bool (obj, POST_FILE, "trim_offsets", TRUE, &self->trim_offsets, error)
+          || !sy_json_get_bool (obj, POST_FILE, "add_prefix_space", TRUE, &self->add_prefix_space, error))
         goto fail;
-    }
-  else if (strcmp (type, "TemplateProcessing") == 0)
-    {
-      json_object *single, *specials;
+      break;
+    case POST_TEMPLATE:
+      {
+        json_object *single, *specials;
 
-      json_object_object_get_ex (obj, "single", &single);
-      if (!sy_json_get_object (obj, FILE_NAME, "special_tokens", &specials, error))
-        goto fail;
-      self->type = POST_TEMPLATE;
-      self->single = g_array_new (FALSE, TRUE, sizeof (TemplateItem));
-      g_array_set_clear_func (self->single, template_item_clear);
-      if (single == NULL || !json_object_is_type (single, json_type_array))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: post_processor TemplateProcessing has no \"single\" template");
+        json_object_object_get_ex (obj, "single", &single);
+        if (!sy_json_get_object (obj, POST_FILE, "special_tokens", &specials, error))
           goto fail;
-        }
-      for (size_t i = 0; i < json_object_array_length (single); i++)
-        {
-          TemplateItem item = { 0 };
-
-          if (!parse_template_piece (json_object_array_get_idx (single, i), specials, i, &item, error))
+        self->single = g_array_new (FALSE, TRUE, sizeof (TemplateItem));
+        g_array_set_clear_func (self->single, template_item_clear);
+        if (single == NULL || !json_object_is_type (single, json_type_array))
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "tokenizer.json: post_processor TemplateProcessing has no \"single\" template");
             goto fail;
-          g_array_append_val (self->single, item);
-        }
-    }
-  else if (strcmp (type, "RobertaProcessing") == 0 || strcmp (type, "BertProcessing") == 0)
-    {
-      gboolean roberta = type[0] == 'R';
+          }
+        for (size_t i = 0; i < json_object_array_length (single); i++)
+          {
+            TemplateItem item = { 0 };
 
-      self->type = roberta ? POST_ROBERTA : POST_BERT;
-      if (!parse_token_pair (obj, "cls", type, &self->cls, &self->cls_id, error)
-          || !parse_token_pair (obj, "sep", type, &self->sep, &self->sep_id, error))
-        goto fail;
-      if (!sy_json_get_bool (obj, FILE_NAME, "trim_offsets", TRUE, &self->trim_offsets, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error))
-        goto fail;
-      self->trim_offsets = roberta && self->trim_offsets;
-    }
-  else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "tokenizer.json: post_processor type '%s' is not supported", type);
-      goto fail;
+            if (!parse_template_piece (json_object_array_get_idx (single, i), specials, i, &item, error))
+              goto fail;
+            g_array_append_val (self->single, item);
+          }
+      }
+      break;
+    case POST_ROBERTA:
+    case POST_BERT:
+      {
+        gboolean roberta = self->type == POST_ROBERTA;
+        const char *where = post_types[self->type];
+
+        if (!parse_token_pair (obj, "cls", where, &self->cls, &self->cls_id, error)
+            || !parse_token_pair (obj, "sep", where, &self->sep, &self->sep_id, error))
+          goto fail;
+        if (!sy_json_get_bool (obj, POST_FILE, "trim_offsets", TRUE, &self->trim_offsets, error)
+            || !sy_json_get_bool (obj, POST_FILE, "add_prefix_space", TRUE, &self->add_prefix_space, error))
+          goto fail;
+        self->trim_offsets = roberta && self->trim_offsets;
+      }
+      break;
+    default:
+      break;
     }
   return self;
 
@@ -390,79 +417,69 @@ SyTokDecoder *
 _sy_decoder_parse (json_object  *obj,
                    GError      **error)
 {
-  g_autofree char *type = _sy_tok_component_type (obj, "decoder", error);
+  int kind = _sy_tok_component_kind (obj, "decoder", decoder_types, G_N_ELEMENTS (decoder_types), error);
   SyTokDecoder *self;
 
-  if (type == NULL)
+  if (kind < 0)
     return NULL;
   self = g_new0 (SyTokDecoder, 1);
-  if (strcmp (type, "Sequence") == 0)
+  self->type = kind;
+  switch (self->type)
     {
-      self->type = DEC_SEQUENCE;
+    case DEC_SEQUENCE:
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_decoder_free);
       if (!_sy_tok_parse_sequence (obj, "decoder", "decoders", (SyTokParseFunc) _sy_decoder_parse,
                                    self->children, error))
         goto fail;
-    }
-  else if (strcmp (type, "ByteLevel") == 0)
-    self->type = DEC_BYTE_LEVEL;
-  else if (strcmp (type, "Metaspace") == 0)
-    {
-      g_autofree char *scheme = NULL;
+      break;
+    case DEC_METASPACE:
+      {
+        g_autofree char *scheme = NULL;
 
-      self->type = DEC_METASPACE;
-      if (!sy_json_get_string (obj, FILE_NAME, "prepend_scheme", NULL, &scheme, error)
-          || !decoder_char (obj, "replacement", "decoder Metaspace", self, error))
-        goto fail;
-      if (scheme != NULL)
-        self->prepend = strcmp (scheme, "never") != 0;
-      else if (!sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->prepend, error))
-        goto fail;
-    }
-  else if (strcmp (type, "Replace") == 0)
-    {
-      json_object *pattern;
-
-      self->type = DEC_REPLACE;
-      if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &self->content, error))
-        goto fail;
-      if (self->content == NULL)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: decoder Replace has no \"content\" string");
+        if (!sy_json_get_string (obj, DECODER_FILE, "prepend_scheme", NULL, &scheme, error)
+            || !decoder_char (obj, "replacement", "decoder Metaspace", self, error))
           goto fail;
-        }
-      json_object_object_get_ex (obj, "pattern", &pattern);
-      if (!_sy_tok_pattern_parse (&self->pattern, pattern, "decoder Replace", error))
-        goto fail;
-    }
-  else if (strcmp (type, "ByteFallback") == 0)
-    self->type = DEC_BYTE_FALLBACK;
-  else if (strcmp (type, "Fuse") == 0)
-    self->type = DEC_FUSE;
-  else if (strcmp (type, "Strip") == 0)
-    {
-      json_object *v;
+        if (scheme != NULL)
+          self->prepend = strcmp (scheme, "never") != 0;
+        else if (!sy_json_get_bool (obj, DECODER_FILE, "add_prefix_space", TRUE, &self->prepend, error))
+          goto fail;
+      }
+      break;
+    case DEC_REPLACE:
+      {
+        json_object *pattern;
 
-      self->type = DEC_STRIP;
-      if (!decoder_char (obj, "content", "decoder Strip", self, error))
+        if (!sy_json_get_string (obj, DECODER_FILE, "content", NULL, &self->content, error))
+          goto fail;
+        if (self->content == NULL)
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "tokenizer.json: decoder Replace has no \"content\" string");
+            goto fail;
+          }
+        json_object_object_get_ex (obj, "pattern", &pattern);
+        if (!_sy_tok_pattern_parse (&self->pattern, pattern, "decoder Replace", error))
+          goto fail;
+      }
+      break;
+    case DEC_STRIP:
+      {
+        json_object *v;
+
+        if (!decoder_char (obj, "content", "decoder Strip", self, error))
+          goto fail;
+        json_object_object_get_ex (obj, "start", &v);
+        self->start = v ? MAX (json_object_get_int (v), 0) : 0;
+        json_object_object_get_ex (obj, "stop", &v);
+        self->stop = v ? MAX (json_object_get_int (v), 0) : 0;
+      }
+      break;
+    case DEC_BPE:
+      if (!sy_json_get_string (obj, DECODER_FILE, "suffix", "</w>", &self->suffix, error))
         goto fail;
-      json_object_object_get_ex (obj, "start", &v);
-      self->start = v ? MAX (json_object_get_int (v), 0) : 0;
-      json_object_object_get_ex (obj, "stop", &v);
-      self->stop = v ? MAX (json_object_get_int (v), 0) : 0;
-    }
-  else if (strcmp (type, "BPEDecoder") == 0)
-    {
-      self->type = DEC_BPE;
-      if (!sy_json_get_string (obj, FILE_NAME, "suffix", "</w>", &self->suffix, error))
-        goto fail;
-    }
-  else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "tokenizer.json: decoder type '%s' is not supported", type);
-      goto fail;
+      break;
+    default:
+      break;
     }
   return self;
 
@@ -488,17 +505,9 @@ append_bytes_display (GString    *out,
     }
   for (gsize i = 0; i < len;)
     {
-      const char *end;
-      gsize ok;
-
-      if (_sy_utf8_validate (bytes + i, len - i, &end))
-        {
-          g_string_append_len (out, bytes + i, len - i);
-          return;
-        }
-      ok = end - (bytes + i);
-      g_string_append_len (out, bytes + i, ok);
-      i += ok;
+      i += _sy_append_utf8_valid (out, bytes + i, len - i);
+      if (i == len)
+        return;
       g_string_append_printf (out, "<0x%02X>", (guchar) bytes[i]);
       i++;
     }

@@ -15,7 +15,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define FILE_NAME "tokenizer.json: pre_tokenizer"
 
 typedef enum
 {
@@ -30,6 +30,19 @@ typedef enum
   PRE_BERT,
   PRE_CHAR_DELIMITER,
 } PreType;
+
+static const char *const pre_tokenizer_types[] = {
+  [PRE_SEQUENCE] = "Sequence",
+  [PRE_BYTE_LEVEL] = "ByteLevel",
+  [PRE_SPLIT] = "Split",
+  [PRE_METASPACE] = "Metaspace",
+  [PRE_DIGITS] = "Digits",
+  [PRE_WHITESPACE] = "Whitespace",
+  [PRE_WHITESPACE_SPLIT] = "WhitespaceSplit",
+  [PRE_PUNCTUATION] = "Punctuation",
+  [PRE_BERT] = "BertPreTokenizer",
+  [PRE_CHAR_DELIMITER] = "CharDelimiterSplit",
+};
 
 typedef enum
 {
@@ -110,96 +123,80 @@ SyPreTokenizer *
 _sy_pre_tokenizer_parse (json_object  *obj,
                          GError      **error)
 {
-  g_autofree char *type = NULL;
+  int kind = _sy_tok_component_kind (obj, "pre_tokenizer", pre_tokenizer_types,
+                                     G_N_ELEMENTS (pre_tokenizer_types), error);
   SyPreTokenizer *self;
 
-  type = _sy_tok_component_type (obj, "pre_tokenizer", error);
-  if (type == NULL)
+  if (kind < 0)
     return NULL;
   self = g_new0 (SyPreTokenizer, 1);
-  if (strcmp (type, "Sequence") == 0)
+  self->type = kind;
+  switch (self->type)
     {
-      self->type = PRE_SEQUENCE;
+    case PRE_SEQUENCE:
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_pre_tokenizer_free);
       if (!_sy_tok_parse_sequence (obj, "pre_tokenizer", "pretokenizers", (SyTokParseFunc) _sy_pre_tokenizer_parse,
-                           self->children, error))
+                                   self->children, error))
         goto fail;
-    }
-  else if (strcmp (type, "ByteLevel") == 0)
-    {
-      self->type = PRE_BYTE_LEVEL;
+      break;
+    case PRE_BYTE_LEVEL:
       if (!sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error)
           || !sy_json_get_bool (obj, FILE_NAME, "use_regex", TRUE, &self->use_regex, error))
         goto fail;
-    }
-  else if (strcmp (type, "Split") == 0)
-    {
-      json_object *pattern = NULL;
+      break;
+    case PRE_SPLIT:
+      {
+        json_object *pattern = NULL;
 
-      self->type = PRE_SPLIT;
-      json_object_object_get_ex (obj, "pattern", &pattern);
-      if (!_sy_tok_pattern_parse (&self->pattern, pattern, "pre_tokenizer Split", error))
-        goto fail;
-      if (!parse_behavior (obj, "pre_tokenizer Split", SPLIT_ISOLATED, &self->behavior, error))
-        goto fail;
-      if (!sy_json_get_bool (obj, FILE_NAME, "invert", FALSE, &self->invert, error))
-        goto fail;
-    }
-  else if (strcmp (type, "Metaspace") == 0)
-    {
-      g_autofree char *scheme = NULL;
-      gboolean add_prefix_space;
-
-      self->type = PRE_METASPACE;
-      if (!_sy_tok_json_char (obj, "replacement", "pre_tokenizer Metaspace", &self->ch, error)
-          || !sy_json_get_string (obj, FILE_NAME, "prepend_scheme", NULL, &scheme, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &add_prefix_space, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "split", TRUE, &self->split, error))
-        goto fail;
-      if (scheme == NULL)
-        self->prepend_scheme = add_prefix_space ? PREPEND_ALWAYS : PREPEND_NEVER;
-      else if (strcmp (scheme, "always") == 0)
-        self->prepend_scheme = PREPEND_ALWAYS;
-      else if (strcmp (scheme, "first") == 0)
-        self->prepend_scheme = PREPEND_FIRST;
-      else if (strcmp (scheme, "never") == 0)
-        self->prepend_scheme = PREPEND_NEVER;
-      else
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                       "tokenizer.json: pre_tokenizer Metaspace: prepend_scheme '%s' is not supported", scheme);
+        json_object_object_get_ex (obj, "pattern", &pattern);
+        if (!_sy_tok_pattern_parse (&self->pattern, pattern, "pre_tokenizer Split", error))
           goto fail;
-        }
-    }
-  else if (strcmp (type, "Digits") == 0)
-    {
-      self->type = PRE_DIGITS;
+        if (!parse_behavior (obj, "pre_tokenizer Split", SPLIT_ISOLATED, &self->behavior, error))
+          goto fail;
+        if (!sy_json_get_bool (obj, FILE_NAME, "invert", FALSE, &self->invert, error))
+          goto fail;
+      }
+      break;
+    case PRE_METASPACE:
+      {
+        g_autofree char *scheme = NULL;
+        gboolean add_prefix_space;
+
+        if (!_sy_tok_json_char (obj, "replacement", "pre_tokenizer Metaspace", &self->ch, error)
+            || !sy_json_get_string (obj, FILE_NAME, "prepend_scheme", NULL, &scheme, error)
+            || !sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &add_prefix_space, error)
+            || !sy_json_get_bool (obj, FILE_NAME, "split", TRUE, &self->split, error))
+          goto fail;
+        if (scheme == NULL)
+          self->prepend_scheme = add_prefix_space ? PREPEND_ALWAYS : PREPEND_NEVER;
+        else if (strcmp (scheme, "always") == 0)
+          self->prepend_scheme = PREPEND_ALWAYS;
+        else if (strcmp (scheme, "first") == 0)
+          self->prepend_scheme = PREPEND_FIRST;
+        else if (strcmp (scheme, "never") == 0)
+          self->prepend_scheme = PREPEND_NEVER;
+        else
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+                         "tokenizer.json: pre_tokenizer Metaspace: prepend_scheme '%s' is not supported", scheme);
+            goto fail;
+          }
+      }
+      break;
+    case PRE_DIGITS:
       if (!sy_json_get_bool (obj, FILE_NAME, "individual_digits", FALSE, &self->individual_digits, error))
         goto fail;
-    }
-  else if (strcmp (type, "Whitespace") == 0)
-    self->type = PRE_WHITESPACE;
-  else if (strcmp (type, "WhitespaceSplit") == 0)
-    self->type = PRE_WHITESPACE_SPLIT;
-  else if (strcmp (type, "Punctuation") == 0)
-    {
-      self->type = PRE_PUNCTUATION;
+      break;
+    case PRE_PUNCTUATION:
       if (!parse_behavior (obj, "pre_tokenizer Punctuation", SPLIT_ISOLATED, &self->behavior, error))
         goto fail;
-    }
-  else if (strcmp (type, "BertPreTokenizer") == 0)
-    self->type = PRE_BERT;
-  else if (strcmp (type, "CharDelimiterSplit") == 0)
-    {
-      self->type = PRE_CHAR_DELIMITER;
+      break;
+    case PRE_CHAR_DELIMITER:
       if (!_sy_tok_json_char (obj, "delimiter", "pre_tokenizer CharDelimiterSplit", &self->ch, error))
         goto fail;
-    }
-  else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "tokenizer.json: pre_tokenizer type '%s' is not supported", type);
-      goto fail;
+      break;
+    default:
+      break;
     }
   if (self->ch != 0)
     self->ch_len = g_unichar_to_utf8 (self->ch, self->ch_utf8);
@@ -274,57 +271,42 @@ split_by_matches (const SyTokPiece *p,
         }
       break;
     case SPLIT_MERGED_WITH_PREVIOUS:
-      {
-        /* a match joins the piece before it, unless that was a match too */
-        int start = -1, end = -1;
-        gboolean previous_match = FALSE;
-        for (int i = 0; i < n; i++)
-          {
-            if (segs[i].match && !previous_match && start >= 0)
-              end = segs[i].b;
-            else
-              {
-                if (start >= 0)
-                  emit (p, start, end, out);
-                start = segs[i].a;
-                end = segs[i].b;
-              }
-            previous_match = segs[i].match;
-          }
-        if (start >= 0)
-          emit (p, start, end, out);
-      }
-      break;
     case SPLIT_MERGED_WITH_NEXT:
-      {
-        /* a match joins the piece after it, unless that is a match too:
-         * walk backwards, as the library does */
-        int first = out->len;
-        int start = -1, end = -1;
-        gboolean previous_match = FALSE;
-        for (int i = n - 1; i >= 0; i--)
-          {
-            if (segs[i].match && !previous_match && start >= 0)
-              start = segs[i].a;
-            else
-              {
-                if (start >= 0)
-                  emit (p, start, end, out);
+      /* a match joins the piece before (after) it, unless that was a
+       * match too; for the next one, walk backwards, as the library
+       * does, and reverse what was appended */
+      gboolean next = behavior == SPLIT_MERGED_WITH_NEXT;
+      int first = out->len;
+      int start = -1, end = -1;
+      gboolean previous_match = FALSE;
+      for (int k = 0; k < n; k++)
+        {
+          int i = next ? n - 1 - k : k;
+
+          if (segs[i].match && !previous_match && start >= 0)
+            {
+              if (next)
                 start = segs[i].a;
+              else
                 end = segs[i].b;
-              }
-            previous_match = segs[i].match;
-          }
-        if (start >= 0)
-          emit (p, start, end, out);
-        /* reverse what we appended */
-        for (int i = first, j = (int) out->len - 1; i < j; i++, j--)
-          {
-            SyTokPiece t = g_array_index (out, SyTokPiece, i);
-            g_array_index (out, SyTokPiece, i) = g_array_index (out, SyTokPiece, j);
-            g_array_index (out, SyTokPiece, j) = t;
-          }
-      }
+            }
+          else
+            {
+              if (start >= 0)
+                emit (p, start, end, out);
+              start = segs[i].a;
+              end = segs[i].b;
+            }
+          previous_match = segs[i].match;
+        }
+      if (start >= 0)
+        emit (p, start, end, out);
+      for (int i = first, j = (int) out->len - 1; next && i < j; i++, j--)
+        {
+          SyTokPiece t = g_array_index (out, SyTokPiece, i);
+          g_array_index (out, SyTokPiece, i) = g_array_index (out, SyTokPiece, j);
+          g_array_index (out, SyTokPiece, j) = t;
+        }
       break;
     default:
       break;

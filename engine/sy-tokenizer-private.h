@@ -162,6 +162,9 @@ const SyByteLevelTable *_sy_byte_level_table (void);
 gboolean _sy_utf8_validate (const char *bytes, gsize len, const char **end);
 /* Lossy UTF-8: each maximal invalid subpart becomes U+FFFD. */
 void _sy_append_utf8_lossy (GString *out, const char *bytes, gsize len);
+/* Appends the valid UTF-8 that @bytes start with; returns its length
+ * (@len when all of it is valid). */
+gsize _sy_append_utf8_valid (GString *out, const char *bytes, gsize len);
 
 /* ---- pieces ------------------------------------------------------------ */
 
@@ -250,9 +253,10 @@ SyTokAlign _sy_tok_span_union       (const SyTokPiece *p, int from, int to);
 
 typedef gpointer (*SyTokParseFunc) (json_object *obj, GError **error);
 
-/* The "type" of a component (@what: "normalizer", "decoder", ...) as a new
- * string, or NULL with an error. */
-char     *_sy_tok_component_type (json_object *obj, const char *what, GError **error);
+/* The "type" of a component (@what: "normalizer", "decoder", ...) as its
+ * index in @names, or -1 with an error (no type, or one not in @names). */
+int       _sy_tok_component_kind (json_object *obj, const char *what, const char * const *names,
+                                  int n_names, GError **error);
 /* The children of a Sequence component: the list @key of @obj, each
  * parsed by @parse into @children. */
 gboolean  _sy_tok_parse_sequence (json_object *obj, const char *what, const char *key,

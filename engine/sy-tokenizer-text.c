@@ -16,7 +16,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 
-#define FILE_NAME "tokenizer.json"
+#define FILE_NAME "tokenizer.json: normalizer"
 
 /* ---- normalizers ---------------------------------------------------------- */
 
@@ -34,6 +34,20 @@ typedef enum
   NORM_STRIP_ACCENTS,
   NORM_BYTE_LEVEL,
 } NormType;
+
+static const char *const normalizer_types[] = {
+  [NORM_SEQUENCE] = "Sequence",
+  [NORM_PREPEND] = "Prepend",
+  [NORM_REPLACE] = "Replace",
+  [NORM_NFC] = "NFC",
+  [NORM_NFD] = "NFD",
+  [NORM_NFKC] = "NFKC",
+  [NORM_NFKD] = "NFKD",
+  [NORM_LOWERCASE] = "Lowercase",
+  [NORM_STRIP] = "Strip",
+  [NORM_STRIP_ACCENTS] = "StripAccents",
+  [NORM_BYTE_LEVEL] = "ByteLevel",
+};
 
 struct _SyNormalizer
 {
@@ -59,24 +73,23 @@ SyNormalizer *
 _sy_normalizer_parse (json_object  *obj,
                       GError      **error)
 {
-  g_autofree char *type = NULL;
+  int kind = _sy_tok_component_kind (obj, "normalizer", normalizer_types, G_N_ELEMENTS (normalizer_types),
+                                     error);
   SyNormalizer *self;
 
-  type = _sy_tok_component_type (obj, "normalizer", error);
-  if (type == NULL)
+  if (kind < 0)
     return NULL;
   self = g_new0 (SyNormalizer, 1);
-  if (strcmp (type, "Sequence") == 0)
+  self->type = kind;
+  switch (self->type)
     {
-      self->type = NORM_SEQUENCE;
+    case NORM_SEQUENCE:
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_normalizer_free);
       if (!_sy_tok_parse_sequence (obj, "normalizer", "normalizers", (SyTokParseFunc) _sy_normalizer_parse,
-                           self->children, error))
+                                   self->children, error))
         goto fail;
-    }
-  else if (strcmp (type, "Prepend") == 0)
-    {
-      self->type = NORM_PREPEND;
+      break;
+    case NORM_PREPEND:
       if (!sy_json_get_string (obj, FILE_NAME, "prepend", NULL, &self->text, error))
         goto fail;
       if (self->text == NULL)
@@ -86,51 +99,32 @@ _sy_normalizer_parse (json_object  *obj,
           goto fail;
         }
       self->text_len = strlen (self->text);
-    }
-  else if (strcmp (type, "Replace") == 0)
-    {
-      json_object *pattern = NULL;
+      break;
+    case NORM_REPLACE:
+      {
+        json_object *pattern = NULL;
 
-      self->type = NORM_REPLACE;
-      json_object_object_get_ex (obj, "pattern", &pattern);
-      if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &self->text, error))
-        goto fail;
-      if (self->text == NULL)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: normalizer Replace has no \"content\" string");
+        json_object_object_get_ex (obj, "pattern", &pattern);
+        if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &self->text, error))
           goto fail;
-        }
-      if (!_sy_tok_pattern_parse (&self->pattern, pattern, "normalizer Replace", error))
-        goto fail;
-      self->text_len = strlen (self->text);
-    }
-  else if (strcmp (type, "NFC") == 0)
-    self->type = NORM_NFC;
-  else if (strcmp (type, "NFD") == 0)
-    self->type = NORM_NFD;
-  else if (strcmp (type, "NFKC") == 0)
-    self->type = NORM_NFKC;
-  else if (strcmp (type, "NFKD") == 0)
-    self->type = NORM_NFKD;
-  else if (strcmp (type, "Lowercase") == 0)
-    self->type = NORM_LOWERCASE;
-  else if (strcmp (type, "Strip") == 0)
-    {
-      self->type = NORM_STRIP;
+        if (self->text == NULL)
+          {
+            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                         "tokenizer.json: normalizer Replace has no \"content\" string");
+            goto fail;
+          }
+        if (!_sy_tok_pattern_parse (&self->pattern, pattern, "normalizer Replace", error))
+          goto fail;
+        self->text_len = strlen (self->text);
+      }
+      break;
+    case NORM_STRIP:
       if (!sy_json_get_bool (obj, FILE_NAME, "strip_left", TRUE, &self->left, error)
           || !sy_json_get_bool (obj, FILE_NAME, "strip_right", TRUE, &self->right, error))
         goto fail;
-    }
-  else if (strcmp (type, "StripAccents") == 0)
-    self->type = NORM_STRIP_ACCENTS;
-  else if (strcmp (type, "ByteLevel") == 0)
-    self->type = NORM_BYTE_LEVEL;
-  else
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "tokenizer.json: normalizer type '%s' is not supported", type);
-      goto fail;
+      break;
+    default:
+      break;
     }
   return self;
 
@@ -420,16 +414,14 @@ _sy_normalizer_apply (const SyNormalizer *self,
   switch (self->type)
     {
     case NORM_SEQUENCE:
-      {
-        SyTokPiece cur = *in;
-        for (guint i = 0; i < self->children->len; i++)
-          {
-            SyTokPiece next;
-            _sy_normalizer_apply (g_ptr_array_index (self->children, i), ctx, &cur, &next);
-            cur = next;
-          }
-        *out = cur;
-      }
+      SyTokPiece cur = *in;
+      for (guint i = 0; i < self->children->len; i++)
+        {
+          SyTokPiece next;
+          _sy_normalizer_apply (g_ptr_array_index (self->children, i), ctx, &cur, &next);
+          cur = next;
+        }
+      *out = cur;
       break;
     case NORM_PREPEND:
       if (in->len == 0)

@@ -452,6 +452,19 @@ bad:
 
 /* ---- lossy UTF-8 ---------------------------------------------------------- */
 
+gsize
+_sy_append_utf8_valid (GString    *out,
+                       const char *bytes,
+                       gsize       len)
+{
+  const char *end;
+
+  if (_sy_utf8_validate (bytes, len, &end))
+    end = bytes + len;
+  g_string_append_len (out, bytes, end - bytes);
+  return end - bytes;
+}
+
 void
 _sy_append_utf8_lossy (GString    *out,
                        const char *bytes,
@@ -462,19 +475,12 @@ _sy_append_utf8_lossy (GString    *out,
 
   while (i < len)
     {
-      const char *end;
-      gsize ok;
       int need, k;
       guchar lo = 0x80, hi = 0xBF;
 
-      if (_sy_utf8_validate (bytes + i, len - i, &end))
-        {
-          g_string_append_len (out, bytes + i, len - i);
-          return;
-        }
-      ok = end - (bytes + i);
-      g_string_append_len (out, bytes + i, ok);
-      i += ok;
+      i += _sy_append_utf8_valid (out, bytes + i, len - i);
+      if (i == len)
+        return;
       /* The maximal subpart of an ill-formed sequence (Unicode 3.9, D93b):
        * the longest prefix of a well-formed sequence, or one byte. */
       if (u[i] >= 0xC2 && u[i] <= 0xDF)
@@ -692,19 +698,39 @@ _sy_tok_span_union (const SyTokPiece *p,
 
 /* ---- components of tokenizer.json (sy-tokenizer-text, -pre, -post) -------- */
 
-char *
-_sy_tok_component_type (json_object  *obj,
+static char *
+component_type (json_object  *obj,
                         const char   *what,
                         GError      **error)
 {
   g_autofree char *type = NULL;
+  g_autofree char *where = g_strdup_printf ("tokenizer.json: %s", what);
 
-  if (!sy_json_get_string (obj, "tokenizer.json", "type", NULL, &type, error))
+  if (!sy_json_get_string (obj, where, "type", NULL, &type, error))
     return NULL;
   if (type == NULL)
     g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
                  "tokenizer.json: %s has no \"type\"", what);
   return g_steal_pointer (&type);
+}
+
+int
+_sy_tok_component_kind (json_object        *obj,
+                        const char         *what,
+                        const char * const *names,
+                        int                 n_names,
+                        GError            **error)
+{
+  g_autofree char *type = component_type (obj, what, error);
+
+  if (type == NULL)
+    return -1;
+  for (int i = 0; i < n_names; i++)
+    if (names[i] != NULL && strcmp (type, names[i]) == 0)
+      return i;
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
+               "tokenizer.json: %s type '%s' is not supported", what, type);
+  return -1;
 }
 
 gboolean

@@ -261,15 +261,16 @@ load_added_tokens (SyTokenizer  *self,
     {
       json_object *obj = json_object_array_get_idx (list, i), *id;
       g_autofree char *content = NULL;
+      g_autofree char *where = g_strdup_printf (FILE_NAME ": added_tokens[%zu]", i);
       gboolean special, lstrip, rstrip, single_word, normalized;
       AddedToken *t;
 
-      if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &content, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "special", FALSE, &special, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "lstrip", FALSE, &lstrip, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "rstrip", FALSE, &rstrip, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "single_word", FALSE, &single_word, error)
-          || !sy_json_get_bool (obj, FILE_NAME, "normalized", !special, &normalized, error))
+      if (!sy_json_get_string (obj, where, "content", NULL, &content, error)
+          || !sy_json_get_bool (obj, where, "special", FALSE, &special, error)
+          || !sy_json_get_bool (obj, where, "lstrip", FALSE, &lstrip, error)
+          || !sy_json_get_bool (obj, where, "rstrip", FALSE, &rstrip, error)
+          || !sy_json_get_bool (obj, where, "single_word", FALSE, &single_word, error)
+          || !sy_json_get_bool (obj, where, "normalized", !special, &normalized, error))
         return FALSE;
       json_object_object_get_ex (obj, "id", &id);
       if (content == NULL || id == NULL || !json_object_is_type (id, json_type_int)
