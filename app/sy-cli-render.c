@@ -378,6 +378,7 @@ select_in (RenderArgs    *args,
   if (job->view->select)
     job->view->select (&job->opts, args->token, args->layer);
   job->opts.heatmap.cell_width = args->cell_width;
+  job->opts.expert_layer = args->layer;
   job->opts.expert = args->expert;
   return 0;
 }

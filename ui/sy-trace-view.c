@@ -35,7 +35,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-enum { EXPERT_ACTIVATED, N_SIGNALS };
+enum { EXPERT_ACTIVATED, VIEWPORT_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const SyTrace *
@@ -172,6 +172,147 @@ sy_trace_view_get_render_style (SyTraceView   *self,
       if (size > 0)
         style->font_size = CLAMP (size * 0.85, 9, 24);
     }
+}
+
+void
+sy_trace_view_get_options (SyTraceView   *self,
+                           SyViewOptions *opts)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  sy_view_options_init (opts);
+  if (klass->get_options)
+    klass->get_options (self, opts);
+  if (klass->info && klass->info->select && priv->selection)
+    klass->info->select (opts, sy_selection_get_token (priv->selection),
+                         sy_selection_get_layer (priv->selection));
+}
+
+/* Draws with the table's renderer. */
+static void
+sy_trace_view_real_draw (SyTraceView         *self,
+                         cairo_t             *cr,
+                         const SyRenderStyle *style,
+                         double               width,
+                         double               height)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyViewOptions opts;
+
+  if (klass->info == NULL || klass->info->render == NULL)
+    return;
+  sy_trace_view_get_options (self, &opts);
+  klass->info->render (cr, sy_trace_view_get_trace (self), &opts, style, width, height);
+}
+
+/* Hit-tests with the table's hit test. */
+static gboolean
+sy_trace_view_real_hit (SyTraceView         *self,
+                        const SyRenderStyle *style,
+                        double               width,
+                        double               height,
+                        double               x,
+                        double               y,
+                        int                 *layer,
+                        int                 *token)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyViewOptions opts;
+
+  if (klass->info == NULL || klass->info->hit == NULL || sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  sy_trace_view_get_options (self, &opts);
+  return klass->info->hit (sy_trace_view_get_trace (self), &opts, style, width, height, x, y, layer, token);
+}
+
+/* The sideways-scrolling grid's geometry now; FALSE without one. */
+static gboolean
+grid_now (SyTraceView *self,
+          double      *cell_w,
+          double      *grid_w,
+          double      *content_w)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+
+  if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  return klass->grid_geometry (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                               gtk_widget_get_height (GTK_WIDGET (self)), cell_w, grid_w, content_w);
+}
+
+gboolean
+sy_trace_view_clamp_grid (SyTraceView *self,
+                          double       old_cell_width,
+                          double       old_x_offset)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w;
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  if (klass->get_grid == NULL)
+    return FALSE;
+  klass->get_grid (self, &cell_width, &x_offset);
+  if (grid_now (self, &cw, &gw, &content_w))
+    *x_offset = CLAMP (*x_offset, 0, MAX (0, content_w - gw));
+  if (*cell_width == old_cell_width && *x_offset == old_x_offset)
+    return FALSE;
+  g_signal_emit (self, signals[VIEWPORT_CHANGED], 0);
+  return TRUE;
+}
+
+/* A grid zooms about the left edge of its first visible column with
+ * Ctrl held, else pans. */
+static gboolean
+sy_trace_view_real_scroll (SyTraceView *self,
+                           double       dx,
+                           double       dy,
+                           gboolean     zoom)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w, old_cw, old_x;
+
+  if (!grid_now (self, &cw, &gw, &content_w))
+    return FALSE;
+  klass->get_grid (self, &cell_width, &x_offset);
+  old_cw = *cell_width;
+  old_x = *x_offset;
+  if (zoom)
+    {
+      double first = cw > 0 ? *x_offset / cw : 0;
+
+      *cell_width = CLAMP (cw * pow (1.15, -dy), SY_TRACE_VIEW_MIN_CELL, SY_TRACE_VIEW_MAX_CELL);
+      *x_offset = first * *cell_width;
+    }
+  else if (content_w <= gw + 0.5)
+    return FALSE;
+  else
+    *x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (cw, 8) * 2;
+  sy_trace_view_clamp_grid (self, old_cw, old_x);
+  return TRUE;
+}
+
+/* A grid scrolls the selected token's column into view. */
+static void
+sy_trace_view_real_selection_changed (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w, old_x;
+  int t = priv->selection ? sy_selection_get_token (priv->selection) : -1;
+
+  if (t < 0 || !grid_now (self, &cw, &gw, &content_w) || cw <= 0 || gw <= 0)
+    return;
+  klass->get_grid (self, &cell_width, &x_offset);
+  old_x = *x_offset;
+  if (t * cw < *x_offset)
+    *x_offset = t * cw;
+  else if ((t + 1) * cw > *x_offset + gw)
+    *x_offset = (t + 1) * cw - gw;
+  sy_trace_view_clamp_grid (self, *cell_width, old_x);
 }
 
 void
@@ -499,6 +640,10 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   object_class->get_property = sy_trace_view_get_property;
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
+  klass->draw = sy_trace_view_real_draw;
+  klass->hit = sy_trace_view_real_hit;
+  klass->scroll = sy_trace_view_real_scroll;
+  klass->selection_changed = sy_trace_view_real_selection_changed;
 
   properties[PROP_TRACE] =
     g_param_spec_boxed ("trace", NULL, NULL, SY_TYPE_TRACE,
@@ -511,6 +656,12 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   signals[EXPERT_ACTIVATED] =
     g_signal_new ("expert-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+
+  /* a sideways-scrolling grid's column width or offset changed (zoom,
+   * scroll): lets compare mode keep two heatmaps on one token axis */
+  signals[VIEWPORT_CHANGED] =
+    g_signal_new ("viewport-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "view.move", "(ii)", move_action);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

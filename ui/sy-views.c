@@ -209,14 +209,6 @@ summary_hit (const SyTrace       *trace,
 /* Expert card */
 
 static void
-expert_select (SyViewOptions *opts,
-               int            token,
-               int            layer)
-{
-  opts->expert_layer = layer;
-}
-
-static void
 expert_render (cairo_t             *cr,
                const SyTrace       *trace,
                const SyViewOptions *opts,
@@ -237,7 +229,7 @@ static const SyViewInfo views[] = {
   { "summary", N_("Summary"), SY_VIEW_PAGE | SY_VIEW_RENDER, 600,
     NULL, NULL, NULL, 0, summary_render, summary_hit },
   { "expert", N_("Expert card"), SY_VIEW_RENDER, 720,
-    NULL, expert_select, NULL, 0, expert_render, NULL },
+    NULL, NULL, NULL, 0, expert_render, NULL },
   /* configuration A against B: `switchyard-cli compare` draws it */
   { "compare", N_("Compare"), SY_VIEW_PAGE, 800, NULL, NULL, NULL, 0, NULL, NULL },
 };
