@@ -17,6 +17,17 @@
 #define DEPTH_SHALLOW_HEX 0xe69f00
 #define DEPTH_DEEP_HEX    0x0072b2
 
+/* What an accessor reads: the trace and the options, and for a cell its
+ * layer, token and K. */
+typedef struct
+{
+  const SyTrace          *trace;
+  const SyHeatmapOptions *opts;
+  const SyTraceLayer     *l;
+  int                     token;
+  int                     k;
+} Cell;
+
 /* What each measure is, as data: its name, title and legend label, the
  * value of a cell, the range of its scale, the colour of a value, the
  * number written in a cell and its legend (a colour bar, or swatches for
@@ -29,177 +40,113 @@ typedef struct
   const char *legend;
   gboolean    categorical;  /* swatches rather than a colour bar */
   gboolean    integer;      /* integer ticks on the colour bar */
-  double    (*value)   (const SyTrace          *trace,
-                        const SyTraceLayer     *l,
-                        int                     token,
-                        int                     k,
-                        const SyHeatmapOptions *opts);
-  void      (*scale)   (const SyTrace          *trace,
-                        const SyHeatmapOptions *opts,
-                        double                 *vmin,
-                        double                 *vmax);
-  SyPattern (*color)   (double                  v,
-                        double                  vmin,
-                        double                  vmax,
-                        SyColor                *out);
-  char     *(*text)    (double                  v);
+  double    (*value)   (const Cell *c);
+  double      range[2];     /* the scale's, unless vmax () gives its top */
+  double    (*vmax)    (const Cell *c);
+  SyPattern (*color)   (double         v,
+                        const double  *range,
+                        SyColor       *out);
+  char     *(*text)    (double v);
   /* the widest number a cell shows (whether values fit) */
-  double    (*widest)  (const SyTrace          *trace);
+  double    (*widest)  (const SyTrace *trace);
   void      (*entries) (const SyTrace          *trace,
                         const SyHeatmapOptions *opts,
                         GArray                 *entries);
 } MeasureInfo;
 
 static double
-value_k (const SyTrace          *trace,
-         const SyTraceLayer     *l,
-         int                     token,
-         int                     k,
-         const SyHeatmapOptions *opts)
+value_k (const Cell *c)
 {
-  return l->k ? l->k[token] : NAN;
+  return c->l->k ? c->l->k[c->token] : NAN;
 }
 
 static double
-value_importance (const SyTrace          *trace,
-                  const SyTraceLayer     *l,
-                  int                     token,
-                  int                     k,
-                  const SyHeatmapOptions *opts)
+value_importance (const Cell *c)
 {
-  return l->importance ? l->importance[token] : NAN;
+  return c->l->importance ? c->l->importance[c->token] : NAN;
 }
 
 static double
-value_expert (const SyTrace          *trace,
-              const SyTraceLayer     *l,
-              int                     token,
-              int                     k,
-              const SyHeatmapOptions *opts)
+value_expert (const Cell *c)
 {
-  return k > 0 && l->experts ? l->experts[sy_trace_index (trace, token, 0)] : NAN;
+  return c->k > 0 && c->l->experts ? c->l->experts[sy_trace_index (c->trace, c->token, 0)] : NAN;
 }
 
 static double
-value_entropy (const SyTrace          *trace,
-               const SyTraceLayer     *l,
-               int                     token,
-               int                     k,
-               const SyHeatmapOptions *opts)
+value_entropy (const Cell *c)
 {
-  return l->entropy ? l->entropy[token] : NAN;
+  return c->l->entropy ? c->l->entropy[c->token] : NAN;
 }
 
 static double
-value_depth (const SyTrace          *trace,
-             const SyTraceLayer     *l,
-             int                     token,
-             int                     k,
-             const SyHeatmapOptions *opts)
+value_depth (const Cell *c)
 {
-  if (l->depth == NULL || l->depth[token] == SY_DEPTH_NONE)
+  if (c->l->depth == NULL || c->l->depth[c->token] == SY_DEPTH_NONE)
     return NAN;
-  return l->depth[token];
+  return c->l->depth[c->token];
 }
 
+/* The gate's weight of the chosen expert, 0 when it was not chosen. */
 static double
-value_gate (const SyTrace          *trace,
-            const SyTraceLayer     *l,
-            int                     token,
-            int                     k,
-            const SyHeatmapOptions *opts)
+value_gate (const Cell *c)
 {
-  if (l->experts == NULL || l->weights == NULL)
+  if (c->l->experts == NULL || c->l->weights == NULL)
     return NAN;
-  for (int j = 0; j < k; j++)
-    if (l->experts[sy_trace_index (trace, token, j)] == opts->gate_expert)
-      return l->weights[sy_trace_index (trace, token, j)];
+  for (int j = 0; j < c->k; j++)
+    if (c->l->experts[sy_trace_index (c->trace, c->token, j)] == c->opts->gate_expert)
+      return c->l->weights[sy_trace_index (c->trace, c->token, j)];
   return 0;
 }
 
-static void
-scale_k (const SyTrace          *trace,
-         const SyHeatmapOptions *opts,
-         double                 *vmin,
-         double                 *vmax)
+/* Native K sits mid-scale, so that both fewer and more experts show. */
+static double
+vmax_k (const Cell *c)
 {
+  const SyTrace *trace = c->trace;
   int max_k = 1;
 
   for (int i = 0; i < trace->n_moe_layers; i++)
     for (int t = 0; t < trace->n_tokens; t++)
       max_k = MAX (max_k, trace->layers[i].k[t]);
-  /* Native K sits mid-scale, so that both fewer and more experts show. */
   max_k = MAX (max_k, 2 * trace->native_k);
-  max_k = MAX (max_k, opts->k_scale_max);
+  max_k = MAX (max_k, c->opts->k_scale_max);
   max_k = MIN (max_k, MAX (trace->n_experts, 2));
-  *vmin = 1;
-  *vmax = MAX (max_k, 2);
+  return MAX (max_k, 2);
 }
 
-static void
-scale_entropy (const SyTrace          *trace,
-               const SyHeatmapOptions *opts,
-               double                 *vmin,
-               double                 *vmax)
+static double
+vmax_entropy (const Cell *c)
 {
-  *vmin = 0;
-  *vmax = trace->n_experts > 1 ? log (trace->n_experts) : 1;
+  return c->trace->n_experts > 1 ? log (c->trace->n_experts) : 1;
 }
 
-static void
-scale_expert (const SyTrace          *trace,
-              const SyHeatmapOptions *opts,
-              double                 *vmin,
-              double                 *vmax)
+static double
+vmax_expert (const Cell *c)
 {
-  *vmin = 0;
-  *vmax = trace->n_experts - 1;
-}
-
-static void
-scale_depth (const SyTrace          *trace,
-             const SyHeatmapOptions *opts,
-             double                 *vmin,
-             double                 *vmax)
-{
-  *vmin = SY_DEPTH_SHALLOW;
-  *vmax = SY_DEPTH_DEEP;
-}
-
-static void
-scale_unit (const SyTrace          *trace,
-            const SyHeatmapOptions *opts,
-            double                 *vmin,
-            double                 *vmax)
-{
-  *vmin = 0;
-  *vmax = 1;
+  return c->trace->n_experts - 1;
 }
 
 static SyPattern
-color_sequential (double   v,
-                  double   vmin,
-                  double   vmax,
-                  SyColor *out)
+color_sequential (double        v,
+                  const double *range,
+                  SyColor      *out)
 {
-  sy_colormap_sequential (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5, out);
+  sy_colormap_sequential (range[1] > range[0] ? (v - range[0]) / (range[1] - range[0]) : 0.5, out);
   return SY_PATTERN_SOLID;
 }
 
 static SyPattern
-color_expert (double   v,
-              double   vmin,
-              double   vmax,
-              SyColor *out)
+color_expert (double        v,
+              const double *range,
+              SyColor      *out)
 {
   return sy_colormap_categorical ((int) v, out);
 }
 
 static SyPattern
-color_depth (double   v,
-             double   vmin,
-             double   vmax,
-             SyColor *out)
+color_depth (double        v,
+             const double *range,
+             SyColor      *out)
 {
   sy_color_from_hex ((int) v == SY_DEPTH_DEEP ? DEPTH_DEEP_HEX : DEPTH_SHALLOW_HEX, out);
   return SY_PATTERN_SOLID;
@@ -263,21 +210,21 @@ static void entries_depth  (const SyTrace          *trace,
 
 static const MeasureInfo measures[SY_HEATMAP_N_MEASURES] = {
   [SY_HEATMAP_K] = { "k", N_("Experts per token (K)"), NULL, N_("K"), FALSE, TRUE,
-                     value_k, scale_k, color_sequential, text_integer, widest_k, NULL },
+                     value_k, { 1, 2 }, vmax_k, color_sequential, text_integer, widest_k, NULL },
   [SY_HEATMAP_IMPORTANCE] = { "importance", N_("Token importance"), NULL, N_("importance"), FALSE, FALSE,
-                              value_importance, scale_unit, color_sequential, text_hundredths,
+                              value_importance, { 0, 1 }, NULL, color_sequential, text_hundredths,
                               widest_fraction, NULL },
   [SY_HEATMAP_EXPERT] = { "expert", N_("Top expert"), NULL, N_("top expert"), TRUE, FALSE,
-                          value_expert, scale_expert, color_expert, text_integer, widest_expert,
+                          value_expert, { 0, 1 }, vmax_expert, color_expert, text_integer, widest_expert,
                           entries_expert },
   [SY_HEATMAP_ENTROPY] = { "entropy", N_("Router entropy (nats)"), NULL, N_("H(π), nats"), FALSE, FALSE,
-                           value_entropy, scale_entropy, color_sequential, text_tenths,
+                           value_entropy, { 0, 1 }, vmax_entropy, color_sequential, text_tenths,
                            widest_fraction, NULL },
   [SY_HEATMAP_DEPTH] = { "depth", N_("Depth: shallow or deep"), NULL, N_("depth"), TRUE, FALSE,
-                         value_depth, scale_depth, color_depth, text_depth, widest_fraction,
-                         entries_depth },
+                         value_depth, { SY_DEPTH_SHALLOW, SY_DEPTH_DEEP }, NULL, color_depth, text_depth,
+                         widest_fraction, entries_depth },
   [SY_HEATMAP_GATE] = { "gate", NULL, title_gate, N_("weight"), FALSE, FALSE,
-                        value_gate, scale_unit, color_sequential, text_hundredths, widest_fraction,
+                        value_gate, { 0, 1 }, NULL, color_sequential, text_hundredths, widest_fraction,
                         NULL },
 };
 
@@ -359,16 +306,15 @@ sy_heatmap_value (const SyTrace          *trace,
                   int                     moe_layer,
                   int                     token)
 {
-  const SyTraceLayer *l;
-  int k;
+  Cell c = { trace, opts, NULL, token, 0 };
 
   g_return_val_if_fail (trace != NULL, NAN);
   if (moe_layer < 0 || moe_layer >= trace->n_moe_layers || token < 0 || token >= trace->n_tokens
       || opts->measure >= SY_HEATMAP_N_MEASURES)
     return NAN;
-  l = &trace->layers[moe_layer];
-  k = l->k ? CLAMP (l->k[token], 0, trace->n_experts) : 0;
-  return measures[opts->measure].value (trace, l, token, k, opts);
+  c.l = &trace->layers[moe_layer];
+  c.k = c.l->k ? CLAMP (c.l->k[token], 0, trace->n_experts) : 0;
+  return measures[opts->measure].value (&c);
 }
 
 void
@@ -377,10 +323,11 @@ sy_heatmap_scale (const SyTrace          *trace,
                   double                 *vmin,
                   double                 *vmax)
 {
-  if (opts->measure >= SY_HEATMAP_N_MEASURES)
-    scale_unit (trace, opts, vmin, vmax);
-  else
-    measures[opts->measure].scale (trace, opts, vmin, vmax);
+  const MeasureInfo *info = &measures[opts->measure < SY_HEATMAP_N_MEASURES ? opts->measure : SY_HEATMAP_IMPORTANCE];
+  Cell c = { trace, opts, NULL, 0, 0 };
+
+  *vmin = info->range[0];
+  *vmax = info->vmax ? info->vmax (&c) : info->range[1];
 }
 
 static SyPattern
@@ -399,7 +346,9 @@ color_for_value (const SyHeatmapOptions *opts,
         sy_colormap_sequential (NAN, out);
       return SY_PATTERN_HATCH;
     }
-  return measure_info (opts)->color (v, vmin, vmax, out);
+  double range[2] = { vmin, vmax };
+
+  return measure_info (opts)->color (v, range, out);
 }
 
 SyPattern

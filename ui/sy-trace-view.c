@@ -204,7 +204,7 @@ sy_trace_view_real_draw (SyTraceView         *self,
   if (klass->info == NULL || klass->info->render == NULL)
     return;
   sy_trace_view_get_options (self, &opts);
-  klass->info->render (cr, sy_trace_view_get_trace (self), &opts, style, width, height);
+  klass->info->render (cr, &(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height });
 }
 
 /* Hit-tests with the table's hit test. */
@@ -220,11 +220,17 @@ sy_trace_view_real_hit (SyTraceView         *self,
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   SyViewOptions opts;
+  int cell[2] = { -1, -1 };
 
   if (klass->info == NULL || klass->info->hit == NULL || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
   sy_trace_view_get_options (self, &opts);
-  return klass->info->hit (sy_trace_view_get_trace (self), &opts, style, width, height, x, y, layer, token);
+  if (!klass->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height },
+                         (double[2]) { x, y }, cell))
+    return FALSE;
+  *layer = cell[0];
+  *token = cell[1];
+  return TRUE;
 }
 
 /* The sideways-scrolling grid's geometry now; FALSE without one. */

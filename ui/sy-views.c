@@ -30,40 +30,27 @@ heatmap_select (SyViewOptions *opts,
 }
 
 static double
-heatmap_natural_height (const SyTrace       *trace,
-                        const SyViewOptions *opts,
-                        const SyRenderStyle *style,
-                        double               width)
+heatmap_natural_height (const SyViewFrame *f)
 {
-  return sy_heatmap_natural_height (trace, &opts->heatmap, style, width);
+  return sy_heatmap_natural_height (f->trace, &f->opts->heatmap, f->style, f->width);
 }
 
 static void
-heatmap_render (cairo_t             *cr,
-                const SyTrace       *trace,
-                const SyViewOptions *opts,
-                const SyRenderStyle *style,
-                double               width,
-                double               height)
+heatmap_render (cairo_t           *cr,
+                const SyViewFrame *f)
 {
-  sy_heatmap_render (cr, trace, &opts->heatmap, style, width, height);
+  sy_heatmap_render (cr, f->trace, &f->opts->heatmap, f->style, f->width, f->height);
 }
 
 static gboolean
-heatmap_hit (const SyTrace       *trace,
-             const SyViewOptions *opts,
-             const SyRenderStyle *style,
-             double               width,
-             double               height,
-             double               x,
-             double               y,
-             int                 *layer,
-             int                 *token)
+heatmap_hit (const SyViewFrame *f,
+             const double       point[2],
+             int                cell[2])
 {
   SyHeatmapLayout layout;
 
-  sy_heatmap_layout (trace, &opts->heatmap, style, width, height, &layout);
-  return sy_heatmap_hit (&layout, x, y, layer, token);
+  sy_heatmap_layout (f->trace, &f->opts->heatmap, f->style, f->width, f->height, &layout);
+  return sy_heatmap_hit (&layout, point[0], point[1], &cell[0], &cell[1]);
 }
 
 /* Token strip */
@@ -85,44 +72,28 @@ strip_select (SyViewOptions *opts,
 }
 
 static double
-strip_natural_height (const SyTrace       *trace,
-                      const SyViewOptions *opts,
-                      const SyRenderStyle *style,
-                      double               width)
+strip_natural_height (const SyViewFrame *f)
 {
-  return sy_strip_natural_height (trace, &opts->strip, style, width);
+  return sy_strip_natural_height (f->trace, &f->opts->strip, f->style, f->width);
 }
 
 static void
-strip_render (cairo_t             *cr,
-              const SyTrace       *trace,
-              const SyViewOptions *opts,
-              const SyRenderStyle *style,
-              double               width,
-              double               height)
+strip_render (cairo_t           *cr,
+              const SyViewFrame *f)
 {
-  sy_strip_render (cr, trace, &opts->strip, style, width, height);
+  sy_strip_render (cr, f->trace, &f->opts->strip, f->style, f->width, f->height);
 }
 
 static gboolean
-strip_hit (const SyTrace       *trace,
-           const SyViewOptions *opts,
-           const SyRenderStyle *style,
-           double               width,
-           double               height,
-           double               x,
-           double               y,
-           int                 *layer,
-           int                 *token)
+strip_hit (const SyViewFrame *f,
+           const double       point[2],
+           int                cell[2])
 {
-  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (trace, &opts->strip, style, width, height);
-  int t = sy_strip_hit (layout, x, y);
+  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (f->trace, &f->opts->strip, f->style, f->width, f->height);
 
-  if (t < 0)
-    return FALSE;
-  *layer = -1;
-  *token = t;
-  return TRUE;
+  cell[0] = -1;
+  cell[1] = sy_strip_hit (layout, point[0], point[1]);
+  return cell[1] >= 0;
 }
 
 /* Token inspector */
@@ -137,86 +108,58 @@ inspector_select (SyViewOptions *opts,
 }
 
 static void
-inspector_render (cairo_t             *cr,
-                  const SyTrace       *trace,
-                  const SyViewOptions *opts,
-                  const SyRenderStyle *style,
-                  double               width,
-                  double               height)
+inspector_render (cairo_t           *cr,
+                  const SyViewFrame *f)
 {
-  sy_inspector_render (cr, trace, &opts->inspector, style, width, height);
+  sy_inspector_render (cr, f->trace, &f->opts->inspector, f->style, f->width, f->height);
 }
 
 /* A row of the grid picks the layer of the bar chart. */
 static gboolean
-inspector_hit (const SyTrace       *trace,
-               const SyViewOptions *opts,
-               const SyRenderStyle *style,
-               double               width,
-               double               height,
-               double               x,
-               double               y,
-               int                 *layer,
-               int                 *token)
+inspector_hit (const SyViewFrame *f,
+               const double       point[2],
+               int                cell[2])
 {
   SyInspectorLayout layout;
   int expert;
 
-  sy_inspector_layout (trace, &opts->inspector, style, width, height, &layout);
-  if (!sy_inspector_hit_grid (&layout, x, y, layer, &expert))
-    return FALSE;
-  *token = -1;
-  return TRUE;
+  sy_inspector_layout (f->trace, &f->opts->inspector, f->style, f->width, f->height, &layout);
+  cell[1] = -1;
+  return sy_inspector_hit_grid (&layout, point[0], point[1], &cell[0], &expert);
 }
 
 /* Summary */
 
 static void
-summary_render (cairo_t             *cr,
-                const SyTrace       *trace,
-                const SyViewOptions *opts,
-                const SyRenderStyle *style,
-                double               width,
-                double               height)
+summary_render (cairo_t           *cr,
+                const SyViewFrame *f)
 {
-  sy_summary_render (cr, trace, &opts->summary, style, width, height);
+  sy_summary_render (cr, f->trace, &f->opts->summary, f->style, f->width, f->height);
 }
 
 /* A bar of a per-layer chart picks its layer. */
 static gboolean
-summary_hit (const SyTrace       *trace,
-             const SyViewOptions *opts,
-             const SyRenderStyle *style,
-             double               width,
-             double               height,
-             double               x,
-             double               y,
-             int                 *layer,
-             int                 *token)
+summary_hit (const SyViewFrame *f,
+             const double       point[2],
+             int                cell[2])
 {
   SySummaryLayout layout;
   SySummaryChartId chart;
-  int index;
 
-  sy_summary_layout (trace, &opts->summary, style, width, height, &layout);
-  if (!sy_summary_hit (&layout, x, y, &chart, &index) || chart == SY_SUMMARY_CHART_LOAD)
-    return FALSE;
-  *layer = index;
-  *token = -1;
-  return TRUE;
+  sy_summary_layout (f->trace, &f->opts->summary, f->style, f->width, f->height, &layout);
+  cell[1] = -1;
+  return sy_summary_hit (&layout, point[0], point[1], &chart, &cell[0]) && chart != SY_SUMMARY_CHART_LOAD;
 }
 
 /* Expert card */
 
 static void
-expert_render (cairo_t             *cr,
-               const SyTrace       *trace,
-               const SyViewOptions *opts,
-               const SyRenderStyle *style,
-               double               width,
-               double               height)
+expert_render (cairo_t           *cr,
+               const SyViewFrame *f)
 {
-  sy_expert_render (cr, trace, opts->expert_layer, opts->expert, opts->profile, style, width, height);
+  const SyViewOptions *o = f->opts;
+
+  sy_expert_render (cr, f->trace, o->expert_layer, o->expert, o->profile, f->style, f->width, f->height);
 }
 
 static const SyViewInfo views[] = {

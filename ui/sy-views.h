@@ -45,6 +45,16 @@ typedef enum
   SY_VIEW_MEASURE = 1 << 2,   /* coloured by a measure (--measure) */
 } SyViewFlags;
 
+/* Where a view is drawn: the trace, the options, the style and the size. */
+typedef struct
+{
+  const SyTrace       *trace;
+  const SyViewOptions *opts;
+  const SyRenderStyle *style;
+  double               width;
+  double               height;
+} SyViewFrame;
+
 typedef struct
 {
   const char  *name;            /* "heatmap" */
@@ -53,37 +63,24 @@ typedef struct
   /* A picture's height where the view has no natural one. */
   int          default_height;
   /* Sets the view's measure by its name; NULL where it has none. */
-  gboolean   (*set_measure)    (SyViewOptions        *opts,
-                                const char           *measure,
-                                GError              **error);
+  gboolean   (*set_measure)    (SyViewOptions     *opts,
+                                const char        *measure,
+                                GError           **error);
   /* Selects a token and a MoE layer (-1: none). */
-  void       (*select)         (SyViewOptions        *opts,
-                                int                   token,
-                                int                   layer);
-  /* The height the picture needs at @width (no empty band); NULL: the
-   * default height.  The result is at least min_height. */
-  double     (*natural_height) (const SyTrace        *trace,
-                                const SyViewOptions  *opts,
-                                const SyRenderStyle  *style,
-                                double                width);
+  void       (*select)         (SyViewOptions     *opts,
+                                int                token,
+                                int                layer);
+  /* The height the picture needs at the frame's width (no empty band);
+   * NULL: the default height.  The result is at least min_height. */
+  double     (*natural_height) (const SyViewFrame *frame);
   int          min_height;
-  void       (*render)         (cairo_t              *cr,
-                                const SyTrace        *trace,
-                                const SyViewOptions  *opts,
-                                const SyRenderStyle  *style,
-                                double                width,
-                                double                height);
+  void       (*render)         (cairo_t           *cr,
+                                const SyViewFrame *frame);
   /* What a click at (x, y) selects: a MoE layer and a token, -1 for
    * "keeps the selected one"; FALSE for nothing.  NULL: no hit test. */
-  gboolean   (*hit)            (const SyTrace        *trace,
-                                const SyViewOptions  *opts,
-                                const SyRenderStyle  *style,
-                                double                width,
-                                double                height,
-                                double                x,
-                                double                y,
-                                int                  *layer,
-                                int                  *token);
+  gboolean   (*hit)            (const SyViewFrame *frame,
+                                const double       point[2],
+                                int                cell[2]);
 } SyViewInfo;
 
 /* A measure of the window's "Colour by": the heatmap's and the strip's
