@@ -895,10 +895,9 @@ add_pages (SyAnalysisView *self)
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
   for (guint i = 0; i < n; i++)
     {
-      GtkWidget *page = views[i].flags & SY_VIEW_PAGE ? gtk_stack_get_child_by_name (self->stack, views[i].name) : NULL;
-      GtkWidget *view;
+      GtkWidget *page, *view;
 
-      if (page == NULL)
+      if (!(views[i].flags & SY_VIEW_PAGE) || (page = gtk_stack_get_child_by_name (self->stack, views[i].name)) == NULL)
         continue;
       gtk_stack_page_set_title (gtk_stack_get_page (self->stack, page), _(views[i].title));
       view = GTK_IS_SCROLLED_WINDOW (page) ? gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (page)) : page;

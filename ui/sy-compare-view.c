@@ -87,9 +87,7 @@ sy_compare_view_grid_geometry (SyTraceView         *view,
                                const SyRenderStyle *style,
                                double               width,
                                double               height,
-                               double              *cell_w,
-                               double              *grid_w,
-                               double              *content_w)
+                               double               geometry[3])
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareLayout layout;
@@ -97,9 +95,9 @@ sy_compare_view_grid_geometry (SyTraceView         *view,
   if (self->cmp == NULL)
     return FALSE;
   layout_now (self, style, width, height, &layout);
-  *cell_w = layout.cell_w;
-  *grid_w = layout.grid_w;
-  *content_w = layout.content_w;
+  geometry[0] = layout.cell_w;
+  geometry[1] = layout.grid_w;
+  geometry[2] = layout.content_w;
   return TRUE;
 }
 

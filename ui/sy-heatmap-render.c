@@ -798,45 +798,54 @@ sy_heatmap_hit (const SyHeatmapLayout *layout,
   return TRUE;
 }
 
-static void
-draw_categorical_legend (cairo_t                *cr,
-                         const SyTrace          *trace,
-                         const SyHeatmapOptions *opts,
-                         const SyRenderStyle    *style,
-                         const SyHeatmapLayout  *layout)
+/* One drawing of the heatmap: what each of its parts reads. */
+typedef struct
 {
-  g_autoptr (GArray) entries = legend_entries (trace, opts);
+  cairo_t                *cr;
+  const SyTrace          *trace;
+  const SyHeatmapOptions *opts;
+  const SyRenderStyle    *style;
+  SyHeatmapLayout         layout;
+  double                  vmin;          /* the colour scale */
+  double                  vmax;
+  double                  label_text_h;  /* the height of a label */
+} Drawing;
+
+static void
+draw_categorical_legend (const Drawing *d)
+{
+  g_autoptr (GArray) entries = legend_entries (d->trace, d->opts);
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double y = layout->legend_y, row_h = row_height_legend (style), sw = swatch_size (style), lh;
+  double y = d->layout.legend_y, row_h = row_height_legend (d->style), sw = swatch_size (d->style), lh;
   guint fit;
 
   text.size = 0.85;
-  text.color = &style->muted;
-  _sy_text_size (style, legend_label (opts), 0.85, FALSE, NULL, &lh);
-  _sy_draw_text (cr, style, legend_label (opts), layout->legend_x, y, &text);
-  y += lh + _sy_px (style, 4);
+  text.color = &d->style->muted;
+  _sy_text_size (d->style, legend_label (d->opts), 0.85, FALSE, NULL, &lh);
+  _sy_draw_text (d->cr, d->style, legend_label (d->opts), d->layout.legend_x, y, &text);
+  y += lh + _sy_px (d->style, 4);
 
-  fit = (guint) MAX (0, floor ((layout->legend_y + layout->legend_h - y) / row_h));
+  fit = (guint) MAX (0, floor ((d->layout.legend_y + d->layout.legend_h - y) / row_h));
   if (fit < entries->len && fit > 0)
     fit--;   /* room for "+ n more" */
-  text.color = &style->foreground;
+  text.color = &d->style->foreground;
   text.yalign = 0.5;
   for (guint i = 0; i < entries->len && i < fit; i++)
     {
       const LegendEntry *e = &g_array_index (entries, LegendEntry, i);
       SyColor c;
-      SyPattern pattern = color_for_value (opts, style, e->value < 0 ? NAN : e->value, 0, 1, &c);
+      SyPattern pattern = color_for_value (d->opts, d->style, e->value < 0 ? NAN : e->value, 0, 1, &c);
 
-      _sy_fill_cell (cr, style, layout->legend_x, y + (row_h - sw) / 2, sw, sw, &c, pattern);
-      _sy_draw_text (cr, style, e->label, layout->legend_x + sw + _sy_px (style, 6), y + row_h / 2, &text);
+      _sy_fill_cell (d->cr, d->style, d->layout.legend_x, y + (row_h - sw) / 2, sw, sw, &c, pattern);
+      _sy_draw_text (d->cr, d->style, e->label, d->layout.legend_x + sw + _sy_px (d->style, 6), y + row_h / 2, &text);
       y += row_h;
     }
   if (fit < entries->len)
     {
       g_autofree char *more = g_strdup_printf (_("+ %u more"), entries->len - fit);
 
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, more, layout->legend_x, y + row_h / 2, &text);
+      text.color = &d->style->muted;
+      _sy_draw_text (d->cr, d->style, more, d->layout.legend_x, y + row_h / 2, &text);
     }
 }
 
@@ -856,67 +865,56 @@ draw_title (cairo_t                *cr,
 /* The "Layer" axis title and the row labels (every stride-th when the
  * rows are low, always the selected one). */
 static void
-draw_row_labels (cairo_t                *cr,
-                 const SyTrace          *trace,
-                 const SyHeatmapOptions *opts,
-                 const SyRenderStyle    *style,
-                 const SyHeatmapLayout  *layout,
-                 double                  label_text_h)
+draw_row_labels (const Drawing *d)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  int stride = MAX (1, (int) ceil (label_text_h * 0.9 / layout->cell_h));
+  int stride = MAX (1, (int) ceil (d->label_text_h * 0.9 / d->layout.cell_h));
 
   text.size = 0.85;
-  text.color = &style->muted;
+  text.color = &d->style->muted;
   text.xalign = 0.5;
   text.yalign = 0;
   text.angle = -G_PI / 2;
-  _sy_draw_text (cr, style, _("Layer"), _sy_px (style, 12), layout->grid_y + layout->grid_h / 2, &text);
+  _sy_draw_text (d->cr, d->style, _("Layer"), _sy_px (d->style, 12), d->layout.grid_y + d->layout.grid_h / 2, &text);
   text.angle = 0;
   text.xalign = 1;
   text.yalign = 0.5;
-  for (int i = 0; i < layout->n_rows; i++)
+  for (int i = 0; i < d->layout.n_rows; i++)
     {
       g_autofree char *s = NULL;
-      gboolean sel = i == opts->selected_layer;
+      gboolean sel = i == d->opts->selected_layer;
 
       if (i % stride != 0 && !sel)
         continue;
-      s = row_label (trace, i);
+      s = row_label (d->trace, i);
       text.bold = sel;
-      text.color = sel ? &style->accent : &style->foreground;
-      _sy_draw_text (cr, style, s, layout->grid_x - _sy_px (style, 6),
-                     layout->grid_y + (i + 0.5) * layout->cell_h, &text);
+      text.color = sel ? &d->style->accent : &d->style->foreground;
+      _sy_draw_text (d->cr, d->style, s, d->layout.grid_x - _sy_px (d->style, 6),
+                     d->layout.grid_y + (i + 0.5) * d->layout.cell_h, &text);
     }
 }
 
 /* The cells with their numbers where they fit, hairlines between them. */
 static void
-draw_cells (cairo_t                *cr,
-            const SyTrace          *trace,
-            const SyHeatmapOptions *opts,
-            const SyRenderStyle    *style,
-            const SyHeatmapLayout  *layout,
-            double                  vmin,
-            double                  vmax)
+draw_cells (const Drawing *d)
 {
-  double gx = layout->grid_x, gy = layout->grid_y, gw = layout->grid_w, gh = layout->grid_h;
-  SyTextCache *values = layout->values_fit ? _sy_text_cache_new (cr, style, 0.75, FALSE) : NULL;
+  double gx = d->layout.grid_x, gy = d->layout.grid_y, gw = d->layout.grid_w, gh = d->layout.grid_h;
+  SyTextCache *values = d->layout.values_fit ? _sy_text_cache_new (d->cr, d->style, 0.75, FALSE) : NULL;
 
-  cairo_save (cr);
-  cairo_rectangle (cr, gx, gy, gw, gh);
-  cairo_clip (cr);
-  for (int t = layout->first_col; t <= layout->last_col; t++)
-    for (int i = 0; i < layout->n_rows; i++)
+  cairo_save (d->cr);
+  cairo_rectangle (d->cr, gx, gy, gw, gh);
+  cairo_clip (d->cr);
+  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
+    for (int i = 0; i < d->layout.n_rows; i++)
       {
-        double x, y, w, h, v = sy_heatmap_value (trace, opts, i, t);
+        double x, y, w, h, v = sy_heatmap_value (d->trace, d->opts, i, t);
         SyColor c;
-        SyPattern pattern = color_for_value (opts, style, v, vmin, vmax, &c);
+        SyPattern pattern = color_for_value (d->opts, d->style, v, d->vmin, d->vmax, &c);
         g_autofree char *s = NULL;
 
-        sy_heatmap_cell_rect (layout, i, t, &x, &y, &w, &h);
-        _sy_fill_cell (cr, style, x, y, w, h, &c, pattern);
-        if (layout->values_fit && (s = cell_text (opts, v)) != NULL)
+        sy_heatmap_cell_rect (&d->layout, i, t, &x, &y, &w, &h);
+        _sy_fill_cell (d->cr, d->style, x, y, w, h, &c, pattern);
+        if (d->layout.values_fit && (s = cell_text (d->opts, v)) != NULL)
           {
             SyColor fg;
 
@@ -925,162 +923,152 @@ draw_cells (cairo_t                *cr,
           }
       }
   /* Hairline separators between cells, in the background colour */
-  if (layout->cell_w >= _sy_px (style, 8) && layout->cell_h >= _sy_px (style, 8))
+  if (d->layout.cell_w >= _sy_px (d->style, 8) && d->layout.cell_h >= _sy_px (d->style, 8))
     {
-      _sy_set_color (cr, &style->background);
-      cairo_set_line_width (cr, _sy_px (style, 1));
-      for (int t = layout->first_col; t <= layout->last_col + 1; t++)
+      _sy_set_color (d->cr, &d->style->background);
+      cairo_set_line_width (d->cr, _sy_px (d->style, 1));
+      for (int t = d->layout.first_col; t <= d->layout.last_col + 1; t++)
         {
-          double x = layout->origin_x + t * layout->cell_w;
+          double x = d->layout.origin_x + t * d->layout.cell_w;
 
-          cairo_move_to (cr, x, gy);
-          cairo_line_to (cr, x, gy + gh);
+          cairo_move_to (d->cr, x, gy);
+          cairo_line_to (d->cr, x, gy + gh);
         }
-      for (int i = 0; i <= layout->n_rows; i++)
+      for (int i = 0; i <= d->layout.n_rows; i++)
         {
-          cairo_move_to (cr, gx, gy + i * layout->cell_h);
-          cairo_line_to (cr, gx + gw, gy + i * layout->cell_h);
+          cairo_move_to (d->cr, gx, gy + i * d->layout.cell_h);
+          cairo_line_to (d->cr, gx + gw, gy + i * d->layout.cell_h);
         }
-      cairo_stroke (cr);
+      cairo_stroke (d->cr);
     }
-  cairo_restore (cr);
+  cairo_restore (d->cr);
   _sy_text_cache_free (values);
 }
 
 /* Typed | generated: a line before the first generated token; the first
  * token where two continuations differ: a triangle above it. */
 static void
-draw_marks (cairo_t                *cr,
-            const SyHeatmapOptions *opts,
-            const SyRenderStyle    *style,
-            const SyHeatmapLayout  *layout)
+draw_marks (const Drawing *d)
 {
-  double gx = layout->grid_x, gy = layout->grid_y, gw = layout->grid_w, gh = layout->grid_h;
+  double gx = d->layout.grid_x, gy = d->layout.grid_y, gw = d->layout.grid_w, gh = d->layout.grid_h;
 
-  if (opts->generated_from > 0 && opts->generated_from < layout->n_cols)
+  if (d->opts->generated_from > 0 && d->opts->generated_from < d->layout.n_cols)
     {
-      double x = layout->origin_x + opts->generated_from * layout->cell_w;
+      double x = d->layout.origin_x + d->opts->generated_from * d->layout.cell_w;
       static const double dash[] = { 4, 3 };
 
       if (x >= gx - 0.5 && x <= gx + gw + 0.5)
         {
-          cairo_save (cr);
-          cairo_set_line_width (cr, _sy_px (style, 2));
-          cairo_set_dash (cr, dash, 2, 0);
-          _sy_set_color (cr, &style->foreground);
-          cairo_move_to (cr, x, gy - _sy_px (style, 4));
-          cairo_line_to (cr, x, gy + gh + _sy_px (style, 4));
-          cairo_stroke (cr);
-          cairo_restore (cr);
-          if (x + _sy_px (style, 70) < gx + gw)
+          cairo_save (d->cr);
+          cairo_set_line_width (d->cr, _sy_px (d->style, 2));
+          cairo_set_dash (d->cr, dash, 2, 0);
+          _sy_set_color (d->cr, &d->style->foreground);
+          cairo_move_to (d->cr, x, gy - _sy_px (d->style, 4));
+          cairo_line_to (d->cr, x, gy + gh + _sy_px (d->style, 4));
+          cairo_stroke (d->cr);
+          cairo_restore (d->cr);
+          if (x + _sy_px (d->style, 70) < gx + gw)
             {
               SyTextOpts note = SY_TEXT_OPTS_INIT;
 
               note.size = 0.8;
               note.yalign = 1;
-              note.color = &style->muted;
-              _sy_draw_text (cr, style, _("generated →"), x + _sy_px (style, 3), gy - _sy_px (style, 1), &note);
+              note.color = &d->style->muted;
+              _sy_draw_text (d->cr, d->style, _("generated →"), x + _sy_px (d->style, 3),
+                             gy - _sy_px (d->style, 1), &note);
             }
         }
     }
-  if (opts->first_difference > 0 && opts->first_difference < layout->n_cols)
+  if (d->opts->first_difference > 0 && d->opts->first_difference < d->layout.n_cols)
     {
-      double cx = layout->origin_x + (opts->first_difference + 0.5) * layout->cell_w;
-      double s = _sy_px (style, 5);
+      double cx = d->layout.origin_x + (d->opts->first_difference + 0.5) * d->layout.cell_w;
+      double s = _sy_px (d->style, 5);
 
       if (cx >= gx && cx <= gx + gw)
         {
-          cairo_save (cr);
-          _sy_set_color (cr, &style->foreground);
-          cairo_move_to (cr, cx - s, gy - s - _sy_px (style, 2));
-          cairo_line_to (cr, cx + s, gy - s - _sy_px (style, 2));
-          cairo_line_to (cr, cx, gy - _sy_px (style, 1));
-          cairo_close_path (cr);
-          cairo_fill (cr);
-          cairo_restore (cr);
+          cairo_save (d->cr);
+          _sy_set_color (d->cr, &d->style->foreground);
+          cairo_move_to (d->cr, cx - s, gy - s - _sy_px (d->style, 2));
+          cairo_line_to (d->cr, cx + s, gy - s - _sy_px (d->style, 2));
+          cairo_line_to (d->cr, cx, gy - _sy_px (d->style, 1));
+          cairo_close_path (d->cr);
+          cairo_fill (d->cr);
+          cairo_restore (d->cr);
         }
     }
 }
 
 /* Selection: the column, and the cell when a layer is selected too. */
 static void
-draw_selection (cairo_t                *cr,
-                const SyHeatmapOptions *opts,
-                const SyRenderStyle    *style,
-                const SyHeatmapLayout  *layout)
+draw_selection (const Drawing *d)
 {
-  double gx = layout->grid_x, gy = layout->grid_y, gw = layout->grid_w, gh = layout->grid_h;
-  double x = layout->origin_x + opts->selected_token * layout->cell_w;
-  double lw = _sy_px (style, 2.5);
+  double gx = d->layout.grid_x, gy = d->layout.grid_y, gw = d->layout.grid_w, gh = d->layout.grid_h;
+  double x = d->layout.origin_x + d->opts->selected_token * d->layout.cell_w;
+  double lw = _sy_px (d->style, 2.5);
 
-  if (opts->selected_token < 0 || opts->selected_token >= layout->n_cols)
+  if (d->opts->selected_token < 0 || d->opts->selected_token >= d->layout.n_cols)
     return;
-  cairo_save (cr);
-  cairo_rectangle (cr, gx - lw, gy - lw, gw + 2 * lw, gh + 2 * lw);
-  cairo_clip (cr);
-  cairo_set_line_width (cr, lw);
-  _sy_set_color (cr, &style->background);
-  cairo_rectangle (cr, x - lw / 2, gy - lw / 2, layout->cell_w + lw, gh + lw);
-  cairo_stroke (cr);
-  _sy_set_color (cr, &style->accent);
-  cairo_rectangle (cr, x - lw / 2, gy - lw / 2, layout->cell_w + lw, gh + lw);
-  cairo_set_line_width (cr, lw * 0.8);
-  cairo_stroke (cr);
-  if (opts->selected_layer >= 0 && opts->selected_layer < layout->n_rows)
+  cairo_save (d->cr);
+  cairo_rectangle (d->cr, gx - lw, gy - lw, gw + 2 * lw, gh + 2 * lw);
+  cairo_clip (d->cr);
+  cairo_set_line_width (d->cr, lw);
+  _sy_set_color (d->cr, &d->style->background);
+  cairo_rectangle (d->cr, x - lw / 2, gy - lw / 2, d->layout.cell_w + lw, gh + lw);
+  cairo_stroke (d->cr);
+  _sy_set_color (d->cr, &d->style->accent);
+  cairo_rectangle (d->cr, x - lw / 2, gy - lw / 2, d->layout.cell_w + lw, gh + lw);
+  cairo_set_line_width (d->cr, lw * 0.8);
+  cairo_stroke (d->cr);
+  if (d->opts->selected_layer >= 0 && d->opts->selected_layer < d->layout.n_rows)
     {
-      cairo_set_line_width (cr, lw * 1.2);
-      cairo_rectangle (cr, x + lw * 0.6, gy + opts->selected_layer * layout->cell_h + lw * 0.6,
-                       layout->cell_w - 1.2 * lw, layout->cell_h - 1.2 * lw);
-      _sy_set_color (cr, &style->accent);
-      cairo_stroke (cr);
+      cairo_set_line_width (d->cr, lw * 1.2);
+      cairo_rectangle (d->cr, x + lw * 0.6, gy + d->opts->selected_layer * d->layout.cell_h + lw * 0.6,
+                       d->layout.cell_w - 1.2 * lw, d->layout.cell_h - 1.2 * lw);
+      _sy_set_color (d->cr, &d->style->accent);
+      cairo_stroke (d->cr);
     }
-  cairo_restore (cr);
+  cairo_restore (d->cr);
 }
 
 /* Token labels: all of them when they fit, else every stride-th (and
  * always the selected one); under them the axis title, with the visible
  * range when scrolled. */
 static void
-draw_token_axis (cairo_t                *cr,
-                 const SyTrace          *trace,
-                 const SyHeatmapOptions *opts,
-                 const SyRenderStyle    *style,
-                 const SyHeatmapLayout  *layout,
-                 double                  label_text_h)
+draw_token_axis (const Drawing *d)
 {
-  double gx = layout->grid_x, gy = layout->grid_y, gw = layout->grid_w, gh = layout->grid_h;
-  gboolean rotated = layout->label_h > label_text_h + _sy_px (style, 6) + 0.01;
-  double y0 = gy + gh + _sy_px (style, 4);
-  int stride = rotated ? MAX (1, (int) ceil (label_text_h * 1.05 / layout->cell_w)) : 1;
+  double gx = d->layout.grid_x, gy = d->layout.grid_y, gw = d->layout.grid_w, gh = d->layout.grid_h;
+  gboolean rotated = d->layout.label_h > d->label_text_h + _sy_px (d->style, 6) + 0.01;
+  double y0 = gy + gh + _sy_px (d->style, 4);
+  int stride = rotated ? MAX (1, (int) ceil (d->label_text_h * 1.05 / d->layout.cell_w)) : 1;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   g_autofree char *axis = NULL;
 
-  cairo_save (cr);
-  cairo_rectangle (cr, gx - label_text_h, y0 - _sy_px (style, 2), gw + 2 * label_text_h,
-                   layout->label_h + _sy_px (style, 2));
-  cairo_clip (cr);
+  cairo_save (d->cr);
+  cairo_rectangle (d->cr, gx - d->label_text_h, y0 - _sy_px (d->style, 2), gw + 2 * d->label_text_h,
+                   d->layout.label_h + _sy_px (d->style, 2));
+  cairo_clip (d->cr);
   text.size = 0.85;
-  for (int t = layout->first_col; t <= layout->last_col; t++)
+  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
     {
       g_autofree char *s = NULL;
-      gboolean sel = t == opts->selected_token;
-      double cx = layout->origin_x + (t + 0.5) * layout->cell_w;
+      gboolean sel = t == d->opts->selected_token;
+      double cx = d->layout.origin_x + (t + 0.5) * d->layout.cell_w;
 
       if (t % stride != 0 && !sel)
         continue;
-      s = _sy_token_label (trace, t);
+      s = _sy_token_label (d->trace, t);
       text.bold = sel;
-      text.color = sel ? &style->accent : &style->foreground;
+      text.color = sel ? &d->style->accent : &d->style->foreground;
       text.angle = rotated ? -G_PI / 2 : 0;
       text.xalign = rotated ? 1 : 0.5;
       text.yalign = rotated ? 0.5 : 0;
-      text.max_width = rotated ? layout->label_h - _sy_px (style, 8) : layout->cell_w - _sy_px (style, 2);
-      _sy_draw_text (cr, style, s, cx, y0, &text);
+      text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 8) : d->layout.cell_w - _sy_px (d->style, 2);
+      _sy_draw_text (d->cr, d->style, s, cx, y0, &text);
     }
-  cairo_restore (cr);
+  cairo_restore (d->cr);
 
-  if (layout->first_col > 0 || layout->last_col < layout->n_cols - 1)
-    axis = g_strdup_printf (_("Tokens %d–%d of %d"), layout->first_col, layout->last_col, layout->n_cols);
+  if (d->layout.first_col > 0 || d->layout.last_col < d->layout.n_cols - 1)
+    axis = g_strdup_printf (_("Tokens %d–%d of %d"), d->layout.first_col, d->layout.last_col, d->layout.n_cols);
   else
     axis = g_strdup (_("Token"));
   text.angle = 0;
@@ -1088,27 +1076,21 @@ draw_token_axis (cairo_t                *cr,
   text.max_width = 0;
   text.xalign = 0.5;
   text.yalign = 0;
-  text.color = &style->muted;
-  _sy_draw_text (cr, style, axis, gx + gw / 2, gy + gh + layout->label_h + _sy_px (style, 2), &text);
+  text.color = &d->style->muted;
+  _sy_draw_text (d->cr, d->style, axis, gx + gw / 2, gy + gh + d->layout.label_h + _sy_px (d->style, 2), &text);
 }
 
 static void
-draw_legend (cairo_t                *cr,
-             const SyTrace          *trace,
-             const SyHeatmapOptions *opts,
-             const SyRenderStyle    *style,
-             const SyHeatmapLayout  *layout,
-             double                  vmin,
-             double                  vmax)
+draw_legend (const Drawing *d)
 {
-  if (measure_info (opts)->categorical)
-    draw_categorical_legend (cr, trace, opts, style, layout);
+  if (measure_info (d->opts)->categorical)
+    draw_categorical_legend (d);
   else
     {
-      SyRect r = { layout->legend_x, layout->legend_y, layout->legend_w, layout->legend_h };
+      SyRect r = { d->layout.legend_x, d->layout.legend_y, d->layout.legend_w, d->layout.legend_h };
 
-      _sy_colorbar (cr, style, &r, vmin, vmax, measure_info (opts)->integer,
-                    sy_colormap_sequential, legend_label (opts));
+      _sy_colorbar (d->cr, d->style, &r, d->vmin, d->vmax, measure_info (d->opts)->integer,
+                    sy_colormap_sequential, legend_label (d->opts));
     }
 }
 
@@ -1121,16 +1103,15 @@ sy_heatmap_render (cairo_t                *cr,
                    double                  height)
 {
   SyHeatmapOptions defaults;
-  SyHeatmapLayout layout;
-  double vmin, vmax, label_text_h;
+  Drawing d = { cr, trace, opts, style };
 
   g_return_if_fail (cr != NULL);
   if (style == NULL)
-    style = sy_render_style_light ();
+    d.style = style = sy_render_style_light ();
   if (opts == NULL)
     {
       sy_heatmap_options_init (&defaults);
-      opts = &defaults;
+      d.opts = opts = &defaults;
     }
 
   _sy_fill_background (cr, style, width, height);
@@ -1139,7 +1120,7 @@ sy_heatmap_render (cairo_t                *cr,
   if (opts->show_title)
     draw_title (cr, trace, opts, style, width);
 
-  sy_heatmap_layout (trace, opts, style, width, height, &layout);
+  sy_heatmap_layout (trace, opts, style, width, height, &d.layout);
   if (trace->n_tokens == 0 || trace->n_moe_layers == 0)
     {
       SyTextOpts text = SY_TEXT_OPTS_INIT;
@@ -1151,14 +1132,14 @@ sy_heatmap_render (cairo_t                *cr,
       return;
     }
 
-  sy_heatmap_scale (trace, opts, &vmin, &vmax);
-  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &label_text_h);
-  draw_row_labels (cr, trace, opts, style, &layout, label_text_h);
-  draw_cells (cr, trace, opts, style, &layout, vmin, vmax);
-  draw_marks (cr, opts, style, &layout);
-  draw_selection (cr, opts, style, &layout);
+  sy_heatmap_scale (trace, opts, &d.vmin, &d.vmax);
+  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &d.label_text_h);
+  draw_row_labels (&d);
+  draw_cells (&d);
+  draw_marks (&d);
+  draw_selection (&d);
   if (!opts->hide_token_axis)
-    draw_token_axis (cr, trace, opts, style, &layout, label_text_h);
+    draw_token_axis (&d);
   if (opts->show_legend)
-    draw_legend (cr, trace, opts, style, &layout, vmin, vmax);
+    draw_legend (&d);
 }

@@ -55,16 +55,14 @@ sy_heatmap_view_grid_geometry (SyTraceView         *view,
                                const SyRenderStyle *style,
                                double               width,
                                double               height,
-                               double              *cell_w,
-                               double              *grid_w,
-                               double              *content_w)
+                               double               geometry[3])
 {
   SyHeatmapLayout layout;
 
   layout_now (SY_HEATMAP_VIEW (view), style, width, height, &layout);
-  *cell_w = layout.cell_w;
-  *grid_w = layout.grid_w;
-  *content_w = layout.content_w;
+  geometry[0] = layout.cell_w;
+  geometry[1] = layout.grid_w;
+  geometry[2] = layout.content_w;
   return TRUE;
 }
 

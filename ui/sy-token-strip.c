@@ -43,11 +43,15 @@ sy_token_strip_tooltip (SyTraceView         *view,
                         double               x,
                         double               y)
 {
-  int layer, token;
+  SyViewOptions opts;
+  int cell[2];
 
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->hit (view, style, width, height, x, y, &layer, &token))
+  sy_trace_view_get_options (view, &opts);
+  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (view), &opts,
+                                                                   style, width, height },
+                                                  (double[2]) { x, y }, cell))
     return NULL;
-  return sy_strip_describe (sy_trace_view_get_trace (view), token);
+  return sy_strip_describe (sy_trace_view_get_trace (view), cell[1]);
 }
 
 static char *

@@ -207,30 +207,25 @@ sy_trace_view_real_draw (SyTraceView         *self,
   klass->info->render (cr, &(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height });
 }
 
-/* Hit-tests with the table's hit test. */
+/* The (layer, token) under a point: the class's hit test, else the
+ * table's. */
 static gboolean
-sy_trace_view_real_hit (SyTraceView         *self,
-                        const SyRenderStyle *style,
-                        double               width,
-                        double               height,
-                        double               x,
-                        double               y,
-                        int                 *layer,
-                        int                 *token)
+hit_cell (SyTraceView         *self,
+          const SyRenderStyle *style,
+          const double         point[2],
+          int                  cell[2])
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
   SyViewOptions opts;
-  int cell[2] = { -1, -1 };
 
-  if (klass->info == NULL || klass->info->hit == NULL || sy_trace_view_get_trace (self) == NULL)
+  if (klass->hit)
+    return klass->hit (self, style, width, height, point[0], point[1], &cell[0], &cell[1]);
+  if (klass->info == NULL || klass->info->hit == NULL)
     return FALSE;
   sy_trace_view_get_options (self, &opts);
-  if (!klass->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height },
-                         (double[2]) { x, y }, cell))
-    return FALSE;
-  *layer = cell[0];
-  *token = cell[1];
-  return TRUE;
+  return klass->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height },
+                           point, cell);
 }
 
 /* The sideways-scrolling grid's geometry now; FALSE without one. */
@@ -242,12 +237,18 @@ grid_now (SyTraceView *self,
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   SyRenderStyle style;
+  double geometry[3];
 
   if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
   sy_trace_view_get_render_style (self, &style);
-  return klass->grid_geometry (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                               gtk_widget_get_height (GTK_WIDGET (self)), cell_w, grid_w, content_w);
+  if (!klass->grid_geometry (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                             gtk_widget_get_height (GTK_WIDGET (self)), geometry))
+    return FALSE;
+  *cell_w = geometry[0];
+  *grid_w = geometry[1];
+  *content_w = geometry[2];
+  return TRUE;
 }
 
 gboolean
@@ -445,20 +446,18 @@ sy_trace_view_select_at (SyTraceView *self,
                          double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   SyRenderStyle style;
-  int layer = -1, token = -1;
+  int cell[2] = { -1, -1 };
 
-  if (priv->trace == NULL || klass->hit == NULL)
+  if (priv->trace == NULL)
     return FALSE;
   sy_trace_view_get_render_style (self, &style);
-  if (!klass->hit (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                   gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &token))
+  if (!hit_cell (self, &style, (double[2]) { x, y }, cell))
     return FALSE;
-  if (token >= 0)
-    sy_selection_set_token (priv->selection, token);
-  if (layer >= 0)
-    sy_selection_set_layer (priv->selection, layer);
+  if (cell[1] >= 0)
+    sy_selection_set_token (priv->selection, cell[1]);
+  if (cell[0] >= 0)
+    sy_selection_set_layer (priv->selection, cell[0]);
   return TRUE;
 }
 
@@ -647,7 +646,6 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
   klass->draw = sy_trace_view_real_draw;
-  klass->hit = sy_trace_view_real_hit;
   klass->scroll = sy_trace_view_real_scroll;
   klass->selection_changed = sy_trace_view_real_selection_changed;
 

@@ -86,16 +86,14 @@ struct _SyTraceViewClass
   void      (*get_options) (SyTraceView         *self,
                             SyViewOptions       *opts);
   /* A grid of token columns that scrolls sideways: its column width,
-   * visible width and whole width now.  With it the base class zooms
+   * visible width and whole width now, in @geometry.  With it the base class zooms
    * (Ctrl+scroll), pans and scrolls the selected token into view,
    * moving the column width and offset get_grid() points at. */
   gboolean  (*grid_geometry) (SyTraceView         *self,
                               const SyRenderStyle *style,
                               double               width,
                               double               height,
-                              double              *cell_w,
-                              double              *grid_w,
-                              double              *content_w);
+                              double               geometry[3]);
   void      (*get_grid)    (SyTraceView         *self,
                             double             **cell_width,
                             double             **x_offset);
