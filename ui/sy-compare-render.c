@@ -437,39 +437,47 @@ draw_compare_title (cairo_t             *cr,
   _sy_draw_title (cr, style, title, sub, width);
 }
 
+/* One drawing of the diff view: what each of its parts reads. */
+typedef struct
+{
+  cairo_t                *cr;
+  const SyCompare        *cmp;
+  const SyCompareOptions *opts;
+  const SyRenderStyle    *style;
+  SyCompareLayout         layout;
+  double                  max_nll;   /* the ΔNLL scale: the largest |ΔNLL| */
+  double                  height;
+} Drawing;
+
 /* The ΔK and Jaccard cells, with their values where asked. */
 static void
-draw_compare_cells (cairo_t                *cr,
-                    const SyCompare        *cmp,
-                    const SyCompareOptions *opts,
-                    const SyRenderStyle    *style,
-                    const SyCompareLayout  *layout)
+draw_compare_cells (const Drawing *d)
 {
-  for (int i = 0; i < cmp->n_moe_layers; i++)
+  for (int i = 0; i < d->cmp->n_moe_layers; i++)
     {
-      const SyCompareLayer *cl = &cmp->layers[i];
+      const SyCompareLayer *cl = &d->cmp->layers[i];
 
-      for (int t = layout->first_col; t <= layout->last_col; t++)
+      for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
         {
-          double x = layout->origin_x + t * layout->cell_w;
-          double yd = layout->dk_y + i * layout->cell_h, yj = layout->jac_y + i * layout->cell_h;
+          double x = d->layout.origin_x + t * d->layout.cell_w;
+          double yd = d->layout.dk_y + i * d->layout.cell_h, yj = d->layout.jac_y + i * d->layout.cell_h;
           SyColor c, cj;
 
-          sy_compare_dk_color (cmp, cl->dk[t], &c);
-          _sy_fill_cell (cr, style, x, yd, layout->cell_w, layout->cell_h, &c, SY_PATTERN_SOLID);
+          sy_compare_dk_color (d->cmp, cl->dk[t], &c);
+          _sy_fill_cell (d->cr, d->style, x, yd, d->layout.cell_w, d->layout.cell_h, &c, SY_PATTERN_SOLID);
           sy_colormap_sequential (cl->jaccard[t], &cj);
-          _sy_fill_cell (cr, style, x, yj, layout->cell_w, layout->cell_h, &cj,
+          _sy_fill_cell (d->cr, d->style, x, yj, d->layout.cell_w, d->layout.cell_h, &cj,
                          isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
-          if (opts->show_values)
+          if (d->opts->show_values)
             {
               g_autofree char *sd = cl->dk[t] == 0 ? g_strdup ("0")
                                     : g_strdup_printf ("%s%d", cl->dk[t] > 0 ? "+" : "−", ABS (cl->dk[t]));
               g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
 
               if (cl->dk[t] != 0)
-                draw_cell_value (cr, style, sd, &c, x, yd, layout->cell_w, layout->cell_h);
+                draw_cell_value (d->cr, d->style, sd, &c, x, yd, d->layout.cell_w, d->layout.cell_h);
               if (cl->jaccard[t] < 1)
-                draw_cell_value (cr, style, sj, &cj, x, yj, layout->cell_w, layout->cell_h);
+                draw_cell_value (d->cr, d->style, sj, &cj, x, yj, d->layout.cell_w, d->layout.cell_h);
             }
         }
     }
@@ -477,143 +485,128 @@ draw_compare_cells (cairo_t                *cr,
 
 /* ΔNLL bars around a zero line, scaled to the largest |ΔNLL|. */
 static void
-draw_dnll_bars (cairo_t               *cr,
-                const SyCompare       *cmp,
-                const SyRenderStyle   *style,
-                const SyCompareLayout *layout,
-                double                 max_nll)
+draw_dnll_bars (const Drawing *d)
 {
-  double lw = _sy_px (style, 1), gx = layout->grid_x, gw = layout->grid_w;
-  double mid = layout->nll_y + layout->nll_h / 2, half = layout->nll_h / 2 - lw;
+  double lw = _sy_px (d->style, 1), gx = d->layout.grid_x, gw = d->layout.grid_w;
+  double mid = d->layout.nll_y + d->layout.nll_h / 2, half = d->layout.nll_h / 2 - lw;
 
-  cairo_rectangle (cr, gx, layout->nll_y, gw, layout->nll_h);
-  _sy_set_color (cr, &style->surface);
-  cairo_fill (cr);
-  for (int t = layout->first_col; t <= layout->last_col && t + 1 < cmp->n_tokens; t++)
+  cairo_rectangle (d->cr, gx, d->layout.nll_y, gw, d->layout.nll_h);
+  _sy_set_color (d->cr, &d->style->surface);
+  cairo_fill (d->cr);
+  for (int t = d->layout.first_col; t <= d->layout.last_col && t + 1 < d->cmp->n_tokens; t++)
     {
-      double v = cmp->dnll[t], x = layout->origin_x + t * layout->cell_w, bh;
-      double inset = layout->cell_w > 6 * lw ? 1.5 * lw : 0;
+      double v = d->cmp->dnll[t], x = d->layout.origin_x + t * d->layout.cell_w, bh;
+      double inset = d->layout.cell_w > 6 * lw ? 1.5 * lw : 0;
       SyColor c;
 
-      if (!isfinite (v) || max_nll <= 0)
+      if (!isfinite (v) || d->max_nll <= 0)
         continue;
-      bh = half * fabs (v) / max_nll;
-      sy_colormap_diverging (CLAMP (v / max_nll, -1, 1) * 0.85, &c);
-      _sy_set_color (cr, &c);
-      cairo_rectangle (cr, x + inset, v > 0 ? mid - bh : mid, layout->cell_w - 2 * inset, bh);
-      cairo_fill (cr);
+      bh = half * fabs (v) / d->max_nll;
+      sy_colormap_diverging (CLAMP (v / d->max_nll, -1, 1) * 0.85, &c);
+      _sy_set_color (d->cr, &c);
+      cairo_rectangle (d->cr, x + inset, v > 0 ? mid - bh : mid, d->layout.cell_w - 2 * inset, bh);
+      cairo_fill (d->cr);
     }
-  _sy_set_color (cr, &style->grid);
-  cairo_set_line_width (cr, lw);
-  cairo_move_to (cr, gx, mid);
-  cairo_line_to (cr, gx + gw, mid);
-  cairo_stroke (cr);
+  _sy_set_color (d->cr, &d->style->grid);
+  cairo_set_line_width (d->cr, lw);
+  cairo_move_to (d->cr, gx, mid);
+  cairo_line_to (d->cr, gx + gw, mid);
+  cairo_stroke (d->cr);
 }
 
 /* Selection: the token's column across the panels, the layer's cells. */
 static void
-draw_compare_selection (cairo_t                *cr,
-                        const SyCompare        *cmp,
-                        const SyCompareOptions *opts,
-                        const SyRenderStyle    *style,
-                        const SyCompareLayout  *layout)
+draw_compare_selection (const Drawing *d)
 {
-  double lw = _sy_px (style, 1), x = layout->origin_x + opts->selected_token * layout->cell_w;
-  int rows = cmp->n_moe_layers;
+  double lw = _sy_px (d->style, 1), x = d->layout.origin_x + d->opts->selected_token * d->layout.cell_w;
+  int rows = d->cmp->n_moe_layers;
 
-  if (opts->selected_token < layout->first_col || opts->selected_token > layout->last_col)
+  if (d->opts->selected_token < d->layout.first_col || d->opts->selected_token > d->layout.last_col)
     return;
-  _sy_set_color (cr, &style->accent);
-  cairo_set_line_width (cr, 2 * lw);
-  cairo_rectangle (cr, x + lw, layout->dk_y + lw, layout->cell_w - 2 * lw, rows * layout->cell_h - 2 * lw);
-  cairo_rectangle (cr, x + lw, layout->jac_y + lw, layout->cell_w - 2 * lw, rows * layout->cell_h - 2 * lw);
-  cairo_rectangle (cr, x + lw, layout->nll_y + lw, layout->cell_w - 2 * lw, layout->nll_h - 2 * lw);
-  cairo_stroke (cr);
-  if (opts->selected_layer >= 0 && opts->selected_layer < rows)
+  _sy_set_color (d->cr, &d->style->accent);
+  cairo_set_line_width (d->cr, 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.dk_y + lw, d->layout.cell_w - 2 * lw, rows * d->layout.cell_h - 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.jac_y + lw, d->layout.cell_w - 2 * lw, rows * d->layout.cell_h - 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.nll_y + lw, d->layout.cell_w - 2 * lw, d->layout.nll_h - 2 * lw);
+  cairo_stroke (d->cr);
+  if (d->opts->selected_layer >= 0 && d->opts->selected_layer < rows)
     {
-      cairo_set_line_width (cr, 3 * lw);
-      cairo_rectangle (cr, x, layout->dk_y + opts->selected_layer * layout->cell_h, layout->cell_w, layout->cell_h);
-      cairo_rectangle (cr, x, layout->jac_y + opts->selected_layer * layout->cell_h, layout->cell_w, layout->cell_h);
-      cairo_stroke (cr);
+      double dy = d->opts->selected_layer * d->layout.cell_h;
+
+      cairo_set_line_width (d->cr, 3 * lw);
+      cairo_rectangle (d->cr, x, d->layout.dk_y + dy, d->layout.cell_w, d->layout.cell_h);
+      cairo_rectangle (d->cr, x, d->layout.jac_y + dy, d->layout.cell_w, d->layout.cell_h);
+      cairo_stroke (d->cr);
     }
 }
 
 /* Token labels: all when they fit, else every stride-th, rotated. */
 static void
-draw_compare_token_labels (cairo_t                *cr,
-                           const SyCompare        *cmp,
-                           const SyCompareOptions *opts,
-                           const SyRenderStyle    *style,
-                           const SyCompareLayout  *layout)
+draw_compare_token_labels (const Drawing *d)
 {
-  gboolean rotated = layout->label_h > line_height (style) + _sy_px (style, 6);
+  gboolean rotated = d->layout.label_h > line_height (d->style) + _sy_px (d->style, 6);
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   double th, tw;
   int stride;
 
-  _sy_text_size (style, "Ag", 0.85, FALSE, &tw, &th);
-  stride = rotated ? MAX (1, (int) ceil (th * 1.05 / layout->cell_w)) : 1;
+  _sy_text_size (d->style, "Ag", 0.85, FALSE, &tw, &th);
+  stride = rotated ? MAX (1, (int) ceil (th * 1.05 / d->layout.cell_w)) : 1;
   text.size = 0.85;
   text.angle = rotated ? -G_PI / 2 : 0;
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
-  text.max_width = rotated ? layout->label_h - _sy_px (style, 6) : layout->cell_w - _sy_px (style, 2);
-  for (int t = layout->first_col; t <= layout->last_col; t++)
+  text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 6) : d->layout.cell_w - _sy_px (d->style, 2);
+  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
     {
       g_autofree char *s = NULL;
-      gboolean sel = t == opts->selected_token;
-      double cx = layout->origin_x + (t + 0.5) * layout->cell_w;
+      gboolean sel = t == d->opts->selected_token;
+      double cx = d->layout.origin_x + (t + 0.5) * d->layout.cell_w;
 
       if (t % stride != 0 && !sel)
         continue;
-      s = _sy_token_label (cmp->a, t);
+      s = _sy_token_label (d->cmp->a, t);
       text.bold = sel;
-      text.color = sel ? &style->accent : &style->foreground;
-      _sy_draw_text (cr, style, s, cx, layout->labels_y + _sy_px (style, 2), &text);
+      text.color = sel ? &d->style->accent : &d->style->foreground;
+      _sy_draw_text (d->cr, d->style, s, cx, d->layout.labels_y + _sy_px (d->style, 2), &text);
     }
 }
 
 /* The ΔNLL axis label and its scale. */
 static void
-draw_dnll_axis (cairo_t               *cr,
-                const SyRenderStyle   *style,
-                const SyCompareLayout *layout,
-                double                 max_nll)
+draw_dnll_axis (const Drawing *d)
 {
-  g_autofree char *top = g_strdup_printf ("%+.2f", max_nll);
+  g_autofree char *top = g_strdup_printf ("%+.2f", d->max_nll);
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
   text.size = 0.85;
   text.bold = TRUE;
   text.xalign = 1;
   text.yalign = 0.5;
-  text.color = &style->foreground;
-  _sy_draw_text (cr, style, "ΔNLL", layout->grid_x - _sy_px (style, 4), layout->nll_y + layout->nll_h / 2, &text);
+  text.color = &d->style->foreground;
+  _sy_draw_text (d->cr, d->style, "ΔNLL", d->layout.grid_x - _sy_px (d->style, 4),
+                 d->layout.nll_y + d->layout.nll_h / 2, &text);
   text.bold = FALSE;
   text.size = 0.75;
   text.xalign = 0;
   text.yalign = 0;
-  text.color = &style->muted;
-  _sy_draw_text (cr, style, top, layout->grid_x + layout->grid_w + _sy_px (style, 3), layout->nll_y, &text);
+  text.color = &d->style->muted;
+  _sy_draw_text (d->cr, d->style, top, d->layout.grid_x + d->layout.grid_w + _sy_px (d->style, 3),
+                 d->layout.nll_y, &text);
 }
 
 /* Legends: ΔK (diverging) beside the ΔK panel, Jaccard beside its panel. */
 static void
-draw_compare_legends (cairo_t               *cr,
-                      const SyCompare       *cmp,
-                      const SyRenderStyle   *style,
-                      const SyCompareLayout *layout,
-                      double                 height)
+draw_compare_legends (const Drawing *d)
 {
-  double h = MAX (cmp->n_moe_layers * layout->cell_h, _sy_px (style, 40));
-  SyRect r = { layout->legend_x, layout->dk_y, layout->legend_w * 0.4, h };
-  SyRect rj = { layout->legend_x, layout->jac_y, layout->legend_w * 0.4, h };
+  double h = MAX (d->cmp->n_moe_layers * d->layout.cell_h, _sy_px (d->style, 40));
+  SyRect r = { d->layout.legend_x, d->layout.dk_y, d->layout.legend_w * 0.4, h };
+  SyRect rj = { d->layout.legend_x, d->layout.jac_y, d->layout.legend_w * 0.4, h };
 
-  if (rj.y < r.y + r.h + _sy_px (style, 16))
-    rj.y = r.y + r.h + _sy_px (style, 16);
-  _sy_colorbar (cr, style, &r, -dk_range (cmp), dk_range (cmp), TRUE, dk_bar_map, _("ΔK"));
-  if (rj.y + rj.h <= height)
-    _sy_colorbar (cr, style, &rj, 0, 1, FALSE, sy_colormap_sequential, _("Jaccard"));
+  if (rj.y < r.y + r.h + _sy_px (d->style, 16))
+    rj.y = r.y + r.h + _sy_px (d->style, 16);
+  _sy_colorbar (d->cr, d->style, &r, -dk_range (d->cmp), dk_range (d->cmp), TRUE, dk_bar_map, _("ΔK"));
+  if (rj.y + rj.h <= d->height)
+    _sy_colorbar (d->cr, d->style, &rj, 0, 1, FALSE, sy_colormap_sequential, _("Jaccard"));
 }
 
 void
@@ -624,38 +617,41 @@ sy_compare_render (cairo_t                *cr,
                    double                  width,
                    double                  height)
 {
-  SyCompareLayout layout;
-  double margin = _sy_px (style, 12), max_nll = 0;
+  Drawing d = { cr, cmp, opts, style };
+  const SyCompareLayout *layout = &d.layout;
+  double margin = _sy_px (style, 12);
 
   _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
-  sy_compare_layout (cmp, opts, style, width, height, &layout);
+  sy_compare_layout (cmp, opts, style, width, height, &d.layout);
+  d.height = height;
   if (opts->show_title)
     draw_compare_title (cr, cmp, style, width);
   if (opts->show_table)
-    draw_table (cr, cmp, style, &layout, margin, width - 2 * margin);
+    draw_table (cr, cmp, style, layout, margin, width - 2 * margin);
 
-  draw_panel_title (cr, style, _("ΔK = K_B − K_A"), layout.grid_x, layout.dk_y);
-  draw_panel_title (cr, style, _("Jaccard overlap of the chosen experts"), layout.grid_x, layout.jac_y);
-  draw_row_labels (cr, cmp, style, &layout, layout.dk_y, opts->selected_layer);
-  draw_row_labels (cr, cmp, style, &layout, layout.jac_y, opts->selected_layer);
+  draw_panel_title (cr, style, _("ΔK = K_B − K_A"), layout->grid_x, layout->dk_y);
+  draw_panel_title (cr, style, _("Jaccard overlap of the chosen experts"), layout->grid_x, layout->jac_y);
+  draw_row_labels (cr, cmp, style, layout, layout->dk_y, opts->selected_layer);
+  draw_row_labels (cr, cmp, style, layout, layout->jac_y, opts->selected_layer);
 
   /* clipped to the visible grid */
   cairo_save (cr);
-  cairo_rectangle (cr, layout.grid_x, layout.dk_y, layout.grid_w, layout.labels_y + layout.label_h - layout.dk_y);
+  cairo_rectangle (cr, layout->grid_x, layout->dk_y, layout->grid_w,
+                   layout->labels_y + layout->label_h - layout->dk_y);
   cairo_clip (cr);
-  draw_compare_cells (cr, cmp, opts, style, &layout);
+  draw_compare_cells (&d);
   for (int t = 0; t + 1 < cmp->n_tokens; t++)
     if (isfinite (cmp->dnll[t]))
-      max_nll = MAX (max_nll, fabs (cmp->dnll[t]));
-  draw_dnll_bars (cr, cmp, style, &layout, max_nll);
-  draw_compare_selection (cr, cmp, opts, style, &layout);
-  draw_compare_token_labels (cr, cmp, opts, style, &layout);
+      d.max_nll = MAX (d.max_nll, fabs (cmp->dnll[t]));
+  draw_dnll_bars (&d);
+  draw_compare_selection (&d);
+  draw_compare_token_labels (&d);
   cairo_restore (cr);
 
-  draw_dnll_axis (cr, style, &layout, max_nll);
-  draw_compare_legends (cr, cmp, style, &layout, height);
+  draw_dnll_axis (&d);
+  draw_compare_legends (&d);
 }
 
 /* ------------------------------------------------------- side by side */
