@@ -163,18 +163,18 @@ expert_render (cairo_t           *cr,
 }
 
 static const SyViewInfo views[] = {
-  { "heatmap", N_("Heatmap"), SY_VIEW_PAGE | SY_VIEW_RENDER | SY_VIEW_MEASURE, 600,
+  { "heatmap", N_("Heatmap"), SY_VIEW_WINDOW | SY_VIEW_PAGE | SY_VIEW_RENDER | SY_VIEW_MEASURE, 600,
     heatmap_set_measure, heatmap_select, heatmap_natural_height, 200, heatmap_render, heatmap_hit },
-  { "strip", N_("Token strip"), SY_VIEW_RENDER | SY_VIEW_MEASURE, 600,
+  { "strip", N_("Token strip"), SY_VIEW_WINDOW | SY_VIEW_RENDER | SY_VIEW_MEASURE, 600,
     strip_set_measure, strip_select, strip_natural_height, 120, strip_render, strip_hit },
-  { "inspector", N_("Inspector"), SY_VIEW_PAGE | SY_VIEW_RENDER, 600,
+  { "inspector", N_("Inspector"), SY_VIEW_WINDOW | SY_VIEW_PAGE | SY_VIEW_RENDER, 600,
     NULL, inspector_select, NULL, 0, inspector_render, inspector_hit },
-  { "summary", N_("Summary"), SY_VIEW_PAGE | SY_VIEW_RENDER, 600,
+  { "summary", N_("Summary"), SY_VIEW_WINDOW | SY_VIEW_PAGE | SY_VIEW_RENDER, 600,
     NULL, NULL, NULL, 0, summary_render, summary_hit },
   { "expert", N_("Expert card"), SY_VIEW_RENDER, 720,
     NULL, NULL, NULL, 0, expert_render, NULL },
   /* configuration A against B: `switchyard-cli compare` draws it */
-  { "compare", N_("Compare"), SY_VIEW_PAGE, 800, NULL, NULL, NULL, 0, NULL, NULL },
+  { "compare", N_("Compare"), SY_VIEW_WINDOW | SY_VIEW_PAGE, 800, NULL, NULL, NULL, 0, NULL, NULL },
 };
 
 static const SyMeasureInfo measures[] = {

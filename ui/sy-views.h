@@ -43,6 +43,7 @@ typedef enum
   SY_VIEW_PAGE    = 1 << 0,   /* a page of the window's view stack */
   SY_VIEW_RENDER  = 1 << 1,   /* drawn by `switchyard-cli render` */
   SY_VIEW_MEASURE = 1 << 2,   /* coloured by a measure (--measure) */
+  SY_VIEW_WINDOW  = 1 << 3,   /* in the window: a page, or the strip above them */
 } SyViewFlags;
 
 /* Where a view is drawn: the trace, the options, the style and the size. */
