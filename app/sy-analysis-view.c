@@ -18,35 +18,19 @@
 #include "sy-selection.h"
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
+#include "sy-views.h"
 
 /* The first sentence of the Brown corpus: something to look at at once. */
 #define SY_DEFAULT_TEXT \
   "The Fulton County Grand Jury said Friday an investigation of Atlanta's recent " \
   "primary election produced no evidence that any irregularities took place."
 
-/* Measures of the drop-down: heatmap name, strip name (NULL: the strip keeps K). */
-static const struct
-{
-  const char *id;
-  const char *label;
-  const char *heatmap;
-  const char *strip;
-} measures[] = {
-  { "k", N_("Experts (K)"), "k", "k" },
-  { "importance", N_("Importance"), "importance", "importance" },
-  { "expert", N_("Top expert"), "expert", NULL },
-  { "entropy", N_("Router entropy"), "entropy", NULL },
-  { "depth", N_("Depth (shallow/deep)"), "depth", "depth" },
-  { "surprisal", N_("Surprisal (NLL)"), NULL, "surprisal" },
-  { "gate", N_("Gate weight of expert…"), "gate", NULL },
-};
-
 struct _SyAnalysisView
 {
   GtkWidget         parent_instance;
 
   /* Children */
-  GtkWidget        *paned;
+  GtkWidget        *paned;            /* the template's child */
   GtkWidget        *split;            /* vertical: text and strip | views */
   GtkWidget        *summary_page;     /* the stack page: the summary in a vertical scroller */
   gboolean          split_placed;     /* the user moved the split: it stays */
@@ -416,25 +400,21 @@ on_text_changed (GtkTextBuffer  *buffer,
 static void
 apply_measure (SyAnalysisView *self)
 {
-  guint i = gtk_drop_down_get_selected (self->measure);
+  guint i = gtk_drop_down_get_selected (self->measure), n;
+  const SyMeasureInfo *measures = sy_measures (&n);
+  gboolean gate = i < n && g_str_equal (measures[i].name, "gate");
   g_autofree char *heatmap_measure = NULL;
 
-  if (i >= G_N_ELEMENTS (measures))
+  if (i >= n)
     return;
   g_free (self->measure_id);
-  if (g_str_equal (measures[i].id, "gate"))
-    {
-      int e = gtk_spin_button_get_value_as_int (self->gate_expert);
-      heatmap_measure = g_strdup_printf ("gate:%d", e);
-      self->measure_id = g_strdup (heatmap_measure);
-    }
+  if (gate)
+    heatmap_measure = g_strdup_printf ("gate:%d", gtk_spin_button_get_value_as_int (self->gate_expert));
   else
-    {
-      heatmap_measure = g_strdup (measures[i].heatmap);
-      self->measure_id = g_strdup (measures[i].id);
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), g_str_equal (measures[i].id, "gate"));
-  gtk_widget_set_visible (self->gate_card, g_str_equal (measures[i].id, "gate"));
+    heatmap_measure = g_strdup (measures[i].heatmap);
+  self->measure_id = g_strdup (gate ? heatmap_measure : measures[i].name);
+  gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), gate);
+  gtk_widget_set_visible (self->gate_card, gate);
   if (heatmap_measure)
     sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), heatmap_measure, NULL);
   sy_token_strip_set_measure (SY_TOKEN_STRIP (self->strip),
@@ -622,6 +602,9 @@ sy_analysis_view_set_measure (SyAnalysisView  *self,
                               const char      *measure,
                               GError         **error)
 {
+  const SyMeasureInfo *info;
+  guint n;
+
   g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), FALSE);
   g_return_val_if_fail (measure != NULL, FALSE);
 
@@ -639,13 +622,13 @@ sy_analysis_view_set_measure (SyAnalysisView  *self,
       gtk_spin_button_set_value (self->gate_expert, (double) e);
       measure = "gate";
     }
-  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
-    if (g_str_equal (measures[i].id, measure))
-      {
-        gtk_drop_down_set_selected (self->measure, i);
-        apply_measure (self);
-        return TRUE;
-      }
+  info = sy_measure_lookup (measure);
+  if (info != NULL)
+    {
+      gtk_drop_down_set_selected (self->measure, info - sy_measures (&n));
+      apply_measure (self);
+      return TRUE;
+    }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                "unknown measure '%s'", measure);
   return FALSE;
@@ -797,15 +780,6 @@ sy_analysis_view_has_trace (SyAnalysisView *self)
 
 /* Construction */
 
-static GtkWidget *
-framed (GtkWidget *child)
-{
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  gtk_frame_set_child (GTK_FRAME (frame), child);
-  return frame;
-}
-
 static void
 track_focus (SyAnalysisView *self,
              GtkWidget      *view)
@@ -826,7 +800,7 @@ sy_analysis_view_dispose (GObject *object)
   if (self->worker)
     g_signal_handlers_disconnect_by_data (self->worker, self);
   g_clear_weak_pointer (&self->profiler);
-  g_clear_pointer (&self->paned, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_ANALYSIS_VIEW);
   G_OBJECT_CLASS (sy_analysis_view_parent_class)->dispose (object);
 }
 
@@ -870,15 +844,97 @@ sy_analysis_view_class_init (SyAnalysisViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "analysisview");
+
+  g_type_ensure (SY_TYPE_ROUTER_CONTROLS);
+  g_type_ensure (SY_TYPE_TOKEN_STRIP);
+  g_type_ensure (SY_TYPE_HEATMAP_VIEW);
+  g_type_ensure (SY_TYPE_INSPECTOR_VIEW);
+  g_type_ensure (SY_TYPE_SUMMARY_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/switchyard/Switchyard/ui/sy-analysis-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, paned);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, split);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, controls);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, continue_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, continue_length);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, strip);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, stack);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, measure);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, gate_expert);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, gate_card);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, heatmap);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, inspector);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, summary);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, summary_page);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SyAnalysisView, status);
+}
+
+/* Ctrl+Return continues, Escape stops, before the text view sees them. */
+static void
+add_shortcuts (SyAnalysisView *self)
+{
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
+                      gtk_callback_action_new (on_continue_shortcut, NULL, NULL)));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Escape"),
+                      gtk_callback_action_new (on_stop_shortcut, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+}
+
+/* The stack's pages as the view table names and titles them, sharing the
+ * selection; the compare page (A and B side by side need room: on a
+ * narrow window it scrolls sideways instead of widening every page). */
+static void
+add_pages (SyAnalysisView *self)
+{
+  guint n;
+  const SyViewInfo *views = sy_views (&n);
+
+  self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
+  self->compare_page = gtk_scrolled_window_new ();
+  /* A and B side by side need room: on a narrow window the page scrolls
+   * sideways instead of widening every page of the stack; A above B keep
+   * readable grids by moving the split up (the stack asks only the page
+   * shown for its height) */
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_stack_set_vhomogeneous (self->stack, FALSE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
+  gtk_stack_add_named (self->stack, self->compare_page, "compare");
+  track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *page, *view;
+
+      if (!(views[i].flags & SY_VIEW_PAGE) || (page = gtk_stack_get_child_by_name (self->stack, views[i].name)) == NULL)
+        continue;
+      gtk_stack_page_set_title (gtk_stack_get_page (self->stack, page), _(views[i].title));
+      view = GTK_IS_SCROLLED_WINDOW (page) ? gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (page)) : page;
+      if (GTK_IS_VIEWPORT (view))
+        view = gtk_viewport_get_child (GTK_VIEWPORT (view));
+      if (!SY_IS_TRACE_VIEW (view))
+        continue;
+      sy_trace_view_set_selection (SY_TRACE_VIEW (view), self->selection);
+      track_focus (self, view);
+      g_signal_connect (view, "expert-activated", G_CALLBACK (on_expert_activated), self);
+    }
 }
 
 static void
 sy_analysis_view_init (SyAnalysisView *self)
 {
-  GtkWidget *right, *top, *views, *scroller, *text_scroller, *toolbar, *switcher, *status_box, *measure_label;
   g_autoptr (GtkStringList) measure_names = gtk_string_list_new (NULL);
   GtkTextBuffer *buffer;
+  guint n_measures;
+  const SyMeasureInfo *measures = sy_measures (&n_measures);
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->worker = sy_worker_new ();
   self->selection = sy_selection_new ();
   g_signal_connect (self->worker, "trace-ready", G_CALLBACK (on_trace_ready), self);
@@ -886,41 +942,8 @@ sy_analysis_view_init (SyAnalysisView *self)
   g_signal_connect (self->worker, "busy-changed", G_CALLBACK (on_busy_changed), self);
   g_signal_connect (self->worker, "model-changed", G_CALLBACK (on_model_changed), self);
   g_signal_connect (self->worker, "load-progress", G_CALLBACK (on_load_progress), self);
-
-  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_widget_set_parent (self->paned, GTK_WIDGET (self));
-
-  /* left: router controls */
-  self->controls = SY_ROUTER_CONTROLS (sy_router_controls_new ());
   sy_router_controls_bind_worker (self->controls, self->worker, SY_SLOT_A);
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->controls));
-  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (self->controls), 250, -1);
-  gtk_paned_set_start_child (GTK_PANED (self->paned), scroller);
-  gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
-  /* the controls keep their width: clipped controls help nobody */
-  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
 
-  /* right: text and strip over the views (a split the user moves), status */
-  right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  self->split = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  gtk_widget_set_vexpand (self->split, TRUE);
-  /* the text and strip keep their natural height; the views get the rest */
-  gtk_paned_set_resize_start_child (GTK_PANED (self->split), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (self->split), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (self->split), FALSE);
-  gtk_paned_set_wide_handle (GTK_PANED (self->split), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->split), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Split between the text and the views"), -1);
-  top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  gtk_widget_set_margin_bottom (top, 4);
-  views = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  gtk_widget_set_margin_top (views, 4);
-  gtk_paned_set_start_child (GTK_PANED (self->split), top);
-  gtk_paned_set_end_child (GTK_PANED (self->split), views);
-  gtk_box_append (GTK_BOX (right), self->split);
   g_signal_connect (self->split, "notify::max-position", G_CALLBACK (on_split_max_position), self);
   {
     GtkGesture *press = gtk_gesture_click_new ();
@@ -929,168 +952,28 @@ sy_analysis_view_init (SyAnalysisView *self)
     g_signal_connect (press, "pressed", G_CALLBACK (on_split_pressed), self);
     gtk_widget_add_controller (self->split, GTK_EVENT_CONTROLLER (press));
   }
-  gtk_widget_set_margin_start (right, 12);
-  gtk_widget_set_margin_end (right, 12);
-  gtk_widget_set_margin_top (right, 12);
-  gtk_widget_set_margin_bottom (right, 8);
-  gtk_paned_set_end_child (GTK_PANED (self->paned), right);
-  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
 
-  self->text_view = GTK_TEXT_VIEW (gtk_text_view_new ());
-  gtk_text_view_set_wrap_mode (self->text_view, GTK_WRAP_WORD_CHAR);
-  gtk_text_view_set_top_margin (self->text_view, 6);
-  gtk_text_view_set_bottom_margin (self->text_view, 6);
-  gtk_text_view_set_left_margin (self->text_view, 8);
-  gtk_text_view_set_right_margin (self->text_view, 8);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Text to route"), -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->text_view),
-                               _("Type or paste text: every edit re-runs the model"));
   buffer = gtk_text_view_get_buffer (self->text_view);
-  text_scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (text_scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (text_scroller), 64);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (text_scroller), 120);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (text_scroller), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroller), GTK_WIDGET (self->text_view));
-  gtk_box_append (GTK_BOX (top), framed (text_scroller));
   self->generated_tag = gtk_text_buffer_create_tag (buffer, "generated",
                                                     "style", PANGO_STYLE_ITALIC,
                                                     "underline", PANGO_UNDERLINE_SINGLE,
                                                     NULL);
+  g_signal_connect_swapped (self->continue_button, "clicked", G_CALLBACK (on_continue_clicked), self);
+  add_shortcuts (self);
+  update_continue_button (self);
 
-  /* Continue: the model writes on; how many tokens at most */
-  {
-    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *label = gtk_label_new_with_mnemonic (_("_Length"));
-    GtkWidget *hint = gtk_label_new (_("tokens · generated text is in italics"));
-    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
-
-    self->continue_button = gtk_button_new_with_mnemonic (_("_Continue"));
-    gtk_widget_add_css_class (self->continue_button, "suggested-action");
-    g_signal_connect_swapped (self->continue_button, "clicked", G_CALLBACK (on_continue_clicked), self);
-    self->continue_length = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 2048, 1));
-    gtk_spin_button_set_value (self->continue_length, 32);
-    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->continue_length));
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->continue_length),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tokens to generate"), -1);
-    gtk_widget_add_css_class (hint, "dim-label");
-    gtk_box_append (GTK_BOX (row), self->continue_button);
-    gtk_box_append (GTK_BOX (row), label);
-    gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->continue_length));
-    gtk_box_append (GTK_BOX (row), hint);
-    gtk_box_append (GTK_BOX (top), row);
-
-    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-      gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
-                        gtk_callback_action_new (on_continue_shortcut, NULL, NULL)));
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-      gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Escape"),
-                        gtk_callback_action_new (on_stop_shortcut, NULL, NULL)));
-    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
-    update_continue_button (self);
-  }
-
-  self->strip = sy_token_strip_new ();
-  gtk_widget_set_size_request (self->strip, -1, 72);
   sy_trace_view_set_selection (SY_TRACE_VIEW (self->strip), self->selection);
   track_focus (self, self->strip);
-  /* a long text's strip scrolls when the split gives the views more room */
-  {
-    GtkWidget *strip_scroller = gtk_scrolled_window_new ();
 
-    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (strip_scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (strip_scroller), 72);
-    gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (strip_scroller), 160);
-    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (strip_scroller), TRUE);
-    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (strip_scroller), self->strip);
-    gtk_widget_set_vexpand (strip_scroller, TRUE);
-    gtk_box_append (GTK_BOX (top), framed (strip_scroller));
-  }
-
-  /* the view switcher and the measure */
-  toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  self->stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
-  switcher = gtk_stack_switcher_new ();
-  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->stack);
-  gtk_box_append (GTK_BOX (toolbar), switcher);
-
-  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
+  for (guint i = 0; i < n_measures; i++)
     gtk_string_list_append (measure_names, _(measures[i].label));
-  /* the measure, at the end of the row; its name is its tooltip and accessible label */
-  measure_label = gtk_label_new (NULL);
-  gtk_widget_set_hexpand (measure_label, TRUE);
-  self->measure = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&measure_names)), NULL));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->measure),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Colour by"), -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->measure), _("What the heatmap and the token strip colour by"));
+  gtk_drop_down_set_model (self->measure, G_LIST_MODEL (measure_names));
   g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
-  self->gate_expert = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 63, 1));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->gate_expert), _("Expert whose gate weight is shown"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gate_expert),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert"), -1);
   g_signal_connect_swapped (self->gate_expert, "value-changed", G_CALLBACK (on_measure_changed), self);
-  gtk_box_append (GTK_BOX (toolbar), measure_label);
-  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->measure));
-  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->gate_expert));
-  /* the gate's expert: its card in one click */
-  self->gate_card = gtk_button_new_from_icon_name ("dialog-information-symbolic");
-  gtk_widget_set_tooltip_text (self->gate_card, _("Open this expert's card (in the selected layer)"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gate_card),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert Card"), -1);
-  gtk_widget_set_visible (self->gate_card, FALSE);
   g_signal_connect_swapped (self->gate_card, "clicked", G_CALLBACK (on_gate_card_clicked), self);
-  gtk_box_append (GTK_BOX (toolbar), self->gate_card);
-  gtk_box_append (GTK_BOX (views), toolbar);
 
-  self->heatmap = sy_heatmap_view_new ();
-  self->inspector = sy_inspector_view_new ();
-  self->summary = sy_summary_view_new ();
-  gtk_stack_add_titled (self->stack, self->heatmap, "heatmap", _("Heatmap"));
-  gtk_stack_add_titled (self->stack, self->inspector, "inspector", _("Inspector"));
-  /* the summary's charts keep a readable height: a low pane scrolls */
-  self->summary_page = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->summary_page),
-                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->summary_page), self->summary);
-  gtk_stack_add_titled (self->stack, self->summary_page, "summary", _("Summary"));
-  self->compare = sy_compare_pane_new (self->worker, self->selection, "topp:p=0.4");
-  /* A and B side by side need room: on a narrow window the page scrolls
-   * sideways instead of widening every page of the stack; A above B keep
-   * readable grids by moving the split up (the stack asks only the page
-   * shown for its height) */
-  self->compare_page = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->compare_page),
-                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
-  gtk_stack_set_vhomogeneous (self->stack, FALSE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
-  gtk_stack_add_titled (self->stack, self->compare_page, "compare", _("Compare"));
-  track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
-  {
-    GtkWidget *pages[] = { self->heatmap, self->inspector, self->summary };
-
-    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
-      {
-        sy_trace_view_set_selection (SY_TRACE_VIEW (pages[i]), self->selection);
-        track_focus (self, pages[i]);
-        g_signal_connect (pages[i], "expert-activated", G_CALLBACK (on_expert_activated), self);
-      }
-  }
+  add_pages (self);
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (on_stack_page_changed), self);
-  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
-  gtk_box_append (GTK_BOX (views), framed (GTK_WIDGET (self->stack)));
-
-  status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->spinner = gtk_spinner_new ();
-  self->status = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->status), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (self->status, "dim-label");
-  gtk_box_append (GTK_BOX (status_box), self->spinner);
-  gtk_box_append (GTK_BOX (status_box), self->status);
-  gtk_box_append (GTK_BOX (right), status_box);
 
   apply_measure (self);
   gtk_text_buffer_set_text (buffer, SY_DEFAULT_TEXT, -1);

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "sy-test-util.h"
+#include "sy-views.h"
 
 #define TEXT "The service is pretty good, and the food was great."
 
@@ -197,21 +198,27 @@ static void
 test_render_compare (Fx            *fx,
                      gconstpointer  data)
 {
-  const char *views[] = { "heatmap", "strip", "inspector", "summary", NULL };
+  guint n_views;
+  const SyViewInfo *views = sy_views (&n_views);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *second = g_build_filename (fx->dir, "topk.json", NULL);
   json_object *cmp;
 
   (void) data;
-  for (int v = 0; views[v]; v++)
+  for (guint v = 0; v < n_views; v++)
     {
-      g_autofree char *svg = g_strdup_printf ("%s/%s.svg", fx->dir, views[v]);
+      g_autofree char *svg = g_strdup_printf ("%s/%s.svg", fx->dir, views[v].name);
       g_autoptr (GHashTable) counts = NULL;
+      gboolean card = g_str_equal (views[v].name, "expert");
 
+      if (!(views[v].flags & SY_VIEW_RENDER))
+        continue;
+      /* the card: of expert 1 in layer 0 (for the others NULL ends the arguments) */
       g_clear_pointer (&err, g_free);
       g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--trace", fx->trace, "--router",
-                                    "topp:p=0.5", "--view", views[v], "--out", svg, NULL), ==, 0);
+                                    "topp:p=0.5", "--view", views[v].name, "--out", svg,
+                                    card ? "--layer" : NULL, "0", "--expert", "1", NULL), ==, 0);
       counts = sy_test_svg_count_elements (svg);
       g_assert_cmpint (sy_test_count_total (counts), >, 20);
     }

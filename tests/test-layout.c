@@ -24,6 +24,7 @@
 #include "sy-summary-view.h"
 #include "sy-test-gui.h"
 #include "sy-token-strip.h"
+#include "sy-views.h"
 #include "sy-window.h"
 
 static SyApplication *app;
@@ -81,21 +82,26 @@ shoot_all (SyWindow       *window,
            int             height,
            const char     *scheme)
 {
-  const char *pages[] = { "heatmap", "inspector", "summary", "compare" };
+  guint n_views;
+  const SyViewInfo *views = sy_views (&n_views);
   GtkWidget *heatmap = sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_HEATMAP_VIEW);
   GtkWidget *strip = sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_TOKEN_STRIP);
   GtkWidget *inspector = sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_INSPECTOR_VIEW);
   GtkWidget *summary = sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_SUMMARY_VIEW);
   SyComparePane *pane = SY_COMPARE_PANE (sy_analysis_view_get_compare_pane (view));
 
-  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+  /* every page of the view stack, as the table lists them */
+  for (guint i = 0; i < n_views; i++)
     {
+      const char *page = views[i].name;
       g_autoptr (GdkTexture) shot = NULL;
       g_autofree char *name = g_strdup_printf ("test-layout-%dx%d-%s-%s.png", width, height,
-                                               scheme, pages[i]);
+                                               scheme, page);
 
-      sy_analysis_view_set_view (view, pages[i]);
-      if (g_str_equal (pages[i], "compare"))
+      if (!(views[i].flags & SY_VIEW_PAGE))
+        continue;
+      sy_analysis_view_set_view (view, page);
+      if (g_str_equal (page, "compare"))
         wait_idle (view);
       sy_test_settle (250);
       shot = sy_test_render_widget (GTK_WIDGET (window));
@@ -104,11 +110,11 @@ shoot_all (SyWindow       *window,
       g_assert_cmpint (gdk_texture_get_height (shot), ==, gtk_widget_get_height (GTK_WIDGET (window)));
 
       check_view (strip, 300, 60, "strip");
-      if (g_str_equal (pages[i], "heatmap"))
+      if (g_str_equal (page, "heatmap"))
         check_view (heatmap, 500, 200, "heatmap");
-      else if (g_str_equal (pages[i], "inspector"))
+      else if (g_str_equal (page, "inspector"))
         check_view (inspector, 500, 200, "inspector");
-      else if (g_str_equal (pages[i], "summary"))
+      else if (g_str_equal (page, "summary"))
         {
           /* scrolls rather than squashes: two rows of charts below 900 px */
           check_view (summary, 500, 300, "summary");

@@ -31,6 +31,7 @@
 #include "sy-test-gui.h"
 #include "sy-tokenizer.h"
 #include "sy-trace-view.h"
+#include "sy-views.h"
 #include "sy-window.h"
 #include "sy-worker.h"
 
@@ -54,8 +55,6 @@ static const char *const policies[] = {
   "native", "topk:k=1", "topk:k=2", "topp:p=0.3", "topp:p=0.5", "topp:p=0.9",
   "topp:p=0.6,kmin=1,kmax=2", "minp:t=0.3", "minp:t=0.6", "quantile:q=0.5",
 };
-static const char *const views[] = { "heatmap", "strip", "inspector", "summary", "compare" };
-static const char *const measures[] = { "k", "importance", "expert", "entropy", "depth", "surprisal" };
 
 typedef struct
 {
@@ -244,6 +243,15 @@ test_soak (void)
   guint reloads = 0;
   gint64 t0 = g_get_monotonic_time ();
   Soak s = { 0 };
+  /* the views the window shows and every measure of "Colour by", from the tables */
+  g_autoptr (GPtrArray) views = g_ptr_array_new ();
+  guint n_views, n_measures;
+  const SyViewInfo *all_views = sy_views (&n_views);
+  const SyMeasureInfo *measures = sy_measures (&n_measures);
+
+  for (guint i = 0; i < n_views; i++)
+    if (all_views[i].flags & SY_VIEW_WINDOW)
+      g_ptr_array_add (views, (gpointer) all_views[i].name);
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   g_assert_nonnull (g_getenv ("SY_FIXTURES"));
@@ -298,10 +306,9 @@ test_soak (void)
         {
           s.n_views++;
           if (g_rand_boolean (s.rand))
-            sy_analysis_view_set_view (s.view, views[g_rand_int_range (s.rand, 0, G_N_ELEMENTS (views))]);
+            sy_analysis_view_set_view (s.view, g_ptr_array_index (views, g_rand_int_range (s.rand, 0, views->len)));
           else
-            sy_analysis_view_set_measure (s.view, measures[g_rand_int_range (s.rand, 0, G_N_ELEMENTS (measures))],
-                                          NULL);
+            sy_analysis_view_set_measure (s.view, measures[g_rand_int_range (s.rand, 0, n_measures)].name, NULL);
         }
       else if (r < 970)
         {

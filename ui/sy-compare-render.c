@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -84,7 +85,7 @@ sy_compare_layout (const SyCompare        *cmp,
   double margin = _sy_px (style, 12);
   double lh = line_height (style);
   double y = margin, bottom, avail, label_w = 0, text_h, w;
-  double legend_w = _sy_colorbar_width (style, -dk_range (cmp), dk_range (cmp), TRUE, "ΔK");
+  double legend_w = _sy_colorbar_width (style, -dk_range (cmp), dk_range (cmp), TRUE, _("ΔK"));
   double gap = _sy_px (style, 6);
   int rows = MAX (cmp->n_moe_layers, 1);
 
@@ -197,7 +198,7 @@ append_list (GString   *s,
              int        n)
 {
   if (n == 0)
-    g_string_append (s, "none");
+    g_string_append (s, _("none"));
   for (int i = 0; i < n; i++)
     g_string_append_printf (s, "%s%d", i ? ", " : "", v[i]);
 }
@@ -213,26 +214,27 @@ sy_compare_describe (const SyCompare *cmp,
   if (token < 0 || token >= cmp->n_tokens)
     return g_string_free (s, FALSE);
   label = _sy_token_label (cmp->a, token);
-  g_string_append_printf (s, "Token %d “%s”", token, label);
+  g_string_append_printf (s, _("Token %d “%s”"), token, label);
   if (moe_layer >= 0 && moe_layer < cmp->n_moe_layers)
     {
       const SyCompareLayer *cl = &cmp->layers[moe_layer];
       gsize row = (gsize) token * cmp->n_experts;
 
-      g_string_append_printf (s, ", layer %d\nΔK %+d (A %d, B %d)\nJaccard %.2f\nonly A: ",
+      g_string_append_printf (s, _(", layer %d\nΔK %+d (A %d, B %d)\nJaccard %.2f\nonly A: "),
                               cl->layer, cl->dk[token], cmp->a->layers[moe_layer].k[token],
                               cmp->b->layers[moe_layer].k[token], cl->jaccard[token]);
       append_list (s, cl->only_a + row, cl->n_only_a[token]);
-      g_string_append (s, "\nonly B: ");
+      g_string_append (s, _("\nonly B: "));
       append_list (s, cl->only_b + row, cl->n_only_b[token]);
     }
   if (token + 1 < cmp->n_tokens && isfinite (cmp->dnll[token]))
-    g_string_append_printf (s, "\nΔNLL of the next token %+.4f", cmp->dnll[token]);
+    g_string_append_printf (s, _("\nΔNLL of the next token %+.4f"), cmp->dnll[token]);
   else if (token + 1 < cmp->n_tokens)
-    g_string_append (s, "\nΔNLL unavailable (no NLL recorded)");
+    g_string_append (s, _("\nΔNLL unavailable (no NLL recorded)"));
   if (cmp->kl_row)
-    g_string_append_printf (s, "\nKL(A‖B) %.4g, greedy next token %s", cmp->kl_row[token],
-                            cmp->agree[token] ? "agrees" : "differs");
+    g_string_append_printf (s, cmp->agree[token] ? _("\nKL(A‖B) %.4g, greedy next token agrees")
+                                                 : _("\nKL(A‖B) %.4g, greedy next token differs"),
+                            cmp->kl_row[token]);
   return g_string_free (s, FALSE);
 }
 
@@ -259,10 +261,10 @@ draw_table (cairo_t             *cr,
   double col[4];
   const SyTrace *a = cmp->a, *b = cmp->b;
   struct { const char *name; double va, vb; gboolean si; int dec; } rows[] = {
-    { "Average K", a->avg_k, b->avg_k, FALSE, 3 },
-    { "Activated params / token", a->activated_params, b->activated_params, TRUE, 0 },
-    { "FLOPs / token", a->flops, b->flops, TRUE, 0 },
-    { "Perplexity", a->perplexity, b->perplexity, FALSE, 3 },
+    { _("Average K"), a->avg_k, b->avg_k, FALSE, 3 },
+    { _("Activated params / token"), a->activated_params, b->activated_params, TRUE, 0 },
+    { _("FLOPs / token"), a->flops, b->flops, TRUE, 0 },
+    { _("Perplexity"), a->perplexity, b->perplexity, FALSE, 3 },
   };
   double name_w = 0, w, h;
 
@@ -294,7 +296,7 @@ draw_table (cairo_t             *cr,
 
     _sy_draw_text (cr, style, ha, col[1], y, &text);
     _sy_draw_text (cr, style, hb, col[2], y, &text);
-    _sy_draw_text (cr, style, "B − A", col[3], y, &text);
+    _sy_draw_text (cr, style, _("B − A"), col[3], y, &text);
   }
   text.bold = FALSE;
   text.max_width = 0;
@@ -336,11 +338,11 @@ draw_table (cairo_t             *cr,
     g_autofree char *line = NULL;
 
     if (isfinite (cmp->kl))
-      line = g_strdup_printf ("Mean KL(A‖B) of the next-token distributions %.4g nats  ·  "
-                              "greedy next token agrees at %.1f%% of positions",
+      line = g_strdup_printf (_("Mean KL(A‖B) of the next-token distributions %.4g nats  ·  "
+                                "greedy next token agrees at %.1f%% of positions"),
                               cmp->kl, 100 * cmp->greedy_agreement);
     else
-      line = g_strdup ("KL and greedy agreement need the runs' logits");
+      line = g_strdup (_("KL and greedy agreement need the runs' logits"));
     text.color = &style->foreground;
     text.max_width = width;
     _sy_draw_text (cr, style, line, col[0], y, &text);
@@ -417,6 +419,196 @@ draw_cell_value (cairo_t             *cr,
   _sy_draw_text (cr, style, s, x + w / 2, y + h / 2, &text);
 }
 
+static void
+draw_compare_title (cairo_t             *cr,
+                    const SyCompare     *cmp,
+                    const SyRenderStyle *style,
+                    double               width)
+{
+  g_autofree char *title = g_strdup_printf (_("Compare: A %s  vs  B %s"),
+                                            cmp->a->router ? cmp->a->router : "?",
+                                            cmp->b->router ? cmp->b->router : "?");
+  g_autofree char *sub = cmp->n_shared_layers > 0
+    ? g_strdup_printf (_("%s · %d tokens × %d MoE layers · B reused A's leading layers"),
+                       cmp->a->model ? cmp->a->model : _("model"), cmp->n_tokens, cmp->n_moe_layers)
+    : g_strdup_printf (_("%s · %d tokens × %d MoE layers"),
+                       cmp->a->model ? cmp->a->model : _("model"), cmp->n_tokens, cmp->n_moe_layers);
+
+  _sy_draw_title (cr, style, title, sub, width);
+}
+
+/* One drawing of the diff view: what each of its parts reads. */
+typedef struct
+{
+  cairo_t                *cr;
+  const SyCompare        *cmp;
+  const SyCompareOptions *opts;
+  const SyRenderStyle    *style;
+  SyCompareLayout         layout;
+  double                  max_nll;   /* the ΔNLL scale: the largest |ΔNLL| */
+  double                  height;
+} Drawing;
+
+/* The ΔK and Jaccard cells, with their values where asked. */
+static void
+draw_compare_cells (const Drawing *d)
+{
+  for (int i = 0; i < d->cmp->n_moe_layers; i++)
+    {
+      const SyCompareLayer *cl = &d->cmp->layers[i];
+
+      for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
+        {
+          double x = d->layout.origin_x + t * d->layout.cell_w;
+          double yd = d->layout.dk_y + i * d->layout.cell_h, yj = d->layout.jac_y + i * d->layout.cell_h;
+          SyColor c, cj;
+
+          sy_compare_dk_color (d->cmp, cl->dk[t], &c);
+          _sy_fill_cell (d->cr, d->style, x, yd, d->layout.cell_w, d->layout.cell_h, &c, SY_PATTERN_SOLID);
+          sy_colormap_sequential (cl->jaccard[t], &cj);
+          _sy_fill_cell (d->cr, d->style, x, yj, d->layout.cell_w, d->layout.cell_h, &cj,
+                         isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
+          if (d->opts->show_values)
+            {
+              g_autofree char *sd = cl->dk[t] == 0 ? g_strdup ("0")
+                                    : g_strdup_printf ("%s%d", cl->dk[t] > 0 ? "+" : "−", ABS (cl->dk[t]));
+              g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
+
+              if (cl->dk[t] != 0)
+                draw_cell_value (d->cr, d->style, sd, &c, x, yd, d->layout.cell_w, d->layout.cell_h);
+              if (cl->jaccard[t] < 1)
+                draw_cell_value (d->cr, d->style, sj, &cj, x, yj, d->layout.cell_w, d->layout.cell_h);
+            }
+        }
+    }
+}
+
+/* ΔNLL bars around a zero line, scaled to the largest |ΔNLL|. */
+static void
+draw_dnll_bars (const Drawing *d)
+{
+  double lw = _sy_px (d->style, 1), gx = d->layout.grid_x, gw = d->layout.grid_w;
+  double mid = d->layout.nll_y + d->layout.nll_h / 2, half = d->layout.nll_h / 2 - lw;
+
+  cairo_rectangle (d->cr, gx, d->layout.nll_y, gw, d->layout.nll_h);
+  _sy_set_color (d->cr, &d->style->surface);
+  cairo_fill (d->cr);
+  for (int t = d->layout.first_col; t <= d->layout.last_col && t + 1 < d->cmp->n_tokens; t++)
+    {
+      double v = d->cmp->dnll[t], x = d->layout.origin_x + t * d->layout.cell_w, bh;
+      double inset = d->layout.cell_w > 6 * lw ? 1.5 * lw : 0;
+      SyColor c;
+
+      if (!isfinite (v) || d->max_nll <= 0)
+        continue;
+      bh = half * fabs (v) / d->max_nll;
+      sy_colormap_diverging (CLAMP (v / d->max_nll, -1, 1) * 0.85, &c);
+      _sy_set_color (d->cr, &c);
+      cairo_rectangle (d->cr, x + inset, v > 0 ? mid - bh : mid, d->layout.cell_w - 2 * inset, bh);
+      cairo_fill (d->cr);
+    }
+  _sy_set_color (d->cr, &d->style->grid);
+  cairo_set_line_width (d->cr, lw);
+  cairo_move_to (d->cr, gx, mid);
+  cairo_line_to (d->cr, gx + gw, mid);
+  cairo_stroke (d->cr);
+}
+
+/* Selection: the token's column across the panels, the layer's cells. */
+static void
+draw_compare_selection (const Drawing *d)
+{
+  double lw = _sy_px (d->style, 1), x = d->layout.origin_x + d->opts->selected_token * d->layout.cell_w;
+  int rows = d->cmp->n_moe_layers;
+
+  if (d->opts->selected_token < d->layout.first_col || d->opts->selected_token > d->layout.last_col)
+    return;
+  _sy_set_color (d->cr, &d->style->accent);
+  cairo_set_line_width (d->cr, 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.dk_y + lw, d->layout.cell_w - 2 * lw, rows * d->layout.cell_h - 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.jac_y + lw, d->layout.cell_w - 2 * lw, rows * d->layout.cell_h - 2 * lw);
+  cairo_rectangle (d->cr, x + lw, d->layout.nll_y + lw, d->layout.cell_w - 2 * lw, d->layout.nll_h - 2 * lw);
+  cairo_stroke (d->cr);
+  if (d->opts->selected_layer >= 0 && d->opts->selected_layer < rows)
+    {
+      double dy = d->opts->selected_layer * d->layout.cell_h;
+
+      cairo_set_line_width (d->cr, 3 * lw);
+      cairo_rectangle (d->cr, x, d->layout.dk_y + dy, d->layout.cell_w, d->layout.cell_h);
+      cairo_rectangle (d->cr, x, d->layout.jac_y + dy, d->layout.cell_w, d->layout.cell_h);
+      cairo_stroke (d->cr);
+    }
+}
+
+/* Token labels: all when they fit, else every stride-th, rotated. */
+static void
+draw_compare_token_labels (const Drawing *d)
+{
+  gboolean rotated = d->layout.label_h > line_height (d->style) + _sy_px (d->style, 6);
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double th, tw;
+  int stride;
+
+  _sy_text_size (d->style, "Ag", 0.85, FALSE, &tw, &th);
+  stride = rotated ? MAX (1, (int) ceil (th * 1.05 / d->layout.cell_w)) : 1;
+  text.size = 0.85;
+  text.angle = rotated ? -G_PI / 2 : 0;
+  text.xalign = rotated ? 1 : 0.5;
+  text.yalign = rotated ? 0.5 : 0;
+  text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 6) : d->layout.cell_w - _sy_px (d->style, 2);
+  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
+    {
+      g_autofree char *s = NULL;
+      gboolean sel = t == d->opts->selected_token;
+      double cx = d->layout.origin_x + (t + 0.5) * d->layout.cell_w;
+
+      if (t % stride != 0 && !sel)
+        continue;
+      s = _sy_token_label (d->cmp->a, t);
+      text.bold = sel;
+      text.color = sel ? &d->style->accent : &d->style->foreground;
+      _sy_draw_text (d->cr, d->style, s, cx, d->layout.labels_y + _sy_px (d->style, 2), &text);
+    }
+}
+
+/* The ΔNLL axis label and its scale. */
+static void
+draw_dnll_axis (const Drawing *d)
+{
+  g_autofree char *top = g_strdup_printf ("%+.2f", d->max_nll);
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+
+  text.size = 0.85;
+  text.bold = TRUE;
+  text.xalign = 1;
+  text.yalign = 0.5;
+  text.color = &d->style->foreground;
+  _sy_draw_text (d->cr, d->style, "ΔNLL", d->layout.grid_x - _sy_px (d->style, 4),
+                 d->layout.nll_y + d->layout.nll_h / 2, &text);
+  text.bold = FALSE;
+  text.size = 0.75;
+  text.xalign = 0;
+  text.yalign = 0;
+  text.color = &d->style->muted;
+  _sy_draw_text (d->cr, d->style, top, d->layout.grid_x + d->layout.grid_w + _sy_px (d->style, 3),
+                 d->layout.nll_y, &text);
+}
+
+/* Legends: ΔK (diverging) beside the ΔK panel, Jaccard beside its panel. */
+static void
+draw_compare_legends (const Drawing *d)
+{
+  double h = MAX (d->cmp->n_moe_layers * d->layout.cell_h, _sy_px (d->style, 40));
+  SyRect r = { d->layout.legend_x, d->layout.dk_y, d->layout.legend_w * 0.4, h };
+  SyRect rj = { d->layout.legend_x, d->layout.jac_y, d->layout.legend_w * 0.4, h };
+
+  if (rj.y < r.y + r.h + _sy_px (d->style, 16))
+    rj.y = r.y + r.h + _sy_px (d->style, 16);
+  _sy_colorbar (d->cr, d->style, &r, -dk_range (d->cmp), dk_range (d->cmp), TRUE, dk_bar_map, _("ΔK"));
+  if (rj.y + rj.h <= d->height)
+    _sy_colorbar (d->cr, d->style, &rj, 0, 1, FALSE, sy_colormap_sequential, _("Jaccard"));
+}
+
 void
 sy_compare_render (cairo_t                *cr,
                    const SyCompare        *cmp,
@@ -425,196 +617,41 @@ sy_compare_render (cairo_t                *cr,
                    double                  width,
                    double                  height)
 {
-  SyCompareLayout layout;
-  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  Drawing d = { cr, cmp, opts, style };
+  const SyCompareLayout *layout = &d.layout;
   double margin = _sy_px (style, 12);
-  double lw = _sy_px (style, 1);
-  double gx, gw, max_nll = 0;
-  int rows;
 
   _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
-  sy_compare_layout (cmp, opts, style, width, height, &layout);
-  gx = layout.grid_x;
-  gw = layout.grid_w;
-  rows = cmp->n_moe_layers;
-
+  sy_compare_layout (cmp, opts, style, width, height, &d.layout);
+  d.height = height;
   if (opts->show_title)
-    {
-      g_autofree char *title = g_strdup_printf ("Compare: A %s  vs  B %s",
-                                                cmp->a->router ? cmp->a->router : "?",
-                                                cmp->b->router ? cmp->b->router : "?");
-      g_autofree char *sub = g_strdup_printf ("%s · %d tokens × %d MoE layers%s",
-                                              cmp->a->model ? cmp->a->model : "model",
-                                              cmp->n_tokens, cmp->n_moe_layers,
-                                              cmp->n_shared_layers > 0 ? " · B reused A's leading layers" : "");
-
-      _sy_draw_title (cr, style, title, sub, width);
-    }
+    draw_compare_title (cr, cmp, style, width);
   if (opts->show_table)
-    draw_table (cr, cmp, style, &layout, margin, width - 2 * margin);
+    draw_table (cr, cmp, style, layout, margin, width - 2 * margin);
 
-  draw_panel_title (cr, style, "ΔK = K_B − K_A", gx, layout.dk_y);
-  draw_panel_title (cr, style, "Jaccard overlap of the chosen experts", gx, layout.jac_y);
-  draw_row_labels (cr, cmp, style, &layout, layout.dk_y, opts->selected_layer);
-  draw_row_labels (cr, cmp, style, &layout, layout.jac_y, opts->selected_layer);
+  draw_panel_title (cr, style, _("ΔK = K_B − K_A"), layout->grid_x, layout->dk_y);
+  draw_panel_title (cr, style, _("Jaccard overlap of the chosen experts"), layout->grid_x, layout->jac_y);
+  draw_row_labels (cr, cmp, style, layout, layout->dk_y, opts->selected_layer);
+  draw_row_labels (cr, cmp, style, layout, layout->jac_y, opts->selected_layer);
 
-  /* cells, clipped to the visible grid */
+  /* clipped to the visible grid */
   cairo_save (cr);
-  cairo_rectangle (cr, gx, layout.dk_y, gw, layout.labels_y + layout.label_h - layout.dk_y);
+  cairo_rectangle (cr, layout->grid_x, layout->dk_y, layout->grid_w,
+                   layout->labels_y + layout->label_h - layout->dk_y);
   cairo_clip (cr);
-  for (int i = 0; i < rows; i++)
-    {
-      const SyCompareLayer *cl = &cmp->layers[i];
-
-      for (int t = layout.first_col; t <= layout.last_col; t++)
-        {
-          double x = layout.origin_x + t * layout.cell_w;
-          double yd = layout.dk_y + i * layout.cell_h, yj = layout.jac_y + i * layout.cell_h;
-          SyColor c, cj;
-
-          sy_compare_dk_color (cmp, cl->dk[t], &c);
-          _sy_fill_cell (cr, style, x, yd, layout.cell_w, layout.cell_h, &c, SY_PATTERN_SOLID);
-          sy_colormap_sequential (cl->jaccard[t], &cj);
-          _sy_fill_cell (cr, style, x, yj, layout.cell_w, layout.cell_h, &cj,
-                         isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
-          if (opts->show_values)
-            {
-              g_autofree char *sd = cl->dk[t] == 0 ? g_strdup ("0")
-                                    : g_strdup_printf ("%s%d", cl->dk[t] > 0 ? "+" : "−", ABS (cl->dk[t]));
-              g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
-
-              if (cl->dk[t] != 0)
-                draw_cell_value (cr, style, sd, &c, x, yd, layout.cell_w, layout.cell_h);
-              if (cl->jaccard[t] < 1)
-                draw_cell_value (cr, style, sj, &cj, x, yj, layout.cell_w, layout.cell_h);
-            }
-        }
-    }
-
-  /* ΔNLL bars around a zero line */
+  draw_compare_cells (&d);
   for (int t = 0; t + 1 < cmp->n_tokens; t++)
     if (isfinite (cmp->dnll[t]))
-      max_nll = MAX (max_nll, fabs (cmp->dnll[t]));
-  {
-    double mid = layout.nll_y + layout.nll_h / 2, half = layout.nll_h / 2 - lw;
-
-    cairo_rectangle (cr, gx, layout.nll_y, gw, layout.nll_h);
-    _sy_set_color (cr, &style->surface);
-    cairo_fill (cr);
-    for (int t = layout.first_col; t <= layout.last_col && t + 1 < cmp->n_tokens; t++)
-      {
-        double v = cmp->dnll[t], x = layout.origin_x + t * layout.cell_w, bh;
-        double inset = layout.cell_w > 6 * lw ? 1.5 * lw : 0;
-        SyColor c;
-
-        if (!isfinite (v) || max_nll <= 0)
-          continue;
-        bh = half * fabs (v) / max_nll;
-        sy_colormap_diverging (CLAMP (v / max_nll, -1, 1) * 0.85, &c);
-        _sy_set_color (cr, &c);
-        cairo_rectangle (cr, x + inset, v > 0 ? mid - bh : mid, layout.cell_w - 2 * inset, bh);
-        cairo_fill (cr);
-      }
-    _sy_set_color (cr, &style->grid);
-    cairo_set_line_width (cr, lw);
-    cairo_move_to (cr, gx, mid);
-    cairo_line_to (cr, gx + gw, mid);
-    cairo_stroke (cr);
-  }
-
-  /* selection: the token's column across the panels, the layer's cells */
-  if (opts->selected_token >= layout.first_col && opts->selected_token <= layout.last_col)
-    {
-      double x = layout.origin_x + opts->selected_token * layout.cell_w;
-
-      _sy_set_color (cr, &style->accent);
-      cairo_set_line_width (cr, 2 * lw);
-      cairo_rectangle (cr, x + lw, layout.dk_y + lw, layout.cell_w - 2 * lw, rows * layout.cell_h - 2 * lw);
-      cairo_rectangle (cr, x + lw, layout.jac_y + lw, layout.cell_w - 2 * lw, rows * layout.cell_h - 2 * lw);
-      cairo_rectangle (cr, x + lw, layout.nll_y + lw, layout.cell_w - 2 * lw, layout.nll_h - 2 * lw);
-      cairo_stroke (cr);
-      if (opts->selected_layer >= 0 && opts->selected_layer < rows)
-        {
-          cairo_set_line_width (cr, 3 * lw);
-          cairo_rectangle (cr, x, layout.dk_y + opts->selected_layer * layout.cell_h, layout.cell_w, layout.cell_h);
-          cairo_rectangle (cr, x, layout.jac_y + opts->selected_layer * layout.cell_h, layout.cell_w, layout.cell_h);
-          cairo_stroke (cr);
-        }
-    }
-
-  /* token labels */
-  {
-    gboolean rotated = layout.label_h > line_height (style) + _sy_px (style, 6);
-    double th, tw;
-    int stride;
-
-    _sy_text_size (style, "Ag", 0.85, FALSE, &tw, &th);
-    stride = rotated ? MAX (1, (int) ceil (th * 1.05 / layout.cell_w)) : 1;
-    text.size = 0.85;
-    for (int t = layout.first_col; t <= layout.last_col; t++)
-      {
-        g_autofree char *s = NULL;
-        gboolean sel = t == opts->selected_token;
-        double cx = layout.origin_x + (t + 0.5) * layout.cell_w;
-
-        if (t % stride != 0 && !sel)
-          continue;
-        s = _sy_token_label (cmp->a, t);
-        text.bold = sel;
-        text.color = sel ? &style->accent : &style->foreground;
-        if (rotated)
-          {
-            text.angle = -G_PI / 2;
-            text.xalign = 1;
-            text.yalign = 0.5;
-            text.max_width = layout.label_h - _sy_px (style, 6);
-          }
-        else
-          {
-            text.xalign = 0.5;
-            text.yalign = 0;
-            text.max_width = layout.cell_w - _sy_px (style, 2);
-          }
-        _sy_draw_text (cr, style, s, cx, layout.labels_y + _sy_px (style, 2), &text);
-      }
-  }
+      d.max_nll = MAX (d.max_nll, fabs (cmp->dnll[t]));
+  draw_dnll_bars (&d);
+  draw_compare_selection (&d);
+  draw_compare_token_labels (&d);
   cairo_restore (cr);
 
-  /* the ΔNLL axis label and scale */
-  {
-    g_autofree char *top = g_strdup_printf ("%+.2f", max_nll);
-
-    text = (SyTextOpts) SY_TEXT_OPTS_INIT;
-    text.size = 0.85;
-    text.bold = TRUE;
-    text.xalign = 1;
-    text.yalign = 0.5;
-    text.color = &style->foreground;
-    _sy_draw_text (cr, style, "ΔNLL", gx - _sy_px (style, 4), layout.nll_y + layout.nll_h / 2, &text);
-    text.bold = FALSE;
-    text.size = 0.75;
-    text.xalign = 0;
-    text.yalign = 0;
-    text.color = &style->muted;
-    text.max_width = 0;
-    _sy_draw_text (cr, style, top, gx + gw + _sy_px (style, 3), layout.nll_y, &text);
-  }
-
-  /* legends: ΔK (diverging) beside the ΔK panel, Jaccard beside its panel */
-  {
-    SyRect r = { layout.legend_x, layout.dk_y, layout.legend_w * 0.4,
-                 MAX (rows * layout.cell_h, _sy_px (style, 40)) };
-    SyRect rj = { layout.legend_x, layout.jac_y, layout.legend_w * 0.4,
-                  MAX (rows * layout.cell_h, _sy_px (style, 40)) };
-
-    if (rj.y < r.y + r.h + _sy_px (style, 16))
-      rj.y = r.y + r.h + _sy_px (style, 16);
-    _sy_colorbar (cr, style, &r, -dk_range (cmp), dk_range (cmp), TRUE, dk_bar_map, "ΔK");
-    if (rj.y + rj.h <= height)
-      _sy_colorbar (cr, style, &rj, 0, 1, FALSE, sy_colormap_sequential, "Jaccard");
-  }
+  draw_dnll_axis (&d);
+  draw_compare_legends (&d);
 }
 
 /* ------------------------------------------------------- side by side */

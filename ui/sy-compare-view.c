@@ -3,12 +3,11 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <math.h>
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "sy-compare-view.h"
-
-#define MIN_CELL 3.0
-#define MAX_CELL 120.0
 
 struct _SyCompareView
 {
@@ -42,20 +41,6 @@ layout_now (SyCompareView       *self,
 
   get_options (self, &opts);
   sy_compare_layout (self->cmp, &opts, style, width, height, layout);
-}
-
-static void
-sy_compare_view_draw (SyTraceView         *view,
-                      cairo_t             *cr,
-                      const SyRenderStyle *style,
-                      double               width,
-                      double               height)
-{
-  SyCompareView *self = SY_COMPARE_VIEW (view);
-  SyCompareOptions opts;
-
-  get_options (self, &opts);
-  sy_compare_render (cr, self->cmp, &opts, style, width, height);
 }
 
 static gboolean
@@ -97,73 +82,47 @@ sy_compare_view_tooltip (SyTraceView         *view,
   return sy_compare_describe (self->cmp, layer, token);
 }
 
-static void
-clamp_offset (SyCompareView *self)
-{
-  SyRenderStyle style;
-  SyCompareLayout layout;
-
-  if (self->cmp == NULL)
-    return;
-  sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
-  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
-  self->opts.x_offset = CLAMP (self->opts.x_offset, 0, MAX (0, layout.content_w - layout.grid_w));
-}
-
 static gboolean
-sy_compare_view_scroll (SyTraceView *view,
-                        double       dx,
-                        double       dy,
-                        gboolean     zoom)
+sy_compare_view_grid_geometry (SyTraceView         *view,
+                               const SyRenderStyle *style,
+                               double               width,
+                               double               height,
+                               double               geometry[3])
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
-  SyRenderStyle style;
   SyCompareLayout layout;
 
   if (self->cmp == NULL)
     return FALSE;
-  sy_trace_view_get_render_style (view, &style);
-  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
-  if (zoom)
-    {
-      double first = layout.cell_w > 0 ? self->opts.x_offset / layout.cell_w : 0;
-      double cw = CLAMP (layout.cell_w * pow (1.15, -dy), MIN_CELL, MAX_CELL);
-
-      self->opts.cell_width = cw;
-      self->opts.x_offset = first * cw;
-      clamp_offset (self);
-      return TRUE;
-    }
-  if (layout.content_w <= layout.grid_w + 0.5)
-    return FALSE;
-  self->opts.x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (layout.cell_w, 8) * 2;
-  clamp_offset (self);
+  layout_now (self, style, width, height, &layout);
+  geometry[0] = layout.cell_w;
+  geometry[1] = layout.grid_w;
+  geometry[2] = layout.content_w;
   return TRUE;
 }
 
 static void
-sy_compare_view_selection_changed (SyTraceView *view)
+sy_compare_view_get_grid (SyTraceView  *view,
+                          double      **cell_width,
+                          double      **x_offset)
+{
+  *cell_width = &SY_COMPARE_VIEW (view)->opts.cell_width;
+  *x_offset = &SY_COMPARE_VIEW (view)->opts.x_offset;
+}
+
+/* Draws the comparison (not a trace: no entry in the view table). */
+static void
+sy_compare_view_draw (SyTraceView         *view,
+                      cairo_t             *cr,
+                      const SyRenderStyle *style,
+                      double               width,
+                      double               height)
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
-  SySelection *selection = sy_trace_view_get_selection (view);
-  SyRenderStyle style;
-  SyCompareLayout layout;
-  int t;
+  SyCompareOptions opts;
 
-  if (self->cmp == NULL || selection == NULL || (t = sy_selection_get_token (selection)) < 0)
-    return;
-  sy_trace_view_get_render_style (view, &style);
-  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-              gtk_widget_get_height (GTK_WIDGET (self)), &layout);
-  if (layout.cell_w <= 0 || layout.grid_w <= 0)
-    return;
-  if (t * layout.cell_w < self->opts.x_offset)
-    self->opts.x_offset = t * layout.cell_w;
-  else if ((t + 1) * layout.cell_w > self->opts.x_offset + layout.grid_w)
-    self->opts.x_offset = (t + 1) * layout.cell_w - layout.grid_w;
-  clamp_offset (self);
+  get_options (self, &opts);
+  sy_compare_render (cr, self->cmp, &opts, style, width, height);
 }
 
 static char *
@@ -198,8 +157,8 @@ sy_compare_view_class_init (SyCompareViewClass *klass)
   view_class->draw = sy_compare_view_draw;
   view_class->hit = sy_compare_view_hit;
   view_class->tooltip = sy_compare_view_tooltip;
-  view_class->scroll = sy_compare_view_scroll;
-  view_class->selection_changed = sy_compare_view_selection_changed;
+  view_class->grid_geometry = sy_compare_view_grid_geometry;
+  view_class->get_grid = sy_compare_view_get_grid;
   view_class->describe_selection = sy_compare_view_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "compareview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
@@ -211,7 +170,7 @@ sy_compare_view_init (SyCompareView *self)
   sy_compare_options_init (&self->opts);
   gtk_widget_set_size_request (GTK_WIDGET (self), 200, 200);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "Difference between configuration A and B", -1);
+                                  _("Difference between configuration A and B"), -1);
 }
 
 GtkWidget *
@@ -230,7 +189,7 @@ sy_compare_view_set_compare (SyCompareView *self,
   sy_trace_view_set_trace (SY_TRACE_VIEW (self), cmp ? cmp->a : NULL);
   g_clear_pointer (&self->cmp, sy_compare_free);
   self->cmp = cmp;
-  clamp_offset (self);
+  sy_trace_view_clamp_grid (SY_TRACE_VIEW (self), self->opts.cell_width, self->opts.x_offset);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -194,10 +195,10 @@ draw_text_half (cairo_t             *cr,
 
   if (!sy_expert_text_stats (trace, moe, expert, &stats))
     {
-      note (cr, style, "No text routed yet: type a text to see this expert at work.", x, y, w);
+      note (cr, style, _("No text routed yet: type a text to see this expert at work."), x, y, w);
       return;
     }
-  head = g_strdup_printf ("On this text: %d of %d tokens, mean gate weight %.3f",
+  head = g_strdup_printf (_("On this text: %d of %d tokens, mean gate weight %.3f"),
                           stats.n_routed, stats.n_tokens, stats.mean_weight);
   y = heading (cr, style, head, x, y, w);
 
@@ -231,11 +232,11 @@ draw_text_half (cairo_t             *cr,
           }
       }
     y += chart_h + _sy_px (style, 2);
-    y = note (cr, style, "Gate weight at each token (0 to 1; grey: router probability)", x, y, w);
+    y = note (cr, style, _("Gate weight at each token (0 to 1; grey: router probability)"), x, y, w);
   }
 
   /* tokens routed here */
-  y = heading (cr, style, "Tokens of this text routed to it", x, y + _sy_px (style, 4), w);
+  y = heading (cr, style, _("Tokens of this text routed to it"), x, y + _sy_px (style, 4), w);
   for (int t = 0, n = 0; t < trace->n_tokens && n < 60; t++)
     if (sy_expert_gate (trace, moe, expert, t) > 0)
       {
@@ -244,15 +245,15 @@ draw_text_half (cairo_t             *cr,
         g_string_append_printf (routed, "%s%s", n ? " · " : "", label);
         n++;
       }
-  y = note (cr, style, routed->len ? routed->str : "none", x, y, w);
+  y = note (cr, style, routed->len ? routed->str : _("none"), x, y, w);
 
   /* partners */
-  y = heading (cr, style, "Co-activation partners in this layer (shared tokens)", x, y + _sy_px (style, 4), w);
+  y = heading (cr, style, _("Co-activation partners in this layer (shared tokens)"), x, y + _sy_px (style, 4), w);
   if (stats.n_partners == 0)
-    note (cr, style, "none", x, y, w);
+    note (cr, style, _("none"), x, y, w);
   for (int i = 0; i < stats.n_partners && y + row_h < h + _sy_px (style, 400); i++)
     {
-      g_autofree char *label = g_strdup_printf ("expert %d", stats.partners[i]);
+      g_autofree char *label = g_strdup_printf (_("expert %d"), stats.partners[i]);
       g_autofree char *num = g_strdup_printf ("%d", stats.partner_tokens[i]);
       SyColor c = category_color (1);
 
@@ -315,16 +316,16 @@ draw_profile_half (cairo_t               *cr,
 
   if (profile == NULL)
     {
-      y = heading (cr, style, "Over a corpus", x, y, w);
-      note (cr, style, "Load a corpus profile (run one in the Profiler, or open a profile.json) to see "
-            "this expert's top tokens, parts of speech and genres against its layer.", x, y, w);
+      y = heading (cr, style, _("Over a corpus"), x, y, w);
+      note (cr, style, _("Load a corpus profile (run one in the Profiler, or open a profile.json) to see "
+                         "this expert's top tokens, parts of speech and genres against its layer."), x, y, w);
       return;
     }
-  head = g_strdup_printf ("Over the corpus: %" G_GINT64_FORMAT " assignments (%.1f%% of the layer's)",
-                          profile->assignments,
+  head = g_strdup_printf (_("Over the corpus: %lld assignments (%.1f%% of the layer's)"),
+                          (long long) profile->assignments,
                           profile->layer_assignments ? 100.0 * profile->assignments / profile->layer_assignments : 0);
   y = heading (cr, style, head, x, y, w);
-  y = heading (cr, style, "Top tokens (share of its assignments)", x, y, w);
+  y = heading (cr, style, _("Top tokens (share of its assignments)"), x, y, w);
   for (guint i = 0; i < profile->top_tokens->len; i++)
     top_share = MAX (top_share, g_array_index (profile->top_tokens, SyProfileExpertToken, i).share);
   for (guint i = 0; i < profile->top_tokens->len; i++)
@@ -350,12 +351,12 @@ draw_profile_half (cairo_t               *cr,
     }
   if (profile->pos->len > 0)
     {
-      y = heading (cr, style, "Parts of speech: its share (layer's | and in brackets)", x, y + _sy_px (style, 6), w);
+      y = heading (cr, style, _("Parts of speech: its share (layer's | and in brackets)"), x, y + _sy_px (style, 6), w);
       draw_groups (cr, style, profile->pos, tagged, layer_tagged, 8, x, &y, w);
     }
   if (profile->genres->len > 0)
     {
-      y = heading (cr, style, "Genres: its share (layer's | and in brackets)", x, y + _sy_px (style, 6), w);
+      y = heading (cr, style, _("Genres: its share (layer's | and in brackets)"), x, y + _sy_px (style, 6), w);
       draw_groups (cr, style, profile->genres, genre_total, layer_genre, 8, x, &y, w);
     }
 }
@@ -377,11 +378,11 @@ sy_expert_render (cairo_t               *cr,
   _sy_fill_background (cr, style, width, height);
   if (trace && moe >= 0 && moe < trace->n_moe_layers)
     layer = trace->layers[moe].layer;
-  title = g_strdup_printf ("Expert %d of layer L%d", expert, layer);
+  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, layer);
   if (trace)
     subtitle = _sy_trace_subtitle (trace);
   else if (profile)
-    subtitle = g_strdup_printf ("profile · %s", profile->router ? profile->router : "");
+    subtitle = g_strdup_printf (_("profile · %s"), profile->router ? profile->router : "");
   _sy_draw_title (cr, style, title, subtitle, width);
   top = _sy_px (style, 12) + _sy_title_height (style);
   if (width >= 760)

@@ -3,6 +3,10 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "sy-expert-view.h"
 
 struct _SyExpertView
@@ -17,16 +21,14 @@ struct _SyExpertView
 G_DEFINE_FINAL_TYPE (SyExpertView, sy_expert_view, SY_TYPE_TRACE_VIEW)
 
 static void
-sy_expert_view_draw (SyTraceView         *view,
-                     cairo_t             *cr,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height)
+sy_expert_view_get_view_options (SyTraceView   *view,
+                                 SyViewOptions *opts)
 {
   SyExpertView *self = SY_EXPERT_VIEW (view);
 
-  sy_expert_render (cr, sy_trace_view_get_trace (view), self->moe, self->expert, self->profile,
-                    style, width, height);
+  opts->expert_layer = self->moe;
+  opts->expert = self->expert;
+  opts->profile = self->profile;
 }
 
 static void
@@ -40,7 +42,8 @@ static void
 sy_expert_view_class_init (SyExpertViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sy_expert_view_finalize;
-  SY_TRACE_VIEW_CLASS (klass)->draw = sy_expert_view_draw;
+  SY_TRACE_VIEW_CLASS (klass)->info = sy_view_lookup ("expert");
+  SY_TRACE_VIEW_CLASS (klass)->get_options = sy_expert_view_get_view_options;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "expertcard");
   gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -49,7 +52,7 @@ static void
 sy_expert_view_init (SyExpertView *self)
 {
   gtk_widget_set_size_request (GTK_WIDGET (self), 480, 400);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, "Expert card", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert card"), -1);
 }
 
 GtkWidget *

@@ -3,12 +3,12 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 #include "sy-heatmap-view.h"
-
-#define MIN_CELL 3.0
-#define MAX_CELL 120.0
 
 struct _SyHeatmapView
 {
@@ -20,27 +20,21 @@ struct _SyHeatmapView
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
 
-enum { VIEWPORT_CHANGED, N_SIGNALS };
-static guint signals[N_SIGNALS];
-
 static void
-viewport_changed (SyHeatmapView *self,
-                  double         old_cell_width,
-                  double         old_x_offset)
+sy_heatmap_view_get_view_options (SyTraceView   *view,
+                                  SyViewOptions *opts)
 {
-  if (self->opts.cell_width != old_cell_width || self->opts.x_offset != old_x_offset)
-    g_signal_emit (self, signals[VIEWPORT_CHANGED], 0);
+  opts->heatmap = SY_HEATMAP_VIEW (view)->opts;
 }
 
 void
 sy_heatmap_view_get_options (SyHeatmapView    *self,
                              SyHeatmapOptions *opts)
 {
-  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+  SyViewOptions all;
 
-  *opts = self->opts;
-  opts->selected_token = selection ? sy_selection_get_token (selection) : -1;
-  opts->selected_layer = selection ? sy_selection_get_layer (selection) : -1;
+  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
+  *opts = all.heatmap;
 }
 
 static void
@@ -56,33 +50,29 @@ layout_now (SyHeatmapView       *self,
   sy_heatmap_layout (sy_trace_view_get_trace (SY_TRACE_VIEW (self)), &opts, style, width, height, layout);
 }
 
-static void
-sy_heatmap_view_draw (SyTraceView         *view,
-                      cairo_t             *cr,
-                      const SyRenderStyle *style,
-                      double               width,
-                      double               height)
-{
-  SyHeatmapOptions opts;
-
-  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (view), &opts);
-  sy_heatmap_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
-}
-
 static gboolean
-sy_heatmap_view_hit (SyTraceView         *view,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height,
-                     double               x,
-                     double               y,
-                     int                 *layer,
-                     int                 *token)
+sy_heatmap_view_grid_geometry (SyTraceView         *view,
+                               const SyRenderStyle *style,
+                               double               width,
+                               double               height,
+                               double               geometry[3])
 {
   SyHeatmapLayout layout;
 
   layout_now (SY_HEATMAP_VIEW (view), style, width, height, &layout);
-  return sy_heatmap_hit (&layout, x, y, layer, token);
+  geometry[0] = layout.cell_w;
+  geometry[1] = layout.grid_w;
+  geometry[2] = layout.content_w;
+  return TRUE;
+}
+
+static void
+sy_heatmap_view_get_grid (SyTraceView  *view,
+                          double      **cell_width,
+                          double      **x_offset)
+{
+  *cell_width = &SY_HEATMAP_VIEW (view)->opts.cell_width;
+  *x_offset = &SY_HEATMAP_VIEW (view)->opts.x_offset;
 }
 
 /* Top expert measure: the cell's expert; gate measure: the gate's expert. */
@@ -135,90 +125,9 @@ sy_heatmap_view_tooltip (SyTraceView         *view,
   if (!sy_heatmap_hit (&layout, x, y, &layer, &token))
     return NULL;
   if (layer < 0)
-    return g_strdup_printf ("Token %d “%s” (id %d)", token,
+    return g_strdup_printf (_("Token %d “%s” (id %d)"), token,
                             trace->token_text[token] ? trace->token_text[token] : "", trace->ids[token]);
   return sy_heatmap_describe_cell (trace, &self->opts, layer, token);
-}
-
-/* Keeps the horizontal offset inside the content. */
-static void
-clamp_offset (SyHeatmapView *self)
-{
-  SyTraceView *view = SY_TRACE_VIEW (self);
-  SyRenderStyle style;
-  SyHeatmapLayout layout;
-  double max;
-
-  if (sy_trace_view_get_trace (view) == NULL)
-    return;
-  sy_trace_view_get_render_style (view, &style);
-  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)), &layout);
-  max = MAX (0, layout.content_w - layout.grid_w);
-  self->opts.x_offset = CLAMP (self->opts.x_offset, 0, max);
-}
-
-static gboolean
-sy_heatmap_view_scroll (SyTraceView *view,
-                        double       dx,
-                        double       dy,
-                        gboolean     zoom)
-{
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
-  SyRenderStyle style;
-  SyHeatmapLayout layout;
-  double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
-  double old_cw = self->opts.cell_width, old_x = self->opts.x_offset;
-
-  if (sy_trace_view_get_trace (view) == NULL)
-    return FALSE;
-  sy_trace_view_get_render_style (view, &style);
-  layout_now (self, &style, width, height, &layout);
-  if (zoom)
-    {
-      /* zoom about the left edge of the visible grid's first column */
-      double first = layout.cell_w > 0 ? self->opts.x_offset / layout.cell_w : 0;
-      double cw = CLAMP (layout.cell_w * pow (1.15, -dy), MIN_CELL, MAX_CELL);
-
-      self->opts.cell_width = cw;
-      self->opts.x_offset = first * cw;
-      clamp_offset (self);
-      viewport_changed (self, old_cw, old_x);
-      return TRUE;
-    }
-  if (layout.content_w <= layout.grid_w + 0.5)
-    return FALSE;
-  self->opts.x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (layout.cell_w, 8) * 2;
-  clamp_offset (self);
-  viewport_changed (self, old_cw, old_x);
-  return TRUE;
-}
-
-static void
-sy_heatmap_view_selection_changed (SyTraceView *view)
-{
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
-  SySelection *selection = sy_trace_view_get_selection (view);
-  SyRenderStyle style;
-  SyHeatmapLayout layout;
-  int t;
-  double old_x = self->opts.x_offset;
-
-  if (sy_trace_view_get_trace (view) == NULL || selection == NULL)
-    return;
-  t = sy_selection_get_token (selection);
-  if (t < 0)
-    return;
-  sy_trace_view_get_render_style (view, &style);
-  layout_now (self, &style, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)), &layout);
-  if (layout.cell_w <= 0 || layout.grid_w <= 0)
-    return;
-  /* scroll the selected column into view */
-  if (t * layout.cell_w < self->opts.x_offset)
-    self->opts.x_offset = t * layout.cell_w;
-  else if ((t + 1) * layout.cell_w > self->opts.x_offset + layout.grid_w)
-    self->opts.x_offset = (t + 1) * layout.cell_w - layout.grid_w;
-  clamp_offset (self);
-  viewport_changed (self, self->opts.cell_width, old_x);
 }
 
 static char *
@@ -251,20 +160,14 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
   object_class->finalize = sy_heatmap_view_finalize;
-  view_class->draw = sy_heatmap_view_draw;
-  view_class->hit = sy_heatmap_view_hit;
+  view_class->info = sy_view_lookup ("heatmap");
+  view_class->get_options = sy_heatmap_view_get_view_options;
+  view_class->grid_geometry = sy_heatmap_view_grid_geometry;
+  view_class->get_grid = sy_heatmap_view_get_grid;
   view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
-  view_class->scroll = sy_heatmap_view_scroll;
-  view_class->selection_changed = sy_heatmap_view_selection_changed;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "heatmap");
-
-  /* the cell width or the horizontal offset changed (zoom, scroll): lets
-   * compare mode keep two heatmaps on one token axis */
-  signals[VIEWPORT_CHANGED] =
-    g_signal_new ("viewport-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
 }
 
@@ -275,7 +178,7 @@ sy_heatmap_view_init (SyHeatmapView *self)
   self->measure = g_strdup ("k");
   gtk_widget_set_size_request (GTK_WIDGET (self), 200, 150);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "Layer by token heatmap", -1);
+                                  _("Layer by token heatmap"), -1);
 }
 
 GtkWidget *
@@ -319,10 +222,9 @@ sy_heatmap_view_set_cell_width (SyHeatmapView *self,
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
   old_cw = self->opts.cell_width;
   old_x = self->opts.x_offset;
-  self->opts.cell_width = cell_width <= 0 ? 0 : CLAMP (cell_width, MIN_CELL, MAX_CELL);
-  clamp_offset (self);
+  self->opts.cell_width = cell_width <= 0 ? 0 : CLAMP (cell_width, SY_TRACE_VIEW_MIN_CELL, SY_TRACE_VIEW_MAX_CELL);
+  sy_trace_view_clamp_grid (SY_TRACE_VIEW (self), old_cw, old_x);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  viewport_changed (self, old_cw, old_x);
 }
 
 double
@@ -348,9 +250,8 @@ sy_heatmap_view_set_x_offset (SyHeatmapView *self,
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
   old_x = self->opts.x_offset;
   self->opts.x_offset = MAX (0, x_offset);
-  clamp_offset (self);
+  sy_trace_view_clamp_grid (SY_TRACE_VIEW (self), self->opts.cell_width, old_x);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  viewport_changed (self, self->opts.cell_width, old_x);
 }
 
 void

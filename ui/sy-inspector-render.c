@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -336,82 +339,87 @@ draw_grid_panel (cairo_t                 *cr,
   }
 }
 
+/* The panel's title and the key of its marks. */
 static void
-draw_bar_panel (cairo_t                 *cr,
-                const SyTrace           *trace,
-                const SyRenderStyle     *style,
-                const SyInspectorLayout *lay)
+draw_bar_key (cairo_t                 *cr,
+              const SyTrace           *trace,
+              const SyRenderStyle     *style,
+              const SyInspectorLayout *lay,
+              const SyColor           *unchosen)
 {
   const SyTraceLayer *l = &trace->layers[lay->layer];
-  g_autofree int *order = g_new (int, trace->n_experts);
   g_autofree char *title = NULL;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step, cum = 0, small_h = text_h (style, 0.8);
-  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
-  int k = CLAMP (l->k[lay->token], 0, trace->n_experts), n;
-  SyColor unchosen;
+  double small_h = text_h (style, 0.8), x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w;
+  double tick_w, px, kx = x0, ky = y0 - small_h - _sy_px (style, 6), sw = _sy_px (style, 10);
+  struct { const char *label; int kind; } keys[] = {
+    { N_("chosen"), 0 }, { N_("not chosen"), 1 }, { N_("cumulative"), 2 }, { N_("p"), 3 },
+  };
 
-  sy_inspector_sorted (trace, lay->layer, lay->token, order);
-  sy_color_mix (&style->grid, &style->background, 0.15, &unchosen);
-
-  title = g_strdup_printf ("Layer L%d: π sorted, cumulative sum%s", l->layer, isnan (lay->p) ? "" : " and p");
+  title = isnan (lay->p) ? g_strdup_printf (_("Layer L%d: π sorted, cumulative sum"), l->layer)
+                         : g_strdup_printf (_("Layer L%d: π sorted, cumulative sum and p"), l->layer);
   text.size = 0.95;
   text.bold = TRUE;
-  {
-    double tick_w, px;
+  _sy_text_size (style, "0.0", 0.8, FALSE, &tick_w, NULL);
+  px = x0 - tick_w - _sy_px (style, 8);
+  text.max_width = x0 + w - px;
+  _sy_draw_text (cr, style, title, px, y0 - panel_title_h (style) - small_h - _sy_px (style, 10), &text);
 
-    _sy_text_size (style, "0.0", 0.8, FALSE, &tick_w, NULL);
-    px = x0 - tick_w - _sy_px (style, 8);
-    text.max_width = x0 + w - px;
-    _sy_draw_text (cr, style, title, px, y0 - panel_title_h (style) - small_h - _sy_px (style, 10), &text);
-  }
-  text.bold = FALSE;
-  text.max_width = 0;
+  text = (SyTextOpts) SY_TEXT_OPTS_INIT;
+  text.size = 0.8;
+  text.yalign = 0.5;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      double cy = ky + small_h / 2;
 
-  /* key */
-  {
-    double kx = x0, ky = y0 - small_h - _sy_px (style, 6), sw = _sy_px (style, 10);
-    struct { const char *label; int kind; } keys[] = {
-      { "chosen", 0 }, { "not chosen", 1 }, { "cumulative", 2 }, { "p", 3 },
-    };
+      if (keys[i].kind == 3 && isnan (lay->p))
+        continue;
+      if (keys[i].kind <= 1)
+        {
+          _sy_set_color (cr, keys[i].kind == 0 ? &style->bar : unchosen);
+          cairo_rectangle (cr, kx, cy - sw / 2, sw, sw);
+          cairo_fill (cr);
+        }
+      else
+        {
+          cairo_save (cr);
+          _sy_set_color (cr, keys[i].kind == 2 ? &style->foreground : &style->accent);
+          cairo_set_line_width (cr, _sy_px (style, 1.5));
+          if (keys[i].kind == 3)
+            {
+              double dash = _sy_px (style, 4);
 
-    text.size = 0.8;
-    text.yalign = 0.5;
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      {
-        double cy = ky + small_h / 2;
+              cairo_set_dash (cr, &dash, 1, 0);
+            }
+          cairo_move_to (cr, kx, cy);
+          cairo_line_to (cr, kx + sw, cy);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+        }
+      kx += sw + _sy_px (style, 4);
+      kx += _sy_draw_text (cr, style, _(keys[i].label), kx, cy, &text) + _sy_px (style, 12);
+    }
+}
 
-        if (keys[i].kind == 3 && isnan (lay->p))
-          continue;
-        if (keys[i].kind <= 1)
-          {
-            _sy_set_color (cr, keys[i].kind == 0 ? &style->bar : &unchosen);
-            cairo_rectangle (cr, kx, cy - sw / 2, sw, sw);
-            cairo_fill (cr);
-          }
-        else
-          {
-            cairo_save (cr);
-            _sy_set_color (cr, keys[i].kind == 2 ? &style->foreground : &style->accent);
-            cairo_set_line_width (cr, _sy_px (style, 1.5));
-            if (keys[i].kind == 3)
-              {
-                double dash = _sy_px (style, 4);
+/* The y grid with its ticks, the bars by rank, the expert ids under
+ * them and the axis caption. */
+static void
+draw_bars (cairo_t                 *cr,
+           const SyTrace           *trace,
+           const SyRenderStyle     *style,
+           const SyInspectorLayout *lay,
+           const int               *order,
+           const SyColor           *unchosen)
+{
+  const SyTraceLayer *l = &trace->layers[lay->layer];
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double ticks[SY_MAX_TICKS], step, small_h = text_h (style, 0.8), tw;
+  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
+  int n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
+  int stride = 1;
+  g_autofree char *cap = NULL;
 
-                cairo_set_dash (cr, &dash, 1, 0);
-              }
-            cairo_move_to (cr, kx, cy);
-            cairo_line_to (cr, kx + sw, cy);
-            cairo_stroke (cr);
-            cairo_restore (cr);
-          }
-        kx += sw + _sy_px (style, 4);
-        kx += _sy_draw_text (cr, style, keys[i].label, kx, cy, &text) + _sy_px (style, 12);
-      }
-  }
-
-  /* axes and y grid */
-  n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
+  text.size = 0.8;
   text.xalign = 1;
   text.yalign = 0.5;
   text.color = &style->muted;
@@ -428,50 +436,51 @@ draw_bar_panel (cairo_t                 *cr,
       _sy_draw_text (cr, style, s, x0 - _sy_px (style, 4), y, &text);
     }
 
-  /* bars */
   for (int r = 0; r < lay->n_bars; r++)
     {
       int e = order[r];
       double v = l->probs[sy_trace_index (trace, lay->token, e)];
       double bx = x0 + r * lay->bar_w + lay->bar_w * 0.12, bw = lay->bar_w * 0.76;
 
-      _sy_set_color (cr, sy_inspector_is_chosen (trace, lay->layer, lay->token, e) ? &style->bar : &unchosen);
+      _sy_set_color (cr, sy_inspector_is_chosen (trace, lay->layer, lay->token, e) ? &style->bar : unchosen);
       cairo_rectangle (cr, bx, y0 + h - CLAMP (v, 0, 1) * h, bw, CLAMP (v, 0, 1) * h);
       cairo_fill (cr);
     }
-  /* expert ids under the bars */
-  {
-    double tw;
-    int stride = 1;
 
-    _sy_text_size (style, "00", 0.8, FALSE, &tw, NULL);
-    while (stride * lay->bar_w < tw + _sy_px (style, 3))
-      stride++;
-    text.xalign = 0.5;
-    text.yalign = 0;
-    text.color = &style->foreground;
-    for (int r = 0; r < lay->n_bars; r += stride)
-      {
-        g_autofree char *s = g_strdup_printf ("%d", order[r]);
-
-        _sy_draw_text (cr, style, s, x0 + (r + 0.5) * lay->bar_w, y0 + h + _sy_px (style, 3), &text);
-      }
-    text.color = &style->muted;
+  _sy_text_size (style, "00", 0.8, FALSE, &tw, NULL);
+  while (stride * lay->bar_w < tw + _sy_px (style, 3))
+    stride++;
+  text.xalign = 0.5;
+  text.yalign = 0;
+  text.color = &style->foreground;
+  for (int r = 0; r < lay->n_bars; r += stride)
     {
-      g_autofree char *cap = lay->n_bars < trace->n_experts
-        ? g_strdup_printf ("Expert, by rank (top %d of %d)", lay->n_bars, trace->n_experts)
-        : g_strdup ("Expert, by rank");
+      g_autofree char *s = g_strdup_printf ("%d", order[r]);
 
-      _sy_draw_text (cr, style, cap, x0 + w / 2, y0 + h + small_h + _sy_px (style, 6), &text);
+      _sy_draw_text (cr, style, s, x0 + (r + 0.5) * lay->bar_w, y0 + h + _sy_px (style, 3), &text);
     }
-  }
+  text.color = &style->muted;
+  cap = lay->n_bars < trace->n_experts
+    ? g_strdup_printf (_("Expert, by rank (top %d of %d)"), lay->n_bars, trace->n_experts)
+    : g_strdup (_("Expert, by rank"));
+  _sy_draw_text (cr, style, cap, x0 + w / 2, y0 + h + small_h + _sy_px (style, 6), &text);
+}
 
-  /* cumulative curve */
+/* The cumulative sum of π over the ranks: a line with dots. */
+static void
+draw_cumulative (cairo_t                 *cr,
+                 const SyTrace           *trace,
+                 const SyRenderStyle     *style,
+                 const SyInspectorLayout *lay,
+                 const int               *order)
+{
+  const SyTraceLayer *l = &trace->layers[lay->layer];
+  double x0 = lay->bars_x, y0 = lay->bars_y, h = lay->bars_h, cum = 0;
+
   cairo_save (cr);
   _sy_set_color (cr, &style->foreground);
   cairo_set_line_width (cr, _sy_px (style, 1.5));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cum = 0;
   for (int r = 0; r < lay->n_bars; r++)
     {
       double x = x0 + (r + 0.5) * lay->bar_w, y;
@@ -493,66 +502,92 @@ draw_bar_panel (cairo_t                 *cr,
       cairo_fill (cr);
     }
   cairo_restore (cr);
+}
 
-  /* threshold p */
+/* The threshold p of a top-p router: a dashed line. */
+static void
+draw_threshold (cairo_t                 *cr,
+                const SyRenderStyle     *style,
+                const SyInspectorLayout *lay)
+{
+  g_autofree char *s = g_strdup_printf ("p = %.2f", lay->p);
+  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
+  double y = y0 + h - CLAMP (lay->p, 0, 1) * h, dash = _sy_px (style, 5);
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+
+  cairo_save (cr);
+  _sy_set_color (cr, &style->accent);
+  cairo_set_line_width (cr, _sy_px (style, 1.5));
+  cairo_set_dash (cr, &dash, 1, 0);
+  cairo_move_to (cr, x0, y);
+  cairo_line_to (cr, x0 + w, y);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  text.size = 0.8;
+  text.xalign = 1;
+  text.yalign = 1;
+  text.color = &style->accent;
+  text.bold = TRUE;
+  _sy_draw_text (cr, style, s, x0 + w - _sy_px (style, 2), y - _sy_px (style, 2), &text);
+}
+
+/* K: a line after the K-th bar, annotated with K and Σπ on a plate that
+ * keeps it legible over the curve (right of the line when it fits). */
+static void
+draw_k_line (cairo_t                 *cr,
+             const SyTrace           *trace,
+             const SyRenderStyle     *style,
+             const SyInspectorLayout *lay,
+             int                      k)
+{
+  const SyTraceLayer *l = &trace->layers[lay->layer];
+  g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
+  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h, small_h = text_h (style, 0.8);
+  double x = x0 + k * lay->bar_w, dash = _sy_px (style, 2), pad = _sy_px (style, 2), tw, tx, ty;
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  SyColor plate = style->background;
+
+  cairo_save (cr);
+  _sy_set_color (cr, &style->foreground);
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  cairo_set_dash (cr, &dash, 1, 0);
+  cairo_move_to (cr, x, y0);
+  cairo_line_to (cr, x, y0 + h);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
+  tx = x + _sy_px (style, 4) + tw <= x0 + w ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
+  ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);
+  plate.a = 0.85;
+  _sy_set_color (cr, &plate);
+  cairo_rectangle (cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
+  cairo_fill (cr);
+  text.size = 0.8;
+  text.bold = TRUE;
+  text.color = &style->foreground;
+  _sy_draw_text (cr, style, s, tx, ty, &text);
+}
+
+static void
+draw_bar_panel (cairo_t                 *cr,
+                const SyTrace           *trace,
+                const SyRenderStyle     *style,
+                const SyInspectorLayout *lay)
+{
+  const SyTraceLayer *l = &trace->layers[lay->layer];
+  g_autofree int *order = g_new (int, trace->n_experts);
+  int k = CLAMP (l->k[lay->token], 0, trace->n_experts);
+  SyColor unchosen;
+
+  sy_inspector_sorted (trace, lay->layer, lay->token, order);
+  sy_color_mix (&style->grid, &style->background, 0.15, &unchosen);
+  draw_bar_key (cr, trace, style, lay, &unchosen);
+  draw_bars (cr, trace, style, lay, order, &unchosen);
+  draw_cumulative (cr, trace, style, lay, order);
   if (!isnan (lay->p))
-    {
-      g_autofree char *s = g_strdup_printf ("p = %.2f", lay->p);
-      double y = y0 + h - CLAMP (lay->p, 0, 1) * h, dash = _sy_px (style, 5);
-
-      cairo_save (cr);
-      _sy_set_color (cr, &style->accent);
-      cairo_set_line_width (cr, _sy_px (style, 1.5));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, x0, y);
-      cairo_line_to (cr, x0 + w, y);
-      cairo_stroke (cr);
-      cairo_restore (cr);
-      text.xalign = 1;
-      text.yalign = 1;
-      text.color = &style->accent;
-      text.bold = TRUE;
-      _sy_draw_text (cr, style, s, x0 + w - _sy_px (style, 2), y - _sy_px (style, 2), &text);
-      text.bold = FALSE;
-    }
-
-  /* K: a line after the K-th bar, annotated with K and Σπ */
+    draw_threshold (cr, style, lay);
   if (k > 0 && k <= lay->n_bars)
-    {
-      g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
-      double x = x0 + k * lay->bar_w, dash = _sy_px (style, 2);
-      double tw;
-
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, x, y0);
-      cairo_line_to (cr, x, y0 + h);
-      cairo_stroke (cr);
-      cairo_restore (cr);
-      _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
-      text.bold = TRUE;
-      text.yalign = 0;
-      text.color = &style->foreground;
-      /* right of the line when it fits, else left of it */
-      text.xalign = x + _sy_px (style, 4) + tw <= x0 + w ? 0 : 1;
-      {
-        double tx = text.xalign == 0 ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
-        double ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);
-        double pad = _sy_px (style, 2);
-        SyColor plate = style->background;
-
-        /* a plate under the label keeps it legible over the curve */
-        plate.a = 0.85;
-        _sy_set_color (cr, &plate);
-        cairo_rectangle (cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
-        cairo_fill (cr);
-        text.xalign = 0;
-        _sy_draw_text (cr, style, s, tx, ty, &text);
-      }
-      text.bold = FALSE;
-    }
+    draw_k_line (cr, trace, style, lay, k);
 }
 
 void

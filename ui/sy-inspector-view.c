@@ -3,7 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <math.h>
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "sy-inspector-view.h"
 
@@ -16,50 +18,21 @@ struct _SyInspectorView
 
 G_DEFINE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY_TYPE_TRACE_VIEW)
 
+static void
+sy_inspector_view_get_view_options (SyTraceView   *view,
+                                    SyViewOptions *opts)
+{
+  opts->inspector = SY_INSPECTOR_VIEW (view)->opts;
+}
+
 void
 sy_inspector_view_get_options (SyInspectorView    *self,
                                SyInspectorOptions *opts)
 {
-  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+  SyViewOptions all;
 
-  *opts = self->opts;
-  opts->token = selection ? MAX (sy_selection_get_token (selection), 0) : 0;
-  opts->layer = selection ? MAX (sy_selection_get_layer (selection), 0) : 0;
-}
-
-static void
-sy_inspector_view_draw (SyTraceView         *view,
-                        cairo_t             *cr,
-                        const SyRenderStyle *style,
-                        double               width,
-                        double               height)
-{
-  SyInspectorOptions opts;
-
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  sy_inspector_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
-}
-
-static gboolean
-sy_inspector_view_hit (SyTraceView         *view,
-                       const SyRenderStyle *style,
-                       double               width,
-                       double               height,
-                       double               x,
-                       double               y,
-                       int                 *layer,
-                       int                 *token)
-{
-  SyInspectorOptions opts;
-  SyInspectorLayout layout;
-  int expert;
-
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  sy_inspector_layout (sy_trace_view_get_trace (view), &opts, style, width, height, &layout);
-  if (!sy_inspector_hit_grid (&layout, x, y, layer, &expert))
-    return FALSE;
-  *token = -1;   /* a row picks the layer of the bar chart */
-  return TRUE;
+  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
+  *opts = all.inspector;
 }
 
 static gboolean
@@ -120,8 +93,8 @@ sy_inspector_view_tooltip (SyTraceView         *view,
       for (int j = 0; chosen && j < l->k[layout.token]; j++)
         if (l->experts[sy_trace_index (trace, layout.token, j)] == expert)
           w = l->weights[sy_trace_index (trace, layout.token, j)];
-      status = chosen ? g_strdup_printf ("chosen, weight %.4f", w) : g_strdup ("not chosen");
-      return g_strdup_printf ("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s",
+      status = chosen ? g_strdup_printf (_("chosen, weight %.4f"), w) : g_strdup (_("not chosen"));
+      return g_strdup_printf (_("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s"),
                               l->layer, expert, l->probs[i], l->logits[i], status);
     }
   rank = sy_inspector_hit_bar (&layout, x, y);
@@ -134,9 +107,10 @@ sy_inspector_view_tooltip (SyTraceView         *view,
       sy_inspector_sorted (trace, layout.layer, layout.token, order);
       for (int r = 0; r <= rank; r++)
         cum += l->probs[sy_trace_index (trace, layout.token, order[r])];
-      return g_strdup_printf ("Rank %d: expert %d\nπ = %.4f · cumulative = %.4f%s", rank + 1, order[rank],
+      return g_strdup_printf (_("Rank %d: expert %d\nπ = %.4f · cumulative = %.4f%s"), rank + 1, order[rank],
                               l->probs[sy_trace_index (trace, layout.token, order[rank])], cum,
-                              sy_inspector_is_chosen (trace, layout.layer, layout.token, order[rank]) ? " · chosen" : "");
+                              sy_inspector_is_chosen (trace, layout.layer, layout.token, order[rank])
+                              ? _(" · chosen") : "");
     }
   return NULL;
 }
@@ -154,7 +128,7 @@ sy_inspector_view_describe_selection (SyTraceView *view)
   opts.token = MIN (opts.token, trace->n_tokens - 1);
   opts.layer = MIN (opts.layer, trace->n_moe_layers - 1);
   l = &trace->layers[opts.layer];
-  return g_strdup_printf ("Token %d at layer L%d: K = %d, chosen probability %.3f",
+  return g_strdup_printf (_("Token %d at layer L%d: K = %d, chosen probability %.3f"),
                           opts.token, l->layer, l->k[opts.token], l->cum[opts.token]);
 }
 
@@ -164,8 +138,8 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  view_class->draw = sy_inspector_view_draw;
-  view_class->hit = sy_inspector_view_hit;
+  view_class->info = sy_view_lookup ("inspector");
+  view_class->get_options = sy_inspector_view_get_view_options;
   view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;
@@ -179,7 +153,7 @@ sy_inspector_view_init (SyInspectorView *self)
   sy_inspector_options_init (&self->opts);
   gtk_widget_set_size_request (GTK_WIDGET (self), 300, 240);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "Token inspector", -1);
+                                  _("Token inspector"), -1);
 }
 
 GtkWidget *

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -17,18 +18,18 @@ static const struct
   const char *name;
   const char *title;
 } charts[SY_PROFILE_N_CHARTS] = {
-  { "load", "Expert load per layer" },
-  { "coactivation", "Expert co-activation" },
-  { "k-layer", "Average K by layer" },
-  { "k-genre", "Average K by genre" },
-  { "k-pos", "Average K by part of speech" },
-  { "entropy", "Router entropy" },
-  { "ppl-genre", "Perplexity by genre" },
-  { "sweep", "Top-p sweep: experts vs perplexity" },
-  { "time", "Time per layer and operation" },
+  { "load", N_("Expert load per layer") },
+  { "coactivation", N_("Expert co-activation") },
+  { "k-layer", N_("Average K by layer") },
+  { "k-genre", N_("Average K by genre") },
+  { "k-pos", N_("Average K by part of speech") },
+  { "entropy", N_("Router entropy") },
+  { "ppl-genre", N_("Perplexity by genre") },
+  { "sweep", N_("Top-p sweep: experts vs perplexity") },
+  { "time", N_("Time per layer and operation") },
 };
 
-static const char *op_labels[SY_N_OPS] = { "attention", "router", "experts", "LM head", "other" };
+static const char *op_labels[SY_N_OPS] = { N_("attention"), N_("router"), N_("experts"), N_("LM head"), N_("other") };
 
 void
 sy_profile_render_options_init (SyProfileRenderOptions *opts)
@@ -49,7 +50,7 @@ const char *
 sy_profile_chart_title (SyProfileChart chart)
 {
   g_return_val_if_fail (chart < SY_PROFILE_N_CHARTS, NULL);
-  return charts[chart].title;
+  return _(_(charts[chart].title));
 }
 
 gboolean
@@ -274,7 +275,7 @@ grouped_bars (cairo_t             *cr,
       SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
                    height - _sy_title_height (style) - 2 * margin };
 
-      message (cr, style, &r, "No data");
+      message (cr, style, &r, _("No data"));
       return;
     }
   ymax *= 1.08;
@@ -433,7 +434,7 @@ heatmap (cairo_t             *cr,
     {
       SyRect r = { margin, top, width - 2 * margin, height - top - margin };
 
-      message (cr, style, &r, "No data");
+      message (cr, style, &r, _("No data"));
       return;
     }
   for (int r = 0; r < rows; r++)
@@ -566,7 +567,7 @@ draw_load (cairo_t                      *cr,
   g_autofree double *v = g_new0 (double, MAX (L * E, 1));
   g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *extra_sub = g_strdup_printf ("%s · imbalance CV = std / mean of the load", r ? r->router : "");
+  g_autofree char *extra_sub = g_strdup_printf (_("%s · imbalance CV = std / mean of the load"), r ? r->router : "");
   g_autofree char *sub = subtitle (prof, extra_sub);
 
   for (int l = 0; l < L; l++)
@@ -580,9 +581,10 @@ draw_load (cairo_t                      *cr,
       g_ptr_array_add (labels, g_strdup_printf ("L%d", r->layers[l].layer));
       g_ptr_array_add (extra, g_strdup_printf ("%.2f", sy_profile_layer_imbalance (r, l)));
     }
-  heatmap (cr, style, width, height, charts[SY_PROFILE_CHART_LOAD].title, sub, L, E, v,
-           (const char * const *) labels->pdata, "Layer", "Expert",
-           (const char * const *) extra->pdata, "CV", "% of routed");
+  heatmap (cr, style, width, height, _(charts[SY_PROFILE_CHART_LOAD].title), sub, L, E, v,
+           (const char * const *) labels->pdata, _("Layer"), _("Expert"),
+           /* xgettext:no-c-format */
+           (const char * const *) extra->pdata, _("CV"), _("% of routed"));
 }
 
 static void
@@ -610,10 +612,10 @@ draw_coactivation (cairo_t                      *cr,
             v[a * E + b] = a == b ? NAN : (double) r->layers[l].coactivation[(gsize) a * E + b];
         }
     }
-  extra = g_strdup_printf ("%s · layer %d (diagonal hatched)", r ? r->router : "", r && r->n_layers ? r->layers[l].layer : 0);
+  extra = g_strdup_printf (_("%s · layer %d (diagonal hatched)"), r ? r->router : "", r && r->n_layers ? r->layers[l].layer : 0);
   sub = subtitle (prof, extra);
-  heatmap (cr, style, width, height, charts[SY_PROFILE_CHART_COACTIVATION].title, sub, rows, E, v,
-           (const char * const *) labels->pdata, "Expert", "Expert", NULL, NULL, "tokens");
+  heatmap (cr, style, width, height, _(charts[SY_PROFILE_CHART_COACTIVATION].title), sub, rows, E, v,
+           (const char * const *) labels->pdata, _("Expert"), _("Expert"), NULL, NULL, _("tokens"));
 }
 
 static void
@@ -639,8 +641,8 @@ draw_k_by_layer (cairo_t                      *cr,
       for (int l = 0; l < L; l++)
         v[s * L + l] = sy_profile_layer_avg_k (r, l);
     }
-  grouped_bars (cr, style, width, height, charts[SY_PROFILE_CHART_K_BY_LAYER].title, sub, "mean K",
-                L, (const char * const *) groups->pdata, S, series, v, prof->native_k, "native k");
+  grouped_bars (cr, style, width, height, _(charts[SY_PROFILE_CHART_K_BY_LAYER].title), sub, _("mean K"),
+                L, (const char * const *) groups->pdata, S, series, v, prof->native_k, _("native k"));
 }
 
 /* by_genre / by_pos: the union of keys over runs */
@@ -660,7 +662,7 @@ draw_groups (cairo_t                      *cr,
   g_autofree const char **labels = NULL;
   g_autofree const char **series = g_new0 (const char *, MAX (S, 1));
   g_autofree double *v = NULL;
-  g_autofree char *sub = subtitle (prof, genre ? NULL : "most frequent tags");
+  g_autofree char *sub = subtitle (prof, genre ? NULL : _("most frequent tags"));
   double ref = NAN;
 
   if (S > 0)
@@ -693,8 +695,8 @@ draw_groups (cairo_t                      *cr,
     }
   if (!ppl)
     ref = prof->native_k;
-  grouped_bars (cr, style, width, height, charts[chart].title, sub, ppl ? "perplexity" : "mean K",
-                n, labels, S, series, v, ref, ppl ? NULL : "native k");
+  grouped_bars (cr, style, width, height, _(charts[chart].title), sub, ppl ? _("perplexity") : _("mean K"),
+                n, labels, S, series, v, ref, ppl ? NULL : _("native k"));
 }
 
 static void
@@ -724,12 +726,13 @@ draw_entropy (cairo_t                      *cr,
   if (total > 0)
     for (int b = 0; b < B; b++)
       v[b] = 100.0 * v[b] / total;
-  extra = g_strdup_printf ("%s · all layers · mean %.3f nats of ln E = %.2f", r ? r->router : "",
+  extra = g_strdup_printf (_("%s · all layers · mean %.3f nats of ln E = %.2f"), r ? r->router : "",
                            total > 0 ? mean / total : NAN, emax);
   sub = subtitle (prof, extra);
   series[0] = r ? r->router : "";
-  grouped_bars (cr, style, width, height, charts[SY_PROFILE_CHART_ENTROPY].title, sub,
-                "% of token-layers (bins of H in nats)", B, (const char * const *) groups->pdata,
+  grouped_bars (cr, style, width, height, _(charts[SY_PROFILE_CHART_ENTROPY].title), sub,
+                /* xgettext:no-c-format */
+                _("% of token-layers (bins of H in nats)"), B, (const char * const *) groups->pdata,
                 1, series, v, NAN, NULL);
 }
 
@@ -744,13 +747,13 @@ draw_sweep (cairo_t             *cr,
   int n = (int) prof->sweep->len;
   double kmin = INFINITY, kmax = -INFINITY, pmin = INFINITY, pmax = -INFINITY, margin = _sy_px (style, 12);
   double xt[SY_MAX_TICKS], xstep, rad = _sy_px (style, 4);
-  g_autofree char *sub = subtitle (prof, "top-p at each p; ◆ native");
+  g_autofree char *sub = subtitle (prof, _("top-p at each p; ◆ native"));
   SyRect p;
   int nxt;
   SyColor pareto_c, point_c;
 
   _sy_fill_background (cr, style, width, height);
-  _sy_draw_title (cr, style, charts[SY_PROFILE_CHART_SWEEP].title, sub, width);
+  _sy_draw_title (cr, style, _(charts[SY_PROFILE_CHART_SWEEP].title), sub, width);
   for (int i = 0; i < n; i++)
     {
       const SyProfileSweepPoint *s = &g_array_index (prof->sweep, SyProfileSweepPoint, i);
@@ -774,7 +777,7 @@ draw_sweep (cairo_t             *cr,
       SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
                    height - _sy_title_height (style) - 2 * margin };
 
-      message (cr, style, &r, "No sweep (run the profile with a p-sweep)");
+      message (cr, style, &r, _("No sweep (run the profile with a p-sweep)"));
       return;
     }
   {
@@ -788,7 +791,7 @@ draw_sweep (cairo_t             *cr,
   }
   p = plot_area (style, width, height, pmin, pmax, FALSE, 2 * text_h (style, 0.8) + _sy_px (style, 8),
                  2 * text_h (style, 0.8) + _sy_px (style, 4));
-  y_axis (cr, style, &p, pmin, pmax, FALSE, "perplexity");
+  y_axis (cr, style, &p, pmin, pmax, FALSE, _("perplexity"));
 
   /* x ticks */
   nxt = _sy_nice_ticks (kmin, kmax, 6, FALSE, xt, &xstep);
@@ -809,7 +812,7 @@ draw_sweep (cairo_t             *cr,
       cairo_stroke (cr);
       _sy_draw_text (cr, style, s, x, p.y + p.h + _sy_px (style, 3), &t);
     }
-  _sy_draw_text (cr, style, "average experts per token (K)", p.x + p.w / 2,
+  _sy_draw_text (cr, style, _("average experts per token (K)"), p.x + p.w / 2,
                  p.y + p.h + text_h (style, 0.8) + _sy_px (style, 5), &t);
 
 #define PX(k) (p.x + ((k) - kmin) / (kmax - kmin) * p.w)
@@ -877,12 +880,12 @@ draw_sweep (cairo_t             *cr,
       cairo_close_path (cr);
       cairo_fill (cr);
       t.xalign = 1;
-      _sy_draw_text (cr, style, "native", x - d - _sy_px (style, 2), y - _sy_px (style, 2), &t);
+      _sy_draw_text (cr, style, _("native"), x - d - _sy_px (style, 2), y - _sy_px (style, 2), &t);
     }
 #undef PX
 #undef PY
   {
-    const char *names[2] = { "p (dominated)", "Pareto front" };
+    const char *names[2] = { _("p (dominated)"), _("Pareto front") };
     SyColor cols[2] = { point_c, pareto_c };
 
     legend (cr, style, p.x, _sy_title_height (style) + margin - _sy_px (style, 4), p.w, 2, names, cols);
@@ -901,18 +904,19 @@ draw_time (cairo_t                      *cr,
   int L = r ? r->n_layers : 0, n = L + 1;   /* the layers, then the LM head */
   double ymax = 0, margin = _sy_px (style, 12), slot, lh;
   SyColor cols[SY_N_OPS];
+  const char *ops[SY_N_OPS];
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   g_autofree char *extra = NULL, *sub = NULL;
   SyRect p;
 
   _sy_fill_background (cr, style, width, height);
   if (r)
-    extra = g_strdup_printf ("%s · total %.2f s (attention %.2f, router %.2f, experts %.2f, LM head %.2f)",
+    extra = g_strdup_printf (_("%s · total %.2f s (attention %.2f, router %.2f, experts %.2f, LM head %.2f)"),
                              r->router, r->total_time_s, r->op_time_s[SY_OP_ATTENTION],
                              r->op_time_s[SY_OP_ROUTER], r->op_time_s[SY_OP_EXPERTS],
                              r->op_time_s[SY_OP_LM_HEAD]);
   sub = subtitle (prof, extra);
-  _sy_draw_title (cr, style, charts[SY_PROFILE_CHART_TIME].title, sub, width);
+  _sy_draw_title (cr, style, _(charts[SY_PROFILE_CHART_TIME].title), sub, width);
   for (int l = 0; l < L; l++)
     ymax = MAX (ymax, r->layers[l].time_s * 1e3);
   if (r)
@@ -922,17 +926,19 @@ draw_time (cairo_t                      *cr,
       SyRect rr = { margin, _sy_title_height (style) + margin, width - 2 * margin,
                     height - _sy_title_height (style) - 2 * margin };
 
-      message (cr, style, &rr, "No timings recorded");
+      message (cr, style, &rr, _("No timings recorded"));
       return;
     }
   ymax *= 1.08;
   for (int o = 0; o < SY_N_OPS; o++)
     sy_colormap_categorical (o, &cols[o]);
-  lh = legend_height (style, width - 2 * margin, SY_N_OPS, op_labels) + text_h (style, 0.8);
+  for (int o = 0; o < SY_N_OPS; o++)
+    ops[o] = _(op_labels[o]);
+  lh = legend_height (style, width - 2 * margin, SY_N_OPS, ops) + text_h (style, 0.8);
   p = plot_area (style, width, height, 0, ymax, FALSE, text_h (style, 0.8) + _sy_px (style, 6), lh);
   legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), width - 2 * margin,
-          SY_N_OPS, op_labels, cols);
-  y_axis (cr, style, &p, 0, ymax, FALSE, "ms (summed over chunks)");
+          SY_N_OPS, ops, cols);
+  y_axis (cr, style, &p, 0, ymax, FALSE, _("ms (summed over chunks)"));
   slot = p.w / n;
   for (int i = 0; i < n; i++)
     {
@@ -976,7 +982,7 @@ draw_time (cairo_t                      *cr,
       stride++;
     for (int i = 0; i < n; i += (i + stride < n || i == n - 1) ? stride : n - 1 - i)
       {
-        g_autofree char *s = i < L ? g_strdup_printf ("L%d", r->layers[i].layer) : g_strdup ("head");
+        g_autofree char *s = i < L ? g_strdup_printf ("L%d", r->layers[i].layer) : g_strdup (_("head"));
 
         _sy_draw_text (cr, style, s, p.x + (i + 0.5) * slot, p.y + p.h + _sy_px (style, 3), &t);
         if (i == n - 1)

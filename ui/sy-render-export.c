@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <errno.h>
@@ -26,7 +29,7 @@ sy_export_format_from_path (const char      *path,
   else
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "%s: unknown export format (use .svg, .png or .pdf)", path);
+                   _("%s: unknown export format (use .svg, .png or .pdf)"), path);
       return FALSE;
     }
   return TRUE;
@@ -66,7 +69,7 @@ sy_render_to_file (const char  *path,
   if (!(width >= 1 && height >= 1 && width < 100000 && height < 100000))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "%s: invalid picture size %.0f x %.0f", path, width, height);
+                   _("%s: invalid picture size %.0f x %.0f"), path, width, height);
       return FALSE;
     }
   if (scale <= 0)

@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -677,8 +680,8 @@ _sy_draw_title (cairo_t             *cr,
 char *
 _sy_trace_subtitle (const SyTrace *trace)
 {
-  return g_strdup_printf ("%s · %s · %d tokens × %d MoE layers",
-                          trace->model ? trace->model : "model",
+  return g_strdup_printf (_("%s · %s · %d tokens × %d MoE layers"),
+                          trace->model ? trace->model : _("model"),
                           trace->router ? trace->router : "native",
                           trace->n_tokens, trace->n_moe_layers);
 }

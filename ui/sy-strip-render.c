@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -11,8 +14,17 @@
 
 #define TOKEN_SIZE 1.1
 
-static const char *measure_names[SY_STRIP_N_MEASURES] = {
-  "k", "importance", "depth", "surprisal",
+/* Each measure's name, title and legend label. */
+static const struct
+{
+  const char *name;
+  const char *title;
+  const char *legend;
+} measures[SY_STRIP_N_MEASURES] = {
+  [SY_STRIP_K] = { "k", N_("Experts per token, averaged over layers"), N_("mean K") },
+  [SY_STRIP_IMPORTANCE] = { "importance", N_("Token importance, averaged over layers"), N_("importance") },
+  [SY_STRIP_DEPTH] = { "depth", N_("Share of layers routed deep"), N_("deep share") },
+  [SY_STRIP_SURPRISAL] = { "surprisal", N_("Surprisal: NLL of each token given its prefix"), N_("NLL, nats") },
 };
 
 void
@@ -31,13 +43,13 @@ sy_strip_measure_parse (const char      *text,
                         GError         **error)
 {
   for (int i = 0; i < SY_STRIP_N_MEASURES; i++)
-    if (g_strcmp0 (text, measure_names[i]) == 0)
+    if (g_strcmp0 (text, measures[i].name) == 0)
       {
         *measure = i;
         return TRUE;
       }
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "unknown strip measure '%s' (use k, importance, depth or surprisal)", text ? text : "");
+               _("unknown strip measure '%s' (use k, importance, depth or surprisal)"), text ? text : "");
   return FALSE;
 }
 
@@ -45,45 +57,19 @@ const char *
 sy_strip_measure_name (SyStripMeasure measure)
 {
   g_return_val_if_fail (measure < SY_STRIP_N_MEASURES, NULL);
-  return measure_names[measure];
+  return measures[measure].name;
 }
 
 static const char *
 measure_title (SyStripMeasure measure)
 {
-  switch (measure)
-    {
-    case SY_STRIP_K:
-      return "Experts per token, averaged over layers";
-    case SY_STRIP_IMPORTANCE:
-      return "Token importance, averaged over layers";
-    case SY_STRIP_DEPTH:
-      return "Share of layers routed deep";
-    case SY_STRIP_SURPRISAL:
-      return "Surprisal: NLL of each token given its prefix";
-    case SY_STRIP_N_MEASURES:
-    default:
-      return "";
-    }
+  return measure < SY_STRIP_N_MEASURES ? _(measures[measure].title) : "";
 }
 
 static const char *
 legend_label (SyStripMeasure measure)
 {
-  switch (measure)
-    {
-    case SY_STRIP_K:
-      return "mean K";
-    case SY_STRIP_IMPORTANCE:
-      return "importance";
-    case SY_STRIP_DEPTH:
-      return "deep share";
-    case SY_STRIP_SURPRISAL:
-      return "NLL, nats";
-    case SY_STRIP_N_MEASURES:
-    default:
-      return "";
-    }
+  return measure < SY_STRIP_N_MEASURES ? _(measures[measure].legend) : "";
 }
 
 static double
@@ -247,7 +233,7 @@ sy_strip_describe (const SyTrace *trace,
   imp = _sy_format_value (mean_importance (trace, t), 4);
   deep = _sy_format_value (deep_share (trace, t), 4);
   nll = _sy_format_value (surprisal (trace, t), 4);
-  return g_strdup_printf ("Token %d “%s” (id %d)\nmean K = %.4f · importance = %s · deep share = %s\nNLL = %s nats",
+  return g_strdup_printf (_("Token %d “%s” (id %d)\nmean K = %.4f · importance = %s · deep share = %s\nNLL = %s nats"),
                           t, label, trace->ids[t], mean_k (trace, t), imp, deep, nll);
 }
 
@@ -428,7 +414,7 @@ sy_strip_render (cairo_t              *cr,
     {
       text.xalign = text.yalign = 0.5;
       text.color = &style->muted;
-      _sy_draw_text (cr, style, "No tokens", width / 2, height / 2, &text);
+      _sy_draw_text (cr, style, _("No tokens"), width / 2, height / 2, &text);
       return;
     }
 
@@ -499,7 +485,7 @@ sy_strip_render (cairo_t              *cr,
     }
   if (layout->n_placed < layout->n_boxes)
     {
-      g_autofree char *more = g_strdup_printf ("… %d more tokens", layout->n_boxes - layout->n_placed);
+      g_autofree char *more = g_strdup_printf (_("… %d more tokens"), layout->n_boxes - layout->n_placed);
 
       text.size = 0.85;
       text.xalign = 1;

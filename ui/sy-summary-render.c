@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -124,9 +127,9 @@ chart_ymax (const SyTrace    *trace,
 }
 
 static const char *chart_titles[SY_SUMMARY_N_CHARTS] = {
-  "Average K per layer",
-  "Expert load (tokens, all layers)",
-  "Time per layer (ms)",
+  N_("Average K per layer"),
+  N_("Expert load (tokens, all layers)"),
+  N_("Time per layer (ms)"),
 };
 
 /* Outer rectangles of the three charts. */
@@ -254,9 +257,10 @@ draw_headline (cairo_t             *cr,
   g_autofree char *params = _sy_format_si (trace->activated_params);
   g_autofree char *flops = _sy_format_si (trace->flops);
   g_autofree char *time = trace->total_time_s > 0 ? g_strdup_printf ("%.1f ms", trace->total_time_s * 1000) : g_strdup ("–");
-  g_autofree char *k_label = trace->native_k > 0 ? g_strdup_printf ("avg K (native %d)", trace->native_k)
-                                                 : g_strdup ("avg K");
-  const char *labels[] = { "perplexity", k_label, "active params / token", "FLOPs / token", "time of last run" };
+  g_autofree char *k_label = trace->native_k > 0 ? g_strdup_printf (_("avg K (native %d)"), trace->native_k)
+                                                 : g_strdup (_("avg K"));
+  const char *labels[] = { _("perplexity"), k_label, _("active params / token"), _("FLOPs / token"),
+                           _("time of last run") };
   const char *values[] = { ppl, avg_k, params, flops, time };
   double cw = (width - 2 * margin) / G_N_ELEMENTS (labels);
   SyTextOpts text = SY_TEXT_OPTS_INIT;
@@ -277,58 +281,19 @@ draw_headline (cairo_t             *cr,
     }
 }
 
+/* The chart's y grid with its ticks. */
 static void
-draw_chart (cairo_t              *cr,
-            const SyTrace        *trace,
-            const SyRenderStyle  *style,
-            SySummaryChartId      id,
-            const SySummaryChart *p)
+draw_chart_grid (cairo_t              *cr,
+                 const SyRenderStyle  *style,
+                 SySummaryChartId      id,
+                 const SySummaryChart *p,
+                 double                ymax)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ymax = chart_ymax (trace, id), ticks[SY_MAX_TICKS], step, small_h = text_h (style, 0.8);
-  double slot, ref = NAN, key_x;
-  int n, nt, stride;
-  g_autofree double *v = chart_values (trace, id, &n);
-  gboolean any = FALSE;
-  const char *ref_label = NULL;
+  double ticks[SY_MAX_TICKS], step;
+  int nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
+                           id == SY_SUMMARY_CHART_LOAD, ticks, &step);
 
-  /* title and key line */
-  text.size = 0.95;
-  text.bold = TRUE;
-  text.max_width = p->ow;
-  key_x = p->ox;
-  _sy_draw_text (cr, style, chart_titles[id], key_x, p->oy, &text);
-  text.bold = FALSE;
-  text.max_width = 0;
-
-  if (id == SY_SUMMARY_CHART_AVG_K && trace->native_k > 0)
-    {
-      ref = trace->native_k;
-      ref_label = "native k";
-    }
-  else if (id == SY_SUMMARY_CHART_LOAD && trace->n_experts > 0)
-    {
-      double total = 0;
-
-      for (int i = 0; i < n; i++)
-        total += v[i];
-      ref = total / trace->n_experts;
-      ref_label = "uniform";
-    }
-
-  for (int i = 0; i < n; i++)
-    any = any || v[i] > 0;
-  if (n == 0 || !any)
-    {
-      text.xalign = text.yalign = 0.5;
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_TIME ? "No timings recorded" : "No data",
-                     p->x + p->w / 2, p->y + p->h / 2, &text);
-      return;
-    }
-
-  /* y grid and ticks */
-  nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))), id == SY_SUMMARY_CHART_LOAD, ticks, &step);
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 0.5;
@@ -345,9 +310,23 @@ draw_chart (cairo_t              *cr,
       cairo_stroke (cr);
       _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &text);
     }
+}
 
-  /* bars, and the layer budgets as marks */
-  slot = p->w / n;
+/* The bars, the layer budgets as marks and the reference as a dashed
+ * line. */
+static void
+draw_chart_bars (cairo_t              *cr,
+                 const SyTrace        *trace,
+                 const SyRenderStyle  *style,
+                 SySummaryChartId      id,
+                 const SySummaryChart *p,
+                 const double         *v,
+                 int                   n,
+                 double                ymax,
+                 double                ref)
+{
+  double slot = p->w / n;
+
   _sy_set_color (cr, &style->bar);
   for (int i = 0; i < n; i++)
     {
@@ -382,59 +361,79 @@ draw_chart (cairo_t              *cr,
       cairo_stroke (cr);
       cairo_restore (cr);
     }
+}
 
-  /* key under the title */
-  {
-    double ky = p->y - small_h - _sy_px (style, 8), sw = _sy_px (style, 10), x = key_x;
+/* The key under the title: bars, budgets, the reference line. */
+static void
+draw_chart_key (cairo_t              *cr,
+                const SyTrace        *trace,
+                const SyRenderStyle  *style,
+                SySummaryChartId      id,
+                const SySummaryChart *p,
+                double                ref,
+                const char           *ref_label)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double small_h = text_h (style, 0.8);
+  double ky = p->y - small_h - _sy_px (style, 8), sw = _sy_px (style, 10), x = p->ox;
 
-    text.xalign = 0;
-    text.yalign = 0.5;
-    text.color = &style->muted;
-    _sy_set_color (cr, &style->bar);
-    cairo_rectangle (cr, x, ky + small_h / 2 - sw / 2, sw, sw);
-    cairo_fill (cr);
-    x += sw + _sy_px (style, 4);
-    x += _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_AVG_K ? "mean K" :
-                                   id == SY_SUMMARY_CHART_LOAD ? "tokens" : "ms",
-                        x, ky + small_h / 2, &text) + _sy_px (style, 12);
-    if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
-      {
-        _sy_set_color (cr, &style->accent);
-        cairo_set_line_width (cr, _sy_px (style, 2.5));
-        cairo_move_to (cr, x, ky + small_h / 2);
-        cairo_line_to (cr, x + sw, ky + small_h / 2);
-        cairo_stroke (cr);
-        x += sw + _sy_px (style, 4);
-        x += _sy_draw_text (cr, style, "budget", x, ky + small_h / 2, &text) + _sy_px (style, 12);
-      }
-    if (ref_label)
-      {
-        double dash = _sy_px (style, 4);
-        g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
-                                                         : g_strdup (ref_label);
+  text.size = 0.8;
+  text.yalign = 0.5;
+  text.color = &style->muted;
+  _sy_set_color (cr, &style->bar);
+  cairo_rectangle (cr, x, ky + small_h / 2 - sw / 2, sw, sw);
+  cairo_fill (cr);
+  x += sw + _sy_px (style, 4);
+  x += _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_AVG_K ? _("mean K") :
+                                 id == SY_SUMMARY_CHART_LOAD ? _("tokens") : _("ms"),
+                      x, ky + small_h / 2, &text) + _sy_px (style, 12);
+  if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
+    {
+      _sy_set_color (cr, &style->accent);
+      cairo_set_line_width (cr, _sy_px (style, 2.5));
+      cairo_move_to (cr, x, ky + small_h / 2);
+      cairo_line_to (cr, x + sw, ky + small_h / 2);
+      cairo_stroke (cr);
+      x += sw + _sy_px (style, 4);
+      x += _sy_draw_text (cr, style, _("budget"), x, ky + small_h / 2, &text) + _sy_px (style, 12);
+    }
+  if (ref_label)
+    {
+      double dash = _sy_px (style, 4);
+      g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
+                                                       : g_strdup (ref_label);
 
-        cairo_save (cr);
-        _sy_set_color (cr, &style->foreground);
-        cairo_set_line_width (cr, _sy_px (style, 1.2));
-        cairo_set_dash (cr, &dash, 1, 0);
-        cairo_move_to (cr, x, ky + small_h / 2);
-        cairo_line_to (cr, x + sw * 1.5, ky + small_h / 2);
-        cairo_stroke (cr);
-        cairo_restore (cr);
-        x += sw * 1.5 + _sy_px (style, 4);
-        _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
-      }
-  }
+      cairo_save (cr);
+      _sy_set_color (cr, &style->foreground);
+      cairo_set_line_width (cr, _sy_px (style, 1.2));
+      cairo_set_dash (cr, &dash, 1, 0);
+      cairo_move_to (cr, x, ky + small_h / 2);
+      cairo_line_to (cr, x + sw * 1.5, ky + small_h / 2);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      x += sw * 1.5 + _sy_px (style, 4);
+      _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
+    }
+}
 
-  /* x labels */
-  {
-    double tw;
+/* Labels under the bars (every stride-th where they are narrow) and the
+ * axis title. */
+static void
+draw_chart_x_labels (cairo_t              *cr,
+                     const SyTrace        *trace,
+                     const SyRenderStyle  *style,
+                     SySummaryChartId      id,
+                     const SySummaryChart *p,
+                     int                   n)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double slot = p->w / n, small_h = text_h (style, 0.8), tw;
+  int stride = 1;
 
-    _sy_text_size (style, id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
-    stride = 1;
-    while (stride * slot < tw + _sy_px (style, 4))
-      stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 5 ? 5 : stride < 8 ? 8 : stride * 2;
-  }
+  _sy_text_size (style, id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
+  while (stride * slot < tw + _sy_px (style, 4))
+    stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 5 ? 5 : stride < 8 ? 8 : stride * 2;
+  text.size = 0.8;
   text.xalign = 0.5;
   text.yalign = 0;
   text.color = &style->foreground;
@@ -446,8 +445,62 @@ draw_chart (cairo_t              *cr,
       _sy_draw_text (cr, style, s, p->x + (i + 0.5) * slot, p->y + p->h + _sy_px (style, 3), &text);
     }
   text.color = &style->muted;
-  _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_LOAD ? "Expert" : "Layer",
+  _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_LOAD ? _("Expert") : _("Layer"),
                  p->x + p->w / 2, p->y + p->h + small_h + _sy_px (style, 6), &text);
+}
+
+static void
+draw_chart (cairo_t              *cr,
+            const SyTrace        *trace,
+            const SyRenderStyle  *style,
+            SySummaryChartId      id,
+            const SySummaryChart *p)
+{
+  SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double ymax = chart_ymax (trace, id), ref = NAN;
+  int n;
+  g_autofree double *v = chart_values (trace, id, &n);
+  gboolean any = FALSE;
+  const char *ref_label = NULL;
+
+  /* title */
+  text.size = 0.95;
+  text.bold = TRUE;
+  text.max_width = p->ow;
+  _sy_draw_text (cr, style, _(chart_titles[id]), p->ox, p->oy, &text);
+  text.bold = FALSE;
+  text.max_width = 0;
+
+  /* the reference line: native k, or a uniform load */
+  if (id == SY_SUMMARY_CHART_AVG_K && trace->native_k > 0)
+    {
+      ref = trace->native_k;
+      ref_label = _("native k");
+    }
+  else if (id == SY_SUMMARY_CHART_LOAD && trace->n_experts > 0)
+    {
+      double total = 0;
+
+      for (int i = 0; i < n; i++)
+        total += v[i];
+      ref = total / trace->n_experts;
+      ref_label = _("uniform");
+    }
+
+  for (int i = 0; i < n; i++)
+    any = any || v[i] > 0;
+  if (n == 0 || !any)
+    {
+      text.xalign = text.yalign = 0.5;
+      text.color = &style->muted;
+      _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_TIME ? _("No timings recorded") : _("No data"),
+                     p->x + p->w / 2, p->y + p->h / 2, &text);
+      return;
+    }
+  draw_chart_grid (cr, style, id, p, ymax);
+  draw_chart_bars (cr, trace, style, id, p, v, n, ymax, ref);
+  draw_chart_key (cr, trace, style, id, p, ref, ref_label);
+  draw_chart_x_labels (cr, trace, style, id, p, n);
 }
 
 void
@@ -476,7 +529,7 @@ sy_summary_render (cairo_t                *cr,
     {
       g_autofree char *sub = _sy_trace_subtitle (trace);
 
-      _sy_draw_title (cr, style, opts->title ? opts->title : "Run summary", sub, width);
+      _sy_draw_title (cr, style, opts->title ? opts->title : _("Run summary"), sub, width);
     }
   sy_summary_layout (trace, opts, style, width, height, &layout);
   draw_headline (cr, trace, style, width, layout.headline_y);

@@ -3,6 +3,10 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "sy-summary-view.h"
 
 struct _SySummaryView
@@ -15,35 +19,10 @@ struct _SySummaryView
 G_DEFINE_FINAL_TYPE (SySummaryView, sy_summary_view, SY_TYPE_TRACE_VIEW)
 
 static void
-sy_summary_view_draw (SyTraceView         *view,
-                      cairo_t             *cr,
-                      const SyRenderStyle *style,
-                      double               width,
-                      double               height)
+sy_summary_view_get_view_options (SyTraceView   *view,
+                                  SyViewOptions *opts)
 {
-  sy_summary_render (cr, sy_trace_view_get_trace (view), &SY_SUMMARY_VIEW (view)->opts, style, width, height);
-}
-
-static gboolean
-sy_summary_view_hit (SyTraceView         *view,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height,
-                     double               x,
-                     double               y,
-                     int                 *layer,
-                     int                 *token)
-{
-  SySummaryLayout layout;
-  SySummaryChartId chart;
-  int index;
-
-  sy_summary_layout (sy_trace_view_get_trace (view), &SY_SUMMARY_VIEW (view)->opts, style, width, height, &layout);
-  if (!sy_summary_hit (&layout, x, y, &chart, &index) || chart == SY_SUMMARY_CHART_LOAD)
-    return FALSE;
-  *layer = index;
-  *token = -1;
-  return TRUE;
+  opts->summary = SY_SUMMARY_VIEW (view)->opts;
 }
 
 static char *
@@ -65,7 +44,7 @@ sy_summary_view_tooltip (SyTraceView         *view,
   switch (chart)
     {
     case SY_SUMMARY_CHART_AVG_K:
-      return g_strdup_printf ("Layer L%d: mean K = %.4f (budget %d)", trace->layers[index].layer,
+      return g_strdup_printf (_("Layer L%d: mean K = %.4f (budget %d)"), trace->layers[index].layer,
                               trace->layers[index].avg_k, trace->layers[index].budget);
     case SY_SUMMARY_CHART_LOAD:
       {
@@ -75,13 +54,13 @@ sy_summary_view_tooltip (SyTraceView         *view,
         sy_summary_expert_load (trace, load);
         for (int e = 0; e < trace->n_experts; e++)
           total += load[e];
-        return g_strdup_printf ("Expert %d: %.0f token-layer routings (%.2f%% of all)", index, load[index],
+        return g_strdup_printf (_("Expert %d: %.0f token-layer routings (%.2f%% of all)"), index, load[index],
                                 total > 0 ? 100 * load[index] / total : 0);
       }
     case SY_SUMMARY_CHART_TIME:
     case SY_SUMMARY_N_CHARTS:
     default:
-      return g_strdup_printf ("Layer L%d: %.3f ms", trace->layers[index].layer, trace->layers[index].time_s * 1000);
+      return g_strdup_printf (_("Layer L%d: %.3f ms"), trace->layers[index].layer, trace->layers[index].time_s * 1000);
     }
 }
 
@@ -127,8 +106,8 @@ sy_summary_view_class_init (SySummaryViewClass *klass)
 
   widget_class->get_request_mode = sy_summary_view_get_request_mode;
   widget_class->measure = sy_summary_view_measure;
-  view_class->draw = sy_summary_view_draw;
-  view_class->hit = sy_summary_view_hit;
+  view_class->info = sy_view_lookup ("summary");
+  view_class->get_options = sy_summary_view_get_view_options;
   view_class->tooltip = sy_summary_view_tooltip;
   gtk_widget_class_set_css_name (widget_class, "summary");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -140,7 +119,7 @@ sy_summary_view_init (SySummaryView *self)
   sy_summary_options_init (&self->opts);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "Run summary", -1);
+                                  _("Run summary"), -1);
 }
 
 GtkWidget *

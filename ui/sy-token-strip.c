@@ -3,6 +3,9 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "sy-token-strip.h"
@@ -25,65 +28,21 @@ struct _SyTokenStrip
 
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
 
+static void
+sy_token_strip_get_view_options (SyTraceView   *view,
+                                 SyViewOptions *opts)
+{
+  opts->strip = SY_TOKEN_STRIP (view)->opts;
+}
+
 void
 sy_token_strip_get_options (SyTokenStrip   *self,
                             SyStripOptions *opts)
 {
-  SySelection *selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self));
+  SyViewOptions all;
 
-  *opts = self->opts;
-  opts->selected_token = selection ? sy_selection_get_token (selection) : -1;
-}
-
-static void
-sy_token_strip_draw (SyTraceView         *view,
-                     cairo_t             *cr,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height)
-{
-  SyStripOptions opts;
-
-  sy_token_strip_get_options (SY_TOKEN_STRIP (view), &opts);
-  sy_strip_render (cr, sy_trace_view_get_trace (view), &opts, style, width, height);
-}
-
-static int
-hit_token (SyTokenStrip        *self,
-           const SyRenderStyle *style,
-           double               width,
-           double               height,
-           double               x,
-           double               y)
-{
-  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
-  g_autoptr (SyStripLayout) layout = NULL;
-  SyStripOptions opts;
-
-  if (trace == NULL)
-    return -1;
-  sy_token_strip_get_options (self, &opts);
-  layout = sy_strip_layout_new (trace, &opts, style, width, height);
-  return sy_strip_hit (layout, x, y);
-}
-
-static gboolean
-sy_token_strip_hit (SyTraceView         *view,
-                    const SyRenderStyle *style,
-                    double               width,
-                    double               height,
-                    double               x,
-                    double               y,
-                    int                 *layer,
-                    int                 *token)
-{
-  int t = hit_token (SY_TOKEN_STRIP (view), style, width, height, x, y);
-
-  if (t < 0)
-    return FALSE;
-  *layer = -1;
-  *token = t;
-  return TRUE;
+  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
+  *opts = all.strip;
 }
 
 static char *
@@ -94,9 +53,15 @@ sy_token_strip_tooltip (SyTraceView         *view,
                         double               x,
                         double               y)
 {
-  int t = hit_token (SY_TOKEN_STRIP (view), style, width, height, x, y);
+  SyViewOptions opts;
+  int cell[2];
 
-  return t < 0 ? NULL : sy_strip_describe (sy_trace_view_get_trace (view), t);
+  sy_trace_view_get_options (view, &opts);
+  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (view), &opts,
+                                                                   style, width, height },
+                                                  (double[2]) { x, y }, cell))
+    return NULL;
+  return sy_strip_describe (sy_trace_view_get_trace (view), cell[1]);
 }
 
 static char *
@@ -169,8 +134,8 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
 
   widget_class->get_request_mode = sy_token_strip_get_request_mode;
   widget_class->measure = sy_token_strip_measure;
-  view_class->draw = sy_token_strip_draw;
-  view_class->hit = sy_token_strip_hit;
+  view_class->info = sy_view_lookup ("strip");
+  view_class->get_options = sy_token_strip_get_view_options;
   view_class->tooltip = sy_token_strip_tooltip;
   view_class->describe_selection = sy_token_strip_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "tokenstrip");
@@ -193,7 +158,7 @@ sy_token_strip_init (SyTokenStrip *self)
   sy_strip_options_init (&self->opts);
   g_signal_connect (self, "notify::trace", G_CALLBACK (on_trace_notify), NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "Token strip", -1);
+                                  _("Token strip"), -1);
 }
 
 GtkWidget *

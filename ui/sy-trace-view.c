@@ -36,7 +36,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-enum { EXPERT_ACTIVATED, N_SIGNALS };
+enum { EXPERT_ACTIVATED, VIEWPORT_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const SyTrace *
@@ -173,6 +173,154 @@ sy_trace_view_get_render_style (SyTraceView   *self,
       if (size > 0)
         style->font_size = CLAMP (size * 0.85, 9, 24);
     }
+}
+
+void
+sy_trace_view_get_options (SyTraceView   *self,
+                           SyViewOptions *opts)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  sy_view_options_init (opts);
+  if (klass->get_options)
+    klass->get_options (self, opts);
+  if (klass->info && klass->info->select && priv->selection)
+    klass->info->select (opts, sy_selection_get_token (priv->selection),
+                         sy_selection_get_layer (priv->selection));
+}
+
+/* Draws with the table's renderer. */
+static void
+sy_trace_view_real_draw (SyTraceView         *self,
+                         cairo_t             *cr,
+                         const SyRenderStyle *style,
+                         double               width,
+                         double               height)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyViewOptions opts;
+
+  if (klass->info == NULL || klass->info->render == NULL)
+    return;
+  sy_trace_view_get_options (self, &opts);
+  klass->info->render (cr, &(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height });
+}
+
+/* The (layer, token) under a point: the class's hit test, else the
+ * table's. */
+static gboolean
+hit_cell (SyTraceView         *self,
+          const SyRenderStyle *style,
+          const double         point[2],
+          int                  cell[2])
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
+  SyViewOptions opts;
+
+  if (klass->hit)
+    return klass->hit (self, style, width, height, point[0], point[1], &cell[0], &cell[1]);
+  if (klass->info == NULL || klass->info->hit == NULL)
+    return FALSE;
+  sy_trace_view_get_options (self, &opts);
+  return klass->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height },
+                           point, cell);
+}
+
+/* The sideways-scrolling grid's geometry now; FALSE without one. */
+static gboolean
+grid_now (SyTraceView *self,
+          double      *cell_w,
+          double      *grid_w,
+          double      *content_w)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyRenderStyle style;
+  double geometry[3];
+
+  if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  sy_trace_view_get_render_style (self, &style);
+  if (!klass->grid_geometry (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
+                             gtk_widget_get_height (GTK_WIDGET (self)), geometry))
+    return FALSE;
+  *cell_w = geometry[0];
+  *grid_w = geometry[1];
+  *content_w = geometry[2];
+  return TRUE;
+}
+
+gboolean
+sy_trace_view_clamp_grid (SyTraceView *self,
+                          double       old_cell_width,
+                          double       old_x_offset)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w;
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  if (klass->get_grid == NULL)
+    return FALSE;
+  klass->get_grid (self, &cell_width, &x_offset);
+  if (grid_now (self, &cw, &gw, &content_w))
+    *x_offset = CLAMP (*x_offset, 0, MAX (0, content_w - gw));
+  if (*cell_width == old_cell_width && *x_offset == old_x_offset)
+    return FALSE;
+  g_signal_emit (self, signals[VIEWPORT_CHANGED], 0);
+  return TRUE;
+}
+
+/* A grid zooms about the left edge of its first visible column with
+ * Ctrl held, else pans. */
+static gboolean
+sy_trace_view_real_scroll (SyTraceView *self,
+                           double       dx,
+                           double       dy,
+                           gboolean     zoom)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w, old_cw, old_x;
+
+  if (!grid_now (self, &cw, &gw, &content_w))
+    return FALSE;
+  klass->get_grid (self, &cell_width, &x_offset);
+  old_cw = *cell_width;
+  old_x = *x_offset;
+  if (zoom)
+    {
+      double first = cw > 0 ? *x_offset / cw : 0;
+
+      *cell_width = CLAMP (cw * pow (1.15, -dy), SY_TRACE_VIEW_MIN_CELL, SY_TRACE_VIEW_MAX_CELL);
+      *x_offset = first * *cell_width;
+    }
+  else if (content_w <= gw + 0.5)
+    return FALSE;
+  else
+    *x_offset += (fabs (dx) > 0 ? dx : dy) * MAX (cw, 8) * 2;
+  sy_trace_view_clamp_grid (self, old_cw, old_x);
+  return TRUE;
+}
+
+/* A grid scrolls the selected token's column into view. */
+static void
+sy_trace_view_real_selection_changed (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  double *cell_width, *x_offset, cw, gw, content_w, old_x;
+  int t = priv->selection ? sy_selection_get_token (priv->selection) : -1;
+
+  if (t < 0 || !grid_now (self, &cw, &gw, &content_w) || cw <= 0 || gw <= 0)
+    return;
+  klass->get_grid (self, &cell_width, &x_offset);
+  old_x = *x_offset;
+  if (t * cw < *x_offset)
+    *x_offset = t * cw;
+  else if ((t + 1) * cw > *x_offset + gw)
+    *x_offset = (t + 1) * cw - gw;
+  sy_trace_view_clamp_grid (self, *cell_width, old_x);
 }
 
 void
@@ -315,20 +463,18 @@ sy_trace_view_select_at (SyTraceView *self,
                          double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   SyRenderStyle style;
-  int layer = -1, token = -1;
+  int cell[2] = { -1, -1 };
 
-  if (priv->trace == NULL || klass->hit == NULL)
+  if (priv->trace == NULL)
     return FALSE;
   sy_trace_view_get_render_style (self, &style);
-  if (!klass->hit (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                   gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &token))
+  if (!hit_cell (self, &style, (double[2]) { x, y }, cell))
     return FALSE;
-  if (token >= 0)
-    sy_selection_set_token (priv->selection, token);
-  if (layer >= 0)
-    sy_selection_set_layer (priv->selection, layer);
+  if (cell[1] >= 0)
+    sy_selection_set_token (priv->selection, cell[1]);
+  if (cell[0] >= 0)
+    sy_selection_set_layer (priv->selection, cell[0]);
   return TRUE;
 }
 
@@ -633,6 +779,9 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
   widget_class->size_allocate = sy_trace_view_size_allocate;
+  klass->draw = sy_trace_view_real_draw;
+  klass->scroll = sy_trace_view_real_scroll;
+  klass->selection_changed = sy_trace_view_real_selection_changed;
 
   properties[PROP_TRACE] =
     g_param_spec_boxed ("trace", NULL, NULL, SY_TYPE_TRACE,
@@ -646,6 +795,12 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
   signals[EXPERT_ACTIVATED] =
     g_signal_new ("expert-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+
+  /* a sideways-scrolling grid's column width or offset changed (zoom,
+   * scroll): lets compare mode keep two heatmaps on one token axis */
+  signals[VIEWPORT_CHANGED] =
+    g_signal_new ("viewport-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "view.move", "(ii)", move_action);
   gtk_widget_class_install_action (widget_class, "view.open-expert", "(ii)", open_expert_action);

@@ -16,6 +16,7 @@
 #include "sy-render-style.h"
 #include "sy-selection.h"
 #include "sy-trace.h"
+#include "sy-views.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,10 @@ G_BEGIN_DECLS
 GType sy_trace_get_type (void) G_GNUC_CONST;
 
 #define SY_TYPE_TRACE_VIEW (sy_trace_view_get_type ())
+
+/* Column widths a sideways-scrolling grid zooms between. */
+#define SY_TRACE_VIEW_MIN_CELL 3.0
+#define SY_TRACE_VIEW_MAX_CELL 120.0
 
 G_DECLARE_DERIVABLE_TYPE (SyTraceView, sy_trace_view, SY, TRACE_VIEW, GtkWidget)
 
@@ -74,7 +79,27 @@ struct _SyTraceViewClass
                             int                 *layer,
                             int                 *expert);
 
-  gpointer padding[7];
+  /* The view's entry in the table (sy-views.h).  Where it is set, the
+   * base class draws with its renderer and hit-tests with its hit test,
+   * on the options get_options() gives with the selection applied. */
+  const SyViewInfo *info;
+  /* The view's own options (the selection is applied after). */
+  void      (*get_options) (SyTraceView         *self,
+                            SyViewOptions       *opts);
+  /* A grid of token columns that scrolls sideways: its column width,
+   * visible width and whole width now, in @geometry.  With it the base class zooms
+   * (Ctrl+scroll), pans and scrolls the selected token into view,
+   * moving the column width and offset get_grid() points at. */
+  gboolean  (*grid_geometry) (SyTraceView         *self,
+                              const SyRenderStyle *style,
+                              double               width,
+                              double               height,
+                              double               geometry[3]);
+  void      (*get_grid)    (SyTraceView         *self,
+                            double             **cell_width,
+                            double             **x_offset);
+
+  gpointer padding[3];
 };
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
@@ -122,6 +147,15 @@ char          *sy_trace_view_get_tooltip_at   (SyTraceView    *self,
 gboolean       sy_trace_view_select_at        (SyTraceView    *self,
                                                double          x,
                                                double          y);
+/* The options the view draws with now: its own and the selection. */
+void           sy_trace_view_get_options      (SyTraceView    *self,
+                                               SyViewOptions  *opts);
+/* Keeps a sideways-scrolling grid's offset inside its content; when the
+ * column width or the offset differ from @old_cell_width and
+ * @old_x_offset, emits ::viewport-changed and returns TRUE. */
+gboolean       sy_trace_view_clamp_grid       (SyTraceView    *self,
+                                               double          old_cell_width,
+                                               double          old_x_offset);
 /* Moves the selection as the arrow keys do. */
 void           sy_trace_view_move_selection   (SyTraceView    *self,
                                                int             d_token,
