@@ -24,6 +24,29 @@ typedef struct
   SyTraceDtype dtype;
 } Reader;
 
+/* sy_engine_fail () for functions that return a pointer */
+static gpointer
+fail_null (GError    **error,
+           int         code,
+           const char *format,
+           ...) G_GNUC_PRINTF (3, 4);
+
+static gpointer
+fail_null (GError    **error,
+           int         code,
+           const char *format,
+           ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, SY_ENGINE_ERROR, code, message);
+  return NULL;
+}
+
 static json_object *
 member (json_object *o,
         const char  *key)
@@ -53,26 +76,17 @@ read_floats (const Reader *r,
   float *v;
 
   if (o == NULL || !json_object_is_type (o, json_type_string))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
-            r->name, what, n);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
+                      r->name, what, n);
   b64 = json_object_get_string (o);
   for (const char *c = b64; *c; c++)
     if (!g_ascii_isalnum (*c) && *c != '+' && *c != '/' && *c != '=')
-      {
-        sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
-              c - b64);
-        return NULL;
-      }
+      return fail_null (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
+                        c - b64);
   raw = g_base64_decode (b64, &len);
   if (len != n * width)
-    {
-      sy_engine_fail (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
-            "%s: %s holds %zu values, expected %zu", r->name, what, len / width, n);
-      return NULL;
-    }
+    return fail_null (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                      "%s: %s holds %zu values, expected %zu", r->name, what, len / width, n);
   v = g_new (float, MAX (n, 1));
   for (gsize i = 0; i < n; i++)
     {
@@ -118,17 +132,11 @@ read_ints (const Reader *r,
   int *v;
 
   if (o == NULL || !json_object_is_type (o, json_type_array))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
   len = json_object_array_length (o);
   if (n >= 0 && len != (gsize) n)
-    {
-      sy_engine_fail (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
-            "%s: %s has %zu entries, expected %zd", r->name, what, len, n);
-      return NULL;
-    }
+    return fail_null (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                      "%s: %s has %zu entries, expected %zd", r->name, what, len, n);
   v = g_new (int, MAX (len, 1));
   for (gsize i = 0; i < len; i++)
     {
@@ -534,11 +542,8 @@ read_token_extras (const Reader  *r,
   if ((o = member (tokens, "text")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.text must be an array of %zu strings, one per id", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "%s: tokens.text must be an array of %zu strings, one per id", name, T);
       for (gsize t = 0; t < T; t++)
         {
           json_object *e = json_object_array_get_idx (o, t);
@@ -546,21 +551,15 @@ read_token_extras (const Reader  *r,
           if (e != NULL && json_object_is_type (e, json_type_string))
             tr->token_text[t] = g_strdup (json_object_get_string (e));
           else if (e != NULL && !json_object_is_type (e, json_type_null))
-            {
-              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
-                    name, t);
-              return FALSE;
-            }
+            return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
+                                   name, t);
         }
     }
   if ((o = member (tokens, "offsets")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
       tr->offsets = g_new0 (int, 2 * MAX (T, 1));
       for (gsize t = 0; t < T; t++)
         {
@@ -618,12 +617,9 @@ read_router_info (const Reader  *r,
           !sy_json_get_string (ri, name, "native_policy", NULL, &native, error))
         return FALSE;
       if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
-                " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
+                               " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
       tf->info.activation = act;
       tf->info.native_weights = nw;
       tf->info.routed_scaling_factor = (float) d;
@@ -674,19 +670,13 @@ read_encoding (Reader       *r,
   else if (strcmp (dtype, "f16") == 0)
     r->dtype = SY_TRACE_DTYPE_F16;
   else
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
   if (!sy_json_get_int_range (root, name, "top_n", 0, 0, E, top, error) ||
       !sy_json_get_bool (root, name, "weights", TRUE, &tf->has_weights, error))
     return FALSE;
   if (tf->values == SY_TRACE_ROUTER_TOP && (*top < 1 || *top >= E))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-            "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
   return TRUE;
 }
 
@@ -712,10 +702,7 @@ read_nll_metrics (const Reader  *r,
       g_autofree float *nll = NULL;
 
       if (T < 2)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
       nll = read_floats (r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);
       if (nll == NULL)
         return FALSE;
@@ -768,10 +755,7 @@ sy_trace_file_parse (const char  *data,
   if (!sy_json_get_object (root, name, "model", &model, error))
     return NULL;
   if (model == NULL)
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
   if (!sy_json_require_int_range (model, name, "n_experts", 1, 1 << 16, &E, error) ||
       !sy_json_require_int_range (model, name, "native_k", 1, E, &native_k, error) ||
       !sy_json_require_int_range (model, name, "n_layers", 1, 1 << 16, &n_layers, error) ||
@@ -784,31 +768,22 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   for (gsize i = 1; i < n_moe; i++)
     if (moe_layers[i] <= moe_layers[i - 1])
-      {
-        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-              "%s: model.moe_layers must be increasing decoder-layer indices", name);
-        return NULL;
-      }
+      return fail_null (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                        "%s: model.moe_layers must be increasing decoder-layer indices", name);
   r.L = (int) n_moe;
 
   /* tokens */
   tokens = member (root, "tokens");
   if (tokens == NULL || !json_object_is_type (tokens, json_type_object))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
   ids = read_ints (&r, member (tokens, "ids"), "tokens.ids", -1, 0, G_MAXINT32, &T, error);
   if (ids == NULL)
     return NULL;
   for (gsize t = 0; vocab > 0 && t < T; t++)
     if (ids[t] >= vocab)
-      {
-        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-              "%s: token id %d (tokens.ids[%zu]) is outside the vocabulary of %" G_GINT64_FORMAT
-              " ids", name, ids[t], t, vocab);
-        return NULL;
-      }
+      return fail_null (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                        "%s: token id %d (tokens.ids[%zu]) is outside the vocabulary of %" G_GINT64_FORMAT
+                        " ids", name, ids[t], t, vocab);
   r.T = (int) T;
 
   tf = g_new0 (SyTraceFile, 1);
@@ -824,10 +799,7 @@ sy_trace_file_parse (const char  *data,
       !sy_json_get_string (root, name, "text", NULL, &tf->text, error))
     return NULL;
   if (tf->text && !g_utf8_validate (tf->text, -1, NULL))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
   if (!read_token_extras (&r, tokens, tr, error))
     return NULL;
 
@@ -842,17 +814,11 @@ sy_trace_file_parse (const char  *data,
   /* layers */
   layers = member (root, "layers");
   if (layers == NULL || !json_object_is_type (layers, json_type_array))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
   if (json_object_array_length (layers) != n_moe)
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-            "%s: %zu layers, but the header's model.moe_layers lists %zu MoE layers", name,
-            json_object_array_length (layers), n_moe);
-      return NULL;
-    }
+    return fail_null (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                      "%s: %zu layers, but the header's model.moe_layers lists %zu MoE layers", name,
+                      json_object_array_length (layers), n_moe);
   for (gsize l = 0; l < n_moe; l++)
     if (!read_layer (&r, tf, json_object_array_get_idx (layers, l), (int) l, moe_layers[l],
                      (int) top, error))
