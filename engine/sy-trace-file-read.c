@@ -24,29 +24,6 @@ typedef struct
   SyTraceDtype dtype;
 } Reader;
 
-/* sy_engine_fail () for functions that return a pointer */
-static gpointer
-fail_null (GError    **error,
-           int         code,
-           const char *format,
-           ...) G_GNUC_PRINTF (3, 4);
-
-static gpointer
-fail_null (GError    **error,
-           int         code,
-           const char *format,
-           ...)
-{
-  g_autofree char *message = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  message = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, SY_ENGINE_ERROR, code, message);
-  return NULL;
-}
-
 static json_object *
 member (json_object *o,
         const char  *key)
@@ -76,17 +53,26 @@ read_floats (const Reader *r,
   float *v;
 
   if (o == NULL || !json_object_is_type (o, json_type_string))
-    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
-                      r->name, what, n);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected a base64 string of %zu values",
+            r->name, what, n);
+      return NULL;
+    }
   b64 = json_object_get_string (o);
   for (const char *c = b64; *c; c++)
     if (!g_ascii_isalnum (*c) && *c != '+' && *c != '/' && *c != '=')
-      return fail_null (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
-                        c - b64);
+      {
+        sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT, "%s: %s: not base64 (byte %td)", r->name, what,
+              c - b64);
+        return NULL;
+      }
   raw = g_base64_decode (b64, &len);
   if (len != n * width)
-    return fail_null (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                      "%s: %s holds %zu values, expected %zu", r->name, what, len / width, n);
+    {
+      sy_engine_fail (error, len < n * width ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+            "%s: %s holds %zu values, expected %zu", r->name, what, len / width, n);
+      return NULL;
+    }
   v = g_new (float, MAX (n, 1));
   for (gsize i = 0; i < n; i++)
     {
@@ -132,11 +118,17 @@ read_ints (const Reader *r,
   int *v;
 
   if (o == NULL || !json_object_is_type (o, json_type_array))
-    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: %s: expected an array of integers", r->name, what);
+      return NULL;
+    }
   len = json_object_array_length (o);
   if (n >= 0 && len != (gsize) n)
-    return fail_null (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                      "%s: %s has %zu entries, expected %zd", r->name, what, len, n);
+    {
+      sy_engine_fail (error, len < (gsize) n ? SY_ENGINE_ERROR_TRUNCATED : SY_ENGINE_ERROR_SHAPE_MISMATCH,
+            "%s: %s has %zu entries, expected %zd", r->name, what, len, n);
+      return NULL;
+    }
   v = g_new (int, MAX (len, 1));
   for (gsize i = 0; i < len; i++)
     {
@@ -755,7 +747,10 @@ sy_trace_file_parse (const char  *data,
   if (!sy_json_get_object (root, name, "model", &model, error))
     return NULL;
   if (model == NULL)
-    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'model' is missing", name);
+      return NULL;
+    }
   if (!sy_json_require_int_range (model, name, "n_experts", 1, 1 << 16, &E, error) ||
       !sy_json_require_int_range (model, name, "native_k", 1, E, &native_k, error) ||
       !sy_json_require_int_range (model, name, "n_layers", 1, 1 << 16, &n_layers, error) ||
@@ -768,22 +763,31 @@ sy_trace_file_parse (const char  *data,
     return NULL;
   for (gsize i = 1; i < n_moe; i++)
     if (moe_layers[i] <= moe_layers[i - 1])
-      return fail_null (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                        "%s: model.moe_layers must be increasing decoder-layer indices", name);
+      {
+        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+              "%s: model.moe_layers must be increasing decoder-layer indices", name);
+        return NULL;
+      }
   r.L = (int) n_moe;
 
   /* tokens */
   tokens = member (root, "tokens");
   if (tokens == NULL || !json_object_is_type (tokens, json_type_object))
-    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
+      return NULL;
+    }
   ids = read_ints (&r, member (tokens, "ids"), "tokens.ids", -1, 0, G_MAXINT32, &T, error);
   if (ids == NULL)
     return NULL;
   for (gsize t = 0; vocab > 0 && t < T; t++)
     if (ids[t] >= vocab)
-      return fail_null (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                        "%s: token id %d (tokens.ids[%zu]) is outside the vocabulary of %" G_GINT64_FORMAT
-                        " ids", name, ids[t], t, vocab);
+      {
+        sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+              "%s: token id %d (tokens.ids[%zu]) is outside the vocabulary of %" G_GINT64_FORMAT
+              " ids", name, ids[t], t, vocab);
+        return NULL;
+      }
   r.T = (int) T;
 
   tf = g_new0 (SyTraceFile, 1);
@@ -799,7 +803,10 @@ sy_trace_file_parse (const char  *data,
       !sy_json_get_string (root, name, "text", NULL, &tf->text, error))
     return NULL;
   if (tf->text && !g_utf8_validate (tf->text, -1, NULL))
-    return fail_null (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_BAD_INPUT, "%s: 'text' is not valid UTF-8", name);
+      return NULL;
+    }
   if (!read_token_extras (&r, tokens, tr, error))
     return NULL;
 
@@ -814,11 +821,17 @@ sy_trace_file_parse (const char  *data,
   /* layers */
   layers = member (root, "layers");
   if (layers == NULL || !json_object_is_type (layers, json_type_array))
-    return fail_null (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);
+      return NULL;
+    }
   if (json_object_array_length (layers) != n_moe)
-    return fail_null (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                      "%s: %zu layers, but the header's model.moe_layers lists %zu MoE layers", name,
-                      json_object_array_length (layers), n_moe);
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+            "%s: %zu layers, but the header's model.moe_layers lists %zu MoE layers", name,
+            json_object_array_length (layers), n_moe);
+      return NULL;
+    }
   for (gsize l = 0; l < n_moe; l++)
     if (!read_layer (&r, tf, json_object_array_get_idx (layers, l), (int) l, moe_layers[l],
                      (int) top, error))
