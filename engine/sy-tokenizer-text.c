@@ -282,10 +282,18 @@ norm_replace (const SyNormalizer *self,
   _sy_tok_builder_finish (&b, ctx, out);
 }
 
+/* What a per-character normalizer writes for @c: its bytes into @buf
+ * (returns their count, at most 8), or -1 to keep @c as it is */
+typedef int (*CharMapFunc) (gunichar  c,
+                            char     *buf);
+
+/* @in with each character replaced as @f says; written text takes the
+ * span of the character it replaces */
 static void
-norm_lowercase (SyTokCtx         *ctx,
-                const SyTokPiece *in,
-                SyTokPiece       *out)
+map_chars (SyTokCtx         *ctx,
+           const SyTokPiece *in,
+           CharMapFunc       f,
+           SyTokPiece       *out)
 {
   SyTokBuilder b;
 
@@ -295,29 +303,42 @@ norm_lowercase (SyTokCtx         *ctx,
       int n;
       gunichar c = _sy_utf8_decode (in->s + i, &n);
       char buf[8];
-      int k;
+      int k = f (c, buf);
 
-      if (c < 0x80)
-        {
-          buf[0] = g_ascii_tolower ((char) c);
-          k = 1;
-        }
-      else if (c == 0x130)
-        {
-          /* the one full lowercase mapping longer than a character */
-          memcpy (buf, "i\xCC\x87", 3);
-          k = 3;
-        }
-      else if (c >= 0x2160 && c <= 0x216F)
-        k = g_unichar_to_utf8 (c + 0x10, buf);   /* Roman numerals (Nl, Other_Uppercase) */
-      else if (c >= 0x24B6 && c <= 0x24CF)
-        k = g_unichar_to_utf8 (c + 26, buf);     /* circled capital letters (So) */
+      if (k < 0)
+        _sy_tok_builder_put_span (&b, in, i, i + n);
       else
-        k = g_unichar_to_utf8 (g_unichar_tolower (c), buf);
-      _sy_tok_builder_put (&b, buf, k, in->al[i]);
+        _sy_tok_builder_put (&b, buf, k, in->al[i]);
       i += n;
     }
   _sy_tok_builder_finish (&b, ctx, out);
+}
+
+/* Lowercase */
+static int
+lowercase_char (gunichar  c,
+                char     *buf)
+{
+  int k;
+
+  if (c < 0x80)
+    {
+      buf[0] = g_ascii_tolower ((char) c);
+      k = 1;
+    }
+  else if (c == 0x130)
+    {
+      /* the one full lowercase mapping longer than a character */
+      memcpy (buf, "i\xCC\x87", 3);
+      k = 3;
+    }
+  else if (c >= 0x2160 && c <= 0x216F)
+    k = g_unichar_to_utf8 (c + 0x10, buf);   /* Roman numerals (Nl, Other_Uppercase) */
+  else if (c >= 0x24B6 && c <= 0x24CF)
+    k = g_unichar_to_utf8 (c + 26, buf);     /* circled capital letters (So) */
+  else
+    k = g_unichar_to_utf8 (g_unichar_tolower (c), buf);
+  return k;
 }
 
 static void
@@ -355,24 +376,12 @@ norm_strip (const SyNormalizer *self,
   out->len = e - a;
 }
 
-static void
-norm_strip_accents (SyTokCtx         *ctx,
-                    const SyTokPiece *in,
-                    SyTokPiece       *out)
+/* StripAccents: combining marks dropped */
+static int
+strip_accent_char (gunichar  c,
+                   char     *buf)
 {
-  SyTokBuilder b;
-
-  _sy_tok_builder_init (&b, in->len + 16);
-  for (int i = 0; i < in->len;)
-    {
-      int n;
-      gunichar c = _sy_utf8_decode (in->s + i, &n);
-
-      if (c < 0x80 || !_sy_unichar_is_mark (c))
-        _sy_tok_builder_put_span (&b, in, i, i + n);
-      i += n;
-    }
-  _sy_tok_builder_finish (&b, ctx, out);
+  return c < 0x80 || !_sy_unichar_is_mark (c) ? -1 : 0;
 }
 
 void
@@ -451,13 +460,13 @@ _sy_normalizer_apply (const SyNormalizer *self,
       norm_unicode (G_NORMALIZE_NFKD, ctx, in, out);
       break;
     case NORM_LOWERCASE:
-      norm_lowercase (ctx, in, out);
+      map_chars (ctx, in, lowercase_char, out);
       break;
     case NORM_STRIP:
       norm_strip (self, in, out);
       break;
     case NORM_STRIP_ACCENTS:
-      norm_strip_accents (ctx, in, out);
+      map_chars (ctx, in, strip_accent_char, out);
       break;
     case NORM_BYTE_LEVEL:
       _sy_tok_byte_level_map (ctx, in, out);

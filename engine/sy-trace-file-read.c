@@ -534,11 +534,8 @@ read_token_extras (const Reader  *r,
   if ((o = member (tokens, "text")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.text must be an array of %zu strings, one per id", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "%s: tokens.text must be an array of %zu strings, one per id", name, T);
       for (gsize t = 0; t < T; t++)
         {
           json_object *e = json_object_array_get_idx (o, t);
@@ -546,21 +543,15 @@ read_token_extras (const Reader  *r,
           if (e != NULL && json_object_is_type (e, json_type_string))
             tr->token_text[t] = g_strdup (json_object_get_string (e));
           else if (e != NULL && !json_object_is_type (e, json_type_null))
-            {
-              sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
-                    name, t);
-              return FALSE;
-            }
+            return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
+                                   name, t);
         }
     }
   if ((o = member (tokens, "offsets")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
       tr->offsets = g_new0 (int, 2 * MAX (T, 1));
       for (gsize t = 0; t < T; t++)
         {
@@ -618,12 +609,9 @@ read_router_info (const Reader  *r,
           !sy_json_get_string (ri, name, "native_policy", NULL, &native, error))
         return FALSE;
       if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
-                " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
+                               " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
       tf->info.activation = act;
       tf->info.native_weights = nw;
       tf->info.routed_scaling_factor = (float) d;
@@ -674,19 +662,13 @@ read_encoding (Reader       *r,
   else if (strcmp (dtype, "f16") == 0)
     r->dtype = SY_TRACE_DTYPE_F16;
   else
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED, "%s: 'dtype' is \"%s\" (f32 or f16)", name, dtype);
   if (!sy_json_get_int_range (root, name, "top_n", 0, 0, E, top, error) ||
       !sy_json_get_bool (root, name, "weights", TRUE, &tf->has_weights, error))
     return FALSE;
   if (tf->values == SY_TRACE_ROUTER_TOP && (*top < 1 || *top >= E))
-    {
-      sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-            "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
-      return FALSE;
-    }
+    return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                           "%s: values \"top\" needs top_n between 1 and %" G_GINT64_FORMAT, name, E - 1);
   return TRUE;
 }
 
@@ -712,10 +694,7 @@ read_nll_metrics (const Reader  *r,
       g_autofree float *nll = NULL;
 
       if (T < 2)
-        {
-          sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
-          return FALSE;
-        }
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
       nll = read_floats (r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);
       if (nll == NULL)
         return FALSE;
