@@ -132,13 +132,18 @@ card_screenshot (GtkWidget  *card,
   g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *png = NULL;
 
-  sy_test_settle (300);
-  width = gtk_widget_get_width (root);
-  height = gtk_widget_get_height (root);
+  /* a loaded machine may take several frames to lay out a chart just
+   * switched to: until then the window draws nothing */
   paintable = gtk_widget_paintable_new (root);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  for (int attempt = 0; node == NULL && attempt < 20; attempt++)
+    {
+      sy_test_settle (300);
+      width = gtk_widget_get_width (root);
+      height = gtk_widget_get_height (root);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (root)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
