@@ -19,19 +19,12 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
-#include "sy-default-model.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 #define N_GEN 64
 
-static gboolean opened;
 static int n_traces;
-
-static void
-on_opened (SyWindow *window, GFile *folder, gpointer data)
-{
-  opened = TRUE;
-}
 
 static void
 on_trace (SyAnalysisView *view, gpointer data)
@@ -51,9 +44,7 @@ cpu_s (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
   g_autoptr (SyApplication) app = NULL;
   SyWindow *window;
   SyAnalysisView *view;
@@ -63,31 +54,11 @@ main (int argc, char **argv)
   double c0, wall, cpu;
   int n_prompt, n_gen, frames;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("bench-continue: no display\n");
-      return 77;
-    }
-  path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
-  if (path == NULL)
-    {
-      g_printerr ("bench-continue: %s\n", error->message);
-      return 77;
-    }
-  app = sy_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = sy_test_bench_open ("bench-continue", argc, argv, 0, 0, &app, &path);
+  if (window == NULL)
+    return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), NULL);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
-  folder = g_file_new_for_path (path);
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
   worker = sy_analysis_view_get_worker (view);
 
   n_traces = 0;

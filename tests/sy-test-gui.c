@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sy-default-model.h"
 #include "sy-test-gui.h"
 
 SyApplication *
@@ -40,6 +41,60 @@ sy_test_gui_init (const char *program,
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   return app;
+}
+
+static void
+on_model_opened (SyWindow *window,
+                 GFile    *folder,
+                 gpointer  flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
+SyWindow *
+sy_test_bench_open (const char     *program,
+                    int             argc,
+                    char          **argv,
+                    int             width,
+                    int             height,
+                    SyApplication **app,
+                    char          **path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) folder = NULL;
+  gboolean opened = FALSE;
+  SyWindow *window;
+  gulong handler;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("%s: no display\n", program);
+      return NULL;
+    }
+  *path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
+  if (*path == NULL)
+    {
+      g_printerr ("%s: %s\n", program, error->message);
+      return NULL;
+    }
+
+  *app = sy_application_new ();
+  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_application_register (G_APPLICATION (*app), NULL, NULL);
+  g_application_activate (G_APPLICATION (*app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (*app)));
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+
+  handler = g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
+  folder = g_file_new_for_path (*path);
+  sy_window_open_model (window, folder);
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (window, handler);
+  return window;
 }
 
 GtkWidget *

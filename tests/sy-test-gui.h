@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "sy-application.h"
+#include "sy-window.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,20 @@ SyApplication *sy_test_gui_init        (const char *program,
         return;                                                         \
       }                                                                 \
   } G_STMT_END
+
+/* For the benchmarks (no g_test): memory settings, no accessibility bus,
+ * the application activated, its window @width × @height (0: as it is)
+ * and the model at argv[1] (else the default model) open in it.  Returns
+ * the window, with the application in @app and the model's path in @path;
+ * or NULL, having said why on stderr after "@program: ", when there is no
+ * display or no model (the benchmark then exits 77). */
+SyWindow      *sy_test_bench_open      (const char      *program,
+                                        int              argc,
+                                        char           **argv,
+                                        int              width,
+                                        int              height,
+                                        SyApplication  **app,
+                                        char           **path);
 
 /* Depth-first search for the first widget of @type below @root (included). */
 GtkWidget     *sy_test_find_widget     (GtkWidget  *root,
