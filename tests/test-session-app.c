@@ -437,6 +437,87 @@ test_session_actions (void)
   g_assert_true (sy_window_get_model_folder (window) != NULL);
 }
 
+/* The file chooser that @action brings up (GTK's own dialog: no portal
+ * here), answered with @name in @folder and Accept. */
+static void
+choose_in_dialog (SyWindow   *window,
+                  const char *action,
+                  const char *folder,
+                  const char *name)
+{
+  g_autofree char *path = g_build_filename (folder, name, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  GtkWidget *dialog = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+  while (dialog == NULL)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+        {
+          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+          if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+            dialog = GTK_WIDGET (w);
+        }
+      if (dialog == NULL)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  /* after the dialog has read its start folder, which would win */
+  sy_test_settle (200);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      g_autoptr (GFile) dir = g_file_new_for_path (folder);
+
+      g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), dir, &error));
+      sy_test_settle (200);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+    }
+  else
+    g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, &error));
+  g_assert_no_error (error);
+  sy_test_settle (200);
+  {
+    g_autoptr (GFile) now = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+    g_test_message ("chooser at %s", now ? g_file_peek_path (now) : "(none)");
+  }
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* Save Session… and Open Session… through their choosers: a name without
+ * an extension gets .switchyard, and the file chosen opens. */
+static void
+test_session_choosers (void)
+{
+  g_autofree char *saved = g_build_filename (tmp_dir, "chosen" SY_SESSION_FILE_EXTENSION, NULL);
+  g_autoptr (GFile) session_opened = NULL;
+  SyWindow *window;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  g_assert_nonnull (sy_window_get_model_folder (window));
+
+  choose_in_dialog (window, "win.save-session", tmp_dir, "chosen");
+  while (!g_file_test (saved, G_FILE_TEST_IS_REGULAR))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  choose_in_dialog (window, "win.open-session", tmp_dir, "chosen" SY_SESSION_FILE_EXTENSION);
+  wait_for_file (&session_opened);
+  {
+    g_autofree char *path = g_file_get_path (session_opened);
+
+    g_assert_cmpstr (path, ==, saved);
+  }
+  g_signal_handlers_disconnect_by_data (window, &session_opened);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -456,6 +537,7 @@ main (int    argc,
   g_test_add_func ("/app/session/round-trip", test_session_round_trip);
   g_test_add_func ("/app/session/errors", test_session_errors);
   g_test_add_func ("/app/session/actions", test_session_actions);
+  g_test_add_func ("/app/session/choosers", test_session_choosers);
   status = g_test_run ();
 
   sy_test_remove_tree (tmp_dir);
