@@ -52,6 +52,43 @@ sy_cli_error_from (const GError *error)
   return sy_cli_error ("%s", error ? error->message : "unknown error");
 }
 
+gboolean
+sy_cli_parse_options (const char    *command,
+                      const char    *parameter,
+                      const char    *summary,
+                      GOptionEntry  *entries,
+                      gboolean       no_args,
+                      int           *argc,
+                      char        ***argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr (GError) error = NULL;
+
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      sy_cli_error ("%s: %s", command, error->message);
+      return FALSE;
+    }
+  if (no_args && *argc > 1)
+    {
+      sy_cli_error ("%s: unexpected argument '%s'", command, (*argv)[1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+sy_cli_print_json (const char *json,
+                   gboolean    pretty)
+{
+  fputs (json, stdout);
+  if (!pretty)
+    fputc ('\n', stdout);
+}
+
 static void
 print_usage (FILE *out)
 {

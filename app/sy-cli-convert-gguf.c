@@ -53,7 +53,6 @@ int
 sy_cli_convert_gguf (int    argc,
                      char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *model = NULL;
   g_autofree char *type_name = NULL;
@@ -75,11 +74,8 @@ sy_cli_convert_gguf (int    argc,
   g_autofree char *summary = g_strdup_printf ("Writes the model as a GGUF file (architectures: %s).",
                                               sy_gguf_supported_archs ());
 
-  context = g_option_context_new ("OUT.gguf");
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error ("convert-gguf: %s", error->message);
+  if (!sy_cli_parse_options ("convert-gguf", "OUT.gguf", summary, entries, FALSE, &argc, &argv))
+    return 1;
   if (model == NULL)
     return sy_cli_error ("convert-gguf: --model is required");
   if (args == NULL || args[0] == NULL)

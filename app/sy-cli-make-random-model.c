@@ -45,7 +45,6 @@ int
 sy_cli_make_random_model (int    argc,
                           char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *preset_name = NULL;
   g_autofree char *dtype_name = NULL;
@@ -79,12 +78,8 @@ sy_cli_make_random_model (int    argc,
   summary = g_strdup_printf ("Writes a Hugging Face model folder with random weights of real shapes\n"
                              "(config.json, generation_config.json, model.safetensors).\n\n"
                              "Presets: %s", names);
-  context = g_option_context_new ("DIR");
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error ("make-random-model: %s", error->message);
-
+  if (!sy_cli_parse_options ("make-random-model", "DIR", summary, entries, FALSE, &argc, &argv))
+    return 1;
   if (args == NULL || args[0] == NULL)
     return sy_cli_error ("make-random-model: no output folder given (see --help)");
   if (args[1] != NULL)

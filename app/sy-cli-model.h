@@ -32,6 +32,14 @@ int32_t      *sy_cli_input_ids    (SyModel       *model,
                                    const char    *ids,
                                    int           *n_ids,
                                    GError       **error);
+/* sy_cli_load_model() and then sy_cli_input_ids(): the model and the
+ * input ids in *@ids, or NULL (no ids) with @error. */
+SyModel      *sy_cli_load_model_input (const char  *path,
+                                       const char  *text,
+                                       const char  *ids_text,
+                                       int32_t    **ids,
+                                       int         *n_ids,
+                                       GError     **error);
 /* --router SPEC (NULL: native) */
 SyRouterSpec *sy_cli_parse_router (const char    *spec,
                                    GError       **error);
