@@ -54,7 +54,6 @@ sy_cli_generate (int    argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
-  g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autofree int32_t *prompt = NULL;
   g_autofree char *out_text = NULL;
@@ -88,13 +87,9 @@ sy_cli_generate (int    argc,
   if (model == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-  spec = sy_cli_parse_router (router, &error);
-  if (router && spec == NULL)
-    return sy_cli_error_from (error);
-
   session = sy_session_new (model);
   sy_session_set_extend_native (session, TRUE);
-  if (!sy_session_set_router (session, spec, &error))
+  if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);
 
   trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_id,

@@ -147,6 +147,22 @@ sy_cli_input_ids (SyModel     *model,
   }
 }
 
+gboolean
+sy_cli_set_router (SySession   *session,
+                   const char  *spec,
+                   GError     **error)
+{
+  g_autoptr (SyRouterSpec) parsed = NULL;
+
+  if (spec != NULL)
+    {
+      parsed = sy_router_spec_parse (spec, error);
+      if (parsed == NULL)
+        return FALSE;
+    }
+  return sy_session_set_router (session, parsed, error);
+}
+
 SyRouterSpec *
 sy_cli_parse_router (const char  *spec,
                      GError     **error)

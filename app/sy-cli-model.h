@@ -10,6 +10,7 @@
 
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-session.h"
 #include "sy-session-file.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,10 @@ SyModel      *sy_cli_load_model_input (const char  *path,
                                        int32_t    **ids,
                                        int         *n_ids,
                                        GError     **error);
+/* --router SPEC (NULL: native) set on @session. */
+gboolean      sy_cli_set_router   (SySession     *session,
+                                   const char    *spec,
+                                   GError       **error);
 /* --router SPEC (NULL: native) */
 SyRouterSpec *sy_cli_parse_router (const char    *spec,
                                    GError       **error);

@@ -21,6 +21,7 @@
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-trace-window.h"
+#include "sy-window.h"
 
 struct _SyTraceWindow
 {
@@ -67,9 +68,6 @@ static const struct
   { "entropy", N_("Router entropy") },
   { "depth", N_("Depth (shallow/deep)") },
 };
-
-/* How many entries 'recent-models' keeps (as the main window). */
-#define SY_RECENT_MAX 10
 
 G_DEFINE_FINAL_TYPE (SyTraceWindow, sy_trace_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -721,23 +719,9 @@ static void
 remember_trace (const char *path)
 {
   g_autoptr (GSettings) settings = sy_settings_new ();
-  g_auto (GStrv) old = NULL;
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) recent = NULL;
-  guint n = 1;
 
-  if (settings == NULL)
-    return;
-  old = g_settings_get_strv (settings, "recent-models");
-  g_strv_builder_add (builder, path);
-  for (guint i = 0; old[i] != NULL && n < SY_RECENT_MAX; i++)
-    if (g_strcmp0 (old[i], path) != 0)
-      {
-        g_strv_builder_add (builder, old[i]);
-        n++;
-      }
-  recent = g_strv_builder_end (builder);
-  g_settings_set_strv (settings, "recent-models", (const char * const *) recent);
+  if (settings != NULL)
+    sy_window_remember_recent (settings, path);
 }
 
 gboolean

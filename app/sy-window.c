@@ -163,11 +163,11 @@ update_recent_menu (SyWindow *self)
   g_menu_append_submenu (self->recent_section, _ ("Open _Recent"), G_MENU_MODEL (submenu));
 }
 
-static void
-remember_model (SyWindow   *self,
-                const char *path)
+void
+sy_window_remember_recent (GSettings  *settings,
+                           const char *path)
 {
-  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-models");
+  g_auto (GStrv) old = g_settings_get_strv (settings, "recent-models");
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_auto (GStrv) recent = NULL;
   guint n = 1;
@@ -180,9 +180,15 @@ remember_model (SyWindow   *self,
         n++;
       }
   recent = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "recent-models", (const char * const *) recent);
+}
 
+static void
+remember_model (SyWindow   *self,
+                const char *path)
+{
   g_settings_set_string (self->settings, "last-model", path);
-  g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
+  sy_window_remember_recent (self->settings, path);
 }
 
 void
