@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "sy-model.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,30 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
                                    const char        *name,
                                    int64_t            rows,
                                    int64_t            cols);
+
+/* How a model's runs of a fixture's reference cases (reference.json and
+ * reference.safetensors) differ from the reference and from the fixture
+ * folder's own runs. */
+typedef struct
+{
+  double logits, router, hidden;   /* max |delta| from the reference */
+  double router0;                  /* router logits of the first MoE layer: before any
+                                    * routing decision, so free of flipped expert choices */
+  int    k_mismatch;               /* (MoE layer, token) cells whose number of experts
+                                    * differs from the folder's */
+  int    expert_mismatch;          /* experts chosen that the folder did not choose */
+  int    greedy_mismatch;          /* cases whose 8-token greedy continuation leaves
+                                    * the reference */
+} SyTestRefDeltas;
+
+/* Runs every reference case of fixture @arch on @model (hidden states
+ * captured); the experts are compared with those @folder (the fixture
+ * loaded from safetensors, which test-forward holds to the reference)
+ * chooses. */
+void   sy_test_compare_reference  (SyModel           *model,
+                                   SyModel           *folder,
+                                   const char        *arch,
+                                   SyTestRefDeltas   *d);
 
 /* Asserts that sy_model_load (dir) fails with SY_ENGINE_ERROR code and a
  * message that mentions every one of the NULL-terminated needles */
