@@ -97,6 +97,72 @@ sy_test_bench_open (const char     *program,
   return window;
 }
 
+GtkWindow *
+sy_test_find_toplevel (GType       type,
+                       const char *css_class,
+                       gboolean    visible,
+                       gpointer    other)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && (gpointer) w != other &&
+          (css_class == NULL || gtk_widget_has_css_class (GTK_WIDGET (w), css_class)) &&
+          (!visible || gtk_widget_get_visible (GTK_WIDGET (w))))
+        return w;
+    }
+  return NULL;
+}
+
+GtkWindow *
+sy_test_wait_for_toplevel (GType       type,
+                           const char *css_class,
+                           gboolean    visible,
+                           gpointer    other,
+                           guint       timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      GtkWindow *w = sy_test_find_toplevel (type, css_class, visible, other);
+
+      if (w != NULL)
+        return w;
+      if (timeout_ms > 0 && g_get_monotonic_time () > end)
+        return NULL;
+      sy_test_settle (20);
+    }
+}
+
+void
+sy_test_wait_for_pointer (gpointer *pointer)
+{
+  while (*pointer == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+sy_test_store_file (SyWindow  *window,
+                    GFile     *file,
+                    GFile    **out)
+{
+  g_set_object (out, file);
+}
+
+void
+sy_test_wait_idle (SyAnalysisView *view)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+
+  do
+    sy_test_settle (50);
+  while (sy_worker_is_busy (worker));
+}
+
 GtkWidget *
 sy_test_find_widget (GtkWidget *root,
                      GType      type)

@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-window.h"
 
@@ -43,6 +44,30 @@ SyWindow      *sy_test_bench_open      (const char      *program,
                                         int              height,
                                         SyApplication  **app,
                                         char           **path);
+
+/* The first toplevel window that is a @type (an interface too), has the
+ * CSS class @css_class (NULL: any), is visible where @visible asks it and
+ * is not @other (NULL: any); NULL where there is none. */
+GtkWindow     *sy_test_find_toplevel   (GType            type,
+                                        const char      *css_class,
+                                        gboolean         visible,
+                                        gpointer         other);
+/* The same, running the main loop until it comes: NULL after @timeout_ms
+ * (0: no limit but the meson timeout). */
+GtkWindow     *sy_test_wait_for_toplevel (GType          type,
+                                        const char      *css_class,
+                                        gboolean         visible,
+                                        gpointer         other,
+                                        guint            timeout_ms);
+/* Runs the main loop until *@pointer is set (the meson timeout bounds it). */
+void           sy_test_wait_for_pointer (gpointer       *pointer);
+/* A handler for SyWindow's ::model-opened and ::session-opened: keeps
+ * the file in the GFile * @out points to. */
+void           sy_test_store_file      (SyWindow        *window,
+                                        GFile           *file,
+                                        GFile          **out);
+/* Runs the main loop until @view's worker is idle (50 ms at a time). */
+void           sy_test_wait_idle       (SyAnalysisView  *view);
 
 /* Depth-first search for the first widget of @type below @root (included). */
 GtkWidget     *sy_test_find_widget     (GtkWidget  *root,

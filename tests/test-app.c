@@ -218,22 +218,8 @@ wait_for (gpointer *done)
 static void
 expect_load_error (const char *needle)
 {
-  GtkWindow *dialog = NULL;
+  GtkWindow *dialog = sy_test_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG, "sy-load-error", FALSE, NULL, 0);
 
-  while (dialog == NULL)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), "sy-load-error"))
-            dialog = w;
-        }
-      if (dialog == NULL)
-        g_main_context_iteration (NULL, TRUE);
-    }
   g_test_message ("error dialog: %s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), needle));
   gtk_window_destroy (dialog);

@@ -29,51 +29,6 @@ static char *tmp_dir;
 
 #define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
 
-static void
-on_file_signal (SyWindow *window,
-                GFile    *file,
-                GFile   **out)
-{
-  g_set_object (out, file);
-}
-
-static void
-wait_for_file (GFile **file)
-{
-  while (*file == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_idle (SyAnalysisView *view)
-{
-  SyWorker *worker = sy_analysis_view_get_worker (view);
-
-  do
-    sy_test_settle (50);
-  while (sy_worker_is_busy (worker));
-}
-
-/* The message dialog with @css_class, waiting for it to come. */
-static GtkWindow *
-wait_for_dialog (const char *css_class)
-{
-  for (;;)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), css_class) &&
-              gtk_widget_get_visible (GTK_WIDGET (w)))
-            return w;
-        }
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 static gboolean
 has_label (GtkWidget  *root,
            const char *text)
@@ -171,8 +126,8 @@ test_session_round_trip (void)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
 
   /* nothing to save before a model is open */
   g_assert_false (sy_window_save_session (window, file, &error));
@@ -183,9 +138,9 @@ test_session_round_trip (void)
     g_autoptr (GFile) folder = g_file_new_for_path (olmoe);
 
     g_assert_true (sy_window_open_model (window, folder));
-    wait_for_file (&opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
   }
-  wait_idle (view);
+  sy_test_wait_idle (view);
 
   /* a state in every part */
   sy_analysis_view_set_text (view, "The service is pretty good, said nobody.");
@@ -197,7 +152,7 @@ test_session_round_trip (void)
   g_assert_true (sy_analysis_view_set_measure (view, "entropy", &error));
   sy_analysis_view_select (view, 3, 1);
   sy_analysis_view_set_heatmap_zoom (view, 24);
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &state);
   g_assert_cmpstr (state.view, ==, "inspector");
   g_assert_cmpstr (state.measure, ==, "entropy");
@@ -224,7 +179,7 @@ test_session_round_trip (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, folder));
-    wait_for_file (&opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
   }
   sy_analysis_view_set_text (view, "Something else entirely.");
   g_assert_true (sy_analysis_view_set_router (view, "native", NULL));
@@ -233,7 +188,7 @@ test_session_round_trip (void)
   g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
   sy_analysis_view_select (view, 0, 0);
   sy_analysis_view_set_heatmap_zoom (view, 0);
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &changed);
   g_assert_cmpstr (changed.text, !=, state.text);
   g_assert_cmpstr (changed.router_a, !=, state.router_a);
@@ -244,7 +199,7 @@ test_session_round_trip (void)
   /* open the session: the model loads, then the rest comes back */
   g_clear_object (&opened);
   g_assert_true (sy_window_open_session (window, file));
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   g_assert_true (g_file_equal (session_opened, file));
   g_assert_nonnull (opened);
   {
@@ -252,7 +207,7 @@ test_session_round_trip (void)
 
     g_assert_cmpstr (model, ==, olmoe);
   }
-  wait_idle (view);
+  sy_test_wait_idle (view);
   assert_state (view, &state);
 
   /* the same model open: restored at once */
@@ -281,7 +236,7 @@ test_session_round_trip (void)
   sy_analysis_view_set_text (view, "From elsewhere.");
   g_clear_object (&session_opened);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
   sy_analysis_view_set_text (view, "Dropped.");
@@ -306,7 +261,7 @@ test_session_round_trip (void)
     g_value_unset (&value);
     g_assert_true (accepted);
   }
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
   /* a model that changed since: a toast says so, the state comes back */
@@ -373,11 +328,11 @@ test_session_errors (void)
   window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
   sy_analysis_view_set_text (view, text);
   g_assert_true (sy_analysis_view_set_router (view, "topk:k=2", NULL));
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &before);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -400,7 +355,7 @@ test_session_errors (void)
           g_assert_no_error (error);
         }
       sy_window_open_session (window, file);
-      dialog = wait_for_dialog (cases[i].dialog);
+      dialog = sy_test_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG, cases[i].dialog, TRUE, NULL, 0);
       g_test_message ("%s: %s", cases[i].name, adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
       g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), cases[i].needle));
       gtk_window_destroy (dialog);
@@ -451,20 +406,7 @@ choose_in_dialog (SyWindow   *window,
   GtkWidget *dialog = NULL;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
-  while (dialog == NULL)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-          if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-            dialog = GTK_WIDGET (w);
-        }
-      if (dialog == NULL)
-        g_main_context_iteration (NULL, TRUE);
-    }
+  dialog = GTK_WIDGET (sy_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, NULL, TRUE, NULL, 0));
   /* after the dialog has read its start folder, which would win */
   sy_test_settle (200);
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -507,9 +449,9 @@ test_session_choosers (void)
   while (!g_file_test (saved, G_FILE_TEST_IS_REGULAR))
     g_main_context_iteration (NULL, TRUE);
 
-  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
   choose_in_dialog (window, "win.open-session", tmp_dir, "chosen" SY_SESSION_FILE_EXTENSION);
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   {
     g_autofree char *path = g_file_get_path (session_opened);
 
