@@ -69,6 +69,49 @@ sy_test_model_copy_config (const char     *arch,
   return g_steal_pointer (&tmp);
 }
 
+int32_t *
+sy_test_json_ids (json_object *arr,
+                  int          extra,
+                  int         *n)
+{
+  int32_t *ids;
+
+  *n = (int) json_object_array_length (arr);
+  ids = g_new (int32_t, *n + extra);
+  for (int i = 0; i < *n; i++)
+    ids[i] = json_object_get_int (json_object_array_get_idx (arr, i));
+  return ids;
+}
+
+double
+sy_test_run_incremental (SySession      *full,
+                         SySession      *inc,
+                         const int32_t  *ids,
+                         int             n,
+                         int             from,
+                         SyTrace       **full_trace,
+                         SyTrace       **inc_trace)
+{
+  g_autoptr (GError) error = NULL;
+  const float *a, *b;
+  int T, V;
+
+  *full_trace = sy_session_run (full, ids, n, NULL, NULL, &error);
+  g_assert_no_error (error);
+  *inc_trace = NULL;
+  for (int len = from; len <= n; len++)
+    {
+      g_clear_pointer (inc_trace, sy_trace_free);
+      *inc_trace = sy_session_run (inc, ids, len, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == from ? 0 : len - 1);
+    }
+  a = sy_session_get_logits (full, &T, &V);
+  b = sy_session_get_logits (inc, &T, &V);
+  g_assert_cmpint (T, ==, n);
+  return sy_test_max_abs_diff (a, b, (gsize) n * V);
+}
+
 /* The experts of one MoE layer that @tl chose and @fl did not, and the
  * tokens where they chose different numbers, added to @d. */
 static void
@@ -161,10 +204,7 @@ sy_test_compare_reference (SyModel         *model,
       g_assert_true (json_object_object_get_ex (cs, "key", &v));
       key = json_object_get_string (v);
       g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
-      n = (int) json_object_array_length (v);
-      ids = g_new (int32_t, n + 8);
-      for (int i = 0; i < n; i++)
-        ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
+      ids = sy_test_json_ids (v, 8, &n);
 
       sy_session_reset (session);
       trace = sy_session_run (session, ids, n, NULL, NULL, &error);

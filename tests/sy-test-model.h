@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "sy-model.h"
+#include "sy-session.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,25 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
                                    const char        *name,
                                    int64_t            rows,
                                    int64_t            cols);
+
+/* The ints of JSON array @arr (token ids) in a new array with room for
+ * @extra more; their number in *@n. */
+int32_t *sy_test_json_ids         (json_object       *arr,
+                                   int                extra,
+                                   int               *n);
+
+/* Runs @ids (@n tokens) as one prefill on @full and, on @inc, as a
+ * prefill of the first @from tokens and then one decode step per token,
+ * each asserted to reuse the cache.  Returns the largest |delta| of
+ * their logits; the traces of the full run and of the last step in
+ * @full_trace and @inc_trace. */
+double sy_test_run_incremental    (SySession         *full,
+                                   SySession         *inc,
+                                   const int32_t     *ids,
+                                   int                n,
+                                   int                from,
+                                   SyTrace          **full_trace,
+                                   SyTrace          **inc_trace);
 
 /* How a model's runs of a fixture's reference cases (reference.json and
  * reference.safetensors) differ from the reference and from the fixture
