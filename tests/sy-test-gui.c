@@ -227,6 +227,16 @@ sy_test_render_widget (GtkWidget *widget)
                                       node, &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
+void
+sy_test_save_png (GdkTexture *texture,
+                  const char *name)
+{
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("rendered to %s", png);
+}
+
 guint
 sy_test_count_colours (GdkTexture *texture,
                        int         x0,

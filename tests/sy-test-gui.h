@@ -76,6 +76,10 @@ GtkWidget     *sy_test_find_widget     (GtkWidget  *root,
 void           sy_test_settle          (guint       ms);
 /* @widget as the renderer of its window draws it now. */
 GdkTexture    *sy_test_render_widget   (GtkWidget  *widget);
+/* Saves @texture as @name.png beside the test programs
+ * (G_TEST_BUILT) and says where in the test log. */
+void           sy_test_save_png        (GdkTexture *texture,
+                                        const char *name);
 /* Distinct pixel values in a rectangle of @texture. */
 guint          sy_test_count_colours   (GdkTexture *texture,
                                         int         x,

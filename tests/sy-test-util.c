@@ -260,3 +260,17 @@ sy_test_max_rel_diff (const float *a,
     }
   return m;
 }
+
+gboolean
+sy_test_have (const char *path,
+              const char *what)
+{
+  if (path == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("%s not found", what);
+
+      g_test_skip (message);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -23,6 +23,11 @@ char   *sy_test_fixture_path (const char *first,
 char   *sy_test_model_path   (const char *arch,
                               const char *file);
 
+/* TRUE when @path (found at start) is not NULL; else skips the current
+ * test: "@what not found". */
+gboolean sy_test_have       (const char *path,
+                             const char *what);
+
 /* rm -r path (a file or a folder); no error when it does not exist */
 void    sy_test_remove_tree  (const char *path);
 

@@ -292,7 +292,6 @@ test_app_screenshot (void)
 {
   SyWindow *window;
   g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *png = NULL;
   int width, height;
 
   SKIP_WITHOUT_DISPLAY ();
@@ -309,9 +308,7 @@ test_app_screenshot (void)
   g_assert_nonnull (texture);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
 
-  png = g_test_build_filename (G_TEST_BUILT, "test-app-window.png", NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("window rendered to %s", png);
+  sy_test_save_png (texture, "test-app-window.png");
 
   /* Not blank: the whole window, and its content below the header bar
    * (the empty state's icon, text and button), each show many colours. */

@@ -23,16 +23,7 @@
 static char *fixture_model;
 static char *tmp_dir;
 
-static gboolean
-have_fixture (void)
-{
-  if (fixture_model == NULL)
-    {
-      g_test_skip ("SY_FIXTURES/models/olmoe not found");
-      return FALSE;
-    }
-  return TRUE;
-}
+#define have_fixture() sy_test_have (fixture_model, "SY_FIXTURES/models/olmoe")
 
 /* Writes a session file into tmp_dir: @model (NULL: null), then the
  * other keys as a JSON fragment. */

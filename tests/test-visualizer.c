@@ -99,16 +99,6 @@ pixel_difference (GdkTexture *a,
   return (double) differ / ((double) w * h);
 }
 
-static void
-save (GdkTexture *texture,
-      const char *name)
-{
-  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("screenshot: %s", png);
-}
-
 /* Every cell of a top-p trace follows routing.md's rule on its own probabilities. */
 static void
 check_topp (const SyTrace *trace,
@@ -220,7 +210,7 @@ test_visualizer_live (void)
   g_assert_true (same_trace (trace, sy_trace_view_get_trace (SY_TRACE_VIEW (strip))));
   n_tokens_before = trace->n_tokens;
   before = render_widget (GTK_WIDGET (window));
-  save (before, "test-visualizer-start.png");
+  sy_test_save_png (before, "test-visualizer-start.png");
 
   /* type a sentence at the end, a character at a time, as a person does */
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
@@ -243,7 +233,7 @@ test_visualizer_live (void)
   g_assert_cmpint (trace->n_tokens, >, n_tokens_before + 10);
   assert_shows_text (trace, view, sentence);
   typed = render_widget (GTK_WIDGET (window));
-  save (typed, "test-visualizer-typed.png");
+  sy_test_save_png (typed, "test-visualizer-typed.png");
   g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
 
   /* top-p at a low p: K follows the rule everywhere, and the picture changes */
@@ -258,7 +248,7 @@ test_visualizer_live (void)
   check_topp (trace, 0.20);
   avg_low = trace->avg_k;
   low_p = render_widget (GTK_WIDGET (window));
-  save (low_p, "test-visualizer-p020.png");
+  sy_test_save_png (low_p, "test-visualizer-p020.png");
   g_assert_cmpfloat (pixel_difference (typed, low_p), >, 0.002);
 
   /* a higher p: more experts, and again a different picture */
@@ -275,7 +265,7 @@ test_visualizer_live (void)
   g_test_message ("average K: p=0.2 %.3f, p=0.8 %.3f", avg_low, avg_high);
   g_assert_cmpfloat (avg_high, >, avg_low);
   high_p = render_widget (GTK_WIDGET (window));
-  save (high_p, "test-visualizer-p080.png");
+  sy_test_save_png (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
   /* SER in the policy list: the controls read back its spec, and K stays
@@ -323,7 +313,7 @@ test_visualizer_live (void)
     g_assert_cmpstr (after_text + strlen (before_text), ==, sy_worker_get_continuation (worker, SY_SLOT_A));
     g_assert_cmpstr (sy_worker_get_text (worker), ==, after_text);
     continued = render_widget (GTK_WIDGET (window));
-    save (continued, "test-visualizer-continued.png");
+    sy_test_save_png (continued, "test-visualizer-continued.png");
   }
 
   /* every view shows the same trace, and each one draws something */
@@ -344,7 +334,7 @@ test_visualizer_live (void)
           g_main_context_iteration (NULL, FALSE);
         g_assert_true (same_trace (sy_trace_view_get_trace (SY_TRACE_VIEW (page)), trace));
         shot = render_widget (page);
-        save (shot, name);
+        sy_test_save_png (shot, name);
         g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
                                                  gdk_texture_get_height (shot)), >, 16);
       }
@@ -427,7 +417,7 @@ test_visualizer_gguf (void)
   assert_shows_text (trace, view, sentence);
   sy_test_settle (600);   /* past the stack's crossfades */
   shot = render_widget (GTK_WIDGET (window));
-  save (shot, "test-visualizer-gguf.png");
+  sy_test_save_png (shot, "test-visualizer-gguf.png");
   g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
                                            gdk_texture_get_height (shot)), >, 64);
   {
