@@ -149,12 +149,10 @@ greedy_matches (SySession   *session,
   for (int s = 0; s < 8; s++)
     {
       g_autoptr (SyTrace) step = NULL;
-      int len = n + s, best = 0, T, V;
+      int len = n + s, T, V;
       const float *logits = sy_session_get_logits (session, &T, &V);
+      int best = sy_test_argmax (logits + (gsize) (len - 1) * V, V);
 
-      for (int i = 1; i < V; i++)
-        if (logits[(gsize) (len - 1) * V + i] > logits[(gsize) (len - 1) * V + best])
-          best = i;
       if (best != json_object_get_int (json_object_array_get_idx (want, s)))
         return FALSE;
       ids[len] = best;

@@ -89,6 +89,29 @@ compare (SyTensorStore *dump,
   return m;
 }
 
+/* Runs `switchyard-cli ARGS` (a forward with --dump @out_path) and opens
+ * the dump; the reference tensors at @ref_path in *@ref. */
+static SyTensorStore *
+run_forward (const char     *args,
+             const char     *out_path,
+             const char     *ref_path,
+             SyTensorStore **ref)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  SyTensorStore *dump;
+  int status;
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("forward failed: %s", err);
+  dump = sy_tensor_store_open (out_path, &error);
+  g_assert_no_error (error);
+  *ref = sy_tensor_store_open (ref_path, &error);
+  g_assert_no_error (error);
+  return dump;
+}
+
 static void
 test_forward_dump (void)
 {
@@ -100,22 +123,14 @@ test_forward_dump (void)
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
-  g_autofree char *out = NULL, *err = NULL;
   g_autoptr (SyTensorStore) dump = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
-  int cont[8], status;
+  int cont[8];
 
   g_assert_no_error (error);
   key = first_case ("granitemoe", &ids, cont);
   args = g_strdup_printf ("forward --model '%s' --ids %s --dump '%s'", model, ids, out_path);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("forward failed: %s", err);
-
-  dump = sy_tensor_store_open (out_path, &error);
-  g_assert_no_error (error);
-  ref = sy_tensor_store_open (ref_path, &error);
-  g_assert_no_error (error);
+  dump = run_forward (args, out_path, ref_path, &ref);
   {
     g_autofree char *r = g_strdup_printf ("%s.logits", key);
 
@@ -164,13 +179,7 @@ test_forward_text (gconstpointer data)
   key = first_case_full (arch, &ids, cont, &text);
   quoted = g_shell_quote (text);
   args = g_strdup_printf ("forward --model '%s' --text %s --dump '%s'", model, quoted, out_path);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("forward failed: %s", err);
-  dump = sy_tensor_store_open (out_path, &error);
-  g_assert_no_error (error);
-  ref = sy_tensor_store_open (ref_path, &error);
-  g_assert_no_error (error);
+  dump = run_forward (args, out_path, ref_path, &ref);
   r = g_strdup_printf ("%s.logits", key);
   g_assert_cmpfloat (compare (dump, ref, "logits", r), <=, 1e-4);
   g_clear_pointer (&dump, sy_tensor_store_free);

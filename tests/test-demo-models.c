@@ -67,18 +67,6 @@ model_dir_of (const char  *name,
   return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), dir, NULL);
 }
 
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
-
 /* -------------------------------------------------------------- parity */
 
 /* K, experts (in weight order) and weights of every token of one layer. */
@@ -230,7 +218,7 @@ test_parity (gconstpointer data)
           int len = n + s;
 
           logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
+          ids[len] = sy_test_argmax (logits + (gsize) (len - 1) * V, V);
           if (ids[len] != cont[s])
             g_error ("%s %s: greedy token %d is %d, reference %d", name, key, s, ids[len], cont[s]);
           if (s == n_cont - 1)

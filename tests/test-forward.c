@@ -31,18 +31,6 @@ static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
 
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
-
 /* top-k indices by value, ties to the lower index, as a sorted set */
 static void
 topk_set (const float *z,
@@ -314,7 +302,7 @@ test_fixture (gconstpointer data)
           int len = n + s;
 
           logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
+          ids[len] = sy_test_argmax (logits + (gsize) (len - 1) * V, V);
           if (ids[len] != cont[s])
             g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len], cont[s]);
           if (s == 7)

@@ -64,24 +64,6 @@ remove_path (const char *path)
   g_rmdir (dir);
 }
 
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]);
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
-}
-
 /* ------------------------------------------------------------ metadata */
 
 static void
@@ -461,7 +443,7 @@ test_k_quants (void)
 
       g_assert_no_error (error);
       l = sy_session_get_logits (s, &T, &V);
-      dl = max_abs_diff (l, ref_logits, (gsize) T * V);
+      dl = sy_test_max_abs_diff (l, ref_logits, (gsize) T * V);
       {
         int flips = 0, E = t->n_experts;
 
@@ -475,7 +457,7 @@ test_k_quants (void)
                   found |= ref_t->layers[i].experts[tk * E + o] == t->layers[i].experts[tk * E + j];
                 flips += !found;
               }
-        dr = max_abs_diff (t->layers[0].logits, ref_t->layers[0].logits, (gsize) 16 * E);
+        dr = sy_test_max_abs_diff (t->layers[0].logits, ref_t->layers[0].logits, (gsize) 16 * E);
         g_test_message ("random qwen3_moe H=256 %s: max |delta| router logits of the first MoE "
                         "layer %.3g (up to %.3g), logits %.3g (up to %.3g), %d expert choices differ",
                         sy_dtype_name (formats[f].dtype), dr, router_scale, dl, scale, flips);
