@@ -286,3 +286,24 @@ sy_test_have (const char *path,
     }
   return TRUE;
 }
+
+char *
+sy_test_make_tmp_dir (const char *tmpl)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+int
+sy_test_run_then_remove (char *tmp_dir)
+{
+  int status = g_test_run ();
+
+  sy_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}

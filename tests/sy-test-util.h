@@ -23,6 +23,13 @@ char   *sy_test_fixture_path (const char *first,
 char   *sy_test_model_path   (const char *arch,
                               const char *file);
 
+/* A new temporary folder for a test program (g_dir_make_tmp (@tmpl)),
+ * asserted. */
+char    *sy_test_make_tmp_dir    (const char *tmpl);
+/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree) and frees
+ * it; returns the status of the run. */
+int      sy_test_run_then_remove (char       *tmp_dir);
+
 /* TRUE when @path (found at start) is not NULL; else skips the current
  * test: "@what not found". */
 gboolean sy_test_have       (const char *path,

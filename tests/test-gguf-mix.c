@@ -502,18 +502,12 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-gguf-mix-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-gguf-mix-XXXXXX");
   g_test_add_func ("/engine/gguf-mix/deferred", test_deferred);
   g_test_add_func ("/engine/gguf-mix/wide", test_wide);
   g_test_add_func ("/engine/gguf-mix/eight-experts", test_eight_experts);
   g_test_add_func ("/engine/gguf-mix/fallbacks", test_fallbacks);
   g_test_add_func ("/engine/gguf-mix/cli", test_cli);
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

@@ -464,7 +464,6 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *olmoe = NULL;
   int status;
 
@@ -473,17 +472,13 @@ main (int    argc,
   olmoe = sy_test_model_path ("olmoe", "");
   if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
     g_clear_object (&app);
-  tmp_dir = g_dir_make_tmp ("sy-session-app-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-session-app-XXXXXX");
 
   g_test_add_func ("/app/session/round-trip", test_session_round_trip);
   g_test_add_func ("/app/session/errors", test_session_errors);
   g_test_add_func ("/app/session/actions", test_session_actions);
   g_test_add_func ("/app/session/choosers", test_session_choosers);
-  status = g_test_run ();
-
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  status = sy_test_run_then_remove (tmp_dir);
   g_clear_object (&app);
   return status;
 }

@@ -713,22 +713,18 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-trace-app", "/nonexistent");
-  tmp_dir = g_dir_make_tmp ("sy-trace-app-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-trace-app-XXXXXX");
   g_test_add_func ("/app/trace/open", test_open);
   g_test_add_func ("/app/trace/bad-file", test_bad_file);
   g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
   g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
   g_test_add_func ("/app/trace/controls", test_controls);
   g_test_add_func ("/app/trace/two-traces", test_two_traces);
-  status = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  status = sy_test_run_then_remove (tmp_dir);
   g_clear_object (&app);
   return status;
 }
