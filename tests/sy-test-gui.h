@@ -69,6 +69,11 @@ void           sy_test_store_file      (SyWindow        *window,
 /* Runs the main loop until @view's worker is idle (50 ms at a time). */
 void           sy_test_wait_idle       (SyAnalysisView  *view);
 
+/* Drops @file on @widget through its GtkDropTarget (asserted to have
+ * one) at (10, 10); whether the target accepted it. */
+gboolean       sy_test_drop_file       (GtkWidget       *widget,
+                                        GFile           *file);
+
 /* Depth-first search for the first widget of @type below @root (included). */
 GtkWidget     *sy_test_find_widget     (GtkWidget  *root,
                                         GType       type);

@@ -205,14 +205,6 @@ remove_model_folder (const char *folder)
   g_assert_cmpint (g_rmdir (parent), ==, 0);
 }
 
-/* Iterates the main loop until *@done (the meson timeout bounds it). */
-static void
-wait_for (gpointer *done)
-{
-  while (*done == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Waits for the model error dialog (sy_window_open_model and a failed
  * load show it), checks that its body names @needle, and closes it. */
 static void
@@ -352,7 +344,7 @@ test_app_open_model (void)
 
     /* loading runs in the background: ::model-opened comes when it has loaded */
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_file_equal (sy_window_get_model_folder (window), file));
     last = g_settings_get_string (settings, "last-model");
@@ -365,13 +357,13 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     /* and a again: it moves to the front, once */
     g_clear_object (&file);
     g_clear_object (&opened);
     file = g_file_new_for_path (a);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
   }
   recent = g_settings_get_strv (settings, "recent-models");
   g_assert_cmpuint (g_strv_length (recent), ==, 2);
@@ -442,34 +434,18 @@ test_app_open_model (void)
     g_autoptr (GFile) file = g_file_new_for_path (b);
 
     g_application_open (G_APPLICATION (app), &file, 1, "");
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
 
   /* So does a folder dropped on the window. */
   {
-    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
     g_autoptr (GFile) file = g_file_new_for_path (a);
-    GtkDropTarget *drop = NULL;
-    GValue value = G_VALUE_INIT;
-    gboolean accepted = FALSE;
 
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
-      {
-        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_DROP_TARGET (controller))
-          drop = GTK_DROP_TARGET (controller);
-      }
-    g_assert_nonnull (drop);
     g_clear_object (&opened);
-    g_value_init (&value, G_TYPE_FILE);
-    g_value_set_object (&value, file);
-    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
-    g_value_unset (&value);
-    g_assert_true (accepted);
-    wait_for ((gpointer *) &opened);
+    g_assert_true (sy_test_drop_file (GTK_WIDGET (window), file));
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
   }
@@ -482,7 +458,7 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, folder));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
@@ -495,7 +471,7 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/olmoe.gguf"));
     recent_now = g_settings_get_strv (settings, "recent-models");

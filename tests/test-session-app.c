@@ -241,26 +241,7 @@ test_session_round_trip (void)
 
   sy_analysis_view_set_text (view, "Dropped.");
   g_clear_object (&session_opened);
-  {
-    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
-    GtkDropTarget *drop = NULL;
-    GValue value = G_VALUE_INIT;
-    gboolean accepted = FALSE;
-
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
-      {
-        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_DROP_TARGET (controller))
-          drop = GTK_DROP_TARGET (controller);
-      }
-    g_assert_nonnull (drop);
-    g_value_init (&value, G_TYPE_FILE);
-    g_value_set_object (&value, file);
-    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
-    g_value_unset (&value);
-    g_assert_true (accepted);
-  }
+  g_assert_true (sy_test_drop_file (GTK_WIDGET (window), file));
   sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
