@@ -103,6 +103,48 @@ fixture (const char *arch)
   return g_canonicalize_filename (path, NULL);
 }
 
+/* Opens the model at @path in @window and waits for ::model-opened
+ * (into *@opened, cleared first). */
+static void
+open_model (SyWindow   *window,
+            const char *path,
+            GFile     **opened)
+{
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+
+  g_clear_object (opened);
+  g_assert_true (sy_window_open_model (window, folder));
+  sy_test_wait_for_pointer ((gpointer *) opened);
+}
+
+/* A model that changed since @saved was saved: a toast says so, and
+ * @state comes back. */
+static void
+check_changed_model (SyWindow       *window,
+                     SyAnalysisView *view,
+                     SySessionFile  *saved,
+                     GFile         **session_opened,
+                     State          *state)
+{
+  g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
+  g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
+  g_autoptr (GError) error = NULL;
+
+  g_free (saved->model_fingerprint);
+  saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
+  g_assert_true (sy_session_file_save (saved, changed_path, &error));
+  g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                             "The model changed since this session was saved"));
+  sy_analysis_view_set_text (view, "Before the changed one.");
+  g_clear_object (session_opened);
+  g_assert_true (sy_window_open_session (window, changed_file));
+  g_assert_nonnull (*session_opened);
+  sy_test_settle (100);
+  g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                            "The model changed since this session was saved"));
+  assert_state (view, state);
+}
+
 static void
 test_session_round_trip (void)
 {
@@ -134,12 +176,7 @@ test_session_round_trip (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
   g_clear_error (&error);
 
-  {
-    g_autoptr (GFile) folder = g_file_new_for_path (olmoe);
-
-    g_assert_true (sy_window_open_model (window, folder));
-    sy_test_wait_for_pointer ((gpointer *) &opened);
-  }
+  open_model (window, olmoe, &opened);
   sy_test_wait_idle (view);
 
   /* a state in every part */
@@ -174,13 +211,7 @@ test_session_round_trip (void)
   g_assert_false (saved->compare);
 
   /* change everything, the model included */
-  {
-    g_autoptr (GFile) folder = g_file_new_for_path (other);
-
-    g_clear_object (&opened);
-    g_assert_true (sy_window_open_model (window, folder));
-    sy_test_wait_for_pointer ((gpointer *) &opened);
-  }
+  open_model (window, other, &opened);
   sy_analysis_view_set_text (view, "Something else entirely.");
   g_assert_true (sy_analysis_view_set_router (view, "native", NULL));
   g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=3", NULL));
@@ -245,25 +276,7 @@ test_session_round_trip (void)
   sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
-  /* a model that changed since: a toast says so, the state comes back */
-  {
-    g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
-    g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
-
-    g_free (saved->model_fingerprint);
-    saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
-    g_assert_true (sy_session_file_save (saved, changed_path, &error));
-    g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
-                               "The model changed since this session was saved"));
-    sy_analysis_view_set_text (view, "Before the changed one.");
-    g_clear_object (&session_opened);
-    g_assert_true (sy_window_open_session (window, changed_file));
-    g_assert_nonnull (session_opened);
-    sy_test_settle (100);
-    g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
-                              "The model changed since this session was saved"));
-    assert_state (view, &state);
-  }
+  check_changed_model (window, view, saved, &session_opened, &state);
 
   state_clear (&state);
   state_clear (&changed);
