@@ -316,6 +316,39 @@ on_model_opened (SyWindow *window,
   g_set_object (out, folder);
 }
 
+/* What is not a model is refused at once, with the error dialog naming
+ * the problem, and changes nothing ('last-model' stays @a): a folder
+ * without config.json, a missing path, a file that is neither a GGUF
+ * (whatever its name says) nor in a model folder. */
+static void
+check_not_models (SyWindow   *window,
+                  GSettings  *settings,
+                  const char *a)
+{
+  g_autofree char *parent = g_path_get_dirname (a);
+  g_autofree char *missing = g_build_filename (a, "no-such-folder", NULL);
+  g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
+  g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
+  const char *bad[] = { parent, missing, fake_gguf, notes };
+  const char *why[] = { "no config.json", "does not exist", "GGUF magic", "neither a GGUF file" };
+
+  g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
+  g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (bad[i]);
+      g_autofree char *last = NULL;
+
+      g_assert_false (sy_window_open_model (window, file));
+      expect_load_error (why[i]);
+      last = g_settings_get_string (settings, "last-model");
+      g_assert_cmpstr (last, ==, a);
+    }
+  g_assert_cmpint (g_remove (fake_gguf), ==, 0);
+  g_assert_cmpint (g_remove (notes), ==, 0);
+}
+
 static void
 test_app_open_model (void)
 {
@@ -380,35 +413,9 @@ test_app_open_model (void)
     g_assert_true (g_ptr_array_find_with_equal_func (actions, item_b, g_str_equal, NULL));
   }
 
-  /* What is not a model is refused at once, with the error dialog naming
-   * the problem, and changes nothing: a folder without config.json, a
-   * missing path, a file that is neither a GGUF (whatever its name says)
-   * nor in a model folder. */
+  /* What is not a model is refused at once, and changes nothing. */
   g_clear_object (&opened);
-  {
-    g_autofree char *parent = g_path_get_dirname (a);
-    g_autofree char *missing = g_build_filename (a, "no-such-folder", NULL);
-    g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
-    g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
-    const char *bad[] = { parent, missing, fake_gguf, notes };
-    const char *why[] = { "no config.json", "does not exist", "GGUF magic", "neither a GGUF file" };
-
-    g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
-    g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
-
-    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-      {
-        g_autoptr (GFile) file = g_file_new_for_path (bad[i]);
-        g_autofree char *last = NULL;
-
-        g_assert_false (sy_window_open_model (window, file));
-        expect_load_error (why[i]);
-        last = g_settings_get_string (settings, "last-model");
-        g_assert_cmpstr (last, ==, a);
-      }
-    g_assert_cmpint (g_remove (fake_gguf), ==, 0);
-    g_assert_cmpint (g_remove (notes), ==, 0);
-  }
+  check_not_models (window, settings, a);
   g_assert_null (opened);
   g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
 
