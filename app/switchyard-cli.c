@@ -89,6 +89,25 @@ sy_cli_print_json (const char *json,
     fputc ('\n', stdout);
 }
 
+gboolean
+sy_cli_show_progress (double      fraction,
+                      const char *what,
+                      gpointer    user_data)
+{
+  SyCliProgress *p = user_data;
+
+  if (fraction - p->last_shown >= 0.01 || fraction >= 1.0)
+    {
+      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
+
+      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)%s", what, 100.0 * fraction, elapsed,
+               fraction >= 1.0 && p->end_line ? "\n" : "");
+      fflush (stderr);
+      p->last_shown = fraction;
+    }
+  return TRUE;
+}
+
 static void
 print_usage (FILE *out)
 {

@@ -16,31 +16,6 @@
 #include "sy-cli.h"
 #include "sy-random-model.h"
 
-typedef struct
-{
-  gint64  start;
-  double  last_shown;
-  gboolean tty;
-} Progress;
-
-static gboolean
-show_progress (double      fraction,
-               const char *what,
-               gpointer    user_data)
-{
-  Progress *p = user_data;
-
-  if (p->tty && (fraction - p->last_shown >= 0.01 || fraction >= 1.0))
-    {
-      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
-
-      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)", what, 100.0 * fraction, elapsed);
-      fflush (stderr);
-      p->last_shown = fraction;
-    }
-  return TRUE;
-}
-
 int
 sy_cli_make_random_model (int    argc,
                           char **argv)
@@ -60,7 +35,8 @@ sy_cli_make_random_model (int    argc,
   const SyRandomModelSpec *preset;
   SyRandomModelSpec spec;
   SyDType dtype = SY_DTYPE_BF16;
-  Progress progress = { 0 };
+  SyCliProgress progress = { 0 };
+  gboolean tty;
   const char *dir;
   double seconds;
   GOptionEntry entries[] = {
@@ -119,16 +95,16 @@ sy_cli_make_random_model (int    argc,
     }
 
   progress.start = g_get_monotonic_time ();
-  progress.tty = isatty (fileno (stderr));
   progress.last_shown = -1;
+  tty = isatty (fileno (stderr));
   if (!sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
-                              show_progress, &progress, &error))
+                              tty ? sy_cli_show_progress : NULL, &progress, &error))
     {
-      if (progress.tty)
+      if (tty)
         fputc ('\n', stderr);
       return sy_cli_error_from (error);
     }
-  if (progress.tty)
+  if (tty)
     fputc ('\n', stderr);
 
   if (tokenizer != NULL)

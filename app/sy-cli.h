@@ -43,6 +43,20 @@ gboolean sy_cli_parse_options (const char    *command,
 void     sy_cli_print_json    (const char    *json,
                                gboolean       pretty);
 
+/* Progress of a long write on stderr: "\rWHAT:  42.0% (3 s)", at most
+ * every 1 %; at 100 % a newline where @end_line. */
+typedef struct
+{
+  gint64   start;        /* g_get_monotonic_time () at the start */
+  double   last_shown;   /* the fraction shown last (-1: none yet) */
+  gboolean end_line;
+} SyCliProgress;
+
+/* A progress callback (SyProgressFunc's shape) for @user_data, a SyCliProgress. */
+gboolean sy_cli_show_progress (double      fraction,
+                               const char *what,
+                               gpointer    user_data);
+
 /* Option entries several subcommands share: the same flag, the same help. */
 #define SY_CLI_OPTION_MODEL(arg) \
   { "model", 0, 0, G_OPTION_ARG_FILENAME, (arg), "Model folder or .gguf file (a split one by any part)", "PATH" }
