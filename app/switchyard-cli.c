@@ -81,6 +81,25 @@ sy_cli_parse_options (const char    *command,
 }
 
 void
+sy_cli_free_options (const GOptionEntry *entries)
+{
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    switch (e->arg)
+      {
+      case G_OPTION_ARG_STRING:
+      case G_OPTION_ARG_FILENAME:
+        g_clear_pointer ((char **) e->arg_data, g_free);
+        break;
+      case G_OPTION_ARG_STRING_ARRAY:
+      case G_OPTION_ARG_FILENAME_ARRAY:
+        g_clear_pointer ((char ***) e->arg_data, g_strfreev);
+        break;
+      default:
+        break;
+      }
+}
+
+void
 sy_cli_print_json (const char *json,
                    gboolean    pretty)
 {

@@ -194,43 +194,15 @@ compare_traces (const char  *path_a,
   return sy_compare_new (a, NULL, b, NULL, 0, error);
 }
 
+/* compare's options (freed by sy_cli_free_options) */
 typedef struct
 {
-  char     *model_path;
-  char     *text;
-  char     *ids_text;
-  char     *spec_a;
-  char     *spec_b;
-  char     *out;
-  char     *view;
-  char     *style_name;
-  char     *session_path;
-  char     *trace_path;
-  char     *trace_b_path;
-  gboolean  json;
-  gboolean  pretty;
-  int       width;
-  int       height;
+  char     *model_path, *text, *ids_text, *spec_a, *spec_b, *out;
+  char     *view, *style_name, *session_path, *trace_path, *trace_b_path;
+  gboolean  json, pretty;
+  int       width, height;
   double    scale;
 } CompareOptions;
-
-static void
-compare_options_clear (CompareOptions *o)
-{
-  g_free (o->model_path);
-  g_free (o->text);
-  g_free (o->ids_text);
-  g_free (o->spec_a);
-  g_free (o->spec_b);
-  g_free (o->out);
-  g_free (o->view);
-  g_free (o->style_name);
-  g_free (o->session_path);
-  g_free (o->trace_path);
-  g_free (o->trace_b_path);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CompareOptions, compare_options_clear)
 
 /* --session FILE: what the options leave unsaid comes from the session;
  * FALSE having printed the error. */
@@ -340,11 +312,64 @@ compare_model (const CompareOptions  *o,
   return 0;
 }
 
+/* compare after its options are parsed */
+static int
+compare (CompareOptions *o)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyCompare) cmp = NULL;
+  gboolean session_has_trace = FALSE;
+  DrawJob job;
+  SyExportFormat format;
+
+  if (o->session_path != NULL && !apply_session (o, &session_has_trace))
+    return 1;
+  if (o->trace_b_path != NULL && o->trace_path == NULL)
+    return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
+  if (o->trace_path != NULL && (o->text || o->ids_text || o->model_path || (o->session_path && !session_has_trace)))
+    return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
+                         "(the trace holds the run)");
+  if (o->spec_b == NULL && o->trace_b_path == NULL)
+    return sy_cli_error ("compare: --b SPEC is required (configuration B)");
+  if (o->trace_path == NULL && (o->text == NULL) == (o->ids_text == NULL))
+    return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
+  if (picture_options (o, &job, &format) != 0)
+    return 1;
+
+  if (o->trace_path != NULL)
+    {
+      cmp = compare_traces (o->trace_path, o->trace_b_path ? o->trace_b_path : o->trace_path,
+                            o->spec_a, o->spec_b, &error);
+      if (cmp == NULL)
+        return sy_cli_error ("compare: %s", error->message);
+    }
+  else if (compare_model (o, &cmp) != 0)
+    return 1;
+
+  if (o->json)
+    {
+      g_autofree char *s = sy_compare_to_json (cmp, o->pretty);
+
+      sy_cli_print_json (s, o->pretty);
+    }
+  else if (o->out == NULL)
+    print_table (cmp);
+
+  if (o->out != NULL)
+    {
+      job.cmp = cmp;
+      if (!sy_render_to_file (o->out, o->width, o->height, o->scale, draw_job, &job, &error))
+        return sy_cli_error_from (error);
+    }
+  return 0;
+}
+
 int
 sy_cli_compare (int    argc,
                 char **argv)
 {
-  g_auto (CompareOptions) o = { .scale = 1.0 };
+  CompareOptions o = { .scale = 1.0 };
+  int status = 1;
   GOptionEntry entries[] = {
     SY_CLI_OPTION_MODEL (&o.model_path),
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &o.trace_path,
@@ -368,53 +393,10 @@ sy_cli_compare (int    argc,
     { "style", 0, 0, G_OPTION_ARG_STRING, &o.style_name, "light (default) or dark", "STYLE" },
     { NULL }
   };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyCompare) cmp = NULL;
-  gboolean session_has_trace = FALSE;
-  DrawJob job;
-  SyExportFormat format;
 
-  if (!sy_cli_parse_options ("compare", "- run a text under two routing policies", NULL, entries, TRUE,
-                             &argc, &argv))
-    return 1;
-  if (o.session_path != NULL && !apply_session (&o, &session_has_trace))
-    return 1;
-  if (o.trace_b_path != NULL && o.trace_path == NULL)
-    return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
-  if (o.trace_path != NULL && (o.text || o.ids_text || o.model_path || (o.session_path && !session_has_trace)))
-    return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
-                         "(the trace holds the run)");
-  if (o.spec_b == NULL && o.trace_b_path == NULL)
-    return sy_cli_error ("compare: --b SPEC is required (configuration B)");
-  if (o.trace_path == NULL && (o.text == NULL) == (o.ids_text == NULL))
-    return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
-  if (picture_options (&o, &job, &format) != 0)
-    return 1;
-
-  if (o.trace_path != NULL)
-    {
-      cmp = compare_traces (o.trace_path, o.trace_b_path ? o.trace_b_path : o.trace_path,
-                            o.spec_a, o.spec_b, &error);
-      if (cmp == NULL)
-        return sy_cli_error ("compare: %s", error->message);
-    }
-  else if (compare_model (&o, &cmp) != 0)
-    return 1;
-
-  if (o.json)
-    {
-      g_autofree char *s = sy_compare_to_json (cmp, o.pretty);
-
-      sy_cli_print_json (s, o.pretty);
-    }
-  else if (o.out == NULL)
-    print_table (cmp);
-
-  if (o.out != NULL)
-    {
-      job.cmp = cmp;
-      if (!sy_render_to_file (o.out, o.width, o.height, o.scale, draw_job, &job, &error))
-        return sy_cli_error_from (error);
-    }
-  return 0;
+  if (sy_cli_parse_options ("compare", "- run a text under two routing policies", NULL, entries, TRUE,
+                            &argc, &argv))
+    status = compare (&o);
+  sy_cli_free_options (entries);
+  return status;
 }

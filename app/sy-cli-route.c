@@ -213,40 +213,14 @@ route_trace (const char                    *path,
   return 0;
 }
 
+/* route's options (freed by sy_cli_free_options) */
 typedef struct
 {
-  char     *model_path;
-  char     *text;
-  char     *ids_text;
-  char     *router;
-  char     *calibrate;
-  char     *csv;
-  char     *save_trace;
-  char     *trace_path;
-  char     *trace_dtype;
-  char     *activations;
+  char     *model_path, *text, *ids_text, *router, *calibrate;
+  char     *csv, *save_trace, *trace_path, *trace_dtype, *activations;
   int       trace_top;
-  gboolean  json;
-  gboolean  pretty;
-  gboolean  no_compare;
+  gboolean  json, pretty, no_compare;
 } RouteOptions;
-
-static void
-route_options_clear (RouteOptions *o)
-{
-  g_free (o->model_path);
-  g_free (o->text);
-  g_free (o->ids_text);
-  g_free (o->router);
-  g_free (o->calibrate);
-  g_free (o->csv);
-  g_free (o->save_trace);
-  g_free (o->trace_path);
-  g_free (o->trace_dtype);
-  g_free (o->activations);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RouteOptions, route_options_clear)
 
 /* The price against native: runs @session natively on @ids and compares
  * its next-token distributions with @logits (@T × @V, the policy's). */
@@ -435,12 +409,39 @@ route_model (const RouteOptions            *o,
   return 0;
 }
 
+/* route after its options are parsed */
+static int
+route (const RouteOptions *o)
+{
+  SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
+
+  if (sy_cli_activations_error ("route", o->activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", o->activations));
+
+  if (o->trace_dtype && strcmp (o->trace_dtype, "f16") == 0)
+    wopts.dtype = SY_TRACE_DTYPE_F16;
+  else if (o->trace_dtype && strcmp (o->trace_dtype, "f32") != 0)
+    return sy_cli_error ("route: --trace-dtype %s: f32 or f16", o->trace_dtype);
+  if (o->trace_top < 0)
+    return sy_cli_error ("route: --trace-top %d: not a number of experts", o->trace_top);
+  wopts.top_n = o->trace_top;
+
+  if (o->trace_path)
+    {
+      if (o->model_path || o->text || o->ids_text || o->calibrate)
+        return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
+                             "(the trace holds the run)");
+      return route_trace (o->trace_path, o->router, o->json, o->pretty, o->csv, o->save_trace, &wopts);
+    }
+  return route_model (o, &wopts);
+}
+
 int
 sy_cli_route (int    argc,
               char **argv)
 {
-  g_auto (RouteOptions) o = { 0, };
-  SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
+  RouteOptions o = { 0, };
+  int status = 1;
   GOptionEntry entries[] = {
     SY_CLI_OPTION_ACTIVATIONS (&o.activations),
     SY_CLI_OPTION_MODEL (&o.model_path),
@@ -464,26 +465,9 @@ sy_cli_route (int    argc,
     { NULL }
   };
 
-  if (!sy_cli_parse_options ("route", "- run a text under a routing policy", NULL, entries, TRUE,
-                             &argc, &argv))
-    return 1;
-  if (sy_cli_activations_error ("route", o.activations) != NULL)
-    return sy_cli_error ("%s", sy_cli_activations_error ("route", o.activations));
-
-  if (o.trace_dtype && strcmp (o.trace_dtype, "f16") == 0)
-    wopts.dtype = SY_TRACE_DTYPE_F16;
-  else if (o.trace_dtype && strcmp (o.trace_dtype, "f32") != 0)
-    return sy_cli_error ("route: --trace-dtype %s: f32 or f16", o.trace_dtype);
-  if (o.trace_top < 0)
-    return sy_cli_error ("route: --trace-top %d: not a number of experts", o.trace_top);
-  wopts.top_n = o.trace_top;
-
-  if (o.trace_path)
-    {
-      if (o.model_path || o.text || o.ids_text || o.calibrate)
-        return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
-                             "(the trace holds the run)");
-      return route_trace (o.trace_path, o.router, o.json, o.pretty, o.csv, o.save_trace, &wopts);
-    }
-  return route_model (&o, &wopts);
+  if (sy_cli_parse_options ("route", "- run a text under a routing policy", NULL, entries, TRUE,
+                            &argc, &argv))
+    status = route (&o);
+  sy_cli_free_options (entries);
+  return status;
 }

@@ -39,6 +39,10 @@ gboolean sy_cli_parse_options (const char    *command,
                                gboolean       no_args,
                                int           *argc,
                                char        ***argv);
+/* Frees what the parser stored through @entries (strings, string
+ * arrays), for options kept in a struct rather than in g_autofree
+ * locals. */
+void     sy_cli_free_options  (const GOptionEntry *entries);
 /* Prints @json on stdout; a compact one (not @pretty) ends in a newline. */
 void     sy_cli_print_json    (const char    *json,
                                gboolean       pretty);

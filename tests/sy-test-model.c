@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-session.h"
 #include "sy-test-model.h"
@@ -151,7 +152,7 @@ greedy_matches (SySession   *session,
       g_autoptr (SyTrace) step = NULL;
       int len = n + s, T, V;
       const float *logits = sy_session_get_logits (session, &T, &V);
-      int best = sy_test_argmax (logits + (gsize) (len - 1) * V, V);
+      int best = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
 
       if (best != json_object_get_int (json_object_array_get_idx (want, s)))
         return FALSE;

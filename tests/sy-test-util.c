@@ -225,18 +225,6 @@ sy_test_count_total (GHashTable *counts)
   return total;
 }
 
-int
-sy_test_argmax (const float *x,
-                int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
-
 double
 sy_test_max_abs_diff (const float *a,
                       const float *b,

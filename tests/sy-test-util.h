@@ -89,9 +89,6 @@ int     sy_test_count_of     (GHashTable *counts,
 /* The number of elements of all names */
 int     sy_test_count_total  (GHashTable *counts);
 
-/* The index of the largest of @n floats (the first of equals). */
-int     sy_test_argmax       (const float *x,
-                              int          n);
 /* max |a - b| over n floats; NaN on either side is an infinite error */
 double  sy_test_max_abs_diff (const float *a,
                               const float *b,

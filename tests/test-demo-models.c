@@ -23,6 +23,7 @@
 
 #include "sy-arch.h"
 #include "sy-default-model.h"
+#include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
@@ -218,7 +219,7 @@ test_parity (gconstpointer data)
           int len = n + s;
 
           logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = sy_test_argmax (logits + (gsize) (len - 1) * V, V);
+          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
           if (ids[len] != cont[s])
             g_error ("%s %s: greedy token %d is %d, reference %d", name, key, s, ids[len], cont[s]);
           if (s == n_cont - 1)
