@@ -70,6 +70,25 @@ sy_test_model_copy_config (const char     *arch,
   return g_steal_pointer (&tmp);
 }
 
+json_object *
+sy_test_ref_cases (const char     *arch,
+                   json_object   **cases,
+                   SyTensorStore **ref)
+{
+  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
+  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
+  g_autoptr (GError) error = NULL;
+  json_object *root;
+
+  *ref = sy_tensor_store_open (ref_st, &error);
+  g_assert_no_error (error);
+  root = json_object_from_file (ref_json);
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "cases", cases));
+  g_assert_cmpint (json_object_array_length (*cases), >, 0);
+  return root;
+}
+
 int32_t *
 sy_test_json_ids (json_object *arr,
                   int          extra,
@@ -172,22 +191,14 @@ sy_test_compare_reference (SyModel         *model,
                            SyTestRefDeltas *d)
 {
   g_autoptr (SySession) fsession = sy_session_new (folder);
-  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
-  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (SyTensorStore) ref = NULL;
   g_autoptr (SySession) session = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   const SyModelInfo *info = sy_model_get_info (model);
-  json_object *root, *cases;
+  json_object *cases, *root = sy_test_ref_cases (arch, &cases, &ref);
 
   memset (d, 0, sizeof *d);
   sy_session_set_capture_hidden (session, TRUE);
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
-  root = json_object_from_file (ref_json);
-  g_assert_nonnull (root);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  g_assert_cmpint (json_object_array_length (cases), >, 0);
   for (size_t ci = 0; ci < json_object_array_length (cases); ci++)
     {
       json_object *cs = json_object_array_get_idx (cases, ci), *v;

@@ -32,6 +32,13 @@ int32_t *sy_test_json_ids         (json_object       *arr,
                                    int                extra,
                                    int               *n);
 
+/* Fixture @arch's reference: reference.json (returned: json_object_put
+ * it), its "cases" (at least one) in *@cases, and reference.safetensors
+ * opened in *@ref. */
+json_object *sy_test_ref_cases    (const char        *arch,
+                                   json_object      **cases,
+                                   SyTensorStore    **ref);
+
 /* Runs @ids (@n tokens) as one prefill on @full and, on @inc, as a
  * prefill of the first @from tokens and then one decode step per token,
  * each asserted to reuse the cache.  Returns the largest |delta| of

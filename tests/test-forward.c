@@ -203,8 +203,6 @@ test_fixture (gconstpointer data)
 {
   const char *arch = data;
   g_autofree char *dir = sy_test_model_path (arch, "");
-  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
-  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
@@ -225,13 +223,8 @@ test_fixture (gconstpointer data)
   session = sy_session_new (model);
   sy_session_set_capture_hidden (session, TRUE);
 
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
-  root = json_object_from_file (ref_json);
-  g_assert_nonnull (root);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  root = sy_test_ref_cases (arch, &cases, &ref);
   n_cases = (int) json_object_array_length (cases);
-  g_assert_cmpint (n_cases, >, 0);
 
   for (int ci = 0; ci < n_cases; ci++)
     {
