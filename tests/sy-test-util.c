@@ -295,3 +295,26 @@ sy_test_run_then_remove (char *tmp_dir)
   g_free (tmp_dir);
   return status;
 }
+
+char *
+sy_test_cli_ok (const char *args)
+{
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("switchyard-cli %s failed: %s", args, err);
+  return out;
+}
+
+json_object *
+sy_test_cli_json (const char *args)
+{
+  g_autofree char *out = sy_test_cli_ok (args);
+  json_object *root = json_tokener_parse (out);
+
+  g_assert_nonnull (root);
+  return root;
+}

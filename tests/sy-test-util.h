@@ -46,6 +46,12 @@ void    sy_test_cli_line     (const char  *args,
                               char       **err,
                               int         *wait_status);
 
+/* `$SY_CLI ARGS` (as sy_test_cli_line), which must succeed (else the test
+ * fails with its stderr): its stdout. */
+char   *sy_test_cli_ok       (const char  *args);
+/* The same, its stdout parsed as JSON (asserted to be JSON). */
+json_object *sy_test_cli_json (const char *args);
+
 /* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code
  * (0 on success, -1 when it did not exit normally, e.g. a signal). */
 int     sy_test_cli          (char      **out,
