@@ -52,6 +52,81 @@ sy_cli_error_from (const GError *error)
   return sy_cli_error ("%s", error ? error->message : "unknown error");
 }
 
+gboolean
+sy_cli_parse_options (const char    *command,
+                      const char    *parameter,
+                      const char    *summary,
+                      GOptionEntry  *entries,
+                      gboolean       no_args,
+                      int           *argc,
+                      char        ***argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr (GError) error = NULL;
+
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      sy_cli_error ("%s: %s", command, error->message);
+      return FALSE;
+    }
+  if (no_args && *argc > 1)
+    {
+      sy_cli_error ("%s: unexpected argument '%s'", command, (*argv)[1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+sy_cli_free_options (const GOptionEntry *entries)
+{
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    switch (e->arg)
+      {
+      case G_OPTION_ARG_STRING:
+      case G_OPTION_ARG_FILENAME:
+        g_clear_pointer ((char **) e->arg_data, g_free);
+        break;
+      case G_OPTION_ARG_STRING_ARRAY:
+      case G_OPTION_ARG_FILENAME_ARRAY:
+        g_clear_pointer ((char ***) e->arg_data, g_strfreev);
+        break;
+      default:
+        break;
+      }
+}
+
+void
+sy_cli_print_json (const char *json,
+                   gboolean    pretty)
+{
+  fputs (json, stdout);
+  if (!pretty)
+    fputc ('\n', stdout);
+}
+
+gboolean
+sy_cli_show_progress (double      fraction,
+                      const char *what,
+                      gpointer    user_data)
+{
+  SyCliProgress *p = user_data;
+
+  if (fraction - p->last_shown >= 0.01 || fraction >= 1.0)
+    {
+      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
+
+      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)%s", what, 100.0 * fraction, elapsed,
+               fraction >= 1.0 && p->end_line ? "\n" : "");
+      fflush (stderr);
+      p->last_shown = fraction;
+    }
+  return TRUE;
+}
+
 static void
 print_usage (FILE *out)
 {

@@ -72,6 +72,89 @@ timed_run (SySession     *session,
   return TRUE;
 }
 
+/* What bench measures. */
+typedef struct
+{
+  double load_s;
+  double prefill_s[2];               /* best of --repeat, 32 and 128 tokens */
+  double prefill_cpu[2];
+  double prefill_ops[2][SY_N_OPS];
+  double decode_s;                   /* summed over the decode steps */
+  double decode_cpu;
+  double decode_ops[SY_N_OPS];       /* per step */
+  int    decode_tokens;
+} Figures;
+
+static const int prompts[2] = { 32, 128 };
+
+static void
+print_json (const SyModelInfo *info,
+            const Figures     *f)
+{
+  json_object *root = json_object_new_object ();
+  json_object *types = json_object_new_object ();
+
+  json_object_object_add (root, "model", json_object_new_string (info->name));
+  json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
+  json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
+  for (int d = 0; d < SY_N_DTYPES; d++)
+    if (info->n_by_dtype[d] > 0)
+      {
+        json_object *o = json_object_new_object ();
+
+        json_object_object_add (o, "tensors", json_object_new_int (info->n_by_dtype[d]));
+        json_object_object_add (o, "kernels", json_object_new_string (
+          sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels"));
+        json_object_object_add (types, sy_dtype_name (d), o);
+      }
+  json_object_object_add (root, "weight_types", types);
+  json_object_object_add (root, "load_s", json_object_new_double (f->load_s));
+  json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
+  json_object_object_add (root, "prefill32_s", json_object_new_double (f->prefill_s[0]));
+  json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / f->prefill_s[0]));
+  json_object_object_add (root, "prefill128_s", json_object_new_double (f->prefill_s[1]));
+  json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / f->prefill_s[1]));
+  json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (f->prefill_cpu[0]));
+  json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (f->prefill_cpu[1]));
+  json_object_object_add (root, "decode_tok_s", json_object_new_double (f->decode_tokens / f->decode_s));
+  json_object_object_add (root, "decode_cpu_s_per_tok",
+                          json_object_new_double (f->decode_cpu / f->decode_tokens));
+  json_object_object_add (root, "peak_rss_mib", json_object_new_double (peak_rss_mib ()));
+  printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY));
+  json_object_put (root);
+}
+
+static void
+print_text (const SyModelInfo *info,
+            const Figures     *f)
+{
+  static const char *const op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
+
+  printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
+          info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
+  printf ("load           %.2f s%s\n", f->load_s, info->resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
+  printf ("threads        %d\n", g_get_num_processors ());
+  /* each stored type and the kernels this CPU runs for it */
+  for (int d = 0; d < SY_N_DTYPES; d++)
+    if (info->n_by_dtype[d] > 0)
+      printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d],
+              sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
+  printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[0], 32 / f->prefill_s[0], f->prefill_cpu[0]);
+  printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[1], 128 / f->prefill_s[1], f->prefill_cpu[1]);
+  printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
+          f->decode_tokens / f->decode_s, f->decode_tokens, f->decode_cpu / f->decode_tokens);
+  printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
+  for (int i = 0; i < 2; i++)
+    {
+      printf ("prefill %-3d    ", prompts[i]);
+      for (int o = 0; o < SY_N_OPS; o++)
+        printf ("%s %.3f s%s", op_names[o], f->prefill_ops[i][o], o + 1 < SY_N_OPS ? ", " : "\n");
+    }
+  printf ("decode/token   ");
+  for (int o = 0; o < SY_N_OPS; o++)
+    printf ("%s %.1f ms%s", op_names[o], 1e3 * f->decode_ops[o], o + 1 < SY_N_OPS ? ", " : "\n");
+}
+
 int
 sy_cli_bench (int    argc,
               char **argv)
@@ -81,39 +164,31 @@ sy_cli_bench (int    argc,
   gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE;
   g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
-    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
-      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
+    SY_CLI_OPTION_ACTIVATIONS (&activations),
     { "resident", 0, 0, G_OPTION_ARG_NONE, &resident,
       "Copy the weights (stored precision) into process memory even where they would not fit by the default rule", NULL },
     { "mmap", 0, 0, G_OPTION_ARG_NONE, &mapped,
       "Read the weights in place from the file mapping (no copy at load)", NULL },
     { "mlock", 0, 0, G_OPTION_ARG_NONE, &lock,
       "Lock the weights in memory (as llama.cpp --mlock) so the kernel cannot page them out between runs", NULL },
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
+    SY_CLI_OPTION_MODEL (&model_path),
     { "decode-tokens", 0, 0, G_OPTION_ARG_INT, &decode_tokens, "Decode steps to time (default 16)", "N" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of each prefill, best kept (default 1)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the figures as JSON", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- measure prefill and decode speed");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
   g_autofree int32_t *ids = NULL;
   const SyModelInfo *info;
-  const int prompts[2] = { 32, 128 };
-  double prefill_s[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, prefill_cpu[2] = { 0, 0 };
-  double load_s, decode_s = 0, decode_cpu = 0, t0, s, c;
-  double prefill_ops[2][SY_N_OPS], decode_ops[SY_N_OPS] = { 0 };
-  static const char *const op_names[SY_N_OPS] = { "attention", "router", "experts", "lm_head", "other" };
+  Figures f = { .prefill_s = { G_MAXDOUBLE, G_MAXDOUBLE } };
+  double t0, s, c;
   int n_max;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
-  if (argc > 1)
-    return sy_cli_error ("bench: unexpected argument '%s'", argv[1]);
+  if (!sy_cli_parse_options ("bench", "- measure prefill and decode speed", NULL, entries, TRUE, &argc, &argv))
+    return 1;
   if (sy_cli_activations_error ("bench", activations) != NULL)
     return sy_cli_error ("%s", sy_cli_activations_error ("bench", activations));
   if (decode_tokens < 1 || decode_tokens > 4096 || repeat < 1 || repeat > 100)
@@ -125,11 +200,12 @@ sy_cli_bench (int    argc,
                                   &error);
   if (model == NULL)
     return sy_cli_error_from (error);
-  load_s = now_s () - t0;
+  f.load_s = now_s () - t0;
   info = sy_model_get_info (model);
   if (lock && mlockall (MCL_CURRENT) != 0)
     fprintf (stderr, "switchyard-cli: warning: --mlock: %s\n", g_strerror (errno));
 
+  f.decode_tokens = decode_tokens;
   n_max = 128 + decode_tokens;
   ids = g_new (int32_t, n_max);
   for (int i = 0; i < n_max; i++)
@@ -147,11 +223,11 @@ sy_cli_bench (int    argc,
         sy_session_reset (session);
         if (!timed_run (session, ids, prompts[i], &s, &c, &error))
           return sy_cli_error_from (error);
-        if (s < prefill_s[i])
+        if (s < f.prefill_s[i])
           {
-            prefill_s[i] = s;
-            prefill_cpu[i] = c;
-            memcpy (prefill_ops[i], op_time, sizeof op_time);
+            f.prefill_s[i] = s;
+            f.prefill_cpu[i] = c;
+            memcpy (f.prefill_ops[i], op_time, sizeof op_time);
           }
       }
   /* the session holds the 128-token prompt: decode from there */
@@ -159,73 +235,15 @@ sy_cli_bench (int    argc,
     {
       if (!timed_run (session, ids, 128 + i + 1, &s, &c, &error))
         return sy_cli_error_from (error);
-      decode_s += s;
-      decode_cpu += c;
+      f.decode_s += s;
+      f.decode_cpu += c;
       for (int o = 0; o < SY_N_OPS; o++)
-        decode_ops[o] += op_time[o] / decode_tokens;
+        f.decode_ops[o] += op_time[o] / decode_tokens;
     }
 
   if (json)
-    {
-      json_object *root = json_object_new_object ();
-
-      json_object_object_add (root, "model", json_object_new_string (info->name));
-      json_object_object_add (root, "dtype", json_object_new_string (info->dtype));
-      json_object_object_add (root, "threads", json_object_new_int (g_get_num_processors ()));
-      {
-        json_object *types = json_object_new_object ();
-
-        for (int d = 0; d < SY_N_DTYPES; d++)
-          if (info->n_by_dtype[d] > 0)
-            {
-              json_object *o = json_object_new_object ();
-
-              json_object_object_add (o, "tensors", json_object_new_int (info->n_by_dtype[d]));
-              json_object_object_add (o, "kernels", json_object_new_string (
-                sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels"));
-              json_object_object_add (types, sy_dtype_name (d), o);
-            }
-        json_object_object_add (root, "weight_types", types);
-      }
-      json_object_object_add (root, "load_s", json_object_new_double (load_s));
-      json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
-      json_object_object_add (root, "prefill32_s", json_object_new_double (prefill_s[0]));
-      json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / prefill_s[0]));
-      json_object_object_add (root, "prefill128_s", json_object_new_double (prefill_s[1]));
-      json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / prefill_s[1]));
-      json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (prefill_cpu[0]));
-      json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (prefill_cpu[1]));
-      json_object_object_add (root, "decode_tok_s", json_object_new_double (decode_tokens / decode_s));
-      json_object_object_add (root, "decode_cpu_s_per_tok", json_object_new_double (decode_cpu / decode_tokens));
-      json_object_object_add (root, "peak_rss_mib", json_object_new_double (peak_rss_mib ()));
-      printf ("%s\n", json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY));
-      json_object_put (root);
-    }
+    print_json (info, &f);
   else
-    {
-      printf ("model          %s (%s, %s, %d layers, %d experts, top-%d)\n", info->name,
-              info->model_type, info->dtype, info->n_layers, info->n_experts, info->native_k);
-      printf ("load           %.2f s%s\n", load_s, info->resident ? " (weights copied into process memory)" : " (weights memory-mapped)");
-      printf ("threads        %d\n", g_get_num_processors ());
-      /* each stored type and the kernels this CPU runs for it */
-      for (int d = 0; d < SY_N_DTYPES; d++)
-        if (info->n_by_dtype[d] > 0)
-          printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d],
-                  sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
-      printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[0], 32 / prefill_s[0], prefill_cpu[0]);
-      printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", prefill_s[1], 128 / prefill_s[1], prefill_cpu[1]);
-      printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
-              decode_tokens / decode_s, decode_tokens, decode_cpu / decode_tokens);
-      printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
-      for (int i = 0; i < 2; i++)
-        {
-          printf ("prefill %-3d    ", prompts[i]);
-          for (int o = 0; o < SY_N_OPS; o++)
-            printf ("%s %.3f s%s", op_names[o], prefill_ops[i][o], o + 1 < SY_N_OPS ? ", " : "\n");
-        }
-      printf ("decode/token   ");
-      for (int o = 0; o < SY_N_OPS; o++)
-        printf ("%s %.1f ms%s", op_names[o], 1e3 * decode_ops[o], o + 1 < SY_N_OPS ? ", " : "\n");
-    }
+    print_text (info, &f);
   return 0;
 }

@@ -194,139 +194,110 @@ compare_traces (const char  *path_a,
   return sy_compare_new (a, NULL, b, NULL, 0, error);
 }
 
-int
-sy_cli_compare (int    argc,
-                char **argv)
+/* compare's options (freed by sy_cli_free_options) */
+typedef struct
 {
-  g_autofree char *model_path = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *ids_text = NULL;
-  g_autofree char *spec_a = NULL;
-  g_autofree char *spec_b = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *view = NULL;
-  g_autofree char *style_name = NULL;
-  g_autofree char *session_path = NULL;
-  g_autofree char *trace_path = NULL;
-  g_autofree char *trace_b_path = NULL;
+  char     *model_path, *text, *ids_text, *spec_a, *spec_b, *out;
+  char     *view, *style_name, *session_path, *trace_path, *trace_b_path;
+  gboolean  json, pretty;
+  int       width, height;
+  double    scale;
+} CompareOptions;
+
+/* --session FILE: what the options leave unsaid comes from the session;
+ * FALSE having printed the error. */
+static gboolean
+apply_session (CompareOptions *o,
+               gboolean       *session_has_trace)
+{
   g_autoptr (SySessionFile) saved = NULL;
-  gboolean json = FALSE, pretty = FALSE;
-  int width = 0, height = 0;
-  double scale = 1.0;
-  GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
-    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
-      "Compare on a recorded trace file (no model): --a and --b are re-applied to it "
-      "(\"recorded\", the default, is its own routing)", "FILE" },
-    { "trace-b", 0, 0, G_OPTION_ARG_FILENAME, &trace_b_path,
-      "B's trace: a second recording of the same text (another model or precision)", "FILE" },
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_path,
-      "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
-    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
-    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
-    { "a", 0, 0, G_OPTION_ARG_STRING, &spec_a, "Configuration A (default native)", "SPEC" },
-    { "b", 0, 0, G_OPTION_ARG_STRING, &spec_b, "Configuration B", "SPEC" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the comparison as JSON", NULL },
-    { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON", NULL },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Draw the diff view to FILE.svg|.png|.pdf", "FILE" },
-    { "view", 0, 0, G_OPTION_ARG_STRING, &view, "What --out draws: diff (default) or side", "VIEW" },
-    { "width", 0, 0, G_OPTION_ARG_INT, &width, "Picture width (default 1200)", "PX" },
-    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Picture height (default 800)", "PX" },
-    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "Pixels per unit for PNG (default 1)", "S" },
-    { "style", 0, 0, G_OPTION_ARG_STRING, &style_name, "light (default) or dark", "STYLE" },
-    { NULL }
-  };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a text under two routing policies");
+  g_autoptr (GError) error = NULL;
+
+  saved = sy_cli_load_session (o->session_path, &o->model_path, &error);
+  if (saved == NULL)
+    {
+      sy_cli_error ("compare: %s", error->message);
+      return FALSE;
+    }
+  *session_has_trace = saved->trace != NULL;
+  if (saved->trace != NULL && o->trace_path == NULL)
+    {
+      o->trace_path = sy_session_file_resolve_trace (saved, o->session_path, FALSE);
+      if (o->trace_b_path == NULL)
+        o->trace_b_path = sy_session_file_resolve_trace (saved, o->session_path, TRUE);
+    }
+  else if (o->text == NULL && o->ids_text == NULL && saved->trace == NULL)
+    o->text = g_strdup (saved->text);
+  if (o->spec_a == NULL)
+    o->spec_a = g_strdup (saved->router_a);
+  if (o->spec_b == NULL && saved->router_b != NULL)
+    o->spec_b = g_strdup (saved->router_b);
+  if (o->spec_b == NULL && o->trace_b_path == NULL)
+    {
+      sy_cli_error ("compare: %s has no configuration B: give --b SPEC", o->session_path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --view, --style, the size and --out into @job and @format; returns 0,
+ * or 1 having printed the error. */
+static int
+picture_options (CompareOptions *o,
+                 DrawJob        *job,
+                 SyExportFormat *format)
+{
+  g_autoptr (GError) error = NULL;
+
+  memset (job, 0, sizeof *job);
+  sy_compare_options_init (&job->diff);
+  sy_heatmap_options_init (&job->heatmap);
+  if (o->view == NULL || strcmp (o->view, "diff") == 0)
+    job->side = FALSE;
+  else if (strcmp (o->view, "side") == 0)
+    job->side = TRUE;
+  else
+    return sy_cli_error ("compare: unknown view '%s' (use diff or side)", o->view);
+  if (o->style_name == NULL)
+    sy_render_style_init_light (&job->style);
+  else if (!sy_render_style_init_named (&job->style, o->style_name))
+    return sy_cli_error ("compare: unknown style '%s' (use light or dark)", o->style_name);
+  o->width = o->width ? o->width : 1200;
+  o->height = o->height ? o->height : 800;
+  if (o->width < 50 || o->height < 50 || o->width > 20000 || o->height > 20000)
+    return sy_cli_error ("compare: picture size %d × %d out of range (50 to 20000)",
+                         o->width, o->height);
+  if (!(o->scale > 0 && o->scale <= 8))
+    return sy_cli_error ("compare: --scale %g out of range (0 to 8)", o->scale);
+  if (o->out != NULL && !sy_export_format_from_path (o->out, format, &error))
+    return sy_cli_error ("compare: %s", error->message);
+  return 0;
+}
+
+/* A and B run on the model into *@cmp; returns 0, or 1 having printed
+ * the error. */
+static int
+compare_model (const CompareOptions  *o,
+               SyCompare            **cmp)
+{
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) sa = NULL;
   g_autoptr (SySession) sb = NULL;
   g_autoptr (SyRouterSpec) ra = NULL;
   g_autoptr (SyRouterSpec) rb = NULL;
-  g_autoptr (SyCompare) cmp = NULL;
   g_autofree int32_t *ids = NULL;
   int n_ids = 0;
-  DrawJob job;
-  SyExportFormat format;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return sy_cli_error ("compare: %s", error->message);
-  if (argc > 1)
-    return sy_cli_error ("compare: unexpected argument '%s'", argv[1]);
-  if (session_path != NULL)
-    {
-      saved = sy_cli_load_session (session_path, &model_path, &error);
-      if (saved == NULL)
-        return sy_cli_error ("compare: %s", error->message);
-      if (saved->trace != NULL && trace_path == NULL)
-        {
-          trace_path = sy_session_file_resolve_trace (saved, session_path, FALSE);
-          if (trace_b_path == NULL)
-            trace_b_path = sy_session_file_resolve_trace (saved, session_path, TRUE);
-        }
-      else if (text == NULL && ids_text == NULL && saved->trace == NULL)
-        text = g_strdup (saved->text);
-      if (spec_a == NULL)
-        spec_a = g_strdup (saved->router_a);
-      if (spec_b == NULL && saved->router_b != NULL)
-        spec_b = g_strdup (saved->router_b);
-      if (spec_b == NULL && trace_b_path == NULL)
-        return sy_cli_error ("compare: %s has no configuration B: give --b SPEC", session_path);
-    }
-  if (trace_b_path != NULL && trace_path == NULL)
-    return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
-  if (trace_path != NULL && (text || ids_text || model_path || (session_path && saved->trace == NULL)))
-    return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
-                         "(the trace holds the run)");
-  if (spec_b == NULL && trace_b_path == NULL)
-    return sy_cli_error ("compare: --b SPEC is required (configuration B)");
-  if (trace_path == NULL && (text == NULL) == (ids_text == NULL))
-    return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
-
-  memset (&job, 0, sizeof job);
-  sy_compare_options_init (&job.diff);
-  sy_heatmap_options_init (&job.heatmap);
-  if (view == NULL || strcmp (view, "diff") == 0)
-    job.side = FALSE;
-  else if (strcmp (view, "side") == 0)
-    job.side = TRUE;
-  else
-    return sy_cli_error ("compare: unknown view '%s' (use diff or side)", view);
-  if (style_name == NULL)
-    sy_render_style_init_light (&job.style);
-  else if (!sy_render_style_init_named (&job.style, style_name))
-    return sy_cli_error ("compare: unknown style '%s' (use light or dark)", style_name);
-  width = width ? width : 1200;
-  height = height ? height : 800;
-  if (width < 50 || height < 50 || width > 20000 || height > 20000)
-    return sy_cli_error ("compare: picture size %d × %d out of range (50 to 20000)", width, height);
-  if (!(scale > 0 && scale <= 8))
-    return sy_cli_error ("compare: --scale %g out of range (0 to 8)", scale);
-  if (out != NULL && !sy_export_format_from_path (out, &format, &error))
-    return sy_cli_error ("compare: %s", error->message);
-
-  if (trace_path != NULL)
-    {
-      cmp = compare_traces (trace_path, trace_b_path ? trace_b_path : trace_path,
-                            spec_a, spec_b, &error);
-      if (cmp == NULL)
-        return sy_cli_error ("compare: %s", error->message);
-      goto report;
-    }
-
-  ra = sy_router_spec_parse (spec_a ? spec_a : "native", &error);
+  ra = sy_router_spec_parse (o->spec_a ? o->spec_a : "native", &error);
   if (ra == NULL)
     return sy_cli_error ("compare: --a: %s", error->message);
-  rb = sy_router_spec_parse (spec_b, &error);
+  rb = sy_router_spec_parse (o->spec_b, &error);
   if (rb == NULL)
     return sy_cli_error ("compare: --b: %s", error->message);
 
-  model = sy_cli_load_model (model_path, &error);
+  model = sy_cli_load_model_input (o->model_path, o->text, o->ids_text, &ids, &n_ids, &error);
   if (model == NULL)
-    return sy_cli_error_from (error);
-  ids = sy_cli_input_ids (model, text, ids_text, &n_ids, &error);
-  if (ids == NULL)
     return sy_cli_error_from (error);
 
   sa = sy_session_new (model);
@@ -335,27 +306,97 @@ sy_cli_compare (int    argc,
     return sy_cli_error ("compare: --a: %s", error->message);
   if (!sy_session_set_router (sb, rb, &error))
     return sy_cli_error ("compare: --b: %s", error->message);
-  cmp = sy_compare_run (sa, sb, ids, n_ids, NULL, NULL, &error);
-  if (cmp == NULL)
+  *cmp = sy_compare_run (sa, sb, ids, n_ids, NULL, NULL, &error);
+  if (*cmp == NULL)
     return sy_cli_error_from (error);
+  return 0;
+}
 
-report:
-  if (json)
+/* compare after its options are parsed */
+static int
+compare (CompareOptions *o)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyCompare) cmp = NULL;
+  gboolean session_has_trace = FALSE;
+  DrawJob job;
+  SyExportFormat format;
+
+  if (o->session_path != NULL && !apply_session (o, &session_has_trace))
+    return 1;
+  if (o->trace_b_path != NULL && o->trace_path == NULL)
+    return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
+  if (o->trace_path != NULL && (o->text || o->ids_text || o->model_path || (o->session_path && !session_has_trace)))
+    return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
+                         "(the trace holds the run)");
+  if (o->spec_b == NULL && o->trace_b_path == NULL)
+    return sy_cli_error ("compare: --b SPEC is required (configuration B)");
+  if (o->trace_path == NULL && (o->text == NULL) == (o->ids_text == NULL))
+    return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
+  if (picture_options (o, &job, &format) != 0)
+    return 1;
+
+  if (o->trace_path != NULL)
     {
-      g_autofree char *s = sy_compare_to_json (cmp, pretty);
-
-      fputs (s, stdout);
-      if (!pretty)
-        fputc ('\n', stdout);
+      cmp = compare_traces (o->trace_path, o->trace_b_path ? o->trace_b_path : o->trace_path,
+                            o->spec_a, o->spec_b, &error);
+      if (cmp == NULL)
+        return sy_cli_error ("compare: %s", error->message);
     }
-  else if (out == NULL)
+  else if (compare_model (o, &cmp) != 0)
+    return 1;
+
+  if (o->json)
+    {
+      g_autofree char *s = sy_compare_to_json (cmp, o->pretty);
+
+      sy_cli_print_json (s, o->pretty);
+    }
+  else if (o->out == NULL)
     print_table (cmp);
 
-  if (out != NULL)
+  if (o->out != NULL)
     {
       job.cmp = cmp;
-      if (!sy_render_to_file (out, width, height, scale, draw_job, &job, &error))
+      if (!sy_render_to_file (o->out, o->width, o->height, o->scale, draw_job, &job, &error))
         return sy_cli_error_from (error);
     }
   return 0;
+}
+
+int
+sy_cli_compare (int    argc,
+                char **argv)
+{
+  CompareOptions o = { .scale = 1.0 };
+  int status = 1;
+  GOptionEntry entries[] = {
+    SY_CLI_OPTION_MODEL (&o.model_path),
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &o.trace_path,
+      "Compare on a recorded trace file (no model): --a and --b are re-applied to it "
+      "(\"recorded\", the default, is its own routing)", "FILE" },
+    { "trace-b", 0, 0, G_OPTION_ARG_FILENAME, &o.trace_b_path,
+      "B's trace: a second recording of the same text (another model or precision)", "FILE" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session_path,
+      "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
+    SY_CLI_OPTION_TEXT (&o.text),
+    SY_CLI_OPTION_IDS (&o.ids_text),
+    { "a", 0, 0, G_OPTION_ARG_STRING, &o.spec_a, "Configuration A (default native)", "SPEC" },
+    { "b", 0, 0, G_OPTION_ARG_STRING, &o.spec_b, "Configuration B", "SPEC" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the comparison as JSON", NULL },
+    SY_CLI_OPTION_PRETTY (&o.pretty),
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o.out, "Draw the diff view to FILE.svg|.png|.pdf", "FILE" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &o.view, "What --out draws: diff (default) or side", "VIEW" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &o.width, "Picture width (default 1200)", "PX" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &o.height, "Picture height (default 800)", "PX" },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &o.scale, "Pixels per unit for PNG (default 1)", "S" },
+    { "style", 0, 0, G_OPTION_ARG_STRING, &o.style_name, "light (default) or dark", "STYLE" },
+    { NULL }
+  };
+
+  if (sy_cli_parse_options ("compare", "- run a text under two routing policies", NULL, entries, TRUE,
+                            &argc, &argv))
+    status = compare (&o);
+  sy_cli_free_options (entries);
+  return status;
 }

@@ -25,35 +25,10 @@
 /* The single types --type takes (the presets are sy_gguf_mix_from_name's) */
 static const char * const plain_types[] = { "F32", "F16", "BF16", "Q4_0", "Q4_K", "MXFP4", "Q6_K", "Q8_0" };
 
-typedef struct
-{
-  gint64 start;
-  double last_shown;
-} Progress;
-
-static gboolean
-show_progress (double      fraction,
-               const char *what,
-               gpointer    user_data)
-{
-  Progress *p = user_data;
-
-  if (fraction - p->last_shown >= 0.01 || fraction >= 1.0)
-    {
-      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
-
-      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)%s", what, 100.0 * fraction, elapsed, fraction >= 1.0 ? "\n" : "");
-      fflush (stderr);
-      p->last_shown = fraction;
-    }
-  return TRUE;
-}
-
 int
 sy_cli_convert_gguf (int    argc,
                      char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *model = NULL;
   g_autofree char *type_name = NULL;
@@ -61,7 +36,7 @@ sy_cli_convert_gguf (int    argc,
   gboolean pure = FALSE;
   SyDType dtype = SY_DTYPE_F32;
   SyGgufMix mix = SY_GGUF_MIX_NONE;
-  Progress progress = { g_get_monotonic_time (), 0 };
+  SyCliProgress progress = { g_get_monotonic_time (), 0, TRUE };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Hugging Face model folder", "DIR" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name,
@@ -75,11 +50,8 @@ sy_cli_convert_gguf (int    argc,
   g_autofree char *summary = g_strdup_printf ("Writes the model as a GGUF file (architectures: %s).",
                                               sy_gguf_supported_archs ());
 
-  context = g_option_context_new ("OUT.gguf");
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error ("convert-gguf: %s", error->message);
+  if (!sy_cli_parse_options ("convert-gguf", "OUT.gguf", summary, entries, FALSE, &argc, &argv))
+    return 1;
   if (model == NULL)
     return sy_cli_error ("convert-gguf: --model is required");
   if (args == NULL || args[0] == NULL)
@@ -110,7 +82,7 @@ sy_cli_convert_gguf (int    argc,
         }
     }
   if (!sy_gguf_convert_full (model, args[0], dtype, mix,
-                             isatty (STDERR_FILENO) ? show_progress : NULL, &progress, &error))
+                             isatty (STDERR_FILENO) ? sy_cli_show_progress : NULL, &progress, &error))
     return sy_cli_error_from (error);
   return 0;
 }

@@ -16,7 +16,6 @@ int
 sy_cli_convert (int    argc,
                 char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dtype_name = NULL;
   g_auto (GStrv) args = NULL;
@@ -30,13 +29,11 @@ sy_cli_convert (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("SRC DST");
-  g_option_context_set_summary (context,
-                                "Copies the Hugging Face model folder SRC to DST with its weights in\n"
-                                "another dtype and/or split into shards; other files are copied as is.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error ("convert: %s", error->message);
+  if (!sy_cli_parse_options ("convert", "SRC DST",
+                             "Copies the Hugging Face model folder SRC to DST with its weights in\n"
+                             "another dtype and/or split into shards; other files are copied as is.",
+                             entries, FALSE, &argc, &argv))
+    return 1;
   if (args == NULL || args[0] == NULL || args[1] == NULL)
     return sy_cli_error ("convert: needs a source and a destination folder (see --help)");
   if (args[2] != NULL)

@@ -28,20 +28,17 @@ sy_cli_forward (int    argc,
   g_autofree char *dump = NULL;
   g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
-    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
-      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
+    SY_CLI_OPTION_ACTIVATIONS (&activations),
+    SY_CLI_OPTION_MODEL (&model_path),
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Input text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Input token ids", "1,2,3" },
     { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },
     { "dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Output .safetensors", "FILE" },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- run one forward pass and dump its tensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
-  g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autoptr (SySafetensorsWriter) writer = NULL;
   g_autofree int32_t *ids = NULL;
@@ -49,30 +46,21 @@ sy_cli_forward (int    argc,
   const float *logits;
   int n = 0, T, V;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
-  if (argc > 1)
-    return sy_cli_error ("forward: unexpected argument '%s'", argv[1]);
+  if (!sy_cli_parse_options ("forward", "- run one forward pass and dump its tensors", NULL, entries,
+                             TRUE, &argc, &argv))
+    return 1;
   if (sy_cli_activations_error ("forward", activations) != NULL)
     return sy_cli_error ("%s", sy_cli_activations_error ("forward", activations));
   if (dump == NULL)
     return sy_cli_error ("forward: --dump OUT.safetensors is required");
 
-  model = sy_cli_load_model (model_path, &error);
+  model = sy_cli_load_model_input (model_path, text, ids_text, &ids, &n, &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-  ids = sy_cli_input_ids (model, text, ids_text, &n, &error);
-  if (ids == NULL)
-    return sy_cli_error_from (error);
-  spec = sy_cli_parse_router (router, &error);
-  if (router && spec == NULL)
-    return sy_cli_error_from (error);
-
   session = sy_session_new (model);
   sy_session_set_capture_hidden (session, TRUE);
-  if (!sy_session_set_router (session, spec, &error))
+  if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);
   trace = sy_session_run (session, ids, n, NULL, NULL, &error);
   if (trace == NULL)

@@ -38,7 +38,7 @@ sy_cli_generate (int    argc,
   double temperature = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
+    SY_CLI_OPTION_MODEL (&model_path),
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Prompt text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Prompt token ids", "1,2,3" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, "Tokens to generate (default 32)", "N" },
@@ -51,11 +51,9 @@ sy_cli_generate (int    argc,
       "Print {\"ids\": [...], \"text\": \"...\", \"trace\": {...}}", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- decoding, greedy or sampled");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
-  g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autofree int32_t *prompt = NULL;
   g_autofree char *out_text = NULL;
@@ -64,11 +62,8 @@ sy_cli_generate (int    argc,
   const int32_t *new_ids;
   int n = 0, n_new = 0;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
-  if (argc > 1)
-    return sy_cli_error ("generate: unexpected argument '%s'", argv[1]);
+  if (!sy_cli_parse_options ("generate", "- decoding, greedy or sampled", NULL, entries, TRUE, &argc, &argv))
+    return 1;
   if (max_tokens < 0 || max_tokens > 1 << 20)
     return sy_cli_error ("generate: --max-tokens %d is out of range", max_tokens);
   if (!isfinite (temperature) || temperature < 0 || temperature > 100)
@@ -88,20 +83,13 @@ sy_cli_generate (int    argc,
         return sy_cli_error ("generate: --seed %s: not a non-negative integer", seed_text);
     }
 
-  model = sy_cli_load_model (model_path, &error);
+  model = sy_cli_load_model_input (model_path, text, ids_text, &prompt, &n, &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-  prompt = sy_cli_input_ids (model, text, ids_text, &n, &error);
-  if (prompt == NULL)
-    return sy_cli_error_from (error);
-  spec = sy_cli_parse_router (router, &error);
-  if (router && spec == NULL)
-    return sy_cli_error_from (error);
-
   session = sy_session_new (model);
   sy_session_set_extend_native (session, TRUE);
-  if (!sy_session_set_router (session, spec, &error))
+  if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);
 
   trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_ids,

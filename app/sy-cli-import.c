@@ -30,15 +30,13 @@ sy_cli_import (int    argc,
     { "model-name", 0, 0, G_OPTION_ARG_STRING, &model, "Model name for the trace", "NAME" },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx =
-    g_option_context_new ("IN OUT.json - turn a serving engine's routing dump into a trace file");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
   SyImportSource source;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return sy_cli_error ("import: %s", error->message);
+  if (!sy_cli_parse_options ("import", "IN OUT.json - turn a serving engine's routing dump into a trace file",
+                             NULL, entries, FALSE, &argc, &argv))
+    return 1;
   if (from == NULL)
     return sy_cli_error ("import: --from vllm|sglang|llamacpp is required");
   if (argc != 3)

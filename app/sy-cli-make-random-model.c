@@ -16,36 +16,10 @@
 #include "sy-cli.h"
 #include "sy-random-model.h"
 
-typedef struct
-{
-  gint64  start;
-  double  last_shown;
-  gboolean tty;
-} Progress;
-
-static gboolean
-show_progress (double      fraction,
-               const char *what,
-               gpointer    user_data)
-{
-  Progress *p = user_data;
-
-  if (p->tty && (fraction - p->last_shown >= 0.01 || fraction >= 1.0))
-    {
-      double elapsed = (double) (g_get_monotonic_time () - p->start) / G_USEC_PER_SEC;
-
-      fprintf (stderr, "\r%s: %5.1f%% (%.0f s)", what, 100.0 * fraction, elapsed);
-      fflush (stderr);
-      p->last_shown = fraction;
-    }
-  return TRUE;
-}
-
 int
 sy_cli_make_random_model (int    argc,
                           char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *preset_name = NULL;
   g_autofree char *dtype_name = NULL;
@@ -61,7 +35,8 @@ sy_cli_make_random_model (int    argc,
   const SyRandomModelSpec *preset;
   SyRandomModelSpec spec;
   SyDType dtype = SY_DTYPE_BF16;
-  Progress progress = { 0 };
+  SyCliProgress progress = { 0 };
+  gboolean tty;
   const char *dir;
   double seconds;
   GOptionEntry entries[] = {
@@ -79,12 +54,8 @@ sy_cli_make_random_model (int    argc,
   summary = g_strdup_printf ("Writes a Hugging Face model folder with random weights of real shapes\n"
                              "(config.json, generation_config.json, model.safetensors).\n\n"
                              "Presets: %s", names);
-  context = g_option_context_new ("DIR");
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error ("make-random-model: %s", error->message);
-
+  if (!sy_cli_parse_options ("make-random-model", "DIR", summary, entries, FALSE, &argc, &argv))
+    return 1;
   if (args == NULL || args[0] == NULL)
     return sy_cli_error ("make-random-model: no output folder given (see --help)");
   if (args[1] != NULL)
@@ -124,16 +95,16 @@ sy_cli_make_random_model (int    argc,
     }
 
   progress.start = g_get_monotonic_time ();
-  progress.tty = isatty (fileno (stderr));
   progress.last_shown = -1;
+  tty = isatty (fileno (stderr));
   if (!sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
-                              show_progress, &progress, &error))
+                              tty ? sy_cli_show_progress : NULL, &progress, &error))
     {
-      if (progress.tty)
+      if (tty)
         fputc ('\n', stderr);
       return sy_cli_error_from (error);
     }
-  if (progress.tty)
+  if (tty)
     fputc ('\n', stderr);
 
   if (tokenizer != NULL)

@@ -46,6 +46,24 @@ sy_cli_load_model_full (const char        *path,
   return model;
 }
 
+SyModel *
+sy_cli_load_model_input (const char  *path,
+                         const char  *text,
+                         const char  *ids_text,
+                         int32_t    **ids,
+                         int         *n_ids,
+                         GError     **error)
+{
+  g_autoptr (SyModel) model = sy_cli_load_model (path, error);
+
+  if (model == NULL)
+    return NULL;
+  *ids = sy_cli_input_ids (model, text, ids_text, n_ids, error);
+  if (*ids == NULL)
+    return NULL;
+  return g_steal_pointer (&model);
+}
+
 int32_t *
 sy_cli_parse_ids (const char  *text,
                   int         *n_ids,
@@ -127,6 +145,22 @@ sy_cli_input_ids (SyModel     *model,
     *n_ids = enc->n;
     return g_memdup2 (enc->ids, sizeof (int32_t) * enc->n);
   }
+}
+
+gboolean
+sy_cli_set_router (SySession   *session,
+                   const char  *spec,
+                   GError     **error)
+{
+  g_autoptr (SyRouterSpec) parsed = NULL;
+
+  if (spec != NULL)
+    {
+      parsed = sy_router_spec_parse (spec, error);
+      if (parsed == NULL)
+        return FALSE;
+    }
+  return sy_session_set_router (session, parsed, error);
 }
 
 SyRouterSpec *

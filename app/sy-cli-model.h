@@ -10,6 +10,7 @@
 
 #include "sy-model.h"
 #include "sy-router.h"
+#include "sy-session.h"
 #include "sy-session-file.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,18 @@ int32_t      *sy_cli_input_ids    (SyModel       *model,
                                    const char    *text,
                                    const char    *ids,
                                    int           *n_ids,
+                                   GError       **error);
+/* sy_cli_load_model() and then sy_cli_input_ids(): the model and the
+ * input ids in *@ids, or NULL (no ids) with @error. */
+SyModel      *sy_cli_load_model_input (const char  *path,
+                                       const char  *text,
+                                       const char  *ids_text,
+                                       int32_t    **ids,
+                                       int         *n_ids,
+                                       GError     **error);
+/* --router SPEC (NULL: native) set on @session. */
+gboolean      sy_cli_set_router   (SySession     *session,
+                                   const char    *spec,
                                    GError       **error);
 /* --router SPEC (NULL: native) */
 SyRouterSpec *sy_cli_parse_router (const char    *spec,

@@ -125,7 +125,7 @@ sy_cli_profile (int    argc,
   int limit = 0, max_tokens = 256;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
+    SY_CLI_OPTION_MODEL (&model_path),
     { "router", 0, 0, G_OPTION_ARG_STRING_ARRAY, &routers, "Routing policy (repeatable)", "SPEC" },
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus_arg, "brown, a folder of .txt or a .jsonl", "CORPUS" },
     { "traces", 0, 0, G_OPTION_ARG_FILENAME, &traces_dir,
@@ -141,7 +141,6 @@ sy_cli_profile (int    argc,
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on stderr", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- routing and cost over a corpus");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SyCorpus) corpus = NULL;
@@ -152,11 +151,8 @@ sy_cli_profile (int    argc,
   CliProgress cp = { isatty (STDERR_FILENO), -1, FALSE };
   const char *brown_dir;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return sy_cli_error ("profile: %s", error->message);
-  if (argc > 1)
-    return sy_cli_error ("profile: unexpected argument '%s'", argv[1]);
+  if (!sy_cli_parse_options ("profile", "- routing and cost over a corpus", NULL, entries, TRUE, &argc, &argv))
+    return 1;
   if (traces_dir != NULL)
     {
       if (model_path || corpus_arg || sweep)

@@ -203,9 +203,7 @@ route_trace (const char                    *path,
       json_object_put (lim);
       json_object_put (src);
       out = sy_trace_to_json_full (trace, pretty, extra);
-      fputs (out, stdout);
-      if (!pretty)
-        fputc ('\n', stdout);
+      sy_cli_print_json (out, pretty);
     }
   else
     {
@@ -215,51 +213,118 @@ route_trace (const char                    *path,
   return 0;
 }
 
-int
-sy_cli_route (int    argc,
-              char **argv)
+/* route's options (freed by sy_cli_free_options) */
+typedef struct
 {
-  g_autofree char *model_path = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *ids_text = NULL;
-  g_autofree char *router = NULL;
-  g_autofree char *calibrate = NULL;
-  g_autofree char *csv = NULL;
-  g_autofree char *save_trace = NULL;
-  g_autofree char *trace_path = NULL;
-  g_autofree char *trace_dtype = NULL;
-  int trace_top = 0;
-  gboolean json = FALSE, pretty = FALSE, no_compare = FALSE;
+  char     *model_path, *text, *ids_text, *router, *calibrate;
+  char     *csv, *save_trace, *trace_path, *trace_dtype, *activations;
+  int       trace_top;
+  gboolean  json, pretty, no_compare;
+} RouteOptions;
+
+/* The price against native: runs @session natively on @ids and compares
+ * its next-token distributions with @logits (@T × @V, the policy's). */
+static gboolean
+measure_quality (SySession      *session,
+                 const int32_t  *ids,
+                 int             n_ids,
+                 const float    *logits,
+                 int             T,
+                 int             V,
+                 Quality        *q,
+                 GError        **error)
+{
+  g_autoptr (SyTrace) native = NULL;
+  const float *ln;
+
+  if (!sy_session_set_router (session, NULL, error))
+    return FALSE;
+  native = sy_session_run (session, ids, n_ids, NULL, NULL, error);
+  if (native == NULL)
+    return FALSE;
+  ln = sy_session_get_logits (session, NULL, NULL);
+  q->have = TRUE;
+  q->kl = sy_metrics_mean_kl (ln, logits, T, V);
+  q->positions = T;
+  for (int t = 0; t < T; t++)
+    q->changed += sy_metrics_argmax (ln + (gsize) t * V, V) !=
+                  sy_metrics_argmax (logits + (gsize) t * V, V);
+  q->native_perplexity = native->perplexity;
+  q->native_avg_k = native->avg_k;
+  return TRUE;
+}
+
+/* The "quality" and "calibration" members route --json adds. */
+static char *
+json_extra (const Quality       *q,
+            const SyCalibration *cal)
+{
+  GString *extra = g_string_new (NULL);
+  char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (q->have)
+    g_string_append_printf (extra,
+                            "\"quality\":{\"reference\":\"native\",\"kl\":%s,"
+                            "\"argmax_changed\":%d,\"positions\":%d,\"greedy_agreement\":%s,"
+                            "\"native_perplexity\":%s}",
+                            g_ascii_formatd (b1, sizeof b1, "%.9g", q->kl), q->changed, q->positions,
+                            g_ascii_formatd (b2, sizeof b2, "%.9g",
+                                             q->positions ? 1.0 - (double) q->changed / q->positions : 1.0),
+                            g_ascii_formatd (b3, sizeof b3, "%.9g", q->native_perplexity));
+  if (cal)
+    {
+      g_autofree char *cs = sy_router_spec_to_string (cal->spec);
+
+      g_string_append_printf (extra, "%s\"calibration\":{\"router\":\"%s\",\"value\":%s,"
+                              "\"target\":%s,\"avg_k\":%s,\"runs\":%d}",
+                              extra->len ? "," : "", cs,
+                              g_ascii_formatd (b1, sizeof b1, "%.9g", cal->value),
+                              g_ascii_formatd (b2, sizeof b2, "%.9g", cal->target),
+                              g_ascii_formatd (b3, sizeof b3, "%.9g", cal->avg_k), cal->n_runs);
+    }
+  return g_string_free (extra, FALSE);
+}
+
+/* route --calibrate K: the policy of @spec's family whose average K on
+ * @ids is K; @spec becomes it. */
+static SyCalibration *
+calibrate_spec (SySession      *session,
+                SyRouterSpec  **spec,
+                const char     *calibrate,
+                const int32_t  *ids,
+                int             n_ids,
+                GError        **error)
+{
+  SyCalibration *cal;
+  char *end = NULL;
+  double target;
+
+  errno = 0;
+  target = g_ascii_strtod (calibrate, &end);
+  if (*calibrate == '\0' || *end != '\0' || errno != 0 || !isfinite (target) || target < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "route: --calibrate %s: not a number of experts", calibrate);
+      return NULL;
+    }
+  cal = sy_calibrate (session, *spec, ids, n_ids, target, NULL, NULL, error);
+  if (cal == NULL)
+    return NULL;
+  g_clear_pointer (spec, sy_router_spec_free);
+  *spec = sy_router_spec_copy (cal->spec);
+  sy_session_reset (session);
+  return cal;
+}
+
+/* route with a model: the run, its price against native, the outputs. */
+static int
+route_model (const RouteOptions            *o,
+             const SyTraceFileWriteOptions *wopts)
+{
   /* cheap: a sum over the attention probabilities the run computes anyway
    * (about 2-4 % of attention time at 950 tokens on the fixtures) */
   gboolean record_attention = TRUE;
   g_autofree float *recv_copy = NULL;
-  SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
-  g_autofree char *activations = NULL;
-  GOptionEntry entries[] = {
-    { "activations", 0, 0, G_OPTION_ARG_STRING, &activations,
-      "Activations of products with quantized weights: f32 (default, exact)", "f32" },
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model folder or .gguf file (a split one by any part)", "PATH" },
-    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Text to run (tokenized with special tokens)", "TEXT" },
-    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Token ids instead of text", "1,2,3" },
-    { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy (default native)", "SPEC" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the trace as JSON", NULL },
-    { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON", NULL },
-    { "calibrate", 0, 0, G_OPTION_ARG_STRING, &calibrate,
-      "Find the p (topp), t (minp, ser) or q (quantile) whose average K is K (native k if 0)", "K" },
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Also write the per-token-per-layer table", "FILE" },
-    { "no-compare", 0, 0, G_OPTION_ARG_NONE, &no_compare, "Skip the comparison with native", NULL },
-    { "save-trace", 0, 0, G_OPTION_ARG_FILENAME, &save_trace,
-      "Write the run as a trace file (docs/trace-format.md)", "FILE" },
-    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
-      "Re-apply --router to a recorded trace file instead of running a model", "FILE" },
-    { "trace-dtype", 0, 0, G_OPTION_ARG_STRING, &trace_dtype,
-      "Floats of --save-trace: f32 (default) or f16", "f32|f16" },
-    { "trace-top", 0, 0, G_OPTION_ARG_INT, &trace_top,
-      "--save-trace keeps only the top N probabilities per token (the rest summed)", "N" },
-    { NULL }
-  };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a text under a routing policy");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
@@ -273,72 +338,33 @@ sy_cli_route (int    argc,
   Quality q = { 0, };
   int T = 0, V = 0;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_help_enabled (ctx, TRUE);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return sy_cli_error ("route: %s", error->message);
-  if (argc > 1)
-    return sy_cli_error ("route: unexpected argument '%s'", argv[1]);
-  if (sy_cli_activations_error ("route", activations) != NULL)
-    return sy_cli_error ("%s", sy_cli_activations_error ("route", activations));
-
-  if (trace_dtype && strcmp (trace_dtype, "f16") == 0)
-    wopts.dtype = SY_TRACE_DTYPE_F16;
-  else if (trace_dtype && strcmp (trace_dtype, "f32") != 0)
-    return sy_cli_error ("route: --trace-dtype %s: f32 or f16", trace_dtype);
-  if (trace_top < 0)
-    return sy_cli_error ("route: --trace-top %d: not a number of experts", trace_top);
-  wopts.top_n = trace_top;
-
-  if (trace_path)
-    {
-      if (model_path || text || ids_text || calibrate)
-        return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
-                             "(the trace holds the run)");
-      return route_trace (trace_path, router, json, pretty, csv, save_trace, &wopts);
-    }
-
-  spec = sy_router_spec_parse (router ? router : "native", &error);
+  spec = sy_router_spec_parse (o->router ? o->router : "native", &error);
   if (spec == NULL)
     return sy_cli_error_from (error);
 
-  model = sy_cli_load_model (model_path, &error);
+  model = sy_cli_load_model_input (o->model_path, o->text, o->ids_text, &ids, &n_ids, &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-
-  ids = sy_cli_input_ids (model, text, ids_text, &n_ids, &error);
-  if (ids == NULL)
-    return sy_cli_error_from (error);
 
   session = sy_session_new (model);
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
 
-  if (calibrate)
+  if (o->calibrate)
     {
-      char *end = NULL;
-      double target;
-
-      errno = 0;
-      target = g_ascii_strtod (calibrate, &end);
-      if (*calibrate == '\0' || *end != '\0' || errno != 0 || !isfinite (target) || target < 0)
-        return sy_cli_error ("route: --calibrate %s: not a number of experts", calibrate);
-      cal = sy_calibrate (session, spec, ids, n_ids, target, NULL, NULL, &error);
+      cal = calibrate_spec (session, &spec, o->calibrate, ids, n_ids, &error);
       if (cal == NULL)
         return sy_cli_error_from (error);
-      g_clear_pointer (&spec, sy_router_spec_free);
-      spec = sy_router_spec_copy (cal->spec);
-      sy_session_reset (session);
     }
 
   /* a saved trace carries the attention received (for da re-applied) */
-  if (save_trace && record_attention)
+  if (o->save_trace && record_attention)
     sy_session_set_record_attention (session, TRUE);
   trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
-  if (save_trace && record_attention)
+  if (o->save_trace && record_attention)
     {
       const float *recv = sy_session_get_attention_received (session, NULL);
 
@@ -352,76 +378,96 @@ sy_cli_route (int    argc,
     logits = g_memdup2 (l, sizeof (float) * T * V);
   }
 
-  /* the price against native */
-  if (!no_compare && !(spec->policy == SY_POLICY_NATIVE && spec->weights == SY_WEIGHTS_NATIVE))
-    {
-      g_autoptr (SyTrace) native = NULL;
-      const float *ln;
-
-      if (!sy_session_set_router (session, NULL, &error))
-        return sy_cli_error_from (error);
-      native = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
-      if (native == NULL)
-        return sy_cli_error_from (error);
-      ln = sy_session_get_logits (session, NULL, NULL);
-      q.have = TRUE;
-      q.kl = sy_metrics_mean_kl (ln, logits, T, V);
-      q.positions = T;
-      for (int t = 0; t < T; t++)
-        q.changed += sy_metrics_argmax (ln + (gsize) t * V, V) !=
-                     sy_metrics_argmax (logits + (gsize) t * V, V);
-      q.native_perplexity = native->perplexity;
-      q.native_avg_k = native->avg_k;
-    }
-
-  if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
+  if (!o->no_compare && !(spec->policy == SY_POLICY_NATIVE && spec->weights == SY_WEIGHTS_NATIVE) &&
+      !measure_quality (session, ids, n_ids, logits, T, V, &q, &error))
     return sy_cli_error_from (error);
 
-  if (save_trace)
+  if (o->csv && !sy_trace_write_csv (trace, o->csv, FALSE, &error))
+    return sy_cli_error_from (error);
+
+  if (o->save_trace)
     {
       g_autoptr (SyTraceFile) tf = sy_trace_file_new (trace, sy_model_get_router_info (model),
-                                                      info->model_type, info->vocab_size, text);
+                                                      info->model_type, info->vocab_size, o->text);
 
       if (recv_copy != NULL)
         sy_trace_file_set_attention (tf, recv_copy);
 
-      if (!sy_trace_file_save (tf, save_trace, &wopts, &error))
+      if (!sy_trace_file_save (tf, o->save_trace, wopts, &error))
         return sy_cli_error_from (error);
     }
 
-  if (json)
+  if (o->json)
     {
-      GString *extra = g_string_new (NULL);
-      g_autofree char *out = NULL;
-      char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *extra = json_extra (&q, cal);
+      g_autofree char *out = sy_trace_to_json_full (trace, o->pretty, extra);
 
-      if (q.have)
-        g_string_append_printf (extra,
-                                "\"quality\":{\"reference\":\"native\",\"kl\":%s,"
-                                "\"argmax_changed\":%d,\"positions\":%d,\"greedy_agreement\":%s,"
-                                "\"native_perplexity\":%s}",
-                                g_ascii_formatd (b1, sizeof b1, "%.9g", q.kl), q.changed, q.positions,
-                                g_ascii_formatd (b2, sizeof b2, "%.9g",
-                                                 q.positions ? 1.0 - (double) q.changed / q.positions : 1.0),
-                                g_ascii_formatd (b3, sizeof b3, "%.9g", q.native_perplexity));
-      if (cal)
-        {
-          g_autofree char *cs = sy_router_spec_to_string (cal->spec);
-
-          g_string_append_printf (extra, "%s\"calibration\":{\"router\":\"%s\",\"value\":%s,"
-                                  "\"target\":%s,\"avg_k\":%s,\"runs\":%d}",
-                                  extra->len ? "," : "", cs,
-                                  g_ascii_formatd (b1, sizeof b1, "%.9g", cal->value),
-                                  g_ascii_formatd (b2, sizeof b2, "%.9g", cal->target),
-                                  g_ascii_formatd (b3, sizeof b3, "%.9g", cal->avg_k), cal->n_runs);
-        }
-      out = sy_trace_to_json_full (trace, pretty, extra->str);
-      g_string_free (extra, TRUE);
-      fputs (out, stdout);
-      if (!pretty)
-        fputc ('\n', stdout);
+      sy_cli_print_json (out, o->pretty);
     }
   else
     print_table (trace, info->native_k, &q, cal);
   return 0;
+}
+
+/* route after its options are parsed */
+static int
+route (const RouteOptions *o)
+{
+  SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
+
+  if (sy_cli_activations_error ("route", o->activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", o->activations));
+
+  if (o->trace_dtype && strcmp (o->trace_dtype, "f16") == 0)
+    wopts.dtype = SY_TRACE_DTYPE_F16;
+  else if (o->trace_dtype && strcmp (o->trace_dtype, "f32") != 0)
+    return sy_cli_error ("route: --trace-dtype %s: f32 or f16", o->trace_dtype);
+  if (o->trace_top < 0)
+    return sy_cli_error ("route: --trace-top %d: not a number of experts", o->trace_top);
+  wopts.top_n = o->trace_top;
+
+  if (o->trace_path)
+    {
+      if (o->model_path || o->text || o->ids_text || o->calibrate)
+        return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
+                             "(the trace holds the run)");
+      return route_trace (o->trace_path, o->router, o->json, o->pretty, o->csv, o->save_trace, &wopts);
+    }
+  return route_model (o, &wopts);
+}
+
+int
+sy_cli_route (int    argc,
+              char **argv)
+{
+  RouteOptions o = { 0, };
+  int status = 1;
+  GOptionEntry entries[] = {
+    SY_CLI_OPTION_ACTIVATIONS (&o.activations),
+    SY_CLI_OPTION_MODEL (&o.model_path),
+    SY_CLI_OPTION_TEXT (&o.text),
+    SY_CLI_OPTION_IDS (&o.ids_text),
+    { "router", 0, 0, G_OPTION_ARG_STRING, &o.router, "Routing policy (default native)", "SPEC" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the trace as JSON", NULL },
+    SY_CLI_OPTION_PRETTY (&o.pretty),
+    { "calibrate", 0, 0, G_OPTION_ARG_STRING, &o.calibrate,
+      "Find the p (topp), t (minp, ser) or q (quantile) whose average K is K (native k if 0)", "K" },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &o.csv, "Also write the per-token-per-layer table", "FILE" },
+    { "no-compare", 0, 0, G_OPTION_ARG_NONE, &o.no_compare, "Skip the comparison with native", NULL },
+    { "save-trace", 0, 0, G_OPTION_ARG_FILENAME, &o.save_trace,
+      "Write the run as a trace file (docs/trace-format.md)", "FILE" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &o.trace_path,
+      "Re-apply --router to a recorded trace file instead of running a model", "FILE" },
+    { "trace-dtype", 0, 0, G_OPTION_ARG_STRING, &o.trace_dtype,
+      "Floats of --save-trace: f32 (default) or f16", "f32|f16" },
+    { "trace-top", 0, 0, G_OPTION_ARG_INT, &o.trace_top,
+      "--save-trace keeps only the top N probabilities per token (the rest summed)", "N" },
+    { NULL }
+  };
+
+  if (sy_cli_parse_options ("route", "- run a text under a routing policy", NULL, entries, TRUE,
+                            &argc, &argv))
+    status = route (&o);
+  sy_cli_free_options (entries);
+  return status;
 }

@@ -137,14 +137,12 @@ sy_cli_tokenize (int    argc,
       "Tokenize each line of FILE (a JSON string), one JSON object per line", "FILE" },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- tokenize a text");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTokenizer) tok = NULL;
   json_object *out;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
+  if (!sy_cli_parse_options ("tokenize", "- tokenize a text", NULL, entries, FALSE, &argc, &argv))
+    return 1;
   if (text == NULL && jsonl == NULL)
     return sy_cli_error ("tokenize: --text TEXT is required");
   if (model == NULL)
@@ -180,7 +178,6 @@ sy_cli_bench_tokenizer (int    argc,
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "Passes over the files (default 1)", "N" },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("FILE... - tokenize files, report MB/s");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTokenizer) tok = NULL;
   g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
@@ -189,9 +186,9 @@ sy_cli_bench_tokenizer (int    argc,
   gint64 t0, t1, t_first = 0;
   struct timespec c0, c1;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return sy_cli_error_from (error);
+  if (!sy_cli_parse_options ("bench-tokenizer", "FILE... - tokenize files, report MB/s", NULL, entries,
+                             FALSE, &argc, &argv))
+    return 1;
   if (model == NULL)
     return sy_cli_error ("bench-tokenizer: --model M is required");
   if (argc < 2)

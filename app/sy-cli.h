@@ -28,6 +28,52 @@ int  sy_cli_error      (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Same, from a GError (its message), and frees nothing. */
 int  sy_cli_error_from (const GError *error);
 
+/* Parses @entries (and GOption's --help) out of @argc/@argv for
+ * @command, with @parameter after the command and @summary (NULL: none)
+ * in its help.  With @no_args, nothing may be left but argv[0].  Returns
+ * TRUE, or FALSE having printed the one-line error ("COMMAND: ..."). */
+gboolean sy_cli_parse_options (const char    *command,
+                               const char    *parameter,
+                               const char    *summary,
+                               GOptionEntry  *entries,
+                               gboolean       no_args,
+                               int           *argc,
+                               char        ***argv);
+/* Frees what the parser stored through @entries (strings, string
+ * arrays), for options kept in a struct rather than in g_autofree
+ * locals. */
+void     sy_cli_free_options  (const GOptionEntry *entries);
+/* Prints @json on stdout; a compact one (not @pretty) ends in a newline. */
+void     sy_cli_print_json    (const char    *json,
+                               gboolean       pretty);
+
+/* Progress of a long write on stderr: "\rWHAT:  42.0% (3 s)", at most
+ * every 1 %; at 100 % a newline where @end_line. */
+typedef struct
+{
+  gint64   start;        /* g_get_monotonic_time () at the start */
+  double   last_shown;   /* the fraction shown last (-1: none yet) */
+  gboolean end_line;
+} SyCliProgress;
+
+/* A progress callback (SyProgressFunc's shape) for @user_data, a SyCliProgress. */
+gboolean sy_cli_show_progress (double      fraction,
+                               const char *what,
+                               gpointer    user_data);
+
+/* Option entries several subcommands share: the same flag, the same help. */
+#define SY_CLI_OPTION_MODEL(arg) \
+  { "model", 0, 0, G_OPTION_ARG_FILENAME, (arg), "Model folder or .gguf file (a split one by any part)", "PATH" }
+#define SY_CLI_OPTION_TEXT(arg) \
+  { "text", 0, 0, G_OPTION_ARG_STRING, (arg), "Text to run (tokenized with special tokens)", "TEXT" }
+#define SY_CLI_OPTION_IDS(arg) \
+  { "ids", 0, 0, G_OPTION_ARG_STRING, (arg), "Token ids instead of text", "1,2,3" }
+#define SY_CLI_OPTION_PRETTY(arg) \
+  { "pretty", 0, 0, G_OPTION_ARG_NONE, (arg), "Indent the JSON", NULL }
+#define SY_CLI_OPTION_ACTIVATIONS(arg) \
+  { "activations", 0, 0, G_OPTION_ARG_STRING, (arg), \
+    "Activations of products with quantized weights: f32 (default, exact)", "f32" }
+
 /* Subcommands (each defined in sy-cli-<name>.c) */
 int  sy_cli_route      (int argc, char **argv);
 int  sy_cli_tokenize         (int argc, char **argv);

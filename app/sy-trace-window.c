@@ -12,6 +12,7 @@
 #include "sy-application.h"
 #include "sy-compare.h"
 #include "sy-compare-view.h"
+#include "sy-file-chooser.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -20,6 +21,7 @@
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-trace-window.h"
+#include "sy-window.h"
 
 struct _SyTraceWindow
 {
@@ -66,9 +68,6 @@ static const struct
   { "entropy", N_("Router entropy") },
   { "depth", N_("Depth (shallow/deep)") },
 };
-
-/* How many entries 'recent-models' keeps (as the main window). */
-#define SY_RECENT_MAX 10
 
 G_DEFINE_FINAL_TYPE (SyTraceWindow, sy_trace_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -447,21 +446,15 @@ sy_trace_window_get_path_b (SyTraceWindow *self)
 }
 
 static void
-on_open_b_response (GtkNativeDialog *chooser,
-                    int              response,
-                    gpointer         user_data)
+on_b_chosen (GtkFileChooser *chooser,
+             GFile          *file,
+             gpointer        user_data)
 {
   SyTraceWindow *self = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autoptr (GError) error = NULL;
-
-      if (file != NULL && !sy_trace_window_open_b (self, file, &error))
-        show_error (GTK_WINDOW (self), _("Could Not Open Trace B"), error->message);
-    }
-  g_object_unref (chooser);
+  if (file != NULL && !sy_trace_window_open_b (self, file, &error))
+    show_error (GTK_WINDOW (self), _("Could Not Open Trace B"), error->message);
 }
 
 static void
@@ -470,18 +463,12 @@ open_b_action (GtkWidget  *widget,
                GVariant   *param)
 {
   SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-  GtkFileFilter *filter = gtk_file_filter_new ();
+  GtkFileChooser *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Open Trace as B (the same text)"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_filter_set_name (filter, _("Switchyard traces (.json)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_b_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open Trace as B (the same text)"),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), TRUE);
+  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
+  sy_file_chooser_show (chooser, on_b_chosen, self, NULL);
 }
 
 static void
@@ -698,21 +685,15 @@ sy_trace_window_open_session (GtkApplication      *application,
 }
 
 static void
-on_save_session_response (GtkNativeDialog *chooser,
-                          int              response,
-                          gpointer         user_data)
+on_save_session_chosen (GtkFileChooser *chooser,
+                        GFile          *file,
+                        gpointer        user_data)
 {
   SyTraceWindow *self = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autoptr (GError) error = NULL;
-
-      if (!sy_trace_window_save_session (self, file, &error))
-        show_error (GTK_WINDOW (self), _("Could Not Save Session"), error->message);
-    }
-  g_object_unref (chooser);
+  if (!sy_trace_window_save_session (self, file, &error))
+    show_error (GTK_WINDOW (self), _("Could Not Save Session"), error->message);
 }
 
 static void
@@ -721,17 +702,15 @@ save_session_action (GtkWidget  *widget,
                      GVariant   *param)
 {
   SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooserNative *chooser;
+  GtkFileChooser *chooser;
   g_autofree char *stem = g_str_has_suffix (self->name, ".json")
     ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
   g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
 
-  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_session_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Session"),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
+  gtk_file_chooser_set_current_name (chooser, name);
+  sy_file_chooser_show (chooser, on_save_session_chosen, self, NULL);
 }
 
 /* Puts @path first in the main window's recent list ('recent-models'),
@@ -740,23 +719,9 @@ static void
 remember_trace (const char *path)
 {
   g_autoptr (GSettings) settings = sy_settings_new ();
-  g_auto (GStrv) old = NULL;
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) recent = NULL;
-  guint n = 1;
 
-  if (settings == NULL)
-    return;
-  old = g_settings_get_strv (settings, "recent-models");
-  g_strv_builder_add (builder, path);
-  for (guint i = 0; old[i] != NULL && n < SY_RECENT_MAX; i++)
-    if (g_strcmp0 (old[i], path) != 0)
-      {
-        g_strv_builder_add (builder, old[i]);
-        n++;
-      }
-  recent = g_strv_builder_end (builder);
-  g_settings_set_strv (settings, "recent-models", (const char * const *) recent);
+  if (settings != NULL)
+    sy_window_remember_recent (settings, path);
 }
 
 gboolean
@@ -773,21 +738,15 @@ sy_trace_window_save (SyTraceWindow *self,
 }
 
 static void
-on_save_response (GtkNativeDialog *chooser,
-                  int              response,
-                  gpointer         user_data)
+on_save_chosen (GtkFileChooser *chooser,
+                GFile          *file,
+                gpointer        user_data)
 {
   SyTraceWindow *self = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autoptr (GError) error = NULL;
-
-      if (!sy_trace_window_save (self, file, &error))
-        show_error (GTK_WINDOW (self), _("Could Not Save Trace"), error->message);
-    }
-  g_object_unref (chooser);
+  if (!sy_trace_window_save (self, file, &error))
+    show_error (GTK_WINDOW (self), _("Could Not Save Trace"), error->message);
 }
 
 static void
@@ -796,13 +755,12 @@ save_action (GtkWidget  *widget,
              GVariant   *param)
 {
   SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooserNative *chooser;
+  GtkFileChooser *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Save Trace"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "trace.json");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Trace"),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), FALSE);
+  gtk_file_chooser_set_current_name (chooser, "trace.json");
+  sy_file_chooser_show (chooser, on_save_chosen, self, NULL);
 }
 
 static void
@@ -1035,32 +993,22 @@ sy_trace_window_open_or_report (GtkApplication *application,
 }
 
 static void
-on_open_response (GtkNativeDialog *chooser,
-                  int              response,
-                  gpointer         user_data)
+on_trace_chosen (GtkFileChooser *chooser,
+                 GFile          *file,
+                 gpointer        user_data)
 {
   GtkWindow *parent = user_data;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      sy_trace_window_open_or_report (gtk_window_get_application (parent), parent, file);
-    }
-  g_object_unref (chooser);
+  sy_trace_window_open_or_report (gtk_window_get_application (parent), parent, file);
 }
 
 void
 sy_trace_window_choose (GtkWindow *parent)
 {
-  GtkFileChooserNative *chooser;
-  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooser *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Open Trace"), parent, GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Switchyard traces (.json)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), parent);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  chooser = sy_file_chooser_new (parent, _("Open Trace"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 _("_Open"), FALSE);
+  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
+  sy_file_chooser_show (chooser, on_trace_chosen, parent, NULL);
 }

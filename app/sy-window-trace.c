@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sy-analysis-view.h"
+#include "sy-file-chooser.h"
 #include "sy-session.h"
 #include "sy-trace-file.h"
 #include "sy-window.h"
@@ -289,72 +290,56 @@ on_saved (GObject      *source,
 }
 
 static void
-on_save_trace_response (GtkNativeDialog *chooser,
-                        int              response,
-                        gpointer         user_data)
+on_save_trace_chosen (GtkFileChooser *chooser,
+                      GFile          *file,
+                      gpointer        user_data)
 {
-  g_autoptr (SyWindow) self = user_data;
+  SyWindow *self = SY_WINDOW (user_data);
+  const char *which = gtk_file_chooser_get_choice (chooser, CHOICE_ID);
+  gboolean save_a = which == NULL || g_strcmp0 (which, "b") != 0;
+  gboolean save_b = g_strcmp0 (which, "b") == 0 || g_strcmp0 (which, "both") == 0;
+  SaveRequest *req;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  if (file == NULL)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      const char *which = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), CHOICE_ID);
-      gboolean save_a = which == NULL || g_strcmp0 (which, "b") != 0;
-      gboolean save_b = g_strcmp0 (which, "b") == 0 || g_strcmp0 (which, "both") == 0;
-      SaveRequest *req;
-
-      if (file == NULL)
-        {
-          sy_window_show_toast (self, _("Choose a local file to save the trace to"));
-          g_object_unref (chooser);
-          return;
-        }
-      req = g_new0 (SaveRequest, 1);
-      req->window = g_object_ref (self);
-      req->file = g_object_ref (file);
-      if (save_a && save_b)
-        req->b_file = sy_window_trace_b_file (file);
-      sy_window_save_trace_async (self, file, !save_a, on_saved, req);
+      sy_window_show_toast (self, _("Choose a local file to save the trace to"));
+      return;
     }
-  g_object_unref (chooser);
+  req = g_new0 (SaveRequest, 1);
+  req->window = g_object_ref (self);
+  req->file = g_object_ref (file);
+  if (save_a && save_b)
+    req->b_file = sy_window_trace_b_file (file);
+  sy_window_save_trace_async (self, file, !save_a, on_saved, req);
 }
 
 void
 sy_window_choose_save_trace (SyWindow *self)
 {
-  GtkFileChooserNative *chooser;
-  GtkFileFilter *filter;
+  GtkFileChooser *chooser;
   GFile *model_file;
   g_autofree char *model = NULL;
   g_autofree char *name = NULL;
 
   g_return_if_fail (SY_IS_WINDOW (self));
 
-  chooser = gtk_file_chooser_native_new (_("Save Trace"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Switchyard traces (.json)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
+  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Trace"),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
+  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
   model_file = sy_window_get_model_folder (self);
   model = model_file ? g_file_get_basename (model_file) : NULL;
   if (model != NULL && g_str_has_suffix (model, ".gguf"))
     model[strlen (model) - strlen (".gguf")] = '\0';
   name = g_strconcat (model ? model : "switchyard", "-trace.json", NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_file_chooser_set_current_name (chooser, name);
   if (sy_window_can_save_trace (self, TRUE))
     {
       /* the first is the default (the fallback dialog starts there) */
       const char *ids[] = { "both", "a", "b", NULL };
       const char *shown[] = { _("A and B (B as NAME-b.json)"), _("A only"), _("B only"), NULL };
 
-      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), CHOICE_ID, _("Configuration"),
-                                   ids, shown);
-      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), CHOICE_ID, "both");
+      gtk_file_chooser_add_choice (chooser, CHOICE_ID, _("Configuration"), ids, shown);
+      gtk_file_chooser_set_choice (chooser, CHOICE_ID, "both");
     }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_trace_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  sy_file_chooser_show (chooser, on_save_trace_chosen, g_object_ref (self), g_object_unref);
 }

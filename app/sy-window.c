@@ -8,9 +8,10 @@
  * the empty state until the views land in it.  Every way of choosing a
  * model (file chooser, recent list, drag and drop, command line) ends in
  * sy_window_open_model().  Sessions (.switchyard files, sy-session-file.h)
- * are saved from and restored into the analysis view; opening one loads
- * its model through sy_window_open_model() and applies the rest when the
- * model has loaded.  A run that stops because the model's file changed
+ * are saved from and restored into the analysis view (sy-window-files.c,
+ * with the file choosers); opening one loads its model through
+ * sy_window_open_model() and applies the rest when the model has loaded.
+ * A run that stops because the model's file changed
  * on disk (a mapped model, re-downloaded or truncated) keeps the text
  * and offers to reload the model (a toast with a Reload button).
  */
@@ -24,38 +25,11 @@
 #include "sy-gguf.h"
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
-#include "sy-window.h"
+#include "sy-window-private.h"
 #include "sy-trace-window.h"
 
 /* How many folders 'recent-models' keeps. */
 #define SY_RECENT_MAX 10
-
-struct _SyWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* Template widgets */
-  AdwWindowTitle  *window_title;
-  AdwToastOverlay *toast_overlay;
-  GtkStack        *stack;
-  GMenu           *recent_section;
-
-  /* Owned */
-  GSettings       *settings;
-  GFile           *model_folder;
-  GFile           *loading_folder;
-  SySessionFile   *pending_session;      /* applied once its model has loaded */
-  GFile           *pending_session_file;
-  GFile           *session_file;         /* the last saved or opened: where dialogs start */
-
-  /* Children (owned by the stack) */
-  SyAnalysisView  *analysis;
-  GtkWidget       *loading_page;
-  GtkWidget       *loading_bar;
-  GtkWidget       *loading_note;  /* the load's note: read from disk as needed */
-  AdwToast        *reload_toast;  /* weak: the model's file changed on disk */
-  gboolean         restored;      /* settings applied to the first model */
-};
 
 G_DEFINE_FINAL_TYPE (SyWindow, sy_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -68,9 +42,8 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* The path as a person reads it: ~ for the home folder. */
-static char *
-display_path (GFile *file)
+char *
+sy_window_display_path (GFile *file)
 {
   g_autofree char *path = g_file_get_path (file);
   const char *home = g_get_home_dir ();
@@ -105,15 +78,11 @@ is_model_folder_member (GFile *file)
           g_str_has_suffix (name, ".safetensors"));
 }
 
-/* What @file names as a model: a Hugging Face folder (config.json inside),
- * a GGUF file (any part of a split one; the engine finds the others), or
- * a file inside a model folder, which stands for the folder.  Returns the
- * folder or GGUF file to load, or NULL with an error naming the problem. */
-static GFile *
-resolve_model (GFile   *file,
+GFile *
+sy_window_resolve_model (GFile   *file,
                GError **error)
 {
-  g_autofree char *name = display_path (file);
+  g_autofree char *name = sy_window_display_path (file);
   g_autoptr (GFile) folder = NULL;
   g_autoptr (GFile) config = NULL;
   GFileType type;
@@ -158,7 +127,7 @@ resolve_model (GFile   *file,
   config = g_file_get_child (folder, "config.json");
   if (g_file_query_file_type (config, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
     {
-      g_autofree char *folder_name = display_path (folder);
+      g_autofree char *folder_name = sy_window_display_path (folder);
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _ ("“%s” has no config.json: not a Hugging Face model folder"), folder_name);
@@ -181,7 +150,7 @@ update_recent_menu (SyWindow *self)
   for (guint i = 0; recent[i] != NULL; i++)
     {
       g_autoptr (GFile) file = g_file_new_for_path (recent[i]);
-      g_autofree char *shown = display_path (file);
+      g_autofree char *shown = sy_window_display_path (file);
       g_autofree char *escaped = escape_mnemonic (shown);
       /* a recorded trace (remembered by its window) opens in a trace window */
       g_autofree char *label = g_str_has_suffix (recent[i], ".json")
@@ -194,11 +163,11 @@ update_recent_menu (SyWindow *self)
   g_menu_append_submenu (self->recent_section, _ ("Open _Recent"), G_MENU_MODEL (submenu));
 }
 
-static void
-remember_model (SyWindow   *self,
-                const char *path)
+void
+sy_window_remember_recent (GSettings  *settings,
+                           const char *path)
 {
-  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-models");
+  g_auto (GStrv) old = g_settings_get_strv (settings, "recent-models");
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_auto (GStrv) recent = NULL;
   guint n = 1;
@@ -211,9 +180,33 @@ remember_model (SyWindow   *self,
         n++;
       }
   recent = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "recent-models", (const char * const *) recent);
+}
 
+static void
+remember_model (SyWindow   *self,
+                const char *path)
+{
   g_settings_set_string (self->settings, "last-model", path);
-  g_settings_set_strv (self->settings, "recent-models", (const char * const *) recent);
+  sy_window_remember_recent (self->settings, path);
+}
+
+void
+sy_window_show_file_error (SyWindow   *self,
+                           const char *title,
+                           const char *css_class,
+                           GFile      *file,
+                           const char *message)
+{
+  g_autofree char *shown = sy_window_display_path (file);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), title, NULL));
+  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), css_class);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* The error dialog of a model that cannot be opened: what was asked for,
@@ -223,16 +216,7 @@ show_open_error (SyWindow   *self,
                  GFile      *file,
                  const char *message)
 {
-  g_autofree char *shown = display_path (file);
-  AdwMessageDialog *dialog;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Could Not Open Model"), NULL));
-  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-load-error");
-  gtk_window_present (GTK_WINDOW (dialog));
+  sy_window_show_file_error (self, _("Could Not Open Model"), "sy-load-error", file, message);
 }
 
 /* The model is being loaded again: the toast offering it is done with.
@@ -257,7 +241,7 @@ sy_window_open_model (SyWindow *self,
   g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  folder = resolve_model (file, &error);
+  folder = sy_window_resolve_model (file, &error);
   if (folder == NULL)
     {
       show_open_error (self, file, error->message);
@@ -276,7 +260,7 @@ sy_window_open_model (SyWindow *self,
   g_clear_pointer (&self->pending_session, sy_session_file_free);
   g_clear_object (&self->pending_session_file);
   g_set_object (&self->loading_folder, folder);
-  shown = display_path (folder);
+  shown = sy_window_display_path (folder);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->loading_page), shown);
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->loading_bar), 0);
   gtk_label_set_text (GTK_LABEL (self->loading_note), "");
@@ -316,18 +300,13 @@ update_export_action (SyWindow *self)
                                  sy_analysis_view_has_trace (self->analysis));
 }
 
-static void apply_session (SyWindow            *self,
-                           const SySessionFile *session,
-                           GFile               *file,
-                           const char          *model_path);
-
 static void
 on_model_loaded (SyAnalysisView *view,
                  const char     *path,
                  SyWindow       *self)
 {
   g_autoptr (GFile) folder = g_file_new_for_path (path);
-  g_autofree char *shown = display_path (folder);
+  g_autofree char *shown = sy_window_display_path (folder);
 
   g_clear_object (&self->loading_folder);
   remember_model (self, path);
@@ -356,7 +335,7 @@ on_model_loaded (SyAnalysisView *view,
       g_autoptr (SySessionFile) session = g_steal_pointer (&self->pending_session);
       g_autoptr (GFile) file = g_steal_pointer (&self->pending_session_file);
 
-      apply_session (self, session, file, path);
+      sy_window_apply_session (self, session, file, path);
     }
 }
 
@@ -485,65 +464,6 @@ on_cancel_load (GtkButton *button,
   sy_analysis_view_cancel_load (self->analysis);
 }
 
-static void
-on_export_response (GtkNativeDialog *chooser,
-                    int              response,
-                    gpointer         user_data)
-{
-  g_autoptr (SyWindow) self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-
-      if (path == NULL)
-        sy_window_show_toast (self, _("Choose a local file to export to"));
-      else if (!sy_analysis_view_export (self->analysis, path, FALSE, &error))
-        sy_window_show_toast (self, error->message);
-      else
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *message = g_strdup_printf (_("Exported %s"), base);
-          sy_window_show_toast (self, message);
-        }
-    }
-  g_object_unref (chooser);
-}
-
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  SyWindow *self = SY_WINDOW (widget);
-  g_autofree char *name = sy_analysis_view_suggest_filename (self->analysis);
-  GtkFileChooserNative *chooser;
-  GtkFileFilter *filter;
-  const struct { const char *label; const char *pattern; } formats[] = {
-    { N_("SVG image (vector)"), "*.svg" },
-    { N_("PNG image"), "*.png" },
-    { N_("PDF document"), "*.pdf" },
-  };
-
-  chooser = gtk_file_chooser_native_new (_("Export View"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Export"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _(formats[i].label));
-      gtk_file_filter_add_pattern (filter, formats[i].pattern);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-      g_object_unref (filter);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
 GFile *
 sy_window_get_model_folder (SyWindow *self)
 {
@@ -579,76 +499,6 @@ sy_window_get_toast_overlay (SyWindow *self)
   g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
 
   return self->toast_overlay;
-}
-
-static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     gpointer         user_data)
-{
-  g_autoptr (SyWindow) self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (folder != NULL)
-        sy_window_open_model (self, folder);
-    }
-
-  g_object_unref (chooser);
-}
-
-static void
-add_model_filters (GtkFileChooser *chooser)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _ ("Models (.gguf, config.json, .safetensors)"));
-  gtk_file_filter_add_pattern (filter, "*.gguf");
-  gtk_file_filter_add_pattern (filter, "config.json");
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (chooser, filter);
-  g_object_unref (filter);
-
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _ ("All Files"));
-  gtk_file_filter_add_pattern (filter, "*");
-  gtk_file_chooser_add_filter (chooser, filter);
-  g_object_unref (filter);
-}
-
-static void
-open_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  SyWindow *self = SY_WINDOW (widget);
-  g_autofree char *last = g_settings_get_string (self->settings, "last-model");
-  GtkFileChooserNative *chooser;
-
-  /* A GGUF file, or a model folder through one of its files (a chooser
-   * shows either folders or files, not both to pick) */
-  chooser = gtk_file_chooser_native_new (_ ("Open Model: a .gguf File or a Model Folder’s config.json"),
-                                         GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _ ("_Open"),
-                                         _ ("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  add_model_filters (GTK_FILE_CHOOSER (chooser));
-
-  /* Start beside the last model: models usually live side by side. */
-  if (last[0] != '\0')
-    {
-      g_autoptr (GFile) file = g_file_new_for_path (last);
-      g_autoptr (GFile) parent = g_file_get_parent (file);
-
-      if (parent != NULL && g_file_query_exists (parent, NULL))
-        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), parent, NULL);
-    }
-
-  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -793,348 +643,6 @@ profile_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (profiler));
 }
 
-/* Sessions */
-
-gboolean
-sy_window_is_session_file (GFile *file)
-{
-  g_autofree char *name = NULL;
-
-  g_return_val_if_fail (G_IS_FILE (file), FALSE);
-  name = g_file_get_basename (file);
-  return name != NULL && g_str_has_suffix (name, SY_SESSION_FILE_EXTENSION);
-}
-
-/* An error dialog like the one of a model that failed to load. */
-static void
-show_session_error (SyWindow   *self,
-                    GFile      *file,
-                    const char *message)
-{
-  AdwMessageDialog *dialog;
-  g_autofree char *shown = display_path (file);
-  g_autofree char *path = g_file_get_path (file);
-  gsize len = path ? strlen (path) : 0;
-
-  /* the engine's messages start with the file's path: it is above already */
-  if (path != NULL && strncmp (message, path, len) == 0 && strncmp (message + len, ": ", 2) == 0)
-    message += len + 2;
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Could Not Open Session"), NULL));
-  adw_message_dialog_format_body (dialog, "%s\n\n%s", shown, message);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_widget_add_css_class (GTK_WIDGET (dialog), "sy-session-error");
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-apply_session (SyWindow            *self,
-               const SySessionFile *session,
-               GFile               *file,
-               const char          *model_path)
-{
-  gboolean compare = session->compare || g_str_equal (session->view, "compare");
-  g_autoptr (GError) error = NULL;
-
-  sy_analysis_view_set_text (self->analysis, session->text);
-  if (!sy_analysis_view_set_router (self->analysis, session->router_a, &error))
-    {
-      g_autofree char *message = g_strdup_printf (_("Configuration A of the session does not fit this model: %s"),
-                                                  error->message);
-      sy_window_show_toast (self, message);
-      g_clear_error (&error);
-    }
-  if (session->router_b != NULL && !sy_analysis_view_set_router_b (self->analysis, session->router_b, &error))
-    {
-      g_autofree char *message = g_strdup_printf (_("Configuration B of the session does not fit this model: %s"),
-                                                  error->message);
-      sy_window_show_toast (self, message);
-      g_clear_error (&error);
-    }
-  sy_analysis_view_set_compare (self->analysis, compare);
-  if (!compare)
-    sy_analysis_view_set_view (self->analysis, session->view);
-  sy_analysis_view_set_measure (self->analysis, session->measure, NULL);
-  sy_analysis_view_select (self->analysis, session->token, session->layer);
-  sy_analysis_view_set_heatmap_zoom (self->analysis, session->heatmap_cell_width);
-
-  if (session->model_fingerprint != NULL)
-    {
-      g_autofree char *fingerprint = sy_model_fingerprint (model_path, NULL);
-
-      if (g_strcmp0 (fingerprint, session->model_fingerprint) != 0)
-        sy_window_show_toast (self, _("The model changed since this session was saved"));
-    }
-
-  g_set_object (&self->session_file, file);
-  g_signal_emit (self, signals[SESSION_OPENED], 0, file);
-}
-
-gboolean
-sy_window_open_session (SyWindow *self,
-                        GFile    *file)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SySessionFile) session = NULL;
-  g_autoptr (GFile) model = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *model_path = NULL;
-
-  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (G_IS_FILE (file), FALSE);
-
-  path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      show_session_error (self, file, _("Only local session files can be opened"));
-      return FALSE;
-    }
-  session = sy_session_file_load (path, &error);
-  if (session == NULL)
-    {
-      show_session_error (self, file, error->message);
-      return FALSE;
-    }
-  /* a session of a recorded trace opens in a trace window */
-  if (session->trace != NULL)
-    {
-      SyTraceWindow *tw = sy_trace_window_open_session (gtk_window_get_application (GTK_WINDOW (self)),
-                                                        session, path, &error);
-
-      if (tw == NULL)
-        {
-          show_session_error (self, file, error->message);
-          return FALSE;
-        }
-      gtk_window_present (GTK_WINDOW (tw));
-      return TRUE;
-    }
-  model_path = sy_session_file_resolve_model (session, path, &error);
-  if (model_path == NULL)
-    {
-      show_session_error (self, file, error->message);
-      return FALSE;
-    }
-  {
-    g_autoptr (GFile) named = g_file_new_for_path (model_path);
-
-    model = resolve_model (named, &error);
-  }
-  if (model == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The session’s model cannot be opened: %s"),
-                                                  error->message);
-      show_session_error (self, file, message);
-      return FALSE;
-    }
-
-  /* its model is the one open: restore at once */
-  if (self->model_folder != NULL && self->loading_folder == NULL &&
-      g_file_equal (self->model_folder, model))
-    {
-      apply_session (self, session, file, model_path);
-      return TRUE;
-    }
-  if (!sy_window_open_model (self, model))
-    return FALSE;
-  self->pending_session = g_steal_pointer (&session);
-  g_set_object (&self->pending_session_file, file);
-  return TRUE;
-}
-
-gboolean
-sy_window_save_session (SyWindow  *self,
-                        GFile     *file,
-                        GError   **error)
-{
-  g_autoptr (SySessionFile) session = sy_session_file_new ();
-  g_autofree char *path = NULL;
-  g_autofree char *model_path = NULL;
-  g_autofree char *demo = NULL;
-  const char *view, *measure;
-
-  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (G_IS_FILE (file), FALSE);
-
-  if (self->model_folder == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("Open a model first"));
-      return FALSE;
-    }
-  path = g_file_get_path (file);
-  model_path = g_file_get_path (self->model_folder);
-  if (path == NULL || model_path == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Choose a local file to save the session to"));
-      return FALSE;
-    }
-
-  /* the shipped demo model is saved as null: it opens wherever it is installed */
-  demo = sy_default_model_path (NULL);
-  if (demo != NULL)
-    {
-      g_autoptr (GFile) demo_folder = g_file_new_for_path (demo);
-
-      if (!g_file_equal (self->model_folder, demo_folder))
-        session->model = g_strdup (model_path);
-    }
-  else
-    session->model = g_strdup (model_path);
-  session->model_fingerprint = sy_model_fingerprint (model_path, NULL);
-  g_free (session->text);
-  session->text = sy_analysis_view_get_text (self->analysis);
-  g_free (session->router_a);
-  session->router_a = sy_analysis_view_get_router (self->analysis);
-  session->router_b = sy_analysis_view_get_router_b (self->analysis);
-  session->compare = sy_analysis_view_get_compare (self->analysis);
-  view = sy_analysis_view_get_view (self->analysis);
-  if (sy_session_file_view_is_valid (view))
-    {
-      g_free (session->view);
-      session->view = g_strdup (view);
-    }
-  measure = sy_analysis_view_get_measure (self->analysis);
-  if (sy_session_file_measure_is_valid (measure))
-    {
-      g_free (session->measure);
-      session->measure = g_strdup (measure);
-    }
-  session->token = sy_analysis_view_get_selected_token (self->analysis);
-  session->layer = sy_analysis_view_get_selected_layer (self->analysis);
-  session->heatmap_cell_width = sy_analysis_view_get_heatmap_zoom (self->analysis);
-
-  if (!sy_session_file_save (session, path, error))
-    return FALSE;
-  g_set_object (&self->session_file, file);
-  return TRUE;
-}
-
-static void
-on_save_session_response (GtkNativeDialog *chooser,
-                          int              response,
-                          gpointer         user_data)
-{
-  g_autoptr (SyWindow) self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *name = file ? g_file_get_basename (file) : NULL;
-      g_autoptr (GError) error = NULL;
-
-      /* a name given without an extension gets the session's */
-      if (file != NULL && name != NULL && strchr (name, '.') == NULL)
-        {
-          g_autoptr (GFile) parent = g_file_get_parent (file);
-          g_autofree char *full = g_strconcat (name, SY_SESSION_FILE_EXTENSION, NULL);
-
-          g_clear_object (&file);
-          file = g_file_get_child (parent, full);
-          g_free (name);
-          name = g_steal_pointer (&full);
-        }
-      if (file == NULL)
-        sy_window_show_toast (self, _("Choose a local file to save the session to"));
-      else if (!sy_window_save_session (self, file, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not save the session: %s"), error->message);
-          sy_window_show_toast (self, message);
-        }
-      else
-        {
-          g_autofree char *message = g_strdup_printf (_("Saved session “%s”"), name);
-          sy_window_show_toast (self, message);
-        }
-    }
-  g_object_unref (chooser);
-}
-
-static void
-add_session_filters (GtkFileChooser *chooser)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _("Switchyard sessions"));
-  gtk_file_filter_add_pattern (filter, "*" SY_SESSION_FILE_EXTENSION);
-  gtk_file_filter_add_mime_type (filter, SY_SESSION_FILE_MIME_TYPE);
-  gtk_file_chooser_add_filter (chooser, filter);
-  g_object_unref (filter);
-}
-
-static void
-save_session_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SyWindow *self = SY_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  add_session_filters (GTK_FILE_CHOOSER (chooser));
-  if (self->session_file != NULL)
-    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), self->session_file, NULL);
-  else
-    {
-      g_autofree char *model = self->model_folder ? g_file_get_basename (self->model_folder) : NULL;
-      g_autofree char *name = g_strconcat (model ? model : "switchyard", SY_SESSION_FILE_EXTENSION, NULL);
-
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_session_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-on_open_session_response (GtkNativeDialog *chooser,
-                          int              response,
-                          gpointer         user_data)
-{
-  g_autoptr (SyWindow) self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        sy_window_open_session (self, file);
-    }
-  g_object_unref (chooser);
-}
-
-static void
-open_session_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  SyWindow *self = SY_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-  GtkFileFilter *all;
-
-  chooser = gtk_file_chooser_native_new (_("Open Session"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  add_session_filters (GTK_FILE_CHOOSER (chooser));
-  all = gtk_file_filter_new ();
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
-  g_object_unref (all);
-  if (self->session_file != NULL)
-    {
-      g_autoptr (GFile) parent = g_file_get_parent (self->session_file);
-
-      if (parent != NULL && g_file_query_exists (parent, NULL))
-        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), parent, NULL);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_session_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
 static void
 sy_window_class_init (SyWindowClass *klass)
 {
@@ -1181,17 +689,15 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyWindow, recent_section);
 
   /* Accelerators: sy-application-actions.c */
-  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
-  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
-  gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
-  gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
   gtk_widget_class_install_action (widget_class, "win.reload-model", NULL, reload_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
   gtk_widget_class_install_action (widget_class, "win.save-trace", NULL, save_trace_action);
+  /* win.open, win.export, win.open-session, win.save-session */
+  sy_window_files_install_actions (widget_class);
 }
 
 static void

@@ -67,6 +67,11 @@ void             sy_window_choose_save_trace (SyWindow      *self);
 /* TRUE for a file named *.switchyard (command line, drag and drop). */
 gboolean         sy_window_is_session_file   (GFile         *file);
 
+/* Puts @path first in @settings' 'recent-models' (Open Recent: models
+ * and traces), which keeps 10. */
+void             sy_window_remember_recent   (GSettings     *settings,
+                                              const char    *path);
+
 /* The model (folder or GGUF file) last opened in this window, or NULL. */
 GFile           *sy_window_get_model_folder  (SyWindow      *self);
 /* Opens the shipped demo model; FALSE with @error when there is none. */

@@ -25,24 +25,17 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
-#include "sy-default-model.h"
 #include "sy-generate.h"
 #include "sy-session.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 #define N_GEN 64             /* SY_BENCH_TOKENS changes it */
 #define N_ROUNDS 6
 #define PROMPT "The Fulton County Grand Jury said Friday an investigation of"
 
-static gboolean opened;
 static int n_traces;
 static int n_gen_asked = N_GEN;
-
-static void
-on_opened (SyWindow *window, GFile *folder, gpointer data)
-{
-  opened = TRUE;
-}
 
 static void
 on_trace (SyAnalysisView *view, gpointer data)
@@ -152,7 +145,7 @@ engine_round (SySession          *session,
       if (!(trace = sy_session_run (session, ids, len, NULL, NULL, error)))
         return FALSE;
       sy_trace_free (trace);
-      if (ids[len - 1] == info->eos_token_id)
+      if (sy_model_info_is_eos (info, ids[len - 1]))
         {
           n++;
           break;
@@ -171,7 +164,6 @@ main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
   g_autoptr (SyApplication) app = NULL;
   SyWindow *window;
   SyAnalysisView *view;
@@ -185,31 +177,11 @@ main (int argc, char **argv)
 
   if (g_getenv ("SY_BENCH_TOKENS"))
     n_gen_asked = CLAMP (atoi (g_getenv ("SY_BENCH_TOKENS")), 1, 400);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("bench-continue: no display\n");
-      return 77;
-    }
-  path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
-  if (path == NULL)
-    {
-      g_printerr ("bench-continue: %s\n", error->message);
-      return 77;
-    }
-  app = sy_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = sy_test_bench_open ("bench-continue", argc, argv, 0, 0, &app, &path);
+  if (window == NULL)
+    return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), NULL);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
-  folder = g_file_new_for_path (path);
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
   worker = sy_analysis_view_get_worker (view);
   /* the window's model: the engine's session borrows it (the worker keeps it) */
   session = sy_session_new (sy_worker_get_model (worker));

@@ -18,20 +18,13 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
-#include "sy-default-model.h"
+#include "sy-test-gui.h"
 #include "sy-window.h"
 
 #define N_KEYS 40
 
-static gboolean opened;
 static int n_traces;
 static int n_painted_after_trace;
-
-static void
-on_opened (SyWindow *window, GFile *folder, gpointer data)
-{
-  opened = TRUE;
-}
 
 static void
 on_trace (SyAnalysisView *view, gpointer data)
@@ -53,26 +46,10 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-static GtkWidget *
-find_text_view (GtkWidget *root)
-{
-  if (GTK_IS_TEXT_VIEW (root))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_text_view (c);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
   g_autoptr (SyApplication) app = NULL;
   const char *text = "The Fulton County Grand Jury said Friday an investigation of Atlanta's "
                      "recent primary election produced no evidence that any irregularities "
@@ -85,35 +62,11 @@ main (int argc, char **argv)
   GdkFrameClock *clock;
   int n_tokens = 0;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("bench-keystroke: no display\n");
-      return 77;
-    }
-  path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
-  if (path == NULL)
-    {
-      g_printerr ("bench-keystroke: %s\n", error->message);
-      return 77;
-    }
-
-  app = sy_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  window = sy_test_bench_open ("bench-keystroke", argc, argv, 1400, 900, &app, &path);
+  if (window == NULL)
+    return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), NULL);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
-
-  folder = g_file_new_for_path (path);
-  opened = FALSE;
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
 
   sy_analysis_view_set_text (view, text);
   while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || n_traces == 0)
@@ -122,7 +75,7 @@ main (int argc, char **argv)
 
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_text_view (GTK_WIDGET (window))));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (sy_test_find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW)));
 
   for (int i = 0; i < N_KEYS; i++)
     {

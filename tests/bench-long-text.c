@@ -25,7 +25,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
-#include "sy-default-model.h"
+#include "sy-test-gui.h"
 #include "sy-heatmap-view.h"
 #include "sy-token-strip.h"
 #include "sy-window.h"
@@ -35,16 +35,9 @@
 #define N_WRAP   20
 #define TARGET_TOKENS 2000
 
-static gboolean opened;
 static int n_traces;
 static int n_painted;
 static int n_painted_after_trace;
-
-static void
-on_opened (SyWindow *window, GFile *folder, gpointer data)
-{
-  opened = TRUE;
-}
 
 static void
 on_trace (SyAnalysisView *view, gpointer data)
@@ -125,9 +118,7 @@ wait_trace (SyAnalysisView *view)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
   g_autoptr (SyApplication) app = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
   static const char *paragraphs[] = {
@@ -153,35 +144,11 @@ main (int argc, char **argv)
   GtkWidget *heatmap, *strip;
   int n_tokens = 0;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("bench-long-text: no display\n");
-      return 77;
-    }
-  path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
-  if (path == NULL)
-    {
-      g_printerr ("bench-long-text: %s\n", error->message);
-      return 77;
-    }
-
-  app = sy_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  window = sy_test_bench_open ("bench-long-text", argc, argv, 1400, 900, &app, &path);
+  if (window == NULL)
+    return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), NULL);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
-
-  folder = g_file_new_for_path (path);
-  opened = FALSE;
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
 
   /* grow the text until it holds about TARGET_TOKENS tokens */
   for (int round = 0; round < 4 && n_tokens < TARGET_TOKENS; round++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sy-default-model.h"
 #include "sy-test-gui.h"
 
 SyApplication *
@@ -40,6 +41,150 @@ sy_test_gui_init (const char *program,
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   return app;
+}
+
+static void
+on_model_opened (SyWindow *window,
+                 GFile    *folder,
+                 gpointer  flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
+SyWindow *
+sy_test_bench_open (const char     *program,
+                    int             argc,
+                    char          **argv,
+                    int             width,
+                    int             height,
+                    SyApplication **app,
+                    char          **path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) folder = NULL;
+  gboolean opened = FALSE;
+  SyWindow *window;
+  gulong handler;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("%s: no display\n", program);
+      return NULL;
+    }
+  *path = argc > 1 ? g_strdup (argv[1]) : sy_default_model_path (&error);
+  if (*path == NULL)
+    {
+      g_printerr ("%s: %s\n", program, error->message);
+      return NULL;
+    }
+
+  *app = sy_application_new ();
+  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_application_register (G_APPLICATION (*app), NULL, NULL);
+  g_application_activate (G_APPLICATION (*app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (*app)));
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+
+  handler = g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
+  folder = g_file_new_for_path (*path);
+  sy_window_open_model (window, folder);
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (window, handler);
+  return window;
+}
+
+GtkWindow *
+sy_test_find_toplevel (GType       type,
+                       const char *css_class,
+                       gboolean    visible,
+                       gpointer    other)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && (gpointer) w != other &&
+          (css_class == NULL || gtk_widget_has_css_class (GTK_WIDGET (w), css_class)) &&
+          (!visible || gtk_widget_get_visible (GTK_WIDGET (w))))
+        return w;
+    }
+  return NULL;
+}
+
+GtkWindow *
+sy_test_wait_for_toplevel (GType       type,
+                           const char *css_class,
+                           gboolean    visible,
+                           gpointer    other,
+                           guint       timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      GtkWindow *w = sy_test_find_toplevel (type, css_class, visible, other);
+
+      if (w != NULL)
+        return w;
+      if (timeout_ms > 0 && g_get_monotonic_time () > end)
+        return NULL;
+      sy_test_settle (20);
+    }
+}
+
+void
+sy_test_wait_for_pointer (gpointer *pointer)
+{
+  while (*pointer == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+sy_test_store_file (SyWindow  *window,
+                    GFile     *file,
+                    GFile    **out)
+{
+  g_set_object (out, file);
+}
+
+void
+sy_test_wait_idle (SyAnalysisView *view)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+
+  do
+    sy_test_settle (50);
+  while (sy_worker_is_busy (worker));
+}
+
+gboolean
+sy_test_drop_file (GtkWidget *widget,
+                   GFile     *file)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  GtkDropTarget *drop = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        drop = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (drop);
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  return accepted;
 }
 
 GtkWidget *
@@ -104,6 +249,16 @@ sy_test_render_widget (GtkWidget *widget)
     }
   return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
                                       node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+void
+sy_test_save_png (GdkTexture *texture,
+                  const char *name)
+{
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("rendered to %s", png);
 }
 
 guint

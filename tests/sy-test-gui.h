@@ -7,7 +7,9 @@
 
 #include <gtk/gtk.h>
 
+#include "sy-analysis-view.h"
 #include "sy-application.h"
+#include "sy-window.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +31,49 @@ SyApplication *sy_test_gui_init        (const char *program,
       }                                                                 \
   } G_STMT_END
 
+/* For the benchmarks (no g_test): memory settings, no accessibility bus,
+ * the application activated, its window @width × @height (0: as it is)
+ * and the model at argv[1] (else the default model) open in it.  Returns
+ * the window, with the application in @app and the model's path in @path;
+ * or NULL, having said why on stderr after "@program: ", when there is no
+ * display or no model (the benchmark then exits 77). */
+SyWindow      *sy_test_bench_open      (const char      *program,
+                                        int              argc,
+                                        char           **argv,
+                                        int              width,
+                                        int              height,
+                                        SyApplication  **app,
+                                        char           **path);
+
+/* The first toplevel window that is a @type (an interface too), has the
+ * CSS class @css_class (NULL: any), is visible where @visible asks it and
+ * is not @other (NULL: any); NULL where there is none. */
+GtkWindow     *sy_test_find_toplevel   (GType            type,
+                                        const char      *css_class,
+                                        gboolean         visible,
+                                        gpointer         other);
+/* The same, running the main loop until it comes: NULL after @timeout_ms
+ * (0: no limit but the meson timeout). */
+GtkWindow     *sy_test_wait_for_toplevel (GType          type,
+                                        const char      *css_class,
+                                        gboolean         visible,
+                                        gpointer         other,
+                                        guint            timeout_ms);
+/* Runs the main loop until *@pointer is set (the meson timeout bounds it). */
+void           sy_test_wait_for_pointer (gpointer       *pointer);
+/* A handler for SyWindow's ::model-opened and ::session-opened: keeps
+ * the file in the GFile * @out points to. */
+void           sy_test_store_file      (SyWindow        *window,
+                                        GFile           *file,
+                                        GFile          **out);
+/* Runs the main loop until @view's worker is idle (50 ms at a time). */
+void           sy_test_wait_idle       (SyAnalysisView  *view);
+
+/* Drops @file on @widget through its GtkDropTarget (asserted to have
+ * one) at (10, 10); whether the target accepted it. */
+gboolean       sy_test_drop_file       (GtkWidget       *widget,
+                                        GFile           *file);
+
 /* Depth-first search for the first widget of @type below @root (included). */
 GtkWidget     *sy_test_find_widget     (GtkWidget  *root,
                                         GType       type);
@@ -36,6 +81,10 @@ GtkWidget     *sy_test_find_widget     (GtkWidget  *root,
 void           sy_test_settle          (guint       ms);
 /* @widget as the renderer of its window draws it now. */
 GdkTexture    *sy_test_render_widget   (GtkWidget  *widget);
+/* Saves @texture as @name.png beside the test programs
+ * (G_TEST_BUILT) and says where in the test log. */
+void           sy_test_save_png        (GdkTexture *texture,
+                                        const char *name);
 /* Distinct pixel values in a rectangle of @texture. */
 guint          sy_test_count_colours   (GdkTexture *texture,
                                         int         x,

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-metrics.h"
 #include "sy-model.h"
+#include "sy-session.h"
 #include "sy-test-model.h"
 #include "sy-test-util.h"
 
@@ -66,4 +68,193 @@ sy_test_model_copy_config (const char     *arch,
   g_assert_cmpint (json_object_to_file (dst_config, config), ==, 0);
   json_object_put (config);
   return g_steal_pointer (&tmp);
+}
+
+json_object *
+sy_test_ref_cases (const char     *arch,
+                   json_object   **cases,
+                   SyTensorStore **ref)
+{
+  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
+  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
+  g_autoptr (GError) error = NULL;
+  json_object *root;
+
+  *ref = sy_tensor_store_open (ref_st, &error);
+  g_assert_no_error (error);
+  root = json_object_from_file (ref_json);
+  g_assert_nonnull (root);
+  g_assert_true (json_object_object_get_ex (root, "cases", cases));
+  g_assert_cmpint (json_object_array_length (*cases), >, 0);
+  return root;
+}
+
+int32_t *
+sy_test_json_ids (json_object *arr,
+                  int          extra,
+                  int         *n)
+{
+  int32_t *ids;
+
+  *n = (int) json_object_array_length (arr);
+  ids = g_new (int32_t, *n + extra);
+  for (int i = 0; i < *n; i++)
+    ids[i] = json_object_get_int (json_object_array_get_idx (arr, i));
+  return ids;
+}
+
+double
+sy_test_run_incremental (SySession      *full,
+                         SySession      *inc,
+                         const int32_t  *ids,
+                         int             n,
+                         int             from,
+                         SyTrace       **full_trace,
+                         SyTrace       **inc_trace)
+{
+  g_autoptr (GError) error = NULL;
+  const float *a, *b;
+  int T, V;
+
+  *full_trace = sy_session_run (full, ids, n, NULL, NULL, &error);
+  g_assert_no_error (error);
+  *inc_trace = NULL;
+  for (int len = from; len <= n; len++)
+    {
+      g_clear_pointer (inc_trace, sy_trace_free);
+      *inc_trace = sy_session_run (inc, ids, len, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == from ? 0 : len - 1);
+    }
+  a = sy_session_get_logits (full, &T, &V);
+  b = sy_session_get_logits (inc, &T, &V);
+  g_assert_cmpint (T, ==, n);
+  return sy_test_max_abs_diff (a, b, (gsize) n * V);
+}
+
+/* The experts of one MoE layer that @tl chose and @fl did not, and the
+ * tokens where they chose different numbers, added to @d. */
+static void
+compare_experts (const SyTraceLayer *tl,
+                 const SyTraceLayer *fl,
+                 int                 n,
+                 int                 E,
+                 SyTestRefDeltas    *d)
+{
+  for (int tk = 0; tk < n; tk++)
+    {
+      d->k_mismatch += tl->k[tk] != fl->k[tk];
+      for (int j = 0; j < tl->k[tk]; j++)
+        {
+          int e = tl->experts[(gsize) tk * E + j];
+          gboolean found = FALSE;
+
+          for (int o = 0; o < fl->k[tk]; o++)
+            found |= fl->experts[(gsize) tk * E + o] == e;
+          d->expert_mismatch += !found;
+        }
+    }
+}
+
+/* The 8-token greedy continuation of @ids (@n tokens, room for 8 more)
+ * against @want; TRUE when it is the same. */
+static gboolean
+greedy_matches (SySession   *session,
+                int32_t     *ids,
+                int          n,
+                json_object *want)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (int s = 0; s < 8; s++)
+    {
+      g_autoptr (SyTrace) step = NULL;
+      int len = n + s, T, V;
+      const float *logits = sy_session_get_logits (session, &T, &V);
+      int best = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
+
+      if (best != json_object_get_int (json_object_array_get_idx (want, s)))
+        return FALSE;
+      ids[len] = best;
+      if (s == 7)
+        break;
+      step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  return TRUE;
+}
+
+void
+sy_test_compare_reference (SyModel         *model,
+                           SyModel         *folder,
+                           const char      *arch,
+                           SyTestRefDeltas *d)
+{
+  g_autoptr (SySession) fsession = sy_session_new (folder);
+  g_autoptr (SyTensorStore) ref = NULL;
+  g_autoptr (SySession) session = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  const SyModelInfo *info = sy_model_get_info (model);
+  json_object *cases, *root = sy_test_ref_cases (arch, &cases, &ref);
+
+  memset (d, 0, sizeof *d);
+  sy_session_set_capture_hidden (session, TRUE);
+  for (size_t ci = 0; ci < json_object_array_length (cases); ci++)
+    {
+      json_object *cs = json_object_array_get_idx (cases, ci), *v;
+      g_autoptr (SyTrace) trace = NULL;
+      g_autoptr (SyTrace) ftrace = NULL;
+      g_autofree int32_t *ids = NULL;
+      g_autofree char *lname = NULL;
+      g_autofree float *rl = NULL;
+      const char *key;
+      int n, T, V, H, E = info->n_experts;
+      const float *logits;
+
+      g_assert_true (json_object_object_get_ex (cs, "key", &v));
+      key = json_object_get_string (v);
+      g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
+      ids = sy_test_json_ids (v, 8, &n);
+
+      sy_session_reset (session);
+      trace = sy_session_run (session, ids, n, NULL, NULL, &error);
+      g_assert_no_error (error);
+      sy_session_reset (fsession);
+      ftrace = sy_session_run (fsession, ids, n, NULL, NULL, &error);
+      g_assert_no_error (error);
+
+      logits = sy_session_get_logits (session, &T, &V);
+      g_assert_cmpint (T, ==, n);
+      lname = g_strdup_printf ("%s.logits", key);
+      rl = sy_test_ref_tensor (ref, lname, n, V);
+      d->logits = MAX (d->logits, sy_test_max_abs_diff (logits, rl, (gsize) n * V));
+      for (int i = 0; i < info->n_moe_layers; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
+          const SyTraceLayer *tl = &trace->layers[i];
+          double delta = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
+
+          d->router = MAX (d->router, delta);
+          if (i == 0)
+            d->router0 = MAX (d->router0, delta);
+          compare_experts (tl, &ftrace->layers[i], n, E, d);
+        }
+      for (int i = 0; i <= info->n_layers; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
+          g_autofree float *r = sy_test_ref_tensor (ref, name, n, info->hidden_size);
+          const float *h = sy_session_get_hidden (session, i, &T, &H);
+
+          g_assert_nonnull (h);
+          d->hidden = MAX (d->hidden, sy_test_max_abs_diff (h, r, (gsize) n * H));
+        }
+      g_assert_true (json_object_object_get_ex (cs, "greedy_continuation", &v));
+      if (!greedy_matches (session, ids, n, v))
+        {
+          g_test_message ("%s %s: the greedy continuation leaves the reference", arch, key);
+          d->greedy_mismatch++;
+        }
+    }
+  json_object_put (root);
 }

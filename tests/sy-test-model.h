@@ -11,6 +11,8 @@
 
 #include <json-c/json.h>
 
+#include "sy-model.h"
+#include "sy-session.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +25,56 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
                                    const char        *name,
                                    int64_t            rows,
                                    int64_t            cols);
+
+/* The ints of JSON array @arr (token ids) in a new array with room for
+ * @extra more; their number in *@n. */
+int32_t *sy_test_json_ids         (json_object       *arr,
+                                   int                extra,
+                                   int               *n);
+
+/* Fixture @arch's reference: reference.json (returned: json_object_put
+ * it), its "cases" (at least one) in *@cases, and reference.safetensors
+ * opened in *@ref. */
+json_object *sy_test_ref_cases    (const char        *arch,
+                                   json_object      **cases,
+                                   SyTensorStore    **ref);
+
+/* Runs @ids (@n tokens) as one prefill on @full and, on @inc, as a
+ * prefill of the first @from tokens and then one decode step per token,
+ * each asserted to reuse the cache.  Returns the largest |delta| of
+ * their logits; the traces of the full run and of the last step in
+ * @full_trace and @inc_trace. */
+double sy_test_run_incremental    (SySession         *full,
+                                   SySession         *inc,
+                                   const int32_t     *ids,
+                                   int                n,
+                                   int                from,
+                                   SyTrace          **full_trace,
+                                   SyTrace          **inc_trace);
+
+/* How a model's runs of a fixture's reference cases (reference.json and
+ * reference.safetensors) differ from the reference and from the fixture
+ * folder's own runs. */
+typedef struct
+{
+  double logits, router, hidden;   /* max |delta| from the reference */
+  double router0;                  /* router logits of the first MoE layer: before any
+                                    * routing decision, so free of flipped expert choices */
+  int    k_mismatch;               /* (MoE layer, token) cells whose number of experts
+                                    * differs from the folder's */
+  int    expert_mismatch;          /* experts chosen that the folder did not choose */
+  int    greedy_mismatch;          /* cases whose 8-token greedy continuation leaves
+                                    * the reference */
+} SyTestRefDeltas;
+
+/* Runs every reference case of fixture @arch on @model (hidden states
+ * captured); the experts are compared with those @folder (the fixture
+ * loaded from safetensors, which test-forward holds to the reference)
+ * chooses. */
+void   sy_test_compare_reference  (SyModel           *model,
+                                   SyModel           *folder,
+                                   const char        *arch,
+                                   SyTestRefDeltas   *d);
 
 /* Asserts that sy_model_load (dir) fails with SY_ENGINE_ERROR code and a
  * message that mentions every one of the NULL-terminated needles */

@@ -260,3 +260,61 @@ sy_test_max_rel_diff (const float *a,
     }
   return m;
 }
+
+gboolean
+sy_test_have (const char *path,
+              const char *what)
+{
+  if (path == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("%s not found", what);
+
+      g_test_skip (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+sy_test_make_tmp_dir (const char *tmpl)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+int
+sy_test_run_then_remove (char *tmp_dir)
+{
+  int status = g_test_run ();
+
+  sy_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}
+
+char *
+sy_test_cli_ok (const char *args)
+{
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("switchyard-cli %s failed: %s", args, err);
+  return out;
+}
+
+json_object *
+sy_test_cli_json (const char *args)
+{
+  g_autofree char *out = sy_test_cli_ok (args);
+  json_object *root = json_tokener_parse (out);
+
+  g_assert_nonnull (root);
+  return root;
+}

@@ -23,6 +23,18 @@ char   *sy_test_fixture_path (const char *first,
 char   *sy_test_model_path   (const char *arch,
                               const char *file);
 
+/* A new temporary folder for a test program (g_dir_make_tmp (@tmpl)),
+ * asserted. */
+char    *sy_test_make_tmp_dir    (const char *tmpl);
+/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree) and frees
+ * it; returns the status of the run. */
+int      sy_test_run_then_remove (char       *tmp_dir);
+
+/* TRUE when @path (found at start) is not NULL; else skips the current
+ * test: "@what not found". */
+gboolean sy_test_have       (const char *path,
+                             const char *what);
+
 /* rm -r path (a file or a folder); no error when it does not exist */
 void    sy_test_remove_tree  (const char *path);
 
@@ -33,6 +45,12 @@ void    sy_test_cli_line     (const char  *args,
                               char       **out,
                               char       **err,
                               int         *wait_status);
+
+/* `$SY_CLI ARGS` (as sy_test_cli_line), which must succeed (else the test
+ * fails with its stderr): its stdout. */
+char   *sy_test_cli_ok       (const char  *args);
+/* The same, its stdout parsed as JSON (asserted to be JSON). */
+json_object *sy_test_cli_json (const char *args);
 
 /* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code
  * (0 on success, -1 when it did not exit normally, e.g. a signal). */

@@ -205,35 +205,13 @@ remove_model_folder (const char *folder)
   g_assert_cmpint (g_rmdir (parent), ==, 0);
 }
 
-/* Iterates the main loop until *@done (the meson timeout bounds it). */
-static void
-wait_for (gpointer *done)
-{
-  while (*done == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Waits for the model error dialog (sy_window_open_model and a failed
  * load show it), checks that its body names @needle, and closes it. */
 static void
 expect_load_error (const char *needle)
 {
-  GtkWindow *dialog = NULL;
+  GtkWindow *dialog = sy_test_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG, "sy-load-error", FALSE, NULL, 0);
 
-  while (dialog == NULL)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), "sy-load-error"))
-            dialog = w;
-        }
-      if (dialog == NULL)
-        g_main_context_iteration (NULL, TRUE);
-    }
   g_test_message ("error dialog: %s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), needle));
   gtk_window_destroy (dialog);
@@ -306,7 +284,6 @@ test_app_screenshot (void)
 {
   SyWindow *window;
   g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *png = NULL;
   int width, height;
 
   SKIP_WITHOUT_DISPLAY ();
@@ -323,9 +300,7 @@ test_app_screenshot (void)
   g_assert_nonnull (texture);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
 
-  png = g_test_build_filename (G_TEST_BUILT, "test-app-window.png", NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("window rendered to %s", png);
+  sy_test_save_png (texture, "test-app-window.png");
 
   /* Not blank: the whole window, and its content below the header bar
    * (the empty state's icon, text and button), each show many colours. */
@@ -339,6 +314,39 @@ on_model_opened (SyWindow *window,
                  GFile   **out)
 {
   g_set_object (out, folder);
+}
+
+/* What is not a model is refused at once, with the error dialog naming
+ * the problem, and changes nothing ('last-model' stays @a): a folder
+ * without config.json, a missing path, a file that is neither a GGUF
+ * (whatever its name says) nor in a model folder. */
+static void
+check_not_models (SyWindow   *window,
+                  GSettings  *settings,
+                  const char *a)
+{
+  g_autofree char *parent = g_path_get_dirname (a);
+  g_autofree char *missing = g_build_filename (a, "no-such-folder", NULL);
+  g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
+  g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
+  const char *bad[] = { parent, missing, fake_gguf, notes };
+  const char *why[] = { "no config.json", "does not exist", "GGUF magic", "neither a GGUF file" };
+
+  g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
+  g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (bad[i]);
+      g_autofree char *last = NULL;
+
+      g_assert_false (sy_window_open_model (window, file));
+      expect_load_error (why[i]);
+      last = g_settings_get_string (settings, "last-model");
+      g_assert_cmpstr (last, ==, a);
+    }
+  g_assert_cmpint (g_remove (fake_gguf), ==, 0);
+  g_assert_cmpint (g_remove (notes), ==, 0);
 }
 
 static void
@@ -369,7 +377,7 @@ test_app_open_model (void)
 
     /* loading runs in the background: ::model-opened comes when it has loaded */
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_file_equal (sy_window_get_model_folder (window), file));
     last = g_settings_get_string (settings, "last-model");
@@ -382,13 +390,13 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     /* and a again: it moves to the front, once */
     g_clear_object (&file);
     g_clear_object (&opened);
     file = g_file_new_for_path (a);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
   }
   recent = g_settings_get_strv (settings, "recent-models");
   g_assert_cmpuint (g_strv_length (recent), ==, 2);
@@ -405,35 +413,9 @@ test_app_open_model (void)
     g_assert_true (g_ptr_array_find_with_equal_func (actions, item_b, g_str_equal, NULL));
   }
 
-  /* What is not a model is refused at once, with the error dialog naming
-   * the problem, and changes nothing: a folder without config.json, a
-   * missing path, a file that is neither a GGUF (whatever its name says)
-   * nor in a model folder. */
+  /* What is not a model is refused at once, and changes nothing. */
   g_clear_object (&opened);
-  {
-    g_autofree char *parent = g_path_get_dirname (a);
-    g_autofree char *missing = g_build_filename (a, "no-such-folder", NULL);
-    g_autofree char *fake_gguf = g_build_filename (parent, "fake.gguf", NULL);
-    g_autofree char *notes = g_build_filename (parent, "notes.txt", NULL);
-    const char *bad[] = { parent, missing, fake_gguf, notes };
-    const char *why[] = { "no config.json", "does not exist", "GGUF magic", "neither a GGUF file" };
-
-    g_assert_true (g_file_set_contents (fake_gguf, "GGUX not a gguf file", -1, NULL));
-    g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
-
-    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-      {
-        g_autoptr (GFile) file = g_file_new_for_path (bad[i]);
-        g_autofree char *last = NULL;
-
-        g_assert_false (sy_window_open_model (window, file));
-        expect_load_error (why[i]);
-        last = g_settings_get_string (settings, "last-model");
-        g_assert_cmpstr (last, ==, a);
-      }
-    g_assert_cmpint (g_remove (fake_gguf), ==, 0);
-    g_assert_cmpint (g_remove (notes), ==, 0);
-  }
+  check_not_models (window, settings, a);
   g_assert_null (opened);
   g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
 
@@ -459,34 +441,18 @@ test_app_open_model (void)
     g_autoptr (GFile) file = g_file_new_for_path (b);
 
     g_application_open (G_APPLICATION (app), &file, 1, "");
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
 
   /* So does a folder dropped on the window. */
   {
-    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
     g_autoptr (GFile) file = g_file_new_for_path (a);
-    GtkDropTarget *drop = NULL;
-    GValue value = G_VALUE_INIT;
-    gboolean accepted = FALSE;
 
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
-      {
-        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_DROP_TARGET (controller))
-          drop = GTK_DROP_TARGET (controller);
-      }
-    g_assert_nonnull (drop);
     g_clear_object (&opened);
-    g_value_init (&value, G_TYPE_FILE);
-    g_value_set_object (&value, file);
-    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
-    g_value_unset (&value);
-    g_assert_true (accepted);
-    wait_for ((gpointer *) &opened);
+    g_assert_true (sy_test_drop_file (GTK_WIDGET (window), file));
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model_a"));
   }
@@ -499,7 +465,7 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, folder));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/model-b"));
   }
@@ -512,7 +478,7 @@ test_app_open_model (void)
 
     g_clear_object (&opened);
     g_assert_true (sy_window_open_model (window, file));
-    wait_for ((gpointer *) &opened);
+    sy_test_wait_for_pointer ((gpointer *) &opened);
     g_assert_true (g_file_equal (opened, file));
     g_assert_true (g_str_has_suffix (adw_window_title_get_subtitle (title), "/olmoe.gguf"));
     recent_now = g_settings_get_strv (settings, "recent-models");

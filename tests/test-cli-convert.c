@@ -70,15 +70,9 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-cli-convert-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-cli-convert-XXXXXX");
   g_test_add_func ("/engine/cli/convert", test_convert);
   g_test_add_func ("/engine/cli/convert-errors", test_errors);
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

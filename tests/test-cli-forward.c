@@ -89,6 +89,26 @@ compare (SyTensorStore *dump,
   return m;
 }
 
+/* Runs `switchyard-cli ARGS` (a forward with --dump @out_path) and opens
+ * the dump; the reference tensors at @ref_path in *@ref. */
+static SyTensorStore *
+run_forward (const char     *args,
+             const char     *out_path,
+             const char     *ref_path,
+             SyTensorStore **ref)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  SyTensorStore *dump;
+
+  out = sy_test_cli_ok (args);
+  dump = sy_tensor_store_open (out_path, &error);
+  g_assert_no_error (error);
+  *ref = sy_tensor_store_open (ref_path, &error);
+  g_assert_no_error (error);
+  return dump;
+}
+
 static void
 test_forward_dump (void)
 {
@@ -100,22 +120,14 @@ test_forward_dump (void)
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
-  g_autofree char *out = NULL, *err = NULL;
   g_autoptr (SyTensorStore) dump = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
-  int cont[8], status;
+  int cont[8];
 
   g_assert_no_error (error);
   key = first_case ("granitemoe", &ids, cont);
   args = g_strdup_printf ("forward --model '%s' --ids %s --dump '%s'", model, ids, out_path);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("forward failed: %s", err);
-
-  dump = sy_tensor_store_open (out_path, &error);
-  g_assert_no_error (error);
-  ref = sy_tensor_store_open (ref_path, &error);
-  g_assert_no_error (error);
+  dump = run_forward (args, out_path, ref_path, &ref);
   {
     g_autofree char *r = g_strdup_printf ("%s.logits", key);
 
@@ -159,18 +171,12 @@ test_forward_text (gconstpointer data)
   g_autoptr (SyTensorStore) dump = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   g_autofree char *r = NULL;
-  int cont[8], status;
+  int cont[8];
 
   key = first_case_full (arch, &ids, cont, &text);
   quoted = g_shell_quote (text);
   args = g_strdup_printf ("forward --model '%s' --text %s --dump '%s'", model, quoted, out_path);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("forward failed: %s", err);
-  dump = sy_tensor_store_open (out_path, &error);
-  g_assert_no_error (error);
-  ref = sy_tensor_store_open (ref_path, &error);
-  g_assert_no_error (error);
+  dump = run_forward (args, out_path, ref_path, &ref);
   r = g_strdup_printf ("%s.logits", key);
   g_assert_cmpfloat (compare (dump, ref, "logits", r), <=, 1e-4);
   g_clear_pointer (&dump, sy_tensor_store_free);
@@ -182,9 +188,7 @@ test_forward_text (gconstpointer data)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   args = g_strdup_printf ("generate --model '%s' --text %s --max-tokens 3 --json", model, quoted);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("generate failed: %s", err);
+  out = sy_test_cli_ok (args);
   {
     json_object *root = json_tokener_parse (out), *v;
 
@@ -204,17 +208,12 @@ test_generate_json (void)
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
-  g_autofree char *out = NULL, *err = NULL;
   json_object *root, *arr, *v;
-  int cont[8], status;
+  int cont[8];
 
   key = first_case ("qwen2_moe", &ids, cont);
   args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("generate failed: %s", err);
-  root = json_tokener_parse (out);
-  g_assert_nonnull (root);
+  root = sy_test_cli_json (args);
   g_assert_true (json_object_object_get_ex (root, "ids", &arr));
   g_assert_true (json_object_object_get_ex (root, "text", &v));
   /* stops early only at the end-of-sequence token */
@@ -231,15 +230,9 @@ generate_json (const char *model,
 {
   g_autofree char *args = g_strdup_printf ("generate --model '%s' --ids 1,17,42,7 --max-tokens 6 --json %s",
                                            model, extra);
-  g_autofree char *out = NULL, *err = NULL;
   json_object *root;
-  int status;
 
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("generate failed: %s", err);
-  root = json_tokener_parse (out);
-  g_assert_nonnull (root);
+  root = sy_test_cli_json (args);
   return root;
 }
 
@@ -262,9 +255,8 @@ test_generate_trace_sampling (void)
   json_object *trace = NULL, *tokens, *layers, *v;
   g_autofree char *greedy_ids = ids_of (greedy);
   g_autofree char *route_args = NULL;
-  g_autofree char *out = NULL, *err = NULL;
   json_object *route;
-  int status, n_new;
+  int n_new;
   GString *ids = g_string_new ("1,17,42,7");
 
   g_assert_true (json_object_object_get_ex (greedy, "trace", &trace));
@@ -284,11 +276,7 @@ test_generate_trace_sampling (void)
     }
   /* the same routing as route over the same ids */
   route_args = g_strdup_printf ("route --model '%s' --ids %s --router ser:kmin=1,t=0.3 --json", model, ids->str);
-  sy_test_cli_line (route_args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("route failed: %s", err);
-  route = json_tokener_parse (out);
-  g_assert_nonnull (route);
+  route = sy_test_cli_json (route_args);
   for (gsize l = 0; l < json_object_array_length (layers); l++)
     {
       json_object *a = sy_test_json_get (json_object_array_get_idx (layers, l), "tokens");
@@ -342,16 +330,10 @@ test_bench (void)
 {
   g_autofree char *model = fixture ("mixtral", NULL);
   g_autofree char *args = g_strdup_printf ("bench --model '%s' --decode-tokens 4 --json", model);
-  g_autofree char *out = NULL, *err = NULL;
   json_object *root, *v;
-  int status;
   const char *keys[] = { "prefill32_tok_s", "prefill128_tok_s", "decode_tok_s", "peak_rss_mib", NULL };
 
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("bench failed: %s", err);
-  root = json_tokener_parse (out);
-  g_assert_nonnull (root);
+  root = sy_test_cli_json (args);
   for (int i = 0; keys[i]; i++)
     {
       g_assert_true (json_object_object_get_ex (root, keys[i], &v));
@@ -369,16 +351,11 @@ test_bench_types (void)
   g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "gguf-llamacpp",
                                              "olmoe256-Q4_K_M.gguf", NULL);
   g_autofree char *args = g_strdup_printf ("bench --model '%s' --decode-tokens 2 --json", model);
-  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *out = NULL;
   json_object *root, *types, *v;
-  int status;
   const char *quant[] = { "Q4_K", "Q6_K", NULL };
 
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("bench failed: %s", err);
-  root = json_tokener_parse (out);
-  g_assert_nonnull (root);
+  root = sy_test_cli_json (args);
   g_assert_true (json_object_object_get_ex (root, "weight_types", &types));
   for (int i = 0; quant[i]; i++)
     {

@@ -33,16 +33,7 @@ run_render (const char  *args,
 static char *fixture_model;
 static char *tmp_dir;
 
-static gboolean
-have_fixture (void)
-{
-  if (fixture_model == NULL)
-    {
-      g_test_skip ("SY_FIXTURES/models/olmoe not found");
-      return FALSE;
-    }
-  return TRUE;
-}
+#define have_fixture() sy_test_have (fixture_model, "SY_FIXTURES/models/olmoe")
 
 static void
 test_render_svg_views (void)

@@ -27,15 +27,9 @@ route_json (const char *arch,
 {
   g_autofree char *m = model (arch);
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --json %s", m, ids, extra);
-  g_autofree char *out = NULL, *err = NULL;
   json_object *root;
-  int status;
 
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("route %s failed: %s", extra, err);
-  root = json_tokener_parse (out);
-  g_assert_nonnull (root);
+  root = sy_test_cli_json (args);
   return root;
 }
 

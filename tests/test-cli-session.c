@@ -23,16 +23,7 @@
 static char *fixture_model;
 static char *tmp_dir;
 
-static gboolean
-have_fixture (void)
-{
-  if (fixture_model == NULL)
-    {
-      g_test_skip ("SY_FIXTURES/models/olmoe not found");
-      return FALSE;
-    }
-  return TRUE;
-}
+#define have_fixture() sy_test_have (fixture_model, "SY_FIXTURES/models/olmoe")
 
 /* Writes a session file into tmp_dir: @model (NULL: null), then the
  * other keys as a JSON fragment. */
@@ -324,7 +315,6 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *olmoe = NULL;
   int status;
 
@@ -332,8 +322,7 @@ main (int    argc,
   olmoe = sy_test_model_path ("olmoe", "");
   if (g_file_test (olmoe, G_FILE_TEST_IS_DIR))
     fixture_model = g_canonicalize_filename (olmoe, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-cli-session-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-cli-session-XXXXXX");
 
   g_test_add_func ("/cli/session/render-matches-options", test_render_session_matches_options);
   g_test_add_func ("/cli/session/render-views", test_render_session_views);
@@ -341,10 +330,7 @@ main (int    argc,
   g_test_add_func ("/cli/session/errors", test_render_session_errors);
   g_test_add_func ("/cli/session/fingerprint", test_render_session_fingerprint);
   g_test_add_func ("/cli/session/compare", test_compare_session);
-  status = g_test_run ();
-
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  status = sy_test_run_then_remove (tmp_dir);
   g_free (fixture_model);
   return status;
 }

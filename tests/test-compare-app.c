@@ -28,23 +28,6 @@
 
 static SyApplication *app;
 
-static gboolean
-set_flag (gpointer flag)
-{
-  *(gboolean *) flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static void
 on_model_opened (SyWindow *window,
                  GFile    *folder,
@@ -60,16 +43,14 @@ screenshot (GtkWidget  *window,
   GtkStack *stack = sy_window_get_stack (SY_WINDOW (window));
 
   for (int i = 0; i < 100 && gtk_stack_get_transition_running (stack); i++)
-    settle (20);
+    sy_test_settle (20);
   g_test_message ("window stack shows %s", gtk_stack_get_visible_child_name (stack));
 
-  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
   /* (waits for a frame: a loaded machine snapshots an undrawn window to nothing) */
   g_autoptr (GdkTexture) texture = sy_test_render_widget (window);
 
   g_assert_nonnull (texture);
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("window rendered to %s", png);
+  sy_test_save_png (texture, name);
 }
 
 /* The comparison shows @a vs @b once the worker delivered both runs. */
@@ -84,7 +65,7 @@ wait_compare (SyComparePane *pane,
 
       if (cmp && g_strcmp0 (cmp->a->router, a) == 0 && g_strcmp0 (cmp->b->router, b) == 0)
         return cmp;
-      settle (50);
+      sy_test_settle (50);
     }
   g_error ("compare mode never showed %s vs %s", a, b);
   return NULL;
@@ -165,7 +146,7 @@ test_compare_mode (void)
   g_assert_cmpstr (ta->router, ==, "topp:p=0.2");
   g_assert_cmpstr (sy_trace_view_get_trace (SY_TRACE_VIEW (hb))->router, ==, "topp:p=0.8");
   g_assert_cmpint (ta->n_tokens, ==, sy_trace_view_get_trace (SY_TRACE_VIEW (hb))->n_tokens);
-  settle (300);
+  sy_test_settle (300);
   screenshot (GTK_WIDGET (window), "test-compare-window.png");
 
   sy_heatmap_view_set_cell_width (ha, 40);
@@ -184,7 +165,7 @@ test_compare_mode (void)
 
   /* the difference page, and its export */
   sy_compare_pane_set_page (pane, "diff");
-  settle (300);
+  sy_test_settle (300);
   screenshot (GTK_WIDGET (window), "test-compare-diff.png");
   {
     g_autofree char *svg = g_test_build_filename (G_TEST_BUILT, "test-compare-diff.svg", NULL);
@@ -208,13 +189,13 @@ test_compare_mode (void)
     g_assert_no_error (error);
     g_assert_true (sy_compare_pane_set_router_b (pane, "native", &error));
     g_assert_no_error (error);
-    settle (20);
+    sy_test_settle (20);
     while (sy_worker_is_busy (worker))
       g_main_context_iteration (NULL, TRUE);
     sy_analysis_view_continue (view);
     while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
       g_main_context_iteration (NULL, TRUE);
-    settle (20);
+    sy_test_settle (20);
     ta = sy_worker_get_trace (worker, SY_SLOT_A);
     tb = sy_worker_get_trace (worker, SY_SLOT_B);
     g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), >, 0);
@@ -239,7 +220,7 @@ test_compare_mode (void)
   g_assert_cmpstr (sy_analysis_view_get_view (view), ==, "heatmap");
 
   gtk_window_destroy (GTK_WINDOW (window));
-  settle (50);
+  sy_test_settle (50);
 }
 
 int

@@ -23,6 +23,7 @@
 
 #include "sy-arch.h"
 #include "sy-default-model.h"
+#include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
@@ -65,32 +66,6 @@ model_dir_of (const char  *name,
   if (g_strcmp0 (dir, ".") == 0)
     return data_path (name, NULL);
   return g_build_filename (g_getenv ("SY_SOURCE_ROOT"), dir, NULL);
-}
-
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
-
-static int32_t *
-json_ids (json_object *arr,
-          int          extra,
-          int         *n)
-{
-  int32_t *ids;
-
-  *n = (int) json_object_array_length (arr);
-  ids = g_new (int32_t, *n + extra);
-  for (int i = 0; i < *n; i++)
-    ids[i] = json_object_get_int (json_object_array_get_idx (arr, i));
-  return ids;
 }
 
 /* -------------------------------------------------------------- parity */
@@ -173,8 +148,8 @@ test_parity (gconstpointer data)
       const float *logits;
       int n, n_cont, T, V, H, E = info->n_experts;
 
-      ids = json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 8, &n);
-      cont = json_ids (sy_test_json_get_nonnull (cs, "greedy_continuation"), 0, &n_cont);
+      ids = sy_test_json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 8, &n);
+      cont = sy_test_json_ids (sy_test_json_get_nonnull (cs, "greedy_continuation"), 0, &n_cont);
       g_assert_cmpint (n_cont, <=, 8);
       g_assert_cmpint (json_object_get_int (sy_test_json_get_nonnull (cs, "router_layers")), ==, info->n_moe_layers);
       g_assert_cmpint (json_object_get_int (sy_test_json_get_nonnull (cs, "hidden_layers")), ==, info->n_layers + 1);
@@ -244,7 +219,7 @@ test_parity (gconstpointer data)
           int len = n + s;
 
           logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
+          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
           if (ids[len] != cont[s])
             g_error ("%s %s: greedy token %d is %d, reference %d", name, key, s, ids[len], cont[s]);
           if (s == n_cont - 1)
@@ -283,13 +258,13 @@ test_incremental (gconstpointer data)
   g_autoptr (SyTrace) ref = NULL;
   g_autoptr (SyTrace) last = NULL;
   g_autofree int32_t *ids = NULL;
-  const float *a, *b;
+  const float *b;
   int n, T, V, E;
   double d;
 
   g_assert_no_error (error);
   E = sy_model_get_info (model)->n_experts;
-  ids = json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 0, &n);
+  ids = sy_test_json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 0, &n);
   full = sy_session_new (model);
   inc = sy_session_new (model);
   if (!sy_router_spec_is_causal (sy_model_get_router_info (model)->native))
@@ -300,19 +275,8 @@ test_incremental (gconstpointer data)
       g_assert_true (sy_session_set_router (full, topk, &error));
       g_assert_true (sy_session_set_router (inc, topk, &error));
     }
-  ref = sy_session_run (full, ids, n, NULL, NULL, &error);
-  g_assert_no_error (error);
-  for (int len = 4; len <= n; len++)
-    {
-      g_clear_pointer (&last, sy_trace_free);
-      last = sy_session_run (inc, ids, len, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == 4 ? 0 : len - 1);
-    }
-  a = sy_session_get_logits (full, &T, &V);
+  d = sy_test_run_incremental (full, inc, ids, n, 4, &ref, &last);
   b = sy_session_get_logits (inc, &T, &V);
-  g_assert_cmpint (T, ==, n);
-  d = sy_test_max_abs_diff (a, b, (gsize) n * V);
   g_test_message ("%s: incremental vs prefill, max |delta| logits %.3g over %d tokens", name, d, n);
   g_assert_cmpfloat (d, <=, TOL);
   if (sy_router_spec_is_causal (sy_model_get_router_info (model)->native))

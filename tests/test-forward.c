@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-safetensors-writer.h"
@@ -30,18 +31,6 @@
 static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
-
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
 
 /* top-k indices by value, ties to the lower index, as a sorted set */
 static void
@@ -128,20 +117,98 @@ cmp_int (gconstpointer a,
   return *(const int *) a - *(const int *) b;
 }
 
+/* The e_score_correction_bias of MoE layer @i (DeepSeek-V3), or NULL. */
+static float *
+selection_bias (SyTensorStore *weights,
+                SyModel       *model,
+                int            i)
+{
+  const SyModelInfo *info = sy_model_get_info (model);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *bname = NULL;
+  int layer = -1, seen = -1, E = info->n_experts;
+  int64_t shape[1] = { E };
+  const SyTensor *bt;
+  float *bias;
+
+  if (!sy_model_get_router_info (model)->selection_bias)
+    return NULL;
+  while (seen < i)
+    if (info->layer_is_moe[++layer])
+      seen++;
+  bname = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", layer);
+  bt = sy_tensor_store_get (weights, bname, 1, shape, &error);
+  g_assert_no_error (error);
+  bias = g_new (float, E);
+  sy_tensor_to_f32 (bt, 0, E, bias);
+  return bias;
+}
+
+/* MoE layer @i of reference case @key (@n tokens): the router logits of
+ * @tl against the reference's (returns the largest |delta|), and the
+ * experts chosen against those the reference's logits choose. */
+static double
+check_router_layer (const char         *arch,
+                    const char         *key,
+                    SyTensorStore      *ref,
+                    SyTensorStore      *weights,
+                    SyModel            *model,
+                    int                 i,
+                    const SyTraceLayer *tl,
+                    int                 n)
+{
+  const SyModelInfo *info = sy_model_get_info (model);
+  const SyRouterModelInfo *rinfo = sy_model_get_router_info (model);
+  int E = info->n_experts, k = info->native_k;
+  g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
+  g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
+  double d = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
+  g_autofree float *bias = selection_bias (weights, model, i);
+
+  if (d > TOL)
+    g_error ("%s %s: router logits of MoE layer %d differ by %g", arch, key, i, d);
+
+  for (int t = 0; t < n; t++)
+    {
+      int want[256], got[256];
+
+      if (bias)
+        deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
+                      rinfo->topk_group, want);
+      else
+        topk_set (r + (gsize) t * E, E, k, want);
+      g_assert_cmpint (tl->k[t], ==, k);
+      memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
+      qsort (got, k, sizeof (int), cmp_int);
+      if (rinfo->n_group > 1)
+        {
+          /* the trace records the kept groups; the experts lie in them */
+          int mask = tl->group_mask[t], size = E / rinfo->n_group;
+
+          g_assert_cmpint (g_bit_storage (mask), <=, rinfo->n_group);
+          g_assert_cmpint (__builtin_popcount (mask), ==, rinfo->topk_group);
+          for (int j = 0; j < k; j++)
+            g_assert_true (mask & (1 << (got[j] / size)));
+        }
+      for (int j = 0; j < k; j++)
+        if (got[j] != want[j])
+          g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
+                   arch, key, i, t, got[j], want[j]);
+    }
+  return d;
+}
+
 static void
 test_fixture (gconstpointer data)
 {
   const char *arch = data;
   g_autofree char *dir = sy_test_model_path (arch, "");
-  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
-  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   g_autoptr (SyTensorStore) weights = NULL;
   const SyModelInfo *info;
-  const SyRouterModelInfo *rinfo;
   json_object *root, *cases;
   double max_logits = 0, max_router = 0, max_hidden = 0;
   int n_cases;
@@ -149,7 +216,6 @@ test_fixture (gconstpointer data)
   model = sy_model_load (dir, NULL, NULL, &error);
   g_assert_no_error (error);
   info = sy_model_get_info (model);
-  rinfo = sy_model_get_router_info (model);
   g_assert_cmpstr (info->model_type, ==, arch);
   weights = sy_tensor_store_open (dir, &error);
   g_assert_no_error (error);
@@ -157,13 +223,8 @@ test_fixture (gconstpointer data)
   session = sy_session_new (model);
   sy_session_set_capture_hidden (session, TRUE);
 
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
-  root = json_object_from_file (ref_json);
-  g_assert_nonnull (root);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  root = sy_test_ref_cases (arch, &cases, &ref);
   n_cases = (int) json_object_array_length (cases);
-  g_assert_cmpint (n_cases, >, 0);
 
   for (int ci = 0; ci < n_cases; ci++)
     {
@@ -171,17 +232,14 @@ test_fixture (gconstpointer data)
       g_autoptr (SyTrace) trace = NULL;
       g_autofree int32_t *ids = NULL;
       const char *key;
-      int n, n_router, n_hidden, T, V, H, E = info->n_experts, k = info->native_k;
+      int n, n_router, n_hidden, T, V, H;
       const float *logits;
       int32_t cont[8];
 
       g_assert_true (json_object_object_get_ex (cs, "key", &v));
       key = json_object_get_string (v);
       g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
-      n = (int) json_object_array_length (v);
-      ids = g_new (int32_t, n + 8);
-      for (int i = 0; i < n; i++)
-        ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
+      ids = sy_test_json_ids (v, 8, &n);
       g_assert_true (json_object_object_get_ex (cs, "greedy_continuation", &v));
       g_assert_cmpint (json_object_array_length (v), ==, 8);
       for (int i = 0; i < 8; i++)
@@ -213,62 +271,8 @@ test_fixture (gconstpointer data)
       }
 
       for (int i = 0; i < n_router; i++)
-        {
-          g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
-          const SyTraceLayer *tl = &trace->layers[i];
-          double d = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
-          g_autofree float *bias = NULL;
-
-          if (rinfo->selection_bias)
-            {
-              int layer = -1, seen = -1;
-              g_autofree char *bname = NULL;
-              int64_t shape[1] = { E };
-              const SyTensor *bt;
-
-              while (seen < i)
-                if (info->layer_is_moe[++layer])
-                  seen++;
-              bname = g_strdup_printf ("model.layers.%d.mlp.gate.e_score_correction_bias", layer);
-              bt = sy_tensor_store_get (weights, bname, 1, shape, &error);
-              g_assert_no_error (error);
-              bias = g_new (float, E);
-              sy_tensor_to_f32 (bt, 0, E, bias);
-            }
-
-          max_router = MAX (max_router, d);
-          if (d > TOL)
-            g_error ("%s %s: router logits of MoE layer %d differ by %g", arch, key, i, d);
-
-          for (int t = 0; t < n; t++)
-            {
-              int want[256], got[256];
-
-              if (bias)
-                deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
-                              rinfo->topk_group, want);
-              else
-                topk_set (r + (gsize) t * E, E, k, want);
-              g_assert_cmpint (tl->k[t], ==, k);
-              memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
-              qsort (got, k, sizeof (int), cmp_int);
-              if (rinfo->n_group > 1)
-                {
-                  /* the trace records the kept groups; the experts lie in them */
-                  int mask = tl->group_mask[t], size = E / rinfo->n_group;
-
-                  g_assert_cmpint (g_bit_storage (mask), <=, rinfo->n_group);
-                  g_assert_cmpint (__builtin_popcount (mask), ==, rinfo->topk_group);
-                  for (int j = 0; j < k; j++)
-                    g_assert_true (mask & (1 << (got[j] / size)));
-                }
-              for (int j = 0; j < k; j++)
-                if (got[j] != want[j])
-                  g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
-                           arch, key, i, t, got[j], want[j]);
-            }
-        }
+        max_router = MAX (max_router, check_router_layer (arch, key, ref, weights, model, i,
+                                                          &trace->layers[i], n));
 
       for (int i = 0; i < n_hidden; i++)
         {
@@ -292,7 +296,7 @@ test_fixture (gconstpointer data)
           int len = n + s;
 
           logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
+          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
           if (ids[len] != cont[s])
             g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len], cont[s]);
           if (s == 7)
@@ -355,29 +359,14 @@ test_incremental (gconstpointer data)
   g_autoptr (SyModel) model = load_fixture (arch);
   g_autoptr (SySession) full = sy_session_new (model);
   g_autoptr (SySession) inc = sy_session_new (model);
-  g_autoptr (GError) error = NULL;
   g_autoptr (SyTrace) ref = NULL;
   g_autoptr (SyTrace) last = NULL;
   int32_t ids[24];
-  const float *a, *b;
-  int n = 24, T, V;
+  int n = 24;
 
   for (int i = 0; i < n; i++)
     ids[i] = (i * 131 + 7) % sy_model_get_info (model)->vocab_size;
-  ref = sy_session_run (full, ids, n, NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  for (int len = 10; len <= n; len++)
-    {
-      g_clear_pointer (&last, sy_trace_free);
-      last = sy_session_run (inc, ids, len, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (sy_session_get_n_reused (inc), ==, len == 10 ? 0 : len - 1);
-    }
-  a = sy_session_get_logits (full, &T, &V);
-  b = sy_session_get_logits (inc, &T, &V);
-  g_assert_cmpint (T, ==, n);
-  g_assert_cmpfloat (sy_test_max_abs_diff (a, b, (gsize) n * V), <=, 1e-5);
+  g_assert_cmpfloat (sy_test_run_incremental (full, inc, ids, n, 10, &ref, &last), <=, 1e-5);
   assert_traces_equal (ref, last, 1e-5);
   g_assert_cmpfloat (fabs (ref->perplexity - last->perplexity), <=, 1e-4 * ref->perplexity);
 }

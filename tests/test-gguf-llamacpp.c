@@ -44,25 +44,6 @@ gguf_path (const char *name)
   return sy_test_fixture_path ("gguf-llamacpp", name, NULL);
 }
 
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
-}
-
-static int
-cmp_int (gconstpointer a,
-         gconstpointer b)
-{
-  return *(const int *) a - *(const int *) b;
-}
-
 static char *
 tmp_dir (void)
 {
@@ -82,18 +63,12 @@ test_fixture (gconstpointer data)
   g_autofree char *name = g_strdup_printf ("%s.gguf", arch);
   g_autofree char *path = gguf_path (name);
   g_autofree char *dir = sy_test_model_path (arch, "");
-  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
-  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = NULL;
   g_autoptr (SyModel) folder = NULL;
-  g_autoptr (SySession) session = NULL;
-  g_autoptr (SySession) fsession = NULL;
-  g_autoptr (SyTensorStore) ref = NULL;
   const SyModelInfo *info, *finfo;
   const SyRouterModelInfo *ri, *fri;
-  json_object *root, *cases;
-  double max_logits = 0, max_router = 0, max_hidden = 0;
+  SyTestRefDeltas d;
 
   model = sy_model_load (path, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -125,106 +100,16 @@ test_fixture (gconstpointer data)
   g_assert_cmpint (ri->n_group, ==, fri->n_group);
   g_assert_cmpint (ri->topk_group, ==, fri->topk_group);
 
-  session = sy_session_new (model);
-  fsession = sy_session_new (folder);
-  sy_session_set_capture_hidden (session, TRUE);
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
-  root = json_object_from_file (ref_json);
-  g_assert_nonnull (root);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  g_assert_cmpint (json_object_array_length (cases), >, 0);
-
-  for (size_t ci = 0; ci < json_object_array_length (cases); ci++)
-    {
-      json_object *cs = json_object_array_get_idx (cases, ci), *v;
-      g_autoptr (SyTrace) trace = NULL;
-      g_autoptr (SyTrace) ftrace = NULL;
-      g_autofree int32_t *ids = NULL;
-      const char *key;
-      int n, T, V, H, E = info->n_experts;
-      const float *logits;
-
-      g_assert_true (json_object_object_get_ex (cs, "key", &v));
-      key = json_object_get_string (v);
-      g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
-      n = (int) json_object_array_length (v);
-      ids = g_new (int32_t, n + 8);
-      for (int i = 0; i < n; i++)
-        ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
-
-      sy_session_reset (session);
-      trace = sy_session_run (session, ids, n, NULL, NULL, &error);
-      g_assert_no_error (error);
-      sy_session_reset (fsession);
-      ftrace = sy_session_run (fsession, ids, n, NULL, NULL, &error);
-      g_assert_no_error (error);
-
-      logits = sy_session_get_logits (session, &T, &V);
-      g_assert_cmpint (T, ==, n);
-      {
-        g_autofree char *rname = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = sy_test_ref_tensor (ref, rname, n, V);
-
-        max_logits = MAX (max_logits, sy_test_max_abs_diff (logits, r, (gsize) n * V));
-      }
-      for (int i = 0; i < info->n_moe_layers; i++)
-        {
-          g_autofree char *rname = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, rname, n, E);
-          const SyTraceLayer *tl = &trace->layers[i], *fl = &ftrace->layers[i];
-
-          max_router = MAX (max_router, sy_test_max_abs_diff (tl->logits, r, (gsize) n * E));
-          for (int t = 0; t < n; t++)
-            {
-              int got[256], want[256];
-
-              g_assert_cmpint (tl->k[t], ==, fl->k[t]);
-              g_assert_cmpint (tl->k[t], <=, 256);
-              memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * tl->k[t]);
-              memcpy (want, fl->experts + (gsize) t * E, sizeof (int) * fl->k[t]);
-              qsort (got, tl->k[t], sizeof (int), cmp_int);
-              qsort (want, fl->k[t], sizeof (int), cmp_int);
-              for (int j = 0; j < tl->k[t]; j++)
-                if (got[j] != want[j])
-                  g_error ("%s %s: MoE layer %d token %d chose expert %d, the folder %d",
-                           arch, key, i, t, got[j], want[j]);
-            }
-        }
-      for (int i = 0; i <= info->n_layers; i++)
-        {
-          g_autofree char *rname = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, rname, n, info->hidden_size);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-
-          g_assert_nonnull (h);
-          max_hidden = MAX (max_hidden, sy_test_max_abs_diff (h, r, (gsize) n * H));
-        }
-
-      /* greedy continuation, decoding with the cache */
-      g_assert_true (json_object_object_get_ex (cs, "greedy_continuation", &v));
-      for (int s = 0; s < 8; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = argmax (logits + (gsize) (len - 1) * V, V);
-          if (ids[len] != json_object_get_int (json_object_array_get_idx (v, s)))
-            g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len],
-                     json_object_get_int (json_object_array_get_idx (v, s)));
-          if (s == 7)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-        }
-    }
-  json_object_put (root);
+  sy_test_compare_reference (model, folder, arch, &d);
   g_test_message ("%s.gguf (llama.cpp): max |delta| logits %.3g, router logits %.3g, hidden %.3g",
-                  arch, max_logits, max_router, max_hidden);
-  g_assert_cmpfloat (max_logits, <=, TOL);
-  g_assert_cmpfloat (max_router, <=, TOL);
-  g_assert_cmpfloat (max_hidden, <=, TOL);
+                  arch, d.logits, d.router, d.hidden);
+  g_assert_cmpfloat (d.logits, <=, TOL);
+  g_assert_cmpfloat (d.router, <=, TOL);
+  g_assert_cmpfloat (d.hidden, <=, TOL);
+  /* the folder's experts, token by token, and the reference's greedy tokens */
+  g_assert_cmpint (d.k_mismatch, ==, 0);
+  g_assert_cmpint (d.expert_mismatch, ==, 0);
+  g_assert_cmpint (d.greedy_mismatch, ==, 0);
 }
 
 /* --------------------------------------------------------------- split */

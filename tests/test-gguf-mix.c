@@ -156,19 +156,6 @@ make_model (const SyRandomModelSpec *spec)
   return dir;
 }
 
-/* Largest |a - b| */
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    m = MAX (m, fabs ((double) a[i] - b[i]));
-  return m;
-}
-
 /* Logits of @model on a fixed 12-token text */
 static float *
 run_logits (SyModel *model,
@@ -373,8 +360,8 @@ check_mix (const SyRandomModelSpec *spec,
   g_assert_cmpint (n, ==, n2);
   for (int i = 0; i < n; i++)
     scale = MAX (scale, fabs (l_f32[i]));
-  d_deq = max_abs_diff (l_gguf, l_deq, n);
-  d_f32 = max_abs_diff (l_gguf, l_f32, n);
+  d_deq = sy_test_max_abs_diff (l_gguf, l_deq, n);
+  d_f32 = sy_test_max_abs_diff (l_gguf, l_f32, n);
   g_test_message ("%s %s: %u types; max |delta| logits vs dequantized %.3g, vs F32 %.3g (max |logit| %.3g)",
                   spec->name, mix_name, g_hash_table_size (seen), d_deq, d_f32, scale);
   g_assert_cmpfloat (d_deq, <=, 1e-4);
@@ -515,18 +502,12 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-gguf-mix-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-gguf-mix-XXXXXX");
   g_test_add_func ("/engine/gguf-mix/deferred", test_deferred);
   g_test_add_func ("/engine/gguf-mix/wide", test_wide);
   g_test_add_func ("/engine/gguf-mix/eight-experts", test_eight_experts);
   g_test_add_func ("/engine/gguf-mix/fallbacks", test_fallbacks);
   g_test_add_func ("/engine/gguf-mix/cli", test_cli);
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

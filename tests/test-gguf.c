@@ -33,6 +33,7 @@
 #include "sy-safetensors-writer.h"
 #include "sy-test-util.h"
 #include "sy-session.h"
+#include "sy-test-model.h"
 #include "sy-tokenizer.h"
 
 static char *
@@ -61,24 +62,6 @@ remove_path (const char *path)
 
   g_unlink (path);
   g_rmdir (dir);
-}
-
-static double
-max_abs_diff (const float *a,
-              const float *b,
-              gsize        n)
-{
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]);
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
 }
 
 /* ------------------------------------------------------------ metadata */
@@ -190,130 +173,6 @@ test_metadata (void)
 
 /* ------------------------------------------------------------- models */
 
-typedef struct
-{
-  double logits, router, hidden;
-  double router0;   /* router logits of the first MoE layer: before any
-                     * routing decision, so free of flipped expert choices */
-  int    greedy_mismatch, expert_mismatch;
-} Deltas;
-
-/* Runs every reference case of fixture @arch on @model; the experts are
- * compared with those @folder (the fixture loaded from safetensors, which
- * test-forward holds to the reference) chooses. */
-static void
-compare_reference (SyModel    *model,
-                   SyModel    *folder,
-                   const char *arch,
-                   Deltas     *d)
-{
-  g_autoptr (SySession) fsession = sy_session_new (folder);
-  g_autofree char *dir = fixture_dir (arch);
-  g_autofree char *ref_json = g_build_filename (dir, "reference.json", NULL);
-  g_autofree char *ref_st = g_build_filename (dir, "reference.safetensors", NULL);
-  g_autoptr (SyTensorStore) ref = NULL;
-  g_autoptr (SySession) session = sy_session_new (model);
-  g_autoptr (GError) error = NULL;
-  const SyModelInfo *info = sy_model_get_info (model);
-  json_object *root, *cases;
-
-  memset (d, 0, sizeof *d);
-  sy_session_set_capture_hidden (session, TRUE);
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
-  root = json_object_from_file (ref_json);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
-  for (size_t ci = 0; ci < json_object_array_length (cases); ci++)
-    {
-      json_object *cs = json_object_array_get_idx (cases, ci), *v;
-      g_autoptr (SyTrace) trace = NULL;
-      g_autoptr (SyTrace) ftrace = NULL;
-      g_autofree int32_t *ids = NULL;
-      const char *key;
-      int n, T, V, H, E = info->n_experts;
-      const float *logits;
-
-      g_assert_true (json_object_object_get_ex (cs, "key", &v));
-      key = json_object_get_string (v);
-      g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
-      n = (int) json_object_array_length (v);
-      ids = g_new (int32_t, n + 8);
-      for (int i = 0; i < n; i++)
-        ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
-
-      sy_session_reset (session);
-      trace = sy_session_run (session, ids, n, NULL, NULL, &error);
-      g_assert_no_error (error);
-      sy_session_reset (fsession);
-      ftrace = sy_session_run (fsession, ids, n, NULL, NULL, &error);
-      g_assert_no_error (error);
-      logits = sy_session_get_logits (session, &T, &V);
-      {
-        g_autofree char *name = g_strdup_printf ("%s.logits", key);
-        const SyTensor *t = sy_tensor_store_lookup (ref, name);
-        g_autofree float *r = g_new (float, (gsize) n * V);
-
-        sy_tensor_to_f32 (t, 0, (int64_t) n * V, r);
-        d->logits = MAX (d->logits, max_abs_diff (logits, r, (gsize) n * V));
-      }
-      for (int i = 0; i < info->n_moe_layers; i++)
-        {
-          g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
-          const SyTensor *t = sy_tensor_store_lookup (ref, name);
-          g_autofree float *r = g_new (float, (gsize) n * E);
-          const SyTraceLayer *tl = &trace->layers[i];
-
-          sy_tensor_to_f32 (t, 0, (int64_t) n * E, r);
-          d->router = MAX (d->router, max_abs_diff (tl->logits, r, (gsize) n * E));
-          if (i == 0)
-            d->router0 = MAX (d->router0, max_abs_diff (tl->logits, r, (gsize) n * E));
-          for (int tk = 0; tk < n; tk++)
-            for (int j = 0; j < tl->k[tk]; j++)
-              {
-                const SyTraceLayer *fl = &ftrace->layers[i];
-                int e = tl->experts[(gsize) tk * E + j];
-                gboolean found = FALSE;
-
-                for (int o = 0; o < fl->k[tk]; o++)
-                  found |= fl->experts[(gsize) tk * E + o] == e;
-                d->expert_mismatch += !found;
-              }
-        }
-      for (int i = 0; i <= info->n_layers; i++)
-        {
-          g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
-          const SyTensor *t = sy_tensor_store_lookup (ref, name);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-          g_autofree float *r = g_new (float, (gsize) n * H);
-
-          sy_tensor_to_f32 (t, 0, (int64_t) n * H, r);
-          d->hidden = MAX (d->hidden, max_abs_diff (h, r, (gsize) n * H));
-        }
-      g_assert_true (json_object_object_get_ex (cs, "greedy_continuation", &v));
-      for (int s = 0; s < 8; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s, best = 0;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          for (int i = 1; i < V; i++)
-            if (logits[(gsize) (len - 1) * V + i] > logits[(gsize) (len - 1) * V + best])
-              best = i;
-          if (best != json_object_get_int (json_object_array_get_idx (v, s)))
-            {
-              d->greedy_mismatch++;
-              break;
-            }
-          ids[len] = best;
-          if (s == 7)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-        }
-    }
-  json_object_put (root);
-}
-
 static SyModel *
 convert_and_load (const char *src,
                   SyDType     dtype,
@@ -357,11 +216,11 @@ test_fixture (gconstpointer data)
       g_autofree char *path = NULL;
       g_autoptr (SyModel) model = convert_and_load (src, formats[f].dtype, &path);
       const SyModelInfo *info = sy_model_get_info (model);
-      Deltas d;
+      SyTestRefDeltas d;
 
       g_assert_cmpstr (info->model_type, ==, arch);
       g_assert_cmpint (sy_model_get_unused_tensors (model)[0] == NULL, ==, TRUE);
-      compare_reference (model, folder, arch, &d);
+      sy_test_compare_reference (model, folder, arch, &d);
       g_test_message ("%s %s: max |delta| logits %.3g, router logits %.3g (first MoE layer %.3g), "
                       "hidden %.3g; %d expert choices and %d greedy continuations differ",
                       arch, sy_dtype_name (formats[f].dtype), d.logits, d.router, d.router0, d.hidden,
@@ -372,10 +231,10 @@ test_fixture (gconstpointer data)
           /* resident (weights copied out of the mapping, quantized blocks
            * included): the same numbers */
           g_autoptr (SyModel) res = sy_model_load_full (path, SY_MODEL_LOAD_RESIDENT, NULL, NULL, &error);
-          Deltas dr;
+          SyTestRefDeltas dr;
 
           g_assert_no_error (error);
-          compare_reference (res, folder, arch, &dr);
+          sy_test_compare_reference (res, folder, arch, &dr);
           g_assert_cmpfloat (dr.logits, ==, d.logits);
           g_assert_cmpfloat (dr.router0, ==, d.router0);
         }
@@ -385,6 +244,7 @@ test_fixture (gconstpointer data)
           g_assert_cmpfloat (d.router, <=, 1e-4);
           g_assert_cmpfloat (d.hidden, <=, 1e-4);
           g_assert_cmpint (d.expert_mismatch, ==, 0);
+          g_assert_cmpint (d.k_mismatch, ==, 0);
           g_assert_cmpint (d.greedy_mismatch, ==, 0);
         }
       else if (sy_dtype_is_quantized (formats[f].dtype))
@@ -583,7 +443,7 @@ test_k_quants (void)
 
       g_assert_no_error (error);
       l = sy_session_get_logits (s, &T, &V);
-      dl = max_abs_diff (l, ref_logits, (gsize) T * V);
+      dl = sy_test_max_abs_diff (l, ref_logits, (gsize) T * V);
       {
         int flips = 0, E = t->n_experts;
 
@@ -597,7 +457,7 @@ test_k_quants (void)
                   found |= ref_t->layers[i].experts[tk * E + o] == t->layers[i].experts[tk * E + j];
                 flips += !found;
               }
-        dr = max_abs_diff (t->layers[0].logits, ref_t->layers[0].logits, (gsize) 16 * E);
+        dr = sy_test_max_abs_diff (t->layers[0].logits, ref_t->layers[0].logits, (gsize) 16 * E);
         g_test_message ("random qwen3_moe H=256 %s: max |delta| router logits of the first MoE "
                         "layer %.3g (up to %.3g), logits %.3g (up to %.3g), %d expert choices differ",
                         sy_dtype_name (formats[f].dtype), dr, router_scale, dl, scale, flips);

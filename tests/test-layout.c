@@ -47,16 +47,6 @@ wait_idle (SyAnalysisView *view)
   sy_test_settle (200);
 }
 
-static void
-save (GdkTexture *texture,
-      const char *name)
-{
-  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("screenshot: %s", png);
-}
-
 /* A view that is mapped, at least @w × @h, and not blank. */
 static void
 check_view (GtkWidget  *view,
@@ -105,7 +95,7 @@ shoot_all (SyWindow       *window,
         wait_idle (view);
       sy_test_settle (250);
       shot = sy_test_render_widget (GTK_WIDGET (window));
-      save (shot, name);
+      sy_test_save_png (shot, name);
       g_assert_cmpint (gdk_texture_get_width (shot), ==, gtk_widget_get_width (GTK_WIDGET (window)));
       g_assert_cmpint (gdk_texture_get_height (shot), ==, gtk_widget_get_height (GTK_WIDGET (window)));
 
@@ -298,7 +288,7 @@ check_expert_card (SyAnalysisView *view,
   g_assert_cmpint (sy_expert_view_get_expert (SY_EXPERT_VIEW (card)), ==, got[1]);
   sy_test_settle (300);
   shot = sy_test_render_widget (card);
-  save (shot, name);
+  sy_test_save_png (shot, name);
   g_assert_cmpint (gtk_widget_get_width (card), >=, 480);
   g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
                                            gdk_texture_get_height (shot)), >, 16);

@@ -299,11 +299,8 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-random-model-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-random-model-XXXXXX");
 
   g_test_add_func ("/engine/make-random-model/tiny", test_tiny);
   g_test_add_func ("/engine/make-random-model/deterministic", test_deterministic);
@@ -312,8 +309,5 @@ main (int    argc,
   g_test_add_func ("/engine/make-random-model/other-presets", test_other_presets);
   g_test_add_func ("/engine/make-random-model/errors", test_errors);
 
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

@@ -489,11 +489,8 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-writer-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-writer-XXXXXX");
 
   g_test_add_func ("/engine/safetensors-writer/round-trip-dtypes", test_round_trip_dtypes);
   g_test_add_func ("/engine/safetensors-writer/raw-and-scalar", test_raw_and_scalar);
@@ -503,8 +500,5 @@ main (int    argc,
   g_test_add_func ("/engine/safetensors-writer/fixture-sharded", test_fixture_sharded);
   g_test_add_func ("/engine/safetensors-writer/convert-folder", test_convert_folder);
 
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

@@ -29,51 +29,6 @@ static char *tmp_dir;
 
 #define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
 
-static void
-on_file_signal (SyWindow *window,
-                GFile    *file,
-                GFile   **out)
-{
-  g_set_object (out, file);
-}
-
-static void
-wait_for_file (GFile **file)
-{
-  while (*file == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_idle (SyAnalysisView *view)
-{
-  SyWorker *worker = sy_analysis_view_get_worker (view);
-
-  do
-    sy_test_settle (50);
-  while (sy_worker_is_busy (worker));
-}
-
-/* The message dialog with @css_class, waiting for it to come. */
-static GtkWindow *
-wait_for_dialog (const char *css_class)
-{
-  for (;;)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_has_css_class (GTK_WIDGET (w), css_class) &&
-              gtk_widget_get_visible (GTK_WIDGET (w)))
-            return w;
-        }
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 static gboolean
 has_label (GtkWidget  *root,
            const char *text)
@@ -148,6 +103,48 @@ fixture (const char *arch)
   return g_canonicalize_filename (path, NULL);
 }
 
+/* Opens the model at @path in @window and waits for ::model-opened
+ * (into *@opened, cleared first). */
+static void
+open_model (SyWindow   *window,
+            const char *path,
+            GFile     **opened)
+{
+  g_autoptr (GFile) folder = g_file_new_for_path (path);
+
+  g_clear_object (opened);
+  g_assert_true (sy_window_open_model (window, folder));
+  sy_test_wait_for_pointer ((gpointer *) opened);
+}
+
+/* A model that changed since @saved was saved: a toast says so, and
+ * @state comes back. */
+static void
+check_changed_model (SyWindow       *window,
+                     SyAnalysisView *view,
+                     SySessionFile  *saved,
+                     GFile         **session_opened,
+                     State          *state)
+{
+  g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
+  g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
+  g_autoptr (GError) error = NULL;
+
+  g_free (saved->model_fingerprint);
+  saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
+  g_assert_true (sy_session_file_save (saved, changed_path, &error));
+  g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                             "The model changed since this session was saved"));
+  sy_analysis_view_set_text (view, "Before the changed one.");
+  g_clear_object (session_opened);
+  g_assert_true (sy_window_open_session (window, changed_file));
+  g_assert_nonnull (*session_opened);
+  sy_test_settle (100);
+  g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+                            "The model changed since this session was saved"));
+  assert_state (view, state);
+}
+
 static void
 test_session_round_trip (void)
 {
@@ -171,21 +168,16 @@ test_session_round_trip (void)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
 
   /* nothing to save before a model is open */
   g_assert_false (sy_window_save_session (window, file, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
   g_clear_error (&error);
 
-  {
-    g_autoptr (GFile) folder = g_file_new_for_path (olmoe);
-
-    g_assert_true (sy_window_open_model (window, folder));
-    wait_for_file (&opened);
-  }
-  wait_idle (view);
+  open_model (window, olmoe, &opened);
+  sy_test_wait_idle (view);
 
   /* a state in every part */
   sy_analysis_view_set_text (view, "The service is pretty good, said nobody.");
@@ -197,7 +189,7 @@ test_session_round_trip (void)
   g_assert_true (sy_analysis_view_set_measure (view, "entropy", &error));
   sy_analysis_view_select (view, 3, 1);
   sy_analysis_view_set_heatmap_zoom (view, 24);
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &state);
   g_assert_cmpstr (state.view, ==, "inspector");
   g_assert_cmpstr (state.measure, ==, "entropy");
@@ -219,13 +211,7 @@ test_session_round_trip (void)
   g_assert_false (saved->compare);
 
   /* change everything, the model included */
-  {
-    g_autoptr (GFile) folder = g_file_new_for_path (other);
-
-    g_clear_object (&opened);
-    g_assert_true (sy_window_open_model (window, folder));
-    wait_for_file (&opened);
-  }
+  open_model (window, other, &opened);
   sy_analysis_view_set_text (view, "Something else entirely.");
   g_assert_true (sy_analysis_view_set_router (view, "native", NULL));
   g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=3", NULL));
@@ -233,7 +219,7 @@ test_session_round_trip (void)
   g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
   sy_analysis_view_select (view, 0, 0);
   sy_analysis_view_set_heatmap_zoom (view, 0);
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &changed);
   g_assert_cmpstr (changed.text, !=, state.text);
   g_assert_cmpstr (changed.router_a, !=, state.router_a);
@@ -244,7 +230,7 @@ test_session_round_trip (void)
   /* open the session: the model loads, then the rest comes back */
   g_clear_object (&opened);
   g_assert_true (sy_window_open_session (window, file));
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   g_assert_true (g_file_equal (session_opened, file));
   g_assert_nonnull (opened);
   {
@@ -252,7 +238,7 @@ test_session_round_trip (void)
 
     g_assert_cmpstr (model, ==, olmoe);
   }
-  wait_idle (view);
+  sy_test_wait_idle (view);
   assert_state (view, &state);
 
   /* the same model open: restored at once */
@@ -281,53 +267,16 @@ test_session_round_trip (void)
   sy_analysis_view_set_text (view, "From elsewhere.");
   g_clear_object (&session_opened);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  wait_for_file (&session_opened);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
   sy_analysis_view_set_text (view, "Dropped.");
   g_clear_object (&session_opened);
-  {
-    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
-    GtkDropTarget *drop = NULL;
-    GValue value = G_VALUE_INIT;
-    gboolean accepted = FALSE;
-
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
-      {
-        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_DROP_TARGET (controller))
-          drop = GTK_DROP_TARGET (controller);
-      }
-    g_assert_nonnull (drop);
-    g_value_init (&value, G_TYPE_FILE);
-    g_value_set_object (&value, file);
-    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
-    g_value_unset (&value);
-    g_assert_true (accepted);
-  }
-  wait_for_file (&session_opened);
+  g_assert_true (sy_test_drop_file (GTK_WIDGET (window), file));
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
   assert_state (view, &state);
 
-  /* a model that changed since: a toast says so, the state comes back */
-  {
-    g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
-    g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
-
-    g_free (saved->model_fingerprint);
-    saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
-    g_assert_true (sy_session_file_save (saved, changed_path, &error));
-    g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
-                               "The model changed since this session was saved"));
-    sy_analysis_view_set_text (view, "Before the changed one.");
-    g_clear_object (&session_opened);
-    g_assert_true (sy_window_open_session (window, changed_file));
-    g_assert_nonnull (session_opened);
-    sy_test_settle (100);
-    g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
-                              "The model changed since this session was saved"));
-    assert_state (view, &state);
-  }
+  check_changed_model (window, view, saved, &session_opened, &state);
 
   state_clear (&state);
   state_clear (&changed);
@@ -373,11 +322,11 @@ test_session_errors (void)
   window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (on_file_signal), &session_opened);
+  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
   sy_analysis_view_set_text (view, text);
   g_assert_true (sy_analysis_view_set_router (view, "topk:k=2", NULL));
-  wait_idle (view);
+  sy_test_wait_idle (view);
   get_state (view, &before);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -400,7 +349,7 @@ test_session_errors (void)
           g_assert_no_error (error);
         }
       sy_window_open_session (window, file);
-      dialog = wait_for_dialog (cases[i].dialog);
+      dialog = sy_test_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG, cases[i].dialog, TRUE, NULL, 0);
       g_test_message ("%s: %s", cases[i].name, adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
       g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), cases[i].needle));
       gtk_window_destroy (dialog);
@@ -437,11 +386,78 @@ test_session_actions (void)
   g_assert_true (sy_window_get_model_folder (window) != NULL);
 }
 
+/* The file chooser that @action brings up (GTK's own dialog: no portal
+ * here), answered with @name in @folder and Accept. */
+static void
+choose_in_dialog (SyWindow   *window,
+                  const char *action,
+                  const char *folder,
+                  const char *name)
+{
+  g_autofree char *path = g_build_filename (folder, name, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  GtkWidget *dialog = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+  dialog = GTK_WIDGET (sy_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, NULL, TRUE, NULL, 0));
+  /* after the dialog has read its start folder, which would win */
+  sy_test_settle (200);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      g_autoptr (GFile) dir = g_file_new_for_path (folder);
+
+      g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), dir, &error));
+      sy_test_settle (200);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+    }
+  else
+    g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, &error));
+  g_assert_no_error (error);
+  sy_test_settle (200);
+  {
+    g_autoptr (GFile) now = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+    g_test_message ("chooser at %s", now ? g_file_peek_path (now) : "(none)");
+  }
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* Save Session… and Open Session… through their choosers: a name without
+ * an extension gets .switchyard, and the file chosen opens. */
+static void
+test_session_choosers (void)
+{
+  g_autofree char *saved = g_build_filename (tmp_dir, "chosen" SY_SESSION_FILE_EXTENSION, NULL);
+  g_autoptr (GFile) session_opened = NULL;
+  SyWindow *window;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  g_assert_nonnull (sy_window_get_model_folder (window));
+
+  choose_in_dialog (window, "win.save-session", tmp_dir, "chosen");
+  while (!g_file_test (saved, G_FILE_TEST_IS_REGULAR))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
+  choose_in_dialog (window, "win.open-session", tmp_dir, "chosen" SY_SESSION_FILE_EXTENSION);
+  sy_test_wait_for_pointer ((gpointer *) &session_opened);
+  {
+    g_autofree char *path = g_file_get_path (session_opened);
+
+    g_assert_cmpstr (path, ==, saved);
+  }
+  g_signal_handlers_disconnect_by_data (window, &session_opened);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *olmoe = NULL;
   int status;
 
@@ -450,16 +466,13 @@ main (int    argc,
   olmoe = sy_test_model_path ("olmoe", "");
   if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
     g_clear_object (&app);
-  tmp_dir = g_dir_make_tmp ("sy-session-app-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-session-app-XXXXXX");
 
   g_test_add_func ("/app/session/round-trip", test_session_round_trip);
   g_test_add_func ("/app/session/errors", test_session_errors);
   g_test_add_func ("/app/session/actions", test_session_actions);
-  status = g_test_run ();
-
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  g_test_add_func ("/app/session/choosers", test_session_choosers);
+  status = sy_test_run_then_remove (tmp_dir);
   g_clear_object (&app);
   return status;
 }

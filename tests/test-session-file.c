@@ -443,12 +443,8 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-session-file-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-session-file-XXXXXX");
 
   g_test_add_func ("/session-file/round-trip", test_round_trip);
   g_test_add_func ("/session-file/minimal-and-unknown-keys", test_minimal_and_unknown_keys);
@@ -456,9 +452,5 @@ main (int    argc,
   g_test_add_func ("/session-file/resolve-model", test_resolve_model);
   g_test_add_func ("/session-file/trace", test_trace_session);
   g_test_add_func ("/session-file/fingerprint", test_fingerprint);
-  status = g_test_run ();
-
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return sy_test_run_then_remove (tmp_dir);
 }

@@ -833,11 +833,8 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("sy-test-tensor-store-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = sy_test_make_tmp_dir ("sy-test-tensor-store-XXXXXX");
 
   g_test_add_func ("/engine/tensor-store/fixtures", test_fixtures);
   g_test_add_func ("/engine/tensor-store/get-and-unused", test_fixture_get_and_unused);
@@ -862,8 +859,5 @@ main (int    argc,
   g_test_add_func ("/engine/tensor-store/bad/nan", test_bad_nan);
   g_test_add_func ("/engine/tensor-store/fuzz-headers", test_fuzz_headers);
 
-  ret = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return ret;
+  return sy_test_run_then_remove (tmp_dir);
 }

@@ -30,37 +30,6 @@
 static SyApplication *app;
 static char *tmp_dir;
 
-static SyTraceWindow *
-find_trace_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-      if (SY_IS_TRACE_WINDOW (w))
-        return SY_TRACE_WINDOW (w);
-    }
-  return NULL;
-}
-
-static GtkWindow *
-find_error_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-      if (gtk_widget_has_css_class (GTK_WIDGET (w), "sy-trace-error") &&
-          gtk_widget_get_visible (GTK_WIDGET (w)))
-        return w;
-    }
-  return NULL;
-}
-
 static void
 assert_drawn (GtkWidget *root)
 {
@@ -123,8 +92,7 @@ test_open (void)
   path = save_live_trace ();
   file = g_file_new_for_path (path);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  for (int i = 0; i < 200 && (tw = find_trace_window ()) == NULL; i++)
-    sy_test_settle (20);
+  tw = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 4000));
   g_assert_nonnull (tw);
   sy_test_settle (300);
   native_k = sy_trace_window_get_trace (tw)->avg_k;
@@ -186,29 +154,10 @@ test_bad_file (void)
                                       NULL));
   file = g_file_new_for_path (path);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  for (int i = 0; i < 200 && (dialog = find_error_dialog ()) == NULL; i++)
-    sy_test_settle (20);
+  dialog = sy_test_wait_for_toplevel (GTK_TYPE_WINDOW, "sy-trace-error", TRUE, NULL, 4000);
   g_assert_nonnull (dialog);
-  g_assert_null (find_trace_window ());
+  g_assert_null (sy_test_find_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL));
   gtk_window_destroy (dialog);
-}
-
-static void
-on_file_signal (SyWindow *window,
-                GFile    *file,
-                GFile   **out)
-{
-  g_set_object (out, file);
-}
-
-static void
-wait_idle (SyAnalysisView *view)
-{
-  SyWorker *worker = sy_analysis_view_get_worker (view);
-
-  do
-    sy_test_settle (50);
-  while (sy_worker_is_busy (worker));
 }
 
 /* The main window with the olmoe fixture open. */
@@ -235,12 +184,12 @@ main_window_with_model (void)
   if (sy_window_get_model_folder (window) != NULL &&
       g_file_equal (sy_window_get_model_folder (window), folder))
     return window;
-  id = g_signal_connect (window, "model-opened", G_CALLBACK (on_file_signal), &opened);
+  id = g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
   g_assert_true (sy_window_open_model (window, folder));
   while (opened == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (window, id);
-  wait_idle (sy_window_get_analysis_view (window));
+  sy_test_wait_idle (sy_window_get_analysis_view (window));
   return window;
 }
 
@@ -321,7 +270,7 @@ test_save_from_window (void)
   g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.5", &error));
   g_assert_no_error (error);
   sy_analysis_view_set_compare (view, FALSE);
-  wait_idle (view);
+  sy_test_wait_idle (view);
 
   /* without Compare there is no B to save */
   path_a = g_build_filename (tmp_dir, "window-a.json", NULL);
@@ -336,7 +285,7 @@ test_save_from_window (void)
   g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=1", &error));
   g_assert_no_error (error);
   sy_analysis_view_set_compare (view, TRUE);
-  wait_idle (view);
+  sy_test_wait_idle (view);
   g_assert_true (sy_window_can_save_trace (window, TRUE));
   file_b = sy_window_trace_b_file (file_a);
   path_b = g_file_get_path (file_b);
@@ -407,21 +356,8 @@ test_save_from_window (void)
   /* the action shows the chooser, with the choice of configuration */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-trace", NULL));
   {
-    GtkWindow *chooser = NULL;
+    GtkWindow *chooser = sy_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER, NULL, TRUE, NULL, 4000);
 
-    for (int i = 0; i < 200 && chooser == NULL; i++)
-      {
-        GListModel *toplevels = gtk_window_get_toplevels ();
-
-        sy_test_settle (20);
-        for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
-          {
-            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
-
-            if (GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-              chooser = w;
-          }
-      }
     g_assert_nonnull (chooser);
     g_assert_cmpstr (gtk_window_get_title (chooser), ==, "Save Trace");
     g_assert_cmpstr (gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "configuration"), ==, "both");
@@ -437,26 +373,7 @@ test_save_from_window (void)
   }
 
   sy_analysis_view_set_compare (view, FALSE);
-  wait_idle (view);
-}
-
-static SyTraceWindow *
-wait_for_trace_window (SyTraceWindow *other)
-{
-  for (int i = 0; i < 300; i++)
-    {
-      GListModel *toplevels = gtk_window_get_toplevels ();
-
-      for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
-        {
-          g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
-
-          if (SY_IS_TRACE_WINDOW (w) && (SyTraceWindow *) w != other)
-            return SY_TRACE_WINDOW (w);
-        }
-      sy_test_settle (20);
-    }
-  return NULL;
+  sy_test_wait_idle (view);
 }
 
 /* Sessions that name a trace, and traces in Open Recent. */
@@ -481,7 +398,7 @@ test_session_and_recent (void)
   path = save_live_trace ();
   file = g_file_new_for_path (path);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  tw = wait_for_trace_window (NULL);
+  tw = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
   g_assert_nonnull (tw);
   sy_test_settle (100);
 
@@ -518,7 +435,7 @@ test_session_and_recent (void)
 
   /* opened from the main window: a trace window in that state */
   g_assert_true (sy_window_open_session (window, session_file));
-  back = wait_for_trace_window (NULL);
+  back = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
   g_assert_nonnull (back);
   sy_test_settle (100);
   g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
@@ -535,7 +452,7 @@ test_session_and_recent (void)
 
   /* Open Recent on the trace: a trace window, the model stays */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", path));
-  back = wait_for_trace_window (NULL);
+  back = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
   g_assert_nonnull (back);
   g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
   g_assert_nonnull (sy_window_get_model_folder (window));
@@ -548,25 +465,12 @@ test_session_and_recent (void)
                                       " \"trace\": \"gone.json\"}", -1, NULL));
   g_assert_false (sy_window_open_session (window, session_file));
   {
-    GtkWindow *dialog = NULL;
+    GtkWindow *dialog = sy_test_wait_for_toplevel (GTK_TYPE_WINDOW, "sy-session-error", FALSE, NULL, 2000);
 
-    for (int i = 0; i < 100 && dialog == NULL; i++)
-      {
-        GListModel *toplevels = gtk_window_get_toplevels ();
-
-        sy_test_settle (20);
-        for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
-          {
-            g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, j);
-
-            if (gtk_widget_has_css_class (GTK_WIDGET (w), "sy-session-error"))
-              dialog = w;
-          }
-      }
     g_assert_nonnull (dialog);
     gtk_window_destroy (dialog);
   }
-  g_assert_null (find_trace_window ());
+  g_assert_null (sy_test_find_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL));
 }
 
 static void
@@ -809,22 +713,18 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-trace-app", "/nonexistent");
-  tmp_dir = g_dir_make_tmp ("sy-trace-app-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-trace-app-XXXXXX");
   g_test_add_func ("/app/trace/open", test_open);
   g_test_add_func ("/app/trace/bad-file", test_bad_file);
   g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
   g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
   g_test_add_func ("/app/trace/controls", test_controls);
   g_test_add_func ("/app/trace/two-traces", test_two_traces);
-  status = g_test_run ();
-  sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  status = sy_test_run_then_remove (tmp_dir);
   g_clear_object (&app);
   return status;
 }

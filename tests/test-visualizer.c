@@ -15,8 +15,8 @@
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-heatmap-view.h"
-#include "sy-test-gui.h"
 #include "sy-token-strip.h"
+#include "sy-test-gui.h"
 #include "sy-views.h"
 #include "sy-window.h"
 
@@ -100,16 +100,6 @@ pixel_difference (GdkTexture *a,
   return (double) differ / ((double) w * h);
 }
 
-static void
-save (GdkTexture *texture,
-      const char *name)
-{
-  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("screenshot: %s", png);
-}
-
 /* Every cell of a top-p trace follows routing.md's rule on its own probabilities. */
 static void
 check_topp (const SyTrace *trace,
@@ -163,6 +153,88 @@ assert_shows_text (const SyTrace  *trace,
       g_string_append (spelled, trace->token_text[t]);
   g_assert_cmpstr (spelled->str, ==, text);
   g_assert_true (g_str_has_suffix (text, typed));
+}
+
+/* Continue: the model writes on token by token; the views follow (more
+ * columns), the text gets the continuation (italic, not an edit).
+ * Returns the trace @heatmap shows then. */
+static const SyTrace *
+check_continue (SyWindow       *window,
+                SyAnalysisView *view,
+                GtkWidget      *heatmap,
+                int            *traces)
+{
+  SyWorker *worker = sy_analysis_view_get_worker (view);
+  g_autofree char *before_text = sy_analysis_view_get_text (view);
+  g_autofree char *after_text = NULL;
+  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  int n_before = trace->n_tokens, n = *traces;
+  g_autoptr (GdkTexture) continued = NULL;
+
+  sy_analysis_view_continue (view);
+  g_assert_true (sy_worker_is_generating (worker));
+  while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
+    g_main_context_iteration (NULL, TRUE);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (*traces, >, n);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_assert_cmpint (trace->n_tokens, >, n_before);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_before);
+  after_text = sy_analysis_view_get_text (view);
+  g_assert_true (g_str_has_prefix (after_text, before_text));
+  g_assert_cmpstr (after_text + strlen (before_text), ==, sy_worker_get_continuation (worker, SY_SLOT_A));
+  g_assert_cmpstr (sy_worker_get_text (worker), ==, after_text);
+  continued = render_widget (GTK_WIDGET (window));
+  sy_test_save_png (continued, "test-visualizer-continued.png");
+  return trace;
+}
+
+/* Every view shows the same trace as @heatmap, and each one draws
+ * something. */
+static void
+check_every_view (SyAnalysisView *view,
+                  GtkWidget      *heatmap,
+                  const SyTrace  *trace)
+{
+  guint n_views;
+  const SyViewInfo *views = sy_views (&n_views);
+
+  /* the pages that draw one trace */
+  for (guint i = 0; i < n_views; i++)
+    {
+      GtkStack *stack = GTK_STACK (gtk_widget_get_parent (heatmap));
+      GtkWidget *page;
+      g_autoptr (GdkTexture) shot = NULL;
+      g_autofree char *name = g_strdup_printf ("test-visualizer-%s.png", views[i].name);
+
+      if ((views[i].flags & (SY_VIEW_PAGE | SY_VIEW_RENDER)) != (SY_VIEW_PAGE | SY_VIEW_RENDER))
+        continue;
+      /* the summary's page is a scroller around it */
+      page = sy_test_find_widget (gtk_stack_get_child_by_name (stack, views[i].name), SY_TYPE_TRACE_VIEW);
+      sy_analysis_view_set_view (view, views[i].name);
+      for (int f = 0; f < 30; f++)
+        g_main_context_iteration (NULL, FALSE);
+      g_assert_true (same_trace (sy_trace_view_get_trace (SY_TRACE_VIEW (page)), trace));
+      shot = render_widget (page);
+      sy_test_save_png (shot, name);
+      g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
+                                               gdk_texture_get_height (shot)), >, 16);
+    }
+}
+
+/* Sets @spec as A's policy and waits for its trace. */
+static void
+set_router (SyAnalysisView *view,
+            const char     *spec,
+            int            *traces)
+{
+  g_autoptr (GError) error = NULL;
+  int n = *traces;
+
+  g_assert_true (sy_analysis_view_set_router (view, spec, &error));
+  g_assert_no_error (error);
+  wait_for_trace (view, traces, n);
 }
 
 static void
@@ -221,7 +293,7 @@ test_visualizer_live (void)
   g_assert_true (same_trace (trace, sy_trace_view_get_trace (SY_TRACE_VIEW (strip))));
   n_tokens_before = trace->n_tokens;
   before = render_widget (GTK_WIDGET (window));
-  save (before, "test-visualizer-start.png");
+  sy_test_save_png (before, "test-visualizer-start.png");
 
   /* type a sentence at the end, a character at a time, as a person does */
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
@@ -244,39 +316,27 @@ test_visualizer_live (void)
   g_assert_cmpint (trace->n_tokens, >, n_tokens_before + 10);
   assert_shows_text (trace, view, sentence);
   typed = render_widget (GTK_WIDGET (window));
-  save (typed, "test-visualizer-typed.png");
+  sy_test_save_png (typed, "test-visualizer-typed.png");
   g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
 
   /* top-p at a low p: K follows the rule everywhere, and the picture changes */
-  {
-    int n = traces;
-
-    g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.20", &error));
-    g_assert_no_error (error);
-    wait_for_trace (view, &traces, n);
-  }
+  set_router (view, "topp:p=0.20", &traces);
   trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
   check_topp (trace, 0.20);
   avg_low = trace->avg_k;
   low_p = render_widget (GTK_WIDGET (window));
-  save (low_p, "test-visualizer-p020.png");
+  sy_test_save_png (low_p, "test-visualizer-p020.png");
   g_assert_cmpfloat (pixel_difference (typed, low_p), >, 0.002);
 
   /* a higher p: more experts, and again a different picture */
-  {
-    int n = traces;
-
-    g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.80", &error));
-    g_assert_no_error (error);
-    wait_for_trace (view, &traces, n);
-  }
+  set_router (view, "topp:p=0.80", &traces);
   trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
   check_topp (trace, 0.80);
   avg_high = trace->avg_k;
   g_test_message ("average K: p=0.2 %.3f, p=0.8 %.3f", avg_low, avg_high);
   g_assert_cmpfloat (avg_high, >, avg_low);
   high_p = render_widget (GTK_WIDGET (window));
-  save (high_p, "test-visualizer-p080.png");
+  sy_test_save_png (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
   /* SER in the policy list: the controls read back its spec, and K stays
@@ -300,60 +360,10 @@ test_visualizer_live (void)
         }
   }
 
-  /* Continue: the model writes on token by token; the views follow (more
-   * columns), the text gets the continuation (italic, not an edit) */
-  {
-    SyWorker *worker = sy_analysis_view_get_worker (view);
-    g_autofree char *before_text = sy_analysis_view_get_text (view);
-    g_autofree char *after_text = NULL;
-    int n_before = trace->n_tokens, n = traces;
-    g_autoptr (GdkTexture) continued = NULL;
+  /* Continue: the model writes on token by token; the views follow */
+  trace = check_continue (window, view, heatmap, &traces);
 
-    sy_analysis_view_continue (view);
-    g_assert_true (sy_worker_is_generating (worker));
-    while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
-      g_main_context_iteration (NULL, TRUE);
-    for (int i = 0; i < 20; i++)
-      g_main_context_iteration (NULL, FALSE);
-    g_assert_cmpint (traces, >, n);
-    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-    g_assert_cmpint (trace->n_tokens, >, n_before);
-    g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_before);
-    after_text = sy_analysis_view_get_text (view);
-    g_assert_true (g_str_has_prefix (after_text, before_text));
-    g_assert_cmpstr (after_text + strlen (before_text), ==, sy_worker_get_continuation (worker, SY_SLOT_A));
-    g_assert_cmpstr (sy_worker_get_text (worker), ==, after_text);
-    continued = render_widget (GTK_WIDGET (window));
-    save (continued, "test-visualizer-continued.png");
-  }
-
-  /* every view shows the same trace, and each one draws something */
-  {
-    guint n_views;
-    const SyViewInfo *views = sy_views (&n_views);
-
-    /* the pages that draw one trace */
-    for (guint i = 0; i < n_views; i++)
-      {
-        GtkStack *stack = GTK_STACK (gtk_widget_get_parent (heatmap));
-        GtkWidget *page;
-        g_autoptr (GdkTexture) shot = NULL;
-        g_autofree char *name = g_strdup_printf ("test-visualizer-%s.png", views[i].name);
-
-        if ((views[i].flags & (SY_VIEW_PAGE | SY_VIEW_RENDER)) != (SY_VIEW_PAGE | SY_VIEW_RENDER))
-          continue;
-        /* the summary's page is a scroller around it */
-        page = sy_test_find_widget (gtk_stack_get_child_by_name (stack, views[i].name), SY_TYPE_TRACE_VIEW);
-        sy_analysis_view_set_view (view, views[i].name);
-        for (int f = 0; f < 30; f++)
-          g_main_context_iteration (NULL, FALSE);
-        g_assert_true (same_trace (sy_trace_view_get_trace (SY_TRACE_VIEW (page)), trace));
-        shot = render_widget (page);
-        save (shot, name);
-        g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
-                                                 gdk_texture_get_height (shot)), >, 16);
-      }
-  }
+  check_every_view (view, heatmap, trace);
 
   /* export writes the view the user looks at, as valid SVG */
   {
@@ -432,7 +442,7 @@ test_visualizer_gguf (void)
   assert_shows_text (trace, view, sentence);
   sy_test_settle (600);   /* past the stack's crossfades */
   shot = render_widget (GTK_WIDGET (window));
-  save (shot, "test-visualizer-gguf.png");
+  sy_test_save_png (shot, "test-visualizer-gguf.png");
   g_assert_cmpuint (sy_test_count_colours (shot, 0, 0, gdk_texture_get_width (shot),
                                            gdk_texture_get_height (shot)), >, 64);
   {
