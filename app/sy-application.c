@@ -141,6 +141,20 @@ sy_application_startup (GApplication *app)
   _sy_application_actions_init (self);
 }
 
+void
+sy_application_ensure_resources (void)
+{
+  static gsize registered = 0;
+
+  /* Registered here (--manual-register) so that linking the static
+   * library can never drop the resources. */
+  if (g_once_init_enter (&registered))
+    {
+      sy_app_register_resource ();
+      g_once_init_leave (&registered, 1);
+    }
+}
+
 static void
 sy_application_class_init (SyApplicationClass *klass)
 {
@@ -150,9 +164,7 @@ sy_application_class_init (SyApplicationClass *klass)
   app_class->open = sy_application_open;
   app_class->startup = sy_application_startup;
 
-  /* Registered here (--manual-register) so that linking the static
-   * library can never drop the resources. */
-  sy_app_register_resource ();
+  sy_application_ensure_resources ();
 }
 
 static void

@@ -20,6 +20,10 @@ G_DECLARE_FINAL_TYPE (SyApplication, sy_application, SY, APPLICATION, AdwApplica
 
 SyApplication   *sy_application_new        (void);
 
+/* Registers the app's GResource (the .ui templates, the icons), once: for
+ * SyApplication and for a window made without one (the Profiler in tests). */
+void             sy_application_ensure_resources (void);
+
 /* Finds the schema: installed first, then the build tree's data/ (so that
  * build/app/switchyard runs without `meson install`).  NULL if neither. */
 GSettingsSchema *sy_settings_schema_lookup (void);

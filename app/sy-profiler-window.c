@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "sy-analysis-view.h"
+#include "sy-application.h"
 #include "sy-default-model.h"
 #include "sy-expert-view.h"
 #include "sy-model.h"
@@ -954,170 +955,12 @@ on_open_profile (SyProfilerWindow *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
-/* ------------------------------------------------------------ build */
+/* ------------------------------------------------------------ the template */
 
 static void
 on_run_drop_changed (SyProfilerWindow *self)
 {
   gtk_widget_queue_draw (GTK_WIDGET (self->area));
-}
-
-static GtkWidget *
-caption (const char *text)
-{
-  GtkWidget *l = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  gtk_widget_add_css_class (l, "dim-label");
-  return l;
-}
-
-static void
-build (SyProfilerWindow *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *row, *frame;
-  g_autoptr (GPtrArray) genres = g_ptr_array_new ();
-  g_autoptr (GPtrArray) chart_names = g_ptr_array_new ();
-  const char *corpora[] = { N_("Brown corpus"), N_("Brown corpus, test files"),
-                            N_("Folder of .txt files"), N_("JSONL file"), NULL };
-  const char * const *ids = sy_brown_genre_ids ();
-
-  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  adw_window_set_content (ADW_WINDOW (self), GTK_WIDGET (self->toasts));
-  adw_toast_overlay_set_child (self->toasts, box);
-  gtk_box_append (GTK_BOX (box), header);
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
-                                   adw_window_title_new (_("Profiler"), _("routing and cost over a corpus")));
-  self->export_data_button = gtk_button_new_with_mnemonic (_("Export _Data…"));
-  gtk_widget_set_tooltip_text (self->export_data_button,
-                               _("profile.json, a CSV file per table and a Chrome trace (Perfetto) into a folder"));
-  self->export_chart_button = gtk_button_new_with_mnemonic (_("Export _Chart…"));
-  gtk_widget_set_tooltip_text (self->export_chart_button, _("The chart on show as SVG, PNG or PDF"));
-  self->open_button = gtk_button_new_with_mnemonic (_("_Open Profile…"));
-  gtk_widget_set_tooltip_text (self->open_button,
-                               _("A profile.json exported before: its charts, and its corpus half on expert cards"));
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->open_button);
-  g_signal_connect_swapped (self->open_button, "clicked", G_CALLBACK (on_open_profile), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_data_button);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_chart_button);
-  g_signal_connect_swapped (self->export_chart_button, "clicked", G_CALLBACK (on_export_chart), self);
-  g_signal_connect_swapped (self->export_data_button, "clicked", G_CALLBACK (on_export_data), self);
-
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  gtk_widget_set_margin_start (grid, 12);
-  gtk_widget_set_margin_end (grid, 12);
-  gtk_widget_set_margin_top (grid, 10);
-  gtk_widget_set_margin_bottom (grid, 8);
-  gtk_box_append (GTK_BOX (box), grid);
-
-  /* corpus */
-  gtk_grid_attach (GTK_GRID (grid), caption (_("Corpus")), 0, 0, 1, 1);
-  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->corpus_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (corpora));
-  g_ptr_array_add (genres, (gpointer) _("All genres"));
-  for (int i = 0; ids[i]; i++)
-    g_ptr_array_add (genres, (gpointer) sy_brown_genre_name (ids[i]));
-  g_ptr_array_add (genres, NULL);
-  self->genre_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char * const *) genres->pdata));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->genre_drop), _("Brown genre"));
-  self->choose_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("C_hoose…")));
-  self->path_label = GTK_LABEL (gtk_label_new (_("nothing chosen")));
-  gtk_label_set_ellipsize (self->path_label, PANGO_ELLIPSIZE_START);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->path_label), TRUE);
-  gtk_label_set_xalign (self->path_label, 0);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->corpus_drop));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->genre_drop));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->choose_button));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->path_label));
-  gtk_grid_attach (GTK_GRID (grid), row, 1, 0, 1, 1);
-  g_signal_connect_swapped (self->corpus_drop, "notify::selected", G_CALLBACK (update_sensitivity), self);
-  g_signal_connect_swapped (self->choose_button, "clicked", G_CALLBACK (on_choose), self);
-
-  /* routers, limit, sweep */
-  gtk_grid_attach (GTK_GRID (grid), caption (_("Routers")), 0, 1, 1, 1);
-  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->routers_entry = GTK_ENTRY (gtk_entry_new ());
-  gtk_widget_set_hexpand (GTK_WIDGET (self->routers_entry), TRUE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->routers_entry),
-                               _("Router SPECs separated by “;”, e.g. native; topp:p=0.5,kmax=4"));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->routers_entry));
-  gtk_box_append (GTK_BOX (row), caption (_("Limit")));
-  self->limit_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 100000, 1));
-  gtk_spin_button_set_value (self->limit_spin, 20);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->limit_spin), _("Chunks to profile at most (0 = all)"));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->limit_spin));
-  self->sweep_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_p-sweep")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sweep_check),
-                               _("Also run top-p at each p of the range, and native, for the experts-vs-perplexity curve"));
-  self->sweep_entry = GTK_ENTRY (gtk_entry_new ());
-  gtk_editable_set_text (GTK_EDITABLE (self->sweep_entry), "p=0.1:0.9:0.1");
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->sweep_entry), 14);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->sweep_check));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->sweep_entry));
-  gtk_grid_attach (GTK_GRID (grid), row, 1, 1, 1, 1);
-  g_signal_connect_swapped (self->sweep_check, "toggled", G_CALLBACK (update_sensitivity), self);
-
-  /* run */
-  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->run_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Run")));
-  gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
-  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("C_ancel")));
-  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
-  gtk_progress_bar_set_show_text (self->progress, TRUE);
-  gtk_progress_bar_set_text (self->progress, _("Not run yet"));
-  gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
-  gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->run_button));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->cancel_button));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->progress));
-  gtk_grid_attach (GTK_GRID (grid), row, 1, 2, 1, 1);
-  g_signal_connect_swapped (self->run_button, "clicked", G_CALLBACK (sy_profiler_window_run), self);
-  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (sy_profiler_window_cancel), self);
-
-  /* chart choice */
-  gtk_grid_attach (GTK_GRID (grid), caption (_("Show")), 0, 3, 1, 1);
-  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  g_ptr_array_add (chart_names, (gpointer) _("Dashboard (all charts)"));
-  for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
-    g_ptr_array_add (chart_names, (gpointer) sy_profile_chart_title (i));
-  g_ptr_array_add (chart_names, NULL);
-  self->chart_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char * const *) chart_names->pdata));
-  self->run_list = gtk_string_list_new (NULL);
-  self->run_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->run_list)), NULL));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_drop),
-                               _("The router whose load, co-activation, entropy and time are drawn"));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->chart_drop));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->run_drop));
-  gtk_grid_attach (GTK_GRID (grid), row, 1, 3, 1, 1);
-  g_signal_connect_swapped (self->chart_drop, "notify::selected", G_CALLBACK (on_chart_changed), self);
-  g_signal_connect_swapped (self->run_drop, "notify::selected", G_CALLBACK (on_run_drop_changed), self);
-
-  /* the charts */
-  self->area = GTK_DRAWING_AREA (gtk_drawing_area_new ());
-  gtk_drawing_area_set_content_width (self->area, 900);
-  gtk_drawing_area_set_content_height (self->area, 560);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->area), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self->area), TRUE);
-  gtk_drawing_area_set_draw_func (self->area, draw_area, self, NULL);
-  {
-    GtkGesture *click = gtk_gesture_click_new ();
-
-    g_signal_connect (click, "released", G_CALLBACK (on_area_released), self);
-    gtk_widget_add_controller (GTK_WIDGET (self->area), GTK_EVENT_CONTROLLER (click));
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->area),
-                                 _("Click an expert in the load or co-activation chart for its card"));
-  }
-  frame = gtk_frame_new (NULL);
-  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->area));
-  gtk_widget_set_margin_start (frame, 12);
-  gtk_widget_set_margin_end (frame, 12);
-  gtk_widget_set_margin_bottom (frame, 12);
-  gtk_box_append (GTK_BOX (box), frame);
-  self->chart = -1;
 }
 
 static gboolean
@@ -1156,11 +999,47 @@ static void
 sy_profiler_window_class_init (SyProfilerWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = sy_profiler_window_dispose;
   object_class->finalize = sy_profiler_window_finalize;
   window_class->close_request = sy_profiler_window_close_request;
+
+  sy_application_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/switchyard/Switchyard/ui/sy-profiler-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, SyProfilerWindow, name)
+  BIND (toasts);
+  BIND (corpus_drop);
+  BIND (genre_drop);
+  BIND (choose_button);
+  BIND (path_label);
+  BIND (routers_entry);
+  BIND (limit_spin);
+  BIND (sweep_check);
+  BIND (sweep_entry);
+  BIND (run_button);
+  BIND (cancel_button);
+  BIND (progress);
+  BIND (chart_drop);
+  BIND (run_drop);
+  BIND (run_list);
+  BIND (area);
+  BIND (export_chart_button);
+  BIND (export_data_button);
+  BIND (open_button);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_open_profile);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_data);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_chart);
+  gtk_widget_class_bind_template_callback (widget_class, update_sensitivity);
+  gtk_widget_class_bind_template_callback (widget_class, on_choose);
+  gtk_widget_class_bind_template_callback (widget_class, sy_profiler_window_run);
+  gtk_widget_class_bind_template_callback (widget_class, sy_profiler_window_cancel);
+  gtk_widget_class_bind_template_callback (widget_class, on_chart_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_run_drop_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_area_released);
 
   /**
    * SyProfilerWindow::finished:
@@ -1173,9 +1052,24 @@ sy_profiler_window_class_init (SyProfilerWindowClass *klass)
 static void
 sy_profiler_window_init (SyProfilerWindow *self)
 {
-  gtk_window_set_title (GTK_WINDOW (self), _("Profiler"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 1200, 860);
-  build (self);
+  g_autoptr (GtkStringList) genres = gtk_string_list_new (NULL);
+  g_autoptr (GtkStringList) charts = gtk_string_list_new (NULL);
+  const char * const *ids = sy_brown_genre_ids ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  /* the template holds one ref; ours lets set_profile outlive dispose as before */
+  g_object_ref (self->run_list);
+  /* the genre and chart lists come from the engine's tables */
+  gtk_string_list_append (genres, _("All genres"));
+  for (int i = 0; ids[i]; i++)
+    gtk_string_list_append (genres, sy_brown_genre_name (ids[i]));
+  gtk_drop_down_set_model (self->genre_drop, G_LIST_MODEL (genres));
+  gtk_string_list_append (charts, _("Dashboard (all charts)"));
+  for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
+    gtk_string_list_append (charts, sy_profile_chart_title (i));
+  gtk_drop_down_set_model (self->chart_drop, G_LIST_MODEL (charts));
+  gtk_drawing_area_set_draw_func (self->area, draw_area, self, NULL);
+  self->chart = -1;
   update_sensitivity (self);
 }
 

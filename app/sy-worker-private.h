@@ -1,0 +1,85 @@
+/* sy-worker-private.h: SyWorker's insides, shared by sy-worker.c (runs,
+ * loads, calibration) and sy-worker-generate.c (Continue)
+ *
+ * Copyright 2026 The Switchyard authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "sy-generate.h"
+#include "sy-session.h"
+#include "sy-worker.h"
+
+G_BEGIN_DECLS
+
+struct _SyWorker
+{
+  GObject        parent_instance;
+
+  /* Owned.  Sessions and the model are touched by the run thread only while
+   * a run is in flight (self->running); the main thread swaps them only
+   * when no run is in flight. */
+  SyModel       *model;
+  SySession     *sessions[SY_N_SLOTS];
+  SyRouterSpec  *specs[SY_N_SLOTS];
+  SyTrace       *traces[SY_N_SLOTS];
+  float         *logits[SY_N_SLOTS];
+  int            logits_t[SY_N_SLOTS];
+  int            logits_v[SY_N_SLOTS];
+  char          *text;
+  SyModel       *pending_model;   /* loaded while a run was in flight */
+
+  gboolean       compare;
+  guint          debounce_ms;
+  guint          debounce_id;
+  gboolean       running;
+  gint           generation;      /* atomic: bumped by every input change */
+  guint          n_loads;
+  GQueue         calibrations;    /* GTask *: waiting for the run thread */
+
+  /* Continue (generation): in the run thread's place, like a run */
+  int            gen_request;     /* tokens asked for, 0 = none waiting */
+  SySampling     gen_sampling;
+  gboolean       generating;
+  gint           gen_stop;        /* atomic: Stop asked */
+  int            generated_from[SY_N_SLOTS]; /* of traces[s]: first generated token, 0 = none */
+  char          *continuation[SY_N_SLOTS];   /* decoded generated text of traces[s] */
+  GMutex         gen_lock;        /* guards the gen_pending* fields */
+  SyTrace       *gen_pending[SY_N_SLOTS];    /* newest step not delivered yet */
+  GString       *gen_pending_text[SY_N_SLOTS]; /* text generated since the last delivery */
+  gboolean       gen_pending_reset[SY_N_SLOTS]; /* ... replacing the continuation */
+  char          *gen_text;        /* the text the generation in flight continues */
+  int            gen_pending_from;
+  guint          gen_deliver_id;
+  gint           gen_interval_ms; /* atomic: between deliveries */
+  gint64         gen_cpu_mark;    /* main thread's CPU time (µs) at the last delivery */
+};
+
+enum {
+  MODEL_CHANGED,
+  TRACE_READY,
+  RUN_FAILED,
+  LOAD_PROGRESS,
+  BUSY_CHANGED,
+  SY_WORKER_N_SIGNALS
+};
+
+extern guint sy_worker_signals[SY_WORKER_N_SIGNALS];
+
+/* Continue's delivery interval: from a frame up to GEN_MAX_INTERVAL_MS */
+#define GEN_FRAME_MS 16
+#define GEN_MAX_INTERVAL_MS 250
+#define GEN_VIEW_SHARE 0.08
+
+/* sy-worker.c */
+void     sy_worker_set_running         (SyWorker *self,
+                                        gboolean  running);
+void     sy_worker_install_model       (SyWorker *self,
+                                        SyModel  *model);
+gboolean sy_worker_start_calibration   (SyWorker *self);
+void     sy_worker_schedule_run        (SyWorker *self);
+
+/* sy-worker-generate.c */
+void     sy_worker_start_generation    (SyWorker *self);
+
+G_END_DECLS
