@@ -197,7 +197,7 @@ rows_fused_avx2 (const SyDType  dtype,
 }
 
 #define FUSED2_FN(name, DT) \
-  TGT2 void \
+  TGT2 static void \
   name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
   { \
     switch (T) \
@@ -209,8 +209,20 @@ rows_fused_avx2 (const SyDType  dtype,
       } \
   }
 
-FUSED2_FN (sy_qm_fused2_q8_0, SY_DTYPE_Q8_0)
-FUSED2_FN (sy_qm_fused2_q4_k, SY_DTYPE_Q4_K)
-FUSED2_FN (sy_qm_fused2_q6_k, SY_DTYPE_Q6_K)
+FUSED2_FN (fused2_q8_0, SY_DTYPE_Q8_0)
+FUSED2_FN (fused2_q4_k, SY_DTYPE_Q4_K)
+FUSED2_FN (fused2_q6_k, SY_DTYPE_Q6_K)
+
+TGT2 void
+sy_qm_fused_avx2 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                  float *y, gsize ldy, int r0, int r1)
+{
+  if (dtype == SY_DTYPE_Q8_0)
+    fused2_q8_0 (w, K, x, T, y, ldy, r0, r1);
+  else if (dtype == SY_DTYPE_Q4_K)
+    fused2_q4_k (w, K, x, T, y, ldy, r0, r1);
+  else
+    fused2_q6_k (w, K, x, T, y, ldy, r0, r1);
+}
 
 #endif /* SY_QM_X86 */

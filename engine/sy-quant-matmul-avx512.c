@@ -412,7 +412,7 @@ rows_fused (const SyDType  dtype,
 }
 
 #define FUSED_FN(name, DT) \
-  TGT512 void \
+  TGT512 static void \
   name (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1) \
   { \
     switch (T) \
@@ -425,19 +425,41 @@ rows_fused (const SyDType  dtype,
       } \
   }
 
-FUSED_FN (sy_qm_fused_q8_0, SY_DTYPE_Q8_0)
-FUSED_FN (sy_qm_fused_q4_k, SY_DTYPE_Q4_K)
-FUSED_FN (sy_qm_fused_q5_k, SY_DTYPE_Q5_K)
-FUSED_FN (sy_qm_fused_q6_k, SY_DTYPE_Q6_K)
-FUSED_FN (sy_qm_fused_q4_0, SY_DTYPE_Q4_0)
-FUSED_FN (sy_qm_fused_q4_1, SY_DTYPE_Q4_1)
-FUSED_FN (sy_qm_fused_q5_0, SY_DTYPE_Q5_0)
-FUSED_FN (sy_qm_fused_q5_1, SY_DTYPE_Q5_1)
-FUSED_FN (sy_qm_fused_iq4_nl, SY_DTYPE_IQ4_NL)
-FUSED_FN (sy_qm_fused_mxfp4, SY_DTYPE_MXFP4)
-FUSED_FN (sy_qm_fused_q2_k, SY_DTYPE_Q2_K)
-FUSED_FN (sy_qm_fused_q3_k, SY_DTYPE_Q3_K)
-FUSED_FN (sy_qm_fused_iq4_xs, SY_DTYPE_IQ4_XS)
+FUSED_FN (fused_q8_0, SY_DTYPE_Q8_0)
+FUSED_FN (fused_q4_k, SY_DTYPE_Q4_K)
+FUSED_FN (fused_q5_k, SY_DTYPE_Q5_K)
+FUSED_FN (fused_q6_k, SY_DTYPE_Q6_K)
+FUSED_FN (fused_q4_0, SY_DTYPE_Q4_0)
+FUSED_FN (fused_q4_1, SY_DTYPE_Q4_1)
+FUSED_FN (fused_q5_0, SY_DTYPE_Q5_0)
+FUSED_FN (fused_q5_1, SY_DTYPE_Q5_1)
+FUSED_FN (fused_iq4_nl, SY_DTYPE_IQ4_NL)
+FUSED_FN (fused_mxfp4, SY_DTYPE_MXFP4)
+FUSED_FN (fused_q2_k, SY_DTYPE_Q2_K)
+FUSED_FN (fused_q3_k, SY_DTYPE_Q3_K)
+FUSED_FN (fused_iq4_xs, SY_DTYPE_IQ4_XS)
+
+TGT512 void
+sy_qm_fused_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                 float *y, gsize ldy, int r0, int r1)
+{
+  switch (dtype)
+    {
+    case SY_DTYPE_Q8_0: fused_q8_0 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q4_K: fused_q4_k (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q5_K: fused_q5_k (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q6_K: fused_q6_k (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q4_0: fused_q4_0 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q4_1: fused_q4_1 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q5_0: fused_q5_0 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q5_1: fused_q5_1 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_IQ4_NL: fused_iq4_nl (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_MXFP4: fused_mxfp4 (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q2_K: fused_q2_k (w, K, x, T, y, ldy, r0, r1); break;
+    case SY_DTYPE_Q3_K: fused_q3_k (w, K, x, T, y, ldy, r0, r1); break;
+    default: fused_iq4_xs (w, K, x, T, y, ldy, r0, r1); break;
+    }
+}
 
 /* ------------------------------------------------------------------
  * Decode of one token (T = 1): GEMV kernels for Q4_K and Q6_K (llama.cpp's
@@ -628,16 +650,25 @@ gemv_rows (const SyDType  dtype,
   g_free (xs_heap);
 }
 
-TGT512V void
-sy_qm_gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
+TGT512V static void
+gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
 {
   gemv_rows (SY_DTYPE_Q4_K, w, K, x, y, r0, r1);
 }
 
-TGT512V void
-sy_qm_gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
+TGT512V static void
+gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
 {
   gemv_rows (SY_DTYPE_Q6_K, w, K, x, y, r0, r1);
+}
+
+TGT512V void
+sy_qm_gemv_512 (SyDType dtype, const guint8 *w, int K, const float *x, float *y, int r0, int r1)
+{
+  if (dtype == SY_DTYPE_Q4_K)
+    gemv_q4_k (w, K, x, y, r0, r1);
+  else
+    gemv_q6_k (w, K, x, y, r0, r1);
 }
 
 /* rows [r, r + n) decoded into @out (n, K) */
@@ -754,17 +785,8 @@ tile_f32_dispatch (const float *w,
 
 /* prefill: panels of decoded rows, each used for all T activation rows */
 void
-sy_qm_rows_panel_512 (SyDType       dtype,
-                      const guint8 *w,
-                      int           K,
-                      const float  *x,
-                      int           T,
-                      float        *y,
-                      gsize         ldy,
-                      int           r0,
-                      int           r1,
-                      float        *panel,
-                      int           panel_rows)
+sy_qm_rows_panel_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                      float *y, gsize ldy, int r0, int r1, float *panel, int panel_rows)
 {
   for (int p0 = r0; p0 < r1; p0 += panel_rows)
     {

@@ -60,40 +60,22 @@ k4_scales_mins (const guint8 *q,
 #ifdef SY_QM_X86
 
 /* sy-quant-matmul-avx512.c: rows [r0, r1), T <= 4 activation rows, fused
- * decode + dot (a type of fused_dtype each) */
-void sy_qm_fused_q8_0 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q4_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q5_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q6_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q4_0 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q4_1 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q5_0 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q5_1 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_iq4_nl (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_mxfp4 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q2_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_q3_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused_iq4_xs (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-/* one activation row (T = 1), Q4_K and Q6_K; needs AVX-512 VBMI */
-void sy_qm_gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1);
-void sy_qm_gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1);
-/* T > SY_QUANT_FUSED_MAX_T: panels of @panel_rows decoded rows in @panel */
-void sy_qm_rows_panel_512 (SyDType       dtype,
-                          const guint8 *w,
-                          int           K,
-                          const float  *x,
-                          int           T,
-                          float        *y,
-                          gsize         ldy,
-                          int           r0,
-                          int           r1,
-                          float        *panel,
-                          int           panel_rows);
+ * decode + dot (@dtype one of fused_dtype); one activation row, Q4_K or
+ * Q6_K (needs AVX-512 VBMI); T > SY_QUANT_FUSED_MAX_T, the decoded rows
+ * in panels of @panel_rows at @panel */
+typedef void (*SyQmFusedFunc) (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                               float *y, gsize ldy, int r0, int r1);
 
-/* sy-quant-matmul-avx2.c: Q8_0, Q4_K and Q6_K at T = 2..4 */
-void sy_qm_fused2_q8_0 (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused2_q4_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
-void sy_qm_fused2_q6_k (const guint8 *w, int K, const float *x, int T, float *y, gsize ldy, int r0, int r1);
+void sy_qm_fused_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                      float *y, gsize ldy, int r0, int r1);
+void sy_qm_gemv_512 (SyDType dtype, const guint8 *w, int K, const float *x, float *y,
+                     int r0, int r1);
+void sy_qm_rows_panel_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                           float *y, gsize ldy, int r0, int r1, float *panel, int panel_rows);
+
+/* sy-quant-matmul-avx2.c: Q8_0, Q4_K or Q6_K at T = 2..4 */
+void sy_qm_fused_avx2 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
+                       float *y, gsize ldy, int r0, int r1);
 
 #endif /* SY_QM_X86 */
 

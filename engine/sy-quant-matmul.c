@@ -132,6 +132,25 @@ have_avx2 (void)
   return cached;
 }
 
+/* @kernel (sy_qm_fused_512 or sy_qm_fused_avx2) in passes of at most 4
+ * activation rows: more than 4 in two passes (8 rows of a 2048-wide x are
+ * 64 KiB, more than L1, and a pass over 8 ran slower than two over 4: 74
+ * vs 90 GFLOP/s on one core) */
+static void
+fused_passes (SyQmFusedFunc kernel, SyDType dtype, const guint8 *w, int K, const float *x,
+              int T, float *y, gsize ldy, int r0, int r1)
+{
+  for (int t0 = 0; t0 < T;)
+    {
+      int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
+      const float *xt = x + (gsize) t0 * K;
+      float *yt = y + (gsize) t0 * ldy;
+
+      kernel (dtype, w, K, xt, n, yt, ldy, r0, r1);
+      t0 += n;
+    }
+}
+
 #endif /* SY_QM_X86 */
 
 const char *
@@ -176,41 +195,12 @@ sy_quant_matmul_rows (SyDType      dtype,
       if (T == 1 && !gemv_off () && have_vbmi ()
           && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
         {
-          if (dtype == SY_DTYPE_Q4_K)
-            sy_qm_gemv_q4_k (w, K, x, y, r0, r1);
-          else
-            sy_qm_gemv_q6_k (w, K, x, y, r0, r1);
+          sy_qm_gemv_512 (dtype, w, K, x, y, r0, r1);
           return TRUE;
         }
       if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
         {
-          /* more than 4 activation rows in two passes: 8 rows of a
-           * 2048-wide x are 64 KiB, more than L1, and a pass over 8 ran
-           * slower than two over 4 (74 vs 90 GFLOP/s on one core) */
-          for (int t0 = 0; t0 < T;)
-            {
-              int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
-              const float *xt = x + (gsize) t0 * K;
-              float *yt = y + (gsize) t0 * ldy;
-
-              switch (dtype)
-                {
-                case SY_DTYPE_Q8_0: sy_qm_fused_q8_0 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q4_K: sy_qm_fused_q4_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q5_K: sy_qm_fused_q5_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q6_K: sy_qm_fused_q6_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q4_0: sy_qm_fused_q4_0 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q4_1: sy_qm_fused_q4_1 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q5_0: sy_qm_fused_q5_0 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q5_1: sy_qm_fused_q5_1 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_IQ4_NL: sy_qm_fused_iq4_nl (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_MXFP4: sy_qm_fused_mxfp4 (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q2_K: sy_qm_fused_q2_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                case SY_DTYPE_Q3_K: sy_qm_fused_q3_k (w, K, xt, n, yt, ldy, r0, r1); break;
-                default: sy_qm_fused_iq4_xs (w, K, xt, n, yt, ldy, r0, r1); break;
-                }
-              t0 += n;
-            }
+          fused_passes (sy_qm_fused_512, dtype, w, K, x, T, y, ldy, r0, r1);
           return TRUE;
         }
       if (T > SY_QUANT_FUSED_MAX_T && scratch != NULL && scratch_rows >= 4)
@@ -222,21 +212,7 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (have_avx2 () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
     {
-      /* passes of 2..4 activation rows, as the AVX-512 kernels */
-      for (int t0 = 0; t0 < T;)
-        {
-          int n = T <= 4 ? T : t0 == 0 ? (T + 1) / 2 : T - t0;
-          const float *xt = x + (gsize) t0 * K;
-          float *yt = y + (gsize) t0 * ldy;
-
-          if (dtype == SY_DTYPE_Q8_0)
-            sy_qm_fused2_q8_0 (w, K, xt, n, yt, ldy, r0, r1);
-          else if (dtype == SY_DTYPE_Q4_K)
-            sy_qm_fused2_q4_k (w, K, xt, n, yt, ldy, r0, r1);
-          else
-            sy_qm_fused2_q6_k (w, K, xt, n, yt, ldy, r0, r1);
-          t0 += n;
-        }
+      fused_passes (sy_qm_fused_avx2, dtype, w, K, x, T, y, ldy, r0, r1);
       return TRUE;
     }
   if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)

@@ -472,17 +472,14 @@ tokenizer_from_root (json_object  *root,
     }
   if ((self->model = _sy_bpe_parse (v, error)) == NULL)
     goto fail;
-  if ((v = sy_json_lookup (root, "normalizer")) != NULL
-      && (self->normalizer = _sy_normalizer_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "normalizer")) != NULL && (self->normalizer = _sy_normalizer_parse (v, error)) == NULL)
     goto fail;
   if ((v = sy_json_lookup (root, "pre_tokenizer")) != NULL
       && (self->pre_tokenizer = _sy_pre_tokenizer_parse (v, error)) == NULL)
     goto fail;
-  if ((v = sy_json_lookup (root, "post_processor")) != NULL
-      && (self->post = _sy_post_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "post_processor")) != NULL && (self->post = _sy_post_parse (v, error)) == NULL)
     goto fail;
-  if ((v = sy_json_lookup (root, "decoder")) != NULL
-      && (self->decoder = _sy_decoder_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "decoder")) != NULL && (self->decoder = _sy_decoder_parse (v, error)) == NULL)
     goto fail;
   if (!load_added_tokens (self, sy_json_lookup (root, "added_tokens"), error))
     goto fail;
