@@ -272,41 +272,44 @@ split_by_matches (const SyTokPiece *p,
       break;
     case SPLIT_MERGED_WITH_PREVIOUS:
     case SPLIT_MERGED_WITH_NEXT:
-      /* a match joins the piece before (after) it, unless that was a
-       * match too; for the next one, walk backwards, as the library
-       * does, and reverse what was appended */
-      gboolean next = behavior == SPLIT_MERGED_WITH_NEXT;
-      int first = out->len;
-      int start = -1, end = -1;
-      gboolean previous_match = FALSE;
-      for (int k = 0; k < n; k++)
-        {
-          int i = next ? n - 1 - k : k;
+      {
+        /* a match joins the piece before (after) it, unless that was a
+         * match too; for the next one, walk backwards, as the library
+         * does, and reverse what was appended */
+        gboolean next = behavior == SPLIT_MERGED_WITH_NEXT;
+        int first = out->len;
+        int start = -1, end = -1;
+        gboolean previous_match = FALSE;
 
-          if (segs[i].match && !previous_match && start >= 0)
-            {
-              if (next)
+        for (int k = 0; k < n; k++)
+          {
+            int i = next ? n - 1 - k : k;
+
+            if (segs[i].match && !previous_match && start >= 0)
+              {
+                if (next)
+                  start = segs[i].a;
+                else
+                  end = segs[i].b;
+              }
+            else
+              {
+                if (start >= 0)
+                  emit (p, start, end, out);
                 start = segs[i].a;
-              else
                 end = segs[i].b;
-            }
-          else
-            {
-              if (start >= 0)
-                emit (p, start, end, out);
-              start = segs[i].a;
-              end = segs[i].b;
-            }
-          previous_match = segs[i].match;
-        }
-      if (start >= 0)
-        emit (p, start, end, out);
-      for (int i = first, j = (int) out->len - 1; next && i < j; i++, j--)
-        {
-          SyTokPiece t = g_array_index (out, SyTokPiece, i);
-          g_array_index (out, SyTokPiece, i) = g_array_index (out, SyTokPiece, j);
-          g_array_index (out, SyTokPiece, j) = t;
-        }
+              }
+            previous_match = segs[i].match;
+          }
+        if (start >= 0)
+          emit (p, start, end, out);
+        for (int i = first, j = (int) out->len - 1; next && i < j; i++, j--)
+          {
+            SyTokPiece t = g_array_index (out, SyTokPiece, i);
+            g_array_index (out, SyTokPiece, i) = g_array_index (out, SyTokPiece, j);
+            g_array_index (out, SyTokPiece, j) = t;
+          }
+      }
       break;
     default:
       break;

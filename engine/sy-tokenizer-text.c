@@ -423,14 +423,17 @@ _sy_normalizer_apply (const SyNormalizer *self,
   switch (self->type)
     {
     case NORM_SEQUENCE:
-      SyTokPiece cur = *in;
-      for (guint i = 0; i < self->children->len; i++)
-        {
-          SyTokPiece next;
-          _sy_normalizer_apply (g_ptr_array_index (self->children, i), ctx, &cur, &next);
-          cur = next;
-        }
-      *out = cur;
+      {
+        SyTokPiece cur = *in;
+
+        for (guint i = 0; i < self->children->len; i++)
+          {
+            SyTokPiece next;
+            _sy_normalizer_apply (g_ptr_array_index (self->children, i), ctx, &cur, &next);
+            cur = next;
+          }
+        *out = cur;
+      }
       break;
     case NORM_PREPEND:
       if (in->len == 0)

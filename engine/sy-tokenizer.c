@@ -444,17 +444,6 @@ find_invalid_utf8 (json_object *v)
 
 /* The tokenizer of a parsed tokenizer.json @root (borrowed); @file names
  * it in messages.  BOS / EOS are left at -1. */
-/* the value of @key in @root, NULL when absent or null */
-static json_object *
-member (json_object *root,
-        const char  *key)
-{
-  json_object *v;
-
-  json_object_object_get_ex (root, key, &v);
-  return v;
-}
-
 static SyTokenizer *
 tokenizer_from_root (json_object  *root,
                      const char   *file,
@@ -476,23 +465,23 @@ tokenizer_from_root (json_object  *root,
   self->path = g_strdup (file);
   self->bos_id = -1;
   self->eos_id = -1;
-  if ((v = member (root, "model")) == NULL)
+  if ((v = sy_json_lookup (root, "model")) == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "%s: no \"model\"", file);
       goto fail;
     }
   if ((self->model = _sy_bpe_parse (v, error)) == NULL)
     goto fail;
-  if ((v = member (root, "normalizer")) != NULL && (self->normalizer = _sy_normalizer_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "normalizer")) != NULL && (self->normalizer = _sy_normalizer_parse (v, error)) == NULL)
     goto fail;
-  if ((v = member (root, "pre_tokenizer")) != NULL
+  if ((v = sy_json_lookup (root, "pre_tokenizer")) != NULL
       && (self->pre_tokenizer = _sy_pre_tokenizer_parse (v, error)) == NULL)
     goto fail;
-  if ((v = member (root, "post_processor")) != NULL && (self->post = _sy_post_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "post_processor")) != NULL && (self->post = _sy_post_parse (v, error)) == NULL)
     goto fail;
-  if ((v = member (root, "decoder")) != NULL && (self->decoder = _sy_decoder_parse (v, error)) == NULL)
+  if ((v = sy_json_lookup (root, "decoder")) != NULL && (self->decoder = _sy_decoder_parse (v, error)) == NULL)
     goto fail;
-  if (!load_added_tokens (self, member (root, "added_tokens"), error))
+  if (!load_added_tokens (self, sy_json_lookup (root, "added_tokens"), error))
     goto fail;
 
   self->vocab_size = _sy_bpe_max_id (self->model) + 1;

@@ -24,18 +24,6 @@ typedef struct
   SyTraceDtype dtype;
 } Reader;
 
-static json_object *
-member (json_object *o,
-        const char  *key)
-{
-  json_object *v = NULL;
-
-  if (o == NULL || !json_object_object_get_ex (o, key, &v) ||
-      json_object_is_type (v, json_type_null))
-    return NULL;
-  return v;
-}
-
 /* A base64 array of exactly @n floats of @dtype (@what names it); NaN and
  * infinities are errors unless @allow_inf (logits may be -inf). */
 static float *
@@ -236,21 +224,22 @@ read_selection (const Reader  *r,
   gsize n_sel = 0, off = 0;
 
   what = g_strdup_printf ("layers[%d].k", l);
-  k = read_ints (r, member (lo, "k"), what, T, 0, E, NULL, error);
+  k = read_ints (r, sy_json_lookup (lo, "k"), what, T, 0, E, NULL, error);
   if (k == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
     n_sel += k[t];
   g_free (what);
   what = g_strdup_printf ("layers[%d].experts", l);
-  experts = read_ints (r, member (lo, "experts"), what, n_sel, 0, E - 1, NULL, error);
+  experts = read_ints (r, sy_json_lookup (lo, "experts"), what, n_sel, 0, E - 1, NULL, error);
   if (experts == NULL)
     return FALSE;
   if (tf->has_weights)
     {
       g_free (what);
       what = g_strdup_printf ("layers[%d].weights", l);
-      weights = read_floats (r, member (lo, "weights"), what, n_sel, r->dtype, FALSE, error);
+      weights = read_floats (r, sy_json_lookup (lo, "weights"), what, n_sel, r->dtype, FALSE,
+                             error);
       if (weights == NULL)
         return FALSE;
     }
@@ -295,7 +284,7 @@ read_router_full (const Reader  *r,
   g_autofree float *v = NULL;
   gboolean logits = tf->values == SY_TRACE_ROUTER_LOGITS;
 
-  v = read_floats (r, member (lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
+  v = read_floats (r, sy_json_lookup (lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
   if (v == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
@@ -347,12 +336,14 @@ read_router_top (const Reader  *r,
   g_autofree float *tp = NULL;
 
   what = g_strdup_printf ("layers[%d].top_experts", l);
-  te = read_ints (r, member (lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL, error);
+  te = read_ints (r, sy_json_lookup (lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL,
+                  error);
   if (te == NULL)
     return FALSE;
   g_free (what);
   what = g_strdup_printf ("layers[%d].top_probs", l);
-  tp = read_floats (r, member (lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE, error);
+  tp = read_floats (r, sy_json_lookup (lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE,
+                    error);
   if (tp == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
@@ -407,7 +398,7 @@ read_attention (const Reader  *r,
   g_autofree float *v = NULL;
   double mx = 0;
 
-  if (member (lo, "attention_received") == NULL)
+  if (sy_json_lookup (lo, "attention_received") == NULL)
     {
       if (tf->recv != NULL)
         return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
@@ -415,7 +406,7 @@ read_attention (const Reader  *r,
       return TRUE;
     }
   what = g_strdup_printf ("layers[%d].attention_received", l);
-  v = read_floats (r, member (lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
+  v = read_floats (r, sy_json_lookup (lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
                    error);
   if (v == NULL)
     return FALSE;
@@ -531,7 +522,7 @@ read_token_extras (const Reader  *r,
   gsize T = r->T;
   json_object *o;
 
-  if ((o = member (tokens, "text")) != NULL)
+  if ((o = sy_json_lookup (tokens, "text")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
@@ -547,7 +538,7 @@ read_token_extras (const Reader  *r,
                                    name, t);
         }
     }
-  if ((o = member (tokens, "offsets")) != NULL)
+  if ((o = sy_json_lookup (tokens, "offsets")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
@@ -627,9 +618,10 @@ read_router_info (const Reader  *r,
               return FALSE;
             }
         }
-      if (member (ri, "selection_bias"))
+      if (sy_json_lookup (ri, "selection_bias"))
         {
-          tf->bias = read_floats (r, member (ri, "selection_bias"), "router_info.selection_bias",
+          tf->bias = read_floats (r, sy_json_lookup (ri, "selection_bias"),
+                                  "router_info.selection_bias",
                                   n_moe * E, SY_TRACE_DTYPE_F32, FALSE, error);
           if (tf->bias == NULL)
             return FALSE;
@@ -686,7 +678,7 @@ read_nll_metrics (const Reader  *r,
   double d;
 
   /* NLL */
-  tf->has_nll = member (root, "nll") != NULL;
+  tf->has_nll = sy_json_lookup (root, "nll") != NULL;
   for (gsize t = 0; t < MAX (T, 1); t++)
     tr->nll[t] = NAN;
   if (tf->has_nll)
@@ -695,7 +687,8 @@ read_nll_metrics (const Reader  *r,
 
       if (T < 2)
         return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
-      nll = read_floats (r, member (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE, error);
+      nll = read_floats (r, sy_json_lookup (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE,
+                         error);
       if (nll == NULL)
         return FALSE;
       memcpy (tr->nll, nll, sizeof (float) * (T - 1));
@@ -707,7 +700,7 @@ read_nll_metrics (const Reader  *r,
   else
     tr->perplexity = NAN;
 
-  o = member (root, "metrics");
+  o = sy_json_lookup (root, "metrics");
   tr->activated_params = tr->flops = NAN;
   if (o != NULL && json_object_is_type (o, json_type_object))
     {
@@ -757,7 +750,7 @@ sy_trace_file_parse (const char  *data,
       !sy_json_get_int_range (model, name, "vocab_size", 0, 0, G_MAXINT, &vocab, error))
     return NULL;
   r.E = (int) E;
-  moe_layers = read_ints (&r, member (model, "moe_layers"), "model.moe_layers", -1, 0,
+  moe_layers = read_ints (&r, sy_json_lookup (model, "moe_layers"), "model.moe_layers", -1, 0,
                           n_layers - 1, &n_moe, error);
   if (moe_layers == NULL)
     return NULL;
@@ -771,13 +764,13 @@ sy_trace_file_parse (const char  *data,
   r.L = (int) n_moe;
 
   /* tokens */
-  tokens = member (root, "tokens");
+  tokens = sy_json_lookup (root, "tokens");
   if (tokens == NULL || !json_object_is_type (tokens, json_type_object))
     {
       sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'tokens' is missing", name);
       return NULL;
     }
-  ids = read_ints (&r, member (tokens, "ids"), "tokens.ids", -1, 0, G_MAXINT32, &T, error);
+  ids = read_ints (&r, sy_json_lookup (tokens, "ids"), "tokens.ids", -1, 0, G_MAXINT32, &T, error);
   if (ids == NULL)
     return NULL;
   for (gsize t = 0; vocab > 0 && t < T; t++)
@@ -819,7 +812,7 @@ sy_trace_file_parse (const char  *data,
     return NULL;
 
   /* layers */
-  layers = member (root, "layers");
+  layers = sy_json_lookup (root, "layers");
   if (layers == NULL || !json_object_is_type (layers, json_type_array))
     {
       sy_engine_fail (error, SY_ENGINE_ERROR_MISSING, "%s: required key 'layers' is missing", name);

@@ -456,7 +456,7 @@ sy_trace_file_apply (const SyTraceFile  *self,
 {
   g_autoptr (SyTrace) out = NULL;
   SyRouterModelInfo info = self->info;
-  const SyRouterSpec *eff = spec;
+  const SyRouterSpec *eff;
   int T, L;
 
   if (spec == NULL)
@@ -471,8 +471,7 @@ sy_trace_file_apply (const SyTraceFile  *self,
                    "holds expert ids only", s, self->source ? self->source : "?");
       return NULL;
     }
-  if (spec->policy == SY_POLICY_NATIVE && info.native)
-    eff = info.native;
+  eff = sy_router_spec_resolve (spec, &info);
   if (eff->policy == SY_POLICY_DA && self->recv == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,

@@ -206,6 +206,7 @@ sharing_case (SyModel    *m,
       g_autoptr (SyTrace) tz = NULL;
 
       g_assert_no_error (error);
+      g_assert_nonnull (ta);
       tb = sy_session_run_text (b, texts[j], NULL, NULL, &error);
       g_assert_no_error (error);
       tz = sy_session_run_text (alone, texts[j], NULL, NULL, &error);

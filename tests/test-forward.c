@@ -656,6 +656,8 @@ test_converted (gconstpointer data)
     const float *lc = sy_session_get_logits (sc, &T, &V);
 
     g_assert_no_error (error);
+    g_assert_nonnull (t1);
+    g_assert_nonnull (t2);
     g_assert_cmpint (sy_session_get_n_reused (sc), ==, 15);
     g_assert_cmpfloat (sy_test_max_abs_diff (lb, lc, (gsize) T * V), <=, 1e-4);
   }

@@ -288,6 +288,7 @@ run_logits (SyModel       *model,
   const float *l;
 
   g_assert_no_error (error);
+  g_assert_nonnull (t);
   l = sy_session_get_logits (s, &T, n_vocab);
   g_assert_cmpint (T, ==, n);
   return g_memdup2 (l, sizeof (float) * T * *n_vocab);

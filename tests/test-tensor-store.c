@@ -557,6 +557,7 @@ test_bad_missing_tensor (void)
   g_autoptr (SyTensorStore) store = sy_tensor_store_open (dir, &error);
   const int64_t shape[1] = { 6 };
 
+  g_assert_nonnull (path);
   g_assert_no_error (error);
   g_assert_null (sy_tensor_store_lookup (store, "model.norm.weight"));
   g_assert_null (sy_tensor_store_get (store, "model.norm.weight", 1, shape, &error));
@@ -611,6 +612,7 @@ test_bad_index (void)
                                        "{\"w\":{\"dtype\":\"F32\",\"shape\":[6],\"data_offsets\":[0,24]}}",
                                        small_data, sizeof small_data);
 
+  g_assert_nonnull (shard);
   /* a shard that does not exist */
   g_assert_true (g_file_set_contents (index,
     "{\"metadata\": {}, \"weight_map\": {\"w\": \"model-00001-of-00002.safetensors\","

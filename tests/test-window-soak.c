@@ -238,7 +238,6 @@ test_soak (void)
   const char *seed_env = g_getenv ("SY_SOAK_SEED");
   guint n_steps = steps_env ? (guint) atoi (steps_env) : DEFAULT_STEPS;
   guint32 seed = seed_env ? (guint32) atoi (seed_env) : 18;
-  g_autoptr (GError) error = NULL;
   GtkWidget *text_view;
   guint reloads = 0;
   gint64 t0 = g_get_monotonic_time ();

@@ -211,8 +211,8 @@ sy_summary_layout (const SyTrace          *trace,
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
     {
       int n;
-      g_autofree double *v = chart_values (trace, c, &n);
 
+      g_free (chart_values (trace, c, &n));
       plot_rect (style, &outer[c], chart_ymax (trace, c), c == SY_SUMMARY_CHART_LOAD, &layout->charts[c]);
       layout->charts[c].n = n;
     }

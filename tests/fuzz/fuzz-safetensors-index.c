@@ -53,8 +53,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (store != NULL)
     {
       g_auto (GStrv) names = sy_tensor_store_list (store);
-      g_auto (GStrv) unused = sy_tensor_store_list_unused (store);
 
+      g_strfreev (sy_tensor_store_list_unused (store));
       for (guint i = 0; names[i]; i++)
         g_assert (sy_tensor_store_lookup (store, names[i]) != NULL);
     }

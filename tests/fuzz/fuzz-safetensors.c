@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       const SyTensor *t = sy_tensor_store_lookup (store, names[i]);
       int64_t n = sy_tensor_n_elements (t);
       float out[64];
-      g_autofree char *shape = sy_tensor_shape_string (t);
 
+      g_free (sy_tensor_shape_string (t));
       sy_tensor_to_f32 (t, 0, MIN (n, 64), out);
       if (n > 64)
         sy_tensor_to_f32 (t, n - 64, 64, out);

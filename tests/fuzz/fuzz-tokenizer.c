@@ -49,16 +49,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       }
   for (int id = 0; id < MIN (vocab, 512); id++)
     {
-      g_autofree char *piece = sy_tokenizer_id_to_piece (tok, id);
       const char *token = sy_tokenizer_id_to_token (tok, id);
 
+      g_free (sy_tokenizer_id_to_piece (tok, id));
       if (token)
         sy_tokenizer_token_to_id (tok, token);
       sy_tokenizer_is_special (tok, id);
     }
   {
     int32_t ids[] = { -1, 0, vocab - 1, vocab, G_MAXINT32 };
-    g_autofree char *text = sy_tokenizer_decode (tok, ids, G_N_ELEMENTS (ids), FALSE);
+
+    g_free (sy_tokenizer_decode (tok, ids, G_N_ELEMENTS (ids), FALSE));
   }
   return 0;
 }
