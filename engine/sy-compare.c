@@ -187,6 +187,27 @@ sy_compare_new (const SyTrace  *a,
   return g_steal_pointer (&self);
 }
 
+/* The comparison of @a's run @ta with @b's run @tb, the logits each
+ * session holds after its run included. */
+static SyCompare *
+compare_runs (SySession  *a,
+              SyTrace    *ta,
+              SySession  *b,
+              SyTrace    *tb,
+              GError    **error)
+{
+  SyCompare *cmp;
+  const float *la, *lb;
+  int V = 0;
+
+  la = sy_session_get_logits (a, NULL, &V);
+  lb = sy_session_get_logits (b, NULL, NULL);
+  cmp = sy_compare_new (ta, la, tb, lb, V, error);
+  if (cmp != NULL)
+    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
+  return cmp;
+}
+
 SyCompare *
 sy_compare_run (SySession      *a,
                 SySession      *b,
@@ -198,9 +219,6 @@ sy_compare_run (SySession      *a,
 {
   g_autoptr (SyTrace) ta = NULL;
   g_autoptr (SyTrace) tb = NULL;
-  SyCompare *cmp;
-  const float *la, *lb;
-  int V = 0;
 
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
 
@@ -211,12 +229,7 @@ sy_compare_run (SySession      *a,
   tb = sy_session_run (b, ids, n, progress, user_data, error);
   if (tb == NULL)
     return NULL;
-  la = sy_session_get_logits (a, NULL, &V);
-  lb = sy_session_get_logits (b, NULL, NULL);
-  cmp = sy_compare_new (ta, la, tb, lb, V, error);
-  if (cmp != NULL)
-    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
-  return cmp;
+  return compare_runs (a, ta, b, tb, error);
 }
 
 SyCompare *
@@ -229,9 +242,6 @@ sy_compare_run_text (SySession      *a,
 {
   g_autoptr (SyTrace) ta = NULL;
   g_autoptr (SyTrace) tb = NULL;
-  SyCompare *cmp;
-  const float *la, *lb;
-  int V = 0;
 
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
 
@@ -242,12 +252,7 @@ sy_compare_run_text (SySession      *a,
   tb = sy_session_run_text (b, text, progress, user_data, error);
   if (tb == NULL)
     return NULL;
-  la = sy_session_get_logits (a, NULL, &V);
-  lb = sy_session_get_logits (b, NULL, NULL);
-  cmp = sy_compare_new (ta, la, tb, lb, V, error);
-  if (cmp != NULL)
-    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
-  return cmp;
+  return compare_runs (a, ta, b, tb, error);
 }
 
 /* ----------------------------------------------------------------- JSON */
