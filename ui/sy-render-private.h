@@ -55,6 +55,9 @@ void         _sy_text_size     (const SyRenderStyle *style,
                                 gboolean             bold,
                                 double              *width,
                                 double              *height);
+/* The height of a line of text at @size (that of "Ag"). */
+double       _sy_text_height   (const SyRenderStyle *style,
+                                double               size);
 /* Draws @text; returns its (unrotated, possibly ellipsized) width. */
 double       _sy_draw_text     (cairo_t             *cr,
                                 const SyRenderStyle *style,

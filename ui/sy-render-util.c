@@ -181,6 +181,16 @@ draw_layout (cairo_t             *cr,
 }
 
 double
+_sy_text_height (const SyRenderStyle *style,
+                 double               size)
+{
+  double h;
+
+  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
+  return h;
+}
+
+double
 _sy_draw_text (cairo_t             *cr,
                const SyRenderStyle *style,
                const char          *text,
