@@ -82,6 +82,21 @@ message (cairo_t             *cr,
   _sy_draw_text (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, &t);
 }
 
+/* @text in the middle of the chart's area below the title. */
+static void
+message_below_title (cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height,
+                     double               margin,
+                     const char          *text)
+{
+  SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
+               height - _sy_title_height (style) - 2 * margin };
+
+  message (cr, style, &r, text);
+}
+
 static void
 series_color (int      i,
               SyColor *c)
@@ -262,10 +277,7 @@ grouped_bars (cairo_t             *cr,
     ymax = MAX (ymax, ref);
   if (n_groups == 0 || ymax <= 0)
     {
-      SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                   height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &r, _("No data"));
+      message_below_title (cr, style, width, height, margin, _("No data"));
       return;
     }
   ymax *= 1.08;
@@ -764,10 +776,7 @@ draw_sweep (cairo_t             *cr,
     }
   if (!isfinite (kmin) || n == 0)
     {
-      SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                   height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &r, _("No sweep (run the profile with a p-sweep)"));
+      message_below_title (cr, style, width, height, margin, _("No sweep (run the profile with a p-sweep)"));
       return;
     }
   {
@@ -913,10 +922,7 @@ draw_time (cairo_t                      *cr,
     ymax = MAX (ymax, r->op_time_s[SY_OP_LM_HEAD] * 1e3);
   if (ymax <= 0)
     {
-      SyRect rr = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                    height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &rr, _("No timings recorded"));
+      message_below_title (cr, style, width, height, margin, _("No timings recorded"));
       return;
     }
   ymax *= 1.08;
