@@ -857,9 +857,8 @@ draw_title (cairo_t                *cr,
             double                  width)
 {
   g_autofree char *auto_title = sy_heatmap_measure_title (opts);
-  g_autofree char *sub = _sy_trace_subtitle (trace);
 
-  _sy_draw_title (cr, style, opts->title ? opts->title : auto_title, sub, width);
+  _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : auto_title, width);
 }
 
 /* The "Layer" axis title and the row labels (every stride-th when the

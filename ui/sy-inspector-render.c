@@ -606,7 +606,6 @@ sy_inspector_render (cairo_t                  *cr,
   sy_inspector_layout (trace, opts, style, width, height, &layout);
   if (opts->show_title)
     {
-      g_autofree char *sub = _sy_trace_subtitle (trace);
       g_autofree char *title = NULL;
 
       if (layout.token >= 0)
@@ -615,7 +614,8 @@ sy_inspector_render (cairo_t                  *cr,
 
           title = g_strdup_printf ("Token %d “%s” (id %d)", layout.token, label, trace->ids[layout.token]);
         }
-      _sy_draw_title (cr, style, opts->title ? opts->title : title ? title : "Token inspector", sub, width);
+      _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : title ? title : "Token inspector",
+                            width);
     }
   if (layout.token < 0 || layout.layer < 0)
     {

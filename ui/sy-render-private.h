@@ -162,6 +162,12 @@ void         _sy_draw_title    (cairo_t             *cr,
                                 double               width);
 /* "model · router · T tokens × L MoE layers" */
 char        *_sy_trace_subtitle (const SyTrace      *trace);
+/* _sy_draw_title() with @trace's subtitle. */
+void         _sy_draw_trace_title (cairo_t             *cr,
+                                   const SyRenderStyle *style,
+                                   const SyTrace       *trace,
+                                   const char          *title,
+                                   double               width);
 
 /* p of a "topp:p=P..." router SPEC; FALSE when the SPEC is not top-p. */
 gboolean     _sy_router_topp_p (const char          *spec,

@@ -695,3 +695,15 @@ _sy_trace_subtitle (const SyTrace *trace)
                           trace->router ? trace->router : "native",
                           trace->n_tokens, trace->n_moe_layers);
 }
+
+void
+_sy_draw_trace_title (cairo_t             *cr,
+                      const SyRenderStyle *style,
+                      const SyTrace       *trace,
+                      const char          *title,
+                      double               width)
+{
+  g_autofree char *sub = _sy_trace_subtitle (trace);
+
+  _sy_draw_title (cr, style, title, sub, width);
+}

@@ -516,11 +516,7 @@ sy_summary_render (cairo_t                *cr,
   if (trace == NULL)
     return;
   if (opts->show_title)
-    {
-      g_autofree char *sub = _sy_trace_subtitle (trace);
-
-      _sy_draw_title (cr, style, opts->title ? opts->title : _("Run summary"), sub, width);
-    }
+    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : _("Run summary"), width);
   sy_summary_layout (trace, opts, style, width, height, &layout);
   draw_headline (cr, trace, style, width, layout.headline_y);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
