@@ -162,6 +162,20 @@ void         _sy_draw_title    (cairo_t             *cr,
                                 double               width);
 /* "model · router · T tokens × L MoE layers" */
 char        *_sy_trace_subtitle (const SyTrace      *trace);
+/* The labels of tokens @first to @last of @trace at @y, each centred
+ * on its column (@origin_x + (t + 0.5) @cell_w): every @stride-th and
+ * always @selected, which is bold in the accent colour. */
+void         _sy_draw_token_labels (cairo_t             *cr,
+                                    const SyRenderStyle *style,
+                                    const SyTrace       *trace,
+                                    int                  first,
+                                    int                  last,
+                                    double               origin_x,
+                                    double               cell_w,
+                                    int                  stride,
+                                    int                  selected,
+                                    double               y,
+                                    SyTextOpts          *text);
 /* _sy_draw_title() with @trace's subtitle. */
 void         _sy_draw_trace_title (cairo_t             *cr,
                                    const SyRenderStyle *style,

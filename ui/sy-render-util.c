@@ -697,6 +697,33 @@ _sy_trace_subtitle (const SyTrace *trace)
 }
 
 void
+_sy_draw_token_labels (cairo_t             *cr,
+                       const SyRenderStyle *style,
+                       const SyTrace       *trace,
+                       int                  first,
+                       int                  last,
+                       double               origin_x,
+                       double               cell_w,
+                       int                  stride,
+                       int                  selected,
+                       double               y,
+                       SyTextOpts          *text)
+{
+  for (int t = first; t <= last; t++)
+    {
+      g_autofree char *s = NULL;
+      gboolean sel = t == selected;
+
+      if (t % stride != 0 && !sel)
+        continue;
+      s = _sy_token_label (trace, t);
+      text->bold = sel;
+      text->color = sel ? &style->accent : &style->foreground;
+      _sy_draw_text (cr, style, s, origin_x + (t + 0.5) * cell_w, y, text);
+    }
+}
+
+void
 _sy_draw_trace_title (cairo_t             *cr,
                       const SyRenderStyle *style,
                       const SyTrace       *trace,
