@@ -163,12 +163,8 @@ sy_token_strip_set_marks (SyTokenStrip *self,
                           int           first_difference)
 {
   g_return_if_fail (SY_IS_TOKEN_STRIP (self));
-  if (self->opts.generated_from == MAX (generated_from, 0) &&
-      self->opts.first_difference == MAX (first_difference, 0))
-    return;
-  self->opts.generated_from = MAX (generated_from, 0);
-  self->opts.first_difference = MAX (first_difference, 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
+                              generated_from, first_difference);
 }
 
 gboolean

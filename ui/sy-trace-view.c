@@ -208,6 +208,20 @@ sy_trace_view_get_own_options (SyTraceView *self,
   memcpy (opts, (char *) &all + klass->view_options_offset, klass->options_size);
 }
 
+void
+sy_trace_view_update_marks (SyTraceView *self,
+                            int         *generated_from,
+                            int         *first_difference,
+                            int          new_generated_from,
+                            int          new_first_difference)
+{
+  if (*generated_from == MAX (new_generated_from, 0) && *first_difference == MAX (new_first_difference, 0))
+    return;
+  *generated_from = MAX (new_generated_from, 0);
+  *first_difference = MAX (new_first_difference, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 /* Draws with the table's renderer. */
 static void
 sy_trace_view_real_draw (SyTraceView         *self,

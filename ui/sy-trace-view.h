@@ -161,6 +161,15 @@ void           sy_trace_view_get_options      (SyTraceView    *self,
 void           sy_trace_view_get_own_options  (SyTraceView    *self,
                                                gpointer        opts);
 
+/* Sets a view's marks (@generated_from and @first_difference, the
+ * fields of its options, to @new_generated_from and
+ * @new_first_difference, negative as 0) and redraws where they change. */
+void           sy_trace_view_update_marks     (SyTraceView    *self,
+                                               int            *generated_from,
+                                               int            *first_difference,
+                                               int             new_generated_from,
+                                               int             new_first_difference);
+
 /* In class_init: the instance of @Type keeps its options in @field, a
  * struct like SyViewOptions' @view_field. */
 #define SY_TRACE_VIEW_CLASS_SET_OPTIONS(view_class, Type, field, view_field) \
