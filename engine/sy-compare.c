@@ -187,14 +187,18 @@ sy_compare_new (const SyTrace  *a,
   return g_steal_pointer (&self);
 }
 
-SyCompare *
-sy_compare_run (SySession      *a,
-                SySession      *b,
-                const int32_t  *ids,
-                int             n,
-                SyProgressFunc  progress,
-                gpointer        user_data,
-                GError        **error)
+/* @a and then @b (sharing @a's layers while their routing agrees) over
+ * @text, or @ids where @text is NULL, and the comparison of the two
+ * runs, the logits each session holds after its run included. */
+static SyCompare *
+compare_runs (SySession      *a,
+              SySession      *b,
+              const int32_t  *ids,
+              int             n,
+              const char     *text,
+              SyProgressFunc  progress,
+              gpointer        user_data,
+              GError        **error)
 {
   g_autoptr (SyTrace) ta = NULL;
   g_autoptr (SyTrace) tb = NULL;
@@ -202,13 +206,13 @@ sy_compare_run (SySession      *a,
   const float *la, *lb;
   int V = 0;
 
-  g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
-
   sy_session_set_share_source (b, a);
-  ta = sy_session_run (a, ids, n, progress, user_data, error);
+  ta = text ? sy_session_run_text (a, text, progress, user_data, error)
+       : sy_session_run (a, ids, n, progress, user_data, error);
   if (ta == NULL)
     return NULL;
-  tb = sy_session_run (b, ids, n, progress, user_data, error);
+  tb = text ? sy_session_run_text (b, text, progress, user_data, error)
+       : sy_session_run (b, ids, n, progress, user_data, error);
   if (tb == NULL)
     return NULL;
   la = sy_session_get_logits (a, NULL, &V);
@@ -220,6 +224,20 @@ sy_compare_run (SySession      *a,
 }
 
 SyCompare *
+sy_compare_run (SySession      *a,
+                SySession      *b,
+                const int32_t  *ids,
+                int             n,
+                SyProgressFunc  progress,
+                gpointer        user_data,
+                GError        **error)
+{
+  g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
+
+  return compare_runs (a, b, ids, n, NULL, progress, user_data, error);
+}
+
+SyCompare *
 sy_compare_run_text (SySession      *a,
                      SySession      *b,
                      const char     *text,
@@ -227,27 +245,10 @@ sy_compare_run_text (SySession      *a,
                      gpointer        user_data,
                      GError        **error)
 {
-  g_autoptr (SyTrace) ta = NULL;
-  g_autoptr (SyTrace) tb = NULL;
-  SyCompare *cmp;
-  const float *la, *lb;
-  int V = 0;
-
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
 
-  sy_session_set_share_source (b, a);
-  ta = sy_session_run_text (a, text, progress, user_data, error);
-  if (ta == NULL)
-    return NULL;
-  tb = sy_session_run_text (b, text, progress, user_data, error);
-  if (tb == NULL)
-    return NULL;
-  la = sy_session_get_logits (a, NULL, &V);
-  lb = sy_session_get_logits (b, NULL, NULL);
-  cmp = sy_compare_new (ta, la, tb, lb, V, error);
-  if (cmp != NULL)
-    cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
-  return cmp;
+  return compare_runs (a, b, NULL, 0, text, progress, user_data, error);
 }
 
 /* ----------------------------------------------------------------- JSON */

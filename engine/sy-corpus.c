@@ -434,6 +434,34 @@ corpus_new (const char    *kind,
   return self;
 }
 
+/* Keeps @t in @self if it has words; frees it if not. */
+static void
+corpus_add (SyCorpus     *self,
+            SyCorpusText *t)
+{
+  if (t->n_words > 0)
+    g_ptr_array_add (self->texts, t);
+  else
+    sy_corpus_text_free (t);
+}
+
+static gboolean
+read_file (const char  *path,
+           char       **contents,
+           gsize       *len,
+           GError     **error)
+{
+  GError *local = NULL;
+
+  if (!g_file_get_contents (path, contents, len, &local))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 sy_corpus_free (SyCorpus *self)
 {
@@ -573,7 +601,6 @@ sy_corpus_load_brown (const char          *dir,
       g_autofree char *path = NULL;
       g_autofree char *contents = NULL;
       gsize len;
-      GError *local = NULL;
       SyCorpusText *t;
 
       if ((split == SY_CORPUS_SPLIT_TEST && !test) || (split == SY_CORPUS_SPLIT_TRAIN && test))
@@ -581,19 +608,12 @@ sy_corpus_load_brown (const char          *dir,
       if (!genre_wanted (genres, n[1]))
         continue;
       path = g_build_filename (dir, n, NULL);
-      if (!g_file_get_contents (path, &contents, &len, &local))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-          g_error_free (local);
-          return NULL;
-        }
+      if (!read_file (path, &contents, &len, error))
+        return NULL;
       t = sy_corpus_text_parse_brown (n, contents, len, error);
       if (t == NULL)
         return NULL;
-      if (t->n_words > 0)
-        g_ptr_array_add (self->texts, t);
-      else
-        sy_corpus_text_free (t);
+      corpus_add (self, t);
     }
   return g_steal_pointer (&self);
 }
@@ -619,24 +639,16 @@ sy_corpus_load_folder (const char  *dir,
       const char *n = g_ptr_array_index (names, i);
       g_autofree char *path = g_build_filename (dir, n, NULL);
       g_autofree char *contents = NULL;
-      GError *local = NULL;
       SyCorpusText *t;
 
-      if (!g_file_get_contents (path, &contents, NULL, &local))
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-          g_error_free (local);
-          return NULL;
-        }
+      if (!read_file (path, &contents, NULL, error))
+        return NULL;
       t = sy_corpus_text_new_plain (path, NULL, contents, error);
       if (t == NULL)
         return NULL;
       g_free (t->name);
       t->name = g_strdup (n);
-      if (t->n_words > 0)
-        g_ptr_array_add (self->texts, t);
-      else
-        sy_corpus_text_free (t);
+      corpus_add (self, t);
     }
   if (self->texts->len == 0)
     {
@@ -655,14 +667,9 @@ sy_corpus_load_jsonl (const char  *path,
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
   g_autofree char *base = g_path_get_basename (path);
-  GError *local = NULL;
 
-  if (!g_file_get_contents (path, &contents, NULL, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  if (!read_file (path, &contents, NULL, error))
+    return NULL;
   self = corpus_new ("jsonl", path, SY_CORPUS_SPLIT_ALL);
   lines = g_strsplit (contents, "\n", -1);
   for (int i = 0; lines[i]; i++)
@@ -704,10 +711,7 @@ sy_corpus_load_jsonl (const char  *path,
       json_object_put (root);
       if (t == NULL)
         return NULL;
-      if (t->n_words > 0)
-        g_ptr_array_add (self->texts, t);
-      else
-        sy_corpus_text_free (t);
+      corpus_add (self, t);
     }
   if (self->texts->len == 0)
     {

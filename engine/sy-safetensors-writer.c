@@ -195,14 +195,17 @@ convert_from_f32 (guint8      *out,
     }
 }
 
-gboolean
-sy_safetensors_writer_add (SySafetensorsWriter  *self,
-                           const char           *name,
-                           SyDType               dtype,
-                           int                   n_dims,
-                           const int64_t        *shape,
-                           const void           *data,
-                           GError              **error)
+/* A tensor copied in now: @data as it is, or (@from_f32) float32 values
+ * converted to @dtype. */
+static gboolean
+add_copy (SySafetensorsWriter  *self,
+          const char           *name,
+          SyDType               dtype,
+          int                   n_dims,
+          const int64_t        *shape,
+          const void           *data,
+          gboolean              from_f32,
+          GError              **error)
 {
   SyWriterEntry *e;
 
@@ -212,10 +215,24 @@ sy_safetensors_writer_add (SySafetensorsWriter  *self,
   if (e == NULL)
     return FALSE;
   e->bytes = g_malloc (MAX (e->n_bytes, 1));
-  if (e->n_bytes)
+  if (from_f32)
+    convert_from_f32 (e->bytes, dtype, data, e->n_bytes / sy_dtype_size (dtype));
+  else if (e->n_bytes)
     memcpy (e->bytes, data, e->n_bytes);
   append_entry (self, e);
   return TRUE;
+}
+
+gboolean
+sy_safetensors_writer_add (SySafetensorsWriter  *self,
+                           const char           *name,
+                           SyDType               dtype,
+                           int                   n_dims,
+                           const int64_t        *shape,
+                           const void           *data,
+                           GError              **error)
+{
+  return add_copy (self, name, dtype, n_dims, shape, data, FALSE, error);
 }
 
 gboolean
@@ -227,17 +244,7 @@ sy_safetensors_writer_add_f32 (SySafetensorsWriter  *self,
                                const float          *values,
                                GError              **error)
 {
-  SyWriterEntry *e;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  e = new_entry (self, name, dtype, n_dims, shape, error);
-  if (e == NULL)
-    return FALSE;
-  e->bytes = g_malloc (MAX (e->n_bytes, 1));
-  convert_from_f32 (e->bytes, dtype, values, e->n_bytes / sy_dtype_size (dtype));
-  append_entry (self, e);
-  return TRUE;
+  return add_copy (self, name, dtype, n_dims, shape, values, TRUE, error);
 }
 
 gboolean

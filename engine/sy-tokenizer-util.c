@@ -82,14 +82,24 @@ _sy_hash_bytes (const char *s,
   return h;
 }
 
-void
-_sy_str_map_init (SyStrMap *map,
-                  guint     expected)
+/* The slots of an open-addressing table for @expected keys: a power of
+ * two, at least 16, at most half full. */
+static guint
+map_capacity (guint expected)
 {
   guint cap = 16;
 
   while (cap < expected * 2)
     cap <<= 1;
+  return cap;
+}
+
+void
+_sy_str_map_init (SyStrMap *map,
+                  guint     expected)
+{
+  guint cap = map_capacity (expected);
+
   map->slots = g_new0 (SyStrSlot, cap);
   map->mask = cap - 1;
   map->count = 0;
@@ -196,10 +206,8 @@ void
 _sy_pair_map_init (SyPairMap *map,
                    guint      expected)
 {
-  guint cap = 16;
+  guint cap = map_capacity (expected);
 
-  while (cap < expected * 2)
-    cap <<= 1;
   map->slots = g_new (SyPairSlot, cap);
   for (guint i = 0; i < cap; i++)
     map->slots[i].rank = -1;

@@ -556,19 +556,9 @@ draw_compare_token_labels (const Drawing *d)
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
   text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 6) : d->layout.cell_w - _sy_px (d->style, 2);
-  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
-    {
-      g_autofree char *s = NULL;
-      gboolean sel = t == d->opts->selected_token;
-      double cx = d->layout.origin_x + (t + 0.5) * d->layout.cell_w;
-
-      if (t % stride != 0 && !sel)
-        continue;
-      s = _sy_token_label (d->cmp->a, t);
-      text.bold = sel;
-      text.color = sel ? &d->style->accent : &d->style->foreground;
-      _sy_draw_text (d->cr, d->style, s, cx, d->layout.labels_y + _sy_px (d->style, 2), &text);
-    }
+  _sy_draw_token_labels (d->cr, d->style, d->cmp->a, d->layout.first_col, d->layout.last_col,
+                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token,
+                         d->layout.labels_y + _sy_px (d->style, 2), &text);
 }
 
 /* The ΔNLL axis label and its scale. */

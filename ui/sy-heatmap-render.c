@@ -857,9 +857,8 @@ draw_title (cairo_t                *cr,
             double                  width)
 {
   g_autofree char *auto_title = sy_heatmap_measure_title (opts);
-  g_autofree char *sub = _sy_trace_subtitle (trace);
 
-  _sy_draw_title (cr, style, opts->title ? opts->title : auto_title, sub, width);
+  _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : auto_title, width);
 }
 
 /* The "Layer" axis title and the row labels (every stride-th when the
@@ -1048,23 +1047,12 @@ draw_token_axis (const Drawing *d)
                    d->layout.label_h + _sy_px (d->style, 2));
   cairo_clip (d->cr);
   text.size = 0.85;
-  for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
-    {
-      g_autofree char *s = NULL;
-      gboolean sel = t == d->opts->selected_token;
-      double cx = d->layout.origin_x + (t + 0.5) * d->layout.cell_w;
-
-      if (t % stride != 0 && !sel)
-        continue;
-      s = _sy_token_label (d->trace, t);
-      text.bold = sel;
-      text.color = sel ? &d->style->accent : &d->style->foreground;
-      text.angle = rotated ? -G_PI / 2 : 0;
-      text.xalign = rotated ? 1 : 0.5;
-      text.yalign = rotated ? 0.5 : 0;
-      text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 8) : d->layout.cell_w - _sy_px (d->style, 2);
-      _sy_draw_text (d->cr, d->style, s, cx, y0, &text);
-    }
+  text.angle = rotated ? -G_PI / 2 : 0;
+  text.xalign = rotated ? 1 : 0.5;
+  text.yalign = rotated ? 0.5 : 0;
+  text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 8) : d->layout.cell_w - _sy_px (d->style, 2);
+  _sy_draw_token_labels (d->cr, d->style, d->trace, d->layout.first_col, d->layout.last_col,
+                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token, y0, &text);
   cairo_restore (d->cr);
 
   if (d->layout.first_col > 0 || d->layout.last_col < d->layout.n_cols - 1)

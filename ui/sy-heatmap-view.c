@@ -20,21 +20,11 @@ struct _SyHeatmapView
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
 
-static void
-sy_heatmap_view_get_view_options (SyTraceView   *view,
-                                  SyViewOptions *opts)
-{
-  opts->heatmap = SY_HEATMAP_VIEW (view)->opts;
-}
-
 void
 sy_heatmap_view_get_options (SyHeatmapView    *self,
                              SyHeatmapOptions *opts)
 {
-  SyViewOptions all;
-
-  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
-  *opts = all.heatmap;
+  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
 }
 
 static void
@@ -161,7 +151,7 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 
   object_class->finalize = sy_heatmap_view_finalize;
   view_class->info = sy_view_lookup ("heatmap");
-  view_class->get_options = sy_heatmap_view_get_view_options;
+  SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
   view_class->get_grid = sy_heatmap_view_get_grid;
   view_class->tooltip = sy_heatmap_view_tooltip;
@@ -260,12 +250,8 @@ sy_heatmap_view_set_marks (SyHeatmapView *self,
                            int            first_difference)
 {
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  if (self->opts.generated_from == MAX (generated_from, 0) &&
-      self->opts.first_difference == MAX (first_difference, 0))
-    return;
-  self->opts.generated_from = MAX (generated_from, 0);
-  self->opts.first_difference = MAX (first_difference, 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
+                              generated_from, first_difference);
 }
 
 int

@@ -63,19 +63,9 @@ sy_inspector_is_chosen (const SyTrace *trace,
 }
 
 static double
-text_h (const SyRenderStyle *style,
-        double               size)
-{
-  double h;
-
-  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
-  return h;
-}
-
-static double
 panel_title_h (const SyRenderStyle *style)
 {
-  return text_h (style, 0.95) + _sy_px (style, 8);
+  return _sy_text_height (style, 0.95) + _sy_px (style, 8);
 }
 
 void
@@ -86,7 +76,7 @@ sy_inspector_layout (const SyTrace            *trace,
                      double                    height,
                      SyInspectorLayout        *layout)
 {
-  double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = text_h (style, 0.8);
+  double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = _sy_text_height (style, 0.8);
   double top, gx0, gy0, gw, gh, bx0, by0, bw, bh, label_w = 0, w, vmax = 0;
   gboolean wide = width >= 1.4 * height && width >= 640;
 
@@ -230,7 +220,7 @@ draw_grid_panel (cairo_t                 *cr,
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   double gw = lay->cell_w * lay->n_cols, gh = lay->cell_h * lay->n_rows;
-  double small_h = text_h (style, 0.8);
+  double small_h = _sy_text_height (style, 0.8);
   int stride;
 
   text.size = 0.95;
@@ -350,7 +340,7 @@ draw_bar_key (cairo_t                 *cr,
   const SyTraceLayer *l = &trace->layers[lay->layer];
   g_autofree char *title = NULL;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double small_h = text_h (style, 0.8), x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w;
+  double small_h = _sy_text_height (style, 0.8), x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w;
   double tick_w, px, kx = x0, ky = y0 - small_h - _sy_px (style, 6), sw = _sy_px (style, 10);
   struct { const char *label; int kind; } keys[] = {
     { N_("chosen"), 0 }, { N_("not chosen"), 1 }, { N_("cumulative"), 2 }, { N_("p"), 3 },
@@ -413,7 +403,7 @@ draw_bars (cairo_t                 *cr,
 {
   const SyTraceLayer *l = &trace->layers[lay->layer];
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step, small_h = text_h (style, 0.8), tw;
+  double ticks[SY_MAX_TICKS], step, small_h = _sy_text_height (style, 0.8), tw;
   double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
   int n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
   int stride = 1;
@@ -542,7 +532,7 @@ draw_k_line (cairo_t                 *cr,
 {
   const SyTraceLayer *l = &trace->layers[lay->layer];
   g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
-  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h, small_h = text_h (style, 0.8);
+  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h, small_h = _sy_text_height (style, 0.8);
   double x = x0 + k * lay->bar_w, dash = _sy_px (style, 2), pad = _sy_px (style, 2), tw, tx, ty;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   SyColor plate = style->background;
@@ -616,7 +606,6 @@ sy_inspector_render (cairo_t                  *cr,
   sy_inspector_layout (trace, opts, style, width, height, &layout);
   if (opts->show_title)
     {
-      g_autofree char *sub = _sy_trace_subtitle (trace);
       g_autofree char *title = NULL;
 
       if (layout.token >= 0)
@@ -625,7 +614,8 @@ sy_inspector_render (cairo_t                  *cr,
 
           title = g_strdup_printf ("Token %d “%s” (id %d)", layout.token, label, trace->ids[layout.token]);
         }
-      _sy_draw_title (cr, style, opts->title ? opts->title : title ? title : "Token inspector", sub, width);
+      _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : title ? title : "Token inspector",
+                            width);
     }
   if (layout.token < 0 || layout.layer < 0)
     {

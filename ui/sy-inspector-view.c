@@ -18,21 +18,11 @@ struct _SyInspectorView
 
 G_DEFINE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY_TYPE_TRACE_VIEW)
 
-static void
-sy_inspector_view_get_view_options (SyTraceView   *view,
-                                    SyViewOptions *opts)
-{
-  opts->inspector = SY_INSPECTOR_VIEW (view)->opts;
-}
-
 void
 sy_inspector_view_get_options (SyInspectorView    *self,
                                SyInspectorOptions *opts)
 {
-  SyViewOptions all;
-
-  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
-  *opts = all.inspector;
+  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
 }
 
 static gboolean
@@ -139,7 +129,7 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
   view_class->info = sy_view_lookup ("inspector");
-  view_class->get_options = sy_inspector_view_get_view_options;
+  SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyInspectorView, opts, inspector);
   view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;

@@ -68,16 +68,6 @@ sy_profile_chart_from_name (const char     *name,
 
 /* ------------------------------------------------------------ helpers */
 
-static double
-text_h (const SyRenderStyle *style,
-        double               size)
-{
-  double h;
-
-  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
-  return h;
-}
-
 static void
 message (cairo_t             *cr,
          const SyRenderStyle *style,
@@ -90,6 +80,21 @@ message (cairo_t             *cr,
   t.color = &style->muted;
   t.max_width = r->w;
   _sy_draw_text (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, &t);
+}
+
+/* @text in the middle of the chart's area below the title. */
+static void
+message_below_title (cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               width,
+                     double               height,
+                     double               margin,
+                     const char          *text)
+{
+  SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
+               height - _sy_title_height (style) - 2 * margin };
+
+  message (cr, style, &r, text);
 }
 
 static void
@@ -181,7 +186,7 @@ legend (cairo_t             *cr,
         const SyColor       *colors)
 {
   SyTextOpts t = SY_TEXT_OPTS_INIT;
-  double sh = text_h (style, 0.8), sw = _sy_px (style, 10), x0 = x, rows = 1;
+  double sh = _sy_text_height (style, 0.8), sw = _sy_px (style, 10), x0 = x, rows = 1;
 
   t.size = 0.8;
   t.yalign = 0.5;
@@ -212,7 +217,7 @@ legend_height (const SyRenderStyle *style,
                int                  n,
                const char * const  *labels)
 {
-  double sh = text_h (style, 0.8), sw = _sy_px (style, 10), x = 0, rows = 1;
+  double sh = _sy_text_height (style, 0.8), sw = _sy_px (style, 10), x = 0, rows = 1;
 
   for (int i = 0; i < n; i++)
     {
@@ -272,10 +277,7 @@ grouped_bars (cairo_t             *cr,
     ymax = MAX (ymax, ref);
   if (n_groups == 0 || ymax <= 0)
     {
-      SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                   height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &r, _("No data"));
+      message_below_title (cr, style, width, height, margin, _("No data"));
       return;
     }
   ymax *= 1.08;
@@ -288,7 +290,7 @@ grouped_bars (cairo_t             *cr,
       _sy_text_size (style, groups[g], 0.8, FALSE, &lw, NULL);
       label_w = MAX (label_w, lw);
     }
-  p = plot_area (style, width, height, 0, ymax, FALSE, text_h (style, 0.8) + _sy_px (style, 6), lh + text_h (style, 0.8));
+  p = plot_area (style, width, height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh + _sy_text_height (style, 0.8));
   slot = p.w / n_groups;
   if (label_w + _sy_px (style, 4) > slot)
     {
@@ -354,7 +356,7 @@ grouped_bars (cairo_t             *cr,
     int stride = 1;
 
     if (rotate)
-      while (stride * slot < text_h (style, 0.8))
+      while (stride * slot < _sy_text_height (style, 0.8))
         stride++;
     for (int g = 0; g < n_groups; g += stride)
       {
@@ -421,7 +423,7 @@ heatmap (cairo_t             *cr,
          const char          *bar_label)
 {
   SyTextOpts t = SY_TEXT_OPTS_INIT;
-  double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + text_h (style, 0.8);
+  double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + _sy_text_height (style, 0.8);
   double vmax = 0, rl = 0, ew = 0, w, cbw, cw, ch, x0, y0, gw, gh;
   SyRect bar;
 
@@ -456,7 +458,7 @@ heatmap (cairo_t             *cr,
   x0 = margin + rl + _sy_px (style, 6);
   y0 = top + _sy_px (style, 2);
   gw = MAX (width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
-  gh = MAX (height - y0 - margin - 2 * text_h (style, 0.8) - _sy_px (style, 8), 1);
+  gh = MAX (height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
   cw = gw / cols;
   ch = gh / rows;
   /* square-ish cells when there is room */
@@ -497,7 +499,7 @@ heatmap (cairo_t             *cr,
   {
     int stride = 1;
 
-    while (stride * ch < text_h (style, 0.8))
+    while (stride * ch < _sy_text_height (style, 0.8))
       stride++;
     for (int r = 0; r < rows; r += stride)
       {
@@ -546,7 +548,7 @@ heatmap (cairo_t             *cr,
         _sy_draw_text (cr, style, s, x0 + (c + 0.5) * cw, y0 + gh + _sy_px (style, 3), &t);
       }
     t.color = &style->muted;
-    _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + text_h (style, 0.8) + _sy_px (style, 5), &t);
+    _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
   }
   bar = (SyRect) { width - margin - cbw, y0, cbw, MIN (gh, height - y0 - margin) };
   _sy_colorbar (cr, style, &bar, 0, vmax, FALSE, sy_colormap_sequential, bar_label);
@@ -774,10 +776,7 @@ draw_sweep (cairo_t             *cr,
     }
   if (!isfinite (kmin) || n == 0)
     {
-      SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                   height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &r, _("No sweep (run the profile with a p-sweep)"));
+      message_below_title (cr, style, width, height, margin, _("No sweep (run the profile with a p-sweep)"));
       return;
     }
   {
@@ -789,8 +788,8 @@ draw_sweep (cairo_t             *cr,
     kmin = MAX (kmin - pad, 0);
     kmax += pad;
   }
-  p = plot_area (style, width, height, pmin, pmax, FALSE, 2 * text_h (style, 0.8) + _sy_px (style, 8),
-                 2 * text_h (style, 0.8) + _sy_px (style, 4));
+  p = plot_area (style, width, height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
+                 2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
   y_axis (cr, style, &p, pmin, pmax, FALSE, _("perplexity"));
 
   /* x ticks */
@@ -813,7 +812,7 @@ draw_sweep (cairo_t             *cr,
       _sy_draw_text (cr, style, s, x, p.y + p.h + _sy_px (style, 3), &t);
     }
   _sy_draw_text (cr, style, _("average experts per token (K)"), p.x + p.w / 2,
-                 p.y + p.h + text_h (style, 0.8) + _sy_px (style, 5), &t);
+                 p.y + p.h + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
 
 #define PX(k) (p.x + ((k) - kmin) / (kmax - kmin) * p.w)
 #define PY(v) (p.y + p.h - ((v) - pmin) / (pmax - pmin) * p.h)
@@ -923,10 +922,7 @@ draw_time (cairo_t                      *cr,
     ymax = MAX (ymax, r->op_time_s[SY_OP_LM_HEAD] * 1e3);
   if (ymax <= 0)
     {
-      SyRect rr = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-                    height - _sy_title_height (style) - 2 * margin };
-
-      message (cr, style, &rr, _("No timings recorded"));
+      message_below_title (cr, style, width, height, margin, _("No timings recorded"));
       return;
     }
   ymax *= 1.08;
@@ -934,8 +930,8 @@ draw_time (cairo_t                      *cr,
     sy_colormap_categorical (o, &cols[o]);
   for (int o = 0; o < SY_N_OPS; o++)
     ops[o] = _(op_labels[o]);
-  lh = legend_height (style, width - 2 * margin, SY_N_OPS, ops) + text_h (style, 0.8);
-  p = plot_area (style, width, height, 0, ymax, FALSE, text_h (style, 0.8) + _sy_px (style, 6), lh);
+  lh = legend_height (style, width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
+  p = plot_area (style, width, height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
   legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), width - 2 * margin,
           SY_N_OPS, ops, cols);
   y_axis (cr, style, &p, 0, ymax, FALSE, _("ms (summed over chunks)"));

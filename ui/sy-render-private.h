@@ -55,6 +55,9 @@ void         _sy_text_size     (const SyRenderStyle *style,
                                 gboolean             bold,
                                 double              *width,
                                 double              *height);
+/* The height of a line of text at @size (that of "Ag"). */
+double       _sy_text_height   (const SyRenderStyle *style,
+                                double               size);
 /* Draws @text; returns its (unrotated, possibly ellipsized) width. */
 double       _sy_draw_text     (cairo_t             *cr,
                                 const SyRenderStyle *style,
@@ -159,6 +162,26 @@ void         _sy_draw_title    (cairo_t             *cr,
                                 double               width);
 /* "model · router · T tokens × L MoE layers" */
 char        *_sy_trace_subtitle (const SyTrace      *trace);
+/* The labels of tokens @first to @last of @trace at @y, each centred
+ * on its column (@origin_x + (t + 0.5) @cell_w): every @stride-th and
+ * always @selected, which is bold in the accent colour. */
+void         _sy_draw_token_labels (cairo_t             *cr,
+                                    const SyRenderStyle *style,
+                                    const SyTrace       *trace,
+                                    int                  first,
+                                    int                  last,
+                                    double               origin_x,
+                                    double               cell_w,
+                                    int                  stride,
+                                    int                  selected,
+                                    double               y,
+                                    SyTextOpts          *text);
+/* _sy_draw_title() with @trace's subtitle. */
+void         _sy_draw_trace_title (cairo_t             *cr,
+                                   const SyRenderStyle *style,
+                                   const SyTrace       *trace,
+                                   const char          *title,
+                                   double               width);
 
 /* p of a "topp:p=P..." router SPEC; FALSE when the SPEC is not top-p. */
 gboolean     _sy_router_topp_p (const char          *spec,

@@ -181,6 +181,16 @@ draw_layout (cairo_t             *cr,
 }
 
 double
+_sy_text_height (const SyRenderStyle *style,
+                 double               size)
+{
+  double h;
+
+  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
+  return h;
+}
+
+double
 _sy_draw_text (cairo_t             *cr,
                const SyRenderStyle *style,
                const char          *text,
@@ -684,4 +694,43 @@ _sy_trace_subtitle (const SyTrace *trace)
                           trace->model ? trace->model : _("model"),
                           trace->router ? trace->router : "native",
                           trace->n_tokens, trace->n_moe_layers);
+}
+
+void
+_sy_draw_token_labels (cairo_t             *cr,
+                       const SyRenderStyle *style,
+                       const SyTrace       *trace,
+                       int                  first,
+                       int                  last,
+                       double               origin_x,
+                       double               cell_w,
+                       int                  stride,
+                       int                  selected,
+                       double               y,
+                       SyTextOpts          *text)
+{
+  for (int t = first; t <= last; t++)
+    {
+      g_autofree char *s = NULL;
+      gboolean sel = t == selected;
+
+      if (t % stride != 0 && !sel)
+        continue;
+      s = _sy_token_label (trace, t);
+      text->bold = sel;
+      text->color = sel ? &style->accent : &style->foreground;
+      _sy_draw_text (cr, style, s, origin_x + (t + 0.5) * cell_w, y, text);
+    }
+}
+
+void
+_sy_draw_trace_title (cairo_t             *cr,
+                      const SyRenderStyle *style,
+                      const SyTrace       *trace,
+                      const char          *title,
+                      double               width)
+{
+  g_autofree char *sub = _sy_trace_subtitle (trace);
+
+  _sy_draw_title (cr, style, title, sub, width);
 }

@@ -405,11 +405,7 @@ sy_strip_render (cairo_t              *cr,
   if (trace == NULL)
     return;
   if (opts->show_title)
-    {
-      g_autofree char *sub = _sy_trace_subtitle (trace);
-
-      _sy_draw_title (cr, style, opts->title ? opts->title : measure_title (opts->measure), sub, width);
-    }
+    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : measure_title (opts->measure), width);
   if (trace->n_tokens == 0)
     {
       text.xalign = text.yalign = 0.5;

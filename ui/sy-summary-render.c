@@ -43,16 +43,6 @@ sy_summary_expert_load (const SyTrace *trace,
     }
 }
 
-static double
-text_h (const SyRenderStyle *style,
-        double               size)
-{
-  double h;
-
-  _sy_text_size (style, "Ag", size, FALSE, NULL, &h);
-  return h;
-}
-
 /* Whether layer budgets are worth drawing: only when some layer is capped. */
 static gboolean
 has_budgets (const SyTrace *trace)
@@ -167,7 +157,7 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = text_h (style, 0.8);
+  double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = _sy_text_height (style, 0.8);
   int n = _sy_nice_ticks (0, ymax, 6, integer, ticks, &step);
 
   for (int i = 0; i < n; i++)
@@ -182,7 +172,7 @@ plot_rect (const SyRenderStyle *style,
   plot->ow = outer->w;
   plot->oh = outer->h;
   plot->x = outer->x + tick_w + _sy_px (style, 8);
-  plot->y = outer->y + text_h (style, 0.95) + small_h + _sy_px (style, 14);
+  plot->y = outer->y + _sy_text_height (style, 0.95) + small_h + _sy_px (style, 14);
   plot->w = MAX (outer->x + outer->w - plot->x, 1);
   plot->h = MAX (outer->y + outer->h - 2 * small_h - _sy_px (style, 8) - plot->y, 1);
 }
@@ -190,7 +180,7 @@ plot_rect (const SyRenderStyle *style,
 static double
 headline_height (const SyRenderStyle *style)
 {
-  return text_h (style, 0.8) + text_h (style, 1.6) + _sy_px (style, 8);
+  return _sy_text_height (style, 0.8) + _sy_text_height (style, 1.6) + _sy_px (style, 8);
 }
 
 void
@@ -251,7 +241,7 @@ draw_headline (cairo_t             *cr,
                double               width,
                double               y)
 {
-  double margin = _sy_px (style, 12), small_h = text_h (style, 0.8);
+  double margin = _sy_px (style, 12), small_h = _sy_text_height (style, 0.8);
   g_autofree char *ppl = isfinite (trace->perplexity) ? g_strdup_printf ("%.2f", trace->perplexity) : g_strdup ("–");
   g_autofree char *avg_k = g_strdup_printf ("%.2f", trace->avg_k);
   g_autofree char *params = _sy_format_si (trace->activated_params);
@@ -374,7 +364,7 @@ draw_chart_key (cairo_t              *cr,
                 const char           *ref_label)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double small_h = text_h (style, 0.8);
+  double small_h = _sy_text_height (style, 0.8);
   double ky = p->y - small_h - _sy_px (style, 8), sw = _sy_px (style, 10), x = p->ox;
 
   text.size = 0.8;
@@ -427,7 +417,7 @@ draw_chart_x_labels (cairo_t              *cr,
                      int                   n)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double slot = p->w / n, small_h = text_h (style, 0.8), tw;
+  double slot = p->w / n, small_h = _sy_text_height (style, 0.8), tw;
   int stride = 1;
 
   _sy_text_size (style, id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
@@ -526,11 +516,7 @@ sy_summary_render (cairo_t                *cr,
   if (trace == NULL)
     return;
   if (opts->show_title)
-    {
-      g_autofree char *sub = _sy_trace_subtitle (trace);
-
-      _sy_draw_title (cr, style, opts->title ? opts->title : _("Run summary"), sub, width);
-    }
+    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : _("Run summary"), width);
   sy_summary_layout (trace, opts, style, width, height, &layout);
   draw_headline (cr, trace, style, width, layout.headline_y);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)

@@ -18,13 +18,6 @@ struct _SySummaryView
 
 G_DEFINE_FINAL_TYPE (SySummaryView, sy_summary_view, SY_TYPE_TRACE_VIEW)
 
-static void
-sy_summary_view_get_view_options (SyTraceView   *view,
-                                  SyViewOptions *opts)
-{
-  opts->summary = SY_SUMMARY_VIEW (view)->opts;
-}
-
 static char *
 sy_summary_view_tooltip (SyTraceView         *view,
                          const SyRenderStyle *style,
@@ -107,7 +100,7 @@ sy_summary_view_class_init (SySummaryViewClass *klass)
   widget_class->get_request_mode = sy_summary_view_get_request_mode;
   widget_class->measure = sy_summary_view_measure;
   view_class->info = sy_view_lookup ("summary");
-  view_class->get_options = sy_summary_view_get_view_options;
+  SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SySummaryView, opts, summary);
   view_class->tooltip = sy_summary_view_tooltip;
   gtk_widget_class_set_css_name (widget_class, "summary");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -28,21 +28,11 @@ struct _SyTokenStrip
 
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
 
-static void
-sy_token_strip_get_view_options (SyTraceView   *view,
-                                 SyViewOptions *opts)
-{
-  opts->strip = SY_TOKEN_STRIP (view)->opts;
-}
-
 void
 sy_token_strip_get_options (SyTokenStrip   *self,
                             SyStripOptions *opts)
 {
-  SyViewOptions all;
-
-  sy_trace_view_get_options (SY_TRACE_VIEW (self), &all);
-  *opts = all.strip;
+  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
 }
 
 static char *
@@ -135,7 +125,7 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
   widget_class->get_request_mode = sy_token_strip_get_request_mode;
   widget_class->measure = sy_token_strip_measure;
   view_class->info = sy_view_lookup ("strip");
-  view_class->get_options = sy_token_strip_get_view_options;
+  SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyTokenStrip, opts, strip);
   view_class->tooltip = sy_token_strip_tooltip;
   view_class->describe_selection = sy_token_strip_describe_selection;
   gtk_widget_class_set_css_name (widget_class, "tokenstrip");
@@ -173,12 +163,8 @@ sy_token_strip_set_marks (SyTokenStrip *self,
                           int           first_difference)
 {
   g_return_if_fail (SY_IS_TOKEN_STRIP (self));
-  if (self->opts.generated_from == MAX (generated_from, 0) &&
-      self->opts.first_difference == MAX (first_difference, 0))
-    return;
-  self->opts.generated_from = MAX (generated_from, 0);
-  self->opts.first_difference = MAX (first_difference, 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
+                              generated_from, first_difference);
 }
 
 gboolean

@@ -5,6 +5,7 @@
  */
 #include <adwaita.h>
 #include <math.h>
+#include <string.h>
 
 #include "sy-render-export.h"
 #include "sy-trace-view.h"
@@ -186,9 +187,39 @@ sy_trace_view_get_options (SyTraceView   *self,
   sy_view_options_init (opts);
   if (klass->get_options)
     klass->get_options (self, opts);
+  else if (klass->options_size > 0)
+    memcpy ((char *) opts + klass->view_options_offset, (char *) self + klass->options_offset,
+            klass->options_size);
   if (klass->info && klass->info->select && priv->selection)
     klass->info->select (opts, sy_selection_get_token (priv->selection),
                          sy_selection_get_layer (priv->selection));
+}
+
+void
+sy_trace_view_get_own_options (SyTraceView *self,
+                               gpointer     opts)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  SyViewOptions all;
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  g_return_if_fail (klass->options_size > 0);
+  sy_trace_view_get_options (self, &all);
+  memcpy (opts, (char *) &all + klass->view_options_offset, klass->options_size);
+}
+
+void
+sy_trace_view_update_marks (SyTraceView *self,
+                            int         *generated_from,
+                            int         *first_difference,
+                            int          new_generated_from,
+                            int          new_first_difference)
+{
+  if (*generated_from == MAX (new_generated_from, 0) && *first_difference == MAX (new_first_difference, 0))
+    return;
+  *generated_from = MAX (new_generated_from, 0);
+  *first_difference = MAX (new_first_difference, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* Draws with the table's renderer. */

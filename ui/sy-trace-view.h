@@ -86,6 +86,12 @@ struct _SyTraceViewClass
   /* The view's own options (the selection is applied after). */
   void      (*get_options) (SyTraceView         *self,
                             SyViewOptions       *opts);
+  /* Or, where the instance keeps them as one struct: its place in the
+   * instance, its place in SyViewOptions and its size (set them with
+   * SY_TRACE_VIEW_CLASS_SET_OPTIONS). */
+  gsize     options_offset;
+  gsize     view_options_offset;
+  gsize     options_size;
   /* A grid of token columns that scrolls sideways: its column width,
    * visible width and whole width now, in @geometry.  With it the base class zooms
    * (Ctrl+scroll), pans and scrolls the selected token into view,
@@ -150,6 +156,30 @@ gboolean       sy_trace_view_select_at        (SyTraceView    *self,
 /* The options the view draws with now: its own and the selection. */
 void           sy_trace_view_get_options      (SyTraceView    *self,
                                                SyViewOptions  *opts);
+/* The view's own part of them (a view with options_size): the
+ * subclasses' typed getters. */
+void           sy_trace_view_get_own_options  (SyTraceView    *self,
+                                               gpointer        opts);
+
+/* Sets a view's marks (@generated_from and @first_difference, the
+ * fields of its options, to @new_generated_from and
+ * @new_first_difference, negative as 0) and redraws where they change. */
+void           sy_trace_view_update_marks     (SyTraceView    *self,
+                                               int            *generated_from,
+                                               int            *first_difference,
+                                               int             new_generated_from,
+                                               int             new_first_difference);
+
+/* In class_init: the instance of @Type keeps its options in @field, a
+ * struct like SyViewOptions' @view_field. */
+#define SY_TRACE_VIEW_CLASS_SET_OPTIONS(view_class, Type, field, view_field) \
+  G_STMT_START { \
+    G_STATIC_ASSERT (sizeof (((Type *) 0)->field) == sizeof (((SyViewOptions *) 0)->view_field)); \
+    (view_class)->options_offset = G_STRUCT_OFFSET (Type, field); \
+    (view_class)->view_options_offset = G_STRUCT_OFFSET (SyViewOptions, view_field); \
+    (view_class)->options_size = sizeof (((SyViewOptions *) 0)->view_field); \
+  } G_STMT_END
+
 /* Keeps a sideways-scrolling grid's offset inside its content; when the
  * column width or the offset differ from @old_cell_width and
  * @old_x_offset, emits ::viewport-changed and returns TRUE. */
