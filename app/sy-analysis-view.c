@@ -118,18 +118,23 @@ update_status (SyAnalysisView *self)
 }
 
 /* The model's continuation of A into the text, after the typed text and
- * marked apart; not an edit (no re-run). */
+ * marked apart; not an edit (no re-run).  It follows the text the
+ * generation continues (the worker's, until the generation ends), not
+ * where the text ended at Continue: an edit before the generation starts
+ * is part of its prompt (one at the end would be written over). */
 static void
 show_continuation (SyAnalysisView *self)
 {
   const char *continuation = sy_worker_get_continuation (self->worker, SY_SLOT_A);
+  const char *prompt = sy_worker_get_text (self->worker);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
   GtkTextIter start, end;
 
-  if (continuation == NULL || self->generated_mark == NULL)
+  if (continuation == NULL || self->generated_mark == NULL || prompt == NULL)
     return;
   g_signal_handler_block (buffer, self->text_changed_id);
-  gtk_text_buffer_get_iter_at_mark (buffer, &start, self->generated_mark);
+  gtk_text_buffer_get_iter_at_offset (buffer, &start, (int) g_utf8_strlen (prompt, -1));
+  gtk_text_buffer_move_mark (buffer, self->generated_mark, &start);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_delete (buffer, &start, &end);
   gtk_text_buffer_insert_with_tags (buffer, &start, continuation, -1, self->generated_tag, NULL);

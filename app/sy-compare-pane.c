@@ -293,8 +293,9 @@ update (SyComparePane *self)
     status = g_strdup (_("Running configuration B…"));
   for (int s = 0; s < SY_N_SLOTS; s++)
     sy_heatmap_view_set_k_scale_max (SY_HEATMAP_VIEW (self->heat[s]), max_k);
-  if (cmp != NULL || !self->active)
-    sy_compare_view_set_compare (SY_COMPARE_VIEW (self->diff), cmp);
+  /* no comparison of these traces (two continuations, runs of different
+   * texts): the view shows none rather than keep an older text's */
+  sy_compare_view_set_compare (SY_COMPARE_VIEW (self->diff), cmp);
   gtk_label_set_text (GTK_LABEL (self->status), status ? status : "");
 }
 

@@ -91,8 +91,10 @@ gen_deliver (gpointer user_data)
   g_mutex_unlock (&self->gen_lock);
 
   /* the text was edited since the generation started: its steps would
-   * land in a text that is no longer theirs (the edit runs instead) */
-  if (g_strcmp0 (self->text, self->gen_text) != 0)
+   * land in a text that is no longer theirs (the edit runs instead).  An
+   * edit, not the text's value: one that gives the prompt back (its
+   * continuation deleted) still leaves the window's text apart from ours */
+  if (self->text_edits != self->gen_text_edits)
     {
       for (int s = 0; s < SY_N_SLOTS; s++)
         {
@@ -124,6 +126,11 @@ gen_deliver (gpointer user_data)
       self->generated_from[s] = from;
       changed[s] = TRUE;
     }
+  /* A then B, as a run emits them (a compare pane updates on B's): B's
+   * also when only A's moved on (B at its end already, or its step not
+   * posted yet), else A's views there would keep an older step */
+  if (changed[SY_SLOT_A] && self->compare)
+    changed[SY_SLOT_B] = TRUE;
   for (int s = 0; s < SY_N_SLOTS; s++)
     if (changed[s] && self->traces[s] != NULL)
       g_signal_emit (self, sy_worker_signals[TRACE_READY], 0, s);
@@ -321,11 +328,11 @@ gen_done (GObject      *object,
   gen_deliver (self);
 
   self->generating = FALSE;
-  g_clear_pointer (&self->gen_text, g_free);
   /* the text now ends with A's continuation, which the traces (and the
    * window's text) already hold, also when another input (a policy, compare,
-   * a model) stopped it: what runs next is the text shown */
-  if (job->continuation[SY_SLOT_A] != NULL && g_strcmp0 (self->text, job->text) == 0)
+   * a model) stopped it: what runs next is the text shown.  Not after an
+   * edit, even one back to the prompt's text: gen_deliver dropped the steps */
+  if (job->continuation[SY_SLOT_A] != NULL && self->text_edits == self->gen_text_edits)
     {
       char *text = g_strconcat (job->text, job->continuation[SY_SLOT_A], NULL);
 
@@ -369,8 +376,7 @@ sy_worker_start_generation (SyWorker *self)
     }
   self->gen_request = 0;
   self->generating = TRUE;
-  g_free (self->gen_text);
-  self->gen_text = g_strdup (job->text);
+  self->gen_text_edits = self->text_edits;
   g_atomic_int_set (&self->gen_stop, FALSE);
   g_atomic_int_set (&self->gen_interval_ms, GEN_FRAME_MS);
   self->gen_cpu_mark = 0;

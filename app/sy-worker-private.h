@@ -48,7 +48,8 @@ struct _SyWorker
   SyTrace       *gen_pending[SY_N_SLOTS];    /* newest step not delivered yet */
   GString       *gen_pending_text[SY_N_SLOTS]; /* text generated since the last delivery */
   gboolean       gen_pending_reset[SY_N_SLOTS]; /* ... replacing the continuation */
-  char          *gen_text;        /* the text the generation in flight continues */
+  guint          text_edits;      /* how often the text was set: an edit, not its value */
+  guint          gen_text_edits;  /* text_edits when the generation in flight started */
   int            gen_pending_from;
   guint          gen_deliver_id;
   gint           gen_interval_ms; /* atomic: between deliveries */

@@ -552,10 +552,14 @@ sy_worker_set_text (SyWorker   *self,
 {
   g_return_if_fail (SY_IS_WORKER (self));
 
-  if (g_strcmp0 (self->text, text) == 0)
+  /* while Continue writes, the window's text holds the continuation after
+   * ours: an edit that leaves the text we hold (the continuation deleted)
+   * is still an edit, and stops the generation */
+  if (g_strcmp0 (self->text, text) == 0 && !self->generating)
     return;
   g_free (self->text);
   self->text = g_strdup (text);
+  self->text_edits++;
   inputs_changed (self);
 }
 
@@ -685,7 +689,6 @@ sy_worker_finalize (GObject *object)
       if (self->gen_pending_text[s] != NULL)
         g_string_free (g_steal_pointer (&self->gen_pending_text[s]), TRUE);
     }
-  g_free (self->gen_text);
   g_mutex_clear (&self->gen_lock);
   g_clear_pointer (&self->pending_model, sy_model_unref);
   g_clear_pointer (&self->model, sy_model_unref);

@@ -28,6 +28,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
+#include "sy-compare-pane.h"
 #include "sy-test-gui.h"
 #include "sy-tokenizer.h"
 #include "sy-trace-view.h"
@@ -161,6 +162,27 @@ check_views (Soak       *s,
         continue;
       if (trace == NULL)
         continue;
+      /* two continuations (Continue in compare): B's heatmap shows B's
+       * own, after the same prompt as A's */
+      if (compare_on && w == sy_compare_pane_get_heatmap (SY_COMPARE_PANE (compare), SY_SLOT_B) &&
+          sy_worker_get_generated_from (s->worker, SY_SLOT_B) > 0)
+        {
+          const SyTrace *wa = sy_worker_get_trace (s->worker, SY_SLOT_A);
+          const SyTrace *wb = sy_worker_get_trace (s->worker, SY_SLOT_B);
+          int from = sy_worker_get_generated_from (s->worker, SY_SLOT_B);
+          g_autofree char *prompt = NULL;
+
+          g_assert_nonnull (wa);
+          g_assert_nonnull (wb);
+          g_assert_cmpmem (trace->ids, sizeof (int32_t) * trace->n_tokens, wb->ids, sizeof (int32_t) * wb->n_tokens);
+          g_assert_cmpint (from, ==, sy_worker_get_generated_from (s->worker, SY_SLOT_A));
+          g_assert_cmpint (wa->n_tokens, >=, from);
+          g_assert_cmpmem (wa->ids, sizeof (int32_t) * from, wb->ids, sizeof (int32_t) * from);
+          prompt = sy_tokenizer_decode (tok, wa->ids, wa->n_tokens, TRUE);
+          g_assert_cmpstr (prompt, ==, text);
+          shown++;
+          continue;
+        }
       decoded = sy_tokenizer_decode (tok, trace->ids, trace->n_tokens, TRUE);
       if (g_strcmp0 (decoded, text) != 0)
         {
@@ -346,6 +368,55 @@ test_soak (void)
   g_rand_free (s.rand);
 }
 
+/* Typing at the end right after Continue, before the generation starts:
+ * the typing is part of the text it continues, and the continuation is
+ * written after it (it was written over it, the worker's text apart). */
+static void
+test_continue_then_type (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  GtkTextIter end;
+  Soak s = { 0 };
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  g_application_activate (G_APPLICATION (app));
+  s.window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  s.view = sy_window_get_analysis_view (s.window);
+  s.worker = sy_analysis_view_get_worker (s.view);
+  s.buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (sy_test_find_widget (GTK_WIDGET (s.view), GTK_TYPE_TEXT_VIEW)));
+  if (sy_worker_get_model (s.worker) == NULL)
+    g_assert_true (sy_window_open_default_model (s.window, &error));
+  g_assert_no_error (error);
+  sy_analysis_view_set_compare (s.view, FALSE);
+  settle (&s);
+  sy_analysis_view_set_text (s.view, "The jury said");
+  settle (&s);
+
+  sy_analysis_view_continue (s.view);
+  gtk_text_buffer_get_end_iter (s.buffer, &end);
+  gtk_text_buffer_insert (s.buffer, &end, " it did", -1);
+  while (sy_worker_is_busy (s.worker) || sy_worker_is_generating (s.worker))
+    g_main_context_iteration (NULL, TRUE);
+  iterate (20);
+  text = sy_analysis_view_get_text (s.view);
+  g_assert_nonnull (sy_worker_get_continuation (s.worker, SY_SLOT_A));
+  g_assert_true (g_str_has_prefix (text, "The jury said it did"));
+  g_assert_cmpstr (text, ==, sy_worker_get_text (s.worker));
+  check_views (&s, "continue-then-type");
+
+  /* and in compare: B's heatmap shows B's own continuation */
+  sy_analysis_view_set_compare (s.view, TRUE);
+  sy_analysis_view_set_text (s.view, "The jury said");
+  settle (&s);
+  sy_analysis_view_continue (s.view);
+  while (sy_worker_is_busy (s.worker) || sy_worker_is_generating (s.worker))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (sy_worker_get_generated_from (s.worker, SY_SLOT_B), >, 0);
+  check_views (&s, "continue in compare");
+  sy_analysis_view_set_compare (s.view, FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -356,6 +427,7 @@ main (int    argc,
   app = sy_test_gui_init ("test-window-soak", NULL);
 
   g_test_add_func ("/app/window-soak", test_soak);
+  g_test_add_func ("/app/window-soak/continue-then-type", test_continue_then_type);
   status = g_test_run ();
   g_clear_object (&app);
   return status;

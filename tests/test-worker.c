@@ -418,6 +418,21 @@ test_worker_generate (void)
   g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, 0);
   g_assert_cmpstr (sy_worker_get_text (worker), ==, "Another text.");
   g_assert_null (sy_worker_get_continuation (worker, SY_SLOT_A));
+
+  /* so does an edit back to the prompt's own text (the window's text had
+   * the continuation after it, and the edit deleted that): the text stays
+   * the prompt, no continuation is added to it */
+  sy_worker_set_text (worker, prompt);
+  wait_idle (worker);
+  steps = c.ready[SY_SLOT_A];
+  g_assert_true (sy_worker_generate (worker, 2000, NULL));
+  while (c.ready[SY_SLOT_A] == steps || sy_worker_get_generated_from (worker, SY_SLOT_A) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  sy_worker_set_text (worker, prompt);
+  wait_idle (worker);
+  g_assert_cmpstr (sy_worker_get_text (worker), ==, prompt);
+  g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, 0);
+  g_assert_cmpint (sy_worker_get_trace (worker, SY_SLOT_A)->n_tokens, ==, n_prompt);
   counters_clear (&c);
 }
 
