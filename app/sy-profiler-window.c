@@ -19,6 +19,7 @@
 #include "sy-application.h"
 #include "sy-default-model.h"
 #include "sy-expert-view.h"
+#include "sy-file-chooser.h"
 #include "sy-model.h"
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
@@ -661,107 +662,81 @@ sy_profiler_window_export_data (SyProfilerWindow  *self,
 }
 
 static void
-on_export_chart_response (GtkNativeDialog  *dialog,
-                          int               response,
-                          SyProfilerWindow *self)
+on_export_chart_chosen (GtkFileChooser *chooser,
+                        GFile          *file,
+                        gpointer        user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  SyProfilerWindow *self = user_data;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr (GError) error = NULL;
 
-      if (path && !sy_profiler_window_export_chart (self, path, &error))
-        toast (self, error->message);
-      else if (path)
-        toast (self, _("Chart exported"));
-    }
-  g_object_unref (dialog);
+  if (path && !sy_profiler_window_export_chart (self, path, &error))
+    toast (self, error->message);
+  else if (path)
+    toast (self, _("Chart exported"));
 }
 
 static void
 on_export_chart (SyProfilerWindow *self)
 {
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Export Chart"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                 _("_Export"), _("_Cancel"));
+  GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Export Chart"),
+                                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), FALSE);
 
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     self->chart < 0 ? "profile-dashboard.svg" : "profile-chart.svg");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chart_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  gtk_file_chooser_set_current_name (chooser, self->chart < 0 ? "profile-dashboard.svg" : "profile-chart.svg");
+  sy_file_chooser_show (chooser, on_export_chart_chosen, g_object_ref (self), g_object_unref);
 }
 
 static void
-on_export_data_response (GtkNativeDialog  *dialog,
-                         int               response,
-                         SyProfilerWindow *self)
+on_export_data_chosen (GtkFileChooser *chooser,
+                       GFile          *file,
+                       gpointer        user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  SyProfilerWindow *self = user_data;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr (GError) error = NULL;
 
-      if (path && !sy_profiler_window_export_data (self, path, &error))
-        toast (self, error->message);
-      else if (path)
-        toast (self, _("Wrote profile.json, the CSV tables and trace.json"));
-    }
-  g_object_unref (dialog);
+  if (path && !sy_profiler_window_export_data (self, path, &error))
+    toast (self, error->message);
+  else if (path)
+    toast (self, _("Wrote profile.json, the CSV tables and trace.json"));
 }
 
 static void
 on_export_data (SyProfilerWindow *self)
 {
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Export Data to a Folder"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), _("_Cancel"));
-
-  g_signal_connect (dialog, "response", G_CALLBACK (on_export_data_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  sy_file_chooser_show (sy_file_chooser_new (GTK_WINDOW (self), _("Export Data to a Folder"),
+                                             GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), FALSE),
+                        on_export_data_chosen, g_object_ref (self), g_object_unref);
 }
 
 static void
-on_choose_response (GtkNativeDialog  *dialog,
-                    int               response,
-                    SyProfilerWindow *self)
+on_corpus_chosen (GtkFileChooser *chooser,
+                  GFile          *file,
+                  gpointer        user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  SyProfilerWindow *self = user_data;
+  char *path = file ? g_file_get_path (file) : NULL;
 
-      if (path)
-        {
-          g_free (self->path);
-          self->path = g_steal_pointer (&path);
-          gtk_label_set_text (self->path_label, self->path);
-        }
+  if (path)
+    {
+      g_free (self->path);
+      self->path = path;
+      gtk_label_set_text (self->path_label, self->path);
     }
-  g_object_unref (dialog);
 }
 
 static void
 on_choose (SyProfilerWindow *self)
 {
   gboolean folder = gtk_drop_down_get_selected (self->corpus_drop) == CORPUS_FOLDER;
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (folder ? _("Choose a Folder of .txt Files") : _("Choose a JSONL File"),
-                                 GTK_WINDOW (self),
-                                 folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                 _("_Choose"), _("_Cancel"));
+  GtkFileChooser *chooser =
+    sy_file_chooser_new (GTK_WINDOW (self), folder ? _("Choose a Folder of .txt Files") : _("Choose a JSONL File"),
+                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN,
+                         _("_Choose"), FALSE);
 
   if (!folder)
-    {
-      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-
-      gtk_file_filter_set_name (filter, _("JSON Lines"));
-      gtk_file_filter_add_pattern (filter, "*.jsonl");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-    }
-  g_signal_connect (dialog, "response", G_CALLBACK (on_choose_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+    sy_file_chooser_add_filter (chooser, _("JSON Lines"), "*.jsonl", NULL);
+  sy_file_chooser_show (chooser, on_corpus_chosen, g_object_ref (self), g_object_unref);
 }
 
 /* ------------------------------------------------------------ profile.json, cards */
@@ -924,35 +899,26 @@ on_area_released (GtkGestureClick  *gesture,
 }
 
 static void
-on_open_response (GtkNativeDialog  *dialog,
-                  int               response,
-                  SyProfilerWindow *self)
+on_profile_chosen (GtkFileChooser *chooser,
+                   GFile          *file,
+                   gpointer        user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  SyProfilerWindow *self = user_data;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr (GError) error = NULL;
 
-      if (path && !sy_profiler_window_open_profile (self, path, &error))
-        toast (self, error->message);
-    }
-  g_object_unref (dialog);
+  if (path && !sy_profiler_window_open_profile (self, path, &error))
+    toast (self, error->message);
 }
 
 static void
 on_open_profile (SyProfilerWindow *self)
 {
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open a profile.json"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
-                                 _("_Open"), _("_Cancel"));
-  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open a profile.json"),
+                                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), FALSE);
 
-  gtk_file_filter_set_name (filter, _("Profile (profile.json)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  sy_file_chooser_add_filter (chooser, _("Profile (profile.json)"), "*.json", NULL);
+  sy_file_chooser_show (chooser, on_profile_chosen, g_object_ref (self), g_object_unref);
 }
 
 /* ------------------------------------------------------------ the template */
