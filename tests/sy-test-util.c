@@ -61,6 +61,32 @@ sy_test_remove_tree (const char *path)
     g_unlink (path);
 }
 
+char *
+sy_test_ensure_brown (void)
+{
+  const char *brown = g_getenv ("SY_BROWN_CORPUS");
+  const char *files[][2] = {
+    { "ca10", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n" },
+    { "cr10", "\tHe/pps laughed/vbd so/ql hard/rb that/cs the/at chair/nn broke/vbd ./.\n" },
+    { "ck20", "\tIt/pps was/bedz a/at dark/jj and/cc stormy/jj night/nn ./.\n" },
+    { "cj30", "\tThe/at data/nns show/vb a/at clear/jj trend/nn ./.\n" },
+  };
+  char *dir;
+
+  if (brown != NULL && g_file_test (brown, G_FILE_TEST_IS_DIR))
+    return NULL;
+  dir = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, files[i][0], NULL);
+
+      g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
+    }
+  g_setenv ("SY_BROWN_CORPUS", dir, TRUE);
+  return dir;
+}
+
 static const char *
 cli_path (void)
 {

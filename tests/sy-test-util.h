@@ -38,6 +38,12 @@ gboolean sy_test_have       (const char *path,
 /* rm -r path (a file or a folder); no error when it does not exist */
 void    sy_test_remove_tree  (const char *path);
 
+/* When $SY_BROWN_CORPUS is not a folder: writes a Brown-shaped corpus
+ * (tagged, four files of three genres) into a new temporary folder, points
+ * $SY_BROWN_CORPUS at it and returns it (remove it with
+ * sy_test_remove_tree); NULL when the real corpus is there. */
+char   *sy_test_ensure_brown (void);
+
 /* Runs "'$SY_CLI' <args>" (args parsed like a shell command line) and
  * stores its stdout, stderr (either may be NULL: captured and dropped)
  * and its raw wait status (for g_spawn_check_wait_status). */

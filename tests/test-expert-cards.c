@@ -19,10 +19,10 @@
 #include "sy-inspector-view.h"
 #include "sy-profiler-window.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 
 static SyApplication *app;
-static char *brown_tmp;
 
 typedef struct
 {
@@ -439,55 +439,21 @@ test_corpus (void)
   g_rmdir (dir);
 }
 
-/* A Brown-shaped corpus (tagged, two genres) when the real one is not
- * installed. */
-static void
-make_brown (void)
-{
-  const char *files[][2] = {
-    { "ca10", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n" },
-    { "cr10", "\tHe/pps laughed/vbd so/ql hard/rb that/cs the/at chair/nn broke/vbd ./.\n" },
-    { "ck20", "\tIt/pps was/bedz a/at dark/jj and/cc stormy/jj night/nn ./.\n" },
-    { "cj30", "\tThe/at data/nns show/vb a/at clear/jj trend/nn ./.\n" },
-  };
-
-  brown_tmp = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *p = g_build_filename (brown_tmp, files[i][0], NULL);
-
-      g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
-    }
-  g_setenv ("SY_BROWN_CORPUS", brown_tmp, TRUE);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  const char *brown = g_getenv ("SY_BROWN_CORPUS");
+  g_autofree char *brown_tmp = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  if (brown == NULL || !g_file_test (brown, G_FILE_TEST_IS_DIR))
-    make_brown ();
+  brown_tmp = sy_test_ensure_brown ();
   app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
   g_test_add_func ("/app/expert-cards/click", test_click);
   g_test_add_func ("/app/expert-cards/corpus", test_corpus);
   status = g_test_run ();
   g_clear_object (&app);
   if (brown_tmp)
-    {
-      const char *names[] = { "ca10", "cr10", "ck20", "cj30" };
-
-      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-        {
-          g_autofree char *p = g_build_filename (brown_tmp, names[i], NULL);
-
-          g_remove (p);
-        }
-      g_rmdir (brown_tmp);
-      g_free (brown_tmp);
-    }
+    sy_test_remove_tree (brown_tmp);
   return status;
 }

@@ -19,9 +19,9 @@
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 
 static gboolean have_display;
-static char *brown_tmp;
 
 #define SKIP_WITHOUT_DISPLAY()                                      \
   G_STMT_START {                                                    \
@@ -466,27 +466,6 @@ test_cancel_and_errors (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
-/* A Brown-shaped corpus when the real one is not installed. */
-static void
-make_brown (void)
-{
-  const char *files[][2] = {
-    { "ca10", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n" },
-    { "cr10", "\tHe/pps laughed/vbd so/ql hard/rb that/cs the/at chair/nn broke/vbd ./.\n" },
-    { "ck20", "\tIt/pps was/bedz a/at dark/jj and/cc stormy/jj night/nn ./.\n" },
-    { "cj30", "\tThe/at data/nns show/vb a/at clear/jj trend/nn ./.\n" },
-  };
-
-  brown_tmp = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *p = g_build_filename (brown_tmp, files[i][0], NULL);
-
-      g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
-    }
-  g_setenv ("SY_BROWN_CORPUS", brown_tmp, TRUE);
-}
-
 /* the main window's model is shared, not loaded again: a path that does
  * not exist beside it is never read */
 static void
@@ -516,15 +495,14 @@ int
 main (int    argc,
       char **argv)
 {
-  const char *brown = g_getenv ("SY_BROWN_CORPUS");
+  g_autofree char *brown_tmp = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
-  if (brown == NULL || !g_file_test (brown, G_FILE_TEST_IS_DIR))
-    make_brown ();
+  brown_tmp = sy_test_ensure_brown ();
 
   if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
     {
@@ -541,17 +519,6 @@ main (int    argc,
   g_test_add_func ("/app/profiler/shared-model", test_shared_model);
   status = g_test_run ();
   if (brown_tmp)
-    {
-      const char *names[] = { "ca10", "cr10", "ck20", "cj30" };
-
-      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-        {
-          g_autofree char *p = g_build_filename (brown_tmp, names[i], NULL);
-
-          g_remove (p);
-        }
-      g_rmdir (brown_tmp);
-      g_free (brown_tmp);
-    }
+    sy_test_remove_tree (brown_tmp);
   return status;
 }
