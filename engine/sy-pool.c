@@ -35,12 +35,20 @@ struct _SyPool
   int             n_sleeping;   /* workers waiting on start_cond (lock) */
   gboolean        waiting_done; /* the caller waits on done_cond (lock) */
 
+  /* The run: set by the caller while the claim is closed */
   SyParallelFunc  func;
   gpointer        data;
   int             n_tasks;
-  int             next_task;    /* atomic */
-  int             n_busy;       /* atomic: workers not yet done with this run */
+  /* atomic: the run's number (high 32 bits) and its next task (low 32;
+   * CLAIM_CLOSED between runs).  A thread takes a task by moving it on
+   * from a value of this run only, so one that comes late (descheduled,
+   * or waking as the run ends) finds nothing and holds no one up: the
+   * caller waits for the tasks taken, not for every worker. */
+  guint64         claim;
+  int             n_done;       /* atomic: tasks of this run finished */
 };
+
+#define CLAIM_CLOSED G_MAXUINT32
 
 static GPrivate in_pool_task;
 
@@ -79,24 +87,73 @@ spin_wait (int      *p,
     }
 }
 
-/* A task that faults reading a mapped file (sy_fault_guard_push) ends
- * this thread's share of the run; the others finish theirs. */
+/* Takes the run's next task: FALSE when none is left (or the run is
+ * over).  The run's fields are read between loading the claim and moving
+ * it on: the caller closes the claim before it changes them, so a move
+ * that succeeds was made on the fields of its own run. */
+static gboolean
+pool_claim (SyPool *self,
+            int    *task)
+{
+  guint64 v = __atomic_load_n (&self->claim, __ATOMIC_ACQUIRE);
+
+  for (;;)
+    {
+      guint32 next = (guint32) v;
+
+      if (next == CLAIM_CLOSED || next >= (guint32) g_atomic_int_get (&self->n_tasks))
+        return FALSE;
+      if (__atomic_compare_exchange_n (&self->claim, &v, v + 1, FALSE,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        {
+          *task = (int) next;
+          return TRUE;
+        }
+    }
+}
+
+/* Marks @n tasks done; the one that finishes the run wakes a caller
+ * asleep on it. */
+static void
+pool_tasks_done (SyPool *self,
+                 int     n)
+{
+  if (n > 0 && g_atomic_int_add (&self->n_done, n) + n == g_atomic_int_get (&self->n_tasks))
+    {
+      g_mutex_lock (&self->lock);
+      if (self->waiting_done)
+        g_cond_signal (&self->done_cond);
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+/* Runs tasks until none is left.  A task that faults reading a mapped
+ * file (sy_fault_guard_push) ends the run: this thread takes the tasks
+ * left and counts them done unrun (the caller reports the fault). */
 static void
 pool_do_tasks (SyPool *self)
 {
   sigjmp_buf jb;
   sigjmp_buf *prev = sy_fault_guard_push (&jb);
+  int task;
 
   g_private_set (&in_pool_task, GINT_TO_POINTER (1));
   if (sigsetjmp (jb, 0) == 0)
-    for (;;)
-      {
-        int task = g_atomic_int_add (&self->next_task, 1);
+    {
+      while (pool_claim (self, &task))
+        {
+          self->func (task, self->data);
+          pool_tasks_done (self, 1);
+        }
+    }
+  else
+    {
+      int n = 1;    /* the task that faulted */
 
-        if (task >= self->n_tasks)
-          break;
-        self->func (task, self->data);
-      }
+      while (pool_claim (self, &task))
+        n++;
+      pool_tasks_done (self, n);
+    }
   g_private_set (&in_pool_task, NULL);
   sy_fault_guard_pop (prev);
 }
@@ -126,14 +183,6 @@ pool_worker (gpointer data)
       g_mutex_unlock (&self->lock);
 
       pool_do_tasks (self);
-
-      if (g_atomic_int_dec_and_test (&self->n_busy))
-        {
-          g_mutex_lock (&self->lock);
-          if (self->waiting_done)
-            g_cond_signal (&self->done_cond);
-          g_mutex_unlock (&self->lock);
-        }
     }
 }
 
@@ -153,6 +202,7 @@ sy_pool_new (int n_threads)
   if (n_threads <= 0)
     n_threads = sy_n_cpus ();
   self->n_threads = n_threads;
+  self->claim = CLAIM_CLOSED;
   g_mutex_init (&self->run_lock);
   g_mutex_init (&self->lock);
   g_cond_init (&self->start_cond);
@@ -211,26 +261,29 @@ sy_pool_run (SyPool         *self,
 
   g_mutex_lock (&self->run_lock);
   g_mutex_lock (&self->lock);
+  /* closed since the last run ended; its number moves on as it opens */
   self->func = func;
   self->data = data;
-  self->n_tasks = n_tasks;
-  g_atomic_int_set (&self->next_task, 0);
-  g_atomic_int_set (&self->n_busy, self->n_threads - 1);
-  g_atomic_int_inc (&self->generation);     /* publishes the fields above */
+  g_atomic_int_set (&self->n_tasks, n_tasks);
+  g_atomic_int_set (&self->n_done, 0);
+  __atomic_store_n (&self->claim, ((self->claim >> 32) + 1) << 32, __ATOMIC_RELEASE);
+  g_atomic_int_inc (&self->generation);     /* wakes the workers */
   if (self->n_sleeping > 0)
     g_cond_broadcast (&self->start_cond);
   g_mutex_unlock (&self->lock);
 
   pool_do_tasks (self);
 
-  if (!spin_wait (&self->n_busy, 0, TRUE, NULL))
+  /* every task is taken: wait for those others are still running */
+  if (!spin_wait (&self->n_done, n_tasks, TRUE, NULL))
     {
       g_mutex_lock (&self->lock);
       self->waiting_done = TRUE;
-      while (g_atomic_int_get (&self->n_busy) > 0)
+      while (g_atomic_int_get (&self->n_done) < n_tasks)
         g_cond_wait (&self->done_cond, &self->lock);
       self->waiting_done = FALSE;
       g_mutex_unlock (&self->lock);
     }
+  __atomic_store_n (&self->claim, (self->claim >> 32) << 32 | CLAIM_CLOSED, __ATOMIC_RELEASE);
   g_mutex_unlock (&self->run_lock);
 }

@@ -288,6 +288,21 @@ test_pool (void)
     }
   for (int i = 0; i < 100; i++)
     g_assert_cmpint (hits[i], ==, 2000);
+  /* short runs of changing sizes, one job each: a worker that comes late
+   * to a run must take nothing of it, nor of the next (every task once,
+   * none past the run's end, none in a finished job) */
+  for (int round = 0; round < 20000; round++)
+    {
+      int run_hits[2][12] = { { 0 } };
+      CountJob runs[2] = { { run_hits[0], 2 + round % 9 }, { run_hits[1], 1 + round % 5 } };
+
+      sy_pool_run (pool, runs[0].n, count_task, &runs[0]);
+      sy_pool_run (pool, runs[1].n, count_task, &runs[1]);
+      for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 12; i++)
+          if (run_hits[r][i] != (i < runs[r].n))
+            g_error ("round %d, run %d: task %d ran %d times", round, r, i, run_hits[r][i]);
+    }
   sy_pool_run (NULL, 10, count_task, &job);
   g_assert_cmpint (hits[9], ==, 2001);
   g_assert_cmpint (hits[10], ==, 2000);
