@@ -466,6 +466,34 @@ test_cancel_and_errors (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* closed while its profile runs (as a user closes it): the run is
+ * cancelled, and the window, kept alive by the job, goes when the job
+ * ends; its queued progress updates find it alive */
+static void
+test_close_while_running (void)
+{
+  SyProfilerWindow *w;
+  GWeakRef gone;
+  Finished f = { FALSE, TRUE };
+
+  SKIP_WITHOUT_DISPLAY ();
+  w = new_window ();
+  g_weak_ref_init (&gone, w);
+  g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
+  sy_profiler_window_set_limit (w, 0);
+  gtk_window_present (GTK_WINDOW (w));
+  g_assert_true (sy_profiler_window_run (w));
+  for (int i = 0; i < 5; i++)
+    g_main_context_iteration (NULL, FALSE);
+  gtk_window_close (GTK_WINDOW (w));
+  iterate_until_flag (&f.done);
+  g_assert_false (f.ok);
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (g_weak_ref_get (&gone));
+  g_weak_ref_clear (&gone);
+}
+
 /* the main window's model is shared, not loaded again: a path that does
  * not exist beside it is never read */
 static void
@@ -516,6 +544,7 @@ main (int    argc,
     }
   g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
   g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
+  g_test_add_func ("/app/profiler/close-while-running", test_close_while_running);
   g_test_add_func ("/app/profiler/shared-model", test_shared_model);
   status = g_test_run ();
   if (brown_tmp)
