@@ -331,18 +331,19 @@ on_split_pressed (GtkGestureClick *gesture,
     self->split_placed = TRUE;
 }
 
-GtkWidget *
-sy_analysis_view_show_expert (SyAnalysisView *self,
-                              int             moe,
-                              int             expert)
+/* An expert card: @slot's trace (A, or B in Compare) for one expert */
+static GtkWidget *
+show_expert (SyAnalysisView *self,
+             SySlot          slot,
+             int             moe,
+             int             expert)
 {
   const SyTrace *trace;
   GtkWidget *window, *card;
   GtkRoot *root;
   g_autofree char *title = NULL;
 
-  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
-  trace = sy_worker_get_trace (self->worker, SY_SLOT_A);
+  trace = sy_worker_get_trace (self->worker, slot);
   if (trace == NULL || moe < 0 || moe >= trace->n_moe_layers || expert < 0 || expert >= trace->n_experts)
     return NULL;
   card = sy_expert_view_new ();
@@ -353,7 +354,9 @@ sy_analysis_view_show_expert (SyAnalysisView *self,
                                 sy_profiler_window_get_expert (SY_PROFILER_WINDOW (self->profiler),
                                                                trace->model, moe, expert, NULL));
   window = gtk_window_new ();
-  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
+  title = slot == SY_SLOT_B
+          ? g_strdup_printf (_("Expert %d of layer L%d (B)"), expert, trace->layers[moe].layer)
+          : g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
   gtk_window_set_title (GTK_WINDOW (window), title);
   gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
   root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -366,6 +369,28 @@ sy_analysis_view_show_expert (SyAnalysisView *self,
   gtk_window_set_child (GTK_WINDOW (window), card);
   gtk_window_present (GTK_WINDOW (window));
   return card;
+}
+
+GtkWidget *
+sy_analysis_view_show_expert (SyAnalysisView *self,
+                              int             moe,
+                              int             expert)
+{
+  g_return_val_if_fail (SY_IS_ANALYSIS_VIEW (self), NULL);
+  return show_expert (self, SY_SLOT_A, moe, expert);
+}
+
+static void
+on_expert_activated (SyTraceView    *view,
+                     int             moe,
+                     int             expert,
+                     SyAnalysisView *self)
+{
+  SyComparePane *compare = SY_COMPARE_PANE (self->compare);
+
+  /* B's heatmap in Compare: B's routing of B's text */
+  show_expert (self, GTK_WIDGET (view) == sy_compare_pane_get_heatmap (compare, SY_SLOT_B) ? SY_SLOT_B : SY_SLOT_A,
+               moe, expert);
 }
 
 void
@@ -384,14 +409,6 @@ on_gate_card_clicked (SyAnalysisView *self)
                                 gtk_spin_button_get_value_as_int (self->gate_expert));
 }
 
-static void
-on_expert_activated (SyTraceView    *view,
-                     int             moe,
-                     int             expert,
-                     SyAnalysisView *self)
-{
-  sy_analysis_view_show_expert (self, moe, expert);
-}
 
 static void
 on_text_changed (GtkTextBuffer  *buffer,
@@ -913,6 +930,9 @@ add_pages (SyAnalysisView *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->compare_page), self->compare);
   gtk_stack_add_named (self->stack, self->compare_page, "compare");
   track_focus (self, sy_compare_pane_get_diff_view (SY_COMPARE_PANE (self->compare)));
+  for (int slot = 0; slot < SY_N_SLOTS; slot++)
+    g_signal_connect (sy_compare_pane_get_heatmap (SY_COMPARE_PANE (self->compare), slot), "expert-activated",
+                      G_CALLBACK (on_expert_activated), self);
   for (guint i = 0; i < n; i++)
     {
       GtkWidget *page, *view;

@@ -21,6 +21,7 @@
 #include "sy-application.h"
 #include "sy-compare-pane.h"
 #include "sy-compare-view.h"
+#include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-test-gui.h"
 #include "sy-token-strip.h"
@@ -69,6 +70,38 @@ wait_compare (SyComparePane *pane,
     }
   g_error ("compare mode never showed %s vs %s", a, b);
   return NULL;
+}
+
+/* The expert card a heatmap opened: its window (titled as @slot's) holds
+ * an expert view of that slot's routing; closed after the check. */
+static void
+assert_card (SyHeatmapView *heatmap,
+             SySlot         slot,
+             const char    *router)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWidget *found = NULL;
+
+  g_signal_emit_by_name (heatmap, "expert-activated", 1, 3);
+  sy_test_settle (50);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && found == NULL; i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+      GtkWidget *card = SY_IS_WINDOW (w) ? NULL : sy_test_find_widget (w, SY_TYPE_EXPERT_VIEW);
+
+      if (card != NULL)
+        {
+          const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (card));
+          const char *title = gtk_window_get_title (GTK_WINDOW (w));
+
+          g_assert_cmpstr (trace->router, ==, router);
+          g_assert_cmpint (g_str_has_suffix (title, "(B)"), ==, slot == SY_SLOT_B);
+          found = w;
+        }
+    }
+  g_assert_nonnull (found);
+  gtk_window_destroy (GTK_WINDOW (found));
+  sy_test_settle (20);
 }
 
 static void
@@ -162,6 +195,9 @@ test_compare_mode (void)
   g_assert_cmpint (sy_selection_get_token (sel), ==, 5);
   sy_heatmap_view_set_cell_width (hb, 0);
   g_assert_cmpfloat (sy_heatmap_view_get_cell_width (ha), ==, 0);
+  /* each heatmap opens its own side's expert cards */
+  assert_card (ha, SY_SLOT_A, "topp:p=0.2");
+  assert_card (hb, SY_SLOT_B, "topp:p=0.8");
 
   /* the difference page, and its export */
   sy_compare_pane_set_page (pane, "diff");
