@@ -199,6 +199,8 @@ sy_compare_sides_size_allocate (GtkWidget *widget,
       self->stacked = stacked;
       self->width = width;
       sy_heatmap_view_set_hide_token_axis (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), stacked);
+      /* one colour scale (update sets both to one K range): B's legend, beside A's grid too */
+      sy_heatmap_view_set_legend_shared (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), stacked);
       gtk_widget_queue_resize (widget);
     }
 }
@@ -283,7 +285,7 @@ update (SyComparePane *self)
         for (int t = 0; t < cmp->n_tokens; t++)
           max_k = MAX (max_k, MAX (cmp->a->layers[i].k[t], cmp->b->layers[i].k[t]));
       /* TRANSLATORS: average experts of A and B, KL divergence, greedy agreement */
-      status = g_strdup_printf (_("A: average K %.2f · B: average K %.2f · ΔK %+.2f · KL(A‖B) %.4f · greedy agreement %.0f%%"),
+      status = g_strdup_printf (_("K: A %.2f · B %.2f (ΔK %+.2f) · KL(A‖B) %.4f · greedy agreement %.0f%%"),
                                 cmp->a->avg_k, cmp->b->avg_k, cmp->b->avg_k - cmp->a->avg_k,
                                 cmp->kl, 100 * cmp->greedy_agreement);
     }
@@ -297,6 +299,8 @@ update (SyComparePane *self)
    * texts): the view shows none rather than keep an older text's */
   sy_compare_view_set_compare (SY_COMPARE_VIEW (self->diff), cmp);
   gtk_label_set_text (GTK_LABEL (self->status), status ? status : "");
+  /* all of it where a narrow pane cuts it short */
+  gtk_widget_set_tooltip_text (self->status, status);
 }
 
 static void

@@ -548,6 +548,13 @@ legend_width (const SyTrace          *trace,
     }
 }
 
+/* Room kept for the legend, drawn by a heatmap beside (see legend_shared) */
+static gboolean
+legend_blank (const SyHeatmapOptions *opts)
+{
+  return opts->legend_shared && !measure_info (opts)->categorical;
+}
+
 static const char *
 legend_label (const SyHeatmapOptions *opts)
 {
@@ -737,7 +744,7 @@ sy_heatmap_natural_height (const SyTrace          *trace,
   sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
   _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
   h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
-  if (opts->show_legend)
+  if (opts->show_legend && !legend_blank (opts))
     h = MAX (h, layout.grid_y + _sy_px (style, 140) + margin);
   return ceil (h);
 }
@@ -1128,6 +1135,6 @@ sy_heatmap_render (cairo_t                *cr,
   draw_selection (&d);
   if (!opts->hide_token_axis)
     draw_token_axis (&d);
-  if (opts->show_legend)
+  if (opts->show_legend && !legend_blank (opts))
     draw_legend (&d);
 }

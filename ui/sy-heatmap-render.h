@@ -46,6 +46,9 @@ typedef struct
   int              generated_from;  /* tokens from this index on were generated (a line before it); 0 = none */
   int              first_difference; /* Compare: first token where two continuations differ (marked); 0 = none */
   gboolean         hide_token_axis; /* no token labels nor axis title (a heatmap stacked above another sharing its axis) */
+  gboolean         legend_shared;   /* a heatmap beside shows the same colour scale: its room is kept (the grids
+                                     * line up) but empty, except for categorical measures (their legends list
+                                     * each trace's own experts) */
 } SyHeatmapOptions;
 
 typedef struct

@@ -281,6 +281,17 @@ sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+sy_heatmap_view_set_legend_shared (SyHeatmapView *self,
+                                   gboolean       shared)
+{
+  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
+  if (self->opts.legend_shared == !!shared)
+    return;
+  self->opts.legend_shared = !!shared;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 gboolean
 sy_heatmap_view_get_hide_token_axis (SyHeatmapView *self)
 {

@@ -45,6 +45,10 @@ void        sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
 void        sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
                                                  gboolean       hide);
 gboolean    sy_heatmap_view_get_hide_token_axis (SyHeatmapView *self);
+/* The legend's room kept empty: a heatmap beside shows the same colour
+ * scale (categorical measures keep theirs: each lists its own experts). */
+void        sy_heatmap_view_set_legend_shared   (SyHeatmapView *self,
+                                                 gboolean       shared);
 /* Height of the token labels and axis title at @width × @height. */
 double      sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
                                                    double         width,
