@@ -178,6 +178,51 @@ read_run_groups (json_object *ro,
     }
 }
 
+/* A layer's "experts" (the corpus half of the expert cards: top tokens,
+ * POS and genre counts) back into the run's tables, so that a profile read
+ * from its file gives the same cards and writes them out again */
+static void
+read_layer_experts (json_object    *lo,
+                    SyProfileRun   *r,
+                    SyProfileLayer *pl)
+{
+  json_object *experts = NULL;
+  int E = r->n_experts;
+
+  if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
+    return;
+  for (int e = 0; e < E && e < (int) json_object_array_length (experts); e++)
+    {
+      json_object *xo = json_object_array_get_idx (experts, e), *top = NULL;
+      const char *members[2] = { "pos", "genres" };
+      GHashTable *tables[2] = { pl->expert_pos, pl->expert_genre };
+
+      if (json_object_object_get_ex (xo, "top_tokens", &top) && json_object_is_type (top, json_type_array))
+        for (size_t i = 0; i < json_object_array_length (top); i++)
+          {
+            json_object *to = json_object_array_get_idx (top, i), *v = NULL;
+            double id = json_num (to, "id"), count = json_num (to, "count");
+
+            if (!(id >= 0 && id <= G_MAXINT && count > 0 && count <= G_MAXINT))
+              continue;
+            g_hash_table_insert (pl->expert_tokens[e], GINT_TO_POINTER ((int) id), GINT_TO_POINTER ((int) count));
+            if (json_object_object_get_ex (to, "text", &v) && json_object_is_type (v, json_type_string) &&
+                !g_hash_table_contains (r->token_text, GINT_TO_POINTER ((int) id)))
+              g_hash_table_insert (r->token_text, GINT_TO_POINTER ((int) id), g_strdup (json_object_get_string (v)));
+          }
+      for (int k = 0; k < 2; k++)
+        {
+          json_object *groups = NULL;
+
+          if (!json_object_object_get_ex (xo, members[k], &groups) || !json_object_is_type (groups, json_type_object))
+            continue;
+          json_object_object_foreach (groups, name, count)
+            if (json_object_is_type (count, json_type_int))
+              _sy_profile_expert_row (tables[k], name, E)[e] = MAX (json_object_get_int64 (count), 0);
+        }
+    }
+}
+
 static void
 read_sweep_point (json_object         *o,
                   SyProfileSweepPoint *p)
@@ -315,6 +360,7 @@ sy_profile_read_json (const char  *path,
           pl->k_sum = json_num (lo, "avg_k") * r->tokens;
           pl->entropy_sum = json_num (lo, "entropy_mean") * pl->entropy_count;
           read_times (lo, pl->op_time_s, &pl->time_s);
+          read_layer_experts (lo, r, pl);
         }
       g_ptr_array_add (prof->runs, r);
     }

@@ -17,6 +17,11 @@ SyProfileRun    *_sy_profile_run_new          (const char         *router,
                                                int                 n_experts);
 /* An empty expert (its arrays allocated). */
 SyProfileExpert *_sy_profile_expert_new       (void);
+/* The gint64[n_experts] row of @key in @table (name -> counts per expert),
+ * made on first use. */
+gint64          *_sy_profile_expert_row       (GHashTable         *table,
+                                               const char         *key,
+                                               int                 n_experts);
 /* Expert @expert of MoE layer @moe of @r, its top tokens and groups sorted. */
 SyProfileExpert *_sy_profile_run_expert       (const SyProfileRun *r,
                                                int                 moe,

@@ -174,10 +174,10 @@ sy_profile_free (SyProfile *self)
 }
 
 /* The gint64[E] row of @key in @table, made on first use. */
-static gint64 *
-expert_row (GHashTable *table,
-            const char *key,
-            int         n_experts)
+gint64 *
+_sy_profile_expert_row (GHashTable *table,
+                        const char *key,
+                        int         n_experts)
 {
   gint64 *row = g_hash_table_lookup (table, key);
 
@@ -216,14 +216,14 @@ accumulate (SyProfileRun       *r,
       pl->time_s += tl->time_s;
       for (int o = 0; o < SY_N_OPS; o++)
         pl->op_time_s[o] += tl->op_time_s[o];
-      gint64 *genre_row = expert_row (pl->expert_genre, chunk->genre ? chunk->genre : "unknown", E);
+      gint64 *genre_row = _sy_profile_expert_row (pl->expert_genre, chunk->genre ? chunk->genre : "unknown", E);
 
       for (int t = 0; t < T; t++)
         {
           const int *ex = tl->experts + (gsize) t * E;
           int k = tl->k[t];
           gint64 *pos_row = chunk->pos && word_of && word_of[t] >= 0
-                            ? expert_row (pl->expert_pos, chunk->pos[word_of[t]], E) : NULL;
+                            ? _sy_profile_expert_row (pl->expert_pos, chunk->pos[word_of[t]], E) : NULL;
           gpointer id_key = GINT_TO_POINTER (trace->ids[t]);
 
           pl->k_sum += k;

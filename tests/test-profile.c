@@ -549,6 +549,66 @@ check_chrome_trace (const char *text,
 }
 
 static void
+assert_same_expert (const SyProfileExpert *a,
+                    const SyProfileExpert *b)
+{
+  const GArray *ga[2] = { a->pos, a->genres }, *gb[2] = { b->pos, b->genres };
+
+  g_assert_cmpint (a->assignments, ==, b->assignments);
+  g_assert_cmpint (a->layer_assignments, ==, b->layer_assignments);
+  g_assert_cmpuint (a->top_tokens->len, ==, b->top_tokens->len);
+  for (guint i = 0; i < a->top_tokens->len; i++)
+    {
+      const SyProfileExpertToken *x = &g_array_index (a->top_tokens, SyProfileExpertToken, i);
+      const SyProfileExpertToken *y = &g_array_index (b->top_tokens, SyProfileExpertToken, i);
+
+      g_assert_cmpint (x->id, ==, y->id);
+      g_assert_cmpint (x->count, ==, y->count);
+      g_assert_cmpstr (x->text, ==, y->text);
+      g_assert_cmpfloat (x->share, ==, y->share);
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_cmpuint (ga[k]->len, ==, gb[k]->len);
+      for (guint i = 0; i < ga[k]->len; i++)
+        {
+          const SyProfileExpertGroup *x = &g_array_index (ga[k], SyProfileExpertGroup, i);
+          const SyProfileExpertGroup *y = &g_array_index (gb[k], SyProfileExpertGroup, i);
+
+          g_assert_cmpstr (x->name, ==, y->name);
+          g_assert_cmpint (x->count, ==, y->count);
+          g_assert_cmpint (x->layer_count, ==, y->layer_count);
+        }
+    }
+}
+
+/* A profile read back from its folder holds the experts' corpus half (the
+ * cards, and what Export Data writes again): the same as the run's */
+static void
+check_read_back (const SyProfile *prof,
+                 const char      *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyProfile) back = sy_profile_read_json (dir, &error);
+  int some_tokens = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->runs->len, ==, prof->runs->len);
+  for (guint r = 0; r < prof->runs->len; r++)
+    for (int l = 0; l < prof->n_layers; l++)
+      for (int e = 0; e < prof->n_experts; e++)
+        {
+          g_autoptr (SyProfileExpert) a = sy_profile_get_expert (prof, r, l, e, &error);
+          g_autoptr (SyProfileExpert) b = sy_profile_get_expert (back, r, l, e, &error);
+
+          g_assert_no_error (error);
+          assert_same_expert (a, b);
+          some_tokens += a->top_tokens->len > 0;
+        }
+  g_assert_cmpint (some_tokens, >, 0);
+}
+
+static void
 test_profile_invariants (void)
 {
   g_autoptr (SyModel) model = load_olmoe ();
@@ -669,6 +729,7 @@ test_profile_invariants (void)
       g_assert_true (g_str_has_prefix (c, "router,texts,tokens,perplexity,avg_k"));
       g_assert_nonnull (strstr (c, "\nnative,4,"));
     }
+    check_read_back (prof, out);
     sy_test_remove_tree (out);
   }
   sy_test_remove_tree (dir);
