@@ -141,8 +141,8 @@ print_text (const SyModelInfo *info,
               sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
   printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[0], 32 / f->prefill_s[0], f->prefill_cpu[0]);
   printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[1], 128 / f->prefill_s[1], f->prefill_cpu[1]);
-  printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.3f s/token)\n",
-          f->decode_tokens / f->decode_s, f->decode_tokens, f->decode_cpu / f->decode_tokens);
+  printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.2f ms/token)\n",
+          f->decode_tokens / f->decode_s, f->decode_tokens, 1e3 * f->decode_cpu / f->decode_tokens);
   printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
   for (int i = 0; i < 2; i++)
     {
