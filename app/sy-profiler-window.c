@@ -20,11 +20,13 @@
 #include "sy-default-model.h"
 #include "sy-expert-view.h"
 #include "sy-file-chooser.h"
+#include "sy-format.h"
 #include "sy-model.h"
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-render-export.h"
 #include "sy-render-style.h"
+#include "sy-signal.h"
 #include "sy-window.h"
 
 #ifndef SY_BROWN_CORPUS_DIR
@@ -124,17 +126,8 @@ typedef struct
   char             *router;
 } ProgressUpdate;
 
-static char *
-fmt_time (double s)
-{
-  if (!isfinite (s))
-    return g_strdup ("–");
-  if (s >= 3600)
-    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), ((int) s % 3600) / 60);
-  if (s >= 60)
-    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) s % 60);
-  return g_strdup_printf ("%.0f s", s);
-}
+/* the time left in the progress bar: "1 h 05 min", "3 min 20 s", "12 s" */
+static const SyDurationFormat time_left_format = { "–", " ", "h", "min", "s" };
 
 static gboolean
 apply_progress (gpointer data)
@@ -144,7 +137,7 @@ apply_progress (gpointer data)
 
   if (self->running && self->progress)
     {
-      g_autofree char *left = fmt_time (u->p.eta_s);
+      g_autofree char *left = sy_format_duration (u->p.eta_s, &time_left_format);
       g_autofree char *text = g_strdup_printf (_("%d of %d texts · %s · %.0f tokens/s · %s left"),
                                                u->p.texts_done, u->p.texts_total,
                                                u->router ? u->router : "", u->p.tokens_per_s, left);
@@ -1011,8 +1004,7 @@ sy_profiler_window_class_init (SyProfilerWindowClass *klass)
    * SyProfilerWindow::finished:
    * @ok: whether a profile came out (FALSE: cancelled or failed)
    */
-  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  signals[FINISHED] = sy_signal_new (klass, "finished", 1, G_TYPE_BOOLEAN);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "sy-router-controls.h"
+#include "sy-signal.h"
 
 /* Policies in the order of the drop-down. */
 static const struct
@@ -657,12 +658,9 @@ sy_router_controls_class_init (SyRouterControlsClass *klass)
   object_class->dispose = sy_router_controls_dispose;
   object_class->finalize = sy_router_controls_finalize;
 
-  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[RESET] = g_signal_new ("reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[CALIBRATE] = g_signal_new ("calibrate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CHANGED] = sy_signal_new (klass, "changed", 0);
+  signals[RESET] = sy_signal_new (klass, "reset", 0);
+  signals[CALIBRATE] = sy_signal_new (klass, "calibrate", 0);
   gtk_widget_class_set_css_name (widget_class, "routercontrols");
 }
 

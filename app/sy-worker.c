@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "sy-calibrate.h"
+#include "sy-signal.h"
 #include "sy-tokenizer.h"
 #include "sy-worker-private.h"
 
@@ -705,24 +706,14 @@ sy_worker_class_init (SyWorkerClass *klass)
   object_class->dispose = sy_worker_dispose;
   object_class->finalize = sy_worker_finalize;
 
-  sy_worker_signals[MODEL_CHANGED] =
-    g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  sy_worker_signals[MODEL_CHANGED] = sy_signal_new (klass, "model-changed", 0);
   /* (slot) */
-  sy_worker_signals[TRACE_READY] =
-    g_signal_new ("trace-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  sy_worker_signals[TRACE_READY] = sy_signal_new (klass, "trace-ready", 1, G_TYPE_INT);
   /* (slot, error) */
-  sy_worker_signals[RUN_FAILED] =
-    g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_ERROR);
+  sy_worker_signals[RUN_FAILED] = sy_signal_new (klass, "run-failed", 2, G_TYPE_INT, G_TYPE_ERROR);
   /* (fraction, text or NULL) */
-  sy_worker_signals[LOAD_PROGRESS] =
-    g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
-  sy_worker_signals[BUSY_CHANGED] =
-    g_signal_new ("busy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  sy_worker_signals[LOAD_PROGRESS] = sy_signal_new (klass, "load-progress", 2, G_TYPE_DOUBLE, G_TYPE_STRING);
+  sy_worker_signals[BUSY_CHANGED] = sy_signal_new (klass, "busy-changed", 0);
 }
 
 static void
