@@ -446,32 +446,6 @@ sy_trace_window_get_path_b (SyTraceWindow *self)
 }
 
 static void
-on_b_chosen (GtkFileChooser *chooser,
-             GFile          *file,
-             gpointer        user_data)
-{
-  SyTraceWindow *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (file != NULL && !sy_trace_window_open_b (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Open Trace B"), error->message);
-}
-
-static void
-open_b_action (GtkWidget  *widget,
-               const char *action,
-               GVariant   *param)
-{
-  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
-
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open Trace as B (the same text)"),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), TRUE);
-  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
-  sy_file_chooser_show (chooser, on_b_chosen, self, NULL);
-}
-
-static void
 clear_b_action (GtkWidget  *widget,
                 const char *action,
                 GVariant   *param)
@@ -684,35 +658,6 @@ sy_trace_window_open_session (GtkApplication      *application,
   return self;
 }
 
-static void
-on_save_session_chosen (GtkFileChooser *chooser,
-                        GFile          *file,
-                        gpointer        user_data)
-{
-  SyTraceWindow *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!sy_trace_window_save_session (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Save Session"), error->message);
-}
-
-static void
-save_session_action (GtkWidget  *widget,
-                     const char *action,
-                     GVariant   *param)
-{
-  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
-  g_autofree char *stem = g_str_has_suffix (self->name, ".json")
-    ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
-  g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
-
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Session"),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
-  gtk_file_chooser_set_current_name (chooser, name);
-  sy_file_chooser_show (chooser, on_save_session_chosen, self, NULL);
-}
-
 /* Puts @path first in the main window's recent list ('recent-models'),
  * without making it the model opened at start. */
 static void
@@ -737,30 +682,88 @@ sy_trace_window_save (SyTraceWindow *self,
   return sy_trace_file_save (&copy, path, NULL, error);
 }
 
+/* The window's file actions: a chooser, then the file accepted goes to
+ * func; its error is shown under error_title. */
+typedef struct
+{
+  const char           *name;
+  const char           *title;
+  GtkFileChooserAction  mode;
+  const char           *accept_label;
+  gboolean              modal;
+  void                (*prepare) (SyTraceWindow  *self,
+                                  GtkFileChooser *chooser);
+  gboolean            (*func) (SyTraceWindow  *self,
+                               GFile          *file,
+                               GError        **error);
+  const char           *error_title;
+} FileAction;
+
 static void
-on_save_chosen (GtkFileChooser *chooser,
+prepare_open_b (SyTraceWindow  *self,
+                GtkFileChooser *chooser)
+{
+  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
+}
+
+static void
+prepare_save_session (SyTraceWindow  *self,
+                      GtkFileChooser *chooser)
+{
+  g_autofree char *stem = g_str_has_suffix (self->name, ".json")
+    ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
+  g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
+
+  gtk_file_chooser_set_current_name (chooser, name);
+}
+
+static void
+prepare_save (SyTraceWindow  *self,
+              GtkFileChooser *chooser)
+{
+  gtk_file_chooser_set_current_name (chooser, "trace.json");
+}
+
+static const FileAction file_actions[] = {
+  { "trace.open-b", N_("Open Trace as B (the same text)"), GTK_FILE_CHOOSER_ACTION_OPEN, N_("_Open"), TRUE,
+    prepare_open_b, sy_trace_window_open_b, N_("Could Not Open Trace B") },
+  { "trace.save-session", N_("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE, N_("_Save"), TRUE,
+    prepare_save_session, sy_trace_window_save_session, N_("Could Not Save Session") },
+  { "trace.save", N_("Save Trace"), GTK_FILE_CHOOSER_ACTION_SAVE, N_("_Save"), FALSE,
+    prepare_save, sy_trace_window_save, N_("Could Not Save Trace") },
+};
+
+static void
+on_file_chosen (GtkFileChooser *chooser,
                 GFile          *file,
                 gpointer        user_data)
 {
   SyTraceWindow *self = user_data;
+  const FileAction *fa = g_object_get_data (G_OBJECT (chooser), "sy-file-action");
   g_autoptr (GError) error = NULL;
 
-  if (!sy_trace_window_save (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Save Trace"), error->message);
+  if (file != NULL && !fa->func (self, file, &error))
+    show_error (GTK_WINDOW (self), _(fa->error_title), error->message);
 }
 
 static void
-save_action (GtkWidget  *widget,
+file_action (GtkWidget  *widget,
              const char *action,
              GVariant   *param)
 {
   SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
 
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Trace"),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), FALSE);
-  gtk_file_chooser_set_current_name (chooser, "trace.json");
-  sy_file_chooser_show (chooser, on_save_chosen, self, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (file_actions); i++)
+    if (g_str_equal (file_actions[i].name, action))
+      {
+        const FileAction *fa = &file_actions[i];
+        GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), _(fa->title), fa->mode,
+                                                       _(fa->accept_label), fa->modal);
+
+        fa->prepare (self, chooser);
+        g_object_set_data (G_OBJECT (chooser), "sy-file-action", (gpointer) fa);
+        sy_file_chooser_show (chooser, on_file_chosen, self, NULL);
+      }
 }
 
 static void
@@ -799,9 +802,8 @@ sy_trace_window_class_init (SyTraceWindowClass *klass)
 
   object_class->dispose = sy_trace_window_dispose;
   object_class->finalize = sy_trace_window_finalize;
-  gtk_widget_class_install_action (widget_class, "trace.save", NULL, save_action);
-  gtk_widget_class_install_action (widget_class, "trace.save-session", NULL, save_session_action);
-  gtk_widget_class_install_action (widget_class, "trace.open-b", NULL, open_b_action);
+  for (guint i = 0; i < G_N_ELEMENTS (file_actions); i++)
+    gtk_widget_class_install_action (widget_class, file_actions[i].name, NULL, file_action);
   gtk_widget_class_install_action (widget_class, "trace.clear-b", NULL, clear_b_action);
   /* as in the main window: Ctrl+S the session, Ctrl+Shift+S the trace */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
