@@ -343,12 +343,7 @@ gen_done (GObject      *object,
     g_signal_emit (self, sy_worker_signals[RUN_FAILED], 0, job->error_slot, job->error);
   sy_worker_set_running (self, FALSE);
 
-  if (self->pending_model != NULL)
-    {
-      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-      return;
-    }
-  if (sy_worker_start_calibration (self))
+  if (sy_worker_start_waiting (self))
     return;
   /* newer inputs wait; and a generation stopped before its first token
    * delivered no trace at all: the views may still show an older text's

@@ -78,6 +78,7 @@ void     sy_worker_set_running         (SyWorker *self,
 void     sy_worker_install_model       (SyWorker *self,
                                         SyModel  *model);
 gboolean sy_worker_start_calibration   (SyWorker *self);
+gboolean sy_worker_start_waiting       (SyWorker *self);
 void     sy_worker_schedule_run        (SyWorker *self);
 
 /* sy-worker-generate.c */

@@ -140,12 +140,7 @@ run_done (GObject      *object,
 
   sy_worker_set_running (self, FALSE);
 
-  if (self->pending_model != NULL)
-    {
-      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-      return;
-    }
-  if (sy_worker_start_calibration (self))
+  if (sy_worker_start_waiting (self))
     {
       g_atomic_int_inc (&self->generation);   /* results of this run are dropped; rerun after */
       return;
@@ -446,9 +441,7 @@ cal_done (GObject      *object,
     g_task_return_pointer (outer, g_steal_pointer (&job->result), g_free);
   g_object_unref (outer);
 
-  if (self->pending_model != NULL)
-    sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-  else if (!sy_worker_start_calibration (self))
+  if (!sy_worker_start_waiting (self))
     sy_worker_schedule_run (self);
 }
 
@@ -464,6 +457,20 @@ cal_request_free (CalRequest *request)
 {
   sy_router_spec_free (request->base);
   g_free (request);
+}
+
+/* The run thread is free: a model loaded meanwhile goes in (and its run
+ * is scheduled), else the next waiting calibration starts.  FALSE when
+ * neither was waiting. */
+gboolean
+sy_worker_start_waiting (SyWorker *self)
+{
+  if (self->pending_model != NULL)
+    {
+      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
+      return TRUE;
+    }
+  return sy_worker_start_calibration (self);
 }
 
 /* Starts the next waiting calibration; FALSE when there is none. */
