@@ -379,23 +379,54 @@ update_heading_b (SyTraceWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "trace.clear-b", self->file_b != NULL);
 }
 
+/* The trace file at @file and its @path (free both), or NULL with @error
+ * where @file is not a local file or does not load. */
+static SyTraceFile *
+load_trace (GFile   *file,
+            char   **path,
+            GError **error)
+{
+  *path = g_file_get_path (file);
+  if (*path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
+      return NULL;
+    }
+  return sy_trace_file_load (*path, error);
+}
+
+/* B becomes the trace file @file_b from @path_b (both taken; NULL: none,
+ * B's controls then configured for A's file), at B's recorded routing. */
+static void
+set_b (SyTraceWindow *self,
+       SyTraceFile   *file_b,
+       char          *path_b)
+{
+  sy_trace_file_free (self->file_b);
+  self->file_b = file_b;
+  g_free (self->path_b);
+  self->path_b = path_b;
+  g_clear_pointer (&self->spec_b, sy_router_spec_free);
+  self->syncing = TRUE;
+  configure_controls (self, self->controls_b, file_b ? file_b : self->file);
+  self->syncing = FALSE;
+  update_heading_b (self);
+  update_compare (self);
+  sync_controls (self, TRUE);
+}
+
 gboolean
 sy_trace_window_open_b (SyTraceWindow *self,
                         GFile         *file,
                         GError       **error)
 {
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *path = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
   g_autoptr (SyCompare) check = NULL;
 
   g_return_val_if_fail (SY_IS_TRACE_WINDOW (self), FALSE);
 
-  if (path == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
-      return FALSE;
-    }
-  tf = sy_trace_file_load (path, error);
+  tf = load_trace (file, &path, error);
   if (tf == NULL)
     return FALSE;
   /* the same text and MoE layout, checked on the recorded runs */
@@ -405,18 +436,8 @@ sy_trace_window_open_b (SyTraceWindow *self,
       g_prefix_error (error, "%s: ", path);
       return FALSE;
     }
-  sy_trace_file_free (self->file_b);
-  self->file_b = g_steal_pointer (&tf);
-  g_free (self->path_b);
-  self->path_b = g_steal_pointer (&path);
-  g_clear_pointer (&self->spec_b, sy_router_spec_free);
   self->have_b = TRUE;
-  self->syncing = TRUE;
-  configure_controls (self, self->controls_b, self->file_b);
-  self->syncing = FALSE;
-  update_heading_b (self);
-  update_compare (self);
-  sync_controls (self, TRUE);
+  set_b (self, g_steal_pointer (&tf), g_steal_pointer (&path));
   sy_trace_window_set_view (self, "compare");
   return TRUE;
 }
@@ -428,15 +449,7 @@ sy_trace_window_clear_b (SyTraceWindow *self)
 
   if (self->file_b == NULL)
     return;
-  g_clear_pointer (&self->file_b, sy_trace_file_free);
-  g_clear_pointer (&self->path_b, g_free);
-  g_clear_pointer (&self->spec_b, sy_router_spec_free);
-  self->syncing = TRUE;
-  configure_controls (self, self->controls_b, self->file);
-  self->syncing = FALSE;
-  update_heading_b (self);
-  update_compare (self);
-  sync_controls (self, TRUE);
+  set_b (self, NULL, NULL);
 }
 
 const char *
@@ -942,17 +955,12 @@ sy_trace_window_open (GtkApplication *application,
                       GFile          *file,
                       GError        **error)
 {
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *path = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
   g_autofree char *title = NULL;
   SyTraceWindow *self;
 
-  if (path == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
-      return NULL;
-    }
-  tf = sy_trace_file_load (path, error);
+  tf = load_trace (file, &path, error);
   if (tf == NULL)
     return NULL;
   self = g_object_new (SY_TYPE_TRACE_WINDOW, "application", application, NULL);
