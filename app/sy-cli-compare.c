@@ -89,18 +89,8 @@ print_table (const SyCompare *cmp)
   for (int t = 0; t < cmp->n_tokens; t++)
     {
       const char *raw = a->token_text ? a->token_text[t] : NULL;
-      g_autofree char *esc = raw ? g_strescape (raw, "\xc2\xc3\xc4\xc5\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xf0")
-                                 : g_strdup ("");
-      g_autofree char *tok = NULL;
+      g_autofree char *tok = sy_cli_token_label (raw ? raw : "");
 
-      if (g_utf8_strlen (esc, -1) > 12)
-        {
-          const char *end = g_utf8_offset_to_pointer (esc, 11);
-
-          tok = g_strdup_printf ("\"%.*s…\"", (int) (end - esc), esc);
-        }
-      else
-        tok = g_strdup_printf ("\"%s\"", esc);
       printf ("%5d %6d  %-*s", t, (int) a->ids[t],
               14 + (int) strlen (tok) - (int) g_utf8_strlen (tok, -1), tok);
       for (int i = 0; i < cmp->n_moe_layers; i++)
