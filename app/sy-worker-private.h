@@ -56,6 +56,23 @@ struct _SyWorker
   gint64         gen_cpu_mark;    /* main thread's CPU time (µs) at the last delivery */
 };
 
+/* What a run or a generation takes from the worker as it starts: copies,
+ * as the main thread may change the worker's inputs meanwhile. */
+typedef struct
+{
+  SyWorker     *self;               /* borrowed: the task holds a ref */
+  gint          generation;         /* the worker's when the job started */
+  char         *text;
+  gboolean      slots[SY_N_SLOTS];  /* A, and B in compare mode */
+  SyRouterSpec *specs[SY_N_SLOTS];
+} SyWorkerInputs;
+
+void     sy_worker_inputs_init    (SyWorker             *self,
+                                   SyWorkerInputs       *inputs);
+/* TRUE while no input changed since sy_worker_inputs_init(). */
+gboolean sy_worker_inputs_current (const SyWorkerInputs *inputs);
+void     sy_worker_inputs_clear   (SyWorkerInputs       *inputs);
+
 enum {
   MODEL_CHANGED,
   TRACE_READY,

@@ -17,11 +17,7 @@ guint sy_worker_signals[SY_WORKER_N_SIGNALS];
 /* One run: a snapshot of the inputs, and its results. */
 typedef struct
 {
-  SyWorker     *self;               /* borrowed: the task holds a ref */
-  gint          generation;
-  char         *text;
-  SyRouterSpec *specs[SY_N_SLOTS];
-  gboolean      slots[SY_N_SLOTS];
+  SyWorkerInputs in;
   SyTrace      *traces[SY_N_SLOTS];
   float        *logits[SY_N_SLOTS];
   int           logits_t[SY_N_SLOTS];
@@ -34,12 +30,11 @@ run_job_free (RunJob *job)
 {
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
-      g_clear_pointer (&job->specs[s], sy_router_spec_free);
       g_clear_pointer (&job->traces[s], sy_trace_free);
       g_clear_pointer (&job->logits[s], g_free);
       g_clear_error (&job->errors[s]);
     }
-  g_free (job->text);
+  sy_worker_inputs_clear (&job->in);
   g_free (job);
 }
 
@@ -51,7 +46,7 @@ run_progress (double      fraction,
   RunJob *job = user_data;
 
   /* Newest edit wins: stop as soon as the inputs changed. */
-  return g_atomic_int_get (&job->self->generation) == job->generation;
+  return sy_worker_inputs_current (&job->in);
 }
 
 static void
@@ -66,26 +61,26 @@ run_thread (GTask        *task,
   /* compare: B runs after A, taking the layers whose routing agrees */
   if (self->sessions[SY_SLOT_A] != NULL && self->sessions[SY_SLOT_B] != NULL)
     {
-      sy_session_set_capture_hidden (self->sessions[SY_SLOT_A], job->slots[SY_SLOT_B]);
+      sy_session_set_capture_hidden (self->sessions[SY_SLOT_A], job->in.slots[SY_SLOT_B]);
       sy_session_set_share_source (self->sessions[SY_SLOT_B],
-                                   job->slots[SY_SLOT_B] ? self->sessions[SY_SLOT_A] : NULL);
+                                   job->in.slots[SY_SLOT_B] ? self->sessions[SY_SLOT_A] : NULL);
     }
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       SySession *session = self->sessions[s];
       const float *logits;
 
-      if (!job->slots[s] || session == NULL)
+      if (!job->in.slots[s] || session == NULL)
         continue;
-      if (!sy_session_set_router (session, job->specs[s], &job->errors[s]))
+      if (!sy_session_set_router (session, job->in.specs[s], &job->errors[s]))
         continue;
-      job->traces[s] = sy_session_run_text (session, job->text,
+      job->traces[s] = sy_session_run_text (session, job->in.text,
                                             run_progress, job, &job->errors[s]);
       if (job->traces[s] == NULL)
         continue;
       /* the logits of every token (T × V floats, 32 MB for a 2,000-token
        * text) are kept only for Compare's KL and agreement */
-      logits = job->slots[SY_SLOT_B]
+      logits = job->in.slots[SY_SLOT_B]
         ? sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]) : NULL;
       if (logits != NULL)
         job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
@@ -136,7 +131,7 @@ run_done (GObject      *object,
 {
   SyWorker *self = SY_WORKER (object);
   RunJob *job = g_task_get_task_data (G_TASK (result));
-  gboolean stale = g_atomic_int_get (&self->generation) != job->generation;
+  gboolean stale = !sy_worker_inputs_current (&job->in);
 
   sy_worker_set_running (self, FALSE);
 
@@ -150,7 +145,7 @@ run_done (GObject      *object,
     {
       for (int s = 0; s < SY_N_SLOTS; s++)
         {
-          if (!job->slots[s])
+          if (!job->in.slots[s])
             continue;
           if (job->errors[s] != NULL)
             {
@@ -167,7 +162,7 @@ run_done (GObject      *object,
           self->logits_v[s] = job->logits_v[s];
         }
       for (int s = 0; s < SY_N_SLOTS; s++)
-        if (job->slots[s] && job->errors[s] == NULL)
+        if (job->in.slots[s] && job->errors[s] == NULL)
           g_signal_emit (self, sy_worker_signals[TRACE_READY], 0, s);
     }
   else
@@ -196,14 +191,7 @@ start_run (gpointer user_data)
     }
 
   job = g_new0 (RunJob, 1);
-  job->self = self;
-  job->generation = g_atomic_int_get (&self->generation);
-  job->text = g_strdup (self->text);
-  for (int s = 0; s < SY_N_SLOTS; s++)
-    {
-      job->slots[s] = s == SY_SLOT_A || self->compare;
-      job->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
-    }
+  sy_worker_inputs_init (self, &job->in);
 
   sy_worker_set_running (self, TRUE);
   task = g_task_new (self, NULL, run_done, NULL);
@@ -457,6 +445,34 @@ cal_request_free (CalRequest *request)
 {
   sy_router_spec_free (request->base);
   g_free (request);
+}
+
+void
+sy_worker_inputs_init (SyWorker       *self,
+                       SyWorkerInputs *inputs)
+{
+  inputs->self = self;
+  inputs->generation = g_atomic_int_get (&self->generation);
+  inputs->text = g_strdup (self->text);
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      inputs->slots[s] = s == SY_SLOT_A || self->compare;
+      inputs->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
+    }
+}
+
+gboolean
+sy_worker_inputs_current (const SyWorkerInputs *inputs)
+{
+  return g_atomic_int_get (&inputs->self->generation) == inputs->generation;
+}
+
+void
+sy_worker_inputs_clear (SyWorkerInputs *inputs)
+{
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    g_clear_pointer (&inputs->specs[s], sy_router_spec_free);
+  g_clear_pointer (&inputs->text, g_free);
 }
 
 /* The run thread is free: a model loaded meanwhile goes in (and its run
