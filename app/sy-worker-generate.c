@@ -349,7 +349,6 @@ gen_done (GObject      *object,
 void
 sy_worker_start_generation (SyWorker *self)
 {
-  g_autoptr (GTask) task = NULL;
   GenJob *job = g_new0 (GenJob, 1);
 
   sy_worker_inputs_init (self, &job->in);
@@ -362,11 +361,7 @@ sy_worker_start_generation (SyWorker *self)
   g_atomic_int_set (&self->gen_interval_ms, GEN_FRAME_MS);
   self->gen_cpu_mark = 0;
 
-  sy_worker_set_running (self, TRUE);
-  task = g_task_new (self, NULL, gen_done, NULL);
-  g_task_set_source_tag (task, sy_worker_start_generation);
-  g_task_set_task_data (task, job, (GDestroyNotify) gen_job_free);
-  g_task_run_in_thread (task, gen_thread);
+  sy_worker_run_job (self, NULL, job, (GDestroyNotify) gen_job_free, gen_thread, gen_done, NULL);
 }
 
 gboolean

@@ -96,6 +96,15 @@ void     sy_worker_install_model       (SyWorker *self,
                                         SyModel  *model);
 gboolean sy_worker_start_calibration   (SyWorker *self);
 gboolean sy_worker_start_waiting       (SyWorker *self);
+/* Runs @thread on @job (freed with @job_free) in the run thread's place:
+ * the worker is running until @done gets the task and @done_data. */
+void     sy_worker_run_job             (SyWorker            *self,
+                                        GCancellable        *cancellable,
+                                        gpointer             job,
+                                        GDestroyNotify       job_free,
+                                        GTaskThreadFunc      thread,
+                                        GAsyncReadyCallback  done,
+                                        gpointer             done_data);
 void     sy_worker_schedule_run        (SyWorker *self);
 
 /* sy-worker-generate.c */

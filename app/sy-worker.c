@@ -176,7 +176,6 @@ static gboolean
 start_run (gpointer user_data)
 {
   SyWorker *self = user_data;
-  g_autoptr (GTask) task = NULL;
   RunJob *job;
 
   self->debounce_id = 0;
@@ -193,11 +192,7 @@ start_run (gpointer user_data)
   job = g_new0 (RunJob, 1);
   sy_worker_inputs_init (self, &job->in);
 
-  sy_worker_set_running (self, TRUE);
-  task = g_task_new (self, NULL, run_done, NULL);
-  g_task_set_source_tag (task, start_run);
-  g_task_set_task_data (task, job, (GDestroyNotify) run_job_free);
-  g_task_run_in_thread (task, run_thread);
+  sy_worker_run_job (self, NULL, job, (GDestroyNotify) run_job_free, run_thread, run_done, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -475,6 +470,24 @@ sy_worker_inputs_clear (SyWorkerInputs *inputs)
   g_clear_pointer (&inputs->text, g_free);
 }
 
+void
+sy_worker_run_job (SyWorker            *self,
+                   GCancellable        *cancellable,
+                   gpointer             job,
+                   GDestroyNotify       job_free,
+                   GTaskThreadFunc      thread,
+                   GAsyncReadyCallback  done,
+                   gpointer             done_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  sy_worker_set_running (self, TRUE);
+  task = g_task_new (self, cancellable, done, done_data);
+  g_task_set_source_tag (task, sy_worker_run_job);
+  g_task_set_task_data (task, job, job_free);
+  g_task_run_in_thread (task, thread);
+}
+
 /* The run thread is free: a model loaded meanwhile goes in (and its run
  * is scheduled), else the next waiting calibration starts.  FALSE when
  * neither was waiting. */
@@ -494,7 +507,6 @@ gboolean
 sy_worker_start_calibration (SyWorker *self)
 {
   GTask *outer;
-  g_autoptr (GTask) inner = NULL;
   CalJob *job;
 
   while ((outer = g_queue_pop_head (&self->calibrations)) != NULL)
@@ -517,10 +529,8 @@ sy_worker_start_calibration (SyWorker *self)
   job->text = g_strdup (self->text);
   job->model = self->model;
 
-  sy_worker_set_running (self, TRUE);
-  inner = g_task_new (self, g_task_get_cancellable (outer), cal_done, outer);
-  g_task_set_task_data (inner, job, (GDestroyNotify) cal_job_free);
-  g_task_run_in_thread (inner, cal_thread);
+  sy_worker_run_job (self, g_task_get_cancellable (outer), job, (GDestroyNotify) cal_job_free,
+                     cal_thread, cal_done, outer);
   return TRUE;
 }
 
