@@ -19,6 +19,7 @@
 
 #include "sy-cli.h"
 #include "sy-cli-model.h"
+#include "sy-format.h"
 #include "sy-generate.h"
 #include "sy-model.h"
 #include "sy-render-export.h"
@@ -174,10 +175,7 @@ apply_session (RenderArgs  *args,
     args->cell_width = saved->heatmap_cell_width;
   if (args->out == NULL)
     {
-      const char *path = args->session_path;
-      g_autofree char *stem = g_str_has_suffix (path, SY_SESSION_FILE_EXTENSION)
-        ? g_strndup (path, strlen (path) - strlen (SY_SESSION_FILE_EXTENSION))
-        : g_strdup (path);
+      g_autofree char *stem = sy_strip_suffix (args->session_path, SY_SESSION_FILE_EXTENSION);
 
       args->out = g_strconcat (stem, ".svg", NULL);
     }

@@ -1,4 +1,4 @@
-/* sy-format.c: quantities as text, for switchyard-cli and the windows
+/* sy-format.c: text for switchyard-cli and the windows: durations, names
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "sy-format.h"
 
@@ -24,4 +25,13 @@ sy_format_duration (double                  s,
     return g_strdup_printf ("%d%s%s%s%02d%s%s", (int) (s / 60), sp, format->minutes, sp,
                             (int) s % 60, sp, format->seconds);
   return g_strdup_printf ("%.0f%s%s", s, sp, format->seconds);
+}
+
+char *
+sy_strip_suffix (const char *name,
+                 const char *suffix)
+{
+  if (g_str_has_suffix (name, suffix))
+    return g_strndup (name, strlen (name) - strlen (suffix));
+  return g_strdup (name);
 }

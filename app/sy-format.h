@@ -1,4 +1,4 @@
-/* sy-format.h: quantities as text, for switchyard-cli and the windows
+/* sy-format.h: text for switchyard-cli and the windows: durations, names
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,5 +24,9 @@ typedef struct
  * hours and minutes from an hour, minutes and seconds from a minute. */
 char *sy_format_duration (double                  s,
                           const SyDurationFormat *format);
+
+/* @name without @suffix where it ends so, else all of it (free with g_free). */
+char *sy_strip_suffix    (const char             *name,
+                          const char             *suffix);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "sy-compare.h"
 #include "sy-compare-view.h"
 #include "sy-file-chooser.h"
+#include "sy-format.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -723,8 +724,7 @@ static void
 prepare_save_session (SyTraceWindow  *self,
                       GtkFileChooser *chooser)
 {
-  g_autofree char *stem = g_str_has_suffix (self->name, ".json")
-    ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
+  g_autofree char *stem = sy_strip_suffix (self->name, ".json");
   g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
 
   gtk_file_chooser_set_current_name (chooser, name);
