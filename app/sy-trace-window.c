@@ -22,6 +22,7 @@
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-trace-window.h"
+#include "sy-views.h"
 #include "sy-window.h"
 
 struct _SyTraceWindow
@@ -57,20 +58,22 @@ struct _SyTraceWindow
   SySelection          *selection;
 };
 
-/* Measures of the heatmap's drop-down (the session names them so). */
-static const struct
-{
-  const char *id;
-  const char *label;
-} measures[] = {
-  { "k", N_("Experts (K)") },
-  { "importance", N_("Importance") },
-  { "expert", N_("Top expert") },
-  { "entropy", N_("Router entropy") },
-  { "depth", N_("Depth (shallow/deep)") },
-};
-
 G_DEFINE_FINAL_TYPE (SyTraceWindow, sy_trace_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* The measure at @position of the heatmap's drop-down, or NULL: the
+ * measures of sy_measures() the heatmap draws with no expert chosen
+ * (all but gate:E), in their order. */
+static const SyMeasureInfo *
+shown_measure (guint position)
+{
+  guint n;
+  const SyMeasureInfo *measures = sy_measures (&n);
+
+  for (guint i = 0; i < n; i++)
+    if (measures[i].heatmap != NULL && strcmp (measures[i].name, "gate") != 0 && position-- == 0)
+      return &measures[i];
+  return NULL;
+}
 
 static void
 show_error (GtkWindow  *parent,
@@ -503,8 +506,10 @@ sy_trace_window_set_measure (SyTraceWindow *self,
                              const char    *measure,
                              GError       **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
-    if (g_strcmp0 (measures[i].id, measure) == 0)
+  const SyMeasureInfo *shown;
+
+  for (guint i = 0; (shown = shown_measure (i)) != NULL; i++)
+    if (g_strcmp0 (shown->name, measure) == 0)
       {
         gtk_drop_down_set_selected (GTK_DROP_DOWN (self->measure), i);
         return TRUE;
@@ -517,9 +522,9 @@ sy_trace_window_set_measure (SyTraceWindow *self,
 const char *
 sy_trace_window_get_measure (SyTraceWindow *self)
 {
-  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure));
+  const SyMeasureInfo *shown = shown_measure (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure)));
 
-  return i < G_N_ELEMENTS (measures) ? measures[i].id : "k";
+  return shown != NULL ? shown->name : "k";
 }
 
 static void
@@ -839,6 +844,7 @@ sy_trace_window_init (SyTraceWindow *self)
   {
     g_autoptr (GMenu) menu = g_menu_new ();
     g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+    const SyMeasureInfo *shown;
 
     g_menu_append (menu, _("Save _Session…"), "trace.save-session");
     g_menu_append (menu, _("Save T_race…"), "trace.save");
@@ -850,8 +856,8 @@ sy_trace_window_init (SyTraceWindow *self)
     gtk_widget_set_tooltip_text (save, _("Main Menu"));
     adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
     self->menu = g_object_ref (menu);
-    for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
-      gtk_string_list_append (names, _(measures[i].label));
+    for (guint i = 0; (shown = shown_measure (i)) != NULL; i++)
+      gtk_string_list_append (names, _(shown->label));
     self->measure = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
     gtk_widget_set_tooltip_text (self->measure, _("What the heatmap shows"));
     g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
