@@ -456,7 +456,8 @@ sy_compare_pane_export (SyComparePane        *self,
   sy_compare_options_init (&job.diff);
   job.diff.selected_token = selection ? sy_selection_get_token (selection) : -1;
   job.diff.selected_layer = selection ? sy_selection_get_layer (selection) : -1;
-  return sy_compare_export (&job, path, job.side ? MAX (width, 2 * 480) : width, height, 1.0, error);
+  return sy_compare_export (&job, path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
+                            error);
 }
 
 static GtkWidget *

@@ -669,9 +669,12 @@ typedef struct
   const char  *done;
 } PathAction;
 
-static const PathAction export_chart_action = { sy_profiler_window_export_chart, N_("Chart exported") };
-static const PathAction export_data_action = { sy_profiler_window_export_data,
-                                               N_("Wrote profile.json, the CSV tables and trace.json") };
+static const PathAction export_chart_action = {
+  sy_profiler_window_export_chart, N_("Chart exported")
+};
+static const PathAction export_data_action = {
+  sy_profiler_window_export_data, N_("Wrote profile.json, the CSV tables and trace.json")
+};
 static const PathAction open_profile_action = { sy_profiler_window_open_profile, NULL };
 
 static void

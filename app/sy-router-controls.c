@@ -94,8 +94,10 @@ static const char * const map_labels[] = { N_("Budget"), N_("Linear") };
 static const char * const shallow_labels[] = { N_("Top experts"), N_("Shared experts only") };
 
 static const RowSpec row_specs[N_ROWS] = {
-  [ROW_K] = { N_("_k"), N_("Experts per token (Top-k), or the mean budget (DA-MoE)"), CONTROL_SPIN, 2, 1, 64 },
-  [ROW_P] = { N_("_p"), N_("Top-p: the fewest experts whose probabilities sum past p"), CONTROL_SCALE, 0.4 },
+  [ROW_K] = { N_("_k"), N_("Experts per token (Top-k), or the mean budget (DA-MoE)"),
+              CONTROL_SPIN, 2, 1, 64 },
+  [ROW_P] = { N_("_p"), N_("Top-p: the fewest experts whose probabilities sum past p"),
+              CONTROL_SCALE, 0.4 },
   [ROW_T] = { N_("_t"), N_("Keep experts with at least t times the top expert's probability"),
               CONTROL_SCALE, 0.5 },
   [ROW_Q] = { N_("_q"), N_("Quantile of all router probabilities of a layer that an expert must reach"),
@@ -104,7 +106,8 @@ static const RowSpec row_specs[N_ROWS] = {
   [ROW_KMAX] = { N_("k ma_x"), N_("Never more experts than this"), CONTROL_SPIN, 8, 1, 64 },
   [ROW_MAP] = { N_("_Map"), N_("How importance becomes K: share of a budget, or linear between k min and k max"),
                 CONTROL_DROPDOWN, 0, 0, 0, map_labels, G_N_ELEMENTS (map_labels) },
-  [ROW_THETA] = { N_("θ"), N_("Complexity at or above which a token goes deep"), CONTROL_SCALE, 0.5 },
+  [ROW_THETA] = { N_("θ"), N_("Complexity at or above which a token goes deep"),
+                  CONTROL_SCALE, 0.5 },
   [ROW_GAMMA] = { N_("γ"), N_("How strongly urgency pushes toward shallow"), CONTROL_SCALE, 0.5 },
   [ROW_U] = { N_("_Urgency"), N_("Task urgency U in [0, 1]"), CONTROL_SCALE, 0.0 },
   [ROW_KDEEP] = { N_("k _deep"), N_("Experts for a deep token"), CONTROL_SPIN, 2, 1, 64 },
@@ -117,7 +120,8 @@ static const RowSpec row_specs[N_ROWS] = {
                      CONTROL_DROPDOWN, 0, 0, 0, schedule_labels, G_N_ELEMENTS (schedule_labels) },
   [ROW_KLO] = { N_("k _lo"), N_("Lowest cap of the schedule"), CONTROL_SPIN, 1, 1, 64 },
   [ROW_KHI] = { N_("k h_i"), N_("Highest cap of the schedule"), CONTROL_SPIN, 4, 1, 64 },
-  [ROW_CYCLES] = { N_("_Cycles"), N_("Waves of the wave schedule across depth"), CONTROL_SPIN, 2, 1, 16 },
+  [ROW_CYCLES] = { N_("_Cycles"), N_("Waves of the wave schedule across depth"),
+                   CONTROL_SPIN, 2, 1, 16 },
 };
 
 struct _SyRouterControls

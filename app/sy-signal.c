@@ -17,8 +17,8 @@ sy_signal_new (gpointer    klass,
   guint id;
 
   va_start (params, n_params);
-  id = g_signal_new_valist (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, NULL, NULL, NULL, NULL,
-                            G_TYPE_NONE, n_params, params);
+  id = g_signal_new_valist (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                            NULL, NULL, NULL, NULL, G_TYPE_NONE, n_params, params);
   va_end (params);
   return id;
 }

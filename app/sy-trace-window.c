@@ -522,7 +522,8 @@ sy_trace_window_set_measure (SyTraceWindow *self,
 const char *
 sy_trace_window_get_measure (SyTraceWindow *self)
 {
-  const SyMeasureInfo *shown = shown_measure (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure)));
+  guint position = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure));
+  const SyMeasureInfo *shown = shown_measure (position);
 
   return shown != NULL ? shown->name : "k";
 }
@@ -743,7 +744,8 @@ prepare_save (SyTraceWindow  *self,
 }
 
 static const FileAction file_actions[] = {
-  { "trace.open-b", N_("Open Trace as B (the same text)"), GTK_FILE_CHOOSER_ACTION_OPEN, N_("_Open"), TRUE,
+  { "trace.open-b", N_("Open Trace as B (the same text)"), GTK_FILE_CHOOSER_ACTION_OPEN, N_("_Open"),
+    TRUE,
     prepare_open_b, sy_trace_window_open_b, N_("Could Not Open Trace B") },
   { "trace.save-session", N_("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE, N_("_Save"), TRUE,
     prepare_save_session, sy_trace_window_save_session, N_("Could Not Save Session") },

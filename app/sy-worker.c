@@ -745,7 +745,8 @@ sy_worker_class_init (SyWorkerClass *klass)
   /* (slot, error) */
   sy_worker_signals[RUN_FAILED] = sy_signal_new (klass, "run-failed", 2, G_TYPE_INT, G_TYPE_ERROR);
   /* (fraction, text or NULL) */
-  sy_worker_signals[LOAD_PROGRESS] = sy_signal_new (klass, "load-progress", 2, G_TYPE_DOUBLE, G_TYPE_STRING);
+  sy_worker_signals[LOAD_PROGRESS] = sy_signal_new (klass, "load-progress", 2,
+                                                     G_TYPE_DOUBLE, G_TYPE_STRING);
   sy_worker_signals[BUSY_CHANGED] = sy_signal_new (klass, "busy-changed", 0);
 }
 
