@@ -99,6 +99,29 @@ sy_cli_free_options (const GOptionEntry *entries)
       }
 }
 
+char *
+sy_cli_token_label (const char *text)
+{
+  g_autofree char *esc = NULL;
+  GString *s;
+
+  if (text == NULL)
+    return g_strdup ("");
+  esc = g_strescape (text, "\xc2\xc3\xc4\xc5\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xf0");
+  s = g_string_new ("\"");
+  if (g_utf8_strlen (esc, -1) > 12)
+    {
+      const char *end = g_utf8_offset_to_pointer (esc, 11);
+
+      g_string_append_len (s, esc, end - esc);
+      g_string_append (s, "\xe2\x80\xa6");
+    }
+  else
+    g_string_append (s, esc);
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
 void
 sy_cli_print_json (const char *json,
                    gboolean    pretty)

@@ -16,6 +16,7 @@
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
 #include "sy-selection.h"
+#include "sy-signal.h"
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-views.h"
@@ -849,20 +850,12 @@ sy_analysis_view_class_init (SyAnalysisViewClass *klass)
   object_class->finalize = sy_analysis_view_finalize;
 
   /* (path) */
-  signals[MODEL_LOADED] =
-    g_signal_new ("model-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[MODEL_LOADED] = sy_signal_new (klass, "model-loaded", 1, G_TYPE_STRING);
   /* (path, error) */
-  signals[LOAD_FAILED] =
-    g_signal_new ("load-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+  signals[LOAD_FAILED] = sy_signal_new (klass, "load-failed", 2, G_TYPE_STRING, G_TYPE_ERROR);
   /* (fraction, text or NULL: see sy_worker_load_model_async) */
-  signals[LOAD_PROGRESS] =
-    g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
-  signals[TRACE_CHANGED] =
-    g_signal_new ("trace-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[LOAD_PROGRESS] = sy_signal_new (klass, "load-progress", 2, G_TYPE_DOUBLE, G_TYPE_STRING);
+  signals[TRACE_CHANGED] = sy_signal_new (klass, "trace-changed", 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "analysisview");

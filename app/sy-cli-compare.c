@@ -20,33 +20,10 @@
 #include "sy-cli.h"
 #include "sy-cli-model.h"
 #include "sy-compare.h"
-#include "sy-compare-render.h"
+#include "sy-compare-export.h"
 #include "sy-render-export.h"
 #include "sy-session.h"
 #include "sy-trace-file.h"
-
-typedef struct
-{
-  const SyCompare  *cmp;
-  gboolean          side;
-  SyCompareOptions  diff;
-  SyHeatmapOptions  heatmap;
-  SyRenderStyle     style;
-} DrawJob;
-
-static void
-draw_job (cairo_t  *cr,
-          double    width,
-          double    height,
-          gpointer  user_data)
-{
-  DrawJob *job = user_data;
-
-  if (job->side)
-    sy_compare_side_render (cr, job->cmp, &job->heatmap, &job->style, width, height);
-  else
-    sy_compare_render (cr, job->cmp, &job->diff, &job->style, width, height);
-}
 
 static char *
 fmt_count (double v)
@@ -112,18 +89,8 @@ print_table (const SyCompare *cmp)
   for (int t = 0; t < cmp->n_tokens; t++)
     {
       const char *raw = a->token_text ? a->token_text[t] : NULL;
-      g_autofree char *esc = raw ? g_strescape (raw, "\xc2\xc3\xc4\xc5\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xf0")
-                                 : g_strdup ("");
-      g_autofree char *tok = NULL;
+      g_autofree char *tok = sy_cli_token_label (raw ? raw : "");
 
-      if (g_utf8_strlen (esc, -1) > 12)
-        {
-          const char *end = g_utf8_offset_to_pointer (esc, 11);
-
-          tok = g_strdup_printf ("\"%.*s…\"", (int) (end - esc), esc);
-        }
-      else
-        tok = g_strdup_printf ("\"%s\"", esc);
       printf ("%5d %6d  %-*s", t, (int) a->ids[t],
               14 + (int) strlen (tok) - (int) g_utf8_strlen (tok, -1), tok);
       for (int i = 0; i < cmp->n_moe_layers; i++)
@@ -240,16 +207,18 @@ apply_session (CompareOptions *o,
   return TRUE;
 }
 
-/* --view, --style, the size and --out into @job and @format; returns 0,
- * or 1 having printed the error. */
+/* --view, --style, the size and --out into @job (its style @style) and
+ * @format; returns 0, or 1 having printed the error. */
 static int
-picture_options (CompareOptions *o,
-                 DrawJob        *job,
-                 SyExportFormat *format)
+picture_options (CompareOptions  *o,
+                 SyCompareExport *job,
+                 SyRenderStyle   *style,
+                 SyExportFormat  *format)
 {
   g_autoptr (GError) error = NULL;
 
   memset (job, 0, sizeof *job);
+  job->style = style;
   sy_compare_options_init (&job->diff);
   sy_heatmap_options_init (&job->heatmap);
   if (o->view == NULL || strcmp (o->view, "diff") == 0)
@@ -259,8 +228,8 @@ picture_options (CompareOptions *o,
   else
     return sy_cli_error ("compare: unknown view '%s' (use diff or side)", o->view);
   if (o->style_name == NULL)
-    sy_render_style_init_light (&job->style);
-  else if (!sy_render_style_init_named (&job->style, o->style_name))
+    sy_render_style_init_light (style);
+  else if (!sy_render_style_init_named (style, o->style_name))
     return sy_cli_error ("compare: unknown style '%s' (use light or dark)", o->style_name);
   o->width = o->width ? o->width : 1200;
   o->height = o->height ? o->height : 800;
@@ -319,7 +288,8 @@ compare (CompareOptions *o)
   g_autoptr (GError) error = NULL;
   g_autoptr (SyCompare) cmp = NULL;
   gboolean session_has_trace = FALSE;
-  DrawJob job;
+  SyCompareExport job;
+  SyRenderStyle style;
   SyExportFormat format;
 
   if (o->session_path != NULL && !apply_session (o, &session_has_trace))
@@ -333,7 +303,7 @@ compare (CompareOptions *o)
     return sy_cli_error ("compare: --b SPEC is required (configuration B)");
   if (o->trace_path == NULL && (o->text == NULL) == (o->ids_text == NULL))
     return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
-  if (picture_options (o, &job, &format) != 0)
+  if (picture_options (o, &job, &style, &format) != 0)
     return 1;
 
   if (o->trace_path != NULL)
@@ -358,7 +328,7 @@ compare (CompareOptions *o)
   if (o->out != NULL)
     {
       job.cmp = cmp;
-      if (!sy_render_to_file (o->out, o->width, o->height, o->scale, draw_job, &job, &error))
+      if (!sy_compare_export (&job, o->out, o->width, o->height, o->scale, &error))
         return sy_cli_error_from (error);
     }
   return 0;

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "sy-cli.h"
 #include "sy-cli-model.h"
 #include "sy-corpus.h"
+#include "sy-format.h"
 #include "sy-profile.h"
 #include "sy-profile-render.h"
 #include "sy-render-export.h"
@@ -74,24 +74,15 @@ typedef struct
   gboolean quiet;
 } CliProgress;
 
-static char *
-fmt_eta (double s)
-{
-  if (!isfinite (s))
-    return g_strdup ("?");
-  if (s >= 3600)
-    return g_strdup_printf ("%dh%02dm", (int) (s / 3600), ((int) s % 3600) / 60);
-  if (s >= 60)
-    return g_strdup_printf ("%dm%02ds", (int) (s / 60), (int) s % 60);
-  return g_strdup_printf ("%.0fs", s);
-}
+/* the time left, short: "1h05m", "3m20s", "12s" */
+static const SyDurationFormat eta_format = { "?", "", "h", "m", "s" };
 
 static gboolean
 on_progress (const SyProfileProgress *p,
              gpointer                 user_data)
 {
   CliProgress *cp = user_data;
-  g_autofree char *eta = fmt_eta (p->eta_s);
+  g_autofree char *eta = sy_format_duration (p->eta_s, &eta_format);
   int step = MAX (p->texts_total / 20, 1);
 
   if (cp->quiet)

@@ -19,6 +19,7 @@
 
 #include "sy-cli.h"
 #include "sy-cli-model.h"
+#include "sy-format.h"
 #include "sy-generate.h"
 #include "sy-model.h"
 #include "sy-render-export.h"
@@ -56,22 +57,15 @@ typedef struct
   gboolean        session_token;   /* the selection is the session's */
   gboolean        session_layer;
   SySessionFile  *saved;
+  GOptionEntry   *entries;         /* the options, which own the strings above */
 } RenderArgs;
 
 static void
 render_args_clear (RenderArgs *args)
 {
-  g_free (args->model_path);
-  g_free (args->text);
-  g_free (args->ids_text);
-  g_free (args->router);
-  g_free (args->view_name);
-  g_free (args->measure);
-  g_free (args->style_name);
-  g_free (args->out);
-  g_free (args->session_path);
-  g_free (args->profile_path);
-  g_free (args->trace_path);
+  if (args->entries != NULL)
+    sy_cli_free_options (args->entries);
+  g_free (args->entries);
   g_clear_pointer (&args->saved, sy_session_file_free);
 }
 
@@ -143,6 +137,7 @@ parse_args (RenderArgs  *args,
   args->token = args->layer = G_MININT;
   args->scale = 1;
   args->cell_width = NAN;
+  args->entries = g_memdup2 (entries, sizeof entries);
   g_option_context_add_main_entries (context, entries, NULL);
   return g_option_context_parse (context, argc, argv, error);
 }
@@ -180,10 +175,7 @@ apply_session (RenderArgs  *args,
     args->cell_width = saved->heatmap_cell_width;
   if (args->out == NULL)
     {
-      const char *path = args->session_path;
-      g_autofree char *stem = g_str_has_suffix (path, SY_SESSION_FILE_EXTENSION)
-        ? g_strndup (path, strlen (path) - strlen (SY_SESSION_FILE_EXTENSION))
-        : g_strdup (path);
+      g_autofree char *stem = sy_strip_suffix (args->session_path, SY_SESSION_FILE_EXTENSION);
 
       args->out = g_strconcat (stem, ".svg", NULL);
     }

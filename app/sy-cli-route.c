@@ -55,30 +55,6 @@ fmt_count (double v)
   return g_strdup_printf ("%.0f", v);
 }
 
-/* A token's text for the table: escaped, quoted, at most 14 bytes wide. */
-static char *
-fmt_token (const char *text)
-{
-  g_autofree char *esc = NULL;
-  GString *s;
-
-  if (text == NULL)
-    return g_strdup ("");
-  esc = g_strescape (text, "\xc2\xc3\xc4\xc5\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xf0");
-  s = g_string_new ("\"");
-  if (g_utf8_strlen (esc, -1) > 12)
-    {
-      const char *end = g_utf8_offset_to_pointer (esc, 11);
-
-      g_string_append_len (s, esc, end - esc);
-      g_string_append (s, "\xe2\x80\xa6");
-    }
-  else
-    g_string_append (s, esc);
-  g_string_append_c (s, '"');
-  return g_string_free (s, FALSE);
-}
-
 static void
 print_table (const SyTrace     *trace,
              int                native_k,
@@ -121,7 +97,7 @@ print_table (const SyTrace     *trace,
   printf ("  %s\n", "nll");
   for (int t = 0; t < trace->n_tokens; t++)
     {
-      g_autofree char *tok = fmt_token (trace->token_text ? trace->token_text[t] : NULL);
+      g_autofree char *tok = sy_cli_token_label (trace->token_text ? trace->token_text[t] : NULL);
       int width = 16 + (int) strlen (tok) - (int) g_utf8_strlen (tok, -1);
 
       printf ("%5d %6d  %-*s", t, (int) trace->ids[t], width, tok);

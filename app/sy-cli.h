@@ -43,6 +43,9 @@ gboolean sy_cli_parse_options (const char    *command,
  * arrays), for options kept in a struct rather than in g_autofree
  * locals. */
 void     sy_cli_free_options  (const GOptionEntry *entries);
+/* A token's text for a table column: escaped (bytes of UTF-8 kept),
+ * quoted, at most 12 characters (the first 11 and "…"); NULL: "". */
+char    *sy_cli_token_label   (const char    *text);
 /* Prints @json on stdout; a compact one (not @pretty) ends in a newline. */
 void     sy_cli_print_json    (const char    *json,
                                gboolean       pretty);

@@ -8,10 +8,10 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "sy-compare-export.h"
 #include "sy-compare-pane.h"
 #include "sy-compare-view.h"
 #include "sy-heatmap-view.h"
-#include "sy-render-export.h"
 #include "sy-router-controls.h"
 
 struct _SyComparePane
@@ -431,29 +431,6 @@ sy_compare_pane_get_heatmap (SyComparePane *self,
   return self->heat[slot];
 }
 
-typedef struct
-{
-  const SyCompare     *cmp;
-  SyHeatmapOptions     heatmap;
-  SyCompareOptions     diff;
-  gboolean             side;
-  const SyRenderStyle *style;
-} ExportJob;
-
-static void
-export_draw (cairo_t  *cr,
-             double    width,
-             double    height,
-             gpointer  user_data)
-{
-  ExportJob *job = user_data;
-
-  if (job->side)
-    sy_compare_side_render (cr, job->cmp, &job->heatmap, job->style, width, height);
-  else
-    sy_compare_render (cr, job->cmp, &job->diff, job->style, width, height);
-}
-
 gboolean
 sy_compare_pane_export (SyComparePane        *self,
                         const char           *path,
@@ -462,7 +439,7 @@ sy_compare_pane_export (SyComparePane        *self,
                         double                height,
                         GError              **error)
 {
-  ExportJob job = { 0, };
+  SyCompareExport job = { 0, };
   SySelection *selection;
 
   g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
@@ -483,8 +460,8 @@ sy_compare_pane_export (SyComparePane        *self,
   sy_compare_options_init (&job.diff);
   job.diff.selected_token = selection ? sy_selection_get_token (selection) : -1;
   job.diff.selected_layer = selection ? sy_selection_get_layer (selection) : -1;
-  return sy_render_to_file (path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
-                            export_draw, &job, error);
+  return sy_compare_export (&job, path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
+                            error);
 }
 
 static GtkWidget *

@@ -20,11 +20,13 @@
 #include "sy-default-model.h"
 #include "sy-expert-view.h"
 #include "sy-file-chooser.h"
+#include "sy-format.h"
 #include "sy-model.h"
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-render-export.h"
 #include "sy-render-style.h"
+#include "sy-signal.h"
 #include "sy-window.h"
 
 #ifndef SY_BROWN_CORPUS_DIR
@@ -124,17 +126,8 @@ typedef struct
   char             *router;
 } ProgressUpdate;
 
-static char *
-fmt_time (double s)
-{
-  if (!isfinite (s))
-    return g_strdup ("–");
-  if (s >= 3600)
-    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), ((int) s % 3600) / 60);
-  if (s >= 60)
-    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) s % 60);
-  return g_strdup_printf ("%.0f s", s);
-}
+/* the time left in the progress bar: "1 h 05 min", "3 min 20 s", "12 s" */
+static const SyDurationFormat time_left_format = { "–", " ", "h", "min", "s" };
 
 static gboolean
 apply_progress (gpointer data)
@@ -144,7 +137,7 @@ apply_progress (gpointer data)
 
   if (self->running && self->progress)
     {
-      g_autofree char *left = fmt_time (u->p.eta_s);
+      g_autofree char *left = sy_format_duration (u->p.eta_s, &time_left_format);
       g_autofree char *text = g_strdup_printf (_("%d of %d texts · %s · %.0f tokens/s · %s left"),
                                                u->p.texts_done, u->p.texts_total,
                                                u->router ? u->router : "", u->p.tokens_per_s, left);
@@ -634,16 +627,24 @@ export_draw (cairo_t  *cr,
     sy_profile_render_chart (cr, self->profile, self->chart, &opts, NULL, width, height);
 }
 
+/* FALSE with @error while there is no profile to export. */
+static gboolean
+have_profile (SyProfilerWindow  *self,
+              GError           **error)
+{
+  if (self->profile != NULL)
+    return TRUE;
+  g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("Nothing to export yet: run a profile"));
+  return FALSE;
+}
+
 gboolean
 sy_profiler_window_export_chart (SyProfilerWindow  *self,
                                  const char        *path,
                                  GError           **error)
 {
-  if (self->profile == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("Nothing to export yet: run a profile"));
-      return FALSE;
-    }
+  if (!have_profile (self, error))
+    return FALSE;
   return sy_render_to_file (path, self->chart < 0 ? 1500 : 800, self->chart < 0 ? 1100 : 500, 1.0,
                             export_draw, self, error);
 }
@@ -653,27 +654,53 @@ sy_profiler_window_export_data (SyProfilerWindow  *self,
                                 const char        *dir,
                                 GError           **error)
 {
-  if (self->profile == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, _("Nothing to export yet: run a profile"));
-      return FALSE;
-    }
+  if (!have_profile (self, error))
+    return FALSE;
   return sy_profile_write_dir (self->profile, dir, error);
 }
 
+/* What a chooser of the window does with the path chosen: @func, then a
+ * toast of its error or of @done (NULL: none). */
+typedef struct
+{
+  gboolean   (*func) (SyProfilerWindow  *self,
+                      const char        *path,
+                      GError           **error);
+  const char  *done;
+} PathAction;
+
+static const PathAction export_chart_action = {
+  sy_profiler_window_export_chart, N_("Chart exported")
+};
+static const PathAction export_data_action = {
+  sy_profiler_window_export_data, N_("Wrote profile.json, the CSV tables and trace.json")
+};
+static const PathAction open_profile_action = { sy_profiler_window_open_profile, NULL };
+
 static void
-on_export_chart_chosen (GtkFileChooser *chooser,
-                        GFile          *file,
-                        gpointer        user_data)
+on_path_chosen (GtkFileChooser *chooser,
+                GFile          *file,
+                gpointer        user_data)
 {
   SyProfilerWindow *self = user_data;
+  const PathAction *pa = g_object_get_data (G_OBJECT (chooser), "sy-path-action");
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
   g_autoptr (GError) error = NULL;
 
-  if (path && !sy_profiler_window_export_chart (self, path, &error))
+  if (path && !pa->func (self, path, &error))
     toast (self, error->message);
-  else if (path)
-    toast (self, _("Chart exported"));
+  else if (path && pa->done)
+    toast (self, _(pa->done));
+}
+
+/* Shows @chooser; on Accept, @pa gets the path. */
+static void
+choose_path (SyProfilerWindow *self,
+             GtkFileChooser   *chooser,
+             const PathAction *pa)
+{
+  g_object_set_data (G_OBJECT (chooser), "sy-path-action", (gpointer) pa);
+  sy_file_chooser_show (chooser, on_path_chosen, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -683,30 +710,15 @@ on_export_chart (SyProfilerWindow *self)
                                                  GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), FALSE);
 
   gtk_file_chooser_set_current_name (chooser, self->chart < 0 ? "profile-dashboard.svg" : "profile-chart.svg");
-  sy_file_chooser_show (chooser, on_export_chart_chosen, g_object_ref (self), g_object_unref);
-}
-
-static void
-on_export_data_chosen (GtkFileChooser *chooser,
-                       GFile          *file,
-                       gpointer        user_data)
-{
-  SyProfilerWindow *self = user_data;
-  g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (path && !sy_profiler_window_export_data (self, path, &error))
-    toast (self, error->message);
-  else if (path)
-    toast (self, _("Wrote profile.json, the CSV tables and trace.json"));
+  choose_path (self, chooser, &export_chart_action);
 }
 
 static void
 on_export_data (SyProfilerWindow *self)
 {
-  sy_file_chooser_show (sy_file_chooser_new (GTK_WINDOW (self), _("Export Data to a Folder"),
-                                             GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), FALSE),
-                        on_export_data_chosen, g_object_ref (self), g_object_unref);
+  choose_path (self, sy_file_chooser_new (GTK_WINDOW (self), _("Export Data to a Folder"),
+                                          GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), FALSE),
+               &export_data_action);
 }
 
 static void
@@ -899,26 +911,13 @@ on_area_released (GtkGestureClick  *gesture,
 }
 
 static void
-on_profile_chosen (GtkFileChooser *chooser,
-                   GFile          *file,
-                   gpointer        user_data)
-{
-  SyProfilerWindow *self = user_data;
-  g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (path && !sy_profiler_window_open_profile (self, path, &error))
-    toast (self, error->message);
-}
-
-static void
 on_open_profile (SyProfilerWindow *self)
 {
   GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open a profile.json"),
                                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), FALSE);
 
   sy_file_chooser_add_filter (chooser, _("Profile (profile.json)"), "*.json", NULL);
-  sy_file_chooser_show (chooser, on_profile_chosen, g_object_ref (self), g_object_unref);
+  choose_path (self, chooser, &open_profile_action);
 }
 
 /* ------------------------------------------------------------ the template */
@@ -1011,8 +1010,7 @@ sy_profiler_window_class_init (SyProfilerWindowClass *klass)
    * SyProfilerWindow::finished:
    * @ok: whether a profile came out (FALSE: cancelled or failed)
    */
-  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  signals[FINISHED] = sy_signal_new (klass, "finished", 1, G_TYPE_BOOLEAN);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "sy-router-controls.h"
+#include "sy-signal.h"
 
 /* Policies in the order of the drop-down. */
 static const struct
@@ -68,6 +69,59 @@ static const guint row_policies[N_ROWS] = {
   [ROW_KLO] = ALL_BUT_NATIVE,
   [ROW_KHI] = ALL_BUT_NATIVE,
   [ROW_CYCLES] = ALL_BUT_NATIVE,
+};
+
+/* What a row of the grid shows: its label, its tooltip, and a spin
+ * button (@lo to @hi), a scale (0 to 1) or a drop-down of @labels, which
+ * starts at @value (spin button, scale). */
+typedef enum
+{
+  CONTROL_SPIN, CONTROL_SCALE, CONTROL_DROPDOWN
+} Control;
+
+typedef struct
+{
+  const char         *label;
+  const char         *tooltip;
+  Control             control;
+  double              value;
+  int                 lo, hi;
+  const char * const *labels;
+  guint               n_labels;
+} RowSpec;
+
+static const char * const map_labels[] = { N_("Budget"), N_("Linear") };
+static const char * const shallow_labels[] = { N_("Top experts"), N_("Shared experts only") };
+
+static const RowSpec row_specs[N_ROWS] = {
+  [ROW_K] = { N_("_k"), N_("Experts per token (Top-k), or the mean budget (DA-MoE)"),
+              CONTROL_SPIN, 2, 1, 64 },
+  [ROW_P] = { N_("_p"), N_("Top-p: the fewest experts whose probabilities sum past p"),
+              CONTROL_SCALE, 0.4 },
+  [ROW_T] = { N_("_t"), N_("Keep experts with at least t times the top expert's probability"),
+              CONTROL_SCALE, 0.5 },
+  [ROW_Q] = { N_("_q"), N_("Quantile of all router probabilities of a layer that an expert must reach"),
+              CONTROL_SCALE, 0.9 },
+  [ROW_KMIN] = { N_("k mi_n"), N_("Never fewer experts than this"), CONTROL_SPIN, 1, 1, 64 },
+  [ROW_KMAX] = { N_("k ma_x"), N_("Never more experts than this"), CONTROL_SPIN, 8, 1, 64 },
+  [ROW_MAP] = { N_("_Map"), N_("How importance becomes K: share of a budget, or linear between k min and k max"),
+                CONTROL_DROPDOWN, 0, 0, 0, map_labels, G_N_ELEMENTS (map_labels) },
+  [ROW_THETA] = { N_("θ"), N_("Complexity at or above which a token goes deep"),
+                  CONTROL_SCALE, 0.5 },
+  [ROW_GAMMA] = { N_("γ"), N_("How strongly urgency pushes toward shallow"), CONTROL_SCALE, 0.5 },
+  [ROW_U] = { N_("_Urgency"), N_("Task urgency U in [0, 1]"), CONTROL_SCALE, 0.0 },
+  [ROW_KDEEP] = { N_("k _deep"), N_("Experts for a deep token"), CONTROL_SPIN, 2, 1, 64 },
+  [ROW_KSHALLOW] = { N_("k _shallow"), N_("Experts for a shallow token"), CONTROL_SPIN, 1, 1, 64 },
+  [ROW_SHALLOW] = { N_("S_hallow"), N_("What a shallow token runs"),
+                    CONTROL_DROPDOWN, 0, 0, 0, shallow_labels, G_N_ELEMENTS (shallow_labels) },
+  [ROW_WEIGHTS] = { N_("_Weights"), N_("How the chosen experts are weighted"),
+                    CONTROL_DROPDOWN, 0, 0, 0, weight_labels, G_N_ELEMENTS (weight_labels) },
+  [ROW_SCHEDULE] = { N_("_Schedule"), N_("DynaMoE layer schedule: a per-layer cap on K"),
+                     CONTROL_DROPDOWN, 0, 0, 0, schedule_labels, G_N_ELEMENTS (schedule_labels) },
+  [ROW_KLO] = { N_("k _lo"), N_("Lowest cap of the schedule"), CONTROL_SPIN, 1, 1, 64 },
+  [ROW_KHI] = { N_("k h_i"), N_("Highest cap of the schedule"), CONTROL_SPIN, 4, 1, 64 },
+  [ROW_CYCLES] = { N_("_Cycles"), N_("Waves of the wave schedule across depth"),
+                   CONTROL_SPIN, 2, 1, 16 },
 };
 
 struct _SyRouterControls
@@ -320,35 +374,6 @@ draw_preview (GtkDrawingArea *area,
 /* Builders */
 
 static GtkWidget *
-add_row (SyRouterControls *self,
-         GtkGrid          *grid,
-         int               line,
-         Row               row,
-         const char       *label,
-         const char       *tooltip,
-         GtkWidget        *control)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *lab = gtk_label_new_with_mnemonic (label);
-
-  gtk_label_set_xalign (GTK_LABEL (lab), 0);
-  gtk_widget_set_size_request (lab, 64, -1);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (lab), control);
-  gtk_widget_set_hexpand (control, TRUE);
-  gtk_widget_set_tooltip_text (box, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (control),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, gtk_label_get_text (GTK_LABEL (lab)),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip,
-                                  -1);
-  gtk_box_append (GTK_BOX (box), lab);
-  gtk_box_append (GTK_BOX (box), control);
-  gtk_grid_attach (grid, box, 0, line, 1, 1);
-  self->rows[row] = box;
-  self->controls[row] = control;
-  return control;
-}
-
-static GtkWidget *
 new_spin (SyRouterControls *self,
           int               lo,
           int               hi,
@@ -388,6 +413,50 @@ new_dropdown (SyRouterControls   *self,
   dd = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&list)), NULL);
   g_signal_connect_swapped (dd, "notify::selected", G_CALLBACK (on_value_changed), self);
   return dd;
+}
+
+/* The control of @spec */
+static GtkWidget *
+new_control (SyRouterControls *self,
+             const RowSpec    *spec)
+{
+  switch (spec->control)
+    {
+    case CONTROL_SPIN:
+      return new_spin (self, spec->lo, spec->hi, (int) spec->value);
+    case CONTROL_SCALE:
+      return new_scale (self, spec->value);
+    case CONTROL_DROPDOWN:
+    default:
+      return new_dropdown (self, spec->labels, spec->n_labels);
+    }
+}
+
+/* Row @row of the grid, as row_specs[] says. */
+static void
+add_row (SyRouterControls *self,
+         GtkGrid          *grid,
+         Row               row)
+{
+  GtkWidget *control = new_control (self, &row_specs[row]);
+  const char *tooltip = _(row_specs[row].tooltip);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *lab = gtk_label_new_with_mnemonic (_(row_specs[row].label));
+
+  gtk_label_set_xalign (GTK_LABEL (lab), 0);
+  gtk_widget_set_size_request (lab, 64, -1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (lab), control);
+  gtk_widget_set_hexpand (control, TRUE);
+  gtk_widget_set_tooltip_text (box, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, gtk_label_get_text (GTK_LABEL (lab)),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip,
+                                  -1);
+  gtk_box_append (GTK_BOX (box), lab);
+  gtk_box_append (GTK_BOX (box), control);
+  gtk_grid_attach (grid, box, 0, row, 1, 1);
+  self->rows[row] = box;
+  self->controls[row] = control;
 }
 
 static void
@@ -657,12 +726,9 @@ sy_router_controls_class_init (SyRouterControlsClass *klass)
   object_class->dispose = sy_router_controls_dispose;
   object_class->finalize = sy_router_controls_finalize;
 
-  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[RESET] = g_signal_new ("reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[CALIBRATE] = g_signal_new ("calibrate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CHANGED] = sy_signal_new (klass, "changed", 0);
+  signals[RESET] = sy_signal_new (klass, "reset", 0);
+  signals[CALIBRATE] = sy_signal_new (klass, "calibrate", 0);
   gtk_widget_class_set_css_name (widget_class, "routercontrols");
 }
 
@@ -671,9 +737,6 @@ sy_router_controls_init (SyRouterControls *self)
 {
   GtkWidget *heading, *grid, *buttons, *policy_box, *policy_label;
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
-  const char * const map_labels[] = { N_("Budget"), N_("Linear") };
-  const char * const shallow_labels[] = { N_("Top experts"), N_("Shared experts only") };
-  int line = 0;
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 8);
@@ -712,46 +775,8 @@ sy_router_controls_init (SyRouterControls *self)
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
   gtk_box_append (GTK_BOX (self), grid);
 
-  add_row (self, GTK_GRID (grid), line++, ROW_K, _("_k"),
-           _("Experts per token (Top-k), or the mean budget (DA-MoE)"), new_spin (self, 1, 64, 2));
-  add_row (self, GTK_GRID (grid), line++, ROW_P, _("_p"),
-           _("Top-p: the fewest experts whose probabilities sum past p"), new_scale (self, 0.4));
-  add_row (self, GTK_GRID (grid), line++, ROW_T, _("_t"),
-           _("Keep experts with at least t times the top expert's probability"), new_scale (self, 0.5));
-  add_row (self, GTK_GRID (grid), line++, ROW_Q, _("_q"),
-           _("Quantile of all router probabilities of a layer that an expert must reach"), new_scale (self, 0.9));
-  add_row (self, GTK_GRID (grid), line++, ROW_KMIN, _("k mi_n"),
-           _("Never fewer experts than this"), new_spin (self, 1, 64, 1));
-  add_row (self, GTK_GRID (grid), line++, ROW_KMAX, _("k ma_x"),
-           _("Never more experts than this"), new_spin (self, 1, 64, 8));
-  add_row (self, GTK_GRID (grid), line++, ROW_MAP, _("_Map"),
-           _("How importance becomes K: share of a budget, or linear between k min and k max"),
-           new_dropdown (self, map_labels, G_N_ELEMENTS (map_labels)));
-  add_row (self, GTK_GRID (grid), line++, ROW_THETA, _("θ"),
-           _("Complexity at or above which a token goes deep"), new_scale (self, 0.5));
-  add_row (self, GTK_GRID (grid), line++, ROW_GAMMA, _("γ"),
-           _("How strongly urgency pushes toward shallow"), new_scale (self, 0.5));
-  add_row (self, GTK_GRID (grid), line++, ROW_U, _("_Urgency"),
-           _("Task urgency U in [0, 1]"), new_scale (self, 0.0));
-  add_row (self, GTK_GRID (grid), line++, ROW_KDEEP, _("k _deep"),
-           _("Experts for a deep token"), new_spin (self, 1, 64, 2));
-  add_row (self, GTK_GRID (grid), line++, ROW_KSHALLOW, _("k _shallow"),
-           _("Experts for a shallow token"), new_spin (self, 1, 64, 1));
-  add_row (self, GTK_GRID (grid), line++, ROW_SHALLOW, _("S_hallow"),
-           _("What a shallow token runs"),
-           new_dropdown (self, shallow_labels, G_N_ELEMENTS (shallow_labels)));
-  add_row (self, GTK_GRID (grid), line++, ROW_WEIGHTS, _("_Weights"),
-           _("How the chosen experts are weighted"),
-           new_dropdown (self, weight_labels, G_N_ELEMENTS (weight_labels)));
-  add_row (self, GTK_GRID (grid), line++, ROW_SCHEDULE, _("_Schedule"),
-           _("DynaMoE layer schedule: a per-layer cap on K"),
-           new_dropdown (self, schedule_labels, G_N_ELEMENTS (schedule_labels)));
-  add_row (self, GTK_GRID (grid), line++, ROW_KLO, _("k _lo"),
-           _("Lowest cap of the schedule"), new_spin (self, 1, 64, 1));
-  add_row (self, GTK_GRID (grid), line++, ROW_KHI, _("k h_i"),
-           _("Highest cap of the schedule"), new_spin (self, 1, 64, 4));
-  add_row (self, GTK_GRID (grid), line++, ROW_CYCLES, _("_Cycles"),
-           _("Waves of the wave schedule across depth"), new_spin (self, 1, 16, 2));
+  for (Row row = 0; row < N_ROWS; row++)
+    add_row (self, GTK_GRID (grid), row);
 
   self->preview = gtk_drawing_area_new ();
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->preview), 36);

@@ -13,6 +13,7 @@
 #include "sy-compare.h"
 #include "sy-compare-view.h"
 #include "sy-file-chooser.h"
+#include "sy-format.h"
 #include "sy-heatmap-view.h"
 #include "sy-inspector-view.h"
 #include "sy-router-controls.h"
@@ -21,6 +22,7 @@
 #include "sy-summary-view.h"
 #include "sy-token-strip.h"
 #include "sy-trace-window.h"
+#include "sy-views.h"
 #include "sy-window.h"
 
 struct _SyTraceWindow
@@ -56,20 +58,22 @@ struct _SyTraceWindow
   SySelection          *selection;
 };
 
-/* Measures of the heatmap's drop-down (the session names them so). */
-static const struct
-{
-  const char *id;
-  const char *label;
-} measures[] = {
-  { "k", N_("Experts (K)") },
-  { "importance", N_("Importance") },
-  { "expert", N_("Top expert") },
-  { "entropy", N_("Router entropy") },
-  { "depth", N_("Depth (shallow/deep)") },
-};
-
 G_DEFINE_FINAL_TYPE (SyTraceWindow, sy_trace_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* The measure at @position of the heatmap's drop-down, or NULL: the
+ * measures of sy_measures() the heatmap draws with no expert chosen
+ * (all but gate:E), in their order. */
+static const SyMeasureInfo *
+shown_measure (guint position)
+{
+  guint n;
+  const SyMeasureInfo *measures = sy_measures (&n);
+
+  for (guint i = 0; i < n; i++)
+    if (measures[i].heatmap != NULL && strcmp (measures[i].name, "gate") != 0 && position-- == 0)
+      return &measures[i];
+  return NULL;
+}
 
 static void
 show_error (GtkWindow  *parent,
@@ -379,23 +383,54 @@ update_heading_b (SyTraceWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "trace.clear-b", self->file_b != NULL);
 }
 
+/* The trace file at @file and its @path (free both), or NULL with @error
+ * where @file is not a local file or does not load. */
+static SyTraceFile *
+load_trace (GFile   *file,
+            char   **path,
+            GError **error)
+{
+  *path = g_file_get_path (file);
+  if (*path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
+      return NULL;
+    }
+  return sy_trace_file_load (*path, error);
+}
+
+/* B becomes the trace file @file_b from @path_b (both taken; NULL: none,
+ * B's controls then configured for A's file), at B's recorded routing. */
+static void
+set_b (SyTraceWindow *self,
+       SyTraceFile   *file_b,
+       char          *path_b)
+{
+  sy_trace_file_free (self->file_b);
+  self->file_b = file_b;
+  g_free (self->path_b);
+  self->path_b = path_b;
+  g_clear_pointer (&self->spec_b, sy_router_spec_free);
+  self->syncing = TRUE;
+  configure_controls (self, self->controls_b, file_b ? file_b : self->file);
+  self->syncing = FALSE;
+  update_heading_b (self);
+  update_compare (self);
+  sync_controls (self, TRUE);
+}
+
 gboolean
 sy_trace_window_open_b (SyTraceWindow *self,
                         GFile         *file,
                         GError       **error)
 {
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *path = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
   g_autoptr (SyCompare) check = NULL;
 
   g_return_val_if_fail (SY_IS_TRACE_WINDOW (self), FALSE);
 
-  if (path == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
-      return FALSE;
-    }
-  tf = sy_trace_file_load (path, error);
+  tf = load_trace (file, &path, error);
   if (tf == NULL)
     return FALSE;
   /* the same text and MoE layout, checked on the recorded runs */
@@ -405,18 +440,8 @@ sy_trace_window_open_b (SyTraceWindow *self,
       g_prefix_error (error, "%s: ", path);
       return FALSE;
     }
-  sy_trace_file_free (self->file_b);
-  self->file_b = g_steal_pointer (&tf);
-  g_free (self->path_b);
-  self->path_b = g_steal_pointer (&path);
-  g_clear_pointer (&self->spec_b, sy_router_spec_free);
   self->have_b = TRUE;
-  self->syncing = TRUE;
-  configure_controls (self, self->controls_b, self->file_b);
-  self->syncing = FALSE;
-  update_heading_b (self);
-  update_compare (self);
-  sync_controls (self, TRUE);
+  set_b (self, g_steal_pointer (&tf), g_steal_pointer (&path));
   sy_trace_window_set_view (self, "compare");
   return TRUE;
 }
@@ -428,47 +453,13 @@ sy_trace_window_clear_b (SyTraceWindow *self)
 
   if (self->file_b == NULL)
     return;
-  g_clear_pointer (&self->file_b, sy_trace_file_free);
-  g_clear_pointer (&self->path_b, g_free);
-  g_clear_pointer (&self->spec_b, sy_router_spec_free);
-  self->syncing = TRUE;
-  configure_controls (self, self->controls_b, self->file);
-  self->syncing = FALSE;
-  update_heading_b (self);
-  update_compare (self);
-  sync_controls (self, TRUE);
+  set_b (self, NULL, NULL);
 }
 
 const char *
 sy_trace_window_get_path_b (SyTraceWindow *self)
 {
   return self->path_b;
-}
-
-static void
-on_b_chosen (GtkFileChooser *chooser,
-             GFile          *file,
-             gpointer        user_data)
-{
-  SyTraceWindow *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (file != NULL && !sy_trace_window_open_b (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Open Trace B"), error->message);
-}
-
-static void
-open_b_action (GtkWidget  *widget,
-               const char *action,
-               GVariant   *param)
-{
-  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
-
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open Trace as B (the same text)"),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), TRUE);
-  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
-  sy_file_chooser_show (chooser, on_b_chosen, self, NULL);
 }
 
 static void
@@ -515,8 +506,10 @@ sy_trace_window_set_measure (SyTraceWindow *self,
                              const char    *measure,
                              GError       **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
-    if (g_strcmp0 (measures[i].id, measure) == 0)
+  const SyMeasureInfo *shown;
+
+  for (guint i = 0; (shown = shown_measure (i)) != NULL; i++)
+    if (g_strcmp0 (shown->name, measure) == 0)
       {
         gtk_drop_down_set_selected (GTK_DROP_DOWN (self->measure), i);
         return TRUE;
@@ -529,9 +522,10 @@ sy_trace_window_set_measure (SyTraceWindow *self,
 const char *
 sy_trace_window_get_measure (SyTraceWindow *self)
 {
-  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure));
+  guint position = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->measure));
+  const SyMeasureInfo *shown = shown_measure (position);
 
-  return i < G_N_ELEMENTS (measures) ? measures[i].id : "k";
+  return shown != NULL ? shown->name : "k";
 }
 
 static void
@@ -684,35 +678,6 @@ sy_trace_window_open_session (GtkApplication      *application,
   return self;
 }
 
-static void
-on_save_session_chosen (GtkFileChooser *chooser,
-                        GFile          *file,
-                        gpointer        user_data)
-{
-  SyTraceWindow *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!sy_trace_window_save_session (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Save Session"), error->message);
-}
-
-static void
-save_session_action (GtkWidget  *widget,
-                     const char *action,
-                     GVariant   *param)
-{
-  SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
-  g_autofree char *stem = g_str_has_suffix (self->name, ".json")
-    ? g_strndup (self->name, strlen (self->name) - strlen (".json")) : g_strdup (self->name);
-  g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
-
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Session"),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
-  gtk_file_chooser_set_current_name (chooser, name);
-  sy_file_chooser_show (chooser, on_save_session_chosen, self, NULL);
-}
-
 /* Puts @path first in the main window's recent list ('recent-models'),
  * without making it the model opened at start. */
 static void
@@ -737,30 +702,88 @@ sy_trace_window_save (SyTraceWindow *self,
   return sy_trace_file_save (&copy, path, NULL, error);
 }
 
+/* The window's file actions: a chooser, then the file accepted goes to
+ * func; its error is shown under error_title. */
+typedef struct
+{
+  const char           *name;
+  const char           *title;
+  GtkFileChooserAction  mode;
+  const char           *accept_label;
+  gboolean              modal;
+  void                (*prepare) (SyTraceWindow  *self,
+                                  GtkFileChooser *chooser);
+  gboolean            (*func) (SyTraceWindow  *self,
+                               GFile          *file,
+                               GError        **error);
+  const char           *error_title;
+} FileAction;
+
 static void
-on_save_chosen (GtkFileChooser *chooser,
+prepare_open_b (SyTraceWindow  *self,
+                GtkFileChooser *chooser)
+{
+  sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
+}
+
+static void
+prepare_save_session (SyTraceWindow  *self,
+                      GtkFileChooser *chooser)
+{
+  g_autofree char *stem = sy_strip_suffix (self->name, ".json");
+  g_autofree char *name = g_strconcat (stem, SY_SESSION_FILE_EXTENSION, NULL);
+
+  gtk_file_chooser_set_current_name (chooser, name);
+}
+
+static void
+prepare_save (SyTraceWindow  *self,
+              GtkFileChooser *chooser)
+{
+  gtk_file_chooser_set_current_name (chooser, "trace.json");
+}
+
+static const FileAction file_actions[] = {
+  { "trace.open-b", N_("Open Trace as B (the same text)"), GTK_FILE_CHOOSER_ACTION_OPEN, N_("_Open"),
+    TRUE,
+    prepare_open_b, sy_trace_window_open_b, N_("Could Not Open Trace B") },
+  { "trace.save-session", N_("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE, N_("_Save"), TRUE,
+    prepare_save_session, sy_trace_window_save_session, N_("Could Not Save Session") },
+  { "trace.save", N_("Save Trace"), GTK_FILE_CHOOSER_ACTION_SAVE, N_("_Save"), FALSE,
+    prepare_save, sy_trace_window_save, N_("Could Not Save Trace") },
+};
+
+static void
+on_file_chosen (GtkFileChooser *chooser,
                 GFile          *file,
                 gpointer        user_data)
 {
   SyTraceWindow *self = user_data;
+  const FileAction *fa = g_object_get_data (G_OBJECT (chooser), "sy-file-action");
   g_autoptr (GError) error = NULL;
 
-  if (!sy_trace_window_save (self, file, &error))
-    show_error (GTK_WINDOW (self), _("Could Not Save Trace"), error->message);
+  if (file != NULL && !fa->func (self, file, &error))
+    show_error (GTK_WINDOW (self), _(fa->error_title), error->message);
 }
 
 static void
-save_action (GtkWidget  *widget,
+file_action (GtkWidget  *widget,
              const char *action,
              GVariant   *param)
 {
   SyTraceWindow *self = SY_TRACE_WINDOW (widget);
-  GtkFileChooser *chooser;
 
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Trace"),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), FALSE);
-  gtk_file_chooser_set_current_name (chooser, "trace.json");
-  sy_file_chooser_show (chooser, on_save_chosen, self, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (file_actions); i++)
+    if (g_str_equal (file_actions[i].name, action))
+      {
+        const FileAction *fa = &file_actions[i];
+        GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), _(fa->title), fa->mode,
+                                                       _(fa->accept_label), fa->modal);
+
+        fa->prepare (self, chooser);
+        g_object_set_data (G_OBJECT (chooser), "sy-file-action", (gpointer) fa);
+        sy_file_chooser_show (chooser, on_file_chosen, self, NULL);
+      }
 }
 
 static void
@@ -799,9 +822,8 @@ sy_trace_window_class_init (SyTraceWindowClass *klass)
 
   object_class->dispose = sy_trace_window_dispose;
   object_class->finalize = sy_trace_window_finalize;
-  gtk_widget_class_install_action (widget_class, "trace.save", NULL, save_action);
-  gtk_widget_class_install_action (widget_class, "trace.save-session", NULL, save_session_action);
-  gtk_widget_class_install_action (widget_class, "trace.open-b", NULL, open_b_action);
+  for (guint i = 0; i < G_N_ELEMENTS (file_actions); i++)
+    gtk_widget_class_install_action (widget_class, file_actions[i].name, NULL, file_action);
   gtk_widget_class_install_action (widget_class, "trace.clear-b", NULL, clear_b_action);
   /* as in the main window: Ctrl+S the session, Ctrl+Shift+S the trace */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -824,6 +846,7 @@ sy_trace_window_init (SyTraceWindow *self)
   {
     g_autoptr (GMenu) menu = g_menu_new ();
     g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+    const SyMeasureInfo *shown;
 
     g_menu_append (menu, _("Save _Session…"), "trace.save-session");
     g_menu_append (menu, _("Save T_race…"), "trace.save");
@@ -835,8 +858,8 @@ sy_trace_window_init (SyTraceWindow *self)
     gtk_widget_set_tooltip_text (save, _("Main Menu"));
     adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
     self->menu = g_object_ref (menu);
-    for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
-      gtk_string_list_append (names, _(measures[i].label));
+    for (guint i = 0; (shown = shown_measure (i)) != NULL; i++)
+      gtk_string_list_append (names, _(shown->label));
     self->measure = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
     gtk_widget_set_tooltip_text (self->measure, _("What the heatmap shows"));
     g_signal_connect_swapped (self->measure, "notify::selected", G_CALLBACK (on_measure_changed), self);
@@ -940,17 +963,12 @@ sy_trace_window_open (GtkApplication *application,
                       GFile          *file,
                       GError        **error)
 {
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *path = NULL;
   g_autoptr (SyTraceFile) tf = NULL;
   g_autofree char *title = NULL;
   SyTraceWindow *self;
 
-  if (path == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Not a local file"));
-      return NULL;
-    }
-  tf = sy_trace_file_load (path, error);
+  tf = load_trace (file, &path, error);
   if (tf == NULL)
     return NULL;
   self = g_object_new (SY_TYPE_TRACE_WINDOW, "application", application, NULL);

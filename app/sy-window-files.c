@@ -17,15 +17,42 @@
 #include "sy-trace-window.h"
 #include "sy-window-private.h"
 
-/* Open Model… */
+/* Open Model… and Open Session…: the file accepted goes to open */
+
+typedef struct
+{
+  gboolean (*open) (SyWindow *self,
+                    GFile    *file);
+} Opener;
+
+static const Opener model_opener = { sy_window_open_model };
+static const Opener session_opener = { sy_window_open_session };
 
 static void
-on_model_chosen (GtkFileChooser *chooser,
-                 GFile          *folder,
-                 gpointer        user_data)
+on_open_chosen (GtkFileChooser *chooser,
+                GFile          *file,
+                gpointer        user_data)
 {
-  if (folder != NULL)
-    sy_window_open_model (SY_WINDOW (user_data), folder);
+  const Opener *opener = g_object_get_data (G_OBJECT (chooser), "sy-opener");
+
+  if (file != NULL)
+    opener->open (SY_WINDOW (user_data), file);
+}
+
+/* Shows @chooser, in the folder of @near where there is one (NULL:
+ * none); on Accept, @opener opens the file. */
+static void
+show_opener (SyWindow       *self,
+             GtkFileChooser *chooser,
+             GFile          *near,
+             const Opener   *opener)
+{
+  g_autoptr (GFile) parent = near ? g_file_get_parent (near) : NULL;
+
+  if (parent != NULL && g_file_query_exists (parent, NULL))
+    gtk_file_chooser_set_current_folder (chooser, parent, NULL);
+  g_object_set_data (G_OBJECT (chooser), "sy-opener", (gpointer) opener);
+  sy_file_chooser_show (chooser, on_open_chosen, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -35,6 +62,7 @@ open_action (GtkWidget  *widget,
 {
   SyWindow *self = SY_WINDOW (widget);
   g_autofree char *last = g_settings_get_string (self->settings, "last-model");
+  g_autoptr (GFile) last_model = last[0] != '\0' ? g_file_new_for_path (last) : NULL;
   GtkFileChooser *chooser;
 
   /* A GGUF file, or a model folder through one of its files (a chooser
@@ -45,18 +73,8 @@ open_action (GtkWidget  *widget,
   sy_file_chooser_add_filter (chooser, _ ("Models (.gguf, config.json, .safetensors)"),
                               "*.gguf", "config.json", "*.safetensors", NULL);
   sy_file_chooser_add_filter (chooser, _ ("All Files"), "*", NULL);
-
   /* Start beside the last model: models usually live side by side. */
-  if (last[0] != '\0')
-    {
-      g_autoptr (GFile) file = g_file_new_for_path (last);
-      g_autoptr (GFile) parent = g_file_get_parent (file);
-
-      if (parent != NULL && g_file_query_exists (parent, NULL))
-        gtk_file_chooser_set_current_folder (chooser, parent, NULL);
-    }
-
-  sy_file_chooser_show (chooser, on_model_chosen, g_object_ref (self), g_object_unref);
+  show_opener (self, chooser, last_model, &model_opener);
 }
 
 /* Export View… */
@@ -384,15 +402,6 @@ save_session_action (GtkWidget  *widget,
 }
 
 static void
-on_open_session_chosen (GtkFileChooser *chooser,
-                        GFile          *file,
-                        gpointer        user_data)
-{
-  if (file != NULL)
-    sy_window_open_session (SY_WINDOW (user_data), file);
-}
-
-static void
 open_session_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -404,14 +413,7 @@ open_session_action (GtkWidget  *widget,
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), TRUE);
   add_session_filters (chooser);
   sy_file_chooser_add_filter (chooser, _("All files"), "*", NULL);
-  if (self->session_file != NULL)
-    {
-      g_autoptr (GFile) parent = g_file_get_parent (self->session_file);
-
-      if (parent != NULL && g_file_query_exists (parent, NULL))
-        gtk_file_chooser_set_current_folder (chooser, parent, NULL);
-    }
-  sy_file_chooser_show (chooser, on_open_session_chosen, g_object_ref (self), g_object_unref);
+  show_opener (self, chooser, self->session_file, &session_opener);
 }
 
 void

@@ -18,6 +18,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-file-chooser.h"
+#include "sy-format.h"
 #include "sy-session.h"
 #include "sy-trace-file.h"
 #include "sy-window.h"
@@ -45,8 +46,7 @@ sy_window_trace_b_file (GFile *file)
 {
   g_autofree char *name = g_file_get_basename (file);
   g_autoptr (GFile) parent = g_file_get_parent (file);
-  g_autofree char *stem = g_str_has_suffix (name, ".json")
-    ? g_strndup (name, strlen (name) - strlen (".json")) : g_strdup (name);
+  g_autofree char *stem = sy_strip_suffix (name, ".json");
   g_autofree char *b_name = g_strconcat (stem, "-b.json", NULL);
 
   return parent ? g_file_get_child (parent, b_name) : g_file_new_for_path (b_name);
@@ -318,6 +318,7 @@ sy_window_choose_save_trace (SyWindow *self)
 {
   GtkFileChooser *chooser;
   GFile *model_file;
+  g_autofree char *base = NULL;
   g_autofree char *model = NULL;
   g_autofree char *name = NULL;
 
@@ -327,9 +328,8 @@ sy_window_choose_save_trace (SyWindow *self)
                                  GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
   sy_file_chooser_add_filter (chooser, _("Switchyard traces (.json)"), "*.json", NULL);
   model_file = sy_window_get_model_folder (self);
-  model = model_file ? g_file_get_basename (model_file) : NULL;
-  if (model != NULL && g_str_has_suffix (model, ".gguf"))
-    model[strlen (model) - strlen (".gguf")] = '\0';
+  base = model_file ? g_file_get_basename (model_file) : NULL;
+  model = base ? sy_strip_suffix (base, ".gguf") : NULL;
   name = g_strconcat (model ? model : "switchyard", "-trace.json", NULL);
   gtk_file_chooser_set_current_name (chooser, name);
   if (sy_window_can_save_trace (self, TRUE))

@@ -25,6 +25,7 @@
 #include "sy-gguf.h"
 #include "sy-profiler-window.h"
 #include "sy-session-file.h"
+#include "sy-signal.h"
 #include "sy-window-private.h"
 #include "sy-trace-window.h"
 
@@ -660,12 +661,7 @@ sy_window_class_init (SyWindowClass *klass)
    *
    * A model folder has loaded (and is recorded in the settings).
    */
-  signals[MODEL_OPENED] =
-    g_signal_new ("model-opened",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_FILE);
+  signals[MODEL_OPENED] = sy_signal_new (klass, "model-opened", 1, G_TYPE_FILE);
 
   /**
    * SyWindow::session-opened:
@@ -674,12 +670,7 @@ sy_window_class_init (SyWindowClass *klass)
    * A session's model is open and its text, routers, view, measure,
    * selection and zoom are in place.
    */
-  signals[SESSION_OPENED] =
-    g_signal_new ("session-opened",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_FILE);
+  signals[SESSION_OPENED] = sy_signal_new (klass, "session-opened", 1, G_TYPE_FILE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/switchyard/Switchyard/ui/sy-window.ui");

@@ -24,13 +24,9 @@
 
 typedef struct
 {
-  SyWorker     *self;               /* borrowed: the task holds a ref */
-  gint          generation;
-  char         *text;
+  SyWorkerInputs in;
   int           n_tokens;
   SySampling    sampling;
-  SyRouterSpec *specs[SY_N_SLOTS];
-  gboolean      slots[SY_N_SLOTS];
   int           n_prompt;
   char         *continuation[SY_N_SLOTS];
   GError       *error;
@@ -41,12 +37,9 @@ static void
 gen_job_free (GenJob *job)
 {
   for (int s = 0; s < SY_N_SLOTS; s++)
-    {
-      g_clear_pointer (&job->specs[s], sy_router_spec_free);
-      g_free (job->continuation[s]);
-    }
+    g_free (job->continuation[s]);
   g_clear_error (&job->error);
-  g_free (job->text);
+  sy_worker_inputs_clear (&job->in);
   g_free (job);
 }
 
@@ -146,7 +139,7 @@ gen_post (GenJob     *job,
           const char *text,
           gboolean    reset)
 {
-  SyWorker *self = job->self;
+  SyWorker *self = job->in.self;
 
   g_mutex_lock (&self->gen_lock);
   if (trace != NULL)
@@ -196,8 +189,8 @@ gen_decode_step (SyTokenizer   *tokenizer,
 static gboolean
 gen_should_stop (GenJob *job)
 {
-  return g_atomic_int_get (&job->self->generation) != job->generation ||
-         g_atomic_int_get (&job->self->gen_stop);
+  return !sy_worker_inputs_current (&job->in) ||
+         g_atomic_int_get (&job->in.self->gen_stop);
 }
 
 static void
@@ -223,7 +216,7 @@ gen_thread (GTask        *task,
       g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the model has no tokenizer");
       goto out;
     }
-  encoding = sy_tokenizer_encode (tokenizer, job->text, -1, TRUE, &job->error);
+  encoding = sy_tokenizer_encode (tokenizer, job->in.text, -1, TRUE, &job->error);
   if (encoding == NULL || encoding->n < 1)
     goto out;
   job->n_prompt = encoding->n;
@@ -234,14 +227,14 @@ gen_thread (GTask        *task,
     {
       SyTrace *trace;
 
-      if (!job->slots[s])
+      if (!job->in.slots[s])
         continue;
       ids[s] = g_new (int32_t, encoding->n + job->n_tokens);
       memcpy (ids[s], encoding->ids, sizeof (int32_t) * encoding->n);
       samplers[s] = sy_sampler_new (&job->sampling);
       streamed[s] = g_string_new (NULL);
       sy_session_set_extend_native (self->sessions[s], TRUE);
-      if (!sy_session_set_router (self->sessions[s], job->specs[s], &job->error) ||
+      if (!sy_session_set_router (self->sessions[s], job->in.specs[s], &job->error) ||
           !(trace = sy_session_run (self->sessions[s], ids[s], encoding->n, NULL, NULL, &job->error)))
         {
           job->error_slot = s;
@@ -261,7 +254,7 @@ gen_thread (GTask        *task,
           SyTrace *trace;
           g_autofree char *piece = NULL;
 
-          if (!job->slots[s] || done[s])
+          if (!job->in.slots[s] || done[s])
             continue;
           logits = sy_session_get_logits (self->sessions[s], &T, &V);
           if (logits == NULL || T < 1)
@@ -319,7 +312,7 @@ gen_done (GObject      *object,
 {
   SyWorker *self = SY_WORKER (object);
   GenJob *job = g_task_get_task_data (G_TASK (result));
-  gboolean stale = g_atomic_int_get (&self->generation) != job->generation;
+  gboolean stale = !sy_worker_inputs_current (&job->in);
 
   /* the last step now */
   g_mutex_lock (&self->gen_lock);
@@ -334,7 +327,7 @@ gen_done (GObject      *object,
    * edit, even one back to the prompt's text: gen_deliver dropped the steps */
   if (job->continuation[SY_SLOT_A] != NULL && self->text_edits == self->gen_text_edits)
     {
-      char *text = g_strconcat (job->text, job->continuation[SY_SLOT_A], NULL);
+      char *text = g_strconcat (job->in.text, job->continuation[SY_SLOT_A], NULL);
 
       g_free (self->text);
       self->text = text;
@@ -343,12 +336,7 @@ gen_done (GObject      *object,
     g_signal_emit (self, sy_worker_signals[RUN_FAILED], 0, job->error_slot, job->error);
   sy_worker_set_running (self, FALSE);
 
-  if (self->pending_model != NULL)
-    {
-      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-      return;
-    }
-  if (sy_worker_start_calibration (self))
+  if (sy_worker_start_waiting (self))
     return;
   /* newer inputs wait; and a generation stopped before its first token
    * delivered no trace at all: the views may still show an older text's
@@ -361,19 +349,11 @@ gen_done (GObject      *object,
 void
 sy_worker_start_generation (SyWorker *self)
 {
-  g_autoptr (GTask) task = NULL;
   GenJob *job = g_new0 (GenJob, 1);
 
-  job->self = self;
-  job->generation = g_atomic_int_get (&self->generation);
-  job->text = g_strdup (self->text);
+  sy_worker_inputs_init (self, &job->in);
   job->n_tokens = self->gen_request;
   job->sampling = self->gen_sampling;
-  for (int s = 0; s < SY_N_SLOTS; s++)
-    {
-      job->slots[s] = s == SY_SLOT_A || self->compare;
-      job->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
-    }
   self->gen_request = 0;
   self->generating = TRUE;
   self->gen_text_edits = self->text_edits;
@@ -381,11 +361,7 @@ sy_worker_start_generation (SyWorker *self)
   g_atomic_int_set (&self->gen_interval_ms, GEN_FRAME_MS);
   self->gen_cpu_mark = 0;
 
-  sy_worker_set_running (self, TRUE);
-  task = g_task_new (self, NULL, gen_done, NULL);
-  g_task_set_source_tag (task, sy_worker_start_generation);
-  g_task_set_task_data (task, job, (GDestroyNotify) gen_job_free);
-  g_task_run_in_thread (task, gen_thread);
+  sy_worker_run_job (self, NULL, job, (GDestroyNotify) gen_job_free, gen_thread, gen_done, NULL);
 }
 
 gboolean

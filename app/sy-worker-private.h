@@ -56,6 +56,23 @@ struct _SyWorker
   gint64         gen_cpu_mark;    /* main thread's CPU time (µs) at the last delivery */
 };
 
+/* What a run or a generation takes from the worker as it starts: copies,
+ * as the main thread may change the worker's inputs meanwhile. */
+typedef struct
+{
+  SyWorker     *self;               /* borrowed: the task holds a ref */
+  gint          generation;         /* the worker's when the job started */
+  char         *text;
+  gboolean      slots[SY_N_SLOTS];  /* A, and B in compare mode */
+  SyRouterSpec *specs[SY_N_SLOTS];
+} SyWorkerInputs;
+
+void     sy_worker_inputs_init    (SyWorker             *self,
+                                   SyWorkerInputs       *inputs);
+/* TRUE while no input changed since sy_worker_inputs_init(). */
+gboolean sy_worker_inputs_current (const SyWorkerInputs *inputs);
+void     sy_worker_inputs_clear   (SyWorkerInputs       *inputs);
+
 enum {
   MODEL_CHANGED,
   TRACE_READY,
@@ -78,6 +95,16 @@ void     sy_worker_set_running         (SyWorker *self,
 void     sy_worker_install_model       (SyWorker *self,
                                         SyModel  *model);
 gboolean sy_worker_start_calibration   (SyWorker *self);
+gboolean sy_worker_start_waiting       (SyWorker *self);
+/* Runs @thread on @job (freed with @job_free) in the run thread's place:
+ * the worker is running until @done gets the task and @done_data. */
+void     sy_worker_run_job             (SyWorker            *self,
+                                        GCancellable        *cancellable,
+                                        gpointer             job,
+                                        GDestroyNotify       job_free,
+                                        GTaskThreadFunc      thread,
+                                        GAsyncReadyCallback  done,
+                                        gpointer             done_data);
 void     sy_worker_schedule_run        (SyWorker *self);
 
 /* sy-worker-generate.c */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "sy-calibrate.h"
+#include "sy-signal.h"
 #include "sy-tokenizer.h"
 #include "sy-worker-private.h"
 
@@ -16,11 +17,7 @@ guint sy_worker_signals[SY_WORKER_N_SIGNALS];
 /* One run: a snapshot of the inputs, and its results. */
 typedef struct
 {
-  SyWorker     *self;               /* borrowed: the task holds a ref */
-  gint          generation;
-  char         *text;
-  SyRouterSpec *specs[SY_N_SLOTS];
-  gboolean      slots[SY_N_SLOTS];
+  SyWorkerInputs in;
   SyTrace      *traces[SY_N_SLOTS];
   float        *logits[SY_N_SLOTS];
   int           logits_t[SY_N_SLOTS];
@@ -33,12 +30,11 @@ run_job_free (RunJob *job)
 {
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
-      g_clear_pointer (&job->specs[s], sy_router_spec_free);
       g_clear_pointer (&job->traces[s], sy_trace_free);
       g_clear_pointer (&job->logits[s], g_free);
       g_clear_error (&job->errors[s]);
     }
-  g_free (job->text);
+  sy_worker_inputs_clear (&job->in);
   g_free (job);
 }
 
@@ -50,7 +46,7 @@ run_progress (double      fraction,
   RunJob *job = user_data;
 
   /* Newest edit wins: stop as soon as the inputs changed. */
-  return g_atomic_int_get (&job->self->generation) == job->generation;
+  return sy_worker_inputs_current (&job->in);
 }
 
 static void
@@ -65,26 +61,26 @@ run_thread (GTask        *task,
   /* compare: B runs after A, taking the layers whose routing agrees */
   if (self->sessions[SY_SLOT_A] != NULL && self->sessions[SY_SLOT_B] != NULL)
     {
-      sy_session_set_capture_hidden (self->sessions[SY_SLOT_A], job->slots[SY_SLOT_B]);
+      sy_session_set_capture_hidden (self->sessions[SY_SLOT_A], job->in.slots[SY_SLOT_B]);
       sy_session_set_share_source (self->sessions[SY_SLOT_B],
-                                   job->slots[SY_SLOT_B] ? self->sessions[SY_SLOT_A] : NULL);
+                                   job->in.slots[SY_SLOT_B] ? self->sessions[SY_SLOT_A] : NULL);
     }
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       SySession *session = self->sessions[s];
       const float *logits;
 
-      if (!job->slots[s] || session == NULL)
+      if (!job->in.slots[s] || session == NULL)
         continue;
-      if (!sy_session_set_router (session, job->specs[s], &job->errors[s]))
+      if (!sy_session_set_router (session, job->in.specs[s], &job->errors[s]))
         continue;
-      job->traces[s] = sy_session_run_text (session, job->text,
+      job->traces[s] = sy_session_run_text (session, job->in.text,
                                             run_progress, job, &job->errors[s]);
       if (job->traces[s] == NULL)
         continue;
       /* the logits of every token (T × V floats, 32 MB for a 2,000-token
        * text) are kept only for Compare's KL and agreement */
-      logits = job->slots[SY_SLOT_B]
+      logits = job->in.slots[SY_SLOT_B]
         ? sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]) : NULL;
       if (logits != NULL)
         job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
@@ -135,16 +131,11 @@ run_done (GObject      *object,
 {
   SyWorker *self = SY_WORKER (object);
   RunJob *job = g_task_get_task_data (G_TASK (result));
-  gboolean stale = g_atomic_int_get (&self->generation) != job->generation;
+  gboolean stale = !sy_worker_inputs_current (&job->in);
 
   sy_worker_set_running (self, FALSE);
 
-  if (self->pending_model != NULL)
-    {
-      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-      return;
-    }
-  if (sy_worker_start_calibration (self))
+  if (sy_worker_start_waiting (self))
     {
       g_atomic_int_inc (&self->generation);   /* results of this run are dropped; rerun after */
       return;
@@ -154,7 +145,7 @@ run_done (GObject      *object,
     {
       for (int s = 0; s < SY_N_SLOTS; s++)
         {
-          if (!job->slots[s])
+          if (!job->in.slots[s])
             continue;
           if (job->errors[s] != NULL)
             {
@@ -171,7 +162,7 @@ run_done (GObject      *object,
           self->logits_v[s] = job->logits_v[s];
         }
       for (int s = 0; s < SY_N_SLOTS; s++)
-        if (job->slots[s] && job->errors[s] == NULL)
+        if (job->in.slots[s] && job->errors[s] == NULL)
           g_signal_emit (self, sy_worker_signals[TRACE_READY], 0, s);
     }
   else
@@ -185,7 +176,6 @@ static gboolean
 start_run (gpointer user_data)
 {
   SyWorker *self = user_data;
-  g_autoptr (GTask) task = NULL;
   RunJob *job;
 
   self->debounce_id = 0;
@@ -200,20 +190,9 @@ start_run (gpointer user_data)
     }
 
   job = g_new0 (RunJob, 1);
-  job->self = self;
-  job->generation = g_atomic_int_get (&self->generation);
-  job->text = g_strdup (self->text);
-  for (int s = 0; s < SY_N_SLOTS; s++)
-    {
-      job->slots[s] = s == SY_SLOT_A || self->compare;
-      job->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
-    }
+  sy_worker_inputs_init (self, &job->in);
 
-  sy_worker_set_running (self, TRUE);
-  task = g_task_new (self, NULL, run_done, NULL);
-  g_task_set_source_tag (task, start_run);
-  g_task_set_task_data (task, job, (GDestroyNotify) run_job_free);
-  g_task_run_in_thread (task, run_thread);
+  sy_worker_run_job (self, NULL, job, (GDestroyNotify) run_job_free, run_thread, run_done, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -445,9 +424,7 @@ cal_done (GObject      *object,
     g_task_return_pointer (outer, g_steal_pointer (&job->result), g_free);
   g_object_unref (outer);
 
-  if (self->pending_model != NULL)
-    sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
-  else if (!sy_worker_start_calibration (self))
+  if (!sy_worker_start_waiting (self))
     sy_worker_schedule_run (self);
 }
 
@@ -465,12 +442,71 @@ cal_request_free (CalRequest *request)
   g_free (request);
 }
 
+void
+sy_worker_inputs_init (SyWorker       *self,
+                       SyWorkerInputs *inputs)
+{
+  inputs->self = self;
+  inputs->generation = g_atomic_int_get (&self->generation);
+  inputs->text = g_strdup (self->text);
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    {
+      inputs->slots[s] = s == SY_SLOT_A || self->compare;
+      inputs->specs[s] = self->specs[s] ? sy_router_spec_copy (self->specs[s]) : NULL;
+    }
+}
+
+gboolean
+sy_worker_inputs_current (const SyWorkerInputs *inputs)
+{
+  return g_atomic_int_get (&inputs->self->generation) == inputs->generation;
+}
+
+void
+sy_worker_inputs_clear (SyWorkerInputs *inputs)
+{
+  for (int s = 0; s < SY_N_SLOTS; s++)
+    g_clear_pointer (&inputs->specs[s], sy_router_spec_free);
+  g_clear_pointer (&inputs->text, g_free);
+}
+
+void
+sy_worker_run_job (SyWorker            *self,
+                   GCancellable        *cancellable,
+                   gpointer             job,
+                   GDestroyNotify       job_free,
+                   GTaskThreadFunc      thread,
+                   GAsyncReadyCallback  done,
+                   gpointer             done_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  sy_worker_set_running (self, TRUE);
+  task = g_task_new (self, cancellable, done, done_data);
+  g_task_set_source_tag (task, sy_worker_run_job);
+  g_task_set_task_data (task, job, job_free);
+  g_task_run_in_thread (task, thread);
+}
+
+/* The run thread is free: a model loaded meanwhile goes in (and its run
+ * is scheduled), else the next waiting calibration starts.  FALSE when
+ * neither was waiting. */
+gboolean
+sy_worker_start_waiting (SyWorker *self)
+{
+  if (self->pending_model != NULL)
+    {
+      sy_worker_install_model (self, g_steal_pointer (&self->pending_model));
+      return TRUE;
+    }
+  return sy_worker_start_calibration (self);
+}
+
 /* Starts the next waiting calibration; FALSE when there is none. */
 gboolean
 sy_worker_start_calibration (SyWorker *self)
 {
   GTask *outer;
-  g_autoptr (GTask) inner = NULL;
   CalJob *job;
 
   while ((outer = g_queue_pop_head (&self->calibrations)) != NULL)
@@ -493,10 +529,8 @@ sy_worker_start_calibration (SyWorker *self)
   job->text = g_strdup (self->text);
   job->model = self->model;
 
-  sy_worker_set_running (self, TRUE);
-  inner = g_task_new (self, g_task_get_cancellable (outer), cal_done, outer);
-  g_task_set_task_data (inner, job, (GDestroyNotify) cal_job_free);
-  g_task_run_in_thread (inner, cal_thread);
+  sy_worker_run_job (self, g_task_get_cancellable (outer), job, (GDestroyNotify) cal_job_free,
+                     cal_thread, cal_done, outer);
   return TRUE;
 }
 
@@ -705,24 +739,15 @@ sy_worker_class_init (SyWorkerClass *klass)
   object_class->dispose = sy_worker_dispose;
   object_class->finalize = sy_worker_finalize;
 
-  sy_worker_signals[MODEL_CHANGED] =
-    g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  sy_worker_signals[MODEL_CHANGED] = sy_signal_new (klass, "model-changed", 0);
   /* (slot) */
-  sy_worker_signals[TRACE_READY] =
-    g_signal_new ("trace-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  sy_worker_signals[TRACE_READY] = sy_signal_new (klass, "trace-ready", 1, G_TYPE_INT);
   /* (slot, error) */
-  sy_worker_signals[RUN_FAILED] =
-    g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_ERROR);
+  sy_worker_signals[RUN_FAILED] = sy_signal_new (klass, "run-failed", 2, G_TYPE_INT, G_TYPE_ERROR);
   /* (fraction, text or NULL) */
-  sy_worker_signals[LOAD_PROGRESS] =
-    g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
-  sy_worker_signals[BUSY_CHANGED] =
-    g_signal_new ("busy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  sy_worker_signals[LOAD_PROGRESS] = sy_signal_new (klass, "load-progress", 2,
+                                                     G_TYPE_DOUBLE, G_TYPE_STRING);
+  sy_worker_signals[BUSY_CHANGED] = sy_signal_new (klass, "busy-changed", 0);
 }
 
 static void
