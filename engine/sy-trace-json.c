@@ -273,14 +273,12 @@ put_metrics (GString       *s,
         g_string_append_c (s, ',');
       sy_json_append_float (s, trace->nll[t]);
     }
-  g_string_append (s, "],\"perplexity\":");
-  sy_json_append_double (s, trace->perplexity);
-  g_string_append (s, ",\"avg_k\":");
-  sy_json_append_double (s, trace->avg_k);
-  g_string_append (s, ",\"activated_params\":");
-  sy_json_append_double (s, trace->activated_params);
-  g_string_append (s, ",\"flops\":");
-  sy_json_append_double (s, trace->flops);
+  g_string_append_c (s, ']');
+  for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
+    {
+      g_string_append_printf (s, ",\"%s\":", sy_trace_metrics[i].name);
+      sy_json_append_double (s, sy_trace_metric_value (trace, &sy_trace_metrics[i]));
+    }
   g_string_append (s, ",\"time\":{");
   for (int o = 0; o < SY_N_OPS; o++)
     {

@@ -100,6 +100,13 @@ sy_trace_new (int n_tokens,
   return self;
 }
 
+const SyTraceMetric sy_trace_metrics[4] = {
+  { "perplexity", G_STRUCT_OFFSET (SyTrace, perplexity) },
+  { "avg_k", G_STRUCT_OFFSET (SyTrace, avg_k) },
+  { "activated_params", G_STRUCT_OFFSET (SyTrace, activated_params) },
+  { "flops", G_STRUCT_OFFSET (SyTrace, flops) },
+};
+
 const char *
 sy_trace_op_name (SyOp op)
 {
