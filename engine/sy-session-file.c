@@ -392,18 +392,12 @@ sy_session_file_save (const SySessionFile  *session,
                       GError              **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (session != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   data = sy_session_file_to_data (session);
-  if (!g_file_set_contents (path, data, -1, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return sy_engine_set_contents (path, data, -1, error);
 }
 
 /* A path as stored: absolute, "~/...", or relative to the session's folder. */
