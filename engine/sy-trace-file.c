@@ -433,12 +433,10 @@ sy_trace_file_save (const SyTraceFile             *self,
                     GError                       **error)
 {
   g_autofree char *json = sy_trace_file_to_json (self, options);
-  g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents (path, json, -1, &local))
+  if (!sy_engine_set_contents (path, json, -1, error))
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s", path,
-                   local->message);
+      g_prefix_error (error, "%s: cannot write: ", path);
       return FALSE;
     }
   return TRUE;

@@ -356,11 +356,11 @@ write_text (const char  *path,
             const char  *text,
             GError     **error)
 {
-  g_autoptr(GError) local = NULL;
+  gboolean ok = sy_engine_set_contents (path, text, -1, error);
 
-  if (!g_file_set_contents (path, text, -1, &local))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
-  return TRUE;
+  if (!ok)
+    g_prefix_error (error, "%s: ", path);
+  return ok;
 }
 
 gboolean
