@@ -445,23 +445,6 @@ corpus_add (SyCorpus     *self,
     sy_corpus_text_free (t);
 }
 
-static gboolean
-read_file (const char  *path,
-           char       **contents,
-           gsize       *len,
-           GError     **error)
-{
-  GError *local = NULL;
-
-  if (!g_file_get_contents (path, contents, len, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 void
 sy_corpus_free (SyCorpus *self)
 {
@@ -608,7 +591,7 @@ sy_corpus_load_brown (const char          *dir,
       if (!genre_wanted (genres, n[1]))
         continue;
       path = g_build_filename (dir, n, NULL);
-      if (!read_file (path, &contents, &len, error))
+      if (!sy_engine_get_contents (path, &contents, &len, error))
         return NULL;
       t = sy_corpus_text_parse_brown (n, contents, len, error);
       if (t == NULL)
@@ -641,7 +624,7 @@ sy_corpus_load_folder (const char  *dir,
       g_autofree char *contents = NULL;
       SyCorpusText *t;
 
-      if (!read_file (path, &contents, NULL, error))
+      if (!sy_engine_get_contents (path, &contents, NULL, error))
         return NULL;
       t = sy_corpus_text_new_plain (path, NULL, contents, error);
       if (t == NULL)
@@ -668,7 +651,7 @@ sy_corpus_load_jsonl (const char  *path,
   g_auto (GStrv) lines = NULL;
   g_autofree char *base = g_path_get_basename (path);
 
-  if (!read_file (path, &contents, NULL, error))
+  if (!sy_engine_get_contents (path, &contents, NULL, error))
     return NULL;
   self = corpus_new ("jsonl", path, SY_CORPUS_SPLIT_ALL);
   lines = g_strsplit (contents, "\n", -1);

@@ -22,3 +22,29 @@ sy_engine_fail (GError    **error,
   g_set_error_literal (error, SY_ENGINE_ERROR, code, message);
   return FALSE;
 }
+
+gboolean
+sy_engine_get_contents (const char  *path,
+                        char       **contents,
+                        gsize       *length,
+                        GError     **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_get_contents (path, contents, length, &local))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local->message);
+  return TRUE;
+}
+
+gboolean
+sy_engine_set_contents (const char  *path,
+                        const char  *contents,
+                        gssize       length,
+                        GError     **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_set_contents (path, contents, length, &local))
+    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local->message);
+  return TRUE;
+}

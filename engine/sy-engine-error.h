@@ -37,4 +37,15 @@ gboolean sy_engine_fail (GError    **error,
                          const char *format,
                          ...) G_GNUC_PRINTF (3, 4);
 
+/* g_file_get_contents () and g_file_set_contents () with a failure in
+ * SY_ENGINE_ERROR_IO (GLib's message). */
+gboolean sy_engine_get_contents (const char  *path,
+                                 char       **contents,
+                                 gsize       *length,
+                                 GError     **error);
+gboolean sy_engine_set_contents (const char  *path,
+                                 const char  *contents,
+                                 gssize       length,
+                                 GError     **error);
+
 G_END_DECLS

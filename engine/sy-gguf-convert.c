@@ -475,42 +475,11 @@ plan_gate_up (GPtrArray      *plan,
     }
 }
 
-/* gpt-oss: gate_up (E, H, 2 I) with gate / up in the even / odd columns
- * and down (E, I, H), both used as x @ W, to GGUF's ffn_gate_exps,
- * ffn_up_exps (E, I, H) and ffn_down_exps (E, H, I), biases split alike. */
-static gboolean
-plan_interleaved_experts (GPtrArray        *plan,
-                          SyTensorStore    *store,
-                          const SyArchSpec *arch,
-                          const SyConfig   *c,
-                          int               l,
-                          GError          **error)
-{
-  int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
-  int64_t in_shape[3] = { E, H, 2 * I }, out_shape[3] = { E, I, H };
-  int64_t inb_shape[2] = { E, 2 * I }, outb_shape[2] = { E, H };
-  const SyTensor *in, *out, *inb, *outb;
-  int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I }, ei[2] = { E, I };
-  char name[128];
-  Planned *p;
-
-  if ((in = layer_tensor (store, arch->experts_in, l, 3, in_shape, error)) == NULL
-      || (out = layer_tensor (store, arch->experts_out, l, 3, out_shape, error)) == NULL
-      || (inb = layer_tensor (store, arch->experts_in_bias, l, 2, inb_shape, error)) == NULL
-      || (outb = layer_tensor (store, arch->experts_out_bias, l, 2, outb_shape, error)) == NULL)
-    return FALSE;
-  plan_gate_up (plan, l, "weight", SRC_COLUMNS, in, 3, eih, 1, 2);
-  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
-  p = plan_add (plan, name, SRC_COLUMNS, out, 3, ehi);
-  p->stride = 1;
-  plan_gate_up (plan, l, "bias", SRC_COLUMNS, inb, 2, ei, 1, 2);
-  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
-  plan_add (plan, name, SRC_COPY, outb, 2, outb_shape);
-  return TRUE;
-}
-
-/* Granite: input_linear (E, 2 I, H) = [gate; up] rows per expert, output
- * (E, H, I) to ffn_gate_exps, ffn_up_exps (E, I, H), ffn_down_exps. */
+/* The fused experts of layer @l to GGUF's ffn_gate_exps, ffn_up_exps
+ * (E, I, H) and ffn_down_exps (E, H, I).  gpt-oss: gate_up (E, H, 2 I)
+ * with gate / up in the even / odd columns and down (E, I, H), both used
+ * as x @ W, biases split alike.  Granite: input_linear (E, 2 I, H) =
+ * [gate; up] rows per expert, output (E, H, I). */
 static gboolean
 plan_fused_experts (GPtrArray        *plan,
                     SyTensorStore    *store,
@@ -519,17 +488,34 @@ plan_fused_experts (GPtrArray        *plan,
                     int               l,
                     GError          **error)
 {
+  gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
-  int64_t in_shape[3] = { E, 2 * I, H }, out_shape[3] = { E, H, I }, eih[3] = { E, I, H };
-  const SyTensor *in, *out;
+  int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I };
+  int64_t gpt_oss_in[3] = { E, H, 2 * I }, granite_in[3] = { E, 2 * I, H };
+  int64_t ei2[2] = { E, 2 * I }, eh[2] = { E, H }, ei[2] = { E, I };
+  const SyTensor *in, *out, *inb, *outb;
   char name[128];
+  Planned *p;
 
-  if ((in = layer_tensor (store, arch->experts_in, l, 3, in_shape, error)) == NULL
-      || (out = layer_tensor (store, arch->experts_out, l, 3, out_shape, error)) == NULL)
+  if ((in = layer_tensor (store, arch->experts_in, l, 3, gpt_oss ? gpt_oss_in : granite_in, error)) == NULL
+      || (out = layer_tensor (store, arch->experts_out, l, 3, gpt_oss ? eih : ehi, error)) == NULL)
     return FALSE;
-  plan_gate_up (plan, l, "weight", SRC_ROWS, in, 3, eih, I, 0);
+  if (gpt_oss
+      && ((inb = layer_tensor (store, arch->experts_in_bias, l, 2, ei2, error)) == NULL
+          || (outb = layer_tensor (store, arch->experts_out_bias, l, 2, eh, error)) == NULL))
+    return FALSE;
+  if (gpt_oss)
+    plan_gate_up (plan, l, "weight", SRC_COLUMNS, in, 3, eih, 1, 2);
+  else
+    plan_gate_up (plan, l, "weight", SRC_ROWS, in, 3, eih, I, 0);
   g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.weight", l);
-  plan_add (plan, name, SRC_COPY, out, 3, out_shape);
+  p = plan_add (plan, name, gpt_oss ? SRC_COLUMNS : SRC_COPY, out, 3, ehi);
+  if (!gpt_oss)
+    return TRUE;
+  p->stride = 1;
+  plan_gate_up (plan, l, "bias", SRC_COLUMNS, inb, 2, ei, 1, 2);
+  g_snprintf (name, sizeof name, "blk.%d.ffn_down_exps.bias", l);
+  plan_add (plan, name, SRC_COPY, outb, 2, eh);
   return TRUE;
 }
 
@@ -544,8 +530,6 @@ plan_tensors (GPtrArray        *plan,
               const SyConfig   *c,
               GError          **error)
 {
-  gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
-
   for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
     {
       const char *pattern = _sy_gguf_rule_pattern (arch, r);
@@ -610,10 +594,9 @@ plan_tensors (GPtrArray        *plan,
             }
         }
     }
-  if (gpt_oss || arch->expert_layout == SY_EXPERTS_FUSED)
+  if (arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED || arch->expert_layout == SY_EXPERTS_FUSED)
     for (int l = 0; l < c->n_layers; l++)
-      if (!(gpt_oss ? plan_interleaved_experts (plan, store, arch, c, l, error)
-                    : plan_fused_experts (plan, store, arch, c, l, error)))
+      if (!plan_fused_experts (plan, store, arch, c, l, error))
         return FALSE;
   return TRUE;
 }

@@ -95,17 +95,13 @@ json_object *
 sy_json_load_file (const char  *path,
                    GError     **error)
 {
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *text = NULL;
   gsize len = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &text, &len, &local_error))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
-      return NULL;
-    }
+  if (!sy_engine_get_contents (path, &text, &len, error))
+    return NULL;
   return sy_json_parse (text, (gssize) len, path, error);
 }
 

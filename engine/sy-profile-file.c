@@ -632,23 +632,6 @@ sy_profile_to_json (const SyProfile *self)
   return out;
 }
 
-static gboolean
-write_file (const char  *path,
-            const char  *contents,
-            gssize       len,
-            GError     **error)
-{
-  GError *local = NULL;
-
-  if (!g_file_set_contents (path, contents, len, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 sy_profile_write_json (const SyProfile  *self,
                        const char       *path,
@@ -656,7 +639,7 @@ sy_profile_write_json (const SyProfile  *self,
 {
   g_autofree char *s = sy_profile_to_json (self);
 
-  return write_file (path, s, -1, error);
+  return sy_engine_set_contents (path, s, -1, error);
 }
 
 /* ------------------------------------------------------------ CSV */
@@ -910,7 +893,7 @@ sy_profile_write_csv (const SyProfile  *self,
       g_autofree char *path = g_build_filename (dir, csv_tables[i].file, NULL);
 
       if (ok)
-        ok = write_file (path, t[i]->str, (gssize) t[i]->len, error);
+        ok = sy_engine_set_contents (path, t[i]->str, (gssize) t[i]->len, error);
       g_string_free (t[i], TRUE);
     }
   return ok;
@@ -1030,7 +1013,7 @@ sy_profile_write_chrome_trace (const SyProfile  *self,
 {
   g_autofree char *s = sy_profile_to_chrome_trace (self);
 
-  return write_file (path, s, -1, error);
+  return sy_engine_set_contents (path, s, -1, error);
 }
 
 gboolean

@@ -420,14 +420,8 @@ write_text (const char  *dir,
             GError     **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_set_contents (path, text, -1, &local_error))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return sy_engine_set_contents (path, text, -1, error);
 }
 
 gboolean

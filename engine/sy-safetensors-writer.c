@@ -557,7 +557,6 @@ sy_safetensors_write_index (const char          *path,
                             const char * const  *files,
                             GError             **error)
 {
-  g_autoptr (GError) local_error = NULL;
   json_object *root = json_object_new_object ();
   json_object *meta = json_object_new_object ();
   json_object *map = json_object_new_object ();
@@ -572,10 +571,8 @@ sy_safetensors_write_index (const char          *path,
 
   text = json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-  ok = g_file_set_contents (path, text, -1, &local_error);
+  ok = sy_engine_set_contents (path, text, -1, error);
   json_object_put (root);
-  if (!ok)
-    g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
   return ok;
 }
 
@@ -650,17 +647,11 @@ copy_file (const char  *from,
            const char  *to,
            GError     **error)
 {
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *contents = NULL;
   gsize len = 0;
 
-  if (!g_file_get_contents (from, &contents, &len, &local_error) ||
-      !g_file_set_contents (to, contents, (gssize) len, &local_error))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return sy_engine_get_contents (from, &contents, &len, error)
+         && sy_engine_set_contents (to, contents, (gssize) len, error);
 }
 
 /* Streams a tensor of a store that outlives the write. */

@@ -380,15 +380,14 @@ read_weight_map (const char   *index_path,
                  json_object **weight_map,
                  GError      **error)
 {
-  g_autoptr (GError) local_error = NULL;
   g_autoptr (SyJson) root = NULL;
   g_autofree char *text = NULL;
   json_tokener *tok;
   enum json_tokener_error jerr;
   gsize len = 0;
 
-  if (!g_file_get_contents (index_path, &text, &len, &local_error))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local_error->message);
+  if (!sy_engine_get_contents (index_path, &text, &len, error))
+    return FALSE;
   if (len > G_MAXINT)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "%s: file is too large for an index", index_path);

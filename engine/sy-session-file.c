@@ -24,15 +24,41 @@
 static const char * const views[] = { "heatmap", "strip", "inspector", "summary", "compare" };
 static const char * const measures[] = { "k", "importance", "expert", "entropy", "depth", "surprisal" };
 
+/* The string members, with the value a new session (and a file without
+ * the key) gives them. */
+typedef struct
+{
+  const char *key;
+  gsize       offset;
+  const char *default_value;
+} TextMember;
+
+static const TextMember text_members[] = {
+  { "model", G_STRUCT_OFFSET (SySessionFile, model), NULL },
+  { "model_fingerprint", G_STRUCT_OFFSET (SySessionFile, model_fingerprint), NULL },
+  { "text", G_STRUCT_OFFSET (SySessionFile, text), "" },
+  { "router_a", G_STRUCT_OFFSET (SySessionFile, router_a), "native" },
+  { "router_b", G_STRUCT_OFFSET (SySessionFile, router_b), NULL },
+  { "view", G_STRUCT_OFFSET (SySessionFile, view), "heatmap" },
+  { "measure", G_STRUCT_OFFSET (SySessionFile, measure), "k" },
+  { "trace", G_STRUCT_OFFSET (SySessionFile, trace), NULL },
+  { "trace_b", G_STRUCT_OFFSET (SySessionFile, trace_b), NULL },
+};
+
+static char **
+text_member (const SySessionFile *session,
+             const TextMember    *member)
+{
+  return G_STRUCT_MEMBER_P (session, member->offset);
+}
+
 SySessionFile *
 sy_session_file_new (void)
 {
   SySessionFile *session = g_new0 (SySessionFile, 1);
 
-  session->text = g_strdup ("");
-  session->router_a = g_strdup ("native");
-  session->view = g_strdup ("heatmap");
-  session->measure = g_strdup ("k");
+  for (gsize i = 0; i < G_N_ELEMENTS (text_members); i++)
+    *text_member (session, &text_members[i]) = g_strdup (text_members[i].default_value);
   session->token = -1;
   session->layer = -1;
   return session;
@@ -43,15 +69,8 @@ sy_session_file_free (SySessionFile *session)
 {
   if (session == NULL)
     return;
-  g_free (session->model);
-  g_free (session->model_fingerprint);
-  g_free (session->text);
-  g_free (session->router_a);
-  g_free (session->router_b);
-  g_free (session->view);
-  g_free (session->measure);
-  g_free (session->trace);
-  g_free (session->trace_b);
+  for (gsize i = 0; i < G_N_ELEMENTS (text_members); i++)
+    g_free (*text_member (session, &text_members[i]));
   g_free (session);
 }
 
@@ -61,16 +80,10 @@ sy_session_file_equal (const SySessionFile *a,
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
-  return g_strcmp0 (a->model, b->model) == 0 &&
-         g_strcmp0 (a->model_fingerprint, b->model_fingerprint) == 0 &&
-         g_strcmp0 (a->trace, b->trace) == 0 &&
-         g_strcmp0 (a->trace_b, b->trace_b) == 0 &&
-         g_strcmp0 (a->text, b->text) == 0 &&
-         g_strcmp0 (a->router_a, b->router_a) == 0 &&
-         g_strcmp0 (a->router_b, b->router_b) == 0 &&
-         !a->compare == !b->compare &&
-         g_strcmp0 (a->view, b->view) == 0 &&
-         g_strcmp0 (a->measure, b->measure) == 0 &&
+  for (gsize i = 0; i < G_N_ELEMENTS (text_members); i++)
+    if (g_strcmp0 (*text_member (a, &text_members[i]), *text_member (b, &text_members[i])) != 0)
+      return FALSE;
+  return !a->compare == !b->compare &&
          a->token == b->token &&
          a->layer == b->layer &&
          a->heatmap_cell_width == b->heatmap_cell_width;
@@ -379,18 +392,12 @@ sy_session_file_save (const SySessionFile  *session,
                       GError              **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (session != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   data = sy_session_file_to_data (session);
-  if (!g_file_set_contents (path, data, -1, &local))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return sy_engine_set_contents (path, data, -1, error);
 }
 
 /* A path as stored: absolute, "~/...", or relative to the session's folder. */

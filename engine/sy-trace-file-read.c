@@ -842,12 +842,11 @@ sy_trace_file_load (const char  *path,
 {
   g_autofree char *data = NULL;
   g_autofree char *base = g_path_get_basename (path);
-  g_autoptr (GError) local = NULL;
   gsize len = 0;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!sy_engine_get_contents (path, &data, &len, error))
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
+      g_prefix_error (error, "%s: ", path);
       return NULL;
     }
   return sy_trace_file_parse (data, (gssize) len, base, error);

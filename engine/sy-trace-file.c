@@ -410,14 +410,12 @@ sy_trace_file_to_json (const SyTraceFile             *self,
   else
     g_string_append (s, "null");
 
-  g_string_append (s, ",\n\"metrics\": {\"perplexity\": ");
-  append_double (s, tr->perplexity);
-  g_string_append (s, ", \"avg_k\": ");
-  append_double (s, tr->avg_k);
-  g_string_append (s, ", \"activated_params\": ");
-  append_double (s, tr->activated_params);
-  g_string_append (s, ", \"flops\": ");
-  append_double (s, tr->flops);
+  g_string_append (s, ",\n\"metrics\": {");
+  for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
+    {
+      g_string_append_printf (s, "%s\"%s\": ", i ? ", " : "", sy_trace_metrics[i].name);
+      append_double (s, sy_trace_metric_value (tr, &sy_trace_metrics[i]));
+    }
   g_string_append (s, "},\n\"layers\": [");
 
   tmp = g_new (float, (gsize) MAX (T, 1) * E);
@@ -435,12 +433,10 @@ sy_trace_file_save (const SyTraceFile             *self,
                     GError                       **error)
 {
   g_autofree char *json = sy_trace_file_to_json (self, options);
-  g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents (path, json, -1, &local))
+  if (!sy_engine_set_contents (path, json, -1, error))
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s", path,
-                   local->message);
+      g_prefix_error (error, "%s: cannot write: ", path);
       return FALSE;
     }
   return TRUE;

@@ -982,13 +982,12 @@ sy_trace_import (SyImportSource         source,
 {
   g_autofree char *data = NULL;
   g_autofree char *name = g_path_get_basename (path);
-  g_autoptr (GError) local = NULL;
   SyImportOptions none = { 0, };
   gsize len = 0;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!sy_engine_get_contents (path, &data, &len, error))
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
+      g_prefix_error (error, "%s: ", path);
       return NULL;
     }
   if (options == NULL)

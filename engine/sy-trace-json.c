@@ -273,14 +273,12 @@ put_metrics (GString       *s,
         g_string_append_c (s, ',');
       sy_json_append_float (s, trace->nll[t]);
     }
-  g_string_append (s, "],\"perplexity\":");
-  sy_json_append_double (s, trace->perplexity);
-  g_string_append (s, ",\"avg_k\":");
-  sy_json_append_double (s, trace->avg_k);
-  g_string_append (s, ",\"activated_params\":");
-  sy_json_append_double (s, trace->activated_params);
-  g_string_append (s, ",\"flops\":");
-  sy_json_append_double (s, trace->flops);
+  g_string_append_c (s, ']');
+  for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
+    {
+      g_string_append_printf (s, ",\"%s\":", sy_trace_metrics[i].name);
+      sy_json_append_double (s, sy_trace_metric_value (trace, &sy_trace_metrics[i]));
+    }
   g_string_append (s, ",\"time\":{");
   for (int o = 0; o < SY_N_OPS; o++)
     {
@@ -358,11 +356,11 @@ write_text (const char  *path,
             const char  *text,
             GError     **error)
 {
-  g_autoptr(GError) local = NULL;
+  gboolean ok = sy_engine_set_contents (path, text, -1, error);
 
-  if (!g_file_set_contents (path, text, -1, &local))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: %s", path, local->message);
-  return TRUE;
+  if (!ok)
+    g_prefix_error (error, "%s: ", path);
+  return ok;
 }
 
 gboolean
@@ -441,6 +439,7 @@ sy_trace_write_csv (const SyTrace  *trace,
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* Member @key of @obj (@where in messages; it must be an object) */
 static json_object *
 member (json_object  *obj,
         const char   *key,
@@ -451,6 +450,12 @@ member (json_object  *obj,
 {
   json_object *v = NULL;
 
+  if (!json_object_is_type (obj, json_type_object))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "trace JSON: %s is not an object", where);
+      return NULL;
+    }
   if (!json_object_object_get_ex (obj, key, &v))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
@@ -559,9 +564,6 @@ read_cell (json_object   *cell,
   double d;
   int k;
 
-  if (!json_object_is_type (cell, json_type_object))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "trace JSON: %s is not an object", where);
   if (!read_int (cell, "k", 0, E, &k, where, error))
     return FALSE;
   l->k[t] = k;
@@ -666,9 +668,6 @@ read_token (SyTrace      *trace,
   json_object *v = NULL, *off = NULL;
   int id = 0;
 
-  if (!json_object_is_type (tk, json_type_object))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "trace JSON: %s is not an object", where);
   if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
     return FALSE;
   trace->ids[t] = id;
@@ -696,9 +695,6 @@ read_layer (SyTrace      *trace,
   int n = trace->n_tokens, E = trace->n_experts;
   json_object *cells;
 
-  if (!json_object_is_type (lo, json_type_object))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "trace JSON: %s is not an object", where);
   if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
       !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
       !read_int (lo, "budget", 0, E, &l->budget, where, error) ||
@@ -729,12 +725,12 @@ read_metrics (SyTrace      *trace,
   json_object *nll, *v = NULL;
 
   if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
-      !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error) ||
-      !read_number (metrics, "perplexity", TRUE, &trace->perplexity, "metrics", error) ||
-      !read_number (metrics, "avg_k", TRUE, &trace->avg_k, "metrics", error) ||
-      !read_number (metrics, "activated_params", TRUE, &trace->activated_params, "metrics", error) ||
-      !read_number (metrics, "flops", TRUE, &trace->flops, "metrics", error))
+      !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error))
     return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
+    if (!read_number (metrics, sy_trace_metrics[i].name, TRUE,
+                      &G_STRUCT_MEMBER (double, trace, sy_trace_metrics[i].offset), "metrics", error))
+      return FALSE;
   if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
     {
       json_object *x = NULL;

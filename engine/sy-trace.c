@@ -8,46 +8,64 @@
 
 #include "sy-trace.h"
 
+/* The per-token arrays of a SyTraceLayer: (n_tokens) entries, or
+ * (n_tokens, n_experts) where @per_expert; allocated zeroed, freed and
+ * copied alike. */
+typedef struct
+{
+  gsize    offset;
+  gsize    elem_size;
+  gboolean per_expert;
+} LayerArray;
+
+static const LayerArray layer_arrays[] = {
+  { G_STRUCT_OFFSET (SyTraceLayer, k), sizeof (int), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, experts), sizeof (int), TRUE },
+  { G_STRUCT_OFFSET (SyTraceLayer, weights), sizeof (float), TRUE },
+  { G_STRUCT_OFFSET (SyTraceLayer, probs), sizeof (float), TRUE },
+  { G_STRUCT_OFFSET (SyTraceLayer, logits), sizeof (float), TRUE },
+  { G_STRUCT_OFFSET (SyTraceLayer, cum), sizeof (float), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, importance), sizeof (float), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, complexity), sizeof (float), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, entropy), sizeof (float), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, depth), sizeof (int8_t), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, flags), sizeof (guint8), FALSE },
+  { G_STRUCT_OFFSET (SyTraceLayer, group_mask), sizeof (int), FALSE },
+};
+
+static gpointer *
+layer_array (SyTraceLayer     *l,
+             const LayerArray *a)
+{
+  return G_STRUCT_MEMBER_P (l, a->offset);
+}
+
+/* The bytes of array @a in a trace of @n_tokens (at least 1) tokens */
+static gsize
+layer_array_size (const LayerArray *a,
+                  int               n_tokens,
+                  int               n_experts)
+{
+  return a->elem_size * MAX (n_tokens, 1) * (a->per_expert ? n_experts : 1);
+}
+
 static void
 layer_alloc (SyTraceLayer *l,
              int           n_tokens,
              int           n_experts)
 {
-  gsize te = (gsize) MAX (n_tokens, 1) * n_experts;
-  gsize t = MAX (n_tokens, 1);
-
-  l->k = g_new0 (int, t);
-  l->experts = g_new0 (int, te);
-  l->weights = g_new0 (float, te);
-  l->probs = g_new0 (float, te);
-  l->logits = g_new0 (float, te);
-  l->cum = g_new0 (float, t);
-  l->importance = g_new (float, t);
-  l->complexity = g_new (float, t);
-  l->entropy = g_new0 (float, t);
-  l->depth = g_new0 (int8_t, t);
-  l->flags = g_new0 (guint8, t);
-  l->group_mask = g_new0 (int, t);
-  for (gsize i = 0; i < t; i++)
-    l->importance[i] = l->complexity[i] = NAN;
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_arrays); i++)
+    *layer_array (l, &layer_arrays[i]) = g_malloc0 (layer_array_size (&layer_arrays[i], n_tokens, n_experts));
+  for (int t = 0; t < MAX (n_tokens, 1); t++)
+    l->importance[t] = l->complexity[t] = NAN;
   l->budget = n_experts;
 }
 
 static void
 layer_clear (SyTraceLayer *l)
 {
-  g_free (l->k);
-  g_free (l->experts);
-  g_free (l->weights);
-  g_free (l->probs);
-  g_free (l->logits);
-  g_free (l->cum);
-  g_free (l->importance);
-  g_free (l->complexity);
-  g_free (l->entropy);
-  g_free (l->depth);
-  g_free (l->flags);
-  g_free (l->group_mask);
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_arrays); i++)
+    g_free (*layer_array (l, &layer_arrays[i]));
 }
 
 SyTrace *
@@ -81,6 +99,13 @@ sy_trace_new (int n_tokens,
   self->perplexity = NAN;
   return self;
 }
+
+const SyTraceMetric sy_trace_metrics[4] = {
+  { "perplexity", G_STRUCT_OFFSET (SyTrace, perplexity) },
+  { "avg_k", G_STRUCT_OFFSET (SyTrace, avg_k) },
+  { "activated_params", G_STRUCT_OFFSET (SyTrace, activated_params) },
+  { "flops", G_STRUCT_OFFSET (SyTrace, flops) },
+};
 
 const char *
 sy_trace_op_name (SyOp op)
@@ -122,13 +147,12 @@ SyTrace *
 sy_trace_copy (const SyTrace *self)
 {
   SyTrace *copy;
-  gsize t, te;
+  gsize t;
 
   if (self == NULL)
     return NULL;
 
   t = MAX (self->n_tokens, 1);
-  te = t * self->n_experts;
   copy = g_memdup2 (self, sizeof *self);
   copy->model = g_strdup (self->model);
   copy->router = g_strdup (self->router);
@@ -141,22 +165,16 @@ sy_trace_copy (const SyTrace *self)
   copy->layers = g_new0 (SyTraceLayer, MAX (self->n_moe_layers, 1));
   for (int i = 0; i < self->n_moe_layers; i++)
     {
-      const SyTraceLayer *s = &self->layers[i];
       SyTraceLayer *d = &copy->layers[i];
 
-      *d = *s;
-      d->k = DUP (s->k, t);
-      d->experts = DUP (s->experts, te);
-      d->weights = DUP (s->weights, te);
-      d->probs = DUP (s->probs, te);
-      d->logits = DUP (s->logits, te);
-      d->cum = DUP (s->cum, t);
-      d->importance = DUP (s->importance, t);
-      d->complexity = DUP (s->complexity, t);
-      d->entropy = DUP (s->entropy, t);
-      d->depth = DUP (s->depth, t);
-      d->flags = DUP (s->flags, t);
-      d->group_mask = DUP (s->group_mask, t);
+      *d = self->layers[i];
+      for (gsize j = 0; j < G_N_ELEMENTS (layer_arrays); j++)
+        {
+          gpointer *array = layer_array (d, &layer_arrays[j]);
+
+          if (*array != NULL)
+            *array = g_memdup2 (*array, layer_array_size (&layer_arrays[j], self->n_tokens, self->n_experts));
+        }
     }
   return copy;
 }

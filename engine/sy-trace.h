@@ -104,6 +104,24 @@ SyTrace *sy_trace_copy           (const SyTrace *self);
 /* Recompute avg_k (per layer and overall) from the per-token k. */
 void     sy_trace_update_avg_k   (SyTrace       *self);
 
+/* The summary metrics that both trace formats write, by their JSON names
+ * ("perplexity", "avg_k", "activated_params", "flops"), in that order;
+ * @offset is that of the double in SyTrace. */
+typedef struct
+{
+  const char *name;
+  gsize       offset;
+} SyTraceMetric;
+
+extern const SyTraceMetric sy_trace_metrics[4];
+
+static inline double
+sy_trace_metric_value (const SyTrace       *self,
+                       const SyTraceMetric *metric)
+{
+  return G_STRUCT_MEMBER (double, self, metric->offset);
+}
+
 /* "attention", "router", "experts", "lm_head", "other": the names of the
  * timed operations in the trace's JSON and the profile's files. */
 const char *sy_trace_op_name     (SyOp           op);
