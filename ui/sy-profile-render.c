@@ -88,12 +88,7 @@ message (cairo_t             *cr,
          const SyRect        *r,
          const char          *text)
 {
-  SyTextOpts t = SY_TEXT_OPTS_INIT;
-
-  t.xalign = t.yalign = 0.5;
-  t.color = &style->muted;
-  t.max_width = r->w;
-  _sy_draw_text (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, &t);
+  _sy_draw_message (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, r->w);
 }
 
 /* @text in the middle of the chart's area below the title. */
