@@ -31,70 +31,55 @@ get_options (SyCompareView    *self,
 }
 
 static void
-layout_now (SyCompareView       *self,
-            const SyRenderStyle *style,
-            double               width,
-            double               height,
-            SyCompareLayout     *layout)
+layout_now (SyCompareView     *self,
+            const SyViewFrame *frame,
+            SyCompareLayout   *layout)
 {
   SyCompareOptions opts;
 
   get_options (self, &opts);
-  sy_compare_layout (self->cmp, &opts, style, width, height, layout);
+  sy_compare_layout (self->cmp, &opts, frame->style, frame->width, frame->height, layout);
 }
 
 static gboolean
-sy_compare_view_hit (SyTraceView         *view,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height,
-                     double               x,
-                     double               y,
-                     int                 *layer,
-                     int                 *token)
+sy_compare_view_hit (SyTraceView       *view,
+                     const SyViewFrame *frame,
+                     const double       point[2],
+                     int                cell[2])
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareLayout layout;
 
   if (self->cmp == NULL)
     return FALSE;
-  layout_now (self, style, width, height, &layout);
-  return sy_compare_hit (&layout, x, y, layer, token) != SY_COMPARE_HIT_NONE;
+  layout_now (self, frame, &layout);
+  return sy_compare_hit (&layout, point[0], point[1], &cell[0], &cell[1]) != SY_COMPARE_HIT_NONE;
 }
 
 static char *
-sy_compare_view_tooltip (SyTraceView         *view,
-                         const SyRenderStyle *style,
-                         double               width,
-                         double               height,
-                         double               x,
-                         double               y)
+sy_compare_view_tooltip (SyTraceView       *view,
+                         const SyViewFrame *frame,
+                         const double       point[2])
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
-  SyCompareLayout layout;
-  int layer, token;
+  int cell[2];
 
-  if (self->cmp == NULL)
+  if (!sy_compare_view_hit (view, frame, point, cell))
     return NULL;
-  layout_now (self, style, width, height, &layout);
-  if (sy_compare_hit (&layout, x, y, &layer, &token) == SY_COMPARE_HIT_NONE)
-    return NULL;
-  return sy_compare_describe (self->cmp, layer, token);
+  return sy_compare_describe (self->cmp, cell[0], cell[1]);
 }
 
 static gboolean
-sy_compare_view_grid_geometry (SyTraceView         *view,
-                               const SyRenderStyle *style,
-                               double               width,
-                               double               height,
-                               double               geometry[3])
+sy_compare_view_grid_geometry (SyTraceView       *view,
+                               const SyViewFrame *frame,
+                               double             geometry[3])
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareLayout layout;
 
   if (self->cmp == NULL)
     return FALSE;
-  layout_now (self, style, width, height, &layout);
+  layout_now (self, frame, &layout);
   geometry[0] = layout.cell_w;
   geometry[1] = layout.grid_w;
   geometry[2] = layout.content_w;
@@ -112,17 +97,15 @@ sy_compare_view_get_grid (SyTraceView  *view,
 
 /* Draws the comparison (not a trace: no entry in the view table). */
 static void
-sy_compare_view_draw (SyTraceView         *view,
-                      cairo_t             *cr,
-                      const SyRenderStyle *style,
-                      double               width,
-                      double               height)
+sy_compare_view_draw (SyTraceView       *view,
+                      cairo_t           *cr,
+                      const SyViewFrame *frame)
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareOptions opts;
 
   get_options (self, &opts);
-  sy_compare_render (cr, self->cmp, &opts, style, width, height);
+  sy_compare_render (cr, self->cmp, &opts, frame->style, frame->width, frame->height);
 }
 
 static char *

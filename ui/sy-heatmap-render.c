@@ -1118,12 +1118,8 @@ sy_heatmap_render (cairo_t                *cr,
   sy_heatmap_layout (trace, opts, style, width, height, &d.layout);
   if (trace->n_tokens == 0 || trace->n_moe_layers == 0)
     {
-      SyTextOpts text = SY_TEXT_OPTS_INIT;
-
-      text.xalign = text.yalign = 0.5;
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
-                     width / 2, height / 2, &text);
+      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
+                        width / 2, height / 2, 0);
       return;
     }
 

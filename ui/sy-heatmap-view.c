@@ -27,29 +27,14 @@ sy_heatmap_view_get_options (SyHeatmapView    *self,
   sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
 }
 
-static void
-layout_now (SyHeatmapView       *self,
-            const SyRenderStyle *style,
-            double               width,
-            double               height,
-            SyHeatmapLayout     *layout)
-{
-  SyHeatmapOptions opts;
-
-  sy_heatmap_view_get_options (self, &opts);
-  sy_heatmap_layout (sy_trace_view_get_trace (SY_TRACE_VIEW (self)), &opts, style, width, height, layout);
-}
-
 static gboolean
-sy_heatmap_view_grid_geometry (SyTraceView         *view,
-                               const SyRenderStyle *style,
-                               double               width,
-                               double               height,
-                               double               geometry[3])
+sy_heatmap_view_grid_geometry (SyTraceView       *view,
+                               const SyViewFrame *frame,
+                               double             geometry[3])
 {
   SyHeatmapLayout layout;
 
-  layout_now (SY_HEATMAP_VIEW (view), style, width, height, &layout);
+  sy_heatmap_layout (frame->trace, &frame->opts->heatmap, frame->style, frame->width, frame->height, &layout);
   geometry[0] = layout.cell_w;
   geometry[1] = layout.grid_w;
   geometry[2] = layout.content_w;
@@ -67,57 +52,44 @@ sy_heatmap_view_get_grid (SyTraceView  *view,
 
 /* Top expert measure: the cell's expert; gate measure: the gate's expert. */
 static gboolean
-sy_heatmap_view_expert_at (SyTraceView         *view,
-                           const SyRenderStyle *style,
-                           double               width,
-                           double               height,
-                           double               x,
-                           double               y,
-                           int                 *layer,
-                           int                 *expert)
+sy_heatmap_view_expert_at (SyTraceView       *view,
+                           const SyViewFrame *frame,
+                           const double       point[2],
+                           int                cell[2])
 {
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
-  SyHeatmapLayout layout;
-  int token = -1;
+  const SyHeatmapOptions *opts = &frame->opts->heatmap;
   double v;
 
-  if (self->opts.measure != SY_HEATMAP_EXPERT && self->opts.measure != SY_HEATMAP_GATE)
+  if (opts->measure != SY_HEATMAP_EXPERT && opts->measure != SY_HEATMAP_GATE)
     return FALSE;
-  layout_now (self, style, width, height, &layout);
-  if (!sy_heatmap_hit (&layout, x, y, layer, &token) || *layer < 0 || token < 0)
+  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell) || cell[0] < 0 || cell[1] < 0)
     return FALSE;
-  if (self->opts.measure == SY_HEATMAP_GATE)
+  if (opts->measure == SY_HEATMAP_GATE)
     {
-      *expert = self->opts.gate_expert;
+      cell[1] = opts->gate_expert;
       return TRUE;
     }
-  v = sy_heatmap_value (sy_trace_view_get_trace (view), &self->opts, *layer, token);
+  v = sy_heatmap_value (frame->trace, opts, cell[0], cell[1]);
   if (!isfinite (v))
     return FALSE;
-  *expert = (int) v;
+  cell[1] = (int) v;
   return TRUE;
 }
 
 static char *
-sy_heatmap_view_tooltip (SyTraceView         *view,
-                         const SyRenderStyle *style,
-                         double               width,
-                         double               height,
-                         double               x,
-                         double               y)
+sy_heatmap_view_tooltip (SyTraceView       *view,
+                         const SyViewFrame *frame,
+                         const double       point[2])
 {
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
-  const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyHeatmapLayout layout;
-  int layer, token;
+  const SyTrace *trace = frame->trace;
+  int cell[2];
 
-  layout_now (self, style, width, height, &layout);
-  if (!sy_heatmap_hit (&layout, x, y, &layer, &token))
+  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
     return NULL;
-  if (layer < 0)
-    return g_strdup_printf (_("Token %d “%s” (id %d)"), token,
-                            trace->token_text[token] ? trace->token_text[token] : "", trace->ids[token]);
-  return sy_heatmap_describe_cell (trace, &self->opts, layer, token);
+  if (cell[0] < 0)
+    return g_strdup_printf (_("Token %d “%s” (id %d)"), cell[1],
+                            trace->token_text[cell[1]] ? trace->token_text[cell[1]] : "", trace->ids[cell[1]]);
+  return sy_heatmap_describe_cell (trace, &frame->opts->heatmap, cell[0], cell[1]);
 }
 
 static char *

@@ -590,7 +590,6 @@ sy_inspector_render (cairo_t                  *cr,
 {
   SyInspectorOptions defaults;
   SyInspectorLayout layout;
-  SyTextOpts text = SY_TEXT_OPTS_INIT;
 
   g_return_if_fail (cr != NULL);
   if (style == NULL)
@@ -619,10 +618,8 @@ sy_inspector_render (cairo_t                  *cr,
     }
   if (layout.token < 0 || layout.layer < 0)
     {
-      text.xalign = text.yalign = 0.5;
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, trace->n_tokens == 0 ? "No tokens" : "This model has no MoE layers",
-                     width / 2, height / 2, &text);
+      _sy_draw_message (cr, style, trace->n_tokens == 0 ? "No tokens" : "This model has no MoE layers",
+                        width / 2, height / 2, 0);
       return;
     }
   draw_grid_panel (cr, trace, style, &layout);

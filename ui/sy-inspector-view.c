@@ -25,54 +25,50 @@ sy_inspector_view_get_options (SyInspectorView    *self,
   sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
 }
 
-static gboolean
-sy_inspector_view_expert_at (SyTraceView         *view,
-                             const SyRenderStyle *style,
-                             double               width,
-                             double               height,
-                             double               x,
-                             double               y,
-                             int                 *layer,
-                             int                 *expert)
+static void
+layout_now (const SyViewFrame *frame,
+            SyInspectorLayout *layout)
 {
-  const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyInspectorOptions opts;
+  sy_inspector_layout (frame->trace, &frame->opts->inspector, frame->style, frame->width, frame->height, layout);
+}
+
+static gboolean
+sy_inspector_view_expert_at (SyTraceView       *view,
+                             const SyViewFrame *frame,
+                             const double       point[2],
+                             int                cell[2])
+{
+  const SyTrace *trace = frame->trace;
   SyInspectorLayout layout;
   int rank;
 
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  sy_inspector_layout (trace, &opts, style, width, height, &layout);
-  if (sy_inspector_hit_grid (&layout, x, y, layer, expert))
+  layout_now (frame, &layout);
+  if (sy_inspector_hit_grid (&layout, point[0], point[1], &cell[0], &cell[1]))
     return TRUE;
-  rank = sy_inspector_hit_bar (&layout, x, y);
+  rank = sy_inspector_hit_bar (&layout, point[0], point[1]);
   if (rank < 0 || layout.layer < 0 || layout.layer >= trace->n_moe_layers)
     return FALSE;
   {
     g_autofree int *order = g_new (int, trace->n_experts);
 
     sy_inspector_sorted (trace, layout.layer, layout.token, order);
-    *layer = layout.layer;
-    *expert = order[rank];
+    cell[0] = layout.layer;
+    cell[1] = order[rank];
   }
   return TRUE;
 }
 
 static char *
-sy_inspector_view_tooltip (SyTraceView         *view,
-                           const SyRenderStyle *style,
-                           double               width,
-                           double               height,
-                           double               x,
-                           double               y)
+sy_inspector_view_tooltip (SyTraceView       *view,
+                           const SyViewFrame *frame,
+                           const double       point[2])
 {
-  const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyInspectorOptions opts;
+  const SyTrace *trace = frame->trace;
   SyInspectorLayout layout;
   int layer, expert, rank;
 
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  sy_inspector_layout (trace, &opts, style, width, height, &layout);
-  if (sy_inspector_hit_grid (&layout, x, y, &layer, &expert))
+  layout_now (frame, &layout);
+  if (sy_inspector_hit_grid (&layout, point[0], point[1], &layer, &expert))
     {
       const SyTraceLayer *l = &trace->layers[layer];
       int i = sy_trace_index (trace, layout.token, expert);
@@ -87,7 +83,7 @@ sy_inspector_view_tooltip (SyTraceView         *view,
       return g_strdup_printf (_("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s"),
                               l->layer, expert, l->probs[i], l->logits[i], status);
     }
-  rank = sy_inspector_hit_bar (&layout, x, y);
+  rank = sy_inspector_hit_bar (&layout, point[0], point[1]);
   if (rank >= 0)
     {
       g_autofree int *order = g_new (int, trace->n_experts);

@@ -31,6 +31,20 @@ static const struct
 
 static const char *op_labels[SY_N_OPS] = { N_("attention"), N_("router"), N_("experts"), N_("LM head"), N_("other") };
 
+/* Where a chart is drawn: the profile, the options, the style and size,
+ * and which chart it is (its translated title). */
+typedef struct
+{
+  cairo_t                      *cr;
+  const SyProfile              *prof;
+  const SyProfileRenderOptions *opts;
+  const SyRenderStyle          *style;
+  double                        width;
+  double                        height;
+  SyProfileChart                chart;
+  const char                   *title;
+} ChartFrame;
+
 void
 sy_profile_render_options_init (SyProfileRenderOptions *opts)
 {
@@ -74,27 +88,28 @@ message (cairo_t             *cr,
          const SyRect        *r,
          const char          *text)
 {
-  SyTextOpts t = SY_TEXT_OPTS_INIT;
-
-  t.xalign = t.yalign = 0.5;
-  t.color = &style->muted;
-  t.max_width = r->w;
-  _sy_draw_text (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, &t);
+  _sy_draw_message (cr, style, text, r->x + r->w / 2, r->y + r->h / 2, r->w);
 }
 
 /* @text in the middle of the chart's area below the title. */
 static void
-message_below_title (cairo_t             *cr,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height,
-                     double               margin,
-                     const char          *text)
+message_below_title (const ChartFrame *f,
+                     double            margin,
+                     const char       *text)
 {
-  SyRect r = { margin, _sy_title_height (style) + margin, width - 2 * margin,
-               height - _sy_title_height (style) - 2 * margin };
+  SyRect r = { margin, _sy_title_height (f->style) + margin, f->width - 2 * margin,
+               f->height - _sy_title_height (f->style) - 2 * margin };
 
-  message (cr, style, &r, text);
+  message (f->cr, f->style, &r, text);
+}
+
+/* The background and the title, @sub under it. */
+static void
+chart_begin (const ChartFrame *f,
+             const char       *sub)
+{
+  _sy_fill_background (f->cr, f->style, f->width, f->height);
+  _sy_draw_title (f->cr, f->style, f->title, sub, f->width);
 }
 
 static void
@@ -247,11 +262,7 @@ subtitle (const SyProfile *p,
 /* Grouped bars: @n_groups groups (x labels), @n_series bars each (legend);
  * values[s * n_groups + g], NaN = no bar. */
 static void
-grouped_bars (cairo_t             *cr,
-              const SyRenderStyle *style,
-              double               width,
-              double               height,
-              const char          *title,
+grouped_bars (const ChartFrame    *f,
               const char          *sub,
               const char          *ylabel,
               int                  n_groups,
@@ -262,14 +273,15 @@ grouped_bars (cairo_t             *cr,
               double               ref,
               const char          *ref_label)
 {
+  cairo_t *cr = f->cr;
+  const SyRenderStyle *style = f->style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   g_autofree SyColor *colors = g_new (SyColor, MAX (n_series, 1));
   double ymax = 0, lw = 0, lh = 0, slot, bw, margin = _sy_px (style, 12), label_w = 0;
   gboolean rotate = FALSE;
   SyRect p;
 
-  _sy_fill_background (cr, style, width, height);
-  _sy_draw_title (cr, style, title, sub, width);
+  chart_begin (f, sub);
   for (int i = 0; i < n_groups * n_series; i++)
     if (isfinite (values[i]))
       ymax = MAX (ymax, values[i]);
@@ -277,24 +289,24 @@ grouped_bars (cairo_t             *cr,
     ymax = MAX (ymax, ref);
   if (n_groups == 0 || ymax <= 0)
     {
-      message_below_title (cr, style, width, height, margin, _("No data"));
+      message_below_title (f, margin, _("No data"));
       return;
     }
   ymax *= 1.08;
   for (int s = 0; s < n_series; s++)
     series_color (s, &colors[s]);
   if (n_series > 1)
-    lh = legend_height (style, width - 2 * margin, n_series, series) + _sy_px (style, 4);
+    lh = legend_height (style, f->width - 2 * margin, n_series, series) + _sy_px (style, 4);
   for (int g = 0; g < n_groups; g++)
     {
       _sy_text_size (style, groups[g], 0.8, FALSE, &lw, NULL);
       label_w = MAX (label_w, lw);
     }
-  p = plot_area (style, width, height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh + _sy_text_height (style, 0.8));
+  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh + _sy_text_height (style, 0.8));
   slot = p.w / n_groups;
   if (label_w + _sy_px (style, 4) > slot)
     {
-      double reach = MIN (label_w, height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
+      double reach = MIN (label_w, f->height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
 
       rotate = TRUE;
       p.h = MAX (p.h - reach, 1);
@@ -308,7 +320,7 @@ grouped_bars (cairo_t             *cr,
     }
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
-            width - 2 * margin, n_series, series, colors);
+            f->width - 2 * margin, n_series, series, colors);
   y_axis (cr, style, &p, 0, ymax, FALSE, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
@@ -367,7 +379,7 @@ grouped_bars (cairo_t             *cr,
             t.angle = -G_PI / 4;
             t.xalign = 1;
             t.yalign = 0.5;
-            t.max_width = MIN (label_w, height * 0.3);
+            t.max_width = MIN (label_w, f->height * 0.3);
             _sy_draw_text (cr, style, groups[g], x, y + _sy_px (style, 2), &t);
           }
         else
@@ -406,11 +418,7 @@ typedef struct
 static _Thread_local HeatGrid *heat_grid;
 
 static void
-heatmap (cairo_t             *cr,
-         const SyRenderStyle *style,
-         double               width,
-         double               height,
-         const char          *title,
+heatmap (const ChartFrame    *f,
          const char          *sub,
          int                  rows,
          int                  cols,
@@ -422,19 +430,20 @@ heatmap (cairo_t             *cr,
          const char          *extra_title,
          const char          *bar_label)
 {
+  cairo_t *cr = f->cr;
+  const SyRenderStyle *style = f->style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + _sy_text_height (style, 0.8);
   double vmax = 0, rl = 0, ew = 0, w, cbw, cw, ch, x0, y0, gw, gh;
   SyRect bar;
 
-  _sy_fill_background (cr, style, width, height);
-  _sy_draw_title (cr, style, title, sub, width);
+  chart_begin (f, sub);
   for (int i = 0; i < rows * cols; i++)
     if (isfinite (v[i]))
       vmax = MAX (vmax, v[i]);
   if (rows == 0 || cols == 0 || vmax <= 0)
     {
-      SyRect r = { margin, top, width - 2 * margin, height - top - margin };
+      SyRect r = { margin, top, f->width - 2 * margin, f->height - top - margin };
 
       message (cr, style, &r, _("No data"));
       return;
@@ -457,8 +466,8 @@ heatmap (cairo_t             *cr,
   cbw = _sy_colorbar_width (style, 0, vmax, FALSE, bar_label);
   x0 = margin + rl + _sy_px (style, 6);
   y0 = top + _sy_px (style, 2);
-  gw = MAX (width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
-  gh = MAX (height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
+  gw = MAX (f->width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
+  gh = MAX (f->height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
   cw = gw / cols;
   ch = gh / rows;
   /* square-ish cells when there is room */
@@ -550,27 +559,22 @@ heatmap (cairo_t             *cr,
     t.color = &style->muted;
     _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
   }
-  bar = (SyRect) { width - margin - cbw, y0, cbw, MIN (gh, height - y0 - margin) };
+  bar = (SyRect) { f->width - margin - cbw, y0, cbw, MIN (gh, f->height - y0 - margin) };
   _sy_colorbar (cr, style, &bar, 0, vmax, FALSE, sy_colormap_sequential, bar_label);
 }
 
 /* ------------------------------------------------------------ charts */
 
 static void
-draw_load (cairo_t                      *cr,
-           const SyProfile              *prof,
-           const SyProfileRenderOptions *opts,
-           const SyRenderStyle          *style,
-           double                        width,
-           double                        height)
+draw_load (const ChartFrame *f)
 {
-  const SyProfileRun *r = get_run (prof, opts);
-  int L = r ? r->n_layers : 0, E = prof->n_experts;
+  const SyProfileRun *r = get_run (f->prof, f->opts);
+  int L = r ? r->n_layers : 0, E = f->prof->n_experts;
   g_autofree double *v = g_new0 (double, MAX (L * E, 1));
   g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *extra_sub = g_strdup_printf (_("%s · imbalance CV = std / mean of the load"), r ? r->router : "");
-  g_autofree char *sub = subtitle (prof, extra_sub);
+  g_autofree char *sub = subtitle (f->prof, extra_sub);
 
   for (int l = 0; l < L; l++)
     {
@@ -583,22 +587,17 @@ draw_load (cairo_t                      *cr,
       g_ptr_array_add (labels, g_strdup_printf ("L%d", r->layers[l].layer));
       g_ptr_array_add (extra, g_strdup_printf ("%.2f", sy_profile_layer_imbalance (r, l)));
     }
-  heatmap (cr, style, width, height, _(charts[SY_PROFILE_CHART_LOAD].title), sub, L, E, v,
+  heatmap (f, sub, L, E, v,
            (const char * const *) labels->pdata, _("Layer"), _("Expert"),
            /* xgettext:no-c-format */
            (const char * const *) extra->pdata, _("CV"), _("% of routed"));
 }
 
 static void
-draw_coactivation (cairo_t                      *cr,
-                   const SyProfile              *prof,
-                   const SyProfileRenderOptions *opts,
-                   const SyRenderStyle          *style,
-                   double                        width,
-                   double                        height)
+draw_coactivation (const ChartFrame *f)
 {
-  const SyProfileRun *r = get_run (prof, opts);
-  int E = prof->n_experts, l = r ? CLAMP (opts->layer, 0, MAX (r->n_layers - 1, 0)) : 0;
+  const SyProfileRun *r = get_run (f->prof, f->opts);
+  int E = f->prof->n_experts, l = r ? CLAMP (f->opts->layer, 0, MAX (r->n_layers - 1, 0)) : 0;
   g_autofree double *v = g_new0 (double, MAX (E * E, 1));
   g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *extra = NULL, *sub = NULL;
@@ -615,77 +614,67 @@ draw_coactivation (cairo_t                      *cr,
         }
     }
   extra = g_strdup_printf (_("%s · layer %d (diagonal hatched)"), r ? r->router : "", r && r->n_layers ? r->layers[l].layer : 0);
-  sub = subtitle (prof, extra);
-  heatmap (cr, style, width, height, _(charts[SY_PROFILE_CHART_COACTIVATION].title), sub, rows, E, v,
+  sub = subtitle (f->prof, extra);
+  heatmap (f, sub, rows, E, v,
            (const char * const *) labels->pdata, _("Expert"), _("Expert"), NULL, NULL, _("tokens"));
 }
 
 static void
-draw_k_by_layer (cairo_t                      *cr,
-                 const SyProfile              *prof,
-                 const SyRenderStyle          *style,
-                 double                        width,
-                 double                        height)
+draw_k_by_layer (const ChartFrame *f)
 {
-  int S = (int) prof->runs->len, L = prof->n_layers;
+  int S = (int) f->prof->runs->len, L = f->prof->n_layers;
   g_autofree double *v = g_new0 (double, MAX (S * L, 1));
   g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (g_free);
   g_autofree const char **series = g_new0 (const char *, MAX (S, 1));
-  g_autofree char *sub = subtitle (prof, NULL);
+  g_autofree char *sub = subtitle (f->prof, NULL);
 
   for (int l = 0; l < L; l++)
-    g_ptr_array_add (groups, g_strdup_printf ("L%d", S > 0 ? ((SyProfileRun *) g_ptr_array_index (prof->runs, 0))->layers[l].layer : l));
+    g_ptr_array_add (groups, g_strdup_printf ("L%d", S > 0 ? ((SyProfileRun *) g_ptr_array_index (f->prof->runs, 0))->layers[l].layer : l));
   for (int s = 0; s < S; s++)
     {
-      const SyProfileRun *r = g_ptr_array_index (prof->runs, s);
+      const SyProfileRun *r = g_ptr_array_index (f->prof->runs, s);
 
       series[s] = r->router;
       for (int l = 0; l < L; l++)
         v[s * L + l] = sy_profile_layer_avg_k (r, l);
     }
-  grouped_bars (cr, style, width, height, _(charts[SY_PROFILE_CHART_K_BY_LAYER].title), sub, _("mean K"),
-                L, (const char * const *) groups->pdata, S, series, v, prof->native_k, _("native k"));
+  grouped_bars (f, sub, _("mean K"),
+                L, (const char * const *) groups->pdata, S, series, v, f->prof->native_k, _("native k"));
 }
 
 /* by_genre / by_pos: the union of keys over runs */
 static void
-draw_groups (cairo_t                      *cr,
-             const SyProfile              *prof,
-             const SyProfileRenderOptions *opts,
-             const SyRenderStyle          *style,
-             double                        width,
-             double                        height,
-             SyProfileChart                chart)
+draw_groups (const ChartFrame *f)
 {
-  gboolean genre = chart != SY_PROFILE_CHART_K_BY_POS;
-  gboolean ppl = chart == SY_PROFILE_CHART_PPL_BY_GENRE;
-  int S = (int) prof->runs->len, n = 0;
+  gboolean genre = f->chart != SY_PROFILE_CHART_K_BY_POS;
+  gboolean ppl = f->chart == SY_PROFILE_CHART_PPL_BY_GENRE;
+  int S = (int) f->prof->runs->len, n = 0;
   g_autofree const char **keys = NULL;
   g_autofree const char **labels = NULL;
   g_autofree const char **series = g_new0 (const char *, MAX (S, 1));
   g_autofree double *v = NULL;
-  g_autofree char *sub = subtitle (prof, genre ? NULL : _("most frequent tags"));
+  g_autofree char *sub = subtitle (f->prof, genre ? NULL : _("most frequent tags"));
   double ref = NAN;
 
   if (S > 0)
     {
-      const SyProfileRun *r0 = g_ptr_array_index (prof->runs, 0);
+      const SyProfileRun *r0 = g_ptr_array_index (f->prof->runs, 0);
 
       keys = sy_profile_sorted_keys (genre ? r0->by_genre : r0->by_pos, genre, &n);
       if (!genre)
-        n = MIN (n, opts->max_pos > 0 ? opts->max_pos : 16);
+        n = MIN (n, f->opts->max_pos > 0 ? f->opts->max_pos : 16);
     }
   labels = g_new0 (const char *, MAX (n, 1));
   for (int i = 0; i < n; i++)
     {
-      const char *name = genre && g_strcmp0 (prof->corpus_kind, "brown") == 0 ? sy_brown_genre_name (keys[i]) : NULL;
+      const char *name = genre && g_strcmp0 (f->prof->corpus_kind, "brown") == 0 ? sy_brown_genre_name (keys[i]) : NULL;
 
       labels[i] = name ? name : keys[i];
     }
   v = g_new0 (double, MAX (S * n, 1));
   for (int s = 0; s < S; s++)
     {
-      const SyProfileRun *r = g_ptr_array_index (prof->runs, s);
+      const SyProfileRun *r = g_ptr_array_index (f->prof->runs, s);
 
       series[s] = r->router;
       for (int i = 0; i < n; i++)
@@ -696,22 +685,17 @@ draw_groups (cairo_t                      *cr,
         }
     }
   if (!ppl)
-    ref = prof->native_k;
-  grouped_bars (cr, style, width, height, _(charts[chart].title), sub, ppl ? _("perplexity") : _("mean K"),
+    ref = f->prof->native_k;
+  grouped_bars (f, sub, ppl ? _("perplexity") : _("mean K"),
                 n, labels, S, series, v, ref, ppl ? NULL : _("native k"));
 }
 
 static void
-draw_entropy (cairo_t                      *cr,
-              const SyProfile              *prof,
-              const SyProfileRenderOptions *opts,
-              const SyRenderStyle          *style,
-              double                        width,
-              double                        height)
+draw_entropy (const ChartFrame *f)
 {
-  const SyProfileRun *r = get_run (prof, opts);
+  const SyProfileRun *r = get_run (f->prof, f->opts);
   int B = SY_PROFILE_ENTROPY_BINS;
-  double v[SY_PROFILE_ENTROPY_BINS] = { 0, }, emax = sy_profile_entropy_max (prof), total = 0, mean = 0;
+  double v[SY_PROFILE_ENTROPY_BINS] = { 0, }, emax = sy_profile_entropy_max (f->prof), total = 0, mean = 0;
   g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *extra = NULL, *sub = NULL;
   const char *series[1];
@@ -730,35 +714,32 @@ draw_entropy (cairo_t                      *cr,
       v[b] = 100.0 * v[b] / total;
   extra = g_strdup_printf (_("%s · all layers · mean %.3f nats of ln E = %.2f"), r ? r->router : "",
                            total > 0 ? mean / total : NAN, emax);
-  sub = subtitle (prof, extra);
+  sub = subtitle (f->prof, extra);
   series[0] = r ? r->router : "";
-  grouped_bars (cr, style, width, height, _(charts[SY_PROFILE_CHART_ENTROPY].title), sub,
+  grouped_bars (f, sub,
                 /* xgettext:no-c-format */
                 _("% of token-layers (bins of H in nats)"), B, (const char * const *) groups->pdata,
                 1, series, v, NAN, NULL);
 }
 
 static void
-draw_sweep (cairo_t             *cr,
-            const SyProfile     *prof,
-            const SyRenderStyle *style,
-            double               width,
-            double               height)
+draw_sweep (const ChartFrame *f)
 {
+  cairo_t *cr = f->cr;
+  const SyRenderStyle *style = f->style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
-  int n = (int) prof->sweep->len;
+  int n = (int) f->prof->sweep->len;
   double kmin = INFINITY, kmax = -INFINITY, pmin = INFINITY, pmax = -INFINITY, margin = _sy_px (style, 12);
   double xt[SY_MAX_TICKS], xstep, rad = _sy_px (style, 4);
-  g_autofree char *sub = subtitle (prof, _("top-p at each p; ◆ native"));
+  g_autofree char *sub = subtitle (f->prof, _("top-p at each p; ◆ native"));
   SyRect p;
   int nxt;
   SyColor pareto_c, point_c;
 
-  _sy_fill_background (cr, style, width, height);
-  _sy_draw_title (cr, style, _(charts[SY_PROFILE_CHART_SWEEP].title), sub, width);
+  chart_begin (f, sub);
   for (int i = 0; i < n; i++)
     {
-      const SyProfileSweepPoint *s = &g_array_index (prof->sweep, SyProfileSweepPoint, i);
+      const SyProfileSweepPoint *s = &g_array_index (f->prof->sweep, SyProfileSweepPoint, i);
 
       if (!isfinite (s->avg_k) || !isfinite (s->perplexity))
         continue;
@@ -767,16 +748,16 @@ draw_sweep (cairo_t             *cr,
       pmin = MIN (pmin, s->perplexity);
       pmax = MAX (pmax, s->perplexity);
     }
-  if (prof->have_native_point && isfinite (prof->native_point.perplexity))
+  if (f->prof->have_native_point && isfinite (f->prof->native_point.perplexity))
     {
-      kmin = MIN (kmin, prof->native_point.avg_k);
-      kmax = MAX (kmax, prof->native_point.avg_k);
-      pmin = MIN (pmin, prof->native_point.perplexity);
-      pmax = MAX (pmax, prof->native_point.perplexity);
+      kmin = MIN (kmin, f->prof->native_point.avg_k);
+      kmax = MAX (kmax, f->prof->native_point.avg_k);
+      pmin = MIN (pmin, f->prof->native_point.perplexity);
+      pmax = MAX (pmax, f->prof->native_point.perplexity);
     }
   if (!isfinite (kmin) || n == 0)
     {
-      message_below_title (cr, style, width, height, margin, _("No sweep (run the profile with a p-sweep)"));
+      message_below_title (f, margin, _("No sweep (run the profile with a p-sweep)"));
       return;
     }
   {
@@ -788,7 +769,7 @@ draw_sweep (cairo_t             *cr,
     kmin = MAX (kmin - pad, 0);
     kmax += pad;
   }
-  p = plot_area (style, width, height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
+  p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
   y_axis (cr, style, &p, pmin, pmax, FALSE, _("perplexity"));
 
@@ -824,7 +805,7 @@ draw_sweep (cairo_t             *cr,
 
     for (int i = 0; i < n; i++)
       {
-        const SyProfileSweepPoint *s = &g_array_index (prof->sweep, SyProfileSweepPoint, i);
+        const SyProfileSweepPoint *s = &g_array_index (f->prof->sweep, SyProfileSweepPoint, i);
 
         if (s->pareto)
           g_array_append_val (front, *s);
@@ -857,7 +838,7 @@ draw_sweep (cairo_t             *cr,
   t.color = &style->foreground;
   for (int i = 0; i < n; i++)
     {
-      const SyProfileSweepPoint *s = &g_array_index (prof->sweep, SyProfileSweepPoint, i);
+      const SyProfileSweepPoint *s = &g_array_index (f->prof->sweep, SyProfileSweepPoint, i);
       g_autofree char *lbl = g_strdup_printf ("%.2g", s->p);
 
       if (!isfinite (s->avg_k) || !isfinite (s->perplexity))
@@ -867,9 +848,9 @@ draw_sweep (cairo_t             *cr,
       cairo_fill (cr);
       _sy_draw_text (cr, style, lbl, PX (s->avg_k) + rad, PY (s->perplexity) - rad * 0.5, &t);
     }
-  if (prof->have_native_point && isfinite (prof->native_point.perplexity))
+  if (f->prof->have_native_point && isfinite (f->prof->native_point.perplexity))
     {
-      double x = PX (prof->native_point.avg_k), y = PY (prof->native_point.perplexity), d = rad * 1.5;
+      double x = PX (f->prof->native_point.avg_k), y = PY (f->prof->native_point.perplexity), d = rad * 1.5;
 
       _sy_set_color (cr, &style->foreground);
       cairo_move_to (cr, x, y - d);
@@ -892,14 +873,11 @@ draw_sweep (cairo_t             *cr,
 }
 
 static void
-draw_time (cairo_t                      *cr,
-           const SyProfile              *prof,
-           const SyProfileRenderOptions *opts,
-           const SyRenderStyle          *style,
-           double                        width,
-           double                        height)
+draw_time (const ChartFrame *f)
 {
-  const SyProfileRun *r = get_run (prof, opts);
+  cairo_t *cr = f->cr;
+  const SyRenderStyle *style = f->style;
+  const SyProfileRun *r = get_run (f->prof, f->opts);
   int L = r ? r->n_layers : 0, n = L + 1;   /* the layers, then the LM head */
   double ymax = 0, margin = _sy_px (style, 12), slot, lh;
   SyColor cols[SY_N_OPS];
@@ -908,21 +886,20 @@ draw_time (cairo_t                      *cr,
   g_autofree char *extra = NULL, *sub = NULL;
   SyRect p;
 
-  _sy_fill_background (cr, style, width, height);
   if (r)
     extra = g_strdup_printf (_("%s · total %.2f s (attention %.2f, router %.2f, experts %.2f, LM head %.2f)"),
                              r->router, r->total_time_s, r->op_time_s[SY_OP_ATTENTION],
                              r->op_time_s[SY_OP_ROUTER], r->op_time_s[SY_OP_EXPERTS],
                              r->op_time_s[SY_OP_LM_HEAD]);
-  sub = subtitle (prof, extra);
-  _sy_draw_title (cr, style, _(charts[SY_PROFILE_CHART_TIME].title), sub, width);
+  sub = subtitle (f->prof, extra);
+  chart_begin (f, sub);
   for (int l = 0; l < L; l++)
     ymax = MAX (ymax, r->layers[l].time_s * 1e3);
   if (r)
     ymax = MAX (ymax, r->op_time_s[SY_OP_LM_HEAD] * 1e3);
   if (ymax <= 0)
     {
-      message_below_title (cr, style, width, height, margin, _("No timings recorded"));
+      message_below_title (f, margin, _("No timings recorded"));
       return;
     }
   ymax *= 1.08;
@@ -930,9 +907,9 @@ draw_time (cairo_t                      *cr,
     sy_colormap_categorical (o, &cols[o]);
   for (int o = 0; o < SY_N_OPS; o++)
     ops[o] = _(op_labels[o]);
-  lh = legend_height (style, width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
-  p = plot_area (style, width, height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
-  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), width - 2 * margin,
+  lh = legend_height (style, f->width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
+  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
+  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
           SY_N_OPS, ops, cols);
   y_axis (cr, style, &p, 0, ymax, FALSE, _("ms (summed over chunks)"));
   slot = p.w / n;
@@ -987,6 +964,12 @@ draw_time (cairo_t                      *cr,
   }
 }
 
+/* Each chart's drawing, by SyProfileChart. */
+static void (* const chart_draw[SY_PROFILE_N_CHARTS]) (const ChartFrame *f) = {
+  draw_load, draw_coactivation, draw_k_by_layer, draw_groups, draw_groups, draw_entropy, draw_groups,
+  draw_sweep, draw_time,
+};
+
 void
 sy_profile_render_chart (cairo_t                      *cr,
                          const SyProfile              *profile,
@@ -1008,35 +991,30 @@ sy_profile_render_chart (cairo_t                      *cr,
   if (style == NULL)
     style = sy_render_style_light ();
   cairo_save (cr);
-  switch (chart)
-    {
-    case SY_PROFILE_CHART_LOAD:
-      draw_load (cr, profile, opts, style, width, height);
-      break;
-    case SY_PROFILE_CHART_COACTIVATION:
-      draw_coactivation (cr, profile, opts, style, width, height);
-      break;
-    case SY_PROFILE_CHART_K_BY_LAYER:
-      draw_k_by_layer (cr, profile, style, width, height);
-      break;
-    case SY_PROFILE_CHART_K_BY_GENRE:
-    case SY_PROFILE_CHART_K_BY_POS:
-    case SY_PROFILE_CHART_PPL_BY_GENRE:
-      draw_groups (cr, profile, opts, style, width, height, chart);
-      break;
-    case SY_PROFILE_CHART_ENTROPY:
-      draw_entropy (cr, profile, opts, style, width, height);
-      break;
-    case SY_PROFILE_CHART_SWEEP:
-      draw_sweep (cr, profile, style, width, height);
-      break;
-    case SY_PROFILE_CHART_TIME:
-    case SY_PROFILE_N_CHARTS:
-    default:
-      draw_time (cr, profile, opts, style, width, height);
-      break;
-    }
+  chart_draw[chart] (&(ChartFrame) { cr, profile, opts, style, width, height, chart, _(charts[chart].title) });
   cairo_restore (cr);
+}
+
+/* The dashboard's grid of charts: 3 columns when wide enough, else 2. */
+typedef struct
+{
+  int    cols, rows;
+  double gap, w, h;   /* between tiles; a tile's size */
+} Tiles;
+
+static Tiles
+dashboard_tiles (const SyRenderStyle *style,
+                 double               width,
+                 double               height)
+{
+  Tiles tiles;
+
+  tiles.cols = width >= 1100 ? 3 : 2;
+  tiles.rows = (SY_PROFILE_N_CHARTS + tiles.cols - 1) / tiles.cols;
+  tiles.gap = _sy_px (style, 8);
+  tiles.w = (width - (tiles.cols - 1) * tiles.gap) / tiles.cols;
+  tiles.h = (height - (tiles.rows - 1) * tiles.gap) / tiles.rows;
+  return tiles;
 }
 
 void
@@ -1047,28 +1025,25 @@ sy_profile_render_dashboard (cairo_t                      *cr,
                              double                        width,
                              double                        height)
 {
-  int cols = width >= 1100 ? 3 : 2, rows = (SY_PROFILE_N_CHARTS + cols - 1) / cols;
-  double gap, cw, ch;
+  Tiles tiles;
 
   g_return_if_fail (cr != NULL && profile != NULL);
   if (style == NULL)
     style = sy_render_style_light ();
-  gap = _sy_px (style, 8);
-  cw = (width - (cols - 1) * gap) / cols;
-  ch = (height - (rows - 1) * gap) / rows;
+  tiles = dashboard_tiles (style, width, height);
   cairo_save (cr);
   _sy_set_color (cr, &style->grid);
   cairo_paint (cr);
   cairo_restore (cr);
   for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
     {
-      double x = (i % cols) * (cw + gap), y = (i / cols) * (ch + gap);
+      double x = (i % tiles.cols) * (tiles.w + tiles.gap), y = (i / tiles.cols) * (tiles.h + tiles.gap);
 
       cairo_save (cr);
       cairo_translate (cr, x, y);
-      cairo_rectangle (cr, 0, 0, cw, ch);
+      cairo_rectangle (cr, 0, 0, tiles.w, tiles.h);
       cairo_clip (cr);
-      sy_profile_render_chart (cr, profile, i, opts, style, cw, ch);
+      sy_profile_render_chart (cr, profile, i, opts, style, tiles.w, tiles.h);
       cairo_restore (cr);
     }
 }
@@ -1102,18 +1077,17 @@ sy_profile_render_expert_at (const SyProfile              *profile,
     style = sy_render_style_light ();
   if (chart < 0)
     {
-      /* the dashboard's tile under the point (as sy_profile_render_dashboard lays them) */
-      int cols = width >= 1100 ? 3 : 2, rows = (SY_PROFILE_N_CHARTS + cols - 1) / cols, i;
-      double gap = _sy_px (style, 8), cw = (width - (cols - 1) * gap) / cols, ch = (height - (rows - 1) * gap) / rows;
-      int tc = (int) floor (x / (cw + gap)), tr = (int) floor (y / (ch + gap));
+      /* the dashboard's tile under the point */
+      Tiles tiles = dashboard_tiles (style, width, height);
+      int tc = (int) floor (x / (tiles.w + tiles.gap)), tr = (int) floor (y / (tiles.h + tiles.gap)), i;
 
-      if (tc < 0 || tc >= cols || tr < 0 || tr >= rows)
+      if (tc < 0 || tc >= tiles.cols || tr < 0 || tr >= tiles.rows)
         return FALSE;
-      i = tr * cols + tc;
+      i = tr * tiles.cols + tc;
       if (i >= SY_PROFILE_N_CHARTS)
         return FALSE;
-      return sy_profile_render_expert_at (profile, i, opts, style, cw, ch, x - tc * (cw + gap),
-                                          y - tr * (ch + gap), moe, expert);
+      return sy_profile_render_expert_at (profile, i, opts, style, tiles.w, tiles.h, x - tc * (tiles.w + tiles.gap),
+                                          y - tr * (tiles.h + tiles.gap), moe, expert);
     }
   if (chart != SY_PROFILE_CHART_LOAD && chart != SY_PROFILE_CHART_COACTIVATION)
     return FALSE;

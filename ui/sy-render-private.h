@@ -91,6 +91,15 @@ void         _sy_text_cache_draw (SyTextCache         *cache,
                                   const SyColor       *color);
 void         _sy_text_cache_free (SyTextCache         *cache);
 
+/* @text centred on (x, y) in the muted colour, ellipsized past @max_width
+ * when > 0: what a view draws where it has nothing to show. */
+void         _sy_draw_message  (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const char          *text,
+                                double               x,
+                                double               y,
+                                double               max_width);
+
 /* Diagonal hatch lines inside a rectangle. */
 void         _sy_hatch         (cairo_t             *cr,
                                 double               x,

@@ -7,44 +7,44 @@
 
 #include "sy-render-style.h"
 
-static void
-init_common (SyRenderStyle *style)
+/* The light and the dark palette, as 0xRRGGBB. */
+static const struct
 {
+  guint32 foreground, muted, background, surface, grid, accent, missing, bar;
+} palettes[2] = {
+  { 0x1e1e1e, 0x5e5c64, 0xffffff, 0xf6f5f4, 0xc0bfbc, 0xd55e00, 0xc0bfbc, 0x0072b2 },
+  { 0xf0f0f0, 0xb0afb5, 0x242424, 0x303030, 0x5e5c64, 0xff7f2a, 0x5e5c64, 0x56b4e9 },
+};
+
+static void
+init_palette (SyRenderStyle *style,
+              gboolean       dark)
+{
+  memset (style, 0, sizeof *style);
   g_strlcpy (style->font_family, "Sans", sizeof style->font_family);
   style->font_size = 12;
   style->scale = 1;
+  style->dark = dark;
+  sy_color_from_hex (palettes[dark].foreground, &style->foreground);
+  sy_color_from_hex (palettes[dark].muted, &style->muted);
+  sy_color_from_hex (palettes[dark].background, &style->background);
+  sy_color_from_hex (palettes[dark].surface, &style->surface);
+  sy_color_from_hex (palettes[dark].grid, &style->grid);
+  sy_color_from_hex (palettes[dark].accent, &style->accent);
+  sy_color_from_hex (palettes[dark].missing, &style->missing);
+  sy_color_from_hex (palettes[dark].bar, &style->bar);
 }
 
 void
 sy_render_style_init_light (SyRenderStyle *style)
 {
-  memset (style, 0, sizeof *style);
-  init_common (style);
-  style->dark = FALSE;
-  sy_color_from_hex (0x1e1e1e, &style->foreground);
-  sy_color_from_hex (0x5e5c64, &style->muted);
-  sy_color_from_hex (0xffffff, &style->background);
-  sy_color_from_hex (0xf6f5f4, &style->surface);
-  sy_color_from_hex (0xc0bfbc, &style->grid);
-  sy_color_from_hex (0xd55e00, &style->accent);
-  sy_color_from_hex (0xc0bfbc, &style->missing);
-  sy_color_from_hex (0x0072b2, &style->bar);
+  init_palette (style, FALSE);
 }
 
 void
 sy_render_style_init_dark (SyRenderStyle *style)
 {
-  memset (style, 0, sizeof *style);
-  init_common (style);
-  style->dark = TRUE;
-  sy_color_from_hex (0xf0f0f0, &style->foreground);
-  sy_color_from_hex (0xb0afb5, &style->muted);
-  sy_color_from_hex (0x242424, &style->background);
-  sy_color_from_hex (0x303030, &style->surface);
-  sy_color_from_hex (0x5e5c64, &style->grid);
-  sy_color_from_hex (0xff7f2a, &style->accent);
-  sy_color_from_hex (0x5e5c64, &style->missing);
-  sy_color_from_hex (0x56b4e9, &style->bar);
+  init_palette (style, TRUE);
 }
 
 gboolean
@@ -60,30 +60,29 @@ sy_render_style_init_named (SyRenderStyle *style,
   return TRUE;
 }
 
+/* The shared light (@dark FALSE) or dark style, made once. */
+static const SyRenderStyle *
+shared_style (gboolean dark)
+{
+  static SyRenderStyle styles[2];
+  static gsize done[2];
+
+  if (g_once_init_enter (&done[dark]))
+    {
+      init_palette (&styles[dark], dark);
+      g_once_init_leave (&done[dark], 1);
+    }
+  return &styles[dark];
+}
+
 const SyRenderStyle *
 sy_render_style_light (void)
 {
-  static SyRenderStyle style;
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      sy_render_style_init_light (&style);
-      g_once_init_leave (&done, 1);
-    }
-  return &style;
+  return shared_style (FALSE);
 }
 
 const SyRenderStyle *
 sy_render_style_dark (void)
 {
-  static SyRenderStyle style;
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      sy_render_style_init_dark (&style);
-      g_once_init_leave (&done, 1);
-    }
-  return &style;
+  return shared_style (TRUE);
 }

@@ -307,6 +307,22 @@ _sy_text_cache_free (SyTextCache *cache)
 }
 
 void
+_sy_draw_message (cairo_t             *cr,
+                  const SyRenderStyle *style,
+                  const char          *text,
+                  double               x,
+                  double               y,
+                  double               max_width)
+{
+  SyTextOpts opts = SY_TEXT_OPTS_INIT;
+
+  opts.xalign = opts.yalign = 0.5;
+  opts.color = &style->muted;
+  opts.max_width = max_width;
+  _sy_draw_text (cr, style, text, x, y, &opts);
+}
+
+void
 _sy_hatch (cairo_t       *cr,
            double         x,
            double         y,

@@ -408,9 +408,7 @@ sy_strip_render (cairo_t              *cr,
     _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : measure_title (opts->measure), width);
   if (trace->n_tokens == 0)
     {
-      text.xalign = text.yalign = 0.5;
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, _("No tokens"), width / 2, height / 2, &text);
+      _sy_draw_message (cr, style, _("No tokens"), width / 2, height / 2, 0);
       return;
     }
 

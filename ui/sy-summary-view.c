@@ -19,20 +19,17 @@ struct _SySummaryView
 G_DEFINE_FINAL_TYPE (SySummaryView, sy_summary_view, SY_TYPE_TRACE_VIEW)
 
 static char *
-sy_summary_view_tooltip (SyTraceView         *view,
-                         const SyRenderStyle *style,
-                         double               width,
-                         double               height,
-                         double               x,
-                         double               y)
+sy_summary_view_tooltip (SyTraceView       *view,
+                         const SyViewFrame *frame,
+                         const double       point[2])
 {
-  const SyTrace *trace = sy_trace_view_get_trace (view);
+  const SyTrace *trace = frame->trace;
   SySummaryLayout layout;
   SySummaryChartId chart;
   int index;
 
-  sy_summary_layout (trace, &SY_SUMMARY_VIEW (view)->opts, style, width, height, &layout);
-  if (!sy_summary_hit (&layout, x, y, &chart, &index))
+  sy_summary_layout (trace, &frame->opts->summary, frame->style, frame->width, frame->height, &layout);
+  if (!sy_summary_hit (&layout, point[0], point[1], &chart, &index))
     return NULL;
   switch (chart)
     {

@@ -36,22 +36,15 @@ sy_token_strip_get_options (SyTokenStrip   *self,
 }
 
 static char *
-sy_token_strip_tooltip (SyTraceView         *view,
-                        const SyRenderStyle *style,
-                        double               width,
-                        double               height,
-                        double               x,
-                        double               y)
+sy_token_strip_tooltip (SyTraceView       *view,
+                        const SyViewFrame *frame,
+                        const double       point[2])
 {
-  SyViewOptions opts;
   int cell[2];
 
-  sy_trace_view_get_options (view, &opts);
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (view), &opts,
-                                                                   style, width, height },
-                                                  (double[2]) { x, y }, cell))
+  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
     return NULL;
-  return sy_strip_describe (sy_trace_view_get_trace (view), cell[1]);
+  return sy_strip_describe (frame->trace, cell[1]);
 }
 
 static char *

@@ -222,42 +222,65 @@ sy_trace_view_update_marks (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* The frame @self is drawn in at @style and that size: @opts gets the
+ * view's options with the selection applied. */
+static const SyViewFrame *
+frame_init (SyTraceView         *self,
+            const SyRenderStyle *style,
+            double               width,
+            double               height,
+            SyViewOptions       *opts,
+            SyViewFrame         *frame)
+{
+  sy_trace_view_get_options (self, opts);
+  *frame = (SyViewFrame) { sy_trace_view_get_trace (self), opts, style, width, height };
+  return frame;
+}
+
+/* What the frame of the widget as it is now points at. */
+typedef struct
+{
+  SyRenderStyle style;
+  SyViewOptions opts;
+  SyViewFrame   frame;
+} WidgetFrame;
+
+static const SyViewFrame *
+widget_frame (SyTraceView *self,
+              WidgetFrame *data)
+{
+  sy_trace_view_get_render_style (self, &data->style);
+  return frame_init (self, &data->style, gtk_widget_get_width (GTK_WIDGET (self)),
+                     gtk_widget_get_height (GTK_WIDGET (self)), &data->opts, &data->frame);
+}
+
 /* Draws with the table's renderer. */
 static void
-sy_trace_view_real_draw (SyTraceView         *self,
-                         cairo_t             *cr,
-                         const SyRenderStyle *style,
-                         double               width,
-                         double               height)
+sy_trace_view_real_draw (SyTraceView       *self,
+                         cairo_t           *cr,
+                         const SyViewFrame *frame)
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyViewOptions opts;
 
-  if (klass->info == NULL || klass->info->render == NULL)
-    return;
-  sy_trace_view_get_options (self, &opts);
-  klass->info->render (cr, &(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height });
+  if (klass->info != NULL && klass->info->render != NULL)
+    klass->info->render (cr, frame);
 }
 
 /* The (layer, token) under a point: the class's hit test, else the
  * table's. */
 static gboolean
-hit_cell (SyTraceView         *self,
-          const SyRenderStyle *style,
-          const double         point[2],
-          int                  cell[2])
+hit_cell (SyTraceView       *self,
+          const SyViewFrame *frame,
+          const double       point[2],
+          int                cell[2])
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  double width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
-  SyViewOptions opts;
 
   if (klass->hit)
-    return klass->hit (self, style, width, height, point[0], point[1], &cell[0], &cell[1]);
+    return klass->hit (self, frame, point, cell);
   if (klass->info == NULL || klass->info->hit == NULL)
     return FALSE;
-  sy_trace_view_get_options (self, &opts);
-  return klass->info->hit (&(SyViewFrame) { sy_trace_view_get_trace (self), &opts, style, width, height },
-                           point, cell);
+  return klass->info->hit (frame, point, cell);
 }
 
 /* The sideways-scrolling grid's geometry now; FALSE without one. */
@@ -268,14 +291,12 @@ grid_now (SyTraceView *self,
           double      *content_w)
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyRenderStyle style;
+  WidgetFrame data;
   double geometry[3];
 
   if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
-  sy_trace_view_get_render_style (self, &style);
-  if (!klass->grid_geometry (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                             gtk_widget_get_height (GTK_WIDGET (self)), geometry))
+  if (!klass->grid_geometry (self, widget_frame (self, &data), geometry))
     return FALSE;
   *cell_w = geometry[0];
   *grid_w = geometry[1];
@@ -362,11 +383,13 @@ sy_trace_view_draw (SyTraceView         *self,
                     double               height)
 {
   SyTraceViewClass *klass;
+  SyViewOptions opts;
+  SyViewFrame frame;
 
   g_return_if_fail (SY_IS_TRACE_VIEW (self));
   klass = SY_TRACE_VIEW_GET_CLASS (self);
   if (klass->draw)
-    klass->draw (self, cr, style, width, height);
+    klass->draw (self, cr, frame_init (self, style, width, height, &opts, &frame));
 }
 
 typedef struct
@@ -447,13 +470,11 @@ sy_trace_view_get_tooltip_at (SyTraceView *self,
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyRenderStyle style;
+  WidgetFrame data;
 
   if (priv->trace == NULL || klass->tooltip == NULL)
     return NULL;
-  sy_trace_view_get_render_style (self, &style);
-  return klass->tooltip (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                         gtk_widget_get_height (GTK_WIDGET (self)), x, y);
+  return klass->tooltip (self, widget_frame (self, &data), (double[2]) { x, y });
 }
 
 static gboolean expert_at (SyTraceView *self, double x, double y, int *layer, int *expert);
@@ -494,13 +515,12 @@ sy_trace_view_select_at (SyTraceView *self,
                          double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyRenderStyle style;
+  WidgetFrame data;
   int cell[2] = { -1, -1 };
 
   if (priv->trace == NULL)
     return FALSE;
-  sy_trace_view_get_render_style (self, &style);
-  if (!hit_cell (self, &style, (double[2]) { x, y }, cell))
+  if (!hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell))
     return FALSE;
   if (cell[1] >= 0)
     sy_selection_set_token (priv->selection, cell[1]);
@@ -517,14 +537,12 @@ selects_at (SyTraceView *self,
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyRenderStyle style;
-  int layer = -1, token = -1;
+  WidgetFrame data;
+  int cell[2] = { -1, -1 };
 
   if (priv->trace == NULL || klass->hit == NULL)
     return FALSE;
-  sy_trace_view_get_render_style (self, &style);
-  return klass->hit (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                     gtk_widget_get_height (GTK_WIDGET (self)), x, y, &layer, &token);
+  return klass->hit (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
 }
 
 static gboolean
@@ -535,15 +553,17 @@ expert_at (SyTraceView *self,
            int         *expert)
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyRenderStyle style;
+  WidgetFrame data;
+  int cell[2] = { -1, -1 };
+  gboolean found;
 
   *layer = *expert = -1;
   if (klass->expert_at == NULL || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
-  sy_trace_view_get_render_style (self, &style);
-  return klass->expert_at (self, &style, gtk_widget_get_width (GTK_WIDGET (self)),
-                           gtk_widget_get_height (GTK_WIDGET (self)), x, y, layer, expert) &&
-         *layer >= 0 && *expert >= 0;
+  found = klass->expert_at (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+  *layer = cell[0];
+  *expert = cell[1];
+  return found && *layer >= 0 && *expert >= 0;
 }
 
 /* A click selects what is under it; where that is an expert and a click

@@ -35,29 +35,23 @@ struct _SyTraceViewClass
 {
   GtkWidgetClass parent_class;
 
-  /* Draws the view with its renderer. */
+  /* Draws the view with its renderer.  The vfuncs that draw or look at
+   * a point get the frame the view is drawn in: its trace, the options
+   * the base class gives (get_options() or the instance's, with the
+   * selection applied), the style and the size. */
   void      (*draw)        (SyTraceView         *self,
                             cairo_t             *cr,
-                            const SyRenderStyle *style,
-                            double               width,
-                            double               height);
-  /* The (layer, token) under a point; layer -1 keeps the selected layer,
-   * token -1 keeps the selected token. */
+                            const SyViewFrame   *frame);
+  /* The (layer, token) under @point in @cell; layer -1 keeps the
+   * selected layer, token -1 keeps the selected token. */
   gboolean  (*hit)         (SyTraceView         *self,
-                            const SyRenderStyle *style,
-                            double               width,
-                            double               height,
-                            double               x,
-                            double               y,
-                            int                 *layer,
-                            int                 *token);
+                            const SyViewFrame   *frame,
+                            const double         point[2],
+                            int                  cell[2]);
   /* Tooltip text for a point, or NULL. */
   char     *(*tooltip)     (SyTraceView         *self,
-                            const SyRenderStyle *style,
-                            double               width,
-                            double               height,
-                            double               x,
-                            double               y);
+                            const SyViewFrame   *frame,
+                            const double         point[2]);
   /* Scroll (dx, dy in steps); @zoom with Ctrl held.  TRUE if handled. */
   gboolean  (*scroll)      (SyTraceView         *self,
                             double               dx,
@@ -67,17 +61,13 @@ struct _SyTraceViewClass
   void      (*selection_changed) (SyTraceView   *self);
   /* Accessible description of the selection, or NULL. */
   char     *(*describe_selection) (SyTraceView  *self);
-  /* The (MoE layer, expert) under a point, for ::expert-activated
-   * (a click opens its card where it selects nothing, else a double
-   * click or the context menu); FALSE where there is none. */
+  /* The (MoE layer, expert) under a point in @cell, for
+   * ::expert-activated (a click opens its card where it selects nothing,
+   * else a double click or the context menu); FALSE where there is none. */
   gboolean  (*expert_at)   (SyTraceView         *self,
-                            const SyRenderStyle *style,
-                            double               width,
-                            double               height,
-                            double               x,
-                            double               y,
-                            int                 *layer,
-                            int                 *expert);
+                            const SyViewFrame   *frame,
+                            const double         point[2],
+                            int                  cell[2]);
 
   /* The view's entry in the table (sy-views.h).  Where it is set, the
    * base class draws with its renderer and hit-tests with its hit test,
@@ -97,9 +87,7 @@ struct _SyTraceViewClass
    * (Ctrl+scroll), pans and scrolls the selected token into view,
    * moving the column width and offset get_grid() points at. */
   gboolean  (*grid_geometry) (SyTraceView         *self,
-                              const SyRenderStyle *style,
-                              double               width,
-                              double               height,
+                              const SyViewFrame   *frame,
                               double               geometry[3]);
   void      (*get_grid)    (SyTraceView         *self,
                             double             **cell_width,
