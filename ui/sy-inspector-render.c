@@ -618,7 +618,7 @@ sy_inspector_render (cairo_t                  *cr,
     }
   if (layout.token < 0 || layout.layer < 0)
     {
-      _sy_draw_message (cr, style, trace->n_tokens == 0 ? "No tokens" : "This model has no MoE layers",
+      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
                         width / 2, height / 2, 0);
       return;
     }

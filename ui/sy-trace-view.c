@@ -3,7 +3,10 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
 #include <adwaita.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -499,8 +502,8 @@ on_query_tooltip (GtkWidget  *widget,
     {
       char *hint = g_strdup_printf ("%s\n%s", text,
                                     selects_at (self, x, y)
-                                    ? "Double-click or right-click for the expert's card"
-                                    : "Click for the expert's card");
+                                    ? _("Double-click or right-click for the expert's card")
+                                    : _("Click for the expert's card"));
 
       g_free (text);
       text = hint;
@@ -536,13 +539,13 @@ selects_at (SyTraceView *self,
             double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   WidgetFrame data;
   int cell[2] = { -1, -1 };
 
-  if (priv->trace == NULL || klass->hit == NULL)
+  /* as sy_trace_view_select_at decides */
+  if (priv->trace == NULL)
     return FALSE;
-  return klass->hit (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+  return hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
 }
 
 static gboolean
