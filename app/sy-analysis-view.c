@@ -108,12 +108,17 @@ update_status (SyAnalysisView *self)
                             sy_model_get_info (model)->name);
   else
     {
-      /* TRANSLATORS: model · tokens · average experts · perplexity · activated parameters · time */
-      text = g_strdup_printf (_("%s · %d tokens · average K %.2f of %d · perplexity %.2f · %.2fM activated parameters per token · %.0f ms"),
+      /* a run's time, or while and after Continue, its decoding speed */
+      g_autofree char *speed = sy_worker_get_generated_from (self->worker, SY_SLOT_A) > 0 &&
+                               sy_worker_get_decode_rate (self->worker) > 0
+                               ? g_strdup_printf (_("writing at %.1f tokens/s"), sy_worker_get_decode_rate (self->worker))
+                               : g_strdup_printf (_("%.0f ms"), trace->total_time_s * 1000);
+
+      /* TRANSLATORS: model · tokens · average experts · perplexity · activated parameters · time or speed */
+      text = g_strdup_printf (_("%s · %d tokens · average K %.2f of %d · perplexity %.2f · %.2fM activated parameters per token · %s"),
                               sy_model_get_info (model)->name, trace->n_tokens,
                               trace->avg_k, trace->n_experts,
-                              trace->perplexity, trace->activated_params / 1e6,
-                              trace->total_time_s * 1000);
+                              trace->perplexity, trace->activated_params / 1e6, speed);
     }
   gtk_label_set_text (GTK_LABEL (self->status), text);
 }

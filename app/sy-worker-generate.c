@@ -29,6 +29,7 @@ typedef struct
   SySampling    sampling;
   int           n_prompt;
   char         *continuation[SY_N_SLOTS];
+  double        decode_rate;        /* A's tokens per second of the loop so far */
   GError       *error;
   int           error_slot;
 } GenJob;
@@ -81,6 +82,7 @@ gen_deliver (gpointer user_data)
       self->gen_pending_reset[s] = FALSE;
     }
   from = self->gen_pending_from;
+  self->decode_rate = self->gen_pending_rate;
   g_mutex_unlock (&self->gen_lock);
 
   /* the text was edited since the generation started: its steps would
@@ -154,6 +156,7 @@ gen_post (GenJob     *job,
   g_string_append (self->gen_pending_text[slot], text);
   self->gen_pending_reset[slot] |= reset;
   self->gen_pending_from = job->n_prompt;
+  self->gen_pending_rate = job->decode_rate;
   if (self->gen_deliver_id == 0)
     self->gen_deliver_id = g_timeout_add_full (G_PRIORITY_DEFAULT, g_atomic_int_get (&self->gen_interval_ms),
                                                gen_deliver, g_object_ref (self), g_object_unref);
@@ -210,6 +213,7 @@ gen_thread (GTask        *task,
   GString *streamed[SY_N_SLOTS] = { NULL, };
   int prefix[SY_N_SLOTS] = { 0, }, read[SY_N_SLOTS] = { 0, };
   int n = 0, n_new[SY_N_SLOTS] = { 0, };
+  gint64 t0;
 
   if (tokenizer == NULL)
     {
@@ -243,6 +247,7 @@ gen_thread (GTask        *task,
       sy_trace_free (trace);
     }
 
+  t0 = g_get_monotonic_time ();
   for (n = 0; n < job->n_tokens && !gen_should_stop (job); n++)
     {
       gboolean any = FALSE;
@@ -270,6 +275,8 @@ gen_thread (GTask        *task,
               goto out;
             }
           n_new[s] = n + 1;
+          if (s == SY_SLOT_A)
+            job->decode_rate = n_new[s] / MAX ((g_get_monotonic_time () - t0) / 1e6, 1e-6);
           piece = gen_decode_step (tokenizer, ids[s] + encoding->n, n + 1, &prefix[s], &read[s]);
           if (piece != NULL)
             g_string_append (streamed[s], piece);
@@ -398,6 +405,13 @@ sy_worker_is_generating (SyWorker *self)
 {
   g_return_val_if_fail (SY_IS_WORKER (self), FALSE);
   return self->generating || self->gen_request > 0;
+}
+
+double
+sy_worker_get_decode_rate (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), 0);
+  return self->decode_rate;
 }
 
 int

@@ -54,6 +54,8 @@ struct _SyWorker
   guint          gen_deliver_id;
   gint           gen_interval_ms; /* atomic: between deliveries */
   gint64         gen_cpu_mark;    /* main thread's CPU time (µs) at the last delivery */
+  double         gen_pending_rate; /* A's decoding rate at the newest step (gen_lock) */
+  double         decode_rate;     /* ... as delivered (sy_worker_get_decode_rate) */
 };
 
 /* What a run or a generation takes from the worker as it starts: copies,

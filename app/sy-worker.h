@@ -115,6 +115,11 @@ int            sy_worker_get_generated_from (SyWorker           *self,
                                              SySlot              slot);
 const char    *sy_worker_get_continuation  (SyWorker            *self,
                                             SySlot              slot);
+/* Continue's decoding rate: A's generated tokens per second of wall time
+ * in the generation's decoding loop (the prompt's run not counted), as the
+ * views update meanwhile; live while it runs, then the last generation's.
+ * 0 before any. */
+double         sy_worker_get_decode_rate   (SyWorker            *self);
 /* TRUE while a run or a load is in flight or scheduled. */
 gboolean       sy_worker_is_busy           (SyWorker            *self);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "sy-session.h"
@@ -343,12 +344,16 @@ test_worker_generate (void)
   wait_idle (worker);
   n_prompt = sy_worker_get_trace (worker, SY_SLOT_A)->n_tokens;
   g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, 0);
+  g_assert_cmpfloat (sy_worker_get_decode_rate (worker), ==, 0);
 
   steps = c.ready[SY_SLOT_A];
   g_assert_true (sy_worker_generate (worker, 6, NULL));
   g_assert_true (sy_worker_is_generating (worker));
   wait_idle (worker);
   g_assert_cmpint (c.failed, ==, 0);
+  /* its decoding speed, for the status line (and bench-continue) */
+  g_assert_cmpfloat (sy_worker_get_decode_rate (worker), >, 0);
+  g_assert_true (isfinite (sy_worker_get_decode_rate (worker)));
   g_assert_cmpint (c.ready[SY_SLOT_A], >, steps);
   a = sy_worker_get_trace (worker, SY_SLOT_A);
   g_assert_cmpint (sy_worker_get_generated_from (worker, SY_SLOT_A), ==, n_prompt);
