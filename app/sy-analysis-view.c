@@ -111,12 +111,13 @@ update_status (SyAnalysisView *self)
       /* a run's time, or while and after Continue, its decoding speed */
       g_autofree char *speed = sy_worker_get_generated_from (self->worker, SY_SLOT_A) > 0 &&
                                sy_worker_get_decode_rate (self->worker) > 0
-                               ? g_strdup_printf (_("writing at %.1f tokens/s"), sy_worker_get_decode_rate (self->worker))
+                               ? g_strdup_printf (_("written at %.1f tokens/s"), sy_worker_get_decode_rate (self->worker))
                                : g_strdup_printf (_("%.0f ms"), trace->total_time_s * 1000);
 
-      /* TRANSLATORS: model · tokens · average experts · perplexity · activated parameters · time or speed */
-      text = g_strdup_printf (_("%s · %d tokens · average K %.2f of %d · perplexity %.2f · %.2fM activated parameters per token · %s"),
-                              sy_model_get_info (model)->name, trace->n_tokens,
+      /* TRANSLATORS: tokens · average experts · perplexity · activated parameters · time or speed (the
+       * model's name is in the title bar) */
+      text = g_strdup_printf (_("%d tokens · average K %.2f of %d · perplexity %.2f · %.2fM active parameters per token · %s"),
+                              trace->n_tokens,
                               trace->avg_k, trace->n_experts,
                               trace->perplexity, trace->activated_params / 1e6, speed);
     }
@@ -239,6 +240,14 @@ sy_analysis_view_continue (SyAnalysisView *self)
     gtk_text_buffer_move_mark (buffer, self->generated_mark, &end);
   sy_worker_generate (self->worker, gtk_spin_button_get_value_as_int (self->continue_length), NULL);
   update_continue_button (self);
+}
+
+void
+sy_analysis_view_set_continue_length (SyAnalysisView *self,
+                                      int             n_tokens)
+{
+  g_return_if_fail (SY_IS_ANALYSIS_VIEW (self));
+  gtk_spin_button_set_value (self->continue_length, n_tokens);
 }
 
 void

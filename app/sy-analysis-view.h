@@ -85,6 +85,9 @@ void            sy_analysis_view_set_heatmap_zoom   (SyAnalysisView *self,
 /* Continue (Ctrl+Return): the model continues the text under A (and B in
  * compare mode) by the length setting; Stop (Escape). */
 void           sy_analysis_view_continue     (SyAnalysisView  *self);
+/* The length setting: tokens Continue writes (1 to 2048). */
+void           sy_analysis_view_set_continue_length (SyAnalysisView *self,
+                                                     int             n_tokens);
 void           sy_analysis_view_stop         (SyAnalysisView  *self);
 
 /* Opens the expert card of (MoE layer, expert) on the current text in a

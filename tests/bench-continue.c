@@ -95,7 +95,10 @@ window_round (SyAnalysisView *view,
   t0 = clock_s (CLOCK_MONOTONIC);
   c0 = clock_s (CLOCK_PROCESS_CPUTIME_ID);
   m0 = clock_s (CLOCK_THREAD_CPUTIME_ID);
-  if (!sy_worker_generate (worker, n_gen_asked, NULL))
+  /* as the Continue button does: the text gets the continuation too */
+  sy_analysis_view_set_continue_length (view, n_gen_asked);
+  sy_analysis_view_continue (view);
+  if (!sy_worker_is_generating (worker))
     return FALSE;
   while (sy_worker_is_generating (worker) || sy_worker_is_busy (worker))
     g_main_context_iteration (NULL, TRUE);
@@ -221,6 +224,16 @@ main (int argc, char **argv)
       if (g_getenv ("SY_BENCH_VERBOSE"))
         printf ("  round %d: window %d tokens %.3f s (its loop %.1f tokens/s), engine %d tokens %.3f s\n",
                 i, w.n_gen, w.wall, w.loop_rate, e.n_gen, e.wall);
+    }
+  /* the window after its last Continue (SY_BENCH_SCREENSHOT=FILE.png) */
+  if (g_getenv ("SY_BENCH_SCREENSHOT"))
+    {
+      g_autoptr (GdkTexture) shot = NULL;
+
+      window_round (view, worker, &(Round) { 0, });
+      shot = sy_test_render_widget (GTK_WIDGET (window));
+      if (shot == NULL || !gdk_texture_save_to_png (shot, g_getenv ("SY_BENCH_SCREENSHOT")))
+        g_printerr ("bench-continue: no screenshot written\n");
     }
   if ((f = fopen ("/proc/loadavg", "r")) != NULL)
     {
