@@ -62,6 +62,28 @@ sy_test_remove_tree (const char *path)
 }
 
 char *
+sy_test_copy_model (const char *arch,
+                    const char *tmpl)
+{
+  g_autofree char *src = sy_test_model_path (arch, NULL);
+  char *dir = sy_test_make_tmp_dir (tmpl);
+  const char *files[] = { "config.json", "model.safetensors", "tokenizer.json",
+                          "tokenizer_config.json", "generation_config.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (src, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      if (g_file_get_contents (from, &data, &len, NULL))
+        g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
+    }
+  return dir;
+}
+
+char *
 sy_test_ensure_brown (void)
 {
   const char *brown = g_getenv ("SY_BROWN_CORPUS");
@@ -251,10 +273,12 @@ sy_test_count_total (GHashTable *counts)
   return total;
 }
 
-double
-sy_test_max_abs_diff (const float *a,
-                      const float *b,
-                      gsize        n)
+/* max |a - b|, each divided by max (1, |b|) when @relative */
+static double
+max_diff (const float *a,
+          const float *b,
+          gsize        n,
+          gboolean     relative)
 {
   double m = 0;
 
@@ -262,6 +286,8 @@ sy_test_max_abs_diff (const float *a,
     {
       double d = fabs ((double) a[i] - b[i]);
 
+      if (relative)
+        d /= MAX (1.0, fabs ((double) b[i]));
       if (isnan (d))
         return INFINITY;
       m = MAX (m, d);
@@ -270,21 +296,19 @@ sy_test_max_abs_diff (const float *a,
 }
 
 double
+sy_test_max_abs_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  return max_diff (a, b, n, FALSE);
+}
+
+double
 sy_test_max_rel_diff (const float *a,
                       const float *b,
                       gsize        n)
 {
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
+  return max_diff (a, b, n, TRUE);
 }
 
 gboolean

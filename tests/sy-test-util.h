@@ -38,6 +38,12 @@ gboolean sy_test_have       (const char *path,
 /* rm -r path (a file or a folder); no error when it does not exist */
 void    sy_test_remove_tree  (const char *path);
 
+/* A copy of fixture model @arch (config, weights and the tokenizer files it
+ * has) in a new temporary folder (g_dir_make_tmp (@tmpl)), asserted; remove
+ * it with sy_test_remove_tree. */
+char   *sy_test_copy_model   (const char *arch,
+                              const char *tmpl);
+
 /* When $SY_BROWN_CORPUS is not a folder: writes a Brown-shaped corpus
  * (tagged, four files of three genres) into a new temporary folder, points
  * $SY_BROWN_CORPUS at it and returns it (remove it with

@@ -424,19 +424,7 @@ test_corpus (void)
   close_cards ();
   gtk_window_destroy (GTK_WINDOW (opened));
   gtk_window_destroy (GTK_WINDOW (window));
-
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *n;
-
-    while ((n = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (dir, n, NULL);
-
-        g_remove (p);
-      }
-  }
-  g_rmdir (dir);
+  sy_test_remove_tree (dir);
 }
 
 int

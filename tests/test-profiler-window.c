@@ -411,18 +411,7 @@ test_run_and_screenshot (void)
       g_assert_cmpint (n_top, >, 0);
       gtk_window_destroy (GTK_WINDOW (w2));
     }
-    {
-      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-      const char *n;
-
-      while ((n = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *p = g_build_filename (dir, n, NULL);
-
-          g_remove (p);
-        }
-    }
-    g_rmdir (dir);
+    sy_test_remove_tree (dir);
   }
   gtk_window_destroy (GTK_WINDOW (w));
 }

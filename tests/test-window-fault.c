@@ -118,15 +118,12 @@ assert_views_show_text (SyWindow       *window,
 static void
 test_truncated_reload (void)
 {
-  g_autofree char *src = sy_test_fixture_path ("models", "olmoe", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("sy-window-fault-XXXXXX", NULL);
-  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *weights = NULL;
   g_autofree char *weights_data = NULL;
-  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  g_autoptr (GFile) folder = NULL;
   g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) run_error = NULL;
-  const char *files[] = { "config.json", "model.safetensors", "tokenizer.json",
-                          "tokenizer_config.json", "generation_config.json" };
   const char *text = "The jury said the city deserves praise.";
   SyWindow *window;
   SyAnalysisView *view;
@@ -136,16 +133,9 @@ test_truncated_reload (void)
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
 
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (src, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      g_autofree char *data = NULL;
-      gsize len;
-
-      if (g_file_get_contents (from, &data, &len, NULL))
-        g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
-    }
+  dir = sy_test_copy_model ("olmoe", "sy-window-fault-XXXXXX");
+  weights = g_build_filename (dir, "model.safetensors", NULL);
+  folder = g_file_new_for_path (dir);
   g_assert_true (g_file_get_contents (weights, &weights_data, &weights_len, NULL));
 
   g_application_activate (G_APPLICATION (app));
