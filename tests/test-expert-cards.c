@@ -439,8 +439,7 @@ main (int    argc,
   app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
   g_test_add_func ("/app/expert-cards/click", test_click);
   g_test_add_func ("/app/expert-cards/corpus", test_corpus);
-  status = g_test_run ();
-  g_clear_object (&app);
+  status = sy_test_gui_run (&app, NULL);
   if (brown_tmp)
     sy_test_remove_tree (brown_tmp);
   return status;

@@ -261,10 +261,7 @@ test_visualizer_live (void)
   SKIP_WITHOUT_DISPLAY ();
   g_assert_nonnull (fixtures);
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  window = sy_test_activate_window (app, 1400, 900);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -407,9 +404,7 @@ test_visualizer_gguf (void)
   SKIP_WITHOUT_DISPLAY ();
   g_assert_nonnull (fixtures);
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
+  window = sy_test_activate_window (app, 0, 0);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -495,15 +490,11 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   /* no demo model at start: the test opens the fixture itself */
   app = sy_test_gui_init ("test-visualizer", "/nonexistent");
 
   g_test_add_func ("/app/visualizer/live", test_visualizer_live);
   g_test_add_func ("/app/visualizer/gguf", test_visualizer_gguf);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

@@ -138,9 +138,7 @@ test_truncated_reload (void)
   folder = g_file_new_for_path (dir);
   g_assert_true (g_file_get_contents (weights, &weights_data, &weights_len, NULL));
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
+  window = sy_test_activate_window (app, 0, 0);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -230,15 +228,11 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   /* every model is too large for this pretend machine */
   g_setenv ("SY_MEM_AVAILABLE", "1000000", TRUE);
   app = sy_test_gui_init ("test-window-fault", "/nonexistent");
 
   g_test_add_func ("/app/window-fault/truncated-reload", test_truncated_reload);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }
