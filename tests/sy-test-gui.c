@@ -56,10 +56,24 @@ int
 sy_test_gui_run (SyApplication **app,
                  char           *tmp_dir)
 {
-  int status = tmp_dir != NULL ? sy_test_run_then_remove (tmp_dir) : g_test_run ();
+  int status = sy_test_run_then_remove (tmp_dir);
 
   g_clear_object (app);
   return status;
+}
+
+char *
+sy_test_export_svg (SyAnalysisView *view,
+                    const char     *svg)
+{
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "<svg"));
+  return contents;
 }
 
 SyWindow *

@@ -25,11 +25,15 @@ gboolean       sy_test_gui_init_display (const char *program);
 SyApplication *sy_test_gui_init        (const char *program,
                                         const char *demo_model);
 
-/* The tests run (g_test_run (), or sy_test_run_then_remove (@tmp_dir)
- * when @tmp_dir is not NULL), then *@app dropped; returns the status of
- * the run. */
+/* The tests run, @tmp_dir removed (sy_test_run_then_remove (), NULL for
+ * none), then *@app dropped; returns the status of the run. */
 int            sy_test_gui_run         (SyApplication  **app,
                                         char            *tmp_dir);
+
+/* sy_analysis_view_export (@view, @svg, FALSE), asserted, and the file
+ * read back, asserted to hold "<svg": its contents. */
+char          *sy_test_export_svg      (SyAnalysisView  *view,
+                                        const char      *svg);
 
 /* @app activated: its active window (asserted), its default size set to
  * @width x @height when @width > 0. */

@@ -341,7 +341,8 @@ sy_test_run_then_remove (char *tmp_dir)
 {
   int status = g_test_run ();
 
-  sy_test_remove_tree (tmp_dir);
+  if (tmp_dir != NULL)
+    sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -26,8 +26,8 @@ char   *sy_test_model_path   (const char *arch,
 /* A new temporary folder for a test program (g_dir_make_tmp (@tmpl)),
  * asserted. */
 char    *sy_test_make_tmp_dir    (const char *tmpl);
-/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree) and frees
- * it; returns the status of the run. */
+/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree; none when
+ * NULL) and frees it; returns the status of the run. */
 int      sy_test_run_then_remove (char       *tmp_dir);
 
 /* TRUE when @path (found at start) is not NULL; else skips the current

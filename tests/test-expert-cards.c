@@ -431,16 +431,12 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *brown_tmp = NULL;
-  int status;
+  char *brown_tmp;
 
   g_test_init (&argc, &argv, NULL);
   brown_tmp = sy_test_ensure_brown ();
   app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
   g_test_add_func ("/app/expert-cards/click", test_click);
   g_test_add_func ("/app/expert-cards/corpus", test_corpus);
-  status = sy_test_gui_run (&app, NULL);
-  if (brown_tmp)
-    sy_test_remove_tree (brown_tmp);
-  return status;
+  return sy_test_gui_run (&app, brown_tmp);
 }

@@ -423,8 +423,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *brown_tmp = NULL;
-  int status;
+  char *brown_tmp;
 
   g_test_init (&argc, &argv, NULL);
   brown_tmp = sy_test_ensure_brown ();
@@ -434,8 +433,5 @@ main (int    argc,
   g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
   g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
   g_test_add_func ("/app/profiler/shared-model", test_shared_model);
-  status = g_test_run ();
-  if (brown_tmp)
-    sy_test_remove_tree (brown_tmp);
-  return status;
+  return sy_test_run_then_remove (brown_tmp);
 }
