@@ -237,6 +237,31 @@ set_router (SyAnalysisView *view,
   wait_for_trace (view, traces, n);
 }
 
+/* Top-p at @p set: every cell follows the rule; the window's picture
+ * (saved as test-visualizer-pNNN.png), and the trace's average K in
+ * @avg_k. */
+static GdkTexture *
+topp_shot (SyWindow       *window,
+           SyAnalysisView *view,
+           GtkWidget      *heatmap,
+           int            *traces,
+           double          p,
+           double         *avg_k)
+{
+  g_autofree char *spec = g_strdup_printf ("topp:p=%.2f", p);
+  g_autofree char *name = g_strdup_printf ("test-visualizer-p%03d.png", (int) (p * 100 + 0.5));
+  const SyTrace *trace;
+  GdkTexture *shot;
+
+  set_router (view, spec, traces);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  check_topp (trace, p);
+  *avg_k = trace->avg_k;
+  shot = render_widget (GTK_WIDGET (window));
+  sy_test_save_png (shot, name);
+  return shot;
+}
+
 static void
 test_visualizer_live (void)
 {
@@ -317,23 +342,13 @@ test_visualizer_live (void)
   g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
 
   /* top-p at a low p: K follows the rule everywhere, and the picture changes */
-  set_router (view, "topp:p=0.20", &traces);
-  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-  check_topp (trace, 0.20);
-  avg_low = trace->avg_k;
-  low_p = render_widget (GTK_WIDGET (window));
-  sy_test_save_png (low_p, "test-visualizer-p020.png");
+  low_p = topp_shot (window, view, heatmap, &traces, 0.20, &avg_low);
   g_assert_cmpfloat (pixel_difference (typed, low_p), >, 0.002);
 
   /* a higher p: more experts, and again a different picture */
-  set_router (view, "topp:p=0.80", &traces);
-  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-  check_topp (trace, 0.80);
-  avg_high = trace->avg_k;
+  high_p = topp_shot (window, view, heatmap, &traces, 0.80, &avg_high);
   g_test_message ("average K: p=0.2 %.3f, p=0.8 %.3f", avg_low, avg_high);
   g_assert_cmpfloat (avg_high, >, avg_low);
-  high_p = render_widget (GTK_WIDGET (window));
-  sy_test_save_png (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
   /* SER in the policy list: the controls read back its spec, and K stays
