@@ -340,27 +340,26 @@ assert_fails (const char         *path,
       g_error ("'%s' does not mention '%s'", error->message, needles[i]);
 }
 
+/* Appends @v as @size bytes, little-endian (GGUF's byte order) */
 static void
-put_u32 (GByteArray *b,
-         guint32     v)
+put_le (GByteArray *b,
+        guint64     v,
+        guint       size)
 {
-  v = GUINT32_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &v, 4);
+  for (guint i = 0; i < size; i++)
+    {
+      guint8 byte = (guint8) (v >> (8 * i));
+
+      g_byte_array_append (b, &byte, 1);
+    }
 }
 
-static void
-put_u64 (GByteArray *b,
-         guint64     v)
-{
-  v = GUINT64_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &v, 8);
-}
-
+/* A GGUF string: its u64 length, then its bytes */
 static void
 put_str (GByteArray *b,
          const char *s)
 {
-  put_u64 (b, strlen (s));
+  put_le (b, strlen (s), 8);
   g_byte_array_append (b, (const guint8 *) s, strlen (s));
 }
 
@@ -382,26 +381,26 @@ write_raw (const char *dir,
   char *path = g_build_filename (dir, name, NULL);
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_u32 (b, 3);
-  put_u64 (b, 1);
-  put_u64 (b, array_count ? 2 : 1);
+  put_le (b, 3, 4);
+  put_le (b, 1, 8);
+  put_le (b, array_count ? 2 : 1, 8);
   put_str (b, "general.architecture");
-  put_u32 (b, SY_GGUF_STRING);
+  put_le (b, SY_GGUF_STRING, 4);
   put_str (b, "olmoe");
   if (array_count)
     {
       put_str (b, "k.arr");
-      put_u32 (b, SY_GGUF_ARRAY);
-      put_u32 (b, SY_GGUF_UINT32);
-      put_u64 (b, array_count);
-      put_u32 (b, 7);
+      put_le (b, SY_GGUF_ARRAY, 4);
+      put_le (b, SY_GGUF_UINT32, 4);
+      put_le (b, array_count, 8);
+      put_le (b, 7, 4);
     }
   put_str (b, "token_embd.weight");
-  put_u32 (b, 2);
-  put_u64 (b, d0);
-  put_u64 (b, d1);
-  put_u32 (b, type);
-  put_u64 (b, offset);
+  put_le (b, 2, 4);
+  put_le (b, d0, 8);
+  put_le (b, d1, 8);
+  put_le (b, type, 4);
+  put_le (b, offset, 8);
   while (b->len % 32)
     g_byte_array_append (b, (const guint8 *) "", 1);
   for (gsize i = 0; i < data_bytes; i++)
