@@ -336,6 +336,20 @@ sy_test_make_tmp_dir (const char *tmpl)
   return dir;
 }
 
+void
+sy_test_add_each (const char        *prefix,
+                  const char *const *names,
+                  gssize             n,
+                  GTestDataFunc      func)
+{
+  for (gssize i = 0; n < 0 ? names[i] != NULL : i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s", prefix, names[i]);
+
+      g_test_add_data_func (path, names[i], func);
+    }
+}
+
 int
 sy_test_run_then_remove (char *tmp_dir)
 {

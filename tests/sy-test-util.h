@@ -30,6 +30,13 @@ char    *sy_test_make_tmp_dir    (const char *tmpl);
  * NULL) and frees it; returns the status of the run. */
 int      sy_test_run_then_remove (char       *tmp_dir);
 
+/* g_test_add_data_func ("@prefix/NAME", NAME, @func) for each of the
+ * @n names (-1: @names is NULL-terminated) */
+void     sy_test_add_each   (const char         *prefix,
+                             const char *const  *names,
+                             gssize              n,
+                             GTestDataFunc       func);
+
 /* TRUE when @path (found at start) is not NULL; else skips the current
  * test: "@what not found". */
 gboolean sy_test_have       (const char *path,

@@ -697,21 +697,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/engine/forward/fixture/%s", archs[i]);
-
-      g_test_add_data_func (path, archs[i], test_fixture);
-    }
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *inc = g_strdup_printf ("/engine/forward/incremental/%s", archs[i]);
-      g_autofree char *edit = g_strdup_printf ("/engine/forward/edit/%s", archs[i]);
-
-      g_test_add_data_func (inc, archs[i], test_incremental);
-      g_test_add_data_func (edit, archs[i], test_edit);
-    }
+  sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
+  sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
+  sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
   for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",

@@ -679,12 +679,7 @@ main (int    argc,
   };
 
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/engine/gguf-llamacpp/fixture/%s", archs[i]);
-
-      g_test_add_data_func (name, archs[i], test_fixture);
-    }
+  sy_test_add_each ("/engine/gguf-llamacpp/fixture", archs, G_N_ELEMENTS (archs), test_fixture);
   g_test_add_func ("/engine/gguf-llamacpp/split", test_split);
   g_test_add_func ("/engine/gguf-llamacpp/cli", test_cli);
   g_test_add_func ("/engine/gguf-llamacpp/bad/truncated", test_bad_truncated);

@@ -637,16 +637,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *a = g_strdup_printf ("/routing-models/native-topk/%s", archs[i]);
-      g_autofree char *b = g_strdup_printf ("/routing-models/output-changes/%s", archs[i]);
-      g_autofree char *c = g_strdup_printf ("/routing-models/topp/%s", archs[i]);
-
-      g_test_add_data_func (a, archs[i], test_native_topk);
-      g_test_add_data_func (b, archs[i], test_output_changes);
-      g_test_add_data_func (c, archs[i], test_topp_model);
-    }
+  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
+  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
+  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
   g_test_add_func ("/routing-models/calibrate", test_calibrate);
   g_test_add_func ("/routing-models/adr-shared", test_adr_shared);
   g_test_add_func ("/routing-models/da", test_da_model);
