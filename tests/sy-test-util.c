@@ -273,6 +273,19 @@ sy_test_count_total (GHashTable *counts)
   return total;
 }
 
+void
+sy_test_put_le (GByteArray *out,
+                guint64     v,
+                guint       size)
+{
+  for (guint i = 0; i < size; i++)
+    {
+      guint8 b = (guint8) (v >> (8 * i));
+
+      g_byte_array_append (out, &b, 1);
+    }
+}
+
 /* max |a - b|, each divided by max (1, |b|) when @relative */
 static double
 max_diff (const float *a,

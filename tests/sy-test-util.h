@@ -114,6 +114,12 @@ int     sy_test_count_of     (GHashTable *counts,
 /* The number of elements of all names */
 int     sy_test_count_total  (GHashTable *counts);
 
+/* Appends the @size low bytes of @v to @out, little-endian (the byte
+ * order of GGUF and safetensors) */
+void    sy_test_put_le       (GByteArray *out,
+                              guint64     v,
+                              guint       size);
+
 /* max |a - b| over n floats; NaN on either side is an infinite error */
 double  sy_test_max_abs_diff (const float *a,
                               const float *b,

@@ -340,26 +340,12 @@ assert_fails (const char         *path,
       g_error ("'%s' does not mention '%s'", error->message, needles[i]);
 }
 
-/* Appends @v as @size bytes, little-endian (GGUF's byte order) */
-static void
-put_le (GByteArray *b,
-        guint64     v,
-        guint       size)
-{
-  for (guint i = 0; i < size; i++)
-    {
-      guint8 byte = (guint8) (v >> (8 * i));
-
-      g_byte_array_append (b, &byte, 1);
-    }
-}
-
 /* A GGUF string: its u64 length, then its bytes */
 static void
 put_str (GByteArray *b,
          const char *s)
 {
-  put_le (b, strlen (s), 8);
+  sy_test_put_le (b, strlen (s), 8);
   g_byte_array_append (b, (const guint8 *) s, strlen (s));
 }
 
@@ -381,26 +367,26 @@ write_raw (const char *dir,
   char *path = g_build_filename (dir, name, NULL);
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_le (b, 3, 4);
-  put_le (b, 1, 8);
-  put_le (b, array_count ? 2 : 1, 8);
+  sy_test_put_le (b, 3, 4);
+  sy_test_put_le (b, 1, 8);
+  sy_test_put_le (b, array_count ? 2 : 1, 8);
   put_str (b, "general.architecture");
-  put_le (b, SY_GGUF_STRING, 4);
+  sy_test_put_le (b, SY_GGUF_STRING, 4);
   put_str (b, "olmoe");
   if (array_count)
     {
       put_str (b, "k.arr");
-      put_le (b, SY_GGUF_ARRAY, 4);
-      put_le (b, SY_GGUF_UINT32, 4);
-      put_le (b, array_count, 8);
-      put_le (b, 7, 4);
+      sy_test_put_le (b, SY_GGUF_ARRAY, 4);
+      sy_test_put_le (b, SY_GGUF_UINT32, 4);
+      sy_test_put_le (b, array_count, 8);
+      sy_test_put_le (b, 7, 4);
     }
   put_str (b, "token_embd.weight");
-  put_le (b, 2, 4);
-  put_le (b, d0, 8);
-  put_le (b, d1, 8);
-  put_le (b, type, 4);
-  put_le (b, offset, 8);
+  sy_test_put_le (b, 2, 4);
+  sy_test_put_le (b, d0, 8);
+  sy_test_put_le (b, d1, 8);
+  sy_test_put_le (b, type, 4);
+  sy_test_put_le (b, offset, 8);
   while (b->len % 32)
     g_byte_array_append (b, (const guint8 *) "", 1);
   for (gsize i = 0; i < data_bytes; i++)
