@@ -31,6 +31,25 @@ sy_test_ref_tensor (SyTensorStore *ref,
   return out;
 }
 
+double
+sy_test_ref_delta (SyTensorStore *ref,
+                   const char    *label,
+                   const char    *key,
+                   const char    *part,
+                   const float   *got,
+                   int64_t        rows,
+                   int64_t        cols,
+                   double         tol)
+{
+  g_autofree char *name = g_strdup_printf ("%s.%s", key, part);
+  g_autofree float *r = sy_test_ref_tensor (ref, name, rows, cols);
+  double d = sy_test_max_abs_diff (got, r, (gsize) (rows * cols));
+
+  if (d > tol)
+    g_error ("%s %s: %s differs by %g", label, key, part, d);
+  return d;
+}
+
 void
 sy_test_assert_load_fails (const char        *dir,
                            int                code,

@@ -28,6 +28,17 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
 
 /* The ints of JSON array @arr (token ids) in a new array with room for
  * @extra more; their number in *@n. */
+/* max |@got - reference tensor "@key.@part"| over @rows x @cols; the test
+ * fails ("@label @key: @part differs by D") when it is over @tol */
+double sy_test_ref_delta          (SyTensorStore     *ref,
+                                   const char        *label,
+                                   const char        *key,
+                                   const char        *part,
+                                   const float       *got,
+                                   int64_t            rows,
+                                   int64_t            cols,
+                                   double             tol);
+
 int32_t *sy_test_json_ids         (json_object       *arr,
                                    int                extra,
                                    int               *n);

@@ -176,39 +176,24 @@ test_parity (gconstpointer data)
 
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
-      {
-        g_autofree char *tn = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = sy_test_ref_tensor (ref, tn, n, V);
-        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
-
-        max_logits = MAX (max_logits, d);
-        if (d > TOL)
-          g_error ("%s %s: logits differ by %g", name, key, d);
-      }
+      max_logits = MAX (max_logits, sy_test_ref_delta (ref, name, key, "logits", logits, n, V, TOL));
       for (int i = 0; i < info->n_moe_layers; i++)
         {
-          g_autofree char *tn = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, E);
-          double d = sy_test_max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
+          g_autofree char *part = g_strdup_printf ("router_logits.%d", i);
 
-          max_router = MAX (max_router, d);
-          if (d > TOL)
-            g_error ("%s %s: router logits of layer %d differ by %g", name, key, i, d);
+          max_router = MAX (max_router, sy_test_ref_delta (ref, name, key, part, trace->layers[i].logits,
+                                                           n, E, TOL));
           check_routing (name, key, i, json_object_array_get_idx (routing, i),
                          &trace->layers[i], n, E, &max_w);
         }
       for (int i = 0; i <= info->n_layers; i++)
         {
-          g_autofree char *tn = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, info->hidden_size);
+          g_autofree char *part = g_strdup_printf ("hidden.%d", i);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
-          double d;
 
           g_assert_nonnull (h);
-          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
-          max_hidden = MAX (max_hidden, d);
-          if (d > TOL)
-            g_error ("%s %s: hidden.%d differs by %g", name, key, i, d);
+          g_assert_cmpint (H, ==, info->hidden_size);
+          max_hidden = MAX (max_hidden, sy_test_ref_delta (ref, name, key, part, h, n, H, TOL));
         }
 
       /* greedy continuation: causal routing decodes with the cache; da

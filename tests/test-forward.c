@@ -260,15 +260,7 @@ test_fixture (gconstpointer data)
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
       g_assert_cmpint (V, ==, info->vocab_size);
-      {
-        g_autofree char *name = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = sy_test_ref_tensor (ref, name, n, V);
-        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
-
-        max_logits = MAX (max_logits, d);
-        if (d > TOL)
-          g_error ("%s %s: logits differ by %g", arch, key, d);
-      }
+      max_logits = MAX (max_logits, sy_test_ref_delta (ref, arch, key, "logits", logits, n, V, TOL));
 
       for (int i = 0; i < n_router; i++)
         max_router = MAX (max_router, check_router_layer (arch, key, ref, weights, model, i,
@@ -276,17 +268,12 @@ test_fixture (gconstpointer data)
 
       for (int i = 0; i < n_hidden; i++)
         {
-          g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, name, n, info->hidden_size);
+          g_autofree char *part = g_strdup_printf ("hidden.%d", i);
           const float *h = sy_session_get_hidden (session, i, &T, &H);
-          double d;
 
           g_assert_nonnull (h);
           g_assert_cmpint (H, ==, info->hidden_size);
-          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
-          max_hidden = MAX (max_hidden, d);
-          if (d > TOL)
-            g_error ("%s %s: hidden.%d differs by %g", arch, key, i, d);
+          max_hidden = MAX (max_hidden, sy_test_ref_delta (ref, arch, key, part, h, n, H, TOL));
         }
 
       /* greedy continuation, decoding with the cache */
