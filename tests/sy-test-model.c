@@ -32,22 +32,65 @@ sy_test_ref_tensor (SyTensorStore *ref,
 }
 
 double
-sy_test_ref_delta (SyTensorStore *ref,
-                   const char    *label,
-                   const char    *key,
-                   const char    *part,
-                   const float   *got,
-                   int64_t        rows,
-                   int64_t        cols,
-                   double         tol)
+sy_test_ref_delta (const SyTestRefCase *c,
+                   const char          *part,
+                   const float         *got,
+                   int64_t              cols)
 {
-  g_autofree char *name = g_strdup_printf ("%s.%s", key, part);
-  g_autofree float *r = sy_test_ref_tensor (ref, name, rows, cols);
-  double d = sy_test_max_abs_diff (got, r, (gsize) (rows * cols));
+  g_autofree char *name = g_strdup_printf ("%s.%s", c->key, part);
+  g_autofree float *r = sy_test_ref_tensor (c->ref, name, c->n, cols);
+  double d = sy_test_max_abs_diff (got, r, (gsize) c->n * cols);
 
-  if (d > tol)
-    g_error ("%s %s: %s differs by %g", label, key, part, d);
+  if (d > c->tol)
+    g_error ("%s %s: %s differs by %g", c->label, c->key, part, d);
   return d;
+}
+
+double
+sy_test_ref_hidden_delta (const SyTestRefCase *c,
+                          SySession           *session,
+                          int                  n_hidden,
+                          int                  hidden_size)
+{
+  double max = 0;
+
+  for (int i = 0; i < n_hidden; i++)
+    {
+      g_autofree char *part = g_strdup_printf ("hidden.%d", i);
+      int T, H;
+      const float *h = sy_session_get_hidden (session, i, &T, &H);
+
+      g_assert_nonnull (h);
+      g_assert_cmpint (H, ==, hidden_size);
+      max = MAX (max, sy_test_ref_delta (c, part, h, H));
+    }
+  return max;
+}
+
+void
+sy_test_ref_greedy (const SyTestRefCase *c,
+                    SySession           *session,
+                    int32_t             *ids,
+                    const int32_t       *cont,
+                    int                  n_cont,
+                    gboolean             causal)
+{
+  for (int s = 0; s < n_cont; s++)
+    {
+      g_autoptr (SyTrace) step = NULL;
+      g_autoptr (GError) error = NULL;
+      int len = c->n + s, T, V;
+      const float *logits = sy_session_get_logits (session, &T, &V);
+
+      ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
+      if (ids[len] != cont[s])
+        g_error ("%s %s: greedy token %d is %d, reference %d", c->label, c->key, s, ids[len], cont[s]);
+      if (s == n_cont - 1)
+        break;
+      step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (session), ==, causal ? len : 0);
+    }
 }
 
 void

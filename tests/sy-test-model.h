@@ -28,16 +28,41 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
 
 /* The ints of JSON array @arr (token ids) in a new array with room for
  * @extra more; their number in *@n. */
-/* max |@got - reference tensor "@key.@part"| over @rows x @cols; the test
- * fails ("@label @key: @part differs by D") when it is over @tol */
-double sy_test_ref_delta          (SyTensorStore     *ref,
-                                   const char        *label,
-                                   const char        *key,
-                                   const char        *part,
-                                   const float       *got,
-                                   int64_t            rows,
-                                   int64_t            cols,
-                                   double             tol);
+/* One case of a reference folder: its tensors, a label (the model) and
+ * the case's key, its number of tokens, the tolerance */
+typedef struct
+{
+  SyTensorStore *ref;
+  const char    *label;
+  const char    *key;
+  int            n;
+  double         tol;
+} SyTestRefCase;
+
+/* max |@got - reference tensor "KEY.@part"| over n x @cols; the test
+ * fails ("LABEL KEY: @part differs by D") when it is over the tolerance */
+double sy_test_ref_delta          (const SyTestRefCase *c,
+                                   const char          *part,
+                                   const float         *got,
+                                   int64_t              cols);
+
+/* The same for @session's hidden states 0 .. @n_hidden - 1 ("hidden.I",
+ * each asserted to be @hidden_size wide): the largest */
+double sy_test_ref_hidden_delta   (const SyTestRefCase *c,
+                                   SySession           *session,
+                                   int                  n_hidden,
+                                   int                  hidden_size);
+
+/* Greedy decoding after @session ran the case's n tokens of @ids (room for
+ * n + @n_cont): each next token is asserted to be @cont's (the test fails
+ * with "LABEL KEY: greedy token ...") and each step reuses the whole
+ * cache (none when not @causal). */
+void   sy_test_ref_greedy         (const SyTestRefCase *c,
+                                   SySession           *session,
+                                   int32_t             *ids,
+                                   const int32_t       *cont,
+                                   int                  n_cont,
+                                   gboolean             causal);
 
 int32_t *sy_test_json_ids         (json_object       *arr,
                                    int                extra,

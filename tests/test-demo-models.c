@@ -146,7 +146,8 @@ test_parity (gconstpointer data)
       g_autofree int32_t *cont = NULL;
       g_autoptr (SyTrace) trace = NULL;
       const float *logits;
-      int n, n_cont, T, V, H, E = info->n_experts;
+      int n, n_cont, T, V, E = info->n_experts;
+      SyTestRefCase rc;
 
       ids = sy_test_json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 8, &n);
       cont = sy_test_json_ids (sy_test_json_get_nonnull (cs, "greedy_continuation"), 0, &n_cont);
@@ -176,43 +177,22 @@ test_parity (gconstpointer data)
 
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
-      max_logits = MAX (max_logits, sy_test_ref_delta (ref, name, key, "logits", logits, n, V, TOL));
+      rc = (SyTestRefCase) { ref, name, key, n, TOL };
+      max_logits = MAX (max_logits, sy_test_ref_delta (&rc, "logits", logits, V));
       for (int i = 0; i < info->n_moe_layers; i++)
         {
           g_autofree char *part = g_strdup_printf ("router_logits.%d", i);
 
-          max_router = MAX (max_router, sy_test_ref_delta (ref, name, key, part, trace->layers[i].logits,
-                                                           n, E, TOL));
+          max_router = MAX (max_router, sy_test_ref_delta (&rc, part, trace->layers[i].logits, E));
           check_routing (name, key, i, json_object_array_get_idx (routing, i),
                          &trace->layers[i], n, E, &max_w);
         }
-      for (int i = 0; i <= info->n_layers; i++)
-        {
-          g_autofree char *part = g_strdup_printf ("hidden.%d", i);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-
-          g_assert_nonnull (h);
-          g_assert_cmpint (H, ==, info->hidden_size);
-          max_hidden = MAX (max_hidden, sy_test_ref_delta (ref, name, key, part, h, n, H, TOL));
-        }
+      max_hidden = MAX (max_hidden, sy_test_ref_hidden_delta (&rc, session, info->n_layers + 1,
+                                                              info->hidden_size));
 
       /* greedy continuation: causal routing decodes with the cache; da
        * re-decides every K on the longer text, as the reference does */
-      for (int s = 0; s < n_cont; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
-          if (ids[len] != cont[s])
-            g_error ("%s %s: greedy token %d is %d, reference %d", name, key, s, ids[len], cont[s]);
-          if (s == n_cont - 1)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_cmpint (sy_session_get_n_reused (session), ==, da ? 0 : len);
-        }
+      sy_test_ref_greedy (&rc, session, ids, cont, n_cont, !da);
     }
   json_object_put (root);
   g_test_message ("%s: %d tokens, max |delta| logits %.3g, router logits %.3g, hidden %.3g, "

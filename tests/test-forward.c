@@ -232,7 +232,8 @@ test_fixture (gconstpointer data)
       g_autoptr (SyTrace) trace = NULL;
       g_autofree int32_t *ids = NULL;
       const char *key;
-      int n, n_router, n_hidden, T, V, H;
+      int n, n_router, n_hidden, T, V;
+      SyTestRefCase rc;
       const float *logits;
       int32_t cont[8];
 
@@ -260,38 +261,17 @@ test_fixture (gconstpointer data)
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
       g_assert_cmpint (V, ==, info->vocab_size);
-      max_logits = MAX (max_logits, sy_test_ref_delta (ref, arch, key, "logits", logits, n, V, TOL));
+      rc = (SyTestRefCase) { ref, arch, key, n, TOL };
+      max_logits = MAX (max_logits, sy_test_ref_delta (&rc, "logits", logits, V));
 
       for (int i = 0; i < n_router; i++)
         max_router = MAX (max_router, check_router_layer (arch, key, ref, weights, model, i,
                                                           &trace->layers[i], n));
 
-      for (int i = 0; i < n_hidden; i++)
-        {
-          g_autofree char *part = g_strdup_printf ("hidden.%d", i);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-
-          g_assert_nonnull (h);
-          g_assert_cmpint (H, ==, info->hidden_size);
-          max_hidden = MAX (max_hidden, sy_test_ref_delta (ref, arch, key, part, h, n, H, TOL));
-        }
+      max_hidden = MAX (max_hidden, sy_test_ref_hidden_delta (&rc, session, n_hidden, info->hidden_size));
 
       /* greedy continuation, decoding with the cache */
-      for (int s = 0; s < 8; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
-          if (ids[len] != cont[s])
-            g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len], cont[s]);
-          if (s == 7)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_cmpint (sy_session_get_n_reused (session), ==, len);
-        }
+      sy_test_ref_greedy (&rc, session, ids, cont, 8, TRUE);
     }
   json_object_put (root);
 
