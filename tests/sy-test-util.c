@@ -135,6 +135,19 @@ sy_test_cli_line (const char  *args,
 }
 
 int
+sy_test_cli_run (const char  *command,
+                 const char  *args,
+                 char       **out,
+                 char       **err)
+{
+  g_autofree char *line = command ? g_strconcat (command, " ", args, NULL) : g_strdup (args);
+  int status;
+
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
+}
+
+int
 sy_test_exit_code (int wait_status)
 {
   if (g_spawn_check_wait_status (wait_status, NULL))

@@ -65,6 +65,13 @@ void    sy_test_cli_line     (const char  *args,
                               char       **err,
                               int         *wait_status);
 
+/* "'$SY_CLI' @command @args" (as sy_test_cli_line; @command NULL for
+ * none): its exit code (sy_test_exit_code) */
+int     sy_test_cli_run      (const char  *command,
+                              const char  *args,
+                              char       **out,
+                              char       **err);
+
 /* `$SY_CLI ARGS` (as sy_test_cli_line), which must succeed (else the test
  * fails with its stderr): its stdout. */
 char   *sy_test_cli_ok       (const char  *args);
