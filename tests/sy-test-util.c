@@ -387,17 +387,34 @@ sy_test_run_then_remove (char *tmp_dir)
   return status;
 }
 
-char *
-sy_test_cli_ok (const char *args)
+/* `$SY_CLI ARGS`, asserted to succeed (@ok: its stdout) or to fail (its
+ * stderr) */
+static char *
+cli_expect (const char *args,
+            gboolean    ok)
 {
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  char *out = NULL;
   int status;
 
   sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
+  if (ok && !g_spawn_check_wait_status (status, NULL))
     g_error ("switchyard-cli %s failed: %s", args, err);
-  return out;
+  if (!ok)
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+  return ok ? g_steal_pointer (&out) : g_steal_pointer (&err);
+}
+
+char *
+sy_test_cli_ok (const char *args)
+{
+  return cli_expect (args, TRUE);
+}
+
+char *
+sy_test_cli_fails (const char *args)
+{
+  return cli_expect (args, FALSE);
 }
 
 json_object *

@@ -75,7 +75,9 @@ int     sy_test_cli_run      (const char  *command,
 /* `$SY_CLI ARGS` (as sy_test_cli_line), which must succeed (else the test
  * fails with its stderr): its stdout. */
 char   *sy_test_cli_ok       (const char  *args);
-/* The same, its stdout parsed as JSON (asserted to be JSON). */
+/* `$SY_CLI ARGS` (as sy_test_cli_line), which must fail: its stderr. */
+char   *sy_test_cli_fails    (const char  *args);
+/* sy_test_cli_ok, its stdout parsed as JSON (asserted to be JSON). */
 json_object *sy_test_cli_json (const char *args);
 
 /* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code

@@ -380,11 +380,8 @@ static void
 assert_one_line_error (const char *args,
                        const char *needle)
 {
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
+  g_autofree char *err = sy_test_cli_fails (args);
 
-  sy_test_cli_line (args, &out, &err, &status);
-  g_assert_false (g_spawn_check_wait_status (status, NULL));
   sy_test_assert_cli_error (err, needle);
 }
 

@@ -405,13 +405,9 @@ test_cli_route (void)
       g_autofree char *path = sy_test_fixture_path ("gguf-llamacpp", file, NULL);
       g_autofree char *args = g_strdup_printf ("route --model '%s' --ids 1,2,3 --json", path);
       g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
-      int status;
 
       (void) tensors;
-      sy_test_cli_line (args, &out, &err, &status);
-      if (!g_spawn_check_wait_status (status, NULL))
-        g_error ("%s: %s", args, err);
+      out = sy_test_cli_ok (args);
       g_assert_true (g_str_has_prefix (out, "{\"model\":"));
     }
   json_object_put (root);
