@@ -26,8 +26,6 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
                                    int64_t            rows,
                                    int64_t            cols);
 
-/* The ints of JSON array @arr (token ids) in a new array with room for
- * @extra more; their number in *@n. */
 /* One case of a reference folder: its tensors, a label (the model) and
  * the case's key, its number of tokens, the tolerance */
 typedef struct
@@ -64,6 +62,8 @@ void   sy_test_ref_greedy         (const SyTestRefCase *c,
                                    int                  n_cont,
                                    gboolean             causal);
 
+/* The ints of JSON array @arr (token ids) in a new array with room for
+ * @extra more; their number in *@n. */
 int32_t *sy_test_json_ids         (json_object       *arr,
                                    int                extra,
                                    int               *n);
