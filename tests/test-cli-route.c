@@ -122,10 +122,10 @@ test_route_csv (void)
   g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router minp:t=0.3 --csv '%s'",
                                            m, ids, path);
-  g_autofree char *out = sy_test_cli_ok (args);
   g_autofree char *csv = NULL;
   g_auto (GStrv) lines = NULL;
 
+  g_free (sy_test_cli_ok (args));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   lines = g_strsplit (csv, "\n", -1);
   g_assert_true (g_str_has_prefix (lines[0], "layer,moe,token,id,text,k,budget,experts,weights"));
