@@ -62,6 +62,19 @@ void   sy_test_ref_greedy         (const SyTestRefCase *c,
                                    int                  n_cont,
                                    gboolean             causal);
 
+/* The experts @info's native router picks from raw router logits @z,
+ * written independently of sy-router.c, best first in @out (native_k of
+ * them; ties to the lower index): the top-k of @z; with @bias (DeepSeek-V3,
+ * DeepseekV3TopkRouter) s = sigmoid (z) (in @sig when not NULL) ranked by
+ * s + @bias, the groups scored by the sum of their two best, the
+ * topk_group best kept and the others' experts scored 0.  Returns the kept
+ * groups as a bit mask (0 without @bias). */
+int    sy_test_ref_select         (const SyRouterModelInfo *info,
+                                   const float             *z,
+                                   const float             *bias,
+                                   float                   *sig,
+                                   int                     *out);
+
 /* The ints of JSON array @arr (token ids) in a new array with room for
  * @extra more; their number in *@n. */
 int32_t *sy_test_json_ids         (json_object       *arr,

@@ -32,84 +32,6 @@ static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
 
-/* top-k indices by value, ties to the lower index, as a sorted set */
-static void
-topk_set (const float *z,
-          int          E,
-          int          k,
-          int         *out)
-{
-  gboolean taken[256] = { FALSE };
-
-  g_assert_cmpint (E, <=, 256);
-  for (int i = 0; i < k; i++)
-    {
-      int best = -1;
-
-      for (int e = 0; e < E; e++)
-        if (!taken[e] && (best < 0 || z[e] > z[best]))
-          best = e;
-      taken[best] = TRUE;
-    }
-  for (int e = 0, j = 0; e < E; e++)
-    if (taken[e])
-      out[j++] = e;
-}
-
-/* DeepSeek-V3's selection (DeepseekV3TopkRouter), from the raw logits:
- * s = sigmoid (z), ranked by s + bias; groups scored by the sum of their
- * two best, the topk_group best groups kept, the others' experts scored
- * 0; then the k best.  Written here independently of sy-router.c. */
-static void
-deepseek_set (const float *z,
-              const float *bias,
-              int          E,
-              int          k,
-              int          n_group,
-              int          topk_group,
-              int         *out)
-{
-  float v[256], gs[32];
-  gboolean keep[32] = { FALSE };
-  int size = E / n_group;
-
-  g_assert_cmpint (E, <=, 256);
-  g_assert_cmpint (n_group, <=, 32);
-  for (int e = 0; e < E; e++)
-    v[e] = 1.0f / (1.0f + expf (-z[e])) + bias[e];
-  for (int g = 0; g < n_group; g++)
-    {
-      float a = -INFINITY, b = -INFINITY;
-
-      for (int j = 0; j < size; j++)
-        {
-          float x = v[g * size + j];
-
-          if (x > a)
-            {
-              b = a;
-              a = x;
-            }
-          else if (x > b)
-            b = x;
-        }
-      gs[g] = a + b;
-    }
-  for (int i = 0; i < topk_group; i++)
-    {
-      int best = -1;
-
-      for (int g = 0; g < n_group; g++)
-        if (!keep[g] && (best < 0 || gs[g] > gs[best]))
-          best = g;
-      keep[best] = TRUE;
-    }
-  for (int e = 0; e < E; e++)
-    if (!keep[e / size])
-      v[e] = 0.0f;
-  topk_set (v, E, k, out);
-}
-
 static int
 cmp_int (gconstpointer a,
          gconstpointer b)
@@ -172,11 +94,10 @@ check_router_layer (const char         *arch,
     {
       int want[256], got[256];
 
-      if (bias)
-        deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
-                      rinfo->topk_group, want);
-      else
-        topk_set (r + (gsize) t * E, E, k, want);
+      g_assert_cmpint (rinfo->n_experts, ==, E);
+      g_assert_cmpint (rinfo->native_k, ==, k);
+      sy_test_ref_select (rinfo, r + (gsize) t * E, bias, NULL, want);
+      qsort (want, k, sizeof (int), cmp_int);
       g_assert_cmpint (tl->k[t], ==, k);
       memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
       qsort (got, k, sizeof (int), cmp_int);
