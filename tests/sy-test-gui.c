@@ -10,6 +10,27 @@
 
 #include "sy-default-model.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
+
+gboolean
+sy_test_gui_init_display (const char *program)
+{
+  /* Never the developer's own settings, even when run outside meson test. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Software rendering and no accessibility bus: the same pixels on any machine. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    return FALSE;
+  /* A display that is named but does not open is an error, not a skip. */
+  if (!gtk_init_check ())
+    {
+      g_printerr ("%s: cannot open the display\n", program);
+      exit (1);
+    }
+  return TRUE;
+}
 
 SyApplication *
 sy_test_gui_init (const char *program,
@@ -18,22 +39,10 @@ sy_test_gui_init (const char *program,
   g_autoptr (GError) error = NULL;
   SyApplication *app;
 
-  /* Never the developer's own settings, even when run outside meson test. */
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  /* Software rendering and no accessibility bus: the same pixels on any machine. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
   if (demo_model != NULL)
     g_setenv ("SWITCHYARD_MODEL", demo_model, TRUE);
-
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+  if (!sy_test_gui_init_display (program))
     return NULL;
-  /* A display that is named but does not open is an error, not a skip. */
-  if (!gtk_init_check ())
-    {
-      g_printerr ("%s: cannot open the display\n", program);
-      exit (1);
-    }
   app = sy_application_new ();
   /* Never hand our work to a Switchyard the developer is running. */
   g_application_set_flags (G_APPLICATION (app),
@@ -41,6 +50,45 @@ sy_test_gui_init (const char *program,
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   return app;
+}
+
+int
+sy_test_gui_run (SyApplication **app,
+                 char           *tmp_dir)
+{
+  int status = sy_test_run_then_remove (tmp_dir);
+
+  g_clear_object (app);
+  return status;
+}
+
+char *
+sy_test_export_svg (SyAnalysisView *view,
+                    const char     *svg)
+{
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "<svg"));
+  return contents;
+}
+
+SyWindow *
+sy_test_activate_window (SyApplication *app,
+                         int            width,
+                         int            height)
+{
+  SyWindow *window;
+
+  g_application_activate (G_APPLICATION (app));
+  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  if (width > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  return window;
 }
 
 static void

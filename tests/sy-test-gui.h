@@ -13,18 +13,39 @@
 
 G_BEGIN_DECLS
 
-/* After g_test_init(): memory settings, software rendering, no a11y bus;
- * @demo_model is what SWITCHYARD_MODEL is set to (NULL: left as it is).
- * Returns a registered, non-unique SyApplication, or NULL when there is no
- * display (the tests then skip); a display that is named but does not
- * open ends the program with an error. */
+/* After g_test_init(): memory settings, software rendering, no a11y bus,
+ * and GTK initialised; FALSE when there is no display (the tests then
+ * skip); a display that is named but does not open ends the program with
+ * an error. */
+gboolean       sy_test_gui_init_display (const char *program);
+
+/* sy_test_gui_init_display(); @demo_model is what SWITCHYARD_MODEL is set
+ * to (NULL: left as it is).  Returns a registered, non-unique
+ * SyApplication, or NULL when there is no display. */
 SyApplication *sy_test_gui_init        (const char *program,
                                         const char *demo_model);
 
-/* Skips the current test when sy_test_gui_init() found no display. */
+/* The tests run, @tmp_dir removed (sy_test_run_then_remove (), NULL for
+ * none), then *@app dropped; returns the status of the run. */
+int            sy_test_gui_run         (SyApplication  **app,
+                                        char            *tmp_dir);
+
+/* sy_analysis_view_export (@view, @svg, FALSE), asserted, and the file
+ * read back, asserted to hold "<svg": its contents. */
+char          *sy_test_export_svg      (SyAnalysisView  *view,
+                                        const char      *svg);
+
+/* @app activated: its active window (asserted), its default size set to
+ * @width x @height when @width > 0. */
+SyWindow      *sy_test_activate_window (SyApplication   *app,
+                                        int              width,
+                                        int              height);
+
+/* Skips the current test when sy_test_gui_init() found no display (@app
+ * NULL, or FALSE from sy_test_gui_init_display()). */
 #define SY_TEST_SKIP_WITHOUT_DISPLAY(app)                               \
   G_STMT_START {                                                        \
-    if ((app) == NULL)                                                  \
+    if (!(app))                                                         \
       {                                                                 \
         g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)");     \
         return;                                                         \

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sy-engine-error.h"
@@ -29,6 +30,68 @@ sy_test_ref_tensor (SyTensorStore *ref,
   out = g_new (float, rows * cols);
   sy_tensor_to_f32 (t, 0, rows * cols, out);
   return out;
+}
+
+double
+sy_test_ref_delta (const SyTestRefCase *c,
+                   const char          *part,
+                   const float         *got,
+                   int64_t              cols)
+{
+  g_autofree char *name = g_strdup_printf ("%s.%s", c->key, part);
+  g_autofree float *r = sy_test_ref_tensor (c->ref, name, c->n, cols);
+  double d = sy_test_max_abs_diff (got, r, (gsize) c->n * cols);
+
+  if (d > c->tol)
+    g_error ("%s %s: %s differs by %g", c->label, c->key, part, d);
+  return d;
+}
+
+double
+sy_test_ref_hidden_delta (const SyTestRefCase *c,
+                          SySession           *session,
+                          int                  n_hidden,
+                          int                  hidden_size)
+{
+  double max = 0;
+
+  for (int i = 0; i < n_hidden; i++)
+    {
+      g_autofree char *part = g_strdup_printf ("hidden.%d", i);
+      int T, H;
+      const float *h = sy_session_get_hidden (session, i, &T, &H);
+
+      g_assert_nonnull (h);
+      g_assert_cmpint (H, ==, hidden_size);
+      max = MAX (max, sy_test_ref_delta (c, part, h, H));
+    }
+  return max;
+}
+
+void
+sy_test_ref_greedy (const SyTestRefCase *c,
+                    SySession           *session,
+                    int32_t             *ids,
+                    const int32_t       *cont,
+                    int                  n_cont,
+                    gboolean             causal)
+{
+  for (int s = 0; s < n_cont; s++)
+    {
+      g_autoptr (SyTrace) step = NULL;
+      g_autoptr (GError) error = NULL;
+      int len = c->n + s, T, V;
+      const float *logits = sy_session_get_logits (session, &T, &V);
+
+      ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
+      if (ids[len] != cont[s])
+        g_error ("%s %s: greedy token %d is %d, reference %d", c->label, c->key, s, ids[len], cont[s]);
+      if (s == n_cont - 1)
+        break;
+      step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sy_session_get_n_reused (session), ==, causal ? len : 0);
+    }
 }
 
 void
@@ -87,6 +150,91 @@ sy_test_ref_cases (const char     *arch,
   g_assert_true (json_object_object_get_ex (root, "cases", cases));
   g_assert_cmpint (json_object_array_length (*cases), >, 0);
   return root;
+}
+
+/* The index of the largest of @v[0 .. @n - 1] not yet @taken (the first
+ * of equals), now taken */
+static int
+take_best (const float *v,
+           gboolean    *taken,
+           int          n)
+{
+  int best = -1;
+
+  for (int i = 0; i < n; i++)
+    if (!taken[i] && (best < 0 || v[i] > v[best]))
+      best = i;
+  taken[best] = TRUE;
+  return best;
+}
+
+/* DeepSeek-V3's scores in @v: sigmoid (z) + bias, 0 outside the kept
+ * groups; the kept groups' mask */
+static int
+deepseek_scores (const SyRouterModelInfo *info,
+                 const float             *z,
+                 const float             *bias,
+                 float                   *sig,
+                 float                   *v)
+{
+  int E = info->n_experts, size = E / info->n_group, mask = 0;
+  float gs[32];
+  gboolean keep[32] = { FALSE };
+
+  g_assert_cmpint (info->n_group, <=, 32);
+  for (int e = 0; e < E; e++)
+    {
+      float s = 1.0f / (1.0f + expf (-z[e]));
+
+      if (sig != NULL)
+        sig[e] = s;
+      v[e] = s + bias[e];
+    }
+  for (int g = 0; g < info->n_group; g++)
+    {
+      float a = -INFINITY, b = -INFINITY;
+
+      for (int j = 0; j < size; j++)
+        {
+          float x = v[g * size + j];
+
+          if (x > a)
+            {
+              b = a;
+              a = x;
+            }
+          else if (x > b)
+            b = x;
+        }
+      gs[g] = a + b;
+    }
+  for (int i = 0; i < info->topk_group; i++)
+    mask |= 1 << take_best (gs, keep, info->n_group);
+  for (int e = 0; e < E; e++)
+    if (!keep[e / size])
+      v[e] = 0.0f;
+  return mask;
+}
+
+int
+sy_test_ref_select (const SyRouterModelInfo *info,
+                    const float             *z,
+                    const float             *bias,
+                    float                   *sig,
+                    int                     *out)
+{
+  float v[256];
+  gboolean taken[256] = { FALSE };
+  int mask = 0;
+
+  g_assert_cmpint (info->n_experts, <=, 256);
+  if (bias != NULL)
+    mask = deepseek_scores (info, z, bias, sig, v);
+  else
+    memcpy (v, z, sizeof (float) * info->n_experts);
+  for (int i = 0; i < info->native_k; i++)
+    out[i] = take_best (v, taken, info->n_experts);
+  return mask;
 }
 
 int32_t *

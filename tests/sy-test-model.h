@@ -26,6 +26,55 @@ float *sy_test_ref_tensor         (SyTensorStore     *ref,
                                    int64_t            rows,
                                    int64_t            cols);
 
+/* One case of a reference folder: its tensors, a label (the model) and
+ * the case's key, its number of tokens, the tolerance */
+typedef struct
+{
+  SyTensorStore *ref;
+  const char    *label;
+  const char    *key;
+  int            n;
+  double         tol;
+} SyTestRefCase;
+
+/* max |@got - reference tensor "KEY.@part"| over n x @cols; the test
+ * fails ("LABEL KEY: @part differs by D") when it is over the tolerance */
+double sy_test_ref_delta          (const SyTestRefCase *c,
+                                   const char          *part,
+                                   const float         *got,
+                                   int64_t              cols);
+
+/* The same for @session's hidden states 0 .. @n_hidden - 1 ("hidden.I",
+ * each asserted to be @hidden_size wide): the largest */
+double sy_test_ref_hidden_delta   (const SyTestRefCase *c,
+                                   SySession           *session,
+                                   int                  n_hidden,
+                                   int                  hidden_size);
+
+/* Greedy decoding after @session ran the case's n tokens of @ids (room for
+ * n + @n_cont): each next token is asserted to be @cont's (the test fails
+ * with "LABEL KEY: greedy token ...") and each step reuses the whole
+ * cache (none when not @causal). */
+void   sy_test_ref_greedy         (const SyTestRefCase *c,
+                                   SySession           *session,
+                                   int32_t             *ids,
+                                   const int32_t       *cont,
+                                   int                  n_cont,
+                                   gboolean             causal);
+
+/* The experts @info's native router picks from raw router logits @z,
+ * written independently of sy-router.c, best first in @out (native_k of
+ * them; ties to the lower index): the top-k of @z; with @bias (DeepSeek-V3,
+ * DeepseekV3TopkRouter) s = sigmoid (z) (in @sig when not NULL) ranked by
+ * s + @bias, the groups scored by the sum of their two best, the
+ * topk_group best kept and the others' experts scored 0.  Returns the kept
+ * groups as a bit mask (0 without @bias). */
+int    sy_test_ref_select         (const SyRouterModelInfo *info,
+                                   const float             *z,
+                                   const float             *bias,
+                                   float                   *sig,
+                                   int                     *out);
+
 /* The ints of JSON array @arr (token ids) in a new array with room for
  * @extra more; their number in *@n. */
 int32_t *sy_test_json_ids         (json_object       *arr,

@@ -62,6 +62,28 @@ sy_test_remove_tree (const char *path)
 }
 
 char *
+sy_test_copy_model (const char *arch,
+                    const char *tmpl)
+{
+  g_autofree char *src = sy_test_model_path (arch, NULL);
+  char *dir = sy_test_make_tmp_dir (tmpl);
+  const char *files[] = { "config.json", "model.safetensors", "tokenizer.json",
+                          "tokenizer_config.json", "generation_config.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (src, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      if (g_file_get_contents (from, &data, &len, NULL))
+        g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
+    }
+  return dir;
+}
+
+char *
 sy_test_ensure_brown (void)
 {
   const char *brown = g_getenv ("SY_BROWN_CORPUS");
@@ -110,6 +132,19 @@ sy_test_cli_line (const char  *args,
   g_assert_true (g_spawn_command_line_sync (cmd, out ? out : &out_dropped, err ? err : &err_dropped,
                                             wait_status, &error));
   g_assert_no_error (error);
+}
+
+int
+sy_test_cli_run (const char  *command,
+                 const char  *args,
+                 char       **out,
+                 char       **err)
+{
+  g_autofree char *line = command ? g_strconcat (command, " ", args, NULL) : g_strdup (args);
+  int status;
+
+  sy_test_cli_line (line, out, err, &status);
+  return sy_test_exit_code (status);
 }
 
 int
@@ -251,10 +286,25 @@ sy_test_count_total (GHashTable *counts)
   return total;
 }
 
-double
-sy_test_max_abs_diff (const float *a,
-                      const float *b,
-                      gsize        n)
+void
+sy_test_put_le (GByteArray *out,
+                guint64     v,
+                guint       size)
+{
+  for (guint i = 0; i < size; i++)
+    {
+      guint8 b = (guint8) (v >> (8 * i));
+
+      g_byte_array_append (out, &b, 1);
+    }
+}
+
+/* max |a - b|, each divided by max (1, |b|) when @relative */
+static double
+max_diff (const float *a,
+          const float *b,
+          gsize        n,
+          gboolean     relative)
 {
   double m = 0;
 
@@ -262,6 +312,8 @@ sy_test_max_abs_diff (const float *a,
     {
       double d = fabs ((double) a[i] - b[i]);
 
+      if (relative)
+        d /= MAX (1.0, fabs ((double) b[i]));
       if (isnan (d))
         return INFINITY;
       m = MAX (m, d);
@@ -270,21 +322,19 @@ sy_test_max_abs_diff (const float *a,
 }
 
 double
+sy_test_max_abs_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  return max_diff (a, b, n, FALSE);
+}
+
+double
 sy_test_max_rel_diff (const float *a,
                       const float *b,
                       gsize        n)
 {
-  double m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = fabs ((double) a[i] - b[i]) / MAX (1.0, fabs ((double) b[i]));
-
-      if (isnan (d))
-        return INFINITY;
-      m = MAX (m, d);
-    }
-  return m;
+  return max_diff (a, b, n, TRUE);
 }
 
 gboolean
@@ -312,27 +362,59 @@ sy_test_make_tmp_dir (const char *tmpl)
   return dir;
 }
 
+void
+sy_test_add_each (const char        *prefix,
+                  const char *const *names,
+                  gssize             n,
+                  GTestDataFunc      func)
+{
+  for (gssize i = 0; n < 0 ? names[i] != NULL : i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s", prefix, names[i]);
+
+      g_test_add_data_func (path, names[i], func);
+    }
+}
+
 int
 sy_test_run_then_remove (char *tmp_dir)
 {
   int status = g_test_run ();
 
-  sy_test_remove_tree (tmp_dir);
+  if (tmp_dir != NULL)
+    sy_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
+}
+
+/* `$SY_CLI ARGS`, asserted to succeed (@ok: its stdout) or to fail (its
+ * stderr) */
+static char *
+cli_expect (const char *args,
+            gboolean    ok)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  sy_test_cli_line (args, &out, &err, &status);
+  if (ok && !g_spawn_check_wait_status (status, NULL))
+    g_error ("switchyard-cli %s failed: %s", args, err);
+  if (!ok)
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+  return ok ? g_steal_pointer (&out) : g_steal_pointer (&err);
 }
 
 char *
 sy_test_cli_ok (const char *args)
 {
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status;
+  return cli_expect (args, TRUE);
+}
 
-  sy_test_cli_line (args, &out, &err, &status);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("switchyard-cli %s failed: %s", args, err);
-  return out;
+char *
+sy_test_cli_fails (const char *args)
+{
+  return cli_expect (args, FALSE);
 }
 
 json_object *

@@ -26,9 +26,16 @@ char   *sy_test_model_path   (const char *arch,
 /* A new temporary folder for a test program (g_dir_make_tmp (@tmpl)),
  * asserted. */
 char    *sy_test_make_tmp_dir    (const char *tmpl);
-/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree) and frees
- * it; returns the status of the run. */
+/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree; none when
+ * NULL) and frees it; returns the status of the run. */
 int      sy_test_run_then_remove (char       *tmp_dir);
+
+/* g_test_add_data_func ("@prefix/NAME", NAME, @func) for each of the
+ * @n names (-1: @names is NULL-terminated) */
+void     sy_test_add_each   (const char         *prefix,
+                             const char *const  *names,
+                             gssize              n,
+                             GTestDataFunc       func);
 
 /* TRUE when @path (found at start) is not NULL; else skips the current
  * test: "@what not found". */
@@ -37,6 +44,12 @@ gboolean sy_test_have       (const char *path,
 
 /* rm -r path (a file or a folder); no error when it does not exist */
 void    sy_test_remove_tree  (const char *path);
+
+/* A copy of fixture model @arch (config, weights and the tokenizer files it
+ * has) in a new temporary folder (g_dir_make_tmp (@tmpl)), asserted; remove
+ * it with sy_test_remove_tree. */
+char   *sy_test_copy_model   (const char *arch,
+                              const char *tmpl);
 
 /* When $SY_BROWN_CORPUS is not a folder: writes a Brown-shaped corpus
  * (tagged, four files of three genres) into a new temporary folder, points
@@ -52,10 +65,19 @@ void    sy_test_cli_line     (const char  *args,
                               char       **err,
                               int         *wait_status);
 
+/* "'$SY_CLI' @command @args" (as sy_test_cli_line; @command NULL for
+ * none): its exit code (sy_test_exit_code) */
+int     sy_test_cli_run      (const char  *command,
+                              const char  *args,
+                              char       **out,
+                              char       **err);
+
 /* `$SY_CLI ARGS` (as sy_test_cli_line), which must succeed (else the test
  * fails with its stderr): its stdout. */
 char   *sy_test_cli_ok       (const char  *args);
-/* The same, its stdout parsed as JSON (asserted to be JSON). */
+/* `$SY_CLI ARGS` (as sy_test_cli_line), which must fail: its stderr. */
+char   *sy_test_cli_fails    (const char  *args);
+/* sy_test_cli_ok, its stdout parsed as JSON (asserted to be JSON). */
 json_object *sy_test_cli_json (const char *args);
 
 /* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code
@@ -100,6 +122,12 @@ int     sy_test_count_of     (GHashTable *counts,
 
 /* The number of elements of all names */
 int     sy_test_count_total  (GHashTable *counts);
+
+/* Appends the @size low bytes of @v to @out, little-endian (the byte
+ * order of GGUF and safetensors) */
+void    sy_test_put_le       (GByteArray *out,
+                              guint64     v,
+                              guint       size);
 
 /* max |a - b| over n floats; NaN on either side is an infinite error */
 double  sy_test_max_abs_diff (const float *a,

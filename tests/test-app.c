@@ -658,8 +658,6 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   /* Start on the empty state, not on the shipped demo model (tested in
    * test-visualizer): these tests open their own models. */
@@ -672,8 +670,5 @@ main (int    argc,
   g_test_add_func ("/app/open-model", test_app_open_model);
   g_test_add_func ("/app/window-size", test_app_window_size);
   g_test_add_func ("/app/quit", test_app_quit);
-  status = g_test_run ();
-
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

@@ -20,11 +20,9 @@ run_cli (const char  *args,
          char       **err)
 {
   g_autofree char *m = sy_test_model_path ("olmoe", "");
-  g_autofree char *line = g_strdup_printf ("compare --model '%s' %s", m, args);
-  int status;
+  g_autofree char *line = g_strdup_printf ("--model '%s' %s", m, args);
 
-  sy_test_cli_line (line, out, err, &status);
-  return sy_test_exit_code (status);
+  return sy_test_cli_run ("compare", line, out, err);
 }
 
 static void

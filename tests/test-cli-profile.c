@@ -19,25 +19,7 @@ run_cli (const char  *args,
          char       **out,
          char       **err)
 {
-  g_autofree char *line = g_strconcat ("profile ", args, NULL);
-  int status;
-
-  sy_test_cli_line (line, out, err, &status);
-  return sy_test_exit_code (status);
-}
-
-/* switchyard-cli COMMAND <args>: its exit code */
-static int
-run_cli_cmd (const char  *command,
-             const char  *args,
-             char       **out,
-             char       **err)
-{
-  g_autofree char *line = g_strconcat (command, " ", args, NULL);
-  int status;
-
-  sy_test_cli_line (line, out, err, &status);
-  return sy_test_exit_code (status);
+  return sy_test_cli_run ("profile", args, out, err);
 }
 
 static void check_experts (const char *dir,
@@ -238,7 +220,7 @@ check_experts (const char *dir,
     gsize len = 0;
     g_autofree char *bytes = NULL;
 
-    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), ==, 0);
+    g_assert_cmpint (sy_test_cli_run ("render", args, &out, &err), ==, 0);
     g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
     g_assert_cmpuint (len, >, 5000);
     g_remove (png);
@@ -248,7 +230,7 @@ check_experts (const char *dir,
                                              "--profile '%s' --out '%s'", model, dir, png);
     g_autofree char *out = NULL, *err = NULL;
 
-    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), ==, 0);
+    g_assert_cmpint (sy_test_cli_run ("render", args, &out, &err), ==, 0);
     g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
     g_remove (png);
   }
@@ -256,7 +238,7 @@ check_experts (const char *dir,
     g_autofree char *args = g_strdup_printf ("--view expert --layer 0 --expert 999 --profile '%s' --out '%s'", dir, png);
     g_autofree char *out = NULL, *err = NULL;
 
-    g_assert_cmpint (run_cli_cmd ("render", args, &out, &err), !=, 0);
+    g_assert_cmpint (sy_test_cli_run ("render", args, &out, &err), !=, 0);
     g_assert_nonnull (strstr (err, "no expert 999"));
   }
 }

@@ -23,11 +23,7 @@ static int
 run_render (const char  *args,
             char       **err)
 {
-  g_autofree char *line = g_strconcat ("render ", args, NULL);
-  int status;
-
-  sy_test_cli_line (line, NULL, err, &status);
-  return sy_test_exit_code (status);
+  return sy_test_cli_run ("render", args, NULL, err);
 }
 
 static char *fixture_model;

@@ -122,12 +122,10 @@ test_route_csv (void)
   g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router minp:t=0.3 --csv '%s'",
                                            m, ids, path);
-  g_autofree char *out = NULL, *err = NULL, *csv = NULL;
+  g_autofree char *csv = NULL;
   g_auto (GStrv) lines = NULL;
-  int status;
 
-  sy_test_cli_line (args, &out, &err, &status);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_free (sy_test_cli_ok (args));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   lines = g_strsplit (csv, "\n", -1);
   g_assert_true (g_str_has_prefix (lines[0], "layer,moe,token,id,text,k,budget,experts,weights"));
@@ -142,11 +140,8 @@ test_route_table (void)
 {
   g_autofree char *m = model ("qwen2_moe");
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router adr:theta=1,shallow=shared", m, ids);
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
+  g_autofree char *out = sy_test_cli_ok (args);
 
-  sy_test_cli_line (args, &out, &err, &status);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (out, "router: adr:theta=1,shallow=shared"));
   g_assert_nonnull (strstr (out, "average K: 0.000"));
   g_assert_nonnull (strstr (out, "vs native: mean KL"));
@@ -211,21 +206,15 @@ test_route_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s %s", m, ids, cases[i].args);
-      g_autofree char *out = NULL, *err = NULL;
-      int status;
+      g_autofree char *err = sy_test_cli_fails (args);
 
-      sy_test_cli_line (args, &out, &err, &status);
-      g_assert_false (g_spawn_check_wait_status (status, NULL));
       g_test_message ("route %s", cases[i].args);
       sy_test_assert_cli_error (err, cases[i].message);
     }
   {
     g_autofree char *args = g_strdup_printf ("route --model '%s' --ids 1,99999", m);
-    g_autofree char *out = NULL, *err = NULL;
-    int status;
+    g_autofree char *err = sy_test_cli_fails (args);
 
-    sy_test_cli_line (args, &out, &err, &status);
-    g_assert_false (g_spawn_check_wait_status (status, NULL));
     g_assert_nonnull (strstr (err, "outside the vocabulary"));
   }
 }

@@ -54,16 +54,42 @@ read_file (const char *path)
   return data;
 }
 
-/* switchyard-cli <args>: exit code; stderr in *@err */
-static int
-run (const char  *args,
-     char       **out,
-     char       **err)
+/* The SVG files @a and @b hold the same picture */
+static void
+assert_same_svg (const char *a,
+                 const char *b)
 {
-  int status;
+  g_autofree char *svg_a = read_file (a);
+  g_autofree char *svg_b = read_file (b);
 
-  sy_test_cli_line (args, out, err, &status);
-  return sy_test_exit_code (status);
+  g_assert_cmpstr (svg_a, ==, svg_b);
+}
+
+/* switchyard-cli render --session @session [@extra] --out @out: its exit
+ * code; its stderr in *@err */
+static int
+render_session (const char  *session,
+                const char  *extra,
+                const char  *out,
+                char       **err)
+{
+  g_autofree char *args = g_strdup_printf ("render --session '%s'%s%s --out '%s'", session,
+                                           extra ? " " : "", extra ? extra : "", out);
+
+  return sy_test_cli_run (NULL, args, NULL, err);
+}
+
+/* switchyard-cli render --model FIXTURE --text TEXT @options --out @out:
+ * its exit code; its stderr in *@err */
+static int
+render_options (const char  *options,
+                const char  *out,
+                char       **err)
+{
+  g_autofree char *args = g_strdup_printf ("render --model '%s' --text '" TEXT "' %s --out '%s'",
+                                           fixture_model, options, out);
+
+  return sy_test_cli_run (NULL, args, NULL, err);
 }
 
 static void
@@ -74,9 +100,8 @@ test_render_session_matches_options (void)
   g_autofree char *b = g_build_filename (tmp_dir, "from-options.svg", NULL);
   g_autofree char *c = g_build_filename (tmp_dir, "override.svg", NULL);
   g_autofree char *d = g_build_filename (tmp_dir, "override-options.svg", NULL);
-  g_autofree char *args = NULL;
   g_autofree char *err = NULL;
-  g_autofree char *svg_a = NULL, *svg_b = NULL, *svg_c = NULL, *svg_d = NULL;
+  g_autofree char *svg_a = NULL, *svg_c = NULL;
 
   if (!have_fixture ())
     return;
@@ -85,41 +110,31 @@ test_render_session_matches_options (void)
                            " \"router_b\": \"topk:k=1\", \"view\": \"heatmap\","
                            " \"measure\": \"entropy\", \"token\": 2, \"heatmap_cell_width\": 30");
 
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, a);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  g_assert_cmpint (render_session (session, NULL, a, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
-  g_free (args);
   g_clear_pointer (&err, g_free);
-  args = g_strdup_printf ("render --model '%s' --text '" TEXT "' --router topp:p=0.5 --view heatmap "
-                          "--measure entropy --token 2 --cell-width 30 --out '%s'", fixture_model, b);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  g_assert_cmpint (render_options ("--router topp:p=0.5 --view heatmap --measure entropy --token 2 "
+                                   "--cell-width 30", b, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
+  assert_same_svg (a, b);
   svg_a = read_file (a);
-  svg_b = read_file (b);
   g_assert_cmpuint (strlen (svg_a), >, 1000);
-  g_assert_cmpstr (svg_a, ==, svg_b);
 
   /* an option given as well wins over the session's */
-  g_free (args);
-  args = g_strdup_printf ("render --session '%s' --measure k --router topk:k=2 --out '%s'", session, c);
-  g_assert_cmpint (run (args, NULL, NULL), ==, 0);
-  g_free (args);
-  args = g_strdup_printf ("render --model '%s' --text '" TEXT "' --router topk:k=2 --view heatmap "
-                          "--measure k --token 2 --cell-width 30 --out '%s'", fixture_model, d);
-  g_assert_cmpint (run (args, NULL, NULL), ==, 0);
+  g_assert_cmpint (render_session (session, "--measure k --router topk:k=2", c, NULL), ==, 0);
+  g_assert_cmpint (render_options ("--router topk:k=2 --view heatmap --measure k --token 2 --cell-width 30",
+                                   d, NULL), ==, 0);
+  assert_same_svg (c, d);
   svg_c = read_file (c);
-  svg_d = read_file (d);
-  g_assert_cmpstr (svg_c, ==, svg_d);
   g_assert_cmpstr (svg_c, !=, svg_a);
 
   /* --out defaults to the session's name with .svg, beside it */
   {
     g_autofree char *beside = g_build_filename (tmp_dir, "figure.svg", NULL);
+    g_autofree char *args = g_strdup_printf ("render --session '%s'", session);
     g_autofree char *svg = NULL;
 
-    g_free (args);
-    args = g_strdup_printf ("render --session '%s'", session);
-    g_assert_cmpint (run (args, NULL, NULL), ==, 0);
+    g_assert_cmpint (sy_test_cli_run (NULL, args, NULL, NULL), ==, 0);
     svg = read_file (beside);
     g_assert_cmpstr (svg, ==, svg_a);
   }
@@ -131,8 +146,6 @@ test_render_session_views (void)
   g_autofree char *session = NULL;
   g_autofree char *a = g_build_filename (tmp_dir, "inspector-session.svg", NULL);
   g_autofree char *b = g_build_filename (tmp_dir, "inspector-options.svg", NULL);
-  g_autofree char *args = NULL;
-  g_autofree char *svg_a = NULL, *svg_b = NULL;
 
   if (!have_fixture ())
     return;
@@ -140,15 +153,9 @@ test_render_session_views (void)
   session = write_session ("inspector.switchyard", fixture_model,
                            "\"text\": \"" TEXT "\", \"view\": \"inspector\", \"measure\": \"surprisal\","
                            " \"token\": 4, \"layer\": 1");
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, a);
-  g_assert_cmpint (run (args, NULL, NULL), ==, 0);
-  g_free (args);
-  args = g_strdup_printf ("render --model '%s' --text '" TEXT "' --view inspector --token 4 --layer 1 "
-                          "--out '%s'", fixture_model, b);
-  g_assert_cmpint (run (args, NULL, NULL), ==, 0);
-  svg_a = read_file (a);
-  svg_b = read_file (b);
-  g_assert_cmpstr (svg_a, ==, svg_b);
+  g_assert_cmpint (render_session (session, NULL, a, NULL), ==, 0);
+  g_assert_cmpint (render_options ("--view inspector --token 4 --layer 1", b, NULL), ==, 0);
+  assert_same_svg (a, b);
 }
 
 static void
@@ -159,9 +166,7 @@ test_render_session_relative_model (void)
   g_autofree char *session = NULL;
   g_autofree char *a = g_build_filename (tmp_dir, "relative.svg", NULL);
   g_autofree char *b = g_build_filename (tmp_dir, "absolute.svg", NULL);
-  g_autofree char *args = NULL;
   g_autofree char *err = NULL;
-  g_autofree char *svg_a = NULL, *svg_b = NULL;
 
   if (!have_fixture ())
     return;
@@ -174,16 +179,10 @@ test_render_session_relative_model (void)
   session = write_session ("sessions/rel.switchyard", relative->str,
                            "\"text\": \"" TEXT "\", \"router_a\": \"topk:k=1\"");
   /* (switchyard-cli runs in the test's folder, not the session's) */
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, a);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  g_assert_cmpint (render_session (session, NULL, a, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
-  g_free (args);
-  args = g_strdup_printf ("render --model '%s' --text '" TEXT "' --router topk:k=1 --out '%s'",
-                          fixture_model, b);
-  g_assert_cmpint (run (args, NULL, NULL), ==, 0);
-  svg_a = read_file (a);
-  svg_b = read_file (b);
-  g_assert_cmpstr (svg_a, ==, svg_b);
+  g_assert_cmpint (render_options ("--router topk:k=1", b, NULL), ==, 0);
+  assert_same_svg (a, b);
 }
 
 static void
@@ -192,38 +191,32 @@ test_render_session_errors (void)
   g_autofree char *missing_model = g_build_filename (tmp_dir, "no-such-model", NULL);
   g_autofree char *session = NULL;
   g_autofree char *out = g_build_filename (tmp_dir, "never.svg", NULL);
-  g_autofree char *args = NULL;
   g_autofree char *err = NULL;
 
   /* a model that is not there: an error naming it, no picture */
   session = write_session ("missing.switchyard", missing_model, "\"text\": \"" TEXT "\"");
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, out);
-  g_assert_cmpint (run (args, NULL, &err), !=, 0);
+  g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, missing_model);
   sy_test_assert_cli_error (err, "does not exist");
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 
   /* a bad file: the key and the file named, one line */
   g_free (session);
-  g_free (args);
   g_clear_pointer (&err, g_free);
   session = write_session ("newer.switchyard", NULL, "\"version\": 2, \"text\": \"x\"");
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, out);
-  g_assert_cmpint (run (args, NULL, &err), !=, 0);
+  g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, "newer.switchyard: key 'version'");
 
   g_free (session);
-  g_free (args);
   g_clear_pointer (&err, g_free);
   session = write_session ("notext.switchyard", NULL, "\"view\": \"heatmap\"");
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, out);
-  g_assert_cmpint (run (args, NULL, &err), !=, 0);
+  g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, "notext.switchyard: required key 'text' is missing");
 
-  g_free (args);
+  g_free (session);
   g_clear_pointer (&err, g_free);
-  args = g_strdup_printf ("render --session '%s/none.switchyard' --out '%s'", tmp_dir, out);
-  g_assert_cmpint (run (args, NULL, &err), !=, 0);
+  session = g_build_filename (tmp_dir, "none.switchyard", NULL);
+  g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, "none.switchyard");
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
@@ -247,30 +240,26 @@ test_render_session_fingerprint (void)
   /* the model as saved: nothing said */
   rest = g_strdup_printf ("\"model_fingerprint\": \"%s\", \"text\": \"" TEXT "\"", fp);
   session = write_session ("fp-same.switchyard", fixture_model, rest);
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, out);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  g_assert_cmpint (render_session (session, NULL, out, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
 
   /* a changed model: one warning line, and the picture all the same */
   g_free (rest);
   g_free (session);
-  g_free (args);
   g_clear_pointer (&err, g_free);
   g_unlink (out);
   rest = g_strdup_printf ("\"model_fingerprint\": \"sha256:%064d\", \"text\": \"" TEXT "\"", 0);
   session = write_session ("fp-changed.switchyard", fixture_model, rest);
-  args = g_strdup_printf ("render --session '%s' --out '%s'", session, out);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  g_assert_cmpint (render_session (session, NULL, out, &err), ==, 0);
   g_assert_true (g_str_has_prefix (err, "switchyard-cli: warning: "));
   g_assert_nonnull (strstr (err, "changed since the session was saved"));
   g_assert_cmpint (strchr (err, '\n') - err, ==, (long) strlen (err) - 1);
   g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
 
   /* --model given: the session's model and its fingerprint do not matter */
-  g_free (args);
   g_clear_pointer (&err, g_free);
-  args = g_strdup_printf ("render --session '%s' --model '%s' --out '%s'", session, fixture_model, out);
-  g_assert_cmpint (run (args, NULL, &err), ==, 0);
+  args = g_strdup_printf ("--model '%s'", fixture_model);
+  g_assert_cmpint (render_session (session, args, out, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
 }
 
@@ -289,17 +278,17 @@ test_compare_session (void)
                            "\"text\": \"" TEXT "\", \"router_a\": \"topp:p=0.5\","
                            " \"router_b\": \"topk:k=1\", \"compare\": true, \"view\": \"compare\"");
   args = g_strdup_printf ("compare --session '%s' --json", session);
-  g_assert_cmpint (run (args, &from_session, &err), ==, 0);
+  g_assert_cmpint (sy_test_cli_run (NULL, args, &from_session, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
   g_free (args);
   args = g_strdup_printf ("compare --model '%s' --text '" TEXT "' --a topp:p=0.5 --b topk:k=1 --json",
                           fixture_model);
-  g_assert_cmpint (run (args, &from_options, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli_run (NULL, args, &from_options, NULL), ==, 0);
   g_assert_cmpstr (from_session, ==, from_options);
   g_assert_nonnull (strstr (from_session, "\"router\":\"topk:k=1\""));
   g_free (args);
   args = g_strdup_printf ("compare --session '%s' --b topk:k=2 --json", session);
-  g_assert_cmpint (run (args, &overridden, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli_run (NULL, args, &overridden, NULL), ==, 0);
   g_assert_nonnull (strstr (overridden, "\"router\":\"topk:k=2\""));
 
   /* without B in the session nor --b: say so */
@@ -307,7 +296,7 @@ test_compare_session (void)
   g_free (args);
   g_clear_pointer (&err, g_free);
   args = g_strdup_printf ("compare --session '%s'", no_b);
-  g_assert_cmpint (run (args, NULL, &err), !=, 0);
+  g_assert_cmpint (sy_test_cli_run (NULL, args, NULL, &err), !=, 0);
   sy_test_assert_cli_error (err, "no configuration B");
 }
 

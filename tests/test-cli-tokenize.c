@@ -145,11 +145,7 @@ main (int    argc,
   static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
 
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/cli/tokenize/%s", families[i]);
-      g_test_add_data_func (name, families[i], test_cli_tokenize_family);
-    }
+  sy_test_add_each ("/cli/tokenize", families, G_N_ELEMENTS (families), test_cli_tokenize_family);
   g_test_add_func ("/cli/tokenize/model-folder", test_cli_tokenize_model_folder);
   g_test_add_func ("/cli/tokenize/errors", test_cli_tokenize_errors);
   return g_test_run ();

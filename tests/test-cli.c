@@ -13,33 +13,24 @@
 static void
 test_cli_version (void)
 {
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
+  g_autofree char *out = sy_test_cli_ok ("--version");
 
-  sy_test_cli_line ("--version", &out, &err, &status);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_str_has_prefix (out, "switchyard-cli " PACKAGE_VERSION));
 }
 
 static void
 test_cli_help (void)
 {
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
+  g_autofree char *out = sy_test_cli_ok ("--help");
 
-  sy_test_cli_line ("--help", &out, &err, &status);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (out, "Usage: switchyard-cli COMMAND"));
 }
 
 static void
 test_cli_unknown_command (void)
 {
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
+  g_autofree char *err = sy_test_cli_fails ("frobnicate");
 
-  sy_test_cli_line ("frobnicate", &out, &err, &status);
-  g_assert_false (g_spawn_check_wait_status (status, NULL));
   g_assert_true (g_str_has_prefix (err, "switchyard-cli: unknown command 'frobnicate'"));
   sy_test_assert_cli_error (err, NULL);
 }

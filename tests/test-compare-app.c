@@ -205,12 +205,8 @@ test_compare_mode (void)
   screenshot (GTK_WIDGET (window), "test-compare-diff.png");
   {
     g_autofree char *svg = g_test_build_filename (G_TEST_BUILT, "test-compare-diff.svg", NULL);
-    g_autofree char *contents = NULL;
 
-    g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
-    g_assert_no_error (error);
-    g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
-    g_assert_nonnull (strstr (contents, "<svg"));
+    g_free (sy_test_export_svg (view, svg));
   }
 
   /* Continue in compare: A and B write apart; the strip marks the first
@@ -263,30 +259,8 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
-
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    {
-      if (!gtk_init_check ())
-        {
-          g_printerr ("test-compare-app: cannot open the display\n");
-          return 1;
-        }
-      app = sy_application_new ();
-      g_application_set_flags (G_APPLICATION (app),
-                               g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-      g_assert_no_error (error);
-    }
-
+  app = sy_test_gui_init ("test-compare-app", NULL);
   g_test_add_func ("/app/compare/mode", test_compare_mode);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

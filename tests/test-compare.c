@@ -31,6 +31,27 @@ load (const char *arch)
   return m;
 }
 
+/* The demo model data/models/@name, or NULL (the test skipped) when this
+ * checkout does not have it */
+static SyModel *
+load_demo (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "data", "models", name, NULL);
+  SyModel *m;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *message = g_strdup_printf ("no data/models/%s", name);
+
+      g_test_skip (message);
+      return NULL;
+    }
+  m = sy_model_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
 static SySession *
 session (SyModel    *m,
          const char *spec_text)
@@ -96,19 +117,10 @@ test_topp_order (void)
 static void
 test_topp_order_demo (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "data", "models",
-                                            "switchyard-topp", NULL);
-  g_autoptr (SyModel) m = NULL;
+  g_autoptr (SyModel) m = load_demo ("switchyard-topp");
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("no data/models/switchyard-topp");
-      return;
-    }
-  m = sy_model_load (path, NULL, NULL, &error);
-  g_assert_no_error (error);
-  topp_order (m, TRUE);
+  if (m != NULL)
+    topp_order (m, TRUE);
 }
 
 static void
@@ -248,18 +260,10 @@ test_sharing_exact (void)
 static void
 test_sharing_native_da (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "data", "models",
-                                            "switchyard-da", NULL);
-  g_autoptr (SyModel) m = NULL;
+  g_autoptr (SyModel) m = load_demo ("switchyard-da");
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("no data/models/switchyard-da");
-      return;
-    }
-  m = sy_model_load (path, NULL, NULL, &error);
-  g_assert_no_error (error);
+  if (m == NULL)
+    return;
   g_assert_false (sy_router_spec_is_causal (sy_model_get_router_info (m)->native));
   sharing_case (m, "topk:k=2", "native", 0);
 }

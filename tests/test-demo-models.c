@@ -146,7 +146,8 @@ test_parity (gconstpointer data)
       g_autofree int32_t *cont = NULL;
       g_autoptr (SyTrace) trace = NULL;
       const float *logits;
-      int n, n_cont, T, V, H, E = info->n_experts;
+      int n, n_cont, T, V, E = info->n_experts;
+      SyTestRefCase rc;
 
       ids = sy_test_json_ids (sy_test_json_get_nonnull (cs, "input_ids"), 8, &n);
       cont = sy_test_json_ids (sy_test_json_get_nonnull (cs, "greedy_continuation"), 0, &n_cont);
@@ -176,58 +177,22 @@ test_parity (gconstpointer data)
 
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
-      {
-        g_autofree char *tn = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = sy_test_ref_tensor (ref, tn, n, V);
-        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
-
-        max_logits = MAX (max_logits, d);
-        if (d > TOL)
-          g_error ("%s %s: logits differ by %g", name, key, d);
-      }
+      rc = (SyTestRefCase) { ref, name, key, n, TOL };
+      max_logits = MAX (max_logits, sy_test_ref_delta (&rc, "logits", logits, V));
       for (int i = 0; i < info->n_moe_layers; i++)
         {
-          g_autofree char *tn = g_strdup_printf ("%s.router_logits.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, E);
-          double d = sy_test_max_abs_diff (trace->layers[i].logits, r, (gsize) n * E);
+          g_autofree char *part = g_strdup_printf ("router_logits.%d", i);
 
-          max_router = MAX (max_router, d);
-          if (d > TOL)
-            g_error ("%s %s: router logits of layer %d differ by %g", name, key, i, d);
+          max_router = MAX (max_router, sy_test_ref_delta (&rc, part, trace->layers[i].logits, E));
           check_routing (name, key, i, json_object_array_get_idx (routing, i),
                          &trace->layers[i], n, E, &max_w);
         }
-      for (int i = 0; i <= info->n_layers; i++)
-        {
-          g_autofree char *tn = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, tn, n, info->hidden_size);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-          double d;
-
-          g_assert_nonnull (h);
-          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
-          max_hidden = MAX (max_hidden, d);
-          if (d > TOL)
-            g_error ("%s %s: hidden.%d differs by %g", name, key, i, d);
-        }
+      max_hidden = MAX (max_hidden, sy_test_ref_hidden_delta (&rc, session, info->n_layers + 1,
+                                                              info->hidden_size));
 
       /* greedy continuation: causal routing decodes with the cache; da
        * re-decides every K on the longer text, as the reference does */
-      for (int s = 0; s < n_cont; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
-          if (ids[len] != cont[s])
-            g_error ("%s %s: greedy token %d is %d, reference %d", name, key, s, ids[len], cont[s]);
-          if (s == n_cont - 1)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_cmpint (sy_session_get_n_reused (session), ==, da ? 0 : len);
-        }
+      sy_test_ref_greedy (&rc, session, ids, cont, n_cont, !da);
     }
   json_object_put (root);
   g_test_message ("%s: %d tokens, max |delta| logits %.3g, router logits %.3g, hidden %.3g, "

@@ -424,36 +424,19 @@ test_corpus (void)
   close_cards ();
   gtk_window_destroy (GTK_WINDOW (opened));
   gtk_window_destroy (GTK_WINDOW (window));
-
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *n;
-
-    while ((n = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (dir, n, NULL);
-
-        g_remove (p);
-      }
-  }
-  g_rmdir (dir);
+  sy_test_remove_tree (dir);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *brown_tmp = NULL;
-  int status;
+  char *brown_tmp;
 
   g_test_init (&argc, &argv, NULL);
   brown_tmp = sy_test_ensure_brown ();
   app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
   g_test_add_func ("/app/expert-cards/click", test_click);
   g_test_add_func ("/app/expert-cards/corpus", test_corpus);
-  status = g_test_run ();
-  g_clear_object (&app);
-  if (brown_tmp)
-    sy_test_remove_tree (brown_tmp);
-  return status;
+  return sy_test_gui_run (&app, brown_tmp);
 }

@@ -32,84 +32,6 @@ static const char *const archs[] = {
   "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
 };
 
-/* top-k indices by value, ties to the lower index, as a sorted set */
-static void
-topk_set (const float *z,
-          int          E,
-          int          k,
-          int         *out)
-{
-  gboolean taken[256] = { FALSE };
-
-  g_assert_cmpint (E, <=, 256);
-  for (int i = 0; i < k; i++)
-    {
-      int best = -1;
-
-      for (int e = 0; e < E; e++)
-        if (!taken[e] && (best < 0 || z[e] > z[best]))
-          best = e;
-      taken[best] = TRUE;
-    }
-  for (int e = 0, j = 0; e < E; e++)
-    if (taken[e])
-      out[j++] = e;
-}
-
-/* DeepSeek-V3's selection (DeepseekV3TopkRouter), from the raw logits:
- * s = sigmoid (z), ranked by s + bias; groups scored by the sum of their
- * two best, the topk_group best groups kept, the others' experts scored
- * 0; then the k best.  Written here independently of sy-router.c. */
-static void
-deepseek_set (const float *z,
-              const float *bias,
-              int          E,
-              int          k,
-              int          n_group,
-              int          topk_group,
-              int         *out)
-{
-  float v[256], gs[32];
-  gboolean keep[32] = { FALSE };
-  int size = E / n_group;
-
-  g_assert_cmpint (E, <=, 256);
-  g_assert_cmpint (n_group, <=, 32);
-  for (int e = 0; e < E; e++)
-    v[e] = 1.0f / (1.0f + expf (-z[e])) + bias[e];
-  for (int g = 0; g < n_group; g++)
-    {
-      float a = -INFINITY, b = -INFINITY;
-
-      for (int j = 0; j < size; j++)
-        {
-          float x = v[g * size + j];
-
-          if (x > a)
-            {
-              b = a;
-              a = x;
-            }
-          else if (x > b)
-            b = x;
-        }
-      gs[g] = a + b;
-    }
-  for (int i = 0; i < topk_group; i++)
-    {
-      int best = -1;
-
-      for (int g = 0; g < n_group; g++)
-        if (!keep[g] && (best < 0 || gs[g] > gs[best]))
-          best = g;
-      keep[best] = TRUE;
-    }
-  for (int e = 0; e < E; e++)
-    if (!keep[e / size])
-      v[e] = 0.0f;
-  topk_set (v, E, k, out);
-}
-
 static int
 cmp_int (gconstpointer a,
          gconstpointer b)
@@ -172,11 +94,10 @@ check_router_layer (const char         *arch,
     {
       int want[256], got[256];
 
-      if (bias)
-        deepseek_set (r + (gsize) t * E, bias, E, k, rinfo->n_group,
-                      rinfo->topk_group, want);
-      else
-        topk_set (r + (gsize) t * E, E, k, want);
+      g_assert_cmpint (rinfo->n_experts, ==, E);
+      g_assert_cmpint (rinfo->native_k, ==, k);
+      sy_test_ref_select (rinfo, r + (gsize) t * E, bias, NULL, want);
+      qsort (want, k, sizeof (int), cmp_int);
       g_assert_cmpint (tl->k[t], ==, k);
       memcpy (got, tl->experts + (gsize) t * E, sizeof (int) * k);
       qsort (got, k, sizeof (int), cmp_int);
@@ -232,7 +153,8 @@ test_fixture (gconstpointer data)
       g_autoptr (SyTrace) trace = NULL;
       g_autofree int32_t *ids = NULL;
       const char *key;
-      int n, n_router, n_hidden, T, V, H;
+      int n, n_router, n_hidden, T, V;
+      SyTestRefCase rc;
       const float *logits;
       int32_t cont[8];
 
@@ -260,51 +182,17 @@ test_fixture (gconstpointer data)
       logits = sy_session_get_logits (session, &T, &V);
       g_assert_cmpint (T, ==, n);
       g_assert_cmpint (V, ==, info->vocab_size);
-      {
-        g_autofree char *name = g_strdup_printf ("%s.logits", key);
-        g_autofree float *r = sy_test_ref_tensor (ref, name, n, V);
-        double d = sy_test_max_abs_diff (logits, r, (gsize) n * V);
-
-        max_logits = MAX (max_logits, d);
-        if (d > TOL)
-          g_error ("%s %s: logits differ by %g", arch, key, d);
-      }
+      rc = (SyTestRefCase) { ref, arch, key, n, TOL };
+      max_logits = MAX (max_logits, sy_test_ref_delta (&rc, "logits", logits, V));
 
       for (int i = 0; i < n_router; i++)
         max_router = MAX (max_router, check_router_layer (arch, key, ref, weights, model, i,
                                                           &trace->layers[i], n));
 
-      for (int i = 0; i < n_hidden; i++)
-        {
-          g_autofree char *name = g_strdup_printf ("%s.hidden.%d", key, i);
-          g_autofree float *r = sy_test_ref_tensor (ref, name, n, info->hidden_size);
-          const float *h = sy_session_get_hidden (session, i, &T, &H);
-          double d;
-
-          g_assert_nonnull (h);
-          g_assert_cmpint (H, ==, info->hidden_size);
-          d = sy_test_max_abs_diff (h, r, (gsize) n * H);
-          max_hidden = MAX (max_hidden, d);
-          if (d > TOL)
-            g_error ("%s %s: hidden.%d differs by %g", arch, key, i, d);
-        }
+      max_hidden = MAX (max_hidden, sy_test_ref_hidden_delta (&rc, session, n_hidden, info->hidden_size));
 
       /* greedy continuation, decoding with the cache */
-      for (int s = 0; s < 8; s++)
-        {
-          g_autoptr (SyTrace) step = NULL;
-          int len = n + s;
-
-          logits = sy_session_get_logits (session, &T, &V);
-          ids[len] = sy_metrics_argmax (logits + (gsize) (len - 1) * V, V);
-          if (ids[len] != cont[s])
-            g_error ("%s %s: greedy token %d is %d, reference %d", arch, key, s, ids[len], cont[s]);
-          if (s == 7)
-            break;
-          step = sy_session_run (session, ids, len + 1, NULL, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_cmpint (sy_session_get_n_reused (session), ==, len);
-        }
+      sy_test_ref_greedy (&rc, session, ids, cont, 8, TRUE);
     }
   json_object_put (root);
 
@@ -697,21 +585,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/engine/forward/fixture/%s", archs[i]);
-
-      g_test_add_data_func (path, archs[i], test_fixture);
-    }
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *inc = g_strdup_printf ("/engine/forward/incremental/%s", archs[i]);
-      g_autofree char *edit = g_strdup_printf ("/engine/forward/edit/%s", archs[i]);
-
-      g_test_add_data_func (inc, archs[i], test_incremental);
-      g_test_add_data_func (edit, archs[i], test_edit);
-    }
+  sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
+  sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
+  sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
   for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",

@@ -340,27 +340,12 @@ assert_fails (const char         *path,
       g_error ("'%s' does not mention '%s'", error->message, needles[i]);
 }
 
-static void
-put_u32 (GByteArray *b,
-         guint32     v)
-{
-  v = GUINT32_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &v, 4);
-}
-
-static void
-put_u64 (GByteArray *b,
-         guint64     v)
-{
-  v = GUINT64_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &v, 8);
-}
-
+/* A GGUF string: its u64 length, then its bytes */
 static void
 put_str (GByteArray *b,
          const char *s)
 {
-  put_u64 (b, strlen (s));
+  sy_test_put_le (b, strlen (s), 8);
   g_byte_array_append (b, (const guint8 *) s, strlen (s));
 }
 
@@ -382,26 +367,26 @@ write_raw (const char *dir,
   char *path = g_build_filename (dir, name, NULL);
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_u32 (b, 3);
-  put_u64 (b, 1);
-  put_u64 (b, array_count ? 2 : 1);
+  sy_test_put_le (b, 3, 4);
+  sy_test_put_le (b, 1, 8);
+  sy_test_put_le (b, array_count ? 2 : 1, 8);
   put_str (b, "general.architecture");
-  put_u32 (b, SY_GGUF_STRING);
+  sy_test_put_le (b, SY_GGUF_STRING, 4);
   put_str (b, "olmoe");
   if (array_count)
     {
       put_str (b, "k.arr");
-      put_u32 (b, SY_GGUF_ARRAY);
-      put_u32 (b, SY_GGUF_UINT32);
-      put_u64 (b, array_count);
-      put_u32 (b, 7);
+      sy_test_put_le (b, SY_GGUF_ARRAY, 4);
+      sy_test_put_le (b, SY_GGUF_UINT32, 4);
+      sy_test_put_le (b, array_count, 8);
+      sy_test_put_le (b, 7, 4);
     }
   put_str (b, "token_embd.weight");
-  put_u32 (b, 2);
-  put_u64 (b, d0);
-  put_u64 (b, d1);
-  put_u32 (b, type);
-  put_u64 (b, offset);
+  sy_test_put_le (b, 2, 4);
+  sy_test_put_le (b, d0, 8);
+  sy_test_put_le (b, d1, 8);
+  sy_test_put_le (b, type, 4);
+  sy_test_put_le (b, offset, 8);
   while (b->len % 32)
     g_byte_array_append (b, (const guint8 *) "", 1);
   for (gsize i = 0; i < data_bytes; i++)
@@ -680,12 +665,7 @@ main (int    argc,
   };
 
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/engine/gguf-llamacpp/fixture/%s", archs[i]);
-
-      g_test_add_data_func (name, archs[i], test_fixture);
-    }
+  sy_test_add_each ("/engine/gguf-llamacpp/fixture", archs, G_N_ELEMENTS (archs), test_fixture);
   g_test_add_func ("/engine/gguf-llamacpp/split", test_split);
   g_test_add_func ("/engine/gguf-llamacpp/cli", test_cli);
   g_test_add_func ("/engine/gguf-llamacpp/bad/truncated", test_bad_truncated);

@@ -76,21 +76,58 @@ is_f32 (const char *name)
   return !g_str_has_suffix (name, ".weight") || has (name, "_norm.weight") || has (name, "ffn_gate_inp");
 }
 
+/* The type mix @mix gives tensor @name: F32 tensors and output.weight as
+ * in every mix, @more_bits for the tensors that get more bits (NULL for
+ * the others), the mix's base type for the rest. */
 static const char *
-expect_wide (const char *mix,
-             const char *name,
-             int         layer)
+expect_mix (const char *mix,
+            const char *name,
+            int         layer,
+            ExpectFunc  more_bits)
 {
-  const char *base = strcmp (mix, "Q4_K_M") == 0 ? "Q4_K" : strcmp (mix, "Q5_K_M") == 0 ? "Q5_K" : mix;
-  gboolean k_m = g_str_has_suffix (mix, "_K_M");
+  const char *more;
 
   if (is_f32 (name))
     return "F32";
   if (strcmp (name, "output.weight") == 0)
     return strcmp (mix, "Q8_0") == 0 ? "Q8_0" : "Q6_K";
-  if (k_m && (has (name, "attn_v.") || has (name, "ffn_down_exps.")) && is_more_bits_8 (layer))
+  more = more_bits (mix, name, layer);
+  if (more != NULL)
+    return more;
+  return strcmp (mix, "Q4_K_M") == 0 ? "Q4_K" : strcmp (mix, "Q5_K_M") == 0 ? "Q5_K" : mix;
+}
+
+static const char *
+more_bits_wide (const char *mix,
+                const char *name,
+                int         layer)
+{
+  gboolean more = g_str_has_suffix (mix, "_K_M") && is_more_bits_8 (layer)
+                  && (has (name, "attn_v.") || has (name, "ffn_down_exps."));
+
+  return more ? "Q6_K" : NULL;
+}
+
+static const char *
+more_bits_eight (const char *mix,
+                 const char *name,
+                 int         layer)
+{
+  if (has (name, "attn_v.") || has (name, "attn_k."))
+    return "Q8_0";
+  if (strcmp (mix, "Q4_K_M") == 0 && has (name, "attn_output."))
+    return "Q5_K";
+  if (g_str_has_suffix (mix, "_K_M") && has (name, "ffn_down_exps.") && layer == 1)
     return "Q6_K";
-  return base;
+  return NULL;
+}
+
+static const char *
+expect_wide (const char *mix,
+             const char *name,
+             int         layer)
+{
+  return expect_mix (mix, name, layer, more_bits_wide);
 }
 
 static const char *
@@ -98,20 +135,7 @@ expect_eight (const char *mix,
               const char *name,
               int         layer)
 {
-  const char *base = strcmp (mix, "Q4_K_M") == 0 ? "Q4_K" : strcmp (mix, "Q5_K_M") == 0 ? "Q5_K" : mix;
-  gboolean k_m = g_str_has_suffix (mix, "_K_M");
-
-  if (is_f32 (name))
-    return "F32";
-  if (strcmp (name, "output.weight") == 0)
-    return strcmp (mix, "Q8_0") == 0 ? "Q8_0" : "Q6_K";
-  if (has (name, "attn_v.") || has (name, "attn_k."))
-    return "Q8_0";
-  if (strcmp (mix, "Q4_K_M") == 0 && has (name, "attn_output."))
-    return "Q5_K";
-  if (k_m && has (name, "ffn_down_exps.") && layer == 1)
-    return "Q6_K";
-  return base;
+  return expect_mix (mix, name, layer, more_bits_eight);
 }
 
 /* K-quant -> fallback: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0 */
@@ -175,6 +199,22 @@ run_logits (SyModel *model,
   return g_memdup2 (logits, sizeof (float) * T * V);
 }
 
+/* The olmoe tensors of the GGUF at @path under HF names (*@gguf holds
+ * them) */
+static SyTensorStore *
+gguf_store (const char  *path,
+            SyGguf     **gguf)
+{
+  g_autoptr (GError) error = NULL;
+  SyTensorStore *store;
+
+  *gguf = sy_gguf_open (path, &error);
+  g_assert_no_error (error);
+  store = sy_gguf_model_store (*gguf, sy_gguf_arch_lookup ("olmoe"), &error);
+  g_assert_no_error (error);
+  return store;
+}
+
 /* The GGUF's tensors under HF names, dequantized, as a safetensors
  * folder beside config.json: the weights the quantized file holds */
 static char *
@@ -182,8 +222,8 @@ write_dequantized (const char *src,
                    const char *gguf_path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyGguf) gguf = sy_gguf_open (gguf_path, &error);
-  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SyGguf) gguf = NULL;
+  g_autoptr (SyTensorStore) store = gguf_store (gguf_path, &gguf);
   g_autoptr (SySafetensorsWriter) sw = sy_safetensors_writer_new ();
   g_autofree char *dir = g_strconcat (gguf_path, ".dequantized", NULL);
   g_autofree char *config_src = g_build_filename (src, "config.json", NULL);
@@ -192,9 +232,6 @@ write_dequantized (const char *src,
   g_autofree char *config = NULL;
   g_auto (GStrv) names = NULL;
 
-  g_assert_no_error (error);
-  store = sy_gguf_model_store (gguf, sy_gguf_arch_lookup ("olmoe"), &error);
-  g_assert_no_error (error);
   names = sy_tensor_store_list (store);
   for (char **n = names; *n; n++)
     {
@@ -221,14 +258,12 @@ check_values (const char *src,
               const char *gguf_path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyGguf) gguf = sy_gguf_open (gguf_path, &error);
-  g_autoptr (SyTensorStore) store = NULL;
+  g_autoptr (SyGguf) gguf = NULL;
+  g_autoptr (SyTensorStore) store = gguf_store (gguf_path, &gguf);
   g_autoptr (SyTensorStore) ref = sy_tensor_store_open (src, &error);
   g_auto (GStrv) names = NULL;
   int n_checked = 0;
 
-  g_assert_no_error (error);
-  store = sy_gguf_model_store (gguf, sy_gguf_arch_lookup ("olmoe"), &error);
   g_assert_no_error (error);
   names = sy_tensor_store_list (ref);
   for (char **n = names; *n; n++)
@@ -376,31 +411,34 @@ check_mix (const SyRandomModelSpec *spec,
 #define BOUND_Q6 0.12
 #define BOUND_Q4 0.35
 
+/* The four mixes of @spec's model, Q6_K within @q6_bound */
+static void
+check_mixes (const SyRandomModelSpec *spec,
+             ExpectFunc               expect,
+             double                   q6_bound)
+{
+  check_mix (spec, "Q6_K", expect, q6_bound);
+  check_mix (spec, "Q8_0", expect, BOUND_Q8);
+  check_mix (spec, "Q4_K_M", expect, BOUND_Q4);
+  check_mix (spec, "Q5_K_M", expect, BOUND_Q4);
+}
+
 static void
 test_wide (void)
 {
-  check_mix (&wide, "Q8_0", expect_wide, BOUND_Q8);
-  check_mix (&wide, "Q6_K", expect_wide, BOUND_Q6);
-  check_mix (&wide, "Q4_K_M", expect_wide, BOUND_Q4);
-  check_mix (&wide, "Q5_K_M", expect_wide, BOUND_Q4);
+  check_mixes (&wide, expect_wide, BOUND_Q6);
 }
 
 static void
 test_eight_experts (void)
 {
-  check_mix (&eight, "Q6_K", expect_eight, BOUND_Q6);
-  check_mix (&eight, "Q8_0", expect_eight, BOUND_Q8);
-  check_mix (&eight, "Q4_K_M", expect_eight, BOUND_Q4);
-  check_mix (&eight, "Q5_K_M", expect_eight, BOUND_Q4);
+  check_mixes (&eight, expect_eight, BOUND_Q6);
 }
 
 static void
 test_fallbacks (void)
 {
-  check_mix (&narrow, "Q6_K", expect_narrow, BOUND_Q8);
-  check_mix (&narrow, "Q8_0", expect_narrow, BOUND_Q8);
-  check_mix (&narrow, "Q4_K_M", expect_narrow, BOUND_Q4);
-  check_mix (&narrow, "Q5_K_M", expect_narrow, BOUND_Q4);
+  check_mixes (&narrow, expect_narrow, BOUND_Q8);
 }
 
 /* The CLI: presets, --pure, unknown types; a failed conversion leaves no file */

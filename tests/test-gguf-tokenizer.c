@@ -341,10 +341,6 @@ main (int    argc,
   g_test_add_func ("/gguf-tokenizer/spm-scores", test_spm_scores);
   g_test_add_func ("/gguf-tokenizer/unknown-pre", test_unknown_pre);
   g_test_add_func ("/gguf-tokenizer/cli", test_cli);
-  for (guint i = 0; i < G_N_ELEMENTS (vocabs); i++)
-    {
-      g_autofree char *p = g_strdup_printf ("/gguf-tokenizer/vocab/%s", vocabs[i]);
-      g_test_add_data_func (p, vocabs[i], test_vocab);
-    }
+  sy_test_add_each ("/gguf-tokenizer/vocab", vocabs, G_N_ELEMENTS (vocabs), test_vocab);
   return g_test_run ();
 }

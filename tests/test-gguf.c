@@ -798,20 +798,16 @@ int
 main (int    argc,
       char **argv)
 {
+  static const char *const fixture_archs[] = {
+    "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", "deepseek_v3", "gpt_oss", "granitemoe",
+  };
+  static const char *const tokenizer_archs[] = { "qwen3_moe", "olmoe", "qwen2_moe", "mixtral" };
+
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/gguf/metadata", test_metadata);
-  g_test_add_data_func ("/engine/gguf/fixture/qwen3_moe", "qwen3_moe", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/olmoe", "olmoe", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/qwen2_moe", "qwen2_moe", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/mixtral", "mixtral", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/deepseek_v3", "deepseek_v3", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/gpt_oss", "gpt_oss", test_fixture);
-  g_test_add_data_func ("/engine/gguf/fixture/granitemoe", "granitemoe", test_fixture);
+  sy_test_add_each ("/engine/gguf/fixture", fixture_archs, G_N_ELEMENTS (fixture_archs), test_fixture);
   g_test_add_func ("/engine/gguf/k-quants", test_k_quants);
-  g_test_add_data_func ("/engine/gguf/tokenizer/qwen3_moe", "qwen3_moe", test_tokenizer);
-  g_test_add_data_func ("/engine/gguf/tokenizer/olmoe", "olmoe", test_tokenizer);
-  g_test_add_data_func ("/engine/gguf/tokenizer/qwen2_moe", "qwen2_moe", test_tokenizer);
-  g_test_add_data_func ("/engine/gguf/tokenizer/mixtral", "mixtral", test_tokenizer);
+  sy_test_add_each ("/engine/gguf/tokenizer", tokenizer_archs, G_N_ELEMENTS (tokenizer_archs), test_tokenizer);
   g_test_add_func ("/engine/gguf/tokenizer-kinds", test_tokenizer_kinds);
   g_test_add_func ("/engine/gguf/cli", test_cli);
   g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);

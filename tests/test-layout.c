@@ -324,15 +324,11 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-layout", "/nonexistent");
 
   g_test_add_func ("/app/layout/rule", test_layout_rule);
   g_test_add_func ("/app/layout/1100x720", test_layout_default);
   g_test_add_func ("/app/layout/1600x1000", test_layout_large);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

@@ -14,47 +14,11 @@
 #include "sy-test-util.h"
 #include "sy-weight-memory.h"
 
-static char *
-copy_model (const char *arch)
-{
-  g_autofree char *src = sy_test_fixture_path ("models", arch, NULL);
-  char *dir = g_dir_make_tmp ("sy-fault-XXXXXX", NULL);
-  const char *files[] = { "config.json", "model.safetensors", "tokenizer.json",
-                          "tokenizer_config.json", "generation_config.json" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (src, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      g_autofree char *data = NULL;
-      gsize len;
-
-      if (g_file_get_contents (from, &data, &len, NULL))
-        g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
-    }
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
 /* Mapped model, truncated after load: the next run fails naming the file. */
 static void
 test_truncated_after_load (void)
 {
-  g_autofree char *dir = copy_model ("olmoe");
+  g_autofree char *dir = sy_test_copy_model ("olmoe", "sy-fault-XXXXXX");
   g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyModel) model = sy_model_load_full (dir, SY_MODEL_LOAD_MAPPED, NULL, NULL, &error);
@@ -80,7 +44,7 @@ test_truncated_after_load (void)
   trace = sy_session_run (session, ids, 4, NULL, NULL, &error);
   g_assert_null (trace);
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_TRUNCATED);
-  remove_dir (dir);
+  sy_test_remove_tree (dir);
 }
 
 typedef struct

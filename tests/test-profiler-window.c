@@ -23,15 +23,6 @@
 
 static gboolean have_display;
 
-#define SKIP_WITHOUT_DISPLAY()                                      \
-  G_STMT_START {                                                    \
-    if (!have_display)                                              \
-      {                                                             \
-        g_test_skip ("no display (DISPLAY/WAYLAND_DISPLAY unset)"); \
-        return;                                                     \
-      }                                                             \
-  } G_STMT_END
-
 typedef struct
 {
   gboolean done;
@@ -65,27 +56,6 @@ new_window (void)
   sy_profiler_window_set_limit (w, 3);
   sy_profiler_window_set_sweep (w, TRUE, "p=0.3:0.9:0.3");
   return w;
-}
-
-static guint
-count_colours (const guchar *pixels,
-               gsize         stride,
-               int           x0,
-               int           y0,
-               int           w,
-               int           h)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
-
-  for (int y = y0; y < y0 + h; y++)
-    for (int x = x0; x < x0 + w; x++)
-      {
-        guint32 px;
-
-        memcpy (&px, pixels + y * stride + x * 4, 4);
-        g_hash_table_add (seen, GUINT_TO_POINTER (px));
-      }
-  return g_hash_table_size (seen);
 }
 
 /* Clicks over the load chart until one lands on a cell: the card that
@@ -125,32 +95,16 @@ card_screenshot (GtkWidget  *card,
                  const char *name)
 {
   GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (card));
-  int width, height;
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *png = NULL;
 
   /* a loaded machine may take several frames to lay out a chart just
-   * switched to: until then the window draws nothing */
-  paintable = gtk_widget_paintable_new (root);
-  for (int attempt = 0; node == NULL && attempt < 20; attempt++)
-    {
-      sy_test_settle (300);
-      width = gtk_widget_get_width (root);
-      height = gtk_widget_get_height (root);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (root)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  png = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("expert card rendered to %s", png);
-  g_assert_cmpuint (sy_test_count_colours (texture, 0, 0, width, height), >, 16);
+   * switched to: until then the window draws nothing (and
+   * sy_test_render_widget waits) */
+  sy_test_settle (300);
+  texture = sy_test_render_widget (root);
+  sy_test_save_png (texture, name);
+  g_assert_cmpuint (sy_test_count_colours (texture, 0, 0, gdk_texture_get_width (texture),
+                                           gdk_texture_get_height (texture)), >, 16);
 }
 
 static void
@@ -294,15 +248,10 @@ test_run_and_screenshot (void)
   SyProfilerWindow *w;
   Finished f = { FALSE, FALSE };
   const SyProfile *prof;
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  g_autofree guchar *pixels = NULL;
-  g_autofree char *png = NULL;
   int width, height;
 
-  SKIP_WITHOUT_DISPLAY ();
+  SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
   w = new_window ();
   g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
   gtk_window_present (GTK_WINDOW (w));
@@ -324,23 +273,13 @@ test_run_and_screenshot (void)
   g_assert_cmpstr (prof->split, ==, "test");
   sy_test_settle (300);
 
-  width = gtk_widget_get_width (GTK_WIDGET (w));
-  height = gtk_widget_get_height (GTK_WIDGET (w));
-  g_assert_cmpint (width, >=, 600);
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (w));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (w)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  png = g_test_build_filename (G_TEST_BUILT, "test-profiler-window.png", NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, png));
-  g_test_message ("profiler window rendered to %s", png);
-  pixels = g_malloc ((gsize) width * 4 * height);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), >=, 600);
+  texture = sy_test_render_widget (GTK_WIDGET (w));
+  sy_test_save_png (texture, "test-profiler-window.png");
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
   /* the charts in the lower half: many colours */
-  g_assert_cmpuint (count_colours (pixels, (gsize) width * 4, 0, height / 2, width, height / 2 - 10), >, 64);
+  g_assert_cmpuint (sy_test_count_colours (texture, 0, height / 2, width, height / 2 - 10), >, 64);
 
   /* export */
   {
@@ -411,18 +350,7 @@ test_run_and_screenshot (void)
       g_assert_cmpint (n_top, >, 0);
       gtk_window_destroy (GTK_WINDOW (w2));
     }
-    {
-      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-      const char *n;
-
-      while ((n = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *p = g_build_filename (dir, n, NULL);
-
-          g_remove (p);
-        }
-    }
-    g_rmdir (dir);
+    sy_test_remove_tree (dir);
   }
   gtk_window_destroy (GTK_WINDOW (w));
 }
@@ -433,7 +361,7 @@ test_cancel_and_errors (void)
   SyProfilerWindow *w;
   Finished f = { FALSE, TRUE };
 
-  SKIP_WITHOUT_DISPLAY ();
+  SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
   w = new_window ();
   g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
   sy_profiler_window_set_limit (w, 0);    /* every test file: long enough to cancel */
@@ -505,7 +433,7 @@ test_shared_model (void)
   SyProfilerWindow *w;
   Finished f = { FALSE, FALSE };
 
-  SKIP_WITHOUT_DISPLAY ();
+  SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
   g_assert_no_error (error);
   w = sy_profiler_window_new (NULL, "/nonexistent/model", model, "topp:p=0.5");
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
@@ -523,31 +451,16 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *brown_tmp = NULL;
-  int status;
+  char *brown_tmp;
 
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GTK_A11Y", "none", FALSE);
   brown_tmp = sy_test_ensure_brown ();
-
-  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    {
-      if (!gtk_init_check ())
-        {
-          g_printerr ("test-profiler-window: cannot open the display\n");
-          return 1;
-        }
-      adw_init ();
-      have_display = TRUE;
-    }
+  have_display = sy_test_gui_init_display ("test-profiler-window");
+  if (have_display)
+    adw_init ();
   g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
   g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
   g_test_add_func ("/app/profiler/close-while-running", test_close_while_running);
   g_test_add_func ("/app/profiler/shared-model", test_shared_model);
-  status = g_test_run ();
-  if (brown_tmp)
-    sy_test_remove_tree (brown_tmp);
-  return status;
+  return sy_test_run_then_remove (brown_tmp);
 }

@@ -93,25 +93,6 @@ color_close (const SyColor *a,
   return fabs (a->r - b->r) <= tol && fabs (a->g - b->g) <= tol && fabs (a->b - b->b) <= tol;
 }
 
-static double
-share_not (cairo_surface_t *surface,
-           const SyColor   *color)
-{
-  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
-  long other = 0;
-
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        SyColor c;
-
-        pixel_at (surface, x + 0.5, y + 0.5, &c);
-        if (!color_close (&c, color, 2.0 / 255))
-          other++;
-      }
-  return (double) other / ((double) w * h);
-}
-
 static long
 count_color (cairo_surface_t *surface,
              const SyColor   *color,
@@ -129,6 +110,16 @@ count_color (cairo_surface_t *surface,
         n += color_close (&c, color, tol);
       }
   return n;
+}
+
+/* The share of pixels not within 2/255 of @color */
+static double
+share_not (cairo_surface_t *surface,
+           const SyColor   *color)
+{
+  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+
+  return (double) ((long) w * h - count_color (surface, color, 2.0 / 255)) / ((double) w * h);
 }
 
 static GHashTable *

@@ -33,6 +33,21 @@ non_decreasing (const int *v, int n)
   return TRUE;
 }
 
+/* Budgets @b of 9 layers rise to the middle one and fall again (@peak), or
+ * fall and rise: @mid in the middle, @edge at both ends */
+static void
+assert_v_shape (const int *b,
+                gboolean   peak,
+                int        mid,
+                int        edge)
+{
+  g_assert_true (peak ? non_decreasing (b, 5) : non_increasing (b, 5));
+  g_assert_true (peak ? non_increasing (b + 4, 5) : non_decreasing (b + 4, 5));
+  g_assert_cmpint (b[4], ==, mid);
+  g_assert_cmpint (b[0], ==, edge);
+  g_assert_cmpint (b[8], ==, edge);
+}
+
 static void
 budgets (const char              *text,
          const SyRouterModelInfo *info,
@@ -76,18 +91,10 @@ test_schedules (void)
   g_assert_cmpint (b[4], ==, 4);
 
   budgets ("topp:p=0.5,schedule=pyramid", &info, b);
-  g_assert_true (non_decreasing (b, 5));
-  g_assert_true (non_increasing (b + 4, 5));
-  g_assert_cmpint (b[4], ==, 8);
-  g_assert_cmpint (b[0], ==, 1);
-  g_assert_cmpint (b[8], ==, 1);
+  assert_v_shape (b, TRUE, 8, 1);
 
   budgets ("topp:p=0.5,schedule=valley", &info, b);
-  g_assert_true (non_increasing (b, 5));
-  g_assert_true (non_decreasing (b + 4, 5));
-  g_assert_cmpint (b[4], ==, 1);
-  g_assert_cmpint (b[0], ==, 8);
-  g_assert_cmpint (b[8], ==, 8);
+  assert_v_shape (b, FALSE, 1, 8);
 
   /* wave, 2 cycles over 9 layers: x = 0, 1/4, 1/2, 3/4, 1 at l = 0, 2, 4, 6, 8 */
   budgets ("topp:p=0.5,schedule=wave", &info, b);

@@ -23,6 +23,7 @@
 #include "sy-router.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static const char *const archs[] = {
@@ -566,53 +567,15 @@ test_deepseek_groups (void)
       for (int tk = 0; tk < n; tk++)
         {
           const float *z = tl->logits + tk * E;
-          float sg[16], sc[16], gs[4], sum = 0;
-          gboolean keep[4] = { FALSE, }, taken[16] = { FALSE, };
-          int chosen[4], mask = 0;
+          float sg[16], sum = 0;
+          gboolean taken[16] = { FALSE, };
+          int chosen[4];
+          int mask = sy_test_ref_select (&info, z, bias[l], sg, chosen);
 
-          for (int e = 0; e < E; e++)
-            {
-              sg[e] = 1.0f / (1.0f + expf (-z[e]));
-              sc[e] = sg[e] + bias[l][e];
-            }
-          for (int g = 0; g < G; g++)
-            {
-              float a = MAX (sc[4 * g], sc[4 * g + 1]), b = MIN (sc[4 * g], sc[4 * g + 1]);
-
-              for (int j = 2; j < 4; j++)
-                {
-                  float x = sc[4 * g + j];
-
-                  if (x > a)
-                    b = a, a = x;
-                  else if (x > b)
-                    b = x;
-                }
-              gs[g] = a + b;
-            }
-          for (int r = 0; r < KG; r++)
-            {
-              int best = -1;
-
-              for (int g = 0; g < G; g++)
-                if (!keep[g] && (best < 0 || gs[g] > gs[best]))
-                  best = g;
-              keep[best] = TRUE;
-              mask |= 1 << best;
-            }
-          for (int e = 0; e < E; e++)
-            if (!keep[e / 4])
-              sc[e] = 0.0f;
           for (int r = 0; r < K; r++)
             {
-              int best = -1;
-
-              for (int e = 0; e < E; e++)
-                if (!taken[e] && (best < 0 || sc[e] > sc[best]))
-                  best = e;
-              taken[best] = TRUE;
-              chosen[r] = best;
-              sum += sg[best];
+              taken[chosen[r]] = TRUE;
+              sum += sg[chosen[r]];
             }
           g_assert_cmpint (tl->group_mask[tk], ==, mask);
           g_assert_cmpint (tl->k[tk], ==, K);
@@ -622,9 +585,8 @@ test_deepseek_groups (void)
 
               g_assert_true (taken[e]);
               g_assert_cmpfloat_with_epsilon (tl->weights[tk * E + r], sg[e] / (sum + 1e-20f) * 2.5f, 1e-5);
-              n_outside += !keep[e / 4];
+              n_outside += !(mask & (1 << (e / 4)));
             }
-          (void) chosen;
         }
     }
   /* with these scores every chosen expert lies in a kept group */
@@ -637,16 +599,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (int i = 0; archs[i]; i++)
-    {
-      g_autofree char *a = g_strdup_printf ("/routing-models/native-topk/%s", archs[i]);
-      g_autofree char *b = g_strdup_printf ("/routing-models/output-changes/%s", archs[i]);
-      g_autofree char *c = g_strdup_printf ("/routing-models/topp/%s", archs[i]);
-
-      g_test_add_data_func (a, archs[i], test_native_topk);
-      g_test_add_data_func (b, archs[i], test_output_changes);
-      g_test_add_data_func (c, archs[i], test_topp_model);
-    }
+  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
+  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
+  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
   g_test_add_func ("/routing-models/calibrate", test_calibrate);
   g_test_add_func ("/routing-models/adr-shared", test_adr_shared);
   g_test_add_func ("/routing-models/da", test_da_model);

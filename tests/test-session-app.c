@@ -163,10 +163,7 @@ test_session_round_trip (void)
   olmoe = fixture ("olmoe");
   other = fixture ("qwen2_moe");
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  window = sy_test_activate_window (app, 1400, 900);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
   g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
@@ -459,7 +456,6 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *olmoe = NULL;
-  int status;
 
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-session-app", "/nonexistent");
@@ -472,7 +468,5 @@ main (int    argc,
   g_test_add_func ("/app/session/errors", test_session_errors);
   g_test_add_func ("/app/session/actions", test_session_actions);
   g_test_add_func ("/app/session/choosers", test_session_choosers);
-  status = sy_test_run_then_remove (tmp_dir);
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, tmp_dir);
 }

@@ -12,34 +12,16 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-test-util.h"
 #include "sy-tokenizer.h"
 
 static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
 static const char *models[] = { "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe" };
 
-static char *
-fixture_path (const char *first,
-              ...)
-{
-  va_list args;
-  GString *path = g_string_new (g_getenv ("SY_FIXTURES"));
-  const char *part;
-
-  g_assert_nonnull (g_getenv ("SY_FIXTURES"));
-  va_start (args, first);
-  for (part = first; part != NULL; part = va_arg (args, const char *))
-    {
-      g_string_append_c (path, G_DIR_SEPARATOR);
-      g_string_append (path, part);
-    }
-  va_end (args);
-  return g_string_free (path, FALSE);
-}
-
 static SyTokenizer *
 load_family (const char *family)
 {
-  g_autofree char *dir = fixture_path ("tokenizers", family, NULL);
+  g_autofree char *dir = sy_test_fixture_path ("tokenizers", family, NULL);
   g_autoptr (GError) error = NULL;
   SyTokenizer *tok = sy_tokenizer_load (dir, &error);
 
@@ -86,7 +68,7 @@ static void
 test_family (gconstpointer data)
 {
   const char *family = data;
-  g_autofree char *cases_path = fixture_path ("tokenizers", family, "cases.json", NULL);
+  g_autofree char *cases_path = sy_test_fixture_path ("tokenizers", family, "cases.json", NULL);
   g_autoptr (SyTokenizer) tok = load_family (family);
   json_object *root = json_object_from_file (cases_path), *cases;
   size_t n;
@@ -137,8 +119,8 @@ static void
 test_model (gconstpointer data)
 {
   const char *model = data;
-  g_autofree char *dir = fixture_path ("models", model, NULL);
-  g_autofree char *ref_path = fixture_path ("models", model, "reference.json", NULL);
+  g_autofree char *dir = sy_test_fixture_path ("models", model, NULL);
+  g_autofree char *ref_path = sy_test_fixture_path ("models", model, "reference.json", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTokenizer) tok = sy_tokenizer_load (dir, &error);
   json_object *root = json_object_from_file (ref_path), *cases;
@@ -717,16 +699,8 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/tokenizer/fixture/%s", families[i]);
-      g_test_add_data_func (name, families[i], test_family);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/tokenizer/model/%s", models[i]);
-      g_test_add_data_func (name, models[i], test_model);
-    }
+  sy_test_add_each ("/tokenizer/fixture", families, G_N_ELEMENTS (families), test_family);
+  sy_test_add_each ("/tokenizer/model", models, G_N_ELEMENTS (models), test_model);
   g_test_add_func ("/tokenizer/contractions", test_contractions);
   g_test_add_func ("/tokenizer/digits-and-spaces", test_digits_and_spaces);
   g_test_add_func ("/tokenizer/added-token-options", test_added_token_options);

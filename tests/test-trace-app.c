@@ -713,8 +713,6 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-trace-app", "/nonexistent");
   tmp_dir = sy_test_make_tmp_dir ("sy-trace-app-XXXXXX");
@@ -724,7 +722,5 @@ main (int    argc,
   g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
   g_test_add_func ("/app/trace/controls", test_controls);
   g_test_add_func ("/app/trace/two-traces", test_two_traces);
-  status = sy_test_run_then_remove (tmp_dir);
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, tmp_dir);
 }

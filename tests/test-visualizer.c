@@ -237,6 +237,31 @@ set_router (SyAnalysisView *view,
   wait_for_trace (view, traces, n);
 }
 
+/* Top-p at @p set: every cell follows the rule; the window's picture
+ * (saved as test-visualizer-pNNN.png), and the trace's average K in
+ * @avg_k. */
+static GdkTexture *
+topp_shot (SyWindow       *window,
+           SyAnalysisView *view,
+           GtkWidget      *heatmap,
+           int            *traces,
+           double          p,
+           double         *avg_k)
+{
+  g_autofree char *spec = g_strdup_printf ("topp:p=%.2f", p);
+  g_autofree char *name = g_strdup_printf ("test-visualizer-p%03d.png", (int) (p * 100 + 0.5));
+  const SyTrace *trace;
+  GdkTexture *shot;
+
+  set_router (view, spec, traces);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  check_topp (trace, p);
+  *avg_k = trace->avg_k;
+  shot = render_widget (GTK_WIDGET (window));
+  sy_test_save_png (shot, name);
+  return shot;
+}
+
 static void
 test_visualizer_live (void)
 {
@@ -261,10 +286,7 @@ test_visualizer_live (void)
   SKIP_WITHOUT_DISPLAY ();
   g_assert_nonnull (fixtures);
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  window = sy_test_activate_window (app, 1400, 900);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -320,23 +342,13 @@ test_visualizer_live (void)
   g_assert_cmpfloat (pixel_difference (before, typed), >, 0.01);
 
   /* top-p at a low p: K follows the rule everywhere, and the picture changes */
-  set_router (view, "topp:p=0.20", &traces);
-  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-  check_topp (trace, 0.20);
-  avg_low = trace->avg_k;
-  low_p = render_widget (GTK_WIDGET (window));
-  sy_test_save_png (low_p, "test-visualizer-p020.png");
+  low_p = topp_shot (window, view, heatmap, &traces, 0.20, &avg_low);
   g_assert_cmpfloat (pixel_difference (typed, low_p), >, 0.002);
 
   /* a higher p: more experts, and again a different picture */
-  set_router (view, "topp:p=0.80", &traces);
-  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-  check_topp (trace, 0.80);
-  avg_high = trace->avg_k;
+  high_p = topp_shot (window, view, heatmap, &traces, 0.80, &avg_high);
   g_test_message ("average K: p=0.2 %.3f, p=0.8 %.3f", avg_low, avg_high);
   g_assert_cmpfloat (avg_high, >, avg_low);
-  high_p = render_widget (GTK_WIDGET (window));
-  sy_test_save_png (high_p, "test-visualizer-p080.png");
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
   /* SER in the policy list: the controls read back its spec, and K stays
@@ -369,12 +381,8 @@ test_visualizer_live (void)
   {
     g_autofree char *dir = g_dir_make_tmp ("sy-vis-XXXXXX", NULL);
     g_autofree char *svg = g_build_filename (dir, "summary.svg", NULL);
-    g_autofree char *contents = NULL;
+    g_autofree char *contents = sy_test_export_svg (view, svg);
 
-    g_assert_true (sy_analysis_view_export (view, svg, FALSE, &error));
-    g_assert_no_error (error);
-    g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
-    g_assert_nonnull (strstr (contents, "<svg"));
     g_assert_nonnull (strstr (contents, "</svg>"));
     g_remove (svg);
     g_rmdir (dir);
@@ -407,9 +415,7 @@ test_visualizer_gguf (void)
   SKIP_WITHOUT_DISPLAY ();
   g_assert_nonnull (fixtures);
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
+  window = sy_test_activate_window (app, 0, 0);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -495,15 +501,11 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   /* no demo model at start: the test opens the fixture itself */
   app = sy_test_gui_init ("test-visualizer", "/nonexistent");
 
   g_test_add_func ("/app/visualizer/live", test_visualizer_live);
   g_test_add_func ("/app/visualizer/gguf", test_visualizer_gguf);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

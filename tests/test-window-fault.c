@@ -118,15 +118,12 @@ assert_views_show_text (SyWindow       *window,
 static void
 test_truncated_reload (void)
 {
-  g_autofree char *src = sy_test_fixture_path ("models", "olmoe", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("sy-window-fault-XXXXXX", NULL);
-  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *weights = NULL;
   g_autofree char *weights_data = NULL;
-  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  g_autoptr (GFile) folder = NULL;
   g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) run_error = NULL;
-  const char *files[] = { "config.json", "model.safetensors", "tokenizer.json",
-                          "tokenizer_config.json", "generation_config.json" };
   const char *text = "The jury said the city deserves praise.";
   SyWindow *window;
   SyAnalysisView *view;
@@ -136,21 +133,12 @@ test_truncated_reload (void)
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
 
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (src, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      g_autofree char *data = NULL;
-      gsize len;
-
-      if (g_file_get_contents (from, &data, &len, NULL))
-        g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
-    }
+  dir = sy_test_copy_model ("olmoe", "sy-window-fault-XXXXXX");
+  weights = g_build_filename (dir, "model.safetensors", NULL);
+  folder = g_file_new_for_path (dir);
   g_assert_true (g_file_get_contents (weights, &weights_data, &weights_len, NULL));
 
-  g_application_activate (G_APPLICATION (app));
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
+  window = sy_test_activate_window (app, 0, 0);
   view = sy_window_get_analysis_view (window);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
@@ -240,15 +228,11 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   /* every model is too large for this pretend machine */
   g_setenv ("SY_MEM_AVAILABLE", "1000000", TRUE);
   app = sy_test_gui_init ("test-window-fault", "/nonexistent");
 
   g_test_add_func ("/app/window-fault/truncated-reload", test_truncated_reload);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

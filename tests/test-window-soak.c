@@ -277,10 +277,7 @@ test_soak (void)
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   g_assert_nonnull (g_getenv ("SY_FIXTURES"));
 
-  g_application_activate (G_APPLICATION (app));
-  s.window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (s.window);
-  gtk_window_set_default_size (GTK_WINDOW (s.window), 1200, 800);
+  s.window = sy_test_activate_window (app, 1200, 800);
   s.view = sy_window_get_analysis_view (s.window);
   s.worker = sy_analysis_view_get_worker (s.view);
   s.rand = g_rand_new_with_seed (seed);
@@ -380,8 +377,7 @@ test_continue_then_type (void)
   Soak s = { 0 };
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
-  g_application_activate (G_APPLICATION (app));
-  s.window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  s.window = sy_test_activate_window (app, 0, 0);
   s.view = sy_window_get_analysis_view (s.window);
   s.worker = sy_analysis_view_get_worker (s.view);
   s.buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (sy_test_find_widget (GTK_WIDGET (s.view), GTK_TYPE_TEXT_VIEW)));
@@ -421,14 +417,10 @@ int
 main (int    argc,
       char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   app = sy_test_gui_init ("test-window-soak", NULL);
 
   g_test_add_func ("/app/window-soak", test_soak);
   g_test_add_func ("/app/window-soak/continue-then-type", test_continue_then_type);
-  status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return sy_test_gui_run (&app, NULL);
 }

@@ -102,6 +102,29 @@ load (SyWorker   *worker,
   g_main_loop_run (c->loop);
 }
 
+/* A worker with the model at @path loaded */
+static SyWorker *
+loaded_worker (Counters   *c,
+               const char *path)
+{
+  SyWorker *worker = worker_new (c);
+
+  load (worker, c, path);
+  g_assert_no_error (c->error);
+  return worker;
+}
+
+/* Runs @text at once (no debounce) and waits for its trace */
+static void
+run_text (SyWorker   *worker,
+          Counters   *c,
+          const char *text)
+{
+  sy_worker_set_debounce (worker, 0);
+  sy_worker_set_text (worker, text);
+  g_main_loop_run (c->loop);
+}
+
 static void
 counters_clear (Counters *c)
 {
@@ -118,9 +141,7 @@ test_worker_runs_newest_text (void)
   const SyTrace *trace;
   Counters c;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
-  g_assert_no_error (c.error);
+  worker = loaded_worker (&c, path);
   g_assert_cmpint (c.model_changed, ==, 1);
   g_assert_nonnull (sy_worker_get_model (worker));
 
@@ -162,12 +183,8 @@ test_worker_router_and_compare (void)
   const SyTrace *a, *b;
   Counters c;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
-  g_assert_no_error (c.error);
-  sy_worker_set_debounce (worker, 0);
-  sy_worker_set_text (worker, "Fulton County Grand Jury said Friday.");
-  g_main_loop_run (c.loop);
+  worker = loaded_worker (&c, path);
+  run_text (worker, &c, "Fulton County Grand Jury said Friday.");
   a = sy_worker_get_trace (worker, SY_SLOT_A);
   g_assert_nonnull (a);
   g_assert_cmpfloat_with_epsilon (a->avg_k, 4.0, 1e-9);   /* native top-4 */
@@ -214,9 +231,7 @@ test_worker_failed_load_keeps_model (void)
   SyModel *before;
   Counters c;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
-  g_assert_no_error (c.error);
+  worker = loaded_worker (&c, path);
   before = sy_worker_get_model (worker);
 
   g_assert_true (g_file_set_contents (config, "{\"model_type\": \"frobnicator\"}", -1, NULL));
@@ -227,9 +242,7 @@ test_worker_failed_load_keeps_model (void)
   g_assert_cmpint (c.model_changed, ==, 1);
 
   /* and the kept model still runs */
-  sy_worker_set_debounce (worker, 0);
-  sy_worker_set_text (worker, "Still here.");
-  g_main_loop_run (c.loop);
+  run_text (worker, &c, "Still here.");
   g_assert_nonnull (sy_worker_get_trace (worker, SY_SLOT_A));
 
   g_unlink (config);
@@ -262,12 +275,8 @@ test_worker_calibrate (void)
   Counters c;
   int before;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
-  g_assert_no_error (c.error);
-  sy_worker_set_debounce (worker, 0);
-  sy_worker_set_text (worker, "The jury said it did find that many of the voters were registered.");
-  g_main_loop_run (c.loop);
+  worker = loaded_worker (&c, path);
+  run_text (worker, &c, "The jury said it did find that many of the voters were registered.");
 
   base = sy_router_spec_parse ("topp:p=0.3", NULL);
   sy_worker_calibrate_async (worker, base, 2.0, NULL, on_calibrated, &result);
@@ -298,9 +307,7 @@ test_worker_cancelled_load (void)
   SyModel *before;
   Counters c;
 
-  worker = worker_new (&c);
-  load (worker, &c, olmoe);
-  g_assert_no_error (c.error);
+  worker = loaded_worker (&c, olmoe);
   before = sy_worker_get_model (worker);
 
   sy_worker_load_model_async (worker, mixtral, cancellable, on_loaded, &c);

@@ -19,6 +19,7 @@
 #include "sy-safetensors-writer.h"
 #include "sy-session-file.h"
 #include "sy-test-trace.h"
+#include "sy-test-util.h"
 #include "sy-trace-json.h"
 
 static const char *out_dir;
@@ -392,18 +393,7 @@ seeds_gguf (void)
   seed_vocab_only ("gpt-2", 600);
   seed_vocab_only ("deepseek-llm", 600);
   seed_vocab_only ("phi-3", 600);
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name (d)))
-      {
-        g_autofree char *p = g_build_filename (dir, name, NULL);
-
-        g_unlink (p);
-      }
-    g_rmdir (dir);
-  }
+  sy_test_remove_tree (dir);
 }
 
 static void
