@@ -404,7 +404,7 @@ test_close_while_running (void)
   GWeakRef gone;
   Finished f = { FALSE, TRUE };
 
-  SKIP_WITHOUT_DISPLAY ();
+  SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
   w = new_window ();
   g_weak_ref_init (&gone, w);
   g_signal_connect (w, "finished", G_CALLBACK (on_finished), &f);
