@@ -97,9 +97,13 @@ update_status (SyAnalysisView *self)
   const SyTrace *trace = sy_worker_get_trace (self->worker, SY_SLOT_A);
   SyModel *model = sy_worker_get_model (self->worker);
   g_autofree char *text = NULL;
+  gboolean spin = sy_worker_is_busy (self->worker) && !sy_worker_is_generating (self->worker);
 
-  gtk_widget_set_visible (self->spinner, sy_worker_is_busy (self->worker));
-  g_object_set (self->spinner, "spinning", sy_worker_is_busy (self->worker), NULL);
+  /* not while Continue writes (its Stop button says so): a spinner redraws
+   * every frame, main-thread time that decoding would lose on a machine
+   * with no core to spare */
+  gtk_widget_set_visible (self->spinner, spin);
+  g_object_set (self->spinner, "spinning", spin, NULL);
 
   if (model == NULL)
     text = g_strdup (self->loading_path ? _("Loading model…") : _("No model"));
