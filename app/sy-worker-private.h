@@ -89,7 +89,7 @@ extern guint sy_worker_signals[SY_WORKER_N_SIGNALS];
 /* Continue's delivery interval: from a frame up to GEN_MAX_INTERVAL_MS */
 #define GEN_FRAME_MS 16
 #define GEN_MAX_INTERVAL_MS 250
-#define GEN_VIEW_SHARE 0.08
+#define GEN_VIEW_SHARE 0.05
 
 /* sy-worker.c */
 void     sy_worker_set_running         (SyWorker *self,
