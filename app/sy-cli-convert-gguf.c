@@ -25,6 +25,45 @@
 /* The single types --type takes (the presets are sy_gguf_mix_from_name's) */
 static const char * const plain_types[] = { "F32", "F16", "BF16", "Q4_0", "Q4_K", "MXFP4", "Q6_K", "Q8_0" };
 
+gboolean
+sy_cli_parse_gguf_type (const char *command,
+                        const char *type_name,
+                        gboolean    pure,
+                        SyDType    *dtype,
+                        SyGgufMix  *mix)
+{
+  gboolean plain = FALSE;
+  const char *single = type_name;
+
+  *mix = SY_GGUF_MIX_NONE;
+  *dtype = SY_DTYPE_F32;
+  for (gsize i = 0; i < G_N_ELEMENTS (plain_types); i++)
+    plain |= g_ascii_strcasecmp (type_name, plain_types[i]) == 0;
+  if (!sy_gguf_mix_from_name (type_name, mix) || pure)
+    {
+      *mix = SY_GGUF_MIX_NONE;
+      if (g_ascii_strcasecmp (type_name, "Q4_K_M") == 0)
+        single = "Q4_K";
+      else if (g_ascii_strcasecmp (type_name, "Q5_K_M") == 0)
+        single = "Q5_K";
+      else if (!plain)
+        {
+          sy_cli_error ("%s: unknown type '%s' (one of: Q4_K_M, Q5_K_M, Q6_K, Q8_0, "
+                        "F32, F16, BF16, Q4_0, Q4_K, MXFP4)", command, type_name);
+          return FALSE;
+        }
+      for (*dtype = 0; *dtype < SY_N_DTYPES; (*dtype)++)
+        if (g_ascii_strcasecmp (single, sy_dtype_name (*dtype)) == 0)
+          break;
+      if (*dtype == SY_N_DTYPES || !sy_gguf_writer_can_store (*dtype))
+        {
+          sy_cli_error ("%s: type '%s' cannot be written by this build", command, single);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 int
 sy_cli_convert_gguf (int    argc,
                      char **argv)
@@ -58,29 +97,8 @@ sy_cli_convert_gguf (int    argc,
     return sy_cli_error ("convert-gguf: no output file given (see --help)");
   if (args[1] != NULL)
     return sy_cli_error ("convert-gguf: unexpected argument '%s'", args[1]);
-  if (type_name != NULL)
-    {
-      gboolean plain = FALSE;
-
-      for (gsize i = 0; i < G_N_ELEMENTS (plain_types); i++)
-        plain |= g_ascii_strcasecmp (type_name, plain_types[i]) == 0;
-      if (!sy_gguf_mix_from_name (type_name, &mix) || pure)
-        {
-          mix = SY_GGUF_MIX_NONE;
-          if (g_ascii_strcasecmp (type_name, "Q4_K_M") == 0)
-            type_name = (g_free (type_name), g_strdup ("Q4_K"));
-          else if (g_ascii_strcasecmp (type_name, "Q5_K_M") == 0)
-            type_name = (g_free (type_name), g_strdup ("Q5_K"));
-          else if (!plain)
-            return sy_cli_error ("convert-gguf: unknown type '%s' (one of: Q4_K_M, Q5_K_M, Q6_K, Q8_0, "
-                                 "F32, F16, BF16, Q4_0, Q4_K, MXFP4)", type_name);
-          for (dtype = 0; dtype < SY_N_DTYPES; dtype++)
-            if (g_ascii_strcasecmp (type_name, sy_dtype_name (dtype)) == 0)
-              break;
-          if (dtype == SY_N_DTYPES || !sy_gguf_writer_can_store (dtype))
-            return sy_cli_error ("convert-gguf: type '%s' cannot be written by this build", type_name);
-        }
-    }
+  if (type_name != NULL && !sy_cli_parse_gguf_type ("convert-gguf", type_name, pure, &dtype, &mix))
+    return 1;
   if (!sy_gguf_convert_full (model, args[0], dtype, mix,
                              isatty (STDERR_FILENO) ? sy_cli_show_progress : NULL, &progress, &error))
     return sy_cli_error_from (error);

@@ -6,14 +6,23 @@
  *   switchyard-cli make-random-model --preset olmoe-1b-7b --dtype bf16 [--seed N]
  *                                    [--layers N] [--shards N] [--tokenizer FILE]
  *                                    [--dry-run] DIR
+ *   switchyard-cli make-random-model --preset NAME --gguf TYPE [--seed N] [--layers N]
+ *                                    [--tokenizer FILE] OUT.gguf
+ *
+ * --gguf writes one GGUF file instead of the folder, the bytes
+ * convert-gguf --type TYPE would make from that folder (named as the
+ * preset), without the folder: made and quantized a range of rows at a
+ * time on every CPU.  Its tokenizer: --tokenizer, else the demo model's.
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sy-cli.h"
+#include "sy-default-model.h"
 #include "sy-random-model.h"
 
 int
@@ -24,6 +33,7 @@ sy_cli_make_random_model (int    argc,
   g_autofree char *preset_name = NULL;
   g_autofree char *dtype_name = NULL;
   g_autofree char *tokenizer = NULL;
+  g_autofree char *gguf_type = NULL;
   g_autofree char *names = sy_random_model_preset_names ();
   g_autofree char *summary = NULL;
   g_autoptr (SySafetensorsWriter) w = NULL;
@@ -32,6 +42,8 @@ sy_cli_make_random_model (int    argc,
   int layers = 0;
   int shards = 1;
   gboolean dry_run = FALSE;
+  SyDType weight_type = SY_DTYPE_F32;
+  SyGgufMix mix = SY_GGUF_MIX_NONE;
   const SyRandomModelSpec *preset;
   SyRandomModelSpec spec;
   SyDType dtype = SY_DTYPE_BF16;
@@ -45,16 +57,21 @@ sy_cli_make_random_model (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 0)", "N" },
     { "layers", 0, 0, G_OPTION_ARG_INT, &layers, "Number of decoder layers (default: the preset's)", "N" },
     { "shards", 0, 0, G_OPTION_ARG_INT, &shards, "Split the weights into N files + index (default 1)", "N" },
-    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer, "Copy this tokenizer.json into DIR", "FILE" },
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer,
+      "Copy this tokenizer.json into DIR (with --gguf: store it; default the demo model's)", "FILE" },
+    { "gguf", 0, 0, G_OPTION_ARG_STRING, &gguf_type,
+      "Write one GGUF file OUT.gguf instead, weights as convert-gguf --type TYPE stores them "
+      "(Q4_K_M, Q5_K_M, Q6_K, Q8_0, F32, F16, BF16, Q4_0, Q4_K, MXFP4)", "TYPE" },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Print what would be written, write nothing", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL }
   };
 
   summary = g_strdup_printf ("Writes a Hugging Face model folder with random weights of real shapes\n"
-                             "(config.json, generation_config.json, model.safetensors).\n\n"
+                             "(config.json, generation_config.json, model.safetensors), or with\n"
+                             "--gguf one GGUF file of them, quantized.\n\n"
                              "Presets: %s", names);
-  if (!sy_cli_parse_options ("make-random-model", "DIR", summary, entries, FALSE, &argc, &argv))
+  if (!sy_cli_parse_options ("make-random-model", "DIR|OUT.gguf", summary, entries, FALSE, &argc, &argv))
     return 1;
   if (args == NULL || args[0] == NULL)
     return sy_cli_error ("make-random-model: no output folder given (see --help)");
@@ -77,6 +94,17 @@ sy_cli_make_random_model (int    argc,
     return sy_cli_error ("make-random-model: --shards must be between 1 and 99999");
   if (tokenizer != NULL && !g_file_test (tokenizer, G_FILE_TEST_IS_REGULAR))
     return sy_cli_error ("make-random-model: %s: no such file", tokenizer);
+  if (gguf_type != NULL && shards != 1)
+    return sy_cli_error ("make-random-model: --shards and --gguf do not go together");
+  if (gguf_type != NULL && !sy_cli_parse_gguf_type ("make-random-model", gguf_type, FALSE, &weight_type, &mix))
+    return 1;
+  if (gguf_type != NULL && tokenizer == NULL)
+    {
+      g_autofree char *demo = sy_default_model_path (NULL);
+
+      if (demo != NULL)
+        tokenizer = g_build_filename (demo, "tokenizer.json", NULL);
+    }
 
   spec = *preset;
   if (layers > 0)
@@ -97,6 +125,26 @@ sy_cli_make_random_model (int    argc,
   progress.start = g_get_monotonic_time ();
   progress.last_shown = -1;
   tty = isatty (fileno (stderr));
+  if (gguf_type != NULL)
+    {
+      struct stat st;
+
+      if (!sy_random_model_write_gguf (&spec, dir, dtype, (guint64) seed, weight_type, mix, tokenizer,
+                                       tty ? sy_cli_show_progress : NULL, &progress, &error))
+        {
+          if (tty)
+            fputc ('\n', stderr);
+          return sy_cli_error_from (error);
+        }
+      if (tty)
+        fputc ('\n', stderr);
+      seconds = (double) (g_get_monotonic_time () - progress.start) / G_USEC_PER_SEC;
+      printf ("%s: %s, %d layers, %s from %s, %" G_GUINT64_FORMAT " bytes, tokenizer %s, written in %.1f s\n",
+              dir, spec.name, spec.n_layers, mix != SY_GGUF_MIX_NONE ? sy_gguf_mix_name (mix) : sy_dtype_name (weight_type),
+              sy_dtype_name (dtype), g_stat (dir, &st) == 0 ? (guint64) st.st_size : 0,
+              tokenizer && g_file_test (tokenizer, G_FILE_TEST_EXISTS) ? tokenizer : "none", seconds);
+      return 0;
+    }
   if (!sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
                               tty ? sy_cli_show_progress : NULL, &progress, &error))
     {

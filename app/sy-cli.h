@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "sy-gguf-writer.h"
+
 G_BEGIN_DECLS
 
 typedef int (*SyCliCommandFunc) (int argc, char **argv);
@@ -88,6 +90,11 @@ int  sy_cli_make_random_model (int argc, char **argv);
 int  sy_cli_render           (int argc, char **argv);
 int  sy_cli_convert           (int argc, char **argv);
 int  sy_cli_convert_gguf     (int argc, char **argv);
+/* convert-gguf's --type (a llama-quantize mix, or one type; @pure: a
+ * mix's base type alone) into @dtype / @mix; FALSE after printing the
+ * error, prefixed by @command (in sy-cli-convert-gguf.c) */
+gboolean sy_cli_parse_gguf_type (const char *command, const char *type_name, gboolean pure,
+                                 SyDType *dtype, SyGgufMix *mix);
 int  sy_cli_compare           (int argc, char **argv);
 int  sy_cli_profile           (int argc, char **argv);
 int  sy_cli_import            (int argc, char **argv);

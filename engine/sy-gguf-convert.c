@@ -234,6 +234,7 @@ typedef enum
 
 typedef struct
 {
+  const SyGgufSource *src;        /* where @t / @parts are read */
   char            *name;          /* GGUF name */
   int              n_dims;
   int64_t          shape[SY_TENSOR_MAX_DIMS];
@@ -273,6 +274,53 @@ plan_add (GPtrArray      *plan,
   return p;
 }
 
+/* Whether fill_range () can make @p a range of rows at a time */
+static gboolean
+is_ranged (const Planned *p)
+{
+  return (p->kind == SRC_COPY && p->pair_head_dim == 0) || p->kind == SRC_STACK || p->kind == SRC_ROWS;
+}
+
+/* Values [@offset, @offset + @n) of a planned tensor that is_ranged () */
+static gboolean
+fill_range (float     *v,
+            int64_t    offset,
+            int64_t    n,
+            gpointer   user_data,
+            GError   **error)
+{
+  const Planned *p = user_data;
+  const SyGgufSource *src = p->src;
+  int64_t part, len;
+
+  switch (p->kind)
+    {
+    case SRC_COPY:
+      src->read (src->data, p->t, offset, n, v);
+      break;
+    case SRC_STACK:
+    case SRC_ROWS:
+      /* per expert: part values of one source each (SRC_ROWS: rows
+       * @first.. of expert e of @t) */
+      part = p->kind == SRC_STACK ? sy_tensor_n_elements (p->parts[0]) : p->shape[1] * p->shape[2];
+      for (; n > 0; offset += len, v += len, n -= len)
+        {
+          int64_t e = offset / part, at = offset % part;
+
+          len = MIN (n, part - at);
+          if (p->kind == SRC_STACK)
+            src->read (src->data, p->parts[e], at, len, v);
+          else
+            src->read (src->data, p->t, (e * p->t->shape[1] + p->first) * p->t->shape[2] + at, len, v);
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+/* A whole planned tensor that is not is_ranged () */
 static gboolean
 fill_planned (float     *v,
               int64_t    n,
@@ -280,25 +328,14 @@ fill_planned (float     *v,
               GError   **error)
 {
   const Planned *p = user_data;
+  const SyGgufSource *src = p->src;
 
   switch (p->kind)
     {
     case SRC_COPY:
-      sy_tensor_to_f32 (p->t, 0, n, v);
+      src->read (src->data, p->t, 0, n, v);
       if (p->pair_head_dim > 0)
         permute_pairs (v, p->t->shape[0], p->t->n_dims == 2 ? p->t->shape[1] : 1, p->pair_head_dim);
-      break;
-    case SRC_STACK:
-      for (int e = 0; e < p->n_parts; e++)
-        sy_tensor_to_f32 (p->parts[e], 0, n / p->n_parts, v + e * (n / p->n_parts));
-      break;
-    case SRC_ROWS:
-      {
-        int64_t E = p->t->shape[0], R = p->t->shape[1], C = p->t->shape[2], rows = p->shape[1];
-
-        for (int64_t e = 0; e < E; e++)
-          sy_tensor_to_f32 (p->t, (e * R + p->first) * C, rows * C, v + e * rows * C);
-      }
       break;
     case SRC_COLUMNS:
       {
@@ -308,7 +345,7 @@ fill_planned (float     *v,
 
         for (int64_t e = 0; e < E; e++)
           {
-            sy_tensor_to_f32 (p->t, e * R * C, R * C, tmp);
+            src->read (src->data, p->t, e * R * C, R * C, tmp);
             for (int64_t j = 0; j < J; j++)
               for (int64_t r = 0; r < R; r++)
                 v[(e * J + j) * R + r] = tmp[r * C + p->stride * j + p->first];
@@ -438,16 +475,16 @@ choose_types (GPtrArray       *plan,
 
 /* The tensor named @fmt for layer @l, of the given shape */
 static const SyTensor *
-layer_tensor (SyTensorStore  *store,
-              const char     *fmt,
-              int             l,
-              int             n_dims,
-              const int64_t  *shape,
-              GError        **error)
+layer_tensor (const SyGgufSource  *src,
+              const char          *fmt,
+              int                  l,
+              int                  n_dims,
+              const int64_t       *shape,
+              GError             **error)
 {
   g_autofree char *name = g_strdup_printf (fmt, l);
 
-  return sy_tensor_store_get (store, name, n_dims, shape, error);
+  return src->get (src->data, name, n_dims, shape, error);
 }
 
 /* blk.@l.ffn_gate_exps.@suffix and ffn_up_exps from the two halves of
@@ -481,12 +518,12 @@ plan_gate_up (GPtrArray      *plan,
  * as x @ W, biases split alike.  Granite: input_linear (E, 2 I, H) =
  * [gate; up] rows per expert, output (E, H, I). */
 static gboolean
-plan_fused_experts (GPtrArray        *plan,
-                    SyTensorStore    *store,
-                    const SyArchSpec *arch,
-                    const SyConfig   *c,
-                    int               l,
-                    GError          **error)
+plan_fused_experts (GPtrArray           *plan,
+                    const SyGgufSource  *src,
+                    const SyArchSpec    *arch,
+                    const SyConfig      *c,
+                    int                  l,
+                    GError             **error)
 {
   gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
@@ -497,12 +534,12 @@ plan_fused_experts (GPtrArray        *plan,
   char name[128];
   Planned *p;
 
-  if ((in = layer_tensor (store, arch->experts_in, l, 3, gpt_oss ? gpt_oss_in : granite_in, error)) == NULL
-      || (out = layer_tensor (store, arch->experts_out, l, 3, gpt_oss ? eih : ehi, error)) == NULL)
+  if ((in = layer_tensor (src, arch->experts_in, l, 3, gpt_oss ? gpt_oss_in : granite_in, error)) == NULL
+      || (out = layer_tensor (src, arch->experts_out, l, 3, gpt_oss ? eih : ehi, error)) == NULL)
     return FALSE;
   if (gpt_oss
-      && ((inb = layer_tensor (store, arch->experts_in_bias, l, 2, ei2, error)) == NULL
-          || (outb = layer_tensor (store, arch->experts_out_bias, l, 2, eh, error)) == NULL))
+      && ((inb = layer_tensor (src, arch->experts_in_bias, l, 2, ei2, error)) == NULL
+          || (outb = layer_tensor (src, arch->experts_out_bias, l, 2, eh, error)) == NULL))
     return FALSE;
   if (gpt_oss)
     plan_gate_up (plan, l, "weight", SRC_COLUMNS, in, 3, eih, 1, 2);
@@ -519,16 +556,16 @@ plan_fused_experts (GPtrArray        *plan,
   return TRUE;
 }
 
-/* The GGUF tensors of the model in @store, in the order of the name
+/* The GGUF tensors of the model in @src, in the order of the name
  * rules; every source tensor is looked up (and its shape checked) here,
  * before anything is written. */
 static gboolean
-plan_tensors (GPtrArray        *plan,
-              SyTensorStore    *store,
-              const SyGgufArch *g,
-              const SyArchSpec *arch,
-              const SyConfig   *c,
-              GError          **error)
+plan_tensors (GPtrArray           *plan,
+              const SyGgufSource  *src,
+              const SyGgufArch    *g,
+              const SyArchSpec    *arch,
+              const SyConfig      *c,
+              GError             **error)
 {
   for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
     {
@@ -549,7 +586,7 @@ plan_tensors (GPtrArray        *plan,
             hf = g_strdup_printf (pattern, l, 0, r->suffix);
           else
             hf = g_strdup_printf (pattern, l, r->suffix);
-          t = sy_tensor_store_lookup (store, hf);
+          t = src->lookup (src->data, hf);
           if (t == NULL)
             continue;
           if (r->kind == SY_GGUF_NAME_EXPERTS)
@@ -572,7 +609,7 @@ plan_tensors (GPtrArray        *plan,
                 {
                   g_autofree char *name = g_strdup_printf (pattern, l, e);
 
-                  p->parts[e] = sy_tensor_store_get (store, name, t->n_dims, t->shape, error);
+                  p->parts[e] = src->get (src->data, name, t->n_dims, t->shape, error);
                   if (p->parts[e] == NULL)
                     return FALSE;
                 }
@@ -596,7 +633,7 @@ plan_tensors (GPtrArray        *plan,
     }
   if (arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED || arch->expert_layout == SY_EXPERTS_FUSED)
     for (int l = 0; l < c->n_layers; l++)
-      if (!plan_fused_experts (plan, store, arch, c, l, error))
+      if (!plan_fused_experts (plan, src, arch, c, l, error))
         return FALSE;
   return TRUE;
 }
@@ -610,6 +647,52 @@ sy_gguf_convert (const char  *hf_dir,
   return sy_gguf_convert_full (hf_dir, out, weight_type, SY_GGUF_MIX_NONE, NULL, NULL, error);
 }
 
+/* The tensors of a model folder, read from its store (opened once the
+ * config has been checked, as before there was a source) */
+typedef struct
+{
+  const char    *hf_dir;
+  SyTensorStore *store;
+} StoreSource;
+
+static const SyTensor *
+store_lookup (gpointer    data,
+              const char *name)
+{
+  return sy_tensor_store_lookup (((StoreSource *) data)->store, name);
+}
+
+static const SyTensor *
+store_get (gpointer        data,
+           const char     *name,
+           int             n_dims,
+           const int64_t  *shape,
+           GError        **error)
+{
+  return sy_tensor_store_get (((StoreSource *) data)->store, name, n_dims, shape, error);
+}
+
+static void
+store_read (gpointer        data,
+            const SyTensor *t,
+            int64_t         offset,
+            int64_t         n,
+            float          *out)
+{
+  sy_tensor_to_f32 (t, offset, n, out);
+}
+
+static char **
+store_list_unused (gpointer data)
+{
+  return sy_tensor_store_list_unused (((StoreSource *) data)->store);
+}
+
+static gboolean convert (const SyGgufSource *src, StoreSource *store, json_object *root,
+                         const char *config_file, const char *tokenizer_json, const char *model_name,
+                         const char *out, SyDType weight_type, SyGgufMix mix,
+                         SyProgressFunc progress, gpointer progress_data, GError **error);
+
 gboolean
 sy_gguf_convert_full (const char      *hf_dir,
                       const char      *out,
@@ -620,25 +703,76 @@ sy_gguf_convert_full (const char      *hf_dir,
                       GError         **error)
 {
   g_autofree char *config_file = g_build_filename (hf_dir, "config.json", NULL);
-  g_autoptr (SyTensorStore) store = NULL;
-  g_autoptr (GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_free);
-  g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
-  g_auto (GStrv) unused = NULL;
+  g_autofree char *tokenizer_json = g_build_filename (hf_dir, "tokenizer.json", NULL);
   g_autofree char *base = g_path_get_basename (hf_dir);
-  const SyGgufArch *g;
-  const SyArchSpec *arch;
-  json_object *root, *v = NULL;
-  SyConfig c;
-  gboolean ok, gpt_oss;
+  StoreSource store = { hf_dir, NULL };
+  SyGgufSource src = { store_lookup, store_get, store_read, store_list_unused, &store };
+  json_object *root;
+  gboolean ok;
 
   g_return_val_if_fail (mix >= SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES, FALSE);
   root = json_object_from_file (config_file);
-
   if (root == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot read it as JSON", config_file);
       return FALSE;
     }
+  ok = convert (&src, &store, root, config_file, tokenizer_json, base, out, weight_type, mix,
+                progress, progress_data, error);
+  g_clear_pointer (&store.store, sy_tensor_store_free);
+  return ok;
+}
+
+gboolean
+sy_gguf_convert_source (const SyGgufSource  *source,
+                        const char          *config_json,
+                        const char          *config_name,
+                        const char          *tokenizer_json,
+                        const char          *model_name,
+                        const char          *out,
+                        SyDType              weight_type,
+                        SyGgufMix            mix,
+                        SyProgressFunc       progress,
+                        gpointer             progress_data,
+                        GError             **error)
+{
+  json_object *root;
+
+  g_return_val_if_fail (mix >= SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES, FALSE);
+  root = json_tokener_parse (config_json);
+  if (root == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: not JSON", config_name);
+      return FALSE;
+    }
+  return convert (source, NULL, root, config_name, tokenizer_json, model_name, out, weight_type, mix,
+                  progress, progress_data, error);
+}
+
+/* Takes @root (the config); @store: @src's StoreSource, opened here, or NULL */
+static gboolean
+convert (const SyGgufSource  *src,
+         StoreSource         *store,
+         json_object         *root,
+         const char          *config_file,
+         const char          *tokenizer_json,
+         const char          *model_name,
+         const char          *out,
+         SyDType              weight_type,
+         SyGgufMix            mix,
+         SyProgressFunc       progress,
+         gpointer             progress_data,
+         GError             **error)
+{
+  g_autoptr (GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_free);
+  g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
+  g_auto (GStrv) unused = NULL;
+  const SyGgufArch *g;
+  const SyArchSpec *arch;
+  json_object *v = NULL;
+  SyConfig c;
+  gboolean ok, gpt_oss;
+
   g = json_object_object_get_ex (root, "model_type", &v)
       ? _sy_gguf_arch_find (NULL, json_object_get_string (v)) : NULL;
   if (g == NULL)
@@ -672,7 +806,7 @@ sy_gguf_convert_full (const char      *hf_dir,
       }
 
   sy_gguf_writer_add_string (w, "general.architecture", g->gguf_arch);
-  sy_gguf_writer_add_string (w, "general.name", base);
+  sy_gguf_writer_add_string (w, "general.name", model_name);
   for (const SyGgufKeyRule *k = g->keys; k->gguf; k++)
     {
       g_autofree char *key = g_strdup_printf ("%s.%s", g->gguf_arch, k->gguf);
@@ -715,7 +849,7 @@ sy_gguf_convert_full (const char      *hf_dir,
       sy_gguf_writer_add_f32 (w, f, (float) c.rope_factor);
       sy_gguf_writer_add_u32 (w, o, c.rope_original_max_pos);
     }
-  if (!_sy_gguf_writer_add_tokenizer (w, hf_dir, &c, error))
+  if (!_sy_gguf_writer_add_tokenizer (w, tokenizer_json, &c, error))
     {
       sy_config_clear (&c);
       return FALSE;
@@ -727,25 +861,29 @@ sy_gguf_convert_full (const char      *hf_dir,
       sy_gguf_writer_add_u32 (w, "general.file_type", mixes[mix].file_type);
     }
 
-  store = sy_tensor_store_open (hf_dir, error);
-  ok = store != NULL && plan_tensors (plan, store, g, arch, &c, error)
+  if (store)
+    store->store = sy_tensor_store_open (store->hf_dir, error);
+  ok = (store == NULL || store->store != NULL) && plan_tensors (plan, src, g, arch, &c, error)
        && choose_types (plan, mix, weight_type, &c, error);
   sy_config_clear (&c);
   if (!ok)
     return FALSE;
-  unused = sy_tensor_store_list_unused (store);
+  unused = src->list_unused (src->data);
   if (unused[0] != NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: tensor '%s' has no GGUF name", hf_dir, unused[0]);
+                   "%s: tensor '%s' has no GGUF name", store ? store->hf_dir : model_name, unused[0]);
       return FALSE;
     }
   for (guint i = 0; i < plan->len; i++)
     {
       Planned *p = plan->pdata[i];
 
-      if (!sy_gguf_writer_add_tensor_deferred (w, p->name, p->dtype, p->n_dims, p->shape,
-                                               fill_planned, p, NULL, error))
+      p->src = src;
+      if (!(is_ranged (p) ? sy_gguf_writer_add_tensor_ranged (w, p->name, p->dtype, p->n_dims, p->shape,
+                                                              fill_range, p, NULL, error)
+                          : sy_gguf_writer_add_tensor_deferred (w, p->name, p->dtype, p->n_dims, p->shape,
+                                                                fill_planned, p, NULL, error)))
         return FALSE;
     }
   sy_gguf_writer_set_progress (w, progress, progress_data);

@@ -840,11 +840,10 @@ writer_spm_scores (GPtrArray *tokens,
  * token types (control for special added tokens). */
 gboolean
 _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
-                               const char      *hf_dir,
+                               const char      *file,
                                const SyConfig  *c,
                                GError         **error)
 {
-  g_autofree char *file = g_build_filename (hf_dir, "tokenizer.json", NULL);
   json_object *root, *model = NULL, *vocab = NULL, *merges = NULL;
   const char *kind = "gpt2", *pre = NULL;
   gboolean add_bos = FALSE;
@@ -853,7 +852,7 @@ _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
   g_autofree int32_t *types = NULL;
   int n = c->vocab_size;
 
-  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+  if (file == NULL || !g_file_test (file, G_FILE_TEST_EXISTS))
     return TRUE;
   root = json_object_from_file (file);
   if (root == NULL || !json_object_object_get_ex (root, "model", &model)

@@ -15,7 +15,12 @@
 
 #include "sy-gguf-private.h"
 #include "sy-gguf-writer.h"
+#include "sy-pool.h"
 #include "sy-quant.h"
+
+/* Values a ranged tensor is made and stored in per step (in whole rows):
+ * 16 MiB of float32 however large the tensor */
+#define CHUNK_VALUES ((int64_t) 1 << 22)
 
 typedef struct
 {
@@ -25,8 +30,9 @@ typedef struct
   int            n_dims;
   int64_t        shape[SY_TENSOR_MAX_DIMS];
   guint64        n_bytes;
-  GBytes        *data;       /* the stored bytes, or NULL: made by @fill */
+  GBytes        *data;       /* the stored bytes, or NULL: made by @fill or @fill_range */
   SyGgufFillFunc fill;
+  SyGgufFillRangeFunc fill_range;
   gpointer       fill_data;
   GDestroyNotify fill_destroy;
 } WTensor;
@@ -38,6 +44,7 @@ struct _SyGgufWriter
   GByteArray     *kv;          /* encoded metadata entries */
   guint64         n_kv;
   GPtrArray      *tensors;     /* WTensor* */
+  int             n_threads;   /* that make and store deferred tensors; 0: one per CPU */
   SyProgressFunc  progress;
   gpointer        progress_data;
 };
@@ -72,6 +79,13 @@ sy_gguf_writer_free (SyGgufWriter *self)
   g_byte_array_unref (self->kv);
   g_ptr_array_unref (self->tensors);
   g_free (self);
+}
+
+void
+sy_gguf_writer_set_threads (SyGgufWriter *self,
+                            int           n_threads)
+{
+  self->n_threads = MAX (n_threads, 0);
 }
 
 void
@@ -414,6 +428,23 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
   return TRUE;
 }
 
+gboolean
+sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
+                                  const char          *name,
+                                  SyDType              dtype,
+                                  int                  n_dims,
+                                  const int64_t       *shape,
+                                  SyGgufFillRangeFunc  fill_range,
+                                  gpointer             fill_data,
+                                  GDestroyNotify       fill_destroy,
+                                  GError             **error)
+{
+  if (!sy_gguf_writer_add_tensor_deferred (self, name, dtype, n_dims, shape, NULL, fill_data, fill_destroy, error))
+    return FALSE;
+  ((WTensor *) g_ptr_array_index (self->tensors, self->tensors->len - 1))->fill_range = fill_range;
+  return TRUE;
+}
+
 static void
 pad_to (GByteArray *b,
         guint32     alignment)
@@ -456,6 +487,91 @@ write_padding (FILE        *f,
   return write_bytes (f, path, zeros, pad, error);
 }
 
+/* One step of making and storing a deferred tensor on the pool: the
+ * values [@first, @first + @n) of @t, in whole @unit (rows when @t is
+ * made by ranges, else blocks); task k of @n_tasks makes (by ranges) and
+ * stores its share */
+typedef struct
+{
+  WTensor  *t;
+  float    *values;       /* values[0] is value @first */
+  guint8   *bytes;        /* their stored bytes (NULL for F32: written as they are) */
+  int64_t   first, n, unit;
+  int       n_tasks;
+  GError  **errors;       /* one per task */
+} Step;
+
+static void
+step_task (int      k,
+           gpointer data)
+{
+  Step *s = data;
+  int64_t units = s->n / s->unit;
+  int64_t off = units * k / s->n_tasks * s->unit, len = units * (k + 1) / s->n_tasks * s->unit - off;
+
+  if (len == 0)
+    return;
+  if (s->t->fill_range && !s->t->fill_range (s->values + off, s->first + off, len, s->t->fill_data, &s->errors[k]))
+    return;
+  if (s->bytes)
+    encode (s->t->dtype, s->values + off, len, s->bytes + sy_dtype_n_bytes (s->t->dtype, off));
+}
+
+/* Makes the deferred tensor @t and writes it: a whole-tensor fill at once
+ * then stored in parallel, or a ranged one CHUNK_VALUES at a time, made
+ * and stored in parallel.  The bytes do not depend on the threads. */
+static gboolean
+write_made (SyGgufWriter  *self,
+            WTensor       *t,
+            SyPool        *pool,
+            FILE          *f,
+            const char    *path,
+            GError       **error)
+{
+  int64_t n = (int64_t) (t->n_bytes / sy_dtype_block_bytes (t->dtype)) * sy_dtype_block_elems (t->dtype);
+  int64_t cols = t->shape[t->n_dims - 1], step_n;
+  int n_tasks = 4 * sy_pool_n_threads (pool);
+  g_autofree float *values = NULL;
+  g_autofree guint8 *bytes = NULL;
+  g_autofree GError **errors = g_new0 (GError *, n_tasks);
+  gboolean ok = TRUE;
+
+  step_n = t->fill_range && cols > 0 ? MAX (CHUNK_VALUES / cols, 1) * cols : n;
+  step_n = MIN (step_n, n);
+  values = g_try_new (float, MAX (step_n, 1));
+  if (t->dtype != SY_DTYPE_F32)
+    bytes = g_try_malloc (MAX (sy_dtype_n_bytes (t->dtype, step_n), 1));
+  if (values == NULL || (t->dtype != SY_DTYPE_F32 && bytes == NULL))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
+                   "GGUF writer: not enough memory for tensor '%s' (%" G_GINT64_FORMAT " values)",
+                   t->name, step_n);
+      return FALSE;
+    }
+  if (t->fill_range == NULL && !t->fill (values, n, t->fill_data, error))
+    return FALSE;
+  for (int64_t first = 0; ok && first < n; first += step_n)
+    {
+      Step s = { t, values, bytes, first, MIN (step_n, n - first),
+                 t->fill_range ? cols : sy_dtype_block_elems (t->dtype), n_tasks, errors };
+
+      if (t->fill_range || bytes)
+        sy_pool_run (pool, n_tasks, step_task, &s);
+      for (int k = 0; k < n_tasks; k++)
+        if (errors[k] != NULL)
+          {
+            if (ok)
+              g_propagate_error (error, g_steal_pointer (&errors[k]));
+            g_clear_error (&errors[k]);
+            ok = FALSE;
+          }
+      if (ok)
+        ok = write_bytes (f, path, bytes ? (const void *) bytes : (const void *) values,
+                          bytes ? sy_dtype_n_bytes (t->dtype, s.n) : sizeof (float) * s.n, error);
+    }
+  return ok;
+}
+
 /* The head (magic, counts, metadata, tensor infos with the offsets that
  * follow from the sizes) and then each tensor in turn: made by its fill
  * function where it has one, stored, written and freed, so that at most
@@ -469,6 +585,7 @@ sy_gguf_writer_write (SyGgufWriter *self,
   g_autoptr (GByteArray) head = g_byte_array_new ();
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
   guint64 off = 0, total = 0, done = 0;
+  g_autoptr (SyPool) pool = NULL;
   gboolean ok = TRUE;
   FILE *f;
   int fd;
@@ -509,6 +626,9 @@ sy_gguf_writer_write (SyGgufWriter *self,
       return FALSE;
     }
   ok = write_bytes (f, path, head->data, head->len, error);
+  for (guint i = 0; i < self->tensors->len && pool == NULL; i++)
+    if (((WTensor *) g_ptr_array_index (self->tensors, i))->data == NULL)
+      pool = sy_pool_new (self->n_threads);
   for (guint i = 0; ok && i < self->tensors->len; i++)
     {
       WTensor *t = g_ptr_array_index (self->tensors, i);
@@ -516,25 +636,7 @@ sy_gguf_writer_write (SyGgufWriter *self,
       if (t->data)
         ok = write_bytes (f, path, g_bytes_get_data (t->data, NULL), t->n_bytes, error);
       else
-        {
-          int64_t n = (int64_t) (t->n_bytes / sy_dtype_block_bytes (t->dtype)) * sy_dtype_block_elems (t->dtype);
-          g_autofree float *values = g_try_new (float, MAX (n, 1));
-          g_autofree guint8 *bytes = t->dtype == SY_DTYPE_F32 ? NULL : g_try_malloc (t->n_bytes);
-
-          if (values == NULL || (t->dtype != SY_DTYPE_F32 && bytes == NULL))
-            {
-              g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED,
-                           "GGUF writer: not enough memory for tensor '%s' (%" G_GINT64_FORMAT " values)",
-                           t->name, n);
-              ok = FALSE;
-              break;
-            }
-          ok = t->fill (values, n, t->fill_data, error);
-          if (ok && bytes)
-            encode (t->dtype, values, n, bytes);
-          if (ok)
-            ok = write_bytes (f, path, bytes ? (const void *) bytes : (const void *) values, t->n_bytes, error);
-        }
+        ok = write_made (self, t, pool, f, path, error);
       if (ok)
         ok = write_padding (f, path, t->n_bytes, self->alignment, error);
       done += t->n_bytes;

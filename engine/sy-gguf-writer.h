@@ -9,7 +9,8 @@
  * and stored in the requested type, quantized where it is a block format;
  * either at once (held until written) or as a function that makes the
  * values when the tensor's turn comes, so that a file of any size is
- * written holding one tensor at a time.
+ * written holding one tensor at a time (or, made by ranges, a few MiB of
+ * it); deferred tensors are made and quantized on every CPU.
  */
 #pragma once
 
@@ -93,6 +94,26 @@ gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter   *self,
                                                   gpointer        fill_data,
                                                   GDestroyNotify  fill_destroy,
                                                   GError        **error);
+/* Fills @values with the @n values of a ranged tensor from flat index
+ * @offset on (whole rows).  Called from several threads at once, for
+ * disjoint ranges; FALSE with @error set to stop the writing. */
+typedef gboolean (*SyGgufFillRangeFunc) (float     *values,
+                                         int64_t    offset,
+                                         int64_t    n,
+                                         gpointer   user_data,
+                                         GError   **error);
+
+/* A deferred tensor made a range of rows at a time (a few MiB of values
+ * held however large it is), the ranges made and stored on all threads. */
+gboolean      sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
+                                                const char          *name,
+                                                SyDType              dtype,
+                                                int                  n_dims,
+                                                const int64_t       *shape,
+                                                SyGgufFillRangeFunc  fill_range,
+                                                gpointer             fill_data,
+                                                GDestroyNotify       fill_destroy,
+                                                GError             **error);
 /* Whether the writer stores tensors of @dtype. */
 gboolean      sy_gguf_writer_can_store        (SyDType              dtype);
 
@@ -106,6 +127,10 @@ void          sy_gguf_writer_add_raw_tensor   (SyGgufWriter        *self,
                                                const void          *bytes,
                                                gsize                n_bytes);
 
+/* Threads that make and quantize deferred tensors (0, the default: one
+ * per CPU); the file's bytes are the same for any number. */
+void          sy_gguf_writer_set_threads      (SyGgufWriter        *self,
+                                               int                  n_threads);
 /* Called after each tensor written (fraction of the data bytes). */
 void          sy_gguf_writer_set_progress     (SyGgufWriter        *self,
                                                SyProgressFunc       progress,
@@ -153,10 +178,51 @@ gboolean      sy_gguf_convert_full            (const char          *hf_dir,
                                                gpointer             progress_data,
                                                GError             **error);
 
-/* private: tokenizer.json of @hf_dir (when present) as tokenizer.ggml.*
- * (in sy-gguf-tokenizer.c, beside its reader twin) */
+/* Where a conversion reads its Hugging Face-named tensors: a model
+ * folder's store (sy_gguf_convert_full), or tensors made on demand (a
+ * random model, sy-random-model.c). */
+typedef struct
+{
+  /* NULL when absent; marks the tensor as used */
+  const SyTensor *(*lookup)      (gpointer        data,
+                                  const char     *name);
+  /* as sy_tensor_store_get () */
+  const SyTensor *(*get)         (gpointer        data,
+                                  const char     *name,
+                                  int             n_dims,
+                                  const int64_t  *shape,
+                                  GError        **error);
+  /* @n float32 values of @t from flat index @offset; called from several
+   * threads at once */
+  void            (*read)        (gpointer        data,
+                                  const SyTensor *t,
+                                  int64_t         offset,
+                                  int64_t         n,
+                                  float          *out);
+  /* the names never looked up (NULL-terminated, g_strfreev) */
+  char          **(*list_unused) (gpointer        data);
+  gpointer          data;
+} SyGgufSource;
+
+/* sy_gguf_convert_full () from @source: @config_json the text of its
+ * config.json (@config_name names it in messages), @tokenizer_json a
+ * tokenizer.json file or NULL, @model_name general.name. */
+gboolean      sy_gguf_convert_source          (const SyGgufSource  *source,
+                                               const char          *config_json,
+                                               const char          *config_name,
+                                               const char          *tokenizer_json,
+                                               const char          *model_name,
+                                               const char          *out,
+                                               SyDType              weight_type,
+                                               SyGgufMix            mix,
+                                               SyProgressFunc       progress,
+                                               gpointer             progress_data,
+                                               GError             **error);
+
+/* private: the tokenizer.json file @tokenizer_json (when present) as
+ * tokenizer.ggml.* (in sy-gguf-tokenizer.c, beside its reader twin) */
 gboolean      _sy_gguf_writer_add_tokenizer   (SyGgufWriter        *w,
-                                               const char          *hf_dir,
+                                               const char          *tokenizer_json,
                                                const SyConfig      *c,
                                                GError             **error);
 

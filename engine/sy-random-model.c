@@ -302,58 +302,76 @@ name_key (guint64     seed,
   return mix64 (h ^ mix64 (seed + GOLDEN));
 }
 
-static gboolean
-add (SySafetensorsWriter  *w,
-     guint64               seed,
-     SyDType               dtype,
-     gboolean              is_norm,
-     GError              **error,
-     int64_t               d0,
-     int64_t               d1,
-     const char           *format,
-     ...) G_GNUC_PRINTF (8, 9);
+/* One tensor of a random model: its description (no data) and how its
+ * values are made */
+typedef struct
+{
+  SyTensor  t;          /* first: a SyTensor * of the list is a RandomTensor * */
+  char     *name;
+  FillData  fill;
+  gboolean  used;       /* looked up by a conversion */
+} RandomTensor;
+
+static void
+random_tensor_free (RandomTensor *r)
+{
+  g_free (r->name);
+  g_free (r);
+}
+
+static void
+add (GPtrArray  *list,
+     guint64     seed,
+     SyDType     dtype,
+     gboolean    is_norm,
+     int64_t     d0,
+     int64_t     d1,
+     const char *format,
+     ...) G_GNUC_PRINTF (7, 8);
 
 /* Adds tensor NAME of shape [d0] (d1 == 0) or [d0, d1]. */
-static gboolean
-add (SySafetensorsWriter  *w,
-     guint64               seed,
-     SyDType               dtype,
-     gboolean              is_norm,
-     GError              **error,
-     int64_t               d0,
-     int64_t               d1,
-     const char           *format,
+static void
+add (GPtrArray  *list,
+     guint64     seed,
+     SyDType     dtype,
+     gboolean    is_norm,
+     int64_t     d0,
+     int64_t     d1,
+     const char *format,
      ...)
 {
-  g_autofree char *name = NULL;
-  FillData *d = g_new0 (FillData, 1);
-  int64_t shape[2] = { d0, d1 };
+  RandomTensor *r = g_new0 (RandomTensor, 1);
   va_list args;
 
   va_start (args, format);
-  name = g_strdup_vprintf (format, args);
+  r->name = g_strdup_vprintf (format, args);
   va_end (args);
 
-  d->key = name_key (seed, name);
-  d->std = is_norm ? 0.0f : (float) INIT_STD;
-  d->constant = 1.0f;
-  return sy_safetensors_writer_add_generated (w, name, dtype, d1 ? 2 : 1, shape, fill_random, d, g_free, error);
+  r->t.name = r->name;
+  r->t.dtype = dtype;
+  r->t.n_dims = d1 ? 2 : 1;
+  r->t.shape[0] = d0;
+  r->t.shape[1] = d1;
+  r->fill.key = name_key (seed, r->name);
+  r->fill.std = is_norm ? 0.0f : (float) INIT_STD;
+  r->fill.constant = 1.0f;
+  g_ptr_array_add (list, r);
 }
 
-SySafetensorsWriter *
-sy_random_model_new_writer (const SyRandomModelSpec  *spec,
-                            SyDType                   dtype,
-                            guint64                   seed,
-                            GError                  **error)
+/* Every tensor of @spec (RandomTensor *), in the order they are written */
+static GPtrArray *
+random_tensors (const SyRandomModelSpec  *spec,
+                SyDType                   dtype,
+                guint64                   seed,
+                GError                  **error)
 {
-  g_autoptr (SySafetensorsWriter) w = NULL;
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) random_tensor_free);
   int64_t H, V, E, I, q_dim, kv_dim, hd;
 
   g_return_val_if_fail (spec != NULL, NULL);
   if (!check_spec (spec, error))
     return NULL;
 
-  w = sy_safetensors_writer_new ();
   H = spec->hidden_size;
   V = spec->vocab_size;
   E = spec->n_experts;
@@ -362,9 +380,7 @@ sy_random_model_new_writer (const SyRandomModelSpec  *spec,
   q_dim = (int64_t) spec->n_heads * hd;
   kv_dim = (int64_t) spec->n_kv_heads * hd;
 
-#define ADD(norm, d0, d1, ...) \
-  G_STMT_START { if (!add (w, seed, dtype, norm, error, d0, d1, __VA_ARGS__)) return NULL; } G_STMT_END
-
+#define ADD(norm, d0, d1, ...) add (list, seed, dtype, norm, d0, d1, __VA_ARGS__)
   ADD (FALSE, V, H, "model.embed_tokens.weight");
   for (int l = 0; l < spec->n_layers; l++)
     {
@@ -408,7 +424,29 @@ sy_random_model_new_writer (const SyRandomModelSpec  *spec,
   ADD (TRUE, H, 0, "model.norm.weight");
   ADD (FALSE, V, H, "lm_head.weight");
 #undef ADD
+  return g_steal_pointer (&list);
+}
 
+SySafetensorsWriter *
+sy_random_model_new_writer (const SyRandomModelSpec  *spec,
+                            SyDType                   dtype,
+                            guint64                   seed,
+                            GError                  **error)
+{
+  g_autoptr (SySafetensorsWriter) w = NULL;
+  g_autoptr (GPtrArray) list = random_tensors (spec, dtype, seed, error);
+
+  if (list == NULL)
+    return NULL;
+  w = sy_safetensors_writer_new ();
+  for (guint i = 0; i < list->len; i++)
+    {
+      RandomTensor *r = list->pdata[i];
+
+      if (!sy_safetensors_writer_add_generated (w, r->name, dtype, r->t.n_dims, r->t.shape, fill_random,
+                                                g_memdup2 (&r->fill, sizeof r->fill), g_free, error))
+        return NULL;
+    }
   sy_safetensors_writer_set_metadata (w, "producer", "switchyard make-random-model");
   return g_steal_pointer (&w);
 }
@@ -470,4 +508,125 @@ sy_random_model_write (const SyRandomModelSpec  *spec,
       return sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
   }
   return sy_safetensors_writer_write_sharded (w, dir, n_shards, progress, progress_data, error);
+}
+
+/* ---- straight to GGUF ---- */
+
+/* The tensors of a random model as a conversion's source: each range is
+ * made when read and rounded to the stored dtype, so the values are those
+ * the model folder would hold */
+typedef struct
+{
+  GPtrArray  *list;
+  GHashTable *by_name;     /* name -> RandomTensor * (not owned) */
+} RandomSource;
+
+static const SyTensor *
+source_lookup (gpointer    data,
+               const char *name)
+{
+  RandomTensor *r = g_hash_table_lookup (((RandomSource *) data)->by_name, name);
+
+  if (r == NULL)
+    return NULL;
+  r->used = TRUE;
+  return &r->t;
+}
+
+static const SyTensor *
+source_get (gpointer        data,
+            const char     *name,
+            int             n_dims,
+            const int64_t  *shape,
+            GError        **error)
+{
+  const SyTensor *t = source_lookup (data, name);
+
+  if (t == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "random model: no tensor '%s'", name);
+      return NULL;
+    }
+  if (t->n_dims != n_dims || memcmp (t->shape, shape, sizeof (int64_t) * n_dims) != 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "random model: tensor '%s' does not have the expected shape", name);
+      return NULL;
+    }
+  return t;
+}
+
+static void
+source_read (gpointer        data,
+             const SyTensor *t,
+             int64_t         offset,
+             int64_t         n,
+             float          *out)
+{
+  const RandomTensor *r = (const RandomTensor *) t;
+
+  fill_random (out, offset, n, (gpointer) &r->fill, NULL);
+  if (t->dtype == SY_DTYPE_BF16)
+    for (int64_t i = 0; i < n; i++)
+      out[i] = sy_bf16_to_f32 (sy_f32_to_bf16 (out[i]));
+  else if (t->dtype == SY_DTYPE_F16)
+    for (int64_t i = 0; i < n; i++)
+      out[i] = sy_f16_to_f32 (sy_f32_to_f16 (out[i]));
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static char **
+source_list_unused (gpointer data)
+{
+  RandomSource *src = data;
+  GPtrArray *names = g_ptr_array_new ();
+
+  for (guint i = 0; i < src->list->len; i++)
+    {
+      RandomTensor *r = src->list->pdata[i];
+
+      if (!r->used)
+        g_ptr_array_add (names, g_strdup (r->name));
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
+gboolean
+sy_random_model_write_gguf (const SyRandomModelSpec  *spec,
+                            const char               *path,
+                            SyDType                   dtype,
+                            guint64                   seed,
+                            SyDType                   weight_type,
+                            SyGgufMix                 mix,
+                            const char               *tokenizer_json,
+                            SyProgressFunc            progress,
+                            gpointer                  progress_data,
+                            GError                  **error)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GHashTable) by_name = NULL;
+  g_autofree char *config = NULL;
+  RandomSource rs;
+  SyGgufSource src = { source_lookup, source_get, source_read, source_list_unused, &rs };
+
+  g_return_val_if_fail (spec != NULL && path != NULL, FALSE);
+  list = random_tensors (spec, dtype, seed, error);
+  if (list == NULL)
+    return FALSE;
+  by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < list->len; i++)
+    g_hash_table_insert (by_name, ((RandomTensor *) list->pdata[i])->name, list->pdata[i]);
+  rs.list = list;
+  rs.by_name = by_name;
+  config = sy_random_model_config_json (spec, dtype);
+  return sy_gguf_convert_source (&src, config, "config.json", tokenizer_json, spec->name, path,
+                                 weight_type, mix, progress, progress_data, error);
 }

@@ -8,7 +8,8 @@
  * shapes the HF class uses, filled with seeded random numbers: projections,
  * router and embeddings approximately N(0, 0.02²) (Irwin–Hall sum of four
  * uniforms, so within ±3.5σ), norm weights 1.  The data is generated while
- * it is written: a 13 GB model needs a few MB of memory.  The same preset,
+ * it is written: a 13 GB model needs a few MB of memory.  Or writes it
+ * straight to a GGUF file, quantized (sy_random_model_write_gguf).  The same preset,
  * dtype and seed give the same bytes.
  */
 #pragma once
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include "sy-engine-error.h"
+#include "sy-gguf-writer.h"
 #include "sy-progress.h"
 #include "sy-safetensors-writer.h"
 #include "sy-tensor-store.h"
@@ -76,6 +78,24 @@ gboolean                 sy_random_model_write         (const SyRandomModelSpec 
                                                         SyDType                  dtype,
                                                         guint64                  seed,
                                                         int                      n_shards,
+                                                        SyProgressFunc           progress,
+                                                        gpointer                 progress_data,
+                                                        GError                 **error);
+
+/* Writes the model straight to one GGUF file at @path, as convert-gguf
+ * would write it from the folder sy_random_model_write () makes (same
+ * preset, @dtype and seed; general.name is the preset's name): matrices in
+ * @weight_type or llama-quantize's @mix (see sy_gguf_convert_full ()),
+ * the tokenizer from @tokenizer_json (a tokenizer.json file, or NULL for
+ * none).  Made and quantized tensor range by tensor range on every CPU:
+ * a few tens of MB of memory for any size. */
+gboolean                 sy_random_model_write_gguf    (const SyRandomModelSpec *spec,
+                                                        const char              *path,
+                                                        SyDType                  dtype,
+                                                        guint64                  seed,
+                                                        SyDType                  weight_type,
+                                                        SyGgufMix                mix,
+                                                        const char              *tokenizer_json,
                                                         SyProgressFunc           progress,
                                                         gpointer                 progress_data,
                                                         GError                 **error);

@@ -295,6 +295,92 @@ test_errors (void)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
+/* Both files, which must hold the same bytes */
+static void
+assert_same_file (const char *a,
+                  const char *b)
+{
+  g_autofree char *ca = NULL, *cb = NULL;
+  gsize la = 0, lb = 0;
+
+  g_assert_true (g_file_get_contents (a, &ca, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &cb, &lb, NULL));
+  g_assert_cmpuint (la, ==, lb);
+  g_assert_cmpuint (la, >, 1000);
+  g_assert_true (memcmp (ca, cb, la) == 0);
+}
+
+/* --gguf TYPE writes the bytes convert-gguf --type TYPE makes from the
+ * folder of the same preset, seed and layers (named as the preset: that
+ * is general.name), and the file loads and runs, its tokenizer too */
+static void
+test_gguf (void)
+{
+  g_autofree char *dir = case_dir ("gguf");
+  g_autofree char *folder = g_build_filename (dir, "tiny", NULL);
+  g_autofree char *tok = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", "bytelevel", "tokenizer.json", NULL);
+  g_autofree char *converted = g_build_filename (dir, "converted.gguf", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.gguf", NULL);
+  g_autofree char *dump = g_build_filename (dir, "dump.safetensors", NULL);
+  const char *cases[][3] = { { "Q4_K_M", "2", "0" }, { "Q8_0", "3", "7" }, { "Q5_K_M", "4", "1" }, { "F16", "1", "2" } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *forward = g_strdup_printf ("forward --model '%s' --text 'The jury said Friday' --dump '%s'",
+                                                  direct, dump);
+      g_autofree char *tokens = NULL;
+
+      g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", cases[i][1],
+                                    "--seed", cases[i][2], "--tokenizer", tok, folder, NULL), ==, 0);
+      g_assert_cmpint (sy_test_cli (NULL, NULL, "convert-gguf", "--model", folder, "--type", cases[i][0],
+                                    converted, NULL), ==, 0);
+      g_assert_cmpint (sy_test_cli (&out, NULL, "make-random-model", "--preset", "tiny", "--layers", cases[i][1],
+                                    "--seed", cases[i][2], "--tokenizer", tok, "--gguf", cases[i][0], direct, NULL), ==, 0);
+      g_assert_nonnull (strstr (out, cases[i][0]));
+      assert_same_file (converted, direct);
+      g_free (sy_test_cli_ok (forward));
+      g_assert_true (g_file_test (dump, G_FILE_TEST_EXISTS));
+      g_unlink (dump);
+      tokens = g_strdup_printf ("tokenize --model '%s' --text 'The jury said Friday'", direct);
+      g_free (out);
+      out = sy_test_cli_ok (tokens);
+      g_assert_nonnull (strstr (out, "\"decoded\":\"The jury said Friday\""));
+    }
+
+  /* a different seed is a different file */
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "9",
+                                "--tokenizer", tok, "--gguf", "Q8_0", converted, NULL), ==, 0);
+  g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--seed", "10",
+                                "--tokenizer", tok, "--gguf", "Q8_0", direct, NULL), ==, 0);
+  {
+    g_autofree char *ca = NULL, *cb = NULL;
+    gsize la = 0, lb = 0;
+
+    g_assert_true (g_file_get_contents (converted, &ca, &la, NULL));
+    g_assert_true (g_file_get_contents (direct, &cb, &lb, NULL));
+    g_assert_cmpuint (la, ==, lb);
+    g_assert_false (memcmp (ca, cb, la) == 0);
+  }
+}
+
+static void
+test_gguf_errors (void)
+{
+  g_autofree char *dir = case_dir ("gguf-errors");
+  g_autofree char *out = g_build_filename (dir, "x.gguf", NULL);
+  g_autofree char *err = NULL;
+
+  g_mkdir_with_parents (dir, 0755);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q9_9", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "unknown type 'Q9_9'"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q8_0",
+                                "--shards", "2", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--shards"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -308,6 +394,8 @@ main (int    argc,
   g_test_add_func ("/engine/make-random-model/real-shapes", test_real_shapes);
   g_test_add_func ("/engine/make-random-model/other-presets", test_other_presets);
   g_test_add_func ("/engine/make-random-model/errors", test_errors);
+  g_test_add_func ("/engine/make-random-model/gguf", test_gguf);
+  g_test_add_func ("/engine/make-random-model/gguf-errors", test_gguf_errors);
 
   return sy_test_run_then_remove (tmp_dir);
 }
