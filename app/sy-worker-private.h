@@ -30,6 +30,7 @@ struct _SyWorker
   SyModel       *pending_model;   /* loaded while a run was in flight */
 
   gboolean       compare;
+  SyActivations  activations;     /* of the sessions' quantized products */
   guint          debounce_ms;
   guint          debounce_id;
   gboolean       running;

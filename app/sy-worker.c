@@ -26,6 +26,7 @@ typedef struct
   int           logits_t[SY_N_SLOTS];
   int           logits_v[SY_N_SLOTS];
   GError       *errors[SY_N_SLOTS];
+  SyActivations activations;
 } RunJob;
 
 static void
@@ -76,6 +77,7 @@ run_thread (GTask        *task,
 
       if (!job->slots[s] || session == NULL)
         continue;
+      sy_session_set_activations (session, job->activations);
       if (!sy_session_set_router (session, job->specs[s], &job->errors[s]))
         continue;
       job->traces[s] = sy_session_run_text (session, job->text,
@@ -203,6 +205,7 @@ start_run (gpointer user_data)
   job->self = self;
   job->generation = g_atomic_int_get (&self->generation);
   job->text = g_strdup (self->text);
+  job->activations = self->activations;
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       job->slots[s] = s == SY_SLOT_A || self->compare;
@@ -610,6 +613,25 @@ sy_worker_set_compare (SyWorker *self,
   self->compare = compare;
   if (compare)
     inputs_changed (self);
+}
+
+void
+sy_worker_set_activations (SyWorker      *self,
+                           SyActivations  mode)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+
+  if (self->activations == mode)
+    return;
+  self->activations = mode;
+  inputs_changed (self);
+}
+
+SyActivations
+sy_worker_get_activations (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), SY_ACTIVATIONS_F32);
+  return self->activations;
 }
 
 gboolean
