@@ -51,6 +51,12 @@ void        sy_quant_q8_quantize       (SyDType        dtype,
                                         int            K,
                                         int            T,
                                         void          *xq);
+/* the scalar twin: the same bytes */
+void        sy_quant_q8_quantize_ref   (SyDType        dtype,
+                                        const float   *x,
+                                        int            K,
+                                        int            T,
+                                        void          *xq);
 
 /* Rows [r0, r1) of y: y[t * ldy + r] = w[r, :] . xq[t] for the T rows
  * quantized by sy_quant_q8_quantize.  The scalar twin decodes each block

@@ -394,8 +394,41 @@ test_q8_no_avx512 (void)
   g_rand_free (r);
 }
 
+/* the vector quantizer writes the scalar one's bytes: random rows, ties
+ * (x / d exactly k + 1/2), zero, NaN and infinite blocks, for both
+ * layouts */
+static void
+test_q8_quantize (void)
+{
+  int K = 1024, T = 6;
+  g_autofree float *x = random_values (T * K, 41);
+
+  for (int i = 0; i < K; i++)
+    x[K + i] = (float) ((i % 255) - 127) * 0.5f;     /* amax 63.5: x / d = 2 x */
+  memset (x + 2 * K, 0, sizeof (float) * 256);        /* a zero unit */
+  x[2 * K + 300] = NAN;
+  x[3 * K + 40] = INFINITY;
+  x[3 * K + 700] = -INFINITY;
+  x[4 * K + 5] = 1e30f;
+  x[4 * K + 600] = 1e-30f;
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      gsize rb = sy_quant_q8_row_bytes (types[k], K);
+      guint8 *a = g_aligned_alloc (T, rb, 64), *b = g_aligned_alloc (T, rb, 64);
+
+      sy_quant_q8_quantize (types[k], x, K, T, a);
+      sy_quant_q8_quantize_ref (types[k], x, K, T, b);
+      for (gsize i = 0; i < T * rb; i++)
+        if (a[i] != b[i])
+          g_error ("q8 quantization for %s: byte %" G_GSIZE_FORMAT " (row %d) %d, ref %d",
+                   sy_dtype_name (types[k]), i, (int) (i / rb), a[i], b[i]);
+      g_aligned_free (a);
+      g_aligned_free (b);
+    }
+}
+
 /* zero and non-finite activation blocks: zeros give zero, a NaN or an
- * infinity gives NaN, as in the twin */
+ * infinity anywhere in the row gives NaN, as in the twin */
 static void
 test_q8_special_rows (void)
 {
@@ -410,7 +443,7 @@ test_q8_special_rows (void)
       float y[8], ref[8];
       guint8 *xq;
 
-      x[K + 3] = INFINITY;
+      x[K + 3] = k % 2 ? INFINITY : NAN;
       xq = q8_rows (t, x, K, 2);
       sy_quant_matmul_q8_rows (t, q, K, xq, 2, y, rows, 0, rows);
       sy_quant_matmul_q8_rows_ref (t, q, K, xq, 2, ref, rows, 0, rows);
@@ -495,6 +528,7 @@ main (int    argc,
   g_test_add_func ("/engine/quant-matmul/sy-matmul", test_sy_matmul);
   g_test_add_func ("/engine/quant-matmul/q8/best-level", test_q8_best_level);
   g_test_add_func ("/engine/quant-matmul/q8/no-avx512", test_q8_no_avx512);
+  g_test_add_func ("/engine/quant-matmul/q8/quantize", test_q8_quantize);
   g_test_add_func ("/engine/quant-matmul/q8/special-rows", test_q8_special_rows);
   g_test_add_func ("/engine/quant-matmul/q8/sy-matmul", test_q8_sy_matmul);
   return g_test_run ();
