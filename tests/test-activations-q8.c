@@ -15,7 +15,8 @@
  * the cache (the rerun computes every position).  The same through
  * switchyard-cli: forward --activations q8 dumps logits within the
  * tolerance of the default's, which equal --activations f32's bit for bit;
- * route and bench take it, and bench names the q8 kernel of each type.
+ * route, generate and bench take it, and bench names the q8 kernel of
+ * each type.
  *
  * Also the measuring tool of DEVELOPERS.md: `test-activations-q8 --measure
  * [--tokens N] MODEL...` prints, per model, the deviation of q8 from
@@ -267,6 +268,11 @@ test_cli (void)
 
   root = sy_test_cli_json (route);
   json_object_put (root);
+  {
+    g_autofree char *gen = g_strdup_printf ("generate --model '%s' --ids 1,5,9 --max-tokens 3 "
+                                            "--activations q8", model);
+    g_autofree char *gen_out = sy_test_cli_ok (gen);
+  }
   bench_out = sy_test_cli_ok (bench);
   g_assert_nonnull (strstr (bench_out, "Q4_K"));
   g_assert_nonnull (strstr (bench_out, "q8: "));
