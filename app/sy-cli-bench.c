@@ -83,7 +83,22 @@ typedef struct
   double decode_cpu;
   double decode_ops[SY_N_OPS];       /* per step */
   int    decode_tokens;
+  SyActivations activations;
 } Figures;
+
+/* the kernels this CPU runs for weights of type @d under @mode */
+static char *
+kernels_line (SyDType       d,
+              SyActivations mode)
+{
+  if (!sy_dtype_is_quantized (d))
+    return g_strdup ("half / float kernels");
+  if (mode != SY_ACTIVATIONS_Q8)
+    return g_strdup (sy_quant_matmul_path (d));
+  if (g_strcmp0 (sy_quant_matmul_q8_path (d), "none") == 0)
+    return g_strdup_printf ("q8: no kernel, exact path: %s", sy_quant_matmul_path (d));
+  return g_strdup_printf ("q8: %s (8-bit activations)", sy_quant_matmul_q8_path (d));
+}
 
 static const int prompts[2] = { 32, 128 };
 
@@ -101,13 +116,15 @@ print_json (const SyModelInfo *info,
     if (info->n_by_dtype[d] > 0)
       {
         json_object *o = json_object_new_object ();
+        g_autofree char *k = kernels_line (d, f->activations);
 
         json_object_object_add (o, "tensors", json_object_new_int (info->n_by_dtype[d]));
-        json_object_object_add (o, "kernels", json_object_new_string (
-          sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels"));
+        json_object_object_add (o, "kernels", json_object_new_string (k));
         json_object_object_add (types, sy_dtype_name (d), o);
       }
   json_object_object_add (root, "weight_types", types);
+  json_object_object_add (root, "activations", json_object_new_string (
+    sy_activations_to_string (f->activations)));
   json_object_object_add (root, "load_s", json_object_new_double (f->load_s));
   json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
   json_object_object_add (root, "prefill32_s", json_object_new_double (f->prefill_s[0]));
@@ -137,8 +154,11 @@ print_text (const SyModelInfo *info,
   /* each stored type and the kernels this CPU runs for it */
   for (int d = 0; d < SY_N_DTYPES; d++)
     if (info->n_by_dtype[d] > 0)
-      printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d],
-              sy_dtype_is_quantized (d) ? sy_quant_matmul_path (d) : "half / float kernels");
+      {
+        g_autofree char *k = kernels_line (d, f->activations);
+
+        printf ("weights        %-6s %4d tensors  %s\n", sy_dtype_name (d), info->n_by_dtype[d], k);
+      }
   printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[0], 32 / f->prefill_s[0], f->prefill_cpu[0]);
   printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[1], 128 / f->prefill_s[1], f->prefill_cpu[1]);
   printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.2f ms/token)\n",
@@ -206,6 +226,7 @@ sy_cli_bench (int    argc,
     fprintf (stderr, "switchyard-cli: warning: --mlock: %s\n", g_strerror (errno));
 
   f.decode_tokens = decode_tokens;
+  f.activations = sy_cli_activations (activations);
   n_max = 128 + decode_tokens;
   ids = g_new (int32_t, n_max);
   for (int i = 0; i < n_max; i++)
@@ -214,6 +235,7 @@ sy_cli_bench (int    argc,
     ids[0] = info->bos_token_id;
 
   session = sy_session_new (model);
+  sy_session_set_activations (session, f.activations);
   if (!timed_run (session, ids, 8, &s, &c, &error))       /* warm-up */
     return sy_cli_error_from (error);
 

@@ -59,6 +59,7 @@ sy_cli_forward (int    argc,
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
   session = sy_session_new (model);
+  sy_session_set_activations (session, sy_cli_activations (activations));
   sy_session_set_capture_hidden (session, TRUE);
   if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);

@@ -37,7 +37,9 @@ sy_cli_generate (int    argc,
   int max_tokens = 32, top_k = 0;
   double temperature = 0;
   gboolean json = FALSE;
+  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
+    SY_CLI_OPTION_ACTIVATIONS (&activations),
     SY_CLI_OPTION_MODEL (&model_path),
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Prompt text", "TEXT" },
     { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Prompt token ids", "1,2,3" },
@@ -64,6 +66,8 @@ sy_cli_generate (int    argc,
 
   if (!sy_cli_parse_options ("generate", "- decoding, greedy or sampled", NULL, entries, TRUE, &argc, &argv))
     return 1;
+  if (sy_cli_activations_error ("generate", activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("generate", activations));
   if (max_tokens < 0 || max_tokens > 1 << 20)
     return sy_cli_error ("generate: --max-tokens %d is out of range", max_tokens);
   if (!isfinite (temperature) || temperature < 0 || temperature > 100)
@@ -88,6 +92,7 @@ sy_cli_generate (int    argc,
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
   session = sy_session_new (model);
+  sy_session_set_activations (session, sy_cli_activations (activations));
   sy_session_set_extend_native (session, TRUE);
   if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);

@@ -227,13 +227,20 @@ sy_cli_activations_error (const char *command,
                           const char *value)
 {
   static char msg[200];
+  SyActivations mode;
 
-  if (value == NULL || g_strcmp0 (value, "f32") == 0)
+  if (value == NULL || sy_activations_from_string (value, &mode))
     return NULL;
-  if (g_strcmp0 (value, "q8") == 0)
-    g_snprintf (msg, sizeof msg, "%s: --activations q8 (8-bit activations) is not built in this "
-                "version; f32 (exact) is the only path", command);
-  else
-    g_snprintf (msg, sizeof msg, "%s: --activations '%.40s': expected f32 or q8", command, value);
+  g_snprintf (msg, sizeof msg, "%s: --activations '%.40s': expected f32 or q8", command, value);
   return msg;
+}
+
+SyActivations
+sy_cli_activations (const char *value)
+{
+  SyActivations mode = SY_ACTIVATIONS_F32;
+
+  if (value != NULL)
+    sy_activations_from_string (value, &mode);
+  return mode;
 }

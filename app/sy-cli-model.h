@@ -62,9 +62,11 @@ SySessionFile *sy_cli_load_session (const char    *path,
                                     GError       **error);
 
 /* --activations of bench / forward / route: NULL where @value (NULL: the
- * default) names a path this build runs ("f32"), else the one-line error
- * (static) for @command */
+ * default) names a path ("f32", "q8"), else the one-line error (static)
+ * for @command */
 const char    *sy_cli_activations_error (const char    *command,
                                          const char    *value);
+/* the mode @value names (checked by sy_cli_activations_error), f32 for NULL */
+SyActivations  sy_cli_activations       (const char    *value);
 
 G_END_DECLS

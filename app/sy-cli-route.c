@@ -324,6 +324,7 @@ route_model (const RouteOptions            *o,
   info = sy_model_get_info (model);
 
   session = sy_session_new (model);
+  sy_session_set_activations (session, sy_cli_activations (o->activations));
   if (!sy_session_set_router (session, spec, &error))
     return sy_cli_error_from (error);
 

@@ -77,7 +77,8 @@ gboolean sy_cli_show_progress (double      fraction,
   { "pretty", 0, 0, G_OPTION_ARG_NONE, (arg), "Indent the JSON", NULL }
 #define SY_CLI_OPTION_ACTIVATIONS(arg) \
   { "activations", 0, 0, G_OPTION_ARG_STRING, (arg), \
-    "Activations of products with quantized weights: f32 (default, exact)", "f32" }
+    "Activations of products with quantized weights: f32 (default, exact) or q8 " \
+    "(rounded to 8 bits, integer kernels: faster, inexact)", "f32|q8" }
 
 /* Subcommands (each defined in sy-cli-<name>.c) */
 int  sy_cli_route      (int argc, char **argv);

@@ -691,6 +691,17 @@ sy_window_class_init (SyWindowClass *klass)
   sy_window_files_install_actions (widget_class);
 }
 
+/* the q8-activations preference, to the worker (it reruns on a change) */
+static void
+on_activations_changed (GSettings  *settings,
+                        const char *key,
+                        SyWindow   *self)
+{
+  sy_worker_set_activations (sy_analysis_view_get_worker (self->analysis),
+                             g_settings_get_boolean (settings, "q8-activations")
+                             ? SY_ACTIVATIONS_Q8 : SY_ACTIVATIONS_F32);
+}
+
 static void
 sy_window_init (SyWindow *self)
 {
@@ -722,6 +733,15 @@ sy_window_init (SyWindow *self)
   g_signal_connect_object (self->analysis, "trace-changed", G_CALLBACK (on_trace_changed), self, 0);
   g_signal_connect_object (sy_analysis_view_get_worker (self->analysis), "run-failed",
                            G_CALLBACK (on_run_failed), self, 0);
+  {
+    /* win.q8-activations: the menu's toggle of the preference */
+    g_autoptr (GAction) q8 = g_settings_create_action (self->settings, "q8-activations");
+
+    g_action_map_add_action (G_ACTION_MAP (self), q8);
+  }
+  g_signal_connect_object (self->settings, "changed::q8-activations",
+                           G_CALLBACK (on_activations_changed), self, 0);
+  on_activations_changed (self->settings, "q8-activations", self);
   {
     GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
     GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));

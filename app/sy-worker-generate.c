@@ -238,6 +238,7 @@ gen_thread (GTask        *task,
       samplers[s] = sy_sampler_new (&job->sampling);
       streamed[s] = g_string_new (NULL);
       sy_session_set_extend_native (self->sessions[s], TRUE);
+      sy_session_set_activations (self->sessions[s], job->in.activations);
       if (!sy_session_set_router (self->sessions[s], job->in.specs[s], &job->error) ||
           !(trace = sy_session_run (self->sessions[s], ids[s], encoding->n, NULL, NULL, &job->error)))
         {

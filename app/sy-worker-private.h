@@ -30,6 +30,7 @@ struct _SyWorker
   SyModel       *pending_model;   /* loaded while a run was in flight */
 
   gboolean       compare;
+  SyActivations  activations;     /* of the sessions' quantized products */
   guint          debounce_ms;
   guint          debounce_id;
   gboolean       running;
@@ -67,6 +68,7 @@ typedef struct
   char         *text;
   gboolean      slots[SY_N_SLOTS];  /* A, and B in compare mode */
   SyRouterSpec *specs[SY_N_SLOTS];
+  SyActivations activations;        /* of the sessions' quantized products */
 } SyWorkerInputs;
 
 void     sy_worker_inputs_init    (SyWorker             *self,

@@ -72,6 +72,7 @@ run_thread (GTask        *task,
 
       if (!job->in.slots[s] || session == NULL)
         continue;
+      sy_session_set_activations (session, job->in.activations);
       if (!sy_session_set_router (session, job->in.specs[s], &job->errors[s]))
         continue;
       job->traces[s] = sy_session_run_text (session, job->in.text,
@@ -449,6 +450,7 @@ sy_worker_inputs_init (SyWorker       *self,
   inputs->self = self;
   inputs->generation = g_atomic_int_get (&self->generation);
   inputs->text = g_strdup (self->text);
+  inputs->activations = self->activations;
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       inputs->slots[s] = s == SY_SLOT_A || self->compare;
@@ -644,6 +646,25 @@ sy_worker_set_compare (SyWorker *self,
   self->compare = compare;
   if (compare)
     inputs_changed (self);
+}
+
+void
+sy_worker_set_activations (SyWorker      *self,
+                           SyActivations  mode)
+{
+  g_return_if_fail (SY_IS_WORKER (self));
+
+  if (self->activations == mode)
+    return;
+  self->activations = mode;
+  inputs_changed (self);
+}
+
+SyActivations
+sy_worker_get_activations (SyWorker *self)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), SY_ACTIVATIONS_F32);
+  return self->activations;
 }
 
 gboolean

@@ -20,6 +20,7 @@
 
 #include "sy-generate.h"
 #include "sy-model.h"
+#include "sy-quant-q8.h"
 #include "sy-router.h"
 #include "sy-trace.h"
 
@@ -70,6 +71,11 @@ const SyRouterSpec *sy_worker_get_router   (SyWorker            *self,
 void           sy_worker_set_compare       (SyWorker            *self,
                                             gboolean             compare);
 gboolean       sy_worker_get_compare       (SyWorker            *self);
+/* The activations of products with quantized weights (exact f32 by
+ * default; q8: sy-quant-q8.h).  A change reruns both slots. */
+void           sy_worker_set_activations   (SyWorker            *self,
+                                            SyActivations        mode);
+SyActivations  sy_worker_get_activations   (SyWorker            *self);
 /* Delay before a run starts, in ms (default 0: at once, on the next main-loop
  * turn; edits made while a run is in flight cancel it and coalesce). */
 void           sy_worker_set_debounce      (SyWorker            *self,

@@ -479,6 +479,7 @@ typedef struct
   float         *g;         /* scratch of ffn_forward (rows, inner) */
   float         *u;
   int            inner;     /* the largest expert's intermediate size */
+  SyActivations  activations; /* the caller's, for the pool's threads */
 } ExpertJob;
 
 static void
@@ -494,12 +495,14 @@ expert_task (int      i,
   int r0 = job->side_by_side ? job->start[e] : 0;
   float *x = job->x + (gsize) r0 * job->H;
   gsize gu = (gsize) r0 * job->inner;
+  SyActivations old = sy_matmul_set_activations (job->activations);
 
   /* gather the rows routed to e, one product per matrix */
   for (int r = 0; r < c; r++)
     memcpy (x + (gsize) r * job->H, job->xn + (gsize) rows[r] * job->H, sizeof (float) * job->H);
   ffn_forward (job->pool, &job->L->experts[e], x, c,
                job->out + (gsize) job->start[e] * job->H, job->g + gu, job->u + gu);
+  sy_matmul_set_activations (old);
 }
 
 /* The chosen experts of rows [p, n) counted per expert: @start (E + 1,
@@ -610,6 +613,7 @@ moe_forward (SyModel            *m,
       job.start = start;
       job.rows = rows;
       job.side_by_side = n_active >= 2 * sy_pool_n_threads (pool);
+      job.activations = sy_matmul_get_activations ();
       for (int i = 0; i < n_active; i++)
         {
           int e = active[i];

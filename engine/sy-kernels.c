@@ -27,6 +27,7 @@
 #include "sy-kernels.h"
 #include "sy-quant.h"
 #include "sy-quant-matmul.h"
+#include "sy-quant-q8.h"
 #include "sy-weight-memory.h"
 
 /* Scalar conversions: sy_bf16_to_f32 () etc. of sy-tensor-store.h */
@@ -564,7 +565,12 @@ typedef struct
   int          n_tasks;
   int          panel;        /* rows per converted panel */
   float       *scratch;      /* (n_tasks, panel, cols) */
+  const guint8 *xq;          /* --activations q8: x quantized, or NULL */
+  gsize        xq_bytes;     /* per row of xq */
 } MatmulJob;
+
+/* the activations of this thread's products (sy_matmul_set_activations) */
+static _Thread_local SyActivations matmul_activations;
 
 static void
 matmul_rows (MatmulJob *job,
@@ -577,6 +583,13 @@ matmul_rows (MatmulJob *job,
 
   if (r1 <= r0)
     return;
+
+  if (job->xq != NULL)
+    {
+      /* sy-quant-q8.c: integer dot products with 8-bit activations */
+      sy_quant_matmul_q8_rows (w->dtype, w->data, K, job->xq, T, job->y, N, r0, r1);
+      return;
+    }
 
   if (w->dtype == SY_DTYPE_F32)
     {
@@ -659,6 +672,21 @@ matmul_task (int      task,
   matmul_rows (job, task, r0, r1);
 }
 
+SyActivations
+sy_matmul_set_activations (SyActivations mode)
+{
+  SyActivations old = matmul_activations;
+
+  matmul_activations = mode;
+  return old;
+}
+
+SyActivations
+sy_matmul_get_activations (void)
+{
+  return matmul_activations;
+}
+
 void
 sy_matmul (SyPool      *pool,
            float       *y,
@@ -667,9 +695,10 @@ sy_matmul (SyPool      *pool,
            const SyMat *w,
            const float *bias)
 {
-  MatmulJob job = { y, x, T, w, 1, 0, NULL };
+  MatmulJob job = { y, x, T, w, 1, 0, NULL, NULL, 0 };
   g_autofree float *scratch = NULL;
   gsize work = (gsize) T * w->rows * w->cols;
+  guint8 *xq = NULL;
 
   if (T <= 0 || w->rows <= 0)
     return;
@@ -683,7 +712,15 @@ sy_matmul (SyPool      *pool,
       /* Small products are not worth waking the other threads for. */
       job.n_tasks = work < 32768 ? 1 : MIN (sy_pool_n_threads (pool), (w->rows + 15) / 16);
       job.n_tasks = MAX (job.n_tasks, 1);
-      if (w->dtype != SY_DTYPE_F32)
+      if (matmul_activations == SY_ACTIVATIONS_Q8
+          && (job.xq_bytes = sy_quant_q8_row_bytes (w->dtype, w->cols)) > 0)
+        {
+          /* each activation row quantized once for the whole product */
+          xq = g_aligned_alloc (T, job.xq_bytes, 64);
+          sy_quant_q8_quantize (w->dtype, x, w->cols, T, xq);
+          job.xq = xq;
+        }
+      else if (w->dtype != SY_DTYPE_F32)
         {
           job.panel = MAX (16, PANEL_BYTES / (int) (sizeof (float) * w->cols));
           job.panel = MIN (job.panel, w->rows);
@@ -691,6 +728,7 @@ sy_matmul (SyPool      *pool,
           job.scratch = scratch;
         }
       sy_pool_run (pool, job.n_tasks, matmul_task, &job);
+      g_aligned_free (xq);
     }
 
   if (bias)

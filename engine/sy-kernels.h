@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sy-pool.h"
+#include "sy-quant-q8.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -99,5 +100,12 @@ void    sy_matmul_ref        (float          *y,
                               int             T,
                               const SyMat    *w,
                               const float    *bias);
+
+/* The activations of this thread's sy_matmul calls on block-quantized
+ * weights (SY_ACTIVATIONS_F32, exact, unless set): SY_ACTIVATIONS_Q8
+ * quantizes x once per call to 8 bits and runs the integer kernels of
+ * sy-quant-q8.c where the type has one.  Returns the previous mode. */
+SyActivations sy_matmul_set_activations (SyActivations mode);
+SyActivations sy_matmul_get_activations (void);
 
 G_END_DECLS

@@ -57,6 +57,9 @@ k4_scales_mins (const guint8 *q,
        | (guint64) (((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 6) & 0x03030303u) << 4) << 32;
 }
 
+/* the level of sy_quant_matmul_set_level (sy-quant-q8.c follows it too) */
+int _sy_quant_matmul_level (void);
+
 #ifdef SY_QM_X86
 
 /* sy-quant-matmul-avx512.c: rows [r0, r1), T <= 4 activation rows, fused

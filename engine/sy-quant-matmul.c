@@ -45,6 +45,12 @@ sy_quant_matmul_set_level (int level)
   forced_level = level;
 }
 
+int
+_sy_quant_matmul_level (void)
+{
+  return forced_level;
+}
+
 void
 sy_quant_matmul_rows_ref (SyDType      dtype,
                           const void  *w,

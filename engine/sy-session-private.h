@@ -32,6 +32,7 @@ struct _SySession
   gboolean       record_attention;
   float         *recv;          /* (n_moe_layers, n_recv) attention received, or NULL */
   int            n_recv;        /* tokens of the recording, 0: none valid */
+  SyActivations  activations;   /* of the quantized products */
 
   /* Borrowed */
   SySession     *share;         /* compare: the session run just before on the same ids */

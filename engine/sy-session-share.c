@@ -30,7 +30,7 @@ _sy_session_share_check (SySession     *self,
 {
   SySession *a = self->share;
 
-  if (a == NULL || a->model != self->model || !a->captured || a->last == NULL
+  if (a == NULL || a->model != self->model || a->activations != self->activations || !a->captured || a->last == NULL
       || a->rs.hidden == NULL || a->n_last != n || a->n_cached != n
       || memcmp (a->ids, ids, sizeof (int32_t) * n) != 0)
     return FALSE;

@@ -112,6 +112,22 @@ sy_session_get_router (SySession *self)
 }
 
 void
+sy_session_set_activations (SySession     *self,
+                            SyActivations  mode)
+{
+  g_return_if_fail (self != NULL);
+  if (mode != self->activations)
+    sy_session_reset (self);
+  self->activations = mode;
+}
+
+SyActivations
+sy_session_get_activations (SySession *self)
+{
+  return self->activations;
+}
+
+void
 sy_session_set_extend_native (SySession *self,
                               gboolean   extend_native)
 {
@@ -290,7 +306,8 @@ session_run (SySession      *self,
   int p = 0, V, E;
   double t_start = g_get_monotonic_time () / 1e6;
   double sum_nll = 0, sum_p = 0, sum_f = 0;
-  gboolean sharing;
+  gboolean sharing, ran;
+  SyActivations old_act;
   const float *x0 = NULL;
   int l0 = 0;
 
@@ -379,8 +396,11 @@ session_run (SySession      *self,
       self->recv = g_renew (float, self->recv, (gsize) MAX (m->info.n_moe_layers, 1) * n);
       self->rs.recv_out = self->recv;
     }
-  if (!_sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
-                         trace, progress, user_data, error))
+  old_act = sy_matmul_set_activations (self->activations);
+  ran = _sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
+                          trace, progress, user_data, error);
+  sy_matmul_set_activations (old_act);
+  if (!ran)
     {
       self->rs.recv_out = NULL;
       sy_session_reset (self);

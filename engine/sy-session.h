@@ -17,6 +17,7 @@
 #include "sy-engine-error.h"
 #include "sy-model.h"
 #include "sy-progress.h"
+#include "sy-quant-q8.h"
 #include "sy-router.h"
 #include "sy-tokenizer.h"
 #include "sy-trace.h"
@@ -42,6 +43,14 @@ const SyRouterSpec *sy_session_get_router (SySession           *self);
  * position, for sy_session_get_hidden().  Off by default. */
 void         sy_session_set_capture_hidden (SySession          *self,
                                            gboolean             capture);
+
+/* The activations of the products with block-quantized weights:
+ * SY_ACTIVATIONS_F32 (exact, the default) or SY_ACTIVATIONS_Q8 (rounded
+ * to 8 bits per block, integer kernels: sy-quant-q8.h).  Changing it
+ * drops the cache. */
+void          sy_session_set_activations  (SySession           *self,
+                                           SyActivations        mode);
+SyActivations sy_session_get_activations  (SySession           *self);
 
 /* For a non-causal policy (da, quantile): a run whose ids extend the
  * previous run's keeps that run's routing and cache and routes only the

@@ -21,7 +21,10 @@
  * decode ran before), in the same run.  --avx2: also as on a CPU without
  * AVX-512: the AVX2 fused kernels (level 1) and the AVX2 dot per row and
  * token they replace (level 3); --tokens T: T activation rows per product
- * (the AVX2 fused kernels run T = 2..8).
+ * (the AVX2 fused kernels run T = 2..8; up to 128, prefill).  --q8: also
+ * each type with 8-bit activations (sy-quant-q8.c, --activations q8:
+ * "TYPE q8", the activation rows' quantization included), in the same
+ * run; with --avx2 also its AVX2 kernels ("TYPE q8 avx2").
  */
 #include "config.h"
 
@@ -48,6 +51,7 @@ typedef struct
   const char *label;
   SyDType     dtype;
   int         level;
+  SyActivations activations;
 } Kind;
 
 /* seconds per product of one round (about 50 MB of weights, at least 16
@@ -147,7 +151,9 @@ bench_shape (int         rows,
         double wall, s;
 
         sy_quant_matmul_set_level (kinds[k].level);
+        sy_matmul_set_activations (kinds[k].activations);
         s = time_round (mats[k], n_mats[k], kinds[k].dtype, rows, cols, T, x, y, &wall);
+        sy_matmul_set_activations (SY_ACTIVATIONS_F32);
         sy_quant_matmul_set_level (0);
         best[k] = MIN (best[k], s);
         best_wall[k] = MIN (best_wall[k], wall);
@@ -181,13 +187,14 @@ main (int    argc,
       char **argv)
 {
   int repeat = 10, T = 1;
-  gboolean all = FALSE, old = FALSE, avx2 = FALSE;
+  gboolean all = FALSE, old = FALSE, avx2 = FALSE, q8 = FALSE;
   GOptionEntry entries[] = {
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "rounds (best of)", "N" },
     { "all-types", 'a', 0, G_OPTION_ARG_NONE, &all, "every block type with a fast path", NULL },
     { "old", 'o', 0, G_OPTION_ARG_NONE, &old, "also T = 1 without the one-token kernels", NULL },
     { "avx2", 0, 0, G_OPTION_ARG_NONE, &avx2, "also without AVX-512: the AVX2 fused kernels and the AVX2 dot", NULL },
-    { "tokens", 't', 0, G_OPTION_ARG_INT, &T, "activation rows per product (1..8; default 1)", "T" },
+    { "tokens", 't', 0, G_OPTION_ARG_INT, &T, "activation rows per product (1..128; default 1)", "T" },
+    { "q8", 0, 0, G_OPTION_ARG_NONE, &q8, "also each type with 8-bit activations (--activations q8)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- quantized GEMV rates, one thread");
@@ -216,6 +223,20 @@ main (int    argc,
     {
       k = (Kind) { sy_dtype_name (main_types[i]), main_types[i], 0 };
       g_array_append_val (kinds, k);
+      if (q8)
+        {
+          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " q8", NULL), main_types[i], 0,
+                       SY_ACTIVATIONS_Q8 };
+          g_ptr_array_add (labels, (gpointer) k.label);
+          g_array_append_val (kinds, k);
+        }
+      if (q8 && avx2)
+        {
+          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " q8 avx2", NULL), main_types[i], 1,
+                       SY_ACTIVATIONS_Q8 };
+          g_ptr_array_add (labels, (gpointer) k.label);
+          g_array_append_val (kinds, k);
+        }
       if (old && main_types[i] != SY_DTYPE_Q8_0)
         {
           k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " old", NULL), main_types[i], 2 };
@@ -236,11 +257,18 @@ main (int    argc,
     {
       k = (Kind) { sy_dtype_name (other_types[i]), other_types[i], 0 };
       g_array_append_val (kinds, k);
+      if (q8)
+        {
+          k = (Kind) { g_strconcat (sy_dtype_name (other_types[i]), " q8", NULL), other_types[i], 0,
+                       SY_ACTIVATIONS_Q8 };
+          g_ptr_array_add (labels, (gpointer) k.label);
+          g_array_append_val (kinds, k);
+        }
     }
 
   if (getloadavg (load, 3) < 0)
     load[0] = -1;
-  T = CLAMP (T, 1, 8);
+  T = CLAMP (T, 1, 128);
   printf ("quantized products, T = %d, one thread, best of %d; load average %.2f %.2f %.2f\n",
           T, repeat, load[0], load[1], load[2]);
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)

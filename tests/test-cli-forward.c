@@ -417,15 +417,15 @@ test_errors (void)
   assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
   g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
-  /* --activations: f32 is the only path built; q8 and unknown values are
+  /* --activations: f32 and q8 (test-activations-q8); other values are
    * refused by name */
   {
-    g_autofree char *q8 = g_strdup_printf ("forward --model '%s' --ids 1,2 --activations q8 --dump x", model);
     g_autofree char *bad = g_strdup_printf ("route --model '%s' --ids 1,2 --activations f16", model);
+    g_autofree char *bad2 = g_strdup_printf ("forward --model '%s' --ids 1,2 --activations q4 --dump x", model);
 
-    assert_one_line_error (q8, "--activations q8");
     assert_one_line_error (bad, "'f16'");
-    assert_one_line_error ("bench --model /nonexistent/m --activations q8", "--activations q8");
+    assert_one_line_error (bad2, "'q4'");
+    assert_one_line_error ("bench --model /nonexistent/m --activations int8", "'int8'");
   }
   {
     g_autofree char *f = g_strdup_printf ("generate --model '%s' --text ''", model);

@@ -11,6 +11,12 @@
  * float32 rounding of the terms, writes only its rows, and does so on the
  * CPU's best level and with AVX-512 turned off.  Codes are random bytes
  * (every value of every field) with finite, small scales.
+ *
+ * The same for the 8-bit activations of sy-quant-q8.c (--activations q8):
+ * the kernels equal their scalar twin up to float summation order, the
+ * twin is within the rounding of the activations of the exact product
+ * (which checks its integer decoders), and sy_matmul takes them only when
+ * asked to (exact float32 by default).
  */
 #include "config.h"
 
@@ -20,6 +26,7 @@
 #include "sy-kernels.h"
 #include "sy-quant.h"
 #include "sy-quant-matmul.h"
+#include "sy-quant-q8.h"
 
 static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q4_0,
                                  SY_DTYPE_MXFP4, SY_DTYPE_Q4_1, SY_DTYPE_Q5_0, SY_DTYPE_Q5_1,
@@ -256,6 +263,260 @@ test_sy_matmul (void)
     }
 }
 
+/* 8-bit activations: @T rows of @x quantized for @t, 64-byte aligned */
+static guint8 *
+q8_rows (SyDType      t,
+         const float *x,
+         int          K,
+         int          T)
+{
+  guint8 *xq = g_aligned_alloc (T, sy_quant_q8_row_bytes (t, K), 64);
+
+  sy_quant_q8_quantize (t, x, K, T, xq);
+  return xq;
+}
+
+/* |sum_k w_k (x_k - x8_k)| <= sum_k |w_k| |x_k - x8_k|, and x8 is x
+ * rounded to within half a step (amax / 127) of its block (256 values
+ * for the K-quants, 32 for the others) */
+static double
+q8_bound (SyDType      t,
+          const float *w,
+          const float *x,
+          int          K)
+{
+  int block = sy_dtype_block_elems (t) == 256 && t != SY_DTYPE_IQ4_XS ? 256 : 32;
+  double b = 0;
+
+  for (int k0 = 0; k0 < K; k0 += block)
+    {
+      double amax = 0, sw = 0;
+
+      for (int k = k0; k < k0 + block; k++)
+        {
+          amax = MAX (amax, fabs (x[k]));
+          sw += fabs (w[k]);
+        }
+      b += sw * amax / 127.0 * 0.5 * 1.0001;
+    }
+  return b;
+}
+
+static void
+check_q8_type (SyDType t,
+               int     level,
+               GRand  *r)
+{
+  static const int lengths[] = { 256, 768, 2048 };
+  int rows = 37, r0 = 5, r1 = 31;
+
+  sy_quant_matmul_set_level (level);
+  for (guint li = 0; li < G_N_ELEMENTS (lengths); li++)
+    {
+      int K = lengths[li];
+      g_autofree guint8 *q = random_matrix (t, rows, K, r);
+      g_autofree float *x = random_values (17 * K, g_rand_int (r));
+      g_autofree float *deq = g_new (float, (gsize) rows * K);
+      int Ts[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17 };
+
+      g_assert_cmpuint (sy_quant_q8_row_bytes (t, K), >, 0);
+      g_assert_cmpuint (sy_quant_q8_row_bytes (t, K) % 64, ==, 0);
+      sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
+      for (guint ti = 0; ti < G_N_ELEMENTS (Ts); ti++)
+        {
+          int T = Ts[ti];
+          gsize ldy = rows + 3;
+          guint8 *xq = q8_rows (t, x, K, T);
+          g_autofree float *y = g_new (float, (gsize) T * ldy);
+          g_autofree float *ref = g_new (float, (gsize) T * ldy);
+          g_autofree float *exact = g_new (float, (gsize) T * ldy);
+
+          for (gsize i = 0; i < (gsize) T * ldy; i++)
+            y[i] = ref[i] = -12345.0f;
+          sy_quant_matmul_q8_rows (t, q, K, xq, T, y, ldy, r0, r1);
+          sy_quant_matmul_q8_rows_ref (t, q, K, xq, T, ref, ldy, r0, r1);
+          sy_quant_matmul_rows_ref (t, q, K, x, T, exact, ldy, r0, r1);
+          for (int tt = 0; tt < T; tt++)
+            for (int rr = 0; rr < (int) ldy; rr++)
+              {
+                gsize i = (gsize) tt * ldy + rr;
+                const float *wr = deq + (gsize) rr * K, *xt = x + (gsize) tt * K;
+                double mag = 0, bound;
+
+                if (rr < r0 || rr >= r1)
+                  {
+                    if (y[i] != -12345.0f)
+                      g_error ("q8 %s K %d T %d: row %d outside [%d, %d) written",
+                               sy_dtype_name (t), K, T, rr, r0, r1);
+                    continue;
+                  }
+                for (int k = 0; k < K; k++)
+                  mag += fabs ((double) wr[k] * xt[k]);
+                if (fabs ((double) y[i] - ref[i]) > 2e-6 * MAX (1.0, mag))
+                  g_error ("q8 %s (%s) K %d T %d row %d t %d: %.9g, ref %.9g (terms %.4g)",
+                           sy_dtype_name (t), sy_quant_matmul_q8_path (t), K, T, rr, tt, y[i],
+                           ref[i], mag);
+                bound = q8_bound (t, wr, xt, K) + 2e-6 * MAX (1.0, mag);
+                if (fabs ((double) ref[i] - exact[i]) > bound)
+                  g_error ("q8 %s K %d T %d row %d t %d: ref %.9g, exact %.9g (bound %.4g)",
+                           sy_dtype_name (t), K, T, rr, tt, ref[i], exact[i], bound);
+              }
+          g_aligned_free (xq);
+        }
+    }
+  sy_quant_matmul_set_level (0);
+}
+
+static void
+test_q8_best_level (void)
+{
+  GRand *r = g_rand_new_with_seed (26);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      /* every type has a q8 kernel */
+      g_assert_cmpstr (sy_quant_matmul_q8_path (types[k]), !=, "none");
+      check_q8_type (types[k], 0, r);
+    }
+  g_assert_cmpstr (sy_quant_matmul_q8_path (SY_DTYPE_BF16), ==, "none");
+  g_assert_cmpuint (sy_quant_q8_row_bytes (SY_DTYPE_BF16, 256), ==, 0);
+  g_assert_cmpuint (sy_quant_q8_row_bytes (SY_DTYPE_Q4_K, 96), ==, 0);
+  g_rand_free (r);
+}
+
+static void
+test_q8_no_avx512 (void)
+{
+  GRand *r = g_rand_new_with_seed (27);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    check_q8_type (types[k], 1, r);
+  g_rand_free (r);
+}
+
+/* the vector quantizer writes the scalar one's bytes: random rows, ties
+ * (x / d exactly k + 1/2), zero, NaN and infinite blocks, for both
+ * layouts */
+static void
+test_q8_quantize (void)
+{
+  int K = 1024, T = 6;
+  g_autofree float *x = random_values (T * K, 41);
+
+  for (int i = 0; i < K; i++)
+    x[K + i] = (float) ((i % 255) - 127) * 0.5f;     /* amax 63.5: x / d = 2 x */
+  memset (x + 2 * K, 0, sizeof (float) * 256);        /* a zero unit */
+  x[2 * K + 300] = NAN;
+  x[3 * K + 40] = INFINITY;
+  x[3 * K + 700] = -INFINITY;
+  x[4 * K + 5] = 1e30f;
+  x[4 * K + 600] = 1e-30f;
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      gsize rb = sy_quant_q8_row_bytes (types[k], K);
+      guint8 *a = g_aligned_alloc (T, rb, 64), *b = g_aligned_alloc (T, rb, 64);
+
+      sy_quant_q8_quantize (types[k], x, K, T, a);
+      sy_quant_q8_quantize_ref (types[k], x, K, T, b);
+      for (gsize i = 0; i < T * rb; i++)
+        if (a[i] != b[i])
+          g_error ("q8 quantization for %s: byte %" G_GSIZE_FORMAT " (row %d) %d, ref %d",
+                   sy_dtype_name (types[k]), i, (int) (i / rb), a[i], b[i]);
+      g_aligned_free (a);
+      g_aligned_free (b);
+    }
+}
+
+/* zero and non-finite activation blocks: zeros give zero, a NaN or an
+ * infinity anywhere in the row gives NaN, as in the twin */
+static void
+test_q8_special_rows (void)
+{
+  int K = 512, rows = 4;
+  GRand *r = g_rand_new_with_seed (28);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      SyDType t = types[k];
+      g_autofree guint8 *q = random_matrix (t, rows, K, r);
+      g_autofree float *x = g_new0 (float, 2 * K);
+      float y[8], ref[8];
+      guint8 *xq;
+
+      x[K + 3] = k % 2 ? INFINITY : NAN;
+      xq = q8_rows (t, x, K, 2);
+      sy_quant_matmul_q8_rows (t, q, K, xq, 2, y, rows, 0, rows);
+      sy_quant_matmul_q8_rows_ref (t, q, K, xq, 2, ref, rows, 0, rows);
+      for (int i = 0; i < rows; i++)
+        {
+          g_assert_cmpfloat (y[i], ==, 0.0f);
+          g_assert_cmpfloat (ref[i], ==, 0.0f);
+          g_assert_true (isnan (y[rows + i]) && isnan (ref[rows + i]));
+        }
+      g_aligned_free (xq);
+    }
+  g_rand_free (r);
+}
+
+/* sy_matmul: exact unless this thread asked for q8; with q8 the quantized
+ * types (whole units) equal the q8 twin, split across the pool, and BF16
+ * stays exact */
+static void
+test_q8_sy_matmul (void)
+{
+  int rows = 70, cols = 512;
+  g_autofree float *w = random_values (rows * cols, 35);
+  g_autofree float *x = random_values (40 * cols, 36);
+  g_autoptr (SyPool) pool = sy_pool_new (2);
+  static const SyDType some[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q5_K,
+                                  SY_DTYPE_BF16 };
+
+  g_assert_cmpint (sy_matmul_get_activations (), ==, SY_ACTIVATIONS_F32);
+  for (guint k = 0; k < G_N_ELEMENTS (some); k++)
+    {
+      SyDType t = some[k];
+      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
+      SyMat m = { q, t, rows, cols };
+      g_autofree float *a = g_new (float, 40 * rows);
+      g_autofree float *b = g_new (float, 40 * rows);
+      g_autofree float *e = g_new (float, 40 * rows);
+      int Ts[] = { 1, 4, 9, 40 };
+
+      if (t == SY_DTYPE_BF16)
+        for (int i = 0; i < rows * cols; i++)
+          ((guint16 *) q)[i] = sy_f32_to_bf16 (w[i]);
+      else
+        sy_quantize (t, w, (int64_t) rows * cols, q);
+      for (guint ti = 0; ti < G_N_ELEMENTS (Ts); ti++)
+        {
+          int T = Ts[ti];
+          gboolean differs = FALSE;
+
+          sy_matmul (pool, e, x, T, &m, NULL);
+          g_assert_cmpint (sy_matmul_set_activations (SY_ACTIVATIONS_Q8), ==, SY_ACTIVATIONS_F32);
+          sy_matmul (pool, a, x, T, &m, NULL);
+          g_assert_cmpint (sy_matmul_set_activations (SY_ACTIVATIONS_F32), ==, SY_ACTIVATIONS_Q8);
+          if (t == SY_DTYPE_BF16)
+            sy_matmul (pool, b, x, T, &m, NULL);
+          else
+            {
+              guint8 *xq = q8_rows (t, x, cols, T);
+
+              sy_quant_matmul_q8_rows_ref (t, q, cols, xq, T, b, rows, 0, rows);
+              g_aligned_free (xq);
+            }
+          for (int i = 0; i < T * rows; i++)
+            {
+              if (fabsf (a[i] - b[i]) > 1e-4f * MAX (1.0f, fabsf (b[i])))
+                g_error ("q8 %s T %d: y[%d] = %g, ref %g", sy_dtype_name (t), T, i, a[i], b[i]);
+              differs |= a[i] != e[i];
+            }
+          /* the exact product is not the q8 one */
+          g_assert_true (differs == (t != SY_DTYPE_BF16));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -265,5 +526,10 @@ main (int    argc,
   g_test_add_func ("/engine/quant-matmul/no-avx512", test_no_avx512);
   g_test_add_func ("/engine/quant-matmul/edge-scales", test_edge_scales);
   g_test_add_func ("/engine/quant-matmul/sy-matmul", test_sy_matmul);
+  g_test_add_func ("/engine/quant-matmul/q8/best-level", test_q8_best_level);
+  g_test_add_func ("/engine/quant-matmul/q8/no-avx512", test_q8_no_avx512);
+  g_test_add_func ("/engine/quant-matmul/q8/quantize", test_q8_quantize);
+  g_test_add_func ("/engine/quant-matmul/q8/special-rows", test_q8_special_rows);
+  g_test_add_func ("/engine/quant-matmul/q8/sy-matmul", test_q8_sy_matmul);
   return g_test_run ();
 }
