@@ -31,6 +31,7 @@
 
 #include <math.h>
 
+#include "sy-cpu.h"
 #include "sy-quant-q8-private.h"
 #include "sy-quant-q8.h"
 
@@ -909,7 +910,7 @@ have_vnni (void)
       __builtin_cpu_init ();
       cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
                && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512dq")
-               && __builtin_cpu_supports ("avx512vnni") && __builtin_cpu_supports ("f16c")
+               && __builtin_cpu_supports ("avx512vnni") && sy_cpu_has_f16c ()
                && __builtin_cpu_supports ("fma");
     }
   return cached && _sy_quant_matmul_level () != 1 && _sy_quant_matmul_level () != 3;
