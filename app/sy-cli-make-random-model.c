@@ -48,7 +48,7 @@ sy_cli_make_random_model (int    argc,
   SyRandomModelSpec spec;
   SyDType dtype = SY_DTYPE_BF16;
   SyCliProgress progress = { 0 };
-  gboolean tty;
+  gboolean tty, ok;
   const char *dir;
   double seconds;
   GOptionEntry entries[] = {
@@ -125,19 +125,19 @@ sy_cli_make_random_model (int    argc,
   progress.start = g_get_monotonic_time ();
   progress.last_shown = -1;
   tty = isatty (fileno (stderr));
+  ok = gguf_type != NULL
+       ? sy_random_model_write_gguf (&spec, dir, dtype, (guint64) seed, weight_type, mix, tokenizer,
+                                     tty ? sy_cli_show_progress : NULL, &progress, &error)
+       : sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
+                                tty ? sy_cli_show_progress : NULL, &progress, &error);
+  if (tty)
+    fputc ('\n', stderr);
+  if (!ok)
+    return sy_cli_error_from (error);
   if (gguf_type != NULL)
     {
       struct stat st;
 
-      if (!sy_random_model_write_gguf (&spec, dir, dtype, (guint64) seed, weight_type, mix, tokenizer,
-                                       tty ? sy_cli_show_progress : NULL, &progress, &error))
-        {
-          if (tty)
-            fputc ('\n', stderr);
-          return sy_cli_error_from (error);
-        }
-      if (tty)
-        fputc ('\n', stderr);
       seconds = (double) (g_get_monotonic_time () - progress.start) / G_USEC_PER_SEC;
       printf ("%s: %s, %d layers, %s from %s, %" G_GUINT64_FORMAT " bytes, tokenizer %s, written in %.1f s\n",
               dir, spec.name, spec.n_layers, mix != SY_GGUF_MIX_NONE ? sy_gguf_mix_name (mix) : sy_dtype_name (weight_type),
@@ -145,15 +145,6 @@ sy_cli_make_random_model (int    argc,
               tokenizer && g_file_test (tokenizer, G_FILE_TEST_EXISTS) ? tokenizer : "none", seconds);
       return 0;
     }
-  if (!sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
-                              tty ? sy_cli_show_progress : NULL, &progress, &error))
-    {
-      if (tty)
-        fputc ('\n', stderr);
-      return sy_cli_error_from (error);
-    }
-  if (tty)
-    fputc ('\n', stderr);
 
   if (tokenizer != NULL)
     {
