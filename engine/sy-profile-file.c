@@ -64,55 +64,6 @@ expert_to_json (const SyProfileExpert *x)
   return o;
 }
 
-/* Reads the counts of an object of name -> count into groups; the layer's
- * counts are the sums over every expert's object. */
-static gboolean
-read_groups (json_object  *experts,
-             const char   *member,
-             int           expert,
-             GArray       *out,
-             GError      **error)
-{
-  g_autoptr (GHashTable) layer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *mine = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  for (size_t e = 0; e < json_object_array_length (experts); e++)
-    {
-      json_object *xo = json_object_array_get_idx (experts, e), *groups = NULL;
-
-      if (!json_object_object_get_ex (xo, member, &groups) || !json_object_is_type (groups, json_type_object))
-        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                               "profile.json: expert %zu has no '%s' object", e, member);
-      if ((int) e == expert)
-        mine = groups;
-      json_object_object_foreach (groups, name, count)
-        {
-          gint64 *sum = g_hash_table_lookup (layer, name);
-
-          if (sum == NULL)
-            {
-              sum = g_new0 (gint64, 1);
-              g_hash_table_insert (layer, g_strdup (name), sum);
-            }
-          *sum += json_object_get_int64 (count);
-        }
-    }
-  g_hash_table_iter_init (&iter, layer);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_object *count = NULL;
-      SyProfileExpertGroup g = { g_strdup (key), 0, *(gint64 *) value };
-
-      if (mine && json_object_object_get_ex (mine, key, &count))
-        g.count = json_object_get_int64 (count);
-      g_array_append_val (out, g);
-    }
-  g_array_sort (out, _sy_profile_cmp_expert_group);
-  return TRUE;
-}
-
 static gint64
 json_int64_at (json_object *array,
                size_t       i)
@@ -180,7 +131,8 @@ read_run_groups (json_object *ro,
 
 /* A layer's "experts" (the corpus half of the expert cards: top tokens,
  * POS and genre counts) back into the run's tables, so that a profile read
- * from its file gives the same cards and writes them out again */
+ * from its file gives the same cards and writes them out again; what a
+ * card lacks in the file goes to card_missing */
 static void
 read_layer_experts (json_object    *lo,
                     SyProfileRun   *r,
@@ -189,6 +141,8 @@ read_layer_experts (json_object    *lo,
   json_object *experts = NULL;
   int E = r->n_experts;
 
+  for (int e = 0; e < E; e++)
+    pl->card_missing[e] = "experts";
   if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
     return;
   for (int e = 0; e < E && e < (int) json_object_array_length (experts); e++)
@@ -197,6 +151,7 @@ read_layer_experts (json_object    *lo,
       const char *members[2] = { "pos", "genres" };
       GHashTable *tables[2] = { pl->expert_pos, pl->expert_genre };
 
+      pl->card_missing[e] = NULL;
       if (json_object_object_get_ex (xo, "top_tokens", &top) && json_object_is_type (top, json_type_array))
         for (size_t i = 0; i < json_object_array_length (top); i++)
           {
@@ -210,12 +165,18 @@ read_layer_experts (json_object    *lo,
                 !g_hash_table_contains (r->token_text, GINT_TO_POINTER ((int) id)))
               g_hash_table_insert (r->token_text, GINT_TO_POINTER ((int) id), g_strdup (json_object_get_string (v)));
           }
+      else
+        pl->card_missing[e] = "top_tokens";
       for (int k = 0; k < 2; k++)
         {
           json_object *groups = NULL;
 
           if (!json_object_object_get_ex (xo, members[k], &groups) || !json_object_is_type (groups, json_type_object))
-            continue;
+            {
+              if (pl->card_missing[e] == NULL)
+                pl->card_missing[e] = members[k];
+              continue;
+            }
           json_object_object_foreach (groups, name, count)
             if (json_object_is_type (count, json_type_int))
               _sy_profile_expert_row (tables[k], name, E)[e] = MAX (json_object_get_int64 (count), 0);
@@ -235,12 +196,18 @@ read_sweep_point (json_object         *o,
   p->pareto = json_object_object_get_ex (o, "pareto", &v) && json_object_get_boolean (v);
 }
 
+/* @path's profile.json: @path itself, or the file of that name in it */
+static char *
+profile_json_path (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_DIR) ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+}
+
 SyProfile *
 sy_profile_read_json (const char  *path,
                       GError     **error)
 {
-  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
-                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
+  g_autofree char *file = profile_json_path (path);
   json_object *root = sy_json_load_file (file, error), *runs = NULL, *o = NULL;
   SyProfile *prof;
   int E;
@@ -381,90 +348,44 @@ sy_profile_read_expert (const char  *path,
                         int          expert,
                         GError     **error)
 {
-  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR)
-                          ? g_build_filename (path, "profile.json", NULL) : g_strdup (path);
-  json_object *root = sy_json_load_file (file, error), *runs = NULL, *run = NULL;
-  json_object *layers = NULL, *lo = NULL, *experts = NULL, *xo = NULL, *load = NULL, *top = NULL;
-  g_autoptr (SyProfileExpert) x = NULL;
+  g_autofree char *file = profile_json_path (path);
+  g_autoptr (SyProfile) prof = sy_profile_read_json (file, error);
+  const SyProfileRun *r = NULL;
+  const char *missing;
 
-  if (root == NULL)
+  if (prof == NULL)
     return NULL;
-  if (!json_object_object_get_ex (root, "runs", &runs) || !json_object_is_type (runs, json_type_array) ||
-      json_object_array_length (runs) == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no runs (not a profile.json)", file);
-      goto fail;
-    }
-  for (size_t i = 0; i < json_object_array_length (runs) && run == NULL; i++)
-    {
-      json_object *ro = json_object_array_get_idx (runs, i), *name = NULL;
-
-      if (router == NULL ||
-          (json_object_object_get_ex (ro, "router", &name) && g_strcmp0 (json_object_get_string (name), router) == 0))
-        run = ro;
-    }
-  if (run == NULL)
+  for (guint i = 0; i < prof->runs->len && r == NULL; i++)
+    if (router == NULL || g_strcmp0 (((SyProfileRun *) g_ptr_array_index (prof->runs, i))->router, router) == 0)
+      r = g_ptr_array_index (prof->runs, i);
+  if (r == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no run of router '%s'", file, router);
-      goto fail;
+      return NULL;
     }
-  if (!json_object_object_get_ex (run, "layers", &layers) || !json_object_is_type (layers, json_type_array) ||
-      moe < 0 || moe >= (int) json_object_array_length (layers))
+  if (moe < 0 || moe >= r->n_layers)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no MoE layer %d", file, moe);
-      goto fail;
+      return NULL;
     }
-  lo = json_object_array_get_idx (layers, moe);
-  if (!json_object_object_get_ex (lo, "experts", &experts) || !json_object_is_type (experts, json_type_array))
+  if (expert < 0 || expert >= r->n_experts)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
+      return NULL;
+    }
+  missing = r->layers[moe].card_missing[expert];
+  if (g_strcmp0 (missing, "experts") == 0)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
                    "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", file, moe);
-      goto fail;
+      return NULL;
     }
-  if (expert < 0 || expert >= (int) json_object_array_length (experts) ||
-      !json_object_object_get_ex (lo, "expert_load", &load) || !json_object_is_type (load, json_type_array) ||
-      json_object_array_length (load) != json_object_array_length (experts))
+  if (missing != NULL)
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
-      goto fail;
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no '%s'", file, expert, missing);
+      return NULL;
     }
-  x = _sy_profile_expert_new ();
-  x->router = g_strdup (json_object_get_string (json_object_object_get (run, "router")));
-  x->layer = json_object_get_int (json_object_object_get (lo, "layer"));
-  x->moe = moe;
-  x->expert = expert;
-  x->n_experts = (int) json_object_array_length (experts);
-  for (int e = 0; e < x->n_experts; e++)
-    x->layer_assignments += json_object_get_int64 (json_object_array_get_idx (load, e));
-  x->assignments = json_object_get_int64 (json_object_array_get_idx (load, expert));
-  xo = json_object_array_get_idx (experts, expert);
-  if (!json_object_object_get_ex (xo, "top_tokens", &top) || !json_object_is_type (top, json_type_array))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no 'top_tokens'", file, expert);
-      goto fail;
-    }
-  for (size_t i = 0; i < json_object_array_length (top); i++)
-    {
-      json_object *to = json_object_array_get_idx (top, i);
-      SyProfileExpertToken t = { 0, };
-
-      t.id = json_object_get_int (json_object_object_get (to, "id"));
-      t.text = g_strdup (json_object_get_string (json_object_object_get (to, "text")));
-      t.count = json_object_get_int64 (json_object_object_get (to, "count"));
-      t.share = json_object_get_double (json_object_object_get (to, "share"));
-      if (t.text == NULL)
-        t.text = g_strdup ("");
-      g_array_append_val (x->top_tokens, t);
-    }
-  if (!read_groups (experts, "pos", expert, x->pos, error) ||
-      !read_groups (experts, "genres", expert, x->genres, error))
-    goto fail;
-  json_object_put (root);
-  return g_steal_pointer (&x);
-
-fail:
-  json_object_put (root);
-  return NULL;
+  return _sy_profile_run_expert (r, moe, expert);
 }
 
 static json_object *

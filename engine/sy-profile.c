@@ -106,6 +106,7 @@ _sy_profile_run_new (const char *router,
         r->layers[l].expert_tokens[e] = g_hash_table_new (g_direct_hash, g_direct_equal);
       r->layers[l].expert_pos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       r->layers[l].expert_genre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      r->layers[l].card_missing = g_new0 (const char *, MAX (n_experts, 1));
     }
   r->token_text = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->by_genre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -127,6 +128,7 @@ run_free (SyProfileRun *r)
       g_free (r->layers[l].expert_tokens);
       g_hash_table_unref (r->layers[l].expert_pos);
       g_hash_table_unref (r->layers[l].expert_genre);
+      g_free (r->layers[l].card_missing);
     }
   g_hash_table_unref (r->token_text);
   g_free (r->layers);

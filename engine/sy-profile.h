@@ -107,6 +107,9 @@ typedef struct
   GHashTable **expert_tokens; /* (E) token id -> assignments to the expert (GINT_TO_POINTER) */
   GHashTable  *expert_pos;    /* POS tag -> gint64[E]: the expert's tagged assignments */
   GHashTable  *expert_genre;  /* genre -> gint64[E]: the expert's assignments by genre */
+  const char **card_missing;  /* (E) read back from a profile.json: the member of the
+                               * expert's card the file lacks ("experts" where the layer
+                               * has none, "top_tokens", "pos", "genres"); NULL: none */
 } SyProfileLayer;
 
 typedef struct
@@ -272,9 +275,9 @@ SyProfileExpert *sy_profile_read_expert  (const char              *path,
  * histogram, mean K and entropy and times: every chart's data.  The sums
  * come back from the means written (K times tokens, log perplexity times
  * tokens; a mean the file lacks gives a NaN sum), so the derived numbers
- * are the file's.  Not in the file:
- * per-chunk events and the tokens routed to each expert (take the expert
- * cards' corpus half from sy_profile_read_expert). */
+ * are the file's, and the expert cards' corpus half (top tokens, POS and
+ * genre counts) where the file has it.  Not in the file: per-chunk events
+ * and the tokens routed to each expert beyond its top tokens. */
 SyProfile  *sy_profile_read_json         (const char              *path,
                                           GError                 **error);
 void        sy_profile_expert_free       (SyProfileExpert         *expert);

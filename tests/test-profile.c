@@ -606,6 +606,52 @@ check_read_back (const SyProfile *prof,
           some_tokens += a->top_tokens->len > 0;
         }
   g_assert_cmpint (some_tokens, >, 0);
+  /* one card from the file, by router */
+  for (guint r = 0; r < prof->runs->len; r++)
+    {
+      const char *router = ((SyProfileRun *) g_ptr_array_index (prof->runs, r))->router;
+      int e = (int) r % prof->n_experts;
+      g_autoptr (SyProfileExpert) a = sy_profile_get_expert (prof, r, prof->n_layers - 1, e, &error);
+      g_autoptr (SyProfileExpert) b = sy_profile_read_expert (dir, router, prof->n_layers - 1, e, &error);
+
+      g_assert_no_error (error);
+      assert_same_expert (a, b);
+    }
+}
+
+/* A card the profile.json lacks, or lacks part of: said so */
+static void
+check_card_missing (const char *dir)
+{
+  g_autofree char *file = g_build_filename (dir, "profile.json", NULL);
+  json_object *root = json_object_from_file (file), *layers;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyProfileExpert) x = NULL;
+
+  g_assert_nonnull (root);
+  layers = json_object_object_get (json_object_array_get_idx (json_object_object_get (root, "runs"), 0), "layers");
+  json_object_object_del (json_object_array_get_idx (layers, 0), "experts");
+  json_object_object_del (json_object_array_get_idx (json_object_object_get (json_object_array_get_idx (layers, 1),
+                                                                             "experts"), 1),
+                          "top_tokens");
+  g_assert_cmpint (json_object_to_file (file, root), ==, 0);
+  json_object_put (root);
+  x = sy_profile_read_expert (dir, NULL, 0, 0, &error);
+  g_assert_null (x);
+  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "layer 0 has no 'experts' (a profile from before expert cards"));
+  g_clear_error (&error);
+  x = sy_profile_read_expert (dir, NULL, 1, 1, &error);
+  g_assert_null (x);
+  g_assert_nonnull (strstr (error->message, "expert 1 has no 'top_tokens'"));
+  g_clear_error (&error);
+  x = sy_profile_read_expert (dir, NULL, 1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (x);
+  g_clear_pointer (&x, sy_profile_expert_free);
+  x = sy_profile_read_expert (dir, "no-such-router", 1, 0, &error);
+  g_assert_null (x);
+  g_assert_nonnull (strstr (error->message, "no run of router 'no-such-router'"));
 }
 
 static void
@@ -730,6 +776,7 @@ test_profile_invariants (void)
       g_assert_nonnull (strstr (c, "\nnative,4,"));
     }
     check_read_back (prof, out);
+    check_card_missing (out);
     sy_test_remove_tree (out);
   }
   sy_test_remove_tree (dir);
