@@ -477,32 +477,45 @@ hsum256 (__m256 v)
   return _mm_cvtss_f32 (s);
 }
 
-/* rows [r0, r1) against NT activation rows */
+/* What a family of formats' units share in a product: the permutations
+ * that spread a unit's scales over the lanes of its four registers, and
+ * whether the mins' term is subtracted (K formats) or added (block
+ * formats). */
+typedef struct
+{
+  __m512i  idx[4];
+  gboolean sub_mins;
+} UnitPlan512;
+
+/* One unit of a weight row (QKK values at @wu) against the unit of each
+ * of NT activation rows (at @xu0, rows @xb apart): the blocks' sums into
+ * acc[t], the mins' term into accm[t]. */
+typedef void (*UnitDot512) (SyDType        dtype,
+                            const guint8  *wu,
+                            const guint8  *xu0,
+                            gsize          xb,
+                            int            NT,
+                            const __m512i *idx,
+                            __m512        *acc,
+                            __m256        *accm);
+
+/* rows [r0, r1) against NT activation rows, unit by unit */
 INLINE_VNNI void
-k_rows_512 (SyDType       dtype,
-            const guint8 *w,
-            int           K,
-            const guint8 *xq,
-            gsize         xb,
-            const int     NT,
-            float        *y,
-            gsize         ldy,
-            int           r0,
-            int           r1)
+rows_of_units_512 (SyDType            dtype,
+                   UnitDot512         unit,
+                   const UnitPlan512 *plan,
+                   const guint8      *w,
+                   int                K,
+                   const guint8      *xq,
+                   gsize              xb,
+                   const int          NT,
+                   float             *y,
+                   gsize              ldy,
+                   int                r0,
+                   int                r1)
 {
   gsize rb = sy_dtype_n_bytes (dtype, K), ub = sy_dtype_n_bytes (dtype, QKK);
   int U = K / QKK;
-  __m512i idx[4];
-
-  /* int16 lane l of register i covers values 64 i + 2 l, + 1: group 4 i + l / 8 */
-  for (int i = 0; i < 4; i++)
-    {
-      gint16 v[32];
-
-      for (int l = 0; l < 32; l++)
-        v[l] = 4 * i + l / 8;
-      idx[i] = _mm512_loadu_si512 (v);
-    }
 
   for (int r = r0; r < r1; r++)
     {
@@ -515,33 +528,64 @@ k_rows_512 (SyDType       dtype,
           accm[t] = _mm256_setzero_ps ();
         }
       for (int u = 0; u < U; u++)
-        {
-          KRegs k;
-          __m512i sv[4];
-
-          k_decode_512 (dtype, w + (gsize) r * rb + (gsize) u * ub, &k);
-          for (int i = 0; i < 4; i++)
-            sv[i] = _mm512_permutexvar_epi16 (idx[i], _mm512_castsi256_si512 (k.sc));
-#pragma GCC unroll 4
-          for (int t = 0; t < NT; t++)
-            {
-              const guint8 *xu = xq + (gsize) t * xb + (gsize) u * Q8_UNIT_BYTES;
-              __m512i s0 = _mm512_setzero_si512 (), s1 = _mm512_setzero_si512 ();
-              float dx = *(const float *) (xu + OFF_D);
-              __m256i mm;
-
-              s0 = _mm512_dpwssd_epi32 (s0, _mm512_maddubs_epi16 (k.q[0], _mm512_load_si512 (xu)), sv[0]);
-              s1 = _mm512_dpwssd_epi32 (s1, _mm512_maddubs_epi16 (k.q[1], _mm512_load_si512 (xu + 64)), sv[1]);
-              s0 = _mm512_dpwssd_epi32 (s0, _mm512_maddubs_epi16 (k.q[2], _mm512_load_si512 (xu + 128)), sv[2]);
-              s1 = _mm512_dpwssd_epi32 (s1, _mm512_maddubs_epi16 (k.q[3], _mm512_load_si512 (xu + 192)), sv[3]);
-              acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)),
-                                        _mm512_set1_ps (k.d * dx), acc[t]);
-              mm = _mm256_madd_epi16 (_mm256_load_si256 ((const __m256i *) (xu + OFF_BSUMS)), k.mn);
-              accm[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (mm), _mm256_set1_ps (k.dmin * dx), accm[t]);
-            }
-        }
+        unit (dtype, w + (gsize) r * rb + (gsize) u * ub, xq + (gsize) u * Q8_UNIT_BYTES, xb, NT, plan->idx, acc, accm);
       for (int t = 0; t < NT; t++)
-        y[(gsize) t * ldy + r] = _mm512_reduce_add_ps (acc[t]) - hsum256 (accm[t]);
+        {
+          float s = _mm512_reduce_add_ps (acc[t]), m = hsum256 (accm[t]);
+
+          y[(gsize) t * ldy + r] = plan->sub_mins ? s - m : s + m;
+        }
+    }
+}
+
+/* int16 lane l of register i covers values 64 i + 2 l, + 1: group 4 i + l / 8 */
+INLINE_VNNI void
+k_plan_512 (UnitPlan512 *plan)
+{
+  for (int i = 0; i < 4; i++)
+    {
+      gint16 v[32];
+
+      for (int l = 0; l < 32; l++)
+        v[l] = 4 * i + l / 8;
+      plan->idx[i] = _mm512_loadu_si512 (v);
+    }
+  plan->sub_mins = TRUE;
+}
+
+/* a K-quant unit (sub-block scales and mins) */
+INLINE_VNNI void
+k_unit_512 (SyDType        dtype,
+            const guint8  *wu,
+            const guint8  *xu0,
+            gsize          xb,
+            int            NT,
+            const __m512i *idx,
+            __m512        *acc,
+            __m256        *accm)
+{
+  KRegs k;
+  __m512i sv[4];
+
+  k_decode_512 (dtype, wu, &k);
+  for (int i = 0; i < 4; i++)
+    sv[i] = _mm512_permutexvar_epi16 (idx[i], _mm512_castsi256_si512 (k.sc));
+#pragma GCC unroll 4
+  for (int t = 0; t < NT; t++)
+    {
+      const guint8 *xu = xu0 + (gsize) t * xb;
+      __m512i s0 = _mm512_setzero_si512 (), s1 = _mm512_setzero_si512 ();
+      float dx = *(const float *) (xu + OFF_D);
+      __m256i mm;
+
+      s0 = _mm512_dpwssd_epi32 (s0, _mm512_maddubs_epi16 (k.q[0], _mm512_load_si512 (xu)), sv[0]);
+      s1 = _mm512_dpwssd_epi32 (s1, _mm512_maddubs_epi16 (k.q[1], _mm512_load_si512 (xu + 64)), sv[1]);
+      s0 = _mm512_dpwssd_epi32 (s0, _mm512_maddubs_epi16 (k.q[2], _mm512_load_si512 (xu + 128)), sv[2]);
+      s1 = _mm512_dpwssd_epi32 (s1, _mm512_maddubs_epi16 (k.q[3], _mm512_load_si512 (xu + 192)), sv[3]);
+      acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)),
+                                _mm512_set1_ps (k.d * dx), acc[t]);
+      mm = _mm256_madd_epi16 (_mm256_load_si256 ((const __m256i *) (xu + OFF_BSUMS)), k.mn);
+      accm[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (mm), _mm256_set1_ps (k.dmin * dx), accm[t]);
     }
 }
 
@@ -665,80 +709,67 @@ b_decode_512 (SyDType       dtype,
     k->mw = f16x8 (b + 2, bb);
 }
 
+/* float lane l of register i: block 2 i + l / 8 */
 INLINE_VNNI void
-b_rows_512 (SyDType       dtype,
-            const guint8 *w,
-            int           K,
-            const guint8 *xq,
-            gsize         xb,
-            const int     NT,
-            float        *y,
-            gsize         ldy,
-            int           r0,
-            int           r1)
+b_plan_512 (UnitPlan512 *plan)
 {
-  gsize rb = sy_dtype_n_bytes (dtype, K), ub = sy_dtype_n_bytes (dtype, QKK);
-  gboolean mins = dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_1;
-  int U = K / QKK;
-  const __m512i x80 = _mm512_set1_epi8 ((char) 0x80);
-  __m512i idx[4];
-
-  /* float lane l of register i: block 2 i + l / 8 */
   for (int i = 0; i < 4; i++)
-    idx[i] = _mm512_mask_blend_epi32 (0xFF00, _mm512_set1_epi32 (2 * i), _mm512_set1_epi32 (2 * i + 1));
+    plan->idx[i] = _mm512_mask_blend_epi32 (0xFF00, _mm512_set1_epi32 (2 * i), _mm512_set1_epi32 (2 * i + 1));
+  plan->sub_mins = FALSE;
+}
 
-  for (int r = r0; r < r1; r++)
-    {
-      __m512 acc[4];
-      __m256 accm[4];
+/* a unit of eight 32-value blocks (a scale each, Q4_1 and Q5_1 a min) */
+INLINE_VNNI void
+b_unit_512 (SyDType        dtype,
+            const guint8  *wu,
+            const guint8  *xu0,
+            gsize          xb,
+            int            NT,
+            const __m512i *idx,
+            __m512        *acc,
+            __m256        *accm)
+{
+  gboolean mins = dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_1;
+  const __m512i x80 = _mm512_set1_epi8 ((char) 0x80);
+  BRegs k;
+  __m512i nc[4];
 
-      for (int t = 0; t < NT; t++)
-        {
-          acc[t] = _mm512_setzero_ps ();
-          accm[t] = _mm256_setzero_ps ();
-        }
-      for (int u = 0; u < U; u++)
-        {
-          BRegs k;
-          __m512i nc[4];
-
-          b_decode_512 (dtype, w + (gsize) r * rb + (gsize) u * ub, &k);
-          /* - 128 sum (w), per group of four */
-          for (int i = 0; i < 4; i++)
-            nc[i] = _mm512_sub_epi32 (_mm512_setzero_si512 (),
-                                      _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), x80, k.w[i]));
+  b_decode_512 (dtype, wu, &k);
+  /* - 128 sum (w), per group of four */
+  for (int i = 0; i < 4; i++)
+    nc[i] = _mm512_sub_epi32 (_mm512_setzero_si512 (),
+                              _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), x80, k.w[i]));
 #pragma GCC unroll 4
-          for (int t = 0; t < NT; t++)
-            {
-              const guint8 *xu = xq + (gsize) t * xb + (gsize) u * Q8_UNIT_BYTES;
-              __m512 sc = _mm512_castps256_ps512 (_mm256_mul_ps (k.dw, _mm256_load_ps ((const float *) (xu + OFF_DX))));
+  for (int t = 0; t < NT; t++)
+    {
+      const guint8 *xu = xu0 + (gsize) t * xb;
+      __m512 sc = _mm512_castps256_ps512 (_mm256_mul_ps (k.dw, _mm256_load_ps ((const float *) (xu + OFF_DX))));
 
-              for (int i = 0; i < 4; i++)
-                {
-                  __m512i s = _mm512_dpbusd_epi32 (nc[i], _mm512_load_si512 (xu + 64 * i), k.w[i]);
+      for (int i = 0; i < 4; i++)
+        {
+          __m512i s = _mm512_dpbusd_epi32 (nc[i], _mm512_load_si512 (xu + 64 * i), k.w[i]);
 
-                  acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s), _mm512_permutexvar_ps (idx[i], sc), acc[t]);
-                }
-              if (mins)
-                accm[t] = _mm256_fmadd_ps (k.mw, _mm256_load_ps ((const float *) (xu + OFF_DXS)), accm[t]);
-            }
+          acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s), _mm512_permutexvar_ps (idx[i], sc), acc[t]);
         }
-      for (int t = 0; t < NT; t++)
-        y[(gsize) t * ldy + r] = _mm512_reduce_add_ps (acc[t]) + hsum256 (accm[t]);
+      if (mins)
+        accm[t] = _mm256_fmadd_ps (k.mw, _mm256_load_ps ((const float *) (xu + OFF_DXS)), accm[t]);
     }
 }
 
 /* one instance per type and number of activation rows */
-#define INSTANCES(fam, DT)                                                              \
-  case DT:                                                                              \
-    switch (nt)                                                                         \
-      {                                                                                 \
-      case 1: fam##_rows_512 (DT, w, K, xq, xb, 1, y, ldy, r0, r1); break;              \
-      case 2: fam##_rows_512 (DT, w, K, xq, xb, 2, y, ldy, r0, r1); break;              \
-      case 3: fam##_rows_512 (DT, w, K, xq, xb, 3, y, ldy, r0, r1); break;              \
-      default: fam##_rows_512 (DT, w, K, xq, xb, 4, y, ldy, r0, r1); break;             \
-      }                                                                                 \
+#define INSTANCES(fam, DT)               \
+  case DT:                               \
+    fam##_plan_512 (&plan);              \
+    switch (nt)                          \
+      {                                  \
+      case 1: ROWS (fam, DT, 1); break;  \
+      case 2: ROWS (fam, DT, 2); break;  \
+      case 3: ROWS (fam, DT, 3); break;  \
+      default: ROWS (fam, DT, 4); break; \
+      }                                  \
     break;
+#define ROWS(fam, DT, NT) \
+  rows_of_units_512 (DT, fam##_unit_512, &plan, w, K, xq, xb, NT, y, ldy, r0, r1)
 
 KERNEL_VNNI static void
 rows_512 (SyDType       dtype,
@@ -752,6 +783,8 @@ rows_512 (SyDType       dtype,
           int           r0,
           int           r1)
 {
+  UnitPlan512 plan;
+
   switch (dtype)
     {
     INSTANCES (k, SY_DTYPE_Q4_K)
