@@ -192,7 +192,8 @@ void         _sy_draw_trace_title (cairo_t             *cr,
                                    const char          *title,
                                    double               width);
 
-/* p of a "topp:p=P..." router SPEC; FALSE when the SPEC is not top-p. */
+/* p of a top-p router SPEC that sets it ("topp:p=P..."); FALSE for any
+ * other SPEC or one sy_router_spec_parse() rejects. */
 gboolean     _sy_router_topp_p (const char          *spec,
                                 double              *p);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-render-private.h"
+#include "sy-router.h"
 
 double
 _sy_px (const SyRenderStyle *style,
@@ -647,29 +648,12 @@ gboolean
 _sy_router_topp_p (const char *spec,
                    double     *p)
 {
-  g_auto (GStrv) options = NULL;
-  const char *colon;
+  g_autoptr (SyRouterSpec) parsed = spec != NULL ? sy_router_spec_parse (spec, NULL) : NULL;
 
-  if (spec == NULL || !g_str_has_prefix (spec, "topp"))
+  if (parsed == NULL || parsed->policy != SY_POLICY_TOPP || !isfinite (parsed->p))
     return FALSE;
-  colon = strchr (spec, ':');
-  if (colon == NULL || colon != spec + 4)
-    return FALSE;
-  options = g_strsplit (colon + 1, ",", -1);
-  for (int i = 0; options[i]; i++)
-    {
-      char *end = NULL;
-      double v;
-
-      if (!g_str_has_prefix (options[i], "p="))
-        continue;
-      v = g_ascii_strtod (options[i] + 2, &end);
-      if (end == options[i] + 2 || *end != '\0' || !isfinite (v))
-        return FALSE;
-      *p = v;
-      return TRUE;
-    }
-  return FALSE;
+  *p = parsed->p;
+  return TRUE;
 }
 
 double
