@@ -770,6 +770,7 @@ load_config (SyModel     *m,
 {
   json_object *root, *v = NULL;
   const char *model_type = NULL;
+  gboolean ok = FALSE;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
@@ -795,26 +796,16 @@ load_config (SyModel     *m,
       && json_object_get_type (v) == json_type_string)
     model_type = json_object_get_string (v);
   if (model_type == NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "%s: required key 'model_type' is missing (supported: %s)",
-                   *config_file, sy_arch_supported_list ());
-      json_object_put (root);
-      return FALSE;
-    }
-  m->arch = sy_arch_lookup (model_type, error);
-  if (m->arch == NULL)
-    {
-      g_prefix_error (error, "%s: ", *config_file);
-      json_object_put (root);
-      return FALSE;
-    }
-  if (!sy_config_parse (m->arch, root, *config_file, &m->config, error))
-    {
-      json_object_put (root);
-      return FALSE;
-    }
+    g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
+                 "%s: required key 'model_type' is missing (supported: %s)",
+                 *config_file, sy_arch_supported_list ());
+  else if ((m->arch = sy_arch_lookup (model_type, error)) == NULL)
+    g_prefix_error (error, "%s: ", *config_file);
+  else
+    ok = sy_config_parse (m->arch, root, *config_file, &m->config, error);
   json_object_put (root);
+  if (!ok)
+    return FALSE;
   if (*gguf && sy_gguf_model_rope_pairs (*gguf))
     m->config.rope_interleave = TRUE;
   return TRUE;
