@@ -80,25 +80,41 @@ void      _sy_pair_map_init    (SyPairMap *map, guint expected);
 void      _sy_pair_map_clear   (SyPairMap *map);
 void      _sy_pair_map_insert  (SyPairMap *map, int32_t a, int32_t b, int32_t rank, int32_t new_id);
 
+static inline uint64_t
+_sy_pair_key (int32_t a,
+              int32_t b)
+{
+  return ((uint64_t) (uint32_t) a << 32) | (uint32_t) b;
+}
+
+/* The slot of the pair @key, or the empty slot where it goes (the table
+ * is never full). */
+static inline SyPairSlot *
+_sy_pair_map_find (const SyPairMap *map,
+                   uint64_t         key)
+{
+  guint i = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 32) & map->mask;
+
+  for (;;)
+    {
+      SyPairSlot *slot = &map->slots[i];
+      if (slot->rank < 0 || slot->key == key)
+        return slot;
+      i = (i + 1) & map->mask;
+    }
+}
+
 static inline const SyPairSlot *
 _sy_pair_map_lookup (const SyPairMap *map,
                      int32_t          a,
                      int32_t          b)
 {
-  uint64_t key = ((uint64_t) (uint32_t) a << 32) | (uint32_t) b;
-  guint i = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 32) & map->mask;
+  const SyPairSlot *slot;
 
   if (map->slots == NULL)
     return NULL;
-  for (;;)
-    {
-      const SyPairSlot *slot = &map->slots[i];
-      if (slot->rank < 0)
-        return NULL;
-      if (slot->key == key)
-        return slot;
-      i = (i + 1) & map->mask;
-    }
+  slot = _sy_pair_map_find (map, _sy_pair_key (a, b));
+  return slot->rank < 0 ? NULL : slot;
 }
 
 /* ---- Unicode helpers (sy-tokenizer-util.c) ----------------------------- */

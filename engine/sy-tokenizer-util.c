@@ -123,6 +123,27 @@ _sy_str_map_clear (SyStrMap       *map,
   map->count = 0;
 }
 
+/* The slot of @key, or the empty slot where it goes (the table is never
+ * full). */
+static inline SyStrSlot *
+str_map_find (const SyStrMap *map,
+              const char     *key,
+              gsize           len,
+              uint64_t        hash)
+{
+  guint i = (guint) hash & map->mask;
+
+  for (;;)
+    {
+      SyStrSlot *slot = &map->slots[i];
+      if (slot->key == NULL)
+        return slot;
+      if (slot->hash == hash && slot->klen == (int32_t) len && memcmp (slot->key, key, len) == 0)
+        return slot;
+      i = (i + 1) & map->mask;
+    }
+}
+
 static void
 str_map_grow (SyStrMap *map)
 {
@@ -134,12 +155,7 @@ str_map_grow (SyStrMap *map)
   map->mask = cap - 1;
   for (guint i = 0; i < old_cap; i++)
     if (old[i].key != NULL)
-      {
-        guint j = (guint) old[i].hash & map->mask;
-        while (map->slots[j].key != NULL)
-          j = (j + 1) & map->mask;
-        map->slots[j] = old[i];
-      }
+      *str_map_find (map, old[i].key, old[i].klen, old[i].hash) = old[i];
   g_free (old);
 }
 
@@ -150,27 +166,22 @@ _sy_str_map_insert (SyStrMap   *map,
                     uint64_t    hash,
                     gintptr     value)
 {
-  guint i;
+  SyStrSlot *slot;
 
   if ((map->count + 1) * 2 > map->mask + 1)
     str_map_grow (map);
-  i = (guint) hash & map->mask;
-  while (map->slots[i].key != NULL)
+  slot = str_map_find (map, key, len, hash);
+  if (slot->key != NULL)
     {
-      SyStrSlot *slot = &map->slots[i];
-      if (slot->hash == hash && slot->klen == (int32_t) len && memcmp (slot->key, key, len) == 0)
-        {
-          slot->value = value;
-          return FALSE;
-        }
-      i = (i + 1) & map->mask;
+      slot->value = value;
+      return FALSE;
     }
-  map->slots[i].hash = hash;
-  map->slots[i].key = g_malloc (len + 1);
-  memcpy (map->slots[i].key, key, len);
-  map->slots[i].key[len] = '\0';
-  map->slots[i].klen = (int32_t) len;
-  map->slots[i].value = value;
+  slot->hash = hash;
+  slot->key = g_malloc (len + 1);
+  memcpy (slot->key, key, len);
+  slot->key[len] = '\0';
+  slot->klen = (int32_t) len;
+  slot->value = value;
   map->count++;
   return TRUE;
 }
@@ -182,22 +193,15 @@ _sy_str_map_lookup (const SyStrMap *map,
                     uint64_t        hash,
                     gintptr        *value)
 {
-  guint i;
+  const SyStrSlot *slot;
 
   if (map->slots == NULL)
     return FALSE;
-  i = (guint) hash & map->mask;
-  while (map->slots[i].key != NULL)
-    {
-      const SyStrSlot *slot = &map->slots[i];
-      if (slot->hash == hash && slot->klen == (int32_t) len && memcmp (slot->key, key, len) == 0)
-        {
-          *value = slot->value;
-          return TRUE;
-        }
-      i = (i + 1) & map->mask;
-    }
-  return FALSE;
+  slot = str_map_find (map, key, len, hash);
+  if (slot->key == NULL)
+    return FALSE;
+  *value = slot->value;
+  return TRUE;
 }
 
 /* ---- pair map ----------------------------------------------------------- */
@@ -230,8 +234,8 @@ _sy_pair_map_insert (SyPairMap *map,
                      int32_t    rank,
                      int32_t    new_id)
 {
-  uint64_t key = ((uint64_t) (uint32_t) a << 32) | (uint32_t) b;
-  guint i;
+  uint64_t key = _sy_pair_key (a, b);
+  SyPairSlot *slot;
 
   if ((map->count + 1) * 2 > map->mask + 1)
     {
@@ -241,20 +245,15 @@ _sy_pair_map_insert (SyPairMap *map,
       _sy_pair_map_init (map, old_cap);
       for (guint k = 0; k < old_cap; k++)
         if (old[k].rank >= 0)
-          _sy_pair_map_insert (map, (int32_t) (old[k].key >> 32), (int32_t) (uint32_t) old[k].key,
-                               old[k].rank, old[k].new_id);
+          *_sy_pair_map_find (map, old[k].key) = old[k];
       g_free (old);
     }
-  i = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 32) & map->mask;
-  while (map->slots[i].rank >= 0)
-    {
-      if (map->slots[i].key == key)
-        return; /* the first (lowest) rank of a pair wins */
-      i = (i + 1) & map->mask;
-    }
-  map->slots[i].key = key;
-  map->slots[i].rank = rank;
-  map->slots[i].new_id = new_id;
+  slot = _sy_pair_map_find (map, key);
+  if (slot->rank >= 0)
+    return; /* the first (lowest) rank of a pair wins */
+  slot->key = key;
+  slot->rank = rank;
+  slot->new_id = new_id;
   map->count++;
 }
 
