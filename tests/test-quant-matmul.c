@@ -27,24 +27,7 @@
 #include "sy-quant.h"
 #include "sy-quant-matmul.h"
 #include "sy-quant-q8.h"
-
-static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q4_0,
-                                 SY_DTYPE_MXFP4, SY_DTYPE_Q4_1, SY_DTYPE_Q5_0, SY_DTYPE_Q5_1,
-                                 SY_DTYPE_Q2_K, SY_DTYPE_Q3_K, SY_DTYPE_Q5_K, SY_DTYPE_IQ4_NL,
-                                 SY_DTYPE_IQ4_XS };
-
-static float *
-random_values (int     n,
-               guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-  float *x = g_new (float, n);
-
-  for (int i = 0; i < n; i++)
-    x[i] = (float) g_rand_double_range (r, -1.0, 1.0) * (i % 7 == 0 ? 3.0f : 1.0f);
-  g_rand_free (r);
-  return x;
-}
+#include "sy-test-quant.h"
 
 /* @rows x @cols quantized from random weights, then the codes replaced by
  * random bytes, the scales kept from the quantization (finite, small) */
@@ -55,7 +38,7 @@ random_matrix (SyDType t,
                GRand  *r)
 {
   gsize nb = sy_dtype_n_bytes (t, (int64_t) rows * cols), bb = sy_dtype_block_bytes (t);
-  g_autofree float *w = random_values (rows * cols, g_rand_int (r));
+  g_autofree float *w = sy_test_random_values (rows * cols, g_rand_int (r));
   g_autofree guint8 *fresh = g_malloc (nb);
   guint8 *q = g_malloc (nb);
 
@@ -97,7 +80,7 @@ check_type (SyDType t,
       if (K % sy_dtype_block_elems (t) != 0)
         continue;
       q = random_matrix (t, rows, K, r);
-      x = random_values (17 * K, g_rand_int (r));
+      x = sy_test_random_values (17 * K, g_rand_int (r));
       sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
       for (guint ti = 0; ti < G_N_ELEMENTS (Ts); ti++)
         {
@@ -139,30 +122,39 @@ check_type (SyDType t,
   sy_quant_matmul_set_level (0);
 }
 
+typedef void (*CheckTypeFunc) (SyDType t,
+                               int     level,
+                               GRand  *r);
+
+/* @check of every block type at kernel @level, one generator seeded @seed */
+static void
+check_every_type (CheckTypeFunc check,
+                  int           level,
+                  guint32       seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
+    check (sy_test_block_types[k], level, r);
+  g_rand_free (r);
+}
+
 static void
 test_best_level (void)
 {
-  GRand *r = g_rand_new_with_seed (16);
   gboolean fused = g_str_has_prefix (sy_quant_matmul_path (SY_DTYPE_Q4_K), "fast");
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
-    {
-      /* where the CPU has the fused kernels, every type has one */
-      if (fused && !g_str_has_prefix (sy_quant_matmul_path (types[k]), "fast"))
-        g_error ("%s: %s", sy_dtype_name (types[k]), sy_quant_matmul_path (types[k]));
-      check_type (types[k], 0, r);
-    }
-  g_rand_free (r);
+  /* where the CPU has the fused kernels, every type has one */
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
+    if (fused && !g_str_has_prefix (sy_quant_matmul_path (sy_test_block_types[k]), "fast"))
+      g_error ("%s: %s", sy_dtype_name (sy_test_block_types[k]), sy_quant_matmul_path (sy_test_block_types[k]));
+  check_every_type (check_type, 0, 16);
 }
 
 static void
 test_no_avx512 (void)
 {
-  GRand *r = g_rand_new_with_seed (17);
-
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
-    check_type (types[k], 1, r);
-  g_rand_free (r);
+  check_every_type (check_type, 1, 17);
 }
 
 /* Edge scales: every block's f16 scale (and min scale) set to zero, the
@@ -178,7 +170,7 @@ test_edge_scales (void)
   static const SyDType edge_types[] = { SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q8_0, SY_DTYPE_Q5_K };
   GRand *r = g_rand_new_with_seed (18);
   int rows = 9, K = 2048;
-  g_autofree float *x = random_values (4 * K, 19);
+  g_autofree float *x = sy_test_random_values (4 * K, 19);
 
   for (guint k = 0; k < G_N_ELEMENTS (edge_types); k++)
     for (guint e = 0; e < G_N_ELEMENTS (f16s); e++)
@@ -232,17 +224,13 @@ static void
 test_sy_matmul (void)
 {
   int rows = 70, cols = 512;
-  g_autofree float *w = random_values (rows * cols, 5);
-  g_autofree float *x = random_values (40 * cols, 6);
+  g_autofree float *w = sy_test_random_values (rows * cols, 5);
+  g_autofree float *x = sy_test_random_values (40 * cols, 6);
   g_autoptr (SyPool) pool = sy_pool_new (2);
-  static const SyDType fast[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q5_K,
-                                  SY_DTYPE_Q4_0, SY_DTYPE_Q4_1, SY_DTYPE_Q5_0, SY_DTYPE_Q5_1,
-                                  SY_DTYPE_IQ4_NL, SY_DTYPE_MXFP4, SY_DTYPE_Q2_K, SY_DTYPE_Q3_K,
-                                  SY_DTYPE_IQ4_XS };
 
-  for (guint k = 0; k < G_N_ELEMENTS (fast); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      SyDType t = fast[k];
+      SyDType t = sy_test_block_types[k];
       g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
       SyMat m = { q, t, rows, cols };
       g_autofree float *a = g_new (float, 40 * rows);
@@ -315,7 +303,7 @@ check_q8_type (SyDType t,
     {
       int K = lengths[li];
       g_autofree guint8 *q = random_matrix (t, rows, K, r);
-      g_autofree float *x = random_values (17 * K, g_rand_int (r));
+      g_autofree float *x = sy_test_random_values (17 * K, g_rand_int (r));
       g_autofree float *deq = g_new (float, (gsize) rows * K);
       int Ts[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17 };
 
@@ -370,28 +358,19 @@ check_q8_type (SyDType t,
 static void
 test_q8_best_level (void)
 {
-  GRand *r = g_rand_new_with_seed (26);
-
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
-    {
-      /* every type has a q8 kernel */
-      g_assert_cmpstr (sy_quant_matmul_q8_path (types[k]), !=, "none");
-      check_q8_type (types[k], 0, r);
-    }
+  /* every type has a q8 kernel */
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
+    g_assert_cmpstr (sy_quant_matmul_q8_path (sy_test_block_types[k]), !=, "none");
+  check_every_type (check_q8_type, 0, 26);
   g_assert_cmpstr (sy_quant_matmul_q8_path (SY_DTYPE_BF16), ==, "none");
   g_assert_cmpuint (sy_quant_q8_row_bytes (SY_DTYPE_BF16, 256), ==, 0);
   g_assert_cmpuint (sy_quant_q8_row_bytes (SY_DTYPE_Q4_K, 96), ==, 0);
-  g_rand_free (r);
 }
 
 static void
 test_q8_no_avx512 (void)
 {
-  GRand *r = g_rand_new_with_seed (27);
-
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
-    check_q8_type (types[k], 1, r);
-  g_rand_free (r);
+  check_every_type (check_q8_type, 1, 27);
 }
 
 /* the vector quantizer writes the scalar one's bytes: random rows, ties
@@ -401,7 +380,7 @@ static void
 test_q8_quantize (void)
 {
   int K = 1024, T = 6;
-  g_autofree float *x = random_values (T * K, 41);
+  g_autofree float *x = sy_test_random_values (T * K, 41);
 
   for (int i = 0; i < K; i++)
     x[K + i] = (float) ((i % 255) - 127) * 0.5f;     /* amax 63.5: x / d = 2 x */
@@ -411,17 +390,17 @@ test_q8_quantize (void)
   x[3 * K + 700] = -INFINITY;
   x[4 * K + 5] = 1e30f;
   x[4 * K + 600] = 1e-30f;
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      gsize rb = sy_quant_q8_row_bytes (types[k], K);
+      gsize rb = sy_quant_q8_row_bytes (sy_test_block_types[k], K);
       guint8 *a = g_aligned_alloc (T, rb, 64), *b = g_aligned_alloc (T, rb, 64);
 
-      sy_quant_q8_quantize (types[k], x, K, T, a);
-      sy_quant_q8_quantize_ref (types[k], x, K, T, b);
+      sy_quant_q8_quantize (sy_test_block_types[k], x, K, T, a);
+      sy_quant_q8_quantize_ref (sy_test_block_types[k], x, K, T, b);
       for (gsize i = 0; i < T * rb; i++)
         if (a[i] != b[i])
           g_error ("q8 quantization for %s: byte %" G_GSIZE_FORMAT " (row %d) %d, ref %d",
-                   sy_dtype_name (types[k]), i, (int) (i / rb), a[i], b[i]);
+                   sy_dtype_name (sy_test_block_types[k]), i, (int) (i / rb), a[i], b[i]);
       g_aligned_free (a);
       g_aligned_free (b);
     }
@@ -435,9 +414,9 @@ test_q8_special_rows (void)
   int K = 512, rows = 4;
   GRand *r = g_rand_new_with_seed (28);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      SyDType t = types[k];
+      SyDType t = sy_test_block_types[k];
       g_autofree guint8 *q = random_matrix (t, rows, K, r);
       g_autofree float *x = g_new0 (float, 2 * K);
       float y[8], ref[8];
@@ -465,8 +444,8 @@ static void
 test_q8_sy_matmul (void)
 {
   int rows = 70, cols = 512;
-  g_autofree float *w = random_values (rows * cols, 35);
-  g_autofree float *x = random_values (40 * cols, 36);
+  g_autofree float *w = sy_test_random_values (rows * cols, 35);
+  g_autofree float *x = sy_test_random_values (40 * cols, 36);
   g_autoptr (SyPool) pool = sy_pool_new (2);
   static const SyDType some[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q5_K,
                                   SY_DTYPE_BF16 };

@@ -18,36 +18,19 @@
 
 #include "sy-kernels.h"
 #include "sy-quant.h"
-
-static const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K,
-                                 SY_DTYPE_MXFP4, SY_DTYPE_Q4_1, SY_DTYPE_Q5_0, SY_DTYPE_Q5_1,
-                                 SY_DTYPE_Q2_K, SY_DTYPE_Q3_K, SY_DTYPE_Q5_K, SY_DTYPE_IQ4_NL,
-                                 SY_DTYPE_IQ4_XS };
-
-static float *
-random_values (int n,
-               guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-  float *x = g_new (float, n);
-
-  for (int i = 0; i < n; i++)
-    x[i] = (float) g_rand_double_range (r, -1.0, 1.0) * (i % 7 == 0 ? 3.0f : 1.0f);
-  g_rand_free (r);
-  return x;
-}
+#include "sy-test-quant.h"
 
 static void
 test_decode_matches_ref (void)
 {
   int n = 1024;
-  g_autofree float *x = random_values (n, 1);
+  g_autofree float *x = sy_test_random_values (n, 1);
   GRand *r = g_rand_new_with_seed (9);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     for (int random_bytes = 0; random_bytes < 2; random_bytes++)
       {
-        SyDType t = types[k];
+        SyDType t = sy_test_block_types[k];
         gsize nb = sy_dtype_n_bytes (t, n);
         g_autofree guint8 *q = g_malloc (nb);
         g_autofree float *a = g_new (float, n);
@@ -81,15 +64,15 @@ static void
 test_dot_matches_ref (void)
 {
   static const int lengths[] = { 256, 512, 768, 2048, 4096 };
-  g_autofree float *w = random_values (4096, 2);
-  g_autofree float *x = random_values (4096, 3);
+  g_autofree float *w = sy_test_random_values (4096, 2);
+  g_autofree float *x = sy_test_random_values (4096, 3);
   GRand *r = g_rand_new_with_seed (8);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     for (guint li = 0; li < G_N_ELEMENTS (lengths); li++)
       for (int random_bytes = 0; random_bytes < 2; random_bytes++)
         {
-          SyDType t = types[k];
+          SyDType t = sy_test_block_types[k];
           int n = lengths[li];
           gsize nb = sy_dtype_n_bytes (t, n), bb = sy_dtype_block_bytes (t);
           g_autofree guint8 *q = g_malloc (nb);
@@ -155,11 +138,11 @@ test_quantization_error (void)
                            1.0 / 15 + 0.04, 0.5 / 16 + 0.03, 1.0 / 31 + 0.02,
                            0.4, 0.25, 0.06, 0.12, 0.12 };
   int n = 4096;
-  g_autofree float *x = random_values (n, 4);
+  g_autofree float *x = sy_test_random_values (n, 4);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      SyDType t = types[k];
+      SyDType t = sy_test_block_types[k];
       int be = sy_dtype_block_elems (t);
       g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, n));
       g_autofree float *y = g_new (float, n);
@@ -334,13 +317,13 @@ static void
 test_matmul (void)
 {
   int rows = 48, cols = 512;
-  g_autofree float *w = random_values (rows * cols, 5);
-  g_autofree float *x = random_values (3 * cols, 6);
+  g_autofree float *w = sy_test_random_values (rows * cols, 5);
+  g_autofree float *x = sy_test_random_values (3 * cols, 6);
   g_autoptr (SyPool) pool = sy_pool_new (2);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      SyDType t = types[k];
+      SyDType t = sy_test_block_types[k];
       g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
       SyMat m = { q, t, rows, cols };
       float a[3 * 48], b[3 * 48], bias[48];
@@ -368,11 +351,11 @@ test_matmul (void)
 static void
 test_nonfinite (void)
 {
-  g_autofree float *x = random_values (512, 7);
+  g_autofree float *x = sy_test_random_values (512, 7);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
     {
-      SyDType t = types[k];
+      SyDType t = sy_test_block_types[k];
       gsize bb = sy_dtype_block_bytes (t);
       int nb = 512 / sy_dtype_block_elems (t);
       g_autofree guint8 *q = g_malloc (bb * nb);
