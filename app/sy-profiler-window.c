@@ -807,10 +807,6 @@ sy_profiler_window_get_expert (SyProfilerWindow  *self,
   run = gtk_drop_down_get_selected (self->run_drop);
   if (run >= self->profile->runs->len)
     run = 0;
-  if (self->profile_file)
-    return sy_profile_read_expert (self->profile_file,
-                                   ((SyProfileRun *) g_ptr_array_index (self->profile->runs, run))->router,
-                                   moe, expert, error);
   return sy_profile_get_expert (self->profile, (int) run, moe, expert, error);
 }
 

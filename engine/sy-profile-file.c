@@ -351,7 +351,6 @@ sy_profile_read_expert (const char  *path,
   g_autofree char *file = profile_json_path (path);
   g_autoptr (SyProfile) prof = sy_profile_read_json (file, error);
   const SyProfileRun *r = NULL;
-  const char *missing;
 
   if (prof == NULL)
     return NULL;
@@ -373,18 +372,8 @@ sy_profile_read_expert (const char  *path,
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: no expert %d in MoE layer %d", file, expert, moe);
       return NULL;
     }
-  missing = r->layers[moe].card_missing[expert];
-  if (g_strcmp0 (missing, "experts") == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
-                   "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", file, moe);
-      return NULL;
-    }
-  if (missing != NULL)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no '%s'", file, expert, missing);
-      return NULL;
-    }
+  if (!_sy_profile_check_card (r, moe, expert, file, error))
+    return NULL;
   return _sy_profile_run_expert (r, moe, expert);
 }
 

@@ -26,6 +26,15 @@ gint64          *_sy_profile_expert_row       (GHashTable         *table,
 SyProfileExpert *_sy_profile_run_expert       (const SyProfileRun *r,
                                                int                 moe,
                                                int                 expert);
+/* FALSE where @r was read from a profile.json that lacks expert @expert's
+ * card of MoE layer @moe, or part of it (card_missing): the error is
+ * "@where: layer MOE has no 'experts' (a profile from before expert
+ * cards: run it again)" or "@where: expert EXPERT has no 'MEMBER'". */
+gboolean         _sy_profile_check_card       (const SyProfileRun *r,
+                                               int                 moe,
+                                               int                 expert,
+                                               const char         *where,
+                                               GError            **error);
 /* SyProfileExpertGroup by descending layer count, then by name. */
 int              _sy_profile_cmp_expert_group (gconstpointer       a,
                                                gconstpointer       b);

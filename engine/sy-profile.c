@@ -978,6 +978,30 @@ _sy_profile_run_expert (const SyProfileRun *r,
   return x;
 }
 
+gboolean
+_sy_profile_check_card (const SyProfileRun *r,
+                        int                 moe,
+                        int                 expert,
+                        const char         *where,
+                        GError            **error)
+{
+  const char *missing = r->layers[moe].card_missing[expert];
+
+  if (g_strcmp0 (missing, "experts") == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: layer %d has no 'experts' (a profile from before expert cards: run it again)", where, moe);
+      return FALSE;
+    }
+  if (missing != NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: expert %d has no '%s'",
+                   where, expert, missing);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 SyProfileExpert *
 sy_profile_get_expert (const SyProfile  *self,
                        int               run,
@@ -1002,6 +1026,8 @@ sy_profile_get_expert (const SyProfile  *self,
                    expert, moe, r->n_layers, r->n_experts);
       return NULL;
     }
+  if (!_sy_profile_check_card (r, moe, expert, "profile", error))
+    return NULL;
   return _sy_profile_run_expert (r, moe, expert);
 }
 

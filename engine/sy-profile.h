@@ -256,7 +256,9 @@ typedef struct
   GArray   *genres;               /* SyProfileExpertGroup, by layer_count */
 } SyProfileExpert;
 
-/* From a profile in memory (run index, MoE layer index, expert). */
+/* From a profile in memory (run index, MoE layer index, expert); one
+ * read from a profile.json without that card fails (a profile from
+ * before expert cards). */
 SyProfileExpert *sy_profile_get_expert   (const SyProfile         *self,
                                           int                      run,
                                           int                      moe,

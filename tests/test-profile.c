@@ -652,6 +652,21 @@ check_card_missing (const char *dir)
   x = sy_profile_read_expert (dir, "no-such-router", 1, 0, &error);
   g_assert_null (x);
   g_assert_nonnull (strstr (error->message, "no run of router 'no-such-router'"));
+  g_clear_error (&error);
+  /* the same from the profile read back */
+  {
+    g_autoptr (SyProfile) back = sy_profile_read_json (dir, &error);
+
+    g_assert_no_error (error);
+    x = sy_profile_get_expert (back, 0, 0, 0, &error);
+    g_assert_null (x);
+    g_assert_cmpstr (error->message, ==, "profile: layer 0 has no 'experts' (a profile from before expert cards: "
+                     "run it again)");
+    g_clear_error (&error);
+    x = sy_profile_get_expert (back, 0, 1, 1, &error);
+    g_assert_null (x);
+    g_assert_cmpstr (error->message, ==, "profile: expert 1 has no 'top_tokens'");
+  }
 }
 
 static void
