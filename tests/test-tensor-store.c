@@ -65,28 +65,70 @@ write_file (const char *dir,
 }
 
 /* Opens @path expecting failure with @code and every one of the
- * NULL-terminated substrings in the message. */
+ * substrings @words (NULL-terminated) in the message. */
 static void
-expect_open_error (const char *path,
-                   int         code,
-                   ...)
+expect_open_error_words (const char        *path,
+                         int                code,
+                         const char *const *words)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) store = sy_tensor_store_open (path, &error);
-  va_list args;
 
   g_assert_null (store);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   g_assert_error (error, SY_ENGINE_ERROR, code);
+  for (int i = 0; words[i] != NULL; i++)
+    if (strstr (error->message, words[i]) == NULL)
+      g_error ("message '%s' does not contain '%s'", error->message, words[i]);
+}
+
+/* expect_open_error_words with the words as arguments (NULL-terminated) */
+static void
+expect_open_error (const char *path,
+                   int         code,
+                   ...)
+{
+  g_autoptr (GPtrArray) words = g_ptr_array_new ();
+  va_list args;
+
   va_start (args, code);
   for (const char *s = va_arg (args, const char *); s != NULL; s = va_arg (args, const char *))
-    if (strstr (error->message, s) == NULL)
-      g_error ("message '%s' does not contain '%s'", error->message, s);
+    g_ptr_array_add (words, (gpointer) s);
   va_end (args);
+  g_ptr_array_add (words, NULL);
+  expect_open_error_words (path, code, (const char *const *) words->pdata);
 }
 
 static const float small_data[6] = { 1.0f, -2.0f, 0.5f, 3.25f, 0.0f, -0.125f };
+
+/* A file of one header (with small_data as its data, or none) that does
+ * not open: with @code and every one of @words in the message */
+typedef struct
+{
+  const char *file;
+  const char *header;
+  gboolean    data;
+  int         code;
+  const char *words[5];     /* NULL-terminated */
+} BadHeader;
+
+/* Each of the @n cases written into the folder @case_name and opened */
+static void
+expect_bad_headers (const char      *case_name,
+                    const BadHeader *cases,
+                    gsize            n)
+{
+  g_autofree char *dir = make_case_dir (case_name);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *path = write_file (dir, cases[i].file, cases[i].header, cases[i].data ? small_data : NULL,
+                                          cases[i].data ? sizeof small_data : 0);
+
+      expect_open_error_words (path, cases[i].code, cases[i].words);
+    }
+}
 
 /* ---- fixtures: the store agrees with an independent reading of the header ---- */
 
@@ -456,94 +498,81 @@ test_bad_header_length (void)
 static void
 test_bad_header_json (void)
 {
-  g_autofree char *dir = make_case_dir ("header-json");
-  g_autofree char *p1 = write_file (dir, "a.safetensors", "{\"a\": {\"dtype\": \"F32\", ", NULL, 0);
-  g_autofree char *p2 = write_file (dir, "b.safetensors", "{\"a\": nonsense}", NULL, 0);
-  g_autofree char *p3 = write_file (dir, "c.safetensors", "[1, 2, 3]", NULL, 0);
-  g_autofree char *p4 = write_file (dir, "d.safetensors", "{\"a\": 1} xyz", NULL, 0);
-  g_autofree char *p5 = write_file (dir, "e.safetensors", "{\"a\": 1}", NULL, 0);
+  static const BadHeader cases[] = {
+    { "a.safetensors", "{\"a\": {\"dtype\": \"F32\", ", FALSE, SY_ENGINE_ERROR_CORRUPT,
+      { "a.safetensors", "not valid JSON" } },
+    { "b.safetensors", "{\"a\": nonsense}", FALSE, SY_ENGINE_ERROR_CORRUPT, { "b.safetensors", "not valid JSON" } },
+    { "c.safetensors", "[1, 2, 3]", FALSE, SY_ENGINE_ERROR_BAD_MAGIC, { "c.safetensors", "not a JSON object" } },
+    { "d.safetensors", "{\"a\": 1} xyz", FALSE, SY_ENGINE_ERROR_CORRUPT, { "d.safetensors", "not valid JSON" } },
+    { "e.safetensors", "{\"a\": 1}", FALSE, SY_ENGINE_ERROR_CORRUPT,
+      { "e.safetensors", "tensor 'a'", "not an object" } },
+  };
 
-  expect_open_error (p1, SY_ENGINE_ERROR_CORRUPT, "a.safetensors", "not valid JSON", NULL);
-  expect_open_error (p2, SY_ENGINE_ERROR_CORRUPT, "b.safetensors", "not valid JSON", NULL);
-  expect_open_error (p3, SY_ENGINE_ERROR_BAD_MAGIC, "c.safetensors", "not a JSON object", NULL);
-  expect_open_error (p4, SY_ENGINE_ERROR_CORRUPT, "d.safetensors", "not valid JSON", NULL);
-  expect_open_error (p5, SY_ENGINE_ERROR_CORRUPT, "e.safetensors", "tensor 'a'", "not an object", NULL);
+  expect_bad_headers ("header-json", cases, G_N_ELEMENTS (cases));
 }
 
 static void
 test_bad_overlap (void)
 {
-  g_autofree char *dir = make_case_dir ("overlap");
-  const char *header = "{\"second\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[8,20]},"
-                       "\"first\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}";
-  g_autofree char *path = write_file (dir, "x.safetensors", header, small_data, sizeof small_data);
+  static const BadHeader cases[] = {
+    { "x.safetensors",
+      "{\"second\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[8,20]},"
+      "\"first\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT, { "x.safetensors", "tensor 'second'", "overlaps tensor 'first'", "[8, 20)" } },
+  };
 
-  expect_open_error (path, SY_ENGINE_ERROR_CORRUPT, "x.safetensors", "tensor 'second'",
-                     "overlaps tensor 'first'", "[8, 20)", NULL);
+  expect_bad_headers ("overlap", cases, G_N_ELEMENTS (cases));
 }
 
 static void
 test_bad_out_of_range (void)
 {
-  g_autofree char *dir = make_case_dir ("out-of-range");
-  const char *header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                       "\"model.layers.0.mlp.gate.weight\":{\"dtype\":\"F32\",\"shape\":[200],"
-                       "\"data_offsets\":[100,900]}}";
-  g_autofree char *path = write_file (dir, "x.safetensors", header, small_data, sizeof small_data);
-  const char *header2 = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}";
-  g_autofree char *path2 = write_file (dir, "y.safetensors", header2, small_data, sizeof small_data);
+  static const BadHeader cases[] = {
+    { "x.safetensors",
+      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      "\"model.layers.0.mlp.gate.weight\":{\"dtype\":\"F32\",\"shape\":[200],\"data_offsets\":[100,900]}}",
+      TRUE, SY_ENGINE_ERROR_TRUNCATED,
+      { "x.safetensors",
+        "tensor 'model.layers.0.mlp.gate.weight' data [100, 900) exceeds the data section of 24 bytes" } },
+    { "y.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'a'", "ends before it begins" } },
+  };
 
-  expect_open_error (path, SY_ENGINE_ERROR_TRUNCATED, "x.safetensors",
-                     "tensor 'model.layers.0.mlp.gate.weight' data [100, 900) exceeds the data section of 24 bytes",
-                     NULL);
-  expect_open_error (path2, SY_ENGINE_ERROR_CORRUPT, "y.safetensors", "tensor 'a'",
-                     "ends before it begins", NULL);
+  expect_bad_headers ("out-of-range", cases, G_N_ELEMENTS (cases));
 }
 
 static void
 test_bad_dtype (void)
 {
-  g_autofree char *dir = make_case_dir ("dtype");
-  g_autofree char *p1 = write_file (dir, "x.safetensors",
-                                    "{\"w\":{\"dtype\":\"Q9\",\"shape\":[6],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
-  g_autofree char *p2 = write_file (dir, "y.safetensors",
-                                    "{\"w\":{\"dtype\":\"I32\",\"shape\":[6],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
-  g_autofree char *p3 = write_file (dir, "z.safetensors",
-                                    "{\"w\":{\"dtype\":7,\"shape\":[6],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
+  static const BadHeader cases[] = {
+    { "x.safetensors", "{\"w\":{\"dtype\":\"Q9\",\"shape\":[6],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "x.safetensors", "tensor 'w'", "unknown dtype 'Q9'" } },
+    { "y.safetensors", "{\"w\":{\"dtype\":\"I32\",\"shape\":[6],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "y.safetensors", "tensor 'w'", "unsupported dtype 'I32'" } },
+    { "z.safetensors", "{\"w\":{\"dtype\":7,\"shape\":[6],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "dtype" } },
+  };
 
-  expect_open_error (p1, SY_ENGINE_ERROR_UNSUPPORTED, "x.safetensors", "tensor 'w'",
-                     "unknown dtype 'Q9'", NULL);
-  expect_open_error (p2, SY_ENGINE_ERROR_UNSUPPORTED, "y.safetensors", "tensor 'w'",
-                     "unsupported dtype 'I32'", NULL);
-  expect_open_error (p3, SY_ENGINE_ERROR_CORRUPT, "z.safetensors", "tensor 'w'", "dtype", NULL);
+  expect_bad_headers ("dtype", cases, G_N_ELEMENTS (cases));
 }
 
 static void
 test_bad_shape_size (void)
 {
-  g_autofree char *dir = make_case_dir ("shape-size");
-  g_autofree char *p1 = write_file (dir, "x.safetensors",
-                                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
-  g_autofree char *p2 = write_file (dir, "y.safetensors",
-                                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
-  g_autofree char *p3 = write_file (dir, "z.safetensors",
-                                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],"
-                                    "\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
-  g_autofree char *p4 = write_file (dir, "w.safetensors",
-                                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,6],\"data_offsets\":[0,24]}}",
-                                    small_data, sizeof small_data);
+  static const BadHeader cases[] = {
+    { "x.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT,
+      { "x.safetensors", "tensor 'w'", "[2, 4]", "needs 32 bytes but data [0, 24) holds 24" } },
+    { "y.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'w'", "non-negative" } },
+    { "z.safetensors",
+      "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "overflow" } },
+    { "w.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,6],\"data_offsets\":[0,24]}}",
+      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "w.safetensors", "tensor 'w'", "5 dimensions" } },
+  };
 
-  expect_open_error (p1, SY_ENGINE_ERROR_CORRUPT, "x.safetensors", "tensor 'w'", "[2, 4]",
-                     "needs 32 bytes but data [0, 24) holds 24", NULL);
-  expect_open_error (p2, SY_ENGINE_ERROR_CORRUPT, "y.safetensors", "tensor 'w'", "non-negative", NULL);
-  expect_open_error (p3, SY_ENGINE_ERROR_CORRUPT, "z.safetensors", "tensor 'w'", "overflow", NULL);
-  expect_open_error (p4, SY_ENGINE_ERROR_UNSUPPORTED, "w.safetensors", "tensor 'w'", "5 dimensions", NULL);
+  expect_bad_headers ("shape-size", cases, G_N_ELEMENTS (cases));
 }
 
 static void
