@@ -14,6 +14,11 @@
 #include "sy-quant.h"
 #include "sy-quant-private.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SY_QUANTIZE_X86 1
+#endif
+
 static inline void
 wr_f16 (guint8 *p,
         float   f)
@@ -21,6 +26,16 @@ wr_f16 (guint8 *p,
   uint16_t h = sy_f32_to_f16 (f);
 
   memcpy (p, &h, 2);
+}
+
+/* @v rounded to the nearest integer (ties to even) within @lo..@hi; 0
+ * when @v is not finite (as lrintf and a clamp, without the call) */
+static inline int
+round_clamp (float v,
+             int   lo,
+             int   hi)
+{
+  return isfinite (v) ? (int) rintf (CLAMP (v, (float) lo, (float) hi)) : 0;
 }
 
 /* the value of x[0..n) of largest magnitude (the first of equals; 0 when
@@ -49,7 +64,7 @@ quantize_q8_0 (const float *x,
   id = d > 0 ? 1.0f / d : 0;
   wr_f16 (b, d);
   for (int j = 0; j < QK; j++)
-    b[2 + j] = (guint8) (int8_t) lrintf (x[j] * id);
+    b[2 + j] = (guint8) (int8_t) round_clamp (x[j] * id, -128, 127);
 }
 
 /* the E2M1 code (0..15) nearest to @v (in units of the E2M1 values) */
@@ -125,8 +140,8 @@ quantize_q4_0 (const float *x,
   wr_f16 (b, d);
   for (int j = 0; j < QK / 2; j++)
     {
-      int q0 = CLAMP ((int) lrintf (x[j] * id) + 8, 0, 15);
-      int q1 = CLAMP ((int) lrintf (x[j + 16] * id) + 8, 0, 15);
+      int q0 = round_clamp (x[j] * id, -8, 7) + 8;
+      int q1 = round_clamp (x[j + 16] * id, -8, 7) + 8;
 
       b[2 + j] = (guint8) (q0 | (q1 << 4));
     }
@@ -151,10 +166,10 @@ quantize_q6_k (const float *x,
     {
       float ds;
 
-      sc[k] = (int8_t) (d != 0 ? CLAMP ((int) lrintf (scale[k] / d), -128, 127) : 0);
+      sc[k] = (int8_t) (d != 0 ? round_clamp (scale[k] / d, -128, 127) : 0);
       ds = d * sc[k];
       for (int l = 0; l < 16; l++)
-        q[16 * k + l] = ds != 0 ? CLAMP ((int) lrintf (x[16 * k + l] / ds), -32, 31) + 32 : 32;
+        q[16 * k + l] = ds != 0 ? round_clamp (x[16 * k + l] / ds, -32, 31) + 32 : 32;
     }
   memcpy (b + 192, sc, 16);
   for (int h = 0; h < 2; h++)
@@ -169,9 +184,110 @@ quantize_q6_k (const float *x,
       }
 }
 
+/* fit_affine's candidate scales: q = round ((x - lo) is[k]), is[k] =
+ * (nmax + 0.1 (k + FIT_K0)) / (hi - lo), k in 0..FIT_N - 1 (three AVX2
+ * vectors) */
+#define FIT_N 24
+#define FIT_K0 (-12)
+
+/* for each candidate k, the sums over x[0..n) of q, q^2 and q x, with q
+ * = min (round ((x - lo) is[k]), nmax) (never below 0: x >= lo): float
+ * sums, the same additions in the same order on every path, so that
+ * the vector one gives the same bits */
+static void
+fit_sums_scalar (const float *x,
+                 int          n,
+                 float        lo,
+                 float        nmax,
+                 const float *is,
+                 float       *sq,
+                 float       *sqq,
+                 float       *sqx)
+{
+  for (int k = 0; k < FIT_N; k++)
+    sq[k] = sqq[k] = sqx[k] = 0;
+  for (int j = 0; j < n; j++)
+    {
+      float v = x[j] - lo;
+
+      for (int k = 0; k < FIT_N; k++)
+        {
+          float q = rintf (v * is[k]);
+
+          q = q < nmax ? q : nmax;
+          sq[k] += q;
+          sqq[k] += q * q;
+          sqx[k] += q * x[j];
+        }
+    }
+}
+
+#ifdef SY_QUANTIZE_X86
+/* fit_sums_scalar's sums, eight candidates a vector: target avx2 only,
+ * not fma, so that no multiply and add are fused (the scalar path
+ * rounds each) */
+__attribute__ ((target ("avx2")))
+static void
+fit_sums_avx2 (const float *x,
+               int          n,
+               float        lo,
+               float        nmax,
+               const float *is,
+               float       *sq,
+               float       *sqq,
+               float       *sqx)
+{
+  const __m256 is0 = _mm256_loadu_ps (is), is1 = _mm256_loadu_ps (is + 8), is2 = _mm256_loadu_ps (is + 16);
+  const __m256 nm = _mm256_set1_ps (nmax);
+  __m256 s0 = _mm256_setzero_ps (), s1 = s0, s2 = s0, ss0 = s0, ss1 = s0, ss2 = s0, sx0 = s0, sx1 = s0, sx2 = s0;
+
+  for (int j = 0; j < n; j++)
+    {
+      __m256 v = _mm256_set1_ps (x[j] - lo), xj = _mm256_set1_ps (x[j]), q0, q1, q2;
+
+#define FIT_Q(is) _mm256_min_ps (_mm256_round_ps (_mm256_mul_ps (v, is), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nm)
+      q0 = FIT_Q (is0);
+      q1 = FIT_Q (is1);
+      q2 = FIT_Q (is2);
+#undef FIT_Q
+      s0 = _mm256_add_ps (s0, q0);
+      s1 = _mm256_add_ps (s1, q1);
+      s2 = _mm256_add_ps (s2, q2);
+      ss0 = _mm256_add_ps (ss0, _mm256_mul_ps (q0, q0));
+      ss1 = _mm256_add_ps (ss1, _mm256_mul_ps (q1, q1));
+      ss2 = _mm256_add_ps (ss2, _mm256_mul_ps (q2, q2));
+      sx0 = _mm256_add_ps (sx0, _mm256_mul_ps (q0, xj));
+      sx1 = _mm256_add_ps (sx1, _mm256_mul_ps (q1, xj));
+      sx2 = _mm256_add_ps (sx2, _mm256_mul_ps (q2, xj));
+    }
+  _mm256_storeu_ps (sq, s0);
+  _mm256_storeu_ps (sq + 8, s1);
+  _mm256_storeu_ps (sq + 16, s2);
+  _mm256_storeu_ps (sqq, ss0);
+  _mm256_storeu_ps (sqq + 8, ss1);
+  _mm256_storeu_ps (sqq + 16, ss2);
+  _mm256_storeu_ps (sqx, sx0);
+  _mm256_storeu_ps (sqx + 8, sx1);
+  _mm256_storeu_ps (sqx + 16, sx2);
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int have = -1;
+
+  if (have < 0)
+    have = __builtin_cpu_supports ("avx2");
+  return have;
+}
+#endif
+
 /* Fits x[0..n) ~ a q + o with q in 0..@nmax (o <= 0 unless @free_offset):
  * rounds against scales around (max - min) / nmax, refits a and o by
- * least squares for each rounding, keeps the fit of least squared error. */
+ * least squares for each rounding, keeps the fit of least squared error.
+ * That error comes from the sums the refit uses (sum (a q + o - x)^2 =
+ * a^2 Sqq + 2 a o Sq + n o^2 - 2 a Sqx - 2 o Sx + Sxx; Sxx, the same for
+ * every fit, left out), without a second pass over x. */
 static void
 fit_affine (const float *x,
             int          n,
@@ -181,7 +297,8 @@ fit_affine (const float *x,
             float       *o_out)
 {
   float lo = x[0], hi = x[0], best_a, best_o;
-  double best_err = 0;
+  float is[FIT_N], sq[FIT_N], sqq[FIT_N], sqx[FIT_N];
+  double best_err = INFINITY, sx = 0;
 
   for (int j = 1; j < n; j++)
     {
@@ -190,6 +307,7 @@ fit_affine (const float *x,
     }
   if (!free_offset)
     lo = MIN (lo, 0.0f);
+  /* the plain rounding, where no refit is better */
   best_a = (hi - lo) / nmax;
   best_o = lo;
   if (!(hi > lo) || !isfinite (best_a))
@@ -198,50 +316,37 @@ fit_affine (const float *x,
       *o_out = isfinite (lo) ? lo : 0;
       return;
     }
+  for (int k = 0; k < FIT_N; k++)
+    is[k] = (nmax + 0.1f * (k + FIT_K0)) / (hi - lo);
+#ifdef SY_QUANTIZE_X86
+  if (have_avx2 ())
+    fit_sums_avx2 (x, n, lo, nmax, is, sq, sqq, sqx);
+  else
+#endif
+    fit_sums_scalar (x, n, lo, nmax, is, sq, sqq, sqx);
   for (int j = 0; j < n; j++)
+    sx += x[j];
+  for (int k = 0; k < FIT_N; k++)
     {
-      float q = CLAMP (rintf ((x[j] - lo) / best_a), 0, nmax);
-      double r = best_a * q + best_o - x[j];
+      double det = n * (double) sqq[k] - (double) sq[k] * sq[k], a, o, err;
 
-      best_err += r * r;
-    }
-  for (int k = -10; k <= 10; k++)
-    {
-      float iscale = (nmax + 0.1f * k) / (hi - lo), a, o;
-      double sq = 0, sqq = 0, sx = 0, sqx = 0, det, err = 0;
-      float q[QKK];
-
-      for (int j = 0; j < n; j++)
-        {
-          q[j] = CLAMP (rintf ((x[j] - lo) * iscale), 0, nmax);
-          sq += q[j];
-          sqq += (double) q[j] * q[j];
-          sx += x[j];
-          sqx += (double) q[j] * x[j];
-        }
-      det = n * sqq - sq * sq;
       if (!(det > 0))
         continue;
-      a = (float) ((n * sqx - sq * sx) / det);
-      o = (float) ((sqq * sx - sq * sqx) / det);
+      a = (float) ((n * (double) sqx[k] - sq[k] * sx) / det);
+      o = (float) ((sqq[k] * sx - sq[k] * (double) sqx[k]) / det);
       if (!free_offset && o > 0)
         {
           o = 0;
-          a = (float) (sqx / sqq);
+          a = (float) (sqx[k] / (double) sqq[k]);
         }
       if (!(a > 0))
         continue;
-      for (int j = 0; j < n; j++)
-        {
-          double r = a * q[j] + o - x[j];
-
-          err += r * r;
-        }
+      err = a * a * sqq[k] + 2 * a * o * sq[k] + n * o * o - 2 * a * sqx[k] - 2 * o * sx;
       if (err < best_err)
         {
           best_err = err;
-          best_a = a;
-          best_o = o;
+          best_a = (float) a;
+          best_o = (float) o;
         }
     }
   *a_out = best_a;
@@ -341,14 +446,6 @@ fit_iq4 (const float *x,
         }
     }
   return best_d;
-}
-
-static int
-round_clamp (float v,
-             int   lo,
-             int   hi)
-{
-  return isfinite (v) ? CLAMP ((int) lrintf (CLAMP (v, -1e6f, 1e6f)), lo, hi) : 0;
 }
 
 /* Q4_1 / Q5_1: fits the block as d q + m (q in 0..@nmax), stores d and m
