@@ -14,7 +14,7 @@
 #include "sy-quant.h"
 #include "sy-quant-private.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #define SY_QUANTIZE_X86 1
 #endif
@@ -190,22 +190,60 @@ quantize_q6_k (const float *x,
 #define FIT_N 24
 #define FIT_K0 (-12)
 
-/* for each candidate k, the sums over x[0..n) of q, q^2 and q x, with q
- * = min (round ((x - lo) is[k]), nmax) (never below 0: x >= lo): float
- * sums, the same additions in the same order on every path, so that
- * the vector one gives the same bits */
+/* Each candidate k's refit from the sums over the n values x of its q,
+ * q^2 and q x (@sq, @sqq, @sqx) and of x (@sx): a[k] and o[k], and the
+ * fit's squared error less sum x^2 (the same for every fit) in err[k],
+ * INFINITY where there is no fit (a <= 0). fit_solve_avx2 does the same
+ * operations in the same order, and gets the same bits. */
 static void
-fit_sums_scalar (const float *x,
-                 int          n,
-                 float        lo,
-                 float        nmax,
-                 const float *is,
-                 float       *sq,
-                 float       *sqq,
-                 float       *sqx)
+fit_solve_scalar (const float *sq,
+                  const float *sqq,
+                  const float *sqx,
+                  int          n,
+                  double       sx,
+                  gboolean     free_offset,
+                  double      *err,
+                  float       *a_out,
+                  float       *o_out)
 {
   for (int k = 0; k < FIT_N; k++)
-    sq[k] = sqq[k] = sqx[k] = 0;
+    {
+      double q1 = sq[k], q2 = sqq[k], qx = sqx[k];
+      double det = n * q2 - q1 * q1;
+      double a = (float) ((n * qx - q1 * sx) / det);
+      double o = (float) ((q2 * sx - q1 * qx) / det);
+      double a0 = (float) (qx / q2);
+      double e;
+
+      if (!free_offset && o > 0)   /* the best fit with o = 0 */
+        {
+          a = a0;
+          o = 0;
+        }
+      e = a * a * q2 + 2 * a * o * q1 + n * o * o - 2 * a * qx - 2 * o * sx;
+      err[k] = det > 0 && a > 0 ? e : INFINITY;
+      a_out[k] = (float) a;
+      o_out[k] = (float) o;
+    }
+}
+
+/* For each candidate k, its q = min (round ((x - lo) is[k]), nmax) (never
+ * below 0: x >= lo) for x[0..n), their sums (float, the same additions
+ * in the same order on every path), and from those fit_solve's fit. */
+static void
+fit_candidates_scalar (const float *x,
+                       int          n,
+                       float        lo,
+                       float        nmax,
+                       const float *is,
+                       double       sx,
+                       gboolean     free_offset,
+                       double      *err,
+                       float       *a,
+                       float       *o)
+{
+  float sq[FIT_N] = { 0 }, sqq[FIT_N] = { 0 }, sqx[FIT_N] = { 0 };
+
   for (int j = 0; j < n; j++)
     {
       float v = x[j] - lo;
@@ -220,26 +258,77 @@ fit_sums_scalar (const float *x,
           sqx[k] += q * x[j];
         }
     }
+  fit_solve_scalar (sq, sqq, sqx, n, sx, free_offset, err, a, o);
 }
 
 #ifdef SY_QUANTIZE_X86
-/* fit_sums_scalar's sums, eight candidates a vector: target avx2 only,
- * not fma, so that no multiply and add are fused (the scalar path
- * rounds each) */
+/* fit_solve_scalar four candidates a vector */
+__attribute__ ((target ("avx2")))
+static inline void
+fit_solve_avx2 (const float *sq,
+                const float *sqq,
+                const float *sqx,
+                int          n,
+                double       sx,
+                gboolean     free_offset,
+                double      *err,
+                float       *a_out,
+                float       *o_out)
+{
+  const __m256d nd = _mm256_set1_pd (n), sxv = _mm256_set1_pd (sx), zero = _mm256_setzero_pd ();
+  const __m256d two = _mm256_set1_pd (2), inf = _mm256_set1_pd (INFINITY);
+
+  for (int k = 0; k < FIT_N; k += 4)
+    {
+      __m256d q1 = _mm256_cvtps_pd (_mm_loadu_ps (sq + k));
+      __m256d q2 = _mm256_cvtps_pd (_mm_loadu_ps (sqq + k));
+      __m256d qx = _mm256_cvtps_pd (_mm_loadu_ps (sqx + k));
+      __m256d det = _mm256_sub_pd (_mm256_mul_pd (nd, q2), _mm256_mul_pd (q1, q1));
+      __m128 af = _mm256_cvtpd_ps (_mm256_div_pd (_mm256_sub_pd (_mm256_mul_pd (nd, qx), _mm256_mul_pd (q1, sxv)), det));
+      __m128 of = _mm256_cvtpd_ps (_mm256_div_pd (_mm256_sub_pd (_mm256_mul_pd (q2, sxv), _mm256_mul_pd (q1, qx)), det));
+      __m128 a0 = _mm256_cvtpd_ps (_mm256_div_pd (qx, q2));
+      __m256d a, o, e, a2, ok;
+
+      if (!free_offset)
+        {
+          __m128 to_zero = _mm_cmpgt_ps (of, _mm_setzero_ps ());
+
+          af = _mm_blendv_ps (af, a0, to_zero);
+          of = _mm_andnot_ps (to_zero, of);
+        }
+      a = _mm256_cvtps_pd (af);
+      o = _mm256_cvtps_pd (of);
+      a2 = _mm256_mul_pd (two, a);
+      e = _mm256_add_pd (_mm256_mul_pd (_mm256_mul_pd (a, a), q2), _mm256_mul_pd (_mm256_mul_pd (a2, o), q1));
+      e = _mm256_add_pd (e, _mm256_mul_pd (_mm256_mul_pd (nd, o), o));
+      e = _mm256_sub_pd (e, _mm256_mul_pd (a2, qx));
+      e = _mm256_sub_pd (e, _mm256_mul_pd (_mm256_mul_pd (two, o), sxv));
+      ok = _mm256_and_pd (_mm256_cmp_pd (det, zero, _CMP_GT_OQ), _mm256_cmp_pd (a, zero, _CMP_GT_OQ));
+      _mm256_storeu_pd (err + k, _mm256_blendv_pd (inf, e, ok));
+      _mm_storeu_ps (a_out + k, af);
+      _mm_storeu_ps (o_out + k, of);
+    }
+}
+/* fit_candidates_scalar with the sums eight candidates a vector: target
+ * avx2 only, not fma, so that no multiply and add are fused (the scalar
+ * path rounds each) */
 __attribute__ ((target ("avx2")))
 static void
-fit_sums_avx2 (const float *x,
-               int          n,
-               float        lo,
-               float        nmax,
-               const float *is,
-               float       *sq,
-               float       *sqq,
-               float       *sqx)
+fit_candidates_avx2 (const float *x,
+                     int          n,
+                     float        lo,
+                     float        nmax,
+                     const float *is,
+                     double       sx,
+                     gboolean     free_offset,
+                     double      *err,
+                     float       *a,
+                     float       *o)
 {
   const __m256 is0 = _mm256_loadu_ps (is), is1 = _mm256_loadu_ps (is + 8), is2 = _mm256_loadu_ps (is + 16);
   const __m256 nm = _mm256_set1_ps (nmax);
   __m256 s0 = _mm256_setzero_ps (), s1 = s0, s2 = s0, ss0 = s0, ss1 = s0, ss2 = s0, sx0 = s0, sx1 = s0, sx2 = s0;
+  float sq[FIT_N], sqq[FIT_N], sqx[FIT_N];
 
   for (int j = 0; j < n; j++)
     {
@@ -269,6 +358,7 @@ fit_sums_avx2 (const float *x,
   _mm256_storeu_ps (sqx, sx0);
   _mm256_storeu_ps (sqx + 8, sx1);
   _mm256_storeu_ps (sqx + 16, sx2);
+  fit_solve_avx2 (sq, sqq, sqx, n, sx, free_offset, err, a, o);
 }
 
 static gboolean
@@ -286,8 +376,8 @@ have_avx2 (void)
  * rounds against scales around (max - min) / nmax, refits a and o by
  * least squares for each rounding, keeps the fit of least squared error.
  * That error comes from the sums the refit uses (sum (a q + o - x)^2 =
- * a^2 Sqq + 2 a o Sq + n o^2 - 2 a Sqx - 2 o Sx + Sxx; Sxx, the same for
- * every fit, left out), without a second pass over x. */
+ * a^2 Sqq + 2 a o Sq + n o^2 - 2 a Sqx - 2 o Sx + Sxx), without a second
+ * pass over x. */
 static void
 fit_affine (const float *x,
             int          n,
@@ -296,9 +386,8 @@ fit_affine (const float *x,
             float       *a_out,
             float       *o_out)
 {
-  float lo = x[0], hi = x[0], best_a, best_o;
-  float is[FIT_N], sq[FIT_N], sqq[FIT_N], sqx[FIT_N];
-  double best_err = INFINITY, sx = 0;
+  float lo = x[0], hi = x[0], is[FIT_N], a[FIT_N], o[FIT_N];
+  double best_err = INFINITY, sx = 0, err[FIT_N];
 
   for (int j = 1; j < n; j++)
     {
@@ -308,9 +397,9 @@ fit_affine (const float *x,
   if (!free_offset)
     lo = MIN (lo, 0.0f);
   /* the plain rounding, where no refit is better */
-  best_a = (hi - lo) / nmax;
-  best_o = lo;
-  if (!(hi > lo) || !isfinite (best_a))
+  *a_out = (hi - lo) / nmax;
+  *o_out = lo;
+  if (!(hi > lo) || !isfinite (*a_out))
     {
       *a_out = 0;
       *o_out = isfinite (lo) ? lo : 0;
@@ -318,39 +407,21 @@ fit_affine (const float *x,
     }
   for (int k = 0; k < FIT_N; k++)
     is[k] = (nmax + 0.1f * (k + FIT_K0)) / (hi - lo);
-#ifdef SY_QUANTIZE_X86
-  if (have_avx2 ())
-    fit_sums_avx2 (x, n, lo, nmax, is, sq, sqq, sqx);
-  else
-#endif
-    fit_sums_scalar (x, n, lo, nmax, is, sq, sqq, sqx);
   for (int j = 0; j < n; j++)
     sx += x[j];
+#ifdef SY_QUANTIZE_X86
+  if (have_avx2 ())
+    fit_candidates_avx2 (x, n, lo, nmax, is, sx, free_offset, err, a, o);
+  else
+#endif
+    fit_candidates_scalar (x, n, lo, nmax, is, sx, free_offset, err, a, o);
   for (int k = 0; k < FIT_N; k++)
-    {
-      double det = n * (double) sqq[k] - (double) sq[k] * sq[k], a, o, err;
-
-      if (!(det > 0))
-        continue;
-      a = (float) ((n * (double) sqx[k] - sq[k] * sx) / det);
-      o = (float) ((sqq[k] * sx - sq[k] * (double) sqx[k]) / det);
-      if (!free_offset && o > 0)
-        {
-          o = 0;
-          a = (float) (sqx[k] / (double) sqq[k]);
-        }
-      if (!(a > 0))
-        continue;
-      err = a * a * sqq[k] + 2 * a * o * sq[k] + n * o * o - 2 * a * sqx[k] - 2 * o * sx;
-      if (err < best_err)
-        {
-          best_err = err;
-          best_a = (float) a;
-          best_o = (float) o;
-        }
-    }
-  *a_out = best_a;
-  *o_out = best_o;
+    if (err[k] < best_err)
+      {
+        best_err = err[k];
+        *a_out = a[k];
+        *o_out = o[k];
+      }
 }
 
 /* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
