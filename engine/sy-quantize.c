@@ -386,14 +386,22 @@ fit_affine (const float *x,
             float       *a_out,
             float       *o_out)
 {
-  float lo = x[0], hi = x[0], is[FIT_N], a[FIT_N], o[FIT_N];
-  double best_err = INFINITY, sx = 0, err[FIT_N];
+  float lo4[4], hi4[4], lo, hi, r, is[FIT_N], a[FIT_N], o[FIT_N];
+  double best_err, best4[4], sx4[4] = { 0 }, sx, err[FIT_N];
 
-  for (int j = 1; j < n; j++)
-    {
-      lo = MIN (lo, x[j]);
-      hi = MAX (hi, x[j]);
-    }
+  /* n is 16 or 32: four chains of additions and comparisons, not one */
+  for (int i = 0; i < 4; i++)
+    lo4[i] = hi4[i] = x[i];
+  for (int j = 0; j < n; j += 4)
+    for (int i = 0; i < 4; i++)
+      {
+        lo4[i] = MIN (lo4[i], x[j + i]);
+        hi4[i] = MAX (hi4[i], x[j + i]);
+        sx4[i] += x[j + i];
+      }
+  lo = MIN (MIN (lo4[0], lo4[1]), MIN (lo4[2], lo4[3]));
+  hi = MAX (MAX (hi4[0], hi4[1]), MAX (hi4[2], hi4[3]));
+  sx = (sx4[0] + sx4[1]) + (sx4[2] + sx4[3]);
   if (!free_offset)
     lo = MIN (lo, 0.0f);
   /* the plain rounding, where no refit is better */
@@ -405,23 +413,32 @@ fit_affine (const float *x,
       *o_out = isfinite (lo) ? lo : 0;
       return;
     }
+  r = 1.0f / (hi - lo);
   for (int k = 0; k < FIT_N; k++)
-    is[k] = (nmax + 0.1f * (k + FIT_K0)) / (hi - lo);
-  for (int j = 0; j < n; j++)
-    sx += x[j];
+    is[k] = (nmax + 0.1f * (k + FIT_K0)) * r;
 #ifdef SY_QUANTIZE_X86
   if (have_avx2 ())
     fit_candidates_avx2 (x, n, lo, nmax, is, sx, free_offset, err, a, o);
   else
 #endif
     fit_candidates_scalar (x, n, lo, nmax, is, sx, free_offset, err, a, o);
-  for (int k = 0; k < FIT_N; k++)
-    if (err[k] < best_err)
-      {
-        best_err = err[k];
-        *a_out = a[k];
-        *o_out = o[k];
-      }
+  /* the first candidate of least error (NaN never is): the least error in
+   * four chains without branches (which would be mispredicted), then
+   * where it is */
+  for (int i = 0; i < 4; i++)
+    best4[i] = INFINITY;
+  for (int k = 0; k < FIT_N; k += 4)
+    for (int i = 0; i < 4; i++)
+      best4[i] = err[k + i] < best4[i] ? err[k + i] : best4[i];
+  best_err = MIN (MIN (best4[0], best4[1]), MIN (best4[2], best4[3]));
+  if (best_err < INFINITY)
+    for (int k = 0; k < FIT_N; k++)
+      if (err[k] == best_err)
+        {
+          *a_out = a[k];
+          *o_out = o[k];
+          break;
+        }
 }
 
 /* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
