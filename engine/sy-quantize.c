@@ -13,6 +13,7 @@
 
 #include "sy-quant.h"
 #include "sy-quant-private.h"
+#include "sy-quantize-private.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -39,32 +40,129 @@ round_clamp (float v,
 }
 
 /* the value of x[0..n) of largest magnitude (the first of equals; 0 when
- * all are 0) */
+ * all are 0; NaN never is): that magnitude in four chains of comparisons
+ * without branches (which would be mispredicted), then where it is */
 static float
 largest_magnitude (const float *x,
                    int          n)
 {
-  float v = 0;
+  float m4[4] = { 0, 0, 0, 0 }, m;
+  int j = 0;
 
-  for (int j = 0; j < n; j++)
-    if (fabsf (x[j]) > fabsf (v))
-      v = x[j];
-  return v;
+  for (; j + 4 <= n; j += 4)
+    for (int i = 0; i < 4; i++)
+      m4[i] = fabsf (x[j + i]) > m4[i] ? fabsf (x[j + i]) : m4[i];
+  for (; j < n; j++)
+    m4[0] = fabsf (x[j]) > m4[0] ? fabsf (x[j]) : m4[0];
+  m = MAX (MAX (m4[0], m4[1]), MAX (m4[2], m4[3]));
+  if (m > 0)
+    for (j = 0; j < n; j++)
+      if (fabsf (x[j]) == m)
+        return x[j];
+  return 0;
+}
+
+#ifdef SY_QUANTIZE_X86
+static _Thread_local gboolean force_generic;   /* sy_quantize_generic () */
+
+static gboolean
+have_avx2 (void)
+{
+  static int have = -1;
+
+  if (have < 0)
+    have = __builtin_cpu_supports ("avx2");
+  return have && !force_generic;
+}
+#endif
+
+/* q[j] = round_clamp ((x[j] + @off) / @ds, @lo, @hi) + @bias for j <
+ * @n, a multiple of 8 (@off NAN: round_clamp (x[j] @ds, ...) + @bias) */
+static void
+codes_scalar (const float *x,
+              int          n,
+              float        off,
+              float        ds,
+              int          lo,
+              int          hi,
+              int          bias,
+              guint8      *q)
+{
+  if (isnan (off))
+    for (int j = 0; j < n; j++)
+      q[j] = (guint8) (round_clamp (x[j] * ds, lo, hi) + bias);
+  else
+    for (int j = 0; j < n; j++)
+      q[j] = (guint8) (round_clamp ((x[j] + off) / ds, lo, hi) + bias);
+}
+
+#ifdef SY_QUANTIZE_X86
+/* codes_scalar eight values a vector (the same bits) */
+__attribute__ ((target ("avx2")))
+static void
+codes_avx2 (const float *x,
+            int          n,
+            float        off,
+            float        ds,
+            int          lo,
+            int          hi,
+            int          bias,
+            guint8      *q)
+{
+  const __m256 offv = _mm256_set1_ps (off), dsv = _mm256_set1_ps (ds);
+  const __m256 lov = _mm256_set1_ps (lo), hiv = _mm256_set1_ps (hi), inf = _mm256_set1_ps (INFINITY);
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  const __m256i biasv = _mm256_set1_epi32 (bias);
+  gboolean mul = isnan (off);
+
+  for (int j = 0; j < n; j += 8)
+    {
+      __m256 v = mul ? _mm256_mul_ps (_mm256_loadu_ps (x + j), dsv)
+                     : _mm256_div_ps (_mm256_add_ps (_mm256_loadu_ps (x + j), offv), dsv);
+      __m256 finite = _mm256_cmp_ps (_mm256_andnot_ps (sign, v), inf, _CMP_LT_OQ);
+      __m256 c = _mm256_round_ps (_mm256_max_ps (_mm256_min_ps (v, hiv), lov),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      __m256i i = _mm256_add_epi32 (_mm256_and_si256 (_mm256_cvtps_epi32 (c), _mm256_castps_si256 (finite)),
+                                    biasv);
+      __m128i w = _mm_packs_epi32 (_mm256_castsi256_si128 (i), _mm256_extracti128_si256 (i, 1));
+
+      _mm_storel_epi64 ((__m128i *) (q + j), _mm_packs_epi16 (w, w));   /* -128..127 */
+    }
+}
+#endif
+
+static void
+codes (const float *x,
+       int          n,
+       float        off,
+       float        ds,
+       int          lo,
+       int          hi,
+       int          bias,
+       guint8      *q)
+{
+#ifdef SY_QUANTIZE_X86
+  if (have_avx2 ())
+    codes_avx2 (x, n, off, ds, lo, hi, bias, q);
+  else
+#endif
+    codes_scalar (x, n, off, ds, lo, hi, bias, q);
 }
 
 static void
 quantize_q8_0 (const float *x,
                guint8      *b)
 {
-  float amax = 0, d, id;
+  float a4[4] = { 0, 0, 0, 0 }, amax, d, id;
 
-  for (int j = 0; j < QK; j++)
-    amax = MAX (amax, fabsf (x[j]));
+  for (int j = 0; j < QK; j += 4)   /* four chains of comparisons, not one */
+    for (int i = 0; i < 4; i++)
+      a4[i] = MAX (a4[i], fabsf (x[j + i]));
+  amax = MAX (MAX (a4[0], a4[1]), MAX (a4[2], a4[3]));
   d = amax / 127.0f;
   id = d > 0 ? 1.0f / d : 0;
   wr_f16 (b, d);
-  for (int j = 0; j < QK; j++)
-    b[2 + j] = (guint8) (int8_t) round_clamp (x[j] * id, -128, 127);
+  codes (x, QK, NAN, id, -128, 127, 0, b + 2);   /* int8 codes */
 }
 
 /* the E2M1 code (0..15) nearest to @v (in units of the E2M1 values) */
@@ -154,7 +252,7 @@ quantize_q6_k (const float *x,
   float scale[16], d;
   int8_t sc[16];
   guint8 *ql = b, *qh = b + 128;
-  int q[QKK];
+  guint8 q[QKK];
 
   /* per 16: x ~ scale * q with q in -32..31 */
   for (int k = 0; k < 16; k++)
@@ -168,14 +266,16 @@ quantize_q6_k (const float *x,
 
       sc[k] = (int8_t) (d != 0 ? round_clamp (scale[k] / d, -128, 127) : 0);
       ds = d * sc[k];
-      for (int l = 0; l < 16; l++)
-        q[16 * k + l] = ds != 0 ? round_clamp (x[16 * k + l] / ds, -32, 31) + 32 : 32;
+      if (ds != 0)   /* x + 0 / ds: the same codes as x / ds */
+        codes (x + 16 * k, 16, 0.0f, ds, -32, 31, 32, q + 16 * k);
+      else
+        memset (q + 16 * k, 32, 16);
     }
   memcpy (b + 192, sc, 16);
   for (int h = 0; h < 2; h++)
     for (int l = 0; l < 32; l++)
       {
-        const int *v = q + 128 * h;
+        const guint8 *v = q + 128 * h;
 
         ql[64 * h + l] = (guint8) ((v[l] & 0xF) | ((v[l + 64] & 0xF) << 4));
         ql[64 * h + l + 32] = (guint8) ((v[l + 32] & 0xF) | ((v[l + 96] & 0xF) << 4));
@@ -186,7 +286,7 @@ quantize_q6_k (const float *x,
 
 /* fit_affine's candidate scales: q = round ((x - lo) is[k]), is[k] =
  * (nmax + 0.1 (k + FIT_K0)) / (hi - lo), k in 0..FIT_N - 1 (three AVX2
- * vectors) */
+ * vectors; k -10..10 once, these win some more blocks) */
 #define FIT_N 24
 #define FIT_K0 (-12)
 
@@ -361,15 +461,6 @@ fit_candidates_avx2 (const float *x,
   fit_solve_avx2 (sq, sqq, sqx, n, sx, free_offset, err, a, o);
 }
 
-static gboolean
-have_avx2 (void)
-{
-  static int have = -1;
-
-  if (have < 0)
-    have = __builtin_cpu_supports ("avx2");
-  return have;
-}
 #endif
 
 /* Fits x[0..n) ~ a q + o with q in 0..@nmax (o <= 0 unless @free_offset):
@@ -729,26 +820,30 @@ quantize_q45_k (const float *x,
 {
   int sc[8], m[8], nmax = five_bits ? 31 : 15;
   float d, dmin;
+  guint8 c[QKK];
   guint8 *qh = b + 16, *q = five_bits ? b + 48 : b + 16;
 
   k_scales_mins (x, nmax, b, sc, m, &d, &dmin);
+  for (int k = 0; k < 8; k++)
+    {
+      float ds = d * sc[k], off = dmin * m[k];
+
+      if (ds > 0)
+        codes (x + 32 * k, 32, off, ds, 0, nmax, 0, c + 32 * k);
+      else
+        memset (c + 32 * k, 0, 32);
+    }
   if (five_bits)
     memset (qh, 0, 32);
+  /* sub-blocks 2 p and 2 p + 1 in the low and high nibbles of 32 bytes */
   for (int p = 0; p < 4; p++)
     for (int l = 0; l < 32; l++)
       {
-        int qq[2];
+        const guint8 *v = c + 64 * p + l;
 
-        for (int h = 0; h < 2; h++)
-          {
-            int k = 2 * p + h;
-            float ds = d * sc[k], off = dmin * m[k];
-
-            qq[h] = ds > 0 ? round_clamp ((x[32 * k + l] + off) / ds, 0, nmax) : 0;
-            if (five_bits)
-              qh[l] |= (guint8) ((qq[h] >> 4) << k);
-          }
-        q[32 * p + l] = (guint8) ((qq[0] & 0xF) | ((qq[1] & 0xF) << 4));
+        q[32 * p + l] = (guint8) ((v[0] & 0xF) | ((v[32] & 0xF) << 4));
+        if (five_bits)
+          qh[l] |= (guint8) (((v[0] >> 4) << (2 * p)) | ((v[32] >> 4) << (2 * p + 1)));
       }
 }
 
@@ -846,4 +941,20 @@ sy_quantize (SyDType      dtype,
       case SY_DTYPE_IQ4_XS: quantize_iq4_xs (x + i, b); break;
       default: g_return_if_reached ();
       }
+}
+
+/* sy_quantize without the vector paths (for the tests: the same bytes) */
+void
+sy_quantize_generic (SyDType      dtype,
+                     const float *x,
+                     int64_t      n,
+                     void        *out)
+{
+#ifdef SY_QUANTIZE_X86
+  force_generic = TRUE;
+#endif
+  sy_quantize (dtype, x, n, out);
+#ifdef SY_QUANTIZE_X86
+  force_generic = FALSE;
+#endif
 }
