@@ -46,7 +46,7 @@ static float
 largest_magnitude (const float *x,
                    int          n)
 {
-  float m4[4] = { 0, 0, 0, 0 }, m;
+  float m4[4] = { 0, 0, 0, 0 }, m, v = 0;
   int j = 0;
 
   for (; j + 4 <= n; j += 4)
@@ -55,11 +55,12 @@ largest_magnitude (const float *x,
   for (; j < n; j++)
     m4[0] = fabsf (x[j]) > m4[0] ? fabsf (x[j]) : m4[0];
   m = MAX (MAX (m4[0], m4[1]), MAX (m4[2], m4[3]));
-  if (m > 0)
-    for (j = 0; j < n; j++)
-      if (fabsf (x[j]) == m)
-        return x[j];
-  return 0;
+  if (!(m > 0))
+    return 0;
+  /* from the end, without a branch to mispredict where it stops */
+  for (j = n - 1; j >= 0; j--)
+    v = fabsf (x[j]) == m ? x[j] : v;
+  return v;
 }
 
 #ifdef SY_QUANTIZE_X86
@@ -515,7 +516,7 @@ fit_affine (const float *x,
     fit_candidates_scalar (x, n, lo, nmax, is, sx, free_offset, err, a, o);
   /* the first candidate of least error (NaN never is): the least error in
    * four chains without branches (which would be mispredicted), then
-   * where it is */
+   * where it is first */
   for (int i = 0; i < 4; i++)
     best4[i] = INFINITY;
   for (int k = 0; k < FIT_N; k += 4)
@@ -523,13 +524,14 @@ fit_affine (const float *x,
       best4[i] = err[k + i] < best4[i] ? err[k + i] : best4[i];
   best_err = MIN (MIN (best4[0], best4[1]), MIN (best4[2], best4[3]));
   if (best_err < INFINITY)
-    for (int k = 0; k < FIT_N; k++)
-      if (err[k] == best_err)
-        {
-          *a_out = a[k];
-          *o_out = o[k];
-          break;
-        }
+    {
+      int best = 0;
+
+      for (int k = FIT_N - 1; k >= 0; k--)   /* from the end, no branch */
+        best = err[k] == best_err ? k : best;
+      *a_out = a[best];
+      *o_out = o[best];
+    }
 }
 
 /* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
