@@ -5,6 +5,11 @@
  *
  * Round to nearest against scales fitted by least squares; the block
  * layouts are documented in sy-quant.h, their decoders are in sy-quant.c.
+ * The hot loops (fit_affine's candidate fits, the codes of Q4_K, Q5_K,
+ * Q6_K and Q8_0) have AVX2 twins, chosen at run time, that do the same
+ * IEEE operations in the same order (no fused multiply-adds) and so
+ * write the same bytes; sy_quantize_generic (sy-quantize-private.h)
+ * lets test-quant check that.
  */
 #include "config.h"
 
