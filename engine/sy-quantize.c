@@ -5,6 +5,11 @@
  *
  * Round to nearest against scales fitted by least squares; the block
  * layouts are documented in sy-quant.h, their decoders are in sy-quant.c.
+ * The hot loops (fit_affine's candidate fits, the codes of Q4_K, Q5_K,
+ * Q6_K and Q8_0) have AVX2 twins, chosen at run time, that do the same
+ * IEEE operations in the same order (no fused multiply-adds) and so
+ * write the same bytes; sy_quantize_generic (sy-quantize-private.h)
+ * lets test-quant check that.
  */
 #include "config.h"
 
@@ -13,6 +18,12 @@
 
 #include "sy-quant.h"
 #include "sy-quant-private.h"
+#include "sy-quantize-private.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SY_QUANTIZE_X86 1
+#endif
 
 static inline void
 wr_f16 (guint8 *p,
@@ -23,33 +34,141 @@ wr_f16 (guint8 *p,
   memcpy (p, &h, 2);
 }
 
+/* @v rounded to the nearest integer (ties to even) within @lo..@hi; 0
+ * when @v is not finite (as lrintf and a clamp, without the call) */
+static inline int
+round_clamp (float v,
+             int   lo,
+             int   hi)
+{
+  return isfinite (v) ? (int) rintf (CLAMP (v, (float) lo, (float) hi)) : 0;
+}
+
 /* the value of x[0..n) of largest magnitude (the first of equals; 0 when
- * all are 0) */
+ * all are 0; NaN never is): that magnitude in four chains of comparisons
+ * without branches (which would be mispredicted), then where it is */
 static float
 largest_magnitude (const float *x,
                    int          n)
 {
-  float v = 0;
+  float m4[4] = { 0, 0, 0, 0 }, m, v = 0;
+  int j = 0;
 
-  for (int j = 0; j < n; j++)
-    if (fabsf (x[j]) > fabsf (v))
-      v = x[j];
+  for (; j + 4 <= n; j += 4)
+    for (int i = 0; i < 4; i++)
+      m4[i] = fabsf (x[j + i]) > m4[i] ? fabsf (x[j + i]) : m4[i];
+  for (; j < n; j++)
+    m4[0] = fabsf (x[j]) > m4[0] ? fabsf (x[j]) : m4[0];
+  m = MAX (MAX (m4[0], m4[1]), MAX (m4[2], m4[3]));
+  if (!(m > 0))
+    return 0;
+  /* from the end, without a branch to mispredict where it stops */
+  for (j = n - 1; j >= 0; j--)
+    v = fabsf (x[j]) == m ? x[j] : v;
   return v;
+}
+
+#ifdef SY_QUANTIZE_X86
+static _Thread_local gboolean force_generic;   /* sy_quantize_generic () */
+
+static gboolean
+have_avx2 (void)
+{
+  static int have = -1;
+
+  if (have < 0)
+    have = __builtin_cpu_supports ("avx2");
+  return have && !force_generic;
+}
+#endif
+
+/* q[j] = round_clamp ((x[j] + @off) / @ds, @lo, @hi) + @bias for j <
+ * @n, a multiple of 8 (@off NAN: round_clamp (x[j] @ds, ...) + @bias) */
+static void
+codes_scalar (const float *x,
+              int          n,
+              float        off,
+              float        ds,
+              int          lo,
+              int          hi,
+              int          bias,
+              guint8      *q)
+{
+  if (isnan (off))
+    for (int j = 0; j < n; j++)
+      q[j] = (guint8) (round_clamp (x[j] * ds, lo, hi) + bias);
+  else
+    for (int j = 0; j < n; j++)
+      q[j] = (guint8) (round_clamp ((x[j] + off) / ds, lo, hi) + bias);
+}
+
+#ifdef SY_QUANTIZE_X86
+/* codes_scalar eight values a vector (the same bits) */
+__attribute__ ((target ("avx2")))
+static void
+codes_avx2 (const float *x,
+            int          n,
+            float        off,
+            float        ds,
+            int          lo,
+            int          hi,
+            int          bias,
+            guint8      *q)
+{
+  const __m256 offv = _mm256_set1_ps (off), dsv = _mm256_set1_ps (ds);
+  const __m256 lov = _mm256_set1_ps (lo), hiv = _mm256_set1_ps (hi), inf = _mm256_set1_ps (INFINITY);
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  const __m256i biasv = _mm256_set1_epi32 (bias);
+  gboolean mul = isnan (off);
+
+  for (int j = 0; j < n; j += 8)
+    {
+      __m256 v = mul ? _mm256_mul_ps (_mm256_loadu_ps (x + j), dsv)
+                     : _mm256_div_ps (_mm256_add_ps (_mm256_loadu_ps (x + j), offv), dsv);
+      __m256 finite = _mm256_cmp_ps (_mm256_andnot_ps (sign, v), inf, _CMP_LT_OQ);
+      __m256 c = _mm256_round_ps (_mm256_max_ps (_mm256_min_ps (v, hiv), lov),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      __m256i i = _mm256_add_epi32 (_mm256_and_si256 (_mm256_cvtps_epi32 (c), _mm256_castps_si256 (finite)),
+                                    biasv);
+      __m128i w = _mm_packs_epi32 (_mm256_castsi256_si128 (i), _mm256_extracti128_si256 (i, 1));
+
+      _mm_storel_epi64 ((__m128i *) (q + j), _mm_packs_epi16 (w, w));   /* -128..127 */
+    }
+}
+#endif
+
+static void
+codes (const float *x,
+       int          n,
+       float        off,
+       float        ds,
+       int          lo,
+       int          hi,
+       int          bias,
+       guint8      *q)
+{
+#ifdef SY_QUANTIZE_X86
+  if (have_avx2 ())
+    codes_avx2 (x, n, off, ds, lo, hi, bias, q);
+  else
+#endif
+    codes_scalar (x, n, off, ds, lo, hi, bias, q);
 }
 
 static void
 quantize_q8_0 (const float *x,
                guint8      *b)
 {
-  float amax = 0, d, id;
+  float a4[4] = { 0, 0, 0, 0 }, amax, d, id;
 
-  for (int j = 0; j < QK; j++)
-    amax = MAX (amax, fabsf (x[j]));
+  for (int j = 0; j < QK; j += 4)   /* four chains of comparisons, not one */
+    for (int i = 0; i < 4; i++)
+      a4[i] = MAX (a4[i], fabsf (x[j + i]));
+  amax = MAX (MAX (a4[0], a4[1]), MAX (a4[2], a4[3]));
   d = amax / 127.0f;
   id = d > 0 ? 1.0f / d : 0;
   wr_f16 (b, d);
-  for (int j = 0; j < QK; j++)
-    b[2 + j] = (guint8) (int8_t) lrintf (x[j] * id);
+  codes (x, QK, NAN, id, -128, 127, 0, b + 2);   /* int8 codes */
 }
 
 /* the E2M1 code (0..15) nearest to @v (in units of the E2M1 values) */
@@ -125,8 +244,8 @@ quantize_q4_0 (const float *x,
   wr_f16 (b, d);
   for (int j = 0; j < QK / 2; j++)
     {
-      int q0 = CLAMP ((int) lrintf (x[j] * id) + 8, 0, 15);
-      int q1 = CLAMP ((int) lrintf (x[j + 16] * id) + 8, 0, 15);
+      int q0 = round_clamp (x[j] * id, -8, 7) + 8;
+      int q1 = round_clamp (x[j + 16] * id, -8, 7) + 8;
 
       b[2 + j] = (guint8) (q0 | (q1 << 4));
     }
@@ -139,7 +258,7 @@ quantize_q6_k (const float *x,
   float scale[16], d;
   int8_t sc[16];
   guint8 *ql = b, *qh = b + 128;
-  int q[QKK];
+  guint8 q[QKK];
 
   /* per 16: x ~ scale * q with q in -32..31 */
   for (int k = 0; k < 16; k++)
@@ -151,16 +270,18 @@ quantize_q6_k (const float *x,
     {
       float ds;
 
-      sc[k] = (int8_t) (d != 0 ? CLAMP ((int) lrintf (scale[k] / d), -128, 127) : 0);
+      sc[k] = (int8_t) (d != 0 ? round_clamp (scale[k] / d, -128, 127) : 0);
       ds = d * sc[k];
-      for (int l = 0; l < 16; l++)
-        q[16 * k + l] = ds != 0 ? CLAMP ((int) lrintf (x[16 * k + l] / ds), -32, 31) + 32 : 32;
+      if (ds != 0)   /* x + 0 / ds: the same codes as x / ds */
+        codes (x + 16 * k, 16, 0.0f, ds, -32, 31, 32, q + 16 * k);
+      else
+        memset (q + 16 * k, 32, 16);
     }
   memcpy (b + 192, sc, 16);
   for (int h = 0; h < 2; h++)
     for (int l = 0; l < 32; l++)
       {
-        const int *v = q + 128 * h;
+        const guint8 *v = q + 128 * h;
 
         ql[64 * h + l] = (guint8) ((v[l] & 0xF) | ((v[l + 64] & 0xF) << 4));
         ql[64 * h + l + 32] = (guint8) ((v[l + 32] & 0xF) | ((v[l + 96] & 0xF) << 4));
@@ -169,9 +290,193 @@ quantize_q6_k (const float *x,
       }
 }
 
+/* fit_affine's candidate scales: q = round ((x - lo) is[k]), is[k] =
+ * (nmax + 0.1 (k + FIT_K0)) / (hi - lo), k in 0..FIT_N - 1 (three AVX2
+ * vectors). Once k + FIT_K0 was -10..10: on Gaussian-like blocks -10
+ * won 9% of the Q4_K sub-blocks, 10 only 0.5%; -14..9 err a little less
+ * (0.1%) */
+#define FIT_N 24
+#define FIT_K0 (-14)
+
+/* Each candidate k's refit from the sums over the n values x of its q,
+ * q^2 and q x (@sq, @sqq, @sqx) and of x (@sx): a[k] and o[k], and the
+ * fit's squared error less sum x^2 (the same for every fit) in err[k],
+ * INFINITY where there is no fit (a <= 0). fit_solve_avx2 does the same
+ * operations in the same order, and gets the same bits. */
+static void
+fit_solve_scalar (const float *sq,
+                  const float *sqq,
+                  const float *sqx,
+                  int          n,
+                  double       sx,
+                  gboolean     free_offset,
+                  double      *err,
+                  float       *a_out,
+                  float       *o_out)
+{
+  for (int k = 0; k < FIT_N; k++)
+    {
+      double q1 = sq[k], q2 = sqq[k], qx = sqx[k];
+      double det = n * q2 - q1 * q1;
+      double a = (float) ((n * qx - q1 * sx) / det);
+      double o = (float) ((q2 * sx - q1 * qx) / det);
+      double a0 = (float) (qx / q2);
+      double e;
+
+      if (!free_offset && o > 0)   /* the best fit with o = 0 */
+        {
+          a = a0;
+          o = 0;
+        }
+      e = a * a * q2 + 2 * a * o * q1 + n * o * o - 2 * a * qx - 2 * o * sx;
+      err[k] = det > 0 && a > 0 ? e : INFINITY;
+      a_out[k] = (float) a;
+      o_out[k] = (float) o;
+    }
+}
+
+/* For each candidate k, its q = min (round ((x - lo) is[k]), nmax) (never
+ * below 0: x >= lo) for x[0..n), their sums (float, the same additions
+ * in the same order on every path), and from those fit_solve's fit. */
+static void
+fit_candidates_scalar (const float *x,
+                       int          n,
+                       float        lo,
+                       float        nmax,
+                       const float *is,
+                       double       sx,
+                       gboolean     free_offset,
+                       double      *err,
+                       float       *a,
+                       float       *o)
+{
+  float sq[FIT_N] = { 0 }, sqq[FIT_N] = { 0 }, sqx[FIT_N] = { 0 };
+
+  for (int j = 0; j < n; j++)
+    {
+      float v = x[j] - lo;
+
+      for (int k = 0; k < FIT_N; k++)
+        {
+          float q = rintf (v * is[k]);
+
+          q = q < nmax ? q : nmax;
+          sq[k] += q;
+          sqq[k] += q * q;
+          sqx[k] += q * x[j];
+        }
+    }
+  fit_solve_scalar (sq, sqq, sqx, n, sx, free_offset, err, a, o);
+}
+
+#ifdef SY_QUANTIZE_X86
+/* fit_solve_scalar four candidates a vector */
+__attribute__ ((target ("avx2")))
+static inline void
+fit_solve_avx2 (const float *sq,
+                const float *sqq,
+                const float *sqx,
+                int          n,
+                double       sx,
+                gboolean     free_offset,
+                double      *err,
+                float       *a_out,
+                float       *o_out)
+{
+  const __m256d nd = _mm256_set1_pd (n), sxv = _mm256_set1_pd (sx), zero = _mm256_setzero_pd ();
+  const __m256d two = _mm256_set1_pd (2), inf = _mm256_set1_pd (INFINITY);
+
+  for (int k = 0; k < FIT_N; k += 4)
+    {
+      __m256d q1 = _mm256_cvtps_pd (_mm_loadu_ps (sq + k));
+      __m256d q2 = _mm256_cvtps_pd (_mm_loadu_ps (sqq + k));
+      __m256d qx = _mm256_cvtps_pd (_mm_loadu_ps (sqx + k));
+      __m256d det = _mm256_sub_pd (_mm256_mul_pd (nd, q2), _mm256_mul_pd (q1, q1));
+      __m128 af = _mm256_cvtpd_ps (_mm256_div_pd (_mm256_sub_pd (_mm256_mul_pd (nd, qx), _mm256_mul_pd (q1, sxv)), det));
+      __m128 of = _mm256_cvtpd_ps (_mm256_div_pd (_mm256_sub_pd (_mm256_mul_pd (q2, sxv), _mm256_mul_pd (q1, qx)), det));
+      __m128 a0 = _mm256_cvtpd_ps (_mm256_div_pd (qx, q2));
+      __m256d a, o, e, a2, ok;
+
+      if (!free_offset)
+        {
+          __m128 to_zero = _mm_cmpgt_ps (of, _mm_setzero_ps ());
+
+          af = _mm_blendv_ps (af, a0, to_zero);
+          of = _mm_andnot_ps (to_zero, of);
+        }
+      a = _mm256_cvtps_pd (af);
+      o = _mm256_cvtps_pd (of);
+      a2 = _mm256_mul_pd (two, a);
+      e = _mm256_add_pd (_mm256_mul_pd (_mm256_mul_pd (a, a), q2), _mm256_mul_pd (_mm256_mul_pd (a2, o), q1));
+      e = _mm256_add_pd (e, _mm256_mul_pd (_mm256_mul_pd (nd, o), o));
+      e = _mm256_sub_pd (e, _mm256_mul_pd (a2, qx));
+      e = _mm256_sub_pd (e, _mm256_mul_pd (_mm256_mul_pd (two, o), sxv));
+      ok = _mm256_and_pd (_mm256_cmp_pd (det, zero, _CMP_GT_OQ), _mm256_cmp_pd (a, zero, _CMP_GT_OQ));
+      _mm256_storeu_pd (err + k, _mm256_blendv_pd (inf, e, ok));
+      _mm_storeu_ps (a_out + k, af);
+      _mm_storeu_ps (o_out + k, of);
+    }
+}
+/* fit_candidates_scalar with the sums eight candidates a vector: target
+ * avx2 only, not fma, so that no multiply and add are fused (the scalar
+ * path rounds each) */
+__attribute__ ((target ("avx2")))
+static void
+fit_candidates_avx2 (const float *x,
+                     int          n,
+                     float        lo,
+                     float        nmax,
+                     const float *is,
+                     double       sx,
+                     gboolean     free_offset,
+                     double      *err,
+                     float       *a,
+                     float       *o)
+{
+  const __m256 is0 = _mm256_loadu_ps (is), is1 = _mm256_loadu_ps (is + 8), is2 = _mm256_loadu_ps (is + 16);
+  const __m256 nm = _mm256_set1_ps (nmax);
+  __m256 s0 = _mm256_setzero_ps (), s1 = s0, s2 = s0, ss0 = s0, ss1 = s0, ss2 = s0, sx0 = s0, sx1 = s0, sx2 = s0;
+  float sq[FIT_N], sqq[FIT_N], sqx[FIT_N];
+
+  for (int j = 0; j < n; j++)
+    {
+      __m256 v = _mm256_set1_ps (x[j] - lo), xj = _mm256_set1_ps (x[j]), q0, q1, q2;
+
+#define FIT_Q(is) _mm256_min_ps (_mm256_round_ps (_mm256_mul_ps (v, is), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nm)
+      q0 = FIT_Q (is0);
+      q1 = FIT_Q (is1);
+      q2 = FIT_Q (is2);
+#undef FIT_Q
+      s0 = _mm256_add_ps (s0, q0);
+      s1 = _mm256_add_ps (s1, q1);
+      s2 = _mm256_add_ps (s2, q2);
+      ss0 = _mm256_add_ps (ss0, _mm256_mul_ps (q0, q0));
+      ss1 = _mm256_add_ps (ss1, _mm256_mul_ps (q1, q1));
+      ss2 = _mm256_add_ps (ss2, _mm256_mul_ps (q2, q2));
+      sx0 = _mm256_add_ps (sx0, _mm256_mul_ps (q0, xj));
+      sx1 = _mm256_add_ps (sx1, _mm256_mul_ps (q1, xj));
+      sx2 = _mm256_add_ps (sx2, _mm256_mul_ps (q2, xj));
+    }
+  _mm256_storeu_ps (sq, s0);
+  _mm256_storeu_ps (sq + 8, s1);
+  _mm256_storeu_ps (sq + 16, s2);
+  _mm256_storeu_ps (sqq, ss0);
+  _mm256_storeu_ps (sqq + 8, ss1);
+  _mm256_storeu_ps (sqq + 16, ss2);
+  _mm256_storeu_ps (sqx, sx0);
+  _mm256_storeu_ps (sqx + 8, sx1);
+  _mm256_storeu_ps (sqx + 16, sx2);
+  fit_solve_avx2 (sq, sqq, sqx, n, sx, free_offset, err, a, o);
+}
+
+#endif
+
 /* Fits x[0..n) ~ a q + o with q in 0..@nmax (o <= 0 unless @free_offset):
  * rounds against scales around (max - min) / nmax, refits a and o by
- * least squares for each rounding, keeps the fit of least squared error. */
+ * least squares for each rounding, keeps the fit of least squared error.
+ * That error comes from the sums the refit uses (sum (a q + o - x)^2 =
+ * a^2 Sqq + 2 a o Sq + n o^2 - 2 a Sqx - 2 o Sx + Sxx), without a second
+ * pass over x. */
 static void
 fit_affine (const float *x,
             int          n,
@@ -180,72 +485,60 @@ fit_affine (const float *x,
             float       *a_out,
             float       *o_out)
 {
-  float lo = x[0], hi = x[0], best_a, best_o;
-  double best_err = 0;
+  float lo4[4], hi4[4], lo, hi, r, is[FIT_N], a[FIT_N], o[FIT_N];
+  double best_err, best4[4], sx4[4] = { 0 }, sx, err[FIT_N];
 
-  for (int j = 1; j < n; j++)
-    {
-      lo = MIN (lo, x[j]);
-      hi = MAX (hi, x[j]);
-    }
+  /* n is 16 or 32: four chains of additions and comparisons, not one */
+  for (int i = 0; i < 4; i++)
+    lo4[i] = hi4[i] = x[i];
+  for (int j = 0; j < n; j += 4)
+    for (int i = 0; i < 4; i++)
+      {
+        lo4[i] = MIN (lo4[i], x[j + i]);
+        hi4[i] = MAX (hi4[i], x[j + i]);
+        sx4[i] += x[j + i];
+      }
+  lo = MIN (MIN (lo4[0], lo4[1]), MIN (lo4[2], lo4[3]));
+  hi = MAX (MAX (hi4[0], hi4[1]), MAX (hi4[2], hi4[3]));
+  sx = (sx4[0] + sx4[1]) + (sx4[2] + sx4[3]);
   if (!free_offset)
     lo = MIN (lo, 0.0f);
-  best_a = (hi - lo) / nmax;
-  best_o = lo;
-  if (!(hi > lo) || !isfinite (best_a))
+  /* the plain rounding, where no refit is better */
+  *a_out = (hi - lo) / nmax;
+  *o_out = lo;
+  if (!(hi > lo) || !isfinite (*a_out))
     {
       *a_out = 0;
       *o_out = isfinite (lo) ? lo : 0;
       return;
     }
-  for (int j = 0; j < n; j++)
+  r = 1.0f / (hi - lo);
+  for (int k = 0; k < FIT_N; k++)
+    is[k] = (nmax + 0.1f * (k + FIT_K0)) * r;
+#ifdef SY_QUANTIZE_X86
+  if (have_avx2 ())
+    fit_candidates_avx2 (x, n, lo, nmax, is, sx, free_offset, err, a, o);
+  else
+#endif
+    fit_candidates_scalar (x, n, lo, nmax, is, sx, free_offset, err, a, o);
+  /* the first candidate of least error (NaN never is): the least error in
+   * four chains without branches (which would be mispredicted), then
+   * where it is first */
+  for (int i = 0; i < 4; i++)
+    best4[i] = INFINITY;
+  for (int k = 0; k < FIT_N; k += 4)
+    for (int i = 0; i < 4; i++)
+      best4[i] = err[k + i] < best4[i] ? err[k + i] : best4[i];
+  best_err = MIN (MIN (best4[0], best4[1]), MIN (best4[2], best4[3]));
+  if (best_err < INFINITY)
     {
-      float q = CLAMP (rintf ((x[j] - lo) / best_a), 0, nmax);
-      double r = best_a * q + best_o - x[j];
+      int best = 0;
 
-      best_err += r * r;
+      for (int k = FIT_N - 1; k >= 0; k--)   /* from the end, no branch */
+        best = err[k] == best_err ? k : best;
+      *a_out = a[best];
+      *o_out = o[best];
     }
-  for (int k = -10; k <= 10; k++)
-    {
-      float iscale = (nmax + 0.1f * k) / (hi - lo), a, o;
-      double sq = 0, sqq = 0, sx = 0, sqx = 0, det, err = 0;
-      float q[QKK];
-
-      for (int j = 0; j < n; j++)
-        {
-          q[j] = CLAMP (rintf ((x[j] - lo) * iscale), 0, nmax);
-          sq += q[j];
-          sqq += (double) q[j] * q[j];
-          sx += x[j];
-          sqx += (double) q[j] * x[j];
-        }
-      det = n * sqq - sq * sq;
-      if (!(det > 0))
-        continue;
-      a = (float) ((n * sqx - sq * sx) / det);
-      o = (float) ((sqq * sx - sq * sqx) / det);
-      if (!free_offset && o > 0)
-        {
-          o = 0;
-          a = (float) (sqx / sqq);
-        }
-      if (!(a > 0))
-        continue;
-      for (int j = 0; j < n; j++)
-        {
-          double r = a * q[j] + o - x[j];
-
-          err += r * r;
-        }
-      if (err < best_err)
-        {
-          best_err = err;
-          best_a = a;
-          best_o = o;
-        }
-    }
-  *a_out = best_a;
-  *o_out = best_o;
 }
 
 /* Fits x[0..n) ~ a q with q in -@nlo..@nlo - 1: the value of largest
@@ -341,14 +634,6 @@ fit_iq4 (const float *x,
         }
     }
   return best_d;
-}
-
-static int
-round_clamp (float v,
-             int   lo,
-             int   hi)
-{
-  return isfinite (v) ? CLAMP ((int) lrintf (CLAMP (v, -1e6f, 1e6f)), lo, hi) : 0;
 }
 
 /* Q4_1 / Q5_1: fits the block as d q + m (q in 0..@nmax), stores d and m
@@ -544,26 +829,30 @@ quantize_q45_k (const float *x,
 {
   int sc[8], m[8], nmax = five_bits ? 31 : 15;
   float d, dmin;
+  guint8 c[QKK];
   guint8 *qh = b + 16, *q = five_bits ? b + 48 : b + 16;
 
   k_scales_mins (x, nmax, b, sc, m, &d, &dmin);
+  for (int k = 0; k < 8; k++)
+    {
+      float ds = d * sc[k], off = dmin * m[k];
+
+      if (ds > 0)
+        codes (x + 32 * k, 32, off, ds, 0, nmax, 0, c + 32 * k);
+      else
+        memset (c + 32 * k, 0, 32);
+    }
   if (five_bits)
     memset (qh, 0, 32);
+  /* sub-blocks 2 p and 2 p + 1 in the low and high nibbles of 32 bytes */
   for (int p = 0; p < 4; p++)
     for (int l = 0; l < 32; l++)
       {
-        int qq[2];
+        const guint8 *v = c + 64 * p + l;
 
-        for (int h = 0; h < 2; h++)
-          {
-            int k = 2 * p + h;
-            float ds = d * sc[k], off = dmin * m[k];
-
-            qq[h] = ds > 0 ? round_clamp ((x[32 * k + l] + off) / ds, 0, nmax) : 0;
-            if (five_bits)
-              qh[l] |= (guint8) ((qq[h] >> 4) << k);
-          }
-        q[32 * p + l] = (guint8) ((qq[0] & 0xF) | ((qq[1] & 0xF) << 4));
+        q[32 * p + l] = (guint8) ((v[0] & 0xF) | ((v[32] & 0xF) << 4));
+        if (five_bits)
+          qh[l] |= (guint8) (((v[0] >> 4) << (2 * p)) | ((v[32] >> 4) << (2 * p + 1)));
       }
 }
 
@@ -661,4 +950,20 @@ sy_quantize (SyDType      dtype,
       case SY_DTYPE_IQ4_XS: quantize_iq4_xs (x + i, b); break;
       default: g_return_if_reached ();
       }
+}
+
+/* sy_quantize without the vector paths (for the tests: the same bytes) */
+void
+sy_quantize_generic (SyDType      dtype,
+                     const float *x,
+                     int64_t      n,
+                     void        *out)
+{
+#ifdef SY_QUANTIZE_X86
+  force_generic = TRUE;
+#endif
+  sy_quantize (dtype, x, n, out);
+#ifdef SY_QUANTIZE_X86
+  force_generic = FALSE;
+#endif
 }

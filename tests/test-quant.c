@@ -8,8 +8,9 @@
  * reference exactly (whole rows and unaligned ranges), the fused dot
  * product agrees with the reference dot, quantization error stays within
  * what each format's step allows, hand-built blocks decode to the values
- * the layout defines, matmul on quantized weights equals its _ref, and
- * non-finite scales are found.
+ * the layout defines, matmul on quantized weights equals its _ref,
+ * non-finite scales are found, and the quantizer's vector paths write
+ * the bytes of its generic one.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "sy-kernels.h"
 #include "sy-quant.h"
 #include "sy-test-quant.h"
+#include "sy-quantize-private.h"
 
 static void
 test_decode_matches_ref (void)
@@ -376,6 +378,60 @@ test_nonfinite (void)
     }
 }
 
+/* sy_quantize (AVX2 where the CPU has it) writes the same bytes as
+ * sy_quantize_generic, for every type, on blocks of many kinds: random
+ * ones of several scales, constant, one-signed, zero (both signs), with
+ * an outlier, tiny and huge values, NaN and infinities */
+static void
+test_quantize_paths (void)
+{
+  const int n_blocks = 40, n = 256 * n_blocks;
+  g_autofree float *x = sy_test_random_values (n, 11);
+  GRand *r = g_rand_new_with_seed (12);
+
+  for (int b = 0; b < n_blocks; b++)
+    {
+      float *v = x + 256 * b;
+
+      for (int i = 0; i < 256; i++)
+        switch (b % 20)
+          {
+          case 0: break;
+          case 1: v[i] = (float) g_rand_double_range (r, -0.02, 0.02); break;
+          case 2: v[i] = 0.375f; break;
+          case 3: v[i] = (float) g_rand_double_range (r, 1.0, 2.0); break;
+          case 4: v[i] = (float) g_rand_double_range (r, -2.0, -1.0); break;
+          case 5: v[i] = i % 2 ? 0.0f : -0.0f; break;
+          case 6: v[i] = i == 77 ? 1000.0f : (float) g_rand_double_range (r, -1.0, 1.0); break;
+          case 7: v[i] *= 1e-30f; break;
+          case 8: v[i] *= 1e-40f; break;    /* subnormal */
+          case 9: v[i] *= 1e30f; break;
+          case 10: v[i] = i == 5 ? NAN : v[i]; break;
+          case 11: v[i] = i == 200 ? INFINITY : i == 3 ? -INFINITY : v[i]; break;
+          case 12: v[i] = (float) ((int) (v[i] * 4) / 4.0); break;   /* ties for the rounding */
+          case 13: v[i] = i % 32 == 0 ? v[i] : 0.0f; break;
+          case 14: v[i] = (float) g_rand_double_range (r, -1.0, 1.0) + (i / 16 % 2 ? 3 : -3); break;
+          default: v[i] = (float) (g_rand_double_range (r, -1.0, 1.0) * exp (g_rand_double_range (r, -8, 8)));
+          }
+    }
+  g_rand_free (r);
+  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
+    {
+      SyDType t = sy_test_block_types[k];
+      gsize nb = sy_dtype_n_bytes (t, n), bb = sy_dtype_block_bytes (t);
+      g_autofree guint8 *a = g_malloc (nb);
+      g_autofree guint8 *g = g_malloc (nb);
+
+      sy_quantize (t, x, n, a);
+      sy_quantize_generic (t, x, n, g);
+      for (gsize i = 0; i < nb; i++)
+        if (a[i] != g[i])
+          g_error ("%s: block %" G_GSIZE_FORMAT " (of 256 values: %" G_GSIZE_FORMAT "), byte %" G_GSIZE_FORMAT
+                   ": %u, generic path %u", sy_dtype_name (t), i / bb, i / bb * sy_dtype_block_elems (t) / 256,
+                   i % bb, a[i], g[i]);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -387,5 +443,6 @@ main (int    argc,
   g_test_add_func ("/engine/quant/layouts", test_layouts);
   g_test_add_func ("/engine/quant/matmul", test_matmul);
   g_test_add_func ("/engine/quant/nonfinite", test_nonfinite);
+  g_test_add_func ("/engine/quant/quantize-paths", test_quantize_paths);
   return g_test_run ();
 }
