@@ -26,6 +26,7 @@ struct _SyWorker
   float         *logits[SY_N_SLOTS];
   int            logits_t[SY_N_SLOTS];
   int            logits_v[SY_N_SLOTS];
+  guint64       *stamps[SY_N_SLOTS];   /* (logits_t) of each logits row */
   char          *text;
   SyModel       *pending_model;   /* loaded while a run was in flight */
 

@@ -22,6 +22,7 @@ typedef struct
   float        *logits[SY_N_SLOTS];
   int           logits_t[SY_N_SLOTS];
   int           logits_v[SY_N_SLOTS];
+  guint64      *stamps[SY_N_SLOTS];
   GError       *errors[SY_N_SLOTS];
 } RunJob;
 
@@ -32,6 +33,7 @@ run_job_free (RunJob *job)
     {
       g_clear_pointer (&job->traces[s], sy_trace_free);
       g_clear_pointer (&job->logits[s], g_free);
+      g_clear_pointer (&job->stamps[s], g_free);
       g_clear_error (&job->errors[s]);
     }
   sy_worker_inputs_clear (&job->in);
@@ -84,7 +86,11 @@ run_thread (GTask        *task,
       logits = job->in.slots[SY_SLOT_B]
         ? sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]) : NULL;
       if (logits != NULL)
-        job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
+        {
+          job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
+          job->stamps[s] = g_memdup2 (sy_session_get_logits_stamps (session, NULL),
+                                      sizeof (guint64) * job->logits_t[s]);
+        }
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -108,6 +114,7 @@ sy_worker_install_model (SyWorker *self,
       g_clear_pointer (&self->sessions[s], sy_session_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->stamps[s], g_free);
     }
   g_clear_pointer (&self->model, sy_model_unref);
   self->model = model;
@@ -155,10 +162,12 @@ run_done (GObject      *object,
             }
           g_clear_pointer (&self->traces[s], sy_trace_free);
           g_clear_pointer (&self->logits[s], g_free);
+          g_clear_pointer (&self->stamps[s], g_free);
           g_clear_pointer (&self->continuation[s], g_free);
           self->generated_from[s] = 0;
           self->traces[s] = g_steal_pointer (&job->traces[s]);
           self->logits[s] = g_steal_pointer (&job->logits[s]);
+          self->stamps[s] = g_steal_pointer (&job->stamps[s]);
           self->logits_t[s] = job->logits_t[s];
           self->logits_v[s] = job->logits_v[s];
         }
@@ -707,6 +716,15 @@ sy_worker_get_logits (SyWorker *self,
   return self->logits[slot];
 }
 
+const guint64 *
+sy_worker_get_logits_stamps (SyWorker *self,
+                             SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->logits[slot] ? self->stamps[slot] : NULL;
+}
+
 gboolean
 sy_worker_is_busy (SyWorker *self)
 {
@@ -739,6 +757,7 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->specs[s], sy_router_spec_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->stamps[s], g_free);
       g_clear_pointer (&self->continuation[s], g_free);
       g_clear_pointer (&self->gen_pending[s], sy_trace_free);
       if (self->gen_pending_text[s] != NULL)
