@@ -215,8 +215,9 @@ run_done (GObject      *object,
             }
           g_clear_pointer (&self->traces[s], sy_trace_free);
           if (self->logits[s] != NULL)
-            keep_spare (self, s, g_steal_pointer (&self->logits[s]), g_steal_pointer (&self->stamps[s]),
-                        self->logits_t[s], self->logits_v[s], self->logits_cap[s]);
+            keep_spare (self, s, g_steal_pointer (&self->logits[s]),
+                        g_steal_pointer (&self->stamps[s]), self->logits_t[s],
+                        self->logits_v[s], self->logits_cap[s]);
           g_clear_pointer (&self->stamps[s], g_free);
           g_clear_pointer (&self->continuation[s], g_free);
           self->generated_from[s] = 0;

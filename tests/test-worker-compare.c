@@ -120,8 +120,10 @@ check (Fixture    *fx,
    * the engine's 1e-5; a row left from another text differs far more) */
   for (int i = 0; i < T; i++)
     {
-      g_assert_cmpfloat (sy_test_max_abs_diff (la + (gsize) i * V, ra + (gsize) i * V, V), <=, 1e-5);
-      g_assert_cmpfloat (sy_test_max_abs_diff (lb + (gsize) i * V, rb + (gsize) i * V, V), <=, 1e-5);
+      gsize o = (gsize) i * V;
+
+      g_assert_cmpfloat (sy_test_max_abs_diff (la + o, ra + o, V), <=, 1e-5);
+      g_assert_cmpfloat (sy_test_max_abs_diff (lb + o, rb + o, V), <=, 1e-5);
     }
 
   cached = sy_compare_new_cached (ta, la, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_A),
