@@ -11,6 +11,7 @@
 
 #include "sy-compare.h"
 #include "sy-metrics.h"
+#include "sy-pool.h"
 
 static void
 compare_layer_clear (SyCompareLayer *l)
@@ -105,9 +106,32 @@ sy_kl_cache_get_n_reused (const SyKlCache *cache)
   return cache->n_reused;
 }
 
+typedef struct
+{
+  const float *logits_a;
+  const float *logits_b;
+  int          n_vocab;
+  const int   *rows;     /* the positions to compute */
+  double      *kl;       /* (T) */
+  guint8      *agree;    /* (T) */
+} KlJob;
+
+static void
+kl_task (int      i,
+         gpointer data)
+{
+  KlJob *job = data;
+  int t = job->rows[i], V = job->n_vocab;
+  const float *ra = job->logits_a + (gsize) t * V, *rb = job->logits_b + (gsize) t * V;
+
+  job->kl[t] = sy_metrics_kl_row (ra, rb, V);
+  job->agree[t] = sy_metrics_argmax (ra, V) == sy_metrics_argmax (rb, V);
+}
+
 /* KL and agreement of every position, from @cache where the stamps of
- * both rows match what it holds there; the mean KL sums the positions'
- * KL in order, as sy_metrics_mean_kl() does. */
+ * both rows match what it holds there, the others on every CPU when there
+ * are several (each position on its own: the same values); the mean KL
+ * sums the positions' KL in order, as sy_metrics_mean_kl() does. */
 static void
 compare_logits (SyCompare     *self,
                 const float   *logits_a,
@@ -117,10 +141,12 @@ compare_logits (SyCompare     *self,
                 int            n_vocab,
                 SyKlCache     *cache)
 {
-  int T = self->n_tokens, same = 0;
+  int T = self->n_tokens, same = 0, n_rows = 0;
   gboolean use = cache != NULL && stamps_a != NULL && stamps_b != NULL && cache->n_vocab == n_vocab;
   g_autofree double *kl = g_new (double, MAX (T, 1));
+  g_autofree int *rows = g_new (int, MAX (T, 1));
   double sum = 0;
+  KlJob job;
 
   self->kl_row = g_new (float, MAX (T, 1));
   self->agree = g_new (guint8, MAX (T, 1));
@@ -128,8 +154,6 @@ compare_logits (SyCompare     *self,
     cache->n_reused = 0;
   for (int t = 0; t < T; t++)
     {
-      const float *ra = logits_a + (gsize) t * n_vocab, *rb = logits_b + (gsize) t * n_vocab;
-
       /* stamp 0 is no stamp */
       if (use && t < cache->n && stamps_a[t] != 0 && stamps_b[t] != 0
           && cache->stamps_a[t] == stamps_a[t] && cache->stamps_b[t] == stamps_b[t])
@@ -139,10 +163,20 @@ compare_logits (SyCompare     *self,
           cache->n_reused++;
         }
       else
-        {
-          kl[t] = sy_metrics_kl_row (ra, rb, n_vocab);
-          self->agree[t] = sy_metrics_argmax (ra, n_vocab) == sy_metrics_argmax (rb, n_vocab);
-        }
+        rows[n_rows++] = t;
+    }
+  job = (KlJob) { logits_a, logits_b, n_vocab, rows, kl, self->agree };
+  if (n_rows >= 8 && sy_n_cpus () > 1)
+    {
+      g_autoptr (SyPool) pool = sy_pool_new (0);
+
+      sy_pool_run (pool, n_rows, kl_task, &job);
+    }
+  else
+    for (int i = 0; i < n_rows; i++)
+      kl_task (i, &job);
+  for (int t = 0; t < T; t++)
+    {
       self->kl_row[t] = (float) kl[t];
       sum += kl[t];
       same += self->agree[t];
