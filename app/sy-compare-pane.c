@@ -29,6 +29,7 @@ struct _SyComparePane
 
   /* Owned */
   SyWorker         *worker;
+  SyKlCache        *kl_cache;         /* KL and agreement of unchanged positions */
   gboolean          active;
   gboolean          syncing;
 };
@@ -277,7 +278,9 @@ update (SyComparePane *self)
                                a->n_tokens, b->n_tokens);
         }
       else if (a->n_tokens == b->n_tokens)
-        cmp = sy_compare_new (a, la, b, lb, Va, &error);
+        cmp = sy_compare_new_cached (a, la, sy_worker_get_logits_stamps (self->worker, SY_SLOT_A),
+                                     b, lb, sy_worker_get_logits_stamps (self->worker, SY_SLOT_B),
+                                     Va, self->kl_cache, &error);
     }
   if (cmp != NULL)
     {
@@ -488,6 +491,7 @@ static void
 sy_compare_pane_finalize (GObject *object)
 {
   g_clear_object (&SY_COMPARE_PANE (object)->worker);
+  g_clear_pointer (&SY_COMPARE_PANE (object)->kl_cache, sy_kl_cache_free);
   G_OBJECT_CLASS (sy_compare_pane_parent_class)->finalize (object);
 }
 
@@ -506,6 +510,7 @@ sy_compare_pane_class_init (SyComparePaneClass *klass)
 static void
 sy_compare_pane_init (SyComparePane *self)
 {
+  self->kl_cache = sy_kl_cache_new ();
 }
 
 GtkWidget *

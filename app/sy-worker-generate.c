@@ -117,6 +117,7 @@ gen_deliver (gpointer user_data)
         continue;
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->stamps[s], g_free);
       self->traces[s] = traces[s];
       self->generated_from[s] = from;
       changed[s] = TRUE;

@@ -26,6 +26,15 @@ struct _SyWorker
   float         *logits[SY_N_SLOTS];
   int            logits_t[SY_N_SLOTS];
   int            logits_v[SY_N_SLOTS];
+  guint64       *stamps[SY_N_SLOTS];   /* (logits_t) of each logits row */
+  int            logits_cap[SY_N_SLOTS]; /* rows allocated in logits and stamps */
+  /* Compare: the logits copy the views no longer read, with its stamps:
+   * the next run copies into it only the rows whose stamps changed */
+  float         *spare_logits[SY_N_SLOTS];
+  guint64       *spare_stamps[SY_N_SLOTS];
+  int            spare_t[SY_N_SLOTS];
+  int            spare_v[SY_N_SLOTS];
+  int            spare_cap[SY_N_SLOTS];
   char          *text;
   SyModel       *pending_model;   /* loaded while a run was in flight */
 

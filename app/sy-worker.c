@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "sy-calibrate.h"
 #include "sy-signal.h"
 #include "sy-tokenizer.h"
@@ -22,6 +24,8 @@ typedef struct
   float        *logits[SY_N_SLOTS];
   int           logits_t[SY_N_SLOTS];
   int           logits_v[SY_N_SLOTS];
+  guint64      *stamps[SY_N_SLOTS];
+  int           logits_cap[SY_N_SLOTS];   /* rows allocated */
   GError       *errors[SY_N_SLOTS];
 } RunJob;
 
@@ -32,10 +36,46 @@ run_job_free (RunJob *job)
     {
       g_clear_pointer (&job->traces[s], sy_trace_free);
       g_clear_pointer (&job->logits[s], g_free);
+      g_clear_pointer (&job->stamps[s], g_free);
       g_clear_error (&job->errors[s]);
     }
   sy_worker_inputs_clear (&job->in);
   g_free (job);
+}
+
+/* The session's logits rows into the job's buffer, which holds (when it
+ * came from the worker's spare) the rows of an earlier run: only the rows
+ * whose stamps differ are copied (typing at the end: the last few). */
+static void
+copy_logits (RunJob    *job,
+             int        s,
+             SySession *session)
+{
+  int T = 0, V = 0, keep;
+  const float *logits = sy_session_get_logits (session, &T, &V);
+  const guint64 *stamps = sy_session_get_logits_stamps (session, NULL);
+
+  if (logits == NULL || stamps == NULL)
+    return;
+  keep = job->logits[s] != NULL && job->logits_v[s] == V ? MIN (job->logits_t[s], T) : 0;
+  if (job->logits[s] == NULL || job->logits_v[s] != V || job->logits_cap[s] < T)
+    {
+      int cap = T + T / 4 + 8;
+
+      /* a realloc keeps the rows (a different vocabulary keeps none) */
+      job->logits[s] = g_renew (float, job->logits[s], (gsize) cap * V);
+      job->stamps[s] = g_renew (guint64, job->stamps[s], cap);
+      job->logits_cap[s] = cap;
+    }
+  for (int t = 0; t < T; t++)
+    {
+      if (t < keep && stamps[t] != 0 && job->stamps[s][t] == stamps[t])
+        continue;
+      memcpy (job->logits[s] + (gsize) t * V, logits + (gsize) t * V, sizeof (float) * V);
+      job->stamps[s][t] = stamps[t];
+    }
+  job->logits_t[s] = T;
+  job->logits_v[s] = V;
 }
 
 static gboolean
@@ -68,8 +108,6 @@ run_thread (GTask        *task,
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       SySession *session = self->sessions[s];
-      const float *logits;
-
       if (!job->in.slots[s] || session == NULL)
         continue;
       sy_session_set_activations (session, job->in.activations);
@@ -81,10 +119,8 @@ run_thread (GTask        *task,
         continue;
       /* the logits of every token (T × V floats, 32 MB for a 2,000-token
        * text) are kept only for Compare's KL and agreement */
-      logits = job->in.slots[SY_SLOT_B]
-        ? sy_session_get_logits (session, &job->logits_t[s], &job->logits_v[s]) : NULL;
-      if (logits != NULL)
-        job->logits[s] = g_memdup2 (logits, sizeof (float) * job->logits_t[s] * job->logits_v[s]);
+      if (job->in.slots[SY_SLOT_B])
+        copy_logits (job, s, session);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -108,6 +144,9 @@ sy_worker_install_model (SyWorker *self,
       g_clear_pointer (&self->sessions[s], sy_session_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->stamps[s], g_free);
+      g_clear_pointer (&self->spare_logits[s], g_free);
+      g_clear_pointer (&self->spare_stamps[s], g_free);
     }
   g_clear_pointer (&self->model, sy_model_unref);
   self->model = model;
@@ -123,6 +162,27 @@ sy_worker_install_model (SyWorker *self,
   g_signal_emit (self, sy_worker_signals[MODEL_CHANGED], 0);
   g_atomic_int_inc (&self->generation);
   sy_worker_schedule_run (self);
+}
+
+/* The logits buffer of @s that the views no longer read (@buf and its
+ * stamps, @t rows of @v, @cap allocated) becomes the spare that the next
+ * run copies into. */
+static void
+keep_spare (SyWorker *self,
+            int       s,
+            float    *buf,
+            guint64  *stamps,
+            int       t,
+            int       v,
+            int       cap)
+{
+  g_free (self->spare_logits[s]);
+  g_free (self->spare_stamps[s]);
+  self->spare_logits[s] = buf;
+  self->spare_stamps[s] = stamps;
+  self->spare_t[s] = buf && stamps ? t : 0;
+  self->spare_v[s] = v;
+  self->spare_cap[s] = buf && stamps ? cap : 0;
 }
 
 static void
@@ -154,13 +214,19 @@ run_done (GObject      *object,
               continue;
             }
           g_clear_pointer (&self->traces[s], sy_trace_free);
-          g_clear_pointer (&self->logits[s], g_free);
+          if (self->logits[s] != NULL)
+            keep_spare (self, s, g_steal_pointer (&self->logits[s]),
+                        g_steal_pointer (&self->stamps[s]), self->logits_t[s],
+                        self->logits_v[s], self->logits_cap[s]);
+          g_clear_pointer (&self->stamps[s], g_free);
           g_clear_pointer (&self->continuation[s], g_free);
           self->generated_from[s] = 0;
           self->traces[s] = g_steal_pointer (&job->traces[s]);
           self->logits[s] = g_steal_pointer (&job->logits[s]);
+          self->stamps[s] = g_steal_pointer (&job->stamps[s]);
           self->logits_t[s] = job->logits_t[s];
           self->logits_v[s] = job->logits_v[s];
+          self->logits_cap[s] = job->logits_cap[s];
         }
       for (int s = 0; s < SY_N_SLOTS; s++)
         if (job->in.slots[s] && job->errors[s] == NULL)
@@ -168,6 +234,11 @@ run_done (GObject      *object,
     }
   else
     {
+      /* the logits of the dropped run: the next run's buffer */
+      for (int s = 0; s < SY_N_SLOTS; s++)
+        if (job->logits[s] != NULL)
+          keep_spare (self, s, g_steal_pointer (&job->logits[s]), g_steal_pointer (&job->stamps[s]),
+                      job->logits_t[s], job->logits_v[s], job->logits_cap[s]);
       /* Inputs changed while running: the newest request runs now. */
       sy_worker_schedule_run (self);
     }
@@ -192,6 +263,15 @@ start_run (gpointer user_data)
 
   job = g_new0 (RunJob, 1);
   sy_worker_inputs_init (self, &job->in);
+  if (job->in.slots[SY_SLOT_B])
+    for (int s = 0; s < SY_N_SLOTS; s++)
+      {
+        job->logits[s] = g_steal_pointer (&self->spare_logits[s]);
+        job->stamps[s] = g_steal_pointer (&self->spare_stamps[s]);
+        job->logits_t[s] = self->spare_t[s];
+        job->logits_v[s] = self->spare_v[s];
+        job->logits_cap[s] = self->spare_cap[s];
+      }
 
   sy_worker_run_job (self, NULL, job, (GDestroyNotify) run_job_free, run_thread, run_done, NULL);
   return G_SOURCE_REMOVE;
@@ -707,6 +787,15 @@ sy_worker_get_logits (SyWorker *self,
   return self->logits[slot];
 }
 
+const guint64 *
+sy_worker_get_logits_stamps (SyWorker *self,
+                             SySlot    slot)
+{
+  g_return_val_if_fail (SY_IS_WORKER (self), NULL);
+  g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
+  return self->logits[slot] ? self->stamps[slot] : NULL;
+}
+
 gboolean
 sy_worker_is_busy (SyWorker *self)
 {
@@ -739,6 +828,9 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->specs[s], sy_router_spec_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
       g_clear_pointer (&self->logits[s], g_free);
+      g_clear_pointer (&self->stamps[s], g_free);
+      g_clear_pointer (&self->spare_logits[s], g_free);
+      g_clear_pointer (&self->spare_stamps[s], g_free);
       g_clear_pointer (&self->continuation[s], g_free);
       g_clear_pointer (&self->gen_pending[s], sy_trace_free);
       if (self->gen_pending_text[s] != NULL)

@@ -103,6 +103,9 @@ const float   *sy_worker_get_logits        (SyWorker            *self,
                                             SySlot               slot,
                                             int                 *n_tokens,
                                             int                 *n_vocab);
+/* The stamps of those rows (sy_session_get_logits_stamps()), or NULL. */
+const guint64 *sy_worker_get_logits_stamps (SyWorker           *self,
+                                            SySlot              slot);
 /* Continue: the model continues the current text by up to @n_tokens
  * under A's configuration (and B's in compare mode, each its own
  * continuation), token by token (@sampling NULL: greedy).  Each step

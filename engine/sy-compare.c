@@ -11,6 +11,7 @@
 
 #include "sy-compare.h"
 #include "sy-metrics.h"
+#include "sy-pool.h"
 
 static void
 compare_layer_clear (SyCompareLayer *l)
@@ -70,6 +71,136 @@ set_minus (const int *x,
   return n;
 }
 
+struct _SyKlCache
+{
+  int      n;           /* positions held */
+  int      n_vocab;
+  guint64 *stamps_a;    /* (n) */
+  guint64 *stamps_b;    /* (n) */
+  double  *kl;          /* (n) KL(A‖B) of the rows, as sy_metrics_kl_row() gives it */
+  guint8  *agree;       /* (n) */
+  int      n_reused;    /* of the last comparison */
+};
+
+SyKlCache *
+sy_kl_cache_new (void)
+{
+  return g_new0 (SyKlCache, 1);
+}
+
+void
+sy_kl_cache_free (SyKlCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_free (cache->stamps_a);
+  g_free (cache->stamps_b);
+  g_free (cache->kl);
+  g_free (cache->agree);
+  g_free (cache);
+}
+
+int
+sy_kl_cache_get_n_reused (const SyKlCache *cache)
+{
+  return cache->n_reused;
+}
+
+typedef struct
+{
+  const float *logits_a;
+  const float *logits_b;
+  int          n_vocab;
+  const int   *rows;     /* the positions to compute */
+  double      *kl;       /* (T) */
+  guint8      *agree;    /* (T) */
+} KlJob;
+
+static void
+kl_task (int      i,
+         gpointer data)
+{
+  KlJob *job = data;
+  int t = job->rows[i], V = job->n_vocab;
+  const float *ra = job->logits_a + (gsize) t * V, *rb = job->logits_b + (gsize) t * V;
+
+  job->kl[t] = sy_metrics_kl_row (ra, rb, V);
+  job->agree[t] = sy_metrics_argmax (ra, V) == sy_metrics_argmax (rb, V);
+}
+
+/* KL and agreement of every position, from @cache where the stamps of
+ * both rows match what it holds there, the others on every CPU when there
+ * are several (each position on its own: the same values); the mean KL
+ * sums the positions' KL in order, as sy_metrics_mean_kl() does. */
+static void
+compare_logits (SyCompare     *self,
+                const float   *logits_a,
+                const guint64 *stamps_a,
+                const float   *logits_b,
+                const guint64 *stamps_b,
+                int            n_vocab,
+                SyKlCache     *cache)
+{
+  int T = self->n_tokens, same = 0, n_rows = 0;
+  gboolean use = cache != NULL && stamps_a != NULL && stamps_b != NULL && cache->n_vocab == n_vocab;
+  g_autofree double *kl = g_new (double, MAX (T, 1));
+  g_autofree int *rows = g_new (int, MAX (T, 1));
+  double sum = 0;
+  KlJob job;
+
+  self->kl_row = g_new (float, MAX (T, 1));
+  self->agree = g_new (guint8, MAX (T, 1));
+  if (cache != NULL)
+    cache->n_reused = 0;
+  for (int t = 0; t < T; t++)
+    {
+      /* stamp 0 is no stamp */
+      if (use && t < cache->n && stamps_a[t] != 0 && stamps_b[t] != 0
+          && cache->stamps_a[t] == stamps_a[t] && cache->stamps_b[t] == stamps_b[t])
+        {
+          kl[t] = cache->kl[t];
+          self->agree[t] = cache->agree[t];
+          cache->n_reused++;
+        }
+      else
+        rows[n_rows++] = t;
+    }
+  job = (KlJob) { logits_a, logits_b, n_vocab, rows, kl, self->agree };
+  if (n_rows >= 8 && sy_n_cpus () > 1)
+    {
+      g_autoptr (SyPool) pool = sy_pool_new (0);
+
+      sy_pool_run (pool, n_rows, kl_task, &job);
+    }
+  else
+    for (int i = 0; i < n_rows; i++)
+      kl_task (i, &job);
+  for (int t = 0; t < T; t++)
+    {
+      self->kl_row[t] = (float) kl[t];
+      sum += kl[t];
+      same += self->agree[t];
+    }
+  self->kl = T > 0 ? sum / T : NAN;
+  self->greedy_agreement = T > 0 ? (double) same / T : NAN;
+
+  if (cache == NULL)
+    return;
+  cache->stamps_a = g_renew (guint64, cache->stamps_a, MAX (T, 1));
+  cache->stamps_b = g_renew (guint64, cache->stamps_b, MAX (T, 1));
+  cache->kl = g_renew (double, cache->kl, MAX (T, 1));
+  cache->agree = g_renew (guint8, cache->agree, MAX (T, 1));
+  for (int t = 0; t < T; t++)
+    {
+      cache->stamps_a[t] = stamps_a ? stamps_a[t] : 0;
+      cache->stamps_b[t] = stamps_b ? stamps_b[t] : 0;
+      cache->kl[t] = kl[t];
+      cache->agree[t] = self->agree[t];
+    }
+  cache->n = T;
+  cache->n_vocab = n_vocab;
+}
+
 SyCompare *
 sy_compare_new (const SyTrace  *a,
                 const float    *logits_a,
@@ -77,6 +208,20 @@ sy_compare_new (const SyTrace  *a,
                 const float    *logits_b,
                 int             n_vocab,
                 GError        **error)
+{
+  return sy_compare_new_cached (a, logits_a, NULL, b, logits_b, NULL, n_vocab, NULL, error);
+}
+
+SyCompare *
+sy_compare_new_cached (const SyTrace  *a,
+                       const float    *logits_a,
+                       const guint64  *stamps_a,
+                       const SyTrace  *b,
+                       const float    *logits_b,
+                       const guint64  *stamps_b,
+                       int             n_vocab,
+                       SyKlCache      *cache,
+                       GError        **error)
 {
   g_autoptr (SyCompare) self = NULL;
   int T, E;
@@ -171,19 +316,7 @@ sy_compare_new (const SyTrace  *a,
     self->dnll[t] = b->nll[t] - a->nll[t];
 
   if (logits_a != NULL)
-    {
-      self->kl_row = g_new (float, MAX (T, 1));
-      self->agree = g_new (guint8, MAX (T, 1));
-      for (int t = 0; t < T; t++)
-        {
-          const float *ra = logits_a + (gsize) t * n_vocab, *rb = logits_b + (gsize) t * n_vocab;
-
-          self->kl_row[t] = (float) sy_metrics_kl_row (ra, rb, n_vocab);
-          self->agree[t] = sy_metrics_argmax (ra, n_vocab) == sy_metrics_argmax (rb, n_vocab);
-        }
-      self->kl = sy_metrics_mean_kl (logits_a, logits_b, T, n_vocab);
-      self->greedy_agreement = sy_metrics_greedy_agreement (logits_a, logits_b, T, n_vocab);
-    }
+    compare_logits (self, logits_a, stamps_a, logits_b, stamps_b, n_vocab, cache);
   return g_steal_pointer (&self);
 }
 

@@ -67,6 +67,32 @@ SyCompare *sy_compare_new        (const SyTrace  *a,
                                   GError        **error);
 void       sy_compare_free       (SyCompare      *self);
 
+/* What sy_compare_new_cached() keeps between comparisons: per position,
+ * the stamps of the two logits rows (sy_session_get_logits_stamps()) and
+ * the KL and agreement computed from them. */
+typedef struct _SyKlCache SyKlCache;
+
+SyKlCache *sy_kl_cache_new       (void);
+void       sy_kl_cache_free      (SyKlCache      *cache);
+/* Positions the last comparison took from the cache (for tests). */
+int        sy_kl_cache_get_n_reused (const SyKlCache *cache);
+
+/* sy_compare_new(), where the KL and agreement of a position whose two
+ * logits rows have the stamps that @cache holds for it are taken from
+ * @cache instead of computed over the vocabulary again (the values are
+ * those sy_compare_new() computes, bit for bit); @cache then holds this
+ * comparison's.  @stamps_a and @stamps_b: (n_tokens) or NULL (nothing is
+ * taken from the cache). */
+SyCompare *sy_compare_new_cached (const SyTrace  *a,
+                                  const float    *logits_a,
+                                  const guint64  *stamps_a,
+                                  const SyTrace  *b,
+                                  const float    *logits_b,
+                                  const guint64  *stamps_b,
+                                  int             n_vocab,
+                                  SyKlCache      *cache,
+                                  GError        **error);
+
 /* Runs @text in @a, then in @b with @a as its share source (the layers
  * whose routing agrees are computed once), and compares the two runs.
  * Leaves @b sharing from @a. */
@@ -93,5 +119,6 @@ char      *sy_compare_to_json    (const SyCompare *self,
                                   gboolean         pretty);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyCompare, sy_compare_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyKlCache, sy_kl_cache_free)
 
 G_END_DECLS

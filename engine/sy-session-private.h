@@ -25,6 +25,8 @@ struct _SySession
   int            n_cached;      /* valid positions in the cache */
   int            n_last;        /* tokens of the last run */
   int            n_reused;
+  guint64       *row_stamps;    /* (n_last) of each logits row: the run that wrote it */
+  int            n_stamps;      /* allocated entries of row_stamps */
   gboolean       capture;
   gboolean       extend_native;
   SyRouterSpec  *native;        /* the model's own policy */

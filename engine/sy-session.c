@@ -42,6 +42,7 @@ sy_session_free (SySession *self)
   g_clear_pointer (&self->last, sy_trace_free);
   g_free (self->ids);
   g_free (self->recv);
+  g_free (self->row_stamps);
   g_free (self);
 }
 
@@ -233,6 +234,20 @@ token_cost (SyModel       *m,
   *flops = F;
 }
 
+/* A stamp no logits row of any session had before: one per run. */
+static guint64
+new_stamp (void)
+{
+  static guint64 last;
+  G_LOCK_DEFINE_STATIC (last);
+  guint64 stamp;
+
+  G_LOCK (last);
+  stamp = ++last;
+  G_UNLOCK (last);
+  return stamp;
+}
+
 static SyTrace *session_run (SySession      *self,
                               const int32_t  *ids,
                               int             n,
@@ -396,6 +411,19 @@ session_run (SySession      *self,
       self->recv = g_renew (float, self->recv, (gsize) MAX (m->info.n_moe_layers, 1) * n);
       self->rs.recv_out = self->recv;
     }
+  /* the rows [p, n) are rewritten (also when the run stops half way) */
+  if (n > self->n_stamps)
+    {
+      self->row_stamps = g_renew (guint64, self->row_stamps, n);
+      memset (self->row_stamps + self->n_stamps, 0, sizeof (guint64) * (n - self->n_stamps));
+      self->n_stamps = n;
+    }
+  {
+    guint64 stamp = new_stamp ();
+
+    for (int t = p; t < n; t++)
+      self->row_stamps[t] = stamp;
+  }
   old_act = sy_matmul_set_activations (self->activations);
   ran = _sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
                           trace, progress, user_data, error);
@@ -458,6 +486,15 @@ sy_session_get_logits (SySession *self,
   if (n_vocab)
     *n_vocab = self->model->config.vocab_size;
   return self->n_last > 0 ? self->rs.logits : NULL;
+}
+
+const guint64 *
+sy_session_get_logits_stamps (SySession *self,
+                              int       *n_tokens)
+{
+  if (n_tokens)
+    *n_tokens = self->n_last;
+  return self->n_last > 0 ? self->row_stamps : NULL;
 }
 
 const float *

@@ -87,6 +87,14 @@ SyTrace     *sy_session_run               (SySession           *self,
 const float *sy_session_get_logits        (SySession           *self,
                                            int                 *n_tokens,
                                            int                 *n_vocab);
+/* An identity of each row of sy_session_get_logits() (T of them): a row
+ * keeps its stamp while a run leaves its values as they are (the cached
+ * prefix); a row that a run writes, or may have written, gets a stamp
+ * that no row of any session had before.  The same stamp at the same
+ * position means the same values, so what is computed from a row can be
+ * kept by its stamp (the window's Compare KL).  Never 0. */
+const guint64 *sy_session_get_logits_stamps (SySession         *self,
+                                             int               *n_tokens);
 /* hidden.@index (T, H), 0 <= index <= n_layers, of the last run; NULL
  * unless capturing. */
 const float *sy_session_get_hidden        (SySession           *self,
