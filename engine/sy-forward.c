@@ -161,6 +161,7 @@ _sy_run_state_clear (SyRunState *rs,
   g_free (rs->v_cache);
   g_free (rs->logits);
   g_free (rs->lse);
+  g_free (rs->has_logits);
   if (rs->hidden)
     for (int i = 0; i <= L; i++)
       g_free (rs->hidden[i]);
@@ -198,6 +199,7 @@ _sy_run_state_reserve (SyRunState *rs,
       }
     rs->logits = g_renew (float, rs->logits, (gsize) cap * c->vocab_size);
     rs->lse = g_renew (double, rs->lse, cap);
+    rs->has_logits = g_renew (guint8, rs->has_logits, cap);
     if (rs->hidden)
       for (int i = 0; i <= L; i++)
         rs->hidden[i] = g_renew (float, rs->hidden[i], (gsize) cap * c->hidden_size);
@@ -838,14 +840,22 @@ _sy_forward_from (SyModel            *m,
     }
   SY_OP_TIMED (trace, SY_OP_LM_HEAD)
     {
-      float *lg = rs->logits + (gsize) p * V;
-      LseJob job = { lg, rs->lse + p, V };
+      /* rows [t0, T) of the pass: all, or the last one (next token only) */
+      int t0 = rs->last_logits ? T - 1 : 0, nt = T - t0;
+      float *lg = rs->logits + (gsize) (p + t0) * V;
+      LseJob job = { lg, rs->lse + p + t0, V };
 
-      sy_matmul (pool, lg, xn, T, &m->lm_head, NULL);
+      sy_matmul (pool, lg, xn + (gsize) t0 * H, nt, &m->lm_head, NULL);
       if (c->logits_scaling != 1.0)
-        for (gsize i = 0; i < (gsize) T * V; i++)
+        for (gsize i = 0; i < (gsize) nt * V; i++)
           lg[i] /= (float) c->logits_scaling;
-      sy_pool_run (T > 1 ? pool : NULL, T, lse_row, &job);
+      sy_pool_run (nt > 1 ? pool : NULL, nt, lse_row, &job);
+      for (int t = 0; t < T; t++)
+        {
+          rs->has_logits[p + t] = t >= t0;
+          if (t < t0)
+            rs->lse[p + t] = NAN;
+        }
     }
   return TRUE;
 }
