@@ -555,6 +555,28 @@ group_by_expert (const SyTraceLayer  *tl,
   return TRUE;
 }
 
+/* Side by side, the threads take the experts in the order of @active:
+ * the largest batches first (ties by expert id), so that the last tasks
+ * taken are the smallest and the threads finish together.  Insertion
+ * sort: at most E = a few hundred experts, once per layer. */
+static void
+order_largest_first (const int *start,
+                     int       *active,
+                     int        n_active)
+{
+  for (int i = 1; i < n_active; i++)
+    {
+      int e = active[i], c = start[e + 1] - start[e], j = i;
+
+      while (j > 0 && start[active[j - 1] + 1] - start[active[j - 1]] < c)
+        {
+          active[j] = active[j - 1];
+          j--;
+        }
+      active[j] = e;
+    }
+}
+
 static gboolean
 moe_forward (SyModel            *m,
              SyPool             *pool,
@@ -628,7 +650,10 @@ moe_forward (SyModel            *m,
       job.g = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
       job.u = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
       if (job.side_by_side)
-        sy_pool_run (pool, n_active, expert_task, &job);      /* experts side by side */
+        {
+          order_largest_first (start, active, n_active);
+          sy_pool_run (pool, n_active, expert_task, &job);    /* experts side by side */
+        }
       else
         for (int i = 0; i < n_active; i++)
           expert_task (i, &job);                              /* each product split */
