@@ -3,12 +3,16 @@
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   bench --model M [--decode-tokens N] [--repeat N] [--json]
+ *   bench --model M [--decode-tokens N] [--repeat N] [--last-logits] [--json]
  *
  * Prefill tokens/s for a 32- and a 128-token prompt (fresh cache each
  * time), decode tokens/s after the 128-token prompt, and the peak
  * resident memory (VmHWM, which counts the mapped weights touched).
  * One untimed 8-token run first brings the weights into memory.
+ * Prefill computes every position's logits (what the app needs for
+ * per-token figures); --last-logits times, beside it, each prefill with
+ * the LM head of the last position only (sy_session_set_last_logits), as
+ * llama-bench's pp does.
  */
 #include "config.h"
 
@@ -79,6 +83,10 @@ typedef struct
   double prefill_s[2];               /* best of --repeat, 32 and 128 tokens */
   double prefill_cpu[2];
   double prefill_ops[2][SY_N_OPS];
+  gboolean last_logits;              /* --last-logits: the figures below */
+  double last_s[2];                  /* prefill, LM head of the last position only */
+  double last_cpu[2];
+  double last_ops[2][SY_N_OPS];
   double decode_s;                   /* summed over the decode steps */
   double decode_cpu;
   double decode_ops[SY_N_OPS];       /* per step */
@@ -133,6 +141,15 @@ print_json (const SyModelInfo *info,
   json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / f->prefill_s[1]));
   json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (f->prefill_cpu[0]));
   json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (f->prefill_cpu[1]));
+  if (f->last_logits)
+    {
+      json_object_object_add (root, "prefill32_last_logits_s", json_object_new_double (f->last_s[0]));
+      json_object_object_add (root, "prefill32_last_logits_tok_s", json_object_new_double (32 / f->last_s[0]));
+      json_object_object_add (root, "prefill128_last_logits_s", json_object_new_double (f->last_s[1]));
+      json_object_object_add (root, "prefill128_last_logits_tok_s", json_object_new_double (128 / f->last_s[1]));
+      json_object_object_add (root, "prefill32_last_logits_cpu_s", json_object_new_double (f->last_cpu[0]));
+      json_object_object_add (root, "prefill128_last_logits_cpu_s", json_object_new_double (f->last_cpu[1]));
+    }
   json_object_object_add (root, "decode_tok_s", json_object_new_double (f->decode_tokens / f->decode_s));
   json_object_object_add (root, "decode_cpu_s_per_tok",
                           json_object_new_double (f->decode_cpu / f->decode_tokens));
@@ -161,6 +178,10 @@ print_text (const SyModelInfo *info,
       }
   printf ("prefill 32     %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[0], 32 / f->prefill_s[0], f->prefill_cpu[0]);
   printf ("prefill 128    %.3f s  %.1f tokens/s  (CPU %.3f s)\n", f->prefill_s[1], 128 / f->prefill_s[1], f->prefill_cpu[1]);
+  if (f->last_logits)
+    for (int i = 0; i < 2; i++)
+      printf ("prefill %-3d    %.3f s  %.1f tokens/s  (CPU %.3f s)  last logits only (llama-bench pp)\n",
+              prompts[i], f->last_s[i], prompts[i] / f->last_s[i], f->last_cpu[i]);
   printf ("decode         %.1f tokens/s (%d tokens after 128; CPU %.2f ms/token)\n",
           f->decode_tokens / f->decode_s, f->decode_tokens, 1e3 * f->decode_cpu / f->decode_tokens);
   printf ("peak RSS       %.0f MiB\n", peak_rss_mib ());
@@ -170,6 +191,14 @@ print_text (const SyModelInfo *info,
       for (int o = 0; o < SY_N_OPS; o++)
         printf ("%s %.3f s%s", op_names[o], f->prefill_ops[i][o], o + 1 < SY_N_OPS ? ", " : "\n");
     }
+  if (f->last_logits)
+    for (int i = 0; i < 2; i++)
+      {
+        printf ("prefill %-3d    ", prompts[i]);
+        for (int o = 0; o < SY_N_OPS; o++)
+          printf ("%s %.3f s%s", op_names[o], f->last_ops[i][o], o + 1 < SY_N_OPS ? ", " : "");
+        printf ("  (last logits only)\n");
+      }
   printf ("decode/token   ");
   for (int o = 0; o < SY_N_OPS; o++)
     printf ("%s %.1f ms%s", op_names[o], 1e3 * f->decode_ops[o], o + 1 < SY_N_OPS ? ", " : "\n");
@@ -181,7 +210,7 @@ sy_cli_bench (int    argc,
 {
   g_autofree char *model_path = NULL;
   int decode_tokens = 16, repeat = 1;
-  gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE;
+  gboolean json = FALSE, lock = FALSE, resident = FALSE, mapped = FALSE, last_logits = FALSE;
   g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
     SY_CLI_OPTION_ACTIVATIONS (&activations),
@@ -194,6 +223,9 @@ sy_cli_bench (int    argc,
     SY_CLI_OPTION_MODEL (&model_path),
     { "decode-tokens", 0, 0, G_OPTION_ARG_INT, &decode_tokens, "Decode steps to time (default 16)", "N" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of each prefill, best kept (default 1)", "N" },
+    { "last-logits", 0, 0, G_OPTION_ARG_NONE, &last_logits,
+      "Also time each prefill with the LM head of the last position only (as llama-bench's pp), "
+      "printed beside the default, which computes every position's logits", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the figures as JSON", NULL },
     { NULL }
   };
@@ -203,7 +235,7 @@ sy_cli_bench (int    argc,
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
   g_autofree int32_t *ids = NULL;
   const SyModelInfo *info;
-  Figures f = { .prefill_s = { G_MAXDOUBLE, G_MAXDOUBLE } };
+  Figures f = { .prefill_s = { G_MAXDOUBLE, G_MAXDOUBLE }, .last_s = { G_MAXDOUBLE, G_MAXDOUBLE } };
   double t0, s, c;
   int n_max;
 
@@ -226,6 +258,7 @@ sy_cli_bench (int    argc,
     fprintf (stderr, "switchyard-cli: warning: --mlock: %s\n", g_strerror (errno));
 
   f.decode_tokens = decode_tokens;
+  f.last_logits = last_logits;
   f.activations = sy_cli_activations (activations);
   n_max = 128 + decode_tokens;
   ids = g_new (int32_t, n_max);
@@ -242,6 +275,22 @@ sy_cli_bench (int    argc,
   for (int r = 0; r < repeat; r++)
     for (int i = 0; i < 2; i++)
       {
+        if (last_logits)
+          {
+            /* before the default run: decode starts from a prompt with
+             * every position's logits, as without the option */
+            sy_session_reset (session);
+            sy_session_set_last_logits (session, TRUE);
+            if (!timed_run (session, ids, prompts[i], &s, &c, &error))
+              return sy_cli_error_from (error);
+            sy_session_set_last_logits (session, FALSE);
+            if (s < f.last_s[i])
+              {
+                f.last_s[i] = s;
+                f.last_cpu[i] = c;
+                memcpy (f.last_ops[i], op_time, sizeof op_time);
+              }
+          }
         sy_session_reset (session);
         if (!timed_run (session, ids, prompts[i], &s, &c, &error))
           return sy_cli_error_from (error);

@@ -94,6 +94,9 @@ sy_cli_generate (int    argc,
   session = sy_session_new (model);
   sy_session_set_activations (session, sy_cli_activations (activations));
   sy_session_set_extend_native (session, TRUE);
+  /* only the text is printed: the prompt's LM head for its last position
+   * (--json prints the trace, with every token's nll) */
+  sy_session_set_last_logits (session, !json);
   if (!sy_cli_set_router (session, router, &error))
     return sy_cli_error_from (error);
 

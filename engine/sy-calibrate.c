@@ -64,15 +64,15 @@ eval (Ctx      *ctx,
   return trace;
 }
 
-SyCalibration *
-sy_calibrate (SySession          *session,
-              const SyRouterSpec *base,
-              const int32_t      *ids,
-              int                 n,
-              double              target,
-              SyProgressFunc      progress,
-              gpointer            user_data,
-              GError            **error)
+static SyCalibration *
+calibrate (SySession          *session,
+           const SyRouterSpec *base,
+           const int32_t      *ids,
+           int                 n,
+           double              target,
+           SyProgressFunc      progress,
+           gpointer            user_data,
+           GError            **error)
 {
   g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) t_lo = NULL;
@@ -183,6 +183,29 @@ sy_calibrate (SySession          *session,
   cal->spec = g_steal_pointer (&spec);
   if (progress)
     progress (1.0, "calibrated", user_data);
+  return cal;
+}
+
+/* The runs only count experts: the LM head for the last position only
+ * (the trace's nll is NaN), the session's setting restored after. */
+SyCalibration *
+sy_calibrate (SySession          *session,
+              const SyRouterSpec *base,
+              const int32_t      *ids,
+              int                 n,
+              double              target,
+              SyProgressFunc      progress,
+              gpointer            user_data,
+              GError            **error)
+{
+  SyCalibration *cal;
+  gboolean last;
+
+  g_return_val_if_fail (session != NULL && base != NULL, NULL);
+  last = sy_session_get_last_logits (session);
+  sy_session_set_last_logits (session, TRUE);
+  cal = calibrate (session, base, ids, n, target, progress, user_data, error);
+  sy_session_set_last_logits (session, last);
   return cal;
 }
 

@@ -23,7 +23,9 @@ typedef struct
   double        avg_k;       /* average K on the text with that value */
   double        target;
   int           n_runs;      /* forward passes it took */
-  SyTrace      *trace;       /* the run with that value */
+  SyTrace      *trace;       /* the run with that value (its routing: the
+                              * runs compute the LM head of the last
+                              * position only, so nll and perplexity are NaN) */
 } SyCalibration;
 
 /* Finds by bisection, on the text @ids, the threshold of @base (a topp,

@@ -108,6 +108,10 @@ typedef struct
   float  **hidden;       /* (n_layers + 1) x (cap, H), or NULL */
   float   *recv_out;     /* borrowed: (n_moe_layers, n) attention received per
                           * MoE layer from the queries of the run, or NULL */
+  gboolean last_logits;  /* a pass computes the LM head of its last position
+                          * only (set by the caller, as recv_out) */
+  guint8  *has_logits;   /* (cap) whether logits / lse of a position were
+                          * computed (lse is NaN where not) */
   SyScratch  scratch;      /* activations of the pass running now */
 } SyRunState;
 
@@ -121,7 +125,8 @@ void     _sy_run_state_reserve (SyRunState         *rs,
                                 gboolean            capture);
 
 /* Computes positions [p, n) given the cache of [0, p), from decoder layer
- * @l0 on: fills the caches, logits, lse, hidden rows [p, n) and the trace
+ * @l0 on: fills the caches, logits, lse (only row n - 1 under
+ * rs->last_logits, has_logits saying which), hidden rows [p, n) and the trace
  * rows [p, n) of every MoE layer (rows [0, p) of @trace must already hold
  * the previous run's).  @x0 (n - p, H) is the input of layer @l0 at
  * positions [p, n) (the caller has filled the caches, hidden rows and

@@ -18,6 +18,11 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SY_FORWARD_X86 1
+#endif
+
 #include "sy-forward-private.h"
 
 /* -------------------------------------------------------------- scratch */
@@ -161,6 +166,7 @@ _sy_run_state_clear (SyRunState *rs,
   g_free (rs->v_cache);
   g_free (rs->logits);
   g_free (rs->lse);
+  g_free (rs->has_logits);
   if (rs->hidden)
     for (int i = 0; i <= L; i++)
       g_free (rs->hidden[i]);
@@ -198,6 +204,7 @@ _sy_run_state_reserve (SyRunState *rs,
       }
     rs->logits = g_renew (float, rs->logits, (gsize) cap * c->vocab_size);
     rs->lse = g_renew (double, rs->lse, cap);
+    rs->has_logits = g_renew (guint8, rs->has_logits, cap);
     if (rs->hidden)
       for (int i = 0; i <= L; i++)
         rs->hidden[i] = g_renew (float, rs->hidden[i], (gsize) cap * c->hidden_size);
@@ -553,6 +560,28 @@ group_by_expert (const SyTraceLayer  *tl,
   return TRUE;
 }
 
+/* Side by side, the threads take the experts in the order of @active:
+ * the largest batches first (ties by expert id), so that the last tasks
+ * taken are the smallest and the threads finish together.  Insertion
+ * sort: at most E = a few hundred experts, once per layer. */
+static void
+order_largest_first (const int *start,
+                     int       *active,
+                     int        n_active)
+{
+  for (int i = 1; i < n_active; i++)
+    {
+      int e = active[i], c = start[e + 1] - start[e], j = i;
+
+      while (j > 0 && start[active[j - 1] + 1] - start[active[j - 1]] < c)
+        {
+          active[j] = active[j - 1];
+          j--;
+        }
+      active[j] = e;
+    }
+}
+
 static gboolean
 moe_forward (SyModel            *m,
              SyPool             *pool,
@@ -626,7 +655,10 @@ moe_forward (SyModel            *m,
       job.g = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
       job.u = SY_SCRATCH_NEW (scratch, float, (gsize) scratch_rows * job.inner);
       if (job.side_by_side)
-        sy_pool_run (pool, n_active, expert_task, &job);      /* experts side by side */
+        {
+          order_largest_first (start, active, n_active);
+          sy_pool_run (pool, n_active, expert_task, &job);    /* experts side by side */
+        }
       else
         for (int i = 0; i < n_active; i++)
           expert_task (i, &job);                              /* each product split */
@@ -681,19 +713,115 @@ typedef struct
   int          V;
 } LseJob;
 
+static double
+lse_ref (const float *r,
+         int          V)
+{
+  double max = -INFINITY, s = 0;
+
+  for (int i = 0; i < V; i++)
+    max = MAX (max, r[i]);
+  for (int i = 0; i < V; i++)
+    s += exp (r[i] - max);
+  return max + log (s);
+}
+
+#ifdef SY_FORWARD_X86
+/* lse_ref with exp in double, 4 at a time: x = k ln2 + y (|y| <= ln2 / 2,
+ * k by the round-to-integer shift, ln2 in two parts), exp (y) by its
+ * Taylor series to y^13 (truncation < 5e-18 relative), 2^k put into the
+ * exponent bits.  Each term within a few ulp of libm's exp, summed in 8
+ * partial sums: lse within ~1e-13 of lse_ref (a float nll rounds the
+ * same); the V = 151936 row of Qwen3 took ~1 ms with libm's exp.
+ * x below -708 counts as -708 (exp (-708) ~ 3e-308: nothing next to the
+ * max's 1); NaN propagates (max_pd returns its second operand, x, when
+ * x is NaN). */
+__attribute__ ((target ("avx2,fma")))
+static double
+lse_avx2 (const float *r,
+          int          V)
+{
+  static const double c[14] = {
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+    1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0,
+    1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0
+  };
+  const __m256d log2e = _mm256_set1_pd (0x1.71547652b82fep0);
+  const __m256d ln2hi = _mm256_set1_pd (0x1.62e42fee00000p-1);
+  const __m256d ln2lo = _mm256_set1_pd (0x1.a39ef35793c76p-33);
+  const __m256d shift = _mm256_set1_pd (0x1.8p52);
+  const __m256d lowest = _mm256_set1_pd (-708.0);
+  const __m256i bias = _mm256_sub_epi64 (_mm256_set1_epi64x (1023), _mm256_castpd_si256 (shift));
+  __m256 m8 = _mm256_set1_ps (-INFINITY);
+  __m256d acc[2] = { _mm256_setzero_pd (), _mm256_setzero_pd () }, vmax;
+  float mf[8];
+  double max = -INFINITY, s, parts[4];
+  int i;
+
+  for (i = 0; i + 8 <= V; i += 8)
+    m8 = _mm256_max_ps (m8, _mm256_loadu_ps (r + i));
+  _mm256_storeu_ps (mf, m8);
+  for (int j = 0; j < 8; j++)
+    max = MAX (max, mf[j]);
+  for (; i < V; i++)
+    max = MAX (max, r[i]);
+  if (!isfinite (max))
+    return lse_ref (r, V);
+  vmax = _mm256_set1_pd (max);
+  for (i = 0; i + 8 <= V; i += 8)
+    for (int h = 0; h < 2; h++)
+      {
+        __m256d x = _mm256_sub_pd (_mm256_cvtps_pd (_mm_loadu_ps (r + i + 4 * h)), vmax);
+        __m256d t, k, y, p;
+        __m256i e;
+
+        x = _mm256_max_pd (lowest, x);
+        t = _mm256_fmadd_pd (x, log2e, shift);
+        k = _mm256_sub_pd (t, shift);
+        y = _mm256_fnmadd_pd (k, ln2hi, x);
+        y = _mm256_fnmadd_pd (k, ln2lo, y);
+        p = _mm256_set1_pd (c[0]);
+        for (int j = 1; j < 14; j++)
+          p = _mm256_fmadd_pd (p, y, _mm256_set1_pd (c[j]));
+        e = _mm256_slli_epi64 (_mm256_add_epi64 (_mm256_castpd_si256 (t), bias), 52);
+        acc[h] = _mm256_fmadd_pd (p, _mm256_castsi256_pd (e), acc[h]);
+      }
+  _mm256_storeu_pd (parts, _mm256_add_pd (acc[0], acc[1]));
+  s = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+  for (; i < V; i++)
+    s += exp (r[i] - max);
+  return max + log (s);
+}
+
+static gboolean
+have_avx2_fma (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    }
+  return cached;
+}
+#endif
+
 static void
 lse_row (int      t,
          gpointer data)
 {
   LseJob *job = data;
   const float *r = job->logits + (gsize) t * job->V;
-  double max = -INFINITY, s = 0;
 
-  for (int i = 0; i < job->V; i++)
-    max = MAX (max, r[i]);
-  for (int i = 0; i < job->V; i++)
-    s += exp (r[i] - max);
-  job->lse[t] = max + log (s);
+#ifdef SY_FORWARD_X86
+  if (have_avx2_fma ())
+    {
+      job->lse[t] = lse_avx2 (r, job->V);
+      return;
+    }
+#endif
+  job->lse[t] = lse_ref (r, job->V);
 }
 
 gboolean
@@ -838,14 +966,22 @@ _sy_forward_from (SyModel            *m,
     }
   SY_OP_TIMED (trace, SY_OP_LM_HEAD)
     {
-      float *lg = rs->logits + (gsize) p * V;
-      LseJob job = { lg, rs->lse + p, V };
+      /* rows [t0, T) of the pass: all, or the last one (next token only) */
+      int t0 = rs->last_logits ? T - 1 : 0, nt = T - t0;
+      float *lg = rs->logits + (gsize) (p + t0) * V;
+      LseJob job = { lg, rs->lse + p + t0, V };
 
-      sy_matmul (pool, lg, xn, T, &m->lm_head, NULL);
+      sy_matmul (pool, lg, xn + (gsize) t0 * H, nt, &m->lm_head, NULL);
       if (c->logits_scaling != 1.0)
-        for (gsize i = 0; i < (gsize) T * V; i++)
+        for (gsize i = 0; i < (gsize) nt * V; i++)
           lg[i] /= (float) c->logits_scaling;
-      sy_pool_run (T > 1 ? pool : NULL, T, lse_row, &job);
+      sy_pool_run (nt > 1 ? pool : NULL, nt, lse_row, &job);
+      for (int t = 0; t < T; t++)
+        {
+          rs->has_logits[p + t] = t >= t0;
+          if (t < t0)
+            rs->lse[p + t] = NAN;
+        }
     }
   return TRUE;
 }

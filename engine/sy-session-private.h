@@ -35,6 +35,7 @@ struct _SySession
   float         *recv;          /* (n_moe_layers, n_recv) attention received, or NULL */
   int            n_recv;        /* tokens of the recording, 0: none valid */
   SyActivations  activations;   /* of the quantized products */
+  gboolean       last_logits;   /* the LM head of each run's last position only */
 
   /* Borrowed */
   SySession     *share;         /* compare: the session run just before on the same ids */

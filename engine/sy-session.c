@@ -63,6 +63,21 @@ sy_session_reset (SySession *self)
 }
 
 void
+sy_session_set_last_logits (SySession *self,
+                            gboolean   last_only)
+{
+  g_return_if_fail (self != NULL);
+  self->last_logits = last_only;
+}
+
+gboolean
+sy_session_get_last_logits (SySession *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->last_logits;
+}
+
+void
 sy_session_set_record_attention (SySession *self,
                                  gboolean   record)
 {
@@ -366,6 +381,15 @@ session_run (SySession      *self,
             p = 0;
         }
     }
+  /* every position's logits wanted: the cache is reused up to the first
+   * position a last-logits run left without them */
+  if (!self->last_logits)
+    for (int t = 0; t < p; t++)
+      if (!self->rs.has_logits[t])
+        {
+          p = t;
+          break;
+        }
   /* recording attention: every query must run (recv sums over all) */
   if (self->record_attention)
     p = 0;
@@ -424,6 +448,7 @@ session_run (SySession      *self,
     for (int t = p; t < n; t++)
       self->row_stamps[t] = stamp;
   }
+  self->rs.last_logits = self->last_logits;
   old_act = sy_matmul_set_activations (self->activations);
   ran = _sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
                           trace, progress, user_data, error);
@@ -450,7 +475,9 @@ session_run (SySession      *self,
   /* metrics */
   for (int t = 0; t + 1 < n; t++)
     {
-      double nll = self->rs.lse[t] - self->rs.logits[(gsize) t * V + ids[t + 1]];
+      /* NaN where a last-logits run computed no logits */
+      double nll = self->rs.has_logits[t]
+                   ? self->rs.lse[t] - self->rs.logits[(gsize) t * V + ids[t + 1]] : NAN;
 
       trace->nll[t] = (float) nll;
       sum_nll += nll;

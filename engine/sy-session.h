@@ -52,6 +52,18 @@ void          sy_session_set_activations  (SySession           *self,
                                            SyActivations        mode);
 SyActivations sy_session_get_activations  (SySession           *self);
 
+/* Compute the LM head for the last position of each run only (the next
+ * token's logits, as llama-bench's prefill does), not for every position:
+ * for callers that only pick the next token (generate without the
+ * per-token figures).  The other positions of such a run get no logits:
+ * their rows of sy_session_get_logits() are not written, their nll in the
+ * trace is NaN and so is the run's perplexity (a run that includes any
+ * position without logits).  Off by default; turning it off again makes
+ * later runs recompute from the first cached position without logits. */
+void         sy_session_set_last_logits   (SySession           *self,
+                                           gboolean             last_only);
+gboolean     sy_session_get_last_logits   (SySession           *self);
+
 /* For a non-causal policy (da, quantile): a run whose ids extend the
  * previous run's keeps that run's routing and cache and routes only the
  * new tokens with the model's native policy (routing.md: generate under

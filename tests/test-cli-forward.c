@@ -333,13 +333,60 @@ test_bench (void)
   json_object *root, *v;
   const char *keys[] = { "prefill32_tok_s", "prefill128_tok_s", "decode_tok_s", "peak_rss_mib", NULL };
 
+  const char *last_keys[] = { "prefill32_last_logits_tok_s", "prefill128_last_logits_tok_s",
+                              "prefill32_last_logits_cpu_s", "prefill128_last_logits_cpu_s", NULL };
+  g_autofree char *last_args = g_strdup_printf ("bench --model '%s' --decode-tokens 2 --last-logits --json", model);
+  g_autofree char *text_args = g_strdup_printf ("bench --model '%s' --decode-tokens 2 --last-logits", model);
+  g_autofree char *text = NULL;
+
   root = sy_test_cli_json (args);
   for (int i = 0; keys[i]; i++)
     {
       g_assert_true (json_object_object_get_ex (root, keys[i], &v));
       g_assert_cmpfloat (json_object_get_double (v), >, 0);
     }
+  /* the last-logits figures only when asked for */
+  g_assert_false (json_object_object_get_ex (root, last_keys[0], &v));
   json_object_put (root);
+
+  root = sy_test_cli_json (last_args);
+  for (int i = 0; keys[i]; i++)
+    g_assert_true (json_object_object_get_ex (root, keys[i], &v));
+  for (int i = 0; last_keys[i]; i++)
+    {
+      g_assert_true (json_object_object_get_ex (root, last_keys[i], &v));
+      g_assert_cmpfloat (json_object_get_double (v), >, 0);
+    }
+  json_object_put (root);
+  text = sy_test_cli_ok (text_args);
+  g_assert_nonnull (strstr (text, "prefill 128    "));
+  g_assert_nonnull (strstr (text, "last logits only (llama-bench pp)"));
+}
+
+/* generate without --json (the prompt's LM head for its last position
+ * only) prints the text that --json gives */
+static void
+test_generate_plain (void)
+{
+  g_autofree char *model = fixture ("qwen2_moe", NULL);
+  g_autofree char *ids = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *want = NULL;
+  json_object *root, *v;
+  int cont[8];
+
+  key = first_case ("qwen2_moe", &ids, cont);
+  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
+  root = sy_test_cli_json (args);
+  g_assert_true (json_object_object_get_ex (root, "text", &v));
+  want = g_strdup_printf ("%s\n", json_object_get_string (v));
+  json_object_put (root);
+  g_free (args);
+  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8", model, ids);
+  plain = sy_test_cli_ok (args);
+  g_assert_cmpstr (plain, ==, want);
 }
 
 /* bench on a llama.cpp Q4_K_M file names each stored type with its
@@ -446,6 +493,7 @@ main (int    argc,
   g_test_add_func ("/cli/forward/generate-trace-sampling", test_generate_trace_sampling);
   sy_test_add_each ("/cli/forward/text", text_archs, G_N_ELEMENTS (text_archs), test_forward_text);
   g_test_add_func ("/cli/forward/bench", test_bench);
+  g_test_add_func ("/cli/forward/generate-plain", test_generate_plain);
   g_test_add_func ("/cli/forward/bench-types", test_bench_types);
   g_test_add_func ("/cli/forward/errors", test_errors);
   return g_test_run ();

@@ -7,7 +7,8 @@
  * router logits of every MoE layer and hidden states hidden.0..L within
  * 1e-4, the same chosen experts, the same 8-token greedy continuation.
  * Then the cache: prefix + decode == full prefill, and edits reuse the
- * common prefix.
+ * common prefix; the LM head of the last position only
+ * (sy_session_set_last_logits) and the cache after it.
  */
 #include "config.h"
 
@@ -314,6 +315,88 @@ test_edit (gconstpointer data)
     g_assert_cmpint (t2->ids[t], ==, edited[t]);
 }
 
+/* sy_session_set_last_logits: the LM head of the last position only.  The
+ * last row of logits and the routing equal a full run's; the other rows'
+ * nll are NaN; a decode step after it has its own nll; turning the option
+ * off recomputes from the first position without logits, and the result
+ * equals a full run's everywhere */
+static void
+test_last_logits (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SySession) full = sy_session_new (model);
+  g_autoptr (SySession) last = sy_session_new (model);
+  g_autoptr (GError) error = NULL;
+  int32_t ids[21];
+  int V = sy_model_get_info (model)->vocab_size;
+
+  for (int i = 0; i < 21; i++)
+    ids[i] = (i * 113 + 5) % V;
+  g_assert_false (sy_session_get_last_logits (last));
+  sy_session_set_last_logits (last, TRUE);
+  g_assert_true (sy_session_get_last_logits (last));
+  for (int n = 20; n <= 21; n++)
+    {
+      g_autoptr (SyTrace) a = sy_session_run (full, ids, n, NULL, NULL, &error);
+      g_autoptr (SyTrace) b = NULL;
+      const float *la, *lb;
+      int T;
+
+      g_assert_no_error (error);
+      b = sy_session_run (last, ids, n, NULL, NULL, &error);
+      g_assert_no_error (error);
+      /* the second run is a decode step on the cache */
+      g_assert_cmpint (sy_session_get_n_reused (last), ==, n == 20 ? 0 : 20);
+      la = sy_session_get_logits (full, &T, NULL);
+      lb = sy_session_get_logits (last, &T, NULL);
+      g_assert_cmpint (T, ==, n);
+      g_assert_cmpfloat (sy_test_max_abs_diff (la + (gsize) (n - 1) * V, lb + (gsize) (n - 1) * V, V), <=, 1e-5);
+      for (int t = 0; t < 19; t++)
+        g_assert_true (isnan (b->nll[t]));
+      if (n == 21)
+        g_assert_cmpfloat (fabs (a->nll[19] - b->nll[19]), <=, 1e-5);
+      g_assert_true (isnan (b->perplexity));
+      /* routing as a full run's (nll aside) */
+      memcpy (b->nll, a->nll, sizeof (float) * (n - 1));
+      assert_traces_equal (a, b, 1e-5);
+    }
+
+  /* every position's logits again: the cache before the first position
+   * without them is all that is reused */
+  sy_session_set_last_logits (last, FALSE);
+  {
+    g_autoptr (SyTrace) a = sy_session_run (full, ids, 21, NULL, NULL, &error);
+    g_autoptr (SyTrace) b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    int T;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (last), ==, 0);
+    g_assert_cmpfloat (sy_test_max_abs_diff (sy_session_get_logits (full, &T, NULL),
+                                             sy_session_get_logits (last, &T, NULL), (gsize) 21 * V), <=, 1e-5);
+    assert_traces_equal (a, b, 1e-5);
+    g_assert_cmpfloat (fabs (a->perplexity - b->perplexity), <=, 1e-4 * a->perplexity);
+  }
+  /* a run with the option on that extends a full run keeps the whole
+   * cache, and a full run after it reuses the positions that have logits */
+  sy_session_set_last_logits (last, TRUE);
+  {
+    g_autoptr (SyTrace) b = NULL;
+
+    ids[20] = (ids[20] + 1) % V;
+    b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (last), ==, 20);
+    g_assert_false (isnan (b->nll[18]));
+    g_assert_false (isnan (b->perplexity));
+    sy_session_set_last_logits (last, FALSE);
+    g_clear_pointer (&b, sy_trace_free);
+    b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sy_session_get_n_reused (last), ==, 20);
+  }
+}
+
 /* a non-causal policy never reuses the cache; changing the policy drops it */
 static void
 test_policy_cache (void)
@@ -588,6 +671,7 @@ main (int    argc,
   sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
   sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
   sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
+  sy_test_add_each ("/engine/forward/last-logits", archs, -1, test_last_logits);
   for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",

@@ -362,10 +362,15 @@ test_calibrate (void)
         g_assert_cmpfloat (cal->value, >=, 0);
         g_assert_cmpfloat (cal->value, <=, 1);
         g_assert_cmpfloat (cal->trace->avg_k, ==, cal->avg_k);
+        /* its runs computed the LM head of the last position only, and
+         * left the session's setting as it was */
+        g_assert_true (isnan (cal->trace->perplexity));
+        g_assert_false (sy_session_get_last_logits (fx.session));
         /* the spec reproduces the result */
         text = sy_router_spec_to_string (cal->spec);
         again = run (&fx, text, NULL);
         g_assert_cmpfloat (again->avg_k, ==, cal->avg_k);
+        g_assert_true (isfinite (again->perplexity));
         g_assert_cmpstr (again->router, ==, text);
       }
   /* ser (olmoe k = 4) reaches [kmin, k]: 2.5 in between, and never
