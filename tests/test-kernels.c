@@ -10,6 +10,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-kernels.h"
+#include "sy-quant.h"
 #include "sy-test-util.h"
 #include "sy-weight-memory.h"
 
@@ -204,29 +205,42 @@ test_matmul (void)
 
 /* sy_matmul_n: the results of sy_matmul for each product, bit for bit
  * (the same kernels, rows split differently), small and large T, with
- * and without biases, mixed dtypes */
+ * and without biases, mixed dtypes (half, float, block-quantized) */
 static void
 test_matmul_n (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (11);
   g_autoptr (SyPool) pool = sy_pool_new (2);
-  int K = 256, rows[3] = { 300, 64, 17 };
-  SyDType dts[3] = { SY_DTYPE_BF16, SY_DTYPE_F32, SY_DTYPE_F16 };
-  int batches[] = { 1, 2, 8, 9 };
-  g_autofree float *wf[3] = { NULL }, *bias[3] = { NULL };
-  g_autofree uint16_t *wh[3] = { NULL };
-  SyMat m[3];
+  enum { N = 4 };
+  int K = 512, rows[N] = { 300, 64, 17, 200 };
+  SyDType dts[N] = { SY_DTYPE_BF16, SY_DTYPE_F32, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
+  int batches[] = { 1, 2, 3, 8, 9 };
+  g_autofree float *wf[N] = { NULL }, *bias[N] = { NULL };
+  g_autofree guint8 *wq[N] = { NULL };
+  SyMat m[N];
 
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N; i++)
     {
-      wf[i] = g_new (float, (gsize) rows[i] * K);
-      wh[i] = g_new (uint16_t, (gsize) rows[i] * K);
+      gsize n = (gsize) rows[i] * K;
+
+      wf[i] = g_new (float, n);
       bias[i] = g_new (float, rows[i]);
-      fill_random (rand, wf[i], (gsize) rows[i] * K, 1);
+      fill_random (rand, wf[i], n, 1);
       fill_random (rand, bias[i], rows[i], 1);
-      for (gsize j = 0; j < (gsize) rows[i] * K; j++)
-        wh[i][j] = dts[i] == SY_DTYPE_BF16 ? sy_f32_to_bf16 (wf[i][j]) : sy_f32_to_f16 (wf[i][j]);
-      m[i] = (SyMat) { dts[i] == SY_DTYPE_F32 ? (const void *) wf[i] : (const void *) wh[i], dts[i],
+      if (dts[i] == SY_DTYPE_BF16)
+        {
+          uint16_t *h = g_new (uint16_t, n);
+
+          for (gsize j = 0; j < n; j++)
+            h[j] = sy_f32_to_bf16 (wf[i][j]);
+          wq[i] = (guint8 *) h;
+        }
+      else if (dts[i] != SY_DTYPE_F32)
+        {
+          wq[i] = g_malloc (sy_dtype_n_bytes (dts[i], (int64_t) n));
+          sy_quantize (dts[i], wf[i], (int64_t) n, wq[i]);
+        }
+      m[i] = (SyMat) { dts[i] == SY_DTYPE_F32 ? (const void *) wf[i] : (const void *) wq[i], dts[i],
                        rows[i], K };
     }
   for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++)
@@ -235,19 +249,19 @@ test_matmul_n (void)
         {
           int T = batches[bi];
           g_autofree float *x = g_new (float, (gsize) T * K);
-          float *a[3], *b[3];
-          const SyMat *w[3] = { &m[0], &m[1], &m[2] };
-          const float *bs[3] = { bias[0], NULL, bias[2] };
+          float *a[N], *b[N];
+          const SyMat *w[N] = { &m[0], &m[1], &m[2], &m[3] };
+          const float *bs[N] = { bias[0], NULL, bias[2], bias[3] };
 
           fill_random (rand, x, (gsize) T * K, 1);
-          for (int i = 0; i < 3; i++)
+          for (int i = 0; i < N; i++)
             {
               a[i] = g_new (float, (gsize) T * rows[i]);
               b[i] = g_new (float, (gsize) T * rows[i]);
               sy_matmul (use_pool ? pool : NULL, b[i], x, T, &m[i], with_bias ? bs[i] : NULL);
             }
-          sy_matmul_n (use_pool ? pool : NULL, x, T, 3, w, a, with_bias ? bs : NULL);
-          for (int i = 0; i < 3; i++)
+          sy_matmul_n (use_pool ? pool : NULL, x, T, N, w, a, with_bias ? bs : NULL);
+          for (int i = 0; i < N; i++)
             {
               g_assert_cmpmem (a[i], sizeof (float) * T * rows[i], b[i], sizeof (float) * T * rows[i]);
               g_free (a[i]);
