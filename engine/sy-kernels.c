@@ -802,22 +802,6 @@ no_scratch (const SyMat *w,
   return sy_dtype_is_quantized (w->dtype) && T <= 2;
 }
 
-/* Tasks of a product over the pool: one per thread, or 4 per thread
- * where no task needs a panel of scratch (decode): a thread that starts
- * late, or loses its core for a while, then holds up at most a quarter
- * of its share (a 2048-row matrix: tasks of 256 rows) */
-#define MATMUL_TASKS_PER_THREAD 4
-
-static int
-matmul_parts (SyPool      *pool,
-              const SyMat *w,
-              int          T)
-{
-  int n = sy_pool_n_threads (pool);
-
-  return n > 1 && no_scratch (w, T) ? n * MATMUL_TASKS_PER_THREAD : n;
-}
-
 static void
 matmul_task (int      task,
              gpointer data)
@@ -889,7 +873,7 @@ sy_matmul (SyPool      *pool,
   else
     {
       /* Small products are not worth waking the other threads for. */
-      job.n_tasks = work < 32768 ? 1 : MIN (matmul_parts (pool, w, T), (w->rows + 15) / 16);
+      job.n_tasks = work < 32768 ? 1 : MIN (sy_pool_n_threads (pool), (w->rows + 15) / 16);
       job.n_tasks = MAX (job.n_tasks, 1);
       if (matmul_activations == SY_ACTIVATIONS_Q8
           && (job.xq_bytes = sy_quant_q8_row_bytes (w->dtype, w->cols)) > 0)
@@ -927,7 +911,7 @@ sy_matmul_n (SyPool             *pool,
 {
   int n_threads = sy_pool_n_threads (pool), n_tasks = 0, K = n > 0 ? w[0]->cols : 0;
   MatmulJob jobs[SY_MATMUL_N_MAX];
-  int task_job[SY_MATMUL_N_MAX * 64 * MATMUL_TASKS_PER_THREAD];
+  int task_job[SY_MATMUL_N_MAX * 64];
   int task_r0[G_N_ELEMENTS (task_job)], task_r1[G_N_ELEMENTS (task_job)];
   MatmulNJob nj = { jobs, task_job, task_r0, task_r1 };
   g_autofree float *scratch = NULL;
@@ -945,13 +929,13 @@ sy_matmul_n (SyPool             *pool,
     }
 
   /* each product split as sy_matmul splits it (contiguous row ranges,
-   * multiples of 16 rows, matmul_parts of them); the rows of a product
+   * multiples of 16 rows, one per thread); the rows of a product
    * do not depend on how they are split: the results are sy_matmul's */
   for (int i = 0; i < n; i++)
     {
       const SyMat *wi = w[i];
       int parts = (gsize) T * wi->rows * K < 32768 ? 1
-                  : MIN (matmul_parts (pool, wi, T), (wi->rows + 15) / 16);
+                  : MIN (n_threads, (wi->rows + 15) / 16);
       int per = ((wi->rows + parts - 1) / parts + 15) / 16 * 16;
 
       jobs[i] = (MatmulJob) { y[i], x, T, wi, 0, 0, NULL, NULL, 0 };
