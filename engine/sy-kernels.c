@@ -499,6 +499,140 @@ sy_softmax (float *x,
     x[i] *= inv;
 }
 
+/* one query row of attention (decode): s[j] = scale (q . k_j), D values,
+ * key j at k + j ldk; then out = sum_j p_j v_j.  Each key and value row
+ * is read once, straight from the cache (BLAS packs them first: at one
+ * query row that copy is most of the work). */
+#ifdef SY_HAVE_X86
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,fma")))
+static void
+attn_scores_512 (float       *s,
+                 const float *q,
+                 const float *k,
+                 gsize        ldk,
+                 int          n,
+                 int          D,
+                 float        scale)
+{
+  int j = 0;
+
+  for (; j + 4 <= n; j += 4)
+    {
+      const float *k0 = k + (gsize) j * ldk;
+      __m512 a0 = _mm512_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;
+
+      for (int i = 0; i < D; i += 16)
+        {
+          __m512 qv = _mm512_loadu_ps (q + i);
+
+          a0 = _mm512_fmadd_ps (qv, _mm512_loadu_ps (k0 + i), a0);
+          a1 = _mm512_fmadd_ps (qv, _mm512_loadu_ps (k0 + ldk + i), a1);
+          a2 = _mm512_fmadd_ps (qv, _mm512_loadu_ps (k0 + 2 * ldk + i), a2);
+          a3 = _mm512_fmadd_ps (qv, _mm512_loadu_ps (k0 + 3 * ldk + i), a3);
+        }
+      s[j] = scale * _mm512_reduce_add_ps (a0);
+      s[j + 1] = scale * _mm512_reduce_add_ps (a1);
+      s[j + 2] = scale * _mm512_reduce_add_ps (a2);
+      s[j + 3] = scale * _mm512_reduce_add_ps (a3);
+    }
+  for (; j < n; j++)
+    {
+      const float *kj = k + (gsize) j * ldk;
+      __m512 a = _mm512_setzero_ps ();
+
+      for (int i = 0; i < D; i += 16)
+        a = _mm512_fmadd_ps (_mm512_loadu_ps (q + i), _mm512_loadu_ps (kj + i), a);
+      s[j] = scale * _mm512_reduce_add_ps (a);
+    }
+}
+
+/* out (D) = sum_j p_j v_j, 128 values of out at a time in registers */
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,fma")))
+static void
+attn_values_512 (float       *out,
+                 const float *p,
+                 const float *v,
+                 gsize        ldv,
+                 int          n,
+                 int          D)
+{
+  for (int i0 = 0; i0 < D; i0 += 128)
+    {
+      int nv = MIN (128, D - i0) / 16;
+      __m512 a[8];
+
+      for (int r = 0; r < 8; r++)
+        a[r] = _mm512_setzero_ps ();
+      for (int j = 0; j < n; j++)
+        {
+          const float *vj = v + (gsize) j * ldv + i0;
+          __m512 pj = _mm512_set1_ps (p[j]);
+
+          if (nv == 8)
+            {
+#pragma GCC unroll 8
+              for (int r = 0; r < 8; r++)
+                a[r] = _mm512_fmadd_ps (pj, _mm512_loadu_ps (vj + 16 * r), a[r]);
+            }
+          else
+            for (int r = 0; r < nv; r++)
+              a[r] = _mm512_fmadd_ps (pj, _mm512_loadu_ps (vj + 16 * r), a[r]);
+        }
+      for (int r = 0; r < nv; r++)
+        _mm512_storeu_ps (out + i0 + 16 * r, a[r]);
+    }
+}
+#endif
+
+void
+sy_attn_scores_row (float       *s,
+                    const float *q,
+                    const float *k,
+                    gsize        ldk,
+                    int          n,
+                    int          D,
+                    float        scale)
+{
+#ifdef SY_HAVE_X86
+  if (D % 16 == 0 && have_avx512 ())
+    {
+      attn_scores_512 (s, q, k, ldk, n, D, scale);
+      return;
+    }
+#endif
+  for (int j = 0; j < n; j++)
+    {
+      const float *kj = k + (gsize) j * ldk;
+      float a = 0;
+
+      for (int i = 0; i < D; i++)
+        a += q[i] * kj[i];
+      s[j] = scale * a;
+    }
+}
+
+void
+sy_attn_values_row (float       *out,
+                    const float *p,
+                    const float *v,
+                    gsize        ldv,
+                    int          n,
+                    int          D)
+{
+#ifdef SY_HAVE_X86
+  if (D % 16 == 0 && have_avx512 ())
+    {
+      attn_values_512 (out, p, v, ldv, n, D);
+      return;
+    }
+#endif
+  for (int i = 0; i < D; i++)
+    out[i] = 0;
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < D; i++)
+      out[i] += p[j] * v[(gsize) j * ldv + i];
+}
+
 void
 sy_silu_mul_ref (float       *out,
                  const float *gate,
@@ -658,6 +792,16 @@ matmul_rows (MatmulJob *job,
   }
 }
 
+/* Block-quantized weights at T <= 2 never take the panel path (the fused
+ * kernels, or sy_quant_dot per row and token; 8-bit activations have
+ * their own), so they need no scratch */
+static gboolean
+no_scratch (const SyMat *w,
+            int          T)
+{
+  return sy_dtype_is_quantized (w->dtype) && T <= 2;
+}
+
 static void
 matmul_task (int      task,
              gpointer data)
@@ -670,6 +814,25 @@ matmul_task (int      task,
   int r1 = MIN (N, r0 + per);
 
   matmul_rows (job, task, r0, r1);
+}
+
+/* sy_matmul_n: the products of one x, the tasks of all of them in one
+ * pool run; task i is rows [r0, r1) of job */
+typedef struct
+{
+  MatmulJob *jobs;
+  int       *task_job;     /* (n_tasks) */
+  int       *task_r0;
+  int       *task_r1;
+} MatmulNJob;
+
+static void
+matmul_n_task (int      task,
+               gpointer data)
+{
+  MatmulNJob *nj = data;
+
+  matmul_rows (&nj->jobs[nj->task_job[task]], task, nj->task_r0[task], nj->task_r1[task]);
 }
 
 SyActivations
@@ -720,7 +883,7 @@ sy_matmul (SyPool      *pool,
           sy_quant_q8_quantize (w->dtype, x, w->cols, T, xq);
           job.xq = xq;
         }
-      else if (w->dtype != SY_DTYPE_F32)
+      else if (w->dtype != SY_DTYPE_F32 && !no_scratch (w, T))
         {
           job.panel = MAX (16, PANEL_BYTES / (int) (sizeof (float) * w->cols));
           job.panel = MIN (job.panel, w->rows);
@@ -735,4 +898,74 @@ sy_matmul (SyPool      *pool,
     for (int t = 0; t < T; t++)
       for (int r = 0; r < w->rows; r++)
         y[(gsize) t * w->rows + r] += bias[r];
+}
+
+void
+sy_matmul_n (SyPool             *pool,
+             const float        *x,
+             int                 T,
+             int                 n,
+             const SyMat *const *w,
+             float *const       *y,
+             const float *const *bias)
+{
+  int n_threads = sy_pool_n_threads (pool), n_tasks = 0, K = n > 0 ? w[0]->cols : 0;
+  MatmulJob jobs[SY_MATMUL_N_MAX];
+  int task_job[SY_MATMUL_N_MAX * 64];
+  int task_r0[G_N_ELEMENTS (task_job)], task_r1[G_N_ELEMENTS (task_job)];
+  MatmulNJob nj = { jobs, task_job, task_r0, task_r1 };
+  g_autofree float *scratch = NULL;
+  gboolean fuse = T >= 1 && T <= SY_QUANT_FUSED_MAX_T && n <= SY_MATMUL_N_MAX && K > 0
+                  && matmul_activations != SY_ACTIVATIONS_Q8 && n_threads <= 64;
+  int panel = 0;
+
+  for (int i = 0; fuse && i < n; i++)
+    fuse = w[i]->cols == K && w[i]->rows > 0;
+  if (!fuse)
+    {
+      for (int i = 0; i < n; i++)
+        sy_matmul (pool, y[i], x, T, w[i], bias ? bias[i] : NULL);
+      return;
+    }
+
+  /* each product split as sy_matmul splits it (contiguous row ranges,
+   * multiples of 16 rows, one per thread); the rows of a product
+   * do not depend on how they are split: the results are sy_matmul's */
+  for (int i = 0; i < n; i++)
+    {
+      const SyMat *wi = w[i];
+      int parts = (gsize) T * wi->rows * K < 32768 ? 1
+                  : MIN (n_threads, (wi->rows + 15) / 16);
+      int per = ((wi->rows + parts - 1) / parts + 15) / 16 * 16;
+
+      jobs[i] = (MatmulJob) { y[i], x, T, wi, 0, 0, NULL, NULL, 0 };
+      if (wi->dtype != SY_DTYPE_F32 && !no_scratch (wi, T))
+        panel = MAX (panel, MIN (MAX (16, PANEL_BYTES / (int) (sizeof (float) * K)), wi->rows));
+      for (int r0 = 0; r0 < wi->rows; r0 += per, n_tasks++)
+        {
+          task_job[n_tasks] = i;
+          task_r0[n_tasks] = r0;
+          task_r1[n_tasks] = MIN (wi->rows, r0 + per);
+        }
+    }
+  if (panel > 0)
+    {
+      /* the panel path's scratch (kernels without a fused path), one
+       * panel per task as in sy_matmul */
+      scratch = g_new (float, (gsize) n_tasks * panel * K);
+      for (int i = 0; i < n; i++)
+        {
+          jobs[i].panel = panel;
+          jobs[i].scratch = scratch;
+        }
+    }
+  for (int i = 0; i < n; i++)
+    jobs[i].n_tasks = n_tasks;
+  sy_pool_run (n_tasks > 1 ? pool : NULL, n_tasks, matmul_n_task, &nj);
+
+  for (int i = 0; bias && i < n; i++)
+    if (bias[i])
+      for (int t = 0; t < T; t++)
+        for (int r = 0; r < w[i]->rows; r++)
+          y[i][(gsize) t * w[i]->rows + r] += bias[i][r];
 }

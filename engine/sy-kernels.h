@@ -86,6 +86,23 @@ void    sy_silu_mul_ref      (float          *out,
                               const float    *up,
                               int             n);
 
+/* One query row of attention (decode): s[j] = scale (q . k_j) for the
+ * @n keys k_j = k + j @ldk of @D values, and out (D) = sum_j p_j v_j;
+ * float32 accumulation. */
+void    sy_attn_scores_row   (float          *s,
+                              const float    *q,
+                              const float    *k,
+                              gsize           ldk,
+                              int             n,
+                              int             D,
+                              float           scale);
+void    sy_attn_values_row   (float          *out,
+                              const float    *p,
+                              const float    *v,
+                              gsize           ldv,
+                              int             n,
+                              int             D);
+
 /* y (T, w->rows) = x (T, w->cols) @ w^T [+ bias (w->rows)], float32
  * accumulation.  BF16/F16 weights are converted tile by tile into a
  * per-thread scratch (no full copy).  @pool may be NULL. */
@@ -100,6 +117,18 @@ void    sy_matmul_ref        (float          *y,
                               int             T,
                               const SyMat    *w,
                               const float    *bias);
+
+/* y[i] = x @ w[i]^T [+ bias[i]] for i < @n (at most SY_MATMUL_N_MAX, the
+ * same cols): sy_matmul's results, the small-T products (decode) in one
+ * pool run instead of @n.  @bias may be NULL, or hold NULLs. */
+#define SY_MATMUL_N_MAX 4
+void    sy_matmul_n          (SyPool             *pool,
+                              const float        *x,
+                              int                 T,
+                              int                 n,
+                              const SyMat *const *w,
+                              float *const       *y,
+                              const float *const *bias);
 
 /* The activations of this thread's sy_matmul calls on block-quantized
  * weights (SY_ACTIVATIONS_F32, exact, unless set): SY_ACTIVATIONS_Q8

@@ -10,6 +10,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-kernels.h"
+#include "sy-quant.h"
 #include "sy-test-util.h"
 #include "sy-weight-memory.h"
 
@@ -202,6 +203,121 @@ test_matmul (void)
       }
 }
 
+/* sy_matmul_n: the results of sy_matmul for each product, bit for bit
+ * (the same kernels, rows split differently), small and large T, with
+ * and without biases, mixed dtypes (half, float, block-quantized) */
+static void
+test_matmul_n (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr (SyPool) pool = sy_pool_new (2);
+  enum { N = 4 };
+  int K = 512, rows[N] = { 300, 64, 17, 200 };
+  SyDType dts[N] = { SY_DTYPE_BF16, SY_DTYPE_F32, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
+  int batches[] = { 1, 2, 3, 8, 9 };
+  g_autofree float *wf[N] = { NULL }, *bias[N] = { NULL };
+  g_autofree guint8 *wq[N] = { NULL };
+  SyMat m[N];
+
+  for (int i = 0; i < N; i++)
+    {
+      gsize n = (gsize) rows[i] * K;
+
+      wf[i] = g_new (float, n);
+      bias[i] = g_new (float, rows[i]);
+      fill_random (rand, wf[i], n, 1);
+      fill_random (rand, bias[i], rows[i], 1);
+      if (dts[i] == SY_DTYPE_BF16)
+        {
+          uint16_t *h = g_new (uint16_t, n);
+
+          for (gsize j = 0; j < n; j++)
+            h[j] = sy_f32_to_bf16 (wf[i][j]);
+          wq[i] = (guint8 *) h;
+        }
+      else if (dts[i] != SY_DTYPE_F32)
+        {
+          wq[i] = g_malloc (sy_dtype_n_bytes (dts[i], (int64_t) n));
+          sy_quantize (dts[i], wf[i], (int64_t) n, wq[i]);
+        }
+      m[i] = (SyMat) { dts[i] == SY_DTYPE_F32 ? (const void *) wf[i] : (const void *) wq[i], dts[i],
+                       rows[i], K };
+    }
+  for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++)
+    for (int with_bias = 0; with_bias < 2; with_bias++)
+      for (int use_pool = 0; use_pool < 2; use_pool++)
+        {
+          int T = batches[bi];
+          g_autofree float *x = g_new (float, (gsize) T * K);
+          float *a[N], *b[N];
+          const SyMat *w[N] = { &m[0], &m[1], &m[2], &m[3] };
+          const float *bs[N] = { bias[0], NULL, bias[2], bias[3] };
+
+          fill_random (rand, x, (gsize) T * K, 1);
+          for (int i = 0; i < N; i++)
+            {
+              a[i] = g_new (float, (gsize) T * rows[i]);
+              b[i] = g_new (float, (gsize) T * rows[i]);
+              sy_matmul (use_pool ? pool : NULL, b[i], x, T, &m[i], with_bias ? bs[i] : NULL);
+            }
+          sy_matmul_n (use_pool ? pool : NULL, x, T, N, w, a, with_bias ? bs : NULL);
+          for (int i = 0; i < N; i++)
+            {
+              g_assert_cmpmem (a[i], sizeof (float) * T * rows[i], b[i], sizeof (float) * T * rows[i]);
+              g_free (a[i]);
+              g_free (b[i]);
+            }
+        }
+}
+
+/* one query row of attention against double sums: keys at a stride, D
+ * a multiple of 16 (the AVX-512 path) or not, key counts around the
+ * 4-key blocks */
+static void
+test_attn_row (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  int Ds[] = { 16, 64, 128, 256, 24 }, ns[] = { 1, 3, 4, 5, 9, 130 };
+
+  for (guint di = 0; di < G_N_ELEMENTS (Ds); di++)
+    for (guint ni = 0; ni < G_N_ELEMENTS (ns); ni++)
+      {
+        int D = Ds[di], n = ns[ni];
+        gsize ld = (gsize) D * 3 + 16;
+        g_autofree float *q = g_new (float, D), *kv = g_new (float, ld * n);
+        g_autofree float *s = g_new (float, n), *p = g_new (float, n), *out = g_new (float, D);
+        double pabs = 0;
+
+        fill_random (rand, q, D, 1);
+        fill_random (rand, kv, ld * n, 1);
+        fill_random (rand, p, n, 1);
+        sy_attn_scores_row (s, q, kv + 16, ld, n, D, 0.125f);
+        for (int j = 0; j < n; j++)
+          {
+            double e = 0, mag = 0;
+
+            for (int i = 0; i < D; i++)
+              {
+                e += (double) q[i] * kv[ld * j + 16 + i];
+                mag += fabs ((double) q[i] * kv[ld * j + 16 + i]);
+              }
+            /* float32 sums of D terms */
+            g_assert_cmpfloat (fabs (s[j] - 0.125 * e), <=, 0.125 * mag * D * 6e-8 + 1e-30);
+          }
+        sy_attn_values_row (out, p, kv + 16, ld, n, D);
+        for (int j = 0; j < n; j++)
+          pabs += fabs (p[j]);
+        for (int i = 0; i < D; i++)
+          {
+            double e = 0;
+
+            for (int j = 0; j < n; j++)
+              e += (double) p[j] * kv[ld * j + 16 + i];
+            g_assert_cmpfloat (fabs (out[i] - e), <=, pabs * n * 6e-8 + 1e-30);
+          }
+      }
+}
+
 /* the check split over threads names the first bad value even when it
  * lies in a later piece; the arena's alignment */
 static void
@@ -324,6 +440,8 @@ main (int    argc,
   g_test_add_func ("/engine/kernels/silu-mul", test_silu_mul);
   g_test_add_func ("/engine/kernels/conversion", test_conversion);
   g_test_add_func ("/engine/kernels/matmul", test_matmul);
+  g_test_add_func ("/engine/kernels/matmul-n", test_matmul_n);
+  g_test_add_func ("/engine/kernels/attn-row", test_attn_row);
   g_test_add_func ("/engine/kernels/pool", test_pool);
   g_test_add_func ("/engine/kernels/check-parallel", test_check_parallel);
   return g_test_run ();
