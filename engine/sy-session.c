@@ -320,6 +320,106 @@ sy_session_run (SySession      *self,
   return NULL;
 }
 
+/* How many leading positions of @ids the run can take from the cache
+ * (0..n-1); sets the policy the run routes with (@route: the session's,
+ * or native for a pure extension under a non-causal policy) and whether
+ * the session's policy is causal. */
+static int
+reusable_prefix (SySession           *self,
+                 const int32_t       *ids,
+                 int                  n,
+                 const SyRouterSpec **route,
+                 gboolean            *causal)
+{
+  int p = 0;
+
+  *route = self->spec;
+  *causal = sy_router_spec_is_causal (sy_router_spec_resolve (self->spec, &self->model->router_info));
+  if (self->last && (self->captured || !self->capture))
+    {
+      int max = MIN (self->n_cached, n - 1);
+
+      while (p < max && self->ids[p] == ids[p])
+        p++;
+      if (!*causal)
+        {
+          /* only a pure extension, routed natively, may keep the cache
+           * (unless native itself is not causal: a da-trained model) */
+          if (self->extend_native && p == self->n_cached && p > 0
+              && sy_router_spec_is_causal (self->native))
+            *route = self->native;
+          else
+            p = 0;
+        }
+    }
+  /* every position's logits wanted: the cache is reused up to the first
+   * position a last-logits run left without them */
+  if (!self->last_logits)
+    for (int t = 0; t < p; t++)
+      if (!self->rs.has_logits[t])
+        {
+          p = t;
+          break;
+        }
+  /* recording attention: every query must run (recv sums over all) */
+  if (self->record_attention)
+    p = 0;
+  return p;
+}
+
+/* New stamps for the logits rows [p, n), which a run rewrites (also
+ * when it stops half way). */
+static void
+stamp_rows (SySession *self,
+            int        p,
+            int        n)
+{
+  guint64 stamp = new_stamp ();
+
+  if (n > self->n_stamps)
+    {
+      self->row_stamps = g_renew (guint64, self->row_stamps, n);
+      memset (self->row_stamps + self->n_stamps, 0, sizeof (guint64) * (n - self->n_stamps));
+      self->n_stamps = n;
+    }
+  for (int t = p; t < n; t++)
+    self->row_stamps[t] = stamp;
+}
+
+/* @trace's per-token nll, perplexity, activated parameters and FLOPs
+ * from the run of @ids[0..n) just made. */
+static void
+trace_metrics (SySession     *self,
+               SyTrace       *trace,
+               const int32_t *ids,
+               int            n)
+{
+  SyModel *m = self->model;
+  int V = m->config.vocab_size;
+  double sum_nll = 0, sum_p = 0, sum_f = 0;
+
+  for (int t = 0; t + 1 < n; t++)
+    {
+      /* NaN where a last-logits run computed no logits */
+      double nll = self->rs.has_logits[t]
+                   ? self->rs.lse[t] - self->rs.logits[(gsize) t * V + ids[t + 1]] : NAN;
+
+      trace->nll[t] = (float) nll;
+      sum_nll += nll;
+    }
+  trace->perplexity = n >= 2 ? exp (sum_nll / (n - 1)) : NAN;
+  for (int t = 0; t < n; t++)
+    {
+      double pp, ff;
+
+      token_cost (m, trace, t, &pp, &ff);
+      sum_p += pp;
+      sum_f += ff;
+    }
+  trace->activated_params = sum_p / n;
+  trace->flops = sum_f / n;
+}
+
 static SyTrace *
 session_run (SySession      *self,
              const int32_t  *ids,
@@ -335,7 +435,6 @@ session_run (SySession      *self,
   const SyRouterSpec *route;
   int p = 0, V, E;
   double t_start = g_get_monotonic_time () / 1e6;
-  double sum_nll = 0, sum_p = 0, sum_f = 0;
   gboolean sharing, ran;
   SyActivations old_act;
   const float *x0 = NULL;
@@ -362,37 +461,7 @@ session_run (SySession      *self,
         return NULL;
       }
 
-  route = self->spec;
-  causal = sy_router_spec_is_causal (sy_router_spec_resolve (self->spec, &m->router_info));
-  if (self->last && (self->captured || !self->capture))
-    {
-      int max = MIN (self->n_cached, n - 1);
-
-      while (p < max && self->ids[p] == ids[p])
-        p++;
-      if (!causal)
-        {
-          /* only a pure extension, routed natively, may keep the cache
-           * (unless native itself is not causal: a da-trained model) */
-          if (self->extend_native && p == self->n_cached && p > 0
-              && sy_router_spec_is_causal (self->native))
-            route = self->native;
-          else
-            p = 0;
-        }
-    }
-  /* every position's logits wanted: the cache is reused up to the first
-   * position a last-logits run left without them */
-  if (!self->last_logits)
-    for (int t = 0; t < p; t++)
-      if (!self->rs.has_logits[t])
-        {
-          p = t;
-          break;
-        }
-  /* recording attention: every query must run (recv sums over all) */
-  if (self->record_attention)
-    p = 0;
+  p = reusable_prefix (self, ids, n, &route, &causal);
   /* compare: the source session ran the same ids under another policy */
   sharing = !self->record_attention && self->share != NULL && route == self->spec
             && _sy_session_share_check (self, ids, n, &p);
@@ -435,19 +504,7 @@ session_run (SySession      *self,
       self->recv = g_renew (float, self->recv, (gsize) MAX (m->info.n_moe_layers, 1) * n);
       self->rs.recv_out = self->recv;
     }
-  /* the rows [p, n) are rewritten (also when the run stops half way) */
-  if (n > self->n_stamps)
-    {
-      self->row_stamps = g_renew (guint64, self->row_stamps, n);
-      memset (self->row_stamps + self->n_stamps, 0, sizeof (guint64) * (n - self->n_stamps));
-      self->n_stamps = n;
-    }
-  {
-    guint64 stamp = new_stamp ();
-
-    for (int t = p; t < n; t++)
-      self->row_stamps[t] = stamp;
-  }
+  stamp_rows (self, p, n);
   self->rs.last_logits = self->last_logits;
   old_act = sy_matmul_set_activations (self->activations);
   ran = _sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
@@ -472,27 +529,7 @@ session_run (SySession      *self,
   self->n_last = n;
   self->captured = self->capture && (p == 0 || self->captured);
 
-  /* metrics */
-  for (int t = 0; t + 1 < n; t++)
-    {
-      /* NaN where a last-logits run computed no logits */
-      double nll = self->rs.has_logits[t]
-                   ? self->rs.lse[t] - self->rs.logits[(gsize) t * V + ids[t + 1]] : NAN;
-
-      trace->nll[t] = (float) nll;
-      sum_nll += nll;
-    }
-  trace->perplexity = n >= 2 ? exp (sum_nll / (n - 1)) : NAN;
-  for (int t = 0; t < n; t++)
-    {
-      double pp, ff;
-
-      token_cost (m, trace, t, &pp, &ff);
-      sum_p += pp;
-      sum_f += ff;
-    }
-  trace->activated_params = sum_p / n;
-  trace->flops = sum_f / n;
+  trace_metrics (self, trace, ids, n);
   sy_trace_update_avg_k (trace);
   trace->total_time_s = g_get_monotonic_time () / 1e6 - t_start;
 
