@@ -215,8 +215,8 @@ test_matmul_n (void)
   int K = 512, rows[N] = { 300, 64, 17, 200 };
   SyDType dts[N] = { SY_DTYPE_BF16, SY_DTYPE_F32, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
   int batches[] = { 1, 2, 3, 8, 9 };
-  g_autofree float *wf[N] = { NULL }, *bias[N] = { NULL };
-  g_autofree guint8 *wq[N] = { NULL };
+  float *wf[N] = { NULL }, *bias[N] = { NULL };
+  guint8 *wq[N] = { NULL };   /* arrays: freed one by one at the end */
   SyMat m[N];
 
   for (int i = 0; i < N; i++)
@@ -268,6 +268,12 @@ test_matmul_n (void)
               g_free (b[i]);
             }
         }
+  for (int i = 0; i < N; i++)
+    {
+      g_free (wf[i]);
+      g_free (bias[i]);
+      g_free (wq[i]);
+    }
 }
 
 /* one query row of attention against double sums: keys at a stride, D
