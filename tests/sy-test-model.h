@@ -138,4 +138,7 @@ char  *sy_test_model_copy_config  (const char        *arch,
                                    SyTestEditFunc     edit,
                                    gpointer           data);
 
+/* The fixture model $SY_FIXTURES/models/@arch, loaded (asserted). */
+SyModel *sy_test_load_model       (const char        *arch);
+
 G_END_DECLS

@@ -14,29 +14,18 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "sy-compare.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
+#include "sy-test-compare.h"
+#include "sy-test-model.h"
 
 static const char *text =
   "The jury further said in term-end presentments that the City Executive Committee, "
   "which had over-all charge of the election, deserves the praise";
-
-static SyModel *
-load (const char *arch)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, NULL);
-  SyModel *m = sy_model_load (path, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (m);
-  return m;
-}
 
 static void
 set_router (SySession  *s,
@@ -138,15 +127,7 @@ step (Fixture    *fx,
   set_router (fb, spec_b);
   fresh = sy_compare_run_text (fa, fb, t, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (fresh->n_tokens, ==, cached->n_tokens);
-  for (int i = 0; i < T; i++)
-    {
-      g_assert_cmpfloat_with_epsilon (cached->kl_row[i], fresh->kl_row[i],
-                                      1e-4 * MAX (1.0, fabs (fresh->kl_row[i])));
-      g_assert_cmpint (cached->agree[i], ==, fresh->agree[i]);
-    }
-  g_assert_cmpfloat_with_epsilon (cached->kl, fresh->kl, 1e-4 * MAX (1.0, fabs (fresh->kl)));
-  g_assert_cmpfloat (cached->greedy_agreement, ==, fresh->greedy_agreement);
+  sy_test_assert_compare_close (cached, fresh);
   return sy_kl_cache_get_n_reused (fx->cache);
 }
 
@@ -154,7 +135,7 @@ static void
 fixture_init (Fixture    *fx,
               const char *arch)
 {
-  fx->model = load (arch);
+  fx->model = sy_test_load_model (arch);
   fx->a = sy_session_new (fx->model);
   fx->b = sy_session_new (fx->model);
   fx->cache = sy_kl_cache_new ();
@@ -257,7 +238,7 @@ static void
 test_other_model (void)
 {
   Fixture fx = { 0 };
-  g_autoptr (SyModel) other = load ("qwen2_moe");
+  g_autoptr (SyModel) other = sy_test_load_model ("qwen2_moe");
   SyKlCache *cache;
 
   fixture_init (&fx, "olmoe");

@@ -13,23 +13,12 @@
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static const char *text =
   "The jury further said in term-end presentments that the City Executive Committee, "
   "which had over-all charge of the election, deserves the praise and thanks of the city.";
-
-static SyModel *
-load (const char *arch)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, NULL);
-  SyModel *m = sy_model_load (path, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (m);
-  return m;
-}
 
 /* The demo model data/models/@name, or NULL (the test skipped) when this
  * checkout does not have it */
@@ -74,7 +63,7 @@ test_self (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
     {
-      g_autoptr (SyModel) m = load (archs[i]);
+      g_autoptr (SyModel) m = sy_test_load_model (archs[i]);
       g_autoptr (SySession) a = session (m, "topp:p=0.5");
       g_autoptr (SySession) b = session (m, "topp:p=0.5");
       g_autoptr (GError) error = NULL;
@@ -108,7 +97,7 @@ topp_order (SyModel  *m,
 static void
 test_topp_order (void)
 {
-  g_autoptr (SyModel) m = load ("olmoe");
+  g_autoptr (SyModel) m = sy_test_load_model ("olmoe");
 
   topp_order (m, TRUE);
 }
@@ -248,7 +237,7 @@ test_sharing_exact (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (SyModel) m = load (cases[i].arch);
+      g_autoptr (SyModel) m = sy_test_load_model (cases[i].arch);
 
       g_test_message ("%s: %s vs %s", cases[i].arch, cases[i].a, cases[i].b);
       sharing_case (m, cases[i].a, cases[i].b, cases[i].min_shared);
@@ -271,7 +260,7 @@ test_sharing_native_da (void)
 static void
 test_errors (void)
 {
-  g_autoptr (SyModel) m = load ("olmoe");
+  g_autoptr (SyModel) m = sy_test_load_model ("olmoe");
   g_autoptr (SySession) a = session (m, "native");
   g_autoptr (SySession) b = session (m, "native");
   g_autoptr (GError) error = NULL;
@@ -313,7 +302,7 @@ test_errors (void)
 static void
 test_json (void)
 {
-  g_autoptr (SyModel) m = load ("olmoe");
+  g_autoptr (SyModel) m = sy_test_load_model ("olmoe");
   g_autoptr (SySession) a = session (m, "native");
   g_autoptr (SySession) b = session (m, "topp:p=0.3");
   g_autoptr (GError) error = NULL;

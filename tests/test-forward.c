@@ -201,17 +201,6 @@ test_fixture (gconstpointer data)
                   arch, n_cases, max_logits, max_router, max_hidden);
 }
 
-static SyModel *
-load_fixture (const char *arch)
-{
-  g_autofree char *dir = sy_test_model_path (arch, "");
-  g_autoptr (GError) error = NULL;
-  SyModel *model = sy_model_load (dir, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
 static void
 assert_traces_equal (const SyTrace *a,
                      const SyTrace *b,
@@ -245,7 +234,7 @@ static void
 test_incremental (gconstpointer data)
 {
   const char *arch = data;
-  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SyModel) model = sy_test_load_model (arch);
   g_autoptr (SySession) full = sy_session_new (model);
   g_autoptr (SySession) inc = sy_session_new (model);
   g_autoptr (SyTrace) ref = NULL;
@@ -266,7 +255,7 @@ static void
 test_edit (gconstpointer data)
 {
   const char *arch = data;
-  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SyModel) model = sy_test_load_model (arch);
   g_autoptr (SySession) s = sy_session_new (model);
   g_autoptr (SySession) fresh = sy_session_new (model);
   g_autoptr (GError) error = NULL;
@@ -324,7 +313,7 @@ static void
 test_last_logits (gconstpointer data)
 {
   const char *arch = data;
-  g_autoptr (SyModel) model = load_fixture (arch);
+  g_autoptr (SyModel) model = sy_test_load_model (arch);
   g_autoptr (SySession) full = sy_session_new (model);
   g_autoptr (SySession) last = sy_session_new (model);
   g_autoptr (GError) error = NULL;
@@ -401,7 +390,7 @@ test_last_logits (gconstpointer data)
 static void
 test_policy_cache (void)
 {
-  g_autoptr (SyModel) model = load_fixture ("olmoe");
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   g_autoptr (SySession) s = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyRouterSpec) da = sy_router_spec_parse ("da", &error);
@@ -448,7 +437,7 @@ test_policy_cache (void)
 static void
 test_bad_ids (void)
 {
-  g_autoptr (SyModel) model = load_fixture ("mixtral");
+  g_autoptr (SyModel) model = sy_test_load_model ("mixtral");
   g_autoptr (SySession) s = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   int32_t ids[3] = { 5, 3000, 7 };
@@ -483,7 +472,7 @@ cancel_at_half (double      fraction,
 static void
 test_cancel (void)
 {
-  g_autoptr (SyModel) model = load_fixture ("qwen3_moe");
+  g_autoptr (SyModel) model = sy_test_load_model ("qwen3_moe");
   g_autoptr (SySession) s = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTrace) t = NULL;

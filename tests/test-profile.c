@@ -15,6 +15,7 @@
 #include "sy-corpus.h"
 #include "sy-model.h"
 #include "sy-profile.h"
+#include "sy-test-model.h"
 #include "sy-session.h"
 #include "sy-test-util.h"
 
@@ -23,17 +24,6 @@ static const char *brown_a =
   "was/bedz found/vbn ./.\n\n\n"
   "\tIt/pps 's/bez (/( not/* )/) over/rb ,/, he/pps said/vbd ./.\n"
   "Then/rb he/pps left/vbd ./.\n";
-
-static SyModel *
-load_olmoe (void)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autoptr (GError) error = NULL;
-  SyModel *m = sy_model_load (path, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  return m;
-}
 
 static char *
 word_text (const SyCorpusText *t,
@@ -236,7 +226,7 @@ test_map_tokens (void)
 static void
 test_chunk (void)
 {
-  g_autoptr (SyModel) model = load_olmoe ();
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   SyTokenizer *tok = sy_model_get_tokenizer (model);
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) s = g_string_new (NULL);
@@ -672,7 +662,7 @@ check_card_missing (const char *dir)
 static void
 test_profile_invariants (void)
 {
-  g_autoptr (SyModel) model = load_olmoe ();
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   g_autofree char *dir = make_brown_dir ();
   g_autoptr (GError) error = NULL;
   g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
@@ -800,7 +790,7 @@ test_profile_invariants (void)
 static void
 test_profile_limit_cancel (void)
 {
-  g_autoptr (SyModel) model = load_olmoe ();
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   g_autofree char *dir = make_brown_dir ();
   g_autoptr (GError) error = NULL;
   g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_TEST, NULL, &error);
@@ -858,7 +848,7 @@ profile_thread (gpointer data)
 static void
 test_profile_threads (void)
 {
-  g_autoptr (SyModel) model = load_olmoe ();
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   g_autofree char *dir = make_brown_dir ();
   g_autoptr (GError) error = NULL;
   g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);

@@ -8,11 +8,11 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "sy-compare.h"
 #include "sy-session.h"
+#include "sy-test-compare.h"
 #include "sy-test-util.h"
 #include "sy-worker.h"
 
@@ -130,14 +130,7 @@ check (Fixture    *fx,
                                   tb, lb, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_B),
                                   V, fx->cache, &error);
   g_assert_no_error (error);
-  for (int i = 0; i < T; i++)
-    {
-      g_assert_cmpfloat_with_epsilon (cached->kl_row[i], fresh->kl_row[i],
-                                      1e-4 * MAX (1.0, fabs (fresh->kl_row[i])));
-      g_assert_cmpint (cached->agree[i], ==, fresh->agree[i]);
-    }
-  g_assert_cmpfloat_with_epsilon (cached->kl, fresh->kl, 1e-4 * MAX (1.0, fabs (fresh->kl)));
-  g_assert_cmpfloat (cached->greedy_agreement, ==, fresh->greedy_agreement);
+  sy_test_assert_compare_close (cached, fresh);
   return sy_kl_cache_get_n_reused (fx->cache);
 }
 
