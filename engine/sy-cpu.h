@@ -5,7 +5,8 @@
  *
  * __builtin_cpu_supports () names most features; clang 14 (fuzz builds
  * use clang) knows no "f16c", so that one is asked of CPUID (leaf 1, ECX
- * bit 29) there.
+ * bit 29) there.  The feature sets several kernels share are asked once
+ * per translation unit (each keeps its answer).
  */
 #pragma once
 
@@ -20,4 +21,37 @@ sy_cpu_has_f16c (void)
 }
 #elif defined(__x86_64__)
 #define sy_cpu_has_f16c() __builtin_cpu_supports ("f16c")
+#endif
+
+#if defined(__x86_64__)
+/* AVX2 and FMA: the target of the AVX2 kernels */
+static inline int
+sy_cpu_has_avx2_fma (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    }
+  return cached;
+}
+
+/* AVX-512 F, BW and VL with F16C and FMA: the target of the AVX-512
+ * block-quantized kernels */
+static inline int
+sy_cpu_has_avx512_f16c_fma (void)
+{
+  static int cached = -1;
+
+  if (cached < 0)
+    {
+      __builtin_cpu_init ();
+      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+               && __builtin_cpu_supports ("avx512vl") && sy_cpu_has_f16c ()
+               && __builtin_cpu_supports ("fma");
+    }
+  return cached;
+}
 #endif

@@ -23,6 +23,7 @@
 #define SY_FORWARD_X86 1
 #endif
 
+#include "sy-cpu.h"
 #include "sy-forward-private.h"
 
 /* -------------------------------------------------------------- scratch */
@@ -810,18 +811,6 @@ lse_avx2 (const float *r,
   return max + log (s);
 }
 
-static gboolean
-have_avx2_fma (void)
-{
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-    }
-  return cached;
-}
 #endif
 
 static void
@@ -832,7 +821,7 @@ lse_row (int      t,
   const float *r = job->logits + (gsize) t * job->V;
 
 #ifdef SY_FORWARD_X86
-  if (have_avx2_fma ())
+  if (sy_cpu_has_avx2_fma ())
     {
       job->lse[t] = lse_avx2 (r, job->V);
       return;

@@ -43,8 +43,7 @@ have_avx2_fma_f16c (void)
   if (cached < 0)
     {
       __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-               && sy_cpu_has_f16c ();
+      cached = sy_cpu_has_avx2_fma () && sy_cpu_has_f16c ();
     }
   return cached;
 }

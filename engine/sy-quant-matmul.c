@@ -75,16 +75,7 @@ sy_quant_matmul_rows_ref (SyDType      dtype,
 static gboolean
 have_avx512 (void)
 {
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
-               && __builtin_cpu_supports ("avx512vl") && sy_cpu_has_f16c ()
-               && __builtin_cpu_supports ("fma");
-    }
-  return cached && forced_level != 1 && forced_level != 3;
+  return sy_cpu_has_avx512_f16c_fma () && forced_level != 1 && forced_level != 3;
 }
 
 /* SY_QUANT_KERNELS=fused: not the one-token kernels (T = 1 runs the fused
@@ -125,19 +116,6 @@ kernels_off (void)
   return cached;
 }
 
-static gboolean
-have_avx2 (void)
-{
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-    }
-  return cached;
-}
-
 /* @kernel (sy_qm_fused_512 or sy_qm_fused_avx2) in passes of at most 4
  * activation rows: more than 4 in two passes (8 rows of a 2048-wide x are
  * 64 KiB, more than L1, and a pass over 8 ran slower than two over 4: 74
@@ -167,10 +145,10 @@ sy_quant_matmul_path (SyDType dtype)
 #ifdef SY_QM_X86
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
-  if (have_avx2 () && !have_avx512 ()
+  if (sy_cpu_has_avx2_fma () && !have_avx512 ()
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
     return "partly: avx2 fused decode (avx2 dot at T = 1), panels + BLAS";
-  if (have_avx2 ())
+  if (sy_cpu_has_avx2_fma ())
     return have_avx512 () ? "partly: avx2 dot decode (no fused kernel), avx512 panels"
                           : "partly: avx2 dot decode, panels + BLAS";
 #endif
@@ -215,13 +193,13 @@ sy_quant_matmul_rows (SyDType      dtype,
           return TRUE;
         }
     }
-  if (have_avx2 () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
+  if (sy_cpu_has_avx2_fma () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
     {
       fused_passes (sy_qm_fused_avx2, dtype, w, K, x, T, y, ldy, r0, r1);
       return TRUE;
     }
-  if (have_avx2 () && T <= SY_QUANT_FUSED_MAX_T)
+  if (sy_cpu_has_avx2_fma () && T <= SY_QUANT_FUSED_MAX_T)
     {
       gsize row_bytes = sy_dtype_n_bytes (dtype, K);
 

@@ -46,8 +46,4 @@ q8_b_family (SyDType dtype)
     }
 }
 
-#ifdef SY_QM_X86
-gboolean _sy_quant_q8_have_avx2 (void);
-#endif
-
 G_END_DECLS

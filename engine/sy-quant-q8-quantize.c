@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-cpu.h"
 #include "sy-quant-q8-private.h"
 #include "sy-quant-q8.h"
 
@@ -201,18 +202,6 @@ quantize_unit_avx2 (gboolean     k,
     }
 }
 
-gboolean
-_sy_quant_q8_have_avx2 (void)
-{
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-    }
-  return cached;
-}
 
 #endif /* SY_QM_X86 */
 
@@ -235,7 +224,7 @@ quantize_rows (SyDType      dtype,
         guint8 *o = (guint8 *) xq + (gsize) t * rb + (gsize) u * Q8_UNIT_BYTES;
 
 #ifdef SY_QM_X86
-        if (!ref && _sy_quant_q8_have_avx2 ())
+        if (!ref && sy_cpu_has_avx2_fma ())
           {
             quantize_unit_avx2 (k, xu, o);
             continue;

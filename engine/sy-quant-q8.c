@@ -941,10 +941,8 @@ have_vnni (void)
   if (cached < 0)
     {
       __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
-               && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512dq")
-               && __builtin_cpu_supports ("avx512vnni") && sy_cpu_has_f16c ()
-               && __builtin_cpu_supports ("fma");
+      cached = sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
+               && __builtin_cpu_supports ("avx512vnni");
     }
   return cached && _sy_quant_matmul_level () != 1 && _sy_quant_matmul_level () != 3;
 }
@@ -960,7 +958,7 @@ sy_quant_matmul_q8_path (SyDType dtype)
   if (have_vnni ())
     return dtype == SY_DTYPE_Q2_K || dtype == SY_DTYPE_Q3_K || dtype == SY_DTYPE_IQ4_XS
            ? "avx512 vnni (scalar decode)" : "avx512 vnni";
-  if (_sy_quant_q8_have_avx2 ())
+  if (sy_cpu_has_avx2_fma ())
     return "avx2 maddubs (scalar decode)";
 #endif
   return "scalar";
@@ -993,7 +991,7 @@ sy_quant_matmul_q8_rows (SyDType      dtype,
                     y + (gsize) t0 * ldy, ldy, c0, MIN (r1, c0 + 16));
       return;
     }
-  if (_sy_quant_q8_have_avx2 ())
+  if (sy_cpu_has_avx2_fma ())
     {
       rows_avx2 (dtype, w, K, xq, xb, T, y, ldy, r0, r1);
       return;

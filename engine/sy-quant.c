@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-cpu.h"
 #include "sy-quant.h"
 #include "sy-quant-private.h"
 
@@ -511,16 +512,6 @@ sy_quant_to_f32_ref (SyDType      dtype,
 /* ------------------------------------------------------------------ dot */
 
 #ifdef SY_QUANT_X86
-static gboolean
-have_avx2_fma (void)
-{
-  static int have = -1;
-
-  if (have < 0)
-    have = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-  return have;
-}
-
 __attribute__ ((target ("avx2,fma")))
 static inline float
 hsum256 (__m256 v)
@@ -976,7 +967,7 @@ sy_quant_dot (SyDType      dtype,
   float sum = 0;
 
 #ifdef SY_QUANT_X86
-  if (have_avx2_fma () && block_func (dtype) != NULL)
+  if (sy_cpu_has_avx2_fma () && block_func (dtype) != NULL)
     return dot_avx2 (dtype, row, x, n);
 #endif
 
