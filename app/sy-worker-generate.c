@@ -116,8 +116,7 @@ gen_deliver (gpointer user_data)
       if (traces[s] == NULL)
         continue;
       g_clear_pointer (&self->traces[s], sy_trace_free);
-      g_clear_pointer (&self->logits[s], g_free);
-      g_clear_pointer (&self->stamps[s], g_free);
+      sy_logits_copy_clear (&self->logits[s]);
       self->traces[s] = traces[s];
       self->generated_from[s] = from;
       changed[s] = TRUE;

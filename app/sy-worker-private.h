@@ -12,6 +12,35 @@
 
 G_BEGIN_DECLS
 
+/* A copy of a session's logits (Compare's KL and agreement) with the
+ * stamps of its rows (sy_session_get_logits_stamps ()). */
+typedef struct
+{
+  float   *rows;     /* (t, v) */
+  guint64 *stamps;   /* (t) */
+  int      t;
+  int      v;
+  int      cap;      /* rows allocated in rows and stamps */
+} SyLogitsCopy;
+
+static inline void
+sy_logits_copy_clear (SyLogitsCopy *c)
+{
+  g_free (c->rows);
+  g_free (c->stamps);
+  *c = (SyLogitsCopy) { 0 };
+}
+
+/* @src into @dst (whose copy is freed); @src left empty */
+static inline void
+sy_logits_copy_move (SyLogitsCopy *dst,
+                     SyLogitsCopy *src)
+{
+  sy_logits_copy_clear (dst);
+  *dst = *src;
+  *src = (SyLogitsCopy) { 0 };
+}
+
 struct _SyWorker
 {
   GObject        parent_instance;
@@ -23,18 +52,10 @@ struct _SyWorker
   SySession     *sessions[SY_N_SLOTS];
   SyRouterSpec  *specs[SY_N_SLOTS];
   SyTrace       *traces[SY_N_SLOTS];
-  float         *logits[SY_N_SLOTS];
-  int            logits_t[SY_N_SLOTS];
-  int            logits_v[SY_N_SLOTS];
-  guint64       *stamps[SY_N_SLOTS];   /* (logits_t) of each logits row */
-  int            logits_cap[SY_N_SLOTS]; /* rows allocated in logits and stamps */
-  /* Compare: the logits copy the views no longer read, with its stamps:
-   * the next run copies into it only the rows whose stamps changed */
-  float         *spare_logits[SY_N_SLOTS];
-  guint64       *spare_stamps[SY_N_SLOTS];
-  int            spare_t[SY_N_SLOTS];
-  int            spare_v[SY_N_SLOTS];
-  int            spare_cap[SY_N_SLOTS];
+  SyLogitsCopy   logits[SY_N_SLOTS];
+  /* Compare: the logits copy the views no longer read: the next run
+   * copies into it only the rows whose stamps changed */
+  SyLogitsCopy   spare[SY_N_SLOTS];
   char          *text;
   SyModel       *pending_model;   /* loaded while a run was in flight */
 

@@ -21,11 +21,7 @@ typedef struct
 {
   SyWorkerInputs in;
   SyTrace      *traces[SY_N_SLOTS];
-  float        *logits[SY_N_SLOTS];
-  int           logits_t[SY_N_SLOTS];
-  int           logits_v[SY_N_SLOTS];
-  guint64      *stamps[SY_N_SLOTS];
-  int           logits_cap[SY_N_SLOTS];   /* rows allocated */
+  SyLogitsCopy  logits[SY_N_SLOTS];   /* from the worker's spare */
   GError       *errors[SY_N_SLOTS];
 } RunJob;
 
@@ -35,21 +31,19 @@ run_job_free (RunJob *job)
   for (int s = 0; s < SY_N_SLOTS; s++)
     {
       g_clear_pointer (&job->traces[s], sy_trace_free);
-      g_clear_pointer (&job->logits[s], g_free);
-      g_clear_pointer (&job->stamps[s], g_free);
+      sy_logits_copy_clear (&job->logits[s]);
       g_clear_error (&job->errors[s]);
     }
   sy_worker_inputs_clear (&job->in);
   g_free (job);
 }
 
-/* The session's logits rows into the job's buffer, which holds (when it
- * came from the worker's spare) the rows of an earlier run: only the rows
- * whose stamps differ are copied (typing at the end: the last few). */
+/* The session's logits rows into @c, which holds (when it came from the
+ * worker's spare) the rows of an earlier run: only the rows whose stamps
+ * differ are copied (typing at the end: the last few). */
 static void
-copy_logits (RunJob    *job,
-             int        s,
-             SySession *session)
+copy_logits (SyLogitsCopy *c,
+             SySession    *session)
 {
   int T = 0, V = 0, keep;
   const float *logits = sy_session_get_logits (session, &T, &V);
@@ -57,25 +51,25 @@ copy_logits (RunJob    *job,
 
   if (logits == NULL || stamps == NULL)
     return;
-  keep = job->logits[s] != NULL && job->logits_v[s] == V ? MIN (job->logits_t[s], T) : 0;
-  if (job->logits[s] == NULL || job->logits_v[s] != V || job->logits_cap[s] < T)
+  keep = c->rows != NULL && c->v == V ? MIN (c->t, T) : 0;
+  if (c->rows == NULL || c->v != V || c->cap < T)
     {
       int cap = T + T / 4 + 8;
 
       /* a realloc keeps the rows (a different vocabulary keeps none) */
-      job->logits[s] = g_renew (float, job->logits[s], (gsize) cap * V);
-      job->stamps[s] = g_renew (guint64, job->stamps[s], cap);
-      job->logits_cap[s] = cap;
+      c->rows = g_renew (float, c->rows, (gsize) cap * V);
+      c->stamps = g_renew (guint64, c->stamps, cap);
+      c->cap = cap;
     }
   for (int t = 0; t < T; t++)
     {
-      if (t < keep && stamps[t] != 0 && job->stamps[s][t] == stamps[t])
+      if (t < keep && stamps[t] != 0 && c->stamps[t] == stamps[t])
         continue;
-      memcpy (job->logits[s] + (gsize) t * V, logits + (gsize) t * V, sizeof (float) * V);
-      job->stamps[s][t] = stamps[t];
+      memcpy (c->rows + (gsize) t * V, logits + (gsize) t * V, sizeof (float) * V);
+      c->stamps[t] = stamps[t];
     }
-  job->logits_t[s] = T;
-  job->logits_v[s] = V;
+  c->t = T;
+  c->v = V;
 }
 
 static gboolean
@@ -120,7 +114,7 @@ run_thread (GTask        *task,
       /* the logits of every token (T × V floats, 32 MB for a 2,000-token
        * text) are kept only for Compare's KL and agreement */
       if (job->in.slots[SY_SLOT_B])
-        copy_logits (job, s, session);
+        copy_logits (&job->logits[s], session);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -143,10 +137,8 @@ sy_worker_install_model (SyWorker *self,
     {
       g_clear_pointer (&self->sessions[s], sy_session_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
-      g_clear_pointer (&self->logits[s], g_free);
-      g_clear_pointer (&self->stamps[s], g_free);
-      g_clear_pointer (&self->spare_logits[s], g_free);
-      g_clear_pointer (&self->spare_stamps[s], g_free);
+      sy_logits_copy_clear (&self->logits[s]);
+      sy_logits_copy_clear (&self->spare[s]);
     }
   g_clear_pointer (&self->model, sy_model_unref);
   self->model = model;
@@ -164,25 +156,17 @@ sy_worker_install_model (SyWorker *self,
   sy_worker_schedule_run (self);
 }
 
-/* The logits buffer of @s that the views no longer read (@buf and its
- * stamps, @t rows of @v, @cap allocated) becomes the spare that the next
- * run copies into. */
+/* @c, a logits copy of @s the views no longer read, becomes the spare
+ * that the next run copies into (@c left empty). */
 static void
-keep_spare (SyWorker *self,
-            int       s,
-            float    *buf,
-            guint64  *stamps,
-            int       t,
-            int       v,
-            int       cap)
+keep_spare (SyWorker     *self,
+            int           s,
+            SyLogitsCopy *c)
 {
-  g_free (self->spare_logits[s]);
-  g_free (self->spare_stamps[s]);
-  self->spare_logits[s] = buf;
-  self->spare_stamps[s] = stamps;
-  self->spare_t[s] = buf && stamps ? t : 0;
-  self->spare_v[s] = v;
-  self->spare_cap[s] = buf && stamps ? cap : 0;
+  if (c->rows != NULL && c->stamps != NULL)
+    sy_logits_copy_move (&self->spare[s], c);
+  else
+    sy_logits_copy_clear (c);
 }
 
 static void
@@ -214,19 +198,11 @@ run_done (GObject      *object,
               continue;
             }
           g_clear_pointer (&self->traces[s], sy_trace_free);
-          if (self->logits[s] != NULL)
-            keep_spare (self, s, g_steal_pointer (&self->logits[s]),
-                        g_steal_pointer (&self->stamps[s]), self->logits_t[s],
-                        self->logits_v[s], self->logits_cap[s]);
-          g_clear_pointer (&self->stamps[s], g_free);
+          keep_spare (self, s, &self->logits[s]);
           g_clear_pointer (&self->continuation[s], g_free);
           self->generated_from[s] = 0;
           self->traces[s] = g_steal_pointer (&job->traces[s]);
-          self->logits[s] = g_steal_pointer (&job->logits[s]);
-          self->stamps[s] = g_steal_pointer (&job->stamps[s]);
-          self->logits_t[s] = job->logits_t[s];
-          self->logits_v[s] = job->logits_v[s];
-          self->logits_cap[s] = job->logits_cap[s];
+          sy_logits_copy_move (&self->logits[s], &job->logits[s]);
         }
       for (int s = 0; s < SY_N_SLOTS; s++)
         if (job->in.slots[s] && job->errors[s] == NULL)
@@ -236,9 +212,7 @@ run_done (GObject      *object,
     {
       /* the logits of the dropped run: the next run's buffer */
       for (int s = 0; s < SY_N_SLOTS; s++)
-        if (job->logits[s] != NULL)
-          keep_spare (self, s, g_steal_pointer (&job->logits[s]), g_steal_pointer (&job->stamps[s]),
-                      job->logits_t[s], job->logits_v[s], job->logits_cap[s]);
+        keep_spare (self, s, &job->logits[s]);
       /* Inputs changed while running: the newest request runs now. */
       sy_worker_schedule_run (self);
     }
@@ -265,13 +239,7 @@ start_run (gpointer user_data)
   sy_worker_inputs_init (self, &job->in);
   if (job->in.slots[SY_SLOT_B])
     for (int s = 0; s < SY_N_SLOTS; s++)
-      {
-        job->logits[s] = g_steal_pointer (&self->spare_logits[s]);
-        job->stamps[s] = g_steal_pointer (&self->spare_stamps[s]);
-        job->logits_t[s] = self->spare_t[s];
-        job->logits_v[s] = self->spare_v[s];
-        job->logits_cap[s] = self->spare_cap[s];
-      }
+      sy_logits_copy_move (&job->logits[s], &self->spare[s]);
 
   sy_worker_run_job (self, NULL, job, (GDestroyNotify) run_job_free, run_thread, run_done, NULL);
   return G_SOURCE_REMOVE;
@@ -781,10 +749,10 @@ sy_worker_get_logits (SyWorker *self,
   g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
 
   if (n_tokens)
-    *n_tokens = self->logits[slot] ? self->logits_t[slot] : 0;
+    *n_tokens = self->logits[slot].rows ? self->logits[slot].t : 0;
   if (n_vocab)
-    *n_vocab = self->logits[slot] ? self->logits_v[slot] : 0;
-  return self->logits[slot];
+    *n_vocab = self->logits[slot].rows ? self->logits[slot].v : 0;
+  return self->logits[slot].rows;
 }
 
 const guint64 *
@@ -793,7 +761,7 @@ sy_worker_get_logits_stamps (SyWorker *self,
 {
   g_return_val_if_fail (SY_IS_WORKER (self), NULL);
   g_return_val_if_fail (slot < SY_N_SLOTS, NULL);
-  return self->logits[slot] ? self->stamps[slot] : NULL;
+  return self->logits[slot].rows ? self->logits[slot].stamps : NULL;
 }
 
 gboolean
@@ -827,10 +795,8 @@ sy_worker_finalize (GObject *object)
       g_clear_pointer (&self->sessions[s], sy_session_free);
       g_clear_pointer (&self->specs[s], sy_router_spec_free);
       g_clear_pointer (&self->traces[s], sy_trace_free);
-      g_clear_pointer (&self->logits[s], g_free);
-      g_clear_pointer (&self->stamps[s], g_free);
-      g_clear_pointer (&self->spare_logits[s], g_free);
-      g_clear_pointer (&self->spare_stamps[s], g_free);
+      sy_logits_copy_clear (&self->logits[s]);
+      sy_logits_copy_clear (&self->spare[s]);
       g_clear_pointer (&self->continuation[s], g_free);
       g_clear_pointer (&self->gen_pending[s], sy_trace_free);
       if (self->gen_pending_text[s] != NULL)
