@@ -4,9 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Register decoders for every block type (dec_unit), the fused decode +
- * dot of up to 4 activation rows (rows_fused), the one-token GEMV kernels
- * of Q4_K and Q6_K and the prefill panels; sy-quant-matmul.c says which
- * runs when.
+ * dot of up to 4 activation rows (rows_fused) and the prefill panels
+ * (the one-token kernels of Q4_K and Q6_K are in sy-quant-gemv.c);
+ * sy-quant-matmul.c says which runs when.
  */
 #include "config.h"
 
@@ -16,9 +16,6 @@
 
 #define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
 #define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
-/* the one-token kernels: also vpermb */
-#define TGT512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma")))
-#define INLINE512V __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512vbmi,f16c,fma"), always_inline)) static inline
 
 INLINE512 float
 f16_at (const guint8 *p)
@@ -459,216 +456,6 @@ sy_qm_fused_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
     case SY_DTYPE_Q3_K: fused_q3_k (w, K, x, T, y, ldy, r0, r1); break;
     default: fused_iq4_xs (w, K, x, T, y, ldy, r0, r1); break;
     }
-}
-
-/* ------------------------------------------------------------------
- * Decode of one token (T = 1): GEMV kernels for Q4_K and Q6_K (llama.cpp's
- * Q4_K_M files).  Nothing to share between activation rows here,
- * so each weight should cost as few instructions as it can: one float
- * product per 16 weights, few instructions to make the floats, and the
- * per-block constants (Q4_K's mins, Q6_K's -32) factored out against
- * sums of x over the blocks, made once per token for all rows.  (Two
- * weight rows per pass, each load of x used twice, ran ~10% faster in
- * cache but slower from memory: one row per pass.  A Q8_0 kernel of the
- * same kind, its eight scales per unit gathered at once and applied to
- * the block sums, ran no faster than rows_fused with T = 1: Q8_0 has
- * none.)
- */
-
-static const float iota16[16] __attribute__ ((aligned (64))) = {
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
-};
-
-/* Q4_K: w = (d sc_j) q - (dmin m_j) over sub-block j of 32.  The mins
- * go against the sums of x over each sub-block (@xs): one 8-wide FMA per
- * unit into @accm.  For the rest, the 16 values (d sc_j) q, q = 0..15,
- * are a table and a weight is one permute of its nibble (vpermps reads
- * the low 4 bits of each index: the low nibbles need no mask). */
-INLINE512V void
-gemv_q4_k_unit (const guint8 *b,
-                const float  *x,
-                const float  *xs,
-                __m512        acc[4],
-                __m256       *accm)
-{
-  const __m512 iota = _mm512_load_ps (iota16);
-  float ds[8] __attribute__ ((aligned (32)));
-  guint64 sc8, m8;
-
-  k4_scales_mins (b + 4, &sc8, &m8);
-  _mm256_store_ps (ds, _mm256_mul_ps (_mm256_set1_ps (f16_at (b)), _mm256_cvtepi32_ps (
-                                        _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8)))));
-  *accm = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (f16_at (b + 2)), _mm256_cvtepi32_ps (
-                                            _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8)))),
-                           _mm256_loadu_ps (xs), *accm);
-#pragma GCC unroll 4
-  for (int p = 0; p < 4; p++)
-    {
-      __m512 t0 = _mm512_mul_ps (iota, _mm512_set1_ps (ds[2 * p]));
-      __m512 t1 = _mm512_mul_ps (iota, _mm512_set1_ps (ds[2 * p + 1]));
-
-#pragma GCC unroll 2
-      for (int c = 0; c < 2; c++)
-        {
-          __m512i v = u8x16 (b + 16 + 32 * p + 16 * c);
-
-          acc[c] = _mm512_fmadd_ps (_mm512_permutexvar_ps (v, t0), _mm512_loadu_ps (x + 64 * p + 16 * c),
-                                    acc[c]);
-          acc[2 + c] = _mm512_fmadd_ps (_mm512_permutexvar_ps (_mm512_srli_epi32 (v, 4), t1),
-                                        _mm512_loadu_ps (x + 64 * p + 32 + 16 * c), acc[2 + c]);
-        }
-    }
-}
-
-/* byte 16 k + i of a 64-byte register to the top byte of 32-bit lane i,
- * the other bytes zero (TOP_MASK): a signed byte v becomes v 2^24, exactly */
-static const guint8 top_byte_idx[4][64] __attribute__ ((aligned (64))) = {
-#define TB(k) { 0, 0, 0, 16 * k + 0, 0, 0, 0, 16 * k + 1, 0, 0, 0, 16 * k + 2, 0, 0, 0, 16 * k + 3, \
-                0, 0, 0, 16 * k + 4, 0, 0, 0, 16 * k + 5, 0, 0, 0, 16 * k + 6, 0, 0, 0, 16 * k + 7, \
-                0, 0, 0, 16 * k + 8, 0, 0, 0, 16 * k + 9, 0, 0, 0, 16 * k + 10, 0, 0, 0, 16 * k + 11, \
-                0, 0, 0, 16 * k + 12, 0, 0, 0, 16 * k + 13, 0, 0, 0, 16 * k + 14, 0, 0, 0, 16 * k + 15 }
-  TB (0), TB (1), TB (2), TB (3)
-#undef TB
-};
-#define TOP_MASK ((__mmask64) 0x8888888888888888ull)
-
-/* Q6_K: w = (d sc_g) (q - 32) over groups g of 16.  The -32 goes against
- * the sums of x over each group (@xs, times 32): one FMA per unit into
- * @accm.  The 6-bit values of both halves are assembled 64 at a time as
- * bytes (ql's nibbles, qh's bit pairs), then widened 16 at a time by one
- * vpermb each to the top byte (q 2^24; 2^-24 goes into d sc_g). */
-INLINE512V void
-gemv_q6_k_unit (const guint8 *b,
-                const float  *x,
-                const float  *xs,
-                __m512        acc[4],
-                __m512       *accm)
-{
-  const __m512i n4 = _mm512_set1_epi8 (0xF), n3 = _mm512_set1_epi8 (3 << 4);
-  const guint8 *ql = b, *qh = b + 128;
-  float ds[16] __attribute__ ((aligned (64)));
-  __m512i qv[4];
-  /* half h in the 256-bit half h of each register: a = ql[64 h ..], e =
-   * ql[64 h + 32 ..], hb = qh[32 h ..] */
-  __m512i a = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm256_loadu_si256 ((const __m256i *) ql)),
-                                  _mm256_loadu_si256 ((const __m256i *) (ql + 64)), 1);
-  __m512i e = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm256_loadu_si256 ((const __m256i *) (ql + 32))),
-                                  _mm256_loadu_si256 ((const __m256i *) (ql + 96)), 1);
-  __m512i hb = _mm512_loadu_si512 (qh);
-  __m512 dsv = _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 208)), _mm512_cvtepi32_ps (
-                                _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
-
-  *accm = _mm512_fnmadd_ps (dsv, _mm512_loadu_ps (xs), *accm);
-  _mm512_store_ps (ds, _mm512_mul_ps (dsv, _mm512_set1_ps (1.0f / 16777216.0f)));
-  qv[0] = _mm512_or_si512 (_mm512_and_si512 (a, n4), _mm512_and_si512 (_mm512_slli_epi16 (hb, 4), n3));
-  qv[1] = _mm512_or_si512 (_mm512_and_si512 (e, n4), _mm512_and_si512 (_mm512_slli_epi16 (hb, 2), n3));
-  qv[2] = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi16 (a, 4), n4), _mm512_and_si512 (hb, n3));
-  qv[3] = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi16 (e, 4), n4),
-                           _mm512_and_si512 (_mm512_srli_epi16 (hb, 2), n3));
-  /* register k holds, in its half h, the values 128 h + 32 k .. + 31:
-   * groups 8 h + 2 k and 8 h + 2 k + 1 */
-#pragma GCC unroll 2
-  for (int h = 0; h < 2; h++)
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; k++)
-#pragma GCC unroll 2
-      for (int c = 0; c < 2; c++)
-        {
-          int g = 8 * h + 2 * k + c;
-          __m512 qf = _mm512_cvtepi32_ps (_mm512_maskz_permutexvar_epi8 (TOP_MASK, _mm512_load_si512 (top_byte_idx[2 * h + c]),
-                                                                         qv[k]));
-
-          acc[g % 4] = _mm512_fmadd_ps (_mm512_mul_ps (qf, _mm512_set1_ps (ds[g])),
-                                        _mm512_loadu_ps (x + 128 * h + 32 * k + 16 * c), acc[g % 4]);
-        }
-}
-
-/* rows [r0, r1) of y = w x for one activation row */
-INLINE512V void
-gemv_rows (const SyDType  dtype,
-           const guint8  *w,
-           int            K,
-           const float   *x,
-           float         *y,
-           int            r0,
-           int            r1)
-{
-  const gsize ub = unit_bytes_const (dtype);
-  const int gs = dtype == SY_DTYPE_Q4_K ? 32 : 16;
-  gsize row_bytes = ub * (K / UNIT);
-  /* the rows run on across 4 KiB pages, where the hardware prefetcher
-   * stops: the same place three rows on (from memory, nearer was slower) */
-  gsize ahead = 3 * row_bytes;
-  float xs_stack[512] __attribute__ ((aligned (64)));
-  float *xs = xs_stack, *xs_heap = NULL;
-
-  /* sums of x over Q4_K's sub-blocks of 32, Q6_K's groups of 16 (times
-   * 32, the offset) */
-    {
-      if (K / gs > (int) G_N_ELEMENTS (xs_stack))
-        xs = xs_heap = g_new (float, K / gs);
-      for (int g = 0; g < K / gs; g++)
-        {
-          __m512 s = _mm512_loadu_ps (x + g * gs);
-
-          if (gs == 32)
-            s = _mm512_add_ps (s, _mm512_loadu_ps (x + g * gs + 16));
-          xs[g] = _mm512_reduce_add_ps (s) * (gs == 16 ? 32.0f : 1.0f);
-        }
-    }
-  for (int r = r0; r < r1; r++)
-    {
-      const guint8 *b = w + (gsize) r * row_bytes;
-      __m512 acc[4], accm6 = _mm512_setzero_ps (), s;
-      __m256 accm4 = _mm256_setzero_ps ();
-      float m = 0;
-
-#pragma GCC unroll 4
-      for (int a = 0; a < 4; a++)
-        acc[a] = _mm512_setzero_ps ();
-      for (int u = 0; u < K; u += UNIT, b += ub)
-        {
-          for (gsize o = 0; o < ub; o += 64)
-            _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
-          if (dtype == SY_DTYPE_Q4_K)
-            gemv_q4_k_unit (b, x + u, xs + u / 32, acc, &accm4);
-          else
-            gemv_q6_k_unit (b, x + u, xs + u / 16, acc, &accm6);
-        }
-      s = _mm512_add_ps (_mm512_add_ps (acc[0], acc[1]), _mm512_add_ps (acc[2], acc[3]));
-      if (dtype == SY_DTYPE_Q4_K)
-        {
-          __m128 h = _mm_add_ps (_mm256_castps256_ps128 (accm4), _mm256_extractf128_ps (accm4, 1));
-
-          h = _mm_add_ps (h, _mm_movehl_ps (h, h));
-          m = _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
-        }
-      else if (dtype == SY_DTYPE_Q6_K)
-        s = _mm512_add_ps (s, accm6);
-      y[r] = _mm512_reduce_add_ps (s) - m;
-    }
-  g_free (xs_heap);
-}
-
-TGT512V static void
-gemv_q4_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
-{
-  gemv_rows (SY_DTYPE_Q4_K, w, K, x, y, r0, r1);
-}
-
-TGT512V static void
-gemv_q6_k (const guint8 *w, int K, const float *x, float *y, int r0, int r1)
-{
-  gemv_rows (SY_DTYPE_Q6_K, w, K, x, y, r0, r1);
-}
-
-TGT512V void
-sy_qm_gemv_512 (SyDType dtype, const guint8 *w, int K, const float *x, float *y, int r0, int r1)
-{
-  if (dtype == SY_DTYPE_Q4_K)
-    gemv_q4_k (w, K, x, y, r0, r1);
-  else
-    gemv_q6_k (w, K, x, y, r0, r1);
 }
 
 /* rows [r, r + n) decoded into @out (n, K) */

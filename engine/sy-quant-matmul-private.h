@@ -63,18 +63,20 @@ int _sy_quant_matmul_level (void);
 #ifdef SY_QM_X86
 
 /* sy-quant-matmul-avx512.c: rows [r0, r1), T <= 4 activation rows, fused
- * decode + dot (@dtype one of fused_dtype); one activation row, Q4_K or
- * Q6_K (needs AVX-512 VBMI); T > SY_QUANT_FUSED_MAX_T, the decoded rows
- * in panels of @panel_rows at @panel */
+ * decode + dot (@dtype one of fused_dtype); T > SY_QUANT_FUSED_MAX_T, the
+ * decoded rows in panels of @panel_rows at @panel */
 typedef void (*SyQmFusedFunc) (SyDType dtype, const guint8 *w, int K, const float *x, int T,
                                float *y, gsize ldy, int r0, int r1);
 
 void sy_qm_fused_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
                       float *y, gsize ldy, int r0, int r1);
-void sy_qm_gemv_512 (SyDType dtype, const guint8 *w, int K, const float *x, float *y,
-                     int r0, int r1);
 void sy_qm_rows_panel_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
                            float *y, gsize ldy, int r0, int r1, float *panel, int panel_rows);
+
+/* sy-quant-gemv.c: rows [r0, r1) of y = w x for one activation row, Q4_K
+ * or Q6_K, on integer dot products (needs AVX-512 VNNI and DQ) */
+void sy_qm_gemv_vnni (SyDType dtype, const guint8 *w, int K, const float *x, float *y,
+                      int r0, int r1);
 
 /* sy-quant-matmul-avx2.c: Q8_0, Q4_K or Q6_K at T = 2..4 */
 void sy_qm_fused_avx2 (SyDType dtype, const guint8 *w, int K, const float *x, int T,

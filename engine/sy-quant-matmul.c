@@ -90,16 +90,16 @@ gemv_off (void)
   return cached || forced_level == 2;
 }
 
-/* vpermb, for the one-token kernels */
+/* vpdpbusd (and AVX-512 DQ), for the one-token kernels */
 static gboolean
-have_vbmi (void)
+have_vnni (void)
 {
   static int cached = -1;
 
   if (cached < 0)
     {
       __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx512vbmi");
+      cached = __builtin_cpu_supports ("avx512vnni") && __builtin_cpu_supports ("avx512dq");
     }
   return cached;
 }
@@ -143,6 +143,8 @@ sy_quant_matmul_path (SyDType dtype)
   if (!sy_dtype_is_quantized (dtype))
     return "not quantized";
 #ifdef SY_QM_X86
+  if (have_avx512 () && have_vnni () && !gemv_off () && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+    return "fast: avx512 vnni one-token, avx512 fused decode, avx512 panels";
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
   if (sy_cpu_has_avx2_fma () && !have_avx512 ()
@@ -176,10 +178,10 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (have_avx512 () && K % UNIT == 0)
     {
       /* one token: the GEMV kernels (level 2: without them, to compare) */
-      if (T == 1 && !gemv_off () && have_vbmi ()
+      if (T == 1 && !gemv_off () && have_vnni ()
           && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
         {
-          sy_qm_gemv_512 (dtype, w, K, x, y, r0, r1);
+          sy_qm_gemv_vnni (dtype, w, K, x, y, r0, r1);
           return TRUE;
         }
       if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))

@@ -160,7 +160,7 @@ test_no_avx512 (void)
 /* Edge scales: every block's f16 scale (and min scale) set to zero, the
  * smallest and largest subnormals, the smallest normal, +-1 and +-65504,
  * random codes (every 6-bit scale and min, every code): the one-token
- * kernels (factored mins, tables, 2^-24 scaling) and the fused ones
+ * kernels (factored mins and offsets, integer dot products) and the fused ones
  * equal the scalar twin within 2e-6 of the sum of |terms|, tiny sums
  * included (no floor of 1 here), with and without the one-token kernels */
 static void
@@ -215,6 +215,87 @@ test_edge_scales (void)
             }
           sy_quant_matmul_set_level (0);
         }
+  g_rand_free (r);
+}
+
+/* The one-token kernels write the activations as 24-bit integers with a
+ * scale per 16 values (sy-quant-gemv.c).  Rows that stress that: values
+ * 1e4 times the rest in every group (the others then have fewer bits),
+ * groups of zeros, of subnormals, of 1e30, all at one length with a
+ * whole unit on the stack and one (36 units) on the heap.  Each product
+ * is within float rounding (2e-6 of the sum of |terms|) plus the
+ * activations' rounding (a step s = max |x| / 8,355,000 of the group, at
+ * most 1.5 s a value) of the scalar twin; a NaN or an infinity in the row
+ * makes every product non-finite. */
+static double
+gemv_act_bound (const float *w,
+                const float *x,
+                int          K)
+{
+  double b = 0, mag = 0;
+
+  for (int g = 0; g < K; g += 16)
+    {
+      double amax = 0, sw = 0;
+
+      for (int k = g; k < g + 16; k++)
+        {
+          amax = MAX (amax, fabs (x[k]));
+          sw += fabs (w[k]);
+          mag += fabs ((double) w[k] * x[k]);
+        }
+      b += sw * 1.5 * amax / 8355000.0;
+    }
+  return b + 2e-6 * mag;
+}
+
+static void
+test_one_token_activations (void)
+{
+  static const SyDType types[] = { SY_DTYPE_Q4_K, SY_DTYPE_Q6_K };
+  static const int lengths[] = { 2048, 9216 };
+  GRand *r = g_rand_new_with_seed (29);
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    for (guint li = 0; li < G_N_ELEMENTS (lengths); li++)
+      {
+        SyDType t = types[k];
+        int K = lengths[li], rows = 6, nx = 5;
+        g_autofree guint8 *q = random_matrix (t, rows, K, r);
+        g_autofree float *deq = g_new (float, (gsize) rows * K);
+        g_autofree float *x = sy_test_random_values (nx * K, g_rand_int (r));
+
+        sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
+        for (int i = 0; i < K; i += 16)
+          x[K + i + (i / 16) % 16] *= 1e4f;                 /* row 1: an outlier a group */
+        for (int i = 0; i < K; i++)
+          {
+            int g = (i / 16) % 4;
+
+            /* row 2: zeros, subnormals, 1e30 and ordinary groups in turn */
+            x[2 * K + i] = g == 0 ? 0.0f : g == 1 ? x[2 * K + i] * 1e-39f : g == 2 ? x[2 * K + i] * 1e30f
+                                                                                  : x[2 * K + i];
+          }
+        x[3 * K + K / 2 + 3] = NAN;
+        x[4 * K + 17] = -INFINITY;
+        for (int row = 0; row < nx; row++)
+          {
+            const float *xr = x + (gsize) row * K;
+            float y[6], ref[6];
+
+            if (!sy_quant_matmul_rows (t, q, K, xr, 1, y, rows, 0, rows, NULL, 0))
+              g_error ("%s: no fast path at T = 1", sy_dtype_name (t));
+            sy_quant_matmul_rows_ref (t, q, K, xr, 1, ref, rows, 0, rows);
+            for (int i = 0; i < rows; i++)
+              {
+                double bound = row >= 3 ? 0 : gemv_act_bound (deq + (gsize) i * K, xr, K);
+
+                if (row >= 3 ? isfinite (y[i]) : !(fabs ((double) y[i] - ref[i]) <= bound))
+                  g_error ("%s K %d (%s) activation row %d: y[%d] = %.9g, ref %.9g (bound %.4g)",
+                           sy_dtype_name (t), K, sy_quant_matmul_path (t), row, i, y[i], ref[i], bound);
+              }
+          }
+      }
   g_rand_free (r);
 }
 
@@ -504,6 +585,7 @@ main (int    argc,
   g_test_add_func ("/engine/quant-matmul/best-level", test_best_level);
   g_test_add_func ("/engine/quant-matmul/no-avx512", test_no_avx512);
   g_test_add_func ("/engine/quant-matmul/edge-scales", test_edge_scales);
+  g_test_add_func ("/engine/quant-matmul/one-token-activations", test_one_token_activations);
   g_test_add_func ("/engine/quant-matmul/sy-matmul", test_sy_matmul);
   g_test_add_func ("/engine/quant-matmul/q8/best-level", test_q8_best_level);
   g_test_add_func ("/engine/quant-matmul/q8/no-avx512", test_q8_no_avx512);
