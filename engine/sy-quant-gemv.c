@@ -1,4 +1,4 @@
-/* sy-quant-gemv.c: one-token products (GEMV) of Q4_K and Q6_K matrices
+/* sy-quant-gemv.c: one-token products (GEMV) of Q4_K, Q5_K and Q6_K matrices
  * with float32 activations, on integer dot products
  *
  * Copyright 2026 The Switchyard authors
@@ -25,7 +25,7 @@
  *   P = ((q . a) 256 + q . b) 256 + q . c  =  sum of 4 q X
  *
  * from three vpdpbusd and two shifts (|P| <= 4 x 63 x XMAX < 2^31 for
- * Q6_K's 6-bit codes).  P is made a float (rounded once, like the float
+ * Q6_K's 6-bit codes; Q4_K's and Q5_K's are 4 and 5 bits).  P is made a float (rounded once, like the float
  * path's partial sums) and multiplied by d sc_g s_g; the mins / offsets go
  * against float sums of x per group as in the float kernels.  Against the
  * same weights dequantized, the result differs by float rounding only
@@ -55,8 +55,8 @@
  * CHUNK (dtype, r, 0) and (dtype, r, 1) in their natural order. */
 #define UNIT_DIGITS 768
 
-/* Q4_K's codes: register 2 c + h holds the nibbles h of bytes 64 c ..
- * 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's: register k holds
+/* Q4_K's (and Q5_K's) codes: register 2 c + h holds the nibbles h of
+ * bytes 64 c .. 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's: register k holds
  * values 32 k .. 32 k + 31 and 128 + 32 k .. (sy-quant-matmul-avx512.c's
  * gemv_q6_k_unit order) */
 static inline int
@@ -64,9 +64,9 @@ chunk_of (SyDType dtype,
           int     r,
           int     half)
 {
-  if (dtype == SY_DTYPE_Q4_K)
-    return 4 * (r / 2) + r % 2 + 2 * half;
-  return r + 4 * half;
+  if (dtype == SY_DTYPE_Q6_K)
+    return r + 4 * half;
+  return 4 * (r / 2) + r % 2 + 2 * half;
 }
 
 typedef struct
@@ -161,18 +161,36 @@ f16_gv (const guint8 *p)
   return _cvtsh_ss (h);
 }
 
-/* the four registers of 64 codes (bytes) of a Q4_K unit at @b */
+/* the four registers of 64 codes (bytes) of a Q4_K unit at @b; Q5_K
+ * (@five): the nibbles at b + 48, and bit s of qh[l] (b + 16) the fifth
+ * bit of value l of sub-block s */
 INLINE_GV void
-codes_q4_k (const guint8 *b,
-            __m512i       q[4])
+codes_q45_k (const guint8   *b,
+             const gboolean  five,
+             __m512i         q[4])
 {
   const __m512i m4 = _mm512_set1_epi8 (0x0F);
-  __m512i v0 = _mm512_loadu_si512 (b + 16), v1 = _mm512_loadu_si512 (b + 80);
+  const guint8 *qs = b + (five ? 48 : 16);
+  __m512i v0 = _mm512_loadu_si512 (qs), v1 = _mm512_loadu_si512 (qs + 64);
 
   q[0] = _mm512_and_si512 (v0, m4);
   q[1] = _mm512_and_si512 (_mm512_srli_epi16 (v0, 4), m4);
   q[2] = _mm512_and_si512 (v1, m4);
   q[3] = _mm512_and_si512 (_mm512_srli_epi16 (v1, 4), m4);
+  if (five)
+    {
+      __m512i h = _mm512_broadcast_i64x4 (_mm256_loadu_si256 ((const __m256i *) (b + 16)));
+
+      for (int r = 0; r < 4; r++)
+        {
+          /* the halves' sub-blocks chunk_of (r, 0), chunk_of (r, 1) */
+          int s0 = 4 * (r / 2) + r % 2;
+          __m512i sel = _mm512_mask_blend_epi64 (0xF0, _mm512_set1_epi8 ((char) (1 << s0)),
+                                                 _mm512_set1_epi8 ((char) (1 << (s0 + 2))));
+
+          q[r] = _mm512_mask_add_epi8 (q[r], _mm512_test_epi8_mask (h, sel), q[r], _mm512_set1_epi8 (16));
+        }
+    }
 }
 
 /* the same for Q6_K (ql's nibbles and qh's bit pairs, 6-bit codes) */
@@ -219,7 +237,7 @@ gemv_rows_gv (const SyDType  dtype,
               int            r0,
               int            r1)
 {
-  const gsize ub = dtype == SY_DTYPE_Q4_K ? 144 : 210;
+  const gsize ub = dtype == SY_DTYPE_Q4_K ? 144 : dtype == SY_DTYPE_Q5_K ? 176 : 210;
   const gsize row_bytes = ub * (K / UNIT);
   /* the rows run on across 4 KiB pages, where the hardware prefetcher
    * stops: the same place three rows on */
@@ -240,7 +258,7 @@ gemv_rows_gv (const SyDType  dtype,
 
           for (gsize o = 0; o < ub; o += 64)
             _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
-          if (dtype == SY_DTYPE_Q4_K)
+          if (dtype != SY_DTYPE_Q6_K)
             {
               const __m512i pairs = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
               guint64 sc8, m8;
@@ -256,7 +274,7 @@ gemv_rows_gv (const SyDType  dtype,
                                   _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8))));
               accm = _mm512_castps256_ps512 (_mm256_fmadd_ps (dm, _mm256_loadu_ps (acts->sums + 8 * u),
                                                               _mm512_castps512_ps256 (accm)));
-              codes_q4_k (b, q);
+              codes_q45_k (b, dtype == SY_DTYPE_Q5_K, q);
             }
           else
             {
@@ -283,6 +301,12 @@ gemv_q4_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1
 }
 
 KERNEL_GV static void
+gemv_q5_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
+{
+  gemv_rows_gv (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
+}
+
+KERNEL_GV static void
 gemv_q6_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
 {
   gemv_rows_gv (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
@@ -305,7 +329,7 @@ sy_qm_gemv_vnni (SyDType       dtype,
   guint8 *digits_heap = NULL;
   g_autofree float *scale_heap = NULL, *sums_heap = NULL;
 
-  g_return_if_fail (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K);
+  g_return_if_fail (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K || dtype == SY_DTYPE_Q6_K);
   g_return_if_fail (K > 0 && K % UNIT == 0);
   if (U > 32)
     {
@@ -316,6 +340,8 @@ sy_qm_gemv_vnni (SyDType       dtype,
   acts_prepare (x, K, &acts);
   if (dtype == SY_DTYPE_Q4_K)
     gemv_q4_k_gv (w, K, &acts, y, r0, r1);
+  else if (dtype == SY_DTYPE_Q5_K)
+    gemv_q5_k_gv (w, K, &acts, y, r0, r1);
   else
     gemv_q6_k_gv (w, K, &acts, y, r0, r1);
   g_aligned_free (digits_heap);

@@ -73,8 +73,15 @@ void sy_qm_fused_512 (SyDType dtype, const guint8 *w, int K, const float *x, int
 void sy_qm_rows_panel_512 (SyDType dtype, const guint8 *w, int K, const float *x, int T,
                            float *y, gsize ldy, int r0, int r1, float *panel, int panel_rows);
 
-/* sy-quant-gemv.c: rows [r0, r1) of y = w x for one activation row, Q4_K
- * or Q6_K, on integer dot products (needs AVX-512 VNNI and DQ) */
+/* the block types with a one-token kernel (sy-quant-gemv.c) */
+static inline gboolean
+gemv_dtype (SyDType dtype)
+{
+  return dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K || dtype == SY_DTYPE_Q6_K;
+}
+
+/* sy-quant-gemv.c: rows [r0, r1) of y = w x for one activation row of a
+ * gemv_dtype matrix, on integer dot products (needs AVX-512 VNNI and DQ) */
 void sy_qm_gemv_vnni (SyDType dtype, const guint8 *w, int K, const float *x, float *y,
                       int r0, int r1);
 

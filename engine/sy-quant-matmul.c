@@ -143,7 +143,7 @@ sy_quant_matmul_path (SyDType dtype)
   if (!sy_dtype_is_quantized (dtype))
     return "not quantized";
 #ifdef SY_QM_X86
-  if (have_avx512 () && have_vnni () && !gemv_off () && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+  if (have_avx512 () && have_vnni () && !gemv_off () && gemv_dtype (dtype))
     return "fast: avx512 vnni one-token, avx512 fused decode, avx512 panels";
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
@@ -178,8 +178,7 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (have_avx512 () && K % UNIT == 0)
     {
       /* one token: the GEMV kernels (level 2: without them, to compare) */
-      if (T == 1 && !gemv_off () && have_vnni ()
-          && (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
+      if (T == 1 && !gemv_off () && have_vnni () && gemv_dtype (dtype))
         {
           sy_qm_gemv_vnni (dtype, w, K, x, y, r0, r1);
           return TRUE;
