@@ -169,6 +169,22 @@ bpe_json_finish (BpeJson *j)
   return j->root;
 }
 
+/* The vocabulary: tokenizer.ggml.tokens (NULL when absent), their number
+ * (*@n) and tokenizer.ggml.token_type (*@types, NULL when absent, of
+ * *@n_types entries) */
+static GStrv
+vocab_tokens (SyGguf   *self,
+              guint    *n,
+              int32_t **types,
+              guint64  *n_types)
+{
+  GStrv tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+
+  *n = tokens ? g_strv_length (tokens) : 0;
+  *types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", n_types);
+  return tokens;
+}
+
 static json_object *
 byte_level (gboolean use_regex,
             gboolean trim_offsets)
@@ -474,7 +490,7 @@ static json_object *
 spm_tokenizer_json (SyGguf  *self,
                     GError **error)
 {
-  g_auto (GStrv) tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  g_auto (GStrv) tokens = NULL;
   g_auto (GStrv) merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
   g_autofree int32_t *types = NULL;
   g_autofree float *scores = NULL;
@@ -486,6 +502,7 @@ spm_tokenizer_json (SyGguf  *self,
   BpeJson j;
   guint n;
 
+  tokens = vocab_tokens (self, &n, &types, &n_types);
   if (tokens == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
@@ -493,8 +510,6 @@ spm_tokenizer_json (SyGguf  *self,
                    sy_gguf_get_path (self));
       return NULL;
     }
-  n = g_strv_length (tokens);
-  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
   scores = sy_gguf_get_float_array (self, "tokenizer.ggml.scores", &n_scores);
   if ((types && n_types != n) || (scores && n_scores != n))
     {
@@ -575,7 +590,7 @@ gpt2_tokenizer_json (SyGguf  *self,
                  "using llama.cpp's 'default' pre-tokenizer, so some texts may tokenize differently",
                  sy_gguf_get_path (self), pre ? pre : "(none)");
     }
-  tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  tokens = vocab_tokens (self, &n, &types, &n_types);
   merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
   if (tokens == NULL || merges == NULL)
     {
@@ -584,8 +599,6 @@ gpt2_tokenizer_json (SyGguf  *self,
                    sy_gguf_get_path (self));
       return NULL;
     }
-  n = g_strv_length (tokens);
-  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
   if (types && n_types != n)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
