@@ -64,11 +64,10 @@ eval (Ctx      *ctx,
   return trace;
 }
 
+/* @ctx comes with its session, ids and n set */
 static SyCalibration *
-calibrate (SySession          *session,
+calibrate (Ctx                *ctx,
            const SyRouterSpec *base,
-           const int32_t      *ids,
-           int                 n,
            double              target,
            SyProgressFunc      progress,
            gpointer            user_data,
@@ -79,13 +78,10 @@ calibrate (SySession          *session,
   g_autoptr (SyTrace) t_hi = NULL;
   const SyRouterModelInfo *info;
   SyCalibration *cal;
-  Ctx ctx = { 0, };
   double lo = 0, hi = 1, k_lo, k_hi, x_best;
   SyTrace *best;
 
-  g_return_val_if_fail (session != NULL && base != NULL, NULL);
-
-  info = sy_model_get_router_info (sy_session_get_model (session));
+  info = sy_model_get_router_info (sy_session_get_model (ctx->session));
   if (target <= 0)
     target = info->native_k;
   spec = sy_router_spec_copy (base);
@@ -103,13 +99,10 @@ calibrate (SySession          *session,
       return NULL;
     }
 
-  ctx.session = session;
-  ctx.ids = ids;
-  ctx.n = n;
-  ctx.spec = spec;
-  ctx.increasing = spec->policy == SY_POLICY_TOPP;
+  ctx->spec = spec;
+  ctx->increasing = spec->policy == SY_POLICY_TOPP;
 
-  if (!(t_lo = eval (&ctx, 0, &k_lo, error)) || !(t_hi = eval (&ctx, 1, &k_hi, error)))
+  if (!(t_lo = eval (ctx, 0, &k_lo, error)) || !(t_hi = eval (ctx, 1, &k_hi, error)))
     return NULL;
   if (target < k_lo - 1e-9 || target > k_hi + 1e-9)
     {
@@ -127,10 +120,10 @@ calibrate (SySession          *session,
       g_clear_pointer (&t_hi, sy_trace_free);
       t_hi = g_steal_pointer (&t_lo);
     }
-  while (hi - lo > 1.5 / GRID && ctx.n_runs < MAX_RUNS && fabs (k_hi - target) >= 1e-9)
+  while (hi - lo > 1.5 / GRID && ctx->n_runs < MAX_RUNS && fabs (k_hi - target) >= 1e-9)
     {
       double mid = round ((lo + hi) / 2 * GRID) / GRID, k;
-      SyTrace *t = eval (&ctx, mid, &k, error);
+      SyTrace *t = eval (ctx, mid, &k, error);
 
       if (t == NULL)
         return NULL;
@@ -148,7 +141,7 @@ calibrate (SySession          *session,
           g_clear_pointer (&t_hi, sy_trace_free);
           t_hi = t;
         }
-      if (progress && !progress (MIN (ctx.n_runs / 24.0, 0.99), "calibrating", user_data))
+      if (progress && !progress (MIN (ctx->n_runs / 24.0, 0.99), "calibrating", user_data))
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "calibration cancelled");
           return NULL;
@@ -166,20 +159,20 @@ calibrate (SySession          *session,
       best = g_steal_pointer (&t_hi);
     }
 
-  *value_of (spec) = ctx.increasing ? x_best : round ((1 - x_best) * GRID) / GRID;
+  *value_of (spec) = ctx->increasing ? x_best : round ((1 - x_best) * GRID) / GRID;
   cal = g_new0 (SyCalibration, 1);
   cal->value = *value_of (spec);
   cal->avg_k = best->avg_k;
   cal->target = target;
-  cal->n_runs = ctx.n_runs;
+  cal->n_runs = ctx->n_runs;
   cal->trace = best;
   /* leave the session on the result (its cache holds another run, reset) */
-  if (!sy_session_set_router (session, spec, error))
+  if (!sy_session_set_router (ctx->session, spec, error))
     {
       sy_calibration_free (cal);
       return NULL;
     }
-  sy_session_reset (session);
+  sy_session_reset (ctx->session);
   cal->spec = g_steal_pointer (&spec);
   if (progress)
     progress (1.0, "calibrated", user_data);
@@ -198,13 +191,14 @@ sy_calibrate (SySession          *session,
               gpointer            user_data,
               GError            **error)
 {
+  Ctx ctx = { session, ids, n, NULL, FALSE, 0 };
   SyCalibration *cal;
   gboolean last;
 
   g_return_val_if_fail (session != NULL && base != NULL, NULL);
   last = sy_session_get_last_logits (session);
   sy_session_set_last_logits (session, TRUE);
-  cal = calibrate (session, base, ids, n, target, progress, user_data, error);
+  cal = calibrate (&ctx, base, target, progress, user_data, error);
   sy_session_set_last_logits (session, last);
   return cal;
 }

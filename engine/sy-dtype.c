@@ -294,6 +294,31 @@ sy_f32_to_f16 (float f)
 }
 
 void
+sy_dtype_from_f32 (SyDType      dtype,
+                   const float *values,
+                   gsize        n,
+                   guint8      *out)
+{
+  switch (dtype)
+    {
+    case SY_DTYPE_F32:
+      memcpy (out, values, n * sizeof (float));
+      break;
+    case SY_DTYPE_F16:
+    case SY_DTYPE_BF16:
+      for (gsize i = 0; i < n; i++)
+        {
+          uint16_t h = dtype == SY_DTYPE_F16 ? sy_f32_to_f16 (values[i]) : sy_f32_to_bf16 (values[i]);
+
+          memcpy (out + 2 * i, &h, 2);
+        }
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
+void
 sy_tensor_to_f32 (const SyTensor *tensor,
                   int64_t         offset,
                   int64_t         n,

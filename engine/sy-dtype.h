@@ -78,6 +78,12 @@ float          sy_bf16_to_f32            (uint16_t          h);
 float          sy_f16_to_f32             (uint16_t          h);
 uint16_t       sy_f32_to_bf16            (float             f);
 uint16_t       sy_f32_to_f16             (float             f);
+/* @n float32 @values as @dtype (F32, F16 or BF16, converted as above) into
+ * @out, 4 or 2 bytes a value, any alignment. */
+void           sy_dtype_from_f32         (SyDType           dtype,
+                                          const float      *values,
+                                          gsize             n,
+                                          guint8           *out);
 /* Appends "[3000, 64]" to @s. */
 void           sy_shape_append           (GString          *s,
                                           int               n_dims,

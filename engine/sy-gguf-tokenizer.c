@@ -140,6 +140,51 @@ string_object (const char *key,
   return o;
 }
 
+/* A tokenizer.json with a BPE model, built in parts: its vocab, merges
+ * and added tokens are added to the model and root when complete */
+typedef struct
+{
+  json_object *root, *bpe, *vocab, *merges, *added;
+} BpeJson;
+
+static void
+bpe_json_init (BpeJson *j)
+{
+  j->root = json_object_new_object ();
+  j->bpe = string_object ("type", "BPE");
+  j->vocab = json_object_new_object ();
+  j->merges = json_object_new_array ();
+  j->added = json_object_new_array ();
+}
+
+/* adds the vocab and merges to the model, the model and the added tokens
+ * to the root; returns the root (one json_object_put() frees it all) */
+static json_object *
+bpe_json_finish (BpeJson *j)
+{
+  json_object_object_add (j->bpe, "vocab", j->vocab);
+  json_object_object_add (j->bpe, "merges", j->merges);
+  json_object_object_add (j->root, "model", j->bpe);
+  json_object_object_add (j->root, "added_tokens", j->added);
+  return j->root;
+}
+
+/* The vocabulary: tokenizer.ggml.tokens (NULL when absent), their number
+ * (*@n) and tokenizer.ggml.token_type (*@types, NULL when absent, of
+ * *@n_types entries) */
+static GStrv
+vocab_tokens (SyGguf   *self,
+              guint    *n,
+              int32_t **types,
+              guint64  *n_types)
+{
+  GStrv tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+
+  *n = tokens ? g_strv_length (tokens) : 0;
+  *types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", n_types);
+  return tokens;
+}
+
 static json_object *
 byte_level (gboolean use_regex,
             gboolean trim_offsets)
@@ -445,7 +490,7 @@ static json_object *
 spm_tokenizer_json (SyGguf  *self,
                     GError **error)
 {
-  g_auto (GStrv) tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  g_auto (GStrv) tokens = NULL;
   g_auto (GStrv) merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
   g_autofree int32_t *types = NULL;
   g_autofree float *scores = NULL;
@@ -453,9 +498,11 @@ spm_tokenizer_json (SyGguf  *self,
   gboolean add_space_prefix = TRUE;
   int64_t bos, eos;
   const char *unk = NULL;
-  json_object *root, *bpe, *vocab, *jmerges, *jranks = NULL, *added;
+  json_object *jranks = NULL;
+  BpeJson j;
   guint n;
 
+  tokens = vocab_tokens (self, &n, &types, &n_types);
   if (tokens == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
@@ -463,8 +510,6 @@ spm_tokenizer_json (SyGguf  *self,
                    sy_gguf_get_path (self));
       return NULL;
     }
-  n = g_strv_length (tokens);
-  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
   scores = sy_gguf_get_float_array (self, "tokenizer.ggml.scores", &n_scores);
   if ((types && n_types != n) || (scores && n_scores != n))
     {
@@ -483,11 +528,7 @@ spm_tokenizer_json (SyGguf  *self,
   special_ids (self, n, TRUE, 1, 2, &bos, &eos, NULL, NULL);
   sy_gguf_get_bool (self, "tokenizer.ggml.add_space_prefix", &add_space_prefix);
 
-  root = json_object_new_object ();
-  bpe = string_object ("type", "BPE");
-  vocab = json_object_new_object ();
-  jmerges = json_object_new_array ();
-  added = json_object_new_array ();
+  bpe_json_init (&j);
   for (guint i = 0; i < n; i++)
     {
       int type = types ? types[i] : 1;
@@ -498,35 +539,28 @@ spm_tokenizer_json (SyGguf  *self,
        * the text after each gets its own leading space, as in llama.cpp
        * (normalized = false; our writer's files keep the HF meaning) */
       if (type == 3 || type == 4)
-        json_object_array_add (added, added_token (i, tokens[i], type == 3, merges != NULL && type == 4));
-      if (!json_object_object_get_ex (vocab, tokens[i], NULL))
-        json_object_object_add (vocab, tokens[i], json_object_new_int (i));
+        json_object_array_add (j.added, added_token (i, tokens[i], type == 3, merges != NULL && type == 4));
+      if (!json_object_object_get_ex (j.vocab, tokens[i], NULL))
+        json_object_object_add (j.vocab, tokens[i], json_object_new_int (i));
     }
   if (merges == NULL)
-    jranks = spm_score_merges (tokens, n, scores, jmerges);
-  else if (!merges_json (self, merges, NULL, jmerges, error))
+    jranks = spm_score_merges (tokens, n, scores, j.merges);
+  else if (!merges_json (self, merges, NULL, j.merges, error))
     {
-      json_object_put (jmerges);
-      json_object_put (vocab);
-      json_object_put (bpe);
-      json_object_put (added);
-      json_object_put (root);
+      json_object_put (bpe_json_finish (&j));
       return NULL;
     }
-  json_object_object_add (bpe, "unk_token", unk ? json_object_new_string (unk) : NULL);
-  json_object_object_add (bpe, "fuse_unk", json_object_new_boolean (TRUE));
-  json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (TRUE));
-  json_object_object_add (bpe, "vocab", vocab);
-  json_object_object_add (bpe, "merges", jmerges);
+  json_object_object_add (j.bpe, "unk_token", unk ? json_object_new_string (unk) : NULL);
+  json_object_object_add (j.bpe, "fuse_unk", json_object_new_boolean (TRUE));
+  json_object_object_add (j.bpe, "byte_fallback", json_object_new_boolean (TRUE));
+  bpe_json_finish (&j);
   if (jranks)
-    json_object_object_add (bpe, "merge_ranks", jranks);
-  json_object_object_add (root, "model", bpe);
-  json_object_object_add (root, "added_tokens", added);
-  json_object_object_add (root, "normalizer", spm_normalizer (add_space_prefix));
-  json_object_object_add (root, "pre_tokenizer", NULL);
-  json_object_object_add (root, "post_processor", bos_eos_template (tokens, bos, eos));
-  json_object_object_add (root, "decoder", spm_decoder (add_space_prefix));
-  return root;
+    json_object_object_add (j.bpe, "merge_ranks", jranks);
+  json_object_object_add (j.root, "normalizer", spm_normalizer (add_space_prefix));
+  json_object_object_add (j.root, "pre_tokenizer", NULL);
+  json_object_object_add (j.root, "post_processor", bos_eos_template (tokens, bos, eos));
+  json_object_object_add (j.root, "decoder", spm_decoder (add_space_prefix));
+  return j.root;
 }
 
 /* ---- BPE (gpt2) --------------------------------------------------------------- */
@@ -543,7 +577,8 @@ gpt2_tokenizer_json (SyGguf  *self,
   g_autoptr (GHashTable) ids = NULL;
   guint64 n_types = 0;
   int64_t bos, eos;
-  json_object *root, *bpe, *vocab, *jmerges, *added, *pre_tok, *post, *tmpl;
+  json_object *pre_tok, *post, *tmpl;
+  BpeJson j;
   guint n;
 
   if (spec == NULL)
@@ -555,7 +590,7 @@ gpt2_tokenizer_json (SyGguf  *self,
                  "using llama.cpp's 'default' pre-tokenizer, so some texts may tokenize differently",
                  sy_gguf_get_path (self), pre ? pre : "(none)");
     }
-  tokens = sy_gguf_get_string_array (self, "tokenizer.ggml.tokens");
+  tokens = vocab_tokens (self, &n, &types, &n_types);
   merges = sy_gguf_get_string_array (self, "tokenizer.ggml.merges");
   if (tokens == NULL || merges == NULL)
     {
@@ -564,8 +599,6 @@ gpt2_tokenizer_json (SyGguf  *self,
                    sy_gguf_get_path (self));
       return NULL;
     }
-  n = g_strv_length (tokens);
-  types = sy_gguf_get_int_array (self, "tokenizer.ggml.token_type", &n_types);
   if (types && n_types != n)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
@@ -575,44 +608,33 @@ gpt2_tokenizer_json (SyGguf  *self,
     }
   special_ids (self, n, spec->add_bos, 11, 11, &bos, &eos, NULL, NULL);
 
-  root = json_object_new_object ();
-  bpe = string_object ("type", "BPE");
-  vocab = json_object_new_object ();
-  jmerges = json_object_new_array ();
-  added = json_object_new_array ();
+  bpe_json_init (&j);
   ids = g_hash_table_new (g_str_hash, g_str_equal);
-  json_object_object_add (bpe, "byte_fallback", json_object_new_boolean (FALSE));
-  json_object_object_add (bpe, "ignore_merges", json_object_new_boolean (spec->ignore_merges));
+  json_object_object_add (j.bpe, "byte_fallback", json_object_new_boolean (FALSE));
+  json_object_object_add (j.bpe, "ignore_merges", json_object_new_boolean (spec->ignore_merges));
   /* a character that is no token (after the byte map: only in vocabularies
    * that are not byte-level) stays between its neighbours, unmerged, and
    * is then left out, as llama.cpp does */
-  json_object_object_add (bpe, "drop_unknown_after_merges", json_object_new_boolean (TRUE));
+  json_object_object_add (j.bpe, "drop_unknown_after_merges", json_object_new_boolean (TRUE));
   for (guint i = 0; i < n; i++)
     {
       int type = types ? types[i] : 1;
 
       /* 3 control, 4 user-defined: matched whole before the model runs */
       if (type == 3 || type == 4)
-        json_object_array_add (added, added_token (i, tokens[i], type == 3, type == 4));
+        json_object_array_add (j.added, added_token (i, tokens[i], type == 3, type == 4));
       if (!g_hash_table_contains (ids, tokens[i]))
         {
           g_hash_table_insert (ids, tokens[i], GUINT_TO_POINTER (i + 1));
-          json_object_object_add (vocab, tokens[i], json_object_new_int (i));
+          json_object_object_add (j.vocab, tokens[i], json_object_new_int (i));
         }
     }
-  if (!merges_json (self, merges, ids, jmerges, error))
+  if (!merges_json (self, merges, ids, j.merges, error))
     {
-      json_object_put (jmerges);
-      json_object_put (vocab);
-      json_object_put (bpe);
-      json_object_put (added);
-      json_object_put (root);
+      json_object_put (bpe_json_finish (&j));
       return NULL;
     }
-  json_object_object_add (bpe, "vocab", vocab);
-  json_object_object_add (bpe, "merges", jmerges);
-  json_object_object_add (root, "model", bpe);
-  json_object_object_add (root, "added_tokens", added);
+  bpe_json_finish (&j);
   if (spec->regexes[1] == NULL && strcmp (spec->regexes[0], RE_GPT2) == 0)
     pre_tok = byte_level (TRUE, TRUE);    /* GPT-2's own: the fast path */
   else
@@ -632,7 +654,7 @@ gpt2_tokenizer_json (SyGguf  *self,
       pre_tok = string_object ("type", "Sequence");
       json_object_object_add (pre_tok, "pretokenizers", seq);
     }
-  json_object_object_add (root, "pre_tokenizer", pre_tok);
+  json_object_object_add (j.root, "pre_tokenizer", pre_tok);
   tmpl = bos_eos_template (tokens, bos, eos);
   if (tmpl)
     {
@@ -645,9 +667,9 @@ gpt2_tokenizer_json (SyGguf  *self,
     }
   else
     post = byte_level (TRUE, FALSE);
-  json_object_object_add (root, "post_processor", post);
-  json_object_object_add (root, "decoder", byte_level (TRUE, TRUE));
-  return root;
+  json_object_object_add (j.root, "post_processor", post);
+  json_object_object_add (j.root, "decoder", byte_level (TRUE, TRUE));
+  return j.root;
 }
 
 json_object *

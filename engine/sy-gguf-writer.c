@@ -354,24 +354,10 @@ encode (SyDType      dtype,
         int64_t      n,
         guint8      *out)
 {
-  switch (dtype)
-    {
-    case SY_DTYPE_F32:
-      memcpy (out, values, sizeof (float) * n);
-      break;
-    case SY_DTYPE_F16:
-    case SY_DTYPE_BF16:
-      for (int64_t i = 0; i < n; i++)
-        {
-          uint16_t h = dtype == SY_DTYPE_F16 ? sy_f32_to_f16 (values[i]) : sy_f32_to_bf16 (values[i]);
-
-          memcpy (out + 2 * i, &h, 2);
-        }
-      break;
-    default:
-      sy_quantize (dtype, values, n, out);
-      break;
-    }
+  if (sy_dtype_is_quantized (dtype))
+    sy_quantize (dtype, values, n, out);
+  else
+    sy_dtype_from_f32 (dtype, values, n, out);
 }
 
 gboolean

@@ -164,37 +164,6 @@ append_entry (SySafetensorsWriter *self,
   g_hash_table_insert (self->names, e->name, e);
 }
 
-static void
-convert_from_f32 (guint8      *out,
-                  SyDType      dtype,
-                  const float *in,
-                  gsize        n)
-{
-  switch (dtype)
-    {
-    case SY_DTYPE_F32:
-      memcpy (out, in, n * sizeof (float));
-      break;
-    case SY_DTYPE_BF16:
-      for (gsize i = 0; i < n; i++)
-        {
-          uint16_t h = sy_f32_to_bf16 (in[i]);
-          memcpy (out + 2 * i, &h, 2);
-        }
-      break;
-    case SY_DTYPE_F16:
-      for (gsize i = 0; i < n; i++)
-        {
-          uint16_t h = sy_f32_to_f16 (in[i]);
-          memcpy (out + 2 * i, &h, 2);
-        }
-      break;
-    case SY_N_DTYPES:
-    default:
-      g_return_if_reached ();
-    }
-}
-
 /* A tensor copied in now: @data as it is, or (@from_f32) float32 values
  * converted to @dtype. */
 static gboolean
@@ -216,7 +185,7 @@ add_copy (SySafetensorsWriter  *self,
     return FALSE;
   e->bytes = g_malloc (MAX (e->n_bytes, 1));
   if (from_f32)
-    convert_from_f32 (e->bytes, dtype, data, e->n_bytes / sy_dtype_size (dtype));
+    sy_dtype_from_f32 (dtype, data, e->n_bytes / sy_dtype_size (dtype), e->bytes);
   else if (e->n_bytes)
     memcpy (e->bytes, data, e->n_bytes);
   append_entry (self, e);
@@ -278,7 +247,7 @@ sy_safetensors_writer_add_tensor (SySafetensorsWriter  *self,
         int64_t len = MIN (CHUNK_ELEMENTS, n - off);
 
         sy_tensor_to_f32 (tensor, off, len, chunk);
-        convert_from_f32 (e->bytes + off * esize, dtype, chunk, (gsize) len);
+        sy_dtype_from_f32 (dtype, chunk, (gsize) len, e->bytes + off * esize);
       }
   }
   append_entry (self, e);
@@ -492,7 +461,7 @@ write_range (SySafetensorsWriter  *self,
                              fill_error ? fill_error->message : "could not produce the data");
                 goto out;
               }
-            convert_from_f32 (converted, e->dtype, chunk, (gsize) len);
+            sy_dtype_from_f32 (e->dtype, chunk, (gsize) len, converted);
             if (!write_bytes (f, converted, (gsize) len * esize, partial, error))
               goto out;
             progress->done += (guint64) len * esize;

@@ -130,20 +130,30 @@ parse_header_json (const char   *path,
   return TRUE;
 }
 
+/* A tensor's entry in the header: its name and description, with the
+ * file (@path) and the sizes its data must fit, for the checks and their
+ * messages */
+typedef struct
+{
+  const char  *path;
+  const char  *name;
+  json_object *desc;
+  uint64_t     data_size;
+  gsize        file_size;
+} Entry;
+
 static gboolean
-parse_dtype (const char  *path,
-             const char  *name,
-             json_object *desc,
-             SyDType     *out,
-             GError     **error)
+parse_dtype (const Entry  *e,
+             SyDType      *out,
+             GError      **error)
 {
   json_object *jdtype;
   const char *dtype_name;
 
-  if (!json_object_object_get_ex (desc, "dtype", &jdtype) ||
+  if (!json_object_object_get_ex (e->desc, "dtype", &jdtype) ||
       !json_object_is_type (jdtype, json_type_string))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "%s: tensor '%s' has no dtype string", path, name);
+                           "%s: tensor '%s' has no dtype string", e->path, e->name);
   dtype_name = json_object_get_string (jdtype);
   if (strcmp (dtype_name, "F32") == 0)
     *out = SY_DTYPE_F32;
@@ -154,7 +164,7 @@ parse_dtype (const char  *path,
   else
     return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
                            "%s: tensor '%s' has %s dtype '%.32s' (supported: F32, F16, BF16)",
-                           path, name,
+                           e->path, e->name,
                            is_known_other_dtype (dtype_name) ? "unsupported" : "unknown",
                            dtype_name);
   return TRUE;
@@ -162,25 +172,23 @@ parse_dtype (const char  *path,
 
 /* The shape and its element count. */
 static gboolean
-parse_shape (const char          *path,
-             const char          *name,
-             json_object         *desc,
-             SySafetensorsTensor *t,
-             int64_t             *n_elements,
-             GError             **error)
+parse_shape (const Entry          *e,
+             SySafetensorsTensor  *t,
+             int64_t              *n_elements,
+             GError              **error)
 {
   json_object *jshape;
   size_t n_dims;
 
-  if (!json_object_object_get_ex (desc, "shape", &jshape) ||
+  if (!json_object_object_get_ex (e->desc, "shape", &jshape) ||
       !json_object_is_type (jshape, json_type_array))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "%s: tensor '%s' has no shape array", path, name);
+                           "%s: tensor '%s' has no shape array", e->path, e->name);
   n_dims = json_object_array_length (jshape);
   if (n_dims > SY_TENSOR_MAX_DIMS)
     return sy_engine_fail (error, SY_ENGINE_ERROR_UNSUPPORTED,
                            "%s: tensor '%s' has %zu dimensions (at most %d are supported)",
-                           path, name, n_dims, SY_TENSOR_MAX_DIMS);
+                           e->path, e->name, n_dims, SY_TENSOR_MAX_DIMS);
   t->n_dims = (int) n_dims;
   *n_elements = 1;
   for (size_t d = 0; d < n_dims; d++)
@@ -188,51 +196,47 @@ parse_shape (const char          *path,
       if (!json_nonneg_int (json_object_array_get_idx (jshape, d), &t->shape[d]))
         return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                                "%s: tensor '%s': shape dimension %zu is not a non-negative integer",
-                               path, name, d);
+                               e->path, e->name, d);
       if (__builtin_mul_overflow (*n_elements, t->shape[d], n_elements))
         return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                                "%s: tensor '%s': shape overflows the element count",
-                               path, name);
+                               e->path, e->name);
     }
   return TRUE;
 }
 
 /* data_offsets, inside the data section and as long as shape × dtype. */
 static gboolean
-parse_range (const char          *path,
-             const char          *name,
-             json_object         *desc,
-             uint64_t             data_size,
-             gsize                file_size,
-             int64_t              n_elements,
-             SySafetensorsTensor *t,
-             GError             **error)
+parse_range (const Entry          *e,
+             int64_t               n_elements,
+             SySafetensorsTensor  *t,
+             GError              **error)
 {
   json_object *joffsets;
   int64_t begin, end;
   uint64_t expected;
 
-  if (!json_object_object_get_ex (desc, "data_offsets", &joffsets) ||
+  if (!json_object_object_get_ex (e->desc, "data_offsets", &joffsets) ||
       !json_object_is_type (joffsets, json_type_array) ||
       json_object_array_length (joffsets) != 2 ||
       !json_nonneg_int (json_object_array_get_idx (joffsets, 0), &begin) ||
       !json_nonneg_int (json_object_array_get_idx (joffsets, 1), &end))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "%s: tensor '%s' has no data_offsets pair of non-negative integers",
-                           path, name);
+                           e->path, e->name);
   if (end < begin)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                           ") ends before it begins", path, name, begin, end);
-  if ((uint64_t) end > data_size)
+                           ") ends before it begins", e->path, e->name, begin, end);
+  if ((uint64_t) end > e->data_size)
     return sy_engine_fail (error, SY_ENGINE_ERROR_TRUNCATED,
                            "%s: tensor '%s' data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                            ") exceeds the data section of %" G_GUINT64_FORMAT
                            " bytes (file size %" G_GSIZE_FORMAT ")",
-                           path, name, begin, end, data_size, file_size);
+                           e->path, e->name, begin, end, e->data_size, e->file_size);
   if (__builtin_mul_overflow ((uint64_t) n_elements, (uint64_t) sy_dtype_size (t->dtype), &expected))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "%s: tensor '%s': shape overflows the byte count", path, name);
+                           "%s: tensor '%s': shape overflows the byte count", e->path, e->name);
   if (expected != (uint64_t) (end - begin))
     {
       g_autoptr (GString) s = g_string_new (NULL);
@@ -242,7 +246,7 @@ parse_range (const char          *path,
                    "%s: tensor '%s' of shape %s and dtype %s needs %" G_GUINT64_FORMAT
                    " bytes but data [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                    ") holds %" G_GINT64_FORMAT,
-                   path, name, s->str, sy_dtype_name (t->dtype), expected,
+                   e->path, e->name, s->str, sy_dtype_name (t->dtype), expected,
                    begin, end, end - begin);
       return FALSE;
     }
@@ -254,35 +258,31 @@ parse_range (const char          *path,
 /* One entry of the header: FALSE with @error, or TRUE with *@skip for
  * "__metadata__". */
 static gboolean
-parse_entry (const char          *path,
-             const char          *name,
-             json_object         *desc,
-             uint64_t             data_size,
-             gsize                file_size,
-             SySafetensorsTensor *t,
-             gboolean            *skip,
-             GError             **error)
+parse_entry (const Entry          *e,
+             SySafetensorsTensor  *t,
+             gboolean             *skip,
+             GError              **error)
 {
   int64_t n_elements = 1;
 
   *skip = FALSE;
-  if (strcmp (name, "__metadata__") == 0)
+  if (strcmp (e->name, "__metadata__") == 0)
     {
-      if (!json_object_is_type (desc, json_type_object))
+      if (!json_object_is_type (e->desc, json_type_object))
         return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                               "%s: header entry '__metadata__' is not an object", path);
+                               "%s: header entry '__metadata__' is not an object", e->path);
       *skip = TRUE;
       return TRUE;
     }
-  if (name[0] == '\0')
+  if (e->name[0] == '\0')
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "%s: header has a tensor with an empty name", path);
-  if (!json_object_is_type (desc, json_type_object))
+                           "%s: header has a tensor with an empty name", e->path);
+  if (!json_object_is_type (e->desc, json_type_object))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "%s: tensor '%s': header entry is not an object", path, name);
-  return parse_dtype (path, name, desc, &t->dtype, error) &&
-         parse_shape (path, name, desc, t, &n_elements, error) &&
-         parse_range (path, name, desc, data_size, file_size, n_elements, t, error);
+                           "%s: tensor '%s': header entry is not an object", e->path, e->name);
+  return parse_dtype (e, &t->dtype, error) &&
+         parse_shape (e, t, &n_elements, error) &&
+         parse_range (e, n_elements, t, error);
 }
 
 static int
@@ -349,7 +349,9 @@ sy_safetensors_header_parse (const char  *path,
       SySafetensorsTensor *t = &header->tensors[header->n_tensors];
       gboolean skip;
 
-      if (!parse_entry (path, it.key, it.val, header->data_size, size, t, &skip, error))
+      Entry e = { path, it.key, it.val, header->data_size, size };
+
+      if (!parse_entry (&e, t, &skip, error))
         return NULL;
       if (skip)
         continue;

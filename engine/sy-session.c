@@ -157,29 +157,6 @@ sy_session_set_capture_hidden (SySession *self,
   self->capture = capture;
 }
 
-static void
-copy_layer_rows (SyTraceLayer       *dst,
-                 const SyTraceLayer *src,
-                 int                 n,
-                 int                 E)
-{
-  gsize te = (gsize) n * E;
-
-  memcpy (dst->k, src->k, sizeof (int) * n);
-  memcpy (dst->experts, src->experts, sizeof (int) * te);
-  memcpy (dst->weights, src->weights, sizeof (float) * te);
-  memcpy (dst->probs, src->probs, sizeof (float) * te);
-  memcpy (dst->logits, src->logits, sizeof (float) * te);
-  memcpy (dst->cum, src->cum, sizeof (float) * n);
-  memcpy (dst->importance, src->importance, sizeof (float) * n);
-  memcpy (dst->complexity, src->complexity, sizeof (float) * n);
-  memcpy (dst->entropy, src->entropy, sizeof (float) * n);
-  memcpy (dst->depth, src->depth, sizeof (int8_t) * n);
-  memcpy (dst->flags, src->flags, sizeof (guint8) * n);
-  memcpy (dst->group_mask, src->group_mask, sizeof (int) * n);
-  dst->budget = src->budget;
-}
-
 /* Activated parameters and FLOPs of token @t: attention, router, the
  * routed experts it chose, shared experts, dense MLPs, the LM head. */
 static void
@@ -483,7 +460,7 @@ session_run (SySession      *self,
       trace->layers[i].layer = m->moe_layer[i];
       trace->layers[i].moe = i;
       if (p > 0)
-        copy_layer_rows (&trace->layers[i], &self->last->layers[i], p, E);
+        sy_trace_layer_copy_tokens (&trace->layers[i], &self->last->layers[i], p, E);
     }
 
   /* From here on the cache beyond p is being rewritten. */

@@ -82,27 +82,29 @@ _sy_hash_bytes (const char *s,
   return h;
 }
 
-/* The slots of an open-addressing table for @expected keys: a power of
- * two, at least 16, at most half full. */
-static guint
-map_capacity (guint expected)
+/* The zeroed slots (@slot_size bytes each) of an open-addressing table
+ * for @expected keys: a power of two, at least 16, at most half full;
+ * sets the table's @mask and its @count (0) */
+static gpointer
+map_slots_new (guint *mask,
+               guint *count,
+               guint  expected,
+               gsize  slot_size)
 {
   guint cap = 16;
 
   while (cap < expected * 2)
     cap <<= 1;
-  return cap;
+  *mask = cap - 1;
+  *count = 0;
+  return g_malloc0_n (cap, slot_size);
 }
 
 void
 _sy_str_map_init (SyStrMap *map,
                   guint     expected)
 {
-  guint cap = map_capacity (expected);
-
-  map->slots = g_new0 (SyStrSlot, cap);
-  map->mask = cap - 1;
-  map->count = 0;
+  map->slots = map_slots_new (&map->mask, &map->count, expected, sizeof (SyStrSlot));
 }
 
 void
@@ -210,13 +212,9 @@ void
 _sy_pair_map_init (SyPairMap *map,
                    guint      expected)
 {
-  guint cap = map_capacity (expected);
-
-  map->slots = g_new (SyPairSlot, cap);
-  for (guint i = 0; i < cap; i++)
+  map->slots = map_slots_new (&map->mask, &map->count, expected, sizeof (SyPairSlot));
+  for (guint i = 0; i <= map->mask; i++)
     map->slots[i].rank = -1;
-  map->mask = cap - 1;
-  map->count = 0;
 }
 
 void
@@ -274,22 +272,38 @@ _sy_unichar_is_space (gunichar c)
     }
 }
 
+/* The Unicode general categories of each class, as bit masks over
+ * GUnicodeType (fewer than 32 values) */
+#define TYPE_BIT(t) (1 << G_UNICODE_##t)
+enum
+{
+  LETTER_TYPES = TYPE_BIT (LOWERCASE_LETTER) | TYPE_BIT (MODIFIER_LETTER) | TYPE_BIT (OTHER_LETTER)
+                 | TYPE_BIT (TITLECASE_LETTER) | TYPE_BIT (UPPERCASE_LETTER),
+  NUMBER_TYPES = TYPE_BIT (DECIMAL_NUMBER) | TYPE_BIT (LETTER_NUMBER) | TYPE_BIT (OTHER_NUMBER),
+  MARK_TYPES = TYPE_BIT (SPACING_MARK) | TYPE_BIT (ENCLOSING_MARK) | TYPE_BIT (NON_SPACING_MARK),
+  PUNCT_TYPES = TYPE_BIT (CONNECT_PUNCTUATION) | TYPE_BIT (DASH_PUNCTUATION) | TYPE_BIT (CLOSE_PUNCTUATION)
+                | TYPE_BIT (FINAL_PUNCTUATION) | TYPE_BIT (INITIAL_PUNCTUATION)
+                | TYPE_BIT (OTHER_PUNCTUATION) | TYPE_BIT (OPEN_PUNCTUATION),
+  /* regex \w: letters, marks, decimal and letter numbers, connectors */
+  WORD_TYPES = LETTER_TYPES | MARK_TYPES | TYPE_BIT (DECIMAL_NUMBER) | TYPE_BIT (LETTER_NUMBER)
+               | TYPE_BIT (CONNECT_PUNCTUATION),
+};
+
+G_STATIC_ASSERT (G_UNICODE_SPACE_SEPARATOR < 32);
+
+static gboolean
+type_in (gunichar c,
+         guint32  types)
+{
+  return (types >> g_unichar_type (c)) & 1;
+}
+
 gboolean
 _sy_unichar_is_letter (gunichar c)
 {
   if (c < 0x80)
     return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_LOWERCASE_LETTER:
-    case G_UNICODE_MODIFIER_LETTER:
-    case G_UNICODE_OTHER_LETTER:
-    case G_UNICODE_TITLECASE_LETTER:
-    case G_UNICODE_UPPERCASE_LETTER:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  return type_in (c, LETTER_TYPES);
 }
 
 gboolean
@@ -297,29 +311,13 @@ _sy_unichar_is_number (gunichar c)
 {
   if (c < 0x80)
     return c >= '0' && c <= '9';
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_DECIMAL_NUMBER:
-    case G_UNICODE_LETTER_NUMBER:
-    case G_UNICODE_OTHER_NUMBER:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  return type_in (c, NUMBER_TYPES);
 }
 
 gboolean
 _sy_unichar_is_mark (gunichar c)
 {
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_SPACING_MARK:
-    case G_UNICODE_ENCLOSING_MARK:
-    case G_UNICODE_NON_SPACING_MARK:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  return type_in (c, MARK_TYPES);
 }
 
 gboolean
@@ -329,23 +327,7 @@ _sy_unichar_is_word (gunichar c)
     return g_ascii_isalnum (c) || c == '_';
   if (c == 0x200C || c == 0x200D)
     return TRUE;
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_LOWERCASE_LETTER:
-    case G_UNICODE_MODIFIER_LETTER:
-    case G_UNICODE_OTHER_LETTER:
-    case G_UNICODE_TITLECASE_LETTER:
-    case G_UNICODE_UPPERCASE_LETTER:
-    case G_UNICODE_LETTER_NUMBER:
-    case G_UNICODE_DECIMAL_NUMBER:
-    case G_UNICODE_SPACING_MARK:
-    case G_UNICODE_ENCLOSING_MARK:
-    case G_UNICODE_NON_SPACING_MARK:
-    case G_UNICODE_CONNECT_PUNCTUATION:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  return type_in (c, WORD_TYPES);
 }
 
 gboolean
@@ -353,19 +335,7 @@ _sy_unichar_is_punct (gunichar c)
 {
   if (c < 0x80)
     return g_ascii_ispunct (c);
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_CONNECT_PUNCTUATION:
-    case G_UNICODE_DASH_PUNCTUATION:
-    case G_UNICODE_CLOSE_PUNCTUATION:
-    case G_UNICODE_FINAL_PUNCTUATION:
-    case G_UNICODE_INITIAL_PUNCTUATION:
-    case G_UNICODE_OTHER_PUNCTUATION:
-    case G_UNICODE_OPEN_PUNCTUATION:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  return type_in (c, PUNCT_TYPES);
 }
 
 /* ---- GPT-2 byte-level alphabet ------------------------------------------ */
@@ -472,6 +442,25 @@ _sy_append_utf8_valid (GString    *out,
   return end - bytes;
 }
 
+/* Unicode Table 3-7 (well-formed UTF-8): the lead bytes first..last, the
+ * continuation bytes they take and the range of the first of those (the
+ * others are 0x80..0xBF) */
+static const struct
+{
+  guchar first, last;
+  int    need;
+  guchar lo, hi;
+} utf8_leads[] = {
+  { 0xC2, 0xDF, 1, 0x80, 0xBF },
+  { 0xE0, 0xE0, 2, 0xA0, 0xBF },
+  { 0xE1, 0xEC, 2, 0x80, 0xBF },
+  { 0xED, 0xED, 2, 0x80, 0x9F },
+  { 0xEE, 0xEF, 2, 0x80, 0xBF },
+  { 0xF0, 0xF0, 3, 0x90, 0xBF },
+  { 0xF1, 0xF3, 3, 0x80, 0xBF },
+  { 0xF4, 0xF4, 3, 0x80, 0x8F },
+};
+
 void
 _sy_append_utf8_lossy (GString    *out,
                        const char *bytes,
@@ -482,7 +471,7 @@ _sy_append_utf8_lossy (GString    *out,
 
   while (i < len)
     {
-      int need, k;
+      int need = 0, k;
       guchar lo = 0x80, hi = 0xBF;
 
       i += _sy_append_utf8_valid (out, bytes + i, len - i);
@@ -490,26 +479,14 @@ _sy_append_utf8_lossy (GString    *out,
         return;
       /* The maximal subpart of an ill-formed sequence (Unicode 3.9, D93b):
        * the longest prefix of a well-formed sequence, or one byte. */
-      if (u[i] >= 0xC2 && u[i] <= 0xDF)
-        need = 1;
-      else if (u[i] >= 0xE0 && u[i] <= 0xEF)
-        {
-          need = 2;
-          if (u[i] == 0xE0)
-            lo = 0xA0;
-          else if (u[i] == 0xED)
-            hi = 0x9F;
-        }
-      else if (u[i] >= 0xF0 && u[i] <= 0xF4)
-        {
-          need = 3;
-          if (u[i] == 0xF0)
-            lo = 0x90;
-          else if (u[i] == 0xF4)
-            hi = 0x8F;
-        }
-      else
-        need = 0;
+      for (gsize j = 0; j < G_N_ELEMENTS (utf8_leads); j++)
+        if (u[i] >= utf8_leads[j].first && u[i] <= utf8_leads[j].last)
+          {
+            need = utf8_leads[j].need;
+            lo = utf8_leads[j].lo;
+            hi = utf8_leads[j].hi;
+            break;
+          }
       k = 1;
       if (need > 0 && i + 1 < len && u[i + 1] >= lo && u[i + 1] <= hi)
         {

@@ -68,6 +68,20 @@ layer_clear (SyTraceLayer *l)
     g_free (*layer_array (l, &layer_arrays[i]));
 }
 
+void
+sy_trace_layer_copy_tokens (SyTraceLayer       *dst,
+                            const SyTraceLayer *src,
+                            int                 n_tokens,
+                            int                 n_experts)
+{
+  g_return_if_fail (n_tokens >= 1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_arrays); i++)
+    memcpy (*layer_array (dst, &layer_arrays[i]), *layer_array ((SyTraceLayer *) src, &layer_arrays[i]),
+            layer_array_size (&layer_arrays[i], n_tokens, n_experts));
+  dst->budget = src->budget;
+}
+
 SyTrace *
 sy_trace_new (int n_tokens,
               int n_experts,

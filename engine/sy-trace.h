@@ -101,6 +101,14 @@ SyTrace *sy_trace_new            (int            n_tokens,
 void     sy_trace_free           (SyTrace       *self);
 SyTrace *sy_trace_copy           (const SyTrace *self);
 
+/* Copies the entries of the first @n_tokens tokens (at least 1) in every
+ * per-token array of @src, and its budget, into @dst (layers of traces of
+ * @n_experts experts and at least @n_tokens tokens). */
+void     sy_trace_layer_copy_tokens (SyTraceLayer       *dst,
+                                     const SyTraceLayer *src,
+                                     int                 n_tokens,
+                                     int                 n_experts);
+
 /* Recompute avg_k (per layer and overall) from the per-token k. */
 void     sy_trace_update_avg_k   (SyTrace       *self);
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sy-metrics.h"
 #include "sy-model.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
@@ -52,18 +53,6 @@ cpu_s (void)
 
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-argmax (const float *x,
-        int          n)
-{
-  int best = 0;
-
-  for (int i = 1; i < n; i++)
-    if (x[i] > x[best])
-      best = i;
-  return best;
 }
 
 static gboolean
@@ -115,7 +104,7 @@ measure (SyModel   *model,
   g_autoptr (SyTrace) tq = NULL;
   g_autoptr (GError) error = NULL;
   const float *le, *lq;
-  int T, V, same = 0, sets = 0, pairs = 0;
+  int T, V, sets = 0, pairs = 0;
   double c0;
   float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
 
@@ -139,9 +128,7 @@ measure (SyModel   *model,
       hi = MAX (hi, le[i]);
     }
   d->range = hi - lo;
-  for (int t = 0; t < T; t++)
-    same += argmax (le + (gsize) t * V, V) == argmax (lq + (gsize) t * V, V);
-  d->top1 = (double) same / T;
+  d->top1 = sy_metrics_greedy_agreement (le, lq, T, V);
   for (int l = 0; l < te->n_moe_layers; l++)
     for (int t = 0; t < T; t++, pairs++)
       sets += same_set (&te->layers[l], &tq->layers[l], t, te->n_experts);
