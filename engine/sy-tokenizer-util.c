@@ -238,12 +238,14 @@ _sy_pair_map_insert (SyPairMap *map,
   if ((map->count + 1) * 2 > map->mask + 1)
     {
       SyPairSlot *old = map->slots;
-      guint old_cap = map->mask + 1;
+      guint old_cap = map->mask + 1, n = map->count;
 
+      /* twice the slots (init zeroes the count: the pairs moved are kept) */
       _sy_pair_map_init (map, old_cap);
       for (guint k = 0; k < old_cap; k++)
         if (old[k].rank >= 0)
           *_sy_pair_map_find (map, old[k].key) = old[k];
+      map->count = n;
       g_free (old);
     }
   slot = _sy_pair_map_find (map, key);

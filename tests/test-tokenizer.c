@@ -14,6 +14,7 @@
 #include "sy-engine-error.h"
 #include "sy-test-util.h"
 #include "sy-tokenizer.h"
+#include "sy-tokenizer-private.h"
 
 static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
 static const char *models[] = { "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe" };
@@ -694,6 +695,33 @@ test_threads (void)
     }
 }
 
+/* The merge-pair map grows from a small table: every pair found with its
+ * first rank, the count kept across growths, the table at most half full
+ * (a full one would make probes run on) */
+static void
+test_pair_map_grow (void)
+{
+  SyPairMap map;
+  int n = 20000;
+
+  _sy_pair_map_init (&map, 1);
+  for (int i = 0; i < n; i++)
+    _sy_pair_map_insert (&map, i % 331, i / 331, i, n + i);
+  _sy_pair_map_insert (&map, 5, 0, 99999, 0);      /* again: the first rank stays */
+  g_assert_cmpuint (map.count, ==, (guint) n);
+  g_assert_cmpuint (2 * map.count, <=, map.mask + 1);
+  for (int i = 0; i < n; i++)
+    {
+      const SyPairSlot *slot = _sy_pair_map_lookup (&map, i % 331, i / 331);
+
+      g_assert_nonnull (slot);
+      g_assert_cmpint (slot->rank, ==, i);
+      g_assert_cmpint (slot->new_id, ==, n + i);
+    }
+  g_assert_null (_sy_pair_map_lookup (&map, 331, 0));
+  _sy_pair_map_clear (&map);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -714,5 +742,6 @@ main (int    argc,
   g_test_add_func ("/tokenizer/unsupported", test_unsupported);
   g_test_add_func ("/tokenizer/bad-files", test_bad_files);
   g_test_add_func ("/tokenizer/threads", test_threads);
+  g_test_add_func ("/tokenizer/pair-map-grow", test_pair_map_grow);
   return g_test_run ();
 }
