@@ -109,6 +109,17 @@ selection_changed (SyTraceView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Lets go of the selection and its handlers. */
+static void
+drop_selection (SyTraceViewPrivate *priv)
+{
+  if (priv->selection == NULL)
+    return;
+  g_clear_signal_handler (&priv->token_handler, priv->selection);
+  g_clear_signal_handler (&priv->layer_handler, priv->selection);
+  g_clear_object (&priv->selection);
+}
+
 void
 sy_trace_view_set_selection (SyTraceView *self,
                              SySelection *selection)
@@ -122,12 +133,7 @@ sy_trace_view_set_selection (SyTraceView *self,
     selection = fresh = sy_selection_new ();
   if (selection == priv->selection)
     return;
-  if (priv->selection)
-    {
-      g_clear_signal_handler (&priv->token_handler, priv->selection);
-      g_clear_signal_handler (&priv->layer_handler, priv->selection);
-      g_clear_object (&priv->selection);
-    }
+  drop_selection (priv);
   priv->selection = g_object_ref (selection);
   priv->token_handler = g_signal_connect_swapped (selection, "notify::token", G_CALLBACK (selection_changed), self);
   priv->layer_handler = g_signal_connect_swapped (selection, "notify::layer", G_CALLBACK (selection_changed), self);
@@ -512,18 +518,31 @@ on_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+/* The (layer, token) a click at (x, y) selects in @cell (-1: keeps
+ * that one); FALSE where it selects nothing. */
+static gboolean
+select_cell_at (SyTraceView *self,
+                double       x,
+                double       y,
+                int          cell[2])
+{
+  WidgetFrame data;
+
+  cell[0] = cell[1] = -1;
+  if (sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  return hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+}
+
 gboolean
 sy_trace_view_select_at (SyTraceView *self,
                          double       x,
                          double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  WidgetFrame data;
-  int cell[2] = { -1, -1 };
+  int cell[2];
 
-  if (priv->trace == NULL)
-    return FALSE;
-  if (!hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell))
+  if (!select_cell_at (self, x, y, cell))
     return FALSE;
   if (cell[1] >= 0)
     sy_selection_set_token (priv->selection, cell[1]);
@@ -538,14 +557,9 @@ selects_at (SyTraceView *self,
             double       x,
             double       y)
 {
-  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  WidgetFrame data;
-  int cell[2] = { -1, -1 };
+  int cell[2];
 
-  /* as sy_trace_view_select_at decides */
-  if (priv->trace == NULL)
-    return FALSE;
-  return hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+  return select_cell_at (self, x, y, cell);
 }
 
 static gboolean
@@ -669,32 +683,33 @@ on_long_press (GtkGestureLongPress *gesture,
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
+/* @i moved by @d inside [0, @n); from nothing (-1) a step forward
+ * lands on the first, a step back on the last. */
+static int
+step_index (int i,
+            int d,
+            int n)
+{
+  if (i < 0)
+    i = d > 0 ? -1 : n;
+  return (int) CLAMP ((gint64) i + d, 0, n - 1);
+}
+
 void
 sy_trace_view_move_selection (SyTraceView *self,
                               int          d_token,
                               int          d_layer)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  int t, l;
 
   if (priv->trace == NULL)
     return;
   if (d_token != 0 && priv->trace->n_tokens > 0)
-    {
-      t = sy_selection_get_token (priv->selection);
-      if (t < 0)
-        t = d_token > 0 ? -1 : priv->trace->n_tokens;
-      t = (int) CLAMP ((gint64) t + d_token, 0, priv->trace->n_tokens - 1);
-      sy_selection_set_token (priv->selection, t);
-    }
+    sy_selection_set_token (priv->selection,
+                            step_index (sy_selection_get_token (priv->selection), d_token, priv->trace->n_tokens));
   if (d_layer != 0 && priv->trace->n_moe_layers > 0)
-    {
-      l = sy_selection_get_layer (priv->selection);
-      if (l < 0)
-        l = d_layer > 0 ? -1 : priv->trace->n_moe_layers;
-      l = (int) CLAMP ((gint64) l + d_layer, 0, priv->trace->n_moe_layers - 1);
-      sy_selection_set_layer (priv->selection, l);
-    }
+    sy_selection_set_layer (priv->selection,
+                            step_index (sy_selection_get_layer (priv->selection), d_layer, priv->trace->n_moe_layers));
 }
 
 static void
@@ -739,12 +754,7 @@ sy_trace_view_dispose (GObject *object)
   SyTraceView *self = SY_TRACE_VIEW (object);
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
 
-  if (priv->selection)
-    {
-      g_clear_signal_handler (&priv->token_handler, priv->selection);
-      g_clear_signal_handler (&priv->layer_handler, priv->selection);
-      g_clear_object (&priv->selection);
-    }
+  drop_selection (priv);
   g_clear_signal_handler (&priv->dark_handler, adw_style_manager_get_default ());
   g_clear_weak_pointer (&priv->scroll_adjustment);
   g_clear_pointer (&priv->menu, gtk_widget_unparent);
@@ -863,6 +873,16 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
                                          keys[i].dt, keys[i].dl);
 }
 
+/* Adds @gesture, calling @pressed with @self on its ::pressed. */
+static void
+add_gesture (SyTraceView *self,
+             GtkGesture  *gesture,
+             GCallback    pressed)
+{
+  g_signal_connect (gesture, "pressed", pressed, self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+}
+
 static void
 sy_trace_view_init (SyTraceView *self)
 {
@@ -875,17 +895,13 @@ sy_trace_view_init (SyTraceView *self)
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
 
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, gtk_gesture_click_new (), G_CALLBACK (on_click));
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, click, G_CALLBACK (on_secondary_click));
   click = gtk_gesture_long_press_new ();
   gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (click), TRUE);
-  g_signal_connect (click, "pressed", G_CALLBACK (on_long_press), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, click, G_CALLBACK (on_long_press));
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
