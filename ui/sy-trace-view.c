@@ -782,6 +782,57 @@ sy_trace_view_finalize (GObject *object)
   G_OBJECT_CLASS (sy_trace_view_parent_class)->finalize (object);
 }
 
+/* What the class says of every instance: its accessible label, its own
+ * options at their defaults. */
+static void
+sy_trace_view_constructed (GObject *object)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (object);
+
+  G_OBJECT_CLASS (sy_trace_view_parent_class)->constructed (object);
+  if (klass->label != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL, _(klass->label), -1);
+  if (klass->options_size > 0)
+    {
+      SyViewOptions defaults;
+
+      sy_view_options_init (&defaults);
+      memcpy ((char *) object + klass->options_offset, (char *) &defaults + klass->view_options_offset,
+              klass->options_size);
+    }
+}
+
+static GtkSizeRequestMode
+sy_trace_view_get_request_mode (GtkWidget *widget)
+{
+  if (SY_TRACE_VIEW_GET_CLASS (widget)->height_for_width != NULL)
+    return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+  return GTK_WIDGET_CLASS (sy_trace_view_parent_class)->get_request_mode (widget);
+}
+
+static void
+sy_trace_view_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (widget);
+
+  if (klass->height_for_width == NULL)
+    GTK_WIDGET_CLASS (sy_trace_view_parent_class)->measure (widget, orientation, for_size, minimum, natural,
+                                                           minimum_baseline, natural_baseline);
+  else if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = klass->min_width;
+      *natural = klass->natural_width;
+    }
+  else
+    *minimum = *natural = klass->height_for_width (SY_TRACE_VIEW (widget), for_size);
+}
+
 static void
 sy_trace_view_get_property (GObject    *object,
                             guint       prop_id,
@@ -837,12 +888,15 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
     { GDK_KEY_Home, -G_MAXINT / 2, 0 }, { GDK_KEY_End, G_MAXINT / 2, 0 },
   };
 
+  object_class->constructed = sy_trace_view_constructed;
   object_class->dispose = sy_trace_view_dispose;
   object_class->finalize = sy_trace_view_finalize;
   object_class->get_property = sy_trace_view_get_property;
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
   widget_class->size_allocate = sy_trace_view_size_allocate;
+  widget_class->get_request_mode = sy_trace_view_get_request_mode;
+  widget_class->measure = sy_trace_view_measure;
   klass->draw = sy_trace_view_real_draw;
   klass->scroll = sy_trace_view_real_scroll;
   klass->selection_changed = sy_trace_view_real_selection_changed;
@@ -910,4 +964,20 @@ sy_trace_view_init (SyTraceView *self)
   priv->dark_handler = g_signal_connect_swapped (adw_style_manager_get_default (), "notify::dark",
                                                  G_CALLBACK (on_dark_changed), self);
   sy_trace_view_set_selection (self, NULL);
+}
+
+void
+sy_trace_view_class_set_view (SyTraceViewClass  *klass,
+                              const char        *view,
+                              const char        *css_name,
+                              GtkAccessibleRole  role,
+                              const char        *label)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  if (view != NULL)
+    klass->info = sy_view_lookup (view);
+  klass->label = label;
+  gtk_widget_class_set_css_name (widget_class, css_name);
+  gtk_widget_class_set_accessible_role (widget_class, role);
 }
