@@ -511,6 +511,16 @@ sy_router_controls_set_model_info (SyRouterControls        *self,
   emit_changed (self);
 }
 
+void
+sy_router_controls_change_model (SyRouterControls        *self,
+                                 const SyRouterModelInfo *info)
+{
+  g_autofree char *spec = sy_router_controls_get_spec_string (self);
+
+  sy_router_controls_set_model_info (self, info);
+  sy_router_controls_set_spec_string (self, spec, NULL);
+}
+
 gboolean
 sy_router_controls_set_spec_string (SyRouterControls  *self,
                                     const char        *text,
