@@ -138,6 +138,8 @@ sy_compare_view_class_init (SyCompareViewClass *klass)
   object_class->finalize = sy_compare_view_finalize;
   sy_trace_view_class_set_view (view_class, NULL, "compareview", GTK_ACCESSIBLE_ROLE_GRID,
                                 N_("Difference between configuration A and B"));
+  view_class->min_width = 200;
+  view_class->min_height = 200;
   view_class->draw = sy_compare_view_draw;
   view_class->hit = sy_compare_view_hit;
   view_class->tooltip = sy_compare_view_tooltip;
@@ -150,7 +152,6 @@ static void
 sy_compare_view_init (SyCompareView *self)
 {
   sy_compare_options_init (&self->opts);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 200);
 }
 
 GtkWidget *

@@ -45,12 +45,13 @@ sy_expert_view_class_init (SyExpertViewClass *klass)
   sy_trace_view_class_set_view (SY_TRACE_VIEW_CLASS (klass), "expert", "expertcard", GTK_ACCESSIBLE_ROLE_IMG,
                                 N_("Expert card"));
   SY_TRACE_VIEW_CLASS (klass)->get_options = sy_expert_view_get_view_options;
+  SY_TRACE_VIEW_CLASS (klass)->min_width = 480;
+  SY_TRACE_VIEW_CLASS (klass)->min_height = 400;
 }
 
 static void
 sy_expert_view_init (SyExpertView *self)
 {
-  gtk_widget_set_size_request (GTK_WIDGET (self), 480, 400);
 }
 
 GtkWidget *

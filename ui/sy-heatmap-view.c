@@ -123,6 +123,8 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   object_class->finalize = sy_heatmap_view_finalize;
   sy_trace_view_class_set_view (view_class, "heatmap", "heatmap", GTK_ACCESSIBLE_ROLE_GRID,
                                 N_("Layer by token heatmap"));
+  view_class->min_width = 200;
+  view_class->min_height = 150;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
   view_class->get_grid = sy_heatmap_view_get_grid;
@@ -135,7 +137,6 @@ static void
 sy_heatmap_view_init (SyHeatmapView *self)
 {
   self->measure = g_strdup ("k");
-  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 150);
 }
 
 GtkWidget *

@@ -125,6 +125,8 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
 
   sy_trace_view_class_set_view (view_class, "inspector", "inspector", GTK_ACCESSIBLE_ROLE_IMG,
                                 N_("Token inspector"));
+  view_class->min_width = 300;
+  view_class->min_height = 240;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyInspectorView, opts, inspector);
   view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
@@ -134,7 +136,6 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
 static void
 sy_inspector_view_init (SyInspectorView *self)
 {
-  gtk_widget_set_size_request (GTK_WIDGET (self), 300, 240);
 }
 
 GtkWidget *

@@ -782,8 +782,8 @@ sy_trace_view_finalize (GObject *object)
   G_OBJECT_CLASS (sy_trace_view_parent_class)->finalize (object);
 }
 
-/* What the class says of every instance: its accessible label, its own
- * options at their defaults. */
+/* What the class says of every instance: its accessible label, its
+ * smallest size, its own options at their defaults. */
 static void
 sy_trace_view_constructed (GObject *object)
 {
@@ -792,6 +792,9 @@ sy_trace_view_constructed (GObject *object)
   G_OBJECT_CLASS (sy_trace_view_parent_class)->constructed (object);
   if (klass->label != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL, _(klass->label), -1);
+  if (klass->min_width > 0 || klass->min_height > 0)
+    gtk_widget_set_size_request (GTK_WIDGET (object), klass->min_width > 0 ? klass->min_width : -1,
+                                 klass->min_height > 0 ? klass->min_height : -1);
   if (klass->options_size > 0)
     {
       SyViewOptions defaults;

@@ -92,12 +92,14 @@ struct _SyTraceViewClass
   void      (*get_grid)    (SyTraceView         *self,
                             double             **cell_width,
                             double             **x_offset);
+  /* The smallest size of every instance (its size request; 0: none). */
+  int       min_width;
+  int       min_height;
   /* A view whose height follows its width: its height at @width (-1
    * where GTK measures it for no width), between min_width and
    * natural_width wide. */
   int       (*height_for_width) (SyTraceView       *self,
                                  int                width);
-  int       min_width;
   int       natural_width;
   /* The accessible label of every instance, untranslated (N_()); set by
    * sy_trace_view_class_set_view(). */
