@@ -340,16 +340,9 @@ grouped_bars (const ChartFrame    *f,
     }
   if (isfinite (ref))
     {
-      double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h, dash = _sy_px (style, 4);
+      double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h;
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, p.x, y);
-      cairo_line_to (cr, p.x + p.w, y);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4), p.x, y, p.x + p.w, y);
       if (ref_label)
         {
           t.size = 0.75;

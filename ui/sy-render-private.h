@@ -100,6 +100,16 @@ void         _sy_draw_message  (cairo_t             *cr,
                                 double               y,
                                 double               max_width);
 
+/* A line from (x0, y0) to (x1, y1) in @color, @width wide, in dashes
+ * and gaps of @dash. */
+void         _sy_dashed_line   (cairo_t             *cr,
+                                const SyColor       *color,
+                                double               width,
+                                double               dash,
+                                double               x0,
+                                double               y0,
+                                double               x1,
+                                double               y1);
 /* Diagonal hatch lines inside a rectangle. */
 void         _sy_hatch         (cairo_t             *cr,
                                 double               x,

@@ -324,6 +324,26 @@ _sy_draw_message (cairo_t             *cr,
 }
 
 void
+_sy_dashed_line (cairo_t       *cr,
+                 const SyColor *color,
+                 double         width,
+                 double         dash,
+                 double         x0,
+                 double         y0,
+                 double         x1,
+                 double         y1)
+{
+  cairo_save (cr);
+  _sy_set_color (cr, color);
+  cairo_set_line_width (cr, width);
+  cairo_set_dash (cr, &dash, 1, 0);
+  cairo_move_to (cr, x0, y0);
+  cairo_line_to (cr, x1, y1);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+void
 _sy_hatch (cairo_t       *cr,
            double         x,
            double         y,

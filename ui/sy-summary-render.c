@@ -340,16 +340,9 @@ draw_chart_bars (cairo_t              *cr,
     }
   if (!isnan (ref))
     {
-      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h, dash = _sy_px (style, 4);
+      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h;
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4), p->x, y, p->x + p->w, y);
     }
 }
 
@@ -389,18 +382,11 @@ draw_chart_key (cairo_t              *cr,
     }
   if (ref_label)
     {
-      double dash = _sy_px (style, 4);
       g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
                                                        : g_strdup (ref_label);
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, x, ky + small_h / 2);
-      cairo_line_to (cr, x + sw * 1.5, ky + small_h / 2);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       x, ky + small_h / 2, x + sw * 1.5, ky + small_h / 2);
       x += sw * 1.5 + _sy_px (style, 4);
       _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
     }
