@@ -150,45 +150,6 @@ plot_area (const SyRenderStyle *style,
   return r;
 }
 
-static void
-y_axis (cairo_t             *cr,
-        const SyRenderStyle *style,
-        const SyRect        *p,
-        double               ymin,
-        double               ymax,
-        gboolean             integer,
-        const char          *label)
-{
-  SyTextOpts t = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step;
-  int n = _sy_nice_ticks (ymin, ymax, 5, integer, ticks, &step);
-
-  t.size = 0.8;
-  t.xalign = 1;
-  t.yalign = 0.5;
-  t.color = &style->muted;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double y = p->y + p->h - (ticks[i] - ymin) / (ymax - ymin) * p->h;
-
-      if (y < p->y - 0.5 || y > p->y + p->h + 0.5)
-        continue;
-      _sy_set_color (cr, &style->grid);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &t);
-    }
-  if (label)
-    {
-      t.xalign = 0;
-      t.yalign = 1;
-      _sy_draw_text (cr, style, label, p->x, p->y - _sy_px (style, 3), &t);
-    }
-}
-
 /* A legend row of coloured squares and labels from (x, y); returns its height. */
 static double
 legend (cairo_t             *cr,
@@ -321,7 +282,7 @@ grouped_bars (const ChartFrame    *f,
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
             f->width - 2 * margin, n_series, series, colors);
-  y_axis (cr, style, &p, 0, ymax, FALSE, ylabel);
+  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
   for (int s = 0; s < n_series; s++)
@@ -764,7 +725,7 @@ draw_sweep (const ChartFrame *f)
   }
   p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
-  y_axis (cr, style, &p, pmin, pmax, FALSE, _("perplexity"));
+  _sy_draw_y_grid (cr, style, &p, pmin, pmax, 5, FALSE, _("perplexity"));
 
   /* x ticks */
   nxt = _sy_nice_ticks (kmin, kmax, 6, FALSE, xt, &xstep);
@@ -904,7 +865,7 @@ draw_time (const ChartFrame *f)
   p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
   legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
           SY_N_OPS, ops, cols);
-  y_axis (cr, style, &p, 0, ymax, FALSE, _("ms (summed over chunks)"));
+  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, _("ms (summed over chunks)"));
   slot = p.w / n;
   for (int i = 0; i < n; i++)
     {

@@ -137,6 +137,17 @@ int          _sy_nice_ticks    (double               lo,
                                 gboolean             integer,
                                 double              *ticks,
                                 double              *step);
+/* Grid lines across @plot at the nice ticks of [ymin, ymax] (at most
+ * @max_ticks; integers only where @integer), each labelled left of the
+ * plot, and @label (or NULL) above its left edge. */
+void         _sy_draw_y_grid   (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const SyRect        *plot,
+                                double               ymin,
+                                double               ymax,
+                                int                  max_ticks,
+                                gboolean             integer,
+                                const char          *label);
 /* A value printed with as many decimals as @step needs. */
 char        *_sy_format_tick   (double               value,
                                 double               step);

@@ -452,6 +452,46 @@ _sy_nice_ticks (double    lo,
   return n;
 }
 
+void
+_sy_draw_y_grid (cairo_t             *cr,
+                 const SyRenderStyle *style,
+                 const SyRect        *p,
+                 double               ymin,
+                 double               ymax,
+                 int                  max_ticks,
+                 gboolean             integer,
+                 const char          *label)
+{
+  SyTextOpts t = SY_TEXT_OPTS_INIT;
+  double ticks[SY_MAX_TICKS], step;
+  int n = _sy_nice_ticks (ymin, ymax, max_ticks, integer, ticks, &step);
+
+  t.size = 0.8;
+  t.xalign = 1;
+  t.yalign = 0.5;
+  t.color = &style->muted;
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+      double y = p->y + p->h - (ticks[i] - ymin) / (ymax - ymin) * p->h;
+
+      if (y < p->y - 0.5 || y > p->y + p->h + 0.5)
+        continue;
+      _sy_set_color (cr, &style->grid);
+      cairo_move_to (cr, p->x, y);
+      cairo_line_to (cr, p->x + p->w, y);
+      cairo_stroke (cr);
+      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &t);
+    }
+  if (label)
+    {
+      t.xalign = 0;
+      t.yalign = 1;
+      _sy_draw_text (cr, style, label, p->x, p->y - _sy_px (style, 3), &t);
+    }
+}
+
 char *
 _sy_format_tick (double value,
                  double step)

@@ -271,37 +271,6 @@ draw_headline (cairo_t             *cr,
     }
 }
 
-/* The chart's y grid with its ticks. */
-static void
-draw_chart_grid (cairo_t              *cr,
-                 const SyRenderStyle  *style,
-                 SySummaryChartId      id,
-                 const SySummaryChart *p,
-                 double                ymax)
-{
-  SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step;
-  int nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
-                           id == SY_SUMMARY_CHART_LOAD, ticks, &step);
-
-  text.size = 0.8;
-  text.xalign = 1;
-  text.yalign = 0.5;
-  text.color = &style->muted;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  for (int i = 0; i < nt; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double y = p->y + p->h - ticks[i] / ymax * p->h;
-
-      _sy_set_color (cr, &style->grid);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &text);
-    }
-}
-
 /* The bars, the layer budgets as marks and the reference as a dashed
  * line. */
 static void
@@ -438,6 +407,7 @@ draw_chart (cairo_t              *cr,
   g_autofree double *v = chart_values (trace, id, &n);
   gboolean any = FALSE;
   const char *ref_label = NULL;
+  SyRect plot = { p->x, p->y, p->w, p->h };
 
   /* title */
   text.size = 0.95;
@@ -473,7 +443,8 @@ draw_chart (cairo_t              *cr,
                      p->x + p->w / 2, p->y + p->h / 2, &text);
       return;
     }
-  draw_chart_grid (cr, style, id, p, ymax);
+  _sy_draw_y_grid (cr, style, &plot, 0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
+                   id == SY_SUMMARY_CHART_LOAD, NULL);
   draw_chart_bars (cr, trace, style, id, p, v, n, ymax, ref);
   draw_chart_key (cr, trace, style, id, p, ref, ref_label);
   draw_chart_x_labels (cr, trace, style, id, p, n);
