@@ -131,18 +131,10 @@ plot_area (const SyRenderStyle *style,
            double               bottom,
            double               legend_h)
 {
-  double ticks[SY_MAX_TICKS], step, tw = 0, w;
-  int n = _sy_nice_ticks (ymin, ymax, 5, integer, ticks, &step);
+  double tw = _sy_y_grid_label_width (style, ymin, ymax, 5, integer);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
-      tw = MAX (tw, w);
-    }
   r.x = margin + tw + _sy_px (style, 6);
   r.y = top;
   r.w = MAX (width - margin - r.x, 1);

@@ -148,6 +148,12 @@ void         _sy_draw_y_grid   (cairo_t             *cr,
                                 int                  max_ticks,
                                 gboolean             integer,
                                 const char          *label);
+/* The width of the widest label _sy_draw_y_grid() would draw. */
+double       _sy_y_grid_label_width (const SyRenderStyle *style,
+                                     double               ymin,
+                                     double               ymax,
+                                     int                  max_ticks,
+                                     gboolean             integer);
 /* A value printed with as many decimals as @step needs. */
 char        *_sy_format_tick   (double               value,
                                 double               step);

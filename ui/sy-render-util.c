@@ -452,6 +452,26 @@ _sy_nice_ticks (double    lo,
   return n;
 }
 
+double
+_sy_y_grid_label_width (const SyRenderStyle *style,
+                        double               ymin,
+                        double               ymax,
+                        int                  max_ticks,
+                        gboolean             integer)
+{
+  double ticks[SY_MAX_TICKS], step, widest = 0, w;
+  int n = _sy_nice_ticks (ymin, ymax, max_ticks, integer, ticks, &step);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+
+      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
+      widest = MAX (widest, w);
+    }
+  return widest;
+}
+
 void
 _sy_draw_y_grid (cairo_t             *cr,
                  const SyRenderStyle *style,

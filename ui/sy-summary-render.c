@@ -157,16 +157,8 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = _sy_text_height (style, 0.8);
-  int n = _sy_nice_ticks (0, ymax, 6, integer, ticks, &step);
+  double tick_w = _sy_y_grid_label_width (style, 0, ymax, 6, integer), small_h = _sy_text_height (style, 0.8);
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
-      tick_w = MAX (tick_w, w);
-    }
   plot->ox = outer->x;
   plot->oy = outer->y;
   plot->ow = outer->w;
