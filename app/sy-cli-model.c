@@ -182,7 +182,8 @@ sy_cli_input_open (const SyCliInput  *input,
 {
   g_autoptr (SySession) session = NULL;
 
-  *model = sy_cli_load_model_input (input->model_path, input->text, input->ids_text, ids, n_ids, error);
+  *model = sy_cli_load_model_input (input->model_path, input->text, input->ids_text, ids, n_ids,
+                                    error);
   if (*model == NULL)
     return NULL;
   session = sy_session_new (*model);

@@ -320,7 +320,8 @@ static void
 on_model_changed (SyWorker      *worker,
                   SyComparePane *self)
 {
-  sy_router_controls_change_model (self->controls, sy_model_get_router_info (sy_worker_get_model (worker)));
+  sy_router_controls_change_model (self->controls,
+                                   sy_model_get_router_info (sy_worker_get_model (worker)));
   update (self);
 }
 

@@ -367,7 +367,8 @@ session_chooser (SyWindow             *self,
                  GtkFileChooserAction  action,
                  const char           *accept_label)
 {
-  GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), title, action, accept_label, TRUE);
+  GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), title, action, accept_label,
+                                                 TRUE);
   GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Switchyard sessions"));
@@ -381,7 +382,8 @@ session_chooser (SyWindow             *self,
 void
 sy_window_choose_save_session (SyWindow *self)
 {
-  GtkFileChooser *chooser = session_chooser (self, _("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"));
+  GtkFileChooser *chooser = session_chooser (self, _("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                             _("_Save"));
 
   if (self->session_file != NULL)
     gtk_file_chooser_set_file (chooser, self->session_file, NULL);
@@ -398,7 +400,8 @@ sy_window_choose_save_session (SyWindow *self)
 void
 sy_window_choose_open_session (SyWindow *self)
 {
-  GtkFileChooser *chooser = session_chooser (self, _("Open Session"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  GtkFileChooser *chooser = session_chooser (self, _("Open Session"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                             _("_Open"));
 
   sy_file_chooser_add_filter (chooser, _("All files"), "*", NULL);
   show_opener (self, chooser, self->session_file, &session_opener);

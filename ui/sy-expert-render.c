@@ -122,7 +122,8 @@ note (Column     *col,
   opts.size = 0.85;
   opts.max_width = col->w;
   opts.color = &col->style->muted;
-  col->y += _sy_draw_paragraph (col->cr, col->style, text, col->x, col->y, &opts) + _sy_px (col->style, 6);
+  col->y += _sy_draw_paragraph (col->cr, col->style, text, col->x, col->y, &opts);
+  col->y += _sy_px (col->style, 6);
 }
 
 /* One labelled horizontal bar of height @h (value in [0, 1] of the row),
@@ -262,7 +263,8 @@ draw_text_half (Column        *col,
       g_autofree char *num = g_strdup_printf ("%d", stats.partner_tokens[i]);
       SyColor c = category_color (1);
 
-      bar_row (col, label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN, &c, row_h);
+      bar_row (col, label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN, &c,
+               row_h);
     }
 }
 
@@ -371,7 +373,8 @@ sy_expert_render (cairo_t               *cr,
   if (width >= 760)
     {
       double cw = (width - 2 * margin - gap) / 2;
-      Column text = { cr, style, margin, top, cw }, corpus = { cr, style, margin + cw + gap, top, cw };
+      Column text = { cr, style, margin, top, cw };
+      Column corpus = { cr, style, margin + cw + gap, top, cw };
 
       draw_text_half (&text, trace, moe, expert, height - top - margin);
       draw_profile_half (&corpus, profile);

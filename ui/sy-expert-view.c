@@ -42,8 +42,8 @@ static void
 sy_expert_view_class_init (SyExpertViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sy_expert_view_finalize;
-  sy_trace_view_class_set_view (SY_TRACE_VIEW_CLASS (klass), "expert", "expertcard", GTK_ACCESSIBLE_ROLE_IMG,
-                                N_("Expert card"));
+  sy_trace_view_class_set_view (SY_TRACE_VIEW_CLASS (klass), "expert", "expertcard",
+                                GTK_ACCESSIBLE_ROLE_IMG, N_("Expert card"));
   SY_TRACE_VIEW_CLASS (klass)->get_options = sy_expert_view_get_view_options;
   SY_TRACE_VIEW_CLASS (klass)->min_width = 480;
   SY_TRACE_VIEW_CLASS (klass)->min_height = 400;

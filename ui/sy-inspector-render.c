@@ -408,8 +408,8 @@ draw_bars (cairo_t                 *cr,
   int stride = 1;
   g_autofree char *cap = NULL;
 
-  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, 0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))),
-                   FALSE, NULL);
+  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, 0, 1,
+                   MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, NULL);
 
   for (int r = 0; r < lay->n_bars; r++)
     {

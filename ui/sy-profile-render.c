@@ -295,7 +295,8 @@ grouped_bars (const ChartFrame    *f,
     {
       double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h;
 
-      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4), p.x, y, p.x + p.w, y);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       p.x, y, p.x + p.w, y);
       if (ref_label)
         {
           t.size = 0.75;

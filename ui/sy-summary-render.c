@@ -157,7 +157,8 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double tick_w = _sy_y_grid_label_width (style, 0, ymax, 6, integer), small_h = _sy_text_height (style, 0.8);
+  double tick_w = _sy_y_grid_label_width (style, 0, ymax, 6, integer);
+  double small_h = _sy_text_height (style, 0.8);
 
   plot->ox = outer->x;
   plot->oy = outer->y;
@@ -303,7 +304,8 @@ draw_chart_bars (cairo_t              *cr,
     {
       double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h;
 
-      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4), p->x, y, p->x + p->w, y);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       p->x, y, p->x + p->w, y);
     }
 }
 

@@ -71,7 +71,8 @@ sy_summary_view_class_init (SySummaryViewClass *klass)
 {
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  sy_trace_view_class_set_view (view_class, "summary", "summary", GTK_ACCESSIBLE_ROLE_IMG, N_("Run summary"));
+  sy_trace_view_class_set_view (view_class, "summary", "summary", GTK_ACCESSIBLE_ROLE_IMG,
+                                N_("Run summary"));
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SySummaryView, opts, summary);
   view_class->height_for_width = sy_summary_view_height_for_width;
   view_class->min_width = 300;

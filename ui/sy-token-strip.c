@@ -93,7 +93,8 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
 {
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  sy_trace_view_class_set_view (view_class, "strip", "tokenstrip", GTK_ACCESSIBLE_ROLE_LIST, N_("Token strip"));
+  sy_trace_view_class_set_view (view_class, "strip", "tokenstrip", GTK_ACCESSIBLE_ROLE_LIST,
+                                N_("Token strip"));
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyTokenStrip, opts, strip);
   view_class->height_for_width = sy_token_strip_height_for_width;
   view_class->min_width = 200;

@@ -701,15 +701,16 @@ sy_trace_view_move_selection (SyTraceView *self,
                               int          d_layer)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+  SySelection *sel = priv->selection;
 
   if (priv->trace == NULL)
     return;
   if (d_token != 0 && priv->trace->n_tokens > 0)
-    sy_selection_set_token (priv->selection,
-                            step_index (sy_selection_get_token (priv->selection), d_token, priv->trace->n_tokens));
+    sy_selection_set_token (sel, step_index (sy_selection_get_token (sel), d_token,
+                                             priv->trace->n_tokens));
   if (d_layer != 0 && priv->trace->n_moe_layers > 0)
-    sy_selection_set_layer (priv->selection,
-                            step_index (sy_selection_get_layer (priv->selection), d_layer, priv->trace->n_moe_layers));
+    sy_selection_set_layer (sel, step_index (sy_selection_get_layer (sel), d_layer,
+                                             priv->trace->n_moe_layers));
 }
 
 static void
@@ -791,7 +792,8 @@ sy_trace_view_constructed (GObject *object)
 
   G_OBJECT_CLASS (sy_trace_view_parent_class)->constructed (object);
   if (klass->label != NULL)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL, _(klass->label), -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _(klass->label), -1);
   if (klass->min_width > 0 || klass->min_height > 0)
     gtk_widget_set_size_request (GTK_WIDGET (object), klass->min_width > 0 ? klass->min_width : -1,
                                  klass->min_height > 0 ? klass->min_height : -1);
@@ -800,8 +802,8 @@ sy_trace_view_constructed (GObject *object)
       SyViewOptions defaults;
 
       sy_view_options_init (&defaults);
-      memcpy ((char *) object + klass->options_offset, (char *) &defaults + klass->view_options_offset,
-              klass->options_size);
+      memcpy ((char *) object + klass->options_offset,
+              (char *) &defaults + klass->view_options_offset, klass->options_size);
     }
 }
 
@@ -825,7 +827,8 @@ sy_trace_view_measure (GtkWidget      *widget,
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (widget);
 
   if (klass->height_for_width == NULL)
-    GTK_WIDGET_CLASS (sy_trace_view_parent_class)->measure (widget, orientation, for_size, minimum, natural,
+    GTK_WIDGET_CLASS (sy_trace_view_parent_class)->measure (widget, orientation, for_size,
+                                                           minimum, natural,
                                                            minimum_baseline, natural_baseline);
   else if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
