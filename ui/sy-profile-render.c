@@ -131,7 +131,7 @@ plot_area (const SyRenderStyle *style,
            double               bottom,
            double               legend_h)
 {
-  double tw = _sy_y_grid_label_width (style, ymin, ymax, 5, integer);
+  double tw = _sy_ticks_width (style, ymin, ymax, 5, integer, 0.8);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 

@@ -148,12 +148,15 @@ void         _sy_draw_y_grid   (cairo_t             *cr,
                                 int                  max_ticks,
                                 gboolean             integer,
                                 const char          *label);
-/* The width of the widest label _sy_draw_y_grid() would draw. */
-double       _sy_y_grid_label_width (const SyRenderStyle *style,
-                                     double               ymin,
-                                     double               ymax,
-                                     int                  max_ticks,
-                                     gboolean             integer);
+/* The width of the widest label of the nice ticks of [lo, hi] (as
+ * _sy_nice_ticks() picks them) at @size: what _sy_draw_y_grid() (0.8)
+ * and _sy_colorbar() (0.85) write. */
+double       _sy_ticks_width   (const SyRenderStyle *style,
+                                double               lo,
+                                double               hi,
+                                int                  max_ticks,
+                                gboolean             integer,
+                                double               size);
 /* A value printed with as many decimals as @step needs. */
 char        *_sy_format_tick   (double               value,
                                 double               step);

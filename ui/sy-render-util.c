@@ -453,20 +453,21 @@ _sy_nice_ticks (double    lo,
 }
 
 double
-_sy_y_grid_label_width (const SyRenderStyle *style,
-                        double               ymin,
-                        double               ymax,
-                        int                  max_ticks,
-                        gboolean             integer)
+_sy_ticks_width (const SyRenderStyle *style,
+                 double               lo,
+                 double               hi,
+                 int                  max_ticks,
+                 gboolean             integer,
+                 double               size)
 {
   double ticks[SY_MAX_TICKS], step, widest = 0, w;
-  int n = _sy_nice_ticks (ymin, ymax, max_ticks, integer, ticks, &step);
+  int n = _sy_nice_ticks (lo, hi, max_ticks, integer, ticks, &step);
 
   for (int i = 0; i < n; i++)
     {
       g_autofree char *s = _sy_format_tick (ticks[i], step);
 
-      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
+      _sy_text_size (style, s, size, FALSE, &w, NULL);
       widest = MAX (widest, w);
     }
   return widest;
@@ -606,17 +607,9 @@ _sy_colorbar_width (const SyRenderStyle *style,
                     gboolean             integer,
                     const char          *label)
 {
-  double ticks[SY_MAX_TICKS], step, w, widest = 0;
-  int n = _sy_nice_ticks (vmin, vmax, 6, integer, ticks, &step);
+  double w = bar_width (style) + _sy_px (style, 6)
+             + _sy_ticks_width (style, vmin, vmax, 6, integer, 0.85);
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
-      widest = MAX (widest, w);
-    }
-  w = bar_width (style) + _sy_px (style, 6) + widest;
   if (label)
     {
       double lw;

@@ -157,7 +157,7 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double tick_w = _sy_y_grid_label_width (style, 0, ymax, 6, integer);
+  double tick_w = _sy_ticks_width (style, 0, ymax, 6, integer, 0.8);
   double small_h = _sy_text_height (style, 0.8);
 
   plot->ox = outer->x;
