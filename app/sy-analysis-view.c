@@ -296,12 +296,9 @@ on_model_changed (SyWorker       *worker,
                   SyAnalysisView *self)
 {
   SyModel *model = sy_worker_get_model (worker);
-  g_autofree char *spec = sy_router_controls_get_spec_string (self->controls);
 
-  sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
+  sy_router_controls_change_model (self->controls, sy_model_get_router_info (model));
   gtk_spin_button_set_range (self->gate_expert, 0, sy_model_get_info (model)->n_experts - 1);
-  /* keep the policy when it fits the new model */
-  sy_router_controls_set_spec_string (self->controls, spec, NULL);
   for_each_view (self, set_trace_cb, NULL);
   update_status (self);
 }

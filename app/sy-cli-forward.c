@@ -21,18 +21,14 @@ int
 sy_cli_forward (int    argc,
                 char **argv)
 {
-  g_autofree char *model_path = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *ids_text = NULL;
-  g_autofree char *router = NULL;
+  g_auto (SyCliInput) in = { 0 };
   g_autofree char *dump = NULL;
-  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
-    SY_CLI_OPTION_ACTIVATIONS (&activations),
-    SY_CLI_OPTION_MODEL (&model_path),
-    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Input text", "TEXT" },
-    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Input token ids", "1,2,3" },
-    { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },
+    SY_CLI_OPTION_ACTIVATIONS (&in.activations),
+    SY_CLI_OPTION_MODEL (&in.model_path),
+    { "text", 0, 0, G_OPTION_ARG_STRING, &in.text, "Input text", "TEXT" },
+    { "ids", 0, 0, G_OPTION_ARG_STRING, &in.ids_text, "Input token ids", "1,2,3" },
+    { "router", 0, 0, G_OPTION_ARG_STRING, &in.router, "Routing policy", "SPEC" },
     { "dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Output .safetensors", "FILE" },
     { NULL }
   };
@@ -49,20 +45,16 @@ sy_cli_forward (int    argc,
   if (!sy_cli_parse_options ("forward", "- run one forward pass and dump its tensors", NULL, entries,
                              TRUE, &argc, &argv))
     return 1;
-  if (sy_cli_activations_error ("forward", activations) != NULL)
-    return sy_cli_error ("%s", sy_cli_activations_error ("forward", activations));
+  if (sy_cli_activations_error ("forward", in.activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("forward", in.activations));
   if (dump == NULL)
     return sy_cli_error ("forward: --dump OUT.safetensors is required");
 
-  model = sy_cli_load_model_input (model_path, text, ids_text, &ids, &n, &error);
-  if (model == NULL)
+  session = sy_cli_input_open (&in, &model, &ids, &n, &error);
+  if (session == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-  session = sy_session_new (model);
-  sy_session_set_activations (session, sy_cli_activations (activations));
   sy_session_set_capture_hidden (session, TRUE);
-  if (!sy_cli_set_router (session, router, &error))
-    return sy_cli_error_from (error);
   trace = sy_session_run (session, ids, n, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);

@@ -29,22 +29,18 @@ int
 sy_cli_generate (int    argc,
                  char **argv)
 {
-  g_autofree char *model_path = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *ids_text = NULL;
-  g_autofree char *router = NULL;
+  g_auto (SyCliInput) in = { 0 };
   g_autofree char *seed_text = NULL;
   int max_tokens = 32, top_k = 0;
   double temperature = 0;
   gboolean json = FALSE;
-  g_autofree char *activations = NULL;
   GOptionEntry entries[] = {
-    SY_CLI_OPTION_ACTIVATIONS (&activations),
-    SY_CLI_OPTION_MODEL (&model_path),
-    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Prompt text", "TEXT" },
-    { "ids", 0, 0, G_OPTION_ARG_STRING, &ids_text, "Prompt token ids", "1,2,3" },
+    SY_CLI_OPTION_ACTIVATIONS (&in.activations),
+    SY_CLI_OPTION_MODEL (&in.model_path),
+    { "text", 0, 0, G_OPTION_ARG_STRING, &in.text, "Prompt text", "TEXT" },
+    { "ids", 0, 0, G_OPTION_ARG_STRING, &in.ids_text, "Prompt token ids", "1,2,3" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, "Tokens to generate (default 32)", "N" },
-    { "router", 0, 0, G_OPTION_ARG_STRING, &router, "Routing policy", "SPEC" },
+    { "router", 0, 0, G_OPTION_ARG_STRING, &in.router, "Routing policy", "SPEC" },
     { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature,
       "Sample at this temperature (default 0: greedy)", "T" },
     { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Sample among the K most likely tokens (default 0: all)", "K" },
@@ -66,8 +62,8 @@ sy_cli_generate (int    argc,
 
   if (!sy_cli_parse_options ("generate", "- decoding, greedy or sampled", NULL, entries, TRUE, &argc, &argv))
     return 1;
-  if (sy_cli_activations_error ("generate", activations) != NULL)
-    return sy_cli_error ("%s", sy_cli_activations_error ("generate", activations));
+  if (sy_cli_activations_error ("generate", in.activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("generate", in.activations));
   if (max_tokens < 0 || max_tokens > 1 << 20)
     return sy_cli_error ("generate: --max-tokens %d is out of range", max_tokens);
   if (!isfinite (temperature) || temperature < 0 || temperature > 100)
@@ -87,18 +83,14 @@ sy_cli_generate (int    argc,
         return sy_cli_error ("generate: --seed %s: not a non-negative integer", seed_text);
     }
 
-  model = sy_cli_load_model_input (model_path, text, ids_text, &prompt, &n, &error);
-  if (model == NULL)
+  session = sy_cli_input_open (&in, &model, &prompt, &n, &error);
+  if (session == NULL)
     return sy_cli_error_from (error);
   info = sy_model_get_info (model);
-  session = sy_session_new (model);
-  sy_session_set_activations (session, sy_cli_activations (activations));
   sy_session_set_extend_native (session, TRUE);
   /* only the text is printed: the prompt's LM head for its last position
    * (--json prints the trace, with every token's nll) */
   sy_session_set_last_logits (session, !json);
-  if (!sy_cli_set_router (session, router, &error))
-    return sy_cli_error_from (error);
 
   trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_ids,
                        info->n_eos_token_ids, NULL, NULL, &n_new, &error);

@@ -163,6 +163,36 @@ sy_cli_set_router (SySession   *session,
   return sy_session_set_router (session, parsed, error);
 }
 
+void
+sy_cli_input_clear (SyCliInput *input)
+{
+  g_clear_pointer (&input->model_path, g_free);
+  g_clear_pointer (&input->text, g_free);
+  g_clear_pointer (&input->ids_text, g_free);
+  g_clear_pointer (&input->router, g_free);
+  g_clear_pointer (&input->activations, g_free);
+}
+
+SySession *
+sy_cli_input_open (const SyCliInput  *input,
+                   SyModel          **model,
+                   int32_t          **ids,
+                   int               *n_ids,
+                   GError           **error)
+{
+  g_autoptr (SySession) session = NULL;
+
+  *model = sy_cli_load_model_input (input->model_path, input->text, input->ids_text, ids, n_ids,
+                                    error);
+  if (*model == NULL)
+    return NULL;
+  session = sy_session_new (*model);
+  sy_session_set_activations (session, sy_cli_activations (input->activations));
+  if (!sy_cli_set_router (session, input->router, error))
+    return NULL;
+  return g_steal_pointer (&session);
+}
+
 SyRouterSpec *
 sy_cli_parse_router (const char  *spec,
                      GError     **error)

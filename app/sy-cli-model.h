@@ -41,6 +41,28 @@ SyModel      *sy_cli_load_model_input (const char  *path,
                                        int32_t    **ids,
                                        int         *n_ids,
                                        GError     **error);
+/* What a command that runs one input takes: --model, --text or --ids,
+ * --router and --activations (each NULL where not given). */
+typedef struct
+{
+  char *model_path;
+  char *text;
+  char *ids_text;
+  char *router;
+  char *activations;
+} SyCliInput;
+
+void          sy_cli_input_clear  (SyCliInput    *input);
+/* The model and the ids of @input, and a session on them with its
+ * activations and router; NULL with @error. */
+SySession    *sy_cli_input_open   (const SyCliInput *input,
+                                   SyModel         **model,
+                                   int32_t         **ids,
+                                   int              *n_ids,
+                                   GError          **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SyCliInput, sy_cli_input_clear)
+
 /* --router SPEC (NULL: native) set on @session. */
 gboolean      sy_cli_set_router   (SySession     *session,
                                    const char    *spec,

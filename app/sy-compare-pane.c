@@ -320,11 +320,8 @@ static void
 on_model_changed (SyWorker      *worker,
                   SyComparePane *self)
 {
-  SyModel *model = sy_worker_get_model (worker);
-  g_autofree char *spec = sy_router_controls_get_spec_string (self->controls);
-
-  sy_router_controls_set_model_info (self->controls, sy_model_get_router_info (model));
-  sy_router_controls_set_spec_string (self->controls, spec, NULL);
+  sy_router_controls_change_model (self->controls,
+                                   sy_model_get_router_info (sy_worker_get_model (worker)));
   update (self);
 }
 

@@ -11,20 +11,33 @@
 #include "sy-router-controls.h"
 #include "sy-signal.h"
 
-/* Policies in the order of the drop-down. */
+typedef enum
+{
+  ROW_K, ROW_P, ROW_T, ROW_Q, ROW_KMIN, ROW_KMAX, ROW_MAP,
+  ROW_THETA, ROW_GAMMA, ROW_U, ROW_KDEEP, ROW_KSHALLOW, ROW_SHALLOW,
+  ROW_WEIGHTS, ROW_SCHEDULE, ROW_KLO, ROW_KHI, ROW_CYCLES,
+  N_ROWS
+} Row;
+
+/* Policies in the order of the drop-down: the name that starts the spec
+ * and the rows written after it, in order (up to N_ROWS). */
 static const struct
 {
   SyPolicy    policy;
   const char *label;
+  const char *name;
+  Row         rows[7];
 } policies[] = {
-  { SY_POLICY_NATIVE, N_("Native") },
-  { SY_POLICY_TOPK, N_("Top-k") },
-  { SY_POLICY_TOPP, N_("Top-p") },
-  { SY_POLICY_MINP, N_("Min-p (relative)") },
-  { SY_POLICY_SER, N_("SER (smart expert reduction)") },
-  { SY_POLICY_DA, N_("DA-MoE (importance)") },
-  { SY_POLICY_QUANTILE, N_("Quantile (DynaMoE)") },
-  { SY_POLICY_ADR, N_("ADR (shallow/deep)") },
+  { SY_POLICY_NATIVE, N_("Native"), "native", { N_ROWS } },
+  { SY_POLICY_TOPK, N_("Top-k"), "topk", { ROW_K, N_ROWS } },
+  { SY_POLICY_TOPP, N_("Top-p"), "topp", { ROW_P, N_ROWS } },
+  { SY_POLICY_MINP, N_("Min-p (relative)"), "minp", { ROW_T, N_ROWS } },
+  /* ik_llama.cpp's -ser Kmin,t: both always written */
+  { SY_POLICY_SER, N_("SER (smart expert reduction)"), "ser", { ROW_KMIN, ROW_T, N_ROWS } },
+  { SY_POLICY_DA, N_("DA-MoE (importance)"), "da", { ROW_K, ROW_MAP, N_ROWS } },
+  { SY_POLICY_QUANTILE, N_("Quantile (DynaMoE)"), "quantile", { ROW_Q, N_ROWS } },
+  { SY_POLICY_ADR, N_("ADR (shallow/deep)"), "adr",
+    { ROW_THETA, ROW_GAMMA, ROW_U, ROW_KDEEP, ROW_KSHALLOW, ROW_SHALLOW, N_ROWS } },
 };
 
 static const char * const schedule_ids[] = {
@@ -41,14 +54,6 @@ static const char * const weight_labels[] = {
 
 #define P(x) (1u << SY_POLICY_##x)
 #define ALL_BUT_NATIVE (P (TOPK) | P (TOPP) | P (MINP) | P (DA) | P (QUANTILE) | P (ADR) | P (SER))
-
-typedef enum
-{
-  ROW_K, ROW_P, ROW_T, ROW_Q, ROW_KMIN, ROW_KMAX, ROW_MAP,
-  ROW_THETA, ROW_GAMMA, ROW_U, ROW_KDEEP, ROW_KSHALLOW, ROW_SHALLOW,
-  ROW_WEIGHTS, ROW_SCHEDULE, ROW_KLO, ROW_KHI, ROW_CYCLES,
-  N_ROWS
-} Row;
 
 static const guint row_policies[N_ROWS] = {
   [ROW_K] = P (TOPK) | P (DA),
@@ -73,7 +78,10 @@ static const guint row_policies[N_ROWS] = {
 
 /* What a row of the grid shows: its label, its tooltip, and a spin
  * button (@lo to @hi), a scale (0 to 1) or a drop-down of @labels, which
- * starts at @value (spin button, scale). */
+ * starts at @value (spin button, scale).  A row a policy writes after
+ * its name in the spec (policies[].rows) is written as @key=value: an
+ * integer, a number with two decimals, or @ids of the drop-down's
+ * choice where it is not the first. */
 typedef enum
 {
   CONTROL_SPIN, CONTROL_SCALE, CONTROL_DROPDOWN
@@ -88,32 +96,41 @@ typedef struct
   int                 lo, hi;
   const char * const *labels;
   guint               n_labels;
+  const char         *key;
+  const char * const *ids;
 } RowSpec;
 
 static const char * const map_labels[] = { N_("Budget"), N_("Linear") };
+static const char * const map_ids[] = { "budget", "linear" };
 static const char * const shallow_labels[] = { N_("Top experts"), N_("Shared experts only") };
+static const char * const shallow_ids[] = { "top", "shared" };
 
 static const RowSpec row_specs[N_ROWS] = {
   [ROW_K] = { N_("_k"), N_("Experts per token (Top-k), or the mean budget (DA-MoE)"),
-              CONTROL_SPIN, 2, 1, 64 },
+              CONTROL_SPIN, 2, 1, 64, .key = "k" },
   [ROW_P] = { N_("_p"), N_("Top-p: the fewest experts whose probabilities sum past p"),
-              CONTROL_SCALE, 0.4 },
+              CONTROL_SCALE, 0.4, .key = "p" },
   [ROW_T] = { N_("_t"), N_("Keep experts with at least t times the top expert's probability"),
-              CONTROL_SCALE, 0.5 },
+              CONTROL_SCALE, 0.5, .key = "t" },
   [ROW_Q] = { N_("_q"), N_("Quantile of all router probabilities of a layer that an expert must reach"),
-              CONTROL_SCALE, 0.9 },
-  [ROW_KMIN] = { N_("k mi_n"), N_("Never fewer experts than this"), CONTROL_SPIN, 1, 1, 64 },
+              CONTROL_SCALE, 0.9, .key = "q" },
+  [ROW_KMIN] = { N_("k mi_n"), N_("Never fewer experts than this"), CONTROL_SPIN, 1, 1, 64,
+                 .key = "kmin" },
   [ROW_KMAX] = { N_("k ma_x"), N_("Never more experts than this"), CONTROL_SPIN, 8, 1, 64 },
   [ROW_MAP] = { N_("_Map"), N_("How importance becomes K: share of a budget, or linear between k min and k max"),
-                CONTROL_DROPDOWN, 0, 0, 0, map_labels, G_N_ELEMENTS (map_labels) },
+                CONTROL_DROPDOWN, 0, 0, 0, map_labels, G_N_ELEMENTS (map_labels), "map", map_ids },
   [ROW_THETA] = { N_("θ"), N_("Complexity at or above which a token goes deep"),
-                  CONTROL_SCALE, 0.5 },
-  [ROW_GAMMA] = { N_("γ"), N_("How strongly urgency pushes toward shallow"), CONTROL_SCALE, 0.5 },
-  [ROW_U] = { N_("_Urgency"), N_("Task urgency U in [0, 1]"), CONTROL_SCALE, 0.0 },
-  [ROW_KDEEP] = { N_("k _deep"), N_("Experts for a deep token"), CONTROL_SPIN, 2, 1, 64 },
-  [ROW_KSHALLOW] = { N_("k _shallow"), N_("Experts for a shallow token"), CONTROL_SPIN, 1, 1, 64 },
+                  CONTROL_SCALE, 0.5, .key = "theta" },
+  [ROW_GAMMA] = { N_("γ"), N_("How strongly urgency pushes toward shallow"), CONTROL_SCALE, 0.5,
+                  .key = "gamma" },
+  [ROW_U] = { N_("_Urgency"), N_("Task urgency U in [0, 1]"), CONTROL_SCALE, 0.0, .key = "u" },
+  [ROW_KDEEP] = { N_("k _deep"), N_("Experts for a deep token"), CONTROL_SPIN, 2, 1, 64,
+                  .key = "kdeep" },
+  [ROW_KSHALLOW] = { N_("k _shallow"), N_("Experts for a shallow token"), CONTROL_SPIN, 1, 1, 64,
+                     .key = "kshallow" },
   [ROW_SHALLOW] = { N_("S_hallow"), N_("What a shallow token runs"),
-                    CONTROL_DROPDOWN, 0, 0, 0, shallow_labels, G_N_ELEMENTS (shallow_labels) },
+                    CONTROL_DROPDOWN, 0, 0, 0, shallow_labels, G_N_ELEMENTS (shallow_labels),
+                    "shallow", shallow_ids },
   [ROW_WEIGHTS] = { N_("_Weights"), N_("How the chosen experts are weighted"),
                     CONTROL_DROPDOWN, 0, 0, 0, weight_labels, G_N_ELEMENTS (weight_labels) },
   [ROW_SCHEDULE] = { N_("_Schedule"), N_("DynaMoE layer schedule: a per-layer cap on K"),
@@ -204,6 +221,34 @@ default_khi (SyRouterControls *self)
   return MIN (self->info.n_experts, 2 * self->info.native_k);
 }
 
+/* Writes row @r as key=value after *@sep (a drop-down at its first
+ * choice writes nothing). */
+static void
+append_row (SyRouterControls  *self,
+            GString           *s,
+            Row                r,
+            const char       **sep)
+{
+  const RowSpec *spec = &row_specs[r];
+
+  switch (spec->control)
+    {
+    case CONTROL_SPIN:
+      g_string_append_printf (s, "%s%s=%d", *sep, spec->key, spin_value (self, r));
+      break;
+    case CONTROL_SCALE:
+      g_string_append_printf (s, "%s%s=%.2f", *sep, spec->key, scale_value (self, r));
+      break;
+    case CONTROL_DROPDOWN:
+    default:
+      if (dropdown_value (self, r) == 0)
+        return;
+      g_string_append_printf (s, "%s%s=%s", *sep, spec->key, spec->ids[dropdown_value (self, r)]);
+      break;
+    }
+  *sep = ",";
+}
+
 char *
 sy_router_controls_get_spec_string (SyRouterControls *self)
 {
@@ -220,50 +265,13 @@ sy_router_controls_get_spec_string (SyRouterControls *self)
 
 #define OPT(fmt, ...) G_STMT_START { g_string_append_printf (s, "%s" fmt, sep, __VA_ARGS__); sep = ","; } G_STMT_END
   s = g_string_new (NULL);
-  switch (policy)
-    {
-    case SY_POLICY_TOPK:
-      g_string_append (s, "topk");
-      OPT ("k=%d", spin_value (self, ROW_K));
-      break;
-    case SY_POLICY_TOPP:
-      g_string_append (s, "topp");
-      OPT ("p=%.2f", scale_value (self, ROW_P));
-      break;
-    case SY_POLICY_MINP:
-      g_string_append (s, "minp");
-      OPT ("t=%.2f", scale_value (self, ROW_T));
-      break;
-    case SY_POLICY_SER:
-      /* ik_llama.cpp's -ser Kmin,t: both always written */
-      g_string_append (s, "ser");
-      OPT ("kmin=%d", spin_value (self, ROW_KMIN));
-      OPT ("t=%.2f", scale_value (self, ROW_T));
-      break;
-    case SY_POLICY_DA:
-      g_string_append (s, "da");
-      OPT ("k=%d", spin_value (self, ROW_K));
-      if (dropdown_value (self, ROW_MAP) == 1)
-        OPT ("%s", "map=linear");
-      break;
-    case SY_POLICY_QUANTILE:
-      g_string_append (s, "quantile");
-      OPT ("q=%.2f", scale_value (self, ROW_Q));
-      break;
-    case SY_POLICY_ADR:
-      g_string_append (s, "adr");
-      OPT ("theta=%.2f", scale_value (self, ROW_THETA));
-      OPT ("gamma=%.2f", scale_value (self, ROW_GAMMA));
-      OPT ("u=%.2f", scale_value (self, ROW_U));
-      OPT ("kdeep=%d", spin_value (self, ROW_KDEEP));
-      OPT ("kshallow=%d", spin_value (self, ROW_KSHALLOW));
-      if (dropdown_value (self, ROW_SHALLOW) == 1)
-        OPT ("%s", "shallow=shared");
-      break;
-    case SY_POLICY_NATIVE:
-    default:
-      break;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    if (policies[i].policy == policy)
+      {
+        g_string_append (s, policies[i].name);
+        for (const Row *r = policies[i].rows; *r != N_ROWS; r++)
+          append_row (self, s, *r, &sep);
+      }
 
   if ((row_policies[ROW_KMIN] & (1u << policy)) && policy != SY_POLICY_SER)
     {
@@ -501,6 +509,16 @@ sy_router_controls_set_model_info (SyRouterControls        *self,
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->controls[ROW_SHALLOW]), 0);
   self->updating = FALSE;
   emit_changed (self);
+}
+
+void
+sy_router_controls_change_model (SyRouterControls        *self,
+                                 const SyRouterModelInfo *info)
+{
+  g_autofree char *spec = sy_router_controls_get_spec_string (self);
+
+  sy_router_controls_set_model_info (self, info);
+  sy_router_controls_set_spec_string (self, spec, NULL);
 }
 
 gboolean

@@ -28,6 +28,10 @@ GtkWidget *sy_router_controls_new               (void);
  * NULL disables them.  Copied. */
 void       sy_router_controls_set_model_info    (SyRouterControls        *self,
                                                  const SyRouterModelInfo *info);
+/* A new model for controls that show a policy: set_model_info(), then
+ * the policy as it was where it fits the new model. */
+void       sy_router_controls_change_model      (SyRouterControls        *self,
+                                                 const SyRouterModelInfo *info);
 
 /* The spec as text, "native" included (free with g_free). */
 char      *sy_router_controls_get_spec_string   (SyRouterControls        *self);

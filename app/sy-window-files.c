@@ -55,12 +55,9 @@ show_opener (SyWindow       *self,
   sy_file_chooser_show (chooser, on_open_chosen, g_object_ref (self), g_object_unref);
 }
 
-static void
-open_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+void
+sy_window_choose_model (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
   g_autofree char *last = g_settings_get_string (self->settings, "last-model");
   g_autoptr (GFile) last_model = last[0] != '\0' ? g_file_new_for_path (last) : NULL;
   GtkFileChooser *chooser;
@@ -100,12 +97,9 @@ on_export_chosen (GtkFileChooser *chooser,
     }
 }
 
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
+void
+sy_window_choose_export (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
   g_autofree char *name = sy_analysis_view_suggest_filename (self->analysis);
   GtkFileChooser *chooser;
   const struct { const char *label; const char *pattern; } formats[] = {
@@ -366,9 +360,15 @@ on_save_session_chosen (GtkFileChooser *chooser,
     }
 }
 
-static void
-add_session_filters (GtkFileChooser *chooser)
+/* A modal chooser of session files. */
+static GtkFileChooser *
+session_chooser (SyWindow             *self,
+                 const char           *title,
+                 GtkFileChooserAction  action,
+                 const char           *accept_label)
 {
+  GtkFileChooser *chooser = sy_file_chooser_new (GTK_WINDOW (self), title, action, accept_label,
+                                                 TRUE);
   GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Switchyard sessions"));
@@ -376,19 +376,15 @@ add_session_filters (GtkFileChooser *chooser)
   gtk_file_filter_add_mime_type (filter, SY_SESSION_FILE_MIME_TYPE);
   gtk_file_chooser_add_filter (chooser, filter);
   g_object_unref (filter);
+  return chooser;
 }
 
-static void
-save_session_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+void
+sy_window_choose_save_session (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
-  GtkFileChooser *chooser;
+  GtkFileChooser *chooser = session_chooser (self, _("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                             _("_Save"));
 
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Save Session"),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), TRUE);
-  add_session_filters (chooser);
   if (self->session_file != NULL)
     gtk_file_chooser_set_file (chooser, self->session_file, NULL);
   else
@@ -401,26 +397,12 @@ save_session_action (GtkWidget  *widget,
   sy_file_chooser_show (chooser, on_save_session_chosen, g_object_ref (self), g_object_unref);
 }
 
-static void
-open_session_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+void
+sy_window_choose_open_session (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
-  GtkFileChooser *chooser;
+  GtkFileChooser *chooser = session_chooser (self, _("Open Session"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                             _("_Open"));
 
-  chooser = sy_file_chooser_new (GTK_WINDOW (self), _("Open Session"),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), TRUE);
-  add_session_filters (chooser);
   sy_file_chooser_add_filter (chooser, _("All files"), "*", NULL);
   show_opener (self, chooser, self->session_file, &session_opener);
-}
-
-void
-sy_window_files_install_actions (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
-  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
-  gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
 }

@@ -60,7 +60,11 @@ void   sy_window_apply_session         (SyWindow            *self,
                                         const SySessionFile *session,
                                         GFile               *file,
                                         const char          *model_path);
-/* win.open, win.export, win.open-session and win.save-session. */
-void   sy_window_files_install_actions (GtkWidgetClass      *widget_class);
+/* sy-window-files.c: the file dialogs of win.open, win.export,
+ * win.open-session and win.save-session. */
+void   sy_window_choose_model          (SyWindow            *self);
+void   sy_window_choose_export         (SyWindow            *self);
+void   sy_window_choose_open_session   (SyWindow            *self);
+void   sy_window_choose_save_session   (SyWindow            *self);
 
 G_END_DECLS

@@ -413,11 +413,8 @@ on_run_failed (SyWorker     *worker,
 }
 
 static void
-reload_model_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+reload_model (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
   g_autoptr (GFile) folder = NULL;
 
   forget_reload_toast (self);
@@ -517,11 +514,9 @@ open_recent_action (GtkWidget  *widget,
 }
 
 static void
-close_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+close_window (SyWindow *self)
 {
-  gtk_window_close (GTK_WINDOW (widget));
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 static gboolean
@@ -544,19 +539,9 @@ on_drop (GtkDropTarget *target,
 }
 
 static void
-save_trace_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+choose_open_trace (SyWindow *self)
 {
-  sy_window_choose_save_trace (SY_WINDOW (widget));
-}
-
-static void
-open_trace_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  sy_trace_window_choose (GTK_WINDOW (widget));
+  sy_trace_window_choose (GTK_WINDOW (self));
 }
 
 static void
@@ -619,21 +604,15 @@ sy_window_finalize (GObject *object)
 
 /* Compare mode on and off (the "Compare" page of the views). */
 static void
-compare_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+toggle_compare (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
 
   sy_analysis_view_set_compare (self->analysis, !sy_analysis_view_get_compare (self->analysis));
 }
 
 static void
-profile_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+open_profiler (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (widget);
   g_autofree char *path = self->model_folder ? g_file_get_path (self->model_folder) : NULL;
   g_autofree char *router = self->analysis ? sy_analysis_view_get_router (self->analysis) : NULL;
   SyModel *model = self->analysis ? sy_worker_get_model (sy_analysis_view_get_worker (self->analysis)) : NULL;
@@ -642,6 +621,35 @@ profile_action (GtkWidget  *widget,
   if (self->analysis)
     sy_analysis_view_set_profiler (self->analysis, GTK_WIDGET (profiler));
   gtk_window_present (GTK_WINDOW (profiler));
+}
+
+/* The window's actions without a parameter, run by window_action
+ * (accelerators: sy-application-actions.c). */
+static const struct
+{
+  const char *name;
+  void      (*run) (SyWindow *self);
+} window_actions[] = {
+  { "win.close", close_window },
+  { "win.profile", open_profiler },
+  { "win.compare", toggle_compare },
+  { "win.reload-model", reload_model },
+  { "win.open-trace", choose_open_trace },
+  { "win.save-trace", sy_window_choose_save_trace },
+  { "win.open", sy_window_choose_model },
+  { "win.export", sy_window_choose_export },
+  { "win.open-session", sy_window_choose_open_session },
+  { "win.save-session", sy_window_choose_save_session },
+};
+
+static void
+window_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (window_actions); i++)
+    if (g_str_equal (window_actions[i].name, action_name))
+      window_actions[i].run (SY_WINDOW (widget));
 }
 
 static void
@@ -681,14 +689,8 @@ sy_window_class_init (SyWindowClass *klass)
 
   /* Accelerators: sy-application-actions.c */
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
-  gtk_widget_class_install_action (widget_class, "win.close", NULL, close_action);
-  gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_action);
-  gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_action);
-  gtk_widget_class_install_action (widget_class, "win.reload-model", NULL, reload_model_action);
-  gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, open_trace_action);
-  gtk_widget_class_install_action (widget_class, "win.save-trace", NULL, save_trace_action);
-  /* win.open, win.export, win.open-session, win.save-session */
-  sy_window_files_install_actions (widget_class);
+  for (guint i = 0; i < G_N_ELEMENTS (window_actions); i++)
+    gtk_widget_class_install_action (widget_class, window_actions[i].name, NULL, window_action);
 }
 
 /* the q8-activations preference, to the worker (it reruns on a change) */

@@ -133,27 +133,25 @@ static void
 sy_compare_view_class_init (SyCompareViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
   object_class->finalize = sy_compare_view_finalize;
+  sy_trace_view_class_set_view (view_class, NULL, "compareview", GTK_ACCESSIBLE_ROLE_GRID,
+                                N_("Difference between configuration A and B"));
+  view_class->min_width = 200;
+  view_class->min_height = 200;
   view_class->draw = sy_compare_view_draw;
   view_class->hit = sy_compare_view_hit;
   view_class->tooltip = sy_compare_view_tooltip;
   view_class->grid_geometry = sy_compare_view_grid_geometry;
   view_class->get_grid = sy_compare_view_get_grid;
   view_class->describe_selection = sy_compare_view_describe_selection;
-  gtk_widget_class_set_css_name (widget_class, "compareview");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
 }
 
 static void
 sy_compare_view_init (SyCompareView *self)
 {
   sy_compare_options_init (&self->opts);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 200);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Difference between configuration A and B"), -1);
 }
 
 GtkWidget *

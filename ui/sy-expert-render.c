@@ -85,58 +85,62 @@ sy_expert_text_stats (const SyTrace     *trace,
   return TRUE;
 }
 
-/* A section heading; returns the y under it. */
-static double
-heading (cairo_t             *cr,
-         const SyRenderStyle *style,
-         const char          *text,
-         double               x,
-         double               y,
-         double               max_width)
+/* A column of the card, drawn top to bottom: the helpers below draw at
+ * (x, y) across width w and move y under what they drew. */
+typedef struct
+{
+  cairo_t             *cr;
+  const SyRenderStyle *style;
+  double               x;
+  double               y;
+  double               w;
+} Column;
+
+/* A section heading. */
+static void
+heading (Column     *col,
+         const char *text)
 {
   SyTextOpts opts = SY_TEXT_OPTS_INIT;
   double h;
 
   opts.bold = TRUE;
   opts.size = 0.95;
-  opts.max_width = max_width;
-  opts.color = &style->foreground;
-  _sy_text_size (style, text, opts.size, TRUE, NULL, &h);
-  _sy_draw_text (cr, style, text, x, y, &opts);
-  return y + h + _sy_px (style, 6);
+  opts.max_width = col->w;
+  opts.color = &col->style->foreground;
+  _sy_text_size (col->style, text, opts.size, TRUE, NULL, &h);
+  _sy_draw_text (col->cr, col->style, text, col->x, col->y, &opts);
+  col->y += h + _sy_px (col->style, 6);
 }
 
-static double
-note (cairo_t             *cr,
-      const SyRenderStyle *style,
-      const char          *text,
-      double               x,
-      double               y,
-      double               max_width)
+static void
+note (Column     *col,
+      const char *text)
 {
   SyTextOpts opts = SY_TEXT_OPTS_INIT;
 
   opts.size = 0.85;
-  opts.max_width = max_width;
-  opts.color = &style->muted;
-  return y + _sy_draw_paragraph (cr, style, text, x, y, &opts) + _sy_px (style, 6);
+  opts.max_width = col->w;
+  opts.color = &col->style->muted;
+  col->y += _sy_draw_paragraph (col->cr, col->style, text, col->x, col->y, &opts);
+  col->y += _sy_px (col->style, 6);
 }
 
-/* One labelled horizontal bar (value in [0, 1] of the row), with an
- * optional reference tick (the layer's average) and a number on the right. */
+/* One labelled horizontal bar of height @h (value in [0, 1] of the row),
+ * with an optional reference tick (the layer's average) and a number on
+ * the right. */
 static void
-bar_row (cairo_t             *cr,
-         const SyRenderStyle *style,
-         const char          *label,
-         const char          *number,
-         double               value,
-         double               reference,
-         const SyColor       *color,
-         double               x,
-         double               y,
-         double               w,
-         double               h)
+bar_row (Column        *col,
+         const char    *label,
+         const char    *number,
+         double         value,
+         double         reference,
+         const SyColor *color,
+         double         h)
 {
+  cairo_t *cr = col->cr;
+  const SyRenderStyle *style = col->style;
+  double x = col->x, y = col->y, w = col->w;
   SyTextOpts opts = SY_TEXT_OPTS_INIT;
   double label_w = MIN (_sy_px (style, 110), 0.35 * w), num_w = _sy_px (style, 78);
   double bx = x + label_w + _sy_px (style, 6), bw = MAX (w - label_w - num_w - _sy_px (style, 12), 4);
@@ -164,6 +168,7 @@ bar_row (cairo_t             *cr,
   opts.color = &style->muted;
   opts.max_width = num_w;
   _sy_draw_text (cr, style, number, x + w, y + h / 2, &opts);
+  col->y += h + _sy_px (style, 3);
 }
 
 static SyColor
@@ -175,18 +180,17 @@ category_color (int index)
   return c;
 }
 
-/* The current text: gate chart, routed tokens, partners. */
+/* The current text in @col, @h high: gate chart, routed tokens,
+ * partners. */
 static void
-draw_text_half (cairo_t             *cr,
-                const SyTrace       *trace,
-                int                  moe,
-                int                  expert,
-                const SyRenderStyle *style,
-                double               x,
-                double               y,
-                double               w,
-                double               h)
+draw_text_half (Column        *col,
+                const SyTrace *trace,
+                int            moe,
+                int            expert,
+                double         h)
 {
+  cairo_t *cr = col->cr;
+  const SyRenderStyle *style = col->style;
   SyExpertTextStats stats;
   SyColor accent = category_color (0);
   double chart_h = MIN (_sy_px (style, 90), 0.3 * h), row_h = _sy_px (style, 14);
@@ -195,21 +199,21 @@ draw_text_half (cairo_t             *cr,
 
   if (!sy_expert_text_stats (trace, moe, expert, &stats))
     {
-      note (cr, style, _("No text routed yet: type a text to see this expert at work."), x, y, w);
+      note (col, _("No text routed yet: type a text to see this expert at work."));
       return;
     }
   head = g_strdup_printf (_("On this text: %d of %d tokens, mean gate weight %.3f"),
                           stats.n_routed, stats.n_tokens, stats.mean_weight);
-  y = heading (cr, style, head, x, y, w);
+  heading (col, head);
 
   /* gate weight per token: weight where chosen (accent), router
    * probability faint behind it */
   {
     const SyTraceLayer *l = &trace->layers[moe];
-    double bw = w / MAX (trace->n_tokens, 1);
+    double x = col->x, y = col->y, bw = col->w / MAX (trace->n_tokens, 1);
 
     _sy_set_color (cr, &style->surface);
-    cairo_rectangle (cr, x, y, w, chart_h);
+    cairo_rectangle (cr, x, y, col->w, chart_h);
     cairo_fill (cr);
     for (int t = 0; t < trace->n_tokens; t++)
       {
@@ -231,12 +235,13 @@ draw_text_half (cairo_t             *cr,
             cairo_fill (cr);
           }
       }
-    y += chart_h + _sy_px (style, 2);
-    y = note (cr, style, _("Gate weight at each token (0 to 1; grey: router probability)"), x, y, w);
+    col->y += chart_h + _sy_px (style, 2);
+    note (col, _("Gate weight at each token (0 to 1; grey: router probability)"));
   }
 
   /* tokens routed here */
-  y = heading (cr, style, _("Tokens of this text routed to it"), x, y + _sy_px (style, 4), w);
+  col->y += _sy_px (style, 4);
+  heading (col, _("Tokens of this text routed to it"));
   for (int t = 0, n = 0; t < trace->n_tokens && n < 60; t++)
     if (sy_expert_gate (trace, moe, expert, t) > 0)
       {
@@ -245,39 +250,46 @@ draw_text_half (cairo_t             *cr,
         g_string_append_printf (routed, "%s%s", n ? " · " : "", label);
         n++;
       }
-  y = note (cr, style, routed->len ? routed->str : _("none"), x, y, w);
+  note (col, routed->len ? routed->str : _("none"));
 
   /* partners */
-  y = heading (cr, style, _("Co-activation partners in this layer (shared tokens)"), x, y + _sy_px (style, 4), w);
+  col->y += _sy_px (style, 4);
+  heading (col, _("Co-activation partners in this layer (shared tokens)"));
   if (stats.n_partners == 0)
-    note (cr, style, _("none"), x, y, w);
-  for (int i = 0; i < stats.n_partners && y + row_h < h + _sy_px (style, 400); i++)
+    note (col, _("none"));
+  for (int i = 0; i < stats.n_partners && col->y + row_h < h + _sy_px (style, 400); i++)
     {
       g_autofree char *label = g_strdup_printf (_("expert %d"), stats.partners[i]);
       g_autofree char *num = g_strdup_printf ("%d", stats.partner_tokens[i]);
       SyColor c = category_color (1);
 
-      bar_row (cr, style, label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN,
-               &c, x, y, w, row_h);
-      y += row_h + _sy_px (style, 3);
+      bar_row (col, label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN, &c,
+               row_h);
     }
 }
 
+/* Under @title, the first @max_rows groups: the expert's share of them
+ * against the layer's. */
 static void
-draw_groups (cairo_t             *cr,
-             const SyRenderStyle *style,
-             const GArray        *groups,
-             gint64               expert_total,
-             gint64               layer_total,
-             int                  max_rows,
-             double               x,
-             double              *y,
-             double               w)
+draw_groups (Column       *col,
+             const char   *title,
+             const GArray *groups,
+             int           max_rows)
 {
-  double row_h = _sy_px (style, 13);
+  double row_h = _sy_px (col->style, 13);
   SyColor c = category_color (2);
   double top = 0;
+  gint64 expert_total = 0, layer_total = 0;
 
+  if (groups->len == 0)
+    return;
+  for (guint i = 0; i < groups->len; i++)
+    {
+      expert_total += g_array_index (groups, SyProfileExpertGroup, i).count;
+      layer_total += g_array_index (groups, SyProfileExpertGroup, i).layer_count;
+    }
+  col->y += _sy_px (col->style, 6);
+  heading (col, title);
   /* the scale: the largest share shown */
   for (guint i = 0; i < MIN (groups->len, (guint) max_rows); i++)
     {
@@ -293,39 +305,32 @@ draw_groups (cairo_t             *cr,
       double avg = layer_total ? (double) g->layer_count / layer_total : 0;
       g_autofree char *num = g_strdup_printf ("%.0f%% (%.0f%%)", 100 * mine, 100 * avg);
 
-      bar_row (cr, style, g->name, num, top > 0 ? mine / top : 0, top > 0 ? avg / top : NAN, &c,
-               x, *y, w, row_h);
-      *y += row_h + _sy_px (style, 3);
+      bar_row (col, g->name, num, top > 0 ? mine / top : 0, top > 0 ? avg / top : NAN, &c, row_h);
     }
 }
 
-/* The corpus profile: top tokens, POS and genres against the layer. */
+/* The corpus profile in @col: top tokens, POS and genres against the
+ * layer. */
 static void
-draw_profile_half (cairo_t               *cr,
-                   const SyProfileExpert *profile,
-                   const SyRenderStyle   *style,
-                   double                 x,
-                   double                 y,
-                   double                 w,
-                   double                 h)
+draw_profile_half (Column                *col,
+                   const SyProfileExpert *profile)
 {
   g_autofree char *head = NULL;
-  double row_h = _sy_px (style, 13), top_share = 0;
+  double row_h = _sy_px (col->style, 13), top_share = 0;
   SyColor c = category_color (0);
-  gint64 tagged = 0, layer_tagged = 0, genre_total = 0, layer_genre = 0;
 
   if (profile == NULL)
     {
-      y = heading (cr, style, _("Over a corpus"), x, y, w);
-      note (cr, style, _("Load a corpus profile (run one in the Profiler, or open a profile.json) to see "
-                         "this expert's top tokens, parts of speech and genres against its layer."), x, y, w);
+      heading (col, _("Over a corpus"));
+      note (col, _("Load a corpus profile (run one in the Profiler, or open a profile.json) to see "
+                   "this expert's top tokens, parts of speech and genres against its layer."));
       return;
     }
   head = g_strdup_printf (_("Over the corpus: %lld assignments (%.1f%% of the layer's)"),
                           (long long) profile->assignments,
                           profile->layer_assignments ? 100.0 * profile->assignments / profile->layer_assignments : 0);
-  y = heading (cr, style, head, x, y, w);
-  y = heading (cr, style, _("Top tokens (share of its assignments)"), x, y, w);
+  heading (col, head);
+  heading (col, _("Top tokens (share of its assignments)"));
   for (guint i = 0; i < profile->top_tokens->len; i++)
     top_share = MAX (top_share, g_array_index (profile->top_tokens, SyProfileExpertToken, i).share);
   for (guint i = 0; i < profile->top_tokens->len; i++)
@@ -335,30 +340,10 @@ draw_profile_half (cairo_t               *cr,
       g_autofree char *num = g_strdup_printf ("%" G_GINT64_FORMAT " · %.1f%%", t->count, 100 * t->share);
 
       g_strdelimit (label, "\n\r\t", ' ');
-      bar_row (cr, style, label, num, top_share > 0 ? t->share / top_share : 0, NAN, &c, x, y, w, row_h);
-      y += row_h + _sy_px (style, 3);
+      bar_row (col, label, num, top_share > 0 ? t->share / top_share : 0, NAN, &c, row_h);
     }
-
-  for (guint i = 0; i < profile->pos->len; i++)
-    {
-      tagged += g_array_index (profile->pos, SyProfileExpertGroup, i).count;
-      layer_tagged += g_array_index (profile->pos, SyProfileExpertGroup, i).layer_count;
-    }
-  for (guint i = 0; i < profile->genres->len; i++)
-    {
-      genre_total += g_array_index (profile->genres, SyProfileExpertGroup, i).count;
-      layer_genre += g_array_index (profile->genres, SyProfileExpertGroup, i).layer_count;
-    }
-  if (profile->pos->len > 0)
-    {
-      y = heading (cr, style, _("Parts of speech: its share (layer's | and in brackets)"), x, y + _sy_px (style, 6), w);
-      draw_groups (cr, style, profile->pos, tagged, layer_tagged, 8, x, &y, w);
-    }
-  if (profile->genres->len > 0)
-    {
-      y = heading (cr, style, _("Genres: its share (layer's | and in brackets)"), x, y + _sy_px (style, 6), w);
-      draw_groups (cr, style, profile->genres, genre_total, layer_genre, 8, x, &y, w);
-    }
+  draw_groups (col, _("Parts of speech: its share (layer's | and in brackets)"), profile->pos, 8);
+  draw_groups (col, _("Genres: its share (layer's | and in brackets)"), profile->genres, 8);
 }
 
 void
@@ -388,15 +373,19 @@ sy_expert_render (cairo_t               *cr,
   if (width >= 760)
     {
       double cw = (width - 2 * margin - gap) / 2;
+      Column text = { cr, style, margin, top, cw };
+      Column corpus = { cr, style, margin + cw + gap, top, cw };
 
-      draw_text_half (cr, trace, moe, expert, style, margin, top, cw, height - top - margin);
-      draw_profile_half (cr, profile, style, margin + cw + gap, top, cw, height - top - margin);
+      draw_text_half (&text, trace, moe, expert, height - top - margin);
+      draw_profile_half (&corpus, profile);
     }
   else
     {
       double hh = (height - top - margin - gap) / 2;
+      Column text = { cr, style, margin, top, width - 2 * margin };
+      Column corpus = { cr, style, margin, top + hh + gap, width - 2 * margin };
 
-      draw_text_half (cr, trace, moe, expert, style, margin, top, width - 2 * margin, hh);
-      draw_profile_half (cr, profile, style, margin, top + hh + gap, width - 2 * margin, hh);
+      draw_text_half (&text, trace, moe, expert, hh);
+      draw_profile_half (&corpus, profile);
     }
 }

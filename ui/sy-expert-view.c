@@ -42,17 +42,16 @@ static void
 sy_expert_view_class_init (SyExpertViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sy_expert_view_finalize;
-  SY_TRACE_VIEW_CLASS (klass)->info = sy_view_lookup ("expert");
+  sy_trace_view_class_set_view (SY_TRACE_VIEW_CLASS (klass), "expert", "expertcard",
+                                GTK_ACCESSIBLE_ROLE_IMG, N_("Expert card"));
   SY_TRACE_VIEW_CLASS (klass)->get_options = sy_expert_view_get_view_options;
-  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "expertcard");
-  gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_IMG);
+  SY_TRACE_VIEW_CLASS (klass)->min_width = 480;
+  SY_TRACE_VIEW_CLASS (klass)->min_height = 400;
 }
 
 static void
 sy_expert_view_init (SyExpertView *self)
 {
-  gtk_widget_set_size_request (GTK_WIDGET (self), 480, 400);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Expert card"), -1);
 }
 
 GtkWidget *

@@ -118,29 +118,25 @@ static void
 sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
   object_class->finalize = sy_heatmap_view_finalize;
-  view_class->info = sy_view_lookup ("heatmap");
+  sy_trace_view_class_set_view (view_class, "heatmap", "heatmap", GTK_ACCESSIBLE_ROLE_GRID,
+                                N_("Layer by token heatmap"));
+  view_class->min_width = 200;
+  view_class->min_height = 150;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
   view_class->get_grid = sy_heatmap_view_get_grid;
   view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
-  gtk_widget_class_set_css_name (widget_class, "heatmap");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
 }
 
 static void
 sy_heatmap_view_init (SyHeatmapView *self)
 {
-  sy_heatmap_options_init (&self->opts);
   self->measure = g_strdup ("k");
-  gtk_widget_set_size_request (GTK_WIDGET (self), 200, 150);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Layer by token heatmap"), -1);
 }
 
 GtkWidget *

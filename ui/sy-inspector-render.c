@@ -403,28 +403,13 @@ draw_bars (cairo_t                 *cr,
 {
   const SyTraceLayer *l = &trace->layers[lay->layer];
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step, small_h = _sy_text_height (style, 0.8), tw;
+  double small_h = _sy_text_height (style, 0.8), tw;
   double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
-  int n = _sy_nice_ticks (0, 1, MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, ticks, &step);
   int stride = 1;
   g_autofree char *cap = NULL;
 
-  text.size = 0.8;
-  text.xalign = 1;
-  text.yalign = 0.5;
-  text.color = &style->muted;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double y = y0 + h - ticks[i] * h;
-
-      _sy_set_color (cr, &style->grid);
-      cairo_move_to (cr, x0, y);
-      cairo_line_to (cr, x0 + w, y);
-      cairo_stroke (cr);
-      _sy_draw_text (cr, style, s, x0 - _sy_px (style, 4), y, &text);
-    }
+  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, 0, 1,
+                   MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, NULL);
 
   for (int r = 0; r < lay->n_bars; r++)
     {
@@ -440,6 +425,7 @@ draw_bars (cairo_t                 *cr,
   _sy_text_size (style, "00", 0.8, FALSE, &tw, NULL);
   while (stride * lay->bar_w < tw + _sy_px (style, 3))
     stride++;
+  text.size = 0.8;
   text.xalign = 0.5;
   text.yalign = 0;
   text.color = &style->foreground;
@@ -502,17 +488,10 @@ draw_threshold (cairo_t                 *cr,
 {
   g_autofree char *s = g_strdup_printf ("p = %.2f", lay->p);
   double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
-  double y = y0 + h - CLAMP (lay->p, 0, 1) * h, dash = _sy_px (style, 5);
+  double y = y0 + h - CLAMP (lay->p, 0, 1) * h;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
-  cairo_save (cr);
-  _sy_set_color (cr, &style->accent);
-  cairo_set_line_width (cr, _sy_px (style, 1.5));
-  cairo_set_dash (cr, &dash, 1, 0);
-  cairo_move_to (cr, x0, y);
-  cairo_line_to (cr, x0 + w, y);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  _sy_dashed_line (cr, &style->accent, _sy_px (style, 1.5), _sy_px (style, 5), x0, y, x0 + w, y);
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 1;
@@ -533,18 +512,11 @@ draw_k_line (cairo_t                 *cr,
   const SyTraceLayer *l = &trace->layers[lay->layer];
   g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
   double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h, small_h = _sy_text_height (style, 0.8);
-  double x = x0 + k * lay->bar_w, dash = _sy_px (style, 2), pad = _sy_px (style, 2), tw, tx, ty;
+  double x = x0 + k * lay->bar_w, pad = _sy_px (style, 2), tw, tx, ty;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   SyColor plate = style->background;
 
-  cairo_save (cr);
-  _sy_set_color (cr, &style->foreground);
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  cairo_set_dash (cr, &dash, 1, 0);
-  cairo_move_to (cr, x, y0);
-  cairo_line_to (cr, x, y0 + h);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1), _sy_px (style, 2), x, y0, x, y0 + h);
   _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
   tx = x + _sy_px (style, 4) + tw <= x0 + w ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
   ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);

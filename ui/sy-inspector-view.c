@@ -121,25 +121,21 @@ sy_inspector_view_describe_selection (SyTraceView *view)
 static void
 sy_inspector_view_class_init (SyInspectorViewClass *klass)
 {
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  view_class->info = sy_view_lookup ("inspector");
+  sy_trace_view_class_set_view (view_class, "inspector", "inspector", GTK_ACCESSIBLE_ROLE_IMG,
+                                N_("Token inspector"));
+  view_class->min_width = 300;
+  view_class->min_height = 240;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyInspectorView, opts, inspector);
   view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;
-  gtk_widget_class_set_css_name (widget_class, "inspector");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void
 sy_inspector_view_init (SyInspectorView *self)
 {
-  sy_inspector_options_init (&self->opts);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 300, 240);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Token inspector"), -1);
 }
 
 GtkWidget *

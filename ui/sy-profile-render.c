@@ -131,62 +131,15 @@ plot_area (const SyRenderStyle *style,
            double               bottom,
            double               legend_h)
 {
-  double ticks[SY_MAX_TICKS], step, tw = 0, w;
-  int n = _sy_nice_ticks (ymin, ymax, 5, integer, ticks, &step);
+  double tw = _sy_ticks_width (style, ymin, ymax, 5, integer, 0.8);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
-      tw = MAX (tw, w);
-    }
   r.x = margin + tw + _sy_px (style, 6);
   r.y = top;
   r.w = MAX (width - margin - r.x, 1);
   r.h = MAX (height - margin - bottom - r.y, 1);
   return r;
-}
-
-static void
-y_axis (cairo_t             *cr,
-        const SyRenderStyle *style,
-        const SyRect        *p,
-        double               ymin,
-        double               ymax,
-        gboolean             integer,
-        const char          *label)
-{
-  SyTextOpts t = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step;
-  int n = _sy_nice_ticks (ymin, ymax, 5, integer, ticks, &step);
-
-  t.size = 0.8;
-  t.xalign = 1;
-  t.yalign = 0.5;
-  t.color = &style->muted;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double y = p->y + p->h - (ticks[i] - ymin) / (ymax - ymin) * p->h;
-
-      if (y < p->y - 0.5 || y > p->y + p->h + 0.5)
-        continue;
-      _sy_set_color (cr, &style->grid);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &t);
-    }
-  if (label)
-    {
-      t.xalign = 0;
-      t.yalign = 1;
-      _sy_draw_text (cr, style, label, p->x, p->y - _sy_px (style, 3), &t);
-    }
 }
 
 /* A legend row of coloured squares and labels from (x, y); returns its height. */
@@ -321,7 +274,7 @@ grouped_bars (const ChartFrame    *f,
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
             f->width - 2 * margin, n_series, series, colors);
-  y_axis (cr, style, &p, 0, ymax, FALSE, ylabel);
+  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
   for (int s = 0; s < n_series; s++)
@@ -340,16 +293,10 @@ grouped_bars (const ChartFrame    *f,
     }
   if (isfinite (ref))
     {
-      double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h, dash = _sy_px (style, 4);
+      double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h;
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, p.x, y);
-      cairo_line_to (cr, p.x + p.w, y);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       p.x, y, p.x + p.w, y);
       if (ref_label)
         {
           t.size = 0.75;
@@ -771,7 +718,7 @@ draw_sweep (const ChartFrame *f)
   }
   p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
-  y_axis (cr, style, &p, pmin, pmax, FALSE, _("perplexity"));
+  _sy_draw_y_grid (cr, style, &p, pmin, pmax, 5, FALSE, _("perplexity"));
 
   /* x ticks */
   nxt = _sy_nice_ticks (kmin, kmax, 6, FALSE, xt, &xstep);
@@ -911,7 +858,7 @@ draw_time (const ChartFrame *f)
   p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
   legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
           SY_N_OPS, ops, cols);
-  y_axis (cr, style, &p, 0, ymax, FALSE, _("ms (summed over chunks)"));
+  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, _("ms (summed over chunks)"));
   slot = p.w / n;
   for (int i = 0; i < n; i++)
     {

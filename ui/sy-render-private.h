@@ -100,6 +100,16 @@ void         _sy_draw_message  (cairo_t             *cr,
                                 double               y,
                                 double               max_width);
 
+/* A line from (x0, y0) to (x1, y1) in @color, @width wide, in dashes
+ * and gaps of @dash. */
+void         _sy_dashed_line   (cairo_t             *cr,
+                                const SyColor       *color,
+                                double               width,
+                                double               dash,
+                                double               x0,
+                                double               y0,
+                                double               x1,
+                                double               y1);
 /* Diagonal hatch lines inside a rectangle. */
 void         _sy_hatch         (cairo_t             *cr,
                                 double               x,
@@ -127,6 +137,26 @@ int          _sy_nice_ticks    (double               lo,
                                 gboolean             integer,
                                 double              *ticks,
                                 double              *step);
+/* Grid lines across @plot at the nice ticks of [ymin, ymax] (at most
+ * @max_ticks; integers only where @integer), each labelled left of the
+ * plot, and @label (or NULL) above its left edge. */
+void         _sy_draw_y_grid   (cairo_t             *cr,
+                                const SyRenderStyle *style,
+                                const SyRect        *plot,
+                                double               ymin,
+                                double               ymax,
+                                int                  max_ticks,
+                                gboolean             integer,
+                                const char          *label);
+/* The width of the widest label of the nice ticks of [lo, hi] (as
+ * _sy_nice_ticks() picks them) at @size: what _sy_draw_y_grid() (0.8)
+ * and _sy_colorbar() (0.85) write. */
+double       _sy_ticks_width   (const SyRenderStyle *style,
+                                double               lo,
+                                double               hi,
+                                int                  max_ticks,
+                                gboolean             integer,
+                                double               size);
 /* A value printed with as many decimals as @step needs. */
 char        *_sy_format_tick   (double               value,
                                 double               step);

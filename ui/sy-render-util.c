@@ -324,6 +324,26 @@ _sy_draw_message (cairo_t             *cr,
 }
 
 void
+_sy_dashed_line (cairo_t       *cr,
+                 const SyColor *color,
+                 double         width,
+                 double         dash,
+                 double         x0,
+                 double         y0,
+                 double         x1,
+                 double         y1)
+{
+  cairo_save (cr);
+  _sy_set_color (cr, color);
+  cairo_set_line_width (cr, width);
+  cairo_set_dash (cr, &dash, 1, 0);
+  cairo_move_to (cr, x0, y0);
+  cairo_line_to (cr, x1, y1);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+void
 _sy_hatch (cairo_t       *cr,
            double         x,
            double         y,
@@ -432,6 +452,67 @@ _sy_nice_ticks (double    lo,
   return n;
 }
 
+double
+_sy_ticks_width (const SyRenderStyle *style,
+                 double               lo,
+                 double               hi,
+                 int                  max_ticks,
+                 gboolean             integer,
+                 double               size)
+{
+  double ticks[SY_MAX_TICKS], step, widest = 0, w;
+  int n = _sy_nice_ticks (lo, hi, max_ticks, integer, ticks, &step);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+
+      _sy_text_size (style, s, size, FALSE, &w, NULL);
+      widest = MAX (widest, w);
+    }
+  return widest;
+}
+
+void
+_sy_draw_y_grid (cairo_t             *cr,
+                 const SyRenderStyle *style,
+                 const SyRect        *p,
+                 double               ymin,
+                 double               ymax,
+                 int                  max_ticks,
+                 gboolean             integer,
+                 const char          *label)
+{
+  SyTextOpts t = SY_TEXT_OPTS_INIT;
+  double ticks[SY_MAX_TICKS], step;
+  int n = _sy_nice_ticks (ymin, ymax, max_ticks, integer, ticks, &step);
+
+  t.size = 0.8;
+  t.xalign = 1;
+  t.yalign = 0.5;
+  t.color = &style->muted;
+  cairo_set_line_width (cr, _sy_px (style, 1));
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *s = _sy_format_tick (ticks[i], step);
+      double y = p->y + p->h - (ticks[i] - ymin) / (ymax - ymin) * p->h;
+
+      if (y < p->y - 0.5 || y > p->y + p->h + 0.5)
+        continue;
+      _sy_set_color (cr, &style->grid);
+      cairo_move_to (cr, p->x, y);
+      cairo_line_to (cr, p->x + p->w, y);
+      cairo_stroke (cr);
+      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &t);
+    }
+  if (label)
+    {
+      t.xalign = 0;
+      t.yalign = 1;
+      _sy_draw_text (cr, style, label, p->x, p->y - _sy_px (style, 3), &t);
+    }
+}
+
 char *
 _sy_format_tick (double value,
                  double step)
@@ -526,17 +607,9 @@ _sy_colorbar_width (const SyRenderStyle *style,
                     gboolean             integer,
                     const char          *label)
 {
-  double ticks[SY_MAX_TICKS], step, w, widest = 0;
-  int n = _sy_nice_ticks (vmin, vmax, 6, integer, ticks, &step);
+  double w = bar_width (style) + _sy_px (style, 6)
+             + _sy_ticks_width (style, vmin, vmax, 6, integer, 0.85);
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.85, FALSE, &w, NULL);
-      widest = MAX (widest, w);
-    }
-  w = bar_width (style) + _sy_px (style, 6) + widest;
   if (label)
     {
       double lw;

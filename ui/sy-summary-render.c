@@ -157,16 +157,9 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double ticks[SY_MAX_TICKS], step, tick_w = 0, w, small_h = _sy_text_height (style, 0.8);
-  int n = _sy_nice_ticks (0, ymax, 6, integer, ticks, &step);
+  double tick_w = _sy_ticks_width (style, 0, ymax, 6, integer, 0.8);
+  double small_h = _sy_text_height (style, 0.8);
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-
-      _sy_text_size (style, s, 0.8, FALSE, &w, NULL);
-      tick_w = MAX (tick_w, w);
-    }
   plot->ox = outer->x;
   plot->oy = outer->y;
   plot->ow = outer->w;
@@ -271,37 +264,6 @@ draw_headline (cairo_t             *cr,
     }
 }
 
-/* The chart's y grid with its ticks. */
-static void
-draw_chart_grid (cairo_t              *cr,
-                 const SyRenderStyle  *style,
-                 SySummaryChartId      id,
-                 const SySummaryChart *p,
-                 double                ymax)
-{
-  SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step;
-  int nt = _sy_nice_ticks (0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
-                           id == SY_SUMMARY_CHART_LOAD, ticks, &step);
-
-  text.size = 0.8;
-  text.xalign = 1;
-  text.yalign = 0.5;
-  text.color = &style->muted;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  for (int i = 0; i < nt; i++)
-    {
-      g_autofree char *s = _sy_format_tick (ticks[i], step);
-      double y = p->y + p->h - ticks[i] / ymax * p->h;
-
-      _sy_set_color (cr, &style->grid);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      _sy_draw_text (cr, style, s, p->x - _sy_px (style, 4), y, &text);
-    }
-}
-
 /* The bars, the layer budgets as marks and the reference as a dashed
  * line. */
 static void
@@ -340,16 +302,10 @@ draw_chart_bars (cairo_t              *cr,
     }
   if (!isnan (ref))
     {
-      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h, dash = _sy_px (style, 4);
+      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h;
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, p->x, y);
-      cairo_line_to (cr, p->x + p->w, y);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       p->x, y, p->x + p->w, y);
     }
 }
 
@@ -389,18 +345,11 @@ draw_chart_key (cairo_t              *cr,
     }
   if (ref_label)
     {
-      double dash = _sy_px (style, 4);
       g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
                                                        : g_strdup (ref_label);
 
-      cairo_save (cr);
-      _sy_set_color (cr, &style->foreground);
-      cairo_set_line_width (cr, _sy_px (style, 1.2));
-      cairo_set_dash (cr, &dash, 1, 0);
-      cairo_move_to (cr, x, ky + small_h / 2);
-      cairo_line_to (cr, x + sw * 1.5, ky + small_h / 2);
-      cairo_stroke (cr);
-      cairo_restore (cr);
+      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
+                       x, ky + small_h / 2, x + sw * 1.5, ky + small_h / 2);
       x += sw * 1.5 + _sy_px (style, 4);
       _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
     }
@@ -452,6 +401,7 @@ draw_chart (cairo_t              *cr,
   g_autofree double *v = chart_values (trace, id, &n);
   gboolean any = FALSE;
   const char *ref_label = NULL;
+  SyRect plot = { p->x, p->y, p->w, p->h };
 
   /* title */
   text.size = 0.95;
@@ -487,7 +437,8 @@ draw_chart (cairo_t              *cr,
                      p->x + p->w / 2, p->y + p->h / 2, &text);
       return;
     }
-  draw_chart_grid (cr, style, id, p, ymax);
+  _sy_draw_y_grid (cr, style, &plot, 0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
+                   id == SY_SUMMARY_CHART_LOAD, NULL);
   draw_chart_bars (cr, trace, style, id, p, v, n, ymax, ref);
   draw_chart_key (cr, trace, style, id, p, ref, ref_label);
   draw_chart_x_labels (cr, trace, style, id, p, n);

@@ -59,57 +59,31 @@ sy_summary_view_tooltip (SyTraceView       *view,
 #define SY_SUMMARY_MIN_ROW 210
 #define SY_SUMMARY_HEAD 110
 
-static GtkSizeRequestMode
-sy_summary_view_get_request_mode (GtkWidget *widget)
+static int
+sy_summary_view_height_for_width (SyTraceView *view,
+                                  int          width)
 {
-  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
-}
-
-static void
-sy_summary_view_measure (GtkWidget      *widget,
-                         GtkOrientation  orientation,
-                         int             for_size,
-                         int            *minimum,
-                         int            *natural,
-                         int            *minimum_baseline,
-                         int            *natural_baseline)
-{
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    {
-      *minimum = 300;
-      *natural = 900;
-    }
-  else
-    {
-      int rows = for_size >= 900 ? 1 : 2;
-
-      *minimum = SY_SUMMARY_HEAD + rows * SY_SUMMARY_MIN_ROW;
-      *natural = *minimum;
-    }
+  return SY_SUMMARY_HEAD + (width >= 900 ? 1 : 2) * SY_SUMMARY_MIN_ROW;
 }
 
 static void
 sy_summary_view_class_init (SySummaryViewClass *klass)
 {
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  widget_class->get_request_mode = sy_summary_view_get_request_mode;
-  widget_class->measure = sy_summary_view_measure;
-  view_class->info = sy_view_lookup ("summary");
+  sy_trace_view_class_set_view (view_class, "summary", "summary", GTK_ACCESSIBLE_ROLE_IMG,
+                                N_("Run summary"));
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SySummaryView, opts, summary);
+  view_class->height_for_width = sy_summary_view_height_for_width;
+  view_class->min_width = 300;
+  view_class->natural_width = 900;
   view_class->tooltip = sy_summary_view_tooltip;
-  gtk_widget_class_set_css_name (widget_class, "summary");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void
 sy_summary_view_init (SySummaryView *self)
 {
-  sy_summary_options_init (&self->opts);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Run summary"), -1);
 }
 
 GtkWidget *

@@ -58,71 +58,49 @@ sy_token_strip_describe_selection (SyTraceView *view)
   return sy_strip_describe (trace, sy_selection_get_token (selection));
 }
 
-static GtkSizeRequestMode
-sy_token_strip_get_request_mode (GtkWidget *widget)
+static int
+sy_token_strip_height_for_width (SyTraceView *view,
+                                 int          for_width)
 {
-  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
-}
+  SyTokenStrip *self = SY_TOKEN_STRIP (view);
+  const SyTrace *trace = sy_trace_view_get_trace (view);
+  GtkWidget *widget = GTK_WIDGET (view);
+  SyRenderStyle style;
+  SyStripOptions opts;
+  /* no width: the one it has (else its natural one) */
+  double width = for_width > 0 ? for_width
+               : gtk_widget_get_width (widget) > 0 ? gtk_widget_get_width (widget) : 600;
 
-static void
-sy_token_strip_measure (GtkWidget      *widget,
-                        GtkOrientation  orientation,
-                        int             for_size,
-                        int            *minimum,
-                        int            *natural,
-                        int            *minimum_baseline,
-                        int            *natural_baseline)
-{
-  SyTokenStrip *self = SY_TOKEN_STRIP (widget);
-  const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (self));
-
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+  if (trace == NULL)
+    return 80;
+  sy_trace_view_get_render_style (view, &style);
+  sy_token_strip_get_options (self, &opts);
+  if (!self->cached || self->cached_width != width || self->cached_measure != opts.measure ||
+      self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
+      strcmp (self->cached_style.font_family, style.font_family) != 0)
     {
-      *minimum = 200;
-      *natural = 600;
+      self->cached_height = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
+      self->cached_width = width;
+      self->cached_measure = opts.measure;
+      self->cached_style = style;
+      self->cached = TRUE;
     }
-  else
-    {
-      SyRenderStyle style;
-      SyStripOptions opts;
-      /* no width: the one it has (else its natural one) */
-      double width = for_size > 0 ? for_size
-                   : gtk_widget_get_width (widget) > 0 ? gtk_widget_get_width (widget) : 600;
-
-      *minimum = *natural = 80;
-      if (trace != NULL)
-        {
-          sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
-          sy_token_strip_get_options (self, &opts);
-          if (!self->cached || self->cached_width != width || self->cached_measure != opts.measure ||
-              self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
-              strcmp (self->cached_style.font_family, style.font_family) != 0)
-            {
-              self->cached_height = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
-              self->cached_width = width;
-              self->cached_measure = opts.measure;
-              self->cached_style = style;
-              self->cached = TRUE;
-            }
-          *minimum = *natural = self->cached_height;
-        }
-    }
+  return self->cached_height;
 }
 
 static void
 sy_token_strip_class_init (SyTokenStripClass *klass)
 {
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  widget_class->get_request_mode = sy_token_strip_get_request_mode;
-  widget_class->measure = sy_token_strip_measure;
-  view_class->info = sy_view_lookup ("strip");
+  sy_trace_view_class_set_view (view_class, "strip", "tokenstrip", GTK_ACCESSIBLE_ROLE_LIST,
+                                N_("Token strip"));
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyTokenStrip, opts, strip);
+  view_class->height_for_width = sy_token_strip_height_for_width;
+  view_class->min_width = 200;
+  view_class->natural_width = 600;
   view_class->tooltip = sy_token_strip_tooltip;
   view_class->describe_selection = sy_token_strip_describe_selection;
-  gtk_widget_class_set_css_name (widget_class, "tokenstrip");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LIST);
 }
 
 static void
@@ -138,10 +116,7 @@ on_trace_notify (GObject    *object,
 static void
 sy_token_strip_init (SyTokenStrip *self)
 {
-  sy_strip_options_init (&self->opts);
   g_signal_connect (self, "notify::trace", G_CALLBACK (on_trace_notify), NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Token strip"), -1);
 }
 
 GtkWidget *

@@ -109,6 +109,17 @@ selection_changed (SyTraceView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Lets go of the selection and its handlers. */
+static void
+drop_selection (SyTraceViewPrivate *priv)
+{
+  if (priv->selection == NULL)
+    return;
+  g_clear_signal_handler (&priv->token_handler, priv->selection);
+  g_clear_signal_handler (&priv->layer_handler, priv->selection);
+  g_clear_object (&priv->selection);
+}
+
 void
 sy_trace_view_set_selection (SyTraceView *self,
                              SySelection *selection)
@@ -122,12 +133,7 @@ sy_trace_view_set_selection (SyTraceView *self,
     selection = fresh = sy_selection_new ();
   if (selection == priv->selection)
     return;
-  if (priv->selection)
-    {
-      g_clear_signal_handler (&priv->token_handler, priv->selection);
-      g_clear_signal_handler (&priv->layer_handler, priv->selection);
-      g_clear_object (&priv->selection);
-    }
+  drop_selection (priv);
   priv->selection = g_object_ref (selection);
   priv->token_handler = g_signal_connect_swapped (selection, "notify::token", G_CALLBACK (selection_changed), self);
   priv->layer_handler = g_signal_connect_swapped (selection, "notify::layer", G_CALLBACK (selection_changed), self);
@@ -512,18 +518,31 @@ on_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+/* The (layer, token) a click at (x, y) selects in @cell (-1: keeps
+ * that one); FALSE where it selects nothing. */
+static gboolean
+select_cell_at (SyTraceView *self,
+                double       x,
+                double       y,
+                int          cell[2])
+{
+  WidgetFrame data;
+
+  cell[0] = cell[1] = -1;
+  if (sy_trace_view_get_trace (self) == NULL)
+    return FALSE;
+  return hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+}
+
 gboolean
 sy_trace_view_select_at (SyTraceView *self,
                          double       x,
                          double       y)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  WidgetFrame data;
-  int cell[2] = { -1, -1 };
+  int cell[2];
 
-  if (priv->trace == NULL)
-    return FALSE;
-  if (!hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell))
+  if (!select_cell_at (self, x, y, cell))
     return FALSE;
   if (cell[1] >= 0)
     sy_selection_set_token (priv->selection, cell[1]);
@@ -538,14 +557,9 @@ selects_at (SyTraceView *self,
             double       x,
             double       y)
 {
-  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  WidgetFrame data;
-  int cell[2] = { -1, -1 };
+  int cell[2];
 
-  /* as sy_trace_view_select_at decides */
-  if (priv->trace == NULL)
-    return FALSE;
-  return hit_cell (self, widget_frame (self, &data), (double[2]) { x, y }, cell);
+  return select_cell_at (self, x, y, cell);
 }
 
 static gboolean
@@ -669,32 +683,34 @@ on_long_press (GtkGestureLongPress *gesture,
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
+/* @i moved by @d inside [0, @n); from nothing (-1) a step forward
+ * lands on the first, a step back on the last. */
+static int
+step_index (int i,
+            int d,
+            int n)
+{
+  if (i < 0)
+    i = d > 0 ? -1 : n;
+  return (int) CLAMP ((gint64) i + d, 0, n - 1);
+}
+
 void
 sy_trace_view_move_selection (SyTraceView *self,
                               int          d_token,
                               int          d_layer)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  int t, l;
+  SySelection *sel = priv->selection;
 
   if (priv->trace == NULL)
     return;
   if (d_token != 0 && priv->trace->n_tokens > 0)
-    {
-      t = sy_selection_get_token (priv->selection);
-      if (t < 0)
-        t = d_token > 0 ? -1 : priv->trace->n_tokens;
-      t = (int) CLAMP ((gint64) t + d_token, 0, priv->trace->n_tokens - 1);
-      sy_selection_set_token (priv->selection, t);
-    }
+    sy_selection_set_token (sel, step_index (sy_selection_get_token (sel), d_token,
+                                             priv->trace->n_tokens));
   if (d_layer != 0 && priv->trace->n_moe_layers > 0)
-    {
-      l = sy_selection_get_layer (priv->selection);
-      if (l < 0)
-        l = d_layer > 0 ? -1 : priv->trace->n_moe_layers;
-      l = (int) CLAMP ((gint64) l + d_layer, 0, priv->trace->n_moe_layers - 1);
-      sy_selection_set_layer (priv->selection, l);
-    }
+    sy_selection_set_layer (sel, step_index (sy_selection_get_layer (sel), d_layer,
+                                             priv->trace->n_moe_layers));
 }
 
 static void
@@ -739,12 +755,7 @@ sy_trace_view_dispose (GObject *object)
   SyTraceView *self = SY_TRACE_VIEW (object);
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
 
-  if (priv->selection)
-    {
-      g_clear_signal_handler (&priv->token_handler, priv->selection);
-      g_clear_signal_handler (&priv->layer_handler, priv->selection);
-      g_clear_object (&priv->selection);
-    }
+  drop_selection (priv);
   g_clear_signal_handler (&priv->dark_handler, adw_style_manager_get_default ());
   g_clear_weak_pointer (&priv->scroll_adjustment);
   g_clear_pointer (&priv->menu, gtk_widget_unparent);
@@ -770,6 +781,62 @@ sy_trace_view_finalize (GObject *object)
 
   g_clear_pointer (&priv->trace, sy_trace_free);
   G_OBJECT_CLASS (sy_trace_view_parent_class)->finalize (object);
+}
+
+/* What the class says of every instance: its accessible label, its
+ * smallest size, its own options at their defaults. */
+static void
+sy_trace_view_constructed (GObject *object)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (object);
+
+  G_OBJECT_CLASS (sy_trace_view_parent_class)->constructed (object);
+  if (klass->label != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _(klass->label), -1);
+  if (klass->min_width > 0 || klass->min_height > 0)
+    gtk_widget_set_size_request (GTK_WIDGET (object), klass->min_width > 0 ? klass->min_width : -1,
+                                 klass->min_height > 0 ? klass->min_height : -1);
+  if (klass->options_size > 0)
+    {
+      SyViewOptions defaults;
+
+      sy_view_options_init (&defaults);
+      memcpy ((char *) object + klass->options_offset,
+              (char *) &defaults + klass->view_options_offset, klass->options_size);
+    }
+}
+
+static GtkSizeRequestMode
+sy_trace_view_get_request_mode (GtkWidget *widget)
+{
+  if (SY_TRACE_VIEW_GET_CLASS (widget)->height_for_width != NULL)
+    return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+  return GTK_WIDGET_CLASS (sy_trace_view_parent_class)->get_request_mode (widget);
+}
+
+static void
+sy_trace_view_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (widget);
+
+  if (klass->height_for_width == NULL)
+    GTK_WIDGET_CLASS (sy_trace_view_parent_class)->measure (widget, orientation, for_size,
+                                                           minimum, natural,
+                                                           minimum_baseline, natural_baseline);
+  else if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = klass->min_width;
+      *natural = klass->natural_width;
+    }
+  else
+    *minimum = *natural = klass->height_for_width (SY_TRACE_VIEW (widget), for_size);
 }
 
 static void
@@ -827,12 +894,15 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
     { GDK_KEY_Home, -G_MAXINT / 2, 0 }, { GDK_KEY_End, G_MAXINT / 2, 0 },
   };
 
+  object_class->constructed = sy_trace_view_constructed;
   object_class->dispose = sy_trace_view_dispose;
   object_class->finalize = sy_trace_view_finalize;
   object_class->get_property = sy_trace_view_get_property;
   object_class->set_property = sy_trace_view_set_property;
   widget_class->snapshot = sy_trace_view_snapshot;
   widget_class->size_allocate = sy_trace_view_size_allocate;
+  widget_class->get_request_mode = sy_trace_view_get_request_mode;
+  widget_class->measure = sy_trace_view_measure;
   klass->draw = sy_trace_view_real_draw;
   klass->scroll = sy_trace_view_real_scroll;
   klass->selection_changed = sy_trace_view_real_selection_changed;
@@ -863,6 +933,16 @@ sy_trace_view_class_init (SyTraceViewClass *klass)
                                          keys[i].dt, keys[i].dl);
 }
 
+/* Adds @gesture, calling @pressed with @self on its ::pressed. */
+static void
+add_gesture (SyTraceView *self,
+             GtkGesture  *gesture,
+             GCallback    pressed)
+{
+  g_signal_connect (gesture, "pressed", pressed, self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+}
+
 static void
 sy_trace_view_init (SyTraceView *self)
 {
@@ -875,17 +955,13 @@ sy_trace_view_init (SyTraceView *self)
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
 
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, gtk_gesture_click_new (), G_CALLBACK (on_click));
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, click, G_CALLBACK (on_secondary_click));
   click = gtk_gesture_long_press_new ();
   gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (click), TRUE);
-  g_signal_connect (click, "pressed", G_CALLBACK (on_long_press), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  add_gesture (self, click, G_CALLBACK (on_long_press));
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
@@ -894,4 +970,20 @@ sy_trace_view_init (SyTraceView *self)
   priv->dark_handler = g_signal_connect_swapped (adw_style_manager_get_default (), "notify::dark",
                                                  G_CALLBACK (on_dark_changed), self);
   sy_trace_view_set_selection (self, NULL);
+}
+
+void
+sy_trace_view_class_set_view (SyTraceViewClass  *klass,
+                              const char        *view,
+                              const char        *css_name,
+                              GtkAccessibleRole  role,
+                              const char        *label)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  if (view != NULL)
+    klass->info = sy_view_lookup (view);
+  klass->label = label;
+  gtk_widget_class_set_css_name (widget_class, css_name);
+  gtk_widget_class_set_accessible_role (widget_class, role);
 }

@@ -92,9 +92,30 @@ struct _SyTraceViewClass
   void      (*get_grid)    (SyTraceView         *self,
                             double             **cell_width,
                             double             **x_offset);
+  /* The smallest size of every instance (its size request; 0: none). */
+  int       min_width;
+  int       min_height;
+  /* A view whose height follows its width: its height at @width (-1
+   * where GTK measures it for no width), between min_width and
+   * natural_width wide. */
+  int       (*height_for_width) (SyTraceView       *self,
+                                 int                width);
+  int       natural_width;
+  /* The accessible label of every instance, untranslated (N_()); set by
+   * sy_trace_view_class_set_view(). */
+  const char *label;
 
   gpointer padding[3];
 };
+
+/* In class_init: the view's entry in the table (@view; NULL for one
+ * that draws itself), its CSS name, accessible role and label (marked
+ * with N_(), translated for each instance). */
+void           sy_trace_view_class_set_view   (SyTraceViewClass  *klass,
+                                               const char        *view,
+                                               const char        *css_name,
+                                               GtkAccessibleRole  role,
+                                               const char        *label);
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
 /* Emits ::expert-activated for the expert at (x, y), if any (what a
@@ -159,7 +180,8 @@ void           sy_trace_view_update_marks     (SyTraceView    *self,
                                                int             new_first_difference);
 
 /* In class_init: the instance of @Type keeps its options in @field, a
- * struct like SyViewOptions' @view_field. */
+ * struct like SyViewOptions' @view_field (the base class sets them to
+ * their defaults when an instance is made). */
 #define SY_TRACE_VIEW_CLASS_SET_OPTIONS(view_class, Type, field, view_field) \
   G_STMT_START { \
     G_STATIC_ASSERT (sizeof (((Type *) 0)->field) == sizeof (((SyViewOptions *) 0)->view_field)); \
