@@ -152,15 +152,6 @@ lane_groups (SyDType  dtype,
     }
 }
 
-INLINE_GV float
-f16_gv (const guint8 *p)
-{
-  guint16 h;
-
-  memcpy (&h, p, 2);
-  return _cvtsh_ss (h);
-}
-
 /* the four registers of 64 codes (bytes) of a Q4_K unit at @b; Q5_K
  * (@five): the nibbles at b + 48, and bit s of qh[l] (b + 16) the fifth
  * bit of value l of sub-block s */
@@ -267,10 +258,10 @@ gemv_rows_gv (const SyDType  dtype,
               k4_scales_mins (b + 4, &sc8, &m8);
               /* d sc of each sub-block, for its two groups of 16 */
               ds = _mm512_permutexvar_ps (pairs, _mm512_castps256_ps512 (_mm256_mul_ps (
-                _mm256_set1_ps (f16_gv (b)),
+                _mm256_set1_ps (qm_f16 (b)),
                 _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8))))));
               ds = _mm512_mul_ps (ds, _mm512_loadu_ps (acts->scale + 16 * u));
-              dm = _mm256_mul_ps (_mm256_set1_ps (f16_gv (b + 2)),
+              dm = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 2)),
                                   _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8))));
               accm = _mm512_castps256_ps512 (_mm256_fmadd_ps (dm, _mm256_loadu_ps (acts->sums + 8 * u),
                                                               _mm512_castps512_ps256 (accm)));
@@ -278,7 +269,7 @@ gemv_rows_gv (const SyDType  dtype,
             }
           else
             {
-              __m512 dsc = _mm512_mul_ps (_mm512_set1_ps (f16_gv (b + 208)), _mm512_cvtepi32_ps (
+              __m512 dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 208)), _mm512_cvtepi32_ps (
                                             _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
 
               accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);

@@ -18,15 +18,6 @@
 #define TGT2 __attribute__ ((target ("avx2,fma,f16c")))
 #define INLINE2 __attribute__ ((target ("avx2,fma,f16c"), always_inline)) static inline
 
-INLINE2 float
-f16_at2 (const guint8 *p)
-{
-  uint16_t h;
-
-  memcpy (&h, p, 2);
-  return _cvtsh_ss (h);
-}
-
 /* 8 bytes at @p as 32-bit lanes */
 INLINE2 __m256i
 u8x8_2 (const guint8 *p)
@@ -50,7 +41,7 @@ dec32_avx2 (const SyDType  dtype,
   if (dtype == SY_DTYPE_Q8_0)
     {
       const guint8 *q = b + 34 * c + 2;
-      __m256 d = _mm256_set1_ps (f16_at2 (b + 34 * c));
+      __m256 d = _mm256_set1_ps (qm_f16 (b + 34 * c));
 
       for (int k = 0; k < 4; k++)
         {
@@ -149,7 +140,7 @@ rows_fused_avx2 (const SyDType  dtype,
             _mm_prefetch ((const char *) b + 4 * ub + o, _MM_HINT_T0);
           if (dtype == SY_DTYPE_Q4_K)
             {
-              float d = f16_at2 (b), dmin = f16_at2 (b + 2);
+              float d = qm_f16 (b), dmin = qm_f16 (b + 2);
               guint64 sc8, m8;
 
               k4_scales_mins (b + 4, &sc8, &m8);
@@ -161,7 +152,7 @@ rows_fused_avx2 (const SyDType  dtype,
             }
           else if (dtype == SY_DTYPE_Q6_K)
             {
-              float d = f16_at2 (b + 208);
+              float d = qm_f16 (b + 208);
 
               for (int g = 0; g < 16; g++)
                 ds[g] = d * (float) (int8_t) b[192 + g];

@@ -17,15 +17,6 @@
 #define TGT512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma")))
 #define INLINE512 __attribute__ ((target ("avx512f,avx512bw,avx512vl,f16c,fma"), always_inline)) static inline
 
-INLINE512 float
-f16_at (const guint8 *p)
-{
-  uint16_t h;
-
-  memcpy (&h, p, 2);
-  return _cvtsh_ss (h);
-}
-
 INLINE512 __m512i
 u8x16 (const guint8 *p)
 {
@@ -39,7 +30,7 @@ dec_q8_0 (const guint8 *b,
 {
   for (int i = 0; i < 8; i++, b += 34)
     {
-      __m512 d = _mm512_set1_ps (f16_at (b));
+      __m512 d = _mm512_set1_ps (qm_f16 (b));
 
       w[2 * i] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
                                   _mm_loadu_si128 ((const __m128i *) (b + 2)))));
@@ -57,7 +48,7 @@ dec_q45_k (const guint8   *b,
            const gboolean  five,
            __m512          w[16])
 {
-  float d = f16_at (b), dmin = f16_at (b + 2);
+  float d = qm_f16 (b), dmin = qm_f16 (b + 2);
   const guint8 *q = b + (five ? 48 : 16), *qh = b + 16;
   __m512i m4 = _mm512_set1_epi32 (0xF), one = _mm512_set1_epi32 (1);
   guint64 sc8, m8;
@@ -101,7 +92,7 @@ dec_q6_k (const guint8 *b,
 {
   const guint8 *ql = b, *qh = b + 128;
   const int8_t *sc = (const int8_t *) (b + 192);
-  float d = f16_at (b + 208);
+  float d = qm_f16 (b + 208);
   float ds[16] __attribute__ ((aligned (64)));
 
   /* the 16 products d sc_g, as the scalar decoder rounds them */
@@ -184,7 +175,7 @@ dec_q32 (const SyDType  dtype,
           d = _mm512_set1_ps (f);
         }
       else
-        d = _mm512_set1_ps (f16_at (b));
+        d = _mm512_set1_ps (qm_f16 (b));
       if (dtype == SY_DTYPE_Q5_0 || dtype == SY_DTYPE_Q5_1)
         {
           guint32 qh;
@@ -210,7 +201,7 @@ dec_q32 (const SyDType  dtype,
       f1 = _mm512_cvtepi32_ps (hi);
       if (dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_1)
         {
-          __m512 m = _mm512_set1_ps (f16_at (b + 2));
+          __m512 m = _mm512_set1_ps (qm_f16 (b + 2));
 
           w[2 * i] = _mm512_fmadd_ps (d, f0, m);
           w[2 * i + 1] = _mm512_fmadd_ps (d, f1, m);
@@ -230,7 +221,7 @@ INLINE512 void
 dec_iq4_xs (const guint8 *b,
             __m512        w[16])
 {
-  float d = f16_at (b);
+  float d = qm_f16 (b);
   const __m512 tab = _mm512_load_ps (iq4_levels_f);
   const __m512i m4 = _mm512_set1_epi32 (0xF);
   int sh = b[2] | (b[3] << 8);
@@ -275,16 +266,16 @@ dec_q23_k (const guint8   *b,
                            (int) ((a1 & 0x0f0f0f0fu) | ((a2 >> 2) & 0x03030303u) << 4),
                            (int) (((a0 >> 4) & 0x0f0f0f0fu) | ((a2 >> 4) & 0x03030303u) << 4),
                            (int) (((a1 >> 4) & 0x0f0f0f0fu) | ((a2 >> 6) & 0x03030303u) << 4));
-      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 108)), _mm512_cvtepi32_ps (
+      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 108)), _mm512_cvtepi32_ps (
                                             _mm512_cvtepi8_epi32 (_mm_sub_epi8 (sc, _mm_set1_epi8 (32))))));
     }
   else
     {
       __m512i sc = u8x16 (b);
 
-      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 80)), _mm512_cvtepi32_ps (
+      _mm512_store_ps (ds, _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 80)), _mm512_cvtepi32_ps (
                                             _mm512_and_si512 (sc, _mm512_set1_epi32 (0xF)))));
-      _mm512_store_ps (dm, _mm512_mul_ps (_mm512_set1_ps (f16_at (b + 82)), _mm512_cvtepi32_ps (
+      _mm512_store_ps (dm, _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 82)), _mm512_cvtepi32_ps (
                                             _mm512_srli_epi32 (sc, 4))));
     }
   for (int h = 0; h < 2; h++)

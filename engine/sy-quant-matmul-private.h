@@ -62,6 +62,16 @@ int _sy_quant_matmul_level (void);
 
 #ifdef SY_QM_X86
 
+/* the f16 at @p as a float, for the kernels (their targets include F16C) */
+__attribute__ ((target ("f16c"), always_inline)) static inline float
+qm_f16 (const guint8 *p)
+{
+  guint16 h;
+
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
 /* sy-quant-matmul-avx512.c: rows [r0, r1), T <= 4 activation rows, fused
  * decode + dot (@dtype one of fused_dtype); T > SY_QUANT_FUSED_MAX_T, the
  * decoded rows in panels of @panel_rows at @panel */

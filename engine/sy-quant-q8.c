@@ -371,15 +371,6 @@ typedef struct
   float   d, dmin;
 } KRegs;
 
-INLINE_VNNI float
-f16_512 (const guint8 *p)
-{
-  guint16 h;
-
-  memcpy (&h, p, 2);
-  return _cvtsh_ss (h);
-}
-
 INLINE_VNNI __m512i
 nib_pair_512 (const guint8 *p)
 {
@@ -425,8 +416,8 @@ k_decode_512 (SyDType       dtype,
                 k->q[i] = _mm512_mask_add_epi8 (k->q[i], bit, k->q[i], _mm512_set1_epi8 (16));
               }
           }
-        k->d = f16_512 (b);
-        k->dmin = f16_512 (b + 2);
+        k->d = qm_f16 (b);
+        k->dmin = qm_f16 (b + 2);
         break;
       }
     case SY_DTYPE_Q6_K:
@@ -448,7 +439,7 @@ k_decode_512 (SyDType       dtype,
           }
         k->sc = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) (b + 192)));
         k->mn = _mm256_slli_epi16 (k->sc, 5);
-        k->d = k->dmin = f16_512 (b + 208);
+        k->d = k->dmin = qm_f16 (b + 208);
         break;
       }
     default:
