@@ -22,6 +22,7 @@
 #include "sy-session.h"
 #include "sy-session-file.h"
 #include "sy-test-gui.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-trace-view.h"
 #include "sy-trace-window.h"
@@ -29,6 +30,8 @@
 
 static SyApplication *app;
 static char *tmp_dir;
+
+#define TEXT "The service is pretty good, and the food was great."
 
 static void
 assert_drawn (GtkWidget *root)
@@ -55,23 +58,12 @@ assert_drawn (GtkWidget *root)
 static char *
 save_live_trace (void)
 {
-  g_autofree char *dir = sy_test_model_path ("olmoe", "");
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
+  g_autoptr (SySession) session = sy_session_new (model);
+  g_autoptr (SyTraceFile) tf = sy_test_record_run (session, TEXT, TEXT, NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
-  g_autoptr (SySession) session = NULL;
-  g_autoptr (SyTrace) trace = NULL;
-  g_autoptr (SyTraceFile) tf = NULL;
   char *path = g_build_filename (tmp_dir, "run.json", NULL);
-  const SyModelInfo *info;
 
-  g_assert_no_error (error);
-  info = sy_model_get_info (model);
-  session = sy_session_new (model);
-  trace = sy_session_run_text (session, "The service is pretty good, and the food was great.",
-                               NULL, NULL, &error);
-  g_assert_no_error (error);
-  tf = sy_trace_file_new (trace, sy_model_get_router_info (model), info->model_type,
-                          info->vocab_size, "The service is pretty good, and the food was great.");
   g_assert_true (sy_trace_file_save (tf, path, NULL, &error));
   return path;
 }
@@ -614,26 +606,18 @@ test_two_traces (void)
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   path = save_live_trace ();
   {
-    g_autofree char *dir = sy_test_model_path ("olmoe", "");
-    g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+    g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
     g_autoptr (SySession) session = sy_session_new (model);
     g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topk:k=2", NULL);
-    g_autoptr (SyTrace) t2 = NULL;
-    g_autoptr (SyTrace) t3 = NULL;
     g_autoptr (SyTraceFile) tf2 = NULL;
     g_autoptr (SyTraceFile) tf3 = NULL;
     SyTraceFileWriteOptions f16 = { .dtype = SY_TRACE_DTYPE_F16 };
-    const SyModelInfo *info = sy_model_get_info (model);
 
-    g_assert_no_error (error);
     g_assert_true (sy_session_set_router (session, spec, &error));
-    t2 = sy_session_run_text (session, "The service is pretty good, and the food was great.", NULL, NULL, &error);
-    g_assert_no_error (error);
-    tf2 = sy_trace_file_new (t2, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    tf2 = sy_test_record_run (session, TEXT, NULL, NULL);
     /* B in the other precision */
     g_assert_true (sy_trace_file_save (tf2, path_b, &f16, &error));
-    t3 = sy_session_run_text (session, "Something else.", NULL, NULL, &error);
-    tf3 = sy_trace_file_new (t3, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    tf3 = sy_test_record_run (session, "Something else.", NULL, NULL);
     g_assert_true (sy_trace_file_save (tf3, other, NULL, &error));
   }
   file = g_file_new_for_path (path);
