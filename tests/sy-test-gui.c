@@ -201,6 +201,29 @@ sy_test_store_file (SyWindow  *window,
   g_set_object (out, file);
 }
 
+static void
+on_worker_loaded (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sy_worker_load_model_finish (SY_WORKER (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+void
+sy_test_worker_load (SyWorker   *worker,
+                     const char *path)
+{
+  gboolean loaded = FALSE;
+
+  sy_worker_load_model_async (worker, path, NULL, on_worker_loaded, &loaded);
+  while (!loaded)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 void
 sy_test_wait_idle (SyAnalysisView *view)
 {

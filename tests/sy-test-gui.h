@@ -87,6 +87,10 @@ void           sy_test_wait_for_pointer (gpointer       *pointer);
 void           sy_test_store_file      (SyWindow        *window,
                                         GFile           *file,
                                         GFile          **out);
+/* sy_worker_load_model_async (@worker, @path), the main loop run until it
+ * finished; asserts that it loaded. */
+void           sy_test_worker_load     (SyWorker        *worker,
+                                        const char      *path);
 /* Runs the main loop until @view's worker is idle (50 ms at a time). */
 void           sy_test_wait_idle       (SyAnalysisView  *view);
 
