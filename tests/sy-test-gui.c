@@ -145,6 +145,47 @@ sy_test_bench_open (const char     *program,
   return window;
 }
 
+static void
+on_bench_trace (SyAnalysisView    *view,
+                SyTestBenchCounts *counts)
+{
+  counts->traces++;
+  counts->painted_after_trace = 0;
+}
+
+static void
+on_bench_trace_ready (SyWorker          *worker,
+                      int                slot,
+                      SyTestBenchCounts *counts)
+{
+  if (slot == SY_SLOT_B)
+    {
+      counts->traces_b++;
+      counts->painted_after_trace = 0;
+    }
+}
+
+static void
+on_bench_after_paint (GdkFrameClock     *clock,
+                      SyTestBenchCounts *counts)
+{
+  counts->painted++;
+  counts->painted_after_trace++;
+}
+
+void
+sy_test_bench_count (SyWindow          *window,
+                     SyTestBenchCounts *counts)
+{
+  SyAnalysisView *view = sy_window_get_analysis_view (window);
+
+  g_signal_connect (view, "trace-changed", G_CALLBACK (on_bench_trace), counts);
+  g_signal_connect (sy_analysis_view_get_worker (view), "trace-ready",
+                    G_CALLBACK (on_bench_trace_ready), counts);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (on_bench_after_paint), counts);
+}
+
 GtkWindow *
 sy_test_find_toplevel (GType       type,
                        const char *css_class,

@@ -8,8 +8,10 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "sy-test-util.h"
 
@@ -425,4 +427,29 @@ sy_test_cli_json (const char *args)
 
   g_assert_nonnull (root);
   return root;
+}
+
+double
+sy_test_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+void
+sy_test_sort_doubles (double *v,
+                      int     n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
 }

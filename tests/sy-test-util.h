@@ -141,4 +141,13 @@ double  sy_test_max_rel_diff (const float *a,
                               const float *b,
                               gsize        n);
 
+/* For the benchmarks: process CPU time (all threads) in ms, less disturbed
+ * than wall time by other jobs on a shared machine */
+double  sy_test_cpu_ms       (void);
+
+/* Sorts the @n values of @v in ascending order (for medians and
+ * percentiles) */
+void    sy_test_sort_doubles (double *v,
+                              int     n);
+
 G_END_DECLS
