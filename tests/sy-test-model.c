@@ -110,6 +110,15 @@ sy_test_assert_load_fails (const char        *dir,
   g_test_message ("%s", error->message);
 }
 
+void
+sy_test_assert_copy_fails (const char        *dir,
+                           int                code,
+                           const char *const *needles)
+{
+  sy_test_assert_load_fails (dir, code, needles);
+  sy_test_remove_tree (dir);
+}
+
 char *
 sy_test_model_copy_config (const char     *arch,
                            const char     *tmpl,

@@ -132,6 +132,11 @@ void   sy_test_assert_load_fails  (const char        *dir,
                                    int                code,
                                    const char *const *needles);
 
+/* The same for @dir, a temporary copy of a model, which is then removed */
+void   sy_test_assert_copy_fails  (const char        *dir,
+                                   int                code,
+                                   const char *const *needles);
+
 /* A new temporary folder (g_dir_make_tmp (tmpl)) holding the config.json of
  * fixture model arch, rewritten by edit (may be NULL) */
 char  *sy_test_model_copy_config  (const char        *arch,
