@@ -85,7 +85,7 @@ test_cli_tokenize_family (gconstpointer data)
 static void
 test_cli_tokenize_model_folder (void)
 {
-  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "mixtral", NULL);
+  g_autofree char *model = sy_test_model_path ("mixtral", "");
   g_autofree char *src = g_build_filename (model, "tokenizer.json", NULL);
   g_autofree char *tmp = g_dir_make_tmp ("sy-cli-tok-XXXXXX", NULL);
   g_autofree char *dst = g_build_filename (tmp, "tokenizer.json", NULL);

@@ -24,6 +24,7 @@
 #include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-token-strip.h"
 #include "sy-window.h"
 
@@ -133,7 +134,7 @@ test_compare_mode (void)
   pane = SY_COMPARE_PANE (sy_analysis_view_get_compare_pane (view));
   worker = sy_analysis_view_get_worker (view);
 
-  path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  path = sy_test_model_path ("olmoe", "");
   folder = g_file_new_for_path (path);
   g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
   g_assert_true (sy_window_open_model (window, folder));

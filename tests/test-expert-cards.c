@@ -60,7 +60,7 @@ on_finished (SyProfilerWindow *profiler,
 static SyWindow *
 open_window (SyAnalysisView **view)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *path = sy_test_model_path ("olmoe", "");
   g_autoptr (GFile) folder = g_file_new_for_path (path);
   SyWindow *window = sy_window_new (app);
   SyWorker *worker;

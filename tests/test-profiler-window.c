@@ -19,6 +19,7 @@
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-test-gui.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static gboolean have_display;
@@ -49,7 +50,7 @@ iterate_until_flag (gboolean *flag)
 static SyProfilerWindow *
 new_window (void)
 {
-  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *model = sy_test_model_path ("olmoe", "");
   SyProfilerWindow *w = sy_profiler_window_new (NULL, model, NULL, "topp:p=0.5");
 
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
@@ -427,14 +428,11 @@ test_close_while_running (void)
 static void
 test_shared_model (void)
 {
-  g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   SyProfilerWindow *w;
   Finished f = { FALSE, FALSE };
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
-  g_assert_no_error (error);
   w = sy_profiler_window_new (NULL, "/nonexistent/model", model, "topp:p=0.5");
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
   sy_profiler_window_set_limit (w, 2);

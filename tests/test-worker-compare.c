@@ -148,7 +148,7 @@ set_b (Fixture    *fx,
 static void
 test_edits (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *path = sy_test_model_path ("olmoe", "");
   g_autofree char *middle = g_strdup (text);
   Fixture fx = { 0 };
   GString *typed = g_string_new (text);
