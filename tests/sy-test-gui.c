@@ -91,14 +91,6 @@ sy_test_activate_window (SyApplication *app,
   return window;
 }
 
-static void
-on_model_opened (SyWindow *window,
-                 GFile    *folder,
-                 gpointer  flag)
-{
-  *(gboolean *) flag = TRUE;
-}
-
 SyWindow *
 sy_test_bench_open (const char     *program,
                     int             argc,
@@ -109,10 +101,7 @@ sy_test_bench_open (const char     *program,
                     char          **path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GFile) folder = NULL;
-  gboolean opened = FALSE;
   SyWindow *window;
-  gulong handler;
 
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", FALSE);
@@ -136,12 +125,7 @@ sy_test_bench_open (const char     *program,
   if (width > 0 && height > 0)
     gtk_window_set_default_size (GTK_WINDOW (window), width, height);
 
-  handler = g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
-  folder = g_file_new_for_path (*path);
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (window, handler);
+  sy_test_open_model (window, *path);
   return window;
 }
 
@@ -240,6 +224,19 @@ sy_test_store_file (SyWindow  *window,
                     GFile    **out)
 {
   g_set_object (out, file);
+}
+
+void
+sy_test_open_model (SyWindow   *window,
+                    const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) opened = NULL;
+  gulong handler = g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+
+  g_assert_true (sy_window_open_model (window, file));
+  sy_test_wait_for_pointer ((gpointer *) &opened);
+  g_signal_handler_disconnect (window, handler);
 }
 
 static void

@@ -108,6 +108,10 @@ void           sy_test_store_file      (SyWindow        *window,
  * finished; asserts that it loaded. */
 void           sy_test_worker_load     (SyWorker        *worker,
                                         const char      *path);
+/* sy_window_open_model (@window, the file at @path), asserted to start,
+ * then the main loop run until @window's ::model-opened. */
+void           sy_test_open_model      (SyWindow        *window,
+                                        const char      *path);
 /* Runs the main loop until @view's worker is idle (50 ms at a time). */
 void           sy_test_wait_idle       (SyAnalysisView  *view);
 

@@ -31,14 +31,6 @@
 static SyApplication *app;
 
 static void
-on_model_opened (SyWindow *window,
-                 GFile    *folder,
-                 gboolean *opened)
-{
-  *opened = TRUE;
-}
-
-static void
 screenshot (GtkWidget  *window,
             const char *name)
 {
@@ -116,8 +108,7 @@ test_compare_mode (void)
   const SyCompare *cmp;
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
-  gboolean opened = FALSE, some_up = FALSE;
+  gboolean some_up = FALSE;
   const SyTrace *ta, *tb;
   SySelection *sel;
 
@@ -135,11 +126,7 @@ test_compare_mode (void)
   worker = sy_analysis_view_get_worker (view);
 
   path = sy_test_model_path ("olmoe", "");
-  folder = g_file_new_for_path (path);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_open_model (window, path);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
 
   /* compare off: only A runs */

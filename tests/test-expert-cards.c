@@ -42,14 +42,6 @@ on_activated (SyTraceView *view,
 }
 
 static void
-on_opened (SyWindow *window,
-           GFile    *folder,
-           gboolean *opened)
-{
-  *opened = TRUE;
-}
-
-static void
 on_finished (SyProfilerWindow *profiler,
              gboolean          ok,
              int              *finished)
@@ -61,17 +53,12 @@ static SyWindow *
 open_window (SyAnalysisView **view)
 {
   g_autofree char *path = sy_test_model_path ("olmoe", "");
-  g_autoptr (GFile) folder = g_file_new_for_path (path);
   SyWindow *window = sy_window_new (app);
   SyWorker *worker;
-  gboolean opened = FALSE;
 
   *view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_open_model (window, path);
   sy_analysis_view_set_text (*view, "The jury said it did find that many of the problems were old.");
   worker = sy_analysis_view_get_worker (*view);
   while (sy_worker_is_busy (worker) || sy_worker_get_trace (worker, SY_SLOT_A) == NULL)

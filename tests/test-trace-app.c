@@ -158,9 +158,7 @@ main_window_with_model (void)
 {
   g_autofree char *dir = sy_test_model_path ("olmoe", "");
   g_autoptr (GFile) folder = g_file_new_for_path (dir);
-  g_autoptr (GFile) opened = NULL;
   SyWindow *window;
-  gulong id;
 
   g_application_activate (G_APPLICATION (app));
   window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
@@ -176,11 +174,7 @@ main_window_with_model (void)
   if (sy_window_get_model_folder (window) != NULL &&
       g_file_equal (sy_window_get_model_folder (window), folder))
     return window;
-  id = g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
-  g_assert_true (sy_window_open_model (window, folder));
-  while (opened == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (window, id);
+  sy_test_open_model (window, dir);
   sy_test_wait_idle (sy_window_get_analysis_view (window));
   return window;
 }
