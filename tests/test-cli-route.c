@@ -112,7 +112,7 @@ static void
 test_route_csv (void)
 {
   g_autofree char *m = sy_test_model_path ("olmoe", "");
-  g_autofree char *dir = g_dir_make_tmp ("sy-route-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-route-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router minp:t=0.3 --csv '%s'",
                                            m, ids, path);

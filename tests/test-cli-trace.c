@@ -27,12 +27,10 @@ static void
 fx_setup (Fx            *fx,
           gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *err = NULL;
 
   (void) data;
-  fx->dir = g_dir_make_tmp ("sy-cli-trace-XXXXXX", &error);
-  g_assert_no_error (error);
+  fx->dir = sy_test_make_tmp_dir ("sy-cli-trace-XXXXXX");
   fx->model = sy_test_model_path ("olmoe", "");
   fx->trace = g_build_filename (fx->dir, "run.json", NULL);
   g_clear_pointer (&err, g_free);

@@ -349,7 +349,7 @@ test_corpus (void)
   SyWindow *window;
   SyProfilerWindow *profiler, *opened;
   const SyTrace *trace;
-  g_autofree char *dir = g_dir_make_tmp ("sy-expert-cards-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-expert-cards-XXXXXX");
   g_autoptr (GError) error = NULL;
   GtkWidget *c;
   int finished = 0, moe = 0, expert = 0, top_count;

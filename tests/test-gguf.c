@@ -37,21 +37,10 @@
 #include "sy-tokenizer.h"
 
 static char *
-fixture_dir (const char *arch)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, NULL);
-}
-
-static char *
 tmp_path (const char *name)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-XXXXXX");
 
-  g_assert_no_error (error);
   return g_build_filename (dir, name, NULL);
 }
 
@@ -193,9 +182,9 @@ static void
 test_fixture (gconstpointer data)
 {
   const char *arch = data;
-  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *src = sy_test_model_path (arch, "");
+  g_autoptr (SyModel) folder = sy_test_load_model (arch);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) folder = sy_model_load (src, NULL, NULL, &error);
   /* F32: the fixture tolerance on everything.  The other formats are
    * judged on the router logits of the first MoE layer, which no routing
    * decision has touched yet (downstream, a near tie that flips an expert
@@ -261,7 +250,7 @@ static void
 test_tokenizer (gconstpointer data)
 {
   const char *arch = data;
-  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *src = sy_test_model_path (arch, "");
   g_autofree char *path = tmp_path ("tok.gguf");
   g_autofree char *ref_json = g_build_filename (src, "reference.json", NULL);
   g_autoptr (GError) error = NULL;
@@ -376,7 +365,7 @@ test_k_quants (void)
     { SY_DTYPE_Q6_K, 0.07 }, { SY_DTYPE_Q4_K, 0.28 },
   };
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-k-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-k-XXXXXX");
   g_autoptr (SyModel) ref_model = NULL;
   g_autoptr (SySession) ref_s = NULL;
   g_autoptr (SyTrace) ref_t = NULL;
@@ -500,7 +489,7 @@ static void
 test_cli (void)
 {
   const char *cli = g_getenv ("SY_CLI");
-  g_autofree char *src = fixture_dir ("qwen2_moe");
+  g_autofree char *src = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *path = tmp_path ("cli.gguf");
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
@@ -597,7 +586,7 @@ patch_file (const char *path,
 static void
 test_tokenizer_kinds (void)
 {
-  g_autofree char *src = fixture_dir ("mixtral");
+  g_autofree char *src = sy_test_model_path ("mixtral", "");
   g_autofree char *path = tmp_path ("kind.gguf");
   g_autoptr (GError) error = NULL;
   const char *cli = g_getenv ("SY_CLI");

@@ -182,7 +182,7 @@ static void
 test_parse_errors (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-test-json-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
   g_autofree char *absent = g_build_filename (dir, "nothing.json", NULL);
 
@@ -355,7 +355,7 @@ load_olmoe_with (const char  *config_eos,
                  GError     **error)
 {
   g_autofree char *src = sy_test_model_path ("olmoe", "");
-  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-test-json-XXXXXX");
   const char *links[] = { "model.safetensors", "tokenizer.json", "tokenizer_config.json" };
   g_autofree char *config_path = g_build_filename (src, "config.json", NULL);
   g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);

@@ -193,7 +193,7 @@ assert_same_charts (const SyProfile *a,
 static void
 check_missing (const char *json)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-profiler-missing-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-profiler-missing-XXXXXX");
   g_autofree char *file = g_build_filename (dir, "profile.json", NULL);
   g_autoptr (GError) error = NULL;
   json_object *root = json_object_from_file (json), *runs;
@@ -284,7 +284,7 @@ test_run_and_screenshot (void)
 
   /* export */
   {
-    g_autofree char *dir = g_dir_make_tmp ("sy-profiler-window-XXXXXX", NULL);
+    g_autofree char *dir = sy_test_make_tmp_dir ("sy-profiler-window-XXXXXX");
     g_autofree char *svg = g_build_filename (dir, "chart.svg", NULL);
     g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
     g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);

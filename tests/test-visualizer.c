@@ -372,7 +372,7 @@ test_visualizer_live (void)
 
   /* export writes the view the user looks at, as valid SVG */
   {
-    g_autofree char *dir = g_dir_make_tmp ("sy-vis-XXXXXX", NULL);
+    g_autofree char *dir = sy_test_make_tmp_dir ("sy-vis-XXXXXX");
     g_autofree char *svg = g_build_filename (dir, "summary.svg", NULL);
     g_autofree char *contents = sy_test_export_svg (view, svg);
 

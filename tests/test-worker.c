@@ -215,7 +215,7 @@ test_worker_router_and_compare (void)
 static void
 test_worker_failed_load_keeps_model (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-worker-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-worker-XXXXXX");
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
   g_autoptr (SyWorker) worker = NULL;
   SyModel *before;
