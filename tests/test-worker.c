@@ -257,7 +257,7 @@ static void
 test_worker_calibrate (void)
 {
   g_autoptr (SyWorker) worker = NULL;
-  g_autoptr (SyRouterSpec) base = NULL;
+  g_autoptr (SyRouterSpec) base = sy_router_spec_parse ("topp:p=0.3", NULL);
   g_autoptr (SyRouterSpec) calibrated = NULL;
   g_autofree char *result = NULL;
   const SyTrace *trace;
@@ -266,8 +266,6 @@ test_worker_calibrate (void)
 
   worker = loaded_worker (&c, "olmoe");
   run_text (worker, &c, "The jury said it did find that many of the voters were registered.");
-
-  base = sy_router_spec_parse ("topp:p=0.3", NULL);
   sy_worker_calibrate_async (worker, base, 2.0, NULL, on_calibrated, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
