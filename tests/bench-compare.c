@@ -11,42 +11,22 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <time.h>
 
 #include "sy-compare.h"
 #include "sy-model.h"
 #include "sy-router.h"
 #include "sy-session.h"
+#include "sy-test-util.h"
 
 #define N_TOKENS 400
 #define REPEATS 9
-
-static int
-cmp_double (const void *a,
-            const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
 
 static double
 median (double *v,
         int     n)
 {
-  qsort (v, n, sizeof (double), cmp_double);
+  sy_test_sort_doubles (v, n);
   return v[n / 2];
-}
-
-/* process CPU time (all threads) in ms: less disturbed than wall time by
- * other jobs on a shared machine */
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 int
@@ -102,19 +82,19 @@ main (int   argc,
           /* alternate which of the two B runs goes first */
           if (r % 2)
             {
-              t0 = cpu_ms ();
+              t0 = sy_test_cpu_ms ();
               tz = sy_session_run (z, ids, N_TOKENS, NULL, NULL, NULL);
-              alone[r] = cpu_ms () - t0;
+              alone[r] = sy_test_cpu_ms () - t0;
             }
           ta = sy_session_run (a, ids, N_TOKENS, NULL, NULL, NULL);
-          t0 = cpu_ms ();
+          t0 = sy_test_cpu_ms ();
           tb = sy_session_run (b, ids, N_TOKENS, NULL, NULL, NULL);
-          shared[r] = cpu_ms () - t0;
+          shared[r] = sy_test_cpu_ms () - t0;
           if (r % 2 == 0)
             {
-              t0 = cpu_ms ();
+              t0 = sy_test_cpu_ms ();
               tz = sy_session_run (z, ids, N_TOKENS, NULL, NULL, NULL);
-              alone[r] = cpu_ms () - t0;
+              alone[r] = sy_test_cpu_ms () - t0;
             }
           n_shared = sy_session_get_n_shared_layers (b);
           if (ta == NULL || tb == NULL || tz == NULL)

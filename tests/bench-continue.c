@@ -32,6 +32,7 @@
 #include "sy-generate.h"
 #include "sy-session.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 
 #define N_GEN 64             /* SY_BENCH_TOKENS changes it */
@@ -56,17 +57,10 @@ clock_s (clockid_t id)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 static double
 median (double *v, int n)
 {
-  qsort (v, n, sizeof *v, cmp_double);
+  sy_test_sort_doubles (v, n);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

@@ -28,60 +28,17 @@
 #include <gtk/gtk.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-compare-pane.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 
 #define N_KEYS 40
 
-static int n_traces;
-static int n_traces_b;
-static int n_painted_after_trace;
-
-static void
-on_trace (SyAnalysisView *view, gpointer data)
-{
-  n_traces++;
-  n_painted_after_trace = 0;
-}
-
-static void
-on_trace_ready (SyWorker *worker, int slot, gpointer data)
-{
-  if (slot == SY_SLOT_B)
-    {
-      n_traces_b++;
-      n_painted_after_trace = 0;
-    }
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, gpointer data)
-{
-  n_painted_after_trace++;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-/* process CPU time (all threads) in ms: less disturbed than wall time by
- * other jobs on a shared machine */
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+static SyTestBenchCounts counts;
 
 /* The OLMoE-shaped Q4_K_M file: from the environment, or made in the
  * cache folder when missing.  NULL when it cannot be had. */
@@ -138,7 +95,7 @@ type_keys (SyWindow   *window,
   for (int i = 0; i < N_KEYS; i++)
     {
       GtkTextIter end;
-      int before = n_traces, before_b = n_traces_b;
+      int before = counts.traces, before_b = counts.traces_b;
       gint64 t0;
       double c0;
 
@@ -147,17 +104,18 @@ type_keys (SyWindow   *window,
         g_main_context_iteration (NULL, FALSE);
 
       t0 = g_get_monotonic_time ();
-      c0 = cpu_ms ();
+      c0 = sy_test_cpu_ms ();
       gtk_text_buffer_get_end_iter (buffer, &end);
       gtk_text_buffer_insert (buffer, &end, typed + (i % strlen (typed)), 1);
-      while (n_traces == before || (compare && n_traces_b == before_b) || n_painted_after_trace == 0)
+      while (counts.traces == before || (compare && counts.traces_b == before_b) ||
+             counts.painted_after_trace == 0)
         g_main_context_iteration (NULL, TRUE);
       ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
-      cpu[i] = cpu_ms () - c0;
+      cpu[i] = sy_test_cpu_ms () - c0;
     }
 
-  qsort (ms, N_KEYS, sizeof (double), cmp_double);
-  qsort (cpu, N_KEYS, sizeof (double), cmp_double);
+  sy_test_sort_doubles (ms, N_KEYS);
+  sy_test_sort_doubles (cpu, N_KEYS);
   printf ("model %s, %s, %d -> %d tokens, %d keystrokes at the end: keystroke to repainted heatmap "
           "median %.1f ms, p90 %.1f ms, worst %.1f ms; process CPU per keystroke median %.1f ms, p90 %.1f ms\n",
           path, compare ? "compare (A native, B topk:k=4)" : "one configuration",
@@ -181,7 +139,6 @@ main (int argc, char **argv)
   char *open_argv[3] = { argv[0], NULL, NULL };
   SyWindow *window;
   SyAnalysisView *view;
-  GdkFrameClock *clock;
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--compare") == 0)
@@ -198,15 +155,11 @@ main (int argc, char **argv)
   if (window == NULL)
     return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
-  g_signal_connect (sy_analysis_view_get_worker (view), "trace-ready", G_CALLBACK (on_trace_ready), NULL);
+  sy_test_bench_count (window, &counts);
 
   sy_analysis_view_set_text (view, text);
-  while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || n_traces == 0)
+  while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || counts.traces == 0)
     g_main_context_iteration (NULL, TRUE);
-
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
   type_keys (window, path, FALSE);
 
   if (compare)
@@ -214,12 +167,12 @@ main (int argc, char **argv)
       int before, before_b;
 
       /* the same text again, then Compare on */
-      before = n_traces;
+      before = counts.traces;
       sy_analysis_view_set_text (view, text);
-      while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || n_traces == before)
+      while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || counts.traces == before)
         g_main_context_iteration (NULL, TRUE);
-      before = n_traces;
-      before_b = n_traces_b;
+      before = counts.traces;
+      before_b = counts.traces_b;
       if (!gtk_widget_activate_action (GTK_WIDGET (window), "win.compare", NULL)
           || !sy_compare_pane_set_router_b (SY_COMPARE_PANE (sy_analysis_view_get_compare_pane (view)),
                                             "topk:k=4", &error))
@@ -227,7 +180,8 @@ main (int argc, char **argv)
           g_printerr ("bench-keystroke: cannot turn Compare on: %s\n", error ? error->message : "no action");
           return 1;
         }
-      while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || n_traces == before || n_traces_b == before_b)
+      while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || counts.traces == before ||
+             counts.traces_b == before_b)
         g_main_context_iteration (NULL, TRUE);
       type_keys (window, path, TRUE);
     }

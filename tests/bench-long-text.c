@@ -21,11 +21,11 @@
 #include <gtk/gtk.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-heatmap-view.h"
 #include "sy-token-strip.h"
 #include "sy-window.h"
@@ -35,39 +35,7 @@
 #define N_WRAP   20
 #define TARGET_TOKENS 2000
 
-static int n_traces;
-static int n_painted;
-static int n_painted_after_trace;
-
-static void
-on_trace (SyAnalysisView *view, gpointer data)
-{
-  n_traces++;
-  n_painted_after_trace = 0;
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, gpointer data)
-{
-  n_painted_after_trace++;
-  n_painted++;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+static SyTestBenchCounts counts;
 
 static GtkWidget *
 find_widget (GtkWidget *root, GType type)
@@ -86,7 +54,7 @@ find_widget (GtkWidget *root, GType type)
 static void
 report (const char *what, double *ms, int n)
 {
-  qsort (ms, n, sizeof (double), cmp_double);
+  sy_test_sort_doubles (ms, n);
   printf ("  %-34s median %7.1f ms, p90 %7.1f ms, worst %7.1f ms\n",
           what, ms[n / 2], ms[(n * 9) / 10], ms[n - 1]);
 }
@@ -101,9 +69,9 @@ settle (void)
 static double
 wait_painted (gint64 t0)
 {
-  int before = n_painted;
+  int before = counts.painted;
 
-  while (n_painted == before)
+  while (counts.painted == before)
     g_main_context_iteration (NULL, TRUE);
   return (g_get_monotonic_time () - t0) / 1000.0;
 }
@@ -111,7 +79,7 @@ wait_painted (gint64 t0)
 static void
 wait_trace (SyAnalysisView *view)
 {
-  while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || n_traces == 0)
+  while (sy_worker_is_busy (sy_analysis_view_get_worker (view)) || counts.traces == 0)
     g_main_context_iteration (NULL, TRUE);
 }
 
@@ -140,7 +108,6 @@ main (int argc, char **argv)
   SyWindow *window;
   SyAnalysisView *view;
   GtkTextBuffer *buffer;
-  GdkFrameClock *clock;
   GtkWidget *heatmap, *strip;
   int n_tokens = 0;
 
@@ -148,7 +115,7 @@ main (int argc, char **argv)
   if (window == NULL)
     return 77;
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace), NULL);
+  sy_test_bench_count (window, &counts);
 
   /* grow the text until it holds about TARGET_TOKENS tokens */
   for (int round = 0; round < 4 && n_tokens < TARGET_TOKENS; round++)
@@ -157,14 +124,12 @@ main (int argc, char **argv)
 
       for (int i = 0; text->len < want; i++)
         g_string_append (text, paragraphs[i % G_N_ELEMENTS (paragraphs)]);
-      n_traces = 0;
+      counts.traces = 0;
       sy_analysis_view_set_text (view, text->str);
       wait_trace (view);
       n_tokens = sy_worker_get_trace (sy_analysis_view_get_worker (view), SY_SLOT_A)->n_tokens;
     }
 
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW)));
   heatmap = find_widget (GTK_WIDGET (window), SY_TYPE_HEATMAP_VIEW);
   strip = find_widget (GTK_WIDGET (window), SY_TYPE_TOKEN_STRIP);
@@ -173,19 +138,19 @@ main (int argc, char **argv)
   for (int i = 0; i < N_KEYS; i++)
     {
       GtkTextIter end;
-      int before = n_traces;
+      int before = counts.traces;
       gint64 t0;
       double c0;
 
       settle ();
       t0 = g_get_monotonic_time ();
-      c0 = cpu_ms ();
+      c0 = sy_test_cpu_ms ();
       gtk_text_buffer_get_end_iter (buffer, &end);
       gtk_text_buffer_insert (buffer, &end, typed + (i % strlen (typed)), 1);
-      while (n_traces == before || n_painted_after_trace == 0)
+      while (counts.traces == before || counts.painted_after_trace == 0)
         g_main_context_iteration (NULL, TRUE);
       ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
-      cpu[i] = cpu_ms () - c0;
+      cpu[i] = sy_test_cpu_ms () - c0;
     }
   n_tokens = sy_worker_get_trace (sy_analysis_view_get_worker (view), SY_SLOT_A)->n_tokens;
 

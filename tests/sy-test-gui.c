@@ -91,14 +91,6 @@ sy_test_activate_window (SyApplication *app,
   return window;
 }
 
-static void
-on_model_opened (SyWindow *window,
-                 GFile    *folder,
-                 gpointer  flag)
-{
-  *(gboolean *) flag = TRUE;
-}
-
 SyWindow *
 sy_test_bench_open (const char     *program,
                     int             argc,
@@ -109,10 +101,7 @@ sy_test_bench_open (const char     *program,
                     char          **path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GFile) folder = NULL;
-  gboolean opened = FALSE;
   SyWindow *window;
-  gulong handler;
 
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", FALSE);
@@ -136,13 +125,49 @@ sy_test_bench_open (const char     *program,
   if (width > 0 && height > 0)
     gtk_window_set_default_size (GTK_WINDOW (window), width, height);
 
-  handler = g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
-  folder = g_file_new_for_path (*path);
-  sy_window_open_model (window, folder);
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (window, handler);
+  sy_test_open_model (window, *path);
   return window;
+}
+
+static void
+on_bench_trace (SyAnalysisView    *view,
+                SyTestBenchCounts *counts)
+{
+  counts->traces++;
+  counts->painted_after_trace = 0;
+}
+
+static void
+on_bench_trace_ready (SyWorker          *worker,
+                      int                slot,
+                      SyTestBenchCounts *counts)
+{
+  if (slot == SY_SLOT_B)
+    {
+      counts->traces_b++;
+      counts->painted_after_trace = 0;
+    }
+}
+
+static void
+on_bench_after_paint (GdkFrameClock     *clock,
+                      SyTestBenchCounts *counts)
+{
+  counts->painted++;
+  counts->painted_after_trace++;
+}
+
+void
+sy_test_bench_count (SyWindow          *window,
+                     SyTestBenchCounts *counts)
+{
+  SyAnalysisView *view = sy_window_get_analysis_view (window);
+
+  g_signal_connect (view, "trace-changed", G_CALLBACK (on_bench_trace), counts);
+  g_signal_connect (sy_analysis_view_get_worker (view), "trace-ready",
+                    G_CALLBACK (on_bench_trace_ready), counts);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (on_bench_after_paint), counts);
 }
 
 GtkWindow *
@@ -199,6 +224,42 @@ sy_test_store_file (SyWindow  *window,
                     GFile    **out)
 {
   g_set_object (out, file);
+}
+
+void
+sy_test_open_model (SyWindow   *window,
+                    const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) opened = NULL;
+  gulong handler = g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
+
+  g_assert_true (sy_window_open_model (window, file));
+  sy_test_wait_for_pointer ((gpointer *) &opened);
+  g_signal_handler_disconnect (window, handler);
+}
+
+static void
+on_worker_loaded (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sy_worker_load_model_finish (SY_WORKER (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+void
+sy_test_worker_load (SyWorker   *worker,
+                     const char *path)
+{
+  gboolean loaded = FALSE;
+
+  sy_worker_load_model_async (worker, path, NULL, on_worker_loaded, &loaded);
+  while (!loaded)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 void

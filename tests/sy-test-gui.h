@@ -66,6 +66,23 @@ SyWindow      *sy_test_bench_open      (const char      *program,
                                         SyApplication  **app,
                                         char           **path);
 
+/* What the benchmarks count: the traces that reached the views (and B's,
+ * with Compare on), the frames painted, and those painted after the last
+ * trace (reset to 0 by each). */
+typedef struct
+{
+  int traces;
+  int traces_b;
+  int painted;
+  int painted_after_trace;
+} SyTestBenchCounts;
+
+/* Counts into @counts from now on: @window's analysis view's
+ * ::trace-changed, its worker's ::trace-ready for slot B, and the frames
+ * its frame clock paints. */
+void           sy_test_bench_count     (SyWindow          *window,
+                                        SyTestBenchCounts *counts);
+
 /* The first toplevel window that is a @type (an interface too), has the
  * CSS class @css_class (NULL: any), is visible where @visible asks it and
  * is not @other (NULL: any); NULL where there is none. */
@@ -87,6 +104,14 @@ void           sy_test_wait_for_pointer (gpointer       *pointer);
 void           sy_test_store_file      (SyWindow        *window,
                                         GFile           *file,
                                         GFile          **out);
+/* sy_worker_load_model_async (@worker, @path), the main loop run until it
+ * finished; asserts that it loaded. */
+void           sy_test_worker_load     (SyWorker        *worker,
+                                        const char      *path);
+/* sy_window_open_model (@window, the file at @path), asserted to start,
+ * then the main loop run until @window's ::model-opened. */
+void           sy_test_open_model      (SyWindow        *window,
+                                        const char      *path);
 /* Runs the main loop until @view's worker is idle (50 ms at a time). */
 void           sy_test_wait_idle       (SyAnalysisView  *view);
 

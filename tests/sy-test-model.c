@@ -110,6 +110,15 @@ sy_test_assert_load_fails (const char        *dir,
   g_test_message ("%s", error->message);
 }
 
+void
+sy_test_assert_copy_fails (const char        *dir,
+                           int                code,
+                           const char *const *needles)
+{
+  sy_test_assert_load_fails (dir, code, needles);
+  sy_test_remove_tree (dir);
+}
+
 char *
 sy_test_model_copy_config (const char     *arch,
                            const char     *tmpl,
@@ -417,4 +426,24 @@ sy_test_load_model (const char *arch)
   g_assert_no_error (error);
   g_assert_nonnull (model);
   return model;
+}
+
+SyTraceFile *
+sy_test_record_run (SySession  *session,
+                    const char *text,
+                    const char *file_text,
+                    SyTrace   **run)
+{
+  SyModel *model = sy_session_get_model (session);
+  const SyModelInfo *info = sy_model_get_info (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SyTrace) trace = sy_session_run_text (session, text, NULL, NULL, &error);
+  SyTraceFile *tf;
+
+  g_assert_no_error (error);
+  tf = sy_trace_file_new (trace, sy_model_get_router_info (model), info->model_type,
+                          info->vocab_size, file_text);
+  if (run != NULL)
+    *run = g_steal_pointer (&trace);
+  return tf;
 }

@@ -14,6 +14,7 @@
 #include "sy-model.h"
 #include "sy-session.h"
 #include "sy-tensor-store.h"
+#include "sy-trace-file.h"
 
 G_BEGIN_DECLS
 
@@ -131,6 +132,11 @@ void   sy_test_assert_load_fails  (const char        *dir,
                                    int                code,
                                    const char *const *needles);
 
+/* The same for @dir, a temporary copy of a model, which is then removed */
+void   sy_test_assert_copy_fails  (const char        *dir,
+                                   int                code,
+                                   const char *const *needles);
+
 /* A new temporary folder (g_dir_make_tmp (tmpl)) holding the config.json of
  * fixture model arch, rewritten by edit (may be NULL) */
 char  *sy_test_model_copy_config  (const char        *arch,
@@ -140,5 +146,13 @@ char  *sy_test_model_copy_config  (const char        *arch,
 
 /* The fixture model $SY_FIXTURES/models/@arch, loaded (asserted). */
 SyModel *sy_test_load_model       (const char        *arch);
+
+/* @text run on @session (asserted), recorded as a trace file of the
+ * session's model that keeps @file_text (NULL: none); the run's own trace
+ * in *@run when @run is not NULL. */
+SyTraceFile *sy_test_record_run   (SySession         *session,
+                                   const char        *text,
+                                   const char        *file_text,
+                                   SyTrace          **run);
 
 G_END_DECLS

@@ -8,8 +8,10 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "sy-test-util.h"
 
@@ -155,21 +157,77 @@ sy_test_exit_code (int wait_status)
   return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
 }
 
+/* @first and the arguments after it up to NULL, NULL-terminated */
+static GPtrArray *
+collect_args (const char *first,
+              va_list     args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
 int
 sy_test_cli (char      **out,
              char      **err,
              const char *first,
              ...)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GPtrArray) argv = NULL;
   va_list args;
 
   va_start (args, first);
-  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
+  argv = collect_args (first, args);
   va_end (args);
-  g_ptr_array_add (argv, NULL);
   return sy_test_cliv ((const char *const *) argv->pdata, out, err);
+}
+
+/* Runs @argv, which must succeed (else the test fails with its stderr):
+ * its stdout */
+static char *
+cliv_ok (GPtrArray *argv)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (sy_test_cliv ((const char *const *) argv->pdata, &out, &err) != 0)
+    g_error ("switchyard-cli %s failed: %s", (const char *) argv->pdata[0], err);
+  return g_steal_pointer (&out);
+}
+
+void
+sy_test_cli_succeeds (const char *first,
+                      ...)
+{
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *out = NULL;
+  va_list args;
+
+  va_start (args, first);
+  argv = collect_args (first, args);
+  va_end (args);
+  out = cliv_ok (argv);
+}
+
+json_object *
+sy_test_cli_json_args (const char *first,
+                       ...)
+{
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *out = NULL;
+  json_object *root;
+  va_list args;
+
+  va_start (args, first);
+  argv = collect_args (first, args);
+  va_end (args);
+  out = cliv_ok (argv);
+  root = json_tokener_parse (out);
+  g_assert_nonnull (root);
+  return root;
 }
 
 int
@@ -425,4 +483,29 @@ sy_test_cli_json (const char *args)
 
   g_assert_nonnull (root);
   return root;
+}
+
+double
+sy_test_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+void
+sy_test_sort_doubles (double *v,
+                      int     n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
 }

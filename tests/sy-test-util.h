@@ -80,6 +80,14 @@ char   *sy_test_cli_fails    (const char  *args);
 /* sy_test_cli_ok, its stdout parsed as JSON (asserted to be JSON). */
 json_object *sy_test_cli_json (const char *args);
 
+/* $SY_CLI with the NULL-terminated arguments (no quoting), which must
+ * succeed: else the test fails with its stderr. */
+void         sy_test_cli_succeeds  (const char *first,
+                                    ...) G_GNUC_NULL_TERMINATED;
+/* The same: its stdout parsed as JSON (asserted to be JSON). */
+json_object *sy_test_cli_json_args (const char *first,
+                                    ...) G_GNUC_NULL_TERMINATED;
+
 /* Runs $SY_CLI with the NULL-terminated arguments; returns its exit code
  * (0 on success, -1 when it did not exit normally, e.g. a signal). */
 int     sy_test_cli          (char      **out,
@@ -140,5 +148,14 @@ double  sy_test_max_abs_diff (const float *a,
 double  sy_test_max_rel_diff (const float *a,
                               const float *b,
                               gsize        n);
+
+/* For the benchmarks: process CPU time (all threads) in ms, less disturbed
+ * than wall time by other jobs on a shared machine */
+double  sy_test_cpu_ms       (void);
+
+/* Sorts the @n values of @v in ascending order (for medians and
+ * percentiles) */
+void    sy_test_sort_doubles (double *v,
+                              int     n);
 
 G_END_DECLS

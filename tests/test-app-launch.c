@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "sy-test-util.h"
+
 #define WINDOW_TITLE "Switchyard"
 
 static char *
@@ -153,8 +155,7 @@ test_launch_screenshot (void)
     }
   g_assert_nonnull (g_getenv ("SY_APP"));
 
-  tmpdir = g_dir_make_tmp ("switchyard-launch-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmpdir = sy_test_make_tmp_dir ("switchyard-launch-XXXXXX");
   model = g_build_filename (tmpdir, "tiny-model", NULL);
   g_assert_cmpint (g_mkdir (model, 0700), ==, 0);
   config = g_build_filename (model, "config.json", NULL);

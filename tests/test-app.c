@@ -152,7 +152,7 @@ static char *
 make_model_folder (const char *name)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("switchyard-test-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("switchyard-test-XXXXXX");
   g_autofree char *folder = NULL;
   const char *fixtures = g_getenv ("SY_FIXTURES");
 
@@ -175,7 +175,7 @@ static char *
 make_broken_model_folder (const char *name)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("switchyard-test-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("switchyard-test-XXXXXX");
   g_autofree char *folder = NULL;
   g_autofree char *config = NULL;
 

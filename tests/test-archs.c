@@ -156,8 +156,7 @@ test_bad_groups (void)
   g_autofree char *dir = make_model ("deepseek_v3", set_int, "n_group=3", NULL);
   const char *needles[] = { "config.json", "n_group 3", "16", NULL };
 
-  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-  sy_test_remove_tree (dir);
+  sy_test_assert_copy_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
 }
 
 static void
@@ -180,16 +179,14 @@ test_bad_layer_types (void)
                                        "sliding_attention,full_attention", NULL);
     const char *needles[] = { "config.json", "layer_types", "2 entries", "3 layers", NULL };
 
-    sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-    sy_test_remove_tree (dir);
+    sy_test_assert_copy_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
   }
   {
     g_autofree char *dir = make_model ("gpt_oss", set_layer_types,
                                        "sliding_attention,chunked_attention,full_attention", NULL);
     const char *needles[] = { "config.json", "layer_types", "chunked_attention", NULL };
 
-    sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
-    sy_test_remove_tree (dir);
+    sy_test_assert_copy_fails (dir, SY_ENGINE_ERROR_INVALID_VALUE, needles);
   }
 }
 
@@ -208,8 +205,7 @@ test_q_lora_null (void)
   g_autofree char *dir = make_model ("deepseek_v3", null_q_lora, NULL, NULL);
   const char *needles[] = { "model.layers.0.self_attn.q_proj.weight", NULL };
 
-  sy_test_assert_load_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
-  sy_test_remove_tree (dir);
+  sy_test_assert_copy_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
 }
 
 int

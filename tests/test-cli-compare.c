@@ -95,8 +95,7 @@ test_self_and_table (void)
 static void
 test_out_and_errors (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-cli-compare-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-cli-compare-XXXXXX");
   g_autofree char *svg = g_build_filename (dir, "diff.svg", NULL);
   g_autofree char *args = g_strdup_printf ("--ids 1,50,60,70,80 --b topp:p=0.3 --out '%s'", svg);
   g_autofree char *out = NULL, *err = NULL;

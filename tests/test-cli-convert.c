@@ -15,7 +15,7 @@ static char *tmp_dir;
 static void
 test_convert (void)
 {
-  g_autofree char *src = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "mixtral", NULL);
+  g_autofree char *src = sy_test_model_path ("mixtral", "");
   g_autofree char *dst = g_build_filename (tmp_dir, "mixtral-bf16", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) a = NULL;
@@ -47,7 +47,7 @@ test_convert (void)
 static void
 test_errors (void)
 {
-  g_autofree char *src = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "mixtral", NULL);
+  g_autofree char *src = sy_test_model_path ("mixtral", "");
   g_autofree char *missing = g_build_filename (tmp_dir, "no-such-model", NULL);
   g_autofree char *dst = g_build_filename (tmp_dir, "out", NULL);
   g_autofree char *err = NULL;

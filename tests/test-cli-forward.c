@@ -14,13 +14,6 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *
-fixture (const char *arch,
-         const char *file)
-{
-  return g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, file, NULL);
-}
-
 /* the first case of reference.json: its key, ids as "1,2,3", continuation */
 static char *
 first_case_full (const char  *arch,
@@ -28,7 +21,7 @@ first_case_full (const char  *arch,
                  int         *cont,
                  char       **text)
 {
-  g_autofree char *path = fixture (arch, "reference.json");
+  g_autofree char *path = sy_test_model_path (arch, "reference.json");
   json_object *root = json_object_from_file (path), *cases, *c, *v;
   GString *s = g_string_new (NULL);
   char *key;
@@ -113,10 +106,10 @@ static void
 test_forward_dump (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-cli-XXXXXX");
   g_autofree char *out_path = g_build_filename (tmp, "dump.safetensors", NULL);
-  g_autofree char *model = fixture ("granitemoe", NULL);
-  g_autofree char *ref_path = fixture ("granitemoe", "reference.safetensors");
+  g_autofree char *model = sy_test_model_path ("granitemoe", "");
+  g_autofree char *ref_path = sy_test_model_path ("granitemoe", "reference.safetensors");
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
@@ -157,11 +150,10 @@ static void
 test_forward_text (gconstpointer data)
 {
   const char *arch = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-cli-XXXXXX");
   g_autofree char *out_path = g_build_filename (tmp, "dump.safetensors", NULL);
-  g_autofree char *model = fixture (arch, NULL);
-  g_autofree char *ref_path = fixture (arch, "reference.safetensors");
+  g_autofree char *model = sy_test_model_path (arch, "");
+  g_autofree char *ref_path = sy_test_model_path (arch, "reference.safetensors");
   g_autofree char *ids = NULL;
   g_autofree char *text = NULL;
   g_autofree char *quoted = NULL;
@@ -204,7 +196,7 @@ test_forward_text (gconstpointer data)
 static void
 test_generate_json (void)
 {
-  g_autofree char *model = fixture ("qwen2_moe", NULL);
+  g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
@@ -250,7 +242,7 @@ ids_of (json_object *root)
 static void
 test_generate_trace_sampling (void)
 {
-  g_autofree char *model = fixture ("olmoe", NULL);
+  g_autofree char *model = sy_test_model_path ("olmoe", "");
   json_object *greedy = generate_json (model, "--router ser:kmin=1,t=0.3");
   json_object *trace = NULL, *tokens, *layers, *v;
   g_autofree char *greedy_ids = ids_of (greedy);
@@ -328,7 +320,7 @@ test_generate_trace_sampling (void)
 static void
 test_bench (void)
 {
-  g_autofree char *model = fixture ("mixtral", NULL);
+  g_autofree char *model = sy_test_model_path ("mixtral", "");
   g_autofree char *args = g_strdup_printf ("bench --model '%s' --decode-tokens 4 --json", model);
   json_object *root, *v;
   const char *keys[] = { "prefill32_tok_s", "prefill128_tok_s", "decode_tok_s", "peak_rss_mib", NULL };
@@ -368,7 +360,7 @@ test_bench (void)
 static void
 test_generate_plain (void)
 {
-  g_autofree char *model = fixture ("qwen2_moe", NULL);
+  g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *ids = NULL;
   g_autofree char *key = NULL;
   g_autofree char *args = NULL;
@@ -435,7 +427,7 @@ assert_one_line_error (const char *args,
 static void
 test_errors (void)
 {
-  g_autofree char *model = fixture ("olmoe", NULL);
+  g_autofree char *model = sy_test_model_path ("olmoe", "");
   g_autofree char *a = g_strdup_printf ("forward --model '%s' --ids 1,2,99999 --dump /nonexistent/x.safetensors", model);
   g_autofree char *b = g_strdup_printf ("generate --model '%s' --ids 1,x", model);
   g_autofree char *c = g_strdup_printf ("generate --model '%s' --ids 1,2 --router topk:k=99", model);

@@ -105,7 +105,7 @@ test_profile_brown (void)
 {
   const char *brown = g_getenv ("SY_BROWN_CORPUS");
   g_autofree char *m = sy_test_model_path ("olmoe", "");
-  g_autofree char *dir = g_dir_make_tmp ("sy-cli-profile-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-cli-profile-XXXXXX");
   g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
   g_autofree char *args = NULL, *out = NULL, *err = NULL, *sweep = NULL;
   const char *csvs[] = { "runs.csv", "layers.csv", "expert_load.csv", "coactivation.csv",
@@ -247,7 +247,7 @@ static void
 test_profile_jsonl (void)
 {
   g_autofree char *m = sy_test_model_path ("olmoe", "");
-  g_autofree char *dir = g_dir_make_tmp ("sy-cli-profile-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-cli-profile-XXXXXX");
   g_autofree char *jl = g_build_filename (dir, "texts.jsonl", NULL);
   g_autofree char *outdir = g_build_filename (dir, "out", NULL);
   g_autofree char *json = g_build_filename (outdir, "profile.json", NULL);

@@ -260,14 +260,12 @@ main (int    argc,
 {
   const char *fixtures = g_getenv ("SY_FIXTURES");
   g_autofree char *model = fixtures ? g_build_filename (fixtures, "models", "olmoe", NULL) : NULL;
-  g_autoptr (GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   if (model && g_file_test (model, G_FILE_TEST_IS_DIR))
     fixture_model = g_steal_pointer (&model);
-  tmp_dir = g_dir_make_tmp ("sy-cli-render-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = sy_test_make_tmp_dir ("sy-cli-render-XXXXXX");
 
   g_test_add_func ("/cli/render/svg-views", test_render_svg_views);
   g_test_add_func ("/cli/render/heatmap-cells", test_render_heatmap_cells);

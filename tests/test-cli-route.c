@@ -15,17 +15,11 @@
 
 static const char *ids = "1,50,60,70,80,90,100,110";
 
-static char *
-model (const char *arch)
-{
-  return g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, NULL);
-}
-
 static json_object *
 route_json (const char *arch,
             const char *extra)
 {
-  g_autofree char *m = model (arch);
+  g_autofree char *m = sy_test_model_path (arch, "");
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --json %s", m, ids, extra);
   json_object *root;
 
@@ -117,8 +111,8 @@ test_route_calibrate (void)
 static void
 test_route_csv (void)
 {
-  g_autofree char *m = model ("olmoe");
-  g_autofree char *dir = g_dir_make_tmp ("sy-route-XXXXXX", NULL);
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-route-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router minp:t=0.3 --csv '%s'",
                                            m, ids, path);
@@ -138,7 +132,7 @@ test_route_csv (void)
 static void
 test_route_table (void)
 {
-  g_autofree char *m = model ("qwen2_moe");
+  g_autofree char *m = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *args = g_strdup_printf ("route --model '%s' --ids %s --router adr:theta=1,shallow=shared", m, ids);
   g_autofree char *out = sy_test_cli_ok (args);
 
@@ -153,7 +147,7 @@ test_route_table (void)
 static void
 test_route_text (void)
 {
-  g_autofree char *m = model ("olmoe");
+  g_autofree char *m = sy_test_model_path ("olmoe", "");
   g_autofree char *a1 = g_strdup_printf ("route --model '%s' --text 'The jury said it.' --json --no-compare", m);
   g_autofree char *a2 = g_strdup_printf ("tokenize --model '%s' --text 'The jury said it.' --special", m);
   g_autofree char *o1 = NULL, *o2 = NULL, *e1 = NULL, *e2 = NULL;
@@ -190,7 +184,7 @@ test_route_text (void)
 static void
 test_route_errors (void)
 {
-  g_autofree char *m = model ("mixtral");
+  g_autofree char *m = sy_test_model_path ("mixtral", "");
   const struct { const char *args; const char *message; } cases[] = {
     { "--router bogus", "unknown policy 'bogus'" },
     { "--router topp:p=2", "p=2 is outside [0,1]" },

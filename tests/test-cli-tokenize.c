@@ -27,7 +27,7 @@ test_cli_tokenize_family (gconstpointer data)
   const char *family = data;
   g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "tokenizers", family, NULL);
   g_autofree char *cases_path = g_build_filename (dir, "cases.json", NULL);
-  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-tok-XXXXXX", NULL);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-cli-tok-XXXXXX");
   g_autofree char *list = g_build_filename (tmp, "texts.jsonl", NULL);
   g_autofree char *out = NULL, *err = NULL, *out_sp = NULL, *err_sp = NULL;
   g_auto (GStrv) lines = NULL;
@@ -85,9 +85,9 @@ test_cli_tokenize_family (gconstpointer data)
 static void
 test_cli_tokenize_model_folder (void)
 {
-  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "mixtral", NULL);
+  g_autofree char *model = sy_test_model_path ("mixtral", "");
   g_autofree char *src = g_build_filename (model, "tokenizer.json", NULL);
-  g_autofree char *tmp = g_dir_make_tmp ("sy-cli-tok-XXXXXX", NULL);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-cli-tok-XXXXXX");
   g_autofree char *dst = g_build_filename (tmp, "tokenizer.json", NULL);
   g_autofree char *contents = NULL;
   g_autofree char *out1 = NULL, *err1 = NULL, *out2 = NULL, *err2 = NULL;

@@ -27,17 +27,13 @@ static void
 fx_setup (Fx            *fx,
           gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
 
   (void) data;
-  fx->dir = g_dir_make_tmp ("sy-cli-trace-XXXXXX", &error);
-  g_assert_no_error (error);
+  fx->dir = sy_test_make_tmp_dir ("sy-cli-trace-XXXXXX");
   fx->model = sy_test_model_path ("olmoe", "");
   fx->trace = g_build_filename (fx->dir, "run.json", NULL);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
-                                "--no-compare", "--save-trace", fx->trace, NULL), ==, 0);
+  sy_test_cli_succeeds ("route", "--model", fx->model, "--text", TEXT,
+                        "--no-compare", "--save-trace", fx->trace, NULL);
 }
 
 static void
@@ -82,26 +78,15 @@ static void
 test_route (Fx            *fx,
             gconstpointer  data)
 {
-  g_autofree char *live_out = NULL;
-  g_autofree char *rec_out = NULL;
-  g_autofree char *app_out = NULL;
-  g_autofree char *err = NULL;
   json_object *live, *rec, *app, *recorded;
   g_autoptr (GArray) kl = NULL;
   g_autoptr (GArray) ka = NULL;
 
   (void) data;
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&live_out, &err, "route", "--model", fx->model, "--text", TEXT,
-                                "--router", "topp:p=0.5", "--no-compare", "--json", NULL), ==, 0);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&rec_out, &err, "route", "--trace", fx->trace, "--json", NULL), ==, 0);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&app_out, &err, "route", "--trace", fx->trace,
-                                "--router", "topp:p=0.5", "--json", NULL), ==, 0);
-  live = parse (live_out);
-  rec = parse (rec_out);
-  app = parse (app_out);
+  live = sy_test_cli_json_args ("route", "--model", fx->model, "--text", TEXT,
+                                "--router", "topp:p=0.5", "--no-compare", "--json", NULL);
+  rec = sy_test_cli_json_args ("route", "--trace", fx->trace, "--json", NULL);
+  app = sy_test_cli_json_args ("route", "--trace", fx->trace, "--router", "topp:p=0.5", "--json", NULL);
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (rec, "router")), ==, "native");
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (app, "router")), ==, "topp:p=0.5");
   recorded = sy_test_json_get (app, "recorded");
@@ -128,15 +113,11 @@ test_route (Fx            *fx,
     g_autofree char *top = g_build_filename (fx->dir, "top.json", NULL);
     GStatBuf a, b, c;
 
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--save-trace", f16,
-                                  "--trace-dtype", "f16", NULL), ==, 0);
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", fx->trace, "--save-trace", top,
-                                  "--trace-top", "4", "--trace-dtype", "f16", NULL), ==, 0);
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--trace", top, "--router", "minp:t=0.3",
-                                  NULL), ==, 0);
+    sy_test_cli_succeeds ("route", "--trace", fx->trace, "--save-trace", f16,
+                          "--trace-dtype", "f16", NULL);
+    sy_test_cli_succeeds ("route", "--trace", fx->trace, "--save-trace", top,
+                          "--trace-top", "4", "--trace-dtype", "f16", NULL);
+    sy_test_cli_succeeds ("route", "--trace", top, "--router", "minp:t=0.3", NULL);
     g_assert_cmpint (g_stat (fx->trace, &a), ==, 0);
     g_assert_cmpint (g_stat (f16, &b), ==, 0);
     g_assert_cmpint (g_stat (top, &c), ==, 0);
@@ -152,9 +133,6 @@ static void
 test_attention (Fx            *fx,
                 gconstpointer  data)
 {
-  g_autofree char *live_out = NULL;
-  g_autofree char *app_out = NULL;
-  g_autofree char *err = NULL;
   g_autofree char *contents = NULL;
   json_object *file, *live, *app, *layers;
 
@@ -166,13 +144,9 @@ test_attention (Fx            *fx,
     g_assert_nonnull (sy_test_json_get (json_object_array_get_idx (layers, l), "attention_received"));
   json_object_put (file);
 
-  g_assert_cmpint (sy_test_cli (&live_out, &err, "route", "--model", fx->model, "--text", TEXT,
-                                "--router", "da:k=2", "--no-compare", "--json", NULL), ==, 0);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&app_out, &err, "route", "--trace", fx->trace, "--router", "da:k=2",
-                                "--json", NULL), ==, 0);
-  live = parse (live_out);
-  app = parse (app_out);
+  live = sy_test_cli_json_args ("route", "--model", fx->model, "--text", TEXT,
+                                "--router", "da:k=2", "--no-compare", "--json", NULL);
+  app = sy_test_cli_json_args ("route", "--trace", fx->trace, "--router", "da:k=2", "--json", NULL);
   {
     json_object *tl = sy_test_json_get (json_object_array_get_idx (sy_test_json_get (live, "layers"), 0), "tokens");
     json_object *ta = sy_test_json_get (json_object_array_get_idx (sy_test_json_get (app, "layers"), 0), "tokens");
@@ -200,8 +174,6 @@ test_render_compare (Fx            *fx,
 {
   guint n_views;
   const SyViewInfo *views = sy_views (&n_views);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   g_autofree char *second = g_build_filename (fx->dir, "topk.json", NULL);
   json_object *cmp;
 
@@ -215,32 +187,22 @@ test_render_compare (Fx            *fx,
       if (!(views[v].flags & SY_VIEW_RENDER))
         continue;
       /* the card: of expert 1 in layer 0 (for the others NULL ends the arguments) */
-      g_clear_pointer (&err, g_free);
-      g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--trace", fx->trace, "--router",
-                                    "topp:p=0.5", "--view", views[v].name, "--out", svg,
-                                    card ? "--layer" : NULL, "0", "--expert", "1", NULL), ==, 0);
+      sy_test_cli_succeeds ("render", "--trace", fx->trace, "--router",
+                            "topp:p=0.5", "--view", views[v].name, "--out", svg,
+                            card ? "--layer" : NULL, "0", "--expert", "1", NULL);
       counts = sy_test_svg_count_elements (svg);
       g_assert_cmpint (sy_test_count_total (counts), >, 20);
     }
 
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--trace", fx->trace, "--b", "topk:k=2",
-                                "--json", NULL), ==, 0);
-  cmp = parse (out);
+  cmp = sy_test_cli_json_args ("compare", "--trace", fx->trace, "--b", "topk:k=2", "--json", NULL);
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (cmp, "b"), "router")),
                    ==, "topk:k=2");
   json_object_put (cmp);
-  g_clear_pointer (&out, g_free);
 
   /* two traces of the same text */
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
-                                "--router", "topk:k=2", "--no-compare", "--save-trace", second,
-                                NULL), ==, 0);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--trace", fx->trace, "--trace-b", second,
-                                "--json", NULL), ==, 0);
-  cmp = parse (out);
+  sy_test_cli_succeeds ("route", "--model", fx->model, "--text", TEXT,
+                        "--router", "topk:k=2", "--no-compare", "--save-trace", second, NULL);
+  cmp = sy_test_cli_json_args ("compare", "--trace", fx->trace, "--trace-b", second, "--json", NULL);
   {
     json_object *l0 = json_object_array_get_idx (sy_test_json_get (cmp, "layers"), 0);
     json_object *t0 = json_object_array_get_idx (sy_test_json_get (l0, "tokens"), 0);
@@ -262,14 +224,12 @@ test_session (Fx            *fx,
   g_autofree char *svg = g_build_filename (fx->dir, "t.svg", NULL);
   g_autofree char *direct = g_build_filename (fx->dir, "direct.svg", NULL);
   g_autofree char *from_session = NULL, *from_options = NULL;
-  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   json_object *cmp;
 
   (void) data;
-  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", TEXT,
-                                "--router", "topk:k=2", "--no-compare", "--save-trace", second,
-                                NULL), ==, 0);
+  sy_test_cli_succeeds ("route", "--model", fx->model, "--text", TEXT,
+                        "--router", "topk:k=2", "--no-compare", "--save-trace", second, NULL);
   /* relative paths: beside the session */
   g_assert_true (g_file_set_contents (session,
                                       "{\"format\": \"switchyard-session\", \"version\": 1,"
@@ -277,18 +237,14 @@ test_session (Fx            *fx,
                                       " \"router_a\": \"topp:p=0.5\", \"router_b\": \"recorded\","
                                       " \"view\": \"heatmap\", \"measure\": \"entropy\", \"token\": 2}",
                                       -1, NULL));
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--session", session, NULL), ==, 0);
+  sy_test_cli_succeeds ("render", "--session", session, NULL);
   g_assert_true (g_file_get_contents (svg, &from_session, NULL, NULL));
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--trace", fx->trace, "--router", "topp:p=0.5",
-                                "--measure", "entropy", "--token", "2", "--out", direct, NULL), ==, 0);
+  sy_test_cli_succeeds ("render", "--trace", fx->trace, "--router", "topp:p=0.5",
+                        "--measure", "entropy", "--token", "2", "--out", direct, NULL);
   g_assert_true (g_file_get_contents (direct, &from_options, NULL, NULL));
   g_assert_cmpstr (from_session, ==, from_options);
 
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&out, &err, "compare", "--session", session, "--json", NULL), ==, 0);
-  cmp = parse (out);
+  cmp = sy_test_cli_json_args ("compare", "--session", session, "--json", NULL);
   g_assert_cmpstr (json_object_get_string (sy_test_json_get (sy_test_json_get (cmp, "a"), "router")),
                    ==, "topp:p=0.5");
   g_assert_true (g_str_has_prefix (json_object_get_string (sy_test_json_get (sy_test_json_get (cmp, "b"),
@@ -375,7 +331,6 @@ import_ok (Fx         *fx,
 {
   g_autofree char *in = import_path (file);
   g_autofree char *out_path = g_strdup_printf ("%s/%s.trace.json", fx->dir, file);
-  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *args[10] = { "import", "--from", from, NULL, };
   int n = 3;
@@ -390,9 +345,7 @@ import_ok (Fx         *fx,
   args[n] = NULL;
   if (sy_test_cliv (args, NULL, &err) != 0)
     g_error ("import %s %s: %s", from, file, err);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (&out, &err, "route", "--trace", out_path, "--json", NULL), ==, 0);
-  return parse (out);
+  return sy_test_cli_json_args ("route", "--trace", out_path, "--json", NULL);
 }
 
 static void
@@ -536,12 +489,10 @@ test_profile (Fx            *fx,
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
   g_assert_true (g_file_get_contents (fx->trace, &data_text, NULL, NULL));
   g_assert_true (g_file_set_contents (first, data_text, -1, NULL));
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "route", "--model", fx->model, "--text", "Another one.",
-                                "--no-compare", "--save-trace", second, NULL), ==, 0);
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "profile", "--traces", dir, "--router", "recorded",
-                                "--router", "topk:k=1", "--out", out, "--quiet", NULL), ==, 0);
+  sy_test_cli_succeeds ("route", "--model", fx->model, "--text", "Another one.",
+                        "--no-compare", "--save-trace", second, NULL);
+  sy_test_cli_succeeds ("profile", "--traces", dir, "--router", "recorded",
+                        "--router", "topk:k=1", "--out", out, "--quiet", NULL);
   prof = json_object_from_file (pj);
   g_assert_nonnull (prof);
   runs = sy_test_json_get (prof, "runs");
@@ -558,9 +509,7 @@ test_profile (Fx            *fx,
   json_object_put (prof);
 
   /* traces of another shape: an error naming the file */
-  g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "llamacpp", csv, first, NULL),
-                   ==, 0);
+  sy_test_cli_succeeds ("import", "--from", "llamacpp", csv, first, NULL);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "profile", "--traces", dir, "--out", out, NULL), ==, 1);
   sy_test_assert_cli_error (err, "b.json: 3 MoE layers of 16 experts, unlike the first trace");

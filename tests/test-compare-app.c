@@ -24,18 +24,11 @@
 #include "sy-expert-view.h"
 #include "sy-heatmap-view.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-token-strip.h"
 #include "sy-window.h"
 
 static SyApplication *app;
-
-static void
-on_model_opened (SyWindow *window,
-                 GFile    *folder,
-                 gboolean *opened)
-{
-  *opened = TRUE;
-}
 
 static void
 screenshot (GtkWidget  *window,
@@ -115,8 +108,7 @@ test_compare_mode (void)
   const SyCompare *cmp;
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
-  gboolean opened = FALSE, some_up = FALSE;
+  gboolean some_up = FALSE;
   const SyTrace *ta, *tb;
   SySelection *sel;
 
@@ -133,12 +125,8 @@ test_compare_mode (void)
   pane = SY_COMPARE_PANE (sy_analysis_view_get_compare_pane (view));
   worker = sy_analysis_view_get_worker (view);
 
-  path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  folder = g_file_new_for_path (path);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_model_opened), &opened);
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  path = sy_test_model_path ("olmoe", "");
+  sy_test_open_model (window, path);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
 
   /* compare off: only A runs */

@@ -197,7 +197,7 @@ test_svg (void)
   for (int side = 0; side < 2; side++)
     {
       g_autoptr (GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("sy-compare-XXXXXX", &error);
+      g_autofree char *dir = sy_test_make_tmp_dir ("sy-compare-XXXXXX");
       g_autofree char *path = g_build_filename (dir, "diff.svg", NULL);
       g_autoptr (GHashTable) counts = NULL;
       Draw d = { cmp, side };

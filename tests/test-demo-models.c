@@ -478,7 +478,7 @@ expect_bad_config (const char *key,
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *src = data_path ("tiny-dasg", NULL);
-  g_autofree char *tmp = g_dir_make_tmp ("sy-demo-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-demo-XXXXXX");
   g_autofree char *cfg_src = g_build_filename (src, "config.json", NULL);
   g_autofree char *cfg_dst = g_build_filename (tmp, "config.json", NULL);
   g_autofree char *st_src = g_build_filename (src, "model.safetensors", NULL);

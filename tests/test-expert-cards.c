@@ -42,14 +42,6 @@ on_activated (SyTraceView *view,
 }
 
 static void
-on_opened (SyWindow *window,
-           GFile    *folder,
-           gboolean *opened)
-{
-  *opened = TRUE;
-}
-
-static void
 on_finished (SyProfilerWindow *profiler,
              gboolean          ok,
              int              *finished)
@@ -60,18 +52,13 @@ on_finished (SyProfilerWindow *profiler,
 static SyWindow *
 open_window (SyAnalysisView **view)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *path = sy_test_model_path ("olmoe", "");
   SyWindow *window = sy_window_new (app);
   SyWorker *worker;
-  gboolean opened = FALSE;
 
   *view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_open_model (window, path);
   sy_analysis_view_set_text (*view, "The jury said it did find that many of the problems were old.");
   worker = sy_analysis_view_get_worker (*view);
   while (sy_worker_is_busy (worker) || sy_worker_get_trace (worker, SY_SLOT_A) == NULL)
@@ -362,7 +349,7 @@ test_corpus (void)
   SyWindow *window;
   SyProfilerWindow *profiler, *opened;
   const SyTrace *trace;
-  g_autofree char *dir = g_dir_make_tmp ("sy-expert-cards-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-expert-cards-XXXXXX");
   g_autoptr (GError) error = NULL;
   GtkWidget *c;
   int finished = 0, moe = 0, expert = 0, top_count;

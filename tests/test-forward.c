@@ -125,8 +125,8 @@ test_fixture (gconstpointer data)
 {
   const char *arch = data;
   g_autofree char *dir = sy_test_model_path (arch, "");
+  g_autoptr (SyModel) model = sy_test_load_model (arch);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) session = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   g_autoptr (SyTensorStore) weights = NULL;
@@ -135,8 +135,6 @@ test_fixture (gconstpointer data)
   double max_logits = 0, max_router = 0, max_hidden = 0;
   int n_cases;
 
-  model = sy_model_load (dir, NULL, NULL, &error);
-  g_assert_no_error (error);
   info = sy_model_get_info (model);
   g_assert_cmpstr (info->model_type, ==, arch);
   weights = sy_tensor_store_open (dir, &error);
@@ -502,7 +500,7 @@ test_converted (gconstpointer data)
   const ConvertCase *cc = data;
   g_autofree char *src = sy_test_model_path (cc->arch, "");
   g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("sy-convert-XXXXXX", &error);
+  g_autofree char *tmp = sy_test_make_tmp_dir ("sy-convert-XXXXXX");
   g_autoptr (SyTensorStore) store = NULL;
   g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
   g_autoptr (SyModel) f32 = NULL;
@@ -566,7 +564,7 @@ test_converted (gconstpointer data)
   /* the same rounded weights stored as F32 give the same numbers: the
    * half-precision kernels add no error of their own */
   {
-    g_autofree char *tmp32 = g_dir_make_tmp ("sy-convert32-XXXXXX", &error);
+    g_autofree char *tmp32 = sy_test_make_tmp_dir ("sy-convert32-XXXXXX");
     g_autoptr (SyTensorStore) hs = sy_tensor_store_open (tmp, &error);
     g_autoptr (SySafetensorsWriter) w32 = sy_safetensors_writer_new ();
     g_autoptr (SyModel) m32 = NULL;

@@ -44,14 +44,11 @@ gguf_path (const char *name)
   return sy_test_fixture_path ("gguf-llamacpp", name, NULL);
 }
 
+/* A new temporary folder for one test */
 static char *
 tmp_dir (void)
 {
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("sy-gguf-llamacpp-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
+  return sy_test_make_tmp_dir ("sy-gguf-llamacpp-XXXXXX");
 }
 
 /* ------------------------------------------------------ the seven files */

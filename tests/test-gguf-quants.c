@@ -286,7 +286,7 @@ test_forward_equals_f32 (void)
 {
   json_object *root = load_decode_json ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-llamacpp-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-llamacpp-XXXXXX");
   /* 2 tokens: the fused block dot products; 7: decoded rows */
   static const int32_t ids[] = { 1, 2, 3, 500, 2999, 17, 1234 };
   static const int lengths[] = { 2, 7 };

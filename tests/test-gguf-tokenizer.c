@@ -208,7 +208,7 @@ write_vocab (const char         *name,
              guint               n_merges)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-tok-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-tok-XXXXXX");
   char *path;
   SyGgufWriter *w = sy_gguf_writer_new (3);
 

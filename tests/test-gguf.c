@@ -37,21 +37,10 @@
 #include "sy-tokenizer.h"
 
 static char *
-fixture_dir (const char *arch)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, NULL);
-}
-
-static char *
 tmp_path (const char *name)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-XXXXXX");
 
-  g_assert_no_error (error);
   return g_build_filename (dir, name, NULL);
 }
 
@@ -193,9 +182,9 @@ static void
 test_fixture (gconstpointer data)
 {
   const char *arch = data;
-  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *src = sy_test_model_path (arch, "");
+  g_autoptr (SyModel) folder = sy_test_load_model (arch);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) folder = sy_model_load (src, NULL, NULL, &error);
   /* F32: the fixture tolerance on everything.  The other formats are
    * judged on the router logits of the first MoE layer, which no routing
    * decision has touched yet (downstream, a near tie that flips an expert
@@ -261,7 +250,7 @@ static void
 test_tokenizer (gconstpointer data)
 {
   const char *arch = data;
-  g_autofree char *src = fixture_dir (arch);
+  g_autofree char *src = sy_test_model_path (arch, "");
   g_autofree char *path = tmp_path ("tok.gguf");
   g_autofree char *ref_json = g_build_filename (src, "reference.json", NULL);
   g_autoptr (GError) error = NULL;
@@ -376,7 +365,7 @@ test_k_quants (void)
     { SY_DTYPE_Q6_K, 0.07 }, { SY_DTYPE_Q4_K, 0.28 },
   };
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-gguf-k-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-gguf-k-XXXXXX");
   g_autoptr (SyModel) ref_model = NULL;
   g_autoptr (SySession) ref_s = NULL;
   g_autoptr (SyTrace) ref_t = NULL;
@@ -500,7 +489,7 @@ static void
 test_cli (void)
 {
   const char *cli = g_getenv ("SY_CLI");
-  g_autofree char *src = fixture_dir ("qwen2_moe");
+  g_autofree char *src = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *path = tmp_path ("cli.gguf");
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
@@ -597,7 +586,7 @@ patch_file (const char *path,
 static void
 test_tokenizer_kinds (void)
 {
-  g_autofree char *src = fixture_dir ("mixtral");
+  g_autofree char *src = sy_test_model_path ("mixtral", "");
   g_autofree char *path = tmp_path ("kind.gguf");
   g_autoptr (GError) error = NULL;
   const char *cli = g_getenv ("SY_CLI");
@@ -677,6 +666,21 @@ assert_open_fails (const char *path,
   g_test_message ("%s", error->message);
 }
 
+/* @w written to a new temporary file @name, which does not open: with
+ * @code and @needle in the message (assert_open_fails); removed */
+static void
+assert_written_fails (SyGgufWriter *w,
+                      const char   *name,
+                      int           code,
+                      const char   *needle)
+{
+  g_autofree char *path = tmp_path (name);
+
+  g_assert_true (sy_gguf_writer_write (w, path, NULL));
+  assert_open_fails (path, code, needle);
+  remove_path (path);
+}
+
 static void
 write_small (const char *path,
              guint32     version)
@@ -730,7 +734,6 @@ test_bad_version (void)
 static void
 test_unsupported_type (void)
 {
-  g_autofree char *path = tmp_path ("t.gguf");
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   guint8 bytes[74] = { 0 };
   int64_t shape[1] = { 256 };
@@ -738,9 +741,8 @@ test_unsupported_type (void)
   /* IQ2_XS: 256 values in 74 bytes, a type we do not decode */
   sy_gguf_writer_add_raw_tensor (w, "blk.0.ffn_up_exps.weight", 17 /* IQ2_XS */, 1, shape,
                                  bytes, sizeof bytes);
-  g_assert_true (sy_gguf_writer_write (w, path, NULL));
-  assert_open_fails (path, SY_ENGINE_ERROR_UNSUPPORTED, "tensor 'blk.0.ffn_up_exps.weight' has type IQ2_XS (17)");
-  remove_path (path);
+  assert_written_fails (w, "t.gguf", SY_ENGINE_ERROR_UNSUPPORTED,
+                        "tensor 'blk.0.ffn_up_exps.weight' has type IQ2_XS (17)");
 }
 
 static void
@@ -767,13 +769,10 @@ test_truncated (void)
 static void
 test_bad_alignment (void)
 {
-  g_autofree char *path = tmp_path ("al.gguf");
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
 
   sy_gguf_writer_add_u32 (w, "general.alignment", 24);
-  g_assert_true (sy_gguf_writer_write (w, path, NULL));
-  assert_open_fails (path, SY_ENGINE_ERROR_CORRUPT, "general.alignment");
-  remove_path (path);
+  assert_written_fails (w, "al.gguf", SY_ENGINE_ERROR_CORRUPT, "general.alignment");
 }
 
 static void
@@ -781,16 +780,11 @@ test_unknown_arch (void)
 {
   g_autofree char *path = tmp_path ("arch.gguf");
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
+  const char *const needles[] = { "mamba", "qwen3moe", NULL };
 
   sy_gguf_writer_add_string (w, "general.architecture", "mamba");
   g_assert_true (sy_gguf_writer_write (w, path, NULL));
-  model = sy_model_load (path, NULL, NULL, &error);
-  g_assert_null (model);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED_ARCH);
-  g_assert_nonnull (strstr (error->message, "mamba"));
-  g_assert_nonnull (strstr (error->message, "qwen3moe"));
+  sy_test_assert_load_fails (path, SY_ENGINE_ERROR_UNSUPPORTED_ARCH, needles);
   remove_path (path);
 }
 

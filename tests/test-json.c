@@ -13,6 +13,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 #include "sy-model.h"
+#include "sy-test-util.h"
 
 static json_object *
 parse (const char *text)
@@ -181,7 +182,7 @@ static void
 test_parse_errors (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-test-json-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
   g_autofree char *absent = g_build_filename (dir, "nothing.json", NULL);
 
@@ -220,7 +221,7 @@ parse_olmoe_with (const char  *members,
                   SyConfig    *c,
                   GError     **error)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", "config.json", NULL);
+  g_autofree char *path = sy_test_model_path ("olmoe", "config.json");
   g_autoptr (SyJson) root = sy_json_load_file (path, NULL);
   g_autofree char *text = g_strdup_printf ("{%s}", members);
   g_autoptr (SyJson) extra = parse (text);
@@ -353,8 +354,8 @@ load_olmoe_with (const char  *config_eos,
                  const char  *gen,
                  GError     **error)
 {
-  g_autofree char *src = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("sy-test-json-XXXXXX", NULL);
+  g_autofree char *src = sy_test_model_path ("olmoe", "");
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-test-json-XXXXXX");
   const char *links[] = { "model.safetensors", "tokenizer.json", "tokenizer_config.json" };
   g_autofree char *config_path = g_build_filename (src, "config.json", NULL);
   g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);
@@ -472,7 +473,7 @@ test_generation_config (void)
 
     for (gsize i = 0; i < G_N_ELEMENTS (models); i++)
       {
-        g_autofree char *folder = g_build_filename (g_getenv ("SY_FIXTURES"), "models", models[i], NULL);
+        g_autofree char *folder = sy_test_model_path (models[i], "");
         g_autoptr (SyModel) m = sy_model_load (folder, NULL, NULL, &error);
 
         g_assert_no_error (error);

@@ -23,19 +23,12 @@
 #include "sy-inspector-view.h"
 #include "sy-summary-view.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-token-strip.h"
 #include "sy-views.h"
 #include "sy-window.h"
 
 static SyApplication *app;
-
-static void
-on_opened (SyWindow *window,
-           GFile    *folder,
-           gboolean *opened)
-{
-  *opened = TRUE;
-}
 
 static void
 wait_idle (SyAnalysisView *view)
@@ -175,28 +168,21 @@ static void
 run_size (int width,
           int height)
 {
-  const char *fixtures = g_getenv ("SY_FIXTURES");
   g_autoptr (GSettings) settings = sy_settings_new ();
-  g_autofree char *path = g_build_filename (fixtures, "models", "olmoe", NULL);
-  g_autoptr (GFile) folder = g_file_new_for_path (path);
+  g_autofree char *path = sy_test_model_path ("olmoe", "");
   AdwStyleManager *styles = adw_style_manager_get_default ();
   SyWindow *window;
   SyAnalysisView *view;
-  gboolean opened = FALSE;
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
-  g_assert_nonnull (fixtures);
 
   g_settings_set_int (settings, "window-width", width);
   g_settings_set_int (settings, "window-height", height);
   g_settings_set_boolean (settings, "window-maximized", FALSE);
   window = sy_window_new (app);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_open_model (window, path);
   wait_idle (view);
   /* the default size counts the frame of client-side decorations */
   g_test_message ("window %d × %d", gtk_widget_get_width (GTK_WIDGET (window)),
@@ -240,7 +226,6 @@ run_size (int width,
     g_assert_cmpint (gtk_widget_get_height (heatmap), <=, up - 100);
   }
 
-  g_signal_handlers_disconnect_by_data (window, &opened);
   gtk_window_destroy (GTK_WINDOW (window));
   sy_test_settle (100);
 }

@@ -68,7 +68,7 @@ read_page (int      i,
 static void
 test_guard_sigbus (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-fault-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-fault-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "blob", NULL);
   gsize page = (gsize) sysconf (_SC_PAGESIZE);
   g_autofree char *data = g_malloc0 (16 * page);

@@ -14,18 +14,19 @@
 #include "sy-profile.h"
 #include "sy-profile-render.h"
 #include "sy-render-export.h"
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 static SyProfile *profile;
 
 static SyProfile *
 make_profile (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("sy-prof-render-XXXXXX", NULL);
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-prof-render-XXXXXX");
   g_autofree char *f1 = g_build_filename (dir, "ca01", NULL);
   g_autofree char *f2 = g_build_filename (dir, "cr01", NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (path, NULL, NULL, &error);
   g_autoptr (SyCorpus) corpus = NULL;
   g_autoptr (SyRouterSpec) topp = sy_router_spec_parse ("topp:p=0.5", &error);
   const SyRouterSpec *specs[2] = { NULL, topp };
@@ -149,7 +150,7 @@ draw_sweep (cairo_t  *cr,
 static void
 test_export (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-prof-export-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-prof-export-XXXXXX");
   const char *exts[] = { "svg", "png", "pdf" };
   const char *magic[] = { "<?xml", "\x89PNG", "%PDF" };
 

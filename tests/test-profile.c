@@ -134,7 +134,7 @@ test_brown_corpus (void)
 static void
 test_plain_corpora (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-corpus-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-corpus-XXXXXX");
   g_autofree char *txt = g_build_filename (dir, "texts", NULL);
   g_autofree char *a = g_build_filename (txt, "b.txt", NULL);
   g_autofree char *b = g_build_filename (txt, "a.txt", NULL);
@@ -280,7 +280,7 @@ test_chunk (void)
 static char *
 make_brown_dir (void)
 {
-  char *dir = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
+  char *dir = sy_test_make_tmp_dir ("sy-brown-XXXXXX");
   const char *files[][2] = {
     { "ca01", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n"
               "\tThe/at mayor/nn-tl ,/, however/rb ,/, was/bedz not/* pleased/vbn ./.\n" },

@@ -19,6 +19,7 @@
 #include "sy-profile-render.h"
 #include "sy-profiler-window.h"
 #include "sy-test-gui.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static gboolean have_display;
@@ -49,7 +50,7 @@ iterate_until_flag (gboolean *flag)
 static SyProfilerWindow *
 new_window (void)
 {
-  g_autofree char *model = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *model = sy_test_model_path ("olmoe", "");
   SyProfilerWindow *w = sy_profiler_window_new (NULL, model, NULL, "topp:p=0.5");
 
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
@@ -192,7 +193,7 @@ assert_same_charts (const SyProfile *a,
 static void
 check_missing (const char *json)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-profiler-missing-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-profiler-missing-XXXXXX");
   g_autofree char *file = g_build_filename (dir, "profile.json", NULL);
   g_autoptr (GError) error = NULL;
   json_object *root = json_object_from_file (json), *runs;
@@ -283,7 +284,7 @@ test_run_and_screenshot (void)
 
   /* export */
   {
-    g_autofree char *dir = g_dir_make_tmp ("sy-profiler-window-XXXXXX", NULL);
+    g_autofree char *dir = sy_test_make_tmp_dir ("sy-profiler-window-XXXXXX");
     g_autofree char *svg = g_build_filename (dir, "chart.svg", NULL);
     g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
     g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
@@ -427,14 +428,11 @@ test_close_while_running (void)
 static void
 test_shared_model (void)
 {
-  g_autofree char *dir = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
   SyProfilerWindow *w;
   Finished f = { FALSE, FALSE };
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (have_display);
-  g_assert_no_error (error);
   w = sy_profiler_window_new (NULL, "/nonexistent/model", model, "topp:p=0.5");
   sy_profiler_window_set_corpus (w, "brown", SY_CORPUS_SPLIT_TEST, NULL);
   sy_profiler_window_set_limit (w, 2);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sy-render-export.h"
+#include "sy-test-util.h"
 
 static void
 draw_box (cairo_t  *cr,
@@ -27,7 +28,7 @@ check_export (const char *ext,
               const char *magic)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-export-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-export-XXXXXX");
   g_autofree char *path = g_build_filename (dir, ext, NULL);
   g_autofree char *contents = NULL;
   gsize len = 0;

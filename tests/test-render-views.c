@@ -131,7 +131,7 @@ render_svg (ViewFunc             func,
             double               height)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-views-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-views-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "view.svg", NULL);
   GHashTable *counts;
   Draw d = { func, trace, opts, style };

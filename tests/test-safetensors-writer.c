@@ -21,12 +21,6 @@ case_path (const char *name)
   return g_build_filename (tmp_dir, name, NULL);
 }
 
-static char *
-fixture_model (const char *arch)
-{
-  return g_build_filename (g_getenv ("SY_FIXTURES"), "models", arch, NULL);
-}
-
 /* exactly representable in f16 and bf16 */
 static const float exact[] = { 0.0f, -0.0f, 1.0f, -2.0f, 0.5f, 3.0f, -0.125f, 96.0f, 0x1p-10f, 1.5f, -6.0f, 0.75f };
 
@@ -328,7 +322,7 @@ static void
 test_fixture_converted (void)
 {
   const SyDType dtypes[] = { SY_DTYPE_BF16, SY_DTYPE_F16 };
-  g_autofree char *src_dir = fixture_model ("qwen2_moe");
+  g_autofree char *src_dir = sy_test_model_path ("qwen2_moe", "");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) src = sy_tensor_store_open (src_dir, &error);
 
@@ -356,7 +350,7 @@ static void
 test_fixture_sharded (void)
 {
   const int n_shards[] = { 2, 3 };
-  g_autofree char *src_dir = fixture_model ("olmoe");
+  g_autofree char *src_dir = sy_test_model_path ("olmoe", "");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) src = sy_tensor_store_open (src_dir, &error);
 
@@ -423,7 +417,7 @@ same_file (const char *a,
 static void
 test_convert_folder (void)
 {
-  g_autofree char *src = fixture_model ("granitemoe");
+  g_autofree char *src = sy_test_model_path ("granitemoe", "");
   g_autofree char *dst = case_path ("granitemoe-f16-2");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) a = NULL;

@@ -173,7 +173,7 @@ make_tokenizer (const char  *normalizer,
                 const char **merges,
                 GError     **error)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-tok-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-tok-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
   json_object *root = json_object_new_object ();
   json_object *model = json_object_new_object ();
@@ -582,7 +582,7 @@ static void
 expect_unsupported (const char *json,
                     const char *name)
 {
-  g_autofree char *dir = g_dir_make_tmp ("sy-tok-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-tok-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTokenizer) tok = NULL;

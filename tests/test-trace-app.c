@@ -22,6 +22,7 @@
 #include "sy-session.h"
 #include "sy-session-file.h"
 #include "sy-test-gui.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-trace-view.h"
 #include "sy-trace-window.h"
@@ -29,6 +30,8 @@
 
 static SyApplication *app;
 static char *tmp_dir;
+
+#define TEXT "The service is pretty good, and the food was great."
 
 static void
 assert_drawn (GtkWidget *root)
@@ -55,25 +58,74 @@ assert_drawn (GtkWidget *root)
 static char *
 save_live_trace (void)
 {
-  g_autofree char *dir = sy_test_model_path ("olmoe", "");
+  g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
+  g_autoptr (SySession) session = sy_session_new (model);
+  g_autoptr (SyTraceFile) tf = sy_test_record_run (session, TEXT, TEXT, NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
-  g_autoptr (SySession) session = NULL;
-  g_autoptr (SyTrace) trace = NULL;
-  g_autoptr (SyTraceFile) tf = NULL;
   char *path = g_build_filename (tmp_dir, "run.json", NULL);
-  const SyModelInfo *info;
 
-  g_assert_no_error (error);
-  info = sy_model_get_info (model);
-  session = sy_session_new (model);
-  trace = sy_session_run_text (session, "The service is pretty good, and the food was great.",
-                               NULL, NULL, &error);
-  g_assert_no_error (error);
-  tf = sy_trace_file_new (trace, sy_model_get_router_info (model), info->model_type,
-                          info->vocab_size, "The service is pretty good, and the food was great.");
   g_assert_true (sy_trace_file_save (tf, path, NULL, &error));
   return path;
+}
+
+/* The trace window that comes next (asserted) */
+static SyTraceWindow *
+wait_trace_window (void)
+{
+  GtkWindow *window = sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000);
+
+  g_assert_nonnull (window);
+  return SY_TRACE_WINDOW (window);
+}
+
+/* @tw closed, and the main loop run a little to let it go */
+static void
+close_trace_window (SyTraceWindow *tw)
+{
+  gtk_window_destroy (GTK_WINDOW (tw));
+  sy_test_settle (50);
+}
+
+/* `switchyard PATH` (g_application_open, as the command line does): the
+ * trace window it opens */
+static SyTraceWindow *
+app_open_trace (const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  return wait_trace_window ();
+}
+
+/* A trace window of the file at @path, shown at 1400 × 900 and drawn */
+static SyTraceWindow *
+open_trace_window (const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  SyTraceWindow *tw = sy_trace_window_open (GTK_APPLICATION (app), file, &error);
+
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (tw), 1400, 900);
+  gtk_window_present (GTK_WINDOW (tw));
+  sy_test_settle (300);
+  return tw;
+}
+
+/* @tw's state saved as the session @session_path, and read back */
+static SySessionFile *
+save_session (SyTraceWindow *tw,
+              const char    *session_path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (session_path);
+  g_autoptr (GError) error = NULL;
+  SySessionFile *saved;
+
+  g_assert_true (sy_trace_window_save_session (tw, file, &error));
+  g_assert_no_error (error);
+  saved = sy_session_file_load (session_path, &error);
+  g_assert_no_error (error);
+  return saved;
 }
 
 static void
@@ -81,7 +133,6 @@ test_open (void)
 {
   g_autofree char *path = NULL;
   g_autofree char *saved = NULL;
-  g_autoptr (GFile) file = NULL;
   g_autoptr (GFile) out = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTraceFile) back = NULL;
@@ -90,10 +141,7 @@ test_open (void)
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   path = save_live_trace ();
-  file = g_file_new_for_path (path);
-  g_application_open (G_APPLICATION (app), &file, 1, "");
-  tw = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 4000));
-  g_assert_nonnull (tw);
+  tw = app_open_trace (path);
   sy_test_settle (300);
   native_k = sy_trace_window_get_trace (tw)->avg_k;
   g_assert_cmpfloat (native_k, ==, 4.0);
@@ -137,8 +185,7 @@ test_open (void)
   g_assert_cmpfloat_with_epsilon (back->trace->avg_k, sy_trace_window_get_trace (tw)->avg_k, 1e-9);
   g_assert_false (back->has_nll);
 
-  gtk_window_destroy (GTK_WINDOW (tw));
-  sy_test_settle (50);
+  close_trace_window (tw);
 }
 
 static void
@@ -166,9 +213,7 @@ main_window_with_model (void)
 {
   g_autofree char *dir = sy_test_model_path ("olmoe", "");
   g_autoptr (GFile) folder = g_file_new_for_path (dir);
-  g_autoptr (GFile) opened = NULL;
   SyWindow *window;
-  gulong id;
 
   g_application_activate (G_APPLICATION (app));
   window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
@@ -184,11 +229,7 @@ main_window_with_model (void)
   if (sy_window_get_model_folder (window) != NULL &&
       g_file_equal (sy_window_get_model_folder (window), folder))
     return window;
-  id = g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
-  g_assert_true (sy_window_open_model (window, folder));
-  while (opened == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (window, id);
+  sy_test_open_model (window, dir);
   sy_test_wait_idle (sy_window_get_analysis_view (window));
   return window;
 }
@@ -226,55 +267,75 @@ on_async_done (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* Save Trace's accelerator, Ctrl+Shift+S, is its alone */
+static void
+assert_save_accel (void)
+{
+  g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.save-trace");
+  g_auto (GStrv) owners = NULL;
+  guint key = 0;
+  GdkModifierType mods = 0;
+
+  g_assert_nonnull (accels[0]);
+  g_assert_true (gtk_accelerator_parse (accels[0], &key, &mods));
+  g_assert_cmpuint (key, ==, GDK_KEY_s);
+  g_assert_cmpuint (mods, ==, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  owners = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), accels[0]);
+  g_assert_cmpuint (g_strv_length (owners), ==, 1);
+  g_assert_cmpstr (owners[0], ==, "win.save-trace");
+}
+
+/* The action shows the chooser, titled Save Trace, with the choice of
+ * configuration on "both"; cancelled */
+static void
+check_save_chooser (SyWindow *window)
+{
+  GtkWindow *chooser;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-trace", NULL));
+  chooser = sy_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER, NULL, TRUE, NULL, 4000);
+  g_assert_nonnull (chooser);
+  g_assert_cmpstr (gtk_window_get_title (chooser), ==, "Save Trace");
+  g_assert_cmpstr (gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "configuration"), ==, "both");
+  if (g_getenv ("SY_TEST_SHOT") != NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("import -window root %s/save-trace-chooser.png",
+                                              g_getenv ("SY_TEST_SHOT"));
+      sy_test_settle (500);
+      g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+    }
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  sy_test_settle (50);
+}
+
 static void
 test_save_from_window (void)
 {
-  g_autofree char *path_a = NULL;
-  g_autofree char *path_b = NULL;
-  g_autoptr (GFile) file_a = NULL;
+  g_autofree char *path_a = g_build_filename (tmp_dir, "window-a.json", NULL);
+  g_autoptr (GFile) file_a = g_file_new_for_path (path_a);
   g_autoptr (GFile) file_b = NULL;
+  g_autofree char *path_b = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTraceFile) back_a = NULL;
   g_autoptr (SyTraceFile) back_b = NULL;
-  g_autoptr (SyRouterSpec) spec = NULL;
-  g_autoptr (SyTrace) again = NULL;
-  g_auto (GStrv) accels = NULL;
-  g_auto (GStrv) owners = NULL;
-  const char *text = "The service is pretty good, and the food was great.";
   SyWindow *window;
   SyAnalysisView *view;
   SyWorker *worker;
   const SyTrace *live_a, *live_b;
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
-
-  /* the accelerator is Save Trace's alone */
-  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.save-trace");
-  g_assert_nonnull (accels[0]);
-  {
-    guint key = 0;
-    GdkModifierType mods = 0;
-
-    g_assert_true (gtk_accelerator_parse (accels[0], &key, &mods));
-    g_assert_cmpuint (key, ==, GDK_KEY_s);
-    g_assert_cmpuint (mods, ==, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
-  }
-  owners = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), accels[0]);
-  g_assert_cmpuint (g_strv_length (owners), ==, 1);
-  g_assert_cmpstr (owners[0], ==, "win.save-trace");
+  assert_save_accel ();
 
   window = main_window_with_model ();
   view = sy_window_get_analysis_view (window);
   worker = sy_analysis_view_get_worker (view);
-  sy_analysis_view_set_text (view, text);
+  sy_analysis_view_set_text (view, TEXT);
   g_assert_true (sy_analysis_view_set_router (view, "topp:p=0.5", &error));
   g_assert_no_error (error);
   sy_analysis_view_set_compare (view, FALSE);
   sy_test_wait_idle (view);
 
   /* without Compare there is no B to save */
-  path_a = g_build_filename (tmp_dir, "window-a.json", NULL);
-  file_a = g_file_new_for_path (path_a);
   g_assert_true (sy_window_can_save_trace (window, FALSE));
   g_assert_false (sy_window_can_save_trace (window, TRUE));
   g_assert_false (sy_window_save_trace (window, file_a, TRUE, &error));
@@ -303,7 +364,7 @@ test_save_from_window (void)
   back_b = sy_trace_file_load (path_b, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (back_a->source, ==, "switchyard");
-  g_assert_cmpstr (back_a->text, ==, text);
+  g_assert_cmpstr (back_a->text, ==, TEXT);
   g_assert_cmpint (back_a->values, ==, SY_TRACE_ROUTER_LOGITS);
   g_assert_true (back_a->has_nll);
   g_assert_cmpstr (back_a->trace->router, ==, live_a->router);
@@ -347,96 +408,35 @@ test_save_from_window (void)
   }
 
   /* A's policy re-applied to the saved trace gives the live picks */
-  spec = sy_router_spec_parse ("topp:p=0.5", &error);
-  g_assert_no_error (error);
-  again = sy_trace_file_apply (back_a, spec, &error);
-  g_assert_no_error (error);
-  assert_same_routing (again, live_a);
-
-  /* the action shows the chooser, with the choice of configuration */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-trace", NULL));
   {
-    GtkWindow *chooser = sy_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER, NULL, TRUE, NULL, 4000);
+    g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.5", &error);
+    g_autoptr (SyTrace) again = NULL;
 
-    g_assert_nonnull (chooser);
-    g_assert_cmpstr (gtk_window_get_title (chooser), ==, "Save Trace");
-    g_assert_cmpstr (gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "configuration"), ==, "both");
-    if (g_getenv ("SY_TEST_SHOT") != NULL)
-      {
-        g_autofree char *cmd = g_strdup_printf ("import -window root %s/save-trace-chooser.png",
-                                                g_getenv ("SY_TEST_SHOT"));
-        sy_test_settle (500);
-        g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
-      }
-    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
-    sy_test_settle (50);
+    g_assert_no_error (error);
+    again = sy_trace_file_apply (back_a, spec, &error);
+    g_assert_no_error (error);
+    assert_same_routing (again, live_a);
   }
+
+  check_save_chooser (window);
 
   sy_analysis_view_set_compare (view, FALSE);
   sy_test_wait_idle (view);
 }
 
-/* Sessions that name a trace, and traces in Open Recent. */
+/* @session_file (saved by test_session_and_recent) opened from @window:
+ * a trace window of @path in the state it saved, drawn */
 static void
-test_session_and_recent (void)
+assert_session_reopens (SyWindow   *window,
+                        GFile      *session_file,
+                        const char *path,
+                        double      avg_k)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *session_path = NULL;
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFile) session_file = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SySessionFile) saved = NULL;
-  g_autoptr (GSettings) settings = NULL;
-  g_auto (GStrv) recent = NULL;
   g_autofree char *router_b = NULL;
-  SyWindow *window;
-  SyTraceWindow *tw, *back;
-  double avg_k;
+  SyTraceWindow *back;
 
-  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
-  window = main_window_with_model ();
-  path = save_live_trace ();
-  file = g_file_new_for_path (path);
-  g_application_open (G_APPLICATION (app), &file, 1, "");
-  tw = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
-  g_assert_nonnull (tw);
-  sy_test_settle (100);
-
-  /* the trace is first in the recent list, shown as a trace */
-  settings = sy_settings_new ();
-  recent = g_settings_get_strv (settings, "recent-models");
-  g_assert_cmpstr (recent[0], ==, path);
-
-  /* a state, saved as a session */
-  g_assert_true (sy_trace_window_set_router (tw, FALSE, "topp:p=0.5", &error));
-  g_assert_true (sy_trace_window_set_router (tw, TRUE, "topk:k=1", &error));
-  g_assert_no_error (error);
-  sy_trace_window_set_view (tw, "inspector");
-  g_assert_true (sy_trace_window_set_measure (tw, "entropy", &error));
-  g_assert_false (sy_trace_window_set_measure (tw, "surprisal", NULL));
-  sy_trace_window_select (tw, 3, 1);
-  avg_k = sy_trace_window_get_trace (tw)->avg_k;
-  session_path = g_build_filename (tmp_dir, "trace.switchyard", NULL);
-  session_file = g_file_new_for_path (session_path);
-  g_assert_true (sy_trace_window_save_session (tw, session_file, &error));
-  g_assert_no_error (error);
-  saved = sy_session_file_load (session_path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (saved->trace, ==, path);
-  g_assert_null (saved->model);
-  g_assert_cmpstr (saved->router_a, ==, "topp:p=0.5");
-  g_assert_cmpstr (saved->router_b, ==, "topk:k=1");
-  g_assert_cmpstr (saved->view, ==, "inspector");
-  g_assert_cmpstr (saved->measure, ==, "entropy");
-  g_assert_cmpint (saved->token, ==, 3);
-  g_assert_cmpint (saved->layer, ==, 1);
-  gtk_window_destroy (GTK_WINDOW (tw));
-  sy_test_settle (50);
-
-  /* opened from the main window: a trace window in that state */
   g_assert_true (sy_window_open_session (window, session_file));
-  back = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
-  g_assert_nonnull (back);
+  back = wait_trace_window ();
   sy_test_settle (100);
   g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
   g_assert_cmpfloat (sy_trace_window_get_trace (back)->avg_k, ==, avg_k);
@@ -447,17 +447,65 @@ test_session_and_recent (void)
   g_assert_cmpint (sy_trace_window_get_selected_token (back), ==, 3);
   g_assert_cmpint (sy_trace_window_get_selected_layer (back), ==, 1);
   assert_drawn (GTK_WIDGET (back));
-  gtk_window_destroy (GTK_WINDOW (back));
-  sy_test_settle (50);
+  close_trace_window (back);
+}
+
+/* Sessions that name a trace, and traces in Open Recent. */
+static void
+test_session_and_recent (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *session_path = g_build_filename (tmp_dir, "trace.switchyard", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session_path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SySessionFile) saved = NULL;
+  SyWindow *window;
+  SyTraceWindow *tw, *back;
+  double avg_k;
+
+  SY_TEST_SKIP_WITHOUT_DISPLAY (app);
+  window = main_window_with_model ();
+  path = save_live_trace ();
+  tw = app_open_trace (path);
+  sy_test_settle (100);
+
+  /* the trace is first in the recent list, shown as a trace */
+  {
+    g_autoptr (GSettings) settings = sy_settings_new ();
+    g_auto (GStrv) recent = g_settings_get_strv (settings, "recent-models");
+
+    g_assert_cmpstr (recent[0], ==, path);
+  }
+
+  /* a state, saved as a session */
+  g_assert_true (sy_trace_window_set_router (tw, FALSE, "topp:p=0.5", &error));
+  g_assert_true (sy_trace_window_set_router (tw, TRUE, "topk:k=1", &error));
+  g_assert_no_error (error);
+  sy_trace_window_set_view (tw, "inspector");
+  g_assert_true (sy_trace_window_set_measure (tw, "entropy", &error));
+  g_assert_false (sy_trace_window_set_measure (tw, "surprisal", NULL));
+  sy_trace_window_select (tw, 3, 1);
+  avg_k = sy_trace_window_get_trace (tw)->avg_k;
+  saved = save_session (tw, session_path);
+  g_assert_cmpstr (saved->trace, ==, path);
+  g_assert_null (saved->model);
+  g_assert_cmpstr (saved->router_a, ==, "topp:p=0.5");
+  g_assert_cmpstr (saved->router_b, ==, "topk:k=1");
+  g_assert_cmpstr (saved->view, ==, "inspector");
+  g_assert_cmpstr (saved->measure, ==, "entropy");
+  g_assert_cmpint (saved->token, ==, 3);
+  g_assert_cmpint (saved->layer, ==, 1);
+  close_trace_window (tw);
+
+  /* opened from the main window: a trace window in that state */
+  assert_session_reopens (window, session_file, path, avg_k);
 
   /* Open Recent on the trace: a trace window, the model stays */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", path));
-  back = SY_TRACE_WINDOW (sy_test_wait_for_toplevel (SY_TYPE_TRACE_WINDOW, NULL, FALSE, NULL, 6000));
-  g_assert_nonnull (back);
+  back = wait_trace_window ();
   g_assert_cmpstr (sy_trace_window_get_path (back), ==, path);
   g_assert_nonnull (sy_window_get_model_folder (window));
-  gtk_window_destroy (GTK_WINDOW (back));
-  sy_test_settle (50);
+  close_trace_window (back);
 
   /* a session whose trace is gone: the error dialog, no window */
   g_assert_true (g_file_set_contents (session_path,
@@ -492,8 +540,6 @@ test_controls (void)
 {
   g_autofree char *path = NULL;
   g_autofree char *ids_path = NULL;
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFile) ids_file = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *shown = NULL;
   SyRouterControls *ca, *cb;
@@ -503,12 +549,7 @@ test_controls (void)
 
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   path = save_live_trace ();
-  file = g_file_new_for_path (path);
-  tw = sy_trace_window_open (GTK_APPLICATION (app), file, &error);
-  g_assert_no_error (error);
-  gtk_window_set_default_size (GTK_WINDOW (tw), 1400, 900);
-  gtk_window_present (GTK_WINDOW (tw));
-  sy_test_settle (300);
+  tw = open_trace_window (path);
   ca = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (tw, FALSE));
   cb = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (tw, TRUE));
   g_assert_true (sy_test_find_widget (GTK_WIDGET (tw), SY_TYPE_ROUTER_CONTROLS) == GTK_WIDGET (ca));
@@ -571,12 +612,7 @@ test_controls (void)
     g_assert_true (sy_trace_file_save (tf, ids_path, NULL, &error));
     g_assert_no_error (error);
   }
-  ids_file = g_file_new_for_path (ids_path);
-  ids_tw = sy_trace_window_open (GTK_APPLICATION (app), ids_file, &error);
-  g_assert_no_error (error);
-  gtk_window_set_default_size (GTK_WINDOW (ids_tw), 1400, 900);
-  gtk_window_present (GTK_WINDOW (ids_tw));
-  sy_test_settle (300);
+  ids_tw = open_trace_window (ids_path);
   ca = SY_ROUTER_CONTROLS (sy_trace_window_get_controls (ids_tw, FALSE));
   g_assert_false (sy_router_controls_set_spec_string (ca, "topk:k=2", &error));
   g_assert_nonnull (strstr (error->message, "expert ids only"));
@@ -584,9 +620,8 @@ test_controls (void)
   g_assert_nonnull (strstr (sy_trace_window_get_limits (ids_tw), "expert ids only"));
   assert_drawn (GTK_WIDGET (ids_tw));
   shoot ("trace-window-ids-only");
-  gtk_window_destroy (GTK_WINDOW (ids_tw));
-  gtk_window_destroy (GTK_WINDOW (tw));
-  sy_test_settle (50);
+  close_trace_window (ids_tw);
+  close_trace_window (tw);
 }
 
 /* Two recordings of the same text in one window, as compare --trace A
@@ -598,10 +633,8 @@ test_two_traces (void)
   g_autofree char *path_b = g_build_filename (tmp_dir, "topk2.json", NULL);
   g_autofree char *other = g_build_filename (tmp_dir, "other-text.json", NULL);
   g_autofree char *session_path = g_build_filename (tmp_dir, "two.switchyard", NULL);
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFile) file_b = NULL;
-  g_autoptr (GFile) other_file = NULL;
-  g_autoptr (GFile) session_file = NULL;
+  g_autoptr (GFile) file_b = g_file_new_for_path (path_b);
+  g_autoptr (GFile) other_file = g_file_new_for_path (other);
   g_autoptr (GError) error = NULL;
   g_autoptr (SySessionFile) saved = NULL;
   g_autoptr (SyCompare) expect = NULL;
@@ -614,36 +647,21 @@ test_two_traces (void)
   SY_TEST_SKIP_WITHOUT_DISPLAY (app);
   path = save_live_trace ();
   {
-    g_autofree char *dir = sy_test_model_path ("olmoe", "");
-    g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
+    g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
     g_autoptr (SySession) session = sy_session_new (model);
     g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topk:k=2", NULL);
-    g_autoptr (SyTrace) t2 = NULL;
-    g_autoptr (SyTrace) t3 = NULL;
     g_autoptr (SyTraceFile) tf2 = NULL;
     g_autoptr (SyTraceFile) tf3 = NULL;
     SyTraceFileWriteOptions f16 = { .dtype = SY_TRACE_DTYPE_F16 };
-    const SyModelInfo *info = sy_model_get_info (model);
 
-    g_assert_no_error (error);
     g_assert_true (sy_session_set_router (session, spec, &error));
-    t2 = sy_session_run_text (session, "The service is pretty good, and the food was great.", NULL, NULL, &error);
-    g_assert_no_error (error);
-    tf2 = sy_trace_file_new (t2, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    tf2 = sy_test_record_run (session, TEXT, NULL, NULL);
     /* B in the other precision */
     g_assert_true (sy_trace_file_save (tf2, path_b, &f16, &error));
-    t3 = sy_session_run_text (session, "Something else.", NULL, NULL, &error);
-    tf3 = sy_trace_file_new (t3, sy_model_get_router_info (model), info->model_type, info->vocab_size, NULL);
+    tf3 = sy_test_record_run (session, "Something else.", NULL, NULL);
     g_assert_true (sy_trace_file_save (tf3, other, NULL, &error));
   }
-  file = g_file_new_for_path (path);
-  file_b = g_file_new_for_path (path_b);
-  other_file = g_file_new_for_path (other);
-  tw = sy_trace_window_open (GTK_APPLICATION (app), file, &error);
-  g_assert_no_error (error);
-  gtk_window_set_default_size (GTK_WINDOW (tw), 1400, 900);
-  gtk_window_present (GTK_WINDOW (tw));
-  sy_test_settle (200);
+  tw = open_trace_window (path);
 
   /* another text is refused, B stays as it was */
   g_assert_false (sy_trace_window_open_b (tw, other_file, &error));
@@ -685,11 +703,7 @@ test_two_traces (void)
   g_assert_cmpfloat (cmp->b->avg_k, ==, 1.0);
 
   /* a session keeps both traces */
-  session_file = g_file_new_for_path (session_path);
-  g_assert_true (sy_trace_window_save_session (tw, session_file, &error));
-  g_assert_no_error (error);
-  saved = sy_session_file_load (session_path, &error);
-  g_assert_no_error (error);
+  saved = save_session (tw, session_path);
   g_assert_cmpstr (saved->trace, ==, path);
   g_assert_cmpstr (saved->trace_b, ==, path_b);
   g_assert_cmpstr (saved->router_b, ==, "topk:k=1");
@@ -705,8 +719,7 @@ test_two_traces (void)
   g_assert_null (sy_trace_window_get_path_b (tw));
   cmp = sy_compare_view_get_compare (SY_COMPARE_VIEW (compare));
   g_assert_cmpint (cmp->layers[0].dk[0], ==, 0);
-  gtk_window_destroy (GTK_WINDOW (tw));
-  sy_test_settle (50);
+  close_trace_window (tw);
 }
 
 int

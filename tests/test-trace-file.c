@@ -18,6 +18,7 @@
 #include "sy-router.h"
 #include "sy-session.h"
 #include "sy-trace-file.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static const char *const archs[] = {
@@ -301,126 +302,144 @@ check_reference (const SyTraceFile  *tf,
     }
 }
 
+/* @back, read back from the trace file of @native (a run of @model on
+ * TEXT), holds that run exactly. */
+static void
+assert_recorded (const SyTraceFile *back,
+                 const SyTrace     *native,
+                 SyModel           *model)
+{
+  const SyModelInfo *info = sy_model_get_info (model);
+  int E = native->n_experts, T = native->n_tokens, L = native->n_moe_layers;
+
+  g_assert_cmpint (back->trace->n_tokens, ==, T);
+  g_assert_cmpint (back->trace->n_moe_layers, ==, L);
+  g_assert_cmpint (back->trace->n_layers, ==, native->n_layers);
+  g_assert_cmpstr (back->text, ==, TEXT);
+  g_assert_cmpstr (back->model_type, ==, info->model_type);
+  g_assert_cmpint (back->info.activation, ==, sy_model_get_router_info (model)->activation);
+  g_assert_true (back->has_nll);
+  g_assert_cmpfloat_with_epsilon (back->trace->perplexity, native->perplexity,
+                                  1e-4 * native->perplexity);
+  for (int t = 0; t < T; t++)
+    {
+      g_assert_cmpint (back->trace->ids[t], ==, native->ids[t]);
+      g_assert_cmpstr (back->trace->token_text[t], ==, native->token_text[t]);
+    }
+  for (int l = 0; l < L; l++)
+    {
+      const SyTraceLayer *x = &native->layers[l], *y = &back->trace->layers[l];
+
+      g_assert_cmpint (x->layer, ==, y->layer);
+      g_assert_cmpint (memcmp (x->logits, y->logits, sizeof (float) * T * E), ==, 0);
+      g_assert_cmpfloat (sy_test_max_abs_diff (x->probs, y->probs, (gsize) T * E), <=, 1e-6);
+      for (int t = 0; t < T; t++)
+        {
+          g_assert_cmpint (x->k[t], ==, y->k[t]);
+          for (int j = 0; j < x->k[t]; j++)
+            {
+              g_assert_cmpint (x->experts[t * E + j], ==, y->experts[t * E + j]);
+              g_assert_cmpfloat (x->weights[t * E + j], ==, y->weights[t * E + j]);
+            }
+          g_assert_cmpfloat_with_epsilon (x->entropy[t], y->entropy[t], 1e-5);
+        }
+    }
+}
+
+/* Every π-only policy re-applied to @back (the recorded @native) gives
+ * what @session runs live on MoE layer 0, and the policy's rule on every
+ * layer. */
+static void
+check_policies (SySession         *session,
+                const SyTraceFile *back,
+                const SyTrace     *native,
+                const char        *arch)
+{
+  int E = native->n_experts, T = native->n_tokens;
+
+  for (int p = 0; policies[p]; p++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (policies[p], &error);
+      g_autoptr (SyTrace) live = NULL;
+      g_autoptr (SyTrace) applied = NULL;
+      g_autofree char *what = g_strdup_printf ("%s %s", arch, policies[p]);
+
+      g_assert_no_error (error);
+      if (spec->kmax > E || spec->k > E)
+        continue;
+      g_assert_true (sy_session_set_router (session, spec, &error));
+      g_assert_no_error (error);
+      live = sy_session_run_text (session, TEXT, NULL, NULL, &error);
+      g_assert_no_error (error);
+      applied = sy_trace_file_apply (back, spec, &error);
+      g_assert_no_error (error);
+      g_assert_true (isnan (applied->perplexity));
+      g_assert_cmpint (applied->layers[0].budget, ==, live->layers[0].budget);
+      assert_rows_equal (&live->layers[0], &applied->layers[0], E, T, what);
+      check_reference (back, spec, applied, what);
+    }
+}
+
+/* @tf (the recorded @native, @json in float32) in float16 and top-N:
+ * readable, close, smaller. */
+static void
+check_compact (const SyTraceFile *tf,
+               const SyTrace     *native,
+               const char        *json,
+               const char        *arch)
+{
+  int E = native->n_experts, T = native->n_tokens, L = native->n_moe_layers;
+  SyTraceFileWriteOptions f16 = { SY_TRACE_DTYPE_F16, 0 };
+  SyTraceFileWriteOptions top = { SY_TRACE_DTYPE_F16, MIN (4, E - 1) };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json16 = sy_trace_file_to_json (tf, &f16);
+  g_autoptr (SyTraceFile) back16 = sy_trace_file_parse (json16, -1, "t16.json", &error);
+  g_autofree char *jsontop = NULL;
+  g_autoptr (SyTraceFile) backtop = NULL;
+
+  g_assert_no_error (error);
+  jsontop = sy_trace_file_to_json (tf, &top);
+  backtop = sy_trace_file_parse (jsontop, -1, "ttop.json", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (backtop->values, ==, SY_TRACE_ROUTER_TOP);
+  g_assert_cmpuint (strlen (json16), <, strlen (json));
+  for (int l = 0; l < L; l++)
+    {
+      g_assert_cmpfloat (sy_test_max_abs_diff (native->layers[l].probs,
+                                               back16->trace->layers[l].probs,
+                                               (gsize) T * E), <=, 2e-3);
+      for (int t = 0; t < T; t++)
+        g_assert_cmpint (backtop->trace->layers[l].k[t], ==, native->layers[l].k[t]);
+    }
+  {
+    g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.5", NULL);
+    g_autoptr (SyTrace) applied = sy_trace_file_apply (backtop, spec, &error);
+
+    g_assert_no_error (error);
+    check_reference (backtop, spec, applied, "top-N");
+  }
+  g_test_message ("%s: %zu bytes f32, %zu f16, %zu top-%d", arch, strlen (json),
+                  strlen (json16), strlen (jsontop), top.top_n);
+}
+
 static void
 test_live_models (void)
 {
   for (int a = 0; archs[a]; a++)
     {
-      g_autofree char *dir = sy_test_model_path (archs[a], "");
-      g_autoptr (GError) error = NULL;
-      g_autoptr (SyModel) model = sy_model_load (dir, NULL, NULL, &error);
-      g_autoptr (SySession) session = NULL;
+      g_autoptr (SyModel) model = sy_test_load_model (archs[a]);
+      g_autoptr (SySession) session = sy_session_new (model);
       g_autoptr (SyTrace) native = NULL;
-      g_autoptr (SyTraceFile) tf = NULL;
-      g_autoptr (SyTraceFile) back = NULL;
-      g_autoptr (SyTraceFile) back16 = NULL;
-      g_autoptr (SyTraceFile) backtop = NULL;
-      g_autofree char *json = NULL;
-      g_autofree char *json16 = NULL;
-      g_autofree char *jsontop = NULL;
-      const SyModelInfo *info;
-      SyTraceFileWriteOptions f16 = { SY_TRACE_DTYPE_F16, 0 };
-      SyTraceFileWriteOptions top = { SY_TRACE_DTYPE_F16, 0 };
-      int E, T, L;
+      g_autoptr (SyTraceFile) tf = sy_test_record_run (session, TEXT, TEXT, &native);
+      g_autofree char *json = sy_trace_file_to_json (tf, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyTraceFile) back = sy_trace_file_parse (json, -1, "t.json", &error);
 
       g_assert_no_error (error);
-      info = sy_model_get_info (model);
-      session = sy_session_new (model);
-      native = sy_session_run_text (session, TEXT, NULL, NULL, &error);
-      g_assert_no_error (error);
-      tf = sy_trace_file_new (native, sy_model_get_router_info (model), info->model_type,
-                              info->vocab_size, TEXT);
-      json = sy_trace_file_to_json (tf, NULL);
-      back = sy_trace_file_parse (json, -1, "t.json", &error);
-      g_assert_no_error (error);
-
-      /* the recorded run, exactly */
-      E = native->n_experts;
-      T = native->n_tokens;
-      L = native->n_moe_layers;
-      g_assert_cmpint (back->trace->n_tokens, ==, T);
-      g_assert_cmpint (back->trace->n_moe_layers, ==, L);
-      g_assert_cmpint (back->trace->n_layers, ==, native->n_layers);
-      g_assert_cmpstr (back->text, ==, TEXT);
-      g_assert_cmpstr (back->model_type, ==, info->model_type);
-      g_assert_cmpint (back->info.activation, ==, sy_model_get_router_info (model)->activation);
-      g_assert_true (back->has_nll);
-      g_assert_cmpfloat_with_epsilon (back->trace->perplexity, native->perplexity,
-                                      1e-4 * native->perplexity);
-      for (int t = 0; t < T; t++)
-        {
-          g_assert_cmpint (back->trace->ids[t], ==, native->ids[t]);
-          g_assert_cmpstr (back->trace->token_text[t], ==, native->token_text[t]);
-        }
-      for (int l = 0; l < L; l++)
-        {
-          const SyTraceLayer *x = &native->layers[l], *y = &back->trace->layers[l];
-
-          g_assert_cmpint (x->layer, ==, y->layer);
-          g_assert_cmpint (memcmp (x->logits, y->logits, sizeof (float) * T * E), ==, 0);
-          g_assert_cmpfloat (sy_test_max_abs_diff (x->probs, y->probs, (gsize) T * E), <=, 1e-6);
-          for (int t = 0; t < T; t++)
-            {
-              g_assert_cmpint (x->k[t], ==, y->k[t]);
-              for (int j = 0; j < x->k[t]; j++)
-                {
-                  g_assert_cmpint (x->experts[t * E + j], ==, y->experts[t * E + j]);
-                  g_assert_cmpfloat (x->weights[t * E + j], ==, y->weights[t * E + j]);
-                }
-              g_assert_cmpfloat_with_epsilon (x->entropy[t], y->entropy[t], 1e-5);
-            }
-        }
-
-      /* every π-only policy */
-      for (int p = 0; policies[p]; p++)
-        {
-          g_autoptr (SyRouterSpec) spec = sy_router_spec_parse (policies[p], &error);
-          g_autoptr (SyTrace) live = NULL;
-          g_autoptr (SyTrace) applied = NULL;
-          g_autofree char *what = g_strdup_printf ("%s %s", archs[a], policies[p]);
-
-          g_assert_no_error (error);
-          if (spec->kmax > E || spec->k > E)
-            continue;
-          g_assert_true (sy_session_set_router (session, spec, &error));
-          g_assert_no_error (error);
-          live = sy_session_run_text (session, TEXT, NULL, NULL, &error);
-          g_assert_no_error (error);
-          applied = sy_trace_file_apply (back, spec, &error);
-          g_assert_no_error (error);
-          g_assert_true (isnan (applied->perplexity));
-          g_assert_cmpint (applied->layers[0].budget, ==, live->layers[0].budget);
-          assert_rows_equal (&live->layers[0], &applied->layers[0], E, T, what);
-          check_reference (back, spec, applied, what);
-        }
-
-      /* float16 and top-N: readable, close, smaller */
-      json16 = sy_trace_file_to_json (tf, &f16);
-      back16 = sy_trace_file_parse (json16, -1, "t16.json", &error);
-      g_assert_no_error (error);
-      top.top_n = MIN (4, E - 1);
-      jsontop = sy_trace_file_to_json (tf, &top);
-      backtop = sy_trace_file_parse (jsontop, -1, "ttop.json", &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (backtop->values, ==, SY_TRACE_ROUTER_TOP);
-      g_assert_cmpuint (strlen (json16), <, strlen (json));
-      for (int l = 0; l < L; l++)
-        {
-          g_assert_cmpfloat (sy_test_max_abs_diff (native->layers[l].probs,
-                                                   back16->trace->layers[l].probs,
-                                                   (gsize) T * E), <=, 2e-3);
-          for (int t = 0; t < T; t++)
-            g_assert_cmpint (backtop->trace->layers[l].k[t], ==, native->layers[l].k[t]);
-        }
-      {
-        g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.5", NULL);
-        g_autoptr (SyTrace) applied = sy_trace_file_apply (backtop, spec, &error);
-
-        g_assert_no_error (error);
-        check_reference (backtop, spec, applied, "top-N");
-      }
-      g_test_message ("%s: %zu bytes f32, %zu f16, %zu top-%d", archs[a], strlen (json),
-                      strlen (json16), strlen (jsontop), top.top_n);
+      assert_recorded (back, native, model);
+      check_policies (session, back, native, archs[a]);
+      check_compact (tf, native, json, archs[a]);
     }
 }
 

@@ -15,6 +15,7 @@
 #include "sy-inspector-view.h"
 #include "sy-summary-view.h"
 #include "sy-test-trace.h"
+#include "sy-test-util.h"
 #include "sy-token-strip.h"
 
 typedef struct
@@ -223,7 +224,7 @@ test_export (Fixture       *f,
              gconstpointer  data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("sy-views-gtk-XXXXXX", &error);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-views-gtk-XXXXXX");
   GtkWidget *views[] = { f->heatmap, f->strip, f->inspector, f->summary };
 
   g_assert_no_error (error);

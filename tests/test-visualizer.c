@@ -17,6 +17,7 @@
 #include "sy-heatmap-view.h"
 #include "sy-token-strip.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-views.h"
 #include "sy-window.h"
 
@@ -265,10 +266,8 @@ topp_shot (SyWindow       *window,
 static void
 test_visualizer_live (void)
 {
-  const char *fixtures = g_getenv ("SY_FIXTURES");
   const char *sentence = " The jury further said in term-end presentments that the City Executive Committee deserves praise.";
   g_autofree char *path = NULL;
-  g_autoptr (GFile) folder = NULL;
   g_autoptr (GdkTexture) before = NULL;
   g_autoptr (GdkTexture) typed = NULL;
   g_autoptr (GdkTexture) low_p = NULL;
@@ -279,24 +278,18 @@ test_visualizer_live (void)
   GtkWidget *heatmap, *strip, *text_view;
   GtkTextBuffer *buffer;
   const SyTrace *trace;
-  gboolean opened = FALSE;
   int traces = 0, n_tokens_before;
   double avg_low, avg_high;
 
   SKIP_WITHOUT_DISPLAY ();
-  g_assert_nonnull (fixtures);
 
   window = sy_test_activate_window (app, 1400, 900);
   view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (on_opened), &opened);
   g_signal_connect (view, "trace-changed", G_CALLBACK (on_trace_changed), &traces);
 
   /* open the model: the views fill with the starting text */
-  path = g_build_filename (fixtures, "models", "olmoe", NULL);
-  folder = g_file_new_for_path (path);
-  g_assert_true (sy_window_open_model (window, folder));
-  while (!opened)
-    g_main_context_iteration (NULL, TRUE);
+  path = sy_test_model_path ("olmoe", "");
+  sy_test_open_model (window, path);
   wait_for_trace (view, &traces, 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
 
@@ -379,7 +372,7 @@ test_visualizer_live (void)
 
   /* export writes the view the user looks at, as valid SVG */
   {
-    g_autofree char *dir = g_dir_make_tmp ("sy-vis-XXXXXX", NULL);
+    g_autofree char *dir = sy_test_make_tmp_dir ("sy-vis-XXXXXX");
     g_autofree char *svg = g_build_filename (dir, "summary.svg", NULL);
     g_autofree char *contents = sy_test_export_svg (view, svg);
 
@@ -388,7 +381,6 @@ test_visualizer_live (void)
     g_rmdir (dir);
   }
   /* the handlers point into this frame */
-  g_signal_handlers_disconnect_by_data (window, &opened);
   g_signal_handlers_disconnect_by_data (view, &traces);
 }
 
@@ -475,10 +467,7 @@ test_visualizer_gguf (void)
 
         if (!g_str_has_suffix (name, ".gguf") || g_file_equal (f, file))
           continue;
-        opened = FALSE;
-        g_assert_true (sy_window_open_model (window, f));
-        while (!opened)
-          g_main_context_iteration (NULL, TRUE);
+        sy_test_open_model (window, gguf);
         before = traces;
         sy_analysis_view_set_text (view, "The jury said it.");
         wait_for_trace (view, &traces, before);

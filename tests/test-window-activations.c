@@ -32,19 +32,6 @@ on_trace_ready (SyWorker *worker,
   (*ready)++;
 }
 
-static void
-on_loaded (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (sy_worker_load_model_finish (SY_WORKER (object), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
 /* runs until a trace newer than @ready came and the worker is idle */
 static const SyTrace *
 wait_trace (SyWorker *worker,
@@ -71,15 +58,12 @@ test_worker (void)
   g_autofree float *exact = NULL;
   g_autofree float *q8 = NULL;
   const SyTrace *trace;
-  gboolean loaded = FALSE;
   int ready = 0, before;
   gsize n;
 
   g_signal_connect (worker, "trace-ready", G_CALLBACK (on_trace_ready), &ready);
   g_assert_cmpint (sy_worker_get_activations (worker), ==, SY_ACTIVATIONS_F32);
-  sy_worker_load_model_async (worker, path, NULL, on_loaded, &loaded);
-  while (!loaded)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_worker_load (worker, path);
   sy_worker_set_text (worker, "The jury said it did find that the election was conducted.");
   trace = wait_trace (worker, &ready, 0);
   g_assert_nonnull (trace);

@@ -30,6 +30,7 @@
 #include "sy-application.h"
 #include "sy-compare-pane.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-tokenizer.h"
 #include "sy-trace-view.h"
 #include "sy-views.h"
@@ -245,7 +246,7 @@ reload (Soak *s,
   else
     {
       g_autofree char *path = which % 3 == 1
-        ? g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL)
+        ? sy_test_model_path ("olmoe", "")
         : g_build_filename (g_getenv ("SY_FIXTURES"), "gguf-llamacpp", "olmoe.gguf", NULL);
       g_autoptr (GFile) file = g_file_new_for_path (path);
 

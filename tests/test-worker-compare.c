@@ -13,6 +13,7 @@
 #include "sy-compare.h"
 #include "sy-session.h"
 #include "sy-test-compare.h"
+#include "sy-test-gui.h"
 #include "sy-test-util.h"
 #include "sy-worker.h"
 
@@ -27,7 +28,6 @@ typedef struct
   SyKlCache *cache;
   int        ready_a;
   int        ready_b;
-  int        loaded;
 } Fixture;
 
 static void
@@ -39,19 +39,6 @@ on_trace_ready (SyWorker *worker,
     fx->ready_b++;
   else
     fx->ready_a++;
-}
-
-static void
-on_loaded (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Fixture *fx = user_data;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (sy_worker_load_model_finish (SY_WORKER (object), result, &error));
-  g_assert_no_error (error);
-  fx->loaded = 1;
 }
 
 static gboolean
@@ -161,7 +148,7 @@ set_b (Fixture    *fx,
 static void
 test_edits (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SY_FIXTURES"), "models", "olmoe", NULL);
+  g_autofree char *path = sy_test_model_path ("olmoe", "");
   g_autofree char *middle = g_strdup (text);
   Fixture fx = { 0 };
   GString *typed = g_string_new (text);
@@ -172,9 +159,7 @@ test_edits (void)
   fx.cache = sy_kl_cache_new ();
   g_signal_connect (fx.worker, "trace-ready", G_CALLBACK (on_trace_ready), &fx);
   g_timeout_add_seconds (100, on_timeout, NULL);
-  sy_worker_load_model_async (fx.worker, path, NULL, on_loaded, &fx);
-  while (!fx.loaded)
-    g_main_context_iteration (NULL, TRUE);
+  sy_test_worker_load (fx.worker, path);
   fx.model = sy_worker_get_model (fx.worker);
   sy_worker_set_compare (fx.worker, TRUE);
   sy_worker_set_text (fx.worker, text);

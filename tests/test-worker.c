@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sy-session.h"
+#include "sy-test-util.h"
 #include "sy-worker.h"
 
 typedef struct
@@ -21,15 +22,6 @@ typedef struct
   int        model_changed;
   GError    *error;
 } Counters;
-
-static char *
-fixture (const char *arch)
-{
-  const char *root = g_getenv ("SY_FIXTURES");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "models", arch, NULL);
-}
 
 static void
 on_trace_ready (SyWorker *worker,
@@ -102,11 +94,12 @@ load (SyWorker   *worker,
   g_main_loop_run (c->loop);
 }
 
-/* A worker with the model at @path loaded */
+/* A worker with fixture model @arch loaded */
 static SyWorker *
 loaded_worker (Counters   *c,
-               const char *path)
+               const char *arch)
 {
+  g_autofree char *path = sy_test_model_path (arch, "");
   SyWorker *worker = worker_new (c);
 
   load (worker, c, path);
@@ -135,13 +128,12 @@ counters_clear (Counters *c)
 static void
 test_worker_runs_newest_text (void)
 {
-  g_autofree char *path = fixture ("olmoe");
   g_autoptr (SyWorker) worker = NULL;
   const char *final_text = "The jury said it did find that the election was conducted.";
   const SyTrace *trace;
   Counters c;
 
-  worker = loaded_worker (&c, path);
+  worker = loaded_worker (&c, "olmoe");
   g_assert_cmpint (c.model_changed, ==, 1);
   g_assert_nonnull (sy_worker_get_model (worker));
 
@@ -176,14 +168,13 @@ test_worker_runs_newest_text (void)
 static void
 test_worker_router_and_compare (void)
 {
-  g_autofree char *path = fixture ("olmoe");
   g_autoptr (SyWorker) worker = NULL;
   g_autoptr (SyRouterSpec) topk1 = NULL;
   g_autoptr (GError) error = NULL;
   const SyTrace *a, *b;
   Counters c;
 
-  worker = loaded_worker (&c, path);
+  worker = loaded_worker (&c, "olmoe");
   run_text (worker, &c, "Fulton County Grand Jury said Friday.");
   a = sy_worker_get_trace (worker, SY_SLOT_A);
   g_assert_nonnull (a);
@@ -224,14 +215,13 @@ test_worker_router_and_compare (void)
 static void
 test_worker_failed_load_keeps_model (void)
 {
-  g_autofree char *path = fixture ("olmoe");
-  g_autofree char *dir = g_dir_make_tmp ("sy-worker-XXXXXX", NULL);
+  g_autofree char *dir = sy_test_make_tmp_dir ("sy-worker-XXXXXX");
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
   g_autoptr (SyWorker) worker = NULL;
   SyModel *before;
   Counters c;
 
-  worker = loaded_worker (&c, path);
+  worker = loaded_worker (&c, "olmoe");
   before = sy_worker_get_model (worker);
 
   g_assert_true (g_file_set_contents (config, "{\"model_type\": \"frobnicator\"}", -1, NULL));
@@ -266,19 +256,16 @@ on_calibrated (GObject      *object,
 static void
 test_worker_calibrate (void)
 {
-  g_autofree char *path = fixture ("olmoe");
   g_autoptr (SyWorker) worker = NULL;
-  g_autoptr (SyRouterSpec) base = NULL;
+  g_autoptr (SyRouterSpec) base = sy_router_spec_parse ("topp:p=0.3", NULL);
   g_autoptr (SyRouterSpec) calibrated = NULL;
   g_autofree char *result = NULL;
   const SyTrace *trace;
   Counters c;
   int before;
 
-  worker = loaded_worker (&c, path);
+  worker = loaded_worker (&c, "olmoe");
   run_text (worker, &c, "The jury said it did find that many of the voters were registered.");
-
-  base = sy_router_spec_parse ("topp:p=0.3", NULL);
   sy_worker_calibrate_async (worker, base, 2.0, NULL, on_calibrated, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -300,14 +287,13 @@ test_worker_calibrate (void)
 static void
 test_worker_cancelled_load (void)
 {
-  g_autofree char *olmoe = fixture ("olmoe");
-  g_autofree char *mixtral = fixture ("mixtral");
+  g_autofree char *mixtral = sy_test_model_path ("mixtral", "");
   g_autoptr (SyWorker) worker = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   SyModel *before;
   Counters c;
 
-  worker = loaded_worker (&c, olmoe);
+  worker = loaded_worker (&c, "olmoe");
   before = sy_worker_get_model (worker);
 
   sy_worker_load_model_async (worker, mixtral, cancellable, on_loaded, &c);
@@ -334,7 +320,6 @@ wait_idle (SyWorker *worker)
 static void
 test_worker_generate (void)
 {
-  g_autofree char *path = fixture ("olmoe");
   g_autoptr (SyWorker) worker = NULL;
   g_autoptr (SyRouterSpec) ser = sy_router_spec_parse ("ser:kmin=1,t=0.3", NULL);
   g_autoptr (SyRouterSpec) topk1 = sy_router_spec_parse ("topk:k=1", NULL);
@@ -344,8 +329,7 @@ test_worker_generate (void)
   Counters c;
   int n_prompt, steps;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
+  worker = loaded_worker (&c, "olmoe");
   g_assert_true (sy_worker_set_router (worker, SY_SLOT_A, ser, &error));
   sy_worker_set_text (worker, prompt);
   wait_idle (worker);
@@ -480,7 +464,6 @@ on_streamed (SyWorker *worker,
 static void
 test_worker_generate_text (void)
 {
-  g_autofree char *path = fixture ("olmoe");
   g_autoptr (SyWorker) worker = NULL;
   SySampling sampling;
   const SyTrace *a;
@@ -488,8 +471,7 @@ test_worker_generate_text (void)
   int n_checked = 0, from;
   g_autofree char *full = NULL;
 
-  worker = worker_new (&c);
-  load (worker, &c, path);
+  worker = loaded_worker (&c, "olmoe");
   g_signal_connect (worker, "trace-ready", G_CALLBACK (on_streamed), &n_checked);
   for (guint64 seed = 1; seed <= 3; seed++)
     {
