@@ -52,13 +52,15 @@
 /* One unit of 256 activations as the kernels read them: for each of the
  * four code registers of a weight unit, 64 digit bytes a, then b, then c
  * (planes of 256 bytes); register r's two halves hold the 32-value chunks
- * CHUNK (dtype, r, 0) and (dtype, r, 1) in their natural order. */
+ * chunk_of (dtype, r, 0) and chunk_of (dtype, r, 1) in their natural
+ * order. */
 #define UNIT_DIGITS 768
 
-/* Q4_K's (and Q5_K's) codes: register 2 c + h holds the nibbles h of
- * bytes 64 c .. 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's: register k holds
- * values 32 k .. 32 k + 31 and 128 + 32 k .. (sy-quant-matmul-avx512.c's
- * gemv_q6_k_unit order) */
+/* The 32-value chunk in half @half of code register @r.  Q4_K's (and
+ * Q5_K's) codes: register 2 c + h holds the nibbles h of bytes 64 c ..
+ * 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's: register k holds
+ * values 32 k .. 32 k + 31 and 128 + 32 k .. 128 + 32 k + 31 (as
+ * codes_q6_k assembles them). */
 static inline int
 chunk_of (SyDType dtype,
           int     r,
