@@ -288,31 +288,235 @@ gemv_rows_gv (const SyDType  dtype,
 }
 
 KERNEL_GV static void
-gemv_q4_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
+gemv_vnni (SyDType dtype, const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
 {
-  gemv_rows_gv (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1);
+  if (dtype == SY_DTYPE_Q4_K)
+    gemv_rows_gv (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1);
+  else if (dtype == SY_DTYPE_Q5_K)
+    gemv_rows_gv (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
+  else
+    gemv_rows_gv (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
 }
 
-KERNEL_GV static void
-gemv_q5_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
+/* ------------------------------------------------------------------
+ * AVX2 (CPUs without AVX-512 VNNI): the same integers from vpmaddubsw
+ * (code x digit, pairs to int16: at most 2 x 63 x 128) and vpmaddwd (to
+ * int32 lanes of 4 codes; the a digits times 256 there), 8 lanes a
+ * register.  A 32-byte code register is one 32-value chunk in order for
+ * all three types, so the digit planes are in the values' own order.
+ */
+
+#define TGT_G2 "avx2,fma,f16c"
+#define KERNEL_G2 __attribute__ ((target (TGT_G2)))
+#define INLINE_G2 __attribute__ ((target (TGT_G2), always_inline)) static inline
+
+/* the low bytes of the 8 lanes of @v, in order, at @p */
+INLINE_G2 void
+low_bytes8 (__m256i  v,
+            guint8  *p)
 {
-  gemv_rows_gv (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
+  const __m256i pick = _mm256_setr_epi8 (0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                         0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  __m256i t = _mm256_permutevar8x32_epi32 (_mm256_shuffle_epi8 (v, pick), _mm256_setr_epi32 (0, 4, 0, 0, 0, 0, 0, 0));
+
+  _mm_storel_epi64 ((__m128i *) p, _mm256_castsi256_si128 (t));
 }
 
-KERNEL_GV static void
-gemv_q6_k_gv (const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
+INLINE_G2 float
+hsum8 (__m256 v)
 {
-  gemv_rows_gv (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
+  __m128 h = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+
+  h = _mm_add_ps (h, _mm_movehl_ps (h, h));
+  return _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
+}
+
+/* as acts_prepare, in the values' order */
+KERNEL_G2 static void
+acts_prepare_avx2 (const float *x,
+                   int          K,
+                   Acts        *acts)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  const __m256i half = _mm256_set1_epi32 (128);
+
+  for (int g = 0; g < K / 16; g++)
+    {
+      const float *xg = x + 16 * g;
+      guint8 *dg = acts->digits + (gsize) (g / 16) * UNIT_DIGITS + 16 * (g % 16);
+      __m256 v[2] = { _mm256_loadu_ps (xg), _mm256_loadu_ps (xg + 8) };
+      __m256 a = _mm256_max_ps (_mm256_andnot_ps (sign, v[0]), _mm256_andnot_ps (sign, v[1]));
+      __m128 m = _mm_max_ps (_mm256_castps256_ps128 (a), _mm256_extractf128_ps (a, 1));
+      gboolean bad = _mm256_movemask_ps (_mm256_or_ps (_mm256_cmp_ps (v[0], v[0], _CMP_UNORD_Q),
+                                                       _mm256_cmp_ps (v[1], v[1], _CMP_UNORD_Q))) != 0;
+      float amax, s;
+
+      m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+      amax = bad ? INFINITY : _mm_cvtss_f32 (_mm_max_ss (m, _mm_movehdup_ps (m)));
+      s = isfinite (amax) ? amax / XMAX : NAN;
+      acts->scale[g] = s;
+      for (int h = 0; h < 2; h++)
+        {
+          __m256i X = _mm256_cvtps_epi32 (_mm256_mul_ps (v[h], _mm256_set1_ps (s >= FLT_MIN ? 1.0f / s : 0.0f)));
+          __m256i X1 = _mm256_srai_epi32 (_mm256_add_epi32 (X, half), 8);
+          __m256i X2 = _mm256_srai_epi32 (_mm256_add_epi32 (X1, half), 8);
+
+          low_bytes8 (X2, dg + 8 * h);
+          low_bytes8 (X1, dg + 256 + 8 * h);
+          low_bytes8 (X, dg + 512 + 8 * h);
+        }
+      if (acts->dtype == SY_DTYPE_Q6_K)
+        acts->sums[g] = 32.0f * hsum8 (_mm256_add_ps (v[0], v[1]));
+      else if (g % 2 == 0)
+        acts->sums[g / 2] = hsum8 (_mm256_add_ps (_mm256_add_ps (v[0], v[1]),
+                                                  _mm256_add_ps (_mm256_loadu_ps (xg + 16),
+                                                                 _mm256_loadu_ps (xg + 24))));
+    }
+}
+
+/* the 32 codes of chunk @ch of the unit at @b, as bytes */
+INLINE_G2 __m256i
+codes_avx2 (const SyDType  dtype,
+            const guint8  *b,
+            const int      ch)
+{
+  const __m256i m4 = _mm256_set1_epi8 (0x0F);
+
+  if (dtype == SY_DTYPE_Q6_K)
+    {
+      /* values 128 h + 32 k + l: ql[64 h + 32 (k & 1) + l] nibble k >> 1,
+       * qh[32 h + l] bits 2 k, 2 k + 1 */
+      int h = ch / 4, k = ch % 4;
+      __m256i L = _mm256_loadu_si256 ((const __m256i *) (b + 64 * h + 32 * (k & 1)));
+      __m256i H = _mm256_loadu_si256 ((const __m256i *) (b + 128 + 32 * h));
+      __m256i lo = _mm256_and_si256 (k >> 1 ? _mm256_srli_epi16 (L, 4) : L, m4);
+      __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (H, 2 * k), _mm256_set1_epi8 (3));
+
+      return _mm256_or_si256 (lo, _mm256_slli_epi16 (hi, 4));
+    }
+  else
+    {
+      /* sub-block ch: nibbles ch % 2 of qs[32 (ch / 2) ..]; Q5_K: bit ch of qh[l] */
+      const guint8 *qs = b + (dtype == SY_DTYPE_Q5_K ? 48 : 16);
+      __m256i v = _mm256_loadu_si256 ((const __m256i *) (qs + 32 * (ch / 2)));
+      __m256i q = _mm256_and_si256 (ch % 2 ? _mm256_srli_epi16 (v, 4) : v, m4);
+
+      if (dtype == SY_DTYPE_Q5_K)
+        {
+          __m256i qh = _mm256_loadu_si256 ((const __m256i *) (b + 16));
+          __m256i bit = _mm256_and_si256 (_mm256_srli_epi16 (qh, ch), _mm256_set1_epi8 (1));
+
+          q = _mm256_or_si256 (q, _mm256_slli_epi16 (bit, 4));
+        }
+      return q;
+    }
+}
+
+/* the exact sums of q X over each 4 codes of @q, as floats */
+INLINE_G2 __m256
+lane_dots_avx2 (__m256i       q,
+                const guint8 *dg)
+{
+  const __m256i ones = _mm256_set1_epi16 (1);
+  __m256i pa = _mm256_madd_epi16 (_mm256_maddubs_epi16 (q, _mm256_loadu_si256 ((const __m256i *) dg)),
+                                  _mm256_set1_epi16 (256));
+  __m256i pb = _mm256_madd_epi16 (_mm256_maddubs_epi16 (q, _mm256_loadu_si256 ((const __m256i *) (dg + 256))),
+                                  ones);
+  __m256i pc = _mm256_madd_epi16 (_mm256_maddubs_epi16 (q, _mm256_loadu_si256 ((const __m256i *) (dg + 512))),
+                                  ones);
+
+  return _mm256_cvtepi32_ps (_mm256_add_epi32 (_mm256_slli_epi32 (_mm256_add_epi32 (pa, pb), 8), pc));
+}
+
+INLINE_G2 void
+gemv_rows_avx2 (const SyDType  dtype,
+                const guint8  *w,
+                int            K,
+                const Acts    *acts,
+                float         *y,
+                int            r0,
+                int            r1)
+{
+  const gsize ub = dtype == SY_DTYPE_Q4_K ? 144 : dtype == SY_DTYPE_Q5_K ? 176 : 210;
+  const gsize row_bytes = ub * (K / UNIT), ahead = 3 * row_bytes;
+
+  for (int r = r0; r < r1; r++)
+    {
+      const guint8 *b = w + (gsize) r * row_bytes;
+      __m256 acc[2] = { _mm256_setzero_ps (), _mm256_setzero_ps () }, accm = _mm256_setzero_ps ();
+
+      for (int u = 0; u < K / UNIT; u++, b += ub)
+        {
+          const guint8 *dg = acts->digits + (gsize) u * UNIT_DIGITS;
+          const float *sx = acts->scale + 16 * u;
+          __m256 ds[2];   /* d sc s of groups 0..7, 8..15 */
+
+          for (gsize o = 0; o < ub; o += 64)
+            _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
+          if (dtype != SY_DTYPE_Q6_K)
+            {
+              guint64 sc8, m8;
+              __m256 d8;
+
+              k4_scales_mins (b + 4, &sc8, &m8);
+              d8 = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b)),
+                                  _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) sc8))));
+              ds[0] = _mm256_mul_ps (_mm256_permutevar8x32_ps (d8, _mm256_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3)),
+                                     _mm256_loadu_ps (sx));
+              ds[1] = _mm256_mul_ps (_mm256_permutevar8x32_ps (d8, _mm256_setr_epi32 (4, 4, 5, 5, 6, 6, 7, 7)),
+                                     _mm256_loadu_ps (sx + 8));
+              accm = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 2)), _mm256_cvtepi32_ps (
+                                                       _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 ((gint64) m8)))),
+                                      _mm256_loadu_ps (acts->sums + 8 * u), accm);
+            }
+          else
+            {
+              __m256 d = _mm256_set1_ps (qm_f16 (b + 208));
+
+              for (int i = 0; i < 2; i++)
+                {
+                  __m256 dsc = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (
+                                                _mm_loadl_epi64 ((const __m128i *) (b + 192 + 8 * i)))));
+
+                  accm = _mm256_fmadd_ps (dsc, _mm256_loadu_ps (acts->sums + 16 * u + 8 * i), accm);
+                  ds[i] = _mm256_mul_ps (dsc, _mm256_loadu_ps (sx + 8 * i));
+                }
+            }
+#pragma GCC unroll 8
+          for (int ch = 0; ch < 8; ch++)
+            {
+              /* groups 2 ch, 2 ch + 1: four lanes each */
+              int j = (2 * ch) % 8;
+              __m256 dsc = _mm256_permutevar8x32_ps (ds[ch / 4], _mm256_setr_epi32 (j, j, j, j, j + 1, j + 1, j + 1, j + 1));
+
+              acc[ch % 2] = _mm256_fmadd_ps (lane_dots_avx2 (codes_avx2 (dtype, b, ch), dg + 32 * ch), dsc,
+                                             acc[ch % 2]);
+            }
+        }
+      y[r] = hsum8 (_mm256_add_ps (acc[0], acc[1])) - hsum8 (accm);
+    }
+}
+
+KERNEL_G2 static void
+gemv_avx2 (SyDType dtype, const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
+{
+  if (dtype == SY_DTYPE_Q4_K)
+    gemv_rows_avx2 (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1);
+  else if (dtype == SY_DTYPE_Q5_K)
+    gemv_rows_avx2 (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
+  else
+    gemv_rows_avx2 (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
 }
 
 void
-sy_qm_gemv_vnni (SyDType       dtype,
-                 const guint8 *w,
-                 int           K,
-                 const float  *x,
-                 float        *y,
-                 int           r0,
-                 int           r1)
+sy_qm_gemv (SyDType       dtype,
+            gboolean      vnni,
+            const guint8 *w,
+            int           K,
+            const float  *x,
+            float        *y,
+            int           r0,
+            int           r1)
 {
   /* on the stack up to K = 8192 (27 KiB) */
   guint8 digits_stack[32 * UNIT_DIGITS] __attribute__ ((aligned (64)));
@@ -330,13 +534,16 @@ sy_qm_gemv_vnni (SyDType       dtype,
       acts.scale = scale_heap = g_new (float, K / 16);
       acts.sums = sums_heap = g_new (float, K / 16);
     }
-  acts_prepare (x, K, &acts);
-  if (dtype == SY_DTYPE_Q4_K)
-    gemv_q4_k_gv (w, K, &acts, y, r0, r1);
-  else if (dtype == SY_DTYPE_Q5_K)
-    gemv_q5_k_gv (w, K, &acts, y, r0, r1);
+  if (!vnni)
+    {
+      acts_prepare_avx2 (x, K, &acts);
+      gemv_avx2 (dtype, w, K, &acts, y, r0, r1);
+    }
   else
-    gemv_q6_k_gv (w, K, &acts, y, r0, r1);
+    {
+      acts_prepare (x, K, &acts);
+      gemv_vnni (dtype, w, K, &acts, y, r0, r1);
+    }
   g_aligned_free (digits_heap);
 }
 

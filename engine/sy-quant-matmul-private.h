@@ -91,9 +91,10 @@ gemv_dtype (SyDType dtype)
 }
 
 /* sy-quant-gemv.c: rows [r0, r1) of y = w x for one activation row of a
- * gemv_dtype matrix, on integer dot products (needs AVX-512 VNNI and DQ) */
-void sy_qm_gemv_vnni (SyDType dtype, const guint8 *w, int K, const float *x, float *y,
-                      int r0, int r1);
+ * gemv_dtype matrix, on integer dot products: @vnni, AVX-512 VNNI and DQ;
+ * else AVX2 */
+void sy_qm_gemv (SyDType dtype, gboolean vnni, const guint8 *w, int K, const float *x,
+                 float *y, int r0, int r1);
 
 /* sy-quant-matmul-avx2.c: Q8_0, Q4_K or Q6_K at T = 2..4 */
 void sy_qm_fused_avx2 (SyDType dtype, const guint8 *w, int K, const float *x, int T,

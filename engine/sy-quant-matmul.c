@@ -147,6 +147,9 @@ sy_quant_matmul_path (SyDType dtype)
     return "fast: avx512 vnni one-token, avx512 fused decode, avx512 panels";
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
+  if (sy_cpu_has_avx2_fma () && !have_avx512 () && forced_level != 3 && !gemv_off () && gemv_dtype (dtype))
+    return dtype == SY_DTYPE_Q5_K ? "partly: avx2 one-token (avx2 dot at T = 2..8), panels + BLAS"
+                                  : "partly: avx2 one-token and fused decode, panels + BLAS";
   if (sy_cpu_has_avx2_fma () && !have_avx512 ()
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
     return "partly: avx2 fused decode (avx2 dot at T = 1), panels + BLAS";
@@ -180,7 +183,7 @@ sy_quant_matmul_rows (SyDType      dtype,
       /* one token: the GEMV kernels (level 2: without them, to compare) */
       if (T == 1 && !gemv_off () && have_vnni () && gemv_dtype (dtype))
         {
-          sy_qm_gemv_vnni (dtype, w, K, x, y, r0, r1);
+          sy_qm_gemv (dtype, TRUE, w, K, x, y, r0, r1);
           return TRUE;
         }
       if (T <= SY_QUANT_FUSED_MAX_T && fused_dtype (dtype))
@@ -193,6 +196,14 @@ sy_quant_matmul_rows (SyDType      dtype,
           sy_qm_rows_panel_512 (dtype, w, K, x, T, y, ldy, r0, r1, scratch, scratch_rows);
           return TRUE;
         }
+    }
+  /* one token without AVX-512 VNNI: the AVX2 one-token kernels (level 3:
+   * the AVX2 dot, to compare) */
+  if (sy_cpu_has_avx2_fma () && T == 1 && K % UNIT == 0 && forced_level != 3 && !gemv_off ()
+      && gemv_dtype (dtype))
+    {
+      sy_qm_gemv (dtype, FALSE, w, K, x, y, r0, r1);
+      return TRUE;
     }
   if (sy_cpu_has_avx2_fma () && T >= 2 && T <= SY_QUANT_FUSED_MAX_T && K % UNIT == 0 && forced_level != 3
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))

@@ -256,46 +256,50 @@ test_one_token_activations (void)
   static const int lengths[] = { 2048, 9216 };
   GRand *r = g_rand_new_with_seed (29);
 
-  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
-    for (guint li = 0; li < G_N_ELEMENTS (lengths); li++)
-      {
-        SyDType t = types[k];
-        int K = lengths[li], rows = 6, nx = 5;
-        g_autofree guint8 *q = random_matrix (t, rows, K, r);
-        g_autofree float *deq = g_new (float, (gsize) rows * K);
-        g_autofree float *x = sy_test_random_values (nx * K, g_rand_int (r));
+  /* level 0: the CPU's best (AVX-512 VNNI here), 1: without AVX-512 (AVX2) */
+  for (int level = 0; level <= 1; level++)
+    for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+      for (guint li = 0; li < G_N_ELEMENTS (lengths); li++)
+        {
+          SyDType t = types[k];
+          int K = lengths[li], rows = 6, nx = 5;
+          g_autofree guint8 *q = random_matrix (t, rows, K, r);
+          g_autofree float *deq = g_new (float, (gsize) rows * K);
+          g_autofree float *x = sy_test_random_values (nx * K, g_rand_int (r));
 
-        sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
-        for (int i = 0; i < K; i += 16)
-          x[K + i + (i / 16) % 16] *= 1e4f;                 /* row 1: an outlier a group */
-        for (int i = 0; i < K; i++)
-          {
-            int g = (i / 16) % 4;
+          sy_quant_to_f32_ref (t, q, 0, (int64_t) rows * K, deq);
+          for (int i = 0; i < K; i += 16)
+            x[K + i + (i / 16) % 16] *= 1e4f;                 /* row 1: an outlier a group */
+          for (int i = 0; i < K; i++)
+            {
+              int g = (i / 16) % 4;
 
-            /* row 2: zeros, subnormals, 1e30 and ordinary groups in turn */
-            x[2 * K + i] = g == 0 ? 0.0f : g == 1 ? x[2 * K + i] * 1e-39f : g == 2 ? x[2 * K + i] * 1e30f
-                                                                                  : x[2 * K + i];
-          }
-        x[3 * K + K / 2 + 3] = NAN;
-        x[4 * K + 17] = -INFINITY;
-        for (int row = 0; row < nx; row++)
-          {
-            const float *xr = x + (gsize) row * K;
-            float y[6], ref[6];
+              /* row 2: zeros, subnormals, 1e30 and ordinary groups in turn */
+              x[2 * K + i] = g == 0 ? 0.0f : g == 1 ? x[2 * K + i] * 1e-39f : g == 2 ? x[2 * K + i] * 1e30f
+                                                                                    : x[2 * K + i];
+            }
+          x[3 * K + K / 2 + 3] = NAN;
+          x[4 * K + 17] = -INFINITY;
+          for (int row = 0; row < nx; row++)
+            {
+              const float *xr = x + (gsize) row * K;
+              float y[6], ref[6];
 
-            if (!sy_quant_matmul_rows (t, q, K, xr, 1, y, rows, 0, rows, NULL, 0))
-              g_error ("%s: no fast path at T = 1", sy_dtype_name (t));
-            sy_quant_matmul_rows_ref (t, q, K, xr, 1, ref, rows, 0, rows);
-            for (int i = 0; i < rows; i++)
-              {
-                double bound = row >= 3 ? 0 : gemv_act_bound (deq + (gsize) i * K, xr, K);
+              sy_quant_matmul_set_level (level);
+              if (!sy_quant_matmul_rows (t, q, K, xr, 1, y, rows, 0, rows, NULL, 0))
+                g_error ("%s: no fast path at T = 1", sy_dtype_name (t));
+              sy_quant_matmul_set_level (0);
+              sy_quant_matmul_rows_ref (t, q, K, xr, 1, ref, rows, 0, rows);
+              for (int i = 0; i < rows; i++)
+                {
+                  double bound = row >= 3 ? 0 : gemv_act_bound (deq + (gsize) i * K, xr, K);
 
-                if (row >= 3 ? isfinite (y[i]) : !(fabs ((double) y[i] - ref[i]) <= bound))
-                  g_error ("%s K %d (%s) activation row %d: y[%d] = %.9g, ref %.9g (bound %.4g)",
-                           sy_dtype_name (t), K, sy_quant_matmul_path (t), row, i, y[i], ref[i], bound);
-              }
-          }
-      }
+                  if (row >= 3 ? isfinite (y[i]) : !(fabs ((double) y[i] - ref[i]) <= bound))
+                    g_error ("%s K %d level %d activation row %d: y[%d] = %.9g, ref %.9g (bound %.4g)",
+                             sy_dtype_name (t), K, level, row, i, y[i], ref[i], bound);
+                }
+            }
+        }
   g_rand_free (r);
 }
 
