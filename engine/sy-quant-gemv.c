@@ -232,7 +232,7 @@ gemv_rows_gv (const SyDType  dtype,
               int            r0,
               int            r1)
 {
-  const gsize ub = dtype == SY_DTYPE_Q4_K ? 144 : dtype == SY_DTYPE_Q5_K ? 176 : 210;
+  const gsize ub = sy_dtype_block_bytes (dtype);   /* one 256-value super-block */
   const gsize row_bytes = ub * (K / UNIT);
   /* the rows run on across 4 KiB pages, where the hardware prefetcher
    * stops: the same place three rows on */
@@ -439,7 +439,7 @@ gemv_rows_avx2 (const SyDType  dtype,
                 int            r0,
                 int            r1)
 {
-  const gsize ub = dtype == SY_DTYPE_Q4_K ? 144 : dtype == SY_DTYPE_Q5_K ? 176 : 210;
+  const gsize ub = sy_dtype_block_bytes (dtype);   /* one 256-value super-block */
   const gsize row_bytes = ub * (K / UNIT), ahead = 3 * row_bytes;
 
   for (int r = r0; r < r1; r++)
