@@ -1,4 +1,4 @@
-/* sy-quant-gemv.c: one-token products (GEMV) of Q4_K, Q5_K and Q6_K matrices
+/* sy-quant-gemv.c: one-token products (GEMV) of K-quant (Q2_K .. Q6_K) matrices
  * with float32 activations, on integer dot products
  *
  * Copyright 2026 The Switchyard authors
@@ -60,17 +60,17 @@
 
 /* The 32-value chunk in half @half of code register @r.  Q4_K's (and
  * Q5_K's) codes: register 2 c + h holds the nibbles h of bytes 64 c ..
- * 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's: register k holds
- * values 32 k .. 32 k + 31 and 128 + 32 k .. 128 + 32 k + 31 (as
- * codes_q6_k assembles them). */
+ * 64 c + 63, sub-blocks 4 c + h and 4 c + 2 + h; Q6_K's (and Q2_K's,
+ * Q3_K's): register k holds values 32 k .. 32 k + 31 and 128 + 32 k ..
+ * 128 + 32 k + 31 (as codes_q6_k and codes_q23_k assemble them). */
 static inline int
 chunk_of (SyDType dtype,
           int     r,
           int     half)
 {
-  if (dtype == SY_DTYPE_Q6_K)
-    return r + 4 * half;
-  return 4 * (r / 2) + r % 2 + 2 * half;
+  if (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K)
+    return 4 * (r / 2) + r % 2 + 2 * half;
+  return r + 4 * half;
 }
 
 typedef struct
@@ -78,8 +78,40 @@ typedef struct
   SyDType dtype;
   guint8 *digits;     /* K / 256 units of UNIT_DIGITS */
   float  *scale;      /* s_g per group of 16 */
-  float  *sums;       /* sum of x per sub-block (Q4_K: 32 values; Q6_K: 16, times 32, the offset) */
+  float  *sums;       /* sum of x per group of the mins / offsets (Q4_K, Q5_K: 32 values;
+                       * the others 16, times the offset: Q6_K 32, Q3_K 4) */
 } Acts;
+
+/* the types whose mins / offsets are per 16 values (the sums of x too),
+ * and the offset the sums are multiplied by (Q2_K's per-16 mins: 1) */
+static inline gboolean
+sums_per16 (SyDType dtype)
+{
+  return dtype != SY_DTYPE_Q4_K && dtype != SY_DTYPE_Q5_K;
+}
+
+static inline float
+sums_offset (SyDType dtype)
+{
+  return dtype == SY_DTYPE_Q6_K ? 32.0f : dtype == SY_DTYPE_Q3_K ? 4.0f : 1.0f;
+}
+
+/* Q3_K's 16 scales less 32 (-32..31) as bytes, from the 12 at b + 96
+ * (k3_scale's layout): the low 4 bits nibble i / 8 of byte i % 8, the
+ * high 2 bits bits 2 (i / 4) of byte 8 + i % 4 (read within the block) */
+static inline __m128i
+k3_scales (const guint8 *b)
+{
+  const guint8 *s = b + 96;
+  const __m128i m4 = _mm_set1_epi8 (0x0F);
+  __m128i v = _mm_loadl_epi64 ((const __m128i *) s), lo, hi;
+  guint32 u;
+
+  memcpy (&u, s + 8, 4);
+  lo = _mm_unpacklo_epi64 (_mm_and_si128 (v, m4), _mm_and_si128 (_mm_srli_epi16 (v, 4), m4));
+  hi = _mm_and_si128 (_mm_setr_epi32 ((int) u, (int) (u >> 2), (int) (u >> 4), (int) (u >> 6)), _mm_set1_epi8 (3));
+  return _mm_sub_epi8 (_mm_or_si128 (lo, _mm_slli_epi16 (hi, 4)), _mm_set1_epi8 (32));
+}
 
 /* 16 activations to digits at @a (b at + 256, c at + 512), scaled by @inv */
 INLINE_GV void
@@ -104,7 +136,8 @@ acts_prepare (const float *x,
               int          K,
               Acts        *acts)
 {
-  const gboolean q6 = acts->dtype == SY_DTYPE_Q6_K;
+  const gboolean per16 = sums_per16 (acts->dtype);
+  const float offset = sums_offset (acts->dtype);
 
   for (int u = 0; u < K / UNIT; u++)
     for (int r = 0; r < 4; r++)
@@ -129,10 +162,10 @@ acts_prepare (const float *x,
               sum[g] = _mm512_reduce_add_ps (v);
               digits16 (xc + 16 * g, _mm512_set1_ps (s >= FLT_MIN ? 1.0f / s : 0.0f), dg + 16 * g);
             }
-          if (q6)
+          if (per16)
             {
-              acts->sums[(u * UNIT + 32 * ch) / 16] = 32.0f * sum[0];
-              acts->sums[(u * UNIT + 32 * ch) / 16 + 1] = 32.0f * sum[1];
+              acts->sums[(u * UNIT + 32 * ch) / 16] = offset * sum[0];
+              acts->sums[(u * UNIT + 32 * ch) / 16 + 1] = offset * sum[1];
             }
           else
             acts->sums[(u * UNIT + 32 * ch) / 32] = sum[0] + sum[1];
@@ -209,6 +242,33 @@ codes_q6_k (const guint8 *b,
                           _mm512_and_si512 (_mm512_srli_epi16 (hb, 2), n3));
 }
 
+/* the same for Q2_K (@three FALSE: 2-bit codes at bits 2 k of qs[l] and
+ * qs[32 + l], b + 16) and Q3_K (qs at b + 32; the third bit, worth 4, is
+ * bit 4 h + k of hmask[l] at b) */
+INLINE_GV void
+codes_q23_k (const guint8   *b,
+             const gboolean  three,
+             __m512i         q[4])
+{
+  const __m512i m2 = _mm512_set1_epi8 (3);
+  __m512i v = _mm512_loadu_si512 (b + (three ? 32 : 16));
+  __m512i hm = three ? _mm512_broadcast_i64x4 (_mm256_loadu_si256 ((const __m256i *) b)) : _mm512_setzero_si512 ();
+
+  for (int k = 0; k < 4; k++)
+    {
+      q[k] = _mm512_and_si512 (_mm512_srli_epi16 (v, 2 * k), m2);
+      if (three)
+        {
+          /* half h: bit 4 h + k */
+          __m512i cnt = _mm512_mask_blend_epi64 (0xF0, _mm512_set1_epi16 ((short) k),
+                                                 _mm512_set1_epi16 ((short) (4 + k)));
+          __m512i bit = _mm512_and_si512 (_mm512_srlv_epi16 (hm, cnt), _mm512_set1_epi8 (1));
+
+          q[k] = _mm512_or_si512 (q[k], _mm512_slli_epi16 (bit, 2));
+        }
+    }
+}
+
 /* sum over each lane's 4 codes of q X, exactly, for code register @q and
  * the unit's digit planes at @dg (register r's 64 bytes at dg + 64 r) */
 INLINE_GV __m512
@@ -253,7 +313,7 @@ gemv_rows_gv (const SyDType  dtype,
 
           for (gsize o = 0; o < ub; o += 64)
             _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
-          if (dtype != SY_DTYPE_Q6_K)
+          if (!sums_per16 (dtype))
             {
               const __m512i pairs = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
               guint64 sc8, m8;
@@ -273,12 +333,37 @@ gemv_rows_gv (const SyDType  dtype,
             }
           else
             {
-              __m512 dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 208)), _mm512_cvtepi32_ps (
-                                            _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
+              /* d sc per group of 16 (against the offsets' sums, and times
+               * the activation scales for the products); Q2_K: its mins */
+              __m512 dsc;
 
-              accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);
+              if (dtype == SY_DTYPE_Q6_K)
+                {
+                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 208)), _mm512_cvtepi32_ps (
+                                         _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
+                  accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);
+                  codes_q6_k (b, q);
+                }
+              else if (dtype == SY_DTYPE_Q3_K)
+                {
+                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 108)), _mm512_cvtepi32_ps (
+                                         _mm512_cvtepi8_epi32 (k3_scales (b))));
+                  accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);
+                  codes_q23_k (b, TRUE, q);
+                }
+              else
+                {
+                  __m128i sc = _mm_loadu_si128 ((const __m128i *) b);
+                  __m512 dm = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 82)), _mm512_cvtepi32_ps (
+                                               _mm512_cvtepu8_epi32 (_mm_and_si128 (_mm_srli_epi16 (sc, 4),
+                                                                                    _mm_set1_epi8 (0x0F)))));
+
+                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 80)), _mm512_cvtepi32_ps (
+                                         _mm512_cvtepu8_epi32 (_mm_and_si128 (sc, _mm_set1_epi8 (0x0F)))));
+                  accm = _mm512_fmadd_ps (dm, _mm512_loadu_ps (acts->sums + 16 * u), accm);
+                  codes_q23_k (b, FALSE, q);
+                }
               ds = _mm512_mul_ps (dsc, _mm512_loadu_ps (acts->scale + 16 * u));
-              codes_q6_k (b, q);
             }
           acc0 = _mm512_fmadd_ps (lane_dots (q[0], dg), _mm512_permutexvar_ps (idx[0], ds), acc0);
           acc1 = _mm512_fmadd_ps (lane_dots (q[1], dg + 64), _mm512_permutexvar_ps (idx[1], ds), acc1);
@@ -292,12 +377,14 @@ gemv_rows_gv (const SyDType  dtype,
 KERNEL_GV static void
 gemv_vnni (SyDType dtype, const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
 {
-  if (dtype == SY_DTYPE_Q4_K)
-    gemv_rows_gv (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1);
-  else if (dtype == SY_DTYPE_Q5_K)
-    gemv_rows_gv (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
-  else
-    gemv_rows_gv (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
+  switch (dtype)
+    {
+    case SY_DTYPE_Q4_K: gemv_rows_gv (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q5_K: gemv_rows_gv (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q6_K: gemv_rows_gv (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q3_K: gemv_rows_gv (SY_DTYPE_Q3_K, w, K, acts, y, r0, r1); break;
+    default: gemv_rows_gv (SY_DTYPE_Q2_K, w, K, acts, y, r0, r1); break;
+    }
 }
 
 /* ------------------------------------------------------------------
@@ -367,8 +454,8 @@ acts_prepare_avx2 (const float *x,
           low_bytes8 (X1, dg + 256 + 8 * h);
           low_bytes8 (X, dg + 512 + 8 * h);
         }
-      if (acts->dtype == SY_DTYPE_Q6_K)
-        acts->sums[g] = 32.0f * hsum8 (_mm256_add_ps (v[0], v[1]));
+      if (sums_per16 (acts->dtype))
+        acts->sums[g] = sums_offset (acts->dtype) * hsum8 (_mm256_add_ps (v[0], v[1]));
       else if (g % 2 == 0)
         acts->sums[g / 2] = hsum8 (_mm256_add_ps (_mm256_add_ps (v[0], v[1]),
                                                   _mm256_add_ps (_mm256_loadu_ps (xg + 16),
@@ -395,6 +482,24 @@ codes_avx2 (const SyDType  dtype,
       __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (H, 2 * k), _mm256_set1_epi8 (3));
 
       return _mm256_or_si256 (lo, _mm256_slli_epi16 (hi, 4));
+    }
+  else if (dtype == SY_DTYPE_Q3_K || dtype == SY_DTYPE_Q2_K)
+    {
+      /* values 128 h + 32 k + l: bits 2 k of qs[32 h + l]; Q3_K: bit 4 h + k
+       * of hmask[l], worth 4 */
+      int h = ch / 4, k = ch % 4;
+      gboolean three = dtype == SY_DTYPE_Q3_K;
+      __m256i v = _mm256_loadu_si256 ((const __m256i *) (b + (three ? 32 : 16) + 32 * h));
+      __m256i q = _mm256_and_si256 (_mm256_srli_epi16 (v, 2 * k), _mm256_set1_epi8 (3));
+
+      if (three)
+        {
+          __m256i hm = _mm256_loadu_si256 ((const __m256i *) b);
+          __m256i bit = _mm256_and_si256 (_mm256_srli_epi16 (hm, 4 * h + k), _mm256_set1_epi8 (1));
+
+          q = _mm256_or_si256 (q, _mm256_slli_epi16 (bit, 2));
+        }
+      return q;
     }
   else
     {
@@ -455,7 +560,7 @@ gemv_rows_avx2 (const SyDType  dtype,
 
           for (gsize o = 0; o < ub; o += 64)
             _mm_prefetch ((const char *) b + ahead + o, _MM_HINT_T0);
-          if (dtype != SY_DTYPE_Q6_K)
+          if (!sums_per16 (dtype))
             {
               guint64 sc8, m8;
               __m256 d8;
@@ -473,14 +578,32 @@ gemv_rows_avx2 (const SyDType  dtype,
             }
           else
             {
-              __m256 d = _mm256_set1_ps (qm_f16 (b + 208));
-
+              /* d sc per group of 16 as in gemv_rows_gv */
               for (int i = 0; i < 2; i++)
                 {
-                  __m256 dsc = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (
-                                                _mm_loadl_epi64 ((const __m128i *) (b + 192 + 8 * i)))));
+                  __m256 dsc, dm;
 
-                  accm = _mm256_fmadd_ps (dsc, _mm256_loadu_ps (acts->sums + 16 * u + 8 * i), accm);
+                  if (dtype == SY_DTYPE_Q6_K)
+                    dm = dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 208)), _mm256_cvtepi32_ps (
+                                                _mm256_cvtepi8_epi32 (_mm_loadl_epi64 ((const __m128i *) (b + 192 + 8 * i)))));
+                  else if (dtype == SY_DTYPE_Q3_K)
+                    {
+                      __m128i s8 = k3_scales (b);
+
+                      dm = dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 108)), _mm256_cvtepi32_ps (
+                                                  _mm256_cvtepi8_epi32 (i ? _mm_srli_si128 (s8, 8) : s8)));
+                    }
+                  else
+                    {
+                      __m128i sc = _mm_loadl_epi64 ((const __m128i *) (b + 8 * i));
+
+                      dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 80)), _mm256_cvtepi32_ps (
+                                             _mm256_cvtepu8_epi32 (_mm_and_si128 (sc, _mm_set1_epi8 (0x0F)))));
+                      dm = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 82)), _mm256_cvtepi32_ps (
+                                            _mm256_cvtepu8_epi32 (_mm_and_si128 (_mm_srli_epi16 (sc, 4),
+                                                                                 _mm_set1_epi8 (0x0F)))));
+                    }
+                  accm = _mm256_fmadd_ps (dm, _mm256_loadu_ps (acts->sums + 16 * u + 8 * i), accm);
                   ds[i] = _mm256_mul_ps (dsc, _mm256_loadu_ps (sx + 8 * i));
                 }
             }
@@ -502,12 +625,14 @@ gemv_rows_avx2 (const SyDType  dtype,
 KERNEL_G2 static void
 gemv_avx2 (SyDType dtype, const guint8 *w, int K, const Acts *acts, float *y, int r0, int r1)
 {
-  if (dtype == SY_DTYPE_Q4_K)
-    gemv_rows_avx2 (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1);
-  else if (dtype == SY_DTYPE_Q5_K)
-    gemv_rows_avx2 (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1);
-  else
-    gemv_rows_avx2 (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1);
+  switch (dtype)
+    {
+    case SY_DTYPE_Q4_K: gemv_rows_avx2 (SY_DTYPE_Q4_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q5_K: gemv_rows_avx2 (SY_DTYPE_Q5_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q6_K: gemv_rows_avx2 (SY_DTYPE_Q6_K, w, K, acts, y, r0, r1); break;
+    case SY_DTYPE_Q3_K: gemv_rows_avx2 (SY_DTYPE_Q3_K, w, K, acts, y, r0, r1); break;
+    default: gemv_rows_avx2 (SY_DTYPE_Q2_K, w, K, acts, y, r0, r1); break;
+    }
 }
 
 void
@@ -528,7 +653,7 @@ sy_qm_gemv (SyDType       dtype,
   guint8 *digits_heap = NULL;
   g_autofree float *scale_heap = NULL, *sums_heap = NULL;
 
-  g_return_if_fail (dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K || dtype == SY_DTYPE_Q6_K);
+  g_return_if_fail (gemv_dtype (dtype));
   g_return_if_fail (K > 0 && K % UNIT == 0);
   if (U > 32)
     {

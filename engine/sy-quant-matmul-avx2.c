@@ -6,7 +6,7 @@
  * AVX2 (CPUs without AVX-512): fused decode + dot for Q8_0, Q4_K and
  * Q6_K at T = 2..4, each row decoded once, 32 weights at a time into four
  * registers of 8 floats (rounded as the AVX-512 decoders round them), and
- * used for the T activation rows.  T = 1 of Q4_K, Q5_K and Q6_K takes the
+ * used for the T activation rows.  T = 1 of the K-quants (Q2_K .. Q6_K) takes the
  * integer one-token kernels (sy-quant-gemv.c), of the others sy_quant_dot
  * (one pass, the scales factored out).
  */

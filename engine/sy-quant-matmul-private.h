@@ -87,7 +87,13 @@ void sy_qm_rows_panel_512 (SyDType dtype, const guint8 *w, int K, const float *x
 static inline gboolean
 gemv_dtype (SyDType dtype)
 {
-  return dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q5_K || dtype == SY_DTYPE_Q6_K;
+  switch (dtype)
+    {
+    case SY_DTYPE_Q2_K: case SY_DTYPE_Q3_K: case SY_DTYPE_Q4_K: case SY_DTYPE_Q5_K: case SY_DTYPE_Q6_K:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 /* sy-quant-gemv.c: rows [r0, r1) of y = w x for one activation row of a

@@ -148,8 +148,9 @@ sy_quant_matmul_path (SyDType dtype)
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
   if (sy_cpu_has_avx2_fma () && !have_avx512 () && forced_level != 3 && !gemv_off () && gemv_dtype (dtype))
-    return dtype == SY_DTYPE_Q5_K ? "partly: avx2 one-token (avx2 dot at T = 2..8), panels + BLAS"
-                                  : "partly: avx2 one-token and fused decode, panels + BLAS";
+    return dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K
+           ? "partly: avx2 one-token and fused decode, panels + BLAS"
+           : "partly: avx2 one-token (avx2 dot at T = 2..8), panels + BLAS";
   if (sy_cpu_has_avx2_fma () && !have_avx512 ()
       && (dtype == SY_DTYPE_Q8_0 || dtype == SY_DTYPE_Q4_K || dtype == SY_DTYPE_Q6_K))
     return "partly: avx2 fused decode (avx2 dot at T = 1), panels + BLAS";

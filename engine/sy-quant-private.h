@@ -29,3 +29,15 @@ static const int8_t iq4_levels[16] = {
 /* MXFP4: E2M1 values times two (sign bit 3, exponent bits 2..1, mantissa
  * bit 0: 0, 0.5, 1, 1.5, 2, 3, 4, 6), so that they are integers */
 static const int8_t e2m1_x2[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
+
+/* Q3_K: the 6-bit scale (biased by 32) of group @i (0..15, 16 values
+ * each) from its 12 bytes: the low 4 bits are nibble i / 8 of byte i % 8,
+ * the high 2 bits are bits 2 (i / 4) of byte 8 + i % 4 */
+static inline int
+k3_scale (const guint8 *s,
+          int           i)
+{
+  int lo = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
+
+  return lo | (((s[8 + i % 4] >> (2 * (i / 4))) & 3) << 4);
+}

@@ -80,16 +80,6 @@ typedef struct
   float  mw[8];
 } BUnit;
 
-/* Q3_K: the 6-bit scale (biased by 32) of group @i, as sy-quant.c */
-static int
-k3_scale_of (const guint8 *s,
-             int           i)
-{
-  int lo = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
-
-  return lo | (((s[8 + i % 4] >> (2 * (i / 4))) & 3) << 4);
-}
-
 static void
 k_decode (SyDType       dtype,
           const guint8 *b,
@@ -165,7 +155,7 @@ k_decode (SyDType       dtype,
         }
       for (int g = 0; g < 16; g++)
         {
-          u->sc[g] = k3_scale_of (b + 96, g) - 32;
+          u->sc[g] = k3_scale (b + 96, g) - 32;
           u->mn[g] = 4 * u->sc[g];
         }
       u->d = u->dmin = rd_f16 (b + 108);

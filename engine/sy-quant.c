@@ -62,18 +62,6 @@ k4_pair (const guint8 *scales,
   *o1 = dmin * m1;
 }
 
-/* Q3_K: the 6-bit scale (biased by 32) of group @i (0..15, 16 values
- * each) from its 12 bytes: the low 4 bits are nibble i / 8 of byte i % 8,
- * the high 2 bits are bits 2 (i / 4) of byte 8 + i % 4 */
-static inline int
-k3_scale (const guint8 *s,
-          int           i)
-{
-  int lo = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
-
-  return lo | (((s[8 + i % 4] >> (2 * (i / 4))) & 3) << 4);
-}
-
 /* IQ4_XS: the 6-bit scale (biased by 32) of sub-block @s (0..7) of the
  * block at @b: low 4 bits in nibble s % 2 of scales_l[s / 2], high 2 bits
  * at bit 2 s of scales_h */

@@ -252,7 +252,7 @@ gemv_act_bound (const float *w,
 static void
 test_one_token_activations (void)
 {
-  static const SyDType types[] = { SY_DTYPE_Q4_K, SY_DTYPE_Q5_K, SY_DTYPE_Q6_K };
+  static const SyDType types[] = { SY_DTYPE_Q2_K, SY_DTYPE_Q3_K, SY_DTYPE_Q4_K, SY_DTYPE_Q5_K, SY_DTYPE_Q6_K };
   static const int lengths[] = { 2048, 9216 };
   GRand *r = g_rand_new_with_seed (29);
 
