@@ -113,6 +113,39 @@ k3_scales (const guint8 *b)
   return _mm_sub_epi8 (_mm_or_si128 (lo, _mm_slli_epi16 (hi, 4)), _mm_set1_epi8 (32));
 }
 
+/* The 16 per-group scales of a Q6_K, Q3_K or Q2_K unit at @b as signed
+ * bytes (@sc, times @d), and what goes against the groups' sums of x
+ * (@mn, times @dm): Q2_K's 4-bit mins, the others' scales themselves
+ * (their offsets, 32 and 4, are in the sums).  For both kernels. */
+__attribute__ ((target ("f16c"), always_inline)) static inline void
+k16_scales (const SyDType  dtype,
+            const guint8  *b,
+            __m128i       *sc,
+            __m128i       *mn,
+            float         *d,
+            float         *dm)
+{
+  if (dtype == SY_DTYPE_Q6_K)
+    {
+      *mn = *sc = _mm_loadu_si128 ((const __m128i *) (b + 192));
+      *dm = *d = qm_f16 (b + 208);
+    }
+  else if (dtype == SY_DTYPE_Q3_K)
+    {
+      *mn = *sc = k3_scales (b);
+      *dm = *d = qm_f16 (b + 108);
+    }
+  else
+    {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) b), m4 = _mm_set1_epi8 (0x0F);
+
+      *sc = _mm_and_si128 (v, m4);
+      *mn = _mm_and_si128 (_mm_srli_epi16 (v, 4), m4);
+      *d = qm_f16 (b + 80);
+      *dm = qm_f16 (b + 82);
+    }
+}
+
 /* 16 activations to digits at @a (b at + 256, c at + 512), scaled by @inv */
 INLINE_GV void
 digits16 (const float *x,
@@ -333,36 +366,22 @@ gemv_rows_gv (const SyDType  dtype,
             }
           else
             {
-              /* d sc per group of 16 (against the offsets' sums, and times
-               * the activation scales for the products); Q2_K: its mins */
+              /* d sc per group of 16 (times the activation scales for
+               * the products), and against the sums Q2_K's mins */
+              __m128i sc, mn;
+              float d, dm;
               __m512 dsc;
 
+              k16_scales (dtype, b, &sc, &mn, &d, &dm);
+              dsc = _mm512_mul_ps (_mm512_set1_ps (d), _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (sc)));
+              accm = _mm512_fmadd_ps (dtype == SY_DTYPE_Q2_K
+                                      ? _mm512_mul_ps (_mm512_set1_ps (dm), _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (mn)))
+                                      : dsc,
+                                      _mm512_loadu_ps (acts->sums + 16 * u), accm);
               if (dtype == SY_DTYPE_Q6_K)
-                {
-                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 208)), _mm512_cvtepi32_ps (
-                                         _mm512_cvtepi8_epi32 (_mm_loadu_si128 ((const __m128i *) (b + 192)))));
-                  accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);
-                  codes_q6_k (b, q);
-                }
-              else if (dtype == SY_DTYPE_Q3_K)
-                {
-                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 108)), _mm512_cvtepi32_ps (
-                                         _mm512_cvtepi8_epi32 (k3_scales (b))));
-                  accm = _mm512_fmadd_ps (dsc, _mm512_loadu_ps (acts->sums + 16 * u), accm);
-                  codes_q23_k (b, TRUE, q);
-                }
+                codes_q6_k (b, q);
               else
-                {
-                  __m128i sc = _mm_loadu_si128 ((const __m128i *) b);
-                  __m512 dm = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 82)), _mm512_cvtepi32_ps (
-                                               _mm512_cvtepu8_epi32 (_mm_and_si128 (_mm_srli_epi16 (sc, 4),
-                                                                                    _mm_set1_epi8 (0x0F)))));
-
-                  dsc = _mm512_mul_ps (_mm512_set1_ps (qm_f16 (b + 80)), _mm512_cvtepi32_ps (
-                                         _mm512_cvtepu8_epi32 (_mm_and_si128 (sc, _mm_set1_epi8 (0x0F)))));
-                  accm = _mm512_fmadd_ps (dm, _mm512_loadu_ps (acts->sums + 16 * u), accm);
-                  codes_q23_k (b, FALSE, q);
-                }
+                codes_q23_k (b, dtype == SY_DTYPE_Q3_K, q);
               ds = _mm512_mul_ps (dsc, _mm512_loadu_ps (acts->scale + 16 * u));
             }
           acc0 = _mm512_fmadd_ps (lane_dots (q[0], dg), _mm512_permutexvar_ps (idx[0], ds), acc0);
@@ -578,32 +597,19 @@ gemv_rows_avx2 (const SyDType  dtype,
             }
           else
             {
-              /* d sc per group of 16 as in gemv_rows_gv */
+              /* as in gemv_rows_gv, groups 0..7 then 8..15 */
+              __m128i sc, mn;
+              float d, dm;
+
+              k16_scales (dtype, b, &sc, &mn, &d, &dm);
               for (int i = 0; i < 2; i++)
                 {
-                  __m256 dsc, dm;
+                  __m256 dsc = _mm256_mul_ps (_mm256_set1_ps (d), _mm256_cvtepi32_ps (
+                                                _mm256_cvtepi8_epi32 (i ? _mm_srli_si128 (sc, 8) : sc)));
+                  __m256 dmn = dtype != SY_DTYPE_Q2_K ? dsc : _mm256_mul_ps (_mm256_set1_ps (dm), _mm256_cvtepi32_ps (
+                                                          _mm256_cvtepi8_epi32 (i ? _mm_srli_si128 (mn, 8) : mn)));
 
-                  if (dtype == SY_DTYPE_Q6_K)
-                    dm = dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 208)), _mm256_cvtepi32_ps (
-                                                _mm256_cvtepi8_epi32 (_mm_loadl_epi64 ((const __m128i *) (b + 192 + 8 * i)))));
-                  else if (dtype == SY_DTYPE_Q3_K)
-                    {
-                      __m128i s8 = k3_scales (b);
-
-                      dm = dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 108)), _mm256_cvtepi32_ps (
-                                                  _mm256_cvtepi8_epi32 (i ? _mm_srli_si128 (s8, 8) : s8)));
-                    }
-                  else
-                    {
-                      __m128i sc = _mm_loadl_epi64 ((const __m128i *) (b + 8 * i));
-
-                      dsc = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 80)), _mm256_cvtepi32_ps (
-                                             _mm256_cvtepu8_epi32 (_mm_and_si128 (sc, _mm_set1_epi8 (0x0F)))));
-                      dm = _mm256_mul_ps (_mm256_set1_ps (qm_f16 (b + 82)), _mm256_cvtepi32_ps (
-                                            _mm256_cvtepu8_epi32 (_mm_and_si128 (_mm_srli_epi16 (sc, 4),
-                                                                                 _mm_set1_epi8 (0x0F)))));
-                    }
-                  accm = _mm256_fmadd_ps (dm, _mm256_loadu_ps (acts->sums + 16 * u + 8 * i), accm);
+                  accm = _mm256_fmadd_ps (dmn, _mm256_loadu_ps (acts->sums + 16 * u + 8 * i), accm);
                   ds[i] = _mm256_mul_ps (dsc, _mm256_loadu_ps (sx + 8 * i));
                 }
             }
