@@ -41,32 +41,13 @@ has_label (GtkWidget  *root,
   return FALSE;
 }
 
-typedef struct
+/* The view's state, in the fields a session file keeps of it (the model,
+ * compare mode and trace fields left unset). */
+static SySessionFile *
+get_state (SyAnalysisView *view)
 {
-  char   *text;
-  char   *router_a;
-  char   *router_b;
-  char   *view;
-  char   *measure;
-  int     token;
-  int     layer;
-  double  zoom;
-} State;
+  SySessionFile *s = g_new0 (SySessionFile, 1);
 
-static void
-state_clear (State *s)
-{
-  g_free (s->text);
-  g_free (s->router_a);
-  g_free (s->router_b);
-  g_free (s->view);
-  g_free (s->measure);
-}
-
-static void
-get_state (SyAnalysisView *view,
-           State          *s)
-{
   s->text = sy_analysis_view_get_text (view);
   s->router_a = sy_analysis_view_get_router (view);
   s->router_b = sy_analysis_view_get_router_b (view);
@@ -74,25 +55,24 @@ get_state (SyAnalysisView *view,
   s->measure = g_strdup (sy_analysis_view_get_measure (view));
   s->token = sy_analysis_view_get_selected_token (view);
   s->layer = sy_analysis_view_get_selected_layer (view);
-  s->zoom = sy_analysis_view_get_heatmap_zoom (view);
+  s->heatmap_cell_width = sy_analysis_view_get_heatmap_zoom (view);
+  return s;
 }
 
 static void
-assert_state (SyAnalysisView *view,
-              const State    *expected)
+assert_state (SyAnalysisView      *view,
+              const SySessionFile *expected)
 {
-  State now = { 0 };
+  g_autoptr (SySessionFile) now = get_state (view);
 
-  get_state (view, &now);
-  g_assert_cmpstr (now.text, ==, expected->text);
-  g_assert_cmpstr (now.router_a, ==, expected->router_a);
-  g_assert_cmpstr (now.router_b, ==, expected->router_b);
-  g_assert_cmpstr (now.view, ==, expected->view);
-  g_assert_cmpstr (now.measure, ==, expected->measure);
-  g_assert_cmpint (now.token, ==, expected->token);
-  g_assert_cmpint (now.layer, ==, expected->layer);
-  g_assert_cmpfloat (now.zoom, ==, expected->zoom);
-  state_clear (&now);
+  g_assert_cmpstr (now->text, ==, expected->text);
+  g_assert_cmpstr (now->router_a, ==, expected->router_a);
+  g_assert_cmpstr (now->router_b, ==, expected->router_b);
+  g_assert_cmpstr (now->view, ==, expected->view);
+  g_assert_cmpstr (now->measure, ==, expected->measure);
+  g_assert_cmpint (now->token, ==, expected->token);
+  g_assert_cmpint (now->layer, ==, expected->layer);
+  g_assert_cmpfloat (now->heatmap_cell_width, ==, expected->heatmap_cell_width);
 }
 
 static char *
@@ -103,28 +83,54 @@ fixture (const char *arch)
   return g_canonicalize_filename (path, NULL);
 }
 
-/* Opens the model at @path in @window and waits for ::model-opened
- * (into *@opened, cleared first). */
+/* The window under test, its analysis view, and the files its last
+ * ::model-opened and ::session-opened gave. */
+typedef struct
+{
+  SyWindow       *window;
+  SyAnalysisView *view;
+  GFile          *opened;
+  GFile          *session_opened;
+} Watch;
+
 static void
-open_model (SyWindow   *window,
-            const char *path,
-            GFile     **opened)
+watch_start (Watch    *w,
+             SyWindow *window)
+{
+  g_assert_nonnull (window);
+  w->window = window;
+  w->view = sy_window_get_analysis_view (window);
+  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &w->opened);
+  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &w->session_opened);
+}
+
+static void
+watch_stop (Watch *w)
+{
+  g_signal_handlers_disconnect_by_data (w->window, &w->opened);
+  g_signal_handlers_disconnect_by_data (w->window, &w->session_opened);
+  g_clear_object (&w->opened);
+  g_clear_object (&w->session_opened);
+}
+
+/* Opens the model at @path in @w's window and waits for ::model-opened. */
+static void
+open_model (Watch      *w,
+            const char *path)
 {
   g_autoptr (GFile) folder = g_file_new_for_path (path);
 
-  g_clear_object (opened);
-  g_assert_true (sy_window_open_model (window, folder));
-  sy_test_wait_for_pointer ((gpointer *) opened);
+  g_clear_object (&w->opened);
+  g_assert_true (sy_window_open_model (w->window, folder));
+  sy_test_wait_for_pointer ((gpointer *) &w->opened);
 }
 
 /* A model that changed since @saved was saved: a toast says so, and
  * @state comes back. */
 static void
-check_changed_model (SyWindow       *window,
-                     SyAnalysisView *view,
-                     SySessionFile  *saved,
-                     GFile         **session_opened,
-                     State          *state)
+check_changed_model (Watch         *w,
+                     SySessionFile *saved,
+                     SySessionFile *state)
 {
   g_autofree char *changed_path = g_build_filename (tmp_dir, "changed.switchyard", NULL);
   g_autoptr (GFile) changed_file = g_file_new_for_path (changed_path);
@@ -133,16 +139,16 @@ check_changed_model (SyWindow       *window,
   g_free (saved->model_fingerprint);
   saved->model_fingerprint = g_strdup_printf ("sha256:%064d", 0);
   g_assert_true (sy_session_file_save (saved, changed_path, &error));
-  g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+  g_assert_false (has_label (GTK_WIDGET (sy_window_get_toast_overlay (w->window)),
                              "The model changed since this session was saved"));
-  sy_analysis_view_set_text (view, "Before the changed one.");
-  g_clear_object (session_opened);
-  g_assert_true (sy_window_open_session (window, changed_file));
-  g_assert_nonnull (*session_opened);
+  sy_analysis_view_set_text (w->view, "Before the changed one.");
+  g_clear_object (&w->session_opened);
+  g_assert_true (sy_window_open_session (w->window, changed_file));
+  g_assert_nonnull (w->session_opened);
   sy_test_settle (100);
-  g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (window)),
+  g_assert_true (has_label (GTK_WIDGET (sy_window_get_toast_overlay (w->window)),
                             "The model changed since this session was saved"));
-  assert_state (view, state);
+  assert_state (w->view, state);
 }
 
 static void
@@ -151,134 +157,126 @@ test_session_round_trip (void)
   g_autofree char *olmoe = NULL, *other = NULL;
   g_autofree char *path = g_build_filename (tmp_dir, "state.switchyard", NULL);
   g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFile) opened = NULL;
-  g_autoptr (GFile) session_opened = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SySessionFile) saved = NULL;
-  SyWindow *window;
-  SyAnalysisView *view;
-  State state = { 0 }, changed = { 0 };
+  g_autoptr (SySessionFile) state = NULL;
+  g_autoptr (SySessionFile) changed = NULL;
+  Watch w = { 0 };
 
   SKIP_WITHOUT_DISPLAY ();
   olmoe = fixture ("olmoe");
   other = fixture ("qwen2_moe");
 
-  window = sy_test_activate_window (app, 1400, 900);
-  view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
+  watch_start (&w, sy_test_activate_window (app, 1400, 900));
 
   /* nothing to save before a model is open */
-  g_assert_false (sy_window_save_session (window, file, &error));
+  g_assert_false (sy_window_save_session (w.window, file, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
   g_clear_error (&error);
 
-  open_model (window, olmoe, &opened);
-  sy_test_wait_idle (view);
+  open_model (&w, olmoe);
+  sy_test_wait_idle (w.view);
 
   /* a state in every part */
-  sy_analysis_view_set_text (view, "The service is pretty good, said nobody.");
-  g_assert_true (sy_analysis_view_set_router (view, "topk:k=1", &error));
+  sy_analysis_view_set_text (w.view, "The service is pretty good, said nobody.");
+  g_assert_true (sy_analysis_view_set_router (w.view, "topk:k=1", &error));
   g_assert_no_error (error);
-  g_assert_true (sy_analysis_view_set_router_b (view, "topp:p=0.6", &error));
+  g_assert_true (sy_analysis_view_set_router_b (w.view, "topp:p=0.6", &error));
   g_assert_no_error (error);
-  sy_analysis_view_set_view (view, "inspector");
-  g_assert_true (sy_analysis_view_set_measure (view, "entropy", &error));
-  sy_analysis_view_select (view, 3, 1);
-  sy_analysis_view_set_heatmap_zoom (view, 24);
-  sy_test_wait_idle (view);
-  get_state (view, &state);
-  g_assert_cmpstr (state.view, ==, "inspector");
-  g_assert_cmpstr (state.measure, ==, "entropy");
-  g_assert_true (g_str_has_prefix (state.router_a, "topk"));
-  g_assert_true (g_str_has_prefix (state.router_b, "topp"));
-  g_assert_cmpint (state.token, ==, 3);
-  g_assert_cmpfloat (state.zoom, ==, 24);
+  sy_analysis_view_set_view (w.view, "inspector");
+  g_assert_true (sy_analysis_view_set_measure (w.view, "entropy", &error));
+  sy_analysis_view_select (w.view, 3, 1);
+  sy_analysis_view_set_heatmap_zoom (w.view, 24);
+  sy_test_wait_idle (w.view);
+  state = get_state (w.view);
+  g_assert_cmpstr (state->view, ==, "inspector");
+  g_assert_cmpstr (state->measure, ==, "entropy");
+  g_assert_true (g_str_has_prefix (state->router_a, "topk"));
+  g_assert_true (g_str_has_prefix (state->router_b, "topp"));
+  g_assert_cmpint (state->token, ==, 3);
+  g_assert_cmpfloat (state->heatmap_cell_width, ==, 24);
 
-  g_assert_true (sy_window_save_session (window, file, &error));
+  g_assert_true (sy_window_save_session (w.window, file, &error));
   g_assert_no_error (error);
   saved = sy_session_file_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (saved->model, ==, olmoe);
   g_assert_nonnull (saved->model_fingerprint);
-  g_assert_cmpstr (saved->text, ==, state.text);
-  g_assert_cmpstr (saved->router_a, ==, state.router_a);
-  g_assert_cmpstr (saved->router_b, ==, state.router_b);
+  g_assert_cmpstr (saved->text, ==, state->text);
+  g_assert_cmpstr (saved->router_a, ==, state->router_a);
+  g_assert_cmpstr (saved->router_b, ==, state->router_b);
   g_assert_cmpstr (saved->view, ==, "inspector");
   g_assert_false (saved->compare);
 
   /* change everything, the model included */
-  open_model (window, other, &opened);
-  sy_analysis_view_set_text (view, "Something else entirely.");
-  g_assert_true (sy_analysis_view_set_router (view, "native", NULL));
-  g_assert_true (sy_analysis_view_set_router_b (view, "topk:k=3", NULL));
-  sy_analysis_view_set_view (view, "summary");
-  g_assert_true (sy_analysis_view_set_measure (view, "k", NULL));
-  sy_analysis_view_select (view, 0, 0);
-  sy_analysis_view_set_heatmap_zoom (view, 0);
-  sy_test_wait_idle (view);
-  get_state (view, &changed);
-  g_assert_cmpstr (changed.text, !=, state.text);
-  g_assert_cmpstr (changed.router_a, !=, state.router_a);
-  g_assert_cmpstr (changed.router_b, !=, state.router_b);
-  g_assert_cmpstr (changed.view, !=, state.view);
-  g_assert_cmpstr (changed.measure, !=, state.measure);
+  open_model (&w, other);
+  sy_analysis_view_set_text (w.view, "Something else entirely.");
+  g_assert_true (sy_analysis_view_set_router (w.view, "native", NULL));
+  g_assert_true (sy_analysis_view_set_router_b (w.view, "topk:k=3", NULL));
+  sy_analysis_view_set_view (w.view, "summary");
+  g_assert_true (sy_analysis_view_set_measure (w.view, "k", NULL));
+  sy_analysis_view_select (w.view, 0, 0);
+  sy_analysis_view_set_heatmap_zoom (w.view, 0);
+  sy_test_wait_idle (w.view);
+  changed = get_state (w.view);
+  g_assert_cmpstr (changed->text, !=, state->text);
+  g_assert_cmpstr (changed->router_a, !=, state->router_a);
+  g_assert_cmpstr (changed->router_b, !=, state->router_b);
+  g_assert_cmpstr (changed->view, !=, state->view);
+  g_assert_cmpstr (changed->measure, !=, state->measure);
 
   /* open the session: the model loads, then the rest comes back */
-  g_clear_object (&opened);
-  g_assert_true (sy_window_open_session (window, file));
-  sy_test_wait_for_pointer ((gpointer *) &session_opened);
-  g_assert_true (g_file_equal (session_opened, file));
-  g_assert_nonnull (opened);
+  g_clear_object (&w.opened);
+  g_assert_true (sy_window_open_session (w.window, file));
+  sy_test_wait_for_pointer ((gpointer *) &w.session_opened);
+  g_assert_true (g_file_equal (w.session_opened, file));
+  g_assert_nonnull (w.opened);
   {
-    g_autofree char *model = g_file_get_path (sy_window_get_model_folder (window));
+    g_autofree char *model = g_file_get_path (sy_window_get_model_folder (w.window));
 
     g_assert_cmpstr (model, ==, olmoe);
   }
-  sy_test_wait_idle (view);
-  assert_state (view, &state);
+  sy_test_wait_idle (w.view);
+  assert_state (w.view, state);
 
   /* the same model open: restored at once */
-  sy_analysis_view_set_text (view, "Changed again.");
-  sy_analysis_view_set_view (view, "heatmap");
-  g_clear_object (&session_opened);
-  g_assert_true (sy_window_open_session (window, file));
-  g_assert_nonnull (session_opened);
-  assert_state (view, &state);
+  sy_analysis_view_set_text (w.view, "Changed again.");
+  sy_analysis_view_set_view (w.view, "heatmap");
+  g_clear_object (&w.session_opened);
+  g_assert_true (sy_window_open_session (w.window, file));
+  g_assert_nonnull (w.session_opened);
+  assert_state (w.view, state);
 
   /* compare mode comes back as the compare page */
-  sy_analysis_view_set_compare (view, TRUE);
-  g_assert_true (sy_window_save_session (window, file, &error));
-  sy_analysis_view_set_compare (view, FALSE);
-  g_assert_false (sy_analysis_view_get_compare (view));
-  g_clear_object (&session_opened);
-  g_assert_true (sy_window_open_session (window, file));
-  g_assert_nonnull (session_opened);
-  g_assert_true (sy_analysis_view_get_compare (view));
-  g_assert_cmpstr (sy_analysis_view_get_view (view), ==, "compare");
-  sy_analysis_view_set_compare (view, FALSE);
-  sy_analysis_view_set_view (view, "inspector");
-  g_assert_true (sy_window_save_session (window, file, &error));
+  sy_analysis_view_set_compare (w.view, TRUE);
+  g_assert_true (sy_window_save_session (w.window, file, &error));
+  sy_analysis_view_set_compare (w.view, FALSE);
+  g_assert_false (sy_analysis_view_get_compare (w.view));
+  g_clear_object (&w.session_opened);
+  g_assert_true (sy_window_open_session (w.window, file));
+  g_assert_nonnull (w.session_opened);
+  g_assert_true (sy_analysis_view_get_compare (w.view));
+  g_assert_cmpstr (sy_analysis_view_get_view (w.view), ==, "compare");
+  sy_analysis_view_set_compare (w.view, FALSE);
+  sy_analysis_view_set_view (w.view, "inspector");
+  g_assert_true (sy_window_save_session (w.window, file, &error));
 
   /* the command line (switchyard FILE.switchyard) and a drop do the same */
-  sy_analysis_view_set_text (view, "From elsewhere.");
-  g_clear_object (&session_opened);
+  sy_analysis_view_set_text (w.view, "From elsewhere.");
+  g_clear_object (&w.session_opened);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  sy_test_wait_for_pointer ((gpointer *) &session_opened);
-  assert_state (view, &state);
+  sy_test_wait_for_pointer ((gpointer *) &w.session_opened);
+  assert_state (w.view, state);
 
-  sy_analysis_view_set_text (view, "Dropped.");
-  g_clear_object (&session_opened);
-  g_assert_true (sy_test_drop_file (GTK_WIDGET (window), file));
-  sy_test_wait_for_pointer ((gpointer *) &session_opened);
-  assert_state (view, &state);
+  sy_analysis_view_set_text (w.view, "Dropped.");
+  g_clear_object (&w.session_opened);
+  g_assert_true (sy_test_drop_file (GTK_WIDGET (w.window), file));
+  sy_test_wait_for_pointer ((gpointer *) &w.session_opened);
+  assert_state (w.view, state);
 
-  check_changed_model (window, view, saved, &session_opened, &state);
+  check_changed_model (&w, saved, state);
 
-  state_clear (&state);
-  state_clear (&changed);
-  g_signal_handlers_disconnect_by_data (window, &opened);
-  g_signal_handlers_disconnect_by_data (window, &session_opened);
+  watch_stop (&w);
 }
 
 /* Sessions that cannot be opened: a dialog, and nothing changes. */
@@ -289,12 +287,9 @@ test_session_errors (void)
   g_autofree char *missing_model = g_build_filename (tmp_dir, "no-such-model", NULL);
   g_autofree char *broken = g_build_filename (tmp_dir, "broken-model", NULL);
   g_autofree char *broken_config = g_build_filename (broken, "config.json", NULL);
-  g_autoptr (GFile) opened = NULL;
-  g_autoptr (GFile) session_opened = NULL;
   g_autoptr (GError) error = NULL;
-  SyWindow *window;
-  SyAnalysisView *view;
-  State before = { 0 };
+  g_autoptr (SySessionFile) before = NULL;
+  Watch w = { 0 };
   const char *text = "Keep this text.";
   struct
   {
@@ -316,15 +311,11 @@ test_session_errors (void)
   g_assert_cmpint (g_mkdir_with_parents (broken, 0700), ==, 0);
   g_assert_true (g_file_set_contents (broken_config, "{\"model_type\": \"olmoe\"}", -1, NULL));
 
-  window = SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  view = sy_window_get_analysis_view (window);
-  g_signal_connect (window, "model-opened", G_CALLBACK (sy_test_store_file), &opened);
-  g_signal_connect (window, "session-opened", G_CALLBACK (sy_test_store_file), &session_opened);
-  sy_analysis_view_set_text (view, text);
-  g_assert_true (sy_analysis_view_set_router (view, "topk:k=2", NULL));
-  sy_test_wait_idle (view);
-  get_state (view, &before);
+  watch_start (&w, SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app))));
+  sy_analysis_view_set_text (w.view, text);
+  g_assert_true (sy_analysis_view_set_router (w.view, "topk:k=2", NULL));
+  sy_test_wait_idle (w.view);
+  before = get_state (w.view);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -345,24 +336,22 @@ test_session_errors (void)
           g_assert_true (sy_session_file_save (s, path, &error));
           g_assert_no_error (error);
         }
-      sy_window_open_session (window, file);
+      sy_window_open_session (w.window, file);
       dialog = sy_test_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG, cases[i].dialog, TRUE, NULL, 0);
       g_test_message ("%s: %s", cases[i].name, adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
       g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), cases[i].needle));
       gtk_window_destroy (dialog);
       sy_test_settle (50);
 
-      g_assert_null (session_opened);
-      model_path = g_file_get_path (sy_window_get_model_folder (window));
+      g_assert_null (w.session_opened);
+      model_path = g_file_get_path (sy_window_get_model_folder (w.window));
       g_assert_cmpstr (model_path, ==, olmoe);
-      g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (window)), ==, "views");
-      assert_state (view, &before);
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (sy_window_get_stack (w.window)), ==, "views");
+      assert_state (w.view, before);
     }
 
-  state_clear (&before);
   sy_test_remove_tree (broken);
-  g_signal_handlers_disconnect_by_data (window, &opened);
-  g_signal_handlers_disconnect_by_data (window, &session_opened);
+  watch_stop (&w);
 }
 
 static void
