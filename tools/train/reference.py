@@ -55,6 +55,46 @@ def margins(cfg, info):
     return None
 
 
+def keep_tensors(tensors, key, L, logits, infos, hidden):
+    """A case's logits, the router logits of its L layers and its hidden
+    states, as F32 tensors named KEY.logits, KEY.router_logits.L and
+    KEY.hidden.I."""
+    tensors[f"{key}.logits"] = logits[0].float()
+    for l in range(L):
+        tensors[f"{key}.router_logits.{l}"] = infos[l]["router_logits"][0].float()
+    for i, h in enumerate(hidden):
+        tensors[f"{key}.hidden.{i}"] = h[0].float()
+
+
+def routing_entry(cfg, inf, n_tokens, E):
+    """One layer's routing of a case: each token's K, its chosen experts by
+    falling probability (ties: the lower id) and their weights (raw or
+    renormalised over the chosen, as cfg["weights"] says)."""
+    pi = inf["pi"]
+    experts, weights = [], []
+    for t in range(n_tokens):
+        chosen = [e for e in range(E) if bool(inf["S"][0, t, e])]
+        chosen.sort(key=lambda e: (-float(pi[t, e]), e))
+        if cfg["weights"] == "raw":
+            w = [float(pi[t, e]) for e in chosen]
+        else:
+            tot = sum(float(pi[t, e]) for e in chosen)
+            w = [float(pi[t, e]) / tot for e in chosen]
+        experts.append(chosen)
+        weights.append(w)
+    return {"k": inf["K"][0].tolist(), "experts": experts, "weights": weights}
+
+
+def greedy_continuation(model, ids, n=8):
+    """The n tokens greedy decoding appends to ids, each step a full forward
+    of the extended text (for `da` this re-decides every token's K)."""
+    cont = list(ids)
+    for _ in range(n):
+        lg, _, _, _ = model(torch.tensor([cont]))
+        cont.append(int(lg[0, -1].argmax()))
+    return cont[len(ids):]
+
+
 @torch.no_grad()
 def main():
     if len(sys.argv) != 3:
@@ -70,27 +110,11 @@ def main():
         ids = tok.encode(text, add_bos=True)
         x = torch.tensor([ids])
         logits, infos, _, hidden = model(x, keep_hidden=True)
-        tensors[f"{key}.logits"] = logits[0].float()
-        for l in range(L):
-            tensors[f"{key}.router_logits.{l}"] = infos[l]["router_logits"][0].float()
-        for i, h in enumerate(hidden):
-            tensors[f"{key}.hidden.{i}"] = h[0].float()
+        keep_tensors(tensors, key, L, logits, infos, hidden)
         layers = []
         for l in range(L):
             inf = infos[l]
-            pi = inf["pi"]
-            experts, weights = [], []
-            for t in range(len(ids)):
-                chosen = [e for e in range(E) if bool(inf["S"][0, t, e])]
-                chosen.sort(key=lambda e: (-float(pi[t, e]), e))
-                if cfg["weights"] == "raw":
-                    w = [float(pi[t, e]) for e in chosen]
-                else:
-                    tot = sum(float(pi[t, e]) for e in chosen)
-                    w = [float(pi[t, e]) / tot for e in chosen]
-                experts.append(chosen)
-                weights.append(w)
-            entry = {"k": inf["K"][0].tolist(), "experts": experts, "weights": weights}
+            entry = routing_entry(cfg, inf, len(ids), E)
             if "importance" in inf:
                 entry["importance_raw"] = inf["importance"][0].tolist()
             if "complexity" in inf:
@@ -100,16 +124,11 @@ def main():
             if m is not None:
                 entry["min_threshold_margin"] = m
             layers.append(entry)
-        # greedy continuation: 8 tokens, each step a full forward of the
-        # extended text (for `da` this re-decides every token's K)
-        cont = list(ids)
-        for _ in range(8):
-            lg, _, _, _ = model(torch.tensor([cont]))
-            cont.append(int(lg[0, -1].argmax()))
+        cont = greedy_continuation(model, ids)
         cases.append({"key": key, "text": text, "input_ids": ids,
                       "tokens": [tok.id_to_token[i] for i in ids],
-                      "greedy_continuation": cont[len(ids):],
-                      "greedy_text": tok.decode(cont[len(ids):]),
+                      "greedy_continuation": cont,
+                      "greedy_text": tok.decode(cont),
                       "router_layers": L, "hidden_layers": L + 1,
                       "routing": layers})
     os.makedirs(odir, exist_ok=True)

@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import SwitchyardLM  # noqa: E402
-from reference import margins  # noqa: E402
+from reference import greedy_continuation, keep_tensors, margins, routing_entry  # noqa: E402
 from train import hf_config, load_model, save_safetensors  # noqa: E402
 
 MARGIN = 2e-3
@@ -140,35 +140,18 @@ def build(name, over, out_root):
     ref_cases = []
     for key, ids in cases:
         logits, infos, hidden = decisions(model, cfg, ids)
-        out[f"{key}.logits"] = logits[0].float()
-        for l in range(L):
-            out[f"{key}.router_logits.{l}"] = infos[l]["router_logits"][0].float()
-        for i, h in enumerate(hidden):
-            out[f"{key}.hidden.{i}"] = h[0].float()
+        keep_tensors(out, key, L, logits, infos, hidden)
         layers = []
         for l in range(L):
             inf = infos[l]
-            pi = inf["pi"]
-            experts, weights = [], []
-            for t in range(len(ids)):
-                chosen = [e for e in range(E) if bool(inf["S"][0, t, e])]
-                chosen.sort(key=lambda e: (-float(pi[t, e]), e))
-                tot = sum(float(pi[t, e]) for e in chosen)
-                experts.append(chosen)
-                weights.append([float(pi[t, e]) / (1.0 if cfg["weights"] == "raw" else tot)
-                                for e in chosen])
-            entry = {"k": inf["K"][0].tolist(), "experts": experts, "weights": weights,
-                     "min_threshold_margin": margins(cfg, inf)}
+            entry = routing_entry(cfg, inf, len(ids), E)
+            entry["min_threshold_margin"] = margins(cfg, inf)
             if "complexity" in inf:
                 entry["complexity"] = inf["complexity"][0].tolist()
                 entry["depth"] = ["deep" if d else "shallow" for d in inf["deep"][0].tolist()]
             layers.append(entry)
-        cont = list(ids)
-        for _ in range(8):
-            lg, _, _, _ = model(torch.tensor([cont]))
-            cont.append(int(lg[0, -1].argmax()))
         ref_cases.append({"key": key, "input_ids": ids,
-                          "greedy_continuation": cont[len(ids):],
+                          "greedy_continuation": greedy_continuation(model, ids),
                           "router_layers": L, "hidden_layers": L + 1,
                           "routing": layers})
     save_safetensors(os.path.join(odir, "reference.safetensors"), out)
