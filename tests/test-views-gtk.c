@@ -48,30 +48,29 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *views[4];
 
   f->trace = sy_test_trace_new (GPOINTER_TO_INT (data), 6, 8, 21);
   f->selection = sy_selection_new ();
-  f->heatmap = sy_heatmap_view_new ();
-  f->strip = sy_token_strip_new ();
-  f->inspector = sy_inspector_view_new ();
-  f->summary = sy_summary_view_new ();
-  gtk_widget_set_size_request (f->heatmap, 800, 300);
-  gtk_widget_set_size_request (f->inspector, 800, 300);
-  gtk_widget_set_size_request (f->summary, 800, 300);
-  gtk_box_append (GTK_BOX (box), f->strip);
-  gtk_box_append (GTK_BOX (box), f->heatmap);
-  gtk_box_append (GTK_BOX (box), f->inspector);
-  gtk_box_append (GTK_BOX (box), f->summary);
-  for (GtkWidget *w = gtk_widget_get_first_child (box); w; w = gtk_widget_get_next_sibling (w))
+  views[0] = f->strip = sy_token_strip_new ();
+  views[1] = f->heatmap = sy_heatmap_view_new ();
+  views[2] = f->inspector = sy_inspector_view_new ();
+  views[3] = f->summary = sy_summary_view_new ();
+  /* one above the other, on one trace and one selection; the strip at
+   * its natural height, the others 800 x 300 */
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
-      sy_trace_view_set_selection (SY_TRACE_VIEW (w), f->selection);
-      sy_trace_view_set_trace (SY_TRACE_VIEW (w), f->trace);
+      if (views[i] != f->strip)
+        gtk_widget_set_size_request (views[i], 800, 300);
+      gtk_box_append (GTK_BOX (box), views[i]);
+      sy_trace_view_set_selection (SY_TRACE_VIEW (views[i]), f->selection);
+      sy_trace_view_set_trace (SY_TRACE_VIEW (views[i]), f->trace);
     }
   f->window = gtk_window_new ();
   gtk_window_set_child (GTK_WINDOW (f->window), box);
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_for_allocation (f->heatmap);
-  wait_for_allocation (f->summary);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    wait_for_allocation (views[i]);
 }
 
 static void
