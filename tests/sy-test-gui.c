@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,20 @@ sy_test_wait_idle (SyAnalysisView *view)
   do
     sy_test_settle (50);
   while (sy_worker_is_busy (worker));
+}
+
+char *
+sy_test_make_broken_model (const char *parent,
+                           const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *folder = g_build_filename (parent, name, NULL);
+  g_autofree char *config = g_build_filename (folder, "config.json", NULL);
+
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_file_set_contents (config, "{\"model_type\": \"olmoe\"}", -1, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&folder);
 }
 
 gboolean

@@ -115,6 +115,12 @@ void           sy_test_open_model      (SyWindow        *window,
 /* Runs the main loop until @view's worker is idle (50 ms at a time). */
 void           sy_test_wait_idle       (SyAnalysisView  *view);
 
+/* A new folder @name in @parent (asserted) that looks like a model (its
+ * config.json names a model_type) but fails to load: the other keys a
+ * model needs are missing.  Returns its path. */
+char          *sy_test_make_broken_model (const char *parent,
+                                          const char *name);
+
 /* Drops @file on @widget through its GtkDropTarget (asserted to have
  * one) at (10, 10); whether the target accepted it. */
 gboolean       sy_test_drop_file       (GtkWidget       *widget,

@@ -174,18 +174,9 @@ make_model_folder (const char *name)
 static char *
 make_broken_model_folder (const char *name)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *tmp = sy_test_make_tmp_dir ("switchyard-test-XXXXXX");
-  g_autofree char *folder = NULL;
-  g_autofree char *config = NULL;
 
-  g_assert_no_error (error);
-  folder = g_build_filename (tmp, name, NULL);
-  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
-  config = g_build_filename (folder, "config.json", NULL);
-  g_file_set_contents (config, "{\"model_type\": \"olmoe\"}", -1, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&folder);
+  return sy_test_make_broken_model (tmp, name);
 }
 
 static void

@@ -285,8 +285,7 @@ test_session_errors (void)
 {
   g_autofree char *olmoe = NULL;
   g_autofree char *missing_model = g_build_filename (tmp_dir, "no-such-model", NULL);
-  g_autofree char *broken = g_build_filename (tmp_dir, "broken-model", NULL);
-  g_autofree char *broken_config = g_build_filename (broken, "config.json", NULL);
+  g_autofree char *broken = sy_test_make_broken_model (tmp_dir, "broken-model");
   g_autoptr (GError) error = NULL;
   g_autoptr (SySessionFile) before = NULL;
   Watch w = { 0 };
@@ -308,8 +307,6 @@ test_session_errors (void)
 
   SKIP_WITHOUT_DISPLAY ();
   olmoe = fixture ("olmoe");
-  g_assert_cmpint (g_mkdir_with_parents (broken, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (broken_config, "{\"model_type\": \"olmoe\"}", -1, NULL));
 
   watch_start (&w, SY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app))));
   sy_analysis_view_set_text (w.view, text);
