@@ -263,6 +263,33 @@ topp_shot (SyWindow       *window,
   return shot;
 }
 
+/* SER in the policy list: the controls read back its spec, and K stays
+ * within [kmin, native k] */
+static void
+check_ser (SyAnalysisView *view,
+           GtkWidget      *heatmap,
+           int            *traces)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = NULL;
+  const SyTrace *trace;
+  int n = *traces;
+
+  g_assert_true (sy_analysis_view_set_router (view, "ser:kmin=1,t=0.6", &error));
+  g_assert_no_error (error);
+  spec = sy_analysis_view_get_router (view);
+  g_assert_cmpstr (spec, ==, "ser:kmin=1,t=0.60");
+  wait_for_trace (view, traces, n);
+  trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
+  g_assert_cmpstr (trace->router, ==, "ser:kmin=1,t=0.6");
+  for (int l = 0; l < trace->n_moe_layers; l++)
+    for (int t = 0; t < trace->n_tokens; t++)
+      {
+        g_assert_cmpint (trace->layers[l].k[t], >=, 1);
+        g_assert_cmpint (trace->layers[l].k[t], <=, trace->native_k);
+      }
+}
+
 static void
 test_visualizer_live (void)
 {
@@ -272,7 +299,6 @@ test_visualizer_live (void)
   g_autoptr (GdkTexture) typed = NULL;
   g_autoptr (GdkTexture) low_p = NULL;
   g_autoptr (GdkTexture) high_p = NULL;
-  g_autoptr (GError) error = NULL;
   SyWindow *window;
   SyAnalysisView *view;
   GtkWidget *heatmap, *strip, *text_view;
@@ -344,26 +370,7 @@ test_visualizer_live (void)
   g_assert_cmpfloat (avg_high, >, avg_low);
   g_assert_cmpfloat (pixel_difference (low_p, high_p), >, 0.002);
 
-  /* SER in the policy list: the controls read back its spec, and K stays
-   * within [kmin, native k] */
-  {
-    int n = traces;
-    g_autofree char *spec = NULL;
-
-    g_assert_true (sy_analysis_view_set_router (view, "ser:kmin=1,t=0.6", &error));
-    g_assert_no_error (error);
-    spec = sy_analysis_view_get_router (view);
-    g_assert_cmpstr (spec, ==, "ser:kmin=1,t=0.60");
-    wait_for_trace (view, &traces, n);
-    trace = sy_trace_view_get_trace (SY_TRACE_VIEW (heatmap));
-    g_assert_cmpstr (trace->router, ==, "ser:kmin=1,t=0.6");
-    for (int l = 0; l < trace->n_moe_layers; l++)
-      for (int t = 0; t < trace->n_tokens; t++)
-        {
-          g_assert_cmpint (trace->layers[l].k[t], >=, 1);
-          g_assert_cmpint (trace->layers[l].k[t], <=, trace->native_k);
-        }
-  }
+  check_ser (view, heatmap, &traces);
 
   /* Continue: the model writes on token by token; the views follow */
   trace = check_continue (window, view, heatmap, &traces);
