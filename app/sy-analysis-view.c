@@ -784,9 +784,7 @@ sy_analysis_view_export (SyAnalysisView  *self,
   else
     sy_render_style_init_light (&style);
   if ((self->last_view ? self->last_view : visible_view (self)) == self->compare)
-    return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style,
-                                   MAX (gtk_widget_get_width (self->compare), 480),
-                                   MAX (gtk_widget_get_height (self->compare), 200), error);
+    return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style, error);
   view = export_view (self);
   if (sy_trace_view_get_trace (view) == NULL)
     {

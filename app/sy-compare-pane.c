@@ -435,12 +435,11 @@ gboolean
 sy_compare_pane_export (SyComparePane        *self,
                         const char           *path,
                         const SyRenderStyle  *style,
-                        double                width,
-                        double                height,
                         GError              **error)
 {
   SyCompareExport job = { 0, };
   SySelection *selection;
+  double width, height;
 
   g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
 
@@ -460,8 +459,9 @@ sy_compare_pane_export (SyComparePane        *self,
   sy_compare_options_init (&job.diff);
   job.diff.selected_token = selection ? sy_selection_get_token (selection) : -1;
   job.diff.selected_layer = selection ? sy_selection_get_layer (selection) : -1;
-  return sy_compare_export (&job, path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
-                            error);
+  width = MAX (gtk_widget_get_width (GTK_WIDGET (self)), job.side ? 2 * 480 : 480);
+  height = MAX (gtk_widget_get_height (GTK_WIDGET (self)), 200);
+  return sy_compare_export (&job, path, width, height, 1.0, error);
 }
 
 static GtkWidget *

@@ -56,12 +56,11 @@ gboolean         sy_compare_sides_choose_stacked (int width,
                                                   int height,
                                                   int n_tokens,
                                                   int n_layers);
-/* Draws the visible page to SVG/PNG/PDF. */
+/* Draws the visible page to SVG/PNG/PDF at its size on screen (at least
+ * 480 × 200; the side page at least 960 wide). */
 gboolean         sy_compare_pane_export       (SyComparePane       *self,
                                                const char          *path,
                                                const SyRenderStyle *style,
-                                               double               width,
-                                               double               height,
                                                GError             **error);
 
 G_END_DECLS
