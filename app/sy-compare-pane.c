@@ -378,13 +378,6 @@ sy_compare_pane_set_page (SyComparePane *self,
     gtk_stack_set_visible_child_name (self->stack, page);
 }
 
-const char *
-sy_compare_pane_get_page (SyComparePane *self)
-{
-  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
-  return gtk_stack_get_visible_child_name (self->stack);
-}
-
 gboolean
 sy_compare_pane_set_router_b (SyComparePane  *self,
                               const char     *spec,
@@ -451,7 +444,7 @@ sy_compare_pane_export (SyComparePane        *self,
       return FALSE;
     }
   job.style = style;
-  job.side = g_strcmp0 (sy_compare_pane_get_page (self), "side") == 0;
+  job.side = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "side") == 0;
   selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self->diff));
   sy_heatmap_view_get_options (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), &job.heatmap);
   job.heatmap.x_offset = 0;

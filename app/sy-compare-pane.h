@@ -36,7 +36,6 @@ gboolean         sy_compare_pane_get_active   (SyComparePane *self);
 /* "side" or "diff" */
 void             sy_compare_pane_set_page     (SyComparePane *self,
                                                const char    *page);
-const char      *sy_compare_pane_get_page     (SyComparePane *self);
 gboolean         sy_compare_pane_set_router_b (SyComparePane *self,
                                                const char    *spec,
                                                GError       **error);
