@@ -117,15 +117,19 @@ print_table (const SyTrace     *trace,
   printf ("(* attention sink, s shallow, ! NaN fallback; nll of the next token)\n");
 }
 
+/* route's options (freed by sy_cli_free_options) */
+typedef struct
+{
+  SyCliInput  in;
+  char       *calibrate, *csv, *save_trace, *trace_path, *trace_dtype;
+  int         trace_top;
+  gboolean    json, pretty, no_compare;
+} RouteOptions;
+
 /* route --trace FILE [--router SPEC]: the policy re-applied to the
  * recorded router output, no model. */
 static int
-route_trace (const char                    *path,
-             const char                    *router,
-             gboolean                       json,
-             gboolean                       pretty,
-             const char                    *csv,
-             const char                    *save_trace,
+route_trace (const RouteOptions            *o,
              const SyTraceFileWriteOptions *wopts)
 {
   g_autoptr (GError) error = NULL;
@@ -135,12 +139,12 @@ route_trace (const char                    *path,
   g_autofree char *limits = NULL;
   Quality q = { 0, };
 
-  tf = sy_trace_file_load (path, &error);
+  tf = sy_trace_file_load (o->trace_path, &error);
   if (tf == NULL)
     return sy_cli_error_from (error);
-  if (router)
+  if (o->in.router)
     {
-      spec = sy_router_spec_parse (router, &error);
+      spec = sy_router_spec_parse (o->in.router, &error);
       if (spec == NULL)
         return sy_cli_error_from (error);
     }
@@ -149,20 +153,20 @@ route_trace (const char                    *path,
     return sy_cli_error_from (error);
   limits = sy_trace_file_describe_limits (tf, spec);
 
-  if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
+  if (o->csv && !sy_trace_write_csv (trace, o->csv, FALSE, &error))
     return sy_cli_error_from (error);
-  if (save_trace)
+  if (o->save_trace)
     {
       SyTraceFile copy = *tf;
 
       /* the re-applied routing under the same header */
       copy.trace = trace;
       copy.has_nll = FALSE;
-      if (!sy_trace_file_save (&copy, save_trace, wopts, &error))
+      if (!sy_trace_file_save (&copy, o->save_trace, wopts, &error))
         return sy_cli_error_from (error);
     }
 
-  if (json)
+  if (o->json)
     {
       g_autofree char *out = NULL;
       g_autofree char *extra = NULL;
@@ -178,8 +182,8 @@ route_trace (const char                    *path,
                                json_object_to_json_string_ext (lim, JSON_C_TO_STRING_PLAIN));
       json_object_put (lim);
       json_object_put (src);
-      out = sy_trace_to_json_full (trace, pretty, extra);
-      sy_cli_print_json (out, pretty);
+      out = sy_trace_to_json_full (trace, o->pretty, extra);
+      sy_cli_print_json (out, o->pretty);
     }
   else
     {
@@ -188,15 +192,6 @@ route_trace (const char                    *path,
     }
   return 0;
 }
-
-/* route's options (freed by sy_cli_free_options) */
-typedef struct
-{
-  SyCliInput  in;
-  char       *calibrate, *csv, *save_trace, *trace_path, *trace_dtype;
-  int         trace_top;
-  gboolean    json, pretty, no_compare;
-} RouteOptions;
 
 /* The price against native: runs @session natively on @ids and compares
  * its next-token distributions with @logits (@T × @V, the policy's). */
@@ -398,7 +393,7 @@ route (RouteOptions *o)
       if (o->in.model_path || o->in.text || o->in.ids_text || o->calibrate)
         return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
                              "(the trace holds the run)");
-      return route_trace (o->trace_path, o->in.router, o->json, o->pretty, o->csv, o->save_trace, &wopts);
+      return route_trace (o, &wopts);
     }
   return route_model (o, &wopts);
 }
