@@ -108,6 +108,16 @@ print_table (const SyCompare *cmp)
     }
 }
 
+/* compare's options (freed by sy_cli_free_options) */
+typedef struct
+{
+  SyCliInput  in;          /* --model, --text, --ids and A's router (--a) */
+  char       *spec_b, *out, *view, *style_name, *session_path, *trace_path, *trace_b_path;
+  gboolean    json, pretty;
+  int         width, height;
+  double      scale;
+} CompareOptions;
+
 /* One side of compare --trace: @spec ("recorded" or NULL: the trace's own
  * routing) re-applied to the trace in @path. */
 static SyTrace *
@@ -143,33 +153,22 @@ trace_side (const char  *path,
   return trace;
 }
 
+/* compare --trace A [--trace-b B]: A's and B's policies re-applied to
+ * the recorded runs (B's is A's without --trace-b). */
 static SyCompare *
-compare_traces (const char  *path_a,
-                const char  *path_b,
-                const char  *spec_a,
-                const char  *spec_b,
-                GError     **error)
+compare_traces (const CompareOptions  *o,
+                GError               **error)
 {
-  g_autoptr (SyTrace) a = trace_side (path_a, spec_a, "a", error);
+  g_autoptr (SyTrace) a = trace_side (o->trace_path, o->in.router, "a", error);
   g_autoptr (SyTrace) b = NULL;
 
   if (a == NULL)
     return NULL;
-  b = trace_side (path_b, spec_b, "b", error);
+  b = trace_side (o->trace_b_path ? o->trace_b_path : o->trace_path, o->spec_b, "b", error);
   if (b == NULL)
     return NULL;
   return sy_compare_new (a, NULL, b, NULL, 0, error);
 }
-
-/* compare's options (freed by sy_cli_free_options) */
-typedef struct
-{
-  SyCliInput  in;          /* --model, --text, --ids and A's router (--a) */
-  char       *spec_b, *out, *view, *style_name, *session_path, *trace_path, *trace_b_path;
-  gboolean    json, pretty;
-  int         width, height;
-  double      scale;
-} CompareOptions;
 
 /* --session FILE: what the options leave unsaid comes from the session;
  * FALSE having printed the error. */
@@ -305,8 +304,7 @@ compare (CompareOptions *o)
 
   if (o->trace_path != NULL)
     {
-      cmp = compare_traces (o->trace_path, o->trace_b_path ? o->trace_b_path : o->trace_path,
-                            o->in.router, o->spec_b, &error);
+      cmp = compare_traces (o, &error);
       if (cmp == NULL)
         return sy_cli_error ("compare: %s", error->message);
     }
