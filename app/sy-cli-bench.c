@@ -259,9 +259,9 @@ sy_cli_bench (int    argc,
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 
   t0 = now_s ();
-  model = sy_cli_load_model_full (model_path, resident ? SY_MODEL_LOAD_RESIDENT
-                                  : mapped ? SY_MODEL_LOAD_MAPPED : SY_MODEL_LOAD_DEFAULT,
-                                  &error);
+  model = sy_cli_load_model (model_path, resident ? SY_MODEL_LOAD_RESIDENT
+                             : mapped ? SY_MODEL_LOAD_MAPPED : SY_MODEL_LOAD_DEFAULT,
+                             &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   f.load_s = now_s () - t0;

@@ -15,16 +15,9 @@
 #include "sy-engine-error.h"
 
 SyModel *
-sy_cli_load_model (const char  *path,
-                   GError     **error)
-{
-  return sy_cli_load_model_full (path, SY_MODEL_LOAD_DEFAULT, error);
-}
-
-SyModel *
-sy_cli_load_model_full (const char        *path,
-                        SyModelLoadFlags   flags,
-                        GError           **error)
+sy_cli_load_model (const char        *path,
+                   SyModelLoadFlags   flags,
+                   GError           **error)
 {
   SyModel *model;
   const char * const *unused;
@@ -147,7 +140,7 @@ gboolean
 sy_cli_input_load (SyCliInput  *input,
                    GError     **error)
 {
-  input->model = sy_cli_load_model (input->model_path, error);
+  input->model = sy_cli_load_model (input->model_path, SY_MODEL_LOAD_DEFAULT, error);
   if (input->model == NULL)
     return FALSE;
   input->ids = sy_cli_input_ids (input->model, input->text, input->ids_text, &input->n_ids, error);

@@ -16,12 +16,11 @@
 G_BEGIN_DECLS
 
 /* Loads --model PATH (NULL: the embedded demo model, which is not built
- * yet: an error).  Prints a warning line per leftover tensor on stderr. */
-SyModel      *sy_cli_load_model   (const char    *path,
-                                   GError       **error);
-SyModel      *sy_cli_load_model_full (const char       *path,
-                                      SyModelLoadFlags  flags,
-                                      GError          **error);
+ * yet: an error) with @flags (SY_MODEL_LOAD_DEFAULT: as the model's size
+ * suggests).  Prints a warning line per leftover tensor on stderr. */
+SyModel      *sy_cli_load_model   (const char        *path,
+                                   SyModelLoadFlags   flags,
+                                   GError           **error);
 /* "1,2,3" -> ids. */
 int32_t      *sy_cli_parse_ids    (const char    *text,
                                    int           *n_ids,

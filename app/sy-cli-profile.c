@@ -200,7 +200,7 @@ profile_model (const ProfileOptions  *o,
   if (corpus == NULL)
     return sy_cli_error_from (error);
 
-  model = sy_cli_load_model (o->model_path, &error);
+  model = sy_cli_load_model (o->model_path, SY_MODEL_LOAD_DEFAULT, &error);
   if (model == NULL)
     return sy_cli_error_from (error);
 
