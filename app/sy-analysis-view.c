@@ -347,6 +347,29 @@ on_split_pressed (GtkGestureClick *gesture,
     self->split_placed = TRUE;
 }
 
+void
+sy_expert_card_present (GtkWidget *card,
+                        GtkWindow *parent,
+                        int        expert,
+                        int        layer,
+                        gboolean   b)
+{
+  GtkWidget *window = gtk_window_new ();
+  g_autofree char *title = b ? g_strdup_printf (_("Expert %d of layer L%d (B)"), expert, layer)
+                             : g_strdup_printf (_("Expert %d of layer L%d"), expert, layer);
+
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
+  if (parent != NULL)
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+      gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (parent));
+    }
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_child (GTK_WINDOW (window), card);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 /* An expert card: @slot's trace (A, or B in Compare) for one expert */
 static GtkWidget *
 show_expert (SyAnalysisView *self,
@@ -355,9 +378,8 @@ show_expert (SyAnalysisView *self,
              int             expert)
 {
   const SyTrace *trace;
-  GtkWidget *window, *card;
+  GtkWidget *card;
   GtkRoot *root;
-  g_autofree char *title = NULL;
 
   trace = sy_worker_get_trace (self->worker, slot);
   if (trace == NULL || moe < 0 || moe >= trace->n_moe_layers || expert < 0 || expert >= trace->n_experts)
@@ -369,21 +391,9 @@ show_expert (SyAnalysisView *self,
     sy_expert_view_set_profile (SY_EXPERT_VIEW (card),
                                 sy_profiler_window_get_expert (SY_PROFILER_WINDOW (self->profiler),
                                                                trace->model, moe, expert, NULL));
-  window = gtk_window_new ();
-  title = slot == SY_SLOT_B
-          ? g_strdup_printf (_("Expert %d of layer L%d (B)"), expert, trace->layers[moe].layer)
-          : g_strdup_printf (_("Expert %d of layer L%d"), expert, trace->layers[moe].layer);
-  gtk_window_set_title (GTK_WINDOW (window), title);
-  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
   root = gtk_widget_get_root (GTK_WIDGET (self));
-  if (GTK_IS_WINDOW (root))
-    {
-      gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
-      gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (root)));
-    }
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
-  gtk_window_set_child (GTK_WINDOW (window), card);
-  gtk_window_present (GTK_WINDOW (window));
+  sy_expert_card_present (card, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, expert,
+                          trace->layers[moe].layer, slot == SY_SLOT_B);
   return card;
 }
 
@@ -784,9 +794,7 @@ sy_analysis_view_export (SyAnalysisView  *self,
   else
     sy_render_style_init_light (&style);
   if ((self->last_view ? self->last_view : visible_view (self)) == self->compare)
-    return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style,
-                                   MAX (gtk_widget_get_width (self->compare), 480),
-                                   MAX (gtk_widget_get_height (self->compare), 200), error);
+    return sy_compare_pane_export (SY_COMPARE_PANE (self->compare), path, &style, error);
   view = export_view (self);
   if (sy_trace_view_get_trace (view) == NULL)
     {

@@ -102,5 +102,13 @@ void           sy_analysis_view_set_profiler (SyAnalysisView  *self,
 GtkWidget     *sy_analysis_view_show_expert  (SyAnalysisView  *self,
                                               int              moe,
                                               int              expert);
+/* The window of its own an expert card opens in (here and in the
+ * profiler): titled by @expert, @layer (and "(B)" for configuration B's
+ * @b), over @parent (NULL: none) and in its application. */
+void           sy_expert_card_present        (GtkWidget       *card,
+                                              GtkWindow       *parent,
+                                              int              expert,
+                                              int              layer,
+                                              gboolean         b);
 
 G_END_DECLS

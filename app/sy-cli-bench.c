@@ -110,6 +110,30 @@ kernels_line (SyDType       d,
 
 static const int prompts[2] = { 32, 128 };
 
+/* The prefill figures of both prompt lengths as "prefill32TAG_s",
+ * "prefill32TAG_tok_s", ... then the CPU times, "prefill32TAG_cpu_s", ... */
+static void
+add_prefill_json (json_object  *root,
+                  const char   *tag,
+                  const double  s[2],
+                  const double  cpu[2])
+{
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("prefill%d%s_s", prompts[i], tag);
+      g_autofree char *rate = g_strdup_printf ("prefill%d%s_tok_s", prompts[i], tag);
+
+      json_object_object_add (root, key, json_object_new_double (s[i]));
+      json_object_object_add (root, rate, json_object_new_double (prompts[i] / s[i]));
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("prefill%d%s_cpu_s", prompts[i], tag);
+
+      json_object_object_add (root, key, json_object_new_double (cpu[i]));
+    }
+}
+
 static void
 print_json (const SyModelInfo *info,
             const Figures     *f)
@@ -135,21 +159,9 @@ print_json (const SyModelInfo *info,
     sy_activations_to_string (f->activations)));
   json_object_object_add (root, "load_s", json_object_new_double (f->load_s));
   json_object_object_add (root, "resident", json_object_new_boolean (info->resident));
-  json_object_object_add (root, "prefill32_s", json_object_new_double (f->prefill_s[0]));
-  json_object_object_add (root, "prefill32_tok_s", json_object_new_double (32 / f->prefill_s[0]));
-  json_object_object_add (root, "prefill128_s", json_object_new_double (f->prefill_s[1]));
-  json_object_object_add (root, "prefill128_tok_s", json_object_new_double (128 / f->prefill_s[1]));
-  json_object_object_add (root, "prefill32_cpu_s", json_object_new_double (f->prefill_cpu[0]));
-  json_object_object_add (root, "prefill128_cpu_s", json_object_new_double (f->prefill_cpu[1]));
+  add_prefill_json (root, "", f->prefill_s, f->prefill_cpu);
   if (f->last_logits)
-    {
-      json_object_object_add (root, "prefill32_last_logits_s", json_object_new_double (f->last_s[0]));
-      json_object_object_add (root, "prefill32_last_logits_tok_s", json_object_new_double (32 / f->last_s[0]));
-      json_object_object_add (root, "prefill128_last_logits_s", json_object_new_double (f->last_s[1]));
-      json_object_object_add (root, "prefill128_last_logits_tok_s", json_object_new_double (128 / f->last_s[1]));
-      json_object_object_add (root, "prefill32_last_logits_cpu_s", json_object_new_double (f->last_cpu[0]));
-      json_object_object_add (root, "prefill128_last_logits_cpu_s", json_object_new_double (f->last_cpu[1]));
-    }
+    add_prefill_json (root, "_last_logits", f->last_s, f->last_cpu);
   json_object_object_add (root, "decode_tok_s", json_object_new_double (f->decode_tokens / f->decode_s));
   json_object_object_add (root, "decode_cpu_s_per_tok",
                           json_object_new_double (f->decode_cpu / f->decode_tokens));
@@ -247,9 +259,9 @@ sy_cli_bench (int    argc,
     return sy_cli_error ("bench: --decode-tokens or --repeat out of range");
 
   t0 = now_s ();
-  model = sy_cli_load_model_full (model_path, resident ? SY_MODEL_LOAD_RESIDENT
-                                  : mapped ? SY_MODEL_LOAD_MAPPED : SY_MODEL_LOAD_DEFAULT,
-                                  &error);
+  model = sy_cli_load_model (model_path, resident ? SY_MODEL_LOAD_RESIDENT
+                             : mapped ? SY_MODEL_LOAD_MAPPED : SY_MODEL_LOAD_DEFAULT,
+                             &error);
   if (model == NULL)
     return sy_cli_error_from (error);
   f.load_s = now_s () - t0;

@@ -108,6 +108,16 @@ print_table (const SyCompare *cmp)
     }
 }
 
+/* compare's options (freed by sy_cli_free_options) */
+typedef struct
+{
+  SyCliInput  in;          /* --model, --text, --ids and A's router (--a) */
+  char       *spec_b, *out, *view, *style_name, *session_path, *trace_path, *trace_b_path;
+  gboolean    json, pretty;
+  int         width, height;
+  double      scale;
+} CompareOptions;
+
 /* One side of compare --trace: @spec ("recorded" or NULL: the trace's own
  * routing) re-applied to the trace in @path. */
 static SyTrace *
@@ -143,33 +153,22 @@ trace_side (const char  *path,
   return trace;
 }
 
+/* compare --trace A [--trace-b B]: A's and B's policies re-applied to
+ * the recorded runs (B's is A's without --trace-b). */
 static SyCompare *
-compare_traces (const char  *path_a,
-                const char  *path_b,
-                const char  *spec_a,
-                const char  *spec_b,
-                GError     **error)
+compare_traces (const CompareOptions  *o,
+                GError               **error)
 {
-  g_autoptr (SyTrace) a = trace_side (path_a, spec_a, "a", error);
+  g_autoptr (SyTrace) a = trace_side (o->trace_path, o->in.router, "a", error);
   g_autoptr (SyTrace) b = NULL;
 
   if (a == NULL)
     return NULL;
-  b = trace_side (path_b, spec_b, "b", error);
+  b = trace_side (o->trace_b_path ? o->trace_b_path : o->trace_path, o->spec_b, "b", error);
   if (b == NULL)
     return NULL;
   return sy_compare_new (a, NULL, b, NULL, 0, error);
 }
-
-/* compare's options (freed by sy_cli_free_options) */
-typedef struct
-{
-  char     *model_path, *text, *ids_text, *spec_a, *spec_b, *out;
-  char     *view, *style_name, *session_path, *trace_path, *trace_b_path;
-  gboolean  json, pretty;
-  int       width, height;
-  double    scale;
-} CompareOptions;
 
 /* --session FILE: what the options leave unsaid comes from the session;
  * FALSE having printed the error. */
@@ -180,7 +179,7 @@ apply_session (CompareOptions *o,
   g_autoptr (SySessionFile) saved = NULL;
   g_autoptr (GError) error = NULL;
 
-  saved = sy_cli_load_session (o->session_path, &o->model_path, &error);
+  saved = sy_cli_load_session (o->session_path, &o->in.model_path, &error);
   if (saved == NULL)
     {
       sy_cli_error ("compare: %s", error->message);
@@ -193,10 +192,10 @@ apply_session (CompareOptions *o,
       if (o->trace_b_path == NULL)
         o->trace_b_path = sy_session_file_resolve_trace (saved, o->session_path, TRUE);
     }
-  else if (o->text == NULL && o->ids_text == NULL && saved->trace == NULL)
-    o->text = g_strdup (saved->text);
-  if (o->spec_a == NULL)
-    o->spec_a = g_strdup (saved->router_a);
+  else if (o->in.text == NULL && o->in.ids_text == NULL && saved->trace == NULL)
+    o->in.text = g_strdup (saved->text);
+  if (o->in.router == NULL)
+    o->in.router = g_strdup (saved->router_a);
   if (o->spec_b == NULL && saved->router_b != NULL)
     o->spec_b = g_strdup (saved->router_b);
   if (o->spec_b == NULL && o->trace_b_path == NULL)
@@ -246,36 +245,32 @@ picture_options (CompareOptions  *o,
 /* A and B run on the model into *@cmp; returns 0, or 1 having printed
  * the error. */
 static int
-compare_model (const CompareOptions  *o,
-               SyCompare            **cmp)
+compare_model (CompareOptions  *o,
+               SyCompare      **cmp)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
   g_autoptr (SySession) sa = NULL;
   g_autoptr (SySession) sb = NULL;
-  g_autoptr (SyRouterSpec) ra = NULL;
   g_autoptr (SyRouterSpec) rb = NULL;
-  g_autofree int32_t *ids = NULL;
-  int n_ids = 0;
+  SyCliInput *in = &o->in;
 
-  ra = sy_router_spec_parse (o->spec_a ? o->spec_a : "native", &error);
-  if (ra == NULL)
+  in->spec = sy_router_spec_parse (in->router ? in->router : "native", &error);
+  if (in->spec == NULL)
     return sy_cli_error ("compare: --a: %s", error->message);
   rb = sy_router_spec_parse (o->spec_b, &error);
   if (rb == NULL)
     return sy_cli_error ("compare: --b: %s", error->message);
 
-  model = sy_cli_load_model_input (o->model_path, o->text, o->ids_text, &ids, &n_ids, &error);
-  if (model == NULL)
+  if (!sy_cli_input_load (in, &error))
     return sy_cli_error_from (error);
 
-  sa = sy_session_new (model);
-  sb = sy_session_new (model);
-  if (!sy_session_set_router (sa, ra, &error))
+  sa = sy_session_new (in->model);
+  sb = sy_session_new (in->model);
+  if (!sy_session_set_router (sa, in->spec, &error))
     return sy_cli_error ("compare: --a: %s", error->message);
   if (!sy_session_set_router (sb, rb, &error))
     return sy_cli_error ("compare: --b: %s", error->message);
-  *cmp = sy_compare_run (sa, sb, ids, n_ids, NULL, NULL, &error);
+  *cmp = sy_compare_run (sa, sb, in->ids, in->n_ids, NULL, NULL, &error);
   if (*cmp == NULL)
     return sy_cli_error_from (error);
   return 0;
@@ -296,20 +291,20 @@ compare (CompareOptions *o)
     return 1;
   if (o->trace_b_path != NULL && o->trace_path == NULL)
     return sy_cli_error ("compare: --trace-b needs --trace (A's trace)");
-  if (o->trace_path != NULL && (o->text || o->ids_text || o->model_path || (o->session_path && !session_has_trace)))
+  if (o->trace_path != NULL && (o->in.text || o->in.ids_text || o->in.model_path
+                                || (o->session_path && !session_has_trace)))
     return sy_cli_error ("compare: --trace takes no --model, --text, --ids or --session "
                          "(the trace holds the run)");
   if (o->spec_b == NULL && o->trace_b_path == NULL)
     return sy_cli_error ("compare: --b SPEC is required (configuration B)");
-  if (o->trace_path == NULL && (o->text == NULL) == (o->ids_text == NULL))
+  if (o->trace_path == NULL && (o->in.text == NULL) == (o->in.ids_text == NULL))
     return sy_cli_error ("compare: give exactly one of --text TEXT and --ids 1,2,3");
   if (picture_options (o, &job, &style, &format) != 0)
     return 1;
 
   if (o->trace_path != NULL)
     {
-      cmp = compare_traces (o->trace_path, o->trace_b_path ? o->trace_b_path : o->trace_path,
-                            o->spec_a, o->spec_b, &error);
+      cmp = compare_traces (o, &error);
       if (cmp == NULL)
         return sy_cli_error ("compare: %s", error->message);
     }
@@ -341,7 +336,7 @@ sy_cli_compare (int    argc,
   CompareOptions o = { .scale = 1.0 };
   int status = 1;
   GOptionEntry entries[] = {
-    SY_CLI_OPTION_MODEL (&o.model_path),
+    SY_CLI_OPTION_MODEL (&o.in.model_path),
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &o.trace_path,
       "Compare on a recorded trace file (no model): --a and --b are re-applied to it "
       "(\"recorded\", the default, is its own routing)", "FILE" },
@@ -349,9 +344,9 @@ sy_cli_compare (int    argc,
       "B's trace: a second recording of the same text (another model or precision)", "FILE" },
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session_path,
       "Session file (.switchyard): model, text, A and B; other options override it", "FILE" },
-    SY_CLI_OPTION_TEXT (&o.text),
-    SY_CLI_OPTION_IDS (&o.ids_text),
-    { "a", 0, 0, G_OPTION_ARG_STRING, &o.spec_a, "Configuration A (default native)", "SPEC" },
+    SY_CLI_OPTION_TEXT (&o.in.text),
+    SY_CLI_OPTION_IDS (&o.in.ids_text),
+    { "a", 0, 0, G_OPTION_ARG_STRING, &o.in.router, "Configuration A (default native)", "SPEC" },
     { "b", 0, 0, G_OPTION_ARG_STRING, &o.spec_b, "Configuration B", "SPEC" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the comparison as JSON", NULL },
     SY_CLI_OPTION_PRETTY (&o.pretty),
@@ -368,5 +363,6 @@ sy_cli_compare (int    argc,
                             &argc, &argv))
     status = compare (&o);
   sy_cli_free_options (entries);
+  sy_cli_input_clear (&o.in);
   return status;
 }

@@ -33,14 +33,12 @@ sy_cli_forward (int    argc,
     { NULL }
   };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
-  g_autoptr (SySession) session = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autoptr (SySafetensorsWriter) writer = NULL;
-  g_autofree int32_t *ids = NULL;
+  SySession *session;
   const SyModelInfo *info;
   const float *logits;
-  int n = 0, T, V;
+  int T, V;
 
   if (!sy_cli_parse_options ("forward", "- run one forward pass and dump its tensors", NULL, entries,
                              TRUE, &argc, &argv))
@@ -50,12 +48,12 @@ sy_cli_forward (int    argc,
   if (dump == NULL)
     return sy_cli_error ("forward: --dump OUT.safetensors is required");
 
-  session = sy_cli_input_open (&in, &model, &ids, &n, &error);
-  if (session == NULL)
+  if (!sy_cli_input_open (&in, &error))
     return sy_cli_error_from (error);
-  info = sy_model_get_info (model);
+  session = in.session;
+  info = sy_model_get_info (in.model);
   sy_session_set_capture_hidden (session, TRUE);
-  trace = sy_session_run (session, ids, n, NULL, NULL, &error);
+  trace = sy_session_run (session, in.ids, in.n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
 

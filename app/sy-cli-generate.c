@@ -50,15 +50,13 @@ sy_cli_generate (int    argc,
     { NULL }
   };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
-  g_autoptr (SySession) session = NULL;
   g_autoptr (SyTrace) trace = NULL;
-  g_autofree int32_t *prompt = NULL;
   g_autofree char *out_text = NULL;
+  SySession *session;
   const SyModelInfo *info;
   SySampling sampling;
   const int32_t *new_ids;
-  int n = 0, n_new = 0;
+  int n, n_new = 0;
 
   if (!sy_cli_parse_options ("generate", "- decoding, greedy or sampled", NULL, entries, TRUE, &argc, &argv))
     return 1;
@@ -83,22 +81,23 @@ sy_cli_generate (int    argc,
         return sy_cli_error ("generate: --seed %s: not a non-negative integer", seed_text);
     }
 
-  session = sy_cli_input_open (&in, &model, &prompt, &n, &error);
-  if (session == NULL)
+  if (!sy_cli_input_open (&in, &error))
     return sy_cli_error_from (error);
-  info = sy_model_get_info (model);
+  session = in.session;
+  n = in.n_ids;
+  info = sy_model_get_info (in.model);
   sy_session_set_extend_native (session, TRUE);
   /* only the text is printed: the prompt's LM head for its last position
    * (--json prints the trace, with every token's nll) */
   sy_session_set_last_logits (session, !json);
 
-  trace = sy_generate (session, prompt, n, max_tokens, &sampling, info->eos_token_ids,
+  trace = sy_generate (session, in.ids, n, max_tokens, &sampling, info->eos_token_ids,
                        info->n_eos_token_ids, NULL, NULL, &n_new, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
   new_ids = trace->ids + n;
 
-  out_text = sy_cli_decode (model, new_ids, n_new);
+  out_text = sy_cli_decode (in.model, new_ids, n_new);
   if (json)
     {
       g_autofree char *trace_json = sy_trace_to_json (trace, FALSE);

@@ -15,16 +15,9 @@
 #include "sy-engine-error.h"
 
 SyModel *
-sy_cli_load_model (const char  *path,
-                   GError     **error)
-{
-  return sy_cli_load_model_full (path, SY_MODEL_LOAD_DEFAULT, error);
-}
-
-SyModel *
-sy_cli_load_model_full (const char        *path,
-                        SyModelLoadFlags   flags,
-                        GError           **error)
+sy_cli_load_model (const char        *path,
+                   SyModelLoadFlags   flags,
+                   GError           **error)
 {
   SyModel *model;
   const char * const *unused;
@@ -44,24 +37,6 @@ sy_cli_load_model_full (const char        *path,
     fprintf (stderr, "switchyard-cli: warning: %s: tensor '%s' is not used by %s\n",
              path, unused[i], sy_model_get_info (model)->hf_class);
   return model;
-}
-
-SyModel *
-sy_cli_load_model_input (const char  *path,
-                         const char  *text,
-                         const char  *ids_text,
-                         int32_t    **ids,
-                         int         *n_ids,
-                         GError     **error)
-{
-  g_autoptr (SyModel) model = sy_cli_load_model (path, error);
-
-  if (model == NULL)
-    return NULL;
-  *ids = sy_cli_input_ids (model, text, ids_text, n_ids, error);
-  if (*ids == NULL)
-    return NULL;
-  return g_steal_pointer (&model);
 }
 
 int32_t *
@@ -147,22 +122,6 @@ sy_cli_input_ids (SyModel     *model,
   }
 }
 
-gboolean
-sy_cli_set_router (SySession   *session,
-                   const char  *spec,
-                   GError     **error)
-{
-  g_autoptr (SyRouterSpec) parsed = NULL;
-
-  if (spec != NULL)
-    {
-      parsed = sy_router_spec_parse (spec, error);
-      if (parsed == NULL)
-        return FALSE;
-    }
-  return sy_session_set_router (session, parsed, error);
-}
-
 void
 sy_cli_input_clear (SyCliInput *input)
 {
@@ -171,26 +130,38 @@ sy_cli_input_clear (SyCliInput *input)
   g_clear_pointer (&input->ids_text, g_free);
   g_clear_pointer (&input->router, g_free);
   g_clear_pointer (&input->activations, g_free);
+  g_clear_pointer (&input->spec, sy_router_spec_free);
+  g_clear_pointer (&input->session, sy_session_free);
+  g_clear_pointer (&input->ids, g_free);
+  g_clear_pointer (&input->model, sy_model_unref);
 }
 
-SySession *
-sy_cli_input_open (const SyCliInput  *input,
-                   SyModel          **model,
-                   int32_t          **ids,
-                   int               *n_ids,
-                   GError           **error)
+gboolean
+sy_cli_input_load (SyCliInput  *input,
+                   GError     **error)
 {
-  g_autoptr (SySession) session = NULL;
+  input->model = sy_cli_load_model (input->model_path, SY_MODEL_LOAD_DEFAULT, error);
+  if (input->model == NULL)
+    return FALSE;
+  input->ids = sy_cli_input_ids (input->model, input->text, input->ids_text, &input->n_ids, error);
+  return input->ids != NULL;
+}
 
-  *model = sy_cli_load_model_input (input->model_path, input->text, input->ids_text, ids, n_ids,
-                                    error);
-  if (*model == NULL)
-    return NULL;
-  session = sy_session_new (*model);
-  sy_session_set_activations (session, sy_cli_activations (input->activations));
-  if (!sy_cli_set_router (session, input->router, error))
-    return NULL;
-  return g_steal_pointer (&session);
+gboolean
+sy_cli_input_open (SyCliInput  *input,
+                   GError     **error)
+{
+  if (!sy_cli_input_load (input, error))
+    return FALSE;
+  input->session = sy_session_new (input->model);
+  sy_session_set_activations (input->session, sy_cli_activations (input->activations));
+  if (input->spec == NULL && input->router != NULL)
+    {
+      input->spec = sy_router_spec_parse (input->router, error);
+      if (input->spec == NULL)
+        return FALSE;
+    }
+  return sy_session_set_router (input->session, input->spec, error);
 }
 
 SyRouterSpec *

@@ -16,12 +16,11 @@
 G_BEGIN_DECLS
 
 /* Loads --model PATH (NULL: the embedded demo model, which is not built
- * yet: an error).  Prints a warning line per leftover tensor on stderr. */
-SyModel      *sy_cli_load_model   (const char    *path,
-                                   GError       **error);
-SyModel      *sy_cli_load_model_full (const char       *path,
-                                      SyModelLoadFlags  flags,
-                                      GError          **error);
+ * yet: an error) with @flags (SY_MODEL_LOAD_DEFAULT: as the model's size
+ * suggests).  Prints a warning line per leftover tensor on stderr. */
+SyModel      *sy_cli_load_model   (const char        *path,
+                                   SyModelLoadFlags   flags,
+                                   GError           **error);
 /* "1,2,3" -> ids. */
 int32_t      *sy_cli_parse_ids    (const char    *text,
                                    int           *n_ids,
@@ -33,40 +32,36 @@ int32_t      *sy_cli_input_ids    (SyModel       *model,
                                    const char    *ids,
                                    int           *n_ids,
                                    GError       **error);
-/* sy_cli_load_model() and then sy_cli_input_ids(): the model and the
- * input ids in *@ids, or NULL (no ids) with @error. */
-SyModel      *sy_cli_load_model_input (const char  *path,
-                                       const char  *text,
-                                       const char  *ids_text,
-                                       int32_t    **ids,
-                                       int         *n_ids,
-                                       GError     **error);
 /* What a command that runs one input takes: --model, --text or --ids,
- * --router and --activations (each NULL where not given). */
+ * --router and --activations (each NULL where not given), and what
+ * sy_cli_input_load() and sy_cli_input_open() make of them (all freed by
+ * sy_cli_input_clear()). */
 typedef struct
 {
-  char *model_path;
-  char *text;
-  char *ids_text;
-  char *router;
-  char *activations;
+  char         *model_path;
+  char         *text;
+  char         *ids_text;
+  char         *router;
+  char         *activations;
+  SyRouterSpec *spec;        /* the router; NULL: _open() parses @router */
+  SyModel      *model;
+  int32_t      *ids;
+  int           n_ids;
+  SySession    *session;
 } SyCliInput;
 
 void          sy_cli_input_clear  (SyCliInput    *input);
-/* The model and the ids of @input, and a session on them with its
- * activations and router; NULL with @error. */
-SySession    *sy_cli_input_open   (const SyCliInput *input,
-                                   SyModel         **model,
-                                   int32_t         **ids,
-                                   int              *n_ids,
-                                   GError          **error);
+/* sy_cli_load_model() and then sy_cli_input_ids(): the model and the
+ * ids of @input; FALSE with @error. */
+gboolean      sy_cli_input_load   (SyCliInput    *input,
+                                   GError       **error);
+/* sy_cli_input_load() and a session on them with the activations and the
+ * router (@spec, else @router, else native); FALSE with @error. */
+gboolean      sy_cli_input_open   (SyCliInput    *input,
+                                   GError       **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SyCliInput, sy_cli_input_clear)
 
-/* --router SPEC (NULL: native) set on @session. */
-gboolean      sy_cli_set_router   (SySession     *session,
-                                   const char    *spec,
-                                   GError       **error);
 /* --router SPEC (NULL: native) */
 SyRouterSpec *sy_cli_parse_router (const char    *spec,
                                    GError       **error);

@@ -288,7 +288,7 @@ run_model (RenderArgs    *args,
            SyTrace      **trace)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = sy_cli_load_model (args->model_path, &error);
+  g_autoptr (SyModel) model = sy_cli_load_model (args->model_path, SY_MODEL_LOAD_DEFAULT, &error);
   g_autoptr (SySession) session = NULL;
   g_autofree int32_t *ids = NULL;
   int n_ids = 0, vocab;

@@ -117,15 +117,19 @@ print_table (const SyTrace     *trace,
   printf ("(* attention sink, s shallow, ! NaN fallback; nll of the next token)\n");
 }
 
+/* route's options (freed by sy_cli_free_options) */
+typedef struct
+{
+  SyCliInput  in;
+  char       *calibrate, *csv, *save_trace, *trace_path, *trace_dtype;
+  int         trace_top;
+  gboolean    json, pretty, no_compare;
+} RouteOptions;
+
 /* route --trace FILE [--router SPEC]: the policy re-applied to the
  * recorded router output, no model. */
 static int
-route_trace (const char                    *path,
-             const char                    *router,
-             gboolean                       json,
-             gboolean                       pretty,
-             const char                    *csv,
-             const char                    *save_trace,
+route_trace (const RouteOptions            *o,
              const SyTraceFileWriteOptions *wopts)
 {
   g_autoptr (GError) error = NULL;
@@ -135,12 +139,12 @@ route_trace (const char                    *path,
   g_autofree char *limits = NULL;
   Quality q = { 0, };
 
-  tf = sy_trace_file_load (path, &error);
+  tf = sy_trace_file_load (o->trace_path, &error);
   if (tf == NULL)
     return sy_cli_error_from (error);
-  if (router)
+  if (o->in.router)
     {
-      spec = sy_router_spec_parse (router, &error);
+      spec = sy_router_spec_parse (o->in.router, &error);
       if (spec == NULL)
         return sy_cli_error_from (error);
     }
@@ -149,20 +153,20 @@ route_trace (const char                    *path,
     return sy_cli_error_from (error);
   limits = sy_trace_file_describe_limits (tf, spec);
 
-  if (csv && !sy_trace_write_csv (trace, csv, FALSE, &error))
+  if (o->csv && !sy_trace_write_csv (trace, o->csv, FALSE, &error))
     return sy_cli_error_from (error);
-  if (save_trace)
+  if (o->save_trace)
     {
       SyTraceFile copy = *tf;
 
       /* the re-applied routing under the same header */
       copy.trace = trace;
       copy.has_nll = FALSE;
-      if (!sy_trace_file_save (&copy, save_trace, wopts, &error))
+      if (!sy_trace_file_save (&copy, o->save_trace, wopts, &error))
         return sy_cli_error_from (error);
     }
 
-  if (json)
+  if (o->json)
     {
       g_autofree char *out = NULL;
       g_autofree char *extra = NULL;
@@ -178,8 +182,8 @@ route_trace (const char                    *path,
                                json_object_to_json_string_ext (lim, JSON_C_TO_STRING_PLAIN));
       json_object_put (lim);
       json_object_put (src);
-      out = sy_trace_to_json_full (trace, pretty, extra);
-      sy_cli_print_json (out, pretty);
+      out = sy_trace_to_json_full (trace, o->pretty, extra);
+      sy_cli_print_json (out, o->pretty);
     }
   else
     {
@@ -188,15 +192,6 @@ route_trace (const char                    *path,
     }
   return 0;
 }
-
-/* route's options (freed by sy_cli_free_options) */
-typedef struct
-{
-  char     *model_path, *text, *ids_text, *router, *calibrate;
-  char     *csv, *save_trace, *trace_path, *trace_dtype, *activations;
-  int       trace_top;
-  gboolean  json, pretty, no_compare;
-} RouteOptions;
 
 /* The price against native: runs @session natively on @ids and compares
  * its next-token distributions with @logits (@T × @V, the policy's). */
@@ -294,7 +289,7 @@ calibrate_spec (SySession      *session,
 
 /* route with a model: the run, its price against native, the outputs. */
 static int
-route_model (const RouteOptions            *o,
+route_model (RouteOptions                  *o,
              const SyTraceFileWriteOptions *wopts)
 {
   /* cheap: a sum over the attention probabilities the run computes anyway
@@ -302,35 +297,24 @@ route_model (const RouteOptions            *o,
   gboolean record_attention = TRUE;
   g_autofree float *recv_copy = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyModel) model = NULL;
-  g_autoptr (SySession) session = NULL;
-  g_autoptr (SyRouterSpec) spec = NULL;
   g_autoptr (SyTrace) trace = NULL;
   g_autoptr (SyCalibration) cal = NULL;
-  g_autofree int32_t *ids = NULL;
-  int n_ids = 0;
   g_autofree float *logits = NULL;
+  SyCliInput *in = &o->in;
+  SySession *session;
   const SyModelInfo *info;
   Quality q = { 0, };
   int T = 0, V = 0;
 
-  spec = sy_router_spec_parse (o->router ? o->router : "native", &error);
-  if (spec == NULL)
+  in->spec = sy_router_spec_parse (in->router ? in->router : "native", &error);
+  if (in->spec == NULL || !sy_cli_input_open (in, &error))
     return sy_cli_error_from (error);
-
-  model = sy_cli_load_model_input (o->model_path, o->text, o->ids_text, &ids, &n_ids, &error);
-  if (model == NULL)
-    return sy_cli_error_from (error);
-  info = sy_model_get_info (model);
-
-  session = sy_session_new (model);
-  sy_session_set_activations (session, sy_cli_activations (o->activations));
-  if (!sy_session_set_router (session, spec, &error))
-    return sy_cli_error_from (error);
+  session = in->session;
+  info = sy_model_get_info (in->model);
 
   if (o->calibrate)
     {
-      cal = calibrate_spec (session, &spec, o->calibrate, ids, n_ids, &error);
+      cal = calibrate_spec (session, &in->spec, o->calibrate, in->ids, in->n_ids, &error);
       if (cal == NULL)
         return sy_cli_error_from (error);
     }
@@ -338,7 +322,7 @@ route_model (const RouteOptions            *o,
   /* a saved trace carries the attention received (for da re-applied) */
   if (o->save_trace && record_attention)
     sy_session_set_record_attention (session, TRUE);
-  trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);
+  trace = sy_session_run (session, in->ids, in->n_ids, NULL, NULL, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
   if (o->save_trace && record_attention)
@@ -355,8 +339,9 @@ route_model (const RouteOptions            *o,
     logits = g_memdup2 (l, sizeof (float) * T * V);
   }
 
-  if (!o->no_compare && !(spec->policy == SY_POLICY_NATIVE && spec->weights == SY_WEIGHTS_NATIVE) &&
-      !measure_quality (session, ids, n_ids, logits, T, V, &q, &error))
+  if (!o->no_compare
+      && !(in->spec->policy == SY_POLICY_NATIVE && in->spec->weights == SY_WEIGHTS_NATIVE)
+      && !measure_quality (session, in->ids, in->n_ids, logits, T, V, &q, &error))
     return sy_cli_error_from (error);
 
   if (o->csv && !sy_trace_write_csv (trace, o->csv, FALSE, &error))
@@ -364,8 +349,8 @@ route_model (const RouteOptions            *o,
 
   if (o->save_trace)
     {
-      g_autoptr (SyTraceFile) tf = sy_trace_file_new (trace, sy_model_get_router_info (model),
-                                                      info->model_type, info->vocab_size, o->text);
+      g_autoptr (SyTraceFile) tf = sy_trace_file_new (trace, sy_model_get_router_info (in->model),
+                                                      info->model_type, info->vocab_size, in->text);
 
       if (recv_copy != NULL)
         sy_trace_file_set_attention (tf, recv_copy);
@@ -388,12 +373,12 @@ route_model (const RouteOptions            *o,
 
 /* route after its options are parsed */
 static int
-route (const RouteOptions *o)
+route (RouteOptions *o)
 {
   SyTraceFileWriteOptions wopts = { SY_TRACE_DTYPE_F32, 0 };
 
-  if (sy_cli_activations_error ("route", o->activations) != NULL)
-    return sy_cli_error ("%s", sy_cli_activations_error ("route", o->activations));
+  if (sy_cli_activations_error ("route", o->in.activations) != NULL)
+    return sy_cli_error ("%s", sy_cli_activations_error ("route", o->in.activations));
 
   if (o->trace_dtype && strcmp (o->trace_dtype, "f16") == 0)
     wopts.dtype = SY_TRACE_DTYPE_F16;
@@ -405,10 +390,10 @@ route (const RouteOptions *o)
 
   if (o->trace_path)
     {
-      if (o->model_path || o->text || o->ids_text || o->calibrate)
+      if (o->in.model_path || o->in.text || o->in.ids_text || o->calibrate)
         return sy_cli_error ("route: --trace takes no --model, --text, --ids or --calibrate "
                              "(the trace holds the run)");
-      return route_trace (o->trace_path, o->router, o->json, o->pretty, o->csv, o->save_trace, &wopts);
+      return route_trace (o, &wopts);
     }
   return route_model (o, &wopts);
 }
@@ -420,11 +405,11 @@ sy_cli_route (int    argc,
   RouteOptions o = { 0, };
   int status = 1;
   GOptionEntry entries[] = {
-    SY_CLI_OPTION_ACTIVATIONS (&o.activations),
-    SY_CLI_OPTION_MODEL (&o.model_path),
-    SY_CLI_OPTION_TEXT (&o.text),
-    SY_CLI_OPTION_IDS (&o.ids_text),
-    { "router", 0, 0, G_OPTION_ARG_STRING, &o.router, "Routing policy (default native)", "SPEC" },
+    SY_CLI_OPTION_ACTIVATIONS (&o.in.activations),
+    SY_CLI_OPTION_MODEL (&o.in.model_path),
+    SY_CLI_OPTION_TEXT (&o.in.text),
+    SY_CLI_OPTION_IDS (&o.in.ids_text),
+    { "router", 0, 0, G_OPTION_ARG_STRING, &o.in.router, "Routing policy (default native)", "SPEC" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the trace as JSON", NULL },
     SY_CLI_OPTION_PRETTY (&o.pretty),
     { "calibrate", 0, 0, G_OPTION_ARG_STRING, &o.calibrate,
@@ -446,5 +431,6 @@ sy_cli_route (int    argc,
                             &argc, &argv))
     status = route (&o);
   sy_cli_free_options (entries);
+  sy_cli_input_clear (&o.in);
   return status;
 }

@@ -378,13 +378,6 @@ sy_compare_pane_set_page (SyComparePane *self,
     gtk_stack_set_visible_child_name (self->stack, page);
 }
 
-const char *
-sy_compare_pane_get_page (SyComparePane *self)
-{
-  g_return_val_if_fail (SY_IS_COMPARE_PANE (self), NULL);
-  return gtk_stack_get_visible_child_name (self->stack);
-}
-
 gboolean
 sy_compare_pane_set_router_b (SyComparePane  *self,
                               const char     *spec,
@@ -435,12 +428,11 @@ gboolean
 sy_compare_pane_export (SyComparePane        *self,
                         const char           *path,
                         const SyRenderStyle  *style,
-                        double                width,
-                        double                height,
                         GError              **error)
 {
   SyCompareExport job = { 0, };
   SySelection *selection;
+  double width, height;
 
   g_return_val_if_fail (SY_IS_COMPARE_PANE (self), FALSE);
 
@@ -452,7 +444,7 @@ sy_compare_pane_export (SyComparePane        *self,
       return FALSE;
     }
   job.style = style;
-  job.side = g_strcmp0 (sy_compare_pane_get_page (self), "side") == 0;
+  job.side = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "side") == 0;
   selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self->diff));
   sy_heatmap_view_get_options (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), &job.heatmap);
   job.heatmap.x_offset = 0;
@@ -460,8 +452,9 @@ sy_compare_pane_export (SyComparePane        *self,
   sy_compare_options_init (&job.diff);
   job.diff.selected_token = selection ? sy_selection_get_token (selection) : -1;
   job.diff.selected_layer = selection ? sy_selection_get_layer (selection) : -1;
-  return sy_compare_export (&job, path, job.side ? MAX (width, 2 * 480) : width, height, 1.0,
-                            error);
+  width = MAX (gtk_widget_get_width (GTK_WIDGET (self)), job.side ? 2 * 480 : 480);
+  height = MAX (gtk_widget_get_height (GTK_WIDGET (self)), 200);
+  return sy_compare_export (&job, path, width, height, 1.0, error);
 }
 
 static GtkWidget *

@@ -36,7 +36,6 @@ gboolean         sy_compare_pane_get_active   (SyComparePane *self);
 /* "side" or "diff" */
 void             sy_compare_pane_set_page     (SyComparePane *self,
                                                const char    *page);
-const char      *sy_compare_pane_get_page     (SyComparePane *self);
 gboolean         sy_compare_pane_set_router_b (SyComparePane *self,
                                                const char    *spec,
                                                GError       **error);
@@ -56,12 +55,11 @@ gboolean         sy_compare_sides_choose_stacked (int width,
                                                   int height,
                                                   int n_tokens,
                                                   int n_layers);
-/* Draws the visible page to SVG/PNG/PDF. */
+/* Draws the visible page to SVG/PNG/PDF at its size on screen (at least
+ * 480 × 200; the side page at least 960 wide). */
 gboolean         sy_compare_pane_export       (SyComparePane       *self,
                                                const char          *path,
                                                const SyRenderStyle *style,
-                                               double               width,
-                                               double               height,
                                                GError             **error);
 
 G_END_DECLS

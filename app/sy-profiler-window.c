@@ -810,18 +810,19 @@ sy_profiler_window_get_expert (SyProfilerWindow  *self,
   return sy_profile_get_expert (self->profile, (int) run, moe, expert, error);
 }
 
-GtkWidget *
-sy_profiler_window_show_expert (SyProfilerWindow *self,
-                                int               moe,
-                                int               expert)
+/* Opens the expert card (on the main window's text when it shows the
+ * profile's model, else the corpus half alone); returns the SyExpertView. */
+static GtkWidget *
+show_expert (SyProfilerWindow *self,
+             int               moe,
+             int               expert)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SyProfileExpert) x = NULL;
   GtkWindow *parent;
-  GtkWidget *card = NULL, *window;
-  g_autofree char *title = NULL;
+  GtkWidget *card = NULL;
+  int layer;
 
-  g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
   x = sy_profiler_window_get_expert (self, NULL, moe, expert, &error);
   if (x == NULL)
     {
@@ -846,16 +847,9 @@ sy_profiler_window_show_expert (SyProfilerWindow *self,
   /* the corpus half alone */
   card = sy_expert_view_new ();
   sy_expert_view_set_expert (SY_EXPERT_VIEW (card), moe, expert);
-  window = gtk_window_new ();
-  title = g_strdup_printf (_("Expert %d of layer L%d"), expert, x->layer);
+  layer = x->layer;
   sy_expert_view_set_profile (SY_EXPERT_VIEW (card), g_steal_pointer (&x));
-  gtk_window_set_title (GTK_WINDOW (window), title);
-  gtk_window_set_default_size (GTK_WINDOW (window), 980, 640);
-  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
-  gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (self)));
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
-  gtk_window_set_child (GTK_WINDOW (window), card);
-  gtk_window_present (GTK_WINDOW (window));
+  sy_expert_card_present (card, GTK_WINDOW (self), expert, layer, FALSE);
   return card;
 }
 
@@ -891,7 +885,7 @@ sy_profiler_window_activate_at (SyProfilerWindow *self,
                                     gtk_widget_get_height (GTK_WIDGET (self->area)),
                                     x, y, &moe, &expert))
     return NULL;
-  return sy_profiler_window_show_expert (self, moe, expert);
+  return show_expert (self, moe, expert);
 }
 
 static void

@@ -88,11 +88,6 @@ SyProfileExpert  *sy_profiler_window_get_expert   (SyProfilerWindow   *self,
                                                    int                 moe,
                                                    int                 expert,
                                                    GError            **error);
-/* Opens the expert card (on the main window's text when it shows the
- * profile's model, else the corpus half alone); returns the SyExpertView. */
-GtkWidget        *sy_profiler_window_show_expert  (SyProfilerWindow   *self,
-                                                   int                 moe,
-                                                   int                 expert);
 /* What a click at (@x, @y) on the charts does: the card of the expert
  * under it (load or co-activation chart), or NULL. */
 GtkWidget        *sy_profiler_window_activate_at  (SyProfilerWindow   *self,

@@ -470,12 +470,6 @@ clear_b_action (GtkWidget  *widget,
   sy_trace_window_clear_b (SY_TRACE_WINDOW (widget));
 }
 
-const SyTraceFile *
-sy_trace_window_get_file (SyTraceWindow *self)
-{
-  return self->file;
-}
-
 const SyTrace *
 sy_trace_window_get_trace (SyTraceWindow *self)
 {
@@ -620,10 +614,12 @@ sy_trace_window_save_session (SyTraceWindow *self,
   return TRUE;
 }
 
-gboolean
-sy_trace_window_apply_session (SyTraceWindow       *self,
-                               const SySessionFile *session,
-                               GError             **error)
+/* The session's state (policies A and B, view, measure, selection and
+ * zoom) on the window; FALSE with @error where the trace cannot take it. */
+static gboolean
+apply_session (SyTraceWindow       *self,
+               const SySessionFile *session,
+               GError             **error)
 {
   if (!sy_trace_window_set_router (self, FALSE, session->router_a, error))
     {
@@ -670,7 +666,7 @@ sy_trace_window_open_session (GtkApplication      *application,
   if (self == NULL)
     return NULL;
   self->session_path = g_strdup (session_path);
-  if (!sy_trace_window_apply_session (self, session, error))
+  if (!apply_session (self, session, error))
     {
       gtk_window_destroy (GTK_WINDOW (self));
       return NULL;

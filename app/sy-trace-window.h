@@ -49,7 +49,6 @@ gboolean           sy_trace_window_set_router   (SyTraceWindow  *self,
                                                  gboolean        b,
                                                  const char     *spec,
                                                  GError        **error);
-const SyTraceFile *sy_trace_window_get_file     (SyTraceWindow  *self);
 /* Configuration A's trace, as the views draw it. */
 const SyTrace     *sy_trace_window_get_trace    (SyTraceWindow  *self);
 /* The line that says what is not available. */
@@ -101,9 +100,6 @@ const char        *sy_trace_window_get_path_b   (SyTraceWindow  *self);
 gboolean           sy_trace_window_save_session (SyTraceWindow  *self,
                                                  GFile          *file,
                                                  GError        **error);
-gboolean           sy_trace_window_apply_session (SyTraceWindow       *self,
-                                                  const SySessionFile *session,
-                                                  GError             **error);
 /* A new window on the session's trace (@session_path resolves a relative
  * path), with the session's state; NULL with @error. */
 SyTraceWindow     *sy_trace_window_open_session (GtkApplication      *application,
