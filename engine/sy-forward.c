@@ -265,14 +265,15 @@ attn_head (int      h,
       int hi = job->p + t0 + tb;                     /* keys [lo0, hi) */
       int lo0 = window > 0 ? MAX (0, job->p + t0 - window + 1) : 0;
       int w = hi - lo0;
+      SyRows keys = { kh + (gsize) lo0 * kv_dim, kv_dim, w, D };
+      SyRows values = { vh + (gsize) lo0 * kv_dim, kv_dim, w, D };
 
       if (tb == 1)
-        sy_attn_scores_row (s, job->q + (gsize) t0 * q_dim + (gsize) h * D,
-                            kh + (gsize) lo0 * kv_dim, kv_dim, w, D, job->scale);
+        sy_attn_scores_row (s, job->q + (gsize) t0 * q_dim + (gsize) h * D, &keys, job->scale);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tb, w, D, job->scale,
                      job->q + (gsize) t0 * q_dim + (gsize) h * D, q_dim,
-                     kh + (gsize) lo0 * kv_dim, kv_dim, 0.0f, s, w);
+                     keys.data, keys.ld, 0.0f, s, w);
       for (int r = 0; r < tb; r++)
         {
           int pos = job->p + t0 + r;
@@ -308,11 +309,10 @@ attn_head (int      h,
               job->recv[(gsize) h * job->n + lo + j] += seen[j];
         }
       if (tb == 1)
-        sy_attn_values_row (job->out + (gsize) t0 * q_dim + (gsize) h * D, s,
-                            vh + (gsize) lo0 * kv_dim, kv_dim, w, D);
+        sy_attn_values_row (job->out + (gsize) t0 * q_dim + (gsize) h * D, s, &values);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tb, D, w, 1.0f,
-                     s, w, vh + (gsize) lo0 * kv_dim, kv_dim, 0.0f,
+                     s, w, values.data, values.ld, 0.0f,
                      job->out + (gsize) t0 * q_dim + (gsize) h * D, q_dim);
     }
 }
