@@ -343,19 +343,18 @@ resolve_kmax (const SyRouterSpec      *spec,
   return info->n_experts;
 }
 
-/* Step 3: K of one row for per-token policies (and da / quantile with
- * their precomputed layer quantities).  @h is the row's entropy. */
+/* Step 3: K of row @t of @out for per-token policies (and da / quantile
+ * with their precomputed layer quantities); adr also writes the row's
+ * complexity and depth. */
 static int
 row_k (RouteCtx           *ctx,
        const SyRouterSpec *spec,
-       const float        *probs,
-       int                 t,
-       double              h,
-       float              *complexity,
-       SyDepth            *depth)
+       SyTraceLayer       *out,
+       int                 t)
 {
   const SyRouterModelInfo *info = ctx->info;
   int E = ctx->E;
+  const float *probs = out->probs + (gsize) t * E;
   int K;
 
   switch (spec->policy)
@@ -461,20 +460,20 @@ row_k (RouteCtx           *ctx,
         double theta = isnan (spec->theta) ? SY_ADR_DEFAULT_THETA : spec->theta;
         double gamma = isnan (spec->gamma) ? SY_ADR_DEFAULT_GAMMA : spec->gamma;
         double u = isnan (spec->u) ? SY_ADR_DEFAULT_U : spec->u;
-        double c = E > 1 ? h / log ((double) E) : 0.0;
+        double c = E > 1 ? out->entropy[t] / log ((double) E) : 0.0;
         double sc;
 
         c = CLAMP (c, 0.0, 1.0);
         sc = CLAMP (c - gamma * u, 0.0, 1.0);
-        *complexity = (float) c;
+        out->complexity[t] = (float) c;
         if (sc >= theta)
           {
-            *depth = SY_DEPTH_DEEP;
+            out->depth[t] = SY_DEPTH_DEEP;
             K = spec->kdeep > 0 ? spec->kdeep : info->native_k;
           }
         else
           {
-            *depth = SY_DEPTH_SHALLOW;
+            out->depth[t] = SY_DEPTH_SHALLOW;
             if (spec->shallow == SY_ADR_SHALLOW_SHARED)
               K = 0;
             else
@@ -693,16 +692,15 @@ route_row (RouteCtx           *ctx,
   gboolean bad = (out->flags[t] & SY_CELL_NAN_FALLBACK) != 0;
   const SyRouterSpec *row_spec = eff;
   SyWeightRule rule = ctx->weights;
-  float complexity = NAN;
-  SyDepth depth = SY_DEPTH_NONE;
   gboolean grouped = ctx->grouped;
   int K, budget = ctx->budget;
-  double h = out->entropy[t];
 
   if (info->activation == SY_ROUTER_SIGMOID)
     for (int e = 0; e < E; e++)
       ctx->s[e] = isnan (z[e]) ? 0.0f : 1.0f / (1.0f + expf (-z[e]));
 
+  out->complexity[t] = NAN;
+  out->depth[t] = SY_DEPTH_NONE;
   if (bad)
     {
       SyRouterSpec top = { .policy = SY_POLICY_NATIVE };
@@ -712,18 +710,18 @@ route_row (RouteCtx           *ctx,
       grouped = info->n_group > 1 && fallback == NULL;
       ctx->budget = sy_router_layer_budget (row_spec, info, moe);
       out->group_mask[t] = row_rank (ctx, z, probs, grouped);
-      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      K = row_k (ctx, row_spec, out, t);
       ctx->budget = budget;
     }
   else
     {
       out->group_mask[t] = row_rank (ctx, z, probs, grouped);
-      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      K = row_k (ctx, row_spec, out, t);
       if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
-          depth != SY_DEPTH_NONE && K > 0)
+          out->depth[t] != SY_DEPTH_NONE && K > 0)
         {
           int Es = info->n_shallow_experts;
-          gboolean deep = depth == SY_DEPTH_DEEP;
+          gboolean deep = out->depth[t] == SY_DEPTH_DEEP;
 
           row_restrict (ctx, probs, deep ? Es : 0, deep ? E : Es);
           K = MIN (K, deep ? E - Es : Es);
@@ -738,8 +736,6 @@ route_row (RouteCtx           *ctx,
       experts[j] = -1;
       weights[j] = 0.0f;
     }
-  out->complexity[t] = complexity;
-  out->depth[t] = depth;
   if (eff->policy == SY_POLICY_DA)
     {
       out->importance[t] = ctx->da_imp[t];
