@@ -733,7 +733,7 @@ matmul_rows (MatmulJob *job,
     }
 
   if (sy_dtype_is_quantized (w->dtype)
-      && sy_quant_matmul_rows (w->dtype, w->data, K, job->x, T, job->y, N, r0, r1,
+      && sy_quant_matmul_rows (&(SyQuantProduct) { w->dtype, w->data, K, job->x, T, job->y, N }, r0, r1,
                                job->scratch ? job->scratch + (gsize) task * job->panel * K : NULL,
                                job->panel))
     return;     /* sy-quant-matmul.c: fused decode + dot, or decoded panels */

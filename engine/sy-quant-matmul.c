@@ -52,22 +52,16 @@ _sy_quant_matmul_level (void)
 }
 
 void
-sy_quant_matmul_rows_ref (SyDType      dtype,
-                          const void  *w,
-                          int          K,
-                          const float *x,
-                          int          T,
-                          float       *y,
-                          gsize        ldy,
-                          int          r0,
-                          int          r1)
+sy_quant_matmul_rows_ref (const SyQuantProduct *p,
+                          int                   r0,
+                          int                   r1)
 {
-  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+  gsize row_bytes = sy_dtype_n_bytes (p->dtype, p->K);
 
   for (int r = r0; r < r1; r++)
-    for (int t = 0; t < T; t++)
-      y[(gsize) t * ldy + r] = sy_quant_dot_ref (dtype, (const guint8 *) w + (gsize) r * row_bytes,
-                                                 x + (gsize) t * K, K);
+    for (int t = 0; t < p->T; t++)
+      p->y[(gsize) t * p->ldy + r] = sy_quant_dot_ref (p->dtype, (const guint8 *) p->w + (gsize) r * row_bytes,
+                                                       p->x + (gsize) t * p->K, p->K);
 }
 
 #ifdef SY_QM_X86
@@ -162,18 +156,19 @@ sy_quant_matmul_path (SyDType dtype)
 }
 
 gboolean
-sy_quant_matmul_rows (SyDType      dtype,
-                      const void  *w,
-                      int          K,
-                      const float *x,
-                      int          T,
-                      float       *y,
-                      gsize        ldy,
-                      int          r0,
-                      int          r1,
-                      float       *scratch,
-                      int          scratch_rows)
+sy_quant_matmul_rows (const SyQuantProduct *p,
+                      int                   r0,
+                      int                   r1,
+                      float                *scratch,
+                      int                   scratch_rows)
 {
+  SyDType dtype = p->dtype;
+  const void *w = p->w;
+  const float *x = p->x;
+  float *y = p->y;
+  gsize ldy = p->ldy;
+  int K = p->K, T = p->T;
+
   if (r1 <= r0 || T <= 0 || K <= 0)
     return TRUE;
 #ifdef SY_QM_X86
