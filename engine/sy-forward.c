@@ -735,12 +735,8 @@ static double
 lse_ref (const float *r,
          int          V)
 {
-  double max = -INFINITY, s = 0;
+  double max, s = sy_exp_sum_ref (r, V, &max);
 
-  for (int i = 0; i < V; i++)
-    max = MAX (max, r[i]);
-  for (int i = 0; i < V; i++)
-    s += exp (r[i] - max);
   return max + log (s);
 }
 

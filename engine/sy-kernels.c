@@ -459,16 +459,27 @@ sy_rope (float       *x,
     }
 }
 
+double
+sy_exp_sum_ref (const float *x,
+                int          n,
+                double      *max)
+{
+  double sum = 0;
+
+  *max = -INFINITY;
+  for (int i = 0; i < n; i++)
+    *max = MAX (*max, x[i]);
+  for (int i = 0; i < n; i++)
+    sum += exp (x[i] - *max);
+  return sum;
+}
+
 void
 sy_softmax_ref (float *x,
                 int    n)
 {
-  double max = -INFINITY, sum = 0;
+  double max, sum = sy_exp_sum_ref (x, n, &max);
 
-  for (int i = 0; i < n; i++)
-    max = MAX (max, x[i]);
-  for (int i = 0; i < n; i++)
-    sum += exp (x[i] - max);
   for (int i = 0; i < n; i++)
     x[i] = (float) (exp (x[i] - max) / sum);
 }

@@ -70,6 +70,12 @@ void    sy_rope_ref          (float          *x,
                               const float    *cos,
                               const float    *sin);
 
+/* sum_i exp (x_i - max) over @n elements in double, *@max the largest
+ * x_i: the softmax's denominator and, as max + log (sum), the log-sum-exp. */
+double  sy_exp_sum_ref       (const float    *x,
+                              int             n,
+                              double         *max);
+
 /* In-place softmax over @n elements (max-subtracted). */
 void    sy_softmax           (float          *x,
                               int             n);
