@@ -827,21 +827,17 @@ lse_row (int      t,
 }
 
 gboolean
-_sy_forward_from (SyModel            *m,
-                  SyRunState         *rs,
-                  SyPool             *pool,
-                  const SyRouterSpec *spec,
-                  const int32_t      *ids,
-                  int                 p,
-                  int                 n,
-                  int                 l0,
-                  const float        *x0,
-                  gboolean            capture,
-                  SyTrace            *trace,
-                  SyProgressFunc      progress,
-                  gpointer            user_data,
-                  GError            **error)
+_sy_forward_from (SyModel           *m,
+                  SyRunState        *rs,
+                  SyPool            *pool,
+                  const SyPassArgs  *args,
+                  GError           **error)
 {
+  const int32_t *ids = args->ids;
+  int p = args->p, n = args->n, l0 = args->l0;
+  gboolean capture = args->capture;
+  SyTrace *trace = args->trace;
+  const SyRouterSpec *spec;
   const SyConfig *c = &m->config;
   int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
   int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
@@ -856,17 +852,17 @@ _sy_forward_from (SyModel            *m,
   q = SY_SCRATCH_NEW (scratch, float, (gsize) T * q_dim);
   k = SY_SCRATCH_NEW (scratch, float, (gsize) T * kv_dim);
   att = SY_SCRATCH_NEW (scratch, float, (gsize) T * m->attn_out_dim);
-  spec = sy_router_spec_resolve (spec, &m->router_info);
+  spec = sy_router_spec_resolve (args->spec, &m->router_info);
   if (spec->policy == SY_POLICY_DA || rs->recv_out != NULL)
     recv = SY_SCRATCH_NEW0 (scratch, float, n);
 
   SY_OP_TIMED (trace, SY_OP_OTHER)
     {
-      if (x0 != NULL)
+      if (args->x0 != NULL)
         {
           /* resume: x0 is the input of layer l0 (the caller filled the
            * caches and trace rows of the layers before it) */
-          memcpy (x, x0, sizeof (float) * T * H);
+          memcpy (x, args->x0, sizeof (float) * T * H);
         }
       else
         {
@@ -895,7 +891,7 @@ _sy_forward_from (SyModel            *m,
 
       memcpy (op0, trace->op_time_s, sizeof op0);
 
-      if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
+      if (args->progress && !args->progress ((double) l / (NL + 1), "layer", args->user_data))
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "the run was cancelled");
           return FALSE;
