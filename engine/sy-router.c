@@ -582,14 +582,15 @@ policy_is_per_token (SyPolicy policy)
   return policy != SY_POLICY_DA && policy != SY_POLICY_QUANTILE;
 }
 
-/* da: K_j and importance for every token (routing.md "da"). */
+/* da: K_j and importance for every token (routing.md "da") under the
+ * context's effective spec. */
 static void
-da_prepare (RouteCtx                *ctx,
-            const SyRouterSpec      *spec,
-            const SyRouterModelInfo *info,
-            int                      n,
-            const float             *recv)
+da_prepare (RouteCtx    *ctx,
+            int          n,
+            const float *recv)
 {
+  const SyRouterSpec *spec = ctx->spec;
+  const SyRouterModelInfo *info = ctx->info;
   g_autofree double *imp = g_new (double, MAX (n, 1));
   double mean = 0, var = 0, sd, cut, max_all = 0, sum_ns = 0;
   double mn = INFINITY, mx = -INFINITY;
@@ -838,7 +839,7 @@ sy_router_route (const SyRouterSpec       *spec,
 
   /* layer-wide quantities of the non-causal policies */
   if (eff->policy == SY_POLICY_DA && n > 0)
-    da_prepare (&ctx, eff, info, n, attn_recv);
+    da_prepare (&ctx, n, attn_recv);
   if (eff->policy == SY_POLICY_QUANTILE)
     ctx.tau = quantile_tau (out, isnan (eff->q) ? SY_QUANTILE_DEFAULT_Q : eff->q, n, E);
 
