@@ -32,6 +32,11 @@
   REQ ("num_attention_heads", SY_KEY_INT, n_heads), \
   REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok)
 
+/* The BOS and EOS ids (eos_token_id may be a list), with their defaults */
+#define BOS_EOS_KEYS(bos, eos) \
+  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, bos), \
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, eos)
+
 /* ... and, but for DeepSeek-V3, head_dim and tied embeddings too */
 #define COMMON_KEYS \
   SIZE_KEYS, \
@@ -46,8 +51,7 @@ static const SyConfigKey mixtral_keys[] = {
   DEF ("rms_norm_eps", SY_KEY_FLOAT, rms_norm_eps, 1e-5),
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096 * 32),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
+  BOS_EOS_KEYS (1, 2),
   { NULL }
 };
 
@@ -61,8 +65,7 @@ static const SyConfigKey olmoe_keys[] = {
   DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 0),
   DEF ("clip_qkv", SY_KEY_FLOAT, clip_qkv, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 50279),
+  BOS_EOS_KEYS (-1, 50279),
   { NULL }
 };
 
@@ -82,8 +85,7 @@ static const SyConfigKey qwen2_moe_keys[] = {
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 4096),
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -102,8 +104,7 @@ static const SyConfigKey qwen3_moe_keys[] = {
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 4096),
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -119,8 +120,7 @@ static const SyConfigKey granitemoe_keys[] = {
   DEF ("attention_multiplier", SY_KEY_FLOAT, attention_multiplier, 1.0),
   DEF ("logits_scaling", SY_KEY_FLOAT, logits_scaling, 1.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 2048),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
+  BOS_EOS_KEYS (1, 2),
   { NULL }
 };
 
@@ -147,8 +147,7 @@ static const SyConfigKey deepseek_v3_keys[] = {
   DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 0),
   DEF ("tie_word_embeddings", SY_KEY_BOOL, tie_word_embeddings, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 1),
+  BOS_EOS_KEYS (0, 1),
   { NULL }
 };
 
@@ -163,8 +162,7 @@ static const SyConfigKey gpt_oss_keys[] = {
   DEF ("layer_types", SY_KEY_LAYER_TYPES, layer_sliding, 1),
   DEF ("swiglu_limit", SY_KEY_FLOAT, swiglu_limit, 7.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 131072),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -181,8 +179,7 @@ static const SyConfigKey switchyard_keys[] = {
   DEF ("num_shallow_experts", SY_KEY_INT, n_shallow_experts, 0),
   DEF ("shallow_intermediate_size", SY_KEY_INT, shallow_ffn, 0),
   DEF ("deep_intermediate_size", SY_KEY_INT, deep_ffn, 0),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 0),
+  BOS_EOS_KEYS (0, 0),
   { NULL }
 };
 
