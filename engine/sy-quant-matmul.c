@@ -84,20 +84,6 @@ gemv_off (void)
   return cached || forced_level == 2;
 }
 
-/* vpdpbusd (and AVX-512 DQ), for the one-token kernels */
-static gboolean
-have_vnni (void)
-{
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx512vnni") && __builtin_cpu_supports ("avx512dq");
-    }
-  return cached;
-}
-
 /* SY_QUANT_KERNELS=generic: none of these kernels (the dequantized path of
  * sy-kernels.c), to measure what they change */
 static gboolean
@@ -137,7 +123,7 @@ sy_quant_matmul_path (SyDType dtype)
   if (!sy_dtype_is_quantized (dtype))
     return "not quantized";
 #ifdef SY_QM_X86
-  if (have_avx512 () && have_vnni () && !gemv_off () && gemv_dtype (dtype))
+  if (have_avx512 () && sy_cpu_has_avx512_vnni () && !gemv_off () && gemv_dtype (dtype))
     return "fast: avx512 vnni one-token, avx512 fused decode, avx512 panels";
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
@@ -177,7 +163,7 @@ sy_quant_matmul_rows (const SyQuantProduct *p,
   if (have_avx512 () && K % UNIT == 0)
     {
       /* one token: the GEMV kernels (level 2: without them, to compare) */
-      if (T == 1 && !gemv_off () && have_vnni () && gemv_dtype (dtype))
+      if (T == 1 && !gemv_off () && sy_cpu_has_avx512_vnni () && gemv_dtype (dtype))
         {
           sy_qm_gemv (dtype, TRUE, w, K, x, y, r0, r1);
           return TRUE;
