@@ -833,9 +833,7 @@ _sy_forward_from (SyModel           *m,
                   const SyPassArgs  *args,
                   GError           **error)
 {
-  const int32_t *ids = args->ids;
   int p = args->p, n = args->n, l0 = args->l0;
-  gboolean capture = args->capture;
   SyTrace *trace = args->trace;
   const SyRouterSpec *spec;
   const SyConfig *c = &m->config;
@@ -872,12 +870,12 @@ _sy_forward_from (SyModel           *m,
             {
               float *xt = x + (gsize) t * H;
 
-              sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
+              sy_mat_row_to_f32 (&m->embed, args->ids[p + t], 0, H, xt);
               if (c->embedding_multiplier != 1.0)
                 for (int i = 0; i < H; i++)
                   xt[i] *= (float) c->embedding_multiplier;
             }
-          if (capture)
+          if (args->capture)
             memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
         }
     }
@@ -936,7 +934,7 @@ _sy_forward_from (SyModel           *m,
         {
           for (gsize i = 0; i < (gsize) T * H; i++)
             x[i] += y[i] * res_mult;
-          if (capture && l < NL - 1)
+          if (args->capture && l < NL - 1)
             memcpy (rs->hidden[l + 1] + (gsize) p * H, x, sizeof (float) * T * H);
         }
 
@@ -959,7 +957,7 @@ _sy_forward_from (SyModel           *m,
       for (int t = 0; t < T; t++)
         sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H,
                     (float) c->rms_norm_eps);
-      if (capture)
+      if (args->capture)
         memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
     }
   SY_OP_TIMED (trace, SY_OP_LM_HEAD)
