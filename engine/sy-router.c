@@ -235,16 +235,18 @@ row_probs (const SyRouterModelInfo *info,
   return bad;
 }
 
-/* Step 2: prepare the ranking of one row (read through rank_upto());
- * returns the group mask. */
-static int
-row_rank (RouteCtx    *ctx,
-          const float *z,
-          const float *probs,
-          gboolean     grouped)
+/* Step 2: prepare the ranking of row @t of @out (read through
+ * rank_upto()); sets the row's group mask. */
+static void
+row_rank (RouteCtx     *ctx,
+          SyTraceLayer *out,
+          int           t,
+          gboolean      grouped)
 {
   const SyRouterModelInfo *info = ctx->info;
   int E = ctx->E;
+  const float *z = out->logits + (gsize) t * E;
+  const float *probs = out->probs + (gsize) t * E;
   int mask = 0;
 
   for (int e = 0; e < E; e++)
@@ -302,7 +304,7 @@ row_rank (RouteCtx    *ctx,
   ctx->heap_n = E;
   for (int i = E / 2 - 1; i >= 0; i--)
     heap_sift_down (ctx->heap, E, i);
-  return mask;
+  out->group_mask[t] = mask;
 }
 
 /* Dual-scale experts (info->n_shallow_experts): after adr has decided
@@ -710,13 +712,13 @@ route_row (RouteCtx           *ctx,
       rule = fallback ? fallback->weights : SY_WEIGHTS_NATIVE;
       grouped = info->n_group > 1 && fallback == NULL;
       ctx->budget = sy_router_layer_budget (row_spec, info, moe);
-      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
+      row_rank (ctx, out, t, grouped);
       K = row_k (ctx, row_spec, out, t);
       ctx->budget = budget;
     }
   else
     {
-      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
+      row_rank (ctx, out, t, grouped);
       K = row_k (ctx, row_spec, out, t);
       if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
           out->depth[t] != SY_DEPTH_NONE && K > 0)
