@@ -663,6 +663,34 @@ get_rope_number (json_object *obj,
   return TRUE;
 }
 
+/* The numbers of rope_parameters / rope_scaling, with their defaults */
+static const struct
+{
+  const char *key;
+  double      def;
+  gsize       offset;      /* of a double in SyConfig */
+} rope_numbers[] = {
+  { "factor", 1.0, OFF (rope_factor) },
+  { "low_freq_factor", 1.0, OFF (rope_low_freq_factor) },
+  { "high_freq_factor", 4.0, OFF (rope_high_freq_factor) },
+  { "beta_fast", 32.0, OFF (rope_beta_fast) },
+  { "beta_slow", 1.0, OFF (rope_beta_slow) },
+  { "attention_factor", 0.0, OFF (rope_attention_factor) },
+  { "mscale", 0.0, OFF (rope_mscale) },
+  { "mscale_all_dim", 0.0, OFF (rope_mscale_all_dim) },
+};
+
+static const struct
+{
+  const char *name;
+  SyRopeType  type;
+} rope_types[] = {
+  { "default", SY_ROPE_DEFAULT },
+  { "linear", SY_ROPE_LINEAR },
+  { "llama3", SY_ROPE_LLAMA3 },
+  { "yarn", SY_ROPE_YARN },
+};
+
 /* rope given as rope_parameters {rope_theta, rope_type, ...} (transformers
  * 5) or as top-level rope_theta + rope_scaling {type|rope_type, ...}. */
 static gboolean
@@ -675,6 +703,7 @@ parse_rope (json_object *root,
   json_object *params = NULL, *scaling = NULL, *v = NULL;
   const char *type = "default";
   double d;
+  guint i;
 
   if (json_object_object_get_ex (root, "rope_parameters", &params) && params
       && json_object_get_type (params) != json_type_object)
@@ -712,16 +741,12 @@ parse_rope (json_object *root,
         type = json_object_get_string (v);
     }
 
-  if (!get_rope_number (params, "factor", 1.0, &config->rope_factor, file, error)
-      || !get_rope_number (params, "low_freq_factor", 1.0, &config->rope_low_freq_factor, file, error)
-      || !get_rope_number (params, "high_freq_factor", 4.0, &config->rope_high_freq_factor, file, error)
-      || !get_rope_number (params, "beta_fast", 32.0, &config->rope_beta_fast, file, error)
-      || !get_rope_number (params, "beta_slow", 1.0, &config->rope_beta_slow, file, error)
-      || !get_rope_number (params, "attention_factor", 0.0, &config->rope_attention_factor, file, error)
-      || !get_rope_number (params, "mscale", 0.0, &config->rope_mscale, file, error)
-      || !get_rope_number (params, "mscale_all_dim", 0.0, &config->rope_mscale_all_dim, file, error)
-      || !get_rope_number (params, "original_max_position_embeddings",
-                           config->max_position_embeddings, &d, file, error))
+  for (i = 0; i < G_N_ELEMENTS (rope_numbers); i++)
+    if (!get_rope_number (params, rope_numbers[i].key, rope_numbers[i].def,
+                          G_STRUCT_MEMBER_P (config, rope_numbers[i].offset), file, error))
+      return FALSE;
+  if (!get_rope_number (params, "original_max_position_embeddings",
+                        config->max_position_embeddings, &d, file, error))
     return FALSE;
   config->rope_original_max_pos = (int) d;
   config->rope_truncate = TRUE;
@@ -736,14 +761,11 @@ parse_rope (json_object *root,
       config->rope_truncate = json_object_get_boolean (v);
     }
 
-  if (g_strcmp0 (type, "default") == 0)
-    config->rope_type = SY_ROPE_DEFAULT;
-  else if (g_strcmp0 (type, "linear") == 0)
-    config->rope_type = SY_ROPE_LINEAR;
-  else if (g_strcmp0 (type, "llama3") == 0)
-    config->rope_type = SY_ROPE_LLAMA3;
-  else if (g_strcmp0 (type, "yarn") == 0)
-    config->rope_type = SY_ROPE_YARN;
+  for (i = 0; i < G_N_ELEMENTS (rope_types); i++)
+    if (g_strcmp0 (type, rope_types[i].name) == 0)
+      break;
+  if (i < G_N_ELEMENTS (rope_types))
+    config->rope_type = rope_types[i].type;
   else
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,
