@@ -745,7 +745,6 @@ sy_model_load (const char      *path,
  * came from, for messages. */
 static gboolean
 load_config (SyModel     *m,
-             const char  *path,
              SyGguf     **gguf,
              char       **config_file,
              GError     **error)
@@ -754,22 +753,22 @@ load_config (SyModel     *m,
   const char *model_type = NULL;
   gboolean ok = FALSE;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (!g_file_test (m->path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
       const SyArchSpec *arch = NULL;
 
-      *gguf = sy_gguf_open (path, error);
+      *gguf = sy_gguf_open (m->path, error);
       if (*gguf == NULL)
         return FALSE;
       root = sy_gguf_model_config (*gguf, &arch, error);
       if (root == NULL)
         return FALSE;
-      *config_file = g_strdup_printf ("%s (metadata)", path);
+      *config_file = g_strdup_printf ("%s (metadata)", m->path);
     }
   else
     {
-      *config_file = g_build_filename (path, "config.json", NULL);
+      *config_file = g_build_filename (m->path, "config.json", NULL);
       root = read_json (*config_file, *config_file, FALSE, error);
       if (root == NULL)
         return FALSE;
@@ -796,12 +795,11 @@ load_config (SyModel     *m,
 /* generation_config.json: what generate() stops at */
 static gboolean
 read_generation_config (SyModel     *m,
-                        const char  *path,
                         SyGguf      *gguf,
                         GError     **error)
 {
   SyConfig *c = &m->config;
-  g_autofree char *gen_file = g_build_filename (path, "generation_config.json", NULL);
+  g_autofree char *gen_file = g_build_filename (m->path, "generation_config.json", NULL);
   json_object *gen;
 
   gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
@@ -822,7 +820,6 @@ read_generation_config (SyModel     *m,
  * describes, when it is one we can build (none otherwise). */
 static gboolean
 load_tokenizer (SyModel     *m,
-                const char  *path,
                 SyGguf      *gguf,
                 GError     **error)
 {
@@ -835,7 +832,7 @@ load_tokenizer (SyModel     *m,
         return FALSE;
       if (tok)
         {
-          m->tokenizer = sy_tokenizer_new_from_json (tok, path, m->config.bos_token_id,
+          m->tokenizer = sy_tokenizer_new_from_json (tok, m->path, m->config.bos_token_id,
                                                      m->config.eos_token_id, error);
           json_object_put (tok);
           if (m->tokenizer == NULL)
@@ -844,11 +841,11 @@ load_tokenizer (SyModel     *m,
     }
   else
   {
-    g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
+    g_autofree char *tok_file = g_build_filename (m->path, "tokenizer.json", NULL);
 
     if (g_file_test (tok_file, G_FILE_TEST_EXISTS))
       {
-        m->tokenizer = sy_tokenizer_load (path, error);
+        m->tokenizer = sy_tokenizer_load (m->path, error);
         if (m->tokenizer == NULL)
           return FALSE;
       }
@@ -976,10 +973,10 @@ sy_model_load_full (const char        *path,
   m->owned = g_ptr_array_new_with_free_func (g_free);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  if (!load_config (m, path, &gguf, &config_file, error))
+  if (!load_config (m, &gguf, &config_file, error))
     return NULL;
   c = &m->config;
-  if (!read_generation_config (m, path, gguf, error))
+  if (!read_generation_config (m, gguf, error))
     return NULL;
 
   m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
@@ -1014,7 +1011,7 @@ sy_model_load_full (const char        *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
-  if (!load_tokenizer (m, path, gguf, error))
+  if (!load_tokenizer (m, gguf, error))
     return NULL;
 
   describe_model (m, &b, n_moe);
