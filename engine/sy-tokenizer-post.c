@@ -449,14 +449,8 @@ _sy_decoder_parse (json_object  *obj,
       {
         json_object *pattern;
 
-        if (!sy_json_get_string (obj, DECODER_FILE, "content", NULL, &self->content, error))
+        if (!_sy_tok_json_string (obj, "content", "decoder Replace", &self->content, error))
           goto fail;
-        if (self->content == NULL)
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                         "tokenizer.json: decoder Replace has no \"content\" string");
-            goto fail;
-          }
         json_object_object_get_ex (obj, "pattern", &pattern);
         if (!_sy_tok_pattern_parse (&self->pattern, pattern, "decoder Replace", error))
           goto fail;

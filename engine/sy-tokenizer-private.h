@@ -277,6 +277,10 @@ int       _sy_tok_component_kind (json_object *obj, const char *what, const char
  * parsed by @parse into @children. */
 gboolean  _sy_tok_parse_sequence (json_object *obj, const char *what, const char *key,
                                   SyTokParseFunc parse, GPtrArray *children, GError **error);
+/* The string @key of @obj (g_free), which must be there; @where is the
+ * component and its type ("normalizer Prepend"). */
+gboolean  _sy_tok_json_string    (json_object *obj, const char *key, const char *where,
+                                  char **out, GError **error);
 /* The string @key of @obj, which must be one character. */
 gboolean  _sy_tok_json_char      (json_object *obj, const char *key, const char *where,
                                   gunichar *c, GError **error);

@@ -747,6 +747,27 @@ _sy_tok_parse_sequence (json_object     *obj,
 }
 
 gboolean
+_sy_tok_json_string (json_object  *obj,
+                     const char   *key,
+                     const char   *where,
+                     char        **out,
+                     GError      **error)
+{
+  /* a wrong type names the component: "tokenizer.json: normalizer" */
+  g_autofree char *file = g_strdup_printf ("tokenizer.json: %.*s", (int) strcspn (where, " "), where);
+
+  if (!sy_json_get_string (obj, file, key, NULL, out, error))
+    return FALSE;
+  if (*out == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: %s has no \"%s\" string", where, key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 _sy_tok_json_char (json_object  *obj,
                    const char   *key,
                    const char   *where,
