@@ -49,6 +49,11 @@ static const char *const normalizer_types[] = {
   [NORM_BYTE_LEVEL] = "ByteLevel",
 };
 
+static const SyTokFamily normalizer_family = {
+  "normalizer", "normalizers", normalizer_types, G_N_ELEMENTS (normalizer_types),
+  (SyTokParseFunc) _sy_normalizer_parse, (GDestroyNotify) _sy_normalizer_free,
+};
+
 /* The GLib mode of each Unicode normalizer */
 static const GNormalizeMode unicode_modes[] = {
   [NORM_NFC] = G_NORMALIZE_NFC,
@@ -81,22 +86,14 @@ SyNormalizer *
 _sy_normalizer_parse (json_object  *obj,
                       GError      **error)
 {
-  int kind = _sy_tok_component_kind (obj, "normalizer", normalizer_types, G_N_ELEMENTS (normalizer_types),
-                                     error);
-  SyNormalizer *self;
+  SyNormalizer *self = g_new0 (SyNormalizer, 1);
+  int kind = _sy_tok_component_begin (obj, &normalizer_family, &self->children, error);
 
   if (kind < 0)
-    return NULL;
-  self = g_new0 (SyNormalizer, 1);
+    goto fail;
   self->type = kind;
   switch (self->type)
     {
-    case NORM_SEQUENCE:
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_normalizer_free);
-      if (!_sy_tok_parse_sequence (obj, "normalizer", "normalizers", (SyTokParseFunc) _sy_normalizer_parse,
-                                   self->children, error))
-        goto fail;
-      break;
     case NORM_PREPEND:
       if (!_sy_tok_json_string (obj, "prepend", "normalizer Prepend", &self->text, error))
         goto fail;
