@@ -32,6 +32,11 @@
   REQ ("num_attention_heads", SY_KEY_INT, n_heads), \
   REQ ("num_experts_per_tok", SY_KEY_INT, n_experts_per_tok)
 
+/* The BOS and EOS ids (eos_token_id may be a list), with their defaults */
+#define BOS_EOS_KEYS(bos, eos) \
+  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, bos), \
+  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, eos)
+
 /* ... and, but for DeepSeek-V3, head_dim and tied embeddings too */
 #define COMMON_KEYS \
   SIZE_KEYS, \
@@ -46,8 +51,7 @@ static const SyConfigKey mixtral_keys[] = {
   DEF ("rms_norm_eps", SY_KEY_FLOAT, rms_norm_eps, 1e-5),
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096 * 32),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
+  BOS_EOS_KEYS (1, 2),
   { NULL }
 };
 
@@ -61,8 +65,7 @@ static const SyConfigKey olmoe_keys[] = {
   DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 0),
   DEF ("clip_qkv", SY_KEY_FLOAT, clip_qkv, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 50279),
+  BOS_EOS_KEYS (-1, 50279),
   { NULL }
 };
 
@@ -82,8 +85,7 @@ static const SyConfigKey qwen2_moe_keys[] = {
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 4096),
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -102,8 +104,7 @@ static const SyConfigKey qwen3_moe_keys[] = {
   DEF ("sliding_window", SY_KEY_INT, sliding_window, 4096),
   DEF ("max_window_layers", SY_KEY_INT, max_window_layers, 28),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 32768),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -119,8 +120,7 @@ static const SyConfigKey granitemoe_keys[] = {
   DEF ("attention_multiplier", SY_KEY_FLOAT, attention_multiplier, 1.0),
   DEF ("logits_scaling", SY_KEY_FLOAT, logits_scaling, 1.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 2048),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 2),
+  BOS_EOS_KEYS (1, 2),
   { NULL }
 };
 
@@ -147,8 +147,7 @@ static const SyConfigKey deepseek_v3_keys[] = {
   DEF ("attention_bias", SY_KEY_BOOL, attention_bias, 0),
   DEF ("tie_word_embeddings", SY_KEY_BOOL, tie_word_embeddings, 0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 4096),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 1),
+  BOS_EOS_KEYS (0, 1),
   { NULL }
 };
 
@@ -163,8 +162,7 @@ static const SyConfigKey gpt_oss_keys[] = {
   DEF ("layer_types", SY_KEY_LAYER_TYPES, layer_sliding, 1),
   DEF ("swiglu_limit", SY_KEY_FLOAT, swiglu_limit, 7.0),
   DEF ("max_position_embeddings", SY_KEY_INT, max_position_embeddings, 131072),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, -1),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, -1),
+  BOS_EOS_KEYS (-1, -1),
   { NULL }
 };
 
@@ -181,8 +179,7 @@ static const SyConfigKey switchyard_keys[] = {
   DEF ("num_shallow_experts", SY_KEY_INT, n_shallow_experts, 0),
   DEF ("shallow_intermediate_size", SY_KEY_INT, shallow_ffn, 0),
   DEF ("deep_intermediate_size", SY_KEY_INT, deep_ffn, 0),
-  DEF ("bos_token_id", SY_KEY_TOKEN_ID, bos_token_id, 0),
-  DEF ("eos_token_id", SY_KEY_TOKEN_IDS, eos_token_id, 0),
+  BOS_EOS_KEYS (0, 0),
   { NULL }
 };
 
@@ -666,6 +663,34 @@ get_rope_number (json_object *obj,
   return TRUE;
 }
 
+/* The numbers of rope_parameters / rope_scaling, with their defaults */
+static const struct
+{
+  const char *key;
+  double      def;
+  gsize       offset;      /* of a double in SyConfig */
+} rope_numbers[] = {
+  { "factor", 1.0, OFF (rope_factor) },
+  { "low_freq_factor", 1.0, OFF (rope_low_freq_factor) },
+  { "high_freq_factor", 4.0, OFF (rope_high_freq_factor) },
+  { "beta_fast", 32.0, OFF (rope_beta_fast) },
+  { "beta_slow", 1.0, OFF (rope_beta_slow) },
+  { "attention_factor", 0.0, OFF (rope_attention_factor) },
+  { "mscale", 0.0, OFF (rope_mscale) },
+  { "mscale_all_dim", 0.0, OFF (rope_mscale_all_dim) },
+};
+
+static const struct
+{
+  const char *name;
+  SyRopeType  type;
+} rope_types[] = {
+  { "default", SY_ROPE_DEFAULT },
+  { "linear", SY_ROPE_LINEAR },
+  { "llama3", SY_ROPE_LLAMA3 },
+  { "yarn", SY_ROPE_YARN },
+};
+
 /* rope given as rope_parameters {rope_theta, rope_type, ...} (transformers
  * 5) or as top-level rope_theta + rope_scaling {type|rope_type, ...}. */
 static gboolean
@@ -678,6 +703,7 @@ parse_rope (json_object *root,
   json_object *params = NULL, *scaling = NULL, *v = NULL;
   const char *type = "default";
   double d;
+  guint i;
 
   if (json_object_object_get_ex (root, "rope_parameters", &params) && params
       && json_object_get_type (params) != json_type_object)
@@ -715,16 +741,12 @@ parse_rope (json_object *root,
         type = json_object_get_string (v);
     }
 
-  if (!get_rope_number (params, "factor", 1.0, &config->rope_factor, file, error)
-      || !get_rope_number (params, "low_freq_factor", 1.0, &config->rope_low_freq_factor, file, error)
-      || !get_rope_number (params, "high_freq_factor", 4.0, &config->rope_high_freq_factor, file, error)
-      || !get_rope_number (params, "beta_fast", 32.0, &config->rope_beta_fast, file, error)
-      || !get_rope_number (params, "beta_slow", 1.0, &config->rope_beta_slow, file, error)
-      || !get_rope_number (params, "attention_factor", 0.0, &config->rope_attention_factor, file, error)
-      || !get_rope_number (params, "mscale", 0.0, &config->rope_mscale, file, error)
-      || !get_rope_number (params, "mscale_all_dim", 0.0, &config->rope_mscale_all_dim, file, error)
-      || !get_rope_number (params, "original_max_position_embeddings",
-                           config->max_position_embeddings, &d, file, error))
+  for (i = 0; i < G_N_ELEMENTS (rope_numbers); i++)
+    if (!get_rope_number (params, rope_numbers[i].key, rope_numbers[i].def,
+                          G_STRUCT_MEMBER_P (config, rope_numbers[i].offset), file, error))
+      return FALSE;
+  if (!get_rope_number (params, "original_max_position_embeddings",
+                        config->max_position_embeddings, &d, file, error))
     return FALSE;
   config->rope_original_max_pos = (int) d;
   config->rope_truncate = TRUE;
@@ -739,14 +761,11 @@ parse_rope (json_object *root,
       config->rope_truncate = json_object_get_boolean (v);
     }
 
-  if (g_strcmp0 (type, "default") == 0)
-    config->rope_type = SY_ROPE_DEFAULT;
-  else if (g_strcmp0 (type, "linear") == 0)
-    config->rope_type = SY_ROPE_LINEAR;
-  else if (g_strcmp0 (type, "llama3") == 0)
-    config->rope_type = SY_ROPE_LLAMA3;
-  else if (g_strcmp0 (type, "yarn") == 0)
-    config->rope_type = SY_ROPE_YARN;
+  for (i = 0; i < G_N_ELEMENTS (rope_types); i++)
+    if (g_strcmp0 (type, rope_types[i].name) == 0)
+      break;
+  if (i < G_N_ELEMENTS (rope_types))
+    config->rope_type = rope_types[i].type;
   else
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED,

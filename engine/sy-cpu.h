@@ -54,4 +54,13 @@ sy_cpu_has_avx512_f16c_fma (void)
     }
   return cached;
 }
+
+/* ... and AVX-512 VNNI and DQ: the target of the one-token (T = 1) and
+ * 8-bit-activation kernels */
+static inline int
+sy_cpu_has_avx512_vnni (void)
+{
+  return sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
+         && __builtin_cpu_supports ("avx512vnni");
+}
 #endif

@@ -124,27 +124,33 @@ void     _sy_run_state_reserve (SyRunState         *rs,
                                 int                 n,
                                 gboolean            capture);
 
-/* Computes positions [p, n) given the cache of [0, p), from decoder layer
- * @l0 on: fills the caches, logits, lse (only row n - 1 under
- * rs->last_logits, has_logits saying which), hidden rows [p, n) and the trace
- * rows [p, n) of every MoE layer (rows [0, p) of @trace must already hold
- * the previous run's).  @x0 (n - p, H) is the input of layer @l0 at
- * positions [p, n) (the caller has filled the caches, hidden rows and
- * trace rows of layers < l0); @x0 NULL starts from the embedding (and
- * @l0 is 0 then). */
+/* What one pass computes: positions [p, n) of @ids, given the cache of
+ * [0, p), from decoder layer @l0 on.  @x0 (n - p, H) is the input of
+ * layer @l0 at positions [p, n) (the caller has filled the caches, hidden
+ * rows and trace rows of layers < l0); @x0 NULL starts from the embedding
+ * (and @l0 is 0 then).  Rows [0, p) of @trace must already hold the
+ * previous run's. */
+typedef struct
+{
+  const int32_t      *ids;
+  int                 p;
+  int                 n;
+  int                 l0;
+  const float        *x0;
+  const SyRouterSpec *spec;
+  gboolean            capture;    /* fill the hidden rows */
+  SyTrace            *trace;
+  SyProgressFunc      progress;
+  gpointer            user_data;
+} SyPassArgs;
+
+/* Runs the pass @args: fills the caches, logits, lse (only row n - 1
+ * under rs->last_logits, has_logits saying which), hidden rows [p, n)
+ * and the trace rows [p, n) of every MoE layer. */
 gboolean _sy_forward_from      (SyModel            *model,
                                 SyRunState         *rs,
                                 SyPool             *pool,
-                                const SyRouterSpec *spec,
-                                const int32_t      *ids,
-                                int                 p,
-                                int                 n,
-                                int                 l0,
-                                const float        *x0,
-                                gboolean            capture,
-                                SyTrace            *trace,
-                                SyProgressFunc      progress,
-                                gpointer            user_data,
+                                const SyPassArgs   *args,
                                 GError            **error);
 
 /* One attention computation over the cache (sy-forward-mla.c): queries

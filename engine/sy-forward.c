@@ -265,14 +265,15 @@ attn_head (int      h,
       int hi = job->p + t0 + tb;                     /* keys [lo0, hi) */
       int lo0 = window > 0 ? MAX (0, job->p + t0 - window + 1) : 0;
       int w = hi - lo0;
+      SyRows keys = { kh + (gsize) lo0 * kv_dim, kv_dim, w, D };
+      SyRows values = { vh + (gsize) lo0 * kv_dim, kv_dim, w, D };
 
       if (tb == 1)
-        sy_attn_scores_row (s, job->q + (gsize) t0 * q_dim + (gsize) h * D,
-                            kh + (gsize) lo0 * kv_dim, kv_dim, w, D, job->scale);
+        sy_attn_scores_row (s, job->q + (gsize) t0 * q_dim + (gsize) h * D, &keys, job->scale);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tb, w, D, job->scale,
                      job->q + (gsize) t0 * q_dim + (gsize) h * D, q_dim,
-                     kh + (gsize) lo0 * kv_dim, kv_dim, 0.0f, s, w);
+                     keys.data, keys.ld, 0.0f, s, w);
       for (int r = 0; r < tb; r++)
         {
           int pos = job->p + t0 + r;
@@ -308,11 +309,10 @@ attn_head (int      h,
               job->recv[(gsize) h * job->n + lo + j] += seen[j];
         }
       if (tb == 1)
-        sy_attn_values_row (job->out + (gsize) t0 * q_dim + (gsize) h * D, s,
-                            vh + (gsize) lo0 * kv_dim, kv_dim, w, D);
+        sy_attn_values_row (job->out + (gsize) t0 * q_dim + (gsize) h * D, s, &values);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tb, D, w, 1.0f,
-                     s, w, vh + (gsize) lo0 * kv_dim, kv_dim, 0.0f,
+                     s, w, values.data, values.ld, 0.0f,
                      job->out + (gsize) t0 * q_dim + (gsize) h * D, q_dim);
     }
 }
@@ -735,12 +735,8 @@ static double
 lse_ref (const float *r,
          int          V)
 {
-  double max = -INFINITY, s = 0;
+  double max, s = sy_exp_sum_ref (r, V, &max);
 
-  for (int i = 0; i < V; i++)
-    max = MAX (max, r[i]);
-  for (int i = 0; i < V; i++)
-    s += exp (r[i] - max);
   return max + log (s);
 }
 
@@ -831,21 +827,15 @@ lse_row (int      t,
 }
 
 gboolean
-_sy_forward_from (SyModel            *m,
-                  SyRunState         *rs,
-                  SyPool             *pool,
-                  const SyRouterSpec *spec,
-                  const int32_t      *ids,
-                  int                 p,
-                  int                 n,
-                  int                 l0,
-                  const float        *x0,
-                  gboolean            capture,
-                  SyTrace            *trace,
-                  SyProgressFunc      progress,
-                  gpointer            user_data,
-                  GError            **error)
+_sy_forward_from (SyModel           *m,
+                  SyRunState        *rs,
+                  SyPool            *pool,
+                  const SyPassArgs  *args,
+                  GError           **error)
 {
+  int p = args->p, n = args->n, l0 = args->l0;
+  SyTrace *trace = args->trace;
+  const SyRouterSpec *spec;
   const SyConfig *c = &m->config;
   int T = n - p, H = c->hidden_size, V = c->vocab_size, NL = c->n_layers;
   int q_dim = m->q_dim, kv_dim = m->k_cache_dim;
@@ -860,17 +850,17 @@ _sy_forward_from (SyModel            *m,
   q = SY_SCRATCH_NEW (scratch, float, (gsize) T * q_dim);
   k = SY_SCRATCH_NEW (scratch, float, (gsize) T * kv_dim);
   att = SY_SCRATCH_NEW (scratch, float, (gsize) T * m->attn_out_dim);
-  spec = sy_router_spec_resolve (spec, &m->router_info);
+  spec = sy_router_spec_resolve (args->spec, &m->router_info);
   if (spec->policy == SY_POLICY_DA || rs->recv_out != NULL)
     recv = SY_SCRATCH_NEW0 (scratch, float, n);
 
   SY_OP_TIMED (trace, SY_OP_OTHER)
     {
-      if (x0 != NULL)
+      if (args->x0 != NULL)
         {
           /* resume: x0 is the input of layer l0 (the caller filled the
            * caches and trace rows of the layers before it) */
-          memcpy (x, x0, sizeof (float) * T * H);
+          memcpy (x, args->x0, sizeof (float) * T * H);
         }
       else
         {
@@ -880,12 +870,12 @@ _sy_forward_from (SyModel            *m,
             {
               float *xt = x + (gsize) t * H;
 
-              sy_mat_row_to_f32 (&m->embed, ids[p + t], 0, H, xt);
+              sy_mat_row_to_f32 (&m->embed, args->ids[p + t], 0, H, xt);
               if (c->embedding_multiplier != 1.0)
                 for (int i = 0; i < H; i++)
                   xt[i] *= (float) c->embedding_multiplier;
             }
-          if (capture)
+          if (args->capture)
             memcpy (rs->hidden[0] + (gsize) p * H, x, sizeof (float) * T * H);
         }
     }
@@ -899,7 +889,7 @@ _sy_forward_from (SyModel            *m,
 
       memcpy (op0, trace->op_time_s, sizeof op0);
 
-      if (progress && !progress ((double) l / (NL + 1), "layer", user_data))
+      if (args->progress && !args->progress ((double) l / (NL + 1), "layer", args->user_data))
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "the run was cancelled");
           return FALSE;
@@ -944,7 +934,7 @@ _sy_forward_from (SyModel            *m,
         {
           for (gsize i = 0; i < (gsize) T * H; i++)
             x[i] += y[i] * res_mult;
-          if (capture && l < NL - 1)
+          if (args->capture && l < NL - 1)
             memcpy (rs->hidden[l + 1] + (gsize) p * H, x, sizeof (float) * T * H);
         }
 
@@ -967,7 +957,7 @@ _sy_forward_from (SyModel            *m,
       for (int t = 0; t < T; t++)
         sy_rmsnorm (xn + (gsize) t * H, x + (gsize) t * H, m->final_norm, H,
                     (float) c->rms_norm_eps);
-      if (capture)
+      if (args->capture)
         memcpy (rs->hidden[NL] + (gsize) p * H, xn, sizeof (float) * T * H);
     }
   SY_OP_TIMED (trace, SY_OP_LM_HEAD)

@@ -459,16 +459,27 @@ sy_rope (float       *x,
     }
 }
 
+double
+sy_exp_sum_ref (const float *x,
+                int          n,
+                double      *max)
+{
+  double sum = 0;
+
+  *max = -INFINITY;
+  for (int i = 0; i < n; i++)
+    *max = MAX (*max, x[i]);
+  for (int i = 0; i < n; i++)
+    sum += exp (x[i] - *max);
+  return sum;
+}
+
 void
 sy_softmax_ref (float *x,
                 int    n)
 {
-  double max = -INFINITY, sum = 0;
+  double max, sum = sy_exp_sum_ref (x, n, &max);
 
-  for (int i = 0; i < n; i++)
-    max = MAX (max, x[i]);
-  for (int i = 0; i < n; i++)
-    sum += exp (x[i] - max);
   for (int i = 0; i < n; i++)
     x[i] = (float) (exp (x[i] - max) / sum);
 }
@@ -505,14 +516,14 @@ sy_softmax (float *x,
 #ifdef SY_HAVE_X86
 __attribute__ ((target ("avx512f,avx512bw,avx512vl,fma")))
 static void
-attn_scores_512 (float       *s,
-                 const float *q,
-                 const float *k,
-                 gsize        ldk,
-                 int          n,
-                 int          D,
-                 float        scale)
+attn_scores_512 (float        *s,
+                 const float  *q,
+                 const SyRows *keys,
+                 float         scale)
 {
+  const float *k = keys->data;
+  gsize ldk = keys->ld;
+  int n = keys->n, D = keys->D;
   int j = 0;
 
   for (; j + 4 <= n; j += 4)
@@ -548,13 +559,14 @@ attn_scores_512 (float       *s,
 /* out (D) = sum_j p_j v_j, 128 values of out at a time in registers */
 __attribute__ ((target ("avx512f,avx512bw,avx512vl,fma")))
 static void
-attn_values_512 (float       *out,
-                 const float *p,
-                 const float *v,
-                 gsize        ldv,
-                 int          n,
-                 int          D)
+attn_values_512 (float        *out,
+                 const float  *p,
+                 const SyRows *values)
 {
+  const float *v = values->data;
+  gsize ldv = values->ld;
+  int n = values->n, D = values->D;
+
   for (int i0 = 0; i0 < D; i0 += 128)
     {
       int nv = MIN (128, D - i0) / 16;
@@ -584,52 +596,46 @@ attn_values_512 (float       *out,
 #endif
 
 void
-sy_attn_scores_row (float       *s,
-                    const float *q,
-                    const float *k,
-                    gsize        ldk,
-                    int          n,
-                    int          D,
-                    float        scale)
+sy_attn_scores_row (float        *s,
+                    const float  *q,
+                    const SyRows *keys,
+                    float         scale)
 {
 #ifdef SY_HAVE_X86
-  if (D % 16 == 0 && have_avx512 ())
+  if (keys->D % 16 == 0 && have_avx512 ())
     {
-      attn_scores_512 (s, q, k, ldk, n, D, scale);
+      attn_scores_512 (s, q, keys, scale);
       return;
     }
 #endif
-  for (int j = 0; j < n; j++)
+  for (int j = 0; j < keys->n; j++)
     {
-      const float *kj = k + (gsize) j * ldk;
+      const float *kj = keys->data + (gsize) j * keys->ld;
       float a = 0;
 
-      for (int i = 0; i < D; i++)
+      for (int i = 0; i < keys->D; i++)
         a += q[i] * kj[i];
       s[j] = scale * a;
     }
 }
 
 void
-sy_attn_values_row (float       *out,
-                    const float *p,
-                    const float *v,
-                    gsize        ldv,
-                    int          n,
-                    int          D)
+sy_attn_values_row (float        *out,
+                    const float  *p,
+                    const SyRows *values)
 {
 #ifdef SY_HAVE_X86
-  if (D % 16 == 0 && have_avx512 ())
+  if (values->D % 16 == 0 && have_avx512 ())
     {
-      attn_values_512 (out, p, v, ldv, n, D);
+      attn_values_512 (out, p, values);
       return;
     }
 #endif
-  for (int i = 0; i < D; i++)
+  for (int i = 0; i < values->D; i++)
     out[i] = 0;
-  for (int j = 0; j < n; j++)
-    for (int i = 0; i < D; i++)
-      out[i] += p[j] * v[(gsize) j * ldv + i];
+  for (int j = 0; j < values->n; j++)
+    for (int i = 0; i < values->D; i++)
+      out[i] += p[j] * values->data[(gsize) j * values->ld + i];
 }
 
 void
@@ -738,7 +744,7 @@ matmul_rows (MatmulJob *job,
     }
 
   if (sy_dtype_is_quantized (w->dtype)
-      && sy_quant_matmul_rows (w->dtype, w->data, K, job->x, T, job->y, N, r0, r1,
+      && sy_quant_matmul_rows (&(SyQuantProduct) { w->dtype, w->data, K, job->x, T, job->y, N }, r0, r1,
                                job->scratch ? job->scratch + (gsize) task * job->panel * K : NULL,
                                job->panel))
     return;     /* sy-quant-matmul.c: fused decode + dot, or decoded panels */

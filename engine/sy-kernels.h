@@ -70,6 +70,12 @@ void    sy_rope_ref          (float          *x,
                               const float    *cos,
                               const float    *sin);
 
+/* sum_i exp (x_i - max) over @n elements in double, *@max the largest
+ * x_i: the softmax's denominator and, as max + log (sum), the log-sum-exp. */
+double  sy_exp_sum_ref       (const float    *x,
+                              int             n,
+                              double         *max);
+
 /* In-place softmax over @n elements (max-subtracted). */
 void    sy_softmax           (float          *x,
                               int             n);
@@ -86,22 +92,25 @@ void    sy_silu_mul_ref      (float          *out,
                               const float    *up,
                               int             n);
 
+/* @n rows of @D floats, row j at @data + j @ld: one head's keys or
+ * values in the cache. */
+typedef struct
+{
+  const float *data;
+  gsize        ld;
+  int          n;
+  int          D;
+} SyRows;
+
 /* One query row of attention (decode): s[j] = scale (q . k_j) for the
- * @n keys k_j = k + j @ldk of @D values, and out (D) = sum_j p_j v_j;
- * float32 accumulation. */
+ * keys k_j, and out (D) = sum_j p_j v_j; float32 accumulation. */
 void    sy_attn_scores_row   (float          *s,
                               const float    *q,
-                              const float    *k,
-                              gsize           ldk,
-                              int             n,
-                              int             D,
+                              const SyRows   *keys,
                               float           scale);
 void    sy_attn_values_row   (float          *out,
                               const float    *p,
-                              const float    *v,
-                              gsize           ldv,
-                              int             n,
-                              int             D);
+                              const SyRows   *values);
 
 /* y (T, w->rows) = x (T, w->cols) @ w^T [+ bias (w->rows)], float32
  * accumulation.  BF16/F16 weights are converted tile by tile into a

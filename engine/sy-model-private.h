@@ -69,10 +69,6 @@ typedef struct
   float   *kv_a_norm;         /* (kv_lora_rank) */
   float   *kv_a_bias;
   SyMat    kv_b;              /* (n_heads * (qk_nope + v_head_dim), kv_lora_rank) */
-
-  /* Expert matrices re-laid out at load (SY_EXPERTS_FUSED_INTERLEAVED) */
-  gpointer owned_weights;
-  float   *owned_bias;
 } SyLayer;
 
 struct _SyModel
@@ -84,6 +80,9 @@ struct _SyModel
   SyConfig           config;
   SyTensorStore     *store;
   SyLayer           *layers;         /* (n_layers) */
+  GPtrArray         *owned;          /* what binding allocated for the layers and the
+                                      * final norm: float32 norms and biases, expert
+                                      * tables, re-laid-out expert matrices */
   int                n_by_dtype[SY_N_DTYPES];   /* tensors bound, per stored type */
   float             *final_norm;     /* (H) */
   gboolean          *layer_is_moe;   /* (n_layers) */

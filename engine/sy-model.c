@@ -106,6 +106,15 @@ mat_of (const SyTensor *t,
   return m;
 }
 
+/* @mem, freed with the model */
+static gpointer
+model_own (SyModel  *m,
+           gpointer  mem)
+{
+  g_ptr_array_add (m->owned, mem);
+  return mem;
+}
+
 #define BIND_MAT(out, rows, cols, ...) \
   G_STMT_START { \
     int64_t shape_[2] = { (rows), (cols) }; \
@@ -121,7 +130,7 @@ mat_of (const SyTensor *t,
     const SyTensor *t_ = bind (b, error, 1, shape_, __VA_ARGS__); \
     if (t_ == NULL) \
       return FALSE; \
-    (out) = g_new (float, (n)); \
+    (out) = model_own (b->model, g_new (float, (n))); \
     sy_tensor_to_f32 (t_, 0, (n), (out)); \
   } G_STMT_END
 
@@ -193,6 +202,7 @@ bind_experts_interleaved (Binder  *b,
   int64_t in_bias_shape[2] = { E, 2 * I }, out_bias_shape[2] = { E, H };
   const SyTensor *in, *out, *in_b, *out_b;
   gsize esz, mat = (gsize) I * H;
+  float *bias;
   char *w;
 
   in = bind (b, error, 3, in_shape, a->experts_in, l);
@@ -215,11 +225,10 @@ bind_experts_interleaved (Binder  *b,
       return FALSE;
     }
   esz = in->dtype == SY_DTYPE_F32 ? 4 : 2;
-  w = g_malloc (esz * mat * 3 * E);
-  L->owned_weights = w;
-  L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
-  sy_tensor_to_f32 (in_b, 0, (int64_t) E * 2 * I, L->owned_bias);
-  sy_tensor_to_f32 (out_b, 0, (int64_t) E * H, L->owned_bias + (gsize) E * 2 * I);
+  w = model_own (m, g_malloc (esz * mat * 3 * E));
+  bias = model_own (m, g_new (float, (gsize) E * (2 * I + H)));
+  sy_tensor_to_f32 (in_b, 0, (int64_t) E * 2 * I, bias);
+  sy_tensor_to_f32 (out_b, 0, (int64_t) E * H, bias + (gsize) E * 2 * I);
 
   for (int e = 0; e < E; e++)
     {
@@ -229,7 +238,7 @@ bind_experts_interleaved (Binder  *b,
       char *up = gate + esz * mat;
       char *down = up + esz * mat;
       SyFfn *f = &L->experts[e];
-      float *bias_in = L->owned_bias + (gsize) e * 2 * I;
+      float *bias_in = bias + (gsize) e * 2 * I;
 
       for (int i = 0; i < I; i++)
         for (int h = 0; h < H; h++)
@@ -254,7 +263,7 @@ bind_experts_interleaved (Binder  *b,
       f->down = (SyMat) { down, in->dtype, H, I };
       f->gate_bias = bias_in;
       f->up_bias = bias_in + I;
-      f->down_bias = L->owned_bias + (gsize) E * 2 * I + (gsize) e * H;
+      f->down_bias = bias + (gsize) E * 2 * I + (gsize) e * H;
     }
   return TRUE;
 }
@@ -341,7 +350,7 @@ bind_layer (Binder  *b,
     BIND_VEC (L->router_bias, E, a->router_bias, l);
   if (a->selection_bias)
     BIND_VEC (L->selection_bias, E, a->selection_bias, l);
-  L->experts = g_new0 (SyFfn, E);
+  L->experts = model_own (m, g_new0 (SyFfn, E));
   for (int e = 0; e < E; e++)
     ffn_set_act (m, &L->experts[e]);
   ffn_set_act (m, &L->shared);
@@ -355,12 +364,12 @@ bind_layer (Binder  *b,
     {
       /* separate experts with biases (gpt-oss from GGUF) */
       int I = c->expert_ffn;
+      float *bias = model_own (m, g_new (float, (gsize) E * (2 * I + H)));
 
-      L->owned_bias = g_new (float, (gsize) E * (2 * I + H));
       for (int e = 0; e < E; e++)
         {
           SyFfn *f = &L->experts[e];
-          float *gb = L->owned_bias + (gsize) e * (2 * I + H);
+          float *gb = bias + (gsize) e * (2 * I + H);
           int64_t si[1] = { I }, sh[1] = { H };
           const SyTensor *t;
 
@@ -420,35 +429,11 @@ bind_layer (Binder  *b,
 
           if (t == NULL)
             return FALSE;
-          L->shared_gate = g_new (float, H);
+          L->shared_gate = model_own (m, g_new (float, H));
           sy_tensor_to_f32 (t, 0, H, L->shared_gate);
         }
     }
   return TRUE;
-}
-
-static void
-layer_clear (SyLayer *L)
-{
-  g_free (L->attn_norm);
-  g_free (L->ffn_norm);
-  g_free (L->q_bias);
-  g_free (L->k_bias);
-  g_free (L->v_bias);
-  g_free (L->q_norm);
-  g_free (L->k_norm);
-  g_free (L->experts);
-  g_free (L->shared_gate);
-  g_free (L->o_bias);
-  g_free (L->sinks);
-  g_free (L->router_bias);
-  g_free (L->selection_bias);
-  g_free (L->q_a_norm);
-  g_free (L->q_a_bias);
-  g_free (L->kv_a_norm);
-  g_free (L->kv_a_bias);
-  g_free (L->owned_weights);
-  g_free (L->owned_bias);
 }
 
 /* YaRN's magnitude correction, 0.1 m ln (s) + 1 for a scale s > 1. */
@@ -631,11 +616,8 @@ sy_model_unref (SyModel *self)
 {
   if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
-  if (self->layers)
-    for (int l = 0; l < self->config.n_layers; l++)
-      layer_clear (&self->layers[l]);
+  g_clear_pointer (&self->owned, g_ptr_array_unref);
   g_free (self->layers);
-  g_free (self->final_norm);
   g_free (self->layer_is_moe);
   g_free (self->moe_layer);
   g_free (self->inv_freq);
@@ -763,7 +745,6 @@ sy_model_load (const char      *path,
  * came from, for messages. */
 static gboolean
 load_config (SyModel     *m,
-             const char  *path,
              SyGguf     **gguf,
              char       **config_file,
              GError     **error)
@@ -772,22 +753,22 @@ load_config (SyModel     *m,
   const char *model_type = NULL;
   gboolean ok = FALSE;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (!g_file_test (m->path, G_FILE_TEST_IS_DIR))
     {
       /* GGUF: the metadata stands in for config.json */
       const SyArchSpec *arch = NULL;
 
-      *gguf = sy_gguf_open (path, error);
+      *gguf = sy_gguf_open (m->path, error);
       if (*gguf == NULL)
         return FALSE;
       root = sy_gguf_model_config (*gguf, &arch, error);
       if (root == NULL)
         return FALSE;
-      *config_file = g_strdup_printf ("%s (metadata)", path);
+      *config_file = g_strdup_printf ("%s (metadata)", m->path);
     }
   else
     {
-      *config_file = g_build_filename (path, "config.json", NULL);
+      *config_file = g_build_filename (m->path, "config.json", NULL);
       root = read_json (*config_file, *config_file, FALSE, error);
       if (root == NULL)
         return FALSE;
@@ -814,12 +795,11 @@ load_config (SyModel     *m,
 /* generation_config.json: what generate() stops at */
 static gboolean
 read_generation_config (SyModel     *m,
-                        const char  *path,
                         SyGguf      *gguf,
                         GError     **error)
 {
   SyConfig *c = &m->config;
-  g_autofree char *gen_file = g_build_filename (path, "generation_config.json", NULL);
+  g_autofree char *gen_file = g_build_filename (m->path, "generation_config.json", NULL);
   json_object *gen;
 
   gen = gguf ? NULL : read_json (gen_file, gen_file, TRUE, error);
@@ -840,7 +820,6 @@ read_generation_config (SyModel     *m,
  * describes, when it is one we can build (none otherwise). */
 static gboolean
 load_tokenizer (SyModel     *m,
-                const char  *path,
                 SyGguf      *gguf,
                 GError     **error)
 {
@@ -853,7 +832,7 @@ load_tokenizer (SyModel     *m,
         return FALSE;
       if (tok)
         {
-          m->tokenizer = sy_tokenizer_new_from_json (tok, path, m->config.bos_token_id,
+          m->tokenizer = sy_tokenizer_new_from_json (tok, m->path, m->config.bos_token_id,
                                                      m->config.eos_token_id, error);
           json_object_put (tok);
           if (m->tokenizer == NULL)
@@ -862,11 +841,11 @@ load_tokenizer (SyModel     *m,
     }
   else
   {
-    g_autofree char *tok_file = g_build_filename (path, "tokenizer.json", NULL);
+    g_autofree char *tok_file = g_build_filename (m->path, "tokenizer.json", NULL);
 
     if (g_file_test (tok_file, G_FILE_TEST_EXISTS))
       {
-        m->tokenizer = sy_tokenizer_load (path, error);
+        m->tokenizer = sy_tokenizer_load (m->path, error);
         if (m->tokenizer == NULL)
           return FALSE;
       }
@@ -991,12 +970,13 @@ sy_model_load_full (const char        *path,
 
   m = g_new0 (SyModel, 1);
   m->ref_count = 1;
+  m->owned = g_ptr_array_new_with_free_func (g_free);
   m->path = g_strdup (path);
   m->name = g_path_get_basename (path);
-  if (!load_config (m, path, &gguf, &config_file, error))
+  if (!load_config (m, &gguf, &config_file, error))
     return NULL;
   c = &m->config;
-  if (!read_generation_config (m, path, gguf, error))
+  if (!read_generation_config (m, gguf, error))
     return NULL;
 
   m->store = gguf ? sy_gguf_model_store (gguf, m->arch, error) : sy_tensor_store_open (path, error);
@@ -1031,7 +1011,7 @@ sy_model_load_full (const char        *path,
   m->unused = sy_tensor_store_list_unused (m->store);
   init_rope (m);
 
-  if (!load_tokenizer (m, path, gguf, error))
+  if (!load_tokenizer (m, gguf, error))
     return NULL;
 
   describe_model (m, &b, n_moe);

@@ -52,22 +52,16 @@ _sy_quant_matmul_level (void)
 }
 
 void
-sy_quant_matmul_rows_ref (SyDType      dtype,
-                          const void  *w,
-                          int          K,
-                          const float *x,
-                          int          T,
-                          float       *y,
-                          gsize        ldy,
-                          int          r0,
-                          int          r1)
+sy_quant_matmul_rows_ref (const SyQuantProduct *p,
+                          int                   r0,
+                          int                   r1)
 {
-  gsize row_bytes = sy_dtype_n_bytes (dtype, K);
+  gsize row_bytes = sy_dtype_n_bytes (p->dtype, p->K);
 
   for (int r = r0; r < r1; r++)
-    for (int t = 0; t < T; t++)
-      y[(gsize) t * ldy + r] = sy_quant_dot_ref (dtype, (const guint8 *) w + (gsize) r * row_bytes,
-                                                 x + (gsize) t * K, K);
+    for (int t = 0; t < p->T; t++)
+      p->y[(gsize) t * p->ldy + r] = sy_quant_dot_ref (p->dtype, (const guint8 *) p->w + (gsize) r * row_bytes,
+                                                       p->x + (gsize) t * p->K, p->K);
 }
 
 #ifdef SY_QM_X86
@@ -88,20 +82,6 @@ gemv_off (void)
   if (cached < 0)
     cached = g_strcmp0 (g_getenv ("SY_QUANT_KERNELS"), "fused") == 0;
   return cached || forced_level == 2;
-}
-
-/* vpdpbusd (and AVX-512 DQ), for the one-token kernels */
-static gboolean
-have_vnni (void)
-{
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx512vnni") && __builtin_cpu_supports ("avx512dq");
-    }
-  return cached;
 }
 
 /* SY_QUANT_KERNELS=generic: none of these kernels (the dequantized path of
@@ -143,7 +123,7 @@ sy_quant_matmul_path (SyDType dtype)
   if (!sy_dtype_is_quantized (dtype))
     return "not quantized";
 #ifdef SY_QM_X86
-  if (have_avx512 () && have_vnni () && !gemv_off () && gemv_dtype (dtype))
+  if (have_avx512 () && sy_cpu_has_avx512_vnni () && !gemv_off () && gemv_dtype (dtype))
     return "fast: avx512 vnni one-token, avx512 fused decode, avx512 panels";
   if (have_avx512 () && fused_dtype (dtype))
     return "fast: avx512 fused decode, avx512 panels";
@@ -162,18 +142,19 @@ sy_quant_matmul_path (SyDType dtype)
 }
 
 gboolean
-sy_quant_matmul_rows (SyDType      dtype,
-                      const void  *w,
-                      int          K,
-                      const float *x,
-                      int          T,
-                      float       *y,
-                      gsize        ldy,
-                      int          r0,
-                      int          r1,
-                      float       *scratch,
-                      int          scratch_rows)
+sy_quant_matmul_rows (const SyQuantProduct *p,
+                      int                   r0,
+                      int                   r1,
+                      float                *scratch,
+                      int                   scratch_rows)
 {
+  SyDType dtype = p->dtype;
+  const void *w = p->w;
+  const float *x = p->x;
+  float *y = p->y;
+  gsize ldy = p->ldy;
+  int K = p->K, T = p->T;
+
   if (r1 <= r0 || T <= 0 || K <= 0)
     return TRUE;
 #ifdef SY_QM_X86
@@ -182,7 +163,7 @@ sy_quant_matmul_rows (SyDType      dtype,
   if (have_avx512 () && K % UNIT == 0)
     {
       /* one token: the GEMV kernels (level 2: without them, to compare) */
-      if (T == 1 && !gemv_off () && have_vnni () && gemv_dtype (dtype))
+      if (T == 1 && !gemv_off () && sy_cpu_has_avx512_vnni () && gemv_dtype (dtype))
         {
           sy_qm_gemv (dtype, TRUE, w, K, x, y, r0, r1);
           return TRUE;

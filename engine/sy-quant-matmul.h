@@ -22,32 +22,32 @@ G_BEGIN_DECLS
  * panel of rows is decoded once into @scratch and reused for every row. */
 #define SY_QUANT_FUSED_MAX_T 8
 
-/* Rows [r0, r1) of y: y[t * ldy + r] = sum_k w[r, k] x[t * K + k].
- * @scratch: @scratch_rows * K floats for the decoded panel (T above
- * SY_QUANT_FUSED_MAX_T; may be NULL otherwise).  FALSE, with nothing
- * written, where there is no fast path for this type / shape / CPU (the
- * caller takes its generic path). */
-gboolean     sy_quant_matmul_rows     (SyDType        dtype,
-                                       const void    *w,
-                                       int            K,
-                                       const float   *x,
-                                       int            T,
-                                       float         *y,
-                                       gsize          ldy,
-                                       int            r0,
-                                       int            r1,
-                                       float         *scratch,
-                                       int            scratch_rows);
+/* A product y[t * ldy + r] = sum_k w[r, k] x[t * K + k] of the T rows
+ * of @x and the rows of @w, K values of type @dtype each. */
+typedef struct
+{
+  SyDType      dtype;
+  const void  *w;
+  int          K;
+  const float *x;
+  int          T;
+  float       *y;
+  gsize        ldy;
+} SyQuantProduct;
+
+/* Rows [r0, r1) of @p's y.  @scratch: @scratch_rows * K floats for the
+ * decoded panel (T above SY_QUANT_FUSED_MAX_T; may be NULL otherwise).
+ * FALSE, with nothing written, where there is no fast path for this
+ * type / shape / CPU (the caller takes its generic path). */
+gboolean     sy_quant_matmul_rows     (const SyQuantProduct *p,
+                                       int                   r0,
+                                       int                   r1,
+                                       float                *scratch,
+                                       int                   scratch_rows);
 /* the scalar twin (element by element, double accumulation) */
-void         sy_quant_matmul_rows_ref (SyDType        dtype,
-                                       const void    *w,
-                                       int            K,
-                                       const float   *x,
-                                       int            T,
-                                       float         *y,
-                                       gsize          ldy,
-                                       int            r0,
-                                       int            r1);
+void         sy_quant_matmul_rows_ref (const SyQuantProduct *p,
+                                       int                   r0,
+                                       int                   r1);
 
 /* Which kernels this CPU runs for @dtype, one line for `bench`: "fast:
  * avx512 fused decode, avx512 panels" (decode + dot in registers, several

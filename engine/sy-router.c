@@ -235,16 +235,18 @@ row_probs (const SyRouterModelInfo *info,
   return bad;
 }
 
-/* Step 2: prepare the ranking of one row (read through rank_upto());
- * returns the group mask. */
-static int
-row_rank (RouteCtx    *ctx,
-          const float *z,
-          const float *probs,
-          gboolean     grouped)
+/* Step 2: prepare the ranking of row @t of @out (read through
+ * rank_upto()); sets the row's group mask. */
+static void
+row_rank (RouteCtx     *ctx,
+          SyTraceLayer *out,
+          int           t,
+          gboolean      grouped)
 {
   const SyRouterModelInfo *info = ctx->info;
   int E = ctx->E;
+  const float *z = out->logits + (gsize) t * E;
+  const float *probs = out->probs + (gsize) t * E;
   int mask = 0;
 
   for (int e = 0; e < E; e++)
@@ -302,7 +304,7 @@ row_rank (RouteCtx    *ctx,
   ctx->heap_n = E;
   for (int i = E / 2 - 1; i >= 0; i--)
     heap_sift_down (ctx->heap, E, i);
-  return mask;
+  out->group_mask[t] = mask;
 }
 
 /* Dual-scale experts (info->n_shallow_experts): after adr has decided
@@ -343,19 +345,18 @@ resolve_kmax (const SyRouterSpec      *spec,
   return info->n_experts;
 }
 
-/* Step 3: K of one row for per-token policies (and da / quantile with
- * their precomputed layer quantities).  @h is the row's entropy. */
+/* Step 3: K of row @t of @out for per-token policies (and da / quantile
+ * with their precomputed layer quantities); adr also writes the row's
+ * complexity and depth. */
 static int
 row_k (RouteCtx           *ctx,
        const SyRouterSpec *spec,
-       const float        *probs,
-       int                 t,
-       double              h,
-       float              *complexity,
-       SyDepth            *depth)
+       SyTraceLayer       *out,
+       int                 t)
 {
   const SyRouterModelInfo *info = ctx->info;
   int E = ctx->E;
+  const float *probs = out->probs + (gsize) t * E;
   int K;
 
   switch (spec->policy)
@@ -461,20 +462,20 @@ row_k (RouteCtx           *ctx,
         double theta = isnan (spec->theta) ? SY_ADR_DEFAULT_THETA : spec->theta;
         double gamma = isnan (spec->gamma) ? SY_ADR_DEFAULT_GAMMA : spec->gamma;
         double u = isnan (spec->u) ? SY_ADR_DEFAULT_U : spec->u;
-        double c = E > 1 ? h / log ((double) E) : 0.0;
+        double c = E > 1 ? out->entropy[t] / log ((double) E) : 0.0;
         double sc;
 
         c = CLAMP (c, 0.0, 1.0);
         sc = CLAMP (c - gamma * u, 0.0, 1.0);
-        *complexity = (float) c;
+        out->complexity[t] = (float) c;
         if (sc >= theta)
           {
-            *depth = SY_DEPTH_DEEP;
+            out->depth[t] = SY_DEPTH_DEEP;
             K = spec->kdeep > 0 ? spec->kdeep : info->native_k;
           }
         else
           {
-            *depth = SY_DEPTH_SHALLOW;
+            out->depth[t] = SY_DEPTH_SHALLOW;
             if (spec->shallow == SY_ADR_SHALLOW_SHARED)
               K = 0;
             else
@@ -583,14 +584,15 @@ policy_is_per_token (SyPolicy policy)
   return policy != SY_POLICY_DA && policy != SY_POLICY_QUANTILE;
 }
 
-/* da: K_j and importance for every token (routing.md "da"). */
+/* da: K_j and importance for every token (routing.md "da") under the
+ * context's effective spec. */
 static void
-da_prepare (RouteCtx                *ctx,
-            const SyRouterSpec      *spec,
-            const SyRouterModelInfo *info,
-            int                      n,
-            const float             *recv)
+da_prepare (RouteCtx    *ctx,
+            int          n,
+            const float *recv)
 {
+  const SyRouterSpec *spec = ctx->spec;
+  const SyRouterModelInfo *info = ctx->info;
   g_autofree double *imp = g_new (double, MAX (n, 1));
   double mean = 0, var = 0, sd, cut, max_all = 0, sum_ns = 0;
   double mn = INFINITY, mx = -INFINITY;
@@ -693,16 +695,15 @@ route_row (RouteCtx           *ctx,
   gboolean bad = (out->flags[t] & SY_CELL_NAN_FALLBACK) != 0;
   const SyRouterSpec *row_spec = eff;
   SyWeightRule rule = ctx->weights;
-  float complexity = NAN;
-  SyDepth depth = SY_DEPTH_NONE;
   gboolean grouped = ctx->grouped;
   int K, budget = ctx->budget;
-  double h = out->entropy[t];
 
   if (info->activation == SY_ROUTER_SIGMOID)
     for (int e = 0; e < E; e++)
       ctx->s[e] = isnan (z[e]) ? 0.0f : 1.0f / (1.0f + expf (-z[e]));
 
+  out->complexity[t] = NAN;
+  out->depth[t] = SY_DEPTH_NONE;
   if (bad)
     {
       SyRouterSpec top = { .policy = SY_POLICY_NATIVE };
@@ -711,19 +712,19 @@ route_row (RouteCtx           *ctx,
       rule = fallback ? fallback->weights : SY_WEIGHTS_NATIVE;
       grouped = info->n_group > 1 && fallback == NULL;
       ctx->budget = sy_router_layer_budget (row_spec, info, moe);
-      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
-      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      row_rank (ctx, out, t, grouped);
+      K = row_k (ctx, row_spec, out, t);
       ctx->budget = budget;
     }
   else
     {
-      out->group_mask[t] = row_rank (ctx, z, probs, grouped);
-      K = row_k (ctx, row_spec, probs, t, h, &complexity, &depth);
+      row_rank (ctx, out, t, grouped);
+      K = row_k (ctx, row_spec, out, t);
       if (info->n_shallow_experts > 0 && info->n_shallow_experts < E &&
-          depth != SY_DEPTH_NONE && K > 0)
+          out->depth[t] != SY_DEPTH_NONE && K > 0)
         {
           int Es = info->n_shallow_experts;
-          gboolean deep = depth == SY_DEPTH_DEEP;
+          gboolean deep = out->depth[t] == SY_DEPTH_DEEP;
 
           row_restrict (ctx, probs, deep ? Es : 0, deep ? E : Es);
           K = MIN (K, deep ? E - Es : Es);
@@ -738,8 +739,6 @@ route_row (RouteCtx           *ctx,
       experts[j] = -1;
       weights[j] = 0.0f;
     }
-  out->complexity[t] = complexity;
-  out->depth[t] = depth;
   if (eff->policy == SY_POLICY_DA)
     {
       out->importance[t] = ctx->da_imp[t];
@@ -842,7 +841,7 @@ sy_router_route (const SyRouterSpec       *spec,
 
   /* layer-wide quantities of the non-causal policies */
   if (eff->policy == SY_POLICY_DA && n > 0)
-    da_prepare (&ctx, eff, info, n, attn_recv);
+    da_prepare (&ctx, n, attn_recv);
   if (eff->policy == SY_POLICY_QUANTILE)
     ctx.tau = quantile_tau (out, isnan (eff->q) ? SY_QUANTILE_DEFAULT_Q : eff->q, n, E);
 

@@ -414,6 +414,7 @@ session_run (SySession      *self,
   double t_start = g_get_monotonic_time () / 1e6;
   gboolean sharing, ran;
   SyActivations old_act;
+  SyPassArgs args;
   const float *x0 = NULL;
   int l0 = 0;
 
@@ -484,8 +485,8 @@ session_run (SySession      *self,
   stamp_rows (self, p, n);
   self->rs.last_logits = self->last_logits;
   old_act = sy_matmul_set_activations (self->activations);
-  ran = _sy_forward_from (m, &self->rs, self->pool, route, ids, p, n, l0, x0, self->capture,
-                          trace, progress, user_data, error);
+  args = (SyPassArgs) { ids, p, n, l0, x0, route, self->capture, trace, progress, user_data };
+  ran = _sy_forward_from (m, &self->rs, self->pool, &args, error);
   sy_matmul_set_activations (old_act);
   if (!ran)
     {

@@ -38,6 +38,11 @@ static const char *const post_types[] = {
   [POST_BERT] = "BertProcessing",
 };
 
+static const SyTokFamily post_family = {
+  "post_processor", "processors", post_types, G_N_ELEMENTS (post_types),
+  (SyTokParseFunc) _sy_post_parse, (GDestroyNotify) _sy_post_free,
+};
+
 typedef struct
 {
   gboolean   is_sequence;
@@ -79,6 +84,11 @@ static const char *const decoder_types[] = {
   [DEC_FUSE] = "Fuse",
   [DEC_STRIP] = "Strip",
   [DEC_BPE] = "BPEDecoder",
+};
+
+static const SyTokFamily decoder_family = {
+  "decoder", "decoders", decoder_types, G_N_ELEMENTS (decoder_types),
+  (SyTokParseFunc) _sy_decoder_parse, (GDestroyNotify) _sy_decoder_free,
 };
 
 struct _SyTokDecoder
@@ -206,21 +216,14 @@ SyTokPost *
 _sy_post_parse (json_object  *obj,
                 GError      **error)
 {
-  int kind = _sy_tok_component_kind (obj, "post_processor", post_types, G_N_ELEMENTS (post_types), error);
-  SyTokPost *self;
+  SyTokPost *self = g_new0 (SyTokPost, 1);
+  int kind = _sy_tok_component_begin (obj, &post_family, &self->children, error);
 
   if (kind < 0)
-    return NULL;
-  self = g_new0 (SyTokPost, 1);
+    goto fail;
   self->type = kind;
   switch (self->type)
     {
-    case POST_SEQUENCE:
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_post_free);
-      if (!_sy_tok_parse_sequence (obj, "post_processor", "processors", (SyTokParseFunc) _sy_post_parse,
-                                   self->children, error))
-        goto fail;
-      break;
     case POST_BYTE_LEVEL:
       if (!sy_json_get_bool (obj, POST_FILE, "trim_offsets", TRUE, &self->trim_offsets, error)
           || !sy_json_get_bool (obj, POST_FILE, "add_prefix_space", TRUE, &self->add_prefix_space, error))
@@ -417,21 +420,14 @@ SyTokDecoder *
 _sy_decoder_parse (json_object  *obj,
                    GError      **error)
 {
-  int kind = _sy_tok_component_kind (obj, "decoder", decoder_types, G_N_ELEMENTS (decoder_types), error);
-  SyTokDecoder *self;
+  SyTokDecoder *self = g_new0 (SyTokDecoder, 1);
+  int kind = _sy_tok_component_begin (obj, &decoder_family, &self->children, error);
 
   if (kind < 0)
-    return NULL;
-  self = g_new0 (SyTokDecoder, 1);
+    goto fail;
   self->type = kind;
   switch (self->type)
     {
-    case DEC_SEQUENCE:
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_decoder_free);
-      if (!_sy_tok_parse_sequence (obj, "decoder", "decoders", (SyTokParseFunc) _sy_decoder_parse,
-                                   self->children, error))
-        goto fail;
-      break;
     case DEC_METASPACE:
       {
         g_autofree char *scheme = NULL;
@@ -449,14 +445,8 @@ _sy_decoder_parse (json_object  *obj,
       {
         json_object *pattern;
 
-        if (!sy_json_get_string (obj, DECODER_FILE, "content", NULL, &self->content, error))
+        if (!_sy_tok_json_string (obj, "content", "decoder Replace", &self->content, error))
           goto fail;
-        if (self->content == NULL)
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                         "tokenizer.json: decoder Replace has no \"content\" string");
-            goto fail;
-          }
         json_object_object_get_ex (obj, "pattern", &pattern);
         if (!_sy_tok_pattern_parse (&self->pattern, pattern, "decoder Replace", error))
           goto fail;

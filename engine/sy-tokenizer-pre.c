@@ -44,6 +44,11 @@ static const char *const pre_tokenizer_types[] = {
   [PRE_CHAR_DELIMITER] = "CharDelimiterSplit",
 };
 
+static const SyTokFamily pre_tokenizer_family = {
+  "pre_tokenizer", "pretokenizers", pre_tokenizer_types, G_N_ELEMENTS (pre_tokenizer_types),
+  (SyTokParseFunc) _sy_pre_tokenizer_parse, (GDestroyNotify) _sy_pre_tokenizer_free,
+};
+
 typedef enum
 {
   SPLIT_REMOVED,
@@ -123,22 +128,14 @@ SyPreTokenizer *
 _sy_pre_tokenizer_parse (json_object  *obj,
                          GError      **error)
 {
-  int kind = _sy_tok_component_kind (obj, "pre_tokenizer", pre_tokenizer_types,
-                                     G_N_ELEMENTS (pre_tokenizer_types), error);
-  SyPreTokenizer *self;
+  SyPreTokenizer *self = g_new0 (SyPreTokenizer, 1);
+  int kind = _sy_tok_component_begin (obj, &pre_tokenizer_family, &self->children, error);
 
   if (kind < 0)
-    return NULL;
-  self = g_new0 (SyPreTokenizer, 1);
+    goto fail;
   self->type = kind;
   switch (self->type)
     {
-    case PRE_SEQUENCE:
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_pre_tokenizer_free);
-      if (!_sy_tok_parse_sequence (obj, "pre_tokenizer", "pretokenizers", (SyTokParseFunc) _sy_pre_tokenizer_parse,
-                                   self->children, error))
-        goto fail;
-      break;
     case PRE_BYTE_LEVEL:
       if (!sy_json_get_bool (obj, FILE_NAME, "add_prefix_space", TRUE, &self->add_prefix_space, error)
           || !sy_json_get_bool (obj, FILE_NAME, "use_regex", TRUE, &self->use_regex, error))

@@ -269,14 +269,30 @@ SyTokAlign _sy_tok_span_union       (const SyTokPiece *p, int from, int to);
 
 typedef gpointer (*SyTokParseFunc) (json_object *obj, GError **error);
 
-/* The "type" of a component (@what: "normalizer", "decoder", ...) as its
- * index in @names, or -1 with an error (no type, or one not in @names). */
-int       _sy_tok_component_kind (json_object *obj, const char *what, const char * const *names,
-                                  int n_names, GError **error);
-/* The children of a Sequence component: the list @key of @obj, each
- * parsed by @parse into @children. */
-gboolean  _sy_tok_parse_sequence (json_object *obj, const char *what, const char *key,
-                                  SyTokParseFunc parse, GPtrArray *children, GError **error);
+/* A family of components (normalizers, pre-tokenizers, post-processors,
+ * decoders): its key in tokenizer.json ("normalizer"), the list of a
+ * Sequence of them ("normalizers"), its type names by kind (kind 0 is
+ * "Sequence"), and how one is parsed and freed. */
+typedef struct
+{
+  const char        *what;
+  const char        *list_key;
+  const char *const *types;
+  int                n_types;
+  SyTokParseFunc     parse;
+  GDestroyNotify     free;
+} SyTokFamily;
+
+/* The kind of component @obj of @family (its "type" as an index in
+ * @family's types), or -1 with an error (no type, an unknown one, or a
+ * Sequence child that does not parse).  A Sequence's children are parsed
+ * into a new *@children. */
+int       _sy_tok_component_begin (json_object *obj, const SyTokFamily *family, GPtrArray **children,
+                                   GError **error);
+/* The string @key of @obj (g_free), which must be there; @where is the
+ * component and its type ("normalizer Prepend"). */
+gboolean  _sy_tok_json_string    (json_object *obj, const char *key, const char *where,
+                                  char **out, GError **error);
 /* The string @key of @obj, which must be one character. */
 gboolean  _sy_tok_json_char      (json_object *obj, const char *key, const char *where,
                                   gunichar *c, GError **error);

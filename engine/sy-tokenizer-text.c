@@ -49,6 +49,19 @@ static const char *const normalizer_types[] = {
   [NORM_BYTE_LEVEL] = "ByteLevel",
 };
 
+static const SyTokFamily normalizer_family = {
+  "normalizer", "normalizers", normalizer_types, G_N_ELEMENTS (normalizer_types),
+  (SyTokParseFunc) _sy_normalizer_parse, (GDestroyNotify) _sy_normalizer_free,
+};
+
+/* The GLib mode of each Unicode normalizer */
+static const GNormalizeMode unicode_modes[] = {
+  [NORM_NFC] = G_NORMALIZE_NFC,
+  [NORM_NFD] = G_NORMALIZE_NFD,
+  [NORM_NFKC] = G_NORMALIZE_NFKC,
+  [NORM_NFKD] = G_NORMALIZE_NFKD,
+};
+
 struct _SyNormalizer
 {
   NormType      type;
@@ -73,31 +86,17 @@ SyNormalizer *
 _sy_normalizer_parse (json_object  *obj,
                       GError      **error)
 {
-  int kind = _sy_tok_component_kind (obj, "normalizer", normalizer_types, G_N_ELEMENTS (normalizer_types),
-                                     error);
-  SyNormalizer *self;
+  SyNormalizer *self = g_new0 (SyNormalizer, 1);
+  int kind = _sy_tok_component_begin (obj, &normalizer_family, &self->children, error);
 
   if (kind < 0)
-    return NULL;
-  self = g_new0 (SyNormalizer, 1);
+    goto fail;
   self->type = kind;
   switch (self->type)
     {
-    case NORM_SEQUENCE:
-      self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) _sy_normalizer_free);
-      if (!_sy_tok_parse_sequence (obj, "normalizer", "normalizers", (SyTokParseFunc) _sy_normalizer_parse,
-                                   self->children, error))
-        goto fail;
-      break;
     case NORM_PREPEND:
-      if (!sy_json_get_string (obj, FILE_NAME, "prepend", NULL, &self->text, error))
+      if (!_sy_tok_json_string (obj, "prepend", "normalizer Prepend", &self->text, error))
         goto fail;
-      if (self->text == NULL)
-        {
-          g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                       "tokenizer.json: normalizer Prepend has no \"prepend\" string");
-          goto fail;
-        }
       self->text_len = strlen (self->text);
       break;
     case NORM_REPLACE:
@@ -105,14 +104,8 @@ _sy_normalizer_parse (json_object  *obj,
         json_object *pattern = NULL;
 
         json_object_object_get_ex (obj, "pattern", &pattern);
-        if (!sy_json_get_string (obj, FILE_NAME, "content", NULL, &self->text, error))
+        if (!_sy_tok_json_string (obj, "content", "normalizer Replace", &self->text, error))
           goto fail;
-        if (self->text == NULL)
-          {
-            g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                         "tokenizer.json: normalizer Replace has no \"content\" string");
-            goto fail;
-          }
         if (!_sy_tok_pattern_parse (&self->pattern, pattern, "normalizer Replace", error))
           goto fail;
         self->text_len = strlen (self->text);
@@ -451,16 +444,10 @@ _sy_normalizer_apply (const SyNormalizer *self,
       norm_replace (self, ctx, in, out);
       break;
     case NORM_NFC:
-      norm_unicode (G_NORMALIZE_NFC, ctx, in, out);
-      break;
     case NORM_NFD:
-      norm_unicode (G_NORMALIZE_NFD, ctx, in, out);
-      break;
     case NORM_NFKC:
-      norm_unicode (G_NORMALIZE_NFKC, ctx, in, out);
-      break;
     case NORM_NFKD:
-      norm_unicode (G_NORMALIZE_NFKD, ctx, in, out);
+      norm_unicode (unicode_modes[self->type], ctx, in, out);
       break;
     case NORM_LOWERCASE:
       map_chars (ctx, in, lowercase_char, out);

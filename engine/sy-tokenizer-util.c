@@ -700,12 +700,12 @@ component_type (json_object  *obj,
   return g_steal_pointer (&type);
 }
 
-int
-_sy_tok_component_kind (json_object        *obj,
-                        const char         *what,
-                        const char * const *names,
-                        int                 n_names,
-                        GError            **error)
+static int
+component_kind (json_object        *obj,
+                const char         *what,
+                const char * const *names,
+                int                 n_names,
+                GError            **error)
 {
   g_autofree char *type = component_type (obj, what, error);
 
@@ -719,29 +719,53 @@ _sy_tok_component_kind (json_object        *obj,
   return -1;
 }
 
-gboolean
-_sy_tok_parse_sequence (json_object     *obj,
-                        const char      *what,
-                        const char      *key,
-                        SyTokParseFunc   parse,
-                        GPtrArray       *children,
-                        GError         **error)
+int
+_sy_tok_component_begin (json_object        *obj,
+                         const SyTokFamily  *family,
+                         GPtrArray         **children,
+                         GError            **error)
 {
+  int kind = component_kind (obj, family->what, family->types, family->n_types, error);
   json_object *list;
 
-  if (!json_object_object_get_ex (obj, key, &list) || !json_object_is_type (list, json_type_array))
+  if (kind != 0)
+    return kind;
+  /* a Sequence */
+  if (!json_object_object_get_ex (obj, family->list_key, &list) || !json_object_is_type (list, json_type_array))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "tokenizer.json: %s Sequence has no \"%s\" list", what, key);
-      return FALSE;
+                   "tokenizer.json: %s Sequence has no \"%s\" list", family->what, family->list_key);
+      return -1;
     }
+  *children = g_ptr_array_new_with_free_func (family->free);
   for (size_t i = 0; i < json_object_array_length (list); i++)
     {
-      gpointer child = parse (json_object_array_get_idx (list, i), error);
+      gpointer child = family->parse (json_object_array_get_idx (list, i), error);
 
       if (child == NULL)
-        return FALSE;
-      g_ptr_array_add (children, child);
+        return -1;
+      g_ptr_array_add (*children, child);
+    }
+  return kind;
+}
+
+gboolean
+_sy_tok_json_string (json_object  *obj,
+                     const char   *key,
+                     const char   *where,
+                     char        **out,
+                     GError      **error)
+{
+  /* a wrong type names the component: "tokenizer.json: normalizer" */
+  g_autofree char *file = g_strdup_printf ("tokenizer.json: %.*s", (int) strcspn (where, " "), where);
+
+  if (!sy_json_get_string (obj, file, key, NULL, out, error))
+    return FALSE;
+  if (*out == NULL)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "tokenizer.json: %s has no \"%s\" string", where, key);
+      return FALSE;
     }
   return TRUE;
 }

@@ -526,68 +526,26 @@ sy_encoding_free (SyEncoding *encoding)
   g_free (encoding);
 }
 
-SyEncoding *
-sy_tokenizer_encode (SyTokenizer  *self,
-                     const char   *text,
-                     gssize        len,
-                     gboolean      add_special,
-                     GError      **error)
+/* Stages 1 to 3 on @root: the added tokens matched on the raw text, the
+ * rest normalized (and the added tokens matched again after normalizing),
+ * then split into words. */
+static GArray *
+encode_words (SyTokenizer      *self,
+              SyTokCtx         *ctx,
+              const SyTokPiece *root,
+              gssize            len)
 {
-  g_autoptr (GArray) sections = NULL;
-  g_autoptr (GArray) normed = NULL;
-  g_autoptr (GArray) words = NULL;
-  g_autoptr (GArray) toks = NULL;
-  g_autoptr (GArray) ids = NULL;
-  g_autoptr (GArray) lens = NULL;
-  g_autofree int *ranges = NULL;
-  SyTokCtx ctx;
-  SyTokPiece root;
-  SyTokAlign *al;
-  SyEncoding *enc;
-  const char *bad;
-  gsize total;
-  char *block;
-  int32_t ci = 0;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  if (text == NULL)
-    text = "";
-  if (len < 0)
-    len = strlen (text);
-  if (!_sy_utf8_validate (text, len, &bad))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "text is not valid UTF-8 at byte %" G_GSIZE_FORMAT " (0x%02X)",
-                   (gsize) (bad - text), (guchar) *bad);
-      return NULL;
-    }
-  if (len > G_MAXINT32 / 2)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "text is too long (%" G_GSSIZE_FORMAT " bytes)", len);
-      return NULL;
-    }
-
-  _sy_arena_init (&ctx.arena);
-  al = _sy_arena_alloc (&ctx.arena, sizeof (SyTokAlign) * MAX (len, 1));
-  for (gssize i = 0; i < len;)
-    {
-      int n = _sy_utf8_char_len ((guchar) text[i]);
-      for (int k = 0; k < n; k++)
-        al[i + k] = (SyTokAlign) { ci, ci + 1 };
-      ci++;
-      i += n;
-    }
-  root = (SyTokPiece) { text, (int) len, al, -1 };
+  g_autoptr (GArray) sections = g_array_new (FALSE, FALSE, sizeof (SyTokPiece));
+  g_autoptr (GArray) normed = g_array_new (FALSE, FALSE, sizeof (SyTokPiece));
+  GArray *words;
 
   /* 1. added tokens matched on the raw text */
-  sections = g_array_new (FALSE, FALSE, sizeof (SyTokPiece));
   if (self->raw_matcher.empty)
-    g_array_append_val (sections, root);
+    g_array_append_val (sections, *root);
   else
-    split_added (&self->raw_matcher, &root, sections);
+    split_added (&self->raw_matcher, root, sections);
 
   /* 2. normalize the rest, then the added tokens matched after normalizing */
-  normed = g_array_new (FALSE, FALSE, sizeof (SyTokPiece));
   for (guint i = 0; i < sections->len; i++)
     {
       SyTokPiece *p = &g_array_index (sections, SyTokPiece, i), n;
@@ -598,7 +556,7 @@ sy_tokenizer_encode (SyTokenizer  *self,
           continue;
         }
       if (self->normalizer != NULL)
-        _sy_normalizer_apply (self->normalizer, &ctx, p, &n);
+        _sy_normalizer_apply (self->normalizer, ctx, p, &n);
       else
         n = *p;
       if (self->norm_matcher.empty)
@@ -608,19 +566,25 @@ sy_tokenizer_encode (SyTokenizer  *self,
     }
 
   /* 3. words */
-  if (self->pre_tokenizer != NULL)
-    {
-      words = g_array_sized_new (FALSE, FALSE, sizeof (SyTokPiece), len / 4 + 4);
-      _sy_pre_tokenizer_apply (self->pre_tokenizer, &ctx, normed, words);
-    }
-  else
-    words = g_steal_pointer (&normed);
+  if (self->pre_tokenizer == NULL)
+    return g_steal_pointer (&normed);
+  words = g_array_sized_new (FALSE, FALSE, sizeof (SyTokPiece), len / 4 + 4);
+  _sy_pre_tokenizer_apply (self->pre_tokenizer, ctx, normed, words);
+  return words;
+}
 
-  /* 4. the model */
-  toks = g_array_sized_new (FALSE, FALSE, sizeof (SyTokOut), len / 3 + 4);
-  ids = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
-  lens = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
-  ranges = g_new (int, 2 * MAX (words->len, 1));
+/* Stage 4, the model: the tokens (SyTokOut) of @words, an added token's
+ * the text it matched. */
+static GArray *
+encode_model (SyTokenizer *self,
+              GArray      *words,
+              gssize       len)
+{
+  GArray *toks = g_array_sized_new (FALSE, FALSE, sizeof (SyTokOut), len / 3 + 4);
+  g_autoptr (GArray) ids = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
+  g_autoptr (GArray) lens = g_array_sized_new (FALSE, FALSE, sizeof (int32_t), len / 3 + 4);
+  g_autofree int *ranges = g_new (int, 2 * MAX (words->len, 1));
+
   _sy_bpe_tokenize_words (self->model, (const SyTokPiece *) words->data, words->len, ids, lens, ranges);
   for (guint i = 0; i < words->len; i++)
     {
@@ -650,18 +614,22 @@ sy_tokenizer_encode (SyTokenizer  *self,
           pos += g_array_index (lens, int32_t, k);
         }
     }
+  return toks;
+}
 
-  /* 5. post-processing */
-  if (self->post != NULL)
-    _sy_post_apply (self->post, toks, add_special);
+/* The encoding of @toks (SyTokOut): token strings in one block, freed
+ * with tokens[n]. */
+static SyEncoding *
+encoding_new (GArray *toks)
+{
+  SyEncoding *enc = g_new0 (SyEncoding, 1);
+  gsize total = 1;
+  char *block;
 
-  /* the encoding: token strings in one block, freed with tokens[n] */
-  enc = g_new0 (SyEncoding, 1);
   enc->n = toks->len;
   enc->ids = g_new (int32_t, MAX (toks->len, 1));
   enc->offsets = g_new (int, 2 * MAX (toks->len, 1));
   enc->tokens = g_new0 (char *, toks->len + 1);
-  total = 1;
   for (guint i = 0; i < toks->len; i++)
     total += g_array_index (toks, SyTokOut, i).len + 1;
   block = g_malloc (total);
@@ -679,6 +647,62 @@ sy_tokenizer_encode (SyTokenizer  *self,
       enc->tokens[i] = block;
       block += n + 1;
     }
+  return enc;
+}
+
+SyEncoding *
+sy_tokenizer_encode (SyTokenizer  *self,
+                     const char   *text,
+                     gssize        len,
+                     gboolean      add_special,
+                     GError      **error)
+{
+  SyTokCtx ctx;
+  SyTokPiece root;
+  SyTokAlign *al;
+  g_autoptr (GArray) words = NULL;
+  g_autoptr (GArray) toks = NULL;
+  SyEncoding *enc;
+  const char *bad;
+  int32_t ci = 0;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (text == NULL)
+    text = "";
+  if (len < 0)
+    len = strlen (text);
+  if (!_sy_utf8_validate (text, len, &bad))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
+                   "text is not valid UTF-8 at byte %" G_GSIZE_FORMAT " (0x%02X)",
+                   (gsize) (bad - text), (guchar) *bad);
+      return NULL;
+    }
+  if (len > G_MAXINT32 / 2)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "text is too long (%" G_GSSIZE_FORMAT " bytes)", len);
+      return NULL;
+    }
+
+  /* each byte's character span */
+  _sy_arena_init (&ctx.arena);
+  al = _sy_arena_alloc (&ctx.arena, sizeof (SyTokAlign) * MAX (len, 1));
+  for (gssize i = 0; i < len;)
+    {
+      int n = _sy_utf8_char_len ((guchar) text[i]);
+      for (int k = 0; k < n; k++)
+        al[i + k] = (SyTokAlign) { ci, ci + 1 };
+      ci++;
+      i += n;
+    }
+  root = (SyTokPiece) { text, (int) len, al, -1 };
+
+  words = encode_words (self, &ctx, &root, len);
+  toks = encode_model (self, words, len);
+  /* 5. post-processing */
+  if (self->post != NULL)
+    _sy_post_apply (self->post, toks, add_special);
+  enc = encoding_new (toks);
   _sy_arena_clear (&ctx.arena);
   return enc;
 }

@@ -292,12 +292,14 @@ test_attn_row (void)
         gsize ld = (gsize) D * 3 + 16;
         g_autofree float *q = g_new (float, D), *kv = g_new (float, ld * n);
         g_autofree float *s = g_new (float, n), *p = g_new (float, n), *out = g_new (float, D);
+        SyRows rows;
         double pabs = 0;
 
         fill_random (rand, q, D, 1);
         fill_random (rand, kv, ld * n, 1);
         fill_random (rand, p, n, 1);
-        sy_attn_scores_row (s, q, kv + 16, ld, n, D, 0.125f);
+        rows = (SyRows) { kv + 16, ld, n, D };
+        sy_attn_scores_row (s, q, &rows, 0.125f);
         for (int j = 0; j < n; j++)
           {
             double e = 0, mag = 0;
@@ -310,7 +312,7 @@ test_attn_row (void)
             /* float32 sums of D terms */
             g_assert_cmpfloat (fabs (s[j] - 0.125 * e), <=, 0.125 * mag * D * 6e-8 + 1e-30);
           }
-        sy_attn_values_row (out, p, kv + 16, ld, n, D);
+        sy_attn_values_row (out, p, &rows);
         for (int j = 0; j < n; j++)
           pabs += fabs (p[j]);
         for (int i = 0; i < D; i++)

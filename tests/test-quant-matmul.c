@@ -88,16 +88,17 @@ check_type (SyDType t,
           gsize ldy = rows + 3;
           g_autofree float *y = g_new (float, (gsize) T * ldy);
           g_autofree float *ref = g_new (float, (gsize) T * ldy);
+          SyQuantProduct pr = { t, q, K, x, T, y, ldy }, pr_ref = { t, q, K, x, T, ref, ldy };
 
           for (gsize i = 0; i < (gsize) T * ldy; i++)
             y[i] = ref[i] = -12345.0f;
-          if (!sy_quant_matmul_rows (t, q, K, x, T, y, ldy, r0, r1, scratch, 16))
+          if (!sy_quant_matmul_rows (&pr, r0, r1, scratch, 16))
             {
               /* no fast path here: the caller's generic path runs */
               g_assert_cmpfloat (y[0], ==, -12345.0f);
               continue;
             }
-          sy_quant_matmul_rows_ref (t, q, K, x, T, ref, ldy, r0, r1);
+          sy_quant_matmul_rows_ref (&pr_ref, r0, r1);
           for (int tt = 0; tt < T; tt++)
             for (int rr = 0; rr < (int) ldy; rr++)
               {
@@ -199,9 +200,11 @@ test_edge_scales (void)
           sy_quant_matmul_set_level (level);
           for (int T = 1; T <= 4; T += 3)
             {
-              if (!sy_quant_matmul_rows (t, q, K, x, T, y, rows, 0, rows, NULL, 0))
+              SyQuantProduct pr = { t, q, K, x, T, y, rows }, pr_ref = { t, q, K, x, T, ref, rows };
+
+              if (!sy_quant_matmul_rows (&pr, 0, rows, NULL, 0))
                 continue;
-              sy_quant_matmul_rows_ref (t, q, K, x, T, ref, rows, 0, rows);
+              sy_quant_matmul_rows_ref (&pr_ref, 0, rows);
               for (int i = 0; i < T * rows; i++)
                 {
                   double mag = 0;
@@ -284,12 +287,13 @@ test_one_token_activations (void)
             {
               const float *xr = x + (gsize) row * K;
               float y[6], ref[6];
+              SyQuantProduct pr = { t, q, K, xr, 1, y, rows }, pr_ref = { t, q, K, xr, 1, ref, rows };
 
               sy_quant_matmul_set_level (level);
-              if (!sy_quant_matmul_rows (t, q, K, xr, 1, y, rows, 0, rows, NULL, 0))
+              if (!sy_quant_matmul_rows (&pr, 0, rows, NULL, 0))
                 g_error ("%s: no fast path at T = 1", sy_dtype_name (t));
               sy_quant_matmul_set_level (0);
-              sy_quant_matmul_rows_ref (t, q, K, xr, 1, ref, rows, 0, rows);
+              sy_quant_matmul_rows_ref (&pr_ref, 0, rows);
               for (int i = 0; i < rows; i++)
                 {
                   double bound = row >= 3 ? 0 : gemv_act_bound (deq + (gsize) i * K, xr, K);
@@ -408,7 +412,7 @@ check_q8_type (SyDType t,
             y[i] = ref[i] = -12345.0f;
           sy_quant_matmul_q8_rows (t, q, K, xq, T, y, ldy, r0, r1);
           sy_quant_matmul_q8_rows_ref (t, q, K, xq, T, ref, ldy, r0, r1);
-          sy_quant_matmul_rows_ref (t, q, K, x, T, exact, ldy, r0, r1);
+          sy_quant_matmul_rows_ref (&(SyQuantProduct) { t, q, K, x, T, exact, ldy }, r0, r1);
           for (int tt = 0; tt < T; tt++)
             for (int rr = 0; rr < (int) ldy; rr++)
               {
