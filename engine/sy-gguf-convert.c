@@ -878,12 +878,11 @@ convert (const SyGgufSource  *src,
   for (guint i = 0; i < plan->len; i++)
     {
       Planned *p = plan->pdata[i];
+      SyTensorDesc desc = { p->name, p->dtype, p->n_dims, p->shape };
 
       p->src = src;
-      if (!(is_ranged (p) ? sy_gguf_writer_add_tensor_ranged (w, p->name, p->dtype, p->n_dims, p->shape,
-                                                              fill_range, p, NULL, error)
-                          : sy_gguf_writer_add_tensor_deferred (w, p->name, p->dtype, p->n_dims, p->shape,
-                                                                fill_planned, p, NULL, error)))
+      if (!(is_ranged (p) ? sy_gguf_writer_add_tensor_ranged (w, &desc, fill_range, p, NULL, error)
+                          : sy_gguf_writer_add_tensor_deferred (w, &desc, fill_planned, p, NULL, error)))
         return FALSE;
     }
   sy_gguf_writer_set_progress (w, progress, progress_data);

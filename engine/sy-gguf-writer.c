@@ -32,7 +32,7 @@ typedef struct
   guint64        n_bytes;
   GBytes        *data;       /* the stored bytes, or NULL: made by @fill or @fill_range */
   SyGgufFillFunc fill;
-  SyGgufFillRangeFunc fill_range;
+  SyTensorFillFunc fill_range;
   gpointer       fill_data;
   GDestroyNotify fill_destroy;
 } WTensor;
@@ -321,15 +321,15 @@ sy_gguf_writer_add_raw_tensor (SyGgufWriter  *self,
   g_ptr_array_add (self->tensors, t);
 }
 
-/* The byte size of @name stored as @dtype, or 0 (and @error) when it
- * cannot be: no ggml id, or rows that are not whole blocks. */
+/* The byte size of @desc's tensor stored as its dtype, or 0 (and @error)
+ * when it cannot be: no ggml id, or rows that are not whole blocks. */
 static gsize
-check_tensor (const char     *name,
-              SyDType         dtype,
-              int             n_dims,
-              const int64_t  *shape,
-              GError        **error)
+check_tensor (const SyTensorDesc  *desc,
+              GError             **error)
 {
+  SyDType dtype = desc->dtype;
+  int n_dims = desc->n_dims;
+  const int64_t *shape = desc->shape;
   int64_t n = 1;
   gsize n_bytes = 0;
 
@@ -343,7 +343,7 @@ check_tensor (const char     *name,
   if (n_bytes == 0)
     g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
                  "GGUF writer: tensor '%s' cannot be stored as %s (rows of %" G_GINT64_FORMAT ")",
-                 name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
+                 desc->name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
   return n_bytes;
 }
 
@@ -361,15 +361,13 @@ encode (SyDType      dtype,
 }
 
 gboolean
-sy_gguf_writer_add_tensor (SyGgufWriter  *self,
-                           const char    *name,
-                           SyDType        dtype,
-                           int            n_dims,
-                           const int64_t *shape,
-                           const float   *values,
-                           GError       **error)
+sy_gguf_writer_add_tensor (SyGgufWriter        *self,
+                           const SyTensorDesc  *desc,
+                           const float         *values,
+                           GError             **error)
 {
-  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  SyDType dtype = desc->dtype;
+  gsize n_bytes = check_tensor (desc, error);
   WTensor *t;
   guint8 *buf;
 
@@ -377,7 +375,7 @@ sy_gguf_writer_add_tensor (SyGgufWriter  *self,
     return FALSE;
   buf = g_malloc (n_bytes);
   encode (dtype, values, (int64_t) (n_bytes / sy_dtype_block_bytes (dtype)) * sy_dtype_block_elems (dtype), buf);
-  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
+  t = wtensor_new (desc->name, ggml_id (dtype), desc->n_dims, desc->shape);
   t->data = g_bytes_new_take (buf, n_bytes);
   t->n_bytes = n_bytes;
   g_ptr_array_add (self->tensors, t);
@@ -385,17 +383,14 @@ sy_gguf_writer_add_tensor (SyGgufWriter  *self,
 }
 
 gboolean
-sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
-                                    const char      *name,
-                                    SyDType          dtype,
-                                    int              n_dims,
-                                    const int64_t   *shape,
-                                    SyGgufFillFunc   fill,
-                                    gpointer         fill_data,
-                                    GDestroyNotify   fill_destroy,
-                                    GError         **error)
+sy_gguf_writer_add_tensor_deferred (SyGgufWriter        *self,
+                                    const SyTensorDesc  *desc,
+                                    SyGgufFillFunc       fill,
+                                    gpointer             fill_data,
+                                    GDestroyNotify       fill_destroy,
+                                    GError             **error)
 {
-  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  gsize n_bytes = check_tensor (desc, error);
   WTensor *t;
 
   if (n_bytes == 0)
@@ -404,8 +399,8 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
         fill_destroy (fill_data);
       return FALSE;
     }
-  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
-  t->dtype = dtype;
+  t = wtensor_new (desc->name, ggml_id (desc->dtype), desc->n_dims, desc->shape);
+  t->dtype = desc->dtype;
   t->n_bytes = n_bytes;
   t->fill = fill;
   t->fill_data = fill_data;
@@ -416,16 +411,13 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
 
 gboolean
 sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
-                                  const char          *name,
-                                  SyDType              dtype,
-                                  int                  n_dims,
-                                  const int64_t       *shape,
-                                  SyGgufFillRangeFunc  fill_range,
+                                  const SyTensorDesc  *desc,
+                                  SyTensorFillFunc     fill_range,
                                   gpointer             fill_data,
                                   GDestroyNotify       fill_destroy,
                                   GError             **error)
 {
-  if (!sy_gguf_writer_add_tensor_deferred (self, name, dtype, n_dims, shape, NULL, fill_data, fill_destroy, error))
+  if (!sy_gguf_writer_add_tensor_deferred (self, desc, NULL, fill_data, fill_destroy, error))
     return FALSE;
   ((WTensor *) g_ptr_array_index (self->tensors, self->tensors->len - 1))->fill_range = fill_range;
   return TRUE;

@@ -67,12 +67,10 @@ void          sy_gguf_writer_add_raw_kv       (SyGgufWriter        *self,
                                                const void          *bytes,
                                                gsize                n_bytes);
 
-/* @shape row-major (the file lists it reversed); @values float32. */
+/* @desc's shape row-major (the file lists it reversed); @values float32,
+ * stored as @desc's dtype. */
 gboolean      sy_gguf_writer_add_tensor       (SyGgufWriter        *self,
-                                               const char          *name,
-                                               SyDType              dtype,
-                                               int                  n_dims,
-                                               const int64_t       *shape,
+                                               const SyTensorDesc  *desc,
                                                const float         *values,
                                                GError             **error);
 /* Fills @values (@n float32, row-major) with a deferred tensor's values;
@@ -85,32 +83,20 @@ typedef gboolean (*SyGgufFillFunc) (float     *values,
 /* A tensor whose values @fill makes when sy_gguf_writer_write() reaches it
  * (then they are stored and freed).  @fill_destroy frees @fill_data with
  * the writer (or at once when FALSE is returned). */
-gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter   *self,
-                                                  const char     *name,
-                                                  SyDType         dtype,
-                                                  int             n_dims,
-                                                  const int64_t  *shape,
-                                                  SyGgufFillFunc  fill,
-                                                  gpointer        fill_data,
-                                                  GDestroyNotify  fill_destroy,
-                                                  GError        **error);
-/* Fills @values with the @n values of a ranged tensor from flat index
- * @offset on (whole rows).  Called from several threads at once, for
- * disjoint ranges; FALSE with @error set to stop the writing. */
-typedef gboolean (*SyGgufFillRangeFunc) (float     *values,
-                                         int64_t    offset,
-                                         int64_t    n,
-                                         gpointer   user_data,
-                                         GError   **error);
+gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter        *self,
+                                                  const SyTensorDesc  *desc,
+                                                  SyGgufFillFunc       fill,
+                                                  gpointer             fill_data,
+                                                  GDestroyNotify       fill_destroy,
+                                                  GError             **error);
 
 /* A deferred tensor made a range of rows at a time (a few MiB of values
- * held however large it is), the ranges made and stored on all threads. */
+ * held however large it is), the ranges made and stored on all threads:
+ * @fill_range is called for whole rows, from several threads at once,
+ * for disjoint ranges. */
 gboolean      sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
-                                                const char          *name,
-                                                SyDType              dtype,
-                                                int                  n_dims,
-                                                const int64_t       *shape,
-                                                SyGgufFillRangeFunc  fill_range,
+                                                const SyTensorDesc  *desc,
+                                                SyTensorFillFunc     fill_range,
                                                 gpointer             fill_data,
                                                 GDestroyNotify       fill_destroy,
                                                 GError             **error);

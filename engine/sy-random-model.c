@@ -492,9 +492,10 @@ sy_random_model_new_writer (const SyRandomModelSpec  *spec,
   for (guint i = 0; i < list->len; i++)
     {
       RandomTensor *r = list->pdata[i];
+      SyTensorDesc desc = { r->name, dtype, r->t.n_dims, r->t.shape };
 
-      if (!sy_safetensors_writer_add_generated (w, r->name, dtype, r->t.n_dims, r->t.shape, fill_random,
-                                                g_memdup2 (&r->fill, sizeof r->fill), g_free, error))
+      if (!sy_safetensors_writer_add_generated (w, &desc, fill_random, g_memdup2 (&r->fill, sizeof r->fill),
+                                                g_free, error))
         return NULL;
     }
   sy_safetensors_writer_set_metadata (w, "producer", "switchyard make-random-model");

@@ -110,7 +110,7 @@ test_metadata (void)
       sy_gguf_writer_add_raw_kv (w, "k.nested", SY_GGUF_ARRAY, full, m);
     }
   }
-  g_assert_true (sy_gguf_writer_add_tensor (w, "t", SY_DTYPE_F32, 2, shape, vals, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "t", SY_DTYPE_F32, 2, shape }, vals, &error));
   g_assert_true (sy_gguf_writer_write (w, path, &error));
   g_assert_no_error (error);
 
@@ -400,8 +400,8 @@ test_k_quants (void)
         if (g_str_has_suffix (names[i], "mlp.gate.weight"))
           for (int64_t j = 0; j < n; j++)
             v[j] *= 50;
-        g_assert_true (sy_safetensors_writer_add_f32 (w, names[i], SY_DTYPE_F32, t->n_dims,
-                                                      t->shape, v, &error));
+        g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { names[i], SY_DTYPE_F32, t->n_dims, t->shape },
+                                                      v, &error));
       }
     g_clear_pointer (&store, sy_tensor_store_free);
     g_assert_true (sy_safetensors_writer_write (w, st, &error));
@@ -691,8 +691,8 @@ write_small (const char *path,
   int64_t shape[2] = { 8, 32 };
 
   sy_gguf_writer_add_string (w, "general.architecture", "qwen3moe");
-  g_assert_true (sy_gguf_writer_add_tensor (w, "a", SY_DTYPE_F32, 2, shape, v, &error));
-  g_assert_true (sy_gguf_writer_add_tensor (w, "b", SY_DTYPE_Q8_0, 2, shape, v, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 2, shape }, v, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "b", SY_DTYPE_Q8_0, 2, shape }, v, &error));
   g_assert_true (sy_gguf_writer_write (w, path, &error));
   g_assert_no_error (error);
 }
