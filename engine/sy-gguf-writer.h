@@ -153,22 +153,34 @@ gboolean      sy_gguf_convert                 (const char          *hf_dir,
                                                const char          *out,
                                                SyDType              weight_type,
                                                GError             **error);
-/* The same with @mix (then @weight_type is ignored): each matrix gets the
- * type llama-quantize gives it in that preset, and general.file_type
- * says which preset.  @progress as sy_gguf_writer_set_progress(). */
-gboolean      sy_gguf_convert_full            (const char          *hf_dir,
-                                               const char          *out,
-                                               SyDType              weight_type,
-                                               SyGgufMix            mix,
-                                               SyProgressFunc       progress,
-                                               gpointer             progress_data,
-                                               GError             **error);
-
-/* Where a conversion reads its Hugging Face-named tensors: a model
- * folder's store (sy_gguf_convert_full), or tensors made on demand (a
- * random model, sy-random-model.c). */
+/* How a conversion stores a model's tensors: as sy_gguf_convert (), or
+ * with @mix (then @weight_type is ignored) each matrix in the type
+ * llama-quantize gives it in that preset, general.file_type saying which
+ * preset.  @progress as sy_gguf_writer_set_progress(). */
 typedef struct
 {
+  SyDType         weight_type;
+  SyGgufMix       mix;
+  SyProgressFunc  progress;
+  gpointer        progress_data;
+} SyGgufConvertOptions;
+
+gboolean      sy_gguf_convert_full            (const char                  *hf_dir,
+                                               const char                  *out,
+                                               const SyGgufConvertOptions  *options,
+                                               GError                     **error);
+
+/* A model to convert that is not a folder (a random model,
+ * sy-random-model.c): the text of its config.json (@config_name names it
+ * in messages), a tokenizer.json file or NULL, its general.name, and
+ * where its Hugging Face-named tensors are read (for a folder, its
+ * store). */
+typedef struct
+{
+  const char     *config_json;
+  const char     *config_name;
+  const char     *tokenizer_json;
+  const char     *model_name;
   /* NULL when absent; marks the tensor as used */
   const SyTensor *(*lookup)      (gpointer        data,
                                   const char     *name);
@@ -190,27 +202,11 @@ typedef struct
   gpointer          data;
 } SyGgufSource;
 
-/* sy_gguf_convert_full () from @source: @config_json the text of its
- * config.json (@config_name names it in messages), @tokenizer_json a
- * tokenizer.json file or NULL, @model_name general.name. */
-gboolean      sy_gguf_convert_source          (const SyGgufSource  *source,
-                                               const char          *config_json,
-                                               const char          *config_name,
-                                               const char          *tokenizer_json,
-                                               const char          *model_name,
-                                               const char          *out,
-                                               SyDType              weight_type,
-                                               SyGgufMix            mix,
-                                               SyProgressFunc       progress,
-                                               gpointer             progress_data,
-                                               GError             **error);
-
-/* private: the tokenizer.json file @tokenizer_json (when present) as
- * tokenizer.ggml.* (in sy-gguf-tokenizer.c, beside its reader twin) */
-gboolean      _sy_gguf_writer_add_tokenizer   (SyGgufWriter        *w,
-                                               const char          *tokenizer_json,
-                                               const SyConfig      *c,
-                                               GError             **error);
+/* sy_gguf_convert_full () from @source. */
+gboolean      sy_gguf_convert_source          (const SyGgufSource          *source,
+                                               const char                  *out,
+                                               const SyGgufConvertOptions  *options,
+                                               GError                     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyGgufWriter, sy_gguf_writer_free)
 

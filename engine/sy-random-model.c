@@ -684,9 +684,12 @@ sy_random_model_write_gguf (const SyRandomModelSpec  *spec,
   g_autoptr (GHashTable) by_name = NULL;
   g_autofree char *config = NULL;
   RandomSource rs;
-  SyGgufSource src = { source_lookup, source_get, source_read, source_list_unused, &rs };
+  SyGgufSource src = { NULL, "config.json", tokenizer_json, NULL,
+                       source_lookup, source_get, source_read, source_list_unused, &rs };
+  SyGgufConvertOptions options = { weight_type, mix, progress, progress_data };
 
   g_return_val_if_fail (spec != NULL && path != NULL, FALSE);
+  src.model_name = spec->name;
   list = random_tensors (spec, dtype, seed, error);
   if (list == NULL)
     return FALSE;
@@ -695,7 +698,6 @@ sy_random_model_write_gguf (const SyRandomModelSpec  *spec,
     g_hash_table_insert (by_name, ((RandomTensor *) list->pdata[i])->name, list->pdata[i]);
   rs.list = list;
   rs.by_name = by_name;
-  config = sy_random_model_config_json (spec, dtype);
-  return sy_gguf_convert_source (&src, config, "config.json", tokenizer_json, spec->name, path,
-                                 weight_type, mix, progress, progress_data, error);
+  src.config_json = config = sy_random_model_config_json (spec, dtype);
+  return sy_gguf_convert_source (&src, path, &options, error);
 }

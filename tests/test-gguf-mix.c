@@ -348,7 +348,7 @@ check_mix (const SyRandomModelSpec *spec,
   }
   if (!buildable)
     {
-      g_assert_false (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+      g_assert_false (sy_gguf_convert_full (src, path, &(SyGgufConvertOptions) { SY_DTYPE_F32, mix }, &error));
       g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
       g_assert_nonnull (strstr (error->message, "a type this build cannot write yet"));
       g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -356,7 +356,7 @@ check_mix (const SyRandomModelSpec *spec,
                       error->message);
       return FALSE;
     }
-  g_assert_true (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+  g_assert_true (sy_gguf_convert_full (src, path, &(SyGgufConvertOptions) { SY_DTYPE_F32, mix }, &error));
   g_assert_no_error (error);
 
   gguf = sy_gguf_open (path, &error);
