@@ -625,6 +625,25 @@ fill_from_tensor (float     *out,
 }
 
 gboolean
+sy_safetensors_writer_write_folder (SySafetensorsWriter  *self,
+                                    const char           *folder,
+                                    int                   n_shards,
+                                    SyProgressFunc        progress,
+                                    gpointer              progress_data,
+                                    GError              **error)
+{
+  g_autofree char *single = g_build_filename (folder, "model.safetensors", NULL);
+  g_autofree char *index = g_build_filename (folder, "model.safetensors.index.json", NULL);
+
+  /* a weights file of the other layout left from an earlier run would
+   * shadow (or be shadowed by) the new one */
+  g_unlink (n_shards <= 1 ? index : single);
+  if (n_shards <= 1)
+    return sy_safetensors_writer_write_full (self, single, progress, progress_data, error);
+  return sy_safetensors_writer_write_sharded (self, folder, n_shards, progress, progress_data, error);
+}
+
+gboolean
 sy_safetensors_convert_folder (const char      *src,
                                const char      *dst,
                                SyDType          dtype,
@@ -683,18 +702,8 @@ sy_safetensors_convert_folder (const char      *src,
       if (!sy_safetensors_writer_add_generated (w, &desc, fill_from_tensor, (gpointer) t, NULL, error))
         return FALSE;
     }
-  {
-    g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
-    g_autofree char *index = g_build_filename (dst, "model.safetensors.index.json", NULL);
-
-    g_unlink (n_shards <= 1 ? index : single);
-    if (n_shards <= 1)
-      ok = sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
-    else
-      ok = sy_safetensors_writer_write_sharded (w, dst, n_shards, progress, progress_data, error);
-    if (!ok)
-      return FALSE;
-  }
+  if (!sy_safetensors_writer_write_folder (w, dst, n_shards, progress, progress_data, error))
+    return FALSE;
 
   /* everything else */
   dir = g_dir_open (src, 0, &local_error);

@@ -96,6 +96,16 @@ gboolean             sy_safetensors_writer_write_sharded (SySafetensorsWriter *s
                                                           gpointer             progress_data,
                                                           GError             **error);
 
+/* Writes the tensors into the model folder @folder (which exists) as
+ * model.safetensors (@n_shards <= 1) or as sy_safetensors_writer_write_sharded ()
+ * does, removing the file of the other layout an earlier write left there. */
+gboolean             sy_safetensors_writer_write_folder  (SySafetensorsWriter *self,
+                                                          const char          *folder,
+                                                          int                  n_shards,
+                                                          SyProgressFunc       progress,
+                                                          gpointer             progress_data,
+                                                          GError             **error);
+
 /* Writes a model.safetensors.index.json at @path: {"metadata": {"total_size":
  * @total_size}, "weight_map": {names[i]: files[i]}} for @n entries. */
 gboolean             sy_safetensors_write_index          (const char          *path,

@@ -174,7 +174,7 @@ make_model (const SyRandomModelSpec *spec)
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_assert_true (sy_random_model_write (spec, dir, SY_DTYPE_F32, 7, 1, NULL, NULL, &error));
+      g_assert_true (sy_random_model_write (&(SyRandomModel) { spec, SY_DTYPE_F32, 7 }, dir, 1, NULL, NULL, &error));
       g_assert_no_error (error);
     }
   return dir;

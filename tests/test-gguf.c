@@ -377,7 +377,7 @@ test_k_quants (void)
   double scale = 0;
 
   g_assert_no_error (error);
-  g_assert_true (sy_random_model_write (&spec, dir, SY_DTYPE_F32, 7, 1, NULL, NULL, &error));
+  g_assert_true (sy_random_model_write (&(SyRandomModel) { &spec, SY_DTYPE_F32, 7 }, dir, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   {
     /* random routers score every expert about the same, so the least

@@ -326,7 +326,7 @@ seeds_gguf (void)
   g_autofree char *gguf_path = g_build_filename (out_dir, "gguf.tmp", NULL);
   g_autoptr (GError) error = NULL;
 
-  if (!sy_random_model_write (&spec, dir, SY_DTYPE_F32, 1, 1, NULL, NULL, &error))
+  if (!sy_random_model_write (&(SyRandomModel) { &spec, SY_DTYPE_F32, 1 }, dir, 1, NULL, NULL, &error))
     g_error ("%s", error->message);
   g_assert (g_file_set_contents (tok_path, tok, -1, NULL));
   for (guint d = 0; d < 2; d++)
