@@ -512,19 +512,31 @@ plan_gate_up (GPtrArray      *plan,
     }
 }
 
+/* What the planning reads (the model's tensors, its GGUF mapping, arch
+ * and config) and the plan it makes (Planned *, in the order written) */
+typedef struct
+{
+  GPtrArray           *plan;
+  const SyGgufSource  *src;
+  const SyGgufArch    *g;
+  const SyArchSpec    *arch;
+  const SyConfig      *c;
+} Planner;
+
 /* The fused experts of layer @l to GGUF's ffn_gate_exps, ffn_up_exps
  * (E, I, H) and ffn_down_exps (E, H, I).  gpt-oss: gate_up (E, H, 2 I)
  * with gate / up in the even / odd columns and down (E, I, H), both used
  * as x @ W, biases split alike.  Granite: input_linear (E, 2 I, H) =
  * [gate; up] rows per expert, output (E, H, I). */
 static gboolean
-plan_fused_experts (GPtrArray           *plan,
-                    const SyGgufSource  *src,
-                    const SyArchSpec    *arch,
-                    const SyConfig      *c,
-                    int                  l,
-                    GError             **error)
+plan_fused_experts (const Planner  *pl,
+                    int             l,
+                    GError        **error)
 {
+  GPtrArray *plan = pl->plan;
+  const SyGgufSource *src = pl->src;
+  const SyArchSpec *arch = pl->arch;
+  const SyConfig *c = pl->c;
   gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I };
@@ -560,13 +572,15 @@ plan_fused_experts (GPtrArray           *plan,
  * rules; every source tensor is looked up (and its shape checked) here,
  * before anything is written. */
 static gboolean
-plan_tensors (GPtrArray           *plan,
-              const SyGgufSource  *src,
-              const SyGgufArch    *g,
-              const SyArchSpec    *arch,
-              const SyConfig      *c,
-              GError             **error)
+plan_tensors (const Planner  *pl,
+              GError        **error)
 {
+  GPtrArray *plan = pl->plan;
+  const SyGgufSource *src = pl->src;
+  const SyGgufArch *g = pl->g;
+  const SyArchSpec *arch = pl->arch;
+  const SyConfig *c = pl->c;
+
   for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
     {
       const char *pattern = _sy_gguf_rule_pattern (arch, r);
@@ -633,7 +647,7 @@ plan_tensors (GPtrArray           *plan,
     }
   if (arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED || arch->expert_layout == SY_EXPERTS_FUSED)
     for (int l = 0; l < c->n_layers; l++)
-      if (!plan_fused_experts (plan, src, arch, c, l, error))
+      if (!plan_fused_experts (pl, l, error))
         return FALSE;
   return TRUE;
 }
@@ -849,7 +863,8 @@ convert (const SyGgufSource          *src,
 
   if (store)
     store->store = sy_tensor_store_open (store->hf_dir, error);
-  ok = (store == NULL || store->store != NULL) && plan_tensors (plan, src, g, arch, &c, error)
+  ok = (store == NULL || store->store != NULL)
+       && plan_tensors (&(Planner) { plan, src, g, arch, &c }, error)
        && choose_types (plan, options->mix, options->weight_type, &c, error);
   sy_config_clear (&c);
   if (!ok)
