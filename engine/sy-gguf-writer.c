@@ -291,33 +291,29 @@ sy_gguf_writer_can_store (SyDType dtype)
 }
 
 static WTensor *
-wtensor_new (const char    *name,
-             guint32        ggml_type,
-             int            n_dims,
-             const int64_t *shape)
+wtensor_new (const SyTensorDesc *desc,
+             guint32             ggml_type)
 {
   WTensor *t = g_new0 (WTensor, 1);
 
-  t->name = g_strdup (name);
+  t->name = g_strdup (desc->name);
   t->type = ggml_type;
-  t->n_dims = n_dims;
-  memcpy (t->shape, shape, sizeof (int64_t) * n_dims);
+  t->dtype = desc->dtype;
+  t->n_dims = desc->n_dims;
+  memcpy (t->shape, desc->shape, sizeof (int64_t) * desc->n_dims);
   return t;
 }
 
 void
-sy_gguf_writer_add_raw_tensor (SyGgufWriter  *self,
-                               const char    *name,
-                               guint32        ggml_type,
-                               int            n_dims,
-                               const int64_t *shape,
-                               const void    *bytes,
-                               gsize          n_bytes)
+sy_gguf_writer_add_raw_tensor (SyGgufWriter   *self,
+                               const SyTensor *tensor,
+                               guint32         ggml_type)
 {
-  WTensor *t = wtensor_new (name, ggml_type, n_dims, shape);
+  SyTensorDesc desc = { tensor->name, tensor->dtype, tensor->n_dims, tensor->shape };
+  WTensor *t = wtensor_new (&desc, ggml_type);
 
-  t->data = g_bytes_new (bytes, n_bytes);
-  t->n_bytes = n_bytes;
+  t->data = g_bytes_new (tensor->data, tensor->n_bytes);
+  t->n_bytes = tensor->n_bytes;
   g_ptr_array_add (self->tensors, t);
 }
 
@@ -375,7 +371,7 @@ sy_gguf_writer_add_tensor (SyGgufWriter        *self,
     return FALSE;
   buf = g_malloc (n_bytes);
   encode (dtype, values, (int64_t) (n_bytes / sy_dtype_block_bytes (dtype)) * sy_dtype_block_elems (dtype), buf);
-  t = wtensor_new (desc->name, ggml_id (dtype), desc->n_dims, desc->shape);
+  t = wtensor_new (desc, ggml_id (dtype));
   t->data = g_bytes_new_take (buf, n_bytes);
   t->n_bytes = n_bytes;
   g_ptr_array_add (self->tensors, t);
@@ -399,8 +395,7 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter        *self,
         fill_destroy (fill_data);
       return FALSE;
     }
-  t = wtensor_new (desc->name, ggml_id (desc->dtype), desc->n_dims, desc->shape);
-  t->dtype = desc->dtype;
+  t = wtensor_new (desc, ggml_id (desc->dtype));
   t->n_bytes = n_bytes;
   t->fill = fill;
   t->fill_data = fill_data;

@@ -103,15 +103,11 @@ gboolean      sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
 /* Whether the writer stores tensors of @dtype. */
 gboolean      sy_gguf_writer_can_store        (SyDType              dtype);
 
-/* A tensor of ggml type id @ggml_type with the given bytes as its data
- * (any type id, for tests of unsupported types). */
+/* @tensor's name, shape and bytes as a tensor of ggml type id @ggml_type
+ * (instead of its dtype: any type id, for tests of unsupported types). */
 void          sy_gguf_writer_add_raw_tensor   (SyGgufWriter        *self,
-                                               const char          *name,
-                                               guint32              ggml_type,
-                                               int                  n_dims,
-                                               const int64_t       *shape,
-                                               const void          *bytes,
-                                               gsize                n_bytes);
+                                               const SyTensor      *tensor,
+                                               guint32              ggml_type);
 
 /* Threads that make and quantize deferred tensors (0, the default: one
  * per CPU); the file's bytes are the same for any number. */

@@ -736,11 +736,11 @@ test_unsupported_type (void)
 {
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   guint8 bytes[74] = { 0 };
-  int64_t shape[1] = { 256 };
+  SyTensor t = { .name = "blk.0.ffn_up_exps.weight", .n_dims = 1, .shape = { 256 },
+                 .data = bytes, .n_bytes = sizeof bytes };
 
   /* IQ2_XS: 256 values in 74 bytes, a type we do not decode */
-  sy_gguf_writer_add_raw_tensor (w, "blk.0.ffn_up_exps.weight", 17 /* IQ2_XS */, 1, shape,
-                                 bytes, sizeof bytes);
+  sy_gguf_writer_add_raw_tensor (w, &t, 17 /* IQ2_XS */);
   assert_written_fails (w, "t.gguf", SY_ENGINE_ERROR_UNSUPPORTED,
                         "tensor 'blk.0.ffn_up_exps.weight' has type IQ2_XS (17)");
 }
