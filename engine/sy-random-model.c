@@ -529,14 +529,8 @@ sy_random_model_write (const SyRandomModel  *model,
   w = sy_random_model_new_writer (model, error);
   if (w == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot create the folder: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
+  if (!sy_engine_make_folder (dir, error))
+    return FALSE;
 
   config = sy_random_model_config_json (model->spec, model->dtype);
   gen = generation_config_json (model->spec);

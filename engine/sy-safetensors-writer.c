@@ -670,14 +670,8 @@ sy_safetensors_convert_folder (const char      *src,
   store = sy_tensor_store_open (src, error);
   if (store == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dst, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot create the folder: %s", dst, g_strerror (saved));
-      return FALSE;
-    }
+  if (!sy_engine_make_folder (dst, error))
+    return FALSE;
   {
     g_autofree char *a = g_canonicalize_filename (src, NULL);
     g_autofree char *b = g_canonicalize_filename (dst, NULL);
