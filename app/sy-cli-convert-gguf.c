@@ -73,9 +73,8 @@ sy_cli_convert_gguf (int    argc,
   g_autofree char *type_name = NULL;
   g_auto (GStrv) args = NULL;
   gboolean pure = FALSE;
-  SyDType dtype = SY_DTYPE_F32;
-  SyGgufMix mix = SY_GGUF_MIX_NONE;
   SyCliProgress progress = { g_get_monotonic_time (), 0, TRUE };
+  SyGgufConvertOptions options = { SY_DTYPE_F32, SY_GGUF_MIX_NONE, NULL, &progress };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Hugging Face model folder", "DIR" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name,
@@ -97,10 +96,11 @@ sy_cli_convert_gguf (int    argc,
     return sy_cli_error ("convert-gguf: no output file given (see --help)");
   if (args[1] != NULL)
     return sy_cli_error ("convert-gguf: unexpected argument '%s'", args[1]);
-  if (type_name != NULL && !sy_cli_parse_gguf_type ("convert-gguf", type_name, pure, &dtype, &mix))
+  if (type_name != NULL && !sy_cli_parse_gguf_type ("convert-gguf", type_name, pure, &options.weight_type,
+                                                    &options.mix))
     return 1;
-  if (!sy_gguf_convert_full (model, args[0], dtype, mix,
-                             isatty (STDERR_FILENO) ? sy_cli_show_progress : NULL, &progress, &error))
+  options.progress = isatty (STDERR_FILENO) ? sy_cli_show_progress : NULL;
+  if (!sy_gguf_convert_full (model, args[0], &options, &error))
     return sy_cli_error_from (error);
   return 0;
 }

@@ -62,7 +62,7 @@ sy_cli_forward (int    argc,
   {
     int64_t shape[2] = { T, V };
 
-    if (!sy_safetensors_writer_add_f32 (writer, "logits", SY_DTYPE_F32, 2, shape, logits, &error))
+    if (!sy_safetensors_writer_add_f32 (writer, &(SyTensorDesc) { "logits", SY_DTYPE_F32, 2, shape }, logits, &error))
       return sy_cli_error_from (error);
   }
   for (int i = 0; i < trace->n_moe_layers; i++)
@@ -70,7 +70,7 @@ sy_cli_forward (int    argc,
       g_autofree char *name = g_strdup_printf ("router_logits.%d", i);
       int64_t shape[2] = { T, trace->n_experts };
 
-      if (!sy_safetensors_writer_add_f32 (writer, name, SY_DTYPE_F32, 2, shape,
+      if (!sy_safetensors_writer_add_f32 (writer, &(SyTensorDesc) { name, SY_DTYPE_F32, 2, shape },
                                           trace->layers[i].logits, &error))
         return sy_cli_error_from (error);
     }
@@ -81,7 +81,7 @@ sy_cli_forward (int    argc,
       const float *h = sy_session_get_hidden (session, i, &T, &H);
       int64_t shape[2] = { T, H };
 
-      if (!sy_safetensors_writer_add_f32 (writer, name, SY_DTYPE_F32, 2, shape, h, &error))
+      if (!sy_safetensors_writer_add_f32 (writer, &(SyTensorDesc) { name, SY_DTYPE_F32, 2, shape }, h, &error))
         return sy_cli_error_from (error);
     }
   if (!sy_safetensors_writer_write (writer, dump, &error))

@@ -47,6 +47,7 @@ sy_cli_make_random_model (int    argc,
   const SyRandomModelSpec *preset;
   SyRandomModelSpec spec;
   SyDType dtype = SY_DTYPE_BF16;
+  SyRandomModel model = { &spec };
   SyCliProgress progress = { 0 };
   gboolean tty, ok;
   const char *dir;
@@ -110,7 +111,9 @@ sy_cli_make_random_model (int    argc,
   if (layers > 0)
     spec.n_layers = layers;
 
-  w = sy_random_model_new_writer (&spec, dtype, (guint64) seed, &error);
+  model.dtype = dtype;
+  model.seed = (guint64) seed;
+  w = sy_random_model_new_writer (&model, &error);
   if (w == NULL)
     return sy_cli_error_from (error);
 
@@ -125,11 +128,14 @@ sy_cli_make_random_model (int    argc,
   progress.start = g_get_monotonic_time ();
   progress.last_shown = -1;
   tty = isatty (fileno (stderr));
-  ok = gguf_type != NULL
-       ? sy_random_model_write_gguf (&spec, dir, dtype, (guint64) seed, weight_type, mix, tokenizer,
-                                     tty ? sy_cli_show_progress : NULL, &progress, &error)
-       : sy_random_model_write (&spec, dir, dtype, (guint64) seed, shards,
-                                tty ? sy_cli_show_progress : NULL, &progress, &error);
+  {
+    SyProgressFunc show = tty ? sy_cli_show_progress : NULL;
+    SyGgufConvertOptions options = { weight_type, mix, show, &progress };
+
+    ok = gguf_type != NULL
+         ? sy_random_model_write_gguf (&model, dir, tokenizer, &options, &error)
+         : sy_random_model_write (&model, dir, shards, show, &progress, &error);
+  }
   if (tty)
     fputc ('\n', stderr);
   if (!ok)

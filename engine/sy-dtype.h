@@ -53,6 +53,27 @@ typedef struct
   gsize        n_bytes;
 } SyTensor;
 
+/* A tensor to be written: its name, the dtype it is stored as and its
+ * shape (row-major; NULL for 0 dims), what the safetensors and GGUF
+ * writers are told beside its values. */
+typedef struct
+{
+  const char     *name;
+  SyDType         dtype;
+  int             n_dims;
+  const int64_t  *shape;
+} SyTensorDesc;
+
+/* Fills @n float32 values of a tensor made on demand: its elements
+ * @offset .. @offset + @n - 1 (flat, row-major).  Each writer says which
+ * ranges it asks for and from which threads.  Return FALSE with @error
+ * set to stop the writing. */
+typedef gboolean (*SyTensorFillFunc) (float     *out,
+                                      int64_t    offset,
+                                      int64_t    n,
+                                      gpointer   user_data,
+                                      GError   **error);
+
 const char    *sy_dtype_name             (SyDType           dtype);
 /* Bytes per element (0 for an invalid dtype). */
 /* Bytes per element; 0 for the block formats. */

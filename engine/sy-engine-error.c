@@ -5,6 +5,8 @@
  */
 #include "sy-engine-error.h"
 
+#include <errno.h>
+
 G_DEFINE_QUARK (sy-engine-error-quark, sy_engine_error)
 
 gboolean
@@ -46,5 +48,19 @@ sy_engine_set_contents (const char  *path,
 
   if (!g_file_set_contents (path, contents, length, &local))
     return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local->message);
+  return TRUE;
+}
+
+gboolean
+sy_engine_make_folder (const char  *dir,
+                       GError     **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
+                             dir, g_strerror (saved));
+    }
   return TRUE;
 }

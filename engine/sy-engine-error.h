@@ -47,5 +47,9 @@ gboolean sy_engine_set_contents (const char  *path,
                                  const char  *contents,
                                  gssize       length,
                                  GError     **error);
+/* g_mkdir_with_parents (@dir, 0755) with a failure in SY_ENGINE_ERROR_IO
+ * ("DIR: cannot create the folder: ..."). */
+gboolean sy_engine_make_folder  (const char  *dir,
+                                 GError     **error);
 
 G_END_DECLS

@@ -575,8 +575,9 @@ add_kv_b (SyGguf            *self,
   g_autofree char *vn = g_strdup_printf ("blk.%d.attn_v_b.weight", layer);
   g_autofree char *hf = NULL;
   const SyTensor *k = sy_gguf_find_tensor (self, kn), *v = sy_gguf_find_tensor (self, vn);
-  int64_t NH, rank, nope, dv, shape[2];
+  int64_t NH, rank, nope, dv;
   g_autofree float *krow = NULL;
+  SyTensor kv_b = { .dtype = SY_DTYPE_F32, .n_dims = 2 };
   float *kv;
 
   if (k == NULL || v == NULL)
@@ -601,9 +602,10 @@ add_kv_b (SyGguf            *self,
   rank = k->shape[1];
   nope = k->shape[2];
   dv = v->shape[1];
-  shape[0] = NH * (nope + dv);
-  shape[1] = rank;
-  kv = g_new (float, (gsize) shape[0] * rank);
+  kv_b.shape[0] = NH * (nope + dv);
+  kv_b.shape[1] = rank;
+  kv_b.n_bytes = sizeof (float) * (gsize) kv_b.shape[0] * rank;
+  kv_b.data = kv = g_malloc (kv_b.n_bytes);
   krow = g_new (float, (gsize) rank * nope);
   for (int64_t h = 0; h < NH; h++)
     {
@@ -618,8 +620,7 @@ add_kv_b (SyGguf            *self,
       sy_tensor_to_f32 (v, h * dv * rank, dv * rank, out + nope * rank);
     }
   hf = g_strdup_printf (arch->kv_b_proj, layer, "weight");
-  return _sy_tensor_store_add_owned (store, hf, SY_DTYPE_F32, 2, shape, kv,
-                                     sizeof (float) * (gsize) shape[0] * rank, error);
+  return _sy_tensor_store_add_owned (store, hf, &kv_b, error);
 }
 
 gboolean
@@ -660,8 +661,7 @@ sy_gguf_model_store (SyGguf            *self,
           /* a file with kv_b itself too: that one is used (the halves unused) */
           if (sy_gguf_find_tensor (self, kv_b) != NULL)
             {
-              if (!_sy_tensor_store_add (store, t->name, t->dtype, t->n_dims, t->shape,
-                                         t->data, t->n_bytes, error))
+              if (!_sy_tensor_store_add (store, t->name, t, error))
                 return NULL;
               continue;
             }
@@ -683,56 +683,55 @@ sy_gguf_model_store (SyGguf            *self,
       if (pattern == NULL)
         {
           /* not something this arch binds: kept, reported as unused */
-          if (!_sy_tensor_store_add (store, t->name, t->dtype, t->n_dims, t->shape,
-                                     t->data, t->n_bytes, error))
+          if (!_sy_tensor_store_add (store, t->name, t, error))
             return NULL;
           continue;
         }
       switch (rule->kind)
         {
         case SY_GGUF_NAME_GLOBAL:
-          if (!_sy_tensor_store_add (store, pattern, t->dtype, t->n_dims, t->shape,
-                                     t->data, t->n_bytes, error))
+          if (!_sy_tensor_store_add (store, pattern, t, error))
             return NULL;
           break;
         case SY_GGUF_NAME_LAYER:
           {
             g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
 
-            if (!_sy_tensor_store_add (store, hf, t->dtype, t->n_dims, t->shape,
-                                       t->data, t->n_bytes, error))
+            if (!_sy_tensor_store_add (store, hf, t, error))
               return NULL;
           }
           break;
         case SY_GGUF_NAME_ROW:
           {
             g_autofree char *hf = g_strdup_printf (pattern, layer, rule->suffix);
-            int64_t shape[2] = { 1, t->shape[t->n_dims - 1] };
+            SyTensor row = *t;
 
             /* our writer stores (cols); llama.cpp's converter (1, cols) */
             if (t->n_dims != 1 && !(t->n_dims == 2 && t->shape[0] == 1))
               goto bad_shape;
-            if (!_sy_tensor_store_add (store, hf, t->dtype, 2, shape, t->data, t->n_bytes, error))
+            row.n_dims = 2;
+            row.shape[0] = 1;
+            row.shape[1] = t->shape[t->n_dims - 1];
+            if (!_sy_tensor_store_add (store, hf, &row, error))
               return NULL;
           }
           break;
         case SY_GGUF_NAME_EXPERTS:
           {
-            gsize per;
-            int64_t inner = 1;
+            SyTensor one = { .dtype = t->dtype, .n_dims = t->n_dims - 1 };
 
             /* (E, rows, cols) matrices or (E, n) biases, split per expert */
             if (t->n_dims != 3 && t->n_dims != 2)
               goto bad_shape;
             for (int d = 1; d < t->n_dims; d++)
-              inner *= t->shape[d];
-            per = sy_dtype_n_bytes (t->dtype, inner);
+              one.shape[d - 1] = t->shape[d];
+            one.n_bytes = sy_dtype_n_bytes (t->dtype, sy_tensor_n_elements (&one));
             for (int64_t e = 0; e < t->shape[0]; e++)
               {
                 g_autofree char *hf = g_strdup_printf (pattern, layer, (int) e);
 
-                if (!_sy_tensor_store_add (store, hf, t->dtype, t->n_dims - 1, t->shape + 1,
-                                           (const guint8 *) t->data + e * per, per, error))
+                one.data = (const guint8 *) t->data + e * one.n_bytes;
+                if (!_sy_tensor_store_add (store, hf, &one, error))
                   return NULL;
               }
           }

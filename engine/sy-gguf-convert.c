@@ -512,19 +512,31 @@ plan_gate_up (GPtrArray      *plan,
     }
 }
 
+/* What the planning reads (the model's tensors, its GGUF mapping, arch
+ * and config) and the plan it makes (Planned *, in the order written) */
+typedef struct
+{
+  GPtrArray           *plan;
+  const SyGgufSource  *src;
+  const SyGgufArch    *g;
+  const SyArchSpec    *arch;
+  const SyConfig      *c;
+} Planner;
+
 /* The fused experts of layer @l to GGUF's ffn_gate_exps, ffn_up_exps
  * (E, I, H) and ffn_down_exps (E, H, I).  gpt-oss: gate_up (E, H, 2 I)
  * with gate / up in the even / odd columns and down (E, I, H), both used
  * as x @ W, biases split alike.  Granite: input_linear (E, 2 I, H) =
  * [gate; up] rows per expert, output (E, H, I). */
 static gboolean
-plan_fused_experts (GPtrArray           *plan,
-                    const SyGgufSource  *src,
-                    const SyArchSpec    *arch,
-                    const SyConfig      *c,
-                    int                  l,
-                    GError             **error)
+plan_fused_experts (const Planner  *pl,
+                    int             l,
+                    GError        **error)
 {
+  GPtrArray *plan = pl->plan;
+  const SyGgufSource *src = pl->src;
+  const SyArchSpec *arch = pl->arch;
+  const SyConfig *c = pl->c;
   gboolean gpt_oss = arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED;
   int E = c->n_experts, H = c->hidden_size, I = c->expert_ffn;
   int64_t eih[3] = { E, I, H }, ehi[3] = { E, H, I };
@@ -560,13 +572,15 @@ plan_fused_experts (GPtrArray           *plan,
  * rules; every source tensor is looked up (and its shape checked) here,
  * before anything is written. */
 static gboolean
-plan_tensors (GPtrArray           *plan,
-              const SyGgufSource  *src,
-              const SyGgufArch    *g,
-              const SyArchSpec    *arch,
-              const SyConfig      *c,
-              GError             **error)
+plan_tensors (const Planner  *pl,
+              GError        **error)
 {
+  GPtrArray *plan = pl->plan;
+  const SyGgufSource *src = pl->src;
+  const SyGgufArch *g = pl->g;
+  const SyArchSpec *arch = pl->arch;
+  const SyConfig *c = pl->c;
+
   for (const SyGgufNameRule *r = _sy_gguf_name_rules (); r->gguf; r++)
     {
       const char *pattern = _sy_gguf_rule_pattern (arch, r);
@@ -633,7 +647,7 @@ plan_tensors (GPtrArray           *plan,
     }
   if (arch->expert_layout == SY_EXPERTS_FUSED_INTERLEAVED || arch->expert_layout == SY_EXPERTS_FUSED)
     for (int l = 0; l < c->n_layers; l++)
-      if (!plan_fused_experts (plan, src, arch, c, l, error))
+      if (!plan_fused_experts (pl, l, error))
         return FALSE;
   return TRUE;
 }
@@ -644,7 +658,9 @@ sy_gguf_convert (const char  *hf_dir,
                  SyDType      weight_type,
                  GError     **error)
 {
-  return sy_gguf_convert_full (hf_dir, out, weight_type, SY_GGUF_MIX_NONE, NULL, NULL, error);
+  SyGgufConvertOptions options = { weight_type, SY_GGUF_MIX_NONE, NULL, NULL };
+
+  return sy_gguf_convert_full (hf_dir, out, &options, error);
 }
 
 /* The tensors of a model folder, read from its store (opened once the
@@ -689,81 +705,65 @@ store_list_unused (gpointer data)
 }
 
 static gboolean convert (const SyGgufSource *src, StoreSource *store, json_object *root,
-                         const char *config_file, const char *tokenizer_json, const char *model_name,
-                         const char *out, SyDType weight_type, SyGgufMix mix,
-                         SyProgressFunc progress, gpointer progress_data, GError **error);
+                         const char *out, const SyGgufConvertOptions *options, GError **error);
 
 gboolean
-sy_gguf_convert_full (const char      *hf_dir,
-                      const char      *out,
-                      SyDType          weight_type,
-                      SyGgufMix        mix,
-                      SyProgressFunc   progress,
-                      gpointer         progress_data,
-                      GError         **error)
+sy_gguf_convert_full (const char                  *hf_dir,
+                      const char                  *out,
+                      const SyGgufConvertOptions  *options,
+                      GError                     **error)
 {
   g_autofree char *config_file = g_build_filename (hf_dir, "config.json", NULL);
   g_autofree char *tokenizer_json = g_build_filename (hf_dir, "tokenizer.json", NULL);
   g_autofree char *base = g_path_get_basename (hf_dir);
   StoreSource store = { hf_dir, NULL };
-  SyGgufSource src = { store_lookup, store_get, store_read, store_list_unused, &store };
+  SyGgufSource src = { NULL, config_file, tokenizer_json, base,
+                       store_lookup, store_get, store_read, store_list_unused, &store };
   json_object *root;
   gboolean ok;
 
-  g_return_val_if_fail (mix >= SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES, FALSE);
+  g_return_val_if_fail (options->mix >= SY_GGUF_MIX_NONE && options->mix < SY_GGUF_N_MIXES, FALSE);
   root = json_object_from_file (config_file);
   if (root == NULL)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot read it as JSON", config_file);
       return FALSE;
     }
-  ok = convert (&src, &store, root, config_file, tokenizer_json, base, out, weight_type, mix,
-                progress, progress_data, error);
+  ok = convert (&src, &store, root, out, options, error);
   g_clear_pointer (&store.store, sy_tensor_store_free);
   return ok;
 }
 
 gboolean
-sy_gguf_convert_source (const SyGgufSource  *source,
-                        const char          *config_json,
-                        const char          *config_name,
-                        const char          *tokenizer_json,
-                        const char          *model_name,
-                        const char          *out,
-                        SyDType              weight_type,
-                        SyGgufMix            mix,
-                        SyProgressFunc       progress,
-                        gpointer             progress_data,
-                        GError             **error)
+sy_gguf_convert_source (const SyGgufSource          *source,
+                        const char                  *out,
+                        const SyGgufConvertOptions  *options,
+                        GError                     **error)
 {
   json_object *root;
 
-  g_return_val_if_fail (mix >= SY_GGUF_MIX_NONE && mix < SY_GGUF_N_MIXES, FALSE);
-  root = json_tokener_parse (config_json);
+  g_return_val_if_fail (options->mix >= SY_GGUF_MIX_NONE && options->mix < SY_GGUF_N_MIXES, FALSE);
+  root = json_tokener_parse (source->config_json);
   if (root == NULL)
     {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: not JSON", config_name);
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE, "%s: not JSON", source->config_name);
       return FALSE;
     }
-  return convert (source, NULL, root, config_name, tokenizer_json, model_name, out, weight_type, mix,
-                  progress, progress_data, error);
+  return convert (source, NULL, root, out, options, error);
 }
 
-/* Takes @root (the config); @store: @src's StoreSource, opened here, or NULL */
+/* Takes @root (the config, read from @src->config_name or its text); @store:
+ * @src's StoreSource, opened here, or NULL */
 static gboolean
-convert (const SyGgufSource  *src,
-         StoreSource         *store,
-         json_object         *root,
-         const char          *config_file,
-         const char          *tokenizer_json,
-         const char          *model_name,
-         const char          *out,
-         SyDType              weight_type,
-         SyGgufMix            mix,
-         SyProgressFunc       progress,
-         gpointer             progress_data,
-         GError             **error)
+convert (const SyGgufSource          *src,
+         StoreSource                 *store,
+         json_object                 *root,
+         const char                  *out,
+         const SyGgufConvertOptions  *options,
+         GError                     **error)
 {
+  const char *config_file = src->config_name;
+  const char *model_name = src->model_name;
   g_autoptr (GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_free);
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   g_auto (GStrv) unused = NULL;
@@ -849,22 +849,23 @@ convert (const SyGgufSource  *src,
       sy_gguf_writer_add_f32 (w, f, (float) c.rope_factor);
       sy_gguf_writer_add_u32 (w, o, c.rope_original_max_pos);
     }
-  if (!_sy_gguf_writer_add_tokenizer (w, tokenizer_json, &c, error))
+  if (!_sy_gguf_writer_add_tokenizer (w, src->tokenizer_json, &c, error))
     {
       sy_config_clear (&c);
       return FALSE;
     }
 
-  if (mix != SY_GGUF_MIX_NONE)
+  if (options->mix != SY_GGUF_MIX_NONE)
     {
       sy_gguf_writer_add_u32 (w, "general.quantization_version", 2);
-      sy_gguf_writer_add_u32 (w, "general.file_type", mixes[mix].file_type);
+      sy_gguf_writer_add_u32 (w, "general.file_type", mixes[options->mix].file_type);
     }
 
   if (store)
     store->store = sy_tensor_store_open (store->hf_dir, error);
-  ok = (store == NULL || store->store != NULL) && plan_tensors (plan, src, g, arch, &c, error)
-       && choose_types (plan, mix, weight_type, &c, error);
+  ok = (store == NULL || store->store != NULL)
+       && plan_tensors (&(Planner) { plan, src, g, arch, &c }, error)
+       && choose_types (plan, options->mix, options->weight_type, &c, error);
   sy_config_clear (&c);
   if (!ok)
     return FALSE;
@@ -878,14 +879,13 @@ convert (const SyGgufSource  *src,
   for (guint i = 0; i < plan->len; i++)
     {
       Planned *p = plan->pdata[i];
+      SyTensorDesc desc = { p->name, p->dtype, p->n_dims, p->shape };
 
       p->src = src;
-      if (!(is_ranged (p) ? sy_gguf_writer_add_tensor_ranged (w, p->name, p->dtype, p->n_dims, p->shape,
-                                                              fill_range, p, NULL, error)
-                          : sy_gguf_writer_add_tensor_deferred (w, p->name, p->dtype, p->n_dims, p->shape,
-                                                                fill_planned, p, NULL, error)))
+      if (!(is_ranged (p) ? sy_gguf_writer_add_tensor_ranged (w, &desc, fill_range, p, NULL, error)
+                          : sy_gguf_writer_add_tensor_deferred (w, &desc, fill_planned, p, NULL, error)))
         return FALSE;
     }
-  sy_gguf_writer_set_progress (w, progress, progress_data);
+  sy_gguf_writer_set_progress (w, options->progress, options->progress_data);
   return sy_gguf_writer_write (w, out, error);
 }

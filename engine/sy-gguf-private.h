@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sy-gguf.h"
+#include "sy-gguf-writer.h"
 
 G_BEGIN_DECLS
 
@@ -67,5 +68,13 @@ guint                 _sy_gguf_get_n_files (SyGguf      *self);
 GMappedFile          *_sy_gguf_get_file    (SyGguf      *self,
                                             guint        i,
                                             const char **path);
+
+/* The tokenizer.json file @tokenizer_json (when present) as
+ * tokenizer.ggml.* (in sy-gguf-tokenizer.c, beside its reader twin), for
+ * the converter. */
+gboolean              _sy_gguf_writer_add_tokenizer (SyGgufWriter    *w,
+                                                     const char      *tokenizer_json,
+                                                     const SyConfig  *c,
+                                                     GError         **error);
 
 G_END_DECLS

@@ -32,7 +32,7 @@ typedef struct
   guint64        n_bytes;
   GBytes        *data;       /* the stored bytes, or NULL: made by @fill or @fill_range */
   SyGgufFillFunc fill;
-  SyGgufFillRangeFunc fill_range;
+  SyTensorFillFunc fill_range;
   gpointer       fill_data;
   GDestroyNotify fill_destroy;
 } WTensor;
@@ -291,45 +291,41 @@ sy_gguf_writer_can_store (SyDType dtype)
 }
 
 static WTensor *
-wtensor_new (const char    *name,
-             guint32        ggml_type,
-             int            n_dims,
-             const int64_t *shape)
+wtensor_new (const SyTensorDesc *desc,
+             guint32             ggml_type)
 {
   WTensor *t = g_new0 (WTensor, 1);
 
-  t->name = g_strdup (name);
+  t->name = g_strdup (desc->name);
   t->type = ggml_type;
-  t->n_dims = n_dims;
-  memcpy (t->shape, shape, sizeof (int64_t) * n_dims);
+  t->dtype = desc->dtype;
+  t->n_dims = desc->n_dims;
+  memcpy (t->shape, desc->shape, sizeof (int64_t) * desc->n_dims);
   return t;
 }
 
 void
-sy_gguf_writer_add_raw_tensor (SyGgufWriter  *self,
-                               const char    *name,
-                               guint32        ggml_type,
-                               int            n_dims,
-                               const int64_t *shape,
-                               const void    *bytes,
-                               gsize          n_bytes)
+sy_gguf_writer_add_raw_tensor (SyGgufWriter   *self,
+                               const SyTensor *tensor,
+                               guint32         ggml_type)
 {
-  WTensor *t = wtensor_new (name, ggml_type, n_dims, shape);
+  SyTensorDesc desc = { tensor->name, tensor->dtype, tensor->n_dims, tensor->shape };
+  WTensor *t = wtensor_new (&desc, ggml_type);
 
-  t->data = g_bytes_new (bytes, n_bytes);
-  t->n_bytes = n_bytes;
+  t->data = g_bytes_new (tensor->data, tensor->n_bytes);
+  t->n_bytes = tensor->n_bytes;
   g_ptr_array_add (self->tensors, t);
 }
 
-/* The byte size of @name stored as @dtype, or 0 (and @error) when it
- * cannot be: no ggml id, or rows that are not whole blocks. */
+/* The byte size of @desc's tensor stored as its dtype, or 0 (and @error)
+ * when it cannot be: no ggml id, or rows that are not whole blocks. */
 static gsize
-check_tensor (const char     *name,
-              SyDType         dtype,
-              int             n_dims,
-              const int64_t  *shape,
-              GError        **error)
+check_tensor (const SyTensorDesc  *desc,
+              GError             **error)
 {
+  SyDType dtype = desc->dtype;
+  int n_dims = desc->n_dims;
+  const int64_t *shape = desc->shape;
   int64_t n = 1;
   gsize n_bytes = 0;
 
@@ -343,7 +339,7 @@ check_tensor (const char     *name,
   if (n_bytes == 0)
     g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
                  "GGUF writer: tensor '%s' cannot be stored as %s (rows of %" G_GINT64_FORMAT ")",
-                 name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
+                 desc->name, sy_dtype_name (dtype), n_dims > 0 ? shape[n_dims - 1] : 0);
   return n_bytes;
 }
 
@@ -361,15 +357,13 @@ encode (SyDType      dtype,
 }
 
 gboolean
-sy_gguf_writer_add_tensor (SyGgufWriter  *self,
-                           const char    *name,
-                           SyDType        dtype,
-                           int            n_dims,
-                           const int64_t *shape,
-                           const float   *values,
-                           GError       **error)
+sy_gguf_writer_add_tensor (SyGgufWriter        *self,
+                           const SyTensorDesc  *desc,
+                           const float         *values,
+                           GError             **error)
 {
-  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  SyDType dtype = desc->dtype;
+  gsize n_bytes = check_tensor (desc, error);
   WTensor *t;
   guint8 *buf;
 
@@ -377,7 +371,7 @@ sy_gguf_writer_add_tensor (SyGgufWriter  *self,
     return FALSE;
   buf = g_malloc (n_bytes);
   encode (dtype, values, (int64_t) (n_bytes / sy_dtype_block_bytes (dtype)) * sy_dtype_block_elems (dtype), buf);
-  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
+  t = wtensor_new (desc, ggml_id (dtype));
   t->data = g_bytes_new_take (buf, n_bytes);
   t->n_bytes = n_bytes;
   g_ptr_array_add (self->tensors, t);
@@ -385,17 +379,14 @@ sy_gguf_writer_add_tensor (SyGgufWriter  *self,
 }
 
 gboolean
-sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
-                                    const char      *name,
-                                    SyDType          dtype,
-                                    int              n_dims,
-                                    const int64_t   *shape,
-                                    SyGgufFillFunc   fill,
-                                    gpointer         fill_data,
-                                    GDestroyNotify   fill_destroy,
-                                    GError         **error)
+sy_gguf_writer_add_tensor_deferred (SyGgufWriter        *self,
+                                    const SyTensorDesc  *desc,
+                                    SyGgufFillFunc       fill,
+                                    gpointer             fill_data,
+                                    GDestroyNotify       fill_destroy,
+                                    GError             **error)
 {
-  gsize n_bytes = check_tensor (name, dtype, n_dims, shape, error);
+  gsize n_bytes = check_tensor (desc, error);
   WTensor *t;
 
   if (n_bytes == 0)
@@ -404,8 +395,7 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
         fill_destroy (fill_data);
       return FALSE;
     }
-  t = wtensor_new (name, ggml_id (dtype), n_dims, shape);
-  t->dtype = dtype;
+  t = wtensor_new (desc, ggml_id (desc->dtype));
   t->n_bytes = n_bytes;
   t->fill = fill;
   t->fill_data = fill_data;
@@ -416,16 +406,13 @@ sy_gguf_writer_add_tensor_deferred (SyGgufWriter    *self,
 
 gboolean
 sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
-                                  const char          *name,
-                                  SyDType              dtype,
-                                  int                  n_dims,
-                                  const int64_t       *shape,
-                                  SyGgufFillRangeFunc  fill_range,
+                                  const SyTensorDesc  *desc,
+                                  SyTensorFillFunc     fill_range,
                                   gpointer             fill_data,
                                   GDestroyNotify       fill_destroy,
                                   GError             **error)
 {
-  if (!sy_gguf_writer_add_tensor_deferred (self, name, dtype, n_dims, shape, NULL, fill_data, fill_destroy, error))
+  if (!sy_gguf_writer_add_tensor_deferred (self, desc, NULL, fill_data, fill_destroy, error))
     return FALSE;
   ((WTensor *) g_ptr_array_index (self->tensors, self->tensors->len - 1))->fill_range = fill_range;
   return TRUE;

@@ -67,12 +67,10 @@ void          sy_gguf_writer_add_raw_kv       (SyGgufWriter        *self,
                                                const void          *bytes,
                                                gsize                n_bytes);
 
-/* @shape row-major (the file lists it reversed); @values float32. */
+/* @desc's shape row-major (the file lists it reversed); @values float32,
+ * stored as @desc's dtype. */
 gboolean      sy_gguf_writer_add_tensor       (SyGgufWriter        *self,
-                                               const char          *name,
-                                               SyDType              dtype,
-                                               int                  n_dims,
-                                               const int64_t       *shape,
+                                               const SyTensorDesc  *desc,
                                                const float         *values,
                                                GError             **error);
 /* Fills @values (@n float32, row-major) with a deferred tensor's values;
@@ -85,47 +83,31 @@ typedef gboolean (*SyGgufFillFunc) (float     *values,
 /* A tensor whose values @fill makes when sy_gguf_writer_write() reaches it
  * (then they are stored and freed).  @fill_destroy frees @fill_data with
  * the writer (or at once when FALSE is returned). */
-gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter   *self,
-                                                  const char     *name,
-                                                  SyDType         dtype,
-                                                  int             n_dims,
-                                                  const int64_t  *shape,
-                                                  SyGgufFillFunc  fill,
-                                                  gpointer        fill_data,
-                                                  GDestroyNotify  fill_destroy,
-                                                  GError        **error);
-/* Fills @values with the @n values of a ranged tensor from flat index
- * @offset on (whole rows).  Called from several threads at once, for
- * disjoint ranges; FALSE with @error set to stop the writing. */
-typedef gboolean (*SyGgufFillRangeFunc) (float     *values,
-                                         int64_t    offset,
-                                         int64_t    n,
-                                         gpointer   user_data,
-                                         GError   **error);
+gboolean      sy_gguf_writer_add_tensor_deferred (SyGgufWriter        *self,
+                                                  const SyTensorDesc  *desc,
+                                                  SyGgufFillFunc       fill,
+                                                  gpointer             fill_data,
+                                                  GDestroyNotify       fill_destroy,
+                                                  GError             **error);
 
 /* A deferred tensor made a range of rows at a time (a few MiB of values
- * held however large it is), the ranges made and stored on all threads. */
+ * held however large it is), the ranges made and stored on all threads:
+ * @fill_range is called for whole rows, from several threads at once,
+ * for disjoint ranges. */
 gboolean      sy_gguf_writer_add_tensor_ranged (SyGgufWriter        *self,
-                                                const char          *name,
-                                                SyDType              dtype,
-                                                int                  n_dims,
-                                                const int64_t       *shape,
-                                                SyGgufFillRangeFunc  fill_range,
+                                                const SyTensorDesc  *desc,
+                                                SyTensorFillFunc     fill_range,
                                                 gpointer             fill_data,
                                                 GDestroyNotify       fill_destroy,
                                                 GError             **error);
 /* Whether the writer stores tensors of @dtype. */
 gboolean      sy_gguf_writer_can_store        (SyDType              dtype);
 
-/* A tensor of ggml type id @ggml_type with the given bytes as its data
- * (any type id, for tests of unsupported types). */
+/* @tensor's name, shape and bytes as a tensor of ggml type id @ggml_type
+ * (instead of its dtype: any type id, for tests of unsupported types). */
 void          sy_gguf_writer_add_raw_tensor   (SyGgufWriter        *self,
-                                               const char          *name,
-                                               guint32              ggml_type,
-                                               int                  n_dims,
-                                               const int64_t       *shape,
-                                               const void          *bytes,
-                                               gsize                n_bytes);
+                                               const SyTensor      *tensor,
+                                               guint32              ggml_type);
 
 /* Threads that make and quantize deferred tensors (0, the default: one
  * per CPU); the file's bytes are the same for any number. */
@@ -167,22 +149,34 @@ gboolean      sy_gguf_convert                 (const char          *hf_dir,
                                                const char          *out,
                                                SyDType              weight_type,
                                                GError             **error);
-/* The same with @mix (then @weight_type is ignored): each matrix gets the
- * type llama-quantize gives it in that preset, and general.file_type
- * says which preset.  @progress as sy_gguf_writer_set_progress(). */
-gboolean      sy_gguf_convert_full            (const char          *hf_dir,
-                                               const char          *out,
-                                               SyDType              weight_type,
-                                               SyGgufMix            mix,
-                                               SyProgressFunc       progress,
-                                               gpointer             progress_data,
-                                               GError             **error);
-
-/* Where a conversion reads its Hugging Face-named tensors: a model
- * folder's store (sy_gguf_convert_full), or tensors made on demand (a
- * random model, sy-random-model.c). */
+/* How a conversion stores a model's tensors: as sy_gguf_convert (), or
+ * with @mix (then @weight_type is ignored) each matrix in the type
+ * llama-quantize gives it in that preset, general.file_type saying which
+ * preset.  @progress as sy_gguf_writer_set_progress(). */
 typedef struct
 {
+  SyDType         weight_type;
+  SyGgufMix       mix;
+  SyProgressFunc  progress;
+  gpointer        progress_data;
+} SyGgufConvertOptions;
+
+gboolean      sy_gguf_convert_full            (const char                  *hf_dir,
+                                               const char                  *out,
+                                               const SyGgufConvertOptions  *options,
+                                               GError                     **error);
+
+/* A model to convert that is not a folder (a random model,
+ * sy-random-model.c): the text of its config.json (@config_name names it
+ * in messages), a tokenizer.json file or NULL, its general.name, and
+ * where its Hugging Face-named tensors are read (for a folder, its
+ * store). */
+typedef struct
+{
+  const char     *config_json;
+  const char     *config_name;
+  const char     *tokenizer_json;
+  const char     *model_name;
   /* NULL when absent; marks the tensor as used */
   const SyTensor *(*lookup)      (gpointer        data,
                                   const char     *name);
@@ -204,27 +198,11 @@ typedef struct
   gpointer          data;
 } SyGgufSource;
 
-/* sy_gguf_convert_full () from @source: @config_json the text of its
- * config.json (@config_name names it in messages), @tokenizer_json a
- * tokenizer.json file or NULL, @model_name general.name. */
-gboolean      sy_gguf_convert_source          (const SyGgufSource  *source,
-                                               const char          *config_json,
-                                               const char          *config_name,
-                                               const char          *tokenizer_json,
-                                               const char          *model_name,
-                                               const char          *out,
-                                               SyDType              weight_type,
-                                               SyGgufMix            mix,
-                                               SyProgressFunc       progress,
-                                               gpointer             progress_data,
-                                               GError             **error);
-
-/* private: the tokenizer.json file @tokenizer_json (when present) as
- * tokenizer.ggml.* (in sy-gguf-tokenizer.c, beside its reader twin) */
-gboolean      _sy_gguf_writer_add_tokenizer   (SyGgufWriter        *w,
-                                               const char          *tokenizer_json,
-                                               const SyConfig      *c,
-                                               GError             **error);
+/* sy_gguf_convert_full () from @source. */
+gboolean      sy_gguf_convert_source          (const SyGgufSource          *source,
+                                               const char                  *out,
+                                               const SyGgufConvertOptions  *options,
+                                               GError                     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyGgufWriter, sy_gguf_writer_free)
 

@@ -213,16 +213,28 @@ typedef union
   const char *s;
 } Default;
 
-/* A present value of @kind into @out. */
+/* One typed read: @key of @obj (@file names it in messages) as @kind;
+ * absent gives @def, or SY_ENGINE_ERROR_MISSING when @required */
+typedef struct
+{
+  json_object *obj;
+  const char  *file;
+  const char  *key;
+  Kind         kind;
+  gboolean     required;
+  Default      def;
+} Read;
+
+/* @r's present @value into @out. */
 static gboolean
-convert (json_object  *value,
-         const char   *file,
-         const char   *key,
-         Kind          kind,
+convert (const Read   *r,
+         json_object  *value,
          void         *out,
          GError      **error)
 {
-  switch (kind)
+  const char *file = r->file, *key = r->key;
+
+  switch (r->kind)
     {
     case KIND_INT:
       if (!value_to_int (value, out))
@@ -254,30 +266,24 @@ convert (json_object  *value,
     }
 }
 
-/* Every typed getter: absent gives @def (or SY_ENGINE_ERROR_MISSING when
- * @required), present is converted to @kind. */
+/* Every typed getter: @r into @out. */
 static gboolean
-get_typed (json_object  *obj,
-           const char   *file,
-           const char   *key,
-           Kind          kind,
-           gboolean      required,
-           Default       def,
-           void         *out,
-           GError      **error)
+get_typed (const Read  *r,
+           void        *out,
+           GError     **error)
 {
-  json_object *value = sy_json_lookup (obj, key);
+  json_object *value = sy_json_lookup (r->obj, r->key);
 
   if (value != NULL)
-    return convert (value, file, key, kind, out, error);
-  if (required)
-    return missing (file, key, error);
-  switch (kind)
+    return convert (r, value, out, error);
+  if (r->required)
+    return missing (r->file, r->key, error);
+  switch (r->kind)
     {
-    case KIND_INT:    *(int64_t *) out = def.i; break;
-    case KIND_DOUBLE: *(double *) out = def.d; break;
-    case KIND_BOOL:   *(gboolean *) out = def.b; break;
-    case KIND_STRING: *(char **) out = g_strdup (def.s); break;
+    case KIND_INT:    *(int64_t *) out = r->def.i; break;
+    case KIND_DOUBLE: *(double *) out = r->def.d; break;
+    case KIND_BOOL:   *(gboolean *) out = r->def.b; break;
+    case KIND_STRING: *(char **) out = g_strdup (r->def.s); break;
     default:          g_return_val_if_reached (FALSE);
     }
   return TRUE;
@@ -291,7 +297,7 @@ sy_json_get_int (json_object  *obj,
                  int64_t      *out,
                  GError      **error)
 {
-  return get_typed (obj, file, key, KIND_INT, FALSE, (Default) { .i = default_value }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_INT, FALSE, { .i = default_value } }, out, error);
 }
 
 gboolean
@@ -301,28 +307,26 @@ sy_json_require_int (json_object  *obj,
                      int64_t      *out,
                      GError      **error)
 {
-  return get_typed (obj, file, key, KIND_INT, TRUE, (Default) { .i = 0 }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_INT, TRUE, { .i = 0 } }, out, error);
 }
 
+/* @r (an integer) in [@min, @max] */
 static gboolean
-get_int_range (json_object  *obj,
-               const char   *file,
-               const char   *key,
-               gboolean      required,
-               int64_t       default_value,
-               int64_t       min,
-               int64_t       max,
-               int64_t      *out,
-               GError      **error)
+get_int_range (const Read  *r,
+               int64_t      min,
+               int64_t      max,
+               int64_t     *out,
+               GError     **error)
 {
+  const char *file = r->file, *key = r->key;
   int64_t v;
 
-  if (!sy_json_has (obj, key) && !required)
+  if (!sy_json_has (r->obj, key) && !r->required)
     {
-      *out = default_value;
+      *out = r->def.i;
       return TRUE;
     }
-  if (!get_typed (obj, file, key, KIND_INT, required, (Default) { .i = default_value }, &v, error))
+  if (!get_typed (r, &v, error))
     return FALSE;
   if (v < min || v > max)
     {
@@ -350,7 +354,7 @@ sy_json_get_int_range (json_object  *obj,
                        int64_t      *out,
                        GError      **error)
 {
-  return get_int_range (obj, file, key, FALSE, default_value, min, max, out, error);
+  return get_int_range (&(Read) { obj, file, key, KIND_INT, FALSE, { .i = default_value } }, min, max, out, error);
 }
 
 gboolean
@@ -362,7 +366,7 @@ sy_json_require_int_range (json_object  *obj,
                            int64_t      *out,
                            GError      **error)
 {
-  return get_int_range (obj, file, key, TRUE, 0, min, max, out, error);
+  return get_int_range (&(Read) { obj, file, key, KIND_INT, TRUE, { .i = 0 } }, min, max, out, error);
 }
 
 gboolean
@@ -373,7 +377,7 @@ sy_json_get_double (json_object  *obj,
                     double       *out,
                     GError      **error)
 {
-  return get_typed (obj, file, key, KIND_DOUBLE, FALSE, (Default) { .d = default_value }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_DOUBLE, FALSE, { .d = default_value } }, out, error);
 }
 
 gboolean
@@ -383,7 +387,7 @@ sy_json_require_double (json_object  *obj,
                         double       *out,
                         GError      **error)
 {
-  return get_typed (obj, file, key, KIND_DOUBLE, TRUE, (Default) { .d = 0 }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_DOUBLE, TRUE, { .d = 0 } }, out, error);
 }
 
 gboolean
@@ -394,7 +398,7 @@ sy_json_get_bool (json_object  *obj,
                   gboolean     *out,
                   GError      **error)
 {
-  return get_typed (obj, file, key, KIND_BOOL, FALSE, (Default) { .b = default_value }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_BOOL, FALSE, { .b = default_value } }, out, error);
 }
 
 gboolean
@@ -404,7 +408,7 @@ sy_json_require_bool (json_object  *obj,
                       gboolean     *out,
                       GError      **error)
 {
-  return get_typed (obj, file, key, KIND_BOOL, TRUE, (Default) { .b = FALSE }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_BOOL, TRUE, { .b = FALSE } }, out, error);
 }
 
 gboolean
@@ -415,7 +419,7 @@ sy_json_get_string (json_object  *obj,
                     char        **out,
                     GError      **error)
 {
-  return get_typed (obj, file, key, KIND_STRING, FALSE, (Default) { .s = default_value }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_STRING, FALSE, { .s = default_value } }, out, error);
 }
 
 gboolean
@@ -425,7 +429,7 @@ sy_json_require_string (json_object  *obj,
                         char        **out,
                         GError      **error)
 {
-  return get_typed (obj, file, key, KIND_STRING, TRUE, (Default) { .s = NULL }, out, error);
+  return get_typed (&(Read) { obj, file, key, KIND_STRING, TRUE, { .s = NULL } }, out, error);
 }
 
 gboolean

@@ -301,16 +301,15 @@ b_dot_ref (const BUnit  *u,
 }
 
 void
-sy_quant_matmul_q8_rows_ref (SyDType      dtype,
-                             const void  *w,
-                             int          K,
-                             const void  *xq,
-                             int          T,
-                             float       *y,
-                             gsize        ldy,
-                             int          r0,
-                             int          r1)
+sy_quant_matmul_q8_rows_ref (const SyQ8Matmul  *m,
+                             int                r0,
+                             int                r1)
 {
+  SyDType dtype = m->dtype;
+  const void *w = m->w, *xq = m->xq;
+  int K = m->K, T = m->T;
+  float *y = m->y;
+  gsize ldy = m->ldy;
   gsize rb = sy_dtype_n_bytes (dtype, K), ub = sy_dtype_n_bytes (dtype, QKK);
   gsize xb = sy_quant_q8_row_bytes (dtype, K);
   int U = K / QKK;
@@ -946,16 +945,12 @@ sy_quant_matmul_q8_path (SyDType dtype)
 }
 
 void
-sy_quant_matmul_q8_rows (SyDType      dtype,
-                         const void  *w,
-                         int          K,
-                         const void  *xq,
-                         int          T,
-                         float       *y,
-                         gsize        ldy,
-                         int          r0,
-                         int          r1)
+sy_quant_matmul_q8_rows (const SyQ8Matmul  *m,
+                         int                r0,
+                         int                r1)
 {
+  SyDType dtype = m->dtype;
+  int K = m->K, T = m->T;
   gsize xb = sy_quant_q8_row_bytes (dtype, K);
 
   g_return_if_fail (xb > 0);
@@ -968,15 +963,15 @@ sy_quant_matmul_q8_rows (SyDType      dtype,
        * time (decoded once per pass; they stay in L1 for the next pass) */
       for (int c0 = r0; c0 < r1; c0 += 16)
         for (int t0 = 0; t0 < T; t0 += 4)
-          rows_512 (dtype, w, K, (const guint8 *) xq + (gsize) t0 * xb, xb, MIN (4, T - t0),
-                    y + (gsize) t0 * ldy, ldy, c0, MIN (r1, c0 + 16));
+          rows_512 (dtype, m->w, K, (const guint8 *) m->xq + (gsize) t0 * xb, xb, MIN (4, T - t0),
+                    m->y + (gsize) t0 * m->ldy, m->ldy, c0, MIN (r1, c0 + 16));
       return;
     }
   if (sy_cpu_has_avx2_fma ())
     {
-      rows_avx2 (dtype, w, K, xq, xb, T, y, ldy, r0, r1);
+      rows_avx2 (dtype, m->w, K, m->xq, xb, T, m->y, m->ldy, r0, r1);
       return;
     }
 #endif
-  sy_quant_matmul_q8_rows_ref (dtype, w, K, xq, T, y, ldy, r0, r1);
+  sy_quant_matmul_q8_rows_ref (m, r0, r1);
 }

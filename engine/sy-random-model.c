@@ -478,13 +478,11 @@ random_tensors (const SyRandomModelSpec  *spec,
 }
 
 SySafetensorsWriter *
-sy_random_model_new_writer (const SyRandomModelSpec  *spec,
-                            SyDType                   dtype,
-                            guint64                   seed,
-                            GError                  **error)
+sy_random_model_new_writer (const SyRandomModel  *model,
+                            GError              **error)
 {
   g_autoptr (SySafetensorsWriter) w = NULL;
-  g_autoptr (GPtrArray) list = random_tensors (spec, dtype, seed, error);
+  g_autoptr (GPtrArray) list = random_tensors (model->spec, model->dtype, model->seed, error);
 
   if (list == NULL)
     return NULL;
@@ -492,9 +490,10 @@ sy_random_model_new_writer (const SyRandomModelSpec  *spec,
   for (guint i = 0; i < list->len; i++)
     {
       RandomTensor *r = list->pdata[i];
+      SyTensorDesc desc = { r->name, model->dtype, r->t.n_dims, r->t.shape };
 
-      if (!sy_safetensors_writer_add_generated (w, r->name, dtype, r->t.n_dims, r->t.shape, fill_random,
-                                                g_memdup2 (&r->fill, sizeof r->fill), g_free, error))
+      if (!sy_safetensors_writer_add_generated (w, &desc, fill_random, g_memdup2 (&r->fill, sizeof r->fill),
+                                                g_free, error))
         return NULL;
     }
   sy_safetensors_writer_set_metadata (w, "producer", "switchyard make-random-model");
@@ -513,51 +512,32 @@ write_text (const char  *dir,
 }
 
 gboolean
-sy_random_model_write (const SyRandomModelSpec  *spec,
-                       const char               *dir,
-                       SyDType                   dtype,
-                       guint64                   seed,
-                       int                       n_shards,
-                       SyProgressFunc            progress,
-                       gpointer                  progress_data,
-                       GError                  **error)
+sy_random_model_write (const SyRandomModel  *model,
+                       const char           *dir,
+                       int                   n_shards,
+                       SyProgressFunc        progress,
+                       gpointer              progress_data,
+                       GError              **error)
 {
   g_autoptr (SySafetensorsWriter) w = NULL;
   g_autofree char *config = NULL;
   g_autofree char *gen = NULL;
 
-  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (model != NULL && model->spec != NULL, FALSE);
   g_return_val_if_fail (dir != NULL, FALSE);
 
-  w = sy_random_model_new_writer (spec, dtype, seed, error);
+  w = sy_random_model_new_writer (model, error);
   if (w == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      int saved = errno;
+  if (!sy_engine_make_folder (dir, error))
+    return FALSE;
 
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot create the folder: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  config = sy_random_model_config_json (spec, dtype);
-  gen = generation_config_json (spec);
+  config = sy_random_model_config_json (model->spec, model->dtype);
+  gen = generation_config_json (model->spec);
   if (!write_text (dir, "config.json", config, error) ||
       !write_text (dir, "generation_config.json", gen, error))
     return FALSE;
-
-  /* a weights file of the other layout left from an earlier run would
-   * shadow (or be shadowed by) the new one */
-  {
-    g_autofree char *single = g_build_filename (dir, "model.safetensors", NULL);
-    g_autofree char *index = g_build_filename (dir, "model.safetensors.index.json", NULL);
-
-    g_unlink (n_shards <= 1 ? index : single);
-    if (n_shards <= 1)
-      return sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
-  }
-  return sy_safetensors_writer_write_sharded (w, dir, n_shards, progress, progress_data, error);
+  return sy_safetensors_writer_write_folder (w, dir, n_shards, progress, progress_data, error);
 }
 
 /* ---- straight to GGUF ---- */
@@ -668,25 +648,22 @@ source_list_unused (gpointer data)
 }
 
 gboolean
-sy_random_model_write_gguf (const SyRandomModelSpec  *spec,
-                            const char               *path,
-                            SyDType                   dtype,
-                            guint64                   seed,
-                            SyDType                   weight_type,
-                            SyGgufMix                 mix,
-                            const char               *tokenizer_json,
-                            SyProgressFunc            progress,
-                            gpointer                  progress_data,
-                            GError                  **error)
+sy_random_model_write_gguf (const SyRandomModel         *model,
+                            const char                  *path,
+                            const char                  *tokenizer_json,
+                            const SyGgufConvertOptions  *options,
+                            GError                     **error)
 {
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GHashTable) by_name = NULL;
   g_autofree char *config = NULL;
   RandomSource rs;
-  SyGgufSource src = { source_lookup, source_get, source_read, source_list_unused, &rs };
+  SyGgufSource src = { NULL, "config.json", tokenizer_json, NULL,
+                       source_lookup, source_get, source_read, source_list_unused, &rs };
 
-  g_return_val_if_fail (spec != NULL && path != NULL, FALSE);
-  list = random_tensors (spec, dtype, seed, error);
+  g_return_val_if_fail (model != NULL && model->spec != NULL && path != NULL, FALSE);
+  src.model_name = model->spec->name;
+  list = random_tensors (model->spec, model->dtype, model->seed, error);
   if (list == NULL)
     return FALSE;
   by_name = g_hash_table_new (g_str_hash, g_str_equal);
@@ -694,7 +671,6 @@ sy_random_model_write_gguf (const SyRandomModelSpec  *spec,
     g_hash_table_insert (by_name, ((RandomTensor *) list->pdata[i])->name, list->pdata[i]);
   rs.list = list;
   rs.by_name = by_name;
-  config = sy_random_model_config_json (spec, dtype);
-  return sy_gguf_convert_source (&src, config, "config.json", tokenizer_json, spec->name, path,
-                                 weight_type, mix, progress, progress_data, error);
+  src.config_json = config = sy_random_model_config_json (model->spec, model->dtype);
+  return sy_gguf_convert_source (&src, path, options, error);
 }

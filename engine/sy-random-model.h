@@ -66,38 +66,40 @@ char                    *sy_random_model_preset_names  (void);
  * checkpoints have it). */
 char                    *sy_random_model_config_json   (const SyRandomModelSpec *spec,
                                                         SyDType                  dtype);
-/* A writer holding every tensor of @spec as a generated tensor. */
-SySafetensorsWriter     *sy_random_model_new_writer    (const SyRandomModelSpec *spec,
-                                                        SyDType                  dtype,
-                                                        guint64                  seed,
+/* A random model: a preset (or a variant of one), the dtype its tensors
+ * are stored in and the seed their values come from; the same three give
+ * the same bytes. */
+typedef struct
+{
+  const SyRandomModelSpec *spec;
+  SyDType                  dtype;
+  guint64                  seed;
+} SyRandomModel;
+
+/* A writer holding every tensor of @model as a generated tensor. */
+SySafetensorsWriter     *sy_random_model_new_writer    (const SyRandomModel     *model,
                                                         GError                 **error);
 /* Writes the model folder @dir (created if needed): config.json,
- * generation_config.json and the weights, in one file or @n_shards shards. */
-gboolean                 sy_random_model_write         (const SyRandomModelSpec *spec,
+ * generation_config.json and the weights, in one file or @n_shards shards
+ * (sy_safetensors_writer_write_folder ()). */
+gboolean                 sy_random_model_write         (const SyRandomModel     *model,
                                                         const char              *dir,
-                                                        SyDType                  dtype,
-                                                        guint64                  seed,
                                                         int                      n_shards,
                                                         SyProgressFunc           progress,
                                                         gpointer                 progress_data,
                                                         GError                 **error);
 
 /* Writes the model straight to one GGUF file at @path, as convert-gguf
- * would write it from the folder sy_random_model_write () makes (same
- * preset, @dtype and seed; general.name is the preset's name): matrices in
- * @weight_type or llama-quantize's @mix (see sy_gguf_convert_full ()),
- * the tokenizer from @tokenizer_json (a tokenizer.json file, or NULL for
- * none).  Made and quantized tensor range by tensor range on every CPU:
- * a few tens of MB of memory for any size. */
-gboolean                 sy_random_model_write_gguf    (const SyRandomModelSpec *spec,
-                                                        const char              *path,
-                                                        SyDType                  dtype,
-                                                        guint64                  seed,
-                                                        SyDType                  weight_type,
-                                                        SyGgufMix                mix,
-                                                        const char              *tokenizer_json,
-                                                        SyProgressFunc           progress,
-                                                        gpointer                 progress_data,
-                                                        GError                 **error);
+ * would write it from the folder sy_random_model_write () makes (general.name
+ * is the preset's name; matrices in @options' weight type or mix, see
+ * sy_gguf_convert_full ()), the tokenizer from @tokenizer_json (a
+ * tokenizer.json file, or NULL for none).  Made and quantized tensor
+ * range by tensor range on every CPU: a few tens of MB of memory for any
+ * size. */
+gboolean                 sy_random_model_write_gguf    (const SyRandomModel         *model,
+                                                        const char                  *path,
+                                                        const char                  *tokenizer_json,
+                                                        const SyGgufConvertOptions  *options,
+                                                        GError                     **error);
 
 G_END_DECLS

@@ -92,12 +92,13 @@ sy_safetensors_writer_set_metadata (SySafetensorsWriter *self,
 /* Validates name and shape, returns a new entry (not yet added). */
 static SyWriterEntry *
 new_entry (SySafetensorsWriter  *self,
-           const char           *name,
-           SyDType               dtype,
-           int                   n_dims,
-           const int64_t        *shape,
+           const SyTensorDesc   *desc,
            GError              **error)
 {
+  const char *name = desc->name;
+  SyDType dtype = desc->dtype;
+  int n_dims = desc->n_dims;
+  const int64_t *shape = desc->shape;
   SyWriterEntry *e;
   guint64 n = 1;
 
@@ -165,13 +166,10 @@ append_entry (SySafetensorsWriter *self,
 }
 
 /* A tensor copied in now: @data as it is, or (@from_f32) float32 values
- * converted to @dtype. */
+ * converted to @desc's dtype. */
 static gboolean
 add_copy (SySafetensorsWriter  *self,
-          const char           *name,
-          SyDType               dtype,
-          int                   n_dims,
-          const int64_t        *shape,
+          const SyTensorDesc   *desc,
           const void           *data,
           gboolean              from_f32,
           GError              **error)
@@ -180,12 +178,12 @@ add_copy (SySafetensorsWriter  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  e = new_entry (self, name, dtype, n_dims, shape, error);
+  e = new_entry (self, desc, error);
   if (e == NULL)
     return FALSE;
   e->bytes = g_malloc (MAX (e->n_bytes, 1));
   if (from_f32)
-    sy_dtype_from_f32 (dtype, data, e->n_bytes / sy_dtype_size (dtype), e->bytes);
+    sy_dtype_from_f32 (e->dtype, data, e->n_bytes / sy_dtype_size (e->dtype), e->bytes);
   else if (e->n_bytes)
     memcpy (e->bytes, data, e->n_bytes);
   append_entry (self, e);
@@ -194,26 +192,20 @@ add_copy (SySafetensorsWriter  *self,
 
 gboolean
 sy_safetensors_writer_add (SySafetensorsWriter  *self,
-                           const char           *name,
-                           SyDType               dtype,
-                           int                   n_dims,
-                           const int64_t        *shape,
+                           const SyTensorDesc   *desc,
                            const void           *data,
                            GError              **error)
 {
-  return add_copy (self, name, dtype, n_dims, shape, data, FALSE, error);
+  return add_copy (self, desc, data, FALSE, error);
 }
 
 gboolean
 sy_safetensors_writer_add_f32 (SySafetensorsWriter  *self,
-                               const char           *name,
-                               SyDType               dtype,
-                               int                   n_dims,
-                               const int64_t        *shape,
+                               const SyTensorDesc   *desc,
                                const float          *values,
                                GError              **error)
 {
-  return add_copy (self, name, dtype, n_dims, shape, values, TRUE, error);
+  return add_copy (self, desc, values, TRUE, error);
 }
 
 gboolean
@@ -223,6 +215,7 @@ sy_safetensors_writer_add_tensor (SySafetensorsWriter  *self,
                                   const SyTensor       *tensor,
                                   GError              **error)
 {
+  SyTensorDesc desc = { name, dtype, tensor->n_dims, tensor->shape };
   SyWriterEntry *e;
   int64_t n;
 
@@ -230,10 +223,9 @@ sy_safetensors_writer_add_tensor (SySafetensorsWriter  *self,
   g_return_val_if_fail (tensor != NULL, FALSE);
 
   if (dtype == tensor->dtype)
-    return sy_safetensors_writer_add (self, name, dtype, tensor->n_dims, tensor->shape,
-                                      tensor->data, error);
+    return sy_safetensors_writer_add (self, &desc, tensor->data, error);
 
-  e = new_entry (self, name, dtype, tensor->n_dims, tensor->shape, error);
+  e = new_entry (self, &desc, error);
   if (e == NULL)
     return FALSE;
   n = sy_tensor_n_elements (tensor);
@@ -256,10 +248,7 @@ sy_safetensors_writer_add_tensor (SySafetensorsWriter  *self,
 
 gboolean
 sy_safetensors_writer_add_generated (SySafetensorsWriter  *self,
-                                     const char           *name,
-                                     SyDType               dtype,
-                                     int                   n_dims,
-                                     const int64_t        *shape,
+                                     const SyTensorDesc   *desc,
                                      SyTensorFillFunc      fill,
                                      gpointer              user_data,
                                      GDestroyNotify        destroy,
@@ -270,7 +259,7 @@ sy_safetensors_writer_add_generated (SySafetensorsWriter  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (fill != NULL, FALSE);
 
-  e = new_entry (self, name, dtype, n_dims, shape, error);
+  e = new_entry (self, desc, error);
   if (e == NULL)
     {
       if (destroy)
@@ -636,6 +625,25 @@ fill_from_tensor (float     *out,
 }
 
 gboolean
+sy_safetensors_writer_write_folder (SySafetensorsWriter  *self,
+                                    const char           *folder,
+                                    int                   n_shards,
+                                    SyProgressFunc        progress,
+                                    gpointer              progress_data,
+                                    GError              **error)
+{
+  g_autofree char *single = g_build_filename (folder, "model.safetensors", NULL);
+  g_autofree char *index = g_build_filename (folder, "model.safetensors.index.json", NULL);
+
+  /* a weights file of the other layout left from an earlier run would
+   * shadow (or be shadowed by) the new one */
+  g_unlink (n_shards <= 1 ? index : single);
+  if (n_shards <= 1)
+    return sy_safetensors_writer_write_full (self, single, progress, progress_data, error);
+  return sy_safetensors_writer_write_sharded (self, folder, n_shards, progress, progress_data, error);
+}
+
+gboolean
 sy_safetensors_convert_folder (const char      *src,
                                const char      *dst,
                                SyDType          dtype,
@@ -662,14 +670,8 @@ sy_safetensors_convert_folder (const char      *src,
   store = sy_tensor_store_open (src, error);
   if (store == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dst, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot create the folder: %s", dst, g_strerror (saved));
-      return FALSE;
-    }
+  if (!sy_engine_make_folder (dst, error))
+    return FALSE;
   {
     g_autofree char *a = g_canonicalize_filename (src, NULL);
     g_autofree char *b = g_canonicalize_filename (dst, NULL);
@@ -689,23 +691,13 @@ sy_safetensors_convert_folder (const char      *src,
   for (char **n = names; *n; n++)
     {
       const SyTensor *t = sy_tensor_store_lookup (store, *n);
+      SyTensorDesc desc = { *n, dtype, t->n_dims, t->shape };
 
-      if (!sy_safetensors_writer_add_generated (w, *n, dtype, t->n_dims, t->shape,
-                                                fill_from_tensor, (gpointer) t, NULL, error))
+      if (!sy_safetensors_writer_add_generated (w, &desc, fill_from_tensor, (gpointer) t, NULL, error))
         return FALSE;
     }
-  {
-    g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
-    g_autofree char *index = g_build_filename (dst, "model.safetensors.index.json", NULL);
-
-    g_unlink (n_shards <= 1 ? index : single);
-    if (n_shards <= 1)
-      ok = sy_safetensors_writer_write_full (w, single, progress, progress_data, error);
-    else
-      ok = sy_safetensors_writer_write_sharded (w, dst, n_shards, progress, progress_data, error);
-    if (!ok)
-      return FALSE;
-  }
+  if (!sy_safetensors_writer_write_folder (w, dst, n_shards, progress, progress_data, error))
+    return FALSE;
 
   /* everything else */
   dir = g_dir_open (src, 0, &local_error);

@@ -6,7 +6,9 @@
  * Collect tensors, then write them in the order they were added:
  *
  *   g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
- *   sy_safetensors_writer_add_f32 (w, "x.logits", SY_DTYPE_F32, 2, shape, values, error);
+ *   SyTensorDesc desc = { "x.logits", SY_DTYPE_F32, 2, shape };
+ *
+ *   sy_safetensors_writer_add_f32 (w, &desc, values, error);
  *   sy_safetensors_writer_write (w, "dump.safetensors", error);
  *
  * Small tensors are copied when added.  Large ones are produced while the
@@ -28,16 +30,6 @@ G_BEGIN_DECLS
 
 typedef struct _SySafetensorsWriter SySafetensorsWriter;
 
-/* Fills @n float32 values: elements @offset .. @offset + @n - 1 (flat,
- * row-major) of the tensor.  Called with increasing offsets covering the
- * whole tensor exactly once, from the thread calling write().  Return
- * FALSE with @error set to abort the write. */
-typedef gboolean (*SyTensorFillFunc) (float     *out,
-                                      int64_t    offset,
-                                      int64_t    n,
-                                      gpointer   user_data,
-                                      GError   **error);
-
 SySafetensorsWriter *sy_safetensors_writer_new          (void);
 void                 sy_safetensors_writer_free         (SySafetensorsWriter *self);
 
@@ -46,23 +38,17 @@ void                 sy_safetensors_writer_set_metadata (SySafetensorsWriter *se
                                                          const char          *key,
                                                          const char          *value);
 
-/* @data holds the tensor already in @dtype (n_elements × sy_dtype_size
- * bytes, any alignment); it is copied.  Fails on a duplicate or empty name,
- * a negative dimension or more than SY_TENSOR_MAX_DIMS dims. */
+/* @data holds the tensor already in @desc's dtype (n_elements ×
+ * sy_dtype_size bytes, any alignment); it is copied.  Fails on a duplicate
+ * or empty name, a negative dimension or more than SY_TENSOR_MAX_DIMS dims. */
 gboolean             sy_safetensors_writer_add          (SySafetensorsWriter *self,
-                                                         const char          *name,
-                                                         SyDType              dtype,
-                                                         int                  n_dims,
-                                                         const int64_t       *shape,
+                                                         const SyTensorDesc  *desc,
                                                          const void          *data,
                                                          GError             **error);
-/* @values are float32; they are converted to @dtype (round to nearest
- * even) and the result copied. */
+/* @values are float32; they are converted to @desc's dtype (round to
+ * nearest even) and the result copied. */
 gboolean             sy_safetensors_writer_add_f32      (SySafetensorsWriter *self,
-                                                         const char          *name,
-                                                         SyDType              dtype,
-                                                         int                  n_dims,
-                                                         const int64_t       *shape,
+                                                         const SyTensorDesc  *desc,
                                                          const float         *values,
                                                          GError             **error);
 /* A copy of @tensor (any stored dtype) converted to @dtype. */
@@ -71,14 +57,13 @@ gboolean             sy_safetensors_writer_add_tensor   (SySafetensorsWriter *se
                                                          SyDType              dtype,
                                                          const SyTensor      *tensor,
                                                          GError             **error);
-/* Values produced by @fill at write time and converted to @dtype; nothing
- * is held in memory.  @destroy (may be NULL) frees @user_data with the
- * writer.  The same tensor is produced again for each write(). */
+/* Values produced by @fill at write time and converted to @desc's dtype;
+ * nothing is held in memory.  @fill is called with increasing offsets
+ * covering the whole tensor exactly once, from the thread calling write().
+ * @destroy (may be NULL) frees @user_data with the writer.  The same
+ * tensor is produced again for each write(). */
 gboolean             sy_safetensors_writer_add_generated (SySafetensorsWriter *self,
-                                                          const char          *name,
-                                                          SyDType              dtype,
-                                                          int                  n_dims,
-                                                          const int64_t       *shape,
+                                                          const SyTensorDesc  *desc,
                                                           SyTensorFillFunc     fill,
                                                           gpointer             user_data,
                                                           GDestroyNotify       destroy,
@@ -105,6 +90,16 @@ gboolean             sy_safetensors_writer_write_full    (SySafetensorsWriter *s
  * model.safetensors.index.json, the layout save_pretrained uses.
  * @n_shards is clamped to the number of tensors. */
 gboolean             sy_safetensors_writer_write_sharded (SySafetensorsWriter *self,
+                                                          const char          *folder,
+                                                          int                  n_shards,
+                                                          SyProgressFunc       progress,
+                                                          gpointer             progress_data,
+                                                          GError             **error);
+
+/* Writes the tensors into the model folder @folder (which exists) as
+ * model.safetensors (@n_shards <= 1) or as sy_safetensors_writer_write_sharded ()
+ * does, removing the file of the other layout an earlier write left there. */
+gboolean             sy_safetensors_writer_write_folder  (SySafetensorsWriter *self,
                                                           const char          *folder,
                                                           int                  n_shards,
                                                           SyProgressFunc       progress,

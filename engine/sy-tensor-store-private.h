@@ -22,26 +22,19 @@ SyTensorStore *_sy_tensor_store_new_mapped (const char     *path,
 void           _sy_tensor_store_add_mapped (SyTensorStore  *self,
                                             const char     *path,
                                             GMappedFile    *map);
-/* Adds a view: @data must lie inside one of the mappings and hold
- * @n_bytes (the caller checked both).  FALSE (SY_ENGINE_ERROR_CORRUPT) on
- * a duplicate name. */
+/* Adds @view (its dtype, shape, data and n_bytes; its name and file are
+ * not read) under @name: its data must lie inside one of the mappings
+ * and hold n_bytes (the caller checked both).  FALSE
+ * (SY_ENGINE_ERROR_CORRUPT) on a duplicate name. */
 gboolean       _sy_tensor_store_add        (SyTensorStore  *self,
                                             const char     *name,
-                                            SyDType         dtype,
-                                            int             n_dims,
-                                            const int64_t  *shape,
-                                            const void     *data,
-                                            gsize           n_bytes,
+                                            const SyTensor *view,
                                             GError        **error);
-/* Adds a tensor built in memory (@data, g_malloc'ed, is taken, freed on
- * failure too), e.g. one assembled from others of the file. */
+/* Adds a tensor built in memory (@tensor's data, g_malloc'ed, is taken,
+ * freed on failure too), e.g. one assembled from others of the file. */
 gboolean       _sy_tensor_store_add_owned  (SyTensorStore  *self,
                                             const char     *name,
-                                            SyDType         dtype,
-                                            int             n_dims,
-                                            const int64_t  *shape,
-                                            void           *data,
-                                            gsize           n_bytes,
+                                            const SyTensor *tensor,
                                             GError        **error);
 
 /* The shards, for sy-weight-memory.c: the mapping of shard @i (NULL when

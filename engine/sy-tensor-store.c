@@ -367,60 +367,52 @@ shard_of (SyTensorStore *self,
 }
 
 gboolean
-_sy_tensor_store_add (SyTensorStore  *self,
-                      const char     *name,
-                      SyDType         dtype,
-                      int             n_dims,
-                      const int64_t  *shape,
-                      const void     *data,
-                      gsize           n_bytes,
-                      GError        **error)
+_sy_tensor_store_add (SyTensorStore   *self,
+                      const char      *name,
+                      const SyTensor  *view,
+                      GError         **error)
 {
-  SyShard *shard = shard_of (self, data);
+  SyShard *shard = shard_of (self, view->data);
   SyEntry *entry;
 
-  g_return_val_if_fail (n_dims >= 0 && n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
+  g_return_val_if_fail (view->n_dims >= 0 && view->n_dims <= SY_TENSOR_MAX_DIMS, FALSE);
   if (g_hash_table_contains (self->by_name, name))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "%s: tensor '%s' appears twice", shard->path, name);
   entry = g_new0 (SyEntry, 1);
   entry->name = g_strdup (name);
   entry->shard = shard;
-  entry->begin = (uint64_t) ((const char *) data - shard->contents);
-  entry->end = entry->begin + n_bytes;
+  entry->begin = (uint64_t) ((const char *) view->data - shard->contents);
+  entry->end = entry->begin + view->n_bytes;
   entry->tensor.name = entry->name;
   entry->tensor.file = shard->base;
-  entry->tensor.dtype = dtype;
-  entry->tensor.n_dims = n_dims;
-  for (int d = 0; d < n_dims; d++)
-    entry->tensor.shape[d] = shape[d];
-  entry->tensor.n_bytes = n_bytes;
-  entry->tensor.data = data;
+  entry->tensor.dtype = view->dtype;
+  entry->tensor.n_dims = view->n_dims;
+  for (int d = 0; d < view->n_dims; d++)
+    entry->tensor.shape[d] = view->shape[d];
+  entry->tensor.n_bytes = view->n_bytes;
+  entry->tensor.data = view->data;
   g_ptr_array_add (self->entries, entry);
   g_hash_table_insert (self->by_name, entry->name, entry);
   return TRUE;
 }
 
 gboolean
-_sy_tensor_store_add_owned (SyTensorStore  *self,
-                            const char     *name,
-                            SyDType         dtype,
-                            int             n_dims,
-                            const int64_t  *shape,
-                            void           *data,
-                            gsize           n_bytes,
-                            GError        **error)
+_sy_tensor_store_add_owned (SyTensorStore   *self,
+                            const char      *name,
+                            const SyTensor  *tensor,
+                            GError         **error)
 {
   SyEntry *entry;
 
-  if (!_sy_tensor_store_add (self, name, dtype, n_dims, shape, data, n_bytes, error))
+  if (!_sy_tensor_store_add (self, name, tensor, error))
     {
-      g_free (data);
+      g_free ((gpointer) tensor->data);
       return FALSE;
     }
   entry = g_hash_table_lookup (self->by_name, name);
   entry->begin = entry->end = 0;
-  entry->copy = data;
+  entry->copy = (gpointer) tensor->data;
   return TRUE;
 }
 

@@ -54,7 +54,7 @@ make_model (const char         *arch,
       float v[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
       int64_t shape[1] = { 8 };
 
-      g_assert_true (sy_safetensors_writer_add_f32 (w, extra[i], SY_DTYPE_F32, 1, shape, v, &error));
+      g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { extra[i], SY_DTYPE_F32, 1, shape }, v, &error));
     }
   g_assert_true (sy_safetensors_writer_write (w, dst_st, &error));
   g_assert_no_error (error);

@@ -174,7 +174,7 @@ make_model (const SyRandomModelSpec *spec)
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_assert_true (sy_random_model_write (spec, dir, SY_DTYPE_F32, 7, 1, NULL, NULL, &error));
+      g_assert_true (sy_random_model_write (&(SyRandomModel) { spec, SY_DTYPE_F32, 7 }, dir, 1, NULL, NULL, &error));
       g_assert_no_error (error);
     }
   return dir;
@@ -240,7 +240,7 @@ write_dequantized (const char *src,
       g_autofree float *v = g_new (float, ne);
 
       sy_tensor_to_f32 (t, 0, ne, v);
-      g_assert_true (sy_safetensors_writer_add_f32 (sw, *n, SY_DTYPE_F32, t->n_dims, t->shape, v, &error));
+      g_assert_true (sy_safetensors_writer_add_f32 (sw, &(SyTensorDesc) { *n, SY_DTYPE_F32, t->n_dims, t->shape }, v, &error));
       g_assert_no_error (error);
     }
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
@@ -348,7 +348,7 @@ check_mix (const SyRandomModelSpec *spec,
   }
   if (!buildable)
     {
-      g_assert_false (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+      g_assert_false (sy_gguf_convert_full (src, path, &(SyGgufConvertOptions) { SY_DTYPE_F32, mix }, &error));
       g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
       g_assert_nonnull (strstr (error->message, "a type this build cannot write yet"));
       g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -356,7 +356,7 @@ check_mix (const SyRandomModelSpec *spec,
                       error->message);
       return FALSE;
     }
-  g_assert_true (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
+  g_assert_true (sy_gguf_convert_full (src, path, &(SyGgufConvertOptions) { SY_DTYPE_F32, mix }, &error));
   g_assert_no_error (error);
 
   gguf = sy_gguf_open (path, &error);
@@ -509,9 +509,9 @@ test_deferred (void)
     float got[128];
 
     sy_gguf_writer_add_string (w, "general.architecture", "olmoe");
-    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "a", SY_DTYPE_F32, 2, shape, fill_ramp, &calls, NULL, &error));
-    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "b", SY_DTYPE_Q8_0, 2, shape, fill_ramp, &calls, NULL, &error));
-    g_assert_false (sy_gguf_writer_add_tensor_deferred (w, "c", SY_DTYPE_Q4_K, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 2, shape }, fill_ramp, &calls, NULL, &error));
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, &(SyTensorDesc) { "b", SY_DTYPE_Q8_0, 2, shape }, fill_ramp, &calls, NULL, &error));
+    g_assert_false (sy_gguf_writer_add_tensor_deferred (w, &(SyTensorDesc) { "c", SY_DTYPE_Q4_K, 2, shape }, fill_ramp, &calls, NULL, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
     g_clear_error (&error);
     g_assert_cmpint (calls, ==, 0);
@@ -529,7 +529,7 @@ test_deferred (void)
 
     g_unlink (path);
     calls = 2;
-    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "a", SY_DTYPE_F32, 2, shape, fill_ramp, &calls, NULL, &error));
+    g_assert_true (sy_gguf_writer_add_tensor_deferred (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 2, shape }, fill_ramp, &calls, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, path, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -596,8 +596,8 @@ test_ranged (void)
 
         sy_gguf_writer_set_threads (a, 1);
         sy_gguf_writer_set_threads (b, threads);
-        g_assert_true (sy_gguf_writer_add_tensor_deferred (a, "t", types[d], 2, shape, fill_whole, NULL, NULL, &error));
-        g_assert_true (sy_gguf_writer_add_tensor_ranged (b, "t", types[d], 2, shape, fill_ranged, &never, NULL, &error));
+        g_assert_true (sy_gguf_writer_add_tensor_deferred (a, &(SyTensorDesc) { "t", types[d], 2, shape }, fill_whole, NULL, NULL, &error));
+        g_assert_true (sy_gguf_writer_add_tensor_ranged (b, &(SyTensorDesc) { "t", types[d], 2, shape }, fill_ranged, &never, NULL, &error));
         g_assert_true (sy_gguf_writer_write (a, whole, &error));
         g_assert_true (sy_gguf_writer_write (b, ranged, &error));
         g_assert_no_error (error);
@@ -611,7 +611,7 @@ test_ranged (void)
     g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
 
     g_unlink (ranged);
-    g_assert_true (sy_gguf_writer_add_tensor_ranged (w, "t", SY_DTYPE_Q8_0, 2, shape, fill_ranged, &refused, NULL, &error));
+    g_assert_true (sy_gguf_writer_add_tensor_ranged (w, &(SyTensorDesc) { "t", SY_DTYPE_Q8_0, 2, shape }, fill_ranged, &refused, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, ranged, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
     g_assert_false (g_file_test (ranged, G_FILE_TEST_EXISTS));

@@ -110,7 +110,7 @@ test_metadata (void)
       sy_gguf_writer_add_raw_kv (w, "k.nested", SY_GGUF_ARRAY, full, m);
     }
   }
-  g_assert_true (sy_gguf_writer_add_tensor (w, "t", SY_DTYPE_F32, 2, shape, vals, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "t", SY_DTYPE_F32, 2, shape }, vals, &error));
   g_assert_true (sy_gguf_writer_write (w, path, &error));
   g_assert_no_error (error);
 
@@ -377,7 +377,7 @@ test_k_quants (void)
   double scale = 0;
 
   g_assert_no_error (error);
-  g_assert_true (sy_random_model_write (&spec, dir, SY_DTYPE_F32, 7, 1, NULL, NULL, &error));
+  g_assert_true (sy_random_model_write (&(SyRandomModel) { &spec, SY_DTYPE_F32, 7 }, dir, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   {
     /* random routers score every expert about the same, so the least
@@ -400,8 +400,8 @@ test_k_quants (void)
         if (g_str_has_suffix (names[i], "mlp.gate.weight"))
           for (int64_t j = 0; j < n; j++)
             v[j] *= 50;
-        g_assert_true (sy_safetensors_writer_add_f32 (w, names[i], SY_DTYPE_F32, t->n_dims,
-                                                      t->shape, v, &error));
+        g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { names[i], SY_DTYPE_F32, t->n_dims, t->shape },
+                                                      v, &error));
       }
     g_clear_pointer (&store, sy_tensor_store_free);
     g_assert_true (sy_safetensors_writer_write (w, st, &error));
@@ -691,8 +691,8 @@ write_small (const char *path,
   int64_t shape[2] = { 8, 32 };
 
   sy_gguf_writer_add_string (w, "general.architecture", "qwen3moe");
-  g_assert_true (sy_gguf_writer_add_tensor (w, "a", SY_DTYPE_F32, 2, shape, v, &error));
-  g_assert_true (sy_gguf_writer_add_tensor (w, "b", SY_DTYPE_Q8_0, 2, shape, v, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 2, shape }, v, &error));
+  g_assert_true (sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { "b", SY_DTYPE_Q8_0, 2, shape }, v, &error));
   g_assert_true (sy_gguf_writer_write (w, path, &error));
   g_assert_no_error (error);
 }
@@ -736,11 +736,11 @@ test_unsupported_type (void)
 {
   g_autoptr (SyGgufWriter) w = sy_gguf_writer_new (3);
   guint8 bytes[74] = { 0 };
-  int64_t shape[1] = { 256 };
+  SyTensor t = { .name = "blk.0.ffn_up_exps.weight", .n_dims = 1, .shape = { 256 },
+                 .data = bytes, .n_bytes = sizeof bytes };
 
   /* IQ2_XS: 256 values in 74 bytes, a type we do not decode */
-  sy_gguf_writer_add_raw_tensor (w, "blk.0.ffn_up_exps.weight", 17 /* IQ2_XS */, 1, shape,
-                                 bytes, sizeof bytes);
+  sy_gguf_writer_add_raw_tensor (w, &t, 17 /* IQ2_XS */);
   assert_written_fails (w, "t.gguf", SY_ENGINE_ERROR_UNSUPPORTED,
                         "tensor 'blk.0.ffn_up_exps.weight' has type IQ2_XS (17)");
 }

@@ -248,7 +248,7 @@ test_other_presets (void)
       int64_t layers;
 
       spec.n_layers = 1;
-      w = sy_random_model_new_writer (&spec, SY_DTYPE_BF16, 0, &error);
+      w = sy_random_model_new_writer (&(SyRandomModel) { &spec, SY_DTYPE_BF16, 0 }, &error);
       g_assert_no_error (error);
       config = sy_random_model_config_json (&spec, SY_DTYPE_BF16);
       json = sy_json_parse (config, -1, "config.json", &error);

@@ -46,8 +46,8 @@ test_round_trip_dtypes (void)
       const SyTensor *t;
       float out[12];
 
-      g_assert_true (sy_safetensors_writer_add_f32 (w, "exact", dtypes[k], 2, shape, exact, &error));
-      g_assert_true (sy_safetensors_writer_add_f32 (w, "rounding", dtypes[k], 1, shape_r, rounding, &error));
+      g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "exact", dtypes[k], 2, shape }, exact, &error));
+      g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "rounding", dtypes[k], 1, shape_r }, rounding, &error));
       sy_safetensors_writer_set_metadata (w, "producer", "test");
       g_assert_true (sy_safetensors_writer_write (w, path, &error));
       g_assert_no_error (error);
@@ -122,9 +122,9 @@ test_raw_and_scalar (void)
   const int64_t shape[1] = { 3 };
   const int64_t empty_shape[2] = { 0, 7 };
 
-  g_assert_true (sy_safetensors_writer_add (w, "bf", SY_DTYPE_BF16, 1, shape, bf, &error));
-  g_assert_true (sy_safetensors_writer_add (w, "scalar", SY_DTYPE_F32, 0, NULL, &scalar, &error));
-  g_assert_true (sy_safetensors_writer_add (w, "empty", SY_DTYPE_F16, 2, empty_shape, NULL, &error));
+  g_assert_true (sy_safetensors_writer_add (w, &(SyTensorDesc) { "bf", SY_DTYPE_BF16, 1, shape }, bf, &error));
+  g_assert_true (sy_safetensors_writer_add (w, &(SyTensorDesc) { "scalar", SY_DTYPE_F32, 0, NULL }, &scalar, &error));
+  g_assert_true (sy_safetensors_writer_add (w, &(SyTensorDesc) { "empty", SY_DTYPE_F16, 2, empty_shape }, NULL, &error));
   g_assert_cmpint (sy_safetensors_writer_get_n_bytes (w), ==, 10);
   g_assert_true (sy_safetensors_writer_write (w, path, &error));
   g_assert_no_error (error);
@@ -149,18 +149,18 @@ test_add_errors (void)
   const int64_t negative[1] = { -1 };
   float v = 0;
 
-  g_assert_true (sy_safetensors_writer_add_f32 (w, "a", SY_DTYPE_F32, 1, shape, &v, &error));
-  g_assert_false (sy_safetensors_writer_add_f32 (w, "a", SY_DTYPE_F32, 1, shape, &v, &error));
+  g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 1, shape }, &v, &error));
+  g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 1, shape }, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_assert_nonnull (strstr (error->message, "tensor 'a' is already added"));
   g_clear_error (&error);
-  g_assert_false (sy_safetensors_writer_add_f32 (w, "b", SY_DTYPE_F32, 5, shape, &v, &error));
+  g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "b", SY_DTYPE_F32, 5, shape }, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_clear_error (&error);
-  g_assert_false (sy_safetensors_writer_add_f32 (w, "c", SY_DTYPE_F32, 1, negative, &v, &error));
+  g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "c", SY_DTYPE_F32, 1, negative }, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_clear_error (&error);
-  g_assert_false (sy_safetensors_writer_add_f32 (w, "", SY_DTYPE_F32, 1, shape, &v, &error));
+  g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "", SY_DTYPE_F32, 1, shape }, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_clear_error (&error);
   g_assert_cmpint (sy_safetensors_writer_get_n_tensors (w), ==, 1);
@@ -230,7 +230,7 @@ test_generated (void)
   double last = 0;
   const SyTensor *t;
 
-  g_assert_true (sy_safetensors_writer_add_generated (w, "ramp", SY_DTYPE_BF16, 2, shape, fill_ramp, &calls, NULL, &error));
+  g_assert_true (sy_safetensors_writer_add_generated (w, &(SyTensorDesc) { "ramp", SY_DTYPE_BF16, 2, shape }, fill_ramp, &calls, NULL, &error));
   g_assert_true (sy_safetensors_writer_write_full (w, path, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (calls, ==, 2);
@@ -248,7 +248,7 @@ test_generated (void)
   {
     g_autoptr (SySafetensorsWriter) w2 = sy_safetensors_writer_new ();
 
-    g_assert_true (sy_safetensors_writer_add_generated (w2, "bad", SY_DTYPE_F16, 2, shape, fill_fails, NULL, NULL, &error));
+    g_assert_true (sy_safetensors_writer_add_generated (w2, &(SyTensorDesc) { "bad", SY_DTYPE_F16, 2, shape }, fill_fails, NULL, NULL, &error));
     g_assert_false (sy_safetensors_writer_write (w2, failing, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
     g_assert_nonnull (strstr (error->message, "failing.safetensors: tensor 'bad': out of ideas at 1048576"));

@@ -28,7 +28,7 @@ write_shards (void)
       g_autofree char *path = g_build_filename (sy_fuzz_dir (), shards[s][0], NULL);
 
       for (guint i = 0; names[i]; i++)
-        g_assert (sy_safetensors_writer_add_f32 (w, names[i], SY_DTYPE_F32, 2, shape,
+        g_assert (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { names[i], SY_DTYPE_F32, 2, shape },
                                                  values, NULL));
       g_assert (sy_safetensors_writer_write (w, path, NULL));
     }

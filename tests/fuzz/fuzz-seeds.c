@@ -158,7 +158,7 @@ seeds_safetensors (void)
       {
         g_autofree char *name = g_strdup_printf ("t.%s.%d", sy_dtype_name (dtypes[d]), n_dims);
 
-        g_assert (sy_safetensors_writer_add_f32 (w, name, dtypes[d], n_dims, shape, values, NULL));
+        g_assert (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { name, dtypes[d], n_dims, shape }, values, NULL));
       }
   sy_safetensors_writer_set_metadata (w, "note", "fuzz seed");
   g_assert (sy_safetensors_writer_write (w, path, NULL));
@@ -293,8 +293,9 @@ seed_split (void)
       sy_gguf_writer_add_raw_kv (w, "split.no", SY_GGUF_UINT16, &no, 2);
       sy_gguf_writer_add_raw_kv (w, "split.count", SY_GGUF_UINT16, &count, 2);
       sy_gguf_writer_add_raw_kv (w, "split.tensors.count", SY_GGUF_INT32, &n_tensors, 4);
-      if (!sy_gguf_writer_add_tensor (w, no ? "output.weight" : "token_embd.weight",
-                                      no ? SY_DTYPE_Q8_0 : SY_DTYPE_F16, 2, shape, values, &error)
+      if (!sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { no ? "output.weight" : "token_embd.weight",
+                                                        no ? SY_DTYPE_Q8_0 : SY_DTYPE_F16, 2, shape },
+                                      values, &error)
           || !sy_gguf_writer_write (w, out_path, &error))
         g_error ("%s", error->message);
       g_assert (g_file_get_contents (out_path, &data, &len, NULL));
@@ -325,7 +326,7 @@ seeds_gguf (void)
   g_autofree char *gguf_path = g_build_filename (out_dir, "gguf.tmp", NULL);
   g_autoptr (GError) error = NULL;
 
-  if (!sy_random_model_write (&spec, dir, SY_DTYPE_F32, 1, 1, NULL, NULL, &error))
+  if (!sy_random_model_write (&(SyRandomModel) { &spec, SY_DTYPE_F32, 1 }, dir, 1, NULL, NULL, &error))
     g_error ("%s", error->message);
   g_assert (g_file_set_contents (tok_path, tok, -1, NULL));
   for (guint d = 0; d < 2; d++)
@@ -377,7 +378,7 @@ seeds_gguf (void)
         {
           g_autofree char *tname = g_strdup_printf ("t.%s", sy_dtype_name (dtypes[d]));
 
-          if (!sy_gguf_writer_add_tensor (w, tname, dtypes[d], 2, shape, values, &error))
+          if (!sy_gguf_writer_add_tensor (w, &(SyTensorDesc) { tname, dtypes[d], 2, shape }, values, &error))
             g_error ("%s", error->message);
         }
       if (!sy_gguf_writer_write (w, gguf_path, &error))
