@@ -726,7 +726,8 @@ matmul_rows (MatmulJob *job,
   if (job->xq != NULL)
     {
       /* sy-quant-q8.c: integer dot products with 8-bit activations */
-      sy_quant_matmul_q8_rows (&(SyQ8Matmul) { w->dtype, w->data, K, job->xq, T, job->y, N }, r0, r1);
+      sy_quant_matmul_q8_rows (&(SyQuantProduct) { .dtype = w->dtype, .w = w->data, .K = K, .xq = job->xq,
+                                                   .T = T, .y = job->y, .ldy = N }, r0, r1);
       return;
     }
 

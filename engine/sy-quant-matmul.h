@@ -23,7 +23,9 @@ G_BEGIN_DECLS
 #define SY_QUANT_FUSED_MAX_T 8
 
 /* A product y[t * ldy + r] = sum_k w[r, k] x[t * K + k] of the T rows
- * of @x and the rows of @w, K values of type @dtype each. */
+ * of @x and the rows of @w, K values of type @dtype each.  The q8
+ * kernels (sy-quant-q8.h) read the rows as @xq instead, as
+ * sy_quant_q8_quantize() wrote them. */
 typedef struct
 {
   SyDType      dtype;
@@ -33,6 +35,7 @@ typedef struct
   int          T;
   float       *y;
   gsize        ldy;
+  const void  *xq;
 } SyQuantProduct;
 
 /* Rows [r0, r1) of @p's y.  @scratch: @scratch_rows * K floats for the

@@ -301,9 +301,9 @@ b_dot_ref (const BUnit  *u,
 }
 
 void
-sy_quant_matmul_q8_rows_ref (const SyQ8Matmul  *m,
-                             int                r0,
-                             int                r1)
+sy_quant_matmul_q8_rows_ref (const SyQuantProduct *m,
+                             int                   r0,
+                             int                   r1)
 {
   SyDType dtype = m->dtype;
   const void *w = m->w, *xq = m->xq;
@@ -945,9 +945,9 @@ sy_quant_matmul_q8_path (SyDType dtype)
 }
 
 void
-sy_quant_matmul_q8_rows (const SyQ8Matmul  *m,
-                         int                r0,
-                         int                r1)
+sy_quant_matmul_q8_rows (const SyQuantProduct *m,
+                         int                   r0,
+                         int                   r1)
 {
   SyDType dtype = m->dtype;
   int K = m->K, T = m->T;

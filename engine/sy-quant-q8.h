@@ -23,6 +23,7 @@
 
 #include <glib.h>
 
+#include "sy-quant-matmul.h"
 #include "sy-tensor-store.h"
 
 G_BEGIN_DECLS
@@ -58,30 +59,16 @@ void        sy_quant_q8_quantize_ref   (SyDType        dtype,
                                         int            T,
                                         void          *xq);
 
-/* One product of the q8 kernels: y[t * ldy + r] = w[r, :] . xq[t] for the
- * @T rows quantized by sy_quant_q8_quantize, over rows of @w (@K values
- * each, in @dtype). */
-typedef struct
-{
-  SyDType      dtype;
-  const void  *w;
-  int          K;
-  const void  *xq;
-  int          T;
-  float       *y;
-  gsize        ldy;
-} SyQ8Matmul;
-
-/* Rows [r0, r1) of @m's y.  The scalar twin decodes each block to
- * integers and does the same integer dot products and the same float
- * products per block (double accumulation): the kernel equals it up to
+/* Rows [r0, r1) of @m's y, from its q8 rows @m->xq.  The scalar twin
+ * decodes each block to integers and does the same integer dot products
+ * and the same float products per block (double accumulation): the kernel equals it up to
  * the order of the float sums. */
-void        sy_quant_matmul_q8_rows    (const SyQ8Matmul  *m,
-                                        int                r0,
-                                        int                r1);
-void        sy_quant_matmul_q8_rows_ref (const SyQ8Matmul  *m,
-                                         int                r0,
-                                         int                r1);
+void        sy_quant_matmul_q8_rows     (const SyQuantProduct *m,
+                                         int                   r0,
+                                         int                   r1);
+void        sy_quant_matmul_q8_rows_ref (const SyQuantProduct *m,
+                                         int                   r0,
+                                         int                   r1);
 
 /* Which q8 kernel this CPU runs for @dtype, for `bench`: "avx512 vnni",
  * "avx2 maddubs", "scalar" (no SIMD), or "none" (not quantized: exact). */

@@ -410,8 +410,10 @@ check_q8_type (SyDType t,
 
           for (gsize i = 0; i < (gsize) T * ldy; i++)
             y[i] = ref[i] = -12345.0f;
-          sy_quant_matmul_q8_rows (&(SyQ8Matmul) { t, q, K, xq, T, y, ldy }, r0, r1);
-          sy_quant_matmul_q8_rows_ref (&(SyQ8Matmul) { t, q, K, xq, T, ref, ldy }, r0, r1);
+          sy_quant_matmul_q8_rows (&(SyQuantProduct) { .dtype = t, .w = q, .K = K, .xq = xq,
+                                                       .T = T, .y = y, .ldy = ldy }, r0, r1);
+          sy_quant_matmul_q8_rows_ref (&(SyQuantProduct) { .dtype = t, .w = q, .K = K, .xq = xq,
+                                                           .T = T, .y = ref, .ldy = ldy }, r0, r1);
           sy_quant_matmul_rows_ref (&(SyQuantProduct) { t, q, K, x, T, exact, ldy }, r0, r1);
           for (int tt = 0; tt < T; tt++)
             for (int rr = 0; rr < (int) ldy; rr++)
@@ -513,8 +515,10 @@ test_q8_special_rows (void)
 
       x[K + 3] = k % 2 ? INFINITY : NAN;
       xq = q8_rows (t, x, K, 2);
-      sy_quant_matmul_q8_rows (&(SyQ8Matmul) { t, q, K, xq, 2, y, rows }, 0, rows);
-      sy_quant_matmul_q8_rows_ref (&(SyQ8Matmul) { t, q, K, xq, 2, ref, rows }, 0, rows);
+      sy_quant_matmul_q8_rows (&(SyQuantProduct) { .dtype = t, .w = q, .K = K, .xq = xq,
+                                                   .T = 2, .y = y, .ldy = rows }, 0, rows);
+      sy_quant_matmul_q8_rows_ref (&(SyQuantProduct) { .dtype = t, .w = q, .K = K, .xq = xq,
+                                                       .T = 2, .y = ref, .ldy = rows }, 0, rows);
       for (int i = 0; i < rows; i++)
         {
           g_assert_cmpfloat (y[i], ==, 0.0f);
@@ -570,7 +574,8 @@ test_q8_sy_matmul (void)
             {
               guint8 *xq = q8_rows (t, x, cols, T);
 
-              sy_quant_matmul_q8_rows_ref (&(SyQ8Matmul) { t, q, cols, xq, T, b, rows }, 0, rows);
+              sy_quant_matmul_q8_rows_ref (&(SyQuantProduct) { .dtype = t, .w = q, .K = cols, .xq = xq,
+                                                               .T = T, .y = b, .ldy = rows }, 0, rows);
               g_aligned_free (xq);
             }
           for (int i = 0; i < T * rows; i++)
