@@ -473,20 +473,28 @@ test_errors (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/forward/dump", test_forward_dump },
+  { "/cli/forward/generate-json", test_generate_json },
+  { "/cli/forward/generate-trace-sampling", test_generate_trace_sampling },
+  { "/cli/forward/bench", test_bench },
+  { "/cli/forward/generate-plain", test_generate_plain },
+  { "/cli/forward/bench-types", test_bench_types },
+  { "/cli/forward/errors", test_errors },
+  { NULL, NULL }
+};
+
+static void
+add_text_tests (void)
+{
+  static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe" };
+
+  sy_test_add_each ("/cli/forward/text", text_archs, G_N_ELEMENTS (text_archs), test_forward_text);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe" };
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/forward/dump", test_forward_dump);
-  g_test_add_func ("/cli/forward/generate-json", test_generate_json);
-  g_test_add_func ("/cli/forward/generate-trace-sampling", test_generate_trace_sampling);
-  sy_test_add_each ("/cli/forward/text", text_archs, G_N_ELEMENTS (text_archs), test_forward_text);
-  g_test_add_func ("/cli/forward/bench", test_bench);
-  g_test_add_func ("/cli/forward/generate-plain", test_generate_plain);
-  g_test_add_func ("/cli/forward/bench-types", test_bench_types);
-  g_test_add_func ("/cli/forward/errors", test_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_text_tests, NULL);
 }

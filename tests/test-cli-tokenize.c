@@ -138,15 +138,23 @@ test_cli_tokenize_errors (void)
   check_one_line_error (err3);
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/tokenize/model-folder", test_cli_tokenize_model_folder },
+  { "/cli/tokenize/errors", test_cli_tokenize_errors },
+  { NULL, NULL }
+};
+
+static void
+add_family_tests (void)
+{
+  static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
+
+  sy_test_add_each ("/cli/tokenize", families, G_N_ELEMENTS (families), test_cli_tokenize_family);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
-
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/cli/tokenize", families, G_N_ELEMENTS (families), test_cli_tokenize_family);
-  g_test_add_func ("/cli/tokenize/model-folder", test_cli_tokenize_model_folder);
-  g_test_add_func ("/cli/tokenize/errors", test_cli_tokenize_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_family_tests, NULL);
 }

@@ -22,6 +22,7 @@
 #include "sy-session.h"
 #include "sy-test-compare.h"
 #include "sy-test-model.h"
+#include "sy-test-util.h"
 
 static const char *text =
   "The jury further said in term-end presentments that the City Executive Committee, "
@@ -256,12 +257,16 @@ test_other_model (void)
   fixture_clear (&fx);
 }
 
+static const SyTestCase tests[] = {
+  { "/compare-cache/edits", test_edits },
+  { "/compare-cache/stopped-run", test_stopped_run },
+  { "/compare-cache/other-model", test_other_model },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/compare-cache/edits", test_edits);
-  g_test_add_func ("/compare-cache/stopped-run", test_stopped_run);
-  g_test_add_func ("/compare-cache/other-model", test_other_model);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

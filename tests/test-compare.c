@@ -341,17 +341,20 @@ test_json (void)
   json_object_put (root);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/compare/self", test_self },
+  { "/engine/compare/topp-order", test_topp_order },
+  { "/engine/compare/topp-order-demo", test_topp_order_demo },
+  { "/engine/compare/sharing-exact", test_sharing_exact },
+  { "/engine/compare/sharing-native-da", test_sharing_native_da },
+  { "/engine/compare/errors", test_errors },
+  { "/engine/compare/json", test_json },
+  { NULL, NULL }
+};
+
 int
-main (int   argc,
-      char *argv[])
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/compare/self", test_self);
-  g_test_add_func ("/engine/compare/topp-order", test_topp_order);
-  g_test_add_func ("/engine/compare/topp-order-demo", test_topp_order_demo);
-  g_test_add_func ("/engine/compare/sharing-exact", test_sharing_exact);
-  g_test_add_func ("/engine/compare/sharing-native-da", test_sharing_native_da);
-  g_test_add_func ("/engine/compare/errors", test_errors);
-  g_test_add_func ("/engine/compare/json", test_json);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -650,11 +650,16 @@ static const ConvertCase convert_cases[] = {
   { "granitemoe", SY_DTYPE_F16, 0.03 },
 };
 
-int
-main (int    argc,
-      char **argv)
+static const SyTestCase tests[] = {
+  { "/engine/forward/policy-cache", test_policy_cache },
+  { "/engine/forward/bad-ids", test_bad_ids },
+  { "/engine/forward/cancel", test_cancel },
+  { NULL, NULL }
+};
+
+static void
+add_arch_tests (void)
 {
-  g_test_init (&argc, &argv, NULL);
   sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
   sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
   sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
@@ -667,8 +672,11 @@ main (int    argc,
 
       g_test_add_data_func (path, &convert_cases[i], test_converted);
     }
-  g_test_add_func ("/engine/forward/policy-cache", test_policy_cache);
-  g_test_add_func ("/engine/forward/bad-ids", test_bad_ids);
-  g_test_add_func ("/engine/forward/cancel", test_cancel);
-  return g_test_run ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  return sy_test_main (argc, argv, tests, add_arch_tests, NULL);
 }

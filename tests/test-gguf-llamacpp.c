@@ -653,24 +653,32 @@ test_bad_metadata (void)
   sy_test_remove_tree (dir);
 }
 
-int
-main (int    argc,
-      char **argv)
+static const SyTestCase tests[] = {
+  { "/engine/gguf-llamacpp/split", test_split },
+  { "/engine/gguf-llamacpp/cli", test_cli },
+  { "/engine/gguf-llamacpp/bad/truncated", test_bad_truncated },
+  { "/engine/gguf-llamacpp/bad/data-past-end", test_bad_data_past_end },
+  { "/engine/gguf-llamacpp/bad/block-size", test_bad_block_size },
+  { "/engine/gguf-llamacpp/bad/huge-array", test_bad_huge_array },
+  { "/engine/gguf-llamacpp/bad/unknown-type", test_bad_unknown_type },
+  { "/engine/gguf-llamacpp/bad/split", test_bad_split },
+  { "/engine/gguf-llamacpp/bad/metadata", test_bad_metadata },
+  { NULL, NULL }
+};
+
+static void
+add_fixture_tests (void)
 {
   static const char *const archs[] = {
     "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss",
   };
 
-  g_test_init (&argc, &argv, NULL);
   sy_test_add_each ("/engine/gguf-llamacpp/fixture", archs, G_N_ELEMENTS (archs), test_fixture);
-  g_test_add_func ("/engine/gguf-llamacpp/split", test_split);
-  g_test_add_func ("/engine/gguf-llamacpp/cli", test_cli);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/truncated", test_bad_truncated);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/data-past-end", test_bad_data_past_end);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/block-size", test_bad_block_size);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/huge-array", test_bad_huge_array);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/unknown-type", test_bad_unknown_type);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/split", test_bad_split);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/metadata", test_bad_metadata);
-  return g_test_run ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  return sy_test_main (argc, argv, tests, add_fixture_tests, NULL);
 }

@@ -330,17 +330,25 @@ test_cli (void)
   json_object_put (o);
 }
 
+static const SyTestCase tests[] = {
+  { "/gguf-tokenizer/llamacpp-files", test_llamacpp_files },
+  { "/gguf-tokenizer/spm-scores", test_spm_scores },
+  { "/gguf-tokenizer/unknown-pre", test_unknown_pre },
+  { "/gguf-tokenizer/cli", test_cli },
+  { NULL, NULL }
+};
+
+static void
+add_vocab_tests (void)
+{
+  static const char *vocabs[] = { "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3" };
+
+  sy_test_add_each ("/gguf-tokenizer/vocab", vocabs, G_N_ELEMENTS (vocabs), test_vocab);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *vocabs[] = { "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3" };
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/gguf-tokenizer/llamacpp-files", test_llamacpp_files);
-  g_test_add_func ("/gguf-tokenizer/spm-scores", test_spm_scores);
-  g_test_add_func ("/gguf-tokenizer/unknown-pre", test_unknown_pre);
-  g_test_add_func ("/gguf-tokenizer/cli", test_cli);
-  sy_test_add_each ("/gguf-tokenizer/vocab", vocabs, G_N_ELEMENTS (vocabs), test_vocab);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_vocab_tests, NULL);
 }

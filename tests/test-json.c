@@ -557,18 +557,21 @@ test_peek (void)
   g_assert_null (sy_json_lookup (json_object_object_get (c, "i"), "x"));
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/json/getters", test_getters },
+  { "/engine/json/getter-errors", test_getter_errors },
+  { "/engine/json/parse-errors", test_parse_errors },
+  { "/engine/json/peek", test_peek },
+  { "/engine/json/write", test_write },
+  { "/engine/json/config-rope-fixtures", test_rope_fixtures },
+  { "/engine/json/config-rope-forms", test_rope_forms },
+  { "/engine/json/config-generation", test_generation_config },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/json/getters", test_getters);
-  g_test_add_func ("/engine/json/getter-errors", test_getter_errors);
-  g_test_add_func ("/engine/json/parse-errors", test_parse_errors);
-  g_test_add_func ("/engine/json/peek", test_peek);
-  g_test_add_func ("/engine/json/write", test_write);
-  g_test_add_func ("/engine/json/config-rope-fixtures", test_rope_fixtures);
-  g_test_add_func ("/engine/json/config-rope-forms", test_rope_forms);
-  g_test_add_func ("/engine/json/config-generation", test_generation_config);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

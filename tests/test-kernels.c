@@ -434,21 +434,23 @@ test_pool (void)
   sy_pool_free (sy_pool_new (4));
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/kernels/rmsnorm", test_rmsnorm },
+  { "/engine/kernels/rope", test_rope },
+  { "/engine/kernels/softmax", test_softmax },
+  { "/engine/kernels/silu-mul", test_silu_mul },
+  { "/engine/kernels/conversion", test_conversion },
+  { "/engine/kernels/matmul", test_matmul },
+  { "/engine/kernels/matmul-n", test_matmul_n },
+  { "/engine/kernels/attn-row", test_attn_row },
+  { "/engine/kernels/pool", test_pool },
+  { "/engine/kernels/check-parallel", test_check_parallel },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-
-  g_test_add_func ("/engine/kernels/rmsnorm", test_rmsnorm);
-  g_test_add_func ("/engine/kernels/rope", test_rope);
-  g_test_add_func ("/engine/kernels/softmax", test_softmax);
-  g_test_add_func ("/engine/kernels/silu-mul", test_silu_mul);
-  g_test_add_func ("/engine/kernels/conversion", test_conversion);
-  g_test_add_func ("/engine/kernels/matmul", test_matmul);
-  g_test_add_func ("/engine/kernels/matmul-n", test_matmul_n);
-  g_test_add_func ("/engine/kernels/attn-row", test_attn_row);
-  g_test_add_func ("/engine/kernels/pool", test_pool);
-  g_test_add_func ("/engine/kernels/check-parallel", test_check_parallel);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

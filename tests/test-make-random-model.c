@@ -15,12 +15,10 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static char *
 case_dir (const char *name)
 {
-  return g_build_filename (tmp_dir, name, NULL);
+  return g_build_filename (sy_test_tmp_dir (), name, NULL);
 }
 
 /* Every tensor of an OLMoE-layout model, checked against config.json. */
@@ -381,21 +379,21 @@ test_gguf_errors (void)
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/make-random-model/tiny", test_tiny },
+  { "/engine/make-random-model/deterministic", test_deterministic },
+  { "/engine/make-random-model/layers-shards-tokenizer", test_layers_shards_tokenizer },
+  { "/engine/make-random-model/real-shapes", test_real_shapes },
+  { "/engine/make-random-model/other-presets", test_other_presets },
+  { "/engine/make-random-model/errors", test_errors },
+  { "/engine/make-random-model/gguf", test_gguf },
+  { "/engine/make-random-model/gguf-errors", test_gguf_errors },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-random-model-XXXXXX");
-
-  g_test_add_func ("/engine/make-random-model/tiny", test_tiny);
-  g_test_add_func ("/engine/make-random-model/deterministic", test_deterministic);
-  g_test_add_func ("/engine/make-random-model/layers-shards-tokenizer", test_layers_shards_tokenizer);
-  g_test_add_func ("/engine/make-random-model/real-shapes", test_real_shapes);
-  g_test_add_func ("/engine/make-random-model/other-presets", test_other_presets);
-  g_test_add_func ("/engine/make-random-model/errors", test_errors);
-  g_test_add_func ("/engine/make-random-model/gguf", test_gguf);
-  g_test_add_func ("/engine/make-random-model/gguf-errors", test_gguf_errors);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-metrics.h"
+#include "sy-test-util.h"
 
 static void
 test_nll_perplexity (void)
@@ -87,12 +88,16 @@ test_jaccard (void)
   g_assert_cmpfloat (sy_metrics_cell_jaccard (ta, tb, 0, 0), ==, 0.5);
 }
 
+static const SyTestCase tests[] = {
+  { "/metrics/nll-perplexity", test_nll_perplexity },
+  { "/metrics/kl-agreement", test_kl_agreement },
+  { "/metrics/jaccard", test_jaccard },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/metrics/nll-perplexity", test_nll_perplexity);
-  g_test_add_func ("/metrics/kl-agreement", test_kl_agreement);
-  g_test_add_func ("/metrics/jaccard", test_jaccard);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -880,18 +880,21 @@ test_profile_threads (void)
   sy_test_remove_tree (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/corpus/brown-parse", test_brown_parse },
+  { "/engine/corpus/brown", test_brown_corpus },
+  { "/engine/corpus/plain", test_plain_corpora },
+  { "/engine/corpus/map-tokens", test_map_tokens },
+  { "/engine/corpus/chunk", test_chunk },
+  { "/engine/profile/invariants", test_profile_invariants },
+  { "/engine/profile/limit-cancel", test_profile_limit_cancel },
+  { "/engine/profile/threads", test_profile_threads },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/corpus/brown-parse", test_brown_parse);
-  g_test_add_func ("/engine/corpus/brown", test_brown_corpus);
-  g_test_add_func ("/engine/corpus/plain", test_plain_corpora);
-  g_test_add_func ("/engine/corpus/map-tokens", test_map_tokens);
-  g_test_add_func ("/engine/corpus/chunk", test_chunk);
-  g_test_add_func ("/engine/profile/invariants", test_profile_invariants);
-  g_test_add_func ("/engine/profile/limit-cancel", test_profile_limit_cancel);
-  g_test_add_func ("/engine/profile/threads", test_profile_threads);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

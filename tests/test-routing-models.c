@@ -599,17 +599,25 @@ test_deepseek_groups (void)
   json_object_put (root);
 }
 
+static const SyTestCase tests[] = {
+  { "/routing-models/calibrate", test_calibrate },
+  { "/routing-models/adr-shared", test_adr_shared },
+  { "/routing-models/da", test_da_model },
+  { "/routing-models/deepseek-groups", test_deepseek_groups },
+  { NULL, NULL }
+};
+
+static void
+add_arch_tests (void)
+{
+  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
+  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
+  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
-  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
-  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
-  g_test_add_func ("/routing-models/calibrate", test_calibrate);
-  g_test_add_func ("/routing-models/adr-shared", test_adr_shared);
-  g_test_add_func ("/routing-models/da", test_da_model);
-  g_test_add_func ("/routing-models/deepseek-groups", test_deepseek_groups);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_arch_tests, NULL);
 }

@@ -13,12 +13,10 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static char *
 case_path (const char *name)
 {
-  return g_build_filename (tmp_dir, name, NULL);
+  return g_build_filename (sy_test_tmp_dir (), name, NULL);
 }
 
 /* exactly representable in f16 and bf16 */
@@ -144,7 +142,7 @@ test_add_errors (void)
 {
   g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (tmp_dir, "no-such-folder", "x.safetensors", NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "no-such-folder", "x.safetensors", NULL);
   const int64_t shape[5] = { 1, 1, 1, 1, 1 };
   const int64_t negative[1] = { -1 };
   float v = 0;
@@ -479,20 +477,20 @@ test_convert_folder (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/safetensors-writer/round-trip-dtypes", test_round_trip_dtypes },
+  { "/engine/safetensors-writer/raw-and-scalar", test_raw_and_scalar },
+  { "/engine/safetensors-writer/add-errors", test_add_errors },
+  { "/engine/safetensors-writer/generated", test_generated },
+  { "/engine/safetensors-writer/fixture-converted", test_fixture_converted },
+  { "/engine/safetensors-writer/fixture-sharded", test_fixture_sharded },
+  { "/engine/safetensors-writer/convert-folder", test_convert_folder },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-writer-XXXXXX");
-
-  g_test_add_func ("/engine/safetensors-writer/round-trip-dtypes", test_round_trip_dtypes);
-  g_test_add_func ("/engine/safetensors-writer/raw-and-scalar", test_raw_and_scalar);
-  g_test_add_func ("/engine/safetensors-writer/add-errors", test_add_errors);
-  g_test_add_func ("/engine/safetensors-writer/generated", test_generated);
-  g_test_add_func ("/engine/safetensors-writer/fixture-converted", test_fixture_converted);
-  g_test_add_func ("/engine/safetensors-writer/fixture-sharded", test_fixture_sharded);
-  g_test_add_func ("/engine/safetensors-writer/convert-folder", test_convert_folder);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -13,17 +13,15 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static const char * const fixture_models[] = {
   "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe",
 };
 
-/* A fresh empty folder under tmp_dir. */
+/* A fresh empty folder under sy_test_tmp_dir (). */
 static char *
 make_case_dir (const char *name)
 {
-  char *dir = g_build_filename (tmp_dir, name, NULL);
+  char *dir = g_build_filename (sy_test_tmp_dir (), name, NULL);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   return dir;
@@ -860,35 +858,35 @@ test_fuzz_headers (void)
   g_assert_cmpint (n_loaded, >, 0);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/tensor-store/fixtures", test_fixtures },
+  { "/engine/tensor-store/get-and-unused", test_fixture_get_and_unused },
+  { "/engine/tensor-store/metadata-and-empty", test_metadata_and_empty },
+  { "/engine/tensor-store/convert/f16", test_convert_f16 },
+  { "/engine/tensor-store/convert/bf16", test_convert_bf16 },
+  { "/engine/tensor-store/convert/unaligned", test_to_f32_unaligned },
+  { "/engine/tensor-store/convert/bulk", test_convert_bulk },
+  { "/engine/tensor-store/check-finite-positions", test_check_finite_positions },
+  { "/engine/tensor-store/bad/truncated-file", test_bad_truncated_file },
+  { "/engine/tensor-store/bad/too-short", test_bad_too_short },
+  { "/engine/tensor-store/bad/header-length", test_bad_header_length },
+  { "/engine/tensor-store/bad/header-json", test_bad_header_json },
+  { "/engine/tensor-store/bad/overlap", test_bad_overlap },
+  { "/engine/tensor-store/bad/out-of-range", test_bad_out_of_range },
+  { "/engine/tensor-store/bad/dtype", test_bad_dtype },
+  { "/engine/tensor-store/bad/shape-size", test_bad_shape_size },
+  { "/engine/tensor-store/bad/missing-tensor", test_bad_missing_tensor },
+  { "/engine/tensor-store/bad/wrong-shape", test_bad_wrong_shape },
+  { "/engine/tensor-store/bad/no-model", test_bad_no_model },
+  { "/engine/tensor-store/bad/index", test_bad_index },
+  { "/engine/tensor-store/bad/nan", test_bad_nan },
+  { "/engine/tensor-store/fuzz-headers", test_fuzz_headers },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-tensor-store-XXXXXX");
-
-  g_test_add_func ("/engine/tensor-store/fixtures", test_fixtures);
-  g_test_add_func ("/engine/tensor-store/get-and-unused", test_fixture_get_and_unused);
-  g_test_add_func ("/engine/tensor-store/metadata-and-empty", test_metadata_and_empty);
-  g_test_add_func ("/engine/tensor-store/convert/f16", test_convert_f16);
-  g_test_add_func ("/engine/tensor-store/convert/bf16", test_convert_bf16);
-  g_test_add_func ("/engine/tensor-store/convert/unaligned", test_to_f32_unaligned);
-  g_test_add_func ("/engine/tensor-store/convert/bulk", test_convert_bulk);
-  g_test_add_func ("/engine/tensor-store/check-finite-positions", test_check_finite_positions);
-  g_test_add_func ("/engine/tensor-store/bad/truncated-file", test_bad_truncated_file);
-  g_test_add_func ("/engine/tensor-store/bad/too-short", test_bad_too_short);
-  g_test_add_func ("/engine/tensor-store/bad/header-length", test_bad_header_length);
-  g_test_add_func ("/engine/tensor-store/bad/header-json", test_bad_header_json);
-  g_test_add_func ("/engine/tensor-store/bad/overlap", test_bad_overlap);
-  g_test_add_func ("/engine/tensor-store/bad/out-of-range", test_bad_out_of_range);
-  g_test_add_func ("/engine/tensor-store/bad/dtype", test_bad_dtype);
-  g_test_add_func ("/engine/tensor-store/bad/shape-size", test_bad_shape_size);
-  g_test_add_func ("/engine/tensor-store/bad/missing-tensor", test_bad_missing_tensor);
-  g_test_add_func ("/engine/tensor-store/bad/wrong-shape", test_bad_wrong_shape);
-  g_test_add_func ("/engine/tensor-store/bad/no-model", test_bad_no_model);
-  g_test_add_func ("/engine/tensor-store/bad/index", test_bad_index);
-  g_test_add_func ("/engine/tensor-store/bad/nan", test_bad_nan);
-  g_test_add_func ("/engine/tensor-store/fuzz-headers", test_fuzz_headers);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

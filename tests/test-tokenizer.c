@@ -722,26 +722,34 @@ test_pair_map_grow (void)
   _sy_pair_map_clear (&map);
 }
 
+static const SyTestCase tests[] = {
+  { "/tokenizer/contractions", test_contractions },
+  { "/tokenizer/digits-and-spaces", test_digits_and_spaces },
+  { "/tokenizer/added-token-options", test_added_token_options },
+  { "/tokenizer/normalizers", test_normalizers },
+  { "/tokenizer/edge-texts", test_edge_texts },
+  { "/tokenizer/special-in-middle", test_special_in_middle },
+  { "/tokenizer/metaspace-and-byte-fallback", test_metaspace_and_byte_fallback },
+  { "/tokenizer/pieces", test_pieces },
+  { "/tokenizer/long-word", test_long_word },
+  { "/tokenizer/invalid-utf8", test_invalid_utf8 },
+  { "/tokenizer/unsupported", test_unsupported },
+  { "/tokenizer/bad-files", test_bad_files },
+  { "/tokenizer/threads", test_threads },
+  { "/tokenizer/pair-map-grow", test_pair_map_grow },
+  { NULL, NULL }
+};
+
+static void
+add_file_tests (void)
+{
+  sy_test_add_each ("/tokenizer/fixture", families, G_N_ELEMENTS (families), test_family);
+  sy_test_add_each ("/tokenizer/model", models, G_N_ELEMENTS (models), test_model);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/tokenizer/fixture", families, G_N_ELEMENTS (families), test_family);
-  sy_test_add_each ("/tokenizer/model", models, G_N_ELEMENTS (models), test_model);
-  g_test_add_func ("/tokenizer/contractions", test_contractions);
-  g_test_add_func ("/tokenizer/digits-and-spaces", test_digits_and_spaces);
-  g_test_add_func ("/tokenizer/added-token-options", test_added_token_options);
-  g_test_add_func ("/tokenizer/normalizers", test_normalizers);
-  g_test_add_func ("/tokenizer/edge-texts", test_edge_texts);
-  g_test_add_func ("/tokenizer/special-in-middle", test_special_in_middle);
-  g_test_add_func ("/tokenizer/metaspace-and-byte-fallback", test_metaspace_and_byte_fallback);
-  g_test_add_func ("/tokenizer/pieces", test_pieces);
-  g_test_add_func ("/tokenizer/long-word", test_long_word);
-  g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
-  g_test_add_func ("/tokenizer/unsupported", test_unsupported);
-  g_test_add_func ("/tokenizer/bad-files", test_bad_files);
-  g_test_add_func ("/tokenizer/threads", test_threads);
-  g_test_add_func ("/tokenizer/pair-map-grow", test_pair_map_grow);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_file_tests, NULL);
 }

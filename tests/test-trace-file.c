@@ -590,14 +590,17 @@ test_id_only (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/trace-file/live-models", test_live_models },
+  { "/trace-file/good", test_good },
+  { "/trace-file/bad", test_bad },
+  { "/trace-file/id-only", test_id_only },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/trace-file/live-models", test_live_models);
-  g_test_add_func ("/trace-file/good", test_good);
-  g_test_add_func ("/trace-file/bad", test_bad);
-  g_test_add_func ("/trace-file/id-only", test_id_only);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }
