@@ -421,11 +421,8 @@ sy_test_load_model (const char *arch)
 {
   g_autofree char *dir = sy_test_model_path (arch, "");
   g_autoptr (GError) error = NULL;
-  SyModel *model = sy_model_load (dir, NULL, NULL, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (model);
-  return model;
+  return sy_test_assert_ok (sy_model_load (dir, NULL, NULL, &error), &error);
 }
 
 SyTraceFile *

@@ -434,15 +434,21 @@ sy_test_have (const char *path,
   return TRUE;
 }
 
+gpointer
+sy_test_assert_ok (gpointer  value,
+                   GError  **error)
+{
+  g_assert_no_error (*error);
+  g_assert_nonnull (value);
+  return value;
+}
+
 char *
 sy_test_make_tmp_dir (const char *tmpl)
 {
   g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp (tmpl, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (dir);
-  return dir;
+  return sy_test_assert_ok (g_dir_make_tmp (tmpl, &error), &error);
 }
 
 void

@@ -32,6 +32,11 @@ const char *sy_test_model_dir (const char *arch);
 gboolean sy_test_have_model  (const char  *arch,
                               const char **dir);
 
+/* @value, once asserted that *@error is not set and @value is not NULL:
+ * return sy_test_assert_ok (make (..., &error), &error); */
+gpointer sy_test_assert_ok   (gpointer    value,
+                              GError    **error);
+
 /* A new temporary folder (g_dir_make_tmp (@tmpl)), asserted. */
 char    *sy_test_make_tmp_dir    (const char *tmpl);
 /* This test program's scratch folder: made on the first call

@@ -24,11 +24,8 @@ load_family (const char *family)
 {
   g_autofree char *dir = sy_test_fixture_path ("tokenizers", family, NULL);
   g_autoptr (GError) error = NULL;
-  SyTokenizer *tok = sy_tokenizer_load (dir, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (tok);
-  return tok;
+  return sy_test_assert_ok (sy_tokenizer_load (dir, &error), &error);
 }
 
 static SyEncoding *
@@ -37,11 +34,8 @@ encode (SyTokenizer *tok,
         gboolean     special)
 {
   g_autoptr (GError) error = NULL;
-  SyEncoding *enc = sy_tokenizer_encode (tok, text, -1, special, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (enc);
-  return enc;
+  return sy_test_assert_ok (sy_tokenizer_encode (tok, text, -1, special, &error), &error);
 }
 
 static void
