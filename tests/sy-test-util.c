@@ -493,7 +493,12 @@ sy_test_main (int               argc,
   if (setup != NULL)
     setup ();
   for (const SyTestCase *c = cases; c->path != NULL; c++)
-    g_test_add_func (c->path, c->func);
+    {
+      if (c->func != NULL)
+        g_test_add_func (c->path, c->func);
+      else
+        sy_test_add_each (c->path, c->each, -1, c->each_func);
+    }
   status = g_test_run ();
   if (teardown != NULL)
     teardown ();

@@ -44,12 +44,16 @@ char    *sy_test_make_tmp_dir    (const char *tmpl);
  * sy_test_main after the run. */
 const char *sy_test_tmp_dir      (void);
 
-/* One test of a program's table: g_test_add_func (@path, @func).  A table
+/* One row of a test program's table: the test g_test_add_func (@path,
+ * @func); or, when @func is NULL, one test "@path/NAME" of @each_func for
+ * each NAME of @each (NULL-terminated; the test's data is NAME).  A table
  * ends with a { NULL, NULL } row. */
 typedef struct
 {
-  const char *path;
-  GTestFunc   func;
+  const char        *path;
+  GTestFunc          func;
+  GTestDataFunc      each_func;
+  const char *const *each;
 } SyTestCase;
 
 /* What a test program does before its table's tests are added (state the

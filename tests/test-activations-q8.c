@@ -298,24 +298,19 @@ measure_main (int    argc,
   return 0;
 }
 
+static const char *const files[] = {
+  "olmoe256-Q4_K_M.gguf", "olmoe256-Q8_0.gguf", "olmoe256-Q6_K.gguf", "olmoe256-Q5_K_M.gguf",
+  "olmoe256-Q4_K_S.gguf", "olmoe256-Q3_K_M.gguf", "olmoe256-Q2_K.gguf", "olmoe256-Q5_1.gguf",
+  "olmoe256-Q5_0.gguf", "olmoe256-Q4_1.gguf", "olmoe256-Q4_0.gguf", "olmoe256-IQ4_NL.gguf",
+  "olmoe256-IQ4_XS.gguf", NULL
+};
+
 static const SyTestCase tests[] = {
+  { "/engine/activations-q8", NULL, test_fixture, files },
   { "/engine/activations-q8/default-exact", test_default_exact },
   { "/engine/activations-q8/cli", test_cli },
   { NULL, NULL }
 };
-
-static void
-add_file_tests (void)
-{
-  static const char *const files[] = {
-    "olmoe256-Q4_K_M.gguf", "olmoe256-Q8_0.gguf", "olmoe256-Q6_K.gguf", "olmoe256-Q5_K_M.gguf",
-    "olmoe256-Q4_K_S.gguf", "olmoe256-Q3_K_M.gguf", "olmoe256-Q2_K.gguf", "olmoe256-Q5_1.gguf",
-    "olmoe256-Q5_0.gguf", "olmoe256-Q4_1.gguf", "olmoe256-Q4_0.gguf", "olmoe256-IQ4_NL.gguf",
-    "olmoe256-IQ4_XS.gguf",
-  };
-
-  sy_test_add_each ("/engine/activations-q8", files, G_N_ELEMENTS (files), test_fixture);
-}
 
 int
 main (int    argc,
@@ -323,5 +318,5 @@ main (int    argc,
 {
   if (argc > 1 && strcmp (argv[1], "--measure") == 0)
     return measure_main (argc, argv);
-  return sy_test_main (argc, argv, tests, add_file_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -473,10 +473,13 @@ test_errors (void)
   }
 }
 
+static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", NULL };
+
 static const SyTestCase tests[] = {
   { "/cli/forward/dump", test_forward_dump },
   { "/cli/forward/generate-json", test_generate_json },
   { "/cli/forward/generate-trace-sampling", test_generate_trace_sampling },
+  { "/cli/forward/text", NULL, test_forward_text, text_archs },
   { "/cli/forward/bench", test_bench },
   { "/cli/forward/generate-plain", test_generate_plain },
   { "/cli/forward/bench-types", test_bench_types },
@@ -484,17 +487,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-add_text_tests (void)
-{
-  static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe" };
-
-  sy_test_add_each ("/cli/forward/text", text_archs, G_N_ELEMENTS (text_archs), test_forward_text);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_text_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -138,23 +138,18 @@ test_cli_tokenize_errors (void)
   check_one_line_error (err3);
 }
 
+static const char *const families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace", NULL };
+
 static const SyTestCase tests[] = {
+  { "/cli/tokenize", NULL, test_cli_tokenize_family, families },
   { "/cli/tokenize/model-folder", test_cli_tokenize_model_folder },
   { "/cli/tokenize/errors", test_cli_tokenize_errors },
   { NULL, NULL }
 };
 
-static void
-add_family_tests (void)
-{
-  static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
-
-  sy_test_add_each ("/cli/tokenize", families, G_N_ELEMENTS (families), test_cli_tokenize_family);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_family_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -651,6 +651,10 @@ static const ConvertCase convert_cases[] = {
 };
 
 static const SyTestCase tests[] = {
+  { "/engine/forward/fixture", NULL, test_fixture, archs },
+  { "/engine/forward/incremental", NULL, test_incremental, archs },
+  { "/engine/forward/edit", NULL, test_edit, archs },
+  { "/engine/forward/last-logits", NULL, test_last_logits, archs },
   { "/engine/forward/policy-cache", test_policy_cache },
   { "/engine/forward/bad-ids", test_bad_ids },
   { "/engine/forward/cancel", test_cancel },
@@ -658,12 +662,8 @@ static const SyTestCase tests[] = {
 };
 
 static void
-add_arch_tests (void)
+add_converted_tests (void)
 {
-  sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
-  sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
-  sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
-  sy_test_add_each ("/engine/forward/last-logits", archs, -1, test_last_logits);
   for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",
@@ -678,5 +678,5 @@ int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_arch_tests, NULL);
+  return sy_test_main (argc, argv, tests, add_converted_tests, NULL);
 }

@@ -653,7 +653,12 @@ test_bad_metadata (void)
   sy_test_remove_tree (dir);
 }
 
+static const char *const archs[] = {
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
+};
+
 static const SyTestCase tests[] = {
+  { "/engine/gguf-llamacpp/fixture", NULL, test_fixture, archs },
   { "/engine/gguf-llamacpp/split", test_split },
   { "/engine/gguf-llamacpp/cli", test_cli },
   { "/engine/gguf-llamacpp/bad/truncated", test_bad_truncated },
@@ -666,19 +671,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-add_fixture_tests (void)
-{
-  static const char *const archs[] = {
-    "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss",
-  };
-
-  sy_test_add_each ("/engine/gguf-llamacpp/fixture", archs, G_N_ELEMENTS (archs), test_fixture);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_fixture_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

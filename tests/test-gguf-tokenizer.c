@@ -330,25 +330,22 @@ test_cli (void)
   json_object_put (o);
 }
 
+static const char *const vocabs[] = {
+  "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3", NULL
+};
+
 static const SyTestCase tests[] = {
   { "/gguf-tokenizer/llamacpp-files", test_llamacpp_files },
   { "/gguf-tokenizer/spm-scores", test_spm_scores },
   { "/gguf-tokenizer/unknown-pre", test_unknown_pre },
   { "/gguf-tokenizer/cli", test_cli },
+  { "/gguf-tokenizer/vocab", NULL, test_vocab, vocabs },
   { NULL, NULL }
 };
-
-static void
-add_vocab_tests (void)
-{
-  static const char *vocabs[] = { "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3" };
-
-  sy_test_add_each ("/gguf-tokenizer/vocab", vocabs, G_N_ELEMENTS (vocabs), test_vocab);
-}
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_vocab_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -788,9 +788,16 @@ test_unknown_arch (void)
   remove_path (path);
 }
 
+static const char *const fixture_archs[] = {
+  "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", "deepseek_v3", "gpt_oss", "granitemoe", NULL
+};
+static const char *const tokenizer_archs[] = { "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", NULL };
+
 static const SyTestCase tests[] = {
   { "/engine/gguf/metadata", test_metadata },
+  { "/engine/gguf/fixture", NULL, test_fixture, fixture_archs },
   { "/engine/gguf/k-quants", test_k_quants },
+  { "/engine/gguf/tokenizer", NULL, test_tokenizer, tokenizer_archs },
   { "/engine/gguf/tokenizer-kinds", test_tokenizer_kinds },
   { "/engine/gguf/cli", test_cli },
   { "/engine/gguf/bad-magic", test_bad_magic },
@@ -802,21 +809,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-add_arch_tests (void)
-{
-  static const char *const fixture_archs[] = {
-    "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", "deepseek_v3", "gpt_oss", "granitemoe",
-  };
-  static const char *const tokenizer_archs[] = { "qwen3_moe", "olmoe", "qwen2_moe", "mixtral" };
-
-  sy_test_add_each ("/engine/gguf/fixture", fixture_archs, G_N_ELEMENTS (fixture_archs), test_fixture);
-  sy_test_add_each ("/engine/gguf/tokenizer", tokenizer_archs, G_N_ELEMENTS (tokenizer_archs), test_tokenizer);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_arch_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -600,6 +600,9 @@ test_deepseek_groups (void)
 }
 
 static const SyTestCase tests[] = {
+  { "/routing-models/native-topk", NULL, test_native_topk, archs },
+  { "/routing-models/output-changes", NULL, test_output_changes, archs },
+  { "/routing-models/topp", NULL, test_topp_model, archs },
   { "/routing-models/calibrate", test_calibrate },
   { "/routing-models/adr-shared", test_adr_shared },
   { "/routing-models/da", test_da_model },
@@ -607,17 +610,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-add_arch_tests (void)
-{
-  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
-  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
-  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_arch_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -16,8 +16,10 @@
 #include "sy-tokenizer.h"
 #include "sy-tokenizer-private.h"
 
-static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
-static const char *models[] = { "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe" };
+static const char *const families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace", NULL };
+static const char *const models[] = {
+  "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", NULL
+};
 
 static SyTokenizer *
 load_family (const char *family)
@@ -389,7 +391,7 @@ test_edge_texts (void)
     "caf\xC3\xA9 \xE4\xBD\xA0\xE5\xA5\xBD \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7",
   };
 
-  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+  for (guint f = 0; families[f] != NULL; f++)
     {
       g_autoptr (SyTokenizer) tok = load_family (families[f]);
       gboolean byte_level = strcmp (families[f], "spm") != 0 && strcmp (families[f], "metaspace") != 0;
@@ -717,6 +719,8 @@ test_pair_map_grow (void)
 }
 
 static const SyTestCase tests[] = {
+  { "/tokenizer/fixture", NULL, test_family, families },
+  { "/tokenizer/model", NULL, test_model, models },
   { "/tokenizer/contractions", test_contractions },
   { "/tokenizer/digits-and-spaces", test_digits_and_spaces },
   { "/tokenizer/added-token-options", test_added_token_options },
@@ -734,16 +738,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-add_file_tests (void)
-{
-  sy_test_add_each ("/tokenizer/fixture", families, G_N_ELEMENTS (families), test_family);
-  sy_test_add_each ("/tokenizer/model", models, G_N_ELEMENTS (models), test_model);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, add_file_tests, NULL);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }
