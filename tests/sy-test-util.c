@@ -290,6 +290,14 @@ sy_test_assert_cli_error_at (const char *err,
     g_error ("%s: '%s' not found in '%s'", where, needle, err);
 }
 
+void
+sy_test_assert_no_file_at (const char *path,
+                           const char *where)
+{
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    g_error ("%s: '%s' exists", where, path);
+}
+
 json_object *
 sy_test_json_get (json_object *o,
                   const char  *key)

@@ -149,6 +149,13 @@ void    sy_test_assert_cli_error_at (const char *err,
                                      const char *needle,
                                      const char *where);
 
+/* Asserts that nothing is at path (what a failed command must not have
+ * written), naming it when something is */
+#define sy_test_assert_no_file(path) \
+  sy_test_assert_no_file_at ((path), G_STRLOC)
+void    sy_test_assert_no_file_at   (const char *path,
+                                     const char *where);
+
 /* The member key of JSON object o (NULL for a JSON null); g_error when
  * it is missing */
 json_object *sy_test_json_get      (json_object *o,

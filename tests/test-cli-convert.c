@@ -61,7 +61,7 @@ test_errors (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", missing, dst, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "no-such-model: not a folder"));
-  g_assert_false (g_file_test (dst, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dst);
 }
 
 static const SyTestCase tests[] = {

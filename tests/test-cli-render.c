@@ -250,7 +250,7 @@ test_render_errors (void)
 
       g_assert_cmpint (run_render (args, &err), !=, 0);
       g_assert_nonnull (strstr (err, "--token 99"));
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      sy_test_assert_no_file (path);
     }
 }
 

@@ -197,7 +197,7 @@ test_render_session_errors (void)
   g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, missing_model);
   sy_test_assert_cli_error (err, "does not exist");
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 
   /* a bad file: the key and the file named, one line */
   g_free (session);
@@ -217,7 +217,7 @@ test_render_session_errors (void)
   session = g_build_filename (sy_test_tmp_dir (), "none.switchyard", NULL);
   g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, "none.switchyard");
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
 
 static void

@@ -349,7 +349,7 @@ check_mix (const SyRandomModelSpec *spec,
       g_assert_false (sy_gguf_convert_full (src, path, SY_DTYPE_F32, mix, NULL, NULL, &error));
       g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
       g_assert_nonnull (strstr (error->message, "a type this build cannot write yet"));
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      sy_test_assert_no_file (path);
       g_test_message ("%s %s: needs a type this build does not write (%s)", spec->name, mix_name,
                       error->message);
       return FALSE;
@@ -470,7 +470,7 @@ test_cli (void)
   g_clear_pointer (&err, g_free);
   g_unlink (out);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", sy_test_tmp_dir (), "--type", "Q4_K_M", out, NULL), ==, 1);
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
 
 /* Deferred tensors: made when written, in order; an error from one stops
@@ -530,7 +530,7 @@ test_deferred (void)
     g_assert_true (sy_gguf_writer_add_tensor_deferred (w, "a", SY_DTYPE_F32, 2, shape, fill_ramp, &calls, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, path, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (path);
   }
 }
 
@@ -612,7 +612,7 @@ test_ranged (void)
     g_assert_true (sy_gguf_writer_add_tensor_ranged (w, "t", SY_DTYPE_Q8_0, 2, shape, fill_ranged, &refused, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, ranged, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_false (g_file_test (ranged, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (ranged);
   }
 }
 

@@ -188,7 +188,7 @@ test_layers_shards_tokenizer (void)
   g_assert_true (g_file_test (single, G_FILE_TEST_EXISTS));
   g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", "3",
                             "--shards", "3", "--tokenizer", tok, dir, NULL), ==, 0);
-  g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (single);
   g_assert_true (g_file_test (index, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (tok_copy, G_FILE_TEST_EXISTS));
   store = sy_tensor_store_open (dir, &error);
@@ -216,7 +216,7 @@ test_real_shapes (void)
                             "--dry-run", dir, NULL), ==, 0);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, expect));
-  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dir);
 
   g_assert_nonnull (spec);
   g_assert_cmpint (spec->hidden_size, ==, 2048);
@@ -290,7 +290,7 @@ test_errors (void)
   g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", blocker, NULL), ==, 1);
   sy_test_assert_cli_error (err, "blocker");
-  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dir);
 }
 
 /* Both files, which must hold the same bytes */
@@ -376,7 +376,7 @@ test_gguf_errors (void)
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q8_0",
                                 "--shards", "2", out, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--shards"));
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
 
 static const SyTestCase tests[] = {

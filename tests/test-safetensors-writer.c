@@ -251,15 +251,15 @@ test_generated (void)
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
     g_assert_nonnull (strstr (error->message, "failing.safetensors: tensor 'bad': out of ideas at 1048576"));
     g_clear_error (&error);
-    g_assert_false (g_file_test (failing, G_FILE_TEST_EXISTS));
-    g_assert_false (g_file_test (failing_partial, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (failing);
+    sy_test_assert_no_file (failing_partial);
   }
 
   /* cancelled through the progress function */
   g_assert_false (sy_safetensors_writer_write_full (w, failing, cancel_after_half, &last, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED);
-  g_assert_false (g_file_test (failing, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (failing_partial, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (failing);
+  sy_test_assert_no_file (failing_partial);
 }
 
 /* ---- fixtures converted and sharded ---- */
@@ -441,8 +441,8 @@ test_convert_folder (void)
     g_autofree char *ref = g_build_filename (dst, "reference.safetensors", NULL);
     g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
 
-    g_assert_false (g_file_test (ref, G_FILE_TEST_EXISTS));
-    g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (ref);
+    sy_test_assert_no_file (single);
 
     /* converting again into one file replaces the shards' index */
     g_assert_true (sy_safetensors_convert_folder (src, dst, SY_DTYPE_BF16, 1, NULL, NULL, &error));
@@ -473,7 +473,7 @@ test_convert_folder (void)
     g_assert_false (sy_safetensors_convert_folder (empty, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);
     g_clear_error (&error);
-    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (out);
   }
 }
 
