@@ -24,6 +24,18 @@ fill_random (GRand *rand,
     x[i] = (float) (g_rand_double_range (rand, -1, 1) * scale);
 }
 
+/* @n new values, fill_random */
+static float *
+random_floats (GRand *rand,
+               gsize  n,
+               double scale)
+{
+  float *x = g_new (float, n);
+
+  fill_random (rand, x, n, scale);
+  return x;
+}
+
 static void
 test_rmsnorm (void)
 {
@@ -31,13 +43,11 @@ test_rmsnorm (void)
 
   for (int n = 1; n < 300; n += 37)
     {
-      g_autofree float *x = g_new (float, n);
-      g_autofree float *w = g_new (float, n);
+      g_autofree float *x = random_floats (rand, n, 3);
+      g_autofree float *w = random_floats (rand, n, 1);
       g_autofree float *a = g_new (float, n);
       g_autofree float *b = g_new (float, n);
 
-      fill_random (rand, x, n, 3);
-      fill_random (rand, w, n, 1);
       sy_rmsnorm (a, x, w, n, 1e-5f);
       sy_rmsnorm_ref (b, x, w, n, 1e-5f);
       g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-5);
@@ -101,11 +111,10 @@ test_softmax (void)
 
   for (int n = 1; n < 200; n += 29)
     {
-      g_autofree float *a = g_new (float, n);
+      g_autofree float *a = random_floats (rand, n, 20);
       g_autofree float *b = g_new (float, n);
       double sum = 0;
 
-      fill_random (rand, a, n, 20);
       memcpy (b, a, sizeof (float) * n);
       sy_softmax (a, n);
       sy_softmax_ref (b, n);
@@ -172,27 +181,24 @@ test_matmul (void)
     for (SyDType dt = SY_DTYPE_F32; dt <= SY_DTYPE_BF16; dt++)
       {
         int N = shapes[s][0], K = shapes[s][1];
-        g_autofree float *wf = g_new (float, (gsize) N * K);
+        g_autofree float *wf = random_floats (rand, (gsize) N * K, 1);
         g_autofree uint16_t *wh = g_new (uint16_t, (gsize) N * K);
-        g_autofree float *bias = g_new (float, N);
+        g_autofree float *bias = random_floats (rand, N, 1);
         SyMat m = { dt == SY_DTYPE_F32 ? (const void *) wf : (const void *) wh, dt, N, K };
 
-        fill_random (rand, wf, (gsize) N * K, 1);
-        fill_random (rand, bias, N, 1);
         for (gsize i = 0; i < (gsize) N * K; i++)
           wh[i] = dt == SY_DTYPE_BF16 ? sy_f32_to_bf16 (wf[i]) : sy_f32_to_f16 (wf[i]);
 
         for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++)
           {
             int T = batches[bi];
-            g_autofree float *x = g_new (float, (gsize) T * K);
+            g_autofree float *x = random_floats (rand, (gsize) T * K, 1);
             g_autofree float *a = g_new (float, (gsize) T * N);
             g_autofree float *b = g_new (float, (gsize) T * N);
 
             /* float32 sums of K products against double ones */
             double tol = 1e-5 * MAX (1.0, sqrt (K / 64.0));
 
-            fill_random (rand, x, (gsize) T * K, 1);
             sy_matmul_ref (b, x, T, &m, bias);
             sy_matmul (pool, a, x, T, &m, bias);
             g_assert_cmpfloat (sy_test_max_rel_diff (a, b, (gsize) T * N), <, tol);
@@ -223,10 +229,8 @@ test_matmul_n (void)
     {
       gsize n = (gsize) rows[i] * K;
 
-      wf[i] = g_new (float, n);
-      bias[i] = g_new (float, rows[i]);
-      fill_random (rand, wf[i], n, 1);
-      fill_random (rand, bias[i], rows[i], 1);
+      wf[i] = random_floats (rand, n, 1);
+      bias[i] = random_floats (rand, rows[i], 1);
       if (dts[i] == SY_DTYPE_BF16)
         {
           uint16_t *h = g_new (uint16_t, n);
@@ -248,12 +252,11 @@ test_matmul_n (void)
       for (int use_pool = 0; use_pool < 2; use_pool++)
         {
           int T = batches[bi];
-          g_autofree float *x = g_new (float, (gsize) T * K);
+          g_autofree float *x = random_floats (rand, (gsize) T * K, 1);
           float *a[N], *b[N];
           const SyMat *w[N] = { &m[0], &m[1], &m[2], &m[3] };
           const float *bs[N] = { bias[0], NULL, bias[2], bias[3] };
 
-          fill_random (rand, x, (gsize) T * K, 1);
           for (int i = 0; i < N; i++)
             {
               a[i] = g_new (float, (gsize) T * rows[i]);
@@ -290,13 +293,10 @@ test_attn_row (void)
       {
         int D = Ds[di], n = ns[ni];
         gsize ld = (gsize) D * 3 + 16;
-        g_autofree float *q = g_new (float, D), *kv = g_new (float, ld * n);
-        g_autofree float *s = g_new (float, n), *p = g_new (float, n), *out = g_new (float, D);
+        g_autofree float *q = random_floats (rand, D, 1), *kv = random_floats (rand, ld * n, 1);
+        g_autofree float *s = g_new (float, n), *p = random_floats (rand, n, 1), *out = g_new (float, D);
         double pabs = 0;
 
-        fill_random (rand, q, D, 1);
-        fill_random (rand, kv, ld * n, 1);
-        fill_random (rand, p, n, 1);
         sy_attn_scores_row (s, q, kv + 16, ld, n, D, 0.125f);
         for (int j = 0; j < n; j++)
           {
