@@ -277,10 +277,11 @@ test_chunk (void)
 
 /* ------------------------------------------------------------ profile */
 
-static char *
-make_brown_dir (void)
+/* A small Brown-shaped corpus, written once into the scratch folder */
+static const char *
+brown_dir (void)
 {
-  char *dir = sy_test_make_tmp_dir ("sy-brown-XXXXXX");
+  static char *dir;
   const char *files[][2] = {
     { "ca01", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n"
               "\tThe/at mayor/nn-tl ,/, however/rb ,/, was/bedz not/* pleased/vbn ./.\n" },
@@ -291,6 +292,10 @@ make_brown_dir (void)
               "fell/vbd in/in torrents/nns ./.\n" },
   };
 
+  if (dir != NULL)
+    return dir;
+  dir = g_build_filename (sy_test_tmp_dir (), "brown", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *p = g_build_filename (dir, files[i][0], NULL);
@@ -298,6 +303,15 @@ make_brown_dir (void)
       g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
     }
   return dir;
+}
+
+/* The @split of that corpus, asserted to load */
+static SyCorpus *
+load_brown (SyCorpusSplit split)
+{
+  g_autoptr (GError) error = NULL;
+
+  return sy_test_assert_ok (sy_corpus_load_brown (brown_dir (), split, NULL, &error), &error);
 }
 
 typedef struct
@@ -663,9 +677,8 @@ static void
 test_profile_invariants (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_ALL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
   g_autoptr (SyRouterSpec) topp = sy_router_spec_parse ("topp:p=0.5", &error);
   g_autoptr (SyProfile) prof = NULL;
   const SyRouterSpec *specs[2] = { NULL, topp };
@@ -758,7 +771,7 @@ test_profile_invariants (void)
 
   /* write everything */
   {
-    g_autofree char *out = g_build_filename (dir, "out", NULL);
+    g_autofree char *out = g_build_filename (sy_test_tmp_dir (), "out", NULL);
     const char *files[] = { "profile.json", "trace.json", "runs.csv", "layers.csv",
                             "expert_load.csv", "coactivation.csv", "entropy.csv",
                             "by_genre.csv", "by_pos.csv", "time.csv", "layer_time.csv",
@@ -784,22 +797,19 @@ test_profile_invariants (void)
     check_card_missing (out);
     sy_test_remove_tree (out);
   }
-  sy_test_remove_tree (dir);
 }
 
 static void
 test_profile_limit_cancel (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_TEST);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_TEST, NULL, &error);
   g_autoptr (SyProfile) prof = NULL;
   const SyRouterSpec *specs[1] = { NULL };
   SyProfileOptions opt;
   ProgressLog log = { 0, 2, -1, TRUE };
 
-  g_assert_no_error (error);
   g_assert_cmpint (sy_corpus_get_n_texts (corpus), ==, 2);   /* ca10, ck20 */
   sy_profile_options_init (&opt);
   opt.limit = 1;
@@ -820,7 +830,6 @@ test_profile_limit_cancel (void)
   g_clear_error (&error);
   g_assert_false (sy_profile_parse_sweep ("p=a:b", &opt, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  sy_test_remove_tree (dir);
 }
 
 typedef struct
@@ -849,13 +858,10 @@ static void
 test_profile_threads (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_ALL);
   ThreadJob jobs[3];
   GThread *threads[2];
 
-  g_assert_no_error (error);
   for (int i = 0; i < 3; i++)
     jobs[i] = (ThreadJob) { model, corpus, NULL };
   profile_thread (&jobs[2]);
@@ -877,7 +883,6 @@ test_profile_threads (void)
     }
   for (int i = 0; i < 3; i++)
     sy_profile_free (jobs[i].prof);
-  sy_test_remove_tree (dir);
 }
 
 static const SyTestCase tests[] = {
