@@ -500,7 +500,7 @@ sy_test_main (int               argc,
   g_test_init (&argc, &argv, NULL);
   if (setup != NULL)
     setup ();
-  for (const SyTestCase *c = cases; c->path != NULL; c++)
+  for (const SyTestCase *c = cases; c != NULL && c->path != NULL; c++)
     {
       if (c->func != NULL)
         g_test_add_func (c->path, c->func);

@@ -61,8 +61,8 @@ typedef struct
 typedef void (*SyTestHook) (void);
 
 /* The main () of a test program: g_test_init (), @setup, the tests of
- * @cases, g_test_run (), @teardown (either hook may be NULL), then its
- * scratch folder removed.  Returns the status of the run. */
+ * @cases, g_test_run (), @teardown (@cases and either hook may be NULL),
+ * then its scratch folder removed.  Returns the status of the run. */
 int      sy_test_main            (int               argc,
                                   char            **argv,
                                   const SyTestCase *cases,
