@@ -95,6 +95,19 @@ sy_test_ref_greedy (const SyTestRefCase *c,
 }
 
 void
+sy_test_assert_engine_error_at (GError     **error,
+                                int          code,
+                                const char  *needle,
+                                const char  *where)
+{
+  if (!g_error_matches (*error, SY_ENGINE_ERROR, code))
+    g_error ("%s: expected engine error %d, got %s", where, code, *error ? (*error)->message : "none");
+  if (strstr ((*error)->message, needle) == NULL)
+    g_error ("%s: '%s' not found in '%s'", where, needle, (*error)->message);
+  g_clear_error (error);
+}
+
+void
 sy_test_assert_load_fails (const char        *dir,
                            int                code,
                            const char *const *needles)

@@ -461,15 +461,11 @@ test_bad_ids (void)
 
   t = sy_session_run (s, ids, 0, NULL, NULL, &error);
   g_assert_null (t);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "empty"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "empty");
 
   t = sy_session_run (s, ids, 3, NULL, NULL, &error);
   g_assert_null (t);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "3000"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "3000");
 
   ids[1] = -1;
   t = sy_session_run (s, ids, 3, NULL, NULL, &error);

@@ -13,6 +13,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 #include "sy-model.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static json_object *
@@ -113,10 +114,9 @@ test_getters (void)
     g_assert_true (sy_json_get_string_array (lt, "config.json", "absent", &types, &error));
     g_assert_null (types);
     g_assert_false (sy_json_get_string_array (lt, "config.json", "bad", &types, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-    g_assert_nonnull (strstr (error->message, "config.json: key 'bad' must be an array of strings, item 1 is integer"));
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE,
+                                 "config.json: key 'bad' must be an array of strings, item 1 is integer");
     g_assert_null (types);
-    g_clear_error (&error);
   }
   g_assert_true (sy_json_get_object (c, "config.json", "absent", &sub, &error));
   g_assert_null (sub);

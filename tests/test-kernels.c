@@ -11,6 +11,7 @@
 #include "sy-engine-error.h"
 #include "sy-kernels.h"
 #include "sy-quant.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-weight-memory.h"
 
@@ -356,9 +357,7 @@ test_check_parallel (void)
   h[2600000] = 0x7f80;   /* +inf */
   h[2500000] = 0x7fc1;   /* NaN, first */
   g_assert_false (sy_tensor_check_finite_parallel (pool, &t, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "NaN at element 2500000 [2441, 416]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "NaN at element 2500000 [2441, 416]");
   h[2500000] = 0;
   g_assert_false (sy_tensor_check_finite_parallel (NULL, &t, &error));
   g_assert_nonnull (strstr (error->message, "+inf at element 2600000"));

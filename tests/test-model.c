@@ -220,8 +220,7 @@ test_nan_weight (void)
   /* the same error when the weights are checked in place */
   mapped = sy_model_load_full (dir, SY_MODEL_LOAD_MAPPED, NULL, NULL, &error);
   g_assert_null (mapped);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "NaN at element 17"));
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "NaN at element 17");
   sy_test_remove_tree (dir);
 }
 

@@ -71,8 +71,7 @@ test_brown_parse (void)
     g_autoptr (SyCorpusText) bad = sy_corpus_text_parse_brown ("cb02", "The/at dog\n", 11, &error);
 
     g_assert_null (bad);
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT);
-    g_assert_nonnull (strstr (error->message, "cb02:1"));
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_CORRUPT, "cb02:1");
   }
 }
 
@@ -180,9 +179,7 @@ test_plain_corpora (void)
 
   g_assert_true (g_file_set_contents (bad, "{\"text\": \"ok\"}\n{\"txt\": 1}\n", -1, NULL));
   g_assert_null (sy_corpus_load (bad, NULL, SY_CORPUS_SPLIT_ALL, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);
-  g_assert_nonnull (strstr (error->message, "bad.jsonl:2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_MISSING, "bad.jsonl:2");
   g_assert_true (g_file_set_contents (bad, "not json\n", -1, NULL));
   g_assert_null (sy_corpus_load (bad, NULL, SY_CORPUS_SPLIT_ALL, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT);
@@ -642,9 +639,8 @@ check_card_missing (const char *dir)
   json_object_put (root);
   x = sy_profile_read_expert (dir, NULL, 0, 0, &error);
   g_assert_null (x);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "layer 0 has no 'experts' (a profile from before expert cards"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "layer 0 has no 'experts' (a profile from before expert cards");
   x = sy_profile_read_expert (dir, NULL, 1, 1, &error);
   g_assert_null (x);
   g_assert_nonnull (strstr (error->message, "expert 1 has no 'top_tokens'"));

@@ -11,6 +11,7 @@
 #include "sy-engine-error.h"
 #include "sy-safetensors-writer.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static char *
@@ -149,9 +150,7 @@ test_add_errors (void)
 
   g_assert_true (sy_safetensors_writer_add_f32 (w, "a", SY_DTYPE_F32, 1, shape, &v, &error));
   g_assert_false (sy_safetensors_writer_add_f32 (w, "a", SY_DTYPE_F32, 1, shape, &v, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "tensor 'a' is already added"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "tensor 'a' is already added");
   g_assert_false (sy_safetensors_writer_add_f32 (w, "b", SY_DTYPE_F32, 5, shape, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_clear_error (&error);
@@ -248,9 +247,8 @@ test_generated (void)
 
     g_assert_true (sy_safetensors_writer_add_generated (w2, "bad", SY_DTYPE_F16, 2, shape, fill_fails, NULL, NULL, &error));
     g_assert_false (sy_safetensors_writer_write (w2, failing, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_nonnull (strstr (error->message, "failing.safetensors: tensor 'bad': out of ideas at 1048576"));
-    g_clear_error (&error);
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_FAILED,
+                                 "failing.safetensors: tensor 'bad': out of ideas at 1048576");
     sy_test_assert_no_file (failing);
     sy_test_assert_no_file (failing_partial);
   }
@@ -457,18 +455,14 @@ test_convert_folder (void)
 
   /* errors */
   g_assert_false (sy_safetensors_convert_folder (dst, dst, SY_DTYPE_F32, 1, NULL, NULL, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "into itself"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "into itself");
   {
     g_autofree char *file = g_build_filename (src, "config.json", NULL);
     g_autofree char *empty = case_path ("empty-folder");
     g_autofree char *out = case_path ("never-written");
 
     g_assert_false (sy_safetensors_convert_folder (file, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
-    g_assert_nonnull (strstr (error->message, "not a folder"));
-    g_clear_error (&error);
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_IO, "not a folder");
     g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
     g_assert_false (sy_safetensors_convert_folder (empty, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);

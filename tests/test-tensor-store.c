@@ -11,6 +11,7 @@
 
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static const char * const fixture_models[] = {
@@ -581,13 +582,10 @@ test_bad_wrong_shape (void)
 
   g_assert_no_error (error);
   g_assert_null (sy_tensor_store_get (store, "w", 2, wrong, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "model.safetensors: tensor 'w' has shape [2, 3], expected [3, 2]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "model.safetensors: tensor 'w' has shape [2, 3], expected [3, 2]");
   g_assert_null (sy_tensor_store_get (store, "w", 1, flat, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "expected [6]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "expected [6]");
   g_assert_nonnull (sy_tensor_store_get (store, "w", 2, right, &error));
   g_assert_no_error (error);
 }
@@ -681,13 +679,9 @@ test_bad_nan (void)
                                             " at element 4 [1, 1]"));
   g_clear_error (&error);
   g_assert_false (sy_tensor_check_finite (sy_tensor_store_lookup (store, "b"), &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "tensor 'b' holds +inf at element 2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "tensor 'b' holds +inf at element 2");
   g_assert_false (sy_tensor_check_finite (sy_tensor_store_lookup (store, "h"), &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "tensor 'h' holds NaN at element 3 [1, 1]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "tensor 'h' holds NaN at element 3 [1, 1]");
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-tokenizer.h"
 #include "sy-tokenizer-private.h"
@@ -549,16 +550,12 @@ test_invalid_utf8 (void)
 
   enc = sy_tokenizer_encode (tok, "ab\xFF" "cd", -1, FALSE, &error);
   g_assert_null (enc);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "byte 2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "byte 2");
 
   /* a truncated sequence at the end */
   enc = sy_tokenizer_encode (tok, "abc\xE4\xBD", -1, FALSE, &error);
   g_assert_null (enc);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "byte 3"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "byte 3");
 
   /* a surrogate encoded in UTF-8 is not valid either */
   enc = sy_tokenizer_encode (tok, "\xED\xA0\x80", -1, FALSE, &error);
