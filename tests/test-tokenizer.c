@@ -240,19 +240,24 @@ joined_tokens (SyTokenizer *tok,
   return g_string_free (s, FALSE);
 }
 
+/* make_tokenizer with @pre_tokenizer and the byte-level decoder, asserted */
+static SyTokenizer *
+byte_level_tokenizer (const char  *pre_tokenizer,
+                      const char **merges)
+{
+  g_autoptr (GError) error = NULL;
+
+  return sy_test_assert_ok (make_tokenizer (NULL, pre_tokenizer, BYTE_LEVEL_DEC, NULL, merges, &error), &error);
+}
+
 static void
 test_contractions (void)
 {
   const char *merges[] = { "' s", "' S", "' t", "' T", "' r", "'r e", "' R", "'R E", "' l", "'l l",
                            "' L", "'L L", "' v", "'v e", "' d", "' D", "' m", "' M", NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) gpt2 = make_tokenizer (NULL, BYTE_LEVEL_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_autoptr (SyTokenizer) llama = NULL;
+  g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
+  g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
   g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
-
-  g_assert_no_error (error);
-  llama = make_tokenizer (NULL, LLAMA3_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_assert_no_error (error);
 
   /* GPT-2's pattern knows the lower-case contractions only */
   a = joined_tokens (gpt2, "it's we're they'll I'd IT'S WE'RE");
@@ -272,14 +277,10 @@ static void
 test_digits_and_spaces (void)
 {
   const char *merges[] = { "1 2", "12 3", "4 5", "Ġ Ġ", "ĠĠ Ġ", NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) gpt2 = make_tokenizer (NULL, BYTE_LEVEL_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_autoptr (SyTokenizer) llama = NULL;
+  g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
+  g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
   g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 
-  g_assert_no_error (error);
-  llama = make_tokenizer (NULL, LLAMA3_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_assert_no_error (error);
   /* \p{N}{1,3}: runs of at most three digits */
   a = joined_tokens (llama, "12345 123");
   g_assert_cmpstr (a, ==, "123|45|Ġ|123");
