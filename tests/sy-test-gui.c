@@ -53,16 +53,6 @@ sy_test_gui_init (const char *program,
   return app;
 }
 
-int
-sy_test_gui_run (SyApplication **app,
-                 char           *tmp_dir)
-{
-  int status = sy_test_run_then_remove (tmp_dir);
-
-  g_clear_object (app);
-  return status;
-}
-
 char *
 sy_test_export_svg (SyAnalysisView *view,
                     const char     *svg)

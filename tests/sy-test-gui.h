@@ -25,11 +25,6 @@ gboolean       sy_test_gui_init_display (const char *program);
 SyApplication *sy_test_gui_init        (const char *program,
                                         const char *demo_model);
 
-/* The tests run, @tmp_dir removed (sy_test_run_then_remove (), NULL for
- * none), then *@app dropped; returns the status of the run. */
-int            sy_test_gui_run         (SyApplication  **app,
-                                        char            *tmp_dir);
-
 /* sy_analysis_view_export (@view, @svg, FALSE), asserted, and the file
  * read back, asserted to hold "<svg": its contents. */
 char          *sy_test_export_svg      (SyAnalysisView  *view,

@@ -95,6 +95,19 @@ sy_test_ref_greedy (const SyTestRefCase *c,
 }
 
 void
+sy_test_assert_engine_error_at (GError     **error,
+                                int          code,
+                                const char  *needle,
+                                const char  *where)
+{
+  if (!g_error_matches (*error, SY_ENGINE_ERROR, code))
+    g_error ("%s: expected engine error %d, got %s", where, code, *error ? (*error)->message : "none");
+  if (strstr ((*error)->message, needle) == NULL)
+    g_error ("%s: '%s' not found in '%s'", where, needle, (*error)->message);
+  g_clear_error (error);
+}
+
+void
 sy_test_assert_load_fails (const char        *dir,
                            int                code,
                            const char *const *needles)
@@ -421,11 +434,8 @@ sy_test_load_model (const char *arch)
 {
   g_autofree char *dir = sy_test_model_path (arch, "");
   g_autoptr (GError) error = NULL;
-  SyModel *model = sy_model_load (dir, NULL, NULL, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (model);
-  return model;
+  return sy_test_assert_ok (sy_model_load (dir, NULL, NULL, &error), &error);
 }
 
 SyTraceFile *

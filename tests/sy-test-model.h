@@ -126,6 +126,15 @@ void   sy_test_compare_reference  (SyModel           *model,
                                    const char        *arch,
                                    SyTestRefDeltas   *d);
 
+/* Asserts that *error is SY_ENGINE_ERROR code and that its message
+ * mentions needle; clears it */
+#define sy_test_assert_engine_error(error, code, needle) \
+  sy_test_assert_engine_error_at ((error), (code), (needle), G_STRLOC)
+void   sy_test_assert_engine_error_at (GError     **error,
+                                       int          code,
+                                       const char  *needle,
+                                       const char  *where);
+
 /* Asserts that sy_model_load (dir) fails with SY_ENGINE_ERROR code and a
  * message that mentions every one of the NULL-terminated needles */
 void   sy_test_assert_load_fails  (const char        *dir,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sy-test-router.h"
+#include "sy-test-util.h"
 
 SyRouterModelInfo
 sy_test_softmax_info (int E, int k, int L, SyNativeWeights nw)
@@ -42,11 +43,8 @@ SyRouterSpec *
 sy_test_parse_spec (const char *text)
 {
   g_autoptr (GError) error = NULL;
-  SyRouterSpec *spec = sy_router_spec_parse (text, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (spec);
-  return spec;
+  return sy_test_assert_ok (sy_router_spec_parse (text, &error), &error);
 }
 
 void

@@ -40,6 +40,32 @@ sy_test_model_path (const char *arch,
   return sy_test_fixture_path ("models", arch, file, NULL);
 }
 
+const char *
+sy_test_model_dir (const char *arch)
+{
+  const char *fixtures = g_getenv ("SY_FIXTURES");
+  g_autofree char *dir = NULL;
+  g_autofree char *absolute = NULL;
+
+  if (fixtures == NULL)
+    return NULL;
+  dir = g_build_filename (fixtures, "models", arch, NULL);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return NULL;
+  absolute = g_canonicalize_filename (dir, NULL);
+  return g_intern_string (absolute);
+}
+
+gboolean
+sy_test_have_model (const char  *arch,
+                    const char **dir)
+{
+  g_autofree char *what = g_strdup_printf ("SY_FIXTURES/models/%s", arch);
+
+  *dir = sy_test_model_dir (arch);
+  return sy_test_have (*dir, what);
+}
+
 void
 sy_test_remove_tree (const char *path)
 {
@@ -85,7 +111,7 @@ sy_test_copy_model (const char *arch,
   return dir;
 }
 
-char *
+void
 sy_test_ensure_brown (void)
 {
   const char *brown = g_getenv ("SY_BROWN_CORPUS");
@@ -95,12 +121,12 @@ sy_test_ensure_brown (void)
     { "ck20", "\tIt/pps was/bedz a/at dark/jj and/cc stormy/jj night/nn ./.\n" },
     { "cj30", "\tThe/at data/nns show/vb a/at clear/jj trend/nn ./.\n" },
   };
-  char *dir;
+  g_autofree char *dir = NULL;
 
   if (brown != NULL && g_file_test (brown, G_FILE_TEST_IS_DIR))
-    return NULL;
-  dir = g_dir_make_tmp ("sy-brown-XXXXXX", NULL);
-  g_assert_nonnull (dir);
+    return;
+  dir = g_build_filename (sy_test_tmp_dir (), "brown", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *p = g_build_filename (dir, files[i][0], NULL);
@@ -108,7 +134,6 @@ sy_test_ensure_brown (void)
       g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
     }
   g_setenv ("SY_BROWN_CORPUS", dir, TRUE);
-  return dir;
 }
 
 static const char *
@@ -265,6 +290,14 @@ sy_test_assert_cli_error_at (const char *err,
     g_error ("%s: '%s' not found in '%s'", where, needle, err);
 }
 
+void
+sy_test_assert_no_file_at (const char *path,
+                           const char *where)
+{
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    g_error ("%s: '%s' exists", where, path);
+}
+
 json_object *
 sy_test_json_get (json_object *o,
                   const char  *key)
@@ -409,15 +442,21 @@ sy_test_have (const char *path,
   return TRUE;
 }
 
+gpointer
+sy_test_assert_ok (gpointer  value,
+                   GError  **error)
+{
+  g_assert_no_error (*error);
+  g_assert_nonnull (value);
+  return value;
+}
+
 char *
 sy_test_make_tmp_dir (const char *tmpl)
 {
   g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp (tmpl, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (dir);
-  return dir;
+  return sy_test_assert_ok (g_dir_make_tmp (tmpl, &error), &error);
 }
 
 void
@@ -434,14 +473,46 @@ sy_test_add_each (const char        *prefix,
     }
 }
 
-int
-sy_test_run_then_remove (char *tmp_dir)
-{
-  int status = g_test_run ();
+static char *scratch_dir;
 
-  if (tmp_dir != NULL)
-    sy_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
+const char *
+sy_test_tmp_dir (void)
+{
+  if (scratch_dir == NULL)
+    {
+      g_autofree char *program = g_path_get_basename (g_get_prgname ());
+      g_autofree char *tmpl = g_strdup_printf ("%s-XXXXXX", program);
+
+      scratch_dir = sy_test_make_tmp_dir (tmpl);
+    }
+  return scratch_dir;
+}
+
+int
+sy_test_main (int               argc,
+              char            **argv,
+              const SyTestCase *cases,
+              SyTestHook        setup,
+              SyTestHook        teardown)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (setup != NULL)
+    setup ();
+  for (const SyTestCase *c = cases; c != NULL && c->path != NULL; c++)
+    {
+      if (c->func != NULL)
+        g_test_add_func (c->path, c->func);
+      else
+        sy_test_add_each (c->path, c->each, -1, c->each_func);
+    }
+  status = g_test_run ();
+  if (teardown != NULL)
+    teardown ();
+  if (scratch_dir != NULL)
+    sy_test_remove_tree (scratch_dir);
+  g_clear_pointer (&scratch_dir, g_free);
   return status;
 }
 

@@ -23,12 +23,51 @@ char   *sy_test_fixture_path (const char *first,
 char   *sy_test_model_path   (const char *arch,
                               const char *file);
 
-/* A new temporary folder for a test program (g_dir_make_tmp (@tmpl)),
- * asserted. */
+/* The folder of fixture model @arch ($SY_FIXTURES/models/<arch>),
+ * absolute (an interned string); NULL when SY_FIXTURES is not set or the
+ * folder is not there */
+const char *sy_test_model_dir (const char *arch);
+/* TRUE with that folder in *@dir; else skips the current test
+ * ("SY_FIXTURES/models/<arch> not found") */
+gboolean sy_test_have_model  (const char  *arch,
+                              const char **dir);
+
+/* @value, once asserted that *@error is not set and @value is not NULL:
+ * return sy_test_assert_ok (make (..., &error), &error); */
+gpointer sy_test_assert_ok   (gpointer    value,
+                              GError    **error);
+
+/* A new temporary folder (g_dir_make_tmp (@tmpl)), asserted. */
 char    *sy_test_make_tmp_dir    (const char *tmpl);
-/* g_test_run (), then removes @tmp_dir (sy_test_remove_tree; none when
- * NULL) and frees it; returns the status of the run. */
-int      sy_test_run_then_remove (char       *tmp_dir);
+/* This test program's scratch folder: made on the first call
+ * (g_dir_make_tmp ("PROGRAM-XXXXXX")), removed with what is in it by
+ * sy_test_main after the run. */
+const char *sy_test_tmp_dir      (void);
+
+/* One row of a test program's table: the test g_test_add_func (@path,
+ * @func); or, when @func is NULL, one test "@path/NAME" of @each_func for
+ * each NAME of @each (NULL-terminated; the test's data is NAME).  A table
+ * ends with a { NULL, NULL } row. */
+typedef struct
+{
+  const char        *path;
+  GTestFunc          func;
+  GTestDataFunc      each_func;
+  const char *const *each;
+} SyTestCase;
+
+/* What a test program does before its table's tests are added (state the
+ * tests share, tests of other kinds) or after the run */
+typedef void (*SyTestHook) (void);
+
+/* The main () of a test program: g_test_init (), @setup, the tests of
+ * @cases, g_test_run (), @teardown (@cases and either hook may be NULL),
+ * then its scratch folder removed.  Returns the status of the run. */
+int      sy_test_main            (int               argc,
+                                  char            **argv,
+                                  const SyTestCase *cases,
+                                  SyTestHook        setup,
+                                  SyTestHook        teardown);
 
 /* g_test_add_data_func ("@prefix/NAME", NAME, @func) for each of the
  * @n names (-1: @names is NULL-terminated) */
@@ -52,10 +91,9 @@ char   *sy_test_copy_model   (const char *arch,
                               const char *tmpl);
 
 /* When $SY_BROWN_CORPUS is not a folder: writes a Brown-shaped corpus
- * (tagged, four files of three genres) into a new temporary folder, points
- * $SY_BROWN_CORPUS at it and returns it (remove it with
- * sy_test_remove_tree); NULL when the real corpus is there. */
-char   *sy_test_ensure_brown (void);
+ * (tagged, four files of three genres) into the scratch folder
+ * (sy_test_tmp_dir) and points $SY_BROWN_CORPUS at it. */
+void    sy_test_ensure_brown (void);
 
 /* Runs "'$SY_CLI' <args>" (args parsed like a shell command line) and
  * stores its stdout, stderr (either may be NULL: captured and dropped)
@@ -109,6 +147,13 @@ int     sy_test_exit_code    (int wait_status);
   sy_test_assert_cli_error_at ((err), (needle), G_STRLOC)
 void    sy_test_assert_cli_error_at (const char *err,
                                      const char *needle,
+                                     const char *where);
+
+/* Asserts that nothing is at path (what a failed command must not have
+ * written), naming it when something is */
+#define sy_test_assert_no_file(path) \
+  sy_test_assert_no_file_at ((path), G_STRLOC)
+void    sy_test_assert_no_file_at   (const char *path,
                                      const char *where);
 
 /* The member key of JSON object o (NULL for a JSON null); g_error when

@@ -298,27 +298,25 @@ measure_main (int    argc,
   return 0;
 }
 
+static const char *const files[] = {
+  "olmoe256-Q4_K_M.gguf", "olmoe256-Q8_0.gguf", "olmoe256-Q6_K.gguf", "olmoe256-Q5_K_M.gguf",
+  "olmoe256-Q4_K_S.gguf", "olmoe256-Q3_K_M.gguf", "olmoe256-Q2_K.gguf", "olmoe256-Q5_1.gguf",
+  "olmoe256-Q5_0.gguf", "olmoe256-Q4_1.gguf", "olmoe256-Q4_0.gguf", "olmoe256-IQ4_NL.gguf",
+  "olmoe256-IQ4_XS.gguf", NULL
+};
+
+static const SyTestCase tests[] = {
+  { "/engine/activations-q8", NULL, test_fixture, files },
+  { "/engine/activations-q8/default-exact", test_default_exact },
+  { "/engine/activations-q8/cli", test_cli },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const files[] = {
-    "olmoe256-Q4_K_M.gguf", "olmoe256-Q8_0.gguf", "olmoe256-Q6_K.gguf", "olmoe256-Q5_K_M.gguf",
-    "olmoe256-Q4_K_S.gguf", "olmoe256-Q3_K_M.gguf", "olmoe256-Q2_K.gguf", "olmoe256-Q5_1.gguf",
-    "olmoe256-Q5_0.gguf", "olmoe256-Q4_1.gguf", "olmoe256-Q4_0.gguf", "olmoe256-IQ4_NL.gguf",
-    "olmoe256-IQ4_XS.gguf",
-  };
-
   if (argc > 1 && strcmp (argv[1], "--measure") == 0)
     return measure_main (argc, argv);
-  g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *p = g_strdup_printf ("/engine/activations-q8/%s", files[i]);
-
-      g_test_add_data_func (p, files[i], test_fixture);
-    }
-  g_test_add_func ("/engine/activations-q8/default-exact", test_default_exact);
-  g_test_add_func ("/engine/activations-q8/cli", test_cli);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -247,11 +247,14 @@ test_launch_screenshot (void)
   g_assert_cmpint (g_rmdir (tmpdir), ==, 0);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/launch/screenshot", test_launch_screenshot },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/app/launch/screenshot", test_launch_screenshot);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -645,21 +645,34 @@ test_app_quit (void)
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
 }
 
+static const SyTestCase tests[] = {
+  { "/app/actions", test_app_actions },
+  { "/app/window", test_app_window },
+  { "/app/screenshot", test_app_screenshot },
+  { "/app/dialogs", test_app_dialogs },
+  { "/app/open-model", test_app_open_model },
+  { "/app/window-size", test_app_window_size },
+  { "/app/quit", test_app_quit },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  /* Start on the empty state, not on the shipped demo model (tested in
+   * test-visualizer): these tests open their own models. */
+  app = sy_test_gui_init ("test-app", "/nonexistent");
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* Start on the empty state, not on the shipped demo model (tested in
-   * test-visualizer): these tests open their own models. */
-  app = sy_test_gui_init ("test-app", "/nonexistent");
-
-  g_test_add_func ("/app/actions", test_app_actions);
-  g_test_add_func ("/app/window", test_app_window);
-  g_test_add_func ("/app/screenshot", test_app_screenshot);
-  g_test_add_func ("/app/dialogs", test_app_dialogs);
-  g_test_add_func ("/app/open-model", test_app_open_model);
-  g_test_add_func ("/app/window-size", test_app_window_size);
-  g_test_add_func ("/app/quit", test_app_quit);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

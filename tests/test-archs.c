@@ -208,15 +208,18 @@ test_q_lora_null (void)
   sy_test_assert_copy_fails (dir, SY_ENGINE_ERROR_MISSING, needles);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/archs/deepseek-mtp-ignored", test_mtp_ignored },
+  { "/engine/archs/deepseek-bad-groups", test_bad_groups },
+  { "/engine/archs/deepseek-q-lora-null", test_q_lora_null },
+  { "/engine/archs/gpt-oss-layer-types-default", test_layer_types_default },
+  { "/engine/archs/gpt-oss-bad-layer-types", test_bad_layer_types },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/archs/deepseek-mtp-ignored", test_mtp_ignored);
-  g_test_add_func ("/engine/archs/deepseek-bad-groups", test_bad_groups);
-  g_test_add_func ("/engine/archs/deepseek-q-lora-null", test_q_lora_null);
-  g_test_add_func ("/engine/archs/gpt-oss-layer-types-default", test_layer_types_default);
-  g_test_add_func ("/engine/archs/gpt-oss-bad-layer-types", test_bad_layer_types);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -122,13 +122,16 @@ test_out_and_errors (void)
   g_assert_nonnull (strstr (err, "switchyard-cli:"));
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/compare/json", test_json },
+  { "/cli/compare/self-and-table", test_self_and_table },
+  { "/cli/compare/out-and-errors", test_out_and_errors },
+  { NULL, NULL }
+};
+
 int
-main (int   argc,
-      char *argv[])
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/compare/json", test_json);
-  g_test_add_func ("/cli/compare/self-and-table", test_self_and_table);
-  g_test_add_func ("/cli/compare/out-and-errors", test_out_and_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -10,13 +10,11 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static void
 test_convert (void)
 {
   g_autofree char *src = sy_test_model_path ("mixtral", "");
-  g_autofree char *dst = g_build_filename (tmp_dir, "mixtral-bf16", NULL);
+  g_autofree char *dst = g_build_filename (sy_test_tmp_dir (), "mixtral-bf16", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) a = NULL;
   g_autoptr (SyTensorStore) b = NULL;
@@ -48,8 +46,8 @@ static void
 test_errors (void)
 {
   g_autofree char *src = sy_test_model_path ("mixtral", "");
-  g_autofree char *missing = g_build_filename (tmp_dir, "no-such-model", NULL);
-  g_autofree char *dst = g_build_filename (tmp_dir, "out", NULL);
+  g_autofree char *missing = g_build_filename (sy_test_tmp_dir (), "no-such-model", NULL);
+  g_autofree char *dst = g_build_filename (sy_test_tmp_dir (), "out", NULL);
   g_autofree char *err = NULL;
 
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", src, dst, NULL), ==, 1);
@@ -63,16 +61,18 @@ test_errors (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", missing, dst, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "no-such-model: not a folder"));
-  g_assert_false (g_file_test (dst, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dst);
 }
+
+static const SyTestCase tests[] = {
+  { "/engine/cli/convert", test_convert },
+  { "/engine/cli/convert-errors", test_errors },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-cli-convert-XXXXXX");
-  g_test_add_func ("/engine/cli/convert", test_convert);
-  g_test_add_func ("/engine/cli/convert-errors", test_errors);
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -424,69 +424,67 @@ assert_one_line_error (const char *args,
   sy_test_assert_cli_error (err, needle);
 }
 
+/* switchyard-cli COMMAND --model FIXTURE ARGS: a one-line error that
+ * names NEEDLE (--activations takes f32 and q8, test-activations-q8;
+ * other values are refused by name) */
+typedef struct
+{
+  const char *command;
+  const char *args;
+  const char *needle;
+} ModelError;
+
+static const ModelError model_errors[] = {
+  { "forward", "--ids 1,2,99999 --dump /nonexistent/x.safetensors", "99999" },
+  { "generate", "--ids 1,x", "'x'" },
+  { "generate", "--ids 1,2 --router topk:k=99", "k" },
+  { "forward", "--ids 1,2", "--dump" },
+  { "generate", "--ids 1,2 --max-tokens -1", "--max-tokens" },
+  { "generate", "--ids 1,2 --temperature -1", "--temperature" },
+  { "generate", "--ids 1,2 --seed x", "--seed x" },
+  { "generate", "--ids 1,2 --top-k -3", "--top-k" },
+  { "route", "--ids 1,2 --activations f16", "'f16'" },
+  { "forward", "--ids 1,2 --activations q4 --dump x", "'q4'" },
+  { "generate", "--text ''", "--text is empty" },
+};
+
 static void
 test_errors (void)
 {
   g_autofree char *model = sy_test_model_path ("olmoe", "");
-  g_autofree char *a = g_strdup_printf ("forward --model '%s' --ids 1,2,99999 --dump /nonexistent/x.safetensors", model);
-  g_autofree char *b = g_strdup_printf ("generate --model '%s' --ids 1,x", model);
-  g_autofree char *c = g_strdup_printf ("generate --model '%s' --ids 1,2 --router topk:k=99", model);
-  g_autofree char *d = g_strdup_printf ("forward --model '%s' --ids 1,2", model);
 
-  assert_one_line_error (a, "99999");
-  assert_one_line_error (b, "'x'");
-  assert_one_line_error (c, "k");
-  assert_one_line_error (d, "--dump");
-  {
-    g_autofree char *e = g_strdup_printf ("generate --model '%s' --ids 1,2 --max-tokens -1", model);
+  for (guint i = 0; i < G_N_ELEMENTS (model_errors); i++)
+    {
+      g_autofree char *args = g_strdup_printf ("%s --model '%s' %s", model_errors[i].command, model,
+                                               model_errors[i].args);
 
-    assert_one_line_error (e, "--max-tokens");
-  }
-  {
-    g_autofree char *e = g_strdup_printf ("generate --model '%s' --ids 1,2 --temperature -1", model);
-    g_autofree char *f = g_strdup_printf ("generate --model '%s' --ids 1,2 --seed x", model);
-    g_autofree char *g = g_strdup_printf ("generate --model '%s' --ids 1,2 --top-k -3", model);
-
-    assert_one_line_error (e, "--temperature");
-    assert_one_line_error (f, "--seed x");
-    assert_one_line_error (g, "--top-k");
-  }
+      assert_one_line_error (args, model_errors[i].needle);
+    }
   /* without --model the demo model is used; one that is not there is named */
   g_setenv ("SWITCHYARD_MODEL", "/nonexistent/demo", TRUE);
   assert_one_line_error ("generate --ids 1,2", "SWITCHYARD_MODEL=/nonexistent/demo");
   g_unsetenv ("SWITCHYARD_MODEL");
   assert_one_line_error ("bench --model /nonexistent/m", "/nonexistent/m");
-  /* --activations: f32 and q8 (test-activations-q8); other values are
-   * refused by name */
-  {
-    g_autofree char *bad = g_strdup_printf ("route --model '%s' --ids 1,2 --activations f16", model);
-    g_autofree char *bad2 = g_strdup_printf ("forward --model '%s' --ids 1,2 --activations q4 --dump x", model);
-
-    assert_one_line_error (bad, "'f16'");
-    assert_one_line_error (bad2, "'q4'");
-    assert_one_line_error ("bench --model /nonexistent/m --activations int8", "'int8'");
-  }
-  {
-    g_autofree char *f = g_strdup_printf ("generate --model '%s' --text ''", model);
-
-    assert_one_line_error (f, "--text is empty");
-  }
+  assert_one_line_error ("bench --model /nonexistent/m --activations int8", "'int8'");
 }
+
+static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", NULL };
+
+static const SyTestCase tests[] = {
+  { "/cli/forward/dump", test_forward_dump },
+  { "/cli/forward/generate-json", test_generate_json },
+  { "/cli/forward/generate-trace-sampling", test_generate_trace_sampling },
+  { "/cli/forward/text", NULL, test_forward_text, text_archs },
+  { "/cli/forward/bench", test_bench },
+  { "/cli/forward/generate-plain", test_generate_plain },
+  { "/cli/forward/bench-types", test_bench_types },
+  { "/cli/forward/errors", test_errors },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const text_archs[] = { "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe" };
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/forward/dump", test_forward_dump);
-  g_test_add_func ("/cli/forward/generate-json", test_generate_json);
-  g_test_add_func ("/cli/forward/generate-trace-sampling", test_generate_trace_sampling);
-  sy_test_add_each ("/cli/forward/text", text_archs, G_N_ELEMENTS (text_archs), test_forward_text);
-  g_test_add_func ("/cli/forward/bench", test_bench);
-  g_test_add_func ("/cli/forward/generate-plain", test_generate_plain);
-  g_test_add_func ("/cli/forward/bench-types", test_bench_types);
-  g_test_add_func ("/cli/forward/errors", test_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -289,13 +289,16 @@ test_profile_errors (void)
     }
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/profile/brown", test_profile_brown },
+  { "/cli/profile/jsonl", test_profile_jsonl },
+  { "/cli/profile/errors", test_profile_errors },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/profile/brown", test_profile_brown);
-  g_test_add_func ("/cli/profile/jsonl", test_profile_jsonl);
-  g_test_add_func ("/cli/profile/errors", test_profile_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

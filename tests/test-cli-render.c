@@ -26,10 +26,9 @@ run_render (const char  *args,
   return sy_test_cli_run ("render", args, NULL, err);
 }
 
-static char *fixture_model;
-static char *tmp_dir;
+static const char *fixture_model;
 
-#define have_fixture() sy_test_have (fixture_model, "SY_FIXTURES/models/olmoe")
+#define have_fixture() sy_test_have_model ("olmoe", &fixture_model)
 
 static void
 test_render_svg_views (void)
@@ -42,7 +41,7 @@ test_render_svg_views (void)
   /* every view the table says render draws (the expert card of one expert) */
   for (guint v = 0; v < n_views; v++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/%s.svg", tmp_dir, views[v].name);
+      g_autofree char *path = g_strdup_printf ("%s/%s.svg", sy_test_tmp_dir (), views[v].name);
       g_autofree char *args = NULL;
       g_autofree char *err = NULL;
       g_autoptr (GHashTable) counts = NULL;
@@ -68,7 +67,7 @@ test_render_svg_views (void)
 static void
 test_render_heatmap_cells (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "cells.svg", NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "cells.svg", NULL);
   g_autofree char *args = NULL;
   g_autofree char *err = NULL;
   g_autoptr (GHashTable) counts = NULL;
@@ -88,7 +87,7 @@ test_render_heatmap_cells (void)
 
   /* --text tokenizes to the same 7 ids: the same 21 cells */
   {
-    g_autofree char *path2 = g_build_filename (tmp_dir, "cells2.svg", NULL);
+    g_autofree char *path2 = g_build_filename (sy_test_tmp_dir (), "cells2.svg", NULL);
     g_autofree char *args2 = g_strdup_printf ("--model '%s' --text 'The service is pretty good.' --view heatmap "
                                               "--measure entropy --out '%s'", fixture_model, path2);
     g_autofree char *err2 = NULL;
@@ -105,9 +104,9 @@ test_render_heatmap_cells (void)
 static void
 test_render_generate (void)
 {
-  g_autofree char *plain = g_build_filename (tmp_dir, "plain.svg", NULL);
-  g_autofree char *gen = g_build_filename (tmp_dir, "gen.svg", NULL);
-  g_autofree char *gen2 = g_build_filename (tmp_dir, "gen2.svg", NULL);
+  g_autofree char *plain = g_build_filename (sy_test_tmp_dir (), "plain.svg", NULL);
+  g_autofree char *gen = g_build_filename (sy_test_tmp_dir (), "gen.svg", NULL);
+  g_autofree char *gen2 = g_build_filename (sy_test_tmp_dir (), "gen2.svg", NULL);
   g_autofree char *a = NULL, *b = NULL, *c = NULL, *err = NULL;
   g_autofree char *svg = NULL, *svg2 = NULL;
   g_autoptr (GHashTable) n_plain = NULL;
@@ -148,7 +147,7 @@ test_render_png_pdf (void)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (exts); i++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/out.%s", tmp_dir, exts[i]);
+      g_autofree char *path = g_strdup_printf ("%s/out.%s", sy_test_tmp_dir (), exts[i]);
       g_autofree char *args = g_strdup_printf ("--model '%s' --text 'Hello there' --view summary --style dark "
                                                "--width 600 --height 400 --out '%s'", fixture_model, path);
       g_autofree char *err = NULL;
@@ -176,7 +175,7 @@ test_render_png_scale_and_style (void)
   if (!have_fixture ())
     return;
   /* --scale 2: twice the pixels (HiDPI); --style dark: dark background */
-  path = g_build_filename (tmp_dir, "scaled.png", NULL);
+  path = g_build_filename (sy_test_tmp_dir (), "scaled.png", NULL);
   args = g_strdup_printf ("--model '%s' --text 'Hello there' --view inspector --style dark --scale 2 "
                           "--width 500 --height 300 --out '%s'", fixture_model, path);
   g_assert_cmpint (run_render (args, &err), ==, 0);
@@ -195,7 +194,7 @@ test_render_png_scale_and_style (void)
   g_clear_pointer (&path, g_free);
   g_clear_pointer (&args, g_free);
   g_clear_pointer (&err, g_free);
-  path = g_build_filename (tmp_dir, "natural.png", NULL);
+  path = g_build_filename (sy_test_tmp_dir (), "natural.png", NULL);
   args = g_strdup_printf ("--model '%s' --text 'The service is pretty good.' --view heatmap --out '%s'",
                           fixture_model, path);
   g_assert_cmpint (run_render (args, &err), ==, 0);
@@ -229,6 +228,7 @@ test_render_errors (void)
     { "--text hi --generate 3 --temperature -2 --out x.svg", "--temperature" },
   };
 
+  fixture_model = sy_test_model_dir ("olmoe");
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *args = g_strdup_printf ("%s%s%s %s",
@@ -243,39 +243,30 @@ test_render_errors (void)
     }
   if (fixture_model != NULL)
     {
-      g_autofree char *path = g_build_filename (tmp_dir, "never.svg", NULL);
+      g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "never.svg", NULL);
       g_autofree char *args = g_strdup_printf ("--model '%s' --text 'Hello' --view inspector --token 99 --out '%s'",
                                                fixture_model, path);
       g_autofree char *err = NULL;
 
       g_assert_cmpint (run_render (args, &err), !=, 0);
       g_assert_nonnull (strstr (err, "--token 99"));
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      sy_test_assert_no_file (path);
     }
 }
+
+static const SyTestCase tests[] = {
+  { "/cli/render/svg-views", test_render_svg_views },
+  { "/cli/render/heatmap-cells", test_render_heatmap_cells },
+  { "/cli/render/png-pdf", test_render_png_pdf },
+  { "/cli/render/generate", test_render_generate },
+  { "/cli/render/png-scale-and-style", test_render_png_scale_and_style },
+  { "/cli/render/errors", test_render_errors },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  const char *fixtures = g_getenv ("SY_FIXTURES");
-  g_autofree char *model = fixtures ? g_build_filename (fixtures, "models", "olmoe", NULL) : NULL;
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  if (model && g_file_test (model, G_FILE_TEST_IS_DIR))
-    fixture_model = g_steal_pointer (&model);
-  tmp_dir = sy_test_make_tmp_dir ("sy-cli-render-XXXXXX");
-
-  g_test_add_func ("/cli/render/svg-views", test_render_svg_views);
-  g_test_add_func ("/cli/render/heatmap-cells", test_render_heatmap_cells);
-  g_test_add_func ("/cli/render/png-pdf", test_render_png_pdf);
-  g_test_add_func ("/cli/render/generate", test_render_generate);
-  g_test_add_func ("/cli/render/png-scale-and-style", test_render_png_scale_and_style);
-  g_test_add_func ("/cli/render/errors", test_render_errors);
-  ret = g_test_run ();
-  g_rmdir (tmp_dir);
-  g_free (tmp_dir);
-  g_free (fixture_model);
-  return ret;
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

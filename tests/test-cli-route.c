@@ -213,16 +213,19 @@ test_route_errors (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/cli-route/json", test_route_json },
+  { "/cli-route/calibrate", test_route_calibrate },
+  { "/cli-route/table", test_route_table },
+  { "/cli-route/csv", test_route_csv },
+  { "/cli-route/text", test_route_text },
+  { "/cli-route/errors", test_route_errors },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli-route/json", test_route_json);
-  g_test_add_func ("/cli-route/calibrate", test_route_calibrate);
-  g_test_add_func ("/cli-route/table", test_route_table);
-  g_test_add_func ("/cli-route/csv", test_route_csv);
-  g_test_add_func ("/cli-route/text", test_route_text);
-  g_test_add_func ("/cli-route/errors", test_route_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -20,19 +20,18 @@
 
 #define TEXT "The service is pretty good."
 
-static char *fixture_model;
-static char *tmp_dir;
+static const char *fixture_model;
 
-#define have_fixture() sy_test_have (fixture_model, "SY_FIXTURES/models/olmoe")
+#define have_fixture() sy_test_have_model ("olmoe", &fixture_model)
 
-/* Writes a session file into tmp_dir: @model (NULL: null), then the
- * other keys as a JSON fragment. */
+/* Writes a session file into the scratch folder: @model (NULL: null),
+ * then the other keys as a JSON fragment. */
 static char *
 write_session (const char *name,
                const char *model,
                const char *rest)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), name, NULL);
   g_autofree char *model_json = model ? g_strdup_printf ("\"%s\"", model) : g_strdup ("null");
   g_autofree char *json = g_strdup_printf ("{\"format\": \"switchyard-session\", \"version\": 1,"
                                            " \"model\": %s, %s}", model_json, rest);
@@ -96,10 +95,10 @@ static void
 test_render_session_matches_options (void)
 {
   g_autofree char *session = NULL;
-  g_autofree char *a = g_build_filename (tmp_dir, "from-session.svg", NULL);
-  g_autofree char *b = g_build_filename (tmp_dir, "from-options.svg", NULL);
-  g_autofree char *c = g_build_filename (tmp_dir, "override.svg", NULL);
-  g_autofree char *d = g_build_filename (tmp_dir, "override-options.svg", NULL);
+  g_autofree char *a = g_build_filename (sy_test_tmp_dir (), "from-session.svg", NULL);
+  g_autofree char *b = g_build_filename (sy_test_tmp_dir (), "from-options.svg", NULL);
+  g_autofree char *c = g_build_filename (sy_test_tmp_dir (), "override.svg", NULL);
+  g_autofree char *d = g_build_filename (sy_test_tmp_dir (), "override-options.svg", NULL);
   g_autofree char *err = NULL;
   g_autofree char *svg_a = NULL, *svg_c = NULL;
 
@@ -130,7 +129,7 @@ test_render_session_matches_options (void)
 
   /* --out defaults to the session's name with .svg, beside it */
   {
-    g_autofree char *beside = g_build_filename (tmp_dir, "figure.svg", NULL);
+    g_autofree char *beside = g_build_filename (sy_test_tmp_dir (), "figure.svg", NULL);
     g_autofree char *args = g_strdup_printf ("render --session '%s'", session);
     g_autofree char *svg = NULL;
 
@@ -144,8 +143,8 @@ static void
 test_render_session_views (void)
 {
   g_autofree char *session = NULL;
-  g_autofree char *a = g_build_filename (tmp_dir, "inspector-session.svg", NULL);
-  g_autofree char *b = g_build_filename (tmp_dir, "inspector-options.svg", NULL);
+  g_autofree char *a = g_build_filename (sy_test_tmp_dir (), "inspector-session.svg", NULL);
+  g_autofree char *b = g_build_filename (sy_test_tmp_dir (), "inspector-options.svg", NULL);
 
   if (!have_fixture ())
     return;
@@ -161,11 +160,11 @@ test_render_session_views (void)
 static void
 test_render_session_relative_model (void)
 {
-  g_autofree char *sessions = g_build_filename (tmp_dir, "sessions", NULL);
+  g_autofree char *sessions = g_build_filename (sy_test_tmp_dir (), "sessions", NULL);
   g_autoptr (GString) relative = g_string_new (NULL);
   g_autofree char *session = NULL;
-  g_autofree char *a = g_build_filename (tmp_dir, "relative.svg", NULL);
-  g_autofree char *b = g_build_filename (tmp_dir, "absolute.svg", NULL);
+  g_autofree char *a = g_build_filename (sy_test_tmp_dir (), "relative.svg", NULL);
+  g_autofree char *b = g_build_filename (sy_test_tmp_dir (), "absolute.svg", NULL);
   g_autofree char *err = NULL;
 
   if (!have_fixture ())
@@ -188,9 +187,9 @@ test_render_session_relative_model (void)
 static void
 test_render_session_errors (void)
 {
-  g_autofree char *missing_model = g_build_filename (tmp_dir, "no-such-model", NULL);
+  g_autofree char *missing_model = g_build_filename (sy_test_tmp_dir (), "no-such-model", NULL);
   g_autofree char *session = NULL;
-  g_autofree char *out = g_build_filename (tmp_dir, "never.svg", NULL);
+  g_autofree char *out = g_build_filename (sy_test_tmp_dir (), "never.svg", NULL);
   g_autofree char *err = NULL;
 
   /* a model that is not there: an error naming it, no picture */
@@ -198,7 +197,7 @@ test_render_session_errors (void)
   g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, missing_model);
   sy_test_assert_cli_error (err, "does not exist");
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 
   /* a bad file: the key and the file named, one line */
   g_free (session);
@@ -215,10 +214,10 @@ test_render_session_errors (void)
 
   g_free (session);
   g_clear_pointer (&err, g_free);
-  session = g_build_filename (tmp_dir, "none.switchyard", NULL);
+  session = g_build_filename (sy_test_tmp_dir (), "none.switchyard", NULL);
   g_assert_cmpint (render_session (session, NULL, out, &err), !=, 0);
   sy_test_assert_cli_error (err, "none.switchyard");
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
 
 static void
@@ -228,7 +227,7 @@ test_render_session_fingerprint (void)
   g_autofree char *fp = NULL;
   g_autofree char *rest = NULL;
   g_autofree char *session = NULL;
-  g_autofree char *out = g_build_filename (tmp_dir, "fp.svg", NULL);
+  g_autofree char *out = g_build_filename (sy_test_tmp_dir (), "fp.svg", NULL);
   g_autofree char *args = NULL;
   g_autofree char *err = NULL;
 
@@ -300,26 +299,19 @@ test_compare_session (void)
   sy_test_assert_cli_error (err, "no configuration B");
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/session/render-matches-options", test_render_session_matches_options },
+  { "/cli/session/render-views", test_render_session_views },
+  { "/cli/session/relative-model", test_render_session_relative_model },
+  { "/cli/session/errors", test_render_session_errors },
+  { "/cli/session/fingerprint", test_render_session_fingerprint },
+  { "/cli/session/compare", test_compare_session },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *olmoe = NULL;
-  int status;
-
-  g_test_init (&argc, &argv, NULL);
-  olmoe = sy_test_model_path ("olmoe", "");
-  if (g_file_test (olmoe, G_FILE_TEST_IS_DIR))
-    fixture_model = g_canonicalize_filename (olmoe, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-cli-session-XXXXXX");
-
-  g_test_add_func ("/cli/session/render-matches-options", test_render_session_matches_options);
-  g_test_add_func ("/cli/session/render-views", test_render_session_views);
-  g_test_add_func ("/cli/session/relative-model", test_render_session_relative_model);
-  g_test_add_func ("/cli/session/errors", test_render_session_errors);
-  g_test_add_func ("/cli/session/fingerprint", test_render_session_fingerprint);
-  g_test_add_func ("/cli/session/compare", test_compare_session);
-  status = sy_test_run_then_remove (tmp_dir);
-  g_free (fixture_model);
-  return status;
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -138,15 +138,18 @@ test_cli_tokenize_errors (void)
   check_one_line_error (err3);
 }
 
+static const char *const families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace", NULL };
+
+static const SyTestCase tests[] = {
+  { "/cli/tokenize", NULL, test_cli_tokenize_family, families },
+  { "/cli/tokenize/model-folder", test_cli_tokenize_model_folder },
+  { "/cli/tokenize/errors", test_cli_tokenize_errors },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
-
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/cli/tokenize", families, G_N_ELEMENTS (families), test_cli_tokenize_family);
-  g_test_add_func ("/cli/tokenize/model-folder", test_cli_tokenize_model_folder);
-  g_test_add_func ("/cli/tokenize/errors", test_cli_tokenize_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -467,7 +467,7 @@ test_import_errors (Fx            *fx,
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "import", "--from", "tgi", csv, out, NULL), ==, 1);
   sy_test_assert_cli_error (err, "unknown source 'tgi'");
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
 
 static void

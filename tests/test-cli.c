@@ -35,13 +35,16 @@ test_cli_unknown_command (void)
   sy_test_assert_cli_error (err, NULL);
 }
 
+static const SyTestCase tests[] = {
+  { "/cli/version", test_cli_version },
+  { "/cli/help", test_cli_help },
+  { "/cli/unknown-command", test_cli_unknown_command },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/version", test_cli_version);
-  g_test_add_func ("/cli/help", test_cli_help);
-  g_test_add_func ("/cli/unknown-command", test_cli_unknown_command);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include "sy-colormap.h"
 #include "sy-render-private.h"
+#include "sy-test-util.h"
 
 static void
 assert_hex (const SyColor *c,
@@ -217,16 +218,19 @@ test_ticks_and_formats (void)
   g_assert_false (_sy_router_topp_p (NULL, &p));
 }
 
+static const SyTestCase tests[] = {
+  { "/ui/colormap/sequential-endpoints", test_sequential_endpoints },
+  { "/ui/colormap/sequential-monotone", test_sequential_monotone },
+  { "/ui/colormap/diverging", test_diverging },
+  { "/ui/colormap/categorical", test_categorical },
+  { "/ui/colormap/text-contrast", test_text_contrast },
+  { "/ui/colormap/ticks-and-formats", test_ticks_and_formats },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/ui/colormap/sequential-endpoints", test_sequential_endpoints);
-  g_test_add_func ("/ui/colormap/sequential-monotone", test_sequential_monotone);
-  g_test_add_func ("/ui/colormap/diverging", test_diverging);
-  g_test_add_func ("/ui/colormap/categorical", test_categorical);
-  g_test_add_func ("/ui/colormap/text-contrast", test_text_contrast);
-  g_test_add_func ("/ui/colormap/ticks-and-formats", test_ticks_and_formats);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -243,12 +243,26 @@ test_compare_mode (void)
   sy_test_settle (50);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/compare/mode", test_compare_mode },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  app = sy_test_gui_init ("test-compare-app", NULL);
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-compare-app", NULL);
-  g_test_add_func ("/app/compare/mode", test_compare_mode);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

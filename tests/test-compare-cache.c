@@ -22,6 +22,7 @@
 #include "sy-session.h"
 #include "sy-test-compare.h"
 #include "sy-test-model.h"
+#include "sy-test-util.h"
 
 static const char *text =
   "The jury further said in term-end presentments that the City Executive Committee, "
@@ -131,9 +132,10 @@ step (Fixture    *fx,
   return sy_kl_cache_get_n_reused (fx->cache);
 }
 
+/* Fixture model @arch, sessions A and B on it and a KL cache */
 static void
-fixture_init (Fixture    *fx,
-              const char *arch)
+fixture_setup (Fixture       *fx,
+               gconstpointer  arch)
 {
   fx->model = sy_test_load_model (arch);
   fx->a = sy_session_new (fx->model);
@@ -142,7 +144,8 @@ fixture_init (Fixture    *fx,
 }
 
 static void
-fixture_clear (Fixture *fx)
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  arch)
 {
   g_clear_pointer (&fx->cache, sy_kl_cache_free);
   g_clear_pointer (&fx->a, sy_session_free);
@@ -153,45 +156,43 @@ fixture_clear (Fixture *fx)
 /* Typing at the end, an edit in the middle, B's router changed, A's
  * router changed, back: the cache gives the unchanged positions only. */
 static void
-test_edits (void)
+test_edits (Fixture       *fx,
+           gconstpointer  arch)
 {
-  Fixture fx = { 0 };
   g_autofree char *longer = g_strconcat (text, " and", NULL);
   g_autofree char *middle = g_strdup (text);
   int n, T;
 
-  fixture_init (&fx, "olmoe");
   /* the first comparison: nothing cached */
-  g_assert_cmpint (step (&fx, text, "native", "topk:k=1"), ==, 0);
+  g_assert_cmpint (step (fx, text, "native", "topk:k=1"), ==, 0);
 
   /* the same again: every position from the cache but the last (a run
    * computes its last token again) */
-  n = step (&fx, text, "native", "topk:k=1");
-  sy_session_get_logits (fx.a, &T, NULL);
+  n = step (fx, text, "native", "topk:k=1");
+  sy_session_get_logits (fx->a, &T, NULL);
   g_assert_cmpint (n, ==, T - 1);
 
   /* typing at the end: the prefix from the cache, the new tail computed */
-  n = step (&fx, longer, "native", "topk:k=1");
-  sy_session_get_logits (fx.a, &T, NULL);
+  n = step (fx, longer, "native", "topk:k=1");
+  sy_session_get_logits (fx->a, &T, NULL);
   g_assert_cmpint (n, >, 0);
   g_assert_cmpint (n, <, T);
-  g_assert_cmpint (n, ==, MIN (sy_session_get_n_reused (fx.a), sy_session_get_n_reused (fx.b)));
+  g_assert_cmpint (n, ==, MIN (sy_session_get_n_reused (fx->a), sy_session_get_n_reused (fx->b)));
 
   /* an edit in the middle: the positions after it are computed again */
   memcpy (strstr (middle, "Executive"), "Dxecutive", 9);
-  n = step (&fx, middle, "native", "topk:k=1");
+  n = step (fx, middle, "native", "topk:k=1");
   g_assert_cmpint (n, >, 0);
   g_assert_cmpint (n, <, 30);
-  g_assert_cmpint (n, ==, MIN (sy_session_get_n_reused (fx.a), sy_session_get_n_reused (fx.b)));
+  g_assert_cmpint (n, ==, MIN (sy_session_get_n_reused (fx->a), sy_session_get_n_reused (fx->b)));
 
   /* B's router changed: B runs from the start, nothing is taken */
-  g_assert_cmpint (step (&fx, middle, "native", "topk:k=2"), ==, 0);
-  g_assert_cmpint (step (&fx, middle, "native", "topk:k=2"), >, 0);
+  g_assert_cmpint (step (fx, middle, "native", "topk:k=2"), ==, 0);
+  g_assert_cmpint (step (fx, middle, "native", "topk:k=2"), >, 0);
   /* A's router changed */
-  g_assert_cmpint (step (&fx, middle, "topk:k=3", "topk:k=2"), ==, 0);
+  g_assert_cmpint (step (fx, middle, "topk:k=3", "topk:k=2"), ==, 0);
   /* back to an earlier configuration: the rows are new, so is the KL */
-  g_assert_cmpint (step (&fx, middle, "native", "topk:k=1"), ==, 0);
-  fixture_clear (&fx);
+  g_assert_cmpint (step (fx, middle, "native", "topk:k=1"), ==, 0);
 }
 
 /* A run stopped half way leaves no stale stamp: the rows it may have
@@ -205,63 +206,75 @@ stop_at_once (double      fraction,
 }
 
 static void
-test_stopped_run (void)
+test_stopped_run (Fixture       *fx,
+                 gconstpointer  arch)
 {
-  Fixture fx = { 0 };
   g_autofree char *middle = g_strdup (text);
   g_autoptr (GError) error = NULL;
   const guint64 *s;
   guint64 *before;
   int T, Tb;
 
-  fixture_init (&fx, "olmoe");
-  step (&fx, text, "native", "topk:k=1");
-  s = sy_session_get_logits_stamps (fx.a, &T);
+  step (fx, text, "native", "topk:k=1");
+  s = sy_session_get_logits_stamps (fx->a, &T);
   before = g_memdup2 (s, sizeof (guint64) * T);
   memcpy (strstr (middle, "Executive"), "Dxecutive", 9);
-  g_assert_null (sy_session_run_text (fx.a, middle, stop_at_once, NULL, &error));
+  g_assert_null (sy_session_run_text (fx->a, middle, stop_at_once, NULL, &error));
   g_assert_nonnull (error);
-  s = sy_session_get_logits_stamps (fx.a, &Tb);
+  s = sy_session_get_logits_stamps (fx->a, &Tb);
   g_assert_cmpint (Tb, ==, T);
   /* the rows the stopped run started from on are no longer the old ones */
   g_assert_cmpuint (s[T - 1], !=, before[T - 1]);
   g_assert_cmpuint (s[0], ==, before[0]);
   g_free (before);
   /* and the comparison after it is still right */
-  step (&fx, middle, "native", "topk:k=1");
-  step (&fx, text, "native", "topk:k=1");
-  fixture_clear (&fx);
+  step (fx, middle, "native", "topk:k=1");
+  step (fx, text, "native", "topk:k=1");
 }
 
 /* Another model: its sessions' stamps are new. */
 static void
-test_other_model (void)
+test_other_model (Fixture       *fx,
+                 gconstpointer  arch)
 {
-  Fixture fx = { 0 };
   g_autoptr (SyModel) other = sy_test_load_model ("qwen2_moe");
   SyKlCache *cache;
 
-  fixture_init (&fx, "olmoe");
-  step (&fx, text, "native", "topk:k=1");
-  g_assert_cmpint (sy_kl_cache_get_n_reused (fx.cache), ==, 0);
+  step (fx, text, "native", "topk:k=1");
+  g_assert_cmpint (sy_kl_cache_get_n_reused (fx->cache), ==, 0);
   /* the same cache on the other model's sessions */
-  cache = g_steal_pointer (&fx.cache);
-  fixture_clear (&fx);
-  fx.model = g_steal_pointer (&other);
-  fx.a = sy_session_new (fx.model);
-  fx.b = sy_session_new (fx.model);
-  fx.cache = cache;
-  g_assert_cmpint (step (&fx, text, "native", "topk:k=1"), ==, 0);
-  g_assert_cmpint (step (&fx, text, "native", "topk:k=1"), >, 0);
-  fixture_clear (&fx);
+  cache = g_steal_pointer (&fx->cache);
+  fixture_teardown (fx, NULL);
+  fx->model = g_steal_pointer (&other);
+  fx->a = sy_session_new (fx->model);
+  fx->b = sy_session_new (fx->model);
+  fx->cache = cache;
+  g_assert_cmpint (step (fx, text, "native", "topk:k=1"), ==, 0);
+  g_assert_cmpint (step (fx, text, "native", "topk:k=1"), >, 0);
+}
+
+/* the tests on a Fixture of olmoe */
+static void
+add_fixture_tests (void)
+{
+  static const struct
+  {
+    const char *path;
+    void      (*func) (Fixture      *fx,
+                       gconstpointer arch);
+  } fixture_tests[] = {
+    { "/compare-cache/edits", test_edits },
+    { "/compare-cache/stopped-run", test_stopped_run },
+    { "/compare-cache/other-model", test_other_model },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_tests); i++)
+    g_test_add (fixture_tests[i].path, Fixture, "olmoe", fixture_setup, fixture_tests[i].func, fixture_teardown);
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/compare-cache/edits", test_edits);
-  g_test_add_func ("/compare-cache/stopped-run", test_stopped_run);
-  g_test_add_func ("/compare-cache/other-model", test_other_model);
-  return g_test_run ();
+  return sy_test_main (argc, argv, NULL, add_fixture_tests, NULL);
 }

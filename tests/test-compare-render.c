@@ -240,14 +240,17 @@ test_side (void)
   cairo_surface_destroy (s);
 }
 
+static const SyTestCase tests[] = {
+  { "/ui/compare/diff-colors", test_diff_colors },
+  { "/ui/compare/scroll", test_scroll },
+  { "/ui/compare/svg", test_svg },
+  { "/ui/compare/side", test_side },
+  { NULL, NULL }
+};
+
 int
-main (int   argc,
-      char *argv[])
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/ui/compare/diff-colors", test_diff_colors);
-  g_test_add_func ("/ui/compare/scroll", test_scroll);
-  g_test_add_func ("/ui/compare/svg", test_svg);
-  g_test_add_func ("/ui/compare/side", test_side);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

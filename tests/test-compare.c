@@ -273,9 +273,7 @@ test_errors (void)
   g_assert_no_error (error);
   cmp = sy_compare_new (ta, NULL, tb, NULL, 0, &error);
   g_assert_null (cmp);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "token 2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "token 2");
 
   tc = sy_session_run (b, ids3, 3, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -341,17 +339,20 @@ test_json (void)
   json_object_put (root);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/compare/self", test_self },
+  { "/engine/compare/topp-order", test_topp_order },
+  { "/engine/compare/topp-order-demo", test_topp_order_demo },
+  { "/engine/compare/sharing-exact", test_sharing_exact },
+  { "/engine/compare/sharing-native-da", test_sharing_native_da },
+  { "/engine/compare/errors", test_errors },
+  { "/engine/compare/json", test_json },
+  { NULL, NULL }
+};
+
 int
-main (int   argc,
-      char *argv[])
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/compare/self", test_self);
-  g_test_add_func ("/engine/compare/topp-order", test_topp_order);
-  g_test_add_func ("/engine/compare/topp-order-demo", test_topp_order_demo);
-  g_test_add_func ("/engine/compare/sharing-exact", test_sharing_exact);
-  g_test_add_func ("/engine/compare/sharing-native-da", test_sharing_native_da);
-  g_test_add_func ("/engine/compare/errors", test_errors);
-  g_test_add_func ("/engine/compare/json", test_json);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -566,15 +566,22 @@ test_default_model (void)
   json_object_put (trace);
 }
 
-int
-main (int    argc,
-      char **argv)
+static const SyTestCase tests[] = {
+  { "/demo-models/dasg-cost", test_dasg_cost },
+  { "/demo-models/bad-config", test_bad_config },
+  { "/demo-models/default-model", test_default_model },
+  { NULL, NULL }
+};
+
+/* parity and native-spec tests for each demo model under tests/data (a
+ * folder with a reference.json; its name, interned, is the tests' data),
+ * incremental ones for those whose attention is "gmha" */
+static void
+add_model_tests (void)
 {
   g_autofree char *root = NULL;
   g_autoptr (GDir) dir = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-
-  g_test_init (&argc, &argv, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
 
   root = g_build_filename (g_getenv ("SY_SOURCE_ROOT"), "tests", "data", NULL);
   dir = g_dir_open (root, 0, NULL);
@@ -584,7 +591,7 @@ main (int    argc,
       g_autofree char *ref = g_build_filename (root, n, "reference.json", NULL);
 
       if (g_file_test (ref, G_FILE_TEST_IS_REGULAR))
-        g_ptr_array_add (names, g_strdup (n));
+        g_ptr_array_add (names, (gpointer) g_intern_string (n));
     }
   g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
   g_assert_cmpuint (names->len, >, 0);
@@ -606,8 +613,11 @@ main (int    argc,
       g_test_add_data_func (q, n, test_native_spec);
       json_object_put (ref);
     }
-  g_test_add_func ("/demo-models/dasg-cost", test_dasg_cost);
-  g_test_add_func ("/demo-models/bad-config", test_bad_config);
-  g_test_add_func ("/demo-models/default-model", test_default_model);
-  return g_test_run ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  return sy_test_main (argc, argv, tests, add_model_tests, NULL);
 }

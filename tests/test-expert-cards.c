@@ -414,16 +414,28 @@ test_corpus (void)
   sy_test_remove_tree (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/expert-cards/click", test_click },
+  { "/app/expert-cards/corpus", test_corpus },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  sy_test_ensure_brown ();
+  app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  char *brown_tmp;
-
-  g_test_init (&argc, &argv, NULL);
-  brown_tmp = sy_test_ensure_brown ();
-  app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
-  g_test_add_func ("/app/expert-cards/click", test_click);
-  g_test_add_func ("/app/expert-cards/corpus", test_corpus);
-  return sy_test_gui_run (&app, brown_tmp);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

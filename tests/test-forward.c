@@ -226,23 +226,47 @@ assert_traces_equal (const SyTrace *a,
   g_assert_cmpfloat (sy_test_max_abs_diff (a->nll, b->nll, MAX (a->n_tokens - 1, 0)), <=, tol);
 }
 
+/* Fixture model @arch and two sessions on it: @ref runs each text anew,
+ * @test is the session under test */
+typedef struct
+{
+  SyModel   *model;
+  SySession *ref;
+  SySession *test;
+} TwoSessions;
+
+static void
+two_sessions_setup (TwoSessions   *fx,
+                    gconstpointer  arch)
+{
+  fx->model = sy_test_load_model (arch);
+  fx->ref = sy_session_new (fx->model);
+  fx->test = sy_session_new (fx->model);
+}
+
+static void
+two_sessions_teardown (TwoSessions   *fx,
+                       gconstpointer  arch)
+{
+  sy_session_free (fx->test);
+  sy_session_free (fx->ref);
+  sy_model_unref (fx->model);
+}
+
 /* prefill of a prefix, then one decode step per remaining token, equals a
  * full prefill: logits (1e-5), routing, NLL */
 static void
-test_incremental (gconstpointer data)
+test_incremental (TwoSessions   *fx,
+                  gconstpointer  arch)
 {
-  const char *arch = data;
-  g_autoptr (SyModel) model = sy_test_load_model (arch);
-  g_autoptr (SySession) full = sy_session_new (model);
-  g_autoptr (SySession) inc = sy_session_new (model);
   g_autoptr (SyTrace) ref = NULL;
   g_autoptr (SyTrace) last = NULL;
   int32_t ids[24];
   int n = 24;
 
   for (int i = 0; i < n; i++)
-    ids[i] = (i * 131 + 7) % sy_model_get_info (model)->vocab_size;
-  g_assert_cmpfloat (sy_test_run_incremental (full, inc, ids, n, 10, &ref, &last), <=, 1e-5);
+    ids[i] = (i * 131 + 7) % sy_model_get_info (fx->model)->vocab_size;
+  g_assert_cmpfloat (sy_test_run_incremental (fx->ref, fx->test, ids, n, 10, &ref, &last), <=, 1e-5);
   assert_traces_equal (ref, last, 1e-5);
   g_assert_cmpfloat (fabs (ref->perplexity - last->perplexity), <=, 1e-4 * ref->perplexity);
 }
@@ -250,12 +274,9 @@ test_incremental (gconstpointer data)
 /* editing the middle of the text keeps the common prefix from the cache
  * and gives what a fresh session gives */
 static void
-test_edit (gconstpointer data)
+test_edit (TwoSessions   *fx,
+           gconstpointer  arch)
 {
-  const char *arch = data;
-  g_autoptr (SyModel) model = sy_test_load_model (arch);
-  g_autoptr (SySession) s = sy_session_new (model);
-  g_autoptr (SySession) fresh = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTrace) t1 = NULL;
   g_autoptr (SyTrace) t2 = NULL;
@@ -273,26 +294,26 @@ test_edit (gconstpointer data)
   memcpy (edited + 11, ids + 10, sizeof (int32_t) * 10);
   edited[21] = 5;
 
-  sy_session_set_capture_hidden (s, TRUE);
-  sy_session_set_capture_hidden (fresh, TRUE);
-  t1 = sy_session_run (s, ids, 20, NULL, NULL, &error);
+  sy_session_set_capture_hidden (fx->test, TRUE);
+  sy_session_set_capture_hidden (fx->ref, TRUE);
+  t1 = sy_session_run (fx->test, ids, 20, NULL, NULL, &error);
   g_assert_no_error (error);
-  t2 = sy_session_run (s, edited, 22, NULL, NULL, &error);
+  t2 = sy_session_run (fx->test, edited, 22, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sy_session_get_n_reused (s), ==, 9);
-  t3 = sy_session_run (fresh, edited, 22, NULL, NULL, &error);
+  g_assert_cmpint (sy_session_get_n_reused (fx->test), ==, 9);
+  t3 = sy_session_run (fx->ref, edited, 22, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sy_session_get_n_reused (fresh), ==, 0);
+  g_assert_cmpint (sy_session_get_n_reused (fx->ref), ==, 0);
 
-  a = sy_session_get_logits (s, &T, &V);
-  b = sy_session_get_logits (fresh, &T, &V);
+  a = sy_session_get_logits (fx->test, &T, &V);
+  b = sy_session_get_logits (fx->ref, &T, &V);
   g_assert_cmpint (T, ==, 22);
   g_assert_cmpfloat (sy_test_max_abs_diff (a, b, (gsize) T * V), <=, 1e-5);
-  for (int i = 0; i <= sy_model_get_info (model)->n_layers; i++)
+  for (int i = 0; i <= sy_model_get_info (fx->model)->n_layers; i++)
     {
       int H;
-      const float *ha = sy_session_get_hidden (s, i, &T, &H);
-      const float *hb = sy_session_get_hidden (fresh, i, &T, &H);
+      const float *ha = sy_session_get_hidden (fx->test, i, &T, &H);
+      const float *hb = sy_session_get_hidden (fx->ref, i, &T, &H);
 
       g_assert_nonnull (ha);
       g_assert_cmpfloat (sy_test_max_abs_diff (ha, hb, (gsize) T * H), <=, 1e-5);
@@ -308,35 +329,32 @@ test_edit (gconstpointer data)
  * off recomputes from the first position without logits, and the result
  * equals a full run's everywhere */
 static void
-test_last_logits (gconstpointer data)
+test_last_logits (TwoSessions   *fx,
+                  gconstpointer  arch)
 {
-  const char *arch = data;
-  g_autoptr (SyModel) model = sy_test_load_model (arch);
-  g_autoptr (SySession) full = sy_session_new (model);
-  g_autoptr (SySession) last = sy_session_new (model);
   g_autoptr (GError) error = NULL;
   int32_t ids[21];
-  int V = sy_model_get_info (model)->vocab_size;
+  int V = sy_model_get_info (fx->model)->vocab_size;
 
   for (int i = 0; i < 21; i++)
     ids[i] = (i * 113 + 5) % V;
-  g_assert_false (sy_session_get_last_logits (last));
-  sy_session_set_last_logits (last, TRUE);
-  g_assert_true (sy_session_get_last_logits (last));
+  g_assert_false (sy_session_get_last_logits (fx->test));
+  sy_session_set_last_logits (fx->test, TRUE);
+  g_assert_true (sy_session_get_last_logits (fx->test));
   for (int n = 20; n <= 21; n++)
     {
-      g_autoptr (SyTrace) a = sy_session_run (full, ids, n, NULL, NULL, &error);
+      g_autoptr (SyTrace) a = sy_session_run (fx->ref, ids, n, NULL, NULL, &error);
       g_autoptr (SyTrace) b = NULL;
       const float *la, *lb;
       int T;
 
       g_assert_no_error (error);
-      b = sy_session_run (last, ids, n, NULL, NULL, &error);
+      b = sy_session_run (fx->test, ids, n, NULL, NULL, &error);
       g_assert_no_error (error);
       /* the second run is a decode step on the cache */
-      g_assert_cmpint (sy_session_get_n_reused (last), ==, n == 20 ? 0 : 20);
-      la = sy_session_get_logits (full, &T, NULL);
-      lb = sy_session_get_logits (last, &T, NULL);
+      g_assert_cmpint (sy_session_get_n_reused (fx->test), ==, n == 20 ? 0 : 20);
+      la = sy_session_get_logits (fx->ref, &T, NULL);
+      lb = sy_session_get_logits (fx->test, &T, NULL);
       g_assert_cmpint (T, ==, n);
       g_assert_cmpfloat (sy_test_max_abs_diff (la + (gsize) (n - 1) * V, lb + (gsize) (n - 1) * V, V), <=, 1e-5);
       for (int t = 0; t < 19; t++)
@@ -351,36 +369,36 @@ test_last_logits (gconstpointer data)
 
   /* every position's logits again: the cache before the first position
    * without them is all that is reused */
-  sy_session_set_last_logits (last, FALSE);
+  sy_session_set_last_logits (fx->test, FALSE);
   {
-    g_autoptr (SyTrace) a = sy_session_run (full, ids, 21, NULL, NULL, &error);
-    g_autoptr (SyTrace) b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    g_autoptr (SyTrace) a = sy_session_run (fx->ref, ids, 21, NULL, NULL, &error);
+    g_autoptr (SyTrace) b = sy_session_run (fx->test, ids, 21, NULL, NULL, &error);
     int T;
 
     g_assert_no_error (error);
-    g_assert_cmpint (sy_session_get_n_reused (last), ==, 0);
-    g_assert_cmpfloat (sy_test_max_abs_diff (sy_session_get_logits (full, &T, NULL),
-                                             sy_session_get_logits (last, &T, NULL), (gsize) 21 * V), <=, 1e-5);
+    g_assert_cmpint (sy_session_get_n_reused (fx->test), ==, 0);
+    g_assert_cmpfloat (sy_test_max_abs_diff (sy_session_get_logits (fx->ref, &T, NULL),
+                                             sy_session_get_logits (fx->test, &T, NULL), (gsize) 21 * V), <=, 1e-5);
     assert_traces_equal (a, b, 1e-5);
     g_assert_cmpfloat (fabs (a->perplexity - b->perplexity), <=, 1e-4 * a->perplexity);
   }
   /* a run with the option on that extends a full run keeps the whole
    * cache, and a full run after it reuses the positions that have logits */
-  sy_session_set_last_logits (last, TRUE);
+  sy_session_set_last_logits (fx->test, TRUE);
   {
     g_autoptr (SyTrace) b = NULL;
 
     ids[20] = (ids[20] + 1) % V;
-    b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    b = sy_session_run (fx->test, ids, 21, NULL, NULL, &error);
     g_assert_no_error (error);
-    g_assert_cmpint (sy_session_get_n_reused (last), ==, 20);
+    g_assert_cmpint (sy_session_get_n_reused (fx->test), ==, 20);
     g_assert_false (isnan (b->nll[18]));
     g_assert_false (isnan (b->perplexity));
-    sy_session_set_last_logits (last, FALSE);
+    sy_session_set_last_logits (fx->test, FALSE);
     g_clear_pointer (&b, sy_trace_free);
-    b = sy_session_run (last, ids, 21, NULL, NULL, &error);
+    b = sy_session_run (fx->test, ids, 21, NULL, NULL, &error);
     g_assert_no_error (error);
-    g_assert_cmpint (sy_session_get_n_reused (last), ==, 20);
+    g_assert_cmpint (sy_session_get_n_reused (fx->test), ==, 20);
   }
 }
 
@@ -443,15 +461,11 @@ test_bad_ids (void)
 
   t = sy_session_run (s, ids, 0, NULL, NULL, &error);
   g_assert_null (t);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "empty"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "empty");
 
   t = sy_session_run (s, ids, 3, NULL, NULL, &error);
   g_assert_null (t);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "3000"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "3000");
 
   ids[1] = -1;
   t = sy_session_run (s, ids, 3, NULL, NULL, &error);
@@ -650,15 +664,37 @@ static const ConvertCase convert_cases[] = {
   { "granitemoe", SY_DTYPE_F16, 0.03 },
 };
 
-int
-main (int    argc,
-      char **argv)
+static const SyTestCase tests[] = {
+  { "/engine/forward/fixture", NULL, test_fixture, archs },
+  { "/engine/forward/policy-cache", test_policy_cache },
+  { "/engine/forward/bad-ids", test_bad_ids },
+  { "/engine/forward/cancel", test_cancel },
+  { NULL, NULL }
+};
+
+/* the two-session tests of each arch, and the converted models' */
+static void
+add_model_tests (void)
 {
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/engine/forward/fixture", archs, -1, test_fixture);
-  sy_test_add_each ("/engine/forward/incremental", archs, -1, test_incremental);
-  sy_test_add_each ("/engine/forward/edit", archs, -1, test_edit);
-  sy_test_add_each ("/engine/forward/last-logits", archs, -1, test_last_logits);
+  static const struct
+  {
+    const char *name;
+    void      (*func) (TwoSessions  *fx,
+                       gconstpointer arch);
+  } two_session_tests[] = {
+    { "incremental", test_incremental },
+    { "edit", test_edit },
+    { "last-logits", test_last_logits },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (two_session_tests); i++)
+    for (guint a = 0; archs[a] != NULL; a++)
+      {
+        g_autofree char *path = g_strdup_printf ("/engine/forward/%s/%s", two_session_tests[i].name, archs[a]);
+
+        g_test_add (path, TwoSessions, archs[a], two_sessions_setup, two_session_tests[i].func,
+                    two_sessions_teardown);
+      }
   for (guint i = 0; i < G_N_ELEMENTS (convert_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/engine/forward/converted/%s/%s",
@@ -667,8 +703,11 @@ main (int    argc,
 
       g_test_add_data_func (path, &convert_cases[i], test_converted);
     }
-  g_test_add_func ("/engine/forward/policy-cache", test_policy_cache);
-  g_test_add_func ("/engine/forward/bad-ids", test_bad_ids);
-  g_test_add_func ("/engine/forward/cancel", test_cancel);
-  return g_test_run ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  return sy_test_main (argc, argv, tests, add_model_tests, NULL);
 }

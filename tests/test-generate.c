@@ -201,14 +201,17 @@ test_loop (void)
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
 }
 
+static const SyTestCase tests[] = {
+  { "/generate/greedy", test_greedy },
+  { "/generate/distribution", test_distribution },
+  { "/generate/seed", test_seed },
+  { "/generate/loop", test_loop },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/generate/greedy", test_greedy);
-  g_test_add_func ("/generate/distribution", test_distribution);
-  g_test_add_func ("/generate/seed", test_seed);
-  g_test_add_func ("/generate/loop", test_loop);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

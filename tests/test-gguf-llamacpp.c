@@ -346,22 +346,30 @@ put_str (GByteArray *b,
   g_byte_array_append (b, (const guint8 *) s, strlen (s));
 }
 
+/* A hand-made broken GGUF file @name and what its error must mention */
+typedef struct
+{
+  const char *name;
+  guint64     array_count;
+  guint32     type;
+  guint64     d0;
+  guint64     d1;
+  guint64     offset;
+  gsize       data_bytes;
+  const char *needles[5];
+} RawGguf;
+
 /* A GGUF v3 of one tensor 'token_embd.weight' (@type, dims @d0 x @d1, at
  * @offset, followed by @data_bytes bytes of data) and, with @array_count,
  * a u32 array 'k.arr' that claims that many values (holding one). */
 static char *
-write_raw (const char *dir,
-           const char *name,
-           guint64     array_count,
-           guint32     type,
-           guint64     d0,
-           guint64     d1,
-           guint64     offset,
-           gsize       data_bytes)
+write_raw (const char    *dir,
+           const RawGguf *r)
 {
   g_autoptr (GByteArray) b = g_byte_array_new ();
   g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
+  char *path = g_build_filename (dir, r->name, NULL);
+  guint64 array_count = r->array_count;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
   sy_test_put_le (b, 3, 4);
@@ -380,17 +388,33 @@ write_raw (const char *dir,
     }
   put_str (b, "token_embd.weight");
   sy_test_put_le (b, 2, 4);
-  sy_test_put_le (b, d0, 8);
-  sy_test_put_le (b, d1, 8);
-  sy_test_put_le (b, type, 4);
-  sy_test_put_le (b, offset, 8);
+  sy_test_put_le (b, r->d0, 8);
+  sy_test_put_le (b, r->d1, 8);
+  sy_test_put_le (b, r->type, 4);
+  sy_test_put_le (b, r->offset, 8);
   while (b->len % 32)
     g_byte_array_append (b, (const guint8 *) "", 1);
-  for (gsize i = 0; i < data_bytes; i++)
+  for (gsize i = 0; i < r->data_bytes; i++)
     g_byte_array_append (b, (const guint8 *) "\x01", 1);
   g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, &error));
   g_assert_no_error (error);
   return path;
+}
+
+/* Each of the @n files written and refused with its needles */
+static void
+assert_raw_fail (const RawGguf *files,
+                 gsize          n)
+{
+  g_autofree char *dir = tmp_dir ();
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *path = write_raw (dir, &files[i]);
+
+      assert_fails (path, files[i].needles);
+    }
+  sy_test_remove_tree (dir);
 }
 
 static void
@@ -436,59 +460,47 @@ test_bad_truncated (void)
 static void
 test_bad_data_past_end (void)
 {
-  g_autofree char *dir = tmp_dir ();
-  g_autofree char *path = write_raw (dir, "past.gguf", 0, 0, 8, 2, 0, 32);
-  static const char *const needles[] = { "past.gguf", "token_embd.weight", "past the end", NULL };
-  static const char *const needles2[] = { "token_embd.weight", "offset", NULL };
-  g_autofree char *path2 = write_raw (dir, "offset.gguf", 0, 0, 8, 2, G_MAXUINT64 - 31, 64);
+  static const RawGguf files[] = {
+    { "past.gguf", 0, 0, 8, 2, 0, 32, { "past.gguf", "token_embd.weight", "past the end" } },
+    { "offset.gguf", 0, 0, 8, 2, G_MAXUINT64 - 31, 64, { "token_embd.weight", "offset" } },
+  };
 
-  assert_fails (path, needles);
-  assert_fails (path2, needles2);
-  sy_test_remove_tree (dir);
+  assert_raw_fail (files, G_N_ELEMENTS (files));
 }
 
 static void
 test_bad_block_size (void)
 {
-  g_autofree char *dir = tmp_dir ();
-  /* Q4_K (id 12) rows of 100 values: its block is 256 */
-  g_autofree char *path = write_raw (dir, "block.gguf", 0, 12, 100, 2, 0, 4096);
-  /* Q8_0 (id 8) rows of 48: its block is 32 */
-  g_autofree char *path2 = write_raw (dir, "block8.gguf", 0, 8, 48, 2, 0, 4096);
-  static const char *const needles[] = { "token_embd.weight", "Q4_K", "100", "256", NULL };
-  static const char *const needles2[] = { "token_embd.weight", "Q8_0", "48", "32", NULL };
+  static const RawGguf files[] = {
+    /* Q4_K (id 12) rows of 100 values: its block is 256 */
+    { "block.gguf", 0, 12, 100, 2, 0, 4096, { "token_embd.weight", "Q4_K", "100", "256" } },
+    /* Q8_0 (id 8) rows of 48: its block is 32 */
+    { "block8.gguf", 0, 8, 48, 2, 0, 4096, { "token_embd.weight", "Q8_0", "48", "32" } },
+  };
 
-  assert_fails (path, needles);
-  assert_fails (path2, needles2);
-  sy_test_remove_tree (dir);
+  assert_raw_fail (files, G_N_ELEMENTS (files));
 }
 
 static void
 test_bad_huge_array (void)
 {
-  g_autofree char *dir = tmp_dir ();
-  static const char *const needles[] = { "huge.gguf", "k.arr", "claims", NULL };
-  g_autofree char *p1 = write_raw (dir, "huge.gguf", G_GUINT64_CONSTANT (1) << 62, 0, 8, 2, 0, 64);
-  g_autofree char *p2 = write_raw (dir, "huge2.gguf", G_MAXUINT64, 0, 8, 2, 0, 64);
-  g_autofree char *p3 = write_raw (dir, "huge3.gguf", 1000, 0, 8, 2, 0, 64);
-  static const char *const needles2[] = { "huge2.gguf", "k.arr", NULL };
-  static const char *const needles3[] = { "huge3.gguf", "k.arr", NULL };
+  static const RawGguf files[] = {
+    { "huge.gguf", G_GUINT64_CONSTANT (1) << 62, 0, 8, 2, 0, 64, { "huge.gguf", "k.arr", "claims" } },
+    { "huge2.gguf", G_MAXUINT64, 0, 8, 2, 0, 64, { "huge2.gguf", "k.arr" } },
+    { "huge3.gguf", 1000, 0, 8, 2, 0, 64, { "huge3.gguf", "k.arr" } },
+  };
 
-  assert_fails (p1, needles);
-  assert_fails (p2, needles2);
-  assert_fails (p3, needles3);
-  sy_test_remove_tree (dir);
+  assert_raw_fail (files, G_N_ELEMENTS (files));
 }
 
 static void
 test_bad_unknown_type (void)
 {
-  g_autofree char *dir = tmp_dir ();
-  g_autofree char *path = write_raw (dir, "type.gguf", 0, 200, 32, 2, 0, 4096);
-  static const char *const needles[] = { "type.gguf", "token_embd.weight", "200", NULL };
+  static const RawGguf files[] = {
+    { "type.gguf", 0, 200, 32, 2, 0, 4096, { "type.gguf", "token_embd.weight", "200" } },
+  };
 
-  assert_fails (path, needles);
-  sy_test_remove_tree (dir);
+  assert_raw_fail (files, G_N_ELEMENTS (files));
 }
 
 static void
@@ -582,95 +594,87 @@ edit_copy (const char *src,
   return path;
 }
 
+/* A fixture GGUF file @src with key @find renamed to @replace (and, when
+ * @value >= 0, its u32 value set to it), written as @name: it loads when
+ * @needles is empty, else its error mentions them */
+typedef struct
+{
+  const char *src;
+  const char *name;
+  const char *find;
+  const char *replace;
+  gint64      value;
+  const char *needles[4];
+} MetadataEdit;
+
+static const MetadataEdit metadata_edits[] = {
+  /* softmax gating on DeepSeek-V3 (expert_group_count renamed) */
+  { "deepseek_v3.gguf", "gating.gguf", "deepseek2.expert_group_count", "deepseek2.expert_gating_func", 1,
+    { "gating.gguf", "deepseek2.expert_gating_func", "sigmoid" } },
+  /* sigmoid (2) on DeepSeek-V3: what it is; loads (the groups are gone
+   * with the renamed key: no group limit) */
+  { "deepseek_v3.gguf", "sigmoid.gguf", "deepseek2.expert_group_count", "deepseek2.expert_gating_func", 2,
+    { NULL } },
+  /* no gating function and no selection bias: DeepSeek-V2's softmax */
+  { "deepseek_v3.gguf", "v2.gguf", "exp_probs_b.bias", "exp_probs_x.bias", -1,
+    { "DeepSeek-V2's softmax routing" } },
+  { "deepseek_v3.gguf", "vlen.gguf", "deepseek2.attention.value_length_mla",
+    "deepseek2.attention.value_length_xyz", -1, { "value_length_mla" } },
+  { "deepseek_v3.gguf", "vb.gguf", "blk.1.attn_v_b.weight", "blk.1.attn_v_x.weight", -1,
+    { "'blk.1.attn_v_b.weight' is missing" } },
+  /* partial rotary: not what these archs do */
+  { "granitemoe.gguf", "rope.gguf", "granitemoe.rope.dimension_count", "granitemoe.rope.dimension_count", 8,
+    { "granitemoe.rope.dimension_count 8" } },
+};
+
 /* llama.cpp metadata we do not run is refused, never ignored */
 static void
 test_bad_metadata (void)
 {
   g_autofree char *dir = tmp_dir ();
-  g_autoptr (GError) error = NULL;
 
-  {
-    /* softmax gating on DeepSeek-V3 (expert_group_count renamed) */
-    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "gating.gguf", "deepseek2.expert_group_count",
-                                    "deepseek2.expert_gating_func", 1);
-    static const char *const needles[] = { "gating.gguf", "deepseek2.expert_gating_func", "sigmoid", NULL };
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
+  for (guint i = 0; i < G_N_ELEMENTS (metadata_edits); i++)
+    {
+      const MetadataEdit *e = &metadata_edits[i];
+      g_autofree char *p = edit_copy (e->src, dir, e->name, e->find, e->replace, e->value);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
 
-    g_assert_null (m);
-    g_assert_nonnull (error);
-    for (int i = 0; needles[i]; i++)
-      g_assert_nonnull (strstr (error->message, needles[i]));
-    g_clear_error (&error);
-  }
-  {
-    /* sigmoid (2) on DeepSeek-V3: what it is; loads */
-    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "sigmoid.gguf", "deepseek2.expert_group_count",
-                                    "deepseek2.expert_gating_func", 2);
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
-
-    /* (the groups are gone with the renamed key: no group limit) */
-    g_assert_no_error (error);
-    g_assert_nonnull (m);
-  }
-  {
-    /* no gating function and no selection bias: DeepSeek-V2's softmax */
-    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "v2.gguf", "exp_probs_b.bias",
-                                    "exp_probs_x.bias", -1);
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
-
-    g_assert_null (m);
-    g_assert_nonnull (strstr (error->message, "DeepSeek-V2's softmax routing"));
-    g_clear_error (&error);
-  }
-  {
-    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "vlen.gguf", "deepseek2.attention.value_length_mla",
-                                    "deepseek2.attention.value_length_xyz", -1);
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
-
-    g_assert_null (m);
-    g_assert_nonnull (strstr (error->message, "value_length_mla"));
-    g_clear_error (&error);
-  }
-  {
-    g_autofree char *p = edit_copy ("deepseek_v3.gguf", dir, "vb.gguf", "blk.1.attn_v_b.weight",
-                                    "blk.1.attn_v_x.weight", -1);
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
-
-    g_assert_null (m);
-    g_assert_nonnull (strstr (error->message, "'blk.1.attn_v_b.weight' is missing"));
-    g_clear_error (&error);
-  }
-  {
-    /* partial rotary: not what these archs do */
-    g_autofree char *p = edit_copy ("granitemoe.gguf", dir, "rope.gguf", "granitemoe.rope.dimension_count",
-                                    "granitemoe.rope.dimension_count", 8);
-    g_autoptr (SyModel) m = sy_model_load (p, NULL, NULL, &error);
-
-    g_assert_null (m);
-    g_assert_nonnull (strstr (error->message, "granitemoe.rope.dimension_count 8"));
-    g_clear_error (&error);
-  }
+      if (e->needles[0] == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (m);
+          continue;
+        }
+      g_assert_null (m);
+      g_assert_nonnull (error);
+      for (int k = 0; k < (int) G_N_ELEMENTS (e->needles) && e->needles[k] != NULL; k++)
+        g_assert_nonnull (strstr (error->message, e->needles[k]));
+    }
   sy_test_remove_tree (dir);
 }
+
+static const char *const archs[] = {
+  "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss", NULL
+};
+
+static const SyTestCase tests[] = {
+  { "/engine/gguf-llamacpp/fixture", NULL, test_fixture, archs },
+  { "/engine/gguf-llamacpp/split", test_split },
+  { "/engine/gguf-llamacpp/cli", test_cli },
+  { "/engine/gguf-llamacpp/bad/truncated", test_bad_truncated },
+  { "/engine/gguf-llamacpp/bad/data-past-end", test_bad_data_past_end },
+  { "/engine/gguf-llamacpp/bad/block-size", test_bad_block_size },
+  { "/engine/gguf-llamacpp/bad/huge-array", test_bad_huge_array },
+  { "/engine/gguf-llamacpp/bad/unknown-type", test_bad_unknown_type },
+  { "/engine/gguf-llamacpp/bad/split", test_bad_split },
+  { "/engine/gguf-llamacpp/bad/metadata", test_bad_metadata },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const archs[] = {
-    "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", "granitemoe", "deepseek_v3", "gpt_oss",
-  };
-
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/engine/gguf-llamacpp/fixture", archs, G_N_ELEMENTS (archs), test_fixture);
-  g_test_add_func ("/engine/gguf-llamacpp/split", test_split);
-  g_test_add_func ("/engine/gguf-llamacpp/cli", test_cli);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/truncated", test_bad_truncated);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/data-past-end", test_bad_data_past_end);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/block-size", test_bad_block_size);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/huge-array", test_bad_huge_array);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/unknown-type", test_bad_unknown_type);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/split", test_bad_split);
-  g_test_add_func ("/engine/gguf-llamacpp/bad/metadata", test_bad_metadata);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

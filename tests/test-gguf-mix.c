@@ -24,8 +24,6 @@
 #include "sy-session.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 /* 8 layers of 256-wide rows, 4 experts: every K-quant fits, so the types
  * are the mixes' own; use_more_bits (i, 8) holds for layers 0, 3, 6, 7 */
 static const SyRandomModelSpec wide = {
@@ -170,7 +168,7 @@ static char *
 make_model (const SyRandomModelSpec *spec)
 {
   g_autoptr (GError) error = NULL;
-  char *dir = g_build_filename (tmp_dir, spec->name, NULL);
+  char *dir = g_build_filename (sy_test_tmp_dir (), spec->name, NULL);
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
@@ -309,7 +307,7 @@ check_mix (const SyRandomModelSpec *spec,
 {
   g_autofree char *src = make_model (spec);
   g_autofree char *name = g_strdup_printf ("%s-%s.gguf", spec->name, mix_name);
-  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), name, NULL);
   g_autofree char *deq = NULL;
   g_autofree float *l_gguf = NULL, *l_f32 = NULL, *l_deq = NULL;
   g_autoptr (GError) error = NULL;
@@ -330,7 +328,7 @@ check_mix (const SyRandomModelSpec *spec,
   {
     const char *types[] = { "Q5_0", "Q5_1", "Q5_K" };
     g_autoptr (SyGguf) f32 = NULL;
-    g_autofree char *f32_path = g_build_filename (tmp_dir, "names.gguf", NULL);
+    g_autofree char *f32_path = g_build_filename (sy_test_tmp_dir (), "names.gguf", NULL);
 
     g_assert_true (sy_gguf_convert (src, f32_path, SY_DTYPE_F32, &error));
     g_assert_no_error (error);
@@ -351,7 +349,7 @@ check_mix (const SyRandomModelSpec *spec,
       g_assert_false (sy_gguf_convert_full (src, path, &(SyGgufConvertOptions) { SY_DTYPE_F32, mix }, &error));
       g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
       g_assert_nonnull (strstr (error->message, "a type this build cannot write yet"));
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      sy_test_assert_no_file (path);
       g_test_message ("%s %s: needs a type this build does not write (%s)", spec->name, mix_name,
                       error->message);
       return FALSE;
@@ -446,7 +444,7 @@ static void
 test_cli (void)
 {
   g_autofree char *src = make_model (&wide);
-  g_autofree char *out = g_build_filename (tmp_dir, "cli.gguf", NULL);
+  g_autofree char *out = g_build_filename (sy_test_tmp_dir (), "cli.gguf", NULL);
   g_autofree char *err = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SyGguf) gguf = NULL;
@@ -471,8 +469,8 @@ test_cli (void)
   g_assert_nonnull (strstr (err, "unknown type 'q3_k_m'"));
   g_clear_pointer (&err, g_free);
   g_unlink (out);
-  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", tmp_dir, "--type", "Q4_K_M", out, NULL), ==, 1);
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", sy_test_tmp_dir (), "--type", "Q4_K_M", out, NULL), ==, 1);
+  sy_test_assert_no_file (out);
 }
 
 /* Deferred tensors: made when written, in order; an error from one stops
@@ -498,7 +496,7 @@ fill_ramp (float    *v,
 static void
 test_deferred (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "deferred.gguf", NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "deferred.gguf", NULL);
   g_autoptr (GError) error = NULL;
   int64_t shape[2] = { 2, 64 };
   int calls = 0;
@@ -532,7 +530,7 @@ test_deferred (void)
     g_assert_true (sy_gguf_writer_add_tensor_deferred (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 2, shape }, fill_ramp, &calls, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, path, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (path);
   }
 }
 
@@ -582,8 +580,8 @@ test_ranged (void)
   /* 4.5 steps of 4 Mi values, rows of 1536 */
   int64_t shape[2] = { 12288, 1536 }, never = -1, refused = (int64_t) 3 << 22;
   const SyDType types[] = { SY_DTYPE_Q8_0, SY_DTYPE_F32 };
-  g_autofree char *whole = g_build_filename (tmp_dir, "whole.gguf", NULL);
-  g_autofree char *ranged = g_build_filename (tmp_dir, "ranged.gguf", NULL);
+  g_autofree char *whole = g_build_filename (sy_test_tmp_dir (), "whole.gguf", NULL);
+  g_autofree char *ranged = g_build_filename (sy_test_tmp_dir (), "ranged.gguf", NULL);
   g_autoptr (GError) error = NULL;
 
   for (gsize d = 0; d < G_N_ELEMENTS (types); d++)
@@ -614,21 +612,23 @@ test_ranged (void)
     g_assert_true (sy_gguf_writer_add_tensor_ranged (w, &(SyTensorDesc) { "t", SY_DTYPE_Q8_0, 2, shape }, fill_ranged, &refused, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, ranged, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_false (g_file_test (ranged, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (ranged);
   }
 }
+
+static const SyTestCase tests[] = {
+  { "/engine/gguf-mix/ranged", test_ranged },
+  { "/engine/gguf-mix/deferred", test_deferred },
+  { "/engine/gguf-mix/wide", test_wide },
+  { "/engine/gguf-mix/eight-experts", test_eight_experts },
+  { "/engine/gguf-mix/fallbacks", test_fallbacks },
+  { "/engine/gguf-mix/cli", test_cli },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/gguf-mix/ranged", test_ranged);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-gguf-mix-XXXXXX");
-  g_test_add_func ("/engine/gguf-mix/deferred", test_deferred);
-  g_test_add_func ("/engine/gguf-mix/wide", test_wide);
-  g_test_add_func ("/engine/gguf-mix/eight-experts", test_eight_experts);
-  g_test_add_func ("/engine/gguf-mix/fallbacks", test_fallbacks);
-  g_test_add_func ("/engine/gguf-mix/cli", test_cli);
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

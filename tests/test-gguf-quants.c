@@ -413,14 +413,17 @@ test_cli_route (void)
   json_object_put (root);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/gguf-llamacpp/decode", test_decode },
+  { "/engine/gguf-llamacpp/forward-f32", test_forward_equals_f32 },
+  { "/engine/gguf-llamacpp/quantizer-quality", test_quantizer_quality },
+  { "/engine/gguf-llamacpp/cli-route", test_cli_route },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/gguf-llamacpp/decode", test_decode);
-  g_test_add_func ("/engine/gguf-llamacpp/forward-f32", test_forward_equals_f32);
-  g_test_add_func ("/engine/gguf-llamacpp/quantizer-quality", test_quantizer_quality);
-  g_test_add_func ("/engine/gguf-llamacpp/cli-route", test_cli_route);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -68,29 +68,36 @@ ids_string (const int32_t *ids,
   return g_string_free (s, FALSE);
 }
 
-/* Encodes @text and compares with @want (n_want ids); TRUE when equal,
+/* A text of @len bytes and the @n_want ids it encodes to (with the special
+ * tokens when @add_special) */
+typedef struct
+{
+  const char    *text;
+  gsize          len;
+  gboolean       add_special;
+  const int32_t *want;
+  int            n_want;
+} IdsCase;
+
+/* Encodes the case's text and compares with its ids; TRUE when equal,
  * else a message with both. */
 static gboolean
 check_ids (SyTokenizer   *tok,
            const char    *label,
-           const char    *text,
-           gsize          len,
-           gboolean       add_special,
-           const int32_t *want,
-           int            n_want)
+           const IdsCase *c)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, text, len, add_special, &error);
+  g_autoptr (SyEncoding) enc = sy_tokenizer_encode (tok, c->text, c->len, c->add_special, &error);
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *esc = NULL;
 
   g_assert_no_error (error);
-  if (enc->n == n_want && memcmp (enc->ids, want, sizeof (int32_t) * n_want) == 0)
+  if (enc->n == c->n_want && memcmp (enc->ids, c->want, sizeof (int32_t) * c->n_want) == 0)
     return TRUE;
   a = ids_string (enc->ids, enc->n);
-  b = ids_string (want, n_want);
-  esc = g_strescape (text, NULL);
+  b = ids_string (c->want, c->n_want);
+  esc = g_strescape (c->text, NULL);
   g_test_message ("%s: '%s'\n   got  %s\n   want %s", label, esc, a, b);
   return FALSE;
 }
@@ -114,16 +121,18 @@ test_llamacpp_files (void)
         {
           json_object *c = json_object_array_get_idx (cases, i), *text, *ids;
           g_autofree int32_t *want = NULL;
-          int n_want;
+          IdsCase ic = { NULL, 0, TRUE, NULL, 0 };
 
           g_assert_true (json_object_object_get_ex (c, "text", &text));
           g_assert_true (json_object_object_get_ex (c, "ids", &ids));
-          n_want = json_object_array_length (ids);
-          want = g_new (int32_t, MAX (n_want, 1));
-          for (int k = 0; k < n_want; k++)
+          ic.text = json_object_get_string (text);
+          ic.len = json_object_get_string_len (text);
+          ic.n_want = json_object_array_length (ids);
+          want = g_new (int32_t, MAX (ic.n_want, 1));
+          for (int k = 0; k < ic.n_want; k++)
             want[k] = json_object_get_int (json_object_array_get_idx (ids, k));
-          n_good += check_ids (tok, name, json_object_get_string (text), json_object_get_string_len (text),
-                               TRUE, want, n_want);
+          ic.want = want;
+          n_good += check_ids (tok, name, &ic);
         }
       g_test_message ("%s: %u / %u texts as llama.cpp", name, n_good, n);
       total += n;
@@ -185,12 +194,12 @@ test_vocab (gconstpointer data)
     {
       g_auto (GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", -1);
       g_autofree int32_t *want = g_new (int32_t, g_strv_length (words) + 1);
-      int n_want = 0;
+      IdsCase ic = { texts->pdata[i], g_array_index (text_lens, gsize, i), FALSE, want, 0 };
 
       for (int k = 0; words[k]; k++)
         if (words[k][0] != '\0')
-          want[n_want++] = atoi (words[k]);
-      good += check_ids (tok, base, texts->pdata[i], g_array_index (text_lens, gsize, i), FALSE, want, n_want);
+          want[ic.n_want++] = atoi (words[k]);
+      good += check_ids (tok, base, &ic);
     }
   g_test_message ("%s: %u / %u inputs as llama.cpp", base, good, texts->len);
   g_assert_cmpuint (good, ==, texts->len);
@@ -263,11 +272,15 @@ test_spm_scores (void)
   const int32_t abcd[] = { 8, 9 };           /* ab cd */
   const int32_t bcd[] = { 5, 9 };            /* b cd */
   const int32_t a_b[] = { 6, 10, 5 };        /* a ▁ b */
+  const IdsCase cases[] = {
+    { "abc", 3, TRUE, abc, G_N_ELEMENTS (abc) },
+    { "abcd", 4, FALSE, abcd, G_N_ELEMENTS (abcd) },
+    { "bcd", 3, FALSE, bcd, G_N_ELEMENTS (bcd) },
+    { "a b", 3, FALSE, a_b, G_N_ELEMENTS (a_b) },
+  };
 
-  g_assert_true (check_ids (tok, "spm", "abc", 3, TRUE, abc, G_N_ELEMENTS (abc)));
-  g_assert_true (check_ids (tok, "spm", "abcd", 4, FALSE, abcd, G_N_ELEMENTS (abcd)));
-  g_assert_true (check_ids (tok, "spm", "bcd", 3, FALSE, bcd, G_N_ELEMENTS (bcd)));
-  g_assert_true (check_ids (tok, "spm", "a b", 3, FALSE, a_b, G_N_ELEMENTS (a_b)));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_true (check_ids (tok, "spm", &cases[i]));
   remove_vocab (path);
 }
 
@@ -288,12 +301,14 @@ test_unknown_pre (void)
   g_autoptr (SyTokenizer) tok2 = open_tokenizer (gpt2);
   const int32_t want[] = { 5, 3 };   /* 123 4 */
   const int32_t want2[] = { 6 };     /* 1234 */
+  const IdsCase pre_1234 = { "1234", 4, TRUE, want, G_N_ELEMENTS (want) };
+  const IdsCase gpt2_1234 = { "1234", 4, TRUE, want2, G_N_ELEMENTS (want2) };
 
   g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*pre-tokenizer 'no-such-pre'*not supported*default*");
   tok = open_tokenizer (path);
   g_test_assert_expected_messages ();
-  g_assert_true (check_ids (tok, "pre", "1234", 4, TRUE, want, G_N_ELEMENTS (want)));
-  g_assert_true (check_ids (tok2, "gpt-2", "1234", 4, TRUE, want2, G_N_ELEMENTS (want2)));
+  g_assert_true (check_ids (tok, "pre", &pre_1234));
+  g_assert_true (check_ids (tok2, "gpt-2", &gpt2_1234));
   remove_vocab (path);
   remove_vocab (gpt2);
 }
@@ -330,17 +345,22 @@ test_cli (void)
   json_object_put (o);
 }
 
+static const char *const vocabs[] = {
+  "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3", NULL
+};
+
+static const SyTestCase tests[] = {
+  { "/gguf-tokenizer/llamacpp-files", test_llamacpp_files },
+  { "/gguf-tokenizer/spm-scores", test_spm_scores },
+  { "/gguf-tokenizer/unknown-pre", test_unknown_pre },
+  { "/gguf-tokenizer/cli", test_cli },
+  { "/gguf-tokenizer/vocab", NULL, test_vocab, vocabs },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *vocabs[] = { "llama-bpe", "llama-spm", "qwen2", "deepseek-llm", "gpt-2", "phi-3" };
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/gguf-tokenizer/llamacpp-files", test_llamacpp_files);
-  g_test_add_func ("/gguf-tokenizer/spm-scores", test_spm_scores);
-  g_test_add_func ("/gguf-tokenizer/unknown-pre", test_unknown_pre);
-  g_test_add_func ("/gguf-tokenizer/cli", test_cli);
-  sy_test_add_each ("/gguf-tokenizer/vocab", vocabs, G_N_ELEMENTS (vocabs), test_vocab);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -788,27 +788,30 @@ test_unknown_arch (void)
   remove_path (path);
 }
 
+static const char *const fixture_archs[] = {
+  "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", "deepseek_v3", "gpt_oss", "granitemoe", NULL
+};
+static const char *const tokenizer_archs[] = { "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", NULL };
+
+static const SyTestCase tests[] = {
+  { "/engine/gguf/metadata", test_metadata },
+  { "/engine/gguf/fixture", NULL, test_fixture, fixture_archs },
+  { "/engine/gguf/k-quants", test_k_quants },
+  { "/engine/gguf/tokenizer", NULL, test_tokenizer, tokenizer_archs },
+  { "/engine/gguf/tokenizer-kinds", test_tokenizer_kinds },
+  { "/engine/gguf/cli", test_cli },
+  { "/engine/gguf/bad-magic", test_bad_magic },
+  { "/engine/gguf/bad-version", test_bad_version },
+  { "/engine/gguf/unsupported-type", test_unsupported_type },
+  { "/engine/gguf/truncated", test_truncated },
+  { "/engine/gguf/bad-alignment", test_bad_alignment },
+  { "/engine/gguf/unknown-arch", test_unknown_arch },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const fixture_archs[] = {
-    "qwen3_moe", "olmoe", "qwen2_moe", "mixtral", "deepseek_v3", "gpt_oss", "granitemoe",
-  };
-  static const char *const tokenizer_archs[] = { "qwen3_moe", "olmoe", "qwen2_moe", "mixtral" };
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/gguf/metadata", test_metadata);
-  sy_test_add_each ("/engine/gguf/fixture", fixture_archs, G_N_ELEMENTS (fixture_archs), test_fixture);
-  g_test_add_func ("/engine/gguf/k-quants", test_k_quants);
-  sy_test_add_each ("/engine/gguf/tokenizer", tokenizer_archs, G_N_ELEMENTS (tokenizer_archs), test_tokenizer);
-  g_test_add_func ("/engine/gguf/tokenizer-kinds", test_tokenizer_kinds);
-  g_test_add_func ("/engine/gguf/cli", test_cli);
-  g_test_add_func ("/engine/gguf/bad-magic", test_bad_magic);
-  g_test_add_func ("/engine/gguf/bad-version", test_bad_version);
-  g_test_add_func ("/engine/gguf/unsupported-type", test_unsupported_type);
-  g_test_add_func ("/engine/gguf/truncated", test_truncated);
-  g_test_add_func ("/engine/gguf/bad-alignment", test_bad_alignment);
-  g_test_add_func ("/engine/gguf/unknown-arch", test_unknown_arch);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "sy-engine-error.h"
 #include "sy-json.h"
 #include "sy-model.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 static json_object *
@@ -113,10 +114,9 @@ test_getters (void)
     g_assert_true (sy_json_get_string_array (lt, "config.json", "absent", &types, &error));
     g_assert_null (types);
     g_assert_false (sy_json_get_string_array (lt, "config.json", "bad", &types, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-    g_assert_nonnull (strstr (error->message, "config.json: key 'bad' must be an array of strings, item 1 is integer"));
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE,
+                                 "config.json: key 'bad' must be an array of strings, item 1 is integer");
     g_assert_null (types);
-    g_clear_error (&error);
   }
   g_assert_true (sy_json_get_object (c, "config.json", "absent", &sub, &error));
   g_assert_null (sub);
@@ -557,18 +557,21 @@ test_peek (void)
   g_assert_null (sy_json_lookup (json_object_object_get (c, "i"), "x"));
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/json/getters", test_getters },
+  { "/engine/json/getter-errors", test_getter_errors },
+  { "/engine/json/parse-errors", test_parse_errors },
+  { "/engine/json/peek", test_peek },
+  { "/engine/json/write", test_write },
+  { "/engine/json/config-rope-fixtures", test_rope_fixtures },
+  { "/engine/json/config-rope-forms", test_rope_forms },
+  { "/engine/json/config-generation", test_generation_config },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/json/getters", test_getters);
-  g_test_add_func ("/engine/json/getter-errors", test_getter_errors);
-  g_test_add_func ("/engine/json/parse-errors", test_parse_errors);
-  g_test_add_func ("/engine/json/peek", test_peek);
-  g_test_add_func ("/engine/json/write", test_write);
-  g_test_add_func ("/engine/json/config-rope-fixtures", test_rope_fixtures);
-  g_test_add_func ("/engine/json/config-rope-forms", test_rope_forms);
-  g_test_add_func ("/engine/json/config-generation", test_generation_config);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "sy-engine-error.h"
 #include "sy-kernels.h"
 #include "sy-quant.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-weight-memory.h"
 
@@ -24,6 +25,18 @@ fill_random (GRand *rand,
     x[i] = (float) (g_rand_double_range (rand, -1, 1) * scale);
 }
 
+/* @n new values, fill_random */
+static float *
+random_floats (GRand *rand,
+               gsize  n,
+               double scale)
+{
+  float *x = g_new (float, n);
+
+  fill_random (rand, x, n, scale);
+  return x;
+}
+
 static void
 test_rmsnorm (void)
 {
@@ -31,13 +44,11 @@ test_rmsnorm (void)
 
   for (int n = 1; n < 300; n += 37)
     {
-      g_autofree float *x = g_new (float, n);
-      g_autofree float *w = g_new (float, n);
+      g_autofree float *x = random_floats (rand, n, 3);
+      g_autofree float *w = random_floats (rand, n, 1);
       g_autofree float *a = g_new (float, n);
       g_autofree float *b = g_new (float, n);
 
-      fill_random (rand, x, n, 3);
-      fill_random (rand, w, n, 1);
       sy_rmsnorm (a, x, w, n, 1e-5f);
       sy_rmsnorm_ref (b, x, w, n, 1e-5f);
       g_assert_cmpfloat (sy_test_max_rel_diff (a, b, n), <, 1e-5);
@@ -101,11 +112,10 @@ test_softmax (void)
 
   for (int n = 1; n < 200; n += 29)
     {
-      g_autofree float *a = g_new (float, n);
+      g_autofree float *a = random_floats (rand, n, 20);
       g_autofree float *b = g_new (float, n);
       double sum = 0;
 
-      fill_random (rand, a, n, 20);
       memcpy (b, a, sizeof (float) * n);
       sy_softmax (a, n);
       sy_softmax_ref (b, n);
@@ -172,27 +182,24 @@ test_matmul (void)
     for (SyDType dt = SY_DTYPE_F32; dt <= SY_DTYPE_BF16; dt++)
       {
         int N = shapes[s][0], K = shapes[s][1];
-        g_autofree float *wf = g_new (float, (gsize) N * K);
+        g_autofree float *wf = random_floats (rand, (gsize) N * K, 1);
         g_autofree uint16_t *wh = g_new (uint16_t, (gsize) N * K);
-        g_autofree float *bias = g_new (float, N);
+        g_autofree float *bias = random_floats (rand, N, 1);
         SyMat m = { dt == SY_DTYPE_F32 ? (const void *) wf : (const void *) wh, dt, N, K };
 
-        fill_random (rand, wf, (gsize) N * K, 1);
-        fill_random (rand, bias, N, 1);
         for (gsize i = 0; i < (gsize) N * K; i++)
           wh[i] = dt == SY_DTYPE_BF16 ? sy_f32_to_bf16 (wf[i]) : sy_f32_to_f16 (wf[i]);
 
         for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++)
           {
             int T = batches[bi];
-            g_autofree float *x = g_new (float, (gsize) T * K);
+            g_autofree float *x = random_floats (rand, (gsize) T * K, 1);
             g_autofree float *a = g_new (float, (gsize) T * N);
             g_autofree float *b = g_new (float, (gsize) T * N);
 
             /* float32 sums of K products against double ones */
             double tol = 1e-5 * MAX (1.0, sqrt (K / 64.0));
 
-            fill_random (rand, x, (gsize) T * K, 1);
             sy_matmul_ref (b, x, T, &m, bias);
             sy_matmul (pool, a, x, T, &m, bias);
             g_assert_cmpfloat (sy_test_max_rel_diff (a, b, (gsize) T * N), <, tol);
@@ -223,10 +230,8 @@ test_matmul_n (void)
     {
       gsize n = (gsize) rows[i] * K;
 
-      wf[i] = g_new (float, n);
-      bias[i] = g_new (float, rows[i]);
-      fill_random (rand, wf[i], n, 1);
-      fill_random (rand, bias[i], rows[i], 1);
+      wf[i] = random_floats (rand, n, 1);
+      bias[i] = random_floats (rand, rows[i], 1);
       if (dts[i] == SY_DTYPE_BF16)
         {
           uint16_t *h = g_new (uint16_t, n);
@@ -248,12 +253,11 @@ test_matmul_n (void)
       for (int use_pool = 0; use_pool < 2; use_pool++)
         {
           int T = batches[bi];
-          g_autofree float *x = g_new (float, (gsize) T * K);
+          g_autofree float *x = random_floats (rand, (gsize) T * K, 1);
           float *a[N], *b[N];
           const SyMat *w[N] = { &m[0], &m[1], &m[2], &m[3] };
           const float *bs[N] = { bias[0], NULL, bias[2], bias[3] };
 
-          fill_random (rand, x, (gsize) T * K, 1);
           for (int i = 0; i < N; i++)
             {
               a[i] = g_new (float, (gsize) T * rows[i]);
@@ -290,15 +294,11 @@ test_attn_row (void)
       {
         int D = Ds[di], n = ns[ni];
         gsize ld = (gsize) D * 3 + 16;
-        g_autofree float *q = g_new (float, D), *kv = g_new (float, ld * n);
-        g_autofree float *s = g_new (float, n), *p = g_new (float, n), *out = g_new (float, D);
-        SyRows rows;
+        g_autofree float *q = random_floats (rand, D, 1), *kv = random_floats (rand, ld * n, 1);
+        g_autofree float *s = g_new (float, n), *p = random_floats (rand, n, 1), *out = g_new (float, D);
+        SyRows rows = { kv + 16, ld, n, D };
         double pabs = 0;
 
-        fill_random (rand, q, D, 1);
-        fill_random (rand, kv, ld * n, 1);
-        fill_random (rand, p, n, 1);
-        rows = (SyRows) { kv + 16, ld, n, D };
         sy_attn_scores_row (s, q, &rows, 0.125f);
         for (int j = 0; j < n; j++)
           {
@@ -358,9 +358,7 @@ test_check_parallel (void)
   h[2600000] = 0x7f80;   /* +inf */
   h[2500000] = 0x7fc1;   /* NaN, first */
   g_assert_false (sy_tensor_check_finite_parallel (pool, &t, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "NaN at element 2500000 [2441, 416]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "NaN at element 2500000 [2441, 416]");
   h[2500000] = 0;
   g_assert_false (sy_tensor_check_finite_parallel (NULL, &t, &error));
   g_assert_nonnull (strstr (error->message, "+inf at element 2600000"));
@@ -436,21 +434,23 @@ test_pool (void)
   sy_pool_free (sy_pool_new (4));
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/kernels/rmsnorm", test_rmsnorm },
+  { "/engine/kernels/rope", test_rope },
+  { "/engine/kernels/softmax", test_softmax },
+  { "/engine/kernels/silu-mul", test_silu_mul },
+  { "/engine/kernels/conversion", test_conversion },
+  { "/engine/kernels/matmul", test_matmul },
+  { "/engine/kernels/matmul-n", test_matmul_n },
+  { "/engine/kernels/attn-row", test_attn_row },
+  { "/engine/kernels/pool", test_pool },
+  { "/engine/kernels/check-parallel", test_check_parallel },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-
-  g_test_add_func ("/engine/kernels/rmsnorm", test_rmsnorm);
-  g_test_add_func ("/engine/kernels/rope", test_rope);
-  g_test_add_func ("/engine/kernels/softmax", test_softmax);
-  g_test_add_func ("/engine/kernels/silu-mul", test_silu_mul);
-  g_test_add_func ("/engine/kernels/conversion", test_conversion);
-  g_test_add_func ("/engine/kernels/matmul", test_matmul);
-  g_test_add_func ("/engine/kernels/matmul-n", test_matmul_n);
-  g_test_add_func ("/engine/kernels/attn-row", test_attn_row);
-  g_test_add_func ("/engine/kernels/pool", test_pool);
-  g_test_add_func ("/engine/kernels/check-parallel", test_check_parallel);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -305,15 +305,28 @@ test_layout_rule (void)
   g_assert_false (sy_compare_sides_choose_stacked (600, 400, 0, 16));
 }
 
+static const SyTestCase tests[] = {
+  { "/app/layout/rule", test_layout_rule },
+  { "/app/layout/1100x720", test_layout_default },
+  { "/app/layout/1600x1000", test_layout_large },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  app = sy_test_gui_init ("test-layout", "/nonexistent");
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-layout", "/nonexistent");
-
-  g_test_add_func ("/app/layout/rule", test_layout_rule);
-  g_test_add_func ("/app/layout/1100x720", test_layout_default);
-  g_test_add_func ("/app/layout/1600x1000", test_layout_large);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

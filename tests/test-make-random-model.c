@@ -15,12 +15,10 @@
 #include "sy-tensor-store.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static char *
 case_dir (const char *name)
 {
-  return g_build_filename (tmp_dir, name, NULL);
+  return g_build_filename (sy_test_tmp_dir (), name, NULL);
 }
 
 /* Every tensor of an OLMoE-layout model, checked against config.json. */
@@ -190,7 +188,7 @@ test_layers_shards_tokenizer (void)
   g_assert_true (g_file_test (single, G_FILE_TEST_EXISTS));
   g_assert_cmpint (sy_test_cli (NULL, NULL, "make-random-model", "--preset", "tiny", "--layers", "3",
                             "--shards", "3", "--tokenizer", tok, dir, NULL), ==, 0);
-  g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (single);
   g_assert_true (g_file_test (index, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (tok_copy, G_FILE_TEST_EXISTS));
   store = sy_tensor_store_open (dir, &error);
@@ -218,7 +216,7 @@ test_real_shapes (void)
                             "--dry-run", dir, NULL), ==, 0);
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, expect));
-  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dir);
 
   g_assert_nonnull (spec);
   g_assert_cmpint (spec->hidden_size, ==, 2048);
@@ -292,7 +290,7 @@ test_errors (void)
   g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", blocker, NULL), ==, 1);
   sy_test_assert_cli_error (err, "blocker");
-  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (dir);
 }
 
 /* Both files, which must hold the same bytes */
@@ -378,24 +376,24 @@ test_gguf_errors (void)
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q8_0",
                                 "--shards", "2", out, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "--shards"));
-  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (out);
 }
+
+static const SyTestCase tests[] = {
+  { "/engine/make-random-model/tiny", test_tiny },
+  { "/engine/make-random-model/deterministic", test_deterministic },
+  { "/engine/make-random-model/layers-shards-tokenizer", test_layers_shards_tokenizer },
+  { "/engine/make-random-model/real-shapes", test_real_shapes },
+  { "/engine/make-random-model/other-presets", test_other_presets },
+  { "/engine/make-random-model/errors", test_errors },
+  { "/engine/make-random-model/gguf", test_gguf },
+  { "/engine/make-random-model/gguf-errors", test_gguf_errors },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-random-model-XXXXXX");
-
-  g_test_add_func ("/engine/make-random-model/tiny", test_tiny);
-  g_test_add_func ("/engine/make-random-model/deterministic", test_deterministic);
-  g_test_add_func ("/engine/make-random-model/layers-shards-tokenizer", test_layers_shards_tokenizer);
-  g_test_add_func ("/engine/make-random-model/real-shapes", test_real_shapes);
-  g_test_add_func ("/engine/make-random-model/other-presets", test_other_presets);
-  g_test_add_func ("/engine/make-random-model/errors", test_errors);
-  g_test_add_func ("/engine/make-random-model/gguf", test_gguf);
-  g_test_add_func ("/engine/make-random-model/gguf-errors", test_gguf_errors);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -92,12 +92,15 @@ test_guard_sigbus (void)
   g_rmdir (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/mapped-fault/truncated-after-load", test_truncated_after_load },
+  { "/engine/mapped-fault/guard-sigbus", test_guard_sigbus },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/mapped-fault/truncated-after-load", test_truncated_after_load);
-  g_test_add_func ("/engine/mapped-fault/guard-sigbus", test_guard_sigbus);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -8,6 +8,8 @@
 
 #include "sy-engine-error.h"
 #include "sy-metrics.h"
+#include "sy-test-model.h"
+#include "sy-test-util.h"
 
 static void
 test_nll_perplexity (void)
@@ -32,9 +34,7 @@ test_nll_perplexity (void)
   g_assert_true (isnan (sy_metrics_perplexity (nll, 0)));
 
   g_assert_false (sy_metrics_nll (logits, 3, 3, bad, nll, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "token 1 has id 3"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "token 1 has id 3");
 
   memcpy (trace->ids, ids, sizeof ids);
   g_assert_true (sy_metrics_fill_trace (trace, logits, 3, &error));
@@ -87,12 +87,16 @@ test_jaccard (void)
   g_assert_cmpfloat (sy_metrics_cell_jaccard (ta, tb, 0, 0), ==, 0.5);
 }
 
+static const SyTestCase tests[] = {
+  { "/metrics/nll-perplexity", test_nll_perplexity },
+  { "/metrics/kl-agreement", test_kl_agreement },
+  { "/metrics/jaccard", test_jaccard },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/metrics/nll-perplexity", test_nll_perplexity);
-  g_test_add_func ("/metrics/kl-agreement", test_kl_agreement);
-  g_test_add_func ("/metrics/jaccard", test_jaccard);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -220,8 +220,7 @@ test_nan_weight (void)
   /* the same error when the weights are checked in place */
   mapped = sy_model_load_full (dir, SY_MODEL_LOAD_MAPPED, NULL, NULL, &error);
   g_assert_null (mapped);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "NaN at element 17"));
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "NaN at element 17");
   sy_test_remove_tree (dir);
 }
 
@@ -393,23 +392,25 @@ test_unsupported_rope (void)
   sy_test_remove_tree (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/model/info", test_info },
+  { "/engine/model/native-weights", test_native_weights },
+  { "/engine/model/rope-keys", test_rope_keys },
+  { "/engine/model/weight-memory", test_weight_memory },
+  { "/engine/model/error/missing-key", test_missing_key },
+  { "/engine/model/error/unknown-arch", test_unknown_arch },
+  { "/engine/model/error/bad-value", test_bad_value },
+  { "/engine/model/error/missing-tensor", test_missing_tensor },
+  { "/engine/model/error/wrong-shape", test_wrong_shape },
+  { "/engine/model/error/nan-weight", test_nan_weight },
+  { "/engine/model/error/not-a-folder", test_not_a_folder },
+  { "/engine/model/error/unsupported-rope", test_unsupported_rope },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-
-  g_test_add_func ("/engine/model/info", test_info);
-  g_test_add_func ("/engine/model/native-weights", test_native_weights);
-  g_test_add_func ("/engine/model/rope-keys", test_rope_keys);
-  g_test_add_func ("/engine/model/weight-memory", test_weight_memory);
-  g_test_add_func ("/engine/model/error/missing-key", test_missing_key);
-  g_test_add_func ("/engine/model/error/unknown-arch", test_unknown_arch);
-  g_test_add_func ("/engine/model/error/bad-value", test_bad_value);
-  g_test_add_func ("/engine/model/error/missing-tensor", test_missing_tensor);
-  g_test_add_func ("/engine/model/error/wrong-shape", test_wrong_shape);
-  g_test_add_func ("/engine/model/error/nan-weight", test_nan_weight);
-  g_test_add_func ("/engine/model/error/not-a-folder", test_not_a_folder);
-  g_test_add_func ("/engine/model/error/unsupported-rope", test_unsupported_rope);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

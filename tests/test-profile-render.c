@@ -174,18 +174,28 @@ test_export (void)
   g_rmdir (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/ui/profile-render/charts", test_charts_draw },
+  { "/ui/profile-render/dashboard", test_dashboard_and_options },
+  { "/ui/profile-render/export", test_export },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  profile = make_profile ();
+}
+
+static void
+teardown (void)
+{
+  sy_profile_free (profile);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  profile = make_profile ();
-  g_test_add_func ("/ui/profile-render/charts", test_charts_draw);
-  g_test_add_func ("/ui/profile-render/dashboard", test_dashboard_and_options);
-  g_test_add_func ("/ui/profile-render/export", test_export);
-  ret = g_test_run ();
-  sy_profile_free (profile);
-  return ret;
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

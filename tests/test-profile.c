@@ -71,8 +71,7 @@ test_brown_parse (void)
     g_autoptr (SyCorpusText) bad = sy_corpus_text_parse_brown ("cb02", "The/at dog\n", 11, &error);
 
     g_assert_null (bad);
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT);
-    g_assert_nonnull (strstr (error->message, "cb02:1"));
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_CORRUPT, "cb02:1");
   }
 }
 
@@ -180,9 +179,7 @@ test_plain_corpora (void)
 
   g_assert_true (g_file_set_contents (bad, "{\"text\": \"ok\"}\n{\"txt\": 1}\n", -1, NULL));
   g_assert_null (sy_corpus_load (bad, NULL, SY_CORPUS_SPLIT_ALL, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);
-  g_assert_nonnull (strstr (error->message, "bad.jsonl:2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_MISSING, "bad.jsonl:2");
   g_assert_true (g_file_set_contents (bad, "not json\n", -1, NULL));
   g_assert_null (sy_corpus_load (bad, NULL, SY_CORPUS_SPLIT_ALL, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT);
@@ -277,10 +274,11 @@ test_chunk (void)
 
 /* ------------------------------------------------------------ profile */
 
-static char *
-make_brown_dir (void)
+/* A small Brown-shaped corpus, written once into the scratch folder */
+static const char *
+brown_dir (void)
 {
-  char *dir = sy_test_make_tmp_dir ("sy-brown-XXXXXX");
+  static char *dir;
   const char *files[][2] = {
     { "ca01", "\tThe/at jury/nn said/vbd it/pps did/dod not/* find/vb any/dti problems/nns ./.\n"
               "\tThe/at mayor/nn-tl ,/, however/rb ,/, was/bedz not/* pleased/vbn ./.\n" },
@@ -291,6 +289,10 @@ make_brown_dir (void)
               "fell/vbd in/in torrents/nns ./.\n" },
   };
 
+  if (dir != NULL)
+    return dir;
+  dir = g_build_filename (sy_test_tmp_dir (), "brown", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *p = g_build_filename (dir, files[i][0], NULL);
@@ -298,6 +300,15 @@ make_brown_dir (void)
       g_assert_true (g_file_set_contents (p, files[i][1], -1, NULL));
     }
   return dir;
+}
+
+/* The @split of that corpus, asserted to load */
+static SyCorpus *
+load_brown (SyCorpusSplit split)
+{
+  g_autoptr (GError) error = NULL;
+
+  return sy_test_assert_ok (sy_corpus_load_brown (brown_dir (), split, NULL, &error), &error);
 }
 
 typedef struct
@@ -628,9 +639,8 @@ check_card_missing (const char *dir)
   json_object_put (root);
   x = sy_profile_read_expert (dir, NULL, 0, 0, &error);
   g_assert_null (x);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "layer 0 has no 'experts' (a profile from before expert cards"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE,
+                               "layer 0 has no 'experts' (a profile from before expert cards");
   x = sy_profile_read_expert (dir, NULL, 1, 1, &error);
   g_assert_null (x);
   g_assert_nonnull (strstr (error->message, "expert 1 has no 'top_tokens'"));
@@ -663,9 +673,8 @@ static void
 test_profile_invariants (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_ALL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
   g_autoptr (SyRouterSpec) topp = sy_router_spec_parse ("topp:p=0.5", &error);
   g_autoptr (SyProfile) prof = NULL;
   const SyRouterSpec *specs[2] = { NULL, topp };
@@ -758,7 +767,7 @@ test_profile_invariants (void)
 
   /* write everything */
   {
-    g_autofree char *out = g_build_filename (dir, "out", NULL);
+    g_autofree char *out = g_build_filename (sy_test_tmp_dir (), "out", NULL);
     const char *files[] = { "profile.json", "trace.json", "runs.csv", "layers.csv",
                             "expert_load.csv", "coactivation.csv", "entropy.csv",
                             "by_genre.csv", "by_pos.csv", "time.csv", "layer_time.csv",
@@ -784,22 +793,19 @@ test_profile_invariants (void)
     check_card_missing (out);
     sy_test_remove_tree (out);
   }
-  sy_test_remove_tree (dir);
 }
 
 static void
 test_profile_limit_cancel (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_TEST);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_TEST, NULL, &error);
   g_autoptr (SyProfile) prof = NULL;
   const SyRouterSpec *specs[1] = { NULL };
   SyProfileOptions opt;
   ProgressLog log = { 0, 2, -1, TRUE };
 
-  g_assert_no_error (error);
   g_assert_cmpint (sy_corpus_get_n_texts (corpus), ==, 2);   /* ca10, ck20 */
   sy_profile_options_init (&opt);
   opt.limit = 1;
@@ -820,7 +826,6 @@ test_profile_limit_cancel (void)
   g_clear_error (&error);
   g_assert_false (sy_profile_parse_sweep ("p=a:b", &opt, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  sy_test_remove_tree (dir);
 }
 
 typedef struct
@@ -849,13 +854,10 @@ static void
 test_profile_threads (void)
 {
   g_autoptr (SyModel) model = sy_test_load_model ("olmoe");
-  g_autofree char *dir = make_brown_dir ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyCorpus) corpus = sy_corpus_load_brown (dir, SY_CORPUS_SPLIT_ALL, NULL, &error);
+  g_autoptr (SyCorpus) corpus = load_brown (SY_CORPUS_SPLIT_ALL);
   ThreadJob jobs[3];
   GThread *threads[2];
 
-  g_assert_no_error (error);
   for (int i = 0; i < 3; i++)
     jobs[i] = (ThreadJob) { model, corpus, NULL };
   profile_thread (&jobs[2]);
@@ -877,21 +879,23 @@ test_profile_threads (void)
     }
   for (int i = 0; i < 3; i++)
     sy_profile_free (jobs[i].prof);
-  sy_test_remove_tree (dir);
 }
+
+static const SyTestCase tests[] = {
+  { "/engine/corpus/brown-parse", test_brown_parse },
+  { "/engine/corpus/brown", test_brown_corpus },
+  { "/engine/corpus/plain", test_plain_corpora },
+  { "/engine/corpus/map-tokens", test_map_tokens },
+  { "/engine/corpus/chunk", test_chunk },
+  { "/engine/profile/invariants", test_profile_invariants },
+  { "/engine/profile/limit-cancel", test_profile_limit_cancel },
+  { "/engine/profile/threads", test_profile_threads },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/corpus/brown-parse", test_brown_parse);
-  g_test_add_func ("/engine/corpus/brown", test_brown_corpus);
-  g_test_add_func ("/engine/corpus/plain", test_plain_corpora);
-  g_test_add_func ("/engine/corpus/map-tokens", test_map_tokens);
-  g_test_add_func ("/engine/corpus/chunk", test_chunk);
-  g_test_add_func ("/engine/profile/invariants", test_profile_invariants);
-  g_test_add_func ("/engine/profile/limit-cancel", test_profile_limit_cancel);
-  g_test_add_func ("/engine/profile/threads", test_profile_threads);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -445,20 +445,26 @@ test_shared_model (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+static const SyTestCase tests[] = {
+  { "/app/profiler/run-screenshot", test_run_and_screenshot },
+  { "/app/profiler/cancel-errors", test_cancel_and_errors },
+  { "/app/profiler/close-while-running", test_close_while_running },
+  { "/app/profiler/shared-model", test_shared_model },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  sy_test_ensure_brown ();
+  have_display = sy_test_gui_init_display ("test-profiler-window");
+  if (have_display)
+    adw_init ();
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  char *brown_tmp;
-
-  g_test_init (&argc, &argv, NULL);
-  brown_tmp = sy_test_ensure_brown ();
-  have_display = sy_test_gui_init_display ("test-profiler-window");
-  if (have_display)
-    adw_init ();
-  g_test_add_func ("/app/profiler/run-screenshot", test_run_and_screenshot);
-  g_test_add_func ("/app/profiler/cancel-errors", test_cancel_and_errors);
-  g_test_add_func ("/app/profiler/close-while-running", test_close_while_running);
-  g_test_add_func ("/app/profiler/shared-model", test_shared_model);
-  return sy_test_run_then_remove (brown_tmp);
+  return sy_test_main (argc, argv, tests, setup, NULL);
 }

@@ -28,6 +28,7 @@
 #include "sy-quant-matmul.h"
 #include "sy-quant-q8.h"
 #include "sy-test-quant.h"
+#include "sy-test-util.h"
 
 /* @rows x @cols quantized from random weights, then the codes replaced by
  * random bytes, the scales kept from the quantization (finite, small) */
@@ -590,20 +591,23 @@ test_q8_sy_matmul (void)
     }
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/quant-matmul/best-level", test_best_level },
+  { "/engine/quant-matmul/no-avx512", test_no_avx512 },
+  { "/engine/quant-matmul/edge-scales", test_edge_scales },
+  { "/engine/quant-matmul/one-token-activations", test_one_token_activations },
+  { "/engine/quant-matmul/sy-matmul", test_sy_matmul },
+  { "/engine/quant-matmul/q8/best-level", test_q8_best_level },
+  { "/engine/quant-matmul/q8/no-avx512", test_q8_no_avx512 },
+  { "/engine/quant-matmul/q8/quantize", test_q8_quantize },
+  { "/engine/quant-matmul/q8/special-rows", test_q8_special_rows },
+  { "/engine/quant-matmul/q8/sy-matmul", test_q8_sy_matmul },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/quant-matmul/best-level", test_best_level);
-  g_test_add_func ("/engine/quant-matmul/no-avx512", test_no_avx512);
-  g_test_add_func ("/engine/quant-matmul/edge-scales", test_edge_scales);
-  g_test_add_func ("/engine/quant-matmul/one-token-activations", test_one_token_activations);
-  g_test_add_func ("/engine/quant-matmul/sy-matmul", test_sy_matmul);
-  g_test_add_func ("/engine/quant-matmul/q8/best-level", test_q8_best_level);
-  g_test_add_func ("/engine/quant-matmul/q8/no-avx512", test_q8_no_avx512);
-  g_test_add_func ("/engine/quant-matmul/q8/quantize", test_q8_quantize);
-  g_test_add_func ("/engine/quant-matmul/q8/special-rows", test_q8_special_rows);
-  g_test_add_func ("/engine/quant-matmul/q8/sy-matmul", test_q8_sy_matmul);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

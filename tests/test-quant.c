@@ -21,6 +21,7 @@
 #include "sy-quant.h"
 #include "sy-test-quant.h"
 #include "sy-quantize-private.h"
+#include "sy-test-util.h"
 
 static void
 test_decode_matches_ref (void)
@@ -432,17 +433,20 @@ test_quantize_paths (void)
     }
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/quant/decode-ref", test_decode_matches_ref },
+  { "/engine/quant/dot-ref", test_dot_matches_ref },
+  { "/engine/quant/error", test_quantization_error },
+  { "/engine/quant/layouts", test_layouts },
+  { "/engine/quant/matmul", test_matmul },
+  { "/engine/quant/nonfinite", test_nonfinite },
+  { "/engine/quant/quantize-paths", test_quantize_paths },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/quant/decode-ref", test_decode_matches_ref);
-  g_test_add_func ("/engine/quant/dot-ref", test_dot_matches_ref);
-  g_test_add_func ("/engine/quant/error", test_quantization_error);
-  g_test_add_func ("/engine/quant/layouts", test_layouts);
-  g_test_add_func ("/engine/quant/matmul", test_matmul);
-  g_test_add_func ("/engine/quant/nonfinite", test_nonfinite);
-  g_test_add_func ("/engine/quant/quantize-paths", test_quantize_paths);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

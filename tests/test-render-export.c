@@ -81,13 +81,16 @@ test_export_unwritable (void)
   export_fails ("/nonexistent-dir/x.png", NULL);
 }
 
+static const SyTestCase tests[] = {
+  { "/ui/export/formats", test_export_formats },
+  { "/ui/export/bad-extension", test_export_bad_extension },
+  { "/ui/export/unwritable", test_export_unwritable },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/ui/export/formats", test_export_formats);
-  g_test_add_func ("/ui/export/bad-extension", test_export_bad_extension);
-  g_test_add_func ("/ui/export/unwritable", test_export_unwritable);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

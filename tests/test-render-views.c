@@ -778,21 +778,24 @@ test_all_views_edge_cases (void)
     }
 }
 
+static const SyTestCase tests[] = {
+  { "/ui/heatmap/cells", test_heatmap_cells },
+  { "/ui/heatmap/measures", test_heatmap_measures },
+  { "/ui/heatmap/selection-and-styles", test_heatmap_selection_and_styles },
+  { "/ui/heatmap/zoom-scroll", test_heatmap_zoom_scroll },
+  { "/ui/heatmap/svg", test_heatmap_svg },
+  { "/ui/natural-heights", test_natural_heights },
+  { "/ui/strip", test_strip },
+  { "/ui/inspector", test_inspector },
+  { "/ui/inspector/many-experts", test_inspector_many_experts },
+  { "/ui/summary", test_summary },
+  { "/ui/views/edge-cases", test_all_views_edge_cases },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/ui/heatmap/cells", test_heatmap_cells);
-  g_test_add_func ("/ui/heatmap/measures", test_heatmap_measures);
-  g_test_add_func ("/ui/heatmap/selection-and-styles", test_heatmap_selection_and_styles);
-  g_test_add_func ("/ui/heatmap/zoom-scroll", test_heatmap_zoom_scroll);
-  g_test_add_func ("/ui/heatmap/svg", test_heatmap_svg);
-  g_test_add_func ("/ui/natural-heights", test_natural_heights);
-  g_test_add_func ("/ui/strip", test_strip);
-  g_test_add_func ("/ui/inspector", test_inspector);
-  g_test_add_func ("/ui/inspector/many-experts", test_inspector_many_experts);
-  g_test_add_func ("/ui/summary", test_summary);
-  g_test_add_func ("/ui/views/edge-cases", test_all_views_edge_cases);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -127,12 +127,15 @@ test_fixtures_inside (void)
   g_assert_true (g_file_test (readme, G_FILE_TEST_IS_REGULAR));
 }
 
+static const SyTestCase tests[] = {
+  { "/repository/no-outside-paths", test_no_outside_paths },
+  { "/repository/fixtures-inside", test_fixtures_inside },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/repository/no-outside-paths", test_no_outside_paths);
-  g_test_add_func ("/repository/fixtures-inside", test_fixtures_inside);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

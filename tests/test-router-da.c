@@ -13,6 +13,7 @@
 #include "sy-engine-error.h"
 #include "sy-router.h"
 #include "sy-test-router.h"
+#include "sy-test-util.h"
 #include "sy-trace.h"
 
 static gboolean
@@ -291,12 +292,16 @@ test_da_sinks_and_mean (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/router/schedules", test_schedules },
+  { "/router/da-hand", test_da_hand },
+  { "/router/da-sinks-mean", test_da_sinks_and_mean },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/router/schedules", test_schedules);
-  g_test_add_func ("/router/da-hand", test_da_hand);
-  g_test_add_func ("/router/da-sinks-mean", test_da_sinks_and_mean);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "sy-engine-error.h"
 #include "sy-router.h"
 #include "sy-test-router.h"
+#include "sy-test-util.h"
 #include "sy-trace.h"
 
 /* @text parsed and written back as @want: the spec */
@@ -167,11 +168,15 @@ test_spec_errors (void)
     }
 }
 
+static const SyTestCase tests[] = {
+  { "/router/spec-round-trip", test_spec_round_trip },
+  { "/router/spec-errors", test_spec_errors },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/router/spec-round-trip", test_spec_round_trip);
-  g_test_add_func ("/router/spec-errors", test_spec_errors);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

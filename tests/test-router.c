@@ -15,6 +15,7 @@
 #include "sy-engine-error.h"
 #include "sy-router.h"
 #include "sy-test-router.h"
+#include "sy-test-util.h"
 #include "sy-trace.h"
 
 static void
@@ -632,22 +633,26 @@ test_adr_dual_scale (void)
   g_assert_cmpint (n_shallow, >, 0);
 }
 
+static const SyTestCase tests[] = {
+  { "/router/softmax-probs-entropy", test_softmax_probs_entropy },
+  { "/router/native-topk", test_native_topk },
+  { "/router/ties", test_ties },
+  { "/router/topp", test_topp },
+  { "/router/topp-options", test_topp_options },
+  { "/router/minp", test_minp },
+  { "/router/ser", test_ser },
+  { "/router/quantile", test_quantile },
+  { "/router/adr", test_adr },
+  { "/router/sigmoid-groups", test_sigmoid_groups },
+  { "/router/nan-fallback", test_nan_fallback },
+  { "/router/dynamic-native", test_dynamic_native },
+  { "/router/adr-dual-scale", test_adr_dual_scale },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/router/softmax-probs-entropy", test_softmax_probs_entropy);
-  g_test_add_func ("/router/native-topk", test_native_topk);
-  g_test_add_func ("/router/ties", test_ties);
-  g_test_add_func ("/router/topp", test_topp);
-  g_test_add_func ("/router/topp-options", test_topp_options);
-  g_test_add_func ("/router/minp", test_minp);
-  g_test_add_func ("/router/ser", test_ser);
-  g_test_add_func ("/router/quantile", test_quantile);
-  g_test_add_func ("/router/adr", test_adr);
-  g_test_add_func ("/router/sigmoid-groups", test_sigmoid_groups);
-  g_test_add_func ("/router/nan-fallback", test_nan_fallback);
-  g_test_add_func ("/router/dynamic-native", test_dynamic_native);
-  g_test_add_func ("/router/adr-dual-scale", test_adr_dual_scale);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -39,11 +39,14 @@ typedef struct
   float     *ref_router;   /* (L, n, E) reference router logits of case 0 */
 } Fixture;
 
-/* FALSE (test skipped) when the engine does not support the architecture yet */
-static gboolean
-fixture_load (const char *arch,
-              Fixture    *fx)
+/* The fixture model @arch, a session on it and its reference case 0; no
+ * model (the test skipped) when the engine does not support the
+ * architecture yet */
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
 {
+  const char *arch = data;
   g_autofree char *dir = sy_test_model_path (arch, "");
   g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
   g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
@@ -60,7 +63,7 @@ fixture_load (const char *arch,
       g_autofree char *msg = g_strdup_printf ("%s: %s", arch, error->message);
 
       g_test_skip (msg);
-      return FALSE;
+      return;
     }
   g_assert_no_error (error);
   info = sy_model_get_info (fx->model);
@@ -92,11 +95,11 @@ fixture_load (const char *arch,
                         fx->ref_router + (gsize) l * fx->n * info->n_experts);
     }
   json_object_put (root);
-  return TRUE;
 }
 
 static void
-fixture_clear (Fixture *fx)
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  arch)
 {
   g_clear_pointer (&fx->session, sy_session_free);
   g_clear_pointer (&fx->model, sy_model_unref);
@@ -154,10 +157,9 @@ cmp_int (gconstpointer a,
 }
 
 static void
-test_native_topk (gconstpointer data)
+test_native_topk (Fixture       *fx,
+                 gconstpointer  arch)
 {
-  const char *arch = data;
-  Fixture fx;
   const SyModelInfo *info;
   const SyRouterModelInfo *rinfo;
   g_autoptr (SyTrace) native = NULL;
@@ -167,24 +169,24 @@ test_native_topk (gconstpointer data)
   g_autofree char *spec = NULL;
   int E, V;
 
-  if (!fixture_load (arch, &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
-  rinfo = sy_model_get_router_info (fx.model);
+  info = sy_model_get_info (fx->model);
+  rinfo = sy_model_get_router_info (fx->model);
   E = info->n_experts;
   V = info->vocab_size;
 
-  native = run (&fx, "native", &ln);
+  native = run (fx, "native", &ln);
   spec = g_strdup_printf ("topk:k=%d", info->native_k);
-  topk = run (&fx, spec, &lk);
+  topk = run (fx, spec, &lk);
 
   /* native chooses the reference's experts (top-k of the reference router
    * logits; group-limited routers are checked by the engine's test) */
   if (rinfo->n_group <= 1 && rinfo->activation == SY_ROUTER_SOFTMAX)
     for (int l = 0; l < info->n_moe_layers; l++)
-      for (int t = 0; t < fx.n; t++)
+      for (int t = 0; t < fx->n; t++)
         {
-          const float *z = fx.ref_router + ((gsize) l * fx.n + t) * E;
+          const float *z = fx->ref_router + ((gsize) l * fx->n + t) * E;
           int got[256];
 
           g_assert_cmpint (native->layers[l].k[t], ==, info->native_k);
@@ -203,22 +205,22 @@ test_native_topk (gconstpointer data)
         }
 
   /* topk:k=<native k> == native, exactly */
-  g_assert_cmpmem (ln, sizeof (float) * fx.n * V, lk, sizeof (float) * fx.n * V);
+  g_assert_cmpmem (ln, sizeof (float) * fx->n * V, lk, sizeof (float) * fx->n * V);
   for (int l = 0; l < info->n_moe_layers; l++)
-    for (int t = 0; t < fx.n; t++)
+    for (int t = 0; t < fx->n; t++)
       g_assert_true (same_cell (native, topk, l, t));
   g_assert_cmpfloat (native->perplexity, ==, topk->perplexity);
   g_assert_cmpfloat (native->avg_k, ==, info->native_k);
   g_assert_true (native->causal);
 
-  fixture_clear (&fx);
 }
 
 /* The output changes when, and only when, the routing changes: logits of
  * position t are bitwise those of native while no cell at a position <= t
  * differs, and differ at the first position where one does. */
 static void
-test_output_changes (gconstpointer data)
+test_output_changes (Fixture       *fx,
+                    gconstpointer  data)
 {
   const char *arch = data;
   const char *specs[] = {
@@ -226,32 +228,31 @@ test_output_changes (gconstpointer data)
     "topp:p=0.3", "topp:p=0.999", "minp:t=0.5", "adr:theta=0.9", "topk:schedule=descending",
     "ser:kmin=1,t=0.5",
   };
-  Fixture fx;
   const SyModelInfo *info;
   g_autoptr (SyTrace) native = NULL;
   g_autofree float *ln = NULL;
   int V, n_same = 0, n_diff = 0;
 
-  if (!fixture_load (arch, &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
+  info = sy_model_get_info (fx->model);
   V = info->vocab_size;
-  native = run (&fx, "native", &ln);
+  native = run (fx, "native", &ln);
 
   for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
     {
       g_autofree float *lx = NULL;
-      g_autoptr (SyTrace) x = run (&fx, specs[s], &lx);
-      int first = fx.n;
+      g_autoptr (SyTrace) x = run (fx, specs[s], &lx);
+      int first = fx->n;
 
-      for (int t = 0; t < fx.n && first == fx.n; t++)
+      for (int t = 0; t < fx->n && first == fx->n; t++)
         for (int l = 0; l < info->n_moe_layers; l++)
           if (!same_cell (native, x, l, t))
             {
               first = t;
               break;
             }
-      for (int t = 0; t < fx.n; t++)
+      for (int t = 0; t < fx->n; t++)
         {
           gboolean same = memcmp (ln + (gsize) t * V, lx + (gsize) t * V, sizeof (float) * V) == 0;
 
@@ -262,7 +263,7 @@ test_output_changes (gconstpointer data)
             g_error ("%s %s: routing of token %d changed but its logits did not",
                      arch, specs[s], t);
         }
-      if (first == fx.n)
+      if (first == fx->n)
         n_same++;
       else
         n_diff++;
@@ -270,32 +271,30 @@ test_output_changes (gconstpointer data)
   /* both sides of the equivalence were exercised */
   g_assert_cmpint (n_same, >=, 1);
   g_assert_cmpint (n_diff, >=, 1);
-  fixture_clear (&fx);
 }
 
 /* Top-P on a real model, checked against the trace's probabilities. */
 static void
-test_topp_model (gconstpointer data)
+test_topp_model (Fixture       *fx,
+                gconstpointer  arch)
 {
-  const char *arch = data;
-  Fixture fx;
   const SyModelInfo *info;
   const SyRouterModelInfo *rinfo;
   double ps[] = { 0.2, 0.5, 0.8, 1.0 };
   int E;
 
-  if (!fixture_load (arch, &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
-  rinfo = sy_model_get_router_info (fx.model);
+  info = sy_model_get_info (fx->model);
+  rinfo = sy_model_get_router_info (fx->model);
   E = info->n_experts;
   for (guint i = 0; i < G_N_ELEMENTS (ps); i++)
     {
       g_autofree char *spec = g_strdup_printf ("topp:p=%g,weights=raw", ps[i]);
-      g_autoptr (SyTrace) trace = run (&fx, spec, NULL);
+      g_autoptr (SyTrace) trace = run (fx, spec, NULL);
 
       for (int l = 0; l < info->n_moe_layers; l++)
-        for (int t = 0; t < fx.n; t++)
+        for (int t = 0; t < fx->n; t++)
           {
             const SyTraceLayer *tl = &trace->layers[l];
             const float *pr = tl->probs + t * E;
@@ -330,25 +329,24 @@ test_topp_model (gconstpointer data)
               g_assert_cmpfloat (tl->weights[t * E + j], ==, pr[tl->experts[t * E + j]]);
           }
     }
-  fixture_clear (&fx);
 }
 
 static void
-test_calibrate (void)
+test_calibrate (Fixture       *fx,
+               gconstpointer  arch)
 {
   const char *specs[] = { "topp:p=0.5", "minp:t=0.5", "quantile" };
-  Fixture fx;
   const SyModelInfo *info;
 
-  if (!fixture_load ("olmoe", &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
+  info = sy_model_get_info (fx->model);
   for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
     for (double target = 2.0; target <= 6.0; target += 2.0)
       {
         g_autoptr (GError) error = NULL;
         g_autoptr (SyRouterSpec) base = sy_router_spec_parse (specs[s], NULL);
-        g_autoptr (SyCalibration) cal = sy_calibrate (fx.session, base, fx.ids, fx.n, target,
+        g_autoptr (SyCalibration) cal = sy_calibrate (fx->session, base, fx->ids, fx->n, target,
                                                       NULL, NULL, &error);
         g_autofree char *text = NULL;
         g_autoptr (SyTrace) again = NULL;
@@ -365,10 +363,10 @@ test_calibrate (void)
         /* its runs computed the LM head of the last position only, and
          * left the session's setting as it was */
         g_assert_true (isnan (cal->trace->perplexity));
-        g_assert_false (sy_session_get_last_logits (fx.session));
+        g_assert_false (sy_session_get_last_logits (fx->session));
         /* the spec reproduces the result */
         text = sy_router_spec_to_string (cal->spec);
-        again = run (&fx, text, NULL);
+        again = run (fx, text, NULL);
         g_assert_cmpfloat (again->avg_k, ==, cal->avg_k);
         g_assert_true (isfinite (again->perplexity));
         g_assert_cmpstr (again->router, ==, text);
@@ -378,7 +376,7 @@ test_calibrate (void)
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (SyRouterSpec) base = sy_router_spec_parse ("ser:kmin=1,t=0.5", NULL);
-    g_autoptr (SyCalibration) cal = sy_calibrate (fx.session, base, fx.ids, fx.n, 2.5,
+    g_autoptr (SyCalibration) cal = sy_calibrate (fx->session, base, fx->ids, fx->n, 2.5,
                                                   NULL, NULL, &error);
     g_autoptr (SyCalibration) native = NULL;
 
@@ -387,10 +385,10 @@ test_calibrate (void)
     g_assert_cmpfloat (fabs (cal->avg_k - 2.5), <, 0.35);
     g_assert_cmpint (cal->spec->policy, ==, SY_POLICY_SER);
     g_assert_cmpint (cal->spec->kmin, ==, 1);
-    native = sy_calibrate (fx.session, base, fx.ids, fx.n, info->native_k, NULL, NULL, &error);
+    native = sy_calibrate (fx->session, base, fx->ids, fx->n, info->native_k, NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpfloat (native->avg_k, ==, info->native_k);
-    g_assert_null (sy_calibrate (fx.session, base, fx.ids, fx.n, info->native_k + 1, NULL, NULL, &error));
+    g_assert_null (sy_calibrate (fx->session, base, fx->ids, fx->n, info->native_k + 1, NULL, NULL, &error));
     g_assert_nonnull (strstr (error->message, "out of reach"));
   }
   /* targets out of reach and policies without a threshold are errors */
@@ -399,19 +397,18 @@ test_calibrate (void)
     g_autoptr (SyRouterSpec) base = sy_router_spec_parse ("topp", NULL);
     g_autoptr (SyRouterSpec) topk = sy_router_spec_parse ("topk:k=2", NULL);
 
-    g_assert_null (sy_calibrate (fx.session, base, fx.ids, fx.n, info->n_experts + 1, NULL, NULL, &error));
+    g_assert_null (sy_calibrate (fx->session, base, fx->ids, fx->n, info->n_experts + 1, NULL, NULL, &error));
     g_assert_nonnull (strstr (error->message, "out of reach"));
     g_clear_error (&error);
-    g_assert_null (sy_calibrate (fx.session, topk, fx.ids, fx.n, 2, NULL, NULL, &error));
+    g_assert_null (sy_calibrate (fx->session, topk, fx->ids, fx->n, 2, NULL, NULL, &error));
     g_assert_nonnull (strstr (error->message, "not on topk"));
   }
-  fixture_clear (&fx);
 }
 
 static void
-test_adr_shared (void)
+test_adr_shared (Fixture       *fx,
+                gconstpointer  arch)
 {
-  Fixture fx;
   const SyModelInfo *info;
   g_autoptr (SyTrace) native = NULL;
   g_autoptr (SyTrace) adr = NULL;
@@ -421,16 +418,16 @@ test_adr_shared (void)
   double routed;
   int V;
 
-  if (!fixture_load ("qwen2_moe", &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
+  info = sy_model_get_info (fx->model);
   V = info->vocab_size;
   g_assert_cmpint (info->shared_ffn, >, 0);
 
-  native = run (&fx, "native", &ln);
-  adr = run (&fx, "adr:theta=1,shallow=shared", &la);
+  native = run (fx, "native", &ln);
+  adr = run (fx, "adr:theta=1,shallow=shared", &la);
   for (int l = 0; l < info->n_moe_layers; l++)
-    for (int t = 0; t < fx.n; t++)
+    for (int t = 0; t < fx->n; t++)
       {
         const SyTraceLayer *tl = &adr->layers[l];
 
@@ -439,49 +436,53 @@ test_adr_shared (void)
         g_assert_cmpint (tl->k[t], ==, 0);
       }
   g_assert_cmpfloat (adr->avg_k, ==, 0);
-  for (gsize i = 0; i < (gsize) fx.n * V; i++)
+  for (gsize i = 0; i < (gsize) fx->n * V; i++)
     g_assert_true (isfinite (la[i]));
-  g_assert_true (memcmp (ln, la, sizeof (float) * fx.n * V) != 0);
+  g_assert_true (memcmp (ln, la, sizeof (float) * fx->n * V) != 0);
   /* exactly the routed experts' parameters are gone */
   routed = (double) info->native_k * 3 * info->hidden_size * info->expert_ffn * info->n_moe_layers;
   g_assert_cmpfloat_with_epsilon (native->activated_params - adr->activated_params, routed, 1e-6 * routed);
 
   /* shallow=top keeps one routed expert; theta=0 is all deep = native */
-  adr_top = run (&fx, "adr:theta=1", NULL);
+  adr_top = run (fx, "adr:theta=1", NULL);
   g_assert_cmpfloat (adr_top->avg_k, ==, 1);
   {
     g_autofree float *ld = NULL;
-    g_autoptr (SyTrace) deep = run (&fx, "adr:theta=0", &ld);
+    g_autoptr (SyTrace) deep = run (fx, "adr:theta=0", &ld);
 
     g_assert_cmpfloat (deep->avg_k, ==, info->native_k);
-    g_assert_cmpmem (ln, sizeof (float) * fx.n * V, ld, sizeof (float) * fx.n * V);
+    g_assert_cmpmem (ln, sizeof (float) * fx->n * V, ld, sizeof (float) * fx->n * V);
   }
-  fixture_clear (&fx);
 
   /* on a model without shared experts, shallow=shared is an error */
-  if (fixture_load ("mixtral", &fx))
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("adr:shallow=shared", NULL);
+  {
+    Fixture mixtral;
 
-      g_assert_false (sy_session_set_router (fx.session, spec, &error));
-      g_assert_nonnull (strstr (error->message, "shared experts"));
-      fixture_clear (&fx);
-    }
+    fixture_setup (&mixtral, "mixtral");
+    if (mixtral.model != NULL)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("adr:shallow=shared", NULL);
+
+        g_assert_false (sy_session_set_router (mixtral.session, spec, &error));
+        g_assert_nonnull (strstr (error->message, "shared experts"));
+      }
+    fixture_teardown (&mixtral, NULL);
+  }
 }
 
 static void
-test_da_model (void)
+test_da_model (Fixture       *fx,
+              gconstpointer  arch)
 {
-  Fixture fx;
   const SyModelInfo *info;
   g_autoptr (SyTrace) da = NULL;
   g_autoptr (SyTrace) q = NULL;
 
-  if (!fixture_load ("mixtral", &fx))
+  if (fx->model == NULL)
     return;
-  info = sy_model_get_info (fx.model);
-  da = run (&fx, "da", NULL);
+  info = sy_model_get_info (fx->model);
+  da = run (fx, "da", NULL);
   g_assert_false (da->causal);
   for (int l = 0; l < info->n_moe_layers; l++)
     {
@@ -490,7 +491,7 @@ test_da_model (void)
 
       g_assert_true (tl->flags[0] & SY_CELL_SINK);
       g_assert_cmpint (tl->k[0], ==, 1);
-      for (int t = 0; t < fx.n; t++)
+      for (int t = 0; t < fx->n; t++)
         {
           g_assert_cmpfloat (tl->importance[t], >=, 0);
           g_assert_cmpfloat (tl->importance[t], <=, 1);
@@ -500,10 +501,9 @@ test_da_model (void)
         }
       g_assert_cmpfloat (max, ==, 1.0f);
     }
-  q = run (&fx, "quantile:q=0.8", NULL);
+  q = run (fx, "quantile:q=0.8", NULL);
   g_assert_false (q->causal);
   g_assert_cmpstr (q->router, ==, "quantile:q=0.8");
-  fixture_clear (&fx);
 }
 
 /* DeepSeek-V3 group-limited routing on the fixture's reference router
@@ -599,17 +599,52 @@ test_deepseek_groups (void)
   json_object_put (root);
 }
 
+static const SyTestCase tests[] = {
+  { "/routing-models/deepseek-groups", test_deepseek_groups },
+  { NULL, NULL }
+};
+
+typedef void (*FixtureFunc) (Fixture       *fx,
+                             gconstpointer  arch);
+
+/* A test on a Fixture: of @arch, or (NULL) one of each arch, "@path/ARCH" */
+typedef struct
+{
+  const char *path;
+  FixtureFunc func;
+  const char *arch;
+} FixtureTest;
+
+static const FixtureTest fixture_tests[] = {
+  { "/routing-models/native-topk", test_native_topk, NULL },
+  { "/routing-models/output-changes", test_output_changes, NULL },
+  { "/routing-models/topp", test_topp_model, NULL },
+  { "/routing-models/calibrate", test_calibrate, "olmoe" },
+  { "/routing-models/adr-shared", test_adr_shared, "qwen2_moe" },
+  { "/routing-models/da", test_da_model, "mixtral" },
+};
+
+static void
+add_fixture_tests (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_tests); i++)
+    {
+      const FixtureTest *f = &fixture_tests[i];
+
+      if (f->arch != NULL)
+        g_test_add (f->path, Fixture, f->arch, fixture_setup, f->func, fixture_teardown);
+      for (guint a = 0; f->arch == NULL && archs[a] != NULL; a++)
+        {
+          g_autofree char *path = g_strdup_printf ("%s/%s", f->path, archs[a]);
+
+          g_test_add (path, Fixture, archs[a], fixture_setup, f->func, fixture_teardown);
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/routing-models/native-topk", archs, -1, test_native_topk);
-  sy_test_add_each ("/routing-models/output-changes", archs, -1, test_output_changes);
-  sy_test_add_each ("/routing-models/topp", archs, -1, test_topp_model);
-  g_test_add_func ("/routing-models/calibrate", test_calibrate);
-  g_test_add_func ("/routing-models/adr-shared", test_adr_shared);
-  g_test_add_func ("/routing-models/da", test_da_model);
-  g_test_add_func ("/routing-models/deepseek-groups", test_deepseek_groups);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, add_fixture_tests, NULL);
 }

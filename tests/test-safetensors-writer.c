@@ -11,14 +11,13 @@
 #include "sy-engine-error.h"
 #include "sy-safetensors-writer.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
-
-static char *tmp_dir;
 
 static char *
 case_path (const char *name)
 {
-  return g_build_filename (tmp_dir, name, NULL);
+  return g_build_filename (sy_test_tmp_dir (), name, NULL);
 }
 
 /* exactly representable in f16 and bf16 */
@@ -144,16 +143,14 @@ test_add_errors (void)
 {
   g_autoptr (SySafetensorsWriter) w = sy_safetensors_writer_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (tmp_dir, "no-such-folder", "x.safetensors", NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "no-such-folder", "x.safetensors", NULL);
   const int64_t shape[5] = { 1, 1, 1, 1, 1 };
   const int64_t negative[1] = { -1 };
   float v = 0;
 
   g_assert_true (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 1, shape }, &v, &error));
   g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "a", SY_DTYPE_F32, 1, shape }, &v, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "tensor 'a' is already added"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "tensor 'a' is already added");
   g_assert_false (sy_safetensors_writer_add_f32 (w, &(SyTensorDesc) { "b", SY_DTYPE_F32, 5, shape }, &v, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
   g_clear_error (&error);
@@ -250,18 +247,17 @@ test_generated (void)
 
     g_assert_true (sy_safetensors_writer_add_generated (w2, &(SyTensorDesc) { "bad", SY_DTYPE_F16, 2, shape }, fill_fails, NULL, NULL, &error));
     g_assert_false (sy_safetensors_writer_write (w2, failing, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
-    g_assert_nonnull (strstr (error->message, "failing.safetensors: tensor 'bad': out of ideas at 1048576"));
-    g_clear_error (&error);
-    g_assert_false (g_file_test (failing, G_FILE_TEST_EXISTS));
-    g_assert_false (g_file_test (failing_partial, G_FILE_TEST_EXISTS));
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_FAILED,
+                                 "failing.safetensors: tensor 'bad': out of ideas at 1048576");
+    sy_test_assert_no_file (failing);
+    sy_test_assert_no_file (failing_partial);
   }
 
   /* cancelled through the progress function */
   g_assert_false (sy_safetensors_writer_write_full (w, failing, cancel_after_half, &last, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED);
-  g_assert_false (g_file_test (failing, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (failing_partial, G_FILE_TEST_EXISTS));
+  sy_test_assert_no_file (failing);
+  sy_test_assert_no_file (failing_partial);
 }
 
 /* ---- fixtures converted and sharded ---- */
@@ -443,8 +439,8 @@ test_convert_folder (void)
     g_autofree char *ref = g_build_filename (dst, "reference.safetensors", NULL);
     g_autofree char *single = g_build_filename (dst, "model.safetensors", NULL);
 
-    g_assert_false (g_file_test (ref, G_FILE_TEST_EXISTS));
-    g_assert_false (g_file_test (single, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (ref);
+    sy_test_assert_no_file (single);
 
     /* converting again into one file replaces the shards' index */
     g_assert_true (sy_safetensors_convert_folder (src, dst, SY_DTYPE_BF16, 1, NULL, NULL, &error));
@@ -459,40 +455,36 @@ test_convert_folder (void)
 
   /* errors */
   g_assert_false (sy_safetensors_convert_folder (dst, dst, SY_DTYPE_F32, 1, NULL, NULL, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
-  g_assert_nonnull (strstr (error->message, "into itself"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "into itself");
   {
     g_autofree char *file = g_build_filename (src, "config.json", NULL);
     g_autofree char *empty = case_path ("empty-folder");
     g_autofree char *out = case_path ("never-written");
 
     g_assert_false (sy_safetensors_convert_folder (file, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
-    g_assert_nonnull (strstr (error->message, "not a folder"));
-    g_clear_error (&error);
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_IO, "not a folder");
     g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
     g_assert_false (sy_safetensors_convert_folder (empty, out, SY_DTYPE_F32, 1, NULL, NULL, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING);
     g_clear_error (&error);
-    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+    sy_test_assert_no_file (out);
   }
 }
+
+static const SyTestCase tests[] = {
+  { "/engine/safetensors-writer/round-trip-dtypes", test_round_trip_dtypes },
+  { "/engine/safetensors-writer/raw-and-scalar", test_raw_and_scalar },
+  { "/engine/safetensors-writer/add-errors", test_add_errors },
+  { "/engine/safetensors-writer/generated", test_generated },
+  { "/engine/safetensors-writer/fixture-converted", test_fixture_converted },
+  { "/engine/safetensors-writer/fixture-sharded", test_fixture_sharded },
+  { "/engine/safetensors-writer/convert-folder", test_convert_folder },
+  { NULL, NULL }
+};
 
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-writer-XXXXXX");
-
-  g_test_add_func ("/engine/safetensors-writer/round-trip-dtypes", test_round_trip_dtypes);
-  g_test_add_func ("/engine/safetensors-writer/raw-and-scalar", test_raw_and_scalar);
-  g_test_add_func ("/engine/safetensors-writer/add-errors", test_add_errors);
-  g_test_add_func ("/engine/safetensors-writer/generated", test_generated);
-  g_test_add_func ("/engine/safetensors-writer/fixture-converted", test_fixture_converted);
-  g_test_add_func ("/engine/safetensors-writer/fixture-sharded", test_fixture_sharded);
-  g_test_add_func ("/engine/safetensors-writer/convert-folder", test_convert_folder);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

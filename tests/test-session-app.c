@@ -25,7 +25,7 @@
 #include "sy-window.h"
 
 static SyApplication *app;
-static char *tmp_dir;
+static const char *tmp_dir;
 
 #define SKIP_WITHOUT_DISPLAY() SY_TEST_SKIP_WITHOUT_DISPLAY (app)
 
@@ -437,22 +437,34 @@ test_session_choosers (void)
   g_signal_handlers_disconnect_by_data (window, &session_opened);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/session/round-trip", test_session_round_trip },
+  { "/app/session/errors", test_session_errors },
+  { "/app/session/actions", test_session_actions },
+  { "/app/session/choosers", test_session_choosers },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  g_autofree char *olmoe = sy_test_model_path ("olmoe", "");
+
+  app = sy_test_gui_init ("test-session-app", "/nonexistent");
+  if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
+    g_clear_object (&app);
+  tmp_dir = sy_test_tmp_dir ();
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *olmoe = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-session-app", "/nonexistent");
-  olmoe = sy_test_model_path ("olmoe", "");
-  if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
-    g_clear_object (&app);
-  tmp_dir = sy_test_make_tmp_dir ("sy-session-app-XXXXXX");
-
-  g_test_add_func ("/app/session/round-trip", test_session_round_trip);
-  g_test_add_func ("/app/session/errors", test_session_errors);
-  g_test_add_func ("/app/session/actions", test_session_actions);
-  g_test_add_func ("/app/session/choosers", test_session_choosers);
-  return sy_test_gui_run (&app, tmp_dir);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

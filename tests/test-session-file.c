@@ -19,8 +19,6 @@
 #include "sy-session-file.h"
 #include "sy-test-util.h"
 
-static char *tmp_dir;
-
 static SySessionFile *
 full_session (void)
 {
@@ -47,7 +45,7 @@ full_session (void)
 static void
 test_round_trip (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "full.switchyard", NULL);
+  g_autofree char *path = g_build_filename (sy_test_tmp_dir (), "full.switchyard", NULL);
   g_autoptr (SySessionFile) s = full_session ();
   g_autoptr (SySessionFile) back = NULL;
   g_autoptr (SySessionFile) d = sy_session_file_new ();
@@ -194,7 +192,7 @@ test_bad_input (void)
 
   /* a file that is not there is named */
   {
-    g_autofree char *missing = g_build_filename (tmp_dir, "missing.switchyard", NULL);
+    g_autofree char *missing = g_build_filename (sy_test_tmp_dir (), "missing.switchyard", NULL);
     g_autoptr (GError) error = NULL;
 
     g_assert_null (sy_session_file_load (missing, &error));
@@ -212,7 +210,7 @@ test_trace_session (void)
   g_autoptr (SySessionFile) min = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *data = NULL;
-  g_autofree char *session_path = g_build_filename (tmp_dir, "runs", "t.switchyard", NULL);
+  g_autofree char *session_path = g_build_filename (sy_test_tmp_dir (), "runs", "t.switchyard", NULL);
   g_autofree char *a = NULL, *b = NULL, *expect = NULL;
 
   s->trace = g_strdup ("olmoe.json");
@@ -238,7 +236,7 @@ test_trace_session (void)
 
   a = sy_session_file_resolve_trace (s, session_path, FALSE);
   b = sy_session_file_resolve_trace (s, session_path, TRUE);
-  expect = g_build_filename (tmp_dir, "runs", "olmoe.json", NULL);
+  expect = g_build_filename (sy_test_tmp_dir (), "runs", "olmoe.json", NULL);
   g_assert_cmpstr (a, ==, expect);
   g_assert_cmpstr (b, ==, "/data/olmoe-f16.json");
   g_free (a);
@@ -252,9 +250,9 @@ test_trace_session (void)
 static void
 test_resolve_model (void)
 {
-  g_autofree char *session_path = g_build_filename (tmp_dir, "sessions", "a.switchyard", NULL);
-  g_autofree char *expected = g_build_filename (tmp_dir, "models", "m", NULL);
-  g_autofree char *demo = g_build_filename (tmp_dir, "demo", NULL);
+  g_autofree char *session_path = g_build_filename (sy_test_tmp_dir (), "sessions", "a.switchyard", NULL);
+  g_autofree char *expected = g_build_filename (sy_test_tmp_dir (), "models", "m", NULL);
+  g_autofree char *demo = g_build_filename (sy_test_tmp_dir (), "demo", NULL);
   g_autofree char *demo_config = g_build_filename (demo, "config.json", NULL);
   g_autoptr (SySessionFile) s = sy_session_file_new ();
   g_autoptr (GError) error = NULL;
@@ -308,7 +306,7 @@ make_model (const char *name,
             gsize       data_len,
             guchar      fill)
 {
-  g_autofree char *folder = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *folder = g_build_filename (sy_test_tmp_dir (), name, NULL);
   g_autofree char *config_path = g_build_filename (folder, "config.json", NULL);
   g_autofree char *weights_path = g_build_filename (folder, "model.safetensors", NULL);
   gsize header_len = strlen (header);
@@ -350,7 +348,7 @@ test_fingerprint (void)
   g_autofree char *fa2 = fingerprint (a);
   g_autofree char *config = g_build_filename (a, "config.json", NULL);
   g_autofree char *weights = g_build_filename (a, "model.safetensors", NULL);
-  g_autofree char *moved = g_build_filename (tmp_dir, "fp-moved", NULL);
+  g_autofree char *moved = g_build_filename (sy_test_tmp_dir (), "fp-moved", NULL);
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpstr (fa, ==, fa2);
@@ -401,7 +399,7 @@ test_fingerprint (void)
   }
   /* not a model */
   {
-    g_autofree char *missing = g_build_filename (tmp_dir, "no-model", NULL);
+    g_autofree char *missing = g_build_filename (sy_test_tmp_dir (), "no-model", NULL);
 
     g_assert_null (sy_model_fingerprint (missing, &error));
     g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
@@ -415,7 +413,7 @@ test_fingerprint (void)
   }
   /* a GGUF file on its own */
   {
-    g_autofree char *gguf = g_build_filename (tmp_dir, "m.gguf", NULL);
+    g_autofree char *gguf = g_build_filename (sy_test_tmp_dir (), "m.gguf", NULL);
     g_autofree char *fg = NULL, *fg2 = NULL;
 
     g_assert_true (g_file_set_contents (gguf, "GGUF\3\0\0\0 not much else", 22, &error));
@@ -439,18 +437,19 @@ test_fingerprint (void)
   sy_test_remove_tree (a);
 }
 
+static const SyTestCase tests[] = {
+  { "/session-file/round-trip", test_round_trip },
+  { "/session-file/minimal-and-unknown-keys", test_minimal_and_unknown_keys },
+  { "/session-file/bad-input", test_bad_input },
+  { "/session-file/resolve-model", test_resolve_model },
+  { "/session-file/trace", test_trace_session },
+  { "/session-file/fingerprint", test_fingerprint },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-session-file-XXXXXX");
-
-  g_test_add_func ("/session-file/round-trip", test_round_trip);
-  g_test_add_func ("/session-file/minimal-and-unknown-keys", test_minimal_and_unknown_keys);
-  g_test_add_func ("/session-file/bad-input", test_bad_input);
-  g_test_add_func ("/session-file/resolve-model", test_resolve_model);
-  g_test_add_func ("/session-file/trace", test_trace_session);
-  g_test_add_func ("/session-file/fingerprint", test_fingerprint);
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

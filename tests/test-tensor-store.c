@@ -11,19 +11,18 @@
 
 #include "sy-engine-error.h"
 #include "sy-tensor-store.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
-
-static char *tmp_dir;
 
 static const char * const fixture_models[] = {
   "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe",
 };
 
-/* A fresh empty folder under tmp_dir. */
+/* A fresh empty folder under sy_test_tmp_dir (). */
 static char *
 make_case_dir (const char *name)
 {
-  char *dir = g_build_filename (tmp_dir, name, NULL);
+  char *dir = g_build_filename (sy_test_tmp_dir (), name, NULL);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   return dir;
@@ -103,32 +102,17 @@ expect_open_error (const char *path,
 static const float small_data[6] = { 1.0f, -2.0f, 0.5f, 3.25f, 0.0f, -0.125f };
 
 /* A file of one header (with small_data as its data, or none) that does
- * not open: with @code and every one of @words in the message */
+ * not open: with @code and every one of @words in the message; one of the
+ * cases of the test /engine/tensor-store/bad/@test */
 typedef struct
 {
+  const char *test;
   const char *file;
   const char *header;
   gboolean    data;
   int         code;
   const char *words[5];     /* NULL-terminated */
 } BadHeader;
-
-/* Each of the @n cases written into the folder @case_name and opened */
-static void
-expect_bad_headers (const char      *case_name,
-                    const BadHeader *cases,
-                    gsize            n)
-{
-  g_autofree char *dir = make_case_dir (case_name);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autofree char *path = write_file (dir, cases[i].file, cases[i].header, cases[i].data ? small_data : NULL,
-                                          cases[i].data ? sizeof small_data : 0);
-
-      expect_open_error_words (path, cases[i].code, cases[i].words);
-    }
-}
 
 /* ---- fixtures: the store agrees with an independent reading of the header ---- */
 
@@ -495,85 +479,73 @@ test_bad_header_length (void)
   expect_open_error (huge, SY_ENGINE_ERROR_TRUNCATED, "y.safetensors", "header length", NULL);
 }
 
-static void
-test_bad_header_json (void)
-{
-  static const BadHeader cases[] = {
-    { "a.safetensors", "{\"a\": {\"dtype\": \"F32\", ", FALSE, SY_ENGINE_ERROR_CORRUPT,
-      { "a.safetensors", "not valid JSON" } },
-    { "b.safetensors", "{\"a\": nonsense}", FALSE, SY_ENGINE_ERROR_CORRUPT, { "b.safetensors", "not valid JSON" } },
-    { "c.safetensors", "[1, 2, 3]", FALSE, SY_ENGINE_ERROR_BAD_MAGIC, { "c.safetensors", "not a JSON object" } },
-    { "d.safetensors", "{\"a\": 1} xyz", FALSE, SY_ENGINE_ERROR_CORRUPT, { "d.safetensors", "not valid JSON" } },
-    { "e.safetensors", "{\"a\": 1}", FALSE, SY_ENGINE_ERROR_CORRUPT,
-      { "e.safetensors", "tensor 'a'", "not an object" } },
-  };
-
-  expect_bad_headers ("header-json", cases, G_N_ELEMENTS (cases));
-}
-
-static void
-test_bad_overlap (void)
-{
-  static const BadHeader cases[] = {
+static const BadHeader bad_headers[] = {
+  { "header-json", "a.safetensors", "{\"a\": {\"dtype\": \"F32\", ", FALSE, SY_ENGINE_ERROR_CORRUPT,
+    { "a.safetensors", "not valid JSON" } },
+  { "header-json", "b.safetensors", "{\"a\": nonsense}",
+    FALSE, SY_ENGINE_ERROR_CORRUPT, { "b.safetensors", "not valid JSON" } },
+  { "header-json", "c.safetensors", "[1, 2, 3]",
+    FALSE, SY_ENGINE_ERROR_BAD_MAGIC, { "c.safetensors", "not a JSON object" } },
+  { "header-json", "d.safetensors", "{\"a\": 1} xyz",
+    FALSE, SY_ENGINE_ERROR_CORRUPT, { "d.safetensors", "not valid JSON" } },
+  { "header-json", "e.safetensors", "{\"a\": 1}", FALSE, SY_ENGINE_ERROR_CORRUPT,
+    { "e.safetensors", "tensor 'a'", "not an object" } },
+  { "overlap", "x.safetensors",
+    "{\"second\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[8,20]},"
+    "\"first\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT, { "x.safetensors", "tensor 'second'", "overlaps tensor 'first'", "[8, 20)" } },
+  { "out-of-range", "x.safetensors",
+    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+    "\"model.layers.0.mlp.gate.weight\":{\"dtype\":\"F32\",\"shape\":[200],\"data_offsets\":[100,900]}}",
+    TRUE, SY_ENGINE_ERROR_TRUNCATED,
     { "x.safetensors",
-      "{\"second\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[8,20]},"
-      "\"first\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT, { "x.safetensors", "tensor 'second'", "overlaps tensor 'first'", "[8, 20)" } },
-  };
+      "tensor 'model.layers.0.mlp.gate.weight' data [100, 900) exceeds the data section of 24 bytes" } },
+  { "out-of-range", "y.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'a'", "ends before it begins" } },
+  { "dtype", "x.safetensors", "{\"w\":{\"dtype\":\"Q9\",\"shape\":[6],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "x.safetensors", "tensor 'w'", "unknown dtype 'Q9'" } },
+  { "dtype", "y.safetensors", "{\"w\":{\"dtype\":\"I32\",\"shape\":[6],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "y.safetensors", "tensor 'w'", "unsupported dtype 'I32'" } },
+  { "dtype", "z.safetensors", "{\"w\":{\"dtype\":7,\"shape\":[6],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "dtype" } },
+  { "shape-size", "x.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT,
+    { "x.safetensors", "tensor 'w'", "[2, 4]", "needs 32 bytes but data [0, 24) holds 24" } },
+  { "shape-size", "y.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'w'", "non-negative" } },
+  { "shape-size", "z.safetensors",
+    "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "overflow" } },
+  { "shape-size", "w.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,6],\"data_offsets\":[0,24]}}",
+    TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "w.safetensors", "tensor 'w'", "5 dimensions" } },
+};
 
-  expect_bad_headers ("overlap", cases, G_N_ELEMENTS (cases));
-}
-
+/* Each of bad_headers' cases of the test @data ("header-json", ...) written
+ * into a folder of that name and opened */
 static void
-test_bad_out_of_range (void)
+test_bad_headers (gconstpointer data)
 {
-  static const BadHeader cases[] = {
-    { "x.safetensors",
-      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-      "\"model.layers.0.mlp.gate.weight\":{\"dtype\":\"F32\",\"shape\":[200],\"data_offsets\":[100,900]}}",
-      TRUE, SY_ENGINE_ERROR_TRUNCATED,
-      { "x.safetensors",
-        "tensor 'model.layers.0.mlp.gate.weight' data [100, 900) exceeds the data section of 24 bytes" } },
-    { "y.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'a'", "ends before it begins" } },
-  };
+  const char *name = data;
+  g_autofree char *dir = make_case_dir (name);
+  int n = 0;
 
-  expect_bad_headers ("out-of-range", cases, G_N_ELEMENTS (cases));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_headers); i++)
+    {
+      const BadHeader *c = &bad_headers[i];
+      g_autofree char *path = NULL;
+
+      if (strcmp (c->test, name) != 0)
+        continue;
+      path = write_file (dir, c->file, c->header, c->data ? small_data : NULL, c->data ? sizeof small_data : 0);
+      expect_open_error_words (path, c->code, c->words);
+      n++;
+    }
+  g_assert_cmpint (n, >, 0);
 }
 
-static void
-test_bad_dtype (void)
-{
-  static const BadHeader cases[] = {
-    { "x.safetensors", "{\"w\":{\"dtype\":\"Q9\",\"shape\":[6],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "x.safetensors", "tensor 'w'", "unknown dtype 'Q9'" } },
-    { "y.safetensors", "{\"w\":{\"dtype\":\"I32\",\"shape\":[6],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "y.safetensors", "tensor 'w'", "unsupported dtype 'I32'" } },
-    { "z.safetensors", "{\"w\":{\"dtype\":7,\"shape\":[6],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "dtype" } },
-  };
-
-  expect_bad_headers ("dtype", cases, G_N_ELEMENTS (cases));
-}
-
-static void
-test_bad_shape_size (void)
-{
-  static const BadHeader cases[] = {
-    { "x.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT,
-      { "x.safetensors", "tensor 'w'", "[2, 4]", "needs 32 bytes but data [0, 24) holds 24" } },
-    { "y.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT, { "y.safetensors", "tensor 'w'", "non-negative" } },
-    { "z.safetensors",
-      "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_CORRUPT, { "z.safetensors", "tensor 'w'", "overflow" } },
-    { "w.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,6],\"data_offsets\":[0,24]}}",
-      TRUE, SY_ENGINE_ERROR_UNSUPPORTED, { "w.safetensors", "tensor 'w'", "5 dimensions" } },
-  };
-
-  expect_bad_headers ("shape-size", cases, G_N_ELEMENTS (cases));
-}
+static const char *const bad_header_tests[] = {
+  "header-json", "overlap", "out-of-range", "dtype", "shape-size", NULL
+};
 
 static void
 test_bad_missing_tensor (void)
@@ -610,13 +582,10 @@ test_bad_wrong_shape (void)
 
   g_assert_no_error (error);
   g_assert_null (sy_tensor_store_get (store, "w", 2, wrong, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "model.safetensors: tensor 'w' has shape [2, 3], expected [3, 2]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
+                               "model.safetensors: tensor 'w' has shape [2, 3], expected [3, 2]");
   g_assert_null (sy_tensor_store_get (store, "w", 1, flat, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_SHAPE_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "expected [6]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "expected [6]");
   g_assert_nonnull (sy_tensor_store_get (store, "w", 2, right, &error));
   g_assert_no_error (error);
 }
@@ -710,13 +679,9 @@ test_bad_nan (void)
                                             " at element 4 [1, 1]"));
   g_clear_error (&error);
   g_assert_false (sy_tensor_check_finite (sy_tensor_store_lookup (store, "b"), &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "tensor 'b' holds +inf at element 2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "tensor 'b' holds +inf at element 2");
   g_assert_false (sy_tensor_check_finite (sy_tensor_store_lookup (store, "h"), &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_NAN);
-  g_assert_nonnull (strstr (error->message, "tensor 'h' holds NaN at element 3 [1, 1]"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_NAN, "tensor 'h' holds NaN at element 3 [1, 1]");
 }
 
 static void
@@ -860,35 +825,31 @@ test_fuzz_headers (void)
   g_assert_cmpint (n_loaded, >, 0);
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/tensor-store/fixtures", test_fixtures },
+  { "/engine/tensor-store/get-and-unused", test_fixture_get_and_unused },
+  { "/engine/tensor-store/metadata-and-empty", test_metadata_and_empty },
+  { "/engine/tensor-store/convert/f16", test_convert_f16 },
+  { "/engine/tensor-store/convert/bf16", test_convert_bf16 },
+  { "/engine/tensor-store/convert/unaligned", test_to_f32_unaligned },
+  { "/engine/tensor-store/convert/bulk", test_convert_bulk },
+  { "/engine/tensor-store/check-finite-positions", test_check_finite_positions },
+  { "/engine/tensor-store/bad/truncated-file", test_bad_truncated_file },
+  { "/engine/tensor-store/bad/too-short", test_bad_too_short },
+  { "/engine/tensor-store/bad/header-length", test_bad_header_length },
+  { "/engine/tensor-store/bad", NULL, test_bad_headers, bad_header_tests },
+  { "/engine/tensor-store/bad/missing-tensor", test_bad_missing_tensor },
+  { "/engine/tensor-store/bad/wrong-shape", test_bad_wrong_shape },
+  { "/engine/tensor-store/bad/no-model", test_bad_no_model },
+  { "/engine/tensor-store/bad/index", test_bad_index },
+  { "/engine/tensor-store/bad/nan", test_bad_nan },
+  { "/engine/tensor-store/fuzz-headers", test_fuzz_headers },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  tmp_dir = sy_test_make_tmp_dir ("sy-test-tensor-store-XXXXXX");
-
-  g_test_add_func ("/engine/tensor-store/fixtures", test_fixtures);
-  g_test_add_func ("/engine/tensor-store/get-and-unused", test_fixture_get_and_unused);
-  g_test_add_func ("/engine/tensor-store/metadata-and-empty", test_metadata_and_empty);
-  g_test_add_func ("/engine/tensor-store/convert/f16", test_convert_f16);
-  g_test_add_func ("/engine/tensor-store/convert/bf16", test_convert_bf16);
-  g_test_add_func ("/engine/tensor-store/convert/unaligned", test_to_f32_unaligned);
-  g_test_add_func ("/engine/tensor-store/convert/bulk", test_convert_bulk);
-  g_test_add_func ("/engine/tensor-store/check-finite-positions", test_check_finite_positions);
-  g_test_add_func ("/engine/tensor-store/bad/truncated-file", test_bad_truncated_file);
-  g_test_add_func ("/engine/tensor-store/bad/too-short", test_bad_too_short);
-  g_test_add_func ("/engine/tensor-store/bad/header-length", test_bad_header_length);
-  g_test_add_func ("/engine/tensor-store/bad/header-json", test_bad_header_json);
-  g_test_add_func ("/engine/tensor-store/bad/overlap", test_bad_overlap);
-  g_test_add_func ("/engine/tensor-store/bad/out-of-range", test_bad_out_of_range);
-  g_test_add_func ("/engine/tensor-store/bad/dtype", test_bad_dtype);
-  g_test_add_func ("/engine/tensor-store/bad/shape-size", test_bad_shape_size);
-  g_test_add_func ("/engine/tensor-store/bad/missing-tensor", test_bad_missing_tensor);
-  g_test_add_func ("/engine/tensor-store/bad/wrong-shape", test_bad_wrong_shape);
-  g_test_add_func ("/engine/tensor-store/bad/no-model", test_bad_no_model);
-  g_test_add_func ("/engine/tensor-store/bad/index", test_bad_index);
-  g_test_add_func ("/engine/tensor-store/bad/nan", test_bad_nan);
-  g_test_add_func ("/engine/tensor-store/fuzz-headers", test_fuzz_headers);
-
-  return sy_test_run_then_remove (tmp_dir);
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -12,23 +12,23 @@
 #include <string.h>
 
 #include "sy-engine-error.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 #include "sy-tokenizer.h"
 #include "sy-tokenizer-private.h"
 
-static const char *families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace" };
-static const char *models[] = { "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe" };
+static const char *const families[] = { "bytelevel", "llama3", "qwen2", "spm", "metaspace", NULL };
+static const char *const models[] = {
+  "deepseek_v3", "gpt_oss", "granitemoe", "mixtral", "olmoe", "qwen2_moe", "qwen3_moe", NULL
+};
 
 static SyTokenizer *
 load_family (const char *family)
 {
   g_autofree char *dir = sy_test_fixture_path ("tokenizers", family, NULL);
   g_autoptr (GError) error = NULL;
-  SyTokenizer *tok = sy_tokenizer_load (dir, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (tok);
-  return tok;
+  return sy_test_assert_ok (sy_tokenizer_load (dir, &error), &error);
 }
 
 static SyEncoding *
@@ -37,11 +37,8 @@ encode (SyTokenizer *tok,
         gboolean     special)
 {
   g_autoptr (GError) error = NULL;
-  SyEncoding *enc = sy_tokenizer_encode (tok, text, -1, special, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (enc);
-  return enc;
+  return sy_test_assert_ok (sy_tokenizer_encode (tok, text, -1, special, &error), &error);
 }
 
 static void
@@ -243,19 +240,24 @@ joined_tokens (SyTokenizer *tok,
   return g_string_free (s, FALSE);
 }
 
+/* make_tokenizer with @pre_tokenizer and the byte-level decoder, asserted */
+static SyTokenizer *
+byte_level_tokenizer (const char  *pre_tokenizer,
+                      const char **merges)
+{
+  g_autoptr (GError) error = NULL;
+
+  return sy_test_assert_ok (make_tokenizer (NULL, pre_tokenizer, BYTE_LEVEL_DEC, NULL, merges, &error), &error);
+}
+
 static void
 test_contractions (void)
 {
   const char *merges[] = { "' s", "' S", "' t", "' T", "' r", "'r e", "' R", "'R E", "' l", "'l l",
                            "' L", "'L L", "' v", "'v e", "' d", "' D", "' m", "' M", NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) gpt2 = make_tokenizer (NULL, BYTE_LEVEL_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_autoptr (SyTokenizer) llama = NULL;
+  g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
+  g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
   g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
-
-  g_assert_no_error (error);
-  llama = make_tokenizer (NULL, LLAMA3_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_assert_no_error (error);
 
   /* GPT-2's pattern knows the lower-case contractions only */
   a = joined_tokens (gpt2, "it's we're they'll I'd IT'S WE'RE");
@@ -275,14 +277,10 @@ static void
 test_digits_and_spaces (void)
 {
   const char *merges[] = { "1 2", "12 3", "4 5", "Ġ Ġ", "ĠĠ Ġ", NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTokenizer) gpt2 = make_tokenizer (NULL, BYTE_LEVEL_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_autoptr (SyTokenizer) llama = NULL;
+  g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
+  g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
   g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 
-  g_assert_no_error (error);
-  llama = make_tokenizer (NULL, LLAMA3_PRE, BYTE_LEVEL_DEC, NULL, merges, &error);
-  g_assert_no_error (error);
   /* \p{N}{1,3}: runs of at most three digits */
   a = joined_tokens (llama, "12345 123");
   g_assert_cmpstr (a, ==, "123|45|Ġ|123");
@@ -395,7 +393,7 @@ test_edge_texts (void)
     "caf\xC3\xA9 \xE4\xBD\xA0\xE5\xA5\xBD \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7",
   };
 
-  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+  for (guint f = 0; families[f] != NULL; f++)
     {
       g_autoptr (SyTokenizer) tok = load_family (families[f]);
       gboolean byte_level = strcmp (families[f], "spm") != 0 && strcmp (families[f], "metaspace") != 0;
@@ -553,16 +551,12 @@ test_invalid_utf8 (void)
 
   enc = sy_tokenizer_encode (tok, "ab\xFF" "cd", -1, FALSE, &error);
   g_assert_null (enc);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "byte 2"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "byte 2");
 
   /* a truncated sequence at the end */
   enc = sy_tokenizer_encode (tok, "abc\xE4\xBD", -1, FALSE, &error);
   g_assert_null (enc);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT);
-  g_assert_nonnull (strstr (error->message, "byte 3"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_BAD_INPUT, "byte 3");
 
   /* a surrogate encoded in UTF-8 is not valid either */
   enc = sy_tokenizer_encode (tok, "\xED\xA0\x80", -1, FALSE, &error);
@@ -722,26 +716,29 @@ test_pair_map_grow (void)
   _sy_pair_map_clear (&map);
 }
 
+static const SyTestCase tests[] = {
+  { "/tokenizer/fixture", NULL, test_family, families },
+  { "/tokenizer/model", NULL, test_model, models },
+  { "/tokenizer/contractions", test_contractions },
+  { "/tokenizer/digits-and-spaces", test_digits_and_spaces },
+  { "/tokenizer/added-token-options", test_added_token_options },
+  { "/tokenizer/normalizers", test_normalizers },
+  { "/tokenizer/edge-texts", test_edge_texts },
+  { "/tokenizer/special-in-middle", test_special_in_middle },
+  { "/tokenizer/metaspace-and-byte-fallback", test_metaspace_and_byte_fallback },
+  { "/tokenizer/pieces", test_pieces },
+  { "/tokenizer/long-word", test_long_word },
+  { "/tokenizer/invalid-utf8", test_invalid_utf8 },
+  { "/tokenizer/unsupported", test_unsupported },
+  { "/tokenizer/bad-files", test_bad_files },
+  { "/tokenizer/threads", test_threads },
+  { "/tokenizer/pair-map-grow", test_pair_map_grow },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  sy_test_add_each ("/tokenizer/fixture", families, G_N_ELEMENTS (families), test_family);
-  sy_test_add_each ("/tokenizer/model", models, G_N_ELEMENTS (models), test_model);
-  g_test_add_func ("/tokenizer/contractions", test_contractions);
-  g_test_add_func ("/tokenizer/digits-and-spaces", test_digits_and_spaces);
-  g_test_add_func ("/tokenizer/added-token-options", test_added_token_options);
-  g_test_add_func ("/tokenizer/normalizers", test_normalizers);
-  g_test_add_func ("/tokenizer/edge-texts", test_edge_texts);
-  g_test_add_func ("/tokenizer/special-in-middle", test_special_in_middle);
-  g_test_add_func ("/tokenizer/metaspace-and-byte-fallback", test_metaspace_and_byte_fallback);
-  g_test_add_func ("/tokenizer/pieces", test_pieces);
-  g_test_add_func ("/tokenizer/long-word", test_long_word);
-  g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
-  g_test_add_func ("/tokenizer/unsupported", test_unsupported);
-  g_test_add_func ("/tokenizer/bad-files", test_bad_files);
-  g_test_add_func ("/tokenizer/threads", test_threads);
-  g_test_add_func ("/tokenizer/pair-map-grow", test_pair_map_grow);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@
 #include "sy-window.h"
 
 static SyApplication *app;
-static char *tmp_dir;
+static const char *tmp_dir;
 
 #define TEXT "The service is pretty good, and the food was great."
 
@@ -722,18 +722,32 @@ test_two_traces (void)
   close_trace_window (tw);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/trace/open", test_open },
+  { "/app/trace/bad-file", test_bad_file },
+  { "/app/trace/save-from-window", test_save_from_window },
+  { "/app/trace/session-and-recent", test_session_and_recent },
+  { "/app/trace/controls", test_controls },
+  { "/app/trace/two-traces", test_two_traces },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  app = sy_test_gui_init ("test-trace-app", "/nonexistent");
+  tmp_dir = sy_test_tmp_dir ();
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-trace-app", "/nonexistent");
-  tmp_dir = sy_test_make_tmp_dir ("sy-trace-app-XXXXXX");
-  g_test_add_func ("/app/trace/open", test_open);
-  g_test_add_func ("/app/trace/bad-file", test_bad_file);
-  g_test_add_func ("/app/trace/save-from-window", test_save_from_window);
-  g_test_add_func ("/app/trace/session-and-recent", test_session_and_recent);
-  g_test_add_func ("/app/trace/controls", test_controls);
-  g_test_add_func ("/app/trace/two-traces", test_two_traces);
-  return sy_test_gui_run (&app, tmp_dir);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

@@ -507,50 +507,56 @@ test_good (void)
   g_assert_cmpint (tr->layers[1].experts[0], ==, 3);
 }
 
-static void
-assert_bad (const char *from,
-            const char *to,
-            gboolean    nan,
-            gssize      cut,
-            const char *needle)
+/* A broken trace file: make_file (from, to, nan), cut in half when @cut;
+ * its parse error must hold @needle on one line and name the file */
+typedef struct
 {
-  g_autofree char *json = make_file (from, to, nan);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SyTraceFile) tf = NULL;
+  const char *from;
+  const char *to;
+  gboolean    nan;
+  gboolean    cut;
+  const char *needle;
+} BadTrace;
 
-  if (cut >= 0)
-    json[cut] = '\0';
-  tf = sy_trace_file_parse (json, -1, "bad.json", &error);
-  g_assert_null (tf);
-  g_assert_nonnull (error);
-  if (strstr (error->message, needle) == NULL || strchr (error->message, '\n') != NULL)
-    g_error ("expected '%s' in one line: %s", needle, error->message);
-  g_assert_true (g_str_has_prefix (error->message, "bad.json") ||
-                 strstr (error->message, "bad.json") != NULL);
-}
+static const BadTrace bad_traces[] = {
+  { "\"k\": [2, 2, 1]", "\"k\": [2, 2]", FALSE, FALSE, "layers[0].k has 2 entries, expected 3" },
+  { "\"experts\": [3, 2, 1]", "\"experts\": [3, 2]", FALSE, FALSE,
+    "layers[1].experts has 2 entries, expected 3" },
+  { NULL, NULL, TRUE, FALSE, "value 5 is NaN" },
+  { "\"ids\": [1, 2, 3]", "\"ids\": [1, 2, 10]", FALSE, FALSE,
+    "token id 10 (tokens.ids[2]) is outside the vocabulary of 10 ids" },
+  { "\"moe_layers\": [0, 1]", "\"moe_layers\": [0]", FALSE, FALSE,
+    "2 layers, but the header's model.moe_layers lists 1" },
+  { "\"experts\": [3, 2, 1]", "\"experts\": [3, 2, 4]", FALSE, FALSE,
+    "layers[1].experts[2] = 4 is outside 0..3" },
+  { NULL, NULL, FALSE, TRUE, "unexpected end of file" },
+  { "\"switchyard-trace\"", "\"switchyard-session\"", FALSE, FALSE, "not a Switchyard trace" },
+  { "\"version\": 1", "\"version\": 2", FALSE, FALSE, "version 2" },
+  { "\"dtype\": \"f32\"", "\"dtype\": \"f16\"", FALSE, FALSE,
+    "layers[0].router holds 24 values, expected 12" },
+  { "\"values\": \"probs\"", "\"values\": \"bits\"", FALSE, FALSE, "'values' is \"bits\"" },
+};
 
 static void
 test_bad (void)
 {
-  g_autofree char *json = make_file (NULL, NULL, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_traces); i++)
+    {
+      const BadTrace *c = &bad_traces[i];
+      g_autofree char *json = make_file (c->from, c->to, c->nan);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SyTraceFile) tf = NULL;
 
-  assert_bad ("\"k\": [2, 2, 1]", "\"k\": [2, 2]", FALSE, -1, "layers[0].k has 2 entries, expected 3");
-  assert_bad ("\"experts\": [3, 2, 1]", "\"experts\": [3, 2]", FALSE, -1,
-              "layers[1].experts has 2 entries, expected 3");
-  assert_bad (NULL, NULL, TRUE, -1, "value 5 is NaN");
-  assert_bad ("\"ids\": [1, 2, 3]", "\"ids\": [1, 2, 10]", FALSE, -1,
-              "token id 10 (tokens.ids[2]) is outside the vocabulary of 10 ids");
-  assert_bad ("\"moe_layers\": [0, 1]", "\"moe_layers\": [0]", FALSE, -1,
-              "2 layers, but the header's model.moe_layers lists 1");
-  assert_bad ("\"experts\": [3, 2, 1]", "\"experts\": [3, 2, 4]", FALSE, -1,
-              "layers[1].experts[2] = 4 is outside 0..3");
-  assert_bad (NULL, NULL, FALSE, (gssize) strlen (json) / 2, "unexpected end of file");
-  assert_bad ("\"switchyard-trace\"", "\"switchyard-session\"", FALSE, -1,
-              "not a Switchyard trace");
-  assert_bad ("\"version\": 1", "\"version\": 2", FALSE, -1, "version 2");
-  assert_bad ("\"dtype\": \"f32\"", "\"dtype\": \"f16\"", FALSE, -1,
-              "layers[0].router holds 24 values, expected 12");
-  assert_bad ("\"values\": \"probs\"", "\"values\": \"bits\"", FALSE, -1, "'values' is \"bits\"");
+      if (c->cut)
+        json[strlen (json) / 2] = '\0';
+      tf = sy_trace_file_parse (json, -1, "bad.json", &error);
+      g_assert_null (tf);
+      g_assert_nonnull (error);
+      if (strstr (error->message, c->needle) == NULL || strchr (error->message, '\n') != NULL)
+        g_error ("expected '%s' in one line: %s", c->needle, error->message);
+      g_assert_true (g_str_has_prefix (error->message, "bad.json") ||
+                     strstr (error->message, "bad.json") != NULL);
+    }
 }
 
 static void
@@ -568,9 +574,7 @@ test_id_only (void)
   g_assert_true (isnan (tf->trace->layers[0].entropy[0]));
   tr = sy_trace_file_apply (tf, spec, &error);
   g_assert_null (tr);
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "holds expert ids only"));
-  g_clear_error (&error);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_UNSUPPORTED, "holds expert ids only");
   tr = sy_trace_file_apply (tf, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (tr->layers[0].k[0], ==, 2);
@@ -590,14 +594,17 @@ test_id_only (void)
   }
 }
 
+static const SyTestCase tests[] = {
+  { "/trace-file/live-models", test_live_models },
+  { "/trace-file/good", test_good },
+  { "/trace-file/bad", test_bad },
+  { "/trace-file/id-only", test_id_only },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/trace-file/live-models", test_live_models);
-  g_test_add_func ("/trace-file/good", test_good);
-  g_test_add_func ("/trace-file/bad", test_bad);
-  g_test_add_func ("/trace-file/id-only", test_id_only);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

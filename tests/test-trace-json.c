@@ -280,13 +280,17 @@ test_csv (void)
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
 }
 
+static const SyTestCase tests[] = {
+  { "/trace-json/fields", test_json_fields },
+  { "/trace-json/nan-metrics", test_json_nan_metrics },
+  { "/trace-json/errors", test_json_errors },
+  { "/trace-json/csv", test_csv },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/trace-json/fields", test_json_fields);
-  g_test_add_func ("/trace-json/nan-metrics", test_json_nan_metrics);
-  g_test_add_func ("/trace-json/errors", test_json_errors);
-  g_test_add_func ("/trace-json/csv", test_csv);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 
+#include "sy-test-util.h"
 #include "sy-trace.h"
 
 static void
@@ -59,12 +60,15 @@ test_trace_avg_k_and_copy (void)
   g_assert_cmpstr (copy->router, ==, "topk:k=2");
 }
 
+static const SyTestCase tests[] = {
+  { "/engine/trace/new", test_trace_new },
+  { "/engine/trace/avg-k-and-copy", test_trace_avg_k_and_copy },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/engine/trace/new", test_trace_new);
-  g_test_add_func ("/engine/trace/avg-k-and-copy", test_trace_avg_k_and_copy);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

@@ -493,15 +493,28 @@ test_visualizer_gguf (void)
   g_signal_handlers_disconnect_by_data (view, &traces);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/visualizer/live", test_visualizer_live },
+  { "/app/visualizer/gguf", test_visualizer_gguf },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  /* no demo model at start: the test opens the fixture itself */
+  app = sy_test_gui_init ("test-visualizer", "/nonexistent");
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* no demo model at start: the test opens the fixture itself */
-  app = sy_test_gui_init ("test-visualizer", "/nonexistent");
-
-  g_test_add_func ("/app/visualizer/live", test_visualizer_live);
-  g_test_add_func ("/app/visualizer/gguf", test_visualizer_gguf);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

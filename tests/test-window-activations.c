@@ -19,6 +19,7 @@
 #include "sy-analysis-view.h"
 #include "sy-application.h"
 #include "sy-test-gui.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 #include "sy-worker.h"
 
@@ -118,13 +119,27 @@ test_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static const SyTestCase tests[] = {
+  { "/app/activations/worker", test_worker },
+  { "/app/activations/window", test_window },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  app = sy_test_gui_init ("test-window-activations", NULL);
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-window-activations", NULL);
-  g_test_add_func ("/app/activations/worker", test_worker);
-  g_test_add_func ("/app/activations/window", test_window);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

@@ -224,15 +224,28 @@ test_truncated_reload (void)
   sy_test_remove_tree (dir);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/window-fault/truncated-reload", test_truncated_reload },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  /* every model is too large for this pretend machine */
+  g_setenv ("SY_MEM_AVAILABLE", "1000000", TRUE);
+  app = sy_test_gui_init ("test-window-fault", "/nonexistent");
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* every model is too large for this pretend machine */
-  g_setenv ("SY_MEM_AVAILABLE", "1000000", TRUE);
-  app = sy_test_gui_init ("test-window-fault", "/nonexistent");
-
-  g_test_add_func ("/app/window-fault/truncated-reload", test_truncated_reload);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

@@ -414,14 +414,27 @@ test_continue_then_type (void)
   sy_analysis_view_set_compare (s.view, FALSE);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/window-soak", test_soak },
+  { "/app/window-soak/continue-then-type", test_continue_then_type },
+  { NULL, NULL }
+};
+
+static void
+setup (void)
+{
+  app = sy_test_gui_init ("test-window-soak", NULL);
+}
+
+static void
+teardown (void)
+{
+  g_clear_object (&app);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  app = sy_test_gui_init ("test-window-soak", NULL);
-
-  g_test_add_func ("/app/window-soak", test_soak);
-  g_test_add_func ("/app/window-soak/continue-then-type", test_continue_then_type);
-  return sy_test_gui_run (&app, NULL);
+  return sy_test_main (argc, argv, tests, setup, teardown);
 }

@@ -217,10 +217,14 @@ test_edits (void)
   g_object_unref (fx.worker);
 }
 
+static const SyTestCase tests[] = {
+  { "/worker-compare/edits", test_edits },
+  { NULL, NULL }
+};
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/worker-compare/edits", test_edits);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }

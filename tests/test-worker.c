@@ -495,17 +495,20 @@ test_worker_generate_text (void)
   counters_clear (&c);
 }
 
+static const SyTestCase tests[] = {
+  { "/app/worker/newest-text-wins", test_worker_runs_newest_text },
+  { "/app/worker/router-and-compare", test_worker_router_and_compare },
+  { "/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model },
+  { "/app/worker/calibrate", test_worker_calibrate },
+  { "/app/worker/generate", test_worker_generate },
+  { "/app/worker/generate-text", test_worker_generate_text },
+  { "/app/worker/cancelled-load", test_worker_cancelled_load },
+  { NULL, NULL }
+};
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/app/worker/newest-text-wins", test_worker_runs_newest_text);
-  g_test_add_func ("/app/worker/router-and-compare", test_worker_router_and_compare);
-  g_test_add_func ("/app/worker/failed-load-keeps-model", test_worker_failed_load_keeps_model);
-  g_test_add_func ("/app/worker/calibrate", test_worker_calibrate);
-  g_test_add_func ("/app/worker/generate", test_worker_generate);
-  g_test_add_func ("/app/worker/generate-text", test_worker_generate_text);
-  g_test_add_func ("/app/worker/cancelled-load", test_worker_cancelled_load);
-  return g_test_run ();
+  return sy_test_main (argc, argv, tests, NULL, NULL);
 }
