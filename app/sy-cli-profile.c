@@ -40,11 +40,12 @@ draw_chart (cairo_t  *cr,
             gpointer  user_data)
 {
   ChartJob *job = user_data;
+  SyRenderTarget target = { cr, NULL, width, height };
 
   if (job->chart < 0)
-    sy_profile_render_dashboard (cr, job->prof, NULL, NULL, width, height);
+    sy_profile_render_dashboard (&target, job->prof, NULL);
   else
-    sy_profile_render_chart (cr, job->prof, job->chart, NULL, NULL, width, height);
+    sy_profile_render_chart (&target, job->prof, job->chart, NULL);
 }
 
 /* chart-<name>.<ext> for every chart and dashboard.<ext> */

@@ -75,13 +75,13 @@ max_label_width (const SyCompare     *cmp,
 }
 
 void
-sy_compare_layout (const SyCompare        *cmp,
+sy_compare_layout (const SyRenderTarget   *target,
+                   const SyCompare        *cmp,
                    const SyCompareOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SyCompareLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12);
   double lh = line_height (style);
   double y = margin, bottom, avail, label_w = 0, text_h, w;
@@ -600,22 +600,21 @@ draw_compare_legends (const Drawing *d)
 }
 
 void
-sy_compare_render (cairo_t                *cr,
+sy_compare_render (const SyRenderTarget   *target,
                    const SyCompare        *cmp,
-                   const SyCompareOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SyCompareOptions *opts)
 {
+  SyRenderTarget rt = _sy_render_begin (target);
+  cairo_t *cr = rt.cr;
+  const SyRenderStyle *style = rt.style;
+  double width = rt.width, margin = _sy_px (style, 12);
   Drawing d = { cr, cmp, opts, style };
   const SyCompareLayout *layout = &d.layout;
-  double margin = _sy_px (style, 12);
 
-  _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
-  sy_compare_layout (cmp, opts, style, width, height, &d.layout);
-  d.height = height;
+  sy_compare_layout (&rt, cmp, opts, &d.layout);
+  d.height = rt.height;
   if (opts->show_title)
     draw_compare_title (cr, cmp, style, width);
   if (opts->show_table)
@@ -647,19 +646,18 @@ sy_compare_render (cairo_t                *cr,
 /* ------------------------------------------------------- side by side */
 
 void
-sy_compare_side_render (cairo_t                *cr,
+sy_compare_side_render (const SyRenderTarget   *target,
                         const SyCompare        *cmp,
-                        const SyHeatmapOptions *opts,
-                        const SyRenderStyle    *style,
-                        double                  width,
-                        double                  height)
+                        const SyHeatmapOptions *opts)
 {
+  SyRenderTarget rt = _sy_render_begin (target);
+  cairo_t *cr = rt.cr;
+  const SyRenderStyle *style = rt.style;
   SyHeatmapOptions o = *opts;
-  double half = width / 2;
+  double half = rt.width / 2, height = rt.height;
   double gap = _sy_px (style, 4);
   int max_k = 0;
 
-  _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
   for (int i = 0; i < cmp->n_moe_layers; i++)
@@ -679,7 +677,7 @@ sy_compare_side_render (cairo_t                *cr,
       cairo_translate (cr, side * half, 0);
       cairo_rectangle (cr, 0, 0, half - (side == 0 ? gap : 0), height);
       cairo_clip (cr);
-      sy_heatmap_render (cr, t, &o, style, half - gap, height);
+      sy_heatmap_render (&(SyRenderTarget) { cr, style, half - gap, height }, t, &o);
       cairo_restore (cr);
     }
   /* a divider between the halves */

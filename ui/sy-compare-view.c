@@ -38,7 +38,7 @@ layout_now (SyCompareView     *self,
   SyCompareOptions opts;
 
   get_options (self, &opts);
-  sy_compare_layout (self->cmp, &opts, frame->style, frame->width, frame->height, layout);
+  sy_compare_layout (&frame->target, self->cmp, &opts, layout);
 }
 
 static gboolean
@@ -98,14 +98,13 @@ sy_compare_view_get_grid (SyTraceView  *view,
 /* Draws the comparison (not a trace: no entry in the view table). */
 static void
 sy_compare_view_draw (SyTraceView       *view,
-                      cairo_t           *cr,
                       const SyViewFrame *frame)
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareOptions opts;
 
   get_options (self, &opts);
-  sy_compare_render (cr, self->cmp, &opts, frame->style, frame->width, frame->height);
+  sy_compare_render (&frame->target, self->cmp, &opts);
 }
 
 static char *

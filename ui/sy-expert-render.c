@@ -347,20 +347,20 @@ draw_profile_half (Column                *col,
 }
 
 void
-sy_expert_render (cairo_t               *cr,
+sy_expert_render (const SyRenderTarget  *target,
                   const SyTrace         *trace,
                   int                    moe,
                   int                    expert,
-                  const SyProfileExpert *profile,
-                  const SyRenderStyle   *style,
-                  double                 width,
-                  double                 height)
+                  const SyProfileExpert *profile)
 {
+  SyRenderTarget rt = _sy_render_begin (target);
+  cairo_t *cr = rt.cr;
+  const SyRenderStyle *style = rt.style;
+  double width = rt.width, height = rt.height;
   double margin = _sy_px (style, 14), gap = _sy_px (style, 24), top;
   g_autofree char *title = NULL, *subtitle = NULL;
   int layer = profile ? profile->layer : -1;
 
-  _sy_fill_background (cr, style, width, height);
   if (trace && moe >= 0 && moe < trace->n_moe_layers)
     layer = trace->layers[moe].layer;
   title = g_strdup_printf (_("Expert %d of layer L%d"), expert, layer);

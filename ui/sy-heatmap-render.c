@@ -635,13 +635,13 @@ widest_token_label (const SyTrace       *trace,
 }
 
 void
-sy_heatmap_layout (const SyTrace          *trace,
+sy_heatmap_layout (const SyRenderTarget   *target,
+                   const SyTrace          *trace,
                    const SyHeatmapOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SyHeatmapLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 16);
   double left, top, right, bottom, label_text_h, avail_w, avail_h, max_label = 0, axis_h, w;
 
@@ -741,7 +741,7 @@ sy_heatmap_natural_height (const SyTrace          *trace,
   SyHeatmapLayout layout;
   double margin = _sy_px (style, 12), axis_h, h;
 
-  sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, width, 1e5 }, trace, opts, &layout);
   _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
   h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
   if (opts->show_legend && !legend_blank (opts))
@@ -857,15 +857,13 @@ draw_categorical_legend (const Drawing *d)
 }
 
 static void
-draw_title (cairo_t                *cr,
+draw_title (const SyRenderTarget   *t,
             const SyTrace          *trace,
-            const SyHeatmapOptions *opts,
-            const SyRenderStyle    *style,
-            double                  width)
+            const SyHeatmapOptions *opts)
 {
   g_autofree char *auto_title = sy_heatmap_measure_title (opts);
 
-  _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : auto_title, width);
+  _sy_draw_trace_title (t->cr, t->style, trace, opts->title ? opts->title : auto_title, t->width);
 }
 
 /* The "Layer" axis title and the row labels (every stride-th when the
@@ -1090,41 +1088,38 @@ draw_legend (const Drawing *d)
 }
 
 void
-sy_heatmap_render (cairo_t                *cr,
+sy_heatmap_render (const SyRenderTarget   *target,
                    const SyTrace          *trace,
-                   const SyHeatmapOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SyHeatmapOptions *opts)
 {
   SyHeatmapOptions defaults;
-  Drawing d = { cr, trace, opts, style };
+  SyRenderTarget t;
+  Drawing d;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    d.style = style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_heatmap_options_init (&defaults);
-      d.opts = opts = &defaults;
+      opts = &defaults;
     }
 
-  _sy_fill_background (cr, style, width, height);
+  t = _sy_render_begin (target);
   if (trace == NULL)
     return;
   if (opts->show_title)
-    draw_title (cr, trace, opts, style, width);
+    draw_title (&t, trace, opts);
 
-  sy_heatmap_layout (trace, opts, style, width, height, &d.layout);
+  d = (Drawing) { t.cr, trace, opts, t.style };
+  sy_heatmap_layout (&t, trace, opts, &d.layout);
   if (trace->n_tokens == 0 || trace->n_moe_layers == 0)
     {
-      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
-                        width / 2, height / 2, 0);
+      _sy_draw_message (t.cr, t.style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
+                        t.width / 2, t.height / 2, 0);
       return;
     }
 
   sy_heatmap_scale (trace, opts, &d.vmin, &d.vmax);
-  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &d.label_text_h);
+  _sy_text_size (t.style, "Ag", 0.85, FALSE, NULL, &d.label_text_h);
   draw_row_labels (&d);
   draw_cells (&d);
   draw_marks (&d);

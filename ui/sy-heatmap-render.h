@@ -107,11 +107,11 @@ char        *sy_heatmap_describe_cell (const SyTrace          *trace,
                                        int                     moe_layer,
                                        int                     token);
 
-void         sy_heatmap_layout        (const SyTrace          *trace,
+/* The geometry of the picture sy_heatmap_render() draws on @target
+ * (whose cr may be NULL). */
+void         sy_heatmap_layout        (const SyRenderTarget   *target,
+                                       const SyTrace          *trace,
                                        const SyHeatmapOptions *opts,
-                                       const SyRenderStyle    *style,
-                                       double                  width,
-                                       double                  height,
                                        SyHeatmapLayout        *layout);
 /* The height at which the picture has no empty band at the bottom: the
  * rows at their largest and the legend whole (for export sizes). */
@@ -135,11 +135,8 @@ gboolean     sy_heatmap_hit           (const SyHeatmapLayout  *layout,
                                        int                    *moe_layer,
                                        int                    *token);
 
-void         sy_heatmap_render        (cairo_t                *cr,
+void         sy_heatmap_render        (const SyRenderTarget   *target,
                                        const SyTrace          *trace,
-                                       const SyHeatmapOptions *opts,
-                                       const SyRenderStyle    *style,
-                                       double                  width,
-                                       double                  height);
+                                       const SyHeatmapOptions *opts);
 
 G_END_DECLS

@@ -34,7 +34,7 @@ sy_heatmap_view_grid_geometry (SyTraceView       *view,
 {
   SyHeatmapLayout layout;
 
-  sy_heatmap_layout (frame->trace, &frame->opts->heatmap, frame->style, frame->width, frame->height, &layout);
+  sy_heatmap_layout (&frame->target, frame->trace, &frame->opts->heatmap, &layout);
   geometry[0] = layout.cell_w;
   geometry[1] = layout.grid_w;
   geometry[2] = layout.content_w;
@@ -284,7 +284,7 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
   sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
   sy_heatmap_view_get_options (self, &opts);
   opts.hide_token_axis = FALSE;
-  sy_heatmap_layout (trace, &opts, &style, width, height, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts, &layout);
   /* labels, the axis title under them */
   return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
 }

@@ -69,13 +69,13 @@ panel_title_h (const SyRenderStyle *style)
 }
 
 void
-sy_inspector_layout (const SyTrace            *trace,
+sy_inspector_layout (const SyRenderTarget     *target,
+                     const SyTrace            *trace,
                      const SyInspectorOptions *opts,
-                     const SyRenderStyle      *style,
-                     double                    width,
-                     double                    height,
                      SyInspectorLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = _sy_text_height (style, 0.8);
   double top, gx0, gy0, gw, gh, bx0, by0, bw, bh, label_w = 0, w, vmax = 0;
   gboolean wide = width >= 1.4 * height && width >= 640;
@@ -553,28 +553,24 @@ draw_bar_panel (cairo_t                 *cr,
 }
 
 void
-sy_inspector_render (cairo_t                  *cr,
+sy_inspector_render (const SyRenderTarget     *target,
                      const SyTrace            *trace,
-                     const SyInspectorOptions *opts,
-                     const SyRenderStyle      *style,
-                     double                    width,
-                     double                    height)
+                     const SyInspectorOptions *opts)
 {
   SyInspectorOptions defaults;
   SyInspectorLayout layout;
+  SyRenderTarget rt;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_inspector_options_init (&defaults);
       opts = &defaults;
     }
-  _sy_fill_background (cr, style, width, height);
+  rt = _sy_render_begin (target);
   if (trace == NULL)
     return;
-  sy_inspector_layout (trace, opts, style, width, height, &layout);
+  sy_inspector_layout (&rt, trace, opts, &layout);
   if (opts->show_title)
     {
       g_autofree char *title = NULL;
@@ -585,15 +581,15 @@ sy_inspector_render (cairo_t                  *cr,
 
           title = g_strdup_printf ("Token %d “%s” (id %d)", layout.token, label, trace->ids[layout.token]);
         }
-      _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : title ? title : "Token inspector",
-                            width);
+      _sy_draw_trace_title (rt.cr, rt.style, trace, opts->title ? opts->title : title ? title : "Token inspector",
+                            rt.width);
     }
   if (layout.token < 0 || layout.layer < 0)
     {
-      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
-                        width / 2, height / 2, 0);
+      _sy_draw_message (rt.cr, rt.style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
+                        rt.width / 2, rt.height / 2, 0);
       return;
     }
-  draw_grid_panel (cr, trace, style, &layout);
-  draw_bar_panel (cr, trace, style, &layout);
+  draw_grid_panel (rt.cr, trace, rt.style, &layout);
+  draw_bar_panel (rt.cr, trace, rt.style, &layout);
 }

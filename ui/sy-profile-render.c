@@ -108,7 +108,7 @@ static void
 chart_begin (const ChartFrame *f,
              const char       *sub)
 {
-  _sy_fill_background (f->cr, f->style, f->width, f->height);
+  _sy_render_begin (&(SyRenderTarget) { f->cr, f->style, f->width, f->height });
   _sy_draw_title (f->cr, f->style, f->title, sub, f->width);
 }
 
@@ -918,15 +918,14 @@ static void (* const chart_draw[SY_PROFILE_N_CHARTS]) (const ChartFrame *f) = {
 };
 
 void
-sy_profile_render_chart (cairo_t                      *cr,
+sy_profile_render_chart (const SyRenderTarget         *target,
                          const SyProfile              *profile,
                          SyProfileChart                chart,
-                         const SyProfileRenderOptions *opts,
-                         const SyRenderStyle          *style,
-                         double                        width,
-                         double                        height)
+                         const SyProfileRenderOptions *opts)
 {
   SyProfileRenderOptions defaults;
+  const SyRenderStyle *style = target->style ? target->style : sy_render_style_light ();
+  cairo_t *cr = target->cr;
 
   g_return_if_fail (cr != NULL && profile != NULL);
   g_return_if_fail (chart < SY_PROFILE_N_CHARTS);
@@ -935,106 +934,106 @@ sy_profile_render_chart (cairo_t                      *cr,
       sy_profile_render_options_init (&defaults);
       opts = &defaults;
     }
-  if (style == NULL)
-    style = sy_render_style_light ();
   cairo_save (cr);
-  chart_draw[chart] (&(ChartFrame) { cr, profile, opts, style, width, height, chart, _(charts[chart].title) });
+  chart_draw[chart] (&(ChartFrame) { cr, profile, opts, style, target->width, target->height, chart,
+                                     _(charts[chart].title) });
   cairo_restore (cr);
 }
 
-/* The dashboard's grid of charts: 3 columns when wide enough, else 2. */
+/* The dashboard's grid of charts: 3 columns when wide enough, else 2;
+ * @tile is where a chart is drawn, translated to its tile. */
 typedef struct
 {
-  int    cols, rows;
-  double gap, w, h;   /* between tiles; a tile's size */
+  int            cols, rows;
+  double         gap;   /* between tiles */
+  SyRenderTarget tile;
 } Tiles;
 
 static Tiles
-dashboard_tiles (const SyRenderStyle *style,
-                 double               width,
-                 double               height)
+dashboard_tiles (const SyRenderTarget *target)
 {
   Tiles tiles;
 
-  tiles.cols = width >= 1100 ? 3 : 2;
+  tiles.cols = target->width >= 1100 ? 3 : 2;
   tiles.rows = (SY_PROFILE_N_CHARTS + tiles.cols - 1) / tiles.cols;
-  tiles.gap = _sy_px (style, 8);
-  tiles.w = (width - (tiles.cols - 1) * tiles.gap) / tiles.cols;
-  tiles.h = (height - (tiles.rows - 1) * tiles.gap) / tiles.rows;
+  tiles.gap = _sy_px (target->style, 8);
+  tiles.tile = *target;
+  tiles.tile.width = (target->width - (tiles.cols - 1) * tiles.gap) / tiles.cols;
+  tiles.tile.height = (target->height - (tiles.rows - 1) * tiles.gap) / tiles.rows;
   return tiles;
 }
 
 void
-sy_profile_render_dashboard (cairo_t                      *cr,
+sy_profile_render_dashboard (const SyRenderTarget         *target,
                              const SyProfile              *profile,
-                             const SyProfileRenderOptions *opts,
-                             const SyRenderStyle          *style,
-                             double                        width,
-                             double                        height)
+                             const SyProfileRenderOptions *opts)
 {
+  SyRenderTarget t = *target;
+  cairo_t *cr = target->cr;
   Tiles tiles;
+  double w, h;
 
   g_return_if_fail (cr != NULL && profile != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
-  tiles = dashboard_tiles (style, width, height);
+  if (t.style == NULL)
+    t.style = sy_render_style_light ();
+  tiles = dashboard_tiles (&t);
+  w = tiles.tile.width;
+  h = tiles.tile.height;
   cairo_save (cr);
-  _sy_set_color (cr, &style->grid);
+  _sy_set_color (cr, &tiles.tile.style->grid);
   cairo_paint (cr);
   cairo_restore (cr);
   for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
     {
-      double x = (i % tiles.cols) * (tiles.w + tiles.gap), y = (i / tiles.cols) * (tiles.h + tiles.gap);
+      double x = (i % tiles.cols) * (w + tiles.gap), y = (i / tiles.cols) * (h + tiles.gap);
 
       cairo_save (cr);
       cairo_translate (cr, x, y);
-      cairo_rectangle (cr, 0, 0, tiles.w, tiles.h);
+      cairo_rectangle (cr, 0, 0, w, h);
       cairo_clip (cr);
-      sy_profile_render_chart (cr, profile, i, opts, style, tiles.w, tiles.h);
+      sy_profile_render_chart (&tiles.tile, profile, i, opts);
       cairo_restore (cr);
     }
 }
 
 gboolean
-sy_profile_render_expert_at (const SyProfile              *profile,
+sy_profile_render_expert_at (const SyRenderTarget         *target,
+                             const SyProfile              *profile,
                              int                           chart,
                              const SyProfileRenderOptions *opts,
-                             const SyRenderStyle          *style,
-                             double                        width,
-                             double                        height,
-                             double                        x,
-                             double                        y,
-                             int                          *moe,
-                             int                          *expert)
+                             const double                  point[2],
+                             int                           cell[2])
 {
   SyProfileRenderOptions defaults;
+  SyRenderTarget probe = *target;
   const SyProfileRun *r;
   HeatGrid grid = { 0, };
   cairo_surface_t *surface;
-  cairo_t *cr;
+  double x = point[0], y = point[1];
   int row, col;
 
-  g_return_val_if_fail (profile != NULL && moe != NULL && expert != NULL, FALSE);
+  g_return_val_if_fail (profile != NULL && cell != NULL, FALSE);
   if (opts == NULL)
     {
       sy_profile_render_options_init (&defaults);
       opts = &defaults;
     }
-  if (style == NULL)
-    style = sy_render_style_light ();
+  if (probe.style == NULL)
+    probe.style = sy_render_style_light ();
   if (chart < 0)
     {
       /* the dashboard's tile under the point */
-      Tiles tiles = dashboard_tiles (style, width, height);
-      int tc = (int) floor (x / (tiles.w + tiles.gap)), tr = (int) floor (y / (tiles.h + tiles.gap)), i;
+      Tiles tiles = dashboard_tiles (&probe);
+      double pw = tiles.tile.width + tiles.gap, ph = tiles.tile.height + tiles.gap;
+      int tc = (int) floor (x / pw), tr = (int) floor (y / ph), i;
 
       if (tc < 0 || tc >= tiles.cols || tr < 0 || tr >= tiles.rows)
         return FALSE;
       i = tr * tiles.cols + tc;
       if (i >= SY_PROFILE_N_CHARTS)
         return FALSE;
-      return sy_profile_render_expert_at (profile, i, opts, style, tiles.w, tiles.h, x - tc * (tiles.w + tiles.gap),
-                                          y - tr * (tiles.h + tiles.gap), moe, expert);
+      return sy_profile_render_expert_at (&tiles.tile, profile, i, opts,
+                                          (const double[2]) { x - tc * pw, y - tr * ph }, cell);
     }
   if (chart != SY_PROFILE_CHART_LOAD && chart != SY_PROFILE_CHART_COACTIVATION)
     return FALSE;
@@ -1042,11 +1041,11 @@ sy_profile_render_expert_at (const SyProfile              *profile,
   if (r == NULL || r->n_layers == 0)
     return FALSE;
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cr = cairo_create (surface);
+  probe.cr = cairo_create (surface);
   heat_grid = &grid;
-  sy_profile_render_chart (cr, profile, chart, opts, style, width, height);
+  sy_profile_render_chart (&probe, profile, chart, opts);
   heat_grid = NULL;
-  cairo_destroy (cr);
+  cairo_destroy (probe.cr);
   cairo_surface_destroy (surface);
   if (!grid.set || grid.cw <= 0 || grid.ch <= 0 || x < grid.x0 || y < grid.y0)
     return FALSE;
@@ -1056,13 +1055,13 @@ sy_profile_render_expert_at (const SyProfile              *profile,
     return FALSE;
   if (chart == SY_PROFILE_CHART_LOAD)
     {
-      *moe = row;
-      *expert = col;
+      cell[0] = row;
+      cell[1] = col;
     }
   else
     {
-      *moe = CLAMP (opts->layer, 0, r->n_layers - 1);
-      *expert = row;
+      cell[0] = CLAMP (opts->layer, 0, r->n_layers - 1);
+      cell[1] = row;
     }
   return TRUE;
 }

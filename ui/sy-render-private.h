@@ -42,10 +42,9 @@ double       _sy_px            (const SyRenderStyle *style,
                                 double               v);
 void         _sy_set_color     (cairo_t             *cr,
                                 const SyColor       *color);
-void         _sy_fill_background (cairo_t           *cr,
-                                const SyRenderStyle *style,
-                                double               width,
-                                double               height);
+/* How every renderer starts: @target with the light style where it has
+ * none, its background painted. */
+SyRenderTarget _sy_render_begin (const SyRenderTarget *target);
 
 /* Size of a label, measured with the same font options the drawing uses
  * (metric hinting off) so that layout is identical on every surface. */

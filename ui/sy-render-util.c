@@ -26,17 +26,19 @@ _sy_set_color (cairo_t       *cr,
   cairo_set_source_rgba (cr, color->r, color->g, color->b, color->a);
 }
 
-void
-_sy_fill_background (cairo_t             *cr,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height)
+SyRenderTarget
+_sy_render_begin (const SyRenderTarget *target)
 {
-  cairo_save (cr);
-  _sy_set_color (cr, &style->background);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_fill (cr);
-  cairo_restore (cr);
+  SyRenderTarget t = *target;
+
+  if (t.style == NULL)
+    t.style = sy_render_style_light ();
+  cairo_save (t.cr);
+  _sy_set_color (t.cr, &t.style->background);
+  cairo_rectangle (t.cr, 0, 0, t.width, t.height);
+  cairo_fill (t.cr);
+  cairo_restore (t.cr);
+  return t;
 }
 
 static void

@@ -177,13 +177,13 @@ headline_height (const SyRenderStyle *style)
 }
 
 void
-sy_summary_layout (const SyTrace          *trace,
+sy_summary_layout (const SyRenderTarget   *target,
+                   const SyTrace          *trace,
                    const SySummaryOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SySummaryLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12);
   SyRect outer[SY_SUMMARY_N_CHARTS];
 
@@ -445,31 +445,27 @@ draw_chart (cairo_t              *cr,
 }
 
 void
-sy_summary_render (cairo_t                *cr,
+sy_summary_render (const SyRenderTarget   *target,
                    const SyTrace          *trace,
-                   const SySummaryOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SySummaryOptions *opts)
 {
   SySummaryOptions defaults;
   SySummaryLayout layout;
+  SyRenderTarget rt;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_summary_options_init (&defaults);
       opts = &defaults;
     }
-  _sy_fill_background (cr, style, width, height);
+  rt = _sy_render_begin (target);
   if (trace == NULL)
     return;
   if (opts->show_title)
-    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : _("Run summary"), width);
-  sy_summary_layout (trace, opts, style, width, height, &layout);
-  draw_headline (cr, trace, style, width, layout.headline_y);
+    _sy_draw_trace_title (rt.cr, rt.style, trace, opts->title ? opts->title : _("Run summary"), rt.width);
+  sy_summary_layout (&rt, trace, opts, &layout);
+  draw_headline (rt.cr, trace, rt.style, rt.width, layout.headline_y);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
-    draw_chart (cr, trace, style, c, &layout.charts[c]);
+    draw_chart (rt.cr, trace, rt.style, c, &layout.charts[c]);
 }

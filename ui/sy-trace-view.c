@@ -231,18 +231,16 @@ sy_trace_view_update_marks (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* The frame @self is drawn in at @style and that size: @opts gets the
- * view's options with the selection applied. */
+/* The frame @self is drawn in on @target: @opts gets the view's options
+ * with the selection applied. */
 static const SyViewFrame *
-frame_init (SyTraceView         *self,
-            const SyRenderStyle *style,
-            double               width,
-            double               height,
-            SyViewOptions       *opts,
-            SyViewFrame         *frame)
+frame_init (SyTraceView          *self,
+            const SyRenderTarget *target,
+            SyViewOptions        *opts,
+            SyViewFrame          *frame)
 {
   sy_trace_view_get_options (self, opts);
-  *frame = (SyViewFrame) { sy_trace_view_get_trace (self), opts, style, width, height };
+  *frame = (SyViewFrame) { sy_trace_view_get_trace (self), opts, *target };
   return frame;
 }
 
@@ -259,20 +257,21 @@ widget_frame (SyTraceView *self,
               WidgetFrame *data)
 {
   sy_trace_view_get_render_style (self, &data->style);
-  return frame_init (self, &data->style, gtk_widget_get_width (GTK_WIDGET (self)),
-                     gtk_widget_get_height (GTK_WIDGET (self)), &data->opts, &data->frame);
+  SyRenderTarget target = { NULL, &data->style, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)) };
+
+  return frame_init (self, &target, &data->opts, &data->frame);
 }
 
 /* Draws with the table's renderer. */
 static void
 sy_trace_view_real_draw (SyTraceView       *self,
-                         cairo_t           *cr,
                          const SyViewFrame *frame)
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
 
   if (klass->info != NULL && klass->info->render != NULL)
-    klass->info->render (cr, frame);
+    klass->info->render (frame);
 }
 
 /* The (layer, token) under a point: the class's hit test, else the
@@ -385,11 +384,8 @@ sy_trace_view_real_selection_changed (SyTraceView *self)
 }
 
 void
-sy_trace_view_draw (SyTraceView         *self,
-                    cairo_t             *cr,
-                    const SyRenderStyle *style,
-                    double               width,
-                    double               height)
+sy_trace_view_draw (SyTraceView          *self,
+                    const SyRenderTarget *target)
 {
   SyTraceViewClass *klass;
   SyViewOptions opts;
@@ -398,7 +394,7 @@ sy_trace_view_draw (SyTraceView         *self,
   g_return_if_fail (SY_IS_TRACE_VIEW (self));
   klass = SY_TRACE_VIEW_GET_CLASS (self);
   if (klass->draw)
-    klass->draw (self, cr, frame_init (self, style, width, height, &opts, &frame));
+    klass->draw (self, frame_init (self, target, &opts, &frame));
 }
 
 typedef struct
@@ -415,7 +411,7 @@ export_draw (cairo_t  *cr,
 {
   ExportData *data = user_data;
 
-  sy_trace_view_draw (data->view, cr, data->style, width, height);
+  sy_trace_view_draw (data->view, &(SyRenderTarget) { cr, data->style, width, height });
 }
 
 gboolean
@@ -468,7 +464,7 @@ sy_trace_view_snapshot (GtkWidget   *widget,
     }
   sy_trace_view_get_render_style (self, &style);
   cr = gtk_snapshot_append_cairo (snapshot, &visible);
-  sy_trace_view_draw (self, cr, &style, width, height);
+  sy_trace_view_draw (self, &(SyRenderTarget) { cr, &style, width, height });
   cairo_destroy (cr);
 }
 

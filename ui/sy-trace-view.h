@@ -40,7 +40,6 @@ struct _SyTraceViewClass
    * the base class gives (get_options() or the instance's, with the
    * selection applied), the style and the size. */
   void      (*draw)        (SyTraceView         *self,
-                            cairo_t             *cr,
                             const SyViewFrame   *frame);
   /* The (layer, token) under @point in @cell; layer -1 keeps the
    * selected layer, token -1 keeps the selected token. */
@@ -142,11 +141,8 @@ void           sy_trace_view_set_dark         (SyTraceView    *self,
 void           sy_trace_view_get_render_style (SyTraceView    *self,
                                                SyRenderStyle  *style);
 /* Draws what the widget shows into any cairo_t (export, tests). */
-void           sy_trace_view_draw             (SyTraceView         *self,
-                                               cairo_t             *cr,
-                                               const SyRenderStyle *style,
-                                               double               width,
-                                               double               height);
+void           sy_trace_view_draw             (SyTraceView          *self,
+                                               const SyRenderTarget *target);
 /* Writes the view to an SVG, PNG or PDF file with @style (NULL: light). */
 gboolean       sy_trace_view_export           (SyTraceView         *self,
                                                const char          *path,
