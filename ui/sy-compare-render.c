@@ -81,7 +81,6 @@ sy_compare_layout (const SyRenderTarget   *target,
                    SyCompareLayout        *layout)
 {
   const SyRenderStyle *style = target->style;
-  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12);
   double lh = line_height (style);
   double y = margin, bottom, avail, label_w = 0, text_h, w;
@@ -112,7 +111,7 @@ sy_compare_layout (const SyRenderTarget   *target,
   label_w = MAX (label_w, w);
   layout->grid_x = margin + text_h + label_w + _sy_px (style, 8);
   layout->legend_w = legend_w;
-  layout->legend_x = width - margin - legend_w;
+  layout->legend_x = target->width - margin - legend_w;
   layout->grid_w = MAX (1, layout->legend_x - _sy_px (style, 12) - layout->grid_x);
 
   layout->cell_w = opts->cell_width > 0 ? opts->cell_width
@@ -127,10 +126,10 @@ sy_compare_layout (const SyRenderTarget   *target,
     if (widest + _sy_px (style, 2) <= layout->cell_w)
       layout->label_h = text_h + _sy_px (style, 6);
     else
-      layout->label_h = MIN (widest + _sy_px (style, 10), MAX (_sy_px (style, 40), 0.22 * height));
+      layout->label_h = MIN (widest + _sy_px (style, 10), MAX (_sy_px (style, 40), 0.22 * target->height));
   }
 
-  bottom = height - margin - layout->label_h;
+  bottom = target->height - margin - layout->label_h;
   avail = bottom - y;
   /* two heatmaps of n rows, the ΔNLL bars worth ~3 rows, two panel gaps */
   layout->cell_h = CLAMP ((avail - 3 * gap - 2 * text_h) / (2 * rows + 3), _sy_px (style, 4),

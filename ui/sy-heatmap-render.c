@@ -641,7 +641,6 @@ sy_heatmap_layout (const SyRenderTarget   *target,
                    SyHeatmapLayout        *layout)
 {
   const SyRenderStyle *style = target->style;
-  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 16);
   double left, top, right, bottom, label_text_h, avail_w, avail_h, max_label = 0, axis_h, w;
 
@@ -666,7 +665,7 @@ sy_heatmap_layout (const SyRenderTarget   *target,
   if (opts->show_title)
     top += _sy_title_height (style);
 
-  right = width - margin;
+  right = target->width - margin;
   if (opts->show_legend)
     {
       layout->legend_w = legend_width (trace, opts, style, legend_label (opts));
@@ -692,10 +691,10 @@ sy_heatmap_layout (const SyRenderTarget   *target,
   else if (max_label + _sy_px (style, 4) <= layout->cell_w)
     layout->label_h = label_text_h + _sy_px (style, 6);
   else
-    layout->label_h = MIN (max_label, MAX (_sy_px (style, 40), MIN (0.3 * height, _sy_px (style, 110))))
+    layout->label_h = MIN (max_label, MAX (_sy_px (style, 40), MIN (0.3 * target->height, _sy_px (style, 110))))
                       + _sy_px (style, 8);
 
-  bottom = height - margin - axis_h - layout->label_h;
+  bottom = target->height - margin - axis_h - layout->label_h;
   avail_h = MAX (bottom - top, 1);
   layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 56)) : 0;
   layout->grid_h = layout->cell_h * trace->n_moe_layers;
@@ -705,8 +704,8 @@ sy_heatmap_layout (const SyRenderTarget   *target,
       layout->legend_x = layout->grid_x + layout->grid_w + gap;
       layout->legend_y = top;
       layout->legend_h = measure_info (opts)->categorical
-                         ? height - margin - top
-                         : MIN (MAX (layout->grid_h, _sy_px (style, 140)), height - margin - top);
+                         ? target->height - margin - top
+                         : MIN (MAX (layout->grid_h, _sy_px (style, 140)), target->height - margin - top);
     }
 
   /* Scrolling */

@@ -15,7 +15,6 @@ struct _SyHeatmapView
   SyTraceView      parent_instance;
 
   SyHeatmapOptions opts;
-  char            *measure;
 };
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
@@ -108,19 +107,10 @@ sy_heatmap_view_describe_selection (SyTraceView *view)
 }
 
 static void
-sy_heatmap_view_finalize (GObject *object)
-{
-  g_free (SY_HEATMAP_VIEW (object)->measure);
-  G_OBJECT_CLASS (sy_heatmap_view_parent_class)->finalize (object);
-}
-
-static void
 sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  object_class->finalize = sy_heatmap_view_finalize;
   sy_trace_view_class_set_view (view_class, "heatmap", "heatmap", GTK_ACCESSIBLE_ROLE_GRID,
                                 N_("Layer by token heatmap"));
   view_class->min_width = 200;
@@ -136,7 +126,6 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 static void
 sy_heatmap_view_init (SyHeatmapView *self)
 {
-  self->measure = g_strdup ("k");
 }
 
 GtkWidget *
@@ -158,17 +147,8 @@ sy_heatmap_view_set_measure (SyHeatmapView  *self,
     return FALSE;
   self->opts.measure = m;
   self->opts.gate_expert = expert;
-  g_free (self->measure);
-  self->measure = g_strdup (measure);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   return TRUE;
-}
-
-char *
-sy_heatmap_view_get_measure (SyHeatmapView *self)
-{
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), NULL);
-  return g_strdup (self->measure);
 }
 
 void

@@ -75,10 +75,9 @@ sy_inspector_layout (const SyRenderTarget     *target,
                      SyInspectorLayout        *layout)
 {
   const SyRenderStyle *style = target->style;
-  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = _sy_text_height (style, 0.8);
   double top, gx0, gy0, gw, gh, bx0, by0, bw, bh, label_w = 0, w, vmax = 0;
-  gboolean wide = width >= 1.4 * height && width >= 640;
+  gboolean wide = target->width >= 1.4 * target->height && target->width >= 640;
 
   memset (layout, 0, sizeof *layout);
   layout->n_rows = trace->n_moe_layers;
@@ -103,19 +102,19 @@ sy_inspector_layout (const SyRenderTarget     *target,
     {
       gx0 = margin;
       gy0 = top;
-      gw = (width - 2 * margin - gap) * 0.5;
-      gh = height - margin - top;
+      gw = (target->width - 2 * margin - gap) * 0.5;
+      gh = target->height - margin - top;
       bx0 = gx0 + gw + gap;
       by0 = top;
-      bw = width - margin - bx0;
+      bw = target->width - margin - bx0;
       bh = gh;
     }
   else
     {
       gx0 = margin;
       gy0 = top;
-      gw = width - 2 * margin;
-      gh = (height - margin - top - gap) * 0.5;
+      gw = target->width - 2 * margin;
+      gh = (target->height - margin - top - gap) * 0.5;
       /* few layers: give the bar chart the room the grid does not need */
       gh = MIN (gh, panel_title_h (style) + trace->n_moe_layers * _sy_px (style, 32)
                     + 2 * (small_h + _sy_px (style, 4)) + _sy_px (style, 4));
@@ -123,7 +122,7 @@ sy_inspector_layout (const SyRenderTarget     *target,
       bx0 = margin;
       by0 = gy0 + gh + gap;
       bw = gw;
-      bh = height - margin - by0;
+      bh = target->height - margin - by0;
     }
 
   /* Grid panel: title, row labels, cells, colour bar, expert ids, caption */

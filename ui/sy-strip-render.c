@@ -261,7 +261,6 @@ sy_strip_layout_new (const SyRenderTarget *target,
                      const SyStripOptions *opts)
 {
   const SyRenderStyle *style = target->style;
-  double width = target->width, height = target->height;
   SyStripLayout *layout = g_new0 (SyStripLayout, 1);
   double margin = _sy_px (style, 12), pad_x = _sy_px (style, 4), pad_y = _sy_px (style, 3);
   double line_gap = _sy_px (style, 6), space = _sy_px (style, 6), tight = _sy_px (style, 2);
@@ -272,7 +271,7 @@ sy_strip_layout_new (const SyRenderTarget *target,
   layout->boxes = g_new0 (SyStripBox, MAX (trace->n_tokens, 1));
   layout->text_x = margin;
   layout->text_y = margin + (opts->show_title ? _sy_title_height (style) : 0);
-  right = width - margin;
+  right = target->width - margin;
   if (opts->show_legend)
     {
       double vmin, vmax;
@@ -281,12 +280,12 @@ sy_strip_layout_new (const SyRenderTarget *target,
       layout->legend_w = _sy_colorbar_width (style, vmin, vmax, FALSE, legend_label (opts->measure));
       layout->legend_x = right - layout->legend_w;
       layout->legend_y = layout->text_y;
-      layout->legend_h = MIN (_sy_px (style, 160), height - margin - layout->text_y);
+      layout->legend_h = MIN (_sy_px (style, 160), target->height - margin - layout->text_y);
       layout->legend_h = MAX (layout->legend_h, 0);
       right = layout->legend_x - _sy_px (style, 16);
     }
   layout->text_w = MAX (right - layout->text_x, 1);
-  bottom = height - margin;
+  bottom = target->height - margin;
 
   _sy_text_size (style, "Ag", TOKEN_SIZE, FALSE, NULL, &th);
   box_h = th + 2 * pad_y;

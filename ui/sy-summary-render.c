@@ -183,14 +183,13 @@ sy_summary_layout (const SyRenderTarget   *target,
                    SySummaryLayout        *layout)
 {
   const SyRenderStyle *style = target->style;
-  double width = target->width, height = target->height;
   double margin = _sy_px (style, 12);
   SyRect outer[SY_SUMMARY_N_CHARTS];
 
   memset (layout, 0, sizeof *layout);
   layout->headline_y = margin + (opts->show_title ? _sy_title_height (style) : 0);
   layout->headline_h = headline_height (style);
-  chart_outer (style, width, layout->headline_y + layout->headline_h + _sy_px (style, 18), height, outer);
+  chart_outer (style, target->width, layout->headline_y + layout->headline_h + _sy_px (style, 18), target->height, outer);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
     {
       int n;
