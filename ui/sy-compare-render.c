@@ -84,7 +84,7 @@ sy_compare_layout (const SyRenderTarget   *target,
   double margin = _sy_px (style, 12);
   double lh = line_height (style);
   double y = margin, bottom, avail, label_w = 0, text_h, w;
-  double legend_w = _sy_colorbar_width (style, -dk_range (cmp), dk_range (cmp), TRUE, _("ΔK"));
+  double legend_w = _sy_colorbar_width (style, &(SyScale) { -dk_range (cmp), dk_range (cmp), TRUE }, _("ΔK"));
   double gap = _sy_px (style, 6);
   int rows = MAX (cmp->n_moe_layers, 1);
 
@@ -463,9 +463,10 @@ draw_compare_cells (const Drawing *d)
           SyColor c, cj;
 
           sy_compare_dk_color (d->cmp, cl->dk[t], &c);
-          _sy_fill_cell (d->cr, d->style, x, yd, d->layout.cell_w, d->layout.cell_h, &c, SY_PATTERN_SOLID);
+          _sy_fill_cell (d->cr, d->style, &(SyRect) { x, yd, d->layout.cell_w, d->layout.cell_h }, &c,
+                         SY_PATTERN_SOLID);
           sy_colormap_sequential (cl->jaccard[t], &cj);
-          _sy_fill_cell (d->cr, d->style, x, yj, d->layout.cell_w, d->layout.cell_h, &cj,
+          _sy_fill_cell (d->cr, d->style, &(SyRect) { x, yj, d->layout.cell_w, d->layout.cell_h }, &cj,
                          isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
           if (d->opts->show_values)
             {
@@ -555,8 +556,9 @@ draw_compare_token_labels (const Drawing *d)
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
   text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 6) : d->layout.cell_w - _sy_px (d->style, 2);
-  _sy_draw_token_labels (d->cr, d->style, d->cmp->a, d->layout.first_col, d->layout.last_col,
-                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token,
+  _sy_draw_token_labels (d->cr, d->style, d->cmp->a,
+                         &(SyTokenColumns) { d->layout.first_col, d->layout.last_col, d->layout.origin_x,
+                                             d->layout.cell_w, stride, d->opts->selected_token },
                          d->layout.labels_y + _sy_px (d->style, 2), &text);
 }
 
@@ -593,9 +595,9 @@ draw_compare_legends (const Drawing *d)
 
   if (rj.y < r.y + r.h + _sy_px (d->style, 16))
     rj.y = r.y + r.h + _sy_px (d->style, 16);
-  _sy_colorbar (d->cr, d->style, &r, -dk_range (d->cmp), dk_range (d->cmp), TRUE, dk_bar_map, _("ΔK"));
+  _sy_colorbar (d->cr, d->style, &r, &(SyScale) { -dk_range (d->cmp), dk_range (d->cmp), TRUE }, dk_bar_map, _("ΔK"));
   if (rj.y + rj.h <= d->height)
-    _sy_colorbar (d->cr, d->style, &rj, 0, 1, FALSE, sy_colormap_sequential, _("Jaccard"));
+    _sy_colorbar (d->cr, d->style, &rj, &(SyScale) { 0, 1, FALSE }, sy_colormap_sequential, _("Jaccard"));
 }
 
 void

@@ -544,7 +544,7 @@ legend_width (const SyTrace          *trace,
       double vmin, vmax;
 
       sy_heatmap_scale (trace, opts, &vmin, &vmax);
-      return _sy_colorbar_width (style, vmin, vmax, measure_info (opts)->integer, legend_label);
+      return _sy_colorbar_width (style, &(SyScale) { vmin, vmax, measure_info (opts)->integer }, legend_label);
     }
 }
 
@@ -842,7 +842,7 @@ draw_categorical_legend (const Drawing *d)
       SyColor c;
       SyPattern pattern = color_for_value (d->opts, d->style, e->value < 0 ? NAN : e->value, 0, 1, &c);
 
-      _sy_fill_cell (d->cr, d->style, d->layout.legend_x, y + (row_h - sw) / 2, sw, sw, &c, pattern);
+      _sy_fill_cell (d->cr, d->style, &(SyRect) { d->layout.legend_x, y + (row_h - sw) / 2, sw, sw }, &c, pattern);
       _sy_draw_text (d->cr, d->style, e->label, d->layout.legend_x + sw + _sy_px (d->style, 6), y + row_h / 2, &text);
       y += row_h;
     }
@@ -916,7 +916,7 @@ draw_cells (const Drawing *d)
         g_autofree char *s = NULL;
 
         sy_heatmap_cell_rect (&d->layout, i, t, &x, &y, &w, &h);
-        _sy_fill_cell (d->cr, d->style, x, y, w, h, &c, pattern);
+        _sy_fill_cell (d->cr, d->style, &(SyRect) { x, y, w, h }, &c, pattern);
         if (d->layout.values_fit && (s = cell_text (d->opts, v)) != NULL)
           {
             SyColor fg;
@@ -1055,8 +1055,10 @@ draw_token_axis (const Drawing *d)
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
   text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 8) : d->layout.cell_w - _sy_px (d->style, 2);
-  _sy_draw_token_labels (d->cr, d->style, d->trace, d->layout.first_col, d->layout.last_col,
-                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token, y0, &text);
+  _sy_draw_token_labels (d->cr, d->style, d->trace,
+                         &(SyTokenColumns) { d->layout.first_col, d->layout.last_col, d->layout.origin_x,
+                                             d->layout.cell_w, stride, d->opts->selected_token },
+                         y0, &text);
   cairo_restore (d->cr);
 
   if (d->layout.first_col > 0 || d->layout.last_col < d->layout.n_cols - 1)
@@ -1081,7 +1083,7 @@ draw_legend (const Drawing *d)
     {
       SyRect r = { d->layout.legend_x, d->layout.legend_y, d->layout.legend_w, d->layout.legend_h };
 
-      _sy_colorbar (d->cr, d->style, &r, d->vmin, d->vmax, measure_info (d->opts)->integer,
+      _sy_colorbar (d->cr, d->style, &r, &(SyScale) { d->vmin, d->vmax, measure_info (d->opts)->integer },
                     sy_colormap_sequential, legend_label (d->opts));
     }
 }

@@ -137,7 +137,7 @@ sy_inspector_layout (const SyRenderTarget     *target,
       _sy_text_size (style, s, 0.8, TRUE, &w, NULL);
       label_w = MAX (label_w, w);
     }
-  layout->legend_w = _sy_colorbar_width (style, 0, layout->vmax, FALSE, "π");
+  layout->legend_w = _sy_colorbar_width (style, &(SyScale) { 0, layout->vmax, FALSE }, "π");
   layout->grid_x = gx0 + label_w + _sy_px (style, 6);
   layout->grid_y = gy0 + panel_title_h (style);
   {
@@ -234,7 +234,7 @@ draw_grid_panel (cairo_t                 *cr,
         SyColor c;
 
         sy_colormap_sequential (v / lay->vmax, &c);
-        _sy_fill_cell (cr, style, x, y, lay->cell_w, lay->cell_h, &c, SY_PATTERN_SOLID);
+        _sy_fill_cell (cr, style, &(SyRect) { x, y, lay->cell_w, lay->cell_h }, &c, SY_PATTERN_SOLID);
       }
   /* chosen experts: a dot in the contrasting colour */
   for (int i = 0; i < lay->n_rows; i++)
@@ -324,7 +324,7 @@ draw_grid_panel (cairo_t                 *cr,
   {
     SyRect r = { lay->legend_x, lay->legend_y, lay->legend_w, lay->legend_h };
 
-    _sy_colorbar (cr, style, &r, 0, lay->vmax, FALSE, sy_colormap_sequential, "π");
+    _sy_colorbar (cr, style, &r, &(SyScale) { 0, lay->vmax, FALSE }, sy_colormap_sequential, "π");
   }
 }
 
@@ -407,8 +407,8 @@ draw_bars (cairo_t                 *cr,
   int stride = 1;
   g_autofree char *cap = NULL;
 
-  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, 0, 1,
-                   MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, NULL);
+  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, &(SyScale) { 0, 1, FALSE },
+                   MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), NULL);
 
   for (int r = 0; r < lay->n_bars; r++)
     {
@@ -490,7 +490,8 @@ draw_threshold (cairo_t                 *cr,
   double y = y0 + h - CLAMP (lay->p, 0, 1) * h;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
-  _sy_dashed_line (cr, &style->accent, _sy_px (style, 1.5), _sy_px (style, 5), x0, y, x0 + w, y);
+  _sy_dashed_line (cr, &style->accent, _sy_px (style, 1.5), _sy_px (style, 5),
+                   (SyPoint) { x0, y }, (SyPoint) { x0 + w, y });
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 1;
@@ -515,7 +516,8 @@ draw_k_line (cairo_t                 *cr,
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   SyColor plate = style->background;
 
-  _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1), _sy_px (style, 2), x, y0, x, y0 + h);
+  _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1), _sy_px (style, 2),
+                   (SyPoint) { x, y0 }, (SyPoint) { x, y0 + h });
   _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
   tx = x + _sy_px (style, 4) + tw <= x0 + w ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
   ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);

@@ -131,7 +131,7 @@ plot_area (const SyRenderStyle *style,
            double               bottom,
            double               legend_h)
 {
-  double tw = _sy_ticks_width (style, ymin, ymax, 5, integer, 0.8);
+  double tw = _sy_ticks_width (style, &(SyScale) { ymin, ymax, integer }, 5, 0.8);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 
@@ -274,7 +274,7 @@ grouped_bars (const ChartFrame    *f,
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
             f->width - 2 * margin, n_series, series, colors);
-  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, ylabel);
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
   for (int s = 0; s < n_series; s++)
@@ -296,7 +296,7 @@ grouped_bars (const ChartFrame    *f,
       double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h;
 
       _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       p.x, y, p.x + p.w, y);
+                       (SyPoint) { p.x, y }, (SyPoint) { p.x + p.w, y });
       if (ref_label)
         {
           t.size = 0.75;
@@ -410,7 +410,7 @@ heatmap (const ChartFrame    *f,
       _sy_text_size (style, extra_title, 0.8, FALSE, &w, NULL);
       ew = MAX (ew, w);
     }
-  cbw = _sy_colorbar_width (style, 0, vmax, FALSE, bar_label);
+  cbw = _sy_colorbar_width (style, &(SyScale) { 0, vmax, FALSE }, bar_label);
   x0 = margin + rl + _sy_px (style, 6);
   y0 = top + _sy_px (style, 2);
   gw = MAX (f->width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
@@ -439,7 +439,8 @@ heatmap (const ChartFrame    *f,
 
         if (!isfinite (x))
           {
-            _sy_fill_cell (cr, style, x0 + c * cw, y0 + r * ch, cw, ch, &style->missing, SY_PATTERN_HATCH);
+            _sy_fill_cell (cr, style, &(SyRect) { x0 + c * cw, y0 + r * ch, cw, ch }, &style->missing,
+                           SY_PATTERN_HATCH);
             continue;
           }
         sy_colormap_sequential (x / vmax, &col);
@@ -507,7 +508,7 @@ heatmap (const ChartFrame    *f,
     _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
   }
   bar = (SyRect) { f->width - margin - cbw, y0, cbw, MIN (gh, f->height - y0 - margin) };
-  _sy_colorbar (cr, style, &bar, 0, vmax, FALSE, sy_colormap_sequential, bar_label);
+  _sy_colorbar (cr, style, &bar, &(SyScale) { 0, vmax, FALSE }, sy_colormap_sequential, bar_label);
 }
 
 /* ------------------------------------------------------------ charts */
@@ -718,10 +719,10 @@ draw_sweep (const ChartFrame *f)
   }
   p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
-  _sy_draw_y_grid (cr, style, &p, pmin, pmax, 5, FALSE, _("perplexity"));
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { pmin, pmax, FALSE }, 5, _("perplexity"));
 
   /* x ticks */
-  nxt = _sy_nice_ticks (kmin, kmax, 6, FALSE, xt, &xstep);
+  nxt = _sy_nice_ticks (&(SyScale) { kmin, kmax, FALSE }, 6, xt, &xstep);
   t.size = 0.8;
   t.xalign = 0.5;
   t.color = &style->muted;
@@ -858,7 +859,7 @@ draw_time (const ChartFrame *f)
   p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
   legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
           SY_N_OPS, ops, cols);
-  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, _("ms (summed over chunks)"));
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, _("ms (summed over chunks)"));
   slot = p.w / n;
   for (int i = 0; i < n; i++)
     {

@@ -277,7 +277,7 @@ sy_strip_layout_new (const SyRenderTarget *target,
       double vmin, vmax;
 
       sy_strip_scale (trace, opts, &vmin, &vmax);
-      layout->legend_w = _sy_colorbar_width (style, vmin, vmax, FALSE, legend_label (opts->measure));
+      layout->legend_w = _sy_colorbar_width (style, &(SyScale) { vmin, vmax, FALSE }, legend_label (opts->measure));
       layout->legend_x = right - layout->legend_w;
       layout->legend_y = layout->text_y;
       layout->legend_h = MIN (_sy_px (style, 160), target->height - margin - layout->text_y);
@@ -433,7 +433,7 @@ sy_strip_render (const SyRenderTarget *target,
       cairo_save (cr);
       rounded_rect (cr, b->x, b->y, b->w, b->h, radius);
       cairo_clip (cr);
-      _sy_fill_cell (cr, style, b->x, b->y, b->w, b->h, &c, pattern);
+      _sy_fill_cell (cr, style, &(SyRect) { b->x, b->y, b->w, b->h }, &c, pattern);
       cairo_restore (cr);
       sy_color_text_on (&c, &fg);
       s = _sy_token_label (trace, t);
@@ -490,6 +490,7 @@ sy_strip_render (const SyRenderTarget *target,
     {
       SyRect r = { layout->legend_x, layout->legend_y, layout->legend_w, layout->legend_h };
 
-      _sy_colorbar (cr, style, &r, vmin, vmax, FALSE, sy_colormap_sequential, legend_label (opts->measure));
+      _sy_colorbar (cr, style, &r, &(SyScale) { vmin, vmax, FALSE }, sy_colormap_sequential,
+                    legend_label (opts->measure));
     }
 }

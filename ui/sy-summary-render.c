@@ -107,7 +107,7 @@ chart_ymax (const SyTrace    *trace,
     hi = 1;
   {
     double ticks[SY_MAX_TICKS], step;
-    int nt = _sy_nice_ticks (0, hi, 5, id == SY_SUMMARY_CHART_LOAD, ticks, &step);
+    int nt = _sy_nice_ticks (&(SyScale) { 0, hi, id == SY_SUMMARY_CHART_LOAD }, 5, ticks, &step);
 
     /* round up to the next tick */
     if (nt > 0 && ticks[nt - 1] < hi - 1e-9)
@@ -157,7 +157,7 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double tick_w = _sy_ticks_width (style, 0, ymax, 6, integer, 0.8);
+  double tick_w = _sy_ticks_width (style, &(SyScale) { 0, ymax, integer }, 6, 0.8);
   double small_h = _sy_text_height (style, 0.8);
 
   plot->ox = outer->x;
@@ -304,7 +304,7 @@ draw_chart_bars (cairo_t              *cr,
       double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h;
 
       _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       p->x, y, p->x + p->w, y);
+                       (SyPoint) { p->x, y }, (SyPoint) { p->x + p->w, y });
     }
 }
 
@@ -348,7 +348,7 @@ draw_chart_key (cairo_t              *cr,
                                                        : g_strdup (ref_label);
 
       _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       x, ky + small_h / 2, x + sw * 1.5, ky + small_h / 2);
+                       (SyPoint) { x, ky + small_h / 2 }, (SyPoint) { x + sw * 1.5, ky + small_h / 2 });
       x += sw * 1.5 + _sy_px (style, 4);
       _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
     }
@@ -436,8 +436,8 @@ draw_chart (cairo_t              *cr,
                      p->x + p->w / 2, p->y + p->h / 2, &text);
       return;
     }
-  _sy_draw_y_grid (cr, style, &plot, 0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
-                   id == SY_SUMMARY_CHART_LOAD, NULL);
+  _sy_draw_y_grid (cr, style, &plot, &(SyScale) { 0, ymax, id == SY_SUMMARY_CHART_LOAD },
+                   MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))), NULL);
   draw_chart_bars (cr, trace, style, id, p, v, n, ymax, ref);
   draw_chart_key (cr, trace, style, id, p, ref, ref_label);
   draw_chart_x_labels (cr, trace, style, id, p, n);
