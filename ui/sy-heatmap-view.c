@@ -223,10 +223,7 @@ sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
                                      gboolean       hide)
 {
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  if (self->opts.hide_token_axis == !!hide)
-    return;
-  self->opts.hide_token_axis = !!hide;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_flag (SY_TRACE_VIEW (self), &self->opts.hide_token_axis, hide);
 }
 
 void
@@ -234,10 +231,7 @@ sy_heatmap_view_set_legend_shared (SyHeatmapView *self,
                                    gboolean       shared)
 {
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  if (self->opts.legend_shared == !!shared)
-    return;
-  self->opts.legend_shared = !!shared;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_flag (SY_TRACE_VIEW (self), &self->opts.legend_shared, shared);
 }
 
 gboolean

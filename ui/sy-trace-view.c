@@ -231,6 +231,17 @@ sy_trace_view_update_marks (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+sy_trace_view_update_flag (SyTraceView *self,
+                           gboolean    *flag,
+                           gboolean     value)
+{
+  if (*flag == !!value)
+    return;
+  *flag = !!value;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 /* The frame @self is drawn in on @target: @opts gets the view's options
  * with the selection applied. */
 static const SyViewFrame *

@@ -174,6 +174,11 @@ void           sy_trace_view_update_marks     (SyTraceView    *self,
                                                int            *first_difference,
                                                int             new_generated_from,
                                                int             new_first_difference);
+/* Sets a view's option @flag (a field of its options) to @value and
+ * redraws where it changes. */
+void           sy_trace_view_update_flag      (SyTraceView    *self,
+                                               gboolean       *flag,
+                                               gboolean        value);
 
 /* In class_init: the instance of @Type keeps its options in @field, a
  * struct like SyViewOptions' @view_field (the base class sets them to
