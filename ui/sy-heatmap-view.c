@@ -40,15 +40,6 @@ sy_heatmap_view_grid_geometry (SyTraceView       *view,
   return TRUE;
 }
 
-static void
-sy_heatmap_view_get_grid (SyTraceView  *view,
-                          double      **cell_width,
-                          double      **x_offset)
-{
-  *cell_width = &SY_HEATMAP_VIEW (view)->opts.cell_width;
-  *x_offset = &SY_HEATMAP_VIEW (view)->opts.x_offset;
-}
-
 /* Top expert measure: the cell's expert; gate measure: the gate's expert. */
 static gboolean
 sy_heatmap_view_expert_at (SyTraceView       *view,
@@ -117,7 +108,8 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->min_height = 150;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
-  view_class->get_grid = sy_heatmap_view_get_grid;
+  sy_trace_view_class_set_grid (view_class, G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width),
+                                G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset));
   view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;

@@ -242,6 +242,15 @@ sy_trace_view_update_flag (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+sy_trace_view_class_set_grid (SyTraceViewClass *klass,
+                              gsize             cell_width_offset,
+                              gsize             x_offset_offset)
+{
+  klass->cell_width_offset = cell_width_offset;
+  klass->x_offset_offset = x_offset_offset;
+}
+
 /* The frame @self is drawn in on @target: @opts gets the view's options
  * with the selection applied. */
 static const SyViewFrame *
@@ -302,6 +311,18 @@ hit_cell (SyTraceView       *self,
   return klass->info->hit (frame, point, cell);
 }
 
+/* The instance's column width and horizontal offset. */
+static void
+get_grid (SyTraceView  *self,
+          double      **cell_width,
+          double      **x_offset)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+
+  *cell_width = G_STRUCT_MEMBER_P (self, klass->cell_width_offset);
+  *x_offset = G_STRUCT_MEMBER_P (self, klass->x_offset_offset);
+}
+
 /* The sideways-scrolling grid's geometry now; FALSE without one. */
 static gboolean
 grid_now (SyTraceView *self,
@@ -313,7 +334,7 @@ grid_now (SyTraceView *self,
   WidgetFrame data;
   double geometry[3];
 
-  if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
+  if (klass->grid_geometry == NULL || klass->cell_width_offset == 0 || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
   if (!klass->grid_geometry (self, widget_frame (self, &data), geometry))
     return FALSE;
@@ -332,9 +353,9 @@ sy_trace_view_clamp_grid (SyTraceView *self,
   double *cell_width, *x_offset, cw, gw, content_w;
 
   g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
-  if (klass->get_grid == NULL)
+  if (klass->cell_width_offset == 0)
     return FALSE;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   if (grid_now (self, &cw, &gw, &content_w))
     *x_offset = CLAMP (*x_offset, 0, MAX (0, content_w - gw));
   if (*cell_width == old_cell_width && *x_offset == old_x_offset)
@@ -351,12 +372,11 @@ sy_trace_view_real_scroll (SyTraceView *self,
                            double       dy,
                            gboolean     zoom)
 {
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   double *cell_width, *x_offset, cw, gw, content_w, old_cw, old_x;
 
   if (!grid_now (self, &cw, &gw, &content_w))
     return FALSE;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   old_cw = *cell_width;
   old_x = *x_offset;
   if (zoom)
@@ -379,13 +399,12 @@ static void
 sy_trace_view_real_selection_changed (SyTraceView *self)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   double *cell_width, *x_offset, cw, gw, content_w, old_x;
   int t = priv->selection ? sy_selection_get_token (priv->selection) : -1;
 
   if (t < 0 || !grid_now (self, &cw, &gw, &content_w) || cw <= 0 || gw <= 0)
     return;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   old_x = *x_offset;
   if (t * cw < *x_offset)
     *x_offset = t * cw;

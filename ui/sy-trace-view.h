@@ -84,13 +84,14 @@ struct _SyTraceViewClass
   /* A grid of token columns that scrolls sideways: its column width,
    * visible width and whole width now, in @geometry.  With it the base class zooms
    * (Ctrl+scroll), pans and scrolls the selected token into view,
-   * moving the column width and offset get_grid() points at. */
+   * moving the instance's column width and offset (the doubles at
+   * cell_width_offset and x_offset_offset; set them with
+   * sy_trace_view_class_set_grid()). */
   gboolean  (*grid_geometry) (SyTraceView         *self,
                               const SyViewFrame   *frame,
                               double               geometry[3]);
-  void      (*get_grid)    (SyTraceView         *self,
-                            double             **cell_width,
-                            double             **x_offset);
+  gsize     cell_width_offset;
+  gsize     x_offset_offset;
   /* The smallest size of every instance (its size request; 0: none). */
   int       min_width;
   int       min_height;
@@ -115,6 +116,12 @@ void           sy_trace_view_class_set_view   (SyTraceViewClass  *klass,
                                                const char        *css_name,
                                                GtkAccessibleRole  role,
                                                const char        *label);
+/* In class_init, for a grid that scrolls sideways: where an instance
+ * keeps its column width and horizontal offset (G_STRUCT_OFFSET of two
+ * doubles), which the base class zooms and pans. */
+void           sy_trace_view_class_set_grid   (SyTraceViewClass  *klass,
+                                               gsize              cell_width_offset,
+                                               gsize              x_offset_offset);
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
 /* Emits ::expert-activated for the expert at (x, y), if any (what a
