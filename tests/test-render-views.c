@@ -448,7 +448,7 @@ test_natural_heights (void)
   /* heatmap: at its natural height the rows are as large as they get
    * and nothing is cut off */
   sy_heatmap_options_init (&hopts);
-  h = sy_heatmap_natural_height (trace, &hopts, style, 1200);
+  h = sy_heatmap_natural_height (&(SyRenderTarget) { NULL, style, 1200, 0 }, trace, &hopts);
   g_assert_cmpfloat (h, <, 600);
   sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 4000 }, trace, &hopts, &tall);
   sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, h }, trace, &hopts, &natural);
@@ -464,14 +464,14 @@ test_natural_heights (void)
     g_autoptr (SyStripLayout) cut = NULL;
 
     sy_strip_options_init (&sopts);
-    h = sy_strip_natural_height (long_text, &sopts, style, 600);
+    h = sy_strip_natural_height (&(SyRenderTarget) { NULL, style, 600, 0 }, long_text, &sopts);
     fits = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 600, h }, long_text, &sopts);
     g_assert_cmpint (fits->n_placed, ==, 120);
     g_assert_cmpint (fits->n_lines, >, 3);
     cut = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 600, h - 40 }, long_text, &sopts);
     g_assert_cmpint (cut->n_placed, <, 120);
     /* narrower pictures need more height */
-    g_assert_cmpfloat (sy_strip_natural_height (long_text, &sopts, style, 400), >, h);
+    g_assert_cmpfloat (sy_strip_natural_height (&(SyRenderTarget) { NULL, style, 400, 0 }, long_text, &sopts), >, h);
   }
 }
 

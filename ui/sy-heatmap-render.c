@@ -732,15 +732,15 @@ sy_heatmap_layout (const SyRenderTarget   *target,
 }
 
 double
-sy_heatmap_natural_height (const SyTrace          *trace,
-                           const SyHeatmapOptions *opts,
-                           const SyRenderStyle    *style,
-                           double                  width)
+sy_heatmap_natural_height (const SyRenderTarget   *target,
+                           const SyTrace          *trace,
+                           const SyHeatmapOptions *opts)
 {
+  const SyRenderStyle *style = target->style;
   SyHeatmapLayout layout;
   double margin = _sy_px (style, 12), axis_h, h;
 
-  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, width, 1e5 }, trace, opts, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, target->width, 1e5 }, trace, opts, &layout);
   _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
   h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
   if (opts->show_legend && !legend_blank (opts))

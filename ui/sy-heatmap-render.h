@@ -114,11 +114,11 @@ void         sy_heatmap_layout        (const SyRenderTarget   *target,
                                        const SyHeatmapOptions *opts,
                                        SyHeatmapLayout        *layout);
 /* The height at which the picture has no empty band at the bottom: the
- * rows at their largest and the legend whole (for export sizes). */
-double       sy_heatmap_natural_height (const SyTrace         *trace,
-                                        const SyHeatmapOptions *opts,
-                                        const SyRenderStyle   *style,
-                                        double                 width);
+ * rows at their largest and the legend whole (for export sizes), at
+ * @target's width (its height is not read). */
+double       sy_heatmap_natural_height (const SyRenderTarget  *target,
+                                        const SyTrace         *trace,
+                                        const SyHeatmapOptions *opts);
 /* The cell rectangle (unclipped); FALSE when it is scrolled out of view. */
 gboolean     sy_heatmap_cell_rect     (const SyHeatmapLayout  *layout,
                                        int                     moe_layer,

@@ -325,12 +325,13 @@ sy_strip_layout_new (const SyRenderTarget *target,
 }
 
 double
-sy_strip_natural_height (const SyTrace        *trace,
-                         const SyStripOptions *opts,
-                         const SyRenderStyle  *style,
-                         double                width)
+sy_strip_natural_height (const SyRenderTarget *target,
+                         const SyTrace        *trace,
+                         const SyStripOptions *opts)
 {
-  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, width, 1e6 }, trace, opts);
+  const SyRenderStyle *style = target->style;
+  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, target->width, 1e6 },
+                                                          trace, opts);
   double h = layout->text_y + layout->content_h;
 
   if (opts->show_legend)

@@ -32,7 +32,7 @@ heatmap_select (SyViewOptions *opts,
 static double
 heatmap_natural_height (const SyViewFrame *f)
 {
-  return sy_heatmap_natural_height (f->trace, &f->opts->heatmap, f->target.style, f->target.width);
+  return sy_heatmap_natural_height (&f->target, f->trace, &f->opts->heatmap);
 }
 
 static void
@@ -73,7 +73,7 @@ strip_select (SyViewOptions *opts,
 static double
 strip_natural_height (const SyViewFrame *f)
 {
-  return sy_strip_natural_height (f->trace, &f->opts->strip, f->target.style, f->target.width);
+  return sy_strip_natural_height (&f->target, f->trace, &f->opts->strip);
 }
 
 static void
