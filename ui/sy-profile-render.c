@@ -35,12 +35,9 @@ static const char *op_labels[SY_N_OPS] = { N_("attention"), N_("router"), N_("ex
  * and which chart it is (its translated title). */
 typedef struct
 {
-  cairo_t                      *cr;
+  SyRenderTarget                target;
   const SyProfile              *prof;
   const SyProfileRenderOptions *opts;
-  const SyRenderStyle          *style;
-  double                        width;
-  double                        height;
   SyProfileChart                chart;
   const char                   *title;
 } ChartFrame;
@@ -97,10 +94,10 @@ message_below_title (const ChartFrame *f,
                      double            margin,
                      const char       *text)
 {
-  SyRect r = { margin, _sy_title_height (f->style) + margin, f->width - 2 * margin,
-               f->height - _sy_title_height (f->style) - 2 * margin };
+  SyRect r = { margin, _sy_title_height (f->target.style) + margin, f->target.width - 2 * margin,
+               f->target.height - _sy_title_height (f->target.style) - 2 * margin };
 
-  message (f->cr, f->style, &r, text);
+  message (f->target.cr, f->target.style, &r, text);
 }
 
 /* The background and the title, @sub under it. */
@@ -108,8 +105,8 @@ static void
 chart_begin (const ChartFrame *f,
              const char       *sub)
 {
-  _sy_render_begin (&(SyRenderTarget) { f->cr, f->style, f->width, f->height });
-  _sy_draw_title (f->cr, f->style, f->title, sub, f->width);
+  _sy_render_begin (&f->target);
+  _sy_draw_title (f->target.cr, f->target.style, f->title, sub, f->target.width);
 }
 
 static void
@@ -119,19 +116,17 @@ series_color (int      i,
   sy_colormap_categorical (i, c);
 }
 
-/* The plot area below the title, with room for y ticks (left) and
- * @bottom label rows. */
+/* The plot area on @target below the title and @legend_h, with room for
+ * the ticks of @y (left) and @bottom label rows. */
 static SyRect
-plot_area (const SyRenderStyle *style,
-           double               width,
-           double               height,
-           double               ymin,
-           double               ymax,
-           gboolean             integer,
-           double               bottom,
-           double               legend_h)
+plot_area (const SyRenderTarget *target,
+           const SyScale        *y,
+           double                bottom,
+           double                legend_h)
 {
-  double tw = _sy_ticks_width (style, &(SyScale) { ymin, ymax, integer }, 5, 0.8);
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
+  double tw = _sy_ticks_width (style, y, 5, 0.8);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 
@@ -226,8 +221,8 @@ grouped_bars (const ChartFrame    *f,
               double               ref,
               const char          *ref_label)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   g_autofree SyColor *colors = g_new (SyColor, MAX (n_series, 1));
   double ymax = 0, lw = 0, lh = 0, slot, bw, margin = _sy_px (style, 12), label_w = 0;
@@ -249,17 +244,18 @@ grouped_bars (const ChartFrame    *f,
   for (int s = 0; s < n_series; s++)
     series_color (s, &colors[s]);
   if (n_series > 1)
-    lh = legend_height (style, f->width - 2 * margin, n_series, series) + _sy_px (style, 4);
+    lh = legend_height (style, f->target.width - 2 * margin, n_series, series) + _sy_px (style, 4);
   for (int g = 0; g < n_groups; g++)
     {
       _sy_text_size (style, groups[g], 0.8, FALSE, &lw, NULL);
       label_w = MAX (label_w, lw);
     }
-  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh + _sy_text_height (style, 0.8));
+  p = plot_area (&f->target, &(SyScale) { 0, ymax, FALSE }, _sy_text_height (style, 0.8) + _sy_px (style, 6),
+                 lh + _sy_text_height (style, 0.8));
   slot = p.w / n_groups;
   if (label_w + _sy_px (style, 4) > slot)
     {
-      double reach = MIN (label_w, f->height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
+      double reach = MIN (label_w, f->target.height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
 
       rotate = TRUE;
       p.h = MAX (p.h - reach, 1);
@@ -273,7 +269,7 @@ grouped_bars (const ChartFrame    *f,
     }
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
-            f->width - 2 * margin, n_series, series, colors);
+            f->target.width - 2 * margin, n_series, series, colors);
   _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
@@ -326,7 +322,7 @@ grouped_bars (const ChartFrame    *f,
             t.angle = -G_PI / 4;
             t.xalign = 1;
             t.yalign = 0.5;
-            t.max_width = MIN (label_w, f->height * 0.3);
+            t.max_width = MIN (label_w, f->target.height * 0.3);
             _sy_draw_text (cr, style, groups[g], x, y + _sy_px (style, 2), &t);
           }
         else
@@ -377,8 +373,8 @@ heatmap (const ChartFrame    *f,
          const char          *extra_title,
          const char          *bar_label)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + _sy_text_height (style, 0.8);
   double vmax = 0, rl = 0, ew = 0, w, cbw, cw, ch, x0, y0, gw, gh;
@@ -390,7 +386,7 @@ heatmap (const ChartFrame    *f,
       vmax = MAX (vmax, v[i]);
   if (rows == 0 || cols == 0 || vmax <= 0)
     {
-      SyRect r = { margin, top, f->width - 2 * margin, f->height - top - margin };
+      SyRect r = { margin, top, f->target.width - 2 * margin, f->target.height - top - margin };
 
       message (cr, style, &r, _("No data"));
       return;
@@ -413,8 +409,8 @@ heatmap (const ChartFrame    *f,
   cbw = _sy_colorbar_width (style, &(SyScale) { 0, vmax, FALSE }, bar_label);
   x0 = margin + rl + _sy_px (style, 6);
   y0 = top + _sy_px (style, 2);
-  gw = MAX (f->width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
-  gh = MAX (f->height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
+  gw = MAX (f->target.width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
+  gh = MAX (f->target.height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
   cw = gw / cols;
   ch = gh / rows;
   /* square-ish cells when there is room */
@@ -507,7 +503,7 @@ heatmap (const ChartFrame    *f,
     t.color = &style->muted;
     _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
   }
-  bar = (SyRect) { f->width - margin - cbw, y0, cbw, MIN (gh, f->height - y0 - margin) };
+  bar = (SyRect) { f->target.width - margin - cbw, y0, cbw, MIN (gh, f->target.height - y0 - margin) };
   _sy_colorbar (cr, style, &bar, &(SyScale) { 0, vmax, FALSE }, sy_colormap_sequential, bar_label);
 }
 
@@ -673,8 +669,8 @@ draw_entropy (const ChartFrame *f)
 static void
 draw_sweep (const ChartFrame *f)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   int n = (int) f->prof->sweep->len;
   double kmin = INFINITY, kmax = -INFINITY, pmin = INFINITY, pmax = -INFINITY, margin = _sy_px (style, 12);
@@ -717,7 +713,7 @@ draw_sweep (const ChartFrame *f)
     kmin = MAX (kmin - pad, 0);
     kmax += pad;
   }
-  p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
+  p = plot_area (&f->target, &(SyScale) { pmin, pmax, FALSE }, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
   _sy_draw_y_grid (cr, style, &p, &(SyScale) { pmin, pmax, FALSE }, 5, _("perplexity"));
 
@@ -823,8 +819,8 @@ draw_sweep (const ChartFrame *f)
 static void
 draw_time (const ChartFrame *f)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   const SyProfileRun *r = get_run (f->prof, f->opts);
   int L = r ? r->n_layers : 0, n = L + 1;   /* the layers, then the LM head */
   double ymax = 0, margin = _sy_px (style, 12), slot, lh;
@@ -855,9 +851,9 @@ draw_time (const ChartFrame *f)
     sy_colormap_categorical (o, &cols[o]);
   for (int o = 0; o < SY_N_OPS; o++)
     ops[o] = _(op_labels[o]);
-  lh = legend_height (style, f->width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
-  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
-  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
+  lh = legend_height (style, f->target.width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
+  p = plot_area (&f->target, &(SyScale) { 0, ymax, FALSE }, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
+  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->target.width - 2 * margin,
           SY_N_OPS, ops, cols);
   _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, _("ms (summed over chunks)"));
   slot = p.w / n;
@@ -936,7 +932,7 @@ sy_profile_render_chart (const SyRenderTarget         *target,
       opts = &defaults;
     }
   cairo_save (cr);
-  chart_draw[chart] (&(ChartFrame) { cr, profile, opts, style, target->width, target->height, chart,
+  chart_draw[chart] (&(ChartFrame) { { cr, style, target->width, target->height }, profile, opts, chart,
                                      _(charts[chart].title) });
   cairo_restore (cr);
 }
