@@ -236,14 +236,16 @@ test_export (Fixture       *f,
       gsize len;
 
       /* Ctrl+E's path: the widget's picture, light style, into a file */
-      g_assert_true (sy_trace_view_export (SY_TRACE_VIEW (views[i]), path, 900, 500, NULL, &error));
+      g_assert_true (sy_trace_view_export (SY_TRACE_VIEW (views[i]), path, &(SyRenderTarget) { NULL, NULL, 900, 500 },
+                                           &error));
       g_assert_no_error (error);
       g_assert_true (g_file_get_contents (path, &contents, &len, &error));
       g_assert_nonnull (strstr (contents, "<svg"));
       g_assert_nonnull (strstr (contents, "</svg>"));
       g_remove (path);
     }
-  g_assert_false (sy_trace_view_export (SY_TRACE_VIEW (f->heatmap), "/nonexistent-dir/x.svg", 900, 500, NULL, &error));
+  g_assert_false (sy_trace_view_export (SY_TRACE_VIEW (f->heatmap), "/nonexistent-dir/x.svg",
+                                        &(SyRenderTarget) { NULL, NULL, 900, 500 }, &error));
   g_assert_nonnull (error);
   g_rmdir (dir);
 }

@@ -135,8 +135,8 @@ sy_compare_view_class_init (SyCompareViewClass *klass)
   view_class->hit = sy_compare_view_hit;
   view_class->tooltip = sy_compare_view_tooltip;
   view_class->grid_geometry = sy_compare_view_grid_geometry;
-  sy_trace_view_class_set_grid (view_class, G_STRUCT_OFFSET (SyCompareView, opts.cell_width),
-                                G_STRUCT_OFFSET (SyCompareView, opts.x_offset));
+  view_class->cell_width_offset = G_STRUCT_OFFSET (SyCompareView, opts.cell_width);
+  view_class->x_offset_offset = G_STRUCT_OFFSET (SyCompareView, opts.x_offset);
   view_class->describe_selection = sy_compare_view_describe_selection;
 }
 

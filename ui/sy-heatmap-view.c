@@ -108,8 +108,8 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->min_height = 150;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
-  sy_trace_view_class_set_grid (view_class, G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width),
-                                G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset));
+  view_class->cell_width_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width);
+  view_class->x_offset_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset);
   view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;

@@ -242,15 +242,6 @@ sy_trace_view_update_flag (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-void
-sy_trace_view_class_set_grid (SyTraceViewClass *klass,
-                              gsize             cell_width_offset,
-                              gsize             x_offset_offset)
-{
-  klass->cell_width_offset = cell_width_offset;
-  klass->x_offset_offset = x_offset_offset;
-}
-
 /* The frame @self is drawn in on @target: @opts gets the view's options
  * with the selection applied. */
 static const SyViewFrame *
@@ -445,17 +436,15 @@ export_draw (cairo_t  *cr,
 }
 
 gboolean
-sy_trace_view_export (SyTraceView          *self,
-                      const char           *path,
-                      double                width,
-                      double                height,
-                      const SyRenderStyle  *style,
-                      GError              **error)
+sy_trace_view_export (SyTraceView           *self,
+                      const char            *path,
+                      const SyRenderTarget  *picture,
+                      GError               **error)
 {
-  ExportData data = { self, style ? style : sy_render_style_light () };
+  ExportData data = { self, picture->style ? picture->style : sy_render_style_light () };
 
   g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
-  return sy_render_to_file (path, width, height, 2, export_draw, &data, error);
+  return sy_render_to_file (path, picture->width, picture->height, 2, export_draw, &data, error);
 }
 
 static void

@@ -85,8 +85,7 @@ struct _SyTraceViewClass
    * visible width and whole width now, in @geometry.  With it the base class zooms
    * (Ctrl+scroll), pans and scrolls the selected token into view,
    * moving the instance's column width and offset (the doubles at
-   * cell_width_offset and x_offset_offset; set them with
-   * sy_trace_view_class_set_grid()). */
+   * these G_STRUCT_OFFSETs in the instance). */
   gboolean  (*grid_geometry) (SyTraceView         *self,
                               const SyViewFrame   *frame,
                               double               geometry[3]);
@@ -116,12 +115,6 @@ void           sy_trace_view_class_set_view   (SyTraceViewClass  *klass,
                                                const char        *css_name,
                                                GtkAccessibleRole  role,
                                                const char        *label);
-/* In class_init, for a grid that scrolls sideways: where an instance
- * keeps its column width and horizontal offset (G_STRUCT_OFFSET of two
- * doubles), which the base class zooms and pans. */
-void           sy_trace_view_class_set_grid   (SyTraceViewClass  *klass,
-                                               gsize              cell_width_offset,
-                                               gsize              x_offset_offset);
 
 const SyTrace *sy_trace_view_get_trace        (SyTraceView    *self);
 /* Emits ::expert-activated for the expert at (x, y), if any (what a
@@ -150,13 +143,12 @@ void           sy_trace_view_get_render_style (SyTraceView    *self,
 /* Draws what the widget shows into any cairo_t (export, tests). */
 void           sy_trace_view_draw             (SyTraceView          *self,
                                                const SyRenderTarget *target);
-/* Writes the view to an SVG, PNG or PDF file with @style (NULL: light). */
-gboolean       sy_trace_view_export           (SyTraceView         *self,
-                                               const char          *path,
-                                               double               width,
-                                               double               height,
-                                               const SyRenderStyle *style,
-                                               GError             **error);
+/* Writes the view to an SVG, PNG or PDF file of @picture's size and style
+ * (NULL: light; its cr is not used). */
+gboolean       sy_trace_view_export           (SyTraceView          *self,
+                                               const char           *path,
+                                               const SyRenderTarget *picture,
+                                               GError              **error);
 /* The tooltip text at (x, y) in widget coordinates, or NULL. */
 char          *sy_trace_view_get_tooltip_at   (SyTraceView    *self,
                                                double          x,
