@@ -40,12 +40,8 @@ draw_chart (cairo_t  *cr,
             gpointer  user_data)
 {
   ChartJob *job = user_data;
-  SyRenderTarget target = { cr, NULL, width, height };
 
-  if (job->chart < 0)
-    sy_profile_render_dashboard (&target, job->prof, NULL);
-  else
-    sy_profile_render_chart (&target, job->prof, job->chart, NULL);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, job->prof, job->chart, NULL);
 }
 
 /* chart-<name>.<ext> for every chart and dashboard.<ext> */

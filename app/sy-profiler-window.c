@@ -365,10 +365,7 @@ draw_area (GtkDrawingArea *area,
   opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
   if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
     opts.run = 0;
-  if (self->chart < 0)
-    sy_profile_render_dashboard (&(SyRenderTarget) { cr, &style, width, height }, self->profile, &opts);
-  else
-    sy_profile_render_chart (&(SyRenderTarget) { cr, &style, width, height }, self->profile, self->chart, &opts);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, &style, width, height }, self->profile, self->chart, &opts);
 }
 
 static void
@@ -621,10 +618,7 @@ export_draw (cairo_t  *cr,
   opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
   if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
     opts.run = 0;
-  if (self->chart < 0)
-    sy_profile_render_dashboard (&(SyRenderTarget) { cr, NULL, width, height }, self->profile, &opts);
-  else
-    sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, self->profile, self->chart, &opts);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, self->profile, self->chart, &opts);
 }
 
 /* FALSE with @error while there is no profile to export. */

@@ -121,7 +121,7 @@ test_dashboard_and_options (void)
   sy_profile_render_options_init (&opts);
   opts.run = 1;
   opts.layer = 2;
-  sy_profile_render_dashboard (&(SyRenderTarget) { cr, NULL, 1500, 1000 }, profile, &opts);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, 1500, 1000 }, profile, -1, &opts);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   stats (s, &n_colors, &ink);
   g_assert_cmpint (n_colors, >, 50);

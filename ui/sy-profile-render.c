@@ -914,29 +914,6 @@ static void (* const chart_draw[SY_PROFILE_N_CHARTS]) (const ChartFrame *f) = {
   draw_sweep, draw_time,
 };
 
-void
-sy_profile_render_chart (const SyRenderTarget         *target,
-                         const SyProfile              *profile,
-                         SyProfileChart                chart,
-                         const SyProfileRenderOptions *opts)
-{
-  SyProfileRenderOptions defaults;
-  const SyRenderStyle *style = target->style ? target->style : sy_render_style_light ();
-  cairo_t *cr = target->cr;
-
-  g_return_if_fail (cr != NULL && profile != NULL);
-  g_return_if_fail (chart < SY_PROFILE_N_CHARTS);
-  if (opts == NULL)
-    {
-      sy_profile_render_options_init (&defaults);
-      opts = &defaults;
-    }
-  cairo_save (cr);
-  chart_draw[chart] (&(ChartFrame) { { cr, style, target->width, target->height }, profile, opts, chart,
-                                     _(charts[chart].title) });
-  cairo_restore (cr);
-}
-
 /* The dashboard's grid of charts: 3 columns when wide enough, else 2;
  * @tile is where a chart is drawn, translated to its tile. */
 typedef struct
@@ -960,20 +937,16 @@ dashboard_tiles (const SyRenderTarget *target)
   return tiles;
 }
 
-void
-sy_profile_render_dashboard (const SyRenderTarget         *target,
-                             const SyProfile              *profile,
-                             const SyProfileRenderOptions *opts)
+/* Every chart in a grid on @target (whose style is set). */
+static void
+draw_dashboard (const SyRenderTarget         *target,
+                const SyProfile              *profile,
+                const SyProfileRenderOptions *opts)
 {
-  SyRenderTarget t = *target;
   cairo_t *cr = target->cr;
-  Tiles tiles;
+  Tiles tiles = dashboard_tiles (target);
   double w, h;
 
-  g_return_if_fail (cr != NULL && profile != NULL);
-  if (t.style == NULL)
-    t.style = sy_render_style_light ();
-  tiles = dashboard_tiles (&t);
   w = tiles.tile.width;
   h = tiles.tile.height;
   cairo_save (cr);
@@ -991,6 +964,34 @@ sy_profile_render_dashboard (const SyRenderTarget         *target,
       sy_profile_render_chart (&tiles.tile, profile, i, opts);
       cairo_restore (cr);
     }
+}
+
+void
+sy_profile_render_chart (const SyRenderTarget         *target,
+                         const SyProfile              *profile,
+                         int                           chart,
+                         const SyProfileRenderOptions *opts)
+{
+  SyProfileRenderOptions defaults;
+  const SyRenderStyle *style = target->style ? target->style : sy_render_style_light ();
+  cairo_t *cr = target->cr;
+
+  g_return_if_fail (cr != NULL && profile != NULL);
+  g_return_if_fail (chart < SY_PROFILE_N_CHARTS);
+  if (chart < 0)
+    {
+      draw_dashboard (&(SyRenderTarget) { cr, style, target->width, target->height }, profile, opts);
+      return;
+    }
+  if (opts == NULL)
+    {
+      sy_profile_render_options_init (&defaults);
+      opts = &defaults;
+    }
+  cairo_save (cr);
+  chart_draw[chart] (&(ChartFrame) { { cr, style, target->width, target->height }, profile, opts, chart,
+                                     _(charts[chart].title) });
+  cairo_restore (cr);
 }
 
 gboolean

@@ -52,14 +52,11 @@ const char  *sy_profile_chart_title    (SyProfileChart                chart);
 gboolean     sy_profile_chart_from_name (const char                  *name,
                                         SyProfileChart               *chart);
 
+/* Draws @chart, or for @chart -1 the dashboard: every chart in a grid
+ * (3 columns when wide enough, else 2). */
 void         sy_profile_render_chart   (const SyRenderTarget         *target,
                                         const SyProfile              *profile,
-                                        SyProfileChart                chart,
-                                        const SyProfileRenderOptions *opts);
-
-/* Every chart in a grid (3 columns when wide enough, else 2). */
-void         sy_profile_render_dashboard (const SyRenderTarget       *target,
-                                        const SyProfile              *profile,
+                                        int                           chart,
                                         const SyProfileRenderOptions *opts);
 
 /* The expert under @point of a chart drawn on @target (whose cr is not
