@@ -804,7 +804,7 @@ sy_analysis_view_export (SyAnalysisView  *self,
     }
   width = MAX (gtk_widget_get_width (GTK_WIDGET (view)), 480);
   height = MAX (gtk_widget_get_height (GTK_WIDGET (view)), 200);
-  return sy_trace_view_export (view, path, width, height, &style, error);
+  return sy_trace_view_export (view, path, &(SyRenderTarget) { NULL, &style, width, height }, error);
 }
 
 char *

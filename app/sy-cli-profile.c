@@ -41,10 +41,7 @@ draw_chart (cairo_t  *cr,
 {
   ChartJob *job = user_data;
 
-  if (job->chart < 0)
-    sy_profile_render_dashboard (cr, job->prof, NULL, NULL, width, height);
-  else
-    sy_profile_render_chart (cr, job->prof, job->chart, NULL, NULL, width, height);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, job->prof, job->chart, NULL);
 }
 
 /* chart-<name>.<ext> for every chart and dashboard.<ext> */

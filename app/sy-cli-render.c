@@ -88,7 +88,7 @@ draw_job (cairo_t  *cr,
 {
   RenderJob *job = user_data;
 
-  job->view->render (cr, &(SyViewFrame) { job->trace, &job->opts, &job->style, width, height });
+  job->view->render (&(SyViewFrame) { job->trace, &job->opts, { cr, &job->style, width, height } });
 }
 
 static gboolean
@@ -385,8 +385,8 @@ draw (RenderArgs *args,
 
   /* Without --height: as tall as the picture needs, no empty band */
   if (height == 0 && job->view->natural_height)
-    height = (int) CLAMP (job->view->natural_height (&(SyViewFrame) { job->trace, &job->opts, &job->style,
-                                                                      args->width, 0 }),
+    height = (int) CLAMP (job->view->natural_height (&(SyViewFrame) { job->trace, &job->opts,
+                                                                      { NULL, &job->style, args->width, 0 } }),
                           job->view->min_height, 20000);
   else if (height == 0)
     height = job->view->default_height;

@@ -16,11 +16,12 @@ draw (cairo_t  *cr,
       gpointer  user_data)
 {
   const SyCompareExport *job = user_data;
+  SyRenderTarget target = { cr, job->style, width, height };
 
   if (job->side)
-    sy_compare_side_render (cr, job->cmp, &job->heatmap, job->style, width, height);
+    sy_compare_side_render (&target, job->cmp, &job->heatmap);
   else
-    sy_compare_render (cr, job->cmp, &job->diff, job->style, width, height);
+    sy_compare_render (&target, job->cmp, &job->diff);
 }
 
 gboolean

@@ -86,10 +86,10 @@ stacked_min_height (GtkWidget *frame,
   /* the grid's top, its largest height (rows have a maximum) and the
    * margin under it, as the renderer lays them out */
   opts.hide_token_axis = TRUE;
-  sy_heatmap_layout (trace, &opts, &style, width, 2000, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, 2000 }, trace, &opts, &layout);
   grid = MIN (CLAMP (trace->n_moe_layers * SIDES_MIN_ROW, SIDES_MIN_GRID, SIDES_MAX_GRID), layout.grid_h);
   h = (int) ceil (layout.grid_y + grid + 40);
-  sy_heatmap_layout (trace, &opts, &style, width, h, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, h }, trace, &opts, &layout);
   h = (int) ceil (h - (layout.grid_h - grid));
   if (with_axis)
     h += (int) ceil (sy_heatmap_view_get_token_axis_height (SY_HEATMAP_VIEW (view), width, h + 60));

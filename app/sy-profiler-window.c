@@ -365,10 +365,7 @@ draw_area (GtkDrawingArea *area,
   opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
   if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
     opts.run = 0;
-  if (self->chart < 0)
-    sy_profile_render_dashboard (cr, self->profile, &opts, &style, width, height);
-  else
-    sy_profile_render_chart (cr, self->profile, self->chart, &opts, &style, width, height);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, &style, width, height }, self->profile, self->chart, &opts);
 }
 
 static void
@@ -621,10 +618,7 @@ export_draw (cairo_t  *cr,
   opts.run = (int) gtk_drop_down_get_selected (self->run_drop);
   if (opts.run < 0 || opts.run >= (int) self->profile->runs->len)
     opts.run = 0;
-  if (self->chart < 0)
-    sy_profile_render_dashboard (cr, self->profile, &opts, NULL, width, height);
-  else
-    sy_profile_render_chart (cr, self->profile, self->chart, &opts, NULL, width, height);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, self->profile, self->chart, &opts);
 }
 
 /* FALSE with @error while there is no profile to export. */
@@ -874,18 +868,17 @@ sy_profiler_window_activate_at (SyProfilerWindow *self,
 {
   SyProfileRenderOptions opts;
   SyRenderStyle style;
-  int moe, expert;
+  SyRenderTarget target = { NULL, &style, gtk_widget_get_width (GTK_WIDGET (self->area)),
+                            gtk_widget_get_height (GTK_WIDGET (self->area)) };
+  int cell[2];
 
   g_return_val_if_fail (SY_IS_PROFILER_WINDOW (self), NULL);
   if (self->profile == NULL)
     return NULL;
   chart_opts (self, &opts, &style);
-  if (!sy_profile_render_expert_at (self->profile, self->chart, &opts, &style,
-                                    gtk_widget_get_width (GTK_WIDGET (self->area)),
-                                    gtk_widget_get_height (GTK_WIDGET (self->area)),
-                                    x, y, &moe, &expert))
+  if (!sy_profile_render_expert_at (&target, self->profile, self->chart, &opts, (double[2]) { x, y }, cell))
     return NULL;
-  return show_expert (self, moe, expert);
+  return show_expert (self, cell[0], cell[1]);
 }
 
 static void

@@ -187,17 +187,17 @@ test_ticks_and_formats (void)
   g_autofree char *c = NULL;
   g_autofree char *d = NULL;
 
-  n = _sy_nice_ticks (0, 1, 6, FALSE, ticks, &step);
+  n = _sy_nice_ticks (&(SyScale) { 0, 1, FALSE }, 6, ticks, &step);
   g_assert_cmpint (n, ==, 6);
   g_assert_cmpfloat_with_epsilon (step, 0.2, 1e-12);
   g_assert_cmpfloat_with_epsilon (ticks[5], 1.0, 1e-12);
-  n = _sy_nice_ticks (1, 8, 6, TRUE, ticks, &step);
+  n = _sy_nice_ticks (&(SyScale) { 1, 8, TRUE }, 6, ticks, &step);
   g_assert_cmpfloat (step, ==, 2);
   g_assert_cmpfloat (ticks[0], ==, 2);
   g_assert_cmpint (n, ==, 4);
-  n = _sy_nice_ticks (1, 3, 6, TRUE, ticks, &step);
+  n = _sy_nice_ticks (&(SyScale) { 1, 3, TRUE }, 6, ticks, &step);
   g_assert_cmpint (n, ==, 3);
-  g_assert_cmpint (_sy_nice_ticks (NAN, 1, 5, FALSE, ticks, &step), ==, 0);
+  g_assert_cmpint (_sy_nice_ticks (&(SyScale) { NAN, 1, FALSE }, 5, ticks, &step), ==, 0);
 
   a = _sy_format_si (1234567);
   g_assert_cmpstr (a, ==, "1.23 M");

@@ -99,9 +99,9 @@ test_diff_colors (void)
   int layer, token;
 
   sy_compare_options_init (&opts);
-  sy_compare_render (cr, cmp, &opts, style, 1200, 800);
+  sy_compare_render (&(SyRenderTarget) { cr, style, 1200, 800 }, cmp, &opts);
   cairo_surface_flush (s);
-  sy_compare_layout (cmp, &opts, style, 1200, 800, &layout);
+  sy_compare_layout (&(SyRenderTarget) { NULL, style, 1200, 800 }, cmp, &opts, &layout);
   g_assert_cmpint (layout.n_rows, ==, 4);
   g_assert_cmpint (layout.n_cols, ==, 20);
   g_assert_cmpfloat (layout.jac_y, >, layout.dk_y + 4 * layout.cell_h);
@@ -159,7 +159,7 @@ test_scroll (void)
   sy_compare_options_init (&opts);
   opts.cell_width = 80;
   opts.x_offset = 400;
-  sy_compare_layout (cmp, &opts, sy_render_style_light (), 800, 600, &layout);
+  sy_compare_layout (&(SyRenderTarget) { NULL, sy_render_style_light (), 800, 600 }, cmp, &opts, &layout);
   g_assert_cmpfloat (layout.content_w, ==, 1600);
   g_assert_cmpint (layout.first_col, ==, 5);
   g_assert_cmpint (layout.last_col, <, 19);
@@ -184,9 +184,9 @@ draw (cairo_t  *cr,
   sy_compare_options_init (&opts);
   sy_heatmap_options_init (&hopts);
   if (d->side)
-    sy_compare_side_render (cr, d->cmp, &hopts, sy_render_style_dark (), width, height);
+    sy_compare_side_render (&(SyRenderTarget) { cr, sy_render_style_dark (), width, height }, d->cmp, &hopts);
   else
-    sy_compare_render (cr, d->cmp, &opts, sy_render_style_light (), width, height);
+    sy_compare_render (&(SyRenderTarget) { cr, sy_render_style_light (), width, height }, d->cmp, &opts);
 }
 
 static void
@@ -223,7 +223,7 @@ test_side (void)
   long drawn[2] = { 0, 0 };
 
   sy_heatmap_options_init (&hopts);
-  sy_compare_side_render (cr, cmp, &hopts, style, 1000, 400);
+  sy_compare_side_render (&(SyRenderTarget) { cr, style, 1000, 400 }, cmp, &hopts);
   cairo_surface_flush (s);
   for (int y = 0; y < 400; y += 2)
     for (int x = 0; x < 1000; x += 2)

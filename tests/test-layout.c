@@ -138,8 +138,8 @@ shoot_all (SyWindow       *window,
 
                   sy_heatmap_view_get_options (SY_HEATMAP_VIEW (v), &opts);
                   sy_trace_view_get_render_style (SY_TRACE_VIEW (v), &style);
-                  sy_heatmap_layout (trace, &opts, &style, gtk_widget_get_width (v),
-                                     gtk_widget_get_height (v), &layout);
+                  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (v),
+                                                          gtk_widget_get_height (v) }, trace, &opts, &layout);
                   g_test_message ("compare %c: grid %.0f px high", "AB"[s], layout.grid_h);
                   g_assert_cmpfloat (layout.grid_h, >=, MIN (MAX (10 * trace->n_moe_layers, 30), 80) - 1);
                 }

@@ -89,7 +89,7 @@ test_charts_draw (void)
       int n_colors;
       double ink;
 
-      sy_profile_render_chart (cr, profile, c, NULL, NULL, 640, 400);
+      sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, 640, 400 }, profile, c, NULL);
       g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
       stats (s, &n_colors, &ink);
       /* a title, axes and data: many colours, a fair share of ink */
@@ -121,7 +121,7 @@ test_dashboard_and_options (void)
   sy_profile_render_options_init (&opts);
   opts.run = 1;
   opts.layer = 2;
-  sy_profile_render_dashboard (cr, profile, &opts, NULL, 1500, 1000);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, 1500, 1000 }, profile, -1, &opts);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   stats (s, &n_colors, &ink);
   g_assert_cmpint (n_colors, >, 50);
@@ -129,10 +129,10 @@ test_dashboard_and_options (void)
   /* out-of-range run / layer are clamped, not a crash */
   opts.run = 99;
   opts.layer = -4;
-  sy_profile_render_chart (cr, profile, SY_PROFILE_CHART_COACTIVATION, &opts, NULL, 300, 200);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, 300, 200 }, profile, SY_PROFILE_CHART_COACTIVATION, &opts);
   /* tiny sizes draw nothing broken */
   for (int c = 0; c < SY_PROFILE_N_CHARTS; c++)
-    sy_profile_render_chart (cr, profile, c, NULL, NULL, 20, 10);
+    sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, 20, 10 }, profile, c, NULL);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   cairo_destroy (cr);
   cairo_surface_destroy (s);
@@ -144,7 +144,7 @@ draw_sweep (cairo_t  *cr,
             double    height,
             gpointer  user_data)
 {
-  sy_profile_render_chart (cr, user_data, SY_PROFILE_CHART_SWEEP, NULL, NULL, width, height);
+  sy_profile_render_chart (&(SyRenderTarget) { cr, NULL, width, height }, user_data, SY_PROFILE_CHART_SWEEP, NULL);
 }
 
 static void

@@ -21,8 +21,7 @@
 #include "sy-test-trace.h"
 #include "sy-test-util.h"
 
-typedef void (*ViewFunc) (cairo_t *cr, const SyTrace *trace, gconstpointer opts,
-                          const SyRenderStyle *style, double width, double height);
+typedef void (*ViewFunc) (const SyRenderTarget *target, const SyTrace *trace, gconstpointer opts);
 
 typedef struct
 {
@@ -40,7 +39,7 @@ draw_cb (cairo_t  *cr,
 {
   Draw *d = user_data;
 
-  d->func (cr, d->trace, d->opts, d->style, width, height);
+  d->func (&(SyRenderTarget) { cr, d->style, width, height }, d->trace, d->opts);
 }
 
 static cairo_surface_t *
@@ -54,7 +53,7 @@ render_image (ViewFunc             func,
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   cairo_t *cr = cairo_create (surface);
 
-  func (cr, trace, opts, style, width, height);
+  func (&(SyRenderTarget) { cr, style, width, height }, trace, opts);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
@@ -174,7 +173,7 @@ test_heatmap_cells (void)
 
   sy_heatmap_options_init (&opts);
   opts.show_values = FALSE;
-  sy_heatmap_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpint (layout.n_rows, ==, 6);
   g_assert_cmpint (layout.n_cols, ==, 12);
   g_assert_cmpint (layout.first_col, ==, 0);
@@ -243,7 +242,7 @@ test_heatmap_measures (void)
 
       g_assert_true (sy_heatmap_measure_parse (names[m], &opts.measure, &opts.gate_expert, &error));
       g_assert_no_error (error);
-      sy_heatmap_layout (trace, &opts, style, 900, 500, &layout);
+      sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 900, 500 }, trace, &opts, &layout);
       img = render_image (HEATMAP (sy_heatmap_render), trace, &opts, style, 900, 500);
       for (int i = 0; i < layout.n_rows; i++)
         for (int t = 0; t < layout.n_cols; t++)
@@ -308,7 +307,7 @@ test_heatmap_selection_and_styles (void)
   plain = render_image (HEATMAP (sy_heatmap_render), trace, &opts, light, 1200, 600);
   opts.selected_token = 4;
   selected = render_image (HEATMAP (sy_heatmap_render), trace, &opts, light, 1200, 600);
-  sy_heatmap_layout (trace, &opts, light, 1200, 600, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, light, 1200, 600 }, trace, &opts, &layout);
 
   /* the outline of the selected column is drawn in the accent colour,
    * at least around the column's height on both sides */
@@ -358,7 +357,7 @@ test_heatmap_zoom_scroll (void)
   sy_heatmap_options_init (&opts);
   opts.cell_width = 30;
   opts.x_offset = 300;
-  sy_heatmap_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpfloat (layout.content_w, ==, 200 * 30);
   g_assert_cmpfloat (layout.grid_w, <, layout.content_w);
   g_assert_cmpint (layout.first_col, ==, 10);
@@ -371,7 +370,7 @@ test_heatmap_zoom_scroll (void)
 
   /* scrolled past the end: clamped so the last column shows */
   opts.x_offset = 1e9;
-  sy_heatmap_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpint (layout.last_col, ==, 199);
   img = render_image (HEATMAP (sy_heatmap_render), trace, &opts, style, 1200, 600);
   g_assert_cmpfloat (share_not (img, &style->background), >, 0.2);
@@ -380,7 +379,7 @@ test_heatmap_zoom_scroll (void)
   /* fit mode: every column visible, however many */
   opts.cell_width = 0;
   opts.x_offset = 0;
-  sy_heatmap_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpint (layout.first_col, ==, 0);
   g_assert_cmpint (layout.last_col, ==, 199);
   g_assert_cmpfloat (layout.grid_x + layout.grid_w, <=, 1200);
@@ -449,10 +448,10 @@ test_natural_heights (void)
   /* heatmap: at its natural height the rows are as large as they get
    * and nothing is cut off */
   sy_heatmap_options_init (&hopts);
-  h = sy_heatmap_natural_height (trace, &hopts, style, 1200);
+  h = sy_heatmap_natural_height (&(SyRenderTarget) { NULL, style, 1200, 0 }, trace, &hopts);
   g_assert_cmpfloat (h, <, 600);
-  sy_heatmap_layout (trace, &hopts, style, 1200, 4000, &tall);
-  sy_heatmap_layout (trace, &hopts, style, 1200, h, &natural);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, 4000 }, trace, &hopts, &tall);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, 1200, h }, trace, &hopts, &natural);
   g_assert_cmpfloat (natural.cell_h, ==, tall.cell_h);
   g_assert_cmpfloat (natural.label_h, ==, tall.label_h);
   g_assert_cmpfloat (natural.grid_y + natural.grid_h + natural.label_h, <, h);
@@ -465,14 +464,14 @@ test_natural_heights (void)
     g_autoptr (SyStripLayout) cut = NULL;
 
     sy_strip_options_init (&sopts);
-    h = sy_strip_natural_height (long_text, &sopts, style, 600);
-    fits = sy_strip_layout_new (long_text, &sopts, style, 600, h);
+    h = sy_strip_natural_height (&(SyRenderTarget) { NULL, style, 600, 0 }, long_text, &sopts);
+    fits = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 600, h }, long_text, &sopts);
     g_assert_cmpint (fits->n_placed, ==, 120);
     g_assert_cmpint (fits->n_lines, >, 3);
-    cut = sy_strip_layout_new (long_text, &sopts, style, 600, h - 40);
+    cut = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 600, h - 40 }, long_text, &sopts);
     g_assert_cmpint (cut->n_placed, <, 120);
     /* narrower pictures need more height */
-    g_assert_cmpfloat (sy_strip_natural_height (long_text, &sopts, style, 400), >, h);
+    g_assert_cmpfloat (sy_strip_natural_height (&(SyRenderTarget) { NULL, style, 400, 0 }, long_text, &sopts), >, h);
   }
 }
 
@@ -489,7 +488,7 @@ test_strip (void)
 
   sy_strip_options_init (&opts);
   opts.selected_token = 5;
-  layout = sy_strip_layout_new (trace, &opts, style, 1200, 600);
+  layout = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts);
   g_assert_cmpint (layout->n_boxes, ==, 40);
   g_assert_cmpint (layout->n_placed, ==, 40);
   g_assert_cmpint (layout->n_lines, >=, 2);  /* the newline token breaks the line */
@@ -536,7 +535,9 @@ test_strip (void)
 
   /* too small a picture: the rest is counted, not drawn over */
   {
-    g_autoptr (SyStripLayout) small = sy_strip_layout_new (trace, &opts, style, 300, 120);
+    g_autoptr (SyStripLayout) small = NULL;
+
+    small = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, 300, 120 }, trace, &opts);
 
     g_assert_cmpint (small->n_placed, <, 40);
     for (int t = 0; t < small->n_placed; t++)
@@ -565,7 +566,7 @@ test_inspector (void)
   sy_inspector_options_init (&opts);
   opts.token = 3;
   opts.layer = 2;
-  sy_inspector_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpint (layout.n_rows, ==, 6);
   g_assert_cmpint (layout.n_cols, ==, 8);
   g_assert_cmpint (layout.n_bars, ==, 8);
@@ -626,21 +627,21 @@ test_inspector (void)
 
   /* no p line for other routers, or when asked */
   opts.p = -1;
-  sy_inspector_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_true (isnan (layout.p));
   g_free (trace->router);
   trace->router = g_strdup ("topk:k=2");
   opts.p = NAN;
-  sy_inspector_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_true (isnan (layout.p));
   opts.p = 0.3;
-  sy_inspector_layout (trace, &opts, style, 1200, 600, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &opts, &layout);
   g_assert_cmpfloat (layout.p, ==, 0.3);
 
   /* out-of-range token and layer are clamped, not crashed on */
   opts.token = 99;
   opts.layer = -4;
-  sy_inspector_layout (trace, &opts, style, 600, 400, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, style, 600, 400 }, trace, &opts, &layout);
   g_assert_cmpint (layout.token, ==, 11);
   g_assert_cmpint (layout.layer, ==, 0);
   {
@@ -659,7 +660,7 @@ test_inspector_many_experts (void)
   SyInspectorLayout layout;
 
   sy_inspector_options_init (&opts);
-  sy_inspector_layout (trace, &opts, sy_render_style_dark (), 600, 400, &layout);
+  sy_inspector_layout (&(SyRenderTarget) { NULL, sy_render_style_dark (), 600, 400 }, trace, &opts, &layout);
   g_assert_cmpint (layout.n_cols, ==, 64);
   g_assert_cmpint (layout.n_bars, <, 64);
   g_assert_cmpint (layout.n_bars, >=, trace->layers[0].k[0]);
@@ -689,7 +690,7 @@ test_summary (void)
     {
       double w = pass ? 600 : 1200, h = pass ? 400 : 600;
 
-      sy_summary_layout (trace, &(SySummaryOptions) { TRUE, NULL }, style, w, h, &layout);
+      sy_summary_layout (&(SyRenderTarget) { NULL, style, w, h }, trace, &(SySummaryOptions) { TRUE, NULL }, &layout);
       g_assert_cmpint (layout.charts[SY_SUMMARY_CHART_AVG_K].n, ==, 6);
       g_assert_cmpint (layout.charts[SY_SUMMARY_CHART_LOAD].n, ==, 8);
       for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
@@ -710,7 +711,7 @@ test_summary (void)
   img = render_image ((ViewFunc) sy_summary_render, trace, NULL, style, 1200, 600);
   g_assert_cmpfloat (share_not (img, &style->background), >, 0.05);
   /* the average-K bar of layer 0 has the bar colour at its middle */
-  sy_summary_layout (trace, &(SySummaryOptions) { TRUE, NULL }, style, 1200, 600, &layout);
+  sy_summary_layout (&(SyRenderTarget) { NULL, style, 1200, 600 }, trace, &(SySummaryOptions) { TRUE, NULL }, &layout);
   {
     const SySummaryChart *p = &layout.charts[SY_SUMMARY_CHART_AVG_K];
     SyColor c;

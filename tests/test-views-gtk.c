@@ -94,8 +94,8 @@ test_click_and_keys (Fixture       *f,
 
   sy_trace_view_get_render_style (SY_TRACE_VIEW (f->heatmap), &style);
   sy_heatmap_view_get_options (SY_HEATMAP_VIEW (f->heatmap), &opts);
-  sy_heatmap_layout (f->trace, &opts, &style, gtk_widget_get_width (f->heatmap),
-                     gtk_widget_get_height (f->heatmap), &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (f->heatmap),
+                                          gtk_widget_get_height (f->heatmap) }, f->trace, &opts, &layout);
   g_assert_cmpint (layout.n_cols, ==, 12);
   g_assert_true (sy_heatmap_cell_rect (&layout, 2, 5, &x, &y, &w, &h));
 
@@ -153,7 +153,8 @@ test_click_and_keys (Fixture       *f,
 
     sy_trace_view_get_render_style (SY_TRACE_VIEW (f->strip), &style);
     sy_token_strip_get_options (SY_TOKEN_STRIP (f->strip), &so);
-    sl = sy_strip_layout_new (f->trace, &so, &style, gtk_widget_get_width (f->strip), gtk_widget_get_height (f->strip));
+    sl = sy_strip_layout_new (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (f->strip),
+                                                  gtk_widget_get_height (f->strip) }, f->trace, &so);
     g_assert_cmpint (sl->n_placed, ==, 12);
     g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->strip), sl->boxes[7].x + 2, sl->boxes[7].y + 2));
     g_assert_cmpint (sy_selection_get_token (f->selection), ==, 7);
@@ -198,7 +199,7 @@ test_screen_equals_export (Fixture       *f,
 
       sy_trace_view_get_render_style (SY_TRACE_VIEW (views[i]), &style);
       cr = cairo_create (direct);
-      sy_trace_view_draw (SY_TRACE_VIEW (views[i]), cr, &style, w, h);
+      sy_trace_view_draw (SY_TRACE_VIEW (views[i]), &(SyRenderTarget) { cr, &style, w, h });
       cairo_destroy (cr);
 
       cairo_surface_flush (screen);
@@ -234,14 +235,16 @@ test_export (Fixture       *f,
       gsize len;
 
       /* Ctrl+E's path: the widget's picture, light style, into a file */
-      g_assert_true (sy_trace_view_export (SY_TRACE_VIEW (views[i]), path, 900, 500, NULL, &error));
+      g_assert_true (sy_trace_view_export (SY_TRACE_VIEW (views[i]), path, &(SyRenderTarget) { NULL, NULL, 900, 500 },
+                                           &error));
       g_assert_no_error (error);
       g_assert_true (g_file_get_contents (path, &contents, &len, &error));
       g_assert_nonnull (strstr (contents, "<svg"));
       g_assert_nonnull (strstr (contents, "</svg>"));
       g_remove (path);
     }
-  g_assert_false (sy_trace_view_export (SY_TRACE_VIEW (f->heatmap), "/nonexistent-dir/x.svg", 900, 500, NULL, &error));
+  g_assert_false (sy_trace_view_export (SY_TRACE_VIEW (f->heatmap), "/nonexistent-dir/x.svg",
+                                        &(SyRenderTarget) { NULL, NULL, 900, 500 }, &error));
   g_assert_nonnull (error);
   g_rmdir (dir);
 }

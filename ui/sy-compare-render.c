@@ -75,17 +75,16 @@ max_label_width (const SyCompare     *cmp,
 }
 
 void
-sy_compare_layout (const SyCompare        *cmp,
+sy_compare_layout (const SyRenderTarget   *target,
+                   const SyCompare        *cmp,
                    const SyCompareOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SyCompareLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
   double margin = _sy_px (style, 12);
   double lh = line_height (style);
   double y = margin, bottom, avail, label_w = 0, text_h, w;
-  double legend_w = _sy_colorbar_width (style, -dk_range (cmp), dk_range (cmp), TRUE, _("ΔK"));
+  double legend_w = _sy_colorbar_width (style, &(SyScale) { -dk_range (cmp), dk_range (cmp), TRUE }, _("ΔK"));
   double gap = _sy_px (style, 6);
   int rows = MAX (cmp->n_moe_layers, 1);
 
@@ -112,7 +111,7 @@ sy_compare_layout (const SyCompare        *cmp,
   label_w = MAX (label_w, w);
   layout->grid_x = margin + text_h + label_w + _sy_px (style, 8);
   layout->legend_w = legend_w;
-  layout->legend_x = width - margin - legend_w;
+  layout->legend_x = target->width - margin - legend_w;
   layout->grid_w = MAX (1, layout->legend_x - _sy_px (style, 12) - layout->grid_x);
 
   layout->cell_w = opts->cell_width > 0 ? opts->cell_width
@@ -127,10 +126,10 @@ sy_compare_layout (const SyCompare        *cmp,
     if (widest + _sy_px (style, 2) <= layout->cell_w)
       layout->label_h = text_h + _sy_px (style, 6);
     else
-      layout->label_h = MIN (widest + _sy_px (style, 10), MAX (_sy_px (style, 40), 0.22 * height));
+      layout->label_h = MIN (widest + _sy_px (style, 10), MAX (_sy_px (style, 40), 0.22 * target->height));
   }
 
-  bottom = height - margin - layout->label_h;
+  bottom = target->height - margin - layout->label_h;
   avail = bottom - y;
   /* two heatmaps of n rows, the ΔNLL bars worth ~3 rows, two panel gaps */
   layout->cell_h = CLAMP ((avail - 3 * gap - 2 * text_h) / (2 * rows + 3), _sy_px (style, 4),
@@ -238,6 +237,19 @@ sy_compare_describe (const SyCompare *cmp,
   return g_string_free (s, FALSE);
 }
 
+/* One drawing of the diff view: what each of its parts reads. */
+typedef struct
+{
+  cairo_t                *cr;
+  const SyCompare        *cmp;
+  const SyCompareOptions *opts;
+  const SyRenderStyle    *style;
+  SyCompareLayout         layout;
+  double                  max_nll;   /* the ΔNLL scale: the largest |ΔNLL| */
+  double                  width;
+  double                  height;
+} Drawing;
+
 /* ---------------------------------------------------------------- table */
 
 static char *
@@ -248,18 +260,14 @@ fmt_num (double v,
 }
 
 static void
-draw_table (cairo_t             *cr,
-            const SyCompare     *cmp,
-            const SyRenderStyle *style,
-            const SyCompareLayout *layout,
-            double               x,
-            double               width)
+draw_table (const Drawing *d)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double lh = line_height (style);
-  double y = layout->table_y;
+  double x = _sy_px (d->style, 12), width = d->width - 2 * x;
+  double lh = line_height (d->style);
+  double y = d->layout.table_y;
   double col[4];
-  const SyTrace *a = cmp->a, *b = cmp->b;
+  const SyTrace *a = d->cmp->a, *b = d->cmp->b;
   struct { const char *name; double va, vb; gboolean si; int dec; } rows[] = {
     { _("Average K"), a->avg_k, b->avg_k, FALSE, 3 },
     { _("Activated params / token"), a->activated_params, b->activated_params, TRUE, 0 },
@@ -270,161 +278,154 @@ draw_table (cairo_t             *cr,
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      _sy_text_size (style, rows[i].name, 1.0, FALSE, &w, &h);
+      _sy_text_size (d->style, rows[i].name, 1.0, FALSE, &w, &h);
       name_w = MAX (name_w, w);
     }
   {
     g_autofree char *ha = g_strdup_printf ("A  %s", a->router ? a->router : "");
     g_autofree char *hb = g_strdup_printf ("B  %s", b->router ? b->router : "");
-    double wa, wb, room = (width - name_w - _sy_px (style, 24)) / 3;
+    double wa, wb, room = (width - name_w - _sy_px (d->style, 24)) / 3;
 
-    _sy_text_size (style, ha, 1.0, TRUE, &wa, &h);
-    _sy_text_size (style, hb, 1.0, TRUE, &wb, &h);
+    _sy_text_size (d->style, ha, 1.0, TRUE, &wa, &h);
+    _sy_text_size (d->style, hb, 1.0, TRUE, &wb, &h);
     col[0] = x;
-    col[1] = x + name_w + _sy_px (style, 24);
-    col[2] = col[1] + MIN (room, MAX (_sy_px (style, 110), wa + _sy_px (style, 20)));
-    col[3] = col[2] + MIN (room, MAX (_sy_px (style, 110), wb + _sy_px (style, 20)));
+    col[1] = x + name_w + _sy_px (d->style, 24);
+    col[2] = col[1] + MIN (room, MAX (_sy_px (d->style, 110), wa + _sy_px (d->style, 20)));
+    col[3] = col[2] + MIN (room, MAX (_sy_px (d->style, 110), wb + _sy_px (d->style, 20)));
   }
 
   /* header: A and B with their routers */
   text.bold = TRUE;
-  text.color = &style->foreground;
-  text.max_width = col[2] - col[1] - _sy_px (style, 8);
+  text.color = &d->style->foreground;
+  text.max_width = col[2] - col[1] - _sy_px (d->style, 8);
   {
     g_autofree char *ha = g_strdup_printf ("A  %s", a->router ? a->router : "");
     g_autofree char *hb = g_strdup_printf ("B  %s", b->router ? b->router : "");
 
-    _sy_draw_text (cr, style, ha, col[1], y, &text);
-    _sy_draw_text (cr, style, hb, col[2], y, &text);
-    _sy_draw_text (cr, style, _("B − A"), col[3], y, &text);
+    _sy_draw_text (d->cr, d->style, ha, col[1], y, &text);
+    _sy_draw_text (d->cr, d->style, hb, col[2], y, &text);
+    _sy_draw_text (d->cr, d->style, _("B − A"), col[3], y, &text);
   }
   text.bold = FALSE;
   text.max_width = 0;
-  cairo_set_line_width (cr, _sy_px (style, 1));
-  _sy_set_color (cr, &style->grid);
-  cairo_move_to (cr, x, y + lh - _sy_px (style, 2));
-  cairo_line_to (cr, col[3] + _sy_px (style, 90), y + lh - _sy_px (style, 2));
-  cairo_stroke (cr);
+  cairo_set_line_width (d->cr, _sy_px (d->style, 1));
+  _sy_set_color (d->cr, &d->style->grid);
+  cairo_move_to (d->cr, x, y + lh - _sy_px (d->style, 2));
+  cairo_line_to (d->cr, col[3] + _sy_px (d->style, 90), y + lh - _sy_px (d->style, 2));
+  cairo_stroke (d->cr);
   y += lh;
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_autofree char *sa = rows[i].si ? _sy_format_si (rows[i].va) : fmt_num (rows[i].va, rows[i].dec);
       g_autofree char *sb = rows[i].si ? _sy_format_si (rows[i].vb) : fmt_num (rows[i].vb, rows[i].dec);
-      double d = rows[i].vb - rows[i].va;
+      double diff = rows[i].vb - rows[i].va;
       g_autofree char *sd = NULL;
 
-      if (!isfinite (d))
+      if (!isfinite (diff))
         sd = g_strdup ("–");
       else if (rows[i].si)
         {
-          g_autofree char *m = _sy_format_si (fabs (d));
+          g_autofree char *m = _sy_format_si (fabs (diff));
 
-          sd = g_strdup_printf ("%s%s (%+.1f%%)", d < 0 ? "−" : "+", m,
-                                rows[i].va != 0 ? 100 * d / rows[i].va : 0.0);
+          sd = g_strdup_printf ("%s%s (%+.1f%%)", diff < 0 ? "−" : "+", m,
+                                rows[i].va != 0 ? 100 * diff / rows[i].va : 0.0);
         }
       else
-        sd = g_strdup_printf ("%s%.*f", d < 0 ? "−" : "+", rows[i].dec, fabs (d));
-      text.color = &style->muted;
-      _sy_draw_text (cr, style, rows[i].name, col[0], y, &text);
-      text.color = &style->foreground;
-      _sy_draw_text (cr, style, sa, col[1], y, &text);
-      _sy_draw_text (cr, style, sb, col[2], y, &text);
-      _sy_draw_text (cr, style, sd, col[3], y, &text);
+        sd = g_strdup_printf ("%s%.*f", diff < 0 ? "−" : "+", rows[i].dec, fabs (diff));
+      text.color = &d->style->muted;
+      _sy_draw_text (d->cr, d->style, rows[i].name, col[0], y, &text);
+      text.color = &d->style->foreground;
+      _sy_draw_text (d->cr, d->style, sa, col[1], y, &text);
+      _sy_draw_text (d->cr, d->style, sb, col[2], y, &text);
+      _sy_draw_text (d->cr, d->style, sd, col[3], y, &text);
       y += lh;
     }
 
   {
     g_autofree char *line = NULL;
 
-    if (isfinite (cmp->kl))
+    if (isfinite (d->cmp->kl))
       line = g_strdup_printf (_("Mean KL(A‖B) of the next-token distributions %.4g nats  ·  "
                                 "greedy next token agrees at %.1f%% of positions"),
-                              cmp->kl, 100 * cmp->greedy_agreement);
+                              d->cmp->kl, 100 * d->cmp->greedy_agreement);
     else
       line = g_strdup (_("KL and greedy agreement need the runs' logits"));
-    text.color = &style->foreground;
+    text.color = &d->style->foreground;
     text.max_width = width;
-    _sy_draw_text (cr, style, line, col[0], y, &text);
+    _sy_draw_text (d->cr, d->style, line, col[0], y, &text);
   }
 }
 
 /* ------------------------------------------------------------- the view */
 
+/* A panel's title above its top @y, over the grid. */
 static void
-draw_panel_title (cairo_t             *cr,
-                  const SyRenderStyle *style,
-                  const char          *title,
-                  double               x,
-                  double               y)
+draw_panel_title (const Drawing *d,
+                  const char    *title,
+                  double         y)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
   text.size = 0.85;
   text.bold = TRUE;
   text.yalign = 1;
-  text.color = &style->foreground;
-  _sy_draw_text (cr, style, title, x, y - _sy_px (style, 1), &text);
+  text.color = &d->style->foreground;
+  _sy_draw_text (d->cr, d->style, title, d->layout.grid_x, y - _sy_px (d->style, 1), &text);
 }
 
+/* The layer labels of a panel whose top is @y0, the selected layer's
+ * always. */
 static void
-draw_row_labels (cairo_t               *cr,
-                 const SyCompare       *cmp,
-                 const SyRenderStyle   *style,
-                 const SyCompareLayout *layout,
-                 double                 y0,
-                 int                    selected)
+draw_row_labels (const Drawing *d,
+                 double         y0)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  int stride = MAX (1, (int) ceil (line_height (style) * 0.8 / layout->cell_h));
+  int stride = MAX (1, (int) ceil (line_height (d->style) * 0.8 / d->layout.cell_h));
+  int selected = d->opts->selected_layer;
 
   text.size = 0.85;
   text.xalign = 1;
   text.yalign = 0.5;
-  for (int i = 0; i < cmp->n_moe_layers; i++)
+  for (int i = 0; i < d->cmp->n_moe_layers; i++)
     {
       g_autofree char *s = NULL;
 
       if (i % stride != 0 && i != selected)
         continue;
-      s = g_strdup_printf ("L%d", cmp->layers[i].layer);
+      s = g_strdup_printf ("L%d", d->cmp->layers[i].layer);
       text.bold = i == selected;
-      text.color = i == selected ? &style->accent : &style->muted;
-      _sy_draw_text (cr, style, s, layout->grid_x - _sy_px (style, 4),
-                     y0 + (i + 0.5) * layout->cell_h, &text);
+      text.color = i == selected ? &d->style->accent : &d->style->muted;
+      _sy_draw_text (d->cr, d->style, s, d->layout.grid_x - _sy_px (d->style, 4),
+                     y0 + (i + 0.5) * d->layout.cell_h, &text);
     }
 }
 
+/* @s centred in @cell (filled with @bg) where it fits. */
 static void
-draw_cell_value (cairo_t             *cr,
-                 const SyRenderStyle *style,
-                 const char          *s,
-                 const SyColor       *bg,
-                 double               x,
-                 double               y,
-                 double               w,
-                 double               h)
+draw_cell_value (const Drawing *d,
+                 const char    *s,
+                 const SyColor *bg,
+                 const SyRect  *cell)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
   SyColor fg = sy_color_luminance (bg) > 0.4 ? (SyColor) { 0, 0, 0, 1 } : (SyColor) { 1, 1, 1, 1 };
   double tw, th;
 
-  _sy_text_size (style, s, 0.75, FALSE, &tw, &th);
-  if (tw + _sy_px (style, 2) > w || th > h)
+  _sy_text_size (d->style, s, 0.75, FALSE, &tw, &th);
+  if (tw + _sy_px (d->style, 2) > cell->w || th > cell->h)
     return;
   text.size = 0.75;
   text.xalign = 0.5;
   text.yalign = 0.5;
   text.color = &fg;
-  _sy_draw_text (cr, style, s, x + w / 2, y + h / 2, &text);
+  _sy_draw_text (d->cr, d->style, s, cell->x + cell->w / 2, cell->y + cell->h / 2, &text);
 }
 
 static void
-draw_compare_title (cairo_t             *cr,
-                    const SyCompare     *cmp,
-                    const SyRenderStyle *style,
-                    double               width)
+draw_compare_title (const Drawing *d)
 {
+  const SyCompare *cmp = d->cmp;
   g_autofree char *title = g_strdup_printf (_("Compare: A %s  vs  B %s"),
                                             cmp->a->router ? cmp->a->router : "?",
                                             cmp->b->router ? cmp->b->router : "?");
@@ -434,20 +435,8 @@ draw_compare_title (cairo_t             *cr,
     : g_strdup_printf (_("%s · %d tokens × %d MoE layers"),
                        cmp->a->model ? cmp->a->model : _("model"), cmp->n_tokens, cmp->n_moe_layers);
 
-  _sy_draw_title (cr, style, title, sub, width);
+  _sy_draw_title (d->cr, d->style, title, sub, d->width);
 }
-
-/* One drawing of the diff view: what each of its parts reads. */
-typedef struct
-{
-  cairo_t                *cr;
-  const SyCompare        *cmp;
-  const SyCompareOptions *opts;
-  const SyRenderStyle    *style;
-  SyCompareLayout         layout;
-  double                  max_nll;   /* the ΔNLL scale: the largest |ΔNLL| */
-  double                  height;
-} Drawing;
 
 /* The ΔK and Jaccard cells, with their values where asked. */
 static void
@@ -460,14 +449,14 @@ draw_compare_cells (const Drawing *d)
       for (int t = d->layout.first_col; t <= d->layout.last_col; t++)
         {
           double x = d->layout.origin_x + t * d->layout.cell_w;
-          double yd = d->layout.dk_y + i * d->layout.cell_h, yj = d->layout.jac_y + i * d->layout.cell_h;
+          SyRect dk = { x, d->layout.dk_y + i * d->layout.cell_h, d->layout.cell_w, d->layout.cell_h };
+          SyRect jac = { x, d->layout.jac_y + i * d->layout.cell_h, d->layout.cell_w, d->layout.cell_h };
           SyColor c, cj;
 
           sy_compare_dk_color (d->cmp, cl->dk[t], &c);
-          _sy_fill_cell (d->cr, d->style, x, yd, d->layout.cell_w, d->layout.cell_h, &c, SY_PATTERN_SOLID);
+          _sy_fill_cell (d->cr, d->style, &dk, &c, SY_PATTERN_SOLID);
           sy_colormap_sequential (cl->jaccard[t], &cj);
-          _sy_fill_cell (d->cr, d->style, x, yj, d->layout.cell_w, d->layout.cell_h, &cj,
-                         isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
+          _sy_fill_cell (d->cr, d->style, &jac, &cj, isnan (cl->jaccard[t]) ? SY_PATTERN_HATCH : SY_PATTERN_SOLID);
           if (d->opts->show_values)
             {
               g_autofree char *sd = cl->dk[t] == 0 ? g_strdup ("0")
@@ -475,9 +464,9 @@ draw_compare_cells (const Drawing *d)
               g_autofree char *sj = g_strdup_printf ("%.2f", cl->jaccard[t]);
 
               if (cl->dk[t] != 0)
-                draw_cell_value (d->cr, d->style, sd, &c, x, yd, d->layout.cell_w, d->layout.cell_h);
+                draw_cell_value (d, sd, &c, &dk);
               if (cl->jaccard[t] < 1)
-                draw_cell_value (d->cr, d->style, sj, &cj, x, yj, d->layout.cell_w, d->layout.cell_h);
+                draw_cell_value (d, sj, &cj, &jac);
             }
         }
     }
@@ -556,8 +545,9 @@ draw_compare_token_labels (const Drawing *d)
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
   text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 6) : d->layout.cell_w - _sy_px (d->style, 2);
-  _sy_draw_token_labels (d->cr, d->style, d->cmp->a, d->layout.first_col, d->layout.last_col,
-                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token,
+  _sy_draw_token_labels (d->cr, d->style, d->cmp->a,
+                         &(SyTokenColumns) { d->layout.first_col, d->layout.last_col, d->layout.origin_x,
+                                             d->layout.cell_w, stride, d->opts->selected_token },
                          d->layout.labels_y + _sy_px (d->style, 2), &text);
 }
 
@@ -594,43 +584,40 @@ draw_compare_legends (const Drawing *d)
 
   if (rj.y < r.y + r.h + _sy_px (d->style, 16))
     rj.y = r.y + r.h + _sy_px (d->style, 16);
-  _sy_colorbar (d->cr, d->style, &r, -dk_range (d->cmp), dk_range (d->cmp), TRUE, dk_bar_map, _("ΔK"));
+  _sy_colorbar (d->cr, d->style, &r, &(SyScale) { -dk_range (d->cmp), dk_range (d->cmp), TRUE }, dk_bar_map, _("ΔK"));
   if (rj.y + rj.h <= d->height)
-    _sy_colorbar (d->cr, d->style, &rj, 0, 1, FALSE, sy_colormap_sequential, _("Jaccard"));
+    _sy_colorbar (d->cr, d->style, &rj, &(SyScale) { 0, 1, FALSE }, sy_colormap_sequential, _("Jaccard"));
 }
 
 void
-sy_compare_render (cairo_t                *cr,
+sy_compare_render (const SyRenderTarget   *target,
                    const SyCompare        *cmp,
-                   const SyCompareOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SyCompareOptions *opts)
 {
-  Drawing d = { cr, cmp, opts, style };
+  SyRenderTarget rt = _sy_render_begin (target);
+  Drawing d = { rt.cr, cmp, opts, rt.style };
   const SyCompareLayout *layout = &d.layout;
-  double margin = _sy_px (style, 12);
 
-  _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
-  sy_compare_layout (cmp, opts, style, width, height, &d.layout);
-  d.height = height;
+  sy_compare_layout (&rt, cmp, opts, &d.layout);
+  d.width = rt.width;
+  d.height = rt.height;
   if (opts->show_title)
-    draw_compare_title (cr, cmp, style, width);
+    draw_compare_title (&d);
   if (opts->show_table)
-    draw_table (cr, cmp, style, layout, margin, width - 2 * margin);
+    draw_table (&d);
 
-  draw_panel_title (cr, style, _("ΔK = K_B − K_A"), layout->grid_x, layout->dk_y);
-  draw_panel_title (cr, style, _("Jaccard overlap of the chosen experts"), layout->grid_x, layout->jac_y);
-  draw_row_labels (cr, cmp, style, layout, layout->dk_y, opts->selected_layer);
-  draw_row_labels (cr, cmp, style, layout, layout->jac_y, opts->selected_layer);
+  draw_panel_title (&d, _("ΔK = K_B − K_A"), layout->dk_y);
+  draw_panel_title (&d, _("Jaccard overlap of the chosen experts"), layout->jac_y);
+  draw_row_labels (&d, layout->dk_y);
+  draw_row_labels (&d, layout->jac_y);
 
   /* clipped to the visible grid */
-  cairo_save (cr);
-  cairo_rectangle (cr, layout->grid_x, layout->dk_y, layout->grid_w,
+  cairo_save (d.cr);
+  cairo_rectangle (d.cr, layout->grid_x, layout->dk_y, layout->grid_w,
                    layout->labels_y + layout->label_h - layout->dk_y);
-  cairo_clip (cr);
+  cairo_clip (d.cr);
   draw_compare_cells (&d);
   for (int t = 0; t + 1 < cmp->n_tokens; t++)
     if (isfinite (cmp->dnll[t]))
@@ -638,7 +625,7 @@ sy_compare_render (cairo_t                *cr,
   draw_dnll_bars (&d);
   draw_compare_selection (&d);
   draw_compare_token_labels (&d);
-  cairo_restore (cr);
+  cairo_restore (d.cr);
 
   draw_dnll_axis (&d);
   draw_compare_legends (&d);
@@ -647,19 +634,18 @@ sy_compare_render (cairo_t                *cr,
 /* ------------------------------------------------------- side by side */
 
 void
-sy_compare_side_render (cairo_t                *cr,
+sy_compare_side_render (const SyRenderTarget   *target,
                         const SyCompare        *cmp,
-                        const SyHeatmapOptions *opts,
-                        const SyRenderStyle    *style,
-                        double                  width,
-                        double                  height)
+                        const SyHeatmapOptions *opts)
 {
+  SyRenderTarget rt = _sy_render_begin (target);
+  cairo_t *cr = rt.cr;
+  const SyRenderStyle *style = rt.style;
   SyHeatmapOptions o = *opts;
-  double half = width / 2;
+  double half = rt.width / 2, height = rt.height;
   double gap = _sy_px (style, 4);
   int max_k = 0;
 
-  _sy_fill_background (cr, style, width, height);
   if (cmp == NULL)
     return;
   for (int i = 0; i < cmp->n_moe_layers; i++)
@@ -679,7 +665,7 @@ sy_compare_side_render (cairo_t                *cr,
       cairo_translate (cr, side * half, 0);
       cairo_rectangle (cr, 0, 0, half - (side == 0 ? gap : 0), height);
       cairo_clip (cr);
-      sy_heatmap_render (cr, t, &o, style, half - gap, height);
+      sy_heatmap_render (&(SyRenderTarget) { cr, style, half - gap, height }, t, &o);
       cairo_restore (cr);
     }
   /* a divider between the halves */

@@ -76,11 +76,9 @@ void          sy_compare_dk_color        (const SyCompare        *cmp,
                                           int                     dk,
                                           SyColor                *out);
 
-void          sy_compare_layout          (const SyCompare        *cmp,
+void          sy_compare_layout          (const SyRenderTarget   *target,
+                                          const SyCompare        *cmp,
                                           const SyCompareOptions *opts,
-                                          const SyRenderStyle    *style,
-                                          double                  width,
-                                          double                  height,
                                           SyCompareLayout        *layout);
 /* Which panel and cell (x, y) falls in; *moe_layer is -1 outside the
  * heatmaps, *token -1 outside the columns. */
@@ -95,20 +93,14 @@ char         *sy_compare_describe        (const SyCompare        *cmp,
                                           int                     moe_layer,
                                           int                     token);
 
-void          sy_compare_render          (cairo_t                *cr,
+void          sy_compare_render          (const SyRenderTarget   *target,
                                           const SyCompare        *cmp,
-                                          const SyCompareOptions *opts,
-                                          const SyRenderStyle    *style,
-                                          double                  width,
-                                          double                  height);
+                                          const SyCompareOptions *opts);
 
 /* A's heatmap (@opts) in the left half, B's in the right half, one colour
  * scale for both (the K scale covers both runs). */
-void          sy_compare_side_render     (cairo_t                *cr,
+void          sy_compare_side_render     (const SyRenderTarget   *target,
                                           const SyCompare        *cmp,
-                                          const SyHeatmapOptions *opts,
-                                          const SyRenderStyle    *style,
-                                          double                  width,
-                                          double                  height);
+                                          const SyHeatmapOptions *opts);
 
 G_END_DECLS

@@ -30,15 +30,20 @@ get_options (SyCompareView    *self,
   opts->selected_layer = selection ? sy_selection_get_layer (selection) : -1;
 }
 
-static void
-layout_now (SyCompareView     *self,
+/* The comparison's layout in @frame; FALSE without a comparison. */
+static gboolean
+layout_now (SyTraceView       *view,
             const SyViewFrame *frame,
             SyCompareLayout   *layout)
 {
+  SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareOptions opts;
 
+  if (self->cmp == NULL)
+    return FALSE;
   get_options (self, &opts);
-  sy_compare_layout (self->cmp, &opts, frame->style, frame->width, frame->height, layout);
+  sy_compare_layout (&frame->target, self->cmp, &opts, layout);
+  return TRUE;
 }
 
 static gboolean
@@ -47,12 +52,10 @@ sy_compare_view_hit (SyTraceView       *view,
                      const double       point[2],
                      int                cell[2])
 {
-  SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareLayout layout;
 
-  if (self->cmp == NULL)
+  if (!layout_now (view, frame, &layout))
     return FALSE;
-  layout_now (self, frame, &layout);
   return sy_compare_hit (&layout, point[0], point[1], &cell[0], &cell[1]) != SY_COMPARE_HIT_NONE;
 }
 
@@ -74,38 +77,26 @@ sy_compare_view_grid_geometry (SyTraceView       *view,
                                const SyViewFrame *frame,
                                double             geometry[3])
 {
-  SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareLayout layout;
 
-  if (self->cmp == NULL)
+  if (!layout_now (view, frame, &layout))
     return FALSE;
-  layout_now (self, frame, &layout);
   geometry[0] = layout.cell_w;
   geometry[1] = layout.grid_w;
   geometry[2] = layout.content_w;
   return TRUE;
 }
 
-static void
-sy_compare_view_get_grid (SyTraceView  *view,
-                          double      **cell_width,
-                          double      **x_offset)
-{
-  *cell_width = &SY_COMPARE_VIEW (view)->opts.cell_width;
-  *x_offset = &SY_COMPARE_VIEW (view)->opts.x_offset;
-}
-
 /* Draws the comparison (not a trace: no entry in the view table). */
 static void
 sy_compare_view_draw (SyTraceView       *view,
-                      cairo_t           *cr,
                       const SyViewFrame *frame)
 {
   SyCompareView *self = SY_COMPARE_VIEW (view);
   SyCompareOptions opts;
 
   get_options (self, &opts);
-  sy_compare_render (cr, self->cmp, &opts, frame->style, frame->width, frame->height);
+  sy_compare_render (&frame->target, self->cmp, &opts);
 }
 
 static char *
@@ -144,7 +135,8 @@ sy_compare_view_class_init (SyCompareViewClass *klass)
   view_class->hit = sy_compare_view_hit;
   view_class->tooltip = sy_compare_view_tooltip;
   view_class->grid_geometry = sy_compare_view_grid_geometry;
-  view_class->get_grid = sy_compare_view_get_grid;
+  view_class->cell_width_offset = G_STRUCT_OFFSET (SyCompareView, opts.cell_width);
+  view_class->x_offset_offset = G_STRUCT_OFFSET (SyCompareView, opts.x_offset);
   view_class->describe_selection = sy_compare_view_describe_selection;
 }
 

@@ -126,21 +126,26 @@ note (Column     *col,
   col->y += _sy_px (col->style, 6);
 }
 
-/* One labelled horizontal bar of height @h (value in [0, 1] of the row),
- * with an optional reference tick (the layer's average) and a number on
- * the right. */
+/* One labelled horizontal bar of height @h: its length @value in [0, 1]
+ * of the row, an optional reference tick (the layer's average; NaN for
+ * none) and a number on the right. */
+typedef struct
+{
+  const char    *label;
+  const char    *number;
+  double         value;
+  double         reference;
+  const SyColor *color;
+  double         h;
+} BarRow;
+
 static void
-bar_row (Column        *col,
-         const char    *label,
-         const char    *number,
-         double         value,
-         double         reference,
-         const SyColor *color,
-         double         h)
+bar_row (Column       *col,
+         const BarRow *row)
 {
   cairo_t *cr = col->cr;
   const SyRenderStyle *style = col->style;
-  double x = col->x, y = col->y, w = col->w;
+  double x = col->x, y = col->y, w = col->w, h = row->h, value = row->value, reference = row->reference;
   SyTextOpts opts = SY_TEXT_OPTS_INIT;
   double label_w = MIN (_sy_px (style, 110), 0.35 * w), num_w = _sy_px (style, 78);
   double bx = x + label_w + _sy_px (style, 6), bw = MAX (w - label_w - num_w - _sy_px (style, 12), 4);
@@ -149,11 +154,11 @@ bar_row (Column        *col,
   opts.yalign = 0.5;
   opts.max_width = label_w;
   opts.color = &style->foreground;
-  _sy_draw_text (cr, style, label, x, y + h / 2, &opts);
+  _sy_draw_text (cr, style, row->label, x, y + h / 2, &opts);
   _sy_set_color (cr, &style->surface);
   cairo_rectangle (cr, bx, y + 1, bw, h - 2);
   cairo_fill (cr);
-  _sy_set_color (cr, color);
+  _sy_set_color (cr, row->color);
   cairo_rectangle (cr, bx, y + 1, bw * CLAMP (value, 0, 1), h - 2);
   cairo_fill (cr);
   if (isfinite (reference))
@@ -167,7 +172,7 @@ bar_row (Column        *col,
   opts.xalign = 1;
   opts.color = &style->muted;
   opts.max_width = num_w;
-  _sy_draw_text (cr, style, number, x + w, y + h / 2, &opts);
+  _sy_draw_text (cr, style, row->number, x + w, y + h / 2, &opts);
   col->y += h + _sy_px (style, 3);
 }
 
@@ -263,8 +268,8 @@ draw_text_half (Column        *col,
       g_autofree char *num = g_strdup_printf ("%d", stats.partner_tokens[i]);
       SyColor c = category_color (1);
 
-      bar_row (col, label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN, &c,
-               row_h);
+      bar_row (col, &(BarRow) { label, num, (double) stats.partner_tokens[i] / MAX (stats.n_routed, 1), NAN, &c,
+                                row_h });
     }
 }
 
@@ -305,7 +310,7 @@ draw_groups (Column       *col,
       double avg = layer_total ? (double) g->layer_count / layer_total : 0;
       g_autofree char *num = g_strdup_printf ("%.0f%% (%.0f%%)", 100 * mine, 100 * avg);
 
-      bar_row (col, g->name, num, top > 0 ? mine / top : 0, top > 0 ? avg / top : NAN, &c, row_h);
+      bar_row (col, &(BarRow) { g->name, num, top > 0 ? mine / top : 0, top > 0 ? avg / top : NAN, &c, row_h });
     }
 }
 
@@ -340,27 +345,27 @@ draw_profile_half (Column                *col,
       g_autofree char *num = g_strdup_printf ("%" G_GINT64_FORMAT " · %.1f%%", t->count, 100 * t->share);
 
       g_strdelimit (label, "\n\r\t", ' ');
-      bar_row (col, label, num, top_share > 0 ? t->share / top_share : 0, NAN, &c, row_h);
+      bar_row (col, &(BarRow) { label, num, top_share > 0 ? t->share / top_share : 0, NAN, &c, row_h });
     }
   draw_groups (col, _("Parts of speech: its share (layer's | and in brackets)"), profile->pos, 8);
   draw_groups (col, _("Genres: its share (layer's | and in brackets)"), profile->genres, 8);
 }
 
 void
-sy_expert_render (cairo_t               *cr,
+sy_expert_render (const SyRenderTarget  *target,
                   const SyTrace         *trace,
                   int                    moe,
                   int                    expert,
-                  const SyProfileExpert *profile,
-                  const SyRenderStyle   *style,
-                  double                 width,
-                  double                 height)
+                  const SyProfileExpert *profile)
 {
+  SyRenderTarget rt = _sy_render_begin (target);
+  cairo_t *cr = rt.cr;
+  const SyRenderStyle *style = rt.style;
+  double width = rt.width, height = rt.height;
   double margin = _sy_px (style, 14), gap = _sy_px (style, 24), top;
   g_autofree char *title = NULL, *subtitle = NULL;
   int layer = profile ? profile->layer : -1;
 
-  _sy_fill_background (cr, style, width, height);
   if (trace && moe >= 0 && moe < trace->n_moe_layers)
     layer = trace->layers[moe].layer;
   title = g_strdup_printf (_("Expert %d of layer L%d"), expert, layer);

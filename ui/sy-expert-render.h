@@ -49,13 +49,10 @@ double    sy_expert_gate       (const SyTrace          *trace,
 
 /* Draws the card; @trace or @profile may be NULL (that half says what
  * would be there). */
-void      sy_expert_render     (cairo_t                *cr,
+void      sy_expert_render     (const SyRenderTarget   *target,
                                 const SyTrace          *trace,
                                 int                     moe,
                                 int                     expert,
-                                const SyProfileExpert  *profile,
-                                const SyRenderStyle    *style,
-                                double                  width,
-                                double                  height);
+                                const SyProfileExpert  *profile);
 
 G_END_DECLS

@@ -544,7 +544,7 @@ legend_width (const SyTrace          *trace,
       double vmin, vmax;
 
       sy_heatmap_scale (trace, opts, &vmin, &vmax);
-      return _sy_colorbar_width (style, vmin, vmax, measure_info (opts)->integer, legend_label);
+      return _sy_colorbar_width (style, &(SyScale) { vmin, vmax, measure_info (opts)->integer }, legend_label);
     }
 }
 
@@ -635,13 +635,12 @@ widest_token_label (const SyTrace       *trace,
 }
 
 void
-sy_heatmap_layout (const SyTrace          *trace,
+sy_heatmap_layout (const SyRenderTarget   *target,
+                   const SyTrace          *trace,
                    const SyHeatmapOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SyHeatmapLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 16);
   double left, top, right, bottom, label_text_h, avail_w, avail_h, max_label = 0, axis_h, w;
 
@@ -666,7 +665,7 @@ sy_heatmap_layout (const SyTrace          *trace,
   if (opts->show_title)
     top += _sy_title_height (style);
 
-  right = width - margin;
+  right = target->width - margin;
   if (opts->show_legend)
     {
       layout->legend_w = legend_width (trace, opts, style, legend_label (opts));
@@ -692,10 +691,10 @@ sy_heatmap_layout (const SyTrace          *trace,
   else if (max_label + _sy_px (style, 4) <= layout->cell_w)
     layout->label_h = label_text_h + _sy_px (style, 6);
   else
-    layout->label_h = MIN (max_label, MAX (_sy_px (style, 40), MIN (0.3 * height, _sy_px (style, 110))))
+    layout->label_h = MIN (max_label, MAX (_sy_px (style, 40), MIN (0.3 * target->height, _sy_px (style, 110))))
                       + _sy_px (style, 8);
 
-  bottom = height - margin - axis_h - layout->label_h;
+  bottom = target->height - margin - axis_h - layout->label_h;
   avail_h = MAX (bottom - top, 1);
   layout->cell_h = trace->n_moe_layers > 0 ? MIN (avail_h / trace->n_moe_layers, _sy_px (style, 56)) : 0;
   layout->grid_h = layout->cell_h * trace->n_moe_layers;
@@ -705,8 +704,8 @@ sy_heatmap_layout (const SyTrace          *trace,
       layout->legend_x = layout->grid_x + layout->grid_w + gap;
       layout->legend_y = top;
       layout->legend_h = measure_info (opts)->categorical
-                         ? height - margin - top
-                         : MIN (MAX (layout->grid_h, _sy_px (style, 140)), height - margin - top);
+                         ? target->height - margin - top
+                         : MIN (MAX (layout->grid_h, _sy_px (style, 140)), target->height - margin - top);
     }
 
   /* Scrolling */
@@ -733,15 +732,15 @@ sy_heatmap_layout (const SyTrace          *trace,
 }
 
 double
-sy_heatmap_natural_height (const SyTrace          *trace,
-                           const SyHeatmapOptions *opts,
-                           const SyRenderStyle    *style,
-                           double                  width)
+sy_heatmap_natural_height (const SyRenderTarget   *target,
+                           const SyTrace          *trace,
+                           const SyHeatmapOptions *opts)
 {
+  const SyRenderStyle *style = target->style;
   SyHeatmapLayout layout;
   double margin = _sy_px (style, 12), axis_h, h;
 
-  sy_heatmap_layout (trace, opts, style, width, 1e5, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, style, target->width, 1e5 }, trace, opts, &layout);
   _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &axis_h);
   h = layout.grid_y + layout.grid_h + layout.label_h + axis_h + _sy_px (style, 2) + margin;
   if (opts->show_legend && !legend_blank (opts))
@@ -843,7 +842,7 @@ draw_categorical_legend (const Drawing *d)
       SyColor c;
       SyPattern pattern = color_for_value (d->opts, d->style, e->value < 0 ? NAN : e->value, 0, 1, &c);
 
-      _sy_fill_cell (d->cr, d->style, d->layout.legend_x, y + (row_h - sw) / 2, sw, sw, &c, pattern);
+      _sy_fill_cell (d->cr, d->style, &(SyRect) { d->layout.legend_x, y + (row_h - sw) / 2, sw, sw }, &c, pattern);
       _sy_draw_text (d->cr, d->style, e->label, d->layout.legend_x + sw + _sy_px (d->style, 6), y + row_h / 2, &text);
       y += row_h;
     }
@@ -857,15 +856,13 @@ draw_categorical_legend (const Drawing *d)
 }
 
 static void
-draw_title (cairo_t                *cr,
+draw_title (const SyRenderTarget   *t,
             const SyTrace          *trace,
-            const SyHeatmapOptions *opts,
-            const SyRenderStyle    *style,
-            double                  width)
+            const SyHeatmapOptions *opts)
 {
   g_autofree char *auto_title = sy_heatmap_measure_title (opts);
 
-  _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : auto_title, width);
+  _sy_draw_trace_title (t->cr, t->style, trace, opts->title ? opts->title : auto_title, t->width);
 }
 
 /* The "Layer" axis title and the row labels (every stride-th when the
@@ -919,7 +916,7 @@ draw_cells (const Drawing *d)
         g_autofree char *s = NULL;
 
         sy_heatmap_cell_rect (&d->layout, i, t, &x, &y, &w, &h);
-        _sy_fill_cell (d->cr, d->style, x, y, w, h, &c, pattern);
+        _sy_fill_cell (d->cr, d->style, &(SyRect) { x, y, w, h }, &c, pattern);
         if (d->layout.values_fit && (s = cell_text (d->opts, v)) != NULL)
           {
             SyColor fg;
@@ -1058,8 +1055,10 @@ draw_token_axis (const Drawing *d)
   text.xalign = rotated ? 1 : 0.5;
   text.yalign = rotated ? 0.5 : 0;
   text.max_width = rotated ? d->layout.label_h - _sy_px (d->style, 8) : d->layout.cell_w - _sy_px (d->style, 2);
-  _sy_draw_token_labels (d->cr, d->style, d->trace, d->layout.first_col, d->layout.last_col,
-                         d->layout.origin_x, d->layout.cell_w, stride, d->opts->selected_token, y0, &text);
+  _sy_draw_token_labels (d->cr, d->style, d->trace,
+                         &(SyTokenColumns) { d->layout.first_col, d->layout.last_col, d->layout.origin_x,
+                                             d->layout.cell_w, stride, d->opts->selected_token },
+                         y0, &text);
   cairo_restore (d->cr);
 
   if (d->layout.first_col > 0 || d->layout.last_col < d->layout.n_cols - 1)
@@ -1084,47 +1083,44 @@ draw_legend (const Drawing *d)
     {
       SyRect r = { d->layout.legend_x, d->layout.legend_y, d->layout.legend_w, d->layout.legend_h };
 
-      _sy_colorbar (d->cr, d->style, &r, d->vmin, d->vmax, measure_info (d->opts)->integer,
+      _sy_colorbar (d->cr, d->style, &r, &(SyScale) { d->vmin, d->vmax, measure_info (d->opts)->integer },
                     sy_colormap_sequential, legend_label (d->opts));
     }
 }
 
 void
-sy_heatmap_render (cairo_t                *cr,
+sy_heatmap_render (const SyRenderTarget   *target,
                    const SyTrace          *trace,
-                   const SyHeatmapOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SyHeatmapOptions *opts)
 {
   SyHeatmapOptions defaults;
-  Drawing d = { cr, trace, opts, style };
+  SyRenderTarget t;
+  Drawing d;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    d.style = style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_heatmap_options_init (&defaults);
-      d.opts = opts = &defaults;
+      opts = &defaults;
     }
 
-  _sy_fill_background (cr, style, width, height);
+  t = _sy_render_begin (target);
   if (trace == NULL)
     return;
   if (opts->show_title)
-    draw_title (cr, trace, opts, style, width);
+    draw_title (&t, trace, opts);
 
-  sy_heatmap_layout (trace, opts, style, width, height, &d.layout);
+  d = (Drawing) { t.cr, trace, opts, t.style };
+  sy_heatmap_layout (&t, trace, opts, &d.layout);
   if (trace->n_tokens == 0 || trace->n_moe_layers == 0)
     {
-      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
-                        width / 2, height / 2, 0);
+      _sy_draw_message (t.cr, t.style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
+                        t.width / 2, t.height / 2, 0);
       return;
     }
 
   sy_heatmap_scale (trace, opts, &d.vmin, &d.vmax);
-  _sy_text_size (style, "Ag", 0.85, FALSE, NULL, &d.label_text_h);
+  _sy_text_size (t.style, "Ag", 0.85, FALSE, NULL, &d.label_text_h);
   draw_row_labels (&d);
   draw_cells (&d);
   draw_marks (&d);

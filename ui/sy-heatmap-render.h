@@ -107,18 +107,18 @@ char        *sy_heatmap_describe_cell (const SyTrace          *trace,
                                        int                     moe_layer,
                                        int                     token);
 
-void         sy_heatmap_layout        (const SyTrace          *trace,
+/* The geometry of the picture sy_heatmap_render() draws on @target
+ * (whose cr may be NULL). */
+void         sy_heatmap_layout        (const SyRenderTarget   *target,
+                                       const SyTrace          *trace,
                                        const SyHeatmapOptions *opts,
-                                       const SyRenderStyle    *style,
-                                       double                  width,
-                                       double                  height,
                                        SyHeatmapLayout        *layout);
 /* The height at which the picture has no empty band at the bottom: the
- * rows at their largest and the legend whole (for export sizes). */
-double       sy_heatmap_natural_height (const SyTrace         *trace,
-                                        const SyHeatmapOptions *opts,
-                                        const SyRenderStyle   *style,
-                                        double                 width);
+ * rows at their largest and the legend whole (for export sizes), at
+ * @target's width (its height is not read). */
+double       sy_heatmap_natural_height (const SyRenderTarget  *target,
+                                        const SyTrace         *trace,
+                                        const SyHeatmapOptions *opts);
 /* The cell rectangle (unclipped); FALSE when it is scrolled out of view. */
 gboolean     sy_heatmap_cell_rect     (const SyHeatmapLayout  *layout,
                                        int                     moe_layer,
@@ -135,11 +135,8 @@ gboolean     sy_heatmap_hit           (const SyHeatmapLayout  *layout,
                                        int                    *moe_layer,
                                        int                    *token);
 
-void         sy_heatmap_render        (cairo_t                *cr,
+void         sy_heatmap_render        (const SyRenderTarget   *target,
                                        const SyTrace          *trace,
-                                       const SyHeatmapOptions *opts,
-                                       const SyRenderStyle    *style,
-                                       double                  width,
-                                       double                  height);
+                                       const SyHeatmapOptions *opts);
 
 G_END_DECLS

@@ -15,7 +15,6 @@ struct _SyHeatmapView
   SyTraceView      parent_instance;
 
   SyHeatmapOptions opts;
-  char            *measure;
 };
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
@@ -34,20 +33,11 @@ sy_heatmap_view_grid_geometry (SyTraceView       *view,
 {
   SyHeatmapLayout layout;
 
-  sy_heatmap_layout (frame->trace, &frame->opts->heatmap, frame->style, frame->width, frame->height, &layout);
+  sy_heatmap_layout (&frame->target, frame->trace, &frame->opts->heatmap, &layout);
   geometry[0] = layout.cell_w;
   geometry[1] = layout.grid_w;
   geometry[2] = layout.content_w;
   return TRUE;
-}
-
-static void
-sy_heatmap_view_get_grid (SyTraceView  *view,
-                          double      **cell_width,
-                          double      **x_offset)
-{
-  *cell_width = &SY_HEATMAP_VIEW (view)->opts.cell_width;
-  *x_offset = &SY_HEATMAP_VIEW (view)->opts.x_offset;
 }
 
 /* Top expert measure: the cell's expert; gate measure: the gate's expert. */
@@ -108,26 +98,18 @@ sy_heatmap_view_describe_selection (SyTraceView *view)
 }
 
 static void
-sy_heatmap_view_finalize (GObject *object)
-{
-  g_free (SY_HEATMAP_VIEW (object)->measure);
-  G_OBJECT_CLASS (sy_heatmap_view_parent_class)->finalize (object);
-}
-
-static void
 sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   SyTraceViewClass *view_class = SY_TRACE_VIEW_CLASS (klass);
 
-  object_class->finalize = sy_heatmap_view_finalize;
   sy_trace_view_class_set_view (view_class, "heatmap", "heatmap", GTK_ACCESSIBLE_ROLE_GRID,
                                 N_("Layer by token heatmap"));
   view_class->min_width = 200;
   view_class->min_height = 150;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyHeatmapView, opts, heatmap);
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
-  view_class->get_grid = sy_heatmap_view_get_grid;
+  view_class->cell_width_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width);
+  view_class->x_offset_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset);
   view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
@@ -136,7 +118,6 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
 static void
 sy_heatmap_view_init (SyHeatmapView *self)
 {
-  self->measure = g_strdup ("k");
 }
 
 GtkWidget *
@@ -158,17 +139,8 @@ sy_heatmap_view_set_measure (SyHeatmapView  *self,
     return FALSE;
   self->opts.measure = m;
   self->opts.gate_expert = expert;
-  g_free (self->measure);
-  self->measure = g_strdup (measure);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   return TRUE;
-}
-
-char *
-sy_heatmap_view_get_measure (SyHeatmapView *self)
-{
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), NULL);
-  return g_strdup (self->measure);
 }
 
 void
@@ -243,10 +215,7 @@ sy_heatmap_view_set_hide_token_axis (SyHeatmapView *self,
                                      gboolean       hide)
 {
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  if (self->opts.hide_token_axis == !!hide)
-    return;
-  self->opts.hide_token_axis = !!hide;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_flag (SY_TRACE_VIEW (self), &self->opts.hide_token_axis, hide);
 }
 
 void
@@ -254,10 +223,7 @@ sy_heatmap_view_set_legend_shared (SyHeatmapView *self,
                                    gboolean       shared)
 {
   g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  if (self->opts.legend_shared == !!shared)
-    return;
-  self->opts.legend_shared = !!shared;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sy_trace_view_update_flag (SY_TRACE_VIEW (self), &self->opts.legend_shared, shared);
 }
 
 gboolean
@@ -284,7 +250,7 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
   sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
   sy_heatmap_view_get_options (self, &opts);
   opts.hide_token_axis = FALSE;
-  sy_heatmap_layout (trace, &opts, &style, width, height, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts, &layout);
   /* labels, the axis title under them */
   return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
 }

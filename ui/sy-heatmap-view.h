@@ -22,7 +22,6 @@ GtkWidget  *sy_heatmap_view_new            (void);
 gboolean    sy_heatmap_view_set_measure    (SyHeatmapView  *self,
                                             const char     *measure,
                                             GError        **error);
-char       *sy_heatmap_view_get_measure    (SyHeatmapView  *self);
 /* Column width; 0 fits the text to the width. */
 void        sy_heatmap_view_set_cell_width (SyHeatmapView  *self,
                                             double          cell_width);

@@ -69,16 +69,15 @@ panel_title_h (const SyRenderStyle *style)
 }
 
 void
-sy_inspector_layout (const SyTrace            *trace,
+sy_inspector_layout (const SyRenderTarget     *target,
+                     const SyTrace            *trace,
                      const SyInspectorOptions *opts,
-                     const SyRenderStyle      *style,
-                     double                    width,
-                     double                    height,
                      SyInspectorLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
   double margin = _sy_px (style, 12), gap = _sy_px (style, 28), small_h = _sy_text_height (style, 0.8);
   double top, gx0, gy0, gw, gh, bx0, by0, bw, bh, label_w = 0, w, vmax = 0;
-  gboolean wide = width >= 1.4 * height && width >= 640;
+  gboolean wide = target->width >= 1.4 * target->height && target->width >= 640;
 
   memset (layout, 0, sizeof *layout);
   layout->n_rows = trace->n_moe_layers;
@@ -103,19 +102,19 @@ sy_inspector_layout (const SyTrace            *trace,
     {
       gx0 = margin;
       gy0 = top;
-      gw = (width - 2 * margin - gap) * 0.5;
-      gh = height - margin - top;
+      gw = (target->width - 2 * margin - gap) * 0.5;
+      gh = target->height - margin - top;
       bx0 = gx0 + gw + gap;
       by0 = top;
-      bw = width - margin - bx0;
+      bw = target->width - margin - bx0;
       bh = gh;
     }
   else
     {
       gx0 = margin;
       gy0 = top;
-      gw = width - 2 * margin;
-      gh = (height - margin - top - gap) * 0.5;
+      gw = target->width - 2 * margin;
+      gh = (target->height - margin - top - gap) * 0.5;
       /* few layers: give the bar chart the room the grid does not need */
       gh = MIN (gh, panel_title_h (style) + trace->n_moe_layers * _sy_px (style, 32)
                     + 2 * (small_h + _sy_px (style, 4)) + _sy_px (style, 4));
@@ -123,7 +122,7 @@ sy_inspector_layout (const SyTrace            *trace,
       bx0 = margin;
       by0 = gy0 + gh + gap;
       bw = gw;
-      bh = height - margin - by0;
+      bh = target->height - margin - by0;
     }
 
   /* Grid panel: title, row labels, cells, colour bar, expert ids, caption */
@@ -138,7 +137,7 @@ sy_inspector_layout (const SyTrace            *trace,
       _sy_text_size (style, s, 0.8, TRUE, &w, NULL);
       label_w = MAX (label_w, w);
     }
-  layout->legend_w = _sy_colorbar_width (style, 0, layout->vmax, FALSE, "π");
+  layout->legend_w = _sy_colorbar_width (style, &(SyScale) { 0, layout->vmax, FALSE }, "π");
   layout->grid_x = gx0 + label_w + _sy_px (style, 6);
   layout->grid_y = gy0 + panel_title_h (style);
   {
@@ -212,148 +211,158 @@ sy_inspector_hit_bar (const SyInspectorLayout *layout,
   return r >= 0 && r < layout->n_bars ? r : -1;
 }
 
+/* One drawing of the inspector: what each of its parts reads; the bar
+ * chart's also the experts by rank and the colour of unchosen bars. */
+typedef struct
+{
+  cairo_t                 *cr;
+  const SyTrace           *trace;
+  const SyRenderStyle     *style;
+  const SyInspectorLayout *lay;
+  const int               *order;
+  SyColor                  unchosen;
+} Drawing;
+
 static void
-draw_grid_panel (cairo_t                 *cr,
-                 const SyTrace           *trace,
-                 const SyRenderStyle     *style,
-                 const SyInspectorLayout *lay)
+draw_grid_panel (const Drawing *d)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double gw = lay->cell_w * lay->n_cols, gh = lay->cell_h * lay->n_rows;
-  double small_h = _sy_text_height (style, 0.8);
+  double gw = d->lay->cell_w * d->lay->n_cols, gh = d->lay->cell_h * d->lay->n_rows;
+  double small_h = _sy_text_height (d->style, 0.8);
   int stride;
 
   text.size = 0.95;
   text.bold = TRUE;
-  _sy_draw_text (cr, style, "Router probabilities π by layer", lay->grid_x, lay->grid_y - panel_title_h (style), &text);
+  _sy_draw_text (d->cr, d->style, "Router probabilities π by layer", d->lay->grid_x,
+                 d->lay->grid_y - panel_title_h (d->style), &text);
 
-  for (int i = 0; i < lay->n_rows; i++)
-    for (int e = 0; e < lay->n_cols; e++)
+  for (int i = 0; i < d->lay->n_rows; i++)
+    for (int e = 0; e < d->lay->n_cols; e++)
       {
-        double x = lay->grid_x + e * lay->cell_w, y = lay->grid_y + i * lay->cell_h;
-        double v = trace->layers[i].probs[sy_trace_index (trace, lay->token, e)];
+        double x = d->lay->grid_x + e * d->lay->cell_w, y = d->lay->grid_y + i * d->lay->cell_h;
+        double v = d->trace->layers[i].probs[sy_trace_index (d->trace, d->lay->token, e)];
         SyColor c;
 
-        sy_colormap_sequential (v / lay->vmax, &c);
-        _sy_fill_cell (cr, style, x, y, lay->cell_w, lay->cell_h, &c, SY_PATTERN_SOLID);
+        sy_colormap_sequential (v / d->lay->vmax, &c);
+        _sy_fill_cell (d->cr, d->style, &(SyRect) { x, y, d->lay->cell_w, d->lay->cell_h }, &c, SY_PATTERN_SOLID);
       }
   /* chosen experts: a dot in the contrasting colour */
-  for (int i = 0; i < lay->n_rows; i++)
+  for (int i = 0; i < d->lay->n_rows; i++)
     {
-      const SyTraceLayer *l = &trace->layers[i];
-      int k = CLAMP (l->k[lay->token], 0, trace->n_experts);
+      const SyTraceLayer *l = &d->trace->layers[i];
+      int k = CLAMP (l->k[d->lay->token], 0, d->trace->n_experts);
 
       for (int j = 0; j < k; j++)
         {
-          int e = l->experts[sy_trace_index (trace, lay->token, j)];
+          int e = l->experts[sy_trace_index (d->trace, d->lay->token, j)];
           double v, r;
           SyColor c, fg;
 
-          if (e < 0 || e >= lay->n_cols)
+          if (e < 0 || e >= d->lay->n_cols)
             continue;
-          v = l->probs[sy_trace_index (trace, lay->token, e)];
-          sy_colormap_sequential (v / lay->vmax, &c);
+          v = l->probs[sy_trace_index (d->trace, d->lay->token, e)];
+          sy_colormap_sequential (v / d->lay->vmax, &c);
           sy_color_text_on (&c, &fg);
-          r = MAX (1.0, MIN (lay->cell_w, lay->cell_h) * 0.22);
-          _sy_set_color (cr, &fg);
-          cairo_arc (cr, lay->grid_x + (e + 0.5) * lay->cell_w, lay->grid_y + (i + 0.5) * lay->cell_h, r, 0, 2 * G_PI);
-          cairo_fill (cr);
+          r = MAX (1.0, MIN (d->lay->cell_w, d->lay->cell_h) * 0.22);
+          _sy_set_color (d->cr, &fg);
+          cairo_arc (d->cr, d->lay->grid_x + (e + 0.5) * d->lay->cell_w, d->lay->grid_y + (i + 0.5) * d->lay->cell_h,
+                     r, 0, 2 * G_PI);
+          cairo_fill (d->cr);
         }
     }
-  if (lay->cell_w >= _sy_px (style, 6) && lay->cell_h >= _sy_px (style, 6))
+  if (d->lay->cell_w >= _sy_px (d->style, 6) && d->lay->cell_h >= _sy_px (d->style, 6))
     {
-      _sy_set_color (cr, &style->background);
-      cairo_set_line_width (cr, _sy_px (style, 1));
-      for (int e = 0; e <= lay->n_cols; e++)
+      _sy_set_color (d->cr, &d->style->background);
+      cairo_set_line_width (d->cr, _sy_px (d->style, 1));
+      for (int e = 0; e <= d->lay->n_cols; e++)
         {
-          cairo_move_to (cr, lay->grid_x + e * lay->cell_w, lay->grid_y);
-          cairo_line_to (cr, lay->grid_x + e * lay->cell_w, lay->grid_y + gh);
+          cairo_move_to (d->cr, d->lay->grid_x + e * d->lay->cell_w, d->lay->grid_y);
+          cairo_line_to (d->cr, d->lay->grid_x + e * d->lay->cell_w, d->lay->grid_y + gh);
         }
-      for (int i = 0; i <= lay->n_rows; i++)
+      for (int i = 0; i <= d->lay->n_rows; i++)
         {
-          cairo_move_to (cr, lay->grid_x, lay->grid_y + i * lay->cell_h);
-          cairo_line_to (cr, lay->grid_x + gw, lay->grid_y + i * lay->cell_h);
+          cairo_move_to (d->cr, d->lay->grid_x, d->lay->grid_y + i * d->lay->cell_h);
+          cairo_line_to (d->cr, d->lay->grid_x + gw, d->lay->grid_y + i * d->lay->cell_h);
         }
-      cairo_stroke (cr);
+      cairo_stroke (d->cr);
     }
   /* the layer of the bar chart */
-  cairo_set_line_width (cr, _sy_px (style, 2));
-  _sy_set_color (cr, &style->accent);
-  cairo_rectangle (cr, lay->grid_x - _sy_px (style, 1), lay->grid_y + lay->layer * lay->cell_h - _sy_px (style, 1),
-                   gw + _sy_px (style, 2), lay->cell_h + _sy_px (style, 2));
-  cairo_stroke (cr);
+  cairo_set_line_width (d->cr, _sy_px (d->style, 2));
+  _sy_set_color (d->cr, &d->style->accent);
+  cairo_rectangle (d->cr, d->lay->grid_x - _sy_px (d->style, 1),
+                   d->lay->grid_y + d->lay->layer * d->lay->cell_h - _sy_px (d->style, 1),
+                   gw + _sy_px (d->style, 2), d->lay->cell_h + _sy_px (d->style, 2));
+  cairo_stroke (d->cr);
 
   /* row labels */
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 0.5;
-  stride = MAX (1, (int) ceil (small_h * 0.9 / lay->cell_h));
-  for (int i = 0; i < lay->n_rows; i++)
+  stride = MAX (1, (int) ceil (small_h * 0.9 / d->lay->cell_h));
+  for (int i = 0; i < d->lay->n_rows; i++)
     {
       g_autofree char *s = NULL;
 
-      if (i % stride && i != lay->layer)
+      if (i % stride && i != d->lay->layer)
         continue;
-      s = g_strdup_printf ("L%d", trace->layers[i].layer);
-      text.bold = i == lay->layer;
-      text.color = i == lay->layer ? &style->accent : &style->foreground;
-      _sy_draw_text (cr, style, s, lay->grid_x - _sy_px (style, 6), lay->grid_y + (i + 0.5) * lay->cell_h, &text);
+      s = g_strdup_printf ("L%d", d->trace->layers[i].layer);
+      text.bold = i == d->lay->layer;
+      text.color = i == d->lay->layer ? &d->style->accent : &d->style->foreground;
+      _sy_draw_text (d->cr, d->style, s, d->lay->grid_x - _sy_px (d->style, 6),
+                     d->lay->grid_y + (i + 0.5) * d->lay->cell_h, &text);
     }
   /* expert ids */
   {
     double w;
 
-    _sy_text_size (style, "00", 0.8, FALSE, &w, NULL);
+    _sy_text_size (d->style, "00", 0.8, FALSE, &w, NULL);
     stride = 1;
-    while (stride * lay->cell_w < w + _sy_px (style, 4))
+    while (stride * d->lay->cell_w < w + _sy_px (d->style, 4))
       stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 8 ? 8 : stride * 2;
   }
   text.bold = FALSE;
-  text.color = &style->foreground;
+  text.color = &d->style->foreground;
   text.xalign = 0.5;
   text.yalign = 0;
-  for (int e = 0; e < lay->n_cols; e += stride)
+  for (int e = 0; e < d->lay->n_cols; e += stride)
     {
       g_autofree char *s = g_strdup_printf ("%d", e);
 
-      _sy_draw_text (cr, style, s, lay->grid_x + (e + 0.5) * lay->cell_w, lay->grid_y + gh + _sy_px (style, 3), &text);
+      _sy_draw_text (d->cr, d->style, s, d->lay->grid_x + (e + 0.5) * d->lay->cell_w,
+                     d->lay->grid_y + gh + _sy_px (d->style, 3), &text);
     }
-  text.color = &style->muted;
-  _sy_draw_text (cr, style, "Expert (● chosen)", lay->grid_x + gw / 2,
-                 lay->grid_y + gh + small_h + _sy_px (style, 6), &text);
+  text.color = &d->style->muted;
+  _sy_draw_text (d->cr, d->style, "Expert (● chosen)", d->lay->grid_x + gw / 2,
+                 d->lay->grid_y + gh + small_h + _sy_px (d->style, 6), &text);
 
   {
-    SyRect r = { lay->legend_x, lay->legend_y, lay->legend_w, lay->legend_h };
+    SyRect r = { d->lay->legend_x, d->lay->legend_y, d->lay->legend_w, d->lay->legend_h };
 
-    _sy_colorbar (cr, style, &r, 0, lay->vmax, FALSE, sy_colormap_sequential, "π");
+    _sy_colorbar (d->cr, d->style, &r, &(SyScale) { 0, d->lay->vmax, FALSE }, sy_colormap_sequential, "π");
   }
 }
 
 /* The panel's title and the key of its marks. */
 static void
-draw_bar_key (cairo_t                 *cr,
-              const SyTrace           *trace,
-              const SyRenderStyle     *style,
-              const SyInspectorLayout *lay,
-              const SyColor           *unchosen)
+draw_bar_key (const Drawing *d)
 {
-  const SyTraceLayer *l = &trace->layers[lay->layer];
+  const SyTraceLayer *l = &d->trace->layers[d->lay->layer];
   g_autofree char *title = NULL;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double small_h = _sy_text_height (style, 0.8), x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w;
-  double tick_w, px, kx = x0, ky = y0 - small_h - _sy_px (style, 6), sw = _sy_px (style, 10);
+  double small_h = _sy_text_height (d->style, 0.8), x0 = d->lay->bars_x, y0 = d->lay->bars_y, w = d->lay->bars_w;
+  double tick_w, px, kx = x0, ky = y0 - small_h - _sy_px (d->style, 6), sw = _sy_px (d->style, 10);
   struct { const char *label; int kind; } keys[] = {
     { N_("chosen"), 0 }, { N_("not chosen"), 1 }, { N_("cumulative"), 2 }, { N_("p"), 3 },
   };
 
-  title = isnan (lay->p) ? g_strdup_printf (_("Layer L%d: π sorted, cumulative sum"), l->layer)
+  title = isnan (d->lay->p) ? g_strdup_printf (_("Layer L%d: π sorted, cumulative sum"), l->layer)
                          : g_strdup_printf (_("Layer L%d: π sorted, cumulative sum and p"), l->layer);
   text.size = 0.95;
   text.bold = TRUE;
-  _sy_text_size (style, "0.0", 0.8, FALSE, &tick_w, NULL);
-  px = x0 - tick_w - _sy_px (style, 8);
+  _sy_text_size (d->style, "0.0", 0.8, FALSE, &tick_w, NULL);
+  px = x0 - tick_w - _sy_px (d->style, 8);
   text.max_width = x0 + w - px;
-  _sy_draw_text (cr, style, title, px, y0 - panel_title_h (style) - small_h - _sy_px (style, 10), &text);
+  _sy_draw_text (d->cr, d->style, title, px, y0 - panel_title_h (d->style) - small_h - _sy_px (d->style, 10), &text);
 
   text = (SyTextOpts) SY_TEXT_OPTS_INIT;
   text.size = 0.8;
@@ -362,219 +371,202 @@ draw_bar_key (cairo_t                 *cr,
     {
       double cy = ky + small_h / 2;
 
-      if (keys[i].kind == 3 && isnan (lay->p))
+      if (keys[i].kind == 3 && isnan (d->lay->p))
         continue;
       if (keys[i].kind <= 1)
         {
-          _sy_set_color (cr, keys[i].kind == 0 ? &style->bar : unchosen);
-          cairo_rectangle (cr, kx, cy - sw / 2, sw, sw);
-          cairo_fill (cr);
+          _sy_set_color (d->cr, keys[i].kind == 0 ? &d->style->bar : &d->unchosen);
+          cairo_rectangle (d->cr, kx, cy - sw / 2, sw, sw);
+          cairo_fill (d->cr);
         }
       else
         {
-          cairo_save (cr);
-          _sy_set_color (cr, keys[i].kind == 2 ? &style->foreground : &style->accent);
-          cairo_set_line_width (cr, _sy_px (style, 1.5));
+          cairo_save (d->cr);
+          _sy_set_color (d->cr, keys[i].kind == 2 ? &d->style->foreground : &d->style->accent);
+          cairo_set_line_width (d->cr, _sy_px (d->style, 1.5));
           if (keys[i].kind == 3)
             {
-              double dash = _sy_px (style, 4);
+              double dash = _sy_px (d->style, 4);
 
-              cairo_set_dash (cr, &dash, 1, 0);
+              cairo_set_dash (d->cr, &dash, 1, 0);
             }
-          cairo_move_to (cr, kx, cy);
-          cairo_line_to (cr, kx + sw, cy);
-          cairo_stroke (cr);
-          cairo_restore (cr);
+          cairo_move_to (d->cr, kx, cy);
+          cairo_line_to (d->cr, kx + sw, cy);
+          cairo_stroke (d->cr);
+          cairo_restore (d->cr);
         }
-      kx += sw + _sy_px (style, 4);
-      kx += _sy_draw_text (cr, style, _(keys[i].label), kx, cy, &text) + _sy_px (style, 12);
+      kx += sw + _sy_px (d->style, 4);
+      kx += _sy_draw_text (d->cr, d->style, _(keys[i].label), kx, cy, &text) + _sy_px (d->style, 12);
     }
 }
 
 /* The y grid with its ticks, the bars by rank, the expert ids under
  * them and the axis caption. */
 static void
-draw_bars (cairo_t                 *cr,
-           const SyTrace           *trace,
-           const SyRenderStyle     *style,
-           const SyInspectorLayout *lay,
-           const int               *order,
-           const SyColor           *unchosen)
+draw_bars (const Drawing *d)
 {
-  const SyTraceLayer *l = &trace->layers[lay->layer];
+  const SyTraceLayer *l = &d->trace->layers[d->lay->layer];
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double small_h = _sy_text_height (style, 0.8), tw;
-  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
+  double small_h = _sy_text_height (d->style, 0.8), tw;
+  double x0 = d->lay->bars_x, y0 = d->lay->bars_y, w = d->lay->bars_w, h = d->lay->bars_h;
   int stride = 1;
   g_autofree char *cap = NULL;
 
-  _sy_draw_y_grid (cr, style, &(SyRect) { x0, y0, w, h }, 0, 1,
-                   MAX (3, MIN (6, (int) (h / _sy_px (style, 28)))), FALSE, NULL);
+  _sy_draw_y_grid (d->cr, d->style, &(SyRect) { x0, y0, w, h }, &(SyScale) { 0, 1, FALSE },
+                   MAX (3, MIN (6, (int) (h / _sy_px (d->style, 28)))), NULL);
 
-  for (int r = 0; r < lay->n_bars; r++)
+  for (int r = 0; r < d->lay->n_bars; r++)
     {
-      int e = order[r];
-      double v = l->probs[sy_trace_index (trace, lay->token, e)];
-      double bx = x0 + r * lay->bar_w + lay->bar_w * 0.12, bw = lay->bar_w * 0.76;
+      int e = d->order[r];
+      double v = l->probs[sy_trace_index (d->trace, d->lay->token, e)];
+      double bx = x0 + r * d->lay->bar_w + d->lay->bar_w * 0.12, bw = d->lay->bar_w * 0.76;
 
-      _sy_set_color (cr, sy_inspector_is_chosen (trace, lay->layer, lay->token, e) ? &style->bar : unchosen);
-      cairo_rectangle (cr, bx, y0 + h - CLAMP (v, 0, 1) * h, bw, CLAMP (v, 0, 1) * h);
-      cairo_fill (cr);
+      _sy_set_color (d->cr, sy_inspector_is_chosen (d->trace, d->lay->layer, d->lay->token, e)
+                            ? &d->style->bar : &d->unchosen);
+      cairo_rectangle (d->cr, bx, y0 + h - CLAMP (v, 0, 1) * h, bw, CLAMP (v, 0, 1) * h);
+      cairo_fill (d->cr);
     }
 
-  _sy_text_size (style, "00", 0.8, FALSE, &tw, NULL);
-  while (stride * lay->bar_w < tw + _sy_px (style, 3))
+  _sy_text_size (d->style, "00", 0.8, FALSE, &tw, NULL);
+  while (stride * d->lay->bar_w < tw + _sy_px (d->style, 3))
     stride++;
   text.size = 0.8;
   text.xalign = 0.5;
   text.yalign = 0;
-  text.color = &style->foreground;
-  for (int r = 0; r < lay->n_bars; r += stride)
+  text.color = &d->style->foreground;
+  for (int r = 0; r < d->lay->n_bars; r += stride)
     {
-      g_autofree char *s = g_strdup_printf ("%d", order[r]);
+      g_autofree char *s = g_strdup_printf ("%d", d->order[r]);
 
-      _sy_draw_text (cr, style, s, x0 + (r + 0.5) * lay->bar_w, y0 + h + _sy_px (style, 3), &text);
+      _sy_draw_text (d->cr, d->style, s, x0 + (r + 0.5) * d->lay->bar_w, y0 + h + _sy_px (d->style, 3), &text);
     }
-  text.color = &style->muted;
-  cap = lay->n_bars < trace->n_experts
-    ? g_strdup_printf (_("Expert, by rank (top %d of %d)"), lay->n_bars, trace->n_experts)
+  text.color = &d->style->muted;
+  cap = d->lay->n_bars < d->trace->n_experts
+    ? g_strdup_printf (_("Expert, by rank (top %d of %d)"), d->lay->n_bars, d->trace->n_experts)
     : g_strdup (_("Expert, by rank"));
-  _sy_draw_text (cr, style, cap, x0 + w / 2, y0 + h + small_h + _sy_px (style, 6), &text);
+  _sy_draw_text (d->cr, d->style, cap, x0 + w / 2, y0 + h + small_h + _sy_px (d->style, 6), &text);
 }
 
 /* The cumulative sum of π over the ranks: a line with dots. */
 static void
-draw_cumulative (cairo_t                 *cr,
-                 const SyTrace           *trace,
-                 const SyRenderStyle     *style,
-                 const SyInspectorLayout *lay,
-                 const int               *order)
+draw_cumulative (const Drawing *d)
 {
-  const SyTraceLayer *l = &trace->layers[lay->layer];
-  double x0 = lay->bars_x, y0 = lay->bars_y, h = lay->bars_h, cum = 0;
+  const SyTraceLayer *l = &d->trace->layers[d->lay->layer];
+  double x0 = d->lay->bars_x, y0 = d->lay->bars_y, h = d->lay->bars_h, cum = 0;
 
-  cairo_save (cr);
-  _sy_set_color (cr, &style->foreground);
-  cairo_set_line_width (cr, _sy_px (style, 1.5));
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  for (int r = 0; r < lay->n_bars; r++)
+  cairo_save (d->cr);
+  _sy_set_color (d->cr, &d->style->foreground);
+  cairo_set_line_width (d->cr, _sy_px (d->style, 1.5));
+  cairo_set_line_join (d->cr, CAIRO_LINE_JOIN_ROUND);
+  for (int r = 0; r < d->lay->n_bars; r++)
     {
-      double x = x0 + (r + 0.5) * lay->bar_w, y;
+      double x = x0 + (r + 0.5) * d->lay->bar_w, y;
 
-      cum += l->probs[sy_trace_index (trace, lay->token, order[r])];
+      cum += l->probs[sy_trace_index (d->trace, d->lay->token, d->order[r])];
       y = y0 + h - CLAMP (cum, 0, 1) * h;
       if (r == 0)
-        cairo_move_to (cr, x, y);
+        cairo_move_to (d->cr, x, y);
       else
-        cairo_line_to (cr, x, y);
+        cairo_line_to (d->cr, x, y);
     }
-  cairo_stroke (cr);
+  cairo_stroke (d->cr);
   cum = 0;
-  for (int r = 0; r < lay->n_bars; r++)
+  for (int r = 0; r < d->lay->n_bars; r++)
     {
-      cum += l->probs[sy_trace_index (trace, lay->token, order[r])];
-      cairo_arc (cr, x0 + (r + 0.5) * lay->bar_w, y0 + h - CLAMP (cum, 0, 1) * h,
-                 MIN (_sy_px (style, 2.5), lay->bar_w * 0.3), 0, 2 * G_PI);
-      cairo_fill (cr);
+      cum += l->probs[sy_trace_index (d->trace, d->lay->token, d->order[r])];
+      cairo_arc (d->cr, x0 + (r + 0.5) * d->lay->bar_w, y0 + h - CLAMP (cum, 0, 1) * h,
+                 MIN (_sy_px (d->style, 2.5), d->lay->bar_w * 0.3), 0, 2 * G_PI);
+      cairo_fill (d->cr);
     }
-  cairo_restore (cr);
+  cairo_restore (d->cr);
 }
 
 /* The threshold p of a top-p router: a dashed line. */
 static void
-draw_threshold (cairo_t                 *cr,
-                const SyRenderStyle     *style,
-                const SyInspectorLayout *lay)
+draw_threshold (const Drawing *d)
 {
-  g_autofree char *s = g_strdup_printf ("p = %.2f", lay->p);
-  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h;
-  double y = y0 + h - CLAMP (lay->p, 0, 1) * h;
+  g_autofree char *s = g_strdup_printf ("p = %.2f", d->lay->p);
+  double x0 = d->lay->bars_x, y0 = d->lay->bars_y, w = d->lay->bars_w, h = d->lay->bars_h;
+  double y = y0 + h - CLAMP (d->lay->p, 0, 1) * h;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
-  _sy_dashed_line (cr, &style->accent, _sy_px (style, 1.5), _sy_px (style, 5), x0, y, x0 + w, y);
+  _sy_dashed_line (d->cr, &d->style->accent, _sy_px (d->style, 1.5), _sy_px (d->style, 5),
+                   (SyPoint) { x0, y }, (SyPoint) { x0 + w, y });
   text.size = 0.8;
   text.xalign = 1;
   text.yalign = 1;
-  text.color = &style->accent;
+  text.color = &d->style->accent;
   text.bold = TRUE;
-  _sy_draw_text (cr, style, s, x0 + w - _sy_px (style, 2), y - _sy_px (style, 2), &text);
+  _sy_draw_text (d->cr, d->style, s, x0 + w - _sy_px (d->style, 2), y - _sy_px (d->style, 2), &text);
 }
 
 /* K: a line after the K-th bar, annotated with K and Σπ on a plate that
  * keeps it legible over the curve (right of the line when it fits). */
 static void
-draw_k_line (cairo_t                 *cr,
-             const SyTrace           *trace,
-             const SyRenderStyle     *style,
-             const SyInspectorLayout *lay,
-             int                      k)
+draw_k_line (const Drawing *d,
+             int            k)
 {
-  const SyTraceLayer *l = &trace->layers[lay->layer];
-  g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[lay->token]);
-  double x0 = lay->bars_x, y0 = lay->bars_y, w = lay->bars_w, h = lay->bars_h, small_h = _sy_text_height (style, 0.8);
-  double x = x0 + k * lay->bar_w, pad = _sy_px (style, 2), tw, tx, ty;
+  const SyTraceLayer *l = &d->trace->layers[d->lay->layer];
+  g_autofree char *s = g_strdup_printf ("K = %d  (Σπ = %.2f)", k, l->cum[d->lay->token]);
+  double x0 = d->lay->bars_x, y0 = d->lay->bars_y, w = d->lay->bars_w, h = d->lay->bars_h;
+  double small_h = _sy_text_height (d->style, 0.8);
+  double x = x0 + k * d->lay->bar_w, pad = _sy_px (d->style, 2), tw, tx, ty;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  SyColor plate = style->background;
+  SyColor plate = d->style->background;
 
-  _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1), _sy_px (style, 2), x, y0, x, y0 + h);
-  _sy_text_size (style, s, 0.8, TRUE, &tw, NULL);
-  tx = x + _sy_px (style, 4) + tw <= x0 + w ? x + _sy_px (style, 4) : x - _sy_px (style, 4) - tw;
-  ty = y0 + _sy_px (style, 2) + (isnan (lay->p) || lay->p < 0.85 ? 0 : small_h * 1.6);
+  _sy_dashed_line (d->cr, &d->style->foreground, _sy_px (d->style, 1), _sy_px (d->style, 2),
+                   (SyPoint) { x, y0 }, (SyPoint) { x, y0 + h });
+  _sy_text_size (d->style, s, 0.8, TRUE, &tw, NULL);
+  tx = x + _sy_px (d->style, 4) + tw <= x0 + w ? x + _sy_px (d->style, 4) : x - _sy_px (d->style, 4) - tw;
+  ty = y0 + _sy_px (d->style, 2) + (isnan (d->lay->p) || d->lay->p < 0.85 ? 0 : small_h * 1.6);
   plate.a = 0.85;
-  _sy_set_color (cr, &plate);
-  cairo_rectangle (cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
-  cairo_fill (cr);
+  _sy_set_color (d->cr, &plate);
+  cairo_rectangle (d->cr, tx - pad, ty - pad, tw + 2 * pad, small_h + 2 * pad);
+  cairo_fill (d->cr);
   text.size = 0.8;
   text.bold = TRUE;
-  text.color = &style->foreground;
-  _sy_draw_text (cr, style, s, tx, ty, &text);
+  text.color = &d->style->foreground;
+  _sy_draw_text (d->cr, d->style, s, tx, ty, &text);
 }
 
 static void
-draw_bar_panel (cairo_t                 *cr,
-                const SyTrace           *trace,
-                const SyRenderStyle     *style,
-                const SyInspectorLayout *lay)
+draw_bar_panel (const Drawing *d)
 {
-  const SyTraceLayer *l = &trace->layers[lay->layer];
-  g_autofree int *order = g_new (int, trace->n_experts);
-  int k = CLAMP (l->k[lay->token], 0, trace->n_experts);
-  SyColor unchosen;
+  g_autofree int *order = g_new (int, d->trace->n_experts);
+  Drawing bars = *d;
+  int k = CLAMP (d->trace->layers[d->lay->layer].k[d->lay->token], 0, d->trace->n_experts);
 
-  sy_inspector_sorted (trace, lay->layer, lay->token, order);
-  sy_color_mix (&style->grid, &style->background, 0.15, &unchosen);
-  draw_bar_key (cr, trace, style, lay, &unchosen);
-  draw_bars (cr, trace, style, lay, order, &unchosen);
-  draw_cumulative (cr, trace, style, lay, order);
-  if (!isnan (lay->p))
-    draw_threshold (cr, style, lay);
-  if (k > 0 && k <= lay->n_bars)
-    draw_k_line (cr, trace, style, lay, k);
+  sy_inspector_sorted (d->trace, d->lay->layer, d->lay->token, order);
+  bars.order = order;
+  sy_color_mix (&d->style->grid, &d->style->background, 0.15, &bars.unchosen);
+  draw_bar_key (&bars);
+  draw_bars (&bars);
+  draw_cumulative (&bars);
+  if (!isnan (d->lay->p))
+    draw_threshold (&bars);
+  if (k > 0 && k <= d->lay->n_bars)
+    draw_k_line (&bars, k);
 }
 
 void
-sy_inspector_render (cairo_t                  *cr,
+sy_inspector_render (const SyRenderTarget     *target,
                      const SyTrace            *trace,
-                     const SyInspectorOptions *opts,
-                     const SyRenderStyle      *style,
-                     double                    width,
-                     double                    height)
+                     const SyInspectorOptions *opts)
 {
   SyInspectorOptions defaults;
   SyInspectorLayout layout;
+  SyRenderTarget rt;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_inspector_options_init (&defaults);
       opts = &defaults;
     }
-  _sy_fill_background (cr, style, width, height);
+  rt = _sy_render_begin (target);
   if (trace == NULL)
     return;
-  sy_inspector_layout (trace, opts, style, width, height, &layout);
+  sy_inspector_layout (&rt, trace, opts, &layout);
   if (opts->show_title)
     {
       g_autofree char *title = NULL;
@@ -585,15 +577,15 @@ sy_inspector_render (cairo_t                  *cr,
 
           title = g_strdup_printf ("Token %d “%s” (id %d)", layout.token, label, trace->ids[layout.token]);
         }
-      _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : title ? title : "Token inspector",
-                            width);
+      _sy_draw_trace_title (rt.cr, rt.style, trace, opts->title ? opts->title : title ? title : "Token inspector",
+                            rt.width);
     }
   if (layout.token < 0 || layout.layer < 0)
     {
-      _sy_draw_message (cr, style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
-                        width / 2, height / 2, 0);
+      _sy_draw_message (rt.cr, rt.style, trace->n_tokens == 0 ? _("No tokens") : _("This model has no MoE layers"),
+                        rt.width / 2, rt.height / 2, 0);
       return;
     }
-  draw_grid_panel (cr, trace, style, &layout);
-  draw_bar_panel (cr, trace, style, &layout);
+  draw_grid_panel (&(Drawing) { rt.cr, trace, rt.style, &layout });
+  draw_bar_panel (&(Drawing) { rt.cr, trace, rt.style, &layout });
 }

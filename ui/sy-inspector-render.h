@@ -44,11 +44,9 @@ typedef struct
 } SyInspectorLayout;
 
 void     sy_inspector_options_init (SyInspectorOptions       *opts);
-void     sy_inspector_layout       (const SyTrace            *trace,
+void     sy_inspector_layout       (const SyRenderTarget     *target,
+                                    const SyTrace            *trace,
                                     const SyInspectorOptions *opts,
-                                    const SyRenderStyle      *style,
-                                    double                    width,
-                                    double                    height,
                                     SyInspectorLayout        *layout);
 /* The grid cell under (x, y); FALSE outside the grid. */
 gboolean sy_inspector_hit_grid     (const SyInspectorLayout  *layout,
@@ -72,11 +70,8 @@ gboolean sy_inspector_is_chosen    (const SyTrace            *trace,
                                     int                       token,
                                     int                       expert);
 
-void     sy_inspector_render       (cairo_t                  *cr,
+void     sy_inspector_render       (const SyRenderTarget     *target,
                                     const SyTrace            *trace,
-                                    const SyInspectorOptions *opts,
-                                    const SyRenderStyle      *style,
-                                    double                    width,
-                                    double                    height);
+                                    const SyInspectorOptions *opts);
 
 G_END_DECLS

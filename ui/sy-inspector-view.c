@@ -29,7 +29,7 @@ static void
 layout_now (const SyViewFrame *frame,
             SyInspectorLayout *layout)
 {
-  sy_inspector_layout (frame->trace, &frame->opts->inspector, frame->style, frame->width, frame->height, layout);
+  sy_inspector_layout (&frame->target, frame->trace, &frame->opts->inspector, layout);
 }
 
 static gboolean

@@ -35,12 +35,9 @@ static const char *op_labels[SY_N_OPS] = { N_("attention"), N_("router"), N_("ex
  * and which chart it is (its translated title). */
 typedef struct
 {
-  cairo_t                      *cr;
+  SyRenderTarget                target;
   const SyProfile              *prof;
   const SyProfileRenderOptions *opts;
-  const SyRenderStyle          *style;
-  double                        width;
-  double                        height;
   SyProfileChart                chart;
   const char                   *title;
 } ChartFrame;
@@ -97,10 +94,10 @@ message_below_title (const ChartFrame *f,
                      double            margin,
                      const char       *text)
 {
-  SyRect r = { margin, _sy_title_height (f->style) + margin, f->width - 2 * margin,
-               f->height - _sy_title_height (f->style) - 2 * margin };
+  SyRect r = { margin, _sy_title_height (f->target.style) + margin, f->target.width - 2 * margin,
+               f->target.height - _sy_title_height (f->target.style) - 2 * margin };
 
-  message (f->cr, f->style, &r, text);
+  message (f->target.cr, f->target.style, &r, text);
 }
 
 /* The background and the title, @sub under it. */
@@ -108,8 +105,8 @@ static void
 chart_begin (const ChartFrame *f,
              const char       *sub)
 {
-  _sy_fill_background (f->cr, f->style, f->width, f->height);
-  _sy_draw_title (f->cr, f->style, f->title, sub, f->width);
+  _sy_render_begin (&f->target);
+  _sy_draw_title (f->target.cr, f->target.style, f->title, sub, f->target.width);
 }
 
 static void
@@ -119,19 +116,17 @@ series_color (int      i,
   sy_colormap_categorical (i, c);
 }
 
-/* The plot area below the title, with room for y ticks (left) and
- * @bottom label rows. */
+/* The plot area on @target below the title and @legend_h, with room for
+ * the ticks of @y (left) and @bottom label rows. */
 static SyRect
-plot_area (const SyRenderStyle *style,
-           double               width,
-           double               height,
-           double               ymin,
-           double               ymax,
-           gboolean             integer,
-           double               bottom,
-           double               legend_h)
+plot_area (const SyRenderTarget *target,
+           const SyScale        *y,
+           double                bottom,
+           double                legend_h)
 {
-  double tw = _sy_ticks_width (style, ymin, ymax, 5, integer, 0.8);
+  const SyRenderStyle *style = target->style;
+  double width = target->width, height = target->height;
+  double tw = _sy_ticks_width (style, y, 5, 0.8);
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + legend_h;
   SyRect r;
 
@@ -226,8 +221,8 @@ grouped_bars (const ChartFrame    *f,
               double               ref,
               const char          *ref_label)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   g_autofree SyColor *colors = g_new (SyColor, MAX (n_series, 1));
   double ymax = 0, lw = 0, lh = 0, slot, bw, margin = _sy_px (style, 12), label_w = 0;
@@ -249,17 +244,18 @@ grouped_bars (const ChartFrame    *f,
   for (int s = 0; s < n_series; s++)
     series_color (s, &colors[s]);
   if (n_series > 1)
-    lh = legend_height (style, f->width - 2 * margin, n_series, series) + _sy_px (style, 4);
+    lh = legend_height (style, f->target.width - 2 * margin, n_series, series) + _sy_px (style, 4);
   for (int g = 0; g < n_groups; g++)
     {
       _sy_text_size (style, groups[g], 0.8, FALSE, &lw, NULL);
       label_w = MAX (label_w, lw);
     }
-  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh + _sy_text_height (style, 0.8));
+  p = plot_area (&f->target, &(SyScale) { 0, ymax, FALSE }, _sy_text_height (style, 0.8) + _sy_px (style, 6),
+                 lh + _sy_text_height (style, 0.8));
   slot = p.w / n_groups;
   if (label_w + _sy_px (style, 4) > slot)
     {
-      double reach = MIN (label_w, f->height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
+      double reach = MIN (label_w, f->target.height * 0.3) * 0.72, need = margin + reach - slot * 0.5;
 
       rotate = TRUE;
       p.h = MAX (p.h - reach, 1);
@@ -273,8 +269,8 @@ grouped_bars (const ChartFrame    *f,
     }
   if (n_series > 1)
     legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4),
-            f->width - 2 * margin, n_series, series, colors);
-  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, ylabel);
+            f->target.width - 2 * margin, n_series, series, colors);
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, ylabel);
 
   bw = slot * 0.8 / MAX (n_series, 1);
   for (int s = 0; s < n_series; s++)
@@ -296,7 +292,7 @@ grouped_bars (const ChartFrame    *f,
       double y = p.y + p.h - CLAMP (ref / ymax, 0, 1) * p.h;
 
       _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       p.x, y, p.x + p.w, y);
+                       (SyPoint) { p.x, y }, (SyPoint) { p.x + p.w, y });
       if (ref_label)
         {
           t.size = 0.75;
@@ -326,7 +322,7 @@ grouped_bars (const ChartFrame    *f,
             t.angle = -G_PI / 4;
             t.xalign = 1;
             t.yalign = 0.5;
-            t.max_width = MIN (label_w, f->height * 0.3);
+            t.max_width = MIN (label_w, f->target.height * 0.3);
             _sy_draw_text (cr, style, groups[g], x, y + _sy_px (style, 2), &t);
           }
         else
@@ -377,8 +373,8 @@ heatmap (const ChartFrame    *f,
          const char          *extra_title,
          const char          *bar_label)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   double margin = _sy_px (style, 12), top = _sy_title_height (style) + margin + _sy_text_height (style, 0.8);
   double vmax = 0, rl = 0, ew = 0, w, cbw, cw, ch, x0, y0, gw, gh;
@@ -390,7 +386,7 @@ heatmap (const ChartFrame    *f,
       vmax = MAX (vmax, v[i]);
   if (rows == 0 || cols == 0 || vmax <= 0)
     {
-      SyRect r = { margin, top, f->width - 2 * margin, f->height - top - margin };
+      SyRect r = { margin, top, f->target.width - 2 * margin, f->target.height - top - margin };
 
       message (cr, style, &r, _("No data"));
       return;
@@ -410,11 +406,11 @@ heatmap (const ChartFrame    *f,
       _sy_text_size (style, extra_title, 0.8, FALSE, &w, NULL);
       ew = MAX (ew, w);
     }
-  cbw = _sy_colorbar_width (style, 0, vmax, FALSE, bar_label);
+  cbw = _sy_colorbar_width (style, &(SyScale) { 0, vmax, FALSE }, bar_label);
   x0 = margin + rl + _sy_px (style, 6);
   y0 = top + _sy_px (style, 2);
-  gw = MAX (f->width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
-  gh = MAX (f->height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
+  gw = MAX (f->target.width - x0 - margin - cbw - _sy_px (style, 10) - (row_extra ? ew + _sy_px (style, 10) : 0), 1);
+  gh = MAX (f->target.height - y0 - margin - 2 * _sy_text_height (style, 0.8) - _sy_px (style, 8), 1);
   cw = gw / cols;
   ch = gh / rows;
   /* square-ish cells when there is room */
@@ -439,7 +435,8 @@ heatmap (const ChartFrame    *f,
 
         if (!isfinite (x))
           {
-            _sy_fill_cell (cr, style, x0 + c * cw, y0 + r * ch, cw, ch, &style->missing, SY_PATTERN_HATCH);
+            _sy_fill_cell (cr, style, &(SyRect) { x0 + c * cw, y0 + r * ch, cw, ch }, &style->missing,
+                           SY_PATTERN_HATCH);
             continue;
           }
         sy_colormap_sequential (x / vmax, &col);
@@ -506,8 +503,8 @@ heatmap (const ChartFrame    *f,
     t.color = &style->muted;
     _sy_draw_text (cr, style, col_axis, x0 + gw / 2, y0 + gh + _sy_text_height (style, 0.8) + _sy_px (style, 5), &t);
   }
-  bar = (SyRect) { f->width - margin - cbw, y0, cbw, MIN (gh, f->height - y0 - margin) };
-  _sy_colorbar (cr, style, &bar, 0, vmax, FALSE, sy_colormap_sequential, bar_label);
+  bar = (SyRect) { f->target.width - margin - cbw, y0, cbw, MIN (gh, f->target.height - y0 - margin) };
+  _sy_colorbar (cr, style, &bar, &(SyScale) { 0, vmax, FALSE }, sy_colormap_sequential, bar_label);
 }
 
 /* ------------------------------------------------------------ charts */
@@ -672,8 +669,8 @@ draw_entropy (const ChartFrame *f)
 static void
 draw_sweep (const ChartFrame *f)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   SyTextOpts t = SY_TEXT_OPTS_INIT;
   int n = (int) f->prof->sweep->len;
   double kmin = INFINITY, kmax = -INFINITY, pmin = INFINITY, pmax = -INFINITY, margin = _sy_px (style, 12);
@@ -716,12 +713,12 @@ draw_sweep (const ChartFrame *f)
     kmin = MAX (kmin - pad, 0);
     kmax += pad;
   }
-  p = plot_area (style, f->width, f->height, pmin, pmax, FALSE, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
+  p = plot_area (&f->target, &(SyScale) { pmin, pmax, FALSE }, 2 * _sy_text_height (style, 0.8) + _sy_px (style, 8),
                  2 * _sy_text_height (style, 0.8) + _sy_px (style, 4));
-  _sy_draw_y_grid (cr, style, &p, pmin, pmax, 5, FALSE, _("perplexity"));
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { pmin, pmax, FALSE }, 5, _("perplexity"));
 
   /* x ticks */
-  nxt = _sy_nice_ticks (kmin, kmax, 6, FALSE, xt, &xstep);
+  nxt = _sy_nice_ticks (&(SyScale) { kmin, kmax, FALSE }, 6, xt, &xstep);
   t.size = 0.8;
   t.xalign = 0.5;
   t.color = &style->muted;
@@ -822,8 +819,8 @@ draw_sweep (const ChartFrame *f)
 static void
 draw_time (const ChartFrame *f)
 {
-  cairo_t *cr = f->cr;
-  const SyRenderStyle *style = f->style;
+  cairo_t *cr = f->target.cr;
+  const SyRenderStyle *style = f->target.style;
   const SyProfileRun *r = get_run (f->prof, f->opts);
   int L = r ? r->n_layers : 0, n = L + 1;   /* the layers, then the LM head */
   double ymax = 0, margin = _sy_px (style, 12), slot, lh;
@@ -854,11 +851,11 @@ draw_time (const ChartFrame *f)
     sy_colormap_categorical (o, &cols[o]);
   for (int o = 0; o < SY_N_OPS; o++)
     ops[o] = _(op_labels[o]);
-  lh = legend_height (style, f->width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
-  p = plot_area (style, f->width, f->height, 0, ymax, FALSE, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
-  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->width - 2 * margin,
+  lh = legend_height (style, f->target.width - 2 * margin, SY_N_OPS, ops) + _sy_text_height (style, 0.8);
+  p = plot_area (&f->target, &(SyScale) { 0, ymax, FALSE }, _sy_text_height (style, 0.8) + _sy_px (style, 6), lh);
+  legend (cr, style, margin, _sy_title_height (style) + margin - _sy_px (style, 4), f->target.width - 2 * margin,
           SY_N_OPS, ops, cols);
-  _sy_draw_y_grid (cr, style, &p, 0, ymax, 5, FALSE, _("ms (summed over chunks)"));
+  _sy_draw_y_grid (cr, style, &p, &(SyScale) { 0, ymax, FALSE }, 5, _("ms (summed over chunks)"));
   slot = p.w / n;
   for (int i = 0; i < n; i++)
     {
@@ -917,124 +914,124 @@ static void (* const chart_draw[SY_PROFILE_N_CHARTS]) (const ChartFrame *f) = {
   draw_sweep, draw_time,
 };
 
-void
-sy_profile_render_chart (cairo_t                      *cr,
-                         const SyProfile              *profile,
-                         SyProfileChart                chart,
-                         const SyProfileRenderOptions *opts,
-                         const SyRenderStyle          *style,
-                         double                        width,
-                         double                        height)
-{
-  SyProfileRenderOptions defaults;
-
-  g_return_if_fail (cr != NULL && profile != NULL);
-  g_return_if_fail (chart < SY_PROFILE_N_CHARTS);
-  if (opts == NULL)
-    {
-      sy_profile_render_options_init (&defaults);
-      opts = &defaults;
-    }
-  if (style == NULL)
-    style = sy_render_style_light ();
-  cairo_save (cr);
-  chart_draw[chart] (&(ChartFrame) { cr, profile, opts, style, width, height, chart, _(charts[chart].title) });
-  cairo_restore (cr);
-}
-
-/* The dashboard's grid of charts: 3 columns when wide enough, else 2. */
+/* The dashboard's grid of charts: 3 columns when wide enough, else 2;
+ * @tile is where a chart is drawn, translated to its tile. */
 typedef struct
 {
-  int    cols, rows;
-  double gap, w, h;   /* between tiles; a tile's size */
+  int            cols, rows;
+  double         gap;   /* between tiles */
+  SyRenderTarget tile;
 } Tiles;
 
 static Tiles
-dashboard_tiles (const SyRenderStyle *style,
-                 double               width,
-                 double               height)
+dashboard_tiles (const SyRenderTarget *target)
 {
   Tiles tiles;
 
-  tiles.cols = width >= 1100 ? 3 : 2;
+  tiles.cols = target->width >= 1100 ? 3 : 2;
   tiles.rows = (SY_PROFILE_N_CHARTS + tiles.cols - 1) / tiles.cols;
-  tiles.gap = _sy_px (style, 8);
-  tiles.w = (width - (tiles.cols - 1) * tiles.gap) / tiles.cols;
-  tiles.h = (height - (tiles.rows - 1) * tiles.gap) / tiles.rows;
+  tiles.gap = _sy_px (target->style, 8);
+  tiles.tile = *target;
+  tiles.tile.width = (target->width - (tiles.cols - 1) * tiles.gap) / tiles.cols;
+  tiles.tile.height = (target->height - (tiles.rows - 1) * tiles.gap) / tiles.rows;
   return tiles;
 }
 
-void
-sy_profile_render_dashboard (cairo_t                      *cr,
-                             const SyProfile              *profile,
-                             const SyProfileRenderOptions *opts,
-                             const SyRenderStyle          *style,
-                             double                        width,
-                             double                        height)
+/* Every chart in a grid on @target (whose style is set). */
+static void
+draw_dashboard (const SyRenderTarget         *target,
+                const SyProfile              *profile,
+                const SyProfileRenderOptions *opts)
 {
-  Tiles tiles;
+  cairo_t *cr = target->cr;
+  Tiles tiles = dashboard_tiles (target);
+  double w, h;
 
-  g_return_if_fail (cr != NULL && profile != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
-  tiles = dashboard_tiles (style, width, height);
+  w = tiles.tile.width;
+  h = tiles.tile.height;
   cairo_save (cr);
-  _sy_set_color (cr, &style->grid);
+  _sy_set_color (cr, &tiles.tile.style->grid);
   cairo_paint (cr);
   cairo_restore (cr);
   for (int i = 0; i < SY_PROFILE_N_CHARTS; i++)
     {
-      double x = (i % tiles.cols) * (tiles.w + tiles.gap), y = (i / tiles.cols) * (tiles.h + tiles.gap);
+      double x = (i % tiles.cols) * (w + tiles.gap), y = (i / tiles.cols) * (h + tiles.gap);
 
       cairo_save (cr);
       cairo_translate (cr, x, y);
-      cairo_rectangle (cr, 0, 0, tiles.w, tiles.h);
+      cairo_rectangle (cr, 0, 0, w, h);
       cairo_clip (cr);
-      sy_profile_render_chart (cr, profile, i, opts, style, tiles.w, tiles.h);
+      sy_profile_render_chart (&tiles.tile, profile, i, opts);
       cairo_restore (cr);
     }
 }
 
-gboolean
-sy_profile_render_expert_at (const SyProfile              *profile,
-                             int                           chart,
-                             const SyProfileRenderOptions *opts,
-                             const SyRenderStyle          *style,
-                             double                        width,
-                             double                        height,
-                             double                        x,
-                             double                        y,
-                             int                          *moe,
-                             int                          *expert)
+void
+sy_profile_render_chart (const SyRenderTarget         *target,
+                         const SyProfile              *profile,
+                         int                           chart,
+                         const SyProfileRenderOptions *opts)
 {
   SyProfileRenderOptions defaults;
-  const SyProfileRun *r;
-  HeatGrid grid = { 0, };
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  int row, col;
+  const SyRenderStyle *style = target->style ? target->style : sy_render_style_light ();
+  cairo_t *cr = target->cr;
 
-  g_return_val_if_fail (profile != NULL && moe != NULL && expert != NULL, FALSE);
+  g_return_if_fail (cr != NULL && profile != NULL);
+  g_return_if_fail (chart < SY_PROFILE_N_CHARTS);
+  if (chart < 0)
+    {
+      draw_dashboard (&(SyRenderTarget) { cr, style, target->width, target->height }, profile, opts);
+      return;
+    }
   if (opts == NULL)
     {
       sy_profile_render_options_init (&defaults);
       opts = &defaults;
     }
-  if (style == NULL)
-    style = sy_render_style_light ();
+  cairo_save (cr);
+  chart_draw[chart] (&(ChartFrame) { { cr, style, target->width, target->height }, profile, opts, chart,
+                                     _(charts[chart].title) });
+  cairo_restore (cr);
+}
+
+gboolean
+sy_profile_render_expert_at (const SyRenderTarget         *target,
+                             const SyProfile              *profile,
+                             int                           chart,
+                             const SyProfileRenderOptions *opts,
+                             const double                  point[2],
+                             int                           cell[2])
+{
+  SyProfileRenderOptions defaults;
+  SyRenderTarget probe = *target;
+  const SyProfileRun *r;
+  HeatGrid grid = { 0, };
+  cairo_surface_t *surface;
+  double x = point[0], y = point[1];
+  int row, col;
+
+  g_return_val_if_fail (profile != NULL && cell != NULL, FALSE);
+  if (opts == NULL)
+    {
+      sy_profile_render_options_init (&defaults);
+      opts = &defaults;
+    }
+  if (probe.style == NULL)
+    probe.style = sy_render_style_light ();
   if (chart < 0)
     {
       /* the dashboard's tile under the point */
-      Tiles tiles = dashboard_tiles (style, width, height);
-      int tc = (int) floor (x / (tiles.w + tiles.gap)), tr = (int) floor (y / (tiles.h + tiles.gap)), i;
+      Tiles tiles = dashboard_tiles (&probe);
+      double pw = tiles.tile.width + tiles.gap, ph = tiles.tile.height + tiles.gap;
+      int tc = (int) floor (x / pw), tr = (int) floor (y / ph), i;
 
       if (tc < 0 || tc >= tiles.cols || tr < 0 || tr >= tiles.rows)
         return FALSE;
       i = tr * tiles.cols + tc;
       if (i >= SY_PROFILE_N_CHARTS)
         return FALSE;
-      return sy_profile_render_expert_at (profile, i, opts, style, tiles.w, tiles.h, x - tc * (tiles.w + tiles.gap),
-                                          y - tr * (tiles.h + tiles.gap), moe, expert);
+      return sy_profile_render_expert_at (&tiles.tile, profile, i, opts,
+                                          (const double[2]) { x - tc * pw, y - tr * ph }, cell);
     }
   if (chart != SY_PROFILE_CHART_LOAD && chart != SY_PROFILE_CHART_COACTIVATION)
     return FALSE;
@@ -1042,11 +1039,11 @@ sy_profile_render_expert_at (const SyProfile              *profile,
   if (r == NULL || r->n_layers == 0)
     return FALSE;
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cr = cairo_create (surface);
+  probe.cr = cairo_create (surface);
   heat_grid = &grid;
-  sy_profile_render_chart (cr, profile, chart, opts, style, width, height);
+  sy_profile_render_chart (&probe, profile, chart, opts);
   heat_grid = NULL;
-  cairo_destroy (cr);
+  cairo_destroy (probe.cr);
   cairo_surface_destroy (surface);
   if (!grid.set || grid.cw <= 0 || grid.ch <= 0 || x < grid.x0 || y < grid.y0)
     return FALSE;
@@ -1056,13 +1053,13 @@ sy_profile_render_expert_at (const SyProfile              *profile,
     return FALSE;
   if (chart == SY_PROFILE_CHART_LOAD)
     {
-      *moe = row;
-      *expert = col;
+      cell[0] = row;
+      cell[1] = col;
     }
   else
     {
-      *moe = CLAMP (opts->layer, 0, r->n_layers - 1);
-      *expert = row;
+      cell[0] = CLAMP (opts->layer, 0, r->n_layers - 1);
+      cell[1] = row;
     }
   return TRUE;
 }

@@ -52,35 +52,22 @@ const char  *sy_profile_chart_title    (SyProfileChart                chart);
 gboolean     sy_profile_chart_from_name (const char                  *name,
                                         SyProfileChart               *chart);
 
-void         sy_profile_render_chart   (cairo_t                      *cr,
+/* Draws @chart, or for @chart -1 the dashboard: every chart in a grid
+ * (3 columns when wide enough, else 2). */
+void         sy_profile_render_chart   (const SyRenderTarget         *target,
                                         const SyProfile              *profile,
-                                        SyProfileChart                chart,
-                                        const SyProfileRenderOptions *opts,
-                                        const SyRenderStyle          *style,
-                                        double                        width,
-                                        double                        height);
+                                        int                           chart,
+                                        const SyProfileRenderOptions *opts);
 
-/* Every chart in a grid (3 columns when wide enough, else 2). */
-void         sy_profile_render_dashboard (cairo_t                    *cr,
+/* The expert under @point of a chart drawn on @target (whose cr is not
+ * used; @chart -1: the dashboard): the load heatmap's cell gives (MoE
+ * layer, expert) in @cell, the co-activation matrix's its row expert in
+ * @opts->layer.  FALSE elsewhere and on the other charts. */
+gboolean     sy_profile_render_expert_at (const SyRenderTarget       *target,
                                         const SyProfile              *profile,
-                                        const SyProfileRenderOptions *opts,
-                                        const SyRenderStyle          *style,
-                                        double                        width,
-                                        double                        height);
-
-/* The expert under (@x, @y) of a chart drawn at @width × @height (@chart
- * -1: the dashboard): the load heatmap's cell gives (MoE layer, expert),
- * the co-activation matrix's its row expert in @opts->layer.  FALSE
- * elsewhere and on the other charts. */
-gboolean     sy_profile_render_expert_at (const SyProfile              *profile,
                                         int                           chart,
                                         const SyProfileRenderOptions *opts,
-                                        const SyRenderStyle          *style,
-                                        double                        width,
-                                        double                        height,
-                                        double                        x,
-                                        double                        y,
-                                        int                          *moe,
-                                        int                          *expert);
+                                        const double                  point[2],
+                                        int                           cell[2]);
 
 G_END_DECLS

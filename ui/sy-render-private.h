@@ -20,6 +20,33 @@ typedef struct
   double x, y, w, h;
 } SyRect;
 
+typedef struct
+{
+  double x, y;
+} SyPoint;
+
+/* A range of values [lo, hi], integers only where @integer: what an
+ * axis or a colour bar shows. */
+typedef struct
+{
+  double   lo;
+  double   hi;
+  gboolean integer;
+} SyScale;
+
+/* The token columns of a grid that get a label: @first to @last (the
+ * visible ones), token t centred on @origin_x + (t + 0.5) @cell_w, every
+ * @stride-th and always @selected. */
+typedef struct
+{
+  int    first;
+  int    last;
+  double origin_x;
+  double cell_w;
+  int    stride;
+  int    selected;
+} SyTokenColumns;
+
 /* A label: text drawn with the style's font at @size times its base size,
  * anchored at (x, y) by (xalign, yalign) (0 = left/top, 1 = right/bottom)
  * in a frame rotated by @angle (radians, counter-clockwise negative as in
@@ -42,10 +69,9 @@ double       _sy_px            (const SyRenderStyle *style,
                                 double               v);
 void         _sy_set_color     (cairo_t             *cr,
                                 const SyColor       *color);
-void         _sy_fill_background (cairo_t           *cr,
-                                const SyRenderStyle *style,
-                                double               width,
-                                double               height);
+/* How every renderer starts: @target with the light style where it has
+ * none, its background painted. */
+SyRenderTarget _sy_render_begin (const SyRenderTarget *target);
 
 /* Size of a label, measured with the same font options the drawing uses
  * (metric hinting off) so that layout is identical on every surface. */
@@ -100,62 +126,41 @@ void         _sy_draw_message  (cairo_t             *cr,
                                 double               y,
                                 double               max_width);
 
-/* A line from (x0, y0) to (x1, y1) in @color, @width wide, in dashes
- * and gaps of @dash. */
+/* A line @from @to in @color, @width wide, in dashes and gaps of @dash. */
 void         _sy_dashed_line   (cairo_t             *cr,
                                 const SyColor       *color,
                                 double               width,
                                 double               dash,
-                                double               x0,
-                                double               y0,
-                                double               x1,
-                                double               y1);
-/* Diagonal hatch lines inside a rectangle. */
-void         _sy_hatch         (cairo_t             *cr,
-                                double               x,
-                                double               y,
-                                double               w,
-                                double               h,
-                                const SyColor       *color,
-                                double               spacing,
-                                double               line_width);
+                                SyPoint              from,
+                                SyPoint              to);
 /* Fills a cell the way every view draws a value: solid or hatched. */
 void         _sy_fill_cell     (cairo_t             *cr,
                                 const SyRenderStyle *style,
-                                double               x,
-                                double               y,
-                                double               w,
-                                double               h,
+                                const SyRect        *cell,
                                 const SyColor       *color,
                                 SyPattern            pattern);
 
 /* At most @max_ticks "nice" values (1, 2, 2.5, 5 × 10^n steps) covering
- * [lo, hi]; integer steps only when @integer.  Returns the count. */
-int          _sy_nice_ticks    (double               lo,
-                                double               hi,
+ * @scale (integer steps only for an integer scale).  Returns the count. */
+int          _sy_nice_ticks    (const SyScale       *scale,
                                 int                  max_ticks,
-                                gboolean             integer,
                                 double              *ticks,
                                 double              *step);
-/* Grid lines across @plot at the nice ticks of [ymin, ymax] (at most
- * @max_ticks; integers only where @integer), each labelled left of the
- * plot, and @label (or NULL) above its left edge. */
+/* Grid lines across @plot (bottom = @scale's lo) at its nice ticks (at
+ * most @max_ticks), each labelled left of the plot, and @label (or NULL)
+ * above its left edge. */
 void         _sy_draw_y_grid   (cairo_t             *cr,
                                 const SyRenderStyle *style,
                                 const SyRect        *plot,
-                                double               ymin,
-                                double               ymax,
+                                const SyScale       *scale,
                                 int                  max_ticks,
-                                gboolean             integer,
                                 const char          *label);
-/* The width of the widest label of the nice ticks of [lo, hi] (as
+/* The width of the widest label of the nice ticks of @scale (as
  * _sy_nice_ticks() picks them) at @size: what _sy_draw_y_grid() (0.8)
  * and _sy_colorbar() (0.85) write. */
 double       _sy_ticks_width   (const SyRenderStyle *style,
-                                double               lo,
-                                double               hi,
+                                const SyScale       *scale,
                                 int                  max_ticks,
-                                gboolean             integer,
                                 double               size);
 /* A value printed with as many decimals as @step needs. */
 char        *_sy_format_tick   (double               value,
@@ -171,23 +176,19 @@ char        *_sy_format_value  (double               value,
 char        *_sy_token_label   (const SyTrace       *trace,
                                 int                  t);
 
-/* A vertical colour bar with ticks and a label above; @map maps t in
- * [0, 1] to a colour.  An @integer scale of at most 17 values is drawn as
- * one block per value; others as a vector gradient.
+/* A vertical colour bar of @scale with ticks and a label above; @map
+ * maps t in [0, 1] to a colour.  An integer scale of at most 17 values is
+ * drawn as one block per value; others as a vector gradient.
  * _sy_colorbar_width() is the width it needs. */
 typedef void (*SyColorMapFunc) (double t, SyColor *out);
 
 double       _sy_colorbar_width (const SyRenderStyle *style,
-                                double               vmin,
-                                double               vmax,
-                                gboolean             integer,
+                                const SyScale       *scale,
                                 const char          *label);
 void         _sy_colorbar      (cairo_t             *cr,
                                 const SyRenderStyle *style,
                                 const SyRect        *rect,
-                                double               vmin,
-                                double               vmax,
-                                gboolean             integer,
+                                const SyScale       *scale,
                                 SyColorMapFunc       map,
                                 const char          *label);
 
@@ -201,20 +202,14 @@ void         _sy_draw_title    (cairo_t             *cr,
                                 double               width);
 /* "model · router · T tokens × L MoE layers" */
 char        *_sy_trace_subtitle (const SyTrace      *trace);
-/* The labels of tokens @first to @last of @trace at @y, each centred
- * on its column (@origin_x + (t + 0.5) @cell_w): every @stride-th and
- * always @selected, which is bold in the accent colour. */
-void         _sy_draw_token_labels (cairo_t             *cr,
-                                    const SyRenderStyle *style,
-                                    const SyTrace       *trace,
-                                    int                  first,
-                                    int                  last,
-                                    double               origin_x,
-                                    double               cell_w,
-                                    int                  stride,
-                                    int                  selected,
-                                    double               y,
-                                    SyTextOpts          *text);
+/* The labels of @trace's tokens in @cols at @y, the selected one bold
+ * in the accent colour. */
+void         _sy_draw_token_labels (cairo_t              *cr,
+                                    const SyRenderStyle  *style,
+                                    const SyTrace        *trace,
+                                    const SyTokenColumns *cols,
+                                    double                y,
+                                    SyTextOpts           *text);
 /* _sy_draw_title() with @trace's subtitle. */
 void         _sy_draw_trace_title (cairo_t             *cr,
                                    const SyRenderStyle *style,

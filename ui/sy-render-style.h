@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <cairo.h>
 #include <glib.h>
 
 #include "sy-colormap.h"
@@ -30,6 +31,17 @@ typedef struct
   double   font_size;    /* base size of labels, in user units (px at scale 1) */
   double   scale;        /* multiplies sizes, line widths and paddings */
 } SyRenderStyle;
+
+/* Where a renderer draws: the cairo context (NULL where only the layout
+ * is wanted), the style (NULL: the light preset) and the size of the
+ * picture in user units, from (0, 0). */
+typedef struct
+{
+  cairo_t             *cr;
+  const SyRenderStyle *style;
+  double               width;
+  double               height;
+} SyRenderTarget;
 
 void                  sy_render_style_init_light (SyRenderStyle *style);
 void                  sy_render_style_init_dark  (SyRenderStyle *style);

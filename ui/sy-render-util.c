@@ -26,17 +26,19 @@ _sy_set_color (cairo_t       *cr,
   cairo_set_source_rgba (cr, color->r, color->g, color->b, color->a);
 }
 
-void
-_sy_fill_background (cairo_t             *cr,
-                     const SyRenderStyle *style,
-                     double               width,
-                     double               height)
+SyRenderTarget
+_sy_render_begin (const SyRenderTarget *target)
 {
-  cairo_save (cr);
-  _sy_set_color (cr, &style->background);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_fill (cr);
-  cairo_restore (cr);
+  SyRenderTarget t = *target;
+
+  if (t.style == NULL)
+    t.style = sy_render_style_light ();
+  cairo_save (t.cr);
+  _sy_set_color (t.cr, &t.style->background);
+  cairo_rectangle (t.cr, 0, 0, t.width, t.height);
+  cairo_fill (t.cr);
+  cairo_restore (t.cr);
+  return t;
 }
 
 static void
@@ -328,31 +330,29 @@ _sy_dashed_line (cairo_t       *cr,
                  const SyColor *color,
                  double         width,
                  double         dash,
-                 double         x0,
-                 double         y0,
-                 double         x1,
-                 double         y1)
+                 SyPoint        from,
+                 SyPoint        to)
 {
   cairo_save (cr);
   _sy_set_color (cr, color);
   cairo_set_line_width (cr, width);
   cairo_set_dash (cr, &dash, 1, 0);
-  cairo_move_to (cr, x0, y0);
-  cairo_line_to (cr, x1, y1);
+  cairo_move_to (cr, from.x, from.y);
+  cairo_line_to (cr, to.x, to.y);
   cairo_stroke (cr);
   cairo_restore (cr);
 }
 
-void
-_sy_hatch (cairo_t       *cr,
-           double         x,
-           double         y,
-           double         w,
-           double         h,
-           const SyColor *color,
-           double         spacing,
-           double         line_width)
+/* Diagonal hatch lines inside @r. */
+static void
+hatch (cairo_t       *cr,
+       const SyRect  *r,
+       const SyColor *color,
+       double         spacing,
+       double         line_width)
 {
+  double x = r->x, y = r->y, w = r->w, h = r->h;
+
   if (w <= 0 || h <= 0 || spacing <= 0)
     return;
   cairo_save (cr);
@@ -372,15 +372,12 @@ _sy_hatch (cairo_t       *cr,
 void
 _sy_fill_cell (cairo_t             *cr,
                const SyRenderStyle *style,
-               double               x,
-               double               y,
-               double               w,
-               double               h,
+               const SyRect        *cell,
                const SyColor       *color,
                SyPattern            pattern)
 {
   _sy_set_color (cr, color);
-  cairo_rectangle (cr, x, y, w, h);
+  cairo_rectangle (cr, cell->x, cell->y, cell->w, cell->h);
   cairo_fill (cr);
   if (pattern == SY_PATTERN_HATCH)
     {
@@ -388,20 +385,19 @@ _sy_fill_cell (cairo_t             *cr,
 
       sy_color_text_on (color, &line);
       line.a = 0.45;
-      _sy_hatch (cr, x, y, w, h, &line, MAX (_sy_px (style, 5), 3), MAX (_sy_px (style, 1), 0.5));
+      hatch (cr, cell, &line, MAX (_sy_px (style, 5), 3), MAX (_sy_px (style, 1), 0.5));
     }
 }
 
 int
-_sy_nice_ticks (double    lo,
-                double    hi,
-                int       max_ticks,
-                gboolean  integer,
-                double   *ticks,
-                double   *step_out)
+_sy_nice_ticks (const SyScale *scale,
+                int            max_ticks,
+                double        *ticks,
+                double        *step_out)
 {
   static const double steps[] = { 1, 2, 2.5, 5 };
-  double range, magnitude, step = 1;
+  double lo = scale->lo, hi = scale->hi, range, magnitude, step = 1;
+  gboolean integer = scale->integer;
   int n = 0;
 
   max_ticks = CLAMP (max_ticks, 2, SY_MAX_TICKS);
@@ -454,14 +450,12 @@ _sy_nice_ticks (double    lo,
 
 double
 _sy_ticks_width (const SyRenderStyle *style,
-                 double               lo,
-                 double               hi,
+                 const SyScale       *scale,
                  int                  max_ticks,
-                 gboolean             integer,
                  double               size)
 {
   double ticks[SY_MAX_TICKS], step, widest = 0, w;
-  int n = _sy_nice_ticks (lo, hi, max_ticks, integer, ticks, &step);
+  int n = _sy_nice_ticks (scale, max_ticks, ticks, &step);
 
   for (int i = 0; i < n; i++)
     {
@@ -477,15 +471,13 @@ void
 _sy_draw_y_grid (cairo_t             *cr,
                  const SyRenderStyle *style,
                  const SyRect        *p,
-                 double               ymin,
-                 double               ymax,
+                 const SyScale       *scale,
                  int                  max_ticks,
-                 gboolean             integer,
                  const char          *label)
 {
   SyTextOpts t = SY_TEXT_OPTS_INIT;
-  double ticks[SY_MAX_TICKS], step;
-  int n = _sy_nice_ticks (ymin, ymax, max_ticks, integer, ticks, &step);
+  double ticks[SY_MAX_TICKS], step, ymin = scale->lo, ymax = scale->hi;
+  int n = _sy_nice_ticks (scale, max_ticks, ticks, &step);
 
   t.size = 0.8;
   t.xalign = 1;
@@ -602,13 +594,10 @@ bar_width (const SyRenderStyle *style)
 
 double
 _sy_colorbar_width (const SyRenderStyle *style,
-                    double               vmin,
-                    double               vmax,
-                    gboolean             integer,
+                    const SyScale       *scale,
                     const char          *label)
 {
-  double w = bar_width (style) + _sy_px (style, 6)
-             + _sy_ticks_width (style, vmin, vmax, 6, integer, 0.85);
+  double w = bar_width (style) + _sy_px (style, 6) + _sy_ticks_width (style, scale, 6, 0.85);
 
   if (label)
     {
@@ -624,13 +613,12 @@ void
 _sy_colorbar (cairo_t             *cr,
               const SyRenderStyle *style,
               const SyRect        *rect,
-              double               vmin,
-              double               vmax,
-              gboolean             integer,
+              const SyScale       *scale,
               SyColorMapFunc       map,
               const char          *label)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
+  double vmin = scale->lo, vmax = scale->hi;
   double ticks[SY_MAX_TICKS], step, y0 = rect->y, h = rect->h, bw = bar_width (style);
   gboolean stepped;
   int n;
@@ -649,7 +637,7 @@ _sy_colorbar (cairo_t             *cr,
   if (h <= 4)
     return;
 
-  stepped = integer && vmax > vmin && vmax - vmin <= 16;
+  stepped = scale->integer && vmax > vmin && vmax - vmin <= 16;
   if (stepped)
     {
       /* Few integer values (K): one block per value, labelled at its centre. */
@@ -693,8 +681,8 @@ _sy_colorbar (cairo_t             *cr,
   cairo_stroke (cr);
   cairo_restore (cr);
 
-  n = _sy_nice_ticks (vmin, vmax, MAX (2, MIN (stepped ? 17 : 6, (int) (h / _sy_px (style, stepped ? 16 : 24)))),
-                      integer, ticks, &step);
+  n = _sy_nice_ticks (scale, MAX (2, MIN (stepped ? 17 : 6, (int) (h / _sy_px (style, stepped ? 16 : 24)))),
+                      ticks, &step);
   text.yalign = 0.5;
   text.color = &style->foreground;
   for (int i = 0; i < n; i++)
@@ -770,29 +758,24 @@ _sy_trace_subtitle (const SyTrace *trace)
 }
 
 void
-_sy_draw_token_labels (cairo_t             *cr,
-                       const SyRenderStyle *style,
-                       const SyTrace       *trace,
-                       int                  first,
-                       int                  last,
-                       double               origin_x,
-                       double               cell_w,
-                       int                  stride,
-                       int                  selected,
-                       double               y,
-                       SyTextOpts          *text)
+_sy_draw_token_labels (cairo_t              *cr,
+                       const SyRenderStyle  *style,
+                       const SyTrace        *trace,
+                       const SyTokenColumns *cols,
+                       double                y,
+                       SyTextOpts           *text)
 {
-  for (int t = first; t <= last; t++)
+  for (int t = cols->first; t <= cols->last; t++)
     {
       g_autofree char *s = NULL;
-      gboolean sel = t == selected;
+      gboolean sel = t == cols->selected;
 
-      if (t % stride != 0 && !sel)
+      if (t % cols->stride != 0 && !sel)
         continue;
       s = _sy_token_label (trace, t);
       text->bold = sel;
       text->color = sel ? &style->accent : &style->foreground;
-      _sy_draw_text (cr, style, s, origin_x + (t + 0.5) * cell_w, y, text);
+      _sy_draw_text (cr, style, s, cols->origin_x + (t + 0.5) * cols->cell_w, y, text);
     }
 }
 

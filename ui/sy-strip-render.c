@@ -256,12 +256,11 @@ ends_line (const SyTrace *trace,
 }
 
 SyStripLayout *
-sy_strip_layout_new (const SyTrace        *trace,
-                     const SyStripOptions *opts,
-                     const SyRenderStyle  *style,
-                     double                width,
-                     double                height)
+sy_strip_layout_new (const SyRenderTarget *target,
+                     const SyTrace        *trace,
+                     const SyStripOptions *opts)
 {
+  const SyRenderStyle *style = target->style;
   SyStripLayout *layout = g_new0 (SyStripLayout, 1);
   double margin = _sy_px (style, 12), pad_x = _sy_px (style, 4), pad_y = _sy_px (style, 3);
   double line_gap = _sy_px (style, 6), space = _sy_px (style, 6), tight = _sy_px (style, 2);
@@ -272,21 +271,21 @@ sy_strip_layout_new (const SyTrace        *trace,
   layout->boxes = g_new0 (SyStripBox, MAX (trace->n_tokens, 1));
   layout->text_x = margin;
   layout->text_y = margin + (opts->show_title ? _sy_title_height (style) : 0);
-  right = width - margin;
+  right = target->width - margin;
   if (opts->show_legend)
     {
       double vmin, vmax;
 
       sy_strip_scale (trace, opts, &vmin, &vmax);
-      layout->legend_w = _sy_colorbar_width (style, vmin, vmax, FALSE, legend_label (opts->measure));
+      layout->legend_w = _sy_colorbar_width (style, &(SyScale) { vmin, vmax, FALSE }, legend_label (opts->measure));
       layout->legend_x = right - layout->legend_w;
       layout->legend_y = layout->text_y;
-      layout->legend_h = MIN (_sy_px (style, 160), height - margin - layout->text_y);
+      layout->legend_h = MIN (_sy_px (style, 160), target->height - margin - layout->text_y);
       layout->legend_h = MAX (layout->legend_h, 0);
       right = layout->legend_x - _sy_px (style, 16);
     }
   layout->text_w = MAX (right - layout->text_x, 1);
-  bottom = height - margin;
+  bottom = target->height - margin;
 
   _sy_text_size (style, "Ag", TOKEN_SIZE, FALSE, NULL, &th);
   box_h = th + 2 * pad_y;
@@ -326,12 +325,13 @@ sy_strip_layout_new (const SyTrace        *trace,
 }
 
 double
-sy_strip_natural_height (const SyTrace        *trace,
-                         const SyStripOptions *opts,
-                         const SyRenderStyle  *style,
-                         double                width)
+sy_strip_natural_height (const SyRenderTarget *target,
+                         const SyTrace        *trace,
+                         const SyStripOptions *opts)
 {
-  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (trace, opts, style, width, 1e6);
+  const SyRenderStyle *style = target->style;
+  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (&(SyRenderTarget) { NULL, style, target->width, 1e6 },
+                                                          trace, opts);
   double h = layout->text_y + layout->content_h;
 
   if (opts->show_legend)
@@ -381,38 +381,37 @@ rounded_rect (cairo_t *cr,
 }
 
 void
-sy_strip_render (cairo_t              *cr,
+sy_strip_render (const SyRenderTarget *target,
                  const SyTrace        *trace,
-                 const SyStripOptions *opts,
-                 const SyRenderStyle  *style,
-                 double                width,
-                 double                height)
+                 const SyStripOptions *opts)
 {
   SyStripOptions defaults;
   g_autoptr (SyStripLayout) layout = NULL;
   SyTextOpts text = SY_TEXT_OPTS_INIT;
+  SyRenderTarget rt;
+  cairo_t *cr = target->cr;
+  const SyRenderStyle *style;
   double radius, vmin, vmax, cx0, cy0, cx1, cy1;
 
   g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
   if (opts == NULL)
     {
       sy_strip_options_init (&defaults);
       opts = &defaults;
     }
-  _sy_fill_background (cr, style, width, height);
+  rt = _sy_render_begin (target);
+  style = rt.style;
   if (trace == NULL)
     return;
   if (opts->show_title)
-    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : measure_title (opts->measure), width);
+    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : measure_title (opts->measure), rt.width);
   if (trace->n_tokens == 0)
     {
-      _sy_draw_message (cr, style, _("No tokens"), width / 2, height / 2, 0);
+      _sy_draw_message (cr, style, _("No tokens"), rt.width / 2, rt.height / 2, 0);
       return;
     }
 
-  layout = sy_strip_layout_new (trace, opts, style, width, height);
+  layout = sy_strip_layout_new (&rt, trace, opts);
   sy_strip_scale (trace, opts, &vmin, &vmax);
   /* only the tokens inside the clip: a long text's strip is scrolled */
   cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
@@ -435,7 +434,7 @@ sy_strip_render (cairo_t              *cr,
       cairo_save (cr);
       rounded_rect (cr, b->x, b->y, b->w, b->h, radius);
       cairo_clip (cr);
-      _sy_fill_cell (cr, style, b->x, b->y, b->w, b->h, &c, pattern);
+      _sy_fill_cell (cr, style, &(SyRect) { b->x, b->y, b->w, b->h }, &c, pattern);
       cairo_restore (cr);
       sy_color_text_on (&c, &fg);
       s = _sy_token_label (trace, t);
@@ -486,12 +485,13 @@ sy_strip_render (cairo_t              *cr,
       text.yalign = 1;
       text.max_width = 0;
       text.color = &style->muted;
-      _sy_draw_text (cr, style, more, layout->text_x + layout->text_w, height - _sy_px (style, 4), &text);
+      _sy_draw_text (cr, style, more, layout->text_x + layout->text_w, rt.height - _sy_px (style, 4), &text);
     }
   if (opts->show_legend)
     {
       SyRect r = { layout->legend_x, layout->legend_y, layout->legend_w, layout->legend_h };
 
-      _sy_colorbar (cr, style, &r, vmin, vmax, FALSE, sy_colormap_sequential, legend_label (opts->measure));
+      _sy_colorbar (cr, style, &r, &(SyScale) { vmin, vmax, FALSE }, sy_colormap_sequential,
+                    legend_label (opts->measure));
     }
 }

@@ -81,28 +81,23 @@ SyPattern       sy_strip_token_color   (const SyTrace        *trace,
 char           *sy_strip_describe      (const SyTrace        *trace,
                                         int                   t);
 
-SyStripLayout  *sy_strip_layout_new    (const SyTrace        *trace,
-                                        const SyStripOptions *opts,
-                                        const SyRenderStyle  *style,
-                                        double                width,
-                                        double                height);
+SyStripLayout  *sy_strip_layout_new    (const SyRenderTarget *target,
+                                        const SyTrace        *trace,
+                                        const SyStripOptions *opts);
 void            sy_strip_layout_free   (SyStripLayout        *layout);
-/* The height the whole text (and the legend) needs at @width. */
-double          sy_strip_natural_height (const SyTrace        *trace,
-                                         const SyStripOptions *opts,
-                                         const SyRenderStyle  *style,
-                                         double                width);
+/* The height the whole text (and the legend) needs at @target's width
+ * (its height is not read). */
+double          sy_strip_natural_height (const SyRenderTarget *target,
+                                         const SyTrace        *trace,
+                                         const SyStripOptions *opts);
 /* The token under (x, y), or -1. */
 int             sy_strip_hit           (const SyStripLayout  *layout,
                                         double                x,
                                         double                y);
 
-void            sy_strip_render        (cairo_t              *cr,
+void            sy_strip_render        (const SyRenderTarget *target,
                                         const SyTrace        *trace,
-                                        const SyStripOptions *opts,
-                                        const SyRenderStyle  *style,
-                                        double                width,
-                                        double                height);
+                                        const SyStripOptions *opts);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyStripLayout, sy_strip_layout_free)
 

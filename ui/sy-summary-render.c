@@ -107,7 +107,7 @@ chart_ymax (const SyTrace    *trace,
     hi = 1;
   {
     double ticks[SY_MAX_TICKS], step;
-    int nt = _sy_nice_ticks (0, hi, 5, id == SY_SUMMARY_CHART_LOAD, ticks, &step);
+    int nt = _sy_nice_ticks (&(SyScale) { 0, hi, id == SY_SUMMARY_CHART_LOAD }, 5, ticks, &step);
 
     /* round up to the next tick */
     if (nt > 0 && ticks[nt - 1] < hi - 1e-9)
@@ -157,7 +157,7 @@ plot_rect (const SyRenderStyle *style,
            gboolean             integer,
            SySummaryChart      *plot)
 {
-  double tick_w = _sy_ticks_width (style, 0, ymax, 6, integer, 0.8);
+  double tick_w = _sy_ticks_width (style, &(SyScale) { 0, ymax, integer }, 6, 0.8);
   double small_h = _sy_text_height (style, 0.8);
 
   plot->ox = outer->x;
@@ -177,20 +177,20 @@ headline_height (const SyRenderStyle *style)
 }
 
 void
-sy_summary_layout (const SyTrace          *trace,
+sy_summary_layout (const SyRenderTarget   *target,
+                   const SyTrace          *trace,
                    const SySummaryOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height,
                    SySummaryLayout        *layout)
 {
+  const SyRenderStyle *style = target->style;
   double margin = _sy_px (style, 12);
   SyRect outer[SY_SUMMARY_N_CHARTS];
 
   memset (layout, 0, sizeof *layout);
   layout->headline_y = margin + (opts->show_title ? _sy_title_height (style) : 0);
   layout->headline_h = headline_height (style);
-  chart_outer (style, width, layout->headline_y + layout->headline_h + _sy_px (style, 18), height, outer);
+  chart_outer (style, target->width, layout->headline_y + layout->headline_h + _sy_px (style, 18), target->height,
+               outer);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
     {
       int n;
@@ -227,13 +227,14 @@ sy_summary_hit (const SySummaryLayout *layout,
   return FALSE;
 }
 
+/* The run's numbers in a row at @y. */
 static void
-draw_headline (cairo_t             *cr,
-               const SyTrace       *trace,
-               const SyRenderStyle *style,
-               double               width,
-               double               y)
+draw_headline (const SyRenderTarget *t,
+               const SyTrace        *trace,
+               double                y)
 {
+  cairo_t *cr = t->cr;
+  const SyRenderStyle *style = t->style;
   double margin = _sy_px (style, 12), small_h = _sy_text_height (style, 0.8);
   g_autofree char *ppl = isfinite (trace->perplexity) ? g_strdup_printf ("%.2f", trace->perplexity) : g_strdup ("–");
   g_autofree char *avg_k = g_strdup_printf ("%.2f", trace->avg_k);
@@ -245,7 +246,7 @@ draw_headline (cairo_t             *cr,
   const char *labels[] = { _("perplexity"), k_label, _("active params / token"), _("FLOPs / token"),
                            _("time of last run") };
   const char *values[] = { ppl, avg_k, params, flops, time };
-  double cw = (width - 2 * margin) / G_N_ELEMENTS (labels);
+  double cw = (t->width - 2 * margin) / G_N_ELEMENTS (labels);
   SyTextOpts text = SY_TEXT_OPTS_INIT;
 
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
@@ -264,128 +265,126 @@ draw_headline (cairo_t             *cr,
     }
 }
 
+/* One chart being drawn: where, its values and their scale, and the
+ * reference line (NaN: none). */
+typedef struct
+{
+  cairo_t              *cr;
+  const SyTrace        *trace;
+  const SyRenderStyle  *style;
+  SySummaryChartId      id;
+  const SySummaryChart *p;
+  const double         *v;
+  int                   n;
+  double                ymax;
+  double                ref;
+  const char           *ref_label;
+} ChartDrawing;
+
 /* The bars, the layer budgets as marks and the reference as a dashed
  * line. */
 static void
-draw_chart_bars (cairo_t              *cr,
-                 const SyTrace        *trace,
-                 const SyRenderStyle  *style,
-                 SySummaryChartId      id,
-                 const SySummaryChart *p,
-                 const double         *v,
-                 int                   n,
-                 double                ymax,
-                 double                ref)
+draw_chart_bars (const ChartDrawing *ch)
 {
-  double slot = p->w / n;
+  double slot = ch->p->w / ch->n;
 
-  _sy_set_color (cr, &style->bar);
-  for (int i = 0; i < n; i++)
+  _sy_set_color (ch->cr, &ch->style->bar);
+  for (int i = 0; i < ch->n; i++)
     {
-      double h = CLAMP (v[i] / ymax, 0, 1) * p->h;
+      double h = CLAMP (ch->v[i] / ch->ymax, 0, 1) * ch->p->h;
 
-      cairo_rectangle (cr, p->x + i * slot + slot * 0.12, p->y + p->h - h, MAX (slot * 0.76, 0.5), h);
+      cairo_rectangle (ch->cr, ch->p->x + i * slot + slot * 0.12, ch->p->y + ch->p->h - h, MAX (slot * 0.76, 0.5), h);
     }
-  cairo_fill (cr);
-  if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
+  cairo_fill (ch->cr);
+  if (ch->id == SY_SUMMARY_CHART_AVG_K && has_budgets (ch->trace))
     {
-      _sy_set_color (cr, &style->accent);
-      cairo_set_line_width (cr, _sy_px (style, 2.5));
-      for (int i = 0; i < n; i++)
+      _sy_set_color (ch->cr, &ch->style->accent);
+      cairo_set_line_width (ch->cr, _sy_px (ch->style, 2.5));
+      for (int i = 0; i < ch->n; i++)
         {
-          double y = p->y + p->h - CLAMP (trace->layers[i].budget / ymax, 0, 1) * p->h;
+          double y = ch->p->y + ch->p->h - CLAMP (ch->trace->layers[i].budget / ch->ymax, 0, 1) * ch->p->h;
 
-          cairo_move_to (cr, p->x + i * slot + slot * 0.05, y);
-          cairo_line_to (cr, p->x + (i + 0.95) * slot, y);
+          cairo_move_to (ch->cr, ch->p->x + i * slot + slot * 0.05, y);
+          cairo_line_to (ch->cr, ch->p->x + (i + 0.95) * slot, y);
         }
-      cairo_stroke (cr);
+      cairo_stroke (ch->cr);
     }
-  if (!isnan (ref))
+  if (!isnan (ch->ref))
     {
-      double y = p->y + p->h - CLAMP (ref / ymax, 0, 1) * p->h;
+      double y = ch->p->y + ch->p->h - CLAMP (ch->ref / ch->ymax, 0, 1) * ch->p->h;
 
-      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       p->x, y, p->x + p->w, y);
+      _sy_dashed_line (ch->cr, &ch->style->foreground, _sy_px (ch->style, 1.2), _sy_px (ch->style, 4),
+                       (SyPoint) { ch->p->x, y }, (SyPoint) { ch->p->x + ch->p->w, y });
     }
 }
 
 /* The key under the title: bars, budgets, the reference line. */
 static void
-draw_chart_key (cairo_t              *cr,
-                const SyTrace        *trace,
-                const SyRenderStyle  *style,
-                SySummaryChartId      id,
-                const SySummaryChart *p,
-                double                ref,
-                const char           *ref_label)
+draw_chart_key (const ChartDrawing *ch)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double small_h = _sy_text_height (style, 0.8);
-  double ky = p->y - small_h - _sy_px (style, 8), sw = _sy_px (style, 10), x = p->ox;
+  double small_h = _sy_text_height (ch->style, 0.8);
+  double ky = ch->p->y - small_h - _sy_px (ch->style, 8), sw = _sy_px (ch->style, 10), x = ch->p->ox;
 
   text.size = 0.8;
   text.yalign = 0.5;
-  text.color = &style->muted;
-  _sy_set_color (cr, &style->bar);
-  cairo_rectangle (cr, x, ky + small_h / 2 - sw / 2, sw, sw);
-  cairo_fill (cr);
-  x += sw + _sy_px (style, 4);
-  x += _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_AVG_K ? _("mean K") :
-                                 id == SY_SUMMARY_CHART_LOAD ? _("tokens") : _("ms"),
-                      x, ky + small_h / 2, &text) + _sy_px (style, 12);
-  if (id == SY_SUMMARY_CHART_AVG_K && has_budgets (trace))
+  text.color = &ch->style->muted;
+  _sy_set_color (ch->cr, &ch->style->bar);
+  cairo_rectangle (ch->cr, x, ky + small_h / 2 - sw / 2, sw, sw);
+  cairo_fill (ch->cr);
+  x += sw + _sy_px (ch->style, 4);
+  x += _sy_draw_text (ch->cr, ch->style, ch->id == SY_SUMMARY_CHART_AVG_K ? _("mean K") :
+                                 ch->id == SY_SUMMARY_CHART_LOAD ? _("tokens") : _("ms"),
+                      x, ky + small_h / 2, &text) + _sy_px (ch->style, 12);
+  if (ch->id == SY_SUMMARY_CHART_AVG_K && has_budgets (ch->trace))
     {
-      _sy_set_color (cr, &style->accent);
-      cairo_set_line_width (cr, _sy_px (style, 2.5));
-      cairo_move_to (cr, x, ky + small_h / 2);
-      cairo_line_to (cr, x + sw, ky + small_h / 2);
-      cairo_stroke (cr);
-      x += sw + _sy_px (style, 4);
-      x += _sy_draw_text (cr, style, _("budget"), x, ky + small_h / 2, &text) + _sy_px (style, 12);
+      _sy_set_color (ch->cr, &ch->style->accent);
+      cairo_set_line_width (ch->cr, _sy_px (ch->style, 2.5));
+      cairo_move_to (ch->cr, x, ky + small_h / 2);
+      cairo_line_to (ch->cr, x + sw, ky + small_h / 2);
+      cairo_stroke (ch->cr);
+      x += sw + _sy_px (ch->style, 4);
+      x += _sy_draw_text (ch->cr, ch->style, _("budget"), x, ky + small_h / 2, &text) + _sy_px (ch->style, 12);
     }
-  if (ref_label)
+  if (ch->ref_label)
     {
-      g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ref_label, ref)
-                                                       : g_strdup (ref_label);
+      g_autofree char *s = ch->id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%s (%.1f)", ch->ref_label, ch->ref)
+                                                       : g_strdup (ch->ref_label);
 
-      _sy_dashed_line (cr, &style->foreground, _sy_px (style, 1.2), _sy_px (style, 4),
-                       x, ky + small_h / 2, x + sw * 1.5, ky + small_h / 2);
-      x += sw * 1.5 + _sy_px (style, 4);
-      _sy_draw_text (cr, style, s, x, ky + small_h / 2, &text);
+      _sy_dashed_line (ch->cr, &ch->style->foreground, _sy_px (ch->style, 1.2), _sy_px (ch->style, 4),
+                       (SyPoint) { x, ky + small_h / 2 }, (SyPoint) { x + sw * 1.5, ky + small_h / 2 });
+      x += sw * 1.5 + _sy_px (ch->style, 4);
+      _sy_draw_text (ch->cr, ch->style, s, x, ky + small_h / 2, &text);
     }
 }
 
 /* Labels under the bars (every stride-th where they are narrow) and the
  * axis title. */
 static void
-draw_chart_x_labels (cairo_t              *cr,
-                     const SyTrace        *trace,
-                     const SyRenderStyle  *style,
-                     SySummaryChartId      id,
-                     const SySummaryChart *p,
-                     int                   n)
+draw_chart_x_labels (const ChartDrawing *ch)
 {
   SyTextOpts text = SY_TEXT_OPTS_INIT;
-  double slot = p->w / n, small_h = _sy_text_height (style, 0.8), tw;
+  double slot = ch->p->w / ch->n, small_h = _sy_text_height (ch->style, 0.8), tw;
   int stride = 1;
 
-  _sy_text_size (style, id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
-  while (stride * slot < tw + _sy_px (style, 4))
+  _sy_text_size (ch->style, ch->id == SY_SUMMARY_CHART_LOAD ? "000" : "L00", 0.8, FALSE, &tw, NULL);
+  while (stride * slot < tw + _sy_px (ch->style, 4))
     stride = stride < 2 ? 2 : stride < 4 ? 4 : stride < 5 ? 5 : stride < 8 ? 8 : stride * 2;
   text.size = 0.8;
   text.xalign = 0.5;
   text.yalign = 0;
-  text.color = &style->foreground;
-  for (int i = 0; i < n; i += stride)
+  text.color = &ch->style->foreground;
+  for (int i = 0; i < ch->n; i += stride)
     {
-      g_autofree char *s = id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%d", i)
-                                                       : g_strdup_printf ("L%d", trace->layers[i].layer);
+      g_autofree char *s = ch->id == SY_SUMMARY_CHART_LOAD ? g_strdup_printf ("%d", i)
+                                                       : g_strdup_printf ("L%d", ch->trace->layers[i].layer);
 
-      _sy_draw_text (cr, style, s, p->x + (i + 0.5) * slot, p->y + p->h + _sy_px (style, 3), &text);
+      _sy_draw_text (ch->cr, ch->style, s, ch->p->x + (i + 0.5) * slot, ch->p->y + ch->p->h + _sy_px (ch->style, 3),
+                     &text);
     }
-  text.color = &style->muted;
-  _sy_draw_text (cr, style, id == SY_SUMMARY_CHART_LOAD ? _("Expert") : _("Layer"),
-                 p->x + p->w / 2, p->y + p->h + small_h + _sy_px (style, 6), &text);
+  text.color = &ch->style->muted;
+  _sy_draw_text (ch->cr, ch->style, ch->id == SY_SUMMARY_CHART_LOAD ? _("Expert") : _("Layer"),
+                 ch->p->x + ch->p->w / 2, ch->p->y + ch->p->h + small_h + _sy_px (ch->style, 6), &text);
 }
 
 static void
@@ -437,39 +436,39 @@ draw_chart (cairo_t              *cr,
                      p->x + p->w / 2, p->y + p->h / 2, &text);
       return;
     }
-  _sy_draw_y_grid (cr, style, &plot, 0, ymax, MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))),
-                   id == SY_SUMMARY_CHART_LOAD, NULL);
-  draw_chart_bars (cr, trace, style, id, p, v, n, ymax, ref);
-  draw_chart_key (cr, trace, style, id, p, ref, ref_label);
-  draw_chart_x_labels (cr, trace, style, id, p, n);
+  _sy_draw_y_grid (cr, style, &plot, &(SyScale) { 0, ymax, id == SY_SUMMARY_CHART_LOAD },
+                   MAX (2, MIN (6, (int) (p->h / _sy_px (style, 18)))), NULL);
+  {
+    ChartDrawing ch = { cr, trace, style, id, p, v, n, ymax, ref, ref_label };
+
+    draw_chart_bars (&ch);
+    draw_chart_key (&ch);
+    draw_chart_x_labels (&ch);
+  }
 }
 
 void
-sy_summary_render (cairo_t                *cr,
+sy_summary_render (const SyRenderTarget   *target,
                    const SyTrace          *trace,
-                   const SySummaryOptions *opts,
-                   const SyRenderStyle    *style,
-                   double                  width,
-                   double                  height)
+                   const SySummaryOptions *opts)
 {
   SySummaryOptions defaults;
   SySummaryLayout layout;
+  SyRenderTarget rt;
 
-  g_return_if_fail (cr != NULL);
-  if (style == NULL)
-    style = sy_render_style_light ();
+  g_return_if_fail (target->cr != NULL);
   if (opts == NULL)
     {
       sy_summary_options_init (&defaults);
       opts = &defaults;
     }
-  _sy_fill_background (cr, style, width, height);
+  rt = _sy_render_begin (target);
   if (trace == NULL)
     return;
   if (opts->show_title)
-    _sy_draw_trace_title (cr, style, trace, opts->title ? opts->title : _("Run summary"), width);
-  sy_summary_layout (trace, opts, style, width, height, &layout);
-  draw_headline (cr, trace, style, width, layout.headline_y);
+    _sy_draw_trace_title (rt.cr, rt.style, trace, opts->title ? opts->title : _("Run summary"), rt.width);
+  sy_summary_layout (&rt, trace, opts, &layout);
+  draw_headline (&rt, trace, layout.headline_y);
   for (int c = 0; c < SY_SUMMARY_N_CHARTS; c++)
-    draw_chart (cr, trace, style, c, &layout.charts[c]);
+    draw_chart (rt.cr, trace, rt.style, c, &layout.charts[c]);
 }

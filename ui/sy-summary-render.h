@@ -47,11 +47,9 @@ typedef struct
 } SySummaryLayout;
 
 void     sy_summary_options_init (SySummaryOptions       *opts);
-void     sy_summary_layout       (const SyTrace          *trace,
+void     sy_summary_layout       (const SyRenderTarget   *target,
+                                  const SyTrace          *trace,
                                   const SySummaryOptions *opts,
-                                  const SyRenderStyle    *style,
-                                  double                  width,
-                                  double                  height,
                                   SySummaryLayout        *layout);
 /* The chart and bar (layer, or expert for the load chart) under (x, y). */
 gboolean sy_summary_hit          (const SySummaryLayout  *layout,
@@ -63,11 +61,8 @@ gboolean sy_summary_hit          (const SySummaryLayout  *layout,
 void     sy_summary_expert_load  (const SyTrace          *trace,
                                   double                 *load);
 
-void     sy_summary_render       (cairo_t                *cr,
+void     sy_summary_render       (const SyRenderTarget   *target,
                                   const SyTrace          *trace,
-                                  const SySummaryOptions *opts,
-                                  const SyRenderStyle    *style,
-                                  double                  width,
-                                  double                  height);
+                                  const SySummaryOptions *opts);
 
 G_END_DECLS

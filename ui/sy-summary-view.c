@@ -28,7 +28,7 @@ sy_summary_view_tooltip (SyTraceView       *view,
   SySummaryChartId chart;
   int index;
 
-  sy_summary_layout (trace, &frame->opts->summary, frame->style, frame->width, frame->height, &layout);
+  sy_summary_layout (&frame->target, trace, &frame->opts->summary, &layout);
   if (!sy_summary_hit (&layout, point[0], point[1], &chart, &index))
     return NULL;
   switch (chart)

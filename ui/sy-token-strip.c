@@ -79,7 +79,8 @@ sy_token_strip_height_for_width (SyTraceView *view,
       self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
       strcmp (self->cached_style.font_family, style.font_family) != 0)
     {
-      self->cached_height = (int) MAX (80, sy_strip_natural_height (trace, &opts, &style, width));
+      self->cached_height = (int) MAX (80, sy_strip_natural_height (&(SyRenderTarget) { NULL, &style, width, 0 },
+                                                                    trace, &opts));
       self->cached_width = width;
       self->cached_measure = opts.measure;
       self->cached_style = style;

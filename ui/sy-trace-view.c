@@ -231,18 +231,27 @@ sy_trace_view_update_marks (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* The frame @self is drawn in at @style and that size: @opts gets the
- * view's options with the selection applied. */
+void
+sy_trace_view_update_flag (SyTraceView *self,
+                           gboolean    *flag,
+                           gboolean     value)
+{
+  if (*flag == !!value)
+    return;
+  *flag = !!value;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The frame @self is drawn in on @target: @opts gets the view's options
+ * with the selection applied. */
 static const SyViewFrame *
-frame_init (SyTraceView         *self,
-            const SyRenderStyle *style,
-            double               width,
-            double               height,
-            SyViewOptions       *opts,
-            SyViewFrame         *frame)
+frame_init (SyTraceView          *self,
+            const SyRenderTarget *target,
+            SyViewOptions        *opts,
+            SyViewFrame          *frame)
 {
   sy_trace_view_get_options (self, opts);
-  *frame = (SyViewFrame) { sy_trace_view_get_trace (self), opts, style, width, height };
+  *frame = (SyViewFrame) { sy_trace_view_get_trace (self), opts, *target };
   return frame;
 }
 
@@ -259,20 +268,21 @@ widget_frame (SyTraceView *self,
               WidgetFrame *data)
 {
   sy_trace_view_get_render_style (self, &data->style);
-  return frame_init (self, &data->style, gtk_widget_get_width (GTK_WIDGET (self)),
-                     gtk_widget_get_height (GTK_WIDGET (self)), &data->opts, &data->frame);
+  SyRenderTarget target = { NULL, &data->style, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)) };
+
+  return frame_init (self, &target, &data->opts, &data->frame);
 }
 
 /* Draws with the table's renderer. */
 static void
 sy_trace_view_real_draw (SyTraceView       *self,
-                         cairo_t           *cr,
                          const SyViewFrame *frame)
 {
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
 
   if (klass->info != NULL && klass->info->render != NULL)
-    klass->info->render (cr, frame);
+    klass->info->render (frame);
 }
 
 /* The (layer, token) under a point: the class's hit test, else the
@@ -292,6 +302,18 @@ hit_cell (SyTraceView       *self,
   return klass->info->hit (frame, point, cell);
 }
 
+/* The instance's column width and horizontal offset. */
+static void
+get_grid (SyTraceView  *self,
+          double      **cell_width,
+          double      **x_offset)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+
+  *cell_width = G_STRUCT_MEMBER_P (self, klass->cell_width_offset);
+  *x_offset = G_STRUCT_MEMBER_P (self, klass->x_offset_offset);
+}
+
 /* The sideways-scrolling grid's geometry now; FALSE without one. */
 static gboolean
 grid_now (SyTraceView *self,
@@ -303,7 +325,7 @@ grid_now (SyTraceView *self,
   WidgetFrame data;
   double geometry[3];
 
-  if (klass->grid_geometry == NULL || klass->get_grid == NULL || sy_trace_view_get_trace (self) == NULL)
+  if (klass->grid_geometry == NULL || klass->cell_width_offset == 0 || sy_trace_view_get_trace (self) == NULL)
     return FALSE;
   if (!klass->grid_geometry (self, widget_frame (self, &data), geometry))
     return FALSE;
@@ -322,9 +344,9 @@ sy_trace_view_clamp_grid (SyTraceView *self,
   double *cell_width, *x_offset, cw, gw, content_w;
 
   g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
-  if (klass->get_grid == NULL)
+  if (klass->cell_width_offset == 0)
     return FALSE;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   if (grid_now (self, &cw, &gw, &content_w))
     *x_offset = CLAMP (*x_offset, 0, MAX (0, content_w - gw));
   if (*cell_width == old_cell_width && *x_offset == old_x_offset)
@@ -341,12 +363,11 @@ sy_trace_view_real_scroll (SyTraceView *self,
                            double       dy,
                            gboolean     zoom)
 {
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   double *cell_width, *x_offset, cw, gw, content_w, old_cw, old_x;
 
   if (!grid_now (self, &cw, &gw, &content_w))
     return FALSE;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   old_cw = *cell_width;
   old_x = *x_offset;
   if (zoom)
@@ -369,13 +390,12 @@ static void
 sy_trace_view_real_selection_changed (SyTraceView *self)
 {
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   double *cell_width, *x_offset, cw, gw, content_w, old_x;
   int t = priv->selection ? sy_selection_get_token (priv->selection) : -1;
 
   if (t < 0 || !grid_now (self, &cw, &gw, &content_w) || cw <= 0 || gw <= 0)
     return;
-  klass->get_grid (self, &cell_width, &x_offset);
+  get_grid (self, &cell_width, &x_offset);
   old_x = *x_offset;
   if (t * cw < *x_offset)
     *x_offset = t * cw;
@@ -385,11 +405,8 @@ sy_trace_view_real_selection_changed (SyTraceView *self)
 }
 
 void
-sy_trace_view_draw (SyTraceView         *self,
-                    cairo_t             *cr,
-                    const SyRenderStyle *style,
-                    double               width,
-                    double               height)
+sy_trace_view_draw (SyTraceView          *self,
+                    const SyRenderTarget *target)
 {
   SyTraceViewClass *klass;
   SyViewOptions opts;
@@ -398,7 +415,7 @@ sy_trace_view_draw (SyTraceView         *self,
   g_return_if_fail (SY_IS_TRACE_VIEW (self));
   klass = SY_TRACE_VIEW_GET_CLASS (self);
   if (klass->draw)
-    klass->draw (self, cr, frame_init (self, style, width, height, &opts, &frame));
+    klass->draw (self, frame_init (self, target, &opts, &frame));
 }
 
 typedef struct
@@ -415,21 +432,19 @@ export_draw (cairo_t  *cr,
 {
   ExportData *data = user_data;
 
-  sy_trace_view_draw (data->view, cr, data->style, width, height);
+  sy_trace_view_draw (data->view, &(SyRenderTarget) { cr, data->style, width, height });
 }
 
 gboolean
-sy_trace_view_export (SyTraceView          *self,
-                      const char           *path,
-                      double                width,
-                      double                height,
-                      const SyRenderStyle  *style,
-                      GError              **error)
+sy_trace_view_export (SyTraceView           *self,
+                      const char            *path,
+                      const SyRenderTarget  *picture,
+                      GError               **error)
 {
-  ExportData data = { self, style ? style : sy_render_style_light () };
+  ExportData data = { self, picture->style ? picture->style : sy_render_style_light () };
 
   g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
-  return sy_render_to_file (path, width, height, 2, export_draw, &data, error);
+  return sy_render_to_file (path, picture->width, picture->height, 2, export_draw, &data, error);
 }
 
 static void
@@ -468,7 +483,7 @@ sy_trace_view_snapshot (GtkWidget   *widget,
     }
   sy_trace_view_get_render_style (self, &style);
   cr = gtk_snapshot_append_cairo (snapshot, &visible);
-  sy_trace_view_draw (self, cr, &style, width, height);
+  sy_trace_view_draw (self, &(SyRenderTarget) { cr, &style, width, height });
   cairo_destroy (cr);
 }
 

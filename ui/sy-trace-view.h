@@ -40,7 +40,6 @@ struct _SyTraceViewClass
    * the base class gives (get_options() or the instance's, with the
    * selection applied), the style and the size. */
   void      (*draw)        (SyTraceView         *self,
-                            cairo_t             *cr,
                             const SyViewFrame   *frame);
   /* The (layer, token) under @point in @cell; layer -1 keeps the
    * selected layer, token -1 keeps the selected token. */
@@ -85,13 +84,13 @@ struct _SyTraceViewClass
   /* A grid of token columns that scrolls sideways: its column width,
    * visible width and whole width now, in @geometry.  With it the base class zooms
    * (Ctrl+scroll), pans and scrolls the selected token into view,
-   * moving the column width and offset get_grid() points at. */
+   * moving the instance's column width and offset (the doubles at
+   * these G_STRUCT_OFFSETs in the instance). */
   gboolean  (*grid_geometry) (SyTraceView         *self,
                               const SyViewFrame   *frame,
                               double               geometry[3]);
-  void      (*get_grid)    (SyTraceView         *self,
-                            double             **cell_width,
-                            double             **x_offset);
+  gsize     cell_width_offset;
+  gsize     x_offset_offset;
   /* The smallest size of every instance (its size request; 0: none). */
   int       min_width;
   int       min_height;
@@ -142,18 +141,14 @@ void           sy_trace_view_set_dark         (SyTraceView    *self,
 void           sy_trace_view_get_render_style (SyTraceView    *self,
                                                SyRenderStyle  *style);
 /* Draws what the widget shows into any cairo_t (export, tests). */
-void           sy_trace_view_draw             (SyTraceView         *self,
-                                               cairo_t             *cr,
-                                               const SyRenderStyle *style,
-                                               double               width,
-                                               double               height);
-/* Writes the view to an SVG, PNG or PDF file with @style (NULL: light). */
-gboolean       sy_trace_view_export           (SyTraceView         *self,
-                                               const char          *path,
-                                               double               width,
-                                               double               height,
-                                               const SyRenderStyle *style,
-                                               GError             **error);
+void           sy_trace_view_draw             (SyTraceView          *self,
+                                               const SyRenderTarget *target);
+/* Writes the view to an SVG, PNG or PDF file of @picture's size and style
+ * (NULL: light; its cr is not used). */
+gboolean       sy_trace_view_export           (SyTraceView          *self,
+                                               const char           *path,
+                                               const SyRenderTarget *picture,
+                                               GError              **error);
 /* The tooltip text at (x, y) in widget coordinates, or NULL. */
 char          *sy_trace_view_get_tooltip_at   (SyTraceView    *self,
                                                double          x,
@@ -178,6 +173,11 @@ void           sy_trace_view_update_marks     (SyTraceView    *self,
                                                int            *first_difference,
                                                int             new_generated_from,
                                                int             new_first_difference);
+/* Sets a view's option @flag (a field of its options) to @value and
+ * redraws where it changes. */
+void           sy_trace_view_update_flag      (SyTraceView    *self,
+                                               gboolean       *flag,
+                                               gboolean        value);
 
 /* In class_init: the instance of @Type keeps its options in @field, a
  * struct like SyViewOptions' @view_field (the base class sets them to

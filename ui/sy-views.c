@@ -32,14 +32,13 @@ heatmap_select (SyViewOptions *opts,
 static double
 heatmap_natural_height (const SyViewFrame *f)
 {
-  return sy_heatmap_natural_height (f->trace, &f->opts->heatmap, f->style, f->width);
+  return sy_heatmap_natural_height (&f->target, f->trace, &f->opts->heatmap);
 }
 
 static void
-heatmap_render (cairo_t           *cr,
-                const SyViewFrame *f)
+heatmap_render (const SyViewFrame *f)
 {
-  sy_heatmap_render (cr, f->trace, &f->opts->heatmap, f->style, f->width, f->height);
+  sy_heatmap_render (&f->target, f->trace, &f->opts->heatmap);
 }
 
 static gboolean
@@ -49,7 +48,7 @@ heatmap_hit (const SyViewFrame *f,
 {
   SyHeatmapLayout layout;
 
-  sy_heatmap_layout (f->trace, &f->opts->heatmap, f->style, f->width, f->height, &layout);
+  sy_heatmap_layout (&f->target, f->trace, &f->opts->heatmap, &layout);
   return sy_heatmap_hit (&layout, point[0], point[1], &cell[0], &cell[1]);
 }
 
@@ -74,14 +73,13 @@ strip_select (SyViewOptions *opts,
 static double
 strip_natural_height (const SyViewFrame *f)
 {
-  return sy_strip_natural_height (f->trace, &f->opts->strip, f->style, f->width);
+  return sy_strip_natural_height (&f->target, f->trace, &f->opts->strip);
 }
 
 static void
-strip_render (cairo_t           *cr,
-              const SyViewFrame *f)
+strip_render (const SyViewFrame *f)
 {
-  sy_strip_render (cr, f->trace, &f->opts->strip, f->style, f->width, f->height);
+  sy_strip_render (&f->target, f->trace, &f->opts->strip);
 }
 
 static gboolean
@@ -89,7 +87,7 @@ strip_hit (const SyViewFrame *f,
            const double       point[2],
            int                cell[2])
 {
-  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (f->trace, &f->opts->strip, f->style, f->width, f->height);
+  g_autoptr (SyStripLayout) layout = sy_strip_layout_new (&f->target, f->trace, &f->opts->strip);
 
   cell[0] = -1;
   cell[1] = sy_strip_hit (layout, point[0], point[1]);
@@ -108,10 +106,9 @@ inspector_select (SyViewOptions *opts,
 }
 
 static void
-inspector_render (cairo_t           *cr,
-                  const SyViewFrame *f)
+inspector_render (const SyViewFrame *f)
 {
-  sy_inspector_render (cr, f->trace, &f->opts->inspector, f->style, f->width, f->height);
+  sy_inspector_render (&f->target, f->trace, &f->opts->inspector);
 }
 
 /* A row of the grid picks the layer of the bar chart. */
@@ -123,7 +120,7 @@ inspector_hit (const SyViewFrame *f,
   SyInspectorLayout layout;
   int expert;
 
-  sy_inspector_layout (f->trace, &f->opts->inspector, f->style, f->width, f->height, &layout);
+  sy_inspector_layout (&f->target, f->trace, &f->opts->inspector, &layout);
   cell[1] = -1;
   return sy_inspector_hit_grid (&layout, point[0], point[1], &cell[0], &expert);
 }
@@ -131,10 +128,9 @@ inspector_hit (const SyViewFrame *f,
 /* Summary */
 
 static void
-summary_render (cairo_t           *cr,
-                const SyViewFrame *f)
+summary_render (const SyViewFrame *f)
 {
-  sy_summary_render (cr, f->trace, &f->opts->summary, f->style, f->width, f->height);
+  sy_summary_render (&f->target, f->trace, &f->opts->summary);
 }
 
 /* A bar of a per-layer chart picks its layer. */
@@ -146,7 +142,7 @@ summary_hit (const SyViewFrame *f,
   SySummaryLayout layout;
   SySummaryChartId chart;
 
-  sy_summary_layout (f->trace, &f->opts->summary, f->style, f->width, f->height, &layout);
+  sy_summary_layout (&f->target, f->trace, &f->opts->summary, &layout);
   cell[1] = -1;
   return sy_summary_hit (&layout, point[0], point[1], &chart, &cell[0]) && chart != SY_SUMMARY_CHART_LOAD;
 }
@@ -154,12 +150,11 @@ summary_hit (const SyViewFrame *f,
 /* Expert card */
 
 static void
-expert_render (cairo_t           *cr,
-               const SyViewFrame *f)
+expert_render (const SyViewFrame *f)
 {
   const SyViewOptions *o = f->opts;
 
-  sy_expert_render (cr, f->trace, o->expert_layer, o->expert, o->profile, f->style, f->width, f->height);
+  sy_expert_render (&f->target, f->trace, o->expert_layer, o->expert, o->profile);
 }
 
 static const SyViewInfo views[] = {

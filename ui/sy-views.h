@@ -46,14 +46,13 @@ typedef enum
   SY_VIEW_WINDOW  = 1 << 3,   /* in the window: a page, or the strip above them */
 } SyViewFlags;
 
-/* Where a view is drawn: the trace, the options, the style and the size. */
+/* Where a view is drawn: the trace, the options and the target (its cr
+ * NULL where nothing is drawn, its style never NULL). */
 typedef struct
 {
   const SyTrace       *trace;
   const SyViewOptions *opts;
-  const SyRenderStyle *style;
-  double               width;
-  double               height;
+  SyRenderTarget       target;
 } SyViewFrame;
 
 typedef struct
@@ -75,8 +74,7 @@ typedef struct
    * NULL: the default height.  The result is at least min_height. */
   double     (*natural_height) (const SyViewFrame *frame);
   int          min_height;
-  void       (*render)         (cairo_t           *cr,
-                                const SyViewFrame *frame);
+  void       (*render)         (const SyViewFrame *frame);
   /* What a click at (x, y) selects: a MoE layer and a token, -1 for
    * "keeps the selected one"; FALSE for nothing.  NULL: no hit test. */
   gboolean   (*hit)            (const SyViewFrame *frame,
