@@ -71,9 +71,9 @@ before (const float *logits,
   return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
 }
 
-static int
-argmax (const float *logits,
-        int          n)
+int
+sy_logits_argmax (const float *logits,
+                  int          n)
 {
   int best = 0;
 
@@ -96,7 +96,7 @@ sy_sampler_pick (SySampler   *self,
   g_return_val_if_fail (self != NULL && logits != NULL && n_vocab > 0, 0);
 
   if (!(T > 0) || k == 1)
-    return argmax (logits, n_vocab);
+    return sy_logits_argmax (logits, n_vocab);
   if (k <= 0 || k > n_vocab)
     k = n_vocab;
 
@@ -135,7 +135,7 @@ sy_sampler_pick (SySampler   *self,
     if (isfinite (logits[self->top[j]]))
       m = MAX (m, (double) logits[self->top[j]]);
   if (m == -INFINITY)
-    return argmax (logits, n_vocab);
+    return sy_logits_argmax (logits, n_vocab);
   for (int j = 0; j < n; j++)
     {
       double v = logits[self->top[j]];
@@ -170,24 +170,21 @@ is_eos (const int *eos_ids,
 }
 
 SyTrace *
-sy_generate (SySession         *session,
-             const int32_t     *prompt,
-             int                n_prompt,
-             int                max_new,
-             const SySampling  *sampling,
-             const int         *eos_ids,
-             int                n_eos,
-             SyGenerateFunc     step,
-             gpointer           user_data,
-             int               *n_new,
-             GError           **error)
+sy_generate (SySession                *session,
+             const SyGenerateRequest  *request,
+             int                      *n_new,
+             GError                  **error)
 {
   g_autoptr (SySampler) sampler = NULL;
   g_autofree int32_t *ids = NULL;
   SyTrace *trace = NULL;
-  int n = n_prompt;
+  const int32_t *prompt;
+  int n_prompt, n, max_new;
 
-  g_return_val_if_fail (session != NULL, NULL);
+  g_return_val_if_fail (session != NULL && request != NULL, NULL);
+  prompt = request->prompt;
+  n = n_prompt = request->n_prompt;
+  max_new = MAX (request->max_new, 0);
   if (n_new)
     *n_new = 0;
   if (prompt == NULL || n_prompt < 1)
@@ -196,9 +193,7 @@ sy_generate (SySession         *session,
                    "generate: the prompt is empty (it needs at least one token)");
       return NULL;
     }
-  max_new = MAX (max_new, 0);
-
-  sampler = sy_sampler_new (sampling);
+  sampler = sy_sampler_new (request->sampling);
   ids = g_new (int32_t, (gsize) n_prompt + max_new);
   memcpy (ids, prompt, sizeof (int32_t) * n_prompt);
 
@@ -227,9 +222,9 @@ sy_generate (SySession         *session,
       trace = next;
       if (n_new)
         *n_new = n - n_prompt;
-      if (step && !step (trace, n - 1, user_data))
+      if (request->step && !request->step (trace, n - 1, request->user_data))
         break;
-      if (is_eos (eos_ids, n_eos, ids[n - 1]))
+      if (is_eos (request->eos_ids, request->n_eos, ids[n - 1]))
         break;
     }
   return trace;

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "sy-engine-error.h"
+#include "sy-generate.h"
 #include "sy-metrics.h"
 
 /* log sum exp of a row, in double, stable */
@@ -116,12 +117,7 @@ int
 sy_metrics_argmax (const float *row,
                    int          V)
 {
-  int best = 0;
-
-  for (int v = 1; v < V; v++)
-    if (row[v] > row[best])
-      best = v;
-  return best;
+  return sy_logits_argmax (row, V);
 }
 
 double

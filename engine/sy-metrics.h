@@ -43,7 +43,8 @@ double   sy_metrics_mean_kl           (const float    *a,
                                        int             T,
                                        int             V);
 
-/* Index of the largest logit (the lowest index among equals). */
+/* Index of the largest logit (the lowest index among equals):
+ * sy_logits_argmax(), the sampler's greedy pick. */
 int      sy_metrics_argmax            (const float    *row,
                                        int             V);
 
