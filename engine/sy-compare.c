@@ -133,14 +133,13 @@ kl_task (int      i,
  * are several (each position on its own: the same values); the mean KL
  * sums the positions' KL in order, as sy_metrics_mean_kl() does. */
 static void
-compare_logits (SyCompare     *self,
-                const float   *logits_a,
-                const guint64 *stamps_a,
-                const float   *logits_b,
-                const guint64 *stamps_b,
-                int            n_vocab,
-                SyKlCache     *cache)
+compare_logits (SyCompare           *self,
+                const SyCompareSide *a,
+                const SyCompareSide *b,
+                int                  n_vocab,
+                SyKlCache           *cache)
 {
+  const guint64 *stamps_a = a->stamps, *stamps_b = b->stamps;
   int T = self->n_tokens, same = 0, n_rows = 0;
   gboolean use = cache != NULL && stamps_a != NULL && stamps_b != NULL && cache->n_vocab == n_vocab;
   g_autofree double *kl = g_new (double, MAX (T, 1));
@@ -165,7 +164,7 @@ compare_logits (SyCompare     *self,
       else
         rows[n_rows++] = t;
     }
-  job = (KlJob) { logits_a, logits_b, n_vocab, rows, kl, self->agree };
+  job = (KlJob) { a->logits, b->logits, n_vocab, rows, kl, self->agree };
   if (n_rows >= 8 && sy_n_cpus () > 1)
     {
       g_autoptr (SyPool) pool = sy_pool_new (0);
@@ -209,23 +208,28 @@ sy_compare_new (const SyTrace  *a,
                 int             n_vocab,
                 GError        **error)
 {
-  return sy_compare_new_cached (a, logits_a, NULL, b, logits_b, NULL, n_vocab, NULL, error);
+  SyCompareSide side_a = { a, logits_a, NULL }, side_b = { b, logits_b, NULL };
+
+  return sy_compare_new_cached (&side_a, &side_b, n_vocab, NULL, error);
 }
 
 SyCompare *
-sy_compare_new_cached (const SyTrace  *a,
-                       const float    *logits_a,
-                       const guint64  *stamps_a,
-                       const SyTrace  *b,
-                       const float    *logits_b,
-                       const guint64  *stamps_b,
-                       int             n_vocab,
-                       SyKlCache      *cache,
-                       GError        **error)
+sy_compare_new_cached (const SyCompareSide *side_a,
+                       const SyCompareSide *side_b,
+                       int                  n_vocab,
+                       SyKlCache           *cache,
+                       GError             **error)
 {
   g_autoptr (SyCompare) self = NULL;
+  const SyTrace *a, *b;
+  const float *logits_a, *logits_b;
   int T, E;
 
+  g_return_val_if_fail (side_a != NULL && side_b != NULL, NULL);
+  a = side_a->trace;
+  b = side_b->trace;
+  logits_a = side_a->logits;
+  logits_b = side_b->logits;
   g_return_val_if_fail (a != NULL && b != NULL, NULL);
 
   if (a->n_tokens != b->n_tokens)
@@ -316,7 +320,7 @@ sy_compare_new_cached (const SyTrace  *a,
     self->dnll[t] = b->nll[t] - a->nll[t];
 
   if (logits_a != NULL)
-    compare_logits (self, logits_a, stamps_a, logits_b, stamps_b, n_vocab, cache);
+    compare_logits (self, side_a, side_b, n_vocab, cache);
   return g_steal_pointer (&self);
 }
 
