@@ -68,6 +68,14 @@ static const CellField cell_fields[] = {
 
 #define N_CSV_COLUMNS 12  /* columns 0..11; the probs (12) come last, when asked for */
 
+/* A cell: token @t of MoE layer @l of @trace. */
+typedef struct
+{
+  const SyTrace      *trace;
+  const SyTraceLayer *l;
+  int                 t;
+} Cell;
+
 /* The (n_tokens) array of a FIELD_FLOAT. */
 static float *
 field_floats (const CellField    *f,
@@ -76,38 +84,39 @@ field_floats (const CellField    *f,
   return *(float * const *) ((const char *) l + f->offset);
 }
 
-/* TRUE when the JSON cell holds @f for token @t. */
+/* TRUE when the JSON cell @c holds @f. */
 static gboolean
-field_in_json (const CellField    *f,
-               const SyTraceLayer *l,
-               int                 t)
+field_in_json (const CellField *f,
+               const Cell      *c)
 {
   if (!f->json)
     return FALSE;
   if (f->kind == FIELD_FLAG)
-    return (l->flags[t] & f->flag) != 0;
+    return (c->l->flags[c->t] & f->flag) != 0;
   if (f->kind == FIELD_GROUP_MASK)
-    return l->group_mask[t] != 0;
+    return c->l->group_mask[c->t] != 0;
   return TRUE;
 }
 
-/* A list of the first k experts or weights, joined by @sep. */
+/* The first k experts or weights of @c, joined by @sep. */
 static void
-append_chosen (GString            *s,
-               const CellField    *f,
-               const SyTraceLayer *l,
-               gsize               row,
-               int                 k,
-               char                sep)
+append_chosen (GString         *s,
+               const CellField *f,
+               const Cell      *c,
+               char             sep)
 {
+  int E = c->trace->n_experts;
+  gsize row = (gsize) c->t * E;
+  int k = CLAMP (c->l->k[c->t], 0, E);
+
   for (int j = 0; j < k; j++)
     {
       if (j)
         g_string_append_c (s, sep);
       if (f->kind == FIELD_EXPERTS)
-        g_string_append_printf (s, "%d", l->experts[row + j]);
+        g_string_append_printf (s, "%d", c->l->experts[row + j]);
       else
-        sy_json_append_float (s, l->weights[row + j]);
+        sy_json_append_float (s, c->l->weights[row + j]);
     }
 }
 
@@ -119,19 +128,18 @@ append_csv_float (GString *s,
     sy_json_append_float (s, v);
 }
 
-/* The value of @f for token @t: as JSON, or as a CSV field (FIELD_PROBS:
- * every expert's column, each after a comma). */
+/* The value of @f in @c: as JSON, or as a CSV field (FIELD_PROBS: every
+ * expert's column, each after a comma). */
 static void
-append_field (GString            *s,
-              const CellField    *f,
-              const SyTrace      *trace,
-              const SyTraceLayer *l,
-              int                 t,
-              gboolean            csv)
+append_field (GString         *s,
+              const CellField *f,
+              const Cell      *c,
+              gboolean         csv)
 {
-  int E = trace->n_experts;
+  const SyTrace *trace = c->trace;
+  const SyTraceLayer *l = c->l;
+  int t = c->t, E = trace->n_experts;
   gsize row = (gsize) t * E;
-  int k = CLAMP (l->k[t], 0, E);
   SyDepth depth = l->depth[t];
   gboolean has_depth = depth == SY_DEPTH_SHALLOW || depth == SY_DEPTH_DEEP;
 
@@ -147,7 +155,7 @@ append_field (GString            *s,
     case FIELD_WEIGHTS:
       if (!csv)
         g_string_append_c (s, '[');
-      append_chosen (s, f, l, row, k, csv ? '/' : ',');
+      append_chosen (s, f, c, csv ? '/' : ',');
       if (!csv)
         g_string_append_c (s, ']');
       break;
@@ -211,10 +219,8 @@ put_key (GString    *s,
 }
 
 static void
-put_cell (GString            *s,
-          const SyTrace      *trace,
-          const SyTraceLayer *l,
-          int                 t)
+put_cell (GString    *s,
+          const Cell *c)
 {
   gboolean first = TRUE;
 
@@ -223,13 +229,13 @@ put_cell (GString            *s,
     {
       const CellField *f = &cell_fields[i];
 
-      if (!field_in_json (f, l, t))
+      if (!field_in_json (f, c))
         continue;
       if (!first)
         g_string_append_c (s, ',');
       first = FALSE;
       put_key (s, f->name);
-      append_field (s, f, trace, l, t, FALSE);
+      append_field (s, f, c, FALSE);
     }
   g_string_append_c (s, '}');
 }
@@ -336,8 +342,10 @@ sy_trace_to_json_full (const SyTrace *trace,
       g_string_append (s, ",\"tokens\":[");
       for (int t = 0; t < n; t++)
         {
+          Cell c = { trace, l, t };
+
           g_string_append_printf (s, "%s%s%s", t ? "," : "", nl, in3);
-          put_cell (s, trace, l, t);
+          put_cell (s, &c);
         }
       g_string_append (s, "]}");
     }
@@ -411,15 +419,17 @@ sy_trace_to_csv (const SyTrace *trace,
 
       for (int t = 0; t < n; t++)
         {
+          Cell c = { trace, l, t };
+
           g_string_append_printf (s, "%d,%d,%d,%d,", l->layer, l->moe, t, (int) trace->ids[t]);
           sy_csv_append_string (s, trace->token_text ? trace->token_text[t] : NULL, SY_CSV_QUOTE_ALWAYS);
-          for (int c = 0; c < N_CSV_COLUMNS; c++)
+          for (int col = 0; col < N_CSV_COLUMNS; col++)
             {
               g_string_append_c (s, ',');
-              append_field (s, columns[c], trace, l, t, TRUE);
+              append_field (s, columns[col], &c, TRUE);
             }
           if (with_probs)
-            append_field (s, probs, trace, l, t, TRUE);
+            append_field (s, probs, &c, TRUE);
           g_string_append_c (s, '\n');
         }
     }
