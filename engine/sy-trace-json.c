@@ -68,13 +68,26 @@ static const CellField cell_fields[] = {
 
 #define N_CSV_COLUMNS 12  /* columns 0..11; the probs (12) come last, when asked for */
 
-/* A cell: token @t of MoE layer @l of @trace. */
+/* A cell: token @t of MoE layer @l of @trace; its experts and weights
+ * start at @row, the first @k of them chosen. */
 typedef struct
 {
   const SyTrace      *trace;
   const SyTraceLayer *l;
   int                 t;
+  gsize               row;
+  int                 k;
 } Cell;
+
+static Cell
+cell_at (const SyTrace      *trace,
+         const SyTraceLayer *l,
+         int                 t)
+{
+  int E = trace->n_experts;
+
+  return (Cell) { trace, l, t, (gsize) t * E, CLAMP (l->k[t], 0, E) };
+}
 
 /* The (n_tokens) array of a FIELD_FLOAT. */
 static float *
@@ -105,18 +118,14 @@ append_chosen (GString         *s,
                const Cell      *c,
                char             sep)
 {
-  int E = c->trace->n_experts;
-  gsize row = (gsize) c->t * E;
-  int k = CLAMP (c->l->k[c->t], 0, E);
-
-  for (int j = 0; j < k; j++)
+  for (int j = 0; j < c->k; j++)
     {
       if (j)
         g_string_append_c (s, sep);
       if (f->kind == FIELD_EXPERTS)
-        g_string_append_printf (s, "%d", c->l->experts[row + j]);
+        g_string_append_printf (s, "%d", c->l->experts[c->row + j]);
       else
-        sy_json_append_float (s, c->l->weights[row + j]);
+        sy_json_append_float (s, c->l->weights[c->row + j]);
     }
 }
 
@@ -139,7 +148,6 @@ append_field (GString         *s,
   const SyTrace *trace = c->trace;
   const SyTraceLayer *l = c->l;
   int t = c->t, E = trace->n_experts;
-  gsize row = (gsize) t * E;
   SyDepth depth = l->depth[t];
   gboolean has_depth = depth == SY_DEPTH_SHALLOW || depth == SY_DEPTH_DEEP;
 
@@ -167,12 +175,12 @@ append_field (GString         *s,
           if (csv)
             {
               g_string_append_c (s, ',');
-              append_csv_float (s, l->probs[row + e]);
+              append_csv_float (s, l->probs[c->row + e]);
               continue;
             }
           if (e)
             g_string_append_c (s, ',');
-          sy_json_append_float (s, l->probs[row + e]);
+          sy_json_append_float (s, l->probs[c->row + e]);
         }
       if (!csv)
         g_string_append_c (s, ']');
@@ -342,7 +350,7 @@ sy_trace_to_json_full (const SyTrace *trace,
       g_string_append (s, ",\"tokens\":[");
       for (int t = 0; t < n; t++)
         {
-          Cell c = { trace, l, t };
+          Cell c = cell_at (trace, l, t);
 
           g_string_append_printf (s, "%s%s%s", t ? "," : "", nl, in3);
           put_cell (s, &c);
@@ -419,7 +427,7 @@ sy_trace_to_csv (const SyTrace *trace,
 
       for (int t = 0; t < n; t++)
         {
-          Cell c = { trace, l, t };
+          Cell c = cell_at (trace, l, t);
 
           g_string_append_printf (s, "%d,%d,%d,%d,", l->layer, l->moe, t, (int) trace->ids[t]);
           sy_csv_append_string (s, trace->token_text ? trace->token_text[t] : NULL, SY_CSV_QUOTE_ALWAYS);
