@@ -191,14 +191,16 @@ _sy_profile_expert_row (GHashTable *table,
   return row;
 }
 
+/* @trace's routing of @chunk into @r; @word_of maps its tokens to the
+ * chunk's words (or NULL). */
 static void
 accumulate (SyProfileRun       *r,
             const SyTrace      *trace,
             const SyCorpusText *chunk,
-            const int          *word_of,
-            double              ln_e)
+            const int          *word_of)
 {
   int T = trace->n_tokens, E = r->n_experts, L = MIN (r->n_layers, trace->n_moe_layers);
+  double ln_e = log (MAX (E, 2));   /* the largest entropy */
   SyProfileGroup *genre = group_get (r->by_genre, chunk->genre ? chunk->genre : "unknown");
 
   r->texts++;
@@ -442,7 +444,6 @@ profile_one (SySession           *session,
 {
   SyProfileRun *r;
   g_autofree char *name = NULL;
-  double ln_e = log (MAX (prof->n_experts, 2));
 
   if (!sy_session_set_router (session, spec, error))
     return NULL;
@@ -495,7 +496,7 @@ profile_one (SySession           *session,
       else
         for (int t = 0; t < view.n; t++)
           word_of[t] = -1;
-      accumulate (r, trace, chunk, word_of, ln_e);
+      accumulate (r, trace, chunk, word_of);
 
       if (record)
         {
@@ -1143,7 +1144,7 @@ sy_profile_from_traces (const char                 *dir,
             trace->activated_params = 0;
           chunk.name = g_ptr_array_index (names, i);
           chunk.genre = tf->source;
-          accumulate (r, trace, &chunk, NULL, log (MAX (prof->n_experts, 2)));
+          accumulate (r, trace, &chunk, NULL);
         }
     }
   return g_steal_pointer (&prof);
