@@ -232,10 +232,8 @@ sy_profile_read_json (const char  *path,
     {
       json_object *v = NULL;
 
-      if (json_object_object_get_ex (o, "kind", &v) && json_object_is_type (v, json_type_string))
-        prof->corpus_kind = g_strdup (json_object_get_string (v));
-      if (json_object_object_get_ex (o, "split", &v) && json_object_is_type (v, json_type_string))
-        prof->split = g_strdup (json_object_get_string (v));
+      prof->corpus_kind = g_strdup (sy_json_peek_string (o, "kind"));
+      prof->split = g_strdup (sy_json_peek_string (o, "split"));
       if (json_object_object_get_ex (o, "max_tokens", &v))
         prof->max_tokens = json_object_get_int (v);
       if (json_object_object_get_ex (o, "truncated", &v))

@@ -683,14 +683,13 @@ read_token (SyTrace      *trace,
             GError      **error)
 {
   g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
-  json_object *v = NULL, *off = NULL;
+  json_object *off = NULL;
   int id = 0;
 
   if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
     return FALSE;
   trace->ids[t] = id;
-  if (json_object_object_get_ex (tk, "text", &v) && json_object_is_type (v, json_type_string))
-    trace->token_text[t] = g_strdup (json_object_get_string (v));
+  trace->token_text[t] = g_strdup (sy_json_peek_string (tk, "text"));
   if (json_object_object_get_ex (tk, "offsets", &off) &&
       json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
     {
@@ -773,10 +772,8 @@ read_trace (SyTrace      *trace,
 {
   json_object *v = NULL;
 
-  if (json_object_object_get_ex (root, "model", &v) && json_object_is_type (v, json_type_string))
-    trace->model = g_strdup (json_object_get_string (v));
-  if (json_object_object_get_ex (root, "router", &v) && json_object_is_type (v, json_type_string))
-    trace->router = g_strdup (json_object_get_string (v));
+  trace->model = g_strdup (sy_json_peek_string (root, "model"));
+  trace->router = g_strdup (sy_json_peek_string (root, "router"));
   if (json_object_object_get_ex (root, "causal", &v))
     trace->causal = json_object_get_boolean (v);
   for (int t = 0; t < trace->n_tokens; t++)
