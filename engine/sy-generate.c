@@ -9,12 +9,18 @@
 
 #include "sy-generate.h"
 
+/* A candidate token and its (unnormalized) probability. */
+typedef struct
+{
+  int     id;
+  double  p;
+} Candidate;
+
 struct _SySampler
 {
   SySampling  params;
   guint64     state;     /* splitmix64 */
-  int        *top;       /* (cap) candidate ids, by descending logit */
-  double     *p;         /* (cap) their probabilities */
+  Candidate  *cand;      /* (cap) by descending logit */
   int         cap;
 };
 
@@ -45,8 +51,7 @@ sy_sampler_free (SySampler *self)
 {
   if (self == NULL)
     return;
-  g_free (self->top);
-  g_free (self->p);
+  g_free (self->cand);
   g_free (self);
 }
 
@@ -102,8 +107,7 @@ sy_sampler_pick (SySampler   *self,
 
   if (self->cap < k)
     {
-      self->top = g_renew (int, self->top, k);
-      self->p = g_renew (double, self->p, k);
+      self->cand = g_renew (Candidate, self->cand, k);
       self->cap = k;
     }
   /* the k best by insertion into a sorted list (k is small in practice;
@@ -111,7 +115,7 @@ sy_sampler_pick (SySampler   *self,
   if (k == n_vocab)
     {
       for (int i = 0; i < n_vocab; i++)
-        self->top[i] = i;
+        self->cand[i].id = i;
       n = n_vocab;
     }
   else
@@ -119,43 +123,43 @@ sy_sampler_pick (SySampler   *self,
       {
         int j;
 
-        if (n == k && !before (logits, i, self->top[n - 1]))
+        if (n == k && !before (logits, i, self->cand[n - 1].id))
           continue;
         j = n < k ? n++ : n - 1;
-        while (j > 0 && before (logits, i, self->top[j - 1]))
+        while (j > 0 && before (logits, i, self->cand[j - 1].id))
           {
-            self->top[j] = self->top[j - 1];
+            self->cand[j].id = self->cand[j - 1].id;
             j--;
           }
-        self->top[j] = i;
+        self->cand[j].id = i;
       }
 
   m = -INFINITY;
   for (int j = 0; j < n; j++)
-    if (isfinite (logits[self->top[j]]))
-      m = MAX (m, (double) logits[self->top[j]]);
+    if (isfinite (logits[self->cand[j].id]))
+      m = MAX (m, (double) logits[self->cand[j].id]);
   if (m == -INFINITY)
     return sy_logits_argmax (logits, n_vocab);
   for (int j = 0; j < n; j++)
     {
-      double v = logits[self->top[j]];
+      double v = logits[self->cand[j].id];
 
-      self->p[j] = isfinite (v) ? exp ((v - m) / T) : 0.0;
-      sum += self->p[j];
+      self->cand[j].p = isfinite (v) ? exp ((v - m) / T) : 0.0;
+      sum += self->cand[j].p;
     }
   /* one draw: candidates in id order (all) or by rank (top k) */
   u = next_uniform (self) * sum;
   for (int j = 0; j < n; j++)
     {
-      c += self->p[j];
+      c += self->cand[j].p;
       if (u < c)
-        return self->top[j];
+        return self->cand[j].id;
     }
   /* rounding: the last candidate with a non-zero probability */
   for (int j = n - 1; j >= 0; j--)
-    if (self->p[j] > 0)
-      return self->top[j];
-  return self->top[0];
+    if (self->cand[j].p > 0)
+      return self->cand[j].id;
+  return self->cand[0].id;
 }
 
 static gboolean
