@@ -125,13 +125,13 @@ kl_task (int      i,
   const float *ra = job->logits_a + (gsize) t * V, *rb = job->logits_b + (gsize) t * V;
 
   job->kl[t] = sy_metrics_kl_row (ra, rb, V);
-  job->agree[t] = sy_metrics_argmax (ra, V) == sy_metrics_argmax (rb, V);
+  job->agree[t] = sy_metrics_agree_row (ra, rb, V);
 }
 
 /* KL and agreement of every position, from @cache where the stamps of
  * both rows match what it holds there, the others on every CPU when there
  * are several (each position on its own: the same values); the mean KL
- * sums the positions' KL in order, as sy_metrics_mean_kl() does. */
+ * sums the positions' KL in order, as sy_metrics_mean_rows() does. */
 static void
 compare_logits (SyCompare           *self,
                 const SyCompareSide *a,

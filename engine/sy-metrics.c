@@ -99,17 +99,18 @@ sy_metrics_kl_row (const float *a,
 }
 
 double
-sy_metrics_mean_kl (const float *a,
-                    const float *b,
-                    int          T,
-                    int          V)
+sy_metrics_mean_rows (const float      *a,
+                      const float      *b,
+                      int               T,
+                      int               V,
+                      SyMetricsRowFunc  measure)
 {
   double sum = 0;
 
   if (T <= 0)
     return NAN;
   for (int t = 0; t < T; t++)
-    sum += sy_metrics_kl_row (a + (gsize) t * V, b + (gsize) t * V, V);
+    sum += measure (a + (gsize) t * V, b + (gsize) t * V, V);
   return sum / T;
 }
 
@@ -121,18 +122,11 @@ sy_metrics_argmax (const float *row,
 }
 
 double
-sy_metrics_greedy_agreement (const float *a,
-                             const float *b,
-                             int          T,
-                             int          V)
+sy_metrics_agree_row (const float *a,
+                      const float *b,
+                      int          V)
 {
-  int same = 0;
-
-  if (T <= 0)
-    return NAN;
-  for (int t = 0; t < T; t++)
-    same += sy_metrics_argmax (a + (gsize) t * V, V) == sy_metrics_argmax (b + (gsize) t * V, V);
-  return (double) same / T;
+  return sy_metrics_argmax (a, V) == sy_metrics_argmax (b, V);
 }
 
 double
