@@ -558,8 +558,6 @@ sy_profile_run (SyModel                    *model,
                 const SyRouterSpec * const *specs,
                 int                         n_specs,
                 const SyProfileOptions     *options,
-                SyProfileProgressFunc       progress,
-                gpointer                    user_data,
                 GError                    **error)
 {
   SyProfileOptions defaults;
@@ -638,8 +636,8 @@ sy_profile_run (SyModel                    *model,
     }
 
   n_runs = n_specs + (int) ps->len + (options->sweep && !native_asked ? 1 : 0);
-  pr.func = progress;
-  pr.user_data = user_data;
+  pr.func = options->progress;
+  pr.user_data = options->user_data;
   pr.t0 = g_get_monotonic_time ();
   pr.p.n_runs = n_runs;
   pr.p.texts_total = n_runs * (int) chunks->len;

@@ -52,23 +52,6 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  int       max_tokens;       /* chunk bound (default 256 when 0) */
-  int       limit;            /* at most this many chunks; 0 = all */
-  gboolean  sweep;            /* add the p-sweep */
-  double    sweep_from;       /* p range, inclusive */
-  double    sweep_to;
-  double    sweep_step;
-  gboolean  record_events;    /* keep per-chunk timings for the Chrome trace */
-} SyProfileOptions;
-
-void      sy_profile_options_init        (SyProfileOptions *options);
-/* "p=0.1:0.9:0.1" (or "0.1:0.9:0.1"); 0 < from <= to <= 1, step > 0. */
-gboolean  sy_profile_parse_sweep         (const char       *text,
-                                          SyProfileOptions *options,
-                                          GError          **error);
-
-typedef struct
-{
   const char *router;          /* the spec running now */
   int         run;             /* 0-based, counting sweep runs */
   int         n_runs;
@@ -83,6 +66,25 @@ typedef struct
 /* Return FALSE to cancel. */
 typedef gboolean (*SyProfileProgressFunc) (const SyProfileProgress *progress,
                                            gpointer                 user_data);
+
+typedef struct
+{
+  int       max_tokens;       /* chunk bound (default 256 when 0) */
+  int       limit;            /* at most this many chunks; 0 = all */
+  gboolean  sweep;            /* add the p-sweep */
+  double    sweep_from;       /* p range, inclusive */
+  double    sweep_to;
+  double    sweep_step;
+  gboolean  record_events;    /* keep per-chunk timings for the Chrome trace */
+  SyProfileProgressFunc progress;  /* told after each text, or NULL */
+  gpointer  user_data;        /* @progress's */
+} SyProfileOptions;
+
+void      sy_profile_options_init        (SyProfileOptions *options);
+/* "p=0.1:0.9:0.1" (or "0.1:0.9:0.1"); 0 < from <= to <= 1, step > 0. */
+gboolean  sy_profile_parse_sweep         (const char       *text,
+                                          SyProfileOptions *options,
+                                          GError          **error);
 
 typedef struct
 {
@@ -177,14 +179,12 @@ typedef struct
 } SyProfile;
 
 /* @specs: @n_specs router specs (NULL entries = native).  Fails with
- * SY_ENGINE_ERROR_CANCELLED when @progress returns FALSE. */
+ * SY_ENGINE_ERROR_CANCELLED when @options' progress returns FALSE. */
 SyProfile  *sy_profile_run               (SyModel                 *model,
                                           SyCorpus                *corpus,
                                           const SyRouterSpec * const *specs,
                                           int                      n_specs,
                                           const SyProfileOptions  *options,
-                                          SyProfileProgressFunc    progress,
-                                          gpointer                 user_data,
                                           GError                 **error);
 void        sy_profile_free              (SyProfile               *self);
 
