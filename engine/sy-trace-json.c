@@ -462,7 +462,6 @@ static json_object *
 member (json_object  *obj,
         const char   *key,
         json_type     type,
-        gboolean      nullable,
         const char   *where,
         GError      **error)
 {
@@ -480,8 +479,6 @@ member (json_object  *obj,
                    "trace JSON: %s: missing \"%s\"", where, key);
       return NULL;
     }
-  if (v == NULL && nullable)
-    return NULL;
   if (!json_object_is_type (v, type) &&
       !(type == json_type_double && json_object_is_type (v, json_type_int)))
     {
@@ -528,7 +525,7 @@ read_int (json_object  *obj,
           const char   *where,
           GError      **error)
 {
-  json_object *v = member (obj, key, json_type_int, FALSE, where, error);
+  json_object *v = member (obj, key, json_type_int, where, error);
   gint64 x;
 
   if (v == NULL)
@@ -585,9 +582,9 @@ read_cell (json_object   *cell,
   if (!read_int (cell, "k", 0, E, &k, where, error))
     return FALSE;
   l->k[t] = k;
-  if (!(experts = member (cell, "experts", json_type_array, FALSE, where, error)) ||
-      !(weights = member (cell, "weights", json_type_array, FALSE, where, error)) ||
-      !(probs = member (cell, "probs", json_type_array, FALSE, where, error)))
+  if (!(experts = member (cell, "experts", json_type_array, where, error)) ||
+      !(weights = member (cell, "weights", json_type_array, where, error)) ||
+      !(probs = member (cell, "probs", json_type_array, where, error)))
     return FALSE;
   if ((int) json_object_array_length (experts) != k)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -660,11 +657,11 @@ read_n_experts (json_object  *root,
   if (json_object_array_length (layers) == 0 || n == 0 ||
       !(first = json_object_array_get_idx (layers, 0)) ||
       !json_object_is_type (first, json_type_object) ||
-      !(cells = member (first, "tokens", json_type_array, FALSE, "layers[0]", error)) ||
+      !(cells = member (first, "tokens", json_type_array, "layers[0]", error)) ||
       json_object_array_length (cells) == 0 ||
       !json_object_is_type (json_object_array_get_idx (cells, 0), json_type_object) ||
       !(probs = member (json_object_array_get_idx (cells, 0), "probs", json_type_array,
-                        FALSE, "layers[0].tokens[0]", error)) ||
+                        "layers[0].tokens[0]", error)) ||
       json_object_array_length (probs) == 0)
     {
       if (error && *error == NULL)
@@ -718,7 +715,7 @@ read_layer (SyTrace      *trace,
       !read_number (lo, "avg_k", FALSE, &l->avg_k, where, error) ||
       !read_number (lo, "time_s", FALSE, &l->time_s, where, error))
     return FALSE;
-  if (!(cells = member (lo, "tokens", json_type_array, FALSE, where, error)))
+  if (!(cells = member (lo, "tokens", json_type_array, where, error)))
     return FALSE;
   if ((int) json_object_array_length (cells) != n)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -741,7 +738,7 @@ read_metrics (SyTrace      *trace,
 {
   json_object *nll, *v = NULL;
 
-  if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
+  if (!(nll = member (metrics, "nll", json_type_array, "metrics", error)) ||
       !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
@@ -818,9 +815,9 @@ sy_trace_from_json (const char  *json,
                    "trace JSON: the top level is not an object");
       goto out;
     }
-  if (!(tokens = member (root, "tokens", json_type_array, FALSE, "trace", error)) ||
-      !(layers = member (root, "layers", json_type_array, FALSE, "trace", error)) ||
-      !(metrics = member (root, "metrics", json_type_object, FALSE, "trace", error)))
+  if (!(tokens = member (root, "tokens", json_type_array, "trace", error)) ||
+      !(layers = member (root, "layers", json_type_array, "trace", error)) ||
+      !(metrics = member (root, "metrics", json_type_object, "trace", error)))
     goto out;
   n = json_object_array_length (tokens);
   if (!read_n_experts (root, layers, n, &E, error))
