@@ -457,33 +457,39 @@ sy_trace_write_csv (const SyTrace  *trace,
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Member @key of @obj (@where in messages; it must be an object) */
+/* A JSON value being read, and where it is (for messages). */
+typedef struct
+{
+  json_object *obj;
+  const char  *where;
+} Node;
+
+/* Member @key of @n (it must be an object) */
 static json_object *
-member (json_object  *obj,
-        const char   *key,
-        json_type     type,
-        const char   *where,
-        GError      **error)
+member (const Node  *n,
+        const char  *key,
+        json_type    type,
+        GError     **error)
 {
   json_object *v = NULL;
 
-  if (!json_object_is_type (obj, json_type_object))
+  if (!json_object_is_type (n->obj, json_type_object))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s is not an object", where);
+                   "trace JSON: %s is not an object", n->where);
       return NULL;
     }
-  if (!json_object_object_get_ex (obj, key, &v))
+  if (!json_object_object_get_ex (n->obj, key, &v))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "trace JSON: %s: missing \"%s\"", where, key);
+                   "trace JSON: %s: missing \"%s\"", n->where, key);
       return NULL;
     }
   if (!json_object_is_type (v, type) &&
       !(type == json_type_double && json_object_is_type (v, json_type_int)))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"%s\" has the wrong type", where, key);
+                   "trace JSON: %s: \"%s\" has the wrong type", n->where, key);
       return NULL;
     }
   return v;
@@ -492,18 +498,17 @@ member (json_object  *obj,
 /* A number or null (NaN); FALSE with @error on anything else.  Absent:
  * an error when @required, else @out keeps its value. */
 static gboolean
-read_number (json_object  *obj,
-             const char   *key,
-             gboolean      required,
-             double       *out,
-             const char   *where,
-             GError      **error)
+read_number (const Node  *n,
+             const char  *key,
+             gboolean     required,
+             double      *out,
+             GError     **error)
 {
   json_object *v = NULL;
 
-  if (!json_object_object_get_ex (obj, key, &v))
+  if (!json_object_object_get_ex (n->obj, key, &v))
     return !required || sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                                         "trace JSON: %s: missing \"%s\"", where, key);
+                                         "trace JSON: %s: missing \"%s\"", n->where, key);
   if (v == NULL)
     {
       *out = NAN;
@@ -511,21 +516,20 @@ read_number (json_object  *obj,
     }
   if (!json_object_is_type (v, json_type_double) && !json_object_is_type (v, json_type_int))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "trace JSON: %s: \"%s\" is not a number", where, key);
+                           "trace JSON: %s: \"%s\" is not a number", n->where, key);
   *out = json_object_get_double (v);
   return TRUE;
 }
 
 static gboolean
-read_int (json_object  *obj,
-          const char   *key,
-          int           lo,
-          int           hi,
-          int          *out,
-          const char   *where,
-          GError      **error)
+read_int (const Node  *n,
+          const char  *key,
+          int          lo,
+          int          hi,
+          int         *out,
+          GError     **error)
 {
-  json_object *v = member (obj, key, json_type_int, where, error);
+  json_object *v = member (n, key, json_type_int, error);
   gint64 x;
 
   if (v == NULL)
@@ -534,24 +538,25 @@ read_int (json_object  *obj,
   if (x < lo || x > hi)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "trace JSON: %s: \"%s\" = %" G_GINT64_FORMAT " is outside %d..%d",
-                           where, key, x, lo, hi);
+                           n->where, key, x, lo, hi);
   *out = (int) x;
   return TRUE;
 }
 
+/* Member @what of @n, an array (@arr), into @out (@count floats). */
 static gboolean
-read_float_array (json_object  *arr,
-                  float        *out,
-                  int           n,
+read_float_array (const Node   *n,
                   const char   *what,
-                  const char   *where,
+                  json_object  *arr,
+                  float        *out,
+                  int           count,
                   GError      **error)
 {
-  if ((int) json_object_array_length (arr) != n)
+  if ((int) json_object_array_length (arr) != count)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "trace JSON: %s: \"%s\" has %d entries, expected %d",
-                           where, what, (int) json_object_array_length (arr), n);
-  for (int i = 0; i < n; i++)
+                           n->where, what, (int) json_object_array_length (arr), count);
+  for (int i = 0; i < count; i++)
     {
       json_object *v = json_object_array_get_idx (arr, i);
 
@@ -561,30 +566,30 @@ read_float_array (json_object  *arr,
         out[i] = (float) json_object_get_double (v);
       else
         return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                               "trace JSON: %s: \"%s\"[%d] is not a number", where, what, i);
+                               "trace JSON: %s: \"%s\"[%d] is not a number", n->where, what, i);
     }
   return TRUE;
 }
 
 static gboolean
-read_cell (json_object   *cell,
+read_cell (const Node    *cell,
            SyTraceLayer  *l,
            int            t,
            int            E,
-           const char    *where,
            GError       **error)
 {
+  const char *where = cell->where;
   json_object *experts, *weights, *probs, *v = NULL;
   gsize row = (gsize) t * E;
   double d;
   int k;
 
-  if (!read_int (cell, "k", 0, E, &k, where, error))
+  if (!read_int (cell, "k", 0, E, &k, error))
     return FALSE;
   l->k[t] = k;
-  if (!(experts = member (cell, "experts", json_type_array, where, error)) ||
-      !(weights = member (cell, "weights", json_type_array, where, error)) ||
-      !(probs = member (cell, "probs", json_type_array, where, error)))
+  if (!(experts = member (cell, "experts", json_type_array, error)) ||
+      !(weights = member (cell, "weights", json_type_array, error)) ||
+      !(probs = member (cell, "probs", json_type_array, error)))
     return FALSE;
   if ((int) json_object_array_length (experts) != k)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -606,19 +611,19 @@ read_cell (json_object   *cell,
                                where, j, E - 1);
       l->experts[row + j] = (int) x;
     }
-  if (!read_float_array (weights, l->weights + row, k, "weights", where, error) ||
-      !read_float_array (probs, l->probs + row, E, "probs", where, error))
+  if (!read_float_array (cell, "weights", weights, l->weights + row, k, error) ||
+      !read_float_array (cell, "probs", probs, l->probs + row, E, error))
     return FALSE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (cell_fields); i++)
     if (cell_fields[i].kind == FIELD_FLOAT)
       {
-        if (!read_number (cell, cell_fields[i].name, TRUE, &d, where, error))
+        if (!read_number (cell, cell_fields[i].name, TRUE, &d, error))
           return FALSE;
         field_floats (&cell_fields[i], l)[t] = (float) d;
       }
 
-  if (!json_object_object_get_ex (cell, "depth", &v))
+  if (!json_object_object_get_ex (cell->obj, "depth", &v))
     return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                            "trace JSON: %s: missing \"depth\"", where);
   if (v == NULL)
@@ -634,34 +639,34 @@ read_cell (json_object   *cell,
                            "trace JSON: %s: \"depth\" must be \"shallow\", \"deep\" or null", where);
 
   l->flags[t] = 0;
-  if (json_object_object_get_ex (cell, "sink", &v) && json_object_get_boolean (v))
+  if (json_object_object_get_ex (cell->obj, "sink", &v) && json_object_get_boolean (v))
     l->flags[t] |= SY_CELL_SINK;
-  if (json_object_object_get_ex (cell, "nan_fallback", &v) && json_object_get_boolean (v))
+  if (json_object_object_get_ex (cell->obj, "nan_fallback", &v) && json_object_get_boolean (v))
     l->flags[t] |= SY_CELL_NAN_FALLBACK;
-  l->group_mask[t] = json_object_object_get_ex (cell, "group_mask", &v) ? json_object_get_int (v) : 0;
+  l->group_mask[t] = json_object_object_get_ex (cell->obj, "group_mask", &v) ? json_object_get_int (v) : 0;
   return TRUE;
 }
 
 /* E: "n_experts" when present, else the length of the first probs. */
 static gboolean
-read_n_experts (json_object  *root,
+read_n_experts (const Node   *root,
                 json_object  *layers,
                 int           n,
                 int          *E,
                 GError      **error)
 {
-  json_object *first, *cells, *probs, *v = NULL;
+  Node first = { NULL, "layers[0]" }, cell = { NULL, "layers[0].tokens[0]" };
+  json_object *cells, *probs, *v = NULL;
 
-  if (json_object_object_get_ex (root, "n_experts", &v))
-    return read_int (root, "n_experts", 1, 1 << 16, E, "trace", error);
+  if (json_object_object_get_ex (root->obj, "n_experts", &v))
+    return read_int (root, "n_experts", 1, 1 << 16, E, error);
   if (json_object_array_length (layers) == 0 || n == 0 ||
-      !(first = json_object_array_get_idx (layers, 0)) ||
-      !json_object_is_type (first, json_type_object) ||
-      !(cells = member (first, "tokens", json_type_array, "layers[0]", error)) ||
+      !(first.obj = json_object_array_get_idx (layers, 0)) ||
+      !json_object_is_type (first.obj, json_type_object) ||
+      !(cells = member (&first, "tokens", json_type_array, error)) ||
       json_object_array_length (cells) == 0 ||
-      !json_object_is_type (json_object_array_get_idx (cells, 0), json_type_object) ||
-      !(probs = member (json_object_array_get_idx (cells, 0), "probs", json_type_array,
-                        "layers[0].tokens[0]", error)) ||
+      !json_object_is_type (cell.obj = json_object_array_get_idx (cells, 0), json_type_object) ||
+      !(probs = member (&cell, "probs", json_type_array, error)) ||
       json_object_array_length (probs) == 0)
     {
       if (error && *error == NULL)
@@ -680,10 +685,11 @@ read_token (SyTrace      *trace,
             GError      **error)
 {
   g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
+  Node n = { tk, where };
   json_object *off = NULL;
   int id = 0;
 
-  if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
+  if (!read_int (&n, "id", 0, G_MAXINT32, &id, error))
     return FALSE;
   trace->ids[t] = id;
   trace->token_text[t] = g_strdup (sy_json_peek_string (tk, "text"));
@@ -705,17 +711,18 @@ read_layer (SyTrace      *trace,
             GError      **error)
 {
   g_autofree char *where = g_strdup_printf ("layers[%d]", i);
+  Node node = { lo, where };
   SyTraceLayer *l = &trace->layers[i];
   int n = trace->n_tokens, E = trace->n_experts;
   json_object *cells;
 
-  if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
-      !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
-      !read_int (lo, "budget", 0, E, &l->budget, where, error) ||
-      !read_number (lo, "avg_k", FALSE, &l->avg_k, where, error) ||
-      !read_number (lo, "time_s", FALSE, &l->time_s, where, error))
+  if (!read_int (&node, "layer", 0, G_MAXINT, &l->layer, error) ||
+      !read_int (&node, "moe", 0, G_MAXINT, &l->moe, error) ||
+      !read_int (&node, "budget", 0, E, &l->budget, error) ||
+      !read_number (&node, "avg_k", FALSE, &l->avg_k, error) ||
+      !read_number (&node, "time_s", FALSE, &l->time_s, error))
     return FALSE;
-  if (!(cells = member (lo, "tokens", json_type_array, where, error)))
+  if (!(cells = member (&node, "tokens", json_type_array, error)))
     return FALSE;
   if ((int) json_object_array_length (cells) != n)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -724,8 +731,9 @@ read_layer (SyTrace      *trace,
   for (int t = 0; t < n; t++)
     {
       g_autofree char *cw = g_strdup_printf ("layers[%d].tokens[%d]", i, t);
+      Node cell = { json_object_array_get_idx (cells, t), cw };
 
-      if (!read_cell (json_object_array_get_idx (cells, t), l, t, E, cw, error))
+      if (!read_cell (&cell, l, t, E, error))
         return FALSE;
     }
   return TRUE;
@@ -736,14 +744,15 @@ read_metrics (SyTrace      *trace,
               json_object  *metrics,
               GError      **error)
 {
+  Node m = { metrics, "metrics" };
   json_object *nll, *v = NULL;
 
-  if (!(nll = member (metrics, "nll", json_type_array, "metrics", error)) ||
-      !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error))
+  if (!(nll = member (&m, "nll", json_type_array, error)) ||
+      !read_float_array (&m, "nll", nll, trace->nll, MAX (trace->n_tokens - 1, 0), error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
-    if (!read_number (metrics, sy_trace_metrics[i].name, TRUE,
-                      &G_STRUCT_MEMBER (double, trace, sy_trace_metrics[i].offset), "metrics", error))
+    if (!read_number (&m, sy_trace_metrics[i].name, TRUE,
+                      &G_STRUCT_MEMBER (double, trace, sy_trace_metrics[i].offset), error))
       return FALSE;
   if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
     {
@@ -790,6 +799,7 @@ sy_trace_from_json (const char  *json,
   g_autoptr(SyTrace) trace = NULL;
   json_tokener *tok;
   json_object *root, *tokens, *layers, *metrics, *v = NULL;
+  Node top = { NULL, "trace" };
   enum json_tokener_error jerr;
   int n, E = 0, n_layers = 0, native_k = 0;
   gboolean ok = FALSE;
@@ -815,18 +825,19 @@ sy_trace_from_json (const char  *json,
                    "trace JSON: the top level is not an object");
       goto out;
     }
-  if (!(tokens = member (root, "tokens", json_type_array, "trace", error)) ||
-      !(layers = member (root, "layers", json_type_array, "trace", error)) ||
-      !(metrics = member (root, "metrics", json_type_object, "trace", error)))
+  top.obj = root;
+  if (!(tokens = member (&top, "tokens", json_type_array, error)) ||
+      !(layers = member (&top, "layers", json_type_array, error)) ||
+      !(metrics = member (&top, "metrics", json_type_object, error)))
     goto out;
   n = json_object_array_length (tokens);
-  if (!read_n_experts (root, layers, n, &E, error))
+  if (!read_n_experts (&top, layers, n, &E, error))
     goto out;
   if (json_object_object_get_ex (root, "n_layers", &v) &&
-      !read_int (root, "n_layers", 0, 1 << 16, &n_layers, "trace", error))
+      !read_int (&top, "n_layers", 0, 1 << 16, &n_layers, error))
     goto out;
   if (json_object_object_get_ex (root, "native_k", &v) &&
-      !read_int (root, "native_k", 0, E, &native_k, "trace", error))
+      !read_int (&top, "native_k", 0, E, &native_k, error))
     goto out;
 
   trace = sy_trace_new (n, E, n_layers, json_object_array_length (layers));
