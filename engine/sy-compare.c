@@ -337,26 +337,30 @@ compare_runs (SySession      *a,
               gpointer        user_data,
               GError        **error)
 {
-  g_autoptr (SyTrace) ta = NULL;
-  g_autoptr (SyTrace) tb = NULL;
-  SyCompare *cmp;
+  SySession *session[2] = { a, b };
+  SyTrace *trace[2] = { NULL, NULL };
+  SyCompare *cmp = NULL;
   const float *la, *lb;
   int V = 0;
 
   sy_session_set_share_source (b, a);
-  ta = text ? sy_session_run_text (a, text, progress, user_data, error)
-       : sy_session_run (a, ids, n, progress, user_data, error);
-  if (ta == NULL)
-    return NULL;
-  tb = text ? sy_session_run_text (b, text, progress, user_data, error)
-       : sy_session_run (b, ids, n, progress, user_data, error);
-  if (tb == NULL)
-    return NULL;
-  la = sy_session_get_logits (a, NULL, &V);
-  lb = sy_session_get_logits (b, NULL, NULL);
-  cmp = sy_compare_new (ta, la, tb, lb, V, error);
+  for (int i = 0; i < 2; i++)
+    {
+      trace[i] = text ? sy_session_run_text (session[i], text, progress, user_data, error)
+                 : sy_session_run (session[i], ids, n, progress, user_data, error);
+      if (trace[i] == NULL)
+        break;
+    }
+  if (trace[1] != NULL)
+    {
+      la = sy_session_get_logits (a, NULL, &V);
+      lb = sy_session_get_logits (b, NULL, NULL);
+      cmp = sy_compare_new (trace[0], la, trace[1], lb, V, error);
+    }
   if (cmp != NULL)
     cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
+  sy_trace_free (trace[0]);
+  sy_trace_free (trace[1]);
   return cmp;
 }
 
