@@ -904,7 +904,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 
       for (int l = 0; l < self->n_layers && cur < end; l++)
         {
-          gint64 ld = MIN ((gint64) llround (e->layer_s[l] * 1e9), end - cur);
+          gint64 ld = MIN ((gint64) llround (e->layers[l].total_s * 1e9), end - cur);
           gint64 lend = cur + ld, oc = cur;
           g_autofree char *ln = g_strdup_printf ("layer %d", l);
 
@@ -913,8 +913,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
           event_x (s, &first, ln, "layer", cur, ld, tid, NULL);
           for (int op = 0; op < SY_N_OPS && oc < lend; op++)
             {
-              gint64 od = MIN ((gint64) llround (e->layer_op_s[(gsize) l * SY_N_OPS + op] * 1e9),
-                               lend - oc);
+              gint64 od = MIN ((gint64) llround (e->layers[l].op_s[op] * 1e9), lend - oc);
 
               if (od <= 0)
                 continue;

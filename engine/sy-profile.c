@@ -143,8 +143,7 @@ event_free (SyProfileEvent *e)
 {
   g_free (e->name);
   g_free (e->genre);
-  g_free (e->layer_s);
-  g_free (e->layer_op_s);
+  g_free (e->layers);
   g_free (e);
 }
 
@@ -510,13 +509,11 @@ profile_one (SySession           *session,
           e->start_s = start;
           e->total_s = trace->total_time_s;
           e->lm_head_s = trace->op_time_s[SY_OP_LM_HEAD];
-          e->layer_s = g_new0 (double, MAX (prof->n_layers, 1));
-          e->layer_op_s = g_new0 (double, (gsize) MAX (prof->n_layers, 1) * SY_N_OPS);
+          e->layers = g_new0 (SyProfileLayerTime, MAX (prof->n_layers, 1));
           for (int l = 0; l < L; l++)
             {
-              e->layer_s[l] = trace->layers[l].time_s;
-              memcpy (e->layer_op_s + (gsize) l * SY_N_OPS, trace->layers[l].op_time_s,
-                      sizeof (double) * SY_N_OPS);
+              e->layers[l].total_s = trace->layers[l].time_s;
+              memcpy (e->layers[l].op_s, trace->layers[l].op_time_s, sizeof e->layers[l].op_s);
             }
           g_ptr_array_add (prof->events, e);
         }

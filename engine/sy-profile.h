@@ -144,18 +144,24 @@ typedef struct
   gboolean pareto;
 } SyProfileSweepPoint;
 
+/* One MoE layer's time in one chunk: in all, and per operation. */
+typedef struct
+{
+  double   total_s;
+  double   op_s[SY_N_OPS];
+} SyProfileLayerTime;
+
 /* One chunk's timings, for the Chrome trace. */
 typedef struct
 {
-  int      run;
-  char    *name;
-  char    *genre;
-  int      tokens;
-  double   start_s;               /* since the profile began */
-  double   total_s;
-  double   lm_head_s;
-  double  *layer_s;               /* (n_layers) */
-  double  *layer_op_s;            /* (n_layers, SY_N_OPS) */
+  int                  run;
+  char                *name;
+  char                *genre;
+  int                  tokens;
+  double               start_s;   /* since the profile began */
+  double               total_s;
+  double               lm_head_s;
+  SyProfileLayerTime  *layers;    /* (n_layers) */
 } SyProfileEvent;
 
 typedef struct
