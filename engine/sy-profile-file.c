@@ -551,14 +551,6 @@ write_text (char        *text,
   return sy_engine_set_contents (path, owned, -1, error);
 }
 
-gboolean
-sy_profile_write_json (const SyProfile  *self,
-                       const char       *path,
-                       GError          **error)
-{
-  return write_text (sy_profile_to_json (self), path, error);
-}
-
 /* ------------------------------------------------------------ CSV */
 
 /* The tables, in the order they are written. */
@@ -790,10 +782,11 @@ csv_sweep (GString         *s,
     }
 }
 
-gboolean
-sy_profile_write_csv (const SyProfile  *self,
-                      const char       *dir,
-                      GError          **error)
+/* The CSV tables into @dir. */
+static gboolean
+write_csv (const SyProfile  *self,
+           const char       *dir,
+           GError          **error)
 {
   GString *t[N_CSV];
   double emax = sy_profile_entropy_max (self);
@@ -934,14 +927,6 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 }
 
 gboolean
-sy_profile_write_chrome_trace (const SyProfile  *self,
-                               const char       *path,
-                               GError          **error)
-{
-  return write_text (sy_profile_to_chrome_trace (self), path, error);
-}
-
-gboolean
 sy_profile_write_dir (const SyProfile  *self,
                       const char       *dir,
                       GError          **error)
@@ -952,7 +937,7 @@ sy_profile_write_dir (const SyProfile  *self,
   if (g_mkdir_with_parents (dir, 0755) != 0)
     return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
                            dir, g_strerror (errno));
-  return sy_profile_write_json (self, json, error) &&
-         sy_profile_write_csv (self, dir, error) &&
-         sy_profile_write_chrome_trace (self, trace, error);
+  return write_text (sy_profile_to_json (self), json, error) &&
+         write_csv (self, dir, error) &&
+         write_text (sy_profile_to_chrome_trace (self), trace, error);
 }

@@ -293,22 +293,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyProfileExpert, sy_profile_expert_free)
 
 /* Output (cli.md "profile") */
 char       *sy_profile_to_json           (const SyProfile         *self);
-gboolean    sy_profile_write_json        (const SyProfile         *self,
-                                          const char              *path,
-                                          GError                 **error);
-/* runs.csv, layers.csv, expert_load.csv, coactivation.csv, entropy.csv,
- * by_genre.csv, by_pos.csv, time.csv, layer_time.csv, sweep.csv,
- * expert_tokens.csv */
-gboolean    sy_profile_write_csv         (const SyProfile         *self,
-                                          const char              *dir,
-                                          GError                 **error);
 /* Chrome trace event format: complete events text > layer > op per run
  * (tid = run + 1), times in microseconds. */
 char       *sy_profile_to_chrome_trace   (const SyProfile         *self);
-gboolean    sy_profile_write_chrome_trace (const SyProfile        *self,
-                                          const char              *path,
-                                          GError                 **error);
-/* profile.json, the CSVs and trace.json into @dir (created). */
+/* profile.json, the CSVs (runs.csv, layers.csv, expert_load.csv,
+ * coactivation.csv, entropy.csv, by_genre.csv, by_pos.csv, time.csv,
+ * layer_time.csv, sweep.csv, expert_tokens.csv) and trace.json (the
+ * Chrome trace) into @dir (created). */
 gboolean    sy_profile_write_dir         (const SyProfile         *self,
                                           const char              *dir,
                                           GError                 **error);
