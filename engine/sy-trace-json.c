@@ -367,28 +367,6 @@ sy_trace_to_json_full (const SyTrace *trace,
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-write_text (const char  *path,
-            const char  *text,
-            GError     **error)
-{
-  gboolean ok = sy_engine_set_contents (path, text, -1, error);
-
-  if (!ok)
-    g_prefix_error (error, "%s: ", path);
-  return ok;
-}
-
-gboolean
-sy_trace_write_json (const SyTrace  *trace,
-                     const char     *path,
-                     GError        **error)
-{
-  g_autofree char *text = sy_trace_to_json (trace, FALSE);
-
-  return write_text (path, text, error);
-}
-
 /* ---- CSV -------------------------------------------------------------- */
 
 char *
@@ -451,8 +429,11 @@ sy_trace_write_csv (const SyTrace  *trace,
                     GError        **error)
 {
   g_autofree char *text = sy_trace_to_csv (trace, with_probs);
+  gboolean ok = sy_engine_set_contents (path, text, -1, error);
 
-  return write_text (path, text, error);
+  if (!ok)
+    g_prefix_error (error, "%s: ", path);
+  return ok;
 }
 
 /* ---- reading ---------------------------------------------------------- */
