@@ -659,28 +659,31 @@ read_n_experts (const Node   *root,
   return TRUE;
 }
 
+/* The "tokens" array: each token's id, text and offsets. */
 static gboolean
-read_token (SyTrace      *trace,
-            json_object  *tk,
-            int           t,
-            GError      **error)
+read_tokens (SyTrace      *trace,
+             json_object  *tokens,
+             GError      **error)
 {
-  g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
-  Node n = { tk, where };
-  json_object *off = NULL;
-  int id = 0;
-
-  if (!read_int (&n, "id", 0, G_MAXINT32, &id, error))
-    return FALSE;
-  trace->ids[t] = id;
-  trace->token_text[t] = g_strdup (sy_json_peek_string (tk, "text"));
-  if (json_object_object_get_ex (tk, "offsets", &off) &&
-      json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
+  for (int t = 0; t < trace->n_tokens; t++)
     {
-      if (trace->offsets == NULL)
-        trace->offsets = g_new0 (int, 2 * (gsize) MAX (trace->n_tokens, 1));
-      trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
-      trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
+      g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
+      Node tk = { json_object_array_get_idx (tokens, t), where };
+      json_object *off = NULL;
+      int id = 0;
+
+      if (!read_int (&tk, "id", 0, G_MAXINT32, &id, error))
+        return FALSE;
+      trace->ids[t] = id;
+      trace->token_text[t] = g_strdup (sy_json_peek_string (tk.obj, "text"));
+      if (json_object_object_get_ex (tk.obj, "offsets", &off) &&
+          json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
+        {
+          if (trace->offsets == NULL)
+            trace->offsets = g_new0 (int, 2 * (gsize) MAX (trace->n_tokens, 1));
+          trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
+          trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
+        }
     }
   return TRUE;
 }
@@ -763,9 +766,8 @@ read_trace (SyTrace      *trace,
   trace->router = g_strdup (sy_json_peek_string (root, "router"));
   if (json_object_object_get_ex (root, "causal", &v))
     trace->causal = json_object_get_boolean (v);
-  for (int t = 0; t < trace->n_tokens; t++)
-    if (!read_token (trace, json_object_array_get_idx (tokens, t), t, error))
-      return FALSE;
+  if (!read_tokens (trace, tokens, error))
+    return FALSE;
   for (int i = 0; i < trace->n_moe_layers; i++)
     if (!read_layer (trace, json_object_array_get_idx (layers, i), i, error))
       return FALSE;
