@@ -69,15 +69,15 @@ typedef gboolean (*SyProfileProgressFunc) (const SyProfileProgress *progress,
 
 typedef struct
 {
-  int       max_tokens;       /* chunk bound (default 256 when 0) */
-  int       limit;            /* at most this many chunks; 0 = all */
-  gboolean  sweep;            /* add the p-sweep */
-  double    sweep_from;       /* p range, inclusive */
-  double    sweep_to;
-  double    sweep_step;
-  gboolean  record_events;    /* keep per-chunk timings for the Chrome trace */
-  SyProfileProgressFunc progress;  /* told after each text, or NULL */
-  gpointer  user_data;        /* @progress's */
+  int                    max_tokens;     /* chunk bound (default 256 when 0) */
+  int                    limit;          /* at most this many chunks; 0 = all */
+  gboolean               sweep;          /* add the p-sweep */
+  double                 sweep_from;     /* p range, inclusive */
+  double                 sweep_to;
+  double                 sweep_step;
+  gboolean               record_events;  /* keep per-chunk timings for the Chrome trace */
+  SyProfileProgressFunc  progress;       /* told after each text, or NULL */
+  gpointer               user_data;      /* @progress's */
 } SyProfileOptions;
 
 void      sy_profile_options_init        (SyProfileOptions *options);
