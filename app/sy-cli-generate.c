@@ -55,6 +55,7 @@ sy_cli_generate (int    argc,
   SySession *session;
   const SyModelInfo *info;
   SySampling sampling;
+  SyGenerateRequest request;
   const int32_t *new_ids;
   int n, n_new = 0;
 
@@ -91,8 +92,10 @@ sy_cli_generate (int    argc,
    * (--json prints the trace, with every token's nll) */
   sy_session_set_last_logits (session, !json);
 
-  trace = sy_generate (session, in.ids, n, max_tokens, &sampling, info->eos_token_ids,
-                       info->n_eos_token_ids, NULL, NULL, &n_new, &error);
+  request = (SyGenerateRequest) { .prompt = in.ids, .n_prompt = n, .max_new = max_tokens,
+                                  .sampling = &sampling, .eos_ids = info->eos_token_ids,
+                                  .n_eos = info->n_eos_token_ids };
+  trace = sy_generate (session, &request, &n_new, &error);
   if (trace == NULL)
     return sy_cli_error_from (error);
   new_ids = trace->ids + n;

@@ -201,8 +201,10 @@ profile_model (const ProfileOptions  *o,
   if (model == NULL)
     return sy_cli_error_from (error);
 
+  options.progress = on_progress;
+  options.user_data = &cp;
   *prof = sy_profile_run (model, corpus, (const SyRouterSpec * const *) specs->pdata,
-                          (int) specs->len, &options, on_progress, &cp, &error);
+                          (int) specs->len, &options, &error);
   if (cp.tty && !o->quiet)
     fprintf (stderr, "\n");
   if (*prof == NULL)

@@ -310,11 +310,13 @@ run_model (RenderArgs    *args,
   if (args->generate > 0)
     {
       SySampling sampling = { .temperature = args->temperature, .top_k = args->top_k, .seed = (guint64) args->seed };
+      const SyModelInfo *info = sy_model_get_info (model);
+      SyGenerateRequest request = { .prompt = ids, .n_prompt = n_ids, .max_new = args->generate,
+                                    .sampling = &sampling, .eos_ids = info->eos_token_ids,
+                                    .n_eos = info->n_eos_token_ids };
 
       sy_session_set_extend_native (session, TRUE);
-      *trace = sy_generate (session, ids, n_ids, args->generate, &sampling,
-                            sy_model_get_info (model)->eos_token_ids,
-                            sy_model_get_info (model)->n_eos_token_ids, NULL, NULL, NULL, &error);
+      *trace = sy_generate (session, &request, NULL, &error);
     }
   else
     *trace = sy_session_run (session, ids, n_ids, NULL, NULL, &error);

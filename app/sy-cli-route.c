@@ -215,7 +215,7 @@ measure_quality (SySession      *session,
     return FALSE;
   ln = sy_session_get_logits (session, NULL, NULL);
   q->have = TRUE;
-  q->kl = sy_metrics_mean_kl (ln, logits, T, V);
+  q->kl = sy_metrics_mean_rows (ln, logits, T, V, sy_metrics_kl_row);
   q->positions = T;
   for (int t = 0; t < T; t++)
     q->changed += sy_metrics_argmax (ln + (gsize) t * V, V) !=

@@ -278,9 +278,12 @@ update (SyComparePane *self)
                                a->n_tokens, b->n_tokens);
         }
       else if (a->n_tokens == b->n_tokens)
-        cmp = sy_compare_new_cached (a, la, sy_worker_get_logits_stamps (self->worker, SY_SLOT_A),
-                                     b, lb, sy_worker_get_logits_stamps (self->worker, SY_SLOT_B),
-                                     Va, self->kl_cache, &error);
+        {
+          SyCompareSide side_a = { a, la, sy_worker_get_logits_stamps (self->worker, SY_SLOT_A) };
+          SyCompareSide side_b = { b, lb, sy_worker_get_logits_stamps (self->worker, SY_SLOT_B) };
+
+          cmp = sy_compare_new_cached (&side_a, &side_b, Va, self->kl_cache, &error);
+        }
     }
   if (cmp != NULL)
     {

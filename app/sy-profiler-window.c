@@ -205,8 +205,10 @@ job_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  job->options.progress = job_progress;
+  job->options.user_data = job;
   prof = sy_profile_run (model, corpus, (const SyRouterSpec * const *) job->specs->pdata,
-                         (int) job->specs->len, &job->options, job_progress, job, &error);
+                         (int) job->specs->len, &job->options, &error);
   if (prof == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else

@@ -21,6 +21,8 @@ typedef struct
   SySession          *session;
   const int32_t      *ids;
   int                 n;
+  SyProgressFunc      progress;
+  gpointer            user_data;
   SyRouterSpec       *spec;      /* scratch copy of the base */
   gboolean            increasing;
   int                 n_runs;
@@ -64,13 +66,11 @@ eval (Ctx      *ctx,
   return trace;
 }
 
-/* @ctx comes with its session, ids and n set */
+/* @ctx comes with its session, ids, n and progress set */
 static SyCalibration *
 calibrate (Ctx                *ctx,
            const SyRouterSpec *base,
            double              target,
-           SyProgressFunc      progress,
-           gpointer            user_data,
            GError            **error)
 {
   g_autoptr (SyRouterSpec) spec = NULL;
@@ -141,7 +141,7 @@ calibrate (Ctx                *ctx,
           g_clear_pointer (&t_hi, sy_trace_free);
           t_hi = t;
         }
-      if (progress && !progress (MIN (ctx->n_runs / 24.0, 0.99), "calibrating", user_data))
+      if (ctx->progress && !ctx->progress (MIN (ctx->n_runs / 24.0, 0.99), "calibrating", ctx->user_data))
         {
           g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED, "calibration cancelled");
           return NULL;
@@ -174,8 +174,8 @@ calibrate (Ctx                *ctx,
     }
   sy_session_reset (ctx->session);
   cal->spec = g_steal_pointer (&spec);
-  if (progress)
-    progress (1.0, "calibrated", user_data);
+  if (ctx->progress)
+    ctx->progress (1.0, "calibrated", ctx->user_data);
   return cal;
 }
 
@@ -191,14 +191,14 @@ sy_calibrate (SySession          *session,
               gpointer            user_data,
               GError            **error)
 {
-  Ctx ctx = { session, ids, n, NULL, FALSE, 0 };
+  Ctx ctx = { session, ids, n, progress, user_data, NULL, FALSE, 0 };
   SyCalibration *cal;
   gboolean last;
 
   g_return_val_if_fail (session != NULL && base != NULL, NULL);
   last = sy_session_get_last_logits (session);
   sy_session_set_last_logits (session, TRUE);
-  cal = calibrate (&ctx, base, target, progress, user_data, error);
+  cal = calibrate (&ctx, base, target, error);
   sy_session_set_last_logits (session, last);
   return cal;
 }

@@ -125,22 +125,21 @@ kl_task (int      i,
   const float *ra = job->logits_a + (gsize) t * V, *rb = job->logits_b + (gsize) t * V;
 
   job->kl[t] = sy_metrics_kl_row (ra, rb, V);
-  job->agree[t] = sy_metrics_argmax (ra, V) == sy_metrics_argmax (rb, V);
+  job->agree[t] = sy_metrics_agree_row (ra, rb, V);
 }
 
 /* KL and agreement of every position, from @cache where the stamps of
  * both rows match what it holds there, the others on every CPU when there
  * are several (each position on its own: the same values); the mean KL
- * sums the positions' KL in order, as sy_metrics_mean_kl() does. */
+ * sums the positions' KL in order, as sy_metrics_mean_rows() does. */
 static void
-compare_logits (SyCompare     *self,
-                const float   *logits_a,
-                const guint64 *stamps_a,
-                const float   *logits_b,
-                const guint64 *stamps_b,
-                int            n_vocab,
-                SyKlCache     *cache)
+compare_logits (SyCompare           *self,
+                const SyCompareSide *a,
+                const SyCompareSide *b,
+                int                  n_vocab,
+                SyKlCache           *cache)
 {
+  const guint64 *stamps_a = a->stamps, *stamps_b = b->stamps;
   int T = self->n_tokens, same = 0, n_rows = 0;
   gboolean use = cache != NULL && stamps_a != NULL && stamps_b != NULL && cache->n_vocab == n_vocab;
   g_autofree double *kl = g_new (double, MAX (T, 1));
@@ -165,7 +164,7 @@ compare_logits (SyCompare     *self,
       else
         rows[n_rows++] = t;
     }
-  job = (KlJob) { logits_a, logits_b, n_vocab, rows, kl, self->agree };
+  job = (KlJob) { a->logits, b->logits, n_vocab, rows, kl, self->agree };
   if (n_rows >= 8 && sy_n_cpus () > 1)
     {
       g_autoptr (SyPool) pool = sy_pool_new (0);
@@ -209,23 +208,28 @@ sy_compare_new (const SyTrace  *a,
                 int             n_vocab,
                 GError        **error)
 {
-  return sy_compare_new_cached (a, logits_a, NULL, b, logits_b, NULL, n_vocab, NULL, error);
+  SyCompareSide side_a = { a, logits_a, NULL }, side_b = { b, logits_b, NULL };
+
+  return sy_compare_new_cached (&side_a, &side_b, n_vocab, NULL, error);
 }
 
 SyCompare *
-sy_compare_new_cached (const SyTrace  *a,
-                       const float    *logits_a,
-                       const guint64  *stamps_a,
-                       const SyTrace  *b,
-                       const float    *logits_b,
-                       const guint64  *stamps_b,
-                       int             n_vocab,
-                       SyKlCache      *cache,
-                       GError        **error)
+sy_compare_new_cached (const SyCompareSide *side_a,
+                       const SyCompareSide *side_b,
+                       int                  n_vocab,
+                       SyKlCache           *cache,
+                       GError             **error)
 {
   g_autoptr (SyCompare) self = NULL;
+  const SyTrace *a, *b;
+  const float *logits_a, *logits_b;
   int T, E;
 
+  g_return_val_if_fail (side_a != NULL && side_b != NULL, NULL);
+  a = side_a->trace;
+  b = side_b->trace;
+  logits_a = side_a->logits;
+  logits_b = side_b->logits;
   g_return_val_if_fail (a != NULL && b != NULL, NULL);
 
   if (a->n_tokens != b->n_tokens)
@@ -316,7 +320,7 @@ sy_compare_new_cached (const SyTrace  *a,
     self->dnll[t] = b->nll[t] - a->nll[t];
 
   if (logits_a != NULL)
-    compare_logits (self, logits_a, stamps_a, logits_b, stamps_b, n_vocab, cache);
+    compare_logits (self, side_a, side_b, n_vocab, cache);
   return g_steal_pointer (&self);
 }
 
@@ -333,26 +337,30 @@ compare_runs (SySession      *a,
               gpointer        user_data,
               GError        **error)
 {
-  g_autoptr (SyTrace) ta = NULL;
-  g_autoptr (SyTrace) tb = NULL;
-  SyCompare *cmp;
+  SySession *session[2] = { a, b };
+  SyTrace *trace[2] = { NULL, NULL };
+  SyCompare *cmp = NULL;
   const float *la, *lb;
   int V = 0;
 
   sy_session_set_share_source (b, a);
-  ta = text ? sy_session_run_text (a, text, progress, user_data, error)
-       : sy_session_run (a, ids, n, progress, user_data, error);
-  if (ta == NULL)
-    return NULL;
-  tb = text ? sy_session_run_text (b, text, progress, user_data, error)
-       : sy_session_run (b, ids, n, progress, user_data, error);
-  if (tb == NULL)
-    return NULL;
-  la = sy_session_get_logits (a, NULL, &V);
-  lb = sy_session_get_logits (b, NULL, NULL);
-  cmp = sy_compare_new (ta, la, tb, lb, V, error);
+  for (int i = 0; i < 2; i++)
+    {
+      trace[i] = text ? sy_session_run_text (session[i], text, progress, user_data, error)
+                 : sy_session_run (session[i], ids, n, progress, user_data, error);
+      if (trace[i] == NULL)
+        break;
+    }
+  if (trace[1] != NULL)
+    {
+      la = sy_session_get_logits (a, NULL, &V);
+      lb = sy_session_get_logits (b, NULL, NULL);
+      cmp = sy_compare_new (trace[0], la, trace[1], lb, V, error);
+    }
   if (cmp != NULL)
     cmp->n_shared_layers = sy_session_get_n_shared_layers (b);
+  sy_trace_free (trace[0]);
+  sy_trace_free (trace[1]);
   return cmp;
 }
 

@@ -77,21 +77,27 @@ void       sy_kl_cache_free      (SyKlCache      *cache);
 /* Positions the last comparison took from the cache (for tests). */
 int        sy_kl_cache_get_n_reused (const SyKlCache *cache);
 
+/* One side of a comparison: its trace, its next-token logits (n_tokens,
+ * n_vocab) or NULL, and the stamps of those rows (n_tokens;
+ * sy_session_get_logits_stamps()) or NULL. */
+typedef struct
+{
+  const SyTrace  *trace;
+  const float    *logits;
+  const guint64  *stamps;
+} SyCompareSide;
+
 /* sy_compare_new(), where the KL and agreement of a position whose two
  * logits rows have the stamps that @cache holds for it are taken from
  * @cache instead of computed over the vocabulary again (the values are
  * those sy_compare_new() computes, bit for bit); @cache then holds this
- * comparison's.  @stamps_a and @stamps_b: (n_tokens) or NULL (nothing is
- * taken from the cache). */
-SyCompare *sy_compare_new_cached (const SyTrace  *a,
-                                  const float    *logits_a,
-                                  const guint64  *stamps_a,
-                                  const SyTrace  *b,
-                                  const float    *logits_b,
-                                  const guint64  *stamps_b,
-                                  int             n_vocab,
-                                  SyKlCache      *cache,
-                                  GError        **error);
+ * comparison's.  Nothing is taken from the cache where a side has no
+ * stamps. */
+SyCompare *sy_compare_new_cached (const SyCompareSide *a,
+                                  const SyCompareSide *b,
+                                  int                  n_vocab,
+                                  SyKlCache           *cache,
+                                  GError             **error);
 
 /* Runs @text in @a, then in @b with @a as its share source (the layers
  * whose routing agrees are computed once), and compares the two runs.

@@ -114,10 +114,7 @@ sy_corpus_text_free (SyCorpusText *text)
   g_free (text->genre);
   g_free (text->text);
   g_free (text->spans);
-  if (text->pos)
-    for (int i = 0; i < text->n_words; i++)
-      g_free (text->pos[i]);
-  g_free (text->pos);
+  g_strfreev (text->pos);
   g_free (text->sentence_end);
   g_free (text);
 }
@@ -135,12 +132,7 @@ sy_corpus_text_copy (const SyCorpusText *text)
   c->n_words = text->n_words;
   c->spans = g_memdup2 (text->spans, sizeof (int) * 2 * n);
   c->sentence_end = g_memdup2 (text->sentence_end, n);
-  if (text->pos)
-    {
-      c->pos = g_new0 (char *, n);
-      for (int i = 0; i < text->n_words; i++)
-        c->pos[i] = g_strdup (text->pos[i]);
-    }
+  c->pos = g_strdupv (text->pos);
   return c;
 }
 
@@ -161,7 +153,7 @@ builder_init (Builder *b,
   b->s = g_string_new (NULL);
   b->n_chars = 0;
   b->spans = g_array_new (FALSE, FALSE, sizeof (int));
-  b->pos = tagged ? g_ptr_array_new_with_free_func (g_free) : NULL;
+  b->pos = tagged ? g_ptr_array_new_null_terminated (0, g_free, TRUE) : NULL;
   b->ends = g_byte_array_new ();
 }
 
@@ -810,7 +802,7 @@ sub_text (const SyCorpusText *text,
     c->spans[i] = text->spans[2 * w0 + i] - cs;
   if (text->pos)
     {
-      c->pos = g_new0 (char *, c->n_words);
+      c->pos = g_new0 (char *, c->n_words + 1);
       for (int i = 0; i < c->n_words; i++)
         c->pos[i] = g_strdup (text->pos[w0 + i]);
     }

@@ -40,7 +40,7 @@ typedef struct
   int      n_chars;       /* code points of text */
   int      n_words;
   int     *spans;         /* (n_words, 2) [start, end) in code points of text */
-  char   **pos;           /* (n_words) POS tag, or NULL when the corpus is untagged */
+  char   **pos;           /* (n_words) POS tag, NULL-terminated, or NULL when the corpus is untagged */
   guint8  *sentence_end;  /* (n_words) 1 where a sentence ends after the word */
 } SyCorpusText;
 

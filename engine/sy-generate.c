@@ -9,12 +9,18 @@
 
 #include "sy-generate.h"
 
+/* A candidate token and its (unnormalized) probability. */
+typedef struct
+{
+  int     id;
+  double  p;
+} Candidate;
+
 struct _SySampler
 {
   SySampling  params;
   guint64     state;     /* splitmix64 */
-  int        *top;       /* (cap) candidate ids, by descending logit */
-  double     *p;         /* (cap) their probabilities */
+  Candidate  *cand;      /* (cap) by descending logit */
   int         cap;
 };
 
@@ -45,8 +51,7 @@ sy_sampler_free (SySampler *self)
 {
   if (self == NULL)
     return;
-  g_free (self->top);
-  g_free (self->p);
+  g_free (self->cand);
   g_free (self);
 }
 
@@ -71,9 +76,9 @@ before (const float *logits,
   return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
 }
 
-static int
-argmax (const float *logits,
-        int          n)
+int
+sy_logits_argmax (const float *logits,
+                  int          n)
 {
   int best = 0;
 
@@ -96,14 +101,13 @@ sy_sampler_pick (SySampler   *self,
   g_return_val_if_fail (self != NULL && logits != NULL && n_vocab > 0, 0);
 
   if (!(T > 0) || k == 1)
-    return argmax (logits, n_vocab);
+    return sy_logits_argmax (logits, n_vocab);
   if (k <= 0 || k > n_vocab)
     k = n_vocab;
 
   if (self->cap < k)
     {
-      self->top = g_renew (int, self->top, k);
-      self->p = g_renew (double, self->p, k);
+      self->cand = g_renew (Candidate, self->cand, k);
       self->cap = k;
     }
   /* the k best by insertion into a sorted list (k is small in practice;
@@ -111,7 +115,7 @@ sy_sampler_pick (SySampler   *self,
   if (k == n_vocab)
     {
       for (int i = 0; i < n_vocab; i++)
-        self->top[i] = i;
+        self->cand[i].id = i;
       n = n_vocab;
     }
   else
@@ -119,43 +123,43 @@ sy_sampler_pick (SySampler   *self,
       {
         int j;
 
-        if (n == k && !before (logits, i, self->top[n - 1]))
+        if (n == k && !before (logits, i, self->cand[n - 1].id))
           continue;
         j = n < k ? n++ : n - 1;
-        while (j > 0 && before (logits, i, self->top[j - 1]))
+        while (j > 0 && before (logits, i, self->cand[j - 1].id))
           {
-            self->top[j] = self->top[j - 1];
+            self->cand[j].id = self->cand[j - 1].id;
             j--;
           }
-        self->top[j] = i;
+        self->cand[j].id = i;
       }
 
   m = -INFINITY;
   for (int j = 0; j < n; j++)
-    if (isfinite (logits[self->top[j]]))
-      m = MAX (m, (double) logits[self->top[j]]);
+    if (isfinite (logits[self->cand[j].id]))
+      m = MAX (m, (double) logits[self->cand[j].id]);
   if (m == -INFINITY)
-    return argmax (logits, n_vocab);
+    return sy_logits_argmax (logits, n_vocab);
   for (int j = 0; j < n; j++)
     {
-      double v = logits[self->top[j]];
+      double v = logits[self->cand[j].id];
 
-      self->p[j] = isfinite (v) ? exp ((v - m) / T) : 0.0;
-      sum += self->p[j];
+      self->cand[j].p = isfinite (v) ? exp ((v - m) / T) : 0.0;
+      sum += self->cand[j].p;
     }
   /* one draw: candidates in id order (all) or by rank (top k) */
   u = next_uniform (self) * sum;
   for (int j = 0; j < n; j++)
     {
-      c += self->p[j];
+      c += self->cand[j].p;
       if (u < c)
-        return self->top[j];
+        return self->cand[j].id;
     }
   /* rounding: the last candidate with a non-zero probability */
   for (int j = n - 1; j >= 0; j--)
-    if (self->p[j] > 0)
-      return self->top[j];
-  return self->top[0];
+    if (self->cand[j].p > 0)
+      return self->cand[j].id;
+  return self->cand[0].id;
 }
 
 static gboolean
@@ -170,24 +174,21 @@ is_eos (const int *eos_ids,
 }
 
 SyTrace *
-sy_generate (SySession         *session,
-             const int32_t     *prompt,
-             int                n_prompt,
-             int                max_new,
-             const SySampling  *sampling,
-             const int         *eos_ids,
-             int                n_eos,
-             SyGenerateFunc     step,
-             gpointer           user_data,
-             int               *n_new,
-             GError           **error)
+sy_generate (SySession                *session,
+             const SyGenerateRequest  *request,
+             int                      *n_new,
+             GError                  **error)
 {
   g_autoptr (SySampler) sampler = NULL;
   g_autofree int32_t *ids = NULL;
   SyTrace *trace = NULL;
-  int n = n_prompt;
+  const int32_t *prompt;
+  int n_prompt, n, max_new;
 
-  g_return_val_if_fail (session != NULL, NULL);
+  g_return_val_if_fail (session != NULL && request != NULL, NULL);
+  prompt = request->prompt;
+  n = n_prompt = request->n_prompt;
+  max_new = MAX (request->max_new, 0);
   if (n_new)
     *n_new = 0;
   if (prompt == NULL || n_prompt < 1)
@@ -196,9 +197,7 @@ sy_generate (SySession         *session,
                    "generate: the prompt is empty (it needs at least one token)");
       return NULL;
     }
-  max_new = MAX (max_new, 0);
-
-  sampler = sy_sampler_new (sampling);
+  sampler = sy_sampler_new (request->sampling);
   ids = g_new (int32_t, (gsize) n_prompt + max_new);
   memcpy (ids, prompt, sizeof (int32_t) * n_prompt);
 
@@ -227,9 +226,9 @@ sy_generate (SySession         *session,
       trace = next;
       if (n_new)
         *n_new = n - n_prompt;
-      if (step && !step (trace, n - 1, user_data))
+      if (request->step && !request->step (trace, n - 1, request->user_data))
         break;
-      if (is_eos (eos_ids, n_eos, ids[n - 1]))
+      if (is_eos (request->eos_ids, request->n_eos, ids[n - 1]))
         break;
     }
   return trace;

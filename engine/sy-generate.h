@@ -42,6 +42,10 @@ void        sy_sampler_free       (SySampler         *self);
 int32_t     sy_sampler_pick       (SySampler         *self,
                                    const float       *logits,
                                    int                n_vocab);
+/* The greedy pick: the index of the largest of @n logits, the lowest
+ * index among equals. */
+int         sy_logits_argmax      (const float       *logits,
+                                   int                n);
 
 /* Called after each generated token with the trace of all tokens so far
  * (borrowed: copy what you keep) and the index of the new token in it.
@@ -50,23 +54,30 @@ typedef gboolean (*SyGenerateFunc) (const SyTrace *trace,
                                     int            index,
                                     gpointer       user_data);
 
-/* Generates up to @max_new tokens after @prompt (n_prompt >= 1) with
- * @session (its router as set), stopping after any of the @n_eos ids of
- * @eos_ids (the model's: SyModelInfo.eos_token_ids; none: never) or when
- * @step returns FALSE.  Returns the trace of prompt + generated
- * tokens (every token routed; *n_new of them generated), or NULL with
- * @error.  @step may be NULL. */
-SyTrace    *sy_generate           (SySession         *session,
-                                   const int32_t     *prompt,
-                                   int                n_prompt,
-                                   int                max_new,
-                                   const SySampling  *sampling,
-                                   const int         *eos_ids,
-                                   int                n_eos,
-                                   SyGenerateFunc     step,
-                                   gpointer           user_data,
-                                   int               *n_new,
-                                   GError           **error);
+/* What sy_generate() does: up to @max_new tokens after @prompt
+ * (n_prompt >= 1), picked as @sampling says (NULL: greedy), stopping
+ * after any of the @n_eos ids of @eos_ids (the model's:
+ * SyModelInfo.eos_token_ids; none: never) or when @step (may be NULL)
+ * returns FALSE. */
+typedef struct
+{
+  const int32_t     *prompt;
+  int                n_prompt;
+  int                max_new;
+  const SySampling  *sampling;
+  const int         *eos_ids;
+  int                n_eos;
+  SyGenerateFunc     step;
+  gpointer           user_data;
+} SyGenerateRequest;
+
+/* Generates with @session (its router as set) what @request asks for.
+ * Returns the trace of prompt + generated tokens (every token routed;
+ * *n_new of them generated), or NULL with @error. */
+SyTrace    *sy_generate           (SySession                *session,
+                                   const SyGenerateRequest  *request,
+                                   int                      *n_new,
+                                   GError                  **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SySampler, sy_sampler_free)
 

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "sy-engine-error.h"
+#include "sy-generate.h"
 #include "sy-metrics.h"
 
 /* log sum exp of a row, in double, stable */
@@ -98,17 +99,18 @@ sy_metrics_kl_row (const float *a,
 }
 
 double
-sy_metrics_mean_kl (const float *a,
-                    const float *b,
-                    int          T,
-                    int          V)
+sy_metrics_mean_rows (const float      *a,
+                      const float      *b,
+                      int               T,
+                      int               V,
+                      SyMetricsRowFunc  measure)
 {
   double sum = 0;
 
   if (T <= 0)
     return NAN;
   for (int t = 0; t < T; t++)
-    sum += sy_metrics_kl_row (a + (gsize) t * V, b + (gsize) t * V, V);
+    sum += measure (a + (gsize) t * V, b + (gsize) t * V, V);
   return sum / T;
 }
 
@@ -116,27 +118,15 @@ int
 sy_metrics_argmax (const float *row,
                    int          V)
 {
-  int best = 0;
-
-  for (int v = 1; v < V; v++)
-    if (row[v] > row[best])
-      best = v;
-  return best;
+  return sy_logits_argmax (row, V);
 }
 
 double
-sy_metrics_greedy_agreement (const float *a,
-                             const float *b,
-                             int          T,
-                             int          V)
+sy_metrics_agree_row (const float *a,
+                      const float *b,
+                      int          V)
 {
-  int same = 0;
-
-  if (T <= 0)
-    return NAN;
-  for (int t = 0; t < T; t++)
-    same += sy_metrics_argmax (a + (gsize) t * V, V) == sy_metrics_argmax (b + (gsize) t * V, V);
-  return (double) same / T;
+  return sy_metrics_argmax (a, V) == sy_metrics_argmax (b, V);
 }
 
 double

@@ -33,24 +33,31 @@ gboolean sy_metrics_fill_trace        (SyTrace        *trace,
                                        int             V,
                                        GError        **error);
 
-/* KL (A || B) of the next-token distributions softmax (a[t]), softmax (b[t])
- * at one position, and its mean over the T positions (NaN for T = 0). */
+/* A measure of two rows of V next-token logits at one position. */
+typedef double (*SyMetricsRowFunc) (const float *a,
+                                    const float *b,
+                                    int          V);
+
+/* KL (A || B) of the next-token distributions softmax (a), softmax (b). */
 double   sy_metrics_kl_row            (const float    *a,
                                        const float    *b,
                                        int             V);
-double   sy_metrics_mean_kl           (const float    *a,
+/* 1 where the two rows' argmaxes (greedy next tokens) agree, else 0. */
+double   sy_metrics_agree_row         (const float    *a,
                                        const float    *b,
-                                       int             T,
                                        int             V);
+/* The mean of @measure over the T positions of @a and @b (T, V), summed
+ * in order (NaN for T = 0): with sy_metrics_kl_row() the mean KL, with
+ * sy_metrics_agree_row() the greedy agreement. */
+double   sy_metrics_mean_rows         (const float      *a,
+                                       const float      *b,
+                                       int               T,
+                                       int               V,
+                                       SyMetricsRowFunc  measure);
 
-/* Index of the largest logit (the lowest index among equals). */
+/* Index of the largest logit (the lowest index among equals):
+ * sy_logits_argmax(), the sampler's greedy pick. */
 int      sy_metrics_argmax            (const float    *row,
-                                       int             V);
-
-/* Share of the T positions whose argmax agrees (NaN for T = 0). */
-double   sy_metrics_greedy_agreement  (const float    *a,
-                                       const float    *b,
-                                       int             T,
                                        int             V);
 
 /* |A ∩ B| / |A ∪ B| of two expert sets (1 when both are empty). */

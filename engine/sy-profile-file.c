@@ -232,10 +232,8 @@ sy_profile_read_json (const char  *path,
     {
       json_object *v = NULL;
 
-      if (json_object_object_get_ex (o, "kind", &v) && json_object_is_type (v, json_type_string))
-        prof->corpus_kind = g_strdup (json_object_get_string (v));
-      if (json_object_object_get_ex (o, "split", &v) && json_object_is_type (v, json_type_string))
-        prof->split = g_strdup (json_object_get_string (v));
+      prof->corpus_kind = g_strdup (sy_json_peek_string (o, "kind"));
+      prof->split = g_strdup (sy_json_peek_string (o, "split"));
       if (json_object_object_get_ex (o, "max_tokens", &v))
         prof->max_tokens = json_object_get_int (v);
       if (json_object_object_get_ex (o, "truncated", &v))
@@ -542,14 +540,15 @@ sy_profile_to_json (const SyProfile *self)
   return out;
 }
 
-gboolean
-sy_profile_write_json (const SyProfile  *self,
-                       const char       *path,
-                       GError          **error)
+/* Writes @text (freed) to @path. */
+static gboolean
+write_text (char        *text,
+            const char  *path,
+            GError     **error)
 {
-  g_autofree char *s = sy_profile_to_json (self);
+  g_autofree char *owned = text;
 
-  return sy_engine_set_contents (path, s, -1, error);
+  return sy_engine_set_contents (path, owned, -1, error);
 }
 
 /* ------------------------------------------------------------ CSV */
@@ -608,15 +607,26 @@ csv_num (GString *s,
     g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
 }
 
-/* "router,layer,moe", the start of every per-layer row. */
-static void
-csv_layer_row (GString              *s,
-               const SyProfileRun   *r,
-               const SyProfileLayer *pl)
+/* MoE layer @l of run @r, whose rows the per-layer tables get. */
+typedef struct
 {
-  csv_str (s, r->router);
-  csv_num (s, pl->layer);
-  csv_num (s, pl->moe);
+  GString              **t;    /* (N_CSV) */
+  const SyProfileRun    *r;
+  int                    l;
+  const SyProfileLayer  *pl;
+} CsvLayer;
+
+/* Starts a row of @table with "router,layer,moe" and returns the table. */
+static GString *
+csv_layer_row (const CsvLayer *c,
+               CsvTable        table)
+{
+  GString *s = c->t[table];
+
+  csv_str (s, c->r->router);
+  csv_num (s, c->pl->layer);
+  csv_num (s, c->pl->moe);
+  return s;
 }
 
 static void
@@ -635,26 +645,23 @@ csv_run (GString            *s,
   g_string_append_c (s, '\n');
 }
 
-/* Expert @e of MoE layer @l: its load, its top tokens, its co-activations. */
+/* Expert @e of the layer: its load, its top tokens, its co-activations. */
 static void
-csv_expert (GString            **t,
-            const SyProfileRun  *r,
-            int                  l,
-            int                  e)
+csv_expert (const CsvLayer *c,
+            int             e)
 {
-  const SyProfileLayer *pl = &r->layers[l];
-  g_autoptr (SyProfileExpert) x = _sy_profile_run_expert (r, l, e);
+  const SyProfileRun *r = c->r;
+  g_autoptr (SyProfileExpert) x = _sy_profile_run_expert (r, c->l, e);
+  GString *s = csv_layer_row (c, CSV_LOAD);
 
-  csv_layer_row (t[CSV_LOAD], r, pl);
-  csv_num (t[CSV_LOAD], e);
-  csv_num (t[CSV_LOAD], (double) pl->expert_load[e]);
-  g_string_append_c (t[CSV_LOAD], '\n');
+  csv_num (s, e);
+  csv_num (s, (double) c->pl->expert_load[e]);
+  g_string_append_c (s, '\n');
   for (guint rank = 0; rank < x->top_tokens->len; rank++)
     {
       const SyProfileExpertToken *tok = &g_array_index (x->top_tokens, SyProfileExpertToken, rank);
-      GString *s = t[CSV_EXPERT_TOKENS];
 
-      csv_layer_row (s, r, pl);
+      s = csv_layer_row (c, CSV_EXPERT_TOKENS);
       csv_num (s, e);
       csv_num (s, rank + 1);
       csv_num (s, tok->id);
@@ -666,45 +673,44 @@ csv_expert (GString            **t,
     }
   for (int f = 0; f < r->n_experts; f++)
     {
-      csv_layer_row (t[CSV_COACTIVATION], r, pl);
-      csv_num (t[CSV_COACTIVATION], e);
-      csv_num (t[CSV_COACTIVATION], f);
-      csv_num (t[CSV_COACTIVATION], (double) pl->coactivation[(gsize) e * r->n_experts + f]);
-      g_string_append_c (t[CSV_COACTIVATION], '\n');
+      s = csv_layer_row (c, CSV_COACTIVATION);
+      csv_num (s, e);
+      csv_num (s, f);
+      csv_num (s, (double) c->pl->coactivation[(gsize) e * r->n_experts + f]);
+      g_string_append_c (s, '\n');
     }
 }
 
+/* The layer's rows of every per-layer table; @emax: the entropy bins' top. */
 static void
-csv_layer (GString            **t,
-           const SyProfileRun  *r,
-           int                  l,
-           double               emax)
+csv_layer (const CsvLayer *c,
+           double          emax)
 {
-  const SyProfileLayer *pl = &r->layers[l];
+  const SyProfileRun *r = c->r;
+  GString *s = csv_layer_row (c, CSV_LAYERS);
 
-  csv_layer_row (t[CSV_LAYERS], r, pl);
-  csv_num (t[CSV_LAYERS], sy_profile_layer_avg_k (r, l));
-  csv_num (t[CSV_LAYERS], sy_profile_layer_entropy_mean (r, l));
-  csv_num (t[CSV_LAYERS], sy_profile_layer_imbalance (r, l));
-  csv_num (t[CSV_LAYERS], sy_profile_layer_max_over_mean (r, l));
-  csv_num (t[CSV_LAYERS], pl->time_s);
-  g_string_append_c (t[CSV_LAYERS], '\n');
+  csv_num (s, sy_profile_layer_avg_k (r, c->l));
+  csv_num (s, sy_profile_layer_entropy_mean (r, c->l));
+  csv_num (s, sy_profile_layer_imbalance (r, c->l));
+  csv_num (s, sy_profile_layer_max_over_mean (r, c->l));
+  csv_num (s, c->pl->time_s);
+  g_string_append_c (s, '\n');
   for (int e = 0; e < r->n_experts; e++)
-    csv_expert (t, r, l, e);
+    csv_expert (c, e);
   for (int b = 0; b < SY_PROFILE_ENTROPY_BINS; b++)
     {
-      csv_layer_row (t[CSV_ENTROPY], r, pl);
-      csv_num (t[CSV_ENTROPY], emax * b / SY_PROFILE_ENTROPY_BINS);
-      csv_num (t[CSV_ENTROPY], emax * (b + 1) / SY_PROFILE_ENTROPY_BINS);
-      csv_num (t[CSV_ENTROPY], (double) pl->entropy_hist[b]);
-      g_string_append_c (t[CSV_ENTROPY], '\n');
+      s = csv_layer_row (c, CSV_ENTROPY);
+      csv_num (s, emax * b / SY_PROFILE_ENTROPY_BINS);
+      csv_num (s, emax * (b + 1) / SY_PROFILE_ENTROPY_BINS);
+      csv_num (s, (double) c->pl->entropy_hist[b]);
+      g_string_append_c (s, '\n');
     }
   for (int op = 0; op < SY_N_OPS; op++)
     {
-      csv_layer_row (t[CSV_LAYER_TIME], r, pl);
-      g_string_append_printf (t[CSV_LAYER_TIME], ",%s", sy_trace_op_name (op));
-      csv_num (t[CSV_LAYER_TIME], pl->op_time_s[op]);
-      g_string_append_c (t[CSV_LAYER_TIME], '\n');
+      s = csv_layer_row (c, CSV_LAYER_TIME);
+      g_string_append_printf (s, ",%s", sy_trace_op_name (op));
+      csv_num (s, c->pl->op_time_s[op]);
+      g_string_append_c (s, '\n');
     }
 }
 
@@ -776,10 +782,11 @@ csv_sweep (GString         *s,
     }
 }
 
-gboolean
-sy_profile_write_csv (const SyProfile  *self,
-                      const char       *dir,
-                      GError          **error)
+/* The CSV tables into @dir. */
+static gboolean
+write_csv (const SyProfile  *self,
+           const char       *dir,
+           GError          **error)
 {
   GString *t[N_CSV];
   double emax = sy_profile_entropy_max (self);
@@ -793,7 +800,11 @@ sy_profile_write_csv (const SyProfile  *self,
 
       csv_run (t[CSV_RUNS], r);
       for (int l = 0; l < r->n_layers; l++)
-        csv_layer (t, r, l, emax);
+        {
+          CsvLayer c = { t, r, l, &r->layers[l] };
+
+          csv_layer (&c, emax);
+        }
       csv_groups (t, r);
     }
   csv_sweep (t[CSV_SWEEP], self);
@@ -886,7 +897,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 
       for (int l = 0; l < self->n_layers && cur < end; l++)
         {
-          gint64 ld = MIN ((gint64) llround (e->layer_s[l] * 1e9), end - cur);
+          gint64 ld = MIN ((gint64) llround (e->layers[l].total_s * 1e9), end - cur);
           gint64 lend = cur + ld, oc = cur;
           g_autofree char *ln = g_strdup_printf ("layer %d", l);
 
@@ -895,8 +906,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
           event_x (s, &first, ln, "layer", cur, ld, tid, NULL);
           for (int op = 0; op < SY_N_OPS && oc < lend; op++)
             {
-              gint64 od = MIN ((gint64) llround (e->layer_op_s[(gsize) l * SY_N_OPS + op] * 1e9),
-                               lend - oc);
+              gint64 od = MIN ((gint64) llround (e->layers[l].op_s[op] * 1e9), lend - oc);
 
               if (od <= 0)
                 continue;
@@ -917,16 +927,6 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 }
 
 gboolean
-sy_profile_write_chrome_trace (const SyProfile  *self,
-                               const char       *path,
-                               GError          **error)
-{
-  g_autofree char *s = sy_profile_to_chrome_trace (self);
-
-  return sy_engine_set_contents (path, s, -1, error);
-}
-
-gboolean
 sy_profile_write_dir (const SyProfile  *self,
                       const char       *dir,
                       GError          **error)
@@ -937,7 +937,7 @@ sy_profile_write_dir (const SyProfile  *self,
   if (g_mkdir_with_parents (dir, 0755) != 0)
     return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
                            dir, g_strerror (errno));
-  return sy_profile_write_json (self, json, error) &&
-         sy_profile_write_csv (self, dir, error) &&
-         sy_profile_write_chrome_trace (self, trace, error);
+  return write_text (sy_profile_to_json (self), json, error) &&
+         write_csv (self, dir, error) &&
+         write_text (sy_profile_to_chrome_trace (self), trace, error);
 }

@@ -143,8 +143,7 @@ event_free (SyProfileEvent *e)
 {
   g_free (e->name);
   g_free (e->genre);
-  g_free (e->layer_s);
-  g_free (e->layer_op_s);
+  g_free (e->layers);
   g_free (e);
 }
 
@@ -191,14 +190,16 @@ _sy_profile_expert_row (GHashTable *table,
   return row;
 }
 
+/* @trace's routing of @chunk into @r; @word_of maps its tokens to the
+ * chunk's words (or NULL). */
 static void
 accumulate (SyProfileRun       *r,
             const SyTrace      *trace,
             const SyCorpusText *chunk,
-            const int          *word_of,
-            double              ln_e)
+            const int          *word_of)
 {
   int T = trace->n_tokens, E = r->n_experts, L = MIN (r->n_layers, trace->n_moe_layers);
+  double ln_e = log (MAX (E, 2));   /* the largest entropy */
   SyProfileGroup *genre = group_get (r->by_genre, chunk->genre ? chunk->genre : "unknown");
 
   r->texts++;
@@ -442,7 +443,6 @@ profile_one (SySession           *session,
 {
   SyProfileRun *r;
   g_autofree char *name = NULL;
-  double ln_e = log (MAX (prof->n_experts, 2));
 
   if (!sy_session_set_router (session, spec, error))
     return NULL;
@@ -495,7 +495,7 @@ profile_one (SySession           *session,
       else
         for (int t = 0; t < view.n; t++)
           word_of[t] = -1;
-      accumulate (r, trace, chunk, word_of, ln_e);
+      accumulate (r, trace, chunk, word_of);
 
       if (record)
         {
@@ -509,13 +509,11 @@ profile_one (SySession           *session,
           e->start_s = start;
           e->total_s = trace->total_time_s;
           e->lm_head_s = trace->op_time_s[SY_OP_LM_HEAD];
-          e->layer_s = g_new0 (double, MAX (prof->n_layers, 1));
-          e->layer_op_s = g_new0 (double, (gsize) MAX (prof->n_layers, 1) * SY_N_OPS);
+          e->layers = g_new0 (SyProfileLayerTime, MAX (prof->n_layers, 1));
           for (int l = 0; l < L; l++)
             {
-              e->layer_s[l] = trace->layers[l].time_s;
-              memcpy (e->layer_op_s + (gsize) l * SY_N_OPS, trace->layers[l].op_time_s,
-                      sizeof (double) * SY_N_OPS);
+              e->layers[l].total_s = trace->layers[l].time_s;
+              memcpy (e->layers[l].op_s, trace->layers[l].op_time_s, sizeof e->layers[l].op_s);
             }
           g_ptr_array_add (prof->events, e);
         }
@@ -557,8 +555,6 @@ sy_profile_run (SyModel                    *model,
                 const SyRouterSpec * const *specs,
                 int                         n_specs,
                 const SyProfileOptions     *options,
-                SyProfileProgressFunc       progress,
-                gpointer                    user_data,
                 GError                    **error)
 {
   SyProfileOptions defaults;
@@ -637,8 +633,8 @@ sy_profile_run (SyModel                    *model,
     }
 
   n_runs = n_specs + (int) ps->len + (options->sweep && !native_asked ? 1 : 0);
-  pr.func = progress;
-  pr.user_data = user_data;
+  pr.func = options->progress;
+  pr.user_data = options->user_data;
   pr.t0 = g_get_monotonic_time ();
   pr.p.n_runs = n_runs;
   pr.p.texts_total = n_runs * (int) chunks->len;
@@ -1143,7 +1139,7 @@ sy_profile_from_traces (const char                 *dir,
             trace->activated_params = 0;
           chunk.name = g_ptr_array_index (names, i);
           chunk.genre = tf->source;
-          accumulate (r, trace, &chunk, NULL, log (MAX (prof->n_experts, 2)));
+          accumulate (r, trace, &chunk, NULL);
         }
     }
   return g_steal_pointer (&prof);

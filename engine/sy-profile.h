@@ -52,23 +52,6 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  int       max_tokens;       /* chunk bound (default 256 when 0) */
-  int       limit;            /* at most this many chunks; 0 = all */
-  gboolean  sweep;            /* add the p-sweep */
-  double    sweep_from;       /* p range, inclusive */
-  double    sweep_to;
-  double    sweep_step;
-  gboolean  record_events;    /* keep per-chunk timings for the Chrome trace */
-} SyProfileOptions;
-
-void      sy_profile_options_init        (SyProfileOptions *options);
-/* "p=0.1:0.9:0.1" (or "0.1:0.9:0.1"); 0 < from <= to <= 1, step > 0. */
-gboolean  sy_profile_parse_sweep         (const char       *text,
-                                          SyProfileOptions *options,
-                                          GError          **error);
-
-typedef struct
-{
   const char *router;          /* the spec running now */
   int         run;             /* 0-based, counting sweep runs */
   int         n_runs;
@@ -83,6 +66,25 @@ typedef struct
 /* Return FALSE to cancel. */
 typedef gboolean (*SyProfileProgressFunc) (const SyProfileProgress *progress,
                                            gpointer                 user_data);
+
+typedef struct
+{
+  int                    max_tokens;     /* chunk bound (default 256 when 0) */
+  int                    limit;          /* at most this many chunks; 0 = all */
+  gboolean               sweep;          /* add the p-sweep */
+  double                 sweep_from;     /* p range, inclusive */
+  double                 sweep_to;
+  double                 sweep_step;
+  gboolean               record_events;  /* keep per-chunk timings for the Chrome trace */
+  SyProfileProgressFunc  progress;       /* told after each text, or NULL */
+  gpointer               user_data;      /* @progress's */
+} SyProfileOptions;
+
+void      sy_profile_options_init        (SyProfileOptions *options);
+/* "p=0.1:0.9:0.1" (or "0.1:0.9:0.1"); 0 < from <= to <= 1, step > 0. */
+gboolean  sy_profile_parse_sweep         (const char       *text,
+                                          SyProfileOptions *options,
+                                          GError          **error);
 
 typedef struct
 {
@@ -142,18 +144,24 @@ typedef struct
   gboolean pareto;
 } SyProfileSweepPoint;
 
+/* One MoE layer's time in one chunk: in all, and per operation. */
+typedef struct
+{
+  double   total_s;
+  double   op_s[SY_N_OPS];
+} SyProfileLayerTime;
+
 /* One chunk's timings, for the Chrome trace. */
 typedef struct
 {
-  int      run;
-  char    *name;
-  char    *genre;
-  int      tokens;
-  double   start_s;               /* since the profile began */
-  double   total_s;
-  double   lm_head_s;
-  double  *layer_s;               /* (n_layers) */
-  double  *layer_op_s;            /* (n_layers, SY_N_OPS) */
+  int                  run;
+  char                *name;
+  char                *genre;
+  int                  tokens;
+  double               start_s;   /* since the profile began */
+  double               total_s;
+  double               lm_head_s;
+  SyProfileLayerTime  *layers;    /* (n_layers) */
 } SyProfileEvent;
 
 typedef struct
@@ -177,14 +185,12 @@ typedef struct
 } SyProfile;
 
 /* @specs: @n_specs router specs (NULL entries = native).  Fails with
- * SY_ENGINE_ERROR_CANCELLED when @progress returns FALSE. */
+ * SY_ENGINE_ERROR_CANCELLED when @options' progress returns FALSE. */
 SyProfile  *sy_profile_run               (SyModel                 *model,
                                           SyCorpus                *corpus,
                                           const SyRouterSpec * const *specs,
                                           int                      n_specs,
                                           const SyProfileOptions  *options,
-                                          SyProfileProgressFunc    progress,
-                                          gpointer                 user_data,
                                           GError                 **error);
 void        sy_profile_free              (SyProfile               *self);
 
@@ -287,22 +293,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyProfileExpert, sy_profile_expert_free)
 
 /* Output (cli.md "profile") */
 char       *sy_profile_to_json           (const SyProfile         *self);
-gboolean    sy_profile_write_json        (const SyProfile         *self,
-                                          const char              *path,
-                                          GError                 **error);
-/* runs.csv, layers.csv, expert_load.csv, coactivation.csv, entropy.csv,
- * by_genre.csv, by_pos.csv, time.csv, layer_time.csv, sweep.csv,
- * expert_tokens.csv */
-gboolean    sy_profile_write_csv         (const SyProfile         *self,
-                                          const char              *dir,
-                                          GError                 **error);
 /* Chrome trace event format: complete events text > layer > op per run
  * (tid = run + 1), times in microseconds. */
 char       *sy_profile_to_chrome_trace   (const SyProfile         *self);
-gboolean    sy_profile_write_chrome_trace (const SyProfile        *self,
-                                          const char              *path,
-                                          GError                 **error);
-/* profile.json, the CSVs and trace.json into @dir (created). */
+/* profile.json, the CSVs (runs.csv, layers.csv, expert_load.csv,
+ * coactivation.csv, entropy.csv, by_genre.csv, by_pos.csv, time.csv,
+ * layer_time.csv, sweep.csv, expert_tokens.csv) and trace.json (the
+ * Chrome trace) into @dir (created). */
 gboolean    sy_profile_write_dir         (const SyProfile         *self,
                                           const char              *dir,
                                           GError                 **error);

@@ -147,20 +147,20 @@ bad_value (GError    **error,
   return FALSE;
 }
 
-/* An optional string that must be valid UTF-8. */
+/* A string that must be valid UTF-8 into *@out, which keeps its value
+ * (the new session's default) when the key is absent. */
 static gboolean
 get_text (json_object  *root,
           const char   *name,
           const char   *key,
           gboolean      required,
-          const char   *default_value,
           char        **out,
           GError      **error)
 {
   g_autofree char *value = NULL;
 
   if (required ? !sy_json_require_string (root, name, key, &value, error)
-               : !sy_json_get_string (root, name, key, default_value, &value, error))
+               : !sy_json_get_string (root, name, key, *out, &value, error))
     return FALSE;
   if (value != NULL && !g_utf8_validate (value, -1, NULL))
     return bad_value (error, name, key, "not valid UTF-8");
@@ -226,18 +226,18 @@ session_from_json (SyJson      *root,
     }
 
   session = sy_session_file_new ();
-  if (!get_text (root, name, "trace", FALSE, NULL, &session->trace, error) ||
-      !get_text (root, name, "trace_b", FALSE, NULL, &session->trace_b, error))
+  if (!get_text (root, name, "trace", FALSE, &session->trace, error) ||
+      !get_text (root, name, "trace_b", FALSE, &session->trace_b, error))
     return NULL;
   /* a trace holds its text: "text" is required of model sessions only */
-  if (!get_text (root, name, "model", FALSE, NULL, &session->model, error) ||
-      !get_text (root, name, "model_fingerprint", FALSE, NULL, &session->model_fingerprint, error) ||
-      !get_text (root, name, "text", session->trace == NULL, "", &session->text, error) ||
-      !get_text (root, name, "router_a", FALSE, "native", &session->router_a, error) ||
-      !get_text (root, name, "router_b", FALSE, NULL, &session->router_b, error) ||
+  if (!get_text (root, name, "model", FALSE, &session->model, error) ||
+      !get_text (root, name, "model_fingerprint", FALSE, &session->model_fingerprint, error) ||
+      !get_text (root, name, "text", session->trace == NULL, &session->text, error) ||
+      !get_text (root, name, "router_a", FALSE, &session->router_a, error) ||
+      !get_text (root, name, "router_b", FALSE, &session->router_b, error) ||
       !sy_json_get_bool (root, name, "compare", FALSE, &session->compare, error) ||
-      !get_text (root, name, "view", FALSE, "heatmap", &session->view, error) ||
-      !get_text (root, name, "measure", FALSE, "k", &session->measure, error) ||
+      !get_text (root, name, "view", FALSE, &session->view, error) ||
+      !get_text (root, name, "measure", FALSE, &session->measure, error) ||
       !sy_json_get_int (root, name, "token", -1, &token, error) ||
       !sy_json_get_int (root, name, "layer", -1, &layer, error) ||
       !sy_json_get_double (root, name, "heatmap_cell_width", 0, &cell_width, error))

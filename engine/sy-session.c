@@ -240,11 +240,17 @@ new_stamp (void)
   return stamp;
 }
 
+/* What a run is asked: @n ids, and whom to tell of its progress. */
+typedef struct
+{
+  const int32_t  *ids;
+  int             n;
+  SyProgressFunc  progress;
+  gpointer        user_data;
+} RunArgs;
+
 static SyTrace *session_run (SySession      *self,
-                              const int32_t  *ids,
-                              int             n,
-                              SyProgressFunc  progress,
-                              gpointer        user_data,
+                              const RunArgs  *args,
                               GError        **error);
 
 /* A mapped model's files may shrink while it is open (a re-download):
@@ -259,6 +265,7 @@ sy_session_run (SySession      *self,
                 gpointer        user_data,
                 GError        **error)
 {
+  RunArgs args = { ids, n, progress, user_data };
   SyModel *m;
   SyTrace *volatile trace = NULL;
   GError *volatile local = NULL;
@@ -271,14 +278,14 @@ sy_session_run (SySession      *self,
   g_return_val_if_fail (self != NULL, NULL);
   m = self->model;
   if (m->arena != NULL)
-    return session_run (self, ids, n, progress, user_data, error);
+    return session_run (self, &args, error);
   if (!sy_tensor_store_check_files (m->store, error))
     return NULL;
   sy_fault_guard_install ();
   faults = sy_fault_guard_n_faults (NULL);
   prev = sy_fault_guard_push (&jb);
   if (sigsetjmp (jb, 0) == 0)
-    trace = session_run (self, ids, n, progress, user_data, (GError **) &local);
+    trace = session_run (self, &args, (GError **) &local);
   sy_fault_guard_pop (prev);
   if (sy_fault_guard_n_faults (&addr) == faults)
     {
@@ -399,12 +406,11 @@ trace_metrics (SySession     *self,
 
 static SyTrace *
 session_run (SySession      *self,
-             const int32_t  *ids,
-             int             n,
-             SyProgressFunc  progress,
-             gpointer        user_data,
+             const RunArgs  *args,
              GError        **error)
 {
+  const int32_t *ids = args->ids;
+  int n = args->n;
   SyModel *m;
   const SyConfig *c;
   g_autoptr (SyTrace) trace = NULL;
@@ -414,7 +420,7 @@ session_run (SySession      *self,
   double t_start = g_get_monotonic_time () / 1e6;
   gboolean sharing, ran;
   SyActivations old_act;
-  SyPassArgs args;
+  SyPassArgs pass;
   const float *x0 = NULL;
   int l0 = 0;
 
@@ -485,8 +491,8 @@ session_run (SySession      *self,
   stamp_rows (self, p, n);
   self->rs.last_logits = self->last_logits;
   old_act = sy_matmul_set_activations (self->activations);
-  args = (SyPassArgs) { ids, p, n, l0, x0, route, self->capture, trace, progress, user_data };
-  ran = _sy_forward_from (m, &self->rs, self->pool, &args, error);
+  pass = (SyPassArgs) { ids, p, n, l0, x0, route, self->capture, trace, args->progress, args->user_data };
+  ran = _sy_forward_from (m, &self->rs, self->pool, &pass, error);
   sy_matmul_set_activations (old_act);
   if (!ran)
     {
@@ -513,8 +519,8 @@ session_run (SySession      *self,
 
   g_clear_pointer (&self->last, sy_trace_free);
   self->last = sy_trace_copy (trace);
-  if (progress)
-    progress (1.0, "done", user_data);
+  if (args->progress)
+    args->progress (1.0, "done", args->user_data);
   return g_steal_pointer (&trace);
 }
 

@@ -24,6 +24,15 @@ typedef struct
   SyTraceDtype dtype;
 } Reader;
 
+/* layers[@l] of the file: its JSON object and the trace layer it fills. */
+typedef struct
+{
+  SyTraceFile  *tf;
+  json_object  *lo;
+  int           l;
+  SyTraceLayer *tl;
+} LayerIn;
+
 /* A base64 array of exactly @n floats of @dtype (@what names it); NaN and
  * infinities are errors unless @allow_inf (logits may be -inf). */
 static float *
@@ -209,12 +218,9 @@ probs_from_logits (const SyRouterModelInfo *info,
 
 /* layers[l].k, .experts and .weights: each token's selection into @tl */
 static gboolean
-read_selection (const Reader  *r,
-                SyTraceFile   *tf,
-                json_object   *lo,
-                int            l,
-                SyTraceLayer  *tl,
-                GError       **error)
+read_selection (const Reader   *r,
+               const LayerIn  *in,
+               GError        **error)
 {
   int T = r->T, E = r->E;
   g_autofree char *what = NULL;
@@ -223,22 +229,22 @@ read_selection (const Reader  *r,
   g_autofree float *weights = NULL;
   gsize n_sel = 0, off = 0;
 
-  what = g_strdup_printf ("layers[%d].k", l);
-  k = read_ints (r, sy_json_lookup (lo, "k"), what, T, 0, E, NULL, error);
+  what = g_strdup_printf ("layers[%d].k", in->l);
+  k = read_ints (r, sy_json_lookup (in->lo, "k"), what, T, 0, E, NULL, error);
   if (k == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
     n_sel += k[t];
   g_free (what);
-  what = g_strdup_printf ("layers[%d].experts", l);
-  experts = read_ints (r, sy_json_lookup (lo, "experts"), what, n_sel, 0, E - 1, NULL, error);
+  what = g_strdup_printf ("layers[%d].experts", in->l);
+  experts = read_ints (r, sy_json_lookup (in->lo, "experts"), what, n_sel, 0, E - 1, NULL, error);
   if (experts == NULL)
     return FALSE;
-  if (tf->has_weights)
+  if (in->tf->has_weights)
     {
       g_free (what);
-      what = g_strdup_printf ("layers[%d].weights", l);
-      weights = read_floats (r, sy_json_lookup (lo, "weights"), what, n_sel, r->dtype, FALSE,
+      what = g_strdup_printf ("layers[%d].weights", in->l);
+      weights = read_floats (r, sy_json_lookup (in->lo, "weights"), what, n_sel, r->dtype, FALSE,
                              error);
       if (weights == NULL)
         return FALSE;
@@ -246,10 +252,10 @@ read_selection (const Reader  *r,
 
   for (int t = 0; t < T; t++)
     {
-      int *ex = tl->experts + (gsize) t * E;
-      float *w = tl->weights + (gsize) t * E;
+      int *ex = in->tl->experts + (gsize) t * E;
+      float *w = in->tl->weights + (gsize) t * E;
 
-      tl->k[t] = k[t];
+      in->tl->k[t] = k[t];
       for (int j = 0; j < E; j++)
         {
           ex[j] = -1;
@@ -260,7 +266,7 @@ read_selection (const Reader  *r,
           for (int i = 0; i < j; i++)
             if (ex[i] == experts[off + j])
               return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                           "%s: layers[%d]: token %d lists expert %d twice", r->name, l, t, ex[i]);
+                           "%s: layers[%d]: token %d lists expert %d twice", r->name, in->l, t, ex[i]);
           ex[j] = experts[off + j];
           w[j] = weights ? weights[off + j] : 1.0f / k[t];
         }
@@ -272,31 +278,28 @@ read_selection (const Reader  *r,
 /* layers[l].router, logits or probabilities for every expert: π and
  * logits into @tl */
 static gboolean
-read_router_full (const Reader  *r,
-                  SyTraceFile   *tf,
-                  json_object   *lo,
-                  int            l,
-                  SyTraceLayer  *tl,
-                  GError       **error)
+read_router_full (const Reader   *r,
+                 const LayerIn  *in,
+                 GError        **error)
 {
   int T = r->T, E = r->E;
-  g_autofree char *what = g_strdup_printf ("layers[%d].router", l);
+  g_autofree char *what = g_strdup_printf ("layers[%d].router", in->l);
   g_autofree float *v = NULL;
-  gboolean logits = tf->values == SY_TRACE_ROUTER_LOGITS;
+  gboolean logits = in->tf->values == SY_TRACE_ROUTER_LOGITS;
 
-  v = read_floats (r, sy_json_lookup (lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
+  v = read_floats (r, sy_json_lookup (in->lo, "router"), what, (gsize) T * E, r->dtype, logits, error);
   if (v == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
     {
       float *z = v + (gsize) t * E;
-      float *p = tl->probs + (gsize) t * E;
+      float *p = in->tl->probs + (gsize) t * E;
       double sum = 0;
 
       if (logits)
         {
-          memcpy (tl->logits + (gsize) t * E, z, sizeof (float) * E);
-          probs_from_logits (&tf->info, z, p, E);
+          memcpy (in->tl->logits + (gsize) t * E, z, sizeof (float) * E);
+          probs_from_logits (&in->tf->info, z, p, E);
           continue;
         }
       for (int e = 0; e < E; e++)
@@ -314,7 +317,7 @@ read_router_full (const Reader  *r,
       for (int e = 0; e < E; e++)
         {
           p[e] = (float) (z[e] / sum);
-          tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
+          in->tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
         }
     }
   return TRUE;
@@ -323,32 +326,30 @@ read_router_full (const Reader  *r,
 /* layers[l].top_experts and .top_probs, the @top most probable experts:
  * the rest of the probability spread evenly over the others */
 static gboolean
-read_router_top (const Reader  *r,
-                 json_object   *lo,
-                 int            l,
-                 int            top,
-                 SyTraceLayer  *tl,
-                 GError       **error)
+read_router_top (const Reader   *r,
+                const LayerIn  *in,
+                int             top,
+                GError        **error)
 {
   int T = r->T, E = r->E;
   g_autofree char *what = NULL;
   g_autofree int *te = NULL;
   g_autofree float *tp = NULL;
 
-  what = g_strdup_printf ("layers[%d].top_experts", l);
-  te = read_ints (r, sy_json_lookup (lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL,
+  what = g_strdup_printf ("layers[%d].top_experts", in->l);
+  te = read_ints (r, sy_json_lookup (in->lo, "top_experts"), what, (gssize) T * top, 0, E - 1, NULL,
                   error);
   if (te == NULL)
     return FALSE;
   g_free (what);
-  what = g_strdup_printf ("layers[%d].top_probs", l);
-  tp = read_floats (r, sy_json_lookup (lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE,
+  what = g_strdup_printf ("layers[%d].top_probs", in->l);
+  tp = read_floats (r, sy_json_lookup (in->lo, "top_probs"), what, (gsize) T * top, r->dtype, FALSE,
                     error);
   if (tp == NULL)
     return FALSE;
   for (int t = 0; t < T; t++)
     {
-      float *p = tl->probs + (gsize) t * E;
+      float *p = in->tl->probs + (gsize) t * E;
       double sum = 0, rest;
 
       for (int e = 0; e < E; e++)
@@ -377,7 +378,7 @@ read_router_top (const Reader  *r,
         {
           if (p[e] < 0)
             p[e] = (float) rest;
-          tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
+          in->tl->logits[(gsize) t * E + e] = p[e] > 0 ? logf (p[e]) : -INFINITY;
         }
     }
   return TRUE;
@@ -386,44 +387,41 @@ read_router_top (const Reader  *r,
 /* layers[l].attention_received (all layers or none): into tf->recv, and
  * the importance the views draw */
 static gboolean
-read_attention (const Reader  *r,
-                SyTraceFile   *tf,
-                json_object   *lo,
-                int            l,
-                SyTraceLayer  *tl,
-                GError       **error)
+read_attention (const Reader   *r,
+               const LayerIn  *in,
+               GError        **error)
 {
   int T = r->T;
   g_autofree char *what = NULL;
   g_autofree float *v = NULL;
   double mx = 0;
 
-  if (sy_json_lookup (lo, "attention_received") == NULL)
+  if (sy_json_lookup (in->lo, "attention_received") == NULL)
     {
-      if (tf->recv != NULL)
+      if (in->tf->recv != NULL)
         return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                     "%s: layers[%d] has no attention_received while layer 0 has", r->name, l);
+                     "%s: layers[%d] has no attention_received while layer 0 has", r->name, in->l);
       return TRUE;
     }
-  what = g_strdup_printf ("layers[%d].attention_received", l);
-  v = read_floats (r, sy_json_lookup (lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
+  what = g_strdup_printf ("layers[%d].attention_received", in->l);
+  v = read_floats (r, sy_json_lookup (in->lo, "attention_received"), what, T, SY_TRACE_DTYPE_F32, FALSE,
                    error);
   if (v == NULL)
     return FALSE;
-  if (tf->recv == NULL)
+  if (in->tf->recv == NULL)
     {
-      if (l > 0)
+      if (in->l > 0)
         return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                      "%s: attention_received is recorded from layers[%d] on, not for every layer",
-                     r->name, l);
-      tf->recv = g_new0 (float, (gsize) MAX (r->L, 1) * MAX (T, 1));
+                     r->name, in->l);
+      in->tf->recv = g_new0 (float, (gsize) MAX (r->L, 1) * MAX (T, 1));
     }
-  memcpy (tf->recv + (gsize) l * T, v, sizeof (float) * T);
+  memcpy (in->tf->recv + (gsize) in->l * T, v, sizeof (float) * T);
   /* the importance the views draw (routing.md "da": imp_j / max) */
   for (int t = 0; t < T; t++)
     mx = MAX (mx, v[t] / (T - t));
   for (int t = 0; t < T; t++)
-    tl->importance[t] = mx > 0 ? (float) (v[t] / (T - t) / mx) : 0.0f;
+    in->tl->importance[t] = mx > 0 ? (float) (v[t] / (T - t) / mx) : 0.0f;
   return TRUE;
 }
 
@@ -438,6 +436,7 @@ read_layer (const Reader *r,
 {
   SyTrace *tr = tf->trace;
   SyTraceLayer *tl = &tr->layers[l];
+  LayerIn in = { tf, lo, l, tl };
   int T = r->T, E = r->E;
   int64_t layer, moe = l, budget = E;
 
@@ -456,13 +455,13 @@ read_layer (const Reader *r,
   tl->moe = l;
   tl->budget = (int) budget;
 
-  if (!read_selection (r, tf, lo, l, tl, error))
+  if (!read_selection (r, &in, error))
     return FALSE;
   /* the router's output */
   if ((tf->values == SY_TRACE_ROUTER_LOGITS || tf->values == SY_TRACE_ROUTER_PROBS)
-      && !read_router_full (r, tf, lo, l, tl, error))
+      && !read_router_full (r, &in, error))
     return FALSE;
-  if (tf->values == SY_TRACE_ROUTER_TOP && !read_router_top (r, lo, l, top, tl, error))
+  if (tf->values == SY_TRACE_ROUTER_TOP && !read_router_top (r, &in, top, error))
     return FALSE;
 
   /* what the views show: entropy and cum from pi */
@@ -485,7 +484,7 @@ read_layer (const Reader *r,
       tl->entropy[t] = (float) h;
       tl->cum[t] = (float) cum;
     }
-  return read_attention (r, tf, lo, l, tl, error);
+  return read_attention (r, &in, error);
 }
 
 /* "format" and "version" */
@@ -518,7 +517,6 @@ read_token_extras (const Reader  *r,
                    SyTrace       *tr,
                    GError       **error)
 {
-  const char *name = r->name;
   gsize T = r->T;
   json_object *o;
 
@@ -526,7 +524,7 @@ read_token_extras (const Reader  *r,
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                               "%s: tokens.text must be an array of %zu strings, one per id", name, T);
+                               "%s: tokens.text must be an array of %zu strings, one per id", r->name, T);
       for (gsize t = 0; t < T; t++)
         {
           json_object *e = json_object_array_get_idx (o, t);
@@ -535,14 +533,14 @@ read_token_extras (const Reader  *r,
             tr->token_text[t] = g_strdup (json_object_get_string (e));
           else if (e != NULL && !json_object_is_type (e, json_type_null))
             return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE, "%s: tokens.text[%zu] is not a string",
-                                   name, t);
+                                   r->name, t);
         }
     }
   if ((o = sy_json_lookup (tokens, "offsets")) != NULL)
     {
       if (!json_object_is_type (o, json_type_array) || json_object_array_length (o) != T)
         return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH,
-                               "%s: tokens.offsets must be an array of %zu [start, end] pairs", name, T);
+                               "%s: tokens.offsets must be an array of %zu [start, end] pairs", r->name, T);
       tr->offsets = g_new0 (int, 2 * MAX (T, 1));
       for (gsize t = 0; t < T; t++)
         {
@@ -567,7 +565,6 @@ read_router_info (const Reader  *r,
                   json_object   *root,
                   GError       **error)
 {
-  const char *name = r->name;
   int64_t E = r->E;
   gsize n_moe = r->L;
   g_autofree char *native = NULL;
@@ -579,7 +576,7 @@ read_router_info (const Reader  *r,
   tf->info.n_moe_layers = (int) n_moe;
   tf->info.routed_scaling_factor = 1.0f;
   tf->info.native_weights = SY_NATIVE_WEIGHTS_RENORM;
-  if (!sy_json_get_object (root, name, "router_info", &ri, error))
+  if (!sy_json_get_object (root, r->name, "router_info", &ri, error))
     return FALSE;
   if (ri != NULL)
     {
@@ -590,19 +587,19 @@ read_router_info (const Reader  *r,
                       SY_ROUTER_SOFTMAX, &act, error) ||
           !read_enum (r, ri, "native_weights", native_weights_names,
                       G_N_ELEMENTS (native_weights_names), SY_NATIVE_WEIGHTS_RENORM, &nw, error) ||
-          !sy_json_get_bool (ri, name, "norm_topk_prob", FALSE, &tf->info.norm_topk_prob, error) ||
-          !sy_json_get_double (ri, name, "routed_scaling_factor", 1.0, &d, error) ||
-          !sy_json_get_int_range (ri, name, "n_group", 0, 0, 30, &ng, error) ||
-          !sy_json_get_int_range (ri, name, "topk_group", 0, 0, 30, &tg, error) ||
-          !sy_json_get_bool (ri, name, "shared_experts", FALSE, &tf->info.has_shared_experts,
+          !sy_json_get_bool (ri, r->name, "norm_topk_prob", FALSE, &tf->info.norm_topk_prob, error) ||
+          !sy_json_get_double (ri, r->name, "routed_scaling_factor", 1.0, &d, error) ||
+          !sy_json_get_int_range (ri, r->name, "n_group", 0, 0, 30, &ng, error) ||
+          !sy_json_get_int_range (ri, r->name, "topk_group", 0, 0, 30, &tg, error) ||
+          !sy_json_get_bool (ri, r->name, "shared_experts", FALSE, &tf->info.has_shared_experts,
                              error) ||
-          !sy_json_get_int_range (ri, name, "shallow_experts", 0, 0, E, &sh, error) ||
-          !sy_json_get_string (ri, name, "native_policy", NULL, &native, error))
+          !sy_json_get_int_range (ri, r->name, "shallow_experts", 0, 0, E, &sh, error) ||
+          !sy_json_get_string (ri, r->name, "native_policy", NULL, &native, error))
         return FALSE;
       if (ng > 1 && (E % ng != 0 || tg < 1 || tg > ng))
         return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
                                "%s: router_info: %" G_GINT64_FORMAT " groups of %" G_GINT64_FORMAT
-                               " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", name, ng, E, tg);
+                               " experts, keeping %" G_GINT64_FORMAT ": not a valid grouping", r->name, ng, E, tg);
       tf->info.activation = act;
       tf->info.native_weights = nw;
       tf->info.routed_scaling_factor = (float) d;
@@ -614,7 +611,7 @@ read_router_info (const Reader  *r,
           tf->native = sy_router_spec_parse (native, error);
           if (tf->native == NULL)
             {
-              g_prefix_error (error, "%s: router_info.native_policy: ", name);
+              g_prefix_error (error, "%s: router_info.native_policy: ", r->name);
               return FALSE;
             }
         }
@@ -671,7 +668,6 @@ read_nll_metrics (const Reader  *r,
                   json_object   *root,
                   GError       **error)
 {
-  const char *name = r->name;
   gsize T = r->T;
   SyTrace *tr = tf->trace;
   json_object *o;
@@ -686,7 +682,7 @@ read_nll_metrics (const Reader  *r,
       g_autofree float *nll = NULL;
 
       if (T < 2)
-        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", name, T);
+        return sy_engine_fail (error, SY_ENGINE_ERROR_SHAPE_MISMATCH, "%s: nll recorded for %zu tokens", r->name, T);
       nll = read_floats (r, sy_json_lookup (root, "nll"), "nll", T - 1, SY_TRACE_DTYPE_F32, FALSE,
                          error);
       if (nll == NULL)
@@ -704,8 +700,8 @@ read_nll_metrics (const Reader  *r,
   tr->activated_params = tr->flops = NAN;
   if (o != NULL && json_object_is_type (o, json_type_object))
     {
-      if (!sy_json_get_double (o, name, "activated_params", NAN, &tr->activated_params, error) ||
-          !sy_json_get_double (o, name, "flops", NAN, &tr->flops, error))
+      if (!sy_json_get_double (o, r->name, "activated_params", NAN, &tr->activated_params, error) ||
+          !sy_json_get_double (o, r->name, "flops", NAN, &tr->flops, error))
         return FALSE;
     }
   return TRUE;

@@ -50,6 +50,19 @@ grid_clear (Grid *g)
   g_free (g->full_text);
 }
 
+/* The prompt followed by the completion's text, when the dump has the
+ * prompt as a string. */
+static void
+grid_set_full_text (Grid        *g,
+                    json_object *prompt,
+                    json_object *completion)
+{
+  if (prompt && json_object_is_type (prompt, json_type_string))
+    g->full_text = g_strconcat (json_object_get_string (prompt),
+                                completion ? json_object_get_string (completion) : "",
+                                NULL);
+}
+
 gboolean
 sy_import_source_parse (const char     *name,
                         SyImportSource *out,
@@ -509,22 +522,29 @@ grid_ids (Grid        *g,
   return TRUE;
 }
 
-static SyTraceFile *
-import_vllm (const guint8          *data,
-             gsize                  len,
-             const SyImportOptions *o,
-             const char            *name,
-             GError               **error)
+/* A routing dump: its bytes and its file's base name (for messages). */
+typedef struct
 {
+  const guint8 *data;
+  gsize         len;
+  const char   *name;
+} Dump;
+
+static SyTraceFile *
+import_vllm (const Dump             *dump,
+             const SyImportOptions  *o,
+             GError                **error)
+{
+  const char *name = dump->name;
   Grid g = { 0, };
   int shape[3] = { 0, }, ndim = 0;
   SyTraceFile *tf;
 
-  if (len >= 6 && memcmp (data, "\x93NUMPY", 6) == 0)
-    g.sel = npy_parse (data, len, name, shape, &ndim, error);
+  if (dump->len >= 6 && memcmp (dump->data, "\x93NUMPY", 6) == 0)
+    g.sel = npy_parse (dump->data, dump->len, name, shape, &ndim, error);
   else
     {
-      g_autoptr (SyJson) root = sy_json_parse ((const char *) data, (gssize) len, name, error);
+      g_autoptr (SyJson) root = sy_json_parse ((const char *) dump->data, (gssize) dump->len, name, error);
       json_object *holder, *re, *choice = NULL, *prompt_ids;
 
       if (root == NULL)
@@ -570,10 +590,7 @@ import_vllm (const guint8          *data,
           grid_clear (&g);
           return NULL;
         }
-      if (get (root, "prompt") && json_object_is_type (get (root, "prompt"), json_type_string))
-        g.full_text = g_strconcat (json_object_get_string (get (root, "prompt")),
-                                   get (choice, "text") ? json_object_get_string (get (choice, "text")) : "",
-                                   NULL);
+      grid_set_full_text (&g, get (root, "prompt"), get (choice, "text"));
     }
   if (g.sel == NULL)
     return NULL;
@@ -586,13 +603,12 @@ import_vllm (const guint8          *data,
 }
 
 static SyTraceFile *
-import_sglang (const guint8          *data,
-               gsize                  len,
-               const SyImportOptions *o,
-               const char            *name,
-               GError               **error)
+import_sglang (const Dump             *dump,
+               const SyImportOptions  *o,
+               GError                **error)
 {
-  g_autoptr (SyJson) root = sy_json_parse ((const char *) data, (gssize) len, name, error);
+  const char *name = dump->name;
+  g_autoptr (SyJson) root = sy_json_parse ((const char *) dump->data, (gssize) dump->len, name, error);
   json_object *obj, *meta, *re;
   Grid g = { 0, };
   g_autofree int *flat = NULL;
@@ -695,10 +711,7 @@ import_sglang (const guint8          *data,
       grid_clear (&g);
       return NULL;
     }
-  if (get (obj, "prompt") && json_object_is_type (get (obj, "prompt"), json_type_string))
-    g.full_text = g_strconcat (json_object_get_string (get (obj, "prompt")),
-                               get (obj, "text") ? json_object_get_string (get (obj, "text")) : "",
-                               NULL);
+  grid_set_full_text (&g, get (obj, "prompt"), get (obj, "text"));
   tf = grid_to_file (&g, "sglang", o, name, error);
   grid_clear (&g);
   return tf;
@@ -860,11 +873,9 @@ grid_fill (Grid       *g,
 }
 
 static SyTraceFile *
-import_llamacpp (const guint8          *data,
-                 gsize                  len,
-                 const SyImportOptions *o,
-                 const char            *name,
-                 GError               **error)
+import_llamacpp (const Dump             *dump,
+                 const SyImportOptions  *o,
+                 GError                **error)
 {
   static const char *const c_token[] = { "token", "pos", "token_idx", "position", NULL };
   static const char *const c_layer[] = { "layer", "il", "layer_idx", NULL };
@@ -872,7 +883,8 @@ import_llamacpp (const guint8          *data,
   static const char *const c_weight[] = { "weight", "prob", "gate", NULL };
   static const char *const c_id[] = { "id", "token_id", NULL };
   static const char *const c_text[] = { "text", "piece", NULL };
-  g_autofree char *text = g_strndup ((const char *) data, len);
+  const char *name = dump->name;
+  g_autofree char *text = g_strndup ((const char *) dump->data, dump->len);
   g_auto (GStrv) lines = NULL;
   g_autoptr (GPtrArray) header = NULL;
   g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
@@ -983,23 +995,24 @@ sy_trace_import (SyImportSource         source,
   g_autofree char *data = NULL;
   g_autofree char *name = g_path_get_basename (path);
   SyImportOptions none = { 0, };
-  gsize len = 0;
+  Dump dump = { NULL, 0, name };
 
-  if (!sy_engine_get_contents (path, &data, &len, error))
+  if (!sy_engine_get_contents (path, &data, &dump.len, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
     }
+  dump.data = (const guint8 *) data;
   if (options == NULL)
     options = &none;
   switch (source)
     {
     case SY_IMPORT_VLLM:
-      return import_vllm ((const guint8 *) data, len, options, name, error);
+      return import_vllm (&dump, options, error);
     case SY_IMPORT_SGLANG:
-      return import_sglang ((const guint8 *) data, len, options, name, error);
+      return import_sglang (&dump, options, error);
     case SY_IMPORT_LLAMACPP:
     default:
-      return import_llamacpp ((const guint8 *) data, len, options, name, error);
+      return import_llamacpp (&dump, options, error);
     }
 }

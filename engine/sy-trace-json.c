@@ -68,6 +68,27 @@ static const CellField cell_fields[] = {
 
 #define N_CSV_COLUMNS 12  /* columns 0..11; the probs (12) come last, when asked for */
 
+/* A cell: token @t of MoE layer @l of @trace; its experts and weights
+ * start at @row, the first @k of them chosen. */
+typedef struct
+{
+  const SyTrace      *trace;
+  const SyTraceLayer *l;
+  int                 t;
+  gsize               row;
+  int                 k;
+} Cell;
+
+static Cell
+cell_at (const SyTrace      *trace,
+         const SyTraceLayer *l,
+         int                 t)
+{
+  int E = trace->n_experts;
+
+  return (Cell) { trace, l, t, (gsize) t * E, CLAMP (l->k[t], 0, E) };
+}
+
 /* The (n_tokens) array of a FIELD_FLOAT. */
 static float *
 field_floats (const CellField    *f,
@@ -76,38 +97,35 @@ field_floats (const CellField    *f,
   return *(float * const *) ((const char *) l + f->offset);
 }
 
-/* TRUE when the JSON cell holds @f for token @t. */
+/* TRUE when the JSON cell @c holds @f. */
 static gboolean
-field_in_json (const CellField    *f,
-               const SyTraceLayer *l,
-               int                 t)
+field_in_json (const CellField *f,
+               const Cell      *c)
 {
   if (!f->json)
     return FALSE;
   if (f->kind == FIELD_FLAG)
-    return (l->flags[t] & f->flag) != 0;
+    return (c->l->flags[c->t] & f->flag) != 0;
   if (f->kind == FIELD_GROUP_MASK)
-    return l->group_mask[t] != 0;
+    return c->l->group_mask[c->t] != 0;
   return TRUE;
 }
 
-/* A list of the first k experts or weights, joined by @sep. */
+/* The first k experts or weights of @c, joined by @sep. */
 static void
-append_chosen (GString            *s,
-               const CellField    *f,
-               const SyTraceLayer *l,
-               gsize               row,
-               int                 k,
-               char                sep)
+append_chosen (GString         *s,
+               const CellField *f,
+               const Cell      *c,
+               char             sep)
 {
-  for (int j = 0; j < k; j++)
+  for (int j = 0; j < c->k; j++)
     {
       if (j)
         g_string_append_c (s, sep);
       if (f->kind == FIELD_EXPERTS)
-        g_string_append_printf (s, "%d", l->experts[row + j]);
+        g_string_append_printf (s, "%d", c->l->experts[c->row + j]);
       else
-        sy_json_append_float (s, l->weights[row + j]);
+        sy_json_append_float (s, c->l->weights[c->row + j]);
     }
 }
 
@@ -119,19 +137,17 @@ append_csv_float (GString *s,
     sy_json_append_float (s, v);
 }
 
-/* The value of @f for token @t: as JSON, or as a CSV field (FIELD_PROBS:
- * every expert's column, each after a comma). */
+/* The value of @f in @c: as JSON, or as a CSV field (FIELD_PROBS: every
+ * expert's column, each after a comma). */
 static void
-append_field (GString            *s,
-              const CellField    *f,
-              const SyTrace      *trace,
-              const SyTraceLayer *l,
-              int                 t,
-              gboolean            csv)
+append_field (GString         *s,
+              const CellField *f,
+              const Cell      *c,
+              gboolean         csv)
 {
-  int E = trace->n_experts;
-  gsize row = (gsize) t * E;
-  int k = CLAMP (l->k[t], 0, E);
+  const SyTrace *trace = c->trace;
+  const SyTraceLayer *l = c->l;
+  int t = c->t, E = trace->n_experts;
   SyDepth depth = l->depth[t];
   gboolean has_depth = depth == SY_DEPTH_SHALLOW || depth == SY_DEPTH_DEEP;
 
@@ -147,7 +163,7 @@ append_field (GString            *s,
     case FIELD_WEIGHTS:
       if (!csv)
         g_string_append_c (s, '[');
-      append_chosen (s, f, l, row, k, csv ? '/' : ',');
+      append_chosen (s, f, c, csv ? '/' : ',');
       if (!csv)
         g_string_append_c (s, ']');
       break;
@@ -159,12 +175,12 @@ append_field (GString            *s,
           if (csv)
             {
               g_string_append_c (s, ',');
-              append_csv_float (s, l->probs[row + e]);
+              append_csv_float (s, l->probs[c->row + e]);
               continue;
             }
           if (e)
             g_string_append_c (s, ',');
-          sy_json_append_float (s, l->probs[row + e]);
+          sy_json_append_float (s, l->probs[c->row + e]);
         }
       if (!csv)
         g_string_append_c (s, ']');
@@ -211,10 +227,8 @@ put_key (GString    *s,
 }
 
 static void
-put_cell (GString            *s,
-          const SyTrace      *trace,
-          const SyTraceLayer *l,
-          int                 t)
+put_cell (GString    *s,
+          const Cell *c)
 {
   gboolean first = TRUE;
 
@@ -223,13 +237,13 @@ put_cell (GString            *s,
     {
       const CellField *f = &cell_fields[i];
 
-      if (!field_in_json (f, l, t))
+      if (!field_in_json (f, c))
         continue;
       if (!first)
         g_string_append_c (s, ',');
       first = FALSE;
       put_key (s, f->name);
-      append_field (s, f, trace, l, t, FALSE);
+      append_field (s, f, c, FALSE);
     }
   g_string_append_c (s, '}');
 }
@@ -336,8 +350,10 @@ sy_trace_to_json_full (const SyTrace *trace,
       g_string_append (s, ",\"tokens\":[");
       for (int t = 0; t < n; t++)
         {
+          Cell c = cell_at (trace, l, t);
+
           g_string_append_printf (s, "%s%s%s", t ? "," : "", nl, in3);
-          put_cell (s, trace, l, t);
+          put_cell (s, &c);
         }
       g_string_append (s, "]}");
     }
@@ -349,28 +365,6 @@ sy_trace_to_json_full (const SyTrace *trace,
   g_string_append_printf (s, "%s}%s", nl, pretty ? "\n" : "");
 
   return g_string_free (s, FALSE);
-}
-
-static gboolean
-write_text (const char  *path,
-            const char  *text,
-            GError     **error)
-{
-  gboolean ok = sy_engine_set_contents (path, text, -1, error);
-
-  if (!ok)
-    g_prefix_error (error, "%s: ", path);
-  return ok;
-}
-
-gboolean
-sy_trace_write_json (const SyTrace  *trace,
-                     const char     *path,
-                     GError        **error)
-{
-  g_autofree char *text = sy_trace_to_json (trace, FALSE);
-
-  return write_text (path, text, error);
 }
 
 /* ---- CSV -------------------------------------------------------------- */
@@ -411,15 +405,17 @@ sy_trace_to_csv (const SyTrace *trace,
 
       for (int t = 0; t < n; t++)
         {
+          Cell c = cell_at (trace, l, t);
+
           g_string_append_printf (s, "%d,%d,%d,%d,", l->layer, l->moe, t, (int) trace->ids[t]);
           sy_csv_append_string (s, trace->token_text ? trace->token_text[t] : NULL, SY_CSV_QUOTE_ALWAYS);
-          for (int c = 0; c < N_CSV_COLUMNS; c++)
+          for (int col = 0; col < N_CSV_COLUMNS; col++)
             {
               g_string_append_c (s, ',');
-              append_field (s, columns[c], trace, l, t, TRUE);
+              append_field (s, columns[col], &c, TRUE);
             }
           if (with_probs)
-            append_field (s, probs, trace, l, t, TRUE);
+            append_field (s, probs, &c, TRUE);
           g_string_append_c (s, '\n');
         }
     }
@@ -433,42 +429,48 @@ sy_trace_write_csv (const SyTrace  *trace,
                     GError        **error)
 {
   g_autofree char *text = sy_trace_to_csv (trace, with_probs);
+  gboolean ok = sy_engine_set_contents (path, text, -1, error);
 
-  return write_text (path, text, error);
+  if (!ok)
+    g_prefix_error (error, "%s: ", path);
+  return ok;
 }
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Member @key of @obj (@where in messages; it must be an object) */
+/* A JSON value being read, and where it is (for messages). */
+typedef struct
+{
+  json_object *obj;
+  const char  *where;
+} Node;
+
+/* Member @key of @n (it must be an object) */
 static json_object *
-member (json_object  *obj,
-        const char   *key,
-        json_type     type,
-        gboolean      nullable,
-        const char   *where,
-        GError      **error)
+member (const Node  *n,
+        const char  *key,
+        json_type    type,
+        GError     **error)
 {
   json_object *v = NULL;
 
-  if (!json_object_is_type (obj, json_type_object))
+  if (!json_object_is_type (n->obj, json_type_object))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s is not an object", where);
+                   "trace JSON: %s is not an object", n->where);
       return NULL;
     }
-  if (!json_object_object_get_ex (obj, key, &v))
+  if (!json_object_object_get_ex (n->obj, key, &v))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "trace JSON: %s: missing \"%s\"", where, key);
+                   "trace JSON: %s: missing \"%s\"", n->where, key);
       return NULL;
     }
-  if (v == NULL && nullable)
-    return NULL;
   if (!json_object_is_type (v, type) &&
       !(type == json_type_double && json_object_is_type (v, json_type_int)))
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "trace JSON: %s: \"%s\" has the wrong type", where, key);
+                   "trace JSON: %s: \"%s\" has the wrong type", n->where, key);
       return NULL;
     }
   return v;
@@ -477,18 +479,17 @@ member (json_object  *obj,
 /* A number or null (NaN); FALSE with @error on anything else.  Absent:
  * an error when @required, else @out keeps its value. */
 static gboolean
-read_number (json_object  *obj,
-             const char   *key,
-             gboolean      required,
-             double       *out,
-             const char   *where,
-             GError      **error)
+read_number (const Node  *n,
+             const char  *key,
+             gboolean     required,
+             double      *out,
+             GError     **error)
 {
   json_object *v = NULL;
 
-  if (!json_object_object_get_ex (obj, key, &v))
+  if (!json_object_object_get_ex (n->obj, key, &v))
     return !required || sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
-                                         "trace JSON: %s: missing \"%s\"", where, key);
+                                         "trace JSON: %s: missing \"%s\"", n->where, key);
   if (v == NULL)
     {
       *out = NAN;
@@ -496,21 +497,20 @@ read_number (json_object  *obj,
     }
   if (!json_object_is_type (v, json_type_double) && !json_object_is_type (v, json_type_int))
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                           "trace JSON: %s: \"%s\" is not a number", where, key);
+                           "trace JSON: %s: \"%s\" is not a number", n->where, key);
   *out = json_object_get_double (v);
   return TRUE;
 }
 
 static gboolean
-read_int (json_object  *obj,
-          const char   *key,
-          int           lo,
-          int           hi,
-          int          *out,
-          const char   *where,
-          GError      **error)
+read_int (const Node  *n,
+          const char  *key,
+          int          lo,
+          int          hi,
+          int         *out,
+          GError     **error)
 {
-  json_object *v = member (obj, key, json_type_int, FALSE, where, error);
+  json_object *v = member (n, key, json_type_int, error);
   gint64 x;
 
   if (v == NULL)
@@ -519,24 +519,25 @@ read_int (json_object  *obj,
   if (x < lo || x > hi)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "trace JSON: %s: \"%s\" = %" G_GINT64_FORMAT " is outside %d..%d",
-                           where, key, x, lo, hi);
+                           n->where, key, x, lo, hi);
   *out = (int) x;
   return TRUE;
 }
 
+/* Member @what of @n, an array (@arr), into @out (@count floats). */
 static gboolean
-read_float_array (json_object  *arr,
-                  float        *out,
-                  int           n,
+read_float_array (const Node   *n,
                   const char   *what,
-                  const char   *where,
+                  json_object  *arr,
+                  float        *out,
+                  int           count,
                   GError      **error)
 {
-  if ((int) json_object_array_length (arr) != n)
+  if ((int) json_object_array_length (arr) != count)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
                            "trace JSON: %s: \"%s\" has %d entries, expected %d",
-                           where, what, (int) json_object_array_length (arr), n);
-  for (int i = 0; i < n; i++)
+                           n->where, what, (int) json_object_array_length (arr), count);
+  for (int i = 0; i < count; i++)
     {
       json_object *v = json_object_array_get_idx (arr, i);
 
@@ -546,30 +547,30 @@ read_float_array (json_object  *arr,
         out[i] = (float) json_object_get_double (v);
       else
         return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
-                               "trace JSON: %s: \"%s\"[%d] is not a number", where, what, i);
+                               "trace JSON: %s: \"%s\"[%d] is not a number", n->where, what, i);
     }
   return TRUE;
 }
 
 static gboolean
-read_cell (json_object   *cell,
+read_cell (const Node    *cell,
            SyTraceLayer  *l,
            int            t,
            int            E,
-           const char    *where,
            GError       **error)
 {
+  const char *where = cell->where;
   json_object *experts, *weights, *probs, *v = NULL;
   gsize row = (gsize) t * E;
   double d;
   int k;
 
-  if (!read_int (cell, "k", 0, E, &k, where, error))
+  if (!read_int (cell, "k", 0, E, &k, error))
     return FALSE;
   l->k[t] = k;
-  if (!(experts = member (cell, "experts", json_type_array, FALSE, where, error)) ||
-      !(weights = member (cell, "weights", json_type_array, FALSE, where, error)) ||
-      !(probs = member (cell, "probs", json_type_array, FALSE, where, error)))
+  if (!(experts = member (cell, "experts", json_type_array, error)) ||
+      !(weights = member (cell, "weights", json_type_array, error)) ||
+      !(probs = member (cell, "probs", json_type_array, error)))
     return FALSE;
   if ((int) json_object_array_length (experts) != k)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -591,19 +592,19 @@ read_cell (json_object   *cell,
                                where, j, E - 1);
       l->experts[row + j] = (int) x;
     }
-  if (!read_float_array (weights, l->weights + row, k, "weights", where, error) ||
-      !read_float_array (probs, l->probs + row, E, "probs", where, error))
+  if (!read_float_array (cell, "weights", weights, l->weights + row, k, error) ||
+      !read_float_array (cell, "probs", probs, l->probs + row, E, error))
     return FALSE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (cell_fields); i++)
     if (cell_fields[i].kind == FIELD_FLOAT)
       {
-        if (!read_number (cell, cell_fields[i].name, TRUE, &d, where, error))
+        if (!read_number (cell, cell_fields[i].name, TRUE, &d, error))
           return FALSE;
         field_floats (&cell_fields[i], l)[t] = (float) d;
       }
 
-  if (!json_object_object_get_ex (cell, "depth", &v))
+  if (!json_object_object_get_ex (cell->obj, "depth", &v))
     return sy_engine_fail (error, SY_ENGINE_ERROR_MISSING,
                            "trace JSON: %s: missing \"depth\"", where);
   if (v == NULL)
@@ -619,34 +620,34 @@ read_cell (json_object   *cell,
                            "trace JSON: %s: \"depth\" must be \"shallow\", \"deep\" or null", where);
 
   l->flags[t] = 0;
-  if (json_object_object_get_ex (cell, "sink", &v) && json_object_get_boolean (v))
+  if (json_object_object_get_ex (cell->obj, "sink", &v) && json_object_get_boolean (v))
     l->flags[t] |= SY_CELL_SINK;
-  if (json_object_object_get_ex (cell, "nan_fallback", &v) && json_object_get_boolean (v))
+  if (json_object_object_get_ex (cell->obj, "nan_fallback", &v) && json_object_get_boolean (v))
     l->flags[t] |= SY_CELL_NAN_FALLBACK;
-  l->group_mask[t] = json_object_object_get_ex (cell, "group_mask", &v) ? json_object_get_int (v) : 0;
+  l->group_mask[t] = json_object_object_get_ex (cell->obj, "group_mask", &v) ? json_object_get_int (v) : 0;
   return TRUE;
 }
 
 /* E: "n_experts" when present, else the length of the first probs. */
 static gboolean
-read_n_experts (json_object  *root,
+read_n_experts (const Node   *root,
                 json_object  *layers,
                 int           n,
                 int          *E,
                 GError      **error)
 {
-  json_object *first, *cells, *probs, *v = NULL;
+  Node first = { NULL, "layers[0]" }, cell = { NULL, "layers[0].tokens[0]" };
+  json_object *cells, *probs, *v = NULL;
 
-  if (json_object_object_get_ex (root, "n_experts", &v))
-    return read_int (root, "n_experts", 1, 1 << 16, E, "trace", error);
+  if (json_object_object_get_ex (root->obj, "n_experts", &v))
+    return read_int (root, "n_experts", 1, 1 << 16, E, error);
   if (json_object_array_length (layers) == 0 || n == 0 ||
-      !(first = json_object_array_get_idx (layers, 0)) ||
-      !json_object_is_type (first, json_type_object) ||
-      !(cells = member (first, "tokens", json_type_array, FALSE, "layers[0]", error)) ||
+      !(first.obj = json_object_array_get_idx (layers, 0)) ||
+      !json_object_is_type (first.obj, json_type_object) ||
+      !(cells = member (&first, "tokens", json_type_array, error)) ||
       json_object_array_length (cells) == 0 ||
-      !json_object_is_type (json_object_array_get_idx (cells, 0), json_type_object) ||
-      !(probs = member (json_object_array_get_idx (cells, 0), "probs", json_type_array,
-                        FALSE, "layers[0].tokens[0]", error)) ||
+      !json_object_is_type (cell.obj = json_object_array_get_idx (cells, 0), json_type_object) ||
+      !(probs = member (&cell, "probs", json_type_array, error)) ||
       json_object_array_length (probs) == 0)
     {
       if (error && *error == NULL)
@@ -658,28 +659,31 @@ read_n_experts (json_object  *root,
   return TRUE;
 }
 
+/* The "tokens" array: each token's id, text and offsets. */
 static gboolean
-read_token (SyTrace      *trace,
-            json_object  *tk,
-            int           t,
-            GError      **error)
+read_tokens (SyTrace      *trace,
+             json_object  *tokens,
+             GError      **error)
 {
-  g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
-  json_object *v = NULL, *off = NULL;
-  int id = 0;
-
-  if (!read_int (tk, "id", 0, G_MAXINT32, &id, where, error))
-    return FALSE;
-  trace->ids[t] = id;
-  if (json_object_object_get_ex (tk, "text", &v) && json_object_is_type (v, json_type_string))
-    trace->token_text[t] = g_strdup (json_object_get_string (v));
-  if (json_object_object_get_ex (tk, "offsets", &off) &&
-      json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
+  for (int t = 0; t < trace->n_tokens; t++)
     {
-      if (trace->offsets == NULL)
-        trace->offsets = g_new0 (int, 2 * (gsize) MAX (trace->n_tokens, 1));
-      trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
-      trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
+      g_autofree char *where = g_strdup_printf ("tokens[%d]", t);
+      Node tk = { json_object_array_get_idx (tokens, t), where };
+      json_object *off = NULL;
+      int id = 0;
+
+      if (!read_int (&tk, "id", 0, G_MAXINT32, &id, error))
+        return FALSE;
+      trace->ids[t] = id;
+      trace->token_text[t] = g_strdup (sy_json_peek_string (tk.obj, "text"));
+      if (json_object_object_get_ex (tk.obj, "offsets", &off) &&
+          json_object_is_type (off, json_type_array) && json_object_array_length (off) == 2)
+        {
+          if (trace->offsets == NULL)
+            trace->offsets = g_new0 (int, 2 * (gsize) MAX (trace->n_tokens, 1));
+          trace->offsets[2 * t] = json_object_get_int (json_object_array_get_idx (off, 0));
+          trace->offsets[2 * t + 1] = json_object_get_int (json_object_array_get_idx (off, 1));
+        }
     }
   return TRUE;
 }
@@ -691,17 +695,18 @@ read_layer (SyTrace      *trace,
             GError      **error)
 {
   g_autofree char *where = g_strdup_printf ("layers[%d]", i);
+  Node node = { lo, where };
   SyTraceLayer *l = &trace->layers[i];
   int n = trace->n_tokens, E = trace->n_experts;
   json_object *cells;
 
-  if (!read_int (lo, "layer", 0, G_MAXINT, &l->layer, where, error) ||
-      !read_int (lo, "moe", 0, G_MAXINT, &l->moe, where, error) ||
-      !read_int (lo, "budget", 0, E, &l->budget, where, error) ||
-      !read_number (lo, "avg_k", FALSE, &l->avg_k, where, error) ||
-      !read_number (lo, "time_s", FALSE, &l->time_s, where, error))
+  if (!read_int (&node, "layer", 0, G_MAXINT, &l->layer, error) ||
+      !read_int (&node, "moe", 0, G_MAXINT, &l->moe, error) ||
+      !read_int (&node, "budget", 0, E, &l->budget, error) ||
+      !read_number (&node, "avg_k", FALSE, &l->avg_k, error) ||
+      !read_number (&node, "time_s", FALSE, &l->time_s, error))
     return FALSE;
-  if (!(cells = member (lo, "tokens", json_type_array, FALSE, where, error)))
+  if (!(cells = member (&node, "tokens", json_type_array, error)))
     return FALSE;
   if ((int) json_object_array_length (cells) != n)
     return sy_engine_fail (error, SY_ENGINE_ERROR_CORRUPT,
@@ -710,8 +715,9 @@ read_layer (SyTrace      *trace,
   for (int t = 0; t < n; t++)
     {
       g_autofree char *cw = g_strdup_printf ("layers[%d].tokens[%d]", i, t);
+      Node cell = { json_object_array_get_idx (cells, t), cw };
 
-      if (!read_cell (json_object_array_get_idx (cells, t), l, t, E, cw, error))
+      if (!read_cell (&cell, l, t, E, error))
         return FALSE;
     }
   return TRUE;
@@ -722,14 +728,15 @@ read_metrics (SyTrace      *trace,
               json_object  *metrics,
               GError      **error)
 {
+  Node m = { metrics, "metrics" };
   json_object *nll, *v = NULL;
 
-  if (!(nll = member (metrics, "nll", json_type_array, FALSE, "metrics", error)) ||
-      !read_float_array (nll, trace->nll, MAX (trace->n_tokens - 1, 0), "nll", "metrics", error))
+  if (!(nll = member (&m, "nll", json_type_array, error)) ||
+      !read_float_array (&m, "nll", nll, trace->nll, MAX (trace->n_tokens - 1, 0), error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (sy_trace_metrics); i++)
-    if (!read_number (metrics, sy_trace_metrics[i].name, TRUE,
-                      &G_STRUCT_MEMBER (double, trace, sy_trace_metrics[i].offset), "metrics", error))
+    if (!read_number (&m, sy_trace_metrics[i].name, TRUE,
+                      &G_STRUCT_MEMBER (double, trace, sy_trace_metrics[i].offset), error))
       return FALSE;
   if (json_object_object_get_ex (metrics, "time", &v) && json_object_is_type (v, json_type_object))
     {
@@ -755,15 +762,12 @@ read_trace (SyTrace      *trace,
 {
   json_object *v = NULL;
 
-  if (json_object_object_get_ex (root, "model", &v) && json_object_is_type (v, json_type_string))
-    trace->model = g_strdup (json_object_get_string (v));
-  if (json_object_object_get_ex (root, "router", &v) && json_object_is_type (v, json_type_string))
-    trace->router = g_strdup (json_object_get_string (v));
+  trace->model = g_strdup (sy_json_peek_string (root, "model"));
+  trace->router = g_strdup (sy_json_peek_string (root, "router"));
   if (json_object_object_get_ex (root, "causal", &v))
     trace->causal = json_object_get_boolean (v);
-  for (int t = 0; t < trace->n_tokens; t++)
-    if (!read_token (trace, json_object_array_get_idx (tokens, t), t, error))
-      return FALSE;
+  if (!read_tokens (trace, tokens, error))
+    return FALSE;
   for (int i = 0; i < trace->n_moe_layers; i++)
     if (!read_layer (trace, json_object_array_get_idx (layers, i), i, error))
       return FALSE;
@@ -778,6 +782,7 @@ sy_trace_from_json (const char  *json,
   g_autoptr(SyTrace) trace = NULL;
   json_tokener *tok;
   json_object *root, *tokens, *layers, *metrics, *v = NULL;
+  Node top = { NULL, "trace" };
   enum json_tokener_error jerr;
   int n, E = 0, n_layers = 0, native_k = 0;
   gboolean ok = FALSE;
@@ -803,18 +808,19 @@ sy_trace_from_json (const char  *json,
                    "trace JSON: the top level is not an object");
       goto out;
     }
-  if (!(tokens = member (root, "tokens", json_type_array, FALSE, "trace", error)) ||
-      !(layers = member (root, "layers", json_type_array, FALSE, "trace", error)) ||
-      !(metrics = member (root, "metrics", json_type_object, FALSE, "trace", error)))
+  top.obj = root;
+  if (!(tokens = member (&top, "tokens", json_type_array, error)) ||
+      !(layers = member (&top, "layers", json_type_array, error)) ||
+      !(metrics = member (&top, "metrics", json_type_object, error)))
     goto out;
   n = json_object_array_length (tokens);
-  if (!read_n_experts (root, layers, n, &E, error))
+  if (!read_n_experts (&top, layers, n, &E, error))
     goto out;
   if (json_object_object_get_ex (root, "n_layers", &v) &&
-      !read_int (root, "n_layers", 0, 1 << 16, &n_layers, "trace", error))
+      !read_int (&top, "n_layers", 0, 1 << 16, &n_layers, error))
     goto out;
   if (json_object_object_get_ex (root, "native_k", &v) &&
-      !read_int (root, "native_k", 0, E, &native_k, "trace", error))
+      !read_int (&top, "native_k", 0, E, &native_k, error))
     goto out;
 
   trace = sy_trace_new (n, E, n_layers, json_object_array_length (layers));

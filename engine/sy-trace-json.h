@@ -45,9 +45,7 @@ SyTrace *sy_trace_from_json (const char     *json,
 char    *sy_trace_to_csv    (const SyTrace  *trace,
                              gboolean        with_probs);
 
-gboolean sy_trace_write_json (const SyTrace *trace,
-                              const char    *path,
-                              GError       **error);
+/* sy_trace_to_csv() into @path. */
 gboolean sy_trace_write_csv  (const SyTrace *trace,
                               const char    *path,
                               gboolean       with_probs,

@@ -128,7 +128,7 @@ measure (SyModel   *model,
       hi = MAX (hi, le[i]);
     }
   d->range = hi - lo;
-  d->top1 = sy_metrics_greedy_agreement (le, lq, T, V);
+  d->top1 = sy_metrics_mean_rows (le, lq, T, V, sy_metrics_agree_row);
   for (int l = 0; l < te->n_moe_layers; l++)
     for (int t = 0; t < T; t++, pairs++)
       sets += same_set (&te->layers[l], &tq->layers[l], t, te->n_experts);

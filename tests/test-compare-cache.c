@@ -92,6 +92,7 @@ step (Fixture    *fx,
   g_autoptr (SySession) fb = sy_session_new (fx->model);
   const float *la, *lb;
   const guint64 *sa, *sb;
+  SyCompareSide side_a, side_b;
   int T, Tsa, Tsb, V;
 
   set_router (fx->a, spec_a);
@@ -117,7 +118,9 @@ step (Fixture    *fx,
       g_assert_true ((i < sy_session_get_n_reused (fx->b)) == (sb[i] != sb[T - 1]));
     }
 
-  cached = sy_compare_new_cached (ta, la, sa, tb, lb, sb, V, fx->cache, &error);
+  side_a = (SyCompareSide) { ta, la, sa };
+  side_b = (SyCompareSide) { tb, lb, sb };
+  cached = sy_compare_new_cached (&side_a, &side_b, V, fx->cache, &error);
   g_assert_no_error (error);
   plain = sy_compare_new (ta, la, tb, lb, V, &error);
   g_assert_no_error (error);

@@ -138,12 +138,14 @@ test_loop (void)
   const int32_t prompt[4] = { 1, 17, 42, 7 };
   StepData d = { .n_prompt = 4 };
   SySampling s = { .temperature = 0.9, .top_k = 20, .seed = 5 };
+  SyGenerateRequest req = { .prompt = prompt, .n_prompt = 4, .max_new = 6, .sampling = &s,
+                            .step = on_step, .user_data = &d };
   double max_delta = 0;
   int n_new = 0;
 
   session = sy_session_new (model);
   g_assert_true (sy_session_set_router (session, spec, &error));
-  trace = sy_generate (session, prompt, 4, 6, &s, NULL, 0, on_step, &d, &n_new, &error);
+  trace = sy_generate (session, &req, &n_new, &error);
   g_assert_no_error (error);
   g_assert_cmpint (n_new, ==, 6);
   g_assert_cmpint (d.calls, ==, 6);
@@ -168,7 +170,8 @@ test_loop (void)
     StepData d2 = { .n_prompt = 4, .stop_after = 3 };
 
     g_assert_true (sy_session_set_router (other, spec, &error));
-    t2 = sy_generate (other, prompt, 4, 6, &s, NULL, 0, on_step, &d2, &n_new, &error);
+    req.user_data = &d2;
+    t2 = sy_generate (other, &req, &n_new, &error);
     g_assert_no_error (error);
     g_assert_cmpint (n_new, ==, 3);
     g_assert_cmpint (t2->n_tokens, ==, 7);
@@ -192,12 +195,16 @@ test_loop (void)
           eos[0] = v;
       }
     g_assert_true (sy_session_set_router (other, spec, &error));
-    t3 = sy_generate (other, prompt, 4, 6, &s, eos, 2, NULL, NULL, &n_new, &error);
+    req.eos_ids = eos;
+    req.n_eos = 2;
+    req.step = NULL;
+    t3 = sy_generate (other, &req, &n_new, &error);
     g_assert_no_error (error);
     g_assert_cmpint (n_new, ==, want);
     g_assert_cmpint (t3->n_tokens, ==, 4 + want);
   }
-  g_assert_null (sy_generate (session, prompt, 0, 3, NULL, NULL, 0, NULL, NULL, &n_new, &error));
+  req = (SyGenerateRequest) { .prompt = prompt, .n_prompt = 0, .max_new = 3 };
+  g_assert_null (sy_generate (session, &req, &n_new, &error));
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
 }
 

@@ -53,17 +53,17 @@ test_kl_agreement (void)
 
   g_assert_cmpfloat_with_epsilon (sy_metrics_kl_row (a, b, 2), want, 1e-6);
   g_assert_cmpfloat_with_epsilon (sy_metrics_kl_row (a, a, 2), 0, 1e-12);
-  g_assert_cmpfloat_with_epsilon (sy_metrics_mean_kl (a, b, 2, 2), (want + want2) / 2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (sy_metrics_mean_rows (a, b, 2, 2, sy_metrics_kl_row), (want + want2) / 2, 1e-6);
   g_assert_true (sy_metrics_kl_row (b, a, 2) != sy_metrics_kl_row (a, b, 2));
-  g_assert_true (isnan (sy_metrics_mean_kl (a, b, 0, 2)));
+  g_assert_true (isnan (sy_metrics_mean_rows (a, b, 0, 2, sy_metrics_kl_row)));
 
   /* argmax: row 0 ties (lowest index 0) vs 1; row 1: 0 vs 1 */
   g_assert_cmpint (sy_metrics_argmax (a, 2), ==, 0);
   g_assert_cmpint (sy_metrics_argmax (b, 2), ==, 1);
-  g_assert_cmpfloat (sy_metrics_greedy_agreement (a, b, 2, 2), ==, 0.0);
-  g_assert_cmpfloat (sy_metrics_greedy_agreement (a, a, 2, 2), ==, 1.0);
-  g_assert_cmpfloat (sy_metrics_greedy_agreement (a + 2, b, 1, 2), ==, 0.0);
-  g_assert_cmpfloat (sy_metrics_greedy_agreement (a, a + 2, 1, 2), ==, 1.0);
+  g_assert_cmpfloat (sy_metrics_mean_rows (a, b, 2, 2, sy_metrics_agree_row), ==, 0.0);
+  g_assert_cmpfloat (sy_metrics_mean_rows (a, a, 2, 2, sy_metrics_agree_row), ==, 1.0);
+  g_assert_cmpfloat (sy_metrics_mean_rows (a + 2, b, 1, 2, sy_metrics_agree_row), ==, 0.0);
+  g_assert_cmpfloat (sy_metrics_mean_rows (a, a + 2, 1, 2, sy_metrics_agree_row), ==, 1.0);
 }
 
 static void

@@ -42,7 +42,7 @@ make_profile (void)
   g_assert_no_error (error);
   sy_profile_options_init (&opt);
   g_assert_true (sy_profile_parse_sweep ("p=0.25:1:0.25", &opt, &error));
-  prof = sy_profile_run (model, corpus, specs, 2, &opt, NULL, NULL, &error);
+  prof = sy_profile_run (model, corpus, specs, 2, &opt, &error);
   g_assert_no_error (error);
   g_remove (f1);
   g_remove (f2);

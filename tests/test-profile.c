@@ -687,7 +687,9 @@ test_profile_invariants (void)
   sy_profile_options_init (&opt);
   g_assert_true (sy_profile_parse_sweep ("p=0.2:1:0.2", &opt, &error));
   g_assert_no_error (error);
-  prof = sy_profile_run (model, corpus, specs, 2, &opt, log_progress, &log, &error);
+  opt.progress = log_progress;
+  opt.user_data = &log;
+  prof = sy_profile_run (model, corpus, specs, 2, &opt, &error);
   g_assert_no_error (error);
   g_assert_nonnull (prof);
   g_assert_true (log.monotonic);
@@ -809,14 +811,16 @@ test_profile_limit_cancel (void)
   g_assert_cmpint (sy_corpus_get_n_texts (corpus), ==, 2);   /* ca10, ck20 */
   sy_profile_options_init (&opt);
   opt.limit = 1;
-  prof = sy_profile_run (model, corpus, specs, 1, &opt, NULL, NULL, &error);
+  prof = sy_profile_run (model, corpus, specs, 1, &opt, &error);
   g_assert_no_error (error);
   g_assert_cmpint (prof->n_texts, ==, 1);
   g_assert_cmpstr (prof->split, ==, "test");
   g_clear_pointer (&prof, sy_profile_free);
 
   opt.limit = 0;
-  prof = sy_profile_run (model, corpus, specs, 1, &opt, log_progress, &log, &error);
+  opt.progress = log_progress;
+  opt.user_data = &log;
+  prof = sy_profile_run (model, corpus, specs, 1, &opt, &error);
   g_assert_null (prof);
   g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -843,7 +847,7 @@ profile_thread (gpointer data)
   g_autoptr (SyRouterSpec) spec = sy_router_spec_parse ("topp:p=0.6", &error);
   const SyRouterSpec *specs[1] = { spec };
 
-  job->prof = sy_profile_run (job->model, job->corpus, specs, 1, NULL, NULL, NULL, &error);
+  job->prof = sy_profile_run (job->model, job->corpus, specs, 1, NULL, &error);
   g_assert_no_error (error);
   return NULL;
 }

@@ -86,6 +86,7 @@ check (Fixture    *fx,
   const SyTrace *ta = sy_worker_get_trace (fx->worker, SY_SLOT_A);
   const SyTrace *tb = sy_worker_get_trace (fx->worker, SY_SLOT_B);
   const float *la, *lb, *ra, *rb;
+  SyCompareSide side_a, side_b;
   int T, V, Tb, Vb, Tr, Vr;
 
   fresh = sy_compare_run_text (fa, fb, t, NULL, NULL, &error);
@@ -113,9 +114,9 @@ check (Fixture    *fx,
       g_assert_cmpfloat (sy_test_max_abs_diff (lb + o, rb + o, V), <=, 1e-5);
     }
 
-  cached = sy_compare_new_cached (ta, la, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_A),
-                                  tb, lb, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_B),
-                                  V, fx->cache, &error);
+  side_a = (SyCompareSide) { ta, la, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_A) };
+  side_b = (SyCompareSide) { tb, lb, sy_worker_get_logits_stamps (fx->worker, SY_SLOT_B) };
+  cached = sy_compare_new_cached (&side_a, &side_b, V, fx->cache, &error);
   g_assert_no_error (error);
   sy_test_assert_compare_close (cached, fresh);
   return sy_kl_cache_get_n_reused (fx->cache);

@@ -361,11 +361,13 @@ test_worker_generate (void)
     SyModel *model = sy_worker_get_model (worker);
     g_autoptr (SySession) session = sy_session_new (model);
     g_autoptr (SyTrace) ref = NULL;
+    const SyModelInfo *info = sy_model_get_info (model);
+    SyGenerateRequest request = { .prompt = a->ids, .n_prompt = n_prompt,
+                                  .max_new = a->n_tokens - n_prompt,
+                                  .eos_ids = info->eos_token_ids, .n_eos = info->n_eos_token_ids };
 
     g_assert_true (sy_session_set_router (session, ser, &error));
-    ref = sy_generate (session, a->ids, n_prompt, a->n_tokens - n_prompt, NULL,
-                       sy_model_get_info (model)->eos_token_ids,
-                       sy_model_get_info (model)->n_eos_token_ids, NULL, NULL, NULL, &error);
+    ref = sy_generate (session, &request, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpint (ref->n_tokens, ==, a->n_tokens);
     g_assert_cmpmem (ref->ids, sizeof (int32_t) * ref->n_tokens, a->ids, sizeof (int32_t) * a->n_tokens);
