@@ -64,3 +64,35 @@ sy_engine_make_folder (const char  *dir,
     }
   return TRUE;
 }
+
+static gboolean
+fail_write (const char  *path,
+            int          saved,
+            GError     **error)
+{
+  return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot write: %s", path,
+                         g_strerror (saved));
+}
+
+gboolean
+sy_engine_write (FILE        *f,
+                 const char  *path,
+                 const void  *data,
+                 gsize        n,
+                 GError     **error)
+{
+  if (n > 0 && fwrite (data, 1, n, f) != n)
+    return fail_write (path, errno, error);
+  return TRUE;
+}
+
+gboolean
+sy_engine_close (FILE        *f,
+                 const char  *path,
+                 gboolean     ok,
+                 GError     **error)
+{
+  if (fclose (f) != 0 && ok)
+    return fail_write (path, errno, error);
+  return ok;
+}

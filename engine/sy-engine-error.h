@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,19 @@ gboolean sy_engine_set_contents (const char  *path,
 /* g_mkdir_with_parents (@dir, 0755) with a failure in SY_ENGINE_ERROR_IO
  * ("DIR: cannot create the folder: ..."). */
 gboolean sy_engine_make_folder  (const char  *dir,
+                                 GError     **error);
+/* fwrite () of all @n bytes at @data to @f, and fclose () of @f after
+ * writing (@ok: whether the writing went well; it is returned, FALSE
+ * also when the close fails), with a failure in SY_ENGINE_ERROR_IO
+ * ("PATH: cannot write: ...") */
+gboolean sy_engine_write        (FILE        *f,
+                                 const char  *path,
+                                 const void  *data,
+                                 gsize        n,
+                                 GError     **error);
+gboolean sy_engine_close        (FILE        *f,
+                                 const char  *path,
+                                 gboolean     ok,
                                  GError     **error);
 
 G_END_DECLS

@@ -428,24 +428,6 @@ pad_to (GByteArray *b,
     g_byte_array_append (b, zeros, MIN (sizeof zeros, alignment - b->len % alignment));
 }
 
-static gboolean
-write_bytes (FILE        *f,
-             const char  *path,
-             const void  *bytes,
-             gsize        n,
-             GError     **error)
-{
-  if (n > 0 && fwrite (bytes, 1, n, f) != n)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s",
-                   path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Zeros after @n bytes of data up to the alignment */
 static gboolean
 write_padding (FILE        *f,
@@ -457,7 +439,7 @@ write_padding (FILE        *f,
   g_autofree guint8 *zeros = g_malloc0 (alignment);
   guint64 pad = (alignment - n % alignment) % alignment;
 
-  return write_bytes (f, path, zeros, pad, error);
+  return sy_engine_write (f, path, zeros, pad, error);
 }
 
 /* One step of making and storing a deferred tensor on the pool: the
@@ -539,7 +521,7 @@ write_made (SyGgufWriter  *self,
             ok = FALSE;
           }
       if (ok)
-        ok = write_bytes (f, path, bytes ? (const void *) bytes : (const void *) values,
+        ok = sy_engine_write (f, path, bytes ? (const void *) bytes : (const void *) values,
                           bytes ? sy_dtype_n_bytes (t->dtype, s.n) : sizeof (float) * s.n, error);
     }
   return ok;
@@ -598,7 +580,7 @@ sy_gguf_writer_write (SyGgufWriter *self,
         }
       return FALSE;
     }
-  ok = write_bytes (f, path, head->data, head->len, error);
+  ok = sy_engine_write (f, path, head->data, head->len, error);
   for (guint i = 0; i < self->tensors->len && pool == NULL; i++)
     if (((WTensor *) g_ptr_array_index (self->tensors, i))->data == NULL)
       pool = sy_pool_new (self->n_threads);
@@ -607,7 +589,7 @@ sy_gguf_writer_write (SyGgufWriter *self,
       WTensor *t = g_ptr_array_index (self->tensors, i);
 
       if (t->data)
-        ok = write_bytes (f, path, g_bytes_get_data (t->data, NULL), t->n_bytes, error);
+        ok = sy_engine_write (f, path, g_bytes_get_data (t->data, NULL), t->n_bytes, error);
       else
         ok = write_made (self, t, pool, f, path, error);
       if (ok)
@@ -620,14 +602,7 @@ sy_gguf_writer_write (SyGgufWriter *self,
           ok = FALSE;
         }
     }
-  if (fclose (f) != 0 && ok)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO, "%s: cannot write: %s",
-                   path, g_strerror (saved));
-      ok = FALSE;
-    }
+  ok = sy_engine_close (f, path, ok, error);
   if (ok && g_rename (tmp, path) != 0)
     {
       int saved = errno;

@@ -916,15 +916,8 @@ rows_avx2 (SyDType       dtype,
 static gboolean
 have_vnni (void)
 {
-  static int cached = -1;
-
-  if (cached < 0)
-    {
-      __builtin_cpu_init ();
-      cached = sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
-               && __builtin_cpu_supports ("avx512vnni");
-    }
-  return cached && _sy_quant_matmul_level () != 1 && _sy_quant_matmul_level () != 3;
+  return sy_cpu_has_avx512_vnni () && _sy_quant_matmul_level () != 1
+         && _sy_quant_matmul_level () != 3;
 }
 
 #endif /* SY_QM_X86 */

@@ -361,24 +361,6 @@ build_header (SySafetensorsWriter *self,
 }
 
 static gboolean
-write_bytes (FILE        *f,
-             const void  *data,
-             gsize        n,
-             const char  *path,
-             GError     **error)
-{
-  if (n > 0 && fwrite (data, 1, n, f) != n)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot write: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 write_range (SySafetensorsWriter  *self,
              guint                 first,
              guint                 last,
@@ -410,8 +392,8 @@ write_range (SySafetensorsWriter  *self,
     }
   setvbuf (f, NULL, _IOFBF, FILE_BUFFER);
 
-  if (!write_bytes (f, len_bytes, 8, partial, error) ||
-      !write_bytes (f, header, header_len, partial, error))
+  if (!sy_engine_write (f, partial, len_bytes, 8, error) ||
+      !sy_engine_write (f, partial, header, header_len, error))
     goto out;
 
   for (guint i = first; i < last; i++)
@@ -420,7 +402,7 @@ write_range (SySafetensorsWriter  *self,
 
       if (e->fill == NULL)
         {
-          if (!write_bytes (f, e->bytes, e->n_bytes, partial, error))
+          if (!sy_engine_write (f, partial, e->bytes, e->n_bytes, error))
             goto out;
           progress->done += e->n_bytes;
           if (!progress_report (progress, error))
@@ -451,7 +433,7 @@ write_range (SySafetensorsWriter  *self,
                 goto out;
               }
             sy_dtype_from_f32 (e->dtype, chunk, (gsize) len, converted);
-            if (!write_bytes (f, converted, (gsize) len * esize, partial, error))
+            if (!sy_engine_write (f, partial, converted, (gsize) len * esize, error))
               goto out;
             progress->done += (guint64) len * esize;
             if (!progress_report (progress, error))
@@ -462,14 +444,7 @@ write_range (SySafetensorsWriter  *self,
   ok = TRUE;
 
 out:
-  if (fclose (f) != 0 && ok)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO,
-                   "%s: cannot write: %s", partial, g_strerror (saved));
-      ok = FALSE;
-    }
+  ok = sy_engine_close (f, partial, ok, error);
   if (ok && g_rename (partial, path) != 0)
     {
       int saved = errno;
