@@ -138,18 +138,6 @@ sy_json_peek_string (json_object *obj,
   return value && json_object_is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
 }
 
-gboolean
-sy_json_peek_bool (json_object *obj,
-                   const char  *key,
-                   gboolean     fallback)
-{
-  json_object *value = sy_json_lookup (obj, key);
-
-  if (value && json_object_is_type (value, json_type_boolean))
-    return json_object_get_boolean (value) ? TRUE : FALSE;
-  return fallback;
-}
-
 /* ---- reading: typed getters ---- */
 
 static gboolean
@@ -381,16 +369,6 @@ sy_json_get_double (json_object  *obj,
 }
 
 gboolean
-sy_json_require_double (json_object  *obj,
-                        const char   *file,
-                        const char   *key,
-                        double       *out,
-                        GError      **error)
-{
-  return get_typed (&(Read) { obj, file, key, KIND_DOUBLE, TRUE, { .d = 0 } }, out, error);
-}
-
-gboolean
 sy_json_get_bool (json_object  *obj,
                   const char   *file,
                   const char   *key,
@@ -430,86 +408,6 @@ sy_json_require_string (json_object  *obj,
                         GError      **error)
 {
   return get_typed (&(Read) { obj, file, key, KIND_STRING, TRUE, { .s = NULL } }, out, error);
-}
-
-gboolean
-sy_json_get_int_array (json_object  *obj,
-                       const char   *file,
-                       const char   *key,
-                       gboolean      allow_scalar,
-                       int64_t     **out,
-                       gsize        *n_out,
-                       GError      **error)
-{
-  json_object *value = sy_json_lookup (obj, key);
-  g_autofree int64_t *values = NULL;
-  gsize n;
-
-  *out = NULL;
-  *n_out = 0;
-  if (value == NULL)
-    return TRUE;
-  if (allow_scalar && !json_object_is_type (value, json_type_array))
-    {
-      int64_t v;
-
-      if (!value_to_int (value, &v))
-        return wrong_type (file, key, "an integer or an array of integers", value, error);
-      *out = g_new (int64_t, 1);
-      (*out)[0] = v;
-      *n_out = 1;
-      return TRUE;
-    }
-  if (!json_object_is_type (value, json_type_array))
-    return wrong_type (file, key, "an array of integers", value, error);
-  n = json_object_array_length (value);
-  values = g_new0 (int64_t, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    {
-      json_object *item = json_object_array_get_idx (value, i);
-
-      if (item == NULL || !value_to_int (item, &values[i]))
-        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                               "%s: key '%s' must be an array of integers, item %" G_GSIZE_FORMAT " is %s",
-                               file, key, i, item ? type_name (item) : "null");
-    }
-  *out = g_steal_pointer (&values);
-  *n_out = n;
-  return TRUE;
-}
-
-gboolean
-sy_json_get_string_array (json_object   *obj,
-                          const char    *file,
-                          const char    *key,
-                          char        ***out,
-                          GError       **error)
-{
-  json_object *value = sy_json_lookup (obj, key);
-  g_autoptr (GPtrArray) strings = NULL;
-  gsize n;
-
-  *out = NULL;
-  if (value == NULL)
-    return TRUE;
-  if (!json_object_is_type (value, json_type_array))
-    return wrong_type (file, key, "an array of strings", value, error);
-  n = json_object_array_length (value);
-  strings = g_ptr_array_new_full ((guint) n + 1, g_free);
-  for (gsize i = 0; i < n; i++)
-    {
-      json_object *item = json_object_array_get_idx (value, i);
-
-      if (item == NULL || !json_object_is_type (item, json_type_string))
-        return sy_engine_fail (error, SY_ENGINE_ERROR_INVALID_VALUE,
-                               "%s: key '%s' must be an array of strings, item %" G_GSIZE_FORMAT " is %s",
-                               file, key, i, item ? type_name (item) : "null");
-      g_ptr_array_add (strings, g_strndup (json_object_get_string (item), json_object_get_string_len (item)));
-    }
-  g_ptr_array_add (strings, NULL);
-  g_ptr_array_set_free_func (strings, NULL);
-  *out = (char **) g_ptr_array_free (g_steal_pointer (&strings), FALSE);
-  return TRUE;
 }
 
 gboolean

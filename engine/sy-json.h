@@ -45,14 +45,11 @@ json_object *sy_json_lookup         (json_object   *obj,
 /* TRUE when @key is present and not null. */
 gboolean     sy_json_has            (json_object   *obj,
                                      const char    *key);
-/* Lenient reads, for formats that ignore what they do not understand: the
- * string (borrowed) or NULL, the boolean or @fallback, when the value is
- * absent or of another type. */
+/* A lenient read, for formats that ignore what they do not understand:
+ * the string (borrowed), or NULL when the value is absent or of another
+ * type. */
 const char  *sy_json_peek_string    (json_object   *obj,
                                      const char    *key);
-gboolean     sy_json_peek_bool      (json_object   *obj,
-                                     const char    *key,
-                                     gboolean       fallback);
 
 gboolean     sy_json_get_int        (json_object   *obj,
                                      const char    *file,
@@ -87,11 +84,6 @@ gboolean     sy_json_get_double     (json_object   *obj,
                                      double         default_value,
                                      double        *out,
                                      GError       **error);
-gboolean     sy_json_require_double (json_object   *obj,
-                                     const char    *file,
-                                     const char    *key,
-                                     double        *out,
-                                     GError       **error);
 gboolean     sy_json_get_bool       (json_object   *obj,
                                      const char    *file,
                                      const char    *key,
@@ -115,22 +107,6 @@ gboolean     sy_json_require_string (json_object   *obj,
                                      const char    *key,
                                      char         **out,
                                      GError       **error);
-/* An array of integers; absent gives *@out = NULL, *@n_out = 0.  With
- * @allow_scalar a single integer is read as an array of one (eos_token_id). */
-gboolean     sy_json_get_int_array  (json_object   *obj,
-                                     const char    *file,
-                                     const char    *key,
-                                     gboolean       allow_scalar,
-                                     int64_t      **out,
-                                     gsize         *n_out,
-                                     GError       **error);
-/* An array of strings as a NULL-terminated GStrv (g_strfreev); absent gives
- * *@out = NULL. */
-gboolean     sy_json_get_string_array (json_object   *obj,
-                                       const char    *file,
-                                       const char    *key,
-                                       char        ***out,
-                                       GError       **error);
 /* A nested object (borrowed from @obj); absent gives *@out = NULL. */
 gboolean     sy_json_get_object     (json_object   *obj,
                                      const char    *file,
