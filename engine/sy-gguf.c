@@ -193,6 +193,28 @@ rd_str (Cursor        *c,
   return TRUE;
 }
 
+/* A GGUF string that names a metadata key or a tensor (@kind): not empty,
+ * valid UTF-8 without NUL; a copy (g_free), or NULL with @error set. */
+static char *
+rd_name (Cursor      *c,
+         const char  *what,
+         const char  *kind,
+         GError     **error)
+{
+  const char *s;
+  guint64 len;
+
+  if (!rd_str (c, &s, &len, what, error))
+    return NULL;
+  if (len == 0 || !g_utf8_validate (s, len, NULL) || memchr (s, 0, len))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
+                   "%s: %s has an empty or invalid %s", c->path, what, kind);
+      return NULL;
+    }
+  return g_strndup (s, len);
+}
+
 static int
 scalar_size (guint32 type)
 {
@@ -274,21 +296,14 @@ read_kv (Cursor     *c,
          GError    **error)
 {
   g_autofree char *what = g_strdup_printf ("metadata entry %" G_GUINT64_FORMAT, index);
-  const char *kbytes;
-  guint64 klen;
+  char *key = rd_name (c, what, "key", error);
   guint32 type;
   SyGgufKv *kv;
 
-  if (!rd_str (c, &kbytes, &klen, what, error))
+  if (key == NULL)
     return FALSE;
-  if (klen == 0 || !g_utf8_validate (kbytes, klen, NULL) || memchr (kbytes, 0, klen))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: %s has an empty or invalid key", c->path, what);
-      return FALSE;
-    }
   kv = g_new0 (SyGgufKv, 1);
-  kv->key = g_strndup (kbytes, klen);
+  kv->key = key;
   g_ptr_array_add (self->kvs, kv);
   if (g_hash_table_contains (self->by_key, kv->key))
     {
@@ -422,21 +437,14 @@ read_tensor_info (Cursor   *c,
 {
   g_autofree char *what = g_strdup_printf ("tensor info %u", i);
   SyTensor *t = &self->tensors[i];
-  const char *nbytes_s;
-  guint64 nlen, dims[GGUF_MAX_DIMS], n = 1;
+  guint64 dims[GGUF_MAX_DIMS], n = 1;
   guint32 n_dims, type;
   const char *tname;
   SyDType dtype = SY_N_DTYPES;
 
-  if (!rd_str (c, &nbytes_s, &nlen, what, error))
+  self->names[i] = rd_name (c, what, "name", error);
+  if (self->names[i] == NULL)
     return FALSE;
-  if (nlen == 0 || !g_utf8_validate (nbytes_s, nlen, NULL) || memchr (nbytes_s, 0, nlen))
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_CORRUPT,
-                   "%s: %s has an empty or invalid name", c->path, what);
-      return FALSE;
-    }
-  self->names[i] = g_strndup (nbytes_s, nlen);
   t->name = self->names[i];
   t->file = self->path;
   if (g_hash_table_contains (self->by_name, t->name))
@@ -848,6 +856,17 @@ sy_gguf_find_tensor (SyGguf     *self,
 
 /* ----------------------------------------------------------- metadata */
 
+/* @key's entry when it is of @type, else NULL */
+static SyGgufKv *
+kv_of_type (SyGguf     *self,
+            const char *key,
+            SyGgufType  type)
+{
+  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+
+  return kv && kv->type == type ? kv : NULL;
+}
+
 gboolean
 sy_gguf_has_key (SyGguf     *self,
                  const char *key)
@@ -897,9 +916,9 @@ sy_gguf_get_bool (SyGguf     *self,
                   const char *key,
                   gboolean   *out)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_BOOL);
 
-  if (kv == NULL || kv->type != SY_GGUF_BOOL)
+  if (kv == NULL)
     return FALSE;
   *out = kv->u != 0;
   return TRUE;
@@ -909,9 +928,9 @@ const char *
 sy_gguf_get_string (SyGguf     *self,
                     const char *key)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_STRING);
 
-  return kv && kv->type == SY_GGUF_STRING ? kv->str : NULL;
+  return kv ? kv->str : NULL;
 }
 
 gboolean
@@ -920,9 +939,9 @@ sy_gguf_get_array_info (SyGguf     *self,
                         SyGgufType *elem_type,
                         guint64    *n)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_ARRAY);
 
-  if (kv == NULL || kv->type != SY_GGUF_ARRAY)
+  if (kv == NULL)
     return FALSE;
   *elem_type = kv->elem;
   *n = kv->n;
@@ -933,11 +952,11 @@ char **
 sy_gguf_get_string_array (SyGguf     *self,
                           const char *key)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_ARRAY);
   const guint8 *p;
   char **out;
 
-  if (kv == NULL || kv->type != SY_GGUF_ARRAY || kv->elem != SY_GGUF_STRING)
+  if (kv == NULL || kv->elem != SY_GGUF_STRING)
     return NULL;
   out = g_new0 (char *, kv->n + 1);
   p = kv->data;
@@ -959,11 +978,11 @@ sy_gguf_get_int_array (SyGguf     *self,
                        const char *key,
                        guint64    *n)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_ARRAY);
   int size;
   int32_t *out;
 
-  if (kv == NULL || kv->type != SY_GGUF_ARRAY)
+  if (kv == NULL)
     return NULL;
   size = scalar_size (kv->elem);
   if (size == 0 || kv->elem == SY_GGUF_FLOAT32 || kv->elem == SY_GGUF_FLOAT64 || size > 4)
@@ -989,10 +1008,10 @@ sy_gguf_get_float_array (SyGguf     *self,
                          const char *key,
                          guint64    *n)
 {
-  SyGgufKv *kv = g_hash_table_lookup (self->by_key, key);
+  SyGgufKv *kv = kv_of_type (self, key, SY_GGUF_ARRAY);
   float *out;
 
-  if (kv == NULL || kv->type != SY_GGUF_ARRAY || kv->elem != SY_GGUF_FLOAT32)
+  if (kv == NULL || kv->elem != SY_GGUF_FLOAT32)
     return NULL;
   out = g_new (float, MAX (kv->n, 1));
   for (guint64 i = 0; i < kv->n; i++)
