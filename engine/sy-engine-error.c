@@ -25,17 +25,30 @@ sy_engine_fail (GError    **error,
   return FALSE;
 }
 
+/* @ok, a GLib file call's result; when it failed, the error it set in
+ * *@local (freed) becomes an SY_ENGINE_ERROR_IO with GLib's message */
+static gboolean
+io_result (gboolean   ok,
+           GError   **local,
+           GError   **error)
+{
+  if (!ok)
+    {
+      sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", (*local)->message);
+      g_clear_error (local);
+    }
+  return ok;
+}
+
 gboolean
 sy_engine_get_contents (const char  *path,
                         char       **contents,
                         gsize       *length,
                         GError     **error)
 {
-  g_autoptr (GError) local = NULL;
+  GError *local = NULL;
 
-  if (!g_file_get_contents (path, contents, length, &local))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local->message);
-  return TRUE;
+  return io_result (g_file_get_contents (path, contents, length, &local), &local, error);
 }
 
 gboolean
@@ -44,11 +57,9 @@ sy_engine_set_contents (const char  *path,
                         gssize       length,
                         GError     **error)
 {
-  g_autoptr (GError) local = NULL;
+  GError *local = NULL;
 
-  if (!g_file_set_contents (path, contents, length, &local))
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s", local->message);
-  return TRUE;
+  return io_result (g_file_set_contents (path, contents, length, &local), &local, error);
 }
 
 gboolean
