@@ -6,7 +6,8 @@
  * __builtin_cpu_supports () names most features; clang 14 (fuzz builds
  * use clang) knows no "f16c", so that one is asked of CPUID (leaf 1, ECX
  * bit 29) there.  The feature sets several kernels share are asked once
- * per translation unit (each keeps its answer).
+ * per translation unit (each keeps its answer).  Also the horizontal sum
+ * the AVX2 and AVX-512 kernels end their products with.
  */
 #pragma once
 
@@ -24,6 +25,8 @@ sy_cpu_has_f16c (void)
 #endif
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
 /* AVX2 and FMA: the target of the AVX2 kernels */
 static inline int
 sy_cpu_has_avx2_fma (void)
@@ -62,5 +65,17 @@ sy_cpu_has_avx512_vnni (void)
 {
   return sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
          && __builtin_cpu_supports ("avx512vnni");
+}
+
+/* The sum of @v's eight floats: the halves added, then the pairs (one
+ * order, so every kernel's sums are bit-identical) */
+__attribute__ ((target ("avx"), always_inline)) static inline float
+sy_hsum256 (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
 }
 #endif

@@ -83,19 +83,6 @@ load8_half (const uint16_t *h,
   return _mm256_cvtph_ps (raw);
 }
 
-__attribute__ ((target ("avx2,fma,f16c")))
-static inline float
-hsum256 (__m256 v)
-{
-  __m128 lo = _mm256_castps256_ps128 (v);
-  __m128 hi = _mm256_extractf128_ps (v, 1);
-
-  lo = _mm_add_ps (lo, hi);
-  lo = _mm_add_ps (lo, _mm_movehl_ps (lo, lo));
-  lo = _mm_add_ss (lo, _mm_shuffle_ps (lo, lo, 1));
-  return _mm_cvtss_f32 (lo);
-}
-
 /* y[t] = dot (w_row, x[t]) for t < T (T <= 4): the row is read once. */
 __attribute__ ((target ("avx2,fma,f16c")))
 static void
@@ -126,7 +113,7 @@ dot_half_avx2 (const uint16_t *w,
     }
   for (int t = 0; t < T; t++)
     {
-      float s = hsum256 (_mm256_add_ps (acc[t][0], acc[t][1]));
+      float s = sy_hsum256 (_mm256_add_ps (acc[t][0], acc[t][1]));
 
       for (int j = i; j < n; j++)
         s += (dtype == SY_DTYPE_BF16 ? sy_bf16_to_f32 (w[j]) : sy_f16_to_f32 (w[j]))

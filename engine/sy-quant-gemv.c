@@ -40,6 +40,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "sy-cpu.h"
 #include "sy-quant-matmul-private.h"
 
 #ifdef SY_QM_X86
@@ -430,15 +431,6 @@ low_bytes8 (__m256i  v,
   _mm_storel_epi64 ((__m128i *) p, _mm256_castsi256_si128 (t));
 }
 
-INLINE_G2 float
-hsum8 (__m256 v)
-{
-  __m128 h = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  h = _mm_add_ps (h, _mm_movehl_ps (h, h));
-  return _mm_cvtss_f32 (_mm_add_ss (h, _mm_movehdup_ps (h)));
-}
-
 /* as acts_prepare, in the values' order */
 KERNEL_G2 static void
 acts_prepare_avx2 (const float *x,
@@ -474,9 +466,9 @@ acts_prepare_avx2 (const float *x,
           low_bytes8 (X, dg + 512 + 8 * h);
         }
       if (sums_per16 (acts->dtype))
-        acts->sums[g] = sums_offset (acts->dtype) * hsum8 (_mm256_add_ps (v[0], v[1]));
+        acts->sums[g] = sums_offset (acts->dtype) * sy_hsum256 (_mm256_add_ps (v[0], v[1]));
       else if (g % 2 == 0)
-        acts->sums[g / 2] = hsum8 (_mm256_add_ps (_mm256_add_ps (v[0], v[1]),
+        acts->sums[g / 2] = sy_hsum256 (_mm256_add_ps (_mm256_add_ps (v[0], v[1]),
                                                   _mm256_add_ps (_mm256_loadu_ps (xg + 16),
                                                                  _mm256_loadu_ps (xg + 24))));
     }
@@ -624,7 +616,7 @@ gemv_rows_avx2 (const SyDType  dtype,
                                              acc[ch % 2]);
             }
         }
-      y[r] = hsum8 (_mm256_add_ps (acc[0], acc[1])) - hsum8 (accm);
+      y[r] = sy_hsum256 (_mm256_add_ps (acc[0], acc[1])) - sy_hsum256 (accm);
     }
 }
 

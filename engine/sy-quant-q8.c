@@ -447,16 +447,6 @@ k_decode_512 (SyDType       dtype,
     }
 }
 
-INLINE_VNNI float
-hsum256 (__m256 v)
-{
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
-}
-
 /* What a family of formats' units share in a product: the permutations
  * that spread a unit's scales over the lanes of its four registers, and
  * whether the mins' term is subtracted (K formats) or added (block
@@ -511,7 +501,7 @@ rows_of_units_512 (SyDType            dtype,
         unit (dtype, w + (gsize) r * rb + (gsize) u * ub, xq + (gsize) u * Q8_UNIT_BYTES, xb, NT, plan->idx, acc, accm);
       for (int t = 0; t < NT; t++)
         {
-          float s = _mm512_reduce_add_ps (acc[t]), m = hsum256 (accm[t]);
+          float s = _mm512_reduce_add_ps (acc[t]), m = sy_hsum256 (accm[t]);
 
           y[(gsize) t * ldy + r] = plan->sub_mins ? s - m : s + m;
         }
@@ -789,16 +779,6 @@ rows_512 (SyDType       dtype,
 
 #define KERNEL_AVX2 __attribute__ ((target ("avx2,fma")))
 
-KERNEL_AVX2 static float
-hsum256_avx2 (__m256 v)
-{
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
-}
-
 /* through the scalar decoder: one unit of one row against every
  * activation row, the sums kept in @acc (T floats) */
 KERNEL_AVX2 static void
@@ -830,7 +810,7 @@ k_unit_avx2 (const KUnit  *k,
       mm = _mm256_madd_epi16 (_mm256_load_si256 ((const __m256i *) (xu + OFF_BSUMS)), mn);
       f = _mm256_fmsub_ps (_mm256_cvtepi32_ps (s), _mm256_set1_ps (k->d * dx),
                            _mm256_mul_ps (_mm256_cvtepi32_ps (mm), _mm256_set1_ps (k->dmin * dx)));
-      acc[t] += hsum256_avx2 (f);
+      acc[t] += sy_hsum256 (f);
     }
 }
 
@@ -866,7 +846,7 @@ b_unit_avx2 (const BUnit  *u,
 
           f = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s), _mm256_set1_ps (scs[j]), f);
         }
-      acc[t] += hsum256_avx2 (f);
+      acc[t] += sy_hsum256 (f);
     }
 }
 

@@ -500,17 +500,6 @@ sy_quant_to_f32_ref (SyDType      dtype,
 /* ------------------------------------------------------------------ dot */
 
 #ifdef SY_QUANT_X86
-__attribute__ ((target ("avx2,fma")))
-static inline float
-hsum256 (__m256 v)
-{
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
-}
-
 /* 8 int8 at @q as floats */
 __attribute__ ((target ("avx2,fma")))
 static inline __m256
@@ -583,8 +572,8 @@ dot_q4_k_avx2 (const guint8 *b,
               x0 = _mm256_add_ps (x0, xa);
               x1 = _mm256_add_ps (x1, xb);
             }
-          sum += d * sc0 * hsum256 (s0) - dmin * m0 * hsum256 (x0)
-                 + d * sc1 * hsum256 (s1) - dmin * m1 * hsum256 (x1);
+          sum += d * sc0 * sy_hsum256 (s0) - dmin * m0 * sy_hsum256 (x0)
+                 + d * sc1 * sy_hsum256 (s1) - dmin * m1 * sy_hsum256 (x1);
         }
     }
   return sum;
@@ -634,7 +623,7 @@ dot_q6_k_avx2 (const guint8 *b,
             acc = _mm256_fmadd_ps (_mm256_set1_ps ((float) sc[is + 6]),
                                    _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q4, k32)),
                                                   _mm256_loadu_ps (xp + l + 96)), acc);
-            sum += d * hsum256 (acc);
+            sum += d * sy_hsum256 (acc);
           }
     }
   return sum;
@@ -745,7 +734,7 @@ dot_small_avx2 (SyDType       dtype,
           break;
         }
     }
-  return hsum256 (_mm256_add_ps (acc, accm));
+  return sy_hsum256 (_mm256_add_ps (acc, accm));
 }
 
 /* Q2_K: per group of 16, d sc (q . x) - dmin m sum (x) */
@@ -783,7 +772,7 @@ dot_q2_k_avx2 (const guint8 *b,
             }
         }
     }
-  return hsum256 (_mm256_sub_ps (acc, accm));
+  return sy_hsum256 (_mm256_sub_ps (acc, accm));
 }
 
 /* Q3_K: q = low 2 bits + 4 hmask bit - 4, per group of 16 d (sc - 32) (q . x) */
@@ -820,7 +809,7 @@ dot_q3_k_avx2 (const guint8 *b,
             }
         }
     }
-  return hsum256 (acc);
+  return sy_hsum256 (acc);
 }
 
 /* Q5_K: as Q4_K, with the fifth bits from qh */
@@ -857,7 +846,7 @@ dot_q5_k_avx2 (const guint8 *b,
           accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * mn1), sum32 (xp + 32), accm);
         }
     }
-  return hsum256 (_mm256_sub_ps (acc, accm));
+  return sy_hsum256 (_mm256_sub_ps (acc, accm));
 }
 
 /* IQ4_XS: per sub-block of 32, d (ls - 32) (level (q) . x) */
@@ -879,7 +868,7 @@ dot_iq4_xs_avx2 (const guint8 *b,
                                dot32_i8 (_mm256_shuffle_epi8 (table, nibbles32 (b + 8 + 16 * s)),
                                          x + i + 32 * s), acc);
     }
-  return hsum256 (acc);
+  return sy_hsum256 (acc);
 }
 
 __attribute__ ((target ("avx2,fma")))
@@ -941,7 +930,7 @@ dot_avx2 (SyDType      dtype,
   else if (dtype == SY_DTYPE_Q4_1 || dtype == SY_DTYPE_Q5_0 || dtype == SY_DTYPE_Q5_1
            || dtype == SY_DTYPE_IQ4_NL)
     return dot_small_avx2 (dtype, b, x, n);
-  return hsum256 (acc);
+  return sy_hsum256 (acc);
 }
 #endif
 
