@@ -711,19 +711,12 @@ static const SyTestCase tests[] = {
 static void
 setup (void)
 {
-  app = sy_test_gui_init ("test-trace-app", "/nonexistent");
   tmp_dir = sy_test_tmp_dir ();
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, setup);
 }
