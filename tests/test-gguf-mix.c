@@ -466,7 +466,7 @@ test_cli (void)
   g_clear_pointer (&gguf, sy_gguf_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", src, "--type", "q3_k_m", out, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "unknown type 'q3_k_m'"));
+  sy_test_assert_cli_error (err, "unknown type 'q3_k_m'");
   g_clear_pointer (&err, g_free);
   g_unlink (out);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", sy_test_tmp_dir (), "--type", "Q4_K_M", out, NULL), ==, 1);
