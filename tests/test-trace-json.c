@@ -13,6 +13,7 @@
 #include "sy-router.h"
 #include "sy-trace-json.h"
 #include "sy-test-trace.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 #define N 4
@@ -269,7 +270,7 @@ test_csv (void)
   g_assert_cmpstr (contents, ==, csv);
   g_unlink (path);
   g_assert_false (sy_trace_write_csv (trace, "/nonexistent-dir/x.csv", FALSE, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_IO);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_IO, "/nonexistent-dir/x.csv");
 }
 
 static const SyTestCase tests[] = {
