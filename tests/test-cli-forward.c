@@ -200,10 +200,11 @@ generate_first_case (char **ids,
                      int   *cont)
 {
   g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
-  g_autofree char *key = first_case ("qwen2_moe", ids, cont);
-  g_autofree char *args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model,
-                                           *ids);
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
 
+  key = first_case ("qwen2_moe", ids, cont);
+  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, *ids);
   return sy_test_cli_json (args);
 }
 
