@@ -54,6 +54,27 @@ typedef struct
   SyActivations activations;
 } Kind;
 
+/* A Kind of @dtype at @level with @activations appended to @kinds: its
+ * label the type's name, then @suffix (NULL: none; the label is then kept
+ * in @labels) */
+static void
+add_kind (GArray        *kinds,
+          GPtrArray     *labels,
+          SyDType        dtype,
+          const char    *suffix,
+          int            level,
+          SyActivations  activations)
+{
+  Kind k = { sy_dtype_name (dtype), dtype, level, activations };
+
+  if (suffix != NULL)
+    {
+      k.label = g_strconcat (sy_dtype_name (dtype), suffix, NULL);
+      g_ptr_array_add (labels, (gpointer) k.label);
+    }
+  g_array_append_val (kinds, k);
+}
+
 /* seconds per product of one round (about 50 MB of weights, at least 16
  * products) over @n_mats copies */
 static double
@@ -207,7 +228,6 @@ main (int    argc,
   static const SyDType other_types[] = { SY_DTYPE_Q5_K, SY_DTYPE_Q4_0, SY_DTYPE_Q4_1, SY_DTYPE_Q5_0,
                                          SY_DTYPE_Q5_1, SY_DTYPE_IQ4_NL, SY_DTYPE_MXFP4,
                                          SY_DTYPE_Q2_K, SY_DTYPE_Q3_K, SY_DTYPE_IQ4_XS };
-  Kind k;
   double load[3] = { 0 };
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -217,53 +237,27 @@ main (int    argc,
   if (g_getenv ("MESON_TEST_ITERATION") != NULL)
     repeat = 1;
 
-  k = (Kind) { "BF16", SY_DTYPE_BF16, 0 };
-  g_array_append_val (kinds, k);
+  add_kind (kinds, labels, SY_DTYPE_BF16, NULL, 0, SY_ACTIVATIONS_F32);
   for (guint i = 0; i < G_N_ELEMENTS (main_types); i++)
     {
-      k = (Kind) { sy_dtype_name (main_types[i]), main_types[i], 0 };
-      g_array_append_val (kinds, k);
+      add_kind (kinds, labels, main_types[i], NULL, 0, SY_ACTIVATIONS_F32);
       if (q8)
-        {
-          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " q8", NULL), main_types[i], 0,
-                       SY_ACTIVATIONS_Q8 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
-        }
+        add_kind (kinds, labels, main_types[i], " q8", 0, SY_ACTIVATIONS_Q8);
       if (q8 && avx2)
-        {
-          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " q8 avx2", NULL), main_types[i], 1,
-                       SY_ACTIVATIONS_Q8 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
-        }
+        add_kind (kinds, labels, main_types[i], " q8 avx2", 1, SY_ACTIVATIONS_Q8);
       if (old && main_types[i] != SY_DTYPE_Q8_0)
-        {
-          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " old", NULL), main_types[i], 2 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
-        }
+        add_kind (kinds, labels, main_types[i], " old", 2, SY_ACTIVATIONS_F32);
       if (avx2)
         {
-          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " avx2", NULL), main_types[i], 1 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
-          k = (Kind) { g_strconcat (sy_dtype_name (main_types[i]), " avx2 dot", NULL), main_types[i], 3 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
+          add_kind (kinds, labels, main_types[i], " avx2", 1, SY_ACTIVATIONS_F32);
+          add_kind (kinds, labels, main_types[i], " avx2 dot", 3, SY_ACTIVATIONS_F32);
         }
     }
   for (guint i = 0; all && i < G_N_ELEMENTS (other_types); i++)
     {
-      k = (Kind) { sy_dtype_name (other_types[i]), other_types[i], 0 };
-      g_array_append_val (kinds, k);
+      add_kind (kinds, labels, other_types[i], NULL, 0, SY_ACTIVATIONS_F32);
       if (q8)
-        {
-          k = (Kind) { g_strconcat (sy_dtype_name (other_types[i]), " q8", NULL), other_types[i], 0,
-                       SY_ACTIVATIONS_Q8 };
-          g_ptr_array_add (labels, (gpointer) k.label);
-          g_array_append_val (kinds, k);
-        }
+        add_kind (kinds, labels, other_types[i], " q8", 0, SY_ACTIVATIONS_Q8);
     }
 
   if (getloadavg (load, 3) < 0)

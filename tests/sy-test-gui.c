@@ -53,6 +53,46 @@ sy_test_gui_init (const char *program,
   return app;
 }
 
+/* What sy_test_gui_main() hands its hooks */
+static struct
+{
+  const char      *program;
+  const char      *demo_model;
+  SyApplication  **app;
+  SyTestHook       setup;
+} gui_main;
+
+static void
+gui_main_setup (void)
+{
+  *gui_main.app = sy_test_gui_init (gui_main.program, gui_main.demo_model);
+  if (gui_main.setup != NULL)
+    gui_main.setup ();
+}
+
+static void
+gui_main_teardown (void)
+{
+  g_clear_object (gui_main.app);
+}
+
+int
+sy_test_gui_main (int                argc,
+                  char             **argv,
+                  const SyTestCase  *cases,
+                  const char        *demo_model,
+                  SyApplication    **app,
+                  SyTestHook         setup)
+{
+  g_autofree char *program = g_path_get_basename (argv[0]);
+
+  gui_main.program = program;
+  gui_main.demo_model = demo_model;
+  gui_main.app = app;
+  gui_main.setup = setup;
+  return sy_test_main (argc, argv, cases, gui_main_setup, gui_main_teardown);
+}
+
 char *
 sy_test_export_svg (SyAnalysisView *view,
                     const char     *svg)

@@ -9,6 +9,7 @@
 
 #include "sy-analysis-view.h"
 #include "sy-application.h"
+#include "sy-test-util.h"
 #include "sy-window.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,16 @@ gboolean       sy_test_gui_init_display (const char *program);
  * SyApplication, or NULL when there is no display. */
 SyApplication *sy_test_gui_init        (const char *program,
                                         const char *demo_model);
+
+/* The main () of a GUI test program: sy_test_main() on @cases, its setup
+ * setting *@app to sy_test_gui_init (the program's name, @demo_model)
+ * and then running @setup (may be NULL), its teardown clearing *@app. */
+int            sy_test_gui_main        (int                argc,
+                                        char             **argv,
+                                        const SyTestCase  *cases,
+                                        const char        *demo_model,
+                                        SyApplication    **app,
+                                        SyTestHook         setup);
 
 /* sy_analysis_view_export (@view, @svg, FALSE), asserted, and the file
  * read back, asserted to hold "<svg": its contents. */

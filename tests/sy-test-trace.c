@@ -1,4 +1,5 @@
-/* sy-test-trace.c: deterministic synthetic traces for renderer tests
+/* sy-test-trace.c: deterministic synthetic traces for renderer tests, and
+ * the routing comparison of the trace tests
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -127,4 +128,28 @@ sy_test_trace_new (int     n_tokens,
   for (int i = 0; i < SY_N_OPS; i++)
     trace->total_time_s += trace->op_time_s[i];
   return trace;
+}
+
+void
+sy_test_assert_same_routing (const SyTrace *a,
+                             const SyTrace *b)
+{
+  g_assert_cmpint (a->n_tokens, ==, b->n_tokens);
+  g_assert_cmpint (a->n_moe_layers, ==, b->n_moe_layers);
+  g_assert_cmpint (a->n_experts, ==, b->n_experts);
+  for (int t = 0; t < a->n_tokens; t++)
+    g_assert_cmpint (a->ids[t], ==, b->ids[t]);
+  for (int l = 0; l < a->n_moe_layers; l++)
+    for (int t = 0; t < a->n_tokens; t++)
+      {
+        g_assert_cmpint (a->layers[l].k[t], ==, b->layers[l].k[t]);
+        for (int j = 0; j < a->layers[l].k[t]; j++)
+          {
+            int i = sy_trace_index (a, t, j);
+
+            g_assert_cmpint (a->layers[l].experts[i], ==, b->layers[l].experts[i]);
+            g_assert_cmpfloat (a->layers[l].weights[i], ==, b->layers[l].weights[i]);
+          }
+      }
+  g_assert_cmpfloat_with_epsilon (a->avg_k, b->avg_k, 1e-12);
 }

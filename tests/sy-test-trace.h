@@ -1,4 +1,5 @@
-/* sy-test-trace.h: deterministic synthetic traces for renderer tests
+/* sy-test-trace.h: deterministic synthetic traces for renderer tests, and
+ * the routing comparison of the trace tests
  *
  * Copyright 2026 The Switchyard authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,5 +20,11 @@ SyTrace *sy_test_trace_new (int     n_tokens,
                             int     n_layers,
                             int     n_experts,
                             guint32 seed);
+
+/* @a and @b route every token alike on every MoE layer: the same tokens,
+ * and per cell the same k, experts and weights (exactly); average k to
+ * 1e-12. */
+void sy_test_assert_same_routing (const SyTrace *a,
+                                  const SyTrace *b);
 
 G_END_DECLS

@@ -656,23 +656,11 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-setup (void)
-{
-  /* Start on the empty state, not on the shipped demo model (tested in
-   * test-visualizer): these tests open their own models. */
-  app = sy_test_gui_init ("test-app", "/nonexistent");
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  /* Start on the empty state, not on the shipped demo model (tested in
+   * test-visualizer): these tests open their own models. */
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, NULL);
 }

@@ -115,7 +115,7 @@ test_out_and_errors (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli ("--ids 1,2,3 --b bogus:x=1", &out, &err), ==, 1);
-  g_assert_nonnull (strstr (err, "bogus"));
+  sy_test_assert_cli_error (err, "bogus");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli ("--ids 1,2,3 --b native --out x.bmp", &out, &err), ==, 1);

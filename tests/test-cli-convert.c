@@ -51,16 +51,16 @@ test_errors (void)
   g_autofree char *err = NULL;
 
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", src, dst, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "switchyard-cli: convert: --dtype is required"));
+  sy_test_assert_cli_error (err, "switchyard-cli: convert: --dtype is required");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "q4", src, dst, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "unknown dtype 'q4'"));
+  sy_test_assert_cli_error (err, "unknown dtype 'q4'");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", src, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "needs a source and a destination"));
+  sy_test_assert_cli_error (err, "needs a source and a destination");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert", "--dtype", "f16", missing, dst, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "no-such-model: not a folder"));
+  sy_test_assert_cli_error (err, "no-such-model: not a folder");
   sy_test_assert_no_file (dst);
 }
 

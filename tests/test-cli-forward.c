@@ -193,19 +193,29 @@ test_forward_text (gconstpointer data)
   }
 }
 
+/* `generate --max-tokens 8 --json` on qwen2_moe's first reference case:
+ * its output; the case's ids in @ids, its greedy continuation in @cont */
+static json_object *
+generate_first_case (char **ids,
+                     int   *cont)
+{
+  g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
+  g_autofree char *key = NULL;
+  g_autofree char *args = NULL;
+
+  key = first_case ("qwen2_moe", ids, cont);
+  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, *ids);
+  return sy_test_cli_json (args);
+}
+
 static void
 test_generate_json (void)
 {
-  g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *ids = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *args = NULL;
   json_object *root, *arr, *v;
   int cont[8];
 
-  key = first_case ("qwen2_moe", &ids, cont);
-  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
-  root = sy_test_cli_json (args);
+  root = generate_first_case (&ids, cont);
   g_assert_true (json_object_object_get_ex (root, "ids", &arr));
   g_assert_true (json_object_object_get_ex (root, "text", &v));
   /* stops early only at the end-of-sequence token */
@@ -362,20 +372,16 @@ test_generate_plain (void)
 {
   g_autofree char *model = sy_test_model_path ("qwen2_moe", "");
   g_autofree char *ids = NULL;
-  g_autofree char *key = NULL;
   g_autofree char *args = NULL;
   g_autofree char *plain = NULL;
   g_autofree char *want = NULL;
   json_object *root, *v;
   int cont[8];
 
-  key = first_case ("qwen2_moe", &ids, cont);
-  args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8 --json", model, ids);
-  root = sy_test_cli_json (args);
+  root = generate_first_case (&ids, cont);
   g_assert_true (json_object_object_get_ex (root, "text", &v));
   want = g_strdup_printf ("%s\n", json_object_get_string (v));
   json_object_put (root);
-  g_free (args);
   args = g_strdup_printf ("generate --model '%s' --ids %s --max-tokens 8", model, ids);
   plain = sy_test_cli_ok (args);
   g_assert_cmpstr (plain, ==, want);

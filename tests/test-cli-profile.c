@@ -239,7 +239,7 @@ check_experts (const char *dir,
     g_autofree char *out = NULL, *err = NULL;
 
     g_assert_cmpint (sy_test_cli_run ("render", args, &out, &err), !=, 0);
-    g_assert_nonnull (strstr (err, "no expert 999"));
+    sy_test_assert_cli_error (err, "no expert 999");
   }
 }
 

@@ -249,7 +249,7 @@ test_render_errors (void)
       g_autofree char *err = NULL;
 
       g_assert_cmpint (run_render (args, &err), !=, 0);
-      g_assert_nonnull (strstr (err, "--token 99"));
+      sy_test_assert_cli_error (err, "--token 99");
       sy_test_assert_no_file (path);
     }
 }

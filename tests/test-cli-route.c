@@ -209,7 +209,7 @@ test_route_errors (void)
     g_autofree char *args = g_strdup_printf ("route --model '%s' --ids 1,99999", m);
     g_autofree char *err = sy_test_cli_fails (args);
 
-    g_assert_nonnull (strstr (err, "outside the vocabulary"));
+    sy_test_assert_cli_error (err, "outside the vocabulary");
   }
 }
 

@@ -251,7 +251,7 @@ test_render_session_fingerprint (void)
   session = write_session ("fp-changed.switchyard", fixture_model, rest);
   g_assert_cmpint (render_session (session, NULL, out, &err), ==, 0);
   g_assert_true (g_str_has_prefix (err, "switchyard-cli: warning: "));
-  g_assert_nonnull (strstr (err, "changed since the session was saved"));
+  sy_test_assert_cli_error (err, "changed since the session was saved");
   g_assert_cmpint (strchr (err, '\n') - err, ==, (long) strlen (err) - 1);
   g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
 

@@ -257,7 +257,7 @@ test_session (Fx            *fx,
                                       " \"trace\": \"gone.json\"}", -1, NULL));
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "render", "--session", session, NULL), !=, 0);
-  g_assert_nonnull (strstr (err, "gone.json"));
+  sy_test_assert_cli_error (err, "gone.json");
 }
 
 static void

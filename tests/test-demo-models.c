@@ -55,6 +55,15 @@ read_json (const char *file)
   return root;
 }
 
+/* tests/data/@name/reference.json, read */
+static json_object *
+read_reference (const char *name)
+{
+  g_autofree char *file = data_path (name, "reference.json");
+
+  return read_json (file);
+}
+
 /* The model folder of a reference: "." = the reference's own folder, else
  * relative to the source root. */
 static char *
@@ -113,9 +122,8 @@ test_parity (gconstpointer data)
 {
   const char *name = data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *ref_json = data_path (name, "reference.json");
   g_autofree char *ref_st = data_path (name, "reference.safetensors");
-  json_object *root = read_json (ref_json);
+  json_object *root = read_reference (name);
   json_object *cases = sy_test_json_get_nonnull (root, "cases");
   g_autofree char *dir = model_dir_of (name, root);
   g_autoptr (SyModel) model = NULL;
@@ -212,8 +220,7 @@ test_incremental (gconstpointer data)
 {
   const char *name = data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *ref_json = data_path (name, "reference.json");
-  json_object *root = read_json (ref_json);
+  json_object *root = read_reference (name);
   json_object *cases = sy_test_json_get_nonnull (root, "cases");
   json_object *cs = json_object_array_get_idx (cases, json_object_array_length (cases) - 1);
   g_autofree char *dir = model_dir_of (name, root);
@@ -278,8 +285,7 @@ test_native_spec (gconstpointer data)
 {
   const char *name = data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *ref_json = data_path (name, "reference.json");
-  json_object *ref = read_json (ref_json);
+  json_object *ref = read_reference (name);
   g_autofree char *dir = model_dir_of (name, ref);
   g_autofree char *cfg_file = g_build_filename (dir, "config.json", NULL);
   json_object *cfg = read_json (cfg_file);
@@ -573,6 +579,15 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
+/* GCompareFunc of a GPtrArray of strings: it is handed pointers to the
+ * elements, so the order of the strings, not of their addresses */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* parity and native-spec tests for each demo model under tests/data (a
  * folder with a reference.json; its name, interned, is the tests' data),
  * incremental ones for those whose attention is "gmha" */
@@ -593,14 +608,13 @@ add_model_tests (void)
       if (g_file_test (ref, G_FILE_TEST_IS_REGULAR))
         g_ptr_array_add (names, (gpointer) g_intern_string (n));
     }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   g_assert_cmpuint (names->len, >, 0);
   for (guint i = 0; i < names->len; i++)
     {
       const char *n = names->pdata[i];
       g_autofree char *p = g_strdup_printf ("/demo-models/parity/%s", n);
-      g_autofree char *ref_file = data_path (n, "reference.json");
-      json_object *ref = read_json (ref_file);
+      json_object *ref = read_reference (n);
       g_autofree char *q = g_strdup_printf ("/demo-models/native-spec/%s", n);
 
       g_test_add_data_func (p, n, test_parity);

@@ -424,18 +424,11 @@ static void
 setup (void)
 {
   sy_test_ensure_brown ();
-  app = sy_test_gui_init ("test-expert-cards", "/nonexistent");
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, setup);
 }

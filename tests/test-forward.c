@@ -67,29 +67,26 @@ selection_bias (SyTensorStore *weights,
   return bias;
 }
 
-/* MoE layer @i of reference case @key (@n tokens): the router logits of
- * @tl against the reference's (returns the largest |delta|), and the
- * experts chosen against those the reference's logits choose. */
+/* MoE layer @i of reference case @rc (@model, its @weights): the router
+ * logits of @tl against the reference's (returns the largest |delta|), and
+ * the experts chosen against those the reference's logits choose. */
 static double
-check_router_layer (const char         *arch,
-                    const char         *key,
-                    SyTensorStore      *ref,
-                    SyTensorStore      *weights,
-                    SyModel            *model,
-                    int                 i,
-                    const SyTraceLayer *tl,
-                    int                 n)
+check_router_layer (const SyTestRefCase *rc,
+                    SyTensorStore       *weights,
+                    SyModel             *model,
+                    int                  i,
+                    const SyTraceLayer  *tl)
 {
   const SyModelInfo *info = sy_model_get_info (model);
   const SyRouterModelInfo *rinfo = sy_model_get_router_info (model);
-  int E = info->n_experts, k = info->native_k;
-  g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, i);
-  g_autofree float *r = sy_test_ref_tensor (ref, name, n, E);
+  int E = info->n_experts, k = info->native_k, n = rc->n;
+  g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", rc->key, i);
+  g_autofree float *r = sy_test_ref_tensor (rc->ref, name, n, E);
   double d = sy_test_max_abs_diff (tl->logits, r, (gsize) n * E);
   g_autofree float *bias = selection_bias (weights, model, i);
 
-  if (d > TOL)
-    g_error ("%s %s: router logits of MoE layer %d differ by %g", arch, key, i, d);
+  if (d > rc->tol)
+    g_error ("%s %s: router logits of MoE layer %d differ by %g", rc->label, rc->key, i, d);
 
   for (int t = 0; t < n; t++)
     {
@@ -115,7 +112,7 @@ check_router_layer (const char         *arch,
       for (int j = 0; j < k; j++)
         if (got[j] != want[j])
           g_error ("%s %s: MoE layer %d token %d chose expert %d, reference %d",
-                   arch, key, i, t, got[j], want[j]);
+                   rc->label, rc->key, i, t, got[j], want[j]);
     }
   return d;
 }
@@ -185,8 +182,7 @@ test_fixture (gconstpointer data)
       max_logits = MAX (max_logits, sy_test_ref_delta (&rc, "logits", logits, V));
 
       for (int i = 0; i < n_router; i++)
-        max_router = MAX (max_router, check_router_layer (arch, key, ref, weights, model, i,
-                                                          &trace->layers[i], n));
+        max_router = MAX (max_router, check_router_layer (&rc, weights, model, i, &trace->layers[i]));
 
       max_hidden = MAX (max_hidden, sy_test_ref_hidden_delta (&rc, session, n_hidden, info->hidden_size));
 

@@ -205,7 +205,7 @@ test_loop (void)
   }
   req = (SyGenerateRequest) { .prompt = prompt, .n_prompt = 0, .max_new = 3 };
   g_assert_null (sy_generate (session, &req, &n_new, &error));
-  g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE);
+  sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_INVALID_VALUE, "the prompt is empty");
 }
 
 static const SyTestCase tests[] = {

@@ -22,6 +22,7 @@
 #include "sy-random-model.h"
 #include "sy-safetensors-writer.h"
 #include "sy-session.h"
+#include "sy-test-model.h"
 #include "sy-test-util.h"
 
 /* 8 layers of 256-wide rows, 4 experts: every K-quant fits, so the types
@@ -466,7 +467,7 @@ test_cli (void)
   g_clear_pointer (&gguf, sy_gguf_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", src, "--type", "q3_k_m", out, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "unknown type 'q3_k_m'"));
+  sy_test_assert_cli_error (err, "unknown type 'q3_k_m'");
   g_clear_pointer (&err, g_free);
   g_unlink (out);
   g_assert_cmpint (sy_test_cli (NULL, &err, "convert-gguf", "--model", sy_test_tmp_dir (), "--type", "Q4_K_M", out, NULL), ==, 1);
@@ -611,7 +612,7 @@ test_ranged (void)
     g_unlink (ranged);
     g_assert_true (sy_gguf_writer_add_tensor_ranged (w, &(SyTensorDesc) { "t", SY_DTYPE_Q8_0, 2, shape }, fill_ranged, &refused, NULL, &error));
     g_assert_false (sy_gguf_writer_write (w, ranged, &error));
-    g_assert_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_FAILED);
+    sy_test_assert_engine_error (&error, SY_ENGINE_ERROR_FAILED, "range refused");
     sy_test_assert_no_file (ranged);
   }
 }

@@ -271,19 +271,19 @@ test_errors (void)
   g_autofree char *blocker = case_dir ("blocker");
 
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "nope", dir, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "switchyard-cli: make-random-model: unknown preset 'nope' (one of: tiny, olmoe-1b-7b"));
+  sy_test_assert_cli_error (err, "switchyard-cli: make-random-model: unknown preset 'nope' (one of: tiny, olmoe-1b-7b");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--dtype", "int8", dir, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "unknown dtype 'int8'"));
+  sy_test_assert_cli_error (err, "unknown dtype 'int8'");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "no output folder"));
+  sy_test_assert_cli_error (err, "no output folder");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", dir, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "--preset is required"));
+  sy_test_assert_cli_error (err, "--preset is required");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--shards", "0", dir, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "--shards"));
+  sy_test_assert_cli_error (err, "--shards");
   g_clear_pointer (&err, g_free);
 
   /* a file where the folder should be */
@@ -371,11 +371,11 @@ test_gguf_errors (void)
 
   g_mkdir_with_parents (dir, 0755);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q9_9", out, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "unknown type 'Q9_9'"));
+  sy_test_assert_cli_error (err, "unknown type 'Q9_9'");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sy_test_cli (NULL, &err, "make-random-model", "--preset", "tiny", "--gguf", "Q8_0",
                                 "--shards", "2", out, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "--shards"));
+  sy_test_assert_cli_error (err, "--shards");
   sy_test_assert_no_file (out);
 }
 

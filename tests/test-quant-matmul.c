@@ -313,32 +313,12 @@ test_one_token_activations (void)
 static void
 test_sy_matmul (void)
 {
-  int rows = 70, cols = 512;
-  g_autofree float *w = sy_test_random_values (rows * cols, 5);
-  g_autofree float *x = sy_test_random_values (40 * cols, 6);
-  g_autoptr (SyPool) pool = sy_pool_new (2);
+  SyTestMatmul mm;
+  static const int Ts[] = { 1, 4, 8, 9, 40 };
 
-  for (guint k = 0; k < G_N_ELEMENTS (sy_test_block_types); k++)
-    {
-      SyDType t = sy_test_block_types[k];
-      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
-      SyMat m = { q, t, rows, cols };
-      g_autofree float *a = g_new (float, 40 * rows);
-      g_autofree float *b = g_new (float, 40 * rows);
-      int Ts[] = { 1, 4, 8, 9, 40 };
-
-      sy_quantize (t, w, (int64_t) rows * cols, q);
-      for (guint ti = 0; ti < G_N_ELEMENTS (Ts); ti++)
-        {
-          int T = Ts[ti];
-
-          sy_matmul (pool, a, x, T, &m, NULL);
-          sy_matmul_ref (b, x, T, &m, NULL);
-          for (int i = 0; i < T * rows; i++)
-            if (fabsf (a[i] - b[i]) > 1e-4f * MAX (1.0f, fabsf (b[i])))
-              g_error ("%s T %d: y[%d] = %g, ref %g", sy_dtype_name (t), T, i, a[i], b[i]);
-        }
-    }
+  sy_test_matmul_init (&mm, 70, 512, 40, 5);
+  sy_test_matmul_check_ref (&mm, Ts, G_N_ELEMENTS (Ts), NULL);
+  sy_test_matmul_clear (&mm);
 }
 
 /* 8-bit activations: @T rows of @x quantized for @t, 64-byte aligned */
@@ -537,49 +517,41 @@ test_q8_special_rows (void)
 static void
 test_q8_sy_matmul (void)
 {
-  int rows = 70, cols = 512;
-  g_autofree float *w = sy_test_random_values (rows * cols, 35);
-  g_autofree float *x = sy_test_random_values (40 * cols, 36);
-  g_autoptr (SyPool) pool = sy_pool_new (2);
+  SyTestMatmul mm;
   static const SyDType some[] = { SY_DTYPE_Q8_0, SY_DTYPE_Q4_K, SY_DTYPE_Q6_K, SY_DTYPE_Q5_K,
                                   SY_DTYPE_BF16 };
 
+  sy_test_matmul_init (&mm, 70, 512, 40, 35);
   g_assert_cmpint (sy_matmul_get_activations (), ==, SY_ACTIVATIONS_F32);
   for (guint k = 0; k < G_N_ELEMENTS (some); k++)
     {
       SyDType t = some[k];
-      g_autofree guint8 *q = g_malloc (sy_dtype_n_bytes (t, (int64_t) rows * cols));
-      SyMat m = { q, t, rows, cols };
-      g_autofree float *a = g_new (float, 40 * rows);
-      g_autofree float *b = g_new (float, 40 * rows);
-      g_autofree float *e = g_new (float, 40 * rows);
+      g_autofree guint8 *q = sy_test_matmul_weights (&mm, t);
+      SyMat m = { q, t, mm.rows, mm.cols };
+      float *a = mm.a, *b = mm.b;
+      g_autofree float *e = g_new (float, mm.max_T * mm.rows);
       int Ts[] = { 1, 4, 9, 40 };
 
-      if (t == SY_DTYPE_BF16)
-        for (int i = 0; i < rows * cols; i++)
-          ((guint16 *) q)[i] = sy_f32_to_bf16 (w[i]);
-      else
-        sy_quantize (t, w, (int64_t) rows * cols, q);
       for (guint ti = 0; ti < G_N_ELEMENTS (Ts); ti++)
         {
           int T = Ts[ti];
           gboolean differs = FALSE;
 
-          sy_matmul (pool, e, x, T, &m, NULL);
+          sy_matmul (mm.pool, e, mm.x, T, &m, NULL);
           g_assert_cmpint (sy_matmul_set_activations (SY_ACTIVATIONS_Q8), ==, SY_ACTIVATIONS_F32);
-          sy_matmul (pool, a, x, T, &m, NULL);
+          sy_matmul (mm.pool, a, mm.x, T, &m, NULL);
           g_assert_cmpint (sy_matmul_set_activations (SY_ACTIVATIONS_F32), ==, SY_ACTIVATIONS_Q8);
           if (t == SY_DTYPE_BF16)
-            sy_matmul (pool, b, x, T, &m, NULL);
+            sy_matmul (mm.pool, b, mm.x, T, &m, NULL);
           else
             {
-              guint8 *xq = q8_rows (t, x, cols, T);
+              guint8 *xq = q8_rows (t, mm.x, mm.cols, T);
 
-              sy_quant_matmul_q8_rows_ref (&(SyQuantProduct) { .dtype = t, .w = q, .K = cols, .xq = xq,
-                                                               .T = T, .y = b, .ldy = rows }, 0, rows);
+              sy_quant_matmul_q8_rows_ref (&(SyQuantProduct) { .dtype = t, .w = q, .K = mm.cols, .xq = xq,
+                                                               .T = T, .y = b, .ldy = mm.rows }, 0, mm.rows);
               g_aligned_free (xq);
             }
-          for (int i = 0; i < T * rows; i++)
+          for (int i = 0; i < T * mm.rows; i++)
             {
               if (fabsf (a[i] - b[i]) > 1e-4f * MAX (1.0f, fabsf (b[i])))
                 g_error ("q8 %s T %d: y[%d] = %g, ref %g", sy_dtype_name (t), T, i, a[i], b[i]);
@@ -589,6 +561,7 @@ test_q8_sy_matmul (void)
           g_assert_true (differs == (t != SY_DTYPE_BF16));
         }
     }
+  sy_test_matmul_clear (&mm);
 }
 
 static const SyTestCase tests[] = {

@@ -48,8 +48,6 @@ fixture_setup (Fixture       *fx,
 {
   const char *arch = data;
   g_autofree char *dir = sy_test_model_path (arch, "");
-  g_autofree char *ref_json = sy_test_model_path (arch, "reference.json");
-  g_autofree char *ref_st = sy_test_model_path (arch, "reference.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (SyTensorStore) ref = NULL;
   json_object *root, *cases, *cs, *v;
@@ -69,30 +67,21 @@ fixture_setup (Fixture       *fx,
   info = sy_model_get_info (fx->model);
   fx->session = sy_session_new (fx->model);
 
-  root = json_object_from_file (ref_json);
-  g_assert_nonnull (root);
-  g_assert_true (json_object_object_get_ex (root, "cases", &cases));
+  root = sy_test_ref_cases (arch, &cases, &ref);
   cs = json_object_array_get_idx (cases, 0);
   g_assert_true (json_object_object_get_ex (cs, "key", &v));
   key = json_object_get_string (v);
   g_assert_true (json_object_object_get_ex (cs, "input_ids", &v));
-  fx->n = (int) json_object_array_length (v);
-  fx->ids = g_new (int32_t, fx->n);
-  for (int i = 0; i < fx->n; i++)
-    fx->ids[i] = json_object_get_int (json_object_array_get_idx (v, i));
+  fx->ids = sy_test_json_ids (v, 0, &fx->n);
 
-  ref = sy_tensor_store_open (ref_st, &error);
-  g_assert_no_error (error);
   fx->ref_router = g_new (float, (gsize) info->n_moe_layers * fx->n * info->n_experts);
   for (int l = 0; l < info->n_moe_layers; l++)
     {
       g_autofree char *name = g_strdup_printf ("%s.router_logits.%d", key, l);
-      int64_t shape[2] = { fx->n, info->n_experts };
-      const SyTensor *t = sy_tensor_store_get (ref, name, 2, shape, &error);
+      g_autofree float *r = sy_test_ref_tensor (ref, name, fx->n, info->n_experts);
 
-      g_assert_no_error (error);
-      sy_tensor_to_f32 (t, 0, (int64_t) fx->n * info->n_experts,
-                        fx->ref_router + (gsize) l * fx->n * info->n_experts);
+      memcpy (fx->ref_router + (gsize) l * fx->n * info->n_experts, r,
+              sizeof (float) * fx->n * info->n_experts);
     }
   json_object_put (root);
 }

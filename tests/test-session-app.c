@@ -450,21 +450,14 @@ setup (void)
 {
   g_autofree char *olmoe = sy_test_model_path ("olmoe", "");
 
-  app = sy_test_gui_init ("test-session-app", "/nonexistent");
   if (app != NULL && !g_file_test (olmoe, G_FILE_TEST_IS_DIR))
     g_clear_object (&app);
   tmp_dir = sy_test_tmp_dir ();
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, setup);
 }

@@ -223,13 +223,14 @@ make_tokenizer (const char  *normalizer,
   "|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+\"}, \"behavior\": \"Isolated\", \"invert\": false}, " \
   "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}"
 
-/* The token strings of @text joined by '|'. */
-static char *
-joined_tokens (SyTokenizer *tok,
-               const char  *text)
+/* @tok splits @text into the token strings @want (joined by '|') */
+static void
+assert_tokens (SyTokenizer *tok,
+               const char  *text,
+               const char  *want)
 {
   g_autoptr (SyEncoding) enc = encode (tok, text, FALSE);
-  GString *s = g_string_new (NULL);
+  g_autoptr (GString) s = g_string_new (NULL);
 
   for (int i = 0; i < enc->n; i++)
     {
@@ -237,7 +238,7 @@ joined_tokens (SyTokenizer *tok,
         g_string_append_c (s, '|');
       g_string_append (s, enc->tokens[i]);
     }
-  return g_string_free (s, FALSE);
+  g_assert_cmpstr (s->str, ==, want);
 }
 
 /* make_tokenizer with @pre_tokenizer and the byte-level decoder, asserted */
@@ -257,20 +258,17 @@ test_contractions (void)
                            "' L", "'L L", "' v", "'v e", "' d", "' D", "' m", "' M", NULL };
   g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
   g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
-  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 
   /* GPT-2's pattern knows the lower-case contractions only */
-  a = joined_tokens (gpt2, "it's we're they'll I'd IT'S WE'RE");
-  g_assert_cmpstr (a, ==, "i|t|'s|Ġ|w|e|'re|Ġ|t|h|e|y|'ll|Ġ|I|'d|Ġ|I|T|'|S|Ġ|W|E|'|R|E");
+  assert_tokens (gpt2, "it's we're they'll I'd IT'S WE'RE",
+                 "i|t|'s|Ġ|w|e|'re|Ġ|t|h|e|y|'ll|Ġ|I|'d|Ġ|I|T|'|S|Ġ|W|E|'|R|E");
   /* the Llama-3 pattern takes them in any case, (?i:...) */
-  b = joined_tokens (llama, "it's we're they'll I'd IT'S WE'RE");
-  g_assert_cmpstr (b, ==, "i|t|'s|Ġ|w|e|'re|Ġ|t|h|e|y|'ll|Ġ|I|'d|Ġ|I|T|'S|Ġ|W|E|'RE");
+  assert_tokens (llama, "it's we're they'll I'd IT'S WE'RE",
+                 "i|t|'s|Ġ|w|e|'re|Ġ|t|h|e|y|'ll|Ġ|I|'d|Ġ|I|T|'S|Ġ|W|E|'RE");
   /* an apostrophe after a space belongs to the punctuation run, not to a contraction */
-  c = joined_tokens (gpt2, "x 's");
-  g_assert_cmpstr (c, ==, "x|Ġ|'|s");
+  assert_tokens (gpt2, "x 's", "x|Ġ|'|s");
   /* ... while 've and 'm stay merged after punctuation runs only in the Llama-3 split */
-  d = joined_tokens (gpt2, "I'm I've");
-  g_assert_cmpstr (d, ==, "I|'m|Ġ|I|'ve");
+  assert_tokens (gpt2, "I'm I've", "I|'m|Ġ|I|'ve");
 }
 
 static void
@@ -279,23 +277,17 @@ test_digits_and_spaces (void)
   const char *merges[] = { "1 2", "12 3", "4 5", "Ġ Ġ", "ĠĠ Ġ", NULL };
   g_autoptr (SyTokenizer) gpt2 = byte_level_tokenizer (BYTE_LEVEL_PRE, merges);
   g_autoptr (SyTokenizer) llama = byte_level_tokenizer (LLAMA3_PRE, merges);
-  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 
   /* \p{N}{1,3}: runs of at most three digits */
-  a = joined_tokens (llama, "12345 123");
-  g_assert_cmpstr (a, ==, "123|45|Ġ|123");
+  assert_tokens (llama, "12345 123", "123|45|Ġ|123");
   /* GPT-2: ' ?\p{N}+' keeps the whole run */
-  b = joined_tokens (gpt2, "12345");
-  g_assert_cmpstr (b, ==, "123|45");
+  assert_tokens (gpt2, "12345", "123|45");
   /* \s+(?!\S): a run of spaces gives all but the last one to itself */
-  c = joined_tokens (gpt2, "a    b");
-  g_assert_cmpstr (c, ==, "a|ĠĠĠ|Ġ|b");
+  assert_tokens (gpt2, "a    b", "a|ĠĠĠ|Ġ|b");
   /* at the end of the text the whole run is one word */
-  d = joined_tokens (gpt2, "a    ");
-  g_assert_cmpstr (d, ==, "a|ĠĠ|ĠĠ");   /* one word; merges by rank: (Ġ Ġ) twice */
+  assert_tokens (gpt2, "a    ", "a|ĠĠ|ĠĠ");   /* one word; merges by rank: (Ġ Ġ) twice */
   /* CRLF and tabs are white space of their own */
-  e = joined_tokens (gpt2, "a\r\n\tb");
-  g_assert_cmpstr (e, ==, "a|č|Ċ|ĉ|b");
+  assert_tokens (gpt2, "a\r\n\tb", "a|č|Ċ|ĉ|b");
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "sy-session-file.h"
 #include "sy-test-gui.h"
 #include "sy-test-model.h"
+#include "sy-test-trace.h"
 #include "sy-test-util.h"
 #include "sy-trace-view.h"
 #include "sy-trace-window.h"
@@ -234,31 +235,6 @@ main_window_with_model (void)
   return window;
 }
 
-/* @a and @b route every token alike (k, experts, weights) on every layer. */
-static void
-assert_same_routing (const SyTrace *a,
-                     const SyTrace *b)
-{
-  g_assert_cmpint (a->n_tokens, ==, b->n_tokens);
-  g_assert_cmpint (a->n_moe_layers, ==, b->n_moe_layers);
-  g_assert_cmpint (a->n_experts, ==, b->n_experts);
-  for (int t = 0; t < a->n_tokens; t++)
-    g_assert_cmpint (a->ids[t], ==, b->ids[t]);
-  for (int l = 0; l < a->n_moe_layers; l++)
-    for (int t = 0; t < a->n_tokens; t++)
-      {
-        g_assert_cmpint (a->layers[l].k[t], ==, b->layers[l].k[t]);
-        for (int j = 0; j < a->layers[l].k[t]; j++)
-          {
-            int i = sy_trace_index (a, t, j);
-
-            g_assert_cmpint (a->layers[l].experts[i], ==, b->layers[l].experts[i]);
-            g_assert_cmpfloat (a->layers[l].weights[i], ==, b->layers[l].weights[i]);
-          }
-      }
-  g_assert_cmpfloat_with_epsilon (a->avg_k, b->avg_k, 1e-12);
-}
-
 static void
 on_async_done (GObject      *source,
                GAsyncResult *result,
@@ -369,8 +345,8 @@ test_save_from_window (void)
   g_assert_true (back_a->has_nll);
   g_assert_cmpstr (back_a->trace->router, ==, live_a->router);
   g_assert_cmpstr (back_b->trace->router, ==, live_b->router);
-  assert_same_routing (back_a->trace, live_a);
-  assert_same_routing (back_b->trace, live_b);
+  sy_test_assert_same_routing (back_a->trace, live_a);
+  sy_test_assert_same_routing (back_b->trace, live_b);
   g_assert_cmpfloat (live_b->avg_k, ==, 1.0);
   g_assert_cmpfloat (back_a->trace->avg_k, !=, back_b->trace->avg_k);
   g_assert_cmpfloat_with_epsilon (back_a->trace->perplexity, live_a->perplexity, 1e-5 * live_a->perplexity);
@@ -401,7 +377,7 @@ test_save_from_window (void)
     g_assert_no_error (error);
     back_c = sy_trace_file_load (path_c, &error);
     g_assert_no_error (error);
-    assert_same_routing (back_c->trace, live_a);
+    sy_test_assert_same_routing (back_c->trace, live_a);
     g_assert_nonnull (back_c->recv);
     g_assert_cmpmem (back_c->recv, sizeof (float) * live_a->n_tokens * live_a->n_moe_layers,
                      back_a->recv, sizeof (float) * live_a->n_tokens * live_a->n_moe_layers);
@@ -415,7 +391,7 @@ test_save_from_window (void)
     g_assert_no_error (error);
     again = sy_trace_file_apply (back_a, spec, &error);
     g_assert_no_error (error);
-    assert_same_routing (again, live_a);
+    sy_test_assert_same_routing (again, live_a);
   }
 
   check_save_chooser (window);
@@ -735,19 +711,12 @@ static const SyTestCase tests[] = {
 static void
 setup (void)
 {
-  app = sy_test_gui_init ("test-trace-app", "/nonexistent");
   tmp_dir = sy_test_tmp_dir ();
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, setup);
 }

@@ -499,22 +499,10 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-setup (void)
-{
-  /* no demo model at start: the test opens the fixture itself */
-  app = sy_test_gui_init ("test-visualizer", "/nonexistent");
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  /* no demo model at start: the test opens the fixture itself */
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, NULL);
 }

@@ -125,21 +125,9 @@ static const SyTestCase tests[] = {
   { NULL, NULL }
 };
 
-static void
-setup (void)
-{
-  app = sy_test_gui_init ("test-window-activations", NULL);
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, NULL, &app, NULL);
 }

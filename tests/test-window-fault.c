@@ -234,18 +234,11 @@ setup (void)
 {
   /* every model is too large for this pretend machine */
   g_setenv ("SY_MEM_AVAILABLE", "1000000", TRUE);
-  app = sy_test_gui_init ("test-window-fault", "/nonexistent");
-}
-
-static void
-teardown (void)
-{
-  g_clear_object (&app);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  return sy_test_main (argc, argv, tests, setup, teardown);
+  return sy_test_gui_main (argc, argv, tests, "/nonexistent", &app, setup);
 }
