@@ -19,13 +19,6 @@ struct _SyHeatmapView
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
 
-void
-sy_heatmap_view_get_options (SyHeatmapView    *self,
-                             SyHeatmapOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
 static gboolean
 sy_heatmap_view_grid_geometry (SyTraceView       *view,
                                const SyViewFrame *frame,
@@ -85,16 +78,16 @@ sy_heatmap_view_tooltip (SyTraceView       *view,
 static char *
 sy_heatmap_view_describe_selection (SyTraceView *view)
 {
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
   const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
 
   if (trace == NULL)
     return NULL;
-  sy_heatmap_view_get_options (self, &opts);
-  if (opts.selected_token < 0)
+  sy_trace_view_get_options (view, &opts);
+  if (opts.heatmap.selected_token < 0)
     return NULL;
-  return sy_heatmap_describe_cell (trace, &opts, MAX (opts.selected_layer, 0), opts.selected_token);
+  return sy_heatmap_describe_cell (trace, &opts.heatmap, MAX (opts.heatmap.selected_layer, 0),
+                                   opts.heatmap.selected_token);
 }
 
 static void
@@ -240,7 +233,7 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
 {
   const SyTrace *trace;
   SyRenderStyle style;
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
   SyHeatmapLayout layout;
 
   g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
@@ -248,9 +241,9 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
   if (trace == NULL)
     return 0;
   sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
-  sy_heatmap_view_get_options (self, &opts);
-  opts.hide_token_axis = FALSE;
-  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts, &layout);
+  sy_trace_view_get_options (SY_TRACE_VIEW (self), &opts);
+  opts.heatmap.hide_token_axis = FALSE;
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts.heatmap, &layout);
   /* labels, the axis title under them */
   return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
 }

@@ -52,8 +52,5 @@ void        sy_heatmap_view_set_legend_shared   (SyHeatmapView *self,
 double      sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
                                                    double         width,
                                                    double         height);
-/* The options the view draws with now (selection included). */
-void        sy_heatmap_view_get_options    (SyHeatmapView    *self,
-                                            SyHeatmapOptions *opts);
 
 G_END_DECLS

@@ -18,13 +18,6 @@ struct _SyInspectorView
 
 G_DEFINE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY_TYPE_TRACE_VIEW)
 
-void
-sy_inspector_view_get_options (SyInspectorView    *self,
-                               SyInspectorOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
 static void
 layout_now (const SyViewFrame *frame,
             SyInspectorLayout *layout)
@@ -105,17 +98,18 @@ static char *
 sy_inspector_view_describe_selection (SyTraceView *view)
 {
   const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyInspectorOptions opts;
+  SyViewOptions opts;
   const SyTraceLayer *l;
+  int token, layer;
 
   if (trace == NULL || trace->n_tokens == 0 || trace->n_moe_layers == 0)
     return NULL;
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  opts.token = MIN (opts.token, trace->n_tokens - 1);
-  opts.layer = MIN (opts.layer, trace->n_moe_layers - 1);
-  l = &trace->layers[opts.layer];
+  sy_trace_view_get_options (view, &opts);
+  token = MIN (opts.inspector.token, trace->n_tokens - 1);
+  layer = MIN (opts.inspector.layer, trace->n_moe_layers - 1);
+  l = &trace->layers[layer];
   return g_strdup_printf (_("Token %d at layer L%d: K = %d, chosen probability %.3f"),
-                          opts.token, l->layer, l->k[opts.token], l->cum[opts.token]);
+                          token, l->layer, l->k[token], l->cum[token]);
 }
 
 static void

@@ -28,13 +28,6 @@ struct _SyTokenStrip
 
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
 
-void
-sy_token_strip_get_options (SyTokenStrip   *self,
-                            SyStripOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
 static char *
 sy_token_strip_tooltip (SyTraceView       *view,
                         const SyViewFrame *frame,
@@ -66,7 +59,7 @@ sy_token_strip_height_for_width (SyTraceView *view,
   const SyTrace *trace = sy_trace_view_get_trace (view);
   GtkWidget *widget = GTK_WIDGET (view);
   SyRenderStyle style;
-  SyStripOptions opts;
+  SyViewOptions opts;
   /* no width: the one it has (else its natural one) */
   double width = for_width > 0 ? for_width
                : gtk_widget_get_width (widget) > 0 ? gtk_widget_get_width (widget) : 600;
@@ -74,15 +67,15 @@ sy_token_strip_height_for_width (SyTraceView *view,
   if (trace == NULL)
     return 80;
   sy_trace_view_get_render_style (view, &style);
-  sy_token_strip_get_options (self, &opts);
-  if (!self->cached || self->cached_width != width || self->cached_measure != opts.measure ||
+  sy_trace_view_get_options (view, &opts);
+  if (!self->cached || self->cached_width != width || self->cached_measure != opts.strip.measure ||
       self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
       strcmp (self->cached_style.font_family, style.font_family) != 0)
     {
       self->cached_height = (int) MAX (80, sy_strip_natural_height (&(SyRenderTarget) { NULL, &style, width, 0 },
-                                                                    trace, &opts));
+                                                                    trace, &opts.strip));
       self->cached_width = width;
-      self->cached_measure = opts.measure;
+      self->cached_measure = opts.strip.measure;
       self->cached_style = style;
       self->cached = TRUE;
     }

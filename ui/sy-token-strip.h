@@ -26,7 +26,5 @@ void        sy_token_strip_set_marks   (SyTokenStrip  *self,
 gboolean    sy_token_strip_set_measure (SyTokenStrip  *self,
                                         const char    *measure,
                                         GError       **error);
-void        sy_token_strip_get_options (SyTokenStrip   *self,
-                                        SyStripOptions *opts);
 
 G_END_DECLS

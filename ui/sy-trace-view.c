@@ -205,19 +205,6 @@ sy_trace_view_get_options (SyTraceView   *self,
 }
 
 void
-sy_trace_view_get_own_options (SyTraceView *self,
-                               gpointer     opts)
-{
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyViewOptions all;
-
-  g_return_if_fail (SY_IS_TRACE_VIEW (self));
-  g_return_if_fail (klass->options_size > 0);
-  sy_trace_view_get_options (self, &all);
-  memcpy (opts, (char *) &all + klass->view_options_offset, klass->options_size);
-}
-
-void
 sy_trace_view_update_marks (SyTraceView *self,
                             int         *generated_from,
                             int         *first_difference,

@@ -160,10 +160,6 @@ gboolean       sy_trace_view_select_at        (SyTraceView    *self,
 /* The options the view draws with now: its own and the selection. */
 void           sy_trace_view_get_options      (SyTraceView    *self,
                                                SyViewOptions  *opts);
-/* The view's own part of them (a view with options_size): the
- * subclasses' typed getters. */
-void           sy_trace_view_get_own_options  (SyTraceView    *self,
-                                               gpointer        opts);
 
 /* Sets a view's marks (@generated_from and @first_difference, the
  * fields of its options, to @new_generated_from and
