@@ -250,28 +250,14 @@ _sy_draw_paragraph (cairo_t             *cr,
   return (double) h / PANGO_SCALE;
 }
 
-struct _SyTextCache
+void
+_sy_text_cache_init (SyTextCache         *cache,
+                     cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               size,
+                     gboolean             bold)
 {
-  cairo_t             *cr;
-  const SyRenderStyle *style;
-  SyTextOpts           opts;
-  GHashTable          *layouts;   /* text -> PangoLayout */
-};
-
-SyTextCache *
-_sy_text_cache_new (cairo_t             *cr,
-                    const SyRenderStyle *style,
-                    double               size,
-                    gboolean             bold)
-{
-  SyTextCache *cache = g_new0 (SyTextCache, 1);
-
-  cache->cr = cr;
-  cache->style = style;
-  cache->opts.size = size;
-  cache->opts.bold = bold;
-  cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  return cache;
+  *cache = (SyTextCache) { cr, style, { size, bold, 0, 0, 0, 0, NULL }, NULL };
 }
 
 void
@@ -288,6 +274,8 @@ _sy_text_cache_draw (SyTextCache   *cache,
 
   if (text == NULL || *text == '\0')
     return;
+  if (cache->layouts == NULL)
+    cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   layout = g_hash_table_lookup (cache->layouts, text);
   if (layout == NULL)
     {
@@ -301,12 +289,9 @@ _sy_text_cache_draw (SyTextCache   *cache,
 }
 
 void
-_sy_text_cache_free (SyTextCache *cache)
+_sy_text_cache_clear (SyTextCache *cache)
 {
-  if (cache == NULL)
-    return;
-  g_hash_table_unref (cache->layouts);
-  g_free (cache);
+  g_clear_pointer (&cache->layouts, g_hash_table_unref);
 }
 
 void
