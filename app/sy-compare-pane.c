@@ -254,8 +254,8 @@ update (SyComparePane *self)
             diff = t;
             break;
           }
-    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), ga, diff);
-    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_B]), gb, diff);
+    sy_trace_view_set_marks (SY_TRACE_VIEW (self->heat[SY_SLOT_A]), ga, diff);
+    sy_trace_view_set_marks (SY_TRACE_VIEW (self->heat[SY_SLOT_B]), gb, diff);
   }
   if (a != NULL && b != NULL && self->active)
     {
@@ -269,7 +269,7 @@ update (SyComparePane *self)
        * (two continuations are different texts: the marks tell them) */
       if (sy_worker_get_generated_from (self->worker, SY_SLOT_B) > 0)
         {
-          int diff = sy_heatmap_view_get_first_difference (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]));
+          int diff = sy_trace_view_get_first_difference (SY_TRACE_VIEW (self->heat[SY_SLOT_A]));
 
           status = diff > 0
             ? g_strdup_printf (_("Two continuations: A %d tokens, B %d tokens; they part at token %d (▼)"),

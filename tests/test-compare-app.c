@@ -228,7 +228,7 @@ test_compare_mode (void)
     sy_trace_view_get_options (SY_TRACE_VIEW (strip), &sopts);
     g_test_message ("continuations part at token %d", diff);
     g_assert_cmpint (sopts.strip.first_difference, ==, diff);
-    g_assert_cmpint (sy_heatmap_view_get_first_difference (heat_a), ==, diff);
+    g_assert_cmpint (sy_trace_view_get_first_difference (SY_TRACE_VIEW (heat_a)), ==, diff);
     g_assert_cmpint (sopts.strip.generated_from, ==, sy_worker_get_generated_from (worker, SY_SLOT_A));
     screenshot (GTK_WIDGET (window), "test-compare-continued.png");
   }

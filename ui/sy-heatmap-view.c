@@ -178,23 +178,6 @@ sy_heatmap_view_set_x_offset (SyHeatmapView *self,
 }
 
 void
-sy_heatmap_view_set_marks (SyHeatmapView *self,
-                           int            generated_from,
-                           int            first_difference)
-{
-  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
-                              generated_from, first_difference);
-}
-
-int
-sy_heatmap_view_get_first_difference (SyHeatmapView *self)
-{
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
-  return self->opts.first_difference;
-}
-
-void
 sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                  int            k)
 {

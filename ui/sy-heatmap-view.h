@@ -31,12 +31,6 @@ double      sy_heatmap_view_get_x_offset   (SyHeatmapView  *self);
 void        sy_heatmap_view_set_x_offset   (SyHeatmapView  *self,
                                             double          x_offset);
 /* K measure: the colour scale reaches at least @k (0: from the trace). */
-/* Generated tokens from @generated_from on, and the first token where two
- * continuations differ (0: none), marked (SyHeatmapOptions). */
-void        sy_heatmap_view_set_marks       (SyHeatmapView *self,
-                                             int            generated_from,
-                                             int            first_difference);
-int         sy_heatmap_view_get_first_difference (SyHeatmapView *self);
 void        sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                             int             k);
 /* Without token labels and axis title: a heatmap stacked above another

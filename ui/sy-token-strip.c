@@ -119,16 +119,6 @@ sy_token_strip_new (void)
   return g_object_new (SY_TYPE_TOKEN_STRIP, NULL);
 }
 
-void
-sy_token_strip_set_marks (SyTokenStrip *self,
-                          int           generated_from,
-                          int           first_difference)
-{
-  g_return_if_fail (SY_IS_TOKEN_STRIP (self));
-  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
-                              generated_from, first_difference);
-}
-
 gboolean
 sy_token_strip_set_measure (SyTokenStrip  *self,
                             const char    *measure,

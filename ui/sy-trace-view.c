@@ -25,6 +25,8 @@ typedef struct
   gulong       layer_handler;
   gulong       dark_handler;
   int          dark;          /* -1 follow the desktop */
+  int          generated_from;   /* the marks (sy_view_options_set_marks()) */
+  int          first_difference;
   GtkAdjustment *scroll_adjustment; /* weak: the scroller's, redraws on scrolling */
   GtkWidget   *menu;          /* the context menu (expert card), or NULL */
 } SyTraceViewPrivate;
@@ -199,23 +201,34 @@ sy_trace_view_get_options (SyTraceView   *self,
   else if (klass->options_size > 0)
     memcpy ((char *) opts + klass->view_options_offset, (char *) self + klass->options_offset,
             klass->options_size);
+  sy_view_options_set_marks (opts, priv->generated_from, priv->first_difference);
   if (klass->info && klass->info->select && priv->selection)
     klass->info->select (opts, sy_selection_get_token (priv->selection),
                          sy_selection_get_layer (priv->selection));
 }
 
 void
-sy_trace_view_update_marks (SyTraceView *self,
-                            int         *generated_from,
-                            int         *first_difference,
-                            int          new_generated_from,
-                            int          new_first_difference)
+sy_trace_view_set_marks (SyTraceView *self,
+                         int          generated_from,
+                         int          first_difference)
 {
-  if (*generated_from == MAX (new_generated_from, 0) && *first_difference == MAX (new_first_difference, 0))
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_if_fail (SY_IS_TRACE_VIEW (self));
+  if (priv->generated_from == MAX (generated_from, 0) && priv->first_difference == MAX (first_difference, 0))
     return;
-  *generated_from = MAX (new_generated_from, 0);
-  *first_difference = MAX (new_first_difference, 0);
+  priv->generated_from = MAX (generated_from, 0);
+  priv->first_difference = MAX (first_difference, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+sy_trace_view_get_first_difference (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), 0);
+  return priv->first_difference;
 }
 
 void

@@ -229,6 +229,17 @@ sy_view_options_init (SyViewOptions *opts)
   opts->expert = -1;
 }
 
+void
+sy_view_options_set_marks (SyViewOptions *opts,
+                           int            generated_from,
+                           int            first_difference)
+{
+  opts->heatmap.generated_from = MAX (generated_from, 0);
+  opts->heatmap.first_difference = MAX (first_difference, 0);
+  opts->strip.generated_from = MAX (generated_from, 0);
+  opts->strip.first_difference = MAX (first_difference, 0);
+}
+
 const SyMeasureInfo *
 sy_measures (guint *n_measures)
 {

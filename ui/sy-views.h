@@ -101,6 +101,12 @@ const SyViewInfo    *sy_view_lookup       (const char          *name);
 char                *sy_view_names        (SyViewFlags          flags);
 /* Every view's options at their defaults, nothing selected. */
 void                 sy_view_options_init (SyViewOptions       *opts);
+/* Marks the tokens generated from @generated_from on and the first token
+ * where two continuations differ (0, or negative: none) in every view
+ * that shows them (the heatmap and the strip). */
+void                 sy_view_options_set_marks (SyViewOptions  *opts,
+                                                int             generated_from,
+                                                int             first_difference);
 
 /* Every measure of "Colour by", in its order. */
 const SyMeasureInfo *sy_measures          (guint               *n_measures);
