@@ -464,9 +464,8 @@ apply_measure (SyAnalysisView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), gate);
   gtk_widget_set_visible (self->gate_card, gate);
   if (heatmap_measure)
-    sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), heatmap_measure, NULL);
-  sy_token_strip_set_measure (SY_TOKEN_STRIP (self->strip),
-                              measures[i].strip ? measures[i].strip : "k", NULL);
+    sy_trace_view_set_measure (SY_TRACE_VIEW (self->heatmap), heatmap_measure, NULL);
+  sy_trace_view_set_measure (SY_TRACE_VIEW (self->strip), measures[i].strip ? measures[i].strip : "k", NULL);
 }
 
 static void

@@ -267,11 +267,11 @@ test_zoom_scroll_and_style (Fixture       *f,
   sy_selection_set_token (f->selection, 3);
   g_assert_cmpfloat (sy_heatmap_view_get_x_offset (heatmap), <=, 3 * 40);
 
-  g_assert_true (sy_heatmap_view_set_measure (heatmap, "gate:2", &error));
+  g_assert_true (sy_trace_view_set_measure (SY_TRACE_VIEW (heatmap), "gate:2", &error));
   g_assert_no_error (error);
-  g_assert_false (sy_heatmap_view_set_measure (heatmap, "bogus", &error));
+  g_assert_false (sy_trace_view_set_measure (SY_TRACE_VIEW (heatmap), "bogus", &error));
   g_assert_nonnull (error);
-  g_assert_true (sy_token_strip_set_measure (SY_TOKEN_STRIP (f->strip), "surprisal", NULL));
+  g_assert_true (sy_trace_view_set_measure (SY_TRACE_VIEW (f->strip), "surprisal", NULL));
 
   /* the strip asks for more height when narrower */
   gtk_widget_measure (f->strip, GTK_ORIENTATION_VERTICAL, 300, &h_narrow, &dummy, NULL, NULL);

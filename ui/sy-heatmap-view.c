@@ -119,23 +119,6 @@ sy_heatmap_view_new (void)
   return g_object_new (SY_TYPE_HEATMAP_VIEW, NULL);
 }
 
-gboolean
-sy_heatmap_view_set_measure (SyHeatmapView  *self,
-                             const char     *measure,
-                             GError        **error)
-{
-  SyHeatmapMeasure m;
-  int expert = 0;
-
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), FALSE);
-  if (!sy_heatmap_measure_parse (measure, &m, &expert, error))
-    return FALSE;
-  self->opts.measure = m;
-  self->opts.gate_expert = expert;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  return TRUE;
-}
-
 void
 sy_heatmap_view_set_cell_width (SyHeatmapView *self,
                                 double         cell_width)

@@ -18,10 +18,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY, HEATMAP_VIEW, SyTraceView)
 
 GtkWidget  *sy_heatmap_view_new            (void);
-/* "k", "importance", "expert", "entropy", "depth", "gate:E". */
-gboolean    sy_heatmap_view_set_measure    (SyHeatmapView  *self,
-                                            const char     *measure,
-                                            GError        **error);
 /* Column width; 0 fits the text to the width. */
 void        sy_heatmap_view_set_cell_width (SyHeatmapView  *self,
                                             double          cell_width);

@@ -118,15 +118,3 @@ sy_token_strip_new (void)
 {
   return g_object_new (SY_TYPE_TOKEN_STRIP, NULL);
 }
-
-gboolean
-sy_token_strip_set_measure (SyTokenStrip  *self,
-                            const char    *measure,
-                            GError       **error)
-{
-  g_return_val_if_fail (SY_IS_TOKEN_STRIP (self), FALSE);
-  if (!sy_strip_measure_parse (measure, &self->opts.measure, error))
-    return FALSE;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  return TRUE;
-}

@@ -18,9 +18,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY, TOKEN_STRIP, SyTraceView)
 
 GtkWidget  *sy_token_strip_new         (void);
-/* "k", "importance", "depth", "surprisal". */
-gboolean    sy_token_strip_set_measure (SyTokenStrip  *self,
-                                        const char    *measure,
-                                        GError       **error);
 
 G_END_DECLS

@@ -222,6 +222,28 @@ sy_trace_view_set_marks (SyTraceView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+gboolean
+sy_trace_view_set_measure (SyTraceView  *self,
+                           const char   *measure,
+                           GError      **error)
+{
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  gpointer own = G_STRUCT_MEMBER_P (self, klass->options_offset);
+  SyViewOptions opts;
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  g_return_val_if_fail (klass->info && klass->info->set_measure && klass->options_size > 0, FALSE);
+  memcpy ((char *) &opts + klass->view_options_offset, own, klass->options_size);
+  if (!klass->info->set_measure (&opts, measure, error))
+    return FALSE;
+  memcpy (own, (char *) &opts + klass->view_options_offset, klass->options_size);
+  /* a view whose height follows its width may need another height */
+  if (klass->height_for_width)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
 int
 sy_trace_view_get_first_difference (SyTraceView *self)
 {

@@ -169,6 +169,11 @@ void           sy_trace_view_set_marks        (SyTraceView    *self,
                                                int             generated_from,
                                                int             first_difference);
 int            sy_trace_view_get_first_difference (SyTraceView *self);
+/* Colours a view with a measure (heatmap, strip: SyViewInfo.set_measure
+ * names them); FALSE with @error where the view has no such measure. */
+gboolean       sy_trace_view_set_measure      (SyTraceView    *self,
+                                               const char     *measure,
+                                               GError        **error);
 /* Sets a view's option @flag (a field of its options) to @value and
  * redraws where it changes. */
 void           sy_trace_view_update_flag      (SyTraceView    *self,
