@@ -60,22 +60,6 @@ sy_heatmap_view_expert_at (SyTraceView       *view,
 }
 
 static char *
-sy_heatmap_view_tooltip (SyTraceView       *view,
-                         const SyViewFrame *frame,
-                         const double       point[2])
-{
-  const SyTrace *trace = frame->trace;
-  int cell[2];
-
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
-    return NULL;
-  if (cell[0] < 0)
-    return g_strdup_printf (_("Token %d “%s” (id %d)"), cell[1],
-                            trace->token_text[cell[1]] ? trace->token_text[cell[1]] : "", trace->ids[cell[1]]);
-  return sy_heatmap_describe_cell (trace, &frame->opts->heatmap, cell[0], cell[1]);
-}
-
-static char *
 sy_heatmap_view_describe_selection (SyTraceView *view)
 {
   const SyTrace *trace = sy_trace_view_get_trace (view);
@@ -103,7 +87,6 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
   view_class->cell_width_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width);
   view_class->x_offset_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset);
-  view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
 }

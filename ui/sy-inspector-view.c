@@ -52,49 +52,6 @@ sy_inspector_view_expert_at (SyTraceView       *view,
 }
 
 static char *
-sy_inspector_view_tooltip (SyTraceView       *view,
-                           const SyViewFrame *frame,
-                           const double       point[2])
-{
-  const SyTrace *trace = frame->trace;
-  SyInspectorLayout layout;
-  int layer, expert, rank;
-
-  layout_now (frame, &layout);
-  if (sy_inspector_hit_grid (&layout, point[0], point[1], &layer, &expert))
-    {
-      const SyTraceLayer *l = &trace->layers[layer];
-      int i = sy_trace_index (trace, layout.token, expert);
-      gboolean chosen = sy_inspector_is_chosen (trace, layer, layout.token, expert);
-      g_autofree char *status = NULL;
-      double w = 0;
-
-      for (int j = 0; chosen && j < l->k[layout.token]; j++)
-        if (l->experts[sy_trace_index (trace, layout.token, j)] == expert)
-          w = l->weights[sy_trace_index (trace, layout.token, j)];
-      status = chosen ? g_strdup_printf (_("chosen, weight %.4f"), w) : g_strdup (_("not chosen"));
-      return g_strdup_printf (_("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s"),
-                              l->layer, expert, l->probs[i], l->logits[i], status);
-    }
-  rank = sy_inspector_hit_bar (&layout, point[0], point[1]);
-  if (rank >= 0)
-    {
-      g_autofree int *order = g_new (int, trace->n_experts);
-      const SyTraceLayer *l = &trace->layers[layout.layer];
-      double cum = 0;
-
-      sy_inspector_sorted (trace, layout.layer, layout.token, order);
-      for (int r = 0; r <= rank; r++)
-        cum += l->probs[sy_trace_index (trace, layout.token, order[r])];
-      return g_strdup_printf (_("Rank %d: expert %d\nπ = %.4f · cumulative = %.4f%s"), rank + 1, order[rank],
-                              l->probs[sy_trace_index (trace, layout.token, order[rank])], cum,
-                              sy_inspector_is_chosen (trace, layout.layer, layout.token, order[rank])
-                              ? _(" · chosen") : "");
-    }
-  return NULL;
-}
-
-static char *
 sy_inspector_view_describe_selection (SyTraceView *view)
 {
   const SyTrace *trace = sy_trace_view_get_trace (view);
@@ -122,7 +79,6 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
   view_class->min_width = 300;
   view_class->min_height = 240;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyInspectorView, opts, inspector);
-  view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;
 }

@@ -29,18 +29,6 @@ struct _SyTokenStrip
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
 
 static char *
-sy_token_strip_tooltip (SyTraceView       *view,
-                        const SyViewFrame *frame,
-                        const double       point[2])
-{
-  int cell[2];
-
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
-    return NULL;
-  return sy_strip_describe (frame->trace, cell[1]);
-}
-
-static char *
 sy_token_strip_describe_selection (SyTraceView *view)
 {
   const SyTrace *trace = sy_trace_view_get_trace (view);
@@ -93,7 +81,6 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
   view_class->height_for_width = sy_token_strip_height_for_width;
   view_class->min_width = 200;
   view_class->natural_width = 600;
-  view_class->tooltip = sy_token_strip_tooltip;
   view_class->describe_selection = sy_token_strip_describe_selection;
 }
 

@@ -517,10 +517,16 @@ sy_trace_view_get_tooltip_at (SyTraceView *self,
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   WidgetFrame data;
+  const SyViewFrame *frame;
 
-  if (priv->trace == NULL || klass->tooltip == NULL)
+  if (priv->trace == NULL)
     return NULL;
-  return klass->tooltip (self, widget_frame (self, &data), (double[2]) { x, y });
+  frame = widget_frame (self, &data);
+  if (klass->tooltip)
+    return klass->tooltip (self, frame, (double[2]) { x, y });
+  if (klass->info && klass->info->tooltip)
+    return klass->info->tooltip (frame, (double[2]) { x, y });
+  return NULL;
 }
 
 static gboolean expert_at (SyTraceView *self, double x, double y, int *layer, int *expert);

@@ -47,7 +47,7 @@ struct _SyTraceViewClass
                             const SyViewFrame   *frame,
                             const double         point[2],
                             int                  cell[2]);
-  /* Tooltip text for a point, or NULL. */
+  /* Tooltip text for a point, or NULL (unset: the table's tooltip). */
   char     *(*tooltip)     (SyTraceView         *self,
                             const SyViewFrame   *frame,
                             const double         point[2]);

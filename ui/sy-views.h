@@ -5,7 +5,7 @@
  *
  * One table says which views there are: their names (as the CLI's --view,
  * the window's stack pages and saved sessions spell them), titles,
- * renderers, hit tests and heights; another the measures the window's
+ * renderers, hit tests, tooltips and heights; another the measures the window's
  * "Colour by" offers and which measure of the heatmap and of the strip
  * each one is.  `switchyard-cli render`, the window, the GTK views and
  * the tests all read them, so a view or measure is added here once.
@@ -80,6 +80,9 @@ typedef struct
   gboolean   (*hit)            (const SyViewFrame *frame,
                                 const double       point[2],
                                 int                cell[2]);
+  /* The tooltip at (x, y), with the exact numbers there, or NULL. */
+  char      *(*tooltip)        (const SyViewFrame *frame,
+                                const double       point[2]);
 } SyViewInfo;
 
 /* A measure of the window's "Colour by": the heatmap's and the strip's
