@@ -193,6 +193,30 @@ _sy_text_height (const SyRenderStyle *style,
   return h;
 }
 
+/* Keeps @layout within @max_width (if > 0): cut with an ellipsis, or
+ * (@wrap) wrapped over lines. */
+static void
+fit_width (PangoLayout *layout,
+           double       max_width,
+           gboolean     wrap)
+{
+  PangoRectangle logical;
+
+  if (max_width <= 0)
+    return;
+  pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
+  if (wrap)
+    {
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      return;
+    }
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  /* A layout with a width reports that width; use the ink width. */
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  if (logical.width < max_width)
+    pango_layout_set_width (layout, -1);
+}
+
 double
 _sy_draw_text (cairo_t             *cr,
                const SyRenderStyle *style,
@@ -201,28 +225,13 @@ _sy_draw_text (cairo_t             *cr,
                double               y,
                const SyTextOpts    *opts)
 {
-  PangoLayout *layout;
-  double w;
+  g_autoptr (PangoLayout) layout = NULL;
 
   if (text == NULL || *text == '\0')
     return 0;
   layout = create_layout (cr, style, text, opts);
-  if (opts->max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (opts->max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      /* A layout with a width reports that width; use the ink width. */
-      {
-        PangoRectangle logical;
-
-        pango_layout_get_pixel_extents (layout, NULL, &logical);
-        if (logical.width < opts->max_width)
-          pango_layout_set_width (layout, -1);
-      }
-    }
-  w = draw_layout (cr, style, layout, x, y, opts);
-  g_object_unref (layout);
-  return w;
+  fit_width (layout, opts->max_width, FALSE);
+  return draw_layout (cr, style, layout, x, y, opts);
 }
 
 double
@@ -233,20 +242,15 @@ _sy_draw_paragraph (cairo_t             *cr,
                     double               y,
                     const SyTextOpts    *opts)
 {
-  PangoLayout *layout;
+  g_autoptr (PangoLayout) layout = NULL;
   int w, h;
 
   if (text == NULL || *text == '\0')
     return 0;
   layout = create_layout (cr, style, text, opts);
-  if (opts->max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (opts->max_width * PANGO_SCALE));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
+  fit_width (layout, opts->max_width, TRUE);
   pango_layout_get_size (layout, &w, &h);
   draw_layout (cr, style, layout, x, y, opts);
-  g_object_unref (layout);
   return (double) h / PANGO_SCALE;
 }
 
