@@ -180,12 +180,12 @@ on_trace_ready (SyWorker       *worker,
   int generated_from;
 
   generated_from = sy_worker_get_generated_from (worker, SY_SLOT_A);
-  sy_token_strip_set_marks (SY_TOKEN_STRIP (self->strip), generated_from, first_difference (self));
+  sy_trace_view_set_marks (SY_TRACE_VIEW (self->strip), generated_from, first_difference (self));
   if (slot != SY_SLOT_A)
     return;
   trace = sy_worker_get_trace (worker, SY_SLOT_A);
   show_continuation (self);
-  sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heatmap), generated_from, 0);
+  sy_trace_view_set_marks (SY_TRACE_VIEW (self->heatmap), generated_from, 0);
   for_each_view (self, set_trace_cb, (gpointer) trace);
   if (trace && sy_selection_get_token (self->selection) >= trace->n_tokens)
     sy_selection_set_token (self->selection, trace->n_tokens - 1);
@@ -464,9 +464,8 @@ apply_measure (SyAnalysisView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->gate_expert), gate);
   gtk_widget_set_visible (self->gate_card, gate);
   if (heatmap_measure)
-    sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), heatmap_measure, NULL);
-  sy_token_strip_set_measure (SY_TOKEN_STRIP (self->strip),
-                              measures[i].strip ? measures[i].strip : "k", NULL);
+    sy_trace_view_set_measure (SY_TRACE_VIEW (self->heatmap), heatmap_measure, NULL);
+  sy_trace_view_set_measure (SY_TRACE_VIEW (self->strip), measures[i].strip ? measures[i].strip : "k", NULL);
 }
 
 static void

@@ -323,10 +323,7 @@ run_model (RenderArgs    *args,
   if (*trace == NULL)
     return sy_cli_error_from (error);
   if (args->generate > 0 && (*trace)->n_tokens > n_ids)
-    {
-      job->opts.heatmap.generated_from = n_ids;
-      job->opts.strip.generated_from = n_ids;
-    }
+    sy_view_options_set_marks (&job->opts, n_ids, 0);
   return 0;
 }
 

@@ -73,7 +73,7 @@ stacked_min_height (GtkWidget *frame,
 {
   const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (view));
   SyRenderStyle style;
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
   SyHeatmapLayout layout;
   int frame_min, view_min, grid, h;
 
@@ -82,14 +82,14 @@ stacked_min_height (GtkWidget *frame,
     return frame_min;
   gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, -1, &view_min, NULL, NULL, NULL);
   sy_trace_view_get_render_style (SY_TRACE_VIEW (view), &style);
-  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (view), &opts);
+  sy_trace_view_get_options (SY_TRACE_VIEW (view), &opts);
   /* the grid's top, its largest height (rows have a maximum) and the
    * margin under it, as the renderer lays them out */
-  opts.hide_token_axis = TRUE;
-  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, 2000 }, trace, &opts, &layout);
+  opts.heatmap.hide_token_axis = TRUE;
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, 2000 }, trace, &opts.heatmap, &layout);
   grid = MIN (CLAMP (trace->n_moe_layers * SIDES_MIN_ROW, SIDES_MIN_GRID, SIDES_MAX_GRID), layout.grid_h);
   h = (int) ceil (layout.grid_y + grid + 40);
-  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, h }, trace, &opts, &layout);
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, h }, trace, &opts.heatmap, &layout);
   h = (int) ceil (h - (layout.grid_h - grid));
   if (with_axis)
     h += (int) ceil (sy_heatmap_view_get_token_axis_height (SY_HEATMAP_VIEW (view), width, h + 60));
@@ -254,8 +254,8 @@ update (SyComparePane *self)
             diff = t;
             break;
           }
-    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), ga, diff);
-    sy_heatmap_view_set_marks (SY_HEATMAP_VIEW (self->heat[SY_SLOT_B]), gb, diff);
+    sy_trace_view_set_marks (SY_TRACE_VIEW (self->heat[SY_SLOT_A]), ga, diff);
+    sy_trace_view_set_marks (SY_TRACE_VIEW (self->heat[SY_SLOT_B]), gb, diff);
   }
   if (a != NULL && b != NULL && self->active)
     {
@@ -269,7 +269,7 @@ update (SyComparePane *self)
        * (two continuations are different texts: the marks tell them) */
       if (sy_worker_get_generated_from (self->worker, SY_SLOT_B) > 0)
         {
-          int diff = sy_heatmap_view_get_first_difference (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]));
+          int diff = sy_trace_view_get_first_difference (SY_TRACE_VIEW (self->heat[SY_SLOT_A]));
 
           status = diff > 0
             ? g_strdup_printf (_("Two continuations: A %d tokens, B %d tokens; they part at token %d (▼)"),
@@ -434,6 +434,7 @@ sy_compare_pane_export (SyComparePane        *self,
                         GError              **error)
 {
   SyCompareExport job = { 0, };
+  SyViewOptions heat_a;
   SySelection *selection;
   double width, height;
 
@@ -449,7 +450,8 @@ sy_compare_pane_export (SyComparePane        *self,
   job.style = style;
   job.side = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "side") == 0;
   selection = sy_trace_view_get_selection (SY_TRACE_VIEW (self->diff));
-  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (self->heat[SY_SLOT_A]), &job.heatmap);
+  sy_trace_view_get_options (SY_TRACE_VIEW (self->heat[SY_SLOT_A]), &heat_a);
+  job.heatmap = heat_a.heatmap;
   job.heatmap.x_offset = 0;
   job.heatmap.cell_width = 0;
   sy_compare_options_init (&job.diff);

@@ -525,7 +525,7 @@ sy_trace_window_get_measure (SyTraceWindow *self)
 static void
 on_measure_changed (SyTraceWindow *self)
 {
-  sy_heatmap_view_set_measure (SY_HEATMAP_VIEW (self->heatmap), sy_trace_window_get_measure (self), NULL);
+  sy_trace_view_set_measure (SY_TRACE_VIEW (self->heatmap), sy_trace_window_get_measure (self), NULL);
 }
 
 void

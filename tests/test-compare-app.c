@@ -202,7 +202,7 @@ test_compare_mode (void)
   {
     SyTokenStrip *strip = SY_TOKEN_STRIP (sy_test_find_widget (GTK_WIDGET (view), SY_TYPE_TOKEN_STRIP));
     SyHeatmapView *heat_a = SY_HEATMAP_VIEW (sy_compare_pane_get_heatmap (pane, SY_SLOT_A));
-    SyStripOptions sopts;
+    SyViewOptions sopts;
     int diff = 0;
 
     g_assert_true (sy_analysis_view_set_router (view, "topk:k=1", &error));
@@ -225,11 +225,11 @@ test_compare_mode (void)
           diff = t;
           break;
         }
-    sy_token_strip_get_options (strip, &sopts);
+    sy_trace_view_get_options (SY_TRACE_VIEW (strip), &sopts);
     g_test_message ("continuations part at token %d", diff);
-    g_assert_cmpint (sopts.first_difference, ==, diff);
-    g_assert_cmpint (sy_heatmap_view_get_first_difference (heat_a), ==, diff);
-    g_assert_cmpint (sopts.generated_from, ==, sy_worker_get_generated_from (worker, SY_SLOT_A));
+    g_assert_cmpint (sopts.strip.first_difference, ==, diff);
+    g_assert_cmpint (sy_trace_view_get_first_difference (SY_TRACE_VIEW (heat_a)), ==, diff);
+    g_assert_cmpint (sopts.strip.generated_from, ==, sy_worker_get_generated_from (worker, SY_SLOT_A));
     screenshot (GTK_WIDGET (window), "test-compare-continued.png");
   }
 

@@ -152,7 +152,7 @@ test_click (void)
   SyAnalysisView *view;
   SyWindow *window;
   GtkWidget *inspector, *heatmap;
-  SyInspectorOptions iopts;
+  SyViewOptions iopts;
   SyInspectorLayout ilayout;
   SyRenderStyle style;
   const SyTrace *trace;
@@ -170,9 +170,9 @@ test_click (void)
   g_signal_connect (inspector, "expert-activated", G_CALLBACK (on_activated), &a);
   trace = sy_trace_view_get_trace (SY_TRACE_VIEW (inspector));
   sy_trace_view_get_render_style (SY_TRACE_VIEW (inspector), &style);
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (inspector), &iopts);
+  sy_trace_view_get_options (SY_TRACE_VIEW (inspector), &iopts);
   sy_inspector_layout (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (inspector),
-                                            gtk_widget_get_height (inspector) }, trace, &iopts, &ilayout);
+                                            gtk_widget_get_height (inspector) }, trace, &iopts.inspector, &ilayout);
   g_assert_cmpfloat (ilayout.bars_w, >, 0);
   x = ilayout.bars_x + 2;
   for (y = ilayout.bars_y; y < ilayout.bars_y + ilayout.bars_h && sy_inspector_hit_bar (&ilayout, x, y) < 0; y++)

@@ -132,14 +132,14 @@ shoot_all (SyWindow       *window,
                 {
                   GtkWidget *v = s == SY_SLOT_A ? a : b;
                   const SyTrace *trace = sy_trace_view_get_trace (SY_TRACE_VIEW (v));
-                  SyHeatmapOptions opts;
+                  SyViewOptions opts;
                   SyRenderStyle style;
                   SyHeatmapLayout layout;
 
-                  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (v), &opts);
+                  sy_trace_view_get_options (SY_TRACE_VIEW (v), &opts);
                   sy_trace_view_get_render_style (SY_TRACE_VIEW (v), &style);
                   sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (v),
-                                                          gtk_widget_get_height (v) }, trace, &opts, &layout);
+                                                          gtk_widget_get_height (v) }, trace, &opts.heatmap, &layout);
                   g_test_message ("compare %c: grid %.0f px high", "AB"[s], layout.grid_h);
                   g_assert_cmpfloat (layout.grid_h, >=, MIN (MAX (10 * trace->n_moe_layers, 30), 80) - 1);
                 }

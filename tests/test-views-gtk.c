@@ -87,15 +87,15 @@ test_click_and_keys (Fixture       *f,
                      gconstpointer  data)
 {
   SyRenderStyle style;
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
   SyHeatmapLayout layout;
   double x, y, w, h;
   g_autofree char *tip = NULL;
 
   sy_trace_view_get_render_style (SY_TRACE_VIEW (f->heatmap), &style);
-  sy_heatmap_view_get_options (SY_HEATMAP_VIEW (f->heatmap), &opts);
+  sy_trace_view_get_options (SY_TRACE_VIEW (f->heatmap), &opts);
   sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (f->heatmap),
-                                          gtk_widget_get_height (f->heatmap) }, f->trace, &opts, &layout);
+                                          gtk_widget_get_height (f->heatmap) }, f->trace, &opts.heatmap, &layout);
   g_assert_cmpint (layout.n_cols, ==, 12);
   g_assert_true (sy_heatmap_cell_rect (&layout, 2, 5, &x, &y, &w, &h));
 
@@ -115,11 +115,11 @@ test_click_and_keys (Fixture       *f,
   g_assert_cmpint (sy_selection_get_layer (f->selection), ==, 2);
   g_assert_true (sy_trace_view_get_selection (SY_TRACE_VIEW (f->strip)) == f->selection);
   {
-    SyInspectorOptions io;
+    SyViewOptions io;
 
-    sy_inspector_view_get_options (SY_INSPECTOR_VIEW (f->inspector), &io);
-    g_assert_cmpint (io.token, ==, 5);
-    g_assert_cmpint (io.layer, ==, 2);
+    sy_trace_view_get_options (SY_TRACE_VIEW (f->inspector), &io);
+    g_assert_cmpint (io.inspector.token, ==, 5);
+    g_assert_cmpint (io.inspector.layer, ==, 2);
   }
 
   /* the tooltip has the exact numbers of that cell */
@@ -148,13 +148,13 @@ test_click_and_keys (Fixture       *f,
 
   /* the strip selects by click too */
   {
-    SyStripOptions so;
+    SyViewOptions so;
     g_autoptr (SyStripLayout) sl = NULL;
 
     sy_trace_view_get_render_style (SY_TRACE_VIEW (f->strip), &style);
-    sy_token_strip_get_options (SY_TOKEN_STRIP (f->strip), &so);
+    sy_trace_view_get_options (SY_TRACE_VIEW (f->strip), &so);
     sl = sy_strip_layout_new (&(SyRenderTarget) { NULL, &style, gtk_widget_get_width (f->strip),
-                                                  gtk_widget_get_height (f->strip) }, f->trace, &so);
+                                                  gtk_widget_get_height (f->strip) }, f->trace, &so.strip);
     g_assert_cmpint (sl->n_placed, ==, 12);
     g_assert_true (sy_trace_view_select_at (SY_TRACE_VIEW (f->strip), sl->boxes[7].x + 2, sl->boxes[7].y + 2));
     g_assert_cmpint (sy_selection_get_token (f->selection), ==, 7);
@@ -267,11 +267,11 @@ test_zoom_scroll_and_style (Fixture       *f,
   sy_selection_set_token (f->selection, 3);
   g_assert_cmpfloat (sy_heatmap_view_get_x_offset (heatmap), <=, 3 * 40);
 
-  g_assert_true (sy_heatmap_view_set_measure (heatmap, "gate:2", &error));
+  g_assert_true (sy_trace_view_set_measure (SY_TRACE_VIEW (heatmap), "gate:2", &error));
   g_assert_no_error (error);
-  g_assert_false (sy_heatmap_view_set_measure (heatmap, "bogus", &error));
+  g_assert_false (sy_trace_view_set_measure (SY_TRACE_VIEW (heatmap), "bogus", &error));
   g_assert_nonnull (error);
-  g_assert_true (sy_token_strip_set_measure (SY_TOKEN_STRIP (f->strip), "surprisal", NULL));
+  g_assert_true (sy_trace_view_set_measure (SY_TRACE_VIEW (f->strip), "surprisal", NULL));
 
   /* the strip asks for more height when narrower */
   gtk_widget_measure (f->strip, GTK_ORIENTATION_VERTICAL, 300, &h_narrow, &dummy, NULL, NULL);

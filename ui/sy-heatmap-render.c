@@ -902,8 +902,9 @@ static void
 draw_cells (const Drawing *d)
 {
   double gx = d->layout.grid_x, gy = d->layout.grid_y, gw = d->layout.grid_w, gh = d->layout.grid_h;
-  SyTextCache *values = d->layout.values_fit ? _sy_text_cache_new (d->cr, d->style, 0.75, FALSE) : NULL;
+  SyTextCache values;
 
+  _sy_text_cache_init (&values, d->cr, d->style, 0.75, FALSE);
   cairo_save (d->cr);
   cairo_rectangle (d->cr, gx, gy, gw, gh);
   cairo_clip (d->cr);
@@ -922,7 +923,7 @@ draw_cells (const Drawing *d)
             SyColor fg;
 
             sy_color_text_on (&c, &fg);
-            _sy_text_cache_draw (values, s, x + w / 2, y + h / 2, 0.5, 0.5, &fg);
+            _sy_text_cache_draw (&values, s, x + w / 2, y + h / 2, 0.5, 0.5, &fg);
           }
       }
   /* Hairline separators between cells, in the background colour */
@@ -945,7 +946,7 @@ draw_cells (const Drawing *d)
       cairo_stroke (d->cr);
     }
   cairo_restore (d->cr);
-  _sy_text_cache_free (values);
+  _sy_text_cache_clear (&values);
 }
 
 /* Typed | generated: a line before the first generated token; the first

@@ -19,13 +19,6 @@ struct _SyHeatmapView
 
 G_DEFINE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY_TYPE_TRACE_VIEW)
 
-void
-sy_heatmap_view_get_options (SyHeatmapView    *self,
-                             SyHeatmapOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
 static gboolean
 sy_heatmap_view_grid_geometry (SyTraceView       *view,
                                const SyViewFrame *frame,
@@ -67,34 +60,18 @@ sy_heatmap_view_expert_at (SyTraceView       *view,
 }
 
 static char *
-sy_heatmap_view_tooltip (SyTraceView       *view,
-                         const SyViewFrame *frame,
-                         const double       point[2])
-{
-  const SyTrace *trace = frame->trace;
-  int cell[2];
-
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
-    return NULL;
-  if (cell[0] < 0)
-    return g_strdup_printf (_("Token %d “%s” (id %d)"), cell[1],
-                            trace->token_text[cell[1]] ? trace->token_text[cell[1]] : "", trace->ids[cell[1]]);
-  return sy_heatmap_describe_cell (trace, &frame->opts->heatmap, cell[0], cell[1]);
-}
-
-static char *
 sy_heatmap_view_describe_selection (SyTraceView *view)
 {
-  SyHeatmapView *self = SY_HEATMAP_VIEW (view);
   const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
 
   if (trace == NULL)
     return NULL;
-  sy_heatmap_view_get_options (self, &opts);
-  if (opts.selected_token < 0)
+  sy_trace_view_get_options (view, &opts);
+  if (opts.heatmap.selected_token < 0)
     return NULL;
-  return sy_heatmap_describe_cell (trace, &opts, MAX (opts.selected_layer, 0), opts.selected_token);
+  return sy_heatmap_describe_cell (trace, &opts.heatmap, MAX (opts.heatmap.selected_layer, 0),
+                                   opts.heatmap.selected_token);
 }
 
 static void
@@ -110,7 +87,6 @@ sy_heatmap_view_class_init (SyHeatmapViewClass *klass)
   view_class->grid_geometry = sy_heatmap_view_grid_geometry;
   view_class->cell_width_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.cell_width);
   view_class->x_offset_offset = G_STRUCT_OFFSET (SyHeatmapView, opts.x_offset);
-  view_class->tooltip = sy_heatmap_view_tooltip;
   view_class->expert_at = sy_heatmap_view_expert_at;
   view_class->describe_selection = sy_heatmap_view_describe_selection;
 }
@@ -124,23 +100,6 @@ GtkWidget *
 sy_heatmap_view_new (void)
 {
   return g_object_new (SY_TYPE_HEATMAP_VIEW, NULL);
-}
-
-gboolean
-sy_heatmap_view_set_measure (SyHeatmapView  *self,
-                             const char     *measure,
-                             GError        **error)
-{
-  SyHeatmapMeasure m;
-  int expert = 0;
-
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), FALSE);
-  if (!sy_heatmap_measure_parse (measure, &m, &expert, error))
-    return FALSE;
-  self->opts.measure = m;
-  self->opts.gate_expert = expert;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  return TRUE;
 }
 
 void
@@ -185,23 +144,6 @@ sy_heatmap_view_set_x_offset (SyHeatmapView *self,
 }
 
 void
-sy_heatmap_view_set_marks (SyHeatmapView *self,
-                           int            generated_from,
-                           int            first_difference)
-{
-  g_return_if_fail (SY_IS_HEATMAP_VIEW (self));
-  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
-                              generated_from, first_difference);
-}
-
-int
-sy_heatmap_view_get_first_difference (SyHeatmapView *self)
-{
-  g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
-  return self->opts.first_difference;
-}
-
-void
 sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                  int            k)
 {
@@ -240,7 +182,7 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
 {
   const SyTrace *trace;
   SyRenderStyle style;
-  SyHeatmapOptions opts;
+  SyViewOptions opts;
   SyHeatmapLayout layout;
 
   g_return_val_if_fail (SY_IS_HEATMAP_VIEW (self), 0);
@@ -248,9 +190,9 @@ sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
   if (trace == NULL)
     return 0;
   sy_trace_view_get_render_style (SY_TRACE_VIEW (self), &style);
-  sy_heatmap_view_get_options (self, &opts);
-  opts.hide_token_axis = FALSE;
-  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts, &layout);
+  sy_trace_view_get_options (SY_TRACE_VIEW (self), &opts);
+  opts.heatmap.hide_token_axis = FALSE;
+  sy_heatmap_layout (&(SyRenderTarget) { NULL, &style, width, height }, trace, &opts.heatmap, &layout);
   /* labels, the axis title under them */
   return layout.label_h + 1.3 * (layout.label_h > 0 ? 16 : 0);
 }

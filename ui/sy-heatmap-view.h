@@ -18,10 +18,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SyHeatmapView, sy_heatmap_view, SY, HEATMAP_VIEW, SyTraceView)
 
 GtkWidget  *sy_heatmap_view_new            (void);
-/* "k", "importance", "expert", "entropy", "depth", "gate:E". */
-gboolean    sy_heatmap_view_set_measure    (SyHeatmapView  *self,
-                                            const char     *measure,
-                                            GError        **error);
 /* Column width; 0 fits the text to the width. */
 void        sy_heatmap_view_set_cell_width (SyHeatmapView  *self,
                                             double          cell_width);
@@ -31,12 +27,6 @@ double      sy_heatmap_view_get_x_offset   (SyHeatmapView  *self);
 void        sy_heatmap_view_set_x_offset   (SyHeatmapView  *self,
                                             double          x_offset);
 /* K measure: the colour scale reaches at least @k (0: from the trace). */
-/* Generated tokens from @generated_from on, and the first token where two
- * continuations differ (0: none), marked (SyHeatmapOptions). */
-void        sy_heatmap_view_set_marks       (SyHeatmapView *self,
-                                             int            generated_from,
-                                             int            first_difference);
-int         sy_heatmap_view_get_first_difference (SyHeatmapView *self);
 void        sy_heatmap_view_set_k_scale_max (SyHeatmapView *self,
                                             int             k);
 /* Without token labels and axis title: a heatmap stacked above another
@@ -52,8 +42,5 @@ void        sy_heatmap_view_set_legend_shared   (SyHeatmapView *self,
 double      sy_heatmap_view_get_token_axis_height (SyHeatmapView *self,
                                                    double         width,
                                                    double         height);
-/* The options the view draws with now (selection included). */
-void        sy_heatmap_view_get_options    (SyHeatmapView    *self,
-                                            SyHeatmapOptions *opts);
 
 G_END_DECLS

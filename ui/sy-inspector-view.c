@@ -18,13 +18,6 @@ struct _SyInspectorView
 
 G_DEFINE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY_TYPE_TRACE_VIEW)
 
-void
-sy_inspector_view_get_options (SyInspectorView    *self,
-                               SyInspectorOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
 static void
 layout_now (const SyViewFrame *frame,
             SyInspectorLayout *layout)
@@ -59,63 +52,21 @@ sy_inspector_view_expert_at (SyTraceView       *view,
 }
 
 static char *
-sy_inspector_view_tooltip (SyTraceView       *view,
-                           const SyViewFrame *frame,
-                           const double       point[2])
-{
-  const SyTrace *trace = frame->trace;
-  SyInspectorLayout layout;
-  int layer, expert, rank;
-
-  layout_now (frame, &layout);
-  if (sy_inspector_hit_grid (&layout, point[0], point[1], &layer, &expert))
-    {
-      const SyTraceLayer *l = &trace->layers[layer];
-      int i = sy_trace_index (trace, layout.token, expert);
-      gboolean chosen = sy_inspector_is_chosen (trace, layer, layout.token, expert);
-      g_autofree char *status = NULL;
-      double w = 0;
-
-      for (int j = 0; chosen && j < l->k[layout.token]; j++)
-        if (l->experts[sy_trace_index (trace, layout.token, j)] == expert)
-          w = l->weights[sy_trace_index (trace, layout.token, j)];
-      status = chosen ? g_strdup_printf (_("chosen, weight %.4f"), w) : g_strdup (_("not chosen"));
-      return g_strdup_printf (_("Layer L%d, expert %d\nπ = %.4f · logit = %.4f\n%s"),
-                              l->layer, expert, l->probs[i], l->logits[i], status);
-    }
-  rank = sy_inspector_hit_bar (&layout, point[0], point[1]);
-  if (rank >= 0)
-    {
-      g_autofree int *order = g_new (int, trace->n_experts);
-      const SyTraceLayer *l = &trace->layers[layout.layer];
-      double cum = 0;
-
-      sy_inspector_sorted (trace, layout.layer, layout.token, order);
-      for (int r = 0; r <= rank; r++)
-        cum += l->probs[sy_trace_index (trace, layout.token, order[r])];
-      return g_strdup_printf (_("Rank %d: expert %d\nπ = %.4f · cumulative = %.4f%s"), rank + 1, order[rank],
-                              l->probs[sy_trace_index (trace, layout.token, order[rank])], cum,
-                              sy_inspector_is_chosen (trace, layout.layer, layout.token, order[rank])
-                              ? _(" · chosen") : "");
-    }
-  return NULL;
-}
-
-static char *
 sy_inspector_view_describe_selection (SyTraceView *view)
 {
   const SyTrace *trace = sy_trace_view_get_trace (view);
-  SyInspectorOptions opts;
+  SyViewOptions opts;
   const SyTraceLayer *l;
+  int token, layer;
 
   if (trace == NULL || trace->n_tokens == 0 || trace->n_moe_layers == 0)
     return NULL;
-  sy_inspector_view_get_options (SY_INSPECTOR_VIEW (view), &opts);
-  opts.token = MIN (opts.token, trace->n_tokens - 1);
-  opts.layer = MIN (opts.layer, trace->n_moe_layers - 1);
-  l = &trace->layers[opts.layer];
+  sy_trace_view_get_options (view, &opts);
+  token = MIN (opts.inspector.token, trace->n_tokens - 1);
+  layer = MIN (opts.inspector.layer, trace->n_moe_layers - 1);
+  l = &trace->layers[layer];
   return g_strdup_printf (_("Token %d at layer L%d: K = %d, chosen probability %.3f"),
-                          opts.token, l->layer, l->k[opts.token], l->cum[opts.token]);
+                          token, l->layer, l->k[token], l->cum[token]);
 }
 
 static void
@@ -128,7 +79,6 @@ sy_inspector_view_class_init (SyInspectorViewClass *klass)
   view_class->min_width = 300;
   view_class->min_height = 240;
   SY_TRACE_VIEW_CLASS_SET_OPTIONS (view_class, SyInspectorView, opts, inspector);
-  view_class->tooltip = sy_inspector_view_tooltip;
   view_class->expert_at = sy_inspector_view_expert_at;
   view_class->describe_selection = sy_inspector_view_describe_selection;
 }

@@ -20,7 +20,5 @@ GtkWidget  *sy_inspector_view_new           (void);
 /* Threshold line: NaN = p of a topp router, < 0 = none. */
 void        sy_inspector_view_set_threshold (SyInspectorView    *self,
                                              double              p);
-void        sy_inspector_view_get_options   (SyInspectorView    *self,
-                                             SyInspectorOptions *opts);
 
 G_END_DECLS

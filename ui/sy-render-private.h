@@ -101,21 +101,30 @@ double       _sy_draw_paragraph (cairo_t            *cr,
                                 const SyTextOpts    *opts);
 
 /* Many short labels of one font (cell values): each distinct text is laid
- * out once per drawing and then only shown. */
-typedef struct _SyTextCache SyTextCache;
+ * out once per drawing and then only shown.  It lives on the stack of the
+ * function that draws them: _sy_text_cache_init(), then
+ * _sy_text_cache_clear() for the layouts. */
+typedef struct
+{
+  cairo_t             *cr;
+  const SyRenderStyle *style;
+  SyTextOpts           opts;
+  GHashTable          *layouts;   /* text -> PangoLayout; NULL until the first */
+} SyTextCache;
 
-SyTextCache *_sy_text_cache_new  (cairo_t             *cr,
-                                  const SyRenderStyle *style,
-                                  double               size,
-                                  gboolean             bold);
-void         _sy_text_cache_draw (SyTextCache         *cache,
-                                  const char          *text,
-                                  double               x,
-                                  double               y,
-                                  double               xalign,
-                                  double               yalign,
-                                  const SyColor       *color);
-void         _sy_text_cache_free (SyTextCache         *cache);
+void         _sy_text_cache_init  (SyTextCache         *cache,
+                                   cairo_t             *cr,
+                                   const SyRenderStyle *style,
+                                   double               size,
+                                   gboolean             bold);
+void         _sy_text_cache_draw  (SyTextCache         *cache,
+                                   const char          *text,
+                                   double               x,
+                                   double               y,
+                                   double               xalign,
+                                   double               yalign,
+                                   const SyColor       *color);
+void         _sy_text_cache_clear (SyTextCache         *cache);
 
 /* @text centred on (x, y) in the muted colour, ellipsized past @max_width
  * when > 0: what a view draws where it has nothing to show. */

@@ -193,6 +193,30 @@ _sy_text_height (const SyRenderStyle *style,
   return h;
 }
 
+/* Keeps @layout within @max_width (if > 0): cut with an ellipsis, or
+ * (@wrap) wrapped over lines. */
+static void
+fit_width (PangoLayout *layout,
+           double       max_width,
+           gboolean     wrap)
+{
+  PangoRectangle logical;
+
+  if (max_width <= 0)
+    return;
+  pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
+  if (wrap)
+    {
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      return;
+    }
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  /* A layout with a width reports that width; use the ink width. */
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  if (logical.width < max_width)
+    pango_layout_set_width (layout, -1);
+}
+
 double
 _sy_draw_text (cairo_t             *cr,
                const SyRenderStyle *style,
@@ -201,28 +225,13 @@ _sy_draw_text (cairo_t             *cr,
                double               y,
                const SyTextOpts    *opts)
 {
-  PangoLayout *layout;
-  double w;
+  g_autoptr (PangoLayout) layout = NULL;
 
   if (text == NULL || *text == '\0')
     return 0;
   layout = create_layout (cr, style, text, opts);
-  if (opts->max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (opts->max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      /* A layout with a width reports that width; use the ink width. */
-      {
-        PangoRectangle logical;
-
-        pango_layout_get_pixel_extents (layout, NULL, &logical);
-        if (logical.width < opts->max_width)
-          pango_layout_set_width (layout, -1);
-      }
-    }
-  w = draw_layout (cr, style, layout, x, y, opts);
-  g_object_unref (layout);
-  return w;
+  fit_width (layout, opts->max_width, FALSE);
+  return draw_layout (cr, style, layout, x, y, opts);
 }
 
 double
@@ -233,45 +242,26 @@ _sy_draw_paragraph (cairo_t             *cr,
                     double               y,
                     const SyTextOpts    *opts)
 {
-  PangoLayout *layout;
+  g_autoptr (PangoLayout) layout = NULL;
   int w, h;
 
   if (text == NULL || *text == '\0')
     return 0;
   layout = create_layout (cr, style, text, opts);
-  if (opts->max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (opts->max_width * PANGO_SCALE));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
+  fit_width (layout, opts->max_width, TRUE);
   pango_layout_get_size (layout, &w, &h);
   draw_layout (cr, style, layout, x, y, opts);
-  g_object_unref (layout);
   return (double) h / PANGO_SCALE;
 }
 
-struct _SyTextCache
+void
+_sy_text_cache_init (SyTextCache         *cache,
+                     cairo_t             *cr,
+                     const SyRenderStyle *style,
+                     double               size,
+                     gboolean             bold)
 {
-  cairo_t             *cr;
-  const SyRenderStyle *style;
-  SyTextOpts           opts;
-  GHashTable          *layouts;   /* text -> PangoLayout */
-};
-
-SyTextCache *
-_sy_text_cache_new (cairo_t             *cr,
-                    const SyRenderStyle *style,
-                    double               size,
-                    gboolean             bold)
-{
-  SyTextCache *cache = g_new0 (SyTextCache, 1);
-
-  cache->cr = cr;
-  cache->style = style;
-  cache->opts.size = size;
-  cache->opts.bold = bold;
-  cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  return cache;
+  *cache = (SyTextCache) { cr, style, { size, bold, 0, 0, 0, 0, NULL }, NULL };
 }
 
 void
@@ -288,6 +278,8 @@ _sy_text_cache_draw (SyTextCache   *cache,
 
   if (text == NULL || *text == '\0')
     return;
+  if (cache->layouts == NULL)
+    cache->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   layout = g_hash_table_lookup (cache->layouts, text);
   if (layout == NULL)
     {
@@ -301,12 +293,9 @@ _sy_text_cache_draw (SyTextCache   *cache,
 }
 
 void
-_sy_text_cache_free (SyTextCache *cache)
+_sy_text_cache_clear (SyTextCache *cache)
 {
-  if (cache == NULL)
-    return;
-  g_hash_table_unref (cache->layouts);
-  g_free (cache);
+  g_clear_pointer (&cache->layouts, g_hash_table_unref);
 }
 
 void

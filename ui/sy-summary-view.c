@@ -18,42 +18,6 @@ struct _SySummaryView
 
 G_DEFINE_FINAL_TYPE (SySummaryView, sy_summary_view, SY_TYPE_TRACE_VIEW)
 
-static char *
-sy_summary_view_tooltip (SyTraceView       *view,
-                         const SyViewFrame *frame,
-                         const double       point[2])
-{
-  const SyTrace *trace = frame->trace;
-  SySummaryLayout layout;
-  SySummaryChartId chart;
-  int index;
-
-  sy_summary_layout (&frame->target, trace, &frame->opts->summary, &layout);
-  if (!sy_summary_hit (&layout, point[0], point[1], &chart, &index))
-    return NULL;
-  switch (chart)
-    {
-    case SY_SUMMARY_CHART_AVG_K:
-      return g_strdup_printf (_("Layer L%d: mean K = %.4f (budget %d)"), trace->layers[index].layer,
-                              trace->layers[index].avg_k, trace->layers[index].budget);
-    case SY_SUMMARY_CHART_LOAD:
-      {
-        g_autofree double *load = g_new0 (double, trace->n_experts);
-        double total = 0;
-
-        sy_summary_expert_load (trace, load);
-        for (int e = 0; e < trace->n_experts; e++)
-          total += load[e];
-        return g_strdup_printf (_("Expert %d: %.0f token-layer routings (%.2f%% of all)"), index, load[index],
-                                total > 0 ? 100 * load[index] / total : 0);
-      }
-    case SY_SUMMARY_CHART_TIME:
-    case SY_SUMMARY_N_CHARTS:
-    default:
-      return g_strdup_printf (_("Layer L%d: %.3f ms"), trace->layers[index].layer, trace->layers[index].time_s * 1000);
-    }
-}
-
 /* Height for width: the charts keep ~150 px of plot each (three in a row
  * from 900 px on, else two rows); a lower pane scrolls the view. */
 #define SY_SUMMARY_MIN_ROW 210
@@ -77,7 +41,6 @@ sy_summary_view_class_init (SySummaryViewClass *klass)
   view_class->height_for_width = sy_summary_view_height_for_width;
   view_class->min_width = 300;
   view_class->natural_width = 900;
-  view_class->tooltip = sy_summary_view_tooltip;
 }
 
 static void

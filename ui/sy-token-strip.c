@@ -28,25 +28,6 @@ struct _SyTokenStrip
 
 G_DEFINE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY_TYPE_TRACE_VIEW)
 
-void
-sy_token_strip_get_options (SyTokenStrip   *self,
-                            SyStripOptions *opts)
-{
-  sy_trace_view_get_own_options (SY_TRACE_VIEW (self), opts);
-}
-
-static char *
-sy_token_strip_tooltip (SyTraceView       *view,
-                        const SyViewFrame *frame,
-                        const double       point[2])
-{
-  int cell[2];
-
-  if (!SY_TRACE_VIEW_GET_CLASS (view)->info->hit (frame, point, cell))
-    return NULL;
-  return sy_strip_describe (frame->trace, cell[1]);
-}
-
 static char *
 sy_token_strip_describe_selection (SyTraceView *view)
 {
@@ -66,7 +47,7 @@ sy_token_strip_height_for_width (SyTraceView *view,
   const SyTrace *trace = sy_trace_view_get_trace (view);
   GtkWidget *widget = GTK_WIDGET (view);
   SyRenderStyle style;
-  SyStripOptions opts;
+  SyViewOptions opts;
   /* no width: the one it has (else its natural one) */
   double width = for_width > 0 ? for_width
                : gtk_widget_get_width (widget) > 0 ? gtk_widget_get_width (widget) : 600;
@@ -74,15 +55,15 @@ sy_token_strip_height_for_width (SyTraceView *view,
   if (trace == NULL)
     return 80;
   sy_trace_view_get_render_style (view, &style);
-  sy_token_strip_get_options (self, &opts);
-  if (!self->cached || self->cached_width != width || self->cached_measure != opts.measure ||
+  sy_trace_view_get_options (view, &opts);
+  if (!self->cached || self->cached_width != width || self->cached_measure != opts.strip.measure ||
       self->cached_style.font_size != style.font_size || self->cached_style.scale != style.scale ||
       strcmp (self->cached_style.font_family, style.font_family) != 0)
     {
       self->cached_height = (int) MAX (80, sy_strip_natural_height (&(SyRenderTarget) { NULL, &style, width, 0 },
-                                                                    trace, &opts));
+                                                                    trace, &opts.strip));
       self->cached_width = width;
-      self->cached_measure = opts.measure;
+      self->cached_measure = opts.strip.measure;
       self->cached_style = style;
       self->cached = TRUE;
     }
@@ -100,7 +81,6 @@ sy_token_strip_class_init (SyTokenStripClass *klass)
   view_class->height_for_width = sy_token_strip_height_for_width;
   view_class->min_width = 200;
   view_class->natural_width = 600;
-  view_class->tooltip = sy_token_strip_tooltip;
   view_class->describe_selection = sy_token_strip_describe_selection;
 }
 
@@ -124,26 +104,4 @@ GtkWidget *
 sy_token_strip_new (void)
 {
   return g_object_new (SY_TYPE_TOKEN_STRIP, NULL);
-}
-
-void
-sy_token_strip_set_marks (SyTokenStrip *self,
-                          int           generated_from,
-                          int           first_difference)
-{
-  g_return_if_fail (SY_IS_TOKEN_STRIP (self));
-  sy_trace_view_update_marks (SY_TRACE_VIEW (self), &self->opts.generated_from, &self->opts.first_difference,
-                              generated_from, first_difference);
-}
-
-gboolean
-sy_token_strip_set_measure (SyTokenStrip  *self,
-                            const char    *measure,
-                            GError       **error)
-{
-  g_return_val_if_fail (SY_IS_TOKEN_STRIP (self), FALSE);
-  if (!sy_strip_measure_parse (measure, &self->opts.measure, error))
-    return FALSE;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  return TRUE;
 }

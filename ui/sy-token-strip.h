@@ -18,15 +18,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SyTokenStrip, sy_token_strip, SY, TOKEN_STRIP, SyTraceView)
 
 GtkWidget  *sy_token_strip_new         (void);
-/* "k", "importance", "depth", "surprisal". */
-/* Generated tokens (underlined) and the first differing one (outlined); 0: none. */
-void        sy_token_strip_set_marks   (SyTokenStrip  *self,
-                                        int            generated_from,
-                                        int            first_difference);
-gboolean    sy_token_strip_set_measure (SyTokenStrip  *self,
-                                        const char    *measure,
-                                        GError       **error);
-void        sy_token_strip_get_options (SyTokenStrip   *self,
-                                        SyStripOptions *opts);
 
 G_END_DECLS

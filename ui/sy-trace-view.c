@@ -25,6 +25,8 @@ typedef struct
   gulong       layer_handler;
   gulong       dark_handler;
   int          dark;          /* -1 follow the desktop */
+  int          generated_from;   /* the marks (sy_view_options_set_marks()) */
+  int          first_difference;
   GtkAdjustment *scroll_adjustment; /* weak: the scroller's, redraws on scrolling */
   GtkWidget   *menu;          /* the context menu (expert card), or NULL */
 } SyTraceViewPrivate;
@@ -199,36 +201,56 @@ sy_trace_view_get_options (SyTraceView   *self,
   else if (klass->options_size > 0)
     memcpy ((char *) opts + klass->view_options_offset, (char *) self + klass->options_offset,
             klass->options_size);
+  sy_view_options_set_marks (opts, priv->generated_from, priv->first_difference);
   if (klass->info && klass->info->select && priv->selection)
     klass->info->select (opts, sy_selection_get_token (priv->selection),
                          sy_selection_get_layer (priv->selection));
 }
 
 void
-sy_trace_view_get_own_options (SyTraceView *self,
-                               gpointer     opts)
+sy_trace_view_set_marks (SyTraceView *self,
+                         int          generated_from,
+                         int          first_difference)
 {
-  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
-  SyViewOptions all;
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
 
   g_return_if_fail (SY_IS_TRACE_VIEW (self));
-  g_return_if_fail (klass->options_size > 0);
-  sy_trace_view_get_options (self, &all);
-  memcpy (opts, (char *) &all + klass->view_options_offset, klass->options_size);
+  if (priv->generated_from == MAX (generated_from, 0) && priv->first_difference == MAX (first_difference, 0))
+    return;
+  priv->generated_from = MAX (generated_from, 0);
+  priv->first_difference = MAX (first_difference, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-void
-sy_trace_view_update_marks (SyTraceView *self,
-                            int         *generated_from,
-                            int         *first_difference,
-                            int          new_generated_from,
-                            int          new_first_difference)
+gboolean
+sy_trace_view_set_measure (SyTraceView  *self,
+                           const char   *measure,
+                           GError      **error)
 {
-  if (*generated_from == MAX (new_generated_from, 0) && *first_difference == MAX (new_first_difference, 0))
-    return;
-  *generated_from = MAX (new_generated_from, 0);
-  *first_difference = MAX (new_first_difference, 0);
+  SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
+  gpointer own = G_STRUCT_MEMBER_P (self, klass->options_offset);
+  SyViewOptions opts;
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), FALSE);
+  g_return_val_if_fail (klass->info && klass->info->set_measure && klass->options_size > 0, FALSE);
+  memcpy ((char *) &opts + klass->view_options_offset, own, klass->options_size);
+  if (!klass->info->set_measure (&opts, measure, error))
+    return FALSE;
+  memcpy (own, (char *) &opts + klass->view_options_offset, klass->options_size);
+  /* a view whose height follows its width may need another height */
+  if (klass->height_for_width)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+int
+sy_trace_view_get_first_difference (SyTraceView *self)
+{
+  SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
+
+  g_return_val_if_fail (SY_IS_TRACE_VIEW (self), 0);
+  return priv->first_difference;
 }
 
 void
@@ -495,10 +517,16 @@ sy_trace_view_get_tooltip_at (SyTraceView *self,
   SyTraceViewPrivate *priv = sy_trace_view_get_instance_private (self);
   SyTraceViewClass *klass = SY_TRACE_VIEW_GET_CLASS (self);
   WidgetFrame data;
+  const SyViewFrame *frame;
 
-  if (priv->trace == NULL || klass->tooltip == NULL)
+  if (priv->trace == NULL)
     return NULL;
-  return klass->tooltip (self, widget_frame (self, &data), (double[2]) { x, y });
+  frame = widget_frame (self, &data);
+  if (klass->tooltip)
+    return klass->tooltip (self, frame, (double[2]) { x, y });
+  if (klass->info && klass->info->tooltip)
+    return klass->info->tooltip (frame, (double[2]) { x, y });
+  return NULL;
 }
 
 static gboolean expert_at (SyTraceView *self, double x, double y, int *layer, int *expert);

@@ -47,7 +47,7 @@ struct _SyTraceViewClass
                             const SyViewFrame   *frame,
                             const double         point[2],
                             int                  cell[2]);
-  /* Tooltip text for a point, or NULL. */
+  /* Tooltip text for a point, or NULL (unset: the table's tooltip). */
   char     *(*tooltip)     (SyTraceView         *self,
                             const SyViewFrame   *frame,
                             const double         point[2]);
@@ -157,22 +157,23 @@ char          *sy_trace_view_get_tooltip_at   (SyTraceView    *self,
 gboolean       sy_trace_view_select_at        (SyTraceView    *self,
                                                double          x,
                                                double          y);
-/* The options the view draws with now: its own and the selection. */
+/* The options the view draws with now: its own, the marks and the
+ * selection. */
 void           sy_trace_view_get_options      (SyTraceView    *self,
                                                SyViewOptions  *opts);
-/* The view's own part of them (a view with options_size): the
- * subclasses' typed getters. */
-void           sy_trace_view_get_own_options  (SyTraceView    *self,
-                                               gpointer        opts);
 
-/* Sets a view's marks (@generated_from and @first_difference, the
- * fields of its options, to @new_generated_from and
- * @new_first_difference, negative as 0) and redraws where they change. */
-void           sy_trace_view_update_marks     (SyTraceView    *self,
-                                               int            *generated_from,
-                                               int            *first_difference,
-                                               int             new_generated_from,
-                                               int             new_first_difference);
+/* Marks the tokens generated from @generated_from on and the first token
+ * where two continuations differ (0: none; sy_view_options_set_marks()),
+ * in the views that show them (heatmap, strip); redraws where they change. */
+void           sy_trace_view_set_marks        (SyTraceView    *self,
+                                               int             generated_from,
+                                               int             first_difference);
+int            sy_trace_view_get_first_difference (SyTraceView *self);
+/* Colours a view with a measure (heatmap, strip: SyViewInfo.set_measure
+ * names them); FALSE with @error where the view has no such measure. */
+gboolean       sy_trace_view_set_measure      (SyTraceView    *self,
+                                               const char     *measure,
+                                               GError        **error);
 /* Sets a view's option @flag (a field of its options) to @value and
  * redraws where it changes. */
 void           sy_trace_view_update_flag      (SyTraceView    *self,

@@ -5,7 +5,7 @@
  *
  * One table says which views there are: their names (as the CLI's --view,
  * the window's stack pages and saved sessions spell them), titles,
- * renderers, hit tests and heights; another the measures the window's
+ * renderers, hit tests, tooltips and heights; another the measures the window's
  * "Colour by" offers and which measure of the heatmap and of the strip
  * each one is.  `switchyard-cli render`, the window, the GTK views and
  * the tests all read them, so a view or measure is added here once.
@@ -80,6 +80,9 @@ typedef struct
   gboolean   (*hit)            (const SyViewFrame *frame,
                                 const double       point[2],
                                 int                cell[2]);
+  /* The tooltip at (x, y), with the exact numbers there, or NULL. */
+  char      *(*tooltip)        (const SyViewFrame *frame,
+                                const double       point[2]);
 } SyViewInfo;
 
 /* A measure of the window's "Colour by": the heatmap's and the strip's
@@ -101,6 +104,12 @@ const SyViewInfo    *sy_view_lookup       (const char          *name);
 char                *sy_view_names        (SyViewFlags          flags);
 /* Every view's options at their defaults, nothing selected. */
 void                 sy_view_options_init (SyViewOptions       *opts);
+/* Marks the tokens generated from @generated_from on and the first token
+ * where two continuations differ (0, or negative: none) in every view
+ * that shows them (the heatmap and the strip). */
+void                 sy_view_options_set_marks (SyViewOptions  *opts,
+                                                int             generated_from,
+                                                int             first_difference);
 
 /* Every measure of "Colour by", in its order. */
 const SyMeasureInfo *sy_measures          (guint               *n_measures);
