@@ -734,21 +734,37 @@ sy_profile_layer_entropy_mean (const SyProfileRun *run,
   return l->entropy_count > 0 ? l->entropy_sum / l->entropy_count : NAN;
 }
 
+/* The mean over experts of @moe's expert_load; the largest in @max. */
+static double
+layer_load_mean (const SyProfileRun *run,
+                 int                 moe,
+                 double             *max)
+{
+  const gint64 *load = run->layers[moe].expert_load;
+  int E = run->n_experts;
+  double mean = 0;
+
+  *max = 0;
+  for (int e = 0; e < E; e++)
+    {
+      mean += load[e];
+      *max = MAX (*max, (double) load[e]);
+    }
+  return mean / MAX (E, 1);
+}
+
 double
 sy_profile_layer_imbalance (const SyProfileRun *run,
                             int                 moe)
 {
-  const SyProfileLayer *l = &run->layers[moe];
+  const gint64 *load = run->layers[moe].expert_load;
   int E = run->n_experts;
-  double mean = 0, var = 0;
+  double max, mean = layer_load_mean (run, moe, &max), var = 0;
 
-  for (int e = 0; e < E; e++)
-    mean += l->expert_load[e];
-  mean /= MAX (E, 1);
   if (mean <= 0)
     return NAN;
   for (int e = 0; e < E; e++)
-    var += (l->expert_load[e] - mean) * (l->expert_load[e] - mean);
+    var += (load[e] - mean) * (load[e] - mean);
   return sqrt (var / E) / mean;
 }
 
@@ -756,17 +772,9 @@ double
 sy_profile_layer_max_over_mean (const SyProfileRun *run,
                                 int                 moe)
 {
-  const SyProfileLayer *l = &run->layers[moe];
-  int E = run->n_experts;
-  double mean = 0, mx = 0;
+  double max, mean = layer_load_mean (run, moe, &max);
 
-  for (int e = 0; e < E; e++)
-    {
-      mean += l->expert_load[e];
-      mx = MAX (mx, (double) l->expert_load[e]);
-    }
-  mean /= MAX (E, 1);
-  return mean > 0 ? mx / mean : NAN;
+  return mean > 0 ? max / mean : NAN;
 }
 
 double
