@@ -54,6 +54,8 @@ typedef struct
   double          greedy_agreement; /* NaN without logits */
   double          max_abs_dk;    /* largest |ΔK| of any cell */
   int             n_shared_layers; /* decoder layers B's run took from A's (0 unless set) */
+  int            *layer_ints;    /* the layers' int arrays, one block */
+  float          *layer_jaccard; /* the layers' jaccard, one block */
 } SyCompare;
 
 /* Compares @a and @b, which must hold the same token ids and the same MoE
