@@ -333,8 +333,6 @@ compare_runs (SySession      *a,
               const int32_t  *ids,
               int             n,
               const char     *text,
-              SyProgressFunc  progress,
-              gpointer        user_data,
               GError        **error)
 {
   SySession *session[2] = { a, b };
@@ -346,8 +344,8 @@ compare_runs (SySession      *a,
   sy_session_set_share_source (b, a);
   for (int i = 0; i < 2; i++)
     {
-      trace[i] = text ? sy_session_run_text (session[i], text, progress, user_data, error)
-                 : sy_session_run (session[i], ids, n, progress, user_data, error);
+      trace[i] = text ? sy_session_run_text (session[i], text, NULL, NULL, error)
+                 : sy_session_run (session[i], ids, n, NULL, NULL, error);
       if (trace[i] == NULL)
         break;
     }
@@ -369,27 +367,23 @@ sy_compare_run (SySession      *a,
                 SySession      *b,
                 const int32_t  *ids,
                 int             n,
-                SyProgressFunc  progress,
-                gpointer        user_data,
                 GError        **error)
 {
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
 
-  return compare_runs (a, b, ids, n, NULL, progress, user_data, error);
+  return compare_runs (a, b, ids, n, NULL, error);
 }
 
 SyCompare *
 sy_compare_run_text (SySession      *a,
                      SySession      *b,
                      const char     *text,
-                     SyProgressFunc  progress,
-                     gpointer        user_data,
                      GError        **error)
 {
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
-  return compare_runs (a, b, NULL, 0, text, progress, user_data, error);
+  return compare_runs (a, b, NULL, 0, text, error);
 }
 
 /* ----------------------------------------------------------------- JSON */

@@ -19,7 +19,6 @@
 #include <glib.h>
 
 #include "sy-engine-error.h"
-#include "sy-progress.h"
 #include "sy-session.h"
 #include "sy-trace.h"
 
@@ -107,16 +106,12 @@ SyCompare *sy_compare_new_cached (const SyCompareSide *a,
 SyCompare *sy_compare_run_text   (SySession      *a,
                                   SySession      *b,
                                   const char     *text,
-                                  SyProgressFunc  progress,
-                                  gpointer        user_data,
                                   GError        **error);
 /* Same on token ids. */
 SyCompare *sy_compare_run        (SySession      *a,
                                   SySession      *b,
                                   const int32_t  *ids,
                                   int             n,
-                                  SyProgressFunc  progress,
-                                  gpointer        user_data,
                                   GError        **error);
 
 /* cli.md "compare --json", plus: per side "avg_k", "perplexity",
