@@ -11,14 +11,6 @@
 #include "sy-corpus.h"
 #include "sy-engine-error.h"
 
-struct _SyCorpus
-{
-  char          *kind;
-  char          *source;
-  SyCorpusSplit  split;
-  GPtrArray     *texts;   /* SyCorpusText */
-};
-
 /* ------------------------------------------------------------ genres */
 
 static const struct
@@ -446,24 +438,6 @@ sy_corpus_free (SyCorpus *self)
   g_free (self->source);
   g_ptr_array_unref (self->texts);
   g_free (self);
-}
-
-const char *
-sy_corpus_get_kind (SyCorpus *self)
-{
-  return self->kind;
-}
-
-const char *
-sy_corpus_get_source (SyCorpus *self)
-{
-  return self->source;
-}
-
-SyCorpusSplit
-sy_corpus_get_split (SyCorpus *self)
-{
-  return self->split;
 }
 
 int

@@ -594,9 +594,9 @@ sy_profile_run (SyModel                    *model,
   prof->n_experts = info->n_experts;
   prof->native_k = info->native_k;
   prof->n_layers = info->n_moe_layers;
-  prof->corpus_kind = g_strdup (sy_corpus_get_kind (corpus));
-  prof->corpus_source = g_strdup (sy_corpus_get_source (corpus));
-  prof->split = g_strdup (sy_corpus_split_name (sy_corpus_get_split (corpus)));
+  prof->corpus_kind = g_strdup (corpus->kind);
+  prof->corpus_source = g_strdup (corpus->source);
+  prof->split = g_strdup (sy_corpus_split_name (corpus->split));
   prof->max_tokens = options->max_tokens > 0 ? options->max_tokens : 256;
   prof->chunking = g_strdup_printf (
     "texts cut into chunks of at most %d model tokens (special tokens included) at sentence "
@@ -611,7 +611,7 @@ sy_profile_run (SyModel                    *model,
   if (chunks->len == 0)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "%s: the corpus gives no text to profile", sy_corpus_get_source (corpus));
+                   "%s: the corpus gives no text to profile", corpus->source);
       return NULL;
     }
   prof->n_texts = (int) chunks->len;
