@@ -875,7 +875,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 
   for (guint i = 0; i < self->events->len; i++)
     {
-      const SyProfileEvent *e = g_ptr_array_index (self->events, i);
+      const SyProfileEvent *e = &g_array_index (self->events, SyProfileEvent, i);
       int tid = e->run + 1;
       gint64 t0 = (gint64) llround (e->start_s * 1e9);
       gint64 tot = MAX ((gint64) llround (e->total_s * 1e9), 1);

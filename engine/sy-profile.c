@@ -139,12 +139,13 @@ run_free (SyProfileRun *r)
 }
 
 static void
-event_free (SyProfileEvent *e)
+event_clear (gpointer p)
 {
+  SyProfileEvent *e = p;
+
   g_free (e->name);
   g_free (e->genre);
   g_free (e->layers);
-  g_free (e);
 }
 
 SyProfile *
@@ -154,7 +155,8 @@ _sy_profile_new (void)
 
   prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
   prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
-  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  prof->events = g_array_new (FALSE, TRUE, sizeof (SyProfileEvent));
+  g_array_set_clear_func (prof->events, event_clear);
   return prof;
 }
 
@@ -170,7 +172,7 @@ sy_profile_free (SyProfile *self)
   g_free (self->chunking);
   g_ptr_array_unref (self->runs);
   g_array_unref (self->sweep);
-  g_ptr_array_unref (self->events);
+  g_array_unref (self->events);
   g_free (self);
 }
 
@@ -499,9 +501,11 @@ profile_one (SySession           *session,
 
       if (record)
         {
-          SyProfileEvent *e = g_new0 (SyProfileEvent, 1);
+          SyProfileEvent *e;
           int L = MIN (prof->n_layers, trace->n_moe_layers);
 
+          g_array_set_size (prof->events, prof->events->len + 1);
+          e = &g_array_index (prof->events, SyProfileEvent, prof->events->len - 1);
           e->run = run_index;
           e->name = g_strdup (chunk->name);
           e->genre = g_strdup (chunk->genre);
@@ -515,7 +519,6 @@ profile_one (SySession           *session,
               e->layers[l].total_s = trace->layers[l].time_s;
               memcpy (e->layers[l].op_s, trace->layers[l].op_time_s, sizeof e->layers[l].op_s);
             }
-          g_ptr_array_add (prof->events, e);
         }
       pr->p.texts_done++;
       pr->p.tokens_done += view.n;
