@@ -270,7 +270,7 @@ compare_model (CompareOptions  *o,
     return sy_cli_error ("compare: --a: %s", error->message);
   if (!sy_session_set_router (sb, rb, &error))
     return sy_cli_error ("compare: --b: %s", error->message);
-  *cmp = sy_compare_run (sa, sb, in->ids, in->n_ids, NULL, NULL, &error);
+  *cmp = sy_compare_run (sa, sb, in->ids, in->n_ids, &error);
   if (*cmp == NULL)
     return sy_cli_error_from (error);
   return 0;

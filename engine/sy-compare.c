@@ -13,25 +13,14 @@
 #include "sy-metrics.h"
 #include "sy-pool.h"
 
-static void
-compare_layer_clear (SyCompareLayer *l)
-{
-  g_free (l->dk);
-  g_free (l->jaccard);
-  g_free (l->n_only_a);
-  g_free (l->only_a);
-  g_free (l->n_only_b);
-  g_free (l->only_b);
-}
-
 void
 sy_compare_free (SyCompare *self)
 {
   if (self == NULL)
     return;
-  for (int i = 0; i < self->n_moe_layers && self->layers; i++)
-    compare_layer_clear (&self->layers[i]);
   g_free (self->layers);
+  g_free (self->layer_ints);
+  g_free (self->layer_jaccard);
   g_free (self->dnll);
   g_free (self->kl_row);
   g_free (self->agree);
@@ -200,6 +189,15 @@ compare_logits (SyCompare           *self,
   cache->n_vocab = n_vocab;
 }
 
+/* The ints of a SyCompareLayer's arrays: dk, n_only_a and n_only_b
+ * (T), only_a and only_b (T, E). */
+static gsize
+layer_n_ints (int T,
+              int E)
+{
+  return (gsize) MAX (T, 1) * (3 + 2 * (gsize) E);
+}
+
 SyCompare *
 sy_compare_new (const SyTrace  *a,
                 const float    *logits_a,
@@ -279,6 +277,8 @@ sy_compare_new_cached (const SyCompareSide *side_a,
   self->n_experts = E;
   self->n_moe_layers = a->n_moe_layers;
   self->layers = g_new0 (SyCompareLayer, self->n_moe_layers);
+  self->layer_ints = g_new (int, (gsize) self->n_moe_layers * layer_n_ints (T, E));
+  self->layer_jaccard = g_new (float, (gsize) self->n_moe_layers * MAX (T, 1));
   self->kl = NAN;
   self->greedy_agreement = NAN;
 
@@ -290,12 +290,12 @@ sy_compare_new_cached (const SyCompareSide *side_a,
 
       cl->layer = la->layer;
       cl->moe = i;
-      cl->dk = g_new (int, MAX (T, 1));
-      cl->jaccard = g_new (float, MAX (T, 1));
-      cl->n_only_a = g_new (int, MAX (T, 1));
-      cl->n_only_b = g_new (int, MAX (T, 1));
-      cl->only_a = g_new (int, (gsize) MAX (T, 1) * E);
-      cl->only_b = g_new (int, (gsize) MAX (T, 1) * E);
+      cl->jaccard = self->layer_jaccard + (gsize) i * MAX (T, 1);
+      cl->dk = self->layer_ints + (gsize) i * layer_n_ints (T, E);
+      cl->n_only_a = cl->dk + MAX (T, 1);
+      cl->n_only_b = cl->n_only_a + MAX (T, 1);
+      cl->only_a = cl->n_only_b + MAX (T, 1);
+      cl->only_b = cl->only_a + (gsize) MAX (T, 1) * E;
       for (int t = 0; t < T; t++)
         {
           gsize row = (gsize) t * E;
@@ -333,8 +333,6 @@ compare_runs (SySession      *a,
               const int32_t  *ids,
               int             n,
               const char     *text,
-              SyProgressFunc  progress,
-              gpointer        user_data,
               GError        **error)
 {
   SySession *session[2] = { a, b };
@@ -346,8 +344,8 @@ compare_runs (SySession      *a,
   sy_session_set_share_source (b, a);
   for (int i = 0; i < 2; i++)
     {
-      trace[i] = text ? sy_session_run_text (session[i], text, progress, user_data, error)
-                 : sy_session_run (session[i], ids, n, progress, user_data, error);
+      trace[i] = text ? sy_session_run_text (session[i], text, NULL, NULL, error)
+                 : sy_session_run (session[i], ids, n, NULL, NULL, error);
       if (trace[i] == NULL)
         break;
     }
@@ -369,27 +367,23 @@ sy_compare_run (SySession      *a,
                 SySession      *b,
                 const int32_t  *ids,
                 int             n,
-                SyProgressFunc  progress,
-                gpointer        user_data,
                 GError        **error)
 {
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
 
-  return compare_runs (a, b, ids, n, NULL, progress, user_data, error);
+  return compare_runs (a, b, ids, n, NULL, error);
 }
 
 SyCompare *
 sy_compare_run_text (SySession      *a,
                      SySession      *b,
                      const char     *text,
-                     SyProgressFunc  progress,
-                     gpointer        user_data,
                      GError        **error)
 {
   g_return_val_if_fail (a != NULL && b != NULL && a != b, NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
-  return compare_runs (a, b, NULL, 0, text, progress, user_data, error);
+  return compare_runs (a, b, NULL, 0, text, error);
 }
 
 /* ----------------------------------------------------------------- JSON */

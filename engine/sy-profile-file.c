@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -876,7 +875,7 @@ sy_profile_to_chrome_trace (const SyProfile *self)
 
   for (guint i = 0; i < self->events->len; i++)
     {
-      const SyProfileEvent *e = g_ptr_array_index (self->events, i);
+      const SyProfileEvent *e = &g_array_index (self->events, SyProfileEvent, i);
       int tid = e->run + 1;
       gint64 t0 = (gint64) llround (e->start_s * 1e9);
       gint64 tot = MAX ((gint64) llround (e->total_s * 1e9), 1);
@@ -934,10 +933,8 @@ sy_profile_write_dir (const SyProfile  *self,
   g_autofree char *json = g_build_filename (dir, "profile.json", NULL);
   g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
 
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    return sy_engine_fail (error, SY_ENGINE_ERROR_IO, "%s: cannot create the folder: %s",
-                           dir, g_strerror (errno));
-  return write_text (sy_profile_to_json (self), json, error) &&
+  return sy_engine_make_folder (dir, error) &&
+         write_text (sy_profile_to_json (self), json, error) &&
          write_csv (self, dir, error) &&
          write_text (sy_profile_to_chrome_trace (self), trace, error);
 }

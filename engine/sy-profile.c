@@ -139,12 +139,13 @@ run_free (SyProfileRun *r)
 }
 
 static void
-event_free (SyProfileEvent *e)
+event_clear (gpointer p)
 {
+  SyProfileEvent *e = p;
+
   g_free (e->name);
   g_free (e->genre);
   g_free (e->layers);
-  g_free (e);
 }
 
 SyProfile *
@@ -154,7 +155,8 @@ _sy_profile_new (void)
 
   prof->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
   prof->sweep = g_array_new (FALSE, FALSE, sizeof (SyProfileSweepPoint));
-  prof->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  prof->events = g_array_new (FALSE, TRUE, sizeof (SyProfileEvent));
+  g_array_set_clear_func (prof->events, event_clear);
   return prof;
 }
 
@@ -170,7 +172,7 @@ sy_profile_free (SyProfile *self)
   g_free (self->chunking);
   g_ptr_array_unref (self->runs);
   g_array_unref (self->sweep);
-  g_ptr_array_unref (self->events);
+  g_array_unref (self->events);
   g_free (self);
 }
 
@@ -499,9 +501,11 @@ profile_one (SySession           *session,
 
       if (record)
         {
-          SyProfileEvent *e = g_new0 (SyProfileEvent, 1);
+          SyProfileEvent *e;
           int L = MIN (prof->n_layers, trace->n_moe_layers);
 
+          g_array_set_size (prof->events, prof->events->len + 1);
+          e = &g_array_index (prof->events, SyProfileEvent, prof->events->len - 1);
           e->run = run_index;
           e->name = g_strdup (chunk->name);
           e->genre = g_strdup (chunk->genre);
@@ -515,7 +519,6 @@ profile_one (SySession           *session,
               e->layers[l].total_s = trace->layers[l].time_s;
               memcpy (e->layers[l].op_s, trace->layers[l].op_time_s, sizeof e->layers[l].op_s);
             }
-          g_ptr_array_add (prof->events, e);
         }
       pr->p.texts_done++;
       pr->p.tokens_done += view.n;
@@ -594,9 +597,9 @@ sy_profile_run (SyModel                    *model,
   prof->n_experts = info->n_experts;
   prof->native_k = info->native_k;
   prof->n_layers = info->n_moe_layers;
-  prof->corpus_kind = g_strdup (sy_corpus_get_kind (corpus));
-  prof->corpus_source = g_strdup (sy_corpus_get_source (corpus));
-  prof->split = g_strdup (sy_corpus_split_name (sy_corpus_get_split (corpus)));
+  prof->corpus_kind = g_strdup (corpus->kind);
+  prof->corpus_source = g_strdup (corpus->source);
+  prof->split = g_strdup (sy_corpus_split_name (corpus->split));
   prof->max_tokens = options->max_tokens > 0 ? options->max_tokens : 256;
   prof->chunking = g_strdup_printf (
     "texts cut into chunks of at most %d model tokens (special tokens included) at sentence "
@@ -611,7 +614,7 @@ sy_profile_run (SyModel                    *model,
   if (chunks->len == 0)
     {
       g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_BAD_INPUT,
-                   "%s: the corpus gives no text to profile", sy_corpus_get_source (corpus));
+                   "%s: the corpus gives no text to profile", corpus->source);
       return NULL;
     }
   prof->n_texts = (int) chunks->len;
@@ -734,21 +737,37 @@ sy_profile_layer_entropy_mean (const SyProfileRun *run,
   return l->entropy_count > 0 ? l->entropy_sum / l->entropy_count : NAN;
 }
 
+/* The mean over experts of @moe's expert_load; the largest in @max. */
+static double
+layer_load_mean (const SyProfileRun *run,
+                 int                 moe,
+                 double             *max)
+{
+  const gint64 *load = run->layers[moe].expert_load;
+  int E = run->n_experts;
+  double mean = 0;
+
+  *max = 0;
+  for (int e = 0; e < E; e++)
+    {
+      mean += load[e];
+      *max = MAX (*max, (double) load[e]);
+    }
+  return mean / MAX (E, 1);
+}
+
 double
 sy_profile_layer_imbalance (const SyProfileRun *run,
                             int                 moe)
 {
-  const SyProfileLayer *l = &run->layers[moe];
+  const gint64 *load = run->layers[moe].expert_load;
   int E = run->n_experts;
-  double mean = 0, var = 0;
+  double max, mean = layer_load_mean (run, moe, &max), var = 0;
 
-  for (int e = 0; e < E; e++)
-    mean += l->expert_load[e];
-  mean /= MAX (E, 1);
   if (mean <= 0)
     return NAN;
   for (int e = 0; e < E; e++)
-    var += (l->expert_load[e] - mean) * (l->expert_load[e] - mean);
+    var += (load[e] - mean) * (load[e] - mean);
   return sqrt (var / E) / mean;
 }
 
@@ -756,17 +775,9 @@ double
 sy_profile_layer_max_over_mean (const SyProfileRun *run,
                                 int                 moe)
 {
-  const SyProfileLayer *l = &run->layers[moe];
-  int E = run->n_experts;
-  double mean = 0, mx = 0;
+  double max, mean = layer_load_mean (run, moe, &max);
 
-  for (int e = 0; e < E; e++)
-    {
-      mean += l->expert_load[e];
-      mx = MAX (mx, (double) l->expert_load[e]);
-    }
-  mean /= MAX (E, 1);
-  return mean > 0 ? mx / mean : NAN;
+  return mean > 0 ? max / mean : NAN;
 }
 
 double

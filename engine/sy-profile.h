@@ -181,7 +181,7 @@ typedef struct
   GArray              *sweep;         /* SyProfileSweepPoint, by p; empty without sweep */
   gboolean             have_native_point;
   SyProfileSweepPoint  native_point;
-  GPtrArray           *events;        /* SyProfileEvent, when recorded */
+  GArray              *events;        /* SyProfileEvent, when recorded */
 } SyProfile;
 
 /* @specs: @n_specs router specs (NULL entries = native).  Fails with

@@ -129,7 +129,7 @@ step (Fixture    *fx,
   /* from scratch: two sessions that never ran before */
   set_router (fa, spec_a);
   set_router (fb, spec_b);
-  fresh = sy_compare_run_text (fa, fb, t, NULL, NULL, &error);
+  fresh = sy_compare_run_text (fa, fb, t, &error);
   g_assert_no_error (error);
   sy_test_assert_compare_close (cached, fresh);
   return sy_kl_cache_get_n_reused (fx->cache);

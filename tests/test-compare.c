@@ -67,7 +67,7 @@ test_self (void)
       g_autoptr (SySession) a = session (m, "topp:p=0.5");
       g_autoptr (SySession) b = session (m, "topp:p=0.5");
       g_autoptr (GError) error = NULL;
-      g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, NULL, NULL, &error);
+      g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (cmp);
@@ -119,7 +119,7 @@ topp_order (SyModel  *m,
   g_autoptr (SySession) a = session (m, "topp:p=0.2");
   g_autoptr (SySession) b = session (m, "topp:p=0.8");
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, NULL, NULL, &error);
+  g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, &error);
   gboolean some_only_b = FALSE;
 
   g_assert_no_error (error);
@@ -304,7 +304,7 @@ test_json (void)
   g_autoptr (SySession) a = session (m, "native");
   g_autoptr (SySession) b = session (m, "topp:p=0.3");
   g_autoptr (GError) error = NULL;
-  g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, NULL, NULL, &error);
+  g_autoptr (SyCompare) cmp = sy_compare_run_text (a, b, text, &error);
   g_autofree char *json = sy_compare_to_json (cmp, FALSE);
   json_object *root = json_tokener_parse (json);
   json_object *layers, *tokens, *cell;

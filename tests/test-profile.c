@@ -153,7 +153,7 @@ test_plain_corpora (void)
 
   folder = sy_corpus_load (txt, NULL, SY_CORPUS_SPLIT_ALL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sy_corpus_get_kind (folder), ==, "folder");
+  g_assert_cmpstr (folder->kind, ==, "folder");
   g_assert_cmpint (sy_corpus_get_n_texts (folder), ==, 2);
   t = sy_corpus_get_text (folder, 0);
   g_assert_cmpstr (t->name, ==, "a.txt");
@@ -171,7 +171,7 @@ test_plain_corpora (void)
 
   jsonl = sy_corpus_load (jl, NULL, SY_CORPUS_SPLIT_ALL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sy_corpus_get_kind (jsonl), ==, "jsonl");
+  g_assert_cmpstr (jsonl->kind, ==, "jsonl");
   g_assert_cmpint (sy_corpus_get_n_texts (jsonl), ==, 2);
   g_assert_cmpstr (sy_corpus_get_text (jsonl, 0)->genre, ==, "x");
   g_assert_null (sy_corpus_get_text (jsonl, 1)->genre);

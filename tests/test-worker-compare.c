@@ -89,7 +89,7 @@ check (Fixture    *fx,
   SyCompareSide side_a, side_b;
   int T, V, Tb, Vb, Tr, Vr;
 
-  fresh = sy_compare_run_text (fa, fb, t, NULL, NULL, &error);
+  fresh = sy_compare_run_text (fa, fb, t, &error);
   g_assert_no_error (error);
   ra = sy_session_get_logits (fa, &Tr, &Vr);
   rb = sy_session_get_logits (fb, NULL, NULL);
