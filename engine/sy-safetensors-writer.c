@@ -482,13 +482,15 @@ sy_safetensors_writer_write (SySafetensorsWriter  *self,
   return sy_safetensors_writer_write_full (self, path, NULL, NULL, error);
 }
 
-gboolean
-sy_safetensors_write_index (const char          *path,
-                            guint64              total_size,
-                            guint                n,
-                            const char * const  *names,
-                            const char * const  *files,
-                            GError             **error)
+/* Writes a model.safetensors.index.json at @path: {"metadata": {"total_size":
+ * @total_size}, "weight_map": {names[i]: files[i]}} for @n entries. */
+static gboolean
+write_index (const char          *path,
+             guint64              total_size,
+             guint                n,
+             const char * const  *names,
+             const char * const  *files,
+             GError             **error)
 {
   json_object *root = json_object_new_object ();
   json_object *meta = json_object_new_object ();
@@ -572,7 +574,7 @@ sy_safetensors_writer_write_sharded (SySafetensorsWriter  *self,
   g_warn_if_fail (first == n);
 
   index_path = g_build_filename (folder, "model.safetensors.index.json", NULL);
-  return sy_safetensors_write_index (index_path, total, n, names, name_files, error);
+  return write_index (index_path, total, n, names, name_files, error);
 }
 
 static gboolean

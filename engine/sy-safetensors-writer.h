@@ -106,15 +106,6 @@ gboolean             sy_safetensors_writer_write_folder  (SySafetensorsWriter *s
                                                           gpointer             progress_data,
                                                           GError             **error);
 
-/* Writes a model.safetensors.index.json at @path: {"metadata": {"total_size":
- * @total_size}, "weight_map": {names[i]: files[i]}} for @n entries. */
-gboolean             sy_safetensors_write_index          (const char          *path,
-                                                          guint64              total_size,
-                                                          guint                n,
-                                                          const char * const  *names,
-                                                          const char * const  *files,
-                                                          GError             **error);
-
 /* Copies the model folder @src into @dst (created if needed): the weights
  * (model.safetensors or the shards of its index) re-written in @dtype as one
  * file (@n_shards <= 1) or @n_shards shards + index; every other regular

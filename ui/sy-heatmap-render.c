@@ -283,13 +283,6 @@ sy_heatmap_measure_parse (const char        *text,
   return FALSE;
 }
 
-const char *
-sy_heatmap_measure_name (SyHeatmapMeasure measure)
-{
-  g_return_val_if_fail (measure < SY_HEATMAP_N_MEASURES, NULL);
-  return measures[measure].name;
-}
-
 char *
 sy_heatmap_measure_title (const SyHeatmapOptions *opts)
 {

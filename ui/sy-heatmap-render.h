@@ -80,7 +80,6 @@ gboolean     sy_heatmap_measure_parse (const char             *text,
                                        SyHeatmapMeasure       *measure,
                                        int                    *gate_expert,
                                        GError                **error);
-const char  *sy_heatmap_measure_name  (SyHeatmapMeasure        measure);
 /* Human title of the measure, e.g. "Experts per token (K)". */
 char        *sy_heatmap_measure_title (const SyHeatmapOptions *opts);
 

@@ -93,12 +93,3 @@ sy_inspector_view_new (void)
 {
   return g_object_new (SY_TYPE_INSPECTOR_VIEW, NULL);
 }
-
-void
-sy_inspector_view_set_threshold (SyInspectorView *self,
-                                 double           p)
-{
-  g_return_if_fail (SY_IS_INSPECTOR_VIEW (self));
-  self->opts.p = p;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}

@@ -17,8 +17,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SyInspectorView, sy_inspector_view, SY, INSPECTOR_VIEW, SyTraceView)
 
 GtkWidget  *sy_inspector_view_new           (void);
-/* Threshold line: NaN = p of a topp router, < 0 = none. */
-void        sy_inspector_view_set_threshold (SyInspectorView    *self,
-                                             double              p);
 
 G_END_DECLS

@@ -53,13 +53,6 @@ sy_strip_measure_parse (const char      *text,
   return FALSE;
 }
 
-const char *
-sy_strip_measure_name (SyStripMeasure measure)
-{
-  g_return_val_if_fail (measure < SY_STRIP_N_MEASURES, NULL);
-  return measures[measure].name;
-}
-
 static const char *
 measure_title (SyStripMeasure measure)
 {

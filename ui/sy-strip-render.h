@@ -63,7 +63,6 @@ void            sy_strip_options_init  (SyStripOptions       *opts);
 gboolean        sy_strip_measure_parse (const char           *text,
                                         SyStripMeasure       *measure,
                                         GError              **error);
-const char     *sy_strip_measure_name  (SyStripMeasure        measure);
 
 /* The value of token @t (NaN when there is none). */
 double          sy_strip_value         (const SyTrace        *trace,
