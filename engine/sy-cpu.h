@@ -63,8 +63,12 @@ sy_cpu_has_avx512_f16c_fma (void)
 static inline int
 sy_cpu_has_avx512_vnni (void)
 {
-  return sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
-         && __builtin_cpu_supports ("avx512vnni");
+  static int cached = -1;
+
+  if (cached < 0)
+    cached = sy_cpu_has_avx512_f16c_fma () && __builtin_cpu_supports ("avx512dq")
+             && __builtin_cpu_supports ("avx512vnni");
+  return cached;
 }
 
 /* The sum of @v's eight floats: the halves added, then the pairs (one
