@@ -748,6 +748,12 @@ parse_rope (json_object *root,
   if (!get_rope_number (params, "original_max_position_embeddings",
                         config->max_position_embeddings, &d, file, error))
     return FALSE;
+  if (!(d >= 1 && d <= G_MAXINT))
+    {
+      g_set_error (error, SY_ENGINE_ERROR, SY_ENGINE_ERROR_INVALID_VALUE,
+                   "%s: rope key 'original_max_position_embeddings' must be from 1 to %d", file, G_MAXINT);
+      return FALSE;
+    }
   config->rope_original_max_pos = (int) d;
   config->rope_truncate = TRUE;
   if (params && json_object_object_get_ex (params, "truncate", &v) && v)

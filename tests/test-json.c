@@ -300,6 +300,12 @@ test_rope_forms (void)
   g_assert_false (parse_olmoe_with ("\"rope_scaling\": {\"type\": \"linear\", \"factor\": \"x\"}", &c, &error));
   assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE, "config.json: rope key 'factor' has an invalid value");
   g_clear_error (&error);
+  /* found by fuzz-config: a number past int was cast to int */
+  g_assert_false (parse_olmoe_with ("\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4,"
+                                    " \"original_max_position_embeddings\": 4098888888888888888888888}", &c, &error));
+  assert_message (error, SY_ENGINE_ERROR_INVALID_VALUE,
+                  "config.json: rope key 'original_max_position_embeddings' must be from 1 to 2147483647");
+  g_clear_error (&error);
 }
 
 /* A copy of the olmoe fixture folder with @config_eos as config.json's
